@@ -1,0 +1,56 @@
+"""awsmith: typed async clients for AWS Support and Amazon CodeGuru Profiler.
+
+>>> from awsmith.support import SupportClient
+>>> async with SupportClient(region="us-east-1") as support:
+...     page = await support.describe_cases(include_resolved_cases=True)
+"""
+
+from awsmith._core.client import ClientClosedError
+from awsmith._core.config import Config
+from awsmith._core.credentials import Credentials
+from awsmith._core.endpoints import Endpoint
+from awsmith._core.enums import OpenEnum
+from awsmith._core.errors import (
+    AwsmithError,
+    ConfigurationError,
+    ConnectionFailedError,
+    ConnectTimeoutError,
+    CredentialsError,
+    DeadlineExceededError,
+    EndpointResolutionError,
+    NoCredentialsError,
+    PaginationError,
+    ParamValidationError,
+    ReadTimeoutError,
+    ResponseParseError,
+    ResponseTooLargeError,
+    ServiceError,
+    TransportError,
+)
+from awsmith._core.paginator import Paginator
+from awsmith._version import __version__
+
+__all__ = [
+    "AwsmithError",
+    "ClientClosedError",
+    "Config",
+    "ConfigurationError",
+    "ConnectTimeoutError",
+    "ConnectionFailedError",
+    "Credentials",
+    "CredentialsError",
+    "DeadlineExceededError",
+    "Endpoint",
+    "EndpointResolutionError",
+    "NoCredentialsError",
+    "OpenEnum",
+    "PaginationError",
+    "Paginator",
+    "ParamValidationError",
+    "ReadTimeoutError",
+    "ResponseParseError",
+    "ResponseTooLargeError",
+    "ServiceError",
+    "TransportError",
+    "__version__",
+]

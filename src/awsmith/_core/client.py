@@ -1,0 +1,297 @@
+"""The base of every generated client: configuration, lifecycle and the call pipeline.
+
+``invoke`` runs validate -> serialize -> (endpoint, credentials) -> sign -> send ->
+retry -> parse. Generated clients only add one typed method per operation.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from typing import Any, Self, TypeVar
+from urllib.parse import quote
+
+import anyio
+import anyio.to_thread
+import attrs
+import httpx
+import sniffio
+
+from awsmith._core.config import Config
+from awsmith._core.credentials import CredentialResolver, Credentials
+from awsmith._core.endpoints import Endpoint, resolve_endpoint
+from awsmith._core.errors import (
+    AwsmithError,
+    ConfigurationError,
+    DeadlineExceededError,
+    ResponseParseError,
+)
+from awsmith._core.errors_wire import build_error, request_id_of
+from awsmith._core.http import AiohttpSender, HttpResponse, HttpSender, HttpxSender, Timeouts
+from awsmith._core.operation import Operation, ServiceInfo
+from awsmith._core.retry import RetryQuota, backoff_delay, is_retryable
+from awsmith._core.signing import SigV4Signer
+from awsmith._version import __version__
+
+In = TypeVar("In")
+Out = TypeVar("Out")
+
+_USER_AGENT = (
+    f"awsmith/{__version__} Python/{platform.python_version()} "
+    f"os/{sys.platform} md/httpx#{httpx.__version__}"
+)
+
+
+class ClientClosedError(AwsmithError):
+    """The client was closed; create a new one."""
+
+
+@attrs.define(slots=True)
+class _Ready:
+    """What a client resolves before its first call."""
+
+    endpoint: Endpoint
+    signer: SigV4Signer
+    sender: HttpSender
+    credentials: CredentialResolver
+
+
+def _env_flag(name: str) -> bool | None:
+    value = os.environ.get(name)
+    if value is None:
+        return None
+    return value.strip().lower() == "true"
+
+
+class BaseClient:
+    """Shared behaviour of the generated service clients. Not used directly."""
+
+    _service: ServiceInfo
+
+    def __init__(
+        self,
+        *,
+        region: str | None = None,
+        endpoint_url: str | None = None,
+        credentials: Credentials | None = None,
+        profile: str | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        config: Config | None = None,
+    ) -> None:
+        for name, value, kind in (
+            ("region", region, str),
+            ("endpoint_url", endpoint_url, str),
+            ("credentials", credentials, Credentials),
+            ("profile", profile, str),
+            ("http_client", http_client, httpx.AsyncClient),
+            ("config", config, Config),
+        ):
+            if value is not None and not isinstance(value, kind):
+                raise ConfigurationError(
+                    f"{name} must be a {kind.__name__} or None, got {type(value).__name__}"
+                )
+        self._region = region
+        self._endpoint_url = endpoint_url
+        self._profile = profile
+        self._http_client = http_client
+        self.config: Config = config if config is not None else Config()
+        self._credentials = CredentialResolver(credentials, self._botocore_session)
+        self._ready: _Ready | None = None
+        self._ready_lock = anyio.Lock()
+        self._closed = False
+        self._quota = RetryQuota()
+        cfg = self.config
+        self._timeouts = Timeouts(cfg.connect_timeout, cfg.read_timeout, cfg.max_response_bytes)
+        self._user_agent = _USER_AGENT + (f" {cfg.user_agent_extra}" if cfg.user_agent_extra else "")
+        self._session: Any = None
+
+    # ---------------------------------------------------------------- lifecycle
+
+    async def __aenter__(self) -> Self:
+        await self._prepare()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Releases the connections the client owns. A caller's ``http_client`` stays open."""
+        self._closed = True
+        ready, self._ready = self._ready, None
+        if ready is not None:
+            await ready.sender.close()
+
+    @property
+    def region(self) -> str | None:
+        """The region the client sends to (known after the first call or ``async with``)."""
+        return self._ready.endpoint.signing_region if self._ready else self._region
+
+    @property
+    def endpoint(self) -> Endpoint | None:
+        """The resolved endpoint (after the first call or ``async with``)."""
+        return self._ready.endpoint if self._ready else None
+
+    def _botocore_session(self) -> Any:
+        """Runs in a worker thread: botocore reads the config files here."""
+        if self._session is None:
+            import botocore.exceptions
+            import botocore.session
+
+            try:
+                session = botocore.session.Session(profile=self._profile)
+                session.get_scoped_config()
+            except botocore.exceptions.ProfileNotFound as exc:
+                raise ConfigurationError(str(exc)) from None
+            self._session = session
+        return self._session
+
+    async def _prepare(self) -> _Ready:
+        ready = self._ready
+        if ready is not None:
+            return ready
+        if self._closed:
+            raise ClientClosedError(f"this {type(self).__name__} is closed")
+        async with self._ready_lock:
+            if self._ready is None:
+                endpoint = await anyio.to_thread.run_sync(self._resolve_endpoint)
+                self._ready = _Ready(
+                    endpoint=endpoint,
+                    signer=SigV4Signer(endpoint.signing_name, endpoint.signing_region),
+                    sender=self._make_sender(),
+                    credentials=self._credentials,
+                )
+            return self._ready
+
+    def _resolve_endpoint(self) -> Endpoint:
+        """Runs in a worker thread: may read the config files and botocore's data."""
+        service = self._service
+        cfg = self.config
+        region = self._region or os.environ.get("AWS_REGION") or os.environ.get(
+            "AWS_DEFAULT_REGION"
+        )
+        use_fips = cfg.use_fips
+        if use_fips is None:
+            use_fips = _env_flag("AWS_USE_FIPS_ENDPOINT")
+        use_dualstack = cfg.use_dualstack
+        if use_dualstack is None:
+            use_dualstack = _env_flag("AWS_USE_DUALSTACK_ENDPOINT")
+        endpoint_url = self._endpoint_url
+        if endpoint_url is None and not _env_flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"):
+            env_name = "AWS_ENDPOINT_URL_" + service.service_id.upper().replace(" ", "_")
+            endpoint_url = os.environ.get(env_name) or os.environ.get("AWS_ENDPOINT_URL")
+        if region is None or use_fips is None or use_dualstack is None:
+            scoped = self._botocore_session().get_scoped_config()
+            region = region or scoped.get("region")
+            if use_fips is None:
+                use_fips = str(scoped.get("use_fips_endpoint", "false")).lower() == "true"
+            if use_dualstack is None:
+                use_dualstack = (
+                    str(scoped.get("use_dualstack_endpoint", "false")).lower() == "true"
+                )
+            if endpoint_url is None and self._endpoint_url is None:
+                endpoint_url = scoped.get("endpoint_url")
+        return resolve_endpoint(
+            data_name=service.data_name,
+            endpoint_prefix=service.endpoint_prefix,
+            signing_name=service.signing_name,
+            region=region,
+            use_fips=bool(use_fips),
+            use_dualstack=bool(use_dualstack),
+            endpoint_url=endpoint_url,
+        )
+
+    def _make_sender(self) -> HttpSender:
+        if self._http_client is not None:
+            return HttpxSender(self._http_client, owned=False)
+        cfg = self.config
+        if sniffio.current_async_library() == "asyncio":
+            return AiohttpSender(max_connections=cfg.max_pool_connections, verify_tls=cfg.verify_tls)
+        limits = httpx.Limits(max_connections=cfg.max_pool_connections)
+        return HttpxSender(httpx.AsyncClient(verify=cfg.verify_tls, limits=limits), owned=True)
+
+    # ---------------------------------------------------------------- calls
+
+    async def _invoke(self, operation: Operation[In, Out], request: In) -> Out:
+        operation.validate(request)
+        serialized = operation.serialize(request)
+        ready = self._ready or await self._prepare()
+        if self._closed:
+            raise ClientClosedError(f"this {type(self).__name__} is closed")
+        endpoint = ready.endpoint
+        host = endpoint.host
+        base_url = endpoint.url
+        if serialized.host_prefix:
+            host = serialized.host_prefix + host
+            scheme, _, rest = base_url.partition("://")
+            base_url = f"{scheme}://{serialized.host_prefix}{rest}"
+        url = base_url + serialized.path
+        if serialized.query:
+            url += "?" + "&".join(
+                f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in serialized.query
+            )
+        deadline = self.config.call_timeout
+        if deadline is None:
+            return await self._attempts(operation, serialized, ready, host, url)
+        with anyio.move_on_after(deadline):
+            return await self._attempts(operation, serialized, ready, host, url)
+        raise DeadlineExceededError(
+            f"{operation.name} did not complete within call_timeout={deadline}s"
+        )
+
+    async def _attempts(
+        self,
+        operation: Operation[In, Out],
+        serialized: Any,
+        ready: _Ready,
+        host: str,
+        url: str,
+    ) -> Out:
+        cfg = self.config
+        headers = serialized.headers
+        attempt = 0
+        retry_cost = 0
+        while True:
+            attempt += 1
+            credentials = await ready.credentials.get()
+            auth = ready.signer.sign(
+                method=serialized.method,
+                host=host,
+                path=serialized.path,
+                query=serialized.query,
+                headers=headers,
+                body=serialized.body,
+                credentials=credentials,
+            )
+            send_headers = {**headers, **auth, "User-Agent": self._user_agent}
+            error: AwsmithError
+            try:
+                response = await ready.sender.send(
+                    serialized.method, url, send_headers, serialized.body, self._timeouts
+                )
+            except AwsmithError as exc:
+                error = exc
+            else:
+                if response.status < 300:
+                    self._quota.release(retry_cost or 1)
+                    return self._parse(operation, response)
+                error = build_error(response, self._service.errors, self._service.base_error)
+            if attempt >= cfg.max_attempts or not is_retryable(error):
+                raise error
+            cost = self._quota.acquire(error)
+            if cost is None:
+                raise error
+            retry_cost += cost
+            await anyio.sleep(backoff_delay(attempt, cfg.base_backoff, cfg.max_backoff))
+
+    @staticmethod
+    def _parse(operation: Operation[In, Out], response: HttpResponse) -> Out:
+        try:
+            return operation.parse(response)
+        except ResponseParseError as exc:
+            raise ResponseParseError(
+                exc.detail,
+                status_code=response.status,
+                request_id=request_id_of(response.headers),
+                body_excerpt=response.body[:200],
+            ) from None

@@ -1,0 +1,72 @@
+"""Client configuration: :class:`Config`."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import attrs
+
+from awsmith._core.errors import ConfigurationError
+
+RetryMode = Literal["standard", "adaptive"]
+
+
+def _positive(_: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
+    if value is not None and not value > 0:
+        raise ConfigurationError(f"Config.{attribute.name} must be > 0, got {value!r}")
+
+
+def _at_least_one(_: object, attribute: attrs.Attribute[Any], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError(f"Config.{attribute.name} must be an int >= 1, got {value!r}")
+
+
+def _retry_mode(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
+    if value not in ("standard", "adaptive"):
+        raise ConfigurationError(
+            f"Config.retry_mode must be 'standard' or 'adaptive', got {value!r}"
+        )
+
+
+def _bool(_: object, attribute: attrs.Attribute[Any], value: bool | None) -> None:
+    if value is not None and not isinstance(value, bool):
+        raise ConfigurationError(f"Config.{attribute.name} must be a bool, got {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class Config:
+    """Behaviour of a client. Every field has a sensible default.
+
+    Attributes:
+        max_attempts: Total attempts per call, the first one included (AWS "standard"
+            retry mode default: 3). ``1`` disables retries.
+        retry_mode: ``"standard"`` (exponential backoff with full jitter and a retry
+            quota) or ``"adaptive"`` (standard plus client-side rate limiting after
+            throttling).
+        connect_timeout: Seconds to wait for a connection to be established.
+        read_timeout: Seconds to wait for the response (between bytes).
+        call_timeout: Optional deadline in seconds for a whole call, retries included.
+        max_backoff: Upper bound in seconds of one retry delay (AWS: 20).
+        base_backoff: Base of the exponential backoff in seconds (AWS: 1). Tests can make
+            backoff fast by lowering it.
+        max_pool_connections: Connections kept per client by the default transport.
+        max_response_bytes: Responses larger than this raise ``ResponseTooLargeError``.
+        use_fips: Use the FIPS endpoint (``None``: from the environment/profile, else no).
+        use_dualstack: Use the dual-stack (IPv6) endpoint (``None``: as ``use_fips``).
+        verify_tls: Verify TLS certificates (on by default; never turn off in production).
+        user_agent_extra: Text appended to awsmith's User-Agent header.
+    """
+
+    max_attempts: int = attrs.field(default=3, validator=_at_least_one)
+    retry_mode: RetryMode = attrs.field(default="standard", validator=_retry_mode)
+    connect_timeout: float = attrs.field(default=60.0, validator=_positive)
+    read_timeout: float = attrs.field(default=60.0, validator=_positive)
+    call_timeout: float | None = attrs.field(default=None, validator=_positive)
+    max_backoff: float = attrs.field(default=20.0, validator=_positive)
+    base_backoff: float = attrs.field(default=1.0, validator=_positive)
+    max_pool_connections: int = attrs.field(default=100, validator=_at_least_one)
+    max_response_bytes: int = attrs.field(default=512 * 1024 * 1024, validator=_at_least_one)
+    use_fips: bool | None = attrs.field(default=None, validator=_bool)
+    use_dualstack: bool | None = attrs.field(default=None, validator=_bool)
+    verify_tls: bool = attrs.field(default=True, validator=_bool)
+    user_agent_extra: str = ""

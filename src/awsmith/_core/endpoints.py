@@ -1,0 +1,133 @@
+"""Endpoint resolution with botocore's endpoint rules.
+
+botocore's ``EndpointProvider`` evaluates the service's bundled
+``endpoint-rule-set-1.json`` against the region, FIPS and dual-stack flags and an
+optional custom endpoint, for every partition botocore knows. The rule set is read once
+per process and service (off the event loop, by the caller's choice of thread).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+import attrs
+
+from awsmith._core.errors import EndpointResolutionError
+
+_REGION = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$")
+
+
+@attrs.frozen
+class Endpoint:
+    """Where and how to send a service's requests."""
+
+    url: str
+    host: str
+    signing_region: str
+    signing_name: str
+
+
+@functools.cache
+def _loader() -> Any:
+    import botocore.loaders
+
+    return botocore.loaders.Loader()
+
+
+@functools.cache
+def _provider(data_name: str) -> Any:
+    """botocore's rule-set provider for a service, or None if botocore has no rule set."""
+    import botocore.exceptions
+    from botocore.endpoint_provider import EndpointProvider
+
+    loader = _loader()
+    try:
+        ruleset = loader.load_service_model(data_name, "endpoint-rule-set-1")
+    except botocore.exceptions.DataNotFoundError:
+        return None
+    return EndpointProvider(ruleset_data=ruleset, partition_data=loader.load_data("partitions"))
+
+
+@functools.cache
+def _partitions() -> list[dict[str, Any]]:
+    return list(_loader().load_data("partitions")["partitions"])
+
+
+def validate_region(region: str) -> None:
+    if not isinstance(region, str) or not _REGION.match(region):
+        raise EndpointResolutionError(
+            f"{region!r} is not a valid region name (expected something like 'us-east-1')"
+        )
+
+
+def resolve_endpoint(
+    *,
+    data_name: str,
+    endpoint_prefix: str,
+    signing_name: str,
+    region: str | None,
+    use_fips: bool,
+    use_dualstack: bool,
+    endpoint_url: str | None,
+) -> Endpoint:
+    """Resolves the endpoint. May read botocore's data files: call it off the loop."""
+    if endpoint_url is not None:
+        parts = urlsplit(endpoint_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise EndpointResolutionError(
+                f"endpoint_url {endpoint_url!r} must be an absolute http:// or https:// URL"
+            )
+    if region is not None:
+        validate_region(region)
+    elif endpoint_url is None:
+        raise EndpointResolutionError(
+            "no region: pass region=..., set AWS_REGION, or configure a region in the "
+            "AWS config file"
+        )
+    provider = _provider(data_name)
+    if provider is None:
+        return _fallback(endpoint_prefix, signing_name, region, use_fips, use_dualstack, endpoint_url)
+    params: dict[str, Any] = {"UseFIPS": use_fips, "UseDualStack": use_dualstack}
+    if region is not None:
+        params["Region"] = region
+    if endpoint_url is not None:
+        params["Endpoint"] = endpoint_url
+    try:
+        resolved = provider.resolve_endpoint(**params)
+    except Exception as exc:  # botocore's rule errors carry a readable message
+        raise EndpointResolutionError(f"cannot resolve the endpoint: {exc}") from None
+    signing_region = region or "us-east-1"
+    for scheme in resolved.properties.get("authSchemes", ()):
+        if scheme.get("name") == "sigv4":
+            signing_region = scheme.get("signingRegion", signing_region)
+            signing_name = scheme.get("signingName", signing_name)
+    return _endpoint(resolved.url, signing_region, signing_name)
+
+
+def _endpoint(url: str, signing_region: str, signing_name: str) -> Endpoint:
+    url = url.rstrip("/")
+    return Endpoint(url, urlsplit(url).netloc, signing_region, signing_name)
+
+
+def _fallback(
+    prefix: str,
+    signing_name: str,
+    region: str | None,
+    use_fips: bool,
+    use_dualstack: bool,
+    endpoint_url: str | None,
+) -> Endpoint:
+    """For models botocore has no rule set for: the standard AWS hostname pattern."""
+    if endpoint_url is not None:
+        return _endpoint(endpoint_url, region or "us-east-1", signing_name)
+    assert region is not None
+    for partition in _partitions():
+        outputs = partition["outputs"]
+        if region in partition["regions"] or re.match(partition["regionRegex"], region):
+            suffix = outputs["dualStackDnsSuffix"] if use_dualstack else outputs["dnsSuffix"]
+            host = f"{prefix}{'-fips' if use_fips else ''}.{region}.{suffix}"
+            return _endpoint(f"https://{host}", region, signing_name)
+    raise EndpointResolutionError(f"region {region!r} is in no known partition")

@@ -1,0 +1,25 @@
+"""The base of generated enums."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class OpenEnum(StrEnum):
+    """A ``str`` enum that keeps values it does not list.
+
+    Services add enum values over time. Looking up an unknown value returns a
+    pseudo-member carrying that value instead of raising, so an older awsmith keeps
+    working: ``Status("escalated").value == "escalated"``. Pseudo-members compare equal
+    to their string and are never yielded when iterating the enum.
+    """
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        if not isinstance(value, str):
+            return None
+        member = str.__new__(cls, value)
+        member._name_ = value
+        member._value_ = value
+        return member

@@ -1,0 +1,171 @@
+"""The exception hierarchy of awsmith.
+
+Every exception awsmith raises derives from :class:`AwsmithError`, so a caller can
+catch everything the SDK raises with one clause, and nothing from inside the SDK
+(``KeyError``, ``JSONDecodeError``, ``AttributeError``) escapes to the caller.
+
+- :class:`ParamValidationError` (also a ``ValueError``): the input is invalid; raised
+  before any I/O.
+- :class:`ServiceError`: the service answered with an error. Modeled errors are
+  generated subclasses in ``awsmith.<service>.errors``.
+- :class:`EndpointResolutionError`, :class:`CredentialsError`: configuration problems.
+- :class:`TransportError` and its subclasses: the request did not complete.
+- :class:`ResponseParseError`: the service's answer could not be understood.
+- :class:`PaginationError`: a paginator could not continue safely.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class AwsmithError(Exception):
+    """Base class of every exception awsmith raises."""
+
+
+class ParamValidationError(AwsmithError, ValueError):
+    """An operation argument breaks a rule of the service model.
+
+    Raised before any I/O. ``field`` is the dotted path of the offending argument in
+    Python names (``attachments[0].file_name``) and ``rule`` names the broken rule.
+    """
+
+    def __init__(self, field: str, rule: str, detail: str) -> None:
+        super().__init__(f"Invalid value for {field!r}: {detail}")
+        self.field = field
+        self.rule = rule
+        self.detail = detail
+
+
+class ConfigurationError(AwsmithError, ValueError):
+    """A client argument or :class:`~awsmith.Config` value is invalid."""
+
+
+class EndpointResolutionError(AwsmithError):
+    """No endpoint could be resolved (no region, an unknown region, FIPS unsupported, ...)."""
+
+
+class CredentialsError(AwsmithError):
+    """Credentials could not be found or loaded."""
+
+
+class NoCredentialsError(CredentialsError):
+    """The credential provider chain found no credentials."""
+
+    def __init__(self, detail: str = "") -> None:
+        message = "Unable to locate AWS credentials"
+        super().__init__(f"{message}: {detail}" if detail else message)
+
+
+class TransportError(AwsmithError):
+    """The HTTP request could not be completed (connection, timeout, protocol error)."""
+
+    retryable: ClassVar[bool] = True
+
+
+class ConnectTimeoutError(TransportError):
+    """Connecting to the endpoint took longer than ``Config.connect_timeout``."""
+
+
+class ReadTimeoutError(TransportError):
+    """The endpoint did not answer within ``Config.read_timeout``."""
+
+
+class ConnectionFailedError(TransportError):
+    """The connection failed or was reset before a complete response arrived."""
+
+
+class DeadlineExceededError(TransportError):
+    """The whole call, retries included, took longer than ``Config.call_timeout``."""
+
+    retryable: ClassVar[bool] = False
+
+
+class ResponseTooLargeError(TransportError):
+    """The response body is larger than ``Config.max_response_bytes``."""
+
+    retryable: ClassVar[bool] = False
+
+
+class ResponseParseError(AwsmithError):
+    """The service's response could not be parsed into the modeled shape.
+
+    Carries the HTTP ``status_code`` and ``request_id`` so the failure can be reported
+    to AWS, and a short ``body_excerpt`` of what was received.
+    """
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        status_code: int | None = None,
+        request_id: str | None = None,
+        body_excerpt: bytes = b"",
+    ) -> None:
+        where = f" (HTTP {status_code}, request id {request_id})" if status_code else ""
+        super().__init__(f"Unable to parse the service response{where}: {detail}")
+        self.detail = detail
+        self.status_code = status_code
+        self.request_id = request_id
+        self.body_excerpt = body_excerpt
+
+
+class PaginationError(AwsmithError):
+    """A paginator cannot continue safely, for example because a token repeated."""
+
+
+class ServiceError(AwsmithError):
+    """The service returned an error.
+
+    ``code`` is the error code with any namespace removed (``ThrottlingException``),
+    ``message`` the service's message, ``status_code`` the HTTP status and
+    ``request_id`` the ``x-amzn-RequestId`` of the failed call. Modeled errors are
+    generated subclasses that also carry their modeled fields; an error code the model
+    does not know still raises ``ServiceError`` with that code.
+    """
+
+    #: The error code the subclass is registered for ("" on the base class).
+    error_code: ClassVar[str] = ""
+    #: Whether the model marks this error as retryable.
+    modeled_retryable: ClassVar[bool] = False
+    #: Whether the model marks the error as a throttling error.
+    modeled_throttling: ClassVar[bool] = False
+    #: The HTTP status the model gives the error.
+    default_status: ClassVar[int] = 400
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        status_code: int | None = None,
+        request_id: str | None = None,
+        raw: dict[str, Any] | None = None,
+    ) -> None:
+        self.code = code if code is not None else (self.error_code or type(self).__name__)
+        self.message = message
+        self.status_code = status_code if status_code is not None else self.default_status
+        self.request_id = request_id
+        #: The decoded error body, for fields the model does not describe.
+        self.raw: dict[str, Any] = raw if raw is not None else {}
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        text = f"{self.code} (HTTP {self.status_code})"
+        if self.message:
+            text += f": {self.message}"
+        if self.request_id:
+            text += f" [request id {self.request_id}]"
+        return text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_error, (type(self), self.message, self.__dict__))
+
+
+def _rebuild_error(
+    cls: type[ServiceError], message: str | None, state: dict[str, Any]
+) -> ServiceError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, message)
+    err.__dict__.update(state)
+    return err

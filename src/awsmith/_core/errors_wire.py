@@ -1,0 +1,78 @@
+"""Turning an error response into the right typed exception (json and rest-json)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from awsmith._core.errors import ServiceError
+from awsmith._core.http import HttpResponse
+
+#: error code -> (exception class, parser of its modeled fields from the JSON body)
+ErrorTable = Mapping[str, tuple[type[ServiceError], Callable[[dict[str, Any]], dict[str, Any]]]]
+
+
+def request_id_of(headers: Mapping[str, str]) -> str | None:
+    return headers.get("x-amzn-RequestId") or headers.get("x-amz-request-id")
+
+
+def sanitize_code(raw: str) -> str:
+    """``aws.protocoltests#FooError:http://...`` -> ``FooError`` (all three wire forms)."""
+    code = raw.split(":", 1)[0]
+    return code.rsplit("#", 1)[-1].strip()
+
+
+def _body_of(body: bytes) -> dict[str, Any] | None:
+    if not body:
+        return {}
+    try:
+        value = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def build_error(response: HttpResponse, table: ErrorTable, base: type[ServiceError]) -> ServiceError:
+    """The exception for an error response; never raises while building it."""
+    headers = response.headers
+    request_id = request_id_of(headers)
+    body = _body_of(response.body)
+    raw_code = headers.get("x-amzn-ErrorType")
+    if not raw_code and body:
+        for key in ("__type", "code", "Code"):
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                raw_code = value
+                break
+    message: str | None = None
+    if body:
+        for key in ("message", "Message", "errorMessage"):
+            value = body.get(key)
+            if isinstance(value, str):
+                message = value
+                break
+    if body is None:
+        excerpt = response.body[:200].decode("utf-8", "replace")
+        message = f"non-JSON error body: {excerpt!r}"
+        body = {}
+    if not raw_code:
+        return base(
+            message, code=str(response.status), status_code=response.status,
+            request_id=request_id, raw=body,
+        )
+    code = sanitize_code(raw_code)
+    entry = table.get(code)
+    if entry is None:
+        return base(
+            message, code=code, status_code=response.status, request_id=request_id, raw=body
+        )
+    cls, parse_fields = entry
+    try:
+        fields = parse_fields(body)
+    except Exception:  # a malformed modeled field must not hide the service's error
+        fields = {}
+    return cls(
+        message, code=code, status_code=response.status, request_id=request_id, raw=body,
+        **fields,
+    )

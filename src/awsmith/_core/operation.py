@@ -1,0 +1,56 @@
+"""What generated code hands the runtime: per-service and per-operation data."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+import attrs
+
+from awsmith._core.errors import ServiceError
+from awsmith._core.errors_wire import ErrorTable
+from awsmith._core.http import HttpResponse
+
+In = TypeVar("In")
+Out = TypeVar("Out")
+
+
+@attrs.define(slots=True)
+class SerializedRequest:
+    """A request before endpoint and signature: path and query already encoded."""
+
+    method: str
+    path: str
+    query: list[tuple[str, str]]
+    headers: dict[str, str]
+    body: bytes
+    host_prefix: str = ""
+
+
+@attrs.frozen(slots=True)
+class Operation(Generic[In, Out]):
+    """One operation: its validator, serializer and response parser."""
+
+    name: str
+    validate: Callable[[In], None]
+    serialize: Callable[[In], SerializedRequest]
+    parse: Callable[[HttpResponse], Out]
+
+
+@attrs.frozen
+class ServiceInfo:
+    """Facts about a service the runtime needs, from the model's metadata."""
+
+    service_id: str
+    data_name: str
+    endpoint_prefix: str
+    signing_name: str
+    api_version: str
+    errors: ErrorTable
+    base_error: type[ServiceError]
+
+
+def new_idempotency_token() -> str:
+    """A fresh idempotency token (UUID4), filled in once per call, not per attempt."""
+    return str(uuid.uuid4())

@@ -1,0 +1,145 @@
+"""Paginators: async iteration over the pages of a ``nextToken`` operation."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from awsmith._core.errors import PaginationError, ParamValidationError
+
+PageT = TypeVar("PageT")
+ItemT = TypeVar("ItemT")
+
+
+def _encode_resume(token: str | None, skip: int) -> str:
+    payload = json.dumps({"nextToken": token, "skip": skip}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(payload.encode()).decode()
+
+
+def _decode_start(starting_token: str) -> tuple[str | None, int]:
+    """A starting token is a service token, or a resume token of ``resume_token``."""
+    try:
+        data = json.loads(base64.urlsafe_b64decode(starting_token.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return starting_token, 0
+    if (
+        isinstance(data, dict)
+        and set(data) == {"nextToken", "skip"}
+        and (data["nextToken"] is None or isinstance(data["nextToken"], str))
+        and isinstance(data["skip"], int)
+        and data["skip"] >= 0
+    ):
+        return data["nextToken"], data["skip"]
+    return starting_token, 0
+
+
+class Paginator(Generic[PageT, ItemT]):
+    """Iterates the pages of an operation, following ``nextToken``.
+
+    ``async for page in paginator`` yields each response; ``paginator.items()`` yields
+    the elements of the result list across pages. ``max_items`` caps the number of
+    elements (the page that crosses the cap is cut); ``resume_token`` then tells where
+    to continue with ``starting_token=``. A token the service repeats raises
+    :class:`~awsmith.PaginationError` instead of looping forever.
+
+    A paginator can be iterated once.
+    """
+
+    def __init__(
+        self,
+        fetch: Callable[[str | None], Awaitable[PageT]],
+        *,
+        next_token: Callable[[PageT], str | None],
+        result_keys: Sequence[str],
+        max_items: int | None,
+        starting_token: str | None,
+    ) -> None:
+        if max_items is not None and (
+            isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 1
+        ):
+            raise ParamValidationError("max_items", "min", f"must be an int >= 1, got {max_items!r}")
+        if starting_token is not None and (not isinstance(starting_token, str) or not starting_token):
+            raise ParamValidationError(
+                "starting_token", "type", f"must be a non-empty str, got {starting_token!r}"
+            )
+        self._fetch = fetch
+        self._next_token = next_token
+        self._result_keys = tuple(result_keys)
+        self._max_items = max_items
+        self._starting_token = starting_token
+        self._started = False
+        #: Where to resume after ``max_items`` stopped the iteration early, else None.
+        self.resume_token: str | None = None
+
+    def __aiter__(self) -> AsyncIterator[PageT]:
+        if self._started:
+            raise PaginationError("a paginator can be iterated only once; create a new one")
+        self._started = True
+        return self._pages()
+
+    async def _pages(self) -> AsyncIterator[PageT]:
+        token, skip = (None, 0)
+        if self._starting_token is not None:
+            token, skip = _decode_start(self._starting_token)
+        seen: set[str] = set()
+        remaining = self._max_items
+        while True:
+            if token is not None:
+                if token in seen:
+                    raise PaginationError(
+                        f"the service returned the token {token[:40]!r} twice; stopping "
+                        "instead of looping"
+                    )
+                seen.add(token)
+            page = await self._fetch(token)
+            next_token = self._next_token(page)
+            if skip or remaining is not None:
+                page, taken, total = self._cut(page, skip, remaining)
+                if remaining is not None:
+                    remaining -= taken
+                    if remaining <= 0:
+                        consumed = skip + taken
+                        if consumed < total:
+                            self.resume_token = _encode_resume(token, consumed)
+                        elif next_token:
+                            self.resume_token = next_token
+                        yield page
+                        return
+                skip = 0
+            yield page
+            if not next_token:
+                return
+            token = next_token
+
+    def _cut(self, page: PageT, skip: int, limit: int | None) -> tuple[PageT, int, int]:
+        """Drops ``skip`` elements and keeps at most ``limit``: (page, kept, total)."""
+        changes: dict[str, Any] = {}
+        kept = 0
+        total = 0
+        budget = limit
+        for key in self._result_keys:
+            values = getattr(page, key)
+            if values is None:
+                continue
+            total += len(values)
+            values = values[skip:] if skip else values
+            if budget is not None:
+                values = values[:budget]
+                budget -= len(values)
+            kept += len(values)
+            changes[key] = list(values)
+        return attrs.evolve(page, **changes), kept, total  # type: ignore[misc]
+
+    async def items(self) -> AsyncIterator[ItemT]:
+        """Yields the elements of every page's result list, in order."""
+        async for page in self:
+            for key in self._result_keys:
+                values = getattr(page, key)
+                if values:
+                    for value in values:
+                        yield value

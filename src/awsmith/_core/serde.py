@@ -1,0 +1,291 @@
+"""Value conversions used by the generated serializers and parsers.
+
+Serializing (Python -> wire) assumes validated input. Parsing (wire -> Python) trusts
+nothing: every helper checks the JSON type it is given and raises
+:class:`~awsmith._core.errors.ResponseParseError` naming the member path, so a wrong
+or hostile response never surfaces as a ``KeyError`` or ``TypeError``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import calendar
+import json
+import math
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
+from enum import StrEnum
+from typing import Any, NoReturn, TypeVar
+from urllib.parse import quote
+
+from awsmith._core.errors import ResponseParseError
+
+E = TypeVar("E", bound=StrEnum)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# ---------------------------------------------------------------- serializing
+
+
+def b64encode(value: bytes) -> str:
+    return base64.b64encode(value).decode("ascii")
+
+
+def ts_epoch(value: datetime) -> int | float:
+    """Epoch seconds, as botocore writes them: an int unless there are microseconds."""
+    seconds = calendar.timegm(value.utctimetuple())
+    if value.microsecond:
+        return (seconds * 10**6 + value.microsecond) / 10**6
+    return seconds
+
+
+def ts_iso(value: datetime) -> str:
+    utc = value.astimezone(UTC)
+    if utc.microsecond:
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def ts_http(value: datetime) -> str:
+    return format_datetime(value.astimezone(UTC).replace(microsecond=0), usegmt=True)
+
+
+def float_out(value: float) -> float | str:
+    """JSON has no NaN or Infinity: AWS protocols send them as strings."""
+    if math.isfinite(value):
+        return value
+    if math.isnan(value):
+        return "NaN"
+    return "Infinity" if value > 0 else "-Infinity"
+
+
+def float_text(value: float) -> str:
+    out = float_out(value)
+    return out if isinstance(out, str) else repr(float(out))
+
+
+def label(value: str) -> str:
+    """A URI label: every reserved character is percent-encoded, so no value can
+    change the path (``/`` becomes ``%2F``)."""
+    return quote(value, safe="-._~")
+
+
+def greedy_label(value: str) -> str:
+    """A greedy URI label (``{Key+}``): ``/`` is kept, everything else encoded."""
+    return quote(value, safe="/-._~")
+
+
+def bool_text(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def header_list(values: list[str]) -> str:
+    """A list header: items with a comma or a quote are quoted, as botocore does."""
+    return ",".join(
+        '"' + v.replace('"', '\\"') + '"' if ('"' in v or "," in v) else v for v in values
+    )
+
+
+def json_header(value: Any) -> str:
+    return b64encode(json.dumps(value, separators=(",", ":")).encode("utf-8"))
+
+
+def dump_json(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, separators=(",", ":"), allow_nan=False).encode("ascii")
+
+
+# ---------------------------------------------------------------- parsing
+#
+# Parse helpers take the value, the path of its parent and its own name; the full path
+# ("cases[0].caseId") is only built when something is wrong.
+
+
+def join(path: str, name: str) -> str:
+    """``cases[0]`` + ``caseId`` -> ``cases[0].caseId``; ``cases`` + ``[0]`` -> ``cases[0]``."""
+    if not path or not name or name.startswith("["):
+        return path + name
+    return f"{path}.{name}"
+
+
+def fail(path: str, name: str, expected: str, value: object) -> NoReturn:
+    shown = repr(value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    where = join(path, name) or "<root>"
+    raise ResponseParseError(f"expected {expected} at {where}, got {type(value).__name__} {shown}")
+
+
+def missing(path: str, name: str) -> NoReturn:
+    raise ResponseParseError(f"the required member {join(path, name)} is missing")
+
+
+def load_json(body: bytes) -> dict[str, Any]:
+    """The JSON object of a response body; an empty body is ``{}``."""
+    if not body or body.isspace():
+        return {}
+    try:
+        value = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise ResponseParseError(f"the body is not valid JSON ({exc})") from None
+    if not isinstance(value, dict):
+        fail("", "", "a JSON object", value)
+    return value
+
+
+def p_str(value: object, path: str, name: str) -> str:
+    if type(value) is str:
+        return value
+    fail(path, name, "a string", value)
+
+
+def p_bool(value: object, path: str, name: str) -> bool:
+    if type(value) is bool:
+        return value
+    fail(path, name, "a boolean", value)
+
+
+def p_int(value: object, path: str, name: str) -> int:
+    if type(value) is int:
+        return value
+    if type(value) is float and value.is_integer():
+        return int(value)
+    fail(path, name, "an integer", value)
+
+
+_SPECIAL_FLOATS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+def p_float(value: object, path: str, name: str) -> float:
+    if type(value) is float:
+        return value
+    if type(value) is int:
+        return float(value)
+    if type(value) is str and value in _SPECIAL_FLOATS:
+        return _SPECIAL_FLOATS[value]
+    fail(path, name, "a number", value)
+
+
+def p_blob(value: object, path: str, name: str) -> bytes:
+    if type(value) is str:
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            pass
+    fail(path, name, "a base64 string", value)
+
+
+def p_list(value: object, path: str, name: str) -> list[Any]:
+    if type(value) is list:
+        return value
+    fail(path, name, "a JSON array", value)
+
+
+def p_map(value: object, path: str, name: str) -> dict[str, Any]:
+    if type(value) is dict:
+        return value
+    fail(path, name, "a JSON object", value)
+
+
+def p_enum(cls: type[E], value: object, path: str, name: str) -> E:
+    """An enum value; values the model does not list are kept (see ``OpenEnum``)."""
+    if type(value) is str:
+        return cls(value)
+    fail(path, name, "a string", value)
+
+
+def p_timestamp(value: object, path: str, name: str) -> datetime:
+    """A timestamp in any of the wire forms: epoch seconds (number or numeric string),
+    ISO 8601 or an HTTP date. Always returns an aware UTC datetime."""
+    if type(value) is int or type(value) is float:
+        return _from_epoch(value, path, name)
+    if type(value) is str:
+        text = value.strip()
+        try:
+            return _from_epoch(float(text), path, name)
+        except ValueError:
+            pass
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            try:
+                parsed = parsedate_to_datetime(text)
+            except (TypeError, ValueError, IndexError):
+                fail(path, name, "a timestamp", value)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    fail(path, name, "a timestamp", value)
+
+
+def _from_epoch(seconds: float, path: str, name: str) -> datetime:
+    if not math.isfinite(seconds):
+        fail(path, name, "a finite timestamp", seconds)
+    try:
+        return _EPOCH + timedelta(seconds=seconds)
+    except OverflowError:
+        fail(path, name, "a timestamp in range", seconds)
+
+
+def h_int(value: str, path: str, name: str) -> int:
+    try:
+        return int(value.strip())
+    except ValueError:
+        fail(path, name, "an integer header", value)
+
+
+def h_float(value: str, path: str, name: str) -> float:
+    text = value.strip()
+    if text in _SPECIAL_FLOATS:
+        return _SPECIAL_FLOATS[text]
+    try:
+        return float(text)
+    except ValueError:
+        fail(path, name, "a number header", value)
+
+
+def h_bool(value: str, path: str, name: str) -> bool:
+    text = value.strip().lower()
+    if text in ("true", "false"):
+        return text == "true"
+    fail(path, name, "a boolean header", value)
+
+
+def h_json(value: str, path: str, name: str) -> Any:
+    try:
+        return json.loads(base64.b64decode(value, validate=True))
+    except (binascii.Error, ValueError):
+        fail(path, name, "a base64 JSON header", value)
+
+
+def h_list(value: str) -> list[str]:
+    """Splits a list header on commas outside double quotes."""
+    items: list[str] = []
+    current: list[str] = []
+    quoted = False
+    escaped = False
+    for ch in value:
+        if escaped:
+            current.append(ch)
+            escaped = False
+        elif ch == "\\" and quoted:
+            escaped = True
+        elif ch == '"':
+            quoted = not quoted
+        elif ch == "," and not quoted:
+            items.append("".join(current).strip())
+            current = []
+        else:
+            current.append(ch)
+    items.append("".join(current).strip())
+    return items
+
+
+def no_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """The modeled fields of an error that has none besides its message."""
+    return {}
+
+
+def prefix_headers(headers: Any, prefix: str) -> dict[str, str]:
+    """The headers starting with ``prefix`` (case-insensitive), keyed without it."""
+    low = prefix.lower()
+    return {k[len(prefix):]: v for k, v in headers.items() if k.lower().startswith(low)}

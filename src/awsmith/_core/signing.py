@@ -1,0 +1,133 @@
+"""AWS Signature Version 4 for request headers.
+
+A lean re-implementation of botocore's ``SigV4Auth`` for the hot path: the derived
+signing key is cached per (secret, date, region, service), and nothing is logged (the
+canonical request contains the session token, which botocore logs at DEBUG). The tests
+check every operation's signature against botocore's signer byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from urllib.parse import quote
+
+from awsmith._core.credentials import Credentials
+
+_EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+
+
+def _hmac(key: bytes, msg: str) -> bytes:
+    return hmac.new(key, msg.encode("utf-8"), hashlib.sha256).digest()
+
+
+def _remove_dot_segments(path: str) -> str:
+    # RFC 3986 5.2.4, plus the removal of empty segments AWS requires (as botocore).
+    out: list[str] = []
+    for segment in path.split("/"):
+        if segment == "..":
+            if out:
+                out.pop()
+        elif segment and segment != ".":
+            out.append(segment)
+    first = "/" if path[0] == "/" else ""
+    last = "/" if path[-1] == "/" and out else ""
+    return first + "/".join(out) + last
+
+
+def canonical_path(path: str) -> str:
+    """The canonical URI of SigV4 for non-S3 services: dot and empty segments removed,
+    then percent-encoded once more (so ``%2F`` in a label becomes ``%252F``)."""
+    if not path:
+        return "/"
+    return quote(_remove_dot_segments(path), safe="/~")
+
+
+def canonical_query(query: list[tuple[str, str]]) -> str:
+    """Sorted, percent-encoded ``key=value`` pairs joined with ``&``."""
+    if not query:
+        return ""
+    pairs = sorted((quote(k, safe="-_.~"), quote(v, safe="-_.~")) for k, v in query)
+    return "&".join(f"{k}={v}" for k, v in pairs)
+
+
+class SigV4Signer:
+    """Signs requests for one service and region.
+
+    ``sign`` returns the headers to add: ``X-Amz-Date``, ``Authorization`` and, for
+    temporary credentials, ``X-Amz-Security-Token``.
+    """
+
+    __slots__ = ("_key_cache", "_region", "_service")
+
+    def __init__(self, service: str, region: str) -> None:
+        self._service = service
+        self._region = region
+        self._key_cache: tuple[str, str, bytes] | None = None
+
+    def _signing_key(self, secret: str, day: str) -> bytes:
+        cached = self._key_cache
+        if cached is not None and cached[0] == secret and cached[1] == day:
+            return cached[2]
+        k_date = _hmac(f"AWS4{secret}".encode(), day)
+        k_region = _hmac(k_date, self._region)
+        k_service = _hmac(k_region, self._service)
+        key = _hmac(k_service, "aws4_request")
+        self._key_cache = (secret, day, key)
+        return key
+
+    def sign(
+        self,
+        *,
+        method: str,
+        host: str,
+        path: str,
+        query: list[tuple[str, str]],
+        headers: Mapping[str, str],
+        body: bytes,
+        credentials: Credentials,
+        now: datetime | None = None,
+    ) -> dict[str, str]:
+        """Returns the auth headers for a request whose other headers are ``headers``.
+
+        ``headers`` must hold every header to be signed except Host, X-Amz-Date and
+        X-Amz-Security-Token, which this adds.
+        """
+        moment = now if now is not None else datetime.now(UTC)
+        amz_date = moment.strftime("%Y%m%dT%H%M%SZ")
+        day = amz_date[:8]
+        signed: dict[str, str] = {"host": host, "x-amz-date": amz_date}
+        added = {"X-Amz-Date": amz_date}
+        if credentials.session_token:
+            signed["x-amz-security-token"] = credentials.session_token
+            added["X-Amz-Security-Token"] = credentials.session_token
+        for name, value in headers.items():
+            signed[name.lower()] = " ".join(value.split())
+        names = sorted(signed)
+        signed_headers = ";".join(names)
+        canonical_headers = "".join(f"{n}:{signed[n]}\n" for n in names)
+        payload_hash = hashlib.sha256(body).hexdigest() if body else _EMPTY_SHA256
+        canonical_request = "\n".join(
+            (
+                method,
+                canonical_path(path),
+                canonical_query(query),
+                canonical_headers,
+                signed_headers,
+                payload_hash,
+            )
+        )
+        scope = f"{day}/{self._region}/{self._service}/aws4_request"
+        string_to_sign = (
+            f"AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n"
+            + hashlib.sha256(canonical_request.encode("utf-8")).hexdigest()
+        )
+        key = self._signing_key(credentials.secret_access_key, day)
+        signature = hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+        added["Authorization"] = (
+            f"AWS4-HMAC-SHA256 Credential={credentials.access_key_id}/{scope}, "
+            f"SignedHeaders={signed_headers}, Signature={signature}"
+        )
+        return added
