@@ -1,0 +1,1 @@
+"""awsmith code generator: models/*.json -> src/awsmith/<service>/."""

@@ -1,0 +1,62 @@
+"""``python -m codegen``: generate the service packages from the models.
+
+- ``python -m codegen``: every ``models/*.json`` -> ``src/awsmith/<name>/``.
+- ``python -m codegen --check``: exit 1 if the committed output differs.
+- ``python -m codegen --model PATH --out DIR --package NAME``: one model of the json or
+  rest-json protocol -> ``DIR/<NAME as a path>/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from codegen.generate import ROOT, generate_package, write_or_check
+from codegen.model import ModelError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__.split("\n")[0])
+    parser.add_argument("--check", action="store_true", help="fail if the output is stale")
+    parser.add_argument("--model", type=Path, help="one model file (default: models/*.json)")
+    parser.add_argument("--out", type=Path, help="output root folder (with --model)")
+    parser.add_argument("--package", help="dotted package name (with --model)")
+    args = parser.parse_args(argv)
+    jobs: list[tuple[Path, Path, str]] = []
+    if args.model is not None:
+        if args.out is None or args.package is None:
+            parser.error("--model needs --out and --package")
+        jobs.append((args.model, args.out / Path(*args.package.split(".")), args.package))
+    else:
+        if args.out is not None or args.package is not None:
+            parser.error("--out and --package go with --model")
+        for model in sorted((ROOT / "models").glob("*.json")):
+            name = model.stem
+            jobs.append((model, ROOT / "src" / "awsmith" / name, f"awsmith.{name}"))
+        if not jobs:
+            print("codegen: no models/*.json found", file=sys.stderr)
+            return 1
+    stale: list[str] = []
+    for model_path, out_dir, package in jobs:
+        try:
+            files = generate_package(model_path, package)
+        except ModelError as exc:
+            print(f"codegen: error: {exc}", file=sys.stderr)
+            return 2
+        stale += write_or_check(files, out_dir, check=args.check)
+    if args.check:
+        if stale:
+            print("codegen: generated code is stale; run `python -m codegen`:", file=sys.stderr)
+            for path in stale:
+                print(f"  {path}", file=sys.stderr)
+            return 1
+        print(f"codegen: {len(jobs)} package(s) up to date")
+    else:
+        for _, out_dir, package in jobs:
+            print(f"codegen: wrote {package} to {out_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

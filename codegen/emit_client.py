@@ -1,0 +1,254 @@
+"""client.py (the client class) and __init__.py of a service package."""
+
+from __future__ import annotations
+
+import re
+
+from codegen.docs import escape, first_sentence, wrap
+from codegen.model import Member, Operation, Paginator, ServiceModel
+from codegen.typing_info import IN, OUT, member_annotation
+from codegen.writer import Writer, header
+
+_TYPE_TOKEN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
+
+
+class ClientEmitter:
+    def __init__(self, model: ServiceModel, source: str) -> None:
+        self.model = model
+        self.source = source
+        self.w = Writer()
+        self.shape_imports: set[str] = set()
+        self.typing: set[str] = set()
+        self.class_names = {s.class_name for s in model.shapes.values()} | {
+            s.class_name + "Literal" for s in model.shapes.values() if s.is_enum
+        }
+
+    def note_types(self, annotation: str) -> None:
+        for token in _TYPE_TOKEN.findall(annotation):
+            if token in self.class_names:
+                self.shape_imports.add(token)
+            elif token in ("Any", "Sequence", "Mapping", "datetime"):
+                self.typing.add(token)
+
+    def params(self, op: Operation, skip: set[str]) -> list[tuple[Member, str, bool]]:
+        """(member, annotation, required) of the method's keyword arguments."""
+        if op.input is None:
+            return []
+        out = []
+        for m in op.input.members:
+            if m.name in skip:
+                continue
+            ann = member_annotation(m, IN)
+            self.note_types(ann)
+            required = m.required and not m.idempotency_token
+            out.append((m, ann, required))
+        out.sort(key=lambda row: (not row[2], row[0].py_name))
+        return out
+
+    def signature(self, name: str, rows: list[tuple[Member, str, bool]], extra: list[str], returns: str, is_async: bool) -> None:
+        w = self.w
+        w.line()
+        w.line(f"{'async def' if is_async else 'def'} {name}(")
+        w.indent()
+        w.line("self,")
+        if rows or extra:
+            w.line("*,")
+        for m, ann, required in rows:
+            w.line(f"{m.py_name}: {ann}," if required else f"{m.py_name}: {ann} | None = None,")
+        for e in extra:
+            w.line(e)
+        w.dedent()
+        w.line(f") -> {returns}:")
+
+    def args_doc(self, rows: list[tuple[Member, str, bool]], extra: list[tuple[str, str]]) -> list[str]:
+        lines: list[str] = []
+        for m, _, _ in rows:
+            text = " ".join(escape(m.doc).split()) or "(no documentation)"
+            if m.idempotency_token:
+                text += " Filled with a new UUID when omitted; the same on every retry."
+            lines += wrap(f"{m.py_name}: {text}", "    ")
+        for name, text in extra:
+            lines += wrap(f"{name}: {text}", "    ")
+        return lines
+
+    def raises_doc(self, op: Operation) -> list[str]:
+        lines = []
+        for e in sorted(op.errors, key=lambda s: s.class_name):
+            text = first_sentence(" ".join(escape(e.doc).split())) or e.name
+            lines += wrap(f"{e.class_name}: {text}", "    ")
+        return lines
+
+    def operation(self, op: Operation) -> None:
+        w = self.w
+        rows = self.params(op, set())
+        out_t = op.output.class_name if op.output else "None"
+        if op.output:
+            self.shape_imports.add(out_t)
+        self.signature(op.py_name, rows, [], out_t, True)
+        w.indent()
+        extra = []
+        if rows:
+            extra += ["Args:", *self.args_doc(rows, [])]
+        if op.output:
+            extra += ["", "Returns:", f"    The :class:`{out_t}` of the call."]
+        raises = self.raises_doc(op)
+        if raises:
+            extra += ["", "Raises:", *raises]
+        if op.deprecated:
+            extra = ["Deprecated by the service.", "", *extra]
+        w.docstring(op.doc or f"Calls {op.name}.", extra)
+        if op.input:
+            self.shape_imports.add(op.input.class_name)
+            args = []
+            for m, _, _ in rows:
+                if m.idempotency_token:
+                    args.append(
+                        f"{m.py_name}={m.py_name} if {m.py_name} is not None "
+                        "else new_idempotency_token()"
+                    )
+                else:
+                    args.append(f"{m.py_name}={m.py_name}")
+            w.line(f"request = {op.input.class_name}(")
+            for a in args:
+                w.line(f"    {a},")
+            w.line(")")
+            w.line(f"return await self._invoke(_serde.{op.py_name.upper()}, request)")
+        else:
+            w.line(f"return await self._invoke(_serde.{op.py_name.upper()}, None)")
+        w.dedent()
+
+    def paginator(self, p: Paginator) -> None:
+        w = self.w
+        op = p.operation
+        assert op.input is not None and op.output is not None
+        skip = {p.input_token} | ({p.limit_key} if p.limit_key else set())
+        rows = self.params(op, skip)
+        items = []
+        for key in p.result_keys:
+            member = op.output.member_by_name(key)
+            assert member.shape.member is not None
+            ann = member_annotation(member, OUT)
+            self.note_types(ann)
+            items.append(ann[len("list[") : -1])
+        item_t = " | ".join(dict.fromkeys(items)) if items else "Any"
+        if not items:
+            self.typing.add("Any")
+        page_t = op.output.class_name
+        extra_sig = []
+        extra_doc = []
+        if p.limit_key:
+            limit = op.input.member_by_name(p.limit_key)
+            extra_sig.append("page_size: int | None = None,")
+            extra_doc.append(("page_size", f"Items per page (sent as ``{limit.py_name}``)."))
+        extra_sig += ["max_items: int | None = None,", "starting_token: str | None = None,"]
+        extra_doc += [
+            ("max_items", "Stop after this many items in all; ``resume_token`` then says where to resume."),
+            ("starting_token", "Resume from this token (a ``nextToken`` or a paginator's ``resume_token``)."),
+        ]
+        self.signature(f"paginate_{op.py_name}", rows, extra_sig, f"Paginator[{page_t}, {item_t}]", False)
+        w.indent()
+        keys = ", ".join(f"``{op.output.member_by_name(k).py_name}``" for k in p.result_keys)
+        w.docstring(
+            f"Pages of :meth:`{op.py_name}`, following ``{op.input.member_by_name(p.input_token).py_name}``.",
+            ["``async for page in ...`` yields each response;" + (f" ``.items()`` yields the elements of {keys} across pages." if keys else ""), "", "Args:", *self.args_doc(rows, extra_doc)],
+        )
+        w.line()
+        token_member = op.input.member_by_name(p.input_token)
+        w.line(f"async def fetch(token: str | None) -> {page_t}:")
+        w.indent()
+        w.line(f"return await self.{op.py_name}(")
+        for m, _, _ in rows:
+            w.line(f"    {m.py_name}={m.py_name},")
+        w.line(f"    {token_member.py_name}=token,")
+        if p.limit_key:
+            w.line(f"    {op.input.member_by_name(p.limit_key).py_name}=page_size,")
+        w.line(")")
+        w.dedent()
+        w.line()
+        out_member = op.output.member_by_name(p.output_token)
+        result_attrs = tuple(op.output.member_by_name(k).py_name for k in p.result_keys)
+        w.line("return Paginator(")
+        w.line("    fetch,")
+        w.line(f"    next_token=lambda page: page.{out_member.py_name},")
+        w.line(f"    result_keys={result_attrs!r},")
+        w.line("    max_items=max_items,")
+        w.line("    starting_token=starting_token,")
+        w.line(")")
+        w.dedent()
+
+    def emit(self) -> str:
+        model = self.model
+        full = model.metadata.get("serviceFullName", model.service_id)
+        body = self.w
+        body.line()
+        body.line()
+        body.line(f"class {model.client_name}(BaseClient):")
+        body.indent()
+        usage = [
+            "Usage::",
+            "",
+            f"    async with {model.client_name}(region=\"us-east-1\") as client:",
+            "        ...",
+            "",
+            "Arguments (all keyword-only and optional): ``region``, ``endpoint_url``,",
+            "``credentials`` (:class:`awsmith.Credentials`), ``profile``, ``http_client`` (an",
+            "``httpx.AsyncClient`` the caller owns) and ``config`` (:class:`awsmith.Config`).",
+            "What is not given comes from the standard AWS environment variables, config and",
+            "credential files and provider chain.",
+        ]
+        body.docstring(f"Async client for {full} (API {model.metadata['apiVersion']}).\n\n" + model.doc, usage)
+        body.line()
+        body.line("_service = _serde.SERVICE")
+        for op in model.operations:
+            self.operation(op)
+        for p in model.paginators:
+            self.paginator(p)
+        body.dedent()
+
+        w = Writer()
+        w.lines += header(self.source, f"The async client of {full}.")
+        w.line("from __future__ import annotations")
+        w.line()
+        if {"Sequence", "Mapping"} & self.typing:
+            w.line("from collections.abc import " + ", ".join(sorted({"Sequence", "Mapping"} & self.typing)))
+        if "datetime" in self.typing:
+            w.line("from datetime import datetime")
+        if "Any" in self.typing:
+            w.line("from typing import Any")
+        w.line()
+        w.line("from awsmith._core.client import BaseClient")
+        if any(m.idempotency_token for op in model.operations if op.input for m in op.input.members):
+            w.line("from awsmith._core.operation import new_idempotency_token")
+        if model.paginators:
+            w.line("from awsmith._core.paginator import Paginator")
+        w.line()
+        w.line("from . import _serde")
+        if self.shape_imports:
+            w.line("from .shapes import (")
+            for n in sorted(self.shape_imports):
+                w.line(f"    {n},")
+            w.line(")")
+        w.lines += body.lines
+        return w.render()
+
+
+def emit_client(model: ServiceModel, source: str) -> str:
+    return ClientEmitter(model, source).emit()
+
+
+def emit_init(model: ServiceModel, source: str, package: str) -> str:
+    full = model.metadata.get("serviceFullName", model.service_id)
+    w = Writer()
+    w.lines += header(
+        source,
+        f"{full}: a typed async client.\n\n"
+        f"- ``{package}.{model.client_name}``: the client, one ``async def`` per operation.\n"
+        f"- ``{package}.shapes``: request, response and nested types, and enums.\n"
+        f"- ``{package}.errors``: the service's errors (subclasses of ``awsmith.ServiceError``).\n",
+    )
+    w.line("from . import errors, shapes")
+    w.line(f"from .client import {model.client_name}")
+    w.line()
+    w.line(f'__all__ = ["{model.client_name}", "errors", "shapes"]')
+    return w.render()
+

@@ -1,0 +1,764 @@
+"""_serde.py: per-shape validators, serializers and parsers, and the operation table.
+
+Everything per operation is decided here, at generation time, so the runtime does no
+reflection per call: each function below is straight-line code for one shape.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+
+from codegen.emit_shapes import error_fields, error_shapes
+from codegen.model import Member, ModelError, Operation, ServiceModel, Shape
+from codegen.typing_info import OUT, Usage, annotation, snake
+from codegen.writer import Writer, header
+
+_INT_TYPES = ("integer", "long", "short", "byte", "bigInteger")
+_FLOAT_TYPES = ("float", "double", "bigDecimal")
+_LABEL = re.compile(r"\{([^}]+)\}")
+
+
+def _q(text: str) -> str:
+    """A double-quoted Python string literal."""
+    return json.dumps(text)
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "None"
+    return repr(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+class SerdeEmitter:
+    def __init__(self, model: ServiceModel, source: str) -> None:
+        self.model = model
+        self.source = source
+        self.usage = Usage(model)
+        self.imports: dict[str, set[str]] = {}
+        self.shape_names: set[str] = set()
+        self.error_names: set[str] = set()
+        self.patterns: dict[str, str] = {}
+        self.w = Writer()
+        self.warnings: list[str] = []
+        self.all_classes = {s.class_name for s in model.shapes.values()}
+
+    # ------------------------------------------------------------------ utils
+
+    def use(self, module: str, name: str) -> str:
+        self.imports.setdefault(module, set()).add(name)
+        return name
+
+    def rt(self, name: str) -> str:
+        return self.use("awsmith._core.serde", name)
+
+    def vd(self, name: str) -> str:
+        return self.use("awsmith._core.validation", name)
+
+    def cls(self, shape: Shape) -> str:
+        self.shape_names.add(shape.class_name)
+        return shape.class_name
+
+    def pattern_name(self, shape: Shape) -> str | None:
+        if not shape.pattern:
+            return None
+        name = f"_PATTERN_{snake(shape.name).upper()}"
+        if name not in self.patterns:
+            try:
+                re.compile(shape.pattern)
+            except re.error as exc:
+                self.warnings.append(
+                    f"{shape.name}: pattern {shape.pattern!r} is not a Python regex ({exc}); "
+                    "it is not checked client-side"
+                )
+                return None
+            self.patterns[name] = shape.pattern
+        return name
+
+    def timestamp_format(self, member: Member | None, shape: Shape, context: str) -> str:
+        fmt = (member.timestamp_format if member else None) or shape.timestamp_format
+        if fmt:
+            return fmt.lower()
+        return {"body": "unixtimestamp", "header": "rfc822"}.get(context, "iso8601")
+
+    def ts_func(self, fmt: str) -> str:
+        return self.rt({"unixtimestamp": "ts_epoch", "rfc822": "ts_http"}.get(fmt, "ts_iso"))
+
+    # ------------------------------------------------------------- validation
+
+    def check(self, shape: Shape, expr: str, path: str, member: Member | None, out: Writer) -> None:
+        """Statements that validate ``expr`` (not None) of ``shape`` at ``path``."""
+        t = shape.type
+        if member is not None and member.json_value:
+            out.line(f"{self.vd('check_document')}({expr}, {path})")
+        elif t == "string":
+            if shape.is_enum:
+                out.line(f"{self.vd('check_enum')}({expr}, {path})")
+            else:
+                args = [expr, path]
+                pattern = self.pattern_name(shape)
+                if shape.min is not None or shape.max is not None or pattern:
+                    args += [_num(shape.min), _num(shape.max)]
+                if pattern:
+                    args.append(pattern)
+                out.line(f"{self.vd('check_str')}({', '.join(args)})")
+        elif t == "boolean":
+            out.line(f"{self.vd('check_bool')}({expr}, {path})")
+        elif t in _INT_TYPES or t in _FLOAT_TYPES:
+            fn = "check_int" if t in _INT_TYPES else "check_float"
+            bounds = f", {_num(shape.min)}, {_num(shape.max)}" if (shape.min, shape.max) != (None, None) else ""
+            out.line(f"{self.vd(fn)}({expr}, {path}{bounds})")
+        elif t == "blob":
+            bounds = f", {_num(shape.min)}, {_num(shape.max)}" if (shape.min, shape.max) != (None, None) else ""
+            out.line(f"{self.vd('check_bytes')}({expr}, {path}{bounds})")
+        elif t == "timestamp":
+            out.line(f"{self.vd('check_datetime')}({expr}, {path})")
+        elif t in ("list", "map") or (t == "structure" and not shape.is_document):
+            suffix = ' + "."' if t == "structure" else ""
+            out.line(f"_val_{snake(shape.name)}({expr}, {path}{suffix})")
+        elif t == "structure":
+            out.line(f"{self.vd('check_document')}({expr}, {path})")
+        else:
+            raise ModelError(f"unsupported shape type {t!r} ({shape.name})")
+        if member is None:
+            return
+        if member.location == "header":
+            if t == "list":
+                out.line(f"for item in {expr}:")
+                out.line(f"    {self.vd('check_header')}(str(item), {path})")
+            elif t == "string" and not member.json_value:
+                out.line(f"{self.vd('check_header')}({expr}, {path})")
+        elif member.location == "headers":
+            out.line(f"for key, item in {expr}.items():")
+            out.line(f"    {self.vd('check_header')}(key, {path})")
+            out.line(f"    {self.vd('check_header')}(item, {path})")
+        elif member.location == "uri" and t == "string":
+            greedy = "{" + member.location_name + "+}" in self._current_uri
+            out.line(f"{self.vd('check_greedy_label' if greedy else 'check_label')}({expr}, {path})")
+        if member.host_label:
+            out.line(f"{self.vd('check_host_label')}({expr}, {path})")
+
+    _current_uri = ""
+
+    def emit_validators(self, shape: Shape) -> None:
+        w = self.w
+        name = snake(shape.name)
+        if shape.type == "structure":
+            cls = self.cls(shape)
+            w.line()
+            w.line()
+            w.line(f"def _val_{name}(value: {cls}, prefix: str) -> None:")
+            w.indent()
+            w.line(f"if not isinstance(value, {cls}):")
+            w.line(
+                f'    {self.vd("bad")}(prefix[:-1] or "request", "type", '
+                f'f"expected {cls}, got {{type(value).__name__}}")'
+            )
+            if shape.members:
+                w.line("x: Any  # checked at run time: callers may pass anything")
+            if shape.is_union:
+                names = ", ".join(repr(m.py_name) for m in shape.members)
+                w.line(f'{self.vd("check_union")}(value, prefix[:-1] or "request", ({names},))')
+            for m in shape.members:
+                path = f'prefix + "{m.py_name}"'
+                w.line(f"x = value.{m.py_name}")
+                if (m.required and not shape.is_union) or m.location == "uri" or m.host_label:
+                    w.line("if x is None:")
+                    w.line(f'    {self.vd("bad")}({path}, "required", "a value is required")')
+                    self.check(m.shape, "x", path, m, w)
+                else:
+                    w.line("if x is not None:")
+                    w.indent()
+                    self.check(m.shape, "x", path, m, w)
+                    w.dedent()
+            w.dedent()
+        elif shape.type == "list":
+            assert shape.member is not None
+            w.line()
+            w.line()
+            w.line(f"def _val_{name}(value: Any, path: str) -> None:")
+            w.indent()
+            bounds = f", {_num(shape.min)}, {_num(shape.max)}" if (shape.min, shape.max) != (None, None) else ""
+            w.line(f"for i, item in enumerate({self.vd('check_list')}(value, path{bounds})):")
+            w.indent()
+            w.line("if item is None:")
+            w.line(f'    {self.vd("bad")}(f"{{path}}[{{i}}]", "type", "list items cannot be None")')
+            self.check(shape.member, "item", 'f"{path}[{i}]"', None, w)
+            w.dedent()
+            w.dedent()
+        elif shape.type == "map":
+            assert shape.key is not None and shape.value is not None
+            w.line()
+            w.line()
+            w.line(f"def _val_{name}(value: Any, path: str) -> None:")
+            w.indent()
+            bounds = f", {_num(shape.min)}, {_num(shape.max)}" if (shape.min, shape.max) != (None, None) else ""
+            w.line(f"for key, item in {self.vd('check_map')}(value, path{bounds}).items():")
+            w.indent()
+            self.check(shape.key, "key", 'f"{path}[{key!r}]"', None, w)
+            w.line("if item is None:")
+            w.line(f'    {self.vd("bad")}(f"{{path}}[{{key!r}}]", "type", "map values cannot be None")')
+            self.check(shape.value, "item", 'f"{path}[{key!r}]"', None, w)
+            w.dedent()
+            w.dedent()
+
+    # ---------------------------------------------------------- serialization
+
+    def ser_expr(self, shape: Shape, expr: str, member: Member | None) -> str:
+        """JSON-body value of ``expr``."""
+        t = shape.type
+        if t in ("string", "boolean") or t in _INT_TYPES:
+            return expr
+        if t in _FLOAT_TYPES:
+            return f"{self.rt('float_out')}({expr})"
+        if t == "blob":
+            return f"{self.rt('b64encode')}({expr})"
+        if t == "timestamp":
+            return f"{self.ts_func(self.timestamp_format(member, shape, 'body'))}({expr})"
+        if t == "structure" and shape.is_document:
+            return expr
+        return f"_ser_{snake(shape.name)}({expr})"
+
+    def emit_serializer(self, shape: Shape) -> None:
+        w = self.w
+        name = snake(shape.name)
+        if shape.type == "structure":
+            cls = self.cls(shape)
+            w.line()
+            w.line()
+            w.line(f"def _ser_{name}(value: {cls}) -> dict[str, Any]:")
+            w.indent()
+            w.line("out: dict[str, Any] = {}")
+            self.ser_members(shape.members, "value", "out")
+            w.line("return out")
+            w.dedent()
+        elif shape.type == "list":
+            assert shape.member is not None
+            w.line()
+            w.line()
+            w.line(f"def _ser_{name}(value: Any) -> list[Any]:")
+            item = self.ser_expr(shape.member, "item", None)
+            w.line(f"    return [{item} for item in value]" if item != "item" else "    return list(value)")
+        elif shape.type == "map":
+            assert shape.value is not None
+            w.line()
+            w.line()
+            w.line(f"def _ser_{name}(value: Any) -> dict[str, Any]:")
+            item = self.ser_expr(shape.value, "item", None)
+            w.line(
+                f"    return {{key: {item} for key, item in value.items()}}"
+                if item != "item"
+                else "    return dict(value)"
+            )
+
+    def ser_members(self, members: list[Member], obj: str, out: str) -> None:
+        w = self.w
+        for m in members:
+            w.line(f"if {obj}.{m.py_name} is not None:")
+            w.line(f'    {out}["{m.location_name}"] = {self.ser_expr(m.shape, f"{obj}.{m.py_name}", m)}')
+
+    def text_expr(self, shape: Shape, expr: str, member: Member | None, context: str) -> str:
+        """A str for a query value, header value or URI label."""
+        t = shape.type
+        if member is not None and member.json_value:
+            return f"{self.rt('json_header')}({expr})"
+        if t == "string":
+            return expr
+        if t == "boolean":
+            return f"{self.rt('bool_text')}({expr})"
+        if t in _INT_TYPES:
+            return f"str({expr})"
+        if t in _FLOAT_TYPES:
+            return f"{self.rt('float_text')}({expr})"
+        if t == "timestamp":
+            fmt = self.timestamp_format(member, shape, context)
+            text = f"{self.ts_func(fmt)}({expr})"
+            return f"str({text})" if fmt == "unixtimestamp" else text
+        if t == "blob":
+            return f"{self.rt('b64encode')}({expr})"
+        raise ModelError(f"{shape.name} ({t}) cannot be sent in a {context}")
+
+    def emit_rest_request(self, op: Operation) -> None:
+        w = self.w
+        shape = op.input
+        uri, _, static_query = op.request_uri.partition("?")
+        req = "request"
+        w.line()
+        w.line()
+        arg = f"request: {self.cls(shape)}" if shape else "request: None"
+        w.line(f"def serialize_{op.py_name}({arg}) -> {self.use('awsmith._core.operation', 'SerializedRequest')}:")
+        w.indent()
+        members = shape.members if shape else []
+        by_label = {m.location_name: m for m in members if m.location == "uri"}
+        parts: list[str] = []
+        pos = 0
+        for match in _LABEL.finditer(uri):
+            if match.start() > pos:
+                parts.append(_q(uri[pos : match.start()]))
+            label = match.group(1)
+            greedy = label.endswith("+")
+            m = by_label.get(label.rstrip("+"))
+            if m is None:
+                raise ModelError(f"operation {op.name}: URI label {{{label}}} has no uri member")
+            text = self.text_expr(m.shape, f"{req}.{m.py_name}", m, "uri")
+            parts.append(f"{self.rt('greedy_label' if greedy else 'label')}({text})")
+            pos = match.end()
+        if pos < len(uri):
+            parts.append(_q(uri[pos:]))
+        one = f"path = {' + '.join(parts) or _q('/')}"
+        if len(one) + 4 <= 99:
+            w.line(one)
+        else:
+            w.line("path = (")
+            for i, part in enumerate(parts):
+                w.line(f"    {'+ ' if i else ''}{part}")
+            w.line(")")
+        query_members = [m for m in members if m.location == "querystring"]
+        static = [tuple(p.partition("=")[::2]) for p in static_query.split("&") if p]
+        if query_members or static:
+            w.line(f"query: list[tuple[str, str]] = {[(k, v) for k, v in static]!r}")
+        else:
+            w.line("query: list[tuple[str, str]] = []")
+        for m in query_members:
+            value = f"{req}.{m.py_name}"
+            w.line(f"if {value} is not None:")
+            w.indent()
+            if m.shape.type == "list":
+                assert m.shape.member is not None
+                item = self.text_expr(m.shape.member, "item", None, "querystring")
+                w.line(f'query.extend(("{m.location_name}", {item}) for item in {value})')
+            elif m.shape.type == "map":
+                assert m.shape.value is not None
+                if m.shape.value.type == "list":
+                    w.line(f"for key, items in {value}.items():")
+                    w.line("    query.extend((key, item) for item in items)")
+                else:
+                    w.line(f"query.extend({value}.items())")
+            else:
+                w.line(f'query.append(("{m.location_name}", {self.text_expr(m.shape, value, m, "querystring")}))')
+            w.dedent()
+        w.line("headers: dict[str, str] = {}")
+        for m in members:
+            value = f"{req}.{m.py_name}"
+            if m.location == "header":
+                if m.shape.type == "list":
+                    assert m.shape.member is not None
+                    item = self.text_expr(m.shape.member, "item", None, "header")
+                    w.line(f"if {value}:")
+                    w.line(f'    headers["{m.location_name}"] = {self.rt("header_list")}([{item} for item in {value}])')
+                else:
+                    w.line(f"if {value} is not None:")
+                    w.line(f'    headers["{m.location_name}"] = {self.text_expr(m.shape, value, m, "header")}')
+            elif m.location == "headers":
+                w.line(f"if {value} is not None:")
+                w.line(f"    for key, item in {value}.items():")
+                w.line(f'        headers["{m.location_name}" + key] = item')
+        payload = shape.payload if shape else None
+        body_members = [m for m in members if m.location is None]
+        if payload is not None:
+            m = shape.member_by_name(payload) if shape else None
+            assert m is not None
+            value = f"{req}.{m.py_name}"
+            if m.shape.type in ("blob", "string"):
+                encode = ".encode()" if m.shape.type == "string" else ""
+                w.line(f"body = {value}{encode} if {value} is not None else b\"\"")
+            else:
+                w.line(f"body = {self.rt('dump_json')}({self.ser_expr(m.shape, value, m)}) if {value} is not None else b\"{{}}\"")
+                w.line('headers.setdefault("Content-Type", "application/json")')
+        elif body_members:
+            w.line("fields: dict[str, Any] = {}")
+            self.ser_members(body_members, req, "fields")
+            w.line(f"body = {self.rt('dump_json')}(fields)")
+            w.line('headers["Content-Type"] = "application/json"')
+        else:
+            w.line('body = b""')
+        host = self.host_prefix_expr(op)
+        tail = f", {host}" if host else ""
+        w.line(f'return SerializedRequest("{op.method}", path, query, headers, body{tail})')
+        w.dedent()
+
+    def host_prefix_expr(self, op: Operation) -> str:
+        if not op.host_prefix:
+            return ""
+        members = {m.name: m for m in (op.input.members if op.input else [])}
+        parts = []
+        pos = 0
+        for match in _LABEL.finditer(op.host_prefix):
+            if match.start() > pos:
+                parts.append(repr(op.host_prefix[pos : match.start()]))
+            m = members.get(match.group(1))
+            if m is None or not m.host_label:
+                raise ModelError(f"operation {op.name}: host label {match.group(0)} has no member")
+            parts.append(f"request.{m.py_name}")
+            pos = match.end()
+        if pos < len(op.host_prefix):
+            parts.append(repr(op.host_prefix[pos:]))
+        return " + ".join(parts)
+
+    def emit_json_request(self, op: Operation) -> None:
+        w = self.w
+        meta = self.model.metadata
+        target = f"{meta['targetPrefix']}.{op.name}"
+        content_type = f"application/x-amz-json-{meta.get('jsonVersion', '1.0')}"
+        sr = self.use("awsmith._core.operation", "SerializedRequest")
+        w.line()
+        w.line()
+        arg = f"request: {self.cls(op.input)}" if op.input else "request: None"
+        w.line(f"def serialize_{op.py_name}({arg}) -> {sr}:")
+        w.indent()
+        body = f"_ser_{snake(op.input.name)}(request)" if op.input else "{}"
+        host = self.host_prefix_expr(op)
+        tail = f", {host}" if host else ""
+        w.line(f"return {sr}(")
+        w.line(f'    "POST", "/", [], {{"X-Amz-Target": "{target}", "Content-Type": "{content_type}"}},')
+        w.line(f"    {self.rt('dump_json')}({body}){tail}")
+        w.line(")")
+        w.dedent()
+
+    # ---------------------------------------------------------------- parsing
+
+    def out_type(self, shape: Shape) -> str:
+        ann = annotation(shape, OUT)
+        for token in re.findall(r"[A-Za-z_][A-Za-z_0-9]*", ann):
+            if token in self.all_classes:
+                self.shape_names.add(token)
+            elif token == "datetime":
+                self.use("datetime", "datetime")
+        return ann
+
+    def de_expr(self, shape: Shape, value: str, path: str, name: str) -> str:
+        t = shape.type
+        if t == "string":
+            if shape.is_enum:
+                return f"{self.rt('p_enum')}({self.cls(shape)}, {value}, {path}, {name})"
+            return f"{self.rt('p_str')}({value}, {path}, {name})"
+        if t == "boolean":
+            return f"{self.rt('p_bool')}({value}, {path}, {name})"
+        if t in _INT_TYPES:
+            return f"{self.rt('p_int')}({value}, {path}, {name})"
+        if t in _FLOAT_TYPES:
+            return f"{self.rt('p_float')}({value}, {path}, {name})"
+        if t == "blob":
+            return f"{self.rt('p_blob')}({value}, {path}, {name})"
+        if t == "timestamp":
+            return f"{self.rt('p_timestamp')}({value}, {path}, {name})"
+        if t == "structure" and shape.is_document:
+            return value
+        if t == "structure":
+            return f"_de_{snake(shape.name)}({value}, {self.rt('join')}({path}, {name}))"
+        return f"_de_{snake(shape.name)}({value}, {path}, {name})"
+
+    def emit_parser(self, shape: Shape) -> None:
+        w = self.w
+        name = snake(shape.name)
+        if shape.type == "structure":
+            cls = self.cls(shape)
+            w.line()
+            w.line()
+            w.line(f"def _de_{name}(data: Any, path: str) -> {cls}:")
+            w.indent()
+            self.de_members(shape, shape.members, "data", cls)
+            w.dedent()
+        elif shape.type == "list":
+            assert shape.member is not None
+            item = self.de_expr(shape.member, "item", "path", 'f"{name}[{i}]"')
+            w.line()
+            w.line()
+            w.line(f"def _de_{name}(value: Any, path: str, name: str) -> {self.out_type(shape)}:")
+            w.line(f"    return [{item} for i, item in enumerate({self.rt('p_list')}(value, path, name))]")
+        elif shape.type == "map":
+            assert shape.value is not None
+            item = self.de_expr(shape.value, "item", "path", 'f"{name}[{key!r}]"')
+            assert shape.key is not None
+            key = self.de_expr(shape.key, "key", "path", "name") if shape.key.is_enum else "key"
+            w.line()
+            w.line()
+            w.line(f"def _de_{name}(value: Any, path: str, name: str) -> {self.out_type(shape)}:")
+            w.line(f"    return {{{key}: {item} for key, item in {self.rt('p_map')}(value, path, name).items()}}")
+
+    def de_members(self, shape: Shape, members: list[Member], data: str, cls: str, extra: dict[str, str] | None = None) -> None:
+        w = self.w
+        w.line(f'fields = {self.rt("p_map")}({data}, path, "")')
+        assignments = dict(extra or {})
+        for m in members:
+            key = m.location_name
+            w.line(f'x = fields.get("{key}")')
+            parsed = self.de_expr(m.shape, "x", "path", f'"{key}"')
+            if m.required and not shape.is_union:
+                w.line("if x is None:")
+                w.line(f'    {self.rt("missing")}(path, "{key}")')
+                w.line(f"{m.py_name} = {parsed}")
+            else:
+                w.line(f"{m.py_name} = None if x is None else {parsed}")
+            assignments[m.py_name] = m.py_name
+        w.call(f"return {cls}(", [f"{k}={v}" for k, v in sorted(assignments.items())])
+
+    def emit_response_parser(self, op: Operation) -> None:
+        w = self.w
+        resp = self.use("awsmith._core.http", "HttpResponse")
+        shape = op.output
+        w.line()
+        w.line()
+        if shape is None:
+            w.line(f"def parse_{op.py_name}(response: {resp}) -> None:")
+            w.line("    return None")
+            return
+        cls = self.cls(shape)
+        w.line(f"def parse_{op.py_name}(response: {resp}) -> {cls}:")
+        w.indent()
+        if self.model.protocol == "json":
+            w.line(f'return _de_{snake(shape.name)}({self.rt("load_json")}(response.body), "")')
+            w.dedent()
+            return
+        if any(m.location in ("header", None) and shape.payload != m.name for m in shape.members) or (
+            shape.payload and shape.member_by_name(shape.payload).shape.type not in ("blob", "string")
+        ):
+            w.line('path = ""')
+        extra: dict[str, str] = {}
+        body_members = []
+        for m in shape.members:
+            if m.location == "header":
+                w.line(f'x = response.headers.get("{m.location_name}")')
+                parsed = self.header_expr(m)
+                if m.required:
+                    w.line("if x is None:")
+                    w.line(f'    {self.rt("missing")}(path, "{m.location_name} header")')
+                    w.line(f"{m.py_name} = {parsed}")
+                else:
+                    w.line(f"{m.py_name} = None if x is None else {parsed}")
+                extra[m.py_name] = m.py_name
+            elif m.location == "headers":
+                w.line(f'{m.py_name} = {self.rt("prefix_headers")}(response.headers, "{m.location_name}")')
+                extra[m.py_name] = m.py_name
+            elif m.location == "statusCode":
+                extra[m.py_name] = "response.status"
+            elif shape.payload == m.name:
+                if m.shape.type in ("blob", "string"):
+                    value = "response.body" if m.shape.type == "blob" else 'response.body.decode("utf-8", "replace")'
+                    extra[m.py_name] = value
+                else:
+                    w.line(f"x = {self.rt('load_json')}(response.body)")
+                    w.line(f"{m.py_name} = {self.de_expr(m.shape, 'x', 'path', repr(m.location_name))}")
+                    extra[m.py_name] = m.py_name
+            else:
+                body_members.append(m)
+        if body_members:
+            self.de_members(shape, body_members, f"{self.rt('load_json')}(response.body)", cls, extra)
+        else:
+            w.call(f"return {cls}(", [f"{k}={v}" for k, v in sorted(extra.items())])
+        w.dedent()
+
+    def header_expr(self, m: Member) -> str:
+        t = m.shape.type
+        name = repr(m.location_name)
+        if m.json_value:
+            return f"{self.rt('h_json')}(x, path, {name})"
+        if t == "string":
+            return f"{self.rt('p_enum')}({self.cls(m.shape)}, x, path, {name})" if m.shape.is_enum else "x"
+        if t == "boolean":
+            return f"{self.rt('h_bool')}(x, path, {name})"
+        if t in _INT_TYPES:
+            return f"{self.rt('h_int')}(x, path, {name})"
+        if t in _FLOAT_TYPES:
+            return f"{self.rt('h_float')}(x, path, {name})"
+        if t == "timestamp":
+            return f"{self.rt('p_timestamp')}(x, path, {name})"
+        if t == "blob":
+            return f"{self.rt('p_blob')}(x, path, {name})"
+        if t == "list":
+            assert m.shape.member is not None
+            inner = m.shape.member
+            if inner.type == "string":
+                return f"{self.rt('h_list')}(x)"
+            conv = {"boolean": "h_bool", "timestamp": "p_timestamp"}.get(inner.type)
+            if inner.type in _INT_TYPES:
+                conv = "h_int"
+            if inner.type in _FLOAT_TYPES:
+                conv = "h_float"
+            if conv is None:
+                raise ModelError(f"header list of {inner.type} ({m.shape.name}) is not supported")
+            return f"[{self.rt(conv)}(item, path, {name}) for item in {self.rt('h_list')}(x)]"
+        raise ModelError(f"{m.shape.name} ({t}) cannot be read from a header")
+
+    # ------------------------------------------------------------------ errors
+
+    def emit_error_parsers(self) -> list[tuple[str, str, str]]:
+        """Parsers of modeled error fields; returns (code, class, parser) rows."""
+        w = self.w
+        rows = []
+        for shape in error_shapes(self.model):
+            fields = [m for m in error_fields(shape) if m.location is None]
+            self.error_names.add(shape.class_name)
+            parser = self.rt("no_fields")
+            if fields:
+                parser = f"_err_{snake(shape.name)}"
+                w.line()
+                w.line()
+                w.line(f"def {parser}(fields: dict[str, Any]) -> dict[str, Any]:")
+                w.indent()
+                w.line('path = ""')
+                w.line("return {")
+                for m in fields:
+                    key = m.location_name
+                    value = self.de_expr(m.shape, f'fields["{key}"]', "path", f'"{key}"')
+                    w.line(f'    "{m.py_name}": None if fields.get("{key}") is None else {value},')
+                w.line("}")
+                w.dedent()
+            code = (shape.raw.get("error") or {}).get("code", shape.name)
+            rows.append((code, shape.class_name, parser))
+            if code != shape.name:
+                rows.append((shape.name, shape.class_name, parser))
+        return rows
+
+    # ------------------------------------------------------------------- file
+
+    def emit(self) -> str:
+        model = self.model
+        usage = self.usage
+        w = self.w
+        inputs = [s for s in model.shapes.values() if s.name in usage.inputs]
+        outputs = [s for s in model.shapes.values() if s.name in usage.outputs]
+        w.line()
+        w.line()
+        w.line("# " + "-" * 30 + " validation")
+        for shape in inputs:
+            self._current_uri = self._uri_for(shape)
+            if not (shape.type == "structure" and (shape.is_exception or shape.is_document)):
+                self.emit_validators(shape)
+        w.line()
+        w.line()
+        w.line("# " + "-" * 30 + " serialization")
+        top_rest = {op.input.name for op in model.operations if op.input} if model.protocol == "rest-json" else set()
+        for shape in inputs:
+            if shape.type == "structure" and (shape.is_exception or shape.is_document):
+                continue
+            if shape.name in top_rest and not self._nested(shape):
+                continue
+            if shape.type in ("structure", "list", "map"):
+                self.emit_serializer(shape)
+        for op in model.operations:
+            if model.protocol == "json":
+                self.emit_json_request(op)
+            else:
+                self.emit_rest_request(op)
+        w.line()
+        w.line()
+        w.line("# " + "-" * 30 + " parsing")
+        top_out = {op.output.name for op in model.operations if op.output} if model.protocol == "rest-json" else set()
+        for shape in outputs:
+            if shape.type == "structure" and (shape.is_exception or shape.is_document):
+                continue
+            if shape.name in top_out and not self._nested(shape):
+                continue
+            if shape.type in ("structure", "list", "map"):
+                self.emit_parser(shape)
+        for op in model.operations:
+            self.emit_response_parser(op)
+        rows = self.emit_error_parsers()
+        # table
+        w.line()
+        w.line()
+        table = self.use("awsmith._core.errors_wire", "ErrorTable")
+        w.line(f"ERRORS: {table} = {{")
+        for code, cls, parser in sorted(rows):
+            w.line(f'    "{code}": (errors.{cls}, {parser}),')
+        w.line("}")
+        op_cls = self.use("awsmith._core.operation", "Operation")
+        for op in model.operations:
+            in_t = self.cls(op.input) if op.input else "None"
+            out_t = self.cls(op.output) if op.output else "None"
+            validate = f"_validate_{op.py_name}"
+            w.line()
+            w.line()
+            w.line(f"def {validate}(request: {in_t}) -> None:")
+            if op.input:
+                w.line(f'    _val_{snake(op.input.name)}(request, "")')
+            else:
+                w.line("    return None")
+            w.line()
+            w.line()
+            w.line(f"{op.py_name.upper()}: {op_cls}[{in_t}, {out_t}] = {op_cls}(")
+            w.line(f'    "{op.name}", {validate}, serialize_{op.py_name}, parse_{op.py_name}')
+            w.line(")")
+        self.use("awsmith._core.operation", "ServiceInfo")
+        w.lines += emit_service_info(self.model)
+        return self.assemble()
+
+    def _nested(self, shape: Shape) -> bool:
+        """Whether a top-level request/response shape is also used inside another shape."""
+        for other in self.model.shapes.values():
+            for m in other.members:
+                if m.shape is shape:
+                    return True
+            if shape in (other.member, other.value):
+                return True
+        return False
+
+    def _uri_for(self, shape: Shape) -> str:
+        for op in self.model.operations:
+            if op.input is shape:
+                return op.request_uri
+        return ""
+
+    def assemble(self) -> str:
+        out = Writer()
+        out.lines += header(
+            self.source,
+            "Validators, serializers and parsers of every shape, and the operation table.\n\n"
+            "Private: the client uses these; users never need to import them.",
+        )
+        out.line("from __future__ import annotations")
+        out.line()
+        if self.patterns:
+            out.line("import re")
+        out.line("from typing import Any")
+        out.line()
+        for module in sorted(self.imports):
+            names = sorted(self.imports[module])
+            text = f"from {module} import {', '.join(names)}"
+            if len(text) <= 99:
+                out.line(text)
+            else:
+                out.line(f"from {module} import (")
+                for n in names:
+                    out.line(f"    {n},")
+                out.line(")")
+        out.line()
+        out.line("from . import errors")
+        shapes = sorted(self.shape_names)
+        if shapes:
+            out.line("from .shapes import (")
+            for n in shapes:
+                out.line(f"    {n},")
+            out.line(")")
+        if self.patterns:
+            out.line()
+            for name, pattern in sorted(self.patterns.items()):
+                out.line(f"{name} = re.compile({pattern!r})")
+        out.lines += self.w.lines
+        for warning in self.warnings:
+            print(f"codegen: warning: {warning}", file=sys.stderr)
+        return out.render()
+
+
+def emit_service_info(model: ServiceModel) -> list[str]:
+    """The SERVICE constant appended to _serde.py."""
+    meta = model.metadata
+    return [
+        "",
+        "",
+        "SERVICE = ServiceInfo(",
+        f"    service_id={model.service_id!r},",
+        f"    data_name={model.data_name!r},",
+        f"    endpoint_prefix={meta['endpointPrefix']!r},",
+        f"    signing_name={meta.get('signingName', meta['endpointPrefix'])!r},",
+        f"    api_version={meta['apiVersion']!r},",
+        "    errors=ERRORS,",
+        f"    base_error=errors.{model.base_error_name},",
+        ")",
+    ]
+
+
+def emit_serde(model: ServiceModel, source: str) -> str:
+    return SerdeEmitter(model, source).emit()

@@ -1,0 +1,293 @@
+"""Loading a botocore-format service model into what the emitters need."""
+
+from __future__ import annotations
+
+import json
+import keyword
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from botocore import xform_name
+
+from codegen.docs import to_text
+
+SUPPORTED_PROTOCOLS = ("json", "rest-json")
+_RESERVED_NAMES = frozenset(
+    {"Any", "ClassVar", "Literal", "Mapping", "Sequence", "attrs", "datetime", "OpenEnum"}
+)
+
+
+class ModelError(Exception):
+    """The model cannot be generated; the message says where and why."""
+
+
+@dataclass
+class Member:
+    name: str  # wire/model name
+    py_name: str
+    shape: Shape
+    doc: str
+    required: bool
+    location: str | None  # uri, querystring, header, headers, statusCode, or None (body)
+    location_name: str
+    idempotency_token: bool
+    host_label: bool
+    timestamp_format: str | None
+    json_value: bool
+
+
+@dataclass
+class Shape:
+    name: str
+    type: str
+    doc: str
+    raw: dict[str, Any]
+    members: list[Member] = field(default_factory=list)
+    member: Shape | None = None  # list item
+    key: Shape | None = None  # map key
+    value: Shape | None = None  # map value
+    enum: list[str] = field(default_factory=list)
+    min: float | None = None
+    max: float | None = None
+    pattern: str | None = None
+    timestamp_format: str | None = None
+    is_exception: bool = False
+    is_document: bool = False
+    is_union: bool = False
+    payload: str | None = None
+    class_name: str = ""
+
+    @property
+    def is_enum(self) -> bool:
+        return self.type == "string" and bool(self.enum)
+
+    def member_by_name(self, name: str) -> Member:
+        for m in self.members:
+            if m.name == name:
+                return m
+        raise ModelError(f"shape {self.name} has no member {name!r}")
+
+
+@dataclass
+class Operation:
+    name: str
+    py_name: str
+    doc: str
+    method: str
+    request_uri: str
+    response_code: int
+    input: Shape | None
+    output: Shape | None
+    errors: list[Shape]
+    host_prefix: str | None
+    deprecated: bool
+
+
+@dataclass
+class Paginator:
+    operation: Operation
+    input_token: str
+    output_token: str
+    limit_key: str | None
+    result_keys: list[str]
+
+
+@dataclass
+class ServiceModel:
+    path: Path
+    metadata: dict[str, Any]
+    doc: str
+    shapes: dict[str, Shape]
+    operations: list[Operation]
+    paginators: list[Paginator]
+
+    @property
+    def protocol(self) -> str:
+        return str(self.metadata["protocol"])
+
+    @property
+    def service_id(self) -> str:
+        return str(self.metadata.get("serviceId") or self.metadata["endpointPrefix"])
+
+    @property
+    def client_name(self) -> str:
+        return re.sub(r"[^0-9A-Za-z]", "", self.service_id) + "Client"
+
+    @property
+    def base_error_name(self) -> str:
+        return re.sub(r"[^0-9A-Za-z]", "", self.service_id) + "Error"
+
+    @property
+    def data_name(self) -> str:
+        """The folder name botocore uses for the service's data files."""
+        return self.service_id.lower().replace(" ", "-")
+
+
+def py_name(name: str) -> str:
+    """Member name -> snake_case attribute/argument name (botocore's ``xform_name``)."""
+    out = xform_name(name).replace("-", "_")
+    out = re.sub(r"\W", "_", out)
+    if out[0].isdigit():
+        out = "_" + out
+    if keyword.iskeyword(out) or out in ("self", "cls"):
+        out += "_"
+    return out
+
+
+def class_name(name: str) -> str:
+    out = re.sub(r"\W", "_", name)
+    if out[0].isdigit():
+        out = "Shape" + out
+    if out in _RESERVED_NAMES or keyword.iskeyword(out):
+        out += "_"
+    return out
+
+
+def load(path: Path) -> ServiceModel:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{path}: cannot read the model: {exc}") from None
+    return build(raw, path)
+
+
+def build(raw: dict[str, Any], path: Path) -> ServiceModel:
+    metadata = raw.get("metadata") or {}
+    protocol = metadata.get("protocol")
+    if protocol not in SUPPORTED_PROTOCOLS:
+        raise ModelError(
+            f"{path}: protocol {protocol!r} is not supported (supported: "
+            f"{', '.join(SUPPORTED_PROTOCOLS)})"
+        )
+    for key in ("apiVersion", "endpointPrefix"):
+        if key not in metadata:
+            raise ModelError(f"{path}: metadata.{key} is missing")
+    if protocol == "json" and "targetPrefix" not in metadata:
+        raise ModelError(f"{path}: metadata.targetPrefix is required for the json protocol")
+    raw_shapes: dict[str, Any] = raw.get("shapes") or {}
+    shapes: dict[str, Shape] = {}
+    for name, spec in sorted(raw_shapes.items()):
+        if "type" not in spec:
+            raise ModelError(f"{path}: shape {name} has no type")
+        shapes[name] = Shape(
+            name=name,
+            type=spec["type"],
+            doc=to_text(spec.get("documentation")),
+            raw=spec,
+            enum=list(spec.get("enum", [])),
+            min=spec.get("min"),
+            max=spec.get("max"),
+            pattern=spec.get("pattern"),
+            timestamp_format=spec.get("timestampFormat"),
+            is_exception=bool(spec.get("exception")),
+            is_document=bool(spec.get("document")),
+            is_union=bool(spec.get("union")),
+            payload=spec.get("payload"),
+            class_name=class_name(name),
+        )
+
+    def ref(where: str, target: dict[str, Any] | None) -> Shape:
+        if not target or "shape" not in target:
+            raise ModelError(f"{path}: {where} does not name a shape")
+        shape = shapes.get(target["shape"])
+        if shape is None:
+            raise ModelError(f"{path}: {where} refers to the unknown shape {target['shape']!r}")
+        return shape
+
+    for shape in shapes.values():
+        spec = shape.raw
+        if shape.type == "list":
+            shape.member = ref(f"shape {shape.name}.member", spec.get("member"))
+        elif shape.type == "map":
+            shape.key = ref(f"shape {shape.name}.key", spec.get("key"))
+            shape.value = ref(f"shape {shape.name}.value", spec.get("value"))
+        elif shape.type == "structure":
+            required = set(spec.get("required", []))
+            seen: dict[str, str] = {}
+            for mname, mspec in sorted(spec.get("members", {}).items()):
+                target = ref(f"shape {shape.name}.{mname}", mspec)
+                pname = py_name(mname)
+                if pname in seen:
+                    raise ModelError(
+                        f"{path}: members {seen[pname]!r} and {mname!r} of {shape.name} "
+                        f"both become {pname!r}"
+                    )
+                seen[pname] = mname
+                location = mspec.get("location")
+                shape.members.append(
+                    Member(
+                        name=mname,
+                        py_name=pname,
+                        shape=target,
+                        doc=to_text(mspec.get("documentation")) or target.doc,
+                        required=mname in required,
+                        location=location,
+                        location_name=mspec.get("locationName", mname),
+                        idempotency_token=bool(mspec.get("idempotencyToken")),
+                        host_label=bool(mspec.get("hostLabel")),
+                        timestamp_format=mspec.get("timestampFormat") or target.timestamp_format,
+                        json_value=bool(mspec.get("jsonvalue") or target.raw.get("jsonvalue")),
+                    )
+                )
+            unknown = required - {m.name for m in shape.members}
+            if unknown:
+                raise ModelError(f"{path}: {shape.name} requires unknown members {sorted(unknown)}")
+            if shape.payload is not None:
+                shape.member_by_name(shape.payload)
+
+    operations: list[Operation] = []
+    for name, spec in sorted((raw.get("operations") or {}).items()):
+        http = spec.get("http") or {}
+        operations.append(
+            Operation(
+                name=name,
+                py_name=py_name(name),
+                doc=to_text(spec.get("documentation")),
+                method=http.get("method", "POST"),
+                request_uri=http.get("requestUri", "/"),
+                response_code=int(http.get("responseCode", 200)),
+                input=ref(f"operation {name}.input", spec["input"]) if spec.get("input") else None,
+                output=(
+                    ref(f"operation {name}.output", spec["output"]) if spec.get("output") else None
+                ),
+                errors=[ref(f"operation {name}.errors", e) for e in spec.get("errors", [])],
+                host_prefix=(spec.get("endpoint") or {}).get("hostPrefix"),
+                deprecated=bool(spec.get("deprecated")),
+            )
+        )
+    by_name = {op.name: op for op in operations}
+    paginators: list[Paginator] = []
+    for name, spec in sorted((raw.get("pagination") or {}).items()):
+        op = by_name.get(name)
+        if op is None:
+            raise ModelError(f"{path}: pagination names the unknown operation {name!r}")
+        input_token, output_token = spec.get("input_token"), spec.get("output_token")
+        if not isinstance(input_token, str) or not isinstance(output_token, str):
+            # Compound tokens (lists, JMESPath) are not supported: skip with a warning.
+            continue
+        result_keys = spec.get("result_key") or []
+        if isinstance(result_keys, str):
+            result_keys = [result_keys]
+        if op.input is None or op.output is None:
+            raise ModelError(f"{path}: paginated operation {name} needs input and output")
+        if any(not isinstance(k, str) or "." in k or "[" in k for k in result_keys):
+            continue
+        op.input.member_by_name(input_token)
+        op.output.member_by_name(output_token)
+        for key in result_keys:
+            if op.output.member_by_name(key).shape.type != "list":
+                raise ModelError(f"{path}: result_key {key} of {name} is not a list")
+        limit_key = spec.get("limit_key")
+        if limit_key is not None:
+            op.input.member_by_name(limit_key)
+        paginators.append(Paginator(op, input_token, output_token, limit_key, list(result_keys)))
+    return ServiceModel(
+        path=path,
+        metadata=metadata,
+        doc=to_text(raw.get("documentation")),
+        shapes=shapes,
+        operations=operations,
+        paginators=paginators,
+    )
