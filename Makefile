@@ -1,0 +1,39 @@
+# awsmith developer tasks. Needs only Python 3.11+ and make; everything else is
+# installed into .venv by the first target that needs it.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck codegen bench docs clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "awsmith needs Python 3.11+; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## Runs the demo against local servers it starts itself (no AWS account needed).
+demo: $(STAMP)
+	$(BIN)/python examples/demo.py
+
+## The whole test suite: generated code in sync, lint, types, tests.
+test: $(STAMP)
+	$(BIN)/python -m codegen --check
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+codegen: $(STAMP)
+	$(BIN)/python -m codegen
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
