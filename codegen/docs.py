@@ -71,7 +71,7 @@ def first_sentence(text: str) -> str:
     return match.group(1) if match else first
 
 
-def wrap(text: str, indent: str, width: int = 92) -> list[str]:
+def wrap(text: str, indent: str, width: int = 92, hang: str = "") -> list[str]:
     """Wrapped lines (without trailing newlines), bullets kept as hanging indents."""
     out: list[str] = []
     for i, paragraph in enumerate(text.split("\n\n")):
@@ -84,7 +84,7 @@ def wrap(text: str, indent: str, width: int = 92) -> list[str]:
                     line,
                     width=max(40, width - len(indent)),
                     initial_indent=indent,
-                    subsequent_indent=indent + ("  " if bullet else ""),
+                    subsequent_indent=indent + ("  " if bullet else hang),
                     break_long_words=False,
                     break_on_hyphens=False,
                 )

@@ -66,16 +66,16 @@ class ClientEmitter:
             text = " ".join(escape(m.doc).split()) or "(no documentation)"
             if m.idempotency_token:
                 text += " Filled with a new UUID when omitted; the same on every retry."
-            lines += wrap(f"{m.py_name}: {text}", "    ")
+            lines += wrap(f"{m.py_name}: {text}", "    ", hang="    ")
         for name, text in extra:
-            lines += wrap(f"{name}: {text}", "    ")
+            lines += wrap(f"{name}: {text}", "    ", hang="    ")
         return lines
 
     def raises_doc(self, op: Operation) -> list[str]:
         lines = []
         for e in sorted(op.errors, key=lambda s: s.class_name):
             text = first_sentence(" ".join(escape(e.doc).split())) or e.name
-            lines += wrap(f"{e.class_name}: {text}", "    ")
+            lines += wrap(f"{e.class_name}: {text}", "    ", hang="    ")
         return lines
 
     def operation(self, op: Operation) -> None:

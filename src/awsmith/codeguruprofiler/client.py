@@ -132,16 +132,16 @@ class CodeGuruProfilerClient(BaseClient):
         Args:
             channels: One or 2 channels to report to when anomalies are detected.
             profiling_group_name: The name of the profiling group that we are setting up
-            notifications for.
+                notifications for.
 
         Returns:
             The :class:`AddNotificationChannelsResponse` of the call.
 
         Raises:
             ConflictException: The requested operation would cause a conflict with the current
-            state of a service resource associated with the request.
+                state of a service resource associated with the request.
             InternalServerException: The server encountered an internal error and is unable to
-            complete the request.
+                complete the request.
             ResourceNotFoundException: The resource specified in the request does not exist.
             ServiceQuotaExceededException: You have exceeded your service quota.
             ThrottlingException: The request was denied due to request throttling.
@@ -168,32 +168,33 @@ class CodeGuruProfilerClient(BaseClient):
 
         Args:
             profiling_group_name: The name of the profiling group associated with the the frame
-            metrics used to return the time series values.
+                metrics used to return the time series values.
             end_time: The end time of the time period for the returned time series values. This
-            is specified using the ISO 8601 format. For example, 2020-06-01T13:15:02.001Z
-            represents 1 millisecond past June 1, 2020 1:15:02 PM UTC.
+                is specified using the ISO 8601 format. For example, 2020-06-01T13:15:02.001Z
+                represents 1 millisecond past June 1, 2020 1:15:02 PM UTC.
             frame_metrics: The details of the metrics that are used to request a time series of
-            values. The metric includes the name of the frame, the aggregation type to calculate
-            the metric value for the frame, and the thread states to use to get the count for
-            the metric value of the frame.
+                values. The metric includes the name of the frame, the aggregation type to
+                calculate the metric value for the frame, and the thread states to use to get
+                the count for the metric value of the frame.
             period: The duration of the frame metrics used to return the time series values.
-            Specify using the ISO 8601 format. The maximum period duration is one day (P1D or
-            P1D).
+                Specify using the ISO 8601 format. The maximum period duration is one day (P1D
+                or P1D).
             start_time: The start time of the time period for the frame metrics used to return
-            the time series values. This is specified using the ISO 8601 format. For example,
-            2020-06-01T13:15:02.001Z represents 1 millisecond past June 1, 2020 1:15:02 PM UTC.
+                the time series values. This is specified using the ISO 8601 format. For
+                example, 2020-06-01T13:15:02.001Z represents 1 millisecond past June 1, 2020
+                1:15:02 PM UTC.
             target_resolution: The requested resolution of time steps for the returned time
-            series of values. If the requested target resolution is not available due to data
-            not being retained we provide a best effort result by falling back to the most
-            granular available resolution after the target resolution. There are 3 valid values.
-            - P1D — 1 day - PT1H — 1 hour - PT5M — 5 minutes
+                series of values. If the requested target resolution is not available due to
+                data not being retained we provide a best effort result by falling back to the
+                most granular available resolution after the target resolution. There are 3
+                valid values. - P1D — 1 day - PT1H — 1 hour - PT5M — 5 minutes
 
         Returns:
             The :class:`BatchGetFrameMetricDataResponse` of the call.
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
-            complete the request.
+                complete the request.
             ResourceNotFoundException: The resource specified in the request does not exist.
             ThrottlingException: The request was denied due to request throttling.
             ValidationException: The parameter is not valid.
@@ -221,30 +222,30 @@ class CodeGuruProfilerClient(BaseClient):
 
         Args:
             profiling_group_name: The name of the profiling group for which the configured agent
-            is collecting profiling data.
+                is collecting profiling data.
             fleet_instance_id: A universally unique identifier (UUID) for a profiling instance.
-            For example, if the profiling instance is an Amazon EC2 instance, it is the instance
-            ID. If it is an AWS Fargate container, it is the container's task ID.
+                For example, if the profiling instance is an Amazon EC2 instance, it is the
+                instance ID. If it is an AWS Fargate container, it is the container's task ID.
             metadata: Metadata captured about the compute platform the agent is running on. It
-            includes information about sampling and reporting. The valid fields are: -
-            COMPUTE_PLATFORM - The compute platform on which the agent is running - AGENT_ID -
-            The ID for an agent instance. - AWS_REQUEST_ID - The AWS request ID of a Lambda
-            invocation. - EXECUTION_ENVIRONMENT - The execution environment a Lambda function is
-            running on. - LAMBDA_FUNCTION_ARN - The Amazon Resource Name (ARN) that is used to
-            invoke a Lambda function. - LAMBDA_MEMORY_LIMIT_IN_MB - The memory allocated to a
-            Lambda function. - LAMBDA_REMAINING_TIME_IN_MILLISECONDS - The time in milliseconds
-            before execution of a Lambda function times out. -
-            LAMBDA_TIME_GAP_BETWEEN_INVOKES_IN_MILLISECONDS - The time in milliseconds between
-            two invocations of a Lambda function. -
-            LAMBDA_PREVIOUS_EXECUTION_TIME_IN_MILLISECONDS - The time in milliseconds for the
-            previous Lambda invocation.
+                includes information about sampling and reporting. The valid fields are: -
+                COMPUTE_PLATFORM - The compute platform on which the agent is running - AGENT_ID
+                - The ID for an agent instance. - AWS_REQUEST_ID - The AWS request ID of a
+                Lambda invocation. - EXECUTION_ENVIRONMENT - The execution environment a Lambda
+                function is running on. - LAMBDA_FUNCTION_ARN - The Amazon Resource Name (ARN)
+                that is used to invoke a Lambda function. - LAMBDA_MEMORY_LIMIT_IN_MB - The
+                memory allocated to a Lambda function. - LAMBDA_REMAINING_TIME_IN_MILLISECONDS -
+                The time in milliseconds before execution of a Lambda function times out. -
+                LAMBDA_TIME_GAP_BETWEEN_INVOKES_IN_MILLISECONDS - The time in milliseconds
+                between two invocations of a Lambda function. -
+                LAMBDA_PREVIOUS_EXECUTION_TIME_IN_MILLISECONDS - The time in milliseconds for
+                the previous Lambda invocation.
 
         Returns:
             The :class:`ConfigureAgentResponse` of the call.
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
-            complete the request.
+                complete the request.
             ResourceNotFoundException: The resource specified in the request does not exist.
             ThrottlingException: The request was denied due to request throttling.
             ValidationException: The parameter is not valid.
@@ -270,14 +271,15 @@ class CodeGuruProfilerClient(BaseClient):
         Args:
             profiling_group_name: The name of the profiling group to create.
             agent_orchestration_config: Specifies whether profiling is enabled or disabled for
-            the created profiling group.
+                the created profiling group.
             client_token: Amazon CodeGuru Profiler uses this universally unique identifier
-            (UUID) to prevent the accidental creation of duplicate profiling groups if there are
-            failures and retries. Filled with a new UUID when omitted; the same on every retry.
+                (UUID) to prevent the accidental creation of duplicate profiling groups if there
+                are failures and retries. Filled with a new UUID when omitted; the same on every
+                retry.
             compute_platform: The compute platform of the profiling group. Use AWSLambda if your
-            application runs on AWS Lambda. Use Default if your application runs on a compute
-            platform that is not AWS Lambda, such as an Amazon EC2 instance, an on-premises
-            server, or a different platform. If not specified, Default is used.
+                application runs on AWS Lambda. Use Default if your application runs on a
+                compute platform that is not AWS Lambda, such as an Amazon EC2 instance, an
+                on-premises server, or a different platform. If not specified, Default is used.
             tags: A list of tags to add to the created profiling group.
 
         Returns:
@@ -285,9 +287,9 @@ class CodeGuruProfilerClient(BaseClient):
 
         Raises:
             ConflictException: The requested operation would cause a conflict with the current
-            state of a service resource associated with the request.
+                state of a service resource associated with the request.
             InternalServerException: The server encountered an internal error and is unable to
-            complete the request.
+                complete the request.
             ServiceQuotaExceededException: You have exceeded your service quota.
             ThrottlingException: The request was denied due to request throttling.
             ValidationException: The parameter is not valid.
@@ -316,9 +318,9 @@ class CodeGuruProfilerClient(BaseClient):
 
         Raises:
             ConflictException: The requested operation would cause a conflict with the current
-            state of a service resource associated with the request.
+                state of a service resource associated with the request.
             InternalServerException: The server encountered an internal error and is unable to
-            complete the request.
+                complete the request.
             ResourceNotFoundException: The resource specified in the request does not exist.
             ThrottlingException: The request was denied due to request throttling.
             ValidationException: The parameter is not valid.
@@ -344,7 +346,7 @@ class CodeGuruProfilerClient(BaseClient):
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
-            complete the request.
+                complete the request.
             ResourceNotFoundException: The resource specified in the request does not exist.
             ThrottlingException: The request was denied due to request throttling.
             ValidationException: The parameter is not valid.
@@ -366,28 +368,28 @@ class CodeGuruProfilerClient(BaseClient):
 
         Args:
             daily_reports_only: A Boolean value indicating whether to only return reports from
-            daily profiles. If set to True, only analysis data from daily profiles is returned.
-            If set to False, analysis data is returned from smaller time windows (for example,
-            one hour).
+                daily profiles. If set to True, only analysis data from daily profiles is
+                returned. If set to False, analysis data is returned from smaller time windows
+                (for example, one hour).
             max_results: The maximum number of results returned by
-            GetFindingsReportAccountSummary in paginated output. When this parameter is used,
-            GetFindingsReportAccountSummary only returns maxResults results in a single page
-            along with a nextToken response element. The remaining results of the initial
-            request can be seen by sending another GetFindingsReportAccountSummary request with
-            the returned nextToken value.
+                GetFindingsReportAccountSummary in paginated output. When this parameter is
+                used, GetFindingsReportAccountSummary only returns maxResults results in a
+                single page along with a nextToken response element. The remaining results of
+                the initial request can be seen by sending another
+                GetFindingsReportAccountSummary request with the returned nextToken value.
             next_token: The nextToken value returned from a previous paginated
-            GetFindingsReportAccountSummary request where maxResults was used and the results
-            exceeded the value of that parameter. Pagination continues from the end of the
-            previous results that returned the nextToken value. Note This token should be
-            treated as an opaque identifier that is only used to retrieve the next items in a
-            list and not for other programmatic purposes.
+                GetFindingsReportAccountSummary request where maxResults was used and the
+                results exceeded the value of that parameter. Pagination continues from the end
+                of the previous results that returned the nextToken value. Note This token
+                should be treated as an opaque identifier that is only used to retrieve the next
+                items in a list and not for other programmatic purposes.
 
         Returns:
             The :class:`GetFindingsReportAccountSummaryResponse` of the call.
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
-            complete the request.
+                complete the request.
             ThrottlingException: The request was denied due to request throttling.
             ValidationException: The parameter is not valid.
         """
@@ -408,14 +410,14 @@ class CodeGuruProfilerClient(BaseClient):
 
         Args:
             profiling_group_name: The name of the profiling group we want to get the
-            notification configuration for.
+                notification configuration for.
 
         Returns:
             The :class:`GetNotificationConfigurationResponse` of the call.
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
-            complete the request.
+                complete the request.
             ResourceNotFoundException: The resource specified in the request does not exist.
             ThrottlingException: The request was denied due to request throttling.
             ValidationException: The parameter is not valid.
@@ -440,7 +442,7 @@ class CodeGuruProfilerClient(BaseClient):
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
-            complete the request.
+                complete the request.
             ResourceNotFoundException: The resource specified in the request does not exist.
             ThrottlingException: The request was denied due to request throttling.
         """
@@ -504,32 +506,33 @@ class CodeGuruProfilerClient(BaseClient):
         Args:
             profiling_group_name: The name of the profiling group to get.
             accept: The format of the returned profiling data. The format maps to the Accept and
-            Content-Type headers of the HTTP request. You can specify one of the following: or
-            the default . - application/json — standard JSON format - application/x-amzn-ion —
-            the Amazon Ion data format. For more information, see Amazon Ion.
+                Content-Type headers of the HTTP request. You can specify one of the following:
+                or the default . - application/json — standard JSON format -
+                application/x-amzn-ion — the Amazon Ion data format. For more information, see
+                Amazon Ion.
             end_time: The end time of the requested profile. Specify using the ISO 8601 format.
-            For example, 2020-06-01T13:15:02.001Z represents 1 millisecond past June 1, 2020
-            1:15:02 PM UTC. If you specify endTime, then you must also specify period or
-            startTime, but not both.
+                For example, 2020-06-01T13:15:02.001Z represents 1 millisecond past June 1, 2020
+                1:15:02 PM UTC. If you specify endTime, then you must also specify period or
+                startTime, but not both.
             max_depth: The maximum depth of the stacks in the code that is represented in the
-            aggregated profile. For example, if CodeGuru Profiler finds a method A, which calls
-            method B, which calls method C, which calls method D, then the depth is 4. If the
-            maxDepth is set to 2, then the aggregated profile contains representations of
-            methods A and B.
+                aggregated profile. For example, if CodeGuru Profiler finds a method A, which
+                calls method B, which calls method C, which calls method D, then the depth is 4.
+                If the maxDepth is set to 2, then the aggregated profile contains
+                representations of methods A and B.
             period: Used with startTime or endTime to specify the time range for the returned
-            aggregated profile. Specify using the ISO 8601 format. For example, P1DT1H1M1S. To
-            get the latest aggregated profile, specify only period.
+                aggregated profile. Specify using the ISO 8601 format. For example, P1DT1H1M1S.
+                To get the latest aggregated profile, specify only period.
             start_time: The start time of the profile to get. Specify using the ISO 8601 format.
-            For example, 2020-06-01T13:15:02.001Z represents 1 millisecond past June 1, 2020
-            1:15:02 PM UTC. If you specify startTime, then you must also specify period or
-            endTime, but not both.
+                For example, 2020-06-01T13:15:02.001Z represents 1 millisecond past June 1, 2020
+                1:15:02 PM UTC. If you specify startTime, then you must also specify period or
+                endTime, but not both.
 
         Returns:
             The :class:`GetProfileResponse` of the call.
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
-            complete the request.
+                complete the request.
             ResourceNotFoundException: The resource specified in the request does not exist.
             ThrottlingException: The request was denied due to request throttling.
             ValidationException: The parameter is not valid.
@@ -559,25 +562,27 @@ class CodeGuruProfilerClient(BaseClient):
 
         Args:
             end_time: The start time of the profile to get analysis data about. You must specify
-            startTime and endTime. This is specified using the ISO 8601 format. For example,
-            2020-06-01T13:15:02.001Z represents 1 millisecond past June 1, 2020 1:15:02 PM UTC.
+                startTime and endTime. This is specified using the ISO 8601 format. For example,
+                2020-06-01T13:15:02.001Z represents 1 millisecond past June 1, 2020 1:15:02 PM
+                UTC.
             profiling_group_name: The name of the profiling group to get analysis data about.
             start_time: The end time of the profile to get analysis data about. You must specify
-            startTime and endTime. This is specified using the ISO 8601 format. For example,
-            2020-06-01T13:15:02.001Z represents 1 millisecond past June 1, 2020 1:15:02 PM UTC.
+                startTime and endTime. This is specified using the ISO 8601 format. For example,
+                2020-06-01T13:15:02.001Z represents 1 millisecond past June 1, 2020 1:15:02 PM
+                UTC.
             locale: The language used to provide analysis. Specify using a string that is one of
-            the following BCP 47 language codes. - de-DE - German, Germany - en-GB - English,
-            United Kingdom - en-US - English, United States - es-ES - Spanish, Spain - fr-FR -
-            French, France - it-IT - Italian, Italy - ja-JP - Japanese, Japan - ko-KR - Korean,
-            Republic of Korea - pt-BR - Portugese, Brazil - zh-CN - Chinese, China - zh-TW -
-            Chinese, Taiwan
+                the following BCP 47 language codes. - de-DE - German, Germany - en-GB -
+                English, United Kingdom - en-US - English, United States - es-ES - Spanish,
+                Spain - fr-FR - French, France - it-IT - Italian, Italy - ja-JP - Japanese,
+                Japan - ko-KR - Korean, Republic of Korea - pt-BR - Portugese, Brazil - zh-CN -
+                Chinese, China - zh-TW - Chinese, Taiwan
 
         Returns:
             The :class:`GetRecommendationsResponse` of the call.
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
-            complete the request.
+                complete the request.
             ResourceNotFoundException: The resource specified in the request does not exist.
             ThrottlingException: The request was denied due to request throttling.
             ValidationException: The parameter is not valid.
@@ -604,36 +609,37 @@ class CodeGuruProfilerClient(BaseClient):
 
         Args:
             end_time: The end time of the profile to get analysis data about. You must specify
-            startTime and endTime. This is specified using the ISO 8601 format. For example,
-            2020-06-01T13:15:02.001Z represents 1 millisecond past June 1, 2020 1:15:02 PM UTC.
+                startTime and endTime. This is specified using the ISO 8601 format. For example,
+                2020-06-01T13:15:02.001Z represents 1 millisecond past June 1, 2020 1:15:02 PM
+                UTC.
             profiling_group_name: The name of the profiling group from which to search for
-            analysis data.
+                analysis data.
             start_time: The start time of the profile to get analysis data about. You must
-            specify startTime and endTime. This is specified using the ISO 8601 format. For
-            example, 2020-06-01T13:15:02.001Z represents 1 millisecond past June 1, 2020 1:15:02
-            PM UTC.
+                specify startTime and endTime. This is specified using the ISO 8601 format. For
+                example, 2020-06-01T13:15:02.001Z represents 1 millisecond past June 1, 2020
+                1:15:02 PM UTC.
             daily_reports_only: A Boolean value indicating whether to only return reports from
-            daily profiles. If set to True, only analysis data from daily profiles is returned.
-            If set to False, analysis data is returned from smaller time windows (for example,
-            one hour).
+                daily profiles. If set to True, only analysis data from daily profiles is
+                returned. If set to False, analysis data is returned from smaller time windows
+                (for example, one hour).
             max_results: The maximum number of report results returned by ListFindingsReports in
-            paginated output. When this parameter is used, ListFindingsReports only returns
-            maxResults results in a single page along with a nextToken response element. The
-            remaining results of the initial request can be seen by sending another
-            ListFindingsReports request with the returned nextToken value.
+                paginated output. When this parameter is used, ListFindingsReports only returns
+                maxResults results in a single page along with a nextToken response element. The
+                remaining results of the initial request can be seen by sending another
+                ListFindingsReports request with the returned nextToken value.
             next_token: The nextToken value returned from a previous paginated
-            ListFindingsReportsRequest request where maxResults was used and the results
-            exceeded the value of that parameter. Pagination continues from the end of the
-            previous results that returned the nextToken value. Note This token should be
-            treated as an opaque identifier that is only used to retrieve the next items in a
-            list and not for other programmatic purposes.
+                ListFindingsReportsRequest request where maxResults was used and the results
+                exceeded the value of that parameter. Pagination continues from the end of the
+                previous results that returned the nextToken value. Note This token should be
+                treated as an opaque identifier that is only used to retrieve the next items in
+                a list and not for other programmatic purposes.
 
         Returns:
             The :class:`ListFindingsReportsResponse` of the call.
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
-            complete the request.
+                complete the request.
             ResourceNotFoundException: The resource specified in the request does not exist.
             ThrottlingException: The request was denied due to request throttling.
             ValidationException: The parameter is not valid.
@@ -665,30 +671,30 @@ class CodeGuruProfilerClient(BaseClient):
         Args:
             end_time: The end time of the time range from which to list the profiles.
             period: The aggregation period. This specifies the period during which an
-            aggregation profile collects posted agent profiles for a profiling group. There are
-            3 valid values. - P1D — 1 day - PT1H — 1 hour - PT5M — 5 minutes
+                aggregation profile collects posted agent profiles for a profiling group. There
+                are 3 valid values. - P1D — 1 day - PT1H — 1 hour - PT5M — 5 minutes
             profiling_group_name: The name of the profiling group.
             start_time: The start time of the time range from which to list the profiles.
             max_results: The maximum number of profile time results returned by ListProfileTimes
-            in paginated output. When this parameter is used, ListProfileTimes only returns
-            maxResults results in a single page with a nextToken response element. The remaining
-            results of the initial request can be seen by sending another ListProfileTimes
-            request with the returned nextToken value.
+                in paginated output. When this parameter is used, ListProfileTimes only returns
+                maxResults results in a single page with a nextToken response element. The
+                remaining results of the initial request can be seen by sending another
+                ListProfileTimes request with the returned nextToken value.
             next_token: The nextToken value returned from a previous paginated ListProfileTimes
-            request where maxResults was used and the results exceeded the value of that
-            parameter. Pagination continues from the end of the previous results that returned
-            the nextToken value. Note This token should be treated as an opaque identifier that
-            is only used to retrieve the next items in a list and not for other programmatic
-            purposes.
+                request where maxResults was used and the results exceeded the value of that
+                parameter. Pagination continues from the end of the previous results that
+                returned the nextToken value. Note This token should be treated as an opaque
+                identifier that is only used to retrieve the next items in a list and not for
+                other programmatic purposes.
             order_by: The order (ascending or descending by start time of the profile) to use
-            when listing profiles. Defaults to TIMESTAMP_DESCENDING.
+                when listing profiles. Defaults to TIMESTAMP_DESCENDING.
 
         Returns:
             The :class:`ListProfileTimesResponse` of the call.
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
-            complete the request.
+                complete the request.
             ResourceNotFoundException: The resource specified in the request does not exist.
             ThrottlingException: The request was denied due to request throttling.
             ValidationException: The parameter is not valid.
@@ -716,27 +722,28 @@ class CodeGuruProfilerClient(BaseClient):
 
         Args:
             include_description: A Boolean value indicating whether to include a description. If
-            true, then a list of ProfilingGroupDescription objects that contain detailed
-            information about profiling groups is returned. If false, then a list of profiling
-            group names is returned.
+                true, then a list of ProfilingGroupDescription objects that contain detailed
+                information about profiling groups is returned. If false, then a list of
+                profiling group names is returned.
             max_results: The maximum number of profiling groups results returned by
-            ListProfilingGroups in paginated output. When this parameter is used,
-            ListProfilingGroups only returns maxResults results in a single page along with a
-            nextToken response element. The remaining results of the initial request can be seen
-            by sending another ListProfilingGroups request with the returned nextToken value.
+                ListProfilingGroups in paginated output. When this parameter is used,
+                ListProfilingGroups only returns maxResults results in a single page along with
+                a nextToken response element. The remaining results of the initial request can
+                be seen by sending another ListProfilingGroups request with the returned
+                nextToken value.
             next_token: The nextToken value returned from a previous paginated
-            ListProfilingGroups request where maxResults was used and the results exceeded the
-            value of that parameter. Pagination continues from the end of the previous results
-            that returned the nextToken value. Note This token should be treated as an opaque
-            identifier that is only used to retrieve the next items in a list and not for other
-            programmatic purposes.
+                ListProfilingGroups request where maxResults was used and the results exceeded
+                the value of that parameter. Pagination continues from the end of the previous
+                results that returned the nextToken value. Note This token should be treated as
+                an opaque identifier that is only used to retrieve the next items in a list and
+                not for other programmatic purposes.
 
         Returns:
             The :class:`ListProfilingGroupsResponse` of the call.
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
-            complete the request.
+                complete the request.
             ThrottlingException: The request was denied due to request throttling.
         """
         request = ListProfilingGroupsRequest(
@@ -755,14 +762,14 @@ class CodeGuruProfilerClient(BaseClient):
 
         Args:
             resource_arn: The Amazon Resource Name (ARN) of the resource that contains the tags
-            to return.
+                to return.
 
         Returns:
             The :class:`ListTagsForResourceResponse` of the call.
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
-            complete the request.
+                complete the request.
             ResourceNotFoundException: The resource specified in the request does not exist.
             ValidationException: The parameter is not valid.
         """
@@ -786,22 +793,23 @@ class CodeGuruProfilerClient(BaseClient):
         Args:
             agent_profile: The submitted profiling data.
             content_type: The format of the submitted profiling data. The format maps to the
-            Accept and Content-Type headers of the HTTP request. You can specify one of the
-            following: or the default . - application/json — standard JSON format -
-            application/x-amzn-ion — the Amazon Ion data format. For more information, see
-            Amazon Ion.
+                Accept and Content-Type headers of the HTTP request. You can specify one of the
+                following: or the default . - application/json — standard JSON format -
+                application/x-amzn-ion — the Amazon Ion data format. For more information, see
+                Amazon Ion.
             profiling_group_name: The name of the profiling group with the aggregated profile
-            that receives the submitted profiling data.
+                that receives the submitted profiling data.
             profile_token: Amazon CodeGuru Profiler uses this universally unique identifier
-            (UUID) to prevent the accidental submission of duplicate profiling data if there are
-            failures and retries. Filled with a new UUID when omitted; the same on every retry.
+                (UUID) to prevent the accidental submission of duplicate profiling data if there
+                are failures and retries. Filled with a new UUID when omitted; the same on every
+                retry.
 
         Returns:
             The :class:`PostAgentProfileResponse` of the call.
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
-            complete the request.
+                complete the request.
             ResourceNotFoundException: The resource specified in the request does not exist.
             ThrottlingException: The request was denied due to request throttling.
             ValidationException: The parameter is not valid.
@@ -841,25 +849,25 @@ class CodeGuruProfilerClient(BaseClient):
 
         Args:
             action_group: Specifies an action group that contains permissions to add to a
-            profiling group resource. One action group is supported, agentPermissions, which
-            grants permission to perform actions required by the profiling agent, ConfigureAgent
-            and PostAgentProfile permissions.
+                profiling group resource. One action group is supported, agentPermissions, which
+                grants permission to perform actions required by the profiling agent,
+                ConfigureAgent and PostAgentProfile permissions.
             principals: A list ARNs for the roles and users you want to grant access to the
-            profiling group. Wildcards are not supported in the ARNs.
+                profiling group. Wildcards are not supported in the ARNs.
             profiling_group_name: The name of the profiling group to grant access to.
             revision_id: A universally unique identifier (UUID) for the revision of the policy
-            you are adding to the profiling group. Do not specify this when you add permissions
-            to a profiling group for the first time. If a policy already exists on the profiling
-            group, you must specify the revisionId.
+                you are adding to the profiling group. Do not specify this when you add
+                permissions to a profiling group for the first time. If a policy already exists
+                on the profiling group, you must specify the revisionId.
 
         Returns:
             The :class:`PutPermissionResponse` of the call.
 
         Raises:
             ConflictException: The requested operation would cause a conflict with the current
-            state of a service resource associated with the request.
+                state of a service resource associated with the request.
             InternalServerException: The server encountered an internal error and is unable to
-            complete the request.
+                complete the request.
             ResourceNotFoundException: The resource specified in the request does not exist.
             ThrottlingException: The request was denied due to request throttling.
             ValidationException: The parameter is not valid.
@@ -883,14 +891,14 @@ class CodeGuruProfilerClient(BaseClient):
         Args:
             channel_id: The id of the channel that we want to stop receiving notifications.
             profiling_group_name: The name of the profiling group we want to change notification
-            configuration for.
+                configuration for.
 
         Returns:
             The :class:`RemoveNotificationChannelResponse` of the call.
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
-            complete the request.
+                complete the request.
             ResourceNotFoundException: The resource specified in the request does not exist.
             ThrottlingException: The request was denied due to request throttling.
             ValidationException: The parameter is not valid.
@@ -917,20 +925,20 @@ class CodeGuruProfilerClient(BaseClient):
 
         Args:
             action_group: Specifies an action group that contains the permissions to remove from
-            a profiling group's resource-based policy. One action group is supported,
-            agentPermissions, which grants ConfigureAgent and PostAgentProfile permissions.
+                a profiling group's resource-based policy. One action group is supported,
+                agentPermissions, which grants ConfigureAgent and PostAgentProfile permissions.
             profiling_group_name: The name of the profiling group.
             revision_id: A universally unique identifier (UUID) for the revision of the
-            resource-based policy from which you want to remove permissions.
+                resource-based policy from which you want to remove permissions.
 
         Returns:
             The :class:`RemovePermissionResponse` of the call.
 
         Raises:
             ConflictException: The requested operation would cause a conflict with the current
-            state of a service resource associated with the request.
+                state of a service resource associated with the request.
             InternalServerException: The server encountered an internal error and is unable to
-            complete the request.
+                complete the request.
             ResourceNotFoundException: The resource specified in the request does not exist.
             ThrottlingException: The request was denied due to request throttling.
             ValidationException: The parameter is not valid.
@@ -955,9 +963,9 @@ class CodeGuruProfilerClient(BaseClient):
 
         Args:
             anomaly_instance_id: The universally unique identifier (UUID) of the AnomalyInstance
-            object that is included in the analysis data.
+                object that is included in the analysis data.
             profiling_group_name: The name of the profiling group that is associated with the
-            analysis data.
+                analysis data.
             type: The feedback type. There are two valid values, Positive and Negative.
             comment: Optional feedback about this anomaly.
 
@@ -966,7 +974,7 @@ class CodeGuruProfilerClient(BaseClient):
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
-            complete the request.
+                complete the request.
             ResourceNotFoundException: The resource specified in the request does not exist.
             ThrottlingException: The request was denied due to request throttling.
             ValidationException: The parameter is not valid.
@@ -989,7 +997,7 @@ class CodeGuruProfilerClient(BaseClient):
 
         Args:
             resource_arn: The Amazon Resource Name (ARN) of the resource that the tags are added
-            to.
+                to.
             tags: The list of tags that are added to the specified resource.
 
         Returns:
@@ -997,7 +1005,7 @@ class CodeGuruProfilerClient(BaseClient):
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
-            complete the request.
+                complete the request.
             ResourceNotFoundException: The resource specified in the request does not exist.
             ValidationException: The parameter is not valid.
         """
@@ -1017,16 +1025,16 @@ class CodeGuruProfilerClient(BaseClient):
 
         Args:
             resource_arn: The Amazon Resource Name (ARN) of the resource that contains the tags
-            to remove.
+                to remove.
             tag_keys: A list of tag keys. Existing tags of resources with keys in this list are
-            removed from the specified resource.
+                removed from the specified resource.
 
         Returns:
             The :class:`UntagResourceResponse` of the call.
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
-            complete the request.
+                complete the request.
             ResourceNotFoundException: The resource specified in the request does not exist.
             ValidationException: The parameter is not valid.
         """
@@ -1046,7 +1054,7 @@ class CodeGuruProfilerClient(BaseClient):
 
         Args:
             agent_orchestration_config: Specifies whether profiling is enabled or disabled for a
-            profiling group.
+                profiling group.
             profiling_group_name: The name of the profiling group to update.
 
         Returns:
@@ -1054,9 +1062,9 @@ class CodeGuruProfilerClient(BaseClient):
 
         Raises:
             ConflictException: The requested operation would cause a conflict with the current
-            state of a service resource associated with the request.
+                state of a service resource associated with the request.
             InternalServerException: The server encountered an internal error and is unable to
-            complete the request.
+                complete the request.
             ResourceNotFoundException: The resource specified in the request does not exist.
             ThrottlingException: The request was denied due to request throttling.
             ValidationException: The parameter is not valid.
@@ -1082,14 +1090,14 @@ class CodeGuruProfilerClient(BaseClient):
 
         Args:
             daily_reports_only: A Boolean value indicating whether to only return reports from
-            daily profiles. If set to True, only analysis data from daily profiles is returned.
-            If set to False, analysis data is returned from smaller time windows (for example,
-            one hour).
+                daily profiles. If set to True, only analysis data from daily profiles is
+                returned. If set to False, analysis data is returned from smaller time windows
+                (for example, one hour).
             page_size: Items per page (sent as ``max_results``).
             max_items: Stop after this many items in all; ``resume_token`` then says where to
-            resume.
+                resume.
             starting_token: Resume from this token (a ``nextToken`` or a paginator's
-            ``resume_token``).
+                ``resume_token``).
         """
 
         async def fetch(token: str | None) -> GetFindingsReportAccountSummaryResponse:
@@ -1124,23 +1132,24 @@ class CodeGuruProfilerClient(BaseClient):
 
         Args:
             end_time: The end time of the profile to get analysis data about. You must specify
-            startTime and endTime. This is specified using the ISO 8601 format. For example,
-            2020-06-01T13:15:02.001Z represents 1 millisecond past June 1, 2020 1:15:02 PM UTC.
+                startTime and endTime. This is specified using the ISO 8601 format. For example,
+                2020-06-01T13:15:02.001Z represents 1 millisecond past June 1, 2020 1:15:02 PM
+                UTC.
             profiling_group_name: The name of the profiling group from which to search for
-            analysis data.
+                analysis data.
             start_time: The start time of the profile to get analysis data about. You must
-            specify startTime and endTime. This is specified using the ISO 8601 format. For
-            example, 2020-06-01T13:15:02.001Z represents 1 millisecond past June 1, 2020 1:15:02
-            PM UTC.
+                specify startTime and endTime. This is specified using the ISO 8601 format. For
+                example, 2020-06-01T13:15:02.001Z represents 1 millisecond past June 1, 2020
+                1:15:02 PM UTC.
             daily_reports_only: A Boolean value indicating whether to only return reports from
-            daily profiles. If set to True, only analysis data from daily profiles is returned.
-            If set to False, analysis data is returned from smaller time windows (for example,
-            one hour).
+                daily profiles. If set to True, only analysis data from daily profiles is
+                returned. If set to False, analysis data is returned from smaller time windows
+                (for example, one hour).
             page_size: Items per page (sent as ``max_results``).
             max_items: Stop after this many items in all; ``resume_token`` then says where to
-            resume.
+                resume.
             starting_token: Resume from this token (a ``nextToken`` or a paginator's
-            ``resume_token``).
+                ``resume_token``).
         """
 
         async def fetch(token: str | None) -> ListFindingsReportsResponse:
@@ -1180,17 +1189,17 @@ class CodeGuruProfilerClient(BaseClient):
         Args:
             end_time: The end time of the time range from which to list the profiles.
             period: The aggregation period. This specifies the period during which an
-            aggregation profile collects posted agent profiles for a profiling group. There are
-            3 valid values. - P1D — 1 day - PT1H — 1 hour - PT5M — 5 minutes
+                aggregation profile collects posted agent profiles for a profiling group. There
+                are 3 valid values. - P1D — 1 day - PT1H — 1 hour - PT5M — 5 minutes
             profiling_group_name: The name of the profiling group.
             start_time: The start time of the time range from which to list the profiles.
             order_by: The order (ascending or descending by start time of the profile) to use
-            when listing profiles. Defaults to TIMESTAMP_DESCENDING.
+                when listing profiles. Defaults to TIMESTAMP_DESCENDING.
             page_size: Items per page (sent as ``max_results``).
             max_items: Stop after this many items in all; ``resume_token`` then says where to
-            resume.
+                resume.
             starting_token: Resume from this token (a ``nextToken`` or a paginator's
-            ``resume_token``).
+                ``resume_token``).
         """
 
         async def fetch(token: str | None) -> ListProfileTimesResponse:
@@ -1226,14 +1235,14 @@ class CodeGuruProfilerClient(BaseClient):
 
         Args:
             include_description: A Boolean value indicating whether to include a description. If
-            true, then a list of ProfilingGroupDescription objects that contain detailed
-            information about profiling groups is returned. If false, then a list of profiling
-            group names is returned.
+                true, then a list of ProfilingGroupDescription objects that contain detailed
+                information about profiling groups is returned. If false, then a list of
+                profiling group names is returned.
             page_size: Items per page (sent as ``max_results``).
             max_items: Stop after this many items in all; ``resume_token`` then says where to
-            resume.
+                resume.
             starting_token: Resume from this token (a ``nextToken`` or a paginator's
-            ``resume_token``).
+                ``resume_token``).
         """
 
         async def fetch(token: str | None) -> ListProfilingGroupsResponse:

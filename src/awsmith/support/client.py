@@ -124,26 +124,26 @@ class SupportClient(BaseClient):
 
         Args:
             attachments: One or more attachments to add to the set. You can add up to three
-            attachments per set. The size limit is 5 MB per attachment. In the Attachment
-            object, use the data parameter to specify the contents of the attachment file. In
-            the previous request syntax, the value for data appear as blob, which is represented
-            as a base64-encoded string. The value for fileName is the name of the attachment,
-            such as troubleshoot-screenshot.png.
+                attachments per set. The size limit is 5 MB per attachment. In the Attachment
+                object, use the data parameter to specify the contents of the attachment file.
+                In the previous request syntax, the value for data appear as blob, which is
+                represented as a base64-encoded string. The value for fileName is the name of
+                the attachment, such as troubleshoot-screenshot.png.
             attachment_set_id: The ID of the attachment set. If an attachmentSetId is not
-            specified, a new attachment set is created, and the ID of the set is returned in the
-            response. If an attachmentSetId is specified, the attachments are added to the
-            specified set, if it exists.
+                specified, a new attachment set is created, and the ID of the set is returned in
+                the response. If an attachmentSetId is specified, the attachments are added to
+                the specified set, if it exists.
 
         Returns:
             The :class:`AddAttachmentsToSetResponse` of the call.
 
         Raises:
             AttachmentLimitExceeded: The limit for the number of attachment sets created in a
-            short period of time has been exceeded.
+                short period of time has been exceeded.
             AttachmentSetExpired: The expiration time of the attachment set has passed.
             AttachmentSetIdNotFound: An attachment set with the specified ID could not be found.
             AttachmentSetSizeLimitExceeded: A limit for the size of an attachment set has been
-            exceeded.
+                exceeded.
             InternalServerError: An internal server error occurred.
         """
         request = AddAttachmentsToSetRequest(
@@ -178,12 +178,12 @@ class SupportClient(BaseClient):
         Args:
             communication_body: The body of an email communication to add to the support case.
             attachment_set_id: The ID of a set of one or more attachments for the communication
-            to add to the case. Create the set by calling AddAttachmentsToSet
+                to add to the case. Create the set by calling AddAttachmentsToSet
             case_id: The support case ID requested or returned in the call. The case ID is an
-            alphanumeric string formatted as shown in this example:
-            case-12345678910-exen-2025-c4c1d2bf33c5cf47
+                alphanumeric string formatted as shown in this example:
+                case-12345678910-exen-2025-c4c1d2bf33c5cf47
             cc_email_addresses: The email addresses in the CC line of an email to be added to
-            the support case.
+                the support case.
 
         Returns:
             The :class:`AddCommunicationToCaseResponse` of the call.
@@ -244,32 +244,32 @@ class SupportClient(BaseClient):
 
         Args:
             communication_body: The communication body text that describes the issue. This text
-            appears in the Description field on the AWS Support Center Create Case page.
+                appears in the Description field on the AWS Support Center Create Case page.
             subject: The title of the support case. The title appears in the Subject field on
-            the AWS Support Center Create Case page.
+                the AWS Support Center Create Case page.
             attachment_set_id: The ID of a set of one or more attachments for the case. Create
-            the set by using the AddAttachmentsToSet operation.
+                the set by using the AddAttachmentsToSet operation.
             category_code: The category of problem for the support case. You also use the
-            DescribeServices operation to get the category code for a service. Each AWS service
-            defines its own set of category codes.
+                DescribeServices operation to get the category code for a service. Each AWS
+                service defines its own set of category codes.
             cc_email_addresses: A list of email addresses that AWS Support copies on case
-            correspondence. AWS Support identifies the account that creates the case when you
-            specify your AWS credentials in an HTTP POST method or use the AWS SDKs.
+                correspondence. AWS Support identifies the account that creates the case when
+                you specify your AWS credentials in an HTTP POST method or use the AWS SDKs.
             issue_type: The type of issue for the case. You can specify customer-service or
-            technical. If you don't specify a value, the default is technical.
+                technical. If you don't specify a value, the default is technical.
             language: The language in which AWS Support handles the case. AWS Support currently
-            supports Chinese (“zh”), English ("en"), Japanese ("ja") , Chinese ("zh"), Spanish
-            ("es"), Portuguese ("pt"), French ("fr"), Korean (“ko”), and Turkish ("tr"). You
-            must specify the ISO 639-1 code for the language parameter if you want support in
-            that language.
+                supports Chinese (“zh”), English ("en"), Japanese ("ja") , Chinese ("zh"),
+                Spanish ("es"), Portuguese ("pt"), French ("fr"), Korean (“ko”), and Turkish
+                ("tr"). You must specify the ISO 639-1 code for the language parameter if you
+                want support in that language.
             service_code: The code for the AWS service. You can use the DescribeServices
-            operation to get the possible serviceCode values.
+                operation to get the possible serviceCode values.
             severity_code: A value that indicates the urgency of the case. This value determines
-            the response time according to your service level agreement with AWS Support. You
-            can use the DescribeSeverityLevels operation to get the possible values for
-            severityCode. For more information, see SeverityLevel and Choosing a Severity in the
-            AWS Support User Guide. Note The availability of severity levels depends on the
-            support plan for the AWS account.
+                the response time according to your service level agreement with AWS Support.
+                You can use the DescribeSeverityLevels operation to get the possible values for
+                severityCode. For more information, see SeverityLevel and Choosing a Severity in
+                the AWS Support User Guide. Note The availability of severity levels depends on
+                the support plan for the AWS account.
 
         Returns:
             The :class:`CreateCaseResponse` of the call.
@@ -278,7 +278,7 @@ class SupportClient(BaseClient):
             AttachmentSetExpired: The expiration time of the attachment set has passed.
             AttachmentSetIdNotFound: An attachment set with the specified ID could not be found.
             CaseCreationLimitExceeded: The case creation limit for the account has been
-            exceeded.
+                exceeded.
             InternalServerError: An internal server error occurred.
         """
         request = CreateCaseRequest(
@@ -317,7 +317,7 @@ class SupportClient(BaseClient):
 
         Args:
             attachment_id: The ID of the attachment to return. Attachment IDs are returned by
-            the DescribeCommunications operation.
+                the DescribeCommunications operation.
 
         Returns:
             The :class:`DescribeAttachmentResponse` of the call.
@@ -325,7 +325,7 @@ class SupportClient(BaseClient):
         Raises:
             AttachmentIdNotFound: An attachment with the specified ID could not be found.
             DescribeAttachmentLimitExceeded: The limit for the number of DescribeAttachment
-            requests in a short period of time has been exceeded.
+                requests in a short period of time has been exceeded.
             InternalServerError: An internal server error occurred.
         """
         request = DescribeAttachmentRequest(
@@ -371,21 +371,21 @@ class SupportClient(BaseClient):
 
         Args:
             after_time: The start date for a filtered date search on support case
-            communications. Case communications are available for 24 months after creation.
+                communications. Case communications are available for 24 months after creation.
             before_time: The end date for a filtered date search on support case communications.
-            Case communications are available for 24 months after creation.
+                Case communications are available for 24 months after creation.
             case_id_list: A list of ID numbers of the support cases you want returned. The
-            maximum number of cases is 100.
+                maximum number of cases is 100.
             display_id: The ID displayed for a case in the AWS Support Center user interface.
             include_communications: Specifies whether to include communications in the
-            DescribeCases response. By default, communications are included.
+                DescribeCases response. By default, communications are included.
             include_resolved_cases: Specifies whether to include resolved support cases in the
-            DescribeCases response. By default, resolved cases aren't included.
+                DescribeCases response. By default, resolved cases aren't included.
             language: The language in which AWS Support handles the case. AWS Support currently
-            supports Chinese (“zh”), English ("en"), Japanese ("ja") , Chinese ("zh"), Spanish
-            ("es"), Portuguese ("pt"), French ("fr"), Korean (“ko”), and Turkish ("tr"). You
-            must specify the ISO 639-1 code for the language parameter if you want support in
-            that language.
+                supports Chinese (“zh”), English ("en"), Japanese ("ja") , Chinese ("zh"),
+                Spanish ("es"), Portuguese ("pt"), French ("fr"), Korean (“ko”), and Turkish
+                ("tr"). You must specify the ISO 639-1 code for the language parameter if you
+                want support in that language.
             max_results: The maximum number of results to return before paginating.
             next_token: A resumption point for pagination.
 
@@ -441,12 +441,12 @@ class SupportClient(BaseClient):
 
         Args:
             case_id: The support case ID requested or returned in the call. The case ID is an
-            alphanumeric string formatted as shown in this example:
-            case-12345678910-exen-2025-c4c1d2bf33c5cf47
+                alphanumeric string formatted as shown in this example:
+                case-12345678910-exen-2025-c4c1d2bf33c5cf47
             after_time: The start date for a filtered date search on support case
-            communications. Case communications are available for 24 months after creation.
+                communications. Case communications are available for 24 months after creation.
             before_time: The end date for a filtered date search on support case communications.
-            Case communications are available for 24 months after creation.
+                Case communications are available for 24 months after creation.
             max_results: The maximum number of results to return before paginating.
             next_token: A resumption point for pagination.
 
@@ -490,17 +490,17 @@ class SupportClient(BaseClient):
 
         Args:
             category_code: The category of problem for the support case. You also use the
-            DescribeServices operation to get the category code for a service. Each AWS service
-            defines its own set of category codes.
+                DescribeServices operation to get the category code for a service. Each AWS
+                service defines its own set of category codes.
             issue_type: The type of issue for the case. You can specify customer-service or
-            technical. If you don't specify a value, the default is technical.
+                technical. If you don't specify a value, the default is technical.
             language: The language in which AWS Support handles the case. AWS Support currently
-            supports Chinese (“zh”), English ("en"), Japanese ("ja") , Chinese ("zh"), Spanish
-            ("es"), Portuguese ("pt"), French ("fr"), Korean (“ko”), and Turkish ("tr"). You
-            must specify the ISO 639-1 code for the language parameter if you want support in
-            that language.
+                supports Chinese (“zh”), English ("en"), Japanese ("ja") , Chinese ("zh"),
+                Spanish ("es"), Portuguese ("pt"), French ("fr"), Korean (“ko”), and Turkish
+                ("tr"). You must specify the ISO 639-1 code for the language parameter if you
+                want support in that language.
             service_code: The code for the AWS service. You can use the DescribeServices
-            operation to get the possible serviceCode values.
+                operation to get the possible serviceCode values.
 
         Returns:
             The :class:`DescribeCreateCaseOptionsResponse` of the call.
@@ -508,7 +508,7 @@ class SupportClient(BaseClient):
         Raises:
             InternalServerError: An internal server error occurred.
             ThrottlingException: You have exceeded the maximum allowed TPS (Transactions Per
-            Second) for the operations.
+                Second) for the operations.
         """
         request = DescribeCreateCaseOptionsRequest(
             category_code=category_code,
@@ -546,12 +546,12 @@ class SupportClient(BaseClient):
 
         Args:
             language: The language in which AWS Support handles the case. AWS Support currently
-            supports Chinese (“zh”), English ("en"), Japanese ("ja") , Chinese ("zh"), Spanish
-            ("es"), Portuguese ("pt"), French ("fr"), Korean (“ko”), and Turkish ("tr"). You
-            must specify the ISO 639-1 code for the language parameter if you want support in
-            that language.
+                supports Chinese (“zh”), English ("en"), Japanese ("ja") , Chinese ("zh"),
+                Spanish ("es"), Portuguese ("pt"), French ("fr"), Korean (“ko”), and Turkish
+                ("tr"). You must specify the ISO 639-1 code for the language parameter if you
+                want support in that language.
             service_code_list: A JSON-formatted list of service codes available for AWS
-            services.
+                services.
 
         Returns:
             The :class:`DescribeServicesResponse` of the call.
@@ -585,10 +585,10 @@ class SupportClient(BaseClient):
 
         Args:
             language: The language in which AWS Support handles the case. AWS Support currently
-            supports Chinese (“zh”), English ("en"), Japanese ("ja") , Chinese ("zh"), Spanish
-            ("es"), Portuguese ("pt"), French ("fr"), Korean (“ko”), and Turkish ("tr"). You
-            must specify the ISO 639-1 code for the language parameter if you want support in
-            that language.
+                supports Chinese (“zh”), English ("en"), Japanese ("ja") , Chinese ("zh"),
+                Spanish ("es"), Portuguese ("pt"), French ("fr"), Korean (“ko”), and Turkish
+                ("tr"). You must specify the ISO 639-1 code for the language parameter if you
+                want support in that language.
 
         Returns:
             The :class:`DescribeSeverityLevelsResponse` of the call.
@@ -623,12 +623,12 @@ class SupportClient(BaseClient):
 
         Args:
             category_code: The category of problem for the support case. You also use the
-            DescribeServices operation to get the category code for a service. Each AWS service
-            defines its own set of category codes.
+                DescribeServices operation to get the category code for a service. Each AWS
+                service defines its own set of category codes.
             issue_type: The type of issue for the case. You can specify customer-service or
-            technical.
+                technical.
             service_code: The code for the AWS service. You can use the DescribeServices
-            operation to get the possible serviceCode values.
+                operation to get the possible serviceCode values.
 
         Returns:
             The :class:`DescribeSupportedLanguagesResponse` of the call.
@@ -636,7 +636,7 @@ class SupportClient(BaseClient):
         Raises:
             InternalServerError: An internal server error occurred.
             ThrottlingException: You have exceeded the maximum allowed TPS (Transactions Per
-            Second) for the operations.
+                Second) for the operations.
         """
         request = DescribeSupportedLanguagesRequest(
             category_code=category_code,
@@ -676,8 +676,8 @@ class SupportClient(BaseClient):
 
         Args:
             check_ids: The IDs of the Trusted Advisor checks to get the status. Note If you
-            specify the check ID of a check that is automatically refreshed, you might see an
-            InvalidParameterValue error.
+                specify the check ID of a check that is automatically refreshed, you might see
+                an InvalidParameterValue error.
 
         Returns:
             The :class:`DescribeTrustedAdvisorCheckRefreshStatusesResponse` of the call.
@@ -685,7 +685,7 @@ class SupportClient(BaseClient):
         Raises:
             InternalServerError: An internal server error occurred.
             ThrottlingException: You have exceeded the maximum allowed TPS (Transactions Per
-            Second) for the operations.
+                Second) for the operations.
         """
         request = DescribeTrustedAdvisorCheckRefreshStatusesRequest(
             check_ids=check_ids,
@@ -734,10 +734,10 @@ class SupportClient(BaseClient):
         Args:
             check_id: The unique identifier for the Trusted Advisor check.
             language: The ISO 639-1 code for the language that you want your check results to
-            appear in. The Support API currently supports the following languages for Trusted
-            Advisor: - Chinese, Simplified - zh - Chinese, Traditional - zh_TW - English - en -
-            French - fr - German - de - Indonesian - id - Italian - it - Japanese - ja - Korean
-            - ko - Portuguese, Brazilian - pt_BR - Spanish - es
+                appear in. The Support API currently supports the following languages for
+                Trusted Advisor: - Chinese, Simplified - zh - Chinese, Traditional - zh_TW -
+                English - en - French - fr - German - de - Indonesian - id - Italian - it -
+                Japanese - ja - Korean - ko - Portuguese, Brazilian - pt_BR - Spanish - es
 
         Returns:
             The :class:`DescribeTrustedAdvisorCheckResultResponse` of the call.
@@ -745,7 +745,7 @@ class SupportClient(BaseClient):
         Raises:
             InternalServerError: An internal server error occurred.
             ThrottlingException: You have exceeded the maximum allowed TPS (Transactions Per
-            Second) for the operations.
+                Second) for the operations.
         """
         request = DescribeTrustedAdvisorCheckResultRequest(
             check_id=check_id,
@@ -802,7 +802,7 @@ class SupportClient(BaseClient):
         Raises:
             InternalServerError: An internal server error occurred.
             ThrottlingException: You have exceeded the maximum allowed TPS (Transactions Per
-            Second) for the operations.
+                Second) for the operations.
         """
         request = DescribeTrustedAdvisorCheckSummariesRequest(
             check_ids=check_ids,
@@ -841,10 +841,10 @@ class SupportClient(BaseClient):
 
         Args:
             language: The ISO 639-1 code for the language that you want your checks to appear
-            in. The Support API currently supports the following languages for Trusted Advisor:
-            - Chinese, Simplified - zh - Chinese, Traditional - zh_TW - English - en - French -
-            fr - German - de - Indonesian - id - Italian - it - Japanese - ja - Korean - ko -
-            Portuguese, Brazilian - pt_BR - Spanish - es
+                in. The Support API currently supports the following languages for Trusted
+                Advisor: - Chinese, Simplified - zh - Chinese, Traditional - zh_TW - English -
+                en - French - fr - German - de - Indonesian - id - Italian - it - Japanese - ja
+                - Korean - ko - Portuguese, Brazilian - pt_BR - Spanish - es
 
         Returns:
             The :class:`DescribeTrustedAdvisorChecksResponse` of the call.
@@ -852,7 +852,7 @@ class SupportClient(BaseClient):
         Raises:
             InternalServerError: An internal server error occurred.
             ThrottlingException: You have exceeded the maximum allowed TPS (Transactions Per
-            Second) for the operations.
+                Second) for the operations.
         """
         request = DescribeTrustedAdvisorChecksRequest(
             language=language,
@@ -891,8 +891,8 @@ class SupportClient(BaseClient):
 
         Args:
             check_id: The unique identifier for the Trusted Advisor check to refresh. Note
-            Specifying the check ID of a check that is automatically refreshed causes an
-            InvalidParameterValue error.
+                Specifying the check ID of a check that is automatically refreshed causes an
+                InvalidParameterValue error.
 
         Returns:
             The :class:`RefreshTrustedAdvisorCheckResponse` of the call.
@@ -924,8 +924,8 @@ class SupportClient(BaseClient):
 
         Args:
             case_id: The support case ID requested or returned in the call. The case ID is an
-            alphanumeric string formatted as shown in this example:
-            case-12345678910-exen-2025-c4c1d2bf33c5cf47
+                alphanumeric string formatted as shown in this example:
+                case-12345678910-exen-2025-c4c1d2bf33c5cf47
 
         Returns:
             The :class:`ResolveCaseResponse` of the call.
@@ -959,26 +959,26 @@ class SupportClient(BaseClient):
 
         Args:
             after_time: The start date for a filtered date search on support case
-            communications. Case communications are available for 24 months after creation.
+                communications. Case communications are available for 24 months after creation.
             before_time: The end date for a filtered date search on support case communications.
-            Case communications are available for 24 months after creation.
+                Case communications are available for 24 months after creation.
             case_id_list: A list of ID numbers of the support cases you want returned. The
-            maximum number of cases is 100.
+                maximum number of cases is 100.
             display_id: The ID displayed for a case in the AWS Support Center user interface.
             include_communications: Specifies whether to include communications in the
-            DescribeCases response. By default, communications are included.
+                DescribeCases response. By default, communications are included.
             include_resolved_cases: Specifies whether to include resolved support cases in the
-            DescribeCases response. By default, resolved cases aren't included.
+                DescribeCases response. By default, resolved cases aren't included.
             language: The language in which AWS Support handles the case. AWS Support currently
-            supports Chinese (“zh”), English ("en"), Japanese ("ja") , Chinese ("zh"), Spanish
-            ("es"), Portuguese ("pt"), French ("fr"), Korean (“ko”), and Turkish ("tr"). You
-            must specify the ISO 639-1 code for the language parameter if you want support in
-            that language.
+                supports Chinese (“zh”), English ("en"), Japanese ("ja") , Chinese ("zh"),
+                Spanish ("es"), Portuguese ("pt"), French ("fr"), Korean (“ko”), and Turkish
+                ("tr"). You must specify the ISO 639-1 code for the language parameter if you
+                want support in that language.
             page_size: Items per page (sent as ``max_results``).
             max_items: Stop after this many items in all; ``resume_token`` then says where to
-            resume.
+                resume.
             starting_token: Resume from this token (a ``nextToken`` or a paginator's
-            ``resume_token``).
+                ``resume_token``).
         """
 
         async def fetch(token: str | None) -> DescribeCasesResponse:
@@ -1018,17 +1018,17 @@ class SupportClient(BaseClient):
 
         Args:
             case_id: The support case ID requested or returned in the call. The case ID is an
-            alphanumeric string formatted as shown in this example:
-            case-12345678910-exen-2025-c4c1d2bf33c5cf47
+                alphanumeric string formatted as shown in this example:
+                case-12345678910-exen-2025-c4c1d2bf33c5cf47
             after_time: The start date for a filtered date search on support case
-            communications. Case communications are available for 24 months after creation.
+                communications. Case communications are available for 24 months after creation.
             before_time: The end date for a filtered date search on support case communications.
-            Case communications are available for 24 months after creation.
+                Case communications are available for 24 months after creation.
             page_size: Items per page (sent as ``max_results``).
             max_items: Stop after this many items in all; ``resume_token`` then says where to
-            resume.
+                resume.
             starting_token: Resume from this token (a ``nextToken`` or a paginator's
-            ``resume_token``).
+                ``resume_token``).
         """
 
         async def fetch(token: str | None) -> DescribeCommunicationsResponse:
