@@ -10,7 +10,6 @@ import os
 import platform
 import sys
 from typing import Any, Self, TypeVar
-from urllib.parse import quote
 
 import anyio
 import anyio.to_thread
@@ -31,7 +30,7 @@ from awsmith._core.errors_wire import build_error, request_id_of
 from awsmith._core.http import AiohttpSender, HttpResponse, HttpSender, HttpxSender, Timeouts
 from awsmith._core.operation import Operation, ServiceInfo
 from awsmith._core.retry import RetryQuota, backoff_delay, is_retryable
-from awsmith._core.signing import SigV4Signer
+from awsmith._core.signing import SigV4Signer, encode_query
 from awsmith._version import __version__
 
 In = TypeVar("In")
@@ -226,15 +225,14 @@ class BaseClient:
             scheme, _, rest = base_url.partition("://")
             base_url = f"{scheme}://{serialized.host_prefix}{rest}"
         url = base_url + serialized.path
-        if serialized.query:
-            url += "?" + "&".join(
-                f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in serialized.query
-            )
+        encoded_query = encode_query(serialized.query) if serialized.query else []
+        if encoded_query:
+            url += "?" + "&".join(f"{k}={v}" for k, v in encoded_query)
         deadline = self.config.call_timeout
         if deadline is None:
-            return await self._attempts(operation, serialized, ready, host, url)
+            return await self._attempts(operation, serialized, ready, host, url, encoded_query)
         with anyio.move_on_after(deadline):
-            return await self._attempts(operation, serialized, ready, host, url)
+            return await self._attempts(operation, serialized, ready, host, url, encoded_query)
         raise DeadlineExceededError(
             f"{operation.name} did not complete within call_timeout={deadline}s"
         )
@@ -246,6 +244,7 @@ class BaseClient:
         ready: _Ready,
         host: str,
         url: str,
+        encoded_query: list[tuple[str, str]],
     ) -> Out:
         cfg = self.config
         headers = serialized.headers
@@ -262,6 +261,7 @@ class BaseClient:
                 headers=headers,
                 body=serialized.body,
                 credentials=credentials,
+                encoded_query=encoded_query,
             )
             send_headers = {**headers, **auth, "User-Agent": self._user_agent}
             error: AwsmithError

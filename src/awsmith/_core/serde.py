@@ -196,25 +196,35 @@ def p_enum(cls: type[E], value: object, path: str, name: str) -> E:
 def p_timestamp(value: object, path: str, name: str) -> datetime:
     """A timestamp in any of the wire forms: epoch seconds (number or numeric string),
     ISO 8601 or an HTTP date. Always returns an aware UTC datetime."""
+    if type(value) is str:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return _timestamp_text(value, path, name)
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC)
+        return parsed if parsed.tzinfo is UTC else parsed.astimezone(UTC)
     if type(value) is int or type(value) is float:
         return _from_epoch(value, path, name)
-    if type(value) is str:
-        text = value.strip()
-        try:
-            return _from_epoch(float(text), path, name)
-        except ValueError:
-            pass
-        try:
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-        except ValueError:
-            try:
-                parsed = parsedate_to_datetime(text)
-            except (TypeError, ValueError, IndexError):
-                fail(path, name, "a timestamp", value)
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=UTC)
-        return parsed.astimezone(UTC)
     fail(path, name, "a timestamp", value)
+
+
+def _timestamp_text(value: str, path: str, name: str) -> datetime:
+    text = value.strip()
+    try:
+        return _from_epoch(float(text), path, name)
+    except ValueError:
+        pass
+    try:
+        parsed = datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            fail(path, name, "a timestamp", value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 def _from_epoch(seconds: float, path: str, name: str) -> datetime:

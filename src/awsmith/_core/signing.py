@@ -45,11 +45,16 @@ def canonical_path(path: str) -> str:
     return quote(_remove_dot_segments(path), safe="/~")
 
 
-def canonical_query(query: list[tuple[str, str]]) -> str:
+def encode_query(query: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Percent-encodes each key and value (RFC 3986 unreserved characters kept)."""
+    return [(quote(k, safe="-_.~"), quote(v, safe="-_.~")) for k, v in query]
+
+
+def canonical_query(query: list[tuple[str, str]], *, encoded: bool = False) -> str:
     """Sorted, percent-encoded ``key=value`` pairs joined with ``&``."""
     if not query:
         return ""
-    pairs = sorted((quote(k, safe="-_.~"), quote(v, safe="-_.~")) for k, v in query)
+    pairs = sorted(query if encoded else encode_query(query))
     return "&".join(f"{k}={v}" for k, v in pairs)
 
 
@@ -89,11 +94,13 @@ class SigV4Signer:
         body: bytes,
         credentials: Credentials,
         now: datetime | None = None,
+        encoded_query: list[tuple[str, str]] | None = None,
     ) -> dict[str, str]:
         """Returns the auth headers for a request whose other headers are ``headers``.
 
         ``headers`` must hold every header to be signed except Host, X-Amz-Date and
-        X-Amz-Security-Token, which this adds.
+        X-Amz-Security-Token, which this adds. ``encoded_query``, when given, is
+        ``encode_query(query)`` computed once by the caller.
         """
         moment = now if now is not None else datetime.now(UTC)
         amz_date = moment.strftime("%Y%m%dT%H%M%SZ")
@@ -113,7 +120,9 @@ class SigV4Signer:
             (
                 method,
                 canonical_path(path),
-                canonical_query(query),
+                canonical_query(encoded_query, encoded=True)
+                if encoded_query is not None
+                else canonical_query(query),
                 canonical_headers,
                 signed_headers,
                 payload_hash,
