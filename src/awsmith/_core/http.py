@@ -76,6 +76,12 @@ class HttpxSender:
                     raise _too_large(int(length), timeouts.max_body)
                 chunks = []
                 size = 0
+                if response.is_stream_consumed:
+                    # httpx.MockTransport and respx hand back responses whose body was
+                    # read when they were built: streaming it again raises StreamConsumed.
+                    if len(response.content) > timeouts.max_body:
+                        raise _too_large(len(response.content), timeouts.max_body)
+                    return HttpResponse(response.status_code, response.headers, response.content)
                 async for chunk in response.aiter_raw():
                     size += len(chunk)
                     if size > timeouts.max_body:
