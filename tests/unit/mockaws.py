@@ -1,0 +1,185 @@
+"""Helpers of the unit tests: a scripted ``httpx.MockTransport`` and client factories.
+
+Every client built here gets explicit credentials, region ``us-west-2`` and a caller-owned
+``httpx.AsyncClient`` on a :class:`Script` transport, so nothing is read from the
+environment and nothing leaves the process.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+import httpx
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials as BotoCredentials
+
+import awsmith
+from awsmith._core.client import BaseClient
+from awsmith.codeguruprofiler import CodeGuruProfilerClient
+from awsmith.support import SupportClient
+
+AKID = "AKIDEXAMPLE"
+SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+TOKEN = "FQoGZXIvYXdzEXAMPLESESSIONTOKEN//////////wEaDEXAMPLE"
+REGION = "us-west-2"
+REQUEST_ID = "11111111-2222-3333-4444-555555555555"
+
+SUPPORT_HOST = "support.us-east-1.amazonaws.com"  # Support's rules: one endpoint in aws
+CODEGURU_HOST = "codeguru-profiler.us-west-2.amazonaws.com"
+
+Reply = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
+C = TypeVar("C", bound=BaseClient)
+
+_AUTH = re.compile(
+    r"^AWS4-HMAC-SHA256 Credential=(?P<akid>[^/]+)/(?P<day>\d{8})/(?P<region>[a-z0-9-]+)/"
+    r"(?P<service>[a-z0-9-]+)/aws4_request, SignedHeaders=(?P<signed>[a-z0-9;-]+), "
+    r"Signature=(?P<signature>[0-9a-f]{64})$"
+)
+
+
+class Script:
+    """A MockTransport handler that answers with scripted replies and records requests.
+
+    Replies are used in order; the last one repeats. A reply that is an exception is
+    raised (as a transport failure would be); a callable is called with the request.
+    """
+
+    def __init__(self, *replies: Reply) -> None:
+        if not replies:
+            raise ValueError("a Script needs at least one reply")
+        self._replies = list(replies)
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        index = min(len(self.requests), len(self._replies) - 1)
+        self.requests.append(request)
+        reply = self._replies[index]
+        if isinstance(reply, Exception):
+            raise reply
+        if isinstance(reply, httpx.Response):
+            return reply
+        return reply(request)
+
+    @property
+    def request(self) -> httpx.Request:
+        """The only request sent (fails if there was not exactly one)."""
+        assert len(self.requests) == 1, f"expected one request, got {len(self.requests)}"
+        return self.requests[0]
+
+
+def json_reply(
+    body: Any = None,
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    raw: bytes | None = None,
+    content_type: str = "application/json",
+) -> httpx.Response:
+    """A response with a JSON body (or ``raw`` bytes) and the usual AWS headers."""
+    content = raw if raw is not None else json.dumps(body).encode() if body is not None else b""
+    all_headers = {"x-amzn-RequestId": REQUEST_ID, "Content-Type": content_type}
+    all_headers.update(headers or {})
+    return httpx.Response(status, headers=all_headers, content=content)
+
+
+def error_reply(
+    code: str | None,
+    message: str = "something failed",
+    *,
+    status: int = 400,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    """An error response in the awsJson1.1/restJson1 form, ``__type`` in the body."""
+    body: dict[str, Any] = {"message": message}
+    if code is not None:
+        body["__type"] = code
+    body.update(extra or {})
+    return json_reply(body, status=status, headers=headers)
+
+
+def credentials(session_token: str | None = None) -> awsmith.Credentials:
+    return awsmith.Credentials(
+        access_key_id=AKID, secret_access_key=SECRET, session_token=session_token
+    )
+
+
+@asynccontextmanager
+async def open_client(
+    cls: type[C],
+    script: Script,
+    *,
+    config: awsmith.Config | None = None,
+    session_token: str | None = None,
+) -> AsyncIterator[C]:
+    """A client of ``cls`` on a MockTransport running ``script``; closed afterwards."""
+    async with httpx.AsyncClient(transport=httpx.MockTransport(script)) as http:
+        client = cls(
+            region=REGION,
+            credentials=credentials(session_token),
+            http_client=http,
+            config=config,
+        )
+        try:
+            yield client
+        finally:
+            await client.close()
+
+
+def support(script: Script, **kwargs: Any) -> Any:
+    """``open_client(SupportClient, script, ...)`` (an async context manager)."""
+    return open_client(SupportClient, script, **kwargs)
+
+
+def codeguru(script: Script, **kwargs: Any) -> Any:
+    """``open_client(CodeGuruProfilerClient, script, ...)`` (an async context manager)."""
+    return open_client(CodeGuruProfilerClient, script, **kwargs)
+
+
+def check_signature(
+    request: httpx.Request,
+    *,
+    region: str,
+    service: str,
+    session_token: str | None = None,
+    must_sign: Sequence[str] = (),
+) -> dict[str, str]:
+    """Asserts the Authorization header's format and recomputes its signature with
+    botocore's SigV4 signer over the headers it names. Returns the parsed header."""
+    auth = request.headers["Authorization"]
+    match = _AUTH.match(auth)
+    assert match, f"malformed Authorization header: {auth!r}"
+    parts = match.groupdict()
+    amz_date = request.headers["X-Amz-Date"]
+    assert re.fullmatch(r"\d{8}T\d{6}Z", amz_date), amz_date
+    assert parts["akid"] == AKID
+    assert parts["day"] == amz_date[:8]
+    assert parts["region"] == region
+    assert parts["service"] == service
+    signed = parts["signed"].split(";")
+    assert signed == sorted(signed)
+    expected_signed = {"host", "x-amz-date", *(h.lower() for h in must_sign)}
+    if session_token is not None:
+        expected_signed.add("x-amz-security-token")
+        assert request.headers["X-Amz-Security-Token"] == session_token
+    else:
+        assert "X-Amz-Security-Token" not in request.headers
+    assert expected_signed <= set(signed), (expected_signed, signed)
+    assert "user-agent" not in signed and "authorization" not in signed
+
+    headers = {name: request.headers[name] for name in signed if name != "host"}
+    boto_request = AWSRequest(
+        method=request.method, url=str(request.url), headers=headers, data=request.content
+    )
+    boto_request.context["timestamp"] = amz_date
+    signer = SigV4Auth(BotoCredentials(AKID, SECRET, session_token), service, region)
+    canonical = signer.canonical_request(boto_request)
+    assert canonical.split("\n")[-2] == parts["signed"]
+    string_to_sign = signer.string_to_sign(boto_request, canonical)
+    assert signer.signature(string_to_sign, boto_request) == parts["signature"]
+    return parts

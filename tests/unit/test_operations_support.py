@@ -1,0 +1,501 @@
+"""Every AWS Support operation: the exact wire request and the typed result.
+
+awsJson1.1: ``POST /`` to the endpoint botocore's rules give for us-west-2 (Support has
+one endpoint per partition: support.us-east-1.amazonaws.com, signed for us-east-1),
+``X-Amz-Target``, ``Content-Type: application/x-amz-json-1.1`` and a compact JSON body.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import attrs
+import pytest
+
+import awsmith
+from awsmith.support import SupportClient
+from awsmith.support import shapes as s
+from tests.unit.mockaws import SUPPORT_HOST, TOKEN, Script, check_signature, json_reply, support
+
+
+@dataclass(frozen=True)
+class Op:
+    method: str
+    kwargs: dict[str, Any]
+    body: bytes
+    reply: Any
+    expected: Any
+
+    @property
+    def target(self) -> str:
+        return "AWSSupport_20130415." + "".join(p.title() for p in self.method.split("_"))
+
+
+RA_SUMMARY = {
+    "resourcesProcessed": 10,
+    "resourcesFlagged": 2,
+    "resourcesIgnored": 1,
+    "resourcesSuppressed": 0,
+}
+RA_SUMMARY_TYPED = s.TrustedAdvisorResourcesSummary(
+    resources_processed=10, resources_flagged=2, resources_ignored=1, resources_suppressed=0
+)
+CATEGORY_SUMMARY = {
+    "costOptimizing": {"estimatedMonthlySavings": 12.5, "estimatedPercentMonthlySavings": 3}
+}
+CATEGORY_SUMMARY_TYPED = s.TrustedAdvisorCategorySpecificSummary(
+    cost_optimizing=s.TrustedAdvisorCostOptimizingSummary(
+        estimated_monthly_savings=12.5, estimated_percent_monthly_savings=3.0
+    )
+)
+
+OPS = [
+    Op(
+        "add_attachments_to_set",
+        {
+            "attachments": [s.Attachment(file_name="log.txt", data=b"hello\x00\xff")],
+            "attachment_set_id": "as-1",
+        },
+        b'{"attachmentSetId":"as-1","attachments":[{"data":"aGVsbG8A/w==","fileName":"log.txt"}]}',
+        {"attachmentSetId": "as-1", "expiryTime": "2024-05-01T12:00:00.000Z"},
+        s.AddAttachmentsToSetResponse(
+            attachment_set_id="as-1", expiry_time="2024-05-01T12:00:00.000Z"
+        ),
+    ),
+    Op(
+        "add_communication_to_case",
+        {
+            "case_id": "case-1",
+            "communication_body": "Any news?",
+            "cc_email_addresses": ["ops@example.com"],
+            "attachment_set_id": "as-1",
+        },
+        b'{"attachmentSetId":"as-1","caseId":"case-1","ccEmailAddresses":["ops@example.com"],'
+        b'"communicationBody":"Any news?"}',
+        {"result": True},
+        s.AddCommunicationToCaseResponse(result=True),
+    ),
+    Op(
+        "create_case",
+        {
+            "subject": "Caf\u00e9 \u2615 down",
+            "communication_body": 'He said "hi"\n& left / ? % + #',
+            "service_code": "amazon-ec2",
+            "severity_code": "low",
+            "category_code": "other",
+            "cc_email_addresses": ["a@example.com", "b@example.com"],
+            "language": "en",
+            "issue_type": "technical",
+            "attachment_set_id": "as-1",
+        },
+        b'{"attachmentSetId":"as-1","categoryCode":"other",'
+        b'"ccEmailAddresses":["a@example.com","b@example.com"],'
+        b'"communicationBody":"He said \\"hi\\"\\n& left / ? % + #","issueType":"technical",'
+        b'"language":"en","serviceCode":"amazon-ec2","severityCode":"low",'
+        b'"subject":"Caf\\u00e9 \\u2615 down"}',
+        {"caseId": "case-12345678910-2013-c4c1d2bf33c5cf47"},
+        s.CreateCaseResponse(case_id="case-12345678910-2013-c4c1d2bf33c5cf47"),
+    ),
+    Op(
+        "describe_attachment",
+        {"attachment_id": "att-1"},
+        b'{"attachmentId":"att-1"}',
+        {"attachment": {"fileName": "trace.bin", "data": "AAECAw=="}},
+        s.DescribeAttachmentResponse(
+            attachment=s.Attachment(file_name="trace.bin", data=b"\x00\x01\x02\x03")
+        ),
+    ),
+    Op(
+        "describe_cases",
+        {"case_id_list": ["case-1"], "include_resolved_cases": True},
+        b'{"caseIdList":["case-1"],"includeResolvedCases":true}',
+        {
+            "cases": [
+                {
+                    "caseId": "case-1",
+                    "displayId": "1234",
+                    "subject": "Broken",
+                    "status": "opened",
+                    "serviceCode": "amazon-ec2",
+                    "severityCode": "low",
+                    "submittedBy": "me@example.com",
+                    "timeCreated": "2024-01-02T03:04:05.678Z",
+                    "ccEmailAddresses": [],
+                    "language": "en",
+                    "recentCommunications": {
+                        "communications": [
+                            {
+                                "caseId": "case-1",
+                                "body": "hello",
+                                "submittedBy": "me@example.com",
+                                "timeCreated": "2024-01-02T03:04:05.678Z",
+                                "attachmentSet": [{"attachmentId": "att-1", "fileName": "a.txt"}],
+                            }
+                        ],
+                        "nextToken": "comm-2",
+                    },
+                },
+                {"caseId": "case-2", "status": "escalated-to-mars"},
+            ],
+            "nextToken": "page-2",
+        },
+        s.DescribeCasesResponse(
+            cases=[
+                s.CaseDetails(
+                    case_id="case-1",
+                    display_id="1234",
+                    subject="Broken",
+                    status=s.CaseStatus.OPENED,
+                    service_code="amazon-ec2",
+                    severity_code="low",
+                    submitted_by="me@example.com",
+                    time_created="2024-01-02T03:04:05.678Z",
+                    cc_email_addresses=[],
+                    language="en",
+                    recent_communications=s.RecentCaseCommunications(
+                        communications=[
+                            s.Communication(
+                                case_id="case-1",
+                                body="hello",
+                                submitted_by="me@example.com",
+                                time_created="2024-01-02T03:04:05.678Z",
+                                attachment_set=[
+                                    s.AttachmentDetails(attachment_id="att-1", file_name="a.txt")
+                                ],
+                            )
+                        ],
+                        next_token="comm-2",
+                    ),
+                ),
+                s.CaseDetails(case_id="case-2", status=s.CaseStatus("escalated-to-mars")),
+            ],
+            next_token="page-2",
+        ),
+    ),
+    Op(
+        "describe_communications",
+        {
+            "case_id": "case-1",
+            "after_time": "2024-01-01T00:00:00Z",
+            "before_time": "2024-02-01T00:00:00Z",
+            "max_results": 10,
+            "next_token": "tok",
+        },
+        b'{"afterTime":"2024-01-01T00:00:00Z","beforeTime":"2024-02-01T00:00:00Z",'
+        b'"caseId":"case-1","maxResults":10,"nextToken":"tok"}',
+        {"communications": [{"caseId": "case-1", "body": "b\u00f6dy"}]},
+        s.DescribeCommunicationsResponse(
+            communications=[s.Communication(case_id="case-1", body="b\u00f6dy")]
+        ),
+    ),
+    Op(
+        "describe_create_case_options",
+        {
+            "service_code": "amazon-ec2",
+            "category_code": "other",
+            "issue_type": "technical",
+            "language": "en",
+        },
+        b'{"categoryCode":"other","issueType":"technical","language":"en",'
+        b'"serviceCode":"amazon-ec2"}',
+        {
+            "languageAvailability": "available",
+            "communicationTypes": [
+                {
+                    "type": "chat",
+                    "supportedHours": [{"startTime": "08:00", "endTime": "17:00"}],
+                    "datesWithoutSupport": [
+                        {"startDateTime": "2024-12-25T00:00:00Z", "endDateTime": "2024-12-26"}
+                    ],
+                }
+            ],
+        },
+        s.DescribeCreateCaseOptionsResponse(
+            language_availability="available",
+            communication_types=[
+                s.CommunicationTypeOptions(
+                    type="chat",
+                    supported_hours=[s.SupportedHour(start_time="08:00", end_time="17:00")],
+                    dates_without_support=[
+                        s.DateInterval(
+                            start_date_time="2024-12-25T00:00:00Z", end_date_time="2024-12-26"
+                        )
+                    ],
+                )
+            ],
+        ),
+    ),
+    Op(
+        "describe_services",
+        {"service_code_list": ["amazon-ec2"], "language": "en"},
+        b'{"language":"en","serviceCodeList":["amazon-ec2"]}',
+        {
+            "services": [
+                {
+                    "code": "amazon-ec2",
+                    "name": "EC2",
+                    "categories": [{"code": "other", "name": "Other"}],
+                }
+            ]
+        },
+        s.DescribeServicesResponse(
+            services=[
+                s.Service(
+                    code="amazon-ec2",
+                    name="EC2",
+                    categories=[s.Category(code="other", name="Other")],
+                )
+            ]
+        ),
+    ),
+    Op(
+        "describe_severity_levels",
+        {"language": "en"},
+        b'{"language":"en"}',
+        {"severityLevels": [{"code": "urgent", "name": "Urgent"}, {"code": "apocalyptic"}]},
+        s.DescribeSeverityLevelsResponse(
+            severity_levels=[
+                s.SeverityLevel(code=s.SeverityLevelCode.URGENT, name="Urgent"),
+                s.SeverityLevel(code=s.SeverityLevelCode("apocalyptic")),
+            ]
+        ),
+    ),
+    Op(
+        "describe_supported_languages",
+        {"service_code": "amazon-ec2", "category_code": "other", "issue_type": "technical"},
+        b'{"categoryCode":"other","issueType":"technical","serviceCode":"amazon-ec2"}',
+        {"supportedLanguages": [{"code": "ja", "language": "Japanese", "display": "\u65e5\u672c\u8a9e"}]},
+        s.DescribeSupportedLanguagesResponse(
+            supported_languages=[
+                s.SupportedLanguage(code="ja", language="Japanese", display="\u65e5\u672c\u8a9e")
+            ]
+        ),
+    ),
+    Op(
+        "describe_trusted_advisor_check_refresh_statuses",
+        {"check_ids": ["c1", "c2"]},
+        b'{"checkIds":["c1","c2"]}',
+        {"statuses": [{"checkId": "c1", "status": "enqueued", "millisUntilNextRefreshable": 300000}]},
+        s.DescribeTrustedAdvisorCheckRefreshStatusesResponse(
+            statuses=[
+                s.TrustedAdvisorCheckRefreshStatus(
+                    check_id="c1", status="enqueued", millis_until_next_refreshable=300000
+                )
+            ]
+        ),
+    ),
+    Op(
+        "describe_trusted_advisor_check_result",
+        {"check_id": "c1", "language": "en"},
+        b'{"checkId":"c1","language":"en"}',
+        {
+            "result": {
+                "checkId": "c1",
+                "timestamp": "2024-01-01T00:00:00Z",
+                "status": "warning",
+                "resourcesSummary": RA_SUMMARY,
+                "categorySpecificSummary": CATEGORY_SUMMARY,
+                "flaggedResources": [
+                    {
+                        "status": "warning",
+                        "region": "us-west-2",
+                        "resourceId": "r-1",
+                        "isSuppressed": False,
+                        "metadata": ["a", "b"],
+                    }
+                ],
+            }
+        },
+        s.DescribeTrustedAdvisorCheckResultResponse(
+            result=s.TrustedAdvisorCheckResult(
+                check_id="c1",
+                timestamp="2024-01-01T00:00:00Z",
+                status="warning",
+                resources_summary=RA_SUMMARY_TYPED,
+                category_specific_summary=CATEGORY_SUMMARY_TYPED,
+                flagged_resources=[
+                    s.TrustedAdvisorResourceDetail(
+                        status="warning",
+                        region="us-west-2",
+                        resource_id="r-1",
+                        is_suppressed=False,
+                        metadata=["a", "b"],
+                    )
+                ],
+            )
+        ),
+    ),
+    Op(
+        "describe_trusted_advisor_check_summaries",
+        {"check_ids": ["c1"]},
+        b'{"checkIds":["c1"]}',
+        {
+            "summaries": [
+                {
+                    "checkId": "c1",
+                    "timestamp": "2024-01-01T00:00:00Z",
+                    "status": "ok",
+                    "hasFlaggedResources": True,
+                    "resourcesSummary": RA_SUMMARY,
+                    "categorySpecificSummary": CATEGORY_SUMMARY,
+                }
+            ]
+        },
+        s.DescribeTrustedAdvisorCheckSummariesResponse(
+            summaries=[
+                s.TrustedAdvisorCheckSummary(
+                    check_id="c1",
+                    timestamp="2024-01-01T00:00:00Z",
+                    status="ok",
+                    has_flagged_resources=True,
+                    resources_summary=RA_SUMMARY_TYPED,
+                    category_specific_summary=CATEGORY_SUMMARY_TYPED,
+                )
+            ]
+        ),
+    ),
+    Op(
+        "describe_trusted_advisor_checks",
+        {"language": "en"},
+        b'{"language":"en"}',
+        {
+            "checks": [
+                {
+                    "id": "c1",
+                    "name": "Idle Load Balancers",
+                    "description": "Checks ...",
+                    "category": "cost_optimizing",
+                    "metadata": ["Region", "Load Balancer Name"],
+                }
+            ]
+        },
+        s.DescribeTrustedAdvisorChecksResponse(
+            checks=[
+                s.TrustedAdvisorCheckDescription(
+                    id="c1",
+                    name="Idle Load Balancers",
+                    description="Checks ...",
+                    category="cost_optimizing",
+                    metadata=["Region", "Load Balancer Name"],
+                )
+            ]
+        ),
+    ),
+    Op(
+        "refresh_trusted_advisor_check",
+        {"check_id": "c1"},
+        b'{"checkId":"c1"}',
+        {"status": {"checkId": "c1", "status": "enqueued", "millisUntilNextRefreshable": 0}},
+        s.RefreshTrustedAdvisorCheckResponse(
+            status=s.TrustedAdvisorCheckRefreshStatus(
+                check_id="c1", status="enqueued", millis_until_next_refreshable=0
+            )
+        ),
+    ),
+    Op(
+        "resolve_case",
+        {"case_id": "case-1"},
+        b'{"caseId":"case-1"}',
+        {"initialCaseStatus": "work-in-progress", "finalCaseStatus": "resolved"},
+        s.ResolveCaseResponse(initial_case_status="work-in-progress", final_case_status="resolved"),
+    ),
+]
+
+
+def test_every_operation_has_a_case() -> None:
+    methods = {
+        name
+        for name in vars(SupportClient)
+        if not name.startswith(("_", "paginate_")) and callable(getattr(SupportClient, name))
+    }
+    assert methods == {op.method for op in OPS}
+    assert len(OPS) == 16
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("session_token", [None, TOKEN], ids=["long-term", "session"])
+@pytest.mark.parametrize("op", OPS, ids=[op.method for op in OPS])
+async def test_wire_request_and_typed_result(op: Op, session_token: str | None) -> None:
+    script = Script(json_reply(op.reply, content_type="application/x-amz-json-1.1"))
+    async with support(script, session_token=session_token) as client:
+        result = await getattr(client, op.method)(**op.kwargs)
+
+    request = script.request
+    assert request.method == "POST"
+    assert str(request.url) == f"https://{SUPPORT_HOST}/"
+    assert request.headers["Host"] == SUPPORT_HOST
+    assert request.headers["X-Amz-Target"] == op.target
+    assert request.headers["Content-Type"] == "application/x-amz-json-1.1"
+    assert request.headers["User-Agent"].startswith(f"awsmith/{awsmith.__version__} ")
+    assert request.content == op.body
+    assert json.loads(request.content) is not None  # valid JSON, compact bytes above
+    check_signature(
+        request,
+        region="us-east-1",
+        service="support",
+        session_token=session_token,
+        must_sign=("content-type", "x-amz-target"),
+    )
+
+    assert type(result) is type(op.expected)
+    assert result == op.expected
+
+
+def _walk(value: Any) -> list[Any]:
+    """Every value inside an attrs instance, depth first."""
+    out = [value]
+    if attrs.has(type(value)):
+        for f in attrs.fields(type(value)):
+            out.extend(_walk(getattr(value, f.name)))
+    elif isinstance(value, list):
+        for item in value:
+            out.extend(_walk(item))
+    elif isinstance(value, dict):
+        for item in value.values():
+            out.extend(_walk(item))
+    return out
+
+
+@pytest.mark.anyio
+async def test_results_use_real_types_enums_and_blobs() -> None:
+    cases_op = next(op for op in OPS if op.method == "describe_cases")
+    async with support(Script(json_reply(cases_op.reply))) as client:
+        page = await client.describe_cases(case_id_list=["case-1"], include_resolved_cases=True)
+    assert page.cases is not None
+    known, unknown = page.cases
+    assert type(known.status) is s.CaseStatus and known.status is s.CaseStatus.OPENED
+    assert isinstance(unknown.status, s.CaseStatus)
+    assert unknown.status.value == "escalated-to-mars"
+    assert unknown.status == "escalated-to-mars"
+    assert "escalated-to-mars" not in [m.value for m in s.CaseStatus]
+    # absent members are None, not missing attributes or empty strings
+    assert unknown.subject is None and unknown.recent_communications is None
+    assert known.recent_communications is not None
+    comm = known.recent_communications.communications
+    assert comm is not None and type(comm[0]) is s.Communication
+    assert type(comm[0].attachment_set[0]) is s.AttachmentDetails  # type: ignore[index]
+    # every nested value is a plain JSON scalar, an enum, a list or an attrs instance
+    for value in _walk(page):
+        assert value is None or isinstance(value, str | bool | int | float | list) or attrs.has(
+            type(value)
+        )
+
+    attachment_op = next(op for op in OPS if op.method == "describe_attachment")
+    async with support(Script(json_reply(attachment_op.reply))) as client:
+        got = await client.describe_attachment(attachment_id="att-1")
+    assert got.attachment is not None
+    assert type(got.attachment.data) is bytes
+    assert got.attachment.data == b"\x00\x01\x02\x03"
+
+
+@pytest.mark.anyio
+async def test_no_arguments_send_an_empty_object_and_empty_bodies_parse_to_none() -> None:
+    script = Script(json_reply(raw=b""), json_reply({}))
+    async with support(script) as client:
+        resolved = await client.resolve_case()
+        cases = await client.describe_cases()
+    assert [r.content for r in script.requests] == [b"{}", b"{}"]
+    assert resolved == s.ResolveCaseResponse(initial_case_status=None, final_case_status=None)
+    assert cases.cases is None and cases.next_token is None
