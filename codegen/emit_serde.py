@@ -20,6 +20,14 @@ _FLOAT_TYPES = ("float", "double", "bigDecimal")
 _LABEL = re.compile(r"\{([^}]+)\}")
 
 
+_LOCALS = frozenset({"x", "fields", "path", "data", "response", "type", "value", "name", "item", "i", "key"})
+
+
+def _local(py_name: str) -> str:
+    """A parser's local variable for a member: never one of the parser's own names."""
+    return py_name + "_" if py_name in _LOCALS or py_name.startswith(("p_", "h_")) else py_name
+
+
 def _q(text: str) -> str:
     """A double-quoted Python string literal."""
     return json.dumps(text)
@@ -427,27 +435,36 @@ class SerdeEmitter:
                 self.use("datetime", "datetime")
         return ann
 
-    def de_expr(self, shape: Shape, value: str, path: str, name: str) -> str:
+    def de_expr(self, shape: Shape, value: str, path: str, name: str, optional: bool = False) -> str:
+        """The parse of ``value`` (a JSON value) of ``shape``; ``None`` stays ``None`` if
+        ``optional``. Scalars are type-checked inline so the common case calls nothing.
+        ``name`` is a Python expression: a string literal or an f-string."""
         t = shape.type
-        if t == "string":
-            if shape.is_enum:
-                return f"{self.rt('p_enum')}({self.cls(shape)}, {value}, {path}, {name})"
-            return f"{self.rt('p_str')}({value}, {path}, {name})"
-        if t == "boolean":
-            return f"{self.rt('p_bool')}({value}, {path}, {name})"
+        guard = f"None if {value} is None else " if optional else ""
+        scalar = {"string": ("str", "p_str"), "boolean": ("bool", "p_bool")}
         if t in _INT_TYPES:
-            return f"{self.rt('p_int')}({value}, {path}, {name})"
+            scalar[t] = ("int", "p_int")
         if t in _FLOAT_TYPES:
-            return f"{self.rt('p_float')}({value}, {path}, {name})"
+            scalar[t] = ("float", "p_float")
+        if t in scalar and not shape.is_enum:
+            py_type, helper = scalar[t]
+            none = f"{value} is None or " if optional else ""
+            return f"{value} if {none}type({value}) is {py_type} else {self.rt(helper)}({value}, {path}, {name})"
+        if t == "string":
+            return f"{guard}{self.rt('p_enum')}({self.cls(shape)}, {value}, {path}, {name})"
         if t == "blob":
-            return f"{self.rt('p_blob')}({value}, {path}, {name})"
+            return f"{guard}{self.rt('p_blob')}({value}, {path}, {name})"
         if t == "timestamp":
-            return f"{self.rt('p_timestamp')}({value}, {path}, {name})"
+            return f"{guard}{self.rt('p_timestamp')}({value}, {path}, {name})"
         if t == "structure" and shape.is_document:
             return value
         if t == "structure":
-            return f"_de_{snake(shape.name)}({value}, {self.rt('join')}({path}, {name}))"
-        return f"_de_{snake(shape.name)}({value}, {path}, {name})"
+            if name.startswith('f"'):
+                child = f'f"{{{path}}}.{name[2:]}'
+            else:
+                child = f'{path} + ".{name[1:-1]}"'
+            return f"{guard}_de_{snake(shape.name)}({value}, {child})"
+        return f"{guard}_de_{snake(shape.name)}({value}, {path}, {name})"
 
     def emit_parser(self, shape: Shape) -> None:
         w = self.w
@@ -479,19 +496,22 @@ class SerdeEmitter:
 
     def de_members(self, shape: Shape, members: list[Member], data: str, cls: str, extra: dict[str, str] | None = None) -> None:
         w = self.w
-        w.line(f'fields = {self.rt("p_map")}({data}, path, "")')
+        if data == "data":
+            w.line(f'fields = data if type(data) is dict else {self.rt("p_map")}(data, path, "")')
+        else:
+            w.line(f'fields = {self.rt("p_map")}({data}, path, "")')
         assignments = dict(extra or {})
         for m in members:
             key = m.location_name
             w.line(f'x = fields.get("{key}")')
-            parsed = self.de_expr(m.shape, "x", "path", f'"{key}"')
+            local = _local(m.py_name)
             if m.required and not shape.is_union:
                 w.line("if x is None:")
                 w.line(f'    {self.rt("missing")}(path, "{key}")')
-                w.line(f"{m.py_name} = {parsed}")
+                w.line(f"{local} = {self.de_expr(m.shape, 'x', 'path', _q(key))}")
             else:
-                w.line(f"{m.py_name} = None if x is None else {parsed}")
-            assignments[m.py_name] = m.py_name
+                w.line(f"{local} = {self.de_expr(m.shape, 'x', 'path', _q(key), optional=True)}")
+            assignments[m.py_name] = local
         w.call(f"return {cls}(", [f"{k}={v}" for k, v in sorted(assignments.items())])
 
     def emit_response_parser(self, op: Operation) -> None:
@@ -521,16 +541,18 @@ class SerdeEmitter:
             if m.location == "header":
                 w.line(f'x = response.headers.get("{m.location_name}")')
                 parsed = self.header_expr(m)
+                local = _local(m.py_name)
                 if m.required:
                     w.line("if x is None:")
                     w.line(f'    {self.rt("missing")}(path, "{m.location_name} header")')
-                    w.line(f"{m.py_name} = {parsed}")
+                    w.line(f"{local} = {parsed}")
                 else:
-                    w.line(f"{m.py_name} = None if x is None else {parsed}")
-                extra[m.py_name] = m.py_name
+                    w.line(f"{local} = None if x is None else {parsed}")
+                extra[m.py_name] = local
             elif m.location == "headers":
-                w.line(f'{m.py_name} = {self.rt("prefix_headers")}(response.headers, "{m.location_name}")')
-                extra[m.py_name] = m.py_name
+                local = _local(m.py_name)
+                w.line(f'{local} = {self.rt("prefix_headers")}(response.headers, "{m.location_name}")')
+                extra[m.py_name] = local
             elif m.location == "statusCode":
                 extra[m.py_name] = "response.status"
             elif shape.payload == m.name:
@@ -538,9 +560,10 @@ class SerdeEmitter:
                     value = "response.body" if m.shape.type == "blob" else 'response.body.decode("utf-8", "replace")'
                     extra[m.py_name] = value
                 else:
+                    local = _local(m.py_name)
                     w.line(f"x = {self.rt('load_json')}(response.body)")
-                    w.line(f"{m.py_name} = {self.de_expr(m.shape, 'x', 'path', repr(m.location_name))}")
-                    extra[m.py_name] = m.py_name
+                    w.line(f"{local} = {self.de_expr(m.shape, 'x', 'path', _q(m.location_name))}")
+                    extra[m.py_name] = local
             else:
                 body_members.append(m)
         if body_members:
@@ -601,7 +624,7 @@ class SerdeEmitter:
                 w.line("return {")
                 for m in fields:
                     key = m.location_name
-                    value = self.de_expr(m.shape, f'fields["{key}"]', "path", f'"{key}"')
+                    value = self.de_expr(m.shape, f'fields.get("{key}")', "path", _q(key))
                     w.line(f'    "{m.py_name}": None if fields.get("{key}") is None else {value},')
                 w.line("}")
                 w.dedent()

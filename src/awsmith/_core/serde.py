@@ -101,10 +101,16 @@ def dump_json(body: dict[str, Any]) -> bytes:
 
 
 def join(path: str, name: str) -> str:
-    """``cases[0]`` + ``caseId`` -> ``cases[0].caseId``; ``cases`` + ``[0]`` -> ``cases[0]``."""
-    if not path or not name or name.startswith("["):
-        return path + name
-    return f"{path}.{name}"
+    """``cases[0]`` + ``caseId`` -> ``cases[0].caseId``; ``cases`` + ``[0]`` -> ``cases[0]``.
+
+    Generated parsers build child paths as ``path + ".name"`` from the root ``""``, so a
+    leading dot is dropped here, where a path is only ever rendered for a message.
+    """
+    if not name:
+        return path.lstrip(".")
+    if name.startswith("["):
+        return (path + name).lstrip(".")
+    return f"{path}.{name}".lstrip(".")
 
 
 def fail(path: str, name: str, expected: str, value: object) -> NoReturn:
@@ -189,7 +195,8 @@ def p_map(value: object, path: str, name: str) -> dict[str, Any]:
 def p_enum(cls: type[E], value: object, path: str, name: str) -> E:
     """An enum value; values the model does not list are kept (see ``OpenEnum``)."""
     if type(value) is str:
-        return cls(value)
+        member = cls._value2member_map_.get(value)
+        return member if member is not None else cls(value)  # type: ignore[return-value]
     fail(path, name, "a string", value)
 
 

@@ -14,7 +14,6 @@ from awsmith._core.operation import Operation, SerializedRequest, ServiceInfo
 from awsmith._core.serde import (
     bool_text,
     dump_json,
-    join,
     label,
     load_json,
     missing,
@@ -1042,17 +1041,17 @@ def serialize_update_profiling_group(request: UpdateProfilingGroupRequest) -> Se
 
 
 def _de_agent_configuration(data: Any, path: str) -> AgentConfiguration:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("agentParameters")
     agent_parameters = None if x is None else _de_agent_parameters(x, path, "agentParameters")
     x = fields.get("periodInSeconds")
     if x is None:
         missing(path, "periodInSeconds")
-    period_in_seconds = p_int(x, path, "periodInSeconds")
+    period_in_seconds = x if type(x) is int else p_int(x, path, "periodInSeconds")
     x = fields.get("shouldProfile")
     if x is None:
         missing(path, "shouldProfile")
-    should_profile = p_bool(x, path, "shouldProfile")
+    should_profile = x if type(x) is bool else p_bool(x, path, "shouldProfile")
     return AgentConfiguration(
         agent_parameters=agent_parameters,
         period_in_seconds=period_in_seconds,
@@ -1061,20 +1060,20 @@ def _de_agent_configuration(data: Any, path: str) -> AgentConfiguration:
 
 
 def _de_agent_orchestration_config(data: Any, path: str) -> AgentOrchestrationConfig:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("profilingEnabled")
     if x is None:
         missing(path, "profilingEnabled")
-    profiling_enabled = p_bool(x, path, "profilingEnabled")
+    profiling_enabled = x if type(x) is bool else p_bool(x, path, "profilingEnabled")
     return AgentOrchestrationConfig(profiling_enabled=profiling_enabled)
 
 
 def _de_agent_parameters(value: Any, path: str, name: str) -> dict[AgentParameterField, str]:
-    return {p_enum(AgentParameterField, key, path, name): p_str(item, path, f"{name}[{key!r}]") for key, item in p_map(value, path, name).items()}
+    return {p_enum(AgentParameterField, key, path, name): item if type(item) is str else p_str(item, path, f"{name}[{key!r}]") for key, item in p_map(value, path, name).items()}
 
 
 def _de_aggregated_profile_time(data: Any, path: str) -> AggregatedProfileTime:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("period")
     period = None if x is None else p_enum(AggregationPeriod, x, path, "period")
     x = fields.get("start")
@@ -1083,11 +1082,11 @@ def _de_aggregated_profile_time(data: Any, path: str) -> AggregatedProfileTime:
 
 
 def _de_anomalies(value: Any, path: str, name: str) -> list[Anomaly]:
-    return [_de_anomaly(item, join(path, f"{name}[{i}]")) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_anomaly(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_anomaly(data: Any, path: str) -> Anomaly:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("instances")
     if x is None:
         missing(path, "instances")
@@ -1095,28 +1094,28 @@ def _de_anomaly(data: Any, path: str) -> Anomaly:
     x = fields.get("metric")
     if x is None:
         missing(path, "metric")
-    metric = _de_metric(x, join(path, "metric"))
+    metric = _de_metric(x, path + ".metric")
     x = fields.get("reason")
     if x is None:
         missing(path, "reason")
-    reason = p_str(x, path, "reason")
+    reason = x if type(x) is str else p_str(x, path, "reason")
     return Anomaly(instances=instances, metric=metric, reason=reason)
 
 
 def _de_anomaly_instance(data: Any, path: str) -> AnomalyInstance:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("endTime")
     end_time = None if x is None else p_timestamp(x, path, "endTime")
     x = fields.get("id")
     if x is None:
         missing(path, "id")
-    id = p_str(x, path, "id")
+    id = x if type(x) is str else p_str(x, path, "id")
     x = fields.get("startTime")
     if x is None:
         missing(path, "startTime")
     start_time = p_timestamp(x, path, "startTime")
     x = fields.get("userFeedback")
-    user_feedback = None if x is None else _de_user_feedback(x, join(path, "userFeedback"))
+    user_feedback = None if x is None else _de_user_feedback(x, path + ".userFeedback")
     return AnomalyInstance(
         end_time=end_time,
         id=id,
@@ -1126,30 +1125,30 @@ def _de_anomaly_instance(data: Any, path: str) -> AnomalyInstance:
 
 
 def _de_anomaly_instances(value: Any, path: str, name: str) -> list[AnomalyInstance]:
-    return [_de_anomaly_instance(item, join(path, f"{name}[{i}]")) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_anomaly_instance(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_channel(data: Any, path: str) -> Channel:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("eventPublishers")
     if x is None:
         missing(path, "eventPublishers")
     event_publishers = _de_event_publishers(x, path, "eventPublishers")
     x = fields.get("id")
-    id = None if x is None else p_str(x, path, "id")
+    id = x if x is None or type(x) is str else p_str(x, path, "id")
     x = fields.get("uri")
     if x is None:
         missing(path, "uri")
-    uri = p_str(x, path, "uri")
+    uri = x if type(x) is str else p_str(x, path, "uri")
     return Channel(event_publishers=event_publishers, id=id, uri=uri)
 
 
 def _de_channels(value: Any, path: str, name: str) -> list[Channel]:
-    return [_de_channel(item, join(path, f"{name}[{i}]")) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_channel(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_counters_to_aggregate(value: Any, path: str, name: str) -> list[str]:
-    return [p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_event_publishers(value: Any, path: str, name: str) -> list[EventPublisher]:
@@ -1157,21 +1156,21 @@ def _de_event_publishers(value: Any, path: str, name: str) -> list[EventPublishe
 
 
 def _de_findings_report_summaries(value: Any, path: str, name: str) -> list[FindingsReportSummary]:
-    return [_de_findings_report_summary(item, join(path, f"{name}[{i}]")) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_findings_report_summary(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_findings_report_summary(data: Any, path: str) -> FindingsReportSummary:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("id")
-    id = None if x is None else p_str(x, path, "id")
+    id = x if x is None or type(x) is str else p_str(x, path, "id")
     x = fields.get("profileEndTime")
     profile_end_time = None if x is None else p_timestamp(x, path, "profileEndTime")
     x = fields.get("profileStartTime")
     profile_start_time = None if x is None else p_timestamp(x, path, "profileStartTime")
     x = fields.get("profilingGroupName")
-    profiling_group_name = None if x is None else p_str(x, path, "profilingGroupName")
+    profiling_group_name = x if x is None or type(x) is str else p_str(x, path, "profilingGroupName")
     x = fields.get("totalNumberOfFindings")
-    total_number_of_findings = None if x is None else p_int(x, path, "totalNumberOfFindings")
+    total_number_of_findings = x if x is None or type(x) is int else p_int(x, path, "totalNumberOfFindings")
     return FindingsReportSummary(
         id=id,
         profile_end_time=profile_end_time,
@@ -1182,11 +1181,11 @@ def _de_findings_report_summary(data: Any, path: str) -> FindingsReportSummary:
 
 
 def _de_frame_metric(data: Any, path: str) -> FrameMetric:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("frameName")
     if x is None:
         missing(path, "frameName")
-    frame_name = p_str(x, path, "frameName")
+    frame_name = x if type(x) is str else p_str(x, path, "frameName")
     x = fields.get("threadStates")
     if x is None:
         missing(path, "threadStates")
@@ -1194,20 +1193,20 @@ def _de_frame_metric(data: Any, path: str) -> FrameMetric:
     x = fields.get("type")
     if x is None:
         missing(path, "type")
-    type = p_enum(MetricType, x, path, "type")
-    return FrameMetric(frame_name=frame_name, thread_states=thread_states, type=type)
+    type_ = p_enum(MetricType, x, path, "type")
+    return FrameMetric(frame_name=frame_name, thread_states=thread_states, type=type_)
 
 
 def _de_frame_metric_data(value: Any, path: str, name: str) -> list[FrameMetricDatum]:
-    return [_de_frame_metric_datum(item, join(path, f"{name}[{i}]")) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_frame_metric_datum(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_frame_metric_datum(data: Any, path: str) -> FrameMetricDatum:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("frameMetric")
     if x is None:
         missing(path, "frameMetric")
-    frame_metric = _de_frame_metric(x, join(path, "frameMetric"))
+    frame_metric = _de_frame_metric(x, path + ".frameMetric")
     x = fields.get("values")
     if x is None:
         missing(path, "values")
@@ -1216,17 +1215,17 @@ def _de_frame_metric_datum(data: Any, path: str) -> FrameMetricDatum:
 
 
 def _de_frame_metric_values(value: Any, path: str, name: str) -> list[float]:
-    return [p_float(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+    return [item if type(item) is float else p_float(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_match(data: Any, path: str) -> Match:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("frameAddress")
-    frame_address = None if x is None else p_str(x, path, "frameAddress")
+    frame_address = x if x is None or type(x) is str else p_str(x, path, "frameAddress")
     x = fields.get("targetFramesIndex")
-    target_frames_index = None if x is None else p_int(x, path, "targetFramesIndex")
+    target_frames_index = x if x is None or type(x) is int else p_int(x, path, "targetFramesIndex")
     x = fields.get("thresholdBreachValue")
-    threshold_breach_value = None if x is None else p_float(x, path, "thresholdBreachValue")
+    threshold_breach_value = x if x is None or type(x) is float else p_float(x, path, "thresholdBreachValue")
     return Match(
         frame_address=frame_address,
         target_frames_index=target_frames_index,
@@ -1235,15 +1234,15 @@ def _de_match(data: Any, path: str) -> Match:
 
 
 def _de_matches(value: Any, path: str, name: str) -> list[Match]:
-    return [_de_match(item, join(path, f"{name}[{i}]")) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_match(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_metric(data: Any, path: str) -> Metric:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("frameName")
     if x is None:
         missing(path, "frameName")
-    frame_name = p_str(x, path, "frameName")
+    frame_name = x if type(x) is str else p_str(x, path, "frameName")
     x = fields.get("threadStates")
     if x is None:
         missing(path, "threadStates")
@@ -1251,38 +1250,38 @@ def _de_metric(data: Any, path: str) -> Metric:
     x = fields.get("type")
     if x is None:
         missing(path, "type")
-    type = p_enum(MetricType, x, path, "type")
-    return Metric(frame_name=frame_name, thread_states=thread_states, type=type)
+    type_ = p_enum(MetricType, x, path, "type")
+    return Metric(frame_name=frame_name, thread_states=thread_states, type=type_)
 
 
 def _de_notification_configuration(data: Any, path: str) -> NotificationConfiguration:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("channels")
     channels = None if x is None else _de_channels(x, path, "channels")
     return NotificationConfiguration(channels=channels)
 
 
 def _de_pattern(data: Any, path: str) -> Pattern:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("countersToAggregate")
     counters_to_aggregate = None if x is None else _de_counters_to_aggregate(x, path, "countersToAggregate")
     x = fields.get("description")
-    description = None if x is None else p_str(x, path, "description")
+    description = x if x is None or type(x) is str else p_str(x, path, "description")
     x = fields.get("id")
-    id = None if x is None else p_str(x, path, "id")
+    id = x if x is None or type(x) is str else p_str(x, path, "id")
     x = fields.get("name")
-    name = None if x is None else p_str(x, path, "name")
+    name_ = x if x is None or type(x) is str else p_str(x, path, "name")
     x = fields.get("resolutionSteps")
-    resolution_steps = None if x is None else p_str(x, path, "resolutionSteps")
+    resolution_steps = x if x is None or type(x) is str else p_str(x, path, "resolutionSteps")
     x = fields.get("targetFrames")
     target_frames = None if x is None else _de_target_frames(x, path, "targetFrames")
     x = fields.get("thresholdPercent")
-    threshold_percent = None if x is None else p_float(x, path, "thresholdPercent")
+    threshold_percent = x if x is None or type(x) is float else p_float(x, path, "thresholdPercent")
     return Pattern(
         counters_to_aggregate=counters_to_aggregate,
         description=description,
         id=id,
-        name=name,
+        name=name_,
         resolution_steps=resolution_steps,
         target_frames=target_frames,
         threshold_percent=threshold_percent,
@@ -1290,30 +1289,30 @@ def _de_pattern(data: Any, path: str) -> Pattern:
 
 
 def _de_profile_time(data: Any, path: str) -> ProfileTime:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("start")
     start = None if x is None else p_timestamp(x, path, "start")
     return ProfileTime(start=start)
 
 
 def _de_profile_times(value: Any, path: str, name: str) -> list[ProfileTime]:
-    return [_de_profile_time(item, join(path, f"{name}[{i}]")) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_profile_time(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_profiling_group_description(data: Any, path: str) -> ProfilingGroupDescription:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("agentOrchestrationConfig")
-    agent_orchestration_config = None if x is None else _de_agent_orchestration_config(x, join(path, "agentOrchestrationConfig"))
+    agent_orchestration_config = None if x is None else _de_agent_orchestration_config(x, path + ".agentOrchestrationConfig")
     x = fields.get("arn")
-    arn = None if x is None else p_str(x, path, "arn")
+    arn = x if x is None or type(x) is str else p_str(x, path, "arn")
     x = fields.get("computePlatform")
     compute_platform = None if x is None else p_enum(ComputePlatform, x, path, "computePlatform")
     x = fields.get("createdAt")
     created_at = None if x is None else p_timestamp(x, path, "createdAt")
     x = fields.get("name")
-    name = None if x is None else p_str(x, path, "name")
+    name_ = x if x is None or type(x) is str else p_str(x, path, "name")
     x = fields.get("profilingStatus")
-    profiling_status = None if x is None else _de_profiling_status(x, join(path, "profilingStatus"))
+    profiling_status = None if x is None else _de_profiling_status(x, path + ".profilingStatus")
     x = fields.get("tags")
     tags = None if x is None else _de_tags(x, path, "tags")
     x = fields.get("updatedAt")
@@ -1323,7 +1322,7 @@ def _de_profiling_group_description(data: Any, path: str) -> ProfilingGroupDescr
         arn=arn,
         compute_platform=compute_platform,
         created_at=created_at,
-        name=name,
+        name=name_,
         profiling_status=profiling_status,
         tags=tags,
         updated_at=updated_at,
@@ -1331,21 +1330,21 @@ def _de_profiling_group_description(data: Any, path: str) -> ProfilingGroupDescr
 
 
 def _de_profiling_group_descriptions(value: Any, path: str, name: str) -> list[ProfilingGroupDescription]:
-    return [_de_profiling_group_description(item, join(path, f"{name}[{i}]")) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_profiling_group_description(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_profiling_group_names(value: Any, path: str, name: str) -> list[str]:
-    return [p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_profiling_status(data: Any, path: str) -> ProfilingStatus:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("latestAgentOrchestratedAt")
     latest_agent_orchestrated_at = None if x is None else p_timestamp(x, path, "latestAgentOrchestratedAt")
     x = fields.get("latestAgentProfileReportedAt")
     latest_agent_profile_reported_at = None if x is None else p_timestamp(x, path, "latestAgentProfileReportedAt")
     x = fields.get("latestAggregatedProfile")
-    latest_aggregated_profile = None if x is None else _de_aggregated_profile_time(x, join(path, "latestAggregatedProfile"))
+    latest_aggregated_profile = None if x is None else _de_aggregated_profile_time(x, path + ".latestAggregatedProfile")
     return ProfilingStatus(
         latest_agent_orchestrated_at=latest_agent_orchestrated_at,
         latest_agent_profile_reported_at=latest_agent_profile_reported_at,
@@ -1354,15 +1353,15 @@ def _de_profiling_status(data: Any, path: str) -> ProfilingStatus:
 
 
 def _de_recommendation(data: Any, path: str) -> Recommendation:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("allMatchesCount")
     if x is None:
         missing(path, "allMatchesCount")
-    all_matches_count = p_int(x, path, "allMatchesCount")
+    all_matches_count = x if type(x) is int else p_int(x, path, "allMatchesCount")
     x = fields.get("allMatchesSum")
     if x is None:
         missing(path, "allMatchesSum")
-    all_matches_sum = p_float(x, path, "allMatchesSum")
+    all_matches_sum = x if type(x) is float else p_float(x, path, "allMatchesSum")
     x = fields.get("endTime")
     if x is None:
         missing(path, "endTime")
@@ -1370,7 +1369,7 @@ def _de_recommendation(data: Any, path: str) -> Recommendation:
     x = fields.get("pattern")
     if x is None:
         missing(path, "pattern")
-    pattern = _de_pattern(x, join(path, "pattern"))
+    pattern = _de_pattern(x, path + ".pattern")
     x = fields.get("startTime")
     if x is None:
         missing(path, "startTime")
@@ -1390,15 +1389,15 @@ def _de_recommendation(data: Any, path: str) -> Recommendation:
 
 
 def _de_recommendations(value: Any, path: str, name: str) -> list[Recommendation]:
-    return [_de_recommendation(item, join(path, f"{name}[{i}]")) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_recommendation(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_tags(value: Any, path: str, name: str) -> dict[str, str]:
-    return {key: p_str(item, path, f"{name}[{key!r}]") for key, item in p_map(value, path, name).items()}
+    return {key: item if type(item) is str else p_str(item, path, f"{name}[{key!r}]") for key, item in p_map(value, path, name).items()}
 
 
 def _de_target_frame(value: Any, path: str, name: str) -> list[str]:
-    return [p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_target_frames(value: Any, path: str, name: str) -> list[list[str]]:
@@ -1406,20 +1405,20 @@ def _de_target_frames(value: Any, path: str, name: str) -> list[list[str]]:
 
 
 def _de_thread_states(value: Any, path: str, name: str) -> list[str]:
-    return [p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_timestamp_structure(data: Any, path: str) -> TimestampStructure:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("value")
     if x is None:
         missing(path, "value")
-    value = p_timestamp(x, path, "value")
-    return TimestampStructure(value=value)
+    value_ = p_timestamp(x, path, "value")
+    return TimestampStructure(value=value_)
 
 
 def _de_timestamp_structure_list(value: Any, path: str, name: str) -> list[TimestampStructure]:
-    return [_de_timestamp_structure(item, join(path, f"{name}[{i}]")) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_timestamp_structure(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_unprocessed_end_times(value: Any, path: str, name: str) -> dict[str, list[TimestampStructure]]:
@@ -1427,19 +1426,19 @@ def _de_unprocessed_end_times(value: Any, path: str, name: str) -> dict[str, lis
 
 
 def _de_user_feedback(data: Any, path: str) -> UserFeedback:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("type")
     if x is None:
         missing(path, "type")
-    type = p_enum(FeedbackType, x, path, "type")
-    return UserFeedback(type=type)
+    type_ = p_enum(FeedbackType, x, path, "type")
+    return UserFeedback(type=type_)
 
 
 def parse_add_notification_channels(response: HttpResponse) -> AddNotificationChannelsResponse:
     path = ""
     fields = p_map(load_json(response.body), path, "")
     x = fields.get("notificationConfiguration")
-    notification_configuration = None if x is None else _de_notification_configuration(x, join(path, "notificationConfiguration"))
+    notification_configuration = None if x is None else _de_notification_configuration(x, path + ".notificationConfiguration")
     return AddNotificationChannelsResponse(notification_configuration=notification_configuration)
 
 
@@ -1483,14 +1482,14 @@ def parse_batch_get_frame_metric_data(response: HttpResponse) -> BatchGetFrameMe
 def parse_configure_agent(response: HttpResponse) -> ConfigureAgentResponse:
     path = ""
     x = load_json(response.body)
-    configuration = _de_agent_configuration(x, join(path, 'configuration'))
+    configuration = _de_agent_configuration(x, path + ".configuration")
     return ConfigureAgentResponse(configuration=configuration)
 
 
 def parse_create_profiling_group(response: HttpResponse) -> CreateProfilingGroupResponse:
     path = ""
     x = load_json(response.body)
-    profiling_group = _de_profiling_group_description(x, join(path, 'profilingGroup'))
+    profiling_group = _de_profiling_group_description(x, path + ".profilingGroup")
     return CreateProfilingGroupResponse(profiling_group=profiling_group)
 
 
@@ -1501,7 +1500,7 @@ def parse_delete_profiling_group(response: HttpResponse) -> DeleteProfilingGroup
 def parse_describe_profiling_group(response: HttpResponse) -> DescribeProfilingGroupResponse:
     path = ""
     x = load_json(response.body)
-    profiling_group = _de_profiling_group_description(x, join(path, 'profilingGroup'))
+    profiling_group = _de_profiling_group_description(x, path + ".profilingGroup")
     return DescribeProfilingGroupResponse(profiling_group=profiling_group)
 
 
@@ -1509,7 +1508,7 @@ def parse_get_findings_report_account_summary(response: HttpResponse) -> GetFind
     path = ""
     fields = p_map(load_json(response.body), path, "")
     x = fields.get("nextToken")
-    next_token = None if x is None else p_str(x, path, "nextToken")
+    next_token = x if x is None or type(x) is str else p_str(x, path, "nextToken")
     x = fields.get("reportSummaries")
     if x is None:
         missing(path, "reportSummaries")
@@ -1526,7 +1525,7 @@ def parse_get_notification_configuration(response: HttpResponse) -> GetNotificat
     x = fields.get("notificationConfiguration")
     if x is None:
         missing(path, "notificationConfiguration")
-    notification_configuration = _de_notification_configuration(x, join(path, "notificationConfiguration"))
+    notification_configuration = _de_notification_configuration(x, path + ".notificationConfiguration")
     return GetNotificationConfigurationResponse(
         notification_configuration=notification_configuration,
     )
@@ -1538,11 +1537,11 @@ def parse_get_policy(response: HttpResponse) -> GetPolicyResponse:
     x = fields.get("policy")
     if x is None:
         missing(path, "policy")
-    policy = p_str(x, path, "policy")
+    policy = x if type(x) is str else p_str(x, path, "policy")
     x = fields.get("revisionId")
     if x is None:
         missing(path, "revisionId")
-    revision_id = p_str(x, path, "revisionId")
+    revision_id = x if type(x) is str else p_str(x, path, "revisionId")
     return GetPolicyResponse(policy=policy, revision_id=revision_id)
 
 
@@ -1579,7 +1578,7 @@ def parse_get_recommendations(response: HttpResponse) -> GetRecommendationsRespo
     x = fields.get("profilingGroupName")
     if x is None:
         missing(path, "profilingGroupName")
-    profiling_group_name = p_str(x, path, "profilingGroupName")
+    profiling_group_name = x if type(x) is str else p_str(x, path, "profilingGroupName")
     x = fields.get("recommendations")
     if x is None:
         missing(path, "recommendations")
@@ -1601,7 +1600,7 @@ def parse_list_findings_reports(response: HttpResponse) -> ListFindingsReportsRe
         missing(path, "findingsReportSummaries")
     findings_report_summaries = _de_findings_report_summaries(x, path, "findingsReportSummaries")
     x = fields.get("nextToken")
-    next_token = None if x is None else p_str(x, path, "nextToken")
+    next_token = x if x is None or type(x) is str else p_str(x, path, "nextToken")
     return ListFindingsReportsResponse(
         findings_report_summaries=findings_report_summaries,
         next_token=next_token,
@@ -1612,7 +1611,7 @@ def parse_list_profile_times(response: HttpResponse) -> ListProfileTimesResponse
     path = ""
     fields = p_map(load_json(response.body), path, "")
     x = fields.get("nextToken")
-    next_token = None if x is None else p_str(x, path, "nextToken")
+    next_token = x if x is None or type(x) is str else p_str(x, path, "nextToken")
     x = fields.get("profileTimes")
     if x is None:
         missing(path, "profileTimes")
@@ -1624,7 +1623,7 @@ def parse_list_profiling_groups(response: HttpResponse) -> ListProfilingGroupsRe
     path = ""
     fields = p_map(load_json(response.body), path, "")
     x = fields.get("nextToken")
-    next_token = None if x is None else p_str(x, path, "nextToken")
+    next_token = x if x is None or type(x) is str else p_str(x, path, "nextToken")
     x = fields.get("profilingGroupNames")
     if x is None:
         missing(path, "profilingGroupNames")
@@ -1656,11 +1655,11 @@ def parse_put_permission(response: HttpResponse) -> PutPermissionResponse:
     x = fields.get("policy")
     if x is None:
         missing(path, "policy")
-    policy = p_str(x, path, "policy")
+    policy = x if type(x) is str else p_str(x, path, "policy")
     x = fields.get("revisionId")
     if x is None:
         missing(path, "revisionId")
-    revision_id = p_str(x, path, "revisionId")
+    revision_id = x if type(x) is str else p_str(x, path, "revisionId")
     return PutPermissionResponse(policy=policy, revision_id=revision_id)
 
 
@@ -1668,7 +1667,7 @@ def parse_remove_notification_channel(response: HttpResponse) -> RemoveNotificat
     path = ""
     fields = p_map(load_json(response.body), path, "")
     x = fields.get("notificationConfiguration")
-    notification_configuration = None if x is None else _de_notification_configuration(x, join(path, "notificationConfiguration"))
+    notification_configuration = None if x is None else _de_notification_configuration(x, path + ".notificationConfiguration")
     return RemoveNotificationChannelResponse(notification_configuration=notification_configuration)
 
 
@@ -1678,11 +1677,11 @@ def parse_remove_permission(response: HttpResponse) -> RemovePermissionResponse:
     x = fields.get("policy")
     if x is None:
         missing(path, "policy")
-    policy = p_str(x, path, "policy")
+    policy = x if type(x) is str else p_str(x, path, "policy")
     x = fields.get("revisionId")
     if x is None:
         missing(path, "revisionId")
-    revision_id = p_str(x, path, "revisionId")
+    revision_id = x if type(x) is str else p_str(x, path, "revisionId")
     return RemovePermissionResponse(policy=policy, revision_id=revision_id)
 
 
@@ -1701,7 +1700,7 @@ def parse_untag_resource(response: HttpResponse) -> UntagResourceResponse:
 def parse_update_profiling_group(response: HttpResponse) -> UpdateProfilingGroupResponse:
     path = ""
     x = load_json(response.body)
-    profiling_group = _de_profiling_group_description(x, join(path, 'profilingGroup'))
+    profiling_group = _de_profiling_group_description(x, path + ".profilingGroup")
     return UpdateProfilingGroupResponse(profiling_group=profiling_group)
 
 

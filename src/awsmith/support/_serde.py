@@ -13,7 +13,6 @@ from awsmith._core.operation import Operation, SerializedRequest, ServiceInfo
 from awsmith._core.serde import (
     b64encode,
     dump_json,
-    join,
     load_json,
     missing,
     no_fields,
@@ -715,11 +714,11 @@ def serialize_resolve_case(request: ResolveCaseRequest) -> SerializedRequest:
 
 
 def _de_add_attachments_to_set_response(data: Any, path: str) -> AddAttachmentsToSetResponse:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("attachmentSetId")
-    attachment_set_id = None if x is None else p_str(x, path, "attachmentSetId")
+    attachment_set_id = x if x is None or type(x) is str else p_str(x, path, "attachmentSetId")
     x = fields.get("expiryTime")
-    expiry_time = None if x is None else p_str(x, path, "expiryTime")
+    expiry_time = x if x is None or type(x) is str else p_str(x, path, "expiryTime")
     return AddAttachmentsToSetResponse(
         attachment_set_id=attachment_set_id,
         expiry_time=expiry_time,
@@ -727,60 +726,60 @@ def _de_add_attachments_to_set_response(data: Any, path: str) -> AddAttachmentsT
 
 
 def _de_add_communication_to_case_response(data: Any, path: str) -> AddCommunicationToCaseResponse:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("result")
-    result = None if x is None else p_bool(x, path, "result")
+    result = x if x is None or type(x) is bool else p_bool(x, path, "result")
     return AddCommunicationToCaseResponse(result=result)
 
 
 def _de_attachment(data: Any, path: str) -> Attachment:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("data")
-    data = None if x is None else p_blob(x, path, "data")
+    data_ = None if x is None else p_blob(x, path, "data")
     x = fields.get("fileName")
-    file_name = None if x is None else p_str(x, path, "fileName")
-    return Attachment(data=data, file_name=file_name)
+    file_name = x if x is None or type(x) is str else p_str(x, path, "fileName")
+    return Attachment(data=data_, file_name=file_name)
 
 
 def _de_attachment_details(data: Any, path: str) -> AttachmentDetails:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("attachmentId")
-    attachment_id = None if x is None else p_str(x, path, "attachmentId")
+    attachment_id = x if x is None or type(x) is str else p_str(x, path, "attachmentId")
     x = fields.get("fileName")
-    file_name = None if x is None else p_str(x, path, "fileName")
+    file_name = x if x is None or type(x) is str else p_str(x, path, "fileName")
     return AttachmentDetails(attachment_id=attachment_id, file_name=file_name)
 
 
 def _de_attachment_set(value: Any, path: str, name: str) -> list[AttachmentDetails]:
-    return [_de_attachment_details(item, join(path, f"{name}[{i}]")) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_attachment_details(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_case_details(data: Any, path: str) -> CaseDetails:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("caseId")
-    case_id = None if x is None else p_str(x, path, "caseId")
+    case_id = x if x is None or type(x) is str else p_str(x, path, "caseId")
     x = fields.get("categoryCode")
-    category_code = None if x is None else p_str(x, path, "categoryCode")
+    category_code = x if x is None or type(x) is str else p_str(x, path, "categoryCode")
     x = fields.get("ccEmailAddresses")
     cc_email_addresses = None if x is None else _de_cc_email_addresses(x, path, "ccEmailAddresses")
     x = fields.get("displayId")
-    display_id = None if x is None else p_str(x, path, "displayId")
+    display_id = x if x is None or type(x) is str else p_str(x, path, "displayId")
     x = fields.get("language")
-    language = None if x is None else p_str(x, path, "language")
+    language = x if x is None or type(x) is str else p_str(x, path, "language")
     x = fields.get("recentCommunications")
-    recent_communications = None if x is None else _de_recent_case_communications(x, join(path, "recentCommunications"))
+    recent_communications = None if x is None else _de_recent_case_communications(x, path + ".recentCommunications")
     x = fields.get("serviceCode")
-    service_code = None if x is None else p_str(x, path, "serviceCode")
+    service_code = x if x is None or type(x) is str else p_str(x, path, "serviceCode")
     x = fields.get("severityCode")
-    severity_code = None if x is None else p_str(x, path, "severityCode")
+    severity_code = x if x is None or type(x) is str else p_str(x, path, "severityCode")
     x = fields.get("status")
     status = None if x is None else p_enum(CaseStatus, x, path, "status")
     x = fields.get("subject")
-    subject = None if x is None else p_str(x, path, "subject")
+    subject = x if x is None or type(x) is str else p_str(x, path, "subject")
     x = fields.get("submittedBy")
-    submitted_by = None if x is None else p_str(x, path, "submittedBy")
+    submitted_by = x if x is None or type(x) is str else p_str(x, path, "submittedBy")
     x = fields.get("timeCreated")
-    time_created = None if x is None else p_str(x, path, "timeCreated")
+    time_created = x if x is None or type(x) is str else p_str(x, path, "timeCreated")
     return CaseDetails(
         case_id=case_id,
         category_code=category_code,
@@ -798,42 +797,42 @@ def _de_case_details(data: Any, path: str) -> CaseDetails:
 
 
 def _de_case_list(value: Any, path: str, name: str) -> list[CaseDetails]:
-    return [_de_case_details(item, join(path, f"{name}[{i}]")) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_case_details(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_category(data: Any, path: str) -> Category:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("code")
-    code = None if x is None else p_str(x, path, "code")
+    code = x if x is None or type(x) is str else p_str(x, path, "code")
     x = fields.get("name")
-    name = None if x is None else p_str(x, path, "name")
-    return Category(code=code, name=name)
+    name_ = x if x is None or type(x) is str else p_str(x, path, "name")
+    return Category(code=code, name=name_)
 
 
 def _de_category_list(value: Any, path: str, name: str) -> list[Category]:
-    return [_de_category(item, join(path, f"{name}[{i}]")) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_category(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_cc_email_addresses(value: Any, path: str, name: str) -> list[str]:
-    return [p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_check_metadata_headings(value: Any, path: str, name: str) -> list[str]:
-    return [p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_communication(data: Any, path: str) -> Communication:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("attachmentSet")
     attachment_set = None if x is None else _de_attachment_set(x, path, "attachmentSet")
     x = fields.get("body")
-    body = None if x is None else p_str(x, path, "body")
+    body = x if x is None or type(x) is str else p_str(x, path, "body")
     x = fields.get("caseId")
-    case_id = None if x is None else p_str(x, path, "caseId")
+    case_id = x if x is None or type(x) is str else p_str(x, path, "caseId")
     x = fields.get("submittedBy")
-    submitted_by = None if x is None else p_str(x, path, "submittedBy")
+    submitted_by = x if x is None or type(x) is str else p_str(x, path, "submittedBy")
     x = fields.get("timeCreated")
-    time_created = None if x is None else p_str(x, path, "timeCreated")
+    time_created = x if x is None or type(x) is str else p_str(x, path, "timeCreated")
     return Communication(
         attachment_set=attachment_set,
         body=body,
@@ -844,79 +843,79 @@ def _de_communication(data: Any, path: str) -> Communication:
 
 
 def _de_communication_list(value: Any, path: str, name: str) -> list[Communication]:
-    return [_de_communication(item, join(path, f"{name}[{i}]")) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_communication(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_communication_type_options(data: Any, path: str) -> CommunicationTypeOptions:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("datesWithoutSupport")
     dates_without_support = None if x is None else _de_date_interval_list(x, path, "datesWithoutSupport")
     x = fields.get("supportedHours")
     supported_hours = None if x is None else _de_supported_hour_list(x, path, "supportedHours")
     x = fields.get("type")
-    type = None if x is None else p_str(x, path, "type")
+    type_ = x if x is None or type(x) is str else p_str(x, path, "type")
     return CommunicationTypeOptions(
         dates_without_support=dates_without_support,
         supported_hours=supported_hours,
-        type=type,
+        type=type_,
     )
 
 
 def _de_communication_type_options_list(value: Any, path: str, name: str) -> list[CommunicationTypeOptions]:
-    return [_de_communication_type_options(item, join(path, f"{name}[{i}]")) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_communication_type_options(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_create_case_response(data: Any, path: str) -> CreateCaseResponse:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("caseId")
-    case_id = None if x is None else p_str(x, path, "caseId")
+    case_id = x if x is None or type(x) is str else p_str(x, path, "caseId")
     return CreateCaseResponse(case_id=case_id)
 
 
 def _de_date_interval(data: Any, path: str) -> DateInterval:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("endDateTime")
-    end_date_time = None if x is None else p_str(x, path, "endDateTime")
+    end_date_time = x if x is None or type(x) is str else p_str(x, path, "endDateTime")
     x = fields.get("startDateTime")
-    start_date_time = None if x is None else p_str(x, path, "startDateTime")
+    start_date_time = x if x is None or type(x) is str else p_str(x, path, "startDateTime")
     return DateInterval(end_date_time=end_date_time, start_date_time=start_date_time)
 
 
 def _de_date_interval_list(value: Any, path: str, name: str) -> list[DateInterval]:
-    return [_de_date_interval(item, join(path, f"{name}[{i}]")) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_date_interval(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_describe_attachment_response(data: Any, path: str) -> DescribeAttachmentResponse:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("attachment")
-    attachment = None if x is None else _de_attachment(x, join(path, "attachment"))
+    attachment = None if x is None else _de_attachment(x, path + ".attachment")
     return DescribeAttachmentResponse(attachment=attachment)
 
 
 def _de_describe_cases_response(data: Any, path: str) -> DescribeCasesResponse:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("cases")
     cases = None if x is None else _de_case_list(x, path, "cases")
     x = fields.get("nextToken")
-    next_token = None if x is None else p_str(x, path, "nextToken")
+    next_token = x if x is None or type(x) is str else p_str(x, path, "nextToken")
     return DescribeCasesResponse(cases=cases, next_token=next_token)
 
 
 def _de_describe_communications_response(data: Any, path: str) -> DescribeCommunicationsResponse:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("communications")
     communications = None if x is None else _de_communication_list(x, path, "communications")
     x = fields.get("nextToken")
-    next_token = None if x is None else p_str(x, path, "nextToken")
+    next_token = x if x is None or type(x) is str else p_str(x, path, "nextToken")
     return DescribeCommunicationsResponse(communications=communications, next_token=next_token)
 
 
 def _de_describe_create_case_options_response(data: Any, path: str) -> DescribeCreateCaseOptionsResponse:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("communicationTypes")
     communication_types = None if x is None else _de_communication_type_options_list(x, path, "communicationTypes")
     x = fields.get("languageAvailability")
-    language_availability = None if x is None else p_str(x, path, "languageAvailability")
+    language_availability = x if x is None or type(x) is str else p_str(x, path, "languageAvailability")
     return DescribeCreateCaseOptionsResponse(
         communication_types=communication_types,
         language_availability=language_availability,
@@ -924,28 +923,28 @@ def _de_describe_create_case_options_response(data: Any, path: str) -> DescribeC
 
 
 def _de_describe_services_response(data: Any, path: str) -> DescribeServicesResponse:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("services")
     services = None if x is None else _de_service_list(x, path, "services")
     return DescribeServicesResponse(services=services)
 
 
 def _de_describe_severity_levels_response(data: Any, path: str) -> DescribeSeverityLevelsResponse:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("severityLevels")
     severity_levels = None if x is None else _de_severity_level_list(x, path, "severityLevels")
     return DescribeSeverityLevelsResponse(severity_levels=severity_levels)
 
 
 def _de_describe_supported_languages_response(data: Any, path: str) -> DescribeSupportedLanguagesResponse:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("supportedLanguages")
     supported_languages = None if x is None else _de_supported_language_list(x, path, "supportedLanguages")
     return DescribeSupportedLanguagesResponse(supported_languages=supported_languages)
 
 
 def _de_describe_trusted_advisor_check_refresh_statuses_response(data: Any, path: str) -> DescribeTrustedAdvisorCheckRefreshStatusesResponse:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("statuses")
     if x is None:
         missing(path, "statuses")
@@ -954,14 +953,14 @@ def _de_describe_trusted_advisor_check_refresh_statuses_response(data: Any, path
 
 
 def _de_describe_trusted_advisor_check_result_response(data: Any, path: str) -> DescribeTrustedAdvisorCheckResultResponse:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("result")
-    result = None if x is None else _de_trusted_advisor_check_result(x, join(path, "result"))
+    result = None if x is None else _de_trusted_advisor_check_result(x, path + ".result")
     return DescribeTrustedAdvisorCheckResultResponse(result=result)
 
 
 def _de_describe_trusted_advisor_check_summaries_response(data: Any, path: str) -> DescribeTrustedAdvisorCheckSummariesResponse:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("summaries")
     if x is None:
         missing(path, "summaries")
@@ -970,7 +969,7 @@ def _de_describe_trusted_advisor_check_summaries_response(data: Any, path: str) 
 
 
 def _de_describe_trusted_advisor_checks_response(data: Any, path: str) -> DescribeTrustedAdvisorChecksResponse:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("checks")
     if x is None:
         missing(path, "checks")
@@ -979,29 +978,29 @@ def _de_describe_trusted_advisor_checks_response(data: Any, path: str) -> Descri
 
 
 def _de_recent_case_communications(data: Any, path: str) -> RecentCaseCommunications:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("communications")
     communications = None if x is None else _de_communication_list(x, path, "communications")
     x = fields.get("nextToken")
-    next_token = None if x is None else p_str(x, path, "nextToken")
+    next_token = x if x is None or type(x) is str else p_str(x, path, "nextToken")
     return RecentCaseCommunications(communications=communications, next_token=next_token)
 
 
 def _de_refresh_trusted_advisor_check_response(data: Any, path: str) -> RefreshTrustedAdvisorCheckResponse:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("status")
     if x is None:
         missing(path, "status")
-    status = _de_trusted_advisor_check_refresh_status(x, join(path, "status"))
+    status = _de_trusted_advisor_check_refresh_status(x, path + ".status")
     return RefreshTrustedAdvisorCheckResponse(status=status)
 
 
 def _de_resolve_case_response(data: Any, path: str) -> ResolveCaseResponse:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("finalCaseStatus")
-    final_case_status = None if x is None else p_str(x, path, "finalCaseStatus")
+    final_case_status = x if x is None or type(x) is str else p_str(x, path, "finalCaseStatus")
     x = fields.get("initialCaseStatus")
-    initial_case_status = None if x is None else p_str(x, path, "initialCaseStatus")
+    initial_case_status = x if x is None or type(x) is str else p_str(x, path, "initialCaseStatus")
     return ResolveCaseResponse(
         final_case_status=final_case_status,
         initial_case_status=initial_case_status,
@@ -1009,99 +1008,99 @@ def _de_resolve_case_response(data: Any, path: str) -> ResolveCaseResponse:
 
 
 def _de_resource_metadata(value: Any, path: str, name: str) -> list[str]:
-    return [p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_service(data: Any, path: str) -> Service:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("categories")
     categories = None if x is None else _de_category_list(x, path, "categories")
     x = fields.get("code")
-    code = None if x is None else p_str(x, path, "code")
+    code = x if x is None or type(x) is str else p_str(x, path, "code")
     x = fields.get("name")
-    name = None if x is None else p_str(x, path, "name")
-    return Service(categories=categories, code=code, name=name)
+    name_ = x if x is None or type(x) is str else p_str(x, path, "name")
+    return Service(categories=categories, code=code, name=name_)
 
 
 def _de_service_list(value: Any, path: str, name: str) -> list[Service]:
-    return [_de_service(item, join(path, f"{name}[{i}]")) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_service(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_severity_level(data: Any, path: str) -> SeverityLevel:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("code")
     code = None if x is None else p_enum(SeverityLevelCode, x, path, "code")
     x = fields.get("name")
-    name = None if x is None else p_str(x, path, "name")
-    return SeverityLevel(code=code, name=name)
+    name_ = x if x is None or type(x) is str else p_str(x, path, "name")
+    return SeverityLevel(code=code, name=name_)
 
 
 def _de_severity_level_list(value: Any, path: str, name: str) -> list[SeverityLevel]:
-    return [_de_severity_level(item, join(path, f"{name}[{i}]")) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_severity_level(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_supported_hour(data: Any, path: str) -> SupportedHour:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("endTime")
-    end_time = None if x is None else p_str(x, path, "endTime")
+    end_time = x if x is None or type(x) is str else p_str(x, path, "endTime")
     x = fields.get("startTime")
-    start_time = None if x is None else p_str(x, path, "startTime")
+    start_time = x if x is None or type(x) is str else p_str(x, path, "startTime")
     return SupportedHour(end_time=end_time, start_time=start_time)
 
 
 def _de_supported_hour_list(value: Any, path: str, name: str) -> list[SupportedHour]:
-    return [_de_supported_hour(item, join(path, f"{name}[{i}]")) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_supported_hour(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_supported_language(data: Any, path: str) -> SupportedLanguage:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("code")
-    code = None if x is None else p_str(x, path, "code")
+    code = x if x is None or type(x) is str else p_str(x, path, "code")
     x = fields.get("display")
-    display = None if x is None else p_str(x, path, "display")
+    display = x if x is None or type(x) is str else p_str(x, path, "display")
     x = fields.get("language")
-    language = None if x is None else p_str(x, path, "language")
+    language = x if x is None or type(x) is str else p_str(x, path, "language")
     return SupportedLanguage(code=code, display=display, language=language)
 
 
 def _de_supported_language_list(value: Any, path: str, name: str) -> list[SupportedLanguage]:
-    return [_de_supported_language(item, join(path, f"{name}[{i}]")) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_supported_language(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_throttling_reason(data: Any, path: str) -> ThrottlingReason:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("reason")
-    reason = None if x is None else p_str(x, path, "reason")
+    reason = x if x is None or type(x) is str else p_str(x, path, "reason")
     x = fields.get("resource")
-    resource = None if x is None else p_str(x, path, "resource")
+    resource = x if x is None or type(x) is str else p_str(x, path, "resource")
     return ThrottlingReason(reason=reason, resource=resource)
 
 
 def _de_throttling_reason_list(value: Any, path: str, name: str) -> list[ThrottlingReason]:
-    return [_de_throttling_reason(item, join(path, f"{name}[{i}]")) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_throttling_reason(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_trusted_advisor_category_specific_summary(data: Any, path: str) -> TrustedAdvisorCategorySpecificSummary:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("costOptimizing")
-    cost_optimizing = None if x is None else _de_trusted_advisor_cost_optimizing_summary(x, join(path, "costOptimizing"))
+    cost_optimizing = None if x is None else _de_trusted_advisor_cost_optimizing_summary(x, path + ".costOptimizing")
     return TrustedAdvisorCategorySpecificSummary(cost_optimizing=cost_optimizing)
 
 
 def _de_trusted_advisor_check_description(data: Any, path: str) -> TrustedAdvisorCheckDescription:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("category")
     if x is None:
         missing(path, "category")
-    category = p_str(x, path, "category")
+    category = x if type(x) is str else p_str(x, path, "category")
     x = fields.get("description")
     if x is None:
         missing(path, "description")
-    description = p_str(x, path, "description")
+    description = x if type(x) is str else p_str(x, path, "description")
     x = fields.get("id")
     if x is None:
         missing(path, "id")
-    id = p_str(x, path, "id")
+    id = x if type(x) is str else p_str(x, path, "id")
     x = fields.get("metadata")
     if x is None:
         missing(path, "metadata")
@@ -1109,34 +1108,34 @@ def _de_trusted_advisor_check_description(data: Any, path: str) -> TrustedAdviso
     x = fields.get("name")
     if x is None:
         missing(path, "name")
-    name = p_str(x, path, "name")
+    name_ = x if type(x) is str else p_str(x, path, "name")
     return TrustedAdvisorCheckDescription(
         category=category,
         description=description,
         id=id,
         metadata=metadata,
-        name=name,
+        name=name_,
     )
 
 
 def _de_trusted_advisor_check_list(value: Any, path: str, name: str) -> list[TrustedAdvisorCheckDescription]:
-    return [_de_trusted_advisor_check_description(item, join(path, f"{name}[{i}]")) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_trusted_advisor_check_description(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_trusted_advisor_check_refresh_status(data: Any, path: str) -> TrustedAdvisorCheckRefreshStatus:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("checkId")
     if x is None:
         missing(path, "checkId")
-    check_id = p_str(x, path, "checkId")
+    check_id = x if type(x) is str else p_str(x, path, "checkId")
     x = fields.get("millisUntilNextRefreshable")
     if x is None:
         missing(path, "millisUntilNextRefreshable")
-    millis_until_next_refreshable = p_int(x, path, "millisUntilNextRefreshable")
+    millis_until_next_refreshable = x if type(x) is int else p_int(x, path, "millisUntilNextRefreshable")
     x = fields.get("status")
     if x is None:
         missing(path, "status")
-    status = p_str(x, path, "status")
+    status = x if type(x) is str else p_str(x, path, "status")
     return TrustedAdvisorCheckRefreshStatus(
         check_id=check_id,
         millis_until_next_refreshable=millis_until_next_refreshable,
@@ -1145,19 +1144,19 @@ def _de_trusted_advisor_check_refresh_status(data: Any, path: str) -> TrustedAdv
 
 
 def _de_trusted_advisor_check_refresh_status_list(value: Any, path: str, name: str) -> list[TrustedAdvisorCheckRefreshStatus]:
-    return [_de_trusted_advisor_check_refresh_status(item, join(path, f"{name}[{i}]")) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_trusted_advisor_check_refresh_status(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_trusted_advisor_check_result(data: Any, path: str) -> TrustedAdvisorCheckResult:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("categorySpecificSummary")
     if x is None:
         missing(path, "categorySpecificSummary")
-    category_specific_summary = _de_trusted_advisor_category_specific_summary(x, join(path, "categorySpecificSummary"))
+    category_specific_summary = _de_trusted_advisor_category_specific_summary(x, path + ".categorySpecificSummary")
     x = fields.get("checkId")
     if x is None:
         missing(path, "checkId")
-    check_id = p_str(x, path, "checkId")
+    check_id = x if type(x) is str else p_str(x, path, "checkId")
     x = fields.get("flaggedResources")
     if x is None:
         missing(path, "flaggedResources")
@@ -1165,15 +1164,15 @@ def _de_trusted_advisor_check_result(data: Any, path: str) -> TrustedAdvisorChec
     x = fields.get("resourcesSummary")
     if x is None:
         missing(path, "resourcesSummary")
-    resources_summary = _de_trusted_advisor_resources_summary(x, join(path, "resourcesSummary"))
+    resources_summary = _de_trusted_advisor_resources_summary(x, path + ".resourcesSummary")
     x = fields.get("status")
     if x is None:
         missing(path, "status")
-    status = p_str(x, path, "status")
+    status = x if type(x) is str else p_str(x, path, "status")
     x = fields.get("timestamp")
     if x is None:
         missing(path, "timestamp")
-    timestamp = p_str(x, path, "timestamp")
+    timestamp = x if type(x) is str else p_str(x, path, "timestamp")
     return TrustedAdvisorCheckResult(
         category_specific_summary=category_specific_summary,
         check_id=check_id,
@@ -1185,29 +1184,29 @@ def _de_trusted_advisor_check_result(data: Any, path: str) -> TrustedAdvisorChec
 
 
 def _de_trusted_advisor_check_summary(data: Any, path: str) -> TrustedAdvisorCheckSummary:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("categorySpecificSummary")
     if x is None:
         missing(path, "categorySpecificSummary")
-    category_specific_summary = _de_trusted_advisor_category_specific_summary(x, join(path, "categorySpecificSummary"))
+    category_specific_summary = _de_trusted_advisor_category_specific_summary(x, path + ".categorySpecificSummary")
     x = fields.get("checkId")
     if x is None:
         missing(path, "checkId")
-    check_id = p_str(x, path, "checkId")
+    check_id = x if type(x) is str else p_str(x, path, "checkId")
     x = fields.get("hasFlaggedResources")
-    has_flagged_resources = None if x is None else p_bool(x, path, "hasFlaggedResources")
+    has_flagged_resources = x if x is None or type(x) is bool else p_bool(x, path, "hasFlaggedResources")
     x = fields.get("resourcesSummary")
     if x is None:
         missing(path, "resourcesSummary")
-    resources_summary = _de_trusted_advisor_resources_summary(x, join(path, "resourcesSummary"))
+    resources_summary = _de_trusted_advisor_resources_summary(x, path + ".resourcesSummary")
     x = fields.get("status")
     if x is None:
         missing(path, "status")
-    status = p_str(x, path, "status")
+    status = x if type(x) is str else p_str(x, path, "status")
     x = fields.get("timestamp")
     if x is None:
         missing(path, "timestamp")
-    timestamp = p_str(x, path, "timestamp")
+    timestamp = x if type(x) is str else p_str(x, path, "timestamp")
     return TrustedAdvisorCheckSummary(
         category_specific_summary=category_specific_summary,
         check_id=check_id,
@@ -1219,19 +1218,19 @@ def _de_trusted_advisor_check_summary(data: Any, path: str) -> TrustedAdvisorChe
 
 
 def _de_trusted_advisor_check_summary_list(value: Any, path: str, name: str) -> list[TrustedAdvisorCheckSummary]:
-    return [_de_trusted_advisor_check_summary(item, join(path, f"{name}[{i}]")) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_trusted_advisor_check_summary(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_trusted_advisor_cost_optimizing_summary(data: Any, path: str) -> TrustedAdvisorCostOptimizingSummary:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("estimatedMonthlySavings")
     if x is None:
         missing(path, "estimatedMonthlySavings")
-    estimated_monthly_savings = p_float(x, path, "estimatedMonthlySavings")
+    estimated_monthly_savings = x if type(x) is float else p_float(x, path, "estimatedMonthlySavings")
     x = fields.get("estimatedPercentMonthlySavings")
     if x is None:
         missing(path, "estimatedPercentMonthlySavings")
-    estimated_percent_monthly_savings = p_float(x, path, "estimatedPercentMonthlySavings")
+    estimated_percent_monthly_savings = x if type(x) is float else p_float(x, path, "estimatedPercentMonthlySavings")
     return TrustedAdvisorCostOptimizingSummary(
         estimated_monthly_savings=estimated_monthly_savings,
         estimated_percent_monthly_savings=estimated_percent_monthly_savings,
@@ -1239,23 +1238,23 @@ def _de_trusted_advisor_cost_optimizing_summary(data: Any, path: str) -> Trusted
 
 
 def _de_trusted_advisor_resource_detail(data: Any, path: str) -> TrustedAdvisorResourceDetail:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("isSuppressed")
-    is_suppressed = None if x is None else p_bool(x, path, "isSuppressed")
+    is_suppressed = x if x is None or type(x) is bool else p_bool(x, path, "isSuppressed")
     x = fields.get("metadata")
     if x is None:
         missing(path, "metadata")
     metadata = _de_resource_metadata(x, path, "metadata")
     x = fields.get("region")
-    region = None if x is None else p_str(x, path, "region")
+    region = x if x is None or type(x) is str else p_str(x, path, "region")
     x = fields.get("resourceId")
     if x is None:
         missing(path, "resourceId")
-    resource_id = p_str(x, path, "resourceId")
+    resource_id = x if type(x) is str else p_str(x, path, "resourceId")
     x = fields.get("status")
     if x is None:
         missing(path, "status")
-    status = p_str(x, path, "status")
+    status = x if type(x) is str else p_str(x, path, "status")
     return TrustedAdvisorResourceDetail(
         is_suppressed=is_suppressed,
         metadata=metadata,
@@ -1266,27 +1265,27 @@ def _de_trusted_advisor_resource_detail(data: Any, path: str) -> TrustedAdvisorR
 
 
 def _de_trusted_advisor_resource_detail_list(value: Any, path: str, name: str) -> list[TrustedAdvisorResourceDetail]:
-    return [_de_trusted_advisor_resource_detail(item, join(path, f"{name}[{i}]")) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_trusted_advisor_resource_detail(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_trusted_advisor_resources_summary(data: Any, path: str) -> TrustedAdvisorResourcesSummary:
-    fields = p_map(data, path, "")
+    fields = data if type(data) is dict else p_map(data, path, "")
     x = fields.get("resourcesFlagged")
     if x is None:
         missing(path, "resourcesFlagged")
-    resources_flagged = p_int(x, path, "resourcesFlagged")
+    resources_flagged = x if type(x) is int else p_int(x, path, "resourcesFlagged")
     x = fields.get("resourcesIgnored")
     if x is None:
         missing(path, "resourcesIgnored")
-    resources_ignored = p_int(x, path, "resourcesIgnored")
+    resources_ignored = x if type(x) is int else p_int(x, path, "resourcesIgnored")
     x = fields.get("resourcesProcessed")
     if x is None:
         missing(path, "resourcesProcessed")
-    resources_processed = p_int(x, path, "resourcesProcessed")
+    resources_processed = x if type(x) is int else p_int(x, path, "resourcesProcessed")
     x = fields.get("resourcesSuppressed")
     if x is None:
         missing(path, "resourcesSuppressed")
-    resources_suppressed = p_int(x, path, "resourcesSuppressed")
+    resources_suppressed = x if type(x) is int else p_int(x, path, "resourcesSuppressed")
     return TrustedAdvisorResourcesSummary(
         resources_flagged=resources_flagged,
         resources_ignored=resources_ignored,
@@ -1362,7 +1361,7 @@ def parse_resolve_case(response: HttpResponse) -> ResolveCaseResponse:
 def _err_throttling_exception(fields: dict[str, Any]) -> dict[str, Any]:
     path = ""
     return {
-        "throttling_reasons": None if fields.get("throttlingReasons") is None else _de_throttling_reason_list(fields["throttlingReasons"], path, "throttlingReasons"),
+        "throttling_reasons": None if fields.get("throttlingReasons") is None else _de_throttling_reason_list(fields.get("throttlingReasons"), path, "throttlingReasons"),
     }
 
 
