@@ -19,7 +19,7 @@ import sniffio
 
 from awsmith._core.config import Config
 from awsmith._core.credentials import CredentialResolver, Credentials
-from awsmith._core.endpoints import Endpoint, resolve_endpoint
+from awsmith._core.endpoints import Endpoint, resolve_endpoint, rules_loaded
 from awsmith._core.errors import (
     AwsmithError,
     ConfigurationError,
@@ -30,7 +30,7 @@ from awsmith._core.errors_wire import build_error, request_id_of
 from awsmith._core.http import AiohttpSender, HttpResponse, HttpSender, HttpxSender, Timeouts
 from awsmith._core.operation import Operation, ServiceInfo
 from awsmith._core.retry import RetryQuota, backoff_delay, is_retryable
-from awsmith._core.signing import SigV4Signer, encode_query
+from awsmith._core.signing import SigV4Signer, encode_query, payload_sha256
 from awsmith._version import __version__
 
 In = TypeVar("In")
@@ -54,6 +54,14 @@ class _Ready:
     signer: SigV4Signer
     sender: HttpSender
     credentials: CredentialResolver
+
+
+class _NeedsIO(Exception):
+    """Resolving needs file I/O: do it in a worker thread."""
+
+
+#: Profile name -> botocore's scoped config of that profile, read once per process.
+_SCOPED_CONFIG: dict[str | None, dict[str, Any]] = {}
 
 
 def _env_flag(name: str) -> bool | None:
@@ -153,7 +161,12 @@ class BaseClient:
             raise ClientClosedError(f"this {type(self).__name__} is closed")
         async with self._ready_lock:
             if self._ready is None:
-                endpoint = await anyio.to_thread.run_sync(self._resolve_endpoint)
+                try:
+                    # Everything cached in this process (the usual case after the first
+                    # client): no thread hop.
+                    endpoint = self._resolve_endpoint(allow_io=False)
+                except _NeedsIO:
+                    endpoint = await anyio.to_thread.run_sync(self._resolve_endpoint)
                 self._ready = _Ready(
                     endpoint=endpoint,
                     signer=SigV4Signer(endpoint.signing_name, endpoint.signing_region),
@@ -162,8 +175,9 @@ class BaseClient:
                 )
             return self._ready
 
-    def _resolve_endpoint(self) -> Endpoint:
-        """Runs in a worker thread: may read the config files and botocore's data."""
+    def _resolve_endpoint(self, allow_io: bool = True) -> Endpoint:
+        """Resolves the endpoint. With ``allow_io`` (in a worker thread) it may read the
+        config files and botocore's data; without, it raises ``_NeedsIO`` instead."""
         service = self._service
         cfg = self.config
         region = self._region or os.environ.get("AWS_REGION") or os.environ.get(
@@ -180,7 +194,12 @@ class BaseClient:
             env_name = "AWS_ENDPOINT_URL_" + service.service_id.upper().replace(" ", "_")
             endpoint_url = os.environ.get(env_name) or os.environ.get("AWS_ENDPOINT_URL")
         if region is None or use_fips is None or use_dualstack is None:
-            scoped = self._botocore_session().get_scoped_config()
+            scoped = _SCOPED_CONFIG.get(self._profile)
+            if scoped is None:
+                if not allow_io:
+                    raise _NeedsIO
+                scoped = self._botocore_session().get_scoped_config()
+                _SCOPED_CONFIG[self._profile] = scoped
             region = region or scoped.get("region")
             if use_fips is None:
                 use_fips = str(scoped.get("use_fips_endpoint", "false")).lower() == "true"
@@ -190,6 +209,8 @@ class BaseClient:
                 )
             if endpoint_url is None and self._endpoint_url is None:
                 endpoint_url = scoped.get("endpoint_url")
+        if not allow_io and not rules_loaded(service.data_name):
+            raise _NeedsIO
         return resolve_endpoint(
             data_name=service.data_name,
             endpoint_prefix=service.endpoint_prefix,
@@ -250,6 +271,7 @@ class BaseClient:
         headers = serialized.headers
         attempt = 0
         retry_cost = 0
+        payload_hash = payload_sha256(serialized.body)
         while True:
             attempt += 1
             credentials = await ready.credentials.get()
@@ -262,6 +284,7 @@ class BaseClient:
                 body=serialized.body,
                 credentials=credentials,
                 encoded_query=encoded_query,
+                payload_hash=payload_hash,
             )
             send_headers = {**headers, **auth, "User-Agent": self._user_agent}
             error: AwsmithError

@@ -37,8 +37,21 @@ def _loader() -> Any:
     return botocore.loaders.Loader()
 
 
-@functools.cache
+def rules_loaded(data_name: str) -> bool:
+    """Whether the service's rule set is already in memory (resolving needs no I/O)."""
+    return data_name in _PROVIDERS
+
+
+_PROVIDERS: dict[str, Any] = {}
+
+
 def _provider(data_name: str) -> Any:
+    if data_name not in _PROVIDERS:
+        _PROVIDERS[data_name] = _load_provider(data_name)
+    return _PROVIDERS[data_name]
+
+
+def _load_provider(data_name: str) -> Any:
     """botocore's rule-set provider for a service, or None if botocore has no rule set."""
     import botocore.exceptions
     from botocore.endpoint_provider import EndpointProvider
@@ -73,7 +86,44 @@ def resolve_endpoint(
     use_dualstack: bool,
     endpoint_url: str | None,
 ) -> Endpoint:
-    """Resolves the endpoint. May read botocore's data files: call it off the loop."""
+    """Resolves the endpoint (memoized: rule evaluation costs ~0.1 ms). May read
+    botocore's data files on first use for a service: call it off the loop then."""
+    return _resolve_cached(
+        data_name, endpoint_prefix, signing_name, region, use_fips, use_dualstack, endpoint_url
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _resolve_cached(
+    data_name: str,
+    endpoint_prefix: str,
+    signing_name: str,
+    region: str | None,
+    use_fips: bool,
+    use_dualstack: bool,
+    endpoint_url: str | None,
+) -> Endpoint:
+    return _resolve(
+        data_name=data_name,
+        endpoint_prefix=endpoint_prefix,
+        signing_name=signing_name,
+        region=region,
+        use_fips=use_fips,
+        use_dualstack=use_dualstack,
+        endpoint_url=endpoint_url,
+    )
+
+
+def _resolve(
+    *,
+    data_name: str,
+    endpoint_prefix: str,
+    signing_name: str,
+    region: str | None,
+    use_fips: bool,
+    use_dualstack: bool,
+    endpoint_url: str | None,
+) -> Endpoint:
     if endpoint_url is not None:
         parts = urlsplit(endpoint_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:

@@ -58,6 +58,10 @@ def canonical_query(query: list[tuple[str, str]], *, encoded: bool = False) -> s
     return "&".join(f"{k}={v}" for k, v in pairs)
 
 
+def payload_sha256(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest() if body else _EMPTY_SHA256
+
+
 class SigV4Signer:
     """Signs requests for one service and region.
 
@@ -95,12 +99,14 @@ class SigV4Signer:
         credentials: Credentials,
         now: datetime | None = None,
         encoded_query: list[tuple[str, str]] | None = None,
+        payload_hash: str | None = None,
     ) -> dict[str, str]:
         """Returns the auth headers for a request whose other headers are ``headers``.
 
         ``headers`` must hold every header to be signed except Host, X-Amz-Date and
         X-Amz-Security-Token, which this adds. ``encoded_query``, when given, is
-        ``encode_query(query)`` computed once by the caller.
+        ``encode_query(query)`` computed once by the caller, and ``payload_hash``,
+        when given, ``payload_sha256(body)``, so retries do not hash the body again.
         """
         moment = now if now is not None else datetime.now(UTC)
         amz_date = moment.strftime("%Y%m%dT%H%M%SZ")
@@ -115,7 +121,8 @@ class SigV4Signer:
         names = sorted(signed)
         signed_headers = ";".join(names)
         canonical_headers = "".join(f"{n}:{signed[n]}\n" for n in names)
-        payload_hash = hashlib.sha256(body).hexdigest() if body else _EMPTY_SHA256
+        if payload_hash is None:
+            payload_hash = payload_sha256(body)
         canonical_request = "\n".join(
             (
                 method,
