@@ -4,7 +4,7 @@ No third-party server emulates CodeGuru Profiler, so this one implements the wir
 operations the demo and the integration tests use, as ``models/codeguruprofiler.json``
 describes them: CreateProfilingGroup, DescribeProfilingGroup, ListProfilingGroups,
 DeleteProfilingGroup, PostAgentProfile, GetProfile, ListProfileTimes,
-GetRecommendations, TagResource and ListTagsForResource.
+GetRecommendations, TagResource, UntagResource and ListTagsForResource.
 
 It checks every request's SigV4 signature (for the key pair it was given), answers with
 rest-json errors (``x-amzn-ErrorType`` header, JSON ``{"message": ...}`` body, an
@@ -19,8 +19,6 @@ asyncio or trio (``async with async_codeguru_stub() as stub:``) alike.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import dataclasses
 import gzip
 import hashlib
@@ -191,20 +189,6 @@ def _parse_int(name: str, raw: str | None, low: int, high: int, default: int) ->
     return int(raw)
 
 
-def _encode_token(data: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(data, sort_keys=True).encode()).decode()
-
-
-def _decode_token(raw: str, kind: str) -> dict[str, Any]:
-    try:
-        data = json.loads(base64.urlsafe_b64decode(raw.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        data = None
-    if not isinstance(data, dict) or data.get("kind") != kind:
-        raise _invalid(f"The nextToken {raw!r} is invalid.")
-    return data
-
-
 class _Call:
     """What a handler sees: the decoded parts of one request."""
 
@@ -347,6 +331,7 @@ class CodeGuruStub:
         self._lock = threading.Lock()
         self._groups: dict[str, ProfilingGroup] = {}
         self._requests: list[RecordedRequest] = []
+        self._tokens: dict[str, dict[str, Any]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
@@ -521,6 +506,19 @@ class CodeGuruStub:
 
     # -- operations (called with the lock held) --------------------------------------
 
+    def _encode_token(self, state: dict[str, Any]) -> str:
+        """An opaque token (32 hex digits, as the model's ``^[\\w-]+$``, max 64, allows)
+        naming pagination state the server keeps."""
+        token = uuid.uuid4().hex
+        self._tokens[token] = state
+        return token
+
+    def _decode_token(self, raw: str, kind: str) -> dict[str, Any]:
+        state = self._tokens.get(raw)
+        if state is None or state.get("kind") != kind:
+            raise _invalid(f"The nextToken {raw!r} is invalid.")
+        return state
+
     def _group(self, name: str) -> ProfilingGroup:
         group = self._groups.get(name)
         if group is None:
@@ -582,14 +580,14 @@ class CodeGuruStub:
         names = sorted(self._groups)
         raw_token = call.params.get("nextToken")
         if raw_token is not None:
-            after = _decode_token(raw_token, "groups").get("after")
+            after = self._decode_token(raw_token, "groups").get("after")
             names = [n for n in names if isinstance(after, str) and n > after]
         page, rest = names[:limit], names[limit:]
         result: dict[str, Any] = {"profilingGroupNames": page}
         if include == "true":
             result["profilingGroups"] = [self._groups[n].describe() for n in page]
         if rest:
-            result["nextToken"] = _encode_token({"kind": "groups", "after": page[-1]})
+            result["nextToken"] = self._encode_token({"kind": "groups", "after": page[-1]})
         return _json_reply(200, result)
 
     def _post_agent_profile(self, call: _Call) -> _Reply:
@@ -627,12 +625,14 @@ class CodeGuruStub:
         if "maxDepth" in call.params:
             _parse_int("maxDepth", call.params["maxDepth"], 1, 10000, 1)
         accept = call.record.headers.get("Accept")
+        if accept == "*/*":  # what HTTP clients send by default
+            accept = None
         profiles = [
             p
             for p in group.profiles
             if (start is None or p.received_at >= start)
             and (end is None or p.received_at < end)
-            and (accept in (None, "*/*") or p.content_type == accept)
+            and (accept is None or p.content_type == accept)
         ]
         if not profiles:
             raise ServiceFault(
@@ -668,13 +668,13 @@ class CodeGuruStub:
         offset = 0
         raw_token = call.params.get("nextToken")
         if raw_token is not None:
-            offset = _decode_token(raw_token, "times").get("offset", -1)
+            offset = self._decode_token(raw_token, "times").get("offset", -1)
             if not isinstance(offset, int) or offset < 0:
                 raise _invalid(f"The nextToken {raw_token!r} is invalid.")
         page = starts[offset : offset + limit]
         result: dict[str, Any] = {"profileTimes": [{"start": format_timestamp(s)} for s in page]}
         if offset + limit < len(starts):
-            result["nextToken"] = _encode_token({"kind": "times", "offset": offset + limit})
+            result["nextToken"] = self._encode_token({"kind": "times", "offset": offset + limit})
         return _json_reply(200, result)
 
     def _get_recommendations(self, call: _Call) -> _Reply:
@@ -728,6 +728,15 @@ class CodeGuruStub:
         if not isinstance(tags, dict) or not tags:
             raise _invalid("tags is required.")
         group.tags.update({str(k): str(v) for k, v in tags.items()})
+        return _Reply(204)
+
+    def _untag_resource(self, call: _Call) -> _Reply:
+        group = self._group_by_arn(call.labels["resourceArn"])
+        keys = [value for key, value in call.record.query if key == "tagKeys"]
+        if not keys:
+            raise _invalid("tagKeys is required.")
+        for key in keys:
+            group.tags.pop(key, None)
         return _Reply(204)
 
     def _list_tags_for_resource(self, call: _Call) -> _Reply:
@@ -785,6 +794,7 @@ _ROUTES: tuple[tuple[str, tuple[str, ...], str, Handler], ...] = (
     ),
     ("POST", ("tags", "{resourceArn}"), "TagResource", CodeGuruStub._tag_resource),
     ("GET", ("tags", "{resourceArn}"), "ListTagsForResource", CodeGuruStub._list_tags_for_resource),
+    ("DELETE", ("tags", "{resourceArn}"), "UntagResource", CodeGuruStub._untag_resource),
 )
 
 
