@@ -166,6 +166,7 @@ def _rebuild_error(
     cls: type[ServiceError], message: str | None, state: dict[str, Any]
 ) -> ServiceError:
     err = cls.__new__(cls)
-    Exception.__init__(err, message)
     err.__dict__.update(state)
+    # str() of the copy must read like the original's: "Code (HTTP 400): message ..."
+    Exception.__init__(err, err._describe())
     return err
