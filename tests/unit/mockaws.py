@@ -103,6 +103,16 @@ def error_reply(
     return json_reply(body, status=status, headers=headers)
 
 
+def json_forms(body: bytes) -> set[bytes]:
+    """The two exact encodings of a compact JSON body: non-ASCII characters escaped
+    (``\\u00e9``, as the standard library and botocore write them) or raw UTF-8 (as
+    orjson writes them). Everything else (key order, separators, escapes) is fixed."""
+    if not body:
+        return {body}
+    utf8 = json.dumps(json.loads(body), ensure_ascii=False, separators=(",", ":"))
+    return {body, utf8.encode("utf-8")}
+
+
 def credentials(session_token: str | None = None) -> awsmith.Credentials:
     return awsmith.Credentials(
         access_key_id=AKID, secret_access_key=SECRET, session_token=session_token
