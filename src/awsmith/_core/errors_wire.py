@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from awsmith._core.errors import ServiceError
+from awsmith._core.errors import ResponseParseError, ServiceError
 from awsmith._core.http import HttpResponse
+from awsmith._core.serde import loads
 
 #: error code -> (exception class, parser of its modeled fields from the JSON body)
 ErrorTable = Mapping[str, tuple[type[ServiceError], Callable[[dict[str, Any]], dict[str, Any]]]]
@@ -27,8 +27,8 @@ def _body_of(body: bytes) -> dict[str, Any] | None:
     if not body:
         return {}
     try:
-        value = json.loads(body)
-    except (ValueError, RecursionError):
+        value = loads(body)
+    except ResponseParseError:
         return None
     return value if isinstance(value, dict) else None
 
