@@ -1,0 +1,220 @@
+"""Standard-mode retries, counted on a scripted MockTransport (backoff made fast
+through Config.base_backoff)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+import awsmith
+from awsmith.codeguruprofiler import errors as cerr
+from awsmith.codeguruprofiler import shapes as c
+from awsmith.support import errors as serr
+from tests.unit.mockaws import (
+    REQUEST_ID,
+    Script,
+    check_signature,
+    codeguru,
+    error_reply,
+    json_reply,
+    support,
+)
+
+FAST = awsmith.Config(base_backoff=0.001)
+GROUP = "my-group"
+POLICY_OK = json_reply({"policy": "{}", "revisionId": "r"})
+GROUP_OK = json_reply({"name": GROUP}, status=201)
+
+
+def unavailable(status: int = 503) -> httpx.Response:
+    return httpx.Response(
+        status, headers={"x-amzn-RequestId": REQUEST_ID}, content=b"Service Unavailable"
+    )
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+async def test_transient_status_then_success_takes_two_attempts(status: int) -> None:
+    script = Script(unavailable(status), POLICY_OK)
+    async with codeguru(script, config=FAST) as client:
+        result = await client.get_policy(profiling_group_name=GROUP)
+    assert result == c.GetPolicyResponse(policy="{}", revision_id="r")
+    assert len(script.requests) == 2
+    for request in script.requests:
+        check_signature(request, region="us-west-2", service="codeguru-profiler")
+
+
+@pytest.mark.anyio
+async def test_support_throttling_then_success() -> None:
+    script = Script(error_reply("ThrottlingException", "Rate exceeded"), json_reply({"cases": []}))
+    async with support(script, config=FAST) as client:
+        result = await client.describe_cases()
+    assert result.cases == []
+    assert len(script.requests) == 2
+    assert script.requests[0].content == script.requests[1].content == b"{}"
+
+
+@pytest.mark.anyio
+async def test_codeguru_throttling_429_then_success() -> None:
+    throttled = json_reply(
+        {"message": "slow down"}, status=429, headers={"x-amzn-ErrorType": "ThrottlingException"}
+    )
+    script = Script(throttled, POLICY_OK)
+    async with codeguru(script, config=FAST) as client:
+        await client.get_policy(profiling_group_name=GROUP)
+    assert len(script.requests) == 2
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("reply", "cls"),
+    [
+        (
+            json_reply(
+                {"message": "bad"}, status=400, headers={"x-amzn-ErrorType": "ValidationException"}
+            ),
+            cerr.ValidationException,
+        ),
+        (
+            json_reply(
+                {"message": "no"}, status=404, headers={"x-amzn-ErrorType": "ResourceNotFoundException"}
+            ),
+            cerr.ResourceNotFoundException,
+        ),
+        (
+            json_reply({"message": "?"}, status=409, headers={"x-amzn-ErrorType": "ConflictException"}),
+            cerr.ConflictException,
+        ),
+        (json_reply({"message": "denied"}, status=403), cerr.CodeGuruProfilerError),
+    ],
+    ids=["400-validation", "404", "409", "403-no-code"],
+)
+async def test_other_4xx_errors_are_not_retried(
+    reply: httpx.Response, cls: type[awsmith.ServiceError]
+) -> None:
+    script = Script(reply, POLICY_OK)
+    async with codeguru(script, config=FAST) as client:
+        with pytest.raises(awsmith.ServiceError) as info:
+            await client.get_policy(profiling_group_name=GROUP)
+    assert type(info.value) is cls
+    assert len(script.requests) == 1
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("max_attempts", [1, 2, 3, 5])
+async def test_max_attempts_is_respected(max_attempts: int) -> None:
+    script = Script(error_reply("InternalServerError", "boom", status=500))
+    config = awsmith.Config(base_backoff=0.001, max_attempts=max_attempts)
+    async with support(script, config=config) as client:
+        with pytest.raises(serr.InternalServerError) as info:
+            await client.describe_cases()
+    assert len(script.requests) == max_attempts
+    assert info.value.status_code == 500 and info.value.request_id == REQUEST_ID
+
+
+@pytest.mark.anyio
+async def test_default_is_three_attempts() -> None:
+    script = Script(unavailable())
+    async with support(script, config=awsmith.Config(base_backoff=0.001)) as client:
+        with pytest.raises(awsmith.ServiceError) as info:
+            await client.describe_cases()
+    assert awsmith.Config().max_attempts == 3
+    assert len(script.requests) == 3
+    assert info.value.status_code == 503
+
+
+@pytest.mark.anyio
+async def test_connection_errors_are_retried_then_raised_as_connection_failed() -> None:
+    script = Script(httpx.ConnectError("[Errno 111] Connection refused"))
+    async with support(script, config=FAST) as client:
+        with pytest.raises(awsmith.ConnectionFailedError) as info:
+            await client.describe_cases()
+    assert len(script.requests) == 3
+    assert isinstance(info.value, awsmith.TransportError)
+    assert "support.us-east-1.amazonaws.com" in str(info.value)
+    assert isinstance(info.value.__cause__, httpx.ConnectError)
+
+
+@pytest.mark.anyio
+async def test_connection_error_then_success() -> None:
+    script = Script(
+        httpx.ConnectError("refused"), httpx.RemoteProtocolError("reset"), json_reply({"cases": []})
+    )
+    async with support(script, config=FAST) as client:
+        result = await client.describe_cases()
+    assert result.cases == []
+    assert len(script.requests) == 3
+
+
+@pytest.mark.anyio
+async def test_read_timeouts_are_retried_then_raised() -> None:
+    script = Script(httpx.ReadTimeout("timed out"))
+    async with codeguru(script, config=FAST) as client:
+        with pytest.raises(awsmith.ReadTimeoutError):
+            await client.get_policy(profiling_group_name=GROUP)
+    assert len(script.requests) == 3
+
+
+@pytest.mark.anyio
+async def test_idempotency_token_is_identical_on_every_attempt() -> None:
+    script = Script(unavailable(), httpx.ConnectError("reset"), GROUP_OK)
+    async with codeguru(script, config=FAST) as client:
+        await client.create_profiling_group(profiling_group_name=GROUP)
+    assert len(script.requests) == 3
+    tokens = {r.url.params["clientToken"] for r in script.requests}
+    assert len(tokens) == 1
+    assert len({r.content for r in script.requests}) == 1
+
+    # a new call gets a new token
+    script2 = Script(GROUP_OK)
+    async with codeguru(script2, config=FAST) as client:
+        await client.create_profiling_group(profiling_group_name=GROUP)
+    assert script2.request.url.params["clientToken"] not in tokens
+
+
+@pytest.mark.anyio
+async def test_post_agent_profile_token_and_blob_identical_on_retry() -> None:
+    script = Script(unavailable(), httpx.Response(204))
+    async with codeguru(script, config=FAST) as client:
+        await client.post_agent_profile(
+            profiling_group_name=GROUP, agent_profile=b"\x00blob", content_type="application/octet-stream"
+        )
+    first, second = script.requests
+    assert first.url == second.url
+    assert first.content == second.content == b"\x00blob"
+
+
+@pytest.mark.anyio
+async def test_retry_quota_stops_retries_when_the_service_keeps_failing() -> None:
+    # 500 tokens, 5 per retry: 50 calls x 2 retries exhaust the bucket; the 51st call
+    # gets no retry at all.
+    script = Script(unavailable())
+    async with support(script, config=FAST) as client:
+        for _ in range(50):
+            with pytest.raises(awsmith.ServiceError):
+                await client.describe_cases()
+        assert len(script.requests) == 150
+        with pytest.raises(awsmith.ServiceError):
+            await client.describe_cases()
+        assert len(script.requests) == 151
+
+
+@pytest.mark.anyio
+async def test_successes_refill_the_retry_quota() -> None:
+    replies = []
+    for _ in range(60):  # each call: one failed attempt, then success
+        replies += [unavailable(), json_reply({"cases": []})]
+    script = Script(*replies)
+    async with support(script, config=FAST) as client:
+        for _ in range(60):
+            await client.describe_cases()
+    assert len(script.requests) == 120  # the bucket never ran dry
+
+
+@pytest.mark.anyio
+async def test_parse_errors_of_complete_responses_are_not_retried() -> None:
+    script = Script(json_reply(raw=b"{not json"), json_reply({"cases": []}))
+    async with support(script, config=FAST) as client:
+        with pytest.raises(awsmith.ResponseParseError):
+            await client.describe_cases()
+    assert len(script.requests) == 1
