@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import platform
 import sys
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any, Self, TypeVar
 
 import anyio
@@ -17,6 +19,7 @@ import attrs
 import httpx
 import sniffio
 
+from awsmith._core.adaptive import AdaptiveRateLimiter
 from awsmith._core.config import Config
 from awsmith._core.credentials import CredentialResolver, Credentials
 from awsmith._core.endpoints import Endpoint, resolve_endpoint, rules_loaded
@@ -25,11 +28,12 @@ from awsmith._core.errors import (
     ConfigurationError,
     DeadlineExceededError,
     ResponseParseError,
+    ServiceError,
 )
 from awsmith._core.errors_wire import build_error, request_id_of
 from awsmith._core.http import AiohttpSender, HttpResponse, HttpSender, HttpxSender, Timeouts
 from awsmith._core.operation import Operation, ServiceInfo
-from awsmith._core.retry import RetryQuota, backoff_delay, is_retryable
+from awsmith._core.retry import RetryQuota, backoff_delay, is_retryable, is_throttling
 from awsmith._core.signing import SigV4Signer, encode_query, payload_sha256
 from awsmith._version import __version__
 
@@ -54,6 +58,20 @@ class _Ready:
     signer: SigV4Signer
     sender: HttpSender
     credentials: CredentialResolver
+
+
+#: Error codes of a signature rejected because the client's clock is off.
+CLOCK_SKEW_CODES = frozenset(
+    {
+        "RequestTimeTooSkewed",
+        "RequestExpired",
+        "RequestInTheFuture",
+        "InvalidSignatureException",
+        "SignatureDoesNotMatch",
+        "AuthFailure",
+    }
+)
+SKEW_TOLERANCE = timedelta(minutes=4)
 
 
 class _NeedsIO(Exception):
@@ -112,6 +130,9 @@ class BaseClient:
         self._timeouts = Timeouts(cfg.connect_timeout, cfg.read_timeout, cfg.max_response_bytes)
         self._user_agent = _USER_AGENT + (f" {cfg.user_agent_extra}" if cfg.user_agent_extra else "")
         self._session: Any = None
+        #: Server time minus local time, learnt from a clock-skew error.
+        self._clock_offset = timedelta(0)
+        self._limiter = AdaptiveRateLimiter() if cfg.retry_mode == "adaptive" else None
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -269,12 +290,16 @@ class BaseClient:
     ) -> Out:
         cfg = self.config
         headers = serialized.headers
+        limiter = self._limiter
         attempt = 0
         retry_cost = 0
+        skew_corrected = False
         payload_hash = payload_sha256(serialized.body)
         while True:
             attempt += 1
             credentials = await ready.credentials.get()
+            if limiter is not None:
+                await limiter.acquire()
             auth = ready.signer.sign(
                 method=serialized.method,
                 host=host,
@@ -285,9 +310,11 @@ class BaseClient:
                 credentials=credentials,
                 encoded_query=encoded_query,
                 payload_hash=payload_hash,
+                now=datetime.now(UTC) + self._clock_offset if self._clock_offset else None,
             )
             send_headers = {**headers, **auth, "User-Agent": self._user_agent}
             error: AwsmithError
+            response: HttpResponse | None = None
             try:
                 response = await ready.sender.send(
                     serialized.method, url, send_headers, serialized.body, self._timeouts
@@ -297,8 +324,15 @@ class BaseClient:
             else:
                 if response.status < 300:
                     self._quota.release(retry_cost or 1)
+                    if limiter is not None:
+                        limiter.record(throttled=False)
                     return self._parse(operation, response)
                 error = build_error(response, self._service.errors, self._service.base_error)
+            if limiter is not None:
+                limiter.record(throttled=is_throttling(error))
+            if not skew_corrected and response is not None and self._correct_skew(error, response):
+                skew_corrected = True  # re-signed with the server's clock: once, at once
+                continue
             if attempt >= cfg.max_attempts or not is_retryable(error):
                 raise error
             cost = self._quota.acquire(error)
@@ -306,6 +340,26 @@ class BaseClient:
                 raise error
             retry_cost += cost
             await anyio.sleep(backoff_delay(attempt, cfg.base_backoff, cfg.max_backoff))
+
+    def _correct_skew(self, error: AwsmithError, response: HttpResponse) -> bool:
+        """For a signature rejected as too old/new: adopts the server's clock from its
+        Date header and says to retry. False if that would not help."""
+        if not isinstance(error, ServiceError) or error.code not in CLOCK_SKEW_CODES:
+            return False
+        date = response.headers.get("Date")
+        if not date:
+            return False
+        try:
+            server_now = parsedate_to_datetime(date)
+        except (TypeError, ValueError, IndexError):
+            return False
+        if server_now.tzinfo is None:
+            server_now = server_now.replace(tzinfo=UTC)
+        offset = server_now - datetime.now(UTC)
+        if abs(offset - self._clock_offset) < SKEW_TOLERANCE:
+            return False
+        self._clock_offset = offset
+        return True
 
     @staticmethod
     def _parse(operation: Operation[In, Out], response: HttpResponse) -> Out:
