@@ -516,3 +516,11 @@ async def test_operations_and_paginators_under_trio() -> None:
             await client.describe_profiling_group(profiling_group_name="nope")
     assert profile.profile == payload
     assert times == starts
+
+
+def test_stub_is_stopped_when_the_block_raises() -> None:
+    with pytest.raises(RuntimeError, match="test body failed"), codeguru_stub() as server:
+        assert httpx.get(server.endpoint_url + "/profilingGroups").status_code == 403
+        raise RuntimeError("test body failed")
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(server.endpoint_url + "/profilingGroups", timeout=2)

@@ -17,6 +17,7 @@ default aiohttp transport, and one test runs under trio.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -363,3 +364,15 @@ async def test_support_flow_under_trio() -> None:
     assert listed == ids
     assert resolved.final_case_status == "resolved"
     assert wire.operations() == ["CreateCase", "CreateCase", "DescribeCases", "ResolveCase"]
+
+
+def test_moto_server_is_stopped_when_the_block_raises() -> None:
+    with pytest.raises(RuntimeError, match="test body failed"), moto_server() as server:
+        pid = server.pid
+        assert pid is not None and server.running
+        raise RuntimeError("test body failed")
+    assert not server.running
+    with pytest.raises(ProcessLookupError):  # terminated and reaped, not orphaned
+        os.kill(pid, 0)
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(server.endpoint_url, timeout=2)
