@@ -11,9 +11,14 @@ from awsmith._core.errors import ConfigurationError
 RetryMode = Literal["standard", "adaptive"]
 
 
-def _positive(_: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
-    if value is not None and not value > 0:
-        raise ConfigurationError(f"Config.{attribute.name} must be > 0, got {value!r}")
+def _positive(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ConfigurationError(f"Config.{attribute.name} must be a number > 0, got {value!r}")
+
+
+def _positive_or_none(_: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
+    if value is not None:
+        _positive(_, attribute, value)
 
 
 def _at_least_one(_: object, attribute: attrs.Attribute[Any], value: int) -> None:
@@ -25,6 +30,13 @@ def _retry_mode(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
     if value not in ("standard", "adaptive"):
         raise ConfigurationError(
             f"Config.retry_mode must be 'standard' or 'adaptive', got {value!r}"
+        )
+
+
+def _header_text(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
+    if not isinstance(value, str) or any(ch in value for ch in "\r\n\x00"):
+        raise ConfigurationError(
+            f"Config.{attribute.name} must be a str without CR, LF or NUL, got {value!r}"
         )
 
 
@@ -61,7 +73,7 @@ class Config:
     retry_mode: RetryMode = attrs.field(default="standard", validator=_retry_mode)
     connect_timeout: float = attrs.field(default=60.0, validator=_positive)
     read_timeout: float = attrs.field(default=60.0, validator=_positive)
-    call_timeout: float | None = attrs.field(default=None, validator=_positive)
+    call_timeout: float | None = attrs.field(default=None, validator=_positive_or_none)
     max_backoff: float = attrs.field(default=20.0, validator=_positive)
     base_backoff: float = attrs.field(default=1.0, validator=_positive)
     max_pool_connections: int = attrs.field(default=100, validator=_at_least_one)
@@ -69,4 +81,4 @@ class Config:
     use_fips: bool | None = attrs.field(default=None, validator=_bool)
     use_dualstack: bool | None = attrs.field(default=None, validator=_bool)
     verify_tls: bool = attrs.field(default=True, validator=_bool)
-    user_agent_extra: str = ""
+    user_agent_extra: str = attrs.field(default="", validator=_header_text)
