@@ -1,0 +1,224 @@
+"""Credentials, Config and client construction, lifecycle and ownership."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import httpx
+import pytest
+
+import awsmith
+from awsmith.codeguruprofiler import CodeGuruProfilerClient
+from awsmith.support import SupportClient
+from tests.unit.mockaws import (
+    AKID,
+    SECRET,
+    TOKEN,
+    Script,
+    check_signature,
+    credentials,
+    json_reply,
+    support,
+)
+
+# ---------------------------------------------------------------- credentials
+
+
+@pytest.mark.parametrize("session_token", [None, TOKEN])
+def test_credentials_repr_and_str_hide_the_secret_and_token(session_token: str | None) -> None:
+    creds = credentials(session_token)
+    expected = f"Credentials(access_key_id={AKID!r}, secret_access_key=***" + (
+        ", session_token=***)" if session_token else ")"
+    )
+    for text in (repr(creds), str(creds), f"{creds}", f"{creds!r}", repr([creds]), str({"c": creds})):
+        assert SECRET not in text and TOKEN not in text
+        assert expected in text
+
+
+def test_credentials_are_frozen_and_validated() -> None:
+    creds = credentials()
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        creds.secret_access_key = "x"  # type: ignore[misc]
+    with pytest.raises(awsmith.CredentialsError, match="access_key_id must be a non-empty str"):
+        awsmith.Credentials(access_key_id="", secret_access_key=SECRET)
+    with pytest.raises(awsmith.CredentialsError, match="secret_access_key must be a non-empty str"):
+        awsmith.Credentials(access_key_id=AKID, secret_access_key=None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        awsmith.Credentials(AKID, SECRET)  # type: ignore[misc]  # keyword-only
+
+
+# ---------------------------------------------------------------- config
+
+BAD_CONFIGS: list[tuple[dict[str, Any], str]] = [
+    ({"max_attempts": 0}, "Config.max_attempts must be an int >= 1, got 0"),
+    ({"max_attempts": True}, "Config.max_attempts must be an int >= 1, got True"),
+    ({"max_attempts": "3"}, "Config.max_attempts must be an int >= 1, got '3'"),
+    ({"max_attempts": 2.0}, "Config.max_attempts must be an int >= 1, got 2.0"),
+    ({"retry_mode": "legacy"}, "Config.retry_mode must be 'standard' or 'adaptive', got 'legacy'"),
+    ({"connect_timeout": 0}, "Config.connect_timeout must be a number > 0, got 0"),
+    ({"connect_timeout": "5"}, "Config.connect_timeout must be a number > 0, got '5'"),
+    ({"read_timeout": -1.0}, "Config.read_timeout must be a number > 0, got -1.0"),
+    ({"read_timeout": float("nan")}, "Config.read_timeout must be a number > 0, got nan"),
+    ({"call_timeout": 0}, "Config.call_timeout must be a number > 0, got 0"),
+    ({"max_backoff": None}, "Config.max_backoff must be a number > 0, got None"),
+    ({"base_backoff": 0}, "Config.base_backoff must be a number > 0, got 0"),
+    ({"max_pool_connections": 0}, "Config.max_pool_connections must be an int >= 1, got 0"),
+    ({"max_response_bytes": -5}, "Config.max_response_bytes must be an int >= 1, got -5"),
+    ({"use_fips": "yes"}, "Config.use_fips must be a bool, got 'yes'"),
+    ({"use_dualstack": 1}, "Config.use_dualstack must be a bool, got 1"),
+    ({"verify_tls": 0}, "Config.verify_tls must be a bool, got 0"),
+    (
+        {"user_agent_extra": "app/1\r\nX-Evil: 1"},
+        "Config.user_agent_extra must be a str without CR, LF or NUL, got 'app/1\\r\\nX-Evil: 1'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "message"), BAD_CONFIGS, ids=[m.split()[0] for _, m in BAD_CONFIGS])
+def test_config_rejects_bad_values_naming_the_field(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(awsmith.ConfigurationError) as info:
+        awsmith.Config(**kwargs)
+    assert str(info.value) == message
+    assert isinstance(info.value, ValueError) and isinstance(info.value, awsmith.AwsmithError)
+
+
+def test_config_defaults_and_valid_values() -> None:
+    cfg = awsmith.Config()
+    assert (cfg.max_attempts, cfg.retry_mode, cfg.max_backoff, cfg.verify_tls) == (
+        3, "standard", 20.0, True
+    )
+    assert cfg.call_timeout is None and cfg.use_fips is None
+    ok = awsmith.Config(
+        max_attempts=1, retry_mode="adaptive", call_timeout=0.5, connect_timeout=1, use_fips=False
+    )
+    assert ok.connect_timeout == 1 and ok.call_timeout == 0.5
+    with pytest.raises(TypeError):
+        awsmith.Config(3)  # type: ignore[misc]  # keyword-only
+
+
+# ---------------------------------------------------------------- constructor
+
+BAD_ARGS: list[tuple[dict[str, Any], str]] = [
+    ({"region": 5}, "region must be a str or None, got int"),
+    ({"endpoint_url": b"http://x"}, "endpoint_url must be a str or None, got bytes"),
+    ({"credentials": {"access_key_id": "a"}}, "credentials must be a Credentials or None, got dict"),
+    ({"credentials": ("a", "b")}, "credentials must be a Credentials or None, got tuple"),
+    ({"profile": 1}, "profile must be a str or None, got int"),
+    ({"config": {"max_attempts": 1}}, "config must be a Config or None, got dict"),
+]
+
+
+@pytest.mark.parametrize("cls", [SupportClient, CodeGuruProfilerClient])
+@pytest.mark.parametrize(("kwargs", "message"), BAD_ARGS, ids=[m.split()[0] for _, m in BAD_ARGS])
+def test_constructor_rejects_wrong_types(
+    cls: type[SupportClient], kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(awsmith.ConfigurationError) as info:
+        cls(**kwargs)
+    assert str(info.value) == message
+
+
+def test_constructor_rejects_a_sync_httpx_client_and_positional_arguments() -> None:
+    with httpx.Client() as sync_client, pytest.raises(awsmith.ConfigurationError) as info:
+        SupportClient(http_client=sync_client)  # type: ignore[arg-type]
+    assert str(info.value) == "http_client must be a AsyncClient or None, got Client"
+    with pytest.raises(TypeError):
+        SupportClient("us-west-2")  # type: ignore[misc]
+
+
+# ---------------------------------------------------------------- lifecycle
+
+
+@pytest.mark.anyio
+async def test_closed_client_raises_and_sends_nothing() -> None:
+    script = Script(json_reply({"cases": []}))
+    async with support(script) as client:
+        await client.describe_cases()
+        await client.close()
+        await client.close()  # idempotent
+        with pytest.raises(awsmith.ClientClosedError, match="SupportClient is closed"):
+            await client.describe_cases()
+        with pytest.raises(awsmith.ClientClosedError):
+            async for _ in client.paginate_describe_cases():
+                pass
+    assert len(script.requests) == 1
+    assert issubclass(awsmith.ClientClosedError, awsmith.AwsmithError)
+
+
+@pytest.mark.anyio
+async def test_client_closed_before_first_call_raises() -> None:
+    script = Script(json_reply({}))
+    async with httpx.AsyncClient(transport=httpx.MockTransport(script)) as http:
+        client = SupportClient(region="us-west-2", credentials=credentials(), http_client=http)
+        await client.close()
+        with pytest.raises(awsmith.ClientClosedError):
+            await client.describe_cases()
+    assert script.requests == []
+
+
+@pytest.mark.anyio
+async def test_async_with_closes_but_leaves_the_callers_httpx_client_open() -> None:
+    script = Script(json_reply({"cases": []}))
+    async with httpx.AsyncClient(transport=httpx.MockTransport(script)) as http:
+        async with SupportClient(
+            region="us-west-2", credentials=credentials(), http_client=http
+        ) as client:
+            assert client.endpoint is not None  # resolved on entry
+            assert client.endpoint.url == "https://support.us-east-1.amazonaws.com"
+            await client.describe_cases()
+        with pytest.raises(awsmith.ClientClosedError):
+            await client.describe_cases()
+        assert client.endpoint is None
+        # the caller's client is still open and usable
+        assert not http.is_closed
+        response = await http.get("https://example.invalid/after")
+        assert response.status_code == 200
+    assert [str(r.url) for r in script.requests] == [
+        "https://support.us-east-1.amazonaws.com/",
+        "https://example.invalid/after",
+    ]
+    assert http.is_closed
+
+
+@pytest.mark.anyio
+async def test_close_without_async_with_leaves_the_callers_httpx_client_open() -> None:
+    script = Script(json_reply({"cases": []}))
+    async with httpx.AsyncClient(transport=httpx.MockTransport(script)) as http:
+        client = SupportClient(region="us-west-2", credentials=credentials(), http_client=http)
+        await client.describe_cases()
+        await client.close()
+        assert not http.is_closed
+
+
+@pytest.mark.anyio
+async def test_explicit_arguments_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDFROMENV")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret-from-env")
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    script = Script(json_reply({"tags": {}}))
+    async with (
+        httpx.AsyncClient(transport=httpx.MockTransport(script)) as http,
+        CodeGuruProfilerClient(
+            region="us-west-2",
+            credentials=credentials(),
+            http_client=http,
+            endpoint_url="https://profiler.example.com",
+        ) as client,
+    ):
+        await client.list_tags_for_resource(resource_arn="arn")
+    request = script.request
+    assert str(request.url) == "https://profiler.example.com/tags/arn"
+    check_signature(request, region="us-west-2", service="codeguru-profiler")
+
+
+@pytest.mark.anyio
+async def test_user_agent_names_awsmith_and_appends_the_extra_text() -> None:
+    script = Script(json_reply({}))
+    cfg = awsmith.Config(user_agent_extra="my-app/2.1")
+    async with support(script, config=cfg) as client:
+        await client.resolve_case()
+    agent = script.request.headers["User-Agent"]
+    assert agent.startswith(f"awsmith/{awsmith.__version__} Python/")
+    assert agent.endswith(" my-app/2.1")
