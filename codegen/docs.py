@@ -95,4 +95,8 @@ def wrap(text: str, indent: str, width: int = 92, hang: str = "") -> list[str]:
 
 def escape(text: str) -> str:
     """Safe inside a triple-quoted docstring."""
-    return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    # A closing quote would merge with the docstring's own closing quotes.
+    if text.endswith('"') and not text.endswith('\\"'):
+        return text[:-1] + '\\"'
+    return text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 import keyword
 import re
@@ -11,11 +12,30 @@ from typing import Any
 
 from botocore import xform_name
 
+import awsmith._core.serde as _rt_serde
+import awsmith._core.validation as _rt_validation
 from codegen.docs import to_text
 
 SUPPORTED_PROTOCOLS = ("json", "rest-json")
+# Names the generated modules import or use: a shape class of the same name would shadow
+# them (a shape called ``Operation``, ``int`` or ``label`` exists in some model).
 _RESERVED_NAMES = frozenset(
-    {"Any", "ClassVar", "Literal", "Mapping", "Sequence", "attrs", "datetime", "OpenEnum"}
+    {
+        "Any", "ClassVar", "Literal", "Mapping", "Sequence", "attrs", "datetime", "OpenEnum",
+        "Operation", "SerializedRequest", "ServiceInfo", "HttpResponse", "ErrorTable",
+        "BaseClient", "Paginator", "ServiceError", "new_idempotency_token", "re",
+        "errors", "shapes", "annotations",
+    }
+    | set(dir(builtins))
+    | {n for n in dir(_rt_serde) + dir(_rt_validation) if not n.startswith("_")}
+)
+# Constructor arguments and class attributes of awsmith.ServiceError: a modeled error
+# field of the same name gets a trailing underscore.
+_ERROR_RESERVED = frozenset(
+    {
+        "message", "code", "status_code", "request_id", "raw", "error_code", "default_status",
+        "modeled_retryable", "modeled_throttling", "args", "add_note", "with_traceback",
+    }
 )
 
 
@@ -214,6 +234,10 @@ def build(raw: dict[str, Any], path: Path) -> ServiceModel:
                         f"{path}: members {seen[pname]!r} and {mname!r} of {shape.name} "
                         f"both become {pname!r}"
                     )
+                if shape.is_exception and pname in _ERROR_RESERVED and mname.lower() not in (
+                    "message", "errormessage"
+                ):
+                    pname += "_"
                 seen[pname] = mname
                 location = mspec.get("location")
                 shape.members.append(
@@ -228,7 +252,10 @@ def build(raw: dict[str, Any], path: Path) -> ServiceModel:
                         idempotency_token=bool(mspec.get("idempotencyToken")),
                         host_label=bool(mspec.get("hostLabel")),
                         timestamp_format=mspec.get("timestampFormat") or target.timestamp_format,
-                        json_value=bool(mspec.get("jsonvalue") or target.raw.get("jsonvalue")),
+                        # ``jsonvalue`` means base64 JSON only in a header; in a body
+                        # it is a plain string that holds JSON text (botocore agrees).
+                        json_value=location == "header"
+                        and bool(mspec.get("jsonvalue") or target.raw.get("jsonvalue")),
                     )
                 )
             unknown = required - {m.name for m in shape.members}
@@ -276,9 +303,11 @@ def build(raw: dict[str, Any], path: Path) -> ServiceModel:
             continue
         op.input.member_by_name(input_token)
         op.output.member_by_name(output_token)
-        for key in result_keys:
-            if op.output.member_by_name(key).shape.type != "list":
-                raise ModelError(f"{path}: result_key {key} of {name} is not a list")
+        # Only list result keys are iterated by ``.items()``; scalar or map result keys
+        # (DynamoDB's Count, API Gateway's usage map) stay on the pages.
+        result_keys = [
+            k for k in result_keys if op.output.member_by_name(k).shape.type == "list"
+        ]
         limit_key = spec.get("limit_key")
         if limit_key is not None:
             op.input.member_by_name(limit_key)
