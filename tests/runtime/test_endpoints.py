@@ -1,0 +1,411 @@
+"""Endpoint resolution of both clients, compared with botocore's own clients.
+
+Every resolved URL (and signing region) is checked against
+``botocore.session.Session().create_client(...).meta.endpoint_url`` under the same
+settings: arguments, environment variables and AWS config files (temporary ones).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import anyio
+import botocore.config
+import botocore.exceptions
+import botocore.session
+import pytest
+from botocore.awsrequest import AWSResponse
+
+import awsmith
+import awsmith._core.client as client_module
+from awsmith._core.endpoints import resolve_endpoint
+from awsmith.codeguruprofiler import CodeGuruProfilerClient
+from awsmith.support import SupportClient
+
+CREDS = awsmith.Credentials(access_key_id="AKIDEXAMPLE", secret_access_key="secret")
+CLIENTS: dict[str, type[Any]] = {
+    "support": SupportClient,
+    "codeguruprofiler": CodeGuruProfilerClient,
+}
+SERVICES = sorted(CLIENTS)
+
+
+@pytest.fixture(autouse=True)
+def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No AWS settings from the machine: empty config files, no AWS_* variables."""
+    for name in list(os.environ):
+        if name.startswith(("AWS_", "BOTO_")):
+            monkeypatch.delenv(name)
+    config = tmp_path / "config"
+    config.write_text("")
+    (tmp_path / "credentials").write_text("")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    # The client caches each profile's scoped config per process; these tests change
+    # the files between clients.
+    monkeypatch.setattr(client_module, "_SCOPED_CONFIG", {})
+    return config
+
+
+_PROBE = {"support": "describe_services", "codeguruprofiler": "list_profiling_groups"}
+
+
+class _Raw:
+    def stream(self, **_: Any) -> Any:
+        return iter([b"{}"])
+
+
+def botocore_endpoint(service: str, **kwargs: Any) -> tuple[str, str]:
+    """(endpoint URL, signing region) of a request botocore's own client sends for
+    ``service`` with the same settings. The request is caught before it is sent:
+    ``meta.endpoint_url`` is not enough, the rules pick the URL per request (Support in
+    the aws partition always goes to us-east-1)."""
+    profile = kwargs.pop("profile", None)
+    cfg = botocore.config.Config(
+        use_fips_endpoint=kwargs.pop("use_fips", None),
+        use_dualstack_endpoint=kwargs.pop("use_dualstack", None),
+    )
+    client = botocore.session.Session(profile=profile).create_client(
+        service,
+        aws_access_key_id="AKIDEXAMPLE",
+        aws_secret_access_key="secret",
+        config=cfg,
+        **kwargs,
+    )
+    seen: list[Any] = []
+
+    def capture(request: Any, **_: Any) -> AWSResponse:
+        seen.append(request)
+        return AWSResponse(request.url, 200, {}, _Raw())
+
+    client.meta.events.register("before-send", capture)
+    getattr(client, _PROBE[service])()
+    request = seen[0]
+    parts = urlsplit(request.url)
+    scope = request.headers["Authorization"].decode().split("Credential=")[1].split("/")
+    return f"{parts.scheme}://{parts.netloc}", scope[2]
+
+
+def ours(service: str, **kwargs: Any) -> awsmith.Endpoint:
+    use_fips = kwargs.pop("use_fips", None)
+    use_dualstack = kwargs.pop("use_dualstack", None)
+    client = CLIENTS[service](
+        credentials=CREDS,
+        config=awsmith.Config(use_fips=use_fips, use_dualstack=use_dualstack),
+        **kwargs,
+    )
+
+    async def main() -> awsmith.Endpoint:
+        async with client:
+            assert client.endpoint is not None
+            return client.endpoint
+
+    return anyio.run(main)
+
+
+def assert_same(service: str, **kwargs: Any) -> awsmith.Endpoint:
+    endpoint = ours(service, **dict(kwargs))
+    boto_kwargs = dict(kwargs)
+    if "region" in boto_kwargs:
+        boto_kwargs["region_name"] = boto_kwargs.pop("region")
+    url, region = botocore_endpoint(service, **boto_kwargs)
+    assert endpoint.url == url.rstrip("/")
+    assert endpoint.signing_region == region
+    return endpoint
+
+
+def plain_region(service: str, region: str) -> str:
+    """The signing region of a plain (no FIPS, no dual-stack) endpoint: Support is a
+    global service in the aws partition, always signed for and sent to us-east-1."""
+    commercial = not region.startswith(("cn-", "us-gov-", "us-iso"))
+    return "us-east-1" if service == "support" and commercial else region
+
+
+def plain_url(service: str, region: str) -> str:
+    prefix = {"support": "support", "codeguruprofiler": "codeguru-profiler"}[service]
+    return f"https://{prefix}.{plain_region(service, region)}.amazonaws.com"
+
+
+EXPECTED = {
+    # (service, region, fips, dualstack) -> URL; every row is also compared with botocore.
+    ("support", "us-east-1", False, False): "https://support.us-east-1.amazonaws.com",
+    ("support", "eu-west-1", False, False): "https://support.us-east-1.amazonaws.com",
+    ("support", "eu-west-1", True, False): "https://support-fips.eu-west-1.amazonaws.com",
+    ("support", "eu-west-1", False, True): "https://support.eu-west-1.api.aws",
+    ("support", "us-east-1", True, True): "https://support-fips.us-east-1.api.aws",
+    ("support", "cn-north-1", False, False): "https://support.cn-north-1.amazonaws.com.cn",
+    (
+        "support",
+        "cn-north-1",
+        True,
+        True,
+    ): "https://support-fips.cn-north-1.api.amazonwebservices.com.cn",
+    ("support", "us-gov-west-1", False, False): "https://support.us-gov-west-1.amazonaws.com",
+    # GovCloud's rules keep FIPS traffic on the regular name for Support.
+    ("support", "us-gov-west-1", True, False): "https://support.us-gov-west-1.amazonaws.com",
+    ("support", "us-gov-west-1", True, True): "https://support-fips.us-gov-west-1.api.aws",
+    (
+        "codeguruprofiler",
+        "us-east-1",
+        False,
+        False,
+    ): "https://codeguru-profiler.us-east-1.amazonaws.com",
+    (
+        "codeguruprofiler",
+        "eu-central-1",
+        True,
+        False,
+    ): "https://codeguru-profiler-fips.eu-central-1.amazonaws.com",
+    (
+        "codeguruprofiler",
+        "ap-southeast-2",
+        False,
+        True,
+    ): "https://codeguru-profiler.ap-southeast-2.api.aws",
+    (
+        "codeguruprofiler",
+        "us-west-2",
+        True,
+        True,
+    ): "https://codeguru-profiler-fips.us-west-2.api.aws",
+    (
+        "codeguruprofiler",
+        "cn-northwest-1",
+        False,
+        False,
+    ): "https://codeguru-profiler.cn-northwest-1.amazonaws.com.cn",
+    (
+        "codeguruprofiler",
+        "cn-north-1",
+        False,
+        True,
+    ): "https://codeguru-profiler.cn-north-1.api.amazonwebservices.com.cn",
+    (
+        "codeguruprofiler",
+        "us-gov-east-1",
+        False,
+        False,
+    ): "https://codeguru-profiler.us-gov-east-1.amazonaws.com",
+    (
+        "codeguruprofiler",
+        "us-gov-west-1",
+        True,
+        False,
+    ): "https://codeguru-profiler-fips.us-gov-west-1.amazonaws.com",
+}
+
+
+@pytest.mark.parametrize(("service", "region", "fips", "dualstack"), sorted(EXPECTED))
+def test_partitions_fips_and_dualstack(
+    service: str, region: str, fips: bool, dualstack: bool
+) -> None:
+    endpoint = assert_same(service, region=region, use_fips=fips, use_dualstack=dualstack)
+    assert endpoint.url == EXPECTED[(service, region, fips, dualstack)]
+    assert endpoint.host == endpoint.url.removeprefix("https://")
+    signing = plain_region(service, region) if not (fips or dualstack) else region
+    assert endpoint.signing_region == signing
+    assert (
+        endpoint.signing_name
+        == {"support": "support", "codeguruprofiler": "codeguru-profiler"}[service]
+    )
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_resolve_endpoint_function_matches_the_client(service: str) -> None:
+    info = CLIENTS[service]._service
+    endpoint = resolve_endpoint(
+        data_name=info.data_name,
+        endpoint_prefix=info.endpoint_prefix,
+        signing_name=info.signing_name,
+        region="cn-north-1",
+        use_fips=False,
+        use_dualstack=False,
+        endpoint_url=None,
+    )
+    assert endpoint == ours(service, region="cn-north-1")
+    assert endpoint.url.endswith(".cn-north-1.amazonaws.com.cn")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("region", ["us-east-1/../evil", "not a region", "us_east_1!", "a" * 64])
+def test_invalid_region_is_a_clear_error(service: str, region: str) -> None:
+    with pytest.raises(awsmith.EndpointResolutionError) as info:
+        ours(service, region=region)
+    assert str(info.value) == (
+        f"{region!r} is not a valid region name (expected something like 'us-east-1')"
+    )
+    with pytest.raises(botocore.exceptions.InvalidRegionError):
+        botocore_endpoint(service, region_name=region)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("region", [None, ""])
+def test_no_region_anywhere_is_a_clear_error(service: str, region: str | None) -> None:
+    with pytest.raises(awsmith.EndpointResolutionError) as info:
+        ours(service, region=region)
+    assert str(info.value) == (
+        "no region: pass region=..., set AWS_REGION, or configure a region in the AWS config file"
+    )
+    if service == "codeguruprofiler":
+        with pytest.raises(botocore.exceptions.NoRegionError):
+            botocore_endpoint(service)
+    else:
+        # botocore sends Support (global) to us-east-1 without a region; awsmith asks
+        # for one rather than guess the partition.
+        assert botocore_endpoint(service) == (plain_url(service, "us-east-1"), "us-east-1")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_endpoint_url_argument(service: str) -> None:
+    endpoint = assert_same(service, region="eu-west-1", endpoint_url="http://127.0.0.1:4566")
+    assert endpoint.url == "http://127.0.0.1:4566"
+    assert endpoint.host == "127.0.0.1:4566"
+    # With a custom endpoint the rules keep the region for signing.
+    assert endpoint.signing_region == "eu-west-1"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_endpoint_url_argument_beats_the_environment(
+    service: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1111")
+    monkeypatch.setenv(f"AWS_ENDPOINT_URL_{service.upper()}", "http://127.0.0.1:2222")
+    endpoint = assert_same(service, region="us-east-1", endpoint_url="http://127.0.0.1:3333")
+    assert endpoint.url == "http://127.0.0.1:3333"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_aws_endpoint_url_env(service: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1111")
+    assert assert_same(service, region="us-east-1").url == "http://127.0.0.1:1111"
+
+
+@pytest.mark.parametrize(
+    ("service", "variable"),
+    [
+        ("support", "AWS_ENDPOINT_URL_SUPPORT"),
+        ("codeguruprofiler", "AWS_ENDPOINT_URL_CODEGURUPROFILER"),
+    ],
+)
+def test_service_specific_endpoint_env_wins(
+    service: str, variable: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(variable, "http://127.0.0.1:2222")
+    assert assert_same(service, region="us-east-1").url == "http://127.0.0.1:2222"
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1111")
+    assert assert_same(service, region="us-east-1").url == "http://127.0.0.1:2222"
+
+
+def test_service_specific_env_of_the_other_service_is_ignored(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CODEGURUPROFILER", "http://127.0.0.1:2222")
+    assert (
+        assert_same("support", region="us-east-1").url == "https://support.us-east-1.amazonaws.com"
+    )
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_ignore_configured_endpoint_urls(service: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1111")
+    monkeypatch.setenv(f"AWS_ENDPOINT_URL_{service.upper()}", "http://127.0.0.1:2222")
+    monkeypatch.setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")
+    assert assert_same(service, region="us-west-2").url == plain_url(service, "us-west-2")
+    # An explicit endpoint_url is not "configured": it still applies.
+    assert assert_same(service, region="us-west-2", endpoint_url="http://127.0.0.1:3333").url == (
+        "http://127.0.0.1:3333"
+    )
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_region_from_aws_default_region(service: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-northeast-1")
+    assert assert_same(service).url == plain_url(service, "ap-northeast-1")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_region_from_aws_region(service: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # AWS_REGION (read by the AWS CLI v2 and the other SDKs) wins over
+    # AWS_DEFAULT_REGION; botocore itself reads only AWS_DEFAULT_REGION, so botocore
+    # is given the region explicitly here.
+    monkeypatch.setenv("AWS_REGION", "sa-east-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-northeast-1")
+    endpoint = ours(service)
+    url, region = botocore_endpoint(service, region_name="sa-east-1")
+    assert (endpoint.url, endpoint.signing_region) == (url, region)
+    assert url == plain_url(service, "sa-east-1")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_region_argument_beats_the_environment(
+    service: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_REGION", "sa-east-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-northeast-1")
+    assert assert_same(service, region="eu-north-1").url == plain_url(service, "eu-north-1")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_region_from_the_default_profile(service: str, aws_env: Path) -> None:
+    aws_env.write_text("[default]\nregion = eu-west-3\n")
+    assert assert_same(service).url == plain_url(service, "eu-west-3")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_region_and_fips_from_a_named_profile(service: str, aws_env: Path) -> None:
+    aws_env.write_text(
+        "[default]\nregion = eu-west-3\n\n"
+        "[profile gov]\nregion = us-gov-east-1\nuse_fips_endpoint = true\n"
+    )
+    endpoint = assert_same(service, profile="gov")
+    expected = {
+        "codeguruprofiler": (
+            "https://codeguru-profiler-fips.us-gov-east-1.amazonaws.com",
+            "us-gov-east-1",
+        ),
+        # Support's GovCloud rules send FIPS traffic to us-gov-west-1's regular host.
+        "support": ("https://support.us-gov-west-1.amazonaws.com", "us-gov-west-1"),
+    }
+    assert (endpoint.url, endpoint.signing_region) == expected[service]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_profile_from_aws_profile_env(
+    service: str, aws_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    aws_env.write_text("[profile dual]\nregion = eu-central-1\nuse_dualstack_endpoint = true\n")
+    monkeypatch.setenv("AWS_PROFILE", "dual")
+    endpoint = assert_same(service)
+    assert endpoint.url.endswith(".eu-central-1.api.aws")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_use_fips_from_the_profile(service: str, aws_env: Path) -> None:
+    aws_env.write_text("[default]\nregion = us-east-2\nuse_fips_endpoint = true\n")
+    endpoint = assert_same(service)
+    prefix = {"support": "support", "codeguruprofiler": "codeguru-profiler"}[service]
+    assert endpoint.url == f"https://{prefix}-fips.us-east-2.amazonaws.com"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_fips_env_variable(service: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_USE_FIPS_ENDPOINT", "true")
+    monkeypatch.setenv("AWS_USE_DUALSTACK_ENDPOINT", "true")
+    endpoint = assert_same(service, region="ca-central-1")
+    assert endpoint.url.endswith("-fips.ca-central-1.api.aws")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_endpoint_url_from_the_profile(service: str, aws_env: Path) -> None:
+    aws_env.write_text("[default]\nregion = us-east-1\nendpoint_url = http://127.0.0.1:7777\n")
+    assert assert_same(service).url == "http://127.0.0.1:7777"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_unknown_profile_is_a_configuration_error(service: str) -> None:
+    with pytest.raises(awsmith.ConfigurationError, match="nope"):
+        ours(service, profile="nope")
