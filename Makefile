@@ -26,6 +26,18 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
+BENCH_STAMP := .venv-bench/.installed
+
+$(BENCH_STAMP): pyproject.toml
+	$(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/python -m pip install --quiet --upgrade pip
+	.venv-bench/bin/python -m pip install --quiet -e . aiobotocore
+	touch $(BENCH_STAMP)
+
+## Side-by-side benchmark (awsmith, aiobotocore, raw aiohttp); see docs/performance.md.
+bench: $(BENCH_STAMP)
+	.venv-bench/bin/python benchmarks/run.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
@@ -36,4 +48,4 @@ codegen: $(STAMP)
 	$(BIN)/python -m codegen
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-bench .pytest_cache .mypy_cache .ruff_cache .hypothesis
