@@ -1,0 +1,352 @@
+"""Credentials: explicit, botocore's chain (env, shared files, profiles, credential_process),
+refresh of expiring credentials, and the chain running off the event loop.
+
+Each test isolates the process from the machine's AWS settings: no AWS_* variables,
+temporary config and credentials files, IMDS disabled. Calls go through the Support
+client and an ``httpx.MockTransport``; the credentials used are read back from the
+request's SigV4 ``Authorization`` and ``X-Amz-Security-Token`` headers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+
+import awsmith
+import awsmith._core.client as client_module
+from awsmith._core.credentials import CredentialResolver
+from awsmith.support import SupportClient
+
+MAIN = threading.main_thread()
+
+
+@pytest.fixture(autouse=True)
+def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[Path, Path]:
+    for name in list(os.environ):
+        if name.startswith(("AWS_", "BOTO_")):
+            monkeypatch.delenv(name)
+    config, credentials = tmp_path / "config", tmp_path / "credentials"
+    config.write_text("")
+    credentials.write_text("")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setattr(client_module, "_SCOPED_CONFIG", {})
+    return config, credentials
+
+
+class Capture:
+    def __init__(self) -> None:
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return httpx.Response(200, json={"services": []})
+
+    def access_key(self, i: int = -1) -> str:
+        auth = self.requests[i].headers["authorization"]
+        return auth.split("Credential=")[1].split("/")[0]
+
+    def token(self, i: int = -1) -> str | None:
+        return self.requests[i].headers.get("x-amz-security-token")
+
+
+async def call(capture: Capture, calls: int = 1, **kwargs: Any) -> SupportClient:
+    async with httpx.AsyncClient(transport=httpx.MockTransport(capture)) as http:
+        client = SupportClient(region="us-east-1", http_client=http, **kwargs)
+        async with client:
+            for _ in range(calls):
+                await client.describe_services()
+        return client
+
+
+def run(capture: Capture, calls: int = 1, **kwargs: Any) -> SupportClient:
+    return anyio.run(lambda: call(capture, calls, **kwargs))
+
+
+@pytest.fixture
+def load_threads(monkeypatch: pytest.MonkeyPatch) -> list[threading.Thread]:
+    """The threads CredentialResolver._load (the provider chain) ran in."""
+    threads: list[threading.Thread] = []
+    original = CredentialResolver._load
+
+    def spy(self: CredentialResolver) -> awsmith.Credentials:
+        threads.append(threading.current_thread())
+        return original(self)
+
+    monkeypatch.setattr(CredentialResolver, "_load", spy)
+    return threads
+
+
+def test_explicit_credentials_are_used_without_the_chain(
+    monkeypatch: pytest.MonkeyPatch, load_threads: list[threading.Thread]
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDFROMENV")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "env-secret")
+    capture = Capture()
+    creds = awsmith.Credentials(
+        access_key_id="AKIDEXPLICIT", secret_access_key="s", session_token="tok"
+    )
+    run(capture, 2, credentials=creds)
+    assert [capture.access_key(0), capture.access_key(1)] == ["AKIDEXPLICIT"] * 2
+    assert capture.token() == "tok"
+    assert load_threads == []
+
+
+def test_environment_credentials(
+    monkeypatch: pytest.MonkeyPatch, load_threads: list[threading.Thread]
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDFROMENV")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "env-secret")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "env-token")
+    capture = Capture()
+    run(capture, 3)
+    assert [capture.access_key(i) for i in range(3)] == ["AKIDFROMENV"] * 3
+    assert capture.token() == "env-token"
+    # Loaded once, in a worker thread, not on the event loop's thread.
+    assert len(load_threads) == 1
+    assert load_threads[0] is not MAIN
+
+
+def test_environment_credentials_without_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDFROMENV")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "env-secret")
+    capture = Capture()
+    run(capture)
+    assert capture.access_key() == "AKIDFROMENV"
+    assert capture.token() is None
+
+
+def test_shared_credentials_file_default_profile(aws_env: tuple[Path, Path]) -> None:
+    aws_env[1].write_text(
+        "[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key = s1\n\n"
+        "[other]\naws_access_key_id = AKIDOTHER\naws_secret_access_key = s2\n"
+        "aws_session_token = other-token\n"
+    )
+    capture = Capture()
+    run(capture)
+    assert capture.access_key() == "AKIDDEFAULT"
+    assert capture.token() is None
+
+
+def test_profile_argument_selects_a_named_profile(aws_env: tuple[Path, Path]) -> None:
+    aws_env[1].write_text(
+        "[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key = s1\n\n"
+        "[other]\naws_access_key_id = AKIDOTHER\naws_secret_access_key = s2\n"
+        "aws_session_token = other-token\n"
+    )
+    aws_env[0].write_text("[profile other]\nregion = eu-west-1\n")
+    capture = Capture()
+    run(capture, profile="other")
+    assert capture.access_key() == "AKIDOTHER"
+    assert capture.token() == "other-token"
+
+
+def test_aws_profile_env_selects_a_profile(
+    aws_env: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    aws_env[1].write_text(
+        "[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key = s1\n\n"
+        "[other]\naws_access_key_id = AKIDOTHER\naws_secret_access_key = s2\n"
+    )
+    monkeypatch.setenv("AWS_PROFILE", "other")
+    capture = Capture()
+    run(capture)
+    assert capture.access_key() == "AKIDOTHER"
+
+
+def test_env_credentials_beat_the_shared_file(
+    aws_env: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    aws_env[1].write_text("[default]\naws_access_key_id = AKIDFILE\naws_secret_access_key = s\n")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDFROMENV")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "env-secret")
+    capture = Capture()
+    run(capture)
+    assert capture.access_key() == "AKIDFROMENV"
+
+
+def test_unknown_profile_is_a_configuration_error(aws_env: tuple[Path, Path]) -> None:
+    aws_env[1].write_text("[default]\naws_access_key_id = AKID\naws_secret_access_key = s\n")
+    capture = Capture()
+    with pytest.raises(awsmith.ConfigurationError) as info:
+        run(capture, profile="no-such-profile")
+    assert str(info.value) == "The config profile (no-such-profile) could not be found"
+    assert capture.requests == []
+
+
+def test_no_credentials_anywhere(load_threads: list[threading.Thread]) -> None:
+    capture = Capture()
+    with pytest.raises(awsmith.NoCredentialsError) as info:
+        run(capture)
+    assert str(info.value) == (
+        "Unable to locate AWS credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
+        "configure a profile, or pass credentials=awsmith.Credentials(...)"
+    )
+    assert isinstance(info.value, awsmith.CredentialsError)
+    assert capture.requests == []
+    assert len(load_threads) == 1 and load_threads[0] is not MAIN
+
+
+PROCESS = """
+import datetime, json, pathlib, sys
+counter = pathlib.Path(sys.argv[1])
+n = int(counter.read_text()) + 1 if counter.exists() else 1
+counter.write_text(str(n))
+expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=int(sys.argv[2]))
+print(json.dumps({
+    "Version": 1,
+    "AccessKeyId": f"AKIDPROC{n}",
+    "SecretAccessKey": f"secret{n}",
+    "SessionToken": f"token{n}",
+    "Expiration": expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
+}))
+"""
+
+
+def credential_process(aws_env: tuple[Path, Path], tmp_path: Path, lifetime: int) -> Path:
+    script = tmp_path / "creds.py"
+    script.write_text(PROCESS)
+    counter = tmp_path / "count"
+    aws_env[0].write_text(
+        f"[default]\ncredential_process = {sys.executable} {script} {counter} {lifetime}\n"
+    )
+    return counter
+
+
+def test_credential_process_expiring_soon_is_refreshed_off_the_loop(
+    aws_env: tuple[Path, Path], tmp_path: Path, load_threads: list[threading.Thread]
+) -> None:
+    # Five minutes ahead is inside botocore's mandatory refresh window (10 minutes):
+    # botocore says a refresh is needed before every use, the first one included (the
+    # process runs once when the chain finds it and again when first used).
+    counter = credential_process(aws_env, tmp_path, lifetime=300)
+    capture = Capture()
+    run(capture, 3)
+    assert [capture.access_key(i) for i in range(3)] == ["AKIDPROC2", "AKIDPROC3", "AKIDPROC4"]
+    assert [capture.token(i) for i in range(3)] == ["token2", "token3", "token4"]
+    assert counter.read_text() == "4"
+    assert len(load_threads) == 3
+    assert all(t is not MAIN for t in load_threads)
+
+
+def test_credential_process_with_a_long_lifetime_is_reused(
+    aws_env: tuple[Path, Path], tmp_path: Path, load_threads: list[threading.Thread]
+) -> None:
+    counter = credential_process(aws_env, tmp_path, lifetime=3600)
+    capture = Capture()
+    run(capture, 3)
+    assert [capture.access_key(i) for i in range(3)] == ["AKIDPROC1"] * 3
+    assert counter.read_text() == "1"
+    assert len(load_threads) == 1 and load_threads[0] is not MAIN
+
+
+def test_refresh_follows_botocore_refresh_needed(
+    aws_env: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Long-lived credentials are refreshed as soon as botocore says so."""
+    import botocore.credentials
+
+    counter = credential_process(aws_env, tmp_path, lifetime=3600)
+    # On demand, botocore sees one minute left on the first credentials (refresh needed);
+    # the refreshed ones keep their real hour.
+    say_refresh = {"now": False}
+    original = botocore.credentials.RefreshableCredentials._seconds_remaining
+
+    def seconds_remaining(self: Any) -> float:
+        if say_refresh["now"] and self._access_key == "AKIDPROC1":
+            return 60.0
+        return float(original(self))
+
+    monkeypatch.setattr(
+        botocore.credentials.RefreshableCredentials, "_seconds_remaining", seconds_remaining
+    )
+    capture = Capture()
+
+    async def main() -> None:
+        async with (
+            httpx.AsyncClient(transport=httpx.MockTransport(capture)) as http,
+            SupportClient(region="us-east-1", http_client=http) as client,
+        ):
+            await client.describe_services()
+            await client.describe_services()
+            say_refresh["now"] = True
+            await client.describe_services()
+            await client.describe_services()
+            say_refresh["now"] = False
+            await client.describe_services()
+
+    anyio.run(main)
+    assert [capture.access_key(i) for i in range(5)] == [
+        "AKIDPROC1",
+        "AKIDPROC1",
+        "AKIDPROC2",
+        "AKIDPROC2",
+        "AKIDPROC2",
+    ]
+    assert counter.read_text() == "2"
+
+
+def test_a_failing_credential_process_is_a_credentials_error(
+    aws_env: tuple[Path, Path], tmp_path: Path
+) -> None:
+    script = tmp_path / "fail.py"
+    script.write_text("import sys\nprint('boom', file=sys.stderr)\nsys.exit(3)\n")
+    aws_env[0].write_text(f"[default]\ncredential_process = {sys.executable} {script}\n")
+    capture = Capture()
+    with pytest.raises(awsmith.CredentialsError) as info:
+        run(capture)
+    assert str(info.value).startswith("Unable to load AWS credentials: ")
+    assert "boom" in str(info.value)
+    assert capture.requests == []
+
+
+def test_the_chain_never_runs_on_the_event_loop_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """botocore's get_credentials (the whole provider chain) is called from a worker."""
+    import botocore.session
+
+    threads: list[threading.Thread] = []
+    original = botocore.session.Session.get_credentials
+
+    def spy(self: Any) -> Any:
+        threads.append(threading.current_thread())
+        return original(self)
+
+    monkeypatch.setattr(botocore.session.Session, "get_credentials", spy)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDFROMENV")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "env-secret")
+    capture = Capture()
+    run(capture, 2)
+    assert len(threads) == 1
+    assert threads[0] is not MAIN
+    assert capture.access_key() == "AKIDFROMENV"
+
+
+def test_credentials_repr_hides_secrets() -> None:
+    creds = awsmith.Credentials(
+        access_key_id="AKIDEXAMPLE", secret_access_key="very-secret", session_token="tok-secret"
+    )
+    text = repr(creds) + str(creds) + json.dumps(str(creds))
+    assert "very-secret" not in text and "tok-secret" not in text
+    assert repr(creds) == (
+        "Credentials(access_key_id='AKIDEXAMPLE', secret_access_key=***, session_token=***)"
+    )
+
+
+def test_expiry_field_is_optional() -> None:
+    when = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    creds = awsmith.Credentials(access_key_id="A", secret_access_key="B", expiry=when)
+    assert creds.expiry == when
+    with pytest.raises(awsmith.CredentialsError, match="secret_access_key must be a non-empty str"):
+        awsmith.Credentials(access_key_id="A", secret_access_key="")
