@@ -217,8 +217,9 @@ async def per_call(url: str, rounds: int) -> dict[str, dict[str, list[tuple[floa
 
 async def construction(url: str, rounds: int) -> dict[str, float]:
     """Median µs from nothing to a client ready to send (endpoint resolved)."""
-    import awsmith
     from aiobotocore.session import get_session
+
+    import awsmith
     from awsmith.support import SupportClient
 
     creds = awsmith.Credentials(access_key_id=KEY, secret_access_key=SECRET)

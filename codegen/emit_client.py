@@ -7,7 +7,7 @@ import re
 from codegen.docs import escape, first_sentence, wrap
 from codegen.model import Member, Operation, Paginator, ServiceModel
 from codegen.typing_info import IN, OUT, member_annotation
-from codegen.writer import Writer, header
+from codegen.writer import Writer, header, isort_key
 
 _TYPE_TOKEN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 
@@ -225,7 +225,7 @@ class ClientEmitter:
         w.line("from . import _serde")
         if self.shape_imports:
             w.line("from .shapes import (")
-            for n in sorted(self.shape_imports):
+            for n in sorted(self.shape_imports, key=isort_key):
                 w.line(f"    {n},")
             w.line(")")
         w.lines += body.lines

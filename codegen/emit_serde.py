@@ -13,7 +13,7 @@ import sys
 from codegen.emit_shapes import error_fields, error_shapes
 from codegen.model import Member, ModelError, Operation, ServiceModel, Shape
 from codegen.typing_info import OUT, Usage, annotation, snake
-from codegen.writer import Writer, header
+from codegen.writer import Writer, header, isort_key
 
 _INT_TYPES = ("integer", "long", "short", "byte", "bigInteger")
 _FLOAT_TYPES = ("float", "double", "bigDecimal")
@@ -738,7 +738,7 @@ class SerdeEmitter:
         out.line("from typing import Any")
         out.line()
         for module in sorted(self.imports):
-            names = sorted(self.imports[module])
+            names = sorted(self.imports[module], key=isort_key)
             text = f"from {module} import {', '.join(names)}"
             if len(text) <= 99:
                 out.line(text)
@@ -749,7 +749,7 @@ class SerdeEmitter:
                 out.line(")")
         out.line()
         out.line("from . import errors")
-        shapes = sorted(self.shape_names)
+        shapes = sorted(self.shape_names, key=isort_key)
         if shapes:
             out.line("from .shapes import (")
             for n in shapes:
@@ -759,7 +759,10 @@ class SerdeEmitter:
             out.line()
             for name, pattern in sorted(self.patterns.items()):
                 out.line(f"{name} = re.compile({pattern!r})")
-        out.lines += self.w.lines
+        body = self.w.lines
+        if not self.patterns and body[:2] == ["", ""]:
+            body = body[1:]  # one blank line between the imports and a comment (isort)
+        out.lines += body
         for warning in self.warnings:
             print(f"codegen: warning: {warning}", file=sys.stderr)
         return out.render()

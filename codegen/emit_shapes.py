@@ -6,7 +6,7 @@ import re
 
 from codegen.model import Member, ServiceModel, Shape
 from codegen.typing_info import Usage, member_annotation
-from codegen.writer import Writer, header
+from codegen.writer import Writer, header, isort_key
 
 
 def enum_member_name(value: str, taken: set[str]) -> str:
@@ -201,7 +201,8 @@ def emit_errors(model: ServiceModel, source: str) -> str:
     w.line()
     w.line("from awsmith._core.errors import ServiceError")
     if shape_imports:
-        w.line(f"from .shapes import {', '.join(sorted(shape_imports))}")
+        w.line()
+        w.line(f"from .shapes import {', '.join(sorted(shape_imports, key=isort_key))}")
     w.lines += body.lines
     w.line()
     w.line()

@@ -61,10 +61,10 @@ from .shapes import (
     DescribeTrustedAdvisorCheckRefreshStatusesResponse,
     DescribeTrustedAdvisorCheckResultRequest,
     DescribeTrustedAdvisorCheckResultResponse,
-    DescribeTrustedAdvisorCheckSummariesRequest,
-    DescribeTrustedAdvisorCheckSummariesResponse,
     DescribeTrustedAdvisorChecksRequest,
     DescribeTrustedAdvisorChecksResponse,
+    DescribeTrustedAdvisorCheckSummariesRequest,
+    DescribeTrustedAdvisorCheckSummariesResponse,
     RecentCaseCommunications,
     RefreshTrustedAdvisorCheckRequest,
     RefreshTrustedAdvisorCheckResponse,
@@ -85,7 +85,6 @@ from .shapes import (
     TrustedAdvisorResourceDetail,
     TrustedAdvisorResourcesSummary,
 )
-
 
 # ------------------------------ validation
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from awsmith._core.errors import ServiceError
+
 from .shapes import ThrottlingReason
 
 
