@@ -47,7 +47,7 @@ class RateClocker:
     def __init__(self, now: float) -> None:
         self.rate = 0.0
         self._count = 0
-        self._last_bucket = math.floor(now)
+        self._last_bucket = float(math.floor(now))
 
     def record(self, now: float) -> float:
         bucket = math.floor(now / TIME_BUCKET_RANGE) * TIME_BUCKET_RANGE
