@@ -1,0 +1,516 @@
+"""Hypothesis strategies built from models/*.json, for the differential tests.
+
+Two kinds of data are generated, both walking our model and botocore's bundled model
+side by side so that only members present in BOTH are generated (members only one
+model has, e.g. Support's dryRun/uploadIds, are never produced):
+
+- request parameters in the model's own form (camelCase member names, ``str``, ``int``,
+  ``float``, ``bool``, aware ``datetime``, ``bytes``, lists, dicts): botocore's
+  serializer takes them as they are, :func:`to_awsmith` turns them into the generated
+  attrs request objects;
+- response data in wire form (JSON-ready values, timestamps in the several wire forms,
+  base64 blobs), which both parsers receive byte for byte.
+
+The walker reads the raw model JSON itself (not ``codegen.model``) so a bug in the
+generator's model loader cannot hide in both sides of a comparison.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import importlib
+import json
+import keyword
+import os
+import re
+import string
+from datetime import UTC, datetime, timedelta, timezone
+from enum import Enum
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import attrs
+import botocore.loaders
+import botocore.model
+from botocore import xform_name
+from hypothesis import strategies as st
+
+JSON = dict[str, Any]
+Strategy = st.SearchStrategy[Any]
+
+MODELS = Path(__file__).resolve().parents[2] / "models"
+SERVICES = ("support", "codeguruprofiler")
+#: Examples per operation and test; raise it locally for a deeper search.
+EXAMPLES = int(os.environ.get("AWSMITH_DIFF_EXAMPLES", "30"))
+NAMESPACES = {
+    "support": "com.amazonaws.support",
+    "codeguruprofiler": "com.amazonaws.codeguruprofiler",
+}
+
+#: Characters every generated free-text string draws from often: the URI/query
+#: delimiters that must be percent-encoded, plus a few that must NOT be.
+SPECIAL = "/?&%+#:= ~"
+_TEXT_CHARS = st.one_of(
+    st.sampled_from(SPECIAL + "aZ09-_.*'()!$,;@[]\"\\<>^`{|}\t"),
+    st.characters(codec="utf-8"),  # any Unicode scalar value (no lone surrogates)
+)
+#: Header values: visible ASCII and spaces (HTTP cannot carry more).
+_HEADER_CHARS = st.sampled_from(string.ascii_letters + string.digits + string.punctuation + " ")
+
+INT32 = (-(2**31), 2**31 - 1)
+INT64 = (-(2**63), 2**63 - 1)
+_TIMEZONES = (
+    UTC,
+    timezone(timedelta(hours=5, minutes=30)),
+    timezone(-timedelta(hours=8)),
+    timezone(timedelta(hours=14)),
+)
+_TS_MIN = datetime(1970, 1, 2)
+_TS_MAX = datetime(2200, 1, 1)
+
+
+class AsEnum(str):
+    """An enum value awsmith receives as its generated enum class (botocore: as str)."""
+
+
+# ---------------------------------------------------------------- models
+
+
+@functools.cache
+def our_model(service: str) -> JSON:
+    result: JSON = json.loads((MODELS / f"{service}.json").read_text(encoding="utf-8"))
+    return result
+
+
+@functools.cache
+def botocore_model(service: str) -> Any:
+    loader = botocore.loaders.create_loader()
+    return botocore.model.ServiceModel(loader.load_service_model(service, "service-2"), service)
+
+
+def protocol(service: str) -> str:
+    return str(our_model(service)["metadata"]["protocol"])
+
+
+def operations(service: str) -> list[str]:
+    return sorted(our_model(service)["operations"])
+
+
+def all_operations() -> list[tuple[str, str]]:
+    return [(s, op) for s in SERVICES for op in operations(s)]
+
+
+def op_spec(service: str, op: str) -> JSON:
+    result: JSON = our_model(service)["operations"][op]
+    return result
+
+
+def shape(service: str, name: str) -> JSON:
+    result: JSON = our_model(service)["shapes"][name]
+    return result
+
+
+def snake(name: str) -> str:
+    """The Python name of a member: botocore's xform_name, keywords get a ``_``."""
+    out = str(xform_name(name)).replace("-", "_")
+    return out + "_" if keyword.iskeyword(out) or out in ("self", "cls") else out
+
+
+def base_error_name(service: str) -> str:
+    return re.sub(r"[^0-9A-Za-z]", "", our_model(service)["metadata"]["serviceId"]) + "Error"
+
+
+def shapes_module(service: str) -> ModuleType:
+    return importlib.import_module(f"awsmith.{service}.shapes")
+
+
+def serde_module(service: str) -> ModuleType:
+    return importlib.import_module(f"awsmith.{service}._serde")
+
+
+def errors_module(service: str) -> ModuleType:
+    return importlib.import_module(f"awsmith.{service}.errors")
+
+
+def common_members(service: str, ours: JSON, theirs: Any) -> list[tuple[str, JSON]]:
+    """(name, member spec) of the structure's members that both models have."""
+    return [(n, m) for n, m in sorted(ours.get("members", {}).items()) if n in theirs.members]
+
+
+# ---------------------------------------------------------------- scalars
+
+
+def _length_bounds(spec: JSON, default_max: int) -> tuple[int, int]:
+    lo = int(spec.get("min", 0))
+    hi = int(spec["max"]) if "max" in spec else lo + default_max
+    return lo, min(hi, lo + default_max)
+
+
+def text(spec: JSON, *, header: bool = False, label: bool = False) -> Strategy:
+    """A string obeying the shape's min/max/pattern; free text is full of SPECIAL chars."""
+    lo, hi = _length_bounds(spec, 12)
+    strategy: st.SearchStrategy[str]
+    if "pattern" in spec:
+        strategy = st.from_regex(str(spec["pattern"])).filter(
+            lambda s: lo <= len(s) <= int(spec.get("max", 10**9))
+        )
+    elif header:
+        strategy = st.text(_HEADER_CHARS, min_size=max(lo, 1), max_size=max(hi, 1))
+        # A header value with outer whitespace is not what a server would see.
+        strategy = strategy.map(str.strip).filter(lambda s: lo <= len(s) and s != "")
+    else:
+        strategy = st.text(_TEXT_CHARS, min_size=lo, max_size=hi)
+    if label:
+        # "", "." and ".." would change the path: awsmith refuses them (see
+        # test_serialize_diff.test_dot_labels_are_refused); they are not valid input.
+        strategy = strategy.filter(lambda s: s not in ("", ".", ".."))
+    return strategy
+
+
+def input_timestamps() -> Strategy:
+    return st.datetimes(_TS_MIN, _TS_MAX, timezones=st.sampled_from(_TIMEZONES))
+
+
+def wire_timestamps() -> Strategy:
+    """A timestamp in one of the forms services send in JSON bodies."""
+    moments = st.datetimes(_TS_MIN, _TS_MAX, timezones=st.just(UTC))
+    millis = moments.map(lambda d: d.replace(microsecond=d.microsecond // 1000 * 1000))
+    return st.one_of(
+        moments.map(lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ")),
+        moments.map(lambda d: d.strftime("%Y-%m-%dT%H:%M:%S.%fZ")),
+        millis.map(lambda d: d.isoformat(timespec="milliseconds").replace("+00:00", "Z")),
+        st.tuples(moments, st.sampled_from(_TIMEZONES)).map(
+            lambda p: p[0].astimezone(p[1]).isoformat()
+        ),
+        moments.map(lambda d: int(d.timestamp())),
+        millis.map(lambda d: round(d.timestamp(), 3)),
+        st.floats(86400.0, 7e9),  # epoch seconds with any fraction
+        moments.map(lambda d: d.strftime("%a, %d %b %Y %H:%M:%S GMT")),  # HTTP date
+    )
+
+
+def _int_bounds(spec: JSON) -> tuple[int, int]:
+    lo, hi = INT64 if spec["type"] == "long" else INT32
+    return int(spec.get("min", lo)), int(spec.get("max", hi))
+
+
+# ---------------------------------------------------------------- request params
+
+
+def input_value(service: str, name: str, theirs: Any, *, location: str | None = None) -> Strategy:
+    """Request parameter value (model form) for shape ``name``."""
+    spec = shape(service, name)
+    kind = spec["type"]
+    if kind == "structure":
+        required: dict[str, Strategy] = {}
+        optional: dict[str, Strategy] = {}
+        needed = set(spec.get("required", []))
+        for mname, m in common_members(service, spec, theirs):
+            value = input_value(
+                service, m["shape"], theirs.members[mname], location=m.get("location")
+            )
+            (required if mname in needed else optional)[mname] = value
+        return st.fixed_dictionaries(required, optional=optional)
+    if kind == "list":
+        lo, hi = _length_bounds(spec, 3)
+        item = input_value(service, spec["member"]["shape"], theirs.member)
+        return st.lists(item, min_size=lo, max_size=hi)
+    if kind == "map":
+        lo, hi = _length_bounds(spec, 3)
+        key = input_value(service, spec["key"]["shape"], theirs.key)
+        value = input_value(service, spec["value"]["shape"], theirs.value)
+        return st.dictionaries(key, value, min_size=lo, max_size=hi)
+    if kind == "string":
+        if "enum" in spec:
+            return st.sampled_from(spec["enum"]).flatmap(lambda v: st.sampled_from([v, AsEnum(v)]))
+        return text(spec, header=location == "header", label=location == "uri")
+    if kind in ("integer", "long"):
+        return st.integers(*_int_bounds(spec))
+    if kind == "boolean":
+        return st.booleans()
+    if kind in ("double", "float"):
+        return st.floats(spec.get("min"), spec.get("max"), allow_nan=False, allow_infinity=False)
+    if kind == "timestamp":
+        return input_timestamps()
+    if kind == "blob":
+        return st.binary(max_size=48)
+    raise NotImplementedError(f"{service}: shape {name} of type {kind}")
+
+
+def input_params(service: str, op: str) -> Strategy:
+    """Parameters of ``op``'s input (model form), only members both models have."""
+    op_model = botocore_model(service).operation_model(op)
+    return input_value(service, op_spec(service, op)["input"]["shape"], op_model.input_shape)
+
+
+def plain(value: Any) -> Any:
+    """Model-form params for botocore: AsEnum markers become plain str."""
+    if isinstance(value, AsEnum):
+        return str(value)
+    if isinstance(value, dict):
+        return {plain(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def to_awsmith(service: str, name: str, value: Any) -> Any:
+    """Model-form value -> the generated attrs objects / enum members awsmith takes."""
+    spec = shape(service, name)
+    kind = spec["type"]
+    if kind == "structure":
+        cls = getattr(shapes_module(service), name)
+        members = spec["members"]
+        return cls(
+            **{snake(k): to_awsmith(service, members[k]["shape"], v) for k, v in value.items()}
+        )
+    if kind == "list":
+        return [to_awsmith(service, spec["member"]["shape"], v) for v in value]
+    if kind == "map":
+        return {
+            to_awsmith(service, spec["key"]["shape"], k): to_awsmith(
+                service, spec["value"]["shape"], v
+            )
+            for k, v in value.items()
+        }
+    if isinstance(value, AsEnum):
+        return getattr(shapes_module(service), name)(str(value))
+    return value
+
+
+# ---------------------------------------------------------------- response data
+
+
+@attrs.frozen
+class WireResponse:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def output_value(service: str, name: str, theirs: Any, *, location: str | None = None) -> Strategy:
+    """A wire (JSON-ready) value of shape ``name`` as a service would send it."""
+    spec = shape(service, name)
+    kind = spec["type"]
+    if kind == "structure":
+        required: dict[str, Strategy] = {}
+        optional: dict[str, Strategy] = {}
+        needed = set(spec.get("required", []))
+        for mname, m in common_members(service, spec, theirs):
+            if m.get("location"):
+                continue  # header/status members are not in the body
+            value = output_value(service, m["shape"], theirs.members[mname])
+            wire = m.get("locationName", mname)
+            if mname in needed:
+                required[wire] = value
+            else:
+                # An optional member may also come as JSON null (= absent).
+                optional[wire] = st.one_of(value, st.none())
+        return st.fixed_dictionaries(required, optional=optional)
+    if kind == "list":
+        return st.lists(output_value(service, spec["member"]["shape"], theirs.member), max_size=3)
+    if kind == "map":
+        key = output_value(service, spec["key"]["shape"], theirs.key)
+        value = output_value(service, spec["value"]["shape"], theirs.value)
+        return st.dictionaries(key, value, max_size=3)
+    if kind == "string":
+        if location == "header":
+            return text({}, header=True)
+        free = st.text(_TEXT_CHARS, max_size=12)
+        if "enum" in spec:
+            # Unknown values from the service are kept by awsmith, as by botocore.
+            return st.one_of(st.sampled_from(spec["enum"]), free)
+        return free
+    if kind in ("integer", "long"):
+        lo, hi = INT64 if kind == "long" else INT32
+        return st.integers(lo, hi)
+    if kind == "boolean":
+        return st.booleans()
+    if kind in ("double", "float"):
+        return st.one_of(
+            st.floats(allow_nan=False, allow_infinity=False), st.integers(-(2**53), 2**53)
+        )
+    if kind == "timestamp":
+        return wire_timestamps()
+    if kind == "blob":
+        return st.binary(max_size=48).map(lambda b: base64.b64encode(b).decode("ascii"))
+    raise NotImplementedError(f"{service}: shape {name} of type {kind}")
+
+
+def _json_body(value: Any) -> Strategy:
+    """The JSON bytes of ``value``, ASCII-escaped or raw UTF-8, and for an object
+    sometimes with a member neither model knows (services add members over time)."""
+    noise = st.none()
+    if isinstance(value, dict):
+        noise = st.one_of(st.none(), st.tuples(st.just("unmodeledMemberé"), st.text(max_size=5)))
+    return st.tuples(st.booleans(), noise).map(
+        lambda p: json.dumps(
+            value if p[1] is None else {**value, p[1][0]: p[1][1]}, ensure_ascii=p[0]
+        ).encode()
+    )
+
+
+_REQUEST_IDS = st.uuids().map(str)
+
+
+@st.composite
+def responses(draw: st.DrawFn, service: str, op: str) -> WireResponse:
+    """A successful response of ``op`` on the wire."""
+    spec = op_spec(service, op)
+    status = int(spec["http"].get("responseCode", 200))
+    headers = {"x-amzn-RequestId": draw(_REQUEST_IDS)}
+    out_name = spec["output"]["shape"]
+    out = shape(service, out_name)
+    theirs = botocore_model(service).operation_model(op).output_shape
+    if protocol(service) == "json":
+        headers["Content-Type"] = "application/x-amz-json-1.1"
+        body = draw(output_value(service, out_name, theirs).flatmap(_json_body))
+        return WireResponse(status, headers, body)
+    payload = out.get("payload")
+    body_members: dict[str, JSON] = {}
+    needed = set(out.get("required", []))
+    body = b""
+    for mname, m in common_members(service, out, theirs):
+        if m.get("location") == "header":
+            if mname in needed or draw(st.booleans()):
+                headers[m.get("locationName", mname)] = draw(
+                    output_value(service, m["shape"], theirs.members[mname], location="header")
+                )
+        elif mname == payload:
+            target = shape(service, m["shape"])
+            if target["type"] == "blob":
+                body = draw(st.binary(max_size=64))
+            else:
+                value = draw(output_value(service, m["shape"], theirs.members[mname]))
+                body = draw(_json_body(value))
+        elif m.get("location") is None:
+            body_members[mname] = m
+    if body_members:
+        struct = {
+            "type": "structure",
+            "members": body_members,
+            "required": sorted(needed & set(body_members)),
+        }
+        value = draw(_struct_value(service, struct, theirs))
+        body = draw(_json_body(value))
+    elif not body and draw(st.booleans()):
+        body = b"{}"  # an empty structure may come as {} or as no body at all
+    if body and "Content-Type" not in headers and payload is None:
+        headers["Content-Type"] = "application/json"
+    return WireResponse(status, headers, body)
+
+
+def _struct_value(service: str, struct: JSON, theirs: Any) -> Strategy:
+    required: dict[str, Strategy] = {}
+    optional: dict[str, Strategy] = {}
+    for mname, m in sorted(struct["members"].items()):
+        value = output_value(service, m["shape"], theirs.members[mname])
+        if mname in struct["required"]:
+            required[m.get("locationName", mname)] = value
+        else:
+            optional[m.get("locationName", mname)] = st.one_of(value, st.none())
+    return st.fixed_dictionaries(required, optional=optional)
+
+
+def error_shapes(service: str, op: str) -> list[str]:
+    return [e["shape"] for e in op_spec(service, op).get("errors", [])]
+
+
+def error_code(service: str, name: str) -> str:
+    return str((shape(service, name).get("error") or {}).get("code", name))
+
+
+def error_status(service: str, name: str) -> int:
+    return int((shape(service, name).get("error") or {}).get("httpStatusCode", 400))
+
+
+@st.composite
+def error_responses(draw: st.DrawFn, service: str, name: str, form: str) -> WireResponse:
+    """An error response for error shape ``name``; ``form`` says where the code is:
+    ``type`` (``__type`` with a namespace), ``header`` (x-amzn-ErrorType with a URI
+    suffix), or ``both`` (header and ``__type``)."""
+    code = error_code(service, name)
+    status = error_status(service, name)
+    spec = shape(service, name)
+    theirs = botocore_model(service).shape_for(name)
+    fields = {k: v for k, v in spec.get("members", {}).items() if k != "message"}
+    body: JSON = {}
+    if fields:
+        struct = {
+            "type": "structure",
+            "members": fields,
+            "required": sorted(set(spec.get("required", [])) & set(fields)),
+        }
+        body.update(draw(_struct_value(service, struct, theirs)))
+        body = {k: v for k, v in body.items() if v is not None}
+    body[draw(st.sampled_from(["message", "Message"]))] = draw(st.text(_TEXT_CHARS, max_size=20))
+    headers = {"x-amzn-RequestId": draw(_REQUEST_IDS)}
+    if form in ("type", "both"):
+        body["__type"] = f"{NAMESPACES[service]}#{code}"
+    if form in ("header", "both"):
+        headers["x-amzn-ErrorType"] = (
+            f"{code}:http://internal.amazon.com/coral/{NAMESPACES[service]}/"
+        )
+    headers["Content-Type"] = (
+        "application/x-amz-json-1.1" if protocol(service) == "json" else "application/json"
+    )
+    return WireResponse(status, headers, draw(_json_body(body)))
+
+
+# ---------------------------------------------------------------- normalising awsmith output
+
+
+def to_botocore_form(service: str, name: str, value: Any, where: str = "") -> Any:
+    """awsmith's parsed value -> the dict form botocore's parser returns.
+
+    Checks the Python types the contract promises on the way: enums are ``str``
+    enums, timestamps aware UTC, blobs ``bytes``, doubles ``float``.
+    """
+    spec = shape(service, name)
+    kind = spec["type"]
+    if kind == "structure":
+        out: JSON = {}
+        for mname, m in sorted(spec.get("members", {}).items()):
+            item = getattr(value, snake(mname))
+            if item is not None:
+                out[mname] = to_botocore_form(service, m["shape"], item, f"{where}.{mname}")
+        return out
+    if kind == "list":
+        assert isinstance(value, list), where
+        return [to_botocore_form(service, spec["member"]["shape"], v, f"{where}[]") for v in value]
+    if kind == "map":
+        assert isinstance(value, dict), where
+        return {
+            to_botocore_form(service, spec["key"]["shape"], k, f"{where}.key"): to_botocore_form(
+                service, spec["value"]["shape"], v, f"{where}[{k!r}]"
+            )
+            for k, v in value.items()
+        }
+    if kind == "string":
+        assert isinstance(value, str), where
+        if "enum" in spec:
+            enum_cls = getattr(shapes_module(service), name)
+            assert type(value) is enum_cls, (where, type(value))
+            assert isinstance(value, Enum)
+            return str(value.value)
+        assert type(value) is str, where
+        return value
+    if kind in ("integer", "long"):
+        assert type(value) is int, where
+        return value
+    if kind == "boolean":
+        assert type(value) is bool, where
+        return value
+    if kind in ("double", "float"):
+        assert type(value) is float, where
+        return value
+    if kind == "timestamp":
+        assert isinstance(value, datetime), where
+        assert value.utcoffset() == timedelta(0), (where, value)
+        return value
+    if kind == "blob":
+        assert type(value) is bytes, where
+        return value
+    raise NotImplementedError(kind)
