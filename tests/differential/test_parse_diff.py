@@ -1,0 +1,250 @@
+"""Differential: awsmith's response parsers and error mapping against botocore's.
+
+The same status, headers and body bytes go to awsmith's generated ``parse_<op>`` and to
+botocore's parser (bundled model). awsmith's attrs result, normalised to botocore's dict
+form (model member names, ``None`` dropped, enums as ``str``), must equal botocore's
+output; timestamps compare as instants and awsmith's must be aware UTC.
+
+Error responses of every modeled error of every operation, with the code in ``__type``
+(namespaced) or in ``x-amzn-ErrorType`` (with a URI suffix), must map to the modeled
+exception class with botocore's code, message, status and request id, and the modeled
+fields botocore parses.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from typing import Any
+
+import botocore.parsers
+import httpx
+import pytest
+from botocore.awsrequest import HeadersDict
+from botocore.response import StreamingBody
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from awsmith._core.errors import ServiceError
+from awsmith._core.errors_wire import build_error
+from awsmith._core.http import HttpResponse
+from tests.differential import strategies as S
+
+SETTINGS = settings(
+    max_examples=S.EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+def botocore_parse(
+    service: str, op: str, wire: S.WireResponse, shape: Any = None
+) -> dict[str, Any]:
+    """botocore's parse, fed as botocore's endpoint feeds it: a case-insensitive header
+    dict, and a StreamingBody for operations with a blob payload."""
+    model = S.botocore_model(service)
+    operation = model.operation_model(op)
+    body: Any = wire.body
+    if wire.status < 300 and operation.has_streaming_output:
+        body = StreamingBody(io.BytesIO(wire.body), len(wire.body))
+    response = {"status_code": wire.status, "headers": HeadersDict(wire.headers), "body": body}
+    parser = botocore.parsers.create_parser(model.protocol)
+    parsed: dict[str, Any] = parser.parse(
+        response, shape if shape is not None else operation.output_shape
+    )
+    return parsed
+
+
+def awsmith_response(wire: S.WireResponse) -> HttpResponse:
+    return HttpResponse(wire.status, httpx.Headers(wire.headers), wire.body)
+
+
+def ops_with_output() -> list[tuple[str, str]]:
+    return [(s, op) for s, op in S.all_operations() if "output" in S.op_spec(s, op)]
+
+
+@pytest.mark.parametrize(("service", "op"), ops_with_output())
+@SETTINGS
+@given(data=st.data())
+def test_parser_matches_botocore(service: str, op: str, data: st.DataObject) -> None:
+    wire = data.draw(S.responses(service, op), label="response")
+    operation = getattr(S.serde_module(service), S.snake(op).upper())
+    ours = S.to_botocore_form(
+        service, S.op_spec(service, op)["output"]["shape"], operation.parse(awsmith_response(wire))
+    )
+    theirs = botocore_parse(service, op, wire)
+    metadata = theirs.pop("ResponseMetadata")
+    assert metadata["HTTPStatusCode"] == wire.status
+    for name, value in theirs.items():
+        if isinstance(value, StreamingBody):
+            theirs[name] = value.read()  # a blob payload: what the caller reads
+    assert ours == theirs
+
+
+def test_every_operation_has_an_output() -> None:
+    assert len(ops_with_output()) == 39
+
+
+def _error_cases() -> list[tuple[str, str, str, str]]:
+    return [
+        (service, op, error, form)
+        for service, op in S.all_operations()
+        for error in S.error_shapes(service, op)
+        for form in ("type", "header", "both")
+    ]
+
+
+@pytest.mark.parametrize(("service", "op", "error", "form"), _error_cases())
+@settings(max_examples=max(3, S.EXAMPLES // 6), deadline=None)
+@given(data=st.data())
+def test_errors_match_botocore(
+    service: str, op: str, error: str, form: str, data: st.DataObject
+) -> None:
+    wire = data.draw(S.error_responses(service, error, form), label="response")
+    errors = S.errors_module(service)
+    base = getattr(errors, S.base_error_name(service))
+    ours = build_error(awsmith_response(wire), S.serde_module(service).ERRORS, base)
+    theirs = botocore_parse(service, op, wire)
+    code = S.error_code(service, error)
+    if form == "header" and S.protocol(service) == "json":
+        # Intended difference: botocore's awsJson parser ignores x-amzn-ErrorType and
+        # falls back to the status code; awsmith reads it, as the awsJson1_1 protocol
+        # specifies (the header takes precedence over __type).
+        assert theirs["Error"]["Code"] == str(wire.status)
+    else:
+        assert theirs["Error"]["Code"] == code
+    assert type(ours) is getattr(errors, error)
+    assert isinstance(ours, ServiceError)
+    assert ours.code == code
+    assert ours.message == theirs["Error"]["Message"]
+    assert ours.status_code == wire.status == theirs["ResponseMetadata"]["HTTPStatusCode"]
+    assert ours.request_id == theirs["ResponseMetadata"]["RequestId"]
+    assert ours.raw == json.loads(wire.body)
+    # Modeled fields besides the message: botocore parses them with the error shape
+    # (what botocore's client does for a known code).
+    error_shape = S.botocore_model(service).shape_for(error)
+    modeled = botocore_parse(service, op, wire, error_shape)
+    modeled.pop("ResponseMetadata", None)
+    for name, member in S.shape(service, error).get("members", {}).items():
+        if name == "message":
+            continue
+        value = getattr(ours, S.snake(name))
+        ours_value = None if value is None else S.to_botocore_form(service, member["shape"], value)
+        assert ours_value == modeled.get(name), name
+
+
+# ------------------------------------------------------------------ intended differences
+
+
+def _summaries_body(savings: Any) -> bytes:
+    summary = {
+        "checkId": "c",
+        "status": "ok",
+        "timestamp": "t",
+        "categorySpecificSummary": {
+            "costOptimizing": {
+                "estimatedMonthlySavings": savings,
+                "estimatedPercentMonthlySavings": 5,
+            }
+        },
+        "resourcesSummary": {
+            "resourcesFlagged": 1,
+            "resourcesIgnored": 2,
+            "resourcesProcessed": 3,
+            "resourcesSuppressed": 4,
+        },
+    }
+    return json.dumps({"summaries": [summary]}).encode()
+
+
+@pytest.mark.parametrize(
+    ("wire", "expected"), [("NaN", math.nan), ("Infinity", math.inf), ("-Infinity", -math.inf)]
+)
+def test_non_finite_doubles(wire: str, expected: float) -> None:
+    """Intended difference on the awsJson protocol: botocore's JSON parser hands the
+    strings "NaN"/"Infinity" through unchanged; awsmith returns the float the model
+    promises (as botocore itself does on rest-json, checked below)."""
+    response = S.WireResponse(200, {"x-amzn-RequestId": "r"}, _summaries_body(wire))
+    theirs = botocore_parse("support", "DescribeTrustedAdvisorCheckSummaries", response)
+    cost = theirs["summaries"][0]["categorySpecificSummary"]["costOptimizing"]
+    assert cost["estimatedMonthlySavings"] == wire
+    assert cost["estimatedPercentMonthlySavings"] == 5  # botocore: int; awsmith: 5.0
+    parsed = S.serde_module("support").DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES.parse(
+        awsmith_response(response)
+    )
+    ours = parsed.summaries[0].category_specific_summary.cost_optimizing
+    assert type(ours.estimated_monthly_savings) is float
+    assert math.isnan(expected) == math.isnan(ours.estimated_monthly_savings)
+    if not math.isnan(expected):
+        assert ours.estimated_monthly_savings == expected
+    assert ours.estimated_percent_monthly_savings == 5.0
+    assert type(ours.estimated_percent_monthly_savings) is float
+
+    # rest-json: botocore converts too, so both sides give the same float.
+    body = {
+        "startTime": 0,
+        "endTime": 0,
+        "endTimes": [],
+        "resolution": "P1D",
+        "unprocessedEndTimes": {},
+        "frameMetricData": [
+            {"frameMetric": {"frameName": "f", "threadStates": [], "type": "t"}, "values": [wire]}
+        ],
+    }
+    rest = S.WireResponse(200, {"x-amzn-RequestId": "r"}, json.dumps(body).encode())
+    theirs_value = botocore_parse("codeguruprofiler", "BatchGetFrameMetricData", rest)[
+        "frameMetricData"
+    ][0]["values"][0]
+    ours_value = (
+        S.serde_module("codeguruprofiler")
+        .BATCH_GET_FRAME_METRIC_DATA.parse(awsmith_response(rest))
+        .frame_metric_data[0]
+        .values[0]
+    )
+    assert type(theirs_value) is type(ours_value) is float
+    assert math.isnan(theirs_value) == math.isnan(ours_value) == math.isnan(expected)
+    if not math.isnan(expected):
+        assert theirs_value == ours_value == expected
+
+
+def test_error_without_message() -> None:
+    """Intended difference: with no message in the body botocore reports "", awsmith
+    ``None`` (absent is not the same as empty)."""
+    wire = S.WireResponse(
+        404,
+        {
+            "x-amzn-RequestId": "r",
+            "x-amzn-ErrorType": "ResourceNotFoundException:http://internal.amazon.com/coral/x/",
+        },
+        b"{}",
+    )
+    theirs = botocore_parse("codeguruprofiler", "GetPolicy", wire)
+    assert theirs["Error"] == {"Code": "ResourceNotFoundException", "Message": ""}
+    errors = S.errors_module("codeguruprofiler")
+    ours = build_error(
+        awsmith_response(wire),
+        S.serde_module("codeguruprofiler").ERRORS,
+        errors.CodeGuruProfilerError,
+    )
+    assert type(ours) is errors.ResourceNotFoundException
+    assert ours.code == "ResourceNotFoundException"
+    assert ours.message is None
+    assert ours.request_id == "r"
+
+
+@pytest.mark.parametrize(
+    "raw_code",
+    ["CaseIdNotFound", "com.amazonaws.support#CaseIdNotFound", "CaseIdNotFound:http://x/y"],
+)
+def test_support_error_code_forms(raw_code: str) -> None:
+    """All three wire forms of a code in ``__type`` reduce to the same code on both sides."""
+    wire = S.WireResponse(
+        400, {"x-amzn-RequestId": "r"}, json.dumps({"__type": raw_code, "message": "m"}).encode()
+    )
+    theirs = botocore_parse("support", "DescribeCases", wire)
+    errors = S.errors_module("support")
+    ours = build_error(
+        awsmith_response(wire), S.serde_module("support").ERRORS, errors.SupportError
+    )
+    assert theirs["Error"]["Code"] == ours.code == "CaseIdNotFound"
+    assert type(ours) is errors.CaseIdNotFound
+    assert ours.message == theirs["Error"]["Message"] == "m"
