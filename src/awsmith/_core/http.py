@@ -50,8 +50,14 @@ class HttpSender(Protocol):
     async def close(self) -> None: ...
 
 
-def _too_large(size: int, limit: int) -> ResponseTooLargeError:
-    return ResponseTooLargeError(f"response body of {size} bytes exceeds the {limit} byte limit")
+def _too_large(
+    size: int, limit: int, status: int, headers: Mapping[str, str]
+) -> ResponseTooLargeError:
+    return ResponseTooLargeError(
+        f"response body of {size} bytes exceeds the {limit} byte limit",
+        status_code=status,
+        request_id=headers.get("x-amzn-RequestId") or headers.get("x-amz-request-id"),
+    )
 
 
 class HttpxSender:
@@ -68,24 +74,39 @@ class HttpxSender:
         request = self._client.build_request(
             method, url, headers=headers, content=body, timeout=timeout
         )
+        if "Accept-Encoding" not in headers:
+            # The body is read raw (never decoded): httpx's default "gzip, deflate"
+            # would let the server compress JSON that is then unparseable.
+            request.headers["Accept-Encoding"] = "identity"
         try:
-            response = await self._client.send(request, stream=True)
+            # Never follow redirects: the signed headers (X-Amz-Security-Token)
+            # would go to whatever host a Location header names.
+            response = await self._client.send(request, stream=True, follow_redirects=False)
             try:
                 length = response.headers.get("content-length")
                 if length is not None and length.isdigit() and int(length) > timeouts.max_body:
-                    raise _too_large(int(length), timeouts.max_body)
+                    raise _too_large(
+                        int(length), timeouts.max_body, response.status_code, response.headers
+                    )
                 chunks = []
                 size = 0
                 if response.is_stream_consumed:
                     # httpx.MockTransport and respx hand back responses whose body was
                     # read when they were built: streaming it again raises StreamConsumed.
                     if len(response.content) > timeouts.max_body:
-                        raise _too_large(len(response.content), timeouts.max_body)
+                        raise _too_large(
+                            len(response.content),
+                            timeouts.max_body,
+                            response.status_code,
+                            response.headers,
+                        )
                     return HttpResponse(response.status_code, response.headers, response.content)
                 async for chunk in response.aiter_raw():
                     size += len(chunk)
                     if size > timeouts.max_body:
-                        raise _too_large(size, timeouts.max_body)
+                        raise _too_large(
+                            size, timeouts.max_body, response.status_code, response.headers
+                        )
                     chunks.append(chunk)
             finally:
                 await response.aclose()
@@ -134,11 +155,16 @@ class AiohttpSender:
             self._timeouts[timeouts] = timeout
         try:
             async with self._session.request(
-                method, self._url(url, encoded=True), headers=headers, data=body, timeout=timeout
+                method,
+                self._url(url, encoded=True),
+                headers=headers,
+                data=body,
+                timeout=timeout,
+                allow_redirects=False,  # as above: the signed headers stay with AWS
             ) as response:
                 length = response.content_length
                 if length is not None and length > timeouts.max_body:
-                    raise _too_large(length, timeouts.max_body)
+                    raise _too_large(length, timeouts.max_body, response.status, response.headers)
                 if length is not None:
                     payload = await response.read()
                 else:
@@ -163,7 +189,7 @@ async def _read_limited(response: Any, limit: int) -> bytes:
     async for chunk in response.content.iter_chunked(65536):
         size += len(chunk)
         if size > limit:
-            raise _too_large(size, limit)
+            raise _too_large(size, limit, response.status, response.headers)
         chunks.append(chunk)
     return b"".join(chunks)
 
