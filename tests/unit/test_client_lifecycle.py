@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from typing import Any
 
 import attrs
@@ -222,3 +223,23 @@ async def test_user_agent_names_awsmith_and_appends_the_extra_text() -> None:
     agent = script.request.headers["User-Agent"]
     assert agent.startswith(f"awsmith/{awsmith.__version__} Python/")
     assert agent.endswith(" my-app/2.1")
+
+
+@pytest.mark.anyio
+async def test_responses_are_not_compressed_behind_awsmiths_back() -> None:
+    """awsmith reads bodies raw (a gzip profile must stay gzip), so through a caller's
+    httpx client it must not advertise httpx's default ``Accept-Encoding: gzip``."""
+
+    def compressing_server(request: httpx.Request) -> httpx.Response:
+        body = b'{"cases": [{"caseId": "c1"}]}'
+        if "gzip" in request.headers.get("Accept-Encoding", ""):
+            return httpx.Response(
+                200, headers={"Content-Encoding": "gzip"}, stream=httpx.ByteStream(gzip.compress(body))
+            )
+        return httpx.Response(200, stream=httpx.ByteStream(body))
+
+    script = Script(compressing_server)
+    async with support(script) as client:
+        result = await client.describe_cases()
+    assert script.request.headers["Accept-Encoding"] == "identity"
+    assert [case.case_id for case in result.cases or []] == ["c1"]

@@ -218,3 +218,23 @@ async def test_parse_errors_of_complete_responses_are_not_retried() -> None:
         with pytest.raises(awsmith.ResponseParseError):
             await client.describe_cases()
     assert len(script.requests) == 1
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
+async def test_retries_and_pagination_under_both_event_loops(anyio_backend: str) -> None:
+    script = Script(
+        unavailable(),
+        json_reply({"cases": [{"caseId": "c1"}], "nextToken": "t1"}),
+        httpx.ConnectError("reset"),
+        json_reply({"cases": [{"caseId": "c2"}]}),
+    )
+    async with support(script, config=FAST) as client:
+        items = [item.case_id async for item in client.paginate_describe_cases().items()]
+    assert items == ["c1", "c2"]
+    assert [r.content for r in script.requests] == [
+        b"{}",
+        b"{}",
+        b'{"nextToken":"t1"}',
+        b'{"nextToken":"t1"}',
+    ]
