@@ -6,6 +6,7 @@ retry -> parse. Generated clients only add one typed method per operation.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import sys
@@ -87,6 +88,17 @@ def _env_flag(name: str) -> bool | None:
     if value is None:
         return None
     return value.strip().lower() == "true"
+
+
+# anyio imports its asyncio backend on the first anyio.Lock() (in the client's
+# constructor, often on the loop): ~0.1 s the first time. Import it with awsmith instead.
+with contextlib.suppress(ImportError):
+    import anyio._backends._asyncio
+
+
+def _import_aiohttp() -> None:
+    import aiohttp  # noqa: F401
+    import yarl  # noqa: F401
 
 
 class BaseClient:
@@ -188,6 +200,13 @@ class BaseClient:
                     endpoint = self._resolve_endpoint(allow_io=False)
                 except _NeedsIO:
                     endpoint = await anyio.to_thread.run_sync(self._resolve_endpoint)
+                if (
+                    self._http_client is None
+                    and "aiohttp" not in sys.modules
+                    and sniffio.current_async_library() == "asyncio"
+                ):
+                    # aiohttp's first import takes ~0.3 s: not on the event loop.
+                    await anyio.to_thread.run_sync(_import_aiohttp)
                 self._ready = _Ready(
                     endpoint=endpoint,
                     signer=SigV4Signer(endpoint.signing_name, endpoint.signing_region),
