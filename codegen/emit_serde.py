@@ -10,6 +10,7 @@ import json
 import re
 import sys
 
+from awsmith._core.validation import model_pattern
 from codegen.emit_shapes import error_fields, error_shapes
 from codegen.model import Member, ModelError, Operation, ServiceModel, Shape
 from codegen.typing_info import OUT, Usage, annotation, snake
@@ -74,7 +75,7 @@ class SerdeEmitter:
         name = f"_PATTERN_{snake(shape.name).upper()}"
         if name not in self.patterns:
             try:
-                re.compile(shape.pattern)
+                model_pattern(shape.pattern)
             except re.error as exc:
                 self.warnings.append(
                     f"{shape.name}: pattern {shape.pattern!r} is not a Python regex ({exc}); "
@@ -733,10 +734,10 @@ class SerdeEmitter:
         )
         out.line("from __future__ import annotations")
         out.line()
-        if self.patterns:
-            out.line("import re")
         out.line("from typing import Any")
         out.line()
+        if self.patterns:
+            self.vd("model_pattern")
         for module in sorted(self.imports):
             names = sorted(self.imports[module], key=isort_key)
             text = f"from {module} import {', '.join(names)}"
@@ -758,7 +759,7 @@ class SerdeEmitter:
         if self.patterns:
             out.line()
             for name, pattern in sorted(self.patterns.items()):
-                out.line(f"{name} = re.compile({pattern!r})")
+                out.line(f"{name} = model_pattern({_q(pattern)})")
         body = self.w.lines
         if not self.patterns and body[:2] == ["", ""]:
             body = body[1:]  # one blank line between the imports and a comment (isort)

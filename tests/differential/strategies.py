@@ -37,6 +37,8 @@ import botocore.model
 from botocore import xform_name
 from hypothesis import strategies as st
 
+from awsmith._core.validation import python_pattern
+
 JSON = dict[str, Any]
 Strategy = st.SearchStrategy[Any]
 
@@ -153,7 +155,10 @@ def text(spec: JSON, *, header: bool = False, label: bool = False) -> Strategy:
     lo, hi = _length_bounds(spec, 12)
     strategy: st.SearchStrategy[str]
     if "pattern" in spec:
-        strategy = st.from_regex(str(spec["pattern"])).filter(
+        # The service's pattern semantics (ASCII \w, $ only at the very end), as
+        # awsmith's validators compile them.
+        compiled = re.compile(python_pattern(str(spec["pattern"])), re.ASCII)
+        strategy = st.from_regex(compiled).filter(
             lambda s: lo <= len(s) <= int(spec.get("max", 10**9))
         )
     elif header:

@@ -143,7 +143,7 @@ _T2 = datetime(1999, 12, 31, 23, 0, tzinfo=UTC)
             "codeguruprofiler",
             "ConfigureAgent",
             {
-                "profilingGroupName": "p-g_ü",
+                "profilingGroupName": "p-g_1",
                 "fleetInstanceId": _NASTY,
                 "metadata": {"AgentId": _NASTY},
             },

@@ -224,3 +224,26 @@ async def test_unknown_enum_strings_are_sent_as_given() -> None:
         )
     assert script.request.content == b'{"type":"Meh"}'
 
+
+
+@pytest.mark.parametrize(
+    ("name", "ok"),
+    [
+        ("pg-1_a", True),
+        ("pg\n", False),  # Python's $ would match before a final newline
+        ("ĔŉĘ", False),  # the service's \w is ASCII-only
+        ("pg 1", False),
+    ],
+)
+def test_patterns_have_the_services_semantics(name: str, ok: bool) -> None:
+    from awsmith.codeguruprofiler import _serde
+    from awsmith.codeguruprofiler.shapes import DescribeProfilingGroupRequest
+
+    request = DescribeProfilingGroupRequest(profiling_group_name=name)
+    if ok:
+        _serde.DESCRIBE_PROFILING_GROUP.validate(request)
+    else:
+        with pytest.raises(awsmith.ParamValidationError) as info:
+            _serde.DESCRIBE_PROFILING_GROUP.validate(request)
+        assert info.value.rule == "pattern"
+        assert info.value.detail == f"{name!r} does not match the pattern '^[\\\\w-]+$'"

@@ -19,6 +19,55 @@ _HEADER_BAD = re.compile(r"[\r\n\x00]")
 _HOST_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-.]*$")
 
 
+def python_pattern(pattern: str) -> str:
+    """A model pattern (ECMAScript/Java semantics) as a Python regex: ``$`` outside a
+    character class becomes ``\\Z``, because Python's ``$`` also matches before a final
+    newline. Used with ``re.ASCII``, since the service's ``\\w``/``\\d`` are ASCII-only."""
+    out: list[str] = []
+    in_class = False
+    class_start = 0
+    escaped = False
+    for i, ch in enumerate(pattern):
+        if escaped:
+            out.append(ch)
+            escaped = False
+        elif ch == "\\":
+            out.append(ch)
+            escaped = True
+        elif in_class:
+            out.append(ch)
+            # "]" right after "[" or "[^" is a literal, not the end of the class.
+            in_class = ch != "]" or i == class_start or pattern[class_start:i] == "^"
+        elif ch == "[":
+            out.append(ch)
+            in_class = True
+            class_start = i + 1
+        elif ch == "$":
+            out.append("\\Z")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+class ModelPattern:
+    """A model's ``pattern`` constraint: searched with the service's semantics, shown
+    as the model writes it."""
+
+    __slots__ = ("_regex", "pattern")
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        self._regex = re.compile(python_pattern(pattern), re.ASCII)
+
+    def search(self, value: str) -> re.Match[str] | None:
+        return self._regex.search(value)
+
+
+def model_pattern(pattern: str) -> ModelPattern:
+    """Compiles a model pattern; raises ``re.error`` if Python cannot express it."""
+    return ModelPattern(pattern)
+
+
 def bad(path: str, rule: str, detail: str) -> NoReturn:
     raise ParamValidationError(path, rule, detail)
 
@@ -37,7 +86,7 @@ def check_str(
     path: str,
     min_len: int | None = None,
     max_len: int | None = None,
-    pattern: re.Pattern[str] | None = None,
+    pattern: ModelPattern | None = None,
 ) -> None:
     if not isinstance(value, str):
         bad(path, "type", f"expected str, got {_type_name(value)}")

@@ -5,7 +5,6 @@ Private: the client uses these; users never need to import them."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from awsmith._core.errors_wire import ErrorTable
@@ -40,6 +39,7 @@ from awsmith._core.validation import (
     check_list,
     check_map,
     check_str,
+    model_pattern,
 )
 
 from . import errors
@@ -117,12 +117,12 @@ from .shapes import (
     UserFeedback,
 )
 
-_PATTERN_ANOMALY_INSTANCE_ID = re.compile('[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}')
-_PATTERN_CHANNEL_ID = re.compile('[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}')
-_PATTERN_CLIENT_TOKEN = re.compile('^[\\w-]+$')
-_PATTERN_NEXT_TOKEN = re.compile('^[\\w-]+$')
-_PATTERN_PROFILING_GROUP_NAME = re.compile('^[\\w-]+$')
-_PATTERN_REVISION_ID = re.compile('[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}')
+_PATTERN_ANOMALY_INSTANCE_ID = model_pattern("[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}")
+_PATTERN_CHANNEL_ID = model_pattern("[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}")
+_PATTERN_CLIENT_TOKEN = model_pattern("^[\\w-]+$")
+_PATTERN_NEXT_TOKEN = model_pattern("^[\\w-]+$")
+_PATTERN_PROFILING_GROUP_NAME = model_pattern("^[\\w-]+$")
+_PATTERN_REVISION_ID = model_pattern("[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}")
 
 
 # ------------------------------ validation
