@@ -82,9 +82,21 @@ class DeadlineExceededError(TransportError):
 
 
 class ResponseTooLargeError(TransportError):
-    """The response body is larger than ``Config.max_response_bytes``."""
+    """The response body is larger than ``Config.max_response_bytes``.
+
+    Carries the HTTP ``status_code`` and ``request_id`` of the response that was cut off.
+    """
 
     retryable: ClassVar[bool] = False
+
+    def __init__(
+        self, message: str, *, status_code: int | None = None, request_id: str | None = None
+    ) -> None:
+        if status_code is not None:
+            message += f" (HTTP {status_code}, request id {request_id})"
+        super().__init__(message)
+        self.status_code = status_code
+        self.request_id = request_id
 
 
 class ResponseParseError(AwsmithError):
