@@ -159,7 +159,7 @@ def load_json(body: bytes) -> dict[str, Any]:
     value = loads(body)
     if not isinstance(value, dict):
         fail("", "", "a JSON object", value)
-    return value
+    return value  # pyright: ignore[reportUnknownVariableType]  # JSON: str keys, Any values
 
 
 def p_str(value: object, path: str, name: str) -> str:
@@ -206,13 +206,13 @@ def p_blob(value: object, path: str, name: str) -> bytes:
 
 def p_list(value: object, path: str, name: str) -> list[Any]:
     if type(value) is list:
-        return value
+        return value  # pyright: ignore[reportUnknownVariableType]  # JSON: Any items
     fail(path, name, "a JSON array", value)
 
 
 def p_map(value: object, path: str, name: str) -> dict[str, Any]:
     if type(value) is dict:
-        return value
+        return value  # pyright: ignore[reportUnknownVariableType]  # JSON: str keys, Any values
     fail(path, name, "a JSON object", value)
 
 
@@ -234,7 +234,7 @@ def p_timestamp(value: object, path: str, name: str) -> datetime:
             return _timestamp_text(value, path, name)
         if parsed.tzinfo is None:
             return parsed.replace(tzinfo=UTC)
-        return parsed if parsed.tzinfo is UTC else parsed.astimezone(UTC)
+        return parsed if parsed.tzinfo is UTC else _to_utc(parsed, value, path, name)
     if type(value) is int or type(value) is float:
         return _from_epoch(value, path, name)
     fail(path, name, "a timestamp", value)
@@ -255,13 +255,20 @@ def _timestamp_text(value: str, path: str, name: str) -> datetime:
             fail(path, name, "a timestamp", value)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    return _to_utc(parsed, value, path, name)
+
+
+def _to_utc(parsed: datetime, value: str, path: str, name: str) -> datetime:
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # "0001-01-01T00:00:00+01:00" is before datetime.min in UTC
+        fail(path, name, "a timestamp in range", value)
 
 
 def _from_epoch(seconds: float, path: str, name: str) -> datetime:
-    if not math.isfinite(seconds):
-        fail(path, name, "a finite timestamp", seconds)
     try:
+        if not math.isfinite(seconds):  # an int beyond float range overflows here
+            fail(path, name, "a finite timestamp", seconds)
         return _EPOCH + timedelta(seconds=seconds)
     except OverflowError:
         fail(path, name, "a timestamp in range", seconds)
