@@ -38,6 +38,11 @@ $(BENCH_STAMP): pyproject.toml
 bench: $(BENCH_STAMP)
 	.venv-bench/bin/python benchmarks/run.py
 
+## The documentation site (mkdocs-material + mkdocstrings) into site/, warnings as errors.
+## `make test` builds it too (tests/docs), into a temporary directory.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
