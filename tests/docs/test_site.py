@@ -1,0 +1,193 @@
+"""The documentation site builds with warnings as errors and holds what it should.
+
+The ``site`` fixture (tests/docs/conftest.py) runs ``mkdocs build --strict`` once; these
+tests read the generated HTML: the guide pages, the API reference generated from the
+docstrings of both services, and every link between pages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+from tests.docs.conftest import build_site
+from tests.docs.htmltree import Element, parse
+
+GUIDES = {
+    "index.html": ["Typed async Python clients for AWS Support and Amazon CodeGuru Profiler"],
+    "configuration/index.html": [
+        "AWS_USE_FIPS_ENDPOINT",
+        "https://codeguru-profiler-fips.us-east-1.amazonaws.com",
+        "max_attempts",
+    ],
+    "pagination/index.html": ["resume_token", "starting_token", "page_size", "max_items"],
+    "errors/index.html": ["ParamValidationError", "Retry quota"],
+    "testing/index.html": ["httpx.MockTransport", "respx"],
+    "examples/index.html": ["support_alert_service.py", "export_cases.py"],
+    "resilience/index.html": [],
+    "performance/index.html": [],
+}
+REFERENCE = [
+    "reference/awsmith/index.html",
+    "reference/support/client/index.html",
+    "reference/support/shapes/index.html",
+    "reference/support/errors/index.html",
+    "reference/codeguruprofiler/client/index.html",
+    "reference/codeguruprofiler/shapes/index.html",
+    "reference/codeguruprofiler/errors/index.html",
+]
+
+
+def page(site: Path, path: str) -> Element:
+    return parse((site / path).read_text(encoding="utf-8"))
+
+
+def documented(root: Element, object_path: str) -> tuple[Element, str]:
+    """The heading mkdocstrings wrote for ``object_path`` and the text of its section
+    (heading, signature and docstring, members included)."""
+    heading = root.by_id(object_path)
+    assert heading is not None, f"no heading for {object_path}"
+    assert heading.parent is not None and "doc-object" in heading.parent.classes
+    return heading, heading.parent.text()
+
+
+@pytest.mark.parametrize("path", [*GUIDES, *REFERENCE])
+def test_page_is_built(site: Path, path: str) -> None:
+    assert (site / path).is_file()
+
+
+@pytest.mark.parametrize(("path", "expected"), GUIDES.items())
+def test_guide_page_content(site: Path, path: str, expected: list[str]) -> None:
+    text = page(site, path).text()
+    for snippet in expected:
+        assert snippet in text, f"{snippet!r} not on {path}"
+
+
+def test_navigation_lists_every_section(site: Path) -> None:
+    nav = page(site, "index.html").find_all("nav", "md-nav--primary")
+    assert len(nav) == 1
+    text = nav[0].text()
+    for title in (
+        "Quickstart",
+        "Credentials and configuration",
+        "Pagination",
+        "Errors and retries",
+        "Resilience",
+        "Testing code that uses awsmith",
+        "Performance",
+        "Examples",
+        "SupportClient",
+        "CodeGuruProfilerClient",
+    ):
+        assert title in text
+
+
+def test_support_client_reference_documents_describe_cases(site: Path) -> None:
+    root = page(site, "reference/support/client/index.html")
+    heading, text = documented(root, "awsmith.support.client.SupportClient.describe_cases")
+    assert heading.tag == "h3"
+    assert heading.text() == "describe_cases async ¶"
+    assert text.startswith("describe_cases async ¶ describe_cases( *, after_time: str | None = None,")
+    assert (
+        "Returns a list of cases that you specify by passing one or more case IDs. You can "
+        "use the afterTime and beforeTime parameters to filter the cases by date." in text
+    )
+    assert (
+        "Specifies whether to include communications in the DescribeCases response. By "
+        "default, communications are included." in text
+    )
+    assert "CaseIdNotFound" in text and "The requested caseId couldn't be located." in text
+    # The section is this method's own: the next method's documentation is not in it.
+    assert "Returns communications and attachments for one or more support cases." not in text
+    _, paginator = documented(root, "awsmith.support.client.SupportClient.paginate_describe_cases")
+    assert "Items per page (sent as max_results)." in paginator
+
+
+def test_codeguru_client_reference_documents_its_operations(site: Path) -> None:
+    root = page(site, "reference/codeguruprofiler/client/index.html")
+    heading, text = documented(
+        root, "awsmith.codeguruprofiler.client.CodeGuruProfilerClient.create_profiling_group"
+    )
+    assert heading.tag == "h3"
+    assert "Creates a profiling group." in text
+    assert "The name of the profiling group to create." in text
+    _, client = documented(root, "awsmith.codeguruprofiler.client.CodeGuruProfilerClient")
+    assert client.startswith(
+        "awsmith.codeguruprofiler.client.CodeGuruProfilerClient ¶ CodeGuruProfilerClient( *, "
+        "region: str | None = None, endpoint_url: str | None = None,"
+    )
+    for method in ("post_agent_profile", "get_recommendations", "paginate_list_profile_times"):
+        assert root.by_id(f"awsmith.codeguruprofiler.client.CodeGuruProfilerClient.{method}")
+
+
+def test_shapes_and_errors_reference(site: Path) -> None:
+    _, text = documented(
+        page(site, "reference/support/shapes/index.html"), "awsmith.support.shapes.CaseDetails"
+    )
+    assert "A JSON-formatted object that contains the metadata for a support case." in text
+    _, text = documented(
+        page(site, "reference/support/shapes/index.html"), "awsmith.support.shapes.CaseStatus"
+    )
+    assert "Values the model does not list are kept, not rejected." in text
+    _, text = documented(
+        page(site, "reference/codeguruprofiler/shapes/index.html"),
+        "awsmith.codeguruprofiler.shapes.ProfilingGroupDescription",
+    )
+    assert "Contains information about a profiling group." in text
+    _, text = documented(
+        page(site, "reference/support/errors/index.html"), "awsmith.support.errors.CaseIdNotFound"
+    )
+    assert "The requested caseId couldn't be located. HTTP status: 400." in text
+    _, text = documented(
+        page(site, "reference/codeguruprofiler/errors/index.html"),
+        "awsmith.codeguruprofiler.errors.ConflictException",
+    )
+    assert "HTTP status: 409." in text
+
+
+def test_package_reference_documents_config_and_paginator(site: Path) -> None:
+    root = page(site, "reference/awsmith/index.html")
+    _, text = documented(root, "awsmith.Config")
+    assert "Total attempts per call, the first one included" in text
+    _, text = documented(root, "awsmith.Paginator")
+    assert "A paginator can be iterated once." in text
+    assert root.by_id("awsmith.ServiceError") is not None
+
+
+def test_every_internal_link_and_anchor_resolves(site: Path) -> None:
+    pages = {
+        "/" + html.relative_to(site).as_posix(): parse(html.read_text(encoding="utf-8"))
+        for html in site.rglob("*.html")
+    }
+    ids = {path: {e.attrs["id"] for e in root.iter() if "id" in e.attrs} for path, root in pages.items()}
+    checked = 0
+    for base, root in sorted(pages.items()):
+        if base == "/404.html":
+            continue
+        for anchor in root.find_all("a"):
+            href = anchor.attrs.get("href", "")
+            if not href or href.startswith(("http://", "https://", "mailto:", "javascript:")):
+                continue
+            target = urlsplit(urljoin(base, href))
+            path = target.path + ("index.html" if target.path.endswith("/") else "")
+            assert path in pages, f"{base}: broken link {href!r}"
+            if target.fragment:
+                assert target.fragment in ids[path], f"{base}: link {href!r} has no anchor"
+            checked += 1
+    assert checked > 500  # the reference pages alone link to hundreds of anchors
+
+
+def test_strict_build_fails_on_a_broken_link(tmp_path: Path) -> None:
+    # --strict is what makes a broken reference fail the suite instead of only warning.
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text("# Home\n\nSee [the missing page](missing.md).\n")
+    (tmp_path / "mkdocs.yml").write_text("site_name: probe\nnav:\n  - index.md\n")
+    result = build_site(tmp_path / "out", tmp_path / "mkdocs.yml")
+    assert result.returncode == 1
+    assert "missing.md" in result.stderr
+    assert (
+        "WARNING -  Doc file 'index.md' contains a link 'missing.md', but the target is not "
+        "found among documentation files." in result.stderr
+    )

@@ -1,0 +1,60 @@
+"""The code blocks the documentation marks ``<!-- tested -->`` run and pass.
+
+A marked block is a complete test module: it is executed in a fresh namespace and each
+of its ``test_*`` coroutine functions is run on asyncio, so the examples readers copy
+are known to work against the current awsmith.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+_TESTED = re.compile(r"<!-- tested -->\n```python\n(.*?)\n```", re.DOTALL)
+
+
+def marked_blocks(page: str) -> list[str]:
+    return _TESTED.findall((DOCS / page).read_text(encoding="utf-8"))
+
+
+def run_block(source: str, name: str) -> list[str]:
+    """Executes one block and runs its async tests; returns the names of those tests."""
+    namespace: dict[str, Any] = {"__name__": f"docs_snippet_{name}"}
+    exec(compile(source, f"<{name}>", "exec"), namespace)
+    tests: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = [
+        (key, value)
+        for key, value in namespace.items()
+        if key.startswith("test_") and inspect.iscoroutinefunction(value)
+    ]
+    for _, test in tests:
+        anyio.run(test)
+    return [key for key, _ in tests]
+
+
+def test_testing_page_has_the_two_tested_examples() -> None:
+    blocks = marked_blocks("testing.md")
+    assert len(blocks) == 2
+    assert "httpx.MockTransport(fake_support)" in blocks[0]
+    assert "respx.mock(assert_all_called=True)" in blocks[1]
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_testing_page_examples_pass(index: int) -> None:
+    source = marked_blocks("testing.md")[index]
+    ran = run_block(source, f"testing_{index}")
+    expected = [["test_case_status", "test_errors_are_typed"], ["test_missing_group"]][index]
+    assert ran == expected
+
+
+def test_a_broken_snippet_fails() -> None:
+    # The runner must not swallow a failing assertion inside a documented test.
+    source = "async def test_wrong() -> None:\n    assert 1 == 2\n"
+    with pytest.raises(AssertionError):
+        run_block(source, "broken")
