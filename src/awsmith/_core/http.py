@@ -176,8 +176,13 @@ class AiohttpSender:
             raise ConnectTimeoutError(f"connecting to {_origin(url)} timed out") from exc
         except (aiohttp.SocketTimeoutError, aiohttp.ServerTimeoutError, TimeoutError) as exc:
             raise ReadTimeoutError(f"no response from {_origin(url)} in time") from exc
+        except aiohttp.ClientResponseError as exc:
+            # A malformed response. Its repr holds the request's headers (the session
+            # token, the signature): keep it out of the message and of the chain.
+            detail = f"{type(exc).__name__}({exc.status}, message={exc.message!r})"
         except (aiohttp.ClientError, OSError) as exc:
             raise ConnectionFailedError(f"request to {_origin(url)} failed: {exc!r}") from exc
+        raise ConnectionFailedError(f"request to {_origin(url)} failed: {detail}")
 
     async def close(self) -> None:
         await self._session.close()
