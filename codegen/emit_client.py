@@ -90,7 +90,7 @@ class ClientEmitter:
         if rows:
             extra += ["Args:", *self.args_doc(rows, [])]
         if op.output:
-            extra += ["", "Returns:", f"    The :class:`{out_t}` of the call."]
+            extra += ["", "Returns:", f"    The ``{out_t}`` of the call."]
         raises = self.raises_doc(op)
         if raises:
             extra += ["", "Raises:", *raises]
@@ -149,7 +149,7 @@ class ClientEmitter:
         w.indent()
         keys = ", ".join(f"``{op.output.member_by_name(k).py_name}``" for k in p.result_keys)
         w.docstring(
-            f"Pages of :meth:`{op.py_name}`, following ``{op.input.member_by_name(p.input_token).py_name}``.",
+            f"Pages of ``{op.py_name}``, following ``{op.input.member_by_name(p.input_token).py_name}``.",
             ["``async for page in ...`` yields each response;" + (f" ``.items()`` yields the elements of {keys} across pages." if keys else ""), "", "Args:", *self.args_doc(rows, extra_doc)],
         )
         w.line()
@@ -185,16 +185,17 @@ class ClientEmitter:
         body.line(f"class {model.client_name}(BaseClient):")
         body.indent()
         usage = [
-            "Usage::",
-            "",
-            f"    async with {model.client_name}(region=\"us-east-1\") as client:",
-            "        ...",
-            "",
             "Arguments (all keyword-only and optional): ``region``, ``endpoint_url``,",
-            "``credentials`` (:class:`awsmith.Credentials`), ``profile``, ``http_client`` (an",
-            "``httpx.AsyncClient`` the caller owns) and ``config`` (:class:`awsmith.Config`).",
+            "``credentials`` (``awsmith.Credentials``), ``profile``, ``http_client`` (an",
+            "``httpx.AsyncClient`` the caller owns) and ``config`` (``awsmith.Config``).",
             "What is not given comes from the standard AWS environment variables, config and",
             "credential files and provider chain.",
+            "",
+            "Example:",
+            "    ```python",
+            f"    async with {model.client_name}(region=\"us-east-1\") as client:",
+            "        ...",
+            "    ```",
         ]
         body.docstring(f"Async client for {full} (API {model.metadata['apiVersion']}).\n\n" + model.doc, usage)
         body.line()

@@ -56,7 +56,7 @@ def emit_shapes(model: ServiceModel, source: str) -> str:
         body.line()
         literal = ", ".join(repr(v) for v in shape.enum)
         body.line(f"{shape.class_name}Literal = Literal[{literal}]")
-        body.line(f'"""The values of :class:`{shape.class_name}` as string literals."""')
+        body.line(f'"""The values of ``{shape.class_name}`` as string literals."""')
         needs.add("Literal")
     for shape in structures(model, usage):
         direction = usage.direction(shape)

@@ -107,16 +107,17 @@ class CodeGuruProfilerClient(BaseClient):
 
     This document was last published on September 24, 2020.
 
-    Usage::
-
-        async with CodeGuruProfilerClient(region="us-east-1") as client:
-            ...
-
     Arguments (all keyword-only and optional): ``region``, ``endpoint_url``,
-    ``credentials`` (:class:`awsmith.Credentials`), ``profile``, ``http_client`` (an
-    ``httpx.AsyncClient`` the caller owns) and ``config`` (:class:`awsmith.Config`).
+    ``credentials`` (``awsmith.Credentials``), ``profile``, ``http_client`` (an
+    ``httpx.AsyncClient`` the caller owns) and ``config`` (``awsmith.Config``).
     What is not given comes from the standard AWS environment variables, config and
     credential files and provider chain.
+
+    Example:
+        ```python
+        async with CodeGuruProfilerClient(region="us-east-1") as client:
+            ...
+        ```
     """
 
     _service = _serde.SERVICE
@@ -135,7 +136,7 @@ class CodeGuruProfilerClient(BaseClient):
                 notifications for.
 
         Returns:
-            The :class:`AddNotificationChannelsResponse` of the call.
+            The ``AddNotificationChannelsResponse`` of the call.
 
         Raises:
             ConflictException: The requested operation would cause a conflict with the current
@@ -190,7 +191,7 @@ class CodeGuruProfilerClient(BaseClient):
                 valid values. - P1D — 1 day - PT1H — 1 hour - PT5M — 5 minutes
 
         Returns:
-            The :class:`BatchGetFrameMetricDataResponse` of the call.
+            The ``BatchGetFrameMetricDataResponse`` of the call.
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
@@ -241,7 +242,7 @@ class CodeGuruProfilerClient(BaseClient):
                 the previous Lambda invocation.
 
         Returns:
-            The :class:`ConfigureAgentResponse` of the call.
+            The ``ConfigureAgentResponse`` of the call.
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
@@ -283,7 +284,7 @@ class CodeGuruProfilerClient(BaseClient):
             tags: A list of tags to add to the created profiling group.
 
         Returns:
-            The :class:`CreateProfilingGroupResponse` of the call.
+            The ``CreateProfilingGroupResponse`` of the call.
 
         Raises:
             ConflictException: The requested operation would cause a conflict with the current
@@ -314,7 +315,7 @@ class CodeGuruProfilerClient(BaseClient):
             profiling_group_name: The name of the profiling group to delete.
 
         Returns:
-            The :class:`DeleteProfilingGroupResponse` of the call.
+            The ``DeleteProfilingGroupResponse`` of the call.
 
         Raises:
             ConflictException: The requested operation would cause a conflict with the current
@@ -342,7 +343,7 @@ class CodeGuruProfilerClient(BaseClient):
             profiling_group_name: The name of the profiling group to get information about.
 
         Returns:
-            The :class:`DescribeProfilingGroupResponse` of the call.
+            The ``DescribeProfilingGroupResponse`` of the call.
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
@@ -385,7 +386,7 @@ class CodeGuruProfilerClient(BaseClient):
                 items in a list and not for other programmatic purposes.
 
         Returns:
-            The :class:`GetFindingsReportAccountSummaryResponse` of the call.
+            The ``GetFindingsReportAccountSummaryResponse`` of the call.
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
@@ -413,7 +414,7 @@ class CodeGuruProfilerClient(BaseClient):
                 notification configuration for.
 
         Returns:
-            The :class:`GetNotificationConfigurationResponse` of the call.
+            The ``GetNotificationConfigurationResponse`` of the call.
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
@@ -438,7 +439,7 @@ class CodeGuruProfilerClient(BaseClient):
             profiling_group_name: The name of the profiling group.
 
         Returns:
-            The :class:`GetPolicyResponse` of the call.
+            The ``GetPolicyResponse`` of the call.
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
@@ -528,7 +529,7 @@ class CodeGuruProfilerClient(BaseClient):
                 endTime, but not both.
 
         Returns:
-            The :class:`GetProfileResponse` of the call.
+            The ``GetProfileResponse`` of the call.
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
@@ -578,7 +579,7 @@ class CodeGuruProfilerClient(BaseClient):
                 Chinese, China - zh-TW - Chinese, Taiwan
 
         Returns:
-            The :class:`GetRecommendationsResponse` of the call.
+            The ``GetRecommendationsResponse`` of the call.
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
@@ -635,7 +636,7 @@ class CodeGuruProfilerClient(BaseClient):
                 a list and not for other programmatic purposes.
 
         Returns:
-            The :class:`ListFindingsReportsResponse` of the call.
+            The ``ListFindingsReportsResponse`` of the call.
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
@@ -690,7 +691,7 @@ class CodeGuruProfilerClient(BaseClient):
                 when listing profiles. Defaults to TIMESTAMP_DESCENDING.
 
         Returns:
-            The :class:`ListProfileTimesResponse` of the call.
+            The ``ListProfileTimesResponse`` of the call.
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
@@ -739,7 +740,7 @@ class CodeGuruProfilerClient(BaseClient):
                 not for other programmatic purposes.
 
         Returns:
-            The :class:`ListProfilingGroupsResponse` of the call.
+            The ``ListProfilingGroupsResponse`` of the call.
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
@@ -765,7 +766,7 @@ class CodeGuruProfilerClient(BaseClient):
                 to return.
 
         Returns:
-            The :class:`ListTagsForResourceResponse` of the call.
+            The ``ListTagsForResourceResponse`` of the call.
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
@@ -805,7 +806,7 @@ class CodeGuruProfilerClient(BaseClient):
                 retry.
 
         Returns:
-            The :class:`PostAgentProfileResponse` of the call.
+            The ``PostAgentProfileResponse`` of the call.
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
@@ -861,7 +862,7 @@ class CodeGuruProfilerClient(BaseClient):
                 on the profiling group, you must specify the revisionId.
 
         Returns:
-            The :class:`PutPermissionResponse` of the call.
+            The ``PutPermissionResponse`` of the call.
 
         Raises:
             ConflictException: The requested operation would cause a conflict with the current
@@ -894,7 +895,7 @@ class CodeGuruProfilerClient(BaseClient):
                 configuration for.
 
         Returns:
-            The :class:`RemoveNotificationChannelResponse` of the call.
+            The ``RemoveNotificationChannelResponse`` of the call.
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
@@ -932,7 +933,7 @@ class CodeGuruProfilerClient(BaseClient):
                 resource-based policy from which you want to remove permissions.
 
         Returns:
-            The :class:`RemovePermissionResponse` of the call.
+            The ``RemovePermissionResponse`` of the call.
 
         Raises:
             ConflictException: The requested operation would cause a conflict with the current
@@ -970,7 +971,7 @@ class CodeGuruProfilerClient(BaseClient):
             comment: Optional feedback about this anomaly.
 
         Returns:
-            The :class:`SubmitFeedbackResponse` of the call.
+            The ``SubmitFeedbackResponse`` of the call.
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
@@ -1001,7 +1002,7 @@ class CodeGuruProfilerClient(BaseClient):
             tags: The list of tags that are added to the specified resource.
 
         Returns:
-            The :class:`TagResourceResponse` of the call.
+            The ``TagResourceResponse`` of the call.
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
@@ -1030,7 +1031,7 @@ class CodeGuruProfilerClient(BaseClient):
                 removed from the specified resource.
 
         Returns:
-            The :class:`UntagResourceResponse` of the call.
+            The ``UntagResourceResponse`` of the call.
 
         Raises:
             InternalServerException: The server encountered an internal error and is unable to
@@ -1058,7 +1059,7 @@ class CodeGuruProfilerClient(BaseClient):
             profiling_group_name: The name of the profiling group to update.
 
         Returns:
-            The :class:`UpdateProfilingGroupResponse` of the call.
+            The ``UpdateProfilingGroupResponse`` of the call.
 
         Raises:
             ConflictException: The requested operation would cause a conflict with the current
@@ -1083,8 +1084,7 @@ class CodeGuruProfilerClient(BaseClient):
         max_items: int | None = None,
         starting_token: str | None = None,
     ) -> Paginator[GetFindingsReportAccountSummaryResponse, FindingsReportSummary]:
-        """Pages of :meth:`get_findings_report_account_summary`, following
-        ``next_token``.
+        """Pages of ``get_findings_report_account_summary``, following ``next_token``.
 
         ``async for page in ...`` yields each response; ``.items()`` yields the elements of ``report_summaries`` across pages.
 
@@ -1126,7 +1126,7 @@ class CodeGuruProfilerClient(BaseClient):
         max_items: int | None = None,
         starting_token: str | None = None,
     ) -> Paginator[ListFindingsReportsResponse, FindingsReportSummary]:
-        """Pages of :meth:`list_findings_reports`, following ``next_token``.
+        """Pages of ``list_findings_reports``, following ``next_token``.
 
         ``async for page in ...`` yields each response; ``.items()`` yields the elements of ``findings_report_summaries`` across pages.
 
@@ -1182,7 +1182,7 @@ class CodeGuruProfilerClient(BaseClient):
         max_items: int | None = None,
         starting_token: str | None = None,
     ) -> Paginator[ListProfileTimesResponse, ProfileTime]:
-        """Pages of :meth:`list_profile_times`, following ``next_token``.
+        """Pages of ``list_profile_times``, following ``next_token``.
 
         ``async for page in ...`` yields each response; ``.items()`` yields the elements of ``profile_times`` across pages.
 
@@ -1229,7 +1229,7 @@ class CodeGuruProfilerClient(BaseClient):
         max_items: int | None = None,
         starting_token: str | None = None,
     ) -> Paginator[ListProfilingGroupsResponse, str | ProfilingGroupDescription]:
-        """Pages of :meth:`list_profiling_groups`, following ``next_token``.
+        """Pages of ``list_profiling_groups``, following ``next_token``.
 
         ``async for page in ...`` yields each response; ``.items()`` yields the elements of ``profiling_group_names``, ``profiling_groups`` across pages.
 

@@ -25,7 +25,7 @@ class ActionGroup(OpenEnum):
 
 
 ActionGroupLiteral = Literal['agentPermissions']
-"""The values of :class:`ActionGroup` as string literals."""
+"""The values of ``ActionGroup`` as string literals."""
 
 
 class AgentParameterField(OpenEnum):
@@ -42,7 +42,7 @@ class AgentParameterField(OpenEnum):
 
 
 AgentParameterFieldLiteral = Literal['MaxStackDepth', 'MemoryUsageLimitPercent', 'MinimumTimeForReportingInMilliseconds', 'ReportingIntervalInMilliseconds', 'SamplingIntervalInMilliseconds']
-"""The values of :class:`AgentParameterField` as string literals."""
+"""The values of ``AgentParameterField`` as string literals."""
 
 
 class AggregationPeriod(OpenEnum):
@@ -59,7 +59,7 @@ class AggregationPeriod(OpenEnum):
 
 
 AggregationPeriodLiteral = Literal['P1D', 'PT1H', 'PT5M']
-"""The values of :class:`AggregationPeriod` as string literals."""
+"""The values of ``AggregationPeriod`` as string literals."""
 
 
 class ComputePlatform(OpenEnum):
@@ -76,7 +76,7 @@ class ComputePlatform(OpenEnum):
 
 
 ComputePlatformLiteral = Literal['AWSLambda', 'Default']
-"""The values of :class:`ComputePlatform` as string literals."""
+"""The values of ``ComputePlatform`` as string literals."""
 
 
 class EventPublisher(OpenEnum):
@@ -91,7 +91,7 @@ class EventPublisher(OpenEnum):
 
 
 EventPublisherLiteral = Literal['AnomalyDetection']
-"""The values of :class:`EventPublisher` as string literals."""
+"""The values of ``EventPublisher`` as string literals."""
 
 
 class FeedbackType(OpenEnum):
@@ -106,7 +106,7 @@ class FeedbackType(OpenEnum):
 
 
 FeedbackTypeLiteral = Literal['Negative', 'Positive']
-"""The values of :class:`FeedbackType` as string literals."""
+"""The values of ``FeedbackType`` as string literals."""
 
 
 class MetadataField(OpenEnum):
@@ -128,7 +128,7 @@ class MetadataField(OpenEnum):
 
 
 MetadataFieldLiteral = Literal['AgentId', 'AwsRequestId', 'ComputePlatform', 'ExecutionEnvironment', 'LambdaFunctionArn', 'LambdaMemoryLimitInMB', 'LambdaPreviousExecutionTimeInMilliseconds', 'LambdaRemainingTimeInMilliseconds', 'LambdaTimeGapBetweenInvokesInMilliseconds']
-"""The values of :class:`MetadataField` as string literals."""
+"""The values of ``MetadataField`` as string literals."""
 
 
 class MetricType(OpenEnum):
@@ -143,7 +143,7 @@ class MetricType(OpenEnum):
 
 
 MetricTypeLiteral = Literal['AggregatedRelativeTotalTime']
-"""The values of :class:`MetricType` as string literals."""
+"""The values of ``MetricType`` as string literals."""
 
 
 class OrderBy(OpenEnum):
@@ -158,7 +158,7 @@ class OrderBy(OpenEnum):
 
 
 OrderByLiteral = Literal['TimestampAscending', 'TimestampDescending']
-"""The values of :class:`OrderBy` as string literals."""
+"""The values of ``OrderBy`` as string literals."""
 
 
 @attrs.define(kw_only=True)

@@ -87,16 +87,17 @@ class SupportClient(BaseClient):
     For more information about this service and the endpoints to use, see About the AWS
     Support API in the AWS Support User Guide.
 
-    Usage::
-
-        async with SupportClient(region="us-east-1") as client:
-            ...
-
     Arguments (all keyword-only and optional): ``region``, ``endpoint_url``,
-    ``credentials`` (:class:`awsmith.Credentials`), ``profile``, ``http_client`` (an
-    ``httpx.AsyncClient`` the caller owns) and ``config`` (:class:`awsmith.Config`).
+    ``credentials`` (``awsmith.Credentials``), ``profile``, ``http_client`` (an
+    ``httpx.AsyncClient`` the caller owns) and ``config`` (``awsmith.Config``).
     What is not given comes from the standard AWS environment variables, config and
     credential files and provider chain.
+
+    Example:
+        ```python
+        async with SupportClient(region="us-east-1") as client:
+            ...
+        ```
     """
 
     _service = _serde.SERVICE
@@ -135,7 +136,7 @@ class SupportClient(BaseClient):
                 the specified set, if it exists.
 
         Returns:
-            The :class:`AddAttachmentsToSetResponse` of the call.
+            The ``AddAttachmentsToSetResponse`` of the call.
 
         Raises:
             AttachmentLimitExceeded: The limit for the number of attachment sets created in a
@@ -186,7 +187,7 @@ class SupportClient(BaseClient):
                 the support case.
 
         Returns:
-            The :class:`AddCommunicationToCaseResponse` of the call.
+            The ``AddCommunicationToCaseResponse`` of the call.
 
         Raises:
             AttachmentSetExpired: The expiration time of the attachment set has passed.
@@ -272,7 +273,7 @@ class SupportClient(BaseClient):
                 the support plan for the AWS account.
 
         Returns:
-            The :class:`CreateCaseResponse` of the call.
+            The ``CreateCaseResponse`` of the call.
 
         Raises:
             AttachmentSetExpired: The expiration time of the attachment set has passed.
@@ -320,7 +321,7 @@ class SupportClient(BaseClient):
                 the DescribeCommunications operation.
 
         Returns:
-            The :class:`DescribeAttachmentResponse` of the call.
+            The ``DescribeAttachmentResponse`` of the call.
 
         Raises:
             AttachmentIdNotFound: An attachment with the specified ID could not be found.
@@ -390,7 +391,7 @@ class SupportClient(BaseClient):
             next_token: A resumption point for pagination.
 
         Returns:
-            The :class:`DescribeCasesResponse` of the call.
+            The ``DescribeCasesResponse`` of the call.
 
         Raises:
             CaseIdNotFound: The requested caseId couldn't be located.
@@ -451,7 +452,7 @@ class SupportClient(BaseClient):
             next_token: A resumption point for pagination.
 
         Returns:
-            The :class:`DescribeCommunicationsResponse` of the call.
+            The ``DescribeCommunicationsResponse`` of the call.
 
         Raises:
             CaseIdNotFound: The requested caseId couldn't be located.
@@ -503,7 +504,7 @@ class SupportClient(BaseClient):
                 operation to get the possible serviceCode values.
 
         Returns:
-            The :class:`DescribeCreateCaseOptionsResponse` of the call.
+            The ``DescribeCreateCaseOptionsResponse`` of the call.
 
         Raises:
             InternalServerError: An internal server error occurred.
@@ -554,7 +555,7 @@ class SupportClient(BaseClient):
                 services.
 
         Returns:
-            The :class:`DescribeServicesResponse` of the call.
+            The ``DescribeServicesResponse`` of the call.
 
         Raises:
             InternalServerError: An internal server error occurred.
@@ -591,7 +592,7 @@ class SupportClient(BaseClient):
                 want support in that language.
 
         Returns:
-            The :class:`DescribeSeverityLevelsResponse` of the call.
+            The ``DescribeSeverityLevelsResponse`` of the call.
 
         Raises:
             InternalServerError: An internal server error occurred.
@@ -631,7 +632,7 @@ class SupportClient(BaseClient):
                 operation to get the possible serviceCode values.
 
         Returns:
-            The :class:`DescribeSupportedLanguagesResponse` of the call.
+            The ``DescribeSupportedLanguagesResponse`` of the call.
 
         Raises:
             InternalServerError: An internal server error occurred.
@@ -680,7 +681,7 @@ class SupportClient(BaseClient):
                 an InvalidParameterValue error.
 
         Returns:
-            The :class:`DescribeTrustedAdvisorCheckRefreshStatusesResponse` of the call.
+            The ``DescribeTrustedAdvisorCheckRefreshStatusesResponse`` of the call.
 
         Raises:
             InternalServerError: An internal server error occurred.
@@ -740,7 +741,7 @@ class SupportClient(BaseClient):
                 Japanese - ja - Korean - ko - Portuguese, Brazilian - pt_BR - Spanish - es
 
         Returns:
-            The :class:`DescribeTrustedAdvisorCheckResultResponse` of the call.
+            The ``DescribeTrustedAdvisorCheckResultResponse`` of the call.
 
         Raises:
             InternalServerError: An internal server error occurred.
@@ -797,7 +798,7 @@ class SupportClient(BaseClient):
             check_ids: The IDs of the Trusted Advisor checks.
 
         Returns:
-            The :class:`DescribeTrustedAdvisorCheckSummariesResponse` of the call.
+            The ``DescribeTrustedAdvisorCheckSummariesResponse`` of the call.
 
         Raises:
             InternalServerError: An internal server error occurred.
@@ -847,7 +848,7 @@ class SupportClient(BaseClient):
                 - Korean - ko - Portuguese, Brazilian - pt_BR - Spanish - es
 
         Returns:
-            The :class:`DescribeTrustedAdvisorChecksResponse` of the call.
+            The ``DescribeTrustedAdvisorChecksResponse`` of the call.
 
         Raises:
             InternalServerError: An internal server error occurred.
@@ -895,7 +896,7 @@ class SupportClient(BaseClient):
                 InvalidParameterValue error.
 
         Returns:
-            The :class:`RefreshTrustedAdvisorCheckResponse` of the call.
+            The ``RefreshTrustedAdvisorCheckResponse`` of the call.
 
         Raises:
             InternalServerError: An internal server error occurred.
@@ -928,7 +929,7 @@ class SupportClient(BaseClient):
                 case-12345678910-exen-2025-c4c1d2bf33c5cf47
 
         Returns:
-            The :class:`ResolveCaseResponse` of the call.
+            The ``ResolveCaseResponse`` of the call.
 
         Raises:
             CaseIdNotFound: The requested caseId couldn't be located.
@@ -953,7 +954,7 @@ class SupportClient(BaseClient):
         max_items: int | None = None,
         starting_token: str | None = None,
     ) -> Paginator[DescribeCasesResponse, CaseDetails]:
-        """Pages of :meth:`describe_cases`, following ``next_token``.
+        """Pages of ``describe_cases``, following ``next_token``.
 
         ``async for page in ...`` yields each response; ``.items()`` yields the elements of ``cases`` across pages.
 
@@ -1012,7 +1013,7 @@ class SupportClient(BaseClient):
         max_items: int | None = None,
         starting_token: str | None = None,
     ) -> Paginator[DescribeCommunicationsResponse, Communication]:
-        """Pages of :meth:`describe_communications`, following ``next_token``.
+        """Pages of ``describe_communications``, following ``next_token``.
 
         ``async for page in ...`` yields each response; ``.items()`` yields the elements of ``communications`` across pages.
 

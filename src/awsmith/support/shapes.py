@@ -28,7 +28,7 @@ class CaseStatus(OpenEnum):
 
 
 CaseStatusLiteral = Literal['all-open', 'customer-action-completed', 'opened', 'pending-customer-action', 'reopened', 'resolved', 'unassigned', 'work-in-progress']
-"""The values of :class:`CaseStatus` as string literals."""
+"""The values of ``CaseStatus`` as string literals."""
 
 
 class SeverityLevelCode(OpenEnum):
@@ -45,7 +45,7 @@ class SeverityLevelCode(OpenEnum):
 
 
 SeverityLevelCodeLiteral = Literal['low', 'normal', 'high', 'urgent', 'critical']
-"""The values of :class:`SeverityLevelCode` as string literals."""
+"""The values of ``SeverityLevelCode`` as string literals."""
 
 
 @attrs.define(kw_only=True)
