@@ -19,12 +19,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py
 
-## The whole test suite: generated code in sync, lint, types, tests.
+## The whole test suite: generated code in sync, lint, types, tests, and the runtime
+## and unit tests again against the lowest supported botocore.
 test: $(STAMP)
 	$(BIN)/python -m codegen --check
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+	$(MAKE) test-botocore-min
 
 BENCH_STAMP := .venv-bench/.installed
 
