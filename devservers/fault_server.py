@@ -186,6 +186,13 @@ class Stall:
 
 
 @dataclass(frozen=True)
+class Raw:
+    """Sends ``data`` as is (a broken status line, bad headers, ...), then closes."""
+
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Dynamic:
     """An action chosen per request by ``choose(request)``; runs in the server thread."""
 
@@ -193,7 +200,7 @@ class Dynamic:
     label: str = "dynamic"
 
 
-Action = Reply | Reset | Truncate | Stall | Dynamic
+Action = Reply | Reset | Truncate | Stall | Raw | Dynamic
 
 
 def clock_skew(
@@ -456,6 +463,10 @@ class FaultServer:
                 ("Content-Length", str(action.declared)),
             ])
             writer.write(head + action.body)
+            await writer.drain()
+            return False
+        if isinstance(action, Raw):
+            writer.write(action.data)
             await writer.drain()
             return False
         if isinstance(action, Stall):

@@ -31,6 +31,7 @@ from awsmith.support import errors as serr
 from awsmith.support import shapes as s
 from devservers.fault_server import (
     FaultServer,
+    Raw,
     Reply,
     Reset,
     Stall,
@@ -207,6 +208,33 @@ async def test_always_truncated_raises_connection_failed(
         with pytest.raises(awsmith.ConnectionFailedError):
             await client.describe_cases()
     assert server.attempts == 2
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"garbage\r\n\r\n",
+        b"HTTP/1.1 99999 Nope\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nBad Header\r\nContent-Length: 2\r\n\r\n{}",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+        b"\x00\xff" * 10,
+    ],
+    ids=["garbage", "bad-status", "bad-length", "bad-header", "bad-chunk", "two-lengths", "binary"],
+)
+async def test_broken_http_raises_connection_failed_without_secrets(
+    server: FaultServer, transport: str, data: bytes
+) -> None:
+    """aiohttp's error for a malformed response holds the request headers (session
+    token, signature) in its repr: none of it may reach the awsmith error or its chain."""
+    server.play(Raw(data))
+    async with support(server.url, transport, fast(max_attempts=2)) as client:
+        with pytest.raises(awsmith.ConnectionFailedError) as info:
+            await client.describe_cases()
+    assert server.attempts == 2
+    assert str(info.value).startswith(f"request to {server.url} failed: ")
+    assert_no_secrets(info.value)
 
 
 # ---------------------------------------------------------------- never retried
@@ -455,12 +483,17 @@ async def test_callers_idempotency_token_is_sent_as_given(
 # ---------------------------------------------------------------- cancellation
 
 
+@pytest.mark.parametrize("deadline", [None, 30.0], ids=["no-deadline", "call-timeout"])
 @pytest.mark.parametrize("how", ["task-cancel", "asyncio-timeout", "anyio-fail-after"])
 async def test_cancelling_a_stalled_call_leaves_the_client_usable(
-    server: FaultServer, transport: str, how: str
+    server: FaultServer, transport: str, how: str, deadline: float | None
 ) -> None:
+    """The caller's cancellation propagates as such (never swallowed by the
+    call_timeout scope, never turned into an awsmith error)."""
     server.play(Stall(), CASES_OK)
-    async with support(server.url, transport, fast(read_timeout=30)) as client:
+    async with support(
+        server.url, transport, fast(read_timeout=30, call_timeout=deadline)
+    ) as client:
         started = time.monotonic()
         if how == "task-cancel":
             task = asyncio.ensure_future(client.describe_cases())
