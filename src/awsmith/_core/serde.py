@@ -189,7 +189,10 @@ def p_float(value: object, path: str, name: str) -> float:
     if type(value) is float:
         return value
     if type(value) is int:
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an integer literal beyond a double's range
+            fail(path, name, "a number in range", value)
     if type(value) is str and value in _SPECIAL_FLOATS:
         return _SPECIAL_FLOATS[value]
     fail(path, name, "a number", value)
