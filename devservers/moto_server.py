@@ -11,6 +11,7 @@ to a temporary log file whose tail is included in any start-up error.
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import socket
 import subprocess
@@ -95,11 +96,15 @@ class MotoServer:
                     f"moto.server exited with {self._process.returncode}:\n{self.log_tail()}"
                 )
             try:
-                with urllib.request.urlopen(f"{self.endpoint_url}/moto-api/", timeout=2):
-                    return
-            except urllib.error.HTTPError:
-                return  # any HTTP answer means it is serving
-            except (urllib.error.URLError, OSError):
+                # Only moto's own answer counts: another server may have taken the port
+                # between free_port() and moto's bind (then moto exits, caught above).
+                url = f"{self.endpoint_url}/moto-api/data.json"
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if isinstance(json.loads(response.read()), dict):
+                        time.sleep(0.05)
+                        if self._process.poll() is None:
+                            return
+            except (urllib.error.URLError, OSError, ValueError):
                 pass
             if time.monotonic() > deadline:
                 raise MotoServerError(
