@@ -25,6 +25,7 @@ test: $(STAMP)
 	$(BIN)/python -m codegen --check
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/pyright
 	$(BIN)/python -m pytest
 	$(MAKE) test-botocore-min
 

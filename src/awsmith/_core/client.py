@@ -93,12 +93,12 @@ def _env_flag(name: str) -> bool | None:
 # anyio imports its asyncio backend on the first anyio.Lock() (in the client's
 # constructor, often on the loop): ~0.1 s the first time. Import it with awsmith instead.
 with contextlib.suppress(ImportError):
-    import anyio._backends._asyncio
+    import anyio._backends._asyncio  # pyright: ignore[reportUnusedImport]
 
 
 def _import_aiohttp() -> None:
-    import aiohttp  # noqa: F401
-    import yarl  # noqa: F401
+    import aiohttp  # noqa: F401  # pyright: ignore[reportUnusedImport]
+    import yarl  # noqa: F401  # pyright: ignore[reportUnusedImport]
 
 
 class BaseClient:
@@ -124,7 +124,7 @@ class BaseClient:
             ("http_client", http_client, httpx.AsyncClient),
             ("config", config, Config),
         ):
-            if value is not None and not isinstance(value, kind):
+            if value is not None and not isinstance(value, kind):  # pyright: ignore[reportUnnecessaryIsInstance]  # callers may pass anything
                 raise ConfigurationError(
                     f"{name} must be a {kind.__name__} or None, got {type(value).__name__}"
                 )

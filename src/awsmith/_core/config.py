@@ -12,7 +12,7 @@ RetryMode = Literal["standard", "adaptive"]
 
 
 def _positive(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:  # pyright: ignore[reportUnnecessaryIsInstance]  # callers may pass anything
         raise ConfigurationError(f"Config.{attribute.name} must be a number > 0, got {value!r}")
 
 
@@ -22,7 +22,7 @@ def _positive_or_none(_: object, attribute: attrs.Attribute[Any], value: float |
 
 
 def _at_least_one(_: object, attribute: attrs.Attribute[Any], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:  # pyright: ignore[reportUnnecessaryIsInstance]  # callers may pass anything
         raise ConfigurationError(f"Config.{attribute.name} must be an int >= 1, got {value!r}")
 
 
@@ -34,14 +34,14 @@ def _retry_mode(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
 
 
 def _header_text(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
-    if not isinstance(value, str) or any(ch in value for ch in "\r\n\x00"):
+    if not isinstance(value, str) or any(ch in value for ch in "\r\n\x00"):  # pyright: ignore[reportUnnecessaryIsInstance]  # callers may pass anything
         raise ConfigurationError(
             f"Config.{attribute.name} must be a str without CR, LF or NUL, got {value!r}"
         )
 
 
 def _bool(_: object, attribute: attrs.Attribute[Any], value: bool | None) -> None:
-    if value is not None and not isinstance(value, bool):
+    if value is not None and not isinstance(value, bool):  # pyright: ignore[reportUnnecessaryIsInstance]  # callers may pass anything
         raise ConfigurationError(f"Config.{attribute.name} must be a bool, got {value!r}")
 
 

@@ -10,7 +10,7 @@ refreshed in a worker thread too, before they expire.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import anyio
 import anyio.to_thread
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 
 def _non_empty(_: object, attribute: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str) or not value:  # pyright: ignore[reportUnnecessaryIsInstance]  # callers may pass anything
         raise CredentialsError(f"Credentials.{attribute.name} must be a non-empty str")
 
 
@@ -84,13 +84,14 @@ class CredentialResolver:
         try:
             if self._provider is None:
                 session: botocore.session.Session = self._session_factory()
-                self._provider = session.get_credentials()
-                if self._provider is None:
+                provider: Any = cast(Any, session.get_credentials())  # botocore is untyped
+                self._provider = provider
+                if provider is None:
                     raise NoCredentialsError(
                         "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, configure a profile, "
                         "or pass credentials=awsmith.Credentials(...)"
                     )
-            frozen = self._provider.get_frozen_credentials()
+            frozen: Any = self._provider.get_frozen_credentials()
         except CredentialsError:
             raise
         except Exception as exc:  # botocore raises many unrelated types here

@@ -70,7 +70,7 @@ def _partitions() -> list[dict[str, Any]]:
 
 
 def validate_region(region: str) -> None:
-    if not isinstance(region, str) or not _REGION.match(region):
+    if not isinstance(region, str) or not _REGION.match(region):  # pyright: ignore[reportUnnecessaryIsInstance]  # callers may pass anything
         raise EndpointResolutionError(
             f"{region!r} is not a valid region name (expected something like 'us-east-1')"
         )

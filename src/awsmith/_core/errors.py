@@ -180,5 +180,5 @@ def _rebuild_error(
     err = cls.__new__(cls)
     err.__dict__.update(state)
     # str() of the copy must read like the original's: "Code (HTTP 400): message ..."
-    Exception.__init__(err, err._describe())
+    Exception.__init__(err, err._describe())  # pyright: ignore[reportPrivateUsage]  # same module
     return err

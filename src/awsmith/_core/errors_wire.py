@@ -30,7 +30,7 @@ def _body_of(body: bytes) -> dict[str, Any] | None:
         value = loads(body)
     except ResponseParseError:
         return None
-    return value if isinstance(value, dict) else None
+    return value if isinstance(value, dict) else None  # pyright: ignore[reportUnknownVariableType]  # JSON: str keys, Any values
 
 
 def build_error(response: HttpResponse, table: ErrorTable, base: type[ServiceError]) -> ServiceError:

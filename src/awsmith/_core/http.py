@@ -88,7 +88,7 @@ class HttpxSender:
                     raise _too_large(
                         int(length), timeouts.max_body, response.status_code, response.headers
                     )
-                chunks = []
+                chunks: list[bytes] = []
                 size = 0
                 if response.is_stream_consumed:
                     # httpx.MockTransport and respx hand back responses whose body was
@@ -189,7 +189,7 @@ class AiohttpSender:
 
 
 async def _read_limited(response: Any, limit: int) -> bytes:
-    chunks = []
+    chunks: list[bytes] = []
     size = 0
     async for chunk in response.content.iter_chunked(65536):
         size += len(chunk)

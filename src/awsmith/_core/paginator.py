@@ -6,7 +6,7 @@ import base64
 import binascii
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import attrs
 
@@ -24,12 +24,12 @@ def _encode_resume(token: str | None, skip: int) -> str:
 def _decode_start(starting_token: str) -> tuple[str | None, int]:
     """A starting token is a service token, or a resume token of ``resume_token``."""
     try:
-        data = json.loads(base64.urlsafe_b64decode(starting_token.encode()))
+        data: Any = json.loads(base64.urlsafe_b64decode(starting_token.encode()))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         return starting_token, 0
     if (
         isinstance(data, dict)
-        and set(data) == {"nextToken", "skip"}
+        and set(cast("dict[str, Any]", data)) == {"nextToken", "skip"}
         and (data["nextToken"] is None or isinstance(data["nextToken"], str))
         and isinstance(data["skip"], int)
         and data["skip"] >= 0
@@ -60,10 +60,10 @@ class Paginator(Generic[PageT, ItemT]):
         starting_token: str | None,
     ) -> None:
         if max_items is not None and (
-            isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 1
+            isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 1  # pyright: ignore[reportUnnecessaryIsInstance]  # callers may pass anything
         ):
             raise ParamValidationError("max_items", "min", f"must be an int >= 1, got {max_items!r}")
-        if starting_token is not None and (not isinstance(starting_token, str) or not starting_token):
+        if starting_token is not None and (not isinstance(starting_token, str) or not starting_token):  # pyright: ignore[reportUnnecessaryIsInstance]  # callers may pass anything
             raise ParamValidationError(
                 "starting_token", "type", f"must be a non-empty str, got {starting_token!r}"
             )

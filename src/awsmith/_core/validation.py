@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 from awsmith._core.errors import ParamValidationError
 
@@ -184,11 +184,12 @@ def check_list(
 ) -> Sequence[Any]:
     if isinstance(value, str | bytes) or not isinstance(value, Sequence):
         bad(path, "type", f"expected a list, got {_type_name(value)}")
-    if min_len is not None and len(value) < min_len:
-        bad(path, "min", f"{len(value)} items is less than the minimum {min_len}")
-    if max_len is not None and len(value) > max_len:
-        bad(path, "max", f"{len(value)} items is more than the maximum {max_len}")
-    return value
+    items: Sequence[Any] = value  # pyright: ignore[reportUnknownVariableType]  # any items
+    if min_len is not None and len(items) < min_len:
+        bad(path, "min", f"{len(items)} items is less than the minimum {min_len}")
+    if max_len is not None and len(items) > max_len:
+        bad(path, "max", f"{len(items)} items is more than the maximum {max_len}")
+    return items
 
 
 def check_map(
@@ -196,11 +197,12 @@ def check_map(
 ) -> Mapping[Any, Any]:
     if not isinstance(value, Mapping):
         bad(path, "type", f"expected a mapping, got {_type_name(value)}")
-    if min_len is not None and len(value) < min_len:
-        bad(path, "min", f"{len(value)} entries is less than the minimum {min_len}")
-    if max_len is not None and len(value) > max_len:
-        bad(path, "max", f"{len(value)} entries is more than the maximum {max_len}")
-    return value
+    entries: Mapping[Any, Any] = value  # pyright: ignore[reportUnknownVariableType]  # any entries
+    if min_len is not None and len(entries) < min_len:
+        bad(path, "min", f"{len(entries)} entries is less than the minimum {min_len}")
+    if max_len is not None and len(entries) > max_len:
+        bad(path, "max", f"{len(entries)} entries is more than the maximum {max_len}")
+    return entries
 
 
 def check_struct(value: object, cls: type, path: str) -> None:
@@ -219,11 +221,11 @@ def check_document(value: object, path: str, _depth: int = 0) -> None:
             bad(path, "type", "documents cannot hold NaN or Infinity")
         return
     if isinstance(value, list | tuple):
-        for i, item in enumerate(value):
+        for i, item in enumerate(cast("Sequence[object]", value)):
             check_document(item, f"{path}[{i}]", _depth + 1)
         return
     if isinstance(value, Mapping):
-        for k, item in value.items():
+        for k, item in cast("Mapping[object, object]", value).items():
             if not isinstance(k, str):
                 bad(path, "type", f"document keys must be str, got {_type_name(k)}")
             check_document(item, f"{path}[{k!r}]", _depth + 1)

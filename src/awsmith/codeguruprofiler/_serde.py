@@ -3,6 +3,9 @@
 
 Private: the client uses these; users never need to import them."""
 
+# Validators re-check at run time what the annotations promise: callers may pass anything.
+# pyright: reportUnnecessaryIsInstance=false, reportUnnecessaryComparison=false, reportUnusedFunction=false
+
 from __future__ import annotations
 
 from typing import Any
@@ -1041,7 +1044,7 @@ def serialize_update_profiling_group(request: UpdateProfilingGroupRequest) -> Se
 
 
 def _de_agent_configuration(data: Any, path: str) -> AgentConfiguration:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("agentParameters")
     agent_parameters = None if x is None else _de_agent_parameters(x, path, "agentParameters")
     x = fields.get("periodInSeconds")
@@ -1060,7 +1063,7 @@ def _de_agent_configuration(data: Any, path: str) -> AgentConfiguration:
 
 
 def _de_agent_orchestration_config(data: Any, path: str) -> AgentOrchestrationConfig:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("profilingEnabled")
     if x is None:
         missing(path, "profilingEnabled")
@@ -1073,7 +1076,7 @@ def _de_agent_parameters(value: Any, path: str, name: str) -> dict[AgentParamete
 
 
 def _de_aggregated_profile_time(data: Any, path: str) -> AggregatedProfileTime:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("period")
     period = None if x is None else p_enum(AggregationPeriod, x, path, "period")
     x = fields.get("start")
@@ -1086,7 +1089,7 @@ def _de_anomalies(value: Any, path: str, name: str) -> list[Anomaly]:
 
 
 def _de_anomaly(data: Any, path: str) -> Anomaly:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("instances")
     if x is None:
         missing(path, "instances")
@@ -1103,7 +1106,7 @@ def _de_anomaly(data: Any, path: str) -> Anomaly:
 
 
 def _de_anomaly_instance(data: Any, path: str) -> AnomalyInstance:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("endTime")
     end_time = None if x is None else p_timestamp(x, path, "endTime")
     x = fields.get("id")
@@ -1129,7 +1132,7 @@ def _de_anomaly_instances(value: Any, path: str, name: str) -> list[AnomalyInsta
 
 
 def _de_channel(data: Any, path: str) -> Channel:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("eventPublishers")
     if x is None:
         missing(path, "eventPublishers")
@@ -1160,7 +1163,7 @@ def _de_findings_report_summaries(value: Any, path: str, name: str) -> list[Find
 
 
 def _de_findings_report_summary(data: Any, path: str) -> FindingsReportSummary:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("id")
     id = x if x is None or type(x) is str else p_str(x, path, "id")
     x = fields.get("profileEndTime")
@@ -1181,7 +1184,7 @@ def _de_findings_report_summary(data: Any, path: str) -> FindingsReportSummary:
 
 
 def _de_frame_metric(data: Any, path: str) -> FrameMetric:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("frameName")
     if x is None:
         missing(path, "frameName")
@@ -1202,7 +1205,7 @@ def _de_frame_metric_data(value: Any, path: str, name: str) -> list[FrameMetricD
 
 
 def _de_frame_metric_datum(data: Any, path: str) -> FrameMetricDatum:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("frameMetric")
     if x is None:
         missing(path, "frameMetric")
@@ -1219,7 +1222,7 @@ def _de_frame_metric_values(value: Any, path: str, name: str) -> list[float]:
 
 
 def _de_match(data: Any, path: str) -> Match:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("frameAddress")
     frame_address = x if x is None or type(x) is str else p_str(x, path, "frameAddress")
     x = fields.get("targetFramesIndex")
@@ -1238,7 +1241,7 @@ def _de_matches(value: Any, path: str, name: str) -> list[Match]:
 
 
 def _de_metric(data: Any, path: str) -> Metric:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("frameName")
     if x is None:
         missing(path, "frameName")
@@ -1255,14 +1258,14 @@ def _de_metric(data: Any, path: str) -> Metric:
 
 
 def _de_notification_configuration(data: Any, path: str) -> NotificationConfiguration:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("channels")
     channels = None if x is None else _de_channels(x, path, "channels")
     return NotificationConfiguration(channels=channels)
 
 
 def _de_pattern(data: Any, path: str) -> Pattern:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("countersToAggregate")
     counters_to_aggregate = None if x is None else _de_counters_to_aggregate(x, path, "countersToAggregate")
     x = fields.get("description")
@@ -1289,7 +1292,7 @@ def _de_pattern(data: Any, path: str) -> Pattern:
 
 
 def _de_profile_time(data: Any, path: str) -> ProfileTime:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("start")
     start = None if x is None else p_timestamp(x, path, "start")
     return ProfileTime(start=start)
@@ -1300,7 +1303,7 @@ def _de_profile_times(value: Any, path: str, name: str) -> list[ProfileTime]:
 
 
 def _de_profiling_group_description(data: Any, path: str) -> ProfilingGroupDescription:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("agentOrchestrationConfig")
     agent_orchestration_config = None if x is None else _de_agent_orchestration_config(x, path + ".agentOrchestrationConfig")
     x = fields.get("arn")
@@ -1338,7 +1341,7 @@ def _de_profiling_group_names(value: Any, path: str, name: str) -> list[str]:
 
 
 def _de_profiling_status(data: Any, path: str) -> ProfilingStatus:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("latestAgentOrchestratedAt")
     latest_agent_orchestrated_at = None if x is None else p_timestamp(x, path, "latestAgentOrchestratedAt")
     x = fields.get("latestAgentProfileReportedAt")
@@ -1353,7 +1356,7 @@ def _de_profiling_status(data: Any, path: str) -> ProfilingStatus:
 
 
 def _de_recommendation(data: Any, path: str) -> Recommendation:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("allMatchesCount")
     if x is None:
         missing(path, "allMatchesCount")
@@ -1409,7 +1412,7 @@ def _de_thread_states(value: Any, path: str, name: str) -> list[str]:
 
 
 def _de_timestamp_structure(data: Any, path: str) -> TimestampStructure:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("value")
     if x is None:
         missing(path, "value")
@@ -1426,7 +1429,7 @@ def _de_unprocessed_end_times(value: Any, path: str, name: str) -> dict[str, lis
 
 
 def _de_user_feedback(data: Any, path: str) -> UserFeedback:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("type")
     if x is None:
         missing(path, "type")
@@ -1436,7 +1439,7 @@ def _de_user_feedback(data: Any, path: str) -> UserFeedback:
 
 def parse_add_notification_channels(response: HttpResponse) -> AddNotificationChannelsResponse:
     path = ""
-    fields = p_map(load_json(response.body), path, "")
+    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("notificationConfiguration")
     notification_configuration = None if x is None else _de_notification_configuration(x, path + ".notificationConfiguration")
     return AddNotificationChannelsResponse(notification_configuration=notification_configuration)
@@ -1444,7 +1447,7 @@ def parse_add_notification_channels(response: HttpResponse) -> AddNotificationCh
 
 def parse_batch_get_frame_metric_data(response: HttpResponse) -> BatchGetFrameMetricDataResponse:
     path = ""
-    fields = p_map(load_json(response.body), path, "")
+    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("endTime")
     if x is None:
         missing(path, "endTime")
@@ -1506,7 +1509,7 @@ def parse_describe_profiling_group(response: HttpResponse) -> DescribeProfilingG
 
 def parse_get_findings_report_account_summary(response: HttpResponse) -> GetFindingsReportAccountSummaryResponse:
     path = ""
-    fields = p_map(load_json(response.body), path, "")
+    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("nextToken")
     next_token = x if x is None or type(x) is str else p_str(x, path, "nextToken")
     x = fields.get("reportSummaries")
@@ -1521,7 +1524,7 @@ def parse_get_findings_report_account_summary(response: HttpResponse) -> GetFind
 
 def parse_get_notification_configuration(response: HttpResponse) -> GetNotificationConfigurationResponse:
     path = ""
-    fields = p_map(load_json(response.body), path, "")
+    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("notificationConfiguration")
     if x is None:
         missing(path, "notificationConfiguration")
@@ -1533,7 +1536,7 @@ def parse_get_notification_configuration(response: HttpResponse) -> GetNotificat
 
 def parse_get_policy(response: HttpResponse) -> GetPolicyResponse:
     path = ""
-    fields = p_map(load_json(response.body), path, "")
+    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("policy")
     if x is None:
         missing(path, "policy")
@@ -1562,7 +1565,7 @@ def parse_get_profile(response: HttpResponse) -> GetProfileResponse:
 
 def parse_get_recommendations(response: HttpResponse) -> GetRecommendationsResponse:
     path = ""
-    fields = p_map(load_json(response.body), path, "")
+    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("anomalies")
     if x is None:
         missing(path, "anomalies")
@@ -1594,7 +1597,7 @@ def parse_get_recommendations(response: HttpResponse) -> GetRecommendationsRespo
 
 def parse_list_findings_reports(response: HttpResponse) -> ListFindingsReportsResponse:
     path = ""
-    fields = p_map(load_json(response.body), path, "")
+    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("findingsReportSummaries")
     if x is None:
         missing(path, "findingsReportSummaries")
@@ -1609,7 +1612,7 @@ def parse_list_findings_reports(response: HttpResponse) -> ListFindingsReportsRe
 
 def parse_list_profile_times(response: HttpResponse) -> ListProfileTimesResponse:
     path = ""
-    fields = p_map(load_json(response.body), path, "")
+    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("nextToken")
     next_token = x if x is None or type(x) is str else p_str(x, path, "nextToken")
     x = fields.get("profileTimes")
@@ -1621,7 +1624,7 @@ def parse_list_profile_times(response: HttpResponse) -> ListProfileTimesResponse
 
 def parse_list_profiling_groups(response: HttpResponse) -> ListProfilingGroupsResponse:
     path = ""
-    fields = p_map(load_json(response.body), path, "")
+    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("nextToken")
     next_token = x if x is None or type(x) is str else p_str(x, path, "nextToken")
     x = fields.get("profilingGroupNames")
@@ -1639,7 +1642,7 @@ def parse_list_profiling_groups(response: HttpResponse) -> ListProfilingGroupsRe
 
 def parse_list_tags_for_resource(response: HttpResponse) -> ListTagsForResourceResponse:
     path = ""
-    fields = p_map(load_json(response.body), path, "")
+    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("tags")
     tags = None if x is None else _de_tags(x, path, "tags")
     return ListTagsForResourceResponse(tags=tags)
@@ -1651,7 +1654,7 @@ def parse_post_agent_profile(response: HttpResponse) -> PostAgentProfileResponse
 
 def parse_put_permission(response: HttpResponse) -> PutPermissionResponse:
     path = ""
-    fields = p_map(load_json(response.body), path, "")
+    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("policy")
     if x is None:
         missing(path, "policy")
@@ -1665,7 +1668,7 @@ def parse_put_permission(response: HttpResponse) -> PutPermissionResponse:
 
 def parse_remove_notification_channel(response: HttpResponse) -> RemoveNotificationChannelResponse:
     path = ""
-    fields = p_map(load_json(response.body), path, "")
+    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("notificationConfiguration")
     notification_configuration = None if x is None else _de_notification_configuration(x, path + ".notificationConfiguration")
     return RemoveNotificationChannelResponse(notification_configuration=notification_configuration)
@@ -1673,7 +1676,7 @@ def parse_remove_notification_channel(response: HttpResponse) -> RemoveNotificat
 
 def parse_remove_permission(response: HttpResponse) -> RemovePermissionResponse:
     path = ""
-    fields = p_map(load_json(response.body), path, "")
+    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("policy")
     if x is None:
         missing(path, "policy")

@@ -3,6 +3,9 @@
 
 Private: the client uses these; users never need to import them."""
 
+# Validators re-check at run time what the annotations promise: callers may pass anything.
+# pyright: reportUnnecessaryIsInstance=false, reportUnnecessaryComparison=false, reportUnusedFunction=false
+
 from __future__ import annotations
 
 from typing import Any
@@ -713,7 +716,7 @@ def serialize_resolve_case(request: ResolveCaseRequest) -> SerializedRequest:
 
 
 def _de_add_attachments_to_set_response(data: Any, path: str) -> AddAttachmentsToSetResponse:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("attachmentSetId")
     attachment_set_id = x if x is None or type(x) is str else p_str(x, path, "attachmentSetId")
     x = fields.get("expiryTime")
@@ -725,14 +728,14 @@ def _de_add_attachments_to_set_response(data: Any, path: str) -> AddAttachmentsT
 
 
 def _de_add_communication_to_case_response(data: Any, path: str) -> AddCommunicationToCaseResponse:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("result")
     result = x if x is None or type(x) is bool else p_bool(x, path, "result")
     return AddCommunicationToCaseResponse(result=result)
 
 
 def _de_attachment(data: Any, path: str) -> Attachment:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("data")
     data_ = None if x is None else p_blob(x, path, "data")
     x = fields.get("fileName")
@@ -741,7 +744,7 @@ def _de_attachment(data: Any, path: str) -> Attachment:
 
 
 def _de_attachment_details(data: Any, path: str) -> AttachmentDetails:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("attachmentId")
     attachment_id = x if x is None or type(x) is str else p_str(x, path, "attachmentId")
     x = fields.get("fileName")
@@ -754,7 +757,7 @@ def _de_attachment_set(value: Any, path: str, name: str) -> list[AttachmentDetai
 
 
 def _de_case_details(data: Any, path: str) -> CaseDetails:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("caseId")
     case_id = x if x is None or type(x) is str else p_str(x, path, "caseId")
     x = fields.get("categoryCode")
@@ -800,7 +803,7 @@ def _de_case_list(value: Any, path: str, name: str) -> list[CaseDetails]:
 
 
 def _de_category(data: Any, path: str) -> Category:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("code")
     code = x if x is None or type(x) is str else p_str(x, path, "code")
     x = fields.get("name")
@@ -821,7 +824,7 @@ def _de_check_metadata_headings(value: Any, path: str, name: str) -> list[str]:
 
 
 def _de_communication(data: Any, path: str) -> Communication:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("attachmentSet")
     attachment_set = None if x is None else _de_attachment_set(x, path, "attachmentSet")
     x = fields.get("body")
@@ -846,7 +849,7 @@ def _de_communication_list(value: Any, path: str, name: str) -> list[Communicati
 
 
 def _de_communication_type_options(data: Any, path: str) -> CommunicationTypeOptions:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("datesWithoutSupport")
     dates_without_support = None if x is None else _de_date_interval_list(x, path, "datesWithoutSupport")
     x = fields.get("supportedHours")
@@ -865,14 +868,14 @@ def _de_communication_type_options_list(value: Any, path: str, name: str) -> lis
 
 
 def _de_create_case_response(data: Any, path: str) -> CreateCaseResponse:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("caseId")
     case_id = x if x is None or type(x) is str else p_str(x, path, "caseId")
     return CreateCaseResponse(case_id=case_id)
 
 
 def _de_date_interval(data: Any, path: str) -> DateInterval:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("endDateTime")
     end_date_time = x if x is None or type(x) is str else p_str(x, path, "endDateTime")
     x = fields.get("startDateTime")
@@ -885,14 +888,14 @@ def _de_date_interval_list(value: Any, path: str, name: str) -> list[DateInterva
 
 
 def _de_describe_attachment_response(data: Any, path: str) -> DescribeAttachmentResponse:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("attachment")
     attachment = None if x is None else _de_attachment(x, path + ".attachment")
     return DescribeAttachmentResponse(attachment=attachment)
 
 
 def _de_describe_cases_response(data: Any, path: str) -> DescribeCasesResponse:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("cases")
     cases = None if x is None else _de_case_list(x, path, "cases")
     x = fields.get("nextToken")
@@ -901,7 +904,7 @@ def _de_describe_cases_response(data: Any, path: str) -> DescribeCasesResponse:
 
 
 def _de_describe_communications_response(data: Any, path: str) -> DescribeCommunicationsResponse:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("communications")
     communications = None if x is None else _de_communication_list(x, path, "communications")
     x = fields.get("nextToken")
@@ -910,7 +913,7 @@ def _de_describe_communications_response(data: Any, path: str) -> DescribeCommun
 
 
 def _de_describe_create_case_options_response(data: Any, path: str) -> DescribeCreateCaseOptionsResponse:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("communicationTypes")
     communication_types = None if x is None else _de_communication_type_options_list(x, path, "communicationTypes")
     x = fields.get("languageAvailability")
@@ -922,28 +925,28 @@ def _de_describe_create_case_options_response(data: Any, path: str) -> DescribeC
 
 
 def _de_describe_services_response(data: Any, path: str) -> DescribeServicesResponse:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("services")
     services = None if x is None else _de_service_list(x, path, "services")
     return DescribeServicesResponse(services=services)
 
 
 def _de_describe_severity_levels_response(data: Any, path: str) -> DescribeSeverityLevelsResponse:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("severityLevels")
     severity_levels = None if x is None else _de_severity_level_list(x, path, "severityLevels")
     return DescribeSeverityLevelsResponse(severity_levels=severity_levels)
 
 
 def _de_describe_supported_languages_response(data: Any, path: str) -> DescribeSupportedLanguagesResponse:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("supportedLanguages")
     supported_languages = None if x is None else _de_supported_language_list(x, path, "supportedLanguages")
     return DescribeSupportedLanguagesResponse(supported_languages=supported_languages)
 
 
 def _de_describe_trusted_advisor_check_refresh_statuses_response(data: Any, path: str) -> DescribeTrustedAdvisorCheckRefreshStatusesResponse:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("statuses")
     if x is None:
         missing(path, "statuses")
@@ -952,14 +955,14 @@ def _de_describe_trusted_advisor_check_refresh_statuses_response(data: Any, path
 
 
 def _de_describe_trusted_advisor_check_result_response(data: Any, path: str) -> DescribeTrustedAdvisorCheckResultResponse:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("result")
     result = None if x is None else _de_trusted_advisor_check_result(x, path + ".result")
     return DescribeTrustedAdvisorCheckResultResponse(result=result)
 
 
 def _de_describe_trusted_advisor_check_summaries_response(data: Any, path: str) -> DescribeTrustedAdvisorCheckSummariesResponse:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("summaries")
     if x is None:
         missing(path, "summaries")
@@ -968,7 +971,7 @@ def _de_describe_trusted_advisor_check_summaries_response(data: Any, path: str) 
 
 
 def _de_describe_trusted_advisor_checks_response(data: Any, path: str) -> DescribeTrustedAdvisorChecksResponse:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("checks")
     if x is None:
         missing(path, "checks")
@@ -977,7 +980,7 @@ def _de_describe_trusted_advisor_checks_response(data: Any, path: str) -> Descri
 
 
 def _de_recent_case_communications(data: Any, path: str) -> RecentCaseCommunications:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("communications")
     communications = None if x is None else _de_communication_list(x, path, "communications")
     x = fields.get("nextToken")
@@ -986,7 +989,7 @@ def _de_recent_case_communications(data: Any, path: str) -> RecentCaseCommunicat
 
 
 def _de_refresh_trusted_advisor_check_response(data: Any, path: str) -> RefreshTrustedAdvisorCheckResponse:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("status")
     if x is None:
         missing(path, "status")
@@ -995,7 +998,7 @@ def _de_refresh_trusted_advisor_check_response(data: Any, path: str) -> RefreshT
 
 
 def _de_resolve_case_response(data: Any, path: str) -> ResolveCaseResponse:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("finalCaseStatus")
     final_case_status = x if x is None or type(x) is str else p_str(x, path, "finalCaseStatus")
     x = fields.get("initialCaseStatus")
@@ -1011,7 +1014,7 @@ def _de_resource_metadata(value: Any, path: str, name: str) -> list[str]:
 
 
 def _de_service(data: Any, path: str) -> Service:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("categories")
     categories = None if x is None else _de_category_list(x, path, "categories")
     x = fields.get("code")
@@ -1026,7 +1029,7 @@ def _de_service_list(value: Any, path: str, name: str) -> list[Service]:
 
 
 def _de_severity_level(data: Any, path: str) -> SeverityLevel:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("code")
     code = None if x is None else p_enum(SeverityLevelCode, x, path, "code")
     x = fields.get("name")
@@ -1039,7 +1042,7 @@ def _de_severity_level_list(value: Any, path: str, name: str) -> list[SeverityLe
 
 
 def _de_supported_hour(data: Any, path: str) -> SupportedHour:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("endTime")
     end_time = x if x is None or type(x) is str else p_str(x, path, "endTime")
     x = fields.get("startTime")
@@ -1052,7 +1055,7 @@ def _de_supported_hour_list(value: Any, path: str, name: str) -> list[SupportedH
 
 
 def _de_supported_language(data: Any, path: str) -> SupportedLanguage:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("code")
     code = x if x is None or type(x) is str else p_str(x, path, "code")
     x = fields.get("display")
@@ -1067,7 +1070,7 @@ def _de_supported_language_list(value: Any, path: str, name: str) -> list[Suppor
 
 
 def _de_throttling_reason(data: Any, path: str) -> ThrottlingReason:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("reason")
     reason = x if x is None or type(x) is str else p_str(x, path, "reason")
     x = fields.get("resource")
@@ -1080,14 +1083,14 @@ def _de_throttling_reason_list(value: Any, path: str, name: str) -> list[Throttl
 
 
 def _de_trusted_advisor_category_specific_summary(data: Any, path: str) -> TrustedAdvisorCategorySpecificSummary:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("costOptimizing")
     cost_optimizing = None if x is None else _de_trusted_advisor_cost_optimizing_summary(x, path + ".costOptimizing")
     return TrustedAdvisorCategorySpecificSummary(cost_optimizing=cost_optimizing)
 
 
 def _de_trusted_advisor_check_description(data: Any, path: str) -> TrustedAdvisorCheckDescription:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("category")
     if x is None:
         missing(path, "category")
@@ -1122,7 +1125,7 @@ def _de_trusted_advisor_check_list(value: Any, path: str, name: str) -> list[Tru
 
 
 def _de_trusted_advisor_check_refresh_status(data: Any, path: str) -> TrustedAdvisorCheckRefreshStatus:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("checkId")
     if x is None:
         missing(path, "checkId")
@@ -1147,7 +1150,7 @@ def _de_trusted_advisor_check_refresh_status_list(value: Any, path: str, name: s
 
 
 def _de_trusted_advisor_check_result(data: Any, path: str) -> TrustedAdvisorCheckResult:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("categorySpecificSummary")
     if x is None:
         missing(path, "categorySpecificSummary")
@@ -1183,7 +1186,7 @@ def _de_trusted_advisor_check_result(data: Any, path: str) -> TrustedAdvisorChec
 
 
 def _de_trusted_advisor_check_summary(data: Any, path: str) -> TrustedAdvisorCheckSummary:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("categorySpecificSummary")
     if x is None:
         missing(path, "categorySpecificSummary")
@@ -1221,7 +1224,7 @@ def _de_trusted_advisor_check_summary_list(value: Any, path: str, name: str) -> 
 
 
 def _de_trusted_advisor_cost_optimizing_summary(data: Any, path: str) -> TrustedAdvisorCostOptimizingSummary:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("estimatedMonthlySavings")
     if x is None:
         missing(path, "estimatedMonthlySavings")
@@ -1237,7 +1240,7 @@ def _de_trusted_advisor_cost_optimizing_summary(data: Any, path: str) -> Trusted
 
 
 def _de_trusted_advisor_resource_detail(data: Any, path: str) -> TrustedAdvisorResourceDetail:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("isSuppressed")
     is_suppressed = x if x is None or type(x) is bool else p_bool(x, path, "isSuppressed")
     x = fields.get("metadata")
@@ -1268,7 +1271,7 @@ def _de_trusted_advisor_resource_detail_list(value: Any, path: str, name: str) -
 
 
 def _de_trusted_advisor_resources_summary(data: Any, path: str) -> TrustedAdvisorResourcesSummary:
-    fields = data if type(data) is dict else p_map(data, path, "")
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("resourcesFlagged")
     if x is None:
         missing(path, "resourcesFlagged")
