@@ -1,0 +1,233 @@
+"""User-style code that must type-check clean under mypy --strict and pyright strict.
+
+Never executed (the functions are not called); tests/typing/test_typing.py imports it
+and runs both checkers over it. ``assert_type`` pins the types users rely on.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, assert_type
+
+import awsmith
+from awsmith import Paginator, ServiceError
+from awsmith.codeguruprofiler import CodeGuruProfilerClient
+from awsmith.codeguruprofiler import errors as cgp_errors
+from awsmith.codeguruprofiler.shapes import (
+    AggregationPeriod,
+    Anomaly,
+    ComputePlatform,
+    GetProfileResponse,
+    ListProfilingGroupsResponse,
+    OrderBy,
+    ProfilingGroupDescription,
+    ProfilingStatus,
+    Recommendation,
+)
+from awsmith.support import SupportClient
+from awsmith.support.errors import CaseIdNotFound, SupportError, ThrottlingException
+from awsmith.support.shapes import (
+    Attachment,
+    CaseDetails,
+    CaseStatus,
+    Communication,
+    CreateCaseResponse,
+    DescribeCasesResponse,
+    RecentCaseCommunications,
+    SeverityLevelCode,
+    ThrottlingReason,
+)
+
+
+async def support_operations() -> None:
+    creds = awsmith.Credentials(access_key_id="AKID", secret_access_key="secret")
+    config = awsmith.Config(max_attempts=3)
+    async with SupportClient(region="us-east-1", credentials=creds, config=config) as client:
+        assert_type(client, SupportClient)
+
+        # required arguments only, then with optional ones
+        created = await client.create_case(subject="disk full", communication_body="help")
+        assert_type(created, CreateCaseResponse)
+        assert_type(created.case_id, str | None)
+        created = await client.create_case(
+            subject="disk full",
+            communication_body="help",
+            severity_code="low",
+            cc_email_addresses=["ops@example.com"],
+            language="en",
+        )
+
+        # a nested shape, optional all the way down
+        page = await client.describe_cases(include_resolved_cases=True, max_results=10)
+        assert_type(page, DescribeCasesResponse)
+        assert_type(page.cases, list[CaseDetails] | None)
+        for case in page.cases or []:
+            assert_type(case, CaseDetails)
+            assert_type(case.status, CaseStatus | None)
+            assert_type(case.time_created, str | None)
+            recent = case.recent_communications
+            assert_type(recent, RecentCaseCommunications | None)
+            if recent is not None and recent.communications:
+                first = recent.communications[0]
+                assert_type(first, Communication)
+                body: str | None = first.body
+                print(body)
+            if case.status is CaseStatus.RESOLVED:
+                print(case.case_id)
+
+        # bytes blobs in a request
+        added = await client.add_attachments_to_set(
+            attachments=[Attachment(file_name="log.txt", data=b"line 1\n")]
+        )
+        set_id: str | None = added.attachment_set_id
+        if set_id is not None:
+            await client.add_communication_to_case(
+                case_id=created.case_id, communication_body="log attached", attachment_set_id=set_id
+            )
+
+        # required (non-optional) response members
+        checks = await client.describe_trusted_advisor_checks(language="en")
+        names: list[str] = [check.name for check in checks.checks]
+        print(names)
+
+        levels = await client.describe_severity_levels()
+        for level in levels.severity_levels or []:
+            code = level.code
+            assert_type(code, SeverityLevelCode | None)
+
+
+async def support_pagination(client: SupportClient) -> None:
+    paginator = client.paginate_describe_cases(include_resolved_cases=True, page_size=20)
+    assert_type(paginator, Paginator[DescribeCasesResponse, CaseDetails])
+    async for page in paginator:
+        assert_type(page, DescribeCasesResponse)
+        assert_type(page.next_token, str | None)
+    assert_type(paginator.resume_token, str | None)
+
+    async for case in client.paginate_describe_cases(max_items=50).items():
+        assert_type(case, CaseDetails)
+        subject: str | None = case.subject
+        print(subject)
+
+    async for message in client.paginate_describe_communications(case_id="case-1").items():
+        assert_type(message, Communication)
+
+
+async def support_errors(client: SupportClient) -> None:
+    try:
+        await client.resolve_case(case_id="case-1")
+    except ThrottlingException as e:
+        assert_type(e.throttling_reasons, list[ThrottlingReason] | None)
+        for reason in e.throttling_reasons or []:
+            assert_type(reason.reason, str | None)
+        assert_type(e.status_code, int)
+        assert_type(e.request_id, str | None)
+        assert_type(e.code, str)
+        assert_type(e.message, str | None)
+    except CaseIdNotFound as e:
+        assert_type(e, CaseIdNotFound)
+    except SupportError as e:
+        assert_type(e.status_code, int)
+    except ServiceError as e:
+        assert_type(e.raw, dict[str, Any])
+    except awsmith.TransportError:
+        pass
+
+
+async def profiler_operations() -> None:
+    async with CodeGuruProfilerClient(region="eu-west-1") as client:
+        # enum-typed arguments accept the enum member or its string value
+        group = await client.create_profiling_group(
+            profiling_group_name="checkout", compute_platform=ComputePlatform.AWSLAMBDA
+        )
+        group = await client.create_profiling_group(
+            profiling_group_name="checkout", compute_platform="Default", client_token="t-1"
+        )
+        description = group.profiling_group
+        assert_type(description, ProfilingGroupDescription)
+        assert_type(description.compute_platform, ComputePlatform | None)
+        assert_type(description.created_at, datetime | None)
+        assert_type(description.tags, dict[str, str] | None)
+        status = description.profiling_status
+        assert_type(status, ProfilingStatus | None)
+        if status is not None and status.latest_aggregated_profile is not None:
+            assert_type(status.latest_aggregated_profile.period, AggregationPeriod | None)
+            assert_type(status.latest_aggregated_profile.start, datetime | None)
+
+        # bytes in and out
+        await client.post_agent_profile(
+            profiling_group_name="checkout",
+            agent_profile=b"{}",
+            content_type="application/json",
+        )
+        profile = await client.get_profile(
+            profiling_group_name="checkout", max_depth=5, accept="application/json"
+        )
+        assert_type(profile, GetProfileResponse)
+        assert_type(profile.profile, bytes)
+        assert_type(profile.content_type, str)
+        assert_type(profile.content_encoding, str | None)
+        raw: bytes = profile.profile
+        print(len(raw))
+
+        # datetimes in and out, required response members
+        start = datetime(2024, 1, 1, tzinfo=UTC)
+        end = datetime(2024, 1, 2, tzinfo=UTC)
+        recommendations = await client.get_recommendations(
+            profiling_group_name="checkout", start_time=start, end_time=end
+        )
+        assert_type(recommendations.profile_start_time, datetime)
+        assert_type(recommendations.recommendations, list[Recommendation])
+        assert_type(recommendations.anomalies, list[Anomaly])
+        for rec in recommendations.recommendations:
+            assert_type(rec.all_matches_count, int)
+            assert_type(rec.pattern.name, str | None)
+            assert_type(rec.start_time, datetime)
+
+        times = await client.list_profile_times(
+            profiling_group_name="checkout",
+            start_time=start,
+            end_time=end,
+            period=AggregationPeriod.PT5_M,
+            order_by="TimestampDescending",
+        )
+        times = await client.list_profile_times(
+            profiling_group_name="checkout",
+            start_time=start,
+            end_time=end,
+            period="P1D",
+            order_by=OrderBy.TIMESTAMP_ASCENDING,
+        )
+        for t in times.profile_times:
+            assert_type(t.start, datetime | None)
+
+        await client.put_permission(
+            profiling_group_name="checkout",
+            action_group="agentPermissions",
+            principals=["arn:aws:iam::123456789012:root"],
+        )
+        await client.submit_feedback(
+            profiling_group_name="checkout", anomaly_instance_id="a-1", type="Positive"
+        )
+
+
+async def profiler_pagination_and_errors(client: CodeGuruProfilerClient) -> None:
+    paginator = client.paginate_list_profiling_groups(include_description=True)
+    assert_type(paginator, Paginator[ListProfilingGroupsResponse, str | ProfilingGroupDescription])
+    async for page in paginator:
+        assert_type(page.profiling_group_names, list[str])
+        assert_type(page.profiling_groups, list[ProfilingGroupDescription] | None)
+    async for item in client.paginate_list_profiling_groups().items():
+        assert_type(item, str | ProfilingGroupDescription)
+        if isinstance(item, str):
+            assert_type(item, str)
+        else:
+            assert_type(item.name, str | None)
+
+    try:
+        await client.describe_profiling_group(profiling_group_name="missing")
+    except cgp_errors.ResourceNotFoundException as e:
+        assert_type(e.status_code, int)
+        assert_type(e.request_id, str | None)
+    except cgp_errors.CodeGuruProfilerError as e:
+        assert_type(e.code, str)
