@@ -76,6 +76,7 @@ def validate_region(region: str) -> None:
         )
 
 
+@functools.lru_cache(maxsize=256)
 def resolve_endpoint(
     *,
     data_name: str,
@@ -86,44 +87,9 @@ def resolve_endpoint(
     use_dualstack: bool,
     endpoint_url: str | None,
 ) -> Endpoint:
-    """Resolves the endpoint (memoized: rule evaluation costs ~0.1 ms). May read
-    botocore's data files on first use for a service: call it off the loop then."""
-    return _resolve_cached(
-        data_name, endpoint_prefix, signing_name, region, use_fips, use_dualstack, endpoint_url
-    )
-
-
-@functools.lru_cache(maxsize=256)
-def _resolve_cached(
-    data_name: str,
-    endpoint_prefix: str,
-    signing_name: str,
-    region: str | None,
-    use_fips: bool,
-    use_dualstack: bool,
-    endpoint_url: str | None,
-) -> Endpoint:
-    return _resolve(
-        data_name=data_name,
-        endpoint_prefix=endpoint_prefix,
-        signing_name=signing_name,
-        region=region,
-        use_fips=use_fips,
-        use_dualstack=use_dualstack,
-        endpoint_url=endpoint_url,
-    )
-
-
-def _resolve(
-    *,
-    data_name: str,
-    endpoint_prefix: str,
-    signing_name: str,
-    region: str | None,
-    use_fips: bool,
-    use_dualstack: bool,
-    endpoint_url: str | None,
-) -> Endpoint:
+    """Resolves the endpoint. Memoized (rule evaluation costs ~0.1 ms; errors are not
+    cached). May read botocore's data files on first use for a service: call it off
+    the loop then."""
     if endpoint_url is not None:
         parts = urlsplit(endpoint_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
