@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Callable
 
 from awsmith._core.validation import model_pattern
 from codegen.emit_shapes import error_fields, error_shapes
@@ -657,14 +658,7 @@ class SerdeEmitter:
         w.line()
         w.line()
         w.line("# " + "-" * 30 + " serialization")
-        top_rest = {op.input.name for op in model.operations if op.input} if model.protocol == "rest-json" else set()
-        for shape in inputs:
-            if shape.type == "structure" and (shape.is_exception or shape.is_document):
-                continue
-            if shape.name in top_rest and not self._nested(shape):
-                continue
-            if shape.type in ("structure", "list", "map"):
-                self.emit_serializer(shape)
+        self._emit_per_shape(inputs, [op.input for op in model.operations], self.emit_serializer)
         for op in model.operations:
             if model.protocol == "json":
                 self.emit_json_request(op)
@@ -673,14 +667,7 @@ class SerdeEmitter:
         w.line()
         w.line()
         w.line("# " + "-" * 30 + " parsing")
-        top_out = {op.output.name for op in model.operations if op.output} if model.protocol == "rest-json" else set()
-        for shape in outputs:
-            if shape.type == "structure" and (shape.is_exception or shape.is_document):
-                continue
-            if shape.name in top_out and not self._nested(shape):
-                continue
-            if shape.type in ("structure", "list", "map"):
-                self.emit_parser(shape)
+        self._emit_per_shape(outputs, [op.output for op in model.operations], self.emit_parser)
         for op in model.operations:
             self.emit_response_parser(op)
         rows = self.emit_error_parsers()
@@ -712,6 +699,21 @@ class SerdeEmitter:
         self.use("awsmith._core.operation", "ServiceInfo")
         w.lines += emit_service_info(self.model)
         return self.assemble()
+
+    def _emit_per_shape(
+        self, shapes: list[Shape], tops: list[Shape | None], emit: Callable[[Shape], None]
+    ) -> None:
+        """``emit`` for each list, map and structure, except exceptions and documents,
+        and except (in rest-json, where their members are spread over the URI, query,
+        headers and body) top-level request/response shapes used nowhere else."""
+        top = {t.name for t in tops if t} if self.model.protocol == "rest-json" else set()
+        for shape in shapes:
+            if shape.type == "structure" and (shape.is_exception or shape.is_document):
+                continue
+            if shape.name in top and not self._nested(shape):
+                continue
+            if shape.type in ("structure", "list", "map"):
+                emit(shape)
 
     def _nested(self, shape: Shape) -> bool:
         """Whether a top-level request/response shape is also used inside another shape."""
