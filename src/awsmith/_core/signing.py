@@ -8,8 +8,10 @@ check every operation's signature against botocore's signer byte for byte.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from urllib.parse import quote
@@ -19,8 +21,22 @@ from awsmith._core.credentials import Credentials
 _EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 
+_AMZ_DATE = "%Y%m%dT%H%M%SZ"
+_clock_cache: tuple[int, str] = (0, "")
+
+
+def _amz_date_now() -> str:
+    """The current X-Amz-Date, formatted once per second."""
+    global _clock_cache
+    second = int(time.time())
+    if _clock_cache[0] != second:
+        stamp = datetime.fromtimestamp(second, UTC).strftime(_AMZ_DATE)
+        _clock_cache = (second, stamp)
+    return _clock_cache[1]
+
+
 def _hmac(key: bytes, msg: str) -> bytes:
-    return hmac.new(key, msg.encode("utf-8"), hashlib.sha256).digest()
+    return hmac.digest(key, msg.encode("utf-8"), "sha256")
 
 
 def _remove_dot_segments(path: str) -> str:
@@ -37,6 +53,7 @@ def _remove_dot_segments(path: str) -> str:
     return first + "/".join(out) + last
 
 
+@functools.lru_cache(maxsize=1024)
 def canonical_path(path: str) -> str:
     """The canonical URI of SigV4 for non-S3 services: dot and empty segments removed,
     then percent-encoded once more (so ``%2F`` in a label becomes ``%252F``)."""
@@ -108,8 +125,7 @@ class SigV4Signer:
         ``encode_query(query)`` computed once by the caller, and ``payload_hash``,
         when given, ``payload_sha256(body)``, so retries do not hash the body again.
         """
-        moment = now if now is not None else datetime.now(UTC)
-        amz_date = moment.strftime("%Y%m%dT%H%M%SZ")
+        amz_date = _amz_date_now() if now is None else now.astimezone(UTC).strftime(_AMZ_DATE)
         day = amz_date[:8]
         signed: dict[str, str] = {"host": host, "x-amz-date": amz_date}
         added = {"X-Amz-Date": amz_date}
@@ -141,7 +157,7 @@ class SigV4Signer:
             + hashlib.sha256(canonical_request.encode("utf-8")).hexdigest()
         )
         key = self._signing_key(credentials.secret_access_key, day)
-        signature = hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+        signature = hmac.digest(key, string_to_sign.encode("utf-8"), "sha256").hex()
         added["Authorization"] = (
             f"AWS4-HMAC-SHA256 Credential={credentials.access_key_id}/{scope}, "
             f"SignedHeaders={signed_headers}, Signature={signature}"
