@@ -318,3 +318,28 @@ async def test_errors_inside_pagination_propagate_typed() -> None:
                 got.append(item.case_id)
     assert got == ["c1", "c2", "c3"]
     assert info.value.code == "CaseIdNotFound"
+
+
+def test_cut_counts_across_several_result_lists() -> None:
+    """ListProfilingGroups has two result lists: skip and max_items span both, in order."""
+    import attrs as _attrs
+
+    from awsmith._core.paginator import Paginator
+
+    @_attrs.define
+    class Page:
+        names: list[str] | None
+        groups: list[str] | None
+
+    async def fetch(token: str | None) -> Page:
+        raise AssertionError("not called")
+
+    paginator: Paginator[Page, str] = Paginator(
+        fetch, next_token=lambda p: None, result_keys=("names", "groups"),
+        max_items=None, starting_token=None,
+    )
+    page = Page(names=["a", "b"], groups=["c", "d", "e"])
+    cut, kept, total = paginator._cut(page, 3, 1)
+    assert (cut.names, cut.groups, kept, total) == ([], ["d"], 1, 5)
+    cut, kept, total = paginator._cut(page, 1, 3)
+    assert (cut.names, cut.groups, kept, total) == (["b"], ["c", "d"], 3, 5)

@@ -117,7 +117,8 @@ class Paginator(Generic[PageT, ItemT]):
             token = next_token
 
     def _cut(self, page: PageT, skip: int, limit: int | None) -> tuple[PageT, int, int]:
-        """Drops ``skip`` elements and keeps at most ``limit``: (page, kept, total)."""
+        """Drops the first ``skip`` elements and keeps at most ``limit``, counting across
+        the result lists in order as one sequence: (page, kept, total)."""
         changes: dict[str, Any] = {}
         kept = 0
         total = 0
@@ -127,7 +128,9 @@ class Paginator(Generic[PageT, ItemT]):
             if values is None:
                 continue
             total += len(values)
-            values = values[skip:] if skip else values
+            dropped = min(skip, len(values))
+            skip -= dropped
+            values = values[dropped:]
             if budget is not None:
                 values = values[:budget]
                 budget -= len(values)
