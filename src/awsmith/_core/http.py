@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import attrs
 import httpx
+from multidict import CIMultiDict
 
 from awsmith._core.errors import (
     ConnectionFailedError,
@@ -100,7 +101,7 @@ class HttpxSender:
                             response.status_code,
                             response.headers,
                         )
-                    return HttpResponse(response.status_code, response.headers, response.content)
+                    return HttpResponse(response.status_code, _headers_of(response), response.content)
                 async for chunk in response.aiter_raw():
                     size += len(chunk)
                     if size > timeouts.max_body:
@@ -116,7 +117,7 @@ class HttpxSender:
             raise ReadTimeoutError(f"no response from {_origin(url)} in time: {exc!r}") from exc
         except httpx.HTTPError as exc:
             raise ConnectionFailedError(f"request to {_origin(url)} failed: {exc!r}") from exc
-        return HttpResponse(response.status_code, response.headers, b"".join(chunks))
+        return HttpResponse(response.status_code, _headers_of(response), b"".join(chunks))
 
     async def close(self) -> None:
         if self._owned:
@@ -197,6 +198,15 @@ async def _read_limited(response: Any, limit: int) -> bytes:
             raise _too_large(size, limit, response.status, response.headers)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _headers_of(response: httpx.Response) -> CIMultiDict[str]:
+    """Response headers with their names as sent (httpx lower-cases them), looked up
+    case-insensitively, as aiohttp gives them: prefix-header maps come out the same on
+    both transports."""
+    return CIMultiDict(
+        (name.decode("latin-1"), value.decode("latin-1")) for name, value in response.headers.raw
+    )
 
 
 def _origin(url: str) -> str:
