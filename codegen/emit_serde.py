@@ -693,9 +693,10 @@ class SerdeEmitter:
                 w.line("    return None")
             w.line()
             w.line()
-            w.line(f"{op.py_name.upper()}: {op_cls}[{in_t}, {out_t}] = {op_cls}(")
-            w.line(f'    "{op.name}", {validate}, serialize_{op.py_name}, parse_{op.py_name}')
-            w.line(")")
+            args = [_q(op.name), validate, f"serialize_{op.py_name}", f"parse_{op.py_name}"]
+            if op.static_context:
+                args.append(f"endpoint_params={tuple(op.static_context.items())!r}")
+            w.call(f"{op.py_name.upper()}: {op_cls}[{in_t}, {out_t}] = {op_cls}(", args)
         self.use("awsmith._core.operation", "ServiceInfo")
         w.lines += emit_service_info(self.model)
         return self.assemble()
@@ -797,6 +798,11 @@ def emit_service_info(model: ServiceModel) -> list[str]:
         f"    api_version={meta['apiVersion']!r},",
         "    errors=ERRORS,",
         f"    base_error=errors.{model.base_error_name},",
+        *(
+            ["    operation_endpoint_params=True,"]
+            if any(op.static_context for op in model.operations)
+            else []
+        ),
         ")",
     ]
 

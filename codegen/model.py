@@ -103,6 +103,8 @@ class Operation:
     errors: list[Shape]
     host_prefix: str | None
     deprecated: bool
+    #: Endpoint rule-set parameters the operation fixes (``staticContextParams``).
+    static_context: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -282,6 +284,9 @@ def build(raw: dict[str, Any], path: Path) -> ServiceModel:
                 errors=[ref(f"operation {name}.errors", e) for e in spec.get("errors", [])],
                 host_prefix=(spec.get("endpoint") or {}).get("hostPrefix"),
                 deprecated=bool(spec.get("deprecated")),
+                static_context={
+                    k: v["value"] for k, v in sorted((spec.get("staticContextParams") or {}).items())
+                },
             )
         )
     by_name = {op.name: op for op in operations}

@@ -584,27 +584,7 @@ def _valid(gen: Generated, op_name: str, request: Any) -> bool:
     return True
 
 
-#: Models whose endpoint rules need per-operation ``staticContextParams`` (neptune-graph's
-#: required ``ApiType``); the runtime resolves one endpoint per client and does not pass them.
-NEEDS_CONTEXT_PARAMS = {"neptune-graph"}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            n,
-            marks=pytest.mark.xfail(
-                strict=True,
-                raises=awsmith.EndpointResolutionError,
-                reason="staticContextParams are not passed to the endpoint rules",
-            ),
-        )
-        if n in NEEDS_CONTEXT_PARAMS
-        else n
-        for n in MODELS
-    ],
-)
+@pytest.mark.parametrize("name", MODELS)
 def test_calls_through_the_client(generated: dict[str, Generated], name: str) -> None:
     gen = generated[name]
     seen: list[httpx.Request] = []
@@ -665,8 +645,6 @@ def test_calls_through_the_client(generated: dict[str, Generated], name: str) ->
 def _error_shape(generated: dict[str, Generated]) -> tuple[Generated, Shape, Member]:
     """A modeled error with a string field besides its message."""
     for name in MODELS:
-        if name in NEEDS_CONTEXT_PARAMS:
-            continue
         for shape in generated[name].model.shapes.values():
             for m in shape.members:
                 if (
@@ -804,3 +782,32 @@ def test_unknown_shape_reference_names_the_shape(tmp_path: Path) -> None:
 if __name__ == "__main__":  # prints the models having each feature
     for feature in sorted(REQUIRED):
         print(feature, find_models(feature)[:8])
+
+
+def test_operation_endpoint_params_pick_the_endpoint(generated: dict[str, Generated]) -> None:
+    """neptune-graph's rules need each operation's ``ApiType`` (staticContextParams): the
+    client resolves per operation, to the hosts botocore's own rules give."""
+    from botocore.endpoint_provider import EndpointProvider
+
+    gen = generated["neptune-graph"]
+    provider = EndpointProvider(
+        _LOADER.load_service_model("neptune-graph", "endpoint-rule-set-1"),
+        _LOADER.load_data("partitions"),
+    )
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"graphs": []})
+
+    async def main() -> None:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+            client = gen.client_cls(region="us-west-2", credentials=CREDS, http_client=http)
+            async with client:
+                assert client.endpoint is None  # the rules need an operation's ApiType
+                await client.list_graphs()
+                await client.list_graphs()
+
+    anyio.run(main)
+    want = provider.resolve_endpoint(Region="us-west-2", UseFIPS=False, UseDualStack=False, ApiType="ControlPlane")
+    assert [str(r.url).split("?")[0] for r in seen] == [want.url + "/graphs"] * 2

@@ -28,6 +28,7 @@ from awsmith._core.errors import (
     AwsmithError,
     ConfigurationError,
     DeadlineExceededError,
+    EndpointResolutionError,
     ResponseParseError,
     ServiceError,
 )
@@ -55,8 +56,9 @@ class ClientClosedError(AwsmithError):
 class _Ready:
     """What a client resolves before its first call."""
 
-    endpoint: Endpoint
-    signer: SigV4Signer
+    #: The service's endpoint and its signer; None when the endpoint rules need
+    #: parameters that only operations give (``staticContextParams``).
+    default: tuple[Endpoint, SigV4Signer] | None
     sender: HttpSender
     credentials: CredentialResolver
 
@@ -144,6 +146,8 @@ class BaseClient:
         self._session: Any = None
         #: Server time minus local time, learnt from a clock-skew error.
         self._clock_offset = timedelta(0)
+        self._endpoint_args: dict[str, Any] = {}
+        self._op_endpoints: dict[tuple[tuple[str, object], ...], tuple[Endpoint, SigV4Signer]] = {}
         self._limiter = AdaptiveRateLimiter() if cfg.retry_mode == "adaptive" else None
 
     # ---------------------------------------------------------------- lifecycle
@@ -165,12 +169,14 @@ class BaseClient:
     @property
     def region(self) -> str | None:
         """The region the client sends to (known after the first call or ``async with``)."""
-        return self._ready.endpoint.signing_region if self._ready else self._region
+        if self._ready is not None and self._ready.default is not None:
+            return self._ready.default[0].signing_region
+        return self._region
 
     @property
     def endpoint(self) -> Endpoint | None:
         """The resolved endpoint (after the first call or ``async with``)."""
-        return self._ready.endpoint if self._ready else None
+        return self._ready.default[0] if self._ready and self._ready.default else None
 
     def _botocore_session(self) -> Any:
         """Runs in a worker thread: botocore reads the config files here."""
@@ -194,12 +200,20 @@ class BaseClient:
             raise ClientClosedError(f"this {type(self).__name__} is closed")
         async with self._ready_lock:
             if self._ready is None:
+                default: tuple[Endpoint, SigV4Signer] | None = None
                 try:
-                    # Everything cached in this process (the usual case after the first
-                    # client): no thread hop.
-                    endpoint = self._resolve_endpoint(allow_io=False)
-                except _NeedsIO:
-                    endpoint = await anyio.to_thread.run_sync(self._resolve_endpoint)
+                    try:
+                        # Everything cached in this process (the usual case after the
+                        # first client): no thread hop.
+                        endpoint = self._resolve_endpoint(allow_io=False)
+                    except _NeedsIO:
+                        endpoint = await anyio.to_thread.run_sync(self._resolve_endpoint)
+                    default = (endpoint, SigV4Signer(endpoint.signing_name, endpoint.signing_region))
+                except EndpointResolutionError:
+                    # The rules may need what each operation adds; if so, every call
+                    # resolves with its own parameters (and raises then if still unable).
+                    if not (self._service.operation_endpoint_params and self._endpoint_args):
+                        raise
                 if (
                     self._http_client is None
                     and "aiohttp" not in sys.modules
@@ -208,8 +222,7 @@ class BaseClient:
                     # aiohttp's first import takes ~0.3 s: not on the event loop.
                     await anyio.to_thread.run_sync(_import_aiohttp)
                 self._ready = _Ready(
-                    endpoint=endpoint,
-                    signer=SigV4Signer(endpoint.signing_name, endpoint.signing_region),
+                    default=default,
                     sender=self._make_sender(),
                     credentials=self._credentials,
                 )
@@ -251,15 +264,31 @@ class BaseClient:
                 endpoint_url = scoped.get("endpoint_url")
         if not allow_io and not rules_loaded(service.data_name):
             raise _NeedsIO
-        return resolve_endpoint(
-            data_name=service.data_name,
-            endpoint_prefix=service.endpoint_prefix,
-            signing_name=service.signing_name,
-            region=region,
-            use_fips=bool(use_fips),
-            use_dualstack=bool(use_dualstack),
-            endpoint_url=endpoint_url,
-        )
+        self._endpoint_args = {
+            "data_name": service.data_name,
+            "endpoint_prefix": service.endpoint_prefix,
+            "signing_name": service.signing_name,
+            "region": region,
+            "use_fips": bool(use_fips),
+            "use_dualstack": bool(use_dualstack),
+            "endpoint_url": endpoint_url,
+        }
+        return resolve_endpoint(**self._endpoint_args)
+
+    def _endpoint_for(
+        self, params: tuple[tuple[str, object], ...], ready: _Ready
+    ) -> tuple[Endpoint, SigV4Signer]:
+        """Endpoint and signer of an operation with its own rule-set parameters. The rule
+        set is in memory by now, so this needs no I/O; both are kept per parameter set."""
+        found = self._op_endpoints.get(params)
+        if found is None:
+            endpoint = resolve_endpoint(**self._endpoint_args, extra_params=params)
+            if ready.default is not None and endpoint == ready.default[0]:
+                found = ready.default
+            else:
+                found = (endpoint, SigV4Signer(endpoint.signing_name, endpoint.signing_region))
+            self._op_endpoints[params] = found
+        return found
 
     def _make_sender(self) -> HttpSender:
         if self._http_client is not None:
@@ -278,7 +307,11 @@ class BaseClient:
         ready = self._ready or await self._prepare()
         if self._closed:
             raise ClientClosedError(f"this {type(self).__name__} is closed")
-        endpoint = ready.endpoint
+        default = ready.default
+        if operation.endpoint_params or default is None:
+            endpoint, signer = self._endpoint_for(operation.endpoint_params, ready)
+        else:
+            endpoint, signer = default
         host = endpoint.host
         base_url = endpoint.url
         if serialized.host_prefix:
@@ -291,9 +324,13 @@ class BaseClient:
             url += "?" + "&".join(f"{k}={v}" for k, v in encoded_query)
         deadline = self.config.call_timeout
         if deadline is None:
-            return await self._attempts(operation, serialized, ready, host, url, encoded_query)
+            return await self._attempts(
+                operation, serialized, ready, signer, host, url, encoded_query
+            )
         with anyio.move_on_after(deadline):
-            return await self._attempts(operation, serialized, ready, host, url, encoded_query)
+            return await self._attempts(
+                operation, serialized, ready, signer, host, url, encoded_query
+            )
         raise DeadlineExceededError(
             f"{operation.name} did not complete within call_timeout={deadline}s"
         )
@@ -303,6 +340,7 @@ class BaseClient:
         operation: Operation[In, Out],
         serialized: Any,
         ready: _Ready,
+        signer: SigV4Signer,
         host: str,
         url: str,
         encoded_query: list[tuple[str, str]],
@@ -319,7 +357,7 @@ class BaseClient:
             credentials = await ready.credentials.get()
             if limiter is not None:
                 await limiter.acquire()
-            auth = ready.signer.sign(
+            auth = signer.sign(
                 method=serialized.method,
                 host=host,
                 path=serialized.path,

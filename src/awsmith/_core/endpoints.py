@@ -86,8 +86,10 @@ def resolve_endpoint(
     use_fips: bool,
     use_dualstack: bool,
     endpoint_url: str | None,
+    extra_params: tuple[tuple[str, Any], ...] = (),
 ) -> Endpoint:
-    """Resolves the endpoint. Memoized (rule evaluation costs ~0.1 ms; errors are not
+    """Resolves the endpoint; ``extra_params`` are rule-set parameters an operation
+    fixes (its ``staticContextParams``). Memoized (rule evaluation costs ~0.1 ms; errors are not
     cached). May read botocore's data files on first use for a service: call it off
     the loop then."""
     if endpoint_url is not None:
@@ -111,6 +113,7 @@ def resolve_endpoint(
         params["Region"] = region
     if endpoint_url is not None:
         params["Endpoint"] = endpoint_url
+    params.update(extra_params)
     try:
         resolved = provider.resolve_endpoint(**params)
     except Exception as exc:  # botocore's rule errors carry a readable message

@@ -36,6 +36,8 @@ class Operation(Generic[In, Out]):
     validate: Callable[[In], None]
     serialize: Callable[[In], SerializedRequest]
     parse: Callable[[HttpResponse], Out]
+    #: Endpoint rule-set parameters the operation fixes (``staticContextParams``).
+    endpoint_params: tuple[tuple[str, object], ...] = ()
 
 
 @attrs.frozen
@@ -49,6 +51,8 @@ class ServiceInfo:
     api_version: str
     errors: ErrorTable
     base_error: type[ServiceError]
+    #: Whether some operations add endpoint rule-set parameters of their own.
+    operation_endpoint_params: bool = False
 
 
 def new_idempotency_token() -> str:

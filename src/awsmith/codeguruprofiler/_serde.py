@@ -1738,7 +1738,10 @@ def _validate_add_notification_channels(request: AddNotificationChannelsRequest)
 
 
 ADD_NOTIFICATION_CHANNELS: Operation[AddNotificationChannelsRequest, AddNotificationChannelsResponse] = Operation(
-    "AddNotificationChannels", _validate_add_notification_channels, serialize_add_notification_channels, parse_add_notification_channels
+    "AddNotificationChannels",
+    _validate_add_notification_channels,
+    serialize_add_notification_channels,
+    parse_add_notification_channels,
 )
 
 
@@ -1747,7 +1750,10 @@ def _validate_batch_get_frame_metric_data(request: BatchGetFrameMetricDataReques
 
 
 BATCH_GET_FRAME_METRIC_DATA: Operation[BatchGetFrameMetricDataRequest, BatchGetFrameMetricDataResponse] = Operation(
-    "BatchGetFrameMetricData", _validate_batch_get_frame_metric_data, serialize_batch_get_frame_metric_data, parse_batch_get_frame_metric_data
+    "BatchGetFrameMetricData",
+    _validate_batch_get_frame_metric_data,
+    serialize_batch_get_frame_metric_data,
+    parse_batch_get_frame_metric_data,
 )
 
 
@@ -1756,7 +1762,10 @@ def _validate_configure_agent(request: ConfigureAgentRequest) -> None:
 
 
 CONFIGURE_AGENT: Operation[ConfigureAgentRequest, ConfigureAgentResponse] = Operation(
-    "ConfigureAgent", _validate_configure_agent, serialize_configure_agent, parse_configure_agent
+    "ConfigureAgent",
+    _validate_configure_agent,
+    serialize_configure_agent,
+    parse_configure_agent,
 )
 
 
@@ -1765,7 +1774,10 @@ def _validate_create_profiling_group(request: CreateProfilingGroupRequest) -> No
 
 
 CREATE_PROFILING_GROUP: Operation[CreateProfilingGroupRequest, CreateProfilingGroupResponse] = Operation(
-    "CreateProfilingGroup", _validate_create_profiling_group, serialize_create_profiling_group, parse_create_profiling_group
+    "CreateProfilingGroup",
+    _validate_create_profiling_group,
+    serialize_create_profiling_group,
+    parse_create_profiling_group,
 )
 
 
@@ -1774,7 +1786,10 @@ def _validate_delete_profiling_group(request: DeleteProfilingGroupRequest) -> No
 
 
 DELETE_PROFILING_GROUP: Operation[DeleteProfilingGroupRequest, DeleteProfilingGroupResponse] = Operation(
-    "DeleteProfilingGroup", _validate_delete_profiling_group, serialize_delete_profiling_group, parse_delete_profiling_group
+    "DeleteProfilingGroup",
+    _validate_delete_profiling_group,
+    serialize_delete_profiling_group,
+    parse_delete_profiling_group,
 )
 
 
@@ -1783,7 +1798,10 @@ def _validate_describe_profiling_group(request: DescribeProfilingGroupRequest) -
 
 
 DESCRIBE_PROFILING_GROUP: Operation[DescribeProfilingGroupRequest, DescribeProfilingGroupResponse] = Operation(
-    "DescribeProfilingGroup", _validate_describe_profiling_group, serialize_describe_profiling_group, parse_describe_profiling_group
+    "DescribeProfilingGroup",
+    _validate_describe_profiling_group,
+    serialize_describe_profiling_group,
+    parse_describe_profiling_group,
 )
 
 
@@ -1792,7 +1810,10 @@ def _validate_get_findings_report_account_summary(request: GetFindingsReportAcco
 
 
 GET_FINDINGS_REPORT_ACCOUNT_SUMMARY: Operation[GetFindingsReportAccountSummaryRequest, GetFindingsReportAccountSummaryResponse] = Operation(
-    "GetFindingsReportAccountSummary", _validate_get_findings_report_account_summary, serialize_get_findings_report_account_summary, parse_get_findings_report_account_summary
+    "GetFindingsReportAccountSummary",
+    _validate_get_findings_report_account_summary,
+    serialize_get_findings_report_account_summary,
+    parse_get_findings_report_account_summary,
 )
 
 
@@ -1801,7 +1822,10 @@ def _validate_get_notification_configuration(request: GetNotificationConfigurati
 
 
 GET_NOTIFICATION_CONFIGURATION: Operation[GetNotificationConfigurationRequest, GetNotificationConfigurationResponse] = Operation(
-    "GetNotificationConfiguration", _validate_get_notification_configuration, serialize_get_notification_configuration, parse_get_notification_configuration
+    "GetNotificationConfiguration",
+    _validate_get_notification_configuration,
+    serialize_get_notification_configuration,
+    parse_get_notification_configuration,
 )
 
 
@@ -1810,7 +1834,10 @@ def _validate_get_policy(request: GetPolicyRequest) -> None:
 
 
 GET_POLICY: Operation[GetPolicyRequest, GetPolicyResponse] = Operation(
-    "GetPolicy", _validate_get_policy, serialize_get_policy, parse_get_policy
+    "GetPolicy",
+    _validate_get_policy,
+    serialize_get_policy,
+    parse_get_policy,
 )
 
 
@@ -1819,7 +1846,10 @@ def _validate_get_profile(request: GetProfileRequest) -> None:
 
 
 GET_PROFILE: Operation[GetProfileRequest, GetProfileResponse] = Operation(
-    "GetProfile", _validate_get_profile, serialize_get_profile, parse_get_profile
+    "GetProfile",
+    _validate_get_profile,
+    serialize_get_profile,
+    parse_get_profile,
 )
 
 
@@ -1828,7 +1858,10 @@ def _validate_get_recommendations(request: GetRecommendationsRequest) -> None:
 
 
 GET_RECOMMENDATIONS: Operation[GetRecommendationsRequest, GetRecommendationsResponse] = Operation(
-    "GetRecommendations", _validate_get_recommendations, serialize_get_recommendations, parse_get_recommendations
+    "GetRecommendations",
+    _validate_get_recommendations,
+    serialize_get_recommendations,
+    parse_get_recommendations,
 )
 
 
@@ -1837,7 +1870,10 @@ def _validate_list_findings_reports(request: ListFindingsReportsRequest) -> None
 
 
 LIST_FINDINGS_REPORTS: Operation[ListFindingsReportsRequest, ListFindingsReportsResponse] = Operation(
-    "ListFindingsReports", _validate_list_findings_reports, serialize_list_findings_reports, parse_list_findings_reports
+    "ListFindingsReports",
+    _validate_list_findings_reports,
+    serialize_list_findings_reports,
+    parse_list_findings_reports,
 )
 
 
@@ -1846,7 +1882,10 @@ def _validate_list_profile_times(request: ListProfileTimesRequest) -> None:
 
 
 LIST_PROFILE_TIMES: Operation[ListProfileTimesRequest, ListProfileTimesResponse] = Operation(
-    "ListProfileTimes", _validate_list_profile_times, serialize_list_profile_times, parse_list_profile_times
+    "ListProfileTimes",
+    _validate_list_profile_times,
+    serialize_list_profile_times,
+    parse_list_profile_times,
 )
 
 
@@ -1855,7 +1894,10 @@ def _validate_list_profiling_groups(request: ListProfilingGroupsRequest) -> None
 
 
 LIST_PROFILING_GROUPS: Operation[ListProfilingGroupsRequest, ListProfilingGroupsResponse] = Operation(
-    "ListProfilingGroups", _validate_list_profiling_groups, serialize_list_profiling_groups, parse_list_profiling_groups
+    "ListProfilingGroups",
+    _validate_list_profiling_groups,
+    serialize_list_profiling_groups,
+    parse_list_profiling_groups,
 )
 
 
@@ -1864,7 +1906,10 @@ def _validate_list_tags_for_resource(request: ListTagsForResourceRequest) -> Non
 
 
 LIST_TAGS_FOR_RESOURCE: Operation[ListTagsForResourceRequest, ListTagsForResourceResponse] = Operation(
-    "ListTagsForResource", _validate_list_tags_for_resource, serialize_list_tags_for_resource, parse_list_tags_for_resource
+    "ListTagsForResource",
+    _validate_list_tags_for_resource,
+    serialize_list_tags_for_resource,
+    parse_list_tags_for_resource,
 )
 
 
@@ -1873,7 +1918,10 @@ def _validate_post_agent_profile(request: PostAgentProfileRequest) -> None:
 
 
 POST_AGENT_PROFILE: Operation[PostAgentProfileRequest, PostAgentProfileResponse] = Operation(
-    "PostAgentProfile", _validate_post_agent_profile, serialize_post_agent_profile, parse_post_agent_profile
+    "PostAgentProfile",
+    _validate_post_agent_profile,
+    serialize_post_agent_profile,
+    parse_post_agent_profile,
 )
 
 
@@ -1882,7 +1930,10 @@ def _validate_put_permission(request: PutPermissionRequest) -> None:
 
 
 PUT_PERMISSION: Operation[PutPermissionRequest, PutPermissionResponse] = Operation(
-    "PutPermission", _validate_put_permission, serialize_put_permission, parse_put_permission
+    "PutPermission",
+    _validate_put_permission,
+    serialize_put_permission,
+    parse_put_permission,
 )
 
 
@@ -1891,7 +1942,10 @@ def _validate_remove_notification_channel(request: RemoveNotificationChannelRequ
 
 
 REMOVE_NOTIFICATION_CHANNEL: Operation[RemoveNotificationChannelRequest, RemoveNotificationChannelResponse] = Operation(
-    "RemoveNotificationChannel", _validate_remove_notification_channel, serialize_remove_notification_channel, parse_remove_notification_channel
+    "RemoveNotificationChannel",
+    _validate_remove_notification_channel,
+    serialize_remove_notification_channel,
+    parse_remove_notification_channel,
 )
 
 
@@ -1900,7 +1954,10 @@ def _validate_remove_permission(request: RemovePermissionRequest) -> None:
 
 
 REMOVE_PERMISSION: Operation[RemovePermissionRequest, RemovePermissionResponse] = Operation(
-    "RemovePermission", _validate_remove_permission, serialize_remove_permission, parse_remove_permission
+    "RemovePermission",
+    _validate_remove_permission,
+    serialize_remove_permission,
+    parse_remove_permission,
 )
 
 
@@ -1909,7 +1966,10 @@ def _validate_submit_feedback(request: SubmitFeedbackRequest) -> None:
 
 
 SUBMIT_FEEDBACK: Operation[SubmitFeedbackRequest, SubmitFeedbackResponse] = Operation(
-    "SubmitFeedback", _validate_submit_feedback, serialize_submit_feedback, parse_submit_feedback
+    "SubmitFeedback",
+    _validate_submit_feedback,
+    serialize_submit_feedback,
+    parse_submit_feedback,
 )
 
 
@@ -1918,7 +1978,10 @@ def _validate_tag_resource(request: TagResourceRequest) -> None:
 
 
 TAG_RESOURCE: Operation[TagResourceRequest, TagResourceResponse] = Operation(
-    "TagResource", _validate_tag_resource, serialize_tag_resource, parse_tag_resource
+    "TagResource",
+    _validate_tag_resource,
+    serialize_tag_resource,
+    parse_tag_resource,
 )
 
 
@@ -1927,7 +1990,10 @@ def _validate_untag_resource(request: UntagResourceRequest) -> None:
 
 
 UNTAG_RESOURCE: Operation[UntagResourceRequest, UntagResourceResponse] = Operation(
-    "UntagResource", _validate_untag_resource, serialize_untag_resource, parse_untag_resource
+    "UntagResource",
+    _validate_untag_resource,
+    serialize_untag_resource,
+    parse_untag_resource,
 )
 
 
@@ -1936,7 +2002,10 @@ def _validate_update_profiling_group(request: UpdateProfilingGroupRequest) -> No
 
 
 UPDATE_PROFILING_GROUP: Operation[UpdateProfilingGroupRequest, UpdateProfilingGroupResponse] = Operation(
-    "UpdateProfilingGroup", _validate_update_profiling_group, serialize_update_profiling_group, parse_update_profiling_group
+    "UpdateProfilingGroup",
+    _validate_update_profiling_group,
+    serialize_update_profiling_group,
+    parse_update_profiling_group,
 )
 
 

@@ -1396,7 +1396,10 @@ def _validate_add_attachments_to_set(request: AddAttachmentsToSetRequest) -> Non
 
 
 ADD_ATTACHMENTS_TO_SET: Operation[AddAttachmentsToSetRequest, AddAttachmentsToSetResponse] = Operation(
-    "AddAttachmentsToSet", _validate_add_attachments_to_set, serialize_add_attachments_to_set, parse_add_attachments_to_set
+    "AddAttachmentsToSet",
+    _validate_add_attachments_to_set,
+    serialize_add_attachments_to_set,
+    parse_add_attachments_to_set,
 )
 
 
@@ -1405,7 +1408,10 @@ def _validate_add_communication_to_case(request: AddCommunicationToCaseRequest) 
 
 
 ADD_COMMUNICATION_TO_CASE: Operation[AddCommunicationToCaseRequest, AddCommunicationToCaseResponse] = Operation(
-    "AddCommunicationToCase", _validate_add_communication_to_case, serialize_add_communication_to_case, parse_add_communication_to_case
+    "AddCommunicationToCase",
+    _validate_add_communication_to_case,
+    serialize_add_communication_to_case,
+    parse_add_communication_to_case,
 )
 
 
@@ -1414,7 +1420,10 @@ def _validate_create_case(request: CreateCaseRequest) -> None:
 
 
 CREATE_CASE: Operation[CreateCaseRequest, CreateCaseResponse] = Operation(
-    "CreateCase", _validate_create_case, serialize_create_case, parse_create_case
+    "CreateCase",
+    _validate_create_case,
+    serialize_create_case,
+    parse_create_case,
 )
 
 
@@ -1423,7 +1432,10 @@ def _validate_describe_attachment(request: DescribeAttachmentRequest) -> None:
 
 
 DESCRIBE_ATTACHMENT: Operation[DescribeAttachmentRequest, DescribeAttachmentResponse] = Operation(
-    "DescribeAttachment", _validate_describe_attachment, serialize_describe_attachment, parse_describe_attachment
+    "DescribeAttachment",
+    _validate_describe_attachment,
+    serialize_describe_attachment,
+    parse_describe_attachment,
 )
 
 
@@ -1432,7 +1444,10 @@ def _validate_describe_cases(request: DescribeCasesRequest) -> None:
 
 
 DESCRIBE_CASES: Operation[DescribeCasesRequest, DescribeCasesResponse] = Operation(
-    "DescribeCases", _validate_describe_cases, serialize_describe_cases, parse_describe_cases
+    "DescribeCases",
+    _validate_describe_cases,
+    serialize_describe_cases,
+    parse_describe_cases,
 )
 
 
@@ -1441,7 +1456,10 @@ def _validate_describe_communications(request: DescribeCommunicationsRequest) ->
 
 
 DESCRIBE_COMMUNICATIONS: Operation[DescribeCommunicationsRequest, DescribeCommunicationsResponse] = Operation(
-    "DescribeCommunications", _validate_describe_communications, serialize_describe_communications, parse_describe_communications
+    "DescribeCommunications",
+    _validate_describe_communications,
+    serialize_describe_communications,
+    parse_describe_communications,
 )
 
 
@@ -1450,7 +1468,10 @@ def _validate_describe_create_case_options(request: DescribeCreateCaseOptionsReq
 
 
 DESCRIBE_CREATE_CASE_OPTIONS: Operation[DescribeCreateCaseOptionsRequest, DescribeCreateCaseOptionsResponse] = Operation(
-    "DescribeCreateCaseOptions", _validate_describe_create_case_options, serialize_describe_create_case_options, parse_describe_create_case_options
+    "DescribeCreateCaseOptions",
+    _validate_describe_create_case_options,
+    serialize_describe_create_case_options,
+    parse_describe_create_case_options,
 )
 
 
@@ -1459,7 +1480,10 @@ def _validate_describe_services(request: DescribeServicesRequest) -> None:
 
 
 DESCRIBE_SERVICES: Operation[DescribeServicesRequest, DescribeServicesResponse] = Operation(
-    "DescribeServices", _validate_describe_services, serialize_describe_services, parse_describe_services
+    "DescribeServices",
+    _validate_describe_services,
+    serialize_describe_services,
+    parse_describe_services,
 )
 
 
@@ -1468,7 +1492,10 @@ def _validate_describe_severity_levels(request: DescribeSeverityLevelsRequest) -
 
 
 DESCRIBE_SEVERITY_LEVELS: Operation[DescribeSeverityLevelsRequest, DescribeSeverityLevelsResponse] = Operation(
-    "DescribeSeverityLevels", _validate_describe_severity_levels, serialize_describe_severity_levels, parse_describe_severity_levels
+    "DescribeSeverityLevels",
+    _validate_describe_severity_levels,
+    serialize_describe_severity_levels,
+    parse_describe_severity_levels,
 )
 
 
@@ -1477,7 +1504,10 @@ def _validate_describe_supported_languages(request: DescribeSupportedLanguagesRe
 
 
 DESCRIBE_SUPPORTED_LANGUAGES: Operation[DescribeSupportedLanguagesRequest, DescribeSupportedLanguagesResponse] = Operation(
-    "DescribeSupportedLanguages", _validate_describe_supported_languages, serialize_describe_supported_languages, parse_describe_supported_languages
+    "DescribeSupportedLanguages",
+    _validate_describe_supported_languages,
+    serialize_describe_supported_languages,
+    parse_describe_supported_languages,
 )
 
 
@@ -1486,7 +1516,10 @@ def _validate_describe_trusted_advisor_check_refresh_statuses(request: DescribeT
 
 
 DESCRIBE_TRUSTED_ADVISOR_CHECK_REFRESH_STATUSES: Operation[DescribeTrustedAdvisorCheckRefreshStatusesRequest, DescribeTrustedAdvisorCheckRefreshStatusesResponse] = Operation(
-    "DescribeTrustedAdvisorCheckRefreshStatuses", _validate_describe_trusted_advisor_check_refresh_statuses, serialize_describe_trusted_advisor_check_refresh_statuses, parse_describe_trusted_advisor_check_refresh_statuses
+    "DescribeTrustedAdvisorCheckRefreshStatuses",
+    _validate_describe_trusted_advisor_check_refresh_statuses,
+    serialize_describe_trusted_advisor_check_refresh_statuses,
+    parse_describe_trusted_advisor_check_refresh_statuses,
 )
 
 
@@ -1495,7 +1528,10 @@ def _validate_describe_trusted_advisor_check_result(request: DescribeTrustedAdvi
 
 
 DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT: Operation[DescribeTrustedAdvisorCheckResultRequest, DescribeTrustedAdvisorCheckResultResponse] = Operation(
-    "DescribeTrustedAdvisorCheckResult", _validate_describe_trusted_advisor_check_result, serialize_describe_trusted_advisor_check_result, parse_describe_trusted_advisor_check_result
+    "DescribeTrustedAdvisorCheckResult",
+    _validate_describe_trusted_advisor_check_result,
+    serialize_describe_trusted_advisor_check_result,
+    parse_describe_trusted_advisor_check_result,
 )
 
 
@@ -1504,7 +1540,10 @@ def _validate_describe_trusted_advisor_check_summaries(request: DescribeTrustedA
 
 
 DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES: Operation[DescribeTrustedAdvisorCheckSummariesRequest, DescribeTrustedAdvisorCheckSummariesResponse] = Operation(
-    "DescribeTrustedAdvisorCheckSummaries", _validate_describe_trusted_advisor_check_summaries, serialize_describe_trusted_advisor_check_summaries, parse_describe_trusted_advisor_check_summaries
+    "DescribeTrustedAdvisorCheckSummaries",
+    _validate_describe_trusted_advisor_check_summaries,
+    serialize_describe_trusted_advisor_check_summaries,
+    parse_describe_trusted_advisor_check_summaries,
 )
 
 
@@ -1513,7 +1552,10 @@ def _validate_describe_trusted_advisor_checks(request: DescribeTrustedAdvisorChe
 
 
 DESCRIBE_TRUSTED_ADVISOR_CHECKS: Operation[DescribeTrustedAdvisorChecksRequest, DescribeTrustedAdvisorChecksResponse] = Operation(
-    "DescribeTrustedAdvisorChecks", _validate_describe_trusted_advisor_checks, serialize_describe_trusted_advisor_checks, parse_describe_trusted_advisor_checks
+    "DescribeTrustedAdvisorChecks",
+    _validate_describe_trusted_advisor_checks,
+    serialize_describe_trusted_advisor_checks,
+    parse_describe_trusted_advisor_checks,
 )
 
 
@@ -1522,7 +1564,10 @@ def _validate_refresh_trusted_advisor_check(request: RefreshTrustedAdvisorCheckR
 
 
 REFRESH_TRUSTED_ADVISOR_CHECK: Operation[RefreshTrustedAdvisorCheckRequest, RefreshTrustedAdvisorCheckResponse] = Operation(
-    "RefreshTrustedAdvisorCheck", _validate_refresh_trusted_advisor_check, serialize_refresh_trusted_advisor_check, parse_refresh_trusted_advisor_check
+    "RefreshTrustedAdvisorCheck",
+    _validate_refresh_trusted_advisor_check,
+    serialize_refresh_trusted_advisor_check,
+    parse_refresh_trusted_advisor_check,
 )
 
 
@@ -1531,7 +1576,10 @@ def _validate_resolve_case(request: ResolveCaseRequest) -> None:
 
 
 RESOLVE_CASE: Operation[ResolveCaseRequest, ResolveCaseResponse] = Operation(
-    "ResolveCase", _validate_resolve_case, serialize_resolve_case, parse_resolve_case
+    "ResolveCase",
+    _validate_resolve_case,
+    serialize_resolve_case,
+    parse_resolve_case,
 )
 
 
