@@ -32,8 +32,15 @@ from awsmith._core.errors import (
     ResponseParseError,
     ServiceError,
 )
-from awsmith._core.errors_wire import build_error, request_id_of
-from awsmith._core.http import AiohttpSender, HttpResponse, HttpSender, HttpxSender, Timeouts
+from awsmith._core.errors_wire import build_error
+from awsmith._core.http import (
+    AiohttpSender,
+    HttpResponse,
+    HttpSender,
+    HttpxSender,
+    Timeouts,
+    request_id_of,
+)
 from awsmith._core.operation import Operation, ServiceInfo
 from awsmith._core.retry import RetryQuota, backoff_delay, is_retryable, is_throttling
 from awsmith._core.signing import SigV4Signer, encode_query, payload_sha256
@@ -214,16 +221,15 @@ class BaseClient:
                     # resolves with its own parameters (and raises then if still unable).
                     if not (self._service.operation_endpoint_params and self._endpoint_args):
                         raise
-                if (
-                    self._http_client is None
-                    and "aiohttp" not in sys.modules
-                    and sniffio.current_async_library() == "asyncio"
-                ):
+                use_aiohttp = (
+                    self._http_client is None and sniffio.current_async_library() == "asyncio"
+                )
+                if use_aiohttp and "aiohttp" not in sys.modules:
                     # aiohttp's first import takes ~0.3 s: not on the event loop.
                     await anyio.to_thread.run_sync(_import_aiohttp)
                 self._ready = _Ready(
                     default=default,
-                    sender=self._make_sender(),
+                    sender=self._make_sender(use_aiohttp),
                     credentials=self._credentials,
                 )
             return self._ready
@@ -290,11 +296,11 @@ class BaseClient:
             self._op_endpoints[params] = found
         return found
 
-    def _make_sender(self) -> HttpSender:
+    def _make_sender(self, use_aiohttp: bool) -> HttpSender:
         if self._http_client is not None:
             return HttpxSender(self._http_client, owned=False)
         cfg = self.config
-        if sniffio.current_async_library() == "asyncio":
+        if use_aiohttp:
             return AiohttpSender(max_connections=cfg.max_pool_connections, verify_tls=cfg.verify_tls)
         limits = httpx.Limits(max_connections=cfg.max_pool_connections)
         return HttpxSender(httpx.AsyncClient(verify=cfg.verify_tls, limits=limits), owned=True)

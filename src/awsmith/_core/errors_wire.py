@@ -6,15 +6,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from awsmith._core.errors import ResponseParseError, ServiceError
-from awsmith._core.http import HttpResponse
+from awsmith._core.http import HttpResponse, request_id_of
 from awsmith._core.serde import loads
 
 #: error code -> (exception class, parser of its modeled fields from the JSON body)
 ErrorTable = Mapping[str, tuple[type[ServiceError], Callable[[dict[str, Any]], dict[str, Any]]]]
-
-
-def request_id_of(headers: Mapping[str, str]) -> str | None:
-    return headers.get("x-amzn-RequestId") or headers.get("x-amz-request-id")
 
 
 def sanitize_code(raw: str) -> str:

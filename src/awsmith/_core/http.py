@@ -11,7 +11,7 @@ failure to an awsmith :class:`~awsmith._core.errors.TransportError`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, Protocol
 
 import attrs
@@ -51,13 +51,18 @@ class HttpSender(Protocol):
     async def close(self) -> None: ...
 
 
+def request_id_of(headers: Mapping[str, str]) -> str | None:
+    """The request id AWS gives a response (``x-amzn-RequestId``, or S3-style)."""
+    return headers.get("x-amzn-RequestId") or headers.get("x-amz-request-id")
+
+
 def _too_large(
     size: int, limit: int, status: int, headers: Mapping[str, str]
 ) -> ResponseTooLargeError:
     return ResponseTooLargeError(
         f"response body of {size} bytes exceeds the {limit} byte limit",
         status_code=status,
-        request_id=headers.get("x-amzn-RequestId") or headers.get("x-amz-request-id"),
+        request_id=request_id_of(headers),
     )
 
 
@@ -89,20 +94,16 @@ class HttpxSender:
                     raise _too_large(
                         int(length), timeouts.max_body, response.status_code, response.headers
                     )
+                # httpx.MockTransport and respx hand back responses whose body was read
+                # when they were built: streaming it again raises StreamConsumed.
+                stream = (
+                    _already_read(response.content)
+                    if response.is_stream_consumed
+                    else response.aiter_raw()
+                )
                 chunks: list[bytes] = []
                 size = 0
-                if response.is_stream_consumed:
-                    # httpx.MockTransport and respx hand back responses whose body was
-                    # read when they were built: streaming it again raises StreamConsumed.
-                    if len(response.content) > timeouts.max_body:
-                        raise _too_large(
-                            len(response.content),
-                            timeouts.max_body,
-                            response.status_code,
-                            response.headers,
-                        )
-                    return HttpResponse(response.status_code, _headers_of(response), response.content)
-                async for chunk in response.aiter_raw():
+                async for chunk in stream:
                     size += len(chunk)
                     if size > timeouts.max_body:
                         raise _too_large(
@@ -187,6 +188,10 @@ class AiohttpSender:
 
     async def close(self) -> None:
         await self._session.close()
+
+
+async def _already_read(body: bytes) -> AsyncIterator[bytes]:
+    yield body
 
 
 async def _read_limited(response: Any, limit: int) -> bytes:
