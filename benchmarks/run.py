@@ -357,6 +357,10 @@ async def main() -> None:
         burst = await thousand_concurrent(url)
         for contender, (ms, ok) in burst.items():
             print(f"1,000 concurrent calls, one client: {contender} {ms:.0f} ms, {ok}/1000 ok")
+        import transports  # the choice of the default transport (benchmarks/transports.py)
+
+        print("\n## transports: one bare GET, client CPU per call\n")
+        print("\n".join(await transports.compare(url, rounds)))
     finally:
         proc.terminate()
         proc.wait()

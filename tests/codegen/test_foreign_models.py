@@ -329,7 +329,8 @@ class ValueMaker:
             key = _string_for(shape.key, None, self.uri)
             if loc == "headers":
                 # Lower case: httpx.Headers (the HttpxSender) lower-cases names while
-                # aiohttp keeps them, so the suffix's case depends on the transport.
+                # the default sender keeps them, so the suffix's case depends on the
+                # transport.
                 key = "meta-key"
             b, o = self.value(shape.value, member if loc == "headers" else None, depth + 1)
             return {key: b}, {key: o}

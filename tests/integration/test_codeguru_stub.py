@@ -3,7 +3,7 @@
 The stub checks every SigV4 signature and records each request as it arrived, so these
 tests assert on the exact wire: percent-encoded URI labels, query strings, headers and
 raw blob bodies, plus the typed responses and errors the client builds from the stub's
-answers. Most tests run on both transports: the default aiohttp sender and a
+answers. Most tests run on both transports: the default sender and a
 caller-supplied ``httpx.AsyncClient``; one runs under trio.
 """
 
@@ -44,7 +44,7 @@ from devservers.codeguru_stub import (
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
-TRANSPORTS = ["aiohttp", "httpx"]
+TRANSPORTS = ["default", "httpx"]
 ION = "application/x-amzn-ion"
 JSON = "application/json"
 
@@ -120,7 +120,7 @@ async def test_uri_label_is_percent_encoded_and_stays_one_segment(
 async def test_dot_segment_labels_are_rejected_before_any_request(
     stub: CodeGuruStub, label: str
 ) -> None:
-    async with open_client(stub, "aiohttp") as client:
+    async with open_client(stub, "default") as client:
         with pytest.raises(awsmith.ParamValidationError):
             await client.list_tags_for_resource(resource_arn=label)
     assert stub.requests == []
@@ -212,7 +212,7 @@ async def test_request_headers_and_signature(stub: CodeGuruStub, transport: str)
 
 
 async def test_wrong_secret_is_refused_by_the_signature_check(stub: CodeGuruStub) -> None:
-    async with open_client(stub, "aiohttp", secret_access_key="not-the-secret") as client:
+    async with open_client(stub, "default", secret_access_key="not-the-secret") as client:
         with pytest.raises(CodeGuruProfilerError) as caught:
             await client.list_profiling_groups()
     error = caught.value
@@ -329,7 +329,7 @@ async def test_get_profile_honours_accept_and_window(stub: CodeGuruStub, transpo
         ("startTime", "2024-01-01T00:00:00Z"),
     ]
     # No accept argument, no Accept of awsmith's own (httpx adds its default "*/*").
-    assert last.headers.get("Accept") == (None if transport == "aiohttp" else "*/*")
+    assert last.headers.get("Accept") == (None if transport == "default" else "*/*")
 
 
 # -- pagination ------------------------------------------------------------------
@@ -442,7 +442,7 @@ async def test_resource_not_found_is_typed(stub: CodeGuruStub, transport: str) -
 
 
 async def test_conflict_and_idempotent_create(stub: CodeGuruStub) -> None:
-    async with open_client(stub, "aiohttp") as client:
+    async with open_client(stub, "default") as client:
         first = await client.create_profiling_group(
             profiling_group_name="dup", client_token="token-1"
         )
@@ -464,7 +464,7 @@ async def test_conflict_and_idempotent_create(stub: CodeGuruStub) -> None:
 
 async def test_server_side_validation_error(stub: CodeGuruStub) -> None:
     moment = datetime(2024, 1, 1, tzinfo=UTC)
-    async with open_client(stub, "aiohttp") as client:
+    async with open_client(stub, "default") as client:
         await client.create_profiling_group(profiling_group_name="val")
         with pytest.raises(ValidationException) as caught:
             await client.get_recommendations(
@@ -475,7 +475,7 @@ async def test_server_side_validation_error(stub: CodeGuruStub) -> None:
 
 
 async def test_delete_then_describe(stub: CodeGuruStub) -> None:
-    async with open_client(stub, "aiohttp") as client:
+    async with open_client(stub, "default") as client:
         await client.create_profiling_group(profiling_group_name="gone")
         deleted = await client.delete_profiling_group(profiling_group_name="gone")
         with pytest.raises(ResourceNotFoundException):

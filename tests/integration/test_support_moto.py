@@ -11,7 +11,7 @@ DescribeCases moves the severity one step (low -> normal -> ...), it ignores
 
 Most tests send through a caller-supplied ``httpx.AsyncClient`` with an event hook, so
 the exact awsJson1.1 requests can be asserted too; the main flow also runs on the
-default aiohttp transport, and one test runs under trio.
+default transport, and one test runs under trio.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ async def open_support(
         ):
             yield client
     else:
-        assert wire is None, "the aiohttp transport has no request hook"
+        assert wire is None, "the default transport has no request hook"
         async with SupportClient(
             region="us-east-1", endpoint_url=endpoint, credentials=credentials, config=config
         ) as client:
@@ -125,7 +125,7 @@ async def create_case(client: SupportClient, subject: str, severity: str = "low"
     return response.case_id
 
 
-@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
+@pytest.mark.parametrize("transport", ["default", "httpx"])
 async def test_create_then_describe_case_typed(endpoint: str, transport: str) -> None:
     async with open_support(endpoint, transport) as client:
         case_id = await create_case(client, "Instance unreachable")
@@ -251,7 +251,7 @@ async def test_page_size_is_validated_before_any_request(endpoint: str) -> None:
     assert wire.requests == []
 
 
-@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
+@pytest.mark.parametrize("transport", ["default", "httpx"])
 async def test_resolve_case(endpoint: str, transport: str) -> None:
     async with open_support(endpoint, transport) as client:
         case_id = await create_case(client, "to resolve")

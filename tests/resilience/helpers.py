@@ -24,8 +24,8 @@ SECRET = "resilience/Secret+Key/0123456789abcdefghij"
 TOKEN = "resilience-session-token-FQoGZXIvYXdzEXAMPLE"
 CREDENTIALS = awsmith.Credentials(access_key_id=AKID, secret_access_key=SECRET, session_token=TOKEN)
 
-#: Both transports: awsmith's own aiohttp session, and a caller's httpx.AsyncClient.
-TRANSPORTS = ("aiohttp", "httpx")
+#: Both transports: awsmith's own HTTP/1.1 sender, and a caller's httpx.AsyncClient.
+TRANSPORTS = ("default", "httpx")
 
 #: Backoff made fast through configuration; explicit FIPS/dual-stack so nothing is
 #: read from the developer's AWS config files.
@@ -55,7 +55,7 @@ async def open_client(
     **httpx_options: Any,
 ) -> AsyncIterator[C]:
     """A client of ``cls`` sending to ``url``: on awsmith's default transport
-    (``"aiohttp"``; under trio awsmith's own httpx client) or on a caller's
+    (``"default"``; under trio awsmith's own httpx client) or on a caller's
     ``httpx.AsyncClient`` (``"httpx"``). Everything is closed afterwards."""
     http = httpx.AsyncClient(**httpx_options) if transport == "httpx" else None
     client = cls(

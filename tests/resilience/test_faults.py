@@ -1,6 +1,6 @@
 """Fault injection against a scripted server on 127.0.0.1 (devservers/fault_server.py).
 
-Every test runs on awsmith's default transport (aiohttp) and on a caller's
+Every test runs on awsmith's default transport (awsmith._core.http1) and on a caller's
 ``httpx.AsyncClient``, and asserts the exact number of attempts the server saw, the
 error class and its fields, and bounds on elapsed time. Backoff is made fast through
 ``Config(base_backoff=..., max_backoff=...)``; nothing inside awsmith is patched.
@@ -226,8 +226,9 @@ async def test_always_truncated_raises_connection_failed(
 async def test_broken_http_raises_connection_failed_without_secrets(
     server: FaultServer, transport: str, data: bytes
 ) -> None:
-    """aiohttp's error for a malformed response holds the request headers (session
-    token, signature) in its repr: none of it may reach the awsmith error or its chain."""
+    """A malformed response is a ConnectionFailedError, retried; no secret of the
+    request (session token, signature) reaches the error or its chain (aiohttp's error
+    held the request headers in its repr, so this stays checked on every sender)."""
     server.play(Raw(data))
     async with support(server.url, transport, fast(max_attempts=2)) as client:
         with pytest.raises(awsmith.ConnectionFailedError) as info:
@@ -629,7 +630,7 @@ def _self_signed(tmp_path: Path) -> ssl.SSLContext:
 async def test_tls_certificates_are_verified_by_default(
     tmp_path: Path, transport: str, anyio_backend: str
 ) -> None:
-    """An untrusted certificate fails the call (on aiohttp, on awsmith's own httpx
+    """An untrusted certificate fails the call (on the default sender, on awsmith's own httpx
     client under trio, and on a default caller httpx client); only an explicit
     ``verify_tls=False`` lets it through, which shows the server itself works."""
     with fault_server(ssl_context=_self_signed(tmp_path), key_id=AKID) as tls:

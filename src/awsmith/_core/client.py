@@ -33,14 +33,8 @@ from awsmith._core.errors import (
     ServiceError,
 )
 from awsmith._core.errors_wire import build_error
-from awsmith._core.http import (
-    AiohttpSender,
-    HttpResponse,
-    HttpSender,
-    HttpxSender,
-    Timeouts,
-    request_id_of,
-)
+from awsmith._core.http import HttpResponse, HttpSender, HttpxSender, Timeouts, request_id_of
+from awsmith._core.http1 import Http1Sender
 from awsmith._core.operation import Operation, ServiceInfo
 from awsmith._core.retry import RetryQuota, backoff_delay, is_retryable, is_throttling
 from awsmith._core.signing import SigV4Signer, encode_query, payload_sha256
@@ -103,11 +97,6 @@ def _env_flag(name: str) -> bool | None:
 # constructor, often on the loop): ~0.1 s the first time. Import it with awsmith instead.
 with contextlib.suppress(ImportError):
     import anyio._backends._asyncio  # pyright: ignore[reportUnusedImport]
-
-
-def _import_aiohttp() -> None:
-    import aiohttp  # noqa: F401  # pyright: ignore[reportUnusedImport]
-    import yarl  # noqa: F401  # pyright: ignore[reportUnusedImport]
 
 
 class BaseClient:
@@ -221,15 +210,12 @@ class BaseClient:
                     # resolves with its own parameters (and raises then if still unable).
                     if not (self._service.operation_endpoint_params and self._endpoint_args):
                         raise
-                use_aiohttp = (
+                own_http1 = (
                     self._http_client is None and sniffio.current_async_library() == "asyncio"
                 )
-                if use_aiohttp and "aiohttp" not in sys.modules:
-                    # aiohttp's first import takes ~0.3 s: not on the event loop.
-                    await anyio.to_thread.run_sync(_import_aiohttp)
                 self._ready = _Ready(
                     default=default,
-                    sender=self._make_sender(use_aiohttp),
+                    sender=self._make_sender(own_http1),
                     credentials=self._credentials,
                 )
             return self._ready
@@ -296,12 +282,12 @@ class BaseClient:
             self._op_endpoints[params] = found
         return found
 
-    def _make_sender(self, use_aiohttp: bool) -> HttpSender:
+    def _make_sender(self, own_http1: bool) -> HttpSender:
         if self._http_client is not None:
             return HttpxSender(self._http_client, owned=False)
         cfg = self.config
-        if use_aiohttp:
-            return AiohttpSender(max_connections=cfg.max_pool_connections, verify_tls=cfg.verify_tls)
+        if own_http1:
+            return Http1Sender(max_connections=cfg.max_pool_connections, verify_tls=cfg.verify_tls)
         limits = httpx.Limits(max_connections=cfg.max_pool_connections)
         return HttpxSender(httpx.AsyncClient(verify=cfg.verify_tls, limits=limits), owned=True)
 

@@ -1,9 +1,10 @@
 """The HTTP layer: one small interface, two implementations.
 
-``AiohttpSender`` is the default under asyncio: benchmarks showed httpx's own transport
-costs several times more client CPU per call than aiohttp (see docs/performance.md).
-``HttpxSender`` wraps an ``httpx.AsyncClient``: the one a caller passes in (respx,
-MockTransport, proxies, HTTP/2 all keep working) or, under trio, one awsmith creates.
+``Http1Sender`` (in :mod:`awsmith._core.http1`) is the default under asyncio: the
+benchmarks chose it over aiohttp and httpx by client CPU per call (see
+docs/performance.md). ``HttpxSender`` wraps an ``httpx.AsyncClient``: the one a caller
+passes in (respx, MockTransport, proxies, HTTP/2 all keep working) or, under trio, one
+awsmith creates.
 
 Both read the body raw (no content decoding: a gzip profile stays gzip) and map every
 failure to an awsmith :class:`~awsmith._core.errors.TransportError`.
@@ -12,7 +13,7 @@ failure to an awsmith :class:`~awsmith._core.errors.TransportError`.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from typing import Any, Protocol
+from typing import Protocol
 
 import attrs
 import httpx
@@ -23,7 +24,6 @@ from awsmith._core.errors import (
     ConnectTimeoutError,
     ReadTimeoutError,
     ResponseTooLargeError,
-    TransportError,
 )
 
 
@@ -56,9 +56,10 @@ def request_id_of(headers: Mapping[str, str]) -> str | None:
     return headers.get("x-amzn-RequestId") or headers.get("x-amz-request-id")
 
 
-def _too_large(
+def too_large(
     size: int, limit: int, status: int, headers: Mapping[str, str]
 ) -> ResponseTooLargeError:
+    """The error for a body over ``Config.max_response_bytes`` (both senders)."""
     return ResponseTooLargeError(
         f"response body of {size} bytes exceeds the {limit} byte limit",
         status_code=status,
@@ -91,7 +92,7 @@ class HttpxSender:
             try:
                 length = response.headers.get("content-length")
                 if length is not None and length.isdigit() and int(length) > timeouts.max_body:
-                    raise _too_large(
+                    raise too_large(
                         int(length), timeouts.max_body, response.status_code, response.headers
                     )
                 # httpx.MockTransport and respx hand back responses whose body was read
@@ -106,7 +107,7 @@ class HttpxSender:
                 async for chunk in stream:
                     size += len(chunk)
                     if size > timeouts.max_body:
-                        raise _too_large(
+                        raise too_large(
                             size, timeouts.max_body, response.status_code, response.headers
                         )
                     chunks.append(chunk)
@@ -125,84 +126,8 @@ class HttpxSender:
             await self._client.aclose()
 
 
-class AiohttpSender:
-    """Sends through an ``aiohttp.ClientSession`` owned by the awsmith client (asyncio)."""
-
-    def __init__(self, *, max_connections: int, verify_tls: bool) -> None:
-        import aiohttp
-
-        self._aiohttp = aiohttp
-        from yarl import URL
-
-        self._url = URL
-        connector = aiohttp.TCPConnector(
-            limit=max_connections, ssl=verify_tls
-        )
-        self._session = aiohttp.ClientSession(
-            connector=connector,
-            auto_decompress=False,
-            skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept", "Content-Type"),
-        )
-        self._timeouts: dict[Timeouts, Any] = {}
-
-    async def send(
-        self, method: str, url: str, headers: dict[str, str], body: bytes, timeouts: Timeouts
-    ) -> HttpResponse:
-        aiohttp = self._aiohttp
-        timeout = self._timeouts.get(timeouts)
-        if timeout is None:
-            timeout = aiohttp.ClientTimeout(
-                total=None, sock_connect=timeouts.connect, sock_read=timeouts.read
-            )
-            self._timeouts[timeouts] = timeout
-        try:
-            async with self._session.request(
-                method,
-                self._url(url, encoded=True),
-                headers=headers,
-                data=body,
-                timeout=timeout,
-                allow_redirects=False,  # as above: the signed headers stay with AWS
-            ) as response:
-                length = response.content_length
-                if length is not None and length > timeouts.max_body:
-                    raise _too_large(length, timeouts.max_body, response.status, response.headers)
-                if length is not None:
-                    payload = await response.read()
-                else:
-                    payload = await _read_limited(response, timeouts.max_body)
-                return HttpResponse(response.status, response.headers, payload)
-        except TransportError:
-            raise
-        except aiohttp.ConnectionTimeoutError as exc:
-            raise ConnectTimeoutError(f"connecting to {_origin(url)} timed out") from exc
-        except (aiohttp.SocketTimeoutError, aiohttp.ServerTimeoutError, TimeoutError) as exc:
-            raise ReadTimeoutError(f"no response from {_origin(url)} in time") from exc
-        except aiohttp.ClientResponseError as exc:
-            # A malformed response. Its repr holds the request's headers (the session
-            # token, the signature): keep it out of the message and of the chain.
-            detail = f"{type(exc).__name__}({exc.status}, message={exc.message!r})"
-        except (aiohttp.ClientError, OSError) as exc:
-            raise ConnectionFailedError(f"request to {_origin(url)} failed: {exc!r}") from exc
-        raise ConnectionFailedError(f"request to {_origin(url)} failed: {detail}")
-
-    async def close(self) -> None:
-        await self._session.close()
-
-
 async def _already_read(body: bytes) -> AsyncIterator[bytes]:
     yield body
-
-
-async def _read_limited(response: Any, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.content.iter_chunked(65536):
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(size, limit, response.status, response.headers)
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _headers_of(response: httpx.Response) -> CIMultiDict[str]:
