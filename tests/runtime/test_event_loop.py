@@ -32,10 +32,11 @@ logging.getLogger("asyncio").addHandler(Collect())
 logging.getLogger("asyncio").setLevel(logging.DEBUG)
 mode = sys.argv[1]
 
-# Importing awsmith does not import botocore: the client loads it itself.
+# Importing awsmith does not import botocore (the client loads it itself) nor httpx
+# (only a caller's client or trio needs it).
 from awsmith.support import SupportClient  # noqa: E402
 
-assert "botocore" not in sys.modules
+assert "botocore" not in sys.modules and "httpx" not in sys.modules, sorted(sys.modules)
 
 
 class Handler(BaseHTTPRequestHandler):

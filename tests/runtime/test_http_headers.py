@@ -6,7 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from awsmith._core.http import HttpxSender, Timeouts
+from awsmith._core.http import Timeouts
+from awsmith._core.httpx_sender import HttpxSender
 
 
 @pytest.mark.anyio

@@ -123,7 +123,7 @@ def test_constructor_rejects_wrong_types(
 def test_constructor_rejects_a_sync_httpx_client_and_positional_arguments() -> None:
     with httpx.Client() as sync_client, pytest.raises(awsmith.ConfigurationError) as info:
         SupportClient(http_client=sync_client)  # type: ignore[arg-type]
-    assert str(info.value) == "http_client must be a AsyncClient or None, got Client"
+    assert str(info.value) == "http_client must be an httpx.AsyncClient or None, got Client"
     with pytest.raises(TypeError):
         SupportClient("us-west-2")  # type: ignore[misc]
 

@@ -12,12 +12,11 @@ import platform
 import sys
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import anyio
 import anyio.to_thread
 import attrs
-import httpx
 import sniffio
 
 from awsmith._core.adaptive import AdaptiveRateLimiter
@@ -33,20 +32,20 @@ from awsmith._core.errors import (
     ServiceError,
 )
 from awsmith._core.errors_wire import build_error
-from awsmith._core.http import HttpResponse, HttpSender, HttpxSender, Timeouts, request_id_of
+from awsmith._core.http import HttpResponse, HttpSender, Timeouts, request_id_of
 from awsmith._core.http1 import Http1Sender
 from awsmith._core.operation import Operation, ServiceInfo
 from awsmith._core.retry import RetryQuota, backoff_delay, is_retryable, is_throttling
 from awsmith._core.signing import SigV4Signer, encode_query, payload_sha256
 from awsmith._version import __version__
 
+if TYPE_CHECKING:
+    import httpx
+
 In = TypeVar("In")
 Out = TypeVar("Out")
 
-_USER_AGENT = (
-    f"awsmith/{__version__} Python/{platform.python_version()} "
-    f"os/{sys.platform} md/httpx#{httpx.__version__}"
-)
+_USER_AGENT = f"awsmith/{__version__} Python/{platform.python_version()} os/{sys.platform}"
 
 
 class ClientClosedError(AwsmithError):
@@ -119,12 +118,20 @@ class BaseClient:
             ("endpoint_url", endpoint_url, str),
             ("credentials", credentials, Credentials),
             ("profile", profile, str),
-            ("http_client", http_client, httpx.AsyncClient),
             ("config", config, Config),
         ):
             if value is not None and not isinstance(value, kind):  # pyright: ignore[reportUnnecessaryIsInstance]  # callers may pass anything
                 raise ConfigurationError(
                     f"{name} must be a {kind.__name__} or None, got {type(value).__name__}"
+                )
+        if http_client is not None:
+            # A caller's httpx client means httpx is imported already: awsmith does not
+            # import it just to check (httpx is a fifth of awsmith's import time).
+            httpx_module = sys.modules.get("httpx")
+            if httpx_module is None or not isinstance(http_client, httpx_module.AsyncClient):
+                raise ConfigurationError(
+                    "http_client must be an httpx.AsyncClient or None, "
+                    f"got {type(http_client).__name__}"
                 )
         self._region = region
         self._endpoint_url = endpoint_url
@@ -283,11 +290,15 @@ class BaseClient:
         return found
 
     def _make_sender(self, own_http1: bool) -> HttpSender:
-        if self._http_client is not None:
-            return HttpxSender(self._http_client, owned=False)
         cfg = self.config
         if own_http1:
             return Http1Sender(max_connections=cfg.max_pool_connections, verify_tls=cfg.verify_tls)
+        import httpx
+
+        from awsmith._core.httpx_sender import HttpxSender
+
+        if self._http_client is not None:
+            return HttpxSender(self._http_client, owned=False)
         limits = httpx.Limits(max_connections=cfg.max_pool_connections)
         return HttpxSender(httpx.AsyncClient(verify=cfg.verify_tls, limits=limits), owned=True)
 
