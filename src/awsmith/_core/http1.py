@@ -11,7 +11,10 @@ What it does, and no more:
 * one request at a time per connection, connections kept alive and reused (newest
   first) up to ``max_connections`` per client, waiting for a free one beyond that;
 * a connect timeout, and a read timeout measured from the last progress in either
-  direction (a byte written or read), so a slow upload is not cut short;
+  direction (a chunk handed to the socket or a byte read), so an upload the server
+  reads slowly is not cut short while the socket keeps taking chunks (bytes the
+  kernel has taken but not sent are not tracked, so a link that needs longer than the
+  read timeout to drain the socket's send buffer can still time out an upload);
 * content-length, chunked and close-delimited bodies, never decoded; interim 1xx
   responses skipped; a body larger than ``max_body`` refused while it arrives;
 * a request that meets a kept-alive connection the server had already closed is sent
@@ -157,8 +160,8 @@ class _Connection(asyncio.Protocol):
             self._drain.set_result(None)
         if self._future is None or self._future.done():
             return
-        if self._headers_done and self._close_delimited():
-            self._finish()
+        if self._headers_done and exc is None and self._close_delimited():
+            self._finish()  # a clean close ends the body; a reset cuts it short
         elif not self._received and self.uses > 1:
             self._fail(
                 _StaleConnection(
@@ -186,6 +189,12 @@ class _Connection(asyncio.Protocol):
 
     # ---------------------------------------------------------------- parser callbacks
 
+    def on_message_begin(self) -> None:
+        if self._future is None or self._future.done():
+            # More bytes after the response (llhttp reads on past its end): the parser
+            # is inside something else now, so the connection cannot be reused.
+            self.reusable = False
+
     def on_header(self, name: bytes, value: bytes) -> None:
         self._headers.append((name.decode("latin-1"), value.decode("latin-1")))
 
@@ -197,15 +206,18 @@ class _Connection(asyncio.Protocol):
             return
         self._status = status
         self._headers_done = True
+        if self._head_only:
+            self.reusable = False  # llhttp would wait for the announced body
+            self._finish()
+            return
+        if status in (204, 304):  # no body, whatever Content-Length announces
+            return
         headers = self._headers
         for name, value in headers:
             if len(name) == 14 and name.lower() == "content-length":
                 if value.isdigit() and int(value) > self._limit:
                     raise too_large(int(value), self._limit, status, CIMultiDict(headers))
                 break
-        if self._head_only:
-            self.reusable = False  # llhttp would wait for the announced body
-            self._finish()
 
     def on_body(self, body: bytes) -> None:
         if self._head_only:
@@ -314,7 +326,10 @@ class _Connection(asyncio.Protocol):
     def close(self) -> None:
         self.reusable = False
         if self.transport is not None:
-            self.transport.close()
+            # abort(), not close(): close() would first send what is still buffered,
+            # which never happens while a stalled server reads nothing (the read timeout
+            # or a cancellation then left the exchange and its pool slot hanging).
+            self.transport.abort()
 
 
 class Http1Sender:
@@ -337,8 +352,10 @@ class Http1Sender:
     ) -> HttpResponse:
         scheme_end = url.find("://") + 3
         slash = url.find("/", scheme_end)
-        if slash < 0:
-            origin_text, target = url, "/"
+        if slash < 0:  # no path: http://host or http://host?query
+            query = url.find("?", scheme_end)
+            slash = len(url) if query < 0 else query
+            origin_text, target = url[:slash], "/" + url[slash:]
         else:
             origin_text, target = url[:slash], url[slash:]
         origin = self._origins.get(origin_text)
@@ -367,6 +384,10 @@ class Http1Sender:
             except _StaleConnection:
                 if attempt == 2:
                     raise
+                # The connections idle beside it were most likely dropped too: close
+                # them, so that the request goes once more on a new connection.
+                for idle in self._idle.pop(origin.key, ()):
+                    idle.close()
                 continue
             finally:
                 self._release(connection)
@@ -410,8 +431,7 @@ class Http1Sender:
                 if isinstance(exc, TimeoutError):
                     raise ConnectTimeoutError(
                         f"no connection to {origin.name} came free within "
-                        f"{timeouts.connect:g} s: all {self._limit} are busy "
-                        "(Config.max_pool_connections)"
+                        f"{timeouts.connect:g} s (max_pool_connections={self._limit}, all busy)"
                     ) from None
                 raise
 

@@ -42,7 +42,9 @@ class HttpxSender:
             # would go to whatever host a Location header names.
             response = await self._client.send(request, stream=True, follow_redirects=False)
             try:
-                length = response.headers.get("content-length")
+                # HEAD, 204 and 304 responses announce a length they do not carry.
+                announced = request.method != "HEAD" and response.status_code not in (204, 304)
+                length = response.headers.get("content-length") if announced else None
                 if length is not None and length.isdigit() and int(length) > timeouts.max_body:
                     raise too_large(
                         int(length), timeouts.max_body, response.status_code, response.headers
