@@ -650,6 +650,41 @@ async def test_tls_certificates_are_verified_by_default(
         assert tls.attempts == 1
 
 
+@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
+async def test_aws_ca_bundle_is_the_trust_store_of_awsmiths_own_connections(
+    tmp_path: Path, transport: str, anyio_backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``AWS_CA_BUNDLE`` naming the server's certificate, verification succeeds
+    (as with botocore) on awsmith's own sender and its httpx client under trio; a
+    caller's httpx client keeps its own trust store and still refuses it."""
+    with fault_server(ssl_context=_self_signed(tmp_path), key_id=AKID) as tls:
+        tls.play(CASES_OK)
+        monkeypatch.setenv("AWS_CA_BUNDLE", str(tmp_path / "cert.pem"))
+        async with support(tls.url, transport) as client:
+            if transport == "httpx":
+                with pytest.raises(awsmith.ConnectionFailedError):
+                    await client.describe_cases()
+                assert tls.attempts == 0
+            else:
+                assert await client.describe_cases() == expected_cases()
+                assert tls.attempts == 1
+
+
+async def test_aws_ca_bundle_naming_no_file_is_a_configuration_error(
+    tmp_path: Path, transport: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "no-such-bundle.pem"
+    monkeypatch.setenv("AWS_CA_BUNDLE", str(missing))
+    async with support("https://127.0.0.1:9", transport) as client:
+        if transport == "httpx":  # a caller's client: its own trust store, never read
+            with pytest.raises(awsmith.ConnectionFailedError):
+                await client.describe_cases()
+            return
+        with pytest.raises(awsmith.ConfigurationError) as info:
+            await client.describe_cases()
+    assert str(info.value) == f"AWS_CA_BUNDLE names no file: {str(missing)!r}"
+
+
 def _root_cause(error: BaseException) -> BaseException:
     while (cause := error.__cause__ or error.__context__) is not None:
         error = cause

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
+import ssl
 import sys
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -37,6 +38,7 @@ from awsmith._core.http1 import Http1Sender
 from awsmith._core.operation import Operation, ServiceInfo
 from awsmith._core.retry import RetryQuota, backoff_delay, is_retryable, is_throttling
 from awsmith._core.signing import SigV4Signer, encode_query, payload_sha256
+from awsmith._core.tls import cached_tls_context, tls_context
 from awsmith._version import __version__
 
 if TYPE_CHECKING:
@@ -217,12 +219,15 @@ class BaseClient:
                     # resolves with its own parameters (and raises then if still unable).
                     if not (self._service.operation_endpoint_params and self._endpoint_args):
                         raise
-                own_http1 = (
-                    self._http_client is None and sniffio.current_async_library() == "asyncio"
-                )
+                tls: ssl.SSLContext | None = None
+                if self._http_client is None:
+                    verify = self.config.verify_tls
+                    tls = cached_tls_context(verify) or await anyio.to_thread.run_sync(
+                        tls_context, verify
+                    )
                 self._ready = _Ready(
                     default=default,
-                    sender=self._make_sender(own_http1),
+                    sender=self._make_sender(tls),
                     credentials=self._credentials,
                 )
             return self._ready
@@ -289,18 +294,22 @@ class BaseClient:
             self._op_endpoints[params] = found
         return found
 
-    def _make_sender(self, own_http1: bool) -> HttpSender:
-        cfg = self.config
-        if own_http1:
-            return Http1Sender(max_connections=cfg.max_pool_connections, verify_tls=cfg.verify_tls)
-        import httpx
-
-        from awsmith._core.httpx_sender import HttpxSender
+    def _make_sender(self, tls: ssl.SSLContext | None) -> HttpSender:
+        """The caller's httpx client if given; else awsmith's own sender under asyncio,
+        an httpx client under trio, both with ``tls``."""
+        if self._http_client is None and sniffio.current_async_library() == "asyncio":
+            assert tls is not None
+            return Http1Sender(max_connections=self.config.max_pool_connections, tls=tls)
+        from awsmith._core.httpx_sender import HttpxSender  # imports httpx: only now
 
         if self._http_client is not None:
             return HttpxSender(self._http_client, owned=False)
-        limits = httpx.Limits(max_connections=cfg.max_pool_connections)
-        return HttpxSender(httpx.AsyncClient(verify=cfg.verify_tls, limits=limits), owned=True)
+        assert tls is not None
+        import httpx
+
+        limit = self.config.max_pool_connections
+        limits = httpx.Limits(max_connections=limit)
+        return HttpxSender(httpx.AsyncClient(verify=tls, limits=limits), owned=True)
 
     # ---------------------------------------------------------------- calls
 

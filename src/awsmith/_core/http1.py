@@ -335,11 +335,10 @@ class _Connection(asyncio.Protocol):
 class Http1Sender:
     """Sends over pooled HTTP/1.1 connections owned by one awsmith client (asyncio)."""
 
-    def __init__(self, *, max_connections: int, verify_tls: bool) -> None:
+    def __init__(self, *, max_connections: int, tls: ssl.SSLContext) -> None:
         self.loop = asyncio.get_running_loop()
         self._limit = max_connections
-        self._verify = verify_tls
-        self._ssl: ssl.SSLContext | None = None
+        self._tls = tls
         self._origins: dict[str, _Origin] = {}
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
         self._open = 0
@@ -443,7 +442,7 @@ class Http1Sender:
                     lambda: connection,
                     origin.host,
                     origin.port,
-                    ssl=self._ssl_context() if origin.tls else None,
+                    ssl=self._tls if origin.tls else None,
                     server_hostname=origin.host if origin.tls else None,
                     happy_eyeballs_delay=0.25,
                 )
@@ -457,16 +456,6 @@ class Http1Sender:
             raise
         self._all.add(connection)
         return connection
-
-    def _ssl_context(self) -> ssl.SSLContext:
-        if self._ssl is None:
-            context = ssl.create_default_context()
-            if not self._verify:
-                context.check_hostname = False
-                context.verify_mode = ssl.CERT_NONE
-            context.set_alpn_protocols(["http/1.1"])
-            self._ssl = context
-        return self._ssl
 
     def _release(self, connection: _Connection) -> None:
         if connection.reusable and not connection.closed and not self._closed:
