@@ -16,7 +16,7 @@ import math
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from enum import StrEnum
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn, TypeAlias, TypeVar
 from urllib.parse import quote
 
 import orjson
@@ -113,21 +113,35 @@ def dump_json(body: dict[str, Any]) -> bytes:
 # Parse helpers take the value, the path of its parent and its own name; the full path
 # ("cases[0].caseId") is only built when something is wrong.
 
+#: Where a value sits in a response, rendered only for an error message: the root
+#: ``""``, or a tuple ``(parent, name)`` for a member or ``(parent, name, index)`` for
+#: a list item (int) or a map value (its str key), built as parsers descend.
+Path: TypeAlias = "str | tuple[Path, str] | tuple[Path, str, int | str]"
 
-def join(path: str, name: str) -> str:
-    """``cases[0]`` + ``caseId`` -> ``cases[0].caseId``; ``cases`` + ``[0]`` -> ``cases[0]``.
 
-    Generated parsers build child paths as ``path + ".name"`` from the root ``""``, so a
-    leading dot is dropped here, where a path is only ever rendered for a message.
-    """
+def render(path: Path) -> str:
+    """``((("", "cases", 0), "recentCommunications")`` -> ``cases[0].recentCommunications``."""
+    if type(path) is str:
+        return path
+    assert isinstance(path, tuple)
+    text = join(path[0], path[1])
+    if len(path) == 3:
+        index = path[2]
+        text += f"[{index!r}]" if type(index) is str else f"[{index}]"
+    return text
+
+
+def join(path: Path, name: str) -> str:
+    """``cases[0]`` + ``caseId`` -> ``cases[0].caseId``; ``cases`` + ``[0]`` -> ``cases[0]``."""
+    text = render(path)
     if not name:
-        return path.lstrip(".")
-    if name.startswith("["):
-        return (path + name).lstrip(".")
-    return f"{path}.{name}".lstrip(".")
+        return text
+    if name.startswith("[") or not text:
+        return text + name
+    return f"{text}.{name}"
 
 
-def fail(path: str, name: str, expected: str, value: object) -> NoReturn:
+def fail(path: Path, name: str, expected: str, value: object) -> NoReturn:
     shown = repr(value)
     if len(shown) > 60:
         shown = shown[:57] + "..."
@@ -135,7 +149,7 @@ def fail(path: str, name: str, expected: str, value: object) -> NoReturn:
     raise ResponseParseError(f"expected {expected} at {where}, got {type(value).__name__} {shown}")
 
 
-def missing(path: str, name: str) -> NoReturn:
+def missing(path: Path, name: str) -> NoReturn:
     raise ResponseParseError(f"the required member {join(path, name)} is missing")
 
 
@@ -162,19 +176,19 @@ def load_json(body: bytes) -> dict[str, Any]:
     return value  # pyright: ignore[reportUnknownVariableType]  # JSON: str keys, Any values
 
 
-def p_str(value: object, path: str, name: str) -> str:
+def p_str(value: object, path: Path, name: str) -> str:
     if type(value) is str:
         return value
     fail(path, name, "a string", value)
 
 
-def p_bool(value: object, path: str, name: str) -> bool:
+def p_bool(value: object, path: Path, name: str) -> bool:
     if type(value) is bool:
         return value
     fail(path, name, "a boolean", value)
 
 
-def p_int(value: object, path: str, name: str) -> int:
+def p_int(value: object, path: Path, name: str) -> int:
     if type(value) is int:
         return value
     if type(value) is float and value.is_integer():
@@ -185,7 +199,7 @@ def p_int(value: object, path: str, name: str) -> int:
 _SPECIAL_FLOATS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 
-def p_float(value: object, path: str, name: str) -> float:
+def p_float(value: object, path: Path, name: str) -> float:
     if type(value) is float:
         return value
     if type(value) is int:
@@ -198,7 +212,7 @@ def p_float(value: object, path: str, name: str) -> float:
     fail(path, name, "a number", value)
 
 
-def p_blob(value: object, path: str, name: str) -> bytes:
+def p_blob(value: object, path: Path, name: str) -> bytes:
     if type(value) is str:
         try:
             return base64.b64decode(value, validate=True)
@@ -207,19 +221,19 @@ def p_blob(value: object, path: str, name: str) -> bytes:
     fail(path, name, "a base64 string", value)
 
 
-def p_list(value: object, path: str, name: str) -> list[Any]:
+def p_list(value: object, path: Path, name: str) -> list[Any]:
     if type(value) is list:
         return value  # pyright: ignore[reportUnknownVariableType]  # JSON: Any items
     fail(path, name, "a JSON array", value)
 
 
-def p_map(value: object, path: str, name: str) -> dict[str, Any]:
+def p_map(value: object, path: Path, name: str) -> dict[str, Any]:
     if type(value) is dict:
         return value  # pyright: ignore[reportUnknownVariableType]  # JSON: str keys, Any values
     fail(path, name, "a JSON object", value)
 
 
-def p_enum(cls: type[E], value: object, path: str, name: str) -> E:
+def p_enum(cls: type[E], value: object, path: Path, name: str) -> E:
     """An enum value; values the model does not list are kept (see ``OpenEnum``)."""
     if type(value) is str:
         member = cls._value2member_map_.get(value)
@@ -227,7 +241,7 @@ def p_enum(cls: type[E], value: object, path: str, name: str) -> E:
     fail(path, name, "a string", value)
 
 
-def p_timestamp(value: object, path: str, name: str) -> datetime:
+def p_timestamp(value: object, path: Path, name: str) -> datetime:
     """A timestamp in any of the wire forms: epoch seconds (number or numeric string),
     ISO 8601 or an HTTP date. Always returns an aware UTC datetime."""
     if type(value) is str:
@@ -243,7 +257,7 @@ def p_timestamp(value: object, path: str, name: str) -> datetime:
     fail(path, name, "a timestamp", value)
 
 
-def _timestamp_text(value: str, path: str, name: str) -> datetime:
+def _timestamp_text(value: str, path: Path, name: str) -> datetime:
     text = value.strip()
     try:
         return _from_epoch(float(text), path, name)
@@ -261,14 +275,14 @@ def _timestamp_text(value: str, path: str, name: str) -> datetime:
     return _to_utc(parsed, value, path, name)
 
 
-def _to_utc(parsed: datetime, value: str, path: str, name: str) -> datetime:
+def _to_utc(parsed: datetime, value: str, path: Path, name: str) -> datetime:
     try:
         return parsed.astimezone(UTC)
     except OverflowError:  # "0001-01-01T00:00:00+01:00" is before datetime.min in UTC
         fail(path, name, "a timestamp in range", value)
 
 
-def _from_epoch(seconds: float, path: str, name: str) -> datetime:
+def _from_epoch(seconds: float, path: Path, name: str) -> datetime:
     try:
         if not math.isfinite(seconds):  # an int beyond float range overflows here
             fail(path, name, "a finite timestamp", seconds)
@@ -277,14 +291,14 @@ def _from_epoch(seconds: float, path: str, name: str) -> datetime:
         fail(path, name, "a timestamp in range", seconds)
 
 
-def h_int(value: str, path: str, name: str) -> int:
+def h_int(value: str, path: Path, name: str) -> int:
     try:
         return int(value.strip())
     except ValueError:
         fail(path, name, "an integer header", value)
 
 
-def h_float(value: str, path: str, name: str) -> float:
+def h_float(value: str, path: Path, name: str) -> float:
     text = value.strip()
     if text in _SPECIAL_FLOATS:
         return _SPECIAL_FLOATS[text]
@@ -294,14 +308,14 @@ def h_float(value: str, path: str, name: str) -> float:
         fail(path, name, "a number header", value)
 
 
-def h_bool(value: str, path: str, name: str) -> bool:
+def h_bool(value: str, path: Path, name: str) -> bool:
     text = value.strip().lower()
     if text in ("true", "false"):
         return text == "true"
     fail(path, name, "a boolean header", value)
 
 
-def h_json(value: str, path: str, name: str) -> Any:
+def h_json(value: str, path: Path, name: str) -> Any:
     try:
         return json.loads(base64.b64decode(value, validate=True))
     except (binascii.Error, ValueError):

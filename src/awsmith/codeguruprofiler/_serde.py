@@ -14,6 +14,7 @@ from awsmith._core.errors_wire import ErrorTable
 from awsmith._core.http import HttpResponse
 from awsmith._core.operation import Operation, SerializedRequest, ServiceInfo
 from awsmith._core.serde import (
+    Path,
     bool_text,
     dump_json,
     label,
@@ -1043,7 +1044,7 @@ def serialize_update_profiling_group(request: UpdateProfilingGroupRequest) -> Se
 # ------------------------------ parsing
 
 
-def _de_agent_configuration(data: Any, path: str) -> AgentConfiguration:
+def _de_agent_configuration(data: Any, path: Path) -> AgentConfiguration:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("agentParameters")
     agent_parameters = None if x is None else _de_agent_parameters(x, path, "agentParameters")
@@ -1062,7 +1063,7 @@ def _de_agent_configuration(data: Any, path: str) -> AgentConfiguration:
     )
 
 
-def _de_agent_orchestration_config(data: Any, path: str) -> AgentOrchestrationConfig:
+def _de_agent_orchestration_config(data: Any, path: Path) -> AgentOrchestrationConfig:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("profilingEnabled")
     if x is None:
@@ -1071,11 +1072,11 @@ def _de_agent_orchestration_config(data: Any, path: str) -> AgentOrchestrationCo
     return AgentOrchestrationConfig(profiling_enabled=profiling_enabled)
 
 
-def _de_agent_parameters(value: Any, path: str, name: str) -> dict[AgentParameterField, str]:
+def _de_agent_parameters(value: Any, path: Path, name: str) -> dict[AgentParameterField, str]:
     return {p_enum(AgentParameterField, key, path, name): item if type(item) is str else p_str(item, path, f"{name}[{key!r}]") for key, item in p_map(value, path, name).items()}
 
 
-def _de_aggregated_profile_time(data: Any, path: str) -> AggregatedProfileTime:
+def _de_aggregated_profile_time(data: Any, path: Path) -> AggregatedProfileTime:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("period")
     period = None if x is None else p_enum(AggregationPeriod, x, path, "period")
@@ -1084,11 +1085,11 @@ def _de_aggregated_profile_time(data: Any, path: str) -> AggregatedProfileTime:
     return AggregatedProfileTime(period=period, start=start)
 
 
-def _de_anomalies(value: Any, path: str, name: str) -> list[Anomaly]:
-    return [_de_anomaly(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+def _de_anomalies(value: Any, path: Path, name: str) -> list[Anomaly]:
+    return [_de_anomaly(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_anomaly(data: Any, path: str) -> Anomaly:
+def _de_anomaly(data: Any, path: Path) -> Anomaly:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("instances")
     if x is None:
@@ -1097,7 +1098,7 @@ def _de_anomaly(data: Any, path: str) -> Anomaly:
     x = fields.get("metric")
     if x is None:
         missing(path, "metric")
-    metric = _de_metric(x, path + ".metric")
+    metric = _de_metric(x, (path, "metric"))
     x = fields.get("reason")
     if x is None:
         missing(path, "reason")
@@ -1105,7 +1106,7 @@ def _de_anomaly(data: Any, path: str) -> Anomaly:
     return Anomaly(instances=instances, metric=metric, reason=reason)
 
 
-def _de_anomaly_instance(data: Any, path: str) -> AnomalyInstance:
+def _de_anomaly_instance(data: Any, path: Path) -> AnomalyInstance:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("endTime")
     end_time = None if x is None else p_timestamp(x, path, "endTime")
@@ -1118,7 +1119,7 @@ def _de_anomaly_instance(data: Any, path: str) -> AnomalyInstance:
         missing(path, "startTime")
     start_time = p_timestamp(x, path, "startTime")
     x = fields.get("userFeedback")
-    user_feedback = None if x is None else _de_user_feedback(x, path + ".userFeedback")
+    user_feedback = None if x is None else _de_user_feedback(x, (path, "userFeedback"))
     return AnomalyInstance(
         end_time=end_time,
         id=id,
@@ -1127,11 +1128,11 @@ def _de_anomaly_instance(data: Any, path: str) -> AnomalyInstance:
     )
 
 
-def _de_anomaly_instances(value: Any, path: str, name: str) -> list[AnomalyInstance]:
-    return [_de_anomaly_instance(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+def _de_anomaly_instances(value: Any, path: Path, name: str) -> list[AnomalyInstance]:
+    return [_de_anomaly_instance(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_channel(data: Any, path: str) -> Channel:
+def _de_channel(data: Any, path: Path) -> Channel:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("eventPublishers")
     if x is None:
@@ -1146,23 +1147,23 @@ def _de_channel(data: Any, path: str) -> Channel:
     return Channel(event_publishers=event_publishers, id=id, uri=uri)
 
 
-def _de_channels(value: Any, path: str, name: str) -> list[Channel]:
-    return [_de_channel(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+def _de_channels(value: Any, path: Path, name: str) -> list[Channel]:
+    return [_de_channel(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_counters_to_aggregate(value: Any, path: str, name: str) -> list[str]:
+def _de_counters_to_aggregate(value: Any, path: Path, name: str) -> list[str]:
     return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_event_publishers(value: Any, path: str, name: str) -> list[EventPublisher]:
+def _de_event_publishers(value: Any, path: Path, name: str) -> list[EventPublisher]:
     return [p_enum(EventPublisher, item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_findings_report_summaries(value: Any, path: str, name: str) -> list[FindingsReportSummary]:
-    return [_de_findings_report_summary(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+def _de_findings_report_summaries(value: Any, path: Path, name: str) -> list[FindingsReportSummary]:
+    return [_de_findings_report_summary(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_findings_report_summary(data: Any, path: str) -> FindingsReportSummary:
+def _de_findings_report_summary(data: Any, path: Path) -> FindingsReportSummary:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("id")
     id = x if x is None or type(x) is str else p_str(x, path, "id")
@@ -1183,7 +1184,7 @@ def _de_findings_report_summary(data: Any, path: str) -> FindingsReportSummary:
     )
 
 
-def _de_frame_metric(data: Any, path: str) -> FrameMetric:
+def _de_frame_metric(data: Any, path: Path) -> FrameMetric:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("frameName")
     if x is None:
@@ -1200,16 +1201,16 @@ def _de_frame_metric(data: Any, path: str) -> FrameMetric:
     return FrameMetric(frame_name=frame_name, thread_states=thread_states, type=type_)
 
 
-def _de_frame_metric_data(value: Any, path: str, name: str) -> list[FrameMetricDatum]:
-    return [_de_frame_metric_datum(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+def _de_frame_metric_data(value: Any, path: Path, name: str) -> list[FrameMetricDatum]:
+    return [_de_frame_metric_datum(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_frame_metric_datum(data: Any, path: str) -> FrameMetricDatum:
+def _de_frame_metric_datum(data: Any, path: Path) -> FrameMetricDatum:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("frameMetric")
     if x is None:
         missing(path, "frameMetric")
-    frame_metric = _de_frame_metric(x, path + ".frameMetric")
+    frame_metric = _de_frame_metric(x, (path, "frameMetric"))
     x = fields.get("values")
     if x is None:
         missing(path, "values")
@@ -1217,11 +1218,11 @@ def _de_frame_metric_datum(data: Any, path: str) -> FrameMetricDatum:
     return FrameMetricDatum(frame_metric=frame_metric, values=values)
 
 
-def _de_frame_metric_values(value: Any, path: str, name: str) -> list[float]:
+def _de_frame_metric_values(value: Any, path: Path, name: str) -> list[float]:
     return [item if type(item) is float else p_float(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_match(data: Any, path: str) -> Match:
+def _de_match(data: Any, path: Path) -> Match:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("frameAddress")
     frame_address = x if x is None or type(x) is str else p_str(x, path, "frameAddress")
@@ -1236,11 +1237,11 @@ def _de_match(data: Any, path: str) -> Match:
     )
 
 
-def _de_matches(value: Any, path: str, name: str) -> list[Match]:
-    return [_de_match(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+def _de_matches(value: Any, path: Path, name: str) -> list[Match]:
+    return [_de_match(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_metric(data: Any, path: str) -> Metric:
+def _de_metric(data: Any, path: Path) -> Metric:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("frameName")
     if x is None:
@@ -1257,14 +1258,14 @@ def _de_metric(data: Any, path: str) -> Metric:
     return Metric(frame_name=frame_name, thread_states=thread_states, type=type_)
 
 
-def _de_notification_configuration(data: Any, path: str) -> NotificationConfiguration:
+def _de_notification_configuration(data: Any, path: Path) -> NotificationConfiguration:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("channels")
     channels = None if x is None else _de_channels(x, path, "channels")
     return NotificationConfiguration(channels=channels)
 
 
-def _de_pattern(data: Any, path: str) -> Pattern:
+def _de_pattern(data: Any, path: Path) -> Pattern:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("countersToAggregate")
     counters_to_aggregate = None if x is None else _de_counters_to_aggregate(x, path, "countersToAggregate")
@@ -1291,21 +1292,21 @@ def _de_pattern(data: Any, path: str) -> Pattern:
     )
 
 
-def _de_profile_time(data: Any, path: str) -> ProfileTime:
+def _de_profile_time(data: Any, path: Path) -> ProfileTime:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("start")
     start = None if x is None else p_timestamp(x, path, "start")
     return ProfileTime(start=start)
 
 
-def _de_profile_times(value: Any, path: str, name: str) -> list[ProfileTime]:
-    return [_de_profile_time(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+def _de_profile_times(value: Any, path: Path, name: str) -> list[ProfileTime]:
+    return [_de_profile_time(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_profiling_group_description(data: Any, path: str) -> ProfilingGroupDescription:
+def _de_profiling_group_description(data: Any, path: Path) -> ProfilingGroupDescription:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("agentOrchestrationConfig")
-    agent_orchestration_config = None if x is None else _de_agent_orchestration_config(x, path + ".agentOrchestrationConfig")
+    agent_orchestration_config = None if x is None else _de_agent_orchestration_config(x, (path, "agentOrchestrationConfig"))
     x = fields.get("arn")
     arn = x if x is None or type(x) is str else p_str(x, path, "arn")
     x = fields.get("computePlatform")
@@ -1315,7 +1316,7 @@ def _de_profiling_group_description(data: Any, path: str) -> ProfilingGroupDescr
     x = fields.get("name")
     name_ = x if x is None or type(x) is str else p_str(x, path, "name")
     x = fields.get("profilingStatus")
-    profiling_status = None if x is None else _de_profiling_status(x, path + ".profilingStatus")
+    profiling_status = None if x is None else _de_profiling_status(x, (path, "profilingStatus"))
     x = fields.get("tags")
     tags = None if x is None else _de_tags(x, path, "tags")
     x = fields.get("updatedAt")
@@ -1332,22 +1333,22 @@ def _de_profiling_group_description(data: Any, path: str) -> ProfilingGroupDescr
     )
 
 
-def _de_profiling_group_descriptions(value: Any, path: str, name: str) -> list[ProfilingGroupDescription]:
-    return [_de_profiling_group_description(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+def _de_profiling_group_descriptions(value: Any, path: Path, name: str) -> list[ProfilingGroupDescription]:
+    return [_de_profiling_group_description(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_profiling_group_names(value: Any, path: str, name: str) -> list[str]:
+def _de_profiling_group_names(value: Any, path: Path, name: str) -> list[str]:
     return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_profiling_status(data: Any, path: str) -> ProfilingStatus:
+def _de_profiling_status(data: Any, path: Path) -> ProfilingStatus:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("latestAgentOrchestratedAt")
     latest_agent_orchestrated_at = None if x is None else p_timestamp(x, path, "latestAgentOrchestratedAt")
     x = fields.get("latestAgentProfileReportedAt")
     latest_agent_profile_reported_at = None if x is None else p_timestamp(x, path, "latestAgentProfileReportedAt")
     x = fields.get("latestAggregatedProfile")
-    latest_aggregated_profile = None if x is None else _de_aggregated_profile_time(x, path + ".latestAggregatedProfile")
+    latest_aggregated_profile = None if x is None else _de_aggregated_profile_time(x, (path, "latestAggregatedProfile"))
     return ProfilingStatus(
         latest_agent_orchestrated_at=latest_agent_orchestrated_at,
         latest_agent_profile_reported_at=latest_agent_profile_reported_at,
@@ -1355,7 +1356,7 @@ def _de_profiling_status(data: Any, path: str) -> ProfilingStatus:
     )
 
 
-def _de_recommendation(data: Any, path: str) -> Recommendation:
+def _de_recommendation(data: Any, path: Path) -> Recommendation:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("allMatchesCount")
     if x is None:
@@ -1372,7 +1373,7 @@ def _de_recommendation(data: Any, path: str) -> Recommendation:
     x = fields.get("pattern")
     if x is None:
         missing(path, "pattern")
-    pattern = _de_pattern(x, path + ".pattern")
+    pattern = _de_pattern(x, (path, "pattern"))
     x = fields.get("startTime")
     if x is None:
         missing(path, "startTime")
@@ -1391,27 +1392,27 @@ def _de_recommendation(data: Any, path: str) -> Recommendation:
     )
 
 
-def _de_recommendations(value: Any, path: str, name: str) -> list[Recommendation]:
-    return [_de_recommendation(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+def _de_recommendations(value: Any, path: Path, name: str) -> list[Recommendation]:
+    return [_de_recommendation(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_tags(value: Any, path: str, name: str) -> dict[str, str]:
+def _de_tags(value: Any, path: Path, name: str) -> dict[str, str]:
     return {key: item if type(item) is str else p_str(item, path, f"{name}[{key!r}]") for key, item in p_map(value, path, name).items()}
 
 
-def _de_target_frame(value: Any, path: str, name: str) -> list[str]:
+def _de_target_frame(value: Any, path: Path, name: str) -> list[str]:
     return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_target_frames(value: Any, path: str, name: str) -> list[list[str]]:
+def _de_target_frames(value: Any, path: Path, name: str) -> list[list[str]]:
     return [_de_target_frame(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_thread_states(value: Any, path: str, name: str) -> list[str]:
+def _de_thread_states(value: Any, path: Path, name: str) -> list[str]:
     return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_timestamp_structure(data: Any, path: str) -> TimestampStructure:
+def _de_timestamp_structure(data: Any, path: Path) -> TimestampStructure:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("value")
     if x is None:
@@ -1420,15 +1421,15 @@ def _de_timestamp_structure(data: Any, path: str) -> TimestampStructure:
     return TimestampStructure(value=value_)
 
 
-def _de_timestamp_structure_list(value: Any, path: str, name: str) -> list[TimestampStructure]:
-    return [_de_timestamp_structure(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+def _de_timestamp_structure_list(value: Any, path: Path, name: str) -> list[TimestampStructure]:
+    return [_de_timestamp_structure(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_unprocessed_end_times(value: Any, path: str, name: str) -> dict[str, list[TimestampStructure]]:
+def _de_unprocessed_end_times(value: Any, path: Path, name: str) -> dict[str, list[TimestampStructure]]:
     return {key: _de_timestamp_structure_list(item, path, f"{name}[{key!r}]") for key, item in p_map(value, path, name).items()}
 
 
-def _de_user_feedback(data: Any, path: str) -> UserFeedback:
+def _de_user_feedback(data: Any, path: Path) -> UserFeedback:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("type")
     if x is None:
@@ -1441,7 +1442,7 @@ def parse_add_notification_channels(response: HttpResponse) -> AddNotificationCh
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("notificationConfiguration")
-    notification_configuration = None if x is None else _de_notification_configuration(x, path + ".notificationConfiguration")
+    notification_configuration = None if x is None else _de_notification_configuration(x, (path, "notificationConfiguration"))
     return AddNotificationChannelsResponse(notification_configuration=notification_configuration)
 
 
@@ -1485,14 +1486,14 @@ def parse_batch_get_frame_metric_data(response: HttpResponse) -> BatchGetFrameMe
 def parse_configure_agent(response: HttpResponse) -> ConfigureAgentResponse:
     path = ""
     x = load_json(response.body)
-    configuration = _de_agent_configuration(x, path + ".configuration")
+    configuration = _de_agent_configuration(x, (path, "configuration"))
     return ConfigureAgentResponse(configuration=configuration)
 
 
 def parse_create_profiling_group(response: HttpResponse) -> CreateProfilingGroupResponse:
     path = ""
     x = load_json(response.body)
-    profiling_group = _de_profiling_group_description(x, path + ".profilingGroup")
+    profiling_group = _de_profiling_group_description(x, (path, "profilingGroup"))
     return CreateProfilingGroupResponse(profiling_group=profiling_group)
 
 
@@ -1503,7 +1504,7 @@ def parse_delete_profiling_group(response: HttpResponse) -> DeleteProfilingGroup
 def parse_describe_profiling_group(response: HttpResponse) -> DescribeProfilingGroupResponse:
     path = ""
     x = load_json(response.body)
-    profiling_group = _de_profiling_group_description(x, path + ".profilingGroup")
+    profiling_group = _de_profiling_group_description(x, (path, "profilingGroup"))
     return DescribeProfilingGroupResponse(profiling_group=profiling_group)
 
 
@@ -1528,7 +1529,7 @@ def parse_get_notification_configuration(response: HttpResponse) -> GetNotificat
     x = fields.get("notificationConfiguration")
     if x is None:
         missing(path, "notificationConfiguration")
-    notification_configuration = _de_notification_configuration(x, path + ".notificationConfiguration")
+    notification_configuration = _de_notification_configuration(x, (path, "notificationConfiguration"))
     return GetNotificationConfigurationResponse(
         notification_configuration=notification_configuration,
     )
@@ -1670,7 +1671,7 @@ def parse_remove_notification_channel(response: HttpResponse) -> RemoveNotificat
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("notificationConfiguration")
-    notification_configuration = None if x is None else _de_notification_configuration(x, path + ".notificationConfiguration")
+    notification_configuration = None if x is None else _de_notification_configuration(x, (path, "notificationConfiguration"))
     return RemoveNotificationChannelResponse(notification_configuration=notification_configuration)
 
 
@@ -1703,7 +1704,7 @@ def parse_untag_resource(response: HttpResponse) -> UntagResourceResponse:
 def parse_update_profiling_group(response: HttpResponse) -> UpdateProfilingGroupResponse:
     path = ""
     x = load_json(response.body)
-    profiling_group = _de_profiling_group_description(x, path + ".profilingGroup")
+    profiling_group = _de_profiling_group_description(x, (path, "profilingGroup"))
     return UpdateProfilingGroupResponse(profiling_group=profiling_group)
 
 

@@ -14,6 +14,7 @@ from awsmith._core.errors_wire import ErrorTable
 from awsmith._core.http import HttpResponse
 from awsmith._core.operation import Operation, SerializedRequest, ServiceInfo
 from awsmith._core.serde import (
+    Path,
     b64encode,
     dump_json,
     load_json,
@@ -715,7 +716,7 @@ def serialize_resolve_case(request: ResolveCaseRequest) -> SerializedRequest:
 # ------------------------------ parsing
 
 
-def _de_add_attachments_to_set_response(data: Any, path: str) -> AddAttachmentsToSetResponse:
+def _de_add_attachments_to_set_response(data: Any, path: Path) -> AddAttachmentsToSetResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("attachmentSetId")
     attachment_set_id = x if x is None or type(x) is str else p_str(x, path, "attachmentSetId")
@@ -727,14 +728,14 @@ def _de_add_attachments_to_set_response(data: Any, path: str) -> AddAttachmentsT
     )
 
 
-def _de_add_communication_to_case_response(data: Any, path: str) -> AddCommunicationToCaseResponse:
+def _de_add_communication_to_case_response(data: Any, path: Path) -> AddCommunicationToCaseResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("result")
     result = x if x is None or type(x) is bool else p_bool(x, path, "result")
     return AddCommunicationToCaseResponse(result=result)
 
 
-def _de_attachment(data: Any, path: str) -> Attachment:
+def _de_attachment(data: Any, path: Path) -> Attachment:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("data")
     data_ = None if x is None else p_blob(x, path, "data")
@@ -743,7 +744,7 @@ def _de_attachment(data: Any, path: str) -> Attachment:
     return Attachment(data=data_, file_name=file_name)
 
 
-def _de_attachment_details(data: Any, path: str) -> AttachmentDetails:
+def _de_attachment_details(data: Any, path: Path) -> AttachmentDetails:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("attachmentId")
     attachment_id = x if x is None or type(x) is str else p_str(x, path, "attachmentId")
@@ -752,11 +753,11 @@ def _de_attachment_details(data: Any, path: str) -> AttachmentDetails:
     return AttachmentDetails(attachment_id=attachment_id, file_name=file_name)
 
 
-def _de_attachment_set(value: Any, path: str, name: str) -> list[AttachmentDetails]:
-    return [_de_attachment_details(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+def _de_attachment_set(value: Any, path: Path, name: str) -> list[AttachmentDetails]:
+    return [_de_attachment_details(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_case_details(data: Any, path: str) -> CaseDetails:
+def _de_case_details(data: Any, path: Path) -> CaseDetails:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("caseId")
     case_id = x if x is None or type(x) is str else p_str(x, path, "caseId")
@@ -769,7 +770,7 @@ def _de_case_details(data: Any, path: str) -> CaseDetails:
     x = fields.get("language")
     language = x if x is None or type(x) is str else p_str(x, path, "language")
     x = fields.get("recentCommunications")
-    recent_communications = None if x is None else _de_recent_case_communications(x, path + ".recentCommunications")
+    recent_communications = None if x is None else _de_recent_case_communications(x, (path, "recentCommunications"))
     x = fields.get("serviceCode")
     service_code = x if x is None or type(x) is str else p_str(x, path, "serviceCode")
     x = fields.get("severityCode")
@@ -798,11 +799,11 @@ def _de_case_details(data: Any, path: str) -> CaseDetails:
     )
 
 
-def _de_case_list(value: Any, path: str, name: str) -> list[CaseDetails]:
-    return [_de_case_details(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+def _de_case_list(value: Any, path: Path, name: str) -> list[CaseDetails]:
+    return [_de_case_details(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_category(data: Any, path: str) -> Category:
+def _de_category(data: Any, path: Path) -> Category:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("code")
     code = x if x is None or type(x) is str else p_str(x, path, "code")
@@ -811,19 +812,19 @@ def _de_category(data: Any, path: str) -> Category:
     return Category(code=code, name=name_)
 
 
-def _de_category_list(value: Any, path: str, name: str) -> list[Category]:
-    return [_de_category(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+def _de_category_list(value: Any, path: Path, name: str) -> list[Category]:
+    return [_de_category(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_cc_email_addresses(value: Any, path: str, name: str) -> list[str]:
+def _de_cc_email_addresses(value: Any, path: Path, name: str) -> list[str]:
     return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_check_metadata_headings(value: Any, path: str, name: str) -> list[str]:
+def _de_check_metadata_headings(value: Any, path: Path, name: str) -> list[str]:
     return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_communication(data: Any, path: str) -> Communication:
+def _de_communication(data: Any, path: Path) -> Communication:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("attachmentSet")
     attachment_set = None if x is None else _de_attachment_set(x, path, "attachmentSet")
@@ -844,11 +845,11 @@ def _de_communication(data: Any, path: str) -> Communication:
     )
 
 
-def _de_communication_list(value: Any, path: str, name: str) -> list[Communication]:
-    return [_de_communication(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+def _de_communication_list(value: Any, path: Path, name: str) -> list[Communication]:
+    return [_de_communication(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_communication_type_options(data: Any, path: str) -> CommunicationTypeOptions:
+def _de_communication_type_options(data: Any, path: Path) -> CommunicationTypeOptions:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("datesWithoutSupport")
     dates_without_support = None if x is None else _de_date_interval_list(x, path, "datesWithoutSupport")
@@ -863,18 +864,18 @@ def _de_communication_type_options(data: Any, path: str) -> CommunicationTypeOpt
     )
 
 
-def _de_communication_type_options_list(value: Any, path: str, name: str) -> list[CommunicationTypeOptions]:
-    return [_de_communication_type_options(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+def _de_communication_type_options_list(value: Any, path: Path, name: str) -> list[CommunicationTypeOptions]:
+    return [_de_communication_type_options(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_create_case_response(data: Any, path: str) -> CreateCaseResponse:
+def _de_create_case_response(data: Any, path: Path) -> CreateCaseResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("caseId")
     case_id = x if x is None or type(x) is str else p_str(x, path, "caseId")
     return CreateCaseResponse(case_id=case_id)
 
 
-def _de_date_interval(data: Any, path: str) -> DateInterval:
+def _de_date_interval(data: Any, path: Path) -> DateInterval:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("endDateTime")
     end_date_time = x if x is None or type(x) is str else p_str(x, path, "endDateTime")
@@ -883,18 +884,18 @@ def _de_date_interval(data: Any, path: str) -> DateInterval:
     return DateInterval(end_date_time=end_date_time, start_date_time=start_date_time)
 
 
-def _de_date_interval_list(value: Any, path: str, name: str) -> list[DateInterval]:
-    return [_de_date_interval(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+def _de_date_interval_list(value: Any, path: Path, name: str) -> list[DateInterval]:
+    return [_de_date_interval(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_describe_attachment_response(data: Any, path: str) -> DescribeAttachmentResponse:
+def _de_describe_attachment_response(data: Any, path: Path) -> DescribeAttachmentResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("attachment")
-    attachment = None if x is None else _de_attachment(x, path + ".attachment")
+    attachment = None if x is None else _de_attachment(x, (path, "attachment"))
     return DescribeAttachmentResponse(attachment=attachment)
 
 
-def _de_describe_cases_response(data: Any, path: str) -> DescribeCasesResponse:
+def _de_describe_cases_response(data: Any, path: Path) -> DescribeCasesResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("cases")
     cases = None if x is None else _de_case_list(x, path, "cases")
@@ -903,7 +904,7 @@ def _de_describe_cases_response(data: Any, path: str) -> DescribeCasesResponse:
     return DescribeCasesResponse(cases=cases, next_token=next_token)
 
 
-def _de_describe_communications_response(data: Any, path: str) -> DescribeCommunicationsResponse:
+def _de_describe_communications_response(data: Any, path: Path) -> DescribeCommunicationsResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("communications")
     communications = None if x is None else _de_communication_list(x, path, "communications")
@@ -912,7 +913,7 @@ def _de_describe_communications_response(data: Any, path: str) -> DescribeCommun
     return DescribeCommunicationsResponse(communications=communications, next_token=next_token)
 
 
-def _de_describe_create_case_options_response(data: Any, path: str) -> DescribeCreateCaseOptionsResponse:
+def _de_describe_create_case_options_response(data: Any, path: Path) -> DescribeCreateCaseOptionsResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("communicationTypes")
     communication_types = None if x is None else _de_communication_type_options_list(x, path, "communicationTypes")
@@ -924,28 +925,28 @@ def _de_describe_create_case_options_response(data: Any, path: str) -> DescribeC
     )
 
 
-def _de_describe_services_response(data: Any, path: str) -> DescribeServicesResponse:
+def _de_describe_services_response(data: Any, path: Path) -> DescribeServicesResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("services")
     services = None if x is None else _de_service_list(x, path, "services")
     return DescribeServicesResponse(services=services)
 
 
-def _de_describe_severity_levels_response(data: Any, path: str) -> DescribeSeverityLevelsResponse:
+def _de_describe_severity_levels_response(data: Any, path: Path) -> DescribeSeverityLevelsResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("severityLevels")
     severity_levels = None if x is None else _de_severity_level_list(x, path, "severityLevels")
     return DescribeSeverityLevelsResponse(severity_levels=severity_levels)
 
 
-def _de_describe_supported_languages_response(data: Any, path: str) -> DescribeSupportedLanguagesResponse:
+def _de_describe_supported_languages_response(data: Any, path: Path) -> DescribeSupportedLanguagesResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("supportedLanguages")
     supported_languages = None if x is None else _de_supported_language_list(x, path, "supportedLanguages")
     return DescribeSupportedLanguagesResponse(supported_languages=supported_languages)
 
 
-def _de_describe_trusted_advisor_check_refresh_statuses_response(data: Any, path: str) -> DescribeTrustedAdvisorCheckRefreshStatusesResponse:
+def _de_describe_trusted_advisor_check_refresh_statuses_response(data: Any, path: Path) -> DescribeTrustedAdvisorCheckRefreshStatusesResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("statuses")
     if x is None:
@@ -954,14 +955,14 @@ def _de_describe_trusted_advisor_check_refresh_statuses_response(data: Any, path
     return DescribeTrustedAdvisorCheckRefreshStatusesResponse(statuses=statuses)
 
 
-def _de_describe_trusted_advisor_check_result_response(data: Any, path: str) -> DescribeTrustedAdvisorCheckResultResponse:
+def _de_describe_trusted_advisor_check_result_response(data: Any, path: Path) -> DescribeTrustedAdvisorCheckResultResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("result")
-    result = None if x is None else _de_trusted_advisor_check_result(x, path + ".result")
+    result = None if x is None else _de_trusted_advisor_check_result(x, (path, "result"))
     return DescribeTrustedAdvisorCheckResultResponse(result=result)
 
 
-def _de_describe_trusted_advisor_check_summaries_response(data: Any, path: str) -> DescribeTrustedAdvisorCheckSummariesResponse:
+def _de_describe_trusted_advisor_check_summaries_response(data: Any, path: Path) -> DescribeTrustedAdvisorCheckSummariesResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("summaries")
     if x is None:
@@ -970,7 +971,7 @@ def _de_describe_trusted_advisor_check_summaries_response(data: Any, path: str) 
     return DescribeTrustedAdvisorCheckSummariesResponse(summaries=summaries)
 
 
-def _de_describe_trusted_advisor_checks_response(data: Any, path: str) -> DescribeTrustedAdvisorChecksResponse:
+def _de_describe_trusted_advisor_checks_response(data: Any, path: Path) -> DescribeTrustedAdvisorChecksResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("checks")
     if x is None:
@@ -979,7 +980,7 @@ def _de_describe_trusted_advisor_checks_response(data: Any, path: str) -> Descri
     return DescribeTrustedAdvisorChecksResponse(checks=checks)
 
 
-def _de_recent_case_communications(data: Any, path: str) -> RecentCaseCommunications:
+def _de_recent_case_communications(data: Any, path: Path) -> RecentCaseCommunications:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("communications")
     communications = None if x is None else _de_communication_list(x, path, "communications")
@@ -988,16 +989,16 @@ def _de_recent_case_communications(data: Any, path: str) -> RecentCaseCommunicat
     return RecentCaseCommunications(communications=communications, next_token=next_token)
 
 
-def _de_refresh_trusted_advisor_check_response(data: Any, path: str) -> RefreshTrustedAdvisorCheckResponse:
+def _de_refresh_trusted_advisor_check_response(data: Any, path: Path) -> RefreshTrustedAdvisorCheckResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("status")
     if x is None:
         missing(path, "status")
-    status = _de_trusted_advisor_check_refresh_status(x, path + ".status")
+    status = _de_trusted_advisor_check_refresh_status(x, (path, "status"))
     return RefreshTrustedAdvisorCheckResponse(status=status)
 
 
-def _de_resolve_case_response(data: Any, path: str) -> ResolveCaseResponse:
+def _de_resolve_case_response(data: Any, path: Path) -> ResolveCaseResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("finalCaseStatus")
     final_case_status = x if x is None or type(x) is str else p_str(x, path, "finalCaseStatus")
@@ -1009,11 +1010,11 @@ def _de_resolve_case_response(data: Any, path: str) -> ResolveCaseResponse:
     )
 
 
-def _de_resource_metadata(value: Any, path: str, name: str) -> list[str]:
+def _de_resource_metadata(value: Any, path: Path, name: str) -> list[str]:
     return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_service(data: Any, path: str) -> Service:
+def _de_service(data: Any, path: Path) -> Service:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("categories")
     categories = None if x is None else _de_category_list(x, path, "categories")
@@ -1024,11 +1025,11 @@ def _de_service(data: Any, path: str) -> Service:
     return Service(categories=categories, code=code, name=name_)
 
 
-def _de_service_list(value: Any, path: str, name: str) -> list[Service]:
-    return [_de_service(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+def _de_service_list(value: Any, path: Path, name: str) -> list[Service]:
+    return [_de_service(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_severity_level(data: Any, path: str) -> SeverityLevel:
+def _de_severity_level(data: Any, path: Path) -> SeverityLevel:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("code")
     code = None if x is None else p_enum(SeverityLevelCode, x, path, "code")
@@ -1037,11 +1038,11 @@ def _de_severity_level(data: Any, path: str) -> SeverityLevel:
     return SeverityLevel(code=code, name=name_)
 
 
-def _de_severity_level_list(value: Any, path: str, name: str) -> list[SeverityLevel]:
-    return [_de_severity_level(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+def _de_severity_level_list(value: Any, path: Path, name: str) -> list[SeverityLevel]:
+    return [_de_severity_level(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_supported_hour(data: Any, path: str) -> SupportedHour:
+def _de_supported_hour(data: Any, path: Path) -> SupportedHour:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("endTime")
     end_time = x if x is None or type(x) is str else p_str(x, path, "endTime")
@@ -1050,11 +1051,11 @@ def _de_supported_hour(data: Any, path: str) -> SupportedHour:
     return SupportedHour(end_time=end_time, start_time=start_time)
 
 
-def _de_supported_hour_list(value: Any, path: str, name: str) -> list[SupportedHour]:
-    return [_de_supported_hour(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+def _de_supported_hour_list(value: Any, path: Path, name: str) -> list[SupportedHour]:
+    return [_de_supported_hour(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_supported_language(data: Any, path: str) -> SupportedLanguage:
+def _de_supported_language(data: Any, path: Path) -> SupportedLanguage:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("code")
     code = x if x is None or type(x) is str else p_str(x, path, "code")
@@ -1065,11 +1066,11 @@ def _de_supported_language(data: Any, path: str) -> SupportedLanguage:
     return SupportedLanguage(code=code, display=display, language=language)
 
 
-def _de_supported_language_list(value: Any, path: str, name: str) -> list[SupportedLanguage]:
-    return [_de_supported_language(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+def _de_supported_language_list(value: Any, path: Path, name: str) -> list[SupportedLanguage]:
+    return [_de_supported_language(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_throttling_reason(data: Any, path: str) -> ThrottlingReason:
+def _de_throttling_reason(data: Any, path: Path) -> ThrottlingReason:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("reason")
     reason = x if x is None or type(x) is str else p_str(x, path, "reason")
@@ -1078,18 +1079,18 @@ def _de_throttling_reason(data: Any, path: str) -> ThrottlingReason:
     return ThrottlingReason(reason=reason, resource=resource)
 
 
-def _de_throttling_reason_list(value: Any, path: str, name: str) -> list[ThrottlingReason]:
-    return [_de_throttling_reason(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+def _de_throttling_reason_list(value: Any, path: Path, name: str) -> list[ThrottlingReason]:
+    return [_de_throttling_reason(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_trusted_advisor_category_specific_summary(data: Any, path: str) -> TrustedAdvisorCategorySpecificSummary:
+def _de_trusted_advisor_category_specific_summary(data: Any, path: Path) -> TrustedAdvisorCategorySpecificSummary:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("costOptimizing")
-    cost_optimizing = None if x is None else _de_trusted_advisor_cost_optimizing_summary(x, path + ".costOptimizing")
+    cost_optimizing = None if x is None else _de_trusted_advisor_cost_optimizing_summary(x, (path, "costOptimizing"))
     return TrustedAdvisorCategorySpecificSummary(cost_optimizing=cost_optimizing)
 
 
-def _de_trusted_advisor_check_description(data: Any, path: str) -> TrustedAdvisorCheckDescription:
+def _de_trusted_advisor_check_description(data: Any, path: Path) -> TrustedAdvisorCheckDescription:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("category")
     if x is None:
@@ -1120,11 +1121,11 @@ def _de_trusted_advisor_check_description(data: Any, path: str) -> TrustedAdviso
     )
 
 
-def _de_trusted_advisor_check_list(value: Any, path: str, name: str) -> list[TrustedAdvisorCheckDescription]:
-    return [_de_trusted_advisor_check_description(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+def _de_trusted_advisor_check_list(value: Any, path: Path, name: str) -> list[TrustedAdvisorCheckDescription]:
+    return [_de_trusted_advisor_check_description(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_trusted_advisor_check_refresh_status(data: Any, path: str) -> TrustedAdvisorCheckRefreshStatus:
+def _de_trusted_advisor_check_refresh_status(data: Any, path: Path) -> TrustedAdvisorCheckRefreshStatus:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("checkId")
     if x is None:
@@ -1145,16 +1146,16 @@ def _de_trusted_advisor_check_refresh_status(data: Any, path: str) -> TrustedAdv
     )
 
 
-def _de_trusted_advisor_check_refresh_status_list(value: Any, path: str, name: str) -> list[TrustedAdvisorCheckRefreshStatus]:
-    return [_de_trusted_advisor_check_refresh_status(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+def _de_trusted_advisor_check_refresh_status_list(value: Any, path: Path, name: str) -> list[TrustedAdvisorCheckRefreshStatus]:
+    return [_de_trusted_advisor_check_refresh_status(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_trusted_advisor_check_result(data: Any, path: str) -> TrustedAdvisorCheckResult:
+def _de_trusted_advisor_check_result(data: Any, path: Path) -> TrustedAdvisorCheckResult:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("categorySpecificSummary")
     if x is None:
         missing(path, "categorySpecificSummary")
-    category_specific_summary = _de_trusted_advisor_category_specific_summary(x, path + ".categorySpecificSummary")
+    category_specific_summary = _de_trusted_advisor_category_specific_summary(x, (path, "categorySpecificSummary"))
     x = fields.get("checkId")
     if x is None:
         missing(path, "checkId")
@@ -1166,7 +1167,7 @@ def _de_trusted_advisor_check_result(data: Any, path: str) -> TrustedAdvisorChec
     x = fields.get("resourcesSummary")
     if x is None:
         missing(path, "resourcesSummary")
-    resources_summary = _de_trusted_advisor_resources_summary(x, path + ".resourcesSummary")
+    resources_summary = _de_trusted_advisor_resources_summary(x, (path, "resourcesSummary"))
     x = fields.get("status")
     if x is None:
         missing(path, "status")
@@ -1185,12 +1186,12 @@ def _de_trusted_advisor_check_result(data: Any, path: str) -> TrustedAdvisorChec
     )
 
 
-def _de_trusted_advisor_check_summary(data: Any, path: str) -> TrustedAdvisorCheckSummary:
+def _de_trusted_advisor_check_summary(data: Any, path: Path) -> TrustedAdvisorCheckSummary:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("categorySpecificSummary")
     if x is None:
         missing(path, "categorySpecificSummary")
-    category_specific_summary = _de_trusted_advisor_category_specific_summary(x, path + ".categorySpecificSummary")
+    category_specific_summary = _de_trusted_advisor_category_specific_summary(x, (path, "categorySpecificSummary"))
     x = fields.get("checkId")
     if x is None:
         missing(path, "checkId")
@@ -1200,7 +1201,7 @@ def _de_trusted_advisor_check_summary(data: Any, path: str) -> TrustedAdvisorChe
     x = fields.get("resourcesSummary")
     if x is None:
         missing(path, "resourcesSummary")
-    resources_summary = _de_trusted_advisor_resources_summary(x, path + ".resourcesSummary")
+    resources_summary = _de_trusted_advisor_resources_summary(x, (path, "resourcesSummary"))
     x = fields.get("status")
     if x is None:
         missing(path, "status")
@@ -1219,11 +1220,11 @@ def _de_trusted_advisor_check_summary(data: Any, path: str) -> TrustedAdvisorChe
     )
 
 
-def _de_trusted_advisor_check_summary_list(value: Any, path: str, name: str) -> list[TrustedAdvisorCheckSummary]:
-    return [_de_trusted_advisor_check_summary(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+def _de_trusted_advisor_check_summary_list(value: Any, path: Path, name: str) -> list[TrustedAdvisorCheckSummary]:
+    return [_de_trusted_advisor_check_summary(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_trusted_advisor_cost_optimizing_summary(data: Any, path: str) -> TrustedAdvisorCostOptimizingSummary:
+def _de_trusted_advisor_cost_optimizing_summary(data: Any, path: Path) -> TrustedAdvisorCostOptimizingSummary:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("estimatedMonthlySavings")
     if x is None:
@@ -1239,7 +1240,7 @@ def _de_trusted_advisor_cost_optimizing_summary(data: Any, path: str) -> Trusted
     )
 
 
-def _de_trusted_advisor_resource_detail(data: Any, path: str) -> TrustedAdvisorResourceDetail:
+def _de_trusted_advisor_resource_detail(data: Any, path: Path) -> TrustedAdvisorResourceDetail:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("isSuppressed")
     is_suppressed = x if x is None or type(x) is bool else p_bool(x, path, "isSuppressed")
@@ -1266,11 +1267,11 @@ def _de_trusted_advisor_resource_detail(data: Any, path: str) -> TrustedAdvisorR
     )
 
 
-def _de_trusted_advisor_resource_detail_list(value: Any, path: str, name: str) -> list[TrustedAdvisorResourceDetail]:
-    return [_de_trusted_advisor_resource_detail(item, f"{path}.{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+def _de_trusted_advisor_resource_detail_list(value: Any, path: Path, name: str) -> list[TrustedAdvisorResourceDetail]:
+    return [_de_trusted_advisor_resource_detail(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
 
 
-def _de_trusted_advisor_resources_summary(data: Any, path: str) -> TrustedAdvisorResourcesSummary:
+def _de_trusted_advisor_resources_summary(data: Any, path: Path) -> TrustedAdvisorResourcesSummary:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("resourcesFlagged")
     if x is None:
