@@ -45,12 +45,11 @@ async def candidates(url: str, stack: Any) -> dict[str, Call]:
 
     from awsmith._core.http import Timeouts
     from awsmith._core.http1 import Http1Sender
-    from awsmith._core.tls import tls_context
 
     full = url + PATH
     timeouts = Timeouts(60.0, 60.0, 1 << 30)
 
-    sender = Http1Sender(max_connections=100, tls=tls_context(True))
+    sender = Http1Sender(max_connections=100)
     stack.push_async_callback(sender.close)
 
     async def http1() -> bytes:

@@ -685,6 +685,15 @@ async def test_aws_ca_bundle_naming_no_file_is_a_configuration_error(
     assert str(info.value) == f"AWS_CA_BUNDLE names no file: {str(missing)!r}"
 
 
+async def test_aws_ca_bundle_is_not_read_for_a_plain_http_endpoint(
+    server: FaultServer, tmp_path: Path, transport: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_CA_BUNDLE", str(tmp_path / "no-such-bundle.pem"))
+    server.play(CASES_OK)
+    async with support(server.url, transport) as client:
+        assert await client.describe_cases() == expected_cases()
+
+
 def _root_cause(error: BaseException) -> BaseException:
     while (cause := error.__cause__ or error.__context__) is not None:
         error = cause

@@ -36,7 +36,6 @@ from awsmith._core.errors import (
 )
 from awsmith._core.http import Timeouts
 from awsmith._core.http1 import Http1Sender
-from awsmith._core.tls import tls_context
 
 pytestmark = pytest.mark.anyio
 
@@ -177,7 +176,7 @@ async def serving(
 
 @asynccontextmanager
 async def sending(max_connections: int = 10, verify_tls: bool = True) -> AsyncIterator[Http1Sender]:
-    sender = Http1Sender(max_connections=max_connections, tls=tls_context(verify_tls))
+    sender = Http1Sender(max_connections=max_connections, verify_tls=verify_tls)
     try:
         yield sender
     finally:

@@ -220,7 +220,8 @@ class BaseClient:
                     if not (self._service.operation_endpoint_params and self._endpoint_args):
                         raise
                 tls: ssl.SSLContext | None = None
-                if self._http_client is None:
+                plain_http = default is not None and default[0].url.startswith("http://")
+                if self._http_client is None and not plain_http:
                     verify = self.config.verify_tls
                     tls = cached_tls_context(verify) or await anyio.to_thread.run_sync(
                         tls_context, verify
@@ -297,19 +298,20 @@ class BaseClient:
     def _make_sender(self, tls: ssl.SSLContext | None) -> HttpSender:
         """The caller's httpx client if given; else awsmith's own sender under asyncio,
         an httpx client under trio, both with ``tls``."""
+        cfg = self.config
         if self._http_client is None and sniffio.current_async_library() == "asyncio":
-            assert tls is not None
-            return Http1Sender(max_connections=self.config.max_pool_connections, tls=tls)
+            return Http1Sender(
+                max_connections=cfg.max_pool_connections, verify_tls=cfg.verify_tls, tls=tls
+            )
         from awsmith._core.httpx_sender import HttpxSender  # imports httpx: only now
 
         if self._http_client is not None:
             return HttpxSender(self._http_client, owned=False)
-        assert tls is not None
         import httpx
 
-        limit = self.config.max_pool_connections
-        limits = httpx.Limits(max_connections=limit)
-        return HttpxSender(httpx.AsyncClient(verify=tls, limits=limits), owned=True)
+        limits = httpx.Limits(max_connections=cfg.max_pool_connections)
+        verify = tls if tls is not None else cfg.verify_tls  # plain http: never used
+        return HttpxSender(httpx.AsyncClient(verify=verify, limits=limits), owned=True)
 
     # ---------------------------------------------------------------- calls
 

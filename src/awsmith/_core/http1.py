@@ -39,6 +39,7 @@ from awsmith._core.errors import (
     TransportError,
 )
 from awsmith._core.http import HttpResponse, Timeouts, too_large
+from awsmith._core.tls import tls_context
 
 #: Methods that carry no body unless one is given (no ``Content-Length: 0``).
 _BODYLESS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS", "TRACE"})
@@ -335,9 +336,14 @@ class _Connection(asyncio.Protocol):
 class Http1Sender:
     """Sends over pooled HTTP/1.1 connections owned by one awsmith client (asyncio)."""
 
-    def __init__(self, *, max_connections: int, tls: ssl.SSLContext) -> None:
+    def __init__(
+        self, *, max_connections: int, verify_tls: bool = True, tls: ssl.SSLContext | None = None
+    ) -> None:
+        """``tls`` is the context for https origins; without one (a client made for a
+        plain-http endpoint) it is made at the first https connection, if any."""
         self.loop = asyncio.get_running_loop()
         self._limit = max_connections
+        self._verify = verify_tls
         self._tls = tls
         self._origins: dict[str, _Origin] = {}
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
@@ -442,7 +448,7 @@ class Http1Sender:
                     lambda: connection,
                     origin.host,
                     origin.port,
-                    ssl=self._tls if origin.tls else None,
+                    ssl=self._tls_context() if origin.tls else None,
                     server_hostname=origin.host if origin.tls else None,
                     happy_eyeballs_delay=0.25,
                 )
@@ -456,6 +462,11 @@ class Http1Sender:
             raise
         self._all.add(connection)
         return connection
+
+    def _tls_context(self) -> ssl.SSLContext:
+        if self._tls is None:
+            self._tls = tls_context(self._verify)
+        return self._tls
 
     def _release(self, connection: _Connection) -> None:
         if connection.reusable and not connection.closed and not self._closed:

@@ -22,6 +22,7 @@ from urllib.parse import quote
 import orjson
 
 from awsmith._core.errors import ResponseParseError
+from awsmith._core.signing import pct_encode
 
 E = TypeVar("E", bound=StrEnum)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -42,7 +43,12 @@ def ts_epoch(value: datetime) -> int | float:
 
 
 def ts_iso(value: datetime) -> str:
+    """ISO 8601 in UTC with a ``Z``, microseconds only when there are some (botocore's
+    bytes). ``isoformat`` is 3x faster than ``strftime``; it pads years before 1000 to
+    four digits where ``strftime`` does not, so those keep ``strftime``."""
     utc = value.astimezone(UTC)
+    if utc.year >= 1000:
+        return utc.replace(tzinfo=None).isoformat() + "Z"
     if utc.microsecond:
         return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -69,7 +75,7 @@ def float_text(value: float) -> str:
 def label(value: str) -> str:
     """A URI label: every reserved character is percent-encoded, so no value can
     change the path (``/`` becomes ``%2F``)."""
-    return quote(value, safe="-._~")
+    return pct_encode(value)
 
 
 def greedy_label(value: str) -> str:

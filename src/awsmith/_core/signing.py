@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import re
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -62,9 +63,19 @@ def canonical_path(path: str) -> str:
     return quote(_remove_dot_segments(path), safe="/~")
 
 
+_UNRESERVED = re.compile(r"[A-Za-z0-9._~-]*").fullmatch
+
+
+def pct_encode(value: str) -> str:
+    """RFC 3986 percent-encoding of everything but the unreserved characters, as SigV4
+    wants it. Most keys and values need none: a regex check (~0.1 us) spares them
+    ``quote`` (~1 us)."""
+    return value if _UNRESERVED(value) else quote(value, safe="-_.~")
+
+
 def encode_query(query: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Percent-encodes each key and value (RFC 3986 unreserved characters kept)."""
-    return [(quote(k, safe="-_.~"), quote(v, safe="-_.~")) for k, v in query]
+    return [(pct_encode(k), pct_encode(v)) for k, v in query]
 
 
 def canonical_query(query: list[tuple[str, str]], *, encoded: bool = False) -> str:
