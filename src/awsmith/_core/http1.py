@@ -1,8 +1,8 @@
 """awsmith's own HTTP/1.1 client for asyncio: the default sender.
 
 AWS endpoints speak HTTP/1.1 with keep-alive, and awsmith always reads whole bodies.
-For exactly that, a protocol object per connection and a small pool cost a third of
-aiohttp's client CPU per call (see docs/performance.md, "Choosing the transport"):
+For exactly that, a protocol object per connection and a small pool cost about half
+of aiohttp's client CPU per call (see docs/performance.md, "Choosing the transport"):
 no per-request tracing hooks, cookie jar, stream reader or timer per read. Responses
 are parsed by llhttp (Node.js's parser) through ``httptools``; TLS is asyncio's.
 
@@ -355,6 +355,9 @@ class Http1Sender:
     async def send(
         self, method: str, url: str, headers: dict[str, str], body: bytes, timeouts: Timeouts
     ) -> HttpResponse:
+        """Sends ``method url`` (path and query already percent-encoded, as signed) with
+        ``headers`` as given plus ``Host`` and ``Content-Length``; returns the whole
+        response. Every failure is a :class:`TransportError`."""
         scheme_end = url.find("://") + 3
         slash = url.find("/", scheme_end)
         if slash < 0:  # no path: http://host or http://host?query
