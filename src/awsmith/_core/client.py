@@ -100,6 +100,10 @@ with contextlib.suppress(ImportError):
     import anyio._backends._asyncio  # pyright: ignore[reportUnusedImport]
 
 
+def _import_httpx_sender() -> None:
+    import awsmith._core.httpx_sender  # noqa: F401  # pyright: ignore[reportUnusedImport]
+
+
 class BaseClient:
     """Shared behaviour of the generated service clients. Not used directly."""
 
@@ -226,6 +230,10 @@ class BaseClient:
                     tls = cached_tls_context(verify) or await anyio.to_thread.run_sync(
                         tls_context, verify
                     )
+                on_asyncio = sniffio.current_async_library() == "asyncio"
+                if self._http_client is None and not on_asyncio and "httpx" not in sys.modules:
+                    # httpx's first import takes ~70 ms: not on the event loop.
+                    await anyio.to_thread.run_sync(_import_httpx_sender)
                 self._ready = _Ready(
                     default=default,
                     sender=self._make_sender(tls),
