@@ -223,20 +223,21 @@ class BaseClient:
                     # resolves with its own parameters (and raises then if still unable).
                     if not (self._service.operation_endpoint_params and self._endpoint_args):
                         raise
+                own = self._http_client is None  # else the caller's client, as it is
+                on_asyncio = sniffio.current_async_library() == "asyncio"
                 tls: ssl.SSLContext | None = None
                 plain_http = default is not None and default[0].url.startswith("http://")
-                if self._http_client is None and not plain_http:
+                if own and not plain_http:
                     verify = self.config.verify_tls
                     tls = cached_tls_context(verify) or await anyio.to_thread.run_sync(
                         tls_context, verify
                     )
-                on_asyncio = sniffio.current_async_library() == "asyncio"
-                if self._http_client is None and not on_asyncio and "httpx" not in sys.modules:
+                if not (own and on_asyncio) and "httpx" not in sys.modules:
                     # httpx's first import takes ~70 ms: not on the event loop.
                     await anyio.to_thread.run_sync(_import_httpx_sender)
                 self._ready = _Ready(
                     default=default,
-                    sender=self._make_sender(tls),
+                    sender=self._make_sender(own and on_asyncio, tls),
                     credentials=self._credentials,
                 )
             return self._ready
@@ -303,15 +304,15 @@ class BaseClient:
             self._op_endpoints[params] = found
         return found
 
-    def _make_sender(self, tls: ssl.SSLContext | None) -> HttpSender:
-        """The caller's httpx client if given; else awsmith's own sender under asyncio,
-        an httpx client under trio, both with ``tls``."""
+    def _make_sender(self, own_http1: bool, tls: ssl.SSLContext | None) -> HttpSender:
+        """awsmith's own sender (``own_http1``: no caller's client, asyncio); else the
+        caller's httpx client, or one awsmith makes (trio); awsmith's with ``tls``."""
         cfg = self.config
-        if self._http_client is None and sniffio.current_async_library() == "asyncio":
+        if own_http1:
             return Http1Sender(
                 max_connections=cfg.max_pool_connections, verify_tls=cfg.verify_tls, tls=tls
             )
-        from awsmith._core.httpx_sender import HttpxSender  # imports httpx: only now
+        from awsmith._core.httpx_sender import HttpxSender  # imported off the loop above
 
         if self._http_client is not None:
             return HttpxSender(self._http_client, owned=False)

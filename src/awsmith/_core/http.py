@@ -45,6 +45,18 @@ class HttpSender(Protocol):
     async def close(self) -> None: ...
 
 
+def split_url(url: str) -> tuple[str, str]:
+    """``https://host:8443/a?b`` -> (``https://host:8443``, ``/a?b``); a URL with no path
+    gets ``/`` (``http://host?q`` -> (``http://host``, ``/?q``))."""
+    authority = url.find("://") + 3
+    end = url.find("/", authority)
+    if end >= 0:
+        return url[:end], url[end:]
+    query = url.find("?", authority)
+    end = len(url) if query < 0 else query
+    return url[:end], "/" + url[end:]
+
+
 def request_id_of(headers: Mapping[str, str]) -> str | None:
     """The request id AWS gives a response (``x-amzn-RequestId``, or S3-style)."""
     return headers.get("x-amzn-RequestId") or headers.get("x-amz-request-id")

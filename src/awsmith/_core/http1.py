@@ -38,7 +38,7 @@ from awsmith._core.errors import (
     ReadTimeoutError,
     TransportError,
 )
-from awsmith._core.http import HttpResponse, Timeouts, too_large
+from awsmith._core.http import HttpResponse, Timeouts, split_url, too_large
 from awsmith._core.tls import tls_context
 
 #: Methods that carry no body unless one is given (no ``Content-Length: 0``).
@@ -296,8 +296,7 @@ class _Connection(asyncio.Protocol):
                     f"no response from {self.origin.name} in time "
                     f"(nothing sent or received for {self._read_timeout:g} s)"
                 )
-            )
-            self.close()
+            )  # which closes the connection
         else:
             self._timer = self._loop.call_at(self._last + self._read_timeout, self._check_progress)
 
@@ -358,14 +357,7 @@ class Http1Sender:
         """Sends ``method url`` (path and query already percent-encoded, as signed) with
         ``headers`` as given plus ``Host`` and ``Content-Length``; returns the whole
         response. Every failure is a :class:`TransportError`."""
-        scheme_end = url.find("://") + 3
-        slash = url.find("/", scheme_end)
-        if slash < 0:  # no path: http://host or http://host?query
-            query = url.find("?", scheme_end)
-            slash = len(url) if query < 0 else query
-            origin_text, target = url[:slash], "/" + url[slash:]
-        else:
-            origin_text, target = url[:slash], url[slash:]
+        origin_text, target = split_url(url)
         origin = self._origins.get(origin_text)
         if origin is None:
             origin = self._origins[origin_text] = _Origin(origin_text)
@@ -456,8 +448,7 @@ class Http1Sender:
                     happy_eyeballs_delay=0.25,
                 )
         except BaseException as exc:
-            if connection.transport is not None:  # made just as the timeout struck
-                connection.transport.close()
+            connection.close()  # if it was made just as the timeout struck
             if isinstance(exc, TimeoutError):
                 raise ConnectTimeoutError(f"connecting to {origin.name} timed out") from exc
             if isinstance(exc, OSError):  # refused, unreachable, DNS, TLS (ssl.SSLError)

@@ -16,7 +16,7 @@ from awsmith._core.errors import (
     ConnectTimeoutError,
     ReadTimeoutError,
 )
-from awsmith._core.http import HttpResponse, Timeouts, too_large
+from awsmith._core.http import HttpResponse, Timeouts, split_url, too_large
 
 
 class HttpxSender:
@@ -68,11 +68,11 @@ class HttpxSender:
             finally:
                 await response.aclose()
         except httpx.ConnectTimeout as exc:
-            raise ConnectTimeoutError(f"connecting to {_origin(url)} timed out: {exc}") from exc
+            raise ConnectTimeoutError(f"connecting to {split_url(url)[0]} timed out: {exc}") from exc
         except (httpx.ReadTimeout, httpx.WriteTimeout, httpx.PoolTimeout) as exc:
-            raise ReadTimeoutError(f"no response from {_origin(url)} in time: {exc!r}") from exc
+            raise ReadTimeoutError(f"no response from {split_url(url)[0]} in time: {exc!r}") from exc
         except httpx.HTTPError as exc:
-            raise ConnectionFailedError(f"request to {_origin(url)} failed: {exc!r}") from exc
+            raise ConnectionFailedError(f"request to {split_url(url)[0]} failed: {exc!r}") from exc
         return HttpResponse(response.status_code, _headers_of(response), b"".join(chunks))
 
     async def close(self) -> None:
@@ -92,7 +92,3 @@ def _headers_of(response: httpx.Response) -> CIMultiDict[str]:
         (name.decode("latin-1"), value.decode("latin-1")) for name, value in response.headers.raw
     )
 
-
-def _origin(url: str) -> str:
-    scheme, _, rest = url.partition("://")
-    return f"{scheme}://{rest.split('/', 1)[0]}"
