@@ -13,6 +13,8 @@ import ssl
 
 import certifi
 
+from awsmith._core.errors import ConfigurationError
+
 #: (verify, CA file) -> context, shared by every client of the process.
 _CONTEXTS: dict[tuple[bool, str], ssl.SSLContext] = {}
 
@@ -35,8 +37,6 @@ def tls_context(verify: bool) -> ssl.SSLContext:
         if verify:
             cafile = key[1]
             if not os.path.isfile(cafile):
-                from awsmith._core.errors import ConfigurationError
-
                 raise ConfigurationError(f"AWS_CA_BUNDLE names no file: {cafile!r}")
             context = ssl.create_default_context(cafile=cafile)
         else:
