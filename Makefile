@@ -1,76 +1,118 @@
-# awsmith developer tasks. Needs only Python 3.11+ and make; everything else is
-# installed into .venv by the first target that needs it.
+# awsmith developer tasks. Needs only Python 3.11+ and make: the first target that needs
+# it installs uv (pinned, with hashes: requirements/uv.txt) into .venv-tools, and uv
+# installs every environment from a committed lock, so a clone builds the same
+# environment today and next month:
+#
+#   .venv                 uv.lock                    make demo, make test, make docs
+#   .venv-botocore-min    locks/botocore-min/uv.lock make test-botocore-min (part of test)
+#   .venv-bench           locks/bench/uv.lock        make bench
+#   .venv-latest          no lock: newest releases   make test-latest (not part of test)
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+TOOLS := .venv-tools
+UV := $(TOOLS)/bin/uv
 
-.PHONY: demo test test-botocore-min lint typecheck codegen bench docs clean
+# uv uses the interpreter make was given and never downloads one of its own.
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+# A stale lock is an error that says what to run, not a silent re-resolution.
+LOCK_HINT := run 'make lock' and commit the refreshed uv.lock files
 
-$(STAMP): pyproject.toml
+.PHONY: demo test check test-botocore-min test-latest lock lock-check sync lint typecheck \
+	codegen bench docs clean
+
+$(UV): requirements/uv.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "awsmith needs Python 3.11+; set PYTHON=python3.11")'
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	rm -rf $(TOOLS)
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps \
+		--require-hashes -r requirements/uv.txt
+	touch $(UV)
+
+## Fails, naming the fix, when pyproject.toml (or a lock project's) changed without
+## its lock being refreshed.
+lock-check: $(UV)
+	@$(UV) lock --check --quiet || { echo "uv.lock is out of date with pyproject.toml: $(LOCK_HINT)" >&2; exit 1; }
+	@$(UV) lock --check --quiet --project locks/botocore-min || { echo "locks/botocore-min/uv.lock is out of date: $(LOCK_HINT)" >&2; exit 1; }
+	@$(UV) lock --check --quiet --project locks/bench || { echo "locks/bench/uv.lock is out of date: $(LOCK_HINT)" >&2; exit 1; }
+
+## .venv made exactly as uv.lock says (packages not in the lock are removed).
+sync: lock-check
+	$(UV) sync --locked --quiet --extra dev
+
+## Re-resolves every lock after a change to pyproject.toml: the versions already locked
+## are kept where they still fit. `make lock UPGRADE=1` moves everything to the newest.
+lock: $(UV)
+	$(UV) lock $(if $(UPGRADE),--upgrade)
+	$(UV) lock --project locks/botocore-min $(if $(UPGRADE),--upgrade)
+	$(UV) lock --project locks/bench $(if $(UPGRADE),--upgrade)
 
 ## Runs the demo against local servers it starts itself (no AWS account needed).
-demo: $(STAMP)
+demo: sync
 	$(BIN)/python examples/demo.py
 
-## The whole test suite: generated code in sync, lint, types, tests, and the runtime
-## and unit tests again against the lowest supported botocore.
-test: $(STAMP)
-	$(BIN)/python -m codegen --check
-	$(BIN)/ruff check .
-	$(BIN)/mypy
-	$(BIN)/pyright
-	$(BIN)/python -m pytest
-	$(MAKE) test-botocore-min
+## The whole test suite from the locked environment: generated code in sync, lint,
+## types, tests, and the runtime and unit tests again against the lowest supported
+## botocore.
+test: sync
+	$(MAKE) --no-print-directory check CHECK_BIN=$(BIN)
+	$(MAKE) --no-print-directory test-botocore-min
 
-BENCH_STAMP := .venv-bench/.installed
-
-$(BENCH_STAMP): pyproject.toml
-	$(PYTHON) -m venv .venv-bench
-	.venv-bench/bin/python -m pip install --quiet --upgrade pip
-	.venv-bench/bin/python -m pip install --quiet -e . aiobotocore
-	touch $(BENCH_STAMP)
-
-## Side-by-side benchmark (awsmith, aiobotocore, raw aiohttp); see docs/performance.md.
-bench: $(BENCH_STAMP)
-	.venv-bench/bin/python benchmarks/run.py
+## The checks and tests of `make test`, run by the environment in CHECK_BIN.
+CHECK_BIN ?= $(BIN)
+check:
+	$(CHECK_BIN)/python -m codegen --check
+	$(CHECK_BIN)/ruff check .
+	$(CHECK_BIN)/mypy
+	$(CHECK_BIN)/pyright --pythonpath $(CHECK_BIN)/python
+	$(CHECK_BIN)/python -m pytest
 
 ## The runtime and unit tests against the lowest botocore awsmith supports (pyproject's
 ## lower bound): its endpoint rules, credential chain and loaders must keep working.
 BOTOCORE_MIN := 1.29.61
-MIN_VENV := .venv-botocore-min
-MIN_STAMP := $(MIN_VENV)/.installed-$(BOTOCORE_MIN)
+MIN_VENV := $(CURDIR)/.venv-botocore-min
 
-$(MIN_STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "awsmith needs Python 3.11+; set PYTHON=python3.11")'
-	$(PYTHON) -m venv $(MIN_VENV)
-	$(MIN_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(MIN_VENV)/bin/python -m pip install --quiet -e '.[dev]' 'botocore==$(BOTOCORE_MIN)'
-	touch $(MIN_STAMP)
+test-botocore-min: lock-check
+	UV_PROJECT_ENVIRONMENT=$(MIN_VENV) $(UV) sync --locked --quiet --project locks/botocore-min
+	$(MIN_VENV)/bin/python -c 'import botocore, sys; v = botocore.__version__; sys.exit(0 if v == "$(BOTOCORE_MIN)" else f"expected botocore $(BOTOCORE_MIN), got {v}: see locks/botocore-min")'
+	$(MIN_VENV)/bin/python -m pytest -p no:cacheprovider tests/runtime tests/unit
 
-test-botocore-min: $(MIN_STAMP)
-	$(MIN_VENV)/bin/python -c 'import botocore, sys; v = botocore.__version__; sys.exit(0 if v == "$(BOTOCORE_MIN)" else f"expected botocore $(BOTOCORE_MIN), got {v}")'
-	$(MIN_VENV)/bin/python -m pytest -p no:cacheprovider tests/runtime $(wildcard tests/unit)
+## The whole suite against the newest releases the registry serves today (no lock):
+## how a maintainer learns that a new botocore, ruff or mypy changed something.
+## Not part of `make test`; the venv is rebuilt on every run.
+LATEST_VENV := .venv-latest
+
+test-latest: $(UV)
+	rm -rf $(LATEST_VENV)
+	$(UV) venv --quiet $(LATEST_VENV)
+	$(UV) pip install --quiet --refresh --python $(LATEST_VENV)/bin/python \
+		--resolution highest -e '.[dev]'
+	$(UV) pip list --python $(LATEST_VENV)/bin/python | grep -E '^(botocore|httpx|moto|mypy|pyright|ruff) '
+	$(MAKE) --no-print-directory check CHECK_BIN=$(LATEST_VENV)/bin
+
+## Side-by-side benchmark (awsmith, aiobotocore, raw aiohttp); see docs/performance.md.
+BENCH_VENV := $(CURDIR)/.venv-bench
+
+bench: lock-check
+	UV_PROJECT_ENVIRONMENT=$(BENCH_VENV) $(UV) sync --locked --quiet --project locks/bench
+	$(BENCH_VENV)/bin/python benchmarks/run.py
 
 ## The documentation site (mkdocs-material + mkdocstrings) into site/, warnings as errors.
 ## `make test` builds it too (tests/docs), into a temporary directory.
-docs: $(STAMP)
+docs: sync
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
-lint: $(STAMP)
+lint: sync
 	$(BIN)/ruff check .
 
-typecheck: $(STAMP)
+typecheck: sync
 	$(BIN)/mypy
 
-codegen: $(STAMP)
+codegen: sync
 	$(BIN)/python -m codegen
 
 clean:
-	rm -rf $(VENV) .venv-bench .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(TOOLS) .venv-bench .venv-botocore-min $(LATEST_VENV) .pytest_cache \
+		.mypy_cache .ruff_cache .hypothesis

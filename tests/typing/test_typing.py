@@ -94,7 +94,7 @@ def _pyright_executable() -> str:
         return str(candidate)
     found = shutil.which("pyright")
     if found is None:
-        pytest.fail("pyright is not installed (pip install -e '.[dev]')")
+        pytest.fail("pyright is not installed (make test installs it into .venv)")
     return found
 
 
@@ -102,11 +102,18 @@ def _pyright_executable() -> str:
 def pyright_reports() -> dict[Path, Counter[Report]]:
     """Errors of pyright over all the files, by file.
 
-    Run from the repository root, so pyproject's [tool.pyright] applies: strict mode,
-    and the .venv (venvPath/venv) where awsmith is installed.
+    Run from the repository root, so pyproject's [tool.pyright] applies (strict mode),
+    with the packages of the environment running the tests (``--pythonpath``): the
+    locked .venv, .venv-latest, or whichever a developer uses.
     """
     proc = subprocess.run(
-        [_pyright_executable(), "--outputjson", *(_rel(p) for p in ALL_FILES)],
+        [
+            _pyright_executable(),
+            "--pythonpath",
+            sys.executable,
+            "--outputjson",
+            *(_rel(p) for p in ALL_FILES),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
