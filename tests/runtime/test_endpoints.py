@@ -8,6 +8,7 @@ settings: arguments, environment variables and AWS config files (temporary ones)
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,6 +17,7 @@ import anyio
 import botocore
 import botocore.config
 import botocore.exceptions
+import botocore.loaders
 import botocore.session
 import pytest
 from botocore.awsrequest import AWSResponse
@@ -60,7 +62,9 @@ class _Raw:
         return iter([b"{}"])
 
 
-def botocore_endpoint(service: str, **kwargs: Any) -> tuple[str, str]:
+def botocore_endpoint(
+    service: str, *, session: botocore.session.Session | None = None, **kwargs: Any
+) -> tuple[str, str]:
     """(endpoint URL, signing region) of a request botocore's own client sends for
     ``service`` with the same settings. The request is caught before it is sent:
     ``meta.endpoint_url`` is not enough, the rules pick the URL per request (Support in
@@ -70,7 +74,9 @@ def botocore_endpoint(service: str, **kwargs: Any) -> tuple[str, str]:
         use_fips_endpoint=kwargs.pop("use_fips", None),
         use_dualstack_endpoint=kwargs.pop("use_dualstack", None),
     )
-    client = botocore.session.Session(profile=profile).create_client(
+    if session is None:
+        session = botocore.session.Session(profile=profile)
+    client = session.create_client(
         service,
         aws_access_key_id="AKIDEXAMPLE",
         aws_secret_access_key="secret",
@@ -89,6 +95,22 @@ def botocore_endpoint(service: str, **kwargs: Any) -> tuple[str, str]:
     parts = urlsplit(request.url)
     scope = request.headers["Authorization"].decode().split("Credential=")[1].split("/")
     return f"{parts.scheme}://{parts.netloc}", scope[2]
+
+
+def botocore_rules_endpoint(
+    service: str, region: str, fips: bool, dualstack: bool
+) -> tuple[str, str]:
+    """(URL, signing region) from botocore's rules engine itself, without its client."""
+    from botocore.endpoint_provider import EndpointProvider
+
+    loader = botocore.loaders.Loader()
+    provider = EndpointProvider(
+        ruleset_data=loader.load_service_model(service, "endpoint-rule-set-1"),
+        partition_data=loader.load_data("partitions"),
+    )
+    resolved = provider.resolve_endpoint(Region=region, UseFIPS=fips, UseDualStack=dualstack)
+    schemes = resolved.properties.get("authSchemes") or [{}]
+    return resolved.url.rstrip("/"), schemes[0].get("signingRegion", region)
 
 
 def ours(service: str, **kwargs: Any) -> awsmith.Endpoint:
@@ -143,93 +165,145 @@ def plain_url(service: str, region: str) -> str:
     return f"https://{prefix}.{plain_region(service, region)}.amazonaws.com"
 
 
-EXPECTED: dict[tuple[str, str, bool, bool], str | None] = {
-    # (service, region, fips, dualstack) -> URL; every row is also compared with botocore.
-    ("support", "us-east-1", False, False): "https://support.us-east-1.amazonaws.com",
-    ("support", "eu-west-1", False, False): "https://support.us-east-1.amazonaws.com",
-    ("support", "eu-west-1", True, False): "https://support-fips.eu-west-1.amazonaws.com",
-    ("support", "eu-west-1", False, True): "https://support.eu-west-1.api.aws",
-    ("support", "us-east-1", True, True): "https://support-fips.us-east-1.api.aws",
-    ("support", "cn-north-1", False, False): "https://support.cn-north-1.amazonaws.com.cn",
-    (
-        "support",
-        "cn-north-1",
-        True,
-        True,
-    ): "https://support-fips.cn-north-1.api.amazonwebservices.com.cn",
-    ("support", "us-gov-west-1", False, False): "https://support.us-gov-west-1.amazonaws.com",
-    # Support's GovCloud FIPS rules changed across botocore releases (support-fips.<region>
-    # in 1.31, the regular us-gov-west-1 host since): only compared with botocore.
-    ("support", "us-gov-west-1", True, False): None,
-    ("support", "us-gov-west-1", True, True): "https://support-fips.us-gov-west-1.api.aws",
-    (
-        "codeguruprofiler",
-        "us-east-1",
-        False,
-        False,
-    ): "https://codeguru-profiler.us-east-1.amazonaws.com",
-    (
-        "codeguruprofiler",
-        "eu-central-1",
-        True,
-        False,
-    ): "https://codeguru-profiler-fips.eu-central-1.amazonaws.com",
-    (
-        "codeguruprofiler",
-        "ap-southeast-2",
-        False,
-        True,
-    ): "https://codeguru-profiler.ap-southeast-2.api.aws",
-    (
-        "codeguruprofiler",
-        "us-west-2",
-        True,
-        True,
-    ): "https://codeguru-profiler-fips.us-west-2.api.aws",
-    (
-        "codeguruprofiler",
-        "cn-northwest-1",
-        False,
-        False,
-    ): "https://codeguru-profiler.cn-northwest-1.amazonaws.com.cn",
-    (
-        "codeguruprofiler",
-        "cn-north-1",
-        False,
-        True,
-    ): "https://codeguru-profiler.cn-north-1.api.amazonwebservices.com.cn",
-    (
-        "codeguruprofiler",
-        "us-gov-east-1",
-        False,
-        False,
-    ): "https://codeguru-profiler.us-gov-east-1.amazonaws.com",
-    (
-        "codeguruprofiler",
-        "us-gov-west-1",
-        True,
-        False,
-    ): "https://codeguru-profiler-fips.us-gov-west-1.amazonaws.com",
+# What botocore owns (which host a FIPS or dual-stack endpoint of which region is, and
+# the partitions themselves) changes from one botocore release to the next: Support's
+# FIPS and dual-stack endpoints moved from the caller's region to us-east-1 between
+# botocore 1.29 and 1.44. So
+# the tests below state relations, checked against the installed botocore (the locked
+# one, the lowest supported one and the newest: `make test`, `make test-latest`):
+# awsmith resolves exactly what botocore resolves, and every URL has the shape AWS's
+# endpoint rules give it, with the DNS suffixes of botocore's own partitions data.
+# Only the plain endpoints that AWS documents (General Reference, "AWS Support
+# endpoints" and "Amazon CodeGuru Profiler endpoints") are written out.
+
+PREFIX = {"support": "support", "codeguruprofiler": "codeguru-profiler"}
+
+DOCUMENTED_PLAIN: dict[tuple[str, str], str] = {
+    # (service, region) -> URL with neither FIPS nor dual-stack; also compared with botocore.
+    ("support", "us-east-1"): "https://support.us-east-1.amazonaws.com",
+    ("support", "eu-west-1"): "https://support.us-east-1.amazonaws.com",
+    ("support", "ap-southeast-2"): "https://support.us-east-1.amazonaws.com",
+    ("support", "cn-north-1"): "https://support.cn-north-1.amazonaws.com.cn",
+    ("support", "cn-northwest-1"): "https://support.cn-north-1.amazonaws.com.cn",
+    ("support", "us-gov-west-1"): "https://support.us-gov-west-1.amazonaws.com",
+    ("codeguruprofiler", "us-east-1"): "https://codeguru-profiler.us-east-1.amazonaws.com",
+    ("codeguruprofiler", "eu-central-1"): "https://codeguru-profiler.eu-central-1.amazonaws.com",
+    ("codeguruprofiler", "ap-southeast-2"): (
+        "https://codeguru-profiler.ap-southeast-2.amazonaws.com"
+    ),
 }
 
 
-@pytest.mark.parametrize(("service", "region", "fips", "dualstack"), sorted(EXPECTED))
-def test_partitions_fips_and_dualstack(
-    service: str, region: str, fips: bool, dualstack: bool
-) -> None:
-    endpoint = assert_same(service, region=region, use_fips=fips, use_dualstack=dualstack)
+@pytest.mark.parametrize(("service", "region"), sorted(DOCUMENTED_PLAIN))
+def test_documented_plain_endpoints(service: str, region: str) -> None:
+    endpoint = assert_same(service, region=region)
+    assert endpoint.url == DOCUMENTED_PLAIN[(service, region)]
     assert endpoint.host == endpoint.url.removeprefix("https://")
-    expected = EXPECTED[(service, region, fips, dualstack)]
-    if expected is None:  # botocore-version dependent: assert_same compared it
-        assert endpoint.url.endswith(".amazonaws.com") and "us-gov-" in endpoint.url
+    # Signed for the region in the host: Support is global, one region per partition.
+    assert endpoint.signing_region == endpoint.host.split(".")[1]
+    assert endpoint.signing_name == PREFIX[service]
+
+
+def _partitions() -> list[dict[str, Any]]:
+    partitions: list[dict[str, Any]] = botocore.loaders.Loader().load_data("partitions")[
+        "partitions"
+    ]
+    return partitions
+
+
+def partition_of(region: str) -> dict[str, Any]:
+    """The partition botocore's rules put ``region`` in: listed, else matched by the
+    partition's region pattern, else the ``aws`` partition (the rules' default)."""
+    partitions = _partitions()
+    for partition in partitions:
+        if region in partition["regions"]:
+            return partition
+    for partition in partitions:
+        if re.match(partition["regionRegex"], region):
+            return partition
+    return next(p for p in partitions if p["id"] == "aws")
+
+
+#: Regions of every partition AWS documents, whether or not the installed botocore
+#: knows them (an older one puts an unknown region in the aws partition), and every
+#: concrete region of every partition the installed botocore has.
+GRID_REGIONS = sorted(
+    {
+        "us-east-1",
+        "us-east-2",
+        "eu-west-1",
+        "ca-central-1",
+        "ap-southeast-2",
+        "cn-north-1",
+        "cn-northwest-1",
+        "us-gov-west-1",
+        "us-gov-east-1",
+        "us-iso-east-1",
+        "us-isob-east-1",
+        "eu-isoe-west-1",
+        "us-isof-south-1",
+        "eusc-de-east-1",
+    }
+    | {
+        region
+        for partition in _partitions()
+        for region in partition["regions"]
+        if re.match(partition["regionRegex"], region)
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def grid_session() -> botocore.session.Session:
+    """One botocore session for the whole grid (its loader caches the rule sets); the
+    grid changes no settings, so one is enough."""
+    return botocore.session.Session()
+
+
+@pytest.mark.parametrize("dualstack", [False, True], ids=["", "dualstack"])
+@pytest.mark.parametrize("fips", [False, True], ids=["", "fips"])
+@pytest.mark.parametrize("region", GRID_REGIONS)
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_partition_fips_and_dualstack(
+    service: str, region: str, fips: bool, dualstack: bool, grid_session: Any
+) -> None:
+    settings = {"region": region, "use_fips": fips, "use_dualstack": dualstack}
+    try:
+        expected = botocore_endpoint(
+            service,
+            session=grid_session,
+            region_name=region,
+            use_fips=fips,
+            use_dualstack=dualstack,
+        )
+    except botocore.exceptions.EndpointResolutionError as error:
+        # The rules reject this combination (no FIPS or dual-stack in that partition):
+        # so does awsmith, with its own error class.
+        with pytest.raises(awsmith.EndpointResolutionError):
+            ours(service, **settings)
+        assert str(error)
         return
-    assert endpoint.url == expected
-    signing = plain_region(service, region) if not (fips or dualstack) else region
-    assert endpoint.signing_region == signing
-    assert (
-        endpoint.signing_name
-        == {"support": "support", "codeguruprofiler": "codeguru-profiler"}[service]
+    except botocore.exceptions.EndpointVariantError:
+        # botocore's client also checks the variant against its older endpoints.json,
+        # which lists no dual-stack hosts for some partitions whose rules have them;
+        # awsmith, like the Smithy SDKs, follows the rules alone.
+        expected = botocore_rules_endpoint(service, region, fips, dualstack)
+    endpoint = ours(service, **settings)
+    assert (endpoint.url, endpoint.signing_region) == expected
+    # The shape every endpoint rule gives: https://<prefix>[-fips].<region>.<suffix>,
+    # with the DNS suffix of the signing region's partition, dual-stack or not.
+    partition = partition_of(endpoint.signing_region)
+    assert partition["id"] == partition_of(region)["id"]
+    outputs = partition["outputs"]
+    suffix = outputs["dualStackDnsSuffix"] if dualstack else outputs["dnsSuffix"]
+    fips_part = "-fips" if fips else ""
+    assert endpoint.url == (
+        f"https://{PREFIX[service]}{fips_part}.{endpoint.signing_region}.{suffix}"
     )
+    assert endpoint.host == endpoint.url.removeprefix("https://")
+    assert endpoint.signing_name == PREFIX[service]
+    if not (fips or dualstack) and service == "codeguruprofiler":
+        assert endpoint.signing_region == region  # a regional service
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -380,13 +454,8 @@ def test_region_and_fips_from_a_named_profile(service: str, aws_env: Path) -> No
         "[profile gov]\nregion = us-gov-east-1\nuse_fips_endpoint = true\n"
     )
     endpoint = assert_same(service, profile="gov")
-    if service == "codeguruprofiler":
-        assert (endpoint.url, endpoint.signing_region) == (
-            "https://codeguru-profiler-fips.us-gov-east-1.amazonaws.com",
-            "us-gov-east-1",
-        )
-    else:  # Support's GovCloud FIPS rules differ across botocore releases
-        assert endpoint.signing_region.startswith("us-gov-")
+    assert endpoint == ours(service, region="us-gov-east-1", use_fips=True)
+    assert "-fips." in endpoint.url
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -396,15 +465,16 @@ def test_profile_from_aws_profile_env(
     aws_env.write_text("[profile dual]\nregion = eu-central-1\nuse_dualstack_endpoint = true\n")
     monkeypatch.setenv("AWS_PROFILE", "dual")
     endpoint = assert_same(service)
-    assert endpoint.url.endswith(".eu-central-1.api.aws")
+    assert endpoint == ours(service, region="eu-central-1", use_dualstack=True)
+    assert endpoint.url.endswith(".api.aws")
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_use_fips_from_the_profile(service: str, aws_env: Path) -> None:
     aws_env.write_text("[default]\nregion = us-east-2\nuse_fips_endpoint = true\n")
     endpoint = assert_same(service)
-    prefix = {"support": "support", "codeguruprofiler": "codeguru-profiler"}[service]
-    assert endpoint.url == f"https://{prefix}-fips.us-east-2.amazonaws.com"
+    assert endpoint == ours(service, region="us-east-2", use_fips=True)
+    assert endpoint.url.startswith(f"https://{PREFIX[service]}-fips.")
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -412,7 +482,9 @@ def test_fips_env_variable(service: str, monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("AWS_USE_FIPS_ENDPOINT", "true")
     monkeypatch.setenv("AWS_USE_DUALSTACK_ENDPOINT", "true")
     endpoint = assert_same(service, region="ca-central-1")
-    assert endpoint.url.endswith("-fips.ca-central-1.api.aws")
+    assert endpoint == ours(service, region="ca-central-1", use_fips=True, use_dualstack=True)
+    assert endpoint.url.startswith(f"https://{PREFIX[service]}-fips.")
+    assert endpoint.url.endswith(".api.aws")
 
 
 @pytest.mark.parametrize("service", SERVICES)
