@@ -39,6 +39,14 @@ SEED_FILES: Final[dict[Service, str]] = {
     "codeguruprofiler": "003_9d30c4ce77fdaeed.txt",
 }
 
+
+def missing_seed_message(path: Path) -> str:
+    """What to do when a reference text is not where the transcription looks for it."""
+    return (
+        f"the API reference text {path} is missing: the seeds live in the project's shared/ "
+        f"folder, which must sit beside this checkout as ../shared (see models/README.md)"
+    )
+
 # --------------------------------------------------------------------------------------
 # Text cleaning
 # --------------------------------------------------------------------------------------
@@ -1519,6 +1527,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.all:
         stale = []
         for svc in iter_services():
+            if not (SEEDS / SEED_FILES[svc]).exists():
+                p.error(missing_seed_message(SEEDS / SEED_FILES[svc]))
             text = (SEEDS / SEED_FILES[svc]).read_text(encoding="utf-8")
             out = dump(build_model(text, svc))
             path = ROOT / "models" / f"{svc}.json"
@@ -1535,6 +1545,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.error("--service is required unless --all or --decisions")
     service: Service = args.service
     seed = Path(args.seed) if args.seed else SEEDS / SEED_FILES[service]
+    if not seed.exists():
+        p.error(missing_seed_message(seed))
     out = dump(build_model(seed.read_text(encoding="utf-8"), service, corrected=not args.draft))
     if args.out:
         Path(args.out).write_text(out, encoding="utf-8")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-transcribe = pytest.importorskip("codegen.transcribe")
+from codegen import transcribe
 
 README = Path(__file__).resolve().parents[2] / "models" / "README.md"
 
@@ -16,7 +16,7 @@ README = Path(__file__).resolve().parents[2] / "models" / "README.md"
 def _seed(service: str) -> str:
     path = transcribe.SEEDS / transcribe.SEED_FILES[service]
     if not path.exists():
-        pytest.skip(f"seed {path} not available")
+        pytest.skip(transcribe.missing_seed_message(path))
     text: str = path.read_text(encoding="utf-8")
     return text
 

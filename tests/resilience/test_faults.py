@@ -588,7 +588,9 @@ async def test_under_trio_cancelled_calls_and_many_clients_leak_nothing(
 
 
 def _self_signed(tmp_path: Path) -> ssl.SSLContext:
-    crypto = pytest.importorskip("cryptography")
+    crypto = pytest.importorskip(
+        "cryptography", reason="needs the cryptography package (pip install cryptography)"
+    )
     del crypto
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
