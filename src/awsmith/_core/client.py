@@ -23,7 +23,13 @@ import sniffio
 from awsmith._core.adaptive import AdaptiveRateLimiter
 from awsmith._core.config import Config
 from awsmith._core.credentials import CredentialResolver, Credentials
-from awsmith._core.endpoints import Endpoint, resolve_endpoint, rules_loaded
+from awsmith._core.endpoints import (
+    Endpoint,
+    join_path,
+    resolve_endpoint,
+    rules_loaded,
+    split_endpoint,
+)
 from awsmith._core.errors import (
     AwsmithError,
     ConfigurationError,
@@ -336,23 +342,25 @@ class BaseClient:
         else:
             endpoint, signer = default
         host = endpoint.host
-        base_url = endpoint.url
+        origin, base_path = split_endpoint(endpoint.url)
+        # The path sent is the path signed: an endpoint_url's own path included.
+        path = join_path(base_path, serialized.path) if base_path else serialized.path
         if serialized.host_prefix:
             host = serialized.host_prefix + host
-            scheme, _, rest = base_url.partition("://")
-            base_url = f"{scheme}://{serialized.host_prefix}{rest}"
-        url = base_url + serialized.path
+            scheme, _, authority = origin.partition("://")
+            origin = f"{scheme}://{serialized.host_prefix}{authority}"
+        url = origin + path
         encoded_query = encode_query(serialized.query) if serialized.query else []
         if encoded_query:
             url += "?" + "&".join(f"{k}={v}" for k, v in encoded_query)
         deadline = self.config.call_timeout
         if deadline is None:
             return await self._attempts(
-                operation, serialized, ready, signer, host, url, encoded_query
+                operation, serialized, ready, signer, host, path, url, encoded_query
             )
         with anyio.move_on_after(deadline):
             return await self._attempts(
-                operation, serialized, ready, signer, host, url, encoded_query
+                operation, serialized, ready, signer, host, path, url, encoded_query
             )
         raise DeadlineExceededError(
             f"{operation.name} did not complete within call_timeout={deadline}s"
@@ -365,6 +373,7 @@ class BaseClient:
         ready: _Ready,
         signer: SigV4Signer,
         host: str,
+        path: str,
         url: str,
         encoded_query: list[tuple[str, str]],
     ) -> Out:
@@ -383,7 +392,7 @@ class BaseClient:
             auth = signer.sign(
                 method=serialized.method,
                 host=host,
-                path=serialized.path,
+                path=path,
                 query=serialized.query,
                 headers=headers,
                 body=serialized.body,

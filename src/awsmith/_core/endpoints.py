@@ -127,8 +127,32 @@ def resolve_endpoint(
 
 
 def _endpoint(url: str, signing_region: str, signing_name: str) -> Endpoint:
-    url = url.rstrip("/")
-    return Endpoint(url, urlsplit(url).netloc, signing_region, signing_name)
+    parts = urlsplit(url)
+    if parts.path in ("", "/"):
+        url = url.rstrip("/")
+    # A base path (an endpoint_url behind a path-routing gateway) is kept as given,
+    # trailing slash included: request paths are joined to it as botocore joins them.
+    return Endpoint(url, parts.netloc, signing_region, signing_name)
+
+
+@functools.lru_cache(maxsize=64)
+def split_endpoint(url: str) -> tuple[str, str]:
+    """``scheme://authority`` and the base path (``""`` for none) of an endpoint URL."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}", parts.path
+
+
+def join_path(base_path: str, path: str) -> str:
+    """The path sent (and signed) for an operation's ``path`` under an endpoint's base
+    path, exactly as botocore joins them (``botocore.awsrequest._urljoin``): ``/`` alone
+    adds nothing to a base path, and a slash on both sides is not doubled."""
+    if not base_path:
+        return path or "/"
+    if not path or path == "/":
+        return base_path
+    if base_path.endswith("/") and path.startswith("/"):
+        return base_path[:-1] + path
+    return base_path + path
 
 
 def _fallback(
