@@ -16,6 +16,7 @@ import sys
 import threading
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import anyio
 import httpx
@@ -350,3 +351,125 @@ def test_expiry_field_is_optional() -> None:
     assert creds.expiry == when
     with pytest.raises(awsmith.CredentialsError, match="secret_access_key must be a non-empty str"):
         awsmith.Credentials(access_key_id="A", secret_access_key="")
+
+
+# ---------------------------------------------------------------- refresh windows
+
+
+class FakeRefreshable:
+    """A botocore RefreshableCredentials stand-in: ``remaining`` seconds of validity
+    (botocore's windows: advisory 15 minutes, mandatory 10), and a refresh that blocks
+    on ``gate`` and then gives new keys or fails."""
+
+    def __init__(self, remaining: float, *, fail: bool = False) -> None:
+        self.remaining = remaining
+        self.fail = fail
+        self.gate = threading.Event()
+        self.refreshes = 0
+        self.lock = threading.Lock()
+        self.key = "AKIDOLD"
+
+    def refresh_needed(self, refresh_in: float | None = None) -> bool:
+        return self.remaining < (15 * 60 if refresh_in is None else refresh_in)
+
+    def get_frozen_credentials(self) -> Any:
+        if self.refresh_needed():
+            with self.lock:
+                self.refreshes += 1
+            assert self.gate.wait(10)
+            if self.fail:
+                raise RuntimeError("the credential source is down")
+            self.key, self.remaining = "AKIDNEW", 3600.0
+        return mock.Mock(access_key=self.key, secret_key="secret", token=None)
+
+
+def resolver_for(provider: FakeRefreshable) -> CredentialResolver:
+    session = mock.Mock()
+    session.get_credentials.return_value = provider
+    return CredentialResolver(None, lambda: session)
+
+
+async def first_load(resolver: CredentialResolver, provider: FakeRefreshable) -> None:
+    remaining, provider.remaining = provider.remaining, 3600.0
+    assert (await resolver.get()).access_key_id == "AKIDOLD"
+    provider.remaining = remaining
+
+
+@pytest.mark.anyio
+async def test_advisory_window_uses_the_current_credentials_and_refreshes_once_behind() -> None:
+    """12 minutes left: 20 concurrent calls all get the current credentials at once
+    (the refresh is held on a gate they never wait for); one refresh ran, in another
+    thread, and later calls get the new credentials."""
+    provider = FakeRefreshable(remaining=12 * 60)
+    resolver = resolver_for(provider)
+    await first_load(resolver, provider)
+    results: list[str] = []
+
+    async def call() -> None:
+        results.append((await resolver.get()).access_key_id)
+
+    async with anyio.create_task_group() as group:
+        for _ in range(20):
+            group.start_soon(call)
+    assert results == ["AKIDOLD"] * 20  # the gate is still closed: nobody waited
+    assert provider.refreshes == 1
+    provider.gate.set()
+    for _ in range(200):
+        if (await resolver.get()).access_key_id == "AKIDNEW":
+            break
+        await anyio.sleep(0.01)
+    assert (await resolver.get()).access_key_id == "AKIDNEW"
+    assert provider.refreshes == 1
+
+
+@pytest.mark.anyio
+async def test_a_failing_refresh_in_the_advisory_window_stalls_nothing() -> None:
+    provider = FakeRefreshable(remaining=12 * 60, fail=True)
+    provider.gate.set()
+    resolver = resolver_for(provider)
+    await first_load(resolver, provider)
+    for _ in range(20):
+        assert (await resolver.get()).access_key_id == "AKIDOLD"
+    # One background attempt; the next waits BACKGROUND_REFRESH_INTERVAL.
+    assert provider.refreshes == 1
+
+
+@pytest.mark.anyio
+async def test_a_failing_refresh_in_the_mandatory_window_fails_every_waiter_once() -> None:
+    """5 minutes left and the source is down: the 20 calls waiting for the refresh all
+    raise its CredentialsError; the source was asked once, not once per call."""
+    provider = FakeRefreshable(remaining=5 * 60, fail=True)
+    resolver = resolver_for(provider)
+    await first_load(resolver, provider)
+    errors: list[BaseException] = []
+
+    async def call() -> None:
+        try:
+            await resolver.get()
+        except awsmith.CredentialsError as exc:
+            errors.append(exc)
+
+    async with anyio.create_task_group() as group:
+        for _ in range(20):
+            group.start_soon(call)
+        await anyio.sleep(0.05)
+        provider.gate.set()
+    assert len(errors) == 20
+    assert {str(e) for e in errors} == {
+        "Unable to load AWS credentials: the credential source is down"
+    }
+    assert provider.refreshes == 1
+    # A later call tries again.
+    with pytest.raises(awsmith.CredentialsError):
+        await resolver.get()
+    assert provider.refreshes == 2
+
+
+@pytest.mark.anyio
+async def test_the_mandatory_window_waits_for_the_refresh() -> None:
+    provider = FakeRefreshable(remaining=5 * 60)
+    provider.gate.set()
+    resolver = resolver_for(provider)
+    await first_load(resolver, provider)
+    assert (await resolver.get()).access_key_id == "AKIDNEW"
+    assert provider.refreshes == 1

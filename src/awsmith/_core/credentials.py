@@ -9,7 +9,10 @@ refreshed in a worker thread too, before they expire.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import threading
+import time
 from typing import TYPE_CHECKING, Any, cast
 
 import anyio
@@ -50,13 +53,27 @@ class Credentials:
     __str__ = __repr__
 
 
+#: botocore's refresh windows (RefreshableCredentials): inside the advisory one a
+#: refresh should happen but the credentials are still good; inside the mandatory one
+#: they must not be used without a refresh.
+MANDATORY_REFRESH_SECONDS = 10 * 60
+#: Background refreshes in the advisory window start at most this often (a source that
+#: fails, or keeps giving short-lived credentials, is not asked on every call).
+BACKGROUND_REFRESH_INTERVAL = 10.0
+
+
 class CredentialResolver:
     """Gives the credentials for each call, loading and refreshing them off the loop.
 
     With explicit credentials it simply returns them. Otherwise the first call runs
-    botocore's provider chain in a worker thread; later calls return the cached
-    credentials while botocore says no refresh is needed, and refresh them in a worker
-    thread when it does (botocore refreshes ahead of expiry).
+    botocore's provider chain in a worker thread, and later calls return the cached
+    credentials, with botocore's refresh windows:
+
+    * advisory (15 minutes before expiry): the current credentials are used, and one
+      refresh runs in a background thread; no call waits for it;
+    * mandatory (10 minutes before expiry): calls wait for one refresh in a worker
+      thread; if it fails, every call waiting for it raises its ``CredentialsError``
+      (the failing source is not asked again by each waiter in turn).
     """
 
     def __init__(self, explicit: Credentials | None, session_factory: Any) -> None:
@@ -65,19 +82,68 @@ class CredentialResolver:
         self._provider: Any = None
         self._current: Credentials | None = explicit
         self._lock = anyio.Lock()
+        #: Completed blocking loads; with the error of the last one if it failed.
+        self._loads = 0
+        self._load_error: CredentialsError | None = None
+        self._background: threading.Thread | None = None
+        self._background_started = -BACKGROUND_REFRESH_INTERVAL
 
     async def get(self) -> Credentials:
         current = self._current
-        if current is not None and (self._provider is None or not self._needs_refresh()):
-            return current
+        if current is not None:
+            if self._provider is None:
+                return current  # explicit: never refreshed
+            window = self._window()
+            if window is None:
+                return current
+            if window == "advisory":
+                self._refresh_in_background()
+                return current
+        loads = self._loads
         async with self._lock:
-            if self._current is None or (self._provider is not None and self._needs_refresh()):
-                self._current = await anyio.to_thread.run_sync(self._load)
-            return self._current
+            if self._loads != loads and self._load_error is not None:
+                raise self._load_error  # the load this call waited for failed
+            current = self._current
+            if current is not None and self._window() != "mandatory":
+                return current  # refreshed meanwhile
+            try:
+                current = await anyio.to_thread.run_sync(self._load)
+            except CredentialsError as exc:
+                self._load_error = exc
+                raise
+            else:
+                self._load_error = None
+                self._current = current
+            finally:
+                self._loads += 1
+            return current
 
-    def _needs_refresh(self) -> bool:
+    def _window(self) -> str | None:
+        """None (fresh), "advisory" or "mandatory", as botocore's provider says."""
         refresh_needed = getattr(self._provider, "refresh_needed", None)
-        return bool(refresh_needed()) if refresh_needed is not None else False
+        if refresh_needed is None or not refresh_needed():
+            return None
+        return "mandatory" if refresh_needed(MANDATORY_REFRESH_SECONDS) else "advisory"
+
+    def _refresh_in_background(self) -> None:
+        running = self._background
+        now = time.monotonic()
+        if running is not None and running.is_alive():
+            return
+        if now - self._background_started < BACKGROUND_REFRESH_INTERVAL:
+            return
+        self._background_started = now
+        thread = threading.Thread(
+            target=self._refresh_quietly, name="awsmith-credentials-refresh", daemon=True
+        )
+        self._background = thread
+        thread.start()
+
+    def _refresh_quietly(self) -> None:
+        """In the background thread: a failure is not the caller's (the current
+        credentials are still good); the mandatory window will try again, loudly."""
+        with contextlib.suppress(CredentialsError):
+            self._current = self._load()
 
     def _load(self) -> Credentials:
         """Runs in a worker thread: may read files and call metadata endpoints."""
