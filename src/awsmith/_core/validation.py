@@ -15,7 +15,9 @@ from typing import Any, NoReturn, cast
 
 from awsmith._core.errors import ParamValidationError
 
-_HEADER_BAD = re.compile(r"[\r\n\x00]")
+#: Anything but visible ASCII, space and tab: CR/LF would inject headers, and other
+#: bytes are sent differently by each HTTP client (raw UTF-8, Latin-1, or an error).
+_HEADER_BAD = re.compile(r"[^\t\x20-\x7e]")
 _HOST_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-.]*$")
 
 
@@ -99,9 +101,17 @@ def check_str(
 
 
 def check_header(value: str, path: str) -> None:
-    """Header values must not contain CR, LF or NUL (header injection)."""
-    if _HEADER_BAD.search(value):
-        bad(path, "header", "header values must not contain CR, LF or NUL characters")
+    """Header values must be visible ASCII, space or tab (RFC 9110 section 5.5; the
+    obsolete non-ASCII "obs-text" is refused): no header injection, no guessing at an
+    encoding."""
+    found = _HEADER_BAD.search(value)
+    if found:
+        bad(
+            path,
+            "header",
+            f"header values must be visible ASCII, space or tab; {found.group()!r} at "
+            f"index {found.start()} is not",
+        )
 
 
 def check_label(value: str, path: str) -> None:
