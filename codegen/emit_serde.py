@@ -704,6 +704,10 @@ class SerdeEmitter:
             args = [_q(op.name), validate, f"serialize_{op.py_name}", f"parse_{op.py_name}"]
             if op.static_context:
                 args.append(f"endpoint_params={tuple(op.static_context.items())!r}")
+            if op.method in ("GET", "HEAD") or (
+                op.input is not None and any(m.idempotency_token for m in op.input.members)
+            ):
+                args.append("resend_safe=True")
             w.call(f"{op.py_name.upper()}: {op_cls}[{in_t}, {out_t}] = {op_cls}(", args)
         self.use("awsmith._core.operation", "ServiceInfo")
         w.lines += emit_service_info(self.model)

@@ -126,6 +126,75 @@ async def test_connection_closed_without_response_then_ok(
     assert server.requests[0].connection != server.requests[1].connection
 
 
+CREATED = Reply.json({"caseId": "case-created"})
+
+
+def targets(server: FaultServer) -> list[str]:
+    return [r.headers["x-amz-target"].rpartition(".")[2] for r in server.requests]
+
+
+async def test_create_case_on_a_dropped_kept_alive_connection_is_sent_once(
+    server: FaultServer, transport: str
+) -> None:
+    """The server reads CreateCase on a kept-alive connection and closes it unanswered
+    (it may have created the case). With max_attempts=1 nothing sends it again: the
+    caller gets a ConnectionFailedError and the server saw CreateCase exactly once."""
+    server.play(CASES_OK, Reset(), CREATED)
+    async with support(server.url, transport, fast(max_attempts=1)) as client:
+        await client.describe_cases()
+        with pytest.raises(awsmith.ConnectionFailedError):
+            await client.create_case(subject="s", communication_body="b")
+        assert targets(server) == ["DescribeCases", "CreateCase"]
+        assert server.requests[0].connection == server.requests[1].connection
+        # The client goes on working, on a new connection.
+        created = await client.create_case(subject="s2", communication_body="b")
+    assert created.case_id == "case-created"
+    assert targets(server) == ["DescribeCases", "CreateCase", "CreateCase"]
+    assert [r.json()["subject"] for r in server.requests[1:]] == ["s", "s2"]
+
+
+async def test_a_dropped_create_case_is_retried_by_the_policy_as_an_attempt(
+    server: FaultServer, transport: str
+) -> None:
+    """With retries on, the retry policy (not the transport) sends it again, once per
+    attempt: the duplicate-case risk docs/resilience.md describes."""
+    server.play(CASES_OK, Reset(), CREATED)
+    async with support(server.url, transport, fast(max_attempts=2)) as client:
+        await client.describe_cases()
+        created = await client.create_case(subject="s", communication_body="b")
+    assert created.case_id == "case-created"
+    assert targets(server) == ["DescribeCases", "CreateCase", "CreateCase"]
+
+
+def _many_fields(count: int) -> Raw:
+    fields = "".join(f"X-F{i}: v\r\n" for i in range(count))
+    body = b'{"cases": []}'
+    return Raw(
+        f"HTTP/1.1 200 OK\r\n{fields}Content-Length: {len(body)}\r\n\r\n".encode() + body
+    )
+
+
+async def test_too_many_header_fields_is_refused_on_both_transports(
+    server: FaultServer, transport: str
+) -> None:
+    server.play(_many_fields(100))
+    async with support(server.url, transport, fast(max_attempts=3)) as client:
+        with pytest.raises(awsmith.ResponseTooLargeError) as info:
+            await client.describe_cases()
+    assert str(info.value) == (
+        "response head refused: the number of header fields exceeds the limit of 100 "
+        "(HTTP 200, request id None)"
+    )
+    assert server.attempts == 1  # not retried: the same server would send the same
+
+
+async def test_the_header_field_limit_can_be_raised(server: FaultServer, transport: str) -> None:
+    server.play(_many_fields(150))
+    config = fast(max_response_header_fields=200)
+    async with support(server.url, transport, config) as client:
+        assert (await client.describe_cases()).cases == []
+
+
 async def test_reset_mid_body_then_ok(server: FaultServer, transport: str) -> None:
     server.play(Truncate(declared=500, body=b'{"cases": [{"caseId"'), CASES_OK)
     async with support(server.url, transport) as client:

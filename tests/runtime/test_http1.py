@@ -10,6 +10,7 @@ sockets) is closed before a test returns: ResourceWarnings fail the run.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import hashlib
 import os
@@ -175,8 +176,12 @@ async def serving(
 
 
 @asynccontextmanager
-async def sending(max_connections: int = 10, verify_tls: bool = True) -> AsyncIterator[Http1Sender]:
-    sender = Http1Sender(max_connections=max_connections, verify_tls=verify_tls)
+async def sending(
+    max_connections: int = 10, verify_tls: bool = True, idle_timeout: float = 20.0
+) -> AsyncIterator[Http1Sender]:
+    sender = Http1Sender(
+        max_connections=max_connections, verify_tls=verify_tls, idle_timeout=idle_timeout
+    )
     try:
         yield sender
     finally:
@@ -618,23 +623,53 @@ async def test_cancelled_wait_for_a_connection_frees_nothing_it_did_not_take() -
 # ---------------------------------------------------------------- connections closed by the server
 
 
-async def test_stale_kept_alive_connection_is_resent_once_on_a_new_connection() -> None:
+def _answers_once_then_drops_the_next_request(second: bytes = b"second") -> Handler:
+    """The first connection answers one request, then reads the next and closes
+    without answering (a server closing a kept-alive connection just as a request
+    arrives: it may or may not have acted on it); later connections answer."""
+
     async def handler(conn: Conn) -> None:
         if conn.index == 0:
             await conn.read_request()
             conn.send(reply(b"first"))
             await conn.read_request()  # read, never answered: the server closes
             return
-        await keep_alive(reply(b"second"))(conn)
+        await keep_alive(reply(second))(conn)
 
-    async with serving(handler) as server, sending() as sender:
+    return handler
+
+
+async def test_stale_kept_alive_connection_is_resent_once_when_safe_to_repeat() -> None:
+    async with serving(_answers_once_then_drops_the_next_request()) as server, sending() as sender:
         first = await sender.send("GET", server.url + "/a", {}, b"", T)
-        second = await sender.send("POST", server.url + "/b", {"X-N": "2"}, b"payload", T)
+        second = await sender.send(
+            "POST", server.url + "/b", {"X-N": "2"}, b"payload", T, resend=True
+        )
     assert (first.body, second.body) == (b"first", b"second")
     assert server.accepts == 2
     resent = f"POST /b HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nX-N: 2\r\nContent-Length: 7\r\n\r\npayload".encode()
     assert server.conns[0].requests[1:] == [resent]
     assert server.conns[1].requests == [resent]
+
+
+async def test_stale_kept_alive_connection_is_never_resent_unless_safe() -> None:
+    """RFC 9112 section 9.3.1.1: a CreateCase the server may have acted on is not sent
+    again by the transport. The caller gets a (retryable) ConnectionFailedError and the
+    server saw the request exactly once."""
+    async with serving(_answers_once_then_drops_the_next_request()) as server, sending() as sender:
+        await sender.send("GET", server.url + "/a", {}, b"", T)
+        with pytest.raises(ConnectionFailedError) as info:
+            await sender.send("POST", server.url + "/create", {}, b"{}", T)
+        assert type(info.value) is ConnectionFailedError
+        assert str(info.value) == (
+            f"request to {server.url} failed: the server closed the kept-alive connection "
+            "before responding"
+        )
+        assert [target_of(r) for r in server.requests] == ["/a", "/create"]
+        assert server.accepts == 1
+        # The next request opens a new connection and is answered.
+        assert (await sender.send("POST", server.url + "/next", {}, b"{}", T)).body == b"second"
+    assert [target_of(r) for r in server.requests] == ["/a", "/create", "/next"]
 
 
 async def test_resend_after_a_stale_connection_does_not_take_another_idle_one() -> None:
@@ -655,7 +690,7 @@ async def test_resend_after_a_stale_connection_does_not_take_another_idle_one() 
             sender.send("GET", server.url + "/", {}, b"", T),
         )
         assert server.accepts == 2
-        response = await sender.send("GET", server.url + "/x", {}, b"", T)
+        response = await sender.send("GET", server.url + "/x", {}, b"", T, resend=True)
     assert [r.body for r in warm] == [b"warm", b"warm"]
     assert response.body == b"fresh"
     assert server.accepts == 3
@@ -1168,3 +1203,252 @@ async def test_large_upload_to_a_slow_reader_arrives_intact() -> None:
     ]
     assert response.body == hashlib.sha256(body).hexdigest().encode()
     assert (again.body, server.accepts) == (b"ok", 1)  # the connection stayed usable
+
+
+# ---------------------------------------------------------------- a fair pool, idle expiry
+
+
+def _echo_holding(target: str, release: asyncio.Event) -> Handler:
+    """Answers each request with its target; ``target`` only once ``release`` is set."""
+
+    async def handler(conn: Conn) -> None:
+        while (request := await conn.read_request()) is not None:
+            if target_of(request) == target:
+                await release.wait()
+            conn.send(reply(target_of(request).encode()))
+
+    return handler
+
+
+async def test_a_released_connection_goes_to_the_longest_waiter() -> None:
+    """One connection, held; A, B and C queue in that order; D arrives while B waits:
+    served A, B, C, D, never D before the callers already waiting."""
+    release = asyncio.Event()
+    async with serving(_echo_holding("/hold", release)) as server, sending(max_connections=1) as sender:
+        hold = asyncio.create_task(sender.send("GET", server.url + "/hold", {}, b"", T))
+        await wait_until(lambda: len(server.requests) == 1)
+        queued = []
+        for name in "ABC":
+            queued.append(asyncio.create_task(sender.send("GET", f"{server.url}/{name}", {}, b"", T)))
+            await asyncio.sleep(0.01)
+        release.set()
+        await wait_until(lambda: len(server.requests) >= 2)
+        late = asyncio.create_task(sender.send("GET", server.url + "/D", {}, b"", T))
+        results = await asyncio.gather(hold, *queued, late)
+    assert [r.body for r in results] == [b"/hold", b"/A", b"/B", b"/C", b"/D"]
+    assert [target_of(r) for r in server.requests] == ["/hold", "/A", "/B", "/C", "/D"]
+    assert server.accepts == 1
+
+
+async def test_no_caller_starves_when_more_callers_than_connections_loop() -> None:
+    """Three tasks calling in a loop over two connections: each gets its turn. Before
+    the pool handed released connections to the longest waiter this ended 371/370/1,
+    with the third task failing with ConnectTimeoutError."""
+    calls = 150
+    done = [0, 0, 0]
+    at_first_finish: list[list[int]] = []
+
+    async def caller(index: int) -> None:
+        for _ in range(calls):
+            await sender.send("GET", server.url + "/", {}, b"", Timeouts(0.5, 1.0, 1000))
+            done[index] += 1
+        if not at_first_finish:
+            at_first_finish.append(list(done))
+
+    async with serving(keep_alive()) as server, sending(max_connections=2) as sender:
+        await asyncio.gather(*(caller(i) for i in range(3)))
+    assert done == [calls] * 3
+    # Strict turns: when the first task finished, the others were at most a turn behind.
+    assert min(at_first_finish[0]) >= calls - 2, at_first_finish
+    assert server.accepts == 2
+
+
+async def test_a_waiter_for_another_origin_gets_the_freed_slot() -> None:
+    """The pool limit spans origins: a connection released to the pool while the
+    first waiter wants another origin is closed, and its slot goes to that waiter."""
+    release = asyncio.Event()
+
+    async def slow(conn: Conn) -> None:
+        await conn.read_request()
+        await release.wait()
+        conn.send(OK)
+        await conn.read_request()
+
+    async with serving(slow) as one, serving(keep_alive(reply(b"two"))) as two:
+        async with sending(max_connections=1) as sender:
+            first = asyncio.create_task(sender.send("GET", one.url + "/", {}, b"", T))
+            await wait_until(lambda: len(one.requests) == 1)
+            other = asyncio.create_task(sender.send("GET", two.url + "/", {}, b"", T))
+            await asyncio.sleep(0.01)
+            release.set()
+            assert (await first).body == b"ok"
+            assert (await other).body == b"two"
+        await wait_until(lambda: one.conns[0].done.is_set())
+    assert one.conns[0].saw_eof  # closed by the pool to make room
+
+
+async def test_a_caller_who_gives_up_waiting_passes_the_connection_on() -> None:
+    """A waiter cancelled just as a connection is handed to it: the next waiter gets
+    it; nothing leaks or hangs."""
+    release = asyncio.Event()
+    async with serving(_echo_holding("/hold", release)) as server, sending(max_connections=1) as sender:
+        hold = asyncio.create_task(sender.send("GET", server.url + "/hold", {}, b"", T))
+        await wait_until(lambda: len(server.requests) == 1)
+        quitter = asyncio.create_task(sender.send("GET", server.url + "/quit", {}, b"", T))
+        await asyncio.sleep(0.01)
+        patient = asyncio.create_task(sender.send("GET", server.url + "/stay", {}, b"", T))
+        await asyncio.sleep(0.01)
+        pass_on = sender._pass_on
+
+        def hand_over_then_cancel(given: Any) -> None:
+            pass_on(given)  # the connection goes to the quitter's future...
+            quitter.cancel()  # ...whose task is cancelled before it runs again
+            sender._pass_on = pass_on  # type: ignore[method-assign]
+
+        sender._pass_on = hand_over_then_cancel  # type: ignore[method-assign]
+        release.set()
+        await hold
+        with pytest.raises(asyncio.CancelledError):
+            await quitter
+        assert (await patient).body == b"/stay"
+    assert [target_of(r) for r in server.requests] == ["/hold", "/stay"]
+    assert server.accepts == 1
+
+
+async def test_idle_connections_expire() -> None:
+    async with serving(keep_alive()) as server, sending(idle_timeout=0.05) as sender:
+        await sender.send("GET", server.url + "/1", {}, b"", T)
+        await sender.send("GET", server.url + "/2", {}, b"", T)  # reused: still fresh
+        assert server.accepts == 1
+        await asyncio.sleep(0.1)
+        await sender.send("GET", server.url + "/3", {}, b"", T)
+        await wait_until(lambda: server.conns[0].done.is_set())
+    assert server.accepts == 2
+    assert [len(conn.requests) for conn in server.conns] == [2, 1]
+    assert server.conns[0].saw_eof  # the expired one was closed by the pool
+
+
+async def test_a_connection_the_server_closed_while_idle_is_not_used() -> None:
+    """The server answers and closes at once (keeping quiet about it: no
+    ``Connection: close``). Whether or not the loop has seen the FIN yet when the
+    next request is made, that request goes on a new connection, with no error even
+    though it is not safe to resend."""
+
+    async def answer_and_close(conn: Conn) -> None:
+        await conn.read_request()
+        conn.send(OK)
+        await conn.writer.drain()
+
+    async with serving(answer_and_close) as server, sending() as sender:
+        await sender.send("POST", server.url + "/1", {}, b"{}", T)
+        await wait_until(lambda: server.conns[0].done.is_set())
+        response = await sender.send("POST", server.url + "/2", {}, b"{}", T)
+    assert response.body == b"ok"
+    assert server.accepts == 2
+    assert [target_of(r) for r in server.requests] == ["/1", "/2"]
+
+
+async def test_stray_bytes_on_an_idle_connection_make_it_unusable() -> None:
+    async def chatty(conn: Conn) -> None:
+        await conn.read_request()
+        conn.send(OK + b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstray")
+        await conn.read_to_eof()
+
+    async with serving(chatty) as server, sending() as sender:
+        await sender.send("GET", server.url + "/1", {}, b"", T)
+        await sender.send("GET", server.url + "/2", {}, b"", T)
+    assert server.accepts == 2
+
+
+async def test_tcp_keepalive_is_on() -> None:
+    async with serving(keep_alive()) as server, sending() as sender:
+        await sender.send("GET", server.url + "/", {}, b"", T)
+        (idle,) = [c for conns in sender._idle.values() for c in conns]
+        assert idle.transport is not None
+        sock = idle.transport.get_extra_info("socket")
+        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+
+
+# ---------------------------------------------------------------- response head limits
+
+
+def _head(*fields: str) -> bytes:
+    return ("HTTP/1.1 200 OK\r\n" + "".join(f"{f}\r\n" for f in fields) + "Content-Length: 2\r\n\r\nok").encode()
+
+
+async def _send_head(data: bytes, timeouts: Timeouts = T) -> Any:
+    async def handler(conn: Conn) -> None:
+        await conn.read_request()
+        conn.send(data)
+        await conn.read_to_eof()
+
+    async with serving(handler) as server, sending() as sender:
+        return await sender.send("GET", server.url + "/", {}, b"", timeouts)
+
+
+async def test_head_within_the_limits_is_accepted() -> None:
+    fields = [f"X-F{i}: {'v' * 10}" for i in range(99)]  # + Content-Length: 100 fields
+    response = await _send_head(_head(*fields))
+    assert response.body == b"ok"
+    assert len(response.headers) == 100
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            _head(*[f"X-F{i}: v" for i in range(100)]),
+            "the number of header fields exceeds the limit of 100",
+        ),
+        (
+            _head("X-Big: " + "v" * (64 * 1024)),
+            "the header field 'X-Big' exceeds the limit of 65536",
+        ),
+        (
+            _head(*[f"X-F{i}: {'v' * 4000}" for i in range(70)]),
+            "its size exceeds the limit of 262144",
+        ),
+        (
+            b"HTTP/1.1 200 " + b"O" * (64 * 1024 + 1) + b"\r\nContent-Length: 0\r\n\r\n",
+            "the status line exceeds the limit of 65536",
+        ),
+    ],
+    ids=["fields", "field", "total", "status-line"],
+)
+async def test_head_over_a_limit_is_refused(data: bytes, message: str) -> None:
+    with pytest.raises(ResponseTooLargeError) as info:
+        await _send_head(data)
+    assert str(info.value) == f"response head refused: {message} (HTTP 200, request id None)"
+
+
+async def test_an_endless_header_is_refused_after_the_limit_not_buffered() -> None:
+    """A server streaming one header value forever (32 MB were once accepted): refused
+    once the head passes 256 KiB, long before the server is done."""
+    sent = 0
+
+    async def handler(conn: Conn) -> None:
+        nonlocal sent
+        await conn.read_request()
+        conn.send(b"HTTP/1.1 200 OK\r\nX-Endless: ")
+        chunk = b"v" * 65536
+        with contextlib.suppress(ConnectionError):
+            for _ in range(512):  # 32 MiB at most
+                conn.send(chunk)
+                await conn.writer.drain()
+                sent += len(chunk)
+
+    async with serving(handler) as server, sending() as sender:
+        with pytest.raises(ResponseTooLargeError) as info:
+            await sender.send("GET", server.url + "/", {}, b"", T)
+    assert str(info.value) == (
+        "response head refused: its size exceeds the limit of 262144 (HTTP 200, request id None)"
+    )
+    assert sent < 4 * 1024 * 1024
+
+
+async def test_head_limits_can_be_raised() -> None:
+    roomy = Timeouts(1.0, 1.0, 1000, max_head=1 << 20, max_fields=300, max_field=200_000)
+    fields = [f"X-F{i}: v" for i in range(250)] + ["X-Big: " + "v" * 150_000]
+    response = await _send_head(_head(*fields), roomy)
+    assert response.body == b"ok"
+    assert len(response.headers["X-Big"]) == 150_000

@@ -69,9 +69,28 @@ BAD_CONFIGS: list[tuple[dict[str, Any], str]] = [
     ({"use_fips": "yes"}, "Config.use_fips must be a bool, got 'yes'"),
     ({"use_dualstack": 1}, "Config.use_dualstack must be a bool, got 1"),
     ({"verify_tls": 0}, "Config.verify_tls must be a bool, got 0"),
+    ({"pool_idle_timeout": 0}, "Config.pool_idle_timeout must be a number > 0, got 0"),
+    (
+        {"max_response_head_bytes": 0},
+        "Config.max_response_head_bytes must be an int >= 1, got 0",
+    ),
+    (
+        {"max_response_header_fields": 1.5},
+        "Config.max_response_header_fields must be an int >= 1, got 1.5",
+    ),
+    (
+        {"max_response_header_line_bytes": True},
+        "Config.max_response_header_line_bytes must be an int >= 1, got True",
+    ),
     (
         {"user_agent_extra": "app/1\r\nX-Evil: 1"},
-        "Config.user_agent_extra must be a str without CR, LF or NUL, got 'app/1\\r\\nX-Evil: 1'",
+        "Config.user_agent_extra must be a str of visible ASCII, spaces and tabs (it is sent "
+        "in a header), got 'app/1\\r\\nX-Evil: 1'",
+    ),
+    (
+        {"user_agent_extra": "appé/1"},
+        "Config.user_agent_extra must be a str of visible ASCII, spaces and tabs (it is sent "
+        "in a header), got 'appé/1'",
     ),
 ]
 

@@ -6,6 +6,7 @@ retry -> parse. Generated clients only add one typed method per operation.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import platform
@@ -85,6 +86,16 @@ CLOCK_SKEW_CODES = frozenset(
 SKEW_TOLERANCE = timedelta(minutes=4)
 
 
+def _running_loop(client: BaseClient) -> asyncio.AbstractEventLoop:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        raise ConfigurationError(
+            f"this {type(client).__name__} was first used under asyncio; it cannot be used "
+            "under another async library (create a client under each)"
+        ) from None
+
+
 class _NeedsIO(Exception):
     """Resolving needs file I/O: do it in a worker thread."""
 
@@ -156,7 +167,14 @@ class BaseClient:
         self._closed = False
         self._quota = RetryQuota()
         cfg = self.config
-        self._timeouts = Timeouts(cfg.connect_timeout, cfg.read_timeout, cfg.max_response_bytes)
+        self._timeouts = Timeouts(
+            cfg.connect_timeout,
+            cfg.read_timeout,
+            cfg.max_response_bytes,
+            max_head=cfg.max_response_head_bytes,
+            max_fields=cfg.max_response_header_fields,
+            max_field=cfg.max_response_header_line_bytes,
+        )
         self._user_agent = _USER_AGENT + (f" {cfg.user_agent_extra}" if cfg.user_agent_extra else "")
         self._session: Any = None
         #: Server time minus local time, learnt from a clock-skew error.
@@ -316,7 +334,10 @@ class BaseClient:
         cfg = self.config
         if own_http1:
             return Http1Sender(
-                max_connections=cfg.max_pool_connections, verify_tls=cfg.verify_tls, tls=tls
+                max_connections=cfg.max_pool_connections,
+                verify_tls=cfg.verify_tls,
+                tls=tls,
+                idle_timeout=cfg.pool_idle_timeout,
             )
         from awsmith._core.httpx_sender import HttpxSender  # imported off the loop above
 
@@ -328,6 +349,19 @@ class BaseClient:
         verify = tls if tls is not None else cfg.verify_tls  # plain http: never used
         return HttpxSender(httpx.AsyncClient(verify=verify, limits=limits), owned=True)
 
+    def _rebind(self, ready: _Ready, sender: Http1Sender) -> None:
+        """The client's connections belong to another event loop. If that loop is
+        closed (a script calling ``asyncio.run()`` twice with one client), they are
+        dropped and a new pool serves the running loop; a loop still running elsewhere
+        keeps its connections, and this call is refused."""
+        if not sender.loop.is_closed():
+            raise ConfigurationError(
+                f"this {type(self).__name__} is in use on another event loop that is still "
+                "running: create one client per event loop"
+            )
+        sender.abandon()
+        ready.sender = self._make_sender(True, sender.tls)
+
     # ---------------------------------------------------------------- calls
 
     async def _invoke(self, operation: Operation[In, Out], request: In) -> Out:
@@ -336,6 +370,9 @@ class BaseClient:
         ready = self._ready or await self._prepare()
         if self._closed:
             raise ClientClosedError(f"this {type(self).__name__} is closed")
+        sender = ready.sender
+        if type(sender) is Http1Sender and sender.loop is not _running_loop(self):
+            self._rebind(ready, sender)
         default = ready.default
         if operation.endpoint_params or default is None:
             endpoint, signer = self._endpoint_for(operation.endpoint_params, ready)
@@ -402,11 +439,21 @@ class BaseClient:
                 now=datetime.now(UTC) + self._clock_offset if self._clock_offset else None,
             )
             send_headers = {**headers, **auth, "User-Agent": self._user_agent}
+            if "Accept-Encoding" not in send_headers:
+                # Bodies are read raw: with no Accept-Encoding any coding is acceptable
+                # (RFC 9110 section 12.5.3), and a compressing proxy's gzip would then
+                # be unparseable. botocore (through urllib3) sends the same.
+                send_headers["Accept-Encoding"] = "identity"
             error: AwsmithError
             response: HttpResponse | None = None
             try:
                 response = await ready.sender.send(
-                    serialized.method, url, send_headers, serialized.body, self._timeouts
+                    serialized.method,
+                    url,
+                    send_headers,
+                    serialized.body,
+                    self._timeouts,
+                    resend=operation.resend_safe,
                 )
             except AwsmithError as exc:
                 error = exc

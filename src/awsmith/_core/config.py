@@ -34,9 +34,11 @@ def _retry_mode(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
 
 
 def _header_text(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
-    if not isinstance(value, str) or any(ch in value for ch in "\r\n\x00"):  # pyright: ignore[reportUnnecessaryIsInstance]  # callers may pass anything
+    """Text sent in a header: visible ASCII, space and tab only."""
+    if not isinstance(value, str) or not all(ch == "\t" or " " <= ch <= "~" for ch in value):  # pyright: ignore[reportUnnecessaryIsInstance]  # callers may pass anything
         raise ConfigurationError(
-            f"Config.{attribute.name} must be a str without CR, LF or NUL, got {value!r}"
+            f"Config.{attribute.name} must be a str of visible ASCII, spaces and tabs "
+            f"(it is sent in a header), got {value!r}"
         )
 
 
@@ -62,7 +64,16 @@ class Config:
         base_backoff: Base of the exponential backoff in seconds (AWS: 1). Tests can make
             backoff fast by lowering it.
         max_pool_connections: Connections kept per client by the default transport.
+        pool_idle_timeout: Seconds an unused pooled connection is kept for reuse by
+            the default transport (servers and NATs drop idle connections; AWS's load
+            balancers after 60 s).
         max_response_bytes: Responses larger than this raise ``ResponseTooLargeError``.
+        max_response_head_bytes: A response head (status line and header fields)
+            larger than this raises ``ResponseTooLargeError`` (default 256 KiB).
+        max_response_header_fields: More header fields than this raise
+            ``ResponseTooLargeError`` (default 100, as http.client).
+        max_response_header_line_bytes: A status line or header field longer than this
+            raises ``ResponseTooLargeError`` (default 64 KiB, as http.client).
         use_fips: Use the FIPS endpoint (``None``: from the environment/profile, else no).
         use_dualstack: Use the dual-stack (IPv6) endpoint (``None``: as ``use_fips``).
         verify_tls: Verify TLS certificates (on by default; never turn off in production).
@@ -77,7 +88,11 @@ class Config:
     max_backoff: float = attrs.field(default=20.0, validator=_positive)
     base_backoff: float = attrs.field(default=1.0, validator=_positive)
     max_pool_connections: int = attrs.field(default=100, validator=_at_least_one)
+    pool_idle_timeout: float = attrs.field(default=20.0, validator=_positive)
     max_response_bytes: int = attrs.field(default=512 * 1024 * 1024, validator=_at_least_one)
+    max_response_head_bytes: int = attrs.field(default=256 * 1024, validator=_at_least_one)
+    max_response_header_fields: int = attrs.field(default=100, validator=_at_least_one)
+    max_response_header_line_bytes: int = attrs.field(default=64 * 1024, validator=_at_least_one)
     use_fips: bool | None = attrs.field(default=None, validator=_bool)
     use_dualstack: bool | None = attrs.field(default=None, validator=_bool)
     verify_tls: bool = attrs.field(default=True, validator=_bool)

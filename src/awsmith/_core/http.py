@@ -32,15 +32,33 @@ class HttpResponse:
 
 @attrs.frozen(slots=True)
 class Timeouts:
+    """Time and size limits of one exchange (``Config``'s, gathered once per client)."""
+
     connect: float
     read: float
     max_body: int
+    #: The response head (status line and header fields): bytes in all, fields, and
+    #: bytes in one field. http.client allows 64 KiB a line and 100 fields.
+    max_head: int = 256 * 1024
+    max_fields: int = 100
+    max_field: int = 64 * 1024
 
 
 class HttpSender(Protocol):
     async def send(
-        self, method: str, url: str, headers: dict[str, str], body: bytes, timeouts: Timeouts
-    ) -> HttpResponse: ...
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes,
+        timeouts: Timeouts,
+        *,
+        resend: bool = False,
+    ) -> HttpResponse:
+        """``resend``: the request is safe to repeat, so the sender may send it once
+        more on its own after finding a kept-alive connection closed before any byte
+        of the response (no sender repeats any other request by itself)."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -60,6 +78,13 @@ def split_url(url: str) -> tuple[str, str]:
 def request_id_of(headers: Mapping[str, str]) -> str | None:
     """The request id AWS gives a response (``x-amzn-RequestId``, or S3-style)."""
     return headers.get("x-amzn-RequestId") or headers.get("x-amz-request-id")
+
+
+def head_too_large(what: str, limit: int, status: int | None) -> ResponseTooLargeError:
+    """The error for a response head over one of the limits (both senders)."""
+    return ResponseTooLargeError(
+        f"response head refused: {what} exceeds the limit of {limit}", status_code=status
+    )
 
 
 def too_large(

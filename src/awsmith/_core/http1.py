@@ -9,16 +9,25 @@ are parsed by llhttp (Node.js's parser) through ``httptools``; TLS is asyncio's.
 What it does, and no more:
 
 * one request at a time per connection, connections kept alive and reused (newest
-  first) up to ``max_connections`` per client, waiting for a free one beyond that;
+  first) up to ``max_connections`` per client; beyond that callers wait in line, and a
+  released connection (or a freed slot) goes to the longest waiter, never to a caller
+  who came later;
+* an idle connection is dropped after ``idle_timeout`` seconds, and checked for a
+  close from the server (or stray bytes) before it is reused; TCP keepalive is on;
 * a connect timeout, and a read timeout measured from the last progress in either
   direction (a chunk handed to the socket or a byte read), so an upload the server
   reads slowly is not cut short while the socket keeps taking chunks (bytes the
   kernel has taken but not sent are not tracked, so a link that needs longer than the
   read timeout to drain the socket's send buffer can still time out an upload);
 * content-length, chunked and close-delimited bodies, never decoded; interim 1xx
-  responses skipped; a body larger than ``max_body`` refused while it arrives;
-* a request that meets a kept-alive connection the server had already closed is sent
-  once more on a new connection, before any byte of a response arrived (as urllib3);
+  responses skipped; a body larger than ``max_body`` refused while it arrives, and a
+  response head past its limits (bytes in all, fields, bytes in one field) refused
+  while it arrives too, before llhttp has buffered more than one read of it;
+* a request that meets a kept-alive connection the server closed before any byte of a
+  response arrived is sent once more on a new connection only when the caller says it
+  is safe to repeat (``resend=True``: a safe method, or an idempotency token in the
+  request; RFC 9112 section 9.3.1.1). Anything else fails with a retryable
+  :class:`ConnectionFailedError`, and the retry policy decides, counting an attempt;
 * no redirects, no proxies, no cookies (a caller who needs them passes an
   ``httpx.AsyncClient``).
 """
@@ -26,6 +35,9 @@ What it does, and no more:
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import select
+import socket
 import ssl
 from collections import deque
 
@@ -38,7 +50,7 @@ from awsmith._core.errors import (
     ReadTimeoutError,
     TransportError,
 )
-from awsmith._core.http import HttpResponse, Timeouts, split_url, too_large
+from awsmith._core.http import HttpResponse, Timeouts, head_too_large, split_url, too_large
 from awsmith._core.tls import tls_context
 
 #: Methods that carry no body unless one is given (no ``Content-Length: 0``).
@@ -49,7 +61,8 @@ _CHUNK = 256 * 1024
 
 
 class _StaleConnection(ConnectionFailedError):
-    """A reused connection closed before any byte of the response: safe to resend."""
+    """A reused connection closed before any byte of the response arrived. The server
+    may still have read (and acted on) the request: resent only if safe to repeat."""
 
 
 class _Origin:
@@ -83,6 +96,18 @@ class _Origin:
         self.host_header = authority
 
 
+class _HeadTooLarge(Exception):
+    """Carries the error of a response head found too large between two reads."""
+
+    def __init__(self, error: TransportError) -> None:
+        self.error = error
+
+
+
+
+_NO_LIMITS = Timeouts(0.0, 0.0, 0)
+
+
 def _port(text: str, url: str) -> int:
     if not text.isdigit() or not 0 < int(text) < 65536:
         raise ConnectionFailedError(f"invalid port in {url!r}")
@@ -100,6 +125,8 @@ class _Connection(asyncio.Protocol):
         self.closed = False
         self.reusable = False
         self.uses = 0
+        #: loop.time() when it went back to the pool.
+        self.idle_since = 0.0
         # the exchange in flight
         self._future: asyncio.Future[HttpResponse] | None = None
         #: One parser for the connection's life: llhttp starts over after each response.
@@ -108,6 +135,11 @@ class _Connection(asyncio.Protocol):
         self._chunks: list[bytes] = []
         self._size = 0
         self._limit = 0
+        self._limits = _NO_LIMITS
+        #: Bytes of the response head so far: read while it was incomplete, and the
+        #: header fields parsed.
+        self._head_read = 0
+        self._head_parsed = 0
         self._status = 0
         self._head_only = False
         self._headers_done = False
@@ -123,6 +155,26 @@ class _Connection(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            # A peer (or a NAT) that vanished without a FIN is noticed by the kernel.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+
+    def usable(self) -> bool:
+        """Whether an idle connection can take a request: not closed, and nothing
+        waiting on its socket. A server's FIN (or stray bytes) may be in the socket
+        before the loop has run ``eof_received``: polled for without blocking. Anything
+        readable on an idle connection (a FIN, a TLS close_notify, an unsolicited
+        response) means it cannot carry a new exchange."""
+        transport = self.transport
+        if self.closed or transport is None or transport.is_closing():
+            return False
+        sock = transport.get_extra_info("socket")
+        if sock is None:
+            return True
+        poller = select.poll()
+        poller.register(sock.fileno(), select.POLLIN)
+        return not poller.poll(0)
 
     def data_received(self, data: bytes) -> None:
         if self._future is None:  # unsolicited bytes between exchanges: unusable
@@ -130,8 +182,17 @@ class _Connection(asyncio.Protocol):
             return
         self._received = True
         self._last = self._loop.time()
+        in_head = not self._headers_done
         try:
             self._parser.feed_data(data)
+            if in_head and not self._headers_done:
+                # All of it was head (llhttp keeps a field it has not finished): bound
+                # what it may buffer, before a field ever reaches on_header.
+                self._head_read += len(data)
+                if self._head_read > self._limits.max_head:
+                    raise _HeadTooLarge(self._head_too_large("its size", self._limits.max_head))
+        except _HeadTooLarge as exc:
+            self._fail(exc.error)
         except httptools.HttpParserCallbackError as exc:
             # A callback below refused the response (too large); llhttp wraps it.
             raised = exc.__context__
@@ -197,13 +258,32 @@ class _Connection(asyncio.Protocol):
             self.reusable = False
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        size = len(name) + len(value)
+        limits = self._limits
+        if size > limits.max_field:
+            raise self._head_too_large(
+                f"the header field {name[:64].decode('latin-1')!r}", limits.max_field
+            )
+        self._head_parsed += size
+        if self._head_parsed > limits.max_head:
+            raise self._head_too_large("its size", limits.max_head)
+        if len(self._headers) >= limits.max_fields:
+            raise self._head_too_large("the number of header fields", limits.max_fields)
         self._headers.append((name.decode("latin-1"), value.decode("latin-1")))
+
+    def on_status(self, status: bytes) -> None:
+        if len(status) > self._limits.max_field:
+            raise self._head_too_large("the status line", self._limits.max_field)
+
+    def _head_too_large(self, what: str, limit: int) -> TransportError:
+        return head_too_large(what, limit, self._parser.get_status_code() or None)
 
     def on_headers_complete(self) -> None:
         status = self._parser.get_status_code()
         if 100 <= status < 200:  # 100 Continue, 103 Early Hints: not the response
             self._interim = True
             self._headers = []
+            self._head_read = self._head_parsed = 0
             return
         self._status = status
         self._headers_done = True
@@ -254,6 +334,8 @@ class _Connection(asyncio.Protocol):
         self._chunks = []
         self._size = 0
         self._limit = timeouts.max_body
+        self._limits = timeouts
+        self._head_read = self._head_parsed = 0
         self._headers_done = False
         self._interim = False
         self._received = False
@@ -323,6 +405,25 @@ class _Connection(asyncio.Protocol):
             future.set_exception(exc)
         self.close()
 
+    def abandon(self) -> None:
+        """Closes the socket without the event loop it was opened on, which has been
+        closed (a client used again from a second ``asyncio.run()``): that loop can run
+        no callback, so ``abort()`` cannot. asyncio has no public way to do this; its
+        transports' ``_call_connection_lost`` closes the socket first thing and needs
+        no loop (stable since Python 3.4). Without it, the garbage collector closes the
+        socket later."""
+        self.closed = True
+        self.reusable = False
+        transport = self.transport
+        if transport is None:
+            return
+        ssl_protocol = getattr(transport, "_ssl_protocol", None)
+        inner = getattr(ssl_protocol, "_transport", None) or transport
+        lost = getattr(inner, "_call_connection_lost", None)
+        if lost is not None and getattr(inner, "_sock", None) is not None:
+            with contextlib.suppress(RuntimeError):  # it tells the closed loop, too
+                lost(None)
+
     def close(self) -> None:
         self.reusable = False
         if self.transport is not None:
@@ -336,27 +437,46 @@ class Http1Sender:
     """Sends over pooled HTTP/1.1 connections owned by one awsmith client (asyncio)."""
 
     def __init__(
-        self, *, max_connections: int, verify_tls: bool = True, tls: ssl.SSLContext | None = None
+        self,
+        *,
+        max_connections: int,
+        verify_tls: bool = True,
+        tls: ssl.SSLContext | None = None,
+        idle_timeout: float = 20.0,
     ) -> None:
         """``tls`` is the context for https origins; without one (a client made for a
-        plain-http endpoint) it is made at the first https connection, if any."""
+        plain-http endpoint) it is made at the first https connection, if any.
+        ``idle_timeout``: seconds an unused connection is kept for reuse."""
         self.loop = asyncio.get_running_loop()
         self._limit = max_connections
         self._verify = verify_tls
         self._tls = tls
+        self._idle_timeout = idle_timeout
         self._origins: dict[str, _Origin] = {}
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
+        #: Connections open or being opened; never more than the limit.
         self._open = 0
-        self._waiters: deque[asyncio.Future[None]] = deque()
+        #: Callers waiting for a connection, first come first served. A waiter's future
+        #: gets a connection to its origin, or None: a slot was reserved for it.
+        self._waiters: deque[tuple[_Origin, asyncio.Future[_Connection | None]]] = deque()
         self._closed = False
         self._all: set[_Connection] = set()
 
     async def send(
-        self, method: str, url: str, headers: dict[str, str], body: bytes, timeouts: Timeouts
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes,
+        timeouts: Timeouts,
+        *,
+        resend: bool = False,
     ) -> HttpResponse:
         """Sends ``method url`` (path and query already percent-encoded, as signed) with
         ``headers`` as given plus ``Host`` and ``Content-Length``; returns the whole
-        response. Every failure is a :class:`TransportError`."""
+        response. Every failure is a :class:`TransportError`. ``resend``: the request is
+        safe to repeat, so a kept-alive connection found closed before any response
+        byte is not an error, the request goes once more on a new connection."""
         origin_text, target = split_url(url)
         origin = self._origins.get(origin_text)
         if origin is None:
@@ -381,13 +501,14 @@ class Http1Sender:
                 response = await connection.exchange(
                     head, body, timeouts, head_only=method == "HEAD"
                 )
-            except _StaleConnection:
-                if attempt == 2:
-                    raise
+            except _StaleConnection as exc:
                 # The connections idle beside it were most likely dropped too: close
-                # them, so that the request goes once more on a new connection.
+                # them, so that no later request meets them.
                 for idle in self._idle.pop(origin.key, ()):
                     idle.close()
+                if attempt == 2 or not resend:
+                    # Not repeated on its own: the server may have acted on it.
+                    raise ConnectionFailedError(str(exc)) from None
                 continue
             finally:
                 self._release(connection)
@@ -397,43 +518,73 @@ class Http1Sender:
     # ---------------------------------------------------------------- the pool
 
     async def _acquire(self, origin: _Origin, timeouts: Timeouts) -> _Connection:
-        """An idle connection to ``origin``, else a new one, else the first to come free
-        within ``connect_timeout`` (then ``ConnectTimeoutError``)."""
-        deadline: float | None = None
-        while True:
-            if self._closed:
-                raise ConnectionFailedError("the HTTP connection pool is closed")
-            idle = self._idle.get(origin.key)
-            while idle:
-                connection = idle.pop()
-                if not connection.closed:
-                    return connection
+        """An idle connection to ``origin``, else a new one, else a place in line for
+        the first to come free within ``connect_timeout`` (then ``ConnectTimeoutError``).
+        Nobody passes a caller already waiting."""
+        if self._closed:
+            raise ConnectionFailedError("the HTTP connection pool is closed")
+        if not self._waiters:
+            connection = self._idle_connection(origin)
+            if connection is not None:
+                return connection
+            if self._open >= self._limit:
+                self._drop_one_idle()  # an idle connection to another origin makes room
             if self._open < self._limit:
                 self._open += 1
-                try:
-                    return await self._connect(origin, timeouts)
-                except BaseException:
-                    self._open -= 1
-                    self._wake()
-                    raise
-            if deadline is None:
-                deadline = self.loop.time() + timeouts.connect
-            waiter = self.loop.create_future()
-            self._waiters.append(waiter)
-            try:
-                async with asyncio.timeout_at(deadline):
-                    await waiter
-            except BaseException as exc:
-                if waiter.done() and not waiter.cancelled():
-                    self._wake()  # pass our turn on
-                else:
-                    self._waiters.remove(waiter)
-                if isinstance(exc, TimeoutError):
-                    raise ConnectTimeoutError(
-                        f"no connection to {origin.name} came free within "
-                        f"{timeouts.connect:g} s (max_pool_connections={self._limit}, all busy)"
-                    ) from None
-                raise
+                return await self._connect_reserved(origin, timeouts)
+        waiter: asyncio.Future[_Connection | None] = self.loop.create_future()
+        entry = (origin, waiter)
+        self._waiters.append(entry)
+        try:
+            async with asyncio.timeout(timeouts.connect):
+                given = await waiter
+        except BaseException as exc:
+            if waiter.done() and not waiter.cancelled():
+                self._pass_on(waiter.result())  # given just as we gave up: not lost
+            else:
+                with contextlib.suppress(ValueError):  # already skipped by _pass_on
+                    self._waiters.remove(entry)
+            if isinstance(exc, TimeoutError):
+                raise ConnectTimeoutError(
+                    f"no connection to {origin.name} came free within "
+                    f"{timeouts.connect:g} s (max_pool_connections={self._limit}, all busy)"
+                ) from None
+            raise
+        if self._closed:
+            self._pass_on(given)
+            raise ConnectionFailedError("the HTTP connection pool is closed")
+        if given is not None:
+            return given
+        return await self._connect_reserved(origin, timeouts)
+
+    def _idle_connection(self, origin: _Origin) -> _Connection | None:
+        """The most recently used idle connection to ``origin`` that is still good;
+        expired or closed ones met on the way are closed."""
+        idle = self._idle.get(origin.key)
+        oldest = self.loop.time() - self._idle_timeout
+        while idle:
+            connection = idle.pop()
+            if connection.idle_since >= oldest and connection.usable():
+                return connection
+            connection.close()  # its connection_lost frees the slot
+        return None
+
+    def _drop_one_idle(self) -> None:
+        for key, idle in self._idle.items():
+            if idle:
+                idle.pop(0).close()  # the least recently used
+                if not idle:
+                    del self._idle[key]
+                return
+
+    async def _connect_reserved(self, origin: _Origin, timeouts: Timeouts) -> _Connection:
+        """Connects in a slot already counted in ``_open``; gives the slot back on failure."""
+        try:
+            return await self._connect(origin, timeouts)
+        except BaseException:
+            self._open -= 1
+            self._slot_freed()
+            raise
 
     async def _connect(self, origin: _Origin, timeouts: Timeouts) -> _Connection:
         connection = _Connection(self, origin)
@@ -457,6 +608,11 @@ class Http1Sender:
         self._all.add(connection)
         return connection
 
+    @property
+    def tls(self) -> ssl.SSLContext | None:
+        """The TLS context of https origins, if made yet."""
+        return self._tls
+
     def _tls_context(self) -> ssl.SSLContext:
         if self._tls is None:
             self._tls = tls_context(self._verify)
@@ -464,24 +620,62 @@ class Http1Sender:
 
     def _release(self, connection: _Connection) -> None:
         if connection.reusable and not connection.closed and not self._closed:
-            self._idle.setdefault(connection.origin.key, []).append(connection)
-            self._wake()
+            self._pass_on(connection)
         else:
             connection.close()  # connection_lost then frees its slot
+
+    def _pass_on(self, given: _Connection | None) -> None:
+        """A connection back from use, or a reserved slot nobody took: to the longest
+        waiter if it can use it, else idle (a connection) or freed (a slot)."""
+        if given is None:
+            self._open -= 1
+            self._slot_freed()
+            return
+        if self._closed or given.closed:
+            given.close()
+            return
+        while self._waiters:
+            origin, waiter = self._waiters[0]
+            if waiter.done():  # cancelled or timed out: it removes itself; skip it here
+                self._waiters.popleft()
+                continue
+            if origin.key == given.origin.key:
+                self._waiters.popleft()
+                waiter.set_result(given)
+                return
+            # The first in line wants another origin: this connection's slot is worth
+            # more to it than the connection is to anyone else.
+            given.close()
+            return
+        given.idle_since = self.loop.time()
+        self._idle.setdefault(given.origin.key, []).append(given)
 
     def forget(self, connection: _Connection) -> None:
         """Frees a closed connection's slot (from its ``connection_lost``)."""
         if connection in self._all:
             self._all.discard(connection)
             self._open -= 1
-            self._wake()
+            self._slot_freed()
 
-    def _wake(self) -> None:
-        while self._waiters:
-            waiter = self._waiters.popleft()
+    def _slot_freed(self) -> None:
+        """A slot below the limit is free: reserved for the longest waiter, if any."""
+        while self._waiters and self._open < self._limit:
+            _, waiter = self._waiters.popleft()
             if not waiter.done():
+                self._open += 1
                 waiter.set_result(None)
                 return
+
+    def abandon(self) -> None:
+        """Drops the pool of a closed event loop without using it (see
+        :meth:`_Connection.abandon`); the client makes a new one on the running loop."""
+        self._closed = True
+        self._idle.clear()
+        self._waiters.clear()
+        for connection in list(self._all):
+            connection.abandon()
+        self._all.clear()
+        self._open = 0
 
     async def close(self) -> None:
         self._closed = True
@@ -489,8 +683,9 @@ class Http1Sender:
         for connection in list(self._all):
             connection.close()
         while self._waiters:
-            waiter = self._waiters.popleft()
+            _, waiter = self._waiters.popleft()
             if not waiter.done():
-                waiter.set_result(None)
+                waiter.set_result(None)  # it sees the pool closed and gives the slot back
+                self._open += 1
         # Let the transports' connection_lost run, so sockets are closed on return.
         await asyncio.sleep(0)

@@ -16,7 +16,7 @@ from awsmith._core.errors import (
     ConnectTimeoutError,
     ReadTimeoutError,
 )
-from awsmith._core.http import HttpResponse, Timeouts, split_url, too_large
+from awsmith._core.http import HttpResponse, Timeouts, head_too_large, split_url, too_large
 
 
 class HttpxSender:
@@ -27,8 +27,18 @@ class HttpxSender:
         self._owned = owned
 
     async def send(
-        self, method: str, url: str, headers: dict[str, str], body: bytes, timeouts: Timeouts
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes,
+        timeouts: Timeouts,
+        *,
+        resend: bool = False,
     ) -> HttpResponse:
+        # ``resend`` is moot: httpcore checks a pooled connection before using it and
+        # never sends a request twice by itself.
+        del resend
         timeout = httpx.Timeout(timeouts.read, connect=timeouts.connect)
         request = self._client.build_request(
             method, url, headers=headers, content=body, timeout=timeout
@@ -42,6 +52,7 @@ class HttpxSender:
             # would go to whatever host a Location header names.
             response = await self._client.send(request, stream=True, follow_redirects=False)
             try:
+                _check_head(response, timeouts)
                 # HEAD, 204 and 304 responses announce a length they do not carry.
                 announced = request.method != "HEAD" and response.status_code not in (204, 304)
                 length = response.headers.get("content-length") if announced else None
@@ -71,6 +82,11 @@ class HttpxSender:
             raise ConnectTimeoutError(f"connecting to {split_url(url)[0]} timed out: {exc}") from exc
         except (httpx.ReadTimeout, httpx.WriteTimeout, httpx.PoolTimeout) as exc:
             raise ReadTimeoutError(f"no response from {split_url(url)[0]} in time: {exc!r}") from exc
+        except httpx.RemoteProtocolError as exc:
+            if "Receive buffer too long" in str(exc):
+                # h11 refuses a response head over 16 KiB before httpx sees it.
+                raise head_too_large("its size", 16 * 1024, None) from exc
+            raise ConnectionFailedError(f"request to {split_url(url)[0]} failed: {exc!r}") from exc
         except httpx.HTTPError as exc:
             raise ConnectionFailedError(f"request to {split_url(url)[0]} failed: {exc!r}") from exc
         return HttpResponse(response.status_code, _headers_of(response), b"".join(chunks))
@@ -78,6 +94,28 @@ class HttpxSender:
     async def close(self) -> None:
         if self._owned:
             await self._client.aclose()
+
+
+def _check_head(response: httpx.Response, timeouts: Timeouts) -> None:
+    """The same head limits as awsmith's own sender (h11 already caps the whole head
+    at 16 KiB; a caller's transport, a mock included, may not)."""
+    raw = response.headers.raw
+    if len(raw) > timeouts.max_fields:
+        raise head_too_large(
+            "the number of header fields", timeouts.max_fields, response.status_code
+        )
+    total = 0
+    for name, value in raw:
+        size = len(name) + len(value)
+        if size > timeouts.max_field:
+            raise head_too_large(
+                f"the header field {name[:64].decode('latin-1')!r}",
+                timeouts.max_field,
+                response.status_code,
+            )
+        total += size
+    if total > timeouts.max_head:
+        raise head_too_large("its size", timeouts.max_head, response.status_code)
 
 
 async def _already_read(body: bytes) -> AsyncIterator[bytes]:

@@ -38,6 +38,10 @@ class Operation(Generic[In, Out]):
     parse: Callable[[HttpResponse], Out]
     #: Endpoint rule-set parameters the operation fixes (``staticContextParams``).
     endpoint_params: tuple[tuple[str, object], ...] = ()
+    #: Safe to send again after a kept-alive connection was found closed: a safe
+    #: method (GET, HEAD), or an idempotency token in every request (filled in once per
+    #: call). No other operation is ever sent twice by the transport on its own.
+    resend_safe: bool = False
 
 
 @attrs.frozen

@@ -1779,6 +1779,7 @@ CREATE_PROFILING_GROUP: Operation[CreateProfilingGroupRequest, CreateProfilingGr
     _validate_create_profiling_group,
     serialize_create_profiling_group,
     parse_create_profiling_group,
+    resend_safe=True,
 )
 
 
@@ -1803,6 +1804,7 @@ DESCRIBE_PROFILING_GROUP: Operation[DescribeProfilingGroupRequest, DescribeProfi
     _validate_describe_profiling_group,
     serialize_describe_profiling_group,
     parse_describe_profiling_group,
+    resend_safe=True,
 )
 
 
@@ -1815,6 +1817,7 @@ GET_FINDINGS_REPORT_ACCOUNT_SUMMARY: Operation[GetFindingsReportAccountSummaryRe
     _validate_get_findings_report_account_summary,
     serialize_get_findings_report_account_summary,
     parse_get_findings_report_account_summary,
+    resend_safe=True,
 )
 
 
@@ -1827,6 +1830,7 @@ GET_NOTIFICATION_CONFIGURATION: Operation[GetNotificationConfigurationRequest, G
     _validate_get_notification_configuration,
     serialize_get_notification_configuration,
     parse_get_notification_configuration,
+    resend_safe=True,
 )
 
 
@@ -1839,6 +1843,7 @@ GET_POLICY: Operation[GetPolicyRequest, GetPolicyResponse] = Operation(
     _validate_get_policy,
     serialize_get_policy,
     parse_get_policy,
+    resend_safe=True,
 )
 
 
@@ -1851,6 +1856,7 @@ GET_PROFILE: Operation[GetProfileRequest, GetProfileResponse] = Operation(
     _validate_get_profile,
     serialize_get_profile,
     parse_get_profile,
+    resend_safe=True,
 )
 
 
@@ -1863,6 +1869,7 @@ GET_RECOMMENDATIONS: Operation[GetRecommendationsRequest, GetRecommendationsResp
     _validate_get_recommendations,
     serialize_get_recommendations,
     parse_get_recommendations,
+    resend_safe=True,
 )
 
 
@@ -1875,6 +1882,7 @@ LIST_FINDINGS_REPORTS: Operation[ListFindingsReportsRequest, ListFindingsReports
     _validate_list_findings_reports,
     serialize_list_findings_reports,
     parse_list_findings_reports,
+    resend_safe=True,
 )
 
 
@@ -1887,6 +1895,7 @@ LIST_PROFILE_TIMES: Operation[ListProfileTimesRequest, ListProfileTimesResponse]
     _validate_list_profile_times,
     serialize_list_profile_times,
     parse_list_profile_times,
+    resend_safe=True,
 )
 
 
@@ -1899,6 +1908,7 @@ LIST_PROFILING_GROUPS: Operation[ListProfilingGroupsRequest, ListProfilingGroups
     _validate_list_profiling_groups,
     serialize_list_profiling_groups,
     parse_list_profiling_groups,
+    resend_safe=True,
 )
 
 
@@ -1911,6 +1921,7 @@ LIST_TAGS_FOR_RESOURCE: Operation[ListTagsForResourceRequest, ListTagsForResourc
     _validate_list_tags_for_resource,
     serialize_list_tags_for_resource,
     parse_list_tags_for_resource,
+    resend_safe=True,
 )
 
 
@@ -1923,6 +1934,7 @@ POST_AGENT_PROFILE: Operation[PostAgentProfileRequest, PostAgentProfileResponse]
     _validate_post_agent_profile,
     serialize_post_agent_profile,
     parse_post_agent_profile,
+    resend_safe=True,
 )
 
 
