@@ -43,9 +43,10 @@ from awsmith._core.errors_wire import build_error
 from awsmith._core.http import HttpResponse, HttpSender, Timeouts, request_id_of
 from awsmith._core.http1 import Http1Sender
 from awsmith._core.operation import Operation, ServiceInfo
+from awsmith._core.proxy import NO_PROXIES, ProxySettings, proxy_settings
 from awsmith._core.retry import RetryQuota, backoff_delay, is_retryable, is_throttling
 from awsmith._core.signing import SigV4Signer, encode_query, payload_sha256
-from awsmith._core.tls import cached_tls_context, tls_context
+from awsmith._core.tls import ca_bundle, cached_tls_context, tls_context
 from awsmith._version import __version__
 
 if TYPE_CHECKING:
@@ -59,6 +60,17 @@ _USER_AGENT = f"awsmith/{__version__} Python/{platform.python_version()} os/{sys
 
 class ClientClosedError(AwsmithError):
     """The client was closed; create a new one."""
+
+
+@attrs.frozen
+class _TransportSettings:
+    """What the connections a client makes itself are made with."""
+
+    tls: ssl.SSLContext | None = None
+    ca_file: str = ""
+    ca_source: str = ""
+    proxies: ProxySettings = NO_PROXIES
+    proxy_tls: ssl.SSLContext | None = None
 
 
 @attrs.define(slots=True)
@@ -164,6 +176,7 @@ class BaseClient:
         self._credentials = CredentialResolver(credentials, self._botocore_session)
         self._ready: _Ready | None = None
         self._ready_lock = anyio.Lock()
+        self._transport = _TransportSettings()
         self._closed = False
         self._quota = RetryQuota()
         cfg = self.config
@@ -249,22 +262,38 @@ class BaseClient:
                         raise
                 own = self._http_client is None  # else the caller's client, as it is
                 on_asyncio = sniffio.current_async_library() == "asyncio"
-                tls: ssl.SSLContext | None = None
-                plain_http = default is not None and default[0].url.startswith("http://")
-                if own and not plain_http:
-                    verify = self.config.verify_tls
-                    tls = cached_tls_context(verify) or await anyio.to_thread.run_sync(
-                        tls_context, verify
-                    )
+                transport = _TransportSettings()
+                if own:
+                    proxies = proxy_settings(self.config.proxies, self.config.trust_env)
+                    plain_http = default is not None and default[0].url.startswith("http://")
+                    try:
+                        # Cached in this process (the usual case): no thread hop.
+                        transport = self._transport_settings(proxies, plain_http, False)
+                    except _NeedsIO:
+                        transport = await anyio.to_thread.run_sync(
+                            self._transport_settings, proxies, plain_http, True
+                        )
                 if not (own and on_asyncio) and "httpx" not in sys.modules:
                     # httpx's first import takes ~70 ms: not on the event loop.
                     await anyio.to_thread.run_sync(_import_httpx_sender)
+                self._transport = transport
                 self._ready = _Ready(
                     default=default,
-                    sender=self._make_sender(own and on_asyncio, tls),
+                    sender=self._make_sender(own and on_asyncio, transport),
                     credentials=self._credentials,
                 )
             return self._ready
+
+    def _scoped_config(self, allow_io: bool) -> dict[str, Any]:
+        """The profile's settings from the AWS config file, read once per process;
+        without ``allow_io`` raises ``_NeedsIO`` if they are not read yet."""
+        scoped = _SCOPED_CONFIG.get(self._profile)
+        if scoped is None:
+            if not allow_io:
+                raise _NeedsIO
+            scoped = self._botocore_session().get_scoped_config()
+            _SCOPED_CONFIG[self._profile] = scoped
+        return scoped
 
     def _resolve_endpoint(self, allow_io: bool = True) -> Endpoint:
         """Resolves the endpoint. With ``allow_io`` (in a worker thread) it may read the
@@ -285,12 +314,7 @@ class BaseClient:
             env_name = "AWS_ENDPOINT_URL_" + service.service_id.upper().replace(" ", "_")
             endpoint_url = os.environ.get(env_name) or os.environ.get("AWS_ENDPOINT_URL")
         if region is None or use_fips is None or use_dualstack is None:
-            scoped = _SCOPED_CONFIG.get(self._profile)
-            if scoped is None:
-                if not allow_io:
-                    raise _NeedsIO
-                scoped = self._botocore_session().get_scoped_config()
-                _SCOPED_CONFIG[self._profile] = scoped
+            scoped = self._scoped_config(allow_io)
             region = region or scoped.get("region")
             if use_fips is None:
                 use_fips = str(scoped.get("use_fips_endpoint", "false")).lower() == "true"
@@ -328,26 +352,64 @@ class BaseClient:
             self._op_endpoints[params] = found
         return found
 
-    def _make_sender(self, own_http1: bool, tls: ssl.SSLContext | None) -> HttpSender:
+    def _transport_settings(
+        self, proxies: ProxySettings, plain_http: bool, allow_io: bool
+    ) -> _TransportSettings:
+        """CA bundle, TLS contexts and proxies of the connections the client makes.
+        Without ``allow_io`` it raises ``_NeedsIO`` where a file would be read (a CA
+        bundle, the AWS config file for the profile's ``ca_bundle``)."""
+        cfg = self.config
+        verify = cfg.verify_tls
+        profile_ca: str | None = None
+        if not (cfg.ca_bundle or os.environ.get("AWS_CA_BUNDLE")):
+            profile_ca = self._scoped_config(allow_io).get("ca_bundle")
+        cafile, source = ca_bundle(cfg.ca_bundle, profile_ca)
+
+        def context(path: str, where: str) -> ssl.SSLContext:
+            made = cached_tls_context(verify, path)
+            if made is None:
+                if not allow_io:
+                    raise _NeedsIO
+                made = tls_context(verify, path, where)
+            return made
+
+        tls = None if plain_http else context(cafile, source)
+        proxy_tls = None
+        if proxies.uses_tls:
+            proxy_tls = (
+                context(cfg.proxy_ca_bundle, "Config.proxy_ca_bundle")
+                if cfg.proxy_ca_bundle
+                else context(cafile, source)
+            )
+        return _TransportSettings(tls, cafile, source, proxies, proxy_tls)
+
+    def _make_sender(self, own_http1: bool, transport: _TransportSettings) -> HttpSender:
         """awsmith's own sender (``own_http1``: no caller's client, asyncio); else the
-        caller's httpx client, or one awsmith makes (trio); awsmith's with ``tls``."""
+        caller's httpx client, or one awsmith makes (trio), both with ``transport``."""
         cfg = self.config
         if own_http1:
             return Http1Sender(
                 max_connections=cfg.max_pool_connections,
                 verify_tls=cfg.verify_tls,
-                tls=tls,
+                tls=transport.tls,
                 idle_timeout=cfg.pool_idle_timeout,
+                ca_file=transport.ca_file,
+                proxies=transport.proxies,
+                proxy_tls=transport.proxy_tls,
             )
-        from awsmith._core.httpx_sender import HttpxSender  # imported off the loop above
+        from awsmith._core.httpx_sender import HttpxSender, owned_client  # imported off the loop
 
         if self._http_client is not None:
             return HttpxSender(self._http_client, owned=False)
-        import httpx
-
-        limits = httpx.Limits(max_connections=cfg.max_pool_connections)
-        verify = tls if tls is not None else cfg.verify_tls  # plain http: never used
-        return HttpxSender(httpx.AsyncClient(verify=verify, limits=limits), owned=True)
+        return HttpxSender(
+            owned_client(
+                verify=transport.tls if transport.tls is not None else cfg.verify_tls,
+                max_connections=cfg.max_pool_connections,
+                proxies=transport.proxies,
+                proxy_tls=transport.proxy_tls,
+            ),
+            owned=True,
+        )
 
     def _rebind(self, ready: _Ready, sender: Http1Sender) -> None:
         """The client's connections belong to another event loop. If that loop is
@@ -360,7 +422,7 @@ class BaseClient:
                 "running: create one client per event loop"
             )
         sender.abandon()
-        ready.sender = self._make_sender(True, sender.tls)
+        ready.sender = self._make_sender(True, self._transport)
 
     # ---------------------------------------------------------------- calls
 

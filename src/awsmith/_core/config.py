@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, Literal
 
 import attrs
@@ -47,6 +49,29 @@ def _bool(_: object, attribute: attrs.Attribute[Any], value: bool | None) -> Non
         raise ConfigurationError(f"Config.{attribute.name} must be a bool, got {value!r}")
 
 
+def _path_or_none(_: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is not None and (not isinstance(value, str) or not value):  # pyright: ignore[reportUnnecessaryIsInstance]  # callers may pass anything
+        raise ConfigurationError(
+            f"Config.{attribute.name} must be the path of a PEM file or None, got {value!r}"
+        )
+
+
+def _frozen_proxies(value: Mapping[str, str] | None) -> Mapping[str, str] | None:
+    """Checks every key and URL now (a clear error at Config(), not at the first call)
+    and keeps a read-only copy."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):  # pyright: ignore[reportUnnecessaryIsInstance]  # callers may pass anything
+        raise ConfigurationError(
+            f"Config.proxies must be a mapping such as {{'https': 'http://proxy:3128'}}, "
+            f"got {type(value).__name__}"
+        )
+    from awsmith._core.proxy import proxy_settings
+
+    proxy_settings(value, trust_env=False)
+    return MappingProxyType(dict(value))
+
+
 @attrs.frozen(kw_only=True)
 class Config:
     """Behaviour of a client. Every field has a sensible default.
@@ -77,6 +102,17 @@ class Config:
         use_fips: Use the FIPS endpoint (``None``: from the environment/profile, else no).
         use_dualstack: Use the dual-stack (IPv6) endpoint (``None``: as ``use_fips``).
         verify_tls: Verify TLS certificates (on by default; never turn off in production).
+        ca_bundle: A PEM file of the CAs to verify the service's certificate with
+            (else ``AWS_CA_BUNDLE``, then the profile's ``ca_bundle``, then certifi's).
+        proxies: Proxy URLs by scheme, as botocore spells them: ``{"https":
+            "http://proxy:3128", "http": ...}``, or by host (``"https://host"``).
+            ``user:password@`` in a URL is sent as ``Proxy-Authorization: Basic``.
+            ``None``: from ``HTTPS_PROXY`` / ``HTTP_PROXY`` / ``NO_PROXY`` (see
+            ``trust_env``).
+        proxy_ca_bundle: The CAs to verify an ``https://`` proxy with (else those of
+            ``ca_bundle``).
+        trust_env: Read ``HTTPS_PROXY``, ``HTTP_PROXY`` and ``NO_PROXY`` (either case)
+            when ``proxies`` is not given.
         user_agent_extra: Text appended to awsmith's User-Agent header.
     """
 
@@ -96,4 +132,10 @@ class Config:
     use_fips: bool | None = attrs.field(default=None, validator=_bool)
     use_dualstack: bool | None = attrs.field(default=None, validator=_bool)
     verify_tls: bool = attrs.field(default=True, validator=_bool)
+    ca_bundle: str | None = attrs.field(default=None, validator=_path_or_none)
+    proxies: Mapping[str, str] | None = attrs.field(
+        default=None, converter=_frozen_proxies, hash=False
+    )
+    proxy_ca_bundle: str | None = attrs.field(default=None, validator=_path_or_none)
+    trust_env: bool = attrs.field(default=True, validator=_bool)
     user_agent_extra: str = attrs.field(default="", validator=_header_text)

@@ -28,8 +28,13 @@ What it does, and no more:
   is safe to repeat (``resend=True``: a safe method, or an idempotency token in the
   request; RFC 9112 section 9.3.1.1). Anything else fails with a retryable
   :class:`ConnectionFailedError`, and the retry policy decides, counting an attempt;
-* no redirects, no proxies, no cookies (a caller who needs them passes an
-  ``httpx.AsyncClient``).
+* forward proxies (:mod:`awsmith._core.proxy` picks one per origin): an http origin is
+  sent to the proxy in absolute form, an https one through a ``CONNECT`` tunnel and
+  then TLS with the origin (its name checked as without a proxy); the proxy itself may
+  be spoken to over TLS (``https://`` proxy URL). A proxy that refuses (a non-2xx
+  answer to ``CONNECT``, or 407) is a :class:`ConnectionFailedError` naming it, never
+  its password;
+* no redirects, no cookies (a caller who needs them passes an ``httpx.AsyncClient``).
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ import select
 import socket
 import ssl
 from collections import deque
+from collections.abc import Callable
 
 import httptools
 from multidict import CIMultiDict
@@ -51,6 +57,7 @@ from awsmith._core.errors import (
     TransportError,
 )
 from awsmith._core.http import HttpResponse, Timeouts, head_too_large, split_url, too_large
+from awsmith._core.proxy import NO_PROXIES, Proxy, ProxySettings
 from awsmith._core.tls import tls_context
 
 #: Methods that carry no body unless one is given (no ``Content-Length: 0``).
@@ -66,11 +73,12 @@ class _StaleConnection(ConnectionFailedError):
 
 
 class _Origin:
-    """Where a URL's requests go, parsed once per scheme://authority."""
+    """Where a URL's requests go, parsed once per scheme://authority: the origin, and
+    the proxy they go through, if any."""
 
-    __slots__ = ("host", "host_header", "key", "name", "port", "tls")
+    __slots__ = ("forward", "host", "host_header", "key", "name", "port", "proxy", "tls")
 
-    def __init__(self, url_origin: str) -> None:
+    def __init__(self, url_origin: str, proxies: ProxySettings = NO_PROXIES) -> None:
         scheme, _, authority = url_origin.partition("://")
         scheme = scheme.lower()
         if scheme not in ("http", "https"):
@@ -90,10 +98,19 @@ class _Origin:
             raise ConnectionFailedError(f"no host in {url_origin!r}")
         self.host = host
         self.port = port
-        self.key = (scheme, host, port)
+        self.proxy: Proxy | None = proxies.for_origin(scheme, host, port) if proxies.any else None
+        #: Sent to the proxy in absolute form (plain http through a proxy).
+        self.forward = self.proxy is not None and not self.tls
+        self.key = (scheme, host, port, self.proxy)
         self.name = url_origin
         #: Exactly as in the URL, which is what the client signed.
         self.host_header = authority
+
+    @property
+    def authority(self) -> str:
+        """``host:port``, the port always given (a CONNECT target)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
 
 
 class _HeadTooLarge(Exception):
@@ -112,6 +129,45 @@ def _port(text: str, url: str) -> int:
     if not text.isdigit() or not 0 < int(text) < 65536:
         raise ConnectionFailedError(f"invalid port in {url!r}")
     return int(text)
+
+
+class _TunnelReader(asyncio.Protocol):
+    """Reads the proxy's answer to ``CONNECT``: its status line and headers."""
+
+    _LIMIT = 64 * 1024
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, proxy: Proxy) -> None:
+        self.head: asyncio.Future[tuple[int, str]] = loop.create_future()
+        self._proxy = proxy
+        self._buffer = b""
+
+    def data_received(self, data: bytes) -> None:
+        if self.head.done():
+            return
+        self._buffer += data
+        end = self._buffer.find(b"\r\n\r\n")
+        if end < 0:
+            if len(self._buffer) > self._LIMIT:
+                self._fail("sent an answer to CONNECT over 64 KiB")
+            return
+        status_line = self._buffer[: self._buffer.find(b"\r\n")].decode("latin-1")
+        parts = status_line.split(" ", 2)
+        if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
+            self._fail(f"sent a malformed answer to CONNECT: {status_line[:100]!r}")
+            return
+        self.head.set_result((int(parts[1]), parts[2] if len(parts) > 2 else ""))
+
+    def eof_received(self) -> bool:
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._fail("closed the connection before it answered CONNECT")
+
+    def _fail(self, what: str) -> None:
+        if not self.head.done():
+            self.head.set_exception(
+                ConnectionFailedError(f"the proxy {self._proxy.display} {what}")
+            )
 
 
 class _Connection(asyncio.Protocol):
@@ -417,8 +473,10 @@ class _Connection(asyncio.Protocol):
         transport = self.transport
         if transport is None:
             return
-        ssl_protocol = getattr(transport, "_ssl_protocol", None)
-        inner = getattr(ssl_protocol, "_transport", None) or transport
+        inner: object = transport
+        # Down through the TLS layers (TLS, or TLS in a tunnel over TLS) to the socket's.
+        while (layer := getattr(getattr(inner, "_ssl_protocol", None), "_transport", None)) is not None:
+            inner = layer
         lost = getattr(inner, "_call_connection_lost", None)
         if lost is not None and getattr(inner, "_sock", None) is not None:
             with contextlib.suppress(RuntimeError):  # it tells the closed loop, too
@@ -443,17 +501,25 @@ class Http1Sender:
         verify_tls: bool = True,
         tls: ssl.SSLContext | None = None,
         idle_timeout: float = 20.0,
+        ca_file: str = "",
+        proxies: ProxySettings = NO_PROXIES,
+        proxy_tls: ssl.SSLContext | None = None,
     ) -> None:
         """``tls`` is the context for https origins; without one (a client made for a
-        plain-http endpoint) it is made at the first https connection, if any.
-        ``idle_timeout``: seconds an unused connection is kept for reuse."""
+        plain-http endpoint) it is made from ``ca_file`` at the first https connection,
+        if any. ``idle_timeout``: seconds an unused connection is kept for reuse.
+        ``proxies``: the client's proxies; ``proxy_tls`` the context for ``https://``
+        proxies (else ``tls``)."""
         self.loop = asyncio.get_running_loop()
         self._limit = max_connections
         self._verify = verify_tls
+        self._ca_file = ca_file
         self._tls = tls
+        self._proxies = proxies
+        self._proxy_tls = proxy_tls
         self._idle_timeout = idle_timeout
         self._origins: dict[str, _Origin] = {}
-        self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
+        self._idle: dict[tuple[str, str, int, Proxy | None], list[_Connection]] = {}
         #: Connections open or being opened; never more than the limit.
         self._open = 0
         #: Callers waiting for a connection, first come first served. A waiter's future
@@ -480,8 +546,14 @@ class Http1Sender:
         origin_text, target = split_url(url)
         origin = self._origins.get(origin_text)
         if origin is None:
-            origin = self._origins[origin_text] = _Origin(origin_text)
-        lines = [f"{method} {target} HTTP/1.1\r\nHost: {origin.host_header}\r\n"]
+            origin = self._origins[origin_text] = _Origin(origin_text, self._proxies)
+        if origin.forward:
+            assert origin.proxy is not None
+            lines = [f"{method} {origin.name}{target} HTTP/1.1\r\nHost: {origin.host_header}\r\n"]
+            if origin.proxy.authorization:
+                lines.append(f"Proxy-Authorization: {origin.proxy.authorization}\r\n")
+        else:
+            lines = [f"{method} {target} HTTP/1.1\r\nHost: {origin.host_header}\r\n"]
         for name, value in headers.items():
             lines.append(f"{name}: {value}\r\n")
         if body or method not in _BODYLESS:
@@ -512,6 +584,12 @@ class Http1Sender:
                 continue
             finally:
                 self._release(connection)
+            if response.status == 407 and origin.forward:
+                assert origin.proxy is not None
+                raise ConnectionFailedError(
+                    f"the proxy {origin.proxy.display} refused the request to "
+                    f"http://{origin.authority}: 407 Proxy Authentication Required"
+                )
             return response
         raise AssertionError("unreachable")
 
@@ -588,25 +666,75 @@ class Http1Sender:
 
     async def _connect(self, origin: _Origin, timeouts: Timeouts) -> _Connection:
         connection = _Connection(self, origin)
+        proxy = origin.proxy
         try:
             async with asyncio.timeout(timeouts.connect):
-                await self.loop.create_connection(
-                    lambda: connection,
-                    origin.host,
-                    origin.port,
-                    ssl=self._tls_context() if origin.tls else None,
-                    server_hostname=origin.host if origin.tls else None,
-                    happy_eyeballs_delay=0.25,
-                )
+                if proxy is None:
+                    await self.loop.create_connection(
+                        lambda: connection,
+                        origin.host,
+                        origin.port,
+                        ssl=self._tls_context() if origin.tls else None,
+                        server_hostname=origin.host if origin.tls else None,
+                        happy_eyeballs_delay=0.25,
+                    )
+                elif not origin.tls:
+                    await self._to_proxy(proxy, lambda: connection)
+                else:
+                    await self._tunnel(origin, proxy, connection)
         except BaseException as exc:
             connection.close()  # if it was made just as the timeout struck
             if isinstance(exc, TimeoutError):
-                raise ConnectTimeoutError(f"connecting to {origin.name} timed out") from exc
+                via = f" through the proxy {proxy.display}" if proxy is not None else ""
+                raise ConnectTimeoutError(f"connecting to {origin.name}{via} timed out") from exc
             if isinstance(exc, OSError):  # refused, unreachable, DNS, TLS (ssl.SSLError)
                 raise ConnectionFailedError(f"request to {origin.name} failed: {exc!r}") from exc
             raise
         self._all.add(connection)
         return connection
+
+    async def _to_proxy(
+        self, proxy: Proxy, factory: Callable[[], asyncio.Protocol]
+    ) -> asyncio.Transport:
+        """A connection to the proxy itself (TLS for an https:// proxy)."""
+        try:
+            transport, _ = await self.loop.create_connection(
+                factory,
+                proxy.host,
+                proxy.port,
+                ssl=self._proxy_tls_context() if proxy.scheme == "https" else None,
+                server_hostname=proxy.host if proxy.scheme == "https" else None,
+                happy_eyeballs_delay=0.25,
+            )
+        except OSError as exc:
+            raise ConnectionFailedError(
+                f"cannot connect to the proxy {proxy.display}: {exc!r}"
+            ) from exc
+        return transport
+
+    async def _tunnel(self, origin: _Origin, proxy: Proxy, connection: _Connection) -> None:
+        """``CONNECT`` through the proxy, then TLS with the origin over the tunnel."""
+        reader = _TunnelReader(self.loop, proxy)
+        transport = await self._to_proxy(proxy, lambda: reader)
+        try:
+            request = f"CONNECT {origin.authority} HTTP/1.1\r\nHost: {origin.authority}\r\n"
+            if proxy.authorization:
+                request += f"Proxy-Authorization: {proxy.authorization}\r\n"
+            transport.write((request + "\r\n").encode("ascii"))
+            status, reason = await reader.head
+            if not 200 <= status < 300:
+                raise ConnectionFailedError(
+                    f"the proxy {proxy.display} refused to connect to {origin.authority}: "
+                    f"{status} {reason}".rstrip()
+                )
+            tls = await self.loop.start_tls(
+                transport, connection, self._tls_context(), server_hostname=origin.host
+            )
+        except BaseException:
+            transport.abort()
+            raise
+        assert tls is not None
+        connection.connection_made(tls)
 
     @property
     def tls(self) -> ssl.SSLContext | None:
@@ -615,8 +743,11 @@ class Http1Sender:
 
     def _tls_context(self) -> ssl.SSLContext:
         if self._tls is None:
-            self._tls = tls_context(self._verify)
+            self._tls = tls_context(self._verify, self._ca_file)
         return self._tls
+
+    def _proxy_tls_context(self) -> ssl.SSLContext:
+        return self._proxy_tls or self._tls_context()
 
     def _release(self, connection: _Connection) -> None:
         if connection.reusable and not connection.closed and not self._closed:

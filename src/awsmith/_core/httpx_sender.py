@@ -6,7 +6,8 @@ under trio. Imported only then, so that ``import awsmith`` does not pay for http
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import ssl
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 from multidict import CIMultiDict
@@ -17,6 +18,123 @@ from awsmith._core.errors import (
     ReadTimeoutError,
 )
 from awsmith._core.http import HttpResponse, Timeouts, head_too_large, split_url, too_large
+from awsmith._core.proxy import Proxy, ProxySettings
+
+
+def owned_client(
+    *,
+    verify: ssl.SSLContext | bool,
+    max_connections: int,
+    proxies: ProxySettings,
+    proxy_tls: ssl.SSLContext | None,
+) -> httpx.AsyncClient:
+    """The httpx client awsmith makes for itself (under trio): the same TLS and the
+    same proxy choice per origin as awsmith's own sender. httpx's own reading of the
+    environment is off (``trust_env=False``): awsmith read it already."""
+    limits = httpx.Limits(max_connections=max_connections)
+    if not proxies.any:
+        return httpx.AsyncClient(verify=verify, limits=limits, trust_env=False)
+    return httpx.AsyncClient(
+        transport=_ProxyRouter(verify, limits, proxies, proxy_tls), trust_env=False
+    )
+
+
+class _ProxyRouter(httpx.AsyncBaseTransport):
+    """Sends each request directly or through the proxy :class:`ProxySettings` picks
+    for its origin (httpx's own mounts match URL patterns, not NO_PROXY's rules)."""
+
+    def __init__(
+        self,
+        verify: ssl.SSLContext | bool,
+        limits: httpx.Limits,
+        proxies: ProxySettings,
+        proxy_tls: ssl.SSLContext | None,
+    ) -> None:
+        self._verify = verify
+        self._limits = limits
+        self._proxies = proxies
+        self._proxy_tls = proxy_tls
+        self._direct = httpx.AsyncHTTPTransport(verify=verify, limits=limits)
+        self._via: dict[Proxy, httpx.AsyncHTTPTransport] = {}
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        port = url.port or (443 if url.scheme == "https" else 80)
+        proxy = self._proxies.for_origin(url.scheme, url.host, port)
+        if proxy is None:
+            return await self._direct.handle_async_request(request)
+        transport = self._via.get(proxy)
+        if transport is None:
+            transport = self._via[proxy] = httpx.AsyncHTTPTransport(
+                verify=self._verify,
+                limits=self._limits,
+                proxy=httpx.Proxy(
+                    proxy.url, ssl_context=self._proxy_tls if proxy.scheme == "https" else None
+                ),
+            )
+        authority = f"[{url.host}]:{port}" if ":" in url.host else f"{url.host}:{port}"
+        try:
+            response = await transport.handle_async_request(request)
+        except httpx.ProxyError as exc:  # its answer to CONNECT
+            raise httpx.ProxyError(
+                f"the proxy {proxy.display} refused to connect to {authority}: {exc}"
+            ) from None
+        except httpx.ConnectError as exc:
+            tls_error = _ssl_error_in(exc)
+            if tls_error is not None:  # the proxy let us through; the origin's TLS failed
+                raise httpx.ConnectError(repr(tls_error)) from exc
+            raise httpx.ProxyError(
+                f"cannot connect to the proxy {proxy.display}: {exc!r}"
+            ) from None
+        if response.status_code == 407 and url.scheme == "http":
+            await response.aclose()
+            raise httpx.ProxyError(
+                f"the proxy {proxy.display} refused the request to {url.scheme}://{authority}: "
+                "407 Proxy Authentication Required"
+            )
+        return response
+
+    async def aclose(self) -> None:
+        await self._direct.aclose()
+        for transport in self._via.values():
+            await transport.aclose()
+
+
+class _Body(httpx.AsyncByteStream, httpx.SyncByteStream):
+    """A request body in one chunk, iterable again (for a retry by httpx's transport),
+    with nothing to finalize."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter((self._body,))
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return _OneChunk(self._body)
+
+
+class _OneChunk:
+    def __init__(self, chunk: bytes) -> None:
+        self._chunk: bytes | None = chunk
+
+    def __aiter__(self) -> _OneChunk:
+        return self
+
+    async def __anext__(self) -> bytes:
+        chunk, self._chunk = self._chunk, None
+        if chunk is None:
+            raise StopAsyncIteration
+        return chunk
+
+
+def _ssl_error_in(error: BaseException) -> ssl.SSLError | None:
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 class HttpxSender:
@@ -43,6 +161,10 @@ class HttpxSender:
         request = self._client.build_request(
             method, url, headers=headers, content=body, timeout=timeout
         )
+        if body:
+            # httpx's own body stream is an async generator: one a connection failure
+            # stops early is left unfinished, and warns when collected (under trio).
+            request.stream = _Body(body)
         if "Accept-Encoding" not in headers:
             # The body is read raw (never decoded): httpx's default "gzip, deflate"
             # would let the server compress JSON that is then unparseable.
@@ -87,6 +209,8 @@ class HttpxSender:
                 # h11 refuses a response head over 16 KiB before httpx sees it.
                 raise head_too_large("its size", 16 * 1024, None) from exc
             raise ConnectionFailedError(f"request to {split_url(url)[0]} failed: {exc!r}") from exc
+        except httpx.ProxyError as exc:
+            raise ConnectionFailedError(str(exc)) from None
         except httpx.HTTPError as exc:
             raise ConnectionFailedError(f"request to {split_url(url)[0]} failed: {exc!r}") from exc
         return HttpResponse(response.status_code, _headers_of(response), b"".join(chunks))

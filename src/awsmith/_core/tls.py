@@ -1,9 +1,10 @@
-"""The TLS context of the connections awsmith makes itself.
+"""The TLS contexts of the connections awsmith makes itself.
 
-Certificates are verified against ``AWS_CA_BUNDLE`` when set (as botocore and the AWS
-CLI do, for a corporate proxy's CA, say), else certifi's bundle (as botocore and httpx
-do). Loading a bundle reads and parses a file of a few hundred certificates (~10 ms),
-so contexts are made once per process, in a worker thread (see ``BaseClient``).
+Certificates are verified against, in this order (as botocore and the AWS CLI do):
+``Config.ca_bundle``, ``AWS_CA_BUNDLE``, the profile's ``ca_bundle``, else certifi's
+bundle (as botocore and httpx do). Loading a bundle reads and parses a file of a few
+hundred certificates (~10 ms), so contexts are made once per process and file, in a
+worker thread (see ``BaseClient``).
 """
 
 from __future__ import annotations
@@ -19,25 +20,37 @@ from awsmith._core.errors import ConfigurationError
 _CONTEXTS: dict[tuple[bool, str], ssl.SSLContext] = {}
 
 
-def _key(verify: bool) -> tuple[bool, str]:
-    return verify, (os.environ.get("AWS_CA_BUNDLE") or certifi.where()) if verify else ""
+def ca_bundle(explicit: str | None, profile_value: str | None) -> tuple[str, str]:
+    """The CA bundle to verify with and where that choice came from (for messages):
+    ``Config.ca_bundle``, ``AWS_CA_BUNDLE``, the profile's ``ca_bundle``, certifi."""
+    if explicit:
+        return explicit, "Config.ca_bundle"
+    from_env = os.environ.get("AWS_CA_BUNDLE")
+    if from_env:
+        return from_env, "AWS_CA_BUNDLE"
+    if profile_value:
+        return profile_value, "the profile's ca_bundle"
+    return certifi.where(), "certifi"
 
 
-def cached_tls_context(verify: bool) -> ssl.SSLContext | None:
+def cached_tls_context(verify: bool, cafile: str) -> ssl.SSLContext | None:
     """The context :func:`tls_context` would give, if it is made already (no I/O)."""
-    return _CONTEXTS.get(_key(verify))
+    return _CONTEXTS.get((verify, cafile if verify else ""))
 
 
-def tls_context(verify: bool) -> ssl.SSLContext:
-    """A client context: certificates and host names checked unless ``verify`` is
-    False (for a local test server only). May read files: not on the event loop."""
-    key = _key(verify)
+def tls_context(verify: bool, cafile: str = "", source: str = "") -> ssl.SSLContext:
+    """A client context: certificates and host names checked against ``cafile`` (else
+    certifi's) unless ``verify`` is False (for a local test server only). ``source``
+    names where ``cafile`` came from, for the error when it names no file. May read
+    files: not on the event loop."""
+    if verify and not cafile:
+        cafile, source = certifi.where(), "certifi"
+    key = (verify, cafile if verify else "")
     context = _CONTEXTS.get(key)
     if context is None:
         if verify:
-            cafile = key[1]
             if not os.path.isfile(cafile):
-                raise ConfigurationError(f"AWS_CA_BUNDLE names no file: {cafile!r}")
+                raise ConfigurationError(f"{source or 'the CA bundle'} names no file: {cafile!r}")
             context = ssl.create_default_context(cafile=cafile)
         else:
             context = ssl.create_default_context()
