@@ -195,6 +195,18 @@ async def test_the_header_field_limit_can_be_raised(server: FaultServer, transpo
         assert (await client.describe_cases()).cases == []
 
 
+async def test_every_request_asks_for_an_unencoded_body(
+    server: FaultServer, transport: str
+) -> None:
+    """Bodies are read raw: without Accept-Encoding any coding would be acceptable
+    (RFC 9110 12.5.3) and a compressing proxy's gzip unparseable."""
+    server.play(CASES_OK, Reply.json({"caseId": "c"}))
+    async with support(server.url, transport) as client:
+        await client.describe_cases()
+        await client.create_case(subject="s", communication_body="b")
+    assert [r.headers.get("accept-encoding") for r in server.requests] == ["identity"] * 2
+
+
 async def test_reset_mid_body_then_ok(server: FaultServer, transport: str) -> None:
     server.play(Truncate(declared=500, body=b'{"cases": [{"caseId"'), CASES_OK)
     async with support(server.url, transport) as client:
