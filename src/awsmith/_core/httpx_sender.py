@@ -80,9 +80,8 @@ class _ProxyRouter(httpx.AsyncBaseTransport):
                 f"the proxy {proxy.display} refused to connect to {authority}: {exc}"
             ) from None
         except httpx.ConnectError as exc:
-            tls_error = _ssl_error_in(exc)
-            if tls_error is not None:  # the proxy let us through; the origin's TLS failed
-                raise httpx.ConnectError(repr(tls_error)) from exc
+            if _ssl_error_in(exc) is not None:  # through the proxy; the origin's TLS failed
+                raise
             raise httpx.ProxyError(
                 f"cannot connect to the proxy {proxy.display}: {exc!r}"
             ) from None
@@ -212,7 +211,10 @@ class HttpxSender:
         except httpx.ProxyError as exc:
             raise ConnectionFailedError(str(exc)) from None
         except httpx.HTTPError as exc:
-            raise ConnectionFailedError(f"request to {split_url(url)[0]} failed: {exc!r}") from exc
+            # A TLS failure reads as on awsmith's own sender (httpcore's ConnectError
+            # around it has no message).
+            cause = _ssl_error_in(exc) or exc
+            raise ConnectionFailedError(f"request to {split_url(url)[0]} failed: {cause!r}") from exc
         return HttpResponse(response.status_code, _headers_of(response), b"".join(chunks))
 
     async def close(self) -> None:

@@ -1,0 +1,112 @@
+"""Which CAs awsmith's own connections trust, in botocore's order: Config(ca_bundle=...),
+then AWS_CA_BUNDLE, then the profile's ca_bundle, then certifi. Against a TLS server
+whose certificate a generated CA signed; on asyncio (awsmith's sender) and trio (httpx)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import awsmith
+import awsmith._core.client as client_module
+from awsmith.support import SupportClient
+from devservers.fault_server import FaultServer, Reply, fault_server
+from tests.certs import make_ca_and_server, server_context
+from tests.resilience.helpers import AKID, CREDENTIALS, fast
+
+pytestmark = [
+    pytest.mark.anyio,
+    pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"]),
+]
+
+
+@pytest.fixture
+def origin(tmp_path: Path) -> Iterator[tuple[FaultServer, Path]]:
+    ca, cert, key = make_ca_and_server(tmp_path)
+    with fault_server(ssl_context=server_context(cert, key), key_id=AKID) as server:
+        server.play(Reply.json({"cases": []}))
+        yield server, ca
+
+
+@pytest.fixture
+def profile(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """An AWS config file of our own, read afresh (not the machine's)."""
+    for name in ("AWS_CA_BUNDLE", "AWS_PROFILE", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    config = tmp_path / "aws-config"
+    config.write_text("[default]\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setattr(client_module, "_SCOPED_CONFIG", {})
+    return config
+
+
+async def call(server: FaultServer, **config: Any) -> None:
+    async with SupportClient(
+        region="us-east-1",
+        endpoint_url=server.url,
+        credentials=CREDENTIALS,
+        config=fast(max_attempts=1, **config),
+    ) as client:
+        await client.describe_cases()
+
+
+async def test_certifi_alone_does_not_trust_the_test_ca(
+    origin: tuple[FaultServer, Path], profile: Path
+) -> None:
+    with pytest.raises(awsmith.ConnectionFailedError, match="CERTIFICATE_VERIFY_FAILED"):
+        await call(origin[0])
+
+
+async def test_the_profiles_ca_bundle(origin: tuple[FaultServer, Path], profile: Path) -> None:
+    server, ca = origin
+    profile.write_text(f"[default]\nca_bundle = {ca}\n")
+    await call(server)
+    assert server.attempts == 1
+
+
+async def test_aws_ca_bundle_beats_the_profile(
+    origin: tuple[FaultServer, Path], profile: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    server, ca = origin
+    profile.write_text(f"[default]\nca_bundle = {tmp_path / 'missing.pem'}\n")
+    monkeypatch.setenv("AWS_CA_BUNDLE", str(ca))
+    await call(server)
+    assert server.attempts == 1
+
+
+async def test_config_ca_bundle_beats_the_environment(
+    origin: tuple[FaultServer, Path], profile: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    server, ca = origin
+    monkeypatch.setenv("AWS_CA_BUNDLE", str(tmp_path / "missing.pem"))
+    await call(server, ca_bundle=str(ca))
+    assert server.attempts == 1
+
+
+@pytest.mark.parametrize(
+    ("where", "source"),
+    [("config", "Config.ca_bundle"), ("env", "AWS_CA_BUNDLE"), ("profile", "the profile's ca_bundle")],
+)
+async def test_a_bundle_that_names_no_file_says_where_it_came_from(
+    origin: tuple[FaultServer, Path],
+    profile: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    where: str,
+    source: str,
+) -> None:
+    missing = str(tmp_path / "missing.pem")
+    config: dict[str, Any] = {}
+    if where == "config":
+        config["ca_bundle"] = missing
+    elif where == "env":
+        monkeypatch.setenv("AWS_CA_BUNDLE", missing)
+    else:
+        profile.write_text(f"[default]\nca_bundle = {missing}\n")
+    with pytest.raises(awsmith.ConfigurationError) as info:
+        await call(origin[0], **config)
+    assert str(info.value) == f"{source} names no file: {missing!r}"
+    assert origin[0].attempts == 0
