@@ -2,7 +2,7 @@
 (ListProfileTimes' request, its 1 KB JSON answer read whole, not parsed) through each
 candidate, client CPU per call at 1 and at 32 in flight.
 
-* ``http1``: awsmith's own sender (``awsmith._core.http1.Http1Sender``), the default;
+* ``http1``: awsmith's own sender (``awsmith._core.transport.http1.Http1Sender``), the default;
 * ``aiohttp``: an ``aiohttp.ClientSession`` with the timeouts awsmith must set
   (connect and read), as awsmith used it before;
 * ``httpx``: an ``httpx.AsyncClient`` with its default transport (what a caller's
@@ -43,8 +43,8 @@ async def candidates(url: str, stack: Any) -> dict[str, Call]:
     import httpx
     from yarl import URL
 
-    from awsmith._core.http import Timeouts
-    from awsmith._core.http1 import Http1Sender
+    from awsmith._core.transport.http import Timeouts
+    from awsmith._core.transport.http1 import Http1Sender
 
     full = url + PATH
     timeouts = Timeouts(60.0, 60.0, 1 << 30)

@@ -530,7 +530,7 @@ class SerdeEmitter:
 
     def emit_response_parser(self, op: Operation) -> None:
         w = self.w
-        resp = self.use("awsmith._core.http", "HttpResponse")
+        resp = self.use("awsmith._core.transport.http", "HttpResponse")
         shape = op.output
         w.line()
         w.line()

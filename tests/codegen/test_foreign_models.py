@@ -51,7 +51,7 @@ from hypothesis import HealthCheck, Phase, find, settings
 from hypothesis import strategies as st
 
 import awsmith
-import awsmith._core.http
+import awsmith._core.transport.http
 import codegen.__main__ as codegen_main
 from codegen.generate import generate_package
 from codegen.model import Member, ModelError, ServiceModel, Shape, load
@@ -562,7 +562,7 @@ def test_parsers_match_botocore(generated: dict[str, Generated], name: str) -> N
             op_model.output_shape,
         )
         ours = getattr(gen.serde, f"parse_{op.py_name}")(
-            awsmith._core.http.HttpResponse(op.response_code, httpx.Headers(headers), body)
+            awsmith._core.transport.http.HttpResponse(op.response_code, httpx.Headers(headers), body)
         )
         assert _nan_safe(to_boto_style(op.output, ours)) == _normalize_boto(theirs), (
             f"{name}.{op.name}"

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from awsmith._core.errors import ServiceError
 from awsmith._core.errors_wire import build_error
-from awsmith._core.http import HttpResponse
+from awsmith._core.transport.http import HttpResponse
 from tests.differential import strategies as S
 
 SETTINGS = settings(

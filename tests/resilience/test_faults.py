@@ -1,6 +1,6 @@
 """Fault injection against a scripted server on 127.0.0.1 (devservers/fault_server.py).
 
-Every test runs on awsmith's default transport (awsmith._core.http1) and on a caller's
+Every test runs on awsmith's default transport (awsmith._core.transport.http1) and on a caller's
 ``httpx.AsyncClient``, and asserts the exact number of attempts the server saw, the
 error class and its fields, and bounds on elapsed time. Backoff is made fast through
 ``Config(base_backoff=..., max_backoff=...)``; nothing inside awsmith is patched.

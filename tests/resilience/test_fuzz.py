@@ -25,9 +25,9 @@ from multidict import CIMultiDict
 
 import awsmith
 from awsmith._core.errors_wire import build_error
-from awsmith._core.http import HttpResponse
 from awsmith._core.operation import Operation
 from awsmith._core.serde import p_timestamp
+from awsmith._core.transport.http import HttpResponse
 from awsmith.codeguruprofiler import _serde as codeguru_serde
 from awsmith.support import _serde as support_serde
 

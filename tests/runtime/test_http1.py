@@ -1,4 +1,4 @@
-"""``Http1Sender`` (awsmith._core.http1) driven directly against scripted servers on
+"""``Http1Sender`` (awsmith._core.transport.http1) driven directly against scripted servers on
 127.0.0.1: the exact bytes a server receives, the exact response handed back, and the
 exact error class and message of every failure.
 
@@ -35,8 +35,8 @@ from awsmith._core.errors import (
     ReadTimeoutError,
     ResponseTooLargeError,
 )
-from awsmith._core.http import Timeouts
-from awsmith._core.http1 import Http1Sender
+from awsmith._core.transport.http import Timeouts
+from awsmith._core.transport.http1 import Http1Sender
 
 pytestmark = pytest.mark.anyio
 
@@ -1423,7 +1423,8 @@ async def test_head_over_a_limit_is_refused(data: bytes, message: str) -> None:
 
 async def test_an_endless_header_is_refused_after_the_limit_not_buffered() -> None:
     """A server streaming one header value forever (32 MB were once accepted): refused
-    once the head passes 256 KiB, long before the server is done."""
+    once the head passes 256 KiB, long before the server is done (what it had sent by
+    then is what the loopback's socket buffers hold beyond that, a few MiB at most)."""
     sent = 0
 
     async def handler(conn: Conn) -> None:
@@ -1433,6 +1434,8 @@ async def test_an_endless_header_is_refused_after_the_limit_not_buffered() -> No
         chunk = b"v" * 65536
         with contextlib.suppress(ConnectionError):
             for _ in range(512):  # 32 MiB at most
+                if conn.writer.transport.is_closing():
+                    break
                 conn.send(chunk)
                 await conn.writer.drain()
                 sent += len(chunk)
@@ -1440,10 +1443,11 @@ async def test_an_endless_header_is_refused_after_the_limit_not_buffered() -> No
     async with serving(handler) as server, sending() as sender:
         with pytest.raises(ResponseTooLargeError) as info:
             await sender.send("GET", server.url + "/", {}, b"", T)
+        sent_when_refused = sent
     assert str(info.value) == (
         "response head refused: its size exceeds the limit of 262144 (HTTP 200, request id None)"
     )
-    assert sent < 4 * 1024 * 1024
+    assert sent_when_refused < 8 * 1024 * 1024
 
 
 async def test_head_limits_can_be_raised() -> None:

@@ -7,8 +7,8 @@ import httpx
 import pytest
 
 from awsmith._core.errors import ResponseTooLargeError
-from awsmith._core.http import Timeouts
-from awsmith._core.httpx_sender import HttpxSender
+from awsmith._core.transport.http import Timeouts
+from awsmith._core.transport.httpx_sender import HttpxSender
 
 
 @pytest.mark.anyio

@@ -1,11 +1,11 @@
-"""Which proxy an origin gets (awsmith._core.proxy), and the errors of bad settings."""
+"""Which proxy an origin gets (awsmith._core.transport.proxy), and the errors of bad settings."""
 
 from __future__ import annotations
 
 import pytest
 
 import awsmith
-from awsmith._core.proxy import NoProxy, Proxy, parse_proxy_url, proxy_settings
+from awsmith._core.transport.proxy import NoProxy, Proxy, parse_proxy_url, proxy_settings
 
 
 def test_a_proxy_url_with_credentials() -> None:

@@ -40,13 +40,13 @@ from awsmith._core.errors import (
     ServiceError,
 )
 from awsmith._core.errors_wire import build_error
-from awsmith._core.http import HttpResponse, HttpSender, Timeouts, request_id_of
-from awsmith._core.http1 import Http1Sender
 from awsmith._core.operation import Operation, ServiceInfo
-from awsmith._core.proxy import NO_PROXIES, ProxySettings, proxy_settings
 from awsmith._core.retry import RetryQuota, backoff_delay, is_retryable, is_throttling
 from awsmith._core.signing import SigV4Signer, encode_query, payload_sha256
-from awsmith._core.tls import ca_bundle, cached_tls_context, tls_context
+from awsmith._core.transport.http import HttpResponse, HttpSender, Timeouts, request_id_of
+from awsmith._core.transport.http1 import Http1Sender
+from awsmith._core.transport.proxy import NO_PROXIES, ProxySettings, proxy_settings
+from awsmith._core.transport.tls import ca_bundle, cached_tls_context, tls_context
 from awsmith._version import __version__
 
 if TYPE_CHECKING:
@@ -130,7 +130,7 @@ with contextlib.suppress(ImportError):
 
 
 def _import_httpx_sender() -> None:
-    import awsmith._core.httpx_sender  # noqa: F401  # pyright: ignore[reportUnusedImport]
+    import awsmith._core.transport.httpx_sender  # noqa: F401  # pyright: ignore[reportUnusedImport]
 
 
 class BaseClient:
@@ -397,7 +397,10 @@ class BaseClient:
                 proxies=transport.proxies,
                 proxy_tls=transport.proxy_tls,
             )
-        from awsmith._core.httpx_sender import HttpxSender, owned_client  # imported off the loop
+        from awsmith._core.transport.httpx_sender import (  # imported off the loop
+            HttpxSender,
+            owned_client,
+        )
 
         if self._http_client is not None:
             return HttpxSender(self._http_client, owned=False)

@@ -6,8 +6,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from awsmith._core.errors import ResponseParseError, ServiceError
-from awsmith._core.http import HttpResponse, request_id_of
 from awsmith._core.serde import loads
+from awsmith._core.transport.http import HttpResponse, request_id_of
 
 #: error code -> (exception class, parser of its modeled fields from the JSON body)
 ErrorTable = Mapping[str, tuple[type[ServiceError], Callable[[dict[str, Any]], dict[str, Any]]]]

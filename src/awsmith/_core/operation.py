@@ -10,7 +10,7 @@ import attrs
 
 from awsmith._core.errors import ServiceError
 from awsmith._core.errors_wire import ErrorTable
-from awsmith._core.http import HttpResponse
+from awsmith._core.transport.http import HttpResponse
 
 In = TypeVar("In")
 Out = TypeVar("Out")

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from awsmith._core.errors_wire import ErrorTable
-from awsmith._core.http import HttpResponse
 from awsmith._core.operation import Operation, SerializedRequest, ServiceInfo
 from awsmith._core.serde import (
     Path,
@@ -31,6 +30,7 @@ from awsmith._core.serde import (
     p_timestamp,
     ts_iso,
 )
+from awsmith._core.transport.http import HttpResponse
 from awsmith._core.validation import (
     bad,
     check_bool,

@@ -28,7 +28,7 @@ What it does, and no more:
   is safe to repeat (``resend=True``: a safe method, or an idempotency token in the
   request; RFC 9112 section 9.3.1.1). Anything else fails with a retryable
   :class:`ConnectionFailedError`, and the retry policy decides, counting an attempt;
-* forward proxies (:mod:`awsmith._core.proxy` picks one per origin): an http origin is
+* forward proxies (:mod:`awsmith._core.transport.proxy` picks one per origin): an http origin is
   sent to the proxy in absolute form, an https one through a ``CONNECT`` tunnel and
   then TLS with the origin (its name checked as without a proxy); the proxy itself may
   be spoken to over TLS (``https://`` proxy URL). A proxy that refuses (a non-2xx
@@ -56,9 +56,15 @@ from awsmith._core.errors import (
     ReadTimeoutError,
     TransportError,
 )
-from awsmith._core.http import HttpResponse, Timeouts, head_too_large, split_url, too_large
-from awsmith._core.proxy import NO_PROXIES, Proxy, ProxySettings
-from awsmith._core.tls import tls_context
+from awsmith._core.transport.http import (
+    HttpResponse,
+    Timeouts,
+    head_too_large,
+    split_url,
+    too_large,
+)
+from awsmith._core.transport.proxy import NO_PROXIES, Proxy, ProxySettings
+from awsmith._core.transport.tls import tls_context
 
 #: Methods that carry no body unless one is given (no ``Content-Length: 0``).
 _BODYLESS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS", "TRACE"})

@@ -1,8 +1,8 @@
 """The HTTP layer's interface: what a sender takes and gives back.
 
-Two senders implement it. ``Http1Sender`` (:mod:`awsmith._core.http1`) is the default
+Two senders implement it. ``Http1Sender`` (:mod:`awsmith._core.transport.http1`) is the default
 under asyncio: the benchmarks chose it over aiohttp and httpx by client CPU per call
-(see docs/performance.md). ``HttpxSender`` (:mod:`awsmith._core.httpx_sender`) wraps an
+(see docs/performance.md). ``HttpxSender`` (:mod:`awsmith._core.transport.httpx_sender`) wraps an
 ``httpx.AsyncClient``: the one a caller passes in (respx, MockTransport, proxies,
 HTTP/2 all keep working) or, under trio, one awsmith creates; httpx is imported only
 then.

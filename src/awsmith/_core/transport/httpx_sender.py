@@ -17,8 +17,14 @@ from awsmith._core.errors import (
     ConnectTimeoutError,
     ReadTimeoutError,
 )
-from awsmith._core.http import HttpResponse, Timeouts, head_too_large, split_url, too_large
-from awsmith._core.proxy import Proxy, ProxySettings
+from awsmith._core.transport.http import (
+    HttpResponse,
+    Timeouts,
+    head_too_large,
+    split_url,
+    too_large,
+)
+from awsmith._core.transport.proxy import Proxy, ProxySettings
 
 
 def owned_client(

@@ -1,0 +1,10 @@
+"""Getting a signed request to the service and its response back.
+
+* :mod:`.http`: what a sender takes and gives back (``HttpSender``, ``HttpResponse``,
+  ``Timeouts``), shared by both senders;
+* :mod:`.http1`: awsmith's own HTTP/1.1 sender and its connection pool (asyncio);
+* :mod:`.httpx_sender`: the sender over an ``httpx.AsyncClient`` (a caller's, or the one
+  awsmith makes under trio);
+* :mod:`.proxy`: which forward proxy an origin goes through;
+* :mod:`.tls`: the TLS contexts and the CA bundles they trust.
+"""
