@@ -58,6 +58,7 @@ def emit_shapes(model: ServiceModel, source: str) -> str:
         body.line(f"{shape.class_name}Literal = Literal[{literal}]")
         body.line(f'"""The values of ``{shape.class_name}`` as string literals."""')
         needs.add("Literal")
+    outputs = {op.output.name for op in model.operations if op.output}
     for shape in structures(model, usage):
         direction = usage.direction(shape)
         body.line()
@@ -82,6 +83,16 @@ def emit_shapes(model: ServiceModel, source: str) -> str:
                 body.line(f"{member.py_name}: {ann} | None = None")
             if member.doc:
                 body.docstring(member.doc)
+        if shape.name in outputs:
+            body.line()
+            body.line("response_metadata: ResponseMetadata = attrs.field(")
+            body.line("    default=NO_METADATA, eq=False, repr=False")
+            body.line(")")
+            body.docstring(
+                "The HTTP response beside this body: request id, status, headers and "
+                "attempts. Not part of ``==`` or ``repr``; empty for a response built in code."
+            )
+            needs.add("metadata")
         body.dedent()
     w.line("from __future__ import annotations")
     w.line()
@@ -99,6 +110,8 @@ def emit_shapes(model: ServiceModel, source: str) -> str:
     w.line("import attrs")
     w.line()
     w.line("from awsmith._core.enums import OpenEnum")
+    if "metadata" in needs:
+        w.line("from awsmith._core.metadata import NO_METADATA, ResponseMetadata")
     w.lines += body.lines
     w.line()
     names = sorted(

@@ -240,6 +240,8 @@ def build(raw: dict[str, Any], path: Path) -> ServiceModel:
                     "message", "errormessage"
                 ):
                     pname += "_"
+                if pname == "response_metadata":
+                    pname += "_"  # every response's attribute for its HTTP metadata
                 seen[pname] = mname
                 location = mspec.get("location")
                 shape.members.append(

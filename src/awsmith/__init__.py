@@ -5,6 +5,8 @@
 ...     page = await support.describe_cases(include_resolved_cases=True)
 """
 
+import logging
+
 from awsmith._core.client import ClientClosedError
 from awsmith._core.config import Config
 from awsmith._core.credentials import Credentials
@@ -27,8 +29,12 @@ from awsmith._core.errors import (
     ServiceError,
     TransportError,
 )
+from awsmith._core.metadata import ResponseMetadata
 from awsmith._core.paginator import Paginator
 from awsmith._version import __version__
+
+# Silent unless the application configures logging (the library convention).
+logging.getLogger("awsmith").addHandler(logging.NullHandler())
 
 __all__ = [
     "AwsmithError",
@@ -48,6 +54,7 @@ __all__ = [
     "Paginator",
     "ParamValidationError",
     "ReadTimeoutError",
+    "ResponseMetadata",
     "ResponseParseError",
     "ResponseTooLargeError",
     "ServiceError",

@@ -57,14 +57,17 @@ import re
 import sys
 import types
 import typing
+import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final, Self, TypeVar, overload
 
 import attrs
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from awsmith._core.client import BaseClient
 from awsmith._core.errors import AwsmithError
+from awsmith._core.metadata import NO_METADATA, ResponseMetadata
 from awsmith._core.operation import Operation
 
 __all__ = ["ANY", "StubAssertionError", "Stubber"]
@@ -158,6 +161,22 @@ def _passed_params(request: object) -> dict[str, object]:
     """The request's fields that the call set (not ``None``), in field order."""
     values = {name: getattr(request, name) for name in _field_names(request)}
     return {name: value for name, value in values.items() if value is not None}
+
+
+def _with_metadata(response: Any) -> Any:
+    """The queued response as a call returns it (the same object): given plausible
+    metadata (a fresh request id, status 200, one attempt) unless the test set some."""
+    metadata = getattr(response, "response_metadata", None)
+    if metadata is None or metadata is not NO_METADATA:
+        return response
+    request_id = str(uuid.uuid4())
+    headers = CIMultiDictProxy(
+        CIMultiDict({"x-amzn-RequestId": request_id, "Content-Type": "application/json"})
+    )
+    response.response_metadata = ResponseMetadata(
+        request_id=request_id, status_code=200, headers=headers, attempts=1
+    )
+    return response
 
 
 class Stubber:
@@ -337,8 +356,10 @@ class Stubber:
             self._check_params(name, entry.expected_params, request)
         self._queue.popleft()
         if entry.error is not None:
+            if entry.error.attempts == 0:
+                entry.error.attempts = 1  # as if the service had answered the first attempt
             raise entry.error
-        return entry.response
+        return _with_metadata(entry.response)
 
     @staticmethod
     def _check_params(name: str, expected: dict[str, object], request: object) -> None:

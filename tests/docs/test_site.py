@@ -21,12 +21,15 @@ GUIDES = {
         "AWS_USE_FIPS_ENDPOINT",
         "https://codeguru-profiler-fips.us-east-1.amazonaws.com",
         "max_attempts",
+        "NO_PROXY",
+        "proxy_ca_bundle",
     ],
     "pagination/index.html": ["resume_token", "starting_token", "page_size", "max_items"],
     "errors/index.html": ["ParamValidationError", "Retry quota"],
     "testing/index.html": ["httpx.MockTransport", "respx"],
     "examples/index.html": ["support_alert_service.py", "export_cases.py"],
-    "resilience/index.html": [],
+    "resilience/index.html": ["What is resent"],
+    "observability/index.html": ["response_metadata", "amz-sdk-invocation-id"],
     "performance/index.html": [],
 }
 REFERENCE = [

@@ -66,6 +66,30 @@ async def test_responses_are_returned_as_queued_without_region_or_credentials(
 
 
 @pytest.mark.anyio
+async def test_stubbed_responses_and_errors_get_plausible_metadata() -> None:
+    support = SupportClient()
+    given = awsmith.ResponseMetadata(
+        request_id="given", status_code=200, headers={}, attempts=2
+    )
+    kept = cases_page("c2")
+    kept.response_metadata = given
+    with Stubber(support) as stub:
+        stub.add_response("describe_cases", cases_page("c1"))
+        stub.add_response("describe_cases", kept)
+        stub.add_error("describe_cases", CaseIdNotFound(message="no such case"))
+        first = await support.describe_cases()
+        second = await support.describe_cases()
+        with pytest.raises(CaseIdNotFound) as info:
+            await support.describe_cases()
+    metadata = first.response_metadata
+    assert re.fullmatch(r"[0-9a-f-]{36}", metadata.request_id or "")
+    assert (metadata.status_code, metadata.attempts) == (200, 1)
+    assert metadata.headers["X-Amzn-RequestId"] == metadata.request_id
+    assert second.response_metadata is given  # a test's own metadata is kept
+    assert info.value.attempts == 1
+
+
+@pytest.mark.anyio
 async def test_async_with_form() -> None:
     support = SupportClient()
     page = cases_page("c1")

@@ -105,8 +105,10 @@ def test_config_rejects_bad_values_naming_the_field(kwargs: dict[str, Any], mess
 
 def test_config_defaults_and_valid_values() -> None:
     cfg = awsmith.Config()
+    # None: from AWS_MAX_ATTEMPTS / AWS_RETRY_MODE, the profile, else 3 / "standard"
+    # (tests/unit/test_retry_settings.py).
     assert (cfg.max_attempts, cfg.retry_mode, cfg.max_backoff, cfg.verify_tls) == (
-        3, "standard", 20.0, True
+        None, None, 20.0, True
     )
     assert cfg.call_timeout is None and cfg.use_fips is None
     ok = awsmith.Config(

@@ -107,6 +107,7 @@ async def test_calls_with_a_session_token_log_no_secrets(caplog: pytest.LogCaptu
     requests = support_script.requests + profile_script.requests
     assert all(r.headers["X-Amz-Security-Token"] == TOKEN for r in requests)
     assert any(r.name == "httpx" for r in caplog.records)  # capture works: httpx logs at INFO
+    assert any(r.name == "awsmith.client" for r in caplog.records)  # and awsmith at DEBUG
     _assert_clean([_record_text(r) for r in caplog.records], _forbidden(requests))
     _assert_clean(
         ["".join(traceback.format_exception(e)) for e in raised] + [repr(e) for e in raised],

@@ -118,8 +118,9 @@ async def test_default_is_three_attempts() -> None:
     async with support(script, config=awsmith.Config(base_backoff=0.001)) as client:
         with pytest.raises(awsmith.ServiceError) as info:
             await client.describe_cases()
-    assert awsmith.Config().max_attempts == 3
+    assert awsmith.Config().max_attempts is None  # nothing in the environment or profile
     assert len(script.requests) == 3
+    assert info.value.attempts == 3
     assert info.value.status_code == 503
 
 

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import platform
 import ssl
 import sys
+import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Self, TypeVar
@@ -22,7 +25,12 @@ import attrs
 import sniffio
 
 from awsmith._core.adaptive import AdaptiveRateLimiter
-from awsmith._core.config import Config
+from awsmith._core.config import (
+    DEFAULT_MAX_ATTEMPTS,
+    Config,
+    needs_profile_for_retries,
+    retry_settings,
+)
 from awsmith._core.credentials import CredentialResolver, Credentials
 from awsmith._core.endpoints import (
     Endpoint,
@@ -40,6 +48,7 @@ from awsmith._core.errors import (
     ServiceError,
 )
 from awsmith._core.errors_wire import build_error
+from awsmith._core.metadata import ResponseMetadata, read_only
 from awsmith._core.operation import Operation, ServiceInfo
 from awsmith._core.retry import RetryQuota, backoff_delay, is_retryable, is_throttling
 from awsmith._core.signing import SigV4Signer, encode_query, payload_sha256
@@ -54,6 +63,11 @@ if TYPE_CHECKING:
 
 In = TypeVar("In")
 Out = TypeVar("Out")
+
+#: One DEBUG record per attempt and per backoff, a WARNING when the retry quota runs
+#: out. Records name operations, attempts, statuses, error classes and request ids:
+#: never a header, a credential or a body.
+_log = logging.getLogger("awsmith.client")
 
 _USER_AGENT = f"awsmith/{__version__} Python/{platform.python_version()} os/{sys.platform}"
 
@@ -96,6 +110,13 @@ CLOCK_SKEW_CODES = frozenset(
     }
 )
 SKEW_TOLERANCE = timedelta(minutes=4)
+
+
+def _outcome(error: AwsmithError) -> str:
+    """An error as a log record names it: its class, and its code and status if any."""
+    if isinstance(error, ServiceError):
+        return f"{type(error).__name__} ({error.code}, HTTP {error.status_code})"
+    return type(error).__name__
 
 
 def _running_loop(client: BaseClient) -> asyncio.AbstractEventLoop:
@@ -194,7 +215,9 @@ class BaseClient:
         self._clock_offset = timedelta(0)
         self._endpoint_args: dict[str, Any] = {}
         self._op_endpoints: dict[tuple[tuple[str, object], ...], tuple[Endpoint, SigV4Signer]] = {}
-        self._limiter = AdaptiveRateLimiter() if cfg.retry_mode == "adaptive" else None
+        #: Settled in _prepare (the environment and the profile may say).
+        self._max_attempts = DEFAULT_MAX_ATTEMPTS
+        self._limiter: AdaptiveRateLimiter | None = None
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -260,6 +283,18 @@ class BaseClient:
                     # resolves with its own parameters (and raises then if still unable).
                     if not (self._service.operation_endpoint_params and self._endpoint_args):
                         raise
+                cfg = self.config
+                profile: dict[str, Any] | None = None
+                if needs_profile_for_retries(cfg.max_attempts, cfg.retry_mode, os.environ):
+                    try:
+                        profile = self._scoped_config(False)
+                    except _NeedsIO:
+                        profile = await anyio.to_thread.run_sync(self._scoped_config, True)
+                attempts, mode = retry_settings(
+                    cfg.max_attempts, cfg.retry_mode, os.environ, profile
+                )
+                self._max_attempts = attempts
+                self._limiter = AdaptiveRateLimiter() if mode == "adaptive" else None
                 own = self._http_client is None  # else the caller's client, as it is
                 on_asyncio = sniffio.current_async_library() == "asyncio"
                 transport = _TransportSettings()
@@ -480,8 +515,13 @@ class BaseClient:
         encoded_query: list[tuple[str, str]],
     ) -> Out:
         cfg = self.config
+        max_attempts = self._max_attempts
         headers = serialized.headers
         limiter = self._limiter
+        # botocore's: one id for every attempt of the call, so AWS can tie them together.
+        invocation = {"amz-sdk-invocation-id": str(uuid.uuid4())}
+        debug = _log.isEnabledFor(logging.DEBUG)
+        started = 0.0
         attempt = 0
         retry_cost = 0
         skew_corrected = False
@@ -491,19 +531,21 @@ class BaseClient:
             credentials = await ready.credentials.get()
             if limiter is not None:
                 await limiter.acquire()
+            invocation["amz-sdk-request"] = f"attempt={attempt}; max={max_attempts}"
+            signed = {**headers, **invocation}  # signed, as botocore signs them
             auth = signer.sign(
                 method=serialized.method,
                 host=host,
                 path=path,
                 query=serialized.query,
-                headers=headers,
+                headers=signed,
                 body=serialized.body,
                 credentials=credentials,
                 encoded_query=encoded_query,
                 payload_hash=payload_hash,
                 now=datetime.now(UTC) + self._clock_offset if self._clock_offset else None,
             )
-            send_headers = {**headers, **auth, "User-Agent": self._user_agent}
+            send_headers = {**signed, **auth, "User-Agent": self._user_agent}
             if "Accept-Encoding" not in send_headers:
                 # Bodies are read raw: with no Accept-Encoding any coding is acceptable
                 # (RFC 9110 section 12.5.3), and a compressing proxy's gzip would then
@@ -511,6 +553,8 @@ class BaseClient:
                 send_headers["Accept-Encoding"] = "identity"
             error: AwsmithError
             response: HttpResponse | None = None
+            if debug:
+                started = time.monotonic()
             try:
                 response = await ready.sender.send(
                     serialized.method,
@@ -522,25 +566,77 @@ class BaseClient:
                 )
             except AwsmithError as exc:
                 error = exc
+                if debug:
+                    self._log_attempt(operation.name, attempt, max_attempts, started, None, exc)
             else:
+                if debug:
+                    self._log_attempt(operation.name, attempt, max_attempts, started, response, None)
                 if response.status < 300:
                     self._quota.release(retry_cost or 1)
                     if limiter is not None:
                         limiter.record(throttled=False)
-                    return self._parse(operation, response)
+                    result = self._parse(operation, response, attempt)
+                    if result is not None:  # every generated response has the attribute
+                        result.response_metadata = ResponseMetadata(  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue]
+                            request_id=request_id_of(response.headers),
+                            status_code=response.status,
+                            headers=read_only(response.headers),
+                            attempts=attempt,
+                        )
+                    return result
                 error = build_error(response, self._service.errors, self._service.base_error)
             if limiter is not None:
                 limiter.record(throttled=is_throttling(error))
             if not skew_corrected and response is not None and self._correct_skew(error, response):
                 skew_corrected = True  # re-signed with the server's clock: once, at once
                 continue
-            if attempt >= cfg.max_attempts or not is_retryable(error):
+            error.attempts = attempt
+            if attempt >= max_attempts or not is_retryable(error):
                 raise error
             cost = self._quota.acquire(error)
             if cost is None:
+                _log.warning(
+                    "%s: the retry quota is exhausted (the service is failing broadly): "
+                    "not retrying %s after attempt %d",
+                    operation.name,
+                    _outcome(error),
+                    attempt,
+                )
                 raise error
             retry_cost += cost
-            await anyio.sleep(backoff_delay(attempt, cfg.base_backoff, cfg.max_backoff))
+            delay = backoff_delay(attempt, cfg.base_backoff, cfg.max_backoff)
+            if debug:
+                _log.debug(
+                    "%s: retrying after %s in %.3f s", operation.name, _outcome(error), delay
+                )
+            await anyio.sleep(delay)
+
+    @staticmethod
+    def _log_attempt(
+        name: str,
+        attempt: int,
+        max_attempts: int,
+        started: float,
+        response: HttpResponse | None,
+        error: AwsmithError | None,
+    ) -> None:
+        elapsed = (time.monotonic() - started) * 1000
+        if response is not None:
+            outcome = f"HTTP {response.status}"
+            request_id = request_id_of(response.headers)
+        else:
+            assert error is not None
+            outcome = type(error).__name__
+            request_id = getattr(error, "request_id", None)
+        _log.debug(
+            "%s attempt %d/%d: %s, request id %s, %.1f ms",
+            name,
+            attempt,
+            max_attempts,
+            outcome,
+            request_id,
+            elapsed,
+        )
 
     def _correct_skew(self, error: AwsmithError, response: HttpResponse) -> bool:
         """For a signature rejected as too old/new: adopts the server's clock from its
@@ -563,13 +659,15 @@ class BaseClient:
         return True
 
     @staticmethod
-    def _parse(operation: Operation[In, Out], response: HttpResponse) -> Out:
+    def _parse(operation: Operation[In, Out], response: HttpResponse, attempts: int) -> Out:
         try:
             return operation.parse(response)
         except ResponseParseError as exc:
-            raise ResponseParseError(
+            error = ResponseParseError(
                 exc.detail,
                 status_code=response.status,
                 request_id=request_id_of(response.headers),
                 body_excerpt=response.body[:200],
-            ) from None
+            )
+            error.attempts = attempts
+            raise error from None

@@ -12,6 +12,62 @@ from awsmith._core.errors import ConfigurationError
 
 RetryMode = Literal["standard", "adaptive"]
 
+DEFAULT_MAX_ATTEMPTS = 3
+
+
+def retry_settings(
+    max_attempts: int | None,
+    retry_mode: str | None,
+    environ: Mapping[str, str],
+    profile: Mapping[str, Any] | None,
+) -> tuple[int, RetryMode]:
+    """Attempts and retry mode from, in order: ``Config``, ``AWS_MAX_ATTEMPTS`` /
+    ``AWS_RETRY_MODE``, the profile's ``max_attempts`` / ``retry_mode``, the defaults
+    (as botocore and every AWS SDK read them). ``profile`` may be None when neither is
+    needed from it. A bad value raises ConfigurationError naming where it came from."""
+    profile = profile or {}
+    attempts = max_attempts
+    if attempts is None:
+        attempts = _attempts_from(environ.get("AWS_MAX_ATTEMPTS"), "AWS_MAX_ATTEMPTS")
+    if attempts is None:
+        attempts = _attempts_from(profile.get("max_attempts"), "the profile's max_attempts")
+    mode = retry_mode
+    if mode is None:
+        mode = _mode_from(environ.get("AWS_RETRY_MODE"), "AWS_RETRY_MODE")
+    if mode is None:
+        mode = _mode_from(profile.get("retry_mode"), "the profile's retry_mode")
+    return attempts or DEFAULT_MAX_ATTEMPTS, "adaptive" if mode == "adaptive" else "standard"
+
+
+def _attempts_from(value: object, source: str) -> int | None:
+    if value is None or str(value).strip() == "":
+        return None
+    text = str(value).strip()
+    if not text.isdigit() or int(text) < 1:
+        raise ConfigurationError(f"{source} must be a whole number >= 1, got {value!r}")
+    return int(text)
+
+
+def _mode_from(value: object, source: str) -> str | None:
+    """``legacy`` (botocore's default) is read as ``standard``: awsmith has no legacy mode."""
+    if value is None or str(value).strip() == "":
+        return None
+    text = str(value).strip().lower()
+    if text not in ("standard", "adaptive", "legacy"):
+        raise ConfigurationError(
+            f"{source} must be 'standard', 'adaptive' or 'legacy', got {value!r}"
+        )
+    return text
+
+
+def needs_profile_for_retries(
+    max_attempts: int | None, retry_mode: str | None, environ: Mapping[str, str]
+) -> bool:
+    """Whether the profile must be read to settle attempts or mode."""
+    return (max_attempts is None and not environ.get("AWS_MAX_ATTEMPTS")) or (
+        retry_mode is None and not environ.get("AWS_RETRY_MODE")
+    )
+
 
 def _positive(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:  # pyright: ignore[reportUnnecessaryIsInstance]  # callers may pass anything
@@ -28,8 +84,13 @@ def _at_least_one(_: object, attribute: attrs.Attribute[Any], value: int) -> Non
         raise ConfigurationError(f"Config.{attribute.name} must be an int >= 1, got {value!r}")
 
 
-def _retry_mode(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
-    if value not in ("standard", "adaptive"):
+def _at_least_one_or_none(_: object, attribute: attrs.Attribute[Any], value: int | None) -> None:
+    if value is not None:
+        _at_least_one(_, attribute, value)
+
+
+def _retry_mode(_: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is not None and value not in ("standard", "adaptive"):
         raise ConfigurationError(
             f"Config.retry_mode must be 'standard' or 'adaptive', got {value!r}"
         )
@@ -77,11 +138,14 @@ class Config:
     """Behaviour of a client. Every field has a sensible default.
 
     Attributes:
-        max_attempts: Total attempts per call, the first one included (AWS "standard"
-            retry mode default: 3). ``1`` disables retries.
+        max_attempts: Total attempts per call, the first one included. ``1`` disables
+            retries. ``None`` (the default): ``AWS_MAX_ATTEMPTS``, else the profile's
+            ``max_attempts``, else 3 (the AWS "standard" mode's default).
         retry_mode: ``"standard"`` (exponential backoff with full jitter and a retry
             quota) or ``"adaptive"`` (standard plus client-side rate limiting after
-            throttling).
+            throttling). ``None`` (the default): ``AWS_RETRY_MODE``, else the profile's
+            ``retry_mode``, else ``"standard"`` (botocore's ``"legacy"`` counts as
+            ``"standard"``).
         connect_timeout: Seconds to wait for a connection to be established.
         read_timeout: Seconds to wait for the response (between bytes).
         call_timeout: Optional deadline in seconds for a whole call, retries included.
@@ -116,8 +180,8 @@ class Config:
         user_agent_extra: Text appended to awsmith's User-Agent header.
     """
 
-    max_attempts: int = attrs.field(default=3, validator=_at_least_one)
-    retry_mode: RetryMode = attrs.field(default="standard", validator=_retry_mode)
+    max_attempts: int | None = attrs.field(default=None, validator=_at_least_one_or_none)
+    retry_mode: RetryMode | None = attrs.field(default=None, validator=_retry_mode)
     connect_timeout: float = attrs.field(default=60.0, validator=_positive)
     read_timeout: float = attrs.field(default=60.0, validator=_positive)
     call_timeout: float | None = attrs.field(default=None, validator=_positive_or_none)

@@ -20,7 +20,15 @@ from typing import Any, ClassVar
 
 
 class AwsmithError(Exception):
-    """Base class of every exception awsmith raises."""
+    """Base class of every exception awsmith raises.
+
+    ``attempts`` is how many attempts the call had made when this error ended it: set on
+    errors of a call that reached the network (:class:`ServiceError`,
+    :class:`TransportError`, :class:`ResponseParseError`), 0 on those raised before
+    (bad input, configuration).
+    """
+
+    attempts: int = 0
 
 
 class ParamValidationError(AwsmithError, ValueError):

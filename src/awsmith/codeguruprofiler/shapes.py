@@ -10,6 +10,7 @@ from typing import Literal
 import attrs
 
 from awsmith._core.enums import OpenEnum
+from awsmith._core.metadata import NO_METADATA, ResponseMetadata
 
 
 class ActionGroup(OpenEnum):
@@ -178,6 +179,13 @@ class AddNotificationChannelsResponse:
 
     notification_configuration: NotificationConfiguration | None = None
     """The new notification configuration for this profiling group."""
+
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
 
 
 @attrs.define(kw_only=True)
@@ -385,6 +393,13 @@ class BatchGetFrameMetricDataResponse:
     in the list of end times.
     """
 
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
+
 
 @attrs.define(kw_only=True)
 class Channel:
@@ -454,6 +469,13 @@ class ConfigureAgentResponse:
     long to return profiling data.
     """
 
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
+
 
 @attrs.define(kw_only=True)
 class CreateProfilingGroupRequest:
@@ -491,6 +513,13 @@ class CreateProfilingGroupResponse:
     created profiling group.
     """
 
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
+
 
 @attrs.define(kw_only=True)
 class DeleteProfilingGroupRequest:
@@ -503,6 +532,13 @@ class DeleteProfilingGroupRequest:
 @attrs.define(kw_only=True)
 class DeleteProfilingGroupResponse:
     """The response elements of the DeleteProfilingGroup operation."""
+
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
 
 
 @attrs.define(kw_only=True)
@@ -520,6 +556,13 @@ class DescribeProfilingGroupResponse:
     profiling_group: ProfilingGroupDescription
     """The returned ProfilingGroupDescription object that contains information about the
     requested profiling group.
+    """
+
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
@@ -634,6 +677,13 @@ class GetFindingsReportAccountSummaryResponse:
     there are no more results to return.
     """
 
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
+
 
 @attrs.define(kw_only=True)
 class GetNotificationConfigurationRequest:
@@ -649,6 +699,13 @@ class GetNotificationConfigurationResponse:
 
     notification_configuration: NotificationConfiguration
     """The current notification configuration for this profiling group."""
+
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
 
 
 @attrs.define(kw_only=True)
@@ -668,6 +725,13 @@ class GetPolicyResponse:
 
     revision_id: str
     """A unique identifier for the current revision of the returned policy."""
+
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
 
 
 @attrs.define(kw_only=True)
@@ -735,6 +799,13 @@ class GetProfileResponse:
     content_encoding: str | None = None
     """The content encoding of the profile."""
 
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
+
 
 @attrs.define(kw_only=True)
 class GetRecommendationsRequest:
@@ -798,6 +869,13 @@ class GetRecommendationsResponse:
     recommendations: list[Recommendation]
     """The list of recommendations that the analysis found for this profile."""
 
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
+
 
 @attrs.define(kw_only=True)
 class ListFindingsReportsRequest:
@@ -857,6 +935,13 @@ class ListFindingsReportsResponse:
     results of a ListFindingsReports request exceed maxResults, this value can be used
     to retrieve the next page of results. This value is null when there are no more
     results to return.
+    """
+
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
@@ -925,6 +1010,13 @@ class ListProfileTimesResponse:
     to return.
     """
 
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
+
 
 @attrs.define(kw_only=True)
 class ListProfilingGroupsRequest:
@@ -980,6 +1072,13 @@ class ListProfilingGroupsResponse:
     otherwise a list of profiling group names is returned.
     """
 
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
+
 
 @attrs.define(kw_only=True)
 class ListTagsForResourceRequest:
@@ -996,6 +1095,13 @@ class ListTagsForResourceResponse:
     tags: dict[str, str] | None = None
     """The list of tags assigned to the specified resource. This is the list of tags
     returned in the response.
+    """
+
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
@@ -1115,6 +1221,13 @@ class PostAgentProfileRequest:
 @attrs.define(kw_only=True)
 class PostAgentProfileResponse:
     """The response elements of the PostAgentProfile operation."""
+
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
 
 
 @attrs.define(kw_only=True)
@@ -1238,6 +1351,13 @@ class PutPermissionResponse:
     element of the response.
     """
 
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
+
 
 @attrs.define(kw_only=True)
 class Recommendation:
@@ -1286,6 +1406,13 @@ class RemoveNotificationChannelResponse:
     notification_configuration: NotificationConfiguration | None = None
     """The new notification configuration for this profiling group."""
 
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
+
 
 @attrs.define(kw_only=True)
 class RemovePermissionRequest:
@@ -1321,6 +1448,13 @@ class RemovePermissionResponse:
     in the policy element of the response.
     """
 
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
+
 
 @attrs.define(kw_only=True)
 class SubmitFeedbackRequest:
@@ -1345,6 +1479,13 @@ class SubmitFeedbackRequest:
 class SubmitFeedbackResponse:
     """The response elements of the SubmitFeedback operation."""
 
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
+
 
 @attrs.define(kw_only=True)
 class TagResourceRequest:
@@ -1360,6 +1501,13 @@ class TagResourceRequest:
 @attrs.define(kw_only=True)
 class TagResourceResponse:
     """The response elements of the TagResource operation."""
+
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
 
 
 @attrs.define(kw_only=True)
@@ -1392,6 +1540,13 @@ class UntagResourceRequest:
 class UntagResourceResponse:
     """The response elements of the UntagResource operation."""
 
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
+
 
 @attrs.define(kw_only=True)
 class UpdateProfilingGroupRequest:
@@ -1411,6 +1566,13 @@ class UpdateProfilingGroupResponse:
     profiling_group: ProfilingGroupDescription
     """A ProfilingGroupDescription that contains information about the returned updated
     profiling group.
+    """
+
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 

@@ -9,6 +9,7 @@ from typing import Literal
 import attrs
 
 from awsmith._core.enums import OpenEnum
+from awsmith._core.metadata import NO_METADATA, ResponseMetadata
 
 
 class CaseStatus(OpenEnum):
@@ -84,6 +85,13 @@ class AddAttachmentsToSetResponse:
     expiry_time: str | None = None
     """The time and date when the attachment set expires."""
 
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
+
 
 @attrs.define(kw_only=True)
 class AddCommunicationToCaseRequest:
@@ -113,6 +121,13 @@ class AddCommunicationToCaseResponse:
 
     result: bool | None = None
     """True if AddCommunicationToCase succeeds. Otherwise, returns an error."""
+
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
 
 
 @attrs.define(kw_only=True)
@@ -388,6 +403,13 @@ class CreateCaseResponse:
     case-12345678910-exen-2025-c4c1d2bf33c5cf47
     """
 
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
+
 
 @attrs.define(kw_only=True)
 class DateInterval:
@@ -422,6 +444,13 @@ class DescribeAttachmentResponse:
     In the previous response syntax, the value for the data parameter appears as blob,
     which is represented as a base64-encoded string. The value for fileName is the name
     of the attachment, such as troubleshoot-screenshot.png.
+    """
+
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
@@ -482,6 +511,13 @@ class DescribeCasesResponse:
     next_token: str | None = None
     """A resumption point for pagination."""
 
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
+
 
 @attrs.define(kw_only=True)
 class DescribeCommunicationsRequest:
@@ -519,6 +555,13 @@ class DescribeCommunicationsResponse:
 
     next_token: str | None = None
     """A resumption point for pagination."""
+
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
 
 
 @attrs.define(kw_only=True)
@@ -567,6 +610,13 @@ class DescribeCreateCaseOptionsResponse:
     - unavailable
     """
 
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
+
 
 @attrs.define(kw_only=True)
 class DescribeServicesRequest:
@@ -591,6 +641,13 @@ class DescribeServicesResponse:
     services: list[Service] | None = None
     """A JSON-formatted list of AWS services."""
 
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
+
 
 @attrs.define(kw_only=True)
 class DescribeSeverityLevelsRequest:
@@ -612,6 +669,13 @@ class DescribeSeverityLevelsResponse:
     severity_levels: list[SeverityLevel] | None = None
     """The available severity levels for the support case. Available severity levels are
     defined by your service level agreement with AWS.
+    """
+
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
@@ -641,6 +705,13 @@ class DescribeSupportedLanguagesResponse:
     supported_languages: list[SupportedLanguage] | None = None
     """A JSON-formatted array that contains the available ISO 639-1 language codes."""
 
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
+
 
 @attrs.define(kw_only=True)
 class DescribeTrustedAdvisorCheckRefreshStatusesRequest:
@@ -662,6 +733,13 @@ class DescribeTrustedAdvisorCheckRefreshStatusesResponse:
 
     statuses: list[TrustedAdvisorCheckRefreshStatus]
     """The refresh status of the specified Trusted Advisor checks."""
+
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
 
 
 @attrs.define(kw_only=True)
@@ -697,6 +775,13 @@ class DescribeTrustedAdvisorCheckResultResponse:
     result: TrustedAdvisorCheckResult | None = None
     """The detailed results of the Trusted Advisor check."""
 
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
+
 
 @attrs.define(kw_only=True)
 class DescribeTrustedAdvisorCheckSummariesRequest:
@@ -712,6 +797,13 @@ class DescribeTrustedAdvisorCheckSummariesResponse:
 
     summaries: list[TrustedAdvisorCheckSummary]
     """The summary information for the requested Trusted Advisor checks."""
+
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
 
 
 @attrs.define(kw_only=True)
@@ -742,6 +834,13 @@ class DescribeTrustedAdvisorChecksResponse:
 
     checks: list[TrustedAdvisorCheckDescription]
     """Information about all available Trusted Advisor checks."""
+
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
 
 
 @attrs.define(kw_only=True)
@@ -778,6 +877,13 @@ class RefreshTrustedAdvisorCheckResponse:
     is eligible for refresh.
     """
 
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
+
 
 @attrs.define(kw_only=True)
 class ResolveCaseRequest:
@@ -799,6 +905,13 @@ class ResolveCaseResponse:
 
     initial_case_status: str | None = None
     """The status of the case when the ResolveCase request was sent."""
+
+    response_metadata: ResponseMetadata = attrs.field(
+        default=NO_METADATA, eq=False, repr=False
+    )
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
 
 
 @attrs.define(kw_only=True)

@@ -1,0 +1,44 @@
+"""What an HTTP response said beside its body: :class:`ResponseMetadata`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import attrs
+from multidict import CIMultiDict, CIMultiDictProxy
+
+
+@attrs.frozen(kw_only=True)
+class ResponseMetadata:
+    """The response of a successful call, beside its parsed body. Every generated
+    response has one as ``response_metadata``, left out of ``==``, ``hash`` and
+    ``repr``: two responses with equal bodies compare equal.
+
+    Attributes:
+        request_id: The id AWS gave the request (``x-amzn-RequestId``), which AWS
+            Support asks for in every escalation; None if the response had none.
+        status_code: The HTTP status.
+        headers: The response headers, read-only, looked up case-insensitively.
+        attempts: How many attempts the call took, this one included.
+    """
+
+    request_id: str | None
+    status_code: int
+    headers: Mapping[str, str] = attrs.field(repr=False)
+    attempts: int
+
+
+#: The metadata of a response built in code (not received): no request, no headers.
+NO_METADATA = ResponseMetadata(
+    request_id=None, status_code=0, headers=CIMultiDictProxy(CIMultiDict[str]()), attempts=0
+)
+
+
+def read_only(headers: Mapping[str, str]) -> Mapping[str, str]:
+    """A read-only, case-insensitive view of response headers (both senders give a
+    ``CIMultiDict``; anything else is copied into one)."""
+    if isinstance(headers, CIMultiDict):
+        return CIMultiDictProxy(headers)
+    if isinstance(headers, CIMultiDictProxy):
+        return headers
+    return CIMultiDictProxy(CIMultiDict(headers))

@@ -1,0 +1,131 @@
+"""Attempts and retry mode come from Config, then AWS_MAX_ATTEMPTS / AWS_RETRY_MODE, then
+the profile's max_attempts / retry_mode, then 3 / "standard", as botocore reads them; and
+every attempt carries botocore's invocation headers."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+import awsmith
+import awsmith._core.client as client_module
+from awsmith._core.config import retry_settings
+from tests.unit.mockaws import Script, check_signature, json_reply, support
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.mark.parametrize(
+    ("config", "environ", "profile", "expected"),
+    [
+        ((None, None), {}, {}, (3, "standard")),
+        ((None, None), {"AWS_MAX_ATTEMPTS": "5", "AWS_RETRY_MODE": "adaptive"}, {}, (5, "adaptive")),
+        ((None, None), {}, {"max_attempts": "7", "retry_mode": "adaptive"}, (7, "adaptive")),
+        ((None, None), {"AWS_MAX_ATTEMPTS": "2"}, {"max_attempts": "7", "retry_mode": "adaptive"}, (2, "adaptive")),
+        ((4, "standard"), {"AWS_MAX_ATTEMPTS": "2", "AWS_RETRY_MODE": "adaptive"}, {}, (4, "standard")),
+        ((None, None), {"AWS_RETRY_MODE": "legacy"}, {}, (3, "standard")),
+        ((None, None), {"AWS_MAX_ATTEMPTS": " 1 ", "AWS_RETRY_MODE": "ADAPTIVE"}, {}, (1, "adaptive")),
+        ((None, None), {"AWS_MAX_ATTEMPTS": ""}, {"max_attempts": "6"}, (6, "standard")),
+    ],
+)
+def test_the_order_of_sources(
+    config: tuple[int | None, str | None],
+    environ: dict[str, str],
+    profile: dict[str, str],
+    expected: tuple[int, str],
+) -> None:
+    assert retry_settings(*config, environ, profile) == expected
+
+
+@pytest.mark.parametrize(
+    ("environ", "profile", "message"),
+    [
+        ({"AWS_MAX_ATTEMPTS": "zero"}, {}, "AWS_MAX_ATTEMPTS must be a whole number >= 1, got 'zero'"),
+        ({"AWS_MAX_ATTEMPTS": "0"}, {}, "AWS_MAX_ATTEMPTS must be a whole number >= 1, got '0'"),
+        ({"AWS_RETRY_MODE": "fast"}, {}, "AWS_RETRY_MODE must be 'standard', 'adaptive' or 'legacy', got 'fast'"),
+        ({}, {"max_attempts": "-1"}, "the profile's max_attempts must be a whole number >= 1, got '-1'"),
+        ({}, {"retry_mode": "x"}, "the profile's retry_mode must be 'standard', 'adaptive' or 'legacy', got 'x'"),
+    ],
+)
+def test_bad_values_name_their_source(
+    environ: dict[str, str], profile: dict[str, str], message: str
+) -> None:
+    with pytest.raises(awsmith.ConfigurationError) as info:
+        retry_settings(None, None, environ, profile)
+    assert str(info.value) == message
+
+
+async def attempts_until_503_is_raised() -> int:
+    """Calls DescribeCases against a service that always answers 503; how many
+    requests it sent (also the error's attempts)."""
+    script = Script(json_reply({"message": "busy"}, status=503))
+    async with support(script, config=awsmith.Config(base_backoff=0.001)) as client:
+        with pytest.raises(awsmith.ServiceError) as info:
+            await client.describe_cases()
+    assert info.value.attempts == len(script.requests)
+    return len(script.requests)
+
+
+async def test_aws_max_attempts_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    assert await attempts_until_503_is_raised() == 1
+
+
+async def test_the_profiles_max_attempts(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = tmp_path / "config"
+    config.write_text("[default]\nmax_attempts = 2\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setattr(client_module, "_SCOPED_CONFIG", {})
+    assert await attempts_until_503_is_raised() == 2
+
+
+async def test_a_bad_environment_value_fails_the_first_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_RETRY_MODE", "turbo")
+    script = Script(json_reply({}))
+    async with support(script) as client:
+        with pytest.raises(awsmith.ConfigurationError) as info:
+            await client.describe_cases()
+    assert str(info.value) == (
+        "AWS_RETRY_MODE must be 'standard', 'adaptive' or 'legacy', got 'turbo'"
+    )
+    assert script.requests == []
+
+
+async def test_invocation_headers_are_sent_and_signed_on_every_attempt() -> None:
+    script = Script(json_reply({"message": "busy"}, status=503), json_reply({"cases": []}))
+    config = awsmith.Config(max_attempts=4, base_backoff=0.001)
+    async with support(script, config=config) as client:
+        response = await client.describe_cases()
+    assert response.response_metadata.attempts == 2
+    ids = {r.headers["amz-sdk-invocation-id"] for r in script.requests}
+    assert len(ids) == 1
+    assert uuid.UUID(ids.pop()).version == 4
+    assert [r.headers["amz-sdk-request"] for r in script.requests] == [
+        "attempt=1; max=4",
+        "attempt=2; max=4",
+    ]
+    for request in script.requests:
+        auth = check_signature(
+            request,
+            region="us-east-1",
+            service="support",
+            must_sign=("amz-sdk-invocation-id", "amz-sdk-request"),
+        )
+        assert auth["signed"]
+
+
+async def test_each_call_has_its_own_invocation_id() -> None:
+    script = Script(json_reply({"cases": []}))
+    async with support(script) as client:
+        for _ in range(3):
+            await client.describe_cases()
+    assert len({r.headers["amz-sdk-invocation-id"] for r in script.requests}) == 3
+    assert {r.headers["amz-sdk-request"] for r in script.requests} == {"attempt=1; max=3"}
+
+
