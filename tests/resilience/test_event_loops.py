@@ -89,3 +89,19 @@ def test_a_client_in_use_on_another_running_loop_is_refused() -> None:
             thread.join(10)
             other.close()
         assert server.attempts == 1
+
+
+def test_closing_a_client_on_a_later_loop() -> None:
+    """``asyncio.run(client.close())`` after the calls ran on another loop: the old
+    connections are dropped without that loop, no RuntimeError, no ResourceWarning."""
+    with fault_server(key_id=AKID) as server:
+        server.play(CASES)
+        client = SupportClient(
+            region="us-east-1", endpoint_url=server.url, credentials=CREDENTIALS, config=fast()
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            asyncio.run(client.describe_cases())
+            asyncio.run(client.close())
+            gc.collect()
+        assert asyncio.run(wait_until(lambda: server.open_connections == 0))

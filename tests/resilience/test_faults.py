@@ -207,6 +207,27 @@ async def test_every_request_asks_for_an_unencoded_body(
     assert [r.headers.get("accept-encoding") for r in server.requests] == ["identity"] * 2
 
 
+async def test_closing_the_client_during_a_backoff_ends_the_call(
+    server: FaultServer, transport: str
+) -> None:
+    """No attempt after close(): the call ends with ClientClosedError (it used to spend
+    every remaining attempt on a closed pool and end with ConnectionFailedError)."""
+    server.play(UNAVAILABLE)
+    config = fast(max_attempts=5, base_backoff=0.2, max_backoff=0.2)
+    async with support(server.url, transport, config) as client:
+
+        async def close_soon() -> None:
+            assert await wait_until(lambda: server.attempts == 1)
+            await anyio.sleep(0.02)  # the 503 is being read, or the backoff began
+            await client.close()
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(close_soon)
+            with pytest.raises(awsmith.ClientClosedError):
+                await client.describe_cases()
+    assert server.attempts == 1
+
+
 async def test_reset_mid_body_then_ok(server: FaultServer, transport: str) -> None:
     server.play(Truncate(declared=500, body=b'{"cases": [{"caseId"'), CASES_OK)
     async with support(server.url, transport) as client:

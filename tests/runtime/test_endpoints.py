@@ -351,6 +351,20 @@ def test_no_region_anywhere_is_a_clear_error(service: str, region: str | None) -
         assert botocore_endpoint(service) == (plain_url(service, "us-east-1"), "us-east-1")
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:4566/my stage", "http://127.0.0.1:4566/ü", "https://bücher.example"],
+)
+def test_an_endpoint_url_with_characters_a_url_cannot_carry_is_refused(url: str) -> None:
+    with pytest.raises(awsmith.EndpointResolutionError) as info:
+        ours("support", region="us-east-1", endpoint_url=url)
+    assert str(info.value) == (
+        f"endpoint_url {url!r} has characters a URL cannot carry as they are (spaces, "
+        "non-ASCII): percent-encode them in the path, and give a host name in its ASCII "
+        "(punycode, xn--) form"
+    )
+
+
 @pytest.mark.parametrize("service", SERVICES)
 def test_endpoint_url_argument(service: str) -> None:
     endpoint = assert_same(service, region="eu-west-1", endpoint_url="http://127.0.0.1:4566")

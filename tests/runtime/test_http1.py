@@ -1456,3 +1456,93 @@ async def test_head_limits_can_be_raised() -> None:
     response = await _send_head(_head(*fields), roomy)
     assert response.body == b"ok"
     assert len(response.headers["X-Big"]) == 150_000
+
+
+# ---------------------------------------------------------------- found by review
+
+
+async def test_a_dead_idle_connection_does_not_stall_the_pool() -> None:
+    """Pool of 2: idle connections to A (closed by its server meanwhile), B and C. A
+    request to D and one to B both go through at once (connect_timeout is 0.5 s): the
+    least recently used live idle connection (B's) is closed to make room, as closing
+    the dead one would free nothing. Before, both waited out connect_timeout."""
+
+    def answering(close_after_first: bool) -> Handler:
+        async def handler(conn: Conn) -> None:
+            while await conn.read_request() is not None:
+                conn.send(OK)
+                if close_after_first:
+                    await conn.writer.drain()
+                    return
+
+        return handler
+
+    quick = Timeouts(connect=0.5, read=1.0, max_body=1000)
+    async with (
+        serving(answering(True)) as a,
+        serving(answering(False)) as b,
+        serving(answering(False)) as c,
+        serving(answering(False)) as d,
+        sending(max_connections=2) as sender,
+    ):
+        await sender.send("GET", a.url + "/", {}, b"", quick)
+        await wait_until(lambda: a.conns[0].done.is_set())
+        await sender.send("GET", b.url + "/", {}, b"", quick)
+        await sender.send("GET", c.url + "/", {}, b"", quick)
+        to_d, to_b = await asyncio.gather(
+            sender.send("GET", d.url + "/", {}, b"", quick),
+            sender.send("GET", b.url + "/", {}, b"", quick),
+        )
+    assert (to_d.body, to_b.body) == (b"ok", b"ok")
+    assert (b.accepts, c.accepts, d.accepts) == (2, 1, 1)
+    assert b.conns[0].saw_eof  # closed by the pool to make room
+
+
+async def test_an_early_answer_to_an_upload_is_returned_at_once() -> None:
+    """The server answers 400 after the head, never reads the body and keeps the
+    connection open: the answer comes back at once, not after the read timeout the
+    stalled upload would reach."""
+
+    async def early(conn: Conn) -> None:
+        await conn.reader.readuntil(b"\r\n\r\n")
+        conn.send(reply(b"bad", status="400 Bad Request"))
+        await conn.writer.drain()
+        await asyncio.sleep(30)
+
+    slow_read = Timeouts(connect=1.0, read=30.0, max_body=1000)
+    async with serving(early, rcvbuf=4096) as server, sending() as sender:
+        async with asyncio.timeout(5):
+            response = await sender.send("PUT", server.url + "/", {}, b"x" * (32 << 20), slow_read)
+    assert (response.status, response.body) == (400, b"bad")
+
+
+async def test_a_connection_closed_before_its_exchange_fails_fast_as_stale() -> None:
+    async with serving(keep_alive()) as server, sending() as sender:
+        await sender.send("GET", server.url + "/", {}, b"", T)
+        (connection,) = [c for conns in sender._idle.values() for c in conns]
+        assert connection.transport is not None
+        connection.transport.abort()  # closing; connection_lost not yet run
+        with pytest.raises(ConnectionFailedError) as info:
+            await connection.exchange(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", b"", T)
+    assert str(info.value).endswith("the connection closed before the request was sent")
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://" + "a" * 64 + ".example/", "http://foo..example/"],
+    ids=["label-too-long", "empty-label"],
+)
+async def test_a_host_name_idna_cannot_encode_is_a_connection_error(url: str) -> None:
+    async with sending() as sender:
+        with pytest.raises(ConnectionFailedError) as info:
+            await sender.send("GET", url, {}, b"", T)
+    assert "invalid host name" in str(info.value)
+
+
+async def test_a_non_ascii_host_is_refused() -> None:
+    async with sending() as sender:
+        with pytest.raises(ConnectionFailedError) as info:
+            await sender.send("GET", "https://bücher.example/", {}, b"", T)
+    assert str(info.value) == (
+        "invalid host in 'https://bücher.example': use the ASCII (punycode, xn--) form"
+    )

@@ -31,25 +31,43 @@ def test_proxy_url_forms(text: str, expected: Proxy) -> None:
     assert parse_proxy_url(text, "X") == expected
 
 
+HINT = " (percent-encode '/', '?', '#' and '@' in a user name or password)"
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
         (
             "socks5://u:secret@proxy:1080",
-            "HTTPS_PROXY: unsupported proxy scheme 'socks5' in 'socks5://proxy:1080' "
+            "HTTPS_PROXY: unsupported proxy scheme 'socks5' "
             "(awsmith speaks to http:// and https:// proxies)",
         ),
-        ("http://:3128", "HTTPS_PROXY: no host in the proxy URL 'http://:3128'"),
-        ("http://proxy:99999", "HTTPS_PROXY: invalid port in the proxy URL 'http://proxy'"),
-        ("http://proxy:3128/path", "HTTPS_PROXY: a proxy URL has no path or query, got 'http://proxy:3128' with one"),
+        ("http://:3128", "HTTPS_PROXY: the proxy URL has no host" + HINT),
+        ("http://proxy:99999", "HTTPS_PROXY: the proxy URL has an invalid port" + HINT),
+        ("http://proxy:3128/path", "HTTPS_PROXY: a proxy URL has no path or query" + HINT),
+        # A password with an unencoded '#': never shown, not even its start.
+        ("http://svc:2024#x@proxy:3128", "HTTPS_PROXY: a proxy URL has no path or query" + HINT),
+        ("http://svc:20/24@proxy:3128", "HTTPS_PROXY: a proxy URL has no path or query" + HINT),
+        ("http://prøxy:3128", "HTTPS_PROXY: give the proxy's host in its ASCII (punycode, xn--) form"),
         ("  ", "HTTPS_PROXY must be a proxy URL such as http://proxy:3128"),
     ],
 )
-def test_bad_proxy_urls_name_the_source_not_the_password(text: str, message: str) -> None:
+def test_bad_proxy_urls_name_the_source_never_the_url(text: str, message: str) -> None:
     with pytest.raises(awsmith.ConfigurationError) as info:
         parse_proxy_url(text, "HTTPS_PROXY")
     assert str(info.value) == message
-    assert "secret" not in str(info.value)
+    for secret in ("secret", "2024", "20/24"):
+        assert secret not in str(info.value)
+
+
+def test_repr_of_a_config_masks_proxy_passwords() -> None:
+    config = awsmith.Config(
+        proxies={"https": "http://alice:s3cret@proxy:3128", "http": "http://proxy:1"}
+    )
+    assert "s3cret" not in repr(config) and "s3cret" not in str(config)
+    assert "proxies={'https': 'http://alice:***@proxy:3128', 'http': 'http://proxy:1'}" in repr(
+        config
+    )
 
 
 def test_config_proxies_are_checked_when_the_config_is_made() -> None:
@@ -61,7 +79,10 @@ def test_config_proxies_are_checked_when_the_config_is_made() -> None:
     )
     with pytest.raises(awsmith.ConfigurationError) as info:
         awsmith.Config(proxies={"https": "gopher://proxy"})
-    assert str(info.value).startswith("Config.proxies['https']: unsupported proxy scheme")
+    assert str(info.value) == (
+        "Config.proxies['https']: unsupported proxy scheme 'gopher' "
+        "(awsmith speaks to http:// and https:// proxies)"
+    )
     with pytest.raises(awsmith.ConfigurationError) as info:
         awsmith.Config(proxies="http://proxy:3128")  # type: ignore[arg-type]
     assert str(info.value) == (
@@ -100,6 +121,23 @@ def test_environment_lower_case_first_and_no_proxy() -> None:
     assert settings.for_origin("http", "h", 80) == Proxy("http", "plain", 3)
     assert settings.for_origin("https", "api.internal.corp", 443) is None
     assert proxy_settings(None, trust_env=False, environ=environ).any is False
+
+
+def test_an_empty_lower_case_variable_turns_the_proxy_off() -> None:
+    environ = {"http_proxy": "", "HTTP_PROXY": "http://upper:1"}
+    assert proxy_settings(None, trust_env=True, environ=environ).for_origin("http", "h", 80) is None
+
+
+def test_http_proxy_is_ignored_in_a_cgi_script() -> None:
+    """httpoxy (CVE-2016-5385): under CGI, HTTP_PROXY comes from a request header."""
+    environ = {"REQUEST_METHOD": "GET", "HTTP_PROXY": "http://attacker:1", "HTTPS_PROXY": "http://corp:2"}
+    settings = proxy_settings(None, trust_env=True, environ=environ)
+    assert settings.for_origin("http", "h", 80) is None
+    assert settings.for_origin("https", "h", 443) == Proxy("http", "corp", 2)
+    environ["http_proxy"] = "http://corp:3"  # the lower-case name is not a header
+    assert proxy_settings(None, trust_env=True, environ=environ).for_origin("http", "h", 80) == Proxy(
+        "http", "corp", 3
+    )
 
 
 @pytest.mark.parametrize(

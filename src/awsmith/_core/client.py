@@ -540,6 +540,8 @@ class BaseClient:
         skew_corrected = False
         payload_hash = payload_sha256(serialized.body)
         while True:
+            if self._closed:  # closed meanwhile (during a backoff, say): no more attempts
+                raise ClientClosedError(f"this {type(self).__name__} is closed")
             attempt += 1
             credentials = await ready.credentials.get()
             if limiter is not None:

@@ -133,6 +133,15 @@ def _frozen_proxies(value: Mapping[str, str] | None) -> Mapping[str, str] | None
     return MappingProxyType(dict(value))
 
 
+def _masked_proxies(value: Mapping[str, str] | None) -> str:
+    """The proxies as ``repr(Config)`` shows them: passwords replaced by ``***``."""
+    if value is None:
+        return "None"
+    from awsmith._core.transport.proxy import masked
+
+    return repr({key: masked(url) for key, url in value.items()})
+
+
 @attrs.frozen(kw_only=True)
 class Config:
     """Behaviour of a client. Every field has a sensible default.
@@ -198,7 +207,7 @@ class Config:
     verify_tls: bool = attrs.field(default=True, validator=_bool)
     ca_bundle: str | None = attrs.field(default=None, validator=_path_or_none)
     proxies: Mapping[str, str] | None = attrs.field(
-        default=None, converter=_frozen_proxies, hash=False
+        default=None, converter=_frozen_proxies, hash=False, repr=_masked_proxies
     )
     proxy_ca_bundle: str | None = attrs.field(default=None, validator=_path_or_none)
     trust_env: bool = attrs.field(default=True, validator=_bool)

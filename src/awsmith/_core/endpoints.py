@@ -17,6 +17,10 @@ import attrs
 
 from awsmith._core.errors import EndpointResolutionError
 
+#: What RFC 3986 allows in a URL, percent-escapes included (RFC 9112 3.2 sends the
+#: path as it is).
+_URL_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*").fullmatch
+
 _REGION = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$")
 
 
@@ -97,6 +101,12 @@ def resolve_endpoint(
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise EndpointResolutionError(
                 f"endpoint_url {endpoint_url!r} must be an absolute http:// or https:// URL"
+            )
+        if not _URL_CHARACTERS(endpoint_url):
+            raise EndpointResolutionError(
+                f"endpoint_url {endpoint_url!r} has characters a URL cannot carry as they "
+                "are (spaces, non-ASCII): percent-encode them in the path, and give a "
+                "host name in its ASCII (punycode, xn--) form"
             )
     if region is not None:
         validate_region(region)

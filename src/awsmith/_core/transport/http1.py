@@ -102,6 +102,10 @@ class _Origin:
             port = _port(text, url_origin)
         if not host:
             raise ConnectionFailedError(f"no host in {url_origin!r}")
+        if not authority.isascii():
+            raise ConnectionFailedError(
+                f"invalid host in {url_origin!r}: use the ASCII (punycode, xn--) form"
+            )
         self.host = host
         self.port = port
         self.proxy: Proxy | None = proxies.for_origin(scheme, host, port) if proxies.any else None
@@ -129,6 +133,7 @@ class _HeadTooLarge(Exception):
 
 
 _NO_LIMITS = Timeouts(0.0, 0.0, 0)
+_HAS_POLL = hasattr(select, "poll")
 
 
 def _port(text: str, url: str) -> int:
@@ -234,9 +239,12 @@ class _Connection(asyncio.Protocol):
         sock = transport.get_extra_info("socket")
         if sock is None:
             return True
-        poller = select.poll()
-        poller.register(sock.fileno(), select.POLLIN)
-        return not poller.poll(0)
+        if _HAS_POLL:
+            poller = select.poll()
+            poller.register(sock.fileno(), select.POLLIN)
+            return not poller.poll(0)
+        readable, _, _ = select.select([sock.fileno()], [], [], 0)  # Windows has no poll
+        return not readable
 
     def data_received(self, data: bytes) -> None:
         if self._future is None:  # unsolicited bytes between exchanges: unusable
@@ -388,6 +396,12 @@ class _Connection(asyncio.Protocol):
         transport = self.transport
         assert transport is not None
         loop = self._loop
+        if self.closed or transport.is_closing():
+            # Closed between the pool's check and now: nothing was sent on it.
+            raise _StaleConnection(
+                f"request to {self.origin.name} failed: the connection closed before the "
+                "request was sent"
+            )
         self.uses += 1
         self.reusable = False
         future: asyncio.Future[HttpResponse] = loop.create_future()
@@ -453,7 +467,14 @@ class _Connection(asyncio.Protocol):
                 return False
         return True
 
+    def _wake_writer(self) -> None:
+        """An upload waiting for the socket to drain stops waiting: the response is
+        here (or the exchange failed), and the rest of the body is not sent."""
+        if self._drain is not None and not self._drain.done():
+            self._drain.set_result(None)
+
     def _finish(self) -> None:
+        self._wake_writer()
         future = self._future
         if future is not None and not future.done():
             future.set_result(
@@ -461,6 +482,7 @@ class _Connection(asyncio.Protocol):
             )
 
     def _fail(self, exc: TransportError) -> None:
+        self._wake_writer()
         self.reusable = False
         future = self._future
         if future is not None and not future.done():
@@ -607,15 +629,18 @@ class Http1Sender:
         Nobody passes a caller already waiting."""
         if self._closed:
             raise ConnectionFailedError("the HTTP connection pool is closed")
-        if not self._waiters:
-            connection = self._idle_connection(origin)
-            if connection is not None:
-                return connection
-            if self._open >= self._limit:
-                self._drop_one_idle()  # an idle connection to another origin makes room
-            if self._open < self._limit:
-                self._open += 1
-                return await self._connect_reserved(origin, timeouts)
+        # An idle connection to this origin is nobody else's: a waiter for the same
+        # origin would have been handed it when it came back.
+        connection = self._idle_connection(origin)
+        if connection is not None:
+            return connection
+        if not self._waiters and self._open < self._limit:
+            self._open += 1
+            return await self._connect_reserved(origin, timeouts)
+        if self._open >= self._limit:
+            # Idle connections to other origins hold slots the line needs: one is
+            # closed, and its slot goes to the first in line (this caller, or earlier).
+            self._drop_one_idle()
         waiter: asyncio.Future[_Connection | None] = self.loop.create_future()
         entry = (origin, waiter)
         self._waiters.append(entry)
@@ -654,12 +679,19 @@ class Http1Sender:
         return None
 
     def _drop_one_idle(self) -> None:
-        for key, idle in self._idle.items():
-            if idle:
-                idle.pop(0).close()  # the least recently used
-                if not idle:
-                    del self._idle[key]
-                return
+        """Closes the least recently used live idle connection (its slot is freed by its
+        ``connection_lost``); dead ones met on the way are only pruned, since their
+        slots are free already."""
+        for key in list(self._idle):
+            idle = self._idle[key]
+            while idle:
+                connection = idle.pop(0)
+                if not connection.closed:
+                    connection.close()
+                    if not idle:
+                        del self._idle[key]
+                    return
+            del self._idle[key]
 
     async def _connect_reserved(self, origin: _Origin, timeouts: Timeouts) -> _Connection:
         """Connects in a slot already counted in ``_open``; gives the slot back on failure."""
@@ -695,6 +727,10 @@ class Http1Sender:
                 raise ConnectTimeoutError(f"connecting to {origin.name}{via} timed out") from exc
             if isinstance(exc, OSError):  # refused, unreachable, DNS, TLS (ssl.SSLError)
                 raise ConnectionFailedError(f"request to {origin.name} failed: {exc!r}") from exc
+            if isinstance(exc, UnicodeError):  # a host name IDNA cannot encode
+                raise ConnectionFailedError(
+                    f"request to {origin.name} failed: invalid host name: {exc}"
+                ) from exc
             raise
         self._all.add(connection)
         return connection
@@ -726,7 +762,7 @@ class Http1Sender:
             request = f"CONNECT {origin.authority} HTTP/1.1\r\nHost: {origin.authority}\r\n"
             if proxy.authorization:
                 request += f"Proxy-Authorization: {proxy.authorization}\r\n"
-            transport.write((request + "\r\n").encode("ascii"))
+            transport.write((request + "\r\n").encode("ascii"))  # _Origin: ASCII hosts only
             status, reason = await reader.head
             if not 200 <= status < 300:
                 raise ConnectionFailedError(
@@ -768,8 +804,9 @@ class Http1Sender:
             self._open -= 1
             self._slot_freed()
             return
-        if self._closed or given.closed:
-            given.close()
+        transport = given.transport
+        if self._closed or given.closed or transport is None or transport.is_closing():
+            given.close()  # its connection_lost frees the slot, for the first in line
             return
         while self._waiters:
             origin, waiter = self._waiters[0]
@@ -789,6 +826,9 @@ class Http1Sender:
 
     def forget(self, connection: _Connection) -> None:
         """Frees a closed connection's slot (from its ``connection_lost``)."""
+        idle = self._idle.get(connection.origin.key)
+        if idle is not None and connection in idle:
+            idle.remove(connection)
         if connection in self._all:
             self._all.discard(connection)
             self._open -= 1
@@ -815,6 +855,9 @@ class Http1Sender:
         self._open = 0
 
     async def close(self) -> None:
+        if self.loop.is_closed() or self.loop is not asyncio.get_running_loop():
+            self.abandon()  # the loop its connections belong to can run nothing more
+            return
         self._closed = True
         self._idle.clear()
         for connection in list(self._all):

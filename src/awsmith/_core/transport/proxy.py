@@ -67,7 +67,9 @@ class Proxy:
 
 def parse_proxy_url(text: str, source: str) -> Proxy:
     """A proxy URL from ``source`` (a Config key or an environment variable), with a
-    ``ConfigurationError`` that names the source, never the password."""
+    ``ConfigurationError`` that names the source. The message never repeats the URL:
+    a password with an unencoded ``/``, ``?`` or ``#`` in it would be split into the
+    host, port or path, and shown."""
     if not isinstance(text, str) or not text.strip():  # pyright: ignore[reportUnnecessaryIsInstance]  # callers may pass anything
         raise ConfigurationError(f"{source} must be a proxy URL such as http://proxy:3128")
     text = text.strip()
@@ -75,19 +77,21 @@ def parse_proxy_url(text: str, source: str) -> Proxy:
         text = "http://" + text
     parts = urlsplit(text)
     scheme = parts.scheme.lower()
-    shown = f"{scheme}://{parts.hostname or ''}" + (f":{parts.port}" if _port_ok(parts) else "")
+    hint = " (percent-encode '/', '?', '#' and '@' in a user name or password)"
     if scheme not in _DEFAULT_PORTS:
         raise ConfigurationError(
-            f"{source}: unsupported proxy scheme {scheme!r} in {shown!r} "
+            f"{source}: unsupported proxy scheme {scheme!r} "
             "(awsmith speaks to http:// and https:// proxies)"
         )
     if not parts.hostname:
-        raise ConfigurationError(f"{source}: no host in the proxy URL {shown!r}")
+        raise ConfigurationError(f"{source}: the proxy URL has no host{hint}")
     if not _port_ok(parts):
-        raise ConfigurationError(f"{source}: invalid port in the proxy URL {shown!r}")
+        raise ConfigurationError(f"{source}: the proxy URL has an invalid port{hint}")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ConfigurationError(f"{source}: a proxy URL has no path or query{hint}")
+    if not parts.hostname.isascii():
         raise ConfigurationError(
-            f"{source}: a proxy URL has no path or query, got {shown!r} with one"
+            f"{source}: give the proxy's host in its ASCII (punycode, xn--) form"
         )
     username = unquote(parts.username) if parts.username is not None else None
     return Proxy(
@@ -97,6 +101,18 @@ def parse_proxy_url(text: str, source: str) -> Proxy:
         username,
         unquote(parts.password or ""),
     )
+
+
+def masked(url: object) -> str:
+    """A proxy URL for display: its password (anything between ``:`` and the last
+    ``@`` of the authority) replaced by ``***``."""
+    text = str(url)
+    scheme, sep, rest = text.rpartition("://") if "://" in text else ("", "", text)
+    if "@" not in rest:
+        return text
+    userinfo, _, host = rest.rpartition("@")
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}{sep}{user}:***@{host}"
 
 
 def _port_ok(parts: SplitResult) -> bool:
@@ -216,11 +232,17 @@ def proxy_settings(
         return NO_PROXIES
     environment: dict[str, Proxy] = {}
     for scheme in ("http", "https"):
-        for name in (f"{scheme}_proxy", f"{scheme.upper()}_PROXY"):
-            found = environ.get(name)
-            if found and found.strip():
-                environment[scheme] = parse_proxy_url(found, name)
-                break
+        lower, upper = f"{scheme}_proxy", f"{scheme.upper()}_PROXY"
+        if lower in environ:  # set, even to "": it decides (as urllib reads it)
+            name = lower
+        elif scheme == "http" and "REQUEST_METHOD" in environ:
+            # In a CGI script HTTP_PROXY is a request header (httpoxy, CVE-2016-5385).
+            continue
+        else:
+            name = upper
+        found = environ.get(name)
+        if found and found.strip():
+            environment[scheme] = parse_proxy_url(found, name)
     if not environment:
         return NO_PROXIES
     bypass = environ.get("no_proxy") or environ.get("NO_PROXY")
