@@ -452,7 +452,9 @@ async def test_a_failing_refresh_in_the_mandatory_window_fails_every_waiter_once
     async with anyio.create_task_group() as group:
         for _ in range(20):
             group.start_soon(call)
-        await anyio.sleep(0.05)
+        # All 20 wait for the one refresh (held on the gate) before it may fail.
+        while resolver._lock.statistics().tasks_waiting < 19:
+            await anyio.sleep(0.005)
         provider.gate.set()
     assert len(errors) == 20
     assert {str(e) for e in errors} == {
