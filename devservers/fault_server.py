@@ -351,6 +351,11 @@ class FaultServer:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()
+        # A few turns of the loop (each polls the sockets without blocking): a TLS
+        # handshake the client just broke off, or a transport just closed, finishes
+        # closing its socket before the loop is closed (else: ResourceWarning later).
+        for _ in range(5):
+            await asyncio.sleep(0)
 
     # -------------------------------------------------------------- serving
 
