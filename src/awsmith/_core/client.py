@@ -82,7 +82,6 @@ class _TransportSettings:
 
     tls: ssl.SSLContext | None = None
     ca_file: str = ""
-    ca_source: str = ""
     proxies: ProxySettings = NO_PROXIES
     proxy_tls: ssl.SSLContext | None = None
 
@@ -429,7 +428,7 @@ class BaseClient:
                 if cfg.proxy_ca_bundle
                 else context(cafile, source)
             )
-        return _TransportSettings(tls, cafile, source, proxies, proxy_tls)
+        return _TransportSettings(tls, cafile, proxies, proxy_tls)
 
     def _make_sender(self, own_http1: bool, transport: _TransportSettings) -> HttpSender:
         """awsmith's own sender (``own_http1``: no caller's client, asyncio); else the

@@ -123,15 +123,6 @@ class _Origin:
         return f"{host}:{self.port}"
 
 
-class _HeadTooLarge(Exception):
-    """Carries the error of a response head found too large between two reads."""
-
-    def __init__(self, error: TransportError) -> None:
-        self.error = error
-
-
-
-
 _NO_LIMITS = Timeouts(0.0, 0.0, 0)
 _HAS_POLL = hasattr(select, "poll")
 
@@ -201,7 +192,7 @@ class _Connection(asyncio.Protocol):
         self._headers: list[tuple[str, str]] = []
         self._chunks: list[bytes] = []
         self._size = 0
-        self._limit = 0
+        #: The exchange's Timeouts: body and head limits.
         self._limits = _NO_LIMITS
         #: Bytes of the response head so far: read while it was incomplete, and the
         #: header fields parsed.
@@ -255,14 +246,6 @@ class _Connection(asyncio.Protocol):
         in_head = not self._headers_done
         try:
             self._parser.feed_data(data)
-            if in_head and not self._headers_done:
-                # All of it was head (llhttp keeps a field it has not finished): bound
-                # what it may buffer, before a field ever reaches on_header.
-                self._head_read += len(data)
-                if self._head_read > self._limits.max_head:
-                    raise _HeadTooLarge(self._head_too_large("its size", self._limits.max_head))
-        except _HeadTooLarge as exc:
-            self._fail(exc.error)
         except httptools.HttpParserCallbackError as exc:
             # A callback below refused the response (too large); llhttp wraps it.
             raised = exc.__context__
@@ -280,6 +263,13 @@ class _Connection(asyncio.Protocol):
             self._fail(
                 ConnectionFailedError(f"request to {self.origin.name} failed: malformed response: {exc}")
             )
+        else:
+            if in_head and not self._headers_done:
+                # All of it was head (llhttp keeps a field it has not finished): bound
+                # what it may buffer, before a field ever reaches on_header.
+                self._head_read += len(data)
+                if self._head_read > self._limits.max_head:
+                    self._fail(self._head_too_large("its size", self._limits.max_head))
 
     def eof_received(self) -> bool:
         return False  # close our side too; connection_lost follows
@@ -366,16 +356,19 @@ class _Connection(asyncio.Protocol):
         headers = self._headers
         for name, value in headers:
             if len(name) == 14 and name.lower() == "content-length":
-                if value.isdigit() and int(value) > self._limit:
-                    raise too_large(int(value), self._limit, status, CIMultiDict(headers))
+                limit = self._limits.max_body
+                if value.isdigit() and int(value) > limit:
+                    raise too_large(int(value), limit, status, CIMultiDict(headers))
                 break
 
     def on_body(self, body: bytes) -> None:
         if self._head_only:
             return
         self._size += len(body)
-        if self._size > self._limit:
-            raise too_large(self._size, self._limit, self._status, CIMultiDict(self._headers))
+        if self._size > self._limits.max_body:
+            raise too_large(
+                self._size, self._limits.max_body, self._status, CIMultiDict(self._headers)
+            )
         self._chunks.append(body)
 
     def on_message_complete(self) -> None:
@@ -409,7 +402,6 @@ class _Connection(asyncio.Protocol):
         self._headers = []
         self._chunks = []
         self._size = 0
-        self._limit = timeouts.max_body
         self._limits = timeouts
         self._head_read = self._head_parsed = 0
         self._headers_done = False
@@ -777,11 +769,6 @@ class Http1Sender:
             raise
         assert tls is not None
         connection.connection_made(tls)
-
-    @property
-    def tls(self) -> ssl.SSLContext | None:
-        """The TLS context of https origins, if made yet."""
-        return self._tls
 
     def _tls_context(self) -> ssl.SSLContext:
         if self._tls is None:

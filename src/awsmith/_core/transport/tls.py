@@ -33,9 +33,13 @@ def ca_bundle(explicit: str | None, profile_value: str | None) -> tuple[str, str
     return certifi.where(), "certifi"
 
 
+def _key(verify: bool, cafile: str) -> tuple[bool, str]:
+    return verify, cafile if verify else ""
+
+
 def cached_tls_context(verify: bool, cafile: str) -> ssl.SSLContext | None:
     """The context :func:`tls_context` would give, if it is made already (no I/O)."""
-    return _CONTEXTS.get((verify, cafile if verify else ""))
+    return _CONTEXTS.get(_key(verify, cafile))
 
 
 def tls_context(verify: bool, cafile: str = "", source: str = "") -> ssl.SSLContext:
@@ -45,7 +49,7 @@ def tls_context(verify: bool, cafile: str = "", source: str = "") -> ssl.SSLCont
     files: not on the event loop."""
     if verify and not cafile:
         cafile, source = certifi.where(), "certifi"
-    key = (verify, cafile if verify else "")
+    key = _key(verify, cafile)
     context = _CONTEXTS.get(key)
     if context is None:
         if verify:
