@@ -75,9 +75,30 @@ def split_url(url: str) -> tuple[str, str]:
     return url[:end], "/" + url[end:]
 
 
+def authority(host: str, port: int) -> str:
+    """``host:port``, an IPv6 address in brackets (``[::1]:443``)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def request_id_of(headers: Mapping[str, str]) -> str | None:
     """The request id AWS gives a response (``x-amzn-RequestId``, or S3-style)."""
     return headers.get("x-amzn-RequestId") or headers.get("x-amz-request-id")
+
+
+def head_field_problem(
+    name: bytes, size: int, head_bytes: int, fields_before: int, limits: Timeouts
+) -> tuple[str, int] | None:
+    """The limit a response head breaks with one more header field (``name``, ``size``
+    bytes with its value; ``head_bytes`` of fields so far, this one included), as
+    (what, limit), or None. One rule for both senders: awsmith's checks each field as
+    llhttp parses it, the httpx one the whole head at once."""
+    if size > limits.max_field:
+        return f"the header field {name[:64].decode('latin-1')!r}", limits.max_field
+    if head_bytes > limits.max_head:
+        return "its size", limits.max_head
+    if fields_before >= limits.max_fields:
+        return "the number of header fields", limits.max_fields
+    return None
 
 
 def head_too_large(what: str, limit: int, status: int | None) -> ResponseTooLargeError:

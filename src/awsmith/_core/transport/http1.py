@@ -59,6 +59,8 @@ from awsmith._core.errors import (
 from awsmith._core.transport.http import (
     HttpResponse,
     Timeouts,
+    authority,
+    head_field_problem,
     head_too_large,
     split_url,
     too_large,
@@ -119,8 +121,7 @@ class _Origin:
     @property
     def authority(self) -> str:
         """``host:port``, the port always given (a CONNECT target)."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{host}:{self.port}"
+        return authority(self.host, self.port)
 
 
 _NO_LIMITS = Timeouts(0.0, 0.0, 0)
@@ -319,16 +320,12 @@ class _Connection(asyncio.Protocol):
 
     def on_header(self, name: bytes, value: bytes) -> None:
         size = len(name) + len(value)
-        limits = self._limits
-        if size > limits.max_field:
-            raise self._head_too_large(
-                f"the header field {name[:64].decode('latin-1')!r}", limits.max_field
-            )
         self._head_parsed += size
-        if self._head_parsed > limits.max_head:
-            raise self._head_too_large("its size", limits.max_head)
-        if len(self._headers) >= limits.max_fields:
-            raise self._head_too_large("the number of header fields", limits.max_fields)
+        problem = head_field_problem(
+            name, size, self._head_parsed, len(self._headers), self._limits
+        )
+        if problem is not None:
+            raise self._head_too_large(*problem)
         self._headers.append((name.decode("latin-1"), value.decode("latin-1")))
 
     def on_status(self, status: bytes) -> None:

@@ -20,6 +20,8 @@ from awsmith._core.errors import (
 from awsmith._core.transport.http import (
     HttpResponse,
     Timeouts,
+    authority,
+    head_field_problem,
     head_too_large,
     split_url,
     too_large,
@@ -78,12 +80,12 @@ class _ProxyRouter(httpx.AsyncBaseTransport):
                     proxy.url, ssl_context=self._proxy_tls if proxy.scheme == "https" else None
                 ),
             )
-        authority = f"[{url.host}]:{port}" if ":" in url.host else f"{url.host}:{port}"
+        target = authority(url.host, port)
         try:
             response = await transport.handle_async_request(request)
         except httpx.ProxyError as exc:  # its answer to CONNECT
             raise httpx.ProxyError(
-                f"the proxy {proxy.display} refused to connect to {authority}: {exc}"
+                f"the proxy {proxy.display} refused to connect to {target}: {exc}"
             ) from None
         except httpx.ConnectError as exc:
             if _ssl_error_in(exc) is not None:  # through the proxy; the origin's TLS failed
@@ -94,7 +96,7 @@ class _ProxyRouter(httpx.AsyncBaseTransport):
         if response.status_code == 407 and url.scheme == "http":
             await response.aclose()
             raise httpx.ProxyError(
-                f"the proxy {proxy.display} refused the request to {url.scheme}://{authority}: "
+                f"the proxy {proxy.display} refused the request to {url.scheme}://{target}: "
                 "407 Proxy Authentication Required"
             )
         return response
@@ -231,23 +233,13 @@ class HttpxSender:
 def _check_head(response: httpx.Response, timeouts: Timeouts) -> None:
     """The same head limits as awsmith's own sender (h11 already caps the whole head
     at 16 KiB; a caller's transport, a mock included, may not)."""
-    raw = response.headers.raw
-    if len(raw) > timeouts.max_fields:
-        raise head_too_large(
-            "the number of header fields", timeouts.max_fields, response.status_code
-        )
-    total = 0
-    for name, value in raw:
+    head_bytes = 0
+    for fields_before, (name, value) in enumerate(response.headers.raw):
         size = len(name) + len(value)
-        if size > timeouts.max_field:
-            raise head_too_large(
-                f"the header field {name[:64].decode('latin-1')!r}",
-                timeouts.max_field,
-                response.status_code,
-            )
-        total += size
-    if total > timeouts.max_head:
-        raise head_too_large("its size", timeouts.max_head, response.status_code)
+        head_bytes += size
+        problem = head_field_problem(name, size, head_bytes, fields_before, timeouts)
+        if problem is not None:
+            raise head_too_large(*problem, response.status_code)
 
 
 async def _already_read(body: bytes) -> AsyncIterator[bytes]:

@@ -28,6 +28,7 @@ from urllib.parse import SplitResult, quote, unquote, urlsplit
 import attrs
 
 from awsmith._core.errors import ConfigurationError
+from awsmith._core.transport.http import authority
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -45,8 +46,7 @@ class Proxy:
     @property
     def display(self) -> str:
         """The proxy's URL without credentials, for messages."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{self.scheme}://{host}:{self.port}"
+        return f"{self.scheme}://{authority(self.host, self.port)}"
 
     @property
     def authorization(self) -> str | None:
