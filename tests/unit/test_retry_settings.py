@@ -36,7 +36,7 @@ def test_the_order_of_sources(
     profile: dict[str, str],
     expected: tuple[int, str],
 ) -> None:
-    assert retry_settings(*config, environ, profile) == expected
+    assert retry_settings(*config, environ, lambda: profile) == expected
 
 
 @pytest.mark.parametrize(
@@ -53,7 +53,7 @@ def test_bad_values_name_their_source(
     environ: dict[str, str], profile: dict[str, str], message: str
 ) -> None:
     with pytest.raises(awsmith.ConfigurationError) as info:
-        retry_settings(None, None, environ, profile)
+        retry_settings(None, None, environ, lambda: profile)
     assert str(info.value) == message
 
 
@@ -129,3 +129,12 @@ async def test_each_call_has_its_own_invocation_id() -> None:
     assert {r.headers["amz-sdk-request"] for r in script.requests} == {"attempt=1; max=3"}
 
 
+
+
+def test_the_profile_is_read_only_when_needed() -> None:
+    def unread() -> dict[str, str]:
+        raise AssertionError("the profile was read")
+
+    assert retry_settings(4, "adaptive", {}, unread) == (4, "adaptive")
+    environ = {"AWS_MAX_ATTEMPTS": "2", "AWS_RETRY_MODE": "standard"}
+    assert retry_settings(None, None, environ, unread) == (2, "standard")

@@ -25,12 +25,7 @@ import attrs
 import sniffio
 
 from awsmith._core.adaptive import AdaptiveRateLimiter
-from awsmith._core.config import (
-    DEFAULT_MAX_ATTEMPTS,
-    Config,
-    needs_profile_for_retries,
-    retry_settings,
-)
+from awsmith._core.config import DEFAULT_MAX_ATTEMPTS, Config, RetryMode, retry_settings
 from awsmith._core.credentials import CredentialResolver, Credentials
 from awsmith._core.endpoints import (
     Endpoint,
@@ -295,16 +290,12 @@ class BaseClient:
                     # resolves with its own parameters (and raises then if still unable).
                     if not (self._service.operation_endpoint_params and self._endpoint_args):
                         raise
-                cfg = self.config
-                profile: dict[str, Any] | None = None
-                if needs_profile_for_retries(cfg.max_attempts, cfg.retry_mode, os.environ):
-                    try:
-                        profile = self._scoped_config(False)
-                    except _NeedsIO:
-                        profile = await anyio.to_thread.run_sync(self._scoped_config, True)
-                attempts, mode = retry_settings(
-                    cfg.max_attempts, cfg.retry_mode, os.environ, profile
-                )
+                try:
+                    # The profile is read only if Config and the environment leave a
+                    # setting open, and in a worker thread if it is not cached yet.
+                    attempts, mode = self._retry_settings(False)
+                except _NeedsIO:
+                    attempts, mode = await anyio.to_thread.run_sync(self._retry_settings, True)
                 self._max_attempts = attempts
                 self._limiter = AdaptiveRateLimiter() if mode == "adaptive" else None
                 own = self._http_client is None  # else the caller's client, as it is
@@ -330,6 +321,12 @@ class BaseClient:
                     credentials=self._credentials,
                 )
             return self._ready
+
+    def _retry_settings(self, allow_io: bool) -> tuple[int, RetryMode]:
+        cfg = self.config
+        return retry_settings(
+            cfg.max_attempts, cfg.retry_mode, os.environ, lambda: self._scoped_config(allow_io)
+        )
 
     def _scoped_config(self, allow_io: bool) -> dict[str, Any]:
         """The profile's settings from the AWS config file, read once per process;

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -19,23 +19,23 @@ def retry_settings(
     max_attempts: int | None,
     retry_mode: str | None,
     environ: Mapping[str, str],
-    profile: Mapping[str, Any] | None,
+    profile: Callable[[], Mapping[str, Any]],
 ) -> tuple[int, RetryMode]:
     """Attempts and retry mode from, in order: ``Config``, ``AWS_MAX_ATTEMPTS`` /
     ``AWS_RETRY_MODE``, the profile's ``max_attempts`` / ``retry_mode``, the defaults
-    (as botocore and every AWS SDK read them). ``profile`` may be None when neither is
-    needed from it. A bad value raises ConfigurationError naming where it came from."""
-    profile = profile or {}
+    (as botocore and every AWS SDK read them). ``profile`` gives the profile's settings
+    and is called only if they are needed (reading them may need file I/O). A bad value
+    raises ConfigurationError naming where it came from."""
     attempts = max_attempts
     if attempts is None:
         attempts = _attempts_from(environ.get("AWS_MAX_ATTEMPTS"), "AWS_MAX_ATTEMPTS")
     if attempts is None:
-        attempts = _attempts_from(profile.get("max_attempts"), "the profile's max_attempts")
+        attempts = _attempts_from(profile().get("max_attempts"), "the profile's max_attempts")
     mode = retry_mode
     if mode is None:
         mode = _mode_from(environ.get("AWS_RETRY_MODE"), "AWS_RETRY_MODE")
     if mode is None:
-        mode = _mode_from(profile.get("retry_mode"), "the profile's retry_mode")
+        mode = _mode_from(profile().get("retry_mode"), "the profile's retry_mode")
     return attempts or DEFAULT_MAX_ATTEMPTS, "adaptive" if mode == "adaptive" else "standard"
 
 
@@ -58,15 +58,6 @@ def _mode_from(value: object, source: str) -> str | None:
             f"{source} must be 'standard', 'adaptive' or 'legacy', got {value!r}"
         )
     return text
-
-
-def needs_profile_for_retries(
-    max_attempts: int | None, retry_mode: str | None, environ: Mapping[str, str]
-) -> bool:
-    """Whether the profile must be read to settle attempts or mode."""
-    return (max_attempts is None and not environ.get("AWS_MAX_ATTEMPTS")) or (
-        retry_mode is None and not environ.get("AWS_RETRY_MODE")
-    )
 
 
 def _positive(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
