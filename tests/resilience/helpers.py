@@ -83,6 +83,18 @@ def codeguru(url: str, transport: str, config: awsmith.Config = FAST, **kw: Any)
     return open_client(CodeGuruProfilerClient, url, transport, config, **kw)
 
 
+async def describe_cases_once(url: str, **changes: Any) -> Any:
+    """One DescribeCases to ``url`` with retries off (``fast(max_attempts=1,
+    **changes)``), on the running loop's own transport; its response."""
+    async with SupportClient(
+        region="us-east-1",
+        endpoint_url=url,
+        credentials=CREDENTIALS,
+        config=fast(max_attempts=1, **changes),
+    ) as client:
+        return await client.describe_cases()
+
+
 def open_fds() -> int:
     """File descriptors this process has open (sockets included)."""
     try:

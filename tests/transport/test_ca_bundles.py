@@ -12,10 +12,9 @@ import pytest
 
 import awsmith
 import awsmith._core.client as client_module
-from awsmith.support import SupportClient
 from devservers.fault_server import FaultServer, Reply, fault_server
 from tests.certs import make_ca_and_server, server_context
-from tests.resilience.helpers import AKID, CREDENTIALS, fast
+from tests.resilience.helpers import AKID, describe_cases_once
 
 pytestmark = [
     pytest.mark.anyio,
@@ -44,13 +43,7 @@ def profile(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 async def call(server: FaultServer, **config: Any) -> None:
-    async with SupportClient(
-        region="us-east-1",
-        endpoint_url=server.url,
-        credentials=CREDENTIALS,
-        config=fast(max_attempts=1, **config),
-    ) as client:
-        await client.describe_cases()
+    await describe_cases_once(server.url, **config)
 
 
 async def test_certifi_alone_does_not_trust_the_test_ca(

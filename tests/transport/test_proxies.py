@@ -17,11 +17,17 @@ import pytest
 
 import awsmith
 from awsmith.codeguruprofiler import CodeGuruProfilerClient
-from awsmith.support import SupportClient
 from devservers import forward_proxy as fp
 from devservers.fault_server import FaultServer, Reply, fault_server
 from tests.certs import make_ca_and_server, server_context
-from tests.resilience.helpers import AKID, CREDENTIALS, SECRET, TOKEN, fast
+from tests.resilience.helpers import (
+    AKID,
+    CREDENTIALS,
+    SECRET,
+    TOKEN,
+    describe_cases_once,
+    fast,
+)
 
 pytestmark = [
     pytest.mark.anyio,
@@ -81,13 +87,7 @@ def port_of(server: FaultServer) -> int:
 
 
 async def describe(origin: FaultServer, **config: Any) -> str:
-    async with SupportClient(
-        region="us-east-1",
-        endpoint_url=origin.url,
-        credentials=CREDENTIALS,
-        config=fast(max_attempts=1, **config),
-    ) as client:
-        response = await client.describe_cases()
+    response = await describe_cases_once(origin.url, **config)
     assert response.cases is not None
     return response.cases[0].case_id or ""
 
