@@ -345,6 +345,10 @@ class FaultServer:
     async def _shutdown(self) -> None:
         if self._server is not None:
             self._server.close()
+        # The handler of a connection accepted just now has not run yet: it must start
+        # (and register) before it is cancelled, or its finally never closes the socket.
+        for _ in range(3):
+            await asyncio.sleep(0)
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
