@@ -105,6 +105,8 @@ class Operation:
     deprecated: bool
     #: Endpoint rule-set parameters the operation fixes (``staticContextParams``).
     static_context: dict[str, Any] = field(default_factory=dict)
+    #: The request must carry a ``Content-MD5`` of its body (``httpChecksumRequired``).
+    checksum_required: bool = False
 
 
 @dataclass
@@ -286,6 +288,10 @@ def build(raw: dict[str, Any], path: Path) -> ServiceModel:
                 errors=[ref(f"operation {name}.errors", e) for e in spec.get("errors", [])],
                 host_prefix=(spec.get("endpoint") or {}).get("hostPrefix"),
                 deprecated=bool(spec.get("deprecated")),
+                checksum_required=bool(
+                    spec.get("httpChecksumRequired")
+                    or (spec.get("httpChecksum") or {}).get("requestChecksumRequired")
+                ),
                 static_context={
                     k: v["value"] for k, v in sorted((spec.get("staticContextParams") or {}).items())
                 },

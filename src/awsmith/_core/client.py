@@ -46,7 +46,13 @@ from awsmith._core.errors_wire import build_error
 from awsmith._core.metadata import ResponseMetadata, read_only
 from awsmith._core.operation import Operation, ServiceInfo
 from awsmith._core.retry import RetryQuota, backoff_delay, is_retryable, is_throttling
-from awsmith._core.signing import SigV4Signer, encode_query, payload_sha256
+from awsmith._core.signing import (
+    QueryItem,
+    SigV4Signer,
+    encode_query,
+    payload_sha256,
+    render_query,
+)
 from awsmith._core.transport.http import HttpResponse, HttpSender, Timeouts, request_id_of
 from awsmith._core.transport.http1 import Http1Sender
 from awsmith._core.transport.proxy import NO_PROXIES, ProxySettings, proxy_settings
@@ -498,7 +504,7 @@ class BaseClient:
         url = origin + path
         encoded_query = encode_query(serialized.query) if serialized.query else []
         if encoded_query:
-            url += "?" + "&".join(f"{k}={v}" for k, v in encoded_query)
+            url += "?" + render_query(encoded_query)
         deadline = self.config.call_timeout
         if deadline is None:
             return await self._attempts(
@@ -521,7 +527,7 @@ class BaseClient:
         host: str,
         path: str,
         url: str,
-        encoded_query: list[tuple[str, str]],
+        encoded_query: list[QueryItem],
     ) -> Out:
         cfg = self.config
         max_attempts = self._max_attempts

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 import attrs
 
 from awsmith._core.errors import ServiceError
 from awsmith._core.errors_wire import ErrorTable
+from awsmith._core.signing import QueryItem
 from awsmith._core.transport.http import HttpResponse
 
 In = TypeVar("In")
@@ -22,7 +23,8 @@ class SerializedRequest:
 
     method: str
     path: str
-    query: list[tuple[str, str]]
+    #: (key, value) items; a value of ``None`` is a key sent bare (``?flag``).
+    query: Sequence[QueryItem]
     headers: dict[str, str]
     body: bytes
     host_prefix: str = ""
