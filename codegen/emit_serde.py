@@ -784,6 +784,8 @@ class SerdeEmitter:
                 op.input is not None and any(m.idempotency_token for m in op.input.members)
             ):
                 args.append("resend_safe=True")
+            if op.compress_request:
+                args.append("compress_request=True")
             w.call(f"{op.py_name.upper()}: {op_cls}[{in_t}, {out_t}] = {op_cls}(", args)
         self.use("awsmith._core.operation", "ServiceInfo")
         w.lines += emit_service_info(self.model)

@@ -107,6 +107,8 @@ class Operation:
     static_context: dict[str, Any] = field(default_factory=dict)
     #: The request must carry a ``Content-MD5`` of its body (``httpChecksumRequired``).
     checksum_required: bool = False
+    #: The body may be gzipped (``requestcompression`` lists ``gzip``).
+    compress_request: bool = False
 
 
 @dataclass
@@ -292,6 +294,8 @@ def build(raw: dict[str, Any], path: Path) -> ServiceModel:
                     spec.get("httpChecksumRequired")
                     or (spec.get("httpChecksum") or {}).get("requestChecksumRequired")
                 ),
+                compress_request="gzip"
+                in ((spec.get("requestcompression") or {}).get("encodings") or []),
                 static_context={
                     k: v["value"] for k, v in sorted((spec.get("staticContextParams") or {}).items())
                 },

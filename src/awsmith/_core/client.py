@@ -25,6 +25,7 @@ import attrs
 import sniffio
 
 from awsmith._core.adaptive import AdaptiveRateLimiter
+from awsmith._core.compression import gzip_request
 from awsmith._core.config import DEFAULT_MAX_ATTEMPTS, Config, RetryMode, retry_settings
 from awsmith._core.credentials import CredentialResolver, Credentials
 from awsmith._core.endpoints import (
@@ -482,6 +483,8 @@ class BaseClient:
     async def _invoke(self, operation: Operation[In, Out], request: In) -> Out:
         operation.validate(request)
         serialized = operation.serialize(request)
+        if operation.compress_request and not self.config.disable_request_compression:
+            serialized = gzip_request(serialized, self.config.request_min_compression_size_bytes)
         ready = self._ready or await self._prepare()
         if self._closed:
             raise ClientClosedError(f"this {type(self).__name__} is closed")

@@ -133,6 +133,13 @@ def _masked_proxies(value: Mapping[str, str] | None) -> str:
     return repr({key: masked(url) for key, url in value.items()})
 
 
+def _compression_size(_: object, attribute: attrs.Attribute[Any], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10485760:  # pyright: ignore[reportUnnecessaryIsInstance]  # callers may pass anything
+        raise ConfigurationError(
+            f"Config.{attribute.name} must be an int from 0 to 10485760, got {value!r}"
+        )
+
+
 @attrs.frozen(kw_only=True)
 class Config:
     """Behaviour of a client. Every field has a sensible default.
@@ -178,6 +185,10 @@ class Config:
         trust_env: Read ``HTTPS_PROXY``, ``HTTP_PROXY`` and ``NO_PROXY`` (either case)
             when ``proxies`` is not given.
         user_agent_extra: Text appended to awsmith's User-Agent header.
+        disable_request_compression: Never gzip request bodies (operations whose model
+            asks for request compression gzip them by default, as botocore does).
+        request_min_compression_size_bytes: Bodies smaller than this are sent
+            uncompressed (botocore's default, 10240; 0 to 10485760).
     """
 
     max_attempts: int | None = attrs.field(default=None, validator=_at_least_one_or_none)
@@ -203,3 +214,7 @@ class Config:
     proxy_ca_bundle: str | None = attrs.field(default=None, validator=_path_or_none)
     trust_env: bool = attrs.field(default=True, validator=_bool)
     user_agent_extra: str = attrs.field(default="", validator=_header_text)
+    disable_request_compression: bool = attrs.field(default=False, validator=_bool)
+    request_min_compression_size_bytes: int = attrs.field(
+        default=10240, validator=_compression_size
+    )

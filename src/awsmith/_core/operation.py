@@ -44,6 +44,8 @@ class Operation(Generic[In, Out]):
     #: method (GET, HEAD), or an idempotency token in every request (filled in once per
     #: call). No other operation is ever sent twice by the transport on its own.
     resend_safe: bool = False
+    #: The body is gzipped when large enough (the ``requestcompression`` trait).
+    compress_request: bool = False
 
 
 @attrs.frozen
