@@ -112,9 +112,9 @@ class ClientEmitter:
             for a in args:
                 w.line(f"    {a},")
             w.line(")")
-            w.line(f"return await self._invoke(_serde.{op.py_name.upper()}, request)")
+            w.line(f"return await self._invoke(_serde.{op.constant}, request)")
         else:
-            w.line(f"return await self._invoke(_serde.{op.py_name.upper()}, None)")
+            w.line(f"return await self._invoke(_serde.{op.constant}, None)")
         w.dedent()
 
     def paginator(self, p: Paginator) -> None:

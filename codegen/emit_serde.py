@@ -40,7 +40,10 @@ _LOCALS = frozenset(
 def _local(py_name: str, classes: frozenset[str] | set[str] = frozenset()) -> str:
     """A parser's local variable for a member: never one of the names the parser uses
     (``classes``: the shape classes it may construct)."""
-    return py_name + "_" if py_name in _LOCALS or py_name in classes else py_name
+    local = py_name
+    while local in _LOCALS or local in classes:
+        local += "_"
+    return local
 
 
 def _q(text: str) -> str:
@@ -786,7 +789,7 @@ class SerdeEmitter:
                 args.append("resend_safe=True")
             if op.compress_request:
                 args.append("compress_request=True")
-            w.call(f"{op.py_name.upper()}: {op_cls}[{in_t}, {out_t}] = {op_cls}(", args)
+            w.call(f"{op.constant}: {op_cls}[{in_t}, {out_t}] = {op_cls}(", args)
         self.use("awsmith._core.operation", "ServiceInfo")
         w.lines += emit_service_info(self.model)
         return self.assemble()
