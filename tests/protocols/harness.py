@@ -39,7 +39,10 @@ from codegen.model import Operation, ServiceModel, Shape, load
 
 CASES_DIR = Path(__file__).parent / "cases"
 DOC = Path(__file__).resolve().parents[2] / "docs" / "protocols.md"
-FILES = ("input/json.json", "input/rest-json.json", "output/json.json", "output/rest-json.json")
+FILES = (
+    "input/json.json", "input/rest-json.json", "output/json.json", "output/rest-json.json",
+    "input/json_1_0.json", "output/json_1_0.json",
+)
 #: The model format needs these; the case files' metadata leaves them out.
 EXTRA_METADATA = {"endpointPrefix": "protocoltests", "serviceId": "Protocol Tests"}
 IDEMPOTENCY_TOKEN = "00000000-0000-4000-8000-000000000000"
@@ -49,7 +52,7 @@ CREDENTIALS = awsmith.Credentials(access_key_id="AKID", secret_access_key="SECRE
 @dataclass(frozen=True)
 class Case:
     kind: str  # "input" or "output"
-    protocol: str  # "json" or "rest-json"
+    protocol: str  # the case file's name: "json", "json_1_0" or "rest-json"
     suite: dict[str, Any]
     data: dict[str, Any]
 
@@ -88,7 +91,7 @@ def botocore_skips() -> set[tuple[str, str, str]]:
     return out
 
 
-_ROW = re.compile(r"^\|\s*`([^`]+)`\s*\|\s*(input|output)\s*\|\s*(json|rest-json)\s*\|(.+)\|\s*$")
+_ROW = re.compile(r"^\|\s*`([^`]+)`\s*\|\s*(input|output)\s*\|\s*(json|json_1_0|rest-json)\s*\|(.+)\|\s*$")
 
 
 def not_applicable() -> dict[tuple[str, str, str], str]:

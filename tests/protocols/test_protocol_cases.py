@@ -1,5 +1,6 @@
-"""Every json and rest-json case of the AWS protocol test suites (botocore 1.44.8's copy,
-vendored in ``cases/``), run through a client generated from the case's model.
+"""Every awsJson1.0, awsJson1.1 and restJson1 case of the AWS protocol test suites
+(botocore 1.44.8's copy, vendored in ``cases/``), run through a client generated from
+the case's model.
 
 Input cases assert the exact request: method, path, query (a multiset: order is not
 significant), the headers the case names (list headers compared item by item, as
@@ -50,10 +51,14 @@ def _params(cases: list[Case]) -> list[Any]:
 
 def test_the_vendored_cases_are_the_ones_botocore_runs_and_skips() -> None:
     ids = [c.test_id for c in CASES]
-    assert len(ids) == len(set(ids)) == 316
+    assert len(ids) == len(set(ids)) == 369
     skips = botocore_skips()
-    assert len(skips) == 31
-    assert len(CASES) - len(skips) == 285
+    # awsJson1.1 and restJson1: 316 cases, of which botocore runs 285 and skips 31.
+    assert sum(c.protocol != "json_1_0" for c in CASES) == 316
+    assert sum(protocol != "json_1_0" for _, protocol, _ in skips) == 31
+    # awsJson1.0: 53 more, of which botocore runs 44 and skips 9.
+    assert sum(c.protocol == "json_1_0" for c in CASES) == 53
+    assert sum(protocol == "json_1_0" for _, protocol, _ in skips) == 9
 
 
 def test_only_cases_botocore_skips_are_listed_as_not_applicable() -> None:
