@@ -36,7 +36,7 @@ from awsmith._core.errors import (
     ResponseTooLargeError,
 )
 from awsmith._core.transport.http import Timeouts
-from awsmith._core.transport.http1 import Http1Sender
+from awsmith._core.transport.http1 import Http1Sender, _Connection
 
 pytestmark = pytest.mark.anyio
 
@@ -1197,9 +1197,40 @@ async def test_large_upload_to_a_slow_reader_arrives_intact() -> None:
         conn.send(reply(digest.hexdigest().encode()))
         await keep_alive()(conn)
 
-    async with serving(handler, rcvbuf=16 * 1024) as server, sending() as sender:
-        response = await sender.send("PUT", server.url + "/up", {"X-A": "1"}, body, T)
-        again = await sender.send("GET", server.url + "/", {}, b"", T)
+    # Every write on the client's socket, with the flow-control state it was made in:
+    # (whether the protocol had been told to pause, bytes already buffered).
+    writes: list[tuple[bool, int]] = []
+    pauses: list[int] = []
+    made = _Connection.connection_made
+
+    def spy(self: _Connection, transport: asyncio.BaseTransport) -> None:
+        made(self, transport)
+        assert isinstance(transport, asyncio.WriteTransport)
+        write = transport.write
+
+        def recording_write(data: bytes | bytearray | memoryview) -> None:
+            writes.append((self._paused, transport.get_write_buffer_size()))
+            write(data)
+
+        transport.write = recording_write  # type: ignore[method-assign]
+
+    def counting_pause(self: _Connection) -> None:
+        pauses.append(len(writes))
+        self._paused = True
+
+    with (
+        mock.patch.object(_Connection, "connection_made", spy),
+        mock.patch.object(_Connection, "pause_writing", counting_pause),
+    ):
+        async with serving(handler, rcvbuf=16 * 1024) as server, sending() as sender:
+            response = await sender.send("PUT", server.url + "/up", {"X-A": "1"}, body, T)
+            again = await sender.send("GET", server.url + "/", {}, b"", T)
+    # The socket pushed back, and no chunk was written while it did: the buffer in
+    # front of the socket never held more than asyncio's high-water mark (64 KiB), so
+    # an upload costs one chunk of memory, not its whole size.
+    assert pauses, "the upload never filled the socket: the test proves nothing"
+    assert [w for w in writes if w[0]] == []
+    assert max(buffered for _, buffered in writes) <= 64 * 1024
     assert heads == [
         f"PUT /up HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nX-A: 1\r\n"
         f"Content-Length: {len(body)}\r\n\r\n".encode()
