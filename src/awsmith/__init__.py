@@ -29,8 +29,10 @@ from awsmith._core.errors import (
     ServiceError,
     TransportError,
 )
+from awsmith._core.interceptors import Interceptor, InterceptorContext, TransportRequest
 from awsmith._core.metadata import ResponseMetadata
 from awsmith._core.paginator import Paginator
+from awsmith._core.transport.http import HttpResponse as TransportResponse
 from awsmith._version import __version__
 
 # Silent unless the application configures logging (the library convention).
@@ -48,6 +50,8 @@ __all__ = [
     "DeadlineExceededError",
     "Endpoint",
     "EndpointResolutionError",
+    "Interceptor",
+    "InterceptorContext",
     "NoCredentialsError",
     "OpenEnum",
     "PaginationError",
@@ -59,5 +63,7 @@ __all__ = [
     "ResponseTooLargeError",
     "ServiceError",
     "TransportError",
+    "TransportRequest",
+    "TransportResponse",
     "__version__",
 ]

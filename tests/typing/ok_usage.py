@@ -39,11 +39,35 @@ from awsmith.support.shapes import (
 )
 
 
+class TraceHeader(awsmith.Interceptor):
+    """An interceptor as users write them: adds a header, reads the response."""
+
+    def modify_before_signing(
+        self, context: awsmith.InterceptorContext
+    ) -> awsmith.TransportRequest:
+        request = super().modify_before_signing(context)
+        request.headers["x-trace"] = context.operation_name
+        return request
+
+    def read_after_transmit(self, context: awsmith.InterceptorContext) -> None:
+        response = context.transport_response
+        if response is not None:
+            assert_type(response, awsmith.TransportResponse)
+            assert_type(response.status, int)
+
+
 async def support_operations() -> None:
     creds = awsmith.Credentials(access_key_id="AKID", secret_access_key="secret")
     config = awsmith.Config(max_attempts=3)
-    async with SupportClient(region="us-east-1", credentials=creds, config=config) as client:
+    async with SupportClient(
+        region="us-east-1", credentials=creds, config=config, interceptors=[TraceHeader()]
+    ) as client:
         assert_type(client, SupportClient)
+
+        # a per-call view is a client of the same type
+        once = client.with_options(max_attempts=1, call_timeout=None, retry_mode="standard")
+        assert_type(once, SupportClient)
+        assert_type(await once.describe_cases(), DescribeCasesResponse)
 
         # required arguments only, then with optional ones
         created = await client.create_case(subject="disk full", communication_body="help")

@@ -1,0 +1,504 @@
+"""Interceptors: the order of the hooks, what each sees, what the modify hooks may
+change (and the clear errors for what they may not), and how a hook's exception ends
+the call. On a scripted MockTransport: exact wire assertions, signatures checked with
+botocore's signer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+
+import awsmith
+from awsmith.support import SupportClient
+from awsmith.support import shapes as s
+from tests.unit.mockaws import (
+    REGION,
+    REQUEST_ID,
+    Script,
+    check_signature,
+    credentials,
+    error_reply,
+    json_reply,
+)
+
+pytestmark = pytest.mark.anyio
+
+FAST = awsmith.Config(base_backoff=0.001, max_backoff=0.002, use_fips=False, use_dualstack=False)
+CASES = {"cases": [{"caseId": "case-1"}]}
+
+HOOKS = (
+    "read_before_execution",
+    "modify_before_signing",
+    "read_before_transmit",
+    "read_after_transmit",
+    "read_after_attempt",
+    "modify_before_completion",
+    "read_after_execution",
+)
+
+
+@asynccontextmanager
+async def client(
+    script: Script, *interceptors: awsmith.Interceptor, config: awsmith.Config = FAST
+) -> AsyncIterator[SupportClient]:
+    async with httpx.AsyncClient(transport=httpx.MockTransport(script)) as http:
+        support = SupportClient(
+            region=REGION,
+            credentials=credentials(),
+            http_client=http,
+            config=config,
+            interceptors=interceptors,
+        )
+        try:
+            yield support
+        finally:
+            await support.close()
+
+
+def _describe(value: Any) -> str:
+    return "-" if value is None else type(value).__name__
+
+
+class Recorder(awsmith.Interceptor):
+    """Records every hook with what the context holds at that point."""
+
+    def __init__(self, name: str, log: list[tuple[str, ...]]) -> None:
+        self.name = name
+        self.log = log
+
+    def _note(self, hook: str, context: awsmith.InterceptorContext) -> None:
+        transport_response = context.transport_response
+        self.log.append(
+            (
+                self.name,
+                hook,
+                str(context.attempt),
+                "req" if context.transport_request is not None else "-",
+                str(transport_response.status) if transport_response is not None else "-",
+                _describe(context.response),
+            )
+        )
+
+    def read_before_execution(self, context: awsmith.InterceptorContext) -> None:
+        self._note("read_before_execution", context)
+
+    def modify_before_signing(self, context: awsmith.InterceptorContext) -> awsmith.TransportRequest:
+        self._note("modify_before_signing", context)
+        return super().modify_before_signing(context)
+
+    def read_before_transmit(self, context: awsmith.InterceptorContext) -> None:
+        self._note("read_before_transmit", context)
+
+    def read_after_transmit(self, context: awsmith.InterceptorContext) -> None:
+        self._note("read_after_transmit", context)
+
+    def read_after_attempt(self, context: awsmith.InterceptorContext) -> None:
+        self._note("read_after_attempt", context)
+
+    def modify_before_completion(self, context: awsmith.InterceptorContext) -> Any:
+        self._note("modify_before_completion", context)
+        return super().modify_before_completion(context)
+
+    def read_after_execution(self, context: awsmith.InterceptorContext) -> None:
+        self._note("read_after_execution", context)
+
+
+async def test_hooks_run_in_order_per_call_and_per_attempt() -> None:
+    log: list[tuple[str, ...]] = []
+    script = Script(error_reply("ServiceUnavailable", status=503), json_reply(CASES))
+    async with client(script, Recorder("A", log), Recorder("B", log)) as support:
+        response = await support.describe_cases()
+    assert response.cases == [s.CaseDetails(case_id="case-1")]
+
+    def both(hook: str, attempt: str, req: str, status: str, response: str) -> list[tuple[str, ...]]:
+        return [(name, hook, attempt, req, status, response) for name in "AB"]
+
+    assert log == [
+        *both("read_before_execution", "None", "-", "-", "-"),
+        *both("modify_before_signing", "1", "req", "-", "-"),
+        *both("read_before_transmit", "1", "req", "-", "-"),
+        *both("read_after_transmit", "1", "req", "503", "-"),
+        *both("read_after_attempt", "1", "req", "503", "ServiceUnavailable"),
+        *both("modify_before_signing", "2", "req", "-", "-"),
+        *both("read_before_transmit", "2", "req", "-", "-"),
+        *both("read_after_transmit", "2", "req", "200", "-"),
+        *both("read_after_attempt", "2", "req", "200", "DescribeCasesResponse"),
+        *both("modify_before_completion", "2", "req", "200", "DescribeCasesResponse"),
+        *both("read_after_execution", "2", "req", "200", "DescribeCasesResponse"),
+    ]
+    assert len(script.requests) == 2
+
+
+async def test_the_context_names_the_call_and_holds_the_typed_input_and_output() -> None:
+    seen: list[awsmith.InterceptorContext] = []
+
+    class Keep(awsmith.Interceptor):
+        def read_after_execution(self, context: awsmith.InterceptorContext) -> None:
+            seen.append(context)
+
+    async with client(Script(json_reply(CASES)), Keep()) as support:
+        response = await support.describe_cases(case_id_list=["case-1"])
+    (context,) = seen
+    assert context.operation_name == "DescribeCases"
+    assert context.service_id == "Support"
+    assert context.request == s.DescribeCasesRequest(case_id_list=["case-1"])
+    assert context.response is response
+    assert context.attempt == 1
+    sent = context.transport_request
+    assert sent is not None
+    assert sent.method == "POST"
+    assert sent.url == "https://support.us-east-1.amazonaws.com/"
+    assert sent.headers["X-Amz-Target"] == "AWSSupport_20130415.DescribeCases"
+    assert sent.headers["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=")
+    assert json.loads(sent.body) == {"caseIdList": ["case-1"]}
+    received = context.transport_response
+    assert received is not None
+    assert received.status == 200
+    assert received.headers["X-AMZN-REQUESTID"] == REQUEST_ID
+
+
+class AddHeader(awsmith.Interceptor):
+    """Sets ``x-attempt-note`` to the attempt number on each attempt."""
+
+    def modify_before_signing(self, context: awsmith.InterceptorContext) -> awsmith.TransportRequest:
+        request = context.transport_request
+        assert request is not None
+        request.headers["x-attempt-note"] = f"attempt {context.attempt}"
+        return request
+
+
+async def test_a_header_added_before_signing_is_sent_and_signed_on_every_attempt() -> None:
+    script = Script(error_reply("ServiceUnavailable", status=503), json_reply(CASES))
+    async with client(script, AddHeader()) as support:
+        await support.describe_cases()
+    assert [r.headers["x-attempt-note"] for r in script.requests] == ["attempt 1", "attempt 2"]
+    for request in script.requests:
+        # each attempt starts from the serialized request: nothing piles up
+        assert request.headers.get_list("x-attempt-note") == [request.headers["x-attempt-note"]]
+        check_signature(
+            request, region="us-east-1", service="support", must_sign=["x-attempt-note"]
+        )
+    assert [r.headers["amz-sdk-request"] for r in script.requests] == [
+        "attempt=1; max=3",
+        "attempt=2; max=3",
+    ]
+
+
+async def test_a_new_request_and_a_new_body_may_be_returned_and_are_signed() -> None:
+    class NewBody(awsmith.Interceptor):
+        def modify_before_signing(
+            self, context: awsmith.InterceptorContext
+        ) -> awsmith.TransportRequest:
+            request = context.transport_request
+            assert request is not None
+            return awsmith.TransportRequest(
+                request.method,
+                request.url,
+                {**request.headers, "x-extra": "1"},
+                b'{"caseIdList":["replaced"]}',
+            )
+
+    script = Script(json_reply(CASES))
+    async with client(script, NewBody()) as support:
+        await support.describe_cases(case_id_list=["original"])
+    assert script.request.content == b'{"caseIdList":["replaced"]}'
+    check_signature(script.request, region="us-east-1", service="support", must_sign=["x-extra"])
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda r: None,
+            "Bad.modify_before_signing must return an awsmith.TransportRequest, got NoneType",
+        ),
+        (
+            lambda r: awsmith.TransportRequest("GET", r.url, r.headers, r.body),
+            "Bad.modify_before_signing changed the request's method or URL "
+            "(GET https://support.us-east-1.amazonaws.com/): only headers and the body may change",
+        ),
+        (
+            lambda r: awsmith.TransportRequest(r.method, r.url + "?x=1", r.headers, r.body),
+            "Bad.modify_before_signing changed the request's method or URL "
+            "(POST https://support.us-east-1.amazonaws.com/?x=1): only headers and the body "
+            "may change",
+        ),
+        (
+            lambda r: awsmith.TransportRequest(r.method, r.url, r.headers, "text"),
+            "Bad.modify_before_signing: the body must be bytes, got str",
+        ),
+        (
+            lambda r: awsmith.TransportRequest(
+                r.method, r.url, {**r.headers, "x-bad": "a\r\nInjected: yes"}, r.body
+            ),
+            "Bad.modify_before_signing: the value of the x-bad header must be a str of "
+            "visible ASCII, spaces and tabs, got 'a\\r\\nInjected: yes'",
+        ),
+        (
+            lambda r: awsmith.TransportRequest(r.method, r.url, {**r.headers, "x-n": 1}, r.body),
+            "Bad.modify_before_signing: the value of the x-n header must be a str of "
+            "visible ASCII, spaces and tabs, got 1",
+        ),
+        (
+            lambda r: awsmith.TransportRequest(
+                r.method, r.url, {**r.headers, "bad name": "v"}, r.body
+            ),
+            "Bad.modify_before_signing: 'bad name' is not a valid header name",
+        ),
+        (
+            lambda r: awsmith.TransportRequest(
+                r.method, r.url, {**r.headers, "Authorization": "mine"}, r.body
+            ),
+            "Bad.modify_before_signing: the Authorization header is set by awsmith's signer "
+            "and sender, not by interceptors",
+        ),
+        (
+            lambda r: awsmith.TransportRequest(
+                r.method, r.url, {**r.headers, "content-length": "3"}, r.body
+            ),
+            "Bad.modify_before_signing: the content-length header is set by awsmith's signer "
+            "and sender, not by interceptors",
+        ),
+    ],
+)
+async def test_what_modify_before_signing_may_not_do_is_refused_before_sending(
+    change: Any, message: str
+) -> None:
+    class Bad(awsmith.Interceptor):
+        def modify_before_signing(self, context: awsmith.InterceptorContext) -> Any:
+            return change(context.transport_request)
+
+    script = Script(json_reply(CASES))
+    async with client(script, Bad()) as support:
+        with pytest.raises(awsmith.ConfigurationError) as info:
+            await support.describe_cases()
+    assert str(info.value) == message
+    assert script.requests == []
+
+
+class Boom(Exception):
+    pass
+
+
+@pytest.mark.parametrize("stage", HOOKS[1:5])
+async def test_an_exception_in_an_attempt_hook_ends_the_call_unretried(stage: str) -> None:
+    ended: list[Any] = []
+
+    class Raise(awsmith.Interceptor):
+        pass
+
+    def boom(self: Any, context: awsmith.InterceptorContext) -> None:
+        raise Boom(stage)
+
+    setattr(Raise, stage, boom)
+
+    class Last(awsmith.Interceptor):
+        def read_after_execution(self, context: awsmith.InterceptorContext) -> None:
+            ended.append(context.response)
+
+    # The first attempt would fail retryably: the hook's exception is not retried.
+    script = Script(error_reply("ServiceUnavailable", status=503), json_reply(CASES))
+    async with client(script, Raise(), Last()) as support:
+        with pytest.raises(Boom, match=stage):
+            await support.describe_cases()
+    sent = 0 if stage in ("modify_before_signing", "read_before_transmit") else 1
+    assert len(script.requests) == sent
+    assert len(ended) == 1
+    assert isinstance(ended[0], Boom)
+
+
+async def test_read_before_execution_runs_every_hook_and_ends_with_the_last_exception(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    log: list[tuple[str, ...]] = []
+
+    class First(awsmith.Interceptor):
+        def read_before_execution(self, context: awsmith.InterceptorContext) -> None:
+            raise Boom("first")
+
+    class Second(awsmith.Interceptor):
+        def read_before_execution(self, context: awsmith.InterceptorContext) -> None:
+            raise Boom("second")
+
+    script = Script(json_reply(CASES))
+    recorder = Recorder("R", log)
+    async with client(script, First(), recorder, Second()) as support:
+        with pytest.raises(Boom, match="second"):
+            # Invalid input too: nothing is validated or sent after the hook failed.
+            await support.describe_cases(max_results=1)
+    assert script.requests == []
+    assert [entry[1] for entry in log] == [
+        "read_before_execution",
+        "modify_before_completion",
+        "read_after_execution",
+    ]
+    assert log[-1][-1] == "Boom"
+    assert "First.read_before_execution raised Boom('first'), replaced by a later" in caplog.text
+
+
+async def test_the_completion_hooks_see_errors_before_any_attempt() -> None:
+    log: list[tuple[str, ...]] = []
+    script = Script(json_reply(CASES))
+    async with client(script, Recorder("R", log)) as support:
+        with pytest.raises(awsmith.ParamValidationError):
+            await support.describe_cases(max_results=1)  # the model's minimum is 10
+    assert log == [
+        ("R", "read_before_execution", "None", "-", "-", "-"),
+        ("R", "modify_before_completion", "None", "-", "-", "ParamValidationError"),
+        ("R", "read_after_execution", "None", "-", "-", "ParamValidationError"),
+    ]
+    assert script.requests == []
+
+
+async def test_modify_before_completion_may_replace_an_error_with_an_output() -> None:
+    class Fallback(awsmith.Interceptor):
+        def modify_before_completion(self, context: awsmith.InterceptorContext) -> Any:
+            if isinstance(context.response, awsmith.ServiceError):
+                return s.DescribeCasesResponse(cases=[])
+            return context.response
+
+    script = Script(error_reply("AccessDeniedException", status=400))
+    async with client(script, Fallback()) as support:
+        response = await support.describe_cases()
+    assert response == s.DescribeCasesResponse(cases=[])
+    assert len(script.requests) == 1
+
+
+async def test_modify_before_completion_may_replace_an_output_with_an_error() -> None:
+    class Refuse(awsmith.Interceptor):
+        def modify_before_completion(self, context: awsmith.InterceptorContext) -> Any:
+            return Boom(f"refused {type(context.response).__name__}")
+
+    class Later(awsmith.Interceptor):
+        def modify_before_completion(self, context: awsmith.InterceptorContext) -> Any:
+            assert isinstance(context.response, Boom)  # sees the replacement
+            return context.response
+
+    async with client(Script(json_reply(CASES)), Refuse(), Later()) as support:
+        with pytest.raises(Boom, match="refused DescribeCasesResponse"):
+            await support.describe_cases()
+
+
+async def test_an_exception_in_a_completion_hook_ends_the_call_and_the_rest_still_run() -> None:
+    ended: list[Any] = []
+
+    class Raise(awsmith.Interceptor):
+        def modify_before_completion(self, context: awsmith.InterceptorContext) -> Any:
+            raise Boom("completion")
+
+    class Last(awsmith.Interceptor):
+        def read_after_execution(self, context: awsmith.InterceptorContext) -> None:
+            ended.append(context.response)
+
+    async with client(Script(json_reply(CASES)), Raise(), Last()) as support:
+        with pytest.raises(Boom, match="completion"):
+            await support.describe_cases()
+    assert [type(e) for e in ended] == [Boom]
+
+
+async def test_read_after_execution_exceptions_end_the_call_after_every_hook_ran() -> None:
+    ran: list[str] = []
+
+    class Raise(awsmith.Interceptor):
+        def read_after_execution(self, context: awsmith.InterceptorContext) -> None:
+            ran.append("raise")
+            raise Boom("after")
+
+    class Last(awsmith.Interceptor):
+        def read_after_execution(self, context: awsmith.InterceptorContext) -> None:
+            ran.append("last")
+
+    async with client(Script(json_reply(CASES)), Raise(), Last()) as support:
+        with pytest.raises(Boom, match="after"):
+            await support.describe_cases()
+    assert ran == ["raise", "last"]
+
+
+async def test_a_cancelled_call_runs_the_completion_hooks_and_stays_cancelled() -> None:
+    ended: list[Any] = []
+    sent = anyio.Event()
+
+    class Swallow(awsmith.Interceptor):
+        def read_before_transmit(self, context: awsmith.InterceptorContext) -> None:
+            sent.set()
+
+        def modify_before_completion(self, context: awsmith.InterceptorContext) -> Any:
+            return s.DescribeCasesResponse(cases=[])  # must not turn cancellation into a result
+
+        def read_after_execution(self, context: awsmith.InterceptorContext) -> None:
+            ended.append(context.response)
+
+    async def never(request: httpx.Request) -> httpx.Response:
+        await anyio.sleep_forever()
+        raise AssertionError  # pragma: no cover
+
+    class Hang(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            return await never(request)
+
+    finished = False
+    async with httpx.AsyncClient(transport=Hang()) as http:
+        support = SupportClient(
+            region=REGION, credentials=credentials(), http_client=http, interceptors=[Swallow()]
+        )
+        async with anyio.create_task_group() as group:
+
+            async def call() -> None:
+                nonlocal finished
+                await support.describe_cases()
+                finished = True  # pragma: no cover
+
+            group.start_soon(call)
+            await sent.wait()
+            group.cancel_scope.cancel()
+        await support.close()
+    assert not finished
+    assert len(ended) == 1
+    assert isinstance(ended[0], anyio.get_cancelled_exc_class())
+
+
+async def test_a_response_that_does_not_parse_reaches_read_after_attempt() -> None:
+    log: list[tuple[str, ...]] = []
+    script = Script(json_reply(raw=b"{not json"))
+    async with client(script, Recorder("R", log)) as support:
+        with pytest.raises(awsmith.ResponseParseError):
+            await support.describe_cases()
+    assert ("R", "read_after_attempt", "1", "req", "200", "ResponseParseError") in log
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (awsmith.Interceptor, "interceptors must be a sequence of awsmith.Interceptor, got type"),
+        ([awsmith.Interceptor], "interceptors[0] is the class Interceptor: pass an instance, "
+         "Interceptor()"),
+        ([awsmith.Interceptor(), object()], "interceptors[1] must be an awsmith.Interceptor, "
+         "got object"),
+        ("abc", "interceptors must be a sequence of awsmith.Interceptor, got str"),
+        (None, "interceptors must be a sequence of awsmith.Interceptor, got NoneType"),
+    ],
+)
+def test_the_constructor_refuses_what_is_not_an_interceptor(value: Any, message: str) -> None:
+    with pytest.raises(awsmith.ConfigurationError) as info:
+        SupportClient(region=REGION, credentials=credentials(), interceptors=value)
+    assert str(info.value) == message
+
+
+async def test_interceptors_are_used_in_the_order_given_from_any_iterable() -> None:
+    log: list[tuple[str, ...]] = []
+    recorders = (Recorder(name, log) for name in "XYZ")  # a generator is read once, now
+    async with httpx.AsyncClient(transport=httpx.MockTransport(Script(json_reply(CASES)))) as http:
+        support = SupportClient(
+            region=REGION, credentials=credentials(), http_client=http, interceptors=recorders
+        )
+        await support.describe_cases()
+        await support.describe_cases()
+        await support.close()
+    firsts = [entry[0] for entry in log if entry[1] == "read_before_execution"]
+    assert firsts == ["X", "Y", "Z", "X", "Y", "Z"]
