@@ -58,3 +58,10 @@ def test_a_broken_snippet_fails() -> None:
     source = "async def test_wrong() -> None:\n    assert 1 == 2\n"
     with pytest.raises(AssertionError):
         run_block(source, "broken")
+
+
+def test_observability_page_examples_pass() -> None:
+    blocks = marked_blocks("observability.md")
+    assert len(blocks) == 2
+    assert run_block(blocks[0], "observability_0") == ["test_an_interceptor_sees_every_call"]
+    assert run_block(blocks[1], "observability_1") == ["test_one_span_per_call"]

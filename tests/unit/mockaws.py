@@ -211,3 +211,24 @@ def check_signature(
     string_to_sign = signer.string_to_sign(boto_request, canonical)
     assert signer.signature(string_to_sign, boto_request) == parts["signature"]
     return parts
+
+
+@asynccontextmanager
+async def intercepted_support(
+    script: Script, *interceptors: awsmith.Interceptor, config: awsmith.Config | None = None
+) -> AsyncIterator[SupportClient]:
+    """A SupportClient with ``interceptors`` on a MockTransport running ``script``, fast
+    backoff unless ``config`` says otherwise; closed afterwards."""
+    fast = awsmith.Config(base_backoff=0.001, max_backoff=0.002, use_fips=False, use_dualstack=False)
+    async with httpx.AsyncClient(transport=httpx.MockTransport(script)) as http:
+        client = SupportClient(
+            region=REGION,
+            credentials=credentials(),
+            http_client=http,
+            config=config or fast,
+            interceptors=interceptors,
+        )
+        try:
+            yield client
+        finally:
+            await client.close()

@@ -6,8 +6,6 @@ botocore's signer."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
@@ -24,12 +22,12 @@ from tests.unit.mockaws import (
     check_signature,
     credentials,
     error_reply,
+    intercepted_support,
     json_reply,
 )
 
 pytestmark = pytest.mark.anyio
 
-FAST = awsmith.Config(base_backoff=0.001, max_backoff=0.002, use_fips=False, use_dualstack=False)
 CASES = {"cases": [{"caseId": "case-1"}]}
 
 HOOKS = (
@@ -41,24 +39,6 @@ HOOKS = (
     "modify_before_completion",
     "read_after_execution",
 )
-
-
-@asynccontextmanager
-async def client(
-    script: Script, *interceptors: awsmith.Interceptor, config: awsmith.Config = FAST
-) -> AsyncIterator[SupportClient]:
-    async with httpx.AsyncClient(transport=httpx.MockTransport(script)) as http:
-        support = SupportClient(
-            region=REGION,
-            credentials=credentials(),
-            http_client=http,
-            config=config,
-            interceptors=interceptors,
-        )
-        try:
-            yield support
-        finally:
-            await support.close()
 
 
 def _describe(value: Any) -> str:
@@ -112,7 +92,7 @@ class Recorder(awsmith.Interceptor):
 async def test_hooks_run_in_order_per_call_and_per_attempt() -> None:
     log: list[tuple[str, ...]] = []
     script = Script(error_reply("ServiceUnavailable", status=503), json_reply(CASES))
-    async with client(script, Recorder("A", log), Recorder("B", log)) as support:
+    async with intercepted_support(script, Recorder("A", log), Recorder("B", log)) as support:
         response = await support.describe_cases()
     assert response.cases == [s.CaseDetails(case_id="case-1")]
 
@@ -142,7 +122,7 @@ async def test_the_context_names_the_call_and_holds_the_typed_input_and_output()
         def read_after_execution(self, context: awsmith.InterceptorContext) -> None:
             seen.append(context)
 
-    async with client(Script(json_reply(CASES)), Keep()) as support:
+    async with intercepted_support(Script(json_reply(CASES)), Keep()) as support:
         response = await support.describe_cases(case_id_list=["case-1"])
     (context,) = seen
     assert context.operation_name == "DescribeCases"
@@ -175,7 +155,7 @@ class AddHeader(awsmith.Interceptor):
 
 async def test_a_header_added_before_signing_is_sent_and_signed_on_every_attempt() -> None:
     script = Script(error_reply("ServiceUnavailable", status=503), json_reply(CASES))
-    async with client(script, AddHeader()) as support:
+    async with intercepted_support(script, AddHeader()) as support:
         await support.describe_cases()
     assert [r.headers["x-attempt-note"] for r in script.requests] == ["attempt 1", "attempt 2"]
     for request in script.requests:
@@ -205,7 +185,7 @@ async def test_a_new_request_and_a_new_body_may_be_returned_and_are_signed() -> 
             )
 
     script = Script(json_reply(CASES))
-    async with client(script, NewBody()) as support:
+    async with intercepted_support(script, NewBody()) as support:
         await support.describe_cases(case_id_list=["original"])
     assert script.request.content == b'{"caseIdList":["replaced"]}'
     check_signature(script.request, region="us-east-1", service="support", must_sign=["x-extra"])
@@ -275,7 +255,7 @@ async def test_what_modify_before_signing_may_not_do_is_refused_before_sending(
             return change(context.transport_request)
 
     script = Script(json_reply(CASES))
-    async with client(script, Bad()) as support:
+    async with intercepted_support(script, Bad()) as support:
         with pytest.raises(awsmith.ConfigurationError) as info:
             await support.describe_cases()
     assert str(info.value) == message
@@ -304,7 +284,7 @@ async def test_an_exception_in_an_attempt_hook_ends_the_call_unretried(stage: st
 
     # The first attempt would fail retryably: the hook's exception is not retried.
     script = Script(error_reply("ServiceUnavailable", status=503), json_reply(CASES))
-    async with client(script, Raise(), Last()) as support:
+    async with intercepted_support(script, Raise(), Last()) as support:
         with pytest.raises(Boom, match=stage):
             await support.describe_cases()
     sent = 0 if stage in ("modify_before_signing", "read_before_transmit") else 1
@@ -328,7 +308,7 @@ async def test_read_before_execution_runs_every_hook_and_ends_with_the_last_exce
 
     script = Script(json_reply(CASES))
     recorder = Recorder("R", log)
-    async with client(script, First(), recorder, Second()) as support:
+    async with intercepted_support(script, First(), recorder, Second()) as support:
         with pytest.raises(Boom, match="second"):
             # Invalid input too: nothing is validated or sent after the hook failed.
             await support.describe_cases(max_results=1)
@@ -345,7 +325,7 @@ async def test_read_before_execution_runs_every_hook_and_ends_with_the_last_exce
 async def test_the_completion_hooks_see_errors_before_any_attempt() -> None:
     log: list[tuple[str, ...]] = []
     script = Script(json_reply(CASES))
-    async with client(script, Recorder("R", log)) as support:
+    async with intercepted_support(script, Recorder("R", log)) as support:
         with pytest.raises(awsmith.ParamValidationError):
             await support.describe_cases(max_results=1)  # the model's minimum is 10
     assert log == [
@@ -364,7 +344,7 @@ async def test_modify_before_completion_may_replace_an_error_with_an_output() ->
             return context.response
 
     script = Script(error_reply("AccessDeniedException", status=400))
-    async with client(script, Fallback()) as support:
+    async with intercepted_support(script, Fallback()) as support:
         response = await support.describe_cases()
     assert response == s.DescribeCasesResponse(cases=[])
     assert len(script.requests) == 1
@@ -380,7 +360,7 @@ async def test_modify_before_completion_may_replace_an_output_with_an_error() ->
             assert isinstance(context.response, Boom)  # sees the replacement
             return context.response
 
-    async with client(Script(json_reply(CASES)), Refuse(), Later()) as support:
+    async with intercepted_support(Script(json_reply(CASES)), Refuse(), Later()) as support:
         with pytest.raises(Boom, match="refused DescribeCasesResponse"):
             await support.describe_cases()
 
@@ -396,7 +376,7 @@ async def test_an_exception_in_a_completion_hook_ends_the_call_and_the_rest_stil
         def read_after_execution(self, context: awsmith.InterceptorContext) -> None:
             ended.append(context.response)
 
-    async with client(Script(json_reply(CASES)), Raise(), Last()) as support:
+    async with intercepted_support(Script(json_reply(CASES)), Raise(), Last()) as support:
         with pytest.raises(Boom, match="completion"):
             await support.describe_cases()
     assert [type(e) for e in ended] == [Boom]
@@ -414,7 +394,7 @@ async def test_read_after_execution_exceptions_end_the_call_after_every_hook_ran
         def read_after_execution(self, context: awsmith.InterceptorContext) -> None:
             ran.append("last")
 
-    async with client(Script(json_reply(CASES)), Raise(), Last()) as support:
+    async with intercepted_support(Script(json_reply(CASES)), Raise(), Last()) as support:
         with pytest.raises(Boom, match="after"):
             await support.describe_cases()
     assert ran == ["raise", "last"]
@@ -466,7 +446,7 @@ async def test_a_cancelled_call_runs_the_completion_hooks_and_stays_cancelled() 
 async def test_a_response_that_does_not_parse_reaches_read_after_attempt() -> None:
     log: list[tuple[str, ...]] = []
     script = Script(json_reply(raw=b"{not json"))
-    async with client(script, Recorder("R", log)) as support:
+    async with intercepted_support(script, Recorder("R", log)) as support:
         with pytest.raises(awsmith.ResponseParseError):
             await support.describe_cases()
     assert ("R", "read_after_attempt", "1", "req", "200", "ResponseParseError") in log
