@@ -16,6 +16,7 @@ import awsmith
 from awsmith.support import SupportClient
 from awsmith.support import shapes as s
 from tests.unit.mockaws import (
+    AWS_JSON_SIGNED,
     REGION,
     REQUEST_ID,
     Script,
@@ -162,7 +163,10 @@ async def test_a_header_added_before_signing_is_sent_and_signed_on_every_attempt
         # each attempt starts from the serialized request: nothing piles up
         assert request.headers.get_list("x-attempt-note") == [request.headers["x-attempt-note"]]
         check_signature(
-            request, region="us-east-1", service="support", must_sign=["x-attempt-note"]
+            request,
+            region="us-east-1",
+            service="support",
+            must_sign=[*AWS_JSON_SIGNED, "x-attempt-note"],
         )
     assert [r.headers["amz-sdk-request"] for r in script.requests] == [
         "attempt=1; max=3",
@@ -188,7 +192,12 @@ async def test_a_new_request_and_a_new_body_may_be_returned_and_are_signed() -> 
     async with intercepted_support(script, NewBody()) as support:
         await support.describe_cases(case_id_list=["original"])
     assert script.request.content == b'{"caseIdList":["replaced"]}'
-    check_signature(script.request, region="us-east-1", service="support", must_sign=["x-extra"])
+    check_signature(
+        script.request,
+        region="us-east-1",
+        service="support",
+        must_sign=[*AWS_JSON_SIGNED, "x-extra"],
+    )
 
 
 @pytest.mark.parametrize(
