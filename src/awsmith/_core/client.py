@@ -42,7 +42,6 @@ from awsmith._core.errors import (
     ResponseParseError,
     ServiceError,
 )
-from awsmith._core.errors_wire import build_error
 from awsmith._core.metadata import ResponseMetadata, read_only
 from awsmith._core.operation import Operation, ServiceInfo
 from awsmith._core.retry import RetryQuota, backoff_delay, is_retryable, is_throttling
@@ -595,7 +594,8 @@ class BaseClient:
                             attempts=attempt,
                         )
                     return result
-                error = build_error(response, self._service.errors, self._service.base_error)
+                service = self._service
+                error = service.build_error(response, service.errors, service.base_error)
             if limiter is not None:
                 limiter.record(throttled=is_throttling(error))
             if not skew_corrected and response is not None and self._correct_skew(error, response):
