@@ -9,7 +9,7 @@ import logging
 
 from awsmith._core.client import ClientClosedError
 from awsmith._core.config import Config
-from awsmith._core.credentials import Credentials
+from awsmith._core.credentials import CredentialProvider, Credentials
 from awsmith._core.endpoints import Endpoint
 from awsmith._core.enums import OpenEnum
 from awsmith._core.errors import (
@@ -43,6 +43,7 @@ __all__ = [
     "ConfigurationError",
     "ConnectTimeoutError",
     "ConnectionFailedError",
+    "CredentialProvider",
     "Credentials",
     "CredentialsError",
     "DeadlineExceededError",

@@ -26,7 +26,7 @@ import sniffio
 
 from awsmith._core.adaptive import AdaptiveRateLimiter
 from awsmith._core.config import DEFAULT_MAX_ATTEMPTS, Config, RetryMode, retry_settings
-from awsmith._core.credentials import CredentialResolver, Credentials
+from awsmith._core.credentials import CredentialProvider, CredentialResolver, Credentials
 from awsmith._core.endpoints import (
     Endpoint,
     join_path,
@@ -170,7 +170,7 @@ class BaseClient:
         *,
         region: str | None = None,
         endpoint_url: str | None = None,
-        credentials: Credentials | None = None,
+        credentials: Credentials | CredentialProvider | None = None,
         profile: str | None = None,
         http_client: httpx.AsyncClient | None = None,
         config: Config | None = None,
@@ -178,7 +178,6 @@ class BaseClient:
         for name, value, kind in (
             ("region", region, str),
             ("endpoint_url", endpoint_url, str),
-            ("credentials", credentials, Credentials),
             ("profile", profile, str),
             ("config", config, Config),
         ):
