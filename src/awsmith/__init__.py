@@ -7,6 +7,7 @@
 
 import logging
 
+from awsmith._core.assume_role import assume_role
 from awsmith._core.client import ClientClosedError
 from awsmith._core.config import Config
 from awsmith._core.credentials import CredentialProvider, Credentials
@@ -61,4 +62,5 @@ __all__ = [
     "ServiceError",
     "TransportError",
     "__version__",
+    "assume_role",
 ]

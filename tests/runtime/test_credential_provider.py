@@ -68,8 +68,10 @@ class Counting:
 
 
 async def calls(
-    provider: object, n: int, capture: Capture | None = None, *, concurrent: bool = False
+    provider: object, n: int = 1, capture: Capture | None = None, *, concurrent: bool = False
 ) -> Capture:
+    """``n`` DescribeServices calls (one after another, or all at once) on a Support
+    client with ``credentials=provider``; the requests sent."""
     capture = capture or Capture()
     http = httpx.AsyncClient(transport=httpx.MockTransport(capture))
     client = SupportClient(region="us-east-1", http_client=http, credentials=provider)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # wrong kinds too
