@@ -63,9 +63,16 @@ class Credentials:
     __str__ = __repr__
 
 
-#: An async source of credentials, accepted by ``credentials=`` of every client: called
-#: with no arguments, it returns :class:`Credentials` (with ``expiry`` if they expire).
 CredentialProvider: TypeAlias = Callable[[], Awaitable[Credentials]]
+"""An async source of credentials, accepted by ``credentials=`` of every client.
+
+Called with no arguments, it returns :class:`~awsmith.Credentials`, with ``expiry`` set
+if they expire. A client calls it on first use and again when the credentials are within
+5 minutes of ``expiry`` (never again if ``expiry`` is None); concurrent calls share one
+call of it. A failure raises :class:`~awsmith.CredentialsError` naming the provider,
+with the provider's exception as ``__cause__``; the next call asks again.
+:func:`~awsmith.assume_role` returns one.
+"""
 
 #: A provider's credentials are fetched again when they are this close to expiry.
 PROVIDER_REFRESH_SECONDS = 5 * 60
