@@ -7,9 +7,10 @@
 
 import logging
 
+from awsmith._core.assume_role import assume_role
 from awsmith._core.client import ClientClosedError
 from awsmith._core.config import Config
-from awsmith._core.credentials import Credentials
+from awsmith._core.credentials import CredentialProvider, Credentials
 from awsmith._core.endpoints import Endpoint
 from awsmith._core.enums import OpenEnum
 from awsmith._core.errors import (
@@ -45,6 +46,7 @@ __all__ = [
     "ConfigurationError",
     "ConnectTimeoutError",
     "ConnectionFailedError",
+    "CredentialProvider",
     "Credentials",
     "CredentialsError",
     "DeadlineExceededError",
@@ -66,4 +68,5 @@ __all__ = [
     "TransportRequest",
     "TransportResponse",
     "__version__",
+    "assume_role",
 ]

@@ -53,6 +53,12 @@ def test_testing_page_examples_pass(index: int) -> None:
     assert ran == expected
 
 
+def test_configuration_page_provider_example_passes() -> None:
+    [block] = marked_blocks("configuration.md")
+    assert "credentials=from_vault" in block
+    assert run_block(block, "configuration_0") == ["test_ten_concurrent_calls_read_the_vault_once"]
+
+
 def test_a_broken_snippet_fails() -> None:
     # The runner must not swallow a failing assertion inside a documented test.
     source = "async def test_wrong() -> None:\n    assert 1 == 2\n"

@@ -255,3 +255,28 @@ async def profiler_pagination_and_errors(client: CodeGuruProfilerClient) -> None
         assert_type(e.request_id, str | None)
     except cgp_errors.CodeGuruProfilerError as e:
         assert_type(e.code, str)
+
+
+async def pluggable_credentials() -> None:
+    async def from_vault() -> awsmith.Credentials:
+        return awsmith.Credentials(
+            access_key_id="ASIA...",
+            secret_access_key="secret",
+            session_token="token",
+            expiry=datetime.now(UTC),
+        )
+
+    provider: awsmith.CredentialProvider = from_vault
+    role = awsmith.assume_role(
+        role_arn="arn:aws:iam::123456789012:role/Auditor",
+        session_name="sweep",
+        source=provider,
+        region="us-east-1",
+        duration_seconds=900,
+    )
+    assert_type(role, awsmith.CredentialProvider)
+    assert_type(await role(), awsmith.Credentials)
+    async with SupportClient(credentials=role) as client:
+        await client.describe_services()
+    async with CodeGuruProfilerClient(credentials=from_vault) as profiler:
+        await profiler.list_profiling_groups()

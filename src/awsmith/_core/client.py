@@ -36,7 +36,7 @@ from awsmith._core.config import (
     RetryMode,
     retry_settings,
 )
-from awsmith._core.credentials import CredentialResolver, Credentials
+from awsmith._core.credentials import CredentialProvider, CredentialResolver, Credentials
 from awsmith._core.endpoints import (
     Endpoint,
     join_path,
@@ -52,7 +52,6 @@ from awsmith._core.errors import (
     ResponseParseError,
     ServiceError,
 )
-from awsmith._core.errors_wire import build_error
 from awsmith._core.interceptors import (
     Interceptor,
     InterceptorContext,
@@ -216,7 +215,7 @@ class BaseClient:
         *,
         region: str | None = None,
         endpoint_url: str | None = None,
-        credentials: Credentials | None = None,
+        credentials: Credentials | CredentialProvider | None = None,
         profile: str | None = None,
         http_client: httpx.AsyncClient | None = None,
         config: Config | None = None,
@@ -225,7 +224,6 @@ class BaseClient:
         for name, value, kind in (
             ("region", region, str),
             ("endpoint_url", endpoint_url, str),
-            ("credentials", credentials, Credentials),
             ("profile", profile, str),
             ("config", config, Config),
         ):
@@ -792,7 +790,8 @@ class BaseClient:
                         context.response = result
                         run_each(hooks, "read_after_attempt", context)
                     return result
-                error = build_error(response, self._service.errors, self._service.base_error)
+                service = self._service
+                error = service.build_error(response, service.errors, service.base_error)
             error.attempts = attempt
             if context is not None:
                 context.response = error
