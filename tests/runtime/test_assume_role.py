@@ -187,7 +187,13 @@ async def test_source_none_is_the_standard_chain(monkeypatch: pytest.MonkeyPatch
         await calls(role(http, source=None), 2)
     assert len(script.requests) == 2
     for request in script.requests:
-        check_signature(request, region="us-west-2", service="sts", session_token="env-token")
+        check_signature(
+            request,
+            region="us-west-2",
+            service="sts",
+            session_token="env-token",
+            must_sign=["content-type"],
+        )
 
 
 async def test_source_none_with_nothing_found_names_the_role() -> None:
@@ -208,7 +214,7 @@ async def test_role_chaining_signs_with_the_first_roles_credentials() -> None:
         target = role(role_http, source=hub)
         capture = await calls(target)
     assert "RoleArn=arn%3Aaws%3Aiam%3A%3A111122223333%3Arole%2FHub" in hub_script.request.content.decode()
-    check_signature(hub_script.request, region="us-west-2", service="sts")
+    check_signature(hub_script.request, region="us-west-2", service="sts", must_sign=["content-type"])
     chained = role_script.request
     assert chained.headers["Authorization"].startswith(
         "AWS4-HMAC-SHA256 Credential=ASIAROLE7/"
@@ -224,7 +230,7 @@ async def test_a_plain_async_function_is_a_source() -> None:
     script = Script(sts_reply())
     async with sts_http(script) as http:
         await calls(role(http, source=vault))
-    check_signature(script.request, region="us-west-2", service="sts", session_token="v")
+    check_signature(script.request, region="us-west-2", service="sts", session_token="v", must_sign=["content-type"])
 
 
 # ---------------------------------------------------------------- failures
