@@ -15,8 +15,10 @@ queries written for boto3/aiobotocore keep working::
   still writes), ``retry_attempts`` (attempts after the first) and, for a failed call,
   ``error.type``, an ERROR status and the exception recorded as a span event.
 
-The span is the current span while the call runs, so spans that transports or other
-interceptors make during it are its children.
+The span is the current span while the call runs, so spans made during it (by an
+instrumented transport, or by interceptors listed after this one) are its children. A
+cancelled call's span ends with an ERROR status and ``error.type`` naming the
+cancellation (``CancelledError``).
 """
 
 from __future__ import annotations
@@ -64,14 +66,15 @@ class OpenTelemetryInterceptor(Interceptor):
             },
         )
         token = otel_context.attach(trace.set_span_in_context(span))
-        context.properties[self] = (span, token)
+        # a stack: the same interceptor may be listed twice
+        context.properties.setdefault(self, []).append((span, token))
 
     def read_after_execution(self, context: InterceptorContext) -> None:
-        started = context.properties.pop(self, None)
-        if started is None:  # read_before_execution did not run to the end
+        started = context.properties.get(self)
+        if not started:  # read_before_execution did not run to the end
             return
         span: trace.Span
-        span, token = started
+        span, token = started.pop()
         try:
             if span.is_recording():
                 self._finish(span, context.response)

@@ -5,6 +5,7 @@ transports."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -205,3 +206,66 @@ def test_bad_options_are_refused_with_a_clear_error(
     assert message in str(info.value)
     if error is awsmith.ConfigurationError:
         assert str(info.value) == message
+
+
+async def test_closing_a_view_closes_the_views_made_from_it(server: FaultServer) -> None:
+    server.play(CASES)
+    async with support(server.url, "default") as client:
+        middle = client.with_options(max_attempts=2)
+        leaf = middle.with_options(read_timeout=4)
+        sibling = client.with_options(read_timeout=4)
+        await leaf.describe_cases()
+        await middle.close()
+        for closed in (middle, leaf):
+            with pytest.raises(awsmith.ClientClosedError):
+                await closed.describe_cases()
+        await sibling.describe_cases()
+        await client.describe_cases()
+
+
+async def test_a_view_of_a_ready_client_is_ready_with_its_retries_settled(
+    server: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+    server.play(CASES)
+    async with support(server.url, "default", fast(max_attempts=None)) as client:
+        await client.describe_cases()
+        adaptive = client.with_options(retry_mode="adaptive")
+        once = client.with_options(max_attempts=1)
+        # ready at once: nothing to resolve, no thread hop on its first call
+        assert adaptive._ready is client._ready  # pyright: ignore[reportPrivateUsage]
+        server.play(BUSY)
+        with pytest.raises(awsmith.ServiceError):
+            await adaptive.describe_cases()
+        assert server.attempts == 2  # AWS_MAX_ATTEMPTS, as its parent read it
+        server.play(BUSY)
+        with pytest.raises(awsmith.ServiceError):
+            await once.describe_cases()
+        assert server.attempts == 1
+        assert client.with_options(max_attempts=1).config is once.config  # one Config per option set
+
+
+def test_a_view_on_a_new_event_loop_keeps_its_parents_proxy(server: FaultServer) -> None:
+    """A script calling asyncio.run() twice: the view that first runs on the second
+    loop rebuilds the shared pool, with its parent's proxy (a view made before the
+    parent's first call holds no transport settings of its own)."""
+    server.play(CASES)
+    client = SupportClient(
+        region="us-east-1",
+        endpoint_url="http://support.example.invalid",  # reachable only through the proxy
+        credentials=CREDENTIALS,
+        config=fast(proxies={"http": server.url}, trust_env=False),
+    )
+    view = client.with_options(max_attempts=1)
+
+    async def first() -> None:
+        await client.describe_cases()
+
+    async def second() -> None:
+        await view.describe_cases()
+        await client.describe_cases()
+        await client.close()
+
+    asyncio.run(first())
+    asyncio.run(second())
+    assert [r.target for r in server.requests] == ["http://support.example.invalid/"] * 3

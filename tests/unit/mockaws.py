@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+import anyio
 import httpx
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -213,14 +214,26 @@ def check_signature(
     return parts
 
 
+class Hang(httpx.AsyncBaseTransport):
+    """A transport that never answers: the call waits until it is cancelled."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await anyio.sleep_forever()
+        raise AssertionError("unreachable")
+
+
 @asynccontextmanager
 async def intercepted_support(
-    script: Script, *interceptors: awsmith.Interceptor, config: awsmith.Config | None = None
+    script: Script | httpx.AsyncBaseTransport,
+    *interceptors: awsmith.Interceptor,
+    config: awsmith.Config | None = None,
 ) -> AsyncIterator[SupportClient]:
-    """A SupportClient with ``interceptors`` on a MockTransport running ``script``, fast
-    backoff unless ``config`` says otherwise; closed afterwards."""
+    """A SupportClient with ``interceptors`` on a MockTransport running ``script`` (or
+    on the transport given), fast backoff unless ``config`` says otherwise; closed
+    afterwards."""
     fast = awsmith.Config(base_backoff=0.001, max_backoff=0.002, use_fips=False, use_dualstack=False)
-    async with httpx.AsyncClient(transport=httpx.MockTransport(script)) as http:
+    transport = httpx.MockTransport(script) if isinstance(script, Script) else script
+    async with httpx.AsyncClient(transport=transport) as http:
         client = SupportClient(
             region=REGION,
             credentials=credentials(),

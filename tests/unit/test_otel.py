@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
+import anyio
 import httpx
 import pytest
 from opentelemetry import trace
@@ -20,6 +21,7 @@ import awsmith
 from awsmith.otel import OpenTelemetryInterceptor
 from tests.unit.mockaws import (
     REQUEST_ID,
+    Hang,
     Script,
     error_reply,
     intercepted_support,
@@ -207,3 +209,45 @@ def test_without_opentelemetry_the_import_error_names_the_extra() -> None:
     assert done.stdout == (
         "awsmith.otel needs OpenTelemetry's API: install the extra, pip install 'awsmith[otel]'\n"
     )
+
+
+async def test_two_tracing_interceptors_nest_and_restore_the_callers_context(
+    exporter: InMemorySpanExporter, provider: TracerProvider
+) -> None:
+    other_exporter = InMemorySpanExporter()
+    other = TracerProvider()
+    other.add_span_processor(SimpleSpanProcessor(other_exporter))
+    shared = OpenTelemetryInterceptor(tracer_provider=provider)
+    tracer = provider.get_tracer("app")
+    async with intercepted_support(
+        Script(json_reply(CASES)),
+        shared,
+        OpenTelemetryInterceptor(tracer_provider=other),
+        shared,  # the same one twice: two spans, both ended
+    ) as support:
+        with tracer.start_as_current_span("caller") as caller:
+            await support.describe_cases()
+            assert trace.get_current_span() is caller
+        assert trace.get_current_span() is trace.INVALID_SPAN
+    inner, outer, root = exporter.get_finished_spans()  # in the order they ended
+    (middle,) = other_exporter.get_finished_spans()
+    # given order = nesting: shared (outermost), other, shared again (innermost)
+    assert root.name == "caller"
+    assert outer.parent is not None and outer.parent.span_id == root.context.span_id
+    assert middle.parent is not None and middle.parent.span_id == outer.context.span_id
+    assert inner.parent is not None and inner.parent.span_id == middle.context.span_id
+    assert {outer.name, middle.name, inner.name} == {"Support.DescribeCases"}
+    other_exporter.shutdown()
+
+
+async def test_a_cancelled_call_ends_its_span_as_an_error(
+    exporter: InMemorySpanExporter, provider: TracerProvider
+) -> None:
+    tracing = OpenTelemetryInterceptor(tracer_provider=provider)
+    async with intercepted_support(Hang(), tracing) as support:
+        with anyio.move_on_after(0.05):
+            await support.describe_cases()
+    span = only_span(exporter)
+    assert span.status.status_code is StatusCode.ERROR
+    assert dict(span.attributes or {})["error.type"] == anyio.get_cancelled_exc_class().__qualname__
+    assert trace.get_current_span() is trace.INVALID_SPAN

@@ -53,10 +53,12 @@ from awsmith._core.errors import (
     ServiceError,
 )
 from awsmith._core.interceptors import (
+    Hooks,
     Interceptor,
     InterceptorContext,
     TransportRequest,
     checked_interceptors,
+    hooks_of,
     modified_request,
     run_each,
 )
@@ -169,15 +171,26 @@ def _running_loop(client: BaseClient) -> asyncio.AbstractEventLoop:
         ) from None
 
 
-@attrs.frozen(slots=True)
-class _Target:
-    """Where a call's attempts go, and what the signer signs of it."""
+#: Where a call's attempts go, and what the signer signs of it: (signer, host, path,
+#: url, encoded query). A tuple: built on every call.
+_Target = tuple[SigV4Signer, str, str, str, list[tuple[str, str]]]
 
-    signer: SigV4Signer
-    host: str
-    path: str
-    url: str
-    encoded_query: list[tuple[str, str]]
+#: Views made with the same options share one Config (checking a Config's every field
+#: costs ~50 us); at most this many option sets are kept per client.
+_OPTION_CACHE_SIZE = 64
+
+
+def _attempt_interrupted(hooks: Hooks, context: InterceptorContext, exc: BaseException) -> None:
+    """``read_after_attempt`` for an attempt cancelled in flight: the cancellation is
+    its outcome. A hook's exception cannot replace the cancellation: it is logged."""
+    context.response = exc
+    try:
+        run_each(hooks.read_after_attempt, "read_after_attempt", context)
+    except Exception as hook_error:
+        _log.warning(
+            "%s: read_after_attempt of a cancelled attempt raised %s (the call stays "
+            "cancelled)", context.operation_name, type(hook_error).__name__,
+        )
 
 
 class _NeedsIO(Exception):
@@ -245,6 +258,7 @@ class BaseClient:
         self._profile = profile
         self._http_client = http_client
         self._interceptors = checked_interceptors(interceptors)
+        self._hooks: Hooks | None = hooks_of(self._interceptors)
         self.config: Config = config if config is not None else Config()
         self._credentials = CredentialResolver(credentials, self._botocore_session)
         self._ready: _Ready | None = None
@@ -254,7 +268,10 @@ class BaseClient:
         #: The client that owns the connections: this one, or the one this is a
         #: ``with_options`` view of. The owner keeps its views, to close them with it.
         self._root: BaseClient = self
+        self._parent: BaseClient | None = None
+        #: Every view made from this client, and from its views in turn.
         self._views: weakref.WeakSet[BaseClient] = weakref.WeakSet()
+        self._option_cache: dict[tuple[tuple[str, Any], ...], tuple[Config, Timeouts]] = {}
         self._quota = RetryQuota()
         self._timeouts = self._timeouts_of(self.config)
         cfg = self.config
@@ -290,15 +307,15 @@ class BaseClient:
             await support.with_options(max_attempts=1).create_case(...)
 
         The view shares this client's connections, credentials, retry quota,
-        interceptors and endpoint, so making one costs nothing worth counting.
-        Closing the view leaves this client open; closing this client closes its
-        views. ``call_timeout=None`` removes a deadline; a setting not given keeps
-        this client's.
+        interceptors and endpoint; making one costs a few microseconds. Closing the
+        view closes it and the views made from it, and leaves this client open;
+        closing this client closes its views. ``call_timeout=None`` removes a
+        deadline; a setting not given keeps this client's.
         """
         if self._closed:
             raise ClientClosedError(f"this {type(self).__name__} is closed")
-        given: dict[str, Any] = {
-            name: value
+        given: tuple[tuple[str, Any], ...] = tuple(
+            (name, value)
             for name, value in (
                 ("max_attempts", max_attempts),
                 ("retry_mode", retry_mode),
@@ -307,22 +324,41 @@ class BaseClient:
                 ("call_timeout", call_timeout),
             )
             if value is not NOT_GIVEN
-        }
-        for name in ("max_attempts", "retry_mode"):
-            if name in given and given[name] is None:
-                raise ConfigurationError(
-                    f"with_options: {name} must be given a value; leave it out to keep "
-                    "the client's"
-                )
-        config = attrs.evolve(self.config, **given)  # Config's checks, Config's errors
-        root = self._root
+        )
+        cached = self._option_cache.get(given)
+        if cached is None:
+            for name, value in given:
+                if value is None and name in ("max_attempts", "retry_mode"):
+                    raise ConfigurationError(
+                        f"with_options: {name} must be given a value; leave it out to keep "
+                        "the client's"
+                    )
+            config = attrs.evolve(self.config, **dict(given))  # Config's checks and errors
+            cached = (config, self._timeouts_of(config))
+            if len(self._option_cache) >= _OPTION_CACHE_SIZE:
+                self._option_cache.clear()
+            self._option_cache[given] = cached
         view = copy.copy(self)
-        view.config = config
-        view._timeouts = self._timeouts_of(config)
+        view.config, view._timeouts = cached
         view._closed = False
-        view._ready = None  # settled by its first call: from the root's, with its retries
+        view._parent = self
         view._views = weakref.WeakSet()
-        root._views.add(view)
+        view._option_cache = {}
+        ready = self._ready
+        if ready is not None:
+            # Settled already: the view's retries follow from its parent's and its own
+            # options, with no thread hop.
+            if max_attempts is not NOT_GIVEN:
+                view._max_attempts = max_attempts
+            if retry_mode is not NOT_GIVEN:
+                view._limiter = ready.adaptive_limiter() if retry_mode == "adaptive" else None
+            view._ready = ready
+        else:
+            view._ready = None  # its first call settles it (see _prepare_view)
+        node: BaseClient | None = self
+        while node is not None:
+            node._views.add(view)
+            node = node._parent
         return view
 
     # ---------------------------------------------------------------- lifecycle
@@ -340,12 +376,10 @@ class BaseClient:
         stays open."""
         self._closed = True
         ready, self._ready = self._ready, None
-        if self._root is not self:
-            return  # the connections are the root's
         for view in list(self._views):
             view._closed = True
             view._ready = None
-        if ready is not None:
+        if self._root is self and ready is not None:  # the connections are the root's
             await ready.sender.close()
 
     @property
@@ -368,6 +402,8 @@ class BaseClient:
 
     def _botocore_session(self) -> Any:
         """Runs in a worker thread: botocore reads the config files here."""
+        if self._root is not self:
+            return self._root._botocore_session()  # one session per client and its views
         if self._session is None:
             import botocore.exceptions
             import botocore.session
@@ -600,36 +636,37 @@ class BaseClient:
                 "running: create one client per event loop"
             )
         sender.abandon()
-        ready.sender = self._make_sender(True, self._transport)
+        root = self._root  # its settings made the connections (a view's are a copy)
+        ready.sender = root._make_sender(True, root._transport)
 
     # ---------------------------------------------------------------- calls
 
     async def _invoke(self, operation: Operation[In, Out], request: In) -> Out:
-        if self._interceptors:
-            return await self._intercepted(operation, request)
+        hooks = self._hooks
+        if hooks is not None:
+            return await self._intercepted(operation, request, hooks)
         return await self._call(operation, request, None)
 
-    async def _intercepted(self, operation: Operation[In, Out], request: In) -> Out:
+    async def _intercepted(self, operation: Operation[In, Out], request: In, hooks: Hooks) -> Out:
         """A call with interceptors: their hooks around :meth:`_call` (see
         :mod:`awsmith._core.interceptors` for the order and the error rules)."""
-        hooks = self._interceptors
         context = InterceptorContext(operation.name, self._service.service_id, request)
         outcome: Any
         try:
-            run_each(hooks, "read_before_execution", context)
-            outcome = await self._call(operation, request, context)
+            run_each(hooks.read_before_execution, "read_before_execution", context)
+            outcome = await self._call(operation, request, (hooks, context))
         except BaseException as exc:  # cancellation too: the completion hooks must run
             outcome = exc
         context.response = outcome
         cancelled = isinstance(outcome, BaseException) and not isinstance(outcome, Exception)
         if not cancelled:  # a cancelled call stays cancelled: nothing to modify
-            for hook in hooks:
+            for hook in hooks.modify_before_completion:
                 try:
                     context.response = hook.modify_before_completion(context)
                 except Exception as exc:
                     context.response = exc
         try:
-            run_each(hooks, "read_after_execution", context)
+            run_each(hooks.read_after_execution, "read_after_execution", context)
         except Exception as exc:
             if cancelled:
                 raise outcome from exc
@@ -641,7 +678,10 @@ class BaseClient:
         return context.response  # type: ignore[no-any-return]  # the operation's output, or a hook's replacement
 
     async def _call(
-        self, operation: Operation[In, Out], request: In, context: InterceptorContext | None
+        self,
+        operation: Operation[In, Out],
+        request: In,
+        intercepted: tuple[Hooks, InterceptorContext] | None,
     ) -> Out:
         operation.validate(request)
         serialized = operation.serialize(request)
@@ -668,12 +708,12 @@ class BaseClient:
         encoded_query = encode_query(serialized.query) if serialized.query else []
         if encoded_query:
             url += "?" + "&".join(f"{k}={v}" for k, v in encoded_query)
-        target = _Target(signer, host, path, url, encoded_query)
+        target = (signer, host, path, url, encoded_query)
         deadline = self.config.call_timeout
         if deadline is None:
-            return await self._attempts(operation, serialized, ready, target, context)
+            return await self._attempts(operation, serialized, ready, target, intercepted)
         with anyio.move_on_after(deadline):
-            return await self._attempts(operation, serialized, ready, target, context)
+            return await self._attempts(operation, serialized, ready, target, intercepted)
         raise DeadlineExceededError(
             f"{operation.name} did not complete within call_timeout={deadline}s"
         )
@@ -684,15 +724,14 @@ class BaseClient:
         serialized: SerializedRequest,
         ready: _Ready,
         target: _Target,
-        context: InterceptorContext | None,
+        intercepted: tuple[Hooks, InterceptorContext] | None,
     ) -> Out:
         cfg = self.config
         max_attempts = self._max_attempts
         headers = serialized.headers
         limiter = self._limiter
-        signer = target.signer
-        url = target.url
-        hooks = self._interceptors
+        signer, host, path, url, encoded_query = target
+        hooks, context = intercepted if intercepted is not None else (None, None)
         # botocore's: one id for every attempt of the call, so AWS can tie them together.
         invocation = {"amz-sdk-invocation-id": invocation_id()}
         debug = _log.isEnabledFor(logging.DEBUG)
@@ -712,39 +751,45 @@ class BaseClient:
             signed = {**headers, **invocation}  # signed, as botocore signs them
             body = serialized.body
             body_hash = payload_hash
+            accept_encoding = "Accept-Encoding" in signed
             if context is not None:
+                assert hooks is not None
                 context.attempt = attempt
                 context.transport_response = context.response = None
                 context.transport_request = TransportRequest(serialized.method, url, signed, body)
-                modified = modified_request(hooks, context)
-                signed = modified.headers
-                if modified.body is not body:
-                    body = modified.body
-                    body_hash = payload_sha256(body)
+                if hooks.modify_before_signing:
+                    modified = modified_request(hooks.modify_before_signing, context)
+                    signed = modified.headers
+                    accept_encoding = any(name.lower() == "accept-encoding" for name in signed)
+                    if modified.body is not body:
+                        body = modified.body
+                        body_hash = payload_sha256(body)
             offset = ready.clock_offset
             auth = signer.sign(
                 method=serialized.method,
-                host=target.host,
-                path=target.path,
+                host=host,
+                path=path,
                 query=serialized.query,
                 headers=signed,
                 body=body,
                 credentials=credentials,
-                encoded_query=target.encoded_query,
+                encoded_query=encoded_query,
                 payload_hash=body_hash,
                 now=datetime.now(UTC) + offset if offset else None,
             )
             send_headers = {**signed, **auth, "User-Agent": self._user_agent}
-            if "Accept-Encoding" not in send_headers:
+            if not accept_encoding:
                 # Bodies are read raw: with no Accept-Encoding any coding is acceptable
                 # (RFC 9110 section 12.5.3), and a compressing proxy's gzip would then
                 # be unparseable. botocore (through urllib3) sends the same.
                 send_headers["Accept-Encoding"] = "identity"
             if context is not None:
+                assert hooks is not None
+                # a copy: what the hooks are given cannot change what is sent
                 context.transport_request = TransportRequest(
-                    serialized.method, url, send_headers, body
+                    serialized.method, url, dict(send_headers), body
                 )
-                run_each(hooks, "read_before_transmit", context)
+                run_each(hooks.read_before_transmit, "read_before_transmit", context)
             error: AwsmithError
             response: HttpResponse | None = None
             if debug:
@@ -762,12 +807,18 @@ class BaseClient:
                 error = exc
                 if debug:
                     self._log_attempt(operation.name, attempt, max_attempts, started, None, exc)
+            except BaseException as exc:  # cancelled (call_timeout, or the caller)
+                if context is not None:
+                    assert hooks is not None
+                    _attempt_interrupted(hooks, context, exc)
+                raise
             else:
                 if debug:
                     self._log_attempt(operation.name, attempt, max_attempts, started, response, None)
                 if context is not None:
+                    assert hooks is not None
                     context.transport_response = response
-                    run_each(hooks, "read_after_transmit", context)
+                    run_each(hooks.read_after_transmit, "read_after_transmit", context)
                 if response.status < 300:
                     self._quota.release(retry_cost or 1)
                     if limiter is not None:
@@ -776,8 +827,9 @@ class BaseClient:
                         result = self._parse(operation, response, attempt)
                     except ResponseParseError as exc:
                         if context is not None:
+                            assert hooks is not None
                             context.response = exc
-                            run_each(hooks, "read_after_attempt", context)
+                            run_each(hooks.read_after_attempt, "read_after_attempt", context)
                         raise
                     if result is not None:  # every generated response has the attribute
                         result.response_metadata = ResponseMetadata(  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue]
@@ -787,15 +839,17 @@ class BaseClient:
                             attempts=attempt,
                         )
                     if context is not None:
+                        assert hooks is not None
                         context.response = result
-                        run_each(hooks, "read_after_attempt", context)
+                        run_each(hooks.read_after_attempt, "read_after_attempt", context)
                     return result
                 service = self._service
                 error = service.build_error(response, service.errors, service.base_error)
             error.attempts = attempt
             if context is not None:
+                assert hooks is not None
                 context.response = error
-                run_each(hooks, "read_after_attempt", context)
+                run_each(hooks.read_after_attempt, "read_after_attempt", context)
             if limiter is not None:
                 limiter.record(throttled=is_throttling(error))
             if (

@@ -1,23 +1,29 @@
 """Interceptors: hooks into every stage of a call, as the AWS SDKs' reference
 architecture (smithy-python, the Java v2 and Rust SDKs) names them.
 
-A client runs its interceptors in the order given. Per call:
+Per call:
 
 1. ``read_before_execution``: once, before the input is validated;
 2. per attempt: ``modify_before_signing`` (may add or change headers, or the body),
    ``read_before_transmit`` (the signed request), ``read_after_transmit`` (only when
-   a response arrived) and ``read_after_attempt`` (the attempt's output or error);
+   a response arrived) and ``read_after_attempt`` (the attempt's output or error,
+   or the cancellation that interrupted it);
 3. ``modify_before_completion``: once, may replace the output or the exception
    (not when the call was cancelled: a cancelled call stays cancelled);
 4. ``read_after_execution``: once, always, whatever happened before (a cancellation
    included).
 
+The hooks before the request is sent run in the order the interceptors were given;
+those after it (``read_after_transmit`` on) in the reverse order, as the Java SDK runs
+them: the first interceptor is the outermost, so what it starts first it ends last
+(an OpenTelemetry span, a context it attached).
+
 An exception a hook raises ends the call with that exception (it is not retried); the
-completion hooks still run and see it as ``context.response``. In
-``read_before_execution`` and ``read_after_execution`` every interceptor's hook runs
-even if an earlier one raised (so what one interceptor starts, its own
-``read_after_execution`` can always end), and the call ends with the last exception.
-Hooks are plain functions, called on the event loop: they must not block.
+completion hooks still run and see it as ``context.response``. Every interceptor's
+``read_*`` hook of a stage runs even if another one's raised (so what one interceptor
+starts, its own ``read_after_execution`` can always end), and the call ends with the
+last exception; the ``modify_*`` hooks stop at the first. Hooks are plain functions,
+called on the event loop: they must not block.
 """
 
 from __future__ import annotations
@@ -25,14 +31,12 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import attrs
 
 from awsmith._core.errors import ConfigurationError
-
-if TYPE_CHECKING:
-    from awsmith._core.transport.http import HttpResponse
+from awsmith._core.transport.http import HttpResponse
 
 _log = logging.getLogger("awsmith.client")
 
@@ -132,16 +136,50 @@ def checked_interceptors(value: object) -> tuple[Interceptor, ...]:
     return cast(tuple[Interceptor, ...], items)
 
 
+@attrs.frozen(slots=True)
+class Hooks:
+    """A client's interceptors, by stage: only those that override the stage's hook,
+    in the order they run (a stage no interceptor overrides costs nothing)."""
+
+    read_before_execution: tuple[Interceptor, ...]
+    modify_before_signing: tuple[Interceptor, ...]
+    read_before_transmit: tuple[Interceptor, ...]
+    read_after_transmit: tuple[Interceptor, ...]
+    read_after_attempt: tuple[Interceptor, ...]
+    modify_before_completion: tuple[Interceptor, ...]
+    read_after_execution: tuple[Interceptor, ...]
+
+
+#: The stages after the request is sent run the interceptors in reverse order.
+_REVERSED = frozenset(
+    {"read_after_transmit", "read_after_attempt", "modify_before_completion",
+     "read_after_execution"}
+)
+
+
+def hooks_of(interceptors: tuple[Interceptor, ...]) -> Hooks | None:
+    """The interceptors by stage; None without interceptors (the plain call path)."""
+    if not interceptors:
+        return None
+    stages: dict[str, tuple[Interceptor, ...]] = {}
+    for field in attrs.fields(Hooks):
+        stage = field.name
+        base = getattr(Interceptor, stage)
+        chosen = tuple(i for i in interceptors if getattr(type(i), stage) is not base)
+        stages[stage] = chosen[::-1] if stage in _REVERSED else chosen
+    return Hooks(**stages)
+
+
 #: A header field name (RFC 9110 section 5.1: a token).
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-#: Visible ASCII, space and tab: CR/LF would inject header fields.
-_FIELD_VALUE = re.compile(r"[\t\x20-\x7e]*")
-#: Headers the signer or the sender sets: a hook's value would break the signature or
-#: the framing.
-_RESERVED = frozenset(
-    {"authorization", "host", "x-amz-date", "x-amz-security-token", "content-length",
-     "transfer-encoding"}
-)
+#: Anything but visible ASCII, space and tab: CR/LF would inject header fields.
+_NOT_FIELD_VALUE = re.compile(r"[^\t\x20-\x7e]")
+#: Headers the signer or the sender sets, and why a hook may not.
+_RESERVED = {
+    name: "is set by awsmith's signer and sender, not by interceptors"
+    for name in ("authorization", "host", "x-amz-date", "x-amz-security-token",
+                 "content-length", "transfer-encoding")
+} | {"user-agent": "is set by awsmith: add to it with Config.user_agent_extra"}
 
 
 def run_each(hooks: tuple[Interceptor, ...], stage: str, context: InterceptorContext) -> None:
@@ -155,8 +193,9 @@ def run_each(hooks: tuple[Interceptor, ...], stage: str, context: InterceptorCon
         except Exception as exc:
             if error is not None:
                 _log.warning(
-                    "%s: %s.%s raised %r, replaced by a later interceptor's exception",
-                    context.operation_name, type(raised_by).__name__, stage, error,
+                    "%s: %s.%s raised %s, replaced by a later interceptor's exception",
+                    context.operation_name, type(raised_by).__name__, stage,
+                    type(error).__name__,
                 )
             error, raised_by = exc, hook
     if error is not None:
@@ -166,7 +205,9 @@ def run_each(hooks: tuple[Interceptor, ...], stage: str, context: InterceptorCon
 def modified_request(
     hooks: tuple[Interceptor, ...], context: InterceptorContext
 ) -> TransportRequest:
-    """Runs every ``modify_before_signing`` and checks what each returns."""
+    """Runs every ``modify_before_signing`` and checks what each returns. Error
+    messages name the interceptor and the header, never a header's value (it may be a
+    secret, and errors reach logs and traces)."""
     original = context.transport_request
     assert original is not None
     for hook in hooks:
@@ -185,18 +226,29 @@ def modified_request(
             raise ConfigurationError(
                 f"{where}: the body must be bytes, got {type(request.body).__name__}"
             )
+        seen: dict[str, str] = {}
         for name, value in request.headers.items():
             if not isinstance(name, str) or not _TOKEN.fullmatch(name):  # pyright: ignore[reportUnnecessaryIsInstance]
                 raise ConfigurationError(f"{where}: {name!r} is not a valid header name")
-            if name.lower() in _RESERVED:
+            lower = name.lower()
+            if lower in _RESERVED:
+                raise ConfigurationError(f"{where}: the {name} header {_RESERVED[lower]}")
+            if lower in seen:
                 raise ConfigurationError(
-                    f"{where}: the {name} header is set by awsmith's signer and sender, "
-                    "not by interceptors"
+                    f"{where}: the {name} header is also given as {seen[lower]} (header names "
+                    "are case-insensitive: change the one the request has)"
                 )
-            if not isinstance(value, str) or not _FIELD_VALUE.fullmatch(value):  # pyright: ignore[reportUnnecessaryIsInstance]
+            seen[lower] = name
+            if not isinstance(value, str):  # pyright: ignore[reportUnnecessaryIsInstance]
                 raise ConfigurationError(
-                    f"{where}: the value of the {name} header must be a str of visible "
-                    f"ASCII, spaces and tabs, got {value!r}"
+                    f"{where}: the value of the {name} header must be a str, "
+                    f"got {type(value).__name__}"
+                )
+            bad = _NOT_FIELD_VALUE.search(value)
+            if bad is not None:
+                raise ConfigurationError(
+                    f"{where}: the value of the {name} header may hold only visible ASCII, "
+                    f"spaces and tabs; it has {bad.group()!r} at position {bad.start()}"
                 )
         context.transport_request = request
         original = request
