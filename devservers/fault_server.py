@@ -200,7 +200,19 @@ class Dynamic:
     label: str = "dynamic"
 
 
-Action = Reply | Reset | Truncate | Stall | Raw | Dynamic
+@dataclass(frozen=True)
+class Hold:
+    """Answers nothing until ``release`` is set, then plays ``then`` (the request's
+    recorded action). A client that gives up meanwhile (closes the connection) ends
+    the hold: the request is no longer in flight. The event belongs to the server's
+    loop: set it from the server's thread (a :class:`Dynamic`'s ``choose``), say once
+    :attr:`FaultServer.in_flight` is high enough."""
+
+    release: asyncio.Event
+    then: Action
+
+
+Action = Reply | Reset | Truncate | Stall | Raw | Dynamic | Hold
 
 
 def clock_skew(
@@ -238,6 +250,9 @@ class _State:
     requests: list[Request] = field(default_factory=list)
     connections_opened: int = 0
     open_connections: int = 0
+    #: Requests received and not yet answered (or closed on), now and at the most.
+    in_flight: int = 0
+    peak_in_flight: int = 0
 
 
 class FaultServer:
@@ -288,6 +303,19 @@ class FaultServer:
     @property
     def connections_opened(self) -> int:
         return self._state.connections_opened
+
+    @property
+    def in_flight(self) -> int:
+        """Requests received and not yet answered (nor given up on by the client)."""
+        with self._lock:
+            return self._state.in_flight
+
+    @property
+    def peak_in_flight(self) -> int:
+        """The most requests the server held at once (received, not yet answered),
+        since it started: the concurrency a client really achieved."""
+        with self._lock:
+            return self._state.peak_in_flight
 
     @property
     def open_connections(self) -> int:
@@ -376,8 +404,18 @@ class FaultServer:
                 request = await self._read_request(reader, connection)
                 if request is None:
                     break
-                action = self._choose(request)
-                if not await self._perform(action, request, reader, writer):
+                with self._lock:
+                    self._state.in_flight += 1
+                    self._state.peak_in_flight = max(
+                        self._state.peak_in_flight, self._state.in_flight
+                    )
+                try:
+                    action = self._choose(request)
+                    reuse = await self._perform(action, request, reader, writer)
+                finally:
+                    with self._lock:
+                        self._state.in_flight -= 1
+                if not reuse:
                     break
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass
@@ -432,11 +470,14 @@ class FaultServer:
         return request
 
     def _choose(self, request: Request) -> Action:
-        action = request.action
+        assert request.action is not None
+        request.action = self._choose_from(request.action, request)
+        return request.action
+
+    @staticmethod
+    def _choose_from(action: Action, request: Request) -> Action:
         while isinstance(action, Dynamic):
             action = action.choose(request)
-        request.action = action
-        assert action is not None
         return action
 
     async def _perform(
@@ -447,6 +488,17 @@ class FaultServer:
         writer: asyncio.StreamWriter,
     ) -> bool:
         """Plays ``action``; False when the connection must not be reused."""
+        if isinstance(action, Hold):
+            released = asyncio.ensure_future(action.release.wait())
+            # A waiting client sends nothing: a read that ends means it gave up.
+            gone = asyncio.ensure_future(reader.read(1))
+            await asyncio.wait((released, gone), return_when=asyncio.FIRST_COMPLETED)
+            if not released.done():
+                released.cancel()
+                return False
+            gone.cancel()
+            request.action = self._choose_from(action.then, request)
+            return await self._perform(request.action, request, reader, writer)
         if isinstance(action, Reply):
             headers = list(action.headers)
             if action.request_id:

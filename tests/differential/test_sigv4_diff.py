@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import re
+import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 import anyio
 import botocore.auth
@@ -29,6 +32,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import awsmith
+from awsmith._core import signing
 from awsmith._core.signing import SigV4Signer
 from tests.differential import strategies as S
 from tests.differential.test_serialize_diff import awsmith_serialize, botocore_serialize
@@ -49,6 +53,35 @@ _TOKENS = st.one_of(
 _TIMES = st.datetimes(datetime(2000, 1, 1), datetime(2099, 12, 31), timezones=st.just(UTC)).map(
     lambda d: d.replace(microsecond=0)
 )
+
+
+@contextlib.contextmanager
+def awsmith_clock(now: datetime, fraction: float = 0.0) -> Iterator[None]:
+    """Freezes the clock awsmith's signer reads (``time.time()``, ``fraction`` of a second
+    after ``now``) and empties its once-a-second cache of the formatted date."""
+    fake = mock.Mock(wraps=time)
+    fake.time.return_value = now.timestamp() + fraction
+    with (
+        mock.patch.object(signing, "time", fake),
+        mock.patch.object(signing, "_clock_cache", (0, "")),
+    ):
+        yield
+
+
+@contextlib.contextmanager
+def local_zone(name: str) -> Iterator[None]:
+    """The process's local time zone set to ``name`` (TZ and tzset), then restored."""
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = name
+    time.tzset()
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = old
+        time.tzset()
 
 
 @contextlib.contextmanager
@@ -83,9 +116,10 @@ def botocore_sign(
     token: str | None,
     now: datetime,
     region: str = REGION,
+    secret: str = SECRET_KEY,
 ) -> AWSRequest:
     request = AWSRequest(method=method, url=url, headers=dict(headers), data=body)
-    credentials = botocore.credentials.Credentials(ACCESS_KEY, SECRET_KEY, token)
+    credentials = botocore.credentials.Credentials(ACCESS_KEY, secret, token)
     with botocore_clock(now):
         botocore.auth.SigV4Auth(credentials, signing_name(service), region).add_auth(request)
     return request
@@ -220,6 +254,143 @@ def test_known_signature() -> None:
     )
 
 
+# ------------------------------------------------------------------ one signer, many requests
+
+#: The secret after a rotation (same access key id, as a refreshed role session keeps it).
+ROTATED_SECRET = "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY"
+_MIDNIGHT = datetime(2024, 2, 29, tzinfo=UTC)
+_SECRETS = (SECRET_KEY, ROTATED_SECRET)
+
+
+def _sign_both(
+    signer: SigV4Signer, now: datetime, secret: str, token: str | None
+) -> tuple[str, str]:
+    """One request signed by ``signer`` and by botocore (a fresh signer, the secret and
+    time given): both Authorization headers."""
+    ours = signer.sign(
+        method="GET",
+        host="codeguru-profiler.eu-west-3.amazonaws.com",
+        path="/tags/a%2Fb",
+        query=[("tagKeys", "a b")],
+        headers={},
+        body=b"",
+        credentials=awsmith.Credentials(
+            access_key_id=ACCESS_KEY, secret_access_key=secret, session_token=token
+        ),
+        now=now,
+    )
+    theirs = botocore_sign(
+        "codeguruprofiler",
+        "GET",
+        "https://codeguru-profiler.eu-west-3.amazonaws.com/tags/a%2Fb?tagKeys=a%20b",
+        {},
+        b"",
+        token,
+        now,
+        secret=secret,
+    )
+    assert ours["X-Amz-Date"] == now.strftime("%Y%m%dT%H%M%SZ")
+    return ours["Authorization"], theirs.headers["Authorization"]
+
+
+def test_one_signer_across_midnight_and_a_secret_rotation() -> None:
+    """A client keeps one signer for its life, and the signer caches the derived key:
+    the key must change with the UTC day and with the secret, and come back with them."""
+    signer = SigV4Signer("codeguru-profiler", REGION)
+    steps = [
+        (_MIDNIGHT - timedelta(seconds=1), SECRET_KEY, None),  # 2024-02-28
+        (_MIDNIGHT, SECRET_KEY, None),  # a new UTC day, the same secret
+        (_MIDNIGHT + timedelta(seconds=1), ROTATED_SECRET, "token-2"),  # same day, new secret
+        (_MIDNIGHT + timedelta(seconds=2), SECRET_KEY, None),  # the old secret again
+        (_MIDNIGHT - timedelta(seconds=1), SECRET_KEY, None),  # the day before again
+    ]
+    signatures = []
+    for now, secret, token in steps:
+        ours, theirs = _sign_both(signer, now, secret, token)
+        assert ours == theirs
+        assert f"Credential={ACCESS_KEY}/{now:%Y%m%d}/{REGION}/codeguru-profiler/" in ours
+        signatures.append(ours.rpartition("Signature=")[2])
+    # The first four differ from one another; the last repeats the first exactly.
+    assert len(set(signatures[:4])) == 4
+    assert signatures[4] == signatures[0]
+
+
+@SETTINGS
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.one_of(
+                _TIMES,  # anywhere, and near one midnight (many day changes back and forth)
+                st.integers(-3, 3).map(lambda s: _MIDNIGHT + timedelta(seconds=s)),
+            ),
+            st.sampled_from(_SECRETS),
+            _TOKENS,
+        ),
+        min_size=2,
+        max_size=8,
+    )
+)
+def test_one_signer_over_any_sequence_of_days_and_secrets(
+    steps: list[tuple[datetime, str, str | None]],
+) -> None:
+    signer = SigV4Signer("codeguru-profiler", REGION)
+    for now, secret, token in steps:
+        ours, theirs = _sign_both(signer, now, secret, token)
+        assert ours == theirs
+
+
+# ------------------------------------------------------------------ the date, in UTC
+
+#: 23:36 UTC: 19:36 the same day in New York, 05:06 the next day in Kolkata.
+_LATE = datetime(2015, 8, 30, 23, 36, 0, tzinfo=UTC)
+_ZONES = ["UTC", "America/New_York", "Asia/Kolkata", "Pacific/Kiritimati"]
+
+
+@pytest.mark.parametrize("zone", _ZONES)
+def test_explicit_time_in_any_zone_is_dated_in_utc(zone: str) -> None:
+    signer = SigV4Signer("codeguru-profiler", REGION)
+    with local_zone(zone):
+        ours = signer.sign(
+            method="GET",
+            host="codeguru-profiler.eu-west-3.amazonaws.com",
+            path="/",
+            query=[],
+            headers={},
+            body=b"",
+            credentials=awsmith.Credentials(access_key_id=ACCESS_KEY, secret_access_key=SECRET_KEY),
+            now=_LATE.astimezone(ZoneInfo(zone)),
+        )
+    assert ours["X-Amz-Date"] == "20150830T233600Z"
+    assert f"Credential={ACCESS_KEY}/20150830/{REGION}/" in ours["Authorization"]
+
+
+@pytest.mark.parametrize("zone", _ZONES)
+def test_client_dates_its_requests_in_utc_whatever_the_local_zone(zone: str) -> None:
+    """The client's own clock (time.time(), frozen 0.999 s past _LATE) is formatted in
+    UTC and truncated to the second, whatever TZ the process runs in; the signature is
+    botocore's for that UTC time over the headers botocore's rules sign."""
+    with local_zone(zone), awsmith_clock(_LATE, fraction=0.999):
+        sent = anyio.run(_send, "support", "DescribeServices", {}, None)
+    assert sent.headers["X-Amz-Date"] == "20150830T233600Z"
+    signed = {
+        "host",
+        "x-amz-date",
+        "content-type",
+        "x-amz-target",
+        "amz-sdk-invocation-id",
+        "amz-sdk-request",
+    }
+    headers = {k: v for k, v in sent.headers.items() if k.lower() in signed - {"host", "x-amz-date"}}
+    theirs = botocore_sign(
+        "support", "POST", str(sent.url), headers, sent.content, None, _LATE, CLIENT_REGION
+    )
+    assert sent.headers["Authorization"] == theirs.headers["Authorization"]
+    assert (
+        f"Credential={ACCESS_KEY}/20150830/{CLIENT_REGION}/support/aws4_request, "
+        f"SignedHeaders={';'.join(sorted(signed))}, " in sent.headers["Authorization"]
+    )
+
+
 # ------------------------------------------------------------------ through the client
 
 _SIGNED = re.compile(r"SignedHeaders=([^,]+),")
@@ -288,10 +459,14 @@ async def _send(service: str, op: str, params: dict[str, Any], token: str | None
 @given(data=st.data())
 def test_sent_request_verifies_under_botocore(service: str, op: str, data: st.DataObject) -> None:
     """The request the client really sends (URL, headers, body) carries the signature
-    botocore computes for it, over the headers that matter."""
+    botocore computes for it, over the headers that matter, at the time the client's
+    clock (frozen) says: date and signed headers come from the test, not the request."""
     params = data.draw(S.input_params(service, op), label="params")
     token = data.draw(_TOKENS, label="token")
-    sent = anyio.run(_send, service, op, params, token)
+    now = data.draw(_TIMES, label="now")
+    with awsmith_clock(now):
+        sent = anyio.run(_send, service, op, params, token)
+    assert sent.headers["X-Amz-Date"] == now.strftime("%Y%m%dT%H%M%SZ")
     authorization = sent.headers["Authorization"]
     match = _SIGNED.search(authorization)
     assert match is not None
@@ -304,11 +479,10 @@ def test_sent_request_verifies_under_botocore(service: str, op: str, data: st.Da
     assert set(signed) == expected
     assert f"{sent.url.scheme}://{sent.url.host}" == botocore_endpoint(service)
     assert f"/{CLIENT_REGION}/{signing_name(service)}/aws4_request," in authorization
-    now = datetime.strptime(sent.headers["X-Amz-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     headers = {
         k: v
         for k, v in sent.headers.items()
-        if k.lower() in set(signed) - {"host", "x-amz-date", "x-amz-security-token"}
+        if k.lower() in expected - {"host", "x-amz-date", "x-amz-security-token"}
     }
     theirs = botocore_sign(
         service, sent.method, str(sent.url), headers, sent.content, token, now, CLIENT_REGION

@@ -30,7 +30,9 @@ from awsmith.codeguruprofiler.errors import (
 from awsmith.codeguruprofiler.shapes import (
     AggregationPeriod,
     ComputePlatform,
+    DeleteProfilingGroupResponse,
     OrderBy,
+    PostAgentProfileResponse,
     ProfileTime,
     ProfilingGroupDescription,
 )
@@ -267,7 +269,8 @@ async def test_one_megabyte_agent_profile_arrives_byte_exact(
         response = await client.post_agent_profile(
             profiling_group_name="big", content_type=JSON, agent_profile=payload
         )
-    assert response is not None
+    assert response == PostAgentProfileResponse()  # the type, and no members
+    assert response.response_metadata.status_code == 204
     post = stub.requests[-1]
     assert post.status == 204
     assert post.headers["Content-Length"] == "1000000"
@@ -477,14 +480,22 @@ async def test_server_side_validation_error(stub: CodeGuruStub) -> None:
 async def test_delete_then_describe(stub: CodeGuruStub) -> None:
     async with open_client(stub, "default") as client:
         await client.create_profiling_group(profiling_group_name="gone")
+        before = await client.describe_profiling_group(profiling_group_name="gone")
         deleted = await client.delete_profiling_group(profiling_group_name="gone")
+        with pytest.raises(ResourceNotFoundException) as info:
+            await client.describe_profiling_group(profiling_group_name="gone")
         with pytest.raises(ResourceNotFoundException):
             await client.delete_profiling_group(profiling_group_name="gone")
-    assert deleted is not None
-    assert [(r.method, r.status) for r in stub.requests] == [
-        ("POST", 201),
-        ("DELETE", 204),
-        ("DELETE", 404),
+    assert before.profiling_group.name == "gone"
+    assert deleted == DeleteProfilingGroupResponse()
+    assert deleted.response_metadata.status_code == 204
+    assert info.value.status_code == 404
+    assert [(r.method, r.raw_path, r.status) for r in stub.requests] == [
+        ("POST", "/profilingGroups", 201),
+        ("GET", "/profilingGroups/gone", 200),
+        ("DELETE", "/profilingGroups/gone", 204),
+        ("GET", "/profilingGroups/gone", 404),
+        ("DELETE", "/profilingGroups/gone", 404),
     ]
 
 

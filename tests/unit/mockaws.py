@@ -11,8 +11,10 @@ import json
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+import anyio
 import httpx
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -31,6 +33,10 @@ REQUEST_ID = "11111111-2222-3333-4444-555555555555"
 
 SUPPORT_HOST = "support.us-east-1.amazonaws.com"  # Support's rules: one endpoint in aws
 CODEGURU_HOST = "codeguru-profiler.us-west-2.amazonaws.com"
+
+#: The headers every awsJson1.1 request (Support) signs besides Host, X-Amz-Date and the
+#: invocation headers.
+AWS_JSON_SIGNED = ("content-type", "x-amz-target")
 
 Reply = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
 C = TypeVar("C", bound=BaseClient)
@@ -160,27 +166,40 @@ def check_signature(
     must_sign: Sequence[str] = (),
 ) -> dict[str, str]:
     """Asserts the Authorization header's format and recomputes its signature with
-    botocore's SigV4 signer over the headers it names. Returns the parsed header."""
+    botocore's SigV4 signer. Returns the parsed header.
+
+    What is checked is not taken from the request: the signed headers must be exactly
+    Host, X-Amz-Date, the invocation headers, the session token's and ``must_sign``
+    (the operation's serialized headers), and X-Amz-Date must be the UTC time of the
+    test's own clock (within 10 minutes: a date in local time is hours off).
+    """
     auth = request.headers["Authorization"]
     match = _AUTH.match(auth)
     assert match, f"malformed Authorization header: {auth!r}"
     parts = match.groupdict()
     amz_date = request.headers["X-Amz-Date"]
     assert re.fullmatch(r"\d{8}T\d{6}Z", amz_date), amz_date
+    dated = datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    assert abs(datetime.now(UTC) - dated) < timedelta(minutes=10), (amz_date, datetime.now(UTC))
     assert parts["akid"] == AKID
     assert parts["day"] == amz_date[:8]
     assert parts["region"] == region
     assert parts["service"] == service
     signed = parts["signed"].split(";")
     assert signed == sorted(signed)
-    expected_signed = {"host", "x-amz-date", *(h.lower() for h in must_sign)}
+    expected_signed = {
+        "host",
+        "x-amz-date",
+        "amz-sdk-invocation-id",
+        "amz-sdk-request",
+        *(h.lower() for h in must_sign),
+    }
     if session_token is not None:
         expected_signed.add("x-amz-security-token")
         assert request.headers["X-Amz-Security-Token"] == session_token
     else:
         assert "X-Amz-Security-Token" not in request.headers
-    assert expected_signed <= set(signed), (expected_signed, signed)
-    assert "user-agent" not in signed and "authorization" not in signed
+    assert set(signed) == expected_signed, (expected_signed, signed)
 
     headers = {name: request.headers[name] for name in signed if name != "host"}
     boto_request = AWSRequest(
@@ -193,3 +212,36 @@ def check_signature(
     string_to_sign = signer.string_to_sign(boto_request, canonical)
     assert signer.signature(string_to_sign, boto_request) == parts["signature"]
     return parts
+
+
+class Hang(httpx.AsyncBaseTransport):
+    """A transport that never answers: the call waits until it is cancelled."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await anyio.sleep_forever()
+        raise AssertionError("unreachable")
+
+
+@asynccontextmanager
+async def intercepted_support(
+    script: Script | httpx.AsyncBaseTransport,
+    *interceptors: awsmith.Interceptor,
+    config: awsmith.Config | None = None,
+) -> AsyncIterator[SupportClient]:
+    """A SupportClient with ``interceptors`` on a MockTransport running ``script`` (or
+    on the transport given), fast backoff unless ``config`` says otherwise; closed
+    afterwards."""
+    fast = awsmith.Config(base_backoff=0.001, max_backoff=0.002, use_fips=False, use_dualstack=False)
+    transport = httpx.MockTransport(script) if isinstance(script, Script) else script
+    async with httpx.AsyncClient(transport=transport) as http:
+        client = SupportClient(
+            region=REGION,
+            credentials=credentials(),
+            http_client=http,
+            config=config or fast,
+            interceptors=interceptors,
+        )
+        try:
+            yield client
+        finally:
+            await client.close()

@@ -16,6 +16,7 @@ from awsmith.codeguruprofiler import CodeGuruProfilerClient
 from awsmith.support import SupportClient
 from tests.unit.mockaws import (
     AKID,
+    AWS_JSON_SIGNED,
     REGION,
     SECRET,
     Script,
@@ -77,7 +78,7 @@ async def test_support_posts_to_the_base_path_and_signs_it(base: str) -> None:
     assert str(request.url) == botocore_url("support", base, "describe_services")
     path = urlsplit(base).path
     assert request.url.raw_path.decode() == (path or "/")
-    check_signature(request, region=REGION, service="support")
+    check_signature(request, region=REGION, service="support", must_sign=AWS_JSON_SIGNED)
 
 
 @pytest.mark.anyio

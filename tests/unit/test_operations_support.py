@@ -17,6 +17,7 @@ import awsmith
 from awsmith.support import SupportClient
 from awsmith.support import shapes as s
 from tests.unit.mockaws import (
+    AWS_JSON_SIGNED,
     SUPPORT_HOST,
     TOKEN,
     Script,
@@ -442,7 +443,7 @@ async def test_wire_request_and_typed_result(op: Op, session_token: str | None) 
         region="us-east-1",
         service="support",
         session_token=session_token,
-        must_sign=("content-type", "x-amz-target"),
+        must_sign=AWS_JSON_SIGNED,
     )
 
     assert type(result) is type(op.expected)

@@ -3,6 +3,8 @@ through Config.base_backoff)."""
 
 from __future__ import annotations
 
+from unittest import mock
+
 import httpx
 import pytest
 
@@ -122,6 +124,24 @@ async def test_default_is_three_attempts() -> None:
     assert len(script.requests) == 3
     assert info.value.attempts == 3
     assert info.value.status_code == 503
+
+
+@pytest.mark.anyio
+async def test_backoff_is_full_jitter_doubling_up_to_max_backoff() -> None:
+    """The delay before retry n is ``random() * min(max_backoff, base * 2 ** (n - 1))``:
+    with random() fixed at 0.5, base 1 s and a cap of 3 s the client sleeps 0.5, 1, 1.5,
+    1.5, 1.5 s (uncapped it would be 0.5, 1, 2, 4, 8). The sleeps are recorded, not slept."""
+    script = Script(unavailable())
+    config = awsmith.Config(max_attempts=6, base_backoff=1.0, max_backoff=3.0)
+    with (
+        mock.patch("random.random", return_value=0.5),
+        mock.patch("anyio.sleep", new_callable=mock.AsyncMock) as sleep,
+    ):
+        async with support(script, config=config) as client:
+            with pytest.raises(awsmith.ServiceError) as info:
+                await client.describe_cases()
+    assert info.value.attempts == len(script.requests) == 6
+    assert [c.args for c in sleep.await_args_list] == [(0.5,), (1.0,), (1.5,), (1.5,), (1.5,)]
 
 
 @pytest.mark.anyio

@@ -12,7 +12,7 @@ import pytest
 import awsmith
 import awsmith._core.client as client_module
 from awsmith._core.config import retry_settings
-from tests.unit.mockaws import Script, check_signature, json_reply, support
+from tests.unit.mockaws import AWS_JSON_SIGNED, Script, check_signature, json_reply, support
 
 pytestmark = pytest.mark.anyio
 
@@ -115,7 +115,7 @@ async def test_invocation_headers_are_sent_and_signed_on_every_attempt() -> None
             request,
             region="us-east-1",
             service="support",
-            must_sign=("amz-sdk-invocation-id", "amz-sdk-request"),
+            must_sign=AWS_JSON_SIGNED,
         )
         assert auth["signed"]
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import attrs
 
@@ -13,6 +14,19 @@ from awsmith._core.errors import ConfigurationError
 RetryMode = Literal["standard", "adaptive"]
 
 DEFAULT_MAX_ATTEMPTS = 3
+
+
+class NotGiven(enum.Enum):
+    """The default of an option that keeps the client's own setting (``None`` may be
+    a setting of its own, as ``call_timeout=None``: no deadline)."""
+
+    NOT_GIVEN = "NOT_GIVEN"
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Final = NotGiven.NOT_GIVEN
 
 
 def retry_settings(

@@ -9,7 +9,7 @@ from typing import Generic, TypeVar
 import attrs
 
 from awsmith._core.errors import ServiceError
-from awsmith._core.errors_wire import ErrorTable
+from awsmith._core.errors_wire import ErrorTable, build_error
 from awsmith._core.signing import QueryItem
 from awsmith._core.transport.http import HttpResponse
 
@@ -48,6 +48,10 @@ class Operation(Generic[In, Out]):
     compress_request: bool = False
 
 
+#: The signature of ``ServiceInfo.build_error``.
+ErrorBuilder = Callable[[HttpResponse, ErrorTable, type[ServiceError]], ServiceError]
+
+
 @attrs.frozen
 class ServiceInfo:
     """Facts about a service the runtime needs, from the model's metadata."""
@@ -61,6 +65,10 @@ class ServiceInfo:
     base_error: type[ServiceError]
     #: Whether some operations add endpoint rule-set parameters of their own.
     operation_endpoint_params: bool = False
+    #: Turns an error response into its exception (``errors`` and ``base_error`` are
+    #: passed in): the json/rest-json builder unless the protocol's errors are another
+    #: format (STS's awsQuery XML, in ``awsmith._core.sts``).
+    build_error: ErrorBuilder = build_error
 
 
 def new_idempotency_token() -> str:
