@@ -332,9 +332,12 @@ class FaultServer:
             self._loop = loop
             try:
                 self._server = loop.run_until_complete(
-                    asyncio.start_server(
-                        self._serve, HOST, 0, limit=_MAX_HEADER_BYTES, ssl=self._ssl
-                    )
+                    # TLS is started by each connection's handler (_serve), not by the
+                    # server: a handshake in progress then belongs to a task that
+                    # shutdown cancels, and whose cancellation closes the socket (a
+                    # server-side handshake outlives asyncio's server.close() and its
+                    # socket was found unclosed by a later test).
+                    asyncio.start_server(self._serve, HOST, 0, limit=_MAX_HEADER_BYTES)
                 )
             except BaseException as exc:  # pragma: no cover - reported to start()
                 errors.append(exc)
@@ -395,6 +398,17 @@ class FaultServer:
         task = asyncio.current_task()
         assert task is not None
         self._tasks.add(task)
+        try:
+            if self._ssl is not None:
+                await writer.start_tls(self._ssl)  # a failed handshake closes the socket
+        except (ConnectionError, ssl.SSLError, OSError):
+            writer.close()
+            self._tasks.discard(task)
+            return
+        except asyncio.CancelledError:
+            writer.close()
+            self._tasks.discard(task)
+            raise
         with self._lock:
             self._state.connections_opened += 1
             self._state.open_connections += 1
