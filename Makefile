@@ -111,9 +111,11 @@ docs: sync
 ## One worker at the lowest priority: the machine is shared. The figures per module,
 ## and every survivor not listed as equivalent in docs/testing.md, are printed last.
 MODULES ?=
-mutation: sync
-	-nice -n 19 $(BIN)/mutmut run --max-children 1 $(foreach m,$(MODULES),"awsmith._core.$(m).*")
-	$(BIN)/python tests/mutation_report.py --survivors --check $(MODULES)
+MUTATION_VENV := $(CURDIR)/.venv-mutation
+mutation: lock-check
+	UV_PROJECT_ENVIRONMENT=$(MUTATION_VENV) $(UV) sync --locked --quiet --extra dev --extra mutation
+	-nice -n 19 $(MUTATION_VENV)/bin/mutmut run --max-children 1 $(foreach m,$(MODULES),"awsmith._core.$(m).*")
+	$(MUTATION_VENV)/bin/python tests/mutation_report.py --survivors --check $(MODULES)
 
 lint: sync
 	$(BIN)/ruff check .
@@ -125,5 +127,5 @@ codegen: sync
 	$(BIN)/python -m codegen
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .venv-bench .venv-botocore-min $(LATEST_VENV) .pytest_cache \
+	rm -rf $(VENV) $(TOOLS) .venv-bench .venv-botocore-min .venv-mutation $(LATEST_VENV) .pytest_cache \
 		.mypy_cache .ruff_cache .hypothesis mutants

@@ -298,6 +298,56 @@ async def thousand_concurrent(url: str) -> dict[str, tuple[float, int]]:
     return out
 
 
+async def interceptor_costs(url: str, rounds: int) -> list[str]:
+    """Client CPU per DescribeCases (x1 and x32) with no interceptors, one no-op
+    interceptor, and the OpenTelemetry interceptor on an SDK tracer provider (spans
+    recorded, then dropped: no exporter), alternating in each round."""
+    from opentelemetry.sdk.trace import TracerProvider
+
+    import awsmith
+    from awsmith.otel import OpenTelemetryInterceptor
+    from awsmith.support import SupportClient
+
+    creds = awsmith.Credentials(access_key_id=KEY, secret_access_key=SECRET)
+    setups: dict[str, list[awsmith.Interceptor]] = {
+        "none": [],
+        "one no-op Interceptor": [awsmith.Interceptor()],
+        "OpenTelemetryInterceptor (SDK, no exporter)": [
+            OpenTelemetryInterceptor(tracer_provider=TracerProvider())
+        ],
+    }
+    samples: dict[tuple[str, int], list[float]] = {}
+    async with AsyncExitStack() as stack:
+        clients = {
+            name: await stack.enter_async_context(
+                SupportClient(
+                    region="us-east-1", endpoint_url=url, credentials=creds, interceptors=hooks
+                )
+            )
+            for name, hooks in setups.items()
+        }
+        for client in clients.values():  # warm-up
+            await measure(lambda c=client: c.describe_cases(), 32, 32)
+        for r in range(rounds):
+            order = list(clients) if r % 2 == 0 else list(reversed(clients))
+            for conc, n in ((1, 300), (32, 640)):
+                for name in order:
+                    client = clients[name]
+                    cpu, _ = await measure(lambda c=client: c.describe_cases(), n, conc)
+                    samples.setdefault((name, conc), []).append(cpu)
+    lines = [
+        "| interceptors | DescribeCases x1 CPU µs | ratio to none | x32 CPU µs | ratio to none |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    base = {conc: statistics.median(samples[("none", conc)]) for conc in (1, 32)}
+    for name in setups:
+        one, many = (statistics.median(samples[(name, conc)]) for conc in (1, 32))
+        lines.append(
+            f"| {name} | {one:.0f} | {one / base[1]:.2f} | {many:.0f} | {many / base[32]:.2f} |"
+        )
+    return lines
+
+
 def report(results: dict[str, dict[str, list[tuple[float, float]]]]) -> list[str]:
     lines = [
         "| scenario | awsmith CPU µs | aiobotocore CPU µs | aiohttp floor CPU µs | awsmith / aiobotocore | awsmith / floor | awsmith wall µs | aiobotocore wall µs | floor wall µs |",
@@ -357,6 +407,8 @@ async def main() -> None:
         burst = await thousand_concurrent(url)
         for contender, (ms, ok) in burst.items():
             print(f"1,000 concurrent calls, one client: {contender} {ms:.0f} ms, {ok}/1000 ok")
+        print("\n## interceptors: client CPU per call\n")
+        print("\n".join(await interceptor_costs(url, rounds)))
         import transports  # the choice of the default transport (benchmarks/transports.py)
 
         print("\n## transports: one bare GET, client CPU per call\n")

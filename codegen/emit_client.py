@@ -112,9 +112,9 @@ class ClientEmitter:
             for a in args:
                 w.line(f"    {a},")
             w.line(")")
-            w.line(f"return await self._invoke(_serde.{op.py_name.upper()}, request)")
+            w.line(f"return await self._invoke(_serde.{op.constant}, request)")
         else:
-            w.line(f"return await self._invoke(_serde.{op.py_name.upper()}, None)")
+            w.line(f"return await self._invoke(_serde.{op.constant}, None)")
         w.dedent()
 
     def paginator(self, p: Paginator) -> None:
@@ -187,9 +187,11 @@ class ClientEmitter:
         usage = [
             "Arguments (all keyword-only and optional): ``region``, ``endpoint_url``,",
             "``credentials`` (``awsmith.Credentials``), ``profile``, ``http_client`` (an",
-            "``httpx.AsyncClient`` the caller owns) and ``config`` (``awsmith.Config``).",
+            "``httpx.AsyncClient`` the caller owns), ``config`` (``awsmith.Config``) and",
+            "``interceptors`` (``awsmith.Interceptor`` objects, run in that order).",
             "What is not given comes from the standard AWS environment variables, config and",
-            "credential files and provider chain.",
+            "credential files and provider chain. ``with_options(...)`` gives a view with",
+            "other retry and timeout settings that shares this client's connections.",
             "",
             "Example:",
             "    ```python",

@@ -11,6 +11,7 @@ import re
 import sys
 from collections.abc import Callable
 
+import awsmith._core.serde as _rt_serde
 from awsmith._core.validation import model_pattern
 from codegen.emit_shapes import error_fields, error_shapes
 from codegen.model import Member, ModelError, Operation, ServiceModel, Shape
@@ -26,12 +27,23 @@ _LABEL = re.compile(r"\{([^}]+)\}")
 #: only where a value is wrong (scalars), or turned into a tuple path (structures).
 _LIST_ITEM = 'f"{name}[{i}]"'
 _MAP_ITEM = 'f"{name}[{key!r}]"'
-_LOCALS = frozenset({"x", "fields", "path", "data", "response", "type", "value", "name", "item", "i", "key"})
+#: Names a parser uses besides its members' locals: its own variables, the builtins it
+#: calls, and every runtime helper it may import. A member local of the same name
+#: would shadow them (a member called ``float`` or ``prefixHeaders`` exists).
+_LOCALS = frozenset(
+    {"x", "fields", "path", "data", "response", "type", "value", "name", "item", "i", "key"}
+    | {"str", "int", "float", "bool", "dict", "list", "enumerate", "None"}
+    | {n for n in dir(_rt_serde) if not n.startswith("_")}
+)
 
 
-def _local(py_name: str) -> str:
-    """A parser's local variable for a member: never one of the parser's own names."""
-    return py_name + "_" if py_name in _LOCALS or py_name.startswith(("p_", "h_")) else py_name
+def _local(py_name: str, classes: frozenset[str] | set[str] = frozenset()) -> str:
+    """A parser's local variable for a member: never one of the names the parser uses
+    (``classes``: the shape classes it may construct)."""
+    local = py_name
+    while local in _LOCALS or local in classes:
+        local += "_"
+    return local
 
 
 def _q(text: str) -> str:
@@ -328,12 +340,20 @@ class SerdeEmitter:
             for i, part in enumerate(parts):
                 w.line(f"    {'+ ' if i else ''}{part}")
             w.line(")")
-        query_members = [m for m in members if m.location == "querystring"]
-        static = [tuple(p.partition("=")[::2]) for p in static_query.split("&") if p]
-        if query_members or static:
-            w.line(f"query: list[tuple[str, str]] = {[(k, v) for k, v in static]!r}")
+        # Named query members first: a map of query parameters (``httpQueryParams``) adds
+        # only the keys that neither they nor the static query already set.
+        query_members = sorted(
+            (m for m in members if m.location == "querystring"), key=lambda m: m.shape.type == "map"
+        )
+        # A constant key without "=" (``?foo=bar&flag``) is sent bare: its value is None.
+        static = [
+            (key, value if sep else None)
+            for key, sep, value in (p.partition("=") for p in static_query.split("&") if p)
+        ]
+        if any(value is None for _, value in static):
+            w.line(f"query: list[{self.use('awsmith._core.signing', 'QueryItem')}] = {static!r}")
         else:
-            w.line("query: list[tuple[str, str]] = []")
+            w.line(f"query: list[tuple[str, str]] = {static!r}")
         for m in query_members:
             value = f"{req}.{m.py_name}"
             w.line(f"if {value} is not None:")
@@ -344,11 +364,13 @@ class SerdeEmitter:
                 w.line(f'query.extend(("{m.location_name}", {item}) for item in {value})')
             elif m.shape.type == "map":
                 assert m.shape.value is not None
+                w.line("named = {key for key, _ in query}")
                 if m.shape.value.type == "list":
                     w.line(f"for key, items in {value}.items():")
-                    w.line("    query.extend((key, item) for item in items)")
+                    w.line("    if key not in named:")
+                    w.line("        query.extend((key, item) for item in items)")
                 else:
-                    w.line(f"query.extend({value}.items())")
+                    w.line(f"query.extend(item for item in {value}.items() if item[0] not in named)")
             else:
                 w.line(f'query.append(("{m.location_name}", {self.text_expr(m.shape, value, m, "querystring")}))')
             w.dedent()
@@ -359,8 +381,10 @@ class SerdeEmitter:
                 if m.shape.type == "list":
                     assert m.shape.member is not None
                     item = self.text_expr(m.shape.member, "item", None, "header")
-                    w.line(f"if {value}:")
-                    w.line(f'    headers["{m.location_name}"] = {self.rt("header_list")}([{item} for item in {value}])')
+                    # HTTP dates are sent as they are, commas and all (never quoted).
+                    join = "header_date_list" if m.shape.member.type == "timestamp" else "header_list"
+                    w.line(f"if {value} is not None:")
+                    w.line(f'    headers["{m.location_name}"] = {self.rt(join)}([{item} for item in {value}])')
                 else:
                     w.line(f"if {value} is not None:")
                     w.line(f'    headers["{m.location_name}"] = {self.text_expr(m.shape, value, m, "header")}')
@@ -375,8 +399,22 @@ class SerdeEmitter:
             assert m is not None
             value = f"{req}.{m.py_name}"
             if m.shape.type in ("blob", "string"):
+                # A raw payload says what it is: bytes, or text (enums included).
                 encode = ".encode()" if m.shape.type == "string" else ""
-                w.line(f"body = {value}{encode} if {value} is not None else b\"\"")
+                media = "application/octet-stream" if m.shape.type == "blob" else "text/plain"
+                w.line(f"if {value} is not None:")
+                w.line(f"    body = {value}{encode}")
+                w.line(f'    headers.setdefault("Content-Type", "{media}")')
+                w.line("else:")
+                w.line('    body = b""')
+            elif m.shape.is_union:
+                # An unset union payload is no body at all ("{}" would be a union
+                # with no member set, which is invalid).
+                w.line(f"if {value} is not None:")
+                w.line(f"    body = {self.rt('dump_json')}({self.ser_expr(m.shape, value, m)})")
+                w.line('    headers.setdefault("Content-Type", "application/json")')
+                w.line("else:")
+                w.line('    body = b""')
             else:
                 w.line(f"body = {self.rt('dump_json')}({self.ser_expr(m.shape, value, m)}) if {value} is not None else b\"{{}}\"")
                 w.line('headers.setdefault("Content-Type", "application/json")')
@@ -387,6 +425,8 @@ class SerdeEmitter:
             w.line('headers["Content-Type"] = "application/json"')
         else:
             w.line('body = b""')
+        if op.checksum_required:
+            w.line(f'headers["Content-MD5"] = {self.rt("content_md5")}(body)')
         host = self.host_prefix_expr(op)
         tail = f", {host}" if host else ""
         w.line(f'return SerializedRequest("{op.method}", path, query, headers, body{tail})')
@@ -424,10 +464,17 @@ class SerdeEmitter:
         body = f"_ser_{snake(op.input.name)}(request)" if op.input else "{}"
         host = self.host_prefix_expr(op)
         tail = f", {host}" if host else ""
-        w.line(f"return {sr}(")
-        w.line(f'    "POST", "/", [], {{"X-Amz-Target": "{target}", "Content-Type": "{content_type}"}},')
-        w.line(f"    {self.rt('dump_json')}({body}){tail}")
-        w.line(")")
+        headers = f'{{"X-Amz-Target": "{target}", "Content-Type": "{content_type}"}}'
+        if op.checksum_required:
+            w.line(f"body = {self.rt('dump_json')}({body})")
+            w.line(f"headers = {headers}")
+            w.line(f'headers["Content-MD5"] = {self.rt("content_md5")}(body)')
+            w.line(f'return {sr}("POST", "/", [], headers, body{tail})')
+        else:
+            w.line(f"return {sr}(")
+            w.line(f"    \"POST\", \"/\", [], {headers},")
+            w.line(f"    {self.rt('dump_json')}({body}){tail}")
+            w.line(")")
         w.dedent()
 
     # ---------------------------------------------------------------- parsing
@@ -502,7 +549,9 @@ class SerdeEmitter:
             w.line()
             w.line()
             w.line(f"def _de_{name}(value: Any, path: {self.rt('Path')}, name: str) -> {self.out_type(shape)}:")
-            w.line(f"    return {{{key}: {item} for key, item in {self.rt('p_map')}(value, path, name).items()}}")
+            # A null map value is skipped (the protocols' dense maps never hold one).
+            w.line(f"    items = {self.rt('p_map')}(value, path, name).items()")
+            w.line(f"    return {{{key}: {item} for key, item in items if item is not None}}")
 
     def de_members(self, shape: Shape, members: list[Member], data: str, cls: str, extra: dict[str, str] | None = None) -> None:
         w = self.w
@@ -518,7 +567,7 @@ class SerdeEmitter:
         for m in members:
             key = m.location_name
             w.line(f'x = fields.get("{key}")')
-            local = _local(m.py_name)
+            local = _local(m.py_name, self.all_classes)
             if m.required and not shape.is_union:
                 w.line("if x is None:")
                 w.line(f'    {self.rt("missing")}(path, "{key}")')
@@ -555,7 +604,7 @@ class SerdeEmitter:
             if m.location == "header":
                 w.line(f'x = response.headers.get("{m.location_name}")')
                 parsed = self.header_expr(m)
-                local = _local(m.py_name)
+                local = _local(m.py_name, self.all_classes)
                 if m.required:
                     w.line("if x is None:")
                     w.line(f'    {self.rt("missing")}(path, "{m.location_name} header")')
@@ -564,20 +613,15 @@ class SerdeEmitter:
                     w.line(f"{local} = None if x is None else {parsed}")
                 extra[m.py_name] = local
             elif m.location == "headers":
-                local = _local(m.py_name)
+                local = _local(m.py_name, self.all_classes)
                 w.line(f'{local} = {self.rt("prefix_headers")}(response.headers, "{m.location_name}")')
                 extra[m.py_name] = local
             elif m.location == "statusCode":
                 extra[m.py_name] = "response.status"
+            elif m.location in ("uri", "querystring"):
+                continue  # request-only locations: nothing in a response binds to them
             elif shape.payload == m.name:
-                if m.shape.type in ("blob", "string"):
-                    value = "response.body" if m.shape.type == "blob" else 'response.body.decode("utf-8", "replace")'
-                    extra[m.py_name] = value
-                else:
-                    local = _local(m.py_name)
-                    w.line(f"x = {self.rt('load_json')}(response.body)")
-                    w.line(f"{local} = {self.de_expr(m.shape, 'x', 'path', _q(m.location_name))}")
-                    extra[m.py_name] = local
+                extra[m.py_name] = self.payload_expr(m, _local(m.py_name, self.all_classes))
             else:
                 body_members.append(m)
         if body_members:
@@ -585,6 +629,24 @@ class SerdeEmitter:
         else:
             w.call(f"return {cls}(", [f"{k}={v}" for k, v in sorted(extra.items())])
         w.dedent()
+
+    def payload_expr(self, m: Member, local: str) -> str:
+        """The parsed payload member (statements into ``local`` where needed). An empty
+        body is an unset optional payload; a document payload may be any JSON value."""
+        w = self.w
+        t = m.shape.type
+        if t in ("blob", "string"):
+            value = "response.body" if t == "blob" else 'response.body.decode("utf-8", "replace")'
+            return value if m.required else f"{value} if response.body else None"
+        if m.shape.is_document:
+            w.line(f"{local} = {self.rt('loads')}(response.body) if response.body else None")
+        elif m.shape.is_union and not m.required:
+            w.line(f"x = {self.rt('load_json')}(response.body) if response.body else None")
+            w.line(f"{local} = {self.de_expr(m.shape, 'x', 'path', _q(m.location_name), optional=True)}")
+        else:
+            w.line(f"x = {self.rt('load_json')}(response.body)")
+            w.line(f"{local} = {self.de_expr(m.shape, 'x', 'path', _q(m.location_name))}")
+        return local
 
     def header_expr(self, m: Member) -> str:
         t = m.shape.type
@@ -608,6 +670,9 @@ class SerdeEmitter:
             inner = m.shape.member
             if inner.type == "string":
                 return f"{self.rt('h_list')}(x)"
+            if inner.type == "timestamp" and self.timestamp_format(None, inner, "header") == "rfc822":
+                # HTTP dates have commas of their own: split after each "GMT".
+                return f"[{self.rt('p_timestamp')}(item, path, {name}) for item in {self.rt('h_date_list')}(x)]"
             conv = {"boolean": "h_bool", "timestamp": "p_timestamp"}.get(inner.type)
             if inner.type in _INT_TYPES:
                 conv = "h_int"
@@ -625,21 +690,35 @@ class SerdeEmitter:
         w = self.w
         rows = []
         for shape in error_shapes(self.model):
-            fields = [m for m in error_fields(shape) if m.location is None]
+            fields = [m for m in error_fields(shape) if m.location in (None, "header", "headers")]
             self.error_names.add(shape.class_name)
             parser = self.rt("no_fields")
             if fields:
                 parser = f"_err_{snake(shape.name)}"
+                resp = self.use("awsmith._core.transport.http", "HttpResponse")
                 w.line()
                 w.line()
-                w.line(f"def {parser}(fields: dict[str, Any]) -> dict[str, Any]:")
+                w.line(f"def {parser}(fields: dict[str, Any], response: {resp}) -> dict[str, Any]:")
                 w.indent()
                 w.line('path = ""')
-                w.line("return {")
+                values: dict[str, str] = {}
                 for m in fields:
-                    key = m.location_name
-                    value = self.de_expr(m.shape, f'fields.get("{key}")', "path", _q(key))
-                    w.line(f'    "{m.py_name}": None if fields.get("{key}") is None else {value},')
+                    if m.location is None:
+                        key = m.location_name
+                        value = self.de_expr(m.shape, f'fields.get("{key}")', "path", _q(key))
+                        values[m.py_name] = f'None if fields.get("{key}") is None else {value}'
+                        continue
+                    local = _local(m.py_name, self.all_classes)
+                    if m.location == "header":
+                        w.line(f'x = response.headers.get("{m.location_name}")')
+                        w.line(f"{local} = None if x is None else {self.header_expr(m)}")
+                    else:
+                        prefix = self.rt("prefix_headers")
+                        w.line(f'{local} = {prefix}(response.headers, "{m.location_name}")')
+                    values[m.py_name] = local
+                w.line("return {")
+                for py, value in values.items():
+                    w.line(f'    "{py}": {value},')
                 w.line("}")
                 w.dedent()
             code = (shape.raw.get("error") or {}).get("code", shape.name)
@@ -708,7 +787,9 @@ class SerdeEmitter:
                 op.input is not None and any(m.idempotency_token for m in op.input.members)
             ):
                 args.append("resend_safe=True")
-            w.call(f"{op.py_name.upper()}: {op_cls}[{in_t}, {out_t}] = {op_cls}(", args)
+            if op.compress_request:
+                args.append("compress_request=True")
+            w.call(f"{op.constant}: {op_cls}[{in_t}, {out_t}] = {op_cls}(", args)
         self.use("awsmith._core.operation", "ServiceInfo")
         w.lines += emit_service_info(self.model)
         return self.assemble()

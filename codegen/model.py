@@ -14,6 +14,8 @@ from botocore import xform_name
 
 import awsmith._core.serde as _rt_serde
 import awsmith._core.validation as _rt_validation
+from awsmith._core.client import BaseClient
+from awsmith._core.errors import ServiceError
 from codegen.docs import to_text
 
 SUPPORTED_PROTOCOLS = ("json", "rest-json")
@@ -29,13 +31,22 @@ _RESERVED_NAMES = frozenset(
     | set(dir(builtins))
     | {n for n in dir(_rt_serde) + dir(_rt_validation) if not n.startswith("_")}
 )
-# Constructor arguments and class attributes of awsmith.ServiceError: a modeled error
-# field of the same name gets a trailing underscore.
+# Constructor arguments and attributes of awsmith.ServiceError (and of exceptions): a
+# modeled error field of the same name gets a trailing underscore.
 _ERROR_RESERVED = frozenset(
-    {
-        "message", "code", "status_code", "request_id", "raw", "error_code", "default_status",
-        "modeled_retryable", "modeled_throttling", "args", "add_note", "with_traceback",
-    }
+    {"message", "code", "status_code", "request_id", "raw"}
+    | {n for n in dir(ServiceError) if not n.startswith("__")}
+)
+
+
+#: Module-level names of a generated ``_serde.py`` besides the per-operation ones.
+_SERDE_TABLES = frozenset({"ERRORS", "SERVICE"})
+
+
+#: Public attributes of every client (``config`` is set per instance; ``with_options``
+#: is part of the contract): an operation of the same name gets a trailing underscore.
+_CLIENT_RESERVED = frozenset(
+    {n for n in dir(BaseClient) if not n.startswith("_")} | {"config", "with_options"}
 )
 
 
@@ -105,6 +116,17 @@ class Operation:
     deprecated: bool
     #: Endpoint rule-set parameters the operation fixes (``staticContextParams``).
     static_context: dict[str, Any] = field(default_factory=dict)
+    #: The request must carry a ``Content-MD5`` of its body (``httpChecksumRequired``).
+    checksum_required: bool = False
+    #: The body may be gzipped (``requestcompression`` lists ``gzip``).
+    compress_request: bool = False
+
+    @property
+    def constant(self) -> str:
+        """The name of the operation's ``Operation`` in ``_serde.py`` (never one of that
+        module's own tables)."""
+        name = self.py_name.upper()
+        return name + "_" if name in _SERDE_TABLES else name
 
 
 @dataclass
@@ -147,20 +169,36 @@ class ServiceModel:
         return self.service_id.lower().replace(" ", "-")
 
 
+#: Member names a generated module needs for itself: ``attrs`` (the shape classes'
+#: bodies call ``attrs.field``), the client methods' ``self`` and helper, and every
+#: response's ``response_metadata``. Such a member gets a trailing underscore.
+_MEMBER_RESERVED = frozenset({"self", "cls", "attrs", "new_idempotency_token", "response_metadata"})
+
+
 def py_name(name: str) -> str:
-    """Member name -> snake_case attribute/argument name (botocore's ``xform_name``)."""
+    """Member name -> snake_case attribute/argument name (botocore's ``xform_name``).
+
+    Never private (attrs would drop a leading underscore from the argument name), never
+    starting with a digit, never a keyword or a name in ``_MEMBER_RESERVED``."""
     out = xform_name(name).replace("-", "_")
-    out = re.sub(r"\W", "_", out)
+    out = re.sub(r"\W", "_", out).lstrip("_") or "member"
     if out[0].isdigit():
-        out = "_" + out
-    if keyword.iskeyword(out) or out in ("self", "cls"):
+        out = "m_" + out
+    if keyword.iskeyword(out) or out in _MEMBER_RESERVED:
         out += "_"
     return out
 
 
+def _operation_name(name: str) -> str:
+    out = py_name(name)
+    return out + "_" if out in _CLIENT_RESERVED else out
+
+
 def class_name(name: str) -> str:
-    out = re.sub(r"\W", "_", name)
-    if out[0].isdigit():
+    out = re.sub(r"\W", "_", name).lstrip("_") or "Shape"
+    # attrs takes any annotation starting with "ClassVar" for a class variable, not a
+    # field: a member typed ``ClassVariable | None`` would vanish from the class.
+    if out[0].isdigit() or out.startswith("ClassVar"):
         out = "Shape" + out
     if out in _RESERVED_NAMES or keyword.iskeyword(out):
         out += "_"
@@ -240,8 +278,6 @@ def build(raw: dict[str, Any], path: Path) -> ServiceModel:
                     "message", "errormessage"
                 ):
                     pname += "_"
-                if pname == "response_metadata":
-                    pname += "_"  # every response's attribute for its HTTP metadata
                 seen[pname] = mname
                 location = mspec.get("location")
                 shape.members.append(
@@ -274,7 +310,7 @@ def build(raw: dict[str, Any], path: Path) -> ServiceModel:
         operations.append(
             Operation(
                 name=name,
-                py_name=py_name(name),
+                py_name=_operation_name(name),
                 doc=to_text(spec.get("documentation")),
                 method=http.get("method", "POST"),
                 request_uri=http.get("requestUri", "/"),
@@ -286,6 +322,12 @@ def build(raw: dict[str, Any], path: Path) -> ServiceModel:
                 errors=[ref(f"operation {name}.errors", e) for e in spec.get("errors", [])],
                 host_prefix=(spec.get("endpoint") or {}).get("hostPrefix"),
                 deprecated=bool(spec.get("deprecated")),
+                checksum_required=bool(
+                    spec.get("httpChecksumRequired")
+                    or (spec.get("httpChecksum") or {}).get("requestChecksumRequired")
+                ),
+                compress_request="gzip"
+                in ((spec.get("requestcompression") or {}).get("encodings") or []),
                 static_context={
                     k: v["value"] for k, v in sorted((spec.get("staticContextParams") or {}).items())
                 },
@@ -319,7 +361,7 @@ def build(raw: dict[str, Any], path: Path) -> ServiceModel:
         if limit_key is not None:
             op.input.member_by_name(limit_key)
         paginators.append(Paginator(op, input_token, output_token, limit_key, list(result_keys)))
-    return ServiceModel(
+    service = ServiceModel(
         path=path,
         metadata=metadata,
         doc=to_text(raw.get("documentation")),
@@ -327,3 +369,26 @@ def build(raw: dict[str, Any], path: Path) -> ServiceModel:
         operations=operations,
         paginators=paginators,
     )
+    _distinct_class_names(service)
+    return service
+
+
+def _distinct_class_names(model: ServiceModel) -> None:
+    """Gives a trailing underscore to each shape class name that would clash with the
+    client or base error class, an enum's ``<Name>Literal`` alias, a member's argument
+    name (a lowercase shape called where its members are arguments), another shape's
+    class, or a client method."""
+    taken = {model.client_name, model.base_error_name}
+    taken |= {m.py_name for s in model.shapes.values() for m in s.members}
+    taken |= {op.py_name for op in model.operations} | {op.constant for op in model.operations}
+    taken |= {f"{kind}_{op.py_name}" for op in model.operations for kind in ("serialize", "parse")}
+    taken |= _SERDE_TABLES
+    enums = {s.class_name + "Literal" for s in model.shapes.values() if s.is_enum}
+    for shape in sorted(model.shapes.values(), key=lambda s: (s.class_name != s.name, s.name)):
+        name = shape.class_name
+        while name in taken or (name in enums and not shape.is_enum):
+            name += "_"
+        shape.class_name = name
+        taken.add(name)
+        if shape.is_enum:
+            taken.add(name + "Literal")

@@ -7,9 +7,10 @@
 
 import logging
 
+from awsmith._core.assume_role import assume_role
 from awsmith._core.client import ClientClosedError
 from awsmith._core.config import Config
-from awsmith._core.credentials import Credentials
+from awsmith._core.credentials import CredentialProvider, Credentials
 from awsmith._core.endpoints import Endpoint
 from awsmith._core.enums import OpenEnum
 from awsmith._core.errors import (
@@ -29,8 +30,10 @@ from awsmith._core.errors import (
     ServiceError,
     TransportError,
 )
+from awsmith._core.interceptors import Interceptor, InterceptorContext, TransportRequest
 from awsmith._core.metadata import ResponseMetadata
 from awsmith._core.paginator import Paginator
+from awsmith._core.transport.http import HttpResponse as TransportResponse
 from awsmith._version import __version__
 
 # Silent unless the application configures logging (the library convention).
@@ -43,11 +46,14 @@ __all__ = [
     "ConfigurationError",
     "ConnectTimeoutError",
     "ConnectionFailedError",
+    "CredentialProvider",
     "Credentials",
     "CredentialsError",
     "DeadlineExceededError",
     "Endpoint",
     "EndpointResolutionError",
+    "Interceptor",
+    "InterceptorContext",
     "NoCredentialsError",
     "OpenEnum",
     "PaginationError",
@@ -59,5 +65,8 @@ __all__ = [
     "ResponseTooLargeError",
     "ServiceError",
     "TransportError",
+    "TransportRequest",
+    "TransportResponse",
     "__version__",
+    "assume_role",
 ]

@@ -198,31 +198,45 @@ class Stubber:
         self._methods = _operation_methods(client)
         self._return_types: dict[str, object] = {}
         self._active = False
-        self._saved: object = None
-        self._had_instance_attr = False
+        #: (client, whether it had its own _invoke, that _invoke) of each stubbed client.
+        self._saved: list[tuple[BaseClient, bool, object]] = []
 
     # ---------------------------------------------------------------- activation
 
+    def _family(self) -> list[BaseClient]:
+        """The client and every ``with_options`` view made from it (now)."""
+        client: BaseClient = self._client
+        return [client, *client._views]  # pyright: ignore[reportPrivateUsage]
+
     def activate(self) -> None:
-        """Starts stubbing the client (what entering the ``with`` block does)."""
+        """Starts stubbing the client and its ``with_options`` views, those made before
+        and those made while it is active (what entering the ``with`` block does)."""
         if self._active:
             raise RuntimeError("this Stubber is already active")
-        instance_vars = vars(self._client)
-        self._had_instance_attr = "_invoke" in instance_vars
-        self._saved = instance_vars.get("_invoke")
-        instance_vars["_invoke"] = self._invoke
+        self._saved = []
+        for client in self._family():
+            instance_vars = vars(client)
+            self._saved.append((client, "_invoke" in instance_vars, instance_vars.get("_invoke")))
+            instance_vars["_invoke"] = self._invoke
         self._active = True
 
     def deactivate(self) -> None:
-        """Restores the client's own call pipeline (what leaving the ``with`` block does)."""
+        """Restores the client's own call pipeline, its views' too (what leaving the
+        ``with`` block does)."""
         if not self._active:
             return
-        instance_vars = vars(self._client)
-        if self._had_instance_attr:
-            instance_vars["_invoke"] = self._saved
-        else:
-            instance_vars.pop("_invoke", None)
-        self._saved = None
+        restored: set[int] = set()
+        for client, had_own, saved in self._saved:
+            instance_vars = vars(client)
+            if had_own:
+                instance_vars["_invoke"] = saved
+            else:
+                instance_vars.pop("_invoke", None)
+            restored.add(id(client))
+        for client in self._family():  # views made while active copied the stub
+            if id(client) not in restored and vars(client).get("_invoke") == self._invoke:
+                del vars(client)["_invoke"]
+        self._saved = []
         self._active = False
 
     def __enter__(self) -> Self:

@@ -23,6 +23,9 @@ GUIDES = {
         "max_attempts",
         "NO_PROXY",
         "proxy_ca_bundle",
+        "Credentials from your own async code",
+        "within 5 minutes of expiry",
+        "AWS_ENDPOINT_URL_STS",
     ],
     "pagination/index.html": ["resume_token", "starting_token", "page_size", "max_items"],
     "errors/index.html": ["ParamValidationError", "Retry quota"],
@@ -157,6 +160,11 @@ def test_package_reference_documents_config_and_paginator(site: Path) -> None:
     _, text = documented(root, "awsmith.Paginator")
     assert "A paginator can be iterated once." in text
     assert root.by_id("awsmith.ServiceError") is not None
+    _, text = documented(root, "awsmith.CredentialProvider")
+    assert "within 5 minutes of expiry" in text
+    _, text = documented(root, "awsmith.assume_role")
+    assert "role chaining" in text
+    assert "external_id" in text
 
 
 def test_every_internal_link_and_anchor_resolves(site: Path) -> None:

@@ -53,8 +53,21 @@ def test_testing_page_examples_pass(index: int) -> None:
     assert ran == expected
 
 
+def test_configuration_page_provider_example_passes() -> None:
+    [block] = marked_blocks("configuration.md")
+    assert "credentials=from_vault" in block
+    assert run_block(block, "configuration_0") == ["test_ten_concurrent_calls_read_the_vault_once"]
+
+
 def test_a_broken_snippet_fails() -> None:
     # The runner must not swallow a failing assertion inside a documented test.
     source = "async def test_wrong() -> None:\n    assert 1 == 2\n"
     with pytest.raises(AssertionError):
         run_block(source, "broken")
+
+
+def test_observability_page_examples_pass() -> None:
+    blocks = marked_blocks("observability.md")
+    assert len(blocks) == 2
+    assert run_block(blocks[0], "observability_0") == ["test_an_interceptor_sees_every_call"]
+    assert run_block(blocks[1], "observability_1") == ["test_one_span_per_call"]

@@ -9,6 +9,7 @@ of following a case, several pages) are run in-process against scripted response
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import io
 import json
@@ -495,6 +496,86 @@ async def test_export_follows_every_page_and_draws_progress_per_page() -> None:
         "[--####------------------------] 6 cases, 2 pages",
         "[---####-----------------------] 7 cases, 3 pages",
         "exported 7 cases in 3 pages",
+    ]
+
+
+# --------------------------------------------------------------------------- tracing
+
+
+def test_trace_export_prints_the_request_id_of_every_call(
+    fresh_moto: moto_server.MotoServer, moto_env: dict[str, str], tmp_path: Path
+) -> None:
+    ids = seed_cases(fresh_moto, ["one", "two", "three"])
+    output = tmp_path / "cases.jsonl"
+    result = run_example(
+        "trace_export.py",
+        "--endpoint-url", fresh_moto.endpoint_url,
+        "--region", "us-east-1",
+        "--output", str(output),
+        env=moto_env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert [r["case_id"] for r in read_jsonl(output)] == ids
+    page = re.fullmatch(r"page 1: 3 cases, request id (\S+), 1 attempt\(s\)\n", result.stderr)
+    assert page is not None, result.stderr
+    request_id = page.group(1)
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2, result.stdout
+    assert re.fullmatch(r"trace [0-9a-f]{32}: export-cases, 3 cases, 1 calls", lines[0])
+    assert lines[1] == f"  Support.DescribeCases request id {request_id} HTTP 200, 0 retries, UNSET"
+
+
+@pytest.mark.anyio
+async def test_trace_export_traces_every_page_and_retry_under_one_trace() -> None:
+    module = load_example("trace_export")
+    pages = {
+        None: (["c1", "c2"], "t2", "rid-1"),
+        "t2": (["c3"], "t3", "rid-2"),
+        "t3": (["c4"], None, "rid-3"),
+    }
+    busy = {"first": True}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        token = json.loads(request.content).get("nextToken")
+        if token == "t2" and busy["first"]:
+            busy["first"] = False
+            return httpx.Response(
+                503, json={"__type": "ServiceUnavailable"}, headers={"x-amzn-RequestId": "busy-1"}
+            )
+        ids, next_token, request_id = pages[token]
+        answer: dict[str, Any] = {"cases": [{"caseId": i, "subject": i.upper()} for i in ids]}
+        if next_token:
+            answer["nextToken"] = next_token
+        return httpx.Response(200, json=answer, headers={"x-amzn-RequestId": request_id})
+
+    provider, exporter = module.tracer_provider()
+    out = io.StringIO()
+    err = io.StringIO()
+    config = awsmith.Config(base_backoff=0.001, max_backoff=0.002)
+    async with (
+        httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http,
+        SupportClient(
+            region="us-east-1",
+            credentials=FAKE,
+            http_client=http,
+            config=config,
+            interceptors=[module.OpenTelemetryInterceptor(tracer_provider=provider)],
+        ) as support,
+    ):
+        with contextlib.redirect_stderr(err):
+            count = await module.export(support, out, provider.get_tracer("t"), page_size=10)
+    assert count == 4
+    assert err.getvalue().splitlines() == [
+        "page 1: 2 cases, request id rid-1, 1 attempt(s)",
+        "page 2: 1 cases, request id rid-2, 2 attempt(s)",
+        "page 3: 1 cases, request id rid-3, 1 attempt(s)",
+    ]
+    lines = module.summary(exporter.get_finished_spans())
+    assert re.fullmatch(r"trace [0-9a-f]{32}: export-cases, 4 cases, 3 calls", lines[0])
+    assert lines[1:] == [
+        "  Support.DescribeCases request id rid-1 HTTP 200, 0 retries, UNSET",
+        "  Support.DescribeCases request id rid-2 HTTP 200, 1 retries, UNSET",
+        "  Support.DescribeCases request id rid-3 HTTP 200, 0 retries, UNSET",
     ]
 
 

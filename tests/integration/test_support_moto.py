@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
@@ -39,7 +39,6 @@ from awsmith.support.shapes import (
 from devservers.moto_server import (
     FAKE_ACCESS_KEY_ID,
     FAKE_SECRET_ACCESS_KEY,
-    MotoServer,
     async_moto_server,
     moto_server,
 )
@@ -47,18 +46,6 @@ from devservers.moto_server import (
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
 TARGET_PREFIX = "AWSSupport_20130415."
-
-
-@pytest.fixture(scope="module")
-def moto() -> Iterator[MotoServer]:
-    with moto_server() as server:
-        yield server
-
-
-@pytest.fixture
-def endpoint(moto: MotoServer) -> str:
-    moto.reset()
-    return moto.endpoint_url
 
 
 class Wire:

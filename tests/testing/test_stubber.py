@@ -380,6 +380,29 @@ async def test_the_real_pipeline_is_restored_on_exit() -> None:
 
 
 @pytest.mark.anyio
+async def test_views_made_before_and_while_stubbing_are_stubbed_then_restored() -> None:
+    seen: list[httpx.Request] = []
+    async with _recording(seen) as http:
+        support = SupportClient(region="us-east-1", credentials=FAKE, http_client=http)
+        before = support.with_options(max_attempts=1)
+        with Stubber(support) as stub:
+            during = support.with_options(read_timeout=5)
+            of_during = during.with_options(max_attempts=2)
+            for view in (before, during, of_during, support):
+                stub.add_response(support.describe_cases, cases_page("stubbed"))
+                page = await view.describe_cases()
+                assert page.cases is not None and page.cases[0].case_id == "stubbed"
+        assert seen == []
+        after = support.with_options(max_attempts=1)
+        for view in (before, during, of_during, after, support):
+            assert "_invoke" not in vars(view)
+            page = await view.describe_cases()
+            assert page.cases is not None and page.cases[0].case_id == "real"
+        assert len(seen) == 5
+        await support.close()
+
+
+@pytest.mark.anyio
 async def test_restored_on_exit_after_an_exception_and_nested_stubbers() -> None:
     support = SupportClient()
     outer_page = cases_page("outer")

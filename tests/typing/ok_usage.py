@@ -39,11 +39,35 @@ from awsmith.support.shapes import (
 )
 
 
+class TraceHeader(awsmith.Interceptor):
+    """An interceptor as users write them: adds a header, reads the response."""
+
+    def modify_before_signing(
+        self, context: awsmith.InterceptorContext
+    ) -> awsmith.TransportRequest:
+        request = super().modify_before_signing(context)
+        request.headers["x-trace"] = context.operation_name
+        return request
+
+    def read_after_transmit(self, context: awsmith.InterceptorContext) -> None:
+        response = context.transport_response
+        if response is not None:
+            assert_type(response, awsmith.TransportResponse)
+            assert_type(response.status, int)
+
+
 async def support_operations() -> None:
     creds = awsmith.Credentials(access_key_id="AKID", secret_access_key="secret")
     config = awsmith.Config(max_attempts=3)
-    async with SupportClient(region="us-east-1", credentials=creds, config=config) as client:
+    async with SupportClient(
+        region="us-east-1", credentials=creds, config=config, interceptors=[TraceHeader()]
+    ) as client:
         assert_type(client, SupportClient)
+
+        # a per-call view is a client of the same type
+        once = client.with_options(max_attempts=1, call_timeout=None, retry_mode="standard")
+        assert_type(once, SupportClient)
+        assert_type(await once.describe_cases(), DescribeCasesResponse)
 
         # required arguments only, then with optional ones
         created = await client.create_case(subject="disk full", communication_body="help")
@@ -231,3 +255,28 @@ async def profiler_pagination_and_errors(client: CodeGuruProfilerClient) -> None
         assert_type(e.request_id, str | None)
     except cgp_errors.CodeGuruProfilerError as e:
         assert_type(e.code, str)
+
+
+async def pluggable_credentials() -> None:
+    async def from_vault() -> awsmith.Credentials:
+        return awsmith.Credentials(
+            access_key_id="ASIA...",
+            secret_access_key="secret",
+            session_token="token",
+            expiry=datetime.now(UTC),
+        )
+
+    provider: awsmith.CredentialProvider = from_vault
+    role = awsmith.assume_role(
+        role_arn="arn:aws:iam::123456789012:role/Auditor",
+        session_name="sweep",
+        source=provider,
+        region="us-east-1",
+        duration_seconds=900,
+    )
+    assert_type(role, awsmith.CredentialProvider)
+    assert_type(await role(), awsmith.Credentials)
+    async with SupportClient(credentials=role) as client:
+        await client.describe_services()
+    async with CodeGuruProfilerClient(credentials=from_vault) as profiler:
+        await profiler.list_profiling_groups()

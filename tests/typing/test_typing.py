@@ -138,6 +138,7 @@ def test_files_are_present() -> None:
     names = {p.name for p in BAD_FILES}
     assert names == {
         "bad_arg_type.py",
+        "bad_credentials.py",
         "bad_enum_literal.py",
         "bad_missing_required.py",
         "bad_optional_assign.py",

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+import anyio
 import httpx
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -211,3 +212,36 @@ def check_signature(
     string_to_sign = signer.string_to_sign(boto_request, canonical)
     assert signer.signature(string_to_sign, boto_request) == parts["signature"]
     return parts
+
+
+class Hang(httpx.AsyncBaseTransport):
+    """A transport that never answers: the call waits until it is cancelled."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await anyio.sleep_forever()
+        raise AssertionError("unreachable")
+
+
+@asynccontextmanager
+async def intercepted_support(
+    script: Script | httpx.AsyncBaseTransport,
+    *interceptors: awsmith.Interceptor,
+    config: awsmith.Config | None = None,
+) -> AsyncIterator[SupportClient]:
+    """A SupportClient with ``interceptors`` on a MockTransport running ``script`` (or
+    on the transport given), fast backoff unless ``config`` says otherwise; closed
+    afterwards."""
+    fast = awsmith.Config(base_backoff=0.001, max_backoff=0.002, use_fips=False, use_dualstack=False)
+    transport = httpx.MockTransport(script) if isinstance(script, Script) else script
+    async with httpx.AsyncClient(transport=transport) as http:
+        client = SupportClient(
+            region=REGION,
+            credentials=credentials(),
+            http_client=http,
+            config=config or fast,
+            interceptors=interceptors,
+        )
+        try:
+            yield client
+        finally:
+            await client.close()

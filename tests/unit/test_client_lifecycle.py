@@ -124,8 +124,16 @@ def test_config_defaults_and_valid_values() -> None:
 BAD_ARGS: list[tuple[dict[str, Any], str]] = [
     ({"region": 5}, "region must be a str or None, got int"),
     ({"endpoint_url": b"http://x"}, "endpoint_url must be a str or None, got bytes"),
-    ({"credentials": {"access_key_id": "a"}}, "credentials must be a Credentials or None, got dict"),
-    ({"credentials": ("a", "b")}, "credentials must be a Credentials or None, got tuple"),
+    (
+        {"credentials": {"access_key_id": "a"}},
+        "credentials must be a Credentials, an async callable returning Credentials "
+        "(a CredentialProvider) or None, got dict",
+    ),
+    (
+        {"credentials": ("a", "b")},
+        "credentials must be a Credentials, an async callable returning Credentials "
+        "(a CredentialProvider) or None, got tuple",
+    ),
     ({"profile": 1}, "profile must be a str or None, got int"),
     ({"config": {"max_attempts": 1}}, "config must be a Config or None, got dict"),
 ]

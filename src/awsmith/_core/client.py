@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import logging
 import os
 import platform
@@ -15,6 +16,8 @@ import random
 import ssl
 import sys
 import time
+import weakref
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Self, TypeVar
@@ -25,8 +28,16 @@ import attrs
 import sniffio
 
 from awsmith._core.adaptive import AdaptiveRateLimiter
-from awsmith._core.config import DEFAULT_MAX_ATTEMPTS, Config, RetryMode, retry_settings
-from awsmith._core.credentials import CredentialResolver, Credentials
+from awsmith._core.compression import gzip_request
+from awsmith._core.config import (
+    DEFAULT_MAX_ATTEMPTS,
+    NOT_GIVEN,
+    Config,
+    NotGiven,
+    RetryMode,
+    retry_settings,
+)
+from awsmith._core.credentials import CredentialProvider, CredentialResolver, Credentials
 from awsmith._core.endpoints import (
     Endpoint,
     join_path,
@@ -42,11 +53,26 @@ from awsmith._core.errors import (
     ResponseParseError,
     ServiceError,
 )
-from awsmith._core.errors_wire import build_error
+from awsmith._core.interceptors import (
+    Hooks,
+    Interceptor,
+    InterceptorContext,
+    TransportRequest,
+    checked_interceptors,
+    hooks_of,
+    modified_request,
+    run_each,
+)
 from awsmith._core.metadata import ResponseMetadata, read_only
-from awsmith._core.operation import Operation, ServiceInfo
+from awsmith._core.operation import Operation, SerializedRequest, ServiceInfo
 from awsmith._core.retry import RetryQuota, backoff_delay, is_retryable, is_throttling
-from awsmith._core.signing import SigV4Signer, encode_query, payload_sha256
+from awsmith._core.signing import (
+    QueryItem,
+    SigV4Signer,
+    encode_query,
+    payload_sha256,
+    render_query,
+)
 from awsmith._core.transport.http import HttpResponse, HttpSender, Timeouts, request_id_of
 from awsmith._core.transport.http1 import Http1Sender
 from awsmith._core.transport.proxy import NO_PROXIES, ProxySettings, proxy_settings
@@ -83,13 +109,29 @@ class _TransportSettings:
 
 @attrs.define(slots=True)
 class _Ready:
-    """What a client resolves before its first call."""
+    """What a client resolves before its first call, shared with its ``with_options``
+    views."""
 
     #: The service's endpoint and its signer; None when the endpoint rules need
     #: parameters that only operations give (``staticContextParams``).
     default: tuple[Endpoint, SigV4Signer] | None
     sender: HttpSender
     credentials: CredentialResolver
+    #: The arguments the endpoint was resolved with; operations with rule-set
+    #: parameters of their own resolve with these plus theirs, kept per parameter set.
+    endpoint_args: dict[str, Any]
+    op_endpoints: dict[tuple[tuple[str, object], ...], tuple[Endpoint, SigV4Signer]] = (
+        attrs.Factory(dict[tuple[tuple[str, object], ...], tuple[Endpoint, SigV4Signer]])
+    )
+    #: Server time minus local time, learnt from a clock-skew error.
+    clock_offset: timedelta = timedelta(0)
+    #: The client-side rate limiter of the clients in adaptive retry mode.
+    limiter: AdaptiveRateLimiter | None = None
+
+    def adaptive_limiter(self) -> AdaptiveRateLimiter:
+        if self.limiter is None:
+            self.limiter = AdaptiveRateLimiter()
+        return self.limiter
 
 
 #: Error codes of a signature rejected because the client's clock is off.
@@ -136,6 +178,28 @@ def _running_loop(client: BaseClient) -> asyncio.AbstractEventLoop:
         ) from None
 
 
+#: Where a call's attempts go, and what the signer signs of it: (signer, host, path,
+#: url, encoded query). A tuple: built on every call.
+_Target = tuple[SigV4Signer, str, str, str, list[QueryItem]]
+
+#: Views made with the same options share one Config (checking a Config's every field
+#: costs ~50 us); at most this many option sets are kept per client.
+_OPTION_CACHE_SIZE = 64
+
+
+def _attempt_interrupted(hooks: Hooks, context: InterceptorContext, exc: BaseException) -> None:
+    """``read_after_attempt`` for an attempt cancelled in flight: the cancellation is
+    its outcome. A hook's exception cannot replace the cancellation: it is logged."""
+    context.response = exc
+    try:
+        run_each(hooks.read_after_attempt, "read_after_attempt", context)
+    except Exception as hook_error:
+        _log.warning(
+            "%s: read_after_attempt of a cancelled attempt raised %s (the call stays "
+            "cancelled)", context.operation_name, type(hook_error).__name__,
+        )
+
+
 class _NeedsIO(Exception):
     """Resolving needs file I/O: do it in a worker thread."""
 
@@ -171,15 +235,15 @@ class BaseClient:
         *,
         region: str | None = None,
         endpoint_url: str | None = None,
-        credentials: Credentials | None = None,
+        credentials: Credentials | CredentialProvider | None = None,
         profile: str | None = None,
         http_client: httpx.AsyncClient | None = None,
         config: Config | None = None,
+        interceptors: Sequence[Interceptor] = (),
     ) -> None:
         for name, value, kind in (
             ("region", region, str),
             ("endpoint_url", endpoint_url, str),
-            ("credentials", credentials, Credentials),
             ("profile", profile, str),
             ("config", config, Config),
         ):
@@ -200,15 +264,34 @@ class BaseClient:
         self._endpoint_url = endpoint_url
         self._profile = profile
         self._http_client = http_client
+        self._interceptors = checked_interceptors(interceptors)
+        self._hooks: Hooks | None = hooks_of(self._interceptors)
         self.config: Config = config if config is not None else Config()
         self._credentials = CredentialResolver(credentials, self._botocore_session)
         self._ready: _Ready | None = None
         self._ready_lock = anyio.Lock()
         self._transport = _TransportSettings()
         self._closed = False
+        #: The client that owns the connections: this one, or the one this is a
+        #: ``with_options`` view of. The owner keeps its views, to close them with it.
+        self._root: BaseClient = self
+        self._parent: BaseClient | None = None
+        #: Every view made from this client, and from its views in turn.
+        self._views: weakref.WeakSet[BaseClient] = weakref.WeakSet()
+        self._option_cache: dict[tuple[tuple[str, Any], ...], tuple[Config, Timeouts]] = {}
         self._quota = RetryQuota()
+        self._timeouts = self._timeouts_of(self.config)
         cfg = self.config
-        self._timeouts = Timeouts(
+        self._user_agent = _USER_AGENT + (f" {cfg.user_agent_extra}" if cfg.user_agent_extra else "")
+        self._session: Any = None
+        self._endpoint_args: dict[str, Any] = {}
+        #: Settled in _prepare (the environment and the profile may say).
+        self._max_attempts = DEFAULT_MAX_ATTEMPTS
+        self._limiter: AdaptiveRateLimiter | None = None
+
+    @staticmethod
+    def _timeouts_of(cfg: Config) -> Timeouts:
+        return Timeouts(
             cfg.connect_timeout,
             cfg.read_timeout,
             cfg.max_response_bytes,
@@ -216,15 +299,74 @@ class BaseClient:
             max_fields=cfg.max_response_header_fields,
             max_field=cfg.max_response_header_line_bytes,
         )
-        self._user_agent = _USER_AGENT + (f" {cfg.user_agent_extra}" if cfg.user_agent_extra else "")
-        self._session: Any = None
-        #: Server time minus local time, learnt from a clock-skew error.
-        self._clock_offset = timedelta(0)
-        self._endpoint_args: dict[str, Any] = {}
-        self._op_endpoints: dict[tuple[tuple[str, object], ...], tuple[Endpoint, SigV4Signer]] = {}
-        #: Settled in _prepare (the environment and the profile may say).
-        self._max_attempts = DEFAULT_MAX_ATTEMPTS
-        self._limiter: AdaptiveRateLimiter | None = None
+
+    def with_options(
+        self,
+        *,
+        max_attempts: int | NotGiven = NOT_GIVEN,
+        retry_mode: RetryMode | NotGiven = NOT_GIVEN,
+        connect_timeout: float | NotGiven = NOT_GIVEN,
+        read_timeout: float | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
+    ) -> Self:
+        """A client of the same type with these settings changed, for some calls::
+
+            await support.with_options(max_attempts=1).create_case(...)
+
+        The view shares this client's connections, credentials, retry quota,
+        interceptors and endpoint; making one costs a few microseconds. Closing the
+        view closes it and the views made from it, and leaves this client open;
+        closing this client closes its views. ``call_timeout=None`` removes a
+        deadline; a setting not given keeps this client's.
+        """
+        if self._closed:
+            raise ClientClosedError(f"this {type(self).__name__} is closed")
+        given: tuple[tuple[str, Any], ...] = tuple(
+            (name, value)
+            for name, value in (
+                ("max_attempts", max_attempts),
+                ("retry_mode", retry_mode),
+                ("connect_timeout", connect_timeout),
+                ("read_timeout", read_timeout),
+                ("call_timeout", call_timeout),
+            )
+            if value is not NOT_GIVEN
+        )
+        cached = self._option_cache.get(given)
+        if cached is None:
+            for name, value in given:
+                if value is None and name in ("max_attempts", "retry_mode"):
+                    raise ConfigurationError(
+                        f"with_options: {name} must be given a value; leave it out to keep "
+                        "the client's"
+                    )
+            config = attrs.evolve(self.config, **dict(given))  # Config's checks and errors
+            cached = (config, self._timeouts_of(config))
+            if len(self._option_cache) >= _OPTION_CACHE_SIZE:
+                self._option_cache.clear()
+            self._option_cache[given] = cached
+        view = copy.copy(self)
+        view.config, view._timeouts = cached
+        view._closed = False
+        view._parent = self
+        view._views = weakref.WeakSet()
+        view._option_cache = {}
+        ready = self._ready
+        if ready is not None:
+            # Settled already: the view's retries follow from its parent's and its own
+            # options, with no thread hop.
+            if max_attempts is not NOT_GIVEN:
+                view._max_attempts = max_attempts
+            if retry_mode is not NOT_GIVEN:
+                view._limiter = ready.adaptive_limiter() if retry_mode == "adaptive" else None
+            view._ready = ready
+        else:
+            view._ready = None  # its first call settles it (see _prepare_view)
+        node: BaseClient | None = self
+        while node is not None:
+            node._views.add(view)
+            node = node._parent
+        return view
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -236,26 +378,39 @@ class BaseClient:
         await self.close()
 
     async def close(self) -> None:
-        """Releases the connections the client owns. A caller's ``http_client`` stays open."""
+        """Releases the connections the client owns, and closes its ``with_options``
+        views. A view's ``close`` closes only the view. A caller's ``http_client``
+        stays open."""
         self._closed = True
         ready, self._ready = self._ready, None
-        if ready is not None:
+        for view in list(self._views):
+            view._closed = True
+            view._ready = None
+        if self._root is self and ready is not None:  # the connections are the root's
             await ready.sender.close()
+
+    @property
+    def _shared(self) -> _Ready | None:
+        return self._ready or self._root._ready
 
     @property
     def region(self) -> str | None:
         """The region the client sends to (known after the first call or ``async with``)."""
-        if self._ready is not None and self._ready.default is not None:
-            return self._ready.default[0].signing_region
+        shared = self._shared
+        if shared is not None and shared.default is not None:
+            return shared.default[0].signing_region
         return self._region
 
     @property
     def endpoint(self) -> Endpoint | None:
         """The resolved endpoint (after the first call or ``async with``)."""
-        return self._ready.default[0] if self._ready and self._ready.default else None
+        shared = self._shared
+        return shared.default[0] if shared and shared.default else None
 
     def _botocore_session(self) -> Any:
         """Runs in a worker thread: botocore reads the config files here."""
+        if self._root is not self:
+            return self._root._botocore_session()  # one session per client and its views
         if self._session is None:
             import botocore.exceptions
             import botocore.session
@@ -274,6 +429,8 @@ class BaseClient:
             return ready
         if self._closed:
             raise ClientClosedError(f"this {type(self).__name__} is closed")
+        if self._root is not self:
+            return await self._prepare_view()
         async with self._ready_lock:
             if self._ready is None:
                 default: tuple[Endpoint, SigV4Signer] | None = None
@@ -297,7 +454,6 @@ class BaseClient:
                 except _NeedsIO:
                     attempts, mode = await anyio.to_thread.run_sync(self._retry_settings, True)
                 self._max_attempts = attempts
-                self._limiter = AdaptiveRateLimiter() if mode == "adaptive" else None
                 own = self._http_client is None  # else the caller's client, as it is
                 on_asyncio = sniffio.current_async_library() == "asyncio"
                 transport = _TransportSettings()
@@ -315,12 +471,30 @@ class BaseClient:
                     # httpx's first import takes ~70 ms: not on the event loop.
                     await anyio.to_thread.run_sync(_import_httpx_sender)
                 self._transport = transport
-                self._ready = _Ready(
+                ready = _Ready(
                     default=default,
                     sender=self._make_sender(own and on_asyncio, transport),
                     credentials=self._credentials,
+                    endpoint_args=self._endpoint_args,
                 )
+                self._limiter = ready.adaptive_limiter() if mode == "adaptive" else None
+                self._ready = ready
             return self._ready
+
+    async def _prepare_view(self) -> _Ready:
+        """A ``with_options`` view: the root's connections and endpoint, its own retry
+        settings (from its Config, else as the root reads them)."""
+        shared = await self._root._prepare()
+        try:
+            attempts, mode = self._retry_settings(False)
+        except _NeedsIO:
+            attempts, mode = await anyio.to_thread.run_sync(self._retry_settings, True)
+        if self._closed:  # the root was closed meanwhile
+            raise ClientClosedError(f"this {type(self).__name__} is closed")
+        self._max_attempts = attempts
+        self._limiter = shared.adaptive_limiter() if mode == "adaptive" else None
+        self._ready = shared
+        return shared
 
     def _retry_settings(self, allow_io: bool) -> tuple[int, RetryMode]:
         cfg = self.config
@@ -386,14 +560,14 @@ class BaseClient:
     ) -> tuple[Endpoint, SigV4Signer]:
         """Endpoint and signer of an operation with its own rule-set parameters. The rule
         set is in memory by now, so this needs no I/O; both are kept per parameter set."""
-        found = self._op_endpoints.get(params)
+        found = ready.op_endpoints.get(params)
         if found is None:
-            endpoint = resolve_endpoint(**self._endpoint_args, extra_params=params)
+            endpoint = resolve_endpoint(**ready.endpoint_args, extra_params=params)
             if ready.default is not None and endpoint == ready.default[0]:
                 found = ready.default
             else:
                 found = (endpoint, SigV4Signer(endpoint.signing_name, endpoint.signing_region))
-            self._op_endpoints[params] = found
+            ready.op_endpoints[params] = found
         return found
 
     def _transport_settings(
@@ -469,13 +643,57 @@ class BaseClient:
                 "running: create one client per event loop"
             )
         sender.abandon()
-        ready.sender = self._make_sender(True, self._transport)
+        root = self._root  # its settings made the connections (a view's are a copy)
+        ready.sender = root._make_sender(True, root._transport)
 
     # ---------------------------------------------------------------- calls
 
     async def _invoke(self, operation: Operation[In, Out], request: In) -> Out:
+        hooks = self._hooks
+        if hooks is not None:
+            return await self._intercepted(operation, request, hooks)
+        return await self._call(operation, request, None)
+
+    async def _intercepted(self, operation: Operation[In, Out], request: In, hooks: Hooks) -> Out:
+        """A call with interceptors: their hooks around :meth:`_call` (see
+        :mod:`awsmith._core.interceptors` for the order and the error rules)."""
+        context = InterceptorContext(operation.name, self._service.service_id, request)
+        outcome: Any
+        try:
+            run_each(hooks.read_before_execution, "read_before_execution", context)
+            outcome = await self._call(operation, request, (hooks, context))
+        except BaseException as exc:  # cancellation too: the completion hooks must run
+            outcome = exc
+        context.response = outcome
+        cancelled = isinstance(outcome, BaseException) and not isinstance(outcome, Exception)
+        if not cancelled:  # a cancelled call stays cancelled: nothing to modify
+            for hook in hooks.modify_before_completion:
+                try:
+                    context.response = hook.modify_before_completion(context)
+                except Exception as exc:
+                    context.response = exc
+        try:
+            run_each(hooks.read_after_execution, "read_after_execution", context)
+        except Exception as exc:
+            if cancelled:
+                raise outcome from exc
+            context.response = exc
+        if cancelled:
+            raise outcome
+        if isinstance(context.response, BaseException):
+            raise context.response
+        return context.response  # type: ignore[no-any-return]  # the operation's output, or a hook's replacement
+
+    async def _call(
+        self,
+        operation: Operation[In, Out],
+        request: In,
+        intercepted: tuple[Hooks, InterceptorContext] | None,
+    ) -> Out:
         operation.validate(request)
         serialized = operation.serialize(request)
+        if operation.compress_request and not self.config.disable_request_compression:
+            serialized = gzip_request(serialized, self.config.request_min_compression_size_bytes)
         ready = self._ready or await self._prepare()
         if self._closed:
             raise ClientClosedError(f"this {type(self).__name__} is closed")
@@ -498,16 +716,13 @@ class BaseClient:
         url = origin + path
         encoded_query = encode_query(serialized.query) if serialized.query else []
         if encoded_query:
-            url += "?" + "&".join(f"{k}={v}" for k, v in encoded_query)
+            url += "?" + render_query(encoded_query)
+        target = (signer, host, path, url, encoded_query)
         deadline = self.config.call_timeout
         if deadline is None:
-            return await self._attempts(
-                operation, serialized, ready, signer, host, path, url, encoded_query
-            )
+            return await self._attempts(operation, serialized, ready, target, intercepted)
         with anyio.move_on_after(deadline):
-            return await self._attempts(
-                operation, serialized, ready, signer, host, path, url, encoded_query
-            )
+            return await self._attempts(operation, serialized, ready, target, intercepted)
         raise DeadlineExceededError(
             f"{operation.name} did not complete within call_timeout={deadline}s"
         )
@@ -515,18 +730,17 @@ class BaseClient:
     async def _attempts(
         self,
         operation: Operation[In, Out],
-        serialized: Any,
+        serialized: SerializedRequest,
         ready: _Ready,
-        signer: SigV4Signer,
-        host: str,
-        path: str,
-        url: str,
-        encoded_query: list[tuple[str, str]],
+        target: _Target,
+        intercepted: tuple[Hooks, InterceptorContext] | None,
     ) -> Out:
         cfg = self.config
         max_attempts = self._max_attempts
         headers = serialized.headers
         limiter = self._limiter
+        signer, host, path, url, encoded_query = target
+        hooks, context = intercepted if intercepted is not None else (None, None)
         # botocore's: one id for every attempt of the call, so AWS can tie them together.
         invocation = {"amz-sdk-invocation-id": invocation_id()}
         debug = _log.isEnabledFor(logging.DEBUG)
@@ -544,24 +758,47 @@ class BaseClient:
                 await limiter.acquire()
             invocation["amz-sdk-request"] = f"attempt={attempt}; max={max_attempts}"
             signed = {**headers, **invocation}  # signed, as botocore signs them
+            body = serialized.body
+            body_hash = payload_hash
+            accept_encoding = "Accept-Encoding" in signed
+            if context is not None:
+                assert hooks is not None
+                context.attempt = attempt
+                context.transport_response = context.response = None
+                context.transport_request = TransportRequest(serialized.method, url, signed, body)
+                if hooks.modify_before_signing:
+                    modified = modified_request(hooks.modify_before_signing, context)
+                    signed = modified.headers
+                    accept_encoding = any(name.lower() == "accept-encoding" for name in signed)
+                    if modified.body is not body:
+                        body = modified.body
+                        body_hash = payload_sha256(body)
+            offset = ready.clock_offset
             auth = signer.sign(
                 method=serialized.method,
                 host=host,
                 path=path,
                 query=serialized.query,
                 headers=signed,
-                body=serialized.body,
+                body=body,
                 credentials=credentials,
                 encoded_query=encoded_query,
-                payload_hash=payload_hash,
-                now=datetime.now(UTC) + self._clock_offset if self._clock_offset else None,
+                payload_hash=body_hash,
+                now=datetime.now(UTC) + offset if offset else None,
             )
             send_headers = {**signed, **auth, "User-Agent": self._user_agent}
-            if "Accept-Encoding" not in send_headers:
+            if not accept_encoding:
                 # Bodies are read raw: with no Accept-Encoding any coding is acceptable
                 # (RFC 9110 section 12.5.3), and a compressing proxy's gzip would then
                 # be unparseable. botocore (through urllib3) sends the same.
                 send_headers["Accept-Encoding"] = "identity"
+            if context is not None:
+                assert hooks is not None
+                # a copy: what the hooks are given cannot change what is sent
+                context.transport_request = TransportRequest(
+                    serialized.method, url, dict(send_headers), body
+                )
+                run_each(hooks.read_before_transmit, "read_before_transmit", context)
             error: AwsmithError
             response: HttpResponse | None = None
             if debug:
@@ -571,7 +808,7 @@ class BaseClient:
                     serialized.method,
                     url,
                     send_headers,
-                    serialized.body,
+                    body,
                     self._timeouts,
                     resend=operation.resend_safe,
                 )
@@ -579,14 +816,30 @@ class BaseClient:
                 error = exc
                 if debug:
                     self._log_attempt(operation.name, attempt, max_attempts, started, None, exc)
+            except BaseException as exc:  # cancelled (call_timeout, or the caller)
+                if context is not None:
+                    assert hooks is not None
+                    _attempt_interrupted(hooks, context, exc)
+                raise
             else:
                 if debug:
                     self._log_attempt(operation.name, attempt, max_attempts, started, response, None)
+                if context is not None:
+                    assert hooks is not None
+                    context.transport_response = response
+                    run_each(hooks.read_after_transmit, "read_after_transmit", context)
                 if response.status < 300:
                     self._quota.release(retry_cost or 1)
                     if limiter is not None:
                         limiter.record(throttled=False)
-                    result = self._parse(operation, response, attempt)
+                    try:
+                        result = self._parse(operation, response, attempt)
+                    except ResponseParseError as exc:
+                        if context is not None:
+                            assert hooks is not None
+                            context.response = exc
+                            run_each(hooks.read_after_attempt, "read_after_attempt", context)
+                        raise
                     if result is not None:  # every generated response has the attribute
                         result.response_metadata = ResponseMetadata(  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue]
                             request_id=request_id_of(response.headers),
@@ -594,14 +847,27 @@ class BaseClient:
                             headers=read_only(response.headers),
                             attempts=attempt,
                         )
+                    if context is not None:
+                        assert hooks is not None
+                        context.response = result
+                        run_each(hooks.read_after_attempt, "read_after_attempt", context)
                     return result
-                error = build_error(response, self._service.errors, self._service.base_error)
+                service = self._service
+                error = service.build_error(response, service.errors, service.base_error)
+            error.attempts = attempt
+            if context is not None:
+                assert hooks is not None
+                context.response = error
+                run_each(hooks.read_after_attempt, "read_after_attempt", context)
             if limiter is not None:
                 limiter.record(throttled=is_throttling(error))
-            if not skew_corrected and response is not None and self._correct_skew(error, response):
+            if (
+                not skew_corrected
+                and response is not None
+                and self._correct_skew(error, response, ready)
+            ):
                 skew_corrected = True  # re-signed with the server's clock: once, at once
                 continue
-            error.attempts = attempt
             if attempt >= max_attempts or not is_retryable(error):
                 raise error
             cost = self._quota.acquire(error)
@@ -649,7 +915,7 @@ class BaseClient:
             elapsed,
         )
 
-    def _correct_skew(self, error: AwsmithError, response: HttpResponse) -> bool:
+    def _correct_skew(self, error: AwsmithError, response: HttpResponse, ready: _Ready) -> bool:
         """For a signature rejected as too old/new: adopts the server's clock from its
         Date header and says to retry. False if that would not help."""
         if not isinstance(error, ServiceError) or error.code not in CLOCK_SKEW_CODES:
@@ -664,9 +930,9 @@ class BaseClient:
         if server_now.tzinfo is None:
             server_now = server_now.replace(tzinfo=UTC)
         offset = server_now - datetime.now(UTC)
-        if abs(offset - self._clock_offset) < SKEW_TOLERANCE:
+        if abs(offset - ready.clock_offset) < SKEW_TOLERANCE:
             return False
-        self._clock_offset = offset
+        ready.clock_offset = offset
         return True
 
     @staticmethod

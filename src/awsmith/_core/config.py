@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import attrs
 
@@ -13,6 +14,19 @@ from awsmith._core.errors import ConfigurationError
 RetryMode = Literal["standard", "adaptive"]
 
 DEFAULT_MAX_ATTEMPTS = 3
+
+
+class NotGiven(enum.Enum):
+    """The default of an option that keeps the client's own setting (``None`` may be
+    a setting of its own, as ``call_timeout=None``: no deadline)."""
+
+    NOT_GIVEN = "NOT_GIVEN"
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Final = NotGiven.NOT_GIVEN
 
 
 def retry_settings(
@@ -133,6 +147,13 @@ def _masked_proxies(value: Mapping[str, str] | None) -> str:
     return repr({key: masked(url) for key, url in value.items()})
 
 
+def _compression_size(_: object, attribute: attrs.Attribute[Any], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10485760:  # pyright: ignore[reportUnnecessaryIsInstance]  # callers may pass anything
+        raise ConfigurationError(
+            f"Config.{attribute.name} must be an int from 0 to 10485760, got {value!r}"
+        )
+
+
 @attrs.frozen(kw_only=True)
 class Config:
     """Behaviour of a client. Every field has a sensible default.
@@ -178,6 +199,10 @@ class Config:
         trust_env: Read ``HTTPS_PROXY``, ``HTTP_PROXY`` and ``NO_PROXY`` (either case)
             when ``proxies`` is not given.
         user_agent_extra: Text appended to awsmith's User-Agent header.
+        disable_request_compression: Never gzip request bodies (operations whose model
+            asks for request compression gzip them by default, as botocore does).
+        request_min_compression_size_bytes: Bodies smaller than this are sent
+            uncompressed (botocore's default, 10240; 0 to 10485760).
     """
 
     max_attempts: int | None = attrs.field(default=None, validator=_at_least_one_or_none)
@@ -203,3 +228,7 @@ class Config:
     proxy_ca_bundle: str | None = attrs.field(default=None, validator=_path_or_none)
     trust_env: bool = attrs.field(default=True, validator=_bool)
     user_agent_extra: str = attrs.field(default="", validator=_header_text)
+    disable_request_compression: bool = attrs.field(default=False, validator=_bool)
+    request_min_compression_size_bytes: int = attrs.field(
+        default=10240, validator=_compression_size
+    )

@@ -1,6 +1,8 @@
-"""Credentials and their resolution through botocore's standard provider chain.
+"""Credentials and their resolution: explicit, from an async provider, or through
+botocore's standard provider chain.
 
-The chain (environment, shared credentials and config files, profiles, SSO, web
+An async provider (``credentials=`` given a :data:`CredentialProvider`) is called on the
+event loop by :class:`CachingProvider`, on first use and again near expiry. The chain (environment, shared credentials and config files, profiles, SSO, web
 identity, container and instance metadata, assume-role) is botocore's: awsmith calls it
 through ``botocore.session.Session.get_credentials`` and runs it in a worker thread,
 because every provider may read files or make HTTP calls. Refreshable credentials are
@@ -11,15 +13,23 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import inspect
+import math
 import threading
 import time
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import anyio
 import anyio.to_thread
 import attrs
 
-from awsmith._core.errors import CredentialsError, NoCredentialsError
+from awsmith._core.errors import (
+    AwsmithError,
+    ConfigurationError,
+    CredentialsError,
+    NoCredentialsError,
+)
 
 if TYPE_CHECKING:
     import botocore.session
@@ -53,6 +63,146 @@ class Credentials:
     __str__ = __repr__
 
 
+CredentialProvider: TypeAlias = Callable[[], Awaitable[Credentials]]
+"""An async source of credentials, accepted by ``credentials=`` of every client.
+
+Called with no arguments, it returns :class:`~awsmith.Credentials`, with ``expiry`` set
+if they expire. A client calls it on first use and again when the credentials are within
+5 minutes of ``expiry`` (never again if ``expiry`` is None); concurrent calls share one
+call of it. A failure raises :class:`~awsmith.CredentialsError` naming the provider,
+with the provider's exception as ``__cause__``; the next call asks again.
+:func:`~awsmith.assume_role` returns one.
+"""
+
+#: A provider's credentials are fetched again when they are this close to expiry.
+PROVIDER_REFRESH_SECONDS = 5 * 60
+
+
+def provider_name(provider: object) -> str:
+    """How error messages name a provider: a function's qualified name, else its repr."""
+    qualname = getattr(provider, "__qualname__", None)
+    if isinstance(qualname, str) and not isinstance(provider, type):
+        return qualname
+    return repr(provider)
+
+
+def _cause(exc: Exception) -> str:
+    """An error as a provider's failure message quotes it: awsmith's own messages say
+    what they are; anything else is prefixed with its class (``KeyError: 'x'``)."""
+    if isinstance(exc, AwsmithError):
+        return str(exc)
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class CachingProvider:
+    """A :data:`CredentialProvider` that calls ``fetch`` on first use and again when its
+    credentials are within :data:`PROVIDER_REFRESH_SECONDS` of ``expiry``.
+
+    * Concurrent calls that find the credentials stale share one fetch: while it runs
+      they wait for it and all get its outcome, credentials or error.
+    * A failure raises :class:`CredentialsError` naming ``name`` and chaining the cause;
+      nothing is remembered of it, so the next call fetches again.
+    * Cancelling the call that runs the fetch cancels the fetch; the calls waiting for
+      it then fetch again themselves (they were not cancelled).
+
+    Clients wrap a caller's provider in one of these; :func:`awsmith.assume_role`
+    returns one, which clients use as it is, so clients sharing it share its cache.
+    """
+
+    def __init__(
+        self,
+        fetch: CredentialProvider,
+        name: str | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._fetch = fetch
+        self._name = name if name is not None else provider_name(fetch)
+        self._clock = clock
+        self._current: Credentials | None = None
+        #: When (``clock()`` time) ``_current`` must be fetched again.
+        self._refresh_at = math.inf
+        self._lock = anyio.Lock()
+        #: Fetches completed so far (successful or not), and the error of the last one.
+        self._fetches: int = 0
+        self._error: CredentialsError | None = None
+
+    def __repr__(self) -> str:
+        return self._name
+
+    async def __call__(self) -> Credentials:
+        current = self._current
+        if current is not None and self._clock() < self._refresh_at:
+            return current
+        seen = self._fetches
+        async with self._lock:
+            if self._fetches != seen:  # a fetch completed while this call waited: share it
+                error = self._error
+                if error is not None:
+                    raise CredentialsError(str(error)) from error.__cause__
+                assert self._current is not None
+                return self._current
+            try:
+                current = await self._fetch_checked()
+            except CredentialsError as exc:
+                self._fetches += 1
+                self._error = exc
+                self._current = None
+                raise
+            self._fetches += 1
+            self._error = None
+            self._current = current
+            expiry = current.expiry
+            self._refresh_at = (
+                math.inf if expiry is None else expiry.timestamp() - PROVIDER_REFRESH_SECONDS
+            )
+            return current
+
+    async def _fetch_checked(self) -> Credentials:
+        """One call of the provider; any failure as a ``CredentialsError`` naming it.
+        Cancellation (not an ``Exception``) passes through untouched."""
+        name = self._name
+        try:
+            pending = self._fetch()
+        except Exception as exc:
+            raise CredentialsError(f"credential provider {name} failed: {_cause(exc)}") from exc
+        if not inspect.isawaitable(pending):
+            raise CredentialsError(
+                f"credential provider {name} returned {type(pending).__name__}, not an "
+                "awaitable: it must be an async callable (an `async def` function, or an "
+                "object whose __call__ is `async def`)"
+            )
+        try:
+            value = cast(object, await pending)  # whatever a caller's provider returns
+        except Exception as exc:
+            raise CredentialsError(f"credential provider {name} failed: {_cause(exc)}") from exc
+        if not isinstance(value, Credentials):
+            raise CredentialsError(
+                f"credential provider {name} returned {type(value).__name__}, "
+                "not awsmith.Credentials"
+            )
+        expiry = cast(object, value.expiry)  # attrs does not check its type
+        if expiry is not None:
+            if not isinstance(expiry, _dt.datetime):
+                raise CredentialsError(
+                    f"credential provider {name} returned credentials whose expiry is a "
+                    f"{type(expiry).__name__}, not a datetime"
+                )
+            if expiry.utcoffset() is None:
+                raise CredentialsError(
+                    f"credential provider {name} returned credentials with a naive expiry "
+                    f"({expiry.isoformat()}): give it a timezone, e.g. "
+                    "datetime.now(UTC) + timedelta(hours=1)"
+                )
+            if expiry.timestamp() <= self._clock():
+                raise CredentialsError(
+                    f"credential provider {name} returned credentials that expired at "
+                    f"{expiry.isoformat()}"
+                )
+        return value
+
+
 #: botocore's refresh windows (RefreshableCredentials): inside the advisory one a
 #: refresh should happen but the credentials are still good; inside the mandatory one
 #: they must not be used without a refresh.
@@ -65,7 +215,8 @@ BACKGROUND_REFRESH_INTERVAL = 10.0
 class CredentialResolver:
     """Gives the credentials for each call, loading and refreshing them off the loop.
 
-    With explicit credentials it simply returns them. Otherwise the first call runs
+    With explicit credentials it simply returns them; with an async provider it asks
+    the provider's :class:`CachingProvider`. Otherwise the first call runs
     botocore's provider chain in a worker thread, and later calls return the cached
     credentials, with botocore's refresh windows:
 
@@ -76,7 +227,23 @@ class CredentialResolver:
       (the failing source is not asked again by each waiter in turn).
     """
 
-    def __init__(self, explicit: Credentials | None, session_factory: Any) -> None:
+    def __init__(
+        self, credentials: Credentials | CredentialProvider | None, session_factory: Any
+    ) -> None:
+        explicit: Credentials | None = None
+        #: The async provider the credentials come from, if one was given.
+        self._provided: CachingProvider | None = None
+        if isinstance(credentials, CachingProvider):
+            self._provided = credentials  # awsmith's own (assume_role): shared as it is
+        elif isinstance(credentials, Credentials) or credentials is None:
+            explicit = credentials
+        elif callable(credentials):
+            self._provided = CachingProvider(credentials)
+        else:
+            raise ConfigurationError(
+                "credentials must be a Credentials, an async callable returning Credentials "
+                f"(a CredentialProvider) or None, got {type(credentials).__name__}"
+            )
         self._explicit = explicit
         self._session_factory = session_factory
         self._provider: Any = None
@@ -89,6 +256,9 @@ class CredentialResolver:
         self._background_started = -BACKGROUND_REFRESH_INTERVAL
 
     async def get(self) -> Credentials:
+        provided = self._provided
+        if provided is not None:
+            return await provided()
         current = self._current
         if current is not None:
             if self._provider is None:

@@ -9,8 +9,11 @@ from awsmith._core.errors import ResponseParseError, ServiceError
 from awsmith._core.serde import loads
 from awsmith._core.transport.http import HttpResponse, request_id_of
 
-#: error code -> (exception class, parser of its modeled fields from the JSON body)
-ErrorTable = Mapping[str, tuple[type[ServiceError], Callable[[dict[str, Any]], dict[str, Any]]]]
+#: error code -> (exception class, parser of its modeled fields from the JSON body and
+#: the response's headers)
+ErrorTable = Mapping[
+    str, tuple[type[ServiceError], Callable[[dict[str, Any], HttpResponse], dict[str, Any]]]
+]
 
 
 def sanitize_code(raw: str) -> str:
@@ -65,7 +68,7 @@ def build_error(response: HttpResponse, table: ErrorTable, base: type[ServiceErr
         )
     cls, parse_fields = entry
     try:
-        fields = parse_fields(body)
+        fields = parse_fields(body, response)
     except Exception:  # a malformed modeled field must not hide the service's error
         fields = {}
     return cls(

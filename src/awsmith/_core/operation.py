@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 import attrs
 
 from awsmith._core.errors import ServiceError
-from awsmith._core.errors_wire import ErrorTable
+from awsmith._core.errors_wire import ErrorTable, build_error
+from awsmith._core.signing import QueryItem
 from awsmith._core.transport.http import HttpResponse
 
 In = TypeVar("In")
@@ -22,7 +23,8 @@ class SerializedRequest:
 
     method: str
     path: str
-    query: list[tuple[str, str]]
+    #: (key, value) items; a value of ``None`` is a key sent bare (``?flag``).
+    query: Sequence[QueryItem]
     headers: dict[str, str]
     body: bytes
     host_prefix: str = ""
@@ -42,6 +44,12 @@ class Operation(Generic[In, Out]):
     #: method (GET, HEAD), or an idempotency token in every request (filled in once per
     #: call). No other operation is ever sent twice by the transport on its own.
     resend_safe: bool = False
+    #: The body is gzipped when large enough (the ``requestcompression`` trait).
+    compress_request: bool = False
+
+
+#: The signature of ``ServiceInfo.build_error``.
+ErrorBuilder = Callable[[HttpResponse, ErrorTable, type[ServiceError]], ServiceError]
 
 
 @attrs.frozen
@@ -57,6 +65,10 @@ class ServiceInfo:
     base_error: type[ServiceError]
     #: Whether some operations add endpoint rule-set parameters of their own.
     operation_endpoint_params: bool = False
+    #: Turns an error response into its exception (``errors`` and ``base_error`` are
+    #: passed in): the json/rest-json builder unless the protocol's errors are another
+    #: format (STS's awsQuery XML, in ``awsmith._core.sts``).
+    build_error: ErrorBuilder = build_error
 
 
 def new_idempotency_token() -> str:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import base64
 import binascii
 import calendar
+import hashlib
 import json
 import math
+import re
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from enum import StrEnum
@@ -92,6 +94,17 @@ def header_list(values: list[str]) -> str:
     return ",".join(
         '"' + v.replace('"', '\\"') + '"' if ('"' in v or "," in v) else v for v in values
     )
+
+
+def header_date_list(values: list[str]) -> str:
+    """A list header of timestamps: joined unquoted, as the protocols send HTTP dates
+    (``Mon, 16 Dec 2019 23:48:18 GMT, Tue, ...``); ``h_date_list`` splits them again."""
+    return ", ".join(values)
+
+
+def content_md5(body: bytes) -> str:
+    """The ``Content-MD5`` of a body (operations with ``httpChecksumRequired``)."""
+    return b64encode(hashlib.md5(body).digest())
 
 
 def json_header(value: Any) -> str:
@@ -351,7 +364,18 @@ def h_list(value: str) -> list[str]:
     return items
 
 
-def no_fields(fields: dict[str, Any]) -> dict[str, Any]:
+def h_date_list(value: str) -> list[str]:
+    """Splits a list header of HTTP dates, whose items hold commas of their own, after
+    each ``GMT``; quoted items (as some servers send them) are unquoted first."""
+    if '"' in value:
+        return h_list(value)
+    return [item.strip() for item in _AFTER_GMT.split(value)]
+
+
+_AFTER_GMT = re.compile(r"(?<=GMT)\s*,")
+
+
+def no_fields(fields: dict[str, Any], response: object) -> dict[str, Any]:
     """The modeled fields of an error that has none besides its message."""
     return {}
 

@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from urllib.parse import quote
 
@@ -73,16 +73,27 @@ def pct_encode(value: str) -> str:
     return value if _UNRESERVED(value) else quote(value, safe="-_.~")
 
 
-def encode_query(query: list[tuple[str, str]]) -> list[tuple[str, str]]:
+#: A query parameter: a key and its value, or ``None`` for a key sent without ``=``
+#: (a model's constant query ``?foo=bar&flag``).
+QueryItem = tuple[str, str | None]
+
+
+def encode_query(query: Sequence[QueryItem]) -> list[QueryItem]:
     """Percent-encodes each key and value (RFC 3986 unreserved characters kept)."""
-    return [(pct_encode(k), pct_encode(v)) for k, v in query]
+    return [(pct_encode(k), None if v is None else pct_encode(v)) for k, v in query]
 
 
-def canonical_query(query: list[tuple[str, str]], *, encoded: bool = False) -> str:
-    """Sorted, percent-encoded ``key=value`` pairs joined with ``&``."""
+def render_query(encoded: Sequence[QueryItem]) -> str:
+    """The query string sent: ``k=v`` items, and bare keys as they are."""
+    return "&".join(k if v is None else f"{k}={v}" for k, v in encoded)
+
+
+def canonical_query(query: Sequence[QueryItem], *, encoded: bool = False) -> str:
+    """Sorted, percent-encoded ``key=value`` pairs joined with ``&`` (a bare key is
+    signed with an empty value, as SigV4 says)."""
     if not query:
         return ""
-    pairs = sorted(query if encoded else encode_query(query))
+    pairs = sorted((k, v or "") for k, v in (query if encoded else encode_query(query)))
     return "&".join(f"{k}={v}" for k, v in pairs)
 
 
@@ -121,12 +132,12 @@ class SigV4Signer:
         method: str,
         host: str,
         path: str,
-        query: list[tuple[str, str]],
+        query: Sequence[QueryItem],
         headers: Mapping[str, str],
         body: bytes,
         credentials: Credentials,
         now: datetime | None = None,
-        encoded_query: list[tuple[str, str]] | None = None,
+        encoded_query: Sequence[QueryItem] | None = None,
         payload_hash: str | None = None,
     ) -> dict[str, str]:
         """Returns the auth headers for a request whose other headers are ``headers``.

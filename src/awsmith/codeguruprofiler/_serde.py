@@ -936,7 +936,11 @@ def serialize_post_agent_profile(request: PostAgentProfileRequest) -> Serialized
     headers: dict[str, str] = {}
     if request.content_type is not None:
         headers["Content-Type"] = request.content_type
-    body = request.agent_profile if request.agent_profile is not None else b""
+    if request.agent_profile is not None:
+        body = request.agent_profile
+        headers.setdefault("Content-Type", "application/octet-stream")
+    else:
+        body = b""
     return SerializedRequest("POST", path, query, headers, body)
 
 
@@ -1073,7 +1077,8 @@ def _de_agent_orchestration_config(data: Any, path: Path) -> AgentOrchestrationC
 
 
 def _de_agent_parameters(value: Any, path: Path, name: str) -> dict[AgentParameterField, str]:
-    return {p_enum(AgentParameterField, key, path, name): item if type(item) is str else p_str(item, path, f"{name}[{key!r}]") for key, item in p_map(value, path, name).items()}
+    items = p_map(value, path, name).items()
+    return {p_enum(AgentParameterField, key, path, name): item if type(item) is str else p_str(item, path, f"{name}[{key!r}]") for key, item in items if item is not None}
 
 
 def _de_aggregated_profile_time(data: Any, path: Path) -> AggregatedProfileTime:
@@ -1397,7 +1402,8 @@ def _de_recommendations(value: Any, path: Path, name: str) -> list[Recommendatio
 
 
 def _de_tags(value: Any, path: Path, name: str) -> dict[str, str]:
-    return {key: item if type(item) is str else p_str(item, path, f"{name}[{key!r}]") for key, item in p_map(value, path, name).items()}
+    items = p_map(value, path, name).items()
+    return {key: item if type(item) is str else p_str(item, path, f"{name}[{key!r}]") for key, item in items if item is not None}
 
 
 def _de_target_frame(value: Any, path: Path, name: str) -> list[str]:
@@ -1426,7 +1432,8 @@ def _de_timestamp_structure_list(value: Any, path: Path, name: str) -> list[Time
 
 
 def _de_unprocessed_end_times(value: Any, path: Path, name: str) -> dict[str, list[TimestampStructure]]:
-    return {key: _de_timestamp_structure_list(item, path, f"{name}[{key!r}]") for key, item in p_map(value, path, name).items()}
+    items = p_map(value, path, name).items()
+    return {key: _de_timestamp_structure_list(item, path, f"{name}[{key!r}]") for key, item in items if item is not None}
 
 
 def _de_user_feedback(data: Any, path: Path) -> UserFeedback:

@@ -1361,7 +1361,7 @@ def parse_resolve_case(response: HttpResponse) -> ResolveCaseResponse:
     return _de_resolve_case_response(load_json(response.body), "")
 
 
-def _err_throttling_exception(fields: dict[str, Any]) -> dict[str, Any]:
+def _err_throttling_exception(fields: dict[str, Any], response: HttpResponse) -> dict[str, Any]:
     path = ""
     return {
         "throttling_reasons": None if fields.get("throttlingReasons") is None else _de_throttling_reason_list(fields.get("throttlingReasons"), path, "throttlingReasons"),

@@ -89,9 +89,11 @@ class SupportClient(BaseClient):
 
     Arguments (all keyword-only and optional): ``region``, ``endpoint_url``,
     ``credentials`` (``awsmith.Credentials``), ``profile``, ``http_client`` (an
-    ``httpx.AsyncClient`` the caller owns) and ``config`` (``awsmith.Config``).
+    ``httpx.AsyncClient`` the caller owns), ``config`` (``awsmith.Config``) and
+    ``interceptors`` (``awsmith.Interceptor`` objects, run in that order).
     What is not given comes from the standard AWS environment variables, config and
-    credential files and provider chain.
+    credential files and provider chain. ``with_options(...)`` gives a view with
+    other retry and timeout settings that shares this client's connections.
 
     Example:
         ```python

@@ -172,7 +172,7 @@ class HttpxSender:
             # httpx's own body stream is an async generator: one a connection failure
             # stops early is left unfinished, and warns when collected (under trio).
             request.stream = _Body(body)
-        if "Accept-Encoding" not in headers:
+        if not any(name.lower() == "accept-encoding" for name in headers):
             # The body is read raw (never decoded): httpx's default "gzip, deflate"
             # would let the server compress JSON that is then unparseable.
             request.headers["Accept-Encoding"] = "identity"

@@ -1,0 +1,478 @@
+"""``credentials=`` given an async provider (``awsmith.CredentialProvider``).
+
+The provider is called on first use and when its credentials are within 5 minutes of
+expiry; concurrent calls share one call of it; its failures, and results of the wrong
+kind, raise ``CredentialsError`` naming it; cancellation passes through; a failure does
+not stick. Calls go through the Support client and an ``httpx.MockTransport``, and the
+credentials used are read back from each request's SigV4 headers. The refresh window
+itself is tested on ``CachingProvider`` with a fake clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+
+import awsmith
+from awsmith._core.credentials import PROVIDER_REFRESH_SECONDS, CachingProvider
+from awsmith.support import SupportClient
+
+# aws_env (autouse): no AWS_* variables, empty config files, no instance metadata.
+from tests.runtime.test_credentials import Capture, aws_env  # noqa: F401
+
+pytestmark = pytest.mark.anyio
+
+
+def keys(capture: Capture) -> list[str]:
+    """The access key id each request was signed with."""
+    return [capture.access_key(i) for i in range(len(capture.requests))]
+
+
+def creds(n: int, expiry: datetime | None = None) -> awsmith.Credentials:
+    return awsmith.Credentials(
+        access_key_id=f"ASIAKEY{n}",
+        secret_access_key=f"secret{n}",
+        session_token=f"token{n}",
+        expiry=expiry,
+    )
+
+
+class Counting:
+    """An async provider that counts its calls and gives ``ASIAKEY<n>`` on the n-th;
+    ``lifetime`` sets each expiry from now, ``gate`` (if set) holds every call."""
+
+    def __init__(self, lifetime: timedelta | None = timedelta(hours=1)) -> None:
+        self.calls = 0
+        self.lifetime = lifetime
+        self.gate: anyio.Event | None = None
+        self.fail_with: Exception | None = None
+
+    async def __call__(self) -> awsmith.Credentials:
+        self.calls += 1
+        if self.gate is not None:
+            await self.gate.wait()
+        if self.fail_with is not None:
+            raise self.fail_with
+        expiry = None if self.lifetime is None else datetime.now(UTC) + self.lifetime
+        return creds(self.calls, expiry)
+
+    def __repr__(self) -> str:
+        return "Counting()"
+
+
+async def calls(
+    provider: object, n: int = 1, capture: Capture | None = None, *, concurrent: bool = False
+) -> Capture:
+    """``n`` DescribeServices calls (one after another, or all at once) on a Support
+    client with ``credentials=provider``; the requests sent."""
+    capture = capture or Capture()
+    http = httpx.AsyncClient(transport=httpx.MockTransport(capture))
+    client = SupportClient(region="us-east-1", http_client=http, credentials=provider)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # wrong kinds too
+    async with http, client:
+        if concurrent:
+            async with anyio.create_task_group() as tg:
+                for _ in range(n):
+                    tg.start_soon(client.describe_services)
+        else:
+            for _ in range(n):
+                await client.describe_services()
+    return capture
+
+
+# ---------------------------------------------------------------- happy paths
+
+
+async def test_called_on_first_use_then_cached() -> None:
+    provider = Counting()
+    client = SupportClient(region="us-east-1", credentials=provider)
+    assert provider.calls == 0  # the constructor does not call it
+    await client.close()
+    capture = await calls(provider, 3)
+    assert provider.calls == 1
+    assert keys(capture) == ["ASIAKEY1"] * 3
+    assert [capture.token(i) for i in range(3)] == ["token1"] * 3
+
+
+async def test_credentials_without_expiry_are_never_refreshed() -> None:
+    provider = Counting(lifetime=None)
+    capture = await calls(provider, 4)
+    assert provider.calls == 1
+    assert keys(capture) == ["ASIAKEY1"] * 4
+
+
+async def test_concurrent_first_calls_share_one_provider_call() -> None:
+    provider = Counting()
+    provider.gate = anyio.Event()
+    capture = Capture()
+
+    async def release_when_all_wait() -> None:
+        await anyio.wait_all_tasks_blocked()
+        assert provider.calls == 1  # 20 calls are waiting for it, none called it again
+        assert provider.gate is not None
+        provider.gate.set()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(release_when_all_wait)
+        tg.start_soon(functools.partial(calls, provider, 20, capture, concurrent=True))
+    assert provider.calls == 1
+    assert keys(capture) == ["ASIAKEY1"] * 20
+
+
+async def test_near_expiry_credentials_are_refreshed_on_the_next_call() -> None:
+    # Each call of this provider gives credentials 4 minutes from expiry: inside the
+    # 5-minute window, so every later call fetches again (and uses what it got).
+    provider = Counting(lifetime=timedelta(minutes=4))
+    capture = await calls(provider, 3)
+    assert provider.calls == 3
+    assert keys(capture) == ["ASIAKEY1", "ASIAKEY2", "ASIAKEY3"]
+
+
+async def test_credentials_outside_the_window_are_kept() -> None:
+    provider = Counting(lifetime=timedelta(minutes=6))
+    capture = await calls(provider, 3)
+    assert provider.calls == 1
+    assert keys(capture) == ["ASIAKEY1"] * 3
+
+
+async def test_concurrent_refresh_of_expiring_credentials_is_one_call() -> None:
+    provider = Counting(lifetime=timedelta(minutes=1))
+    cache = CachingProvider(provider)
+    assert (await cache()).access_key_id == "ASIAKEY1"
+    provider.gate = anyio.Event()
+    got: list[str] = []
+
+    async def one() -> None:
+        got.append((await cache()).access_key_id)
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(10):
+            tg.start_soon(one)
+        await anyio.wait_all_tasks_blocked()
+        assert provider.calls == 2
+        provider.gate.set()
+    # All ten shared the one refresh, though what it gave is itself inside the window.
+    assert provider.calls == 2
+    assert got == ["ASIAKEY2"] * 10
+
+
+class FakeClock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_refresh_window_boundaries_with_a_fake_clock() -> None:
+    start = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    expiry = start + timedelta(hours=1)
+    clock = FakeClock(start.timestamp())
+    fetched: list[int] = []
+
+    async def fetch() -> awsmith.Credentials:
+        fetched.append(1)
+        return creds(len(fetched), expiry + timedelta(hours=len(fetched) - 1))
+
+    cache = CachingProvider(fetch, clock=clock)
+    assert (await cache()).access_key_id == "ASIAKEY1"
+    clock.now = expiry.timestamp() - PROVIDER_REFRESH_SECONDS - 0.001
+    assert (await cache()).access_key_id == "ASIAKEY1"
+    assert len(fetched) == 1
+    clock.now = expiry.timestamp() - PROVIDER_REFRESH_SECONDS  # exactly 5 minutes left
+    assert (await cache()).access_key_id == "ASIAKEY2"
+    assert (await cache()).access_key_id == "ASIAKEY2"  # the new one expires an hour later
+    assert len(fetched) == 2
+    assert PROVIDER_REFRESH_SECONDS == 300
+
+
+async def test_an_expiry_in_another_timezone_is_compared_as_an_instant() -> None:
+    start = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    clock = FakeClock(start.timestamp())
+    plus_two = timezone(timedelta(hours=2))
+    fetched: list[int] = []
+
+    async def fetch() -> awsmith.Credentials:
+        fetched.append(1)
+        # 14:10 at UTC+2 is 12:10 UTC
+        return creds(1, datetime(2026, 1, 1, 14, 10, tzinfo=plus_two))
+
+    cache = CachingProvider(fetch, clock=clock)
+    await cache()
+    clock.now = start.timestamp() + 4 * 60 + 59  # 5 min 1 s left: kept
+    await cache()
+    assert len(fetched) == 1
+    clock.now = start.timestamp() + 5 * 60  # 5 minutes left: fetched again
+    await cache()
+    assert len(fetched) == 2
+    clock.now = start.timestamp() + 10 * 60  # expired: what the provider gives is refused
+    with pytest.raises(awsmith.CredentialsError) as info:
+        await cache()
+    assert str(info.value).endswith("returned credentials that expired at 2026-01-01T14:10:00+02:00")
+    assert len(fetched) == 3
+
+
+async def test_a_bound_method_and_a_partial_are_providers() -> None:
+    class Vault:
+        async def fetch(self, n: int = 7) -> awsmith.Credentials:
+            return creds(n)
+
+    assert keys(await calls(Vault().fetch, 1)) == ["ASIAKEY7"]
+    assert keys(await calls(functools.partial(Vault().fetch, 8), 1)) == ["ASIAKEY8"]
+
+
+async def test_the_provider_works_under_trio() -> None:
+    provider = Counting()
+    provider.gate = anyio.Event()
+
+    async def main() -> Capture:
+        capture = Capture()
+
+        async def release() -> None:
+            await anyio.wait_all_tasks_blocked()
+            provider.gate = None
+            gate.set()
+
+        gate = anyio.Event()
+        provider.gate = gate
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(release)
+            tg.start_soon(functools.partial(calls, provider, 8, capture, concurrent=True))
+        return capture
+
+    capture = await anyio.to_thread.run_sync(lambda: anyio.run(main, backend="trio"))
+    assert provider.calls == 1
+    assert keys(capture) == ["ASIAKEY1"] * 8
+
+
+# ---------------------------------------------------------------- failures
+
+
+async def test_a_failure_names_the_provider_and_chains_the_cause() -> None:
+    cause = ValueError("vault is sealed")
+
+    async def vault_credentials() -> awsmith.Credentials:
+        raise cause
+
+    with pytest.raises(awsmith.CredentialsError) as info:
+        await calls(vault_credentials, 1)
+    assert str(info.value) == (
+        "credential provider test_a_failure_names_the_provider_and_chains_the_cause."
+        "<locals>.vault_credentials failed: ValueError: vault is sealed"
+    )
+    assert info.value.__cause__ is cause
+
+
+async def test_an_awsmith_error_is_quoted_as_it_is_and_a_callable_object_by_repr() -> None:
+    provider = Counting()
+    provider.fail_with = awsmith.NoCredentialsError("nothing in the vault")
+    with pytest.raises(awsmith.CredentialsError) as info:
+        await calls(provider, 1)
+    assert str(info.value) == (
+        "credential provider Counting() failed: Unable to locate AWS credentials: "
+        "nothing in the vault"
+    )
+    assert info.value.__cause__ is provider.fail_with
+
+
+async def test_a_provider_that_raises_before_awaiting_is_named_too() -> None:
+    def broken() -> Awaitable[awsmith.Credentials]:
+        raise KeyError("profile")
+
+    with pytest.raises(awsmith.CredentialsError) as info:
+        await calls(broken, 1)
+    assert str(info.value).endswith(".<locals>.broken failed: KeyError: 'profile'")
+    assert isinstance(info.value.__cause__, KeyError)
+
+
+async def test_a_failed_call_does_not_stick() -> None:
+    provider = Counting()
+    provider.fail_with = RuntimeError("vault unreachable")
+    capture = Capture()
+    for _ in range(2):
+        with pytest.raises(awsmith.CredentialsError, match="vault unreachable"):
+            await calls(provider, 1, capture)
+    provider.fail_with = None
+    await calls(provider, 2, capture)
+    assert provider.calls == 3  # each call after a failure asked again
+    assert keys(capture) == ["ASIAKEY3", "ASIAKEY3"]
+
+
+async def test_a_failed_refresh_raises_and_the_next_call_tries_again() -> None:
+    provider = Counting(lifetime=timedelta(minutes=4))
+    cache = CachingProvider(provider)
+    assert (await cache()).access_key_id == "ASIAKEY1"
+    provider.fail_with = RuntimeError("vault unreachable")
+    with pytest.raises(awsmith.CredentialsError) as info:
+        await cache()
+    assert str(info.value) == "credential provider Counting() failed: RuntimeError: vault unreachable"
+    provider.fail_with = None
+    assert (await cache()).access_key_id == "ASIAKEY3"
+    assert provider.calls == 3
+
+
+async def test_waiters_share_a_failure_then_the_next_call_tries_again() -> None:
+    provider = Counting()
+    provider.gate = anyio.Event()
+    provider.fail_with = RuntimeError("vault unreachable")
+    cache = CachingProvider(provider)
+    errors: list[BaseException] = []
+
+    async def one() -> None:
+        try:
+            await cache()
+        except awsmith.CredentialsError as exc:
+            errors.append(exc)
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(5):
+            tg.start_soon(one)
+        await anyio.wait_all_tasks_blocked()
+        provider.gate.set()
+    assert provider.calls == 1
+    assert [str(e) for e in errors] == [
+        "credential provider Counting() failed: RuntimeError: vault unreachable"
+    ] * 5
+    assert all(e.__cause__ is provider.fail_with for e in errors)
+    assert len({id(e) for e in errors}) == 5  # each waiter raises its own exception
+    provider.fail_with = None
+    provider.gate = None
+    assert (await cache()).access_key_id == "ASIAKEY2"
+    assert provider.calls == 2
+
+
+def sync_provider() -> awsmith.Credentials:
+    return creds(1)
+
+
+async def returns_dict() -> dict[str, str]:
+    return {"access_key_id": "AKID", "secret_access_key": "s"}
+
+
+async def naive_expiry() -> awsmith.Credentials:
+    return creds(1, datetime(2030, 1, 1, 12, 0))
+
+
+async def str_expiry() -> awsmith.Credentials:
+    return creds(1, "2030-01-01T12:00:00Z")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+
+
+async def expired() -> awsmith.Credentials:
+    return creds(1, datetime(2020, 1, 1, 12, 0, tzinfo=UTC))
+
+
+WRONG_RESULTS: list[tuple[Callable[[], Any], str]] = [
+    (
+        sync_provider,
+        "credential provider sync_provider returned Credentials, not an awaitable: it must "
+        "be an async callable (an `async def` function, or an object whose __call__ is "
+        "`async def`)",
+    ),
+    (returns_dict, "credential provider returns_dict returned dict, not awsmith.Credentials"),
+    (
+        naive_expiry,
+        "credential provider naive_expiry returned credentials with a naive expiry "
+        "(2030-01-01T12:00:00): give it a timezone, e.g. datetime.now(UTC) + "
+        "timedelta(hours=1)",
+    ),
+    (
+        str_expiry,
+        "credential provider str_expiry returned credentials whose expiry is a str, not a "
+        "datetime",
+    ),
+    (
+        expired,
+        "credential provider expired returned credentials that expired at "
+        "2020-01-01T12:00:00+00:00",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("provider", "message"), WRONG_RESULTS, ids=[p.__name__ for p, _ in WRONG_RESULTS]
+)
+async def test_a_wrong_result_is_a_clear_credentials_error(
+    provider: Callable[[], Any], message: str
+) -> None:
+    capture = Capture()
+    with pytest.raises(awsmith.CredentialsError) as info:
+        await calls(provider, 1, capture)
+    assert str(info.value) == message
+    assert capture.requests == []  # nothing was sent
+
+
+@pytest.mark.parametrize("value", [5, "AKID:secret", ("AKID", "secret")])
+def test_a_non_callable_is_a_configuration_error(value: object) -> None:
+    with pytest.raises(awsmith.ConfigurationError) as info:
+        SupportClient(credentials=value)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+    assert str(info.value) == (
+        "credentials must be a Credentials, an async callable returning Credentials "
+        f"(a CredentialProvider) or None, got {type(value).__name__}"
+    )
+
+
+# ---------------------------------------------------------------- cancellation
+
+
+async def test_cancelling_the_call_cancels_the_provider_and_propagates() -> None:
+    entered = anyio.Event()
+    finished: list[str] = []
+
+    async def slow() -> awsmith.Credentials:
+        entered.set()
+        try:
+            await anyio.sleep_forever()
+        finally:
+            finished.append("cancelled")
+        raise AssertionError("unreachable")
+
+    cache = CachingProvider(slow)
+
+    async def call() -> None:
+        await cache()
+
+    task = asyncio.ensure_future(call())
+    await entered.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task  # a CancelledError, not a CredentialsError
+    assert finished == ["cancelled"]
+
+
+async def test_waiters_of_a_cancelled_fetch_fetch_again_themselves() -> None:
+    provider = Counting()
+    provider.gate = anyio.Event()
+    cache = CachingProvider(provider)
+    got: list[str] = []
+    scope = anyio.CancelScope()
+
+    async def cancelled_call() -> None:
+        with scope:
+            await cache()
+            got.append("not cancelled")
+
+    async def waiter() -> None:
+        got.append((await cache()).access_key_id)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(cancelled_call)
+        await anyio.wait_all_tasks_blocked()  # it runs the fetch, blocked in the provider
+        assert provider.calls == 1
+        tg.start_soon(waiter)
+        tg.start_soon(waiter)
+        await anyio.wait_all_tasks_blocked()  # both wait for that fetch
+        assert provider.calls == 1
+        scope.cancel()
+        await anyio.wait_all_tasks_blocked()
+        # The fetch was cancelled, the waiters were not: one fetches again, once, and
+        # the other shares it.
+        assert provider.calls == 2
+        provider.gate.set()
+    assert got == ["ASIAKEY2", "ASIAKEY2"]
+    assert provider.calls == 2
