@@ -21,7 +21,7 @@ export UV_PYTHON_DOWNLOADS := never
 LOCK_HINT := run 'make lock' and commit the refreshed uv.lock files
 
 .PHONY: demo test check test-botocore-min test-latest lock lock-check sync lint typecheck \
-	codegen bench docs clean
+	codegen bench docs mutation clean
 
 $(UV): requirements/uv.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "awsmith needs Python 3.11+; set PYTHON=python3.11")'
@@ -104,6 +104,19 @@ bench: lock-check
 docs: sync
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
+## Mutation testing of the runtime's core modules with mutmut (docs/testing.md); not part
+## of `make test`: hours of CPU for the whole set. Results are kept in mutants/ and a
+## second run tries only the mutants not tried yet; `make mutation MODULES="retry
+## adaptive"` (module names under awsmith._core) runs those modules' mutants again.
+## One worker at the lowest priority: the machine is shared. The figures per module,
+## and every survivor not listed as equivalent in docs/testing.md, are printed last.
+MODULES ?=
+MUTATION_VENV := $(CURDIR)/.venv-mutation
+mutation: lock-check
+	UV_PROJECT_ENVIRONMENT=$(MUTATION_VENV) $(UV) sync --locked --quiet --extra dev --extra mutation
+	-nice -n 19 $(MUTATION_VENV)/bin/mutmut run --max-children 1 $(foreach m,$(MODULES),"awsmith._core.$(m).*")
+	$(MUTATION_VENV)/bin/python tests/mutation_report.py --survivors --check $(MODULES)
+
 lint: sync
 	$(BIN)/ruff check .
 
@@ -114,5 +127,5 @@ codegen: sync
 	$(BIN)/python -m codegen
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .venv-bench .venv-botocore-min $(LATEST_VENV) .pytest_cache \
-		.mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(TOOLS) .venv-bench .venv-botocore-min .venv-mutation $(LATEST_VENV) .pytest_cache \
+		.mypy_cache .ruff_cache .hypothesis mutants
