@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from codegen.emit_client import emit_client, emit_init
+from codegen.emit_interchange import emit_interchange
 from codegen.emit_serde import emit_serde
 from codegen.emit_shapes import emit_errors, emit_shapes
 from codegen.model import load
@@ -29,6 +30,7 @@ def generate_package(model_path: Path, package: str) -> dict[str, str]:
         "shapes.py": emit_shapes(model, source),
         "errors.py": emit_errors(model, source),
         "_serde.py": emit_serde(model, source),
+        "_interchange.py": emit_interchange(model, source),
         "client.py": emit_client(model, source),
     }
 

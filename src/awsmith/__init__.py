@@ -31,6 +31,7 @@ from awsmith._core.errors import (
     TransportError,
 )
 from awsmith._core.interceptors import Interceptor, InterceptorContext, TransportRequest
+from awsmith._core.interchange import from_dict, to_dict
 from awsmith._core.metadata import ResponseMetadata
 from awsmith._core.paginator import Paginator
 from awsmith._core.transport.http import HttpResponse as TransportResponse
@@ -69,4 +70,6 @@ __all__ = [
     "TransportResponse",
     "__version__",
     "assume_role",
+    "from_dict",
+    "to_dict",
 ]

@@ -758,7 +758,7 @@ def test_generation_is_deterministic(tmp_path: Path) -> None:
     first = generate_package(path, "det_pkg")
     second = generate_package(path, "det_pkg")
     assert first == second
-    assert set(first) == {"__init__.py", "shapes.py", "errors.py", "_serde.py", "client.py"}
+    assert set(first) == {"__init__.py", "shapes.py", "errors.py", "_serde.py", "_interchange.py", "client.py"}
 
 
 def test_check_mode_detects_stale_and_fresh_output(tmp_path: Path) -> None:
