@@ -1,0 +1,423 @@
+"""awsmith.to_dict / awsmith.from_dict: exact output, round trips over every generated
+shape and modeled error of both services, and every failure path."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from datetime import UTC, datetime, timedelta, timezone
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import awsmith
+from awsmith import ParamValidationError, from_dict, to_dict
+from awsmith._core.metadata import ResponseMetadata
+from awsmith.codeguruprofiler.shapes import (
+    ListProfileTimesResponse,
+    PostAgentProfileRequest,
+    ProfileTime,
+)
+from awsmith.support import errors as support_errors
+from awsmith.support.shapes import (
+    CaseDetails,
+    CaseStatus,
+    Communication,
+    DescribeCasesResponse,
+    RecentCaseCommunications,
+    ThrottlingReason,
+)
+from codegen.emit_shapes import error_fields
+from codegen.model import ServiceModel, Shape, load
+from codegen.typing_info import Usage
+
+MODELS = Path(__file__).resolve().parents[2] / "models"
+SERVICES = ("support", "codeguruprofiler")
+
+# ---------------------------------------------------------------- exact output
+
+
+def a_case() -> CaseDetails:
+    return CaseDetails(
+        case_id="case-1",
+        status=CaseStatus.OPENED,
+        recent_communications=RecentCaseCommunications(
+            communications=[Communication(body="hello", time_created="2024-05-01T10:00:00Z")],
+            next_token="t2",
+        ),
+    )
+
+
+def test_to_dict_python_names_leaves_out_none_and_metadata() -> None:
+    response = DescribeCasesResponse(
+        cases=[a_case()],
+        response_metadata=ResponseMetadata(
+            request_id="req-1", status_code=200, headers={}, attempts=1
+        ),
+    )
+    assert to_dict(response) == {
+        "cases": [
+            {
+                "case_id": "case-1",
+                "status": "opened",
+                "recent_communications": {
+                    "communications": [{"body": "hello", "time_created": "2024-05-01T10:00:00Z"}],
+                    "next_token": "t2",
+                },
+            }
+        ]
+    }
+
+
+def test_to_dict_wire_names_are_the_models_member_names() -> None:
+    assert to_dict(a_case(), names="wire") == {
+        "caseId": "case-1",
+        "status": "opened",
+        "recentCommunications": {
+            "communications": [{"body": "hello", "timeCreated": "2024-05-01T10:00:00Z"}],
+            "nextToken": "t2",
+        },
+    }
+
+
+def test_to_dict_keeps_none_when_asked() -> None:
+    assert to_dict(ProfileTime(), omit_none=False) == {"start": None}
+    assert to_dict(ListProfileTimesResponse(profile_times=[]), omit_none=False, names="wire") == {
+        "nextToken": None,
+        "profileTimes": [],
+    }
+
+
+def test_to_dict_scalars_are_json_ready() -> None:
+    plus2 = timezone(timedelta(hours=2))
+    times = ListProfileTimesResponse(
+        profile_times=[
+            ProfileTime(start=datetime(2024, 5, 1, 12, 0, 0, tzinfo=plus2)),
+            ProfileTime(start=datetime(999, 1, 2, 3, 4, 5, 600, tzinfo=UTC)),
+        ]
+    )
+    assert to_dict(times) == {
+        "profile_times": [
+            {"start": "2024-05-01T10:00:00Z"},
+            {"start": "0999-01-02T03:04:05.000600Z"},
+        ]
+    }
+    request = PostAgentProfileRequest(
+        agent_profile=b"\x00\xffprofile", content_type="application/json", profiling_group_name="g"
+    )
+    out = to_dict(request, names="wire")
+    assert out == {
+        "agentProfile": "AP9wcm9maWxl",
+        "contentType": "application/json",
+        "profilingGroupName": "g",
+    }
+    assert json.loads(json.dumps(out)) == out
+
+
+def test_to_dict_keeps_unknown_enum_values_as_plain_strings() -> None:
+    out = to_dict(CaseDetails(status=CaseStatus("escalated")))
+    assert out == {"status": "escalated"}
+    assert type(out["status"]) is str
+
+
+def test_to_dict_of_a_modeled_error() -> None:
+    error = support_errors.ThrottlingException(
+        "slow down", throttling_reasons=[ThrottlingReason(reason="rate")]
+    )
+    assert to_dict(error) == {"message": "slow down", "throttling_reasons": [{"reason": "rate"}]}
+    assert to_dict(error, names="wire") == {
+        "message": "slow down",
+        "throttlingReasons": [{"reason": "rate"}],
+    }
+    assert to_dict(support_errors.CaseIdNotFound("no such case")) == {"message": "no such case"}
+    back = from_dict(support_errors.ThrottlingException, to_dict(error))
+    assert type(back) is support_errors.ThrottlingException
+    assert (back.message, back.throttling_reasons) == (
+        "slow down",
+        [ThrottlingReason(reason="rate")],
+    )
+    assert back.code == "ThrottlingException"
+
+
+# ---------------------------------------------------------------- from_dict conversions
+
+
+def test_from_dict_reads_every_wire_form_of_a_timestamp() -> None:
+    expected = datetime(2020, 6, 1, 13, 15, 2, 1000, tzinfo=UTC)
+    for value in (
+        "2020-06-01T13:15:02.001Z",
+        "2020-06-01T15:15:02.001+02:00",
+        1591017302.001,
+        "1591017302.001",
+        datetime(2020, 6, 1, 15, 15, 2, 1000, tzinfo=timezone(timedelta(hours=2))),
+    ):
+        assert from_dict(ProfileTime, {"start": value}).start == expected, value
+    assert from_dict(ProfileTime, {"start": 0}).start == datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def test_from_dict_reads_base64_text_and_bytes() -> None:
+    data = {"agentProfile": "AP9wcm9maWxl", "contentType": "c", "profilingGroupName": "g"}
+    assert (
+        from_dict(PostAgentProfileRequest, data, names="wire").agent_profile == b"\x00\xffprofile"
+    )
+    data["agentProfile"] = b"raw"  # type: ignore[assignment]  # a botocore fixture holds bytes
+    assert from_dict(PostAgentProfileRequest, data, names="wire").agent_profile == b"raw"
+
+
+def test_from_dict_keeps_unknown_enum_values() -> None:
+    case = from_dict(CaseDetails, {"status": "escalated"})
+    assert case.status == "escalated"
+    assert isinstance(case.status, CaseStatus)
+    assert from_dict(CaseDetails, {"status": "opened"}).status is CaseStatus.OPENED
+
+
+# ---------------------------------------------------------------- failures
+
+
+def error_of(cls: type[Any], data: Any, names: Any = "python") -> ParamValidationError:
+    with pytest.raises(ParamValidationError) as info:
+        from_dict(cls, data, names=names)
+    return info.value
+
+
+def four_cases(last: dict[str, Any]) -> dict[str, Any]:
+    return {"cases": [{}, {}, {}, {"recent_communications": {"communications": [last]}}]}
+
+
+def test_a_wrong_type_names_the_full_path() -> None:
+    error = error_of(DescribeCasesResponse, four_cases({"time_created": 5}))
+    assert error.field == "cases[3].recent_communications.communications[0].time_created"
+    assert error.rule == "type"
+    assert str(error) == (
+        "Invalid value for 'cases[3].recent_communications.communications[0].time_created': "
+        "expected a string, got int 5"
+    )
+
+
+def test_the_path_uses_the_names_of_the_data() -> None:
+    data = {"cases": [{}, {"recentCommunications": {"communications": [{"timeCreated": 5}]}}]}
+    error = error_of(DescribeCasesResponse, data, names="wire")
+    assert error.field == "cases[1].recentCommunications.communications[0].timeCreated"
+
+
+def test_an_unknown_key_is_rejected_with_its_path() -> None:
+    error = error_of(DescribeCasesResponse, four_cases({"time_created": "t", "sent_by": "me"}))
+    assert error.field == "cases[3].recent_communications.communications[0].sent_by"
+    assert error.rule == "unknown"
+    assert error.detail == (
+        "unknown key 'sent_by'; expected one of attachment_set, body, case_id, submitted_by, "
+        "time_created"
+    )
+    # a wire name is an unknown key in Python names, and the other way round
+    assert error_of(CaseDetails, {"caseId": "c"}).field == "caseId"
+    assert error_of(CaseDetails, {"case_id": "c"}, names="wire").field == "case_id"
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "detail"),
+    [
+        ({"start": "yesterday"}, "profile_times[0].start", "expected a timestamp (ISO 8601 or epoch seconds), got str 'yesterday'"),
+        ({"start": True}, "profile_times[0].start", "expected a timestamp, got bool True"),
+        ({"start": datetime(2024, 1, 1)}, "profile_times[0].start", "expected an aware datetime (naive datetimes are ambiguous), got datetime datetime.datetime(2024, 1, 1, 0, 0)"),
+        ("2024", "profile_times[0]", "expected a dict, got str '2024'"),
+    ],
+)  # fmt: skip
+def test_bad_timestamps_and_structures(data: Any, field: str, detail: str) -> None:
+    error = error_of(ListProfileTimesResponse, {"profile_times": [data]})
+    assert (error.field, error.rule, error.detail) == (field, "type", detail)
+
+
+def test_bad_base64_and_wrong_scalars() -> None:
+    data: dict[str, Any] = {
+        "agent_profile": "not base64!",
+        "content_type": "c",
+        "profiling_group_name": "g",
+    }
+    error = error_of(PostAgentProfileRequest, data)
+    assert (error.field, error.detail) == (
+        "agent_profile",
+        "expected base64 text, got str 'not base64!'",
+    )
+    data["agent_profile"] = 7
+    assert (
+        error_of(PostAgentProfileRequest, data).detail == "expected base64 text or bytes, got int 7"
+    )
+    assert (
+        error_of(ListProfileTimesResponse, {"profile_times": {}}).detail
+        == "expected a list, got dict {}"
+    )
+    assert error_of(CaseDetails, {"status": 3}).detail == "expected a string, got int 3"
+
+
+def test_a_missing_required_member() -> None:
+    error = error_of(
+        PostAgentProfileRequest, {"agentProfile": "", "contentType": "c"}, names="wire"
+    )
+    assert (error.field, error.rule) == ("profilingGroupName", "required")
+
+
+def test_the_root_must_be_a_dict() -> None:
+    error = error_of(CaseDetails, ["case"])
+    assert (error.field, error.detail) == ("<root>", "expected a dict, got list ['case']")
+
+
+def test_to_dict_rejects_a_naive_datetime_with_its_path() -> None:
+    times = ListProfileTimesResponse(
+        profile_times=[
+            ProfileTime(start=datetime(2024, 1, 1, tzinfo=UTC)),
+            ProfileTime(start=datetime(2024, 1, 1)),
+        ]
+    )
+    with pytest.raises(ParamValidationError) as info:
+        to_dict(times)
+    assert info.value.field == "profile_times[1].start"
+    assert info.value.detail == "expected an aware datetime (naive datetimes are ambiguous)"
+
+
+def test_arguments_that_are_not_shapes_or_name_styles() -> None:
+    with pytest.raises(TypeError, match="to_dict takes a generated shape or error, got dict"):
+        to_dict({"case_id": "c"})
+    with pytest.raises(TypeError, match="from_dict takes a generated shape or error class"):
+        from_dict(dict, {})
+    with pytest.raises(ValueError, match="names must be 'python' or 'wire', got 'camel'"):
+        to_dict(a_case(), names="camel")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="names must be 'python' or 'wire', got 'camel'"):
+        from_dict(CaseDetails, {}, names="camel")  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- round trips
+
+
+@cache
+def model(service: str) -> ServiceModel:
+    return load(MODELS / f"{service}.json")
+
+
+_TZ = st.sampled_from(
+    [UTC, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]
+)
+
+
+def values(service: str, shape: Shape, depth: int = 0) -> st.SearchStrategy[Any]:
+    """Values of ``shape`` as the generated classes hold them."""
+    t = shape.type
+    if t == "string" and shape.enum:
+        cls = getattr(shapes_module(service), shape.class_name)
+        return st.sampled_from([*shape.enum, "unlisted-value"]).map(cls)
+    if t == "string":
+        return st.text(max_size=6)
+    if t == "boolean":
+        return st.booleans()
+    if t in ("integer", "long", "short", "byte", "bigInteger"):
+        return st.integers(-(2**63), 2**63 - 1)
+    if t in ("float", "double", "bigDecimal"):
+        return st.floats(allow_nan=False)
+    if t == "timestamp":
+        return st.datetimes(
+            min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=_TZ
+        )
+    if t == "blob":
+        return st.binary(max_size=6)
+    if t == "list":
+        assert shape.member is not None
+        return st.lists(values(service, shape.member, depth + 1), max_size=0 if depth > 3 else 2)
+    if t == "map":
+        assert shape.key is not None and shape.value is not None
+        return st.dictionaries(
+            values(service, shape.key, depth + 1),
+            values(service, shape.value, depth + 1),
+            max_size=2,
+        )
+    if shape.is_document:
+        return st.just({"any": ["json", 1]})
+    cls = getattr(shapes_module(service), shape.class_name)
+    members = {
+        m.py_name: (
+            values(service, m.shape, depth + 1)
+            if m.required and not shape.is_union
+            else st.none() | values(service, m.shape, depth + 1)
+        )
+        for m in shape.members
+    }
+    return st.builds(cls, **members)
+
+
+def shapes_module(service: str) -> Any:
+    return importlib.import_module(f"awsmith.{service}.shapes")
+
+
+def structures() -> list[tuple[str, str]]:
+    out = []
+    for service in SERVICES:
+        usage = Usage(model(service))
+        for shape in model(service).shapes.values():
+            if shape.type == "structure" and not shape.is_exception and shape.name in usage.all:
+                out.append((service, shape.name))
+    return out
+
+
+def modeled_errors() -> list[tuple[str, str]]:
+    return [(s, sh.name) for s in SERVICES for sh in model(s).shapes.values() if sh.is_exception]
+
+
+def test_the_round_trips_cover_every_generated_class() -> None:
+    for service in SERVICES:
+        hooks = importlib.import_module(f"awsmith.{service}._interchange").HOOKS
+        shapes = {
+            getattr(shapes_module(service), model(service).shapes[n].class_name)
+            for s, n in structures()
+            if s == service
+        }
+        errors = importlib.import_module(f"awsmith.{service}.errors")
+        error_classes = {
+            getattr(errors, model(service).shapes[n].class_name)
+            for s, n in modeled_errors()
+            if s == service
+        }
+        assert set(hooks) == shapes | error_classes
+    assert len(structures()) == 53 + 65
+    assert len(modeled_errors()) == 21 + 21
+
+
+@pytest.mark.parametrize(("service", "name"), structures())
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_every_shape_round_trips_in_both_name_styles(
+    service: str, name: str, data: st.DataObject
+) -> None:
+    shape = model(service).shapes[name]
+    obj = data.draw(values(service, shape))
+    cls = type(obj)
+    for names in ("python", "wire"):
+        out = to_dict(obj, names=names)
+        assert from_dict(cls, out, names=names) == obj
+        # JSON-ready: through JSON text and back gives the same object
+        assert from_dict(cls, json.loads(json.dumps(out)), names=names) == obj
+        assert from_dict(cls, to_dict(obj, names=names, omit_none=False), names=names) == obj
+
+
+@pytest.mark.parametrize(("service", "name"), modeled_errors())
+@settings(max_examples=10, deadline=None)
+@given(data=st.data())
+def test_every_modeled_error_round_trips(service: str, name: str, data: st.DataObject) -> None:
+    shape = model(service).shapes[name]
+    cls = getattr(importlib.import_module(f"awsmith.{service}.errors"), shape.class_name)
+    fields = {
+        m.py_name: data.draw(st.none() | values(service, m.shape)) for m in error_fields(shape)
+    }
+    error = cls(data.draw(st.none() | st.text(max_size=5)), **fields)
+    for names in ("python", "wire"):
+        back = from_dict(cls, json.loads(json.dumps(to_dict(error, names=names))), names=names)
+        assert type(back) is cls
+        assert back.message == error.message
+        assert {k: getattr(back, k) for k in fields} == fields
+        assert to_dict(back, names=names) == to_dict(error, names=names)
+
+
+def test_public_names() -> None:
+    assert awsmith.to_dict is to_dict and awsmith.from_dict is from_dict
+    assert {"to_dict", "from_dict"} <= set(awsmith.__all__)
