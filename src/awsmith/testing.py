@@ -60,13 +60,14 @@ import typing
 import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Final, Self, TypeVar, overload
+from typing import Any, Final, Self, TypeVar, cast, overload
 
 import attrs
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from awsmith._core.client import BaseClient
 from awsmith._core.errors import AwsmithError
+from awsmith._core.interchange import from_dict
 from awsmith._core.metadata import NO_METADATA, ResponseMetadata
 from awsmith._core.operation import Operation
 
@@ -267,6 +268,14 @@ class Stubber:
     @overload
     def add_response(
         self,
+        method: Callable[..., Awaitable[Any]],
+        response: Mapping[str, Any],
+        expected_params: Mapping[str, object] | None = None,
+    ) -> None: ...
+
+    @overload
+    def add_response(
+        self,
         method: str,
         response: object,
         expected_params: Mapping[str, object] | None = None,
@@ -283,22 +292,34 @@ class Stubber:
         Args:
             method: The client's bound method (``client.describe_cases``), which makes
                 type checkers check the response's type, or its name (``"describe_cases"``).
-            response: What the call returns: an instance of the method's response type.
+            response: What the call returns: an instance of the method's response type,
+                or the response as a dict in the service's own member names, as a
+                botocore ``Stubber`` fixture or the AWS CLI's JSON output holds it
+                (``{"cases": [{"caseId": ...}]}``), read with
+                ``awsmith.from_dict(..., names="wire")``; a ``ResponseMetadata`` key
+                in it is ignored, as botocore's ``Stubber`` ignores it.
             expected_params: The arguments the call must pass, by name; :data:`ANY`
                 matches any value. ``None`` accepts any arguments.
 
         Raises:
             ValueError: ``method`` is not an operation of the stubbed client.
             TypeError: ``response`` is not of the method's return type.
+            ParamValidationError: ``response`` is a dict that does not describe the
+                method's return type (a wrong type or an unknown key, with its path).
         """
         name = self._method_name(method)
         returns = self._return_type(name)
-        if isinstance(returns, type) and not isinstance(response, returns):
+        queued: object = response
+        if isinstance(response, Mapping) and isinstance(returns, type):
+            fixture = cast("Mapping[str, Any]", response)
+            wire = {k: v for k, v in fixture.items() if k != "ResponseMetadata"}
+            queued = from_dict(cast("type[object]", returns), wire, names="wire")
+        if isinstance(returns, type) and not isinstance(queued, returns):
             raise TypeError(
                 f"{name} returns {returns.__name__}, got a response of type "
-                f"{type(response).__name__}"
+                f"{type(queued).__name__}"
             )
-        self._queue.append(_Queued(name, response, None, self._checked_params(expected_params)))
+        self._queue.append(_Queued(name, queued, None, self._checked_params(expected_params)))
 
     def add_error(
         self,

@@ -4,6 +4,7 @@ validation before the queue, paginators, restoring the client, and the documente
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -68,9 +69,7 @@ async def test_responses_are_returned_as_queued_without_region_or_credentials(
 @pytest.mark.anyio
 async def test_stubbed_responses_and_errors_get_plausible_metadata() -> None:
     support = SupportClient()
-    given = awsmith.ResponseMetadata(
-        request_id="given", status_code=200, headers={}, attempts=2
-    )
+    given = awsmith.ResponseMetadata(request_id="given", status_code=200, headers={}, attempts=2)
     kept = cases_page("c2")
     kept.response_metadata = given
     with Stubber(support) as stub:
@@ -145,7 +144,9 @@ async def test_param_mismatch_names_each_difference_and_consumes_nothing() -> No
             "  max_results: expected None, got 10"
         )
         assert isinstance(caught.value, AssertionError)
-        with pytest.raises(StubAssertionError, match=r"^1 queued response\(s\) not used: describe_cases$"):
+        with pytest.raises(
+            StubAssertionError, match=r"^1 queued response\(s\) not used: describe_cases$"
+        ):
             stub.assert_no_pending_responses()
 
 
@@ -284,7 +285,9 @@ async def test_queued_errors_are_raised_with_their_fields(anyio_backend: str) ->
 async def test_error_with_mismatched_params_is_an_assertion_not_the_error() -> None:
     support = SupportClient()
     with Stubber(support) as stub:
-        stub.add_error(support.describe_cases, CaseIdNotFound("x"), expected_params={"display_id": "1"})
+        stub.add_error(
+            support.describe_cases, CaseIdNotFound("x"), expected_params={"display_id": "1"}
+        )
         with pytest.raises(StubAssertionError, match=r"^describe_cases was called"):
             await support.describe_cases(display_id="2")
 
@@ -298,14 +301,18 @@ def test_misuse_is_rejected_when_queueing() -> None:
     stub = Stubber(support)
     with pytest.raises(ValueError, match=r"^SupportClient has no operation 'describe_case'$"):
         stub.add_response("describe_case", s.DescribeCasesResponse())
-    with pytest.raises(ValueError, match=r"^SupportClient has no operation 'paginate_describe_cases'$"):
+    with pytest.raises(
+        ValueError, match=r"^SupportClient has no operation 'paginate_describe_cases'$"
+    ):
         stub.add_response("paginate_describe_cases", s.DescribeCasesResponse())
     with pytest.raises(
-        ValueError, match=r"^'SupportClient.describe_cases' is not a method of the stubbed SupportClient$"
+        ValueError,
+        match=r"^'SupportClient.describe_cases' is not a method of the stubbed SupportClient$",
     ):
         stub.add_response(other.describe_cases, s.DescribeCasesResponse())
     with pytest.raises(
-        TypeError, match=r"^describe_cases returns DescribeCasesResponse, got a response of type ResolveCaseResponse$"
+        TypeError,
+        match=r"^describe_cases returns DescribeCasesResponse, got a response of type ResolveCaseResponse$",
     ):
         stub.add_response("describe_cases", s.ResolveCaseResponse())
     with pytest.raises(TypeError, match=r"^error must be an awsmith error, got ValueError$"):
@@ -433,7 +440,9 @@ def test_assert_all_used_on_exit() -> None:
 @pytest.mark.anyio
 async def test_assert_all_used_async_with() -> None:
     support = SupportClient()
-    with pytest.raises(StubAssertionError, match=r"^1 queued response\(s\) not used: describe_cases$"):
+    with pytest.raises(
+        StubAssertionError, match=r"^1 queued response\(s\) not used: describe_cases$"
+    ):
         async with Stubber(support, assert_all_used=True) as stub:
             stub.add_response(support.describe_cases, cases_page())
 
@@ -475,3 +484,119 @@ def test_documented_example_runs() -> None:
     assert len(tests) == 2
     for test in tests:
         anyio.run(test)
+
+
+# ------------------------------------------------------ wire-shaped (botocore) fixtures
+
+#: Fixtures as botocore ``Stubber`` tests hold them: the service's member names,
+#: datetimes for timestamps, and sometimes the ``ResponseMetadata`` of a real response.
+BOTOCORE_CASES: dict[str, Any] = {
+    "cases": [
+        {
+            "caseId": "case-12345678910-2013-c4c1d2bf33c5cf47",
+            "displayId": "1234567890",
+            "subject": "Broken",
+            "status": "opened",
+            "recentCommunications": {
+                "communications": [
+                    {
+                        "body": "hi",
+                        "submittedBy": "me@example.com",
+                        "timeCreated": "2024-05-01T10:00:00Z",
+                    }
+                ],
+                "nextToken": "c2",
+            },
+        }
+    ],
+    "nextToken": "page-2",
+    "ResponseMetadata": {"RequestId": "r-1", "HTTPStatusCode": 200},
+}
+BOTOCORE_PROFILE_TIMES: dict[str, Any] = {
+    "profileTimes": [{"start": datetime(2024, 5, 1, 10, 0, tzinfo=UTC)}],
+}
+
+
+def test_the_fixtures_are_what_botocore_stubber_accepts() -> None:
+    """The same dicts pass botocore's own ``Stubber`` (which checks them against
+    botocore's model), so they are real botocore fixtures."""
+    import botocore.session
+    from botocore.stub import Stubber as BotocoreStubber
+
+    session = botocore.session.get_session()
+    for service, op, fixture in (
+        ("support", "describe_cases", BOTOCORE_CASES),
+        ("codeguruprofiler", "list_profile_times", BOTOCORE_PROFILE_TIMES),
+    ):
+        client = session.create_client(
+            service, region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
+        )
+        with BotocoreStubber(client) as stub:
+            stub.add_response(op, fixture)
+            response = (
+                getattr(client, op)()
+                if op == "describe_cases"
+                else getattr(client, op)(
+                    profilingGroupName="g",
+                    period="PT5M",
+                    startTime=datetime(2024, 5, 1, tzinfo=UTC),
+                    endTime=datetime(2024, 5, 2, tzinfo=UTC),
+                )
+            )
+            assert {k: v for k, v in response.items() if k != "ResponseMetadata"} == {
+                k: v for k, v in fixture.items() if k != "ResponseMetadata"
+            }
+
+
+@pytest.mark.anyio
+async def test_a_wire_shaped_dict_is_read_as_the_typed_response() -> None:
+    support = SupportClient()
+    profiler = CodeGuruProfilerClient()
+    with Stubber(support) as stub, Stubber(profiler) as profiler_stub:
+        stub.add_response(support.describe_cases, BOTOCORE_CASES)
+        profiler_stub.add_response("list_profile_times", BOTOCORE_PROFILE_TIMES)
+        page = await support.describe_cases()
+        times = await profiler.list_profile_times(
+            profiling_group_name="g", period="PT5M", start_time=datetime(2024, 5, 1, tzinfo=UTC),
+            end_time=datetime(2024, 5, 2, tzinfo=UTC),
+        )  # fmt: skip
+    assert page == s.DescribeCasesResponse(
+        cases=[
+            s.CaseDetails(
+                case_id="case-12345678910-2013-c4c1d2bf33c5cf47",
+                display_id="1234567890",
+                subject="Broken",
+                status=s.CaseStatus.OPENED,
+                recent_communications=s.RecentCaseCommunications(
+                    communications=[
+                        s.Communication(
+                            body="hi",
+                            submitted_by="me@example.com",
+                            time_created="2024-05-01T10:00:00Z",
+                        )
+                    ],
+                    next_token="c2",
+                ),
+            )
+        ],
+        next_token="page-2",
+    )
+    assert page.cases is not None and page.cases[0].status is s.CaseStatus.OPENED
+    assert times == c.ListProfileTimesResponse(
+        profile_times=[c.ProfileTime(start=datetime(2024, 5, 1, 10, 0, tzinfo=UTC))]
+    )
+
+
+def test_a_dict_that_does_not_fit_the_response_is_rejected_with_its_path() -> None:
+    support = SupportClient()
+    with Stubber(support) as stub:
+        with pytest.raises(awsmith.ParamValidationError) as info:
+            stub.add_response(support.describe_cases, {"cases": [{"caseID": "x"}]})
+        assert info.value.field == "cases[0].caseID"
+        assert info.value.rule == "unknown"
+        with pytest.raises(awsmith.ParamValidationError) as info:
+            stub.add_response(
+                "describe_cases", {"cases": [{"case_id": "python names are not wire names"}]}
+            )
+        assert info.value.field == "cases[0].case_id"
+        stub.assert_no_pending_responses()
