@@ -11,8 +11,8 @@ how many cases the service puts in a page.
 with ``--starting-token TOKEN --append`` to export the rest into the same file, with no
 case missing or repeated.
 
-The progress bar redraws in place on a terminal; when stderr is not a terminal (a log
-file, CI) it prints one line per page instead. Credentials and region come from the
+The progress bar is tqdm's (``pip install awsmith[examples]``), redrawn on stderr once
+per page. Credentials and region come from the
 standard AWS sources unless given on the command line.
 """
 
@@ -22,12 +22,10 @@ import argparse
 import asyncio
 import json
 import sys
-import time
 from collections.abc import Sequence
-from enum import Enum
 from typing import Any, TextIO
 
-import attrs
+from tqdm import tqdm
 
 import awsmith
 from awsmith.support import SupportClient
@@ -36,69 +34,36 @@ from awsmith.support.shapes import CaseDetails
 
 def case_record(case: CaseDetails) -> dict[str, Any]:
     """A case as a JSON-ready dict: snake_case keys, enums as strings, no empty fields."""
+    return awsmith.to_dict(case)
 
-    def plain(_: object, __: attrs.Attribute[Any] | None, value: Any) -> Any:
-        return value.value if isinstance(value, Enum) else value
 
-    return attrs.asdict(
-        case,
-        value_serializer=plain,
-        filter=lambda _attribute, value: value is not None,
+def progress_bar(stream: TextIO, *, total: int | None = None) -> tqdm[Any]:
+    """tqdm's bar over cases: ``45%|#####     | 45/100 cases [00:01, 40.2 cases/s, 5 pages]``.
+
+    Without a total (the number of cases is unknown until the last page) it counts. tqdm
+    redraws one line with ``\\r``, on a terminal or not; every page is drawn.
+    """
+    return tqdm(
+        total=total,
+        file=stream,
+        unit=" cases",
+        mininterval=0,
+        bar_format=(
+            "{percentage:3.0f}%|{bar:30}| {n_fmt}/{total_fmt} [{elapsed}, {rate_fmt}{postfix}]"
+            if total
+            else "{n_fmt} cases [{elapsed}, {rate_fmt}{postfix}]"
+        ),
     )
 
 
-class ProgressBar:
-    """A tiny progress bar: ``[#####-----] 50/100 cases, 5 pages, 12.3/s``.
-
-    Without a total (the number of cases is unknown until the last page) the bar shows
-    a moving block. On a terminal it redraws one line with ``\\r``; elsewhere each
-    ``update`` prints a line.
-    """
-
-    WIDTH = 30
-
-    def __init__(self, stream: TextIO, *, total: int | None = None) -> None:
-        self.stream = stream
-        self.total = total
-        self.items = 0
-        self.pages = 0
-        self.started = time.monotonic()
-        self.tty = stream.isatty()
-
-    def render(self) -> str:
-        if self.total:
-            done = min(self.WIDTH, self.WIDTH * self.items // self.total)
-            bar = "#" * done + "-" * (self.WIDTH - done)
-            count = f"{self.items}/{self.total}"
-        else:
-            position = self.pages % (self.WIDTH - 4)
-            bar = "-" * position + "####" + "-" * (self.WIDTH - 4 - position)
-            count = str(self.items)
-        elapsed = max(time.monotonic() - self.started, 1e-9)
-        pages = f"{self.pages} page" + ("" if self.pages == 1 else "s")
-        return f"[{bar}] {count} cases, {pages}, {self.items / elapsed:.1f}/s"
-
-    def update(self, items: int) -> None:
-        self.items += items
-        self.pages += 1
-        if self.tty:
-            self.stream.write("\r" + self.render())
-        else:
-            self.stream.write(self.render() + "\n")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.tty:
-            self.stream.write("\n")
-        pages = f"{self.pages} page" + ("" if self.pages == 1 else "s")
-        self.stream.write(f"exported {self.items} cases in {pages}\n")
-        self.stream.flush()
+def _pages(count: int) -> str:
+    return f"{count} page" + ("" if count == 1 else "s")
 
 
 async def export(
     support: SupportClient,
     out: TextIO,
-    progress: ProgressBar,
+    progress: tqdm[Any],
     *,
     include_resolved: bool = True,
     include_communications: bool = False,
@@ -114,25 +79,35 @@ async def export(
         max_items=max_items,
         starting_token=starting_token,
     )
+    pages = 0
     async for page in paginator:
         cases = page.cases or []
         for case in cases:
             out.write(json.dumps(case_record(case), ensure_ascii=False, sort_keys=True) + "\n")
+        pages += 1
+        progress.set_postfix_str(_pages(pages), refresh=False)
         progress.update(len(cases))
     progress.close()
+    stream = progress.fp if progress.fp is not None else sys.stderr
+    stream.write(f"exported {progress.n} cases in {_pages(pages)}\n")
+    stream.flush()
     return paginator.resume_token
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--output", "-o", default="cases.jsonl", help="JSON Lines file; - for stdout")
+    parser.add_argument(
+        "--output", "-o", default="cases.jsonl", help="JSON Lines file; - for stdout"
+    )
     parser.add_argument("--append", action="store_true", help="append to --output")
     parser.add_argument("--region", help="AWS region (default: from the environment/profile)")
     parser.add_argument("--endpoint-url", help="custom endpoint, e.g. a local moto server")
     parser.add_argument("--profile", help="AWS profile to use")
     parser.add_argument("--open-only", action="store_true", help="leave resolved cases out")
     parser.add_argument(
-        "--include-communications", action="store_true", help="add each case's recent communications"
+        "--include-communications",
+        action="store_true",
+        help="add each case's recent communications",
     )
     parser.add_argument("--page-size", type=int, help="cases per page (10-100)")
     parser.add_argument("--max-items", type=int, help="stop after this many cases")
@@ -144,16 +119,20 @@ async def run(args: argparse.Namespace, out: TextIO) -> str | None:
     async with SupportClient(
         region=args.region, endpoint_url=args.endpoint_url, profile=args.profile
     ) as support:
-        return await export(
-            support,
-            out,
-            ProgressBar(sys.stderr, total=args.max_items),
-            include_resolved=not args.open_only,
-            include_communications=args.include_communications,
-            page_size=args.page_size,
-            max_items=args.max_items,
-            starting_token=args.starting_token,
-        )
+        progress = progress_bar(sys.stderr, total=args.max_items)
+        try:
+            return await export(
+                support,
+                out,
+                progress,
+                include_resolved=not args.open_only,
+                include_communications=args.include_communications,
+                page_size=args.page_size,
+                max_items=args.max_items,
+                starting_token=args.starting_token,
+            )
+        finally:
+            progress.close()  # before an error is printed, not when the bar is collected
 
 
 def main(argv: Sequence[str] | None = None) -> int:

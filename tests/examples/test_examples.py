@@ -92,9 +92,7 @@ def fresh_moto(moto: moto_server.MotoServer) -> moto_server.MotoServer:
 
 @pytest.fixture
 def moto_env(tmp_path: Path) -> dict[str, str]:
-    return example_env(
-        tmp_path, moto_server.FAKE_ACCESS_KEY_ID, moto_server.FAKE_SECRET_ACCESS_KEY
-    )
+    return example_env(tmp_path, moto_server.FAKE_ACCESS_KEY_ID, moto_server.FAKE_SECRET_ACCESS_KEY)
 
 
 def moto_client(server: moto_server.MotoServer) -> SupportClient:
@@ -110,7 +108,9 @@ def moto_client(server: moto_server.MotoServer) -> SupportClient:
 
 async def _describe(server: moto_server.MotoServer) -> list[tuple[str, str, str]]:
     async with moto_client(server) as support:
-        page = await support.describe_cases(include_resolved_cases=True, include_communications=True)
+        page = await support.describe_cases(
+            include_resolved_cases=True, include_communications=True
+        )
     cases = page.cases or []
     result = []
     for case in cases:
@@ -130,7 +130,9 @@ async def _seed(server: moto_server.MotoServer, subjects: list[str]) -> list[str
     ids = []
     async with moto_client(server) as support:
         for subject in subjects:
-            created = await support.create_case(subject=subject, communication_body=f"about {subject}")
+            created = await support.create_case(
+                subject=subject, communication_body=f"about {subject}"
+            )
             assert created.case_id is not None
             ids.append(created.case_id)
     return ids
@@ -178,8 +180,14 @@ def test_alert_service_opens_one_case_per_alert_and_follows_it_until_resolved(
         if (m := re.fullmatch(rf"\[([\w-]+)\] opened case ({CASE_ID}) \(severity \w+\): .*", line))
     }
     assert set(opened) == {"cpu-42", "disk-7"}
-    assert f"[cpu-42] opened case {opened['cpu-42']} (severity urgent): [CRITICAL] CPU at 100% on web-1" in lines
-    assert f"[disk-7] opened case {opened['disk-7']} (severity normal): [WARNING] Disk almost full" in lines
+    assert (
+        f"[cpu-42] opened case {opened['cpu-42']} (severity urgent): [CRITICAL] CPU at 100% on web-1"
+        in lines
+    )
+    assert (
+        f"[disk-7] opened case {opened['disk-7']} (severity normal): [WARNING] Disk almost full"
+        in lines
+    )
     for alert_id in ("cpu-42", "disk-7"):
         # moto moves a case one status along on every DescribeCases; the service reports
         # each change and stops at "resolved".
@@ -193,7 +201,9 @@ def test_alert_service_opens_one_case_per_alert_and_follows_it_until_resolved(
             f"[{alert_id}] case {opened[alert_id]} resolved after 3 polls, 1 communications"
             in lines
         )
-        communications = [line for line in lines if line.startswith(f"[{alert_id}] communication from")]
+        communications = [
+            line for line in lines if line.startswith(f"[{alert_id}] communication from")
+        ]
         assert len(communications) == 1  # seen once, not once per poll
     assert re.search(
         r"^\[cpu-42\] communication from moto@moto\.com at \S+: Alert cpu-42 \(critical\): "
@@ -222,7 +232,9 @@ def test_alert_service_stops_following_after_max_polls(
 ) -> None:
     alert_file = tmp_path / "alerts.json"
     alert_file.write_text(
-        json.dumps([{"id": "latency", "title": "p99 > 2 s", "severity": "info", "description": "api"}])
+        json.dumps(
+            [{"id": "latency", "title": "p99 > 2 s", "severity": "info", "description": "api"}]
+        )
     )
     result = run_example(
         "support_alert_service.py",
@@ -235,21 +247,32 @@ def test_alert_service_stops_following_after_max_polls(
     )  # fmt: skip
     assert result.returncode == 3, result.stderr
     lines = result.stdout.splitlines()
-    case_id = re.fullmatch(rf"\[latency\] opened case ({CASE_ID}) \(severity low\): \[INFO\] p99 > 2 s", lines[0])
+    case_id = re.fullmatch(
+        rf"\[latency\] opened case ({CASE_ID}) \(severity low\): \[INFO\] p99 > 2 s", lines[0]
+    )
     assert case_id is not None
-    assert f"[latency] case {case_id.group(1)} still reopened after 2 polls; stopped following it" in lines
+    assert (
+        f"[latency] case {case_id.group(1)} still reopened after 2 polls; stopped following it"
+        in lines
+    )
     assert lines[-1] == "1 cases followed: 0 resolved, 1 still open"
 
 
 @pytest.mark.parametrize(
     ("alert", "message"),
     [
-        ('{"id": "x", "title": "t"}', "error: alert field 'description' must be a non-empty string"),
+        (
+            '{"id": "x", "title": "t"}',
+            "error: alert field 'description' must be a non-empty string",
+        ),
         (
             '{"id": "x", "title": "t", "description": "d", "severity": "sev1"}',
             "error: alert 'x': severity 'sev1' is not one of critical, error, warning, info",
         ),
-        ("not json\n", "error: alerts are not JSON or JSON Lines: Expecting value: line 1 column 1 (char 0)"),
+        (
+            "not json\n",
+            "error: alerts are not JSON or JSON Lines: Expecting value: line 1 column 1 (char 0)",
+        ),
         ("", "error: no alert given"),
     ],
 )
@@ -307,9 +330,16 @@ def case_page(status: str, *communications: tuple[str, str]) -> httpx.Response:
                     "status": status,
                     "recentCommunications": {
                         "communications": [
-                            {"caseId": "case-1", "body": body, "submittedBy": who, "timeCreated": when}
+                            {
+                                "caseId": "case-1",
+                                "body": body,
+                                "submittedBy": who,
+                                "timeCreated": when,
+                            }
                             for when, (who, body) in zip(
-                                ("2024-05-01T10:00:00Z", "2024-05-01T11:00:00Z"), communications, strict=False
+                                ("2024-05-01T10:00:00Z", "2024-05-01T11:00:00Z"),
+                                communications,
+                                strict=False,
                             )
                         ]
                     },
@@ -326,12 +356,15 @@ async def follow_scripted(
     seen: list[dict[str, Any]] = []
     lines: list[str] = []
     transport = httpx.MockTransport(scripted(responses, seen))
-    async with httpx.AsyncClient(transport=transport) as http, SupportClient(
-        region="us-east-1",
-        credentials=FAKE,
-        http_client=http,
-        config=awsmith.Config(max_attempts=1),
-    ) as support:
+    async with (
+        httpx.AsyncClient(transport=transport) as http,
+        SupportClient(
+            region="us-east-1",
+            credentials=FAKE,
+            http_client=http,
+            config=awsmith.Config(max_attempts=1),
+        ) as support,
+    ):
         service = module.AlertService(
             support, poll_interval=0.001, max_interval=0.002, max_polls=5, out=lines.append
         )
@@ -341,7 +374,9 @@ async def follow_scripted(
 
 
 @pytest.mark.anyio
-async def test_alert_service_polls_through_a_transient_error_and_prints_each_communication_once() -> None:
+async def test_alert_service_polls_through_a_transient_error_and_prints_each_communication_once() -> (
+    None
+):
     result, lines, seen = await follow_scripted(
         [
             case_page("opened", ("ops@example.com", "first")),
@@ -410,12 +445,20 @@ def test_export_writes_one_json_line_per_case(
     assert [r["subject"] for r in records] == subjects
     assert all(r["status"] == "pending-customer-action" for r in records)  # one step from "opened"
     assert all("recent_communications" not in r for r in records)
-    progress = result.stderr.splitlines()
-    # stderr is a pipe here, so one progress line per page, then the summary.
-    assert len(progress) == 2
-    assert re.fullmatch(r"\[-####-{25}\] 7 cases, 1 page, [\d.]+/s", progress[0])
-    assert progress[1] == "exported 7 cases in 1 page"
+    # tqdm's frames (separated by \r even on a pipe): the empty bar, one per page, the
+    # final redraw on close, then the summary.
+    frames = tqdm_frames(result.stderr)
+    assert len(frames) == 4, frames
+    assert frames[0] == "0 cases [00:00, ? cases/s]"
+    for frame in frames[1:3]:
+        assert re.fullmatch(r"7 cases \[00:\d\d, [\d.]+k? cases/s, 1 page\]", frame), frame
+    assert frames[3] == "exported 7 cases in 1 page"
     assert result.stdout == ""
+
+
+def tqdm_frames(text: str) -> list[str]:
+    """What tqdm drew, one frame each (it separates them by \\r), and the lines after."""
+    return [frame.strip() for frame in re.split(r"[\r\n]", text) if frame.strip()]
 
 
 def test_export_max_items_then_resume_writes_every_case_once(
@@ -427,10 +470,13 @@ def test_export_max_items_then_resume_writes_every_case_once(
     first = run_example("export_cases.py", *common, "--max-items", "3", env=moto_env)
     assert first.returncode == 0, first.stderr
     assert [r["case_id"] for r in read_jsonl(output)] == ids[:3]
-    lines = first.stderr.splitlines()
-    assert re.fullmatch(r"\[#{30}\] 3/3 cases, 1 page, [\d.]+/s", lines[0])
-    assert lines[1] == "exported 3 cases in 1 page"
-    resume = re.fullmatch(r"more cases remain; resume with --starting-token (\S+) --append", lines[2])
+    lines = tqdm_frames(first.stderr)
+    assert lines[0] == "0%|                              | 0/3 [00:00, ? cases/s]"
+    assert re.fullmatch(r"100%\|\S{30}\| 3/3 \[00:\d\d, [\d.]+k? cases/s, 1 page\]", lines[-3])
+    assert lines[-2] == "exported 3 cases in 1 page"
+    resume = re.fullmatch(
+        r"more cases remain; resume with --starting-token (\S+) --append", lines[-1]
+    )
     assert resume is not None
 
     second = run_example(
@@ -453,9 +499,12 @@ def test_export_reports_a_rejected_page_size(
         env=moto_env,
     )  # fmt: skip
     assert result.returncode == 1
-    assert result.stderr.strip() == (
-        "error: ParamValidationError: Invalid value for 'max_results': 5 is less than the minimum 10"
-    )
+    # tqdm draws its empty bar, and again when it is closed, before the error.
+    assert tqdm_frames(result.stderr) == [
+        "0 cases [00:00, ? cases/s]",
+        "0 cases [00:00, ? cases/s]",
+        "error: ParamValidationError: Invalid value for 'max_results': 5 is less than the minimum 10",
+    ]
 
 
 @pytest.mark.anyio
@@ -484,17 +533,20 @@ async def test_export_follows_every_page_and_draws_progress_per_page() -> None:
         httpx.AsyncClient(transport=transport) as http,
         SupportClient(region="us-east-1", credentials=FAKE, http_client=http) as support,
     ):
-        resume = await module.export(support, out, module.ProgressBar(err), page_size=10)
+        resume = await module.export(support, out, module.progress_bar(err), page_size=10)
     assert resume is None
     assert tokens == [None, "t2", "t3"]
     assert [json.loads(line) for line in out.getvalue().splitlines()] == [
         {"case_id": f"c{i}", "status": "opened"} for i in range(1, 8)
     ]
-    progress = err.getvalue().splitlines()
-    assert [re.sub(r", [\d.]+/s$", "", line) for line in progress] == [
-        "[-####-------------------------] 3 cases, 1 page",
-        "[--####------------------------] 6 cases, 2 pages",
-        "[---####-----------------------] 7 cases, 3 pages",
+    frames = [
+        re.sub(r"\[00:\d\d, [\d.]+k? cases/s", "[rate", f) for f in tqdm_frames(err.getvalue())
+    ]
+    assert frames == [
+        "0 cases [00:00, ? cases/s]",
+        "3 cases [rate, 1 page]",
+        "6 cases [rate, 2 pages]",
+        "7 cases [rate, 3 pages]",
         "exported 7 cases in 3 pages",
     ]
 
@@ -600,7 +652,11 @@ def test_codeguru_example_creates_group_uploads_profile_and_prints_recommendatio
 ) -> None:
     profile = tmp_path / "profile.json"
     body = json.dumps(
-        {"callgraph": {"children": {"java.util.regex.Pattern.compile": {"counts": {"RUNNABLE": 9}}}}}
+        {
+            "callgraph": {
+                "children": {"java.util.regex.Pattern.compile": {"counts": {"RUNNABLE": 9}}}
+            }
+        }
     ).encode()
     profile.write_bytes(body)
     args = [
