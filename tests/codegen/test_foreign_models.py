@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import copy
 import datetime as dt
 import importlib
 import io
@@ -795,7 +796,7 @@ def test_check_mode_detects_stale_and_fresh_output(tmp_path: Path) -> None:
 def test_unsupported_protocol_is_a_clear_error(
     tmp_path: Path, name: str, protocol: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    raw = _LOADER.load_service_model(name, "service-2")
+    raw = copy.deepcopy(_LOADER.load_service_model(name, "service-2"))  # the loader caches it
     raw["metadata"]["protocol"] = protocol
     raw["metadata"].pop("protocols", None)
     path = tmp_path / f"{name}.json"
@@ -810,7 +811,7 @@ def test_unsupported_protocol_is_a_clear_error(
 
 
 def test_unknown_shape_reference_names_the_shape(tmp_path: Path) -> None:
-    raw = _LOADER.load_service_model("meteringmarketplace", "service-2")
+    raw = copy.deepcopy(_LOADER.load_service_model("meteringmarketplace", "service-2"))  # the loader caches it
     raw["shapes"]["MeterUsageRequest"]["members"]["ProductCode"]["shape"] = "NoSuchShape"
     path = tmp_path / "broken.json"
     path.write_text(json.dumps(raw))
