@@ -542,7 +542,7 @@ class BaseClient:
                 )
             if endpoint_url is None and self._endpoint_url is None:
                 endpoint_url = scoped.get("endpoint_url")
-        if not allow_io and not rules_loaded(service.data_name):
+        if not allow_io and not rules_loaded(service.data_name, service.endpoint_rules):
             raise _NeedsIO
         self._endpoint_args = {
             "data_name": service.data_name,
@@ -552,6 +552,7 @@ class BaseClient:
             "use_fips": bool(use_fips),
             "use_dualstack": bool(use_dualstack),
             "endpoint_url": endpoint_url,
+            "rules": service.endpoint_rules,
         }
         return resolve_endpoint(**self._endpoint_args)
 
