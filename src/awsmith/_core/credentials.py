@@ -14,10 +14,12 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import inspect
+import logging
 import math
+import os
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import anyio
@@ -33,6 +35,8 @@ from awsmith._core.errors import (
 
 if TYPE_CHECKING:
     import botocore.session
+
+_log = logging.getLogger("awsmith.credentials")
 
 
 def _non_empty(_: object, attribute: attrs.Attribute[str], value: str) -> None:
@@ -212,6 +216,26 @@ MANDATORY_REFRESH_SECONDS = 10 * 60
 BACKGROUND_REFRESH_INTERVAL = 10.0
 
 
+def environment_credentials(environ: Mapping[str, str]) -> Credentials | None:
+    """Credentials from ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY`` (and
+    ``AWS_SECURITY_TOKEN``, else ``AWS_SESSION_TOKEN``), read as botocore's
+    ``EnvProvider`` reads them, without importing botocore.
+
+    None where botocore's chain must decide: no access key (the chain goes on to the
+    files and metadata), an access key without a secret (botocore's
+    ``PartialCredentialsError``), or ``AWS_CREDENTIAL_EXPIRATION`` set (botocore then
+    gives refreshable credentials that it reads again from the environment).
+    """
+    access_key = environ.get("AWS_ACCESS_KEY_ID", "")
+    secret_key = environ.get("AWS_SECRET_ACCESS_KEY", "")
+    if not access_key or not secret_key or environ.get("AWS_CREDENTIAL_EXPIRATION", ""):
+        return None
+    token = environ.get("AWS_SECURITY_TOKEN", "") or environ.get("AWS_SESSION_TOKEN", "")
+    return Credentials(
+        access_key_id=access_key, secret_access_key=secret_key, session_token=token or None
+    )
+
+
 class CredentialResolver:
     """Gives the credentials for each call, loading and refreshing them off the loop.
 
@@ -228,8 +252,14 @@ class CredentialResolver:
     """
 
     def __init__(
-        self, credentials: Credentials | CredentialProvider | None, session_factory: Any
+        self,
+        credentials: Credentials | CredentialProvider | None,
+        session_factory: Any,
+        *,
+        environment: bool = True,
     ) -> None:
+        """``environment``: the chain starts with the environment variables (botocore
+        skips them when a client is given an explicit ``profile``)."""
         explicit: Credentials | None = None
         #: The async provider the credentials come from, if one was given.
         self._provided: CachingProvider | None = None
@@ -245,6 +275,7 @@ class CredentialResolver:
                 f"(a CredentialProvider) or None, got {type(credentials).__name__}"
             )
         self._explicit = explicit
+        self._environment = environment
         self._session_factory = session_factory
         self._provider: Any = None
         self._current: Credentials | None = explicit
@@ -269,6 +300,14 @@ class CredentialResolver:
             if window == "advisory":
                 self._refresh_in_background()
                 return current
+        if current is None and self._environment:
+            # The chain's first provider, without botocore: static credentials, never
+            # refreshed, as botocore's EnvProvider gives them.
+            found = environment_credentials(os.environ)
+            if found is not None:
+                _log.info("found credentials in environment variables")  # botocore's record
+                self._current = found
+                return found
         loads = self._loads
         async with self._lock:
             if self._loads != loads and self._load_error is not None:
