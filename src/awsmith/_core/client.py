@@ -967,7 +967,8 @@ class BaseClient:
                 exc.detail,
                 status_code=response.status,
                 request_id=request_id_of(response.headers),
-                body_excerpt=response.body[:200],
+                # a response that carries secrets (STS credentials) is never quoted
+                body_excerpt=b"" if operation.sensitive_response else response.body[:200],
             )
             error.attempts = attempts
             raise error from None

@@ -11,20 +11,24 @@ refreshed in a worker thread too, before they expire.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as _dt
+import functools
 import inspect
 import logging
 import math
 import os
 import threading
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import anyio
 import anyio.to_thread
 import attrs
+import sniffio
 
 from awsmith._core.errors import (
     AwsmithError,
@@ -83,11 +87,24 @@ PROVIDER_REFRESH_SECONDS = 5 * 60
 
 
 def provider_name(provider: object) -> str:
-    """How error messages name a provider: a function's qualified name, else its repr."""
+    """How error messages name a provider: a function's qualified name, a partial's
+    function's, else the object's class. Never its repr, which may show a token the
+    provider holds (error messages reach logs and error trackers)."""
+    while isinstance(provider, functools.partial):
+        provider = cast(functools.partial[object], provider).func
     qualname = getattr(provider, "__qualname__", None)
     if isinstance(qualname, str) and not isinstance(provider, type):
         return qualname
-    return repr(provider)
+    return type(provider).__qualname__
+
+
+def _event_loop() -> object:
+    """The running event loop (asyncio) or run (trio): what an anyio.Lock is tied to."""
+    if sniffio.current_async_library() == "trio":
+        import trio
+
+        return trio.lowlevel.current_trio_token()
+    return asyncio.get_running_loop()
 
 
 def _cause(exc: Exception) -> str:
@@ -110,8 +127,10 @@ class CachingProvider:
     * Cancelling the call that runs the fetch cancels the fetch; the calls waiting for
       it then fetch again themselves (they were not cancelled).
 
-    Clients wrap a caller's provider in one of these; :func:`awsmith.assume_role`
-    returns one, which clients use as it is, so clients sharing it share its cache.
+    A client wraps a provider it is given in one of these, its own. Clients given
+    the same ``CachingProvider`` use it as it is, and share its cache and its fetches:
+    wrap a provider once (``awsmith.CachingProvider(from_vault)``) to share it;
+    :func:`awsmith.assume_role` returns one.
     """
 
     def __init__(
@@ -127,7 +146,10 @@ class CachingProvider:
         self._current: Credentials | None = None
         #: When (``clock()`` time) ``_current`` must be fetched again.
         self._refresh_at = math.inf
-        self._lock = anyio.Lock()
+        #: One lock per event loop: a provider made at import time may serve clients on
+        #: several threads' loops, or under asyncio and trio. Calls on one loop share
+        #: one fetch; loops may fetch at the same time (the cache is shared).
+        self._locks: weakref.WeakKeyDictionary[object, anyio.Lock] = weakref.WeakKeyDictionary()
         #: Fetches completed so far (successful or not), and the error of the last one.
         self._fetches: int = 0
         self._error: CredentialsError | None = None
@@ -140,7 +162,11 @@ class CachingProvider:
         if current is not None and self._clock() < self._refresh_at:
             return current
         seen = self._fetches
-        async with self._lock:
+        loop = _event_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = anyio.Lock()
+        async with lock:
             if self._fetches != seen:  # a fetch completed while this call waited: share it
                 error = self._error
                 if error is not None:

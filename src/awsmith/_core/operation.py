@@ -46,6 +46,8 @@ class Operation(Generic[In, Out]):
     resend_safe: bool = False
     #: The body is gzipped when large enough (the ``requestcompression`` trait).
     compress_request: bool = False
+    #: The response carries secrets (credentials): an error never quotes its body.
+    sensitive_response: bool = False
 
 
 #: The signature of ``ServiceInfo.build_error``.
