@@ -92,12 +92,14 @@ test-latest: $(UV)
 	$(UV) pip list --python $(LATEST_VENV)/bin/python | grep -E '^(botocore|httpx|moto|mypy|pyright|ruff) '
 	$(MAKE) --no-print-directory check CHECK_BIN=$(LATEST_VENV)/bin
 
-## Side-by-side benchmark (awsmith, aiobotocore, raw aiohttp); see docs/performance.md.
+## Side-by-side benchmark (awsmith, aiobotocore, raw aiohttp), then the whole-process
+## cold start (benchmarks/coldstart.py); see docs/performance.md.
 BENCH_VENV := $(CURDIR)/.venv-bench
 
 bench: lock-check
 	UV_PROJECT_ENVIRONMENT=$(BENCH_VENV) $(UV) sync --locked --quiet --project locks/bench
 	$(BENCH_VENV)/bin/python benchmarks/run.py
+	$(BENCH_VENV)/bin/python benchmarks/coldstart.py
 
 ## The documentation site (mkdocs-material + mkdocstrings) into site/, warnings as errors.
 ## `make test` builds it too (tests/docs), into a temporary directory.

@@ -58,7 +58,8 @@ def _num(value: float | None) -> str:
 
 
 class SerdeEmitter:
-    def __init__(self, model: ServiceModel, source: str) -> None:
+    def __init__(self, model: ServiceModel, source: str, *, compiled_rules: bool = False) -> None:
+        self.compiled_rules = compiled_rules
         self.model = model
         self.source = source
         self.usage = Usage(model)
@@ -791,7 +792,7 @@ class SerdeEmitter:
                 args.append("compress_request=True")
             w.call(f"{op.constant}: {op_cls}[{in_t}, {out_t}] = {op_cls}(", args)
         self.use("awsmith._core.operation", "ServiceInfo")
-        w.lines += emit_service_info(self.model)
+        w.lines += emit_service_info(self.model, self.compiled_rules)
         return self.assemble()
 
     def _emit_per_shape(
@@ -857,7 +858,7 @@ class SerdeEmitter:
                     out.line(f"    {n},")
                 out.line(")")
         out.line()
-        out.line("from . import errors")
+        out.line("from . import _endpoints, errors" if self.compiled_rules else "from . import errors")
         shapes = sorted(self.shape_names, key=isort_key)
         if shapes:
             out.line("from .shapes import (")
@@ -877,8 +878,9 @@ class SerdeEmitter:
         return out.render()
 
 
-def emit_service_info(model: ServiceModel) -> list[str]:
-    """The SERVICE constant appended to _serde.py."""
+def emit_service_info(model: ServiceModel, compiled_rules: bool = False) -> list[str]:
+    """The SERVICE constant appended to _serde.py; ``compiled_rules``: the package has
+    its endpoint rules compiled (``_endpoints.py``)."""
     meta = model.metadata
     return [
         "",
@@ -896,9 +898,10 @@ def emit_service_info(model: ServiceModel) -> list[str]:
             if any(op.static_context for op in model.operations)
             else []
         ),
+        *(["    endpoint_rules=_endpoints.resolve,"] if compiled_rules else []),
         ")",
     ]
 
 
-def emit_serde(model: ServiceModel, source: str) -> str:
-    return SerdeEmitter(model, source).emit()
+def emit_serde(model: ServiceModel, source: str, *, compiled_rules: bool = False) -> str:
+    return SerdeEmitter(model, source, compiled_rules=compiled_rules).emit()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from codegen.emit_client import emit_client, emit_init
+from codegen.emit_endpoints import emit_endpoints, load_rules, rule_set_path
 from codegen.emit_interchange import emit_interchange
 from codegen.emit_serde import emit_serde
 from codegen.emit_shapes import emit_errors, emit_shapes
@@ -25,14 +26,18 @@ def generate_package(model_path: Path, package: str) -> dict[str, str]:
     """File name -> content. Deterministic: the same model gives the same bytes."""
     model = load(model_path)
     source = source_name(model_path)
-    return {
+    rules = load_rules(model_path)
+    files = {
         "__init__.py": emit_init(model, source, package),
         "shapes.py": emit_shapes(model, source),
         "errors.py": emit_errors(model, source),
-        "_serde.py": emit_serde(model, source),
+        "_serde.py": emit_serde(model, source, compiled_rules=rules is not None),
         "_interchange.py": emit_interchange(model, source),
         "client.py": emit_client(model, source),
     }
+    if rules is not None:  # else the runtime resolves with botocore's rules, if any
+        files["_endpoints.py"] = emit_endpoints(*rules, source_name(rule_set_path(model_path)))
+    return files
 
 
 def write_or_check(files: dict[str, str], out_dir: Path, *, check: bool) -> list[str]:

@@ -811,7 +811,8 @@ def test_unsupported_protocol_is_a_clear_error(
 
 
 def test_unknown_shape_reference_names_the_shape(tmp_path: Path) -> None:
-    raw = copy.deepcopy(_LOADER.load_service_model("meteringmarketplace", "service-2"))  # the loader caches it
+    # a copy: the loader caches the model it returns, and other tests read it
+    raw = copy.deepcopy(_LOADER.load_service_model("meteringmarketplace", "service-2"))
     raw["shapes"]["MeterUsageRequest"]["members"]["ProductCode"]["shape"] = "NoSuchShape"
     path = tmp_path / "broken.json"
     path.write_text(json.dumps(raw))

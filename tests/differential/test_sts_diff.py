@@ -301,6 +301,20 @@ BROKEN: list[tuple[bytes, str]] = [
         b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><AssumeRoleResponse/>',
         "XML with a DOCTYPE or ENTITY declaration is refused",
     ),
+    # In UTF-16 the declarations are not the bytes searched for: such XML is refused
+    # before it is looked at (expat would read it, and expand its entities).
+    (
+        '<!DOCTYPE x [<!ENTITY a "ASIA">]><AssumeRoleResponse/>'.encode("utf-16"),
+        "XML that is not UTF-8 is refused (STS answers in UTF-8)",
+    ),
+    (
+        '<!DOCTYPE x [<!ENTITY a "ASIA">]><AssumeRoleResponse/>'.encode("utf-16-le"),
+        "XML that is not UTF-8 is refused (STS answers in UTF-8)",
+    ),
+    (
+        b'<?xml version="1.0" encoding="UTF-7"?><AssumeRoleResponse/>',
+        "XML that is not UTF-8 is refused (STS answers in UTF-8)",
+    ),
 ]
 
 

@@ -336,3 +336,20 @@ def test_the_public_names() -> None:
     assert {"assume_role", "CredentialProvider"} <= set(awsmith.__all__)
     provider: awsmith.CredentialProvider = awsmith.assume_role(role_arn=ROLE, session_name="s1")
     assert callable(provider)
+
+
+async def test_a_response_that_does_not_parse_is_never_quoted_it_holds_the_secret() -> None:
+    good = sts_reply()
+    body = good.content.replace(
+        b"</Credentials>", b"</Credentials><PackedPolicySize>6.5</PackedPolicySize>"
+    )
+    script = Script(httpx.Response(200, headers=dict(good.headers), content=body))
+    async with sts_http(script) as http:
+        with pytest.raises(awsmith.CredentialsError) as info:
+            await calls(role(http), 1)
+    cause = info.value.__cause__
+    assert isinstance(cause, awsmith.ResponseParseError)
+    assert cause.detail == "PackedPolicySize '6.5' is not an integer"
+    assert cause.body_excerpt == b""
+    for text in (str(info.value), repr(cause), str(cause)):
+        assert "role-secret-1" not in text and "role-token-1" not in text

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import threading
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -269,13 +270,13 @@ async def test_a_failure_names_the_provider_and_chains_the_cause() -> None:
     assert info.value.__cause__ is cause
 
 
-async def test_an_awsmith_error_is_quoted_as_it_is_and_a_callable_object_by_repr() -> None:
+async def test_an_awsmith_error_is_quoted_as_it_is_and_a_callable_object_by_its_class() -> None:
     provider = Counting()
     provider.fail_with = awsmith.NoCredentialsError("nothing in the vault")
     with pytest.raises(awsmith.CredentialsError) as info:
         await calls(provider, 1)
     assert str(info.value) == (
-        "credential provider Counting() failed: Unable to locate AWS credentials: "
+        "credential provider Counting failed: Unable to locate AWS credentials: "
         "nothing in the vault"
     )
     assert info.value.__cause__ is provider.fail_with
@@ -311,7 +312,7 @@ async def test_a_failed_refresh_raises_and_the_next_call_tries_again() -> None:
     provider.fail_with = RuntimeError("vault unreachable")
     with pytest.raises(awsmith.CredentialsError) as info:
         await cache()
-    assert str(info.value) == "credential provider Counting() failed: RuntimeError: vault unreachable"
+    assert str(info.value) == "credential provider Counting failed: RuntimeError: vault unreachable"
     provider.fail_with = None
     assert (await cache()).access_key_id == "ASIAKEY3"
     assert provider.calls == 3
@@ -337,7 +338,7 @@ async def test_waiters_share_a_failure_then_the_next_call_tries_again() -> None:
         provider.gate.set()
     assert provider.calls == 1
     assert [str(e) for e in errors] == [
-        "credential provider Counting() failed: RuntimeError: vault unreachable"
+        "credential provider Counting failed: RuntimeError: vault unreachable"
     ] * 5
     assert all(e.__cause__ is provider.fail_with for e in errors)
     assert len({id(e) for e in errors}) == 5  # each waiter raises its own exception
@@ -476,3 +477,103 @@ async def test_waiters_of_a_cancelled_fetch_fetch_again_themselves() -> None:
         provider.gate.set()
     assert got == ["ASIAKEY2", "ASIAKEY2"]
     assert provider.calls == 2
+
+
+# ---------------------------------------------------------------- sharing and naming
+
+
+async def test_one_caching_provider_is_shared_by_the_clients_given_it() -> None:
+    provider = Counting()
+    provider.gate = anyio.Event()
+    shared = awsmith.CachingProvider(provider)
+    capture = Capture()
+
+    async def three_clients() -> None:
+        async with anyio.create_task_group() as tg:
+            for _ in range(3):
+                tg.start_soon(calls, shared, 5, capture)
+            await anyio.sleep(0.05)
+            provider.gate.set()  # type: ignore[union-attr]
+
+    await three_clients()
+    assert provider.calls == 1
+    assert keys(capture) == ["ASIAKEY1"] * 15
+    # a provider given as it is gets a cache per client
+    unshared = Counting()
+    await calls(unshared, 2)
+    await calls(unshared, 2)
+    assert unshared.calls == 2
+
+
+def test_a_provider_shared_by_event_loops_in_two_threads_serves_both() -> None:
+    """A provider made at import time, used by two threads that each run asyncio.run:
+    each loop waits on a lock of its own (an anyio lock is tied to one loop)."""
+    state = {"calls": 0}
+
+    async def slow() -> awsmith.Credentials:
+        state["calls"] += 1
+        await anyio.sleep(0.2)
+        return creds(state["calls"], datetime.now(UTC) + timedelta(hours=1))
+
+    shared = awsmith.CachingProvider(slow)
+    results: dict[int, list[str]] = {}
+
+    def thread_main(n: int) -> None:
+        async def main() -> list[str]:
+            async with anyio.create_task_group() as tg:
+                got: list[str] = []
+
+                async def one() -> None:
+                    got.append((await shared()).access_key_id)
+
+                for _ in range(3):
+                    tg.start_soon(one)
+            return got
+
+        results[n] = asyncio.run(asyncio.wait_for(main(), 10))
+
+    threads = [threading.Thread(target=thread_main, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert not any(thread.is_alive() for thread in threads)
+    assert sorted(results) == [0, 1]
+    assert all(len(keys_) == 3 for keys_ in results.values())
+    assert 1 <= state["calls"] <= 2  # one fetch per loop at most
+
+
+def test_a_provider_used_under_asyncio_then_trio_serves_both() -> None:
+    provider = Counting(lifetime=timedelta(minutes=1))  # always due: fetched each time
+    shared = awsmith.CachingProvider(provider)
+    assert anyio.run(shared).access_key_id == "ASIAKEY1"
+    assert anyio.run(shared, backend="trio").access_key_id == "ASIAKEY2"
+    assert anyio.run(shared).access_key_id == "ASIAKEY3"
+
+
+async def test_errors_name_a_provider_never_by_its_repr() -> None:
+    async def from_vault(vault_token: str) -> awsmith.Credentials:
+        raise TimeoutError("vault did not answer")
+
+    class Vault:
+        def __init__(self, token: str) -> None:
+            self.token = token
+
+        def __repr__(self) -> str:
+            return f"Vault(token={self.token!r})"
+
+        async def __call__(self) -> awsmith.Credentials:
+            raise TimeoutError("vault did not answer")
+
+    secret = "hvs.SUPERSECRETVAULTTOKEN"
+    for provider, name in (
+        (functools.partial(from_vault, vault_token=secret), from_vault.__qualname__),
+        (functools.partial(functools.partial(from_vault), secret), from_vault.__qualname__),
+        (Vault(secret), "test_errors_name_a_provider_never_by_its_repr.<locals>.Vault"),
+    ):
+        with pytest.raises(awsmith.CredentialsError) as info:
+            await calls(provider, 1)
+        assert str(info.value) == (
+            f"credential provider {name} failed: TimeoutError: vault did not answer"
+        )
+        assert secret not in str(info.value)

@@ -113,9 +113,9 @@ def test_environment_credentials(
     run(capture, 3)
     assert [capture.access_key(i) for i in range(3)] == ["AKIDFROMENV"] * 3
     assert capture.token() == "env-token"
-    # Loaded once, in a worker thread, not on the event loop's thread.
-    assert len(load_threads) == 1
-    assert load_threads[0] is not MAIN
+    # Read from os.environ as botocore's EnvProvider reads it: no file, no thread, no
+    # botocore (the chain's other providers are not asked).
+    assert load_threads == []
 
 
 def test_environment_credentials_without_token(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -325,13 +325,71 @@ def test_the_chain_never_runs_on_the_event_loop_thread(
         return original(self)
 
     monkeypatch.setattr(botocore.session.Session, "get_credentials", spy)
+    # Environment credentials with an expiry are botocore's (refreshable) to give.
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDFROMENV")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "env-secret")
+    monkeypatch.setenv("AWS_CREDENTIAL_EXPIRATION", "2999-01-01T00:00:00Z")
     capture = Capture()
     run(capture, 2)
     assert len(threads) == 1
     assert threads[0] is not MAIN
     assert capture.access_key() == "AKIDFROMENV"
+
+
+_ENV_CASES = [
+    {},
+    {"AWS_ACCESS_KEY_ID": "AKID"},
+    {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "s"},
+    {"AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s"},
+    {"AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s", "AWS_SESSION_TOKEN": "t"},
+    {"AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s", "AWS_SECURITY_TOKEN": "old"},
+    {
+        "AWS_ACCESS_KEY_ID": "AKID",
+        "AWS_SECRET_ACCESS_KEY": "s",
+        "AWS_SESSION_TOKEN": "t",
+        "AWS_SECURITY_TOKEN": "old",
+    },
+    {"AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s", "AWS_SESSION_TOKEN": ""},
+    {"AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s", "AWS_CREDENTIAL_EXPIRATION": ""},
+]
+
+
+@pytest.mark.parametrize("environ", _ENV_CASES)
+def test_environment_credentials_read_as_botocores_env_provider(environ: dict[str, str]) -> None:
+    """Where awsmith reads the environment itself, it gets what botocore's EnvProvider
+    gives; where it defers (None), botocore gives nothing static or raises."""
+    import botocore.exceptions
+    from botocore.credentials import EnvProvider
+
+    from awsmith._core.credentials import environment_credentials
+
+    ours = environment_credentials(environ)
+    try:
+        theirs = EnvProvider(environ=dict(environ)).load()
+    except botocore.exceptions.PartialCredentialsError:
+        assert ours is None
+        return
+    if ours is None:
+        assert theirs is None
+        return
+    assert theirs is not None
+    assert (ours.access_key_id, ours.secret_access_key, ours.session_token) == (
+        theirs.access_key,
+        theirs.secret_key,
+        theirs.token or None,
+    )
+
+
+def test_an_explicit_profile_skips_the_environment(
+    monkeypatch: pytest.MonkeyPatch, aws_env: tuple[Path, Path]
+) -> None:
+    """As botocore: a client's profile= wins over environment credentials."""
+    aws_env[1].write_text("[p]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = s\n")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDFROMENV")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "env-secret")
+    capture = Capture()
+    run(capture, profile="p")
+    assert capture.access_key() == "AKIDPROFILE"
 
 
 def test_credentials_repr_hides_secrets() -> None:
@@ -475,3 +533,34 @@ async def test_the_mandatory_window_waits_for_the_refresh() -> None:
     await first_load(resolver, provider)
     assert (await resolver.get()).access_key_id == "AKIDNEW"
     assert provider.refreshes == 1
+
+
+def test_no_botocore_with_environment_credentials_and_an_endpoint(tmp_path: Path) -> None:
+    """The cold-start promise (issue 15): credentials from the environment, a region,
+    no config files: a call imports no botocore module at all."""
+    import subprocess
+    import sys
+
+    script = (
+        "import asyncio, sys\n"
+        "from awsmith.support import SupportClient\n"
+        "from awsmith._core.client import BaseClient\n"
+        "async def main():\n"
+        "    client = SupportClient(region='eu-west-1')\n"
+        "    ready = await client._prepare()\n"
+        "    await ready.credentials.get()\n"
+        "    assert client.endpoint is not None\n"
+        "    await client.close()\n"
+        "asyncio.run(main())\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'botocore'))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {
+        "AWS_ACCESS_KEY_ID": "AKIDENV",
+        "AWS_SECRET_ACCESS_KEY": "secret",
+        "AWS_CONFIG_FILE": str(tmp_path / "absent-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "absent-credentials"),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, check=True, capture_output=True, text=True
+    ).stdout
+    assert out.strip() == "[]"

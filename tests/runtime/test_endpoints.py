@@ -54,6 +54,36 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return config
 
 
+_SNAPSHOT = Path(__file__).resolve().parents[2] / "models" / "endpoints"
+
+
+@pytest.fixture(autouse=True)
+def botocore_reads_the_snapshot(monkeypatch: pytest.MonkeyPatch) -> None:
+    """botocore's clients resolve with the rule sets and partitions awsmith's rules were
+    compiled from (models/endpoints/, a snapshot of one botocore's data), whichever
+    botocore is installed: what is compared is how each client reads its settings and
+    applies the rules, not which release's rules each has (issue 15; the compiled rules
+    themselves are compared with botocore's engine in test_compiled_endpoints.py)."""
+    import json
+
+    load_model = botocore.loaders.Loader.load_service_model
+    load_data = botocore.loaders.Loader.load_data
+
+    def service_model(self: Any, service_name: str, type_name: str, *args: Any, **kw: Any) -> Any:
+        snapshot = _SNAPSHOT / f"{service_name}.json"
+        if type_name == "endpoint-rule-set-1" and snapshot.is_file():
+            return json.loads(snapshot.read_text(encoding="utf-8"))
+        return load_model(self, service_name, type_name, *args, **kw)
+
+    def data(self: Any, name: str) -> Any:
+        if name == "partitions":
+            return json.loads((_SNAPSHOT / "partitions.json").read_text(encoding="utf-8"))
+        return load_data(self, name)
+
+    monkeypatch.setattr(botocore.loaders.Loader, "load_service_model", service_model)
+    monkeypatch.setattr(botocore.loaders.Loader, "load_data", data)
+
+
 _PROBE = {"support": "describe_services", "codeguruprofiler": "list_profiling_groups"}
 
 

@@ -16,6 +16,7 @@ from awsmith.codeguruprofiler import CodeGuruProfilerClient
 from awsmith.support import SupportClient
 from awsmith.support.errors import CaseIdNotFound
 from awsmith.support.shapes import Attachment
+from tests.runtime.test_assume_role import role, sts_error, sts_http, sts_reply
 from tests.unit.mockaws import (
     AKID,
     REQUEST_ID,
@@ -131,7 +132,8 @@ async def test_credentials_from_the_environment_chain_log_no_secrets(
     ):
         await client.describe_cases()
     assert script.request.headers["X-Amz-Security-Token"] == TOKEN
-    assert any("environment" in r.getMessage() for r in caplog.records if r.name.startswith("botocore"))
+    # read by awsmith itself (issue 15), with a record as botocore's EnvProvider logs
+    assert any("environment" in r.getMessage() for r in caplog.records if r.name.startswith("awsmith"))
     _assert_clean([_record_text(r) for r in caplog.records], _forbidden(script.requests))
 
 
@@ -162,3 +164,46 @@ async def test_credentials_from_a_profile_file_log_no_secrets(
     assert str(script.requests[0].url).startswith("https://codeguru-profiler.us-west-2.")
     assert script.requests[0].headers["X-Amz-Security-Token"] == TOKEN
     _assert_clean([_record_text(r) for r in caplog.records], _forbidden(script.requests))
+
+
+@pytest.mark.anyio
+async def test_assuming_a_role_logs_no_secrets(caplog: pytest.LogCaptureFixture) -> None:
+    """The STS response carries the role's secret key and token: neither they nor the
+    source's secret reach a log record or an exception, also when STS fails or is
+    throttled first."""
+    caplog.set_level(logging.DEBUG)
+    raised: list[BaseException] = []
+    sts_script = Script(
+        sts_error("Throttling", "Rate exceeded", status=400),
+        sts_reply(1),
+        sts_error("AccessDenied", "not authorized"),
+    )
+    support_script = Script(json_reply({"cases": []}))
+    async with sts_http(sts_script) as http:
+        provider = role(http)
+        async with (
+            httpx.AsyncClient(transport=httpx.MockTransport(support_script)) as support_http,
+            SupportClient(
+                region="us-east-1", credentials=provider, http_client=support_http
+            ) as client,
+        ):
+            await client.describe_cases()
+        try:
+            await role(http)()  # a second provider: its AssumeRole is denied
+        except awsmith.CredentialsError as exc:
+            raised.append(exc)
+    assert len(raised) == 1 and len(sts_script.requests) == 3
+    secrets = [
+        SECRET,  # the source's
+        "role-secret-1",
+        "role-token-1",
+        *_signatures(sts_script.requests),
+        *_signatures(support_script.requests),
+    ]
+    assert support_script.request.headers["X-Amz-Security-Token"] == "role-token-1"
+    assert any(r.name == "awsmith.client" for r in caplog.records)
+    _assert_clean([_record_text(r) for r in caplog.records], secrets)
+    _assert_clean(
+        ["".join(traceback.format_exception(e)) for e in raised] + [repr(e) for e in raised],
+        secrets,
+    )

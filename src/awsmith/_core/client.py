@@ -17,7 +17,7 @@ import ssl
 import sys
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Self, TypeVar
@@ -208,6 +208,23 @@ class _NeedsIO(Exception):
 _SCOPED_CONFIG: dict[str | None, dict[str, Any]] = {}
 
 
+def _no_profile_files(profile: str | None, environ: Mapping[str, str]) -> bool:
+    """Whether botocore's scoped config is certainly empty: no profile named (by the
+    client, ``AWS_PROFILE`` or ``AWS_DEFAULT_PROFILE``) and neither the config nor the
+    credentials file exists (a named profile that no file has is botocore's
+    ``ProfileNotFound``: botocore says so). Stats two paths: call it off the loop."""
+    if profile is not None or "AWS_PROFILE" in environ or "AWS_DEFAULT_PROFILE" in environ:
+        return False
+    for variable, default in (
+        ("AWS_CONFIG_FILE", "~/.aws/config"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"),
+    ):
+        path = os.path.expanduser(os.path.expandvars(environ.get(variable, default)))
+        if os.path.isfile(path):
+            return False
+    return True
+
+
 def _env_flag(name: str) -> bool | None:
     value = os.environ.get(name)
     if value is None:
@@ -267,7 +284,9 @@ class BaseClient:
         self._interceptors = checked_interceptors(interceptors)
         self._hooks: Hooks | None = hooks_of(self._interceptors)
         self.config: Config = config if config is not None else Config()
-        self._credentials = CredentialResolver(credentials, self._botocore_session)
+        self._credentials = CredentialResolver(
+            credentials, self._botocore_session, environment=profile is None
+        )
         self._ready: _Ready | None = None
         self._ready_lock = anyio.Lock()
         self._transport = _TransportSettings()
@@ -509,7 +528,10 @@ class BaseClient:
         if scoped is None:
             if not allow_io:
                 raise _NeedsIO
-            scoped = self._botocore_session().get_scoped_config()
+            if _no_profile_files(self._profile, os.environ):
+                scoped = {}  # what botocore would say, without importing it
+            else:
+                scoped = self._botocore_session().get_scoped_config()
             _SCOPED_CONFIG[self._profile] = scoped
         return scoped
 
@@ -542,7 +564,7 @@ class BaseClient:
                 )
             if endpoint_url is None and self._endpoint_url is None:
                 endpoint_url = scoped.get("endpoint_url")
-        if not allow_io and not rules_loaded(service.data_name):
+        if not allow_io and not rules_loaded(service.data_name, service.endpoint_rules):
             raise _NeedsIO
         self._endpoint_args = {
             "data_name": service.data_name,
@@ -552,6 +574,7 @@ class BaseClient:
             "use_fips": bool(use_fips),
             "use_dualstack": bool(use_dualstack),
             "endpoint_url": endpoint_url,
+            "rules": service.endpoint_rules,
         }
         return resolve_endpoint(**self._endpoint_args)
 
@@ -944,7 +967,8 @@ class BaseClient:
                 exc.detail,
                 status_code=response.status,
                 request_id=request_id_of(response.headers),
-                body_excerpt=response.body[:200],
+                # a response that carries secrets (STS credentials) is never quoted
+                body_excerpt=b"" if operation.sensitive_response else response.body[:200],
             )
             error.attempts = attempts
             raise error from None

@@ -11,18 +11,24 @@ refreshed in a worker thread too, before they expire.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as _dt
+import functools
 import inspect
+import logging
 import math
+import os
 import threading
 import time
-from collections.abc import Awaitable, Callable
+import weakref
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import anyio
 import anyio.to_thread
 import attrs
+import sniffio
 
 from awsmith._core.errors import (
     AwsmithError,
@@ -33,6 +39,8 @@ from awsmith._core.errors import (
 
 if TYPE_CHECKING:
     import botocore.session
+
+_log = logging.getLogger("awsmith.credentials")
 
 
 def _non_empty(_: object, attribute: attrs.Attribute[str], value: str) -> None:
@@ -79,11 +87,24 @@ PROVIDER_REFRESH_SECONDS = 5 * 60
 
 
 def provider_name(provider: object) -> str:
-    """How error messages name a provider: a function's qualified name, else its repr."""
+    """How error messages name a provider: a function's qualified name, a partial's
+    function's, else the object's class. Never its repr, which may show a token the
+    provider holds (error messages reach logs and error trackers)."""
+    while isinstance(provider, functools.partial):
+        provider = cast(functools.partial[object], provider).func
     qualname = getattr(provider, "__qualname__", None)
     if isinstance(qualname, str) and not isinstance(provider, type):
         return qualname
-    return repr(provider)
+    return type(provider).__qualname__
+
+
+def _event_loop() -> object:
+    """The running event loop (asyncio) or run (trio): what an anyio.Lock is tied to."""
+    if sniffio.current_async_library() == "trio":
+        import trio
+
+        return trio.lowlevel.current_trio_token()
+    return asyncio.get_running_loop()
 
 
 def _cause(exc: Exception) -> str:
@@ -106,8 +127,10 @@ class CachingProvider:
     * Cancelling the call that runs the fetch cancels the fetch; the calls waiting for
       it then fetch again themselves (they were not cancelled).
 
-    Clients wrap a caller's provider in one of these; :func:`awsmith.assume_role`
-    returns one, which clients use as it is, so clients sharing it share its cache.
+    A client wraps a provider it is given in one of these, its own. Clients given
+    the same ``CachingProvider`` use it as it is, and share its cache and its fetches:
+    wrap a provider once (``awsmith.CachingProvider(from_vault)``) to share it;
+    :func:`awsmith.assume_role` returns one.
     """
 
     def __init__(
@@ -123,7 +146,10 @@ class CachingProvider:
         self._current: Credentials | None = None
         #: When (``clock()`` time) ``_current`` must be fetched again.
         self._refresh_at = math.inf
-        self._lock = anyio.Lock()
+        #: One lock per event loop: a provider made at import time may serve clients on
+        #: several threads' loops, or under asyncio and trio. Calls on one loop share
+        #: one fetch; loops may fetch at the same time (the cache is shared).
+        self._locks: weakref.WeakKeyDictionary[object, anyio.Lock] = weakref.WeakKeyDictionary()
         #: Fetches completed so far (successful or not), and the error of the last one.
         self._fetches: int = 0
         self._error: CredentialsError | None = None
@@ -136,7 +162,11 @@ class CachingProvider:
         if current is not None and self._clock() < self._refresh_at:
             return current
         seen = self._fetches
-        async with self._lock:
+        loop = _event_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = anyio.Lock()
+        async with lock:
             if self._fetches != seen:  # a fetch completed while this call waited: share it
                 error = self._error
                 if error is not None:
@@ -212,6 +242,26 @@ MANDATORY_REFRESH_SECONDS = 10 * 60
 BACKGROUND_REFRESH_INTERVAL = 10.0
 
 
+def environment_credentials(environ: Mapping[str, str]) -> Credentials | None:
+    """Credentials from ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY`` (and
+    ``AWS_SECURITY_TOKEN``, else ``AWS_SESSION_TOKEN``), read as botocore's
+    ``EnvProvider`` reads them, without importing botocore.
+
+    None where botocore's chain must decide: no access key (the chain goes on to the
+    files and metadata), an access key without a secret (botocore's
+    ``PartialCredentialsError``), or ``AWS_CREDENTIAL_EXPIRATION`` set (botocore then
+    gives refreshable credentials that it reads again from the environment).
+    """
+    access_key = environ.get("AWS_ACCESS_KEY_ID", "")
+    secret_key = environ.get("AWS_SECRET_ACCESS_KEY", "")
+    if not access_key or not secret_key or environ.get("AWS_CREDENTIAL_EXPIRATION", ""):
+        return None
+    token = environ.get("AWS_SECURITY_TOKEN", "") or environ.get("AWS_SESSION_TOKEN", "")
+    return Credentials(
+        access_key_id=access_key, secret_access_key=secret_key, session_token=token or None
+    )
+
+
 class CredentialResolver:
     """Gives the credentials for each call, loading and refreshing them off the loop.
 
@@ -228,8 +278,14 @@ class CredentialResolver:
     """
 
     def __init__(
-        self, credentials: Credentials | CredentialProvider | None, session_factory: Any
+        self,
+        credentials: Credentials | CredentialProvider | None,
+        session_factory: Any,
+        *,
+        environment: bool = True,
     ) -> None:
+        """``environment``: the chain starts with the environment variables (botocore
+        skips them when a client is given an explicit ``profile``)."""
         explicit: Credentials | None = None
         #: The async provider the credentials come from, if one was given.
         self._provided: CachingProvider | None = None
@@ -245,6 +301,7 @@ class CredentialResolver:
                 f"(a CredentialProvider) or None, got {type(credentials).__name__}"
             )
         self._explicit = explicit
+        self._environment = environment
         self._session_factory = session_factory
         self._provider: Any = None
         self._current: Credentials | None = explicit
@@ -269,6 +326,14 @@ class CredentialResolver:
             if window == "advisory":
                 self._refresh_in_background()
                 return current
+        if current is None and self._environment:
+            # The chain's first provider, without botocore: static credentials, never
+            # refreshed, as botocore's EnvProvider gives them.
+            found = environment_credentials(os.environ)
+            if found is not None:
+                _log.info("found credentials in environment variables")  # botocore's record
+                self._current = found
+                return found
         loads = self._loads
         async with self._lock:
             if self._loads != loads and self._load_error is not None:

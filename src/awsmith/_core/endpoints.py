@@ -1,6 +1,9 @@
-"""Endpoint resolution with botocore's endpoint rules.
+"""Endpoint resolution with the service's endpoint rules.
 
-botocore's ``EndpointProvider`` evaluates the service's bundled
+A generated package carries its rules compiled to Python (``_endpoints.py``, from the
+rule set in ``models/endpoints/``): resolving with them needs neither botocore nor any
+file. Otherwise (STS, a model generated without a rule set) botocore's
+``EndpointProvider`` evaluates the service's bundled
 ``endpoint-rule-set-1.json`` against the region, FIPS and dual-stack flags and an
 optional custom endpoint, for every partition botocore knows. The rule set is read once
 per process and service (off the event loop, by the caller's choice of thread).
@@ -10,11 +13,13 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 import attrs
 
+from awsmith._core.endpoint_rules import RuleError
 from awsmith._core.errors import EndpointResolutionError
 
 #: What RFC 3986 allows in a URL, percent-escapes included (RFC 9112 3.2 sends the
@@ -41,9 +46,10 @@ def _loader() -> Any:
     return botocore.loaders.Loader()
 
 
-def rules_loaded(data_name: str) -> bool:
-    """Whether the service's rule set is already in memory (resolving needs no I/O)."""
-    return data_name in _PROVIDERS
+def rules_loaded(data_name: str, compiled: object = None) -> bool:
+    """Whether the service's rules are in memory (resolving needs no I/O): compiled
+    rules always are."""
+    return compiled is not None or data_name in _PROVIDERS
 
 
 _PROVIDERS: dict[str, Any] = {}
@@ -91,6 +97,7 @@ def resolve_endpoint(
     use_dualstack: bool,
     endpoint_url: str | None,
     extra_params: tuple[tuple[str, Any], ...] = (),
+    rules: Callable[[Mapping[str, Any]], tuple[str, dict[str, Any]]] | None = None,
 ) -> Endpoint:
     """Resolves the endpoint; ``extra_params`` are rule-set parameters an operation
     fixes (its ``staticContextParams``). Memoized (rule evaluation costs ~0.1 ms; errors are not
@@ -115,25 +122,34 @@ def resolve_endpoint(
             "no region: pass region=..., set AWS_REGION, or configure a region in the "
             "AWS config file"
         )
-    provider = _provider(data_name)
-    if provider is None:
-        return _fallback(endpoint_prefix, signing_name, region, use_fips, use_dualstack, endpoint_url)
     params: dict[str, Any] = {"UseFIPS": use_fips, "UseDualStack": use_dualstack}
     if region is not None:
         params["Region"] = region
     if endpoint_url is not None:
         params["Endpoint"] = endpoint_url
     params.update(extra_params)
-    try:
-        resolved = provider.resolve_endpoint(**params)
-    except Exception as exc:  # botocore's rule errors carry a readable message
-        raise EndpointResolutionError(f"cannot resolve the endpoint: {exc}") from None
+    if rules is not None:
+        try:
+            url, properties = rules(params)
+        except RuleError as exc:
+            raise EndpointResolutionError(f"cannot resolve the endpoint: {exc}") from None
+    else:
+        provider = _provider(data_name)
+        if provider is None:
+            return _fallback(
+                endpoint_prefix, signing_name, region, use_fips, use_dualstack, endpoint_url
+            )
+        try:
+            resolved = provider.resolve_endpoint(**params)
+        except Exception as exc:  # botocore's rule errors carry a readable message
+            raise EndpointResolutionError(f"cannot resolve the endpoint: {exc}") from None
+        url, properties = resolved.url, resolved.properties
     signing_region = region or "us-east-1"
-    for scheme in resolved.properties.get("authSchemes", ()):
+    for scheme in properties.get("authSchemes", ()):
         if scheme.get("name") == "sigv4":
             signing_region = scheme.get("signingRegion", signing_region)
             signing_name = scheme.get("signingName", signing_name)
-    return _endpoint(resolved.url, signing_region, signing_name)
+    return _endpoint(url, signing_region, signing_name)
 
 
 def _endpoint(url: str, signing_region: str, signing_name: str) -> Endpoint:

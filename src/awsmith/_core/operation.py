@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Generic, TypeVar
 
 import attrs
 
@@ -46,6 +46,8 @@ class Operation(Generic[In, Out]):
     resend_safe: bool = False
     #: The body is gzipped when large enough (the ``requestcompression`` trait).
     compress_request: bool = False
+    #: The response carries secrets (credentials): an error never quotes its body.
+    sensitive_response: bool = False
 
 
 #: The signature of ``ServiceInfo.build_error``.
@@ -69,6 +71,9 @@ class ServiceInfo:
     #: passed in): the json/rest-json builder unless the protocol's errors are another
     #: format (STS's awsQuery XML, in ``awsmith._core.sts``).
     build_error: ErrorBuilder = build_error
+    #: The service's compiled endpoint rules (``_endpoints.resolve`` of its package):
+    #: rule-set parameters -> (URL, properties). None: botocore's rule set is used.
+    endpoint_rules: Callable[[Mapping[str, Any]], tuple[str, dict[str, Any]]] | None = None
 
 
 def new_idempotency_token() -> str:

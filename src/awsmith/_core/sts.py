@@ -141,7 +141,20 @@ def serialize_assume_role(request: AssumeRoleRequest) -> SerializedRequest:
 _DECLARATIONS = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
+#: An XML declaration's encoding: only ASCII-compatible ones keep _DECLARATIONS' search
+#: meaningful (in UTF-16 "<!DOCTYPE" is not those bytes).
+_ENCODING = re.compile(rb"""^<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_ASCII_COMPATIBLE = frozenset({b"utf-8", b"utf8", b"us-ascii", b"ascii", b"iso-8859-1", b"latin-1"})
+
+
 def _xml(body: bytes) -> ElementTree.Element:
+    declared = _ENCODING.match(body)
+    if (
+        body.startswith((b"\xfe\xff", b"\xff\xfe", b"\x00", b"\x4c\x6f\xa7\x94"))
+        or b"\x00" in body
+        or (declared is not None and declared.group(1).lower() not in _ASCII_COMPATIBLE)
+    ):
+        raise ResponseParseError("XML that is not UTF-8 is refused (STS answers in UTF-8)")
     if _DECLARATIONS.search(body):
         raise ResponseParseError("XML with a DOCTYPE or ENTITY declaration is refused")
     try:
@@ -261,6 +274,7 @@ ASSUME_ROLE: Operation[AssumeRoleRequest, AssumeRoleResponse] = Operation(
     validate=validate_assume_role,
     serialize=serialize_assume_role,
     parse=parse_assume_role,
+    sensitive_response=True,  # SecretAccessKey, SessionToken
 )
 
 

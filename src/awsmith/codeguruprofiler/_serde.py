@@ -46,7 +46,7 @@ from awsmith._core.validation import (
     model_pattern,
 )
 
-from . import errors
+from . import _endpoints, errors
 from .shapes import (
     AddNotificationChannelsRequest,
     AddNotificationChannelsResponse,
@@ -2037,4 +2037,5 @@ SERVICE = ServiceInfo(
     api_version='2019-07-18',
     errors=ERRORS,
     base_error=errors.CodeGuruProfilerError,
+    endpoint_rules=_endpoints.resolve,
 )

@@ -31,7 +31,7 @@ from awsmith._core.serde import (
 from awsmith._core.transport.http import HttpResponse
 from awsmith._core.validation import bad, check_bool, check_bytes, check_int, check_list, check_str
 
-from . import errors
+from . import _endpoints, errors
 from .shapes import (
     AddAttachmentsToSetRequest,
     AddAttachmentsToSetResponse,
@@ -1592,4 +1592,5 @@ SERVICE = ServiceInfo(
     api_version='2013-04-15',
     errors=ERRORS,
     base_error=errors.SupportError,
+    endpoint_rules=_endpoints.resolve,
 )
