@@ -507,10 +507,15 @@ class FaultServer:
             # A waiting client sends nothing: a read that ends means it gave up.
             gone = asyncio.ensure_future(reader.read(1))
             await asyncio.wait((released, gone), return_when=asyncio.FIRST_COMPLETED)
-            if not released.done():
+            if gone.done():  # the client closed (or spoke out of turn): drop it
                 released.cancel()
                 return False
+            # The read must have ended before the next readuntil() on this reader:
+            # cancel() only asks, and a read still waiting makes that readuntil() raise
+            # ("called while another coroutine is already waiting"), so the server
+            # dropped the connection of the client's next request, unrecorded.
             gone.cancel()
+            await asyncio.wait((gone,))  # (a cancellation of this task still propagates)
             request.action = self._choose_from(action.then, request)
             return await self._perform(request.action, request, reader, writer)
         if isinstance(action, Reply):
