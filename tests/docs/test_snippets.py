@@ -71,3 +71,18 @@ def test_observability_page_examples_pass() -> None:
     assert len(blocks) == 2
     assert run_block(blocks[0], "observability_0") == ["test_an_interceptor_sees_every_call"]
     assert run_block(blocks[1], "observability_1") == ["test_one_span_per_call"]
+
+
+def test_migrating_page_examples_pass() -> None:
+    """Every awsmith snippet of the aiobotocore comparison runs (the aiobotocore ones are
+    for reading: aiobotocore is not a test dependency)."""
+    blocks = marked_blocks("migrating.md")
+    ran = [run_block(block, f"migrating_{i}") for i, block in enumerate(blocks)]
+    assert ran == [
+        ["test_a_call"],
+        ["test_every_case_of_every_page"],
+        ["test_a_typed_error"],
+        ["test_retries_and_a_call_without_them"],
+        ["test_a_botocore_fixture_as_it_is"],
+        ["test_dicts_both_ways"],
+    ]
