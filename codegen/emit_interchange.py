@@ -318,6 +318,9 @@ class InterchangeEmitter:
                 w.line(f"    {shape.class_name}: {hooks}(_out_{n}, _in_{n}),")
         for class_name, expr in error_hooks:
             w.line(f"    errors.{class_name}: {expr},")
+        # the service's base error: what an error code the model does not list raises
+        base = self.model.base_error_name
+        w.line(f"    errors.{base}: {self.rt('message_only')}(errors.{base}, \"message\"),")
         w.line("}")
         w.line('"""The generated conversions of every shape and modeled error class."""')
         return self.assemble()

@@ -378,7 +378,8 @@ def test_the_round_trips_cover_every_generated_class() -> None:
             for s, n in modeled_errors()
             if s == service
         }
-        assert set(hooks) == shapes | error_classes
+        base = getattr(errors, model(service).base_error_name)  # codes the model lacks
+        assert set(hooks) == shapes | error_classes | {base}
     assert len(structures()) == 53 + 65
     assert len(modeled_errors()) == 21 + 21
 
@@ -421,3 +422,13 @@ def test_every_modeled_error_round_trips(service: str, name: str, data: st.DataO
 def test_public_names() -> None:
     assert awsmith.to_dict is to_dict and awsmith.from_dict is from_dict
     assert {"to_dict", "from_dict"} <= set(awsmith.__all__)
+
+
+def test_the_service_base_error_of_an_unlisted_code_converts_as_its_message() -> None:
+    from awsmith.support.errors import SupportError
+
+    error = SupportError("the service said no", code="BrandNewCode", status_code=400)
+    assert to_dict(error) == {"message": "the service said no"}
+    assert to_dict(error, names="wire") == {"message": "the service said no"}
+    back = from_dict(SupportError, {"message": "the service said no"})
+    assert type(back) is SupportError and back.message == "the service said no"

@@ -2504,5 +2504,6 @@ HOOKS: dict[type, Hooks] = {
     errors.ThrottlingException: message_only(errors.ThrottlingException, "message"),
     errors.ValidationError: message_only(errors.ValidationError, "message"),
     errors.ValidationException: message_only(errors.ValidationException, "message"),
+    errors.CodeGuruProfilerError: message_only(errors.CodeGuruProfilerError, "message"),
 }
 """The generated conversions of every shape and modeled error class."""

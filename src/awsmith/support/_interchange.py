@@ -2121,5 +2121,6 @@ HOOKS: dict[type, Hooks] = {
     errors.ServiceUnavailable: message_only(errors.ServiceUnavailable, "message"),
     errors.ThrottlingException: Hooks(_out_error_throttling_exception, _in_error_throttling_exception),
     errors.ValidationError: message_only(errors.ValidationError, "message"),
+    errors.SupportError: message_only(errors.SupportError, "message"),
 }
 """The generated conversions of every shape and modeled error class."""
