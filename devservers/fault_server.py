@@ -378,7 +378,7 @@ class FaultServer:
             self._server.close()
         # The handler of a connection accepted just now has not run yet: it must start
         # (and register) before it is cancelled, or its finally never closes the socket.
-        for _ in range(3):
+        for _ in range(10):  # accept task, transport, connection_made, handler task
             await asyncio.sleep(0)
         for task in list(self._tasks):
             task.cancel()
