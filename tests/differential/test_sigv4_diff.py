@@ -514,3 +514,57 @@ def _same_url(a: str, b: str) -> bool:
     a_base, _, a_query = a.partition("?")
     b_base, _, b_query = b.partition("?")
     return a_base == b_base and sorted(a_query.split("&")) == sorted(b_query.split("&"))
+
+
+_CODEGURU_HOST = "codeguru-profiler.eu-west-3.amazonaws.com"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/a/../b", "/a/./b", "/a//b", "/a/b/", "/a/b/../", "/a/b/..", "/../a", "/./",
+        "/a/.../b", "/..", "//", "/a/%2E%2E/b", "/tags/a%2Fb/",
+    ],
+)
+@pytest.mark.parametrize(
+    "query",
+    [
+        [],
+        [("flag", None)],
+        [("tagKeys", "a b"), ("flag", None), ("x/y", "~z")],
+    ],
+    ids=["no-query", "bare-key", "mixed"],
+)
+def test_dot_segments_and_bare_query_keys_sign_as_botocore(
+    path: str, query: list[tuple[str, str | None]]
+) -> None:
+    """Paths with dot and empty segments and a trailing slash, and query keys sent
+    without ``=``: the query string awsmith sends (``render_query``) and the signature
+    over it, against botocore signing the URL so built."""
+    signing.canonical_path.cache_clear()  # computed here, not remembered from another test
+    now = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
+    rendered = signing.render_query(signing.encode_query(query))
+    url = f"https://{_CODEGURU_HOST}{path}" + (f"?{rendered}" if rendered else "")
+    ours = SigV4Signer("codeguru-profiler", REGION).sign(
+        method="GET", host=_CODEGURU_HOST, path=path, query=query, headers={}, body=b"",
+        credentials=awsmith.Credentials(access_key_id=ACCESS_KEY, secret_access_key=SECRET_KEY),
+        now=now,
+    )
+    theirs = botocore_sign("codeguruprofiler", "GET", url, {}, b"", None, now)
+    assert ours["Authorization"] == theirs.headers["Authorization"]
+
+
+def test_rendered_query() -> None:
+    query = [("tagKeys", "a b"), ("flag", None), ("x/y", "~z"), ("k", "")]
+    assert signing.render_query(signing.encode_query(query)) == "tagKeys=a%20b&flag&x%2Fy=~z&k="
+
+
+@pytest.mark.parametrize("path", ["a/b/", "a/../b", "./a/", "a//b", "../a/.", "a/b/c/../.."])
+def test_canonical_path_of_a_relative_path_is_botocores(path: str) -> None:
+    """Not reachable from ``sign`` (the client's paths begin with ``/``), but
+    ``canonical_path`` is SigV4's canonical URI for any path, as botocore's."""
+    signing.canonical_path.cache_clear()
+    botocore_signer = botocore.auth.SigV4Auth(
+        botocore.credentials.Credentials(ACCESS_KEY, SECRET_KEY), "s", REGION
+    )
+    assert signing.canonical_path(path) == botocore_signer._normalize_url_path(path)
