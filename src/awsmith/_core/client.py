@@ -281,8 +281,7 @@ class BaseClient:
         self._endpoint_url = endpoint_url
         self._profile = profile
         self._http_client = http_client
-        self._interceptors = checked_interceptors(interceptors)
-        self._hooks: Hooks | None = hooks_of(self._interceptors)
+        self._hooks: Hooks | None = hooks_of(checked_interceptors(interceptors))
         self.config: Config = config if config is not None else Config()
         self._credentials = CredentialResolver(
             credentials, self._botocore_session, environment=profile is None
