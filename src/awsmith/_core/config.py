@@ -10,6 +10,7 @@ from typing import Any, Final, Literal
 import attrs
 
 from awsmith._core.errors import ConfigurationError
+from awsmith._core.validation import NOT_HEADER_TEXT
 
 RetryMode = Literal["standard", "adaptive"]
 
@@ -103,7 +104,7 @@ def _retry_mode(_: object, attribute: attrs.Attribute[Any], value: str | None) -
 
 def _header_text(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
     """Text sent in a header: visible ASCII, space and tab only."""
-    if not isinstance(value, str) or not all(ch == "\t" or " " <= ch <= "~" for ch in value):  # pyright: ignore[reportUnnecessaryIsInstance]  # callers may pass anything
+    if not isinstance(value, str) or NOT_HEADER_TEXT.search(value):  # pyright: ignore[reportUnnecessaryIsInstance]  # callers may pass anything
         raise ConfigurationError(
             f"Config.{attribute.name} must be a str of visible ASCII, spaces and tabs "
             f"(it is sent in a header), got {value!r}"

@@ -37,6 +37,7 @@ import attrs
 
 from awsmith._core.errors import ConfigurationError
 from awsmith._core.transport.http import HttpResponse
+from awsmith._core.validation import NOT_HEADER_TEXT
 
 _log = logging.getLogger("awsmith.client")
 
@@ -172,8 +173,6 @@ def hooks_of(interceptors: tuple[Interceptor, ...]) -> Hooks | None:
 
 #: A header field name (RFC 9110 section 5.1: a token).
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-#: Anything but visible ASCII, space and tab: CR/LF would inject header fields.
-_NOT_FIELD_VALUE = re.compile(r"[^\t\x20-\x7e]")
 #: Headers the signer or the sender sets, and why a hook may not.
 _RESERVED = {
     name: "is set by awsmith's signer and sender, not by interceptors"
@@ -244,7 +243,7 @@ def modified_request(
                     f"{where}: the value of the {name} header must be a str, "
                     f"got {type(value).__name__}"
                 )
-            bad = _NOT_FIELD_VALUE.search(value)
+            bad = NOT_HEADER_TEXT.search(value)
             if bad is not None:
                 raise ConfigurationError(
                     f"{where}: the value of the {name} header may hold only visible ASCII, "

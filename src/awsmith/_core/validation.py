@@ -17,7 +17,7 @@ from awsmith._core.errors import ParamValidationError
 
 #: Anything but visible ASCII, space and tab: CR/LF would inject headers, and other
 #: bytes are sent differently by each HTTP client (raw UTF-8, Latin-1, or an error).
-_HEADER_BAD = re.compile(r"[^\t\x20-\x7e]")
+NOT_HEADER_TEXT = re.compile(r"[^\t\x20-\x7e]")
 _HOST_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-.]*$")
 
 
@@ -104,7 +104,7 @@ def check_header(value: str, path: str) -> None:
     """Header values must be visible ASCII, space or tab (RFC 9110 section 5.5; the
     obsolete non-ASCII "obs-text" is refused): no header injection, no guessing at an
     encoding."""
-    found = _HEADER_BAD.search(value)
+    found = NOT_HEADER_TEXT.search(value)
     if found:
         bad(
             path,
