@@ -1,4 +1,4 @@
-"""shapes.py (enums and attrs classes) and errors.py (exception classes)."""
+"""shapes.py (enums and attrs classes, as subclasses of awsmith._core.shape.Shape) and errors.py (exception classes)."""
 
 from __future__ import annotations
 
@@ -63,8 +63,7 @@ def emit_shapes(model: ServiceModel, source: str) -> str:
         direction = usage.direction(shape)
         body.line()
         body.line()
-        body.line("@attrs.define(kw_only=True)")
-        body.line(f"class {shape.class_name}:")
+        body.line(f"class {shape.class_name}(Shape):")
         body.indent()
         extra = []
         if shape.is_union:
@@ -85,9 +84,7 @@ def emit_shapes(model: ServiceModel, source: str) -> str:
                 body.docstring(member.doc)
         if shape.name in outputs:
             body.line()
-            body.line("response_metadata: ResponseMetadata = attrs.field(")
-            body.line("    default=NO_METADATA, eq=False, repr=False")
-            body.line(")")
+            body.line("response_metadata: ResponseMetadata = NO_METADATA")
             body.docstring(
                 "The HTTP response beside this body: request id, status, headers and "
                 "attempts. Not part of ``==`` or ``repr``; empty for a response built in code."
@@ -107,11 +104,10 @@ def emit_shapes(model: ServiceModel, source: str) -> str:
     if typing_names:
         w.line(f"from typing import {', '.join(typing_names)}")
     w.line()
-    w.line("import attrs")
-    w.line()
     w.line("from awsmith._core.enums import OpenEnum")
     if "metadata" in needs:
         w.line("from awsmith._core.metadata import NO_METADATA, ResponseMetadata")
+    w.line("from awsmith._core.shape import Shape")
     w.lines += body.lines
     w.line()
     names = sorted(

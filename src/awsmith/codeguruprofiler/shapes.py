@@ -7,10 +7,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Literal
 
-import attrs
-
 from awsmith._core.enums import OpenEnum
 from awsmith._core.metadata import NO_METADATA, ResponseMetadata
+from awsmith._core.shape import Shape
 
 
 class ActionGroup(OpenEnum):
@@ -162,8 +161,7 @@ OrderByLiteral = Literal['TimestampAscending', 'TimestampDescending']
 """The values of ``OrderBy`` as string literals."""
 
 
-@attrs.define(kw_only=True)
-class AddNotificationChannelsRequest:
+class AddNotificationChannelsRequest(Shape):
     """The request parameters of the AddNotificationChannels operation."""
 
     channels: Sequence[Channel]
@@ -173,23 +171,19 @@ class AddNotificationChannelsRequest:
     """The name of the profiling group that we are setting up notifications for."""
 
 
-@attrs.define(kw_only=True)
-class AddNotificationChannelsResponse:
+class AddNotificationChannelsResponse(Shape):
     """The response elements of the AddNotificationChannels operation."""
 
     notification_configuration: NotificationConfiguration | None = None
     """The new notification configuration for this profiling group."""
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class AgentConfiguration:
+class AgentConfiguration(Shape):
     """The response of ConfigureAgent that specifies if an agent profiles or not and for
     how long to return profiling data.
     """
@@ -222,8 +216,7 @@ class AgentConfiguration:
     """
 
 
-@attrs.define(kw_only=True)
-class AgentOrchestrationConfig:
+class AgentOrchestrationConfig(Shape):
     """Specifies whether profiling is enabled or disabled for a profiling group. It is used
     by ConfigureAgent to enable or disable profiling for a profiling group.
     """
@@ -234,8 +227,7 @@ class AgentOrchestrationConfig:
     """
 
 
-@attrs.define(kw_only=True)
-class AggregatedProfileTime:
+class AggregatedProfileTime(Shape):
     """Specifies the aggregation period and aggregation start time for an aggregated
     profile. An aggregated profile is used to collect posted agent profiles during an
     aggregation period. There are three possible aggregation periods (1 day, 1 hour, or
@@ -263,8 +255,7 @@ class AggregatedProfileTime:
     """
 
 
-@attrs.define(kw_only=True)
-class Anomaly:
+class Anomaly(Shape):
     """Details about an anomaly in a specific metric of application profile. The anomaly is
     detected using analysis of the metric data over a period of time.
     """
@@ -282,8 +273,7 @@ class Anomaly:
     """The reason for which metric was flagged as anomalous."""
 
 
-@attrs.define(kw_only=True)
-class AnomalyInstance:
+class AnomalyInstance(Shape):
     """The specific duration in which the metric is flagged as anomalous."""
 
     id: str
@@ -305,8 +295,7 @@ class AnomalyInstance:
     """Feedback type on a specific instance of anomaly submitted by the user."""
 
 
-@attrs.define(kw_only=True)
-class BatchGetFrameMetricDataRequest:
+class BatchGetFrameMetricDataRequest(Shape):
     """The request parameters of the BatchGetFrameMetricData operation."""
 
     profiling_group_name: str
@@ -350,8 +339,7 @@ class BatchGetFrameMetricDataRequest:
     """
 
 
-@attrs.define(kw_only=True)
-class BatchGetFrameMetricDataResponse:
+class BatchGetFrameMetricDataResponse(Shape):
     """The response elements of the BatchGetFrameMetricData operation."""
 
     end_time: datetime
@@ -393,16 +381,13 @@ class BatchGetFrameMetricDataResponse:
     in the list of end times.
     """
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class Channel:
+class Channel(Shape):
     """Notification medium for users to get alerted for events that occur in application
     profile. We support SNS topic as a notification channel.
     """
@@ -425,8 +410,7 @@ class Channel:
     """
 
 
-@attrs.define(kw_only=True)
-class ConfigureAgentRequest:
+class ConfigureAgentRequest(Shape):
     """The request parameters of the ConfigureAgent operation."""
 
     profiling_group_name: str
@@ -460,8 +444,7 @@ class ConfigureAgentRequest:
     """
 
 
-@attrs.define(kw_only=True)
-class ConfigureAgentResponse:
+class ConfigureAgentResponse(Shape):
     """The response elements of the ConfigureAgent operation."""
 
     configuration: AgentConfiguration
@@ -469,16 +452,13 @@ class ConfigureAgentResponse:
     long to return profiling data.
     """
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class CreateProfilingGroupRequest:
+class CreateProfilingGroupRequest(Shape):
     """The request parameters of the CreateProfilingGroup operation."""
 
     client_token: str
@@ -504,8 +484,7 @@ class CreateProfilingGroupRequest:
     """A list of tags to add to the created profiling group."""
 
 
-@attrs.define(kw_only=True)
-class CreateProfilingGroupResponse:
+class CreateProfilingGroupResponse(Shape):
     """The response elements of the CreateProfilingGroup operation."""
 
     profiling_group: ProfilingGroupDescription
@@ -513,44 +492,36 @@ class CreateProfilingGroupResponse:
     created profiling group.
     """
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class DeleteProfilingGroupRequest:
+class DeleteProfilingGroupRequest(Shape):
     """The request parameters of the DeleteProfilingGroup operation."""
 
     profiling_group_name: str
     """The name of the profiling group to delete."""
 
 
-@attrs.define(kw_only=True)
-class DeleteProfilingGroupResponse:
+class DeleteProfilingGroupResponse(Shape):
     """The response elements of the DeleteProfilingGroup operation."""
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class DescribeProfilingGroupRequest:
+class DescribeProfilingGroupRequest(Shape):
     """The request parameters of the DescribeProfilingGroup operation."""
 
     profiling_group_name: str
     """The name of the profiling group to get information about."""
 
 
-@attrs.define(kw_only=True)
-class DescribeProfilingGroupResponse:
+class DescribeProfilingGroupResponse(Shape):
     """The response elements of the DescribeProfilingGroup operation."""
 
     profiling_group: ProfilingGroupDescription
@@ -558,16 +529,13 @@ class DescribeProfilingGroupResponse:
     requested profiling group.
     """
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class FindingsReportSummary:
+class FindingsReportSummary(Shape):
     """Information about potential recommendations that might be created from the analysis
     of profiling data.
     """
@@ -594,8 +562,7 @@ class FindingsReportSummary:
     """The total number of different recommendations that were found by the analysis."""
 
 
-@attrs.define(kw_only=True)
-class FrameMetric:
+class FrameMetric(Shape):
     """The frame name, metric type, and thread states. These are used to derive the value
     of the metric for the frame.
     """
@@ -617,8 +584,7 @@ class FrameMetric:
     """
 
 
-@attrs.define(kw_only=True)
-class FrameMetricDatum:
+class FrameMetricDatum(Shape):
     """Information about a frame metric and its values."""
 
     frame_metric: FrameMetric
@@ -630,8 +596,7 @@ class FrameMetricDatum:
     """A list of values that are associated with a frame metric."""
 
 
-@attrs.define(kw_only=True)
-class GetFindingsReportAccountSummaryRequest:
+class GetFindingsReportAccountSummaryRequest(Shape):
     """The request parameters of the GetFindingsReportAccountSummary operation."""
 
     daily_reports_only: bool | None = None
@@ -661,8 +626,7 @@ class GetFindingsReportAccountSummaryRequest:
     """
 
 
-@attrs.define(kw_only=True)
-class GetFindingsReportAccountSummaryResponse:
+class GetFindingsReportAccountSummaryResponse(Shape):
     """The response elements of the GetFindingsReportAccountSummary operation."""
 
     report_summaries: list[FindingsReportSummary]
@@ -677,47 +641,39 @@ class GetFindingsReportAccountSummaryResponse:
     there are no more results to return.
     """
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class GetNotificationConfigurationRequest:
+class GetNotificationConfigurationRequest(Shape):
     """The request parameters of the GetNotificationConfiguration operation."""
 
     profiling_group_name: str
     """The name of the profiling group we want to get the notification configuration for."""
 
 
-@attrs.define(kw_only=True)
-class GetNotificationConfigurationResponse:
+class GetNotificationConfigurationResponse(Shape):
     """The response elements of the GetNotificationConfiguration operation."""
 
     notification_configuration: NotificationConfiguration
     """The current notification configuration for this profiling group."""
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class GetPolicyRequest:
+class GetPolicyRequest(Shape):
     """The request parameters of the GetPolicy operation."""
 
     profiling_group_name: str
     """The name of the profiling group."""
 
 
-@attrs.define(kw_only=True)
-class GetPolicyResponse:
+class GetPolicyResponse(Shape):
     """The response elements of the GetPolicy operation."""
 
     policy: str
@@ -726,16 +682,13 @@ class GetPolicyResponse:
     revision_id: str
     """A unique identifier for the current revision of the returned policy."""
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class GetProfileRequest:
+class GetProfileRequest(Shape):
     """The request parameters of the GetProfile operation."""
 
     profiling_group_name: str
@@ -784,8 +737,7 @@ class GetProfileRequest:
     """
 
 
-@attrs.define(kw_only=True)
-class GetProfileResponse:
+class GetProfileResponse(Shape):
     """The response elements of the GetProfile operation."""
 
     content_type: str
@@ -799,16 +751,13 @@ class GetProfileResponse:
     content_encoding: str | None = None
     """The content encoding of the profile."""
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class GetRecommendationsRequest:
+class GetRecommendationsRequest(Shape):
     """The request parameters of the GetRecommendations operation."""
 
     end_time: datetime
@@ -844,8 +793,7 @@ class GetRecommendationsRequest:
     """
 
 
-@attrs.define(kw_only=True)
-class GetRecommendationsResponse:
+class GetRecommendationsResponse(Shape):
     """The response elements of the GetRecommendations operation."""
 
     anomalies: list[Anomaly]
@@ -869,16 +817,13 @@ class GetRecommendationsResponse:
     recommendations: list[Recommendation]
     """The list of recommendations that the analysis found for this profile."""
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class ListFindingsReportsRequest:
+class ListFindingsReportsRequest(Shape):
     """The request parameters of the ListFindingsReports operation."""
 
     end_time: datetime
@@ -923,8 +868,7 @@ class ListFindingsReportsRequest:
     """
 
 
-@attrs.define(kw_only=True)
-class ListFindingsReportsResponse:
+class ListFindingsReportsResponse(Shape):
     """The response elements of the ListFindingsReports operation."""
 
     findings_report_summaries: list[FindingsReportSummary]
@@ -937,16 +881,13 @@ class ListFindingsReportsResponse:
     results to return.
     """
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class ListProfileTimesRequest:
+class ListProfileTimesRequest(Shape):
     """The request parameters of the ListProfileTimes operation."""
 
     end_time: datetime
@@ -994,8 +935,7 @@ class ListProfileTimesRequest:
     """
 
 
-@attrs.define(kw_only=True)
-class ListProfileTimesResponse:
+class ListProfileTimesResponse(Shape):
     """The response elements of the ListProfileTimes operation."""
 
     profile_times: list[ProfileTime]
@@ -1010,16 +950,13 @@ class ListProfileTimesResponse:
     to return.
     """
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class ListProfilingGroupsRequest:
+class ListProfilingGroupsRequest(Shape):
     """The request parameters of the ListProfilingGroups operation."""
 
     include_description: bool | None = None
@@ -1049,8 +986,7 @@ class ListProfilingGroupsRequest:
     """
 
 
-@attrs.define(kw_only=True)
-class ListProfilingGroupsResponse:
+class ListProfilingGroupsResponse(Shape):
     """The response elements of the ListProfilingGroups operation."""
 
     profiling_group_names: list[str]
@@ -1072,24 +1008,20 @@ class ListProfilingGroupsResponse:
     otherwise a list of profiling group names is returned.
     """
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class ListTagsForResourceRequest:
+class ListTagsForResourceRequest(Shape):
     """The request parameters of the ListTagsForResource operation."""
 
     resource_arn: str
     """The Amazon Resource Name (ARN) of the resource that contains the tags to return."""
 
 
-@attrs.define(kw_only=True)
-class ListTagsForResourceResponse:
+class ListTagsForResourceResponse(Shape):
     """The response elements of the ListTagsForResource operation."""
 
     tags: dict[str, str] | None = None
@@ -1097,16 +1029,13 @@ class ListTagsForResourceResponse:
     returned in the response.
     """
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class Match:
+class Match(Shape):
     """The part of a profile that contains a recommendation found during analysis."""
 
     frame_address: str | None = None
@@ -1121,8 +1050,7 @@ class Match:
     """The value in the profile data that exceeded the recommendation threshold."""
 
 
-@attrs.define(kw_only=True)
-class Metric:
+class Metric(Shape):
     """Details about the metric that the analysis used when it detected the anomaly. The
     metric what is analyzed to create recommendations. It includes the name of the frame
     that was analyzed and the type and thread states used to derive the metric value for
@@ -1144,8 +1072,7 @@ class Metric:
     """
 
 
-@attrs.define(kw_only=True)
-class NotificationConfiguration:
+class NotificationConfiguration(Shape):
     """The configuration for notifications stored for each profiling group. This includes
     up to two channels and a list of event publishers associated with each channel.
     """
@@ -1156,8 +1083,7 @@ class NotificationConfiguration:
     """
 
 
-@attrs.define(kw_only=True)
-class Pattern:
+class Pattern(Shape):
     """A set of rules used to make a recommendation during an analysis."""
 
     counters_to_aggregate: list[str] | None = None
@@ -1189,8 +1115,7 @@ class Pattern:
     """
 
 
-@attrs.define(kw_only=True)
-class PostAgentProfileRequest:
+class PostAgentProfileRequest(Shape):
     """The request parameters of the PostAgentProfile operation."""
 
     agent_profile: bytes
@@ -1218,20 +1143,16 @@ class PostAgentProfileRequest:
     """
 
 
-@attrs.define(kw_only=True)
-class PostAgentProfileResponse:
+class PostAgentProfileResponse(Shape):
     """The response elements of the PostAgentProfile operation."""
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class ProfileTime:
+class ProfileTime(Shape):
     """Contains the start time of a profile."""
 
     start: datetime | None = None
@@ -1240,8 +1161,7 @@ class ProfileTime:
     """
 
 
-@attrs.define(kw_only=True)
-class ProfilingGroupDescription:
+class ProfilingGroupDescription(Shape):
     """Contains information about a profiling group."""
 
     agent_orchestration_config: AgentOrchestrationConfig | None = None
@@ -1284,8 +1204,7 @@ class ProfilingGroupDescription:
     """
 
 
-@attrs.define(kw_only=True)
-class ProfilingStatus:
+class ProfilingStatus(Shape):
     """Profiling status includes information about the last time a profile agent pinged
     back, the last time a profile was received, and the aggregation period and start
     time for the most recent aggregated profile.
@@ -1309,8 +1228,7 @@ class ProfilingStatus:
     """
 
 
-@attrs.define(kw_only=True)
-class PutPermissionRequest:
+class PutPermissionRequest(Shape):
     """The request parameters of the PutPermission operation."""
 
     action_group: ActionGroup | ActionGroupLiteral
@@ -1336,8 +1254,7 @@ class PutPermissionRequest:
     """
 
 
-@attrs.define(kw_only=True)
-class PutPermissionResponse:
+class PutPermissionResponse(Shape):
     """The response elements of the PutPermission operation."""
 
     policy: str
@@ -1351,16 +1268,13 @@ class PutPermissionResponse:
     element of the response.
     """
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class Recommendation:
+class Recommendation(Shape):
     """A potential improvement that was found from analyzing the profiling data."""
 
     all_matches_count: int
@@ -1388,8 +1302,7 @@ class Recommendation:
     """List of the matches with most impact."""
 
 
-@attrs.define(kw_only=True)
-class RemoveNotificationChannelRequest:
+class RemoveNotificationChannelRequest(Shape):
     """The request parameters of the RemoveNotificationChannel operation."""
 
     channel_id: str
@@ -1399,23 +1312,19 @@ class RemoveNotificationChannelRequest:
     """The name of the profiling group we want to change notification configuration for."""
 
 
-@attrs.define(kw_only=True)
-class RemoveNotificationChannelResponse:
+class RemoveNotificationChannelResponse(Shape):
     """The response elements of the RemoveNotificationChannel operation."""
 
     notification_configuration: NotificationConfiguration | None = None
     """The new notification configuration for this profiling group."""
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class RemovePermissionRequest:
+class RemovePermissionRequest(Shape):
     """The request parameters of the RemovePermission operation."""
 
     action_group: ActionGroup | ActionGroupLiteral
@@ -1433,8 +1342,7 @@ class RemovePermissionRequest:
     """
 
 
-@attrs.define(kw_only=True)
-class RemovePermissionResponse:
+class RemovePermissionResponse(Shape):
     """The response elements of the RemovePermission operation."""
 
     policy: str
@@ -1448,16 +1356,13 @@ class RemovePermissionResponse:
     in the policy element of the response.
     """
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class SubmitFeedbackRequest:
+class SubmitFeedbackRequest(Shape):
     """The request parameters of the SubmitFeedback operation."""
 
     anomaly_instance_id: str
@@ -1475,20 +1380,16 @@ class SubmitFeedbackRequest:
     """Optional feedback about this anomaly."""
 
 
-@attrs.define(kw_only=True)
-class SubmitFeedbackResponse:
+class SubmitFeedbackResponse(Shape):
     """The response elements of the SubmitFeedback operation."""
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class TagResourceRequest:
+class TagResourceRequest(Shape):
     """The request parameters of the TagResource operation."""
 
     resource_arn: str
@@ -1498,20 +1399,16 @@ class TagResourceRequest:
     """The list of tags that are added to the specified resource."""
 
 
-@attrs.define(kw_only=True)
-class TagResourceResponse:
+class TagResourceResponse(Shape):
     """The response elements of the TagResource operation."""
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class TimestampStructure:
+class TimestampStructure(Shape):
     """A data type that contains a Timestamp object. This is specified using the ISO 8601
     format. For example, 2020-06-01T13:15:02.001Z represents 1 millisecond past June 1,
     2020 1:15:02 PM UTC.
@@ -1523,8 +1420,7 @@ class TimestampStructure:
     """
 
 
-@attrs.define(kw_only=True)
-class UntagResourceRequest:
+class UntagResourceRequest(Shape):
     """The request parameters of the UntagResource operation."""
 
     resource_arn: str
@@ -1536,20 +1432,16 @@ class UntagResourceRequest:
     """
 
 
-@attrs.define(kw_only=True)
-class UntagResourceResponse:
+class UntagResourceResponse(Shape):
     """The response elements of the UntagResource operation."""
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class UpdateProfilingGroupRequest:
+class UpdateProfilingGroupRequest(Shape):
     """The request parameters of the UpdateProfilingGroup operation."""
 
     agent_orchestration_config: AgentOrchestrationConfig
@@ -1559,8 +1451,7 @@ class UpdateProfilingGroupRequest:
     """The name of the profiling group to update."""
 
 
-@attrs.define(kw_only=True)
-class UpdateProfilingGroupResponse:
+class UpdateProfilingGroupResponse(Shape):
     """The response elements of the UpdateProfilingGroup operation."""
 
     profiling_group: ProfilingGroupDescription
@@ -1568,16 +1459,13 @@ class UpdateProfilingGroupResponse:
     profiling group.
     """
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class UserFeedback:
+class UserFeedback(Shape):
     """Feedback that can be submitted for each instance of an anomaly by the user. Feedback
     is be used for improvements in generating recommendations for the application.
     """

@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-import attrs
-
 from awsmith._core.enums import OpenEnum
 from awsmith._core.metadata import NO_METADATA, ResponseMetadata
+from awsmith._core.shape import Shape
 
 
 class CaseStatus(OpenEnum):
@@ -49,8 +48,7 @@ SeverityLevelCodeLiteral = Literal['low', 'normal', 'high', 'urgent', 'critical'
 """The values of ``SeverityLevelCode`` as string literals."""
 
 
-@attrs.define(kw_only=True)
-class AddAttachmentsToSetRequest:
+class AddAttachmentsToSetRequest(Shape):
     """The request parameters of the AddAttachmentsToSet operation."""
 
     attachments: Sequence[Attachment]
@@ -71,8 +69,7 @@ class AddAttachmentsToSetRequest:
     """
 
 
-@attrs.define(kw_only=True)
-class AddAttachmentsToSetResponse:
+class AddAttachmentsToSetResponse(Shape):
     """The response elements of the AddAttachmentsToSet operation."""
 
     attachment_set_id: str | None = None
@@ -85,16 +82,13 @@ class AddAttachmentsToSetResponse:
     expiry_time: str | None = None
     """The time and date when the attachment set expires."""
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class AddCommunicationToCaseRequest:
+class AddCommunicationToCaseRequest(Shape):
     """The request parameters of the AddCommunicationToCase operation."""
 
     communication_body: str
@@ -115,23 +109,19 @@ class AddCommunicationToCaseRequest:
     """The email addresses in the CC line of an email to be added to the support case."""
 
 
-@attrs.define(kw_only=True)
-class AddCommunicationToCaseResponse:
+class AddCommunicationToCaseResponse(Shape):
     """The response elements of the AddCommunicationToCase operation."""
 
     result: bool | None = None
     """True if AddCommunicationToCase succeeds. Otherwise, returns an error."""
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class Attachment:
+class Attachment(Shape):
     """An attachment to a case communication. The attachment consists of the file name and
     the content of the file. Each attachment file size should not exceed 5 MB. File
     types that are supported include the following: pdf, jpeg,.doc, .log, .text
@@ -144,8 +134,7 @@ class Attachment:
     """The name of the attachment file."""
 
 
-@attrs.define(kw_only=True)
-class AttachmentDetails:
+class AttachmentDetails(Shape):
     """The file name and ID of an attachment to a case communication. You can use the ID to
     retrieve the attachment with the DescribeAttachment operation.
     """
@@ -157,8 +146,7 @@ class AttachmentDetails:
     """The file name of the attachment."""
 
 
-@attrs.define(kw_only=True)
-class CaseDetails:
+class CaseDetails(Shape):
     """A JSON-formatted object that contains the metadata for a support case. It is
     contained in the response from a DescribeCases request. CaseDetails contains the
     following fields:
@@ -258,8 +246,7 @@ class CaseDetails:
     """The time that the case was created in the AWS Support Center."""
 
 
-@attrs.define(kw_only=True)
-class Category:
+class Category(Shape):
     """A JSON-formatted name/value pair that represents the category name and category code
     of the problem, selected from the DescribeServices response for each AWS service.
     """
@@ -271,8 +258,7 @@ class Category:
     """The category name for the support case."""
 
 
-@attrs.define(kw_only=True)
-class Communication:
+class Communication(Shape):
     """A communication associated with a support case. The communication consists of the
     case ID, the message body, attachment information, the submitter of the
     communication, and the date and time of the communication.
@@ -301,8 +287,7 @@ class Communication:
     """The time the communication was created."""
 
 
-@attrs.define(kw_only=True)
-class CommunicationTypeOptions:
+class CommunicationTypeOptions(Shape):
     """A JSON-formatted object that contains the CommunicationTypeOptions for creating a
     case for a certain communication channel. It is contained in the response from a
     DescribeCreateCaseOptions request. CommunicationTypeOptions contains the following
@@ -330,8 +315,7 @@ class CommunicationTypeOptions:
     """
 
 
-@attrs.define(kw_only=True)
-class CreateCaseRequest:
+class CreateCaseRequest(Shape):
     """The request parameters of the CreateCase operation."""
 
     communication_body: str
@@ -393,8 +377,7 @@ class CreateCaseRequest:
     """
 
 
-@attrs.define(kw_only=True)
-class CreateCaseResponse:
+class CreateCaseResponse(Shape):
     """The response elements of the CreateCase operation."""
 
     case_id: str | None = None
@@ -403,16 +386,13 @@ class CreateCaseResponse:
     case-12345678910-exen-2025-c4c1d2bf33c5cf47
     """
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class DateInterval:
+class DateInterval(Shape):
     """Date and time (UTC) format in RFC 3339 : 'yyyy-MM-dd'T'HH:mm:ss.SSSZZ'."""
 
     end_date_time: str | None = None
@@ -424,8 +404,7 @@ class DateInterval:
     """
 
 
-@attrs.define(kw_only=True)
-class DescribeAttachmentRequest:
+class DescribeAttachmentRequest(Shape):
     """The request parameters of the DescribeAttachment operation."""
 
     attachment_id: str
@@ -434,8 +413,7 @@ class DescribeAttachmentRequest:
     """
 
 
-@attrs.define(kw_only=True)
-class DescribeAttachmentResponse:
+class DescribeAttachmentResponse(Shape):
     """The response elements of the DescribeAttachment operation."""
 
     attachment: Attachment | None = None
@@ -446,16 +424,13 @@ class DescribeAttachmentResponse:
     of the attachment, such as troubleshoot-screenshot.png.
     """
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class DescribeCasesRequest:
+class DescribeCasesRequest(Shape):
     """The request parameters of the DescribeCases operation."""
 
     after_time: str | None = None
@@ -501,8 +476,7 @@ class DescribeCasesRequest:
     """A resumption point for pagination."""
 
 
-@attrs.define(kw_only=True)
-class DescribeCasesResponse:
+class DescribeCasesResponse(Shape):
     """The response elements of the DescribeCases operation."""
 
     cases: list[CaseDetails] | None = None
@@ -511,16 +485,13 @@ class DescribeCasesResponse:
     next_token: str | None = None
     """A resumption point for pagination."""
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class DescribeCommunicationsRequest:
+class DescribeCommunicationsRequest(Shape):
     """The request parameters of the DescribeCommunications operation."""
 
     case_id: str
@@ -546,8 +517,7 @@ class DescribeCommunicationsRequest:
     """A resumption point for pagination."""
 
 
-@attrs.define(kw_only=True)
-class DescribeCommunicationsResponse:
+class DescribeCommunicationsResponse(Shape):
     """The response elements of the DescribeCommunications operation."""
 
     communications: list[Communication] | None = None
@@ -556,16 +526,13 @@ class DescribeCommunicationsResponse:
     next_token: str | None = None
     """A resumption point for pagination."""
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class DescribeCreateCaseOptionsRequest:
+class DescribeCreateCaseOptionsRequest(Shape):
     """The request parameters of the DescribeCreateCaseOptions operation."""
 
     category_code: str
@@ -593,8 +560,7 @@ class DescribeCreateCaseOptionsRequest:
     """
 
 
-@attrs.define(kw_only=True)
-class DescribeCreateCaseOptionsResponse:
+class DescribeCreateCaseOptionsResponse(Shape):
     """The response elements of the DescribeCreateCaseOptions operation."""
 
     communication_types: list[CommunicationTypeOptions] | None = None
@@ -610,16 +576,13 @@ class DescribeCreateCaseOptionsResponse:
     - unavailable
     """
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class DescribeServicesRequest:
+class DescribeServicesRequest(Shape):
     """The request parameters of the DescribeServices operation."""
 
     language: str | None = None
@@ -634,23 +597,19 @@ class DescribeServicesRequest:
     """A JSON-formatted list of service codes available for AWS services."""
 
 
-@attrs.define(kw_only=True)
-class DescribeServicesResponse:
+class DescribeServicesResponse(Shape):
     """The response elements of the DescribeServices operation."""
 
     services: list[Service] | None = None
     """A JSON-formatted list of AWS services."""
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class DescribeSeverityLevelsRequest:
+class DescribeSeverityLevelsRequest(Shape):
     """The request parameters of the DescribeSeverityLevels operation."""
 
     language: str | None = None
@@ -662,8 +621,7 @@ class DescribeSeverityLevelsRequest:
     """
 
 
-@attrs.define(kw_only=True)
-class DescribeSeverityLevelsResponse:
+class DescribeSeverityLevelsResponse(Shape):
     """The response elements of the DescribeSeverityLevels operation."""
 
     severity_levels: list[SeverityLevel] | None = None
@@ -671,16 +629,13 @@ class DescribeSeverityLevelsResponse:
     defined by your service level agreement with AWS.
     """
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class DescribeSupportedLanguagesRequest:
+class DescribeSupportedLanguagesRequest(Shape):
     """The request parameters of the DescribeSupportedLanguages operation."""
 
     category_code: str
@@ -698,23 +653,19 @@ class DescribeSupportedLanguagesRequest:
     """
 
 
-@attrs.define(kw_only=True)
-class DescribeSupportedLanguagesResponse:
+class DescribeSupportedLanguagesResponse(Shape):
     """The response elements of the DescribeSupportedLanguages operation."""
 
     supported_languages: list[SupportedLanguage] | None = None
     """A JSON-formatted array that contains the available ISO 639-1 language codes."""
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class DescribeTrustedAdvisorCheckRefreshStatusesRequest:
+class DescribeTrustedAdvisorCheckRefreshStatusesRequest(Shape):
     """The request parameters of the DescribeTrustedAdvisorCheckRefreshStatuses operation."""
 
     check_ids: Sequence[str]
@@ -727,23 +678,19 @@ class DescribeTrustedAdvisorCheckRefreshStatusesRequest:
     """
 
 
-@attrs.define(kw_only=True)
-class DescribeTrustedAdvisorCheckRefreshStatusesResponse:
+class DescribeTrustedAdvisorCheckRefreshStatusesResponse(Shape):
     """The response elements of the DescribeTrustedAdvisorCheckRefreshStatuses operation."""
 
     statuses: list[TrustedAdvisorCheckRefreshStatus]
     """The refresh status of the specified Trusted Advisor checks."""
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class DescribeTrustedAdvisorCheckResultRequest:
+class DescribeTrustedAdvisorCheckResultRequest(Shape):
     """The request parameters of the DescribeTrustedAdvisorCheckResult operation."""
 
     check_id: str
@@ -768,46 +715,38 @@ class DescribeTrustedAdvisorCheckResultRequest:
     """
 
 
-@attrs.define(kw_only=True)
-class DescribeTrustedAdvisorCheckResultResponse:
+class DescribeTrustedAdvisorCheckResultResponse(Shape):
     """The response elements of the DescribeTrustedAdvisorCheckResult operation."""
 
     result: TrustedAdvisorCheckResult | None = None
     """The detailed results of the Trusted Advisor check."""
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class DescribeTrustedAdvisorCheckSummariesRequest:
+class DescribeTrustedAdvisorCheckSummariesRequest(Shape):
     """The request parameters of the DescribeTrustedAdvisorCheckSummaries operation."""
 
     check_ids: Sequence[str]
     """The IDs of the Trusted Advisor checks."""
 
 
-@attrs.define(kw_only=True)
-class DescribeTrustedAdvisorCheckSummariesResponse:
+class DescribeTrustedAdvisorCheckSummariesResponse(Shape):
     """The response elements of the DescribeTrustedAdvisorCheckSummaries operation."""
 
     summaries: list[TrustedAdvisorCheckSummary]
     """The summary information for the requested Trusted Advisor checks."""
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class DescribeTrustedAdvisorChecksRequest:
+class DescribeTrustedAdvisorChecksRequest(Shape):
     """The request parameters of the DescribeTrustedAdvisorChecks operation."""
 
     language: str
@@ -828,23 +767,19 @@ class DescribeTrustedAdvisorChecksRequest:
     """
 
 
-@attrs.define(kw_only=True)
-class DescribeTrustedAdvisorChecksResponse:
+class DescribeTrustedAdvisorChecksResponse(Shape):
     """The response elements of the DescribeTrustedAdvisorChecks operation."""
 
     checks: list[TrustedAdvisorCheckDescription]
     """Information about all available Trusted Advisor checks."""
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class RecentCaseCommunications:
+class RecentCaseCommunications(Shape):
     """The five most recent communications associated with the case."""
 
     communications: list[Communication] | None = None
@@ -854,8 +789,7 @@ class RecentCaseCommunications:
     """A resumption point for pagination."""
 
 
-@attrs.define(kw_only=True)
-class RefreshTrustedAdvisorCheckRequest:
+class RefreshTrustedAdvisorCheckRequest(Shape):
     """The request parameters of the RefreshTrustedAdvisorCheck operation."""
 
     check_id: str
@@ -868,8 +802,7 @@ class RefreshTrustedAdvisorCheckRequest:
     """
 
 
-@attrs.define(kw_only=True)
-class RefreshTrustedAdvisorCheckResponse:
+class RefreshTrustedAdvisorCheckResponse(Shape):
     """The response elements of the RefreshTrustedAdvisorCheck operation."""
 
     status: TrustedAdvisorCheckRefreshStatus
@@ -877,16 +810,13 @@ class RefreshTrustedAdvisorCheckResponse:
     is eligible for refresh.
     """
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class ResolveCaseRequest:
+class ResolveCaseRequest(Shape):
     """The request parameters of the ResolveCase operation."""
 
     case_id: str | None = None
@@ -896,8 +826,7 @@ class ResolveCaseRequest:
     """
 
 
-@attrs.define(kw_only=True)
-class ResolveCaseResponse:
+class ResolveCaseResponse(Shape):
     """The response elements of the ResolveCase operation."""
 
     final_case_status: str | None = None
@@ -906,16 +835,13 @@ class ResolveCaseResponse:
     initial_case_status: str | None = None
     """The status of the case when the ResolveCase request was sent."""
 
-    response_metadata: ResponseMetadata = attrs.field(
-        default=NO_METADATA, eq=False, repr=False
-    )
+    response_metadata: ResponseMetadata = NO_METADATA
     """The HTTP response beside this body: request id, status, headers and attempts. Not
     part of ``==`` or ``repr``; empty for a response built in code.
     """
 
 
-@attrs.define(kw_only=True)
-class Service:
+class Service(Shape):
     """Information about an AWS service returned by the DescribeServices operation."""
 
     categories: list[Category] | None = None
@@ -935,8 +861,7 @@ class Service:
     """
 
 
-@attrs.define(kw_only=True)
-class SeverityLevel:
+class SeverityLevel(Shape):
     """A code and name pair that represents the severity level of a support case. The
     available values depend on the support plan for the account. For more information,
     see Choosing a severity in the AWS Support User Guide.
@@ -968,8 +893,7 @@ class SeverityLevel:
     """
 
 
-@attrs.define(kw_only=True)
-class SupportedHour:
+class SupportedHour(Shape):
     """Time range object with startTime and endTime range in RFC 3339 format.
     'HH:mm:ss.SSS'.
     """
@@ -981,8 +905,7 @@ class SupportedHour:
     """Start Time. RFC 3339 format 'HH:mm:ss.SSS'."""
 
 
-@attrs.define(kw_only=True)
-class SupportedLanguage:
+class SupportedLanguage(Shape):
     """A JSON-formatted object that contains the available ISO 639-1 language code,
     language name and langauge display value. The language code is what should be used
     in the CreateCase call.
@@ -998,8 +921,7 @@ class SupportedLanguage:
     """Full language description e.g. ENGLISH"""
 
 
-@attrs.define(kw_only=True)
-class ThrottlingReason:
+class ThrottlingReason(Shape):
     """A reason why a request was throttled, returned in the throttlingReasons list of a
     ThrottlingException.
     """
@@ -1011,8 +933,7 @@ class ThrottlingReason:
     """The resource that was throttled."""
 
 
-@attrs.define(kw_only=True)
-class TrustedAdvisorCategorySpecificSummary:
+class TrustedAdvisorCategorySpecificSummary(Shape):
     """The container for summary information that relates to the category of the Trusted
     Advisor check.
     """
@@ -1023,8 +944,7 @@ class TrustedAdvisorCategorySpecificSummary:
     """
 
 
-@attrs.define(kw_only=True)
-class TrustedAdvisorCheckDescription:
+class TrustedAdvisorCheckDescription(Shape):
     """The description and metadata for a Trusted Advisor check."""
 
     category: str
@@ -1050,8 +970,7 @@ class TrustedAdvisorCheckDescription:
     """The display name for the Trusted Advisor check."""
 
 
-@attrs.define(kw_only=True)
-class TrustedAdvisorCheckRefreshStatus:
+class TrustedAdvisorCheckRefreshStatus(Shape):
     """The refresh status of a Trusted Advisor check."""
 
     check_id: str
@@ -1073,8 +992,7 @@ class TrustedAdvisorCheckRefreshStatus:
     """
 
 
-@attrs.define(kw_only=True)
-class TrustedAdvisorCheckResult:
+class TrustedAdvisorCheckResult(Shape):
     """The results of a Trusted Advisor check returned by
     DescribeTrustedAdvisorCheckResult.
     """
@@ -1104,8 +1022,7 @@ class TrustedAdvisorCheckResult:
     """The time of the last refresh of the check."""
 
 
-@attrs.define(kw_only=True)
-class TrustedAdvisorCheckSummary:
+class TrustedAdvisorCheckSummary(Shape):
     """A summary of a Trusted Advisor check result, including the alert status, last
     refresh, and number of resources examined.
     """
@@ -1135,8 +1052,7 @@ class TrustedAdvisorCheckSummary:
     """Specifies whether the Trusted Advisor check has flagged resources."""
 
 
-@attrs.define(kw_only=True)
-class TrustedAdvisorCostOptimizingSummary:
+class TrustedAdvisorCostOptimizingSummary(Shape):
     """The estimated cost savings that might be realized if the recommended operations are
     taken.
     """
@@ -1152,8 +1068,7 @@ class TrustedAdvisorCostOptimizingSummary:
     """
 
 
-@attrs.define(kw_only=True)
-class TrustedAdvisorResourceDetail:
+class TrustedAdvisorResourceDetail(Shape):
     """Contains information about a resource identified by a Trusted Advisor check."""
 
     metadata: list[str]
@@ -1179,8 +1094,7 @@ class TrustedAdvisorResourceDetail:
     """The AWS Region in which the identified resource is located."""
 
 
-@attrs.define(kw_only=True)
-class TrustedAdvisorResourcesSummary:
+class TrustedAdvisorResourcesSummary(Shape):
     """Details about AWS resources that were analyzed in a call to Trusted Advisor
     DescribeTrustedAdvisorCheckSummaries.
     """
