@@ -53,10 +53,14 @@ class Counting:
         self.calls = 0
         self.lifetime = lifetime
         self.gate: anyio.Event | None = None
+        #: Set (if given) when the first call has started.
+        self.entered: anyio.Event | None = None
         self.fail_with: Exception | None = None
 
     async def __call__(self) -> awsmith.Credentials:
         self.calls += 1
+        if self.entered is not None:
+            self.entered.set()
         if self.gate is not None:
             await self.gate.wait()
         if self.fail_with is not None:
@@ -111,9 +115,13 @@ async def test_credentials_without_expiry_are_never_refreshed() -> None:
 async def test_concurrent_first_calls_share_one_provider_call() -> None:
     provider = Counting()
     provider.gate = anyio.Event()
+    provider.entered = anyio.Event()
     capture = Capture()
 
     async def release_when_all_wait() -> None:
+        # The client's first call resolves its endpoint in a worker thread (a task
+        # waiting for a thread counts as blocked): wait for the provider's first call.
+        await provider.entered.wait()
         await anyio.wait_all_tasks_blocked()
         assert provider.calls == 1  # 20 calls are waiting for it, none called it again
         assert provider.gate is not None

@@ -510,9 +510,11 @@ async def test_a_failing_refresh_in_the_mandatory_window_fails_every_waiter_once
     async with anyio.create_task_group() as group:
         for _ in range(20):
             group.start_soon(call)
-        # All 20 wait for the one refresh (held on the gate) before it may fail.
-        while resolver._lock.statistics().tasks_waiting < 19:
+        # All 20 wait for the one refresh (held on the gate, in a worker thread) before
+        # it may fail: once it has started, the other 19 can only block on the lock.
+        while provider.refreshes < 1:
             await anyio.sleep(0.005)
+        await anyio.wait_all_tasks_blocked()
         provider.gate.set()
     assert len(errors) == 20
     assert {str(e) for e in errors} == {

@@ -1,7 +1,7 @@
 """awsmith._core.adaptive on a fake clock: the send rate it settles on after each
 response is botocore's (its ClientRateLimiter, CubicCalculator, RateClocker and
 TokenBucket as the oracle, driven through the same clock), and the waits for a token are
-computed exactly. Nothing sleeps: ``anyio.sleep`` advances the fake clock."""
+computed exactly. Nothing sleeps: ``awsmith._core.aio.sleep`` advances the fake clock."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def botocore_limiter(clock: FakeClock) -> Any:
 def acquire(limiter: AdaptiveRateLimiter, clock: FakeClock) -> list[float]:
     """Runs ``limiter.acquire()`` to completion; the sleeps it asked for."""
     clock.sleeps = []
-    with mock.patch("anyio.sleep", clock.sleep):
+    with mock.patch("awsmith._core.aio.sleep", clock.sleep):
         coroutine = limiter.acquire()
         with pytest.raises(StopIteration):
             coroutine.send(None)  # the fake sleep never suspends

@@ -135,7 +135,7 @@ async def test_backoff_is_full_jitter_doubling_up_to_max_backoff() -> None:
     config = awsmith.Config(max_attempts=6, base_backoff=1.0, max_backoff=3.0)
     with (
         mock.patch("random.random", return_value=0.5),
-        mock.patch("anyio.sleep", new_callable=mock.AsyncMock) as sleep,
+        mock.patch("awsmith._core.aio.sleep", new_callable=mock.AsyncMock) as sleep,
     ):
         async with support(script, config=config) as client:
             with pytest.raises(awsmith.ServiceError) as info:

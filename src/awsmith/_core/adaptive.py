@@ -4,7 +4,7 @@ A port of botocore's ``retries/adaptive.py``, ``bucket.py`` and ``throttling.py`
 async code: until the first throttling error nothing is limited; after it, each attempt
 takes a token from a bucket whose fill rate follows CUBIC (cut by ``BETA`` on every
 throttle, grown back along a cubic curve on success, capped at twice the measured
-send rate). Waiting for a token sleeps (``anyio.sleep``): it never blocks the loop.
+send rate). Waiting for a token sleeps (``asyncio.sleep``, or trio's): it never blocks the loop.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import math
 import time
 from collections.abc import Callable
 
-import anyio
+from awsmith._core import aio
 
 SCALE_CONSTANT = 0.4
 BETA = 0.7
@@ -97,7 +97,7 @@ class AdaptiveRateLimiter:
             if self._capacity >= 1:
                 self._capacity -= 1
                 return
-            await anyio.sleep((1 - self._capacity) / self.fill_rate)
+            await aio.sleep((1 - self._capacity) / self.fill_rate)
 
     def record(self, *, throttled: bool) -> None:
         now = self._clock()

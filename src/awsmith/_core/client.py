@@ -7,7 +7,6 @@ retry -> parse. Generated clients only add one typed method per operation.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import copy
 import logging
 import os
@@ -22,11 +21,9 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
-import anyio
-import anyio.to_thread
 import attrs
-import sniffio
 
+from awsmith._core import aio
 from awsmith._core.adaptive import AdaptiveRateLimiter
 from awsmith._core.compression import gzip_request
 from awsmith._core.config import (
@@ -232,12 +229,6 @@ def _env_flag(name: str) -> bool | None:
     return value.strip().lower() == "true"
 
 
-# anyio imports its asyncio backend on the first anyio.Lock() (in the client's
-# constructor, often on the loop): ~0.1 s the first time. Import it with awsmith instead.
-with contextlib.suppress(ImportError):
-    import anyio._backends._asyncio  # pyright: ignore[reportUnusedImport]
-
-
 def _import_httpx_sender() -> None:
     import awsmith._core.transport.httpx_sender  # noqa: F401  # pyright: ignore[reportUnusedImport]
 
@@ -287,7 +278,7 @@ class BaseClient:
             credentials, self._botocore_session, environment=profile is None
         )
         self._ready: _Ready | None = None
-        self._ready_lock = anyio.Lock()
+        self._ready_locks = aio.LoopLocks()
         self._transport = _TransportSettings()
         self._closed = False
         #: The client that owns the connections: this one, or the one this is a
@@ -449,7 +440,7 @@ class BaseClient:
             raise ClientClosedError(f"this {type(self).__name__} is closed")
         if self._root is not self:
             return await self._prepare_view()
-        async with self._ready_lock:
+        async with self._ready_locks.current():
             if self._ready is None:
                 default: tuple[Endpoint, SigV4Signer] | None = None
                 try:
@@ -458,7 +449,7 @@ class BaseClient:
                         # first client): no thread hop.
                         endpoint = self._resolve_endpoint(allow_io=False)
                     except _NeedsIO:
-                        endpoint = await anyio.to_thread.run_sync(self._resolve_endpoint)
+                        endpoint = await aio.run_in_thread(self._resolve_endpoint)
                     default = (endpoint, SigV4Signer(endpoint.signing_name, endpoint.signing_region))
                 except EndpointResolutionError:
                     # The rules may need what each operation adds; if so, every call
@@ -470,10 +461,10 @@ class BaseClient:
                     # setting open, and in a worker thread if it is not cached yet.
                     attempts, mode = self._retry_settings(False)
                 except _NeedsIO:
-                    attempts, mode = await anyio.to_thread.run_sync(self._retry_settings, True)
+                    attempts, mode = await aio.run_in_thread(self._retry_settings, True)
                 self._max_attempts = attempts
                 own = self._http_client is None  # else the caller's client, as it is
-                on_asyncio = sniffio.current_async_library() == "asyncio"
+                on_asyncio = not aio.on_trio()
                 transport = _TransportSettings()
                 if own:
                     proxies = proxy_settings(self.config.proxies, self.config.trust_env)
@@ -482,12 +473,12 @@ class BaseClient:
                         # Cached in this process (the usual case): no thread hop.
                         transport = self._transport_settings(proxies, plain_http, False)
                     except _NeedsIO:
-                        transport = await anyio.to_thread.run_sync(
+                        transport = await aio.run_in_thread(
                             self._transport_settings, proxies, plain_http, True
                         )
                 if not (own and on_asyncio) and "httpx" not in sys.modules:
                     # httpx's first import takes ~70 ms: not on the event loop.
-                    await anyio.to_thread.run_sync(_import_httpx_sender)
+                    await aio.run_in_thread(_import_httpx_sender)
                 self._transport = transport
                 ready = _Ready(
                     default=default,
@@ -506,7 +497,7 @@ class BaseClient:
         try:
             attempts, mode = self._retry_settings(False)
         except _NeedsIO:
-            attempts, mode = await anyio.to_thread.run_sync(self._retry_settings, True)
+            attempts, mode = await aio.run_in_thread(self._retry_settings, True)
         if self._closed:  # the root was closed meanwhile
             raise ClientClosedError(f"this {type(self).__name__} is closed")
         self._max_attempts = attempts
@@ -743,10 +734,12 @@ class BaseClient:
         deadline = self.config.call_timeout
         if deadline is None:
             return await self._attempts(operation, serialized, ready, target, intercepted)
-        with anyio.move_on_after(deadline):
-            return await self._attempts(operation, serialized, ready, target, intercepted)
-        raise DeadlineExceededError(
-            f"{operation.name} did not complete within call_timeout={deadline}s"
+        return await aio.within(
+            deadline,
+            self._attempts(operation, serialized, ready, target, intercepted),
+            lambda: DeadlineExceededError(
+                f"{operation.name} did not complete within call_timeout={deadline}s"
+            ),
         )
 
     async def _attempts(
@@ -908,7 +901,7 @@ class BaseClient:
                 _log.debug(
                     "%s: retrying after %s in %.3f s", operation.name, _outcome(error), delay
                 )
-            await anyio.sleep(delay)
+            await aio.sleep(delay)
 
     @staticmethod
     def _log_attempt(

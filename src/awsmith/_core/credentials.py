@@ -11,7 +11,6 @@ refreshed in a worker thread too, before they expire.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as _dt
 import functools
@@ -21,15 +20,12 @@ import math
 import os
 import threading
 import time
-import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
-import anyio
-import anyio.to_thread
 import attrs
-import sniffio
 
+from awsmith._core import aio
 from awsmith._core.errors import (
     AwsmithError,
     ConfigurationError,
@@ -98,15 +94,6 @@ def provider_name(provider: object) -> str:
     return type(provider).__qualname__
 
 
-def _event_loop() -> object:
-    """The running event loop (asyncio) or run (trio): what an anyio.Lock is tied to."""
-    if sniffio.current_async_library() == "trio":
-        import trio
-
-        return trio.lowlevel.current_trio_token()
-    return asyncio.get_running_loop()
-
-
 def _cause(exc: Exception) -> str:
     """An error as a provider's failure message quotes it: awsmith's own messages say
     what they are; anything else is prefixed with its class (``KeyError: 'x'``)."""
@@ -149,7 +136,7 @@ class CachingProvider:
         #: One lock per event loop: a provider made at import time may serve clients on
         #: several threads' loops, or under asyncio and trio. Calls on one loop share
         #: one fetch; loops may fetch at the same time (the cache is shared).
-        self._locks: weakref.WeakKeyDictionary[object, anyio.Lock] = weakref.WeakKeyDictionary()
+        self._locks = aio.LoopLocks()
         #: Fetches completed so far (successful or not), and the error of the last one.
         self._fetches: int = 0
         self._error: CredentialsError | None = None
@@ -162,11 +149,7 @@ class CachingProvider:
         if current is not None and self._clock() < self._refresh_at:
             return current
         seen = self._fetches
-        loop = _event_loop()
-        lock = self._locks.get(loop)
-        if lock is None:
-            lock = self._locks[loop] = anyio.Lock()
-        async with lock:
+        async with self._locks.current():
             if self._fetches != seen:  # a fetch completed while this call waited: share it
                 error = self._error
                 if error is not None:
@@ -305,7 +288,7 @@ class CredentialResolver:
         self._session_factory = session_factory
         self._provider: Any = None
         self._current: Credentials | None = explicit
-        self._lock = anyio.Lock()
+        self._locks = aio.LoopLocks()
         #: Completed blocking loads; with the error of the last one if it failed.
         self._loads = 0
         self._load_error: CredentialsError | None = None
@@ -335,14 +318,14 @@ class CredentialResolver:
                 self._current = found
                 return found
         loads = self._loads
-        async with self._lock:
+        async with self._locks.current():
             if self._loads != loads and self._load_error is not None:
                 raise self._load_error  # the load this call waited for failed
             current = self._current
             if current is not None and self._window() != "mandatory":
                 return current  # refreshed meanwhile
             try:
-                current = await anyio.to_thread.run_sync(self._load)
+                current = await aio.run_in_thread(self._load)
             except CredentialsError as exc:
                 self._load_error = exc
                 raise
