@@ -18,7 +18,6 @@ import time
 import weakref
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import attrs
@@ -938,6 +937,8 @@ class BaseClient:
         date = response.headers.get("Date")
         if not date:
             return False
+        from email.utils import parsedate_to_datetime  # only after a clock-skew error
+
         try:
             server_now = parsedate_to_datetime(date)
         except (TypeError, ValueError, IndexError):

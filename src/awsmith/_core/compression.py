@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-
 import attrs
 
 from awsmith._core.operation import SerializedRequest
@@ -20,4 +18,6 @@ def gzip_request(serialized: SerializedRequest, min_size: int) -> SerializedRequ
     name = next((k for k in headers if k.lower() == "content-encoding"), "Content-Encoding")
     current = headers.get(name)
     headers[name] = f"{current}, gzip" if current else "gzip"
+    import gzip  # only operations with request compression, and large enough bodies
+
     return attrs.evolve(serialized, headers=headers, body=gzip.compress(serialized.body, mtime=0))

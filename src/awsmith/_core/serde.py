@@ -16,7 +16,6 @@ import json
 import math
 import re
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime, parsedate_to_datetime
 from enum import StrEnum
 from typing import Any, NoReturn, TypeAlias, TypeVar
 from urllib.parse import quote
@@ -57,6 +56,8 @@ def ts_iso(value: datetime) -> str:
 
 
 def ts_http(value: datetime) -> str:
+    from email.utils import format_datetime  # rare (HTTP-date members): not at import
+
     return format_datetime(value.astimezone(UTC).replace(microsecond=0), usegmt=True)
 
 
@@ -285,6 +286,8 @@ def _timestamp_text(value: str, path: Path, name: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError:
+        from email.utils import parsedate_to_datetime  # the rare third format
+
         try:
             parsed = parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError):

@@ -12,8 +12,6 @@ from __future__ import annotations
 import os
 import ssl
 
-import certifi
-
 from awsmith._core.errors import ConfigurationError
 
 #: (verify, CA file) -> context, shared by every client of the process.
@@ -30,7 +28,15 @@ def ca_bundle(explicit: str | None, profile_value: str | None) -> tuple[str, str
         return from_env, "AWS_CA_BUNDLE"
     if profile_value:
         return profile_value, "the profile's ca_bundle"
-    return certifi.where(), "certifi"
+    return _certifi_bundle(), "certifi"
+
+
+def _certifi_bundle() -> str:
+    # Imported when first needed: certifi pulls in importlib.resources (~5 ms), which a
+    # plain-HTTP endpoint or a caller's CA bundle never needs.
+    import certifi
+
+    return certifi.where()
 
 
 def _key(verify: bool, cafile: str) -> tuple[bool, str]:
@@ -48,7 +54,7 @@ def tls_context(verify: bool, cafile: str = "", source: str = "") -> ssl.SSLCont
     names where ``cafile`` came from, for the error when it names no file. May read
     files: not on the event loop."""
     if verify and not cafile:
-        cafile, source = certifi.where(), "certifi"
+        cafile, source = _certifi_bundle(), "certifi"
     key = _key(verify, cafile)
     context = _CONTEXTS.get(key)
     if context is None:
