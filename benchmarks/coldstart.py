@@ -2,11 +2,12 @@
 client (static credentials, an ``endpoint_url`` on loopback), calls ``describe_cases``
 once and exits, for awsmith and for aiobotocore.
 
-Each run is a fresh interpreter (bytecode cached by a warm-up run of each); the
-contenders alternate, and medians and ratios are printed: wall time, CPU (user + sys of
-the child, from ``os.wait4``) and peak RSS (``ru_maxrss``). Then the same for the bare
-imports (``import awsmith.support`` / ``awsmith.codeguruprofiler`` against ``import
-aiobotocore.session``), and which botocore modules awsmith's script imported.
+Each run is a fresh interpreter (bytecode cached by a warm-up run of each). Every round
+runs every contender in a rotating order: the two scripts, the bare imports (``import
+awsmith.support`` / ``awsmith.codeguruprofiler`` against ``import aiobotocore.session``)
+and a bare interpreter, whose time the import figures subtract. Medians and ratios are
+printed: wall time, CPU (user + sys of the child, from ``os.wait4``) and peak RSS
+(``ru_maxrss``); then which botocore modules awsmith's script imported.
 
 Run by ``make bench`` (after benchmarks/run.py), or alone from ``.venv-bench``:
 ``.venv-bench/bin/python benchmarks/coldstart.py [--runs N] [--url URL]``.
@@ -62,6 +63,9 @@ async def main():
 asyncio.run(main())
 """
 
+#: The interpreter alone: subtracted from the imports' times.
+BARE = {"bare interpreter": "pass"}
+
 IMPORTS = {
     "awsmith.support": "import awsmith.support",
     "awsmith.codeguruprofiler": "import awsmith.codeguruprofiler",
@@ -93,9 +97,10 @@ def compare(codes: dict[str, str], runs: int) -> dict[str, list[tuple[float, flo
     for code in codes.values():  # warm-up: bytecode compiled and cached, files in cache
         run_child(code)
     samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name in codes}
+    names = list(codes)
     for i in range(runs):
-        names = list(codes) if i % 2 == 0 else list(reversed(codes))  # alternate the order
-        for name in names:
+        shift = i % len(names)  # rotate the order, so none always runs first or last
+        for name in names[shift:] + names[:shift]:
             samples[name].append(run_child(codes[name]))
     return samples
 
@@ -118,7 +123,7 @@ def botocore_modules(url: str) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=9, help="alternating runs (>= 7)")
+    parser.add_argument("--runs", type=int, default=9, help="rounds (>= 7)")
     parser.add_argument("--url", help="a stub server already running (else one is started)")
     args = parser.parse_args()
     proc = None
@@ -126,26 +131,30 @@ def main() -> None:
     if url is None:
         proc, url = start_server()
     try:
-        print(f"\n## cold start: one process, one describe_cases ({args.runs} alternating runs, medians)\n")
         scripts = {
             "awsmith": AWSMITH.format(url=url, report=False),
             "aiobotocore": AIOBOTOCORE.format(url=url),
         }
-        got = {name: medians(s) for name, s in compare(scripts, args.runs).items()}
+        # Every contender in every round (the order rotates), so that all of them, the
+        # bare interpreter included, see the same machine: a shared machine's load
+        # drifts, and the import ratios subtract the bare interpreter's time.
+        got = {name: medians(s) for name, s in compare(scripts | IMPORTS | BARE, args.runs).items()}
+        print(f"\n## cold start: one process, one describe_cases ({args.runs} rounds, medians)\n")
         ours, theirs = got["awsmith"], got["aiobotocore"]
         print("            wall ms   CPU ms   peak RSS MiB")
-        for name, (wall, cpu, rss) in got.items():
+        for name in scripts:
+            wall, cpu, rss = got[name]
             print(f"{name:<11} {wall * 1000:7.0f}  {cpu * 1000:7.0f}  {rss:9.1f}")
         print(
             f"ratio awsmith/aiobotocore: wall {ours[0] / theirs[0]:.2f} (goal <= 0.35), "
             f"CPU {ours[1] / theirs[1]:.2f} (goal <= 0.5), "
             f"peak RSS {ours[2] / theirs[2]:.2f} (goal <= 0.6)"
         )
-        print(f"\n## import alone ({args.runs} alternating runs, medians; interpreter included)\n")
-        imports = {name: medians(s) for name, s in compare(IMPORTS, args.runs).items()}
-        base = subprocess_baseline(args.runs)
-        peer = imports["aiobotocore.session"][0] - base
-        for name, (wall, _, rss) in imports.items():
+        print("\n## import alone (the same rounds; interpreter included)\n")
+        base = got["bare interpreter"][0]
+        peer = got["aiobotocore.session"][0] - base
+        for name in IMPORTS:
+            wall, _, rss = got[name]
             net = wall - base
             print(
                 f"{name:<25} {wall * 1000:6.0f} ms ({net * 1000:5.0f} ms over a bare "
@@ -160,11 +169,6 @@ def main() -> None:
         if proc is not None:
             proc.terminate()
             proc.wait()
-
-
-def subprocess_baseline(runs: int) -> float:
-    """Median wall time of a bare interpreter (``python -c pass``)."""
-    return statistics.median(run_child("pass")[0] for _ in range(max(3, runs // 2)))
 
 
 if __name__ == "__main__":
