@@ -4,7 +4,8 @@ A port of botocore's ``retries/adaptive.py``, ``bucket.py`` and ``throttling.py`
 async code: until the first throttling error nothing is limited; after it, each attempt
 takes a token from a bucket whose fill rate follows CUBIC (cut by ``BETA`` on every
 throttle, grown back along a cubic curve on success, capped at twice the measured
-send rate). Waiting for a token sleeps (``asyncio.sleep``, or trio's): it never blocks the loop.
+send rate). Waiting for a token sleeps (``asyncio.sleep``, or trio's): it never blocks
+the loop.
 """
 
 from __future__ import annotations
