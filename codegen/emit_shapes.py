@@ -1,4 +1,4 @@
-"""shapes.py (enums and attrs classes, as subclasses of awsmith._core.shape.Shape) and errors.py (exception classes)."""
+"""shapes.py (enums, and attrs classes finished on first use: awsmith._core.shape) and errors.py (exception classes)."""
 
 from __future__ import annotations
 
@@ -63,7 +63,8 @@ def emit_shapes(model: ServiceModel, source: str) -> str:
         direction = usage.direction(shape)
         body.line()
         body.line()
-        body.line(f"class {shape.class_name}(Shape):")
+        body.line("@shape(kw_only=True)")
+        body.line(f"class {shape.class_name}:")
         body.indent()
         extra = []
         if shape.is_union:
@@ -101,13 +102,18 @@ def emit_shapes(model: ServiceModel, source: str) -> str:
         )
     if "datetime" in needs:
         w.line("from datetime import datetime")
-    if typing_names:
-        w.line(f"from typing import {', '.join(typing_names)}")
+    w.line(f"from typing import {', '.join(['TYPE_CHECKING', *typing_names])}")
     w.line()
     w.line("from awsmith._core.enums import OpenEnum")
     if "metadata" in needs:
         w.line("from awsmith._core.metadata import NO_METADATA, ResponseMetadata")
-    w.line("from awsmith._core.shape import Shape")
+    w.line()
+    w.line("if TYPE_CHECKING:")
+    w.line("    # Type checkers see attrs' own decorator; at run time each class becomes the")
+    w.line("    # same attrs class the first time it is used (awsmith._core.shape).")
+    w.line("    from attrs import define as shape")
+    w.line("else:")
+    w.line("    from awsmith._core.shape import shape")
     w.lines += body.lines
     w.line()
     names = sorted(

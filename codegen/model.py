@@ -25,7 +25,7 @@ _RESERVED_NAMES = frozenset(
     {
         "Any", "ClassVar", "Literal", "Mapping", "Sequence", "attrs", "datetime", "OpenEnum",
         "Operation", "SerializedRequest", "ServiceInfo", "HttpResponse", "ErrorTable",
-        "BaseClient", "Paginator", "ServiceError", "Shape", "new_idempotency_token", "re",
+        "BaseClient", "Paginator", "ServiceError", "shape", "TYPE_CHECKING", "new_idempotency_token", "re",
         "errors", "shapes", "annotations",
     }
     | set(dir(builtins))

@@ -14,7 +14,6 @@ SCRIPT = """
 import asyncio, json, sys
 import awsmith
 from awsmith.support import SupportClient, shapes
-from awsmith._core.shape import Shape
 
 BODY = json.dumps({"cases": [{"caseId": "case-1", "recentCommunications": {
     "communications": [{"body": "hi", "attachmentSet": [{"fileName": "a.txt"}]}]}}]}).encode()
@@ -41,7 +40,7 @@ async def main():
 asyncio.run(main())
 finished = sorted(
     name for name, c in vars(shapes).items()
-    if isinstance(c, type) and issubclass(c, Shape) and c is not Shape and "__attrs_attrs__" in vars(c)
+    if isinstance(c, type) and "__shape_members__" in vars(c) and "__attrs_props__" in vars(c)
 )
 loaded = sorted({m.split(".")[0] for m in sys.modules} & {"botocore", "anyio", "httpx", "cattrs"})
 print(json.dumps({"finished": finished, "loaded": loaded}))

@@ -280,3 +280,14 @@ async def pluggable_credentials() -> None:
         await client.describe_services()
     async with CodeGuruProfilerClient(credentials=from_vault) as profiler:
         await profiler.list_profiling_groups()
+
+
+def shapes_are_attrs_classes(case: CaseDetails) -> None:
+    """attrs' own functions take the shapes (mypy's attrs plugin and pyright both see
+    ``attrs.define(kw_only=True)``)."""
+    import attrs
+
+    assert_type(attrs.evolve(case, status=CaseStatus.RESOLVED), CaseDetails)
+    assert next(field.name for field in attrs.fields(CaseDetails)) == "case_id"
+    assert_type(attrs.asdict(case), dict[str, Any])
+    assert attrs.has(CaseDetails)

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import sys
 import threading
 import time
+from collections.abc import Iterator
+from unittest import mock
 
 import anyio
 import pytest
@@ -20,17 +23,88 @@ def where() -> tuple[str, bool]:
     return request_id.get(), threading.current_thread() is threading.main_thread()
 
 
-@pytest.mark.parametrize("backend", ["asyncio", "trio"])
-def test_run_in_thread_returns_raises_and_carries_context(backend: str) -> None:
-    async def main() -> tuple[str, bool]:
-        request_id.set("r-7")
-        with pytest.raises(KeyError, match="'gone'"):
-            await aio.run_in_thread({}.__getitem__, "gone")
-        return await aio.run_in_thread(where)
-
-    assert anyio.run(main, backend=backend) == ("r-7", False)
+@pytest.fixture
+def plain_asyncio(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """An application that does not use anyio (pytest's anyio plugin loads its asyncio
+    backend): run_in_thread takes its own asyncio path."""
+    monkeypatch.delitem(sys.modules, "anyio._backends._asyncio", raising=False)
+    with mock.patch("anyio.to_thread.run_sync", side_effect=AssertionError("anyio used")):
+        yield
 
 
+async def returns_raises_and_carries_context() -> tuple[str, bool]:
+    request_id.set("r-7")
+    with pytest.raises(KeyError, match="'gone'"):
+        await aio.run_in_thread({}.__getitem__, "gone")
+    return await aio.run_in_thread(where)
+
+
+@pytest.mark.usefixtures("plain_asyncio")
+def test_run_in_thread_returns_raises_and_carries_context_on_asyncio() -> None:
+    assert asyncio.run(returns_raises_and_carries_context()) == ("r-7", False)
+
+
+def test_run_in_thread_returns_raises_and_carries_context_on_trio() -> None:
+    assert anyio.run(returns_raises_and_carries_context, backend="trio") == ("r-7", False)
+
+
+@pytest.mark.usefixtures("plain_asyncio")
+def test_run_in_thread_on_asyncio_uses_a_daemon_thread_of_its_own() -> None:
+    seen: list[tuple[str, bool]] = []
+
+    def record() -> None:
+        thread = threading.current_thread()
+        seen.append((thread.name, thread.daemon))
+
+    async def main() -> None:
+        await aio.run_in_thread(record)
+        # The loop's default executor shut down (as asyncio.run does at its end, or an
+        # application early) does not matter.
+        await asyncio.get_running_loop().shutdown_default_executor()
+        await aio.run_in_thread(record)
+
+    asyncio.run(main())
+    asyncio.run(main())  # a second loop
+    name = "awsmith: test_run_in_thread_on_asyncio_uses_a_daemon_thread_of_its_own.<locals>.record"
+    assert seen == [(name, True)] * 4
+
+
+@pytest.mark.usefixtures("plain_asyncio")
+def test_stop_iteration_from_the_thread_is_a_runtime_error() -> None:
+    async def main() -> None:
+        with pytest.raises(RuntimeError, match=r"StopIteration\('done'\)"):
+            await aio.run_in_thread(_raise_stop)
+
+    asyncio.run(main())
+
+
+def _raise_stop() -> None:
+    raise StopIteration("done")
+
+
+def test_run_in_thread_defers_to_anyio_when_the_application_runs_it() -> None:
+    """On asyncio under anyio (a Starlette or FastAPI app), anyio's cancel scopes
+    re-cancel a waiting task on every loop turn: anyio's own shielded wait is used."""
+    import anyio.to_thread
+
+    calls: list[object] = []
+    real = anyio.to_thread.run_sync
+
+    async def recording(func: object, *args: object) -> object:
+        calls.append(func)
+        return await real(func, *args)  # type: ignore[arg-type]
+
+    async def main() -> str:
+        with mock.patch("anyio.to_thread.run_sync", recording):
+            with anyio.move_on_after(0.05):
+                await aio.run_in_thread(time.sleep, 0.3)
+            return await aio.run_in_thread(str, "ok")
+
+    assert anyio.run(main, backend="asyncio") == "ok"
+    assert calls == [time.sleep, str]
+
+
+@pytest.mark.usefixtures("plain_asyncio")
 def test_cancelling_run_in_thread_waits_for_the_thread() -> None:
     """anyio's default: the cancellation is raised only once the thread has finished
     (a cancelled credential load never overlaps the next one)."""
@@ -61,6 +135,7 @@ def test_cancelling_run_in_thread_waits_for_the_thread() -> None:
     assert events == ["thread done", "cancelled"]
 
 
+@pytest.mark.usefixtures("plain_asyncio")
 def test_a_timeout_around_run_in_thread_fires_once_the_thread_is_done() -> None:
     done = threading.Event()
 
@@ -77,6 +152,7 @@ def test_a_timeout_around_run_in_thread_fires_once_the_thread_is_done() -> None:
     asyncio.run(main())
 
 
+@pytest.mark.usefixtures("plain_asyncio")
 def test_a_failed_thread_of_a_cancelled_call_logs_nothing(caplog: pytest.LogCaptureFixture) -> None:
     release = threading.Event()
 

@@ -9,6 +9,8 @@ both:
 * :func:`run_in_thread`: the call's context variables go with it, and cancelling the
   waiting task waits for the thread to finish before the cancellation is raised (anyio's
   ``to_thread.run_sync`` default), so a cancelled credential load never overlaps the next.
+  Under asyncio it is a daemon thread per call (anyio's own when anyio is already in
+  use, see there).
 * :class:`LoopLocks`: one lock per event loop (asyncio) or run (trio). An object made at
   import time, or a client used from a second ``asyncio.run()``, may meet several.
 * :func:`within`: runs a coroutine with a time limit; the caller's error says the limit,
@@ -20,6 +22,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import sys
+import threading
 import weakref
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -48,16 +52,32 @@ async def sleep(seconds: float) -> None:
 
 async def run_in_thread(func: Callable[..., T], *args: Any) -> T:
     """``func(*args)`` in a worker thread, with this task's context variables."""
-    if on_trio():
+    if on_trio() or "anyio._backends._asyncio" in sys.modules:
+        # Under trio; or on asyncio in an application that runs anyio (a Starlette or
+        # FastAPI app): anyio's cancel scopes cancel a waiting task again on every turn
+        # of the loop, and only anyio's own shielded wait sits through that quietly.
         import anyio.to_thread
 
         return await anyio.to_thread.run_sync(func, *args)
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
     context = contextvars.copy_context()
 
-    def call() -> T:
-        return context.run(func, *args)
+    def work() -> None:
+        try:
+            result = context.run(func, *args)
+        except StopIteration as exc:  # a future refuses it (it would end a coroutine)
+            _hand_over(loop, future.set_exception, future, RuntimeError(repr(exc)))
+        except BaseException as exc:  # handed to the waiting task
+            _hand_over(loop, future.set_exception, future, exc)
+        else:
+            _hand_over(loop, future.set_result, future, result)
 
-    future = asyncio.get_running_loop().run_in_executor(None, call)
+    # A thread of its own per call: awsmith's blocking work is rare (a client's first
+    # call, a credential refresh), and neither the loop's default executor (which an
+    # application may fill, or shut down) nor a pool that keeps a process alive at
+    # exit while a slow credential source answers is worth sharing for it.
+    threading.Thread(target=work, name=f"awsmith: {_name(func)}", daemon=True).start()
     try:
         return await asyncio.shield(future)
     except asyncio.CancelledError:
@@ -69,6 +89,24 @@ async def run_in_thread(func: Callable[..., T], *args: Any) -> T:
         if not future.cancelled():
             future.exception()  # retrieved: no "exception was never retrieved" later
         raise
+
+
+def _hand_over(
+    loop: asyncio.AbstractEventLoop,
+    setter: Callable[[Any], None],
+    future: asyncio.Future[Any],
+    value: object,
+) -> None:
+    def settle() -> None:
+        if not future.done():
+            setter(value)
+
+    with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits
+        loop.call_soon_threadsafe(settle)
+
+
+def _name(func: Callable[..., object]) -> str:
+    return getattr(func, "__qualname__", None) or type(func).__qualname__
 
 
 class _Lock(Protocol):

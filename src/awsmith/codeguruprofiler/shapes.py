@@ -5,11 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from awsmith._core.enums import OpenEnum
 from awsmith._core.metadata import NO_METADATA, ResponseMetadata
-from awsmith._core.shape import Shape
+
+if TYPE_CHECKING:
+    # Type checkers see attrs' own decorator; at run time each class becomes the
+    # same attrs class the first time it is used (awsmith._core.shape).
+    from attrs import define as shape
+else:
+    from awsmith._core.shape import shape
 
 
 class ActionGroup(OpenEnum):
@@ -161,7 +167,8 @@ OrderByLiteral = Literal['TimestampAscending', 'TimestampDescending']
 """The values of ``OrderBy`` as string literals."""
 
 
-class AddNotificationChannelsRequest(Shape):
+@shape(kw_only=True)
+class AddNotificationChannelsRequest:
     """The request parameters of the AddNotificationChannels operation."""
 
     channels: Sequence[Channel]
@@ -171,7 +178,8 @@ class AddNotificationChannelsRequest(Shape):
     """The name of the profiling group that we are setting up notifications for."""
 
 
-class AddNotificationChannelsResponse(Shape):
+@shape(kw_only=True)
+class AddNotificationChannelsResponse:
     """The response elements of the AddNotificationChannels operation."""
 
     notification_configuration: NotificationConfiguration | None = None
@@ -183,7 +191,8 @@ class AddNotificationChannelsResponse(Shape):
     """
 
 
-class AgentConfiguration(Shape):
+@shape(kw_only=True)
+class AgentConfiguration:
     """The response of ConfigureAgent that specifies if an agent profiles or not and for
     how long to return profiling data.
     """
@@ -216,7 +225,8 @@ class AgentConfiguration(Shape):
     """
 
 
-class AgentOrchestrationConfig(Shape):
+@shape(kw_only=True)
+class AgentOrchestrationConfig:
     """Specifies whether profiling is enabled or disabled for a profiling group. It is used
     by ConfigureAgent to enable or disable profiling for a profiling group.
     """
@@ -227,7 +237,8 @@ class AgentOrchestrationConfig(Shape):
     """
 
 
-class AggregatedProfileTime(Shape):
+@shape(kw_only=True)
+class AggregatedProfileTime:
     """Specifies the aggregation period and aggregation start time for an aggregated
     profile. An aggregated profile is used to collect posted agent profiles during an
     aggregation period. There are three possible aggregation periods (1 day, 1 hour, or
@@ -255,7 +266,8 @@ class AggregatedProfileTime(Shape):
     """
 
 
-class Anomaly(Shape):
+@shape(kw_only=True)
+class Anomaly:
     """Details about an anomaly in a specific metric of application profile. The anomaly is
     detected using analysis of the metric data over a period of time.
     """
@@ -273,7 +285,8 @@ class Anomaly(Shape):
     """The reason for which metric was flagged as anomalous."""
 
 
-class AnomalyInstance(Shape):
+@shape(kw_only=True)
+class AnomalyInstance:
     """The specific duration in which the metric is flagged as anomalous."""
 
     id: str
@@ -295,7 +308,8 @@ class AnomalyInstance(Shape):
     """Feedback type on a specific instance of anomaly submitted by the user."""
 
 
-class BatchGetFrameMetricDataRequest(Shape):
+@shape(kw_only=True)
+class BatchGetFrameMetricDataRequest:
     """The request parameters of the BatchGetFrameMetricData operation."""
 
     profiling_group_name: str
@@ -339,7 +353,8 @@ class BatchGetFrameMetricDataRequest(Shape):
     """
 
 
-class BatchGetFrameMetricDataResponse(Shape):
+@shape(kw_only=True)
+class BatchGetFrameMetricDataResponse:
     """The response elements of the BatchGetFrameMetricData operation."""
 
     end_time: datetime
@@ -387,7 +402,8 @@ class BatchGetFrameMetricDataResponse(Shape):
     """
 
 
-class Channel(Shape):
+@shape(kw_only=True)
+class Channel:
     """Notification medium for users to get alerted for events that occur in application
     profile. We support SNS topic as a notification channel.
     """
@@ -410,7 +426,8 @@ class Channel(Shape):
     """
 
 
-class ConfigureAgentRequest(Shape):
+@shape(kw_only=True)
+class ConfigureAgentRequest:
     """The request parameters of the ConfigureAgent operation."""
 
     profiling_group_name: str
@@ -444,7 +461,8 @@ class ConfigureAgentRequest(Shape):
     """
 
 
-class ConfigureAgentResponse(Shape):
+@shape(kw_only=True)
+class ConfigureAgentResponse:
     """The response elements of the ConfigureAgent operation."""
 
     configuration: AgentConfiguration
@@ -458,7 +476,8 @@ class ConfigureAgentResponse(Shape):
     """
 
 
-class CreateProfilingGroupRequest(Shape):
+@shape(kw_only=True)
+class CreateProfilingGroupRequest:
     """The request parameters of the CreateProfilingGroup operation."""
 
     client_token: str
@@ -484,7 +503,8 @@ class CreateProfilingGroupRequest(Shape):
     """A list of tags to add to the created profiling group."""
 
 
-class CreateProfilingGroupResponse(Shape):
+@shape(kw_only=True)
+class CreateProfilingGroupResponse:
     """The response elements of the CreateProfilingGroup operation."""
 
     profiling_group: ProfilingGroupDescription
@@ -498,14 +518,16 @@ class CreateProfilingGroupResponse(Shape):
     """
 
 
-class DeleteProfilingGroupRequest(Shape):
+@shape(kw_only=True)
+class DeleteProfilingGroupRequest:
     """The request parameters of the DeleteProfilingGroup operation."""
 
     profiling_group_name: str
     """The name of the profiling group to delete."""
 
 
-class DeleteProfilingGroupResponse(Shape):
+@shape(kw_only=True)
+class DeleteProfilingGroupResponse:
     """The response elements of the DeleteProfilingGroup operation."""
 
     response_metadata: ResponseMetadata = NO_METADATA
@@ -514,14 +536,16 @@ class DeleteProfilingGroupResponse(Shape):
     """
 
 
-class DescribeProfilingGroupRequest(Shape):
+@shape(kw_only=True)
+class DescribeProfilingGroupRequest:
     """The request parameters of the DescribeProfilingGroup operation."""
 
     profiling_group_name: str
     """The name of the profiling group to get information about."""
 
 
-class DescribeProfilingGroupResponse(Shape):
+@shape(kw_only=True)
+class DescribeProfilingGroupResponse:
     """The response elements of the DescribeProfilingGroup operation."""
 
     profiling_group: ProfilingGroupDescription
@@ -535,7 +559,8 @@ class DescribeProfilingGroupResponse(Shape):
     """
 
 
-class FindingsReportSummary(Shape):
+@shape(kw_only=True)
+class FindingsReportSummary:
     """Information about potential recommendations that might be created from the analysis
     of profiling data.
     """
@@ -562,7 +587,8 @@ class FindingsReportSummary(Shape):
     """The total number of different recommendations that were found by the analysis."""
 
 
-class FrameMetric(Shape):
+@shape(kw_only=True)
+class FrameMetric:
     """The frame name, metric type, and thread states. These are used to derive the value
     of the metric for the frame.
     """
@@ -584,7 +610,8 @@ class FrameMetric(Shape):
     """
 
 
-class FrameMetricDatum(Shape):
+@shape(kw_only=True)
+class FrameMetricDatum:
     """Information about a frame metric and its values."""
 
     frame_metric: FrameMetric
@@ -596,7 +623,8 @@ class FrameMetricDatum(Shape):
     """A list of values that are associated with a frame metric."""
 
 
-class GetFindingsReportAccountSummaryRequest(Shape):
+@shape(kw_only=True)
+class GetFindingsReportAccountSummaryRequest:
     """The request parameters of the GetFindingsReportAccountSummary operation."""
 
     daily_reports_only: bool | None = None
@@ -626,7 +654,8 @@ class GetFindingsReportAccountSummaryRequest(Shape):
     """
 
 
-class GetFindingsReportAccountSummaryResponse(Shape):
+@shape(kw_only=True)
+class GetFindingsReportAccountSummaryResponse:
     """The response elements of the GetFindingsReportAccountSummary operation."""
 
     report_summaries: list[FindingsReportSummary]
@@ -647,14 +676,16 @@ class GetFindingsReportAccountSummaryResponse(Shape):
     """
 
 
-class GetNotificationConfigurationRequest(Shape):
+@shape(kw_only=True)
+class GetNotificationConfigurationRequest:
     """The request parameters of the GetNotificationConfiguration operation."""
 
     profiling_group_name: str
     """The name of the profiling group we want to get the notification configuration for."""
 
 
-class GetNotificationConfigurationResponse(Shape):
+@shape(kw_only=True)
+class GetNotificationConfigurationResponse:
     """The response elements of the GetNotificationConfiguration operation."""
 
     notification_configuration: NotificationConfiguration
@@ -666,14 +697,16 @@ class GetNotificationConfigurationResponse(Shape):
     """
 
 
-class GetPolicyRequest(Shape):
+@shape(kw_only=True)
+class GetPolicyRequest:
     """The request parameters of the GetPolicy operation."""
 
     profiling_group_name: str
     """The name of the profiling group."""
 
 
-class GetPolicyResponse(Shape):
+@shape(kw_only=True)
+class GetPolicyResponse:
     """The response elements of the GetPolicy operation."""
 
     policy: str
@@ -688,7 +721,8 @@ class GetPolicyResponse(Shape):
     """
 
 
-class GetProfileRequest(Shape):
+@shape(kw_only=True)
+class GetProfileRequest:
     """The request parameters of the GetProfile operation."""
 
     profiling_group_name: str
@@ -737,7 +771,8 @@ class GetProfileRequest(Shape):
     """
 
 
-class GetProfileResponse(Shape):
+@shape(kw_only=True)
+class GetProfileResponse:
     """The response elements of the GetProfile operation."""
 
     content_type: str
@@ -757,7 +792,8 @@ class GetProfileResponse(Shape):
     """
 
 
-class GetRecommendationsRequest(Shape):
+@shape(kw_only=True)
+class GetRecommendationsRequest:
     """The request parameters of the GetRecommendations operation."""
 
     end_time: datetime
@@ -793,7 +829,8 @@ class GetRecommendationsRequest(Shape):
     """
 
 
-class GetRecommendationsResponse(Shape):
+@shape(kw_only=True)
+class GetRecommendationsResponse:
     """The response elements of the GetRecommendations operation."""
 
     anomalies: list[Anomaly]
@@ -823,7 +860,8 @@ class GetRecommendationsResponse(Shape):
     """
 
 
-class ListFindingsReportsRequest(Shape):
+@shape(kw_only=True)
+class ListFindingsReportsRequest:
     """The request parameters of the ListFindingsReports operation."""
 
     end_time: datetime
@@ -868,7 +906,8 @@ class ListFindingsReportsRequest(Shape):
     """
 
 
-class ListFindingsReportsResponse(Shape):
+@shape(kw_only=True)
+class ListFindingsReportsResponse:
     """The response elements of the ListFindingsReports operation."""
 
     findings_report_summaries: list[FindingsReportSummary]
@@ -887,7 +926,8 @@ class ListFindingsReportsResponse(Shape):
     """
 
 
-class ListProfileTimesRequest(Shape):
+@shape(kw_only=True)
+class ListProfileTimesRequest:
     """The request parameters of the ListProfileTimes operation."""
 
     end_time: datetime
@@ -935,7 +975,8 @@ class ListProfileTimesRequest(Shape):
     """
 
 
-class ListProfileTimesResponse(Shape):
+@shape(kw_only=True)
+class ListProfileTimesResponse:
     """The response elements of the ListProfileTimes operation."""
 
     profile_times: list[ProfileTime]
@@ -956,7 +997,8 @@ class ListProfileTimesResponse(Shape):
     """
 
 
-class ListProfilingGroupsRequest(Shape):
+@shape(kw_only=True)
+class ListProfilingGroupsRequest:
     """The request parameters of the ListProfilingGroups operation."""
 
     include_description: bool | None = None
@@ -986,7 +1028,8 @@ class ListProfilingGroupsRequest(Shape):
     """
 
 
-class ListProfilingGroupsResponse(Shape):
+@shape(kw_only=True)
+class ListProfilingGroupsResponse:
     """The response elements of the ListProfilingGroups operation."""
 
     profiling_group_names: list[str]
@@ -1014,14 +1057,16 @@ class ListProfilingGroupsResponse(Shape):
     """
 
 
-class ListTagsForResourceRequest(Shape):
+@shape(kw_only=True)
+class ListTagsForResourceRequest:
     """The request parameters of the ListTagsForResource operation."""
 
     resource_arn: str
     """The Amazon Resource Name (ARN) of the resource that contains the tags to return."""
 
 
-class ListTagsForResourceResponse(Shape):
+@shape(kw_only=True)
+class ListTagsForResourceResponse:
     """The response elements of the ListTagsForResource operation."""
 
     tags: dict[str, str] | None = None
@@ -1035,7 +1080,8 @@ class ListTagsForResourceResponse(Shape):
     """
 
 
-class Match(Shape):
+@shape(kw_only=True)
+class Match:
     """The part of a profile that contains a recommendation found during analysis."""
 
     frame_address: str | None = None
@@ -1050,7 +1096,8 @@ class Match(Shape):
     """The value in the profile data that exceeded the recommendation threshold."""
 
 
-class Metric(Shape):
+@shape(kw_only=True)
+class Metric:
     """Details about the metric that the analysis used when it detected the anomaly. The
     metric what is analyzed to create recommendations. It includes the name of the frame
     that was analyzed and the type and thread states used to derive the metric value for
@@ -1072,7 +1119,8 @@ class Metric(Shape):
     """
 
 
-class NotificationConfiguration(Shape):
+@shape(kw_only=True)
+class NotificationConfiguration:
     """The configuration for notifications stored for each profiling group. This includes
     up to two channels and a list of event publishers associated with each channel.
     """
@@ -1083,7 +1131,8 @@ class NotificationConfiguration(Shape):
     """
 
 
-class Pattern(Shape):
+@shape(kw_only=True)
+class Pattern:
     """A set of rules used to make a recommendation during an analysis."""
 
     counters_to_aggregate: list[str] | None = None
@@ -1115,7 +1164,8 @@ class Pattern(Shape):
     """
 
 
-class PostAgentProfileRequest(Shape):
+@shape(kw_only=True)
+class PostAgentProfileRequest:
     """The request parameters of the PostAgentProfile operation."""
 
     agent_profile: bytes
@@ -1143,7 +1193,8 @@ class PostAgentProfileRequest(Shape):
     """
 
 
-class PostAgentProfileResponse(Shape):
+@shape(kw_only=True)
+class PostAgentProfileResponse:
     """The response elements of the PostAgentProfile operation."""
 
     response_metadata: ResponseMetadata = NO_METADATA
@@ -1152,7 +1203,8 @@ class PostAgentProfileResponse(Shape):
     """
 
 
-class ProfileTime(Shape):
+@shape(kw_only=True)
+class ProfileTime:
     """Contains the start time of a profile."""
 
     start: datetime | None = None
@@ -1161,7 +1213,8 @@ class ProfileTime(Shape):
     """
 
 
-class ProfilingGroupDescription(Shape):
+@shape(kw_only=True)
+class ProfilingGroupDescription:
     """Contains information about a profiling group."""
 
     agent_orchestration_config: AgentOrchestrationConfig | None = None
@@ -1204,7 +1257,8 @@ class ProfilingGroupDescription(Shape):
     """
 
 
-class ProfilingStatus(Shape):
+@shape(kw_only=True)
+class ProfilingStatus:
     """Profiling status includes information about the last time a profile agent pinged
     back, the last time a profile was received, and the aggregation period and start
     time for the most recent aggregated profile.
@@ -1228,7 +1282,8 @@ class ProfilingStatus(Shape):
     """
 
 
-class PutPermissionRequest(Shape):
+@shape(kw_only=True)
+class PutPermissionRequest:
     """The request parameters of the PutPermission operation."""
 
     action_group: ActionGroup | ActionGroupLiteral
@@ -1254,7 +1309,8 @@ class PutPermissionRequest(Shape):
     """
 
 
-class PutPermissionResponse(Shape):
+@shape(kw_only=True)
+class PutPermissionResponse:
     """The response elements of the PutPermission operation."""
 
     policy: str
@@ -1274,7 +1330,8 @@ class PutPermissionResponse(Shape):
     """
 
 
-class Recommendation(Shape):
+@shape(kw_only=True)
+class Recommendation:
     """A potential improvement that was found from analyzing the profiling data."""
 
     all_matches_count: int
@@ -1302,7 +1359,8 @@ class Recommendation(Shape):
     """List of the matches with most impact."""
 
 
-class RemoveNotificationChannelRequest(Shape):
+@shape(kw_only=True)
+class RemoveNotificationChannelRequest:
     """The request parameters of the RemoveNotificationChannel operation."""
 
     channel_id: str
@@ -1312,7 +1370,8 @@ class RemoveNotificationChannelRequest(Shape):
     """The name of the profiling group we want to change notification configuration for."""
 
 
-class RemoveNotificationChannelResponse(Shape):
+@shape(kw_only=True)
+class RemoveNotificationChannelResponse:
     """The response elements of the RemoveNotificationChannel operation."""
 
     notification_configuration: NotificationConfiguration | None = None
@@ -1324,7 +1383,8 @@ class RemoveNotificationChannelResponse(Shape):
     """
 
 
-class RemovePermissionRequest(Shape):
+@shape(kw_only=True)
+class RemovePermissionRequest:
     """The request parameters of the RemovePermission operation."""
 
     action_group: ActionGroup | ActionGroupLiteral
@@ -1342,7 +1402,8 @@ class RemovePermissionRequest(Shape):
     """
 
 
-class RemovePermissionResponse(Shape):
+@shape(kw_only=True)
+class RemovePermissionResponse:
     """The response elements of the RemovePermission operation."""
 
     policy: str
@@ -1362,7 +1423,8 @@ class RemovePermissionResponse(Shape):
     """
 
 
-class SubmitFeedbackRequest(Shape):
+@shape(kw_only=True)
+class SubmitFeedbackRequest:
     """The request parameters of the SubmitFeedback operation."""
 
     anomaly_instance_id: str
@@ -1380,7 +1442,8 @@ class SubmitFeedbackRequest(Shape):
     """Optional feedback about this anomaly."""
 
 
-class SubmitFeedbackResponse(Shape):
+@shape(kw_only=True)
+class SubmitFeedbackResponse:
     """The response elements of the SubmitFeedback operation."""
 
     response_metadata: ResponseMetadata = NO_METADATA
@@ -1389,7 +1452,8 @@ class SubmitFeedbackResponse(Shape):
     """
 
 
-class TagResourceRequest(Shape):
+@shape(kw_only=True)
+class TagResourceRequest:
     """The request parameters of the TagResource operation."""
 
     resource_arn: str
@@ -1399,7 +1463,8 @@ class TagResourceRequest(Shape):
     """The list of tags that are added to the specified resource."""
 
 
-class TagResourceResponse(Shape):
+@shape(kw_only=True)
+class TagResourceResponse:
     """The response elements of the TagResource operation."""
 
     response_metadata: ResponseMetadata = NO_METADATA
@@ -1408,7 +1473,8 @@ class TagResourceResponse(Shape):
     """
 
 
-class TimestampStructure(Shape):
+@shape(kw_only=True)
+class TimestampStructure:
     """A data type that contains a Timestamp object. This is specified using the ISO 8601
     format. For example, 2020-06-01T13:15:02.001Z represents 1 millisecond past June 1,
     2020 1:15:02 PM UTC.
@@ -1420,7 +1486,8 @@ class TimestampStructure(Shape):
     """
 
 
-class UntagResourceRequest(Shape):
+@shape(kw_only=True)
+class UntagResourceRequest:
     """The request parameters of the UntagResource operation."""
 
     resource_arn: str
@@ -1432,7 +1499,8 @@ class UntagResourceRequest(Shape):
     """
 
 
-class UntagResourceResponse(Shape):
+@shape(kw_only=True)
+class UntagResourceResponse:
     """The response elements of the UntagResource operation."""
 
     response_metadata: ResponseMetadata = NO_METADATA
@@ -1441,7 +1509,8 @@ class UntagResourceResponse(Shape):
     """
 
 
-class UpdateProfilingGroupRequest(Shape):
+@shape(kw_only=True)
+class UpdateProfilingGroupRequest:
     """The request parameters of the UpdateProfilingGroup operation."""
 
     agent_orchestration_config: AgentOrchestrationConfig
@@ -1451,7 +1520,8 @@ class UpdateProfilingGroupRequest(Shape):
     """The name of the profiling group to update."""
 
 
-class UpdateProfilingGroupResponse(Shape):
+@shape(kw_only=True)
+class UpdateProfilingGroupResponse:
     """The response elements of the UpdateProfilingGroup operation."""
 
     profiling_group: ProfilingGroupDescription
@@ -1465,7 +1535,8 @@ class UpdateProfilingGroupResponse(Shape):
     """
 
 
-class UserFeedback(Shape):
+@shape(kw_only=True)
+class UserFeedback:
     """Feedback that can be submitted for each instance of an anomaly by the user. Feedback
     is be used for improvements in generating recommendations for the application.
     """

@@ -4,11 +4,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from awsmith._core.enums import OpenEnum
 from awsmith._core.metadata import NO_METADATA, ResponseMetadata
-from awsmith._core.shape import Shape
+
+if TYPE_CHECKING:
+    # Type checkers see attrs' own decorator; at run time each class becomes the
+    # same attrs class the first time it is used (awsmith._core.shape).
+    from attrs import define as shape
+else:
+    from awsmith._core.shape import shape
 
 
 class CaseStatus(OpenEnum):
@@ -48,7 +54,8 @@ SeverityLevelCodeLiteral = Literal['low', 'normal', 'high', 'urgent', 'critical'
 """The values of ``SeverityLevelCode`` as string literals."""
 
 
-class AddAttachmentsToSetRequest(Shape):
+@shape(kw_only=True)
+class AddAttachmentsToSetRequest:
     """The request parameters of the AddAttachmentsToSet operation."""
 
     attachments: Sequence[Attachment]
@@ -69,7 +76,8 @@ class AddAttachmentsToSetRequest(Shape):
     """
 
 
-class AddAttachmentsToSetResponse(Shape):
+@shape(kw_only=True)
+class AddAttachmentsToSetResponse:
     """The response elements of the AddAttachmentsToSet operation."""
 
     attachment_set_id: str | None = None
@@ -88,7 +96,8 @@ class AddAttachmentsToSetResponse(Shape):
     """
 
 
-class AddCommunicationToCaseRequest(Shape):
+@shape(kw_only=True)
+class AddCommunicationToCaseRequest:
     """The request parameters of the AddCommunicationToCase operation."""
 
     communication_body: str
@@ -109,7 +118,8 @@ class AddCommunicationToCaseRequest(Shape):
     """The email addresses in the CC line of an email to be added to the support case."""
 
 
-class AddCommunicationToCaseResponse(Shape):
+@shape(kw_only=True)
+class AddCommunicationToCaseResponse:
     """The response elements of the AddCommunicationToCase operation."""
 
     result: bool | None = None
@@ -121,7 +131,8 @@ class AddCommunicationToCaseResponse(Shape):
     """
 
 
-class Attachment(Shape):
+@shape(kw_only=True)
+class Attachment:
     """An attachment to a case communication. The attachment consists of the file name and
     the content of the file. Each attachment file size should not exceed 5 MB. File
     types that are supported include the following: pdf, jpeg,.doc, .log, .text
@@ -134,7 +145,8 @@ class Attachment(Shape):
     """The name of the attachment file."""
 
 
-class AttachmentDetails(Shape):
+@shape(kw_only=True)
+class AttachmentDetails:
     """The file name and ID of an attachment to a case communication. You can use the ID to
     retrieve the attachment with the DescribeAttachment operation.
     """
@@ -146,7 +158,8 @@ class AttachmentDetails(Shape):
     """The file name of the attachment."""
 
 
-class CaseDetails(Shape):
+@shape(kw_only=True)
+class CaseDetails:
     """A JSON-formatted object that contains the metadata for a support case. It is
     contained in the response from a DescribeCases request. CaseDetails contains the
     following fields:
@@ -246,7 +259,8 @@ class CaseDetails(Shape):
     """The time that the case was created in the AWS Support Center."""
 
 
-class Category(Shape):
+@shape(kw_only=True)
+class Category:
     """A JSON-formatted name/value pair that represents the category name and category code
     of the problem, selected from the DescribeServices response for each AWS service.
     """
@@ -258,7 +272,8 @@ class Category(Shape):
     """The category name for the support case."""
 
 
-class Communication(Shape):
+@shape(kw_only=True)
+class Communication:
     """A communication associated with a support case. The communication consists of the
     case ID, the message body, attachment information, the submitter of the
     communication, and the date and time of the communication.
@@ -287,7 +302,8 @@ class Communication(Shape):
     """The time the communication was created."""
 
 
-class CommunicationTypeOptions(Shape):
+@shape(kw_only=True)
+class CommunicationTypeOptions:
     """A JSON-formatted object that contains the CommunicationTypeOptions for creating a
     case for a certain communication channel. It is contained in the response from a
     DescribeCreateCaseOptions request. CommunicationTypeOptions contains the following
@@ -315,7 +331,8 @@ class CommunicationTypeOptions(Shape):
     """
 
 
-class CreateCaseRequest(Shape):
+@shape(kw_only=True)
+class CreateCaseRequest:
     """The request parameters of the CreateCase operation."""
 
     communication_body: str
@@ -377,7 +394,8 @@ class CreateCaseRequest(Shape):
     """
 
 
-class CreateCaseResponse(Shape):
+@shape(kw_only=True)
+class CreateCaseResponse:
     """The response elements of the CreateCase operation."""
 
     case_id: str | None = None
@@ -392,7 +410,8 @@ class CreateCaseResponse(Shape):
     """
 
 
-class DateInterval(Shape):
+@shape(kw_only=True)
+class DateInterval:
     """Date and time (UTC) format in RFC 3339 : 'yyyy-MM-dd'T'HH:mm:ss.SSSZZ'."""
 
     end_date_time: str | None = None
@@ -404,7 +423,8 @@ class DateInterval(Shape):
     """
 
 
-class DescribeAttachmentRequest(Shape):
+@shape(kw_only=True)
+class DescribeAttachmentRequest:
     """The request parameters of the DescribeAttachment operation."""
 
     attachment_id: str
@@ -413,7 +433,8 @@ class DescribeAttachmentRequest(Shape):
     """
 
 
-class DescribeAttachmentResponse(Shape):
+@shape(kw_only=True)
+class DescribeAttachmentResponse:
     """The response elements of the DescribeAttachment operation."""
 
     attachment: Attachment | None = None
@@ -430,7 +451,8 @@ class DescribeAttachmentResponse(Shape):
     """
 
 
-class DescribeCasesRequest(Shape):
+@shape(kw_only=True)
+class DescribeCasesRequest:
     """The request parameters of the DescribeCases operation."""
 
     after_time: str | None = None
@@ -476,7 +498,8 @@ class DescribeCasesRequest(Shape):
     """A resumption point for pagination."""
 
 
-class DescribeCasesResponse(Shape):
+@shape(kw_only=True)
+class DescribeCasesResponse:
     """The response elements of the DescribeCases operation."""
 
     cases: list[CaseDetails] | None = None
@@ -491,7 +514,8 @@ class DescribeCasesResponse(Shape):
     """
 
 
-class DescribeCommunicationsRequest(Shape):
+@shape(kw_only=True)
+class DescribeCommunicationsRequest:
     """The request parameters of the DescribeCommunications operation."""
 
     case_id: str
@@ -517,7 +541,8 @@ class DescribeCommunicationsRequest(Shape):
     """A resumption point for pagination."""
 
 
-class DescribeCommunicationsResponse(Shape):
+@shape(kw_only=True)
+class DescribeCommunicationsResponse:
     """The response elements of the DescribeCommunications operation."""
 
     communications: list[Communication] | None = None
@@ -532,7 +557,8 @@ class DescribeCommunicationsResponse(Shape):
     """
 
 
-class DescribeCreateCaseOptionsRequest(Shape):
+@shape(kw_only=True)
+class DescribeCreateCaseOptionsRequest:
     """The request parameters of the DescribeCreateCaseOptions operation."""
 
     category_code: str
@@ -560,7 +586,8 @@ class DescribeCreateCaseOptionsRequest(Shape):
     """
 
 
-class DescribeCreateCaseOptionsResponse(Shape):
+@shape(kw_only=True)
+class DescribeCreateCaseOptionsResponse:
     """The response elements of the DescribeCreateCaseOptions operation."""
 
     communication_types: list[CommunicationTypeOptions] | None = None
@@ -582,7 +609,8 @@ class DescribeCreateCaseOptionsResponse(Shape):
     """
 
 
-class DescribeServicesRequest(Shape):
+@shape(kw_only=True)
+class DescribeServicesRequest:
     """The request parameters of the DescribeServices operation."""
 
     language: str | None = None
@@ -597,7 +625,8 @@ class DescribeServicesRequest(Shape):
     """A JSON-formatted list of service codes available for AWS services."""
 
 
-class DescribeServicesResponse(Shape):
+@shape(kw_only=True)
+class DescribeServicesResponse:
     """The response elements of the DescribeServices operation."""
 
     services: list[Service] | None = None
@@ -609,7 +638,8 @@ class DescribeServicesResponse(Shape):
     """
 
 
-class DescribeSeverityLevelsRequest(Shape):
+@shape(kw_only=True)
+class DescribeSeverityLevelsRequest:
     """The request parameters of the DescribeSeverityLevels operation."""
 
     language: str | None = None
@@ -621,7 +651,8 @@ class DescribeSeverityLevelsRequest(Shape):
     """
 
 
-class DescribeSeverityLevelsResponse(Shape):
+@shape(kw_only=True)
+class DescribeSeverityLevelsResponse:
     """The response elements of the DescribeSeverityLevels operation."""
 
     severity_levels: list[SeverityLevel] | None = None
@@ -635,7 +666,8 @@ class DescribeSeverityLevelsResponse(Shape):
     """
 
 
-class DescribeSupportedLanguagesRequest(Shape):
+@shape(kw_only=True)
+class DescribeSupportedLanguagesRequest:
     """The request parameters of the DescribeSupportedLanguages operation."""
 
     category_code: str
@@ -653,7 +685,8 @@ class DescribeSupportedLanguagesRequest(Shape):
     """
 
 
-class DescribeSupportedLanguagesResponse(Shape):
+@shape(kw_only=True)
+class DescribeSupportedLanguagesResponse:
     """The response elements of the DescribeSupportedLanguages operation."""
 
     supported_languages: list[SupportedLanguage] | None = None
@@ -665,7 +698,8 @@ class DescribeSupportedLanguagesResponse(Shape):
     """
 
 
-class DescribeTrustedAdvisorCheckRefreshStatusesRequest(Shape):
+@shape(kw_only=True)
+class DescribeTrustedAdvisorCheckRefreshStatusesRequest:
     """The request parameters of the DescribeTrustedAdvisorCheckRefreshStatuses operation."""
 
     check_ids: Sequence[str]
@@ -678,7 +712,8 @@ class DescribeTrustedAdvisorCheckRefreshStatusesRequest(Shape):
     """
 
 
-class DescribeTrustedAdvisorCheckRefreshStatusesResponse(Shape):
+@shape(kw_only=True)
+class DescribeTrustedAdvisorCheckRefreshStatusesResponse:
     """The response elements of the DescribeTrustedAdvisorCheckRefreshStatuses operation."""
 
     statuses: list[TrustedAdvisorCheckRefreshStatus]
@@ -690,7 +725,8 @@ class DescribeTrustedAdvisorCheckRefreshStatusesResponse(Shape):
     """
 
 
-class DescribeTrustedAdvisorCheckResultRequest(Shape):
+@shape(kw_only=True)
+class DescribeTrustedAdvisorCheckResultRequest:
     """The request parameters of the DescribeTrustedAdvisorCheckResult operation."""
 
     check_id: str
@@ -715,7 +751,8 @@ class DescribeTrustedAdvisorCheckResultRequest(Shape):
     """
 
 
-class DescribeTrustedAdvisorCheckResultResponse(Shape):
+@shape(kw_only=True)
+class DescribeTrustedAdvisorCheckResultResponse:
     """The response elements of the DescribeTrustedAdvisorCheckResult operation."""
 
     result: TrustedAdvisorCheckResult | None = None
@@ -727,14 +764,16 @@ class DescribeTrustedAdvisorCheckResultResponse(Shape):
     """
 
 
-class DescribeTrustedAdvisorCheckSummariesRequest(Shape):
+@shape(kw_only=True)
+class DescribeTrustedAdvisorCheckSummariesRequest:
     """The request parameters of the DescribeTrustedAdvisorCheckSummaries operation."""
 
     check_ids: Sequence[str]
     """The IDs of the Trusted Advisor checks."""
 
 
-class DescribeTrustedAdvisorCheckSummariesResponse(Shape):
+@shape(kw_only=True)
+class DescribeTrustedAdvisorCheckSummariesResponse:
     """The response elements of the DescribeTrustedAdvisorCheckSummaries operation."""
 
     summaries: list[TrustedAdvisorCheckSummary]
@@ -746,7 +785,8 @@ class DescribeTrustedAdvisorCheckSummariesResponse(Shape):
     """
 
 
-class DescribeTrustedAdvisorChecksRequest(Shape):
+@shape(kw_only=True)
+class DescribeTrustedAdvisorChecksRequest:
     """The request parameters of the DescribeTrustedAdvisorChecks operation."""
 
     language: str
@@ -767,7 +807,8 @@ class DescribeTrustedAdvisorChecksRequest(Shape):
     """
 
 
-class DescribeTrustedAdvisorChecksResponse(Shape):
+@shape(kw_only=True)
+class DescribeTrustedAdvisorChecksResponse:
     """The response elements of the DescribeTrustedAdvisorChecks operation."""
 
     checks: list[TrustedAdvisorCheckDescription]
@@ -779,7 +820,8 @@ class DescribeTrustedAdvisorChecksResponse(Shape):
     """
 
 
-class RecentCaseCommunications(Shape):
+@shape(kw_only=True)
+class RecentCaseCommunications:
     """The five most recent communications associated with the case."""
 
     communications: list[Communication] | None = None
@@ -789,7 +831,8 @@ class RecentCaseCommunications(Shape):
     """A resumption point for pagination."""
 
 
-class RefreshTrustedAdvisorCheckRequest(Shape):
+@shape(kw_only=True)
+class RefreshTrustedAdvisorCheckRequest:
     """The request parameters of the RefreshTrustedAdvisorCheck operation."""
 
     check_id: str
@@ -802,7 +845,8 @@ class RefreshTrustedAdvisorCheckRequest(Shape):
     """
 
 
-class RefreshTrustedAdvisorCheckResponse(Shape):
+@shape(kw_only=True)
+class RefreshTrustedAdvisorCheckResponse:
     """The response elements of the RefreshTrustedAdvisorCheck operation."""
 
     status: TrustedAdvisorCheckRefreshStatus
@@ -816,7 +860,8 @@ class RefreshTrustedAdvisorCheckResponse(Shape):
     """
 
 
-class ResolveCaseRequest(Shape):
+@shape(kw_only=True)
+class ResolveCaseRequest:
     """The request parameters of the ResolveCase operation."""
 
     case_id: str | None = None
@@ -826,7 +871,8 @@ class ResolveCaseRequest(Shape):
     """
 
 
-class ResolveCaseResponse(Shape):
+@shape(kw_only=True)
+class ResolveCaseResponse:
     """The response elements of the ResolveCase operation."""
 
     final_case_status: str | None = None
@@ -841,7 +887,8 @@ class ResolveCaseResponse(Shape):
     """
 
 
-class Service(Shape):
+@shape(kw_only=True)
+class Service:
     """Information about an AWS service returned by the DescribeServices operation."""
 
     categories: list[Category] | None = None
@@ -861,7 +908,8 @@ class Service(Shape):
     """
 
 
-class SeverityLevel(Shape):
+@shape(kw_only=True)
+class SeverityLevel:
     """A code and name pair that represents the severity level of a support case. The
     available values depend on the support plan for the account. For more information,
     see Choosing a severity in the AWS Support User Guide.
@@ -893,7 +941,8 @@ class SeverityLevel(Shape):
     """
 
 
-class SupportedHour(Shape):
+@shape(kw_only=True)
+class SupportedHour:
     """Time range object with startTime and endTime range in RFC 3339 format.
     'HH:mm:ss.SSS'.
     """
@@ -905,7 +954,8 @@ class SupportedHour(Shape):
     """Start Time. RFC 3339 format 'HH:mm:ss.SSS'."""
 
 
-class SupportedLanguage(Shape):
+@shape(kw_only=True)
+class SupportedLanguage:
     """A JSON-formatted object that contains the available ISO 639-1 language code,
     language name and langauge display value. The language code is what should be used
     in the CreateCase call.
@@ -921,7 +971,8 @@ class SupportedLanguage(Shape):
     """Full language description e.g. ENGLISH"""
 
 
-class ThrottlingReason(Shape):
+@shape(kw_only=True)
+class ThrottlingReason:
     """A reason why a request was throttled, returned in the throttlingReasons list of a
     ThrottlingException.
     """
@@ -933,7 +984,8 @@ class ThrottlingReason(Shape):
     """The resource that was throttled."""
 
 
-class TrustedAdvisorCategorySpecificSummary(Shape):
+@shape(kw_only=True)
+class TrustedAdvisorCategorySpecificSummary:
     """The container for summary information that relates to the category of the Trusted
     Advisor check.
     """
@@ -944,7 +996,8 @@ class TrustedAdvisorCategorySpecificSummary(Shape):
     """
 
 
-class TrustedAdvisorCheckDescription(Shape):
+@shape(kw_only=True)
+class TrustedAdvisorCheckDescription:
     """The description and metadata for a Trusted Advisor check."""
 
     category: str
@@ -970,7 +1023,8 @@ class TrustedAdvisorCheckDescription(Shape):
     """The display name for the Trusted Advisor check."""
 
 
-class TrustedAdvisorCheckRefreshStatus(Shape):
+@shape(kw_only=True)
+class TrustedAdvisorCheckRefreshStatus:
     """The refresh status of a Trusted Advisor check."""
 
     check_id: str
@@ -992,7 +1046,8 @@ class TrustedAdvisorCheckRefreshStatus(Shape):
     """
 
 
-class TrustedAdvisorCheckResult(Shape):
+@shape(kw_only=True)
+class TrustedAdvisorCheckResult:
     """The results of a Trusted Advisor check returned by
     DescribeTrustedAdvisorCheckResult.
     """
@@ -1022,7 +1077,8 @@ class TrustedAdvisorCheckResult(Shape):
     """The time of the last refresh of the check."""
 
 
-class TrustedAdvisorCheckSummary(Shape):
+@shape(kw_only=True)
+class TrustedAdvisorCheckSummary:
     """A summary of a Trusted Advisor check result, including the alert status, last
     refresh, and number of resources examined.
     """
@@ -1052,7 +1108,8 @@ class TrustedAdvisorCheckSummary(Shape):
     """Specifies whether the Trusted Advisor check has flagged resources."""
 
 
-class TrustedAdvisorCostOptimizingSummary(Shape):
+@shape(kw_only=True)
+class TrustedAdvisorCostOptimizingSummary:
     """The estimated cost savings that might be realized if the recommended operations are
     taken.
     """
@@ -1068,7 +1125,8 @@ class TrustedAdvisorCostOptimizingSummary(Shape):
     """
 
 
-class TrustedAdvisorResourceDetail(Shape):
+@shape(kw_only=True)
+class TrustedAdvisorResourceDetail:
     """Contains information about a resource identified by a Trusted Advisor check."""
 
     metadata: list[str]
@@ -1094,7 +1152,8 @@ class TrustedAdvisorResourceDetail(Shape):
     """The AWS Region in which the identified resource is located."""
 
 
-class TrustedAdvisorResourcesSummary(Shape):
+@shape(kw_only=True)
+class TrustedAdvisorResourcesSummary:
     """Details about AWS resources that were analyzed in a call to Trusted Advisor
     DescribeTrustedAdvisorCheckSummaries.
     """
