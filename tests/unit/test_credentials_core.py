@@ -188,6 +188,43 @@ async def test_empty_credentials_from_the_chain(access_key: str, secret_key: str
     )
 
 
+class Gated(Static):
+    """A chain's credentials whose loading waits on ``gate``; counts the loads."""
+
+    def __init__(self) -> None:
+        super().__init__("AKIDCHAIN", "s")
+        self.gate = threading.Event()
+        self.loads = 0
+
+    def get_frozen_credentials(self) -> Any:
+        self.loads += 1
+        assert self.gate.wait(10)
+        return self.frozen
+
+
+@pytest.mark.anyio
+async def test_concurrent_first_calls_share_one_load() -> None:
+    """The calls that waited for the first load take its credentials: the chain is
+    loaded once."""
+    chain = Gated()
+    session = SimpleNamespace(get_credentials=lambda: chain)
+    resolver = CredentialResolver(None, lambda: session, environment=False)
+    keys: list[str] = []
+
+    async def call() -> None:
+        keys.append((await resolver.get()).access_key_id)
+
+    async with anyio.create_task_group() as group:
+        for _ in range(5):
+            group.start_soon(call)
+        with anyio.fail_after(10):  # a hang bound only
+            while resolver._lock.statistics().tasks_waiting < 4:
+                await anyio.sleep(0.005)
+        chain.gate.set()
+    assert keys == ["AKIDCHAIN"] * 5
+    assert chain.loads == 1
+
+
 # ---------------------------------------------------------------- background refresh
 
 
@@ -257,3 +294,22 @@ async def test_a_failed_background_refresh_is_quiet_and_retried_after_the_interv
     assert seen[2] is not seen[1]  # the interval is over: a second attempt
     assert provider.refreshes == 2
     assert thread_errors == []  # the failure stayed in the thread, silently
+
+
+@pytest.mark.anyio
+async def test_the_first_background_refresh_is_not_held_back_by_the_interval(
+    clock: list[float],
+) -> None:
+    """Whatever the monotonic clock reads (it may start near 0 after a boot), the first
+    refresh in the advisory window starts at once."""
+    clock[0] = 0.0
+    provider = FakeRefreshable(remaining=12 * 60)
+    provider.gate.set()
+    resolver = resolver_for(provider)
+    await first_load(resolver, provider)
+    assert (await resolver.get()).access_key_id == "AKIDOLD"
+    thread = resolver._background
+    assert thread is not None
+    thread.join(10)
+    assert provider.refreshes == 1
+    assert (await resolver.get()).access_key_id == "AKIDNEW"
