@@ -479,3 +479,13 @@ def test_no_fields() -> None:
 def test_prefix_headers() -> None:
     headers = {"X-Amz-Meta-A": "1", "x-amz-meta-b": "2", "X-Amz-Other": "3"}
     assert s.prefix_headers(headers, "x-amz-meta-") == {"A": "1", "b": "2"}
+
+
+@pytest.mark.parametrize("number", [2**64, 2**64 + 1, -(2**63) - 1, 10**30, 2**64 - 1, -(2**63)])
+def test_loads_keeps_integers_beyond_64_bits_exact(number: int) -> None:
+    """As ``json.loads`` does: orjson alone reads 2**64 + 1 as the float
+    1.8446744073709552e19, and ``p_int`` then gave 2**64."""
+    loaded = s.loads(f'{{"n":[{number}]}}'.encode())
+    assert loaded == {"n": [number]}
+    assert type(loaded["n"][0]) is int
+    assert s.p_int(loaded["n"][0], "", "n") == number
