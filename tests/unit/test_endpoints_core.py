@@ -153,6 +153,9 @@ def test_without_a_rule_set_an_endpoint_url_is_used_as_given(loader: SnapshotLoa
     assert endpoint == Endpoint("http://127.0.0.1:4566", "127.0.0.1:4566", "eu-west-1", "signer")
     endpoint = resolve("no-such-service", None, endpoint_url="http://gw.example/base/")
     assert endpoint == Endpoint("http://gw.example/base/", "gw.example", "us-east-1", "signer")
+    # Only the slash goes: a host ending in "X" keeps it.
+    endpoint = resolve("no-such-service", "eu-west-1", endpoint_url="http://GW.BOX/")
+    assert endpoint == Endpoint("http://GW.BOX", "GW.BOX", "eu-west-1", "signer")
 
 
 def test_without_a_rule_set_an_unknown_partition_is_refused(loader: SnapshotLoader) -> None:

@@ -90,6 +90,10 @@ def test_timestamps_do_not_depend_on_the_local_time_zone() -> None:
     assert s.p_timestamp("Tue, 02 Jan 2024 03:04:05 +0100", "", "a") == datetime(
         2024, 1, 2, 2, 4, 5, tzinfo=UTC
     )
+    # Text without an offset is UTC, not local time.
+    assert s.p_timestamp(" 2024-01-02T03:04:05 ", "", "a") == utc(2024, 1, 2, 3, 4, 5)
+    assert s.p_timestamp("Tue, 02 Jan 2024 03:04:05 -0000", "", "a") == utc(2024, 1, 2, 3, 4, 5)
+    assert s.p_timestamp("2024-01-02T03:04:05", "", "a") == utc(2024, 1, 2, 3, 4, 5)
 
 
 def test_ts_http() -> None:
