@@ -1212,6 +1212,7 @@ async def test_large_upload_to_a_slow_reader_arrives_intact() -> None:
     writes: list[tuple[bool, int]] = []
     pauses: list[int] = []
     made = _Connection.connection_made
+    pause = _Connection.pause_writing
 
     def spy(self: _Connection, transport: asyncio.BaseTransport) -> None:
         made(self, transport)
@@ -1226,7 +1227,7 @@ async def test_large_upload_to_a_slow_reader_arrives_intact() -> None:
 
     def counting_pause(self: _Connection) -> None:
         pauses.append(len(writes))
-        self._paused = True
+        pause(self)  # the real one: what it does is under test
 
     with (
         mock.patch.object(_Connection, "connection_made", spy),

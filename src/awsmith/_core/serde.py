@@ -173,13 +173,20 @@ def missing(path: Path, name: str) -> NoReturn:
     raise ResponseParseError(f"the required member {join(path, name)} is missing")
 
 
+#: A run of 19 digits: an integer there may be beyond 64 bits, which orjson reads as a
+#: float (``2**64`` as ``1.8446744073709552e19``) where ``json.loads`` keeps it exact.
+_LONG_NUMBER = re.compile(rb"\d{19}").search
+
+
 def loads(body: bytes) -> Any:
-    """``json.loads`` semantics at orjson's speed: what orjson refuses (NaN literals,
-    integers beyond 64 bits) is retried with the standard library before failing."""
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        pass
+    """``json.loads`` semantics at orjson's speed: what orjson refuses (NaN literals)
+    or reads otherwise (integers beyond 64 bits) is read with the standard library
+    before failing."""
+    if _LONG_NUMBER(body) is None:
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass
     try:
         return json.loads(body)
     except (ValueError, RecursionError) as exc:
