@@ -272,6 +272,9 @@ class FaultServer:
         self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        #: The socket transport of every connection accepted: aborted at shutdown if
+        #: still open (a TLS connection's close waits for the peer's close_notify).
+        self._transports: set[asyncio.WriteTransport] = set()
         self.port = 0
 
     # -------------------------------------------------------------- control
@@ -386,6 +389,11 @@ class FaultServer:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()
+        # A TLS connection closed by its handler is still shutting down TLS, waiting
+        # for the peer's close_notify (which a proxy tunnel may never pass on), and its
+        # socket stays open until then: the loop is about to close, so close it now.
+        for transport in self._transports:
+            transport.abort()
         # A few turns of the loop (each polls the sockets without blocking): a TLS
         # handshake the client just broke off, or a transport just closed, finishes
         # closing its socket before the loop is closed (else: ResourceWarning later).
@@ -398,6 +406,7 @@ class FaultServer:
         task = asyncio.current_task()
         assert task is not None
         self._tasks.add(task)
+        self._transports.add(writer.transport)  # the socket's (start_tls wraps it)
         try:
             if self._ssl is not None:
                 await writer.start_tls(self._ssl)  # a failed handshake closes the socket
