@@ -173,16 +173,20 @@ def missing(path: Path, name: str) -> NoReturn:
     raise ResponseParseError(f"the required member {join(path, name)} is missing")
 
 
-#: A run of 19 digits: an integer there may be beyond 64 bits, which orjson reads as a
-#: float (``2**64`` as ``1.8446744073709552e19``) where ``json.loads`` keeps it exact.
-_LONG_NUMBER = re.compile(rb"\d{19}").search
+#: Every digit as ``0``, everything else as a space: a body with a run of 19 digits
+#: (``_LONG_RUN``) may hold an integer beyond 64 bits, which orjson reads as a float
+#: (``2**64 + 1`` as ``1.8446744073709552e19``) where ``json.loads`` keeps it exact.
+#: ``bytes.translate`` and ``in`` look at a 9 KB body in a few µs, where a regular
+#: expression search (``\d{19}``) took about 250 µs, five times orjson's whole decode.
+_DIGITS = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
+_LONG_RUN = b"0" * 19
 
 
 def loads(body: bytes) -> Any:
     """``json.loads`` semantics at orjson's speed: what orjson refuses (NaN literals)
     or reads otherwise (integers beyond 64 bits) is read with the standard library
     before failing."""
-    if _LONG_NUMBER(body) is None:
+    if _LONG_RUN not in body.translate(_DIGITS):
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError:
