@@ -27,6 +27,7 @@ import pytest
 import awsmith
 from awsmith.codeguruprofiler import errors as cerr
 from awsmith.codeguruprofiler import shapes as c
+from awsmith.support import SupportClient
 from awsmith.support import errors as serr
 from awsmith.support import shapes as s
 from devservers.fault_server import (
@@ -619,19 +620,46 @@ async def test_cancelling_a_stalled_call_leaves_the_client_usable(
                 with pytest.raises(asyncio.CancelledError):
                     await task
             elif how == "asyncio-timeout":
-                with pytest.raises(TimeoutError):
-                    async with asyncio.timeout(0.2):
+                # The timeout fires once the server has the request (a fixed 0.2 s
+                # could run out first on a loaded machine: the server then saw no call).
+                timeouts: list[asyncio.Timeout] = []
+
+                async def under_timeout() -> None:
+                    async with asyncio.timeout(None) as timeout:
+                        timeouts.append(timeout)
                         await client.describe_cases()
+
+                task = asyncio.ensure_future(under_timeout())
+                assert await wait_until(lambda: server.attempts == 1)
+                timeouts[0].reschedule(asyncio.get_running_loop().time())
+                with pytest.raises(TimeoutError):
+                    await task
             else:
-                with pytest.raises(TimeoutError):
-                    with anyio.fail_after(0.2):
-                        await client.describe_cases()
-        with anyio.fail_after(5):
+                await cancel_by_anyio_deadline_once_sent(client, server)
+        with anyio.fail_after(30):  # a hang bound only
             assert await client.describe_cases() == expected_cases()
     assert server.attempts == 2
     # the stalled connection was dropped, not put back in the pool and reused
     assert server.requests[0].connection != server.requests[1].connection
     assert await wait_until(lambda: server.open_connections == 0)
+
+
+async def cancel_by_anyio_deadline_once_sent(client: SupportClient, server: FaultServer) -> None:
+    """A DescribeCases ended by an anyio deadline (``fail_after``) that expires once
+    the server has the request: a fixed 0.2 s could run out first on a loaded machine,
+    and the server then saw no call."""
+    scopes: list[anyio.CancelScope] = []
+
+    async def under_deadline() -> None:
+        with pytest.raises(TimeoutError):
+            with anyio.fail_after(None) as scope:
+                scopes.append(scope)
+                await client.describe_cases()
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(under_deadline)
+        assert await wait_until(lambda: server.attempts == 1)
+        scopes[0].deadline = anyio.current_time()
 
 
 # ---------------------------------------------------------------- many clients
@@ -679,9 +707,9 @@ async def test_under_trio_cancelled_calls_and_many_clients_leak_nothing(
     """Under trio awsmith sends through its own httpx client (or the caller's)."""
     server.play(Stall(), CASES_OK)
     async with support(server.url, transport, fast(read_timeout=30)) as client:
-        with pytest.raises(TimeoutError), anyio.fail_after(0.2):
-            await client.describe_cases()
-        with anyio.fail_after(5):
+        with anyio.fail_after(30):  # a hang bound only
+            await cancel_by_anyio_deadline_once_sent(client, server)
+        with anyio.fail_after(30):  # a hang bound only
             assert await client.describe_cases() == expected_cases()
     assert server.attempts == 2
     assert await wait_until(lambda: server.open_connections == 0)
