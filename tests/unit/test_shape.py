@@ -13,6 +13,7 @@ import sys
 import threading
 import weakref
 from typing import Any, ClassVar
+from unittest import mock
 
 import attrs
 import pytest
@@ -287,3 +288,41 @@ def test_interchange_round_trip() -> None:
 def test_only_keyword_only_shapes() -> None:
     with pytest.raises(ValueError, match="shapes are keyword-only"):
         shape(kw_only=False)
+
+
+def test_a_thread_that_meets_a_class_being_finished_waits_for_it() -> None:
+    """While one thread finishes a class (attrs is compiling its methods), another
+    thread's instantiation waits for it and gets attrs' __init__, never object's."""
+    import attr
+
+    inner_cls, _ = make_classes()
+    inside = threading.Event()
+    go_on = threading.Event()
+    real = attr.s
+
+    def slow_attrs(*args: Any, **kwargs: Any) -> Any:
+        inside.set()
+        assert go_on.wait(10)
+        return real(*args, **kwargs)
+
+    results: list[object] = []
+
+    def second() -> None:
+        assert inside.wait(10)
+        try:
+            results.append(inner_cls(name="b"))
+        except Exception as exc:  # what the bug gave: object.__init__'s TypeError
+            results.append(exc)
+
+    first = threading.Thread(target=lambda: results.append(inner_cls(name="a")))
+    other = threading.Thread(target=second)
+    with mock.patch.object(attr, "s", slow_attrs):
+        first.start()
+        other.start()
+        assert inside.wait(10)
+        other.join(0.2)  # the second thread is blocked on the finishing lock
+        assert other.is_alive()
+        go_on.set()
+        first.join(10)
+        other.join(10)
+    assert sorted(repr(r) for r in results) == ["Inner(name='a', size=None)", "Inner(name='b', size=None)"]

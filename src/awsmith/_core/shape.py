@@ -47,8 +47,8 @@ _FINISHING = ("__init__", "__setstate__", "__attrs_attrs__")
 
 #: Finishing a class happens once, even when two threads use it first at the same time.
 _finishing = threading.RLock()
-#: The classes being finished (by this thread: the lock keeps others out).
-_in_progress: set[type] = set()
+#: The class being finished -> the thread finishing it (others wait on the lock).
+_in_progress: dict[type, int] = {}
 
 
 def shape(*, kw_only: bool = True) -> Callable[[T], T]:
@@ -94,7 +94,7 @@ def _finish(cls: type) -> None:
                 repr=shown,
                 kw_only=True,
             )
-        _in_progress.add(cls)
+        _in_progress[cls] = threading.get_ident()
         try:
             # slots=False: the class has its slots; attrs adds its methods in place,
             # and the same __getstate__/__setstate__ as for a slotted class (pickles
@@ -110,7 +110,7 @@ def _finish(cls: type) -> None:
                 getstate_setstate=True,
             )
         finally:
-            _in_progress.discard(cls)
+            del _in_progress[cls]
 
 
 class _FinishedOnUse:
@@ -124,7 +124,9 @@ class _FinishedOnUse:
         self.name = name
 
     def __get__(self, instance: object, owner: type | None = None) -> Any:
-        if self.home in _in_progress:  # read by attrs while it finishes the class
+        if _in_progress.get(self.home) == threading.get_ident():
+            # Read by attrs while it finishes the class in this thread. (Another
+            # thread waits in _finish for the lock, then finds the class finished.)
             return getattr(object, self.name, None)
         _finish(self.home)
         # What attrs put in the home class, bound as a lookup there would bind it (not
