@@ -1,6 +1,7 @@
 """What a script's first call loads (issue 15): no botocore, no anyio and no httpx under
 asyncio with explicit credentials and an endpoint; only the shapes the call uses are
-finished as attrs classes. Each check runs in a fresh interpreter."""
+finished as attrs classes; importing awsmith imports no attrs at all. Each check runs in
+a fresh interpreter."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ async def main():
 asyncio.run(main())
 finished = sorted(
     name for name, c in vars(shapes).items()
-    if isinstance(c, type) and "__shape_members__" in vars(c) and "__attrs_props__" in vars(c)
+    if isinstance(c, type) and c.__module__ == shapes.__name__ and "__attrs_props__" in vars(c)
 )
 loaded = sorted({m.split(".")[0] for m in sys.modules} & {"botocore", "anyio", "httpx", "cattrs"})
 print(json.dumps({"finished": finished, "loaded": loaded}))
@@ -70,4 +71,51 @@ def test_only_the_shapes_a_call_meets_are_finished(tmp_path: Path) -> None:
     assert run(tmp_path, "case_id_list=['case-1']")["finished"] == [
         "AttachmentDetails", "CaseDetails", "Communication", "DescribeCasesRequest",
         "DescribeCasesResponse", "RecentCaseCommunications",
+    ]
+
+
+IMPORT_ONLY = """
+import json, sys
+import awsmith, awsmith.support, awsmith.codeguruprofiler
+from awsmith._core import lazyclass
+
+lazy = sorted(
+    f"{m.__name__}.{c.__qualname__}"
+    for m in list(sys.modules.values())
+    if getattr(m, "__name__", "").startswith("awsmith")
+    for c in vars(m).values()
+    if isinstance(c, type) and c.__module__ == m.__name__ and "__lazy_members__" in vars(c)
+    and m.__name__.rsplit(".", 1)[-1] != "shapes"
+)
+finished = [name for name in lazy if "__attrs_props__" in vars(eval(name.rsplit(".", 1)[1], vars(sys.modules[name.rsplit(".", 1)[0]])))]
+print(json.dumps({"attrs": sorted(m for m in sys.modules if m.split(".")[0] in ("attr", "attrs")),
+                  "lazy": lazy, "finished": finished}))
+"""
+
+
+def test_importing_awsmith_imports_no_attrs_and_finishes_no_class() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", IMPORT_ONLY], check=True, capture_output=True, text=True,
+        timeout=120,
+    ).stdout
+    result = json.loads(out)
+    assert result["attrs"] == []
+    assert result["finished"] == []
+    # The runtime's own attrs classes, each finished on first use like the shapes
+    # (awsmith._core.sts's three, too, once assume_role imports it).
+    assert result["lazy"] == [
+        "awsmith._core.client._Ready",
+        "awsmith._core.client._TransportSettings",
+        "awsmith._core.config.Config",
+        "awsmith._core.credentials.Credentials",
+        "awsmith._core.endpoints.Endpoint",
+        "awsmith._core.interceptors.Hooks",
+        "awsmith._core.interceptors.InterceptorContext",
+        "awsmith._core.interceptors.TransportRequest",
+        "awsmith._core.metadata.ResponseMetadata",
+        "awsmith._core.operation.SerializedRequest",
+        "awsmith._core.transport.http.HttpResponse",
+        "awsmith._core.transport.http.Timeouts",
+        "awsmith._core.transport.proxy.Proxy",
+        "awsmith._core.transport.proxy.ProxySettings",
     ]

@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import threading
-from collections.abc import Awaitable, Callable
+import types
+from collections.abc import Awaitable, Callable, Generator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -227,6 +228,24 @@ async def test_an_expiry_in_another_timezone_is_compared_as_an_instant() -> None
     assert len(fetched) == 3
 
 
+async def test_awaitables_that_are_not_coroutines_are_providers() -> None:
+    """What ``await`` accepts: an object with ``__await__``, and a generator made a
+    coroutine by ``types.coroutine`` (as ``inspect.isawaitable`` has it)."""
+
+    class Pending:
+        def __await__(self) -> Generator[None, None, awsmith.Credentials]:
+            return creds(7)
+            yield  # a generator that finishes at once (any event loop)
+
+    @types.coroutine
+    def legacy() -> Generator[None, None, awsmith.Credentials]:
+        return creds(8)
+        yield
+
+    assert keys(await calls(lambda: Pending())) == ["ASIAKEY7"]
+    assert keys(await calls(legacy)) == ["ASIAKEY8"]
+
+
 async def test_a_bound_method_and_a_partial_are_providers() -> None:
     class Vault:
         async def fetch(self, n: int = 7) -> awsmith.Credentials:
@@ -376,12 +395,24 @@ async def expired() -> awsmith.Credentials:
     return creds(1, datetime(2020, 1, 1, 12, 0, tzinfo=UTC))
 
 
+def generator_provider() -> Generator[None, None, awsmith.Credentials]:
+    yield
+    return creds(1)
+
+
 WRONG_RESULTS: list[tuple[Callable[[], Any], str]] = [
     (
         sync_provider,
         "credential provider sync_provider returned Credentials, not an awaitable: it must "
         "be an async callable (an `async def` function, or an object whose __call__ is "
         "`async def`)",
+    ),
+    (
+        # a plain generator cannot be awaited (one made a coroutine by types.coroutine can)
+        generator_provider,
+        "credential provider generator_provider returned generator, not an awaitable: it "
+        "must be an async callable (an `async def` function, or an object whose __call__ "
+        "is `async def`)",
     ),
     (returns_dict, "credential provider returns_dict returned dict, not awsmith.Credentials"),
     (

@@ -60,9 +60,10 @@ def audit(event, args):
     # a non-blocking socket (timeout 0.0: the loop's own) never waits
     if event in SOCKET_EVENTS and args[0].gettimeout() == 0.0:
         return
-    # A module imported on first use reads its file once per process; those imports
-    # are listed apart (botocore, which reads its data files, must not be one of them).
-    if event == "open" and by_import_system():
+    # A module imported on first use reads its file (and lists its package's folder)
+    # once per process; those imports are listed apart (botocore, which reads its data
+    # files, must not be one of them; attrs is, when the first class is used).
+    if event in ("open", "os.listdir", "os.scandir") and by_import_system():
         return
     blocking.append(f"{event} {args[0]!r}"[:200])
 

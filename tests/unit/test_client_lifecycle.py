@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import platform
+import sys
 from typing import Any
 
 import attrs
@@ -250,7 +252,9 @@ async def test_user_agent_names_awsmith_and_appends_the_extra_text() -> None:
     async with support(script, config=cfg) as client:
         await client.resolve_case()
     agent = script.request.headers["User-Agent"]
-    assert agent.startswith(f"awsmith/{awsmith.__version__} Python/")
+    assert agent.startswith(
+        f"awsmith/{awsmith.__version__} Python/{platform.python_version()} os/{sys.platform} "
+    )
     assert agent.endswith(" my-app/2.1")
 
 

@@ -4,6 +4,7 @@ every attempt carries botocore's invocation headers."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 import awsmith
 import awsmith._core.client as client_module
 from awsmith._core.config import retry_settings
+from awsmith._core.operation import new_idempotency_token, uuid4_text
 from tests.unit.mockaws import AWS_JSON_SIGNED, Script, check_signature, json_reply, support
 
 pytestmark = pytest.mark.anyio
@@ -138,3 +140,20 @@ def test_the_profile_is_read_only_when_needed() -> None:
     assert retry_settings(4, "adaptive", {}, unread) == (4, "adaptive")
     environ = {"AWS_MAX_ATTEMPTS": "2", "AWS_RETRY_MODE": "standard"}
     assert retry_settings(None, None, environ, unread) == (2, "standard")
+
+
+@pytest.mark.parametrize("bits", [0, 2**128 - 1, 0x0123456789ABCDEF0123456789ABCDEF])
+def test_uuid4_text_is_what_uuid_makes_of_the_bits(bits: int) -> None:
+    assert uuid4_text(bits) == str(uuid.UUID(int=bits, version=4))
+
+
+def test_idempotency_tokens_come_from_urandom(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[int] = []
+
+    def urandom(size: int) -> bytes:
+        asked.append(size)
+        return bytes(range(size))
+
+    monkeypatch.setattr(os, "urandom", urandom)
+    assert new_idempotency_token() == str(uuid.UUID(bytes=bytes(range(16)), version=4))
+    assert asked == [16]

@@ -56,7 +56,8 @@ def test_importing_a_service_finishes_no_shape() -> None:
         "import awsmith.support, awsmith.codeguruprofiler\n"
         "found = [c for m in (awsmith.support.shapes, awsmith.codeguruprofiler.shapes)\n"
         "         for c in vars(m).values()\n"
-        "         if isinstance(c, type) and '__shape_members__' in vars(c)]\n"
+        "         if isinstance(c, type) and c.__module__ == m.__name__\n"
+        "         and '__lazy_members__' in vars(c)]\n"
         "print(len(found), sum('__attrs_props__' in vars(c) for c in found))\n"
     )
     assert out.split() == ["118", "0"]

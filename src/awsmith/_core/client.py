@@ -10,7 +10,6 @@ import asyncio
 import copy
 import logging
 import os
-import platform
 import random
 import ssl
 import sys
@@ -19,8 +18,6 @@ import weakref
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Self, TypeVar
-
-import attrs
 
 from awsmith._core import aio
 from awsmith._core.adaptive import AdaptiveRateLimiter
@@ -60,7 +57,7 @@ from awsmith._core.interceptors import (
     run_each,
 )
 from awsmith._core.metadata import ResponseMetadata, read_only
-from awsmith._core.operation import Operation, SerializedRequest, ServiceInfo
+from awsmith._core.operation import Operation, SerializedRequest, ServiceInfo, uuid4_text
 from awsmith._core.retry import RetryQuota, backoff_delay, is_retryable, is_throttling
 from awsmith._core.signing import (
     QueryItem,
@@ -77,6 +74,9 @@ from awsmith._version import __version__
 
 if TYPE_CHECKING:
     import httpx
+    from attrs import define, field, frozen
+else:
+    from awsmith._core.lazyclass import define, field, frozen
 
 In = TypeVar("In")
 Out = TypeVar("Out")
@@ -86,14 +86,16 @@ Out = TypeVar("Out")
 #: never a header, a credential or a body.
 _log = logging.getLogger("awsmith.client")
 
-_USER_AGENT = f"awsmith/{__version__} Python/{platform.python_version()} os/{sys.platform}"
+# sys.version's first word is what platform.python_version() gives (not imported: a
+# millisecond of import time).
+_USER_AGENT = f"awsmith/{__version__} Python/{sys.version.split()[0]} os/{sys.platform}"
 
 
 class ClientClosedError(AwsmithError):
     """The client was closed; create a new one."""
 
 
-@attrs.frozen
+@frozen
 class _TransportSettings:
     """What the connections a client makes itself are made with."""
 
@@ -103,7 +105,7 @@ class _TransportSettings:
     proxy_tls: ssl.SSLContext | None = None
 
 
-@attrs.define(slots=True)
+@define
 class _Ready:
     """What a client resolves before its first call, shared with its ``with_options``
     views."""
@@ -117,7 +119,7 @@ class _Ready:
     #: parameters of their own resolve with these plus theirs, kept per parameter set.
     endpoint_args: dict[str, Any]
     op_endpoints: dict[tuple[tuple[str, object], ...], tuple[Endpoint, SigV4Signer]] = (
-        attrs.Factory(dict[tuple[tuple[str, object], ...], tuple[Endpoint, SigV4Signer]])
+        field(factory=dict[tuple[tuple[str, object], ...], tuple[Endpoint, SigV4Signer]])
     )
     #: Server time minus local time, learnt from a clock-skew error.
     clock_offset: timedelta = timedelta(0)
@@ -144,17 +146,11 @@ CLOCK_SKEW_CODES = frozenset(
 SKEW_TOLERANCE = timedelta(minutes=4)
 
 
-_VERSION_MASK = ~((0xF << 76) | (0xC << 60))
-_VERSION_4 = (4 << 76) | (0x8 << 60)
-
-
 def invocation_id() -> str:
     """A random (version 4) UUID, as botocore's ``amz-sdk-invocation-id``. It only ties
     the attempts of a call together, so it comes from ``random`` rather than
     ``os.urandom``: 1.4 instead of 3.6 us a call (``uuid.uuid4()``, timeit)."""
-    value = (random.getrandbits(128) & _VERSION_MASK) | _VERSION_4
-    text = f"{value:032x}"
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+    return uuid4_text(random.getrandbits(128))
 
 
 def _outcome(error: AwsmithError) -> str:
@@ -348,6 +344,8 @@ class BaseClient:
                         f"with_options: {name} must be given a value; leave it out to keep "
                         "the client's"
                     )
+            import attrs
+
             config = attrs.evolve(self.config, **dict(given))  # Config's checks and errors
             cached = (config, self._timeouts_of(config))
             if len(self._option_cache) >= _OPTION_CACHE_SIZE:

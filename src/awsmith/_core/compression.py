@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import attrs
-
 from awsmith._core.operation import SerializedRequest
 
 
@@ -20,4 +18,11 @@ def gzip_request(serialized: SerializedRequest, min_size: int) -> SerializedRequ
     headers[name] = f"{current}, gzip" if current else "gzip"
     import gzip  # only operations with request compression, and large enough bodies
 
-    return attrs.evolve(serialized, headers=headers, body=gzip.compress(serialized.body, mtime=0))
+    return SerializedRequest(
+        serialized.method,
+        serialized.path,
+        serialized.query,
+        headers,
+        gzip.compress(serialized.body, mtime=0),
+        serialized.host_prefix,
+    )

@@ -5,12 +5,16 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any, Final, Literal
-
-import attrs
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from awsmith._core.errors import ConfigurationError
 from awsmith._core.validation import NOT_HEADER_TEXT
+
+if TYPE_CHECKING:
+    import attrs
+    from attrs import field, frozen
+else:
+    from awsmith._core.lazyclass import field, frozen
 
 RetryMode = Literal["standard", "adaptive"]
 
@@ -155,7 +159,7 @@ def _compression_size(_: object, attribute: attrs.Attribute[Any], value: int) ->
         )
 
 
-@attrs.frozen(kw_only=True)
+@frozen(kw_only=True)
 class Config:
     """Behaviour of a client. Every field has a sensible default.
 
@@ -206,30 +210,30 @@ class Config:
             uncompressed (botocore's default, 10240; 0 to 10485760).
     """
 
-    max_attempts: int | None = attrs.field(default=None, validator=_at_least_one_or_none)
-    retry_mode: RetryMode | None = attrs.field(default=None, validator=_retry_mode)
-    connect_timeout: float = attrs.field(default=60.0, validator=_positive)
-    read_timeout: float = attrs.field(default=60.0, validator=_positive)
-    call_timeout: float | None = attrs.field(default=None, validator=_positive_or_none)
-    max_backoff: float = attrs.field(default=20.0, validator=_positive)
-    base_backoff: float = attrs.field(default=1.0, validator=_positive)
-    max_pool_connections: int = attrs.field(default=100, validator=_at_least_one)
-    pool_idle_timeout: float = attrs.field(default=20.0, validator=_positive)
-    max_response_bytes: int = attrs.field(default=512 * 1024 * 1024, validator=_at_least_one)
-    max_response_head_bytes: int = attrs.field(default=256 * 1024, validator=_at_least_one)
-    max_response_header_fields: int = attrs.field(default=100, validator=_at_least_one)
-    max_response_header_line_bytes: int = attrs.field(default=64 * 1024, validator=_at_least_one)
-    use_fips: bool | None = attrs.field(default=None, validator=_bool)
-    use_dualstack: bool | None = attrs.field(default=None, validator=_bool)
-    verify_tls: bool = attrs.field(default=True, validator=_bool)
-    ca_bundle: str | None = attrs.field(default=None, validator=_path_or_none)
-    proxies: Mapping[str, str] | None = attrs.field(
+    max_attempts: int | None = field(default=None, validator=_at_least_one_or_none)
+    retry_mode: RetryMode | None = field(default=None, validator=_retry_mode)
+    connect_timeout: float = field(default=60.0, validator=_positive)
+    read_timeout: float = field(default=60.0, validator=_positive)
+    call_timeout: float | None = field(default=None, validator=_positive_or_none)
+    max_backoff: float = field(default=20.0, validator=_positive)
+    base_backoff: float = field(default=1.0, validator=_positive)
+    max_pool_connections: int = field(default=100, validator=_at_least_one)
+    pool_idle_timeout: float = field(default=20.0, validator=_positive)
+    max_response_bytes: int = field(default=512 * 1024 * 1024, validator=_at_least_one)
+    max_response_head_bytes: int = field(default=256 * 1024, validator=_at_least_one)
+    max_response_header_fields: int = field(default=100, validator=_at_least_one)
+    max_response_header_line_bytes: int = field(default=64 * 1024, validator=_at_least_one)
+    use_fips: bool | None = field(default=None, validator=_bool)
+    use_dualstack: bool | None = field(default=None, validator=_bool)
+    verify_tls: bool = field(default=True, validator=_bool)
+    ca_bundle: str | None = field(default=None, validator=_path_or_none)
+    proxies: Mapping[str, str] | None = field(
         default=None, converter=_frozen_proxies, hash=False, repr=_masked_proxies
     )
-    proxy_ca_bundle: str | None = attrs.field(default=None, validator=_path_or_none)
-    trust_env: bool = attrs.field(default=True, validator=_bool)
-    user_agent_extra: str = attrs.field(default="", validator=_header_text)
-    disable_request_compression: bool = attrs.field(default=False, validator=_bool)
-    request_min_compression_size_bytes: int = attrs.field(
+    proxy_ca_bundle: str | None = field(default=None, validator=_path_or_none)
+    trust_env: bool = field(default=True, validator=_bool)
+    user_agent_extra: str = field(default="", validator=_header_text)
+    disable_request_compression: bool = field(default=False, validator=_bool)
+    request_min_compression_size_bytes: int = field(
         default=10240, validator=_compression_size
     )

@@ -14,16 +14,14 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import functools
-import inspect
 import logging
 import math
 import os
 import threading
 import time
+import types
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
-
-import attrs
 
 from awsmith._core import aio
 from awsmith._core.errors import (
@@ -34,7 +32,11 @@ from awsmith._core.errors import (
 )
 
 if TYPE_CHECKING:
+    import attrs
     import botocore.session
+    from attrs import field, frozen
+else:
+    from awsmith._core.lazyclass import field, frozen
 
 _log = logging.getLogger("awsmith.credentials")
 
@@ -44,7 +46,7 @@ def _non_empty(_: object, attribute: attrs.Attribute[str], value: str) -> None:
         raise CredentialsError(f"Credentials.{attribute.name} must be a non-empty str")
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@frozen(kw_only=True, repr=False)
 class Credentials:
     """AWS credentials. ``repr`` and ``str`` never show the secret or the token.
 
@@ -55,8 +57,8 @@ class Credentials:
         expiry: When temporary credentials expire (timezone-aware), if known.
     """
 
-    access_key_id: str = attrs.field(validator=_non_empty)
-    secret_access_key: str = attrs.field(validator=_non_empty)
+    access_key_id: str = field(validator=_non_empty)
+    secret_access_key: str = field(validator=_non_empty)
     session_token: str | None = None
     expiry: _dt.datetime | None = None
 
@@ -92,6 +94,19 @@ def provider_name(provider: object) -> str:
     if isinstance(qualname, str) and not isinstance(provider, type):
         return qualname
     return type(provider).__qualname__
+
+
+def _awaitable(value: object) -> bool:
+    """``inspect.isawaitable`` (inspect, with ast and dis, is a tenth of awsmith's import
+    time): a coroutine, a generator made a coroutine by ``types.coroutine``, or an
+    object with ``__await__``."""
+    if isinstance(value, types.GeneratorType):
+        return bool(value.gi_code.co_flags & _CO_ITERABLE_COROUTINE)
+    return isinstance(value, Awaitable)
+
+
+#: inspect.CO_ITERABLE_COROUTINE: a generator ``types.coroutine`` lets ``await`` drive.
+_CO_ITERABLE_COROUTINE = 0x100
 
 
 def _cause(exc: Exception) -> str:
@@ -180,7 +195,7 @@ class CachingProvider:
             pending = self._fetch()
         except Exception as exc:
             raise CredentialsError(f"credential provider {name} failed: {_cause(exc)}") from exc
-        if not inspect.isawaitable(pending):
+        if not _awaitable(pending):
             raise CredentialsError(
                 f"credential provider {name} returned {type(pending).__name__}, not an "
                 "awaitable: it must be an async callable (an `async def` function, or an "

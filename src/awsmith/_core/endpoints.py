@@ -14,13 +14,16 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import attrs
 
 from awsmith._core.endpoint_rules import RuleError
 from awsmith._core.errors import EndpointResolutionError
+
+if TYPE_CHECKING:
+    from attrs import frozen
+else:
+    from awsmith._core.lazyclass import frozen
 
 #: What RFC 3986 allows in a URL, percent-escapes included (RFC 9112 3.2 sends the
 #: path as it is).
@@ -29,7 +32,7 @@ _URL_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*").fullmatc
 _REGION = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$")
 
 
-@attrs.frozen
+@frozen
 class Endpoint:
     """Where and how to send a service's requests."""
 

@@ -31,18 +31,21 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
-from typing import Any, cast
-
-import attrs
+from typing import TYPE_CHECKING, Any, cast
 
 from awsmith._core.errors import ConfigurationError
 from awsmith._core.transport.http import HttpResponse
 from awsmith._core.validation import NOT_HEADER_TEXT
 
+if TYPE_CHECKING:
+    from attrs import define, field, frozen
+else:
+    from awsmith._core.lazyclass import define, field, frozen
+
 _log = logging.getLogger("awsmith.client")
 
 
-@attrs.define(slots=True, eq=False)
+@define(eq=False)
 class TransportRequest:
     """An HTTP request as awsmith sends it. ``modify_before_signing`` may change
     ``headers`` (names are sent as given) and ``body``; its method and URL are fixed."""
@@ -53,7 +56,7 @@ class TransportRequest:
     body: bytes
 
 
-@attrs.define(slots=True, eq=False)
+@define(eq=False)
 class InterceptorContext:
     """What a hook knows about the call. One context serves a whole call: each stage
     fills in what it learns, and ``None`` means not known (yet) at this hook.
@@ -80,7 +83,7 @@ class InterceptorContext:
     transport_response: HttpResponse | None = None
     response: Any = None
     attempt: int | None = None
-    properties: dict[object, Any] = attrs.Factory(dict[object, Any])
+    properties: dict[object, Any] = field(factory=dict[object, Any])
 
 
 class Interceptor:
@@ -137,7 +140,7 @@ def checked_interceptors(value: object) -> tuple[Interceptor, ...]:
     return cast(tuple[Interceptor, ...], items)
 
 
-@attrs.frozen(slots=True)
+@frozen
 class Hooks:
     """A client's interceptors, by stage: only those that override the stage's hook,
     in the order they run (a stage no interceptor overrides costs nothing)."""
@@ -162,9 +165,11 @@ def hooks_of(interceptors: tuple[Interceptor, ...]) -> Hooks | None:
     """The interceptors by stage; None without interceptors (the plain call path)."""
     if not interceptors:
         return None
+    import attrs  # here: a client without interceptors needs none
+
     stages: dict[str, tuple[Interceptor, ...]] = {}
-    for field in attrs.fields(Hooks):
-        stage = field.name
+    for member in attrs.fields(Hooks):
+        stage = member.name
         base = getattr(Interceptor, stage)
         chosen = tuple(i for i in interceptors if getattr(type(i), stage) is not base)
         stages[stage] = chosen[::-1] if stage in _REVERSED else chosen

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-import attrs
 from multidict import CIMultiDict, CIMultiDictProxy
 
+from awsmith._core.lazyclass import prebuilt
 
-@attrs.frozen(kw_only=True)
+if TYPE_CHECKING:
+    from attrs import field, frozen
+else:
+    from awsmith._core.lazyclass import field, frozen
+
+
+@frozen(kw_only=True)
 class ResponseMetadata:
     """The response of a successful call, beside its parsed body. Every generated
     response has one as ``response_metadata``, left out of ``==``, ``hash`` and
@@ -24,13 +31,17 @@ class ResponseMetadata:
 
     request_id: str | None
     status_code: int
-    headers: Mapping[str, str] = attrs.field(repr=False)
+    headers: Mapping[str, str] = field(repr=False)
     attempts: int
 
 
 #: The metadata of a response built in code (not received): no request, no headers.
-NO_METADATA = ResponseMetadata(
-    request_id=None, status_code=0, headers=CIMultiDictProxy(CIMultiDict[str]()), attempts=0
+NO_METADATA: ResponseMetadata = prebuilt(
+    ResponseMetadata,
+    request_id=None,
+    status_code=0,
+    headers=CIMultiDictProxy(CIMultiDict[str]()),
+    attempts=0,
 )
 
 

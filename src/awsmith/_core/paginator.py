@@ -8,8 +8,6 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar, cast
 
-import attrs
-
 from awsmith._core.errors import PaginationError, ParamValidationError
 
 PageT = TypeVar("PageT")
@@ -136,6 +134,8 @@ class Paginator(Generic[PageT, ItemT]):
                 budget -= len(values)
             kept += len(values)
             changes[key] = list(values)
+        import attrs  # the page is an attrs object: attrs is imported already
+
         return attrs.evolve(page, **changes), kept, total  # type: ignore[misc]
 
     async def items(self) -> AsyncIterator[ItemT]:

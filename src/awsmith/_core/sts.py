@@ -14,11 +14,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 from xml.etree import ElementTree
-
-import attrs
 
 from awsmith._core.client import BaseClient
 from awsmith._core.credentials import Credentials
@@ -28,6 +26,11 @@ from awsmith._core.metadata import NO_METADATA, ResponseMetadata
 from awsmith._core.operation import Operation, SerializedRequest, ServiceInfo
 from awsmith._core.transport.http import HttpResponse, request_id_of
 from awsmith._core.validation import check_int, check_list, check_map, check_str, model_pattern
+
+if TYPE_CHECKING:
+    from attrs import define, field, frozen
+else:
+    from awsmith._core.lazyclass import define, field, frozen
 
 API_VERSION = "2011-06-15"
 CONTENT_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
@@ -39,7 +42,7 @@ class StsError(ServiceError):
     ``request_id`` as for every :class:`~awsmith.ServiceError`."""
 
 
-@attrs.frozen(kw_only=True)
+@frozen(kw_only=True)
 class AssumeRoleRequest:
     """The parameters of AssumeRole, in Python names (``session_name`` is STS's
     ``RoleSessionName``)."""
@@ -50,12 +53,12 @@ class AssumeRoleRequest:
     external_id: str | None = None
     policy: str | None = None
     policy_arns: Sequence[str] = ()
-    tags: Mapping[str, str] = attrs.field(factory=dict[str, str])
+    tags: Mapping[str, str] = field(factory=dict[str, str])
     transitive_tag_keys: Sequence[str] = ()
     source_identity: str | None = None
 
 
-@attrs.define(kw_only=True)
+@define(kw_only=True)
 class AssumedRoleUser:
     """Who the credentials act as."""
 
@@ -63,7 +66,7 @@ class AssumedRoleUser:
     assumed_role_id: str
 
 
-@attrs.define(kw_only=True)
+@define(kw_only=True)
 class AssumeRoleResponse:
     """What AssumeRole returns: the role's temporary credentials (with ``expiry``)."""
 
@@ -71,7 +74,7 @@ class AssumeRoleResponse:
     assumed_role_user: AssumedRoleUser | None = None
     packed_policy_size: int | None = None
     source_identity: str | None = None
-    response_metadata: ResponseMetadata = attrs.field(default=NO_METADATA, eq=False, repr=False)
+    response_metadata: ResponseMetadata = field(default=NO_METADATA, eq=False, repr=False)
 
 
 # The model's patterns, anchored: STS matches the whole value (an unanchored ``[...]*``

@@ -14,14 +14,17 @@ failure to an awsmith :class:`~awsmith._core.errors.TransportError`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol
-
-import attrs
+from typing import TYPE_CHECKING, Protocol
 
 from awsmith._core.errors import ResponseTooLargeError
 
+if TYPE_CHECKING:
+    from attrs import define, frozen
+else:
+    from awsmith._core.lazyclass import define, frozen
 
-@attrs.define(slots=True)
+
+@define
 class HttpResponse:
     """A complete HTTP response. ``headers`` looks names up case-insensitively."""
 
@@ -30,7 +33,7 @@ class HttpResponse:
     body: bytes
 
 
-@attrs.frozen(slots=True)
+@frozen
 class Timeouts:
     """Time and size limits of one exchange (``Config``'s, gathered once per client)."""
 

@@ -56,6 +56,7 @@ from awsmith._core.errors import (
     ReadTimeoutError,
     TransportError,
 )
+from awsmith._core.lazyclass import prebuilt
 from awsmith._core.transport.http import (
     HttpResponse,
     Timeouts,
@@ -124,7 +125,7 @@ class _Origin:
         return authority(self.host, self.port)
 
 
-_NO_LIMITS = Timeouts(0.0, 0.0, 0)
+_NO_LIMITS: Timeouts = prebuilt(Timeouts, connect=0.0, read=0.0, max_body=0)
 _HAS_POLL = hasattr(select, "poll")
 
 

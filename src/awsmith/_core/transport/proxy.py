@@ -23,25 +23,30 @@ import base64
 import ipaddress
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, quote, unquote, urlsplit
 
-import attrs
-
 from awsmith._core.errors import ConfigurationError
+from awsmith._core.lazyclass import prebuilt
 from awsmith._core.transport.http import authority
+
+if TYPE_CHECKING:
+    from attrs import field, frozen
+else:
+    from awsmith._core.lazyclass import field, frozen
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-@attrs.frozen
+@frozen
 class Proxy:
     """A forward proxy; its credentials never show in ``repr``."""
 
     scheme: str
     host: str
     port: int
-    username: str | None = attrs.field(default=None, repr=False)
-    password: str = attrs.field(default="", repr=False)
+    username: str | None = field(default=None, repr=False)
+    password: str = field(default="", repr=False)
 
     @property
     def display(self) -> str:
@@ -177,14 +182,14 @@ def _split_host_port(entry: str) -> tuple[str, int | None]:
     return entry, None
 
 
-@attrs.frozen
+@frozen
 class ProxySettings:
     """A client's proxies, resolved once from its Config and the environment."""
 
     #: "http"/"https" or "http://host"/"https://host" -> proxy (Config.proxies).
-    explicit: Mapping[str, Proxy] = attrs.field(factory=dict[str, Proxy])
+    explicit: Mapping[str, Proxy] = field(factory=dict[str, Proxy])
     #: "http"/"https" -> proxy, from the environment.
-    environment: Mapping[str, Proxy] = attrs.field(factory=dict[str, Proxy])
+    environment: Mapping[str, Proxy] = field(factory=dict[str, Proxy])
     no_proxy: NoProxy | None = None
 
     def for_origin(self, scheme: str, host: str, port: int) -> Proxy | None:
@@ -208,7 +213,7 @@ class ProxySettings:
         return any(proxy.scheme == "https" for proxy in proxies)
 
 
-NO_PROXIES = ProxySettings()
+NO_PROXIES: ProxySettings = prebuilt(ProxySettings)
 
 
 def proxy_settings(

@@ -1,0 +1,272 @@
+"""attrs classes whose methods are made on first use, so that importing awsmith imports
+no attrs: :func:`define`, :func:`frozen` and :func:`field` for the runtime's own
+classes (``Config``, ``Credentials``, ``ResponseMetadata``...), and the machinery of
+:func:`awsmith._core.shape.shape`, the decorator of every generated shape.
+
+attrs makes a class's methods by compiling source text, about half a millisecond a
+class, and importing attrs itself (which builds its own classes the same way) took a
+fifth of ``import awsmith.support`` (benchmarks/coldstart.py). A script that makes a
+call still imports attrs, when its first class is used; an application that imports
+awsmith at start-up and calls later pays then, not at import.
+
+What the user sees is an attrs class, as ``attrs.define`` / ``attrs.frozen`` make it:
+
+* The class is the one the module defines, made once, with ``__slots__`` from its
+  annotations (slots must exist when a class is created, so, as attrs itself does for
+  slotted classes, the decorator makes the class again with them; that is cheap).
+* Whatever meets the class first finishes it, in place: an instantiation and
+  ``cls.__init__`` (``help()``, ``inspect.signature``), unpickling, ``==``, ``repr``,
+  ``hash``, and ``cls.__attrs_attrs__`` (``attrs.has``,
+  ``attrs.fields``, ``attrs.evolve``, cattrs). Each is a descriptor that attrs' own
+  attribute replaces; so even an instance made at import without ``__init__``
+  (:func:`prebuilt`) behaves as attrs' from its first use.
+* A subclass a user writes is a plain subclass, as of any attrs class: finishing a
+  class never touches its subclasses.
+* A frozen class refuses to set or delete an attribute with attrs'
+  ``FrozenInstanceError``, and hashes by value, as ``attrs.frozen`` makes it.
+
+Type checkers see attrs itself: a module imports ``define``, ``frozen`` and ``field``
+from ``attrs`` under ``TYPE_CHECKING`` and from here otherwise, so mypy's attrs plugin
+and pyright treat these classes exactly as the attrs classes they are.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Collection
+from typing import Any, TypeVar
+
+T = TypeVar("T", bound=type)
+
+#: The default of a member that has none (attrs' own marker is not imported yet).
+_REQUIRED: Any = object()
+
+#: Finishing a class happens once, even when two threads use it first at the same time.
+_finishing = threading.RLock()
+#: The class being finished -> the thread finishing it (others wait on the lock).
+_in_progress: dict[type, int] = {}
+
+
+#: The options of ``attrs.field`` the runtime's classes use (``kw_only`` and
+#: ``on_setattr`` are the class's).
+_FIELD_OPTIONS = frozenset({"default", "factory", "validator", "converter", "eq", "repr", "hash"})
+
+
+class _Field:
+    """What :func:`field` records, made into ``attr.ib`` when the class is finished."""
+
+    __slots__ = ("options",)
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+
+
+def field(**options: Any) -> Any:
+    """``attrs.field``, with the options of it the runtime's classes use."""
+    unknown = sorted(set(options) - _FIELD_OPTIONS)
+    if unknown:
+        raise TypeError(f"field() does not take {unknown[0]!r}")
+    if "default" in options and "factory" in options:
+        raise ValueError("field() takes a default or a factory, not both")
+    return _Field(options)
+
+
+class Options:
+    __slots__ = ("eq", "frozen", "hidden", "kw_only", "repr")
+
+    def __init__(
+        self,
+        *,
+        kw_only: bool,
+        frozen: bool,
+        eq: bool,
+        repr: bool,
+        hidden: Collection[str] = (),
+    ) -> None:
+        self.kw_only = kw_only
+        self.frozen = frozen
+        self.eq = eq
+        self.repr = repr
+        #: Members left out of ``==`` and ``repr`` (a response's ``response_metadata``).
+        self.hidden = hidden
+
+
+def define(cls: type | None = None, /, **options: bool) -> Any:
+    """``attrs.define`` (with its ``kw_only``, ``eq`` and ``repr``), finished on first use."""
+    return _decorate(cls, frozen=False, **options)
+
+
+def frozen(cls: type | None = None, /, **options: bool) -> Any:
+    """``attrs.frozen`` (with its ``kw_only``, ``eq`` and ``repr``), finished on first use."""
+    return _decorate(cls, frozen=True, **options)
+
+
+def _decorate(
+    cls: type | None,
+    *,
+    frozen: bool,
+    kw_only: bool = False,
+    eq: bool = True,
+    repr: bool = True,  # attrs' name
+) -> Any:
+    options = Options(kw_only=kw_only, frozen=frozen, eq=eq, repr=repr)
+    if cls is not None:
+        return lazy(cls, options)
+
+    def decorator(made: type) -> type:
+        return lazy(made, options)
+
+    return decorator
+
+
+def prebuilt(cls: type[Any], **members: Any) -> Any:
+    """An instance of a class not finished yet, made without its ``__init__`` (no
+    validator or converter runs): for a constant a module makes at import. Its first
+    use finishes the class, as any other use does."""
+    specs: dict[str, Any] = vars(cls)["__lazy_members__"]
+    unknown = sorted(set(members) - set(specs))
+    if unknown:
+        raise TypeError(f"{cls.__qualname__} has no member {unknown[0]!r}")
+    instance = object.__new__(cls)
+    for name, spec in specs.items():
+        options = spec.options if isinstance(spec, _Field) else {"default": spec}
+        if name in members:
+            value = members[name]
+        elif "factory" in options:
+            value = options["factory"]()
+        else:
+            value = options.get("default", _REQUIRED)
+            if value is _REQUIRED:
+                raise TypeError(f"{cls.__qualname__} needs its member {name!r}")
+        object.__setattr__(instance, name, value)
+    return instance
+
+
+def _finishing_names(options: Options) -> tuple[str, ...]:
+    """The class attributes attrs will make, which finish the class when read first."""
+    # Not ``__match_args__``: attrs sets it only where the class has none, and a
+    # ``match`` reads it only for an instance of the class, which finished it.
+    names = ["__init__", "__attrs_attrs__", "__getstate__", "__setstate__"]
+    if options.repr:
+        names.append("__repr__")
+    if options.eq:
+        names += ["__eq__", "__ne__"]
+        if options.frozen:
+            names.append("__hash__")
+    if options.frozen:
+        names += ["__setattr__", "__delattr__"]
+    return tuple(names)
+
+
+def lazy(cls: T, options: Options) -> T:
+    """``cls`` made again with slots, its attrs methods made when it is first used."""
+    namespace = {k: v for k, v in vars(cls).items() if k not in ("__dict__", "__weakref__")}
+    members = tuple(
+        name
+        for name, annotation in namespace.get("__annotations__", {}).items()
+        if not str(annotation).startswith(("ClassVar", "typing.ClassVar"))
+    )
+    namespace["__lazy_members__"] = {m: namespace.pop(m, _REQUIRED) for m in members}
+    namespace["__lazy_options__"] = options
+    namespace["__slots__"] = (*members, "__weakref__")
+    if options.eq and not options.frozen:
+        namespace["__hash__"] = None  # as attrs leaves it (eq=True, mutable), from the start
+    for name in _finishing_names(options):
+        if name not in namespace:  # a method the class writes itself is kept, as attrs does
+            namespace[name] = _FinishedOnUse()
+    made: Any = type(cls)(cls.__name__, cls.__bases__, namespace)
+    made.__qualname__ = cls.__qualname__
+    slotted: T = made
+    return slotted
+
+
+def _finish(cls: type) -> None:
+    """Make ``cls`` an attrs class in place (its slots exist already)."""
+    with _finishing:
+        if "__lazy_members__" not in vars(cls) or not isinstance(
+            vars(cls).get("__attrs_attrs__"), _FinishedOnUse
+        ):
+            return
+        import attr  # here, not at import: the first class used pays for it
+
+        options: Options = vars(cls)["__lazy_options__"]
+        these: dict[str, Any] = {}
+        for member, spec in vars(cls)["__lazy_members__"].items():
+            given = dict(spec.options) if isinstance(spec, _Field) else {}
+            if not isinstance(spec, _Field) and spec is not _REQUIRED:
+                given["default"] = spec
+            if member in options.hidden:
+                given["eq"] = given["repr"] = False
+            these[member] = attr.ib(
+                **given,
+                kw_only=options.kw_only,
+                # A frozen class's __init__ sets members past its own __setattr__
+                # (attrs' frozen=True would write to the __dict__ it has not got).
+                on_setattr=attr.setters.frozen if options.frozen else None,
+            )
+        _in_progress[cls] = threading.get_ident()
+        try:
+            # slots=False: the class has its slots; attrs adds its methods in place,
+            # and the same __getstate__/__setstate__ as for a slotted class.
+            attr.s(
+                cls,
+                these=these,
+                slots=False,
+                kw_only=options.kw_only,
+                eq=options.eq,
+                order=False,
+                repr=options.repr and isinstance(vars(cls).get("__repr__"), _FinishedOnUse),
+                unsafe_hash=True if options.frozen and options.eq else None,
+                match_args=True,
+                getstate_setstate=True,
+            )
+            if options.frozen:
+                type.__setattr__(cls, "__setattr__", _frozen_setattr)
+                type.__setattr__(cls, "__delattr__", _frozen_delattr)
+        finally:
+            del _in_progress[cls]
+        for name, value in list(vars(cls).items()):  # what attrs did not replace
+            if isinstance(value, _FinishedOnUse):
+                type.__delattr__(cls, name)
+
+
+def _frozen_setattr(self: object, name: str, value: object) -> None:
+    import attr
+
+    raise attr.exceptions.FrozenInstanceError
+
+
+def _frozen_delattr(self: object, name: str) -> None:
+    import attr
+
+    raise attr.exceptions.FrozenInstanceError
+
+
+class _FinishedOnUse:
+    """A class attribute that finishes its class when read, then gives what attrs put
+    in its place."""
+
+    home: type
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.home = owner
+        self.name = name
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        if _in_progress.get(self.home) == threading.get_ident():
+            # Read by attrs while it finishes the class in this thread. (Another
+            # thread waits in _finish for the lock, then finds the class finished.)
+            return getattr(object, self.name, None)
+        _finish(self.home)
+        # What the home class has now, bound as a lookup there would bind it (not
+        # looked up again through ``instance``: a subclass's own ``__init__`` calling
+        # ``super().__init__`` must get the home class's).
+        for base in self.home.__mro__:
+            if self.name in vars(base):
+                attribute = vars(base)[self.name]
+                break
+        else:
+            raise AttributeError(self.name)
+        if hasattr(attribute, "__get__"):
+            return attribute.__get__(instance, owner if owner is not None else type(instance))
+        return attribute

@@ -1,0 +1,195 @@
+"""awsmith._core.lazyclass: the runtime's own classes are attrs classes, as
+``attrs.define`` / ``attrs.frozen`` make them, finished on first use (the shapes' side
+is tests/unit/test_shape.py; that importing awsmith imports no attrs is in
+tests/runtime/test_cold_start.py)."""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import pickle
+from typing import Any
+
+import attrs
+import pytest
+
+import awsmith
+from awsmith._core.lazyclass import define, field, frozen, prebuilt
+from awsmith._core.metadata import NO_METADATA, ResponseMetadata
+from awsmith._core.transport.http import Timeouts
+from awsmith._core.transport.proxy import NO_PROXIES, Proxy, ProxySettings
+
+
+def finished(cls: type) -> bool:
+    return "__attrs_props__" in vars(cls)
+
+
+def _positive(_: object, attribute: attrs.Attribute[Any], value: int) -> None:
+    if value <= 0:
+        raise ValueError(f"{attribute.name} must be positive, not {value}")
+
+
+def make_frozen() -> Any:
+    @frozen(kw_only=True)
+    class Settings:
+        size: int = field(default=1, validator=_positive)
+        secret: str = field(default="", repr=False)
+        names: tuple[str, ...] = field(factory=tuple, converter=tuple)
+        note: str = field(default="", eq=False, hash=False)
+
+    return Settings
+
+
+def test_frozen_is_an_attrs_frozen_class() -> None:
+    settings_cls = make_frozen()
+    assert not finished(settings_cls)
+    first = settings_cls(size=2, names=["a"], secret="s")
+    assert finished(settings_cls)
+    assert repr(first) == "Settings(size=2, names=('a',), note='')"
+    assert first == settings_cls(size=2, names=("a",), secret="s", note="other")
+    assert hash(first) == hash(settings_cls(size=2, names=("a",), secret="s"))
+    assert {first, settings_cls(size=2, names=("a",), secret="s")} == {first}
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        first.size = 3  # type: ignore[misc]
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        del first.size  # type: ignore[misc]
+    with pytest.raises(ValueError, match="size must be positive, not 0"):
+        settings_cls(size=0)
+    with pytest.raises(TypeError, match="takes 1 positional argument"):
+        settings_cls(2)
+    assert attrs.evolve(first, size=5).size == 5
+    assert [a.name for a in attrs.fields(settings_cls)] == ["size", "secret", "names", "note"]
+    assert str(inspect.signature(settings_cls)).startswith("(*, size: 'int' = 1")
+
+
+@frozen
+class Pair:
+    left: int
+    right: int = 0
+
+
+def test_a_positional_frozen_class_matches_and_pickles() -> None:
+    pair = Pair(1, 2)
+    match pair:
+        case Pair(a, b):
+            assert (a, b) == (1, 2)
+        case _:  # pragma: no cover
+            pytest.fail("no match")
+    assert Pair.__match_args__ == ("left", "right")
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        assert pickle.loads(pickle.dumps(pair, protocol)) == pair
+    assert copy.deepcopy(pair) == pair
+
+
+def test_define_is_mutable_unhashable_and_slotted() -> None:
+    @define
+    class Box:
+        items: list[int] = field(factory=list)
+        label: str = ""
+
+    assert Box.__hash__ is None  # as attrs leaves an eq=True mutable class, from the start
+    box = Box()
+    box.items.append(1)
+    box.label = "x"
+    assert box == Box([1], "x")
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(box)
+    with pytest.raises(AttributeError):
+        box.other = 1  # type: ignore[attr-defined]
+    assert not hasattr(box, "__dict__")
+
+
+def test_eq_false_compares_and_hashes_by_identity() -> None:
+    @define(eq=False)
+    class Context:
+        name: str
+
+    one = Context("a")
+    assert one != Context("a")
+    assert one == one
+    assert hash(one) == object.__hash__(one)
+    assert {one: 1}[one] == 1
+    assert repr(one) == "Context(name='a')"
+
+
+def test_a_class_keeps_its_own_repr() -> None:
+    @frozen(repr=False)
+    class Secretive:
+        token: str
+
+        def __repr__(self) -> str:
+            return "Secretive(***)"
+
+    assert repr(Secretive("t")) == "Secretive(***)"
+    assert Secretive("t") == Secretive("t")
+
+
+def test_prebuilt_constants_finish_their_class_when_used() -> None:
+    @frozen
+    class Limits:
+        low: int
+        high: int = 9
+        tags: tuple[str, ...] = field(factory=tuple)
+
+    constant = prebuilt(Limits, low=1)
+    assert not finished(Limits)
+    assert repr(constant) == "Limits(low=1, high=9, tags=())"
+    assert finished(Limits)
+    assert constant == Limits(1)
+    assert hash(constant) == hash(Limits(1))
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        constant.low = 2  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("members", "message"),
+    [({"low": 1, "wide": 2}, "Limits has no member 'wide'"), ({}, "Limits needs its member 'low'")],
+)
+def test_prebuilt_refuses_unknown_and_missing_members(members: dict[str, int], message: str) -> None:
+    @frozen
+    class Limits:
+        low: int
+        high: int = 9
+
+    with pytest.raises(TypeError, match=message):
+        prebuilt(Limits, **members)
+
+
+def test_field_refuses_options_it_does_not_carry() -> None:
+    with pytest.raises(TypeError, match="field\\(\\) does not take 'alias'"):
+        field(alias="x")
+    with pytest.raises(ValueError, match="a default or a factory, not both"):
+        field(default=1, factory=int)
+
+
+def test_the_runtime_constants_behave_as_attrs_instances() -> None:
+    assert ResponseMetadata(
+        request_id=None, status_code=0, headers=NO_METADATA.headers, attempts=0
+    ) == NO_METADATA
+    assert repr(NO_METADATA) == "ResponseMetadata(request_id=None, status_code=0, attempts=0)"
+    assert ProxySettings() == NO_PROXIES
+    assert NO_PROXIES.for_origin("https", "example.com", 443) is None
+    assert not NO_PROXIES.any
+    proxy = Proxy("http", "proxy.example", 3128, "user", "pw")
+    assert repr(proxy) == "Proxy(scheme='http', host='proxy.example', port=3128)"
+    assert Timeouts(1.0, 2.0, 3) == Timeouts(1.0, 2.0, 3, 256 * 1024, 100, 64 * 1024)
+
+
+def test_the_public_runtime_classes_are_attrs_classes() -> None:
+    for cls in (
+        awsmith.Config,
+        awsmith.Credentials,
+        awsmith.ResponseMetadata,
+        awsmith.Endpoint,
+        awsmith.InterceptorContext,
+        awsmith.TransportRequest,
+        awsmith.TransportResponse,
+    ):
+        assert attrs.has(cls), cls
+    config = awsmith.Config(max_attempts=2)
+    assert attrs.evolve(config, read_timeout=5.0) == awsmith.Config(max_attempts=2, read_timeout=5.0)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        config.max_attempts = 3  # type: ignore[misc]
+    assert hash(config) == hash(awsmith.Config(max_attempts=2))
+    with pytest.raises(awsmith.CredentialsError, match=r"Credentials\.access_key_id must be"):
+        awsmith.Credentials(access_key_id="", secret_access_key="s")
