@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from multidict import CIMultiDict, CIMultiDictProxy
-
 from awsmith._core.lazyclass import prebuilt
+from awsmith._core.lazymodule import FirstUse
 
 if TYPE_CHECKING:
+    import multidict
     from attrs import field, frozen
 else:
     from awsmith._core.lazyclass import field, frozen
+
+    multidict = FirstUse("multidict", globals())
 
 
 @frozen(kw_only=True)
@@ -35,12 +38,13 @@ class ResponseMetadata:
     attempts: int
 
 
-#: The metadata of a response built in code (not received): no request, no headers.
+#: The metadata of a response built in code (not received): no request, no headers
+#: (an empty read-only mapping: multidict is imported when a response arrives).
 NO_METADATA: ResponseMetadata = prebuilt(
     ResponseMetadata,
     request_id=None,
     status_code=0,
-    headers=CIMultiDictProxy(CIMultiDict[str]()),
+    headers=MappingProxyType[str, str]({}),
     attempts=0,
 )
 
@@ -48,8 +52,8 @@ NO_METADATA: ResponseMetadata = prebuilt(
 def read_only(headers: Mapping[str, str]) -> Mapping[str, str]:
     """A read-only, case-insensitive view of response headers (both senders give a
     ``CIMultiDict``; anything else is copied into one)."""
-    if isinstance(headers, CIMultiDict):
-        return CIMultiDictProxy(headers)
-    if isinstance(headers, CIMultiDictProxy):
+    if isinstance(headers, multidict.CIMultiDict):
+        return multidict.CIMultiDictProxy(headers)
+    if isinstance(headers, multidict.CIMultiDictProxy):
         return headers
-    return CIMultiDictProxy(CIMultiDict(headers))
+    return multidict.CIMultiDictProxy(multidict.CIMultiDict(headers))

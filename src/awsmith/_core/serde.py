@@ -17,13 +17,17 @@ import math
 import re
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any, NoReturn, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias, TypeVar
 from urllib.parse import quote
 
-import orjson
-
 from awsmith._core.errors import ResponseParseError
+from awsmith._core.lazymodule import FirstUse
 from awsmith._core.signing import pct_encode
+
+if TYPE_CHECKING:
+    import orjson
+else:
+    orjson = FirstUse("orjson", globals())
 
 E = TypeVar("E", bound=StrEnum)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

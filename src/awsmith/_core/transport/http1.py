@@ -46,9 +46,7 @@ import socket
 import ssl
 from collections import deque
 from collections.abc import Callable
-
-import httptools
-from multidict import CIMultiDict
+from typing import TYPE_CHECKING
 
 from awsmith._core.errors import (
     ConnectionFailedError,
@@ -57,6 +55,7 @@ from awsmith._core.errors import (
     TransportError,
 )
 from awsmith._core.lazyclass import prebuilt
+from awsmith._core.lazymodule import FirstUse
 from awsmith._core.transport.http import (
     HttpResponse,
     Timeouts,
@@ -68,6 +67,13 @@ from awsmith._core.transport.http import (
 )
 from awsmith._core.transport.proxy import NO_PROXIES, Proxy, ProxySettings
 from awsmith._core.transport.tls import tls_context
+
+if TYPE_CHECKING:
+    import httptools
+    import multidict
+else:
+    httptools = FirstUse("httptools", globals())
+    multidict = FirstUse("multidict", globals())
 
 #: Methods that carry no body unless one is given (no ``Content-Length: 0``).
 _BODYLESS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS", "TRACE"})
@@ -356,7 +362,7 @@ class _Connection(asyncio.Protocol):
             if len(name) == 14 and name.lower() == "content-length":
                 limit = self._limits.max_body
                 if value.isdigit() and int(value) > limit:
-                    raise too_large(int(value), limit, status, CIMultiDict(headers))
+                    raise too_large(int(value), limit, status, multidict.CIMultiDict(headers))
                 break
 
     def on_body(self, body: bytes) -> None:
@@ -365,7 +371,7 @@ class _Connection(asyncio.Protocol):
         self._size += len(body)
         if self._size > self._limits.max_body:
             raise too_large(
-                self._size, self._limits.max_body, self._status, CIMultiDict(self._headers)
+                self._size, self._limits.max_body, self._status, multidict.CIMultiDict(self._headers)
             )
         self._chunks.append(body)
 
@@ -468,7 +474,7 @@ class _Connection(asyncio.Protocol):
         future = self._future
         if future is not None and not future.done():
             future.set_result(
-                HttpResponse(self._status, CIMultiDict(self._headers), b"".join(self._chunks))
+                HttpResponse(self._status, multidict.CIMultiDict(self._headers), b"".join(self._chunks))
             )
 
     def _fail(self, exc: TransportError) -> None:
