@@ -215,9 +215,14 @@ def check_signature(
 
 
 class Hang(httpx.AsyncBaseTransport):
-    """A transport that never answers: the call waits until it is cancelled."""
+    """A transport that never answers: the call waits until it is cancelled.
+    ``arrived`` is set when it has the request (made inside a running event loop)."""
+
+    def __init__(self) -> None:
+        self.arrived = anyio.Event()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.arrived.set()
         await anyio.sleep_forever()
         raise AssertionError("unreachable")
 

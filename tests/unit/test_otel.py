@@ -244,9 +244,15 @@ async def test_a_cancelled_call_ends_its_span_as_an_error(
     exporter: InMemorySpanExporter, provider: TracerProvider
 ) -> None:
     tracing = OpenTelemetryInterceptor(tracer_provider=provider)
-    async with intercepted_support(Hang(), tracing) as support:
-        with anyio.move_on_after(0.05):
-            await support.describe_cases()
+    hang = Hang()
+
+    async def cancel_once_sent(scope: anyio.CancelScope) -> None:
+        await hang.arrived.wait()  # the span is open: the call is in the transport
+        scope.cancel()
+
+    async with intercepted_support(hang, tracing) as support, anyio.create_task_group() as group:
+        group.start_soon(cancel_once_sent, group.cancel_scope)
+        await support.describe_cases()
     span = only_span(exporter)
     assert span.status.status_code is StatusCode.ERROR
     assert dict(span.attributes or {})["error.type"] == anyio.get_cancelled_exc_class().__qualname__
