@@ -151,20 +151,25 @@ class Server:
 
 @asynccontextmanager
 async def serving(
-    handler: Handler, host: str = "127.0.0.1", rcvbuf: int | None = None
+    handler: Handler,
+    host: str = "127.0.0.1",
+    rcvbuf: int | None = None,
+    tls: ssl.SSLContext | None = None,
 ) -> AsyncIterator[Server]:
     """A scripted server; on exit every handler is cancelled and every socket closed.
-    ``rcvbuf`` sets the accepted sockets' receive buffer (small: uploads back up)."""
+    ``rcvbuf`` sets the accepted sockets' receive buffer (small: uploads back up);
+    ``tls``, the server's context: it speaks TLS, and its ``url`` is https."""
     server = Server(handler)
     if rcvbuf is None:
-        listener = await asyncio.start_server(server.serve, host, 0)
+        listener = await asyncio.start_server(server.serve, host, 0, ssl=tls)
     else:
         sock = socket.socket()
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         sock.bind((host, 0))
-        listener = await asyncio.start_server(server.serve, sock=sock)
+        listener = await asyncio.start_server(server.serve, sock=sock, ssl=tls)
     server.port = listener.sockets[0].getsockname()[1]
-    server.url = f"http://{'[::1]' if host == '::1' else host}:{server.port}"
+    scheme = "https" if tls is not None else "http"
+    server.url = f"{scheme}://{'[::1]' if host == '::1' else host}:{server.port}"
     try:
         yield server
     finally:
