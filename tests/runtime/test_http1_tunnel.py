@@ -536,3 +536,15 @@ async def test_reader_malformed_answer_is_shown_cut_at_100_characters() -> None:
         "the proxy http://proxy.test:3128 sent a malformed answer to CONNECT: "
         f"{('HTTP/1.1 ' + '9' * 91)!r}"
     )
+
+
+@pytest.mark.parametrize(
+    "status_line", [b"HTTP/1.1  200 OK", b"HTTP/1.1\t200 OK", b" HTTP/1.1 200 OK"]
+)
+async def test_reader_status_line_parts_are_split_at_single_spaces(status_line: bytes) -> None:
+    reader = await _reader()
+    reader.data_received(status_line + b"\r\n\r\n")
+    assert _error(reader) == (
+        "the proxy http://proxy.test:3128 sent a malformed answer to CONNECT: "
+        f"{status_line.decode()!r}"
+    )
