@@ -334,6 +334,25 @@ async def test_a_malformed_answer(answer: bytes, shown: str) -> None:
     )
 
 
+async def test_bytes_in_the_tunnel_before_the_tls_hello_refuse_it() -> None:
+    """After a 2xx the connection is the tunnel, and a TLS origin says nothing before
+    the client's hello: bytes that came with the answer are refused, never dropped
+    unseen. (Bytes that come once TLS has started fail its handshake; the reader's
+    count of bytes after the answer is tested below.)"""
+    async with (
+        serving(answering(ESTABLISHED + b"hello")) as proxy,
+        sender_via(proxy_url(proxy), ssl.create_default_context()) as sender,
+    ):
+        with pytest.raises(ConnectionFailedError) as info:
+            await sender.send("GET", "https://example.com/", {}, b"", T)
+        assert await closed_by_client(proxy.conns[0])
+    assert type(info.value) is ConnectionFailedError
+    assert str(info.value) == (
+        f"the proxy {http_url(proxy)} sent 5 bytes after its 200 answer to CONNECT "
+        "example.com:443, before the TLS handshake: not a tunnel awsmith can use"
+    )
+
+
 @pytest.mark.parametrize("size", [64 * 1024 + 1, 200 * 1024])
 async def test_an_answer_over_64_kib_is_refused(size: int) -> None:
     async with (
@@ -489,13 +508,21 @@ async def test_reader_takes_the_head_in_any_pieces(pieces: list[bytes]) -> None:
     assert reader.head.result() == (200, "Connection established")
 
 
-async def test_reader_ignores_what_follows_its_answer() -> None:
+async def test_reader_counts_what_follows_its_answer() -> None:
     reader = await _reader()
     reader.data_received(b"HTTP/1.1 200 OK\r\n\r\nextra")
+    assert (reader.head.result(), reader.extra) == ((200, "OK"), 5)
     reader.data_received(b"HTTP/1.1 500 No\r\n\r\n")
     reader.data_received(b"x" * (65 * 1024))
     reader.connection_lost(None)
     assert reader.head.result() == (200, "OK")
+    assert reader.extra == 5 + 19 + 65 * 1024
+
+
+async def test_reader_counts_nothing_after_an_answer_that_ends_its_read() -> None:
+    reader = await _reader()
+    reader.data_received(b"HTTP/1.1 200 OK\r\n\r\n")
+    assert (reader.head.result(), reader.extra) == ((200, "OK"), 0)
 
 
 async def test_reader_status_without_reason() -> None:

@@ -142,17 +142,21 @@ def _port(text: str, url: str) -> int:
 
 
 class _TunnelReader(asyncio.Protocol):
-    """Reads the proxy's answer to ``CONNECT``: its status line and headers."""
+    """Reads the proxy's answer to ``CONNECT``: its status line and headers. ``extra``
+    counts the bytes that came after them (a 2xx answer's tunnel must carry none before
+    the client's TLS hello: they are not dropped unseen, the tunnel is refused)."""
 
     _LIMIT = 64 * 1024
 
     def __init__(self, loop: asyncio.AbstractEventLoop, proxy: Proxy) -> None:
         self.head: asyncio.Future[tuple[int, str]] = loop.create_future()
+        self.extra = 0
         self._proxy = proxy
         self._buffer = b""
 
     def data_received(self, data: bytes) -> None:
         if self.head.done():
+            self.extra += len(data)
             return
         self._buffer += data
         end = self._buffer.find(b"\r\n\r\n")
@@ -160,6 +164,7 @@ class _TunnelReader(asyncio.Protocol):
             if len(self._buffer) > self._LIMIT:
                 self._fail("sent an answer to CONNECT over 64 KiB")
             return
+        self.extra = len(self._buffer) - end - 4
         status_line = self._buffer[: self._buffer.find(b"\r\n")].decode("latin-1")
         parts = status_line.split(" ", 2)
         if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
@@ -764,6 +769,14 @@ class Http1Sender:
                 raise ConnectionFailedError(
                     f"the proxy {proxy.display} refused to connect to {origin.authority}: "
                     f"{status} {reason}".rstrip()
+                )
+            if reader.extra:
+                # RFC 9110 9.3.6: after a 2xx the connection is the tunnel, and a TLS
+                # server speaks only after the client's hello.
+                raise ConnectionFailedError(
+                    f"the proxy {proxy.display} sent {reader.extra} bytes after its "
+                    f"{status} answer to CONNECT {origin.authority}, before the TLS "
+                    "handshake: not a tunnel awsmith can use"
                 )
             tls = await self.loop.start_tls(
                 transport, connection, self._tls_context(), server_hostname=origin.host
