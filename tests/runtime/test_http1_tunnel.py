@@ -308,6 +308,20 @@ async def test_a_non_2xx_answer_is_a_refusal_naming_the_proxy_not_its_password(
     assert proxy.accepts == 2
 
 
+async def refused(answer: bytes) -> tuple[str, str]:
+    """(the proxy's URL, the message) of the ConnectionFailedError a proxy answering
+    ``answer`` to CONNECT ends the call with; the client has closed the connection."""
+    async with (
+        serving(answering(answer)) as proxy,
+        sender_via(proxy_url(proxy), ssl.create_default_context()) as sender,
+    ):
+        with pytest.raises(ConnectionFailedError) as info:
+            await sender.send("GET", "https://example.com/", {}, b"", T)
+        assert await closed_by_client(proxy.conns[0])
+    assert type(info.value) is ConnectionFailedError
+    return http_url(proxy), str(info.value)
+
+
 @pytest.mark.parametrize(
     ("answer", "shown"),
     [
@@ -321,17 +335,8 @@ async def test_a_non_2xx_answer_is_a_refusal_naming_the_proxy_not_its_password(
     ids=["version", "status", "no-status", "not-http", "empty", "long-latin-1"],
 )
 async def test_a_malformed_answer(answer: bytes, shown: str) -> None:
-    async with (
-        serving(answering(answer)) as proxy,
-        sender_via(proxy_url(proxy), ssl.create_default_context()) as sender,
-    ):
-        with pytest.raises(ConnectionFailedError) as info:
-            await sender.send("GET", "https://example.com/", {}, b"", T)
-        assert await closed_by_client(proxy.conns[0])
-    assert type(info.value) is ConnectionFailedError
-    assert str(info.value) == (
-        f"the proxy {http_url(proxy)} sent a malformed answer to CONNECT: {shown[:100]!r}"
-    )
+    url, message = await refused(answer)
+    assert message == f"the proxy {url} sent a malformed answer to CONNECT: {shown[:100]!r}"
 
 
 async def test_bytes_in_the_tunnel_before_the_tls_hello_refuse_it() -> None:
@@ -339,31 +344,17 @@ async def test_bytes_in_the_tunnel_before_the_tls_hello_refuse_it() -> None:
     the client's hello: bytes that came with the answer are refused, never dropped
     unseen. (Bytes that come once TLS has started fail its handshake; the reader's
     count of bytes after the answer is tested below.)"""
-    async with (
-        serving(answering(ESTABLISHED + b"hello")) as proxy,
-        sender_via(proxy_url(proxy), ssl.create_default_context()) as sender,
-    ):
-        with pytest.raises(ConnectionFailedError) as info:
-            await sender.send("GET", "https://example.com/", {}, b"", T)
-        assert await closed_by_client(proxy.conns[0])
-    assert type(info.value) is ConnectionFailedError
-    assert str(info.value) == (
-        f"the proxy {http_url(proxy)} sent 5 bytes after its 200 answer to CONNECT "
-        "example.com:443, before the TLS handshake: not a tunnel awsmith can use"
+    url, message = await refused(ESTABLISHED + b"hello")
+    assert message == (
+        f"the proxy {url} sent 5 bytes after its 200 answer to CONNECT example.com:443, "
+        "before the TLS handshake: not a tunnel awsmith can use"
     )
 
 
 @pytest.mark.parametrize("size", [64 * 1024 + 1, 200 * 1024])
 async def test_an_answer_over_64_kib_is_refused(size: int) -> None:
-    async with (
-        serving(answering(b"HTTP/1.1 200 OK\r\nX: " + b"x" * (size - 20))) as proxy,
-        sender_via(proxy_url(proxy), ssl.create_default_context()) as sender,
-    ):
-        with pytest.raises(ConnectionFailedError) as info:
-            await sender.send("GET", "https://example.com/", {}, b"", T)
-        assert await closed_by_client(proxy.conns[0])
-    assert type(info.value) is ConnectionFailedError
-    assert str(info.value) == f"the proxy {http_url(proxy)} sent an answer to CONNECT over 64 KiB"
+    url, message = await refused(b"HTTP/1.1 200 OK\r\nX: " + b"x" * (size - 20))
+    assert message == f"the proxy {url} sent an answer to CONNECT over 64 KiB"
 
 
 def closing_after(answer: bytes, *, half: bool = False) -> Handler:
