@@ -8,6 +8,8 @@ from __future__ import annotations
 import copy
 import inspect
 import pickle
+import sys
+import weakref
 from typing import Any
 
 import attrs
@@ -193,3 +195,119 @@ def test_the_public_runtime_classes_are_attrs_classes() -> None:
     assert hash(config) == hash(awsmith.Config(max_attempts=2))
     with pytest.raises(awsmith.CredentialsError, match=r"Credentials\.access_key_id must be"):
         awsmith.Credentials(access_key_id="", secret_access_key="s")
+
+
+# ---------------------------------------------------------------- subclasses and class bodies
+
+
+def test_an_attrs_frozen_subclass_of_a_frozen_runtime_class() -> None:
+    @attrs.frozen
+    class MyConfig(awsmith.Config):
+        extra: int = 0
+
+    made = MyConfig(max_attempts=2, extra=5)
+    assert (made.max_attempts, made.extra) == (2, 5)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        made.extra = 6  # type: ignore[misc]
+    assert hash(made) == hash(MyConfig(max_attempts=2, extra=5))
+    assert all(field.on_setattr is None for field in attrs.fields(awsmith.Config))
+
+
+def test_an_attrs_define_subclass_of_a_frozen_runtime_class_is_frozen_too() -> None:
+    """attrs makes a subclass of a frozen class frozen (it knows one by attrs' own
+    frozen ``__setattr__``), as it did when awsmith's classes were attrs.frozen."""
+
+    @attrs.define(kw_only=True)
+    class Labelled(awsmith.Credentials):
+        label: str = "x"
+
+    made = Labelled(access_key_id="A", secret_access_key="S")
+    for name in ("label", "secret_access_key"):
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            setattr(made, name, "z")
+    assert hash(made) == hash(Labelled(access_key_id="A", secret_access_key="S"))
+
+
+def test_a_prebuilt_constant_matches_and_replaces_before_its_class_is_finished() -> None:
+    @frozen
+    class Window:
+        low: int
+        high: int = 9
+
+    constant = prebuilt(Window, low=1)
+    match constant:
+        case Window(low, high):
+            assert (low, high) == (1, 9)
+        case _:  # pragma: no cover
+            pytest.fail("no match")
+    assert not finished(Window)
+    if sys.version_info >= (3, 13):
+        assert copy.replace(constant, high=3) == Window(1, 3)  # type: ignore[attr-defined]
+
+
+def test_super_and_own_dunder_methods_in_the_class_body() -> None:
+    class Base:
+        def describe(self) -> str:
+            return "base"
+
+    @define
+    class Child(Base):
+        value: int
+        __hash__ = object.__hash__
+
+        def describe(self) -> str:
+            return "child of " + super().describe()
+
+        def __eq__(self, other: object) -> bool:
+            return isinstance(other, Child) and abs(self.value - other.value) < 2
+
+    assert Child(1).describe() == "child of base"
+    assert Child(1) == Child(2)  # the class's own __eq__, not attrs'
+    one = Child(1)
+    assert hash(one) == object.__hash__(one)  # its own __hash__ kept
+
+
+def test_a_lazy_class_over_a_lazy_class() -> None:
+    @define
+    class Base:
+        a: int = 0
+
+    @define
+    class Child(Base):
+        b: int = 1
+
+    assert (Child().a, Child().b) == (0, 1)
+    child = Child()
+    assert weakref.ref(child)() is child  # weak references work: the slot is inherited
+
+
+def test_assignment_is_validated_and_converted_in_a_mutable_class() -> None:
+    @define
+    class Sized:
+        size: int = field(default=1, validator=_positive, converter=int)
+
+    made = Sized()
+    made.size = "5"  # type: ignore[assignment]
+    assert made.size == 5
+    with pytest.raises(ValueError, match="size must be positive, not -1"):
+        made.size = -1
+
+
+def test_class_variables_are_not_members_however_typing_is_imported() -> None:
+    import typing as t
+
+    @frozen
+    class Limits:
+        DEFAULT: t.ClassVar[int] = 3
+        value: int = 0
+
+    assert [f.name for f in attrs.fields(Limits)] == ["value"]
+    assert Limits.DEFAULT == 3
+
+
+def test_an_exception_class_is_refused() -> None:
+    with pytest.raises(TypeError, match="Oops: an exception class cannot be finished on first use"):
+
+        @define
+        class Oops(Exception):
+            detail: str = ""

@@ -32,9 +32,12 @@ and pyright treat these classes exactly as the attrs classes they are.
 
 from __future__ import annotations
 
+import functools
+import re
+import sys
 import threading
 from collections.abc import Collection
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 T = TypeVar("T", bound=type)
 
@@ -143,9 +146,9 @@ def prebuilt(cls: type[Any], **members: Any) -> Any:
 
 
 def _finishing_names(options: Options) -> tuple[str, ...]:
-    """The class attributes attrs will make, which finish the class when read first."""
-    # Not ``__match_args__``: attrs sets it only where the class has none, and a
-    # ``match`` reads it only for an instance of the class, which finished it.
+    """The class attributes attrs will make, which finish the class when read first.
+    (``__match_args__`` and ``__replace__`` are made by :func:`lazy` itself: attrs adds
+    neither where the class has one.)"""
     names = ["__init__", "__attrs_attrs__", "__getstate__", "__setstate__"]
     if options.repr:
         names.append("__repr__")
@@ -158,26 +161,68 @@ def _finishing_names(options: Options) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _replace(self: Any, /, **changes: Any) -> Any:
+    """``copy.replace`` (Python 3.13): ``attrs.evolve``, as attrs makes it."""
+    import attrs
+
+    return attrs.evolve(self, **changes)
+
+
+#: ``ClassVar[...]`` as an annotation's text, however ``typing`` was imported.
+_CLASS_VAR = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_]*\.)*ClassVar\b")
+
+
 def lazy(cls: T, options: Options) -> T:
     """``cls`` made again with slots, its attrs methods made when it is first used."""
+    if issubclass(cls, BaseException):
+        raise TypeError(f"{cls.__qualname__}: an exception class cannot be finished on first use")
     namespace = {k: v for k, v in vars(cls).items() if k not in ("__dict__", "__weakref__")}
     members = tuple(
         name
         for name, annotation in namespace.get("__annotations__", {}).items()
-        if not str(annotation).startswith(("ClassVar", "typing.ClassVar"))
+        if not _CLASS_VAR.match(str(annotation))
     )
     namespace["__lazy_members__"] = {m: namespace.pop(m, _REQUIRED) for m in members}
     namespace["__lazy_options__"] = options
-    namespace["__slots__"] = (*members, "__weakref__")
+    namespace["__lazy_own__"] = frozenset(
+        name for name in ("__init__", "__repr__", "__eq__", "__hash__") if name in namespace
+    )
+    weakref_slot = not any(hasattr(base, "__weakref__") for base in cls.__bases__)
+    namespace["__slots__"] = (*members, *(["__weakref__"] if weakref_slot else []))
+    # What attrs would add, made here so that an instance made by prebuilt() has them
+    # before its class is finished (attrs keeps a class's own).
+    namespace.setdefault("__match_args__", () if options.kw_only else members)
+    if sys.version_info >= (3, 13):
+        namespace.setdefault("__replace__", _replace)
     if options.eq and not options.frozen:
-        namespace["__hash__"] = None  # as attrs leaves it (eq=True, mutable), from the start
+        namespace.setdefault("__hash__", None)  # as attrs leaves it (eq=True, mutable), from the start
     for name in _finishing_names(options):
         if name not in namespace:  # a method the class writes itself is kept, as attrs does
             namespace[name] = _FinishedOnUse()
-    made: Any = type(cls)(cls.__name__, cls.__bases__, namespace)
+    metaclass: Any = type(cls)
+    made: Any = metaclass(cls.__name__, cls.__bases__, namespace)
     made.__qualname__ = cls.__qualname__
+    _point_closures_at(cls, made)
     slotted: T = made
     return slotted
+
+
+def _point_closures_at(old: type, new: type) -> None:
+    """Methods that use ``super()`` or ``__class__`` hold the class in a closure cell:
+    the class the body made, not the one made again with slots (attrs does the same
+    for its slotted classes)."""
+    for value in vars(new).values():
+        function: object = value
+        if isinstance(value, (classmethod, staticmethod)):
+            function = cast(Any, value).__func__
+        elif isinstance(value, property):
+            function = value.fget
+        for cell in getattr(function, "__closure__", None) or ():
+            try:
+                if cell.cell_contents is old:
+                    cell.cell_contents = new
+            except ValueError:  # an empty cell
+                continue
 
 
 def _finish(cls: type) -> None:
@@ -190,39 +235,49 @@ def _finish(cls: type) -> None:
         import attr  # here, not at import: the first class used pays for it
 
         options: Options = vars(cls)["__lazy_options__"]
-        these: dict[str, Any] = {}
+        givens: dict[str, dict[str, Any]] = {}
         for member, spec in vars(cls)["__lazy_members__"].items():
             given = dict(spec.options) if isinstance(spec, _Field) else {}
             if not isinstance(spec, _Field) and spec is not _REQUIRED:
                 given["default"] = spec
             if member in options.hidden:
                 given["eq"] = given["repr"] = False
-            these[member] = attr.ib(
-                **given,
-                kw_only=options.kw_only,
-                # A frozen class's __init__ sets members past its own __setattr__
-                # (attrs' frozen=True would write to the __dict__ it has not got).
-                on_setattr=attr.setters.frozen if options.frozen else None,
-            )
+            givens[member] = given
+        if options.frozen:
+            # A frozen class's __init__ must set members past its __setattr__: attrs'
+            # frozen=True would write them to the __dict__ the class has not got, so the
+            # class is made with attrs' per-member frozen hook, then made frozen below.
+            on_setattr: Any = attr.setters.frozen
+        elif any("validator" in given or "converter" in given for given in givens.values()):
+            # attrs.define's default: assignments are converted and validated too.
+            on_setattr = attr.setters.pipe(attr.setters.convert, attr.setters.validate)
+        else:
+            on_setattr = None
+        these = {
+            member: attr.ib(**given, kw_only=options.kw_only, on_setattr=on_setattr)
+            for member, given in givens.items()
+        }
+        own = vars(cls)["__lazy_own__"]
         _in_progress[cls] = threading.get_ident()
         try:
             # slots=False: the class has its slots; attrs adds its methods in place,
-            # and the same __getstate__/__setstate__ as for a slotted class.
+            # and the same __getstate__/__setstate__ as for a slotted class. Methods
+            # the class writes itself are kept, as attrs.define's auto_detect does.
             attr.s(
                 cls,
                 these=these,
                 slots=False,
                 kw_only=options.kw_only,
-                eq=options.eq,
+                init="__init__" not in own,
+                eq=options.eq and "__eq__" not in own,
                 order=False,
-                repr=options.repr and isinstance(vars(cls).get("__repr__"), _FinishedOnUse),
-                unsafe_hash=True if options.frozen and options.eq else None,
+                repr=options.repr and "__repr__" not in own,
+                unsafe_hash=False if "__hash__" in own else (options.frozen and options.eq) or None,
                 match_args=True,
                 getstate_setstate=True,
             )
             if options.frozen:
-                type.__setattr__(cls, "__setattr__", _frozen_setattr)
-                type.__setattr__(cls, "__delattr__", _frozen_delattr)
+                _freeze(cls, attr)
         finally:
             del _in_progress[cls]
         for name, value in list(vars(cls).items()):  # what attrs did not replace
@@ -230,16 +285,27 @@ def _finish(cls: type) -> None:
                 type.__delattr__(cls, name)
 
 
-def _frozen_setattr(self: object, name: str, value: object) -> None:
-    import attr
+def _freeze(cls: type, attr: Any) -> None:
+    """A class attrs made with per-member frozen hooks, made as attrs.frozen makes one:
+    attrs' own frozen ``__setattr__`` and ``__delattr__`` (by which attrs knows that a
+    subclass of it is frozen too), and members without hooks (attrs refuses hooks in a
+    frozen subclass)."""
+    fields = vars(cls)["__attrs_attrs__"]
+    type.__setattr__(
+        cls, "__attrs_attrs__", type(fields)([field.evolve(on_setattr=None) for field in fields])
+    )
+    type.__setattr__(cls, "__attrs_own_setattr__", False)
+    frozen_class = _attrs_frozen_class(attr)
+    type.__setattr__(cls, "__setattr__", vars(frozen_class)["__setattr__"])
+    type.__setattr__(cls, "__delattr__", vars(frozen_class)["__delattr__"])
 
-    raise attr.exceptions.FrozenInstanceError
 
-
-def _frozen_delattr(self: object, name: str) -> None:
-    import attr
-
-    raise attr.exceptions.FrozenInstanceError
+@functools.cache
+def _attrs_frozen_class(attr: Any) -> type:
+    """A frozen attrs class: where attrs' own frozen ``__setattr__`` is found, by its
+    public API."""
+    made: type = attr.make_class("Frozen", [], frozen=True, slots=True)
+    return made
 
 
 class _FinishedOnUse:
