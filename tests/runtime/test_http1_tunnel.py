@@ -510,6 +510,21 @@ async def test_reader_counts_what_follows_its_answer() -> None:
     assert reader.extra == 5 + 19 + 65 * 1024
 
 
+async def test_reader_counts_from_the_first_blank_line() -> None:
+    """The answer ends at the first blank line: one in the bytes after it is theirs."""
+    reader = await _reader()
+    reader.data_received(b"HTTP/1.1 200 OK\r\n\r\nx\r\n\r\n")
+    assert (reader.head.result(), reader.extra) == ((200, "OK"), 5)
+
+
+async def test_reader_counts_what_follows_an_answer_it_gave_up_on() -> None:
+    reader = await _reader()
+    reader.data_received(b"x" * (64 * 1024 + 1))
+    assert _error(reader) == "the proxy http://proxy.test:3128 sent an answer to CONNECT over 64 KiB"
+    reader.data_received(b"more")  # the connection is being closed: counted, no error
+    assert reader.extra == 4
+
+
 async def test_reader_counts_nothing_after_an_answer_that_ends_its_read() -> None:
     reader = await _reader()
     reader.data_received(b"HTTP/1.1 200 OK\r\n\r\n")
