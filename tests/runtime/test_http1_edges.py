@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -539,11 +541,14 @@ async def test_a_connection_closed_by_the_client_while_idle_is_not_reused() -> N
 
 
 @contextlib.contextmanager
-def _threaded_server(tls: ssl.SSLContext | None = None) -> Iterator[int]:
+def _threaded_server(
+    tls: ssl.SSLContext | None = None, hang_up: threading.Event | None = None
+) -> Iterator[int]:
     """A server in a thread, outside every event loop (its port): answers one request
-    with ``OK`` and keeps the connection open until the block ends."""
+    with ``OK`` and keeps the connection open until the block ends, or until
+    ``hang_up`` is set (then it closes the socket, without a TLS close_notify)."""
     listener = socket.create_server(("127.0.0.1", 0))
-    done = threading.Event()
+    done = hang_up or threading.Event()
 
     def serve() -> None:
         raw, _ = listener.accept()
@@ -613,6 +618,81 @@ def test_a_pool_closed_from_another_loop_is_abandoned_even_if_its_loop_is_open()
         assert sock.fileno() == -1
     finally:
         loop.close()
+
+
+def _step(loop: asyncio.AbstractEventLoop) -> None:
+    """One turn of ``loop`` (not running): what its callbacks schedule runs in the next."""
+    loop.call_soon(loop.stop)
+    loop.run_forever()
+
+
+def test_a_tls_connection_lost_as_its_loop_closed_is_abandoned_quietly(tmp_path: Path) -> None:
+    """The server hung up: the TLS layer has closed the socket, let go of its transport
+    and scheduled the connection's ``connection_lost``, which the loop, closed in that
+    gap, never runs. Closed from the next loop, the pool finds no socket transport under
+    the TLS one, and nothing left to close."""
+    ca_file, cert, key = make_ca_and_server(tmp_path)
+    hang_up = threading.Event()
+    loop = asyncio.new_event_loop()
+    try:
+        with _threaded_server(server_context(cert, key), hang_up) as port:
+
+            async def first() -> Http1Sender:
+                sender = Http1Sender(
+                    max_connections=1, tls=ssl.create_default_context(cafile=ca_file)
+                )
+                await sender.send("GET", f"https://127.0.0.1:{port}/", {}, b"", T)
+                return sender
+
+            sender = loop.run_until_complete(first())
+            (connection,) = sender._all
+            tls_transport: Any = connection.transport
+            sock = tls_transport.get_extra_info("socket")
+            hang_up.set()
+            deadline = time.monotonic() + HANG
+            while tls_transport._ssl_protocol._transport is not None:
+                assert time.monotonic() < deadline, "the hang-up was not read in time"
+                time.sleep(0.001)
+                _step(loop)
+            assert sock.fileno() == -1
+            assert not connection.closed  # its connection_lost is still to run
+            assert sender._all == {connection}
+    finally:
+        loop.close()
+    asyncio.run(sender.close())
+    assert connection.closed
+    assert sender._all == set()
+
+
+def test_a_connect_in_flight_when_its_pool_is_abandoned_still_fails_as_such() -> None:
+    """Closed from another loop while a call on its own loop is connecting: the connect
+    fails afterwards, and the call gives its slot back to the abandoned pool as usual."""
+    loop = asyncio.new_event_loop()
+    refused: asyncio.Future[None] = loop.create_future()
+    asked: list[tuple[Any, ...]] = []
+
+    async def intercept(*args: Any, **kwargs: Any) -> Any:
+        asked.append(args[1:])
+        await refused
+
+    async def start() -> tuple[Http1Sender, asyncio.Task[Any]]:
+        sender = Http1Sender(max_connections=1)
+        return sender, asyncio.create_task(sender.send("GET", "http://127.0.0.1:1/", {}, b"", T))
+
+    try:
+        with mock.patch.object(loop, "create_connection", intercept):
+            sender, task = loop.run_until_complete(start())
+            _step(loop)  # the call reserves its slot and asks for the connection
+            assert asked == [("127.0.0.1", 1)]
+            asyncio.run(sender.close())
+            refused.set_exception(ConnectionRefusedError(111, "Connection refused"))
+            with pytest.raises(ConnectionFailedError) as info:
+                loop.run_until_complete(task)
+    finally:
+        loop.close()
+    assert str(info.value) == (
+        "request to http://127.0.0.1:1 failed: ConnectionRefusedError(111, 'Connection refused')"
+    )
 
 
 async def test_certificates_are_checked_by_default(tmp_path: Path) -> None:
@@ -726,3 +806,83 @@ async def test_an_idle_connection_is_reused_up_to_exactly_idle_timeout() -> None
             for _ in range(2):
                 await sender.send("GET", server.url + "/", {}, b"", T)
     assert server.accepts == 1
+
+
+async def test_connections_the_server_closes_leave_the_pool() -> None:
+    async with (
+        serving(keep_alive(reply(b"ok", "Connection: close"))) as server,
+        sending() as sender,
+    ):
+        for _ in range(3):
+            response = await sender.send("GET", server.url + "/", {}, b"", T)
+            assert response.body == b"ok"
+        await asyncio.sleep(0)  # the last one's connection_lost (abort() schedules it)
+        assert sender._all == set()
+        assert sender._open == 0
+    assert server.accepts == 3
+
+
+async def test_the_read_timeout_fires_at_exactly_read_seconds() -> None:
+    """The clock stands still, then jumps to exactly ``read`` seconds after the request
+    went out: the check then due fails the call (it does not put itself off to the same
+    instant)."""
+
+    async def handler(conn: Conn) -> None:
+        await conn.read_request()
+        conn.send(OK)
+        await conn.read_request()  # and no answer
+        await conn.read_to_eof()
+
+    loop = asyncio.get_running_loop()
+    timeouts = Timeouts(connect=HANG, read=1.0, max_body=1000)
+    async with serving(handler) as server, sending() as sender:
+        await sender.send("GET", server.url + "/", {}, b"", timeouts)  # kept alive
+        (connection,) = sender._all
+        # A whole number of seconds: now + 1.0 - now is exactly 1.0.
+        now = float(math.ceil(loop.time()))
+        with mock.patch.object(loop, "time", lambda: now):
+            task = asyncio.create_task(sender.send("GET", server.url + "/", {}, b"", timeouts))
+            try:
+                await asyncio.sleep(0)  # sent on the idle connection; the check is set
+                timer = connection._timer
+                assert timer is not None
+                assert timer.when() == now + 1.0
+                now += 1.0
+                for _ in range(5):  # the check, the call's wake-up, its end
+                    await asyncio.sleep(0)
+                assert task.done()
+            finally:
+                task.cancel()
+        with pytest.raises(ReadTimeoutError) as info:
+            task.result()
+    assert str(info.value) == (
+        f"no response from {server.url} in time (nothing sent or received for 1 s)"
+    )
+
+
+@pytest.mark.parametrize(("size", "one_write"), [(65_536, True), (65_537, False)])
+async def test_a_body_up_to_64_kib_goes_in_one_write_with_the_head(
+    size: int, one_write: bool
+) -> None:
+    """The documented rule (``_ONE_WRITE``): up to 64 KiB inclusive, head and body in
+    one ``write``; above, the head, then the body (one chunk here)."""
+    body = b"x" * size
+    written: list[bytes] = []
+    async with serving(keep_alive()) as server, sending() as sender:
+        await sender.send("GET", server.url + "/", {}, b"", T)  # the connection, kept alive
+        (connection,) = sender._all
+        transport = connection.transport
+        assert transport is not None
+        write = transport.write
+
+        def recording(data: bytes | bytearray | memoryview) -> None:
+            written.append(bytes(data))
+            write(data)
+
+        with mock.patch.object(transport, "write", recording):
+            await sender.send("PUT", server.url + "/", {}, body, T)
+    head = (
+        f"PUT / HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nContent-Length: {size}\r\n\r\n"
+    ).encode()
+    assert server.requests[-1] == head + body
+    assert written == ([head + body] if one_write else [head, body])
