@@ -100,7 +100,7 @@ def test_importing_awsmith_defers_attrs_orjson_multidict_httptools_and_finishes_
         timeout=120,
     ).stdout
     result = json.loads(out)
-    # (inspect: asyncio imports it, but a plain import of awsmith does not need asyncio's.)
+    # (inspect: asyncio, which awsmith imports, imports it.)
     assert result["deferred"] == ["inspect"]
     assert result["finished"] == []
     # The runtime's own attrs classes, each finished on first use like the shapes

@@ -14,12 +14,12 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import functools
+import inspect
 import logging
 import math
 import os
 import threading
 import time
-import types
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
@@ -94,19 +94,6 @@ def provider_name(provider: object) -> str:
     if isinstance(qualname, str) and not isinstance(provider, type):
         return qualname
     return type(provider).__qualname__
-
-
-def _awaitable(value: object) -> bool:
-    """``inspect.isawaitable`` (inspect, with ast and dis, is a tenth of awsmith's import
-    time): a coroutine, a generator made a coroutine by ``types.coroutine``, or an
-    object with ``__await__``."""
-    if isinstance(value, types.GeneratorType):
-        return bool(value.gi_code.co_flags & _CO_ITERABLE_COROUTINE)
-    return isinstance(value, Awaitable)
-
-
-#: inspect.CO_ITERABLE_COROUTINE: a generator ``types.coroutine`` lets ``await`` drive.
-_CO_ITERABLE_COROUTINE = 0x100
 
 
 def _cause(exc: Exception) -> str:
@@ -195,7 +182,7 @@ class CachingProvider:
             pending = self._fetch()
         except Exception as exc:
             raise CredentialsError(f"credential provider {name} failed: {_cause(exc)}") from exc
-        if not _awaitable(pending):
+        if not inspect.isawaitable(pending):
             raise CredentialsError(
                 f"credential provider {name} returned {type(pending).__name__}, not an "
                 "awaitable: it must be an async callable (an `async def` function, or an "
