@@ -23,7 +23,12 @@ What the user sees is an attrs class, as ``attrs.define`` / ``attrs.frozen`` mak
 * A subclass a user writes is a plain subclass, as of any attrs class: finishing a
   class never touches its subclasses.
 * A frozen class refuses to set or delete an attribute with attrs'
-  ``FrozenInstanceError``, and hashes by value, as ``attrs.frozen`` makes it.
+  ``FrozenInstanceError``, and hashes by value, as ``attrs.frozen`` makes it; attrs
+  knows it as frozen, so a subclass attrs makes of it is frozen too.
+
+Where it differs: ``attrs.inspect`` (experimental in attrs) finds no attrs class
+before the first use and, after it, reports what ``attr.s`` was asked for (a class
+not slotted, not frozen) rather than what the class is; exception classes are refused.
 
 Type checkers see attrs itself: a module imports ``define``, ``frozen`` and ``field``
 from ``attrs`` under ``TYPE_CHECKING`` and from here otherwise, so mypy's attrs plugin
