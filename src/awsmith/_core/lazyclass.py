@@ -46,9 +46,6 @@ from typing import Any, TypeVar, cast
 
 T = TypeVar("T", bound=type)
 
-#: The default of a member that has none (attrs' own marker is not imported yet).
-_REQUIRED: Any = object()
-
 #: Finishing a class happens once, even when two threads use it first at the same time.
 _finishing = threading.RLock()
 #: The class being finished -> the thread finishing it (others wait on the lock).
@@ -131,21 +128,20 @@ def prebuilt(cls: type[Any], **members: Any) -> Any:
     """An instance of a class not finished yet, made without its ``__init__`` (no
     validator or converter runs): for a constant a module makes at import. Its first
     use finishes the class, as any other use does."""
-    specs: dict[str, Any] = vars(cls)["__lazy_members__"]
+    specs: dict[str, dict[str, Any]] = vars(cls)["__lazy_members__"]
     unknown = sorted(set(members) - set(specs))
     if unknown:
         raise TypeError(f"{cls.__qualname__} has no member {unknown[0]!r}")
     instance = object.__new__(cls)
-    for name, spec in specs.items():
-        options = spec.options if isinstance(spec, _Field) else {"default": spec}
+    for name, given in specs.items():
         if name in members:
             value = members[name]
-        elif "factory" in options:
-            value = options["factory"]()
+        elif "factory" in given:
+            value = given["factory"]()
+        elif "default" in given:
+            value = given["default"]
         else:
-            value = options.get("default", _REQUIRED)
-            if value is _REQUIRED:
-                raise TypeError(f"{cls.__qualname__} needs its member {name!r}")
+            raise TypeError(f"{cls.__qualname__} needs its member {name!r}")
         object.__setattr__(instance, name, value)
     return instance
 
@@ -177,6 +173,19 @@ def _replace(self: Any, /, **changes: Any) -> Any:
 _CLASS_VAR = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_]*\.)*ClassVar\b")
 
 
+def _field_options(member: str, namespace: dict[str, Any], options: Options) -> dict[str, Any]:
+    """What the class body gave a member (taken out of ``namespace``: a slot takes its
+    name), as ``attrs.field`` options."""
+    if member not in namespace:
+        given: dict[str, Any] = {}
+    else:
+        spec = namespace.pop(member)
+        given = dict(spec.options) if isinstance(spec, _Field) else {"default": spec}
+    if member in options.hidden:
+        given["eq"] = given["repr"] = False
+    return given
+
+
 def lazy(cls: T, options: Options) -> T:
     """``cls`` made again with slots, its attrs methods made when it is first used."""
     if issubclass(cls, BaseException):
@@ -187,7 +196,10 @@ def lazy(cls: T, options: Options) -> T:
         for name, annotation in namespace.get("__annotations__", {}).items()
         if not _CLASS_VAR.match(str(annotation))
     )
-    namespace["__lazy_members__"] = {m: namespace.pop(m, _REQUIRED) for m in members}
+    # member -> its attrs.field options (none for a member without a default)
+    namespace["__lazy_members__"] = {
+        member: _field_options(member, namespace, options) for member in members
+    }
     namespace["__lazy_options__"] = options
     namespace["__lazy_own__"] = frozenset(
         name for name in ("__init__", "__repr__", "__eq__", "__hash__") if name in namespace
@@ -240,14 +252,7 @@ def _finish(cls: type) -> None:
         import attr  # here, not at import: the first class used pays for it
 
         options: Options = vars(cls)["__lazy_options__"]
-        givens: dict[str, dict[str, Any]] = {}
-        for member, spec in vars(cls)["__lazy_members__"].items():
-            given = dict(spec.options) if isinstance(spec, _Field) else {}
-            if not isinstance(spec, _Field) and spec is not _REQUIRED:
-                given["default"] = spec
-            if member in options.hidden:
-                given["eq"] = given["repr"] = False
-            givens[member] = given
+        givens: dict[str, dict[str, Any]] = vars(cls)["__lazy_members__"]
         if options.frozen:
             # A frozen class's __init__ must set members past its __setattr__: attrs'
             # frozen=True would write them to the __dict__ the class has not got, so the
