@@ -510,13 +510,6 @@ async def test_reader_counts_what_follows_its_answer() -> None:
     assert reader.extra == 5 + 19 + 65 * 1024
 
 
-async def test_reader_counts_from_the_first_blank_line() -> None:
-    """The answer ends at the first blank line: one in the bytes after it is theirs."""
-    reader = await _reader()
-    reader.data_received(b"HTTP/1.1 200 OK\r\n\r\nx\r\n\r\n")
-    assert (reader.head.result(), reader.extra) == ((200, "OK"), 5)
-
-
 async def test_reader_counts_what_follows_an_answer_it_gave_up_on() -> None:
     reader = await _reader()
     reader.data_received(b"x" * (64 * 1024 + 1))
@@ -525,10 +518,16 @@ async def test_reader_counts_what_follows_an_answer_it_gave_up_on() -> None:
     assert reader.extra == 4
 
 
-async def test_reader_counts_nothing_after_an_answer_that_ends_its_read() -> None:
+@pytest.mark.parametrize(
+    ("read", "extra"),
+    [(b"HTTP/1.1 200 OK\r\n\r\n", 0), (b"HTTP/1.1 200 OK\r\n\r\nx\r\n\r\n", 5)],
+    ids=["nothing-after", "a-blank-line-after"],
+)
+async def test_reader_counts_from_the_first_blank_line(read: bytes, extra: int) -> None:
+    """The answer ends at the first blank line: one in the bytes after it is theirs."""
     reader = await _reader()
-    reader.data_received(b"HTTP/1.1 200 OK\r\n\r\n")
-    assert (reader.head.result(), reader.extra) == ((200, "OK"), 0)
+    reader.data_received(read)
+    assert (reader.head.result(), reader.extra) == ((200, "OK"), extra)
 
 
 async def test_reader_status_without_reason() -> None:
