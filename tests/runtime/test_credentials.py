@@ -9,6 +9,7 @@ request's SigV4 ``Authorization`` and ``X-Amz-Security-Token`` headers.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -24,7 +25,7 @@ import pytest
 
 import awsmith
 import awsmith._core.client as client_module
-from awsmith._core.credentials import CredentialResolver
+from awsmith._core.credentials import CachingProvider, CredentialResolver
 from awsmith.support import SupportClient
 
 MAIN = threading.main_thread()
@@ -417,15 +418,19 @@ def test_expiry_field_is_optional() -> None:
 class FakeRefreshable:
     """A botocore RefreshableCredentials stand-in: ``remaining`` seconds of validity
     (botocore's windows: advisory 15 minutes, mandatory 10), and a refresh that blocks
-    on ``gate`` and then gives new keys or fails."""
+    on ``gate`` and then gives new keys or fails. ``entered`` is set when a refresh
+    starts, ``finished`` when it ends (both in the loading thread)."""
 
     def __init__(self, remaining: float, *, fail: bool = False) -> None:
         self.remaining = remaining
         self.fail = fail
         self.gate = threading.Event()
+        self.entered = threading.Event()
+        self.finished = threading.Event()
         self.refreshes = 0
         self.lock = threading.Lock()
         self.key = "AKIDOLD"
+        self.threads: list[threading.Thread] = []
 
     def refresh_needed(self, refresh_in: float | None = None) -> bool:
         return self.remaining < (15 * 60 if refresh_in is None else refresh_in)
@@ -434,10 +439,15 @@ class FakeRefreshable:
         if self.refresh_needed():
             with self.lock:
                 self.refreshes += 1
-            assert self.gate.wait(10)
-            if self.fail:
-                raise RuntimeError("the credential source is down")
-            self.key, self.remaining = "AKIDNEW", 3600.0
+                self.threads.append(threading.current_thread())
+            self.entered.set()
+            try:
+                assert self.gate.wait(10)
+                if self.fail:
+                    raise RuntimeError("the credential source is down")
+                self.key, self.remaining = "AKIDNEW", 3600.0
+            finally:
+                self.finished.set()
         return mock.Mock(access_key=self.key, secret_key="secret", token=None)
 
 
@@ -451,6 +461,15 @@ async def first_load(resolver: CredentialResolver, provider: FakeRefreshable) ->
     remaining, provider.remaining = provider.remaining, 3600.0
     assert (await resolver.get()).access_key_id == "AKIDOLD"
     provider.remaining = remaining
+
+
+async def settled(owner: CredentialResolver | CachingProvider) -> None:
+    """Waits for the background refresh under way (if any) to end, whatever its
+    outcome; starts none."""
+    flight = owner._renewal._flight
+    if flight.running():
+        with contextlib.suppress(awsmith.CredentialsError):
+            await flight.join()
 
 
 @pytest.mark.anyio
@@ -470,12 +489,12 @@ async def test_advisory_window_uses_the_current_credentials_and_refreshes_once_b
         for _ in range(20):
             group.start_soon(call)
     assert results == ["AKIDOLD"] * 20  # the gate is still closed: nobody waited
+    assert await anyio.to_thread.run_sync(provider.entered.wait, 10)
     assert provider.refreshes == 1
+    assert provider.threads[0] is not MAIN
+    assert (await resolver.get()).access_key_id == "AKIDOLD"  # still running: not again
     provider.gate.set()
-    for _ in range(200):
-        if (await resolver.get()).access_key_id == "AKIDNEW":
-            break
-        await anyio.sleep(0.01)
+    await settled(resolver)
     assert (await resolver.get()).access_key_id == "AKIDNEW"
     assert provider.refreshes == 1
 
@@ -486,6 +505,9 @@ async def test_a_failing_refresh_in_the_advisory_window_stalls_nothing() -> None
     provider.gate.set()
     resolver = resolver_for(provider)
     await first_load(resolver, provider)
+    for _ in range(20):
+        assert (await resolver.get()).access_key_id == "AKIDOLD"
+    await settled(resolver)
     for _ in range(20):
         assert (await resolver.get()).access_key_id == "AKIDOLD"
     # One background attempt; the next waits BACKGROUND_REFRESH_INTERVAL.
@@ -511,9 +533,8 @@ async def test_a_failing_refresh_in_the_mandatory_window_fails_every_waiter_once
         for _ in range(20):
             group.start_soon(call)
         # All 20 wait for the one refresh (held on the gate, in a worker thread) before
-        # it may fail: once it has started, the other 19 can only block on the lock.
-        while provider.refreshes < 1:
-            await anyio.sleep(0.005)
+        # it may fail.
+        assert await anyio.to_thread.run_sync(provider.entered.wait, 10)
         await anyio.wait_all_tasks_blocked()
         provider.gate.set()
     assert len(errors) == 20

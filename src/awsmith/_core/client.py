@@ -30,7 +30,12 @@ from awsmith._core.config import (
     RetryMode,
     retry_settings,
 )
-from awsmith._core.credentials import CredentialProvider, CredentialResolver, Credentials
+from awsmith._core.credentials import (
+    CredentialProvider,
+    CredentialResolver,
+    Credentials,
+    botocore_session,
+)
 from awsmith._core.endpoints import (
     Endpoint,
     join_path,
@@ -418,15 +423,7 @@ class BaseClient:
         if self._root is not self:
             return self._root._botocore_session()  # one session per client and its views
         if self._session is None:
-            import botocore.exceptions
-            import botocore.session
-
-            try:
-                session = botocore.session.Session(profile=self._profile)
-                session.get_scoped_config()
-            except botocore.exceptions.ProfileNotFound as exc:
-                raise ConfigurationError(str(exc)) from None
-            self._session = session
+            self._session = botocore_session(self._profile)
         return self._session
 
     async def _prepare(self) -> _Ready:
