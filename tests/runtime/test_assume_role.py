@@ -9,9 +9,11 @@ the Support call was then signed with. The same flows run against moto's real ST
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -208,6 +210,29 @@ async def test_source_none_is_the_standard_chain(monkeypatch: pytest.MonkeyPatch
             session_token="env-token",
             must_sign=["content-type"],
         )
+
+
+async def test_source_none_with_a_profile_skips_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 22, item 1: assume_role(profile="prod") signs STS with the profile's keys,
+    not AWS_ACCESS_KEY_ID's (before, the role was assumed as the environment's
+    principal). botocore's Session(profile="prod") drops its EnvProvider, and so
+    does a client given profile=; AWS_PROFILE does not (the environment's keys win)."""
+    Path(os.environ["AWS_SHARED_CREDENTIALS_FILE"]).write_text(f"[prod]\naws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\n")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDFROMENV")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "env-secret")
+    script = Script(sts_reply())
+    async with sts_http(script) as http:
+        await role(http, source=None, profile="prod")()
+    check_signature(script.request, region="us-west-2", service="sts", must_sign=["content-type"])
+    monkeypatch.setenv("AWS_PROFILE", "prod")
+    script = Script(sts_reply())
+    async with sts_http(script) as http:
+        await role(http, source=None)()
+    assert script.request.headers["Authorization"].startswith(
+        "AWS4-HMAC-SHA256 Credential=AKIDFROMENV/"
+    )
 
 
 async def test_source_none_with_nothing_found_names_the_role() -> None:
