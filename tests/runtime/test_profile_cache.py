@@ -113,26 +113,22 @@ def set_aws_default_profile(
     monkeypatch.setenv("AWS_DEFAULT_PROFILE", "b")
 
 
-def point_aws_config_file_elsewhere(
-    monkeypatch: pytest.MonkeyPatch, config: Path, creds: Path, tmp: Path
-) -> None:
-    other = tmp / "other-config"
-    write(other, "[default]\nmax_attempts = 4\n")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(other))
+def point_elsewhere(variable: str) -> Change:
+    """Sets ``variable`` to a new file whose default profile has max_attempts = 4."""
+
+    def change(monkeypatch: pytest.MonkeyPatch, config: Path, creds: Path, tmp: Path) -> None:
+        other = tmp / f"other-{variable}"
+        write(other, "[default]\nmax_attempts = 4\n")
+        monkeypatch.setenv(variable, str(other))
+
+    change.__name__ = f"point_{variable.lower()}_elsewhere"
+    return change
 
 
 def rewrite_the_config_file(
     monkeypatch: pytest.MonkeyPatch, config: Path, creds: Path, tmp: Path
 ) -> None:
     write(config, "[default]\nmax_attempts = 3\n")  # the same size: only the time differs
-
-
-def point_aws_shared_credentials_file_elsewhere(
-    monkeypatch: pytest.MonkeyPatch, config: Path, creds: Path, tmp: Path
-) -> None:
-    other = tmp / "other-credentials"
-    write(other, "[default]\nmax_attempts = 4\n")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(other))
 
 
 def rewrite_the_credentials_file(
@@ -146,9 +142,9 @@ CHANGES: list[tuple[Change, str, str]] = [
     # attempts before each
     (set_aws_profile, "[default]\nmax_attempts = 2\n[profile b]\nmax_attempts = 4\n", ""),
     (set_aws_default_profile, "[default]\nmax_attempts = 2\n[profile b]\nmax_attempts = 4\n", ""),
-    (point_aws_config_file_elsewhere, "[default]\nmax_attempts = 2\n", ""),
+    (point_elsewhere("AWS_CONFIG_FILE"), "[default]\nmax_attempts = 2\n", ""),
     (rewrite_the_config_file, "[default]\nmax_attempts = 2\n", ""),
-    (point_aws_shared_credentials_file_elsewhere, "", "[default]\nmax_attempts = 2\n"),
+    (point_elsewhere("AWS_SHARED_CREDENTIALS_FILE"), "", "[default]\nmax_attempts = 2\n"),
     (rewrite_the_credentials_file, "", "[default]\nmax_attempts = 2\n"),
 ]
 
