@@ -587,3 +587,118 @@ def test_no_botocore_with_environment_credentials_and_an_endpoint(tmp_path: Path
         [sys.executable, "-c", script], env=env, check=True, capture_output=True, text=True
     ).stdout
     assert out.strip() == "[]"
+
+
+# ---------------------------------------------------------------- oracle: botocore's refresh
+
+
+class Source:
+    """A refresh_using for botocore's RefreshableCredentials: the n-th call gives
+    AKIDREFRESH<n> for an hour from the fake clock's time, or raises."""
+
+    def __init__(self, now: list[dt.datetime], fail: bool) -> None:
+        self.now = now
+        self.fail = fail
+        self.calls = 0
+
+    def __call__(self) -> dict[str, str]:
+        self.calls += 1
+        if self.fail:
+            raise RuntimeError("the source is down")
+        return {
+            "access_key": f"AKIDREFRESH{self.calls}",
+            "secret_key": "secret",
+            "token": "token",
+            "expiry_time": (self.now[0] + dt.timedelta(hours=1)).isoformat(),
+        }
+
+
+def refreshable(fail: bool) -> tuple[Any, Source, list[dt.datetime]]:
+    """botocore's own RefreshableCredentials: AKIDFIRST, valid for an hour from a fake
+    clock's start, refreshed by a Source; and the clock."""
+    from botocore.credentials import RefreshableCredentials
+
+    start = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
+    now = [start]
+    source = Source(now, fail)
+    credentials = RefreshableCredentials(
+        access_key="AKIDFIRST",
+        secret_key="secret",
+        token="token",
+        expiry_time=start + dt.timedelta(hours=1),
+        refresh_using=source,
+        method="test",
+        time_fetcher=lambda: now[0],
+    )
+    return credentials, source, now
+
+
+def outcome(action: Any) -> str:
+    try:
+        return str(action())
+    except Exception as exc:
+        return f"raises ({type(exc).__name__})"
+
+
+async def awsmith_outcome(resolver: CredentialResolver) -> str:
+    """One call: the key it signs with, or what it raises; then its background refresh
+    (if it started one) runs to its end, as it would while the call is sent."""
+    try:
+        return (await resolver.get()).access_key_id
+    except Exception as exc:
+        return f"raises ({type(exc).__name__})"
+    finally:
+        await settled(resolver)
+
+
+WINDOWS = {
+    "fresh": dt.timedelta(minutes=20),
+    "advisory": dt.timedelta(minutes=12),
+    "mandatory": dt.timedelta(minutes=5),
+    "expired": -dt.timedelta(minutes=1),
+}
+
+
+@pytest.mark.parametrize("fail", [False, True], ids=["refresh works", "refresh fails"])
+@pytest.mark.parametrize("window", list(WINDOWS))
+def test_the_chain_keeps_or_drops_credentials_as_botocore_does(window: str, fail: bool) -> None:
+    """botocore's RefreshableCredentials is the oracle of what a call signs with once
+    the credentials it loaded (AKIDFIRST) are in each refresh window, with a refresh
+    that works (AKIDREFRESH<n>) or fails: two calls each, against two identical
+    objects on fake clocks. awsmith's resolver gives what botocore gives, and asks
+    the source as often, with two differences, both by design: in the advisory window
+    a call never waits for the refresh (the first call gets AKIDFIRST, the refresh
+    runs behind it), and a failed advisory refresh is retried after
+    BACKGROUND_REFRESH_INTERVAL, not on the very next call."""
+    theirs, their_source, their_clock = refreshable(fail)
+    assert theirs.get_frozen_credentials().access_key == "AKIDFIRST"
+    ours, our_source, our_clock = refreshable(fail)
+    session = mock.Mock()
+    session.get_credentials.return_value = ours
+    resolver = CredentialResolver(None, lambda: session, environment=False)
+    assert anyio.run(awsmith_outcome, resolver) == "AKIDFIRST"  # loaded while fresh
+    for clock in (their_clock, our_clock):
+        clock[0] += dt.timedelta(hours=1) - WINDOWS[window]
+
+    expected = [outcome(lambda: theirs.get_frozen_credentials().access_key) for _ in range(2)]
+    got = [anyio.run(awsmith_outcome, resolver) for _ in range(2)]
+
+    expected = [e.replace("(RuntimeError)", "(CredentialsError)") for e in expected]
+    expected_calls = their_source.calls
+    if window == "advisory":
+        expected[0] = "AKIDFIRST"  # not held up by the refresh
+        if fail:
+            expected_calls = 1  # not asked again within the interval
+    assert got == expected
+    assert our_source.calls == expected_calls
+    # The same, spelled out.
+    assert (got, our_source.calls) == {
+        ("fresh", False): (["AKIDFIRST", "AKIDFIRST"], 0),
+        ("fresh", True): (["AKIDFIRST", "AKIDFIRST"], 0),
+        ("advisory", False): (["AKIDFIRST", "AKIDREFRESH1"], 1),
+        ("advisory", True): (["AKIDFIRST", "AKIDFIRST"], 1),
+        ("mandatory", False): (["AKIDREFRESH1", "AKIDREFRESH1"], 1),
+        ("mandatory", True): (["raises (CredentialsError)"] * 2, 2),
+        ("expired", False): (["AKIDREFRESH1", "AKIDREFRESH1"], 1),
+        ("expired", True): (["raises (CredentialsError)"] * 2, 2),
+    }[(window, fail)]
