@@ -9,9 +9,11 @@ the Support call was then signed with. The same flows run against moto's real ST
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,7 +24,7 @@ from awsmith._core.sts import StsError
 from tests.runtime.test_credential_provider import calls, keys
 
 # aws_env (autouse): no AWS_* variables, empty config files, no instance metadata.
-from tests.runtime.test_credentials import Capture, aws_env  # noqa: F401
+from tests.runtime.test_credentials import Capture, aws_env, settled  # noqa: F401
 from tests.unit.mockaws import AKID, SECRET, Script, check_signature, credentials
 
 pytestmark = pytest.mark.anyio
@@ -136,11 +138,25 @@ async def test_concurrent_calls_and_clients_share_one_assume_role() -> None:
 
 
 async def test_credentials_near_expiry_are_assumed_again() -> None:
-    script = Script(numbered(lifetime=timedelta(minutes=4)))
+    # 50 seconds of validity: inside the last minute, where every call waits for a
+    # new AssumeRole.
+    script = Script(numbered(lifetime=timedelta(seconds=50)))
     async with sts_http(script) as http:
         capture = await calls(role(http), 3)
     assert len(script.requests) == 3
     assert keys(capture) == ["ASIAROLE1", "ASIAROLE2", "ASIAROLE3"]
+
+
+async def test_credentials_within_5_minutes_of_expiry_are_assumed_again_behind() -> None:
+    script = Script(numbered(lifetime=timedelta(minutes=4)))
+    async with sts_http(script) as http:
+        provider = role(http)
+        assert isinstance(provider, awsmith.CachingProvider)
+        capture = await calls(provider, 2)
+        await settled(provider)
+        await calls(provider, 1, capture)
+    assert len(script.requests) == 2
+    assert keys(capture) == ["ASIAROLE1", "ASIAROLE1", "ASIAROLE2"]
 
 
 async def test_throttling_by_sts_is_retried_by_awsmiths_retry_loop() -> None:
@@ -182,7 +198,7 @@ async def test_source_none_is_the_standard_chain(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", AKID)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
     monkeypatch.setenv("AWS_SESSION_TOKEN", "env-token")
-    script = Script(numbered(lifetime=timedelta(minutes=4)))
+    script = Script(numbered(lifetime=timedelta(seconds=50)))  # assumed again each call
     async with sts_http(script) as http:
         await calls(role(http, source=None), 2)
     assert len(script.requests) == 2
@@ -194,6 +210,29 @@ async def test_source_none_is_the_standard_chain(monkeypatch: pytest.MonkeyPatch
             session_token="env-token",
             must_sign=["content-type"],
         )
+
+
+async def test_source_none_with_a_profile_skips_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 22, item 1: assume_role(profile="prod") signs STS with the profile's keys,
+    not AWS_ACCESS_KEY_ID's (before, the role was assumed as the environment's
+    principal). botocore's Session(profile="prod") drops its EnvProvider, and so
+    does a client given profile=; AWS_PROFILE does not (the environment's keys win)."""
+    Path(os.environ["AWS_SHARED_CREDENTIALS_FILE"]).write_text(f"[prod]\naws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\n")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDFROMENV")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "env-secret")
+    script = Script(sts_reply())
+    async with sts_http(script) as http:
+        await role(http, source=None, profile="prod")()
+    check_signature(script.request, region="us-west-2", service="sts", must_sign=["content-type"])
+    monkeypatch.setenv("AWS_PROFILE", "prod")
+    script = Script(sts_reply())
+    async with sts_http(script) as http:
+        await role(http, source=None)()
+    assert script.request.headers["Authorization"].startswith(
+        "AWS4-HMAC-SHA256 Credential=AKIDFROMENV/"
+    )
 
 
 async def test_source_none_with_nothing_found_names_the_role() -> None:

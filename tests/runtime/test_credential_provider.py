@@ -1,9 +1,11 @@
 """``credentials=`` given an async provider (``awsmith.CredentialProvider``).
 
-The provider is called on first use and when its credentials are within 5 minutes of
-expiry; concurrent calls share one call of it; its failures, and results of the wrong
-kind, raise ``CredentialsError`` naming it; cancellation passes through; a failure does
-not stick. Calls go through the Support client and an ``httpx.MockTransport``, and the
+The provider is called on first use and as its credentials near expiry (in the
+background from 5 minutes before it, waited for from 1 minute before it); concurrent
+calls share one call of it, which no caller owns (a cancelled caller or one past its
+``call_timeout`` stops waiting, the fetch goes on); its failures, and results of the
+wrong kind, raise ``CredentialsError`` naming it; a failed refresh keeps still-valid
+credentials; a failure does not stick. Calls go through the Support client and an ``httpx.MockTransport``, and the
 credentials used are read back from each request's SigV4 headers. The refresh window
 itself is tested on ``CachingProvider`` with a fake clock.
 """
@@ -12,7 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import threading
+import time
 import types
 from collections.abc import Awaitable, Callable, Generator
 from datetime import UTC, datetime, timedelta, timezone
@@ -23,11 +27,16 @@ import httpx
 import pytest
 
 import awsmith
-from awsmith._core.credentials import PROVIDER_REFRESH_SECONDS, CachingProvider
+from awsmith._core.credentials import (
+    BACKGROUND_REFRESH_INTERVAL,
+    PROVIDER_MANDATORY_SECONDS,
+    PROVIDER_REFRESH_SECONDS,
+    CachingProvider,
+)
 from awsmith.support import SupportClient
 
 # aws_env (autouse): no AWS_* variables, empty config files, no instance metadata.
-from tests.runtime.test_credentials import Capture, aws_env  # noqa: F401
+from tests.runtime.test_credentials import Capture, aws_env, settled  # noqa: F401
 
 pytestmark = pytest.mark.anyio
 
@@ -135,13 +144,19 @@ async def test_concurrent_first_calls_share_one_provider_call() -> None:
     assert keys(capture) == ["ASIAKEY1"] * 20
 
 
-async def test_near_expiry_credentials_are_refreshed_on_the_next_call() -> None:
+async def test_near_expiry_credentials_are_refreshed_in_the_background() -> None:
     # Each call of this provider gives credentials 4 minutes from expiry: inside the
-    # 5-minute window, so every later call fetches again (and uses what it got).
+    # 5-minute window, outside the 1-minute one. The call that finds them there uses
+    # them and starts a refresh that nobody waits for; the next call takes its result.
+    # Another refresh waits BACKGROUND_REFRESH_INTERVAL (10 s).
     provider = Counting(lifetime=timedelta(minutes=4))
-    capture = await calls(provider, 3)
-    assert provider.calls == 3
-    assert keys(capture) == ["ASIAKEY1", "ASIAKEY2", "ASIAKEY3"]
+    cache = CachingProvider(provider)
+    assert (await cache()).access_key_id == "ASIAKEY1"
+    assert (await cache()).access_key_id == "ASIAKEY1"
+    await settled(cache)
+    assert provider.calls == 2
+    assert [(await cache()).access_key_id for _ in range(3)] == ["ASIAKEY2"] * 3
+    assert provider.calls == 2
 
 
 async def test_credentials_outside_the_window_are_kept() -> None:
@@ -181,6 +196,9 @@ class FakeClock:
 
 
 async def test_refresh_window_boundaries_with_a_fake_clock() -> None:
+    """Up to 5 minutes before expiry the credentials are used as they are; from then
+    on a call uses them and refreshes in the background; from 1 minute before expiry
+    on, calls wait for the refresh."""
     start = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
     expiry = start + timedelta(hours=1)
     clock = FakeClock(start.timestamp())
@@ -194,12 +212,23 @@ async def test_refresh_window_boundaries_with_a_fake_clock() -> None:
     assert (await cache()).access_key_id == "ASIAKEY1"
     clock.now = expiry.timestamp() - PROVIDER_REFRESH_SECONDS - 0.001
     assert (await cache()).access_key_id == "ASIAKEY1"
+    await settled(cache)
     assert len(fetched) == 1
     clock.now = expiry.timestamp() - PROVIDER_REFRESH_SECONDS  # exactly 5 minutes left
-    assert (await cache()).access_key_id == "ASIAKEY2"
-    assert (await cache()).access_key_id == "ASIAKEY2"  # the new one expires an hour later
+    assert (await cache()).access_key_id == "ASIAKEY1"  # used; the refresh is behind
+    await settled(cache)
     assert len(fetched) == 2
-    assert PROVIDER_REFRESH_SECONDS == 300
+    assert (await cache()).access_key_id == "ASIAKEY2"  # the new one expires an hour later
+    # ASIAKEY2 a hair before its mandatory window: still used, refreshed behind.
+    clock.now = expiry.timestamp() + 3600 - PROVIDER_MANDATORY_SECONDS - 0.001
+    assert (await cache()).access_key_id == "ASIAKEY2"
+    await settled(cache)
+    assert len(fetched) == 3
+    # ASIAKEY3 exactly 1 minute from expiry: the call waits for ASIAKEY4.
+    clock.now = expiry.timestamp() + 7200 - PROVIDER_MANDATORY_SECONDS
+    assert (await cache()).access_key_id == "ASIAKEY4"
+    assert len(fetched) == 4
+    assert (PROVIDER_REFRESH_SECONDS, PROVIDER_MANDATORY_SECONDS) == (300, 60)
 
 
 async def test_an_expiry_in_another_timezone_is_compared_as_an_instant() -> None:
@@ -217,15 +246,20 @@ async def test_an_expiry_in_another_timezone_is_compared_as_an_instant() -> None
     await cache()
     clock.now = start.timestamp() + 4 * 60 + 59  # 5 min 1 s left: kept
     await cache()
+    await settled(cache)
     assert len(fetched) == 1
-    clock.now = start.timestamp() + 5 * 60  # 5 minutes left: fetched again
+    clock.now = start.timestamp() + 5 * 60  # 5 minutes left: fetched again, behind
     await cache()
+    await settled(cache)
     assert len(fetched) == 2
+    clock.now = start.timestamp() + 9 * 60  # 1 minute left: the call waits for a fetch
+    await cache()
+    assert len(fetched) == 3
     clock.now = start.timestamp() + 10 * 60  # expired: what the provider gives is refused
     with pytest.raises(awsmith.CredentialsError) as info:
         await cache()
     assert str(info.value).endswith("returned credentials that expired at 2026-01-01T14:10:00+02:00")
-    assert len(fetched) == 3
+    assert len(fetched) == 4
 
 
 async def test_awaitables_that_are_not_coroutines_are_providers() -> None:
@@ -332,17 +366,83 @@ async def test_a_failed_call_does_not_stick() -> None:
     assert keys(capture) == ["ASIAKEY3", "ASIAKEY3"]
 
 
-async def test_a_failed_refresh_raises_and_the_next_call_tries_again() -> None:
-    provider = Counting(lifetime=timedelta(minutes=4))
-    cache = CachingProvider(provider)
+async def test_a_failed_refresh_keeps_valid_credentials_and_is_retried_after_the_interval(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Issue 22, item 3, with a fake clock: 4 minutes of validity left and the provider
+    down. Calls keep the current credentials; the provider is asked once, in the
+    background, and again only once BACKGROUND_REFRESH_INTERVAL has passed; the failure
+    is logged, not raised. Inside the last minute calls wait for a fetch and raise its
+    error; once the provider answers again, its credentials are used."""
+    start = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    expiry = start + timedelta(hours=1)
+    clock = FakeClock(start.timestamp())
+    provider = Counting()
+    fetched: list[str] = []
+
+    async def fetch() -> awsmith.Credentials:
+        fetched.append(f"{clock.now - start.timestamp():.0f}")
+        if provider.fail_with is not None:
+            raise provider.fail_with
+        return creds(len(fetched), expiry + timedelta(hours=len(fetched) - 1))
+
+    cache = CachingProvider(fetch, "vault", clock=clock)
     assert (await cache()).access_key_id == "ASIAKEY1"
     provider.fail_with = RuntimeError("vault unreachable")
+    clock.now = expiry.timestamp() - 4 * 60
+    with caplog.at_level(logging.WARNING, logger="awsmith.credentials"):
+        got: list[str] = []
+
+        async def one() -> None:
+            got.append((await cache()).access_key_id)
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(100):
+                tg.start_soon(one)
+        await settled(cache)
+        assert got == ["ASIAKEY1"] * 100
+        assert fetched == ["0", "3360"]  # one attempt for the 100 calls
+        clock.now += BACKGROUND_REFRESH_INTERVAL - 0.001
+        assert (await cache()).access_key_id == "ASIAKEY1"
+        await settled(cache)
+        assert len(fetched) == 2  # within the interval: not asked again
+        clock.now += 0.001
+        assert (await cache()).access_key_id == "ASIAKEY1"
+        await settled(cache)
+        assert len(fetched) == 3  # the interval is over: asked again, behind
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (
+            logging.WARNING,
+            "credential provider vault failed: RuntimeError: vault unreachable; the current "
+            "credentials (expiring at 2026-01-01T13:00:00+00:00) are still used, and the "
+            "provider is asked again in 10 s at the earliest",
+        )
+    ] * 2
+    clock.now = expiry.timestamp() - PROVIDER_MANDATORY_SECONDS  # the last minute
     with pytest.raises(awsmith.CredentialsError) as info:
         await cache()
-    assert str(info.value) == "credential provider Counting failed: RuntimeError: vault unreachable"
+    assert str(info.value) == "credential provider vault failed: RuntimeError: vault unreachable"
+    assert info.value.__cause__ is provider.fail_with
+    assert len(fetched) == 4
     provider.fail_with = None
-    assert (await cache()).access_key_id == "ASIAKEY3"
-    assert provider.calls == 3
+    assert (await cache()).access_key_id == "ASIAKEY5"
+    assert len(caplog.records) == 2  # a failure some call raised is not logged too
+
+
+async def test_a_failing_refresh_with_4_minutes_left_fails_no_call() -> None:
+    """Issue 22, item 3, through a client: credentials with 4 minutes of validity and
+    a provider that fails from then on. Before: the 100 concurrent calls all raised
+    the refresh's error, and every later call asked the provider again. Now all are
+    signed with the valid credentials, and the provider was asked once more."""
+    provider = Counting(lifetime=timedelta(minutes=4))
+    cache = CachingProvider(provider, clock=FakeClock(time.time()))  # 4 minutes, always
+    assert (await cache()).access_key_id == "ASIAKEY1"
+    provider.fail_with = RuntimeError("vault unreachable")
+    capture = await calls(cache, 100, concurrent=True)
+    await calls(cache, 20, capture)
+    await settled(cache)
+    assert keys(capture) == ["ASIAKEY1"] * 120
+    assert provider.calls == 2
 
 
 async def test_waiters_share_a_failure_then_the_next_call_tries_again() -> None:
@@ -460,32 +560,28 @@ def test_a_non_callable_is_a_configuration_error(value: object) -> None:
 # ---------------------------------------------------------------- cancellation
 
 
-async def test_cancelling_the_call_cancels_the_provider_and_propagates() -> None:
-    entered = anyio.Event()
-    finished: list[str] = []
-
-    async def slow() -> awsmith.Credentials:
-        entered.set()
-        try:
-            await anyio.sleep_forever()
-        finally:
-            finished.append("cancelled")
-        raise AssertionError("unreachable")
-
-    cache = CachingProvider(slow)
+async def test_cancelling_a_call_ends_its_wait_not_the_fetch() -> None:
+    """The cancellation propagates as it is (not a CredentialsError); the provider call
+    goes on, and what it returns serves the next call without another fetch."""
+    provider = Counting()
+    provider.gate = anyio.Event()
+    provider.entered = anyio.Event()
+    cache = CachingProvider(provider)
 
     async def call() -> None:
         await cache()
 
     task = asyncio.ensure_future(call())
-    await entered.wait()
+    await provider.entered.wait()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task  # a CancelledError, not a CredentialsError
-    assert finished == ["cancelled"]
+    provider.gate.set()
+    assert (await cache()).access_key_id == "ASIAKEY1"
+    assert provider.calls == 1
 
 
-async def test_waiters_of_a_cancelled_fetch_fetch_again_themselves() -> None:
+async def test_a_cancelled_caller_leaves_the_fetch_to_the_others() -> None:
     provider = Counting()
     provider.gate = anyio.Event()
     cache = CachingProvider(provider)
@@ -502,20 +598,70 @@ async def test_waiters_of_a_cancelled_fetch_fetch_again_themselves() -> None:
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(cancelled_call)
-        await anyio.wait_all_tasks_blocked()  # it runs the fetch, blocked in the provider
+        await anyio.wait_all_tasks_blocked()  # its fetch is blocked in the provider
         assert provider.calls == 1
         tg.start_soon(waiter)
         tg.start_soon(waiter)
         await anyio.wait_all_tasks_blocked()  # both wait for that fetch
-        assert provider.calls == 1
         scope.cancel()
         await anyio.wait_all_tasks_blocked()
-        # The fetch was cancelled, the waiters were not: one fetches again, once, and
-        # the other shares it.
-        assert provider.calls == 2
+        # The first caller is gone, the fetch it started is not: still the one call.
+        assert provider.calls == 1
         provider.gate.set()
-    assert got == ["ASIAKEY2", "ASIAKEY2"]
-    assert provider.calls == 2
+    assert got == ["ASIAKEY1", "ASIAKEY1"]
+    assert provider.calls == 1
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
+async def test_a_provider_slower_than_call_timeout_is_fetched_once_and_used() -> None:
+    """Issue 22, item 2. Wave 1: 20 calls with call_timeout=0.2 find the provider
+    still running (held on a gate) and raise DeadlineExceededError. Before, each
+    deadline cancelled the shared fetch, so nothing was ever cached: the provider was
+    started once per wave and completed never. Now the fetch goes on: wave 2 (no
+    deadline) joins that same fetch, and wave 3 (call_timeout=0.2 again) is served from
+    the cache. The provider started once and completed once, under asyncio and trio."""
+    provider = Counting()
+    provider.gate = anyio.Event()
+    completed: list[str] = []
+
+    async def slow() -> awsmith.Credentials:
+        got = await provider()
+        completed.append(got.access_key_id)
+        return got
+
+    capture = Capture()
+    http = httpx.AsyncClient(transport=httpx.MockTransport(capture))
+    config = awsmith.Config(call_timeout=0.2)
+    client = SupportClient(region="us-east-1", http_client=http, credentials=slow, config=config)
+    errors: list[BaseException] = []
+
+    async def one(target: SupportClient) -> None:
+        try:
+            await target.describe_services()
+        except awsmith.DeadlineExceededError as exc:
+            errors.append(exc)
+
+    async with http, client:
+        async with anyio.create_task_group() as tg:
+            for _ in range(20):
+                tg.start_soon(one, client)
+        assert [str(e) for e in errors] == [
+            "DescribeServices did not complete within call_timeout=0.2s"
+        ] * 20
+        assert (provider.calls, completed, capture.requests) == (1, [], [])
+        patient = client.with_options(call_timeout=None)
+        async with anyio.create_task_group() as tg:
+            for _ in range(20):
+                tg.start_soon(one, patient)
+            await anyio.wait_all_tasks_blocked()
+            assert provider.calls == 1  # wave 2 waits for the fetch wave 1 started
+            provider.gate.set()
+        async with anyio.create_task_group() as tg:
+            for _ in range(20):
+                tg.start_soon(one, client)
+    assert len(errors) == 20
+    assert (provider.calls, completed) == (1, ["ASIAKEY1"])
+    assert keys(capture) == ["ASIAKEY1"] * 40
 
 
 # ---------------------------------------------------------------- sharing and naming

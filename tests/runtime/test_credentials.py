@@ -9,6 +9,7 @@ request's SigV4 ``Authorization`` and ``X-Amz-Security-Token`` headers.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -24,7 +25,7 @@ import pytest
 
 import awsmith
 import awsmith._core.client as client_module
-from awsmith._core.credentials import CredentialResolver
+from awsmith._core.credentials import CachingProvider, CredentialResolver
 from awsmith.support import SupportClient
 
 MAIN = threading.main_thread()
@@ -417,15 +418,19 @@ def test_expiry_field_is_optional() -> None:
 class FakeRefreshable:
     """A botocore RefreshableCredentials stand-in: ``remaining`` seconds of validity
     (botocore's windows: advisory 15 minutes, mandatory 10), and a refresh that blocks
-    on ``gate`` and then gives new keys or fails."""
+    on ``gate`` and then gives new keys or fails. ``entered`` is set when a refresh
+    starts, ``finished`` when it ends (both in the loading thread)."""
 
     def __init__(self, remaining: float, *, fail: bool = False) -> None:
         self.remaining = remaining
         self.fail = fail
         self.gate = threading.Event()
+        self.entered = threading.Event()
+        self.finished = threading.Event()
         self.refreshes = 0
         self.lock = threading.Lock()
         self.key = "AKIDOLD"
+        self.threads: list[threading.Thread] = []
 
     def refresh_needed(self, refresh_in: float | None = None) -> bool:
         return self.remaining < (15 * 60 if refresh_in is None else refresh_in)
@@ -434,10 +439,15 @@ class FakeRefreshable:
         if self.refresh_needed():
             with self.lock:
                 self.refreshes += 1
-            assert self.gate.wait(10)
-            if self.fail:
-                raise RuntimeError("the credential source is down")
-            self.key, self.remaining = "AKIDNEW", 3600.0
+                self.threads.append(threading.current_thread())
+            self.entered.set()
+            try:
+                assert self.gate.wait(10)
+                if self.fail:
+                    raise RuntimeError("the credential source is down")
+                self.key, self.remaining = "AKIDNEW", 3600.0
+            finally:
+                self.finished.set()
         return mock.Mock(access_key=self.key, secret_key="secret", token=None)
 
 
@@ -451,6 +461,15 @@ async def first_load(resolver: CredentialResolver, provider: FakeRefreshable) ->
     remaining, provider.remaining = provider.remaining, 3600.0
     assert (await resolver.get()).access_key_id == "AKIDOLD"
     provider.remaining = remaining
+
+
+async def settled(owner: CredentialResolver | CachingProvider) -> None:
+    """Waits for the background refresh under way (if any) to end, whatever its
+    outcome; starts none."""
+    flight = owner._renewal._flight
+    if flight.running():
+        with contextlib.suppress(awsmith.CredentialsError):
+            await flight.join()
 
 
 @pytest.mark.anyio
@@ -470,12 +489,12 @@ async def test_advisory_window_uses_the_current_credentials_and_refreshes_once_b
         for _ in range(20):
             group.start_soon(call)
     assert results == ["AKIDOLD"] * 20  # the gate is still closed: nobody waited
+    assert await anyio.to_thread.run_sync(provider.entered.wait, 10)
     assert provider.refreshes == 1
+    assert provider.threads[0] is not MAIN
+    assert (await resolver.get()).access_key_id == "AKIDOLD"  # still running: not again
     provider.gate.set()
-    for _ in range(200):
-        if (await resolver.get()).access_key_id == "AKIDNEW":
-            break
-        await anyio.sleep(0.01)
+    await settled(resolver)
     assert (await resolver.get()).access_key_id == "AKIDNEW"
     assert provider.refreshes == 1
 
@@ -486,6 +505,9 @@ async def test_a_failing_refresh_in_the_advisory_window_stalls_nothing() -> None
     provider.gate.set()
     resolver = resolver_for(provider)
     await first_load(resolver, provider)
+    for _ in range(20):
+        assert (await resolver.get()).access_key_id == "AKIDOLD"
+    await settled(resolver)
     for _ in range(20):
         assert (await resolver.get()).access_key_id == "AKIDOLD"
     # One background attempt; the next waits BACKGROUND_REFRESH_INTERVAL.
@@ -511,9 +533,8 @@ async def test_a_failing_refresh_in_the_mandatory_window_fails_every_waiter_once
         for _ in range(20):
             group.start_soon(call)
         # All 20 wait for the one refresh (held on the gate, in a worker thread) before
-        # it may fail: once it has started, the other 19 can only block on the lock.
-        while provider.refreshes < 1:
-            await anyio.sleep(0.005)
+        # it may fail.
+        assert await anyio.to_thread.run_sync(provider.entered.wait, 10)
         await anyio.wait_all_tasks_blocked()
         provider.gate.set()
     assert len(errors) == 20
@@ -566,3 +587,118 @@ def test_no_botocore_with_environment_credentials_and_an_endpoint(tmp_path: Path
         [sys.executable, "-c", script], env=env, check=True, capture_output=True, text=True
     ).stdout
     assert out.strip() == "[]"
+
+
+# ---------------------------------------------------------------- oracle: botocore's refresh
+
+
+class Source:
+    """A refresh_using for botocore's RefreshableCredentials: the n-th call gives
+    AKIDREFRESH<n> for an hour from the fake clock's time, or raises."""
+
+    def __init__(self, now: list[dt.datetime], fail: bool) -> None:
+        self.now = now
+        self.fail = fail
+        self.calls = 0
+
+    def __call__(self) -> dict[str, str]:
+        self.calls += 1
+        if self.fail:
+            raise RuntimeError("the source is down")
+        return {
+            "access_key": f"AKIDREFRESH{self.calls}",
+            "secret_key": "secret",
+            "token": "token",
+            "expiry_time": (self.now[0] + dt.timedelta(hours=1)).isoformat(),
+        }
+
+
+def refreshable(fail: bool) -> tuple[Any, Source, list[dt.datetime]]:
+    """botocore's own RefreshableCredentials: AKIDFIRST, valid for an hour from a fake
+    clock's start, refreshed by a Source; and the clock."""
+    from botocore.credentials import RefreshableCredentials
+
+    start = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
+    now = [start]
+    source = Source(now, fail)
+    credentials = RefreshableCredentials(
+        access_key="AKIDFIRST",
+        secret_key="secret",
+        token="token",
+        expiry_time=start + dt.timedelta(hours=1),
+        refresh_using=source,
+        method="test",
+        time_fetcher=lambda: now[0],
+    )
+    return credentials, source, now
+
+
+def outcome(action: Any) -> str:
+    try:
+        return str(action())
+    except Exception as exc:
+        return f"raises ({type(exc).__name__})"
+
+
+async def awsmith_outcome(resolver: CredentialResolver) -> str:
+    """One call: the key it signs with, or what it raises; then its background refresh
+    (if it started one) runs to its end, as it would while the call is sent."""
+    try:
+        return (await resolver.get()).access_key_id
+    except Exception as exc:
+        return f"raises ({type(exc).__name__})"
+    finally:
+        await settled(resolver)
+
+
+WINDOWS = {
+    "fresh": dt.timedelta(minutes=20),
+    "advisory": dt.timedelta(minutes=12),
+    "mandatory": dt.timedelta(minutes=5),
+    "expired": -dt.timedelta(minutes=1),
+}
+
+
+@pytest.mark.parametrize("fail", [False, True], ids=["refresh works", "refresh fails"])
+@pytest.mark.parametrize("window", list(WINDOWS))
+def test_the_chain_keeps_or_drops_credentials_as_botocore_does(window: str, fail: bool) -> None:
+    """botocore's RefreshableCredentials is the oracle of what a call signs with once
+    the credentials it loaded (AKIDFIRST) are in each refresh window, with a refresh
+    that works (AKIDREFRESH<n>) or fails: two calls each, against two identical
+    objects on fake clocks. awsmith's resolver gives what botocore gives, and asks
+    the source as often, with two differences, both by design: in the advisory window
+    a call never waits for the refresh (the first call gets AKIDFIRST, the refresh
+    runs behind it), and a failed advisory refresh is retried after
+    BACKGROUND_REFRESH_INTERVAL, not on the very next call."""
+    theirs, their_source, their_clock = refreshable(fail)
+    assert theirs.get_frozen_credentials().access_key == "AKIDFIRST"
+    ours, our_source, our_clock = refreshable(fail)
+    session = mock.Mock()
+    session.get_credentials.return_value = ours
+    resolver = CredentialResolver(None, lambda: session, environment=False)
+    assert anyio.run(awsmith_outcome, resolver) == "AKIDFIRST"  # loaded while fresh
+    for clock in (their_clock, our_clock):
+        clock[0] += dt.timedelta(hours=1) - WINDOWS[window]
+
+    expected = [outcome(lambda: theirs.get_frozen_credentials().access_key) for _ in range(2)]
+    got = [anyio.run(awsmith_outcome, resolver) for _ in range(2)]
+
+    expected = [e.replace("(RuntimeError)", "(CredentialsError)") for e in expected]
+    expected_calls = their_source.calls
+    if window == "advisory":
+        expected[0] = "AKIDFIRST"  # not held up by the refresh
+        if fail:
+            expected_calls = 1  # not asked again within the interval
+    assert got == expected
+    assert our_source.calls == expected_calls
+    # The same, spelled out.
+    assert (got, our_source.calls) == {
+        ("fresh", False): (["AKIDFIRST", "AKIDFIRST"], 0),
+        ("fresh", True): (["AKIDFIRST", "AKIDFIRST"], 0),
+        ("advisory", False): (["AKIDFIRST", "AKIDREFRESH1"], 1),
+        ("advisory", True): (["AKIDFIRST", "AKIDFIRST"], 1),
+        ("mandatory", False): (["AKIDREFRESH1", "AKIDREFRESH1"], 1),
+        ("mandatory", True): (["raises (CredentialsError)"] * 2, 2),
+        ("expired", False): (["AKIDREFRESH1", "AKIDREFRESH1"], 1),
+        ("expired", True): (["raises (CredentialsError)"] * 2, 2),
+    }[(window, fail)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import sys
 import threading
 import time
@@ -232,3 +233,228 @@ def test_sleep_under_both() -> None:
 
     assert anyio.run(main, backend="asyncio") is False
     assert anyio.run(main, backend="trio") is True
+
+
+# ---------------------------------------------------------------- SingleFlight
+
+
+class Work:
+    """A SingleFlight's work: counts its runs, waits for ``gate``, then returns the run
+    number or raises ``fail``; records how each run ended."""
+
+    def __init__(self) -> None:
+        self.runs = 0
+        self.ended: list[str] = []
+        self.gate: anyio.Event | None = None
+        self.entered: anyio.Event | None = None
+        self.fail: Exception | None = None
+
+    async def __call__(self) -> int:
+        self.runs += 1
+        if self.entered is not None:
+            self.entered.set()
+        try:
+            if self.gate is not None:
+                await self.gate.wait()
+        except BaseException as exc:
+            self.ended.append(type(exc).__name__)
+            raise
+        self.ended.append("finished")
+        if self.fail is not None:
+            raise self.fail
+        return self.runs
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_single_flight_is_shared_and_outlives_waiters_that_give_up(backend: str) -> None:
+    """Three callers join one run; two give up (a deadline, a cancellation); the run
+    goes on, the third gets its value, and the run finished, not cancelled."""
+    work = Work()
+    flight: aio.SingleFlight[int] = aio.SingleFlight(work, "work")
+
+    async def main() -> tuple[list[str], list[int]]:
+        work.gate, work.entered = anyio.Event(), anyio.Event()
+        outcomes: list[str] = []
+        values: list[int] = []
+
+        async def impatient() -> None:
+            with anyio.move_on_after(0.01) as scope:
+                await flight.join()
+            outcomes.append(f"gave up: {scope.cancelled_caught}")
+
+        async def patient() -> None:
+            values.append(await flight.join())
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(impatient)
+            tg.start_soon(patient)
+            cancelled = anyio.CancelScope()
+
+            async def cancelled_caller() -> None:
+                with cancelled:
+                    await flight.join()
+                outcomes.append(f"cancelled: {cancelled.cancelled_caught}")
+
+            tg.start_soon(cancelled_caller)
+            await work.entered.wait()
+            await anyio.wait_all_tasks_blocked()
+            cancelled.cancel()
+            while len(outcomes) < 2:
+                await anyio.wait_all_tasks_blocked()
+                await anyio.sleep(0.001)  # the impatient caller's deadline, a real one
+            assert flight.running()
+            work.gate.set()
+        assert not flight.running()
+        return sorted(outcomes), values
+
+    assert anyio.run(main, backend=backend) == (["cancelled: True", "gave up: True"], [1])
+    assert (work.runs, work.ended) == (1, ["finished"])
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_a_run_with_no_waiter_left_finishes_and_start_waits_for_nothing(backend: str) -> None:
+    work = Work()
+    flight: aio.SingleFlight[int] = aio.SingleFlight(work, "work")
+
+    async def main() -> int:
+        work.gate = anyio.Event()
+        flight.start()
+        flight.start()  # one under way: not another
+        assert flight.running()
+        await anyio.wait_all_tasks_blocked()
+        assert work.runs == 1
+        work.gate.set()
+        while flight.running():
+            await anyio.wait_all_tasks_blocked()
+            await anyio.sleep(0)
+        work.gate = None
+        return await flight.join()  # none under way: a new run
+
+    assert anyio.run(main, backend=backend) == 2
+    assert work.ended == ["finished", "finished"]
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_every_waiter_raises_the_runs_error_with_its_own_traceback(backend: str) -> None:
+    """The one exception, raised in each waiter from the traceback it had when the
+    work raised it (as asyncio's Future raises it): it does not grow by every waiter's
+    frames in turn."""
+    work = Work()
+    work.fail = KeyError("down")
+    flight: aio.SingleFlight[int] = aio.SingleFlight(work, "work")
+
+    async def main() -> list[BaseException]:
+        work.gate = anyio.Event()
+        errors: list[BaseException] = []
+
+        async def waiter() -> None:
+            try:
+                await flight.join()
+            except KeyError as exc:
+                errors.append(exc)
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(3):
+                tg.start_soon(waiter)
+            await anyio.wait_all_tasks_blocked()
+            work.gate.set()
+        return errors
+
+    errors = anyio.run(main, backend=backend)
+    assert len(errors) == 3 and all(e is work.fail for e in errors)
+    frames = []
+    tb = errors[0].__traceback__
+    while tb is not None:
+        frames.append(tb.tb_frame.f_code.co_name)
+        tb = tb.tb_next
+    # One waiter's frames on top of where the work raised it; not three waiters'.
+    assert frames == ["waiter", "join", "outcome", "_run", "__call__"]
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_a_run_still_going_when_the_loop_ends_is_cancelled_and_waited_for(
+    backend: str, recwarn: pytest.WarningsRecorder, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The caller gave up and the main task returned while the work still runs:
+    asyncio.run / trio.run cancel the run and wait for it. Nothing is left running,
+    nothing is logged or warned ("Task was destroyed but it is pending")."""
+    import gc
+
+    work = Work()
+    flight: aio.SingleFlight[int] = aio.SingleFlight(work, "work")
+
+    async def main() -> None:
+        work.gate, work.entered = anyio.Event(), anyio.Event()
+        with anyio.move_on_after(0.01):
+            await flight.join()
+        assert flight.running()
+
+    with caplog.at_level(logging.INFO):
+        anyio.run(main, backend=backend)
+        gc.collect()
+    assert work.ended == ["CancelledError" if backend == "asyncio" else "Cancelled"]
+    assert not flight._running  # the finished loop is not kept
+    assert caplog.records == []
+    assert [str(w.message) for w in recwarn] == []
+
+
+@pytest.mark.usefixtures("plain_asyncio")
+def test_a_thread_the_run_waits_for_is_waited_for_by_asyncio_run() -> None:
+    """A run in run_in_thread (a credential load) when asyncio.run ends: asyncio.run
+    returns once the thread has finished; no thread of it is left."""
+    release = threading.Event()
+    events: list[str] = []
+    tasks: list[asyncio.Task[None]] = []
+
+    def blocking() -> int:
+        assert release.wait(10)
+        events.append("thread done")
+        return 1
+
+    async def load() -> int:
+        return await aio.run_in_thread(blocking)
+
+    flight: aio.SingleFlight[int] = aio.SingleFlight(load, "load")
+
+    def release_once_cancelled() -> None:
+        # The run's task is cancelled by asyncio.run's shutdown: then let the thread go.
+        for _ in range(10_000):
+            if tasks and tasks[0].cancelling():
+                break
+            time.sleep(0.001)
+        release.set()
+
+    async def main() -> None:
+        flight.start()
+        task = flight._running[asyncio.get_running_loop()].task
+        assert task is not None
+        tasks.append(task)
+        threading.Thread(target=release_once_cancelled, daemon=True).start()
+
+    asyncio.run(main())
+    events.append("asyncio.run returned")
+    assert events == ["thread done", "asyncio.run returned"]
+    assert tasks[0].cancelled()
+    assert not flight._running
+
+
+def test_a_run_cancelled_from_outside_is_run_again_for_its_waiters() -> None:
+    """Only its loop's end (or someone cancelling the task itself) cancels a run: the
+    waiters were not cancelled, so they start another rather than raise."""
+    work = Work()
+    flight: aio.SingleFlight[int] = aio.SingleFlight(work, "work")
+
+    async def main() -> int:
+        work.gate = anyio.Event()
+        waiter = asyncio.ensure_future(flight.join())
+        await anyio.wait_all_tasks_blocked()
+        task = flight._running[asyncio.get_running_loop()].task
+        assert task is not None
+        task.cancel()
+        await anyio.wait_all_tasks_blocked()
+        assert work.runs == 2
+        work.gate.set()
+        return await waiter
+
+    assert asyncio.run(main()) == 2
+    assert work.ended == ["CancelledError", "finished"]

@@ -1,7 +1,6 @@
 """awsmith._core.credentials on its own: how a provider's failure is worded, sharing a
 failed fetch after an earlier failure and across two event loops, environment
-credentials, empty credentials from the chain, and the background refresh's thread and
-interval (found by `make mutation`: docs/testing.md)."""
+credentials, empty credentials from the chain, and the background refresh's interval (found by `make mutation`: docs/testing.md)."""
 
 from __future__ import annotations
 
@@ -23,7 +22,7 @@ from awsmith._core.credentials import (
     CredentialResolver,
     environment_credentials,
 )
-from tests.runtime.test_credentials import FakeRefreshable, first_load, resolver_for
+from tests.runtime.test_credentials import FakeRefreshable, first_load, resolver_for, settled
 
 CREDS = awsmith.Credentials(access_key_id="AKIDVAULT", secret_access_key="secret")
 
@@ -194,10 +193,12 @@ class Gated(Static):
     def __init__(self) -> None:
         super().__init__("AKIDCHAIN", "s")
         self.gate = threading.Event()
+        self.entered = threading.Event()
         self.loads = 0
 
     def get_frozen_credentials(self) -> Any:
         self.loads += 1
+        self.entered.set()
         assert self.gate.wait(10)
         return self.frozen
 
@@ -226,6 +227,31 @@ async def test_concurrent_first_calls_share_one_load() -> None:
     assert chain.loads == 1
 
 
+@pytest.mark.anyio
+async def test_a_load_outlasting_its_callers_deadline_is_kept() -> None:
+    """Issue 22, item 2, for the chain: the first call gives up while the chain loads
+    (its deadline, here a cancel scope). Before, the load's outcome was dropped (and
+    the cancelled call sat waiting for the thread); now the load finishes on its own
+    and the next call takes its credentials: the chain was loaded once."""
+    chain = Gated()
+    session = SimpleNamespace(get_credentials=lambda: chain)
+    resolver = CredentialResolver(None, lambda: session, environment=False)
+    scope = anyio.CancelScope()
+
+    async def call() -> None:
+        with scope:
+            await resolver.get()
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(call)
+        assert await anyio.to_thread.run_sync(chain.entered.wait, 10)
+        scope.cancel()
+    assert scope.cancelled_caught
+    chain.gate.set()
+    assert (await resolver.get()).access_key_id == "AKIDCHAIN"
+    assert chain.loads == 1
+
+
 # ---------------------------------------------------------------- background refresh
 
 
@@ -237,64 +263,47 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return now
 
 
-@pytest.fixture
-def thread_errors(monkeypatch: pytest.MonkeyPatch) -> list[BaseException | None]:
-    """Exceptions that escaped a thread."""
-    errors: list[BaseException | None] = []
-
-    def hook(args: threading.ExceptHookArgs) -> None:
-        errors.append(args.exc_value)
-
-    monkeypatch.setattr(threading, "excepthook", hook)
-    return errors
-
-
 @pytest.mark.anyio
 async def test_a_running_background_refresh_is_not_started_again(clock: list[float]) -> None:
-    """The refresh runs in a daemon thread of its own name; while it runs (held on the
-    gate), calls past the interval start no second one."""
+    """The refresh runs in a worker thread; while it runs (held on the gate), calls
+    past the interval start no second one."""
     provider = FakeRefreshable(remaining=12 * 60)
     resolver = resolver_for(provider)
     await first_load(resolver, provider)
     assert (await resolver.get()).access_key_id == "AKIDOLD"
-    thread = resolver._background
-    assert thread is not None
-    assert (thread.name, thread.daemon) == ("awsmith-credentials-refresh", True)
+    assert await anyio.to_thread.run_sync(provider.entered.wait, 10)
+    assert provider.threads[0] is not threading.current_thread()
     clock[0] += 10 * BACKGROUND_REFRESH_INTERVAL
     assert (await resolver.get()).access_key_id == "AKIDOLD"
-    assert resolver._background is thread
     provider.gate.set()
-    thread.join(10)
-    assert not thread.is_alive()
+    await settled(resolver)
     assert (await resolver.get()).access_key_id == "AKIDNEW"
     assert provider.refreshes == 1
 
 
 @pytest.mark.anyio
 async def test_a_failed_background_refresh_is_quiet_and_retried_after_the_interval(
-    clock: list[float], thread_errors: list[BaseException | None]
+    clock: list[float], caplog: pytest.LogCaptureFixture
 ) -> None:
+    """Nothing raised, nothing logged by awsmith (botocore logs its own WARNING), no
+    "exception was never retrieved" from the event loop."""
     provider = FakeRefreshable(remaining=12 * 60, fail=True)
     provider.gate.set()
     resolver = resolver_for(provider)
     await first_load(resolver, provider)
-    seen: list[threading.Thread] = []
-    for now in (
-        100.0,
-        100.0 + BACKGROUND_REFRESH_INTERVAL - 0.001,
-        100.0 + BACKGROUND_REFRESH_INTERVAL,
-    ):
-        clock[0] = now
-        assert (await resolver.get()).access_key_id == "AKIDOLD"
-        thread = resolver._background
-        assert thread is not None
-        thread.join(10)
-        assert not thread.is_alive()
-        seen.append(thread)
-    assert seen[0] is seen[1]  # within the interval: not started again
-    assert seen[2] is not seen[1]  # the interval is over: a second attempt
-    assert provider.refreshes == 2
-    assert thread_errors == []  # the failure stayed in the thread, silently
+    refreshes: list[int] = []
+    with caplog.at_level(logging.DEBUG):
+        for now in (
+            100.0,
+            100.0 + BACKGROUND_REFRESH_INTERVAL - 0.001,
+            100.0 + BACKGROUND_REFRESH_INTERVAL,
+        ):
+            clock[0] = now
+            assert (await resolver.get()).access_key_id == "AKIDOLD"
+            await settled(resolver)
+            refreshes.append(provider.refreshes)
+    assert refreshes == [1, 1, 2]  # within the interval: not started again
+    assert caplog.records == []
 
 
 @pytest.mark.anyio
@@ -309,8 +318,6 @@ async def test_the_first_background_refresh_is_not_held_back_by_the_interval(
     resolver = resolver_for(provider)
     await first_load(resolver, provider)
     assert (await resolver.get()).access_key_id == "AKIDOLD"
-    thread = resolver._background
-    assert thread is not None
-    thread.join(10)
+    await settled(resolver)
     assert provider.refreshes == 1
     assert (await resolver.get()).access_key_id == "AKIDNEW"

@@ -15,6 +15,9 @@ both:
   import time, or a client used from a second ``asyncio.run()``, may meet several.
 * :func:`within`: runs a coroutine with a time limit; the caller's error says the limit,
   not something inside, ended it.
+* :class:`SingleFlight`: one shared run of an async function per event loop, which
+  its callers wait for without owning it: a caller's deadline ends its own wait, never
+  the run (the credential caches fetch through it).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import sys
 import threading
 import weakref
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import sniffio
 
@@ -169,3 +172,108 @@ async def within(
         if scope.expired():
             raise expired() from None
         raise
+
+
+class _Flight(Generic[T]):
+    """One run of a :class:`SingleFlight`'s work: its outcome once ``done`` is set.
+    ``completed`` stays False if the run was cancelled (its event loop ending)."""
+
+    __slots__ = ("completed", "done", "error", "task", "traceback", "value")
+
+    def __init__(self, done: Any) -> None:
+        self.done = done  # an asyncio.Event, or a trio.Event
+        self.completed = False
+        self.value: T | None = None
+        self.error: Exception | None = None
+        self.traceback: TracebackType | None = None
+        #: Under asyncio, the task running it (the loop holds tasks only weakly).
+        self.task: asyncio.Task[None] | None = None
+
+    def outcome(self) -> T:
+        error = self.error
+        if error is not None:
+            # The same exception for every waiter, with the traceback of its origin
+            # each time (as asyncio's Future.result raises it), not one that grows
+            # with every waiter that raised it.
+            raise error.with_traceback(self.traceback)
+        return self.value  # type: ignore[return-value]  # set when completed without error
+
+
+class SingleFlight(Generic[T]):
+    """At most one run of ``work`` at a time per event loop, shared by whoever asks
+    while it runs, and owned by none of them.
+
+    The run is a task of its own (an asyncio task; under trio a system task, since no
+    caller's nursery may outlive it): a caller that is cancelled, or whose
+    ``call_timeout`` passes, stops waiting and the run goes on, so its outcome serves
+    the callers that come after (a credential source slower than every caller's
+    deadline is still fetched once, and used). A run whose every waiter is gone
+    finishes all the same: that is the point (at most one per loop is ever pending,
+    since later callers join it).
+
+    A run ends with its event loop: ``asyncio.run`` and ``trio.run`` cancel it (and wait
+    for it) when their main task returns, so nothing is left running or pending after
+    them. Its outcome is read by :meth:`join`; an exception is never logged as
+    unretrieved. ``work`` must not depend on any one caller's context (it runs in a
+    copy of the context of the call that started it).
+    """
+
+    def __init__(self, work: Callable[[], Awaitable[T]], name: str) -> None:
+        self._work = work
+        self._name = name
+        #: The running flight of each event loop (asyncio loop, or trio run's token):
+        #: removed when it ends, so a finished loop is not kept.
+        self._running: dict[object, _Flight[T]] = {}
+
+    def running(self) -> bool:
+        """Whether a run is under way on this event loop."""
+        return current_loop() in self._running
+
+    def start(self) -> None:
+        """Starts a run on this event loop unless one is under way; waits for nothing."""
+        loop = current_loop()
+        if loop not in self._running:
+            self._launch(loop)
+
+    async def join(self) -> T:
+        """The outcome of the run under way on this event loop, or of a new one: its
+        value, or its exception raised. Cancelling the caller cancels only its wait."""
+        while True:
+            loop = current_loop()
+            flight = self._running.get(loop) or self._launch(loop)
+            await flight.done.wait()
+            if flight.completed:
+                return flight.outcome()
+            # Cancelled, but not through this caller (it would not be here): its loop
+            # is ending, or something cancelled the task itself. Run it again.
+
+    def _launch(self, loop: object) -> _Flight[T]:
+        context = contextvars.copy_context()
+        if isinstance(loop, asyncio.AbstractEventLoop):
+            flight: _Flight[T] = _Flight(asyncio.Event())
+            self._running[loop] = flight
+            flight.task = loop.create_task(
+                self._run(loop, flight), name=f"awsmith: {self._name}", context=context
+            )
+        else:
+            import trio
+
+            flight = _Flight(trio.Event())
+            self._running[loop] = flight
+            trio.lowlevel.spawn_system_task(
+                self._run, loop, flight, name=f"awsmith: {self._name}", context=context
+            )
+        return flight
+
+    async def _run(self, loop: object, flight: _Flight[T]) -> None:
+        try:
+            flight.value = await self._work()
+        except Exception as exc:  # the waiters' to raise (a trio system task must not)
+            flight.error, flight.traceback = exc, exc.__traceback__
+            flight.completed = True
+        else:
+            flight.completed = True
+        finally:
+            if self._running.get(loop) is flight:
+                del self._running[loop]
+            flight.done.set()

@@ -11,7 +11,8 @@ no botocore client imported or built. botocore's standard chain is still what fi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import functools
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from awsmith._core.config import Config
@@ -20,6 +21,7 @@ from awsmith._core.credentials import (
     CredentialProvider,
     CredentialResolver,
     Credentials,
+    botocore_session,
 )
 from awsmith._core.errors import ConfigurationError
 
@@ -131,7 +133,12 @@ class _AssumeRole:
     ) -> None:
         self._request = request
         self._client_args = client_args
-        self._source = CredentialResolver(source, _session_factory(client_args["profile"]))
+        profile: str | None = client_args["profile"]
+        # As a client's chain: an explicit profile skips the environment's keys
+        # (botocore's Session(profile=...) drops its EnvProvider), AWS_PROFILE does not.
+        self._source = CredentialResolver(
+            source, functools.partial(botocore_session, profile), environment=profile is None
+        )
 
     async def fetch(self) -> Credentials:
         from awsmith._core.sts import StsClient
@@ -141,20 +148,3 @@ class _AssumeRole:
             response = await sts.assume_role(self._request)
         return response.credentials
 
-
-def _session_factory(profile: str | None) -> Callable[[], Any]:
-    """botocore's session for the standard chain (run in a worker thread by
-    :class:`CredentialResolver`), as a client without ``credentials=`` makes it."""
-
-    def make() -> Any:
-        import botocore.exceptions
-        import botocore.session
-
-        try:
-            session = botocore.session.Session(profile=profile)
-            session.get_scoped_config()
-        except botocore.exceptions.ProfileNotFound as exc:
-            raise ConfigurationError(str(exc)) from None
-        return session
-
-    return make

@@ -12,6 +12,7 @@ import logging
 import os
 import random
 import ssl
+import stat
 import sys
 import time
 import weakref
@@ -30,7 +31,12 @@ from awsmith._core.config import (
     RetryMode,
     retry_settings,
 )
-from awsmith._core.credentials import CredentialProvider, CredentialResolver, Credentials
+from awsmith._core.credentials import (
+    CredentialProvider,
+    CredentialResolver,
+    Credentials,
+    botocore_session,
+)
 from awsmith._core.endpoints import (
     Endpoint,
     join_path,
@@ -196,25 +202,60 @@ class _NeedsIO(Exception):
     """Resolving needs file I/O: do it in a worker thread."""
 
 
-#: Profile name -> botocore's scoped config of that profile, read once per process.
-_SCOPED_CONFIG: dict[str | None, dict[str, Any]] = {}
+#: A config file as the profile cache keys it: its path (as botocore expands it) and
+#: (modification time in ns, size, inode), or None when it is not a regular file
+#: (botocore then reads nothing from it).
+_FileState = tuple[str, tuple[int, int, int] | None]
+#: What botocore's scoped config depends on: the client's ``profile``,
+#: ``AWS_DEFAULT_PROFILE``, ``AWS_PROFILE``, the config file and the credentials file.
+_ConfigKey = tuple[str | None, str | None, str | None, _FileState, _FileState]
+
+#: botocore's scoped config, by what it was read from: a new client finds its profile's
+#: settings here, with no worker thread and no botocore session, while nothing it
+#: depends on changed (a changed variable or file is another key, read afresh).
+_SCOPED_CONFIG: dict[_ConfigKey, dict[str, Any]] = {}
+#: Keys kept at the most (each change of a file adds one): the cache starts over then.
+_SCOPED_CONFIG_SIZE = 32
 
 
-def _no_profile_files(profile: str | None, environ: Mapping[str, str]) -> bool:
+def _file_state(variable: str, default: str, environ: Mapping[str, str]) -> _FileState:
+    """One shared file's path (``variable``, else ``default``, expanded as botocore
+    expands it) and its state. One ``stat``: a few microseconds on a local disk."""
+    path = os.path.expanduser(os.path.expandvars(environ.get(variable, default)))
+    try:
+        found = os.stat(path)
+    except (OSError, ValueError):  # absent, unreadable, or not a valid path
+        return (path, None)
+    if not stat.S_ISREG(found.st_mode):
+        return (path, None)
+    return (path, (found.st_mtime_ns, found.st_size, found.st_ino))
+
+
+def _config_key(profile: str | None, environ: Mapping[str, str]) -> _ConfigKey:
+    """What the scoped config of a client given ``profile`` depends on, now. A file
+    rewritten within its file system's timestamp granularity (a few ms) at the same
+    size and inode is not told apart: the cache may then give its previous settings."""
+    return (
+        profile,
+        environ.get("AWS_DEFAULT_PROFILE"),
+        environ.get("AWS_PROFILE"),
+        _file_state("AWS_CONFIG_FILE", "~/.aws/config", environ),
+        _file_state("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials", environ),
+    )
+
+
+def _no_profile_files(key: _ConfigKey) -> bool:
     """Whether botocore's scoped config is certainly empty: no profile named (by the
-    client, ``AWS_PROFILE`` or ``AWS_DEFAULT_PROFILE``) and neither the config nor the
-    credentials file exists (a named profile that no file has is botocore's
-    ``ProfileNotFound``: botocore says so). Stats two paths: call it off the loop."""
-    if profile is not None or "AWS_PROFILE" in environ or "AWS_DEFAULT_PROFILE" in environ:
-        return False
-    for variable, default in (
-        ("AWS_CONFIG_FILE", "~/.aws/config"),
-        ("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"),
-    ):
-        path = os.path.expanduser(os.path.expandvars(environ.get(variable, default)))
-        if os.path.isfile(path):
-            return False
-    return True
+    client, ``AWS_DEFAULT_PROFILE`` or ``AWS_PROFILE``) and neither file exists (a named
+    profile that no file has is botocore's ``ProfileNotFound``: botocore says so)."""
+    profile, default_profile, env_profile, config, credentials = key
+    return (
+        profile is None
+        and default_profile is None
+        and env_profile is None
+        and config[1] is None
+        and credentials[1] is None
+    )
 
 
 def _env_flag(name: str) -> bool | None:
@@ -288,6 +329,8 @@ class BaseClient:
         cfg = self.config
         self._user_agent = _USER_AGENT + (f" {cfg.user_agent_extra}" if cfg.user_agent_extra else "")
         self._session: Any = None
+        #: The profile's settings, once read (see _scoped_config).
+        self._scoped: dict[str, Any] | None = None
         self._endpoint_args: dict[str, Any] = {}
         #: Settled in _prepare (the environment and the profile may say).
         self._max_attempts = DEFAULT_MAX_ATTEMPTS
@@ -418,15 +461,7 @@ class BaseClient:
         if self._root is not self:
             return self._root._botocore_session()  # one session per client and its views
         if self._session is None:
-            import botocore.exceptions
-            import botocore.session
-
-            try:
-                session = botocore.session.Session(profile=self._profile)
-                session.get_scoped_config()
-            except botocore.exceptions.ProfileNotFound as exc:
-                raise ConfigurationError(str(exc)) from None
-            self._session = session
+            self._session = botocore_session(self._profile)
         return self._session
 
     async def _prepare(self) -> _Ready:
@@ -509,17 +544,44 @@ class BaseClient:
         )
 
     def _scoped_config(self, allow_io: bool) -> dict[str, Any]:
-        """The profile's settings from the AWS config file, read once per process;
-        without ``allow_io`` raises ``_NeedsIO`` if they are not read yet."""
-        scoped = _SCOPED_CONFIG.get(self._profile)
+        """The profile's settings from the AWS config files, as botocore reads them
+        when the client (or a view of it) first needs them, and kept by it: a client
+        sees the configuration as it is when it starts, as a botocore client does.
+
+        A process-wide cache keyed by what they depend on (:func:`_config_key`: two
+        ``stat`` calls) spares a new client the worker thread and the botocore session
+        while nothing changed. Without ``allow_io`` it raises ``_NeedsIO`` where the
+        files must be read."""
+        root = self._root
+        scoped = root._scoped
+        if scoped is not None:
+            return scoped
+        key = _config_key(self._profile, os.environ)
+        scoped = _SCOPED_CONFIG.get(key)
         if scoped is None:
-            if not allow_io:
-                raise _NeedsIO
-            if _no_profile_files(self._profile, os.environ):
+            if _no_profile_files(key):
                 scoped = {}  # what botocore would say, without importing it
+            elif not allow_io:
+                raise _NeedsIO
             else:
-                scoped = self._botocore_session().get_scoped_config()
-            _SCOPED_CONFIG[self._profile] = scoped
+                scoped = self._read_scoped_config(key)
+        root._scoped = scoped
+        return scoped
+
+    def _read_scoped_config(self, key: _ConfigKey) -> dict[str, Any]:
+        """In a worker thread: the scoped config from a botocore session that reads the
+        files now, cached under ``key`` if the files did not change while it read."""
+        root = self._root
+        # The client's own session if it has none yet (its credential chain will use
+        # it); one that read the files earlier may hold what they said then.
+        session: Any = (
+            root._botocore_session() if root._session is None else botocore_session(self._profile)
+        )
+        scoped: dict[str, Any] = session.get_scoped_config()
+        if _config_key(self._profile, os.environ) == key:
+            if len(_SCOPED_CONFIG) >= _SCOPED_CONFIG_SIZE:
+                _SCOPED_CONFIG.clear()
+            _SCOPED_CONFIG[key] = scoped
         return scoped
 
     def _resolve_endpoint(self, allow_io: bool = True) -> Endpoint:

@@ -2,23 +2,26 @@
 botocore's standard provider chain.
 
 An async provider (``credentials=`` given a :data:`CredentialProvider`) is called on the
-event loop by :class:`CachingProvider`, on first use and again near expiry. The chain (environment, shared credentials and config files, profiles, SSO, web
-identity, container and instance metadata, assume-role) is botocore's: awsmith calls it
-through ``botocore.session.Session.get_credentials`` and runs it in a worker thread,
-because every provider may read files or make HTTP calls. Refreshable credentials are
+event loop by :class:`CachingProvider`, on first use and again near expiry. The chain
+(environment, shared credentials and config files, profiles, SSO, web identity,
+container and instance metadata, assume-role) is botocore's: awsmith calls it through
+``botocore.session.Session.get_credentials`` and runs it in a worker thread, because
+every provider may read files or make HTTP calls. Refreshable credentials are
 refreshed in a worker thread too, before they expire.
+
+Both caches renew through one :class:`_Renewal`: a fetch or load that no caller owns
+(a caller's deadline ends its wait, not the fetch), and a failed background refresh
+that keeps the still-valid credentials and is retried after an interval.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import functools
 import inspect
 import logging
 import math
 import os
-import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
@@ -73,15 +76,33 @@ CredentialProvider: TypeAlias = Callable[[], Awaitable[Credentials]]
 """An async source of credentials, accepted by ``credentials=`` of every client.
 
 Called with no arguments, it returns :class:`~awsmith.Credentials`, with ``expiry`` set
-if they expire. A client calls it on first use and again when the credentials are within
-5 minutes of ``expiry`` (never again if ``expiry`` is None); concurrent calls share one
-call of it. A failure raises :class:`~awsmith.CredentialsError` naming the provider,
-with the provider's exception as ``__cause__``; the next call asks again.
-:func:`~awsmith.assume_role` returns one.
+if they expire. A client calls it on first use and again once the credentials are
+within 5 minutes of expiry (never again if ``expiry`` is None): in the background,
+while calls go on with the current credentials, until the last minute, from which
+calls wait for it. Concurrent calls share one call of it. A failure raises
+:class:`~awsmith.CredentialsError` naming the provider, with the provider's exception
+as ``__cause__``, in the calls that waited for it; a failed background refresh is
+logged and tried again 10 seconds later at the earliest, the still-valid credentials
+in use meanwhile. :func:`~awsmith.assume_role` returns one.
 """
 
-#: A provider's credentials are fetched again when they are this close to expiry.
+#: A provider's credentials are refreshed in the background from this close to expiry
+#: on; calls still use them meanwhile (the AWS SDK for Java's STS providers' "prefetch
+#: time").
 PROVIDER_REFRESH_SECONDS = 5 * 60
+#: From this close to expiry on, calls wait for a refresh, and raise its error if it
+#: fails: a request signed now could reach AWS, or be retried, after they expired (the
+#: Java SDK's "stale time").
+PROVIDER_MANDATORY_SECONDS = 60
+
+#: botocore's refresh windows (RefreshableCredentials): inside the advisory one a
+#: refresh should happen but the credentials are still good; inside the mandatory one
+#: they must not be used without a refresh.
+MANDATORY_REFRESH_SECONDS = 10 * 60
+#: Background refreshes (a provider's, or the chain's in botocore's advisory window)
+#: start at most this often: a source that fails, or keeps giving short-lived
+#: credentials, is not asked on every call.
+BACKGROUND_REFRESH_INTERVAL = 10.0
 
 
 def provider_name(provider: object) -> str:
@@ -105,21 +126,60 @@ def _cause(exc: Exception) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-class CachingProvider:
-    """A :data:`CredentialProvider` that calls ``fetch`` on first use and again when its
-    credentials are within :data:`PROVIDER_REFRESH_SECONDS` of ``expiry``.
+class _Renewal:
+    """How both credential caches renew what they hold, in one place.
 
-    * Concurrent calls that find the credentials stale share one fetch: while it runs
-      they wait for it and all get its outcome, credentials or error.
-    * A failure raises :class:`CredentialsError` naming ``name`` and chaining the cause;
-      nothing is remembered of it, so the next call fetches again.
-    * Cancelling the call that runs the fetch cancels the fetch; the calls waiting for
-      it then fetch again themselves (they were not cancelled).
+    :meth:`now` waits for a renewal (the one under way on this event loop, or a new
+    one); :meth:`soon` starts one in the background, unless one is under way or one
+    started less than :data:`BACKGROUND_REFRESH_INTERVAL` ago (by ``clock``), and waits
+    for nothing. A renewal is a :class:`~awsmith._core.aio.SingleFlight` run of
+    ``work``, which stores what it gets itself: a caller that stops waiting (its
+    deadline, a cancellation) loses nothing, and the next caller finds the result.
+    """
+
+    def __init__(
+        self, work: Callable[[], Awaitable[Credentials]], name: str, clock: Callable[[], float]
+    ) -> None:
+        self._flight = aio.SingleFlight(work, name)
+        self._clock = clock
+        self._next_background = -math.inf
+
+    async def now(self) -> Credentials:
+        return await self._flight.join()
+
+    def soon(self) -> None:
+        if self._flight.running():
+            return
+        now = self._clock()
+        if now < self._next_background:
+            return
+        self._next_background = now + BACKGROUND_REFRESH_INTERVAL
+        self._flight.start()
+
+
+class CachingProvider:
+    """A :data:`CredentialProvider` that calls ``fetch`` on first use and again as the
+    credentials' ``expiry`` nears, keeping what it returns.
+
+    * Fresh credentials (more than :data:`PROVIDER_REFRESH_SECONDS` left, or no
+      ``expiry``) are returned as they are.
+    * Within :data:`PROVIDER_REFRESH_SECONDS` of expiry, a call returns the current
+      credentials at once and starts one refresh in the background (at most one every
+      :data:`BACKGROUND_REFRESH_INTERVAL` seconds). A failed refresh is logged (WARNING,
+      ``awsmith.credentials``) and changes nothing: the credentials are still valid.
+    * Without credentials, or within :data:`PROVIDER_MANDATORY_SECONDS` of expiry (or
+      past it), calls wait for a refresh; if it fails, each raises a
+      :class:`CredentialsError` naming ``name`` and chaining the cause, and the next
+      call tries again.
+    * Concurrent calls share one fetch, which belongs to none of them: a call that is
+      cancelled, or whose ``call_timeout`` passes, stops waiting, and the fetch goes on
+      and serves the calls after it.
 
     A client wraps a provider it is given in one of these, its own. Clients given
     the same ``CachingProvider`` use it as it is, and share its cache and its fetches:
     wrap a provider once (``awsmith.CachingProvider(from_vault)``) to share it;
-    :func:`awsmith.assume_role` returns one.
+    :func:`awsmith.assume_role` returns one. It may serve several event loops (threads
+    each running asyncio, or asyncio and trio): calls on one loop share one fetch.
     """
 
     def __init__(
@@ -132,47 +192,59 @@ class CachingProvider:
         self._fetch = fetch
         self._name = name if name is not None else provider_name(fetch)
         self._clock = clock
-        self._current: Credentials | None = None
-        #: When (``clock()`` time) ``_current`` must be fetched again.
-        self._refresh_at = math.inf
-        #: One lock per event loop: a provider made at import time may serve clients on
-        #: several threads' loops, or under asyncio and trio. Calls on one loop share
-        #: one fetch; loops may fetch at the same time (the cache is shared).
-        self._locks = aio.LoopLocks()
-        #: Fetches completed so far (successful or not), and the error of the last one.
-        self._fetches: int = 0
-        self._error: CredentialsError | None = None
+        #: The credentials, and when (``clock()`` time) their refresh window and their
+        #: mandatory window open: one tuple, replaced whole (loops on other threads
+        #: read it too).
+        self._state: tuple[Credentials | None, float, float] = (None, math.inf, math.inf)
+        self._renewal = _Renewal(self._renew, f"credential provider {self._name}", clock)
 
     def __repr__(self) -> str:
         return self._name
 
     async def __call__(self) -> Credentials:
-        current = self._current
-        if current is not None and self._clock() < self._refresh_at:
-            return current
-        seen = self._fetches
-        async with self._locks.current():
-            if self._fetches != seen:  # a fetch completed while this call waited: share it
-                error = self._error
-                if error is not None:
-                    raise CredentialsError(str(error)) from error.__cause__
-                assert self._current is not None
-                return self._current
-            try:
-                current = await self._fetch_checked()
-            except CredentialsError as exc:
-                self._fetches += 1
-                self._error = exc
-                self._current = None
-                raise
-            self._fetches += 1
-            self._error = None
-            self._current = current
-            expiry = current.expiry
-            self._refresh_at = (
-                math.inf if expiry is None else expiry.timestamp() - PROVIDER_REFRESH_SECONDS
-            )
-            return current
+        current, refresh_at, mandatory_at = self._state
+        if current is not None:
+            now = self._clock()
+            if now < refresh_at:
+                return current
+            if now < mandatory_at:
+                self._renewal.soon()
+                return current
+        try:
+            return await self._renewal.now()
+        except CredentialsError as exc:
+            # Every waiter raises an exception of its own, with the provider's as cause.
+            raise CredentialsError(str(exc)) from exc.__cause__
+
+    async def _renew(self) -> Credentials:
+        """One call of the provider (a :class:`_Renewal`'s work): what it gives is kept
+        here, whether or not anyone still waits for it."""
+        try:
+            fresh = await self._fetch_checked()
+        except CredentialsError as exc:
+            self._report(exc)
+            raise
+        expiry = fresh.expiry
+        if expiry is None:
+            self._state = (fresh, math.inf, math.inf)
+        else:
+            at = expiry.timestamp()
+            self._state = (fresh, at - PROVIDER_REFRESH_SECONDS, at - PROVIDER_MANDATORY_SECONDS)
+        return fresh
+
+    def _report(self, error: CredentialsError) -> None:
+        """A failed refresh while the current credentials are still usable: nobody
+        raises it, so it is logged (the calls that wait for a fetch raise its error)."""
+        current, _, mandatory_at = self._state
+        if current is None or current.expiry is None or self._clock() >= mandatory_at:
+            return
+        _log.warning(
+            "%s; the current credentials (expiring at %s) are still used, and the provider "
+            "is asked again in %.0f s at the earliest",
+            error,
+            current.expiry.isoformat(),
+            BACKGROUND_REFRESH_INTERVAL,
+        )
 
     async def _fetch_checked(self) -> Credentials:
         """One call of the provider; any failure as a ``CredentialsError`` naming it.
@@ -218,15 +290,6 @@ class CachingProvider:
         return value
 
 
-#: botocore's refresh windows (RefreshableCredentials): inside the advisory one a
-#: refresh should happen but the credentials are still good; inside the mandatory one
-#: they must not be used without a refresh.
-MANDATORY_REFRESH_SECONDS = 10 * 60
-#: Background refreshes in the advisory window start at most this often (a source that
-#: fails, or keeps giving short-lived credentials, is not asked on every call).
-BACKGROUND_REFRESH_INTERVAL = 10.0
-
-
 def environment_credentials(environ: Mapping[str, str]) -> Credentials | None:
     """Credentials from ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY`` (and
     ``AWS_SECURITY_TOKEN``, else ``AWS_SESSION_TOKEN``), read as botocore's
@@ -247,30 +310,52 @@ def environment_credentials(environ: Mapping[str, str]) -> Credentials | None:
     )
 
 
+def botocore_session(profile: str | None) -> botocore.session.Session:
+    """botocore's session for ``profile`` (None: ``AWS_PROFILE``, else the default), as
+    a client without ``credentials=`` and :func:`~awsmith.assume_role` run the standard
+    chain with it. Its config is read here, so an unknown profile is a
+    ``ConfigurationError`` at once (botocore's ``ProfileNotFound`` message). Reads
+    files: call it in a worker thread."""
+    import botocore.exceptions
+    import botocore.session
+
+    try:
+        session = botocore.session.Session(profile=profile)
+        session.get_scoped_config()
+    except botocore.exceptions.ProfileNotFound as exc:
+        raise ConfigurationError(str(exc)) from None
+    return session
+
+
 class CredentialResolver:
     """Gives the credentials for each call, loading and refreshing them off the loop.
 
     With explicit credentials it simply returns them; with an async provider it asks
     the provider's :class:`CachingProvider`. Otherwise the first call runs
     botocore's provider chain in a worker thread, and later calls return the cached
-    credentials, with botocore's refresh windows:
+    credentials, with botocore's refresh windows (its ``RefreshableCredentials``):
 
     * advisory (15 minutes before expiry): the current credentials are used, and one
-      refresh runs in a background thread; no call waits for it;
-    * mandatory (10 minutes before expiry): calls wait for one refresh in a worker
-      thread; if it fails, every call waiting for it raises its ``CredentialsError``
-      (the failing source is not asked again by each waiter in turn).
+      refresh runs in the background (at most one every
+      :data:`BACKGROUND_REFRESH_INTERVAL` seconds); no call waits for it, and a failure
+      keeps the current credentials, as botocore does (and logs);
+    * mandatory (10 minutes before expiry): calls wait for one refresh; if it fails,
+      every call waiting for it raises its ``CredentialsError`` (the failing source is
+      not asked again by each waiter in turn), as botocore raises it there.
+
+    A load belongs to no caller: one whose deadline passes stops waiting, and the load
+    finishes and is kept for the calls after it.
     """
 
     def __init__(
         self,
         credentials: Credentials | CredentialProvider | None,
-        session_factory: Any,
+        session_factory: Callable[[], botocore.session.Session],
         *,
         environment: bool = True,
     ) -> None:
         """``environment``: the chain starts with the environment variables (botocore
-        skips them when a client is given an explicit ``profile``)."""
+        skips them when its session is given an explicit profile)."""
         explicit: Credentials | None = None
         #: The async provider the credentials come from, if one was given.
         self._provided: CachingProvider | None = None
@@ -285,17 +370,11 @@ class CredentialResolver:
                 "credentials must be a Credentials, an async callable returning Credentials "
                 f"(a CredentialProvider) or None, got {type(credentials).__name__}"
             )
-        self._explicit = explicit
         self._environment = environment
         self._session_factory = session_factory
         self._provider: Any = None
         self._current: Credentials | None = explicit
-        self._locks = aio.LoopLocks()
-        #: Completed blocking loads; with the error of the last one if it failed.
-        self._loads = 0
-        self._load_error: CredentialsError | None = None
-        self._background: threading.Thread | None = None
-        self._background_started = -BACKGROUND_REFRESH_INTERVAL
+        self._renewal = _Renewal(self._reload, "credential chain", time.monotonic)
 
     async def get(self) -> Credentials:
         provided = self._provided
@@ -304,14 +383,14 @@ class CredentialResolver:
         current = self._current
         if current is not None:
             if self._provider is None:
-                return current  # explicit: never refreshed
+                return current  # explicit, or from the environment: never refreshed
             window = self._window()
             if window is None:
                 return current
             if window == "advisory":
-                self._refresh_in_background()
+                self._renewal.soon()
                 return current
-        if current is None and self._environment:
+        elif self._environment:
             # The chain's first provider, without botocore: static credentials, never
             # refreshed, as botocore's EnvProvider gives them.
             found = environment_credentials(os.environ)
@@ -319,24 +398,7 @@ class CredentialResolver:
                 _log.info("found credentials in environment variables")  # botocore's record
                 self._current = found
                 return found
-        loads = self._loads
-        async with self._locks.current():
-            if self._loads != loads and self._load_error is not None:
-                raise self._load_error  # the load this call waited for failed
-            current = self._current
-            if current is not None and self._window() != "mandatory":
-                return current  # refreshed meanwhile
-            try:
-                current = await aio.run_in_thread(self._load)
-            except CredentialsError as exc:
-                self._load_error = exc
-                raise
-            else:
-                self._load_error = None
-                self._current = current
-            finally:
-                self._loads += 1
-            return current
+        return await self._renewal.now()
 
     def _window(self) -> str | None:
         """None (fresh), "advisory" or "mandatory", as botocore's provider says."""
@@ -345,31 +407,18 @@ class CredentialResolver:
             return None
         return "mandatory" if refresh_needed(MANDATORY_REFRESH_SECONDS) else "advisory"
 
-    def _refresh_in_background(self) -> None:
-        running = self._background
-        now = time.monotonic()
-        if running is not None and running.is_alive():
-            return
-        if now - self._background_started < BACKGROUND_REFRESH_INTERVAL:
-            return
-        self._background_started = now
-        thread = threading.Thread(
-            target=self._refresh_quietly, name="awsmith-credentials-refresh", daemon=True
-        )
-        self._background = thread
-        thread.start()
-
-    def _refresh_quietly(self) -> None:
-        """In the background thread: a failure is not the caller's (the current
-        credentials are still good); the mandatory window will try again, loudly."""
-        with contextlib.suppress(CredentialsError):
-            self._current = self._load()
+    async def _reload(self) -> Credentials:
+        """One load (a :class:`_Renewal`'s work), kept whether or not anyone still
+        waits for it."""
+        current = await aio.run_in_thread(self._load)
+        self._current = current
+        return current
 
     def _load(self) -> Credentials:
         """Runs in a worker thread: may read files and call metadata endpoints."""
         try:
             if self._provider is None:
-                session: botocore.session.Session = self._session_factory()
+                session = self._session_factory()
                 provider: Any = cast(Any, session.get_credentials())  # botocore is untyped
                 self._provider = provider
                 if provider is None:
