@@ -1,4 +1,5 @@
-"""The transcription of one service, stage by stage: clean -> parse -> correct -> write.
+"""The transcription of one service, stage by stage: clean -> parse -> correct -> write,
+then the hand-transcribed supplement of what AWS added since the reference text.
 
 :func:`build_model` is the whole path from a reference text to the model JSON that
 models/<service>.json holds; :func:`dump` is its exact file form.
@@ -18,11 +19,13 @@ from codegen.transcribe.clean import render_doc
 from codegen.transcribe.parse import ErrorRef, Field, Operation, Reference, parse_reference
 from codegen.transcribe.services import SERVICES
 from codegen.transcribe.spec import JSON
+from codegen.transcribe.supplement import apply_supplement, load_supplement
 from codegen.transcribe.write import Builder, error_shape, first_paragraph
 
 ROOT: Final = Path(__file__).resolve().parents[2]
 SEEDS: Final = ROOT.parent / "shared" / "seeds"
 MODELS: Final = ROOT / "models"
+SUPPLEMENTS: Final = MODELS / "supplements"
 
 
 def seed_path(service: str) -> Path:
@@ -41,8 +44,9 @@ def missing_seed_message(path: Path) -> str:
 def build_model(text: str, service: str, corrected: bool = True) -> JSON:
     """Transcribe one reference into a model (corrections applied unless draft).
 
-    The draft is what the text alone says: no corrections, shape names, shape docs or
-    pagination; its shape-name conflicts are printed to stderr instead of refused.
+    The draft is what the text alone says: no corrections, shape names, shape docs,
+    pagination or supplement; its shape-name conflicts are printed to stderr instead of
+    refused.
     """
     spec = SERVICES[service]
     ref = parse_reference(text, spec.protocol)
@@ -65,7 +69,7 @@ def build_model(text: str, service: str, corrected: bool = True) -> JSON:
         for name, doc in spec.shape_docs.items():
             b.shapes[name]["documentation"] = doc
     _report_conflicts(b.conflicts, corrected)
-    return {
+    model: JSON = {
         "version": "2.0",
         "metadata": spec.metadata,
         "operations": operations,
@@ -74,6 +78,9 @@ def build_model(text: str, service: str, corrected: bool = True) -> JSON:
         "commonErrors": common,
         "pagination": spec.pagination if corrected else {},
     }
+    if corrected and spec.supplement:
+        apply_supplement(model, load_supplement(SUPPLEMENTS / spec.supplement))
+    return model
 
 
 def dump(model: JSON) -> str:

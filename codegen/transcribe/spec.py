@@ -88,3 +88,6 @@ class ServiceSpec:
     shape_docs: Mapping[str, str]
     #: The corrections, in the order of the decision table.
     fixes: Sequence[Fix]
+    #: The file in models/supplements/ with what AWS added after the reference text
+    #: (transcribed by hand from the current reference), if anything.
+    supplement: str | None = None

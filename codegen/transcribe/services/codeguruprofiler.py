@@ -346,4 +346,6 @@ SPEC: Final = ServiceSpec(
     shape_names=SHAPE_NAMES,
     shape_docs=SHAPE_DOCS,
     fixes=FIXES,
+    # No supplement: botocore 1.44.8's model (the current reference) has no operation,
+    # member, error or paginator the reference text lacks (models/README.md).
 )

@@ -240,4 +240,5 @@ SPEC: Final = ServiceSpec(
     shape_names=SHAPE_NAMES,
     shape_docs=SHAPE_DOCS,
     fixes=FIXES,
+    supplement="support.json",
 )
