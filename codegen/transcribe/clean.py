@@ -98,12 +98,10 @@ class Block:
     def text(self) -> str:
         return join_lines(self.lines)
 
-    @property
-    def first(self) -> str:
-        return self.lines[0]
-
 
 def join_lines(lines: Sequence[str]) -> str:
+    """One line of text from a paragraph's lines; a word hyphenated at a line end is
+    joined back (``time-`` + ``out`` -> ``time-out``, the PDF's own hyphen kept)."""
     out = ""
     for line in lines:
         if not out:
@@ -116,6 +114,7 @@ def join_lines(lines: Sequence[str]) -> str:
 
 
 def blocks_of(lines: Sequence[str]) -> list[Block]:
+    """Cleaned lines -> paragraphs (blank lines separate them)."""
     blocks: list[Block] = []
     cur: list[str] = []
     for line in lines:
@@ -130,6 +129,7 @@ def blocks_of(lines: Sequence[str]) -> list[Block]:
 
 
 def untick(s: str) -> str:
+    """Text without the markdown code ticks of the CodeGuru Profiler reference."""
     return s.replace("`", "").strip()
 
 

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict
 
+from codegen.transcribe.parse import Location
+
 JSON = dict[str, Any]
 Protocol = Literal["json", "rest-json"]
 
@@ -39,7 +41,7 @@ class Patch(TypedDict, total=False):
 
     required: bool
     attrs: Mapping[str, str]
-    location: Literal["uri", "querystring", "header", "payload"]
+    location: Location
     locationName: str
     extra: Mapping[str, Any]
     doc: str
