@@ -26,7 +26,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import start_server  # noqa: E402  # the loopback stub server of benchmarks/run.py
+from harness import start_server  # noqa: E402  # the loopback stub server (benchmarks/harness.py)
 
 #: The scripts a user would write; ``{url}`` is the stub server.
 AWSMITH = """

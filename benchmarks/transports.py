@@ -23,7 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import run as bench  # the sibling module: stub server and measure()
+import harness  # the sibling module: stub server and measure()
 
 HEADERS = {
     "X-Amz-Date": "20261120T000000Z",
@@ -85,7 +85,7 @@ async def compare(url: str, rounds: int) -> list[str]:
     async with AsyncExitStack() as stack:
         calls = await candidates(url, stack)
         for call in calls.values():
-            await bench.measure(call, 64, 32)
+            await harness.measure(call, 64, 32)
         lines = [
             "| transport | CPU µs x1 | CPU µs x32 | / aiohttp x1 | / aiohttp x32 |",
             "| --- | ---: | ---: | ---: | ---: |",
@@ -95,7 +95,7 @@ async def compare(url: str, rounds: int) -> list[str]:
             order = list(calls) if r % 2 == 0 else list(reversed(calls))
             for conc, n in ((1, 300), (32, 640)):
                 for name in order:
-                    cpu, _ = await bench.measure(calls[name], n, conc)
+                    cpu, _ = await harness.measure(calls[name], n, conc)
                     samples.setdefault((name, conc), []).append(cpu)
         med = {k: statistics.median(v) for k, v in samples.items()}
         for name in calls:
@@ -108,7 +108,7 @@ async def compare(url: str, rounds: int) -> list[str]:
 
 
 async def main() -> None:
-    proc, url = bench.start_server()
+    proc, url = harness.start_server()
     try:
         print("\n".join(await compare(url, 5)))
     finally:

@@ -12,8 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from codegen.errors import ModelError
 from codegen.generate import ROOT, generate_package, write_or_check
-from codegen.model import ModelError
 
 
 def main(argv: list[str] | None = None) -> int:

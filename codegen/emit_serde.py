@@ -161,12 +161,22 @@ class SerdeEmitter:
             out.line(f"    {self.vd('check_header')}(key, {path})")
             out.line(f"    {self.vd('check_header')}(item, {path})")
         elif member.location == "uri" and t == "string":
-            greedy = "{" + member.location_name + "+}" in self._current_uri
+            greedy = self._fills_greedy_label(member)
             out.line(f"{self.vd('check_greedy_label' if greedy else 'check_label')}({expr}, {path})")
         if member.host_label:
             out.line(f"{self.vd('check_host_label')}({expr}, {path})")
 
-    _current_uri = ""
+    def _fills_greedy_label(self, member: Member) -> bool:
+        """Whether ``member`` fills a greedy ``{name+}`` label in the URI of an operation
+        taking its structure. The greedy check is the stricter one, so an input shared by
+        operations with greedy and plain labels gets it."""
+        label = "{" + member.location_name + "+}"
+        return any(
+            op.input is not None
+            and label in op.request_uri
+            and any(m is member for m in op.input.members)
+            for op in self.model.operations
+        )
 
     def emit_validators(self, shape: Shape) -> None:
         w = self.w
@@ -740,7 +750,6 @@ class SerdeEmitter:
         w.line()
         w.line("# " + "-" * 30 + " validation")
         for shape in inputs:
-            self._current_uri = self._uri_for(shape)
             if not (shape.type == "structure" and (shape.is_exception or shape.is_document)):
                 self.emit_validators(shape)
         w.line()
@@ -819,12 +828,6 @@ class SerdeEmitter:
             if shape in (other.member, other.value):
                 return True
         return False
-
-    def _uri_for(self, shape: Shape) -> str:
-        for op in self.model.operations:
-            if op.input is shape:
-                return op.request_uri
-        return ""
 
     def assemble(self) -> str:
         out = Writer()

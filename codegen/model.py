@@ -17,6 +17,7 @@ import awsmith._core.validation as _rt_validation
 from awsmith._core.client import BaseClient
 from awsmith._core.errors import ServiceError
 from codegen.docs import to_text
+from codegen.errors import ModelError as ModelError  # raised here and by the emitters
 
 SUPPORTED_PROTOCOLS = ("json", "rest-json")
 # Names the generated modules import or use: a shape class of the same name would shadow
@@ -48,10 +49,6 @@ _SERDE_TABLES = frozenset({"ERRORS", "SERVICE"})
 _CLIENT_RESERVED = frozenset(
     {n for n in dir(BaseClient) if not n.startswith("_")} | {"config", "with_options"}
 )
-
-
-class ModelError(Exception):
-    """The model cannot be generated; the message says where and why."""
 
 
 @dataclass

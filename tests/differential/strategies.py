@@ -2,7 +2,7 @@
 
 Two kinds of data are generated, both walking our model and botocore's bundled model
 side by side so that only members present in BOTH are generated (members only one
-model has, e.g. Support's dryRun/uploadIds, are never produced):
+model has, e.g. ones AWS added that the model does not have yet, are never produced):
 
 - request parameters in the model's own form (camelCase member names, ``str``, ``int``,
   ``float``, ``bool``, aware ``datetime``, ``bytes``, lists, dicts): botocore's

@@ -81,7 +81,7 @@ def test_parser_matches_botocore(service: str, op: str, data: st.DataObject) -> 
 
 
 def test_every_operation_has_an_output() -> None:
-    assert len(ops_with_output()) == 39
+    assert len(ops_with_output()) == 43
 
 
 def _error_cases() -> list[tuple[str, str, str, str]]:

@@ -8,27 +8,28 @@ from typing import Any
 
 import pytest
 
-from codegen import transcribe
+from codegen.transcribe import build, clean, correct, parse, write
+from codegen.transcribe.services import FIXES, SERVICES
 
 README = Path(__file__).resolve().parents[2] / "models" / "README.md"
 
 
 def _seed(service: str) -> str:
-    path = transcribe.SEEDS / transcribe.SEED_FILES[service]
+    path = build.seed_path(service)
     if not path.exists():
-        pytest.skip(transcribe.missing_seed_message(path))
+        pytest.skip(build.missing_seed_message(path))
     text: str = path.read_text(encoding="utf-8")
     return text
 
 
 @cache
 def _ref(service: str) -> Any:
-    return transcribe.parse_reference(_seed(service), transcribe.PROTOCOL[service])
+    return parse.parse_reference(_seed(service), SERVICES[service].protocol)
 
 
 @cache
 def _draft(service: str) -> Any:
-    return transcribe.build_model(_seed(service), service, corrected=False)
+    return build.build_model(_seed(service), service, corrected=False)
 
 
 def _op(service: str, name: str) -> Any:
@@ -53,26 +54,26 @@ def test_clean_lines_drops_page_furniture() -> None:
         "https://docs.aws.eu/goto/boto3/support-2013-04-15/CreateCase\n"
         "• AWS SDK for Python\n"
     )
-    lines = [x for x in transcribe.clean_lines(text) if x]
+    lines = [x for x in clean.clean_lines(text) if x]
     assert lines == ["The limits are three attachments", "HTTP Status Code: 400"]
 
 
 def test_clean_lines_splits_a_block_at_a_page_break() -> None:
     text = "An internal server error occurred.\nErrors API Version 2013-04-15 9\n message\n"
-    blocks = transcribe.blocks_of(transcribe.clean_lines(text))
+    blocks = clean.blocks_of(clean.clean_lines(text))
     assert [b.text for b in blocks] == ["An internal server error occurred.", "message"]
 
 
 def test_markdown_is_removed() -> None:
     line = "[endTime \\(p. 7\\)](#) and [Channel](#) (p. 71) objects, *User Guide*"
-    assert transcribe._md_clean(line) == "endTime and Channel objects, User Guide"
+    assert clean._md_clean(line) == "endTime and Channel objects, User Guide"
 
 
 def test_render_doc_paragraphs_and_bullets() -> None:
-    blocks = transcribe.blocks_of(
+    blocks = clean.blocks_of(
         ["First line", "wraps here.", "", "• one", "• two", "continues", "", "- `P1D` — 1 day"]
     )
-    assert transcribe.render_doc(blocks) == (
+    assert clean.render_doc(blocks) == (
         "First line wraps here.\n\n- one\n- two continues\n- P1D — 1 day"
     )
 
@@ -151,7 +152,7 @@ def test_support_draft_types_and_enums() -> None:
     # draft names the shape "Code" and clashes with Category.code; SHAPE_NAMES fixes it).
     severity = _ref("support").data_types[9]
     assert severity.name == "SeverityLevel"
-    assert transcribe._doc_enum(severity.members[0].doc) == [
+    assert write._doc_enum(severity.members[0].doc) == [
         "low",
         "normal",
         "high",
@@ -230,7 +231,7 @@ def test_codeguru_draft_keeps_the_text_slips() -> None:
 
 
 def test_corrections_reach_the_model() -> None:
-    model = transcribe.build_model(_seed("codeguruprofiler"), "codeguruprofiler")
+    model = build.build_model(_seed("codeguruprofiler"), "codeguruprofiler")
     shapes = model["shapes"]
     assert "InternalServerErrorException" not in shapes
     assert shapes["InternalServerException"]["error"] == {"httpStatusCode": 500}
@@ -242,9 +243,9 @@ def test_corrections_reach_the_model() -> None:
 
 
 def test_every_fix_has_a_reason_and_the_readme_has_the_table() -> None:
-    for fix in transcribe.FIXES:
+    for _, fix in FIXES:
         assert fix.reason and fix.reference and fix.model, fix
-    table = transcribe.decision_table()
+    table = correct.decision_table()
     assert README.read_text(encoding="utf-8").count(table) == 1, (
         "models/README.md must contain `python -m codegen.transcribe --decisions` verbatim"
     )

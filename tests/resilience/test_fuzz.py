@@ -64,7 +64,7 @@ def test_every_operation_of_both_models_is_fuzzed() -> None:
     for service in SERDES:
         names = {op.name for svc, op in OPERATIONS if svc == service}
         assert names == set(model(service)["operations"])
-    assert len(OPERATIONS) == 16 + 23
+    assert len(OPERATIONS) == 20 + 23
 
 
 # ---------------------------------------------------------------- strategies

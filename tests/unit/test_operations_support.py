@@ -7,15 +7,23 @@ one endpoint per partition: support.us-east-1.amazonaws.com, signed for us-east-
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 import attrs
+import botocore
+import botocore.loaders
+import botocore.model
+import botocore.parsers
+import botocore.serialize
 import pytest
+from botocore.awsrequest import HeadersDict
 
 import awsmith
 from awsmith.support import SupportClient
 from awsmith.support import shapes as s
+from tests.differential import strategies as S
 from tests.unit.mockaws import (
     AWS_JSON_SIGNED,
     SUPPORT_HOST,
@@ -37,8 +45,13 @@ class Op:
     expected: Any
 
     @property
+    def name(self) -> str:
+        """The operation's model name."""
+        return "".join(p.title() for p in self.method.split("_"))
+
+    @property
     def target(self) -> str:
-        return "AWSSupport_20130415." + "".join(p.title() for p in self.method.split("_"))
+        return "AWSSupport_20130415." + self.name
 
 
 RA_SUMMARY = {
@@ -409,7 +422,155 @@ OPS = [
         {"initialCaseStatus": "work-in-progress", "finalCaseStatus": "resolved"},
         s.ResolveCaseResponse(initial_case_status="work-in-progress", final_case_status="resolved"),
     ),
+    # The multipart attachment workflow (models/supplements/support.json).
+    Op(
+        "get_attachment_upload_links",
+        {
+            "file_name": "core dump \u00fc.tar.gz",
+            "file_size_bytes": 157286400,
+            "upload_range": s.UploadRange(start_index=1, end_index=3),
+        },
+        b'{"fileName":"core dump \\u00fc.tar.gz","fileSizeBytes":157286400,'
+        b'"uploadRange":{"endIndex":3,"startIndex":1}}',
+        {
+            "uploadId": "up-1",
+            "partSizeBytes": 104857600,
+            "totalParts": 2,
+            "nextIndex": None,
+            "uploadUrls": [
+                {
+                    "url": "https://uploadv1.attachments.support.us-east-1.amazonaws.com/p1?X-Amz-Signature=a%2Fb",
+                    "partIndex": 1,
+                    "expiryDate": "2026-01-01T00:15:00Z",
+                },
+                {
+                    "url": "https://uploadv1.attachments.support.us-east-1.amazonaws.com/p2",
+                    "partIndex": 2,
+                    "expiryDate": "2026-01-01T00:15:00Z",
+                },
+            ],
+        },
+        s.GetAttachmentUploadLinksResponse(
+            upload_id="up-1",
+            part_size_bytes=104857600,
+            total_parts=2,
+            next_index=None,
+            upload_urls=[
+                s.UploadUrl(
+                    url="https://uploadv1.attachments.support.us-east-1.amazonaws.com/p1?X-Amz-Signature=a%2Fb",
+                    part_index=1,
+                    expiry_date="2026-01-01T00:15:00Z",
+                ),
+                s.UploadUrl(
+                    url="https://uploadv1.attachments.support.us-east-1.amazonaws.com/p2",
+                    part_index=2,
+                    expiry_date="2026-01-01T00:15:00Z",
+                ),
+            ],
+        ),
+    ),
+    Op(
+        "complete_attachment_upload",
+        {
+            "upload_id": "up-1",
+            "completed_uploads": [
+                s.CompletedUpload(part_index=1, e_tag='"9b2cf535f27731c974343645a3985328"'),
+                s.CompletedUpload(part_index=2, e_tag='"a-2"'),
+            ],
+        },
+        b'{"completedUploads":[{"eTag":"\\"9b2cf535f27731c974343645a3985328\\"","partIndex":1},'
+        b'{"eTag":"\\"a-2\\"","partIndex":2}],"uploadId":"up-1"}',
+        {"uploadStatus": "attachment-not-ready"},
+        s.CompleteAttachmentUploadResponse(upload_status=s.UploadStatus.ATTACHMENT_NOT_READY),
+    ),
+    Op(
+        "describe_attachment_upload_status",
+        {"upload_id": "up-1", "dry_run": False},
+        b'{"dryRun":false,"uploadId":"up-1"}',
+        {
+            "uploadStatus": "attachment-ready",
+            "fileName": "core.tar.gz",
+            "uploadProgress": {"totalParts": 2, "completedPartsCount": 2},
+        },
+        s.DescribeAttachmentUploadStatusResponse(
+            upload_status=s.UploadStatus.ATTACHMENT_READY,
+            file_name="core.tar.gz",
+            upload_progress=s.UploadProgress(total_parts=2, completed_parts_count=2),
+        ),
+    ),
+    Op(
+        "get_attachment_download_link",
+        {"attachment_id": "att-9"},
+        b'{"attachmentId":"att-9"}',
+        {
+            "fileName": "core.tar.gz",
+            "downloadUrl": {
+                "url": "https://downloadv1.attachments.support.us-east-1.amazonaws.com/att-9",
+                "expiryDate": "2026-01-01T01:00:00Z",
+            },
+        },
+        s.GetAttachmentDownloadLinkResponse(
+            file_name="core.tar.gz",
+            download_url=s.DownloadUrl(
+                url="https://downloadv1.attachments.support.us-east-1.amazonaws.com/att-9",
+                expiry_date="2026-01-01T01:00:00Z",
+            ),
+        ),
+    ),
 ]
+
+#: Members AWS added to operations the reference has: uploadIds and dryRun.
+NEWER_MEMBERS = [
+    Op(
+        "create_case",
+        {
+            "subject": "Large core dump",
+            "communication_body": "Attached.",
+            "upload_ids": ["up-1", "up-2"],
+            "dry_run": True,
+        },
+        b'{"communicationBody":"Attached.","dryRun":true,"subject":"Large core dump",'
+        b'"uploadIds":["up-1","up-2"]}',
+        {"caseId": "case-1"},
+        s.CreateCaseResponse(case_id="case-1"),
+    ),
+    Op(
+        "add_communication_to_case",
+        {"case_id": "case-1", "communication_body": "And another.", "upload_ids": ["up-3"]},
+        b'{"caseId":"case-1","communicationBody":"And another.","uploadIds":["up-3"]}',
+        {"result": True},
+        s.AddCommunicationToCaseResponse(result=True),
+    ),
+    Op(
+        "describe_communications",
+        {"case_id": "case-1"},
+        b'{"caseId":"case-1"}',
+        {
+            "communications": [
+                {
+                    "caseId": "case-1",
+                    "body": "Attached.",
+                    "attachmentSet": [],
+                    "attachments": [{"attachmentId": "att-9", "fileName": "core.tar.gz"}],
+                }
+            ]
+        },
+        s.DescribeCommunicationsResponse(
+            communications=[
+                s.Communication(
+                    case_id="case-1",
+                    body="Attached.",
+                    attachment_set=[],
+                    attachments=[s.AttachmentDetails(attachment_id="att-9", file_name="core.tar.gz")],
+                )
+            ]
+        ),
+    ),
+]
+
+
+CASES = OPS + NEWER_MEMBERS
+CASE_IDS = [op.method for op in OPS] + [f"{op.method}[newer members]" for op in NEWER_MEMBERS]
 
 
 def test_every_operation_has_a_case() -> None:
@@ -419,12 +580,12 @@ def test_every_operation_has_a_case() -> None:
         if not name.startswith(("_", "paginate_")) and callable(getattr(SupportClient, name))
     }
     assert methods == {op.method for op in OPS}
-    assert len(OPS) == 16
+    assert len(OPS) == 20
 
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("session_token", [None, TOKEN], ids=["long-term", "session"])
-@pytest.mark.parametrize("op", OPS, ids=[op.method for op in OPS])
+@pytest.mark.parametrize("op", CASES, ids=CASE_IDS)
 async def test_wire_request_and_typed_result(op: Op, session_token: str | None) -> None:
     script = Script(json_reply(op.reply, content_type="application/x-amz-json-1.1"))
     async with support(script, session_token=session_token) as client:
@@ -508,3 +669,100 @@ async def test_no_arguments_send_an_empty_object_and_empty_bodies_parse_to_none(
     assert [r.content for r in script.requests] == [b"{}", b"{}"]
     assert resolved == s.ResolveCaseResponse(initial_case_status=None, final_case_status=None)
     assert cases.cases is None and cases.next_token is None
+
+
+# ---------------------------------------------------------------- against botocore
+#
+# The same cases through botocore's own json serializer and parser (its bundled model):
+# the request body and target it writes, and the result it parses, must be ours.
+# An older botocore lacks what AWS added later (`make test-botocore-min` runs 1.29.61,
+# from before the case-options operations and the multipart attachment workflow): for
+# it, comparing the cases that use them does not apply, and
+# test_older_botocore_lacks_exactly_what_came_later names what those are.
+
+#: What the cases here use that botocore only has from a version on: operations, and
+#: members as botocore's Shape.member (CHANGELOG.rst of botocore; the brief of issue 24).
+ADDED_IN: dict[tuple[int, int, int], frozenset[str]] = {
+    (1, 29, 133): frozenset({"DescribeCreateCaseOptions", "DescribeSupportedLanguages"}),
+    (1, 43, 117): frozenset(
+        {
+            "CompleteAttachmentUpload",
+            "DescribeAttachmentUploadStatus",
+            "GetAttachmentDownloadLink",
+            "GetAttachmentUploadLinks",
+            "AddCommunicationToCaseRequest.uploadIds",
+            "Communication.attachments",
+            "CreateCaseRequest.dryRun",
+            "CreateCaseRequest.uploadIds",
+        }
+    ),
+}
+BOTOCORE = botocore.model.ServiceModel(
+    botocore.loaders.create_loader().load_service_model("support", "service-2"), "support"
+)
+
+
+def _botocore_version() -> tuple[int, ...]:
+    return tuple(int(part) for part in botocore.__version__.split(".")[:3])
+
+
+def _wire_request(op: Op) -> dict[str, Any]:
+    """The case's arguments in the model's form (camelCase, nested dicts)."""
+    request = getattr(s, f"{op.name}Request")(**op.kwargs)
+    form: dict[str, Any] = S.to_botocore_form("support", f"{op.name}Request", request)
+    return form
+
+
+def _unknown_to_botocore(op: Op) -> set[str]:
+    """What of the case the installed botocore does not know: the operation, or the
+    members (``Shape.member``, botocore's shape names) its request and reply carry."""
+    if op.name not in BOTOCORE.operation_names:
+        return {op.name}
+    operation = BOTOCORE.operation_model(op.name)
+    return _unknown_members(operation.input_shape, _wire_request(op)) | _unknown_members(
+        operation.output_shape, op.reply
+    )
+
+
+def _unknown_members(shape: Any, data: Any) -> set[str]:
+    unknown: set[str] = set()
+    if shape.type_name == "structure" and isinstance(data, dict):
+        for name, value in data.items():
+            if name in shape.members:
+                unknown |= _unknown_members(shape.members[name], value)
+            else:
+                unknown.add(f"{shape.name}.{name}")
+    elif shape.type_name == "list" and isinstance(data, list):
+        for item in data:
+            unknown |= _unknown_members(shape.member, item)
+    return unknown
+
+
+def test_older_botocore_lacks_exactly_what_came_later() -> None:
+    unknown = set().union(*(_unknown_to_botocore(op) for op in CASES))
+    version = _botocore_version()
+    assert unknown == set().union(*(names for v, names in ADDED_IN.items() if version < v))
+
+
+COMPARABLE = [
+    (op, op_id)
+    for op, op_id in zip(CASES, CASE_IDS, strict=True)
+    if not _unknown_to_botocore(op)
+]
+
+
+@pytest.mark.parametrize("op", [op for op, _ in COMPARABLE], ids=[i for _, i in COMPARABLE])
+def test_botocore_writes_and_reads_the_same(op: Op) -> None:
+    operation = BOTOCORE.operation_model(op.name)
+    serializer = botocore.serialize.create_serializer("json", include_validation=True)
+    request = serializer.serialize_to_request(_wire_request(op), operation)
+    assert request["headers"]["X-Amz-Target"] == op.target
+    assert json.loads(request["body"]) == json.loads(op.body)
+
+    parser = botocore.parsers.create_parser("json")
+    body = json.dumps(op.reply).encode()
+    parsed = parser.parse(
+        {"status_code": 200, "headers": HeadersDict(), "body": body}, operation.output_shape
+    )
+    parsed.pop("ResponseMetadata")
+    assert parsed == S.to_botocore_form("support", f"{op.name}Response", op.expected)

@@ -44,11 +44,16 @@ from .shapes import (
     Category,
     Communication,
     CommunicationTypeOptions,
+    CompleteAttachmentUploadRequest,
+    CompleteAttachmentUploadResponse,
+    CompletedUpload,
     CreateCaseRequest,
     CreateCaseResponse,
     DateInterval,
     DescribeAttachmentRequest,
     DescribeAttachmentResponse,
+    DescribeAttachmentUploadStatusRequest,
+    DescribeAttachmentUploadStatusResponse,
     DescribeCasesRequest,
     DescribeCasesResponse,
     DescribeCommunicationsRequest,
@@ -69,6 +74,11 @@ from .shapes import (
     DescribeTrustedAdvisorChecksResponse,
     DescribeTrustedAdvisorCheckSummariesRequest,
     DescribeTrustedAdvisorCheckSummariesResponse,
+    DownloadUrl,
+    GetAttachmentDownloadLinkRequest,
+    GetAttachmentDownloadLinkResponse,
+    GetAttachmentUploadLinksRequest,
+    GetAttachmentUploadLinksResponse,
     RecentCaseCommunications,
     RefreshTrustedAdvisorCheckRequest,
     RefreshTrustedAdvisorCheckResponse,
@@ -88,34 +98,43 @@ from .shapes import (
     TrustedAdvisorCostOptimizingSummary,
     TrustedAdvisorResourceDetail,
     TrustedAdvisorResourcesSummary,
+    UploadProgress,
+    UploadRange,
+    UploadStatus,
+    UploadUrl,
 )
 
-_KEYS_ADD_ATTACHMENTS_TO_SET_REQUEST = (frozenset({"attachment_set_id", "attachments"}), frozenset({"attachmentSetId", "attachments"}))
+_KEYS_ADD_ATTACHMENTS_TO_SET_REQUEST = (frozenset({"attachment_set_id", "attachments", "dry_run"}), frozenset({"attachmentSetId", "attachments", "dryRun"}))
 _KEYS_ADD_ATTACHMENTS_TO_SET_RESPONSE = (frozenset({"attachment_set_id", "expiry_time"}), frozenset({"attachmentSetId", "expiryTime"}))
-_KEYS_ADD_COMMUNICATION_TO_CASE_REQUEST = (frozenset({"attachment_set_id", "case_id", "cc_email_addresses", "communication_body"}), frozenset({"attachmentSetId", "caseId", "ccEmailAddresses", "communicationBody"}))
+_KEYS_ADD_COMMUNICATION_TO_CASE_REQUEST = (frozenset({"attachment_set_id", "case_id", "cc_email_addresses", "communication_body", "dry_run", "upload_ids"}), frozenset({"attachmentSetId", "caseId", "ccEmailAddresses", "communicationBody", "dryRun", "uploadIds"}))
 _KEYS_ADD_COMMUNICATION_TO_CASE_RESPONSE = (frozenset({"result"}), frozenset({"result"}))
 _KEYS_ATTACHMENT = (frozenset({"data", "file_name"}), frozenset({"data", "fileName"}))
 _KEYS_ATTACHMENT_DETAILS = (frozenset({"attachment_id", "file_name"}), frozenset({"attachmentId", "fileName"}))
 _KEYS_CASE_DETAILS = (frozenset({"case_id", "category_code", "cc_email_addresses", "display_id", "language", "recent_communications", "service_code", "severity_code", "status", "subject", "submitted_by", "time_created"}), frozenset({"caseId", "categoryCode", "ccEmailAddresses", "displayId", "language", "recentCommunications", "serviceCode", "severityCode", "status", "subject", "submittedBy", "timeCreated"}))
 _KEYS_CATEGORY = (frozenset({"code", "name"}), frozenset({"code", "name"}))
-_KEYS_COMMUNICATION = (frozenset({"attachment_set", "body", "case_id", "submitted_by", "time_created"}), frozenset({"attachmentSet", "body", "caseId", "submittedBy", "timeCreated"}))
+_KEYS_COMMUNICATION = (frozenset({"attachment_set", "attachments", "body", "case_id", "submitted_by", "time_created"}), frozenset({"attachmentSet", "attachments", "body", "caseId", "submittedBy", "timeCreated"}))
 _KEYS_COMMUNICATION_TYPE_OPTIONS = (frozenset({"dates_without_support", "supported_hours", "type"}), frozenset({"datesWithoutSupport", "supportedHours", "type"}))
-_KEYS_CREATE_CASE_REQUEST = (frozenset({"attachment_set_id", "category_code", "cc_email_addresses", "communication_body", "issue_type", "language", "service_code", "severity_code", "subject"}), frozenset({"attachmentSetId", "categoryCode", "ccEmailAddresses", "communicationBody", "issueType", "language", "serviceCode", "severityCode", "subject"}))
+_KEYS_COMPLETED_UPLOAD = (frozenset({"e_tag", "part_index"}), frozenset({"eTag", "partIndex"}))
+_KEYS_COMPLETE_ATTACHMENT_UPLOAD_REQUEST = (frozenset({"completed_uploads", "dry_run", "upload_id"}), frozenset({"completedUploads", "dryRun", "uploadId"}))
+_KEYS_COMPLETE_ATTACHMENT_UPLOAD_RESPONSE = (frozenset({"upload_status"}), frozenset({"uploadStatus"}))
+_KEYS_CREATE_CASE_REQUEST = (frozenset({"attachment_set_id", "category_code", "cc_email_addresses", "communication_body", "dry_run", "issue_type", "language", "service_code", "severity_code", "subject", "upload_ids"}), frozenset({"attachmentSetId", "categoryCode", "ccEmailAddresses", "communicationBody", "dryRun", "issueType", "language", "serviceCode", "severityCode", "subject", "uploadIds"}))
 _KEYS_CREATE_CASE_RESPONSE = (frozenset({"case_id"}), frozenset({"caseId"}))
 _KEYS_DATE_INTERVAL = (frozenset({"end_date_time", "start_date_time"}), frozenset({"endDateTime", "startDateTime"}))
-_KEYS_DESCRIBE_ATTACHMENT_REQUEST = (frozenset({"attachment_id"}), frozenset({"attachmentId"}))
+_KEYS_DESCRIBE_ATTACHMENT_REQUEST = (frozenset({"attachment_id", "dry_run"}), frozenset({"attachmentId", "dryRun"}))
 _KEYS_DESCRIBE_ATTACHMENT_RESPONSE = (frozenset({"attachment"}), frozenset({"attachment"}))
-_KEYS_DESCRIBE_CASES_REQUEST = (frozenset({"after_time", "before_time", "case_id_list", "display_id", "include_communications", "include_resolved_cases", "language", "max_results", "next_token"}), frozenset({"afterTime", "beforeTime", "caseIdList", "displayId", "includeCommunications", "includeResolvedCases", "language", "maxResults", "nextToken"}))
+_KEYS_DESCRIBE_ATTACHMENT_UPLOAD_STATUS_REQUEST = (frozenset({"dry_run", "upload_id"}), frozenset({"dryRun", "uploadId"}))
+_KEYS_DESCRIBE_ATTACHMENT_UPLOAD_STATUS_RESPONSE = (frozenset({"file_name", "upload_progress", "upload_status"}), frozenset({"fileName", "uploadProgress", "uploadStatus"}))
+_KEYS_DESCRIBE_CASES_REQUEST = (frozenset({"after_time", "before_time", "case_id_list", "display_id", "dry_run", "include_communications", "include_resolved_cases", "language", "max_results", "next_token"}), frozenset({"afterTime", "beforeTime", "caseIdList", "displayId", "dryRun", "includeCommunications", "includeResolvedCases", "language", "maxResults", "nextToken"}))
 _KEYS_DESCRIBE_CASES_RESPONSE = (frozenset({"cases", "next_token"}), frozenset({"cases", "nextToken"}))
-_KEYS_DESCRIBE_COMMUNICATIONS_REQUEST = (frozenset({"after_time", "before_time", "case_id", "max_results", "next_token"}), frozenset({"afterTime", "beforeTime", "caseId", "maxResults", "nextToken"}))
+_KEYS_DESCRIBE_COMMUNICATIONS_REQUEST = (frozenset({"after_time", "before_time", "case_id", "dry_run", "max_results", "next_token"}), frozenset({"afterTime", "beforeTime", "caseId", "dryRun", "maxResults", "nextToken"}))
 _KEYS_DESCRIBE_COMMUNICATIONS_RESPONSE = (frozenset({"communications", "next_token"}), frozenset({"communications", "nextToken"}))
-_KEYS_DESCRIBE_CREATE_CASE_OPTIONS_REQUEST = (frozenset({"category_code", "issue_type", "language", "service_code"}), frozenset({"categoryCode", "issueType", "language", "serviceCode"}))
+_KEYS_DESCRIBE_CREATE_CASE_OPTIONS_REQUEST = (frozenset({"category_code", "dry_run", "issue_type", "language", "service_code"}), frozenset({"categoryCode", "dryRun", "issueType", "language", "serviceCode"}))
 _KEYS_DESCRIBE_CREATE_CASE_OPTIONS_RESPONSE = (frozenset({"communication_types", "language_availability"}), frozenset({"communicationTypes", "languageAvailability"}))
-_KEYS_DESCRIBE_SERVICES_REQUEST = (frozenset({"language", "service_code_list"}), frozenset({"language", "serviceCodeList"}))
+_KEYS_DESCRIBE_SERVICES_REQUEST = (frozenset({"dry_run", "language", "service_code_list"}), frozenset({"dryRun", "language", "serviceCodeList"}))
 _KEYS_DESCRIBE_SERVICES_RESPONSE = (frozenset({"services"}), frozenset({"services"}))
-_KEYS_DESCRIBE_SEVERITY_LEVELS_REQUEST = (frozenset({"language"}), frozenset({"language"}))
+_KEYS_DESCRIBE_SEVERITY_LEVELS_REQUEST = (frozenset({"dry_run", "language"}), frozenset({"dryRun", "language"}))
 _KEYS_DESCRIBE_SEVERITY_LEVELS_RESPONSE = (frozenset({"severity_levels"}), frozenset({"severityLevels"}))
-_KEYS_DESCRIBE_SUPPORTED_LANGUAGES_REQUEST = (frozenset({"category_code", "issue_type", "service_code"}), frozenset({"categoryCode", "issueType", "serviceCode"}))
+_KEYS_DESCRIBE_SUPPORTED_LANGUAGES_REQUEST = (frozenset({"category_code", "dry_run", "issue_type", "service_code"}), frozenset({"categoryCode", "dryRun", "issueType", "serviceCode"}))
 _KEYS_DESCRIBE_SUPPORTED_LANGUAGES_RESPONSE = (frozenset({"supported_languages"}), frozenset({"supportedLanguages"}))
 _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECKS_REQUEST = (frozenset({"language"}), frozenset({"language"}))
 _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECKS_RESPONSE = (frozenset({"checks"}), frozenset({"checks"}))
@@ -125,11 +144,16 @@ _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT_REQUEST = (frozenset({"check_id", "l
 _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT_RESPONSE = (frozenset({"result"}), frozenset({"result"}))
 _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES_REQUEST = (frozenset({"check_ids"}), frozenset({"checkIds"}))
 _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES_RESPONSE = (frozenset({"summaries"}), frozenset({"summaries"}))
+_KEYS_DOWNLOAD_URL = (frozenset({"expiry_date", "url"}), frozenset({"expiryDate", "url"}))
 _KEYS_ERROR_THROTTLING_EXCEPTION = (frozenset({"message", "throttling_reasons"}), frozenset({"message", "throttlingReasons"}))
+_KEYS_GET_ATTACHMENT_DOWNLOAD_LINK_REQUEST = (frozenset({"attachment_id", "dry_run"}), frozenset({"attachmentId", "dryRun"}))
+_KEYS_GET_ATTACHMENT_DOWNLOAD_LINK_RESPONSE = (frozenset({"download_url", "file_name"}), frozenset({"downloadUrl", "fileName"}))
+_KEYS_GET_ATTACHMENT_UPLOAD_LINKS_REQUEST = (frozenset({"dry_run", "file_name", "file_size_bytes", "upload_id", "upload_range"}), frozenset({"dryRun", "fileName", "fileSizeBytes", "uploadId", "uploadRange"}))
+_KEYS_GET_ATTACHMENT_UPLOAD_LINKS_RESPONSE = (frozenset({"next_index", "part_size_bytes", "total_parts", "upload_id", "upload_urls"}), frozenset({"nextIndex", "partSizeBytes", "totalParts", "uploadId", "uploadUrls"}))
 _KEYS_RECENT_CASE_COMMUNICATIONS = (frozenset({"communications", "next_token"}), frozenset({"communications", "nextToken"}))
 _KEYS_REFRESH_TRUSTED_ADVISOR_CHECK_REQUEST = (frozenset({"check_id"}), frozenset({"checkId"}))
 _KEYS_REFRESH_TRUSTED_ADVISOR_CHECK_RESPONSE = (frozenset({"status"}), frozenset({"status"}))
-_KEYS_RESOLVE_CASE_REQUEST = (frozenset({"case_id"}), frozenset({"caseId"}))
+_KEYS_RESOLVE_CASE_REQUEST = (frozenset({"case_id", "dry_run"}), frozenset({"caseId", "dryRun"}))
 _KEYS_RESOLVE_CASE_RESPONSE = (frozenset({"final_case_status", "initial_case_status"}), frozenset({"finalCaseStatus", "initialCaseStatus"}))
 _KEYS_SERVICE = (frozenset({"categories", "code", "name"}), frozenset({"categories", "code", "name"}))
 _KEYS_SEVERITY_LEVEL = (frozenset({"code", "name"}), frozenset({"code", "name"}))
@@ -144,6 +168,9 @@ _KEYS_TRUSTED_ADVISOR_CHECK_SUMMARY = (frozenset({"category_specific_summary", "
 _KEYS_TRUSTED_ADVISOR_COST_OPTIMIZING_SUMMARY = (frozenset({"estimated_monthly_savings", "estimated_percent_monthly_savings"}), frozenset({"estimatedMonthlySavings", "estimatedPercentMonthlySavings"}))
 _KEYS_TRUSTED_ADVISOR_RESOURCES_SUMMARY = (frozenset({"resources_flagged", "resources_ignored", "resources_processed", "resources_suppressed"}), frozenset({"resourcesFlagged", "resourcesIgnored", "resourcesProcessed", "resourcesSuppressed"}))
 _KEYS_TRUSTED_ADVISOR_RESOURCE_DETAIL = (frozenset({"is_suppressed", "metadata", "region", "resource_id", "status"}), frozenset({"isSuppressed", "metadata", "region", "resourceId", "status"}))
+_KEYS_UPLOAD_PROGRESS = (frozenset({"completed_parts_count", "total_parts"}), frozenset({"completedPartsCount", "totalParts"}))
+_KEYS_UPLOAD_RANGE = (frozenset({"end_index", "start_index"}), frozenset({"endIndex", "startIndex"}))
+_KEYS_UPLOAD_URL = (frozenset({"expiry_date", "part_index", "url"}), frozenset({"expiryDate", "partIndex", "url"}))
 
 
 # ------------------------------ to_dict
@@ -157,6 +184,10 @@ def _out_add_attachments_to_set_request(o: AddAttachmentsToSetRequest, wire: boo
     elif not omit:
         d["attachmentSetId" if wire else "attachment_set_id"] = None
     d["attachments"] = _out_attachments(o.attachments, wire, omit)
+    if o.dry_run is not None:
+        d["dryRun" if wire else "dry_run"] = o.dry_run
+    elif not omit:
+        d["dryRun" if wire else "dry_run"] = None
     return d
 
 
@@ -190,6 +221,14 @@ def _out_add_communication_to_case_request(o: AddCommunicationToCaseRequest, wir
     elif not omit:
         d["ccEmailAddresses" if wire else "cc_email_addresses"] = None
     d["communicationBody" if wire else "communication_body"] = o.communication_body
+    if o.dry_run is not None:
+        d["dryRun" if wire else "dry_run"] = o.dry_run
+    elif not omit:
+        d["dryRun" if wire else "dry_run"] = None
+    if o.upload_ids is not None:
+        d["uploadIds" if wire else "upload_ids"] = _out_upload_ids(o.upload_ids, wire, omit)
+    elif not omit:
+        d["uploadIds" if wire else "upload_ids"] = None
     return d
 
 
@@ -338,6 +377,10 @@ def _out_communication(o: Communication, wire: bool, omit: bool) -> dict[str, An
         d["attachmentSet" if wire else "attachment_set"] = _out_attachment_set(o.attachment_set, wire, omit)
     elif not omit:
         d["attachmentSet" if wire else "attachment_set"] = None
+    if o.attachments is not None:
+        d["attachments"] = _out_attachment_set(o.attachments, wire, omit)
+    elif not omit:
+        d["attachments"] = None
     if o.body is not None:
         d["body"] = o.body
     elif not omit:
@@ -383,6 +426,37 @@ def _out_communication_type_options_list(value: list[CommunicationTypeOptions], 
     return [_out_communication_type_options(item, wire, omit) for item in value]
 
 
+def _out_complete_attachment_upload_request(o: CompleteAttachmentUploadRequest, wire: bool, omit: bool) -> dict[str, Any]:
+    """A ``CompleteAttachmentUploadRequest`` as a dict."""
+    d: dict[str, Any] = {}
+    d["completedUploads" if wire else "completed_uploads"] = _out_completed_upload_list(o.completed_uploads, wire, omit)
+    if o.dry_run is not None:
+        d["dryRun" if wire else "dry_run"] = o.dry_run
+    elif not omit:
+        d["dryRun" if wire else "dry_run"] = None
+    d["uploadId" if wire else "upload_id"] = o.upload_id
+    return d
+
+
+def _out_complete_attachment_upload_response(o: CompleteAttachmentUploadResponse, wire: bool, omit: bool) -> dict[str, Any]:
+    """A ``CompleteAttachmentUploadResponse`` as a dict."""
+    d: dict[str, Any] = {}
+    d["uploadStatus" if wire else "upload_status"] = o_enum(o.upload_status)
+    return d
+
+
+def _out_completed_upload(o: CompletedUpload, wire: bool, omit: bool) -> dict[str, Any]:
+    """A ``CompletedUpload`` as a dict."""
+    d: dict[str, Any] = {}
+    d["eTag" if wire else "e_tag"] = o.e_tag
+    d["partIndex" if wire else "part_index"] = o.part_index
+    return d
+
+
+def _out_completed_upload_list(value: Sequence[CompletedUpload], wire: bool, omit: bool) -> list[Any]:
+    return [_out_completed_upload(item, wire, omit) for item in value]
+
+
 def _out_create_case_request(o: CreateCaseRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``CreateCaseRequest`` as a dict."""
     d: dict[str, Any] = {}
@@ -399,6 +473,10 @@ def _out_create_case_request(o: CreateCaseRequest, wire: bool, omit: bool) -> di
     elif not omit:
         d["ccEmailAddresses" if wire else "cc_email_addresses"] = None
     d["communicationBody" if wire else "communication_body"] = o.communication_body
+    if o.dry_run is not None:
+        d["dryRun" if wire else "dry_run"] = o.dry_run
+    elif not omit:
+        d["dryRun" if wire else "dry_run"] = None
     if o.issue_type is not None:
         d["issueType" if wire else "issue_type"] = o.issue_type
     elif not omit:
@@ -416,6 +494,10 @@ def _out_create_case_request(o: CreateCaseRequest, wire: bool, omit: bool) -> di
     elif not omit:
         d["severityCode" if wire else "severity_code"] = None
     d["subject"] = o.subject
+    if o.upload_ids is not None:
+        d["uploadIds" if wire else "upload_ids"] = _out_upload_ids(o.upload_ids, wire, omit)
+    elif not omit:
+        d["uploadIds" if wire else "upload_ids"] = None
     return d
 
 
@@ -451,6 +533,10 @@ def _out_describe_attachment_request(o: DescribeAttachmentRequest, wire: bool, o
     """A ``DescribeAttachmentRequest`` as a dict."""
     d: dict[str, Any] = {}
     d["attachmentId" if wire else "attachment_id"] = o.attachment_id
+    if o.dry_run is not None:
+        d["dryRun" if wire else "dry_run"] = o.dry_run
+    elif not omit:
+        d["dryRun" if wire else "dry_run"] = None
     return d
 
 
@@ -461,6 +547,29 @@ def _out_describe_attachment_response(o: DescribeAttachmentResponse, wire: bool,
         d["attachment"] = _out_attachment(o.attachment, wire, omit)
     elif not omit:
         d["attachment"] = None
+    return d
+
+
+def _out_describe_attachment_upload_status_request(o: DescribeAttachmentUploadStatusRequest, wire: bool, omit: bool) -> dict[str, Any]:
+    """A ``DescribeAttachmentUploadStatusRequest`` as a dict."""
+    d: dict[str, Any] = {}
+    if o.dry_run is not None:
+        d["dryRun" if wire else "dry_run"] = o.dry_run
+    elif not omit:
+        d["dryRun" if wire else "dry_run"] = None
+    d["uploadId" if wire else "upload_id"] = o.upload_id
+    return d
+
+
+def _out_describe_attachment_upload_status_response(o: DescribeAttachmentUploadStatusResponse, wire: bool, omit: bool) -> dict[str, Any]:
+    """A ``DescribeAttachmentUploadStatusResponse`` as a dict."""
+    d: dict[str, Any] = {}
+    d["fileName" if wire else "file_name"] = o.file_name
+    if o.upload_progress is not None:
+        d["uploadProgress" if wire else "upload_progress"] = _out_upload_progress(o.upload_progress, wire, omit)
+    elif not omit:
+        d["uploadProgress" if wire else "upload_progress"] = None
+    d["uploadStatus" if wire else "upload_status"] = o_enum(o.upload_status)
     return d
 
 
@@ -483,6 +592,10 @@ def _out_describe_cases_request(o: DescribeCasesRequest, wire: bool, omit: bool)
         d["displayId" if wire else "display_id"] = o.display_id
     elif not omit:
         d["displayId" if wire else "display_id"] = None
+    if o.dry_run is not None:
+        d["dryRun" if wire else "dry_run"] = o.dry_run
+    elif not omit:
+        d["dryRun" if wire else "dry_run"] = None
     if o.include_communications is not None:
         d["includeCommunications" if wire else "include_communications"] = o.include_communications
     elif not omit:
@@ -532,6 +645,10 @@ def _out_describe_communications_request(o: DescribeCommunicationsRequest, wire:
     elif not omit:
         d["beforeTime" if wire else "before_time"] = None
     d["caseId" if wire else "case_id"] = o.case_id
+    if o.dry_run is not None:
+        d["dryRun" if wire else "dry_run"] = o.dry_run
+    elif not omit:
+        d["dryRun" if wire else "dry_run"] = None
     if o.max_results is not None:
         d["maxResults" if wire else "max_results"] = o.max_results
     elif not omit:
@@ -561,6 +678,10 @@ def _out_describe_create_case_options_request(o: DescribeCreateCaseOptionsReques
     """A ``DescribeCreateCaseOptionsRequest`` as a dict."""
     d: dict[str, Any] = {}
     d["categoryCode" if wire else "category_code"] = o.category_code
+    if o.dry_run is not None:
+        d["dryRun" if wire else "dry_run"] = o.dry_run
+    elif not omit:
+        d["dryRun" if wire else "dry_run"] = None
     d["issueType" if wire else "issue_type"] = o.issue_type
     d["language"] = o.language
     d["serviceCode" if wire else "service_code"] = o.service_code
@@ -584,6 +705,10 @@ def _out_describe_create_case_options_response(o: DescribeCreateCaseOptionsRespo
 def _out_describe_services_request(o: DescribeServicesRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``DescribeServicesRequest`` as a dict."""
     d: dict[str, Any] = {}
+    if o.dry_run is not None:
+        d["dryRun" if wire else "dry_run"] = o.dry_run
+    elif not omit:
+        d["dryRun" if wire else "dry_run"] = None
     if o.language is not None:
         d["language"] = o.language
     elif not omit:
@@ -608,6 +733,10 @@ def _out_describe_services_response(o: DescribeServicesResponse, wire: bool, omi
 def _out_describe_severity_levels_request(o: DescribeSeverityLevelsRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``DescribeSeverityLevelsRequest`` as a dict."""
     d: dict[str, Any] = {}
+    if o.dry_run is not None:
+        d["dryRun" if wire else "dry_run"] = o.dry_run
+    elif not omit:
+        d["dryRun" if wire else "dry_run"] = None
     if o.language is not None:
         d["language"] = o.language
     elif not omit:
@@ -629,6 +758,10 @@ def _out_describe_supported_languages_request(o: DescribeSupportedLanguagesReque
     """A ``DescribeSupportedLanguagesRequest`` as a dict."""
     d: dict[str, Any] = {}
     d["categoryCode" if wire else "category_code"] = o.category_code
+    if o.dry_run is not None:
+        d["dryRun" if wire else "dry_run"] = o.dry_run
+    elif not omit:
+        d["dryRun" if wire else "dry_run"] = None
     d["issueType" if wire else "issue_type"] = o.issue_type
     d["serviceCode" if wire else "service_code"] = o.service_code
     return d
@@ -707,6 +840,70 @@ def _out_describe_trusted_advisor_checks_response(o: DescribeTrustedAdvisorCheck
     return d
 
 
+def _out_download_url(o: DownloadUrl, wire: bool, omit: bool) -> dict[str, Any]:
+    """A ``DownloadUrl`` as a dict."""
+    d: dict[str, Any] = {}
+    d["expiryDate" if wire else "expiry_date"] = o.expiry_date
+    d["url"] = o.url
+    return d
+
+
+def _out_get_attachment_download_link_request(o: GetAttachmentDownloadLinkRequest, wire: bool, omit: bool) -> dict[str, Any]:
+    """A ``GetAttachmentDownloadLinkRequest`` as a dict."""
+    d: dict[str, Any] = {}
+    d["attachmentId" if wire else "attachment_id"] = o.attachment_id
+    if o.dry_run is not None:
+        d["dryRun" if wire else "dry_run"] = o.dry_run
+    elif not omit:
+        d["dryRun" if wire else "dry_run"] = None
+    return d
+
+
+def _out_get_attachment_download_link_response(o: GetAttachmentDownloadLinkResponse, wire: bool, omit: bool) -> dict[str, Any]:
+    """A ``GetAttachmentDownloadLinkResponse`` as a dict."""
+    d: dict[str, Any] = {}
+    d["downloadUrl" if wire else "download_url"] = _out_download_url(o.download_url, wire, omit)
+    d["fileName" if wire else "file_name"] = o.file_name
+    return d
+
+
+def _out_get_attachment_upload_links_request(o: GetAttachmentUploadLinksRequest, wire: bool, omit: bool) -> dict[str, Any]:
+    """A ``GetAttachmentUploadLinksRequest`` as a dict."""
+    d: dict[str, Any] = {}
+    if o.dry_run is not None:
+        d["dryRun" if wire else "dry_run"] = o.dry_run
+    elif not omit:
+        d["dryRun" if wire else "dry_run"] = None
+    d["fileName" if wire else "file_name"] = o.file_name
+    if o.file_size_bytes is not None:
+        d["fileSizeBytes" if wire else "file_size_bytes"] = o.file_size_bytes
+    elif not omit:
+        d["fileSizeBytes" if wire else "file_size_bytes"] = None
+    if o.upload_id is not None:
+        d["uploadId" if wire else "upload_id"] = o.upload_id
+    elif not omit:
+        d["uploadId" if wire else "upload_id"] = None
+    if o.upload_range is not None:
+        d["uploadRange" if wire else "upload_range"] = _out_upload_range(o.upload_range, wire, omit)
+    elif not omit:
+        d["uploadRange" if wire else "upload_range"] = None
+    return d
+
+
+def _out_get_attachment_upload_links_response(o: GetAttachmentUploadLinksResponse, wire: bool, omit: bool) -> dict[str, Any]:
+    """A ``GetAttachmentUploadLinksResponse`` as a dict."""
+    d: dict[str, Any] = {}
+    if o.next_index is not None:
+        d["nextIndex" if wire else "next_index"] = o.next_index
+    elif not omit:
+        d["nextIndex" if wire else "next_index"] = None
+    d["partSizeBytes" if wire else "part_size_bytes"] = o.part_size_bytes
+    d["totalParts" if wire else "total_parts"] = o.total_parts
+    d["uploadId" if wire else "upload_id"] = o.upload_id
+    d["uploadUrls" if wire else "upload_urls"] = _out_upload_url_list(o.upload_urls, wire, omit)
+    return d
+
+
 def _out_recent_case_communications(o: RecentCaseCommunications, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``RecentCaseCommunications`` as a dict."""
     d: dict[str, Any] = {}
@@ -742,6 +939,10 @@ def _out_resolve_case_request(o: ResolveCaseRequest, wire: bool, omit: bool) -> 
         d["caseId" if wire else "case_id"] = o.case_id
     elif not omit:
         d["caseId" if wire else "case_id"] = None
+    if o.dry_run is not None:
+        d["dryRun" if wire else "dry_run"] = o.dry_run
+    elif not omit:
+        d["dryRun" if wire else "dry_run"] = None
     return d
 
 
@@ -973,6 +1174,48 @@ def _out_trusted_advisor_resources_summary(o: TrustedAdvisorResourcesSummary, wi
     return d
 
 
+def _out_upload_ids(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
+    return list(value)
+
+
+def _out_upload_progress(o: UploadProgress, wire: bool, omit: bool) -> dict[str, Any]:
+    """A ``UploadProgress`` as a dict."""
+    d: dict[str, Any] = {}
+    if o.completed_parts_count is not None:
+        d["completedPartsCount" if wire else "completed_parts_count"] = o.completed_parts_count
+    elif not omit:
+        d["completedPartsCount" if wire else "completed_parts_count"] = None
+    if o.total_parts is not None:
+        d["totalParts" if wire else "total_parts"] = o.total_parts
+    elif not omit:
+        d["totalParts" if wire else "total_parts"] = None
+    return d
+
+
+def _out_upload_range(o: UploadRange, wire: bool, omit: bool) -> dict[str, Any]:
+    """A ``UploadRange`` as a dict."""
+    d: dict[str, Any] = {}
+    if o.end_index is not None:
+        d["endIndex" if wire else "end_index"] = o.end_index
+    elif not omit:
+        d["endIndex" if wire else "end_index"] = None
+    d["startIndex" if wire else "start_index"] = o.start_index
+    return d
+
+
+def _out_upload_url(o: UploadUrl, wire: bool, omit: bool) -> dict[str, Any]:
+    """A ``UploadUrl`` as a dict."""
+    d: dict[str, Any] = {}
+    d["expiryDate" if wire else "expiry_date"] = o.expiry_date
+    d["partIndex" if wire else "part_index"] = o.part_index
+    d["url"] = o.url
+    return d
+
+
+def _out_upload_url_list(value: list[UploadUrl], wire: bool, omit: bool) -> list[Any]:
+    return [_out_upload_url(item, wire, omit) for item in value]
+
+
 # ------------------------------ from_dict
 
 
@@ -987,7 +1230,14 @@ def _in_add_attachments_to_set_request(data: Any, path: Path, wire: bool) -> Add
     if x is None:
         required(path, k)
     attachments = _in_attachments(x, path, k, wire)
-    return AddAttachmentsToSetRequest(attachment_set_id=attachment_set_id, attachments=attachments)
+    k = "dryRun" if wire else "dry_run"
+    x = fields.get(k)
+    dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
+    return AddAttachmentsToSetRequest(
+        attachment_set_id=attachment_set_id,
+        attachments=attachments,
+        dry_run=dry_run,
+    )
 
 
 def _in_add_attachments_to_set_response(data: Any, path: Path, wire: bool) -> AddAttachmentsToSetResponse:
@@ -1022,11 +1272,19 @@ def _in_add_communication_to_case_request(data: Any, path: Path, wire: bool) -> 
     if x is None:
         required(path, k)
     communication_body = x if type(x) is str else i_str(x, path, k)
+    k = "dryRun" if wire else "dry_run"
+    x = fields.get(k)
+    dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
+    k = "uploadIds" if wire else "upload_ids"
+    x = fields.get(k)
+    upload_ids = None if x is None else _in_upload_ids(x, path, k, wire)
     return AddCommunicationToCaseRequest(
         attachment_set_id=attachment_set_id,
         case_id=case_id,
         cc_email_addresses=cc_email_addresses,
         communication_body=communication_body,
+        dry_run=dry_run,
+        upload_ids=upload_ids,
     )
 
 
@@ -1168,6 +1426,9 @@ def _in_communication(data: Any, path: Path, wire: bool) -> Communication:
     k = "attachmentSet" if wire else "attachment_set"
     x = fields.get(k)
     attachment_set = None if x is None else _in_attachment_set(x, path, k, wire)
+    k = "attachments"
+    x = fields.get(k)
+    attachments = None if x is None else _in_attachment_set(x, path, k, wire)
     k = "body"
     x = fields.get(k)
     body = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -1182,6 +1443,7 @@ def _in_communication(data: Any, path: Path, wire: bool) -> Communication:
     time_created = None if x is None else x if type(x) is str else i_str(x, path, k)
     return Communication(
         attachment_set=attachment_set,
+        attachments=attachments,
         body=body,
         case_id=case_id,
         submitted_by=submitted_by,
@@ -1216,6 +1478,60 @@ def _in_communication_type_options_list(value: Any, path: Path, name: str, wire:
     return [_in_communication_type_options(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
 
 
+def _in_complete_attachment_upload_request(data: Any, path: Path, wire: bool) -> CompleteAttachmentUploadRequest:
+    """The ``CompleteAttachmentUploadRequest`` a dict describes."""
+    fields = i_fields(data, path, "", _KEYS_COMPLETE_ATTACHMENT_UPLOAD_REQUEST[wire])
+    k = "completedUploads" if wire else "completed_uploads"
+    x = fields.get(k)
+    if x is None:
+        required(path, k)
+    completed_uploads = _in_completed_upload_list(x, path, k, wire)
+    k = "dryRun" if wire else "dry_run"
+    x = fields.get(k)
+    dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
+    k = "uploadId" if wire else "upload_id"
+    x = fields.get(k)
+    if x is None:
+        required(path, k)
+    upload_id = x if type(x) is str else i_str(x, path, k)
+    return CompleteAttachmentUploadRequest(
+        completed_uploads=completed_uploads,
+        dry_run=dry_run,
+        upload_id=upload_id,
+    )
+
+
+def _in_complete_attachment_upload_response(data: Any, path: Path, wire: bool) -> CompleteAttachmentUploadResponse:
+    """The ``CompleteAttachmentUploadResponse`` a dict describes."""
+    fields = i_fields(data, path, "", _KEYS_COMPLETE_ATTACHMENT_UPLOAD_RESPONSE[wire])
+    k = "uploadStatus" if wire else "upload_status"
+    x = fields.get(k)
+    if x is None:
+        required(path, k)
+    upload_status = i_enum(UploadStatus, x, path, k)
+    return CompleteAttachmentUploadResponse(upload_status=upload_status)
+
+
+def _in_completed_upload(data: Any, path: Path, wire: bool) -> CompletedUpload:
+    """The ``CompletedUpload`` a dict describes."""
+    fields = i_fields(data, path, "", _KEYS_COMPLETED_UPLOAD[wire])
+    k = "eTag" if wire else "e_tag"
+    x = fields.get(k)
+    if x is None:
+        required(path, k)
+    e_tag = x if type(x) is str else i_str(x, path, k)
+    k = "partIndex" if wire else "part_index"
+    x = fields.get(k)
+    if x is None:
+        required(path, k)
+    part_index = x if type(x) is int else i_int(x, path, k)
+    return CompletedUpload(e_tag=e_tag, part_index=part_index)
+
+
+def _in_completed_upload_list(value: Any, path: Path, name: str, wire: bool) -> Sequence[CompletedUpload]:
+    return [_in_completed_upload(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+
+
 def _in_create_case_request(data: Any, path: Path, wire: bool) -> CreateCaseRequest:
     """The ``CreateCaseRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_CREATE_CASE_REQUEST[wire])
@@ -1233,6 +1549,9 @@ def _in_create_case_request(data: Any, path: Path, wire: bool) -> CreateCaseRequ
     if x is None:
         required(path, k)
     communication_body = x if type(x) is str else i_str(x, path, k)
+    k = "dryRun" if wire else "dry_run"
+    x = fields.get(k)
+    dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
     k = "issueType" if wire else "issue_type"
     x = fields.get(k)
     issue_type = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -1250,16 +1569,21 @@ def _in_create_case_request(data: Any, path: Path, wire: bool) -> CreateCaseRequ
     if x is None:
         required(path, k)
     subject = x if type(x) is str else i_str(x, path, k)
+    k = "uploadIds" if wire else "upload_ids"
+    x = fields.get(k)
+    upload_ids = None if x is None else _in_upload_ids(x, path, k, wire)
     return CreateCaseRequest(
         attachment_set_id=attachment_set_id,
         category_code=category_code,
         cc_email_addresses=cc_email_addresses,
         communication_body=communication_body,
+        dry_run=dry_run,
         issue_type=issue_type,
         language=language,
         service_code=service_code,
         severity_code=severity_code,
         subject=subject,
+        upload_ids=upload_ids,
     )
 
 
@@ -1296,7 +1620,10 @@ def _in_describe_attachment_request(data: Any, path: Path, wire: bool) -> Descri
     if x is None:
         required(path, k)
     attachment_id = x if type(x) is str else i_str(x, path, k)
-    return DescribeAttachmentRequest(attachment_id=attachment_id)
+    k = "dryRun" if wire else "dry_run"
+    x = fields.get(k)
+    dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
+    return DescribeAttachmentRequest(attachment_id=attachment_id, dry_run=dry_run)
 
 
 def _in_describe_attachment_response(data: Any, path: Path, wire: bool) -> DescribeAttachmentResponse:
@@ -1306,6 +1633,43 @@ def _in_describe_attachment_response(data: Any, path: Path, wire: bool) -> Descr
     x = fields.get(k)
     attachment = None if x is None else _in_attachment(x, (path, k), wire)
     return DescribeAttachmentResponse(attachment=attachment)
+
+
+def _in_describe_attachment_upload_status_request(data: Any, path: Path, wire: bool) -> DescribeAttachmentUploadStatusRequest:
+    """The ``DescribeAttachmentUploadStatusRequest`` a dict describes."""
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_ATTACHMENT_UPLOAD_STATUS_REQUEST[wire])
+    k = "dryRun" if wire else "dry_run"
+    x = fields.get(k)
+    dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
+    k = "uploadId" if wire else "upload_id"
+    x = fields.get(k)
+    if x is None:
+        required(path, k)
+    upload_id = x if type(x) is str else i_str(x, path, k)
+    return DescribeAttachmentUploadStatusRequest(dry_run=dry_run, upload_id=upload_id)
+
+
+def _in_describe_attachment_upload_status_response(data: Any, path: Path, wire: bool) -> DescribeAttachmentUploadStatusResponse:
+    """The ``DescribeAttachmentUploadStatusResponse`` a dict describes."""
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_ATTACHMENT_UPLOAD_STATUS_RESPONSE[wire])
+    k = "fileName" if wire else "file_name"
+    x = fields.get(k)
+    if x is None:
+        required(path, k)
+    file_name = x if type(x) is str else i_str(x, path, k)
+    k = "uploadProgress" if wire else "upload_progress"
+    x = fields.get(k)
+    upload_progress = None if x is None else _in_upload_progress(x, (path, k), wire)
+    k = "uploadStatus" if wire else "upload_status"
+    x = fields.get(k)
+    if x is None:
+        required(path, k)
+    upload_status = i_enum(UploadStatus, x, path, k)
+    return DescribeAttachmentUploadStatusResponse(
+        file_name=file_name,
+        upload_progress=upload_progress,
+        upload_status=upload_status,
+    )
 
 
 def _in_describe_cases_request(data: Any, path: Path, wire: bool) -> DescribeCasesRequest:
@@ -1323,6 +1687,9 @@ def _in_describe_cases_request(data: Any, path: Path, wire: bool) -> DescribeCas
     k = "displayId" if wire else "display_id"
     x = fields.get(k)
     display_id = None if x is None else x if type(x) is str else i_str(x, path, k)
+    k = "dryRun" if wire else "dry_run"
+    x = fields.get(k)
+    dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
     k = "includeCommunications" if wire else "include_communications"
     x = fields.get(k)
     include_communications = None if x is None else x if type(x) is bool else i_bool(x, path, k)
@@ -1343,6 +1710,7 @@ def _in_describe_cases_request(data: Any, path: Path, wire: bool) -> DescribeCas
         before_time=before_time,
         case_id_list=case_id_list,
         display_id=display_id,
+        dry_run=dry_run,
         include_communications=include_communications,
         include_resolved_cases=include_resolved_cases,
         language=language,
@@ -1377,6 +1745,9 @@ def _in_describe_communications_request(data: Any, path: Path, wire: bool) -> De
     if x is None:
         required(path, k)
     case_id = x if type(x) is str else i_str(x, path, k)
+    k = "dryRun" if wire else "dry_run"
+    x = fields.get(k)
+    dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
     k = "maxResults" if wire else "max_results"
     x = fields.get(k)
     max_results = None if x is None else x if type(x) is int else i_int(x, path, k)
@@ -1387,6 +1758,7 @@ def _in_describe_communications_request(data: Any, path: Path, wire: bool) -> De
         after_time=after_time,
         before_time=before_time,
         case_id=case_id,
+        dry_run=dry_run,
         max_results=max_results,
         next_token=next_token,
     )
@@ -1412,6 +1784,9 @@ def _in_describe_create_case_options_request(data: Any, path: Path, wire: bool) 
     if x is None:
         required(path, k)
     category_code = x if type(x) is str else i_str(x, path, k)
+    k = "dryRun" if wire else "dry_run"
+    x = fields.get(k)
+    dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
     k = "issueType" if wire else "issue_type"
     x = fields.get(k)
     if x is None:
@@ -1429,6 +1804,7 @@ def _in_describe_create_case_options_request(data: Any, path: Path, wire: bool) 
     service_code = x if type(x) is str else i_str(x, path, k)
     return DescribeCreateCaseOptionsRequest(
         category_code=category_code,
+        dry_run=dry_run,
         issue_type=issue_type,
         language=language,
         service_code=service_code,
@@ -1453,13 +1829,20 @@ def _in_describe_create_case_options_response(data: Any, path: Path, wire: bool)
 def _in_describe_services_request(data: Any, path: Path, wire: bool) -> DescribeServicesRequest:
     """The ``DescribeServicesRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_SERVICES_REQUEST[wire])
+    k = "dryRun" if wire else "dry_run"
+    x = fields.get(k)
+    dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
     k = "language"
     x = fields.get(k)
     language = None if x is None else x if type(x) is str else i_str(x, path, k)
     k = "serviceCodeList" if wire else "service_code_list"
     x = fields.get(k)
     service_code_list = None if x is None else _in_service_code_list(x, path, k, wire)
-    return DescribeServicesRequest(language=language, service_code_list=service_code_list)
+    return DescribeServicesRequest(
+        dry_run=dry_run,
+        language=language,
+        service_code_list=service_code_list,
+    )
 
 
 def _in_describe_services_response(data: Any, path: Path, wire: bool) -> DescribeServicesResponse:
@@ -1474,10 +1857,13 @@ def _in_describe_services_response(data: Any, path: Path, wire: bool) -> Describ
 def _in_describe_severity_levels_request(data: Any, path: Path, wire: bool) -> DescribeSeverityLevelsRequest:
     """The ``DescribeSeverityLevelsRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_SEVERITY_LEVELS_REQUEST[wire])
+    k = "dryRun" if wire else "dry_run"
+    x = fields.get(k)
+    dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
     k = "language"
     x = fields.get(k)
     language = None if x is None else x if type(x) is str else i_str(x, path, k)
-    return DescribeSeverityLevelsRequest(language=language)
+    return DescribeSeverityLevelsRequest(dry_run=dry_run, language=language)
 
 
 def _in_describe_severity_levels_response(data: Any, path: Path, wire: bool) -> DescribeSeverityLevelsResponse:
@@ -1497,6 +1883,9 @@ def _in_describe_supported_languages_request(data: Any, path: Path, wire: bool) 
     if x is None:
         required(path, k)
     category_code = x if type(x) is str else i_str(x, path, k)
+    k = "dryRun" if wire else "dry_run"
+    x = fields.get(k)
+    dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
     k = "issueType" if wire else "issue_type"
     x = fields.get(k)
     if x is None:
@@ -1509,6 +1898,7 @@ def _in_describe_supported_languages_request(data: Any, path: Path, wire: bool) 
     service_code = x if type(x) is str else i_str(x, path, k)
     return DescribeSupportedLanguagesRequest(
         category_code=category_code,
+        dry_run=dry_run,
         issue_type=issue_type,
         service_code=service_code,
     )
@@ -1612,6 +2002,116 @@ def _in_describe_trusted_advisor_checks_response(data: Any, path: Path, wire: bo
     return DescribeTrustedAdvisorChecksResponse(checks=checks)
 
 
+def _in_download_url(data: Any, path: Path, wire: bool) -> DownloadUrl:
+    """The ``DownloadUrl`` a dict describes."""
+    fields = i_fields(data, path, "", _KEYS_DOWNLOAD_URL[wire])
+    k = "expiryDate" if wire else "expiry_date"
+    x = fields.get(k)
+    if x is None:
+        required(path, k)
+    expiry_date = x if type(x) is str else i_str(x, path, k)
+    k = "url"
+    x = fields.get(k)
+    if x is None:
+        required(path, k)
+    url = x if type(x) is str else i_str(x, path, k)
+    return DownloadUrl(expiry_date=expiry_date, url=url)
+
+
+def _in_get_attachment_download_link_request(data: Any, path: Path, wire: bool) -> GetAttachmentDownloadLinkRequest:
+    """The ``GetAttachmentDownloadLinkRequest`` a dict describes."""
+    fields = i_fields(data, path, "", _KEYS_GET_ATTACHMENT_DOWNLOAD_LINK_REQUEST[wire])
+    k = "attachmentId" if wire else "attachment_id"
+    x = fields.get(k)
+    if x is None:
+        required(path, k)
+    attachment_id = x if type(x) is str else i_str(x, path, k)
+    k = "dryRun" if wire else "dry_run"
+    x = fields.get(k)
+    dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
+    return GetAttachmentDownloadLinkRequest(attachment_id=attachment_id, dry_run=dry_run)
+
+
+def _in_get_attachment_download_link_response(data: Any, path: Path, wire: bool) -> GetAttachmentDownloadLinkResponse:
+    """The ``GetAttachmentDownloadLinkResponse`` a dict describes."""
+    fields = i_fields(data, path, "", _KEYS_GET_ATTACHMENT_DOWNLOAD_LINK_RESPONSE[wire])
+    k = "downloadUrl" if wire else "download_url"
+    x = fields.get(k)
+    if x is None:
+        required(path, k)
+    download_url = _in_download_url(x, (path, k), wire)
+    k = "fileName" if wire else "file_name"
+    x = fields.get(k)
+    if x is None:
+        required(path, k)
+    file_name = x if type(x) is str else i_str(x, path, k)
+    return GetAttachmentDownloadLinkResponse(download_url=download_url, file_name=file_name)
+
+
+def _in_get_attachment_upload_links_request(data: Any, path: Path, wire: bool) -> GetAttachmentUploadLinksRequest:
+    """The ``GetAttachmentUploadLinksRequest`` a dict describes."""
+    fields = i_fields(data, path, "", _KEYS_GET_ATTACHMENT_UPLOAD_LINKS_REQUEST[wire])
+    k = "dryRun" if wire else "dry_run"
+    x = fields.get(k)
+    dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
+    k = "fileName" if wire else "file_name"
+    x = fields.get(k)
+    if x is None:
+        required(path, k)
+    file_name = x if type(x) is str else i_str(x, path, k)
+    k = "fileSizeBytes" if wire else "file_size_bytes"
+    x = fields.get(k)
+    file_size_bytes = None if x is None else x if type(x) is int else i_int(x, path, k)
+    k = "uploadId" if wire else "upload_id"
+    x = fields.get(k)
+    upload_id = None if x is None else x if type(x) is str else i_str(x, path, k)
+    k = "uploadRange" if wire else "upload_range"
+    x = fields.get(k)
+    upload_range = None if x is None else _in_upload_range(x, (path, k), wire)
+    return GetAttachmentUploadLinksRequest(
+        dry_run=dry_run,
+        file_name=file_name,
+        file_size_bytes=file_size_bytes,
+        upload_id=upload_id,
+        upload_range=upload_range,
+    )
+
+
+def _in_get_attachment_upload_links_response(data: Any, path: Path, wire: bool) -> GetAttachmentUploadLinksResponse:
+    """The ``GetAttachmentUploadLinksResponse`` a dict describes."""
+    fields = i_fields(data, path, "", _KEYS_GET_ATTACHMENT_UPLOAD_LINKS_RESPONSE[wire])
+    k = "nextIndex" if wire else "next_index"
+    x = fields.get(k)
+    next_index = None if x is None else x if type(x) is int else i_int(x, path, k)
+    k = "partSizeBytes" if wire else "part_size_bytes"
+    x = fields.get(k)
+    if x is None:
+        required(path, k)
+    part_size_bytes = x if type(x) is int else i_int(x, path, k)
+    k = "totalParts" if wire else "total_parts"
+    x = fields.get(k)
+    if x is None:
+        required(path, k)
+    total_parts = x if type(x) is int else i_int(x, path, k)
+    k = "uploadId" if wire else "upload_id"
+    x = fields.get(k)
+    if x is None:
+        required(path, k)
+    upload_id = x if type(x) is str else i_str(x, path, k)
+    k = "uploadUrls" if wire else "upload_urls"
+    x = fields.get(k)
+    if x is None:
+        required(path, k)
+    upload_urls = _in_upload_url_list(x, path, k, wire)
+    return GetAttachmentUploadLinksResponse(
+        next_index=next_index,
+        part_size_bytes=part_size_bytes,
+        total_parts=total_parts,
+        upload_id=upload_id,
+        upload_urls=upload_urls,
+    )
+
+
 def _in_recent_case_communications(data: Any, path: Path, wire: bool) -> RecentCaseCommunications:
     """The ``RecentCaseCommunications`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_RECENT_CASE_COMMUNICATIONS[wire])
@@ -1652,7 +2152,10 @@ def _in_resolve_case_request(data: Any, path: Path, wire: bool) -> ResolveCaseRe
     k = "caseId" if wire else "case_id"
     x = fields.get(k)
     case_id = None if x is None else x if type(x) is str else i_str(x, path, k)
-    return ResolveCaseRequest(case_id=case_id)
+    k = "dryRun" if wire else "dry_run"
+    x = fields.get(k)
+    dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
+    return ResolveCaseRequest(case_id=case_id, dry_run=dry_run)
 
 
 def _in_resolve_case_response(data: Any, path: Path, wire: bool) -> ResolveCaseResponse:
@@ -2018,6 +2521,61 @@ def _in_trusted_advisor_resources_summary(data: Any, path: Path, wire: bool) -> 
     )
 
 
+def _in_upload_ids(value: Any, path: Path, name: str, wire: bool) -> Sequence[str]:
+    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+
+
+def _in_upload_progress(data: Any, path: Path, wire: bool) -> UploadProgress:
+    """The ``UploadProgress`` a dict describes."""
+    fields = i_fields(data, path, "", _KEYS_UPLOAD_PROGRESS[wire])
+    k = "completedPartsCount" if wire else "completed_parts_count"
+    x = fields.get(k)
+    completed_parts_count = None if x is None else x if type(x) is int else i_int(x, path, k)
+    k = "totalParts" if wire else "total_parts"
+    x = fields.get(k)
+    total_parts = None if x is None else x if type(x) is int else i_int(x, path, k)
+    return UploadProgress(completed_parts_count=completed_parts_count, total_parts=total_parts)
+
+
+def _in_upload_range(data: Any, path: Path, wire: bool) -> UploadRange:
+    """The ``UploadRange`` a dict describes."""
+    fields = i_fields(data, path, "", _KEYS_UPLOAD_RANGE[wire])
+    k = "endIndex" if wire else "end_index"
+    x = fields.get(k)
+    end_index = None if x is None else x if type(x) is int else i_int(x, path, k)
+    k = "startIndex" if wire else "start_index"
+    x = fields.get(k)
+    if x is None:
+        required(path, k)
+    start_index = x if type(x) is int else i_int(x, path, k)
+    return UploadRange(end_index=end_index, start_index=start_index)
+
+
+def _in_upload_url(data: Any, path: Path, wire: bool) -> UploadUrl:
+    """The ``UploadUrl`` a dict describes."""
+    fields = i_fields(data, path, "", _KEYS_UPLOAD_URL[wire])
+    k = "expiryDate" if wire else "expiry_date"
+    x = fields.get(k)
+    if x is None:
+        required(path, k)
+    expiry_date = x if type(x) is str else i_str(x, path, k)
+    k = "partIndex" if wire else "part_index"
+    x = fields.get(k)
+    if x is None:
+        required(path, k)
+    part_index = x if type(x) is int else i_int(x, path, k)
+    k = "url"
+    x = fields.get(k)
+    if x is None:
+        required(path, k)
+    url = x if type(x) is str else i_str(x, path, k)
+    return UploadUrl(expiry_date=expiry_date, part_index=part_index, url=url)
+
+
+def _in_upload_url_list(value: Any, path: Path, name: str, wire: bool) -> list[UploadUrl]:
+    return [_in_upload_url(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+
+
 # ------------------------------ errors
 
 
@@ -2058,11 +2616,16 @@ HOOKS: dict[type, Hooks] = {
     Category: Hooks(_out_category, _in_category),
     Communication: Hooks(_out_communication, _in_communication),
     CommunicationTypeOptions: Hooks(_out_communication_type_options, _in_communication_type_options),
+    CompleteAttachmentUploadRequest: Hooks(_out_complete_attachment_upload_request, _in_complete_attachment_upload_request),
+    CompleteAttachmentUploadResponse: Hooks(_out_complete_attachment_upload_response, _in_complete_attachment_upload_response),
+    CompletedUpload: Hooks(_out_completed_upload, _in_completed_upload),
     CreateCaseRequest: Hooks(_out_create_case_request, _in_create_case_request),
     CreateCaseResponse: Hooks(_out_create_case_response, _in_create_case_response),
     DateInterval: Hooks(_out_date_interval, _in_date_interval),
     DescribeAttachmentRequest: Hooks(_out_describe_attachment_request, _in_describe_attachment_request),
     DescribeAttachmentResponse: Hooks(_out_describe_attachment_response, _in_describe_attachment_response),
+    DescribeAttachmentUploadStatusRequest: Hooks(_out_describe_attachment_upload_status_request, _in_describe_attachment_upload_status_request),
+    DescribeAttachmentUploadStatusResponse: Hooks(_out_describe_attachment_upload_status_response, _in_describe_attachment_upload_status_response),
     DescribeCasesRequest: Hooks(_out_describe_cases_request, _in_describe_cases_request),
     DescribeCasesResponse: Hooks(_out_describe_cases_response, _in_describe_cases_response),
     DescribeCommunicationsRequest: Hooks(_out_describe_communications_request, _in_describe_communications_request),
@@ -2083,6 +2646,11 @@ HOOKS: dict[type, Hooks] = {
     DescribeTrustedAdvisorCheckSummariesResponse: Hooks(_out_describe_trusted_advisor_check_summaries_response, _in_describe_trusted_advisor_check_summaries_response),
     DescribeTrustedAdvisorChecksRequest: Hooks(_out_describe_trusted_advisor_checks_request, _in_describe_trusted_advisor_checks_request),
     DescribeTrustedAdvisorChecksResponse: Hooks(_out_describe_trusted_advisor_checks_response, _in_describe_trusted_advisor_checks_response),
+    DownloadUrl: Hooks(_out_download_url, _in_download_url),
+    GetAttachmentDownloadLinkRequest: Hooks(_out_get_attachment_download_link_request, _in_get_attachment_download_link_request),
+    GetAttachmentDownloadLinkResponse: Hooks(_out_get_attachment_download_link_response, _in_get_attachment_download_link_response),
+    GetAttachmentUploadLinksRequest: Hooks(_out_get_attachment_upload_links_request, _in_get_attachment_upload_links_request),
+    GetAttachmentUploadLinksResponse: Hooks(_out_get_attachment_upload_links_response, _in_get_attachment_upload_links_response),
     RecentCaseCommunications: Hooks(_out_recent_case_communications, _in_recent_case_communications),
     RefreshTrustedAdvisorCheckRequest: Hooks(_out_refresh_trusted_advisor_check_request, _in_refresh_trusted_advisor_check_request),
     RefreshTrustedAdvisorCheckResponse: Hooks(_out_refresh_trusted_advisor_check_response, _in_refresh_trusted_advisor_check_response),
@@ -2101,6 +2669,9 @@ HOOKS: dict[type, Hooks] = {
     TrustedAdvisorCostOptimizingSummary: Hooks(_out_trusted_advisor_cost_optimizing_summary, _in_trusted_advisor_cost_optimizing_summary),
     TrustedAdvisorResourceDetail: Hooks(_out_trusted_advisor_resource_detail, _in_trusted_advisor_resource_detail),
     TrustedAdvisorResourcesSummary: Hooks(_out_trusted_advisor_resources_summary, _in_trusted_advisor_resources_summary),
+    UploadProgress: Hooks(_out_upload_progress, _in_upload_progress),
+    UploadRange: Hooks(_out_upload_range, _in_upload_range),
+    UploadUrl: Hooks(_out_upload_url, _in_upload_url),
     errors.AccessDeniedException: message_only(errors.AccessDeniedException, "message"),
     errors.AttachmentIdNotFound: message_only(errors.AttachmentIdNotFound, "message"),
     errors.AttachmentLimitExceeded: message_only(errors.AttachmentLimitExceeded, "message"),
@@ -2110,6 +2681,7 @@ HOOKS: dict[type, Hooks] = {
     errors.CaseCreationLimitExceeded: message_only(errors.CaseCreationLimitExceeded, "message"),
     errors.CaseIdNotFound: message_only(errors.CaseIdNotFound, "message"),
     errors.DescribeAttachmentLimitExceeded: message_only(errors.DescribeAttachmentLimitExceeded, "message"),
+    errors.DryRunOperationException: message_only(errors.DryRunOperationException, "message"),
     errors.IncompleteSignature: message_only(errors.IncompleteSignature, "message"),
     errors.InternalFailure: message_only(errors.InternalFailure, "message"),
     errors.InternalServerError: message_only(errors.InternalServerError, "message"),
@@ -2120,6 +2692,7 @@ HOOKS: dict[type, Hooks] = {
     errors.RequestExpired: message_only(errors.RequestExpired, "message"),
     errors.ServiceUnavailable: message_only(errors.ServiceUnavailable, "message"),
     errors.ThrottlingException: Hooks(_out_error_throttling_exception, _in_error_throttling_exception),
+    errors.UploadIdNotFound: message_only(errors.UploadIdNotFound, "message"),
     errors.ValidationError: message_only(errors.ValidationError, "message"),
     errors.SupportError: message_only(errors.SupportError, "message"),
 }

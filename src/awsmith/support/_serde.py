@@ -44,11 +44,16 @@ from .shapes import (
     Category,
     Communication,
     CommunicationTypeOptions,
+    CompleteAttachmentUploadRequest,
+    CompleteAttachmentUploadResponse,
+    CompletedUpload,
     CreateCaseRequest,
     CreateCaseResponse,
     DateInterval,
     DescribeAttachmentRequest,
     DescribeAttachmentResponse,
+    DescribeAttachmentUploadStatusRequest,
+    DescribeAttachmentUploadStatusResponse,
     DescribeCasesRequest,
     DescribeCasesResponse,
     DescribeCommunicationsRequest,
@@ -69,6 +74,11 @@ from .shapes import (
     DescribeTrustedAdvisorChecksResponse,
     DescribeTrustedAdvisorCheckSummariesRequest,
     DescribeTrustedAdvisorCheckSummariesResponse,
+    DownloadUrl,
+    GetAttachmentDownloadLinkRequest,
+    GetAttachmentDownloadLinkResponse,
+    GetAttachmentUploadLinksRequest,
+    GetAttachmentUploadLinksResponse,
     RecentCaseCommunications,
     RefreshTrustedAdvisorCheckRequest,
     RefreshTrustedAdvisorCheckResponse,
@@ -88,6 +98,10 @@ from .shapes import (
     TrustedAdvisorCostOptimizingSummary,
     TrustedAdvisorResourceDetail,
     TrustedAdvisorResourcesSummary,
+    UploadProgress,
+    UploadRange,
+    UploadStatus,
+    UploadUrl,
 )
 
 # ------------------------------ validation
@@ -104,6 +118,9 @@ def _val_add_attachments_to_set_request(value: AddAttachmentsToSetRequest, prefi
     if x is None:
         bad(prefix + "attachments", "required", "a value is required")
     _val_attachments(x, prefix + "attachments")
+    x = value.dry_run
+    if x is not None:
+        check_bool(x, prefix + "dry_run")
 
 
 def _val_add_communication_to_case_request(value: AddCommunicationToCaseRequest, prefix: str) -> None:
@@ -123,6 +140,12 @@ def _val_add_communication_to_case_request(value: AddCommunicationToCaseRequest,
     if x is None:
         bad(prefix + "communication_body", "required", "a value is required")
     check_str(x, prefix + "communication_body", 1, 8000)
+    x = value.dry_run
+    if x is not None:
+        check_bool(x, prefix + "dry_run")
+    x = value.upload_ids
+    if x is not None:
+        _val_upload_ids(x, prefix + "upload_ids")
 
 
 def _val_attachment(value: Attachment, prefix: str) -> None:
@@ -165,6 +188,44 @@ def _val_check_ids(value: Any, path: str) -> None:
         check_str(item, f"{path}[{i}]")
 
 
+def _val_complete_attachment_upload_request(value: CompleteAttachmentUploadRequest, prefix: str) -> None:
+    if not isinstance(value, CompleteAttachmentUploadRequest):
+        bad(prefix[:-1] or "request", "type", f"expected CompleteAttachmentUploadRequest, got {type(value).__name__}")
+    x: Any  # checked at run time: callers may pass anything
+    x = value.completed_uploads
+    if x is None:
+        bad(prefix + "completed_uploads", "required", "a value is required")
+    _val_completed_upload_list(x, prefix + "completed_uploads")
+    x = value.dry_run
+    if x is not None:
+        check_bool(x, prefix + "dry_run")
+    x = value.upload_id
+    if x is None:
+        bad(prefix + "upload_id", "required", "a value is required")
+    check_str(x, prefix + "upload_id", 1, 2048)
+
+
+def _val_completed_upload(value: CompletedUpload, prefix: str) -> None:
+    if not isinstance(value, CompletedUpload):
+        bad(prefix[:-1] or "request", "type", f"expected CompletedUpload, got {type(value).__name__}")
+    x: Any  # checked at run time: callers may pass anything
+    x = value.e_tag
+    if x is None:
+        bad(prefix + "e_tag", "required", "a value is required")
+    check_str(x, prefix + "e_tag", 1, 256)
+    x = value.part_index
+    if x is None:
+        bad(prefix + "part_index", "required", "a value is required")
+    check_int(x, prefix + "part_index")
+
+
+def _val_completed_upload_list(value: Any, path: str) -> None:
+    for i, item in enumerate(check_list(value, path)):
+        if item is None:
+            bad(f"{path}[{i}]", "type", "list items cannot be None")
+        _val_completed_upload(item, f"{path}[{i}]" + ".")
+
+
 def _val_create_case_request(value: CreateCaseRequest, prefix: str) -> None:
     if not isinstance(value, CreateCaseRequest):
         bad(prefix[:-1] or "request", "type", f"expected CreateCaseRequest, got {type(value).__name__}")
@@ -182,6 +243,9 @@ def _val_create_case_request(value: CreateCaseRequest, prefix: str) -> None:
     if x is None:
         bad(prefix + "communication_body", "required", "a value is required")
     check_str(x, prefix + "communication_body", 1, 8000)
+    x = value.dry_run
+    if x is not None:
+        check_bool(x, prefix + "dry_run")
     x = value.issue_type
     if x is not None:
         check_str(x, prefix + "issue_type")
@@ -198,6 +262,9 @@ def _val_create_case_request(value: CreateCaseRequest, prefix: str) -> None:
     if x is None:
         bad(prefix + "subject", "required", "a value is required")
     check_str(x, prefix + "subject")
+    x = value.upload_ids
+    if x is not None:
+        _val_upload_ids(x, prefix + "upload_ids")
 
 
 def _val_describe_attachment_request(value: DescribeAttachmentRequest, prefix: str) -> None:
@@ -208,6 +275,22 @@ def _val_describe_attachment_request(value: DescribeAttachmentRequest, prefix: s
     if x is None:
         bad(prefix + "attachment_id", "required", "a value is required")
     check_str(x, prefix + "attachment_id")
+    x = value.dry_run
+    if x is not None:
+        check_bool(x, prefix + "dry_run")
+
+
+def _val_describe_attachment_upload_status_request(value: DescribeAttachmentUploadStatusRequest, prefix: str) -> None:
+    if not isinstance(value, DescribeAttachmentUploadStatusRequest):
+        bad(prefix[:-1] or "request", "type", f"expected DescribeAttachmentUploadStatusRequest, got {type(value).__name__}")
+    x: Any  # checked at run time: callers may pass anything
+    x = value.dry_run
+    if x is not None:
+        check_bool(x, prefix + "dry_run")
+    x = value.upload_id
+    if x is None:
+        bad(prefix + "upload_id", "required", "a value is required")
+    check_str(x, prefix + "upload_id", 1, 2048)
 
 
 def _val_describe_cases_request(value: DescribeCasesRequest, prefix: str) -> None:
@@ -226,6 +309,9 @@ def _val_describe_cases_request(value: DescribeCasesRequest, prefix: str) -> Non
     x = value.display_id
     if x is not None:
         check_str(x, prefix + "display_id")
+    x = value.dry_run
+    if x is not None:
+        check_bool(x, prefix + "dry_run")
     x = value.include_communications
     if x is not None:
         check_bool(x, prefix + "include_communications")
@@ -257,6 +343,9 @@ def _val_describe_communications_request(value: DescribeCommunicationsRequest, p
     if x is None:
         bad(prefix + "case_id", "required", "a value is required")
     check_str(x, prefix + "case_id")
+    x = value.dry_run
+    if x is not None:
+        check_bool(x, prefix + "dry_run")
     x = value.max_results
     if x is not None:
         check_int(x, prefix + "max_results", 10, 100)
@@ -273,6 +362,9 @@ def _val_describe_create_case_options_request(value: DescribeCreateCaseOptionsRe
     if x is None:
         bad(prefix + "category_code", "required", "a value is required")
     check_str(x, prefix + "category_code")
+    x = value.dry_run
+    if x is not None:
+        check_bool(x, prefix + "dry_run")
     x = value.issue_type
     if x is None:
         bad(prefix + "issue_type", "required", "a value is required")
@@ -291,6 +383,9 @@ def _val_describe_services_request(value: DescribeServicesRequest, prefix: str) 
     if not isinstance(value, DescribeServicesRequest):
         bad(prefix[:-1] or "request", "type", f"expected DescribeServicesRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
+    x = value.dry_run
+    if x is not None:
+        check_bool(x, prefix + "dry_run")
     x = value.language
     if x is not None:
         check_str(x, prefix + "language")
@@ -303,6 +398,9 @@ def _val_describe_severity_levels_request(value: DescribeSeverityLevelsRequest, 
     if not isinstance(value, DescribeSeverityLevelsRequest):
         bad(prefix[:-1] or "request", "type", f"expected DescribeSeverityLevelsRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
+    x = value.dry_run
+    if x is not None:
+        check_bool(x, prefix + "dry_run")
     x = value.language
     if x is not None:
         check_str(x, prefix + "language")
@@ -316,6 +414,9 @@ def _val_describe_supported_languages_request(value: DescribeSupportedLanguagesR
     if x is None:
         bad(prefix + "category_code", "required", "a value is required")
     check_str(x, prefix + "category_code", 0, 100)
+    x = value.dry_run
+    if x is not None:
+        check_bool(x, prefix + "dry_run")
     x = value.issue_type
     if x is None:
         bad(prefix + "issue_type", "required", "a value is required")
@@ -369,6 +470,41 @@ def _val_describe_trusted_advisor_checks_request(value: DescribeTrustedAdvisorCh
     check_str(x, prefix + "language")
 
 
+def _val_get_attachment_download_link_request(value: GetAttachmentDownloadLinkRequest, prefix: str) -> None:
+    if not isinstance(value, GetAttachmentDownloadLinkRequest):
+        bad(prefix[:-1] or "request", "type", f"expected GetAttachmentDownloadLinkRequest, got {type(value).__name__}")
+    x: Any  # checked at run time: callers may pass anything
+    x = value.attachment_id
+    if x is None:
+        bad(prefix + "attachment_id", "required", "a value is required")
+    check_str(x, prefix + "attachment_id")
+    x = value.dry_run
+    if x is not None:
+        check_bool(x, prefix + "dry_run")
+
+
+def _val_get_attachment_upload_links_request(value: GetAttachmentUploadLinksRequest, prefix: str) -> None:
+    if not isinstance(value, GetAttachmentUploadLinksRequest):
+        bad(prefix[:-1] or "request", "type", f"expected GetAttachmentUploadLinksRequest, got {type(value).__name__}")
+    x: Any  # checked at run time: callers may pass anything
+    x = value.dry_run
+    if x is not None:
+        check_bool(x, prefix + "dry_run")
+    x = value.file_name
+    if x is None:
+        bad(prefix + "file_name", "required", "a value is required")
+    check_str(x, prefix + "file_name")
+    x = value.file_size_bytes
+    if x is not None:
+        check_int(x, prefix + "file_size_bytes", 1, 157286400)
+    x = value.upload_id
+    if x is not None:
+        check_str(x, prefix + "upload_id", 1, 2048)
+    x = value.upload_range
+    if x is not None:
+        _val_upload_range(x, prefix + "upload_range" + ".")
+
+
 def _val_refresh_trusted_advisor_check_request(value: RefreshTrustedAdvisorCheckRequest, prefix: str) -> None:
     if not isinstance(value, RefreshTrustedAdvisorCheckRequest):
         bad(prefix[:-1] or "request", "type", f"expected RefreshTrustedAdvisorCheckRequest, got {type(value).__name__}")
@@ -386,6 +522,9 @@ def _val_resolve_case_request(value: ResolveCaseRequest, prefix: str) -> None:
     x = value.case_id
     if x is not None:
         check_str(x, prefix + "case_id")
+    x = value.dry_run
+    if x is not None:
+        check_bool(x, prefix + "dry_run")
 
 
 def _val_service_code_list(value: Any, path: str) -> None:
@@ -393,6 +532,26 @@ def _val_service_code_list(value: Any, path: str) -> None:
         if item is None:
             bad(f"{path}[{i}]", "type", "list items cannot be None")
         check_str(item, f"{path}[{i}]")
+
+
+def _val_upload_ids(value: Any, path: str) -> None:
+    for i, item in enumerate(check_list(value, path, 0, 10)):
+        if item is None:
+            bad(f"{path}[{i}]", "type", "list items cannot be None")
+        check_str(item, f"{path}[{i}]", 1, 2048)
+
+
+def _val_upload_range(value: UploadRange, prefix: str) -> None:
+    if not isinstance(value, UploadRange):
+        bad(prefix[:-1] or "request", "type", f"expected UploadRange, got {type(value).__name__}")
+    x: Any  # checked at run time: callers may pass anything
+    x = value.end_index
+    if x is not None:
+        check_int(x, prefix + "end_index", 2, None)
+    x = value.start_index
+    if x is None:
+        bad(prefix + "start_index", "required", "a value is required")
+    check_int(x, prefix + "start_index", 1, None)
 
 
 # ------------------------------ serialization
@@ -404,6 +563,8 @@ def _ser_add_attachments_to_set_request(value: AddAttachmentsToSetRequest) -> di
         out["attachmentSetId"] = value.attachment_set_id
     if value.attachments is not None:
         out["attachments"] = _ser_attachments(value.attachments)
+    if value.dry_run is not None:
+        out["dryRun"] = value.dry_run
     return out
 
 
@@ -417,6 +578,10 @@ def _ser_add_communication_to_case_request(value: AddCommunicationToCaseRequest)
         out["ccEmailAddresses"] = _ser_cc_email_addresses(value.cc_email_addresses)
     if value.communication_body is not None:
         out["communicationBody"] = value.communication_body
+    if value.dry_run is not None:
+        out["dryRun"] = value.dry_run
+    if value.upload_ids is not None:
+        out["uploadIds"] = _ser_upload_ids(value.upload_ids)
     return out
 
 
@@ -445,6 +610,30 @@ def _ser_check_ids(value: Any) -> list[Any]:
     return list(value)
 
 
+def _ser_complete_attachment_upload_request(value: CompleteAttachmentUploadRequest) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if value.completed_uploads is not None:
+        out["completedUploads"] = _ser_completed_upload_list(value.completed_uploads)
+    if value.dry_run is not None:
+        out["dryRun"] = value.dry_run
+    if value.upload_id is not None:
+        out["uploadId"] = value.upload_id
+    return out
+
+
+def _ser_completed_upload(value: CompletedUpload) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if value.e_tag is not None:
+        out["eTag"] = value.e_tag
+    if value.part_index is not None:
+        out["partIndex"] = value.part_index
+    return out
+
+
+def _ser_completed_upload_list(value: Any) -> list[Any]:
+    return [_ser_completed_upload(item) for item in value]
+
+
 def _ser_create_case_request(value: CreateCaseRequest) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if value.attachment_set_id is not None:
@@ -455,6 +644,8 @@ def _ser_create_case_request(value: CreateCaseRequest) -> dict[str, Any]:
         out["ccEmailAddresses"] = _ser_cc_email_addresses(value.cc_email_addresses)
     if value.communication_body is not None:
         out["communicationBody"] = value.communication_body
+    if value.dry_run is not None:
+        out["dryRun"] = value.dry_run
     if value.issue_type is not None:
         out["issueType"] = value.issue_type
     if value.language is not None:
@@ -465,6 +656,8 @@ def _ser_create_case_request(value: CreateCaseRequest) -> dict[str, Any]:
         out["severityCode"] = value.severity_code
     if value.subject is not None:
         out["subject"] = value.subject
+    if value.upload_ids is not None:
+        out["uploadIds"] = _ser_upload_ids(value.upload_ids)
     return out
 
 
@@ -472,6 +665,17 @@ def _ser_describe_attachment_request(value: DescribeAttachmentRequest) -> dict[s
     out: dict[str, Any] = {}
     if value.attachment_id is not None:
         out["attachmentId"] = value.attachment_id
+    if value.dry_run is not None:
+        out["dryRun"] = value.dry_run
+    return out
+
+
+def _ser_describe_attachment_upload_status_request(value: DescribeAttachmentUploadStatusRequest) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if value.dry_run is not None:
+        out["dryRun"] = value.dry_run
+    if value.upload_id is not None:
+        out["uploadId"] = value.upload_id
     return out
 
 
@@ -485,6 +689,8 @@ def _ser_describe_cases_request(value: DescribeCasesRequest) -> dict[str, Any]:
         out["caseIdList"] = _ser_case_id_list(value.case_id_list)
     if value.display_id is not None:
         out["displayId"] = value.display_id
+    if value.dry_run is not None:
+        out["dryRun"] = value.dry_run
     if value.include_communications is not None:
         out["includeCommunications"] = value.include_communications
     if value.include_resolved_cases is not None:
@@ -506,6 +712,8 @@ def _ser_describe_communications_request(value: DescribeCommunicationsRequest) -
         out["beforeTime"] = value.before_time
     if value.case_id is not None:
         out["caseId"] = value.case_id
+    if value.dry_run is not None:
+        out["dryRun"] = value.dry_run
     if value.max_results is not None:
         out["maxResults"] = value.max_results
     if value.next_token is not None:
@@ -517,6 +725,8 @@ def _ser_describe_create_case_options_request(value: DescribeCreateCaseOptionsRe
     out: dict[str, Any] = {}
     if value.category_code is not None:
         out["categoryCode"] = value.category_code
+    if value.dry_run is not None:
+        out["dryRun"] = value.dry_run
     if value.issue_type is not None:
         out["issueType"] = value.issue_type
     if value.language is not None:
@@ -528,6 +738,8 @@ def _ser_describe_create_case_options_request(value: DescribeCreateCaseOptionsRe
 
 def _ser_describe_services_request(value: DescribeServicesRequest) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    if value.dry_run is not None:
+        out["dryRun"] = value.dry_run
     if value.language is not None:
         out["language"] = value.language
     if value.service_code_list is not None:
@@ -537,6 +749,8 @@ def _ser_describe_services_request(value: DescribeServicesRequest) -> dict[str, 
 
 def _ser_describe_severity_levels_request(value: DescribeSeverityLevelsRequest) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    if value.dry_run is not None:
+        out["dryRun"] = value.dry_run
     if value.language is not None:
         out["language"] = value.language
     return out
@@ -546,6 +760,8 @@ def _ser_describe_supported_languages_request(value: DescribeSupportedLanguagesR
     out: dict[str, Any] = {}
     if value.category_code is not None:
         out["categoryCode"] = value.category_code
+    if value.dry_run is not None:
+        out["dryRun"] = value.dry_run
     if value.issue_type is not None:
         out["issueType"] = value.issue_type
     if value.service_code is not None:
@@ -583,6 +799,30 @@ def _ser_describe_trusted_advisor_checks_request(value: DescribeTrustedAdvisorCh
     return out
 
 
+def _ser_get_attachment_download_link_request(value: GetAttachmentDownloadLinkRequest) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if value.attachment_id is not None:
+        out["attachmentId"] = value.attachment_id
+    if value.dry_run is not None:
+        out["dryRun"] = value.dry_run
+    return out
+
+
+def _ser_get_attachment_upload_links_request(value: GetAttachmentUploadLinksRequest) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if value.dry_run is not None:
+        out["dryRun"] = value.dry_run
+    if value.file_name is not None:
+        out["fileName"] = value.file_name
+    if value.file_size_bytes is not None:
+        out["fileSizeBytes"] = value.file_size_bytes
+    if value.upload_id is not None:
+        out["uploadId"] = value.upload_id
+    if value.upload_range is not None:
+        out["uploadRange"] = _ser_upload_range(value.upload_range)
+    return out
+
+
 def _ser_refresh_trusted_advisor_check_request(value: RefreshTrustedAdvisorCheckRequest) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if value.check_id is not None:
@@ -594,11 +834,26 @@ def _ser_resolve_case_request(value: ResolveCaseRequest) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if value.case_id is not None:
         out["caseId"] = value.case_id
+    if value.dry_run is not None:
+        out["dryRun"] = value.dry_run
     return out
 
 
 def _ser_service_code_list(value: Any) -> list[Any]:
     return list(value)
+
+
+def _ser_upload_ids(value: Any) -> list[Any]:
+    return list(value)
+
+
+def _ser_upload_range(value: UploadRange) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if value.end_index is not None:
+        out["endIndex"] = value.end_index
+    if value.start_index is not None:
+        out["startIndex"] = value.start_index
+    return out
 
 
 def serialize_add_attachments_to_set(request: AddAttachmentsToSetRequest) -> SerializedRequest:
@@ -615,6 +870,13 @@ def serialize_add_communication_to_case(request: AddCommunicationToCaseRequest) 
     )
 
 
+def serialize_complete_attachment_upload(request: CompleteAttachmentUploadRequest) -> SerializedRequest:
+    return SerializedRequest(
+        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.CompleteAttachmentUpload", "Content-Type": "application/x-amz-json-1.1"},
+        dump_json(_ser_complete_attachment_upload_request(request))
+    )
+
+
 def serialize_create_case(request: CreateCaseRequest) -> SerializedRequest:
     return SerializedRequest(
         "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.CreateCase", "Content-Type": "application/x-amz-json-1.1"},
@@ -626,6 +888,13 @@ def serialize_describe_attachment(request: DescribeAttachmentRequest) -> Seriali
     return SerializedRequest(
         "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.DescribeAttachment", "Content-Type": "application/x-amz-json-1.1"},
         dump_json(_ser_describe_attachment_request(request))
+    )
+
+
+def serialize_describe_attachment_upload_status(request: DescribeAttachmentUploadStatusRequest) -> SerializedRequest:
+    return SerializedRequest(
+        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.DescribeAttachmentUploadStatus", "Content-Type": "application/x-amz-json-1.1"},
+        dump_json(_ser_describe_attachment_upload_status_request(request))
     )
 
 
@@ -696,6 +965,20 @@ def serialize_describe_trusted_advisor_checks(request: DescribeTrustedAdvisorChe
     return SerializedRequest(
         "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.DescribeTrustedAdvisorChecks", "Content-Type": "application/x-amz-json-1.1"},
         dump_json(_ser_describe_trusted_advisor_checks_request(request))
+    )
+
+
+def serialize_get_attachment_download_link(request: GetAttachmentDownloadLinkRequest) -> SerializedRequest:
+    return SerializedRequest(
+        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.GetAttachmentDownloadLink", "Content-Type": "application/x-amz-json-1.1"},
+        dump_json(_ser_get_attachment_download_link_request(request))
+    )
+
+
+def serialize_get_attachment_upload_links(request: GetAttachmentUploadLinksRequest) -> SerializedRequest:
+    return SerializedRequest(
+        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.GetAttachmentUploadLinks", "Content-Type": "application/x-amz-json-1.1"},
+        dump_json(_ser_get_attachment_upload_links_request(request))
     )
 
 
@@ -828,6 +1111,8 @@ def _de_communication(data: Any, path: Path) -> Communication:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("attachmentSet")
     attachment_set = None if x is None else _de_attachment_set(x, path, "attachmentSet")
+    x = fields.get("attachments")
+    attachments = None if x is None else _de_attachment_set(x, path, "attachments")
     x = fields.get("body")
     body = x if x is None or type(x) is str else p_str(x, path, "body")
     x = fields.get("caseId")
@@ -838,6 +1123,7 @@ def _de_communication(data: Any, path: Path) -> Communication:
     time_created = x if x is None or type(x) is str else p_str(x, path, "timeCreated")
     return Communication(
         attachment_set=attachment_set,
+        attachments=attachments,
         body=body,
         case_id=case_id,
         submitted_by=submitted_by,
@@ -868,6 +1154,15 @@ def _de_communication_type_options_list(value: Any, path: Path, name: str) -> li
     return [_de_communication_type_options(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
 
 
+def _de_complete_attachment_upload_response(data: Any, path: Path) -> CompleteAttachmentUploadResponse:
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    x = fields.get("uploadStatus")
+    if x is None:
+        missing(path, "uploadStatus")
+    upload_status = p_enum(UploadStatus, x, path, "uploadStatus")
+    return CompleteAttachmentUploadResponse(upload_status=upload_status)
+
+
 def _de_create_case_response(data: Any, path: Path) -> CreateCaseResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("caseId")
@@ -893,6 +1188,25 @@ def _de_describe_attachment_response(data: Any, path: Path) -> DescribeAttachmen
     x = fields.get("attachment")
     attachment = None if x is None else _de_attachment(x, (path, "attachment"))
     return DescribeAttachmentResponse(attachment=attachment)
+
+
+def _de_describe_attachment_upload_status_response(data: Any, path: Path) -> DescribeAttachmentUploadStatusResponse:
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    x = fields.get("fileName")
+    if x is None:
+        missing(path, "fileName")
+    file_name = x if type(x) is str else p_str(x, path, "fileName")
+    x = fields.get("uploadProgress")
+    upload_progress = None if x is None else _de_upload_progress(x, (path, "uploadProgress"))
+    x = fields.get("uploadStatus")
+    if x is None:
+        missing(path, "uploadStatus")
+    upload_status = p_enum(UploadStatus, x, path, "uploadStatus")
+    return DescribeAttachmentUploadStatusResponse(
+        file_name=file_name,
+        upload_progress=upload_progress,
+        upload_status=upload_status,
+    )
 
 
 def _de_describe_cases_response(data: Any, path: Path) -> DescribeCasesResponse:
@@ -978,6 +1292,61 @@ def _de_describe_trusted_advisor_checks_response(data: Any, path: Path) -> Descr
         missing(path, "checks")
     checks = _de_trusted_advisor_check_list(x, path, "checks")
     return DescribeTrustedAdvisorChecksResponse(checks=checks)
+
+
+def _de_download_url(data: Any, path: Path) -> DownloadUrl:
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    x = fields.get("expiryDate")
+    if x is None:
+        missing(path, "expiryDate")
+    expiry_date = x if type(x) is str else p_str(x, path, "expiryDate")
+    x = fields.get("url")
+    if x is None:
+        missing(path, "url")
+    url = x if type(x) is str else p_str(x, path, "url")
+    return DownloadUrl(expiry_date=expiry_date, url=url)
+
+
+def _de_get_attachment_download_link_response(data: Any, path: Path) -> GetAttachmentDownloadLinkResponse:
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    x = fields.get("downloadUrl")
+    if x is None:
+        missing(path, "downloadUrl")
+    download_url = _de_download_url(x, (path, "downloadUrl"))
+    x = fields.get("fileName")
+    if x is None:
+        missing(path, "fileName")
+    file_name = x if type(x) is str else p_str(x, path, "fileName")
+    return GetAttachmentDownloadLinkResponse(download_url=download_url, file_name=file_name)
+
+
+def _de_get_attachment_upload_links_response(data: Any, path: Path) -> GetAttachmentUploadLinksResponse:
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    x = fields.get("nextIndex")
+    next_index = x if x is None or type(x) is int else p_int(x, path, "nextIndex")
+    x = fields.get("partSizeBytes")
+    if x is None:
+        missing(path, "partSizeBytes")
+    part_size_bytes = x if type(x) is int else p_int(x, path, "partSizeBytes")
+    x = fields.get("totalParts")
+    if x is None:
+        missing(path, "totalParts")
+    total_parts = x if type(x) is int else p_int(x, path, "totalParts")
+    x = fields.get("uploadId")
+    if x is None:
+        missing(path, "uploadId")
+    upload_id = x if type(x) is str else p_str(x, path, "uploadId")
+    x = fields.get("uploadUrls")
+    if x is None:
+        missing(path, "uploadUrls")
+    upload_urls = _de_upload_url_list(x, path, "uploadUrls")
+    return GetAttachmentUploadLinksResponse(
+        next_index=next_index,
+        part_size_bytes=part_size_bytes,
+        total_parts=total_parts,
+        upload_id=upload_id,
+        upload_urls=upload_urls,
+    )
 
 
 def _de_recent_case_communications(data: Any, path: Path) -> RecentCaseCommunications:
@@ -1297,6 +1666,36 @@ def _de_trusted_advisor_resources_summary(data: Any, path: Path) -> TrustedAdvis
     )
 
 
+def _de_upload_progress(data: Any, path: Path) -> UploadProgress:
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    x = fields.get("completedPartsCount")
+    completed_parts_count = x if x is None or type(x) is int else p_int(x, path, "completedPartsCount")
+    x = fields.get("totalParts")
+    total_parts = x if x is None or type(x) is int else p_int(x, path, "totalParts")
+    return UploadProgress(completed_parts_count=completed_parts_count, total_parts=total_parts)
+
+
+def _de_upload_url(data: Any, path: Path) -> UploadUrl:
+    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    x = fields.get("expiryDate")
+    if x is None:
+        missing(path, "expiryDate")
+    expiry_date = x if type(x) is str else p_str(x, path, "expiryDate")
+    x = fields.get("partIndex")
+    if x is None:
+        missing(path, "partIndex")
+    part_index = x if type(x) is int else p_int(x, path, "partIndex")
+    x = fields.get("url")
+    if x is None:
+        missing(path, "url")
+    url = x if type(x) is str else p_str(x, path, "url")
+    return UploadUrl(expiry_date=expiry_date, part_index=part_index, url=url)
+
+
+def _de_upload_url_list(value: Any, path: Path, name: str) -> list[UploadUrl]:
+    return [_de_upload_url(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
+
+
 def parse_add_attachments_to_set(response: HttpResponse) -> AddAttachmentsToSetResponse:
     return _de_add_attachments_to_set_response(load_json(response.body), "")
 
@@ -1305,12 +1704,20 @@ def parse_add_communication_to_case(response: HttpResponse) -> AddCommunicationT
     return _de_add_communication_to_case_response(load_json(response.body), "")
 
 
+def parse_complete_attachment_upload(response: HttpResponse) -> CompleteAttachmentUploadResponse:
+    return _de_complete_attachment_upload_response(load_json(response.body), "")
+
+
 def parse_create_case(response: HttpResponse) -> CreateCaseResponse:
     return _de_create_case_response(load_json(response.body), "")
 
 
 def parse_describe_attachment(response: HttpResponse) -> DescribeAttachmentResponse:
     return _de_describe_attachment_response(load_json(response.body), "")
+
+
+def parse_describe_attachment_upload_status(response: HttpResponse) -> DescribeAttachmentUploadStatusResponse:
+    return _de_describe_attachment_upload_status_response(load_json(response.body), "")
 
 
 def parse_describe_cases(response: HttpResponse) -> DescribeCasesResponse:
@@ -1353,6 +1760,14 @@ def parse_describe_trusted_advisor_checks(response: HttpResponse) -> DescribeTru
     return _de_describe_trusted_advisor_checks_response(load_json(response.body), "")
 
 
+def parse_get_attachment_download_link(response: HttpResponse) -> GetAttachmentDownloadLinkResponse:
+    return _de_get_attachment_download_link_response(load_json(response.body), "")
+
+
+def parse_get_attachment_upload_links(response: HttpResponse) -> GetAttachmentUploadLinksResponse:
+    return _de_get_attachment_upload_links_response(load_json(response.body), "")
+
+
 def parse_refresh_trusted_advisor_check(response: HttpResponse) -> RefreshTrustedAdvisorCheckResponse:
     return _de_refresh_trusted_advisor_check_response(load_json(response.body), "")
 
@@ -1378,6 +1793,7 @@ ERRORS: ErrorTable = {
     "CaseCreationLimitExceeded": (errors.CaseCreationLimitExceeded, no_fields),
     "CaseIdNotFound": (errors.CaseIdNotFound, no_fields),
     "DescribeAttachmentLimitExceeded": (errors.DescribeAttachmentLimitExceeded, no_fields),
+    "DryRunOperationException": (errors.DryRunOperationException, no_fields),
     "IncompleteSignature": (errors.IncompleteSignature, no_fields),
     "InternalFailure": (errors.InternalFailure, no_fields),
     "InternalServerError": (errors.InternalServerError, no_fields),
@@ -1388,6 +1804,7 @@ ERRORS: ErrorTable = {
     "RequestExpired": (errors.RequestExpired, no_fields),
     "ServiceUnavailable": (errors.ServiceUnavailable, no_fields),
     "ThrottlingException": (errors.ThrottlingException, _err_throttling_exception),
+    "UploadIdNotFound": (errors.UploadIdNotFound, no_fields),
     "ValidationError": (errors.ValidationError, no_fields),
 }
 
@@ -1416,6 +1833,18 @@ ADD_COMMUNICATION_TO_CASE: Operation[AddCommunicationToCaseRequest, AddCommunica
 )
 
 
+def _validate_complete_attachment_upload(request: CompleteAttachmentUploadRequest) -> None:
+    _val_complete_attachment_upload_request(request, "")
+
+
+COMPLETE_ATTACHMENT_UPLOAD: Operation[CompleteAttachmentUploadRequest, CompleteAttachmentUploadResponse] = Operation(
+    "CompleteAttachmentUpload",
+    _validate_complete_attachment_upload,
+    serialize_complete_attachment_upload,
+    parse_complete_attachment_upload,
+)
+
+
 def _validate_create_case(request: CreateCaseRequest) -> None:
     _val_create_case_request(request, "")
 
@@ -1437,6 +1866,18 @@ DESCRIBE_ATTACHMENT: Operation[DescribeAttachmentRequest, DescribeAttachmentResp
     _validate_describe_attachment,
     serialize_describe_attachment,
     parse_describe_attachment,
+)
+
+
+def _validate_describe_attachment_upload_status(request: DescribeAttachmentUploadStatusRequest) -> None:
+    _val_describe_attachment_upload_status_request(request, "")
+
+
+DESCRIBE_ATTACHMENT_UPLOAD_STATUS: Operation[DescribeAttachmentUploadStatusRequest, DescribeAttachmentUploadStatusResponse] = Operation(
+    "DescribeAttachmentUploadStatus",
+    _validate_describe_attachment_upload_status,
+    serialize_describe_attachment_upload_status,
+    parse_describe_attachment_upload_status,
 )
 
 
@@ -1557,6 +1998,30 @@ DESCRIBE_TRUSTED_ADVISOR_CHECKS: Operation[DescribeTrustedAdvisorChecksRequest, 
     _validate_describe_trusted_advisor_checks,
     serialize_describe_trusted_advisor_checks,
     parse_describe_trusted_advisor_checks,
+)
+
+
+def _validate_get_attachment_download_link(request: GetAttachmentDownloadLinkRequest) -> None:
+    _val_get_attachment_download_link_request(request, "")
+
+
+GET_ATTACHMENT_DOWNLOAD_LINK: Operation[GetAttachmentDownloadLinkRequest, GetAttachmentDownloadLinkResponse] = Operation(
+    "GetAttachmentDownloadLink",
+    _validate_get_attachment_download_link,
+    serialize_get_attachment_download_link,
+    parse_get_attachment_download_link,
+)
+
+
+def _validate_get_attachment_upload_links(request: GetAttachmentUploadLinksRequest) -> None:
+    _val_get_attachment_upload_links_request(request, "")
+
+
+GET_ATTACHMENT_UPLOAD_LINKS: Operation[GetAttachmentUploadLinksRequest, GetAttachmentUploadLinksResponse] = Operation(
+    "GetAttachmentUploadLinks",
+    _validate_get_attachment_upload_links,
+    serialize_get_attachment_upload_links,
+    parse_get_attachment_upload_links,
 )
 
 

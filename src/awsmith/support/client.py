@@ -17,10 +17,15 @@ from .shapes import (
     Attachment,
     CaseDetails,
     Communication,
+    CompleteAttachmentUploadRequest,
+    CompleteAttachmentUploadResponse,
+    CompletedUpload,
     CreateCaseRequest,
     CreateCaseResponse,
     DescribeAttachmentRequest,
     DescribeAttachmentResponse,
+    DescribeAttachmentUploadStatusRequest,
+    DescribeAttachmentUploadStatusResponse,
     DescribeCasesRequest,
     DescribeCasesResponse,
     DescribeCommunicationsRequest,
@@ -41,10 +46,15 @@ from .shapes import (
     DescribeTrustedAdvisorChecksResponse,
     DescribeTrustedAdvisorCheckSummariesRequest,
     DescribeTrustedAdvisorCheckSummariesResponse,
+    GetAttachmentDownloadLinkRequest,
+    GetAttachmentDownloadLinkResponse,
+    GetAttachmentUploadLinksRequest,
+    GetAttachmentUploadLinksResponse,
     RefreshTrustedAdvisorCheckRequest,
     RefreshTrustedAdvisorCheckResponse,
     ResolveCaseRequest,
     ResolveCaseResponse,
+    UploadRange,
 )
 
 
@@ -109,6 +119,7 @@ class SupportClient(BaseClient):
         *,
         attachments: Sequence[Attachment],
         attachment_set_id: str | None = None,
+        dry_run: bool | None = None,
     ) -> AddAttachmentsToSetResponse:
         """Adds one or more attachments to an attachment set.
 
@@ -136,6 +147,10 @@ class SupportClient(BaseClient):
                 specified, a new attachment set is created, and the ID of the set is returned in
                 the response. If an attachmentSetId is specified, the attachments are added to
                 the specified set, if it exists.
+            dry_run: Specifies whether to validate the request without actually adding the
+                attachments. When set to true, the request is validated but no attachments are
+                stored, and the operation returns a DryRunOperationException. When omitted or
+                set to false, the request runs normally.
 
         Returns:
             The ``AddAttachmentsToSetResponse`` of the call.
@@ -147,11 +162,14 @@ class SupportClient(BaseClient):
             AttachmentSetIdNotFound: An attachment set with the specified ID could not be found.
             AttachmentSetSizeLimitExceeded: A limit for the size of an attachment set has been
                 exceeded.
+            DryRunOperationException: The request was valid, but the operation wasn't performed
+                because dryRun was set to true.
             InternalServerError: An internal server error occurred.
         """
         request = AddAttachmentsToSetRequest(
             attachments=attachments,
             attachment_set_id=attachment_set_id,
+            dry_run=dry_run,
         )
         return await self._invoke(_serde.ADD_ATTACHMENTS_TO_SET, request)
 
@@ -162,6 +180,8 @@ class SupportClient(BaseClient):
         attachment_set_id: str | None = None,
         case_id: str | None = None,
         cc_email_addresses: Sequence[str] | None = None,
+        dry_run: bool | None = None,
+        upload_ids: Sequence[str] | None = None,
     ) -> AddCommunicationToCaseResponse:
         """Adds additional customer communication to an Support case. Use the caseId
         parameter to identify the case to which to add communication. You can list a
@@ -181,12 +201,23 @@ class SupportClient(BaseClient):
         Args:
             communication_body: The body of an email communication to add to the support case.
             attachment_set_id: The ID of a set of one or more attachments for the communication
-                to add to the case. Create the set by calling AddAttachmentsToSet
+                to add to the case. Create the set by calling AddAttachmentsToSet. Each
+                attachment in the set must be 5 MB or smaller. To attach files larger than 5 MB,
+                use uploadIds.
             case_id: The support case ID requested or returned in the call. The case ID is an
                 alphanumeric string formatted as shown in this example:
                 case-12345678910-exen-2025-c4c1d2bf33c5cf47
             cc_email_addresses: The email addresses in the CC line of an email to be added to
                 the support case.
+            dry_run: Specifies whether to validate the request without actually adding the
+                communication to the case. When set to true, the request is validated but the
+                communication isn't added, and the operation returns a DryRunOperationException.
+                When omitted or set to false, the request runs normally.
+            upload_ids: A list of upload IDs that identify attachments to add to the case. Each
+                uploadId is returned by the GetAttachmentUploadLinks operation. The upload must
+                reach the attachment-ready state by calling CompleteAttachmentUpload before it
+                can be passed here. Use uploadIds to attach files of any supported size,
+                including files larger than 5 MB.
 
         Returns:
             The ``AddCommunicationToCaseResponse`` of the call.
@@ -195,6 +226,8 @@ class SupportClient(BaseClient):
             AttachmentSetExpired: The expiration time of the attachment set has passed.
             AttachmentSetIdNotFound: An attachment set with the specified ID could not be found.
             CaseIdNotFound: The requested caseId couldn't be located.
+            DryRunOperationException: The request was valid, but the operation wasn't performed
+                because dryRun was set to true.
             InternalServerError: An internal server error occurred.
         """
         request = AddCommunicationToCaseRequest(
@@ -202,8 +235,54 @@ class SupportClient(BaseClient):
             attachment_set_id=attachment_set_id,
             case_id=case_id,
             cc_email_addresses=cc_email_addresses,
+            dry_run=dry_run,
+            upload_ids=upload_ids,
         )
         return await self._invoke(_serde.ADD_COMMUNICATION_TO_CASE, request)
+
+    async def complete_attachment_upload(
+        self,
+        *,
+        completed_uploads: Sequence[CompletedUpload],
+        upload_id: str,
+        dry_run: bool | None = None,
+    ) -> CompleteAttachmentUploadResponse:
+        """Completes an attachment upload that was started with
+        GetAttachmentUploadLinks. After you upload a part of the file to its
+        presigned Amazon S3 URL, call CompleteAttachmentUpload with the partIndex
+        and eTag of that part. You can include one part per call, or multiple parts
+        in a single call. After CompleteAttachmentUpload has been called for every
+        part of the file, the service processes the upload asynchronously. The
+        attachment-ready status might not be reflected immediately. Use
+        DescribeAttachmentUploadStatus to poll for the uploadStatus to become
+        attachment-ready before passing the uploadId to CreateCase or
+        AddCommunicationToCase.
+
+        Args:
+            completed_uploads: The list of parts being reported as completed in this call. Each
+                entry must contain the partIndex of an uploaded part and the ETag returned by
+                Amazon S3 when that part was uploaded.
+            upload_id: The identifier associated with the upload to complete.
+            dry_run: Specifies whether to validate the request without actually completing the
+                upload. When set to true, the request is validated but the upload isn't
+                finalized, and the operation returns a DryRunOperationException. When omitted or
+                set to false, the request runs normally.
+
+        Returns:
+            The ``CompleteAttachmentUploadResponse`` of the call.
+
+        Raises:
+            DryRunOperationException: The request was valid, but the operation wasn't performed
+                because dryRun was set to true.
+            InternalServerError: An internal server error occurred.
+            UploadIdNotFound: The specified uploadId couldn't be located.
+        """
+        request = CompleteAttachmentUploadRequest(
+            completed_uploads=completed_uploads,
+            upload_id=upload_id,
+            dry_run=dry_run,
+        )
+        return await self._invoke(_serde.COMPLETE_ATTACHMENT_UPLOAD, request)
 
     async def create_case(
         self,
@@ -213,10 +292,12 @@ class SupportClient(BaseClient):
         attachment_set_id: str | None = None,
         category_code: str | None = None,
         cc_email_addresses: Sequence[str] | None = None,
+        dry_run: bool | None = None,
         issue_type: str | None = None,
         language: str | None = None,
         service_code: str | None = None,
         severity_code: str | None = None,
+        upload_ids: Sequence[str] | None = None,
     ) -> CreateCaseResponse:
         """Creates a case in the Support Center. This operation is similar to how you
         create a case in the Support Center Create Case page.
@@ -251,13 +332,18 @@ class SupportClient(BaseClient):
             subject: The title of the support case. The title appears in the Subject field on
                 the AWS Support Center Create Case page.
             attachment_set_id: The ID of a set of one or more attachments for the case. Create
-                the set by using the AddAttachmentsToSet operation.
+                the set by using the AddAttachmentsToSet operation. Each attachment in the set
+                must be 5 MB or smaller. To attach files larger than 5 MB, use uploadIds.
             category_code: The category of problem for the support case. You also use the
                 DescribeServices operation to get the category code for a service. Each AWS
                 service defines its own set of category codes.
             cc_email_addresses: A list of email addresses that AWS Support copies on case
                 correspondence. AWS Support identifies the account that creates the case when
                 you specify your AWS credentials in an HTTP POST method or use the AWS SDKs.
+            dry_run: Specifies whether to validate the request without actually creating the
+                case. When set to true, the request is validated but no case is created, and the
+                operation returns a DryRunOperationException. When omitted or set to false, the
+                request runs normally.
             issue_type: The type of issue for the case. You can specify customer-service or
                 technical. If you don't specify a value, the default is technical.
             language: The language in which AWS Support handles the case. AWS Support currently
@@ -273,6 +359,11 @@ class SupportClient(BaseClient):
                 severityCode. For more information, see SeverityLevel and Choosing a Severity in
                 the AWS Support User Guide. Note The availability of severity levels depends on
                 the support plan for the AWS account.
+            upload_ids: A list of upload IDs that identify attachments to add to the case. Each
+                uploadId is returned by the GetAttachmentUploadLinks operation. The upload must
+                reach the attachment-ready state by calling CompleteAttachmentUpload before it
+                can be passed here. Use uploadIds to attach files of any supported size,
+                including files larger than 5 MB.
 
         Returns:
             The ``CreateCaseResponse`` of the call.
@@ -282,6 +373,8 @@ class SupportClient(BaseClient):
             AttachmentSetIdNotFound: An attachment set with the specified ID could not be found.
             CaseCreationLimitExceeded: The case creation limit for the account has been
                 exceeded.
+            DryRunOperationException: The request was valid, but the operation wasn't performed
+                because dryRun was set to true.
             InternalServerError: An internal server error occurred.
         """
         request = CreateCaseRequest(
@@ -290,10 +383,12 @@ class SupportClient(BaseClient):
             attachment_set_id=attachment_set_id,
             category_code=category_code,
             cc_email_addresses=cc_email_addresses,
+            dry_run=dry_run,
             issue_type=issue_type,
             language=language,
             service_code=service_code,
             severity_code=severity_code,
+            upload_ids=upload_ids,
         )
         return await self._invoke(_serde.CREATE_CASE, request)
 
@@ -301,6 +396,7 @@ class SupportClient(BaseClient):
         self,
         *,
         attachment_id: str,
+        dry_run: bool | None = None,
     ) -> DescribeAttachmentResponse:
         """Returns the attachment that has the specified ID. Attachments can include
         screenshots, error logs, or other files that describe your issue. Attachment
@@ -321,6 +417,10 @@ class SupportClient(BaseClient):
         Args:
             attachment_id: The ID of the attachment to return. Attachment IDs are returned by
                 the DescribeCommunications operation.
+            dry_run: Specifies whether to validate the request without actually retrieving the
+                attachment. When set to true, the request is validated but no attachment content
+                is returned, and the operation returns a DryRunOperationException. When omitted
+                or set to false, the request runs normally.
 
         Returns:
             The ``DescribeAttachmentResponse`` of the call.
@@ -329,12 +429,69 @@ class SupportClient(BaseClient):
             AttachmentIdNotFound: An attachment with the specified ID could not be found.
             DescribeAttachmentLimitExceeded: The limit for the number of DescribeAttachment
                 requests in a short period of time has been exceeded.
+            DryRunOperationException: The request was valid, but the operation wasn't performed
+                because dryRun was set to true.
             InternalServerError: An internal server error occurred.
         """
         request = DescribeAttachmentRequest(
             attachment_id=attachment_id,
+            dry_run=dry_run,
         )
         return await self._invoke(_serde.DESCRIBE_ATTACHMENT, request)
+
+    async def describe_attachment_upload_status(
+        self,
+        *,
+        upload_id: str,
+        dry_run: bool | None = None,
+    ) -> DescribeAttachmentUploadStatusResponse:
+        """Returns the current status, file name, and progress of a multipart
+        attachment upload that was started with GetAttachmentUploadLinks. Use this
+        operation to track where an upload is in the workflow. While parts are still
+        being uploaded and reported through CompleteAttachmentUpload, the
+        uploadStatus is attachment-not-ready and uploadProgress reports the total
+        number of parts and how many have been completed so far. After every part
+        has been reported and the service finishes processing the upload
+        asynchronously, the uploadStatus becomes attachment-ready and the uploadId
+        can be attached to a case through CreateCase or AddCommunicationToCase.
+
+        Note
+
+        - You must have an Amazon Web Services Business Support+, Amazon Web
+          Services Enterprise Support, or Amazon Web Services Unified Operations
+          plan to use the Amazon Web Services Support API. If you're in an Amazon
+          Web Services Region that doesn't offer one of these Amazon Web Services
+          Support plans, or if you haven't transitioned to one of these plans, you
+          can use the Amazon Web Services Support API with a Business, Enterprise
+          On-Ramp, or Enterprise Support plan.
+        - If you call the Amazon Web Services Support API from an account that
+          doesn't have an Amazon Web Services Business Support+, Amazon Web Services
+          Enterprise Support, or Amazon Web Services Unified Operations plan, the
+          SubscriptionRequiredException error message appears. For information about
+          changing your support plan, see Amazon Web Services Support.
+
+        Args:
+            upload_id: The unique identifier for the upload. The uploadId is returned by
+                GetAttachmentUploadLinks when you initiate the upload.
+            dry_run: Specifies whether to validate the request without actually returning upload
+                status. When set to true, the request is validated but no status is returned,
+                and the operation returns a DryRunOperationException. When omitted or set to
+                false, the request runs normally.
+
+        Returns:
+            The ``DescribeAttachmentUploadStatusResponse`` of the call.
+
+        Raises:
+            DryRunOperationException: The request was valid, but the operation wasn't performed
+                because dryRun was set to true.
+            InternalServerError: An internal server error occurred.
+            UploadIdNotFound: The specified uploadId couldn't be located.
+        """
+        request = DescribeAttachmentUploadStatusRequest(
+            upload_id=upload_id,
+            dry_run=dry_run,
+        )
+        return await self._invoke(_serde.DESCRIBE_ATTACHMENT_UPLOAD_STATUS, request)
 
     async def describe_cases(
         self,
@@ -343,6 +500,7 @@ class SupportClient(BaseClient):
         before_time: str | None = None,
         case_id_list: Sequence[str] | None = None,
         display_id: str | None = None,
+        dry_run: bool | None = None,
         include_communications: bool | None = None,
         include_resolved_cases: bool | None = None,
         language: str | None = None,
@@ -380,6 +538,10 @@ class SupportClient(BaseClient):
             case_id_list: A list of ID numbers of the support cases you want returned. The
                 maximum number of cases is 100.
             display_id: The ID displayed for a case in the AWS Support Center user interface.
+            dry_run: Specifies whether to validate the request without actually returning case
+                data. When set to true, the request is validated but no cases are returned, and
+                the operation returns a DryRunOperationException. When omitted or set to false,
+                the request runs normally.
             include_communications: Specifies whether to include communications in the
                 DescribeCases response. By default, communications are included.
             include_resolved_cases: Specifies whether to include resolved support cases in the
@@ -397,6 +559,8 @@ class SupportClient(BaseClient):
 
         Raises:
             CaseIdNotFound: The requested caseId couldn't be located.
+            DryRunOperationException: The request was valid, but the operation wasn't performed
+                because dryRun was set to true.
             InternalServerError: An internal server error occurred.
         """
         request = DescribeCasesRequest(
@@ -404,6 +568,7 @@ class SupportClient(BaseClient):
             before_time=before_time,
             case_id_list=case_id_list,
             display_id=display_id,
+            dry_run=dry_run,
             include_communications=include_communications,
             include_resolved_cases=include_resolved_cases,
             language=language,
@@ -418,6 +583,7 @@ class SupportClient(BaseClient):
         case_id: str,
         after_time: str | None = None,
         before_time: str | None = None,
+        dry_run: bool | None = None,
         max_results: int | None = None,
         next_token: str | None = None,
     ) -> DescribeCommunicationsResponse:
@@ -450,6 +616,10 @@ class SupportClient(BaseClient):
                 communications. Case communications are available for 24 months after creation.
             before_time: The end date for a filtered date search on support case communications.
                 Case communications are available for 24 months after creation.
+            dry_run: Specifies whether to validate the request without actually returning
+                communications. When set to true, the request is validated but no communications
+                are returned, and the operation returns a DryRunOperationException. When omitted
+                or set to false, the request runs normally.
             max_results: The maximum number of results to return before paginating.
             next_token: A resumption point for pagination.
 
@@ -458,12 +628,15 @@ class SupportClient(BaseClient):
 
         Raises:
             CaseIdNotFound: The requested caseId couldn't be located.
+            DryRunOperationException: The request was valid, but the operation wasn't performed
+                because dryRun was set to true.
             InternalServerError: An internal server error occurred.
         """
         request = DescribeCommunicationsRequest(
             case_id=case_id,
             after_time=after_time,
             before_time=before_time,
+            dry_run=dry_run,
             max_results=max_results,
             next_token=next_token,
         )
@@ -476,6 +649,7 @@ class SupportClient(BaseClient):
         issue_type: str,
         language: str,
         service_code: str,
+        dry_run: bool | None = None,
     ) -> DescribeCreateCaseOptionsResponse:
         """Returns a list of CreateCaseOption types along with the corresponding
         supported hours and language availability. You can specify the language
@@ -504,11 +678,17 @@ class SupportClient(BaseClient):
                 want support in that language.
             service_code: The code for the AWS service. You can use the DescribeServices
                 operation to get the possible serviceCode values.
+            dry_run: Specifies whether to validate the request without actually returning case
+                option data. When set to true, the request is validated but no options are
+                returned, and the operation returns a DryRunOperationException. When omitted or
+                set to false, the request runs normally.
 
         Returns:
             The ``DescribeCreateCaseOptionsResponse`` of the call.
 
         Raises:
+            DryRunOperationException: The request was valid, but the operation wasn't performed
+                because dryRun was set to true.
             InternalServerError: An internal server error occurred.
             ThrottlingException: You have exceeded the maximum allowed TPS (Transactions Per
                 Second) for the operations.
@@ -518,12 +698,14 @@ class SupportClient(BaseClient):
             issue_type=issue_type,
             language=language,
             service_code=service_code,
+            dry_run=dry_run,
         )
         return await self._invoke(_serde.DESCRIBE_CREATE_CASE_OPTIONS, request)
 
     async def describe_services(
         self,
         *,
+        dry_run: bool | None = None,
         language: str | None = None,
         service_code_list: Sequence[str] | None = None,
     ) -> DescribeServicesResponse:
@@ -548,6 +730,10 @@ class SupportClient(BaseClient):
           changing your support plan, see AWS Support.
 
         Args:
+            dry_run: Specifies whether to validate the request without actually returning the
+                list of services. When set to true, the request is validated but no services are
+                returned, and the operation returns a DryRunOperationException. When omitted or
+                set to false, the request runs normally.
             language: The language in which AWS Support handles the case. AWS Support currently
                 supports Chinese (“zh”), English ("en"), Japanese ("ja") , Chinese ("zh"),
                 Spanish ("es"), Portuguese ("pt"), French ("fr"), Korean (“ko”), and Turkish
@@ -560,9 +746,12 @@ class SupportClient(BaseClient):
             The ``DescribeServicesResponse`` of the call.
 
         Raises:
+            DryRunOperationException: The request was valid, but the operation wasn't performed
+                because dryRun was set to true.
             InternalServerError: An internal server error occurred.
         """
         request = DescribeServicesRequest(
+            dry_run=dry_run,
             language=language,
             service_code_list=service_code_list,
         )
@@ -571,6 +760,7 @@ class SupportClient(BaseClient):
     async def describe_severity_levels(
         self,
         *,
+        dry_run: bool | None = None,
         language: str | None = None,
     ) -> DescribeSeverityLevelsResponse:
         """Returns the list of severity levels that you can assign to a support case.
@@ -587,6 +777,10 @@ class SupportClient(BaseClient):
           changing your support plan, see AWS Support.
 
         Args:
+            dry_run: Specifies whether to validate the request without actually returning
+                severity levels. When set to true, the request is validated but no severity
+                levels are returned, and the operation returns a DryRunOperationException. When
+                omitted or set to false, the request runs normally.
             language: The language in which AWS Support handles the case. AWS Support currently
                 supports Chinese (“zh”), English ("en"), Japanese ("ja") , Chinese ("zh"),
                 Spanish ("es"), Portuguese ("pt"), French ("fr"), Korean (“ko”), and Turkish
@@ -597,9 +791,12 @@ class SupportClient(BaseClient):
             The ``DescribeSeverityLevelsResponse`` of the call.
 
         Raises:
+            DryRunOperationException: The request was valid, but the operation wasn't performed
+                because dryRun was set to true.
             InternalServerError: An internal server error occurred.
         """
         request = DescribeSeverityLevelsRequest(
+            dry_run=dry_run,
             language=language,
         )
         return await self._invoke(_serde.DESCRIBE_SEVERITY_LEVELS, request)
@@ -610,6 +807,7 @@ class SupportClient(BaseClient):
         category_code: str,
         issue_type: str,
         service_code: str,
+        dry_run: bool | None = None,
     ) -> DescribeSupportedLanguagesResponse:
         """Returns a list of supported languages for a specified categoryCode,
         issueType and serviceCode. The returned supported languages will include a
@@ -632,11 +830,17 @@ class SupportClient(BaseClient):
                 technical.
             service_code: The code for the AWS service. You can use the DescribeServices
                 operation to get the possible serviceCode values.
+            dry_run: Specifies whether to validate the request without actually returning
+                supported languages. When set to true, the request is validated but no languages
+                are returned, and the operation returns a DryRunOperationException. When omitted
+                or set to false, the request runs normally.
 
         Returns:
             The ``DescribeSupportedLanguagesResponse`` of the call.
 
         Raises:
+            DryRunOperationException: The request was valid, but the operation wasn't performed
+                because dryRun was set to true.
             InternalServerError: An internal server error occurred.
             ThrottlingException: You have exceeded the maximum allowed TPS (Transactions Per
                 Second) for the operations.
@@ -645,6 +849,7 @@ class SupportClient(BaseClient):
             category_code=category_code,
             issue_type=issue_type,
             service_code=service_code,
+            dry_run=dry_run,
         )
         return await self._invoke(_serde.DESCRIBE_SUPPORTED_LANGUAGES, request)
 
@@ -862,6 +1067,139 @@ class SupportClient(BaseClient):
         )
         return await self._invoke(_serde.DESCRIBE_TRUSTED_ADVISOR_CHECKS, request)
 
+    async def get_attachment_download_link(
+        self,
+        *,
+        attachment_id: str,
+        dry_run: bool | None = None,
+    ) -> GetAttachmentDownloadLinkResponse:
+        """Returns a presigned download URL for an attachment that is associated with a
+        case communication. The download link works for an attachment of any size,
+        including attachments added through AddAttachmentsToSet and attachments
+        uploaded through GetAttachmentUploadLinks. The download URL is time-limited
+        and expires at the date and time indicated in the downloadUrl response
+        field. Download the attachment from the URL before it expires.
+
+        Note
+
+        - You must have an Amazon Web Services Business Support+, Amazon Web
+          Services Enterprise Support, or Amazon Web Services Unified Operations
+          plan to use the Amazon Web Services Support API. If you're in an Amazon
+          Web Services Region that doesn't offer one of these Amazon Web Services
+          Support plans, or if you haven't transitioned to one of these plans, you
+          can use the Amazon Web Services Support API with a Business, Enterprise
+          On-Ramp, or Enterprise Support plan.
+        - If you call the Amazon Web Services Support API from an account that
+          doesn't have an Amazon Web Services Business Support+, Amazon Web Services
+          Enterprise Support, or Amazon Web Services Unified Operations plan, the
+          SubscriptionRequiredException error message appears. For information about
+          changing your support plan, see Amazon Web Services Support.
+
+        Args:
+            attachment_id: The unique identifier of the attachment for which to retrieve a
+                download link. Attachment IDs are returned in the AttachmentDetails objects in
+                the attachments field of a Communication returned by DescribeCommunications or
+                DescribeCases.
+            dry_run: Specifies whether to validate the request without actually returning a
+                download link. When set to true, the request is validated but no URL is
+                returned, and the operation returns a DryRunOperationException. When omitted or
+                set to false, the request runs normally.
+
+        Returns:
+            The ``GetAttachmentDownloadLinkResponse`` of the call.
+
+        Raises:
+            AttachmentIdNotFound: An attachment with the specified ID could not be found.
+            DryRunOperationException: The request was valid, but the operation wasn't performed
+                because dryRun was set to true.
+            InternalServerError: An internal server error occurred.
+        """
+        request = GetAttachmentDownloadLinkRequest(
+            attachment_id=attachment_id,
+            dry_run=dry_run,
+        )
+        return await self._invoke(_serde.GET_ATTACHMENT_DOWNLOAD_LINK, request)
+
+    async def get_attachment_upload_links(
+        self,
+        *,
+        file_name: str,
+        dry_run: bool | None = None,
+        file_size_bytes: int | None = None,
+        upload_id: str | None = None,
+        upload_range: UploadRange | None = None,
+    ) -> GetAttachmentUploadLinksResponse:
+        """Returns one or more presigned upload URLs for uploading a large file
+        attachment to a support case by using a multipart upload workflow. The
+        maximum file size that you can upload with this workflow is 150 MB, and
+        parts can be up to 100 MB each. Initiate a new upload by providing fileName
+        and fileSizeBytes; the response returns a unique uploadId, the part size,
+        the total number of parts, and a list of presigned upload URLs for the
+        requested range of parts. A maximum of 10 upload URLs are returned per call.
+        To retrieve more upload URLs for an upload that's already in progress, call
+        GetAttachmentUploadLinks again with the existing uploadId and a new
+        uploadRange.
+
+        Upload each part to its presigned URL by using HTTP PUT and capture the ETag
+        from the response. After you upload all parts, call CompleteAttachmentUpload
+        with the uploadId and the list of part indexes and ETags to finalize the
+        upload. You can then attach the upload to a case by passing the uploadId in
+        the uploadIds parameter of CreateCase or AddCommunicationToCase. To monitor
+        progress before completion, call DescribeAttachmentUploadStatus.
+
+        Note
+
+        - You must have an Amazon Web Services Business Support+, Amazon Web
+          Services Enterprise Support, or Amazon Web Services Unified Operations
+          plan to use the Amazon Web Services Support API. If you're in an Amazon
+          Web Services Region that doesn't offer one of these Amazon Web Services
+          Support plans, or if you haven't transitioned to one of these plans, you
+          can use the Amazon Web Services Support API with a Business, Enterprise
+          On-Ramp, or Enterprise Support plan.
+        - If you call the Amazon Web Services Support API from an account that
+          doesn't have an Amazon Web Services Business Support+, Amazon Web Services
+          Enterprise Support, or Amazon Web Services Unified Operations plan, the
+          SubscriptionRequiredException error message appears. For information about
+          changing your support plan, see Amazon Web Services Support.
+
+        Args:
+            file_name: The name of the file to upload, including the file extension. This value
+                is required when you initiate a new upload.
+            dry_run: Specifies whether to validate the request without actually generating
+                upload URLs. When set to true, the request is validated but no URLs are
+                returned, and the operation returns a DryRunOperationException. When omitted or
+                set to false, the request runs normally.
+            file_size_bytes: The total size of the file in bytes. The service uses this value to
+                calculate the total number of parts and the size of each part. Required when you
+                initiate a new upload (when uploadId isn't provided). Valid range: 1 to
+                157,286,400 bytes (approximately 150 MB).
+            upload_id: The unique identifier of an in-progress multipart upload, returned by a
+                previous call to GetAttachmentUploadLinks. Specify uploadId to retrieve
+                additional presigned upload URLs for an upload that has already been initiated.
+                Required when fileSizeBytes isn't provided. Length: 1 to 2,048 characters.
+            upload_range: The range of part indexes for which to return presigned upload URLs.
+                Use this parameter to page through the upload URLs for a large file across
+                multiple calls. If you omit this parameter, the service determines the range to
+                return.
+
+        Returns:
+            The ``GetAttachmentUploadLinksResponse`` of the call.
+
+        Raises:
+            DryRunOperationException: The request was valid, but the operation wasn't performed
+                because dryRun was set to true.
+            InternalServerError: An internal server error occurred.
+            UploadIdNotFound: The specified uploadId couldn't be located.
+        """
+        request = GetAttachmentUploadLinksRequest(
+            file_name=file_name,
+            dry_run=dry_run,
+            file_size_bytes=file_size_bytes,
+            upload_id=upload_id,
+            upload_range=upload_range,
+        )
+        return await self._invoke(_serde.GET_ATTACHMENT_UPLOAD_LINKS, request)
+
     async def refresh_trusted_advisor_check(
         self,
         *,
@@ -912,6 +1250,7 @@ class SupportClient(BaseClient):
         self,
         *,
         case_id: str | None = None,
+        dry_run: bool | None = None,
     ) -> ResolveCaseResponse:
         """Resolves a support case. This operation takes a caseId and returns the
         initial and final state of the case.
@@ -929,16 +1268,23 @@ class SupportClient(BaseClient):
             case_id: The support case ID requested or returned in the call. The case ID is an
                 alphanumeric string formatted as shown in this example:
                 case-12345678910-exen-2025-c4c1d2bf33c5cf47
+            dry_run: Specifies whether to validate the request without actually resolving the
+                case. When set to true, the request is validated but the case isn't resolved,
+                and the operation returns a DryRunOperationException. When omitted or set to
+                false, the request runs normally.
 
         Returns:
             The ``ResolveCaseResponse`` of the call.
 
         Raises:
             CaseIdNotFound: The requested caseId couldn't be located.
+            DryRunOperationException: The request was valid, but the operation wasn't performed
+                because dryRun was set to true.
             InternalServerError: An internal server error occurred.
         """
         request = ResolveCaseRequest(
             case_id=case_id,
+            dry_run=dry_run,
         )
         return await self._invoke(_serde.RESOLVE_CASE, request)
 
@@ -949,6 +1295,7 @@ class SupportClient(BaseClient):
         before_time: str | None = None,
         case_id_list: Sequence[str] | None = None,
         display_id: str | None = None,
+        dry_run: bool | None = None,
         include_communications: bool | None = None,
         include_resolved_cases: bool | None = None,
         language: str | None = None,
@@ -968,6 +1315,10 @@ class SupportClient(BaseClient):
             case_id_list: A list of ID numbers of the support cases you want returned. The
                 maximum number of cases is 100.
             display_id: The ID displayed for a case in the AWS Support Center user interface.
+            dry_run: Specifies whether to validate the request without actually returning case
+                data. When set to true, the request is validated but no cases are returned, and
+                the operation returns a DryRunOperationException. When omitted or set to false,
+                the request runs normally.
             include_communications: Specifies whether to include communications in the
                 DescribeCases response. By default, communications are included.
             include_resolved_cases: Specifies whether to include resolved support cases in the
@@ -990,6 +1341,7 @@ class SupportClient(BaseClient):
                 before_time=before_time,
                 case_id_list=case_id_list,
                 display_id=display_id,
+                dry_run=dry_run,
                 include_communications=include_communications,
                 include_resolved_cases=include_resolved_cases,
                 language=language,
@@ -1011,6 +1363,7 @@ class SupportClient(BaseClient):
         case_id: str,
         after_time: str | None = None,
         before_time: str | None = None,
+        dry_run: bool | None = None,
         page_size: int | None = None,
         max_items: int | None = None,
         starting_token: str | None = None,
@@ -1027,6 +1380,10 @@ class SupportClient(BaseClient):
                 communications. Case communications are available for 24 months after creation.
             before_time: The end date for a filtered date search on support case communications.
                 Case communications are available for 24 months after creation.
+            dry_run: Specifies whether to validate the request without actually returning
+                communications. When set to true, the request is validated but no communications
+                are returned, and the operation returns a DryRunOperationException. When omitted
+                or set to false, the request runs normally.
             page_size: Items per page (sent as ``max_results``).
             max_items: Stop after this many items in all; ``resume_token`` then says where to
                 resume.
@@ -1039,6 +1396,7 @@ class SupportClient(BaseClient):
                 case_id=case_id,
                 after_time=after_time,
                 before_time=before_time,
+                dry_run=dry_run,
                 next_token=token,
                 max_results=page_size,
             )

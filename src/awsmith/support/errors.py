@@ -111,6 +111,17 @@ class DescribeAttachmentLimitExceeded(SupportError):
     default_status: ClassVar[int] = 400
 
 
+class DryRunOperationException(SupportError):
+    """The request was valid, but the operation wasn't performed because dryRun was set to
+    true.
+
+    HTTP status: 400.
+    """
+
+    error_code: ClassVar[str] = "DryRunOperationException"
+    default_status: ClassVar[int] = 400
+
+
 class IncompleteSignature(SupportError):
     """The request signature does not conform to AWS standards.
 
@@ -230,6 +241,16 @@ class ThrottlingException(SupportError):
         super().__init__(message, code=code, status_code=status_code, request_id=request_id, raw=raw)
 
 
+class UploadIdNotFound(SupportError):
+    """The specified uploadId couldn't be located.
+
+    HTTP status: 400.
+    """
+
+    error_code: ClassVar[str] = "UploadIdNotFound"
+    default_status: ClassVar[int] = 400
+
+
 class ValidationError(SupportError):
     """The input fails to satisfy the constraints specified by an AWS service.
 
@@ -250,6 +271,7 @@ __all__ = [
     "CaseCreationLimitExceeded",
     "CaseIdNotFound",
     "DescribeAttachmentLimitExceeded",
+    "DryRunOperationException",
     "IncompleteSignature",
     "InternalFailure",
     "InternalServerError",
@@ -261,5 +283,6 @@ __all__ = [
     "ServiceUnavailable",
     "SupportError",
     "ThrottlingException",
+    "UploadIdNotFound",
     "ValidationError",
 ]

@@ -54,6 +54,21 @@ SeverityLevelCodeLiteral = Literal['low', 'normal', 'high', 'urgent', 'critical'
 """The values of ``SeverityLevelCode`` as string literals."""
 
 
+class UploadStatus(OpenEnum):
+    """The status of a multipart attachment upload.
+
+    Values the model does not list are kept, not rejected.
+    """
+
+    ATTACHMENT_READY = 'attachment-ready'
+    ATTACHMENT_NOT_READY = 'attachment-not-ready'
+    FAILED = 'failed'
+
+
+UploadStatusLiteral = Literal['attachment-ready', 'attachment-not-ready', 'failed']
+"""The values of ``UploadStatus`` as string literals."""
+
+
 @shape(kw_only=True)
 class AddAttachmentsToSetRequest:
     """The request parameters of the AddAttachmentsToSet operation."""
@@ -73,6 +88,13 @@ class AddAttachmentsToSetRequest:
     attachment set is created, and the ID of the set is returned in the response. If an
     attachmentSetId is specified, the attachments are added to the specified set, if it
     exists.
+    """
+
+    dry_run: bool | None = None
+    """Specifies whether to validate the request without actually adding the attachments.
+    When set to true, the request is validated but no attachments are stored, and the
+    operation returns a DryRunOperationException. When omitted or set to false, the
+    request runs normally.
     """
 
 
@@ -105,7 +127,8 @@ class AddCommunicationToCaseRequest:
 
     attachment_set_id: str | None = None
     """The ID of a set of one or more attachments for the communication to add to the case.
-    Create the set by calling AddAttachmentsToSet
+    Create the set by calling AddAttachmentsToSet. Each attachment in the set must be 5
+    MB or smaller. To attach files larger than 5 MB, use uploadIds.
     """
 
     case_id: str | None = None
@@ -116,6 +139,21 @@ class AddCommunicationToCaseRequest:
 
     cc_email_addresses: Sequence[str] | None = None
     """The email addresses in the CC line of an email to be added to the support case."""
+
+    dry_run: bool | None = None
+    """Specifies whether to validate the request without actually adding the communication
+    to the case. When set to true, the request is validated but the communication isn't
+    added, and the operation returns a DryRunOperationException. When omitted or set to
+    false, the request runs normally.
+    """
+
+    upload_ids: Sequence[str] | None = None
+    """A list of upload IDs that identify attachments to add to the case. Each uploadId is
+    returned by the GetAttachmentUploadLinks operation. The upload must reach the
+    attachment-ready state by calling CompleteAttachmentUpload before it can be passed
+    here. Use uploadIds to attach files of any supported size, including files larger
+    than 5 MB.
+    """
 
 
 @shape(kw_only=True)
@@ -280,7 +318,22 @@ class Communication:
     """
 
     attachment_set: list[AttachmentDetails] | None = None
-    """Information about the attachments to the case communication."""
+    """Information about the attachments to the case communication that are 5 MB or
+    smaller. This field doesn't include attachments larger than 5 MB. To enumerate every
+    attachment on the communication, including attachments larger than 5 MB, use the
+    attachments field instead.
+    """
+
+    attachments: list[AttachmentDetails] | None = None
+    """Information about all attachments on the case communication. This includes
+    attachments added through AddAttachmentsToSet and attachments uploaded through
+    GetAttachmentUploadLinks.
+
+    Use this field to enumerate every attachment on the communication. To download an
+    attachment listed in this field, use GetAttachmentDownloadLink.
+    GetAttachmentDownloadLink returns a presigned URL that works for attachments of any
+    size.
+    """
 
     body: str | None = None
     """The text of the communication between the customer and AWS Support."""
@@ -332,6 +385,60 @@ class CommunicationTypeOptions:
 
 
 @shape(kw_only=True)
+class CompleteAttachmentUploadRequest:
+    """The request parameters of the CompleteAttachmentUpload operation."""
+
+    completed_uploads: Sequence[CompletedUpload]
+    """The list of parts being reported as completed in this call. Each entry must contain
+    the partIndex of an uploaded part and the ETag returned by Amazon S3 when that part
+    was uploaded.
+    """
+
+    upload_id: str
+    """The identifier associated with the upload to complete."""
+
+    dry_run: bool | None = None
+    """Specifies whether to validate the request without actually completing the upload.
+    When set to true, the request is validated but the upload isn't finalized, and the
+    operation returns a DryRunOperationException. When omitted or set to false, the
+    request runs normally.
+    """
+
+
+@shape(kw_only=True)
+class CompleteAttachmentUploadResponse:
+    """The response elements of the CompleteAttachmentUpload operation."""
+
+    upload_status: UploadStatus
+    """The status of the multipart upload after the operation finalizes the attachment.
+    Valid values: attachment-ready, attachment-not-ready, and failed.
+    """
+
+    response_metadata: ResponseMetadata = NO_METADATA
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
+
+
+@shape(kw_only=True)
+class CompletedUpload:
+    """Identifies a single uploaded part of a multipart attachment upload. Pass a list of
+    CompletedUpload objects to CompleteAttachmentUpload to finalize the upload.
+    """
+
+    e_tag: str
+    """The ETag returned in the response headers when the part was uploaded to Amazon S3.
+    The ETag value identifies the part contents.
+    """
+
+    part_index: int
+    """The index of the uploaded part. This is the same partIndex value returned for the
+    corresponding entry in the uploadUrls field of the GetAttachmentUploadLinks
+    response.
+    """
+
+
+@shape(kw_only=True)
 class CreateCaseRequest:
     """The request parameters of the CreateCase operation."""
 
@@ -347,7 +454,8 @@ class CreateCaseRequest:
 
     attachment_set_id: str | None = None
     """The ID of a set of one or more attachments for the case. Create the set by using the
-    AddAttachmentsToSet operation.
+    AddAttachmentsToSet operation. Each attachment in the set must be 5 MB or smaller.
+    To attach files larger than 5 MB, use uploadIds.
     """
 
     category_code: str | None = None
@@ -360,6 +468,13 @@ class CreateCaseRequest:
     """A list of email addresses that AWS Support copies on case correspondence. AWS
     Support identifies the account that creates the case when you specify your AWS
     credentials in an HTTP POST method or use the AWS SDKs.
+    """
+
+    dry_run: bool | None = None
+    """Specifies whether to validate the request without actually creating the case. When
+    set to true, the request is validated but no case is created, and the operation
+    returns a DryRunOperationException. When omitted or set to false, the request runs
+    normally.
     """
 
     issue_type: str | None = None
@@ -391,6 +506,14 @@ class CreateCaseRequest:
     Note
 
     The availability of severity levels depends on the support plan for the AWS account.
+    """
+
+    upload_ids: Sequence[str] | None = None
+    """A list of upload IDs that identify attachments to add to the case. Each uploadId is
+    returned by the GetAttachmentUploadLinks operation. The upload must reach the
+    attachment-ready state by calling CompleteAttachmentUpload before it can be passed
+    here. Use uploadIds to attach files of any supported size, including files larger
+    than 5 MB.
     """
 
 
@@ -432,6 +555,13 @@ class DescribeAttachmentRequest:
     DescribeCommunications operation.
     """
 
+    dry_run: bool | None = None
+    """Specifies whether to validate the request without actually retrieving the
+    attachment. When set to true, the request is validated but no attachment content is
+    returned, and the operation returns a DryRunOperationException. When omitted or set
+    to false, the request runs normally.
+    """
+
 
 @shape(kw_only=True)
 class DescribeAttachmentResponse:
@@ -443,6 +573,46 @@ class DescribeAttachmentResponse:
     In the previous response syntax, the value for the data parameter appears as blob,
     which is represented as a base64-encoded string. The value for fileName is the name
     of the attachment, such as troubleshoot-screenshot.png.
+    """
+
+    response_metadata: ResponseMetadata = NO_METADATA
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
+
+
+@shape(kw_only=True)
+class DescribeAttachmentUploadStatusRequest:
+    """The request parameters of the DescribeAttachmentUploadStatus operation."""
+
+    upload_id: str
+    """The unique identifier for the upload. The uploadId is returned by
+    GetAttachmentUploadLinks when you initiate the upload.
+    """
+
+    dry_run: bool | None = None
+    """Specifies whether to validate the request without actually returning upload status.
+    When set to true, the request is validated but no status is returned, and the
+    operation returns a DryRunOperationException. When omitted or set to false, the
+    request runs normally.
+    """
+
+
+@shape(kw_only=True)
+class DescribeAttachmentUploadStatusResponse:
+    """The response elements of the DescribeAttachmentUploadStatus operation."""
+
+    file_name: str
+    """The name of the file being uploaded, including the file extension."""
+
+    upload_status: UploadStatus
+    """The current status of the multipart upload. Valid values: attachment-ready,
+    attachment-not-ready, and failed.
+    """
+
+    upload_progress: UploadProgress | None = None
+    """The progress of the multipart upload, including the total number of parts and the
+    number of parts that have been successfully uploaded.
     """
 
     response_metadata: ResponseMetadata = NO_METADATA
@@ -472,6 +642,13 @@ class DescribeCasesRequest:
 
     display_id: str | None = None
     """The ID displayed for a case in the AWS Support Center user interface."""
+
+    dry_run: bool | None = None
+    """Specifies whether to validate the request without actually returning case data. When
+    set to true, the request is validated but no cases are returned, and the operation
+    returns a DryRunOperationException. When omitted or set to false, the request runs
+    normally.
+    """
 
     include_communications: bool | None = None
     """Specifies whether to include communications in the DescribeCases response. By
@@ -534,6 +711,13 @@ class DescribeCommunicationsRequest:
     communications are available for 24 months after creation.
     """
 
+    dry_run: bool | None = None
+    """Specifies whether to validate the request without actually returning communications.
+    When set to true, the request is validated but no communications are returned, and
+    the operation returns a DryRunOperationException. When omitted or set to false, the
+    request runs normally.
+    """
+
     max_results: int | None = None
     """The maximum number of results to return before paginating."""
 
@@ -585,6 +769,13 @@ class DescribeCreateCaseOptionsRequest:
     possible serviceCode values.
     """
 
+    dry_run: bool | None = None
+    """Specifies whether to validate the request without actually returning case option
+    data. When set to true, the request is validated but no options are returned, and
+    the operation returns a DryRunOperationException. When omitted or set to false, the
+    request runs normally.
+    """
+
 
 @shape(kw_only=True)
 class DescribeCreateCaseOptionsResponse:
@@ -612,6 +803,13 @@ class DescribeCreateCaseOptionsResponse:
 @shape(kw_only=True)
 class DescribeServicesRequest:
     """The request parameters of the DescribeServices operation."""
+
+    dry_run: bool | None = None
+    """Specifies whether to validate the request without actually returning the list of
+    services. When set to true, the request is validated but no services are returned,
+    and the operation returns a DryRunOperationException. When omitted or set to false,
+    the request runs normally.
+    """
 
     language: str | None = None
     """The language in which AWS Support handles the case. AWS Support currently supports
@@ -641,6 +839,13 @@ class DescribeServicesResponse:
 @shape(kw_only=True)
 class DescribeSeverityLevelsRequest:
     """The request parameters of the DescribeSeverityLevels operation."""
+
+    dry_run: bool | None = None
+    """Specifies whether to validate the request without actually returning severity
+    levels. When set to true, the request is validated but no severity levels are
+    returned, and the operation returns a DryRunOperationException. When omitted or set
+    to false, the request runs normally.
+    """
 
     language: str | None = None
     """The language in which AWS Support handles the case. AWS Support currently supports
@@ -682,6 +887,13 @@ class DescribeSupportedLanguagesRequest:
     service_code: str
     """The code for the AWS service. You can use the DescribeServices operation to get the
     possible serviceCode values.
+    """
+
+    dry_run: bool | None = None
+    """Specifies whether to validate the request without actually returning supported
+    languages. When set to true, the request is validated but no languages are returned,
+    and the operation returns a DryRunOperationException. When omitted or set to false,
+    the request runs normally.
     """
 
 
@@ -821,6 +1033,137 @@ class DescribeTrustedAdvisorChecksResponse:
 
 
 @shape(kw_only=True)
+class DownloadUrl:
+    """A presigned URL for downloading an attachment, along with the date and time the URL
+    expires. Returned by GetAttachmentDownloadLink.
+    """
+
+    expiry_date: str
+    """The date and time, in ISO-8601 format, when the presigned URL expires. Download the
+    attachment before this time.
+    """
+
+    url: str
+    """The presigned HTTPS URL that you can use to download the attachment. Download URLs
+    are served from downloadv1.attachments.support.{region}.amazonaws.com. The
+    downloadv1 prefix is subject to change.
+    """
+
+
+@shape(kw_only=True)
+class GetAttachmentDownloadLinkRequest:
+    """The request parameters of the GetAttachmentDownloadLink operation."""
+
+    attachment_id: str
+    """The unique identifier of the attachment for which to retrieve a download link.
+    Attachment IDs are returned in the AttachmentDetails objects in the attachments
+    field of a Communication returned by DescribeCommunications or DescribeCases.
+    """
+
+    dry_run: bool | None = None
+    """Specifies whether to validate the request without actually returning a download
+    link. When set to true, the request is validated but no URL is returned, and the
+    operation returns a DryRunOperationException. When omitted or set to false, the
+    request runs normally.
+    """
+
+
+@shape(kw_only=True)
+class GetAttachmentDownloadLinkResponse:
+    """The response elements of the GetAttachmentDownloadLink operation."""
+
+    download_url: DownloadUrl
+    """The presigned download URL and the date and time the URL expires."""
+
+    file_name: str
+    """The name of the attachment file, including the file extension."""
+
+    response_metadata: ResponseMetadata = NO_METADATA
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
+
+
+@shape(kw_only=True)
+class GetAttachmentUploadLinksRequest:
+    """The request parameters of the GetAttachmentUploadLinks operation."""
+
+    file_name: str
+    """The name of the file to upload, including the file extension. This value is required
+    when you initiate a new upload.
+    """
+
+    dry_run: bool | None = None
+    """Specifies whether to validate the request without actually generating upload URLs.
+    When set to true, the request is validated but no URLs are returned, and the
+    operation returns a DryRunOperationException. When omitted or set to false, the
+    request runs normally.
+    """
+
+    file_size_bytes: int | None = None
+    """The total size of the file in bytes. The service uses this value to calculate the
+    total number of parts and the size of each part. Required when you initiate a new
+    upload (when uploadId isn't provided). Valid range: 1 to 157,286,400 bytes
+    (approximately 150 MB).
+    """
+
+    upload_id: str | None = None
+    """The unique identifier of an in-progress multipart upload, returned by a previous
+    call to GetAttachmentUploadLinks. Specify uploadId to retrieve additional presigned
+    upload URLs for an upload that has already been initiated. Required when
+    fileSizeBytes isn't provided. Length: 1 to 2,048 characters.
+    """
+
+    upload_range: UploadRange | None = None
+    """The range of part indexes for which to return presigned upload URLs. Use this
+    parameter to page through the upload URLs for a large file across multiple calls. If
+    you omit this parameter, the service determines the range to return.
+    """
+
+
+@shape(kw_only=True)
+class GetAttachmentUploadLinksResponse:
+    """The response elements of the GetAttachmentUploadLinks operation."""
+
+    part_size_bytes: int
+    """The size, in bytes, of each part. Split the file into parts of this size before you
+    upload them to the presigned URLs. For an upload with n total parts, parts 1 through
+    n - 1 are exactly this size; the last part may be smaller. Maximum: 104,857,600
+    bytes (approximately 100 MB).
+    """
+
+    total_parts: int
+    """The total number of parts that the file is split into. Upload one part to each
+    presigned URL.
+    """
+
+    upload_id: str
+    """The unique identifier for the multipart upload. Use this value in subsequent calls
+    to GetAttachmentUploadLinks, DescribeAttachmentUploadStatus, and
+    CompleteAttachmentUpload, and to attach the upload to a case through the uploadIds
+    parameter on CreateCase or AddCommunicationToCase.
+    """
+
+    upload_urls: list[UploadUrl]
+    """The list of presigned upload URLs for the requested range of parts. The list
+    contains at most 10 URLs per call. Upload each part to its corresponding URL by
+    using HTTP PUT before the URL expires.
+    """
+
+    next_index: int | None = None
+    """The next part index to request presigned URLs for. If all upload URLs for the file
+    have been returned, this field is null. Use this value as the startIndex in
+    uploadRange on a subsequent call to GetAttachmentUploadLinks to retrieve the next
+    batch of upload URLs.
+    """
+
+    response_metadata: ResponseMetadata = NO_METADATA
+    """The HTTP response beside this body: request id, status, headers and attempts. Not
+    part of ``==`` or ``repr``; empty for a response built in code.
+    """
+
+
+@shape(kw_only=True)
 class RecentCaseCommunications:
     """The five most recent communications associated with the case."""
 
@@ -868,6 +1211,13 @@ class ResolveCaseRequest:
     """The support case ID requested or returned in the call. The case ID is an
     alphanumeric string formatted as shown in this example:
     case-12345678910-exen-2025-c4c1d2bf33c5cf47
+    """
+
+    dry_run: bool | None = None
+    """Specifies whether to validate the request without actually resolving the case. When
+    set to true, the request is validated but the case isn't resolved, and the operation
+    returns a DryRunOperationException. When omitted or set to false, the request runs
+    normally.
     """
 
 
@@ -1175,6 +1525,59 @@ class TrustedAdvisorResourcesSummary:
     """
 
 
+@shape(kw_only=True)
+class UploadProgress:
+    """The progress of a multipart attachment upload, returned by
+    DescribeAttachmentUploadStatus.
+    """
+
+    completed_parts_count: int | None = None
+    """The number of parts that have been successfully uploaded."""
+
+    total_parts: int | None = None
+    """The total number of parts that the file is split into."""
+
+
+@shape(kw_only=True)
+class UploadRange:
+    """The range of part indexes for which to return presigned upload URLs from
+    GetAttachmentUploadLinks.
+    """
+
+    start_index: int
+    """The starting part index of the range, inclusive. Part indexes start at 1."""
+
+    end_index: int | None = None
+    """The ending part index of the range, exclusive. The range is half-open: startIndex is
+    inclusive and endIndex is exclusive. For example, a range with startIndex of 1 and
+    endIndex of 4 requests URLs for parts 1, 2, and 3. The range size (endIndex -
+    startIndex) must not exceed 10. If you omit endIndex, the service defaults to
+    startIndex + 10, capped by the total number of parts.
+    """
+
+
+@shape(kw_only=True)
+class UploadUrl:
+    """A presigned URL for uploading a single part of a multipart attachment upload, along
+    with the part index and the date and time the URL expires. Returned by
+    GetAttachmentUploadLinks.
+    """
+
+    expiry_date: str
+    """The date and time, in ISO-8601 format, when the presigned URL expires. Upload the
+    part before this time.
+    """
+
+    part_index: int
+    """The index of the part that this URL uploads."""
+
+    url: str
+    """The presigned HTTPS URL that you use to upload a single part with HTTP PUT. Upload
+    URLs are served from uploadv1.attachments.support.{region}.amazonaws.com. The
+    uploadv1 prefix is subject to change.
+    """
+
+
 __all__ = [
     "AddAttachmentsToSetRequest",
     "AddAttachmentsToSetResponse",
@@ -1188,11 +1591,16 @@ __all__ = [
     "Category",
     "Communication",
     "CommunicationTypeOptions",
+    "CompleteAttachmentUploadRequest",
+    "CompleteAttachmentUploadResponse",
+    "CompletedUpload",
     "CreateCaseRequest",
     "CreateCaseResponse",
     "DateInterval",
     "DescribeAttachmentRequest",
     "DescribeAttachmentResponse",
+    "DescribeAttachmentUploadStatusRequest",
+    "DescribeAttachmentUploadStatusResponse",
     "DescribeCasesRequest",
     "DescribeCasesResponse",
     "DescribeCommunicationsRequest",
@@ -1213,6 +1621,11 @@ __all__ = [
     "DescribeTrustedAdvisorCheckSummariesResponse",
     "DescribeTrustedAdvisorChecksRequest",
     "DescribeTrustedAdvisorChecksResponse",
+    "DownloadUrl",
+    "GetAttachmentDownloadLinkRequest",
+    "GetAttachmentDownloadLinkResponse",
+    "GetAttachmentUploadLinksRequest",
+    "GetAttachmentUploadLinksResponse",
     "RecentCaseCommunications",
     "RefreshTrustedAdvisorCheckRequest",
     "RefreshTrustedAdvisorCheckResponse",
@@ -1233,4 +1646,9 @@ __all__ = [
     "TrustedAdvisorCostOptimizingSummary",
     "TrustedAdvisorResourceDetail",
     "TrustedAdvisorResourcesSummary",
+    "UploadProgress",
+    "UploadRange",
+    "UploadStatus",
+    "UploadStatusLiteral",
+    "UploadUrl",
 ]
