@@ -282,7 +282,7 @@ class BaseClient:
         self._parent: BaseClient | None = None
         #: Every view made from this client, and from its views in turn.
         self._views: weakref.WeakSet[BaseClient] = weakref.WeakSet()
-        self._option_cache: dict[tuple[tuple[str, Any], ...], tuple[Config, Timeouts]] = {}
+        self._option_cache: dict[tuple[tuple[str, type, Any], ...], tuple[Config, Timeouts]] = {}
         self._quota = RetryQuota()
         self._timeouts = self._timeouts_of(self.config)
         cfg = self.config
@@ -325,8 +325,10 @@ class BaseClient:
         """
         if self._closed:
             raise ClientClosedError(f"this {type(self).__name__} is closed")
-        given: tuple[tuple[str, Any], ...] = tuple(
-            (name, value)
+        # Keyed by each value's type too: True == 1 and 2.0 == 2, and a cache hit must
+        # be a value Config checked, not one that only compares equal to it.
+        given: tuple[tuple[str, type, Any], ...] = tuple(
+            (name, type(value), value)
             for name, value in (
                 ("max_attempts", max_attempts),
                 ("retry_mode", retry_mode),
@@ -338,7 +340,7 @@ class BaseClient:
         )
         cached = self._option_cache.get(given)
         if cached is None:
-            for name, value in given:
+            for name, _, value in given:
                 if value is None and name in ("max_attempts", "retry_mode"):
                     raise ConfigurationError(
                         f"with_options: {name} must be given a value; leave it out to keep "
@@ -346,7 +348,8 @@ class BaseClient:
                     )
             import attrs
 
-            config = attrs.evolve(self.config, **dict(given))  # Config's checks and errors
+            # Config's checks and errors
+            config = attrs.evolve(self.config, **{name: value for name, _, value in given})
             cached = (config, self._timeouts_of(config))
             if len(self._option_cache) >= _OPTION_CACHE_SIZE:
                 self._option_cache.clear()
@@ -362,7 +365,7 @@ class BaseClient:
             # Settled already: the view's retries follow from its parent's and its own
             # options, with no thread hop.
             if max_attempts is not NOT_GIVEN:
-                view._max_attempts = max_attempts
+                view._max_attempts = max_attempts  # checked by Config (or a cache hit)
             if retry_mode is not NOT_GIVEN:
                 view._limiter = ready.adaptive_limiter() if retry_mode == "adaptive" else None
             view._ready = ready
