@@ -285,7 +285,7 @@ async def test_what_modify_before_signing_may_not_do_is_refused_before_sending(
     async with intercepted_support(script, Bad()) as support:
         with pytest.raises(awsmith.ConfigurationError) as info:
             await support.describe_cases()
-    assert str(info.value) == message
+    assert str(info.value) == f"{message} (when calling the DescribeCases operation)"
     assert script.requests == []
 
 

@@ -45,6 +45,7 @@ from awsmith._core.errors import (
     EndpointResolutionError,
     ResponseParseError,
     ServiceError,
+    name_operation,
 )
 from awsmith._core.interceptors import (
     Hooks,
@@ -190,6 +191,14 @@ def _attempt_interrupted(hooks: Hooks, context: InterceptorContext, exc: BaseExc
             "%s: read_after_attempt of a cancelled attempt raised %s (the call stays "
             "cancelled)", context.operation_name, type(hook_error).__name__,
         )
+
+
+def _deadline_error(operation_name: str, deadline: float) -> DeadlineExceededError:
+    error = DeadlineExceededError(
+        f"{operation_name} did not complete within call_timeout={deadline}s"
+    )
+    error.operation_name = operation_name  # the message names it already
+    return error
 
 
 class _NeedsIO(Exception):
@@ -663,9 +672,13 @@ class BaseClient:
 
     async def _invoke(self, operation: Operation[In, Out], request: In) -> Out:
         hooks = self._hooks
-        if hooks is not None:
-            return await self._intercepted(operation, request, hooks)
-        return await self._call(operation, request, None)
+        try:
+            if hooks is not None:
+                return await self._intercepted(operation, request, hooks)
+            return await self._call(operation, request, None)
+        except AwsmithError as exc:  # a try costs nothing until something is raised
+            name_operation(exc, operation.name)
+            raise
 
     async def _intercepted(self, operation: Operation[In, Out], request: In, hooks: Hooks) -> Out:
         """A call with interceptors: their hooks around :meth:`_call` (see
@@ -676,6 +689,8 @@ class BaseClient:
             run_each(hooks.read_before_execution, "read_before_execution", context)
             outcome = await self._call(operation, request, (hooks, context))
         except BaseException as exc:  # cancellation too: the completion hooks must run
+            if isinstance(exc, AwsmithError):  # named before the hooks see it
+                name_operation(exc, operation.name)
             outcome = exc
         context.response = outcome
         cancelled = isinstance(outcome, BaseException) and not isinstance(outcome, Exception)
@@ -737,9 +752,7 @@ class BaseClient:
         return await aio.within(
             deadline,
             self._attempts(operation, serialized, ready, target, intercepted),
-            lambda: DeadlineExceededError(
-                f"{operation.name} did not complete within call_timeout={deadline}s"
-            ),
+            lambda: _deadline_error(operation.name, deadline),
         )
 
     async def _attempts(
