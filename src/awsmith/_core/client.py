@@ -56,6 +56,7 @@ from awsmith._core.interceptors import (
     hooks_of,
     modified_request,
     run_each,
+    split_unsigned,
 )
 from awsmith._core.metadata import ResponseMetadata, read_only
 from awsmith._core.operation import Operation, SerializedRequest, ServiceInfo, uuid4_text
@@ -789,6 +790,7 @@ class BaseClient:
             body = serialized.body
             body_hash = payload_hash
             accept_encoding = "Accept-Encoding" in signed
+            unsigned: dict[str, str] | None = None
             if context is not None:
                 assert hooks is not None
                 context.attempt = attempt
@@ -796,8 +798,10 @@ class BaseClient:
                 context.transport_request = TransportRequest(serialized.method, url, signed, body)
                 if hooks.modify_before_signing:
                     modified = modified_request(hooks.modify_before_signing, context)
-                    signed = modified.headers
-                    accept_encoding = any(name.lower() == "accept-encoding" for name in signed)
+                    signed, unsigned = split_unsigned(modified.headers)
+                    accept_encoding = any(
+                        name.lower() == "accept-encoding" for name in modified.headers
+                    )
                     if modified.body is not body:
                         body = modified.body
                         body_hash = payload_sha256(body)
@@ -815,6 +819,8 @@ class BaseClient:
                 now=datetime.now(UTC) + offset if offset else None,
             )
             send_headers = {**signed, **auth, "User-Agent": self._user_agent}
+            if unsigned:
+                send_headers.update(unsigned)
             if not accept_encoding:
                 # Bodies are read raw: with no Accept-Encoding any coding is acceptable
                 # (RFC 9110 section 12.5.3), and a compressing proxy's gzip would then
