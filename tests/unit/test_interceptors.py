@@ -18,6 +18,7 @@ from awsmith.support import SupportClient
 from awsmith.support import shapes as s
 from tests.unit.mockaws import (
     AWS_JSON_SIGNED,
+    HOOKS,
     REGION,
     REQUEST_ID,
     Hang,
@@ -32,16 +33,6 @@ from tests.unit.mockaws import (
 pytestmark = pytest.mark.anyio
 
 CASES = {"cases": [{"caseId": "case-1"}]}
-
-HOOKS = (
-    "read_before_execution",
-    "modify_before_signing",
-    "read_before_transmit",
-    "read_after_transmit",
-    "read_after_attempt",
-    "modify_before_completion",
-    "read_after_execution",
-)
 
 
 def _describe(value: Any) -> str:
@@ -594,6 +585,117 @@ def test_the_context_and_request_types_resolve_at_runtime() -> None:
     assert hints["transport_response"] == awsmith.TransportResponse | None
     assert hints["transport_request"] == awsmith.TransportRequest | None
     assert typing.get_type_hints(awsmith.TransportRequest)["headers"] == dict[str, str]
+
+
+# ---------------------------------------------------------------- issue 22, items 5 and 6
+
+
+async def test_an_exception_in_modify_before_completion_stops_the_stage() -> None:
+    """A modify_* stage stops at its first exception (the reference architecture's
+    InterceptorChain): the next interceptor's modify_before_completion does not run
+    (it used to, and turned the exception back into a response), and every
+    read_after_execution sees the exception the caller gets."""
+    log: list[tuple[str, ...]] = []
+
+    class Swallow(Recorder):
+        def modify_before_completion(self, context: awsmith.InterceptorContext) -> Any:
+            super().modify_before_completion(context)
+            return s.DescribeCasesResponse(cases=[])
+
+    class Raise(Recorder):
+        def modify_before_completion(self, context: awsmith.InterceptorContext) -> Any:
+            super().modify_before_completion(context)
+            raise Boom("completion")
+
+    # the completion hooks run in reverse order: Raise (given last) runs first
+    script = Script(json_reply(CASES))
+    async with intercepted_support(script, Swallow("S", log), Raise("R", log)) as support:
+        with pytest.raises(Boom, match="completion"):
+            await support.describe_cases()
+    assert log[-3:] == [
+        ("R", "modify_before_completion", "1", "req", "200", "DescribeCasesResponse"),
+        ("R", "read_after_execution", "1", "req", "200", "Boom"),
+        ("S", "read_after_execution", "1", "req", "200", "Boom"),
+    ]
+    assert [entry for entry in log if entry[0] == "S" and entry[1] in HOOKS[5:]] == [
+        ("S", "read_after_execution", "1", "req", "200", "Boom")
+    ]
+
+
+#: The hooks that run up to the stage whose hook raises, for an interceptor A given
+#: before R: (who, hook, status seen).
+_UP_TO = {
+    "modify_before_signing": [("A", "modify_before_signing", "-"),
+                              ("R", "modify_before_signing", "-")],
+    "read_before_transmit": [("A", "modify_before_signing", "-"),
+                             ("R", "modify_before_signing", "-"),
+                             ("A", "read_before_transmit", "-"),
+                             ("R", "read_before_transmit", "-")],
+    "read_after_transmit": [("A", "modify_before_signing", "-"),
+                            ("R", "modify_before_signing", "-"),
+                            ("A", "read_before_transmit", "-"),
+                            ("R", "read_before_transmit", "-"),
+                            ("R", "read_after_transmit", "503"),
+                            ("A", "read_after_transmit", "503")],  # a read stage: all run
+}
+
+
+@pytest.mark.parametrize("stage", list(_UP_TO))
+async def test_read_after_attempt_runs_for_an_attempt_a_hook_ended(stage: str) -> None:
+    """Every attempt that started gets read_after_attempt, with the exception that
+    ended it, in every interceptor; then the completion hooks. It used to be skipped,
+    so what an interceptor opened for the attempt was never closed."""
+    log: list[tuple[str, ...]] = []
+
+    class Raise(Recorder):
+        pass
+
+    def boom(self: Recorder, context: awsmith.InterceptorContext) -> Any:
+        self._note(stage, context)  # pyright: ignore[reportPrivateUsage]
+        raise Boom(stage)
+
+    setattr(Raise, stage, boom)
+    # A retryable first answer: the hook's exception is not retried all the same.
+    script = Script(error_reply("ServiceUnavailable", status=503), json_reply(CASES))
+    async with intercepted_support(script, Recorder("A", log), Raise("R", log)) as support:
+        with pytest.raises(Boom, match=stage):
+            await support.describe_cases()
+    sent = stage == "read_after_transmit"
+    assert len(script.requests) == int(sent)
+    status = "503" if sent else "-"
+    assert log == [
+        ("A", "read_before_execution", "None", "-", "-", "-"),
+        ("R", "read_before_execution", "None", "-", "-", "-"),
+        *[(who, hook, "1", "req", seen, "-") for who, hook, seen in _UP_TO[stage]],
+        ("R", "read_after_attempt", "1", "req", status, "Boom"),
+        ("A", "read_after_attempt", "1", "req", status, "Boom"),
+        ("R", "modify_before_completion", "1", "req", status, "Boom"),
+        ("A", "modify_before_completion", "1", "req", status, "Boom"),
+        ("R", "read_after_execution", "1", "req", status, "Boom"),
+        ("A", "read_after_execution", "1", "req", status, "Boom"),
+    ]
+
+
+async def test_read_after_attempt_runs_for_an_attempt_whose_credentials_failed() -> None:
+    log: list[tuple[str, ...]] = []
+
+    async def no_credentials() -> awsmith.Credentials:
+        raise awsmith.NoCredentialsError("the vault is sealed")
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(Script(json_reply(CASES)))) as http:
+        support = SupportClient(
+            region=REGION, credentials=no_credentials, http_client=http,
+            interceptors=[Recorder("R", log)],
+        )
+        with pytest.raises(awsmith.CredentialsError):
+            await support.describe_cases()
+        await support.close()
+    assert [(entry[1], entry[2], entry[-1]) for entry in log] == [
+        ("read_before_execution", "None", "-"),
+        ("read_after_attempt", "1", "CredentialsError"),
+        ("modify_before_completion", "1", "CredentialsError"),
+        ("read_after_execution", "1", "CredentialsError"),
+    ]
 
 
 # ---------------------------------------------------------------- issue 22, items 7 and 8

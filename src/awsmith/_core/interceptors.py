@@ -6,8 +6,9 @@ Per call:
 1. ``read_before_execution``: once, before the input is validated;
 2. per attempt: ``modify_before_signing`` (may add or change headers, or the body),
    ``read_before_transmit`` (the signed request), ``read_after_transmit`` (only when
-   a response arrived) and ``read_after_attempt`` (the attempt's output or error,
-   or the cancellation that interrupted it);
+   a response arrived) and ``read_after_attempt`` (for every attempt that started:
+   its output or error, the exception a hook or the credentials ended it with, or
+   the cancellation that interrupted it);
 3. ``modify_before_completion``: once, may replace the output or the exception
    (not when the call was cancelled: a cancelled call stays cancelled);
 4. ``read_after_execution``: once, always, whatever happened before (a cancellation
@@ -19,11 +20,14 @@ them: the first interceptor is the outermost, so what it starts first it ends la
 (an OpenTelemetry span, a context it attached).
 
 An exception a hook raises ends the call with that exception (it is not retried); the
-completion hooks still run and see it as ``context.response``. Every interceptor's
+attempt's ``read_after_attempt`` (if an attempt had started) and the completion hooks
+still run and see it as ``context.response``. Every interceptor's
 ``read_*`` hook of a stage runs even if another one's raised (so what one interceptor
 starts, its own ``read_after_execution`` can always end), and the call ends with the
-last exception; the ``modify_*`` hooks stop at the first. Hooks are plain functions,
-called on the event loop: they must not block.
+last exception; the ``modify_*`` hooks stop at the first (the reference
+architecture's rule). docs/observability.md has the table of every case, which
+tests/unit/test_interceptor_table.py checks against smithy-python's pipeline. Hooks
+are plain functions, called on the event loop: they must not block.
 """
 
 from __future__ import annotations
