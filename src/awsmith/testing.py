@@ -383,8 +383,10 @@ class Stubber:
         try:
             return self._answer(operation, request)
         except AwsmithError as exc:  # named as a real call names its errors
-            name_operation(exc, operation.name)
-            raise
+            named = name_operation(exc, operation.name)
+            if named is exc:
+                raise
+        raise named
 
     def _answer(self, operation: Operation[Any, Any], request: Any) -> Any:
         operation.validate(request)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pickle
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 
@@ -478,3 +479,43 @@ async def test_interceptors_see_the_error_named_and_an_error_a_hook_returns_is_n
     (original,) = seen
     assert original.operation_name == "DescribeCases"
     assert str(info.value) == "Replaced (HTTP 400) when calling the DescribeCases operation: replaced"
+
+
+@pytest.mark.anyio
+async def test_one_error_ending_two_calls_names_each_its_own_operation() -> None:
+    """A credentials fetch that fails is shared by the calls waiting for it: naming the
+    error in place gave the second call the first one's operation, and its message two
+    "when calling" parts. Each call names its own copy."""
+    release = anyio.Event()
+    fetches: list[int] = []
+
+    async def sealed_vault() -> awsmith.Credentials:
+        fetches.append(1)
+        await release.wait()
+        raise RuntimeError("the vault is sealed")
+
+    errors: dict[str, BaseException] = {}
+    async with httpx.AsyncClient(transport=httpx.MockTransport(Script(json_reply({})))) as http:
+        client = SupportClient(region="us-east-1", credentials=sealed_vault, http_client=http)
+
+        async def call(method: str) -> None:
+            with pytest.raises(awsmith.CredentialsError) as info:
+                await getattr(client, method)()
+            errors[method] = info.value
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(call, "describe_cases")
+            group.start_soon(call, "describe_services")
+            await anyio.wait_all_tasks_blocked()  # one fetching, one waiting for it
+            release.set()
+        await client.close()
+    assert fetches == [1]  # the second call waited for the first one's fetch
+    for method, operation in (("describe_cases", "DescribeCases"),
+                              ("describe_services", "DescribeServices")):
+        err = errors[method]
+        assert isinstance(err, awsmith.AwsmithError)
+        assert err.operation_name == operation
+        assert str(err).endswith(
+            f"failed: RuntimeError: the vault is sealed (when calling the {operation} operation)"
+        )
+        assert str(err).count("when calling") == 1

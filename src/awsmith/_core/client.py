@@ -46,6 +46,7 @@ from awsmith._core.errors import (
     ResponseParseError,
     ServiceError,
     name_operation,
+    own_copy,
 )
 from awsmith._core.interceptors import (
     Hooks,
@@ -718,8 +719,10 @@ class BaseClient:
                 return await self._intercepted(operation, request, hooks)
             return await self._call(operation, request, None)
         except AwsmithError as exc:  # a try costs nothing until something is raised
-            name_operation(exc, operation.name)
-            raise
+            named = name_operation(exc, operation.name)
+            if named is exc:
+                raise
+        raise named  # out of the except: the original is not this one's context
 
     async def _intercepted(self, operation: Operation[In, Out], request: In, hooks: Hooks) -> Out:
         """A call with interceptors: their hooks around :meth:`_call` (see
@@ -730,9 +733,8 @@ class BaseClient:
             run_each(hooks.read_before_execution, "read_before_execution", context)
             outcome = await self._call(operation, request, (hooks, context))
         except BaseException as exc:  # cancellation too: the completion hooks must run
-            if isinstance(exc, AwsmithError):  # named before the hooks see it
-                name_operation(exc, operation.name)
-            outcome = exc
+            # named before the hooks see it
+            outcome = name_operation(exc, operation.name) if isinstance(exc, AwsmithError) else exc
         context.response = outcome
         cancelled = isinstance(outcome, BaseException) and not isinstance(outcome, Exception)
         if not cancelled:  # a cancelled call stays cancelled: nothing to modify
@@ -941,12 +943,15 @@ class BaseClient:
                 except BaseException as exc:
                     # The attempt ended early: a hook's exception, credentials, an
                     # unparseable answer, a cancellation. It ends the call.
-                    if isinstance(exc, AwsmithError) and not exc.attempts:
-                        _after_attempts(exc, sent, last_error)
+                    failure = exc
+                    if isinstance(exc, AwsmithError) and not exc.attempts and sent:
+                        failure = _after_attempts(own_copy(exc), sent, last_error)
                     if hooks is not None and ended != attempt:
                         assert context is not None
-                        _attempt_failed(hooks, context, exc)
-                    raise
+                        _attempt_failed(hooks, context, failure)
+                    if failure is exc:
+                        raise
+                    raise failure from failure.__cause__  # the copy, with its own cause
                 error.attempts = attempt
                 if hooks is not None:
                     assert context is not None

@@ -16,7 +16,8 @@ catch everything the SDK raises with one clause, and nothing from inside the SDK
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import copy
+from typing import Any, ClassVar, TypeVar
 
 
 class AwsmithError(Exception):
@@ -50,14 +51,32 @@ class AwsmithError(Exception):
         return (_rebuild_error, (type(self), self.args, self.__dict__))
 
 
-def name_operation(error: AwsmithError, operation_name: str) -> None:
-    """Marks ``error`` as raised by a call of ``operation_name`` and names it in the
-    message. Called only when a call fails (the success path pays nothing); an error
-    that names an operation already (one of a call made for this one, an STS
-    ``AssumeRole`` for its credentials) keeps it."""
-    if error.operation_name is None:
-        error.operation_name = operation_name
-        error.args = (error._describe(),)  # pyright: ignore[reportPrivateUsage]  # same module
+E = TypeVar("E", bound=AwsmithError)
+
+
+def own_copy(error: E) -> E:
+    """A copy of ``error`` with its chain and traceback, for what one call adds to it.
+    One error instance may end several calls (a failed credentials fetch raises the
+    same one in every call that waited for it): marking the instance itself would give
+    the others this call's operation and attempts."""
+    twin = copy.copy(error)  # __reduce__: args and attributes
+    twin.__cause__, twin.__context__ = error.__cause__, error.__context__
+    twin.__suppress_context__ = error.__suppress_context__
+    return twin.with_traceback(error.__traceback__)
+
+
+def name_operation(error: AwsmithError, operation_name: str) -> AwsmithError:
+    """``error`` as raised by a call of ``operation_name``: a copy with
+    ``operation_name`` set and the operation named in its message. Called only when a
+    call fails (the success path pays nothing). An error that names an operation
+    already (one of a call made for this one, an STS ``AssumeRole`` for its
+    credentials) is returned as it is."""
+    if error.operation_name is not None:
+        return error
+    named = own_copy(error)
+    named.operation_name = operation_name
+    named.args = (named._describe(),)  # pyright: ignore[reportPrivateUsage]  # same module
+    return named
 
 
 class ParamValidationError(AwsmithError, ValueError):
