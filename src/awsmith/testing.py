@@ -66,7 +66,7 @@ import attrs
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from awsmith._core.client import BaseClient
-from awsmith._core.errors import AwsmithError
+from awsmith._core.errors import AwsmithError, name_operation
 from awsmith._core.interchange import from_dict
 from awsmith._core.metadata import NO_METADATA, ResponseMetadata
 from awsmith._core.operation import Operation
@@ -380,6 +380,15 @@ class Stubber:
         return dict(expected)
 
     async def _invoke(self, operation: Operation[Any, Any], request: Any) -> Any:
+        try:
+            return self._answer(operation, request)
+        except AwsmithError as exc:  # named as a real call names its errors
+            named = name_operation(exc, operation.name)
+            if named is exc:
+                raise
+        raise named
+
+    def _answer(self, operation: Operation[Any, Any], request: Any) -> Any:
         operation.validate(request)
         name = self._methods.get(operation.name) or _snake(operation.name)
         if not self._queue:

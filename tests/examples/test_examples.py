@@ -388,7 +388,8 @@ async def test_alert_service_polls_through_a_transient_error_and_prints_each_com
     assert lines == [
         "[a1] communication from ops@example.com at 2024-05-01T10:00:00Z: first",
         "[a1] poll 1: case status opened",
-        "[a1] poll 2: transient error, will retry: ServiceUnavailable (HTTP 503): try later",
+        "[a1] poll 2: transient error, will retry: ServiceUnavailable (HTTP 503) when calling "
+        "the DescribeCases operation: try later",
         "[a1] communication from aws at 2024-05-01T11:00:00Z: looking",
         "[a1] poll 3: case status work-in-progress",
         "[a1] poll 4: case status resolved",
@@ -408,7 +409,10 @@ async def test_alert_service_polls_through_a_transient_error_and_prints_each_com
 
 @pytest.mark.anyio
 async def test_alert_service_stops_on_an_error_that_is_not_transient() -> None:
-    with pytest.raises(CaseIdNotFound, match=r"^CaseIdNotFound \(HTTP 400\): gone$"):
+    with pytest.raises(
+        CaseIdNotFound,
+        match=r"^CaseIdNotFound \(HTTP 400\) when calling the DescribeCases operation: gone$",
+    ):
         await follow_scripted(
             [
                 case_page("opened"),
@@ -509,7 +513,8 @@ def test_export_reports_a_rejected_page_size(
     assert tqdm_frames(result.stderr) == [
         "0 cases [00:00, ? cases/s]",
         "0 cases [00:00, ? cases/s]",
-        "error: ParamValidationError: Invalid value for 'max_results': 5 is less than the minimum 10",
+        "error: ParamValidationError: Invalid value for 'max_results': 5 is less than the minimum 10 "
+        "(when calling the DescribeCases operation)",
     ]
 
 
@@ -740,7 +745,7 @@ def test_codeguru_example_reports_rejected_credentials(
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.startswith(
-        "error: CodeGuruProfilerError: UnrecognizedClientException (HTTP 403): "
-        "The security token included in the request is invalid."
+        "error: CodeGuruProfilerError: UnrecognizedClientException (HTTP 403) when calling the "
+        "CreateProfilingGroup operation: The security token included in the request is invalid."
     )
     assert stub.stored_profiles("awsmith-example") == []

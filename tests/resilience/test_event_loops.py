@@ -79,7 +79,8 @@ def test_a_client_in_use_on_another_running_loop_is_refused() -> None:
                     await client.describe_cases()
                 assert str(info.value) == (
                     "this SupportClient is in use on another event loop that is still "
-                    "running: create one client per event loop"
+                    "running: create one client per event loop (when calling the DescribeCases "
+                    "operation)"
                 )
 
             asyncio.run(here())

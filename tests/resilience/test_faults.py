@@ -185,7 +185,7 @@ async def test_too_many_header_fields_is_refused_on_both_transports(
             await client.describe_cases()
     assert str(info.value) == (
         "response head refused: the number of header fields exceeds the limit of 100 "
-        "(HTTP 200, request id None)"
+        "(HTTP 200, request id None) (when calling the DescribeCases operation)"
     )
     assert server.attempts == 1  # not retried: the same server would send the same
 
@@ -257,7 +257,10 @@ async def test_always_500_raises_the_modeled_error_after_max_attempts(
     assert (err.code, err.status_code, err.request_id, err.message) == (
         "InternalServerError", 500, request_id(3), "boom"
     )
-    assert str(err) == f"InternalServerError (HTTP 500): boom [request id {request_id(3)}]"
+    assert str(err) == (
+        "InternalServerError (HTTP 500) when calling the DescribeCases operation: boom "
+        f"[request id {request_id(3)}]"
+    )
     assert_no_secrets(err)
 
 
@@ -403,7 +406,8 @@ async def test_oversized_body_raises_too_large_with_status_and_request_id(
     assert (err.status_code, err.request_id) == (200, request_id(0))
     assert re.fullmatch(
         rf"response body of \d+ bytes exceeds the 1000 byte limit "
-        rf"\(HTTP 200, request id {request_id(0)}\)",
+        rf"\(HTTP 200, request id {request_id(0)}\) "
+        r"\(when calling the DescribeCases operation\)",
         str(err),
     )
 
@@ -827,7 +831,9 @@ async def test_aws_ca_bundle_naming_no_file_is_a_configuration_error(
             return
         with pytest.raises(awsmith.ConfigurationError) as info:
             await client.describe_cases()
-    assert str(info.value) == f"AWS_CA_BUNDLE names no file: {str(missing)!r}"
+    assert str(info.value) == (
+        f"AWS_CA_BUNDLE names no file: {str(missing)!r} (when calling the DescribeCases operation)"
+    )
 
 
 async def test_aws_ca_bundle_is_not_read_for_a_plain_http_endpoint(

@@ -284,8 +284,9 @@ async def test_access_denied_names_the_role_and_chains_the_sts_error() -> None:
         with pytest.raises(awsmith.CredentialsError) as info:
             await calls(provider, 1, capture)
         assert str(info.value) == (
-            f"credential provider {NAME} failed: AccessDenied (HTTP 403): {message} "
-            "[request id err-AccessDenied]"
+            f"credential provider {NAME} failed: AccessDenied (HTTP 403) when calling the "
+            f"AssumeRole operation: {message} [request id err-AccessDenied] (when calling the "
+            "DescribeServices operation)"
         )
         cause = info.value.__cause__
         assert isinstance(cause, StsError) and isinstance(cause, awsmith.ServiceError)
@@ -310,7 +311,8 @@ async def test_a_failing_first_role_is_named_inside_the_chained_roles_error() ->
     assert str(info.value) == (
         f"credential provider {NAME} failed: credential provider "
         f"assume_role(role_arn={HUB!r}, session_name='hub') failed: "
-        "AccessDenied (HTTP 403): no [request id err-AccessDenied]"
+        "AccessDenied (HTTP 403) when calling the AssumeRole operation: no "
+        "[request id err-AccessDenied] (when calling the DescribeServices operation)"
     )
     assert role_script.requests == []
 
@@ -331,7 +333,8 @@ async def test_no_region_for_sts_is_named() -> None:
         await calls(role(None, region=None))  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
     assert str(info.value) == (
         f"credential provider {NAME} failed: no region: pass region=..., set AWS_REGION, or "
-        "configure a region in the AWS config file"
+        "configure a region in the AWS config file (when calling the DescribeServices "
+        "operation)"
     )
 
 

@@ -326,7 +326,8 @@ async def test_a_failure_names_the_provider_and_chains_the_cause() -> None:
         await calls(vault_credentials, 1)
     assert str(info.value) == (
         "credential provider test_a_failure_names_the_provider_and_chains_the_cause."
-        "<locals>.vault_credentials failed: ValueError: vault is sealed"
+        "<locals>.vault_credentials failed: ValueError: vault is sealed (when calling the "
+        "DescribeServices operation)"
     )
     assert info.value.__cause__ is cause
 
@@ -338,7 +339,7 @@ async def test_an_awsmith_error_is_quoted_as_it_is_and_a_callable_object_by_its_
         await calls(provider, 1)
     assert str(info.value) == (
         "credential provider Counting failed: Unable to locate AWS credentials: "
-        "nothing in the vault"
+        "nothing in the vault (when calling the DescribeServices operation)"
     )
     assert info.value.__cause__ is provider.fail_with
 
@@ -349,7 +350,10 @@ async def test_a_provider_that_raises_before_awaiting_is_named_too() -> None:
 
     with pytest.raises(awsmith.CredentialsError) as info:
         await calls(broken, 1)
-    assert str(info.value).endswith(".<locals>.broken failed: KeyError: 'profile'")
+    assert str(info.value).endswith(
+        ".<locals>.broken failed: KeyError: 'profile' (when calling the DescribeServices "
+        "operation)"
+    )
     assert isinstance(info.value.__cause__, KeyError)
 
 
@@ -543,7 +547,7 @@ async def test_a_wrong_result_is_a_clear_credentials_error(
     capture = Capture()
     with pytest.raises(awsmith.CredentialsError) as info:
         await calls(provider, 1, capture)
-    assert str(info.value) == message
+    assert str(info.value) == f"{message} (when calling the DescribeServices operation)"
     assert capture.requests == []  # nothing was sent
 
 
@@ -759,6 +763,7 @@ async def test_errors_name_a_provider_never_by_its_repr() -> None:
         with pytest.raises(awsmith.CredentialsError) as info:
             await calls(provider, 1)
         assert str(info.value) == (
-            f"credential provider {name} failed: TimeoutError: vault did not answer"
+            f"credential provider {name} failed: TimeoutError: vault did not answer "
+            "(when calling the DescribeServices operation)"
         )
         assert secret not in str(info.value)

@@ -192,7 +192,8 @@ def test_no_credentials_anywhere(load_threads: list[threading.Thread]) -> None:
         run(capture)
     assert str(info.value) == (
         "Unable to locate AWS credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
-        "configure a profile, or pass credentials=awsmith.Credentials(...)"
+        "configure a profile, or pass credentials=awsmith.Credentials(...) "
+        "(when calling the DescribeServices operation)"
     )
     assert isinstance(info.value, awsmith.CredentialsError)
     assert capture.requests == []

@@ -208,6 +208,33 @@ def test_bad_options_are_refused_with_a_clear_error(
         assert str(info.value) == message
 
 
+@pytest.mark.parametrize(
+    ("first", "then", "shown"),
+    [(1, True, "True"), (2, 2.0, "2.0"), (1, 1.0, "1.0")],
+)
+async def test_a_value_equal_to_a_cached_one_is_still_checked(
+    server: FaultServer, first: int, then: object, shown: str
+) -> None:
+    """The options cache is keyed by value, and True == 1, 2.0 == 2: a view asked for
+    with max_attempts=True after max_attempts=1 was accepted from the cache and sent
+    ``attempt=1; max=True``. Each value is checked, whatever was cached."""
+    server.play(BUSY)
+    async with support(server.url, "default", fast(max_attempts=3)) as client:
+        with pytest.raises(awsmith.ServiceError):
+            await client.with_options(max_attempts=first).describe_cases()
+        assert server.attempts == first
+        for _ in range(2):  # and not cached as accepted after its refusal either
+            with pytest.raises(awsmith.ConfigurationError) as info:
+                client.with_options(max_attempts=then)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+            assert str(info.value) == f"Config.max_attempts must be an int >= 1, got {shown}"
+        server.play(BUSY)
+        with pytest.raises(awsmith.ServiceError):
+            await client.with_options(max_attempts=first).describe_cases()
+    assert [r.headers["amz-sdk-request"] for r in server.requests][-1] == (
+        f"attempt={first}; max={first}"
+    )
+
+
 async def test_closing_a_view_closes_the_views_made_from_it(server: FaultServer) -> None:
     server.play(CASES)
     async with support(server.url, "default") as client:

@@ -269,7 +269,13 @@ async def test_queued_errors_are_raised_with_their_fields(anyio_backend: str) ->
         stub.add_error("describe_services", awsmith.ReadTimeoutError("read timed out"))
         with pytest.raises(CaseIdNotFound) as caught:
             await support.describe_cases(case_id_list=["x"])
-        assert caught.value is not_found
+        # as a real call's error: a copy named for the call (the queued one is as given)
+        assert type(caught.value) is CaseIdNotFound and not_found.operation_name is None
+        assert caught.value.__dict__ == {**not_found.__dict__, "operation_name": "DescribeCases"}
+        assert str(caught.value) == (
+            "CaseIdNotFound (HTTP 400) when calling the DescribeCases operation: no such case "
+            "[request id req-9]"
+        )
         assert caught.value.code == "CaseIdNotFound"
         assert caught.value.message == "no such case"
         assert caught.value.status_code == 400
@@ -277,7 +283,10 @@ async def test_queued_errors_are_raised_with_their_fields(anyio_backend: str) ->
         with pytest.raises(InternalServerError) as internal:
             await support.resolve_case()
         assert (internal.value.code, internal.value.status_code) == ("InternalServerError", 503)
-        with pytest.raises(awsmith.ReadTimeoutError, match=r"^read timed out$"):
+        with pytest.raises(
+            awsmith.ReadTimeoutError,
+            match=r"^read timed out \(when calling the DescribeServices operation\)$",
+        ):
             await support.describe_services()
 
 

@@ -236,7 +236,7 @@ async def test_wrong_proxy_credentials_over_connect(
     # message gives the proxy's own answer.
     assert str(info.value) == (
         f"the proxy {auth_proxy.display} refused to connect to 127.0.0.1:{port_of(tls_origin)}: "
-        "401 Unauthorized"
+        "401 Unauthorized (when calling the DescribeCases operation)"
     )
     assert_hidden(info.value, "wrong-pw")
     assert tls_origin.attempts == 0
@@ -261,7 +261,8 @@ async def test_missing_proxy_credentials_for_plain_http(
             await client.list_profiling_groups()
     assert str(info.value) == (
         f"the proxy {auth_proxy.display} refused the request to "
-        f"http://127.0.0.1:{port_of(http_origin)}: 407 Proxy Authentication Required"
+        f"http://127.0.0.1:{port_of(http_origin)}: 407 Proxy Authentication Required "
+        "(when calling the ListProfilingGroups operation)"
     )
     assert http_origin.attempts == 0
 
@@ -279,7 +280,8 @@ async def test_a_refused_connect_names_the_proxy_and_its_answer(
             await describe(tls_origin, proxies={"https": proxy.url}, ca_bundle=str(ca_file))
         assert str(info.value) == (
             f"the proxy {proxy.display} refused to connect to "
-            f"127.0.0.1:{port_of(tls_origin)}: 403 Access violation"
+            f"127.0.0.1:{port_of(tls_origin)}: 403 Access violation (when calling the "
+            "DescribeCases operation)"
         )
     assert tls_origin.attempts == 0
 

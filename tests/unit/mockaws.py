@@ -38,6 +38,17 @@ CODEGURU_HOST = "codeguru-profiler.us-west-2.amazonaws.com"
 #: invocation headers.
 AWS_JSON_SIGNED = ("content-type", "x-amz-target")
 
+#: The interceptor hooks, in the order a call reaches them.
+HOOKS = (
+    "read_before_execution",
+    "modify_before_signing",
+    "read_before_transmit",
+    "read_after_transmit",
+    "read_after_attempt",
+    "modify_before_completion",
+    "read_after_execution",
+)
+
 Reply = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
 C = TypeVar("C", bound=BaseClient)
 

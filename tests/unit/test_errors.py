@@ -6,12 +6,14 @@ from __future__ import annotations
 import pickle
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 
 import awsmith
 from awsmith.codeguruprofiler import _serde as codeguru_serde
 from awsmith.codeguruprofiler import errors as cerr
+from awsmith.support import SupportClient
 from awsmith.support import _serde as support_serde
 from awsmith.support import errors as serr
 from awsmith.support.shapes import ThrottlingReason
@@ -55,7 +57,11 @@ async def test_every_support_error_maps_to_its_class(
     assert (err.code, err.message, err.status_code, err.request_id) == (
         code, "it failed", cls.default_status, REQUEST_ID
     )
-    assert str(err) == f"{code} (HTTP {cls.default_status}): it failed [request id {REQUEST_ID}]"
+    assert err.operation_name == "DescribeCases"
+    assert str(err) == (
+        f"{code} (HTTP {cls.default_status}) when calling the DescribeCases operation: "
+        f"it failed [request id {REQUEST_ID}]"
+    )
     assert len(script.requests) == 1
 
 
@@ -338,3 +344,178 @@ async def test_pickling_a_raised_error_round_trips() -> None:
             await client.describe_cases()
     copy = _roundtrip(info.value)
     assert (copy.code, copy.message, copy.request_id) == ("CaseIdNotFound", "gone", REQUEST_ID)
+
+
+# ---------------------------------------------------------------- issue 22, item 11
+
+
+def _closed_client_call() -> Any:
+    async def call(client: Any) -> Any:
+        await client.close()
+        return await client.describe_profiling_group(profiling_group_name=GROUP)
+
+    return call
+
+
+#: (label, the codeguru client's scripted reply, the call, error class, exact message).
+NAMED: list[tuple[str, Any, Any, type[awsmith.AwsmithError], str]] = [
+    (
+        "service error",
+        json_reply(
+            {"message": "Profiling group not found"},
+            status=404,
+            headers={"x-amzn-ErrorType": "ResourceNotFoundException"},
+        ),
+        lambda c: c.describe_profiling_group(profiling_group_name=GROUP),
+        cerr.ResourceNotFoundException,
+        "ResourceNotFoundException (HTTP 404) when calling the DescribeProfilingGroup "
+        f"operation: Profiling group not found [request id {REQUEST_ID}]",
+    ),
+    (
+        "bad input",
+        json_reply({}),
+        lambda c: c.describe_profiling_group(profiling_group_name=""),
+        awsmith.ParamValidationError,
+        "Invalid value for 'profiling_group_name': length 0 is less than the minimum 1 "
+        "(when calling the DescribeProfilingGroup operation)",
+    ),
+    (
+        "transport",
+        httpx.ConnectError("refused"),
+        lambda c: c.get_policy(profiling_group_name=GROUP),
+        awsmith.ConnectionFailedError,
+        "request to https://codeguru-profiler.us-west-2.amazonaws.com failed: "
+        "ConnectError('refused') (when calling the GetPolicy operation)",
+    ),
+    (
+        "unparseable",
+        json_reply({"policy": 5}),
+        lambda c: c.get_policy(profiling_group_name=GROUP),
+        awsmith.ResponseParseError,
+        f"Unable to parse the service response (HTTP 200, request id {REQUEST_ID}): expected "
+        "a string at policy, got int 5 (when calling the GetPolicy operation)",
+    ),
+    (
+        "closed client",
+        json_reply({}),
+        _closed_client_call(),
+        awsmith.ClientClosedError,
+        "this CodeGuruProfilerClient is closed (when calling the DescribeProfilingGroup "
+        "operation)",
+    ),
+]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("reply", "call", "cls", "message"), [n[1:] for n in NAMED], ids=[n[0] for n in NAMED]
+)
+async def test_every_error_a_call_raises_names_the_operation(
+    reply: Any, call: Any, cls: type[awsmith.AwsmithError], message: str
+) -> None:
+    """A log line of one of 80 concurrent calls says which call failed, as botocore's
+    "An error occurred (X) when calling the Y operation: ..." does."""
+    async with codeguru(Script(reply), config=ONE_ATTEMPT) as client:
+        with pytest.raises(awsmith.AwsmithError) as info:
+            await call(client)
+    err = info.value
+    assert type(err) is cls
+    assert err.operation_name == message.rpartition("when calling the ")[2].split()[0]
+    assert str(err) == message
+    copy = pickle.loads(pickle.dumps(err))  # the name and the message survive a pickle
+    assert (type(copy), str(copy), copy.__dict__) == (cls, message, err.__dict__)
+
+
+def test_errors_raised_outside_a_call_name_no_operation() -> None:
+    with pytest.raises(awsmith.ConfigurationError) as info:
+        awsmith.Config(max_attempts=0)
+    assert info.value.operation_name is None
+    assert str(info.value) == "Config.max_attempts must be an int >= 1, got 0"
+    assert awsmith.ServiceError("m", code="X").operation_name is None
+
+
+@pytest.mark.parametrize(
+    "err",
+    [
+        awsmith.ParamValidationError("a.b", "min", "too short"),
+        awsmith.ResponseParseError("bad", status_code=200, request_id="r", body_excerpt=b"{"),
+        awsmith.NoCredentialsError("nothing"),
+        awsmith.ResponseTooLargeError("too big", status_code=200, request_id="r"),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_errors_whose_init_builds_the_message_pickle_as_they_are(
+    err: awsmith.AwsmithError,
+) -> None:
+    """Exception's own pickling calls ``cls(*args)`` with the finished message:
+    ParamValidationError could not be unpickled at all, and the others said their
+    prefix twice."""
+    err.attempts = 2
+    copy = pickle.loads(pickle.dumps(err))
+    assert (type(copy), str(copy), copy.__dict__) == (type(err), str(err), err.__dict__)
+
+
+@pytest.mark.anyio
+async def test_interceptors_see_the_error_named_and_an_error_a_hook_returns_is_named() -> None:
+    seen: list[Any] = []
+
+    class Replace(awsmith.Interceptor):
+        def modify_before_completion(self, context: awsmith.InterceptorContext) -> Any:
+            seen.append(context.response)
+            return awsmith.ServiceError("replaced", code="Replaced")
+
+    script = Script(error_reply("CaseIdNotFound", "gone"))
+    async with httpx.AsyncClient(transport=httpx.MockTransport(script)) as http:
+        client = SupportClient(
+            region="us-east-1",
+            credentials=awsmith.Credentials(access_key_id="AKID", secret_access_key="s"),
+            http_client=http,
+            config=ONE_ATTEMPT,
+            interceptors=[Replace()],
+        )
+        with pytest.raises(awsmith.ServiceError) as info:
+            await client.describe_cases()
+        await client.close()
+    (original,) = seen
+    assert original.operation_name == "DescribeCases"
+    assert str(info.value) == "Replaced (HTTP 400) when calling the DescribeCases operation: replaced"
+
+
+@pytest.mark.anyio
+async def test_one_error_ending_two_calls_names_each_its_own_operation() -> None:
+    """A credentials fetch that fails is shared by the calls waiting for it: naming the
+    error in place gave the second call the first one's operation, and its message two
+    "when calling" parts. Each call names its own copy."""
+    release = anyio.Event()
+    fetches: list[int] = []
+
+    async def sealed_vault() -> awsmith.Credentials:
+        fetches.append(1)
+        await release.wait()
+        raise RuntimeError("the vault is sealed")
+
+    errors: dict[str, BaseException] = {}
+    async with httpx.AsyncClient(transport=httpx.MockTransport(Script(json_reply({})))) as http:
+        client = SupportClient(region="us-east-1", credentials=sealed_vault, http_client=http)
+
+        async def call(method: str) -> None:
+            with pytest.raises(awsmith.CredentialsError) as info:
+                await getattr(client, method)()
+            errors[method] = info.value
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(call, "describe_cases")
+            group.start_soon(call, "describe_services")
+            await anyio.wait_all_tasks_blocked()  # one fetching, one waiting for it
+            release.set()
+        await client.close()
+    assert fetches == [1]  # the second call waited for the first one's fetch
+    for method, operation in (("describe_cases", "DescribeCases"),
+                              ("describe_services", "DescribeServices")):
+        err = errors[method]
+        assert isinstance(err, awsmith.AwsmithError)
+        assert err.operation_name == operation
+        assert str(err).endswith(
+            f"failed: RuntimeError: the vault is sealed (when calling the {operation} operation)"
+        )
+        assert str(err).count("when calling") == 1

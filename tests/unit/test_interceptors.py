@@ -18,6 +18,7 @@ from awsmith.support import SupportClient
 from awsmith.support import shapes as s
 from tests.unit.mockaws import (
     AWS_JSON_SIGNED,
+    HOOKS,
     REGION,
     REQUEST_ID,
     Hang,
@@ -32,16 +33,6 @@ from tests.unit.mockaws import (
 pytestmark = pytest.mark.anyio
 
 CASES = {"cases": [{"caseId": "case-1"}]}
-
-HOOKS = (
-    "read_before_execution",
-    "modify_before_signing",
-    "read_before_transmit",
-    "read_after_transmit",
-    "read_after_attempt",
-    "modify_before_completion",
-    "read_after_execution",
-)
 
 
 def _describe(value: Any) -> str:
@@ -205,6 +196,33 @@ async def test_a_new_request_and_a_new_body_may_be_returned_and_are_signed() -> 
     )
 
 
+def _set(attribute: str, value: Any) -> Any:
+    """A change made in place: ``attribute`` of the request given, set to ``value(it)``."""
+
+    def change(request: awsmith.TransportRequest) -> awsmith.TransportRequest:
+        setattr(request, attribute, value(request))
+        return request
+
+    return change
+
+
+def _header(name: str) -> Any:
+    return _set("headers", lambda r: {**r.headers, name: "close"})
+
+
+#: Changed on the request given rather than on a new one, the URL or method used to be
+#: ignored silently (the request went to the original URL): refused like a new one.
+_IN_PLACE = [
+    (_set("url", lambda r: r.url + "?x=1"), "POST https://support.us-east-1.amazonaws.com/?x=1"),
+    (_set("url", lambda r: "https://elsewhere.example/"), "POST https://elsewhere.example/"),
+    (_set("method", lambda r: "PUT"), "PUT https://support.us-east-1.amazonaws.com/"),
+]
+#: RFC 9110 section 7.6.1: a proxy drops or rewrites hop-by-hop headers, so a signature
+#: over them breaks on the way, and the sender manages the connection.
+_HOP_BY_HOP = ["Connection", "keep-alive", "TE", "Trailer", "Upgrade", "Proxy-Authorization",
+               "Proxy-Connection", "proxy-authenticate"]
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -272,6 +290,17 @@ async def test_a_new_request_and_a_new_body_may_be_returned_and_are_signed() -> 
             "Bad.modify_before_signing: the User-Agent header is set by awsmith: add to it "
             "with Config.user_agent_extra",
         ),
+        *[
+            (change, f"Bad.modify_before_signing changed the request's method or URL ({shown}): "
+             "only headers and the body may change")
+            for change, shown in _IN_PLACE
+        ],
+        *[
+            (_header(name), f"Bad.modify_before_signing: the {name} header is hop-by-hop (RFC "
+             "9110 section 7.6.1): a proxy drops or changes it, and the sender manages the "
+             "connection; interceptors may not set it")
+            for name in _HOP_BY_HOP
+        ],
     ],
 )
 async def test_what_modify_before_signing_may_not_do_is_refused_before_sending(
@@ -285,7 +314,7 @@ async def test_what_modify_before_signing_may_not_do_is_refused_before_sending(
     async with intercepted_support(script, Bad()) as support:
         with pytest.raises(awsmith.ConfigurationError) as info:
             await support.describe_cases()
-    assert str(info.value) == message
+    assert str(info.value) == f"{message} (when calling the DescribeCases operation)"
     assert script.requests == []
 
 
@@ -556,3 +585,192 @@ def test_the_context_and_request_types_resolve_at_runtime() -> None:
     assert hints["transport_response"] == awsmith.TransportResponse | None
     assert hints["transport_request"] == awsmith.TransportRequest | None
     assert typing.get_type_hints(awsmith.TransportRequest)["headers"] == dict[str, str]
+
+
+# ---------------------------------------------------------------- issue 22, items 5 and 6
+
+
+async def test_an_exception_in_modify_before_completion_stops_the_stage() -> None:
+    """A modify_* stage stops at its first exception (the reference architecture's
+    InterceptorChain): the next interceptor's modify_before_completion does not run
+    (it used to, and turned the exception back into a response), and every
+    read_after_execution sees the exception the caller gets."""
+    log: list[tuple[str, ...]] = []
+
+    class Swallow(Recorder):
+        def modify_before_completion(self, context: awsmith.InterceptorContext) -> Any:
+            super().modify_before_completion(context)
+            return s.DescribeCasesResponse(cases=[])
+
+    class Raise(Recorder):
+        def modify_before_completion(self, context: awsmith.InterceptorContext) -> Any:
+            super().modify_before_completion(context)
+            raise Boom("completion")
+
+    # the completion hooks run in reverse order: Raise (given last) runs first
+    script = Script(json_reply(CASES))
+    async with intercepted_support(script, Swallow("S", log), Raise("R", log)) as support:
+        with pytest.raises(Boom, match="completion"):
+            await support.describe_cases()
+    assert log[-3:] == [
+        ("R", "modify_before_completion", "1", "req", "200", "DescribeCasesResponse"),
+        ("R", "read_after_execution", "1", "req", "200", "Boom"),
+        ("S", "read_after_execution", "1", "req", "200", "Boom"),
+    ]
+    assert [entry for entry in log if entry[0] == "S" and entry[1] in HOOKS[5:]] == [
+        ("S", "read_after_execution", "1", "req", "200", "Boom")
+    ]
+
+
+#: The hooks that run up to the stage whose hook raises, for an interceptor A given
+#: before R: (who, hook, status seen).
+_UP_TO = {
+    "modify_before_signing": [("A", "modify_before_signing", "-"),
+                              ("R", "modify_before_signing", "-")],
+    "read_before_transmit": [("A", "modify_before_signing", "-"),
+                             ("R", "modify_before_signing", "-"),
+                             ("A", "read_before_transmit", "-"),
+                             ("R", "read_before_transmit", "-")],
+    "read_after_transmit": [("A", "modify_before_signing", "-"),
+                            ("R", "modify_before_signing", "-"),
+                            ("A", "read_before_transmit", "-"),
+                            ("R", "read_before_transmit", "-"),
+                            ("R", "read_after_transmit", "503"),
+                            ("A", "read_after_transmit", "503")],  # a read stage: all run
+}
+
+
+@pytest.mark.parametrize("stage", list(_UP_TO))
+async def test_read_after_attempt_runs_for_an_attempt_a_hook_ended(stage: str) -> None:
+    """Every attempt that started gets read_after_attempt, with the exception that
+    ended it, in every interceptor; then the completion hooks. It used to be skipped,
+    so what an interceptor opened for the attempt was never closed."""
+    log: list[tuple[str, ...]] = []
+
+    class Raise(Recorder):
+        pass
+
+    def boom(self: Recorder, context: awsmith.InterceptorContext) -> Any:
+        self._note(stage, context)  # pyright: ignore[reportPrivateUsage]
+        raise Boom(stage)
+
+    setattr(Raise, stage, boom)
+    # A retryable first answer: the hook's exception is not retried all the same.
+    script = Script(error_reply("ServiceUnavailable", status=503), json_reply(CASES))
+    async with intercepted_support(script, Recorder("A", log), Raise("R", log)) as support:
+        with pytest.raises(Boom, match=stage):
+            await support.describe_cases()
+    sent = stage == "read_after_transmit"
+    assert len(script.requests) == int(sent)
+    status = "503" if sent else "-"
+    assert log == [
+        ("A", "read_before_execution", "None", "-", "-", "-"),
+        ("R", "read_before_execution", "None", "-", "-", "-"),
+        *[(who, hook, "1", "req", seen, "-") for who, hook, seen in _UP_TO[stage]],
+        ("R", "read_after_attempt", "1", "req", status, "Boom"),
+        ("A", "read_after_attempt", "1", "req", status, "Boom"),
+        ("R", "modify_before_completion", "1", "req", status, "Boom"),
+        ("A", "modify_before_completion", "1", "req", status, "Boom"),
+        ("R", "read_after_execution", "1", "req", status, "Boom"),
+        ("A", "read_after_execution", "1", "req", status, "Boom"),
+    ]
+
+
+async def test_read_after_attempt_runs_for_an_attempt_whose_credentials_failed() -> None:
+    log: list[tuple[str, ...]] = []
+
+    async def no_credentials() -> awsmith.Credentials:
+        raise awsmith.NoCredentialsError("the vault is sealed")
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(Script(json_reply(CASES)))) as http:
+        support = SupportClient(
+            region=REGION, credentials=no_credentials, http_client=http,
+            interceptors=[Recorder("R", log)],
+        )
+        with pytest.raises(awsmith.CredentialsError):
+            await support.describe_cases()
+        await support.close()
+    assert [(entry[1], entry[2], entry[-1]) for entry in log] == [
+        ("read_before_execution", "None", "-"),
+        ("read_after_attempt", "1", "CredentialsError"),
+        ("modify_before_completion", "1", "CredentialsError"),
+        ("read_after_execution", "1", "CredentialsError"),
+    ]
+
+
+# ---------------------------------------------------------------- issue 22, items 7 and 8
+
+
+#: What an interceptor may add that botocore never signs: X-Ray's header (the one
+#: docs/observability.md recommends adding here), W3C trace context and Expect.
+UNSIGNED_ADDED = {
+    "X-Amzn-Trace-Id": "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1",
+    "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    "tracestate": "congo=t61rcWkgMzE",
+    "baggage": "userId=alice",
+    "Expect": "100-continue",
+}
+
+
+def _botocore_signs(method: str, url: str, headers: dict[str, str]) -> set[str]:
+    """The header names botocore's SigV4Auth signs for a request with ``headers`` (its
+    ``headers_to_sign``, which applies the installed botocore's blacklist, and adds
+    Host), once the signer's X-Amz-Date is added."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials as BotoCredentials
+
+    boto = AWSRequest(method=method, url=url, headers={**headers, "X-Amz-Date": "x"})
+    signer = SigV4Auth(BotoCredentials("AKID", "secret"), "support", "us-east-1")
+    return set(signer.headers_to_sign(boto))
+
+
+@pytest.mark.parametrize("name", [*UNSIGNED_ADDED, "all"])
+async def test_headers_botocore_never_signs_are_sent_unsigned(name: str) -> None:
+    """Differential: for the request modify_before_signing returned, awsmith signs the
+    header set botocore's signer picks (on a botocore older than the trace-context
+    entries of its blacklist, less traceparent, tracestate and baggage, which awsmith
+    never signs), and the wire carries every header. A signature over X-Amzn-Trace-Id
+    broke as soon as X-Ray (or a load balancer) appended to it."""
+    added = UNSIGNED_ADDED if name == "all" else {name: UNSIGNED_ADDED[name]}
+    returned: list[awsmith.TransportRequest] = []
+
+    class Trace(awsmith.Interceptor):
+        def modify_before_signing(self, context: awsmith.InterceptorContext) -> Any:
+            request = super().modify_before_signing(context)
+            request.headers.update(added)
+            request.headers["x-signed-note"] = "kept"
+            returned.append(request)
+            return request
+
+    script = Script(json_reply(CASES))
+    async with intercepted_support(script, Trace()) as support:
+        await support.describe_cases()
+    sent = script.request
+    for header, value in added.items():
+        assert sent.headers.get_list(header) == [value]
+    (request,) = returned
+    signed = set(_AUTH_SIGNED.search(sent.headers["Authorization"]).group(1).split(";"))  # type: ignore[union-attr]
+    botocore_signs = _botocore_signs(request.method, request.url, request.headers)
+    assert signed == botocore_signs - {"traceparent", "tracestate", "baggage"}
+    assert not signed & {header.lower() for header in added}
+    check_signature(
+        sent, region="us-east-1", service="support",
+        must_sign=[*AWS_JSON_SIGNED, "x-signed-note"],
+    )
+
+
+_AUTH_SIGNED = __import__("re").compile(r"SignedHeaders=([a-z0-9;-]+)")
+
+
+def test_the_unsigned_headers_cover_botocores_blacklist_old_and_new() -> None:
+    """botocore 1.29.61 (the oldest supported) never signs expect, user-agent and
+    x-amzn-trace-id; newer releases add the hop-by-hop and trace-context headers.
+    awsmith never signs any of them, whichever botocore is installed."""
+    from botocore.auth import SIGNED_HEADERS_BLACKLIST
+
+    from awsmith._core.interceptors import UNSIGNED_HEADERS
+
+    assert {"expect", "user-agent", "x-amzn-trace-id"} <= UNSIGNED_HEADERS
+    assert set(SIGNED_HEADERS_BLACKLIST) <= UNSIGNED_HEADERS
+    assert {"traceparent", "tracestate", "baggage"} <= UNSIGNED_HEADERS

@@ -94,7 +94,8 @@ async def test_a_bad_environment_value_fails_the_first_call(
         with pytest.raises(awsmith.ConfigurationError) as info:
             await client.describe_cases()
     assert str(info.value) == (
-        "AWS_RETRY_MODE must be 'standard', 'adaptive' or 'legacy', got 'turbo'"
+        "AWS_RETRY_MODE must be 'standard', 'adaptive' or 'legacy', got 'turbo' "
+        "(when calling the DescribeCases operation)"
     )
     assert script.requests == []
 

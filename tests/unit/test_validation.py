@@ -195,7 +195,11 @@ async def test_invalid_input_is_refused_before_any_request(case: Bad) -> None:
     err = info.value
     assert isinstance(err, ValueError) and isinstance(err, awsmith.AwsmithError)
     assert (err.field, err.rule, err.detail) == (case.field, case.rule, case.detail)
-    assert str(err) == f"Invalid value for {case.field!r}: {case.detail}"
+    operation = "".join(word.capitalize() for word in case.method.split("_"))
+    assert err.operation_name == operation
+    assert str(err) == (
+        f"Invalid value for {case.field!r}: {case.detail} (when calling the {operation} operation)"
+    )
 
 
 @pytest.mark.anyio
@@ -204,7 +208,10 @@ async def test_exact_message_for_too_many_case_ids() -> None:
     async with support(script) as client:
         with pytest.raises(awsmith.ParamValidationError) as info:
             await client.describe_cases(case_id_list=[f"case-{i}" for i in range(200)])
-    assert str(info.value) == "Invalid value for 'case_id_list': 200 items is more than the maximum 100"
+    assert str(info.value) == (
+        "Invalid value for 'case_id_list': 200 items is more than the maximum 100 "
+        "(when calling the DescribeCases operation)"
+    )
     assert script.requests == []
 
 

@@ -156,7 +156,8 @@ class LoopLocks:
 async def within(
     seconds: float, awaitable: Awaitable[T], expired: Callable[[], BaseException]
 ) -> T:
-    """The result of ``awaitable``, cancelled after ``seconds`` to raise ``expired()``.
+    """The result of ``awaitable``, cancelled after ``seconds`` to raise ``expired()``
+    (with the ``__cause__`` it gave its error, if any: not the timeout's internals).
     Anything the awaitable raises propagates, a ``TimeoutError`` of its own included."""
     if on_trio():
         import anyio
@@ -170,7 +171,8 @@ async def within(
             return await awaitable
     except TimeoutError:
         if scope.expired():
-            raise expired() from None
+            error = expired()
+            raise error from error.__cause__  # the cause expired() gave, not the timeout
         raise
 
 

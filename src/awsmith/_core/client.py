@@ -51,6 +51,8 @@ from awsmith._core.errors import (
     EndpointResolutionError,
     ResponseParseError,
     ServiceError,
+    name_operation,
+    own_copy,
 )
 from awsmith._core.interceptors import (
     Hooks,
@@ -61,6 +63,7 @@ from awsmith._core.interceptors import (
     hooks_of,
     modified_request,
     run_each,
+    split_unsigned,
 )
 from awsmith._core.metadata import ResponseMetadata, read_only
 from awsmith._core.operation import Operation, SerializedRequest, ServiceInfo, uuid4_text
@@ -198,6 +201,54 @@ def _attempt_interrupted(hooks: Hooks, context: InterceptorContext, exc: BaseExc
         )
 
 
+def _attempt_ended(hooks: Hooks, context: InterceptorContext, outcome: object) -> None:
+    """``read_after_attempt`` of an attempt that ended with ``outcome`` (its output or
+    its error)."""
+    context.response = outcome
+    run_each(hooks.read_after_attempt, "read_after_attempt", context)
+
+
+def _attempt_failed(hooks: Hooks, context: InterceptorContext, exc: BaseException) -> None:
+    """``read_after_attempt`` of an attempt ended by ``exc`` before it had an outcome of
+    its own (a hook's exception, credentials, a cancellation): every attempt that
+    started gets it, so what an interceptor opened for the attempt is closed."""
+    if isinstance(exc, Exception):
+        _attempt_ended(hooks, context, exc)
+    else:
+        _attempt_interrupted(hooks, context, exc)
+
+
+E = TypeVar("E", bound=AwsmithError)
+
+
+def _after_attempts(error: E, sent: int, last_error: AwsmithError | None) -> E:
+    """``error``, which ends a call after ``sent`` requests without being an attempt's
+    own outcome, with that count and the last attempt's error as its ``__cause__``
+    (unless it has a cause of its own: a provider's error behind a CredentialsError)."""
+    error.attempts = sent
+    if last_error is not None and error.__cause__ is None:
+        error.__cause__ = last_error
+    return error
+
+
+class _Progress:
+    """How far the attempts of a call with a deadline got, for the
+    :class:`DeadlineExceededError` that cuts them short (a plain class: one per call)."""
+
+    __slots__ = ("attempts", "last_error")
+
+    def __init__(self) -> None:
+        self.attempts = 0
+        self.last_error: AwsmithError | None = None
+
+    def deadline_error(self, operation_name: str, deadline: float) -> DeadlineExceededError:
+        error = DeadlineExceededError(
+            f"{operation_name} did not complete within call_timeout={deadline}s"
+        )
+        error.operation_name = operation_name  # the message names it already
+        return _after_attempts(error, self.attempts, self.last_error)
+
+
 class _NeedsIO(Exception):
     """Resolving needs file I/O: do it in a worker thread."""
 
@@ -323,7 +374,7 @@ class BaseClient:
         self._parent: BaseClient | None = None
         #: Every view made from this client, and from its views in turn.
         self._views: weakref.WeakSet[BaseClient] = weakref.WeakSet()
-        self._option_cache: dict[tuple[tuple[str, Any], ...], tuple[Config, Timeouts]] = {}
+        self._option_cache: dict[tuple[tuple[str, type, Any], ...], tuple[Config, Timeouts]] = {}
         self._quota = RetryQuota()
         self._timeouts = self._timeouts_of(self.config)
         cfg = self.config
@@ -368,8 +419,10 @@ class BaseClient:
         """
         if self._closed:
             raise ClientClosedError(f"this {type(self).__name__} is closed")
-        given: tuple[tuple[str, Any], ...] = tuple(
-            (name, value)
+        # Keyed by each value's type too: True == 1 and 2.0 == 2, and a cache hit must
+        # be a value Config checked, not one that only compares equal to it.
+        given: tuple[tuple[str, type, Any], ...] = tuple(
+            (name, type(value), value)
             for name, value in (
                 ("max_attempts", max_attempts),
                 ("retry_mode", retry_mode),
@@ -381,7 +434,7 @@ class BaseClient:
         )
         cached = self._option_cache.get(given)
         if cached is None:
-            for name, value in given:
+            for name, _, value in given:
                 if value is None and name in ("max_attempts", "retry_mode"):
                     raise ConfigurationError(
                         f"with_options: {name} must be given a value; leave it out to keep "
@@ -389,7 +442,8 @@ class BaseClient:
                     )
             import attrs
 
-            config = attrs.evolve(self.config, **dict(given))  # Config's checks and errors
+            # Config's checks and errors
+            config = attrs.evolve(self.config, **{name: value for name, _, value in given})
             cached = (config, self._timeouts_of(config))
             if len(self._option_cache) >= _OPTION_CACHE_SIZE:
                 self._option_cache.clear()
@@ -405,7 +459,7 @@ class BaseClient:
             # Settled already: the view's retries follow from its parent's and its own
             # options, with no thread hop.
             if max_attempts is not NOT_GIVEN:
-                view._max_attempts = max_attempts
+                view._max_attempts = max_attempts  # checked by Config (or a cache hit)
             if retry_mode is not NOT_GIVEN:
                 view._limiter = ready.adaptive_limiter() if retry_mode == "adaptive" else None
             view._ready = ready
@@ -722,9 +776,15 @@ class BaseClient:
 
     async def _invoke(self, operation: Operation[In, Out], request: In) -> Out:
         hooks = self._hooks
-        if hooks is not None:
-            return await self._intercepted(operation, request, hooks)
-        return await self._call(operation, request, None)
+        try:
+            if hooks is not None:
+                return await self._intercepted(operation, request, hooks)
+            return await self._call(operation, request, None)
+        except AwsmithError as exc:  # a try costs nothing until something is raised
+            named = name_operation(exc, operation.name)
+            if named is exc:
+                raise
+        raise named  # out of the except: the original is not this one's context
 
     async def _intercepted(self, operation: Operation[In, Out], request: In, hooks: Hooks) -> Out:
         """A call with interceptors: their hooks around :meth:`_call` (see
@@ -735,15 +795,16 @@ class BaseClient:
             run_each(hooks.read_before_execution, "read_before_execution", context)
             outcome = await self._call(operation, request, (hooks, context))
         except BaseException as exc:  # cancellation too: the completion hooks must run
-            outcome = exc
+            # named before the hooks see it
+            outcome = name_operation(exc, operation.name) if isinstance(exc, AwsmithError) else exc
         context.response = outcome
         cancelled = isinstance(outcome, BaseException) and not isinstance(outcome, Exception)
         if not cancelled:  # a cancelled call stays cancelled: nothing to modify
-            for hook in hooks.modify_before_completion:
-                try:
+            try:
+                for hook in hooks.modify_before_completion:
                     context.response = hook.modify_before_completion(context)
-                except Exception as exc:
-                    context.response = exc
+            except Exception as exc:  # a modify_* stage stops at its first exception
+                context.response = exc
         try:
             run_each(hooks.read_after_execution, "read_after_execution", context)
         except Exception as exc:
@@ -792,13 +853,12 @@ class BaseClient:
         target = (signer, host, path, url, encoded_query)
         deadline = self.config.call_timeout
         if deadline is None:
-            return await self._attempts(operation, serialized, ready, target, intercepted)
+            return await self._attempts(operation, serialized, ready, target, intercepted, None)
+        progress = _Progress()
         return await aio.within(
             deadline,
-            self._attempts(operation, serialized, ready, target, intercepted),
-            lambda: DeadlineExceededError(
-                f"{operation.name} did not complete within call_timeout={deadline}s"
-            ),
+            self._attempts(operation, serialized, ready, target, intercepted, progress),
+            lambda: progress.deadline_error(operation.name, deadline),
         )
 
     async def _attempts(
@@ -808,7 +868,16 @@ class BaseClient:
         ready: _Ready,
         target: _Target,
         intercepted: tuple[Hooks, InterceptorContext] | None,
+        progress: _Progress | None,
     ) -> Out:
+        """The attempts of a call, and the backoffs between them.
+
+        ``sent`` counts the requests handed to the sender and ``last_error`` is the
+        error of the last attempt that failed: an error that ends the call without
+        being an attempt's own outcome (the client closed, credentials failed for a
+        retry, a hook's) carries both, and ``progress`` (given with a deadline) keeps
+        them for the :class:`DeadlineExceededError` that cancels this.
+        """
         cfg = self.config
         max_attempts = self._max_attempts
         headers = serialized.headers
@@ -819,148 +888,170 @@ class BaseClient:
         invocation = {"amz-sdk-invocation-id": invocation_id()}
         debug = _log.isEnabledFor(logging.DEBUG)
         started = 0.0
-        attempt = 0
+        attempt = sent = ended = 0
+        last_error: AwsmithError | None = None
         retry_cost = 0
         skew_corrected = False
         payload_hash = payload_sha256(serialized.body)
-        while True:
-            if self._closed:  # closed meanwhile (during a backoff, say): no more attempts
-                raise ClientClosedError(f"this {type(self).__name__} is closed")
-            attempt += 1
-            credentials = await ready.credentials.get()
-            if limiter is not None:
-                await limiter.acquire()
-            invocation["amz-sdk-request"] = f"attempt={attempt}; max={max_attempts}"
-            signed = {**headers, **invocation}  # signed, as botocore signs them
-            body = serialized.body
-            body_hash = payload_hash
-            accept_encoding = "Accept-Encoding" in signed
-            if context is not None:
-                assert hooks is not None
-                context.attempt = attempt
-                context.transport_response = context.response = None
-                context.transport_request = TransportRequest(serialized.method, url, signed, body)
-                if hooks.modify_before_signing:
-                    modified = modified_request(hooks.modify_before_signing, context)
-                    signed = modified.headers
-                    accept_encoding = any(name.lower() == "accept-encoding" for name in signed)
-                    if modified.body is not body:
-                        body = modified.body
-                        body_hash = payload_sha256(body)
-            offset = ready.clock_offset
-            auth = signer.sign(
-                method=serialized.method,
-                host=host,
-                path=path,
-                query=serialized.query,
-                headers=signed,
-                body=body,
-                credentials=credentials,
-                encoded_query=encoded_query,
-                payload_hash=body_hash,
-                now=datetime.now(UTC) + offset if offset else None,
-            )
-            send_headers = {**signed, **auth, "User-Agent": self._user_agent}
-            if not accept_encoding:
-                # Bodies are read raw: with no Accept-Encoding any coding is acceptable
-                # (RFC 9110 section 12.5.3), and a compressing proxy's gzip would then
-                # be unparseable. botocore (through urllib3) sends the same.
-                send_headers["Accept-Encoding"] = "identity"
-            if context is not None:
-                assert hooks is not None
-                # a copy: what the hooks are given cannot change what is sent
-                context.transport_request = TransportRequest(
-                    serialized.method, url, dict(send_headers), body
-                )
-                run_each(hooks.read_before_transmit, "read_before_transmit", context)
-            error: AwsmithError
-            response: HttpResponse | None = None
-            if debug:
-                started = time.monotonic()
-            try:
-                response = await ready.sender.send(
-                    serialized.method,
-                    url,
-                    send_headers,
-                    body,
-                    self._timeouts,
-                    resend=operation.resend_safe,
-                )
-            except AwsmithError as exc:
-                error = exc
-                if debug:
-                    self._log_attempt(operation.name, attempt, max_attempts, started, None, exc)
-            except BaseException as exc:  # cancelled (call_timeout, or the caller)
+        try:
+            while True:
+                if self._closed:  # closed meanwhile (during a backoff, say): no more attempts
+                    closed = ClientClosedError(f"this {type(self).__name__} is closed")
+                    raise _after_attempts(closed, sent, last_error)
+                attempt += 1
+                invocation["amz-sdk-request"] = f"attempt={attempt}; max={max_attempts}"
+                signed = {**headers, **invocation}  # signed, as botocore signs them
+                body = serialized.body
                 if context is not None:
-                    assert hooks is not None
-                    _attempt_interrupted(hooks, context, exc)
-                raise
-            else:
-                if debug:
-                    self._log_attempt(operation.name, attempt, max_attempts, started, response, None)
-                if context is not None:
-                    assert hooks is not None
-                    context.transport_response = response
-                    run_each(hooks.read_after_transmit, "read_after_transmit", context)
-                if response.status < 300:
-                    self._quota.release(retry_cost or 1)
+                    context.attempt = attempt
+                    context.transport_response = context.response = None
+                    context.transport_request = TransportRequest(
+                        serialized.method, url, signed, body
+                    )
+                response: HttpResponse | None = None
+                error: AwsmithError
+                try:
+                    credentials = await ready.credentials.get()
                     if limiter is not None:
-                        limiter.record(throttled=False)
-                    try:
-                        result = self._parse(operation, response, attempt)
-                    except ResponseParseError as exc:
-                        if context is not None:
-                            assert hooks is not None
-                            context.response = exc
-                            run_each(hooks.read_after_attempt, "read_after_attempt", context)
-                        raise
-                    if result is not None:  # every generated response has the attribute
-                        result.response_metadata = ResponseMetadata(  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue]
-                            request_id=request_id_of(response.headers),
-                            status_code=response.status,
-                            headers=read_only(response.headers),
-                            attempts=attempt,
+                        await limiter.acquire()
+                    body_hash = payload_hash
+                    accept_encoding = "Accept-Encoding" in signed
+                    unsigned: dict[str, str] | None = None
+                    if hooks is not None and hooks.modify_before_signing:
+                        assert context is not None
+                        modified = modified_request(hooks.modify_before_signing, context)
+                        signed, unsigned = split_unsigned(modified.headers)
+                        accept_encoding = any(
+                            name.lower() == "accept-encoding" for name in modified.headers
                         )
-                    if context is not None:
-                        assert hooks is not None
-                        context.response = result
-                        run_each(hooks.read_after_attempt, "read_after_attempt", context)
-                    return result
-                service = self._service
-                error = service.build_error(response, service.errors, service.base_error)
-            error.attempts = attempt
-            if context is not None:
-                assert hooks is not None
-                context.response = error
-                run_each(hooks.read_after_attempt, "read_after_attempt", context)
-            if limiter is not None:
-                limiter.record(throttled=is_throttling(error))
-            if (
-                not skew_corrected
-                and response is not None
-                and self._correct_skew(error, response, ready)
-            ):
-                skew_corrected = True  # re-signed with the server's clock: once, at once
-                continue
-            if attempt >= max_attempts or not is_retryable(error):
-                raise error
-            cost = self._quota.acquire(error)
-            if cost is None:
-                _log.warning(
-                    "%s: the retry quota is exhausted (the service is failing broadly): "
-                    "not retrying %s after attempt %d",
-                    operation.name,
-                    _outcome(error),
-                    attempt,
+                        if modified.body is not body:
+                            body = modified.body
+                            body_hash = payload_sha256(body)
+                    offset = ready.clock_offset
+                    auth = signer.sign(
+                        method=serialized.method,
+                        host=host,
+                        path=path,
+                        query=serialized.query,
+                        headers=signed,
+                        body=body,
+                        credentials=credentials,
+                        encoded_query=encoded_query,
+                        payload_hash=body_hash,
+                        now=datetime.now(UTC) + offset if offset else None,
+                    )
+                    send_headers = {**signed, **auth, "User-Agent": self._user_agent}
+                    if unsigned:
+                        send_headers.update(unsigned)
+                    if not accept_encoding:
+                        # Bodies are read raw: with no Accept-Encoding any coding is
+                        # acceptable (RFC 9110 section 12.5.3), and a compressing proxy's
+                        # gzip would then be unparseable. botocore (through urllib3)
+                        # sends the same.
+                        send_headers["Accept-Encoding"] = "identity"
+                    if hooks is not None:
+                        assert context is not None
+                        # a copy: what the hooks are given cannot change what is sent
+                        context.transport_request = TransportRequest(
+                            serialized.method, url, dict(send_headers), body
+                        )
+                        run_each(hooks.read_before_transmit, "read_before_transmit", context)
+                    if debug:
+                        started = time.monotonic()
+                    sent = attempt
+                    try:
+                        response = await ready.sender.send(
+                            serialized.method,
+                            url,
+                            send_headers,
+                            body,
+                            self._timeouts,
+                            resend=operation.resend_safe,
+                        )
+                    except AwsmithError as exc:
+                        error = exc
+                        if debug:
+                            self._log_attempt(
+                                operation.name, attempt, max_attempts, started, None, exc
+                            )
+                    else:
+                        if debug:
+                            self._log_attempt(
+                                operation.name, attempt, max_attempts, started, response, None
+                            )
+                        if hooks is not None:
+                            assert context is not None
+                            context.transport_response = response
+                            run_each(hooks.read_after_transmit, "read_after_transmit", context)
+                        if response.status < 300:
+                            self._quota.release(retry_cost or 1)
+                            if limiter is not None:
+                                limiter.record(throttled=False)
+                            result = self._parse(operation, response, attempt)
+                            if result is not None:  # every generated response has the attribute
+                                result.response_metadata = ResponseMetadata(  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue]
+                                    request_id=request_id_of(response.headers),
+                                    status_code=response.status,
+                                    headers=read_only(response.headers),
+                                    attempts=attempt,
+                                )
+                            if hooks is not None:
+                                assert context is not None
+                                ended = attempt  # its hooks' exceptions end the call as such
+                                _attempt_ended(hooks, context, result)
+                            return result
+                        service = self._service
+                        error = service.build_error(response, service.errors, service.base_error)
+                except BaseException as exc:
+                    # The attempt ended early: a hook's exception, credentials, an
+                    # unparseable answer, a cancellation. It ends the call.
+                    failure = exc
+                    if isinstance(exc, AwsmithError) and not exc.attempts and sent:
+                        failure = _after_attempts(own_copy(exc), sent, last_error)
+                    if hooks is not None and ended != attempt:
+                        assert context is not None
+                        _attempt_failed(hooks, context, failure)
+                    if failure is exc:
+                        raise
+                    raise failure from failure.__cause__  # the copy, with its own cause
+                error.attempts = attempt
+                if hooks is not None:
+                    assert context is not None
+                    _attempt_ended(hooks, context, error)
+                last_error = error
+                if limiter is not None:
+                    limiter.record(throttled=is_throttling(error))
+                # The server's clock is learnt even when no attempt is left, for the
+                # next call; a re-send with it is an attempt like any other.
+                skewed = response is not None and not skew_corrected and (
+                    self._correct_skew(error, response, ready)
                 )
-                raise error
-            retry_cost += cost
-            delay = backoff_delay(attempt, cfg.base_backoff, cfg.max_backoff)
-            if debug:
-                _log.debug(
-                    "%s: retrying after %s in %.3f s", operation.name, _outcome(error), delay
-                )
-            await aio.sleep(delay)
+                if attempt >= max_attempts or not (skewed or is_retryable(error)):
+                    raise error
+                if skewed:
+                    skew_corrected = True  # re-signed with the server's clock: once, at once
+                    continue
+                cost = self._quota.acquire(error)
+                if cost is None:
+                    _log.warning(
+                        "%s: the retry quota is exhausted (the service is failing broadly): "
+                        "not retrying %s after attempt %d",
+                        operation.name,
+                        _outcome(error),
+                        attempt,
+                    )
+                    raise error
+                retry_cost += cost
+                delay = backoff_delay(attempt, cfg.base_backoff, cfg.max_backoff)
+                if debug:
+                    _log.debug(
+                        "%s: retrying after %s in %.3f s", operation.name, _outcome(error), delay
+                    )
+                await aio.sleep(delay)
+        except BaseException:
+            if progress is not None:  # for the DeadlineExceededError, if this is it
+                progress.attempts, progress.last_error = sent, last_error
+            raise
 
     @staticmethod
     def _log_attempt(

@@ -16,19 +16,67 @@ catch everything the SDK raises with one clause, and nothing from inside the SDK
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import copy
+from typing import Any, ClassVar, TypeVar
 
 
 class AwsmithError(Exception):
     """Base class of every exception awsmith raises.
 
-    ``attempts`` is how many attempts the call had made when this error ended it: set on
-    errors of a call that reached the network (:class:`ServiceError`,
-    :class:`TransportError`, :class:`ResponseParseError`), 0 on those raised before
-    (bad input, configuration).
+    ``attempts`` is how many requests the call had sent when this error ended it, 0 when
+    it ended before the first (bad input, configuration). An error that is not itself an
+    attempt's outcome but comes after one (:class:`DeadlineExceededError`, a closed
+    client, credentials that failed to refresh for a retry) has the last attempt's error
+    as its ``__cause__``.
+
+    ``operation_name`` is the operation of the call that raised it (``"DescribeCases"``),
+    also named in the message; ``None`` for an error raised outside a call
+    (``Config(...)``, ``to_dict``).
     """
 
     attempts: int = 0
+    operation_name: str | None = None
+
+    def _describe(self) -> str:
+        """The message: the one given, and the operation once it is known."""
+        text = str(self.args[0]) if len(self.args) == 1 else str(self)
+        if self.operation_name is None:
+            return text
+        named = f"when calling the {self.operation_name} operation"
+        return f"{text} ({named})" if text else named
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Not ``cls(*args)``, which would run ``__init__`` on a finished message (most
+        # subclasses build theirs from other arguments): the state as it is.
+        return (_rebuild_error, (type(self), self.args, self.__dict__))
+
+
+E = TypeVar("E", bound=AwsmithError)
+
+
+def own_copy(error: E) -> E:
+    """A copy of ``error`` with its chain and traceback, for what one call adds to it.
+    One error instance may end several calls (a failed credentials fetch raises the
+    same one in every call that waited for it): marking the instance itself would give
+    the others this call's operation and attempts."""
+    twin = copy.copy(error)  # __reduce__: args and attributes
+    twin.__cause__, twin.__context__ = error.__cause__, error.__context__
+    twin.__suppress_context__ = error.__suppress_context__
+    return twin.with_traceback(error.__traceback__)
+
+
+def name_operation(error: AwsmithError, operation_name: str) -> AwsmithError:
+    """``error`` as raised by a call of ``operation_name``: a copy with
+    ``operation_name`` set and the operation named in its message. Called only when a
+    call fails (the success path pays nothing). An error that names an operation
+    already (one of a call made for this one, an STS ``AssumeRole`` for its
+    credentials) is returned as it is."""
+    if error.operation_name is not None:
+        return error
+    named = own_copy(error)
+    named.operation_name = operation_name
+    named.args = (named._describe(),)  # pyright: ignore[reportPrivateUsage]  # same module
+    return named
 
 
 class ParamValidationError(AwsmithError, ValueError):
@@ -171,22 +219,22 @@ class ServiceError(AwsmithError):
         super().__init__(self._describe())
 
     def _describe(self) -> str:
+        # "An error occurred (Code) when calling the Op operation: message", as botocore
+        # says it, with the status and the request id AWS Support asks for.
         text = f"{self.code} (HTTP {self.status_code})"
+        if self.operation_name is not None:
+            text += f" when calling the {self.operation_name} operation"
         if self.message:
             text += f": {self.message}"
         if self.request_id:
             text += f" [request id {self.request_id}]"
         return text
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_error, (type(self), self.message, self.__dict__))
-
 
 def _rebuild_error(
-    cls: type[ServiceError], message: str | None, state: dict[str, Any]
-) -> ServiceError:
+    cls: type[AwsmithError], args: tuple[Any, ...], state: dict[str, Any]
+) -> AwsmithError:
     err = cls.__new__(cls)
+    err.args = args
     err.__dict__.update(state)
-    # str() of the copy must read like the original's: "Code (HTTP 400): message ..."
-    Exception.__init__(err, err._describe())  # pyright: ignore[reportPrivateUsage]  # same module
     return err

@@ -6,8 +6,9 @@ Per call:
 1. ``read_before_execution``: once, before the input is validated;
 2. per attempt: ``modify_before_signing`` (may add or change headers, or the body),
    ``read_before_transmit`` (the signed request), ``read_after_transmit`` (only when
-   a response arrived) and ``read_after_attempt`` (the attempt's output or error,
-   or the cancellation that interrupted it);
+   a response arrived) and ``read_after_attempt`` (for every attempt that started:
+   its output or error, the exception a hook or the credentials ended it with, or
+   the cancellation that interrupted it);
 3. ``modify_before_completion``: once, may replace the output or the exception
    (not when the call was cancelled: a cancelled call stays cancelled);
 4. ``read_after_execution``: once, always, whatever happened before (a cancellation
@@ -19,11 +20,14 @@ them: the first interceptor is the outermost, so what it starts first it ends la
 (an OpenTelemetry span, a context it attached).
 
 An exception a hook raises ends the call with that exception (it is not retried); the
-completion hooks still run and see it as ``context.response``. Every interceptor's
+attempt's ``read_after_attempt`` (if an attempt had started) and the completion hooks
+still run and see it as ``context.response``. Every interceptor's
 ``read_*`` hook of a stage runs even if another one's raised (so what one interceptor
 starts, its own ``read_after_execution`` can always end), and the call ends with the
-last exception; the ``modify_*`` hooks stop at the first. Hooks are plain functions,
-called on the event loop: they must not block.
+last exception; the ``modify_*`` hooks stop at the first (the reference
+architecture's rule). docs/observability.md has the table of every case, which
+tests/unit/test_interceptor_table.py checks against smithy-python's pipeline. Hooks
+are plain functions, called on the event loop: they must not block.
 """
 
 from __future__ import annotations
@@ -95,7 +99,9 @@ class Interceptor:
     def modify_before_signing(self, context: InterceptorContext) -> TransportRequest:
         """Each attempt, before signing: returns the request to sign and send (the one
         given, changed or not, or a new one with the same method and URL). Headers
-        added here are signed."""
+        added here are signed, except those botocore never signs either
+        (``X-Amzn-Trace-Id``, ``traceparent``, ``tracestate``, ``baggage``, ``Expect``:
+        see :data:`UNSIGNED_HEADERS`)."""
         request = context.transport_request
         assert request is not None  # always set at this hook
         return request
@@ -178,12 +184,51 @@ def hooks_of(interceptors: tuple[Interceptor, ...]) -> Hooks | None:
 
 #: A header field name (RFC 9110 section 5.1: a token).
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+#: Hop-by-hop headers (RFC 9110 section 7.6.1, and the Proxy-* ones of section 11.7):
+#: meant for the next hop only, so a proxy drops or rewrites them, and what awsmith's
+#: sender says about its connections is its own. Every name starting ``proxy-`` too.
+_HOP_BY_HOP = frozenset({"connection", "keep-alive", "te", "trailer", "upgrade"})
+_HOP_BY_HOP_REASON = (
+    "is hop-by-hop (RFC 9110 section 7.6.1): a proxy drops or changes it, and the "
+    "sender manages the connection; interceptors may not set it"
+)
 #: Headers the signer or the sender sets, and why a hook may not.
 _RESERVED = {
     name: "is set by awsmith's signer and sender, not by interceptors"
     for name in ("authorization", "host", "x-amz-date", "x-amz-security-token",
                  "content-length", "transfer-encoding")
-} | {"user-agent": "is set by awsmith: add to it with Config.user_agent_extra"}
+} | {"user-agent": "is set by awsmith: add to it with Config.user_agent_extra"} | dict.fromkeys(
+    _HOP_BY_HOP, _HOP_BY_HOP_REASON
+)
+
+#: Headers that are sent but never signed: botocore's ``SIGNED_HEADERS_BLACKLIST``
+#: (1.29.61 has ``expect``, ``user-agent`` and ``x-amzn-trace-id``; later releases add
+#: the hop-by-hop and W3C trace-context ones), with ``traceparent``, ``tracestate`` and
+#: ``baggage`` whatever botocore is installed. Tracers, proxies and load balancers add
+#: or rewrite them on the way (X-Ray appends to ``X-Amzn-Trace-Id``), which would break
+#: a signature that covered them. Of these an interceptor may add ``Expect`` and the
+#: tracing headers; the others are refused above.
+UNSIGNED_HEADERS = frozenset(
+    {"expect", "user-agent", "x-amzn-trace-id", "traceparent", "tracestate", "baggage",
+     "transfer-encoding", "proxy-authenticate", "proxy-authorization", *_HOP_BY_HOP}
+)
+
+
+def _refusal(lower: str) -> str | None:
+    """Why a hook may not set the header ``lower`` (a lower-case name), or None."""
+    reason = _RESERVED.get(lower)
+    if reason is None and lower.startswith("proxy-"):
+        return _HOP_BY_HOP_REASON
+    return reason
+
+
+def split_unsigned(headers: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """``headers`` as (the ones to sign, the ones sent unsigned: :data:`UNSIGNED_HEADERS`).
+    Only hooks add those, so only a call with ``modify_before_signing`` hooks pays this."""
+    unsigned = {name: value for name, value in headers.items() if name.lower() in UNSIGNED_HEADERS}
+    if not unsigned:
+        return headers, unsigned
+    return {name: value for name, value in headers.items() if name not in unsigned}, unsigned
 
 
 def run_each(hooks: tuple[Interceptor, ...], stage: str, context: InterceptorContext) -> None:
@@ -214,6 +259,9 @@ def modified_request(
     secret, and errors reach logs and traces)."""
     original = context.transport_request
     assert original is not None
+    # A snapshot: a hook may change the request it is given in place, and the URL
+    # signed and sent must still be the one the serializer and the endpoint made.
+    method, url = original.method, original.url
     for hook in hooks:
         request = hook.modify_before_signing(context)
         where = f"{type(hook).__name__}.modify_before_signing"
@@ -221,7 +269,7 @@ def modified_request(
             raise ConfigurationError(
                 f"{where} must return an awsmith.TransportRequest, got {type(request).__name__}"
             )
-        if request.method != original.method or request.url != original.url:
+        if request.method != method or request.url != url:
             raise ConfigurationError(
                 f"{where} changed the request's method or URL "
                 f"({request.method} {request.url}): only headers and the body may change"
@@ -235,8 +283,9 @@ def modified_request(
             if not isinstance(name, str) or not _TOKEN.fullmatch(name):  # pyright: ignore[reportUnnecessaryIsInstance]
                 raise ConfigurationError(f"{where}: {name!r} is not a valid header name")
             lower = name.lower()
-            if lower in _RESERVED:
-                raise ConfigurationError(f"{where}: the {name} header {_RESERVED[lower]}")
+            refused = _refusal(lower)
+            if refused is not None:
+                raise ConfigurationError(f"{where}: the {name} header {refused}")
             if lower in seen:
                 raise ConfigurationError(
                     f"{where}: the {name} header is also given as {seen[lower]} (header names "
