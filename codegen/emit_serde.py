@@ -209,9 +209,7 @@ class SerdeEmitter:
             bounds = f", {_num(shape.min)}, {_num(shape.max)}" if (shape.min, shape.max) != (None, None) else ""
             w.line(f"for i, item in enumerate({self.vd('check_list')}(value, path{bounds})):")
             w.indent()
-            w.line("if item is None:")
-            w.line(f'    {self.vd("bad")}(f"{{path}}[{{i}}]", "type", "list items cannot be None")')
-            self.check(shape.member, "item", 'f"{path}[{i}]"', None, w)
+            self.check_item(shape.member, shape.sparse, 'f"{path}[{i}]"', "list items")
             w.dedent()
             w.dedent()
         elif shape.type == "map":
@@ -224,11 +222,24 @@ class SerdeEmitter:
             w.line(f"for key, item in {self.vd('check_map')}(value, path{bounds}).items():")
             w.indent()
             self.check(shape.key, "key", 'f"{path}[{key!r}]"', None, w)
-            w.line("if item is None:")
-            w.line(f'    {self.vd("bad")}(f"{{path}}[{{key!r}}]", "type", "map values cannot be None")')
-            self.check(shape.value, "item", 'f"{path}[{key!r}]"', None, w)
+            self.check_item(shape.value, shape.sparse, 'f"{path}[{key!r}]"', "map values")
             w.dedent()
             w.dedent()
+
+    def check_item(self, shape: Shape, sparse: bool, path: str, what: str) -> None:
+        """Statements that validate ``item``, a list item or map value at ``path``: a
+        None is skipped in a sparse collection (it keeps its place) and refused in a
+        dense one (models/README.md, "Nulls in lists and maps")."""
+        w = self.w
+        if sparse:
+            w.line("if item is not None:")
+            w.indent()
+            self.check(shape, "item", path, None, w)
+            w.dedent()
+            return
+        w.line("if item is None:")
+        w.line(f'    {self.vd("bad")}({path}, "type", "{what} cannot be None")')
+        self.check(shape, "item", path, None, w)
 
     # ---------------------------------------------------------- serialization
 
@@ -266,6 +277,8 @@ class SerdeEmitter:
             w.line()
             w.line(f"def _ser_{name}(value: Any) -> list[Any]:")
             item = self.ser_expr(shape.member, "item", None)
+            if item != "item" and shape.sparse:
+                item = f"None if item is None else {item}"  # a null keeps its place
             w.line(f"    return [{item} for item in value]" if item != "item" else "    return list(value)")
         elif shape.type == "map":
             assert shape.value is not None
@@ -273,6 +286,8 @@ class SerdeEmitter:
             w.line()
             w.line(f"def _ser_{name}(value: Any) -> dict[str, Any]:")
             item = self.ser_expr(shape.value, "item", None)
+            if item != "item" and shape.sparse:
+                item = f"None if item is None else {item}"
             w.line(
                 f"    return {{key: {item} for key, item in value.items()}}"
                 if item != "item"
@@ -489,12 +504,15 @@ class SerdeEmitter:
                 self.use("datetime", "datetime")
         return ann
 
-    def de_expr(self, shape: Shape, value: str, path: str, name: str, optional: bool = False) -> str:
-        """The parse of ``value`` (a JSON value) of ``shape``; ``None`` stays ``None`` if
-        ``optional``. Scalars are type-checked inline so the common case calls nothing.
+    def de_expr(
+        self, shape: Shape, value: str, path: str, name: str, absent: str | None = None
+    ) -> str:
+        """The parse of ``value`` (a JSON value) of ``shape``; where ``absent`` is given,
+        a ``None`` value gives that expression instead (``"None"`` for an optional
+        member). Scalars are type-checked inline so the common case calls nothing.
         ``name`` is a Python expression: a string literal or an f-string."""
         t = shape.type
-        guard = f"None if {value} is None else " if optional else ""
+        guard = f"{absent} if {value} is None else " if absent is not None else ""
         scalar = {"string": ("str", "p_str"), "boolean": ("bool", "p_bool")}
         if t in _INT_TYPES:
             scalar[t] = ("int", "p_int")
@@ -502,8 +520,10 @@ class SerdeEmitter:
             scalar[t] = ("float", "p_float")
         if t in scalar and not shape.is_enum:
             py_type, helper = scalar[t]
-            none = f"{value} is None or " if optional else ""
-            return f"{value} if {none}type({value}) is {py_type} else {self.rt(helper)}({value}, {path}, {name})"
+            check = f"type({value}) is {py_type} else {self.rt(helper)}({value}, {path}, {name})"
+            if absent == "None":
+                return f"{value} if {value} is None or {check}"
+            return f"{guard}{value} if {check}"
         if t == "string":
             return f"{guard}{self.rt('p_enum')}({self.cls(shape)}, {value}, {path}, {name})"
         if t == "blob":
@@ -511,7 +531,7 @@ class SerdeEmitter:
         if t == "timestamp":
             return f"{guard}{self.rt('p_timestamp')}({value}, {path}, {name})"
         if t == "structure" and shape.is_document:
-            return value
+            return value if absent in (None, "None") else f"{guard}{value}"
         if t == "structure":
             # The child's path as a tuple, rendered only for an error message: an
             # f-string per list item was ~40 % of parsing 24 ProfileTimes.
@@ -536,23 +556,26 @@ class SerdeEmitter:
             self.de_members(shape, shape.members, "data", cls)
             w.dedent()
         elif shape.type == "list":
+            # A sparse list keeps a null item in its place; a dense one drops it, as
+            # Smithy asks of clients (models/README.md, "Nulls in lists and maps").
             assert shape.member is not None
-            item = self.de_expr(shape.member, "item", "path", _LIST_ITEM)
+            item = self.de_expr(shape.member, "item", "path", _LIST_ITEM, "None" if shape.sparse else None)
+            keep = "" if shape.sparse else " if item is not None"
             w.line()
             w.line()
             w.line(f"def _de_{name}(value: Any, path: {self.rt('Path')}, name: str) -> {self.out_type(shape)}:")
-            w.line(f"    return [{item} for i, item in enumerate({self.rt('p_list')}(value, path, name))]")
+            w.line(f"    return [{item} for i, item in enumerate({self.rt('p_list')}(value, path, name)){keep}]")
         elif shape.type == "map":
             assert shape.value is not None
-            item = self.de_expr(shape.value, "item", "path", _MAP_ITEM)
+            item = self.de_expr(shape.value, "item", "path", _MAP_ITEM, "None" if shape.sparse else None)
+            keep = "" if shape.sparse else " if item is not None"
             assert shape.key is not None
             key = self.de_expr(shape.key, "key", "path", "name") if shape.key.is_enum else "key"
             w.line()
             w.line()
             w.line(f"def _de_{name}(value: Any, path: {self.rt('Path')}, name: str) -> {self.out_type(shape)}:")
-            # A null map value is skipped (the protocols' dense maps never hold one).
             w.line(f"    items = {self.rt('p_map')}(value, path, name).items()")
-            w.line(f"    return {{{key}: {item} for key, item in items if item is not None}}")
+            w.line(f"    return {{{key}: {item} for key, item in items{keep}}}")
 
     def de_members(self, shape: Shape, members: list[Member], data: str, cls: str, extra: dict[str, str] | None = None) -> None:
         w = self.w
@@ -574,7 +597,7 @@ class SerdeEmitter:
                 w.line(f'    {self.rt("missing")}(path, "{key}")')
                 w.line(f"{local} = {self.de_expr(m.shape, 'x', 'path', _q(key))}")
             else:
-                w.line(f"{local} = {self.de_expr(m.shape, 'x', 'path', _q(key), optional=True)}")
+                w.line(f"{local} = {self.de_expr(m.shape, 'x', 'path', _q(key), 'None')}")
             assignments[m.py_name] = local
         w.call(f"return {cls}(", [f"{k}={v}" for k, v in sorted(assignments.items())])
 
@@ -643,7 +666,7 @@ class SerdeEmitter:
             w.line(f"{local} = {self.rt('loads')}(response.body) if response.body else None")
         elif m.shape.is_union and not m.required:
             w.line(f"x = {self.rt('load_json')}(response.body) if response.body else None")
-            w.line(f"{local} = {self.de_expr(m.shape, 'x', 'path', _q(m.location_name), optional=True)}")
+            w.line(f"{local} = {self.de_expr(m.shape, 'x', 'path', _q(m.location_name), 'None')}")
         else:
             w.line(f"x = {self.rt('load_json')}(response.body)")
             w.line(f"{local} = {self.de_expr(m.shape, 'x', 'path', _q(m.location_name))}")

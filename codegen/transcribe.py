@@ -1079,6 +1079,35 @@ FIXES: Final[list[Fix]] = [
     *_req(
         "codeguruprofiler", "ListProfilingGroupsResponse", "profilingGroupNames", why=_WIRE_OUT_REQ
     ),
+    # ---------------- Both: sparse lists, whose items are columns by position ------------
+    Fix(
+        "support",
+        "ResourceMetadata",
+        {"json": {"sparse": True}},
+        "TrustedAdvisorResourceDetail.metadata: 'Array of strings'; 'The exact metadata and its order can be obtained by inspecting the TrustedAdvisorCheckDescription'",
+        "the items are columns by position, and the service sends an empty column as null "
+        "(botocore keeps it as None); dropping it would shift every later column under the "
+        "wrong heading",
+        "sparse (list[str | None])",
+    ),
+    Fix(
+        "support",
+        "CheckMetadataHeadings",
+        {"json": {"sparse": True}},
+        "TrustedAdvisorCheckDescription.metadata: 'Array of strings'; 'The order of the headings corresponds to the order of the data in the Metadata element'",
+        "the headings of the columns above, by position: a null heading must keep its place "
+        "or every later heading names the wrong column",
+        "sparse (list[str | None])",
+    ),
+    Fix(
+        "codeguruprofiler",
+        "FrameMetricValues",
+        {"json": {"sparse": True}},
+        "FrameMetricDatum.values: 'Array of doubles'; 'A list of values that are associated with a frame metric'",
+        "values[i] is the metric at endTimes[i] (BatchGetFrameMetricData): a step without a "
+        "value must keep its place or every later value lands on the wrong time",
+        "sparse (list[float | None])",
+    ),
 ]
 
 # Shape names for members whose default name (PascalCase of the member name) would be

@@ -462,8 +462,8 @@ def _out_frame_metric_datum(o: FrameMetricDatum, wire: bool, omit: bool) -> dict
     return d
 
 
-def _out_frame_metric_values(value: list[float], wire: bool, omit: bool) -> list[Any]:
-    return [o_float(item) for item in value]
+def _out_frame_metric_values(value: list[float | None], wire: bool, omit: bool) -> list[Any]:
+    return [None if item is None else o_float(item) for item in value]
 
 
 def _out_frame_metrics(value: Sequence[FrameMetric], wire: bool, omit: bool) -> list[Any]:
@@ -1129,7 +1129,7 @@ def _in_agent_orchestration_config(data: Any, path: Path, wire: bool) -> AgentOr
 
 def _in_agent_parameters(value: Any, path: Path, name: str, wire: bool) -> dict[AgentParameterField, str]:
     items = i_map(value, path, name).items()
-    return {i_enum(AgentParameterField, key, path, name): item if type(item) is str else i_str(item, path, f"{name}[{key!r}]") for key, item in items}
+    return {i_enum(AgentParameterField, key, path, name): item if type(item) is str else i_str(item, path, f"{name}[{key!r}]") for key, item in items if item is not None}
 
 
 def _in_aggregated_profile_time(data: Any, path: Path, wire: bool) -> AggregatedProfileTime:
@@ -1145,7 +1145,7 @@ def _in_aggregated_profile_time(data: Any, path: Path, wire: bool) -> Aggregated
 
 
 def _in_anomalies(value: Any, path: Path, name: str, wire: bool) -> list[Anomaly]:
-    return [_in_anomaly(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+    return [_in_anomaly(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_anomaly(data: Any, path: Path, wire: bool) -> Anomaly:
@@ -1197,7 +1197,7 @@ def _in_anomaly_instance(data: Any, path: Path, wire: bool) -> AnomalyInstance:
 
 
 def _in_anomaly_instances(value: Any, path: Path, name: str, wire: bool) -> list[AnomalyInstance]:
-    return [_in_anomaly_instance(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+    return [_in_anomaly_instance(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_batch_get_frame_metric_data_request(data: Any, path: Path, wire: bool) -> BatchGetFrameMetricDataRequest:
@@ -1296,7 +1296,7 @@ def _in_channel(data: Any, path: Path, wire: bool) -> Channel:
 
 
 def _in_channels(value: Any, path: Path, name: str, wire: bool) -> list[Channel]:
-    return [_in_channel(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+    return [_in_channel(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_configure_agent_request(data: Any, path: Path, wire: bool) -> ConfigureAgentRequest:
@@ -1332,7 +1332,7 @@ def _in_configure_agent_response(data: Any, path: Path, wire: bool) -> Configure
 
 
 def _in_counters_to_aggregate(value: Any, path: Path, name: str, wire: bool) -> list[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_create_profiling_group_request(data: Any, path: Path, wire: bool) -> CreateProfilingGroupRequest:
@@ -1417,11 +1417,11 @@ def _in_describe_profiling_group_response(data: Any, path: Path, wire: bool) -> 
 
 
 def _in_event_publishers(value: Any, path: Path, name: str, wire: bool) -> list[EventPublisher]:
-    return [i_enum(EventPublisher, item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+    return [i_enum(EventPublisher, item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_findings_report_summaries(value: Any, path: Path, name: str, wire: bool) -> list[FindingsReportSummary]:
-    return [_in_findings_report_summary(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+    return [_in_findings_report_summary(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_findings_report_summary(data: Any, path: Path, wire: bool) -> FindingsReportSummary:
@@ -1473,7 +1473,7 @@ def _in_frame_metric(data: Any, path: Path, wire: bool) -> FrameMetric:
 
 
 def _in_frame_metric_data(value: Any, path: Path, name: str, wire: bool) -> list[FrameMetricDatum]:
-    return [_in_frame_metric_datum(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+    return [_in_frame_metric_datum(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_frame_metric_datum(data: Any, path: Path, wire: bool) -> FrameMetricDatum:
@@ -1492,12 +1492,12 @@ def _in_frame_metric_datum(data: Any, path: Path, wire: bool) -> FrameMetricDatu
     return FrameMetricDatum(frame_metric=frame_metric, values=values)
 
 
-def _in_frame_metric_values(value: Any, path: Path, name: str, wire: bool) -> list[float]:
-    return [item if type(item) is float else i_float(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+def _in_frame_metric_values(value: Any, path: Path, name: str, wire: bool) -> list[float | None]:
+    return [None if item is None else item if type(item) is float else i_float(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
 
 
 def _in_frame_metrics(value: Any, path: Path, name: str, wire: bool) -> Sequence[FrameMetric]:
-    return [_in_frame_metric(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+    return [_in_frame_metric(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_get_findings_report_account_summary_request(data: Any, path: Path, wire: bool) -> GetFindingsReportAccountSummaryRequest:
@@ -1900,12 +1900,12 @@ def _in_match(data: Any, path: Path, wire: bool) -> Match:
 
 
 def _in_matches(value: Any, path: Path, name: str, wire: bool) -> list[Match]:
-    return [_in_match(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+    return [_in_match(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_metadata(value: Any, path: Path, name: str, wire: bool) -> Mapping[MetadataField | MetadataFieldLiteral, str]:
     items = i_map(value, path, name).items()
-    return {i_enum(MetadataField, key, path, name): item if type(item) is str else i_str(item, path, f"{name}[{key!r}]") for key, item in items}
+    return {i_enum(MetadataField, key, path, name): item if type(item) is str else i_str(item, path, f"{name}[{key!r}]") for key, item in items if item is not None}
 
 
 def _in_metric(data: Any, path: Path, wire: bool) -> Metric:
@@ -2009,7 +2009,7 @@ def _in_post_agent_profile_response(data: Any, path: Path, wire: bool) -> PostAg
 
 
 def _in_principals(value: Any, path: Path, name: str, wire: bool) -> Sequence[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_profile_time(data: Any, path: Path, wire: bool) -> ProfileTime:
@@ -2022,7 +2022,7 @@ def _in_profile_time(data: Any, path: Path, wire: bool) -> ProfileTime:
 
 
 def _in_profile_times(value: Any, path: Path, name: str, wire: bool) -> list[ProfileTime]:
-    return [_in_profile_time(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+    return [_in_profile_time(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_profiling_group_description(data: Any, path: Path, wire: bool) -> ProfilingGroupDescription:
@@ -2065,11 +2065,11 @@ def _in_profiling_group_description(data: Any, path: Path, wire: bool) -> Profil
 
 
 def _in_profiling_group_descriptions(value: Any, path: Path, name: str, wire: bool) -> list[ProfilingGroupDescription]:
-    return [_in_profiling_group_description(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+    return [_in_profiling_group_description(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_profiling_group_names(value: Any, path: Path, name: str, wire: bool) -> list[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_profiling_status(data: Any, path: Path, wire: bool) -> ProfilingStatus:
@@ -2180,7 +2180,7 @@ def _in_recommendation(data: Any, path: Path, wire: bool) -> Recommendation:
 
 
 def _in_recommendations(value: Any, path: Path, name: str, wire: bool) -> list[Recommendation]:
-    return [_in_recommendation(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+    return [_in_recommendation(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_remove_notification_channel_request(data: Any, path: Path, wire: bool) -> RemoveNotificationChannelRequest:
@@ -2288,7 +2288,7 @@ def _in_submit_feedback_response(data: Any, path: Path, wire: bool) -> SubmitFee
 
 
 def _in_tag_keys(value: Any, path: Path, name: str, wire: bool) -> Sequence[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_tag_resource_request(data: Any, path: Path, wire: bool) -> TagResourceRequest:
@@ -2315,19 +2315,19 @@ def _in_tag_resource_response(data: Any, path: Path, wire: bool) -> TagResourceR
 
 def _in_tags(value: Any, path: Path, name: str, wire: bool) -> dict[str, str]:
     items = i_map(value, path, name).items()
-    return {key if type(key) is str else i_str(key, path, name): item if type(item) is str else i_str(item, path, f"{name}[{key!r}]") for key, item in items}
+    return {key if type(key) is str else i_str(key, path, name): item if type(item) is str else i_str(item, path, f"{name}[{key!r}]") for key, item in items if item is not None}
 
 
 def _in_target_frame(value: Any, path: Path, name: str, wire: bool) -> list[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_target_frames(value: Any, path: Path, name: str, wire: bool) -> list[list[str]]:
-    return [_in_target_frame(item, path, f"{name}[{i}]", wire) for i, item in enumerate(i_list(value, path, name))]
+    return [_in_target_frame(item, path, f"{name}[{i}]", wire) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_thread_states(value: Any, path: Path, name: str, wire: bool) -> list[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_timestamp_structure(data: Any, path: Path, wire: bool) -> TimestampStructure:
@@ -2342,12 +2342,12 @@ def _in_timestamp_structure(data: Any, path: Path, wire: bool) -> TimestampStruc
 
 
 def _in_timestamp_structure_list(value: Any, path: Path, name: str, wire: bool) -> list[TimestampStructure]:
-    return [_in_timestamp_structure(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+    return [_in_timestamp_structure(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_unprocessed_end_times(value: Any, path: Path, name: str, wire: bool) -> dict[str, list[TimestampStructure]]:
     items = i_map(value, path, name).items()
-    return {key if type(key) is str else i_str(key, path, name): _in_timestamp_structure_list(item, path, f"{name}[{key!r}]", wire) for key, item in items}
+    return {key if type(key) is str else i_str(key, path, name): _in_timestamp_structure_list(item, path, f"{name}[{key!r}]", wire) for key, item in items if item is not None}
 
 
 def _in_untag_resource_request(data: Any, path: Path, wire: bool) -> UntagResourceRequest:

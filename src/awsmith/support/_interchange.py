@@ -327,7 +327,7 @@ def _out_check_ids(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
     return list(value)
 
 
-def _out_check_metadata_headings(value: list[str], wire: bool, omit: bool) -> list[Any]:
+def _out_check_metadata_headings(value: list[str | None], wire: bool, omit: bool) -> list[Any]:
     return list(value)
 
 
@@ -759,7 +759,7 @@ def _out_resolve_case_response(o: ResolveCaseResponse, wire: bool, omit: bool) -
     return d
 
 
-def _out_resource_metadata(value: list[str], wire: bool, omit: bool) -> list[Any]:
+def _out_resource_metadata(value: list[str | None], wire: bool, omit: bool) -> list[Any]:
     return list(value)
 
 
@@ -1064,11 +1064,11 @@ def _in_attachment_details(data: Any, path: Path, wire: bool) -> AttachmentDetai
 
 
 def _in_attachment_set(value: Any, path: Path, name: str, wire: bool) -> list[AttachmentDetails]:
-    return [_in_attachment_details(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+    return [_in_attachment_details(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_attachments(value: Any, path: Path, name: str, wire: bool) -> Sequence[Attachment]:
-    return [_in_attachment(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+    return [_in_attachment(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_case_details(data: Any, path: Path, wire: bool) -> CaseDetails:
@@ -1127,11 +1127,11 @@ def _in_case_details(data: Any, path: Path, wire: bool) -> CaseDetails:
 
 
 def _in_case_id_list(value: Any, path: Path, name: str, wire: bool) -> Sequence[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_case_list(value: Any, path: Path, name: str, wire: bool) -> list[CaseDetails]:
-    return [_in_case_details(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+    return [_in_case_details(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_category(data: Any, path: Path, wire: bool) -> Category:
@@ -1147,19 +1147,19 @@ def _in_category(data: Any, path: Path, wire: bool) -> Category:
 
 
 def _in_category_list(value: Any, path: Path, name: str, wire: bool) -> list[Category]:
-    return [_in_category(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+    return [_in_category(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_cc_email_addresses(value: Any, path: Path, name: str, wire: bool) -> list[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_check_ids(value: Any, path: Path, name: str, wire: bool) -> Sequence[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_check_metadata_headings(value: Any, path: Path, name: str, wire: bool) -> list[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+def _in_check_metadata_headings(value: Any, path: Path, name: str, wire: bool) -> list[str | None]:
+    return [None if item is None else item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
 
 
 def _in_communication(data: Any, path: Path, wire: bool) -> Communication:
@@ -1190,7 +1190,7 @@ def _in_communication(data: Any, path: Path, wire: bool) -> Communication:
 
 
 def _in_communication_list(value: Any, path: Path, name: str, wire: bool) -> list[Communication]:
-    return [_in_communication(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+    return [_in_communication(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_communication_type_options(data: Any, path: Path, wire: bool) -> CommunicationTypeOptions:
@@ -1213,7 +1213,7 @@ def _in_communication_type_options(data: Any, path: Path, wire: bool) -> Communi
 
 
 def _in_communication_type_options_list(value: Any, path: Path, name: str, wire: bool) -> list[CommunicationTypeOptions]:
-    return [_in_communication_type_options(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+    return [_in_communication_type_options(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_create_case_request(data: Any, path: Path, wire: bool) -> CreateCaseRequest:
@@ -1285,7 +1285,7 @@ def _in_date_interval(data: Any, path: Path, wire: bool) -> DateInterval:
 
 
 def _in_date_interval_list(value: Any, path: Path, name: str, wire: bool) -> list[DateInterval]:
-    return [_in_date_interval(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+    return [_in_date_interval(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_describe_attachment_request(data: Any, path: Path, wire: bool) -> DescribeAttachmentRequest:
@@ -1670,8 +1670,8 @@ def _in_resolve_case_response(data: Any, path: Path, wire: bool) -> ResolveCaseR
     )
 
 
-def _in_resource_metadata(value: Any, path: Path, name: str, wire: bool) -> list[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+def _in_resource_metadata(value: Any, path: Path, name: str, wire: bool) -> list[str | None]:
+    return [None if item is None else item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
 
 
 def _in_service(data: Any, path: Path, wire: bool) -> Service:
@@ -1690,11 +1690,11 @@ def _in_service(data: Any, path: Path, wire: bool) -> Service:
 
 
 def _in_service_code_list(value: Any, path: Path, name: str, wire: bool) -> Sequence[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_service_list(value: Any, path: Path, name: str, wire: bool) -> list[Service]:
-    return [_in_service(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+    return [_in_service(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_severity_level(data: Any, path: Path, wire: bool) -> SeverityLevel:
@@ -1710,7 +1710,7 @@ def _in_severity_level(data: Any, path: Path, wire: bool) -> SeverityLevel:
 
 
 def _in_severity_level_list(value: Any, path: Path, name: str, wire: bool) -> list[SeverityLevel]:
-    return [_in_severity_level(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+    return [_in_severity_level(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_supported_hour(data: Any, path: Path, wire: bool) -> SupportedHour:
@@ -1726,7 +1726,7 @@ def _in_supported_hour(data: Any, path: Path, wire: bool) -> SupportedHour:
 
 
 def _in_supported_hour_list(value: Any, path: Path, name: str, wire: bool) -> list[SupportedHour]:
-    return [_in_supported_hour(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+    return [_in_supported_hour(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_supported_language(data: Any, path: Path, wire: bool) -> SupportedLanguage:
@@ -1745,7 +1745,7 @@ def _in_supported_language(data: Any, path: Path, wire: bool) -> SupportedLangua
 
 
 def _in_supported_language_list(value: Any, path: Path, name: str, wire: bool) -> list[SupportedLanguage]:
-    return [_in_supported_language(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+    return [_in_supported_language(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_throttling_reason(data: Any, path: Path, wire: bool) -> ThrottlingReason:
@@ -1761,7 +1761,7 @@ def _in_throttling_reason(data: Any, path: Path, wire: bool) -> ThrottlingReason
 
 
 def _in_throttling_reason_list(value: Any, path: Path, name: str, wire: bool) -> list[ThrottlingReason]:
-    return [_in_throttling_reason(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+    return [_in_throttling_reason(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_trusted_advisor_category_specific_summary(data: Any, path: Path, wire: bool) -> TrustedAdvisorCategorySpecificSummary:
@@ -1811,7 +1811,7 @@ def _in_trusted_advisor_check_description(data: Any, path: Path, wire: bool) -> 
 
 
 def _in_trusted_advisor_check_list(value: Any, path: Path, name: str, wire: bool) -> list[TrustedAdvisorCheckDescription]:
-    return [_in_trusted_advisor_check_description(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+    return [_in_trusted_advisor_check_description(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_trusted_advisor_check_refresh_status(data: Any, path: Path, wire: bool) -> TrustedAdvisorCheckRefreshStatus:
@@ -1840,7 +1840,7 @@ def _in_trusted_advisor_check_refresh_status(data: Any, path: Path, wire: bool) 
 
 
 def _in_trusted_advisor_check_refresh_status_list(value: Any, path: Path, name: str, wire: bool) -> list[TrustedAdvisorCheckRefreshStatus]:
-    return [_in_trusted_advisor_check_refresh_status(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+    return [_in_trusted_advisor_check_refresh_status(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_trusted_advisor_check_result(data: Any, path: Path, wire: bool) -> TrustedAdvisorCheckResult:
@@ -1928,7 +1928,7 @@ def _in_trusted_advisor_check_summary(data: Any, path: Path, wire: bool) -> Trus
 
 
 def _in_trusted_advisor_check_summary_list(value: Any, path: Path, name: str, wire: bool) -> list[TrustedAdvisorCheckSummary]:
-    return [_in_trusted_advisor_check_summary(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+    return [_in_trusted_advisor_check_summary(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_trusted_advisor_cost_optimizing_summary(data: Any, path: Path, wire: bool) -> TrustedAdvisorCostOptimizingSummary:
@@ -1984,7 +1984,7 @@ def _in_trusted_advisor_resource_detail(data: Any, path: Path, wire: bool) -> Tr
 
 
 def _in_trusted_advisor_resource_detail_list(value: Any, path: Path, name: str, wire: bool) -> list[TrustedAdvisorResourceDetail]:
-    return [_in_trusted_advisor_resource_detail(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+    return [_in_trusted_advisor_resource_detail(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 def _in_trusted_advisor_resources_summary(data: Any, path: Path, wire: bool) -> TrustedAdvisorResourcesSummary:
