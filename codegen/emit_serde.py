@@ -592,14 +592,33 @@ class SerdeEmitter:
             key = m.location_name
             w.line(f'x = fields.get("{key}")')
             local = _local(m.py_name, self.all_classes)
+            absent = "None"
             if m.required and not shape.is_union:
-                w.line("if x is None:")
-                w.line(f'    {self.rt("missing")}(path, "{key}")')
-                w.line(f"{local} = {self.de_expr(m.shape, 'x', 'path', _q(key))}")
-            else:
-                w.line(f"{local} = {self.de_expr(m.shape, 'x', 'path', _q(key), 'None')}")
+                absent = self.default_expr(m.shape, "path", _q(key))
+            w.line(f"{local} = {self.de_expr(m.shape, 'x', 'path', _q(key), absent)}")
             assignments[m.py_name] = local
         w.call(f"return {cls}(", [f"{k}={v}" for k, v in sorted(assignments.items())])
+
+    def default_expr(self, shape: Shape, path: str, name: str) -> str:
+        """The value of a required member the response left out or sent as null: the
+        default Smithy's "client error correction" gives each type (models/README.md,
+        "Required members a response leaves out"), so the rest of the response stays
+        readable, as botocore reads it."""
+        t = shape.type
+        if t == "string":
+            return f"{self.rt('p_enum')}({self.cls(shape)}, \"\", {path}, {name})" if shape.is_enum else '""'
+        if t in _INT_TYPES:
+            return "0"
+        if t in _FLOAT_TYPES:
+            return "0.0"
+        simple = {"boolean": "False", "blob": 'b""', "list": "[]", "map": "{}"}
+        if t in simple:
+            return simple[t]
+        if t == "timestamp":
+            return self.rt("EPOCH")
+        if t == "structure" and not shape.is_document:
+            return f"_de_{snake(shape.name)}({{}}, ({path}, {name}))"
+        return "None"  # a document: JSON null
 
     def emit_response_parser(self, op: Operation) -> None:
         w = self.w
@@ -618,10 +637,9 @@ class SerdeEmitter:
             w.line(f'return _de_{snake(shape.name)}({self.rt("load_json")}(response.body), "")')
             w.dedent()
             return
-        if any(m.location in ("header", None) and shape.payload != m.name for m in shape.members) or (
-            shape.payload and shape.member_by_name(shape.payload).shape.type not in ("blob", "string")
-        ):
-            w.line('path = ""')
+        # The root path of error messages, kept below only if a statement names it.
+        path_line = len(w.lines)
+        w.line('path = ""')
         extra: dict[str, str] = {}
         body_members = []
         for m in shape.members:
@@ -629,12 +647,10 @@ class SerdeEmitter:
                 w.line(f'x = response.headers.get("{m.location_name}")')
                 parsed = self.header_expr(m)
                 local = _local(m.py_name, self.all_classes)
+                absent = "None"
                 if m.required:
-                    w.line("if x is None:")
-                    w.line(f'    {self.rt("missing")}(path, "{m.location_name} header")')
-                    w.line(f"{local} = {parsed}")
-                else:
-                    w.line(f"{local} = None if x is None else {parsed}")
+                    absent = "None" if m.json_value else self.default_expr(m.shape, "path", _q(m.location_name))
+                w.line(f"{local} = {absent} if x is None else {parsed}")
                 extra[m.py_name] = local
             elif m.location == "headers":
                 local = _local(m.py_name, self.all_classes)
@@ -652,6 +668,8 @@ class SerdeEmitter:
             self.de_members(shape, body_members, f"{self.rt('load_json')}(response.body)", cls, extra)
         else:
             w.call(f"return {cls}(", [f"{k}={v}" for k, v in sorted(extra.items())])
+        if not any(re.search(r"\bpath\b", line) for line in w.lines[path_line + 1 :]):
+            del w.lines[path_line]
         w.dedent()
 
     def payload_expr(self, m: Member, local: str) -> str:

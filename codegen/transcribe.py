@@ -718,7 +718,7 @@ class Fix:
 _UUID = "[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}"
 _NAME_RE = r"^[\w-]+$"
 _WIRE_REQ = "The reference never marks Support members as required; botocore's model (the wire contract) does."
-_WIRE_OUT_REQ = "The reference does not mark response members as required; botocore's model does. The generator may rely on their presence."
+_WIRE_OUT_REQ = "The reference does not mark response members as required; botocore's model does. The generator types them as always present; a response that leaves one out gets a default (\"Required members a response leaves out\")."
 
 
 def _req(

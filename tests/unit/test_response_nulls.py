@@ -1,14 +1,18 @@
-"""JSON nulls in responses (models/README.md, "Nulls in lists and maps"), through a
-client as a user calls it, with botocore's parser as the oracle where it has an answer.
+"""JSON nulls and missing members in responses (models/README.md, "Nulls in lists and
+maps" and "Required members a response leaves out"), through a client as a user calls
+it, with botocore's parser as the oracle where it has an answer.
 
 - a null item of a sparse list keeps its place (Trusted Advisor's columns);
 - a null item of a dense list, or value of a dense map, is dropped, by the parser and by
-  ``from_dict`` alike; validation refuses one in a request.
+  ``from_dict`` alike; validation refuses one in a request;
+- a required member the response leaves out gets Smithy's default; the rest of the
+  response is read.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import botocore.loaders
@@ -156,3 +160,45 @@ def test_sparse_lists_are_typed_with_none() -> None:
     assert s.TrustedAdvisorCheckDescription.__annotations__["metadata"] == "list[str | None]"
     assert c.FrameMetricDatum.__annotations__["values"] == "list[float | None]"
     assert s.CaseDetails.__annotations__["cc_email_addresses"] == "list[str] | None"
+
+
+@pytest.mark.anyio
+async def test_a_check_result_without_its_required_members_is_read() -> None:
+    """A check the support plan does not include comes back without timestamp,
+    resourcesSummary, categorySpecificSummary and flaggedResources, all required
+    (pplu/aws-sdk-perl#338). botocore reads it; at e82cd98 awsmith refused all of it."""
+    body = {"result": {"checkId": CHECK_ID, "status": "not_available"}}
+    async with support(Script(json_reply(body))) as client:
+        response = await client.describe_trusted_advisor_check_result(check_id=CHECK_ID)
+    assert response.result == s.TrustedAdvisorCheckResult(
+        check_id=CHECK_ID,
+        status="not_available",
+        timestamp="",
+        resources_summary=s.TrustedAdvisorResourcesSummary(
+            resources_processed=0, resources_flagged=0, resources_ignored=0, resources_suppressed=0
+        ),
+        category_specific_summary=s.TrustedAdvisorCategorySpecificSummary(),
+        flagged_resources=[],
+    )
+    theirs = botocore_parse("support", "DescribeTrustedAdvisorCheckResult", body)
+    assert theirs["result"] == {"checkId": CHECK_ID, "status": "not_available"}
+
+
+@pytest.mark.anyio
+async def test_every_kind_of_required_member_gets_its_smithy_default() -> None:
+    """Null or absent, nested or not: string, enum, integer, boolean, timestamp, list,
+    structure (its own required members filled too)."""
+    body = {"anomalies": [{"metric": None, "instances": None}], "profileEndTime": None}
+    async with codeguru(Script(json_reply(body))) as client:
+        response = await client.get_recommendations(
+            profiling_group_name="g",
+            start_time=datetime(2026, 1, 1, tzinfo=UTC),
+            end_time=datetime(2026, 1, 2, tzinfo=UTC),
+        )
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    assert (response.profile_start_time, response.profile_end_time) == (epoch, epoch)
+    assert (response.profiling_group_name, response.recommendations) == ("", [])
+    anomaly = response.anomalies[0]
+    assert (anomaly.reason, anomaly.instances) == ("", [])
+    assert anomaly.metric == c.Metric(frame_name="", thread_states=[], type=c.MetricType(""))
+    assert anomaly.metric.type == "" and type(anomaly.metric.type) is c.MetricType

@@ -217,10 +217,6 @@ def test_fail_shows_a_short_repr() -> None:
     )
 
 
-def test_missing() -> None:
-    assert refused(lambda: s.missing(("", "a", 1), "b")) == "the required member a[1].b is missing"
-
-
 # ---------------------------------------------------------------- parsing JSON
 
 

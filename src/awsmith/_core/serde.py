@@ -30,7 +30,9 @@ else:
     orjson = FirstUse("orjson", globals())
 
 E = TypeVar("E", bound=StrEnum)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: 1970-01-01T00:00:00Z: the time 0 of epoch seconds, and the value of a required
+#: timestamp a response leaves out (Smithy's client error correction).
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # ---------------------------------------------------------------- serializing
 
@@ -171,10 +173,6 @@ def fail(path: Path, name: str, expected: str, value: object) -> NoReturn:
         shown = shown[:57] + "..."
     where = join(path, name) or "<root>"
     raise ResponseParseError(f"expected {expected} at {where}, got {type(value).__name__} {shown}")
-
-
-def missing(path: Path, name: str) -> NoReturn:
-    raise ResponseParseError(f"the required member {join(path, name)} is missing")
 
 
 #: Every digit as ``0``, everything else as a space: a body with a run of 19 digits
@@ -323,7 +321,7 @@ def _from_epoch(seconds: float, path: Path, name: str) -> datetime:
     try:
         if not math.isfinite(seconds):  # an int beyond float range overflows here
             fail(path, name, "a finite timestamp", seconds)
-        return _EPOCH + timedelta(seconds=seconds)
+        return EPOCH + timedelta(seconds=seconds)
     except OverflowError:
         fail(path, name, "a timestamp in range", seconds)
 

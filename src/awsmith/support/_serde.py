@@ -17,7 +17,6 @@ from awsmith._core.serde import (
     b64encode,
     dump_json,
     load_json,
-    missing,
     no_fields,
     p_blob,
     p_bool,
@@ -949,9 +948,7 @@ def _de_describe_supported_languages_response(data: Any, path: Path) -> Describe
 def _de_describe_trusted_advisor_check_refresh_statuses_response(data: Any, path: Path) -> DescribeTrustedAdvisorCheckRefreshStatusesResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("statuses")
-    if x is None:
-        missing(path, "statuses")
-    statuses = _de_trusted_advisor_check_refresh_status_list(x, path, "statuses")
+    statuses = [] if x is None else _de_trusted_advisor_check_refresh_status_list(x, path, "statuses")
     return DescribeTrustedAdvisorCheckRefreshStatusesResponse(statuses=statuses)
 
 
@@ -965,18 +962,14 @@ def _de_describe_trusted_advisor_check_result_response(data: Any, path: Path) ->
 def _de_describe_trusted_advisor_check_summaries_response(data: Any, path: Path) -> DescribeTrustedAdvisorCheckSummariesResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("summaries")
-    if x is None:
-        missing(path, "summaries")
-    summaries = _de_trusted_advisor_check_summary_list(x, path, "summaries")
+    summaries = [] if x is None else _de_trusted_advisor_check_summary_list(x, path, "summaries")
     return DescribeTrustedAdvisorCheckSummariesResponse(summaries=summaries)
 
 
 def _de_describe_trusted_advisor_checks_response(data: Any, path: Path) -> DescribeTrustedAdvisorChecksResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("checks")
-    if x is None:
-        missing(path, "checks")
-    checks = _de_trusted_advisor_check_list(x, path, "checks")
+    checks = [] if x is None else _de_trusted_advisor_check_list(x, path, "checks")
     return DescribeTrustedAdvisorChecksResponse(checks=checks)
 
 
@@ -992,9 +985,7 @@ def _de_recent_case_communications(data: Any, path: Path) -> RecentCaseCommunica
 def _de_refresh_trusted_advisor_check_response(data: Any, path: Path) -> RefreshTrustedAdvisorCheckResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("status")
-    if x is None:
-        missing(path, "status")
-    status = _de_trusted_advisor_check_refresh_status(x, (path, "status"))
+    status = _de_trusted_advisor_check_refresh_status({}, (path, "status")) if x is None else _de_trusted_advisor_check_refresh_status(x, (path, "status"))
     return RefreshTrustedAdvisorCheckResponse(status=status)
 
 
@@ -1093,25 +1084,15 @@ def _de_trusted_advisor_category_specific_summary(data: Any, path: Path) -> Trus
 def _de_trusted_advisor_check_description(data: Any, path: Path) -> TrustedAdvisorCheckDescription:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("category")
-    if x is None:
-        missing(path, "category")
-    category = x if type(x) is str else p_str(x, path, "category")
+    category = "" if x is None else x if type(x) is str else p_str(x, path, "category")
     x = fields.get("description")
-    if x is None:
-        missing(path, "description")
-    description = x if type(x) is str else p_str(x, path, "description")
+    description = "" if x is None else x if type(x) is str else p_str(x, path, "description")
     x = fields.get("id")
-    if x is None:
-        missing(path, "id")
-    id = x if type(x) is str else p_str(x, path, "id")
+    id = "" if x is None else x if type(x) is str else p_str(x, path, "id")
     x = fields.get("metadata")
-    if x is None:
-        missing(path, "metadata")
-    metadata = _de_check_metadata_headings(x, path, "metadata")
+    metadata = [] if x is None else _de_check_metadata_headings(x, path, "metadata")
     x = fields.get("name")
-    if x is None:
-        missing(path, "name")
-    name_ = x if type(x) is str else p_str(x, path, "name")
+    name_ = "" if x is None else x if type(x) is str else p_str(x, path, "name")
     return TrustedAdvisorCheckDescription(
         category=category,
         description=description,
@@ -1128,17 +1109,11 @@ def _de_trusted_advisor_check_list(value: Any, path: Path, name: str) -> list[Tr
 def _de_trusted_advisor_check_refresh_status(data: Any, path: Path) -> TrustedAdvisorCheckRefreshStatus:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("checkId")
-    if x is None:
-        missing(path, "checkId")
-    check_id = x if type(x) is str else p_str(x, path, "checkId")
+    check_id = "" if x is None else x if type(x) is str else p_str(x, path, "checkId")
     x = fields.get("millisUntilNextRefreshable")
-    if x is None:
-        missing(path, "millisUntilNextRefreshable")
-    millis_until_next_refreshable = x if type(x) is int else p_int(x, path, "millisUntilNextRefreshable")
+    millis_until_next_refreshable = 0 if x is None else x if type(x) is int else p_int(x, path, "millisUntilNextRefreshable")
     x = fields.get("status")
-    if x is None:
-        missing(path, "status")
-    status = x if type(x) is str else p_str(x, path, "status")
+    status = "" if x is None else x if type(x) is str else p_str(x, path, "status")
     return TrustedAdvisorCheckRefreshStatus(
         check_id=check_id,
         millis_until_next_refreshable=millis_until_next_refreshable,
@@ -1153,29 +1128,17 @@ def _de_trusted_advisor_check_refresh_status_list(value: Any, path: Path, name: 
 def _de_trusted_advisor_check_result(data: Any, path: Path) -> TrustedAdvisorCheckResult:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("categorySpecificSummary")
-    if x is None:
-        missing(path, "categorySpecificSummary")
-    category_specific_summary = _de_trusted_advisor_category_specific_summary(x, (path, "categorySpecificSummary"))
+    category_specific_summary = _de_trusted_advisor_category_specific_summary({}, (path, "categorySpecificSummary")) if x is None else _de_trusted_advisor_category_specific_summary(x, (path, "categorySpecificSummary"))
     x = fields.get("checkId")
-    if x is None:
-        missing(path, "checkId")
-    check_id = x if type(x) is str else p_str(x, path, "checkId")
+    check_id = "" if x is None else x if type(x) is str else p_str(x, path, "checkId")
     x = fields.get("flaggedResources")
-    if x is None:
-        missing(path, "flaggedResources")
-    flagged_resources = _de_trusted_advisor_resource_detail_list(x, path, "flaggedResources")
+    flagged_resources = [] if x is None else _de_trusted_advisor_resource_detail_list(x, path, "flaggedResources")
     x = fields.get("resourcesSummary")
-    if x is None:
-        missing(path, "resourcesSummary")
-    resources_summary = _de_trusted_advisor_resources_summary(x, (path, "resourcesSummary"))
+    resources_summary = _de_trusted_advisor_resources_summary({}, (path, "resourcesSummary")) if x is None else _de_trusted_advisor_resources_summary(x, (path, "resourcesSummary"))
     x = fields.get("status")
-    if x is None:
-        missing(path, "status")
-    status = x if type(x) is str else p_str(x, path, "status")
+    status = "" if x is None else x if type(x) is str else p_str(x, path, "status")
     x = fields.get("timestamp")
-    if x is None:
-        missing(path, "timestamp")
-    timestamp = x if type(x) is str else p_str(x, path, "timestamp")
+    timestamp = "" if x is None else x if type(x) is str else p_str(x, path, "timestamp")
     return TrustedAdvisorCheckResult(
         category_specific_summary=category_specific_summary,
         check_id=check_id,
@@ -1189,27 +1152,17 @@ def _de_trusted_advisor_check_result(data: Any, path: Path) -> TrustedAdvisorChe
 def _de_trusted_advisor_check_summary(data: Any, path: Path) -> TrustedAdvisorCheckSummary:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("categorySpecificSummary")
-    if x is None:
-        missing(path, "categorySpecificSummary")
-    category_specific_summary = _de_trusted_advisor_category_specific_summary(x, (path, "categorySpecificSummary"))
+    category_specific_summary = _de_trusted_advisor_category_specific_summary({}, (path, "categorySpecificSummary")) if x is None else _de_trusted_advisor_category_specific_summary(x, (path, "categorySpecificSummary"))
     x = fields.get("checkId")
-    if x is None:
-        missing(path, "checkId")
-    check_id = x if type(x) is str else p_str(x, path, "checkId")
+    check_id = "" if x is None else x if type(x) is str else p_str(x, path, "checkId")
     x = fields.get("hasFlaggedResources")
     has_flagged_resources = x if x is None or type(x) is bool else p_bool(x, path, "hasFlaggedResources")
     x = fields.get("resourcesSummary")
-    if x is None:
-        missing(path, "resourcesSummary")
-    resources_summary = _de_trusted_advisor_resources_summary(x, (path, "resourcesSummary"))
+    resources_summary = _de_trusted_advisor_resources_summary({}, (path, "resourcesSummary")) if x is None else _de_trusted_advisor_resources_summary(x, (path, "resourcesSummary"))
     x = fields.get("status")
-    if x is None:
-        missing(path, "status")
-    status = x if type(x) is str else p_str(x, path, "status")
+    status = "" if x is None else x if type(x) is str else p_str(x, path, "status")
     x = fields.get("timestamp")
-    if x is None:
-        missing(path, "timestamp")
-    timestamp = x if type(x) is str else p_str(x, path, "timestamp")
+    timestamp = "" if x is None else x if type(x) is str else p_str(x, path, "timestamp")
     return TrustedAdvisorCheckSummary(
         category_specific_summary=category_specific_summary,
         check_id=check_id,
@@ -1227,13 +1180,9 @@ def _de_trusted_advisor_check_summary_list(value: Any, path: Path, name: str) ->
 def _de_trusted_advisor_cost_optimizing_summary(data: Any, path: Path) -> TrustedAdvisorCostOptimizingSummary:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("estimatedMonthlySavings")
-    if x is None:
-        missing(path, "estimatedMonthlySavings")
-    estimated_monthly_savings = x if type(x) is float else p_float(x, path, "estimatedMonthlySavings")
+    estimated_monthly_savings = 0.0 if x is None else x if type(x) is float else p_float(x, path, "estimatedMonthlySavings")
     x = fields.get("estimatedPercentMonthlySavings")
-    if x is None:
-        missing(path, "estimatedPercentMonthlySavings")
-    estimated_percent_monthly_savings = x if type(x) is float else p_float(x, path, "estimatedPercentMonthlySavings")
+    estimated_percent_monthly_savings = 0.0 if x is None else x if type(x) is float else p_float(x, path, "estimatedPercentMonthlySavings")
     return TrustedAdvisorCostOptimizingSummary(
         estimated_monthly_savings=estimated_monthly_savings,
         estimated_percent_monthly_savings=estimated_percent_monthly_savings,
@@ -1245,19 +1194,13 @@ def _de_trusted_advisor_resource_detail(data: Any, path: Path) -> TrustedAdvisor
     x = fields.get("isSuppressed")
     is_suppressed = x if x is None or type(x) is bool else p_bool(x, path, "isSuppressed")
     x = fields.get("metadata")
-    if x is None:
-        missing(path, "metadata")
-    metadata = _de_resource_metadata(x, path, "metadata")
+    metadata = [] if x is None else _de_resource_metadata(x, path, "metadata")
     x = fields.get("region")
     region = x if x is None or type(x) is str else p_str(x, path, "region")
     x = fields.get("resourceId")
-    if x is None:
-        missing(path, "resourceId")
-    resource_id = x if type(x) is str else p_str(x, path, "resourceId")
+    resource_id = "" if x is None else x if type(x) is str else p_str(x, path, "resourceId")
     x = fields.get("status")
-    if x is None:
-        missing(path, "status")
-    status = x if type(x) is str else p_str(x, path, "status")
+    status = "" if x is None else x if type(x) is str else p_str(x, path, "status")
     return TrustedAdvisorResourceDetail(
         is_suppressed=is_suppressed,
         metadata=metadata,
@@ -1274,21 +1217,13 @@ def _de_trusted_advisor_resource_detail_list(value: Any, path: Path, name: str) 
 def _de_trusted_advisor_resources_summary(data: Any, path: Path) -> TrustedAdvisorResourcesSummary:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("resourcesFlagged")
-    if x is None:
-        missing(path, "resourcesFlagged")
-    resources_flagged = x if type(x) is int else p_int(x, path, "resourcesFlagged")
+    resources_flagged = 0 if x is None else x if type(x) is int else p_int(x, path, "resourcesFlagged")
     x = fields.get("resourcesIgnored")
-    if x is None:
-        missing(path, "resourcesIgnored")
-    resources_ignored = x if type(x) is int else p_int(x, path, "resourcesIgnored")
+    resources_ignored = 0 if x is None else x if type(x) is int else p_int(x, path, "resourcesIgnored")
     x = fields.get("resourcesProcessed")
-    if x is None:
-        missing(path, "resourcesProcessed")
-    resources_processed = x if type(x) is int else p_int(x, path, "resourcesProcessed")
+    resources_processed = 0 if x is None else x if type(x) is int else p_int(x, path, "resourcesProcessed")
     x = fields.get("resourcesSuppressed")
-    if x is None:
-        missing(path, "resourcesSuppressed")
-    resources_suppressed = x if type(x) is int else p_int(x, path, "resourcesSuppressed")
+    resources_suppressed = 0 if x is None else x if type(x) is int else p_int(x, path, "resourcesSuppressed")
     return TrustedAdvisorResourcesSummary(
         resources_flagged=resources_flagged,
         resources_ignored=resources_ignored,
