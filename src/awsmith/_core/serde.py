@@ -238,8 +238,10 @@ def p_float(value: object, path: Path, name: str) -> float:
     if type(value) is int:
         try:
             return float(value)
-        except OverflowError:  # an integer literal beyond a double's range
-            fail(path, name, "a number in range", value)
+        except OverflowError:
+            # An integer literal beyond a double's range is the double it rounds to,
+            # as the literal 1e400 is: infinity (IEEE 754 round-to-nearest).
+            return math.inf if value > 0 else -math.inf
     if type(value) is str and value in _SPECIAL_FLOATS:
         return _SPECIAL_FLOATS[value]
     fail(path, name, "a number", value)
