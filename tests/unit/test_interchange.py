@@ -178,9 +178,11 @@ def test_from_dict_keeps_unknown_enum_values() -> None:
 # ---------------------------------------------------------------- failures
 
 
-def error_of(cls: type[Any], data: Any, names: Any = "python") -> ParamValidationError:
+def error_of(
+    cls: type[Any], data: Any, names: Any = "python", strict: bool | None = None
+) -> ParamValidationError:
     with pytest.raises(ParamValidationError) as info:
-        from_dict(cls, data, names=names)
+        from_dict(cls, data, names=names, strict=strict)
     return info.value
 
 
@@ -212,9 +214,10 @@ def test_an_unknown_key_is_rejected_with_its_path() -> None:
         "unknown key 'sent_by'; expected one of attachment_set, body, case_id, submitted_by, "
         "time_created"
     )
-    # a wire name is an unknown key in Python names, and the other way round
+    # a wire name is an unknown key in Python names, and the other way round (wire names
+    # are strict only when asked: see test_wire_names_ignore_unknown_members_by_default)
     assert error_of(CaseDetails, {"caseId": "c"}).field == "caseId"
-    assert error_of(CaseDetails, {"case_id": "c"}, names="wire").field == "case_id"
+    assert error_of(CaseDetails, {"case_id": "c"}, names="wire", strict=True).field == "case_id"
 
 
 @pytest.mark.parametrize(
@@ -276,6 +279,72 @@ def test_to_dict_rejects_a_naive_datetime_with_its_path() -> None:
         to_dict(times)
     assert info.value.field == "profile_times[1].start"
     assert info.value.detail == "expected an aware datetime (naive datetimes are ambiguous)"
+
+
+# ---------------------------------------------------------------- reading the wire's JSON
+
+
+def test_wire_names_ignore_unknown_members_by_default() -> None:
+    """AWS CLI output with members newer than the model, at every level. At e82cd98
+    ``names="wire"`` refused it ("unknown key 'newMember'")."""
+    cli = {
+        "cases": [{"caseId": "c-1", "newMember": {"x": 1}, "recentCommunications": {"brandNew": []}}],
+        "nextToken": "t",
+        "servedBy": "2027 model",
+    }
+    read = from_dict(DescribeCasesResponse, cli, names="wire")
+    assert read == DescribeCasesResponse(
+        cases=[CaseDetails(case_id="c-1", recent_communications=RecentCaseCommunications())],
+        next_token="t",
+    )
+    # strict on request: the same input refused, naming an unknown key (the outer first)
+    error = error_of(DescribeCasesResponse, cli, names="wire", strict=True)
+    assert (error.field, error.rule) == ("servedBy", "unknown")
+    del cli["servedBy"]
+    error = error_of(DescribeCasesResponse, cli, names="wire", strict=True)
+    assert (error.field, error.rule) == ("cases[0].newMember", "unknown")
+    # Python names stay strict by default (a misspelt name is a mistake), lax on request
+    python = {"cases": [{"case_id": "c-1", "case_idd": "x"}]}
+    assert error_of(DescribeCasesResponse, python).field == "cases[0].case_idd"
+    lax = from_dict(DescribeCasesResponse, python, strict=False)
+    assert lax == DescribeCasesResponse(cases=[CaseDetails(case_id="c-1")])
+
+
+def test_a_botocore_response_reads_back_as_awsmith_parses_it() -> None:
+    """A boto3/aiobotocore response: botocore's parser output, ResponseMetadata,
+    datetimes and all."""
+    import botocore.loaders
+    import botocore.model
+    import botocore.parsers
+    import httpx
+    from botocore.awsrequest import HeadersDict
+
+    from awsmith._core.transport.http import HttpResponse
+    from awsmith.codeguruprofiler import _serde
+
+    body = json.dumps(
+        {
+            "profileTimes": [{"start": "2026-12-01T10:00:00.250Z"}, {"start": "2026-12-01T11:00:00Z"}],
+            "nextToken": "n",
+        }
+    ).encode()
+    headers = {"x-amzn-RequestId": "req-1", "Content-Type": "application/json"}
+    loader = botocore.loaders.create_loader()
+    model = botocore.model.ServiceModel(
+        loader.load_service_model("codeguruprofiler", "service-2"), "codeguruprofiler"
+    )
+    parsed = botocore.parsers.create_parser("rest-json").parse(
+        {"status_code": 200, "headers": HeadersDict(headers), "body": body},
+        model.operation_model("ListProfileTimes").output_shape,
+    )
+    assert parsed["ResponseMetadata"]["RequestId"] == "req-1"
+    ours = _serde.LIST_PROFILE_TIMES.parse(HttpResponse(200, httpx.Headers(headers), body))
+    assert from_dict(ListProfileTimesResponse, parsed, names="wire") == ours
+
+
+def test_strict_must_be_a_bool_or_none() -> None:
+    with pytest.raises(TypeError, match="strict must be True, False or None, got 'yes'"):
+        from_dict(CaseDetails, {}, strict="yes")  # type: ignore[arg-type]
 
 
 def test_arguments_that_are_not_shapes_or_name_styles() -> None:
