@@ -19,6 +19,7 @@ from awsmith import ParamValidationError, from_dict, to_dict
 from awsmith._core.metadata import ResponseMetadata
 from awsmith.codeguruprofiler.shapes import (
     ListProfileTimesResponse,
+    ListTagsForResourceResponse,
     PostAgentProfileRequest,
     ProfileTime,
 )
@@ -30,6 +31,8 @@ from awsmith.support.shapes import (
     DescribeCasesResponse,
     RecentCaseCommunications,
     ThrottlingReason,
+    TrustedAdvisorCostOptimizingSummary,
+    TrustedAdvisorResourcesSummary,
 )
 from codegen.emit_shapes import error_fields
 from codegen.model import ServiceModel, Shape, load
@@ -279,6 +282,75 @@ def test_to_dict_rejects_a_naive_datetime_with_its_path() -> None:
         to_dict(times)
     assert info.value.field == "profile_times[1].start"
     assert info.value.detail == "expected an aware datetime (naive datetimes are ambiguous)"
+
+
+# ---------------------------------------------------------------- values set in code
+
+
+def _y1_east() -> datetime:
+    return datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1)))  # before 0001-01-01 UTC
+
+
+def _times(*starts: Any) -> ListProfileTimesResponse:
+    return ListProfileTimesResponse(profile_times=[ProfileTime(start=t) for t in starts])
+
+
+_NOW = datetime(2024, 1, 1, tzinfo=UTC)
+
+UNCONVERTIBLE: list[tuple[str, Any, str, str]] = [
+    ("text-for-datetime", _times(_NOW, "2024-01-01T00:00:00Z"), "profile_times[1].start",
+     "expected an aware datetime, got str '2024-01-01T00:00:00Z'"),
+    ("int-for-datetime", _times(1700000000), "profile_times[0].start",
+     "expected an aware datetime, got int 1700000000"),
+    ("year-1-east-of-utc", _times(_y1_east()), "profile_times[0].start",
+     "expected a datetime that UTC can hold, got 0001-01-01T00:00:00+01:00"),
+    ("str-for-bytes",
+     PostAgentProfileRequest(agent_profile="{}", content_type="c", profiling_group_name="g"),  # type: ignore[arg-type]
+     "agent_profile", "expected bytes, got str '{}'"),
+    ("str-for-float",
+     TrustedAdvisorCostOptimizingSummary(estimated_monthly_savings="12", estimated_percent_monthly_savings=1.0),  # type: ignore[arg-type]
+     "estimated_monthly_savings", "expected a float, got str '12'"),
+    ("dict-for-shape", DescribeCasesResponse(cases=[{"case_id": "c"}]),  # type: ignore[list-item]
+     "cases[0]", "expected a CaseDetails, got dict {'case_id': 'c'}"),
+    ("none-in-a-dense-list", DescribeCasesResponse(cases=[a_case(), None]),  # type: ignore[list-item]
+     "cases[1]", "expected a CaseDetails, got NoneType None"),
+    ("int-for-list", ListProfileTimesResponse(profile_times=5),  # type: ignore[arg-type]
+     "profile_times", "expected a list, got int 5"),
+    ("list-for-map", ListTagsForResourceResponse(tags=[("k", "v", "x")]),  # type: ignore[arg-type]
+     "tags", "expected a dict, got list [('k', 'v', 'x')]"),
+    ("error-field", support_errors.ThrottlingException("m", throttling_reasons=[{"reason": "r"}]),  # type: ignore[list-item]
+     "throttling_reasons[0]", "expected a ThrottlingReason, got dict {'reason': 'r'}"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("obj", "field", "detail"),
+    [case[1:] for case in UNCONVERTIBLE],
+    ids=[case[0] for case in UNCONVERTIBLE],
+)
+@pytest.mark.parametrize("names", ["python", "wire"])
+def test_to_dict_names_a_value_of_the_wrong_type(
+    obj: Any, field: str, detail: str, names: Any
+) -> None:
+    """At e82cd98 these escaped as AttributeError, TypeError or OverflowError."""
+    with pytest.raises(ParamValidationError) as info:
+        to_dict(obj, names=names)
+    error = info.value
+    assert (error.field, error.rule, error.detail) == (field, "type", detail)
+    assert str(error) == f"Invalid value for {field!r}: {detail}"
+    assert error.__cause__ is None and error.__suppress_context__
+
+
+def test_to_dict_copies_str_int_and_bool_as_they_are() -> None:
+    """What the conversion copies is not checked (no cost for correct objects), so a
+    wrong type there is no error, and the check of the others never blames one."""
+    summary = TrustedAdvisorResourcesSummary(
+        resources_processed="3",  # type: ignore[arg-type]
+        resources_flagged=1,
+        resources_ignored=0,
+        resources_suppressed=0,
+    )
+    assert to_dict(summary)["resources_processed"] == "3"
 
 
 # ---------------------------------------------------------------- reading the wire's JSON

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from enum import Enum
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NoReturn, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NoReturn, TypeVar
 
 from awsmith._core.errors import ParamValidationError, ResponseParseError, ServiceError
 from awsmith._core.serde import Path, join, p_bool, p_enum, p_float, p_int, p_str, p_timestamp
@@ -253,27 +253,13 @@ def _names(names: str) -> bool:
     return names == "wire"
 
 
-def _naive_path(value: object, path: str) -> str | None:
-    """Where the first naive datetime in ``value`` is (Python names), for the error."""
-    import attrs
-
-    if isinstance(value, datetime):
-        return path if value.tzinfo is None or value.utcoffset() is None else None
-    items: list[tuple[str, object]] = []
-    if attrs.has(type(value)):
-        names = [a.name for a in attrs.fields(cast(Any, type(value)))]
-        items = [(f"{path}.{n}".lstrip("."), getattr(value, n)) for n in names]
-    elif isinstance(value, Mapping):
-        items = [(f"{path}[{k!r}]", v) for k, v in value.items()]  # pyright: ignore[reportUnknownVariableType]
-    elif isinstance(value, list | tuple):
-        items = [(f"{path}[{i}]", v) for i, v in enumerate(value)]  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
-    elif isinstance(value, BaseException):
-        items = [(f"{path}.{k}".lstrip("."), v) for k, v in vars(value).items()]
-    for where, item in items:
-        found = _naive_path(item, where)
-        if found is not None:
-            return found
-    return None
+#: The conversions of ``to_dict`` that can fail on a value of the wrong type, by the
+#: type they expect: how :func:`~awsmith._core.locate.misfit` finds the value.
+_CONVERSIONS: Mapping[type, Callable[[Any], object]] = {
+    datetime: o_timestamp,
+    bytes: o_blob,
+    float: o_float,
+}
 
 
 def to_dict(obj: object, *, names: Names = "python", omit_none: bool = True) -> dict[str, Any]:
@@ -295,7 +281,11 @@ def to_dict(obj: object, *, names: Names = "python", omit_none: bool = True) -> 
 
     Raises:
         TypeError: ``obj`` is not a generated shape or error.
-        ParamValidationError: a timestamp in ``obj`` is a naive ``datetime``.
+        ParamValidationError: a value in ``obj`` cannot be converted: a timestamp that
+            is not an aware ``datetime`` (or not one UTC can hold), a blob that is not
+            ``bytes``, a number that is not a ``float`` or ``int``, a nested shape of
+            the wrong class. ``field`` is its path in Python names
+            (``cases[0].time_created``) and the message says what was expected.
     """
     wire = _names(names)
     cls = type(obj)
@@ -303,12 +293,19 @@ def to_dict(obj: object, *, names: Names = "python", omit_none: bool = True) -> 
         raise TypeError(f"to_dict takes a generated shape or error, got {cls.__name__}")
     try:
         result: dict[str, Any] = converter(wire, omit_none).unstructure(obj)
-    except _NaiveDatetime:
-        where = _naive_path(obj, "") or "<unknown>"
-        raise ParamValidationError(
-            where, "type", "expected an aware datetime (naive datetimes are ambiguous)"
-        ) from None
+    except (_NaiveDatetime, TypeError, AttributeError, ValueError, OverflowError) as exc:
+        raise _unconvertible(obj, exc) from None
     return result
+
+
+def _unconvertible(obj: object, exc: Exception) -> ParamValidationError:
+    """The error that names the value in ``obj`` the conversion failed on."""
+    from awsmith._core.locate import misfit  # only when something is wrong
+
+    found = misfit(obj, _CONVERSIONS)
+    if found is None:  # pragma: no cover - every failing conversion is one misfit knows
+        return ParamValidationError("<root>", "type", f"cannot be converted: {exc!r}")
+    return ParamValidationError(found.path, "type", found.detail)
 
 
 def from_dict(
