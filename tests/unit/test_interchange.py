@@ -6,8 +6,6 @@ from __future__ import annotations
 import importlib
 import json
 from datetime import UTC, datetime, timedelta, timezone
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,11 +33,14 @@ from awsmith.support.shapes import (
     TrustedAdvisorResourcesSummary,
 )
 from codegen.emit_shapes import error_fields
-from codegen.model import ServiceModel, Shape, load
-from codegen.typing_info import Usage
-
-MODELS = Path(__file__).resolve().parents[2] / "models"
-SERVICES = ("support", "codeguruprofiler")
+from tests.unit.shape_values import (
+    SERVICES,
+    model,
+    modeled_errors,
+    shapes_module,
+    structures,
+    values,
+)
 
 # ---------------------------------------------------------------- exact output
 
@@ -431,78 +432,6 @@ def test_arguments_that_are_not_shapes_or_name_styles() -> None:
 
 
 # ---------------------------------------------------------------- round trips
-
-
-@cache
-def model(service: str) -> ServiceModel:
-    return load(MODELS / f"{service}.json")
-
-
-_TZ = st.sampled_from(
-    [UTC, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]
-)
-
-
-def values(service: str, shape: Shape, depth: int = 0) -> st.SearchStrategy[Any]:
-    """Values of ``shape`` as the generated classes hold them."""
-    t = shape.type
-    if t == "string" and shape.enum:
-        cls = getattr(shapes_module(service), shape.class_name)
-        return st.sampled_from([*shape.enum, "unlisted-value"]).map(cls)
-    if t == "string":
-        return st.text(max_size=6)
-    if t == "boolean":
-        return st.booleans()
-    if t in ("integer", "long", "short", "byte", "bigInteger"):
-        return st.integers(-(2**63), 2**63 - 1)
-    if t in ("float", "double", "bigDecimal"):
-        return st.floats(allow_nan=False)
-    if t == "timestamp":
-        return st.datetimes(
-            min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=_TZ
-        )
-    if t == "blob":
-        return st.binary(max_size=6)
-    if t == "list":
-        assert shape.member is not None
-        return st.lists(values(service, shape.member, depth + 1), max_size=0 if depth > 3 else 2)
-    if t == "map":
-        assert shape.key is not None and shape.value is not None
-        return st.dictionaries(
-            values(service, shape.key, depth + 1),
-            values(service, shape.value, depth + 1),
-            max_size=2,
-        )
-    if shape.is_document:
-        return st.just({"any": ["json", 1]})
-    cls = getattr(shapes_module(service), shape.class_name)
-    members = {
-        m.py_name: (
-            values(service, m.shape, depth + 1)
-            if m.required and not shape.is_union
-            else st.none() | values(service, m.shape, depth + 1)
-        )
-        for m in shape.members
-    }
-    return st.builds(cls, **members)
-
-
-def shapes_module(service: str) -> Any:
-    return importlib.import_module(f"awsmith.{service}.shapes")
-
-
-def structures() -> list[tuple[str, str]]:
-    out = []
-    for service in SERVICES:
-        usage = Usage(model(service))
-        for shape in model(service).shapes.values():
-            if shape.type == "structure" and not shape.is_exception and shape.name in usage.all:
-                out.append((service, shape.name))
-    return out
-
-
-def modeled_errors() -> list[tuple[str, str]]:
-    return [(s, sh.name) for s in SERVICES for sh in model(s).shapes.values() if sh.is_exception]
 
 
 def test_the_round_trips_cover_every_generated_class() -> None:
