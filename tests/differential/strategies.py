@@ -755,3 +755,25 @@ def expected_wire(service: str, name: str, value: Any) -> Any:
     if kind in ("double", "float"):
         return _double(value)
     return value
+
+
+@st.composite
+def hostile_error_responses(draw: st.DrawFn, service: str, name: str) -> WireResponse:
+    """An error response of error shape ``name`` (code in ``__type``) whose modeled
+    fields are hostile values, as :func:`hostile_responses` makes them."""
+    spec = shape(service, name)
+    fields = {k: v for k, v in spec.get("members", {}).items() if k != "message"}
+    body: JSON = draw(_hostile_object(service, fields, 0))
+    body["message"] = draw(st.text(_TEXT_CHARS, max_size=20))
+    body["__type"] = f"{NAMESPACES[service]}#{error_code(service, name)}"
+    headers = {"x-amzn-RequestId": draw(_REQUEST_IDS), "Content-Type": "application/json"}
+    return WireResponse(error_status(service, name), headers, json.dumps(body).encode())
+
+
+def errors_with_fields(service: str) -> list[str]:
+    """The error shapes of ``service`` with modeled fields besides their message."""
+    return sorted(
+        name
+        for name, spec in our_model(service)["shapes"].items()
+        if spec.get("exception") and set(spec.get("members", {})) - {"message"}
+    )

@@ -121,6 +121,42 @@ def test_awsmith_reads_what_botocore_reads(service: str, op: str, data: st.DataO
     assert ours == S.expected_wire(service, out_shape, theirs)
 
 
+def _errors_with_fields() -> list[tuple[str, str]]:
+    return [(s, name) for s in S.SERVICES for name in S.errors_with_fields(s)]
+
+
+@pytest.mark.parametrize(("service", "error"), _errors_with_fields())
+@ORACLE
+@given(data=st.data())
+def test_awsmith_reads_the_error_fields_botocore_reads(
+    service: str, error: str, data: st.DataObject
+) -> None:
+    """The same oracle for the modeled fields of an error (Support's
+    ThrottlingException.throttlingReasons), read by botocore with the error shape."""
+    wire = data.draw(S.hostile_error_responses(service, error), label="response")
+    errors = S.errors_module(service)
+    ours = build_error(
+        awsmith_response(wire),
+        S.serde_module(service).ERRORS,
+        getattr(errors, S.base_error_name(service)),
+    )
+    assert type(ours) is getattr(errors, error)
+    model = S.botocore_model_of_ours(service)
+    op = next(o for o in S.operations(service) if error in S.error_shapes(service, o))
+    theirs = botocore_parse(service, op, wire, model.shape_for(error), model=model)
+    theirs.pop("ResponseMetadata", None)
+    theirs.pop("message", None)
+    fields = awsmith.to_dict(ours, names="wire")
+    fields.pop("message", None)
+    expected = S.expected_wire(service, error, theirs)
+    expected.pop("message", None)
+    assert fields == expected
+
+
+def test_the_error_oracle_has_its_errors() -> None:
+    assert _errors_with_fields() == [("support", "ThrottlingException")]
+
+
 def test_every_operation_has_an_output() -> None:
     assert len(ops_with_output()) == 39
 
