@@ -118,6 +118,8 @@ class InterchangeEmitter:
         elif shape.type == "list":
             assert shape.member is not None
             item = self.out_expr(shape.member, "item")
+            if item != "item" and shape.sparse:
+                item = f"None if item is None else {item}"  # a null keeps its place
             w.line(
                 f"def _out_{name}(value: {self.ann(shape)}, wire: bool, omit: bool) -> list[Any]:"
             )
@@ -128,6 +130,8 @@ class InterchangeEmitter:
             assert shape.key is not None and shape.value is not None
             key = self.out_expr(shape.key, "key")
             item = self.out_expr(shape.value, "item")
+            if item != "item" and shape.sparse:
+                item = f"None if item is None else {item}"
             w.line(
                 f"def _out_{name}(value: {self.ann(shape)}, wire: bool, omit: bool) -> dict[str, Any]:"
             )
@@ -165,8 +169,8 @@ class InterchangeEmitter:
             child = f"({path}, name, i)" if name.endswith('[{i}]"') else f"({path}, {name})"
             if name.endswith('[{key!r}]"'):
                 child = f"({path}, name, key)"
-            return f"_in_{snake(shape.name)}({value}, {child}, wire)"
-        return f"_in_{snake(shape.name)}({value}, {path}, {name}, wire)"
+            return f"_in_{snake(shape.name)}({value}, {child}, wire, strict)"
+        return f"_in_{snake(shape.name)}({value}, {path}, {name}, wire, strict)"
 
     def emit_in(self, shape: Shape) -> None:
         w = self.w
@@ -176,10 +180,10 @@ class InterchangeEmitter:
         w.line()
         if shape.type == "structure":
             cls = self.cls(shape)
-            w.line(f"def _in_{name}(data: Any, path: {path_t}, wire: bool) -> {cls}:")
+            w.line(f"def _in_{name}(data: Any, path: {path_t}, wire: bool, strict: bool) -> {cls}:")
             w.indent()
             w.line(f'"""The ``{cls}`` a dict describes."""')
-            check = f'{self.rt("i_fields")}(data, path, "", _KEYS_{name.upper()}[wire])'
+            check = f'{self.rt("i_fields")}(data, path, "", _KEYS_{name.upper()}[wire], strict)'
             w.line(f"fields = {check}" if shape.members else check)
             args: list[str] = []
             for m in sorted(shape.members, key=lambda m: m.py_name):
@@ -197,23 +201,26 @@ class InterchangeEmitter:
             w.call(f"return {cls}(", args)
             w.dedent()
         elif shape.type == "list":
+            # Nulls as the parser reads them: kept in a sparse list, dropped from a dense one.
             assert shape.member is not None
             item = self.in_expr(shape.member, "item", "path", 'f"{name}[{i}]"')
+            item, keep = (f"None if item is None else {item}", "") if shape.sparse else (item, " if item is not None")
             w.line(
-                f"def _in_{name}(value: Any, path: {path_t}, name: str, wire: bool) -> {self.ann(shape, OUT if shape.name in self.usage.outputs else IN)}:"
+                f"def _in_{name}(value: Any, path: {path_t}, name: str, wire: bool, strict: bool) -> {self.ann(shape, OUT if shape.name in self.usage.outputs else IN)}:"
             )
             w.line(
-                f"    return [{item} for i, item in enumerate({self.rt('i_list')}(value, path, name))]"
+                f"    return [{item} for i, item in enumerate({self.rt('i_list')}(value, path, name)){keep}]"
             )
         else:
             assert shape.key is not None and shape.value is not None
             item = self.in_expr(shape.value, "item", "path", 'f"{name}[{key!r}]"')
+            item, keep = (f"None if item is None else {item}", "") if shape.sparse else (item, " if item is not None")
             key = self.in_expr(shape.key, "key", "path", "name")
             w.line(
-                f"def _in_{name}(value: Any, path: {path_t}, name: str, wire: bool) -> {self.ann(shape, OUT if shape.name in self.usage.outputs else IN)}:"
+                f"def _in_{name}(value: Any, path: {path_t}, name: str, wire: bool, strict: bool) -> {self.ann(shape, OUT if shape.name in self.usage.outputs else IN)}:"
             )
             w.line(f"    items = {self.rt('i_map')}(value, path, name).items()")
-            w.line(f"    return {{{key}: {item} for key, item in items}}")
+            w.line(f"    return {{{key}: {item} for key, item in items{keep}}}")
 
     # ------------------------------------------------------------------- errors
 
@@ -254,10 +261,10 @@ class InterchangeEmitter:
         w.dedent()
         w.line()
         w.line()
-        w.line(f"def _in_error_{name}(data: Any, path: {self.rt('Path')}, wire: bool) -> {cls}:")
+        w.line(f"def _in_error_{name}(data: Any, path: {self.rt('Path')}, wire: bool, strict: bool) -> {cls}:")
         w.indent()
         w.line(f'"""The ``{shape.class_name}`` error a dict describes."""')
-        w.line(f'fields = {self.rt("i_fields")}(data, path, "", _KEYS_ERROR_{name.upper()}[wire])')
+        w.line(f'fields = {self.rt("i_fields")}(data, path, "", _KEYS_ERROR_{name.upper()}[wire], strict)')
         w.line(f"k = {message_key}")
         w.line("x = fields.get(k)")
         w.line(

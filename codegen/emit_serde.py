@@ -219,9 +219,7 @@ class SerdeEmitter:
             bounds = f", {_num(shape.min)}, {_num(shape.max)}" if (shape.min, shape.max) != (None, None) else ""
             w.line(f"for i, item in enumerate({self.vd('check_list')}(value, path{bounds})):")
             w.indent()
-            w.line("if item is None:")
-            w.line(f'    {self.vd("bad")}(f"{{path}}[{{i}}]", "type", "list items cannot be None")')
-            self.check(shape.member, "item", 'f"{path}[{i}]"', None, w)
+            self.check_item(shape.member, shape.sparse, 'f"{path}[{i}]"', "list items")
             w.dedent()
             w.dedent()
         elif shape.type == "map":
@@ -234,11 +232,24 @@ class SerdeEmitter:
             w.line(f"for key, item in {self.vd('check_map')}(value, path{bounds}).items():")
             w.indent()
             self.check(shape.key, "key", 'f"{path}[{key!r}]"', None, w)
-            w.line("if item is None:")
-            w.line(f'    {self.vd("bad")}(f"{{path}}[{{key!r}}]", "type", "map values cannot be None")')
-            self.check(shape.value, "item", 'f"{path}[{key!r}]"', None, w)
+            self.check_item(shape.value, shape.sparse, 'f"{path}[{key!r}]"', "map values")
             w.dedent()
             w.dedent()
+
+    def check_item(self, shape: Shape, sparse: bool, path: str, what: str) -> None:
+        """Statements that validate ``item``, a list item or map value at ``path``: a
+        None is skipped in a sparse collection (it keeps its place) and refused in a
+        dense one (models/README.md, "Nulls in lists and maps")."""
+        w = self.w
+        if sparse:
+            w.line("if item is not None:")
+            w.indent()
+            self.check(shape, "item", path, None, w)
+            w.dedent()
+            return
+        w.line("if item is None:")
+        w.line(f'    {self.vd("bad")}({path}, "type", "{what} cannot be None")')
+        self.check(shape, "item", path, None, w)
 
     # ---------------------------------------------------------- serialization
 
@@ -276,6 +287,8 @@ class SerdeEmitter:
             w.line()
             w.line(f"def _ser_{name}(value: Any) -> list[Any]:")
             item = self.ser_expr(shape.member, "item", None)
+            if item != "item" and shape.sparse:
+                item = f"None if item is None else {item}"  # a null keeps its place
             w.line(f"    return [{item} for item in value]" if item != "item" else "    return list(value)")
         elif shape.type == "map":
             assert shape.value is not None
@@ -283,6 +296,8 @@ class SerdeEmitter:
             w.line()
             w.line(f"def _ser_{name}(value: Any) -> dict[str, Any]:")
             item = self.ser_expr(shape.value, "item", None)
+            if item != "item" and shape.sparse:
+                item = f"None if item is None else {item}"
             w.line(
                 f"    return {{key: {item} for key, item in value.items()}}"
                 if item != "item"
@@ -499,12 +514,15 @@ class SerdeEmitter:
                 self.use("datetime", "datetime")
         return ann
 
-    def de_expr(self, shape: Shape, value: str, path: str, name: str, optional: bool = False) -> str:
-        """The parse of ``value`` (a JSON value) of ``shape``; ``None`` stays ``None`` if
-        ``optional``. Scalars are type-checked inline so the common case calls nothing.
+    def de_expr(
+        self, shape: Shape, value: str, path: str, name: str, absent: str | None = None
+    ) -> str:
+        """The parse of ``value`` (a JSON value) of ``shape``; where ``absent`` is given,
+        a ``None`` value gives that expression instead (``"None"`` for an optional
+        member). Scalars are type-checked inline so the common case calls nothing.
         ``name`` is a Python expression: a string literal or an f-string."""
         t = shape.type
-        guard = f"None if {value} is None else " if optional else ""
+        guard = f"{absent} if {value} is None else " if absent is not None else ""
         scalar = {"string": ("str", "p_str"), "boolean": ("bool", "p_bool")}
         if t in _INT_TYPES:
             scalar[t] = ("int", "p_int")
@@ -512,8 +530,10 @@ class SerdeEmitter:
             scalar[t] = ("float", "p_float")
         if t in scalar and not shape.is_enum:
             py_type, helper = scalar[t]
-            none = f"{value} is None or " if optional else ""
-            return f"{value} if {none}type({value}) is {py_type} else {self.rt(helper)}({value}, {path}, {name})"
+            check = f"type({value}) is {py_type} else {self.rt(helper)}({value}, {path}, {name})"
+            if absent == "None":
+                return f"{value} if {value} is None or {check}"
+            return f"{guard}{value} if {check}"
         if t == "string":
             return f"{guard}{self.rt('p_enum')}({self.cls(shape)}, {value}, {path}, {name})"
         if t == "blob":
@@ -521,7 +541,7 @@ class SerdeEmitter:
         if t == "timestamp":
             return f"{guard}{self.rt('p_timestamp')}({value}, {path}, {name})"
         if t == "structure" and shape.is_document:
-            return value
+            return value if absent in (None, "None") else f"{guard}{value}"
         if t == "structure":
             # The child's path as a tuple, rendered only for an error message: an
             # f-string per list item was ~40 % of parsing 24 ProfileTimes.
@@ -546,23 +566,26 @@ class SerdeEmitter:
             self.de_members(shape, shape.members, "data", cls)
             w.dedent()
         elif shape.type == "list":
+            # A sparse list keeps a null item in its place; a dense one drops it, as
+            # Smithy asks of clients (models/README.md, "Nulls in lists and maps").
             assert shape.member is not None
-            item = self.de_expr(shape.member, "item", "path", _LIST_ITEM)
+            item = self.de_expr(shape.member, "item", "path", _LIST_ITEM, "None" if shape.sparse else None)
+            keep = "" if shape.sparse else " if item is not None"
             w.line()
             w.line()
             w.line(f"def _de_{name}(value: Any, path: {self.rt('Path')}, name: str) -> {self.out_type(shape)}:")
-            w.line(f"    return [{item} for i, item in enumerate({self.rt('p_list')}(value, path, name))]")
+            w.line(f"    return [{item} for i, item in enumerate({self.rt('p_list')}(value, path, name)){keep}]")
         elif shape.type == "map":
             assert shape.value is not None
-            item = self.de_expr(shape.value, "item", "path", _MAP_ITEM)
+            item = self.de_expr(shape.value, "item", "path", _MAP_ITEM, "None" if shape.sparse else None)
+            keep = "" if shape.sparse else " if item is not None"
             assert shape.key is not None
             key = self.de_expr(shape.key, "key", "path", "name") if shape.key.is_enum else "key"
             w.line()
             w.line()
             w.line(f"def _de_{name}(value: Any, path: {self.rt('Path')}, name: str) -> {self.out_type(shape)}:")
-            # A null map value is skipped (the protocols' dense maps never hold one).
             w.line(f"    items = {self.rt('p_map')}(value, path, name).items()")
-            w.line(f"    return {{{key}: {item} for key, item in items if item is not None}}")
+            w.line(f"    return {{{key}: {item} for key, item in items{keep}}}")
 
     def de_members(self, shape: Shape, members: list[Member], data: str, cls: str, extra: dict[str, str] | None = None) -> None:
         w = self.w
@@ -579,14 +602,33 @@ class SerdeEmitter:
             key = m.location_name
             w.line(f'x = fields.get("{key}")')
             local = _local(m.py_name, self.all_classes)
+            absent = "None"
             if m.required and not shape.is_union:
-                w.line("if x is None:")
-                w.line(f'    {self.rt("missing")}(path, "{key}")')
-                w.line(f"{local} = {self.de_expr(m.shape, 'x', 'path', _q(key))}")
-            else:
-                w.line(f"{local} = {self.de_expr(m.shape, 'x', 'path', _q(key), optional=True)}")
+                absent = self.default_expr(m.shape, "path", _q(key))
+            w.line(f"{local} = {self.de_expr(m.shape, 'x', 'path', _q(key), absent)}")
             assignments[m.py_name] = local
         w.call(f"return {cls}(", [f"{k}={v}" for k, v in sorted(assignments.items())])
+
+    def default_expr(self, shape: Shape, path: str, name: str) -> str:
+        """The value of a required member the response left out or sent as null: the
+        default Smithy's "client error correction" gives each type (models/README.md,
+        "Required members a response leaves out"), so the rest of the response stays
+        readable, as botocore reads it."""
+        t = shape.type
+        if t == "string":
+            return f"{self.rt('p_enum')}({self.cls(shape)}, \"\", {path}, {name})" if shape.is_enum else '""'
+        if t in _INT_TYPES:
+            return "0"
+        if t in _FLOAT_TYPES:
+            return "0.0"
+        simple = {"boolean": "False", "blob": 'b""', "list": "[]", "map": "{}"}
+        if t in simple:
+            return simple[t]
+        if t == "timestamp":
+            return self.rt("EPOCH")
+        if t == "structure" and not shape.is_document:
+            return f"_de_{snake(shape.name)}({{}}, ({path}, {name}))"
+        return "None"  # a document: JSON null
 
     def emit_response_parser(self, op: Operation) -> None:
         w = self.w
@@ -605,10 +647,9 @@ class SerdeEmitter:
             w.line(f'return _de_{snake(shape.name)}({self.rt("load_json")}(response.body), "")')
             w.dedent()
             return
-        if any(m.location in ("header", None) and shape.payload != m.name for m in shape.members) or (
-            shape.payload and shape.member_by_name(shape.payload).shape.type not in ("blob", "string")
-        ):
-            w.line('path = ""')
+        # The root path of error messages, kept below only if a statement names it.
+        path_line = len(w.lines)
+        w.line('path = ""')
         extra: dict[str, str] = {}
         body_members = []
         for m in shape.members:
@@ -616,12 +657,10 @@ class SerdeEmitter:
                 w.line(f'x = response.headers.get("{m.location_name}")')
                 parsed = self.header_expr(m)
                 local = _local(m.py_name, self.all_classes)
+                absent = "None"
                 if m.required:
-                    w.line("if x is None:")
-                    w.line(f'    {self.rt("missing")}(path, "{m.location_name} header")')
-                    w.line(f"{local} = {parsed}")
-                else:
-                    w.line(f"{local} = None if x is None else {parsed}")
+                    absent = "None" if m.json_value else self.default_expr(m.shape, "path", _q(m.location_name))
+                w.line(f"{local} = {absent} if x is None else {parsed}")
                 extra[m.py_name] = local
             elif m.location == "headers":
                 local = _local(m.py_name, self.all_classes)
@@ -639,6 +678,8 @@ class SerdeEmitter:
             self.de_members(shape, body_members, f"{self.rt('load_json')}(response.body)", cls, extra)
         else:
             w.call(f"return {cls}(", [f"{k}={v}" for k, v in sorted(extra.items())])
+        if not any(re.search(r"\bpath\b", line) for line in w.lines[path_line + 1 :]):
+            del w.lines[path_line]
         w.dedent()
 
     def payload_expr(self, m: Member, local: str) -> str:
@@ -653,7 +694,7 @@ class SerdeEmitter:
             w.line(f"{local} = {self.rt('loads')}(response.body) if response.body else None")
         elif m.shape.is_union and not m.required:
             w.line(f"x = {self.rt('load_json')}(response.body) if response.body else None")
-            w.line(f"{local} = {self.de_expr(m.shape, 'x', 'path', _q(m.location_name), optional=True)}")
+            w.line(f"{local} = {self.de_expr(m.shape, 'x', 'path', _q(m.location_name), 'None')}")
         else:
             w.line(f"x = {self.rt('load_json')}(response.body)")
             w.line(f"{local} = {self.de_expr(m.shape, 'x', 'path', _q(m.location_name))}")

@@ -84,6 +84,9 @@ class Shape:
     is_exception: bool = False
     is_document: bool = False
     is_union: bool = False
+    #: A list or map that may hold null items/values (Smithy's ``@sparse``, botocore's
+    #: ``"sparse": true``); the others are dense and never hold one.
+    sparse: bool = False
     payload: str | None = None
     class_name: str = ""
 
@@ -241,6 +244,7 @@ def build(raw: dict[str, Any], path: Path) -> ServiceModel:
             is_exception=bool(spec.get("exception")),
             is_document=bool(spec.get("document")),
             is_union=bool(spec.get("union")),
+            sparse=bool(spec.get("sparse")) and spec["type"] in ("list", "map"),
             payload=spec.get("payload"),
             class_name=class_name(name),
         )

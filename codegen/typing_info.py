@@ -57,12 +57,12 @@ def annotation(shape: Shape, direction: str) -> str:
         return "bytes"
     if t == "list":
         assert shape.member is not None
-        inner = annotation(shape.member, direction)
+        inner = annotation(shape.member, direction) + (" | None" if shape.sparse else "")
         return f"Sequence[{inner}]" if direction == IN else f"list[{inner}]"
     if t == "map":
         assert shape.key is not None and shape.value is not None
         key = annotation(shape.key, direction)
-        value = annotation(shape.value, direction)
+        value = annotation(shape.value, direction) + (" | None" if shape.sparse else "")
         return f"Mapping[{key}, {value}]" if direction == IN else f"dict[{key}, {value}]"
     if t == "structure":
         return "Any" if shape.is_document else shape.class_name

@@ -313,7 +313,9 @@ class Stubber:
         if isinstance(response, Mapping) and isinstance(returns, type):
             fixture = cast("Mapping[str, Any]", response)
             wire = {k: v for k, v in fixture.items() if k != "ResponseMetadata"}
-            queued = from_dict(cast("type[object]", returns), wire, names="wire")
+            # strict: a fixture's misspelt member is a mistake in the test (botocore's
+            # Stubber validates its responses the same way), not a newer service
+            queued = from_dict(cast("type[object]", returns), wire, names="wire", strict=True)
         if isinstance(returns, type) and not isinstance(queued, returns):
             raise TypeError(
                 f"{name} returns {returns.__name__}, got a response of type "

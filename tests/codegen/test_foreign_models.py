@@ -81,6 +81,8 @@ def model_features(raw: dict[str, Any]) -> set[str]:
             out.add("payload:" + target["type"])
         if spec.get("exception") and spec.get("members"):
             out.add("error-fields")
+        if spec.get("sparse"):
+            out.add("sparse:" + spec["type"])
         for member in spec.get("members", {}).values():
             target = shapes[member["shape"]]
             loc = member.get("location")
@@ -153,6 +155,7 @@ REQUIRED = {
     "status-code": "mediastore-data",
     "static-query": "cloudsearchdomain",
     "error-fields": "neptune-graph",
+    "sparse:list": "rds-data",
 }
 MODELS = sorted(set(REQUIRED.values()))
 
@@ -282,6 +285,14 @@ def _from_pattern(pattern: str, lo: int, hi: int | None) -> str | None:
     return _PATTERNS[key]
 
 
+def _flat(shape: Shape) -> bool:
+    """A scalar, or a list of scalars: nothing in it can hold a structure."""
+    if shape.type == "list":
+        assert shape.member is not None
+        return shape.member.type not in ("structure", "list", "map")
+    return shape.type not in ("structure", "map")
+
+
 class ValueMaker:
     """Builds the same input as a botocore params dict and as generated attrs objects."""
 
@@ -297,7 +308,10 @@ class ValueMaker:
         ours: dict[str, Any] = {}
         members = shape.members
         if shape.is_union:
-            members = members[:1]
+            # Deep down, a member that cannot lead back here (rds-data's ArrayValue holds
+            # lists of ArrayValue): a scalar, or a list of scalars.
+            flat = [m for m in members if _flat(m.shape)] if depth >= 3 else []
+            members = (flat or members)[:1]
         elif depth >= 3:
             members = [m for m in members if m.required]
         for m in members:
@@ -324,6 +338,8 @@ class ValueMaker:
             assert shape.member is not None
             count = min(max(int(shape.min or 0), 2), int(shape.max or 2))
             items = [self.value(shape.member, None, depth + 1) for _ in range(count)]
+            if shape.sparse and loc is None:  # a null item keeps its place in the body
+                items[0] = (None, None)
             return [b for b, _ in items], [o for _, o in items]
         if t == "map":
             assert shape.key is not None and shape.value is not None

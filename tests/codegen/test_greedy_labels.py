@@ -112,7 +112,11 @@ def test_dot_segments_are_refused_for_both_operations(package: ModuleType, opera
     seen, error = _calls(package, operation, "x/../y")
     assert seen == []
     assert isinstance(error, awsmith.ParamValidationError)
-    assert str(error) == "Invalid value for 'key': 'x/../y' is empty or has '.' or '..' segments"
+    name = {"fetch_plain": "FetchPlain", "get_greedy": "GetGreedy"}[operation]
+    assert str(error) == (
+        "Invalid value for 'key': 'x/../y' is empty or has '.' or '..' segments "
+        f"(when calling the {name} operation)"
+    )
 
 
 @pytest.mark.parametrize(

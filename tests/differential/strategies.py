@@ -92,6 +92,14 @@ def botocore_model(service: str) -> Any:
     return botocore.model.ServiceModel(loader.load_service_model(service, "service-2"), service)
 
 
+@functools.cache
+def botocore_model_of_ours(service: str) -> Any:
+    """botocore's ServiceModel of OUR models/<service>.json (they are in botocore's
+    format): botocore's parser and awsmith's then read the same model, so any
+    difference is the parsers'."""
+    return botocore.model.ServiceModel(our_model(service), service)
+
+
 def protocol(service: str) -> str:
     return str(our_model(service)["metadata"]["protocol"])
 
@@ -360,13 +368,17 @@ def _json_body(value: Any) -> Strategy:
 _REQUEST_IDS = st.uuids().map(str)
 
 
+def _response_start(draw: st.DrawFn, service: str, op: str) -> tuple[int, dict[str, str], str]:
+    """A successful response's status, its first headers, and the output shape's name."""
+    spec = op_spec(service, op)
+    headers = {"x-amzn-RequestId": draw(_REQUEST_IDS)}
+    return int(spec["http"].get("responseCode", 200)), headers, spec["output"]["shape"]
+
+
 @st.composite
 def responses(draw: st.DrawFn, service: str, op: str) -> WireResponse:
     """A successful response of ``op`` on the wire."""
-    spec = op_spec(service, op)
-    status = int(spec["http"].get("responseCode", 200))
-    headers = {"x-amzn-RequestId": draw(_REQUEST_IDS)}
-    out_name = spec["output"]["shape"]
+    status, headers, out_name = _response_start(draw, service, op)
     out = shape(service, out_name)
     theirs = botocore_model(service).operation_model(op).output_shape
     if protocol(service) == "json":
@@ -519,3 +531,249 @@ def to_botocore_form(service: str, name: str, value: Any, where: str = "") -> An
         assert type(value) is bytes, where
         return value
     raise NotImplementedError(kind)
+
+
+# ---------------------------------------------------------------- hostile response data
+#
+# Responses as a careless or newer service may send them, for the oracle of
+# test_parse_diff.test_awsmith_reads_what_botocore_reads: every member (required ones
+# too) may be absent or null, list items and map values may be null, every structure may
+# carry members the model does not know (with any JSON in them), structures and lists
+# are often empty, numbers run past 64 bits and past a double's range, and timestamps
+# come in every form a JSON protocol may use. The data is typed as the model says
+# otherwise: a value of the wrong JSON type is not something botocore "parses" either
+# (it hands it through unchecked), so it is no test of reading what botocore reads.
+
+#: Keys no model member has: what a service adds after the model was written.
+_UNKNOWN_KEYS = st.text(max_size=6).map(lambda t: "unmodeled" + t)
+_ANY_JSON: Strategy = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=2) | st.dictionaries(st.text(max_size=4), inner, max_size=2),
+    max_leaves=4,
+)
+#: Integers past int64 (services send longs; JSON has no limit) and past a double.
+_HUGE_INTS = st.one_of(
+    st.integers(2**63, 2**80), st.integers(-(2**80), -(2**63) - 1), st.just(10**30)
+)
+_DOUBLES = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.integers(-(2**53), 2**53),
+    st.sampled_from(["NaN", "Infinity", "-Infinity"]),  # JSON's spelling of them
+    st.sampled_from([10**400, -(10**400), 1.7976931348623157e308, 5e-324, -0.0]),
+    _HUGE_INTS,
+)
+
+
+def every_timestamp_form() -> Strategy:
+    """A timestamp in each form a JSON protocol body may carry: epoch seconds (integer,
+    fraction, as a number or as text), RFC 3339 date-times (``Z``, lower-case ``z`` and
+    ``t``, offsets, 1 to 9 fraction digits) and IMF-fixdate (HTTP date)."""
+    moments = st.datetimes(_TS_MIN, _TS_MAX, timezones=st.just(UTC))
+
+    def fraction(pair: tuple[datetime, int]) -> str:
+        moment, digits = pair
+        text = f"{moment.microsecond:06d}{moment.microsecond % 1000:03d}"[:digits]
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + text + "Z"
+
+    return st.one_of(
+        wire_timestamps(),
+        st.tuples(moments, st.integers(1, 9)).map(fraction),
+        moments.map(lambda d: d.strftime("%Y-%m-%dt%H:%M:%Sz")),
+        moments.map(lambda d: d.isoformat()),  # "+00:00"
+        moments.map(lambda d: str(int(d.timestamp()))),  # epoch seconds as text
+        st.integers(0, 2**31).map(lambda n: f"{n}.5"),
+    )
+
+
+def hostile_value(service: str, name: str, depth: int = 0) -> Strategy:
+    """A JSON value of shape ``name`` of our model, as described above."""
+    spec = shape(service, name)
+    kind = spec["type"]
+    if kind == "structure":
+        if depth > 8:  # no recursive shapes in these models; a guard all the same
+            return st.just({})
+        return _hostile_object(service, spec.get("members", {}), depth)
+    if kind == "list":
+        item = hostile_value(service, spec["member"]["shape"], depth + 1)
+        return st.lists(st.one_of(item, st.none()), max_size=3)
+    if kind == "map":
+        key = hostile_value(service, spec["key"]["shape"], depth + 1)
+        value = hostile_value(service, spec["value"]["shape"], depth + 1)
+        return st.dictionaries(key, st.one_of(value, st.none()), max_size=3)
+    if kind == "string":
+        free = st.text(_TEXT_CHARS, max_size=12)
+        return st.one_of(st.sampled_from(spec["enum"]), free) if "enum" in spec else free
+    if kind in ("integer", "long"):
+        lo, hi = INT64 if kind == "long" else INT32
+        return st.one_of(st.integers(lo, hi), _HUGE_INTS)
+    if kind == "boolean":
+        return st.booleans()
+    if kind in ("double", "float"):
+        return _DOUBLES
+    if kind == "timestamp":
+        return every_timestamp_form()
+    if kind == "blob":
+        return st.binary(max_size=48).map(lambda b: base64.b64encode(b).decode("ascii"))
+    raise NotImplementedError(f"{service}: shape {name} of type {kind}")
+
+
+def _hostile_object(service: str, members: JSON, depth: int) -> Strategy:
+    """A JSON object of the body ``members`` (each absent, null or a hostile value) and
+    of up to two members no model knows."""
+    known: dict[str, Strategy] = {}
+    for mname, m in sorted(members.items()):
+        if m.get("location"):
+            continue  # header/status members are not in the body
+        value = hostile_value(service, m["shape"], depth + 1)
+        known[m.get("locationName", mname)] = st.one_of(value, st.none())
+    unknown = st.dictionaries(_UNKNOWN_KEYS, _ANY_JSON, max_size=2)
+    return st.tuples(st.fixed_dictionaries({}, optional=known), unknown).map(
+        lambda p: {**p[1], **p[0]}
+    )
+
+
+def _hostile_header(service: str, name: str) -> Strategy:
+    """A header value of shape ``name``: what a header can carry (visible ASCII)."""
+    kind = shape(service, name)["type"]
+    if kind == "string":
+        return text({}, header=True)
+    raise NotImplementedError(f"{service}: header shape {name} of type {kind}")
+
+
+@st.composite
+def hostile_responses(draw: st.DrawFn, service: str, op: str) -> WireResponse:
+    """A successful response of ``op`` whose body (and headers) are hostile values."""
+    status, headers, out_name = _response_start(draw, service, op)
+    out = shape(service, out_name)
+    dumps = st.booleans().map(lambda ascii_only: lambda v: json.dumps(v, ensure_ascii=ascii_only))
+    if protocol(service) == "json":
+        headers["Content-Type"] = "application/x-amz-json-1.1"
+        value = draw(hostile_value(service, out_name))
+        return WireResponse(status, headers, draw(dumps)(value).encode())
+    payload = out.get("payload")
+    body = b""
+    body_members: dict[str, JSON] = {}
+    for mname, m in sorted(out.get("members", {}).items()):
+        if m.get("location") == "header":
+            if draw(st.booleans()):  # required or not, a header may be missing
+                headers[m.get("locationName", mname)] = draw(_hostile_header(service, m["shape"]))
+        elif mname == payload:
+            if shape(service, m["shape"])["type"] == "blob":
+                body = draw(st.binary(max_size=64))
+            elif draw(st.integers(0, 4)):  # now and then no body at all
+                body = draw(dumps)(draw(hostile_value(service, m["shape"]))).encode()
+        elif m.get("location") is None:
+            body_members[mname] = m
+    if body_members:
+        value = draw(_hostile_object(service, body_members, 0))
+        body = draw(dumps)(value).encode() if value or draw(st.booleans()) else b""
+    if body and payload is None:
+        headers["Content-Type"] = "application/json"
+    return WireResponse(status, headers, body)
+
+
+# ---------------------------------------------------------------- botocore -> to_dict form
+#
+# The comparison of that oracle: awsmith's typed result as ``to_dict(names="wire")``
+# writes it, against botocore's dict brought to the same form with awsmith's rules for
+# what botocore leaves as it is (models/README.md): a null item of a dense list or map
+# is dropped (botocore keeps it), and a required member botocore's dict lacks holds
+# Smithy's default. Timestamps compare as ISO 8601 text in UTC, as to_dict documents
+# it; blobs as base64 text; doubles as float, or "NaN"/"Infinity"/"-Infinity".
+
+
+def iso_utc(moment: datetime) -> str:
+    """to_dict's timestamp text, from its documentation: ISO 8601 in UTC with a ``Z``,
+    microseconds only when there are some."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)  # botocore's parser leaves some naive: UTC
+    utc = moment.astimezone(UTC)
+    fraction = f".{utc.microsecond:06d}" if utc.microsecond else ""
+    return f"{utc.year:04d}" + utc.strftime("-%m-%dT%H:%M:%S") + fraction + "Z"
+
+
+def _double(value: Any) -> float | str:
+    if isinstance(value, str):
+        value = float(value)  # botocore's awsJson parser hands "NaN" etc. through
+    try:
+        number = float(value)
+    except OverflowError:  # an integer literal past a double: what it rounds to
+        number = float("inf") if value > 0 else float("-inf")
+    if number != number:
+        return "NaN"
+    if number in (float("inf"), float("-inf")):
+        return "Infinity" if number > 0 else "-Infinity"
+    return number
+
+
+def wire_default(service: str, name: str) -> Any:
+    """The Smithy client-error-correction default of shape ``name``, in to_dict form."""
+    kind = shape(service, name)["type"]
+    defaults: dict[str, Any] = {
+        "string": "", "boolean": False, "integer": 0, "long": 0, "double": 0.0,
+        "float": 0.0, "blob": "", "timestamp": "1970-01-01T00:00:00Z", "list": [], "map": {},
+    }  # fmt: skip
+    if kind == "structure":
+        return expected_wire(service, name, {})
+    return defaults[kind]
+
+
+def expected_wire(service: str, name: str, value: Any) -> Any:
+    """botocore's parsed ``value`` of shape ``name`` in the form ``to_dict(names="wire")``
+    gives, with the null rule applied."""
+    spec = shape(service, name)
+    kind = spec["type"]
+    if kind == "structure":
+        out: JSON = {}
+        required = set(spec.get("required", []))
+        for mname, m in spec.get("members", {}).items():
+            item = value.get(mname)
+            if item is not None:
+                out[mname] = expected_wire(service, m["shape"], item)
+            elif mname in required:
+                out[mname] = wire_default(service, m["shape"])
+        return out
+    if kind == "list":
+        member = spec["member"]["shape"]
+        if spec.get("sparse"):
+            return [None if v is None else expected_wire(service, member, v) for v in value]
+        return [expected_wire(service, member, v) for v in value if v is not None]
+    if kind == "map":
+        target = spec["value"]["shape"]
+        if spec.get("sparse"):
+            return {k: None if v is None else expected_wire(service, target, v) for k, v in value.items()}
+        return {k: expected_wire(service, target, v) for k, v in value.items() if v is not None}
+    if kind == "timestamp":
+        return iso_utc(value)
+    if kind == "blob":
+        data = value.read() if hasattr(value, "read") else value  # a streamed payload
+        return base64.b64encode(data).decode("ascii")
+    if kind in ("double", "float"):
+        return _double(value)
+    return value
+
+
+@st.composite
+def hostile_error_responses(draw: st.DrawFn, service: str, name: str) -> WireResponse:
+    """An error response of error shape ``name`` (code in ``__type``) whose modeled
+    fields are hostile values, as :func:`hostile_responses` makes them."""
+    spec = shape(service, name)
+    fields = {k: v for k, v in spec.get("members", {}).items() if k != "message"}
+    body: JSON = draw(_hostile_object(service, fields, 0))
+    body["message"] = draw(st.text(_TEXT_CHARS, max_size=20))
+    body["__type"] = f"{NAMESPACES[service]}#{error_code(service, name)}"
+    headers = {"x-amzn-RequestId": draw(_REQUEST_IDS), "Content-Type": "application/json"}
+    return WireResponse(error_status(service, name), headers, json.dumps(body).encode())
+
+
+def errors_with_fields(service: str) -> list[str]:
+    """The error shapes of ``service`` with modeled fields besides their message."""
+    return sorted(
+        name
+        for name, spec in our_model(service)["shapes"].items()
+        if spec.get("exception") and set(spec.get("members", {})) - {"message"}
+    )

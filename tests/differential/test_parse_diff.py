@@ -13,6 +13,7 @@ fields botocore parses.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import math
@@ -23,9 +24,10 @@ import httpx
 import pytest
 from botocore.awsrequest import HeadersDict
 from botocore.response import StreamingBody
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+import awsmith
 from awsmith._core.errors import ServiceError
 from awsmith._core.errors_wire import build_error
 from awsmith._core.transport.http import HttpResponse
@@ -37,11 +39,12 @@ SETTINGS = settings(
 
 
 def botocore_parse(
-    service: str, op: str, wire: S.WireResponse, shape: Any = None
+    service: str, op: str, wire: S.WireResponse, shape: Any = None, model: Any = None
 ) -> dict[str, Any]:
     """botocore's parse, fed as botocore's endpoint feeds it: a case-insensitive header
-    dict, and a StreamingBody for operations with a blob payload."""
-    model = S.botocore_model(service)
+    dict, and a StreamingBody for operations with a blob payload. ``model``: botocore's
+    ServiceModel to read it with (default: botocore's own bundled model)."""
+    model = model if model is not None else S.botocore_model(service)
     operation = model.operation_model(op)
     body: Any = wire.body
     if wire.status < 300 and operation.has_streaming_output:
@@ -78,6 +81,80 @@ def test_parser_matches_botocore(service: str, op: str, data: st.DataObject) -> 
         if isinstance(value, StreamingBody):
             theirs[name] = value.read()  # a blob payload: what the caller reads
     assert ours == theirs
+
+
+# ------------------------------------------------------------------ the oracle
+#
+# awsmith reads every response botocore's parser reads, to equal values. Both parsers
+# read OUR model (botocore builds its ServiceModel from models/<service>.json), so a
+# difference is the parsers'. The responses are hostile (strategies.hostile_responses):
+# nulls and absences everywhere, unknown members at every level, empty structures and
+# lists, huge numbers, every timestamp form. Where botocore refuses a response, awsmith
+# may refuse it too, but only with a ResponseParseError. Deterministic (derandomize), a
+# bounded number of examples per operation: it runs on every `make test`.
+
+ORACLE = settings(
+    max_examples=S.EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@pytest.mark.parametrize(("service", "op"), ops_with_output())
+@ORACLE
+@given(data=st.data())
+def test_awsmith_reads_what_botocore_reads(service: str, op: str, data: st.DataObject) -> None:
+    wire = data.draw(S.hostile_responses(service, op), label="response")
+    operation = getattr(S.serde_module(service), S.snake(op).upper())
+    try:
+        theirs = botocore_parse(service, op, wire, model=S.botocore_model_of_ours(service))
+    except Exception as exc:  # botocore cannot read it: awsmith may refuse it too, cleanly
+        event(f"botocore refused: {type(exc).__name__}")
+        with contextlib.suppress(awsmith.ResponseParseError):
+            operation.parse(awsmith_response(wire))
+        return
+    ours = awsmith.to_dict(operation.parse(awsmith_response(wire)), names="wire")
+    theirs.pop("ResponseMetadata")
+    out_shape = S.op_spec(service, op)["output"]["shape"]
+    assert ours == S.expected_wire(service, out_shape, theirs)
+
+
+def _errors_with_fields() -> list[tuple[str, str]]:
+    return [(s, name) for s in S.SERVICES for name in S.errors_with_fields(s)]
+
+
+@pytest.mark.parametrize(("service", "error"), _errors_with_fields())
+@ORACLE
+@given(data=st.data())
+def test_awsmith_reads_the_error_fields_botocore_reads(
+    service: str, error: str, data: st.DataObject
+) -> None:
+    """The same oracle for the modeled fields of an error (Support's
+    ThrottlingException.throttlingReasons), read by botocore with the error shape."""
+    wire = data.draw(S.hostile_error_responses(service, error), label="response")
+    errors = S.errors_module(service)
+    ours = build_error(
+        awsmith_response(wire),
+        S.serde_module(service).ERRORS,
+        getattr(errors, S.base_error_name(service)),
+    )
+    assert type(ours) is getattr(errors, error)
+    model = S.botocore_model_of_ours(service)
+    op = next(o for o in S.operations(service) if error in S.error_shapes(service, o))
+    theirs = botocore_parse(service, op, wire, model.shape_for(error), model=model)
+    theirs.pop("ResponseMetadata", None)
+    theirs.pop("message", None)
+    fields = awsmith.to_dict(ours, names="wire")
+    fields.pop("message", None)
+    expected = S.expected_wire(service, error, theirs)
+    expected.pop("message", None)
+    assert fields == expected
+
+
+def test_the_error_oracle_has_its_errors() -> None:
+    assert _errors_with_fields() == [("support", "ThrottlingException")]
 
 
 def test_every_operation_has_an_output() -> None:

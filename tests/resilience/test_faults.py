@@ -380,16 +380,18 @@ async def test_malformed_200_raises_parse_error_with_status_and_request_id(
     )
 
 
-async def test_missing_required_header_raises_parse_error(
+async def test_missing_required_header_gets_its_default(
     server: FaultServer, transport: str
 ) -> None:
-    server.play(Reply(body=b"profile-bytes"))  # GetProfile's Content-Type is required
+    """GetProfile's Content-Type is required; a response without it is read, the member
+    filled with Smithy's default "" (models/README.md, "Required members a response
+    leaves out"), as botocore reads it. It raised ResponseParseError before issue 22."""
+    server.play(Reply(body=b"profile-bytes"))
     async with codeguru(server.url, transport) as client:
-        with pytest.raises(awsmith.ResponseParseError) as info:
-            await client.get_profile(profiling_group_name="g")
+        response = await client.get_profile(profiling_group_name="g")
     assert server.attempts == 1
-    assert info.value.detail == "the required member Content-Type header is missing"
-    assert (info.value.status_code, info.value.request_id) == (200, request_id(0))
+    assert (response.content_type, response.profile) == ("", b"profile-bytes")
+    assert response.response_metadata.request_id == request_id(0)
 
 
 @pytest.mark.parametrize("unframed", [False, True], ids=["content-length", "until-close"])

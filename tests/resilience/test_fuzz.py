@@ -302,20 +302,21 @@ def test_parsers_accept_every_valid_body(service: str, op: Operation[Any, Any]) 
     run()
 
 
-def test_double_beyond_float_range_raises_a_parse_error() -> None:
-    """An integer literal too large for a double escaped as OverflowError."""
+def test_double_beyond_float_range_reads_as_infinity() -> None:
+    """An integer literal too large for a double escaped as OverflowError, then was
+    refused; it is the double it rounds to, infinity, as the literal 1e400 is (botocore's
+    awsJson parser reads the response too, handing the integer through)."""
     body = b'{"summaries": [{"checkId": "c", "timestamp": "t", "status": "ok", '
     body += b'"resourcesSummary": {"resourcesProcessed": 1, "resourcesFlagged": 0, '
     body += b'"resourcesIgnored": 0, "resourcesSuppressed": 0}, "categorySpecificSummary": '
     body += b'{"costOptimizing": {"estimatedMonthlySavings": 1' + b"0" * 400
-    body += b', "estimatedPercentMonthlySavings": 1}}}]}'
+    body += b', "estimatedPercentMonthlySavings": -1' + b"0" * 400 + b"}}}]}"
     op = support_serde.DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES
-    with pytest.raises(awsmith.ResponseParseError) as info:
-        op.parse(HttpResponse(200, CIMultiDict(), body))
-    assert info.value.detail.startswith(
-        "expected a number in range at summaries[0].categorySpecificSummary.costOptimizing"
-        ".estimatedMonthlySavings, got int 1000"
-    )
+    parsed = op.parse(HttpResponse(200, CIMultiDict(), body))
+    cost = parsed.summaries[0].category_specific_summary.cost_optimizing
+    assert cost is not None
+    assert cost.estimated_monthly_savings == math.inf
+    assert cost.estimated_percent_monthly_savings == -math.inf
 
 
 def test_timestamp_edge_values_raise_parse_errors() -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import importlib
 import json
 from datetime import UTC, datetime, timedelta, timezone
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +17,7 @@ from awsmith import ParamValidationError, from_dict, to_dict
 from awsmith._core.metadata import ResponseMetadata
 from awsmith.codeguruprofiler.shapes import (
     ListProfileTimesResponse,
+    ListTagsForResourceResponse,
     PostAgentProfileRequest,
     ProfileTime,
 )
@@ -30,13 +29,18 @@ from awsmith.support.shapes import (
     DescribeCasesResponse,
     RecentCaseCommunications,
     ThrottlingReason,
+    TrustedAdvisorCostOptimizingSummary,
+    TrustedAdvisorResourcesSummary,
 )
 from codegen.emit_shapes import error_fields
-from codegen.model import ServiceModel, Shape, load
-from codegen.typing_info import Usage
-
-MODELS = Path(__file__).resolve().parents[2] / "models"
-SERVICES = ("support", "codeguruprofiler")
+from tests.unit.shape_values import (
+    SERVICES,
+    model,
+    modeled_errors,
+    shapes_module,
+    structures,
+    values,
+)
 
 # ---------------------------------------------------------------- exact output
 
@@ -178,9 +182,11 @@ def test_from_dict_keeps_unknown_enum_values() -> None:
 # ---------------------------------------------------------------- failures
 
 
-def error_of(cls: type[Any], data: Any, names: Any = "python") -> ParamValidationError:
+def error_of(
+    cls: type[Any], data: Any, names: Any = "python", strict: bool | None = None
+) -> ParamValidationError:
     with pytest.raises(ParamValidationError) as info:
-        from_dict(cls, data, names=names)
+        from_dict(cls, data, names=names, strict=strict)
     return info.value
 
 
@@ -212,9 +218,10 @@ def test_an_unknown_key_is_rejected_with_its_path() -> None:
         "unknown key 'sent_by'; expected one of attachment_set, attachments, body, case_id, "
         "submitted_by, time_created"
     )
-    # a wire name is an unknown key in Python names, and the other way round
+    # a wire name is an unknown key in Python names, and the other way round (wire names
+    # are strict only when asked: see test_wire_names_ignore_unknown_members_by_default)
     assert error_of(CaseDetails, {"caseId": "c"}).field == "caseId"
-    assert error_of(CaseDetails, {"case_id": "c"}, names="wire").field == "case_id"
+    assert error_of(CaseDetails, {"case_id": "c"}, names="wire", strict=True).field == "case_id"
 
 
 @pytest.mark.parametrize(
@@ -278,6 +285,141 @@ def test_to_dict_rejects_a_naive_datetime_with_its_path() -> None:
     assert info.value.detail == "expected an aware datetime (naive datetimes are ambiguous)"
 
 
+# ---------------------------------------------------------------- values set in code
+
+
+def _y1_east() -> datetime:
+    return datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1)))  # before 0001-01-01 UTC
+
+
+def _times(*starts: Any) -> ListProfileTimesResponse:
+    return ListProfileTimesResponse(profile_times=[ProfileTime(start=t) for t in starts])
+
+
+_NOW = datetime(2024, 1, 1, tzinfo=UTC)
+
+UNCONVERTIBLE: list[tuple[str, Any, str, str]] = [
+    ("text-for-datetime", _times(_NOW, "2024-01-01T00:00:00Z"), "profile_times[1].start",
+     "expected an aware datetime, got str '2024-01-01T00:00:00Z'"),
+    ("int-for-datetime", _times(1700000000), "profile_times[0].start",
+     "expected an aware datetime, got int 1700000000"),
+    ("year-1-east-of-utc", _times(_y1_east()), "profile_times[0].start",
+     "expected a datetime that UTC can hold, got 0001-01-01T00:00:00+01:00"),
+    ("str-for-bytes",
+     PostAgentProfileRequest(agent_profile="{}", content_type="c", profiling_group_name="g"),  # type: ignore[arg-type]
+     "agent_profile", "expected bytes, got str '{}'"),
+    ("str-for-float",
+     TrustedAdvisorCostOptimizingSummary(estimated_monthly_savings="12", estimated_percent_monthly_savings=1.0),  # type: ignore[arg-type]
+     "estimated_monthly_savings", "expected a float, got str '12'"),
+    ("dict-for-shape", DescribeCasesResponse(cases=[{"case_id": "c"}]),  # type: ignore[list-item]
+     "cases[0]", "expected a CaseDetails, got dict {'case_id': 'c'}"),
+    ("none-in-a-dense-list", DescribeCasesResponse(cases=[a_case(), None]),  # type: ignore[list-item]
+     "cases[1]", "expected a CaseDetails, got NoneType None"),
+    ("int-for-list", ListProfileTimesResponse(profile_times=5),  # type: ignore[arg-type]
+     "profile_times", "expected a list, got int 5"),
+    ("list-for-map", ListTagsForResourceResponse(tags=[("k", "v", "x")]),  # type: ignore[arg-type]
+     "tags", "expected a dict, got list [('k', 'v', 'x')]"),
+    ("error-field", support_errors.ThrottlingException("m", throttling_reasons=[{"reason": "r"}]),  # type: ignore[list-item]
+     "throttling_reasons[0]", "expected a ThrottlingReason, got dict {'reason': 'r'}"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("obj", "field", "detail"),
+    [case[1:] for case in UNCONVERTIBLE],
+    ids=[case[0] for case in UNCONVERTIBLE],
+)
+@pytest.mark.parametrize("names", ["python", "wire"])
+def test_to_dict_names_a_value_of_the_wrong_type(
+    obj: Any, field: str, detail: str, names: Any
+) -> None:
+    """At e82cd98 these escaped as AttributeError, TypeError or OverflowError."""
+    with pytest.raises(ParamValidationError) as info:
+        to_dict(obj, names=names)
+    error = info.value
+    assert (error.field, error.rule, error.detail) == (field, "type", detail)
+    assert str(error) == f"Invalid value for {field!r}: {detail}"
+    assert error.__cause__ is None and error.__suppress_context__
+
+
+def test_to_dict_copies_str_int_and_bool_as_they_are() -> None:
+    """What the conversion copies is not checked (no cost for correct objects), so a
+    wrong type there is no error, and the check of the others never blames one."""
+    summary = TrustedAdvisorResourcesSummary(
+        resources_processed="3",  # type: ignore[arg-type]
+        resources_flagged=1,
+        resources_ignored=0,
+        resources_suppressed=0,
+    )
+    assert to_dict(summary)["resources_processed"] == "3"
+
+
+# ---------------------------------------------------------------- reading the wire's JSON
+
+
+def test_wire_names_ignore_unknown_members_by_default() -> None:
+    """AWS CLI output with members newer than the model, at every level. At e82cd98
+    ``names="wire"`` refused it ("unknown key 'newMember'")."""
+    cli = {
+        "cases": [{"caseId": "c-1", "newMember": {"x": 1}, "recentCommunications": {"brandNew": []}}],
+        "nextToken": "t",
+        "servedBy": "2027 model",
+    }
+    read = from_dict(DescribeCasesResponse, cli, names="wire")
+    assert read == DescribeCasesResponse(
+        cases=[CaseDetails(case_id="c-1", recent_communications=RecentCaseCommunications())],
+        next_token="t",
+    )
+    # strict on request: the same input refused, naming an unknown key (the outer first)
+    error = error_of(DescribeCasesResponse, cli, names="wire", strict=True)
+    assert (error.field, error.rule) == ("servedBy", "unknown")
+    del cli["servedBy"]
+    error = error_of(DescribeCasesResponse, cli, names="wire", strict=True)
+    assert (error.field, error.rule) == ("cases[0].newMember", "unknown")
+    # Python names stay strict by default (a misspelt name is a mistake), lax on request
+    python = {"cases": [{"case_id": "c-1", "case_idd": "x"}]}
+    assert error_of(DescribeCasesResponse, python).field == "cases[0].case_idd"
+    lax = from_dict(DescribeCasesResponse, python, strict=False)
+    assert lax == DescribeCasesResponse(cases=[CaseDetails(case_id="c-1")])
+
+
+def test_a_botocore_response_reads_back_as_awsmith_parses_it() -> None:
+    """A boto3/aiobotocore response: botocore's parser output, ResponseMetadata,
+    datetimes and all."""
+    import botocore.loaders
+    import botocore.model
+    import botocore.parsers
+    import httpx
+    from botocore.awsrequest import HeadersDict
+
+    from awsmith._core.transport.http import HttpResponse
+    from awsmith.codeguruprofiler import _serde
+
+    body = json.dumps(
+        {
+            "profileTimes": [{"start": "2026-12-01T10:00:00.250Z"}, {"start": "2026-12-01T11:00:00Z"}],
+            "nextToken": "n",
+        }
+    ).encode()
+    headers = {"x-amzn-RequestId": "req-1", "Content-Type": "application/json"}
+    loader = botocore.loaders.create_loader()
+    model = botocore.model.ServiceModel(
+        loader.load_service_model("codeguruprofiler", "service-2"), "codeguruprofiler"
+    )
+    parsed = botocore.parsers.create_parser("rest-json").parse(
+        {"status_code": 200, "headers": HeadersDict(headers), "body": body},
+        model.operation_model("ListProfileTimes").output_shape,
+    )
+    assert parsed["ResponseMetadata"]["RequestId"] == "req-1"
+    ours = _serde.LIST_PROFILE_TIMES.parse(HttpResponse(200, httpx.Headers(headers), body))
+    assert from_dict(ListProfileTimesResponse, parsed, names="wire") == ours
+
+
+def test_strict_must_be_a_bool_or_none() -> None:
+    with pytest.raises(TypeError, match="strict must be True, False or None, got 'yes'"):
+        from_dict(CaseDetails, {}, strict="yes")  # type: ignore[arg-type]
+
+
 def test_arguments_that_are_not_shapes_or_name_styles() -> None:
     with pytest.raises(TypeError, match="to_dict takes a generated shape or error, got dict"):
         to_dict({"case_id": "c"})
@@ -290,78 +432,6 @@ def test_arguments_that_are_not_shapes_or_name_styles() -> None:
 
 
 # ---------------------------------------------------------------- round trips
-
-
-@cache
-def model(service: str) -> ServiceModel:
-    return load(MODELS / f"{service}.json")
-
-
-_TZ = st.sampled_from(
-    [UTC, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]
-)
-
-
-def values(service: str, shape: Shape, depth: int = 0) -> st.SearchStrategy[Any]:
-    """Values of ``shape`` as the generated classes hold them."""
-    t = shape.type
-    if t == "string" and shape.enum:
-        cls = getattr(shapes_module(service), shape.class_name)
-        return st.sampled_from([*shape.enum, "unlisted-value"]).map(cls)
-    if t == "string":
-        return st.text(max_size=6)
-    if t == "boolean":
-        return st.booleans()
-    if t in ("integer", "long", "short", "byte", "bigInteger"):
-        return st.integers(-(2**63), 2**63 - 1)
-    if t in ("float", "double", "bigDecimal"):
-        return st.floats(allow_nan=False)
-    if t == "timestamp":
-        return st.datetimes(
-            min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=_TZ
-        )
-    if t == "blob":
-        return st.binary(max_size=6)
-    if t == "list":
-        assert shape.member is not None
-        return st.lists(values(service, shape.member, depth + 1), max_size=0 if depth > 3 else 2)
-    if t == "map":
-        assert shape.key is not None and shape.value is not None
-        return st.dictionaries(
-            values(service, shape.key, depth + 1),
-            values(service, shape.value, depth + 1),
-            max_size=2,
-        )
-    if shape.is_document:
-        return st.just({"any": ["json", 1]})
-    cls = getattr(shapes_module(service), shape.class_name)
-    members = {
-        m.py_name: (
-            values(service, m.shape, depth + 1)
-            if m.required and not shape.is_union
-            else st.none() | values(service, m.shape, depth + 1)
-        )
-        for m in shape.members
-    }
-    return st.builds(cls, **members)
-
-
-def shapes_module(service: str) -> Any:
-    return importlib.import_module(f"awsmith.{service}.shapes")
-
-
-def structures() -> list[tuple[str, str]]:
-    out = []
-    for service in SERVICES:
-        usage = Usage(model(service))
-        for shape in model(service).shapes.values():
-            if shape.type == "structure" and not shape.is_exception and shape.name in usage.all:
-                out.append((service, shape.name))
-    return out
-
-
-def modeled_errors() -> list[tuple[str, str]]:
-    return [(s, sh.name) for s in SERVICES for sh in model(s).shapes.values() if sh.is_exception]
 
 
 def test_the_round_trips_cover_every_generated_class() -> None:

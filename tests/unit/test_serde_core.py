@@ -217,10 +217,6 @@ def test_fail_shows_a_short_repr() -> None:
     )
 
 
-def test_missing() -> None:
-    assert refused(lambda: s.missing(("", "a", 1), "b")) == "the required member a[1].b is missing"
-
-
 # ---------------------------------------------------------------- parsing JSON
 
 
@@ -259,6 +255,9 @@ PARSED: list[tuple[str, Callable[[], object], object]] = [
     ("float from an int", lambda: s.p_float(2, "", "a"), 2.0),
     ("float Infinity", lambda: s.p_float("Infinity", "", "a"), math.inf),
     ("float -Infinity", lambda: s.p_float("-Infinity", "", "a"), -math.inf),
+    # an integer literal past a double's range is the double it rounds to, as 1e400 is
+    ("float past the range", lambda: s.p_float(10**400, "", "a"), math.inf),
+    ("float past the range, negative", lambda: s.p_float(-(10**400), "", "a"), -math.inf),
     ("blob", lambda: s.p_blob("AAE=", "", "a"), b"\x00\x01"),
     ("empty blob", lambda: s.p_blob("", "", "a"), b""),
     ("list", lambda: s.p_list([1], "", "a"), [1]),
@@ -308,11 +307,6 @@ REFUSED: list[tuple[str, Callable[[], object], str]] = [
     ("int str", lambda: s.p_int("3", "", "a"), "expected an integer at a, got str '3'"),
     ("float bool", lambda: s.p_float(True, "", "a"), "expected a number at a, got bool True"),
     ("float str", lambda: s.p_float("nan", "", "a"), "expected a number at a, got str 'nan'"),
-    (
-        "float range",
-        lambda: s.p_float(10**400, "", "a"),
-        "expected a number in range at a, got int " + "1" + "0" * 56 + "...",
-    ),
     (
         "blob padding",
         lambda: s.p_blob("AAE", "", "a"),

@@ -12,7 +12,7 @@ from typing import Final
 from codegen.transcribe.spec import JSON, Fix, ServiceSpec
 
 _NAME_RE = r"^[\w-]+$"
-_WIRE_OUT_REQ = "The reference does not mark response members as required; botocore's model does. The generator may rely on their presence."
+_WIRE_OUT_REQ = "The reference does not mark response members as required; botocore's model does. The generator types them as always present; a response that leaves one out gets a default (\"Required members a response leaves out\")."
 
 
 def _required_out(target: str) -> Fix:
@@ -235,6 +235,15 @@ FIXES: Final[tuple[Fix, ...]] = (
     _required_out("ListFindingsReportsResponse.findingsReportSummaries"),
     _required_out("ListProfileTimesResponse.profileTimes"),
     _required_out("ListProfilingGroupsResponse.profilingGroupNames"),
+    # ---------------- sparse lists, whose items are values by position ----------------
+    Fix(
+        "FrameMetricValues",
+        {"json": {"sparse": True}},
+        "FrameMetricDatum.values: 'Array of doubles'; 'A list of values that are associated with a frame metric'",
+        "values[i] is the metric at endTimes[i] (BatchGetFrameMetricData): a step without a "
+        "value must keep its place or every later value lands on the wrong time",
+        "sparse (list[float | None])",
+    ),
 )
 
 # Pure naming: shared/constrained primitive, list and map shapes (see ServiceSpec).

@@ -128,6 +128,24 @@ FIXES: Final[tuple[Fix, ...]] = (
         "every shape needs documentation; wording is ours (the reference gives none)",
         "documentation added",
     ),
+    # ---------------- sparse lists, whose items are columns by position ----------------
+    Fix(
+        "ResourceMetadata",
+        {"json": {"sparse": True}},
+        "TrustedAdvisorResourceDetail.metadata: 'Array of strings'; 'The exact metadata and its order can be obtained by inspecting the TrustedAdvisorCheckDescription'",
+        "the items are columns by position, and the service sends an empty column as null "
+        "(botocore keeps it as None); dropping it would shift every later column under the "
+        "wrong heading",
+        "sparse (list[str | None])",
+    ),
+    Fix(
+        "CheckMetadataHeadings",
+        {"json": {"sparse": True}},
+        "TrustedAdvisorCheckDescription.metadata: 'Array of strings'; 'The order of the headings corresponds to the order of the data in the Metadata element'",
+        "the headings of the columns above, by position: a null heading must keep its place "
+        "or every later heading names the wrong column",
+        "sparse (list[str | None])",
+    ),
 )
 
 # Pure naming: shared/constrained primitive, list and map shapes (see ServiceSpec).

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from enum import Enum
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NoReturn, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NoReturn, TypeVar
 
 from awsmith._core.errors import ParamValidationError, ResponseParseError, ServiceError
 from awsmith._core.serde import Path, join, p_bool, p_enum, p_float, p_int, p_str, p_timestamp
@@ -39,10 +39,10 @@ Names = Literal["python", "wire"]
 
 class Hooks(NamedTuple):
     """The generated conversions of one class: ``out(obj, wire, omit_none) -> dict`` and
-    ``into(data, path, wire) -> obj``."""
+    ``into(data, path, wire, strict) -> obj``."""
 
     out: Callable[[Any, bool, bool], dict[str, Any]]
-    into: Callable[[Any, Path, bool], Any]
+    into: Callable[[Any, Path, bool, bool], Any]
 
 
 # ---------------------------------------------------------------- to_dict helpers
@@ -92,14 +92,17 @@ def bad(path: Path, name: str, expected: str, value: object) -> NoReturn:
     )
 
 
-def i_fields(data: object, path: Path, name: str, keys: frozenset[str]) -> dict[str, Any]:
-    """The dict of a structure, every key one of ``keys``."""
+def i_fields(
+    data: object, path: Path, name: str, keys: frozenset[str], strict: bool
+) -> dict[str, Any]:
+    """The dict of a structure; ``strict``: every key must be one of ``keys`` (else the
+    others are ignored, as the service's parser ignores members it does not know)."""
     if type(data) is not dict:
         if not isinstance(data, Mapping):
             bad(path, name, "a dict", data)
         data = dict(data)  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
     fields: dict[str, Any] = data  # pyright: ignore[reportUnknownVariableType, reportAssignmentType]
-    if not keys.issuperset(fields):
+    if strict and not keys.issuperset(fields):
         unknown = [k for k in fields if k not in keys]
         raise ParamValidationError(
             join(join(path, name), str(unknown[0])),
@@ -215,8 +218,9 @@ def hooks_for(cls: type) -> Hooks | None:
 
 
 @cache
-def converter(wire: bool, omit_none: bool) -> cattrs.Converter:
-    """The ``cattrs.Converter`` of one name style and None policy, built once."""
+def converter(wire: bool, omit_none: bool, strict: bool = True) -> cattrs.Converter:
+    """The ``cattrs.Converter`` of one name style, None policy (``to_dict``) and
+    strictness (``from_dict``), built once."""
     import cattrs
 
     conv = cattrs.Converter()
@@ -230,7 +234,7 @@ def converter(wire: bool, omit_none: bool) -> cattrs.Converter:
 
     def structure_factory(cls: type) -> Callable[[Any, type], Any]:
         into = _hooks(cls).into
-        return lambda data, _cls: into(data, "", wire)
+        return lambda data, _cls: into(data, "", wire, strict)
 
     conv.register_unstructure_hook_factory(is_generated, unstructure_factory)
     conv.register_structure_hook_factory(is_generated, structure_factory)
@@ -249,27 +253,13 @@ def _names(names: str) -> bool:
     return names == "wire"
 
 
-def _naive_path(value: object, path: str) -> str | None:
-    """Where the first naive datetime in ``value`` is (Python names), for the error."""
-    import attrs
-
-    if isinstance(value, datetime):
-        return path if value.tzinfo is None or value.utcoffset() is None else None
-    items: list[tuple[str, object]] = []
-    if attrs.has(type(value)):
-        names = [a.name for a in attrs.fields(cast(Any, type(value)))]
-        items = [(f"{path}.{n}".lstrip("."), getattr(value, n)) for n in names]
-    elif isinstance(value, Mapping):
-        items = [(f"{path}[{k!r}]", v) for k, v in value.items()]  # pyright: ignore[reportUnknownVariableType]
-    elif isinstance(value, list | tuple):
-        items = [(f"{path}[{i}]", v) for i, v in enumerate(value)]  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
-    elif isinstance(value, BaseException):
-        items = [(f"{path}.{k}".lstrip("."), v) for k, v in vars(value).items()]
-    for where, item in items:
-        found = _naive_path(item, where)
-        if found is not None:
-            return found
-    return None
+#: The conversions of ``to_dict`` that can fail on a value of the wrong type, by the
+#: type they expect: how :func:`~awsmith._core.locate.misfit` finds the value.
+_CONVERSIONS: Mapping[type, Callable[[Any], object]] = {
+    datetime: o_timestamp,
+    bytes: o_blob,
+    float: o_float,
+}
 
 
 def to_dict(obj: object, *, names: Names = "python", omit_none: bool = True) -> dict[str, Any]:
@@ -278,7 +268,8 @@ def to_dict(obj: object, *, names: Names = "python", omit_none: bool = True) -> 
 
     Timestamps become ISO 8601 text in UTC with a ``Z``, blobs base64 text, enums their
     string values (values the model does not list included), documents stay as they are.
-    A response's ``response_metadata`` is left out.
+    A null item of a sparse list or map stays ``None`` in its place. A response's
+    ``response_metadata`` is left out.
 
     Args:
         obj: The object to convert.
@@ -290,7 +281,11 @@ def to_dict(obj: object, *, names: Names = "python", omit_none: bool = True) -> 
 
     Raises:
         TypeError: ``obj`` is not a generated shape or error.
-        ParamValidationError: a timestamp in ``obj`` is a naive ``datetime``.
+        ParamValidationError: a value in ``obj`` cannot be converted: a timestamp that
+            is not an aware ``datetime`` (or not one UTC can hold), a blob that is not
+            ``bytes``, a number that is not a ``float`` or ``int``, a nested shape of
+            the wrong class. ``field`` is its path in Python names
+            (``cases[0].time_created``) and the message says what was expected.
     """
     wire = _names(names)
     cls = type(obj)
@@ -298,33 +293,64 @@ def to_dict(obj: object, *, names: Names = "python", omit_none: bool = True) -> 
         raise TypeError(f"to_dict takes a generated shape or error, got {cls.__name__}")
     try:
         result: dict[str, Any] = converter(wire, omit_none).unstructure(obj)
-    except _NaiveDatetime:
-        where = _naive_path(obj, "") or "<unknown>"
-        raise ParamValidationError(
-            where, "type", "expected an aware datetime (naive datetimes are ambiguous)"
-        ) from None
+    except (_NaiveDatetime, TypeError, AttributeError, ValueError, OverflowError) as exc:
+        raise _unconvertible(obj, exc) from None
     return result
 
 
-def from_dict(cls: type[T], data: Mapping[str, Any], *, names: Names = "python") -> T:
+def _unconvertible(obj: object, exc: Exception) -> ParamValidationError:
+    """The error that names the value in ``obj`` the conversion failed on."""
+    from awsmith._core.locate import misfit  # only when something is wrong
+
+    found = misfit(obj, _CONVERSIONS)
+    if found is None:  # pragma: no cover - every failing conversion is one misfit knows
+        return ParamValidationError("<root>", "type", f"cannot be converted: {exc!r}")
+    return ParamValidationError(found.path, "type", found.detail)
+
+
+def from_dict(
+    cls: type[T],
+    data: Mapping[str, Any],
+    *,
+    names: Names = "python",
+    strict: bool | None = None,
+) -> T:
     """The ``cls`` object ``data`` describes: the inverse of :func:`to_dict`.
 
     Every scalar is converted as the service's parser converts it: timestamps from ISO
     8601, epoch seconds or an HTTP date (or an aware ``datetime``), blobs from base64
-    text (or ``bytes``), enums from their string values, unknown values kept. So
-    ``from_dict(type(x), to_dict(x)) == x``, for both name styles, and the AWS CLI's JSON
-    output or a botocore ``Stubber`` fixture can be read with ``names="wire"``.
+    text (or ``bytes``), enums from their string values, unknown values kept; a null
+    item of a dense list or map is dropped, of a sparse one kept (the parser's rule,
+    models/README.md). So ``from_dict(type(x), to_dict(x)) == x``, for both name
+    styles, and the AWS CLI's JSON output, a boto3 or aiobotocore response
+    (``ResponseMetadata`` and all) or a botocore ``Stubber`` fixture can be read with
+    ``names="wire"``.
+
+    Args:
+        cls: The generated shape or modeled error class to make.
+        data: The dict to read.
+        names: ``"python"`` or ``"wire"``, as for :func:`to_dict`.
+        strict: Refuse a key that is not a member of its shape. By default True for
+            Python names (a misspelt ``case_idd`` is a mistake worth hearing about) and
+            False for wire names, which are read as the service's parser reads a
+            response: members the model does not know (newer than awsmith's model, or
+            botocore's ``ResponseMetadata``) are ignored.
 
     Raises:
         TypeError: ``cls`` is not a generated shape or error class.
         ParamValidationError: a value has the wrong type or cannot be read, a key is
-            unknown, or a required member is missing; ``field`` is the path of the
-            value in ``data``'s names (``cases[3].recent_communications.communications[0].time_created``).
+            unknown (strict), or a required member is missing; ``field`` is the path
+            of the value in ``data``'s names
+            (``cases[3].recent_communications.communications[0].time_created``).
     """
     wire = _names(names)
     if not isinstance(cls, type) or hooks_for(cls) is None:  # pyright: ignore[reportUnnecessaryIsInstance]
         raise TypeError(f"from_dict takes a generated shape or error class, got {cls!r}")
-    result: T = converter(wire, True).structure(data, cls)
+    if strict is None:
+        strict = not wire
+    elif type(strict) is not bool:
+        raise TypeError(f"strict must be True, False or None, got {strict!r}")
+    result: T = converter(wire, True, strict).structure(data, cls)
     return result
 
 
@@ -340,8 +366,8 @@ def message_only(cls: type[ServiceError], wire_key: str) -> Hooks:
 
     keys = (frozenset({"message"}), frozenset({wire_key}))
 
-    def into(data: Any, path: Path, wire: bool) -> ServiceError:
-        fields = i_fields(data, path, "", keys[wire])
+    def into(data: Any, path: Path, wire: bool, strict: bool) -> ServiceError:
+        fields = i_fields(data, path, "", keys[wire], strict)
         key = wire_key if wire else "message"
         value = fields.get(key)
         return cls(None if value is None else i_str(value, path, key))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from awsmith._core.lazyclass import prebuilt
 from awsmith._core.lazymodule import FirstUse
@@ -37,6 +37,21 @@ class ResponseMetadata:
     headers: Mapping[str, str] = field(repr=False)
     attempts: int
 
+    def __reduce__(self) -> str | tuple[Any, ...]:
+        """Pickling, ``copy.copy`` and ``copy.deepcopy``. The read-only header views
+        (``CIMultiDictProxy``, ``MappingProxyType``) can be neither pickled nor copied:
+        the headers travel as the mapping under the view (every pair, duplicates and
+        order kept) and come back behind the same kind of view."""
+        if self is NO_METADATA:
+            return "NO_METADATA"  # the module's constant itself, as for any global
+        headers: Mapping[str, str] = self.headers
+        view = "plain"
+        if isinstance(headers, multidict.CIMultiDictProxy):
+            headers, view = multidict.CIMultiDict(headers), "multidict"
+        elif isinstance(headers, MappingProxyType):
+            headers, view = dict(headers), "proxy"
+        return (_restore, (self.request_id, self.status_code, headers, view, self.attempts))
+
 
 #: The metadata of a response built in code (not received): no request, no headers
 #: (an empty read-only mapping: multidict is imported when a response arrives).
@@ -47,6 +62,23 @@ NO_METADATA: ResponseMetadata = prebuilt(
     headers=MappingProxyType[str, str]({}),
     attempts=0,
 )
+
+
+def _restore(
+    request_id: str | None,
+    status_code: int,
+    headers: Mapping[str, str],
+    view: str,
+    attempts: int,
+) -> ResponseMetadata:
+    """A :class:`ResponseMetadata` from what its ``__reduce__`` gave."""
+    if view == "multidict":
+        headers = multidict.CIMultiDictProxy[str](headers)  # type: ignore[arg-type]  # a CIMultiDict
+    elif view == "proxy":
+        headers = MappingProxyType(dict(headers))
+    return ResponseMetadata(
+        request_id=request_id, status_code=status_code, headers=headers, attempts=attempts
+    )
 
 
 def read_only(headers: Mapping[str, str]) -> Mapping[str, str]:

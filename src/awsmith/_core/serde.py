@@ -30,7 +30,9 @@ else:
     orjson = FirstUse("orjson", globals())
 
 E = TypeVar("E", bound=StrEnum)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: 1970-01-01T00:00:00Z: the time 0 of epoch seconds, and the value of a required
+#: timestamp a response leaves out (Smithy's client error correction).
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # ---------------------------------------------------------------- serializing
 
@@ -173,10 +175,6 @@ def fail(path: Path, name: str, expected: str, value: object) -> NoReturn:
     raise ResponseParseError(f"expected {expected} at {where}, got {type(value).__name__} {shown}")
 
 
-def missing(path: Path, name: str) -> NoReturn:
-    raise ResponseParseError(f"the required member {join(path, name)} is missing")
-
-
 #: Every digit as ``0``, everything else as a space: a body with a run of 19 digits
 #: (``_LONG_RUN``) may hold an integer beyond 64 bits, which orjson reads as a float
 #: (``2**64 + 1`` as ``1.8446744073709552e19``) where ``json.loads`` keeps it exact.
@@ -240,8 +238,10 @@ def p_float(value: object, path: Path, name: str) -> float:
     if type(value) is int:
         try:
             return float(value)
-        except OverflowError:  # an integer literal beyond a double's range
-            fail(path, name, "a number in range", value)
+        except OverflowError:
+            # An integer literal beyond a double's range is the double it rounds to,
+            # as the literal 1e400 is: infinity (IEEE 754 round-to-nearest).
+            return math.inf if value > 0 else -math.inf
     if type(value) is str and value in _SPECIAL_FLOATS:
         return _SPECIAL_FLOATS[value]
     fail(path, name, "a number", value)
@@ -323,7 +323,7 @@ def _from_epoch(seconds: float, path: Path, name: str) -> datetime:
     try:
         if not math.isfinite(seconds):  # an int beyond float range overflows here
             fail(path, name, "a finite timestamp", seconds)
-        return _EPOCH + timedelta(seconds=seconds)
+        return EPOCH + timedelta(seconds=seconds)
     except OverflowError:
         fail(path, name, "a timestamp in range", seconds)
 

@@ -462,8 +462,8 @@ def _out_frame_metric_datum(o: FrameMetricDatum, wire: bool, omit: bool) -> dict
     return d
 
 
-def _out_frame_metric_values(value: list[float], wire: bool, omit: bool) -> list[Any]:
-    return [o_float(item) for item in value]
+def _out_frame_metric_values(value: list[float | None], wire: bool, omit: bool) -> list[Any]:
+    return [None if item is None else o_float(item) for item in value]
 
 
 def _out_frame_metrics(value: Sequence[FrameMetric], wire: bool, omit: bool) -> list[Any]:
@@ -1065,14 +1065,14 @@ def _out_user_feedback(o: UserFeedback, wire: bool, omit: bool) -> dict[str, Any
 # ------------------------------ from_dict
 
 
-def _in_add_notification_channels_request(data: Any, path: Path, wire: bool) -> AddNotificationChannelsRequest:
+def _in_add_notification_channels_request(data: Any, path: Path, wire: bool, strict: bool) -> AddNotificationChannelsRequest:
     """The ``AddNotificationChannelsRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_ADD_NOTIFICATION_CHANNELS_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_ADD_NOTIFICATION_CHANNELS_REQUEST[wire], strict)
     k = "channels"
     x = fields.get(k)
     if x is None:
         required(path, k)
-    channels = _in_channels(x, path, k, wire)
+    channels = _in_channels(x, path, k, wire, strict)
     k = "profilingGroupName" if wire else "profiling_group_name"
     x = fields.get(k)
     if x is None:
@@ -1084,21 +1084,21 @@ def _in_add_notification_channels_request(data: Any, path: Path, wire: bool) -> 
     )
 
 
-def _in_add_notification_channels_response(data: Any, path: Path, wire: bool) -> AddNotificationChannelsResponse:
+def _in_add_notification_channels_response(data: Any, path: Path, wire: bool, strict: bool) -> AddNotificationChannelsResponse:
     """The ``AddNotificationChannelsResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_ADD_NOTIFICATION_CHANNELS_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_ADD_NOTIFICATION_CHANNELS_RESPONSE[wire], strict)
     k = "notificationConfiguration" if wire else "notification_configuration"
     x = fields.get(k)
-    notification_configuration = None if x is None else _in_notification_configuration(x, (path, k), wire)
+    notification_configuration = None if x is None else _in_notification_configuration(x, (path, k), wire, strict)
     return AddNotificationChannelsResponse(notification_configuration=notification_configuration)
 
 
-def _in_agent_configuration(data: Any, path: Path, wire: bool) -> AgentConfiguration:
+def _in_agent_configuration(data: Any, path: Path, wire: bool, strict: bool) -> AgentConfiguration:
     """The ``AgentConfiguration`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_AGENT_CONFIGURATION[wire])
+    fields = i_fields(data, path, "", _KEYS_AGENT_CONFIGURATION[wire], strict)
     k = "agentParameters" if wire else "agent_parameters"
     x = fields.get(k)
-    agent_parameters = None if x is None else _in_agent_parameters(x, path, k, wire)
+    agent_parameters = None if x is None else _in_agent_parameters(x, path, k, wire, strict)
     k = "periodInSeconds" if wire else "period_in_seconds"
     x = fields.get(k)
     if x is None:
@@ -1116,9 +1116,9 @@ def _in_agent_configuration(data: Any, path: Path, wire: bool) -> AgentConfigura
     )
 
 
-def _in_agent_orchestration_config(data: Any, path: Path, wire: bool) -> AgentOrchestrationConfig:
+def _in_agent_orchestration_config(data: Any, path: Path, wire: bool, strict: bool) -> AgentOrchestrationConfig:
     """The ``AgentOrchestrationConfig`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_AGENT_ORCHESTRATION_CONFIG[wire])
+    fields = i_fields(data, path, "", _KEYS_AGENT_ORCHESTRATION_CONFIG[wire], strict)
     k = "profilingEnabled" if wire else "profiling_enabled"
     x = fields.get(k)
     if x is None:
@@ -1127,14 +1127,14 @@ def _in_agent_orchestration_config(data: Any, path: Path, wire: bool) -> AgentOr
     return AgentOrchestrationConfig(profiling_enabled=profiling_enabled)
 
 
-def _in_agent_parameters(value: Any, path: Path, name: str, wire: bool) -> dict[AgentParameterField, str]:
+def _in_agent_parameters(value: Any, path: Path, name: str, wire: bool, strict: bool) -> dict[AgentParameterField, str]:
     items = i_map(value, path, name).items()
-    return {i_enum(AgentParameterField, key, path, name): item if type(item) is str else i_str(item, path, f"{name}[{key!r}]") for key, item in items}
+    return {i_enum(AgentParameterField, key, path, name): item if type(item) is str else i_str(item, path, f"{name}[{key!r}]") for key, item in items if item is not None}
 
 
-def _in_aggregated_profile_time(data: Any, path: Path, wire: bool) -> AggregatedProfileTime:
+def _in_aggregated_profile_time(data: Any, path: Path, wire: bool, strict: bool) -> AggregatedProfileTime:
     """The ``AggregatedProfileTime`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_AGGREGATED_PROFILE_TIME[wire])
+    fields = i_fields(data, path, "", _KEYS_AGGREGATED_PROFILE_TIME[wire], strict)
     k = "period"
     x = fields.get(k)
     period = None if x is None else i_enum(AggregationPeriod, x, path, k)
@@ -1144,23 +1144,23 @@ def _in_aggregated_profile_time(data: Any, path: Path, wire: bool) -> Aggregated
     return AggregatedProfileTime(period=period, start=start)
 
 
-def _in_anomalies(value: Any, path: Path, name: str, wire: bool) -> list[Anomaly]:
-    return [_in_anomaly(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+def _in_anomalies(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[Anomaly]:
+    return [_in_anomaly(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_anomaly(data: Any, path: Path, wire: bool) -> Anomaly:
+def _in_anomaly(data: Any, path: Path, wire: bool, strict: bool) -> Anomaly:
     """The ``Anomaly`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_ANOMALY[wire])
+    fields = i_fields(data, path, "", _KEYS_ANOMALY[wire], strict)
     k = "instances"
     x = fields.get(k)
     if x is None:
         required(path, k)
-    instances = _in_anomaly_instances(x, path, k, wire)
+    instances = _in_anomaly_instances(x, path, k, wire, strict)
     k = "metric"
     x = fields.get(k)
     if x is None:
         required(path, k)
-    metric = _in_metric(x, (path, k), wire)
+    metric = _in_metric(x, (path, k), wire, strict)
     k = "reason"
     x = fields.get(k)
     if x is None:
@@ -1169,9 +1169,9 @@ def _in_anomaly(data: Any, path: Path, wire: bool) -> Anomaly:
     return Anomaly(instances=instances, metric=metric, reason=reason)
 
 
-def _in_anomaly_instance(data: Any, path: Path, wire: bool) -> AnomalyInstance:
+def _in_anomaly_instance(data: Any, path: Path, wire: bool, strict: bool) -> AnomalyInstance:
     """The ``AnomalyInstance`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_ANOMALY_INSTANCE[wire])
+    fields = i_fields(data, path, "", _KEYS_ANOMALY_INSTANCE[wire], strict)
     k = "endTime" if wire else "end_time"
     x = fields.get(k)
     end_time = None if x is None else i_timestamp(x, path, k)
@@ -1187,7 +1187,7 @@ def _in_anomaly_instance(data: Any, path: Path, wire: bool) -> AnomalyInstance:
     start_time = i_timestamp(x, path, k)
     k = "userFeedback" if wire else "user_feedback"
     x = fields.get(k)
-    user_feedback = None if x is None else _in_user_feedback(x, (path, k), wire)
+    user_feedback = None if x is None else _in_user_feedback(x, (path, k), wire, strict)
     return AnomalyInstance(
         end_time=end_time,
         id=id,
@@ -1196,19 +1196,19 @@ def _in_anomaly_instance(data: Any, path: Path, wire: bool) -> AnomalyInstance:
     )
 
 
-def _in_anomaly_instances(value: Any, path: Path, name: str, wire: bool) -> list[AnomalyInstance]:
-    return [_in_anomaly_instance(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+def _in_anomaly_instances(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[AnomalyInstance]:
+    return [_in_anomaly_instance(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_batch_get_frame_metric_data_request(data: Any, path: Path, wire: bool) -> BatchGetFrameMetricDataRequest:
+def _in_batch_get_frame_metric_data_request(data: Any, path: Path, wire: bool, strict: bool) -> BatchGetFrameMetricDataRequest:
     """The ``BatchGetFrameMetricDataRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_BATCH_GET_FRAME_METRIC_DATA_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_BATCH_GET_FRAME_METRIC_DATA_REQUEST[wire], strict)
     k = "endTime" if wire else "end_time"
     x = fields.get(k)
     end_time = None if x is None else i_timestamp(x, path, k)
     k = "frameMetrics" if wire else "frame_metrics"
     x = fields.get(k)
-    frame_metrics = None if x is None else _in_frame_metrics(x, path, k, wire)
+    frame_metrics = None if x is None else _in_frame_metrics(x, path, k, wire, strict)
     k = "period"
     x = fields.get(k)
     period = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -1233,9 +1233,9 @@ def _in_batch_get_frame_metric_data_request(data: Any, path: Path, wire: bool) -
     )
 
 
-def _in_batch_get_frame_metric_data_response(data: Any, path: Path, wire: bool) -> BatchGetFrameMetricDataResponse:
+def _in_batch_get_frame_metric_data_response(data: Any, path: Path, wire: bool, strict: bool) -> BatchGetFrameMetricDataResponse:
     """The ``BatchGetFrameMetricDataResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_BATCH_GET_FRAME_METRIC_DATA_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_BATCH_GET_FRAME_METRIC_DATA_RESPONSE[wire], strict)
     k = "endTime" if wire else "end_time"
     x = fields.get(k)
     if x is None:
@@ -1245,12 +1245,12 @@ def _in_batch_get_frame_metric_data_response(data: Any, path: Path, wire: bool) 
     x = fields.get(k)
     if x is None:
         required(path, k)
-    end_times = _in_timestamp_structure_list(x, path, k, wire)
+    end_times = _in_timestamp_structure_list(x, path, k, wire, strict)
     k = "frameMetricData" if wire else "frame_metric_data"
     x = fields.get(k)
     if x is None:
         required(path, k)
-    frame_metric_data = _in_frame_metric_data(x, path, k, wire)
+    frame_metric_data = _in_frame_metric_data(x, path, k, wire, strict)
     k = "resolution"
     x = fields.get(k)
     if x is None:
@@ -1265,7 +1265,7 @@ def _in_batch_get_frame_metric_data_response(data: Any, path: Path, wire: bool) 
     x = fields.get(k)
     if x is None:
         required(path, k)
-    unprocessed_end_times = _in_unprocessed_end_times(x, path, k, wire)
+    unprocessed_end_times = _in_unprocessed_end_times(x, path, k, wire, strict)
     return BatchGetFrameMetricDataResponse(
         end_time=end_time,
         end_times=end_times,
@@ -1276,14 +1276,14 @@ def _in_batch_get_frame_metric_data_response(data: Any, path: Path, wire: bool) 
     )
 
 
-def _in_channel(data: Any, path: Path, wire: bool) -> Channel:
+def _in_channel(data: Any, path: Path, wire: bool, strict: bool) -> Channel:
     """The ``Channel`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_CHANNEL[wire])
+    fields = i_fields(data, path, "", _KEYS_CHANNEL[wire], strict)
     k = "eventPublishers" if wire else "event_publishers"
     x = fields.get(k)
     if x is None:
         required(path, k)
-    event_publishers = _in_event_publishers(x, path, k, wire)
+    event_publishers = _in_event_publishers(x, path, k, wire, strict)
     k = "id"
     x = fields.get(k)
     id = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -1295,19 +1295,19 @@ def _in_channel(data: Any, path: Path, wire: bool) -> Channel:
     return Channel(event_publishers=event_publishers, id=id, uri=uri)
 
 
-def _in_channels(value: Any, path: Path, name: str, wire: bool) -> list[Channel]:
-    return [_in_channel(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+def _in_channels(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[Channel]:
+    return [_in_channel(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_configure_agent_request(data: Any, path: Path, wire: bool) -> ConfigureAgentRequest:
+def _in_configure_agent_request(data: Any, path: Path, wire: bool, strict: bool) -> ConfigureAgentRequest:
     """The ``ConfigureAgentRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_CONFIGURE_AGENT_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_CONFIGURE_AGENT_REQUEST[wire], strict)
     k = "fleetInstanceId" if wire else "fleet_instance_id"
     x = fields.get(k)
     fleet_instance_id = None if x is None else x if type(x) is str else i_str(x, path, k)
     k = "metadata"
     x = fields.get(k)
-    metadata = None if x is None else _in_metadata(x, path, k, wire)
+    metadata = None if x is None else _in_metadata(x, path, k, wire, strict)
     k = "profilingGroupName" if wire else "profiling_group_name"
     x = fields.get(k)
     if x is None:
@@ -1320,27 +1320,27 @@ def _in_configure_agent_request(data: Any, path: Path, wire: bool) -> ConfigureA
     )
 
 
-def _in_configure_agent_response(data: Any, path: Path, wire: bool) -> ConfigureAgentResponse:
+def _in_configure_agent_response(data: Any, path: Path, wire: bool, strict: bool) -> ConfigureAgentResponse:
     """The ``ConfigureAgentResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_CONFIGURE_AGENT_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_CONFIGURE_AGENT_RESPONSE[wire], strict)
     k = "configuration"
     x = fields.get(k)
     if x is None:
         required(path, k)
-    configuration = _in_agent_configuration(x, (path, k), wire)
+    configuration = _in_agent_configuration(x, (path, k), wire, strict)
     return ConfigureAgentResponse(configuration=configuration)
 
 
-def _in_counters_to_aggregate(value: Any, path: Path, name: str, wire: bool) -> list[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+def _in_counters_to_aggregate(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[str]:
+    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_create_profiling_group_request(data: Any, path: Path, wire: bool) -> CreateProfilingGroupRequest:
+def _in_create_profiling_group_request(data: Any, path: Path, wire: bool, strict: bool) -> CreateProfilingGroupRequest:
     """The ``CreateProfilingGroupRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_CREATE_PROFILING_GROUP_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_CREATE_PROFILING_GROUP_REQUEST[wire], strict)
     k = "agentOrchestrationConfig" if wire else "agent_orchestration_config"
     x = fields.get(k)
-    agent_orchestration_config = None if x is None else _in_agent_orchestration_config(x, (path, k), wire)
+    agent_orchestration_config = None if x is None else _in_agent_orchestration_config(x, (path, k), wire, strict)
     k = "clientToken" if wire else "client_token"
     x = fields.get(k)
     if x is None:
@@ -1356,7 +1356,7 @@ def _in_create_profiling_group_request(data: Any, path: Path, wire: bool) -> Cre
     profiling_group_name = x if type(x) is str else i_str(x, path, k)
     k = "tags"
     x = fields.get(k)
-    tags = None if x is None else _in_tags(x, path, k, wire)
+    tags = None if x is None else _in_tags(x, path, k, wire, strict)
     return CreateProfilingGroupRequest(
         agent_orchestration_config=agent_orchestration_config,
         client_token=client_token,
@@ -1366,20 +1366,20 @@ def _in_create_profiling_group_request(data: Any, path: Path, wire: bool) -> Cre
     )
 
 
-def _in_create_profiling_group_response(data: Any, path: Path, wire: bool) -> CreateProfilingGroupResponse:
+def _in_create_profiling_group_response(data: Any, path: Path, wire: bool, strict: bool) -> CreateProfilingGroupResponse:
     """The ``CreateProfilingGroupResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_CREATE_PROFILING_GROUP_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_CREATE_PROFILING_GROUP_RESPONSE[wire], strict)
     k = "profilingGroup" if wire else "profiling_group"
     x = fields.get(k)
     if x is None:
         required(path, k)
-    profiling_group = _in_profiling_group_description(x, (path, k), wire)
+    profiling_group = _in_profiling_group_description(x, (path, k), wire, strict)
     return CreateProfilingGroupResponse(profiling_group=profiling_group)
 
 
-def _in_delete_profiling_group_request(data: Any, path: Path, wire: bool) -> DeleteProfilingGroupRequest:
+def _in_delete_profiling_group_request(data: Any, path: Path, wire: bool, strict: bool) -> DeleteProfilingGroupRequest:
     """The ``DeleteProfilingGroupRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DELETE_PROFILING_GROUP_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_DELETE_PROFILING_GROUP_REQUEST[wire], strict)
     k = "profilingGroupName" if wire else "profiling_group_name"
     x = fields.get(k)
     if x is None:
@@ -1388,15 +1388,15 @@ def _in_delete_profiling_group_request(data: Any, path: Path, wire: bool) -> Del
     return DeleteProfilingGroupRequest(profiling_group_name=profiling_group_name)
 
 
-def _in_delete_profiling_group_response(data: Any, path: Path, wire: bool) -> DeleteProfilingGroupResponse:
+def _in_delete_profiling_group_response(data: Any, path: Path, wire: bool, strict: bool) -> DeleteProfilingGroupResponse:
     """The ``DeleteProfilingGroupResponse`` a dict describes."""
-    i_fields(data, path, "", _KEYS_DELETE_PROFILING_GROUP_RESPONSE[wire])
+    i_fields(data, path, "", _KEYS_DELETE_PROFILING_GROUP_RESPONSE[wire], strict)
     return DeleteProfilingGroupResponse()
 
 
-def _in_describe_profiling_group_request(data: Any, path: Path, wire: bool) -> DescribeProfilingGroupRequest:
+def _in_describe_profiling_group_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeProfilingGroupRequest:
     """The ``DescribeProfilingGroupRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_PROFILING_GROUP_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_PROFILING_GROUP_REQUEST[wire], strict)
     k = "profilingGroupName" if wire else "profiling_group_name"
     x = fields.get(k)
     if x is None:
@@ -1405,28 +1405,28 @@ def _in_describe_profiling_group_request(data: Any, path: Path, wire: bool) -> D
     return DescribeProfilingGroupRequest(profiling_group_name=profiling_group_name)
 
 
-def _in_describe_profiling_group_response(data: Any, path: Path, wire: bool) -> DescribeProfilingGroupResponse:
+def _in_describe_profiling_group_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeProfilingGroupResponse:
     """The ``DescribeProfilingGroupResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_PROFILING_GROUP_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_PROFILING_GROUP_RESPONSE[wire], strict)
     k = "profilingGroup" if wire else "profiling_group"
     x = fields.get(k)
     if x is None:
         required(path, k)
-    profiling_group = _in_profiling_group_description(x, (path, k), wire)
+    profiling_group = _in_profiling_group_description(x, (path, k), wire, strict)
     return DescribeProfilingGroupResponse(profiling_group=profiling_group)
 
 
-def _in_event_publishers(value: Any, path: Path, name: str, wire: bool) -> list[EventPublisher]:
-    return [i_enum(EventPublisher, item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+def _in_event_publishers(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[EventPublisher]:
+    return [i_enum(EventPublisher, item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_findings_report_summaries(value: Any, path: Path, name: str, wire: bool) -> list[FindingsReportSummary]:
-    return [_in_findings_report_summary(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+def _in_findings_report_summaries(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[FindingsReportSummary]:
+    return [_in_findings_report_summary(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_findings_report_summary(data: Any, path: Path, wire: bool) -> FindingsReportSummary:
+def _in_findings_report_summary(data: Any, path: Path, wire: bool, strict: bool) -> FindingsReportSummary:
     """The ``FindingsReportSummary`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_FINDINGS_REPORT_SUMMARY[wire])
+    fields = i_fields(data, path, "", _KEYS_FINDINGS_REPORT_SUMMARY[wire], strict)
     k = "id"
     x = fields.get(k)
     id = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -1451,9 +1451,9 @@ def _in_findings_report_summary(data: Any, path: Path, wire: bool) -> FindingsRe
     )
 
 
-def _in_frame_metric(data: Any, path: Path, wire: bool) -> FrameMetric:
+def _in_frame_metric(data: Any, path: Path, wire: bool, strict: bool) -> FrameMetric:
     """The ``FrameMetric`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_FRAME_METRIC[wire])
+    fields = i_fields(data, path, "", _KEYS_FRAME_METRIC[wire], strict)
     k = "frameName" if wire else "frame_name"
     x = fields.get(k)
     if x is None:
@@ -1463,7 +1463,7 @@ def _in_frame_metric(data: Any, path: Path, wire: bool) -> FrameMetric:
     x = fields.get(k)
     if x is None:
         required(path, k)
-    thread_states = _in_thread_states(x, path, k, wire)
+    thread_states = _in_thread_states(x, path, k, wire, strict)
     k = "type"
     x = fields.get(k)
     if x is None:
@@ -1472,37 +1472,37 @@ def _in_frame_metric(data: Any, path: Path, wire: bool) -> FrameMetric:
     return FrameMetric(frame_name=frame_name, thread_states=thread_states, type=type_)
 
 
-def _in_frame_metric_data(value: Any, path: Path, name: str, wire: bool) -> list[FrameMetricDatum]:
-    return [_in_frame_metric_datum(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+def _in_frame_metric_data(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[FrameMetricDatum]:
+    return [_in_frame_metric_datum(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_frame_metric_datum(data: Any, path: Path, wire: bool) -> FrameMetricDatum:
+def _in_frame_metric_datum(data: Any, path: Path, wire: bool, strict: bool) -> FrameMetricDatum:
     """The ``FrameMetricDatum`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_FRAME_METRIC_DATUM[wire])
+    fields = i_fields(data, path, "", _KEYS_FRAME_METRIC_DATUM[wire], strict)
     k = "frameMetric" if wire else "frame_metric"
     x = fields.get(k)
     if x is None:
         required(path, k)
-    frame_metric = _in_frame_metric(x, (path, k), wire)
+    frame_metric = _in_frame_metric(x, (path, k), wire, strict)
     k = "values"
     x = fields.get(k)
     if x is None:
         required(path, k)
-    values = _in_frame_metric_values(x, path, k, wire)
+    values = _in_frame_metric_values(x, path, k, wire, strict)
     return FrameMetricDatum(frame_metric=frame_metric, values=values)
 
 
-def _in_frame_metric_values(value: Any, path: Path, name: str, wire: bool) -> list[float]:
-    return [item if type(item) is float else i_float(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+def _in_frame_metric_values(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[float | None]:
+    return [None if item is None else item if type(item) is float else i_float(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
 
 
-def _in_frame_metrics(value: Any, path: Path, name: str, wire: bool) -> Sequence[FrameMetric]:
-    return [_in_frame_metric(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+def _in_frame_metrics(value: Any, path: Path, name: str, wire: bool, strict: bool) -> Sequence[FrameMetric]:
+    return [_in_frame_metric(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_get_findings_report_account_summary_request(data: Any, path: Path, wire: bool) -> GetFindingsReportAccountSummaryRequest:
+def _in_get_findings_report_account_summary_request(data: Any, path: Path, wire: bool, strict: bool) -> GetFindingsReportAccountSummaryRequest:
     """The ``GetFindingsReportAccountSummaryRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_GET_FINDINGS_REPORT_ACCOUNT_SUMMARY_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_GET_FINDINGS_REPORT_ACCOUNT_SUMMARY_REQUEST[wire], strict)
     k = "dailyReportsOnly" if wire else "daily_reports_only"
     x = fields.get(k)
     daily_reports_only = None if x is None else x if type(x) is bool else i_bool(x, path, k)
@@ -1519,9 +1519,9 @@ def _in_get_findings_report_account_summary_request(data: Any, path: Path, wire:
     )
 
 
-def _in_get_findings_report_account_summary_response(data: Any, path: Path, wire: bool) -> GetFindingsReportAccountSummaryResponse:
+def _in_get_findings_report_account_summary_response(data: Any, path: Path, wire: bool, strict: bool) -> GetFindingsReportAccountSummaryResponse:
     """The ``GetFindingsReportAccountSummaryResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_GET_FINDINGS_REPORT_ACCOUNT_SUMMARY_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_GET_FINDINGS_REPORT_ACCOUNT_SUMMARY_RESPONSE[wire], strict)
     k = "nextToken" if wire else "next_token"
     x = fields.get(k)
     next_token = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -1529,16 +1529,16 @@ def _in_get_findings_report_account_summary_response(data: Any, path: Path, wire
     x = fields.get(k)
     if x is None:
         required(path, k)
-    report_summaries = _in_findings_report_summaries(x, path, k, wire)
+    report_summaries = _in_findings_report_summaries(x, path, k, wire, strict)
     return GetFindingsReportAccountSummaryResponse(
         next_token=next_token,
         report_summaries=report_summaries,
     )
 
 
-def _in_get_notification_configuration_request(data: Any, path: Path, wire: bool) -> GetNotificationConfigurationRequest:
+def _in_get_notification_configuration_request(data: Any, path: Path, wire: bool, strict: bool) -> GetNotificationConfigurationRequest:
     """The ``GetNotificationConfigurationRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_GET_NOTIFICATION_CONFIGURATION_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_GET_NOTIFICATION_CONFIGURATION_REQUEST[wire], strict)
     k = "profilingGroupName" if wire else "profiling_group_name"
     x = fields.get(k)
     if x is None:
@@ -1547,22 +1547,22 @@ def _in_get_notification_configuration_request(data: Any, path: Path, wire: bool
     return GetNotificationConfigurationRequest(profiling_group_name=profiling_group_name)
 
 
-def _in_get_notification_configuration_response(data: Any, path: Path, wire: bool) -> GetNotificationConfigurationResponse:
+def _in_get_notification_configuration_response(data: Any, path: Path, wire: bool, strict: bool) -> GetNotificationConfigurationResponse:
     """The ``GetNotificationConfigurationResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_GET_NOTIFICATION_CONFIGURATION_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_GET_NOTIFICATION_CONFIGURATION_RESPONSE[wire], strict)
     k = "notificationConfiguration" if wire else "notification_configuration"
     x = fields.get(k)
     if x is None:
         required(path, k)
-    notification_configuration = _in_notification_configuration(x, (path, k), wire)
+    notification_configuration = _in_notification_configuration(x, (path, k), wire, strict)
     return GetNotificationConfigurationResponse(
         notification_configuration=notification_configuration,
     )
 
 
-def _in_get_policy_request(data: Any, path: Path, wire: bool) -> GetPolicyRequest:
+def _in_get_policy_request(data: Any, path: Path, wire: bool, strict: bool) -> GetPolicyRequest:
     """The ``GetPolicyRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_GET_POLICY_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_GET_POLICY_REQUEST[wire], strict)
     k = "profilingGroupName" if wire else "profiling_group_name"
     x = fields.get(k)
     if x is None:
@@ -1571,9 +1571,9 @@ def _in_get_policy_request(data: Any, path: Path, wire: bool) -> GetPolicyReques
     return GetPolicyRequest(profiling_group_name=profiling_group_name)
 
 
-def _in_get_policy_response(data: Any, path: Path, wire: bool) -> GetPolicyResponse:
+def _in_get_policy_response(data: Any, path: Path, wire: bool, strict: bool) -> GetPolicyResponse:
     """The ``GetPolicyResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_GET_POLICY_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_GET_POLICY_RESPONSE[wire], strict)
     k = "policy"
     x = fields.get(k)
     if x is None:
@@ -1587,9 +1587,9 @@ def _in_get_policy_response(data: Any, path: Path, wire: bool) -> GetPolicyRespo
     return GetPolicyResponse(policy=policy, revision_id=revision_id)
 
 
-def _in_get_profile_request(data: Any, path: Path, wire: bool) -> GetProfileRequest:
+def _in_get_profile_request(data: Any, path: Path, wire: bool, strict: bool) -> GetProfileRequest:
     """The ``GetProfileRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_GET_PROFILE_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_GET_PROFILE_REQUEST[wire], strict)
     k = "accept"
     x = fields.get(k)
     accept = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -1620,9 +1620,9 @@ def _in_get_profile_request(data: Any, path: Path, wire: bool) -> GetProfileRequ
     )
 
 
-def _in_get_profile_response(data: Any, path: Path, wire: bool) -> GetProfileResponse:
+def _in_get_profile_response(data: Any, path: Path, wire: bool, strict: bool) -> GetProfileResponse:
     """The ``GetProfileResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_GET_PROFILE_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_GET_PROFILE_RESPONSE[wire], strict)
     k = "contentEncoding" if wire else "content_encoding"
     x = fields.get(k)
     content_encoding = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -1643,9 +1643,9 @@ def _in_get_profile_response(data: Any, path: Path, wire: bool) -> GetProfileRes
     )
 
 
-def _in_get_recommendations_request(data: Any, path: Path, wire: bool) -> GetRecommendationsRequest:
+def _in_get_recommendations_request(data: Any, path: Path, wire: bool, strict: bool) -> GetRecommendationsRequest:
     """The ``GetRecommendationsRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_GET_RECOMMENDATIONS_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_GET_RECOMMENDATIONS_REQUEST[wire], strict)
     k = "endTime" if wire else "end_time"
     x = fields.get(k)
     if x is None:
@@ -1672,14 +1672,14 @@ def _in_get_recommendations_request(data: Any, path: Path, wire: bool) -> GetRec
     )
 
 
-def _in_get_recommendations_response(data: Any, path: Path, wire: bool) -> GetRecommendationsResponse:
+def _in_get_recommendations_response(data: Any, path: Path, wire: bool, strict: bool) -> GetRecommendationsResponse:
     """The ``GetRecommendationsResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_GET_RECOMMENDATIONS_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_GET_RECOMMENDATIONS_RESPONSE[wire], strict)
     k = "anomalies"
     x = fields.get(k)
     if x is None:
         required(path, k)
-    anomalies = _in_anomalies(x, path, k, wire)
+    anomalies = _in_anomalies(x, path, k, wire, strict)
     k = "profileEndTime" if wire else "profile_end_time"
     x = fields.get(k)
     if x is None:
@@ -1699,7 +1699,7 @@ def _in_get_recommendations_response(data: Any, path: Path, wire: bool) -> GetRe
     x = fields.get(k)
     if x is None:
         required(path, k)
-    recommendations = _in_recommendations(x, path, k, wire)
+    recommendations = _in_recommendations(x, path, k, wire, strict)
     return GetRecommendationsResponse(
         anomalies=anomalies,
         profile_end_time=profile_end_time,
@@ -1709,9 +1709,9 @@ def _in_get_recommendations_response(data: Any, path: Path, wire: bool) -> GetRe
     )
 
 
-def _in_list_findings_reports_request(data: Any, path: Path, wire: bool) -> ListFindingsReportsRequest:
+def _in_list_findings_reports_request(data: Any, path: Path, wire: bool, strict: bool) -> ListFindingsReportsRequest:
     """The ``ListFindingsReportsRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_LIST_FINDINGS_REPORTS_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_LIST_FINDINGS_REPORTS_REQUEST[wire], strict)
     k = "dailyReportsOnly" if wire else "daily_reports_only"
     x = fields.get(k)
     daily_reports_only = None if x is None else x if type(x) is bool else i_bool(x, path, k)
@@ -1746,14 +1746,14 @@ def _in_list_findings_reports_request(data: Any, path: Path, wire: bool) -> List
     )
 
 
-def _in_list_findings_reports_response(data: Any, path: Path, wire: bool) -> ListFindingsReportsResponse:
+def _in_list_findings_reports_response(data: Any, path: Path, wire: bool, strict: bool) -> ListFindingsReportsResponse:
     """The ``ListFindingsReportsResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_LIST_FINDINGS_REPORTS_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_LIST_FINDINGS_REPORTS_RESPONSE[wire], strict)
     k = "findingsReportSummaries" if wire else "findings_report_summaries"
     x = fields.get(k)
     if x is None:
         required(path, k)
-    findings_report_summaries = _in_findings_report_summaries(x, path, k, wire)
+    findings_report_summaries = _in_findings_report_summaries(x, path, k, wire, strict)
     k = "nextToken" if wire else "next_token"
     x = fields.get(k)
     next_token = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -1763,9 +1763,9 @@ def _in_list_findings_reports_response(data: Any, path: Path, wire: bool) -> Lis
     )
 
 
-def _in_list_profile_times_request(data: Any, path: Path, wire: bool) -> ListProfileTimesRequest:
+def _in_list_profile_times_request(data: Any, path: Path, wire: bool, strict: bool) -> ListProfileTimesRequest:
     """The ``ListProfileTimesRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_LIST_PROFILE_TIMES_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_LIST_PROFILE_TIMES_REQUEST[wire], strict)
     k = "endTime" if wire else "end_time"
     x = fields.get(k)
     if x is None:
@@ -1806,9 +1806,9 @@ def _in_list_profile_times_request(data: Any, path: Path, wire: bool) -> ListPro
     )
 
 
-def _in_list_profile_times_response(data: Any, path: Path, wire: bool) -> ListProfileTimesResponse:
+def _in_list_profile_times_response(data: Any, path: Path, wire: bool, strict: bool) -> ListProfileTimesResponse:
     """The ``ListProfileTimesResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_LIST_PROFILE_TIMES_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_LIST_PROFILE_TIMES_RESPONSE[wire], strict)
     k = "nextToken" if wire else "next_token"
     x = fields.get(k)
     next_token = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -1816,13 +1816,13 @@ def _in_list_profile_times_response(data: Any, path: Path, wire: bool) -> ListPr
     x = fields.get(k)
     if x is None:
         required(path, k)
-    profile_times = _in_profile_times(x, path, k, wire)
+    profile_times = _in_profile_times(x, path, k, wire, strict)
     return ListProfileTimesResponse(next_token=next_token, profile_times=profile_times)
 
 
-def _in_list_profiling_groups_request(data: Any, path: Path, wire: bool) -> ListProfilingGroupsRequest:
+def _in_list_profiling_groups_request(data: Any, path: Path, wire: bool, strict: bool) -> ListProfilingGroupsRequest:
     """The ``ListProfilingGroupsRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_LIST_PROFILING_GROUPS_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_LIST_PROFILING_GROUPS_REQUEST[wire], strict)
     k = "includeDescription" if wire else "include_description"
     x = fields.get(k)
     include_description = None if x is None else x if type(x) is bool else i_bool(x, path, k)
@@ -1839,9 +1839,9 @@ def _in_list_profiling_groups_request(data: Any, path: Path, wire: bool) -> List
     )
 
 
-def _in_list_profiling_groups_response(data: Any, path: Path, wire: bool) -> ListProfilingGroupsResponse:
+def _in_list_profiling_groups_response(data: Any, path: Path, wire: bool, strict: bool) -> ListProfilingGroupsResponse:
     """The ``ListProfilingGroupsResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_LIST_PROFILING_GROUPS_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_LIST_PROFILING_GROUPS_RESPONSE[wire], strict)
     k = "nextToken" if wire else "next_token"
     x = fields.get(k)
     next_token = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -1849,10 +1849,10 @@ def _in_list_profiling_groups_response(data: Any, path: Path, wire: bool) -> Lis
     x = fields.get(k)
     if x is None:
         required(path, k)
-    profiling_group_names = _in_profiling_group_names(x, path, k, wire)
+    profiling_group_names = _in_profiling_group_names(x, path, k, wire, strict)
     k = "profilingGroups" if wire else "profiling_groups"
     x = fields.get(k)
-    profiling_groups = None if x is None else _in_profiling_group_descriptions(x, path, k, wire)
+    profiling_groups = None if x is None else _in_profiling_group_descriptions(x, path, k, wire, strict)
     return ListProfilingGroupsResponse(
         next_token=next_token,
         profiling_group_names=profiling_group_names,
@@ -1860,9 +1860,9 @@ def _in_list_profiling_groups_response(data: Any, path: Path, wire: bool) -> Lis
     )
 
 
-def _in_list_tags_for_resource_request(data: Any, path: Path, wire: bool) -> ListTagsForResourceRequest:
+def _in_list_tags_for_resource_request(data: Any, path: Path, wire: bool, strict: bool) -> ListTagsForResourceRequest:
     """The ``ListTagsForResourceRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_LIST_TAGS_FOR_RESOURCE_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_LIST_TAGS_FOR_RESOURCE_REQUEST[wire], strict)
     k = "resourceArn" if wire else "resource_arn"
     x = fields.get(k)
     if x is None:
@@ -1871,18 +1871,18 @@ def _in_list_tags_for_resource_request(data: Any, path: Path, wire: bool) -> Lis
     return ListTagsForResourceRequest(resource_arn=resource_arn)
 
 
-def _in_list_tags_for_resource_response(data: Any, path: Path, wire: bool) -> ListTagsForResourceResponse:
+def _in_list_tags_for_resource_response(data: Any, path: Path, wire: bool, strict: bool) -> ListTagsForResourceResponse:
     """The ``ListTagsForResourceResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_LIST_TAGS_FOR_RESOURCE_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_LIST_TAGS_FOR_RESOURCE_RESPONSE[wire], strict)
     k = "tags"
     x = fields.get(k)
-    tags = None if x is None else _in_tags(x, path, k, wire)
+    tags = None if x is None else _in_tags(x, path, k, wire, strict)
     return ListTagsForResourceResponse(tags=tags)
 
 
-def _in_match(data: Any, path: Path, wire: bool) -> Match:
+def _in_match(data: Any, path: Path, wire: bool, strict: bool) -> Match:
     """The ``Match`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_MATCH[wire])
+    fields = i_fields(data, path, "", _KEYS_MATCH[wire], strict)
     k = "frameAddress" if wire else "frame_address"
     x = fields.get(k)
     frame_address = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -1899,18 +1899,18 @@ def _in_match(data: Any, path: Path, wire: bool) -> Match:
     )
 
 
-def _in_matches(value: Any, path: Path, name: str, wire: bool) -> list[Match]:
-    return [_in_match(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+def _in_matches(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[Match]:
+    return [_in_match(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_metadata(value: Any, path: Path, name: str, wire: bool) -> Mapping[MetadataField | MetadataFieldLiteral, str]:
+def _in_metadata(value: Any, path: Path, name: str, wire: bool, strict: bool) -> Mapping[MetadataField | MetadataFieldLiteral, str]:
     items = i_map(value, path, name).items()
-    return {i_enum(MetadataField, key, path, name): item if type(item) is str else i_str(item, path, f"{name}[{key!r}]") for key, item in items}
+    return {i_enum(MetadataField, key, path, name): item if type(item) is str else i_str(item, path, f"{name}[{key!r}]") for key, item in items if item is not None}
 
 
-def _in_metric(data: Any, path: Path, wire: bool) -> Metric:
+def _in_metric(data: Any, path: Path, wire: bool, strict: bool) -> Metric:
     """The ``Metric`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_METRIC[wire])
+    fields = i_fields(data, path, "", _KEYS_METRIC[wire], strict)
     k = "frameName" if wire else "frame_name"
     x = fields.get(k)
     if x is None:
@@ -1920,7 +1920,7 @@ def _in_metric(data: Any, path: Path, wire: bool) -> Metric:
     x = fields.get(k)
     if x is None:
         required(path, k)
-    thread_states = _in_thread_states(x, path, k, wire)
+    thread_states = _in_thread_states(x, path, k, wire, strict)
     k = "type"
     x = fields.get(k)
     if x is None:
@@ -1929,21 +1929,21 @@ def _in_metric(data: Any, path: Path, wire: bool) -> Metric:
     return Metric(frame_name=frame_name, thread_states=thread_states, type=type_)
 
 
-def _in_notification_configuration(data: Any, path: Path, wire: bool) -> NotificationConfiguration:
+def _in_notification_configuration(data: Any, path: Path, wire: bool, strict: bool) -> NotificationConfiguration:
     """The ``NotificationConfiguration`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_NOTIFICATION_CONFIGURATION[wire])
+    fields = i_fields(data, path, "", _KEYS_NOTIFICATION_CONFIGURATION[wire], strict)
     k = "channels"
     x = fields.get(k)
-    channels = None if x is None else _in_channels(x, path, k, wire)
+    channels = None if x is None else _in_channels(x, path, k, wire, strict)
     return NotificationConfiguration(channels=channels)
 
 
-def _in_pattern(data: Any, path: Path, wire: bool) -> Pattern:
+def _in_pattern(data: Any, path: Path, wire: bool, strict: bool) -> Pattern:
     """The ``Pattern`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_PATTERN[wire])
+    fields = i_fields(data, path, "", _KEYS_PATTERN[wire], strict)
     k = "countersToAggregate" if wire else "counters_to_aggregate"
     x = fields.get(k)
-    counters_to_aggregate = None if x is None else _in_counters_to_aggregate(x, path, k, wire)
+    counters_to_aggregate = None if x is None else _in_counters_to_aggregate(x, path, k, wire, strict)
     k = "description"
     x = fields.get(k)
     description = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -1958,7 +1958,7 @@ def _in_pattern(data: Any, path: Path, wire: bool) -> Pattern:
     resolution_steps = None if x is None else x if type(x) is str else i_str(x, path, k)
     k = "targetFrames" if wire else "target_frames"
     x = fields.get(k)
-    target_frames = None if x is None else _in_target_frames(x, path, k, wire)
+    target_frames = None if x is None else _in_target_frames(x, path, k, wire, strict)
     k = "thresholdPercent" if wire else "threshold_percent"
     x = fields.get(k)
     threshold_percent = None if x is None else x if type(x) is float else i_float(x, path, k)
@@ -1973,9 +1973,9 @@ def _in_pattern(data: Any, path: Path, wire: bool) -> Pattern:
     )
 
 
-def _in_post_agent_profile_request(data: Any, path: Path, wire: bool) -> PostAgentProfileRequest:
+def _in_post_agent_profile_request(data: Any, path: Path, wire: bool, strict: bool) -> PostAgentProfileRequest:
     """The ``PostAgentProfileRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_POST_AGENT_PROFILE_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_POST_AGENT_PROFILE_REQUEST[wire], strict)
     k = "agentProfile" if wire else "agent_profile"
     x = fields.get(k)
     if x is None:
@@ -2002,35 +2002,35 @@ def _in_post_agent_profile_request(data: Any, path: Path, wire: bool) -> PostAge
     )
 
 
-def _in_post_agent_profile_response(data: Any, path: Path, wire: bool) -> PostAgentProfileResponse:
+def _in_post_agent_profile_response(data: Any, path: Path, wire: bool, strict: bool) -> PostAgentProfileResponse:
     """The ``PostAgentProfileResponse`` a dict describes."""
-    i_fields(data, path, "", _KEYS_POST_AGENT_PROFILE_RESPONSE[wire])
+    i_fields(data, path, "", _KEYS_POST_AGENT_PROFILE_RESPONSE[wire], strict)
     return PostAgentProfileResponse()
 
 
-def _in_principals(value: Any, path: Path, name: str, wire: bool) -> Sequence[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+def _in_principals(value: Any, path: Path, name: str, wire: bool, strict: bool) -> Sequence[str]:
+    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_profile_time(data: Any, path: Path, wire: bool) -> ProfileTime:
+def _in_profile_time(data: Any, path: Path, wire: bool, strict: bool) -> ProfileTime:
     """The ``ProfileTime`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_PROFILE_TIME[wire])
+    fields = i_fields(data, path, "", _KEYS_PROFILE_TIME[wire], strict)
     k = "start"
     x = fields.get(k)
     start = None if x is None else i_timestamp(x, path, k)
     return ProfileTime(start=start)
 
 
-def _in_profile_times(value: Any, path: Path, name: str, wire: bool) -> list[ProfileTime]:
-    return [_in_profile_time(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+def _in_profile_times(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[ProfileTime]:
+    return [_in_profile_time(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_profiling_group_description(data: Any, path: Path, wire: bool) -> ProfilingGroupDescription:
+def _in_profiling_group_description(data: Any, path: Path, wire: bool, strict: bool) -> ProfilingGroupDescription:
     """The ``ProfilingGroupDescription`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_PROFILING_GROUP_DESCRIPTION[wire])
+    fields = i_fields(data, path, "", _KEYS_PROFILING_GROUP_DESCRIPTION[wire], strict)
     k = "agentOrchestrationConfig" if wire else "agent_orchestration_config"
     x = fields.get(k)
-    agent_orchestration_config = None if x is None else _in_agent_orchestration_config(x, (path, k), wire)
+    agent_orchestration_config = None if x is None else _in_agent_orchestration_config(x, (path, k), wire, strict)
     k = "arn"
     x = fields.get(k)
     arn = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -2045,10 +2045,10 @@ def _in_profiling_group_description(data: Any, path: Path, wire: bool) -> Profil
     name_ = None if x is None else x if type(x) is str else i_str(x, path, k)
     k = "profilingStatus" if wire else "profiling_status"
     x = fields.get(k)
-    profiling_status = None if x is None else _in_profiling_status(x, (path, k), wire)
+    profiling_status = None if x is None else _in_profiling_status(x, (path, k), wire, strict)
     k = "tags"
     x = fields.get(k)
-    tags = None if x is None else _in_tags(x, path, k, wire)
+    tags = None if x is None else _in_tags(x, path, k, wire, strict)
     k = "updatedAt" if wire else "updated_at"
     x = fields.get(k)
     updated_at = None if x is None else i_timestamp(x, path, k)
@@ -2064,17 +2064,17 @@ def _in_profiling_group_description(data: Any, path: Path, wire: bool) -> Profil
     )
 
 
-def _in_profiling_group_descriptions(value: Any, path: Path, name: str, wire: bool) -> list[ProfilingGroupDescription]:
-    return [_in_profiling_group_description(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+def _in_profiling_group_descriptions(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[ProfilingGroupDescription]:
+    return [_in_profiling_group_description(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_profiling_group_names(value: Any, path: Path, name: str, wire: bool) -> list[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+def _in_profiling_group_names(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[str]:
+    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_profiling_status(data: Any, path: Path, wire: bool) -> ProfilingStatus:
+def _in_profiling_status(data: Any, path: Path, wire: bool, strict: bool) -> ProfilingStatus:
     """The ``ProfilingStatus`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_PROFILING_STATUS[wire])
+    fields = i_fields(data, path, "", _KEYS_PROFILING_STATUS[wire], strict)
     k = "latestAgentOrchestratedAt" if wire else "latest_agent_orchestrated_at"
     x = fields.get(k)
     latest_agent_orchestrated_at = None if x is None else i_timestamp(x, path, k)
@@ -2083,7 +2083,7 @@ def _in_profiling_status(data: Any, path: Path, wire: bool) -> ProfilingStatus:
     latest_agent_profile_reported_at = None if x is None else i_timestamp(x, path, k)
     k = "latestAggregatedProfile" if wire else "latest_aggregated_profile"
     x = fields.get(k)
-    latest_aggregated_profile = None if x is None else _in_aggregated_profile_time(x, (path, k), wire)
+    latest_aggregated_profile = None if x is None else _in_aggregated_profile_time(x, (path, k), wire, strict)
     return ProfilingStatus(
         latest_agent_orchestrated_at=latest_agent_orchestrated_at,
         latest_agent_profile_reported_at=latest_agent_profile_reported_at,
@@ -2091,9 +2091,9 @@ def _in_profiling_status(data: Any, path: Path, wire: bool) -> ProfilingStatus:
     )
 
 
-def _in_put_permission_request(data: Any, path: Path, wire: bool) -> PutPermissionRequest:
+def _in_put_permission_request(data: Any, path: Path, wire: bool, strict: bool) -> PutPermissionRequest:
     """The ``PutPermissionRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_PUT_PERMISSION_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_PUT_PERMISSION_REQUEST[wire], strict)
     k = "actionGroup" if wire else "action_group"
     x = fields.get(k)
     if x is None:
@@ -2103,7 +2103,7 @@ def _in_put_permission_request(data: Any, path: Path, wire: bool) -> PutPermissi
     x = fields.get(k)
     if x is None:
         required(path, k)
-    principals = _in_principals(x, path, k, wire)
+    principals = _in_principals(x, path, k, wire, strict)
     k = "profilingGroupName" if wire else "profiling_group_name"
     x = fields.get(k)
     if x is None:
@@ -2120,9 +2120,9 @@ def _in_put_permission_request(data: Any, path: Path, wire: bool) -> PutPermissi
     )
 
 
-def _in_put_permission_response(data: Any, path: Path, wire: bool) -> PutPermissionResponse:
+def _in_put_permission_response(data: Any, path: Path, wire: bool, strict: bool) -> PutPermissionResponse:
     """The ``PutPermissionResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_PUT_PERMISSION_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_PUT_PERMISSION_RESPONSE[wire], strict)
     k = "policy"
     x = fields.get(k)
     if x is None:
@@ -2136,9 +2136,9 @@ def _in_put_permission_response(data: Any, path: Path, wire: bool) -> PutPermiss
     return PutPermissionResponse(policy=policy, revision_id=revision_id)
 
 
-def _in_recommendation(data: Any, path: Path, wire: bool) -> Recommendation:
+def _in_recommendation(data: Any, path: Path, wire: bool, strict: bool) -> Recommendation:
     """The ``Recommendation`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_RECOMMENDATION[wire])
+    fields = i_fields(data, path, "", _KEYS_RECOMMENDATION[wire], strict)
     k = "allMatchesCount" if wire else "all_matches_count"
     x = fields.get(k)
     if x is None:
@@ -2158,7 +2158,7 @@ def _in_recommendation(data: Any, path: Path, wire: bool) -> Recommendation:
     x = fields.get(k)
     if x is None:
         required(path, k)
-    pattern = _in_pattern(x, (path, k), wire)
+    pattern = _in_pattern(x, (path, k), wire, strict)
     k = "startTime" if wire else "start_time"
     x = fields.get(k)
     if x is None:
@@ -2168,7 +2168,7 @@ def _in_recommendation(data: Any, path: Path, wire: bool) -> Recommendation:
     x = fields.get(k)
     if x is None:
         required(path, k)
-    top_matches = _in_matches(x, path, k, wire)
+    top_matches = _in_matches(x, path, k, wire, strict)
     return Recommendation(
         all_matches_count=all_matches_count,
         all_matches_sum=all_matches_sum,
@@ -2179,13 +2179,13 @@ def _in_recommendation(data: Any, path: Path, wire: bool) -> Recommendation:
     )
 
 
-def _in_recommendations(value: Any, path: Path, name: str, wire: bool) -> list[Recommendation]:
-    return [_in_recommendation(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+def _in_recommendations(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[Recommendation]:
+    return [_in_recommendation(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_remove_notification_channel_request(data: Any, path: Path, wire: bool) -> RemoveNotificationChannelRequest:
+def _in_remove_notification_channel_request(data: Any, path: Path, wire: bool, strict: bool) -> RemoveNotificationChannelRequest:
     """The ``RemoveNotificationChannelRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_REMOVE_NOTIFICATION_CHANNEL_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_REMOVE_NOTIFICATION_CHANNEL_REQUEST[wire], strict)
     k = "channelId" if wire else "channel_id"
     x = fields.get(k)
     if x is None:
@@ -2202,18 +2202,18 @@ def _in_remove_notification_channel_request(data: Any, path: Path, wire: bool) -
     )
 
 
-def _in_remove_notification_channel_response(data: Any, path: Path, wire: bool) -> RemoveNotificationChannelResponse:
+def _in_remove_notification_channel_response(data: Any, path: Path, wire: bool, strict: bool) -> RemoveNotificationChannelResponse:
     """The ``RemoveNotificationChannelResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_REMOVE_NOTIFICATION_CHANNEL_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_REMOVE_NOTIFICATION_CHANNEL_RESPONSE[wire], strict)
     k = "notificationConfiguration" if wire else "notification_configuration"
     x = fields.get(k)
-    notification_configuration = None if x is None else _in_notification_configuration(x, (path, k), wire)
+    notification_configuration = None if x is None else _in_notification_configuration(x, (path, k), wire, strict)
     return RemoveNotificationChannelResponse(notification_configuration=notification_configuration)
 
 
-def _in_remove_permission_request(data: Any, path: Path, wire: bool) -> RemovePermissionRequest:
+def _in_remove_permission_request(data: Any, path: Path, wire: bool, strict: bool) -> RemovePermissionRequest:
     """The ``RemovePermissionRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_REMOVE_PERMISSION_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_REMOVE_PERMISSION_REQUEST[wire], strict)
     k = "actionGroup" if wire else "action_group"
     x = fields.get(k)
     if x is None:
@@ -2236,9 +2236,9 @@ def _in_remove_permission_request(data: Any, path: Path, wire: bool) -> RemovePe
     )
 
 
-def _in_remove_permission_response(data: Any, path: Path, wire: bool) -> RemovePermissionResponse:
+def _in_remove_permission_response(data: Any, path: Path, wire: bool, strict: bool) -> RemovePermissionResponse:
     """The ``RemovePermissionResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_REMOVE_PERMISSION_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_REMOVE_PERMISSION_RESPONSE[wire], strict)
     k = "policy"
     x = fields.get(k)
     if x is None:
@@ -2252,9 +2252,9 @@ def _in_remove_permission_response(data: Any, path: Path, wire: bool) -> RemoveP
     return RemovePermissionResponse(policy=policy, revision_id=revision_id)
 
 
-def _in_submit_feedback_request(data: Any, path: Path, wire: bool) -> SubmitFeedbackRequest:
+def _in_submit_feedback_request(data: Any, path: Path, wire: bool, strict: bool) -> SubmitFeedbackRequest:
     """The ``SubmitFeedbackRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_SUBMIT_FEEDBACK_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_SUBMIT_FEEDBACK_REQUEST[wire], strict)
     k = "anomalyInstanceId" if wire else "anomaly_instance_id"
     x = fields.get(k)
     if x is None:
@@ -2281,19 +2281,19 @@ def _in_submit_feedback_request(data: Any, path: Path, wire: bool) -> SubmitFeed
     )
 
 
-def _in_submit_feedback_response(data: Any, path: Path, wire: bool) -> SubmitFeedbackResponse:
+def _in_submit_feedback_response(data: Any, path: Path, wire: bool, strict: bool) -> SubmitFeedbackResponse:
     """The ``SubmitFeedbackResponse`` a dict describes."""
-    i_fields(data, path, "", _KEYS_SUBMIT_FEEDBACK_RESPONSE[wire])
+    i_fields(data, path, "", _KEYS_SUBMIT_FEEDBACK_RESPONSE[wire], strict)
     return SubmitFeedbackResponse()
 
 
-def _in_tag_keys(value: Any, path: Path, name: str, wire: bool) -> Sequence[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+def _in_tag_keys(value: Any, path: Path, name: str, wire: bool, strict: bool) -> Sequence[str]:
+    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_tag_resource_request(data: Any, path: Path, wire: bool) -> TagResourceRequest:
+def _in_tag_resource_request(data: Any, path: Path, wire: bool, strict: bool) -> TagResourceRequest:
     """The ``TagResourceRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_TAG_RESOURCE_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_TAG_RESOURCE_REQUEST[wire], strict)
     k = "resourceArn" if wire else "resource_arn"
     x = fields.get(k)
     if x is None:
@@ -2303,36 +2303,36 @@ def _in_tag_resource_request(data: Any, path: Path, wire: bool) -> TagResourceRe
     x = fields.get(k)
     if x is None:
         required(path, k)
-    tags = _in_tags(x, path, k, wire)
+    tags = _in_tags(x, path, k, wire, strict)
     return TagResourceRequest(resource_arn=resource_arn, tags=tags)
 
 
-def _in_tag_resource_response(data: Any, path: Path, wire: bool) -> TagResourceResponse:
+def _in_tag_resource_response(data: Any, path: Path, wire: bool, strict: bool) -> TagResourceResponse:
     """The ``TagResourceResponse`` a dict describes."""
-    i_fields(data, path, "", _KEYS_TAG_RESOURCE_RESPONSE[wire])
+    i_fields(data, path, "", _KEYS_TAG_RESOURCE_RESPONSE[wire], strict)
     return TagResourceResponse()
 
 
-def _in_tags(value: Any, path: Path, name: str, wire: bool) -> dict[str, str]:
+def _in_tags(value: Any, path: Path, name: str, wire: bool, strict: bool) -> dict[str, str]:
     items = i_map(value, path, name).items()
-    return {key if type(key) is str else i_str(key, path, name): item if type(item) is str else i_str(item, path, f"{name}[{key!r}]") for key, item in items}
+    return {key if type(key) is str else i_str(key, path, name): item if type(item) is str else i_str(item, path, f"{name}[{key!r}]") for key, item in items if item is not None}
 
 
-def _in_target_frame(value: Any, path: Path, name: str, wire: bool) -> list[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+def _in_target_frame(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[str]:
+    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_target_frames(value: Any, path: Path, name: str, wire: bool) -> list[list[str]]:
-    return [_in_target_frame(item, path, f"{name}[{i}]", wire) for i, item in enumerate(i_list(value, path, name))]
+def _in_target_frames(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[list[str]]:
+    return [_in_target_frame(item, path, f"{name}[{i}]", wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_thread_states(value: Any, path: Path, name: str, wire: bool) -> list[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+def _in_thread_states(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[str]:
+    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_timestamp_structure(data: Any, path: Path, wire: bool) -> TimestampStructure:
+def _in_timestamp_structure(data: Any, path: Path, wire: bool, strict: bool) -> TimestampStructure:
     """The ``TimestampStructure`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_TIMESTAMP_STRUCTURE[wire])
+    fields = i_fields(data, path, "", _KEYS_TIMESTAMP_STRUCTURE[wire], strict)
     k = "value"
     x = fields.get(k)
     if x is None:
@@ -2341,18 +2341,18 @@ def _in_timestamp_structure(data: Any, path: Path, wire: bool) -> TimestampStruc
     return TimestampStructure(value=value_)
 
 
-def _in_timestamp_structure_list(value: Any, path: Path, name: str, wire: bool) -> list[TimestampStructure]:
-    return [_in_timestamp_structure(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+def _in_timestamp_structure_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[TimestampStructure]:
+    return [_in_timestamp_structure(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_unprocessed_end_times(value: Any, path: Path, name: str, wire: bool) -> dict[str, list[TimestampStructure]]:
+def _in_unprocessed_end_times(value: Any, path: Path, name: str, wire: bool, strict: bool) -> dict[str, list[TimestampStructure]]:
     items = i_map(value, path, name).items()
-    return {key if type(key) is str else i_str(key, path, name): _in_timestamp_structure_list(item, path, f"{name}[{key!r}]", wire) for key, item in items}
+    return {key if type(key) is str else i_str(key, path, name): _in_timestamp_structure_list(item, path, f"{name}[{key!r}]", wire, strict) for key, item in items if item is not None}
 
 
-def _in_untag_resource_request(data: Any, path: Path, wire: bool) -> UntagResourceRequest:
+def _in_untag_resource_request(data: Any, path: Path, wire: bool, strict: bool) -> UntagResourceRequest:
     """The ``UntagResourceRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_UNTAG_RESOURCE_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_UNTAG_RESOURCE_REQUEST[wire], strict)
     k = "resourceArn" if wire else "resource_arn"
     x = fields.get(k)
     if x is None:
@@ -2362,24 +2362,24 @@ def _in_untag_resource_request(data: Any, path: Path, wire: bool) -> UntagResour
     x = fields.get(k)
     if x is None:
         required(path, k)
-    tag_keys = _in_tag_keys(x, path, k, wire)
+    tag_keys = _in_tag_keys(x, path, k, wire, strict)
     return UntagResourceRequest(resource_arn=resource_arn, tag_keys=tag_keys)
 
 
-def _in_untag_resource_response(data: Any, path: Path, wire: bool) -> UntagResourceResponse:
+def _in_untag_resource_response(data: Any, path: Path, wire: bool, strict: bool) -> UntagResourceResponse:
     """The ``UntagResourceResponse`` a dict describes."""
-    i_fields(data, path, "", _KEYS_UNTAG_RESOURCE_RESPONSE[wire])
+    i_fields(data, path, "", _KEYS_UNTAG_RESOURCE_RESPONSE[wire], strict)
     return UntagResourceResponse()
 
 
-def _in_update_profiling_group_request(data: Any, path: Path, wire: bool) -> UpdateProfilingGroupRequest:
+def _in_update_profiling_group_request(data: Any, path: Path, wire: bool, strict: bool) -> UpdateProfilingGroupRequest:
     """The ``UpdateProfilingGroupRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_UPDATE_PROFILING_GROUP_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_UPDATE_PROFILING_GROUP_REQUEST[wire], strict)
     k = "agentOrchestrationConfig" if wire else "agent_orchestration_config"
     x = fields.get(k)
     if x is None:
         required(path, k)
-    agent_orchestration_config = _in_agent_orchestration_config(x, (path, k), wire)
+    agent_orchestration_config = _in_agent_orchestration_config(x, (path, k), wire, strict)
     k = "profilingGroupName" if wire else "profiling_group_name"
     x = fields.get(k)
     if x is None:
@@ -2391,20 +2391,20 @@ def _in_update_profiling_group_request(data: Any, path: Path, wire: bool) -> Upd
     )
 
 
-def _in_update_profiling_group_response(data: Any, path: Path, wire: bool) -> UpdateProfilingGroupResponse:
+def _in_update_profiling_group_response(data: Any, path: Path, wire: bool, strict: bool) -> UpdateProfilingGroupResponse:
     """The ``UpdateProfilingGroupResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_UPDATE_PROFILING_GROUP_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_UPDATE_PROFILING_GROUP_RESPONSE[wire], strict)
     k = "profilingGroup" if wire else "profiling_group"
     x = fields.get(k)
     if x is None:
         required(path, k)
-    profiling_group = _in_profiling_group_description(x, (path, k), wire)
+    profiling_group = _in_profiling_group_description(x, (path, k), wire, strict)
     return UpdateProfilingGroupResponse(profiling_group=profiling_group)
 
 
-def _in_user_feedback(data: Any, path: Path, wire: bool) -> UserFeedback:
+def _in_user_feedback(data: Any, path: Path, wire: bool, strict: bool) -> UserFeedback:
     """The ``UserFeedback`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_USER_FEEDBACK[wire])
+    fields = i_fields(data, path, "", _KEYS_USER_FEEDBACK[wire], strict)
     k = "type"
     x = fields.get(k)
     if x is None:

@@ -13,12 +13,12 @@ from typing import Any
 from awsmith._core.errors_wire import ErrorTable
 from awsmith._core.operation import Operation, SerializedRequest, ServiceInfo
 from awsmith._core.serde import (
+    EPOCH,
     Path,
     bool_text,
     dump_json,
     label,
     load_json,
-    missing,
     no_fields,
     p_bool,
     p_enum,
@@ -1053,13 +1053,9 @@ def _de_agent_configuration(data: Any, path: Path) -> AgentConfiguration:
     x = fields.get("agentParameters")
     agent_parameters = None if x is None else _de_agent_parameters(x, path, "agentParameters")
     x = fields.get("periodInSeconds")
-    if x is None:
-        missing(path, "periodInSeconds")
-    period_in_seconds = x if type(x) is int else p_int(x, path, "periodInSeconds")
+    period_in_seconds = 0 if x is None else x if type(x) is int else p_int(x, path, "periodInSeconds")
     x = fields.get("shouldProfile")
-    if x is None:
-        missing(path, "shouldProfile")
-    should_profile = x if type(x) is bool else p_bool(x, path, "shouldProfile")
+    should_profile = False if x is None else x if type(x) is bool else p_bool(x, path, "shouldProfile")
     return AgentConfiguration(
         agent_parameters=agent_parameters,
         period_in_seconds=period_in_seconds,
@@ -1070,9 +1066,7 @@ def _de_agent_configuration(data: Any, path: Path) -> AgentConfiguration:
 def _de_agent_orchestration_config(data: Any, path: Path) -> AgentOrchestrationConfig:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("profilingEnabled")
-    if x is None:
-        missing(path, "profilingEnabled")
-    profiling_enabled = x if type(x) is bool else p_bool(x, path, "profilingEnabled")
+    profiling_enabled = False if x is None else x if type(x) is bool else p_bool(x, path, "profilingEnabled")
     return AgentOrchestrationConfig(profiling_enabled=profiling_enabled)
 
 
@@ -1091,23 +1085,17 @@ def _de_aggregated_profile_time(data: Any, path: Path) -> AggregatedProfileTime:
 
 
 def _de_anomalies(value: Any, path: Path, name: str) -> list[Anomaly]:
-    return [_de_anomaly(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_anomaly(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
 def _de_anomaly(data: Any, path: Path) -> Anomaly:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("instances")
-    if x is None:
-        missing(path, "instances")
-    instances = _de_anomaly_instances(x, path, "instances")
+    instances = [] if x is None else _de_anomaly_instances(x, path, "instances")
     x = fields.get("metric")
-    if x is None:
-        missing(path, "metric")
-    metric = _de_metric(x, (path, "metric"))
+    metric = _de_metric({}, (path, "metric")) if x is None else _de_metric(x, (path, "metric"))
     x = fields.get("reason")
-    if x is None:
-        missing(path, "reason")
-    reason = x if type(x) is str else p_str(x, path, "reason")
+    reason = "" if x is None else x if type(x) is str else p_str(x, path, "reason")
     return Anomaly(instances=instances, metric=metric, reason=reason)
 
 
@@ -1116,13 +1104,9 @@ def _de_anomaly_instance(data: Any, path: Path) -> AnomalyInstance:
     x = fields.get("endTime")
     end_time = None if x is None else p_timestamp(x, path, "endTime")
     x = fields.get("id")
-    if x is None:
-        missing(path, "id")
-    id = x if type(x) is str else p_str(x, path, "id")
+    id = "" if x is None else x if type(x) is str else p_str(x, path, "id")
     x = fields.get("startTime")
-    if x is None:
-        missing(path, "startTime")
-    start_time = p_timestamp(x, path, "startTime")
+    start_time = EPOCH if x is None else p_timestamp(x, path, "startTime")
     x = fields.get("userFeedback")
     user_feedback = None if x is None else _de_user_feedback(x, (path, "userFeedback"))
     return AnomalyInstance(
@@ -1134,38 +1118,34 @@ def _de_anomaly_instance(data: Any, path: Path) -> AnomalyInstance:
 
 
 def _de_anomaly_instances(value: Any, path: Path, name: str) -> list[AnomalyInstance]:
-    return [_de_anomaly_instance(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_anomaly_instance(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
 def _de_channel(data: Any, path: Path) -> Channel:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("eventPublishers")
-    if x is None:
-        missing(path, "eventPublishers")
-    event_publishers = _de_event_publishers(x, path, "eventPublishers")
+    event_publishers = [] if x is None else _de_event_publishers(x, path, "eventPublishers")
     x = fields.get("id")
     id = x if x is None or type(x) is str else p_str(x, path, "id")
     x = fields.get("uri")
-    if x is None:
-        missing(path, "uri")
-    uri = x if type(x) is str else p_str(x, path, "uri")
+    uri = "" if x is None else x if type(x) is str else p_str(x, path, "uri")
     return Channel(event_publishers=event_publishers, id=id, uri=uri)
 
 
 def _de_channels(value: Any, path: Path, name: str) -> list[Channel]:
-    return [_de_channel(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_channel(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
 def _de_counters_to_aggregate(value: Any, path: Path, name: str) -> list[str]:
-    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
 def _de_event_publishers(value: Any, path: Path, name: str) -> list[EventPublisher]:
-    return [p_enum(EventPublisher, item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+    return [p_enum(EventPublisher, item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
 def _de_findings_report_summaries(value: Any, path: Path, name: str) -> list[FindingsReportSummary]:
-    return [_de_findings_report_summary(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_findings_report_summary(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
 def _de_findings_report_summary(data: Any, path: Path) -> FindingsReportSummary:
@@ -1192,39 +1172,29 @@ def _de_findings_report_summary(data: Any, path: Path) -> FindingsReportSummary:
 def _de_frame_metric(data: Any, path: Path) -> FrameMetric:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("frameName")
-    if x is None:
-        missing(path, "frameName")
-    frame_name = x if type(x) is str else p_str(x, path, "frameName")
+    frame_name = "" if x is None else x if type(x) is str else p_str(x, path, "frameName")
     x = fields.get("threadStates")
-    if x is None:
-        missing(path, "threadStates")
-    thread_states = _de_thread_states(x, path, "threadStates")
+    thread_states = [] if x is None else _de_thread_states(x, path, "threadStates")
     x = fields.get("type")
-    if x is None:
-        missing(path, "type")
-    type_ = p_enum(MetricType, x, path, "type")
+    type_ = p_enum(MetricType, "", path, "type") if x is None else p_enum(MetricType, x, path, "type")
     return FrameMetric(frame_name=frame_name, thread_states=thread_states, type=type_)
 
 
 def _de_frame_metric_data(value: Any, path: Path, name: str) -> list[FrameMetricDatum]:
-    return [_de_frame_metric_datum(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_frame_metric_datum(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
 def _de_frame_metric_datum(data: Any, path: Path) -> FrameMetricDatum:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("frameMetric")
-    if x is None:
-        missing(path, "frameMetric")
-    frame_metric = _de_frame_metric(x, (path, "frameMetric"))
+    frame_metric = _de_frame_metric({}, (path, "frameMetric")) if x is None else _de_frame_metric(x, (path, "frameMetric"))
     x = fields.get("values")
-    if x is None:
-        missing(path, "values")
-    values = _de_frame_metric_values(x, path, "values")
+    values = [] if x is None else _de_frame_metric_values(x, path, "values")
     return FrameMetricDatum(frame_metric=frame_metric, values=values)
 
 
-def _de_frame_metric_values(value: Any, path: Path, name: str) -> list[float]:
-    return [item if type(item) is float else p_float(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+def _de_frame_metric_values(value: Any, path: Path, name: str) -> list[float | None]:
+    return [item if item is None or type(item) is float else p_float(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_match(data: Any, path: Path) -> Match:
@@ -1243,23 +1213,17 @@ def _de_match(data: Any, path: Path) -> Match:
 
 
 def _de_matches(value: Any, path: Path, name: str) -> list[Match]:
-    return [_de_match(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_match(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
 def _de_metric(data: Any, path: Path) -> Metric:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("frameName")
-    if x is None:
-        missing(path, "frameName")
-    frame_name = x if type(x) is str else p_str(x, path, "frameName")
+    frame_name = "" if x is None else x if type(x) is str else p_str(x, path, "frameName")
     x = fields.get("threadStates")
-    if x is None:
-        missing(path, "threadStates")
-    thread_states = _de_thread_states(x, path, "threadStates")
+    thread_states = [] if x is None else _de_thread_states(x, path, "threadStates")
     x = fields.get("type")
-    if x is None:
-        missing(path, "type")
-    type_ = p_enum(MetricType, x, path, "type")
+    type_ = p_enum(MetricType, "", path, "type") if x is None else p_enum(MetricType, x, path, "type")
     return Metric(frame_name=frame_name, thread_states=thread_states, type=type_)
 
 
@@ -1305,7 +1269,7 @@ def _de_profile_time(data: Any, path: Path) -> ProfileTime:
 
 
 def _de_profile_times(value: Any, path: Path, name: str) -> list[ProfileTime]:
-    return [_de_profile_time(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_profile_time(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
 def _de_profiling_group_description(data: Any, path: Path) -> ProfilingGroupDescription:
@@ -1339,11 +1303,11 @@ def _de_profiling_group_description(data: Any, path: Path) -> ProfilingGroupDesc
 
 
 def _de_profiling_group_descriptions(value: Any, path: Path, name: str) -> list[ProfilingGroupDescription]:
-    return [_de_profiling_group_description(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_profiling_group_description(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
 def _de_profiling_group_names(value: Any, path: Path, name: str) -> list[str]:
-    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
 def _de_profiling_status(data: Any, path: Path) -> ProfilingStatus:
@@ -1364,29 +1328,17 @@ def _de_profiling_status(data: Any, path: Path) -> ProfilingStatus:
 def _de_recommendation(data: Any, path: Path) -> Recommendation:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("allMatchesCount")
-    if x is None:
-        missing(path, "allMatchesCount")
-    all_matches_count = x if type(x) is int else p_int(x, path, "allMatchesCount")
+    all_matches_count = 0 if x is None else x if type(x) is int else p_int(x, path, "allMatchesCount")
     x = fields.get("allMatchesSum")
-    if x is None:
-        missing(path, "allMatchesSum")
-    all_matches_sum = x if type(x) is float else p_float(x, path, "allMatchesSum")
+    all_matches_sum = 0.0 if x is None else x if type(x) is float else p_float(x, path, "allMatchesSum")
     x = fields.get("endTime")
-    if x is None:
-        missing(path, "endTime")
-    end_time = p_timestamp(x, path, "endTime")
+    end_time = EPOCH if x is None else p_timestamp(x, path, "endTime")
     x = fields.get("pattern")
-    if x is None:
-        missing(path, "pattern")
-    pattern = _de_pattern(x, (path, "pattern"))
+    pattern = _de_pattern({}, (path, "pattern")) if x is None else _de_pattern(x, (path, "pattern"))
     x = fields.get("startTime")
-    if x is None:
-        missing(path, "startTime")
-    start_time = p_timestamp(x, path, "startTime")
+    start_time = EPOCH if x is None else p_timestamp(x, path, "startTime")
     x = fields.get("topMatches")
-    if x is None:
-        missing(path, "topMatches")
-    top_matches = _de_matches(x, path, "topMatches")
+    top_matches = [] if x is None else _de_matches(x, path, "topMatches")
     return Recommendation(
         all_matches_count=all_matches_count,
         all_matches_sum=all_matches_sum,
@@ -1398,7 +1350,7 @@ def _de_recommendation(data: Any, path: Path) -> Recommendation:
 
 
 def _de_recommendations(value: Any, path: Path, name: str) -> list[Recommendation]:
-    return [_de_recommendation(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_recommendation(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
 def _de_tags(value: Any, path: Path, name: str) -> dict[str, str]:
@@ -1407,28 +1359,26 @@ def _de_tags(value: Any, path: Path, name: str) -> dict[str, str]:
 
 
 def _de_target_frame(value: Any, path: Path, name: str) -> list[str]:
-    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
 def _de_target_frames(value: Any, path: Path, name: str) -> list[list[str]]:
-    return [_de_target_frame(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+    return [_de_target_frame(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
 def _de_thread_states(value: Any, path: Path, name: str) -> list[str]:
-    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
 def _de_timestamp_structure(data: Any, path: Path) -> TimestampStructure:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("value")
-    if x is None:
-        missing(path, "value")
-    value_ = p_timestamp(x, path, "value")
+    value_ = EPOCH if x is None else p_timestamp(x, path, "value")
     return TimestampStructure(value=value_)
 
 
 def _de_timestamp_structure_list(value: Any, path: Path, name: str) -> list[TimestampStructure]:
-    return [_de_timestamp_structure(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_timestamp_structure(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
 def _de_unprocessed_end_times(value: Any, path: Path, name: str) -> dict[str, list[TimestampStructure]]:
@@ -1439,9 +1389,7 @@ def _de_unprocessed_end_times(value: Any, path: Path, name: str) -> dict[str, li
 def _de_user_feedback(data: Any, path: Path) -> UserFeedback:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("type")
-    if x is None:
-        missing(path, "type")
-    type_ = p_enum(FeedbackType, x, path, "type")
+    type_ = p_enum(FeedbackType, "", path, "type") if x is None else p_enum(FeedbackType, x, path, "type")
     return UserFeedback(type=type_)
 
 
@@ -1457,29 +1405,17 @@ def parse_batch_get_frame_metric_data(response: HttpResponse) -> BatchGetFrameMe
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("endTime")
-    if x is None:
-        missing(path, "endTime")
-    end_time = p_timestamp(x, path, "endTime")
+    end_time = EPOCH if x is None else p_timestamp(x, path, "endTime")
     x = fields.get("endTimes")
-    if x is None:
-        missing(path, "endTimes")
-    end_times = _de_timestamp_structure_list(x, path, "endTimes")
+    end_times = [] if x is None else _de_timestamp_structure_list(x, path, "endTimes")
     x = fields.get("frameMetricData")
-    if x is None:
-        missing(path, "frameMetricData")
-    frame_metric_data = _de_frame_metric_data(x, path, "frameMetricData")
+    frame_metric_data = [] if x is None else _de_frame_metric_data(x, path, "frameMetricData")
     x = fields.get("resolution")
-    if x is None:
-        missing(path, "resolution")
-    resolution = p_enum(AggregationPeriod, x, path, "resolution")
+    resolution = p_enum(AggregationPeriod, "", path, "resolution") if x is None else p_enum(AggregationPeriod, x, path, "resolution")
     x = fields.get("startTime")
-    if x is None:
-        missing(path, "startTime")
-    start_time = p_timestamp(x, path, "startTime")
+    start_time = EPOCH if x is None else p_timestamp(x, path, "startTime")
     x = fields.get("unprocessedEndTimes")
-    if x is None:
-        missing(path, "unprocessedEndTimes")
-    unprocessed_end_times = _de_unprocessed_end_times(x, path, "unprocessedEndTimes")
+    unprocessed_end_times = {} if x is None else _de_unprocessed_end_times(x, path, "unprocessedEndTimes")
     return BatchGetFrameMetricDataResponse(
         end_time=end_time,
         end_times=end_times,
@@ -1521,9 +1457,7 @@ def parse_get_findings_report_account_summary(response: HttpResponse) -> GetFind
     x = fields.get("nextToken")
     next_token = x if x is None or type(x) is str else p_str(x, path, "nextToken")
     x = fields.get("reportSummaries")
-    if x is None:
-        missing(path, "reportSummaries")
-    report_summaries = _de_findings_report_summaries(x, path, "reportSummaries")
+    report_summaries = [] if x is None else _de_findings_report_summaries(x, path, "reportSummaries")
     return GetFindingsReportAccountSummaryResponse(
         next_token=next_token,
         report_summaries=report_summaries,
@@ -1534,9 +1468,7 @@ def parse_get_notification_configuration(response: HttpResponse) -> GetNotificat
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("notificationConfiguration")
-    if x is None:
-        missing(path, "notificationConfiguration")
-    notification_configuration = _de_notification_configuration(x, (path, "notificationConfiguration"))
+    notification_configuration = _de_notification_configuration({}, (path, "notificationConfiguration")) if x is None else _de_notification_configuration(x, (path, "notificationConfiguration"))
     return GetNotificationConfigurationResponse(
         notification_configuration=notification_configuration,
     )
@@ -1546,24 +1478,17 @@ def parse_get_policy(response: HttpResponse) -> GetPolicyResponse:
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("policy")
-    if x is None:
-        missing(path, "policy")
-    policy = x if type(x) is str else p_str(x, path, "policy")
+    policy = "" if x is None else x if type(x) is str else p_str(x, path, "policy")
     x = fields.get("revisionId")
-    if x is None:
-        missing(path, "revisionId")
-    revision_id = x if type(x) is str else p_str(x, path, "revisionId")
+    revision_id = "" if x is None else x if type(x) is str else p_str(x, path, "revisionId")
     return GetPolicyResponse(policy=policy, revision_id=revision_id)
 
 
 def parse_get_profile(response: HttpResponse) -> GetProfileResponse:
-    path = ""
     x = response.headers.get("Content-Encoding")
     content_encoding = None if x is None else x
     x = response.headers.get("Content-Type")
-    if x is None:
-        missing(path, "Content-Type header")
-    content_type = x
+    content_type = "" if x is None else x
     return GetProfileResponse(
         content_encoding=content_encoding,
         content_type=content_type,
@@ -1575,25 +1500,15 @@ def parse_get_recommendations(response: HttpResponse) -> GetRecommendationsRespo
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("anomalies")
-    if x is None:
-        missing(path, "anomalies")
-    anomalies = _de_anomalies(x, path, "anomalies")
+    anomalies = [] if x is None else _de_anomalies(x, path, "anomalies")
     x = fields.get("profileEndTime")
-    if x is None:
-        missing(path, "profileEndTime")
-    profile_end_time = p_timestamp(x, path, "profileEndTime")
+    profile_end_time = EPOCH if x is None else p_timestamp(x, path, "profileEndTime")
     x = fields.get("profileStartTime")
-    if x is None:
-        missing(path, "profileStartTime")
-    profile_start_time = p_timestamp(x, path, "profileStartTime")
+    profile_start_time = EPOCH if x is None else p_timestamp(x, path, "profileStartTime")
     x = fields.get("profilingGroupName")
-    if x is None:
-        missing(path, "profilingGroupName")
-    profiling_group_name = x if type(x) is str else p_str(x, path, "profilingGroupName")
+    profiling_group_name = "" if x is None else x if type(x) is str else p_str(x, path, "profilingGroupName")
     x = fields.get("recommendations")
-    if x is None:
-        missing(path, "recommendations")
-    recommendations = _de_recommendations(x, path, "recommendations")
+    recommendations = [] if x is None else _de_recommendations(x, path, "recommendations")
     return GetRecommendationsResponse(
         anomalies=anomalies,
         profile_end_time=profile_end_time,
@@ -1607,9 +1522,7 @@ def parse_list_findings_reports(response: HttpResponse) -> ListFindingsReportsRe
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("findingsReportSummaries")
-    if x is None:
-        missing(path, "findingsReportSummaries")
-    findings_report_summaries = _de_findings_report_summaries(x, path, "findingsReportSummaries")
+    findings_report_summaries = [] if x is None else _de_findings_report_summaries(x, path, "findingsReportSummaries")
     x = fields.get("nextToken")
     next_token = x if x is None or type(x) is str else p_str(x, path, "nextToken")
     return ListFindingsReportsResponse(
@@ -1624,9 +1537,7 @@ def parse_list_profile_times(response: HttpResponse) -> ListProfileTimesResponse
     x = fields.get("nextToken")
     next_token = x if x is None or type(x) is str else p_str(x, path, "nextToken")
     x = fields.get("profileTimes")
-    if x is None:
-        missing(path, "profileTimes")
-    profile_times = _de_profile_times(x, path, "profileTimes")
+    profile_times = [] if x is None else _de_profile_times(x, path, "profileTimes")
     return ListProfileTimesResponse(next_token=next_token, profile_times=profile_times)
 
 
@@ -1636,9 +1547,7 @@ def parse_list_profiling_groups(response: HttpResponse) -> ListProfilingGroupsRe
     x = fields.get("nextToken")
     next_token = x if x is None or type(x) is str else p_str(x, path, "nextToken")
     x = fields.get("profilingGroupNames")
-    if x is None:
-        missing(path, "profilingGroupNames")
-    profiling_group_names = _de_profiling_group_names(x, path, "profilingGroupNames")
+    profiling_group_names = [] if x is None else _de_profiling_group_names(x, path, "profilingGroupNames")
     x = fields.get("profilingGroups")
     profiling_groups = None if x is None else _de_profiling_group_descriptions(x, path, "profilingGroups")
     return ListProfilingGroupsResponse(
@@ -1664,13 +1573,9 @@ def parse_put_permission(response: HttpResponse) -> PutPermissionResponse:
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("policy")
-    if x is None:
-        missing(path, "policy")
-    policy = x if type(x) is str else p_str(x, path, "policy")
+    policy = "" if x is None else x if type(x) is str else p_str(x, path, "policy")
     x = fields.get("revisionId")
-    if x is None:
-        missing(path, "revisionId")
-    revision_id = x if type(x) is str else p_str(x, path, "revisionId")
+    revision_id = "" if x is None else x if type(x) is str else p_str(x, path, "revisionId")
     return PutPermissionResponse(policy=policy, revision_id=revision_id)
 
 
@@ -1686,13 +1591,9 @@ def parse_remove_permission(response: HttpResponse) -> RemovePermissionResponse:
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("policy")
-    if x is None:
-        missing(path, "policy")
-    policy = x if type(x) is str else p_str(x, path, "policy")
+    policy = "" if x is None else x if type(x) is str else p_str(x, path, "policy")
     x = fields.get("revisionId")
-    if x is None:
-        missing(path, "revisionId")
-    revision_id = x if type(x) is str else p_str(x, path, "revisionId")
+    revision_id = "" if x is None else x if type(x) is str else p_str(x, path, "revisionId")
     return RemovePermissionResponse(policy=policy, revision_id=revision_id)
 
 

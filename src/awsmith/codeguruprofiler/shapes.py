@@ -619,7 +619,7 @@ class FrameMetricDatum:
     of the metric for the frame.
     """
 
-    values: list[float]
+    values: list[float | None]
     """A list of values that are associated with a frame metric."""
 
 

@@ -366,7 +366,7 @@ def _out_check_ids(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
     return list(value)
 
 
-def _out_check_metadata_headings(value: list[str], wire: bool, omit: bool) -> list[Any]:
+def _out_check_metadata_headings(value: list[str | None], wire: bool, omit: bool) -> list[Any]:
     return list(value)
 
 
@@ -960,7 +960,7 @@ def _out_resolve_case_response(o: ResolveCaseResponse, wire: bool, omit: bool) -
     return d
 
 
-def _out_resource_metadata(value: list[str], wire: bool, omit: bool) -> list[Any]:
+def _out_resource_metadata(value: list[str | None], wire: bool, omit: bool) -> list[Any]:
     return list(value)
 
 
@@ -1219,9 +1219,9 @@ def _out_upload_url_list(value: list[UploadUrl], wire: bool, omit: bool) -> list
 # ------------------------------ from_dict
 
 
-def _in_add_attachments_to_set_request(data: Any, path: Path, wire: bool) -> AddAttachmentsToSetRequest:
+def _in_add_attachments_to_set_request(data: Any, path: Path, wire: bool, strict: bool) -> AddAttachmentsToSetRequest:
     """The ``AddAttachmentsToSetRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_ADD_ATTACHMENTS_TO_SET_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_ADD_ATTACHMENTS_TO_SET_REQUEST[wire], strict)
     k = "attachmentSetId" if wire else "attachment_set_id"
     x = fields.get(k)
     attachment_set_id = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -1229,7 +1229,7 @@ def _in_add_attachments_to_set_request(data: Any, path: Path, wire: bool) -> Add
     x = fields.get(k)
     if x is None:
         required(path, k)
-    attachments = _in_attachments(x, path, k, wire)
+    attachments = _in_attachments(x, path, k, wire, strict)
     k = "dryRun" if wire else "dry_run"
     x = fields.get(k)
     dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
@@ -1240,9 +1240,9 @@ def _in_add_attachments_to_set_request(data: Any, path: Path, wire: bool) -> Add
     )
 
 
-def _in_add_attachments_to_set_response(data: Any, path: Path, wire: bool) -> AddAttachmentsToSetResponse:
+def _in_add_attachments_to_set_response(data: Any, path: Path, wire: bool, strict: bool) -> AddAttachmentsToSetResponse:
     """The ``AddAttachmentsToSetResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_ADD_ATTACHMENTS_TO_SET_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_ADD_ATTACHMENTS_TO_SET_RESPONSE[wire], strict)
     k = "attachmentSetId" if wire else "attachment_set_id"
     x = fields.get(k)
     attachment_set_id = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -1255,9 +1255,9 @@ def _in_add_attachments_to_set_response(data: Any, path: Path, wire: bool) -> Ad
     )
 
 
-def _in_add_communication_to_case_request(data: Any, path: Path, wire: bool) -> AddCommunicationToCaseRequest:
+def _in_add_communication_to_case_request(data: Any, path: Path, wire: bool, strict: bool) -> AddCommunicationToCaseRequest:
     """The ``AddCommunicationToCaseRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_ADD_COMMUNICATION_TO_CASE_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_ADD_COMMUNICATION_TO_CASE_REQUEST[wire], strict)
     k = "attachmentSetId" if wire else "attachment_set_id"
     x = fields.get(k)
     attachment_set_id = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -1266,7 +1266,7 @@ def _in_add_communication_to_case_request(data: Any, path: Path, wire: bool) -> 
     case_id = None if x is None else x if type(x) is str else i_str(x, path, k)
     k = "ccEmailAddresses" if wire else "cc_email_addresses"
     x = fields.get(k)
-    cc_email_addresses = None if x is None else _in_cc_email_addresses(x, path, k, wire)
+    cc_email_addresses = None if x is None else _in_cc_email_addresses(x, path, k, wire, strict)
     k = "communicationBody" if wire else "communication_body"
     x = fields.get(k)
     if x is None:
@@ -1277,7 +1277,7 @@ def _in_add_communication_to_case_request(data: Any, path: Path, wire: bool) -> 
     dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
     k = "uploadIds" if wire else "upload_ids"
     x = fields.get(k)
-    upload_ids = None if x is None else _in_upload_ids(x, path, k, wire)
+    upload_ids = None if x is None else _in_upload_ids(x, path, k, wire, strict)
     return AddCommunicationToCaseRequest(
         attachment_set_id=attachment_set_id,
         case_id=case_id,
@@ -1288,18 +1288,18 @@ def _in_add_communication_to_case_request(data: Any, path: Path, wire: bool) -> 
     )
 
 
-def _in_add_communication_to_case_response(data: Any, path: Path, wire: bool) -> AddCommunicationToCaseResponse:
+def _in_add_communication_to_case_response(data: Any, path: Path, wire: bool, strict: bool) -> AddCommunicationToCaseResponse:
     """The ``AddCommunicationToCaseResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_ADD_COMMUNICATION_TO_CASE_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_ADD_COMMUNICATION_TO_CASE_RESPONSE[wire], strict)
     k = "result"
     x = fields.get(k)
     result = None if x is None else x if type(x) is bool else i_bool(x, path, k)
     return AddCommunicationToCaseResponse(result=result)
 
 
-def _in_attachment(data: Any, path: Path, wire: bool) -> Attachment:
+def _in_attachment(data: Any, path: Path, wire: bool, strict: bool) -> Attachment:
     """The ``Attachment`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_ATTACHMENT[wire])
+    fields = i_fields(data, path, "", _KEYS_ATTACHMENT[wire], strict)
     k = "data"
     x = fields.get(k)
     data_ = None if x is None else i_blob(x, path, k)
@@ -1309,9 +1309,9 @@ def _in_attachment(data: Any, path: Path, wire: bool) -> Attachment:
     return Attachment(data=data_, file_name=file_name)
 
 
-def _in_attachment_details(data: Any, path: Path, wire: bool) -> AttachmentDetails:
+def _in_attachment_details(data: Any, path: Path, wire: bool, strict: bool) -> AttachmentDetails:
     """The ``AttachmentDetails`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_ATTACHMENT_DETAILS[wire])
+    fields = i_fields(data, path, "", _KEYS_ATTACHMENT_DETAILS[wire], strict)
     k = "attachmentId" if wire else "attachment_id"
     x = fields.get(k)
     attachment_id = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -1321,17 +1321,17 @@ def _in_attachment_details(data: Any, path: Path, wire: bool) -> AttachmentDetai
     return AttachmentDetails(attachment_id=attachment_id, file_name=file_name)
 
 
-def _in_attachment_set(value: Any, path: Path, name: str, wire: bool) -> list[AttachmentDetails]:
-    return [_in_attachment_details(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+def _in_attachment_set(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[AttachmentDetails]:
+    return [_in_attachment_details(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_attachments(value: Any, path: Path, name: str, wire: bool) -> Sequence[Attachment]:
-    return [_in_attachment(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+def _in_attachments(value: Any, path: Path, name: str, wire: bool, strict: bool) -> Sequence[Attachment]:
+    return [_in_attachment(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_case_details(data: Any, path: Path, wire: bool) -> CaseDetails:
+def _in_case_details(data: Any, path: Path, wire: bool, strict: bool) -> CaseDetails:
     """The ``CaseDetails`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_CASE_DETAILS[wire])
+    fields = i_fields(data, path, "", _KEYS_CASE_DETAILS[wire], strict)
     k = "caseId" if wire else "case_id"
     x = fields.get(k)
     case_id = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -1340,7 +1340,7 @@ def _in_case_details(data: Any, path: Path, wire: bool) -> CaseDetails:
     category_code = None if x is None else x if type(x) is str else i_str(x, path, k)
     k = "ccEmailAddresses" if wire else "cc_email_addresses"
     x = fields.get(k)
-    cc_email_addresses = None if x is None else _in_cc_email_addresses(x, path, k, wire)
+    cc_email_addresses = None if x is None else _in_cc_email_addresses(x, path, k, wire, strict)
     k = "displayId" if wire else "display_id"
     x = fields.get(k)
     display_id = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -1349,7 +1349,7 @@ def _in_case_details(data: Any, path: Path, wire: bool) -> CaseDetails:
     language = None if x is None else x if type(x) is str else i_str(x, path, k)
     k = "recentCommunications" if wire else "recent_communications"
     x = fields.get(k)
-    recent_communications = None if x is None else _in_recent_case_communications(x, (path, k), wire)
+    recent_communications = None if x is None else _in_recent_case_communications(x, (path, k), wire, strict)
     k = "serviceCode" if wire else "service_code"
     x = fields.get(k)
     service_code = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -1384,17 +1384,17 @@ def _in_case_details(data: Any, path: Path, wire: bool) -> CaseDetails:
     )
 
 
-def _in_case_id_list(value: Any, path: Path, name: str, wire: bool) -> Sequence[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+def _in_case_id_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> Sequence[str]:
+    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_case_list(value: Any, path: Path, name: str, wire: bool) -> list[CaseDetails]:
-    return [_in_case_details(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+def _in_case_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[CaseDetails]:
+    return [_in_case_details(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_category(data: Any, path: Path, wire: bool) -> Category:
+def _in_category(data: Any, path: Path, wire: bool, strict: bool) -> Category:
     """The ``Category`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_CATEGORY[wire])
+    fields = i_fields(data, path, "", _KEYS_CATEGORY[wire], strict)
     k = "code"
     x = fields.get(k)
     code = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -1404,31 +1404,31 @@ def _in_category(data: Any, path: Path, wire: bool) -> Category:
     return Category(code=code, name=name_)
 
 
-def _in_category_list(value: Any, path: Path, name: str, wire: bool) -> list[Category]:
-    return [_in_category(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+def _in_category_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[Category]:
+    return [_in_category(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_cc_email_addresses(value: Any, path: Path, name: str, wire: bool) -> list[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+def _in_cc_email_addresses(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[str]:
+    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_check_ids(value: Any, path: Path, name: str, wire: bool) -> Sequence[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+def _in_check_ids(value: Any, path: Path, name: str, wire: bool, strict: bool) -> Sequence[str]:
+    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_check_metadata_headings(value: Any, path: Path, name: str, wire: bool) -> list[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+def _in_check_metadata_headings(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[str | None]:
+    return [None if item is None else item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
 
 
-def _in_communication(data: Any, path: Path, wire: bool) -> Communication:
+def _in_communication(data: Any, path: Path, wire: bool, strict: bool) -> Communication:
     """The ``Communication`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_COMMUNICATION[wire])
+    fields = i_fields(data, path, "", _KEYS_COMMUNICATION[wire], strict)
     k = "attachmentSet" if wire else "attachment_set"
     x = fields.get(k)
-    attachment_set = None if x is None else _in_attachment_set(x, path, k, wire)
+    attachment_set = None if x is None else _in_attachment_set(x, path, k, wire, strict)
     k = "attachments"
     x = fields.get(k)
-    attachments = None if x is None else _in_attachment_set(x, path, k, wire)
+    attachments = None if x is None else _in_attachment_set(x, path, k, wire, strict)
     k = "body"
     x = fields.get(k)
     body = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -1451,19 +1451,19 @@ def _in_communication(data: Any, path: Path, wire: bool) -> Communication:
     )
 
 
-def _in_communication_list(value: Any, path: Path, name: str, wire: bool) -> list[Communication]:
-    return [_in_communication(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+def _in_communication_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[Communication]:
+    return [_in_communication(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_communication_type_options(data: Any, path: Path, wire: bool) -> CommunicationTypeOptions:
+def _in_communication_type_options(data: Any, path: Path, wire: bool, strict: bool) -> CommunicationTypeOptions:
     """The ``CommunicationTypeOptions`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_COMMUNICATION_TYPE_OPTIONS[wire])
+    fields = i_fields(data, path, "", _KEYS_COMMUNICATION_TYPE_OPTIONS[wire], strict)
     k = "datesWithoutSupport" if wire else "dates_without_support"
     x = fields.get(k)
-    dates_without_support = None if x is None else _in_date_interval_list(x, path, k, wire)
+    dates_without_support = None if x is None else _in_date_interval_list(x, path, k, wire, strict)
     k = "supportedHours" if wire else "supported_hours"
     x = fields.get(k)
-    supported_hours = None if x is None else _in_supported_hour_list(x, path, k, wire)
+    supported_hours = None if x is None else _in_supported_hour_list(x, path, k, wire, strict)
     k = "type"
     x = fields.get(k)
     type_ = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -1474,18 +1474,18 @@ def _in_communication_type_options(data: Any, path: Path, wire: bool) -> Communi
     )
 
 
-def _in_communication_type_options_list(value: Any, path: Path, name: str, wire: bool) -> list[CommunicationTypeOptions]:
-    return [_in_communication_type_options(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+def _in_communication_type_options_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[CommunicationTypeOptions]:
+    return [_in_communication_type_options(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_complete_attachment_upload_request(data: Any, path: Path, wire: bool) -> CompleteAttachmentUploadRequest:
+def _in_complete_attachment_upload_request(data: Any, path: Path, wire: bool, strict: bool) -> CompleteAttachmentUploadRequest:
     """The ``CompleteAttachmentUploadRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_COMPLETE_ATTACHMENT_UPLOAD_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_COMPLETE_ATTACHMENT_UPLOAD_REQUEST[wire], strict)
     k = "completedUploads" if wire else "completed_uploads"
     x = fields.get(k)
     if x is None:
         required(path, k)
-    completed_uploads = _in_completed_upload_list(x, path, k, wire)
+    completed_uploads = _in_completed_upload_list(x, path, k, wire, strict)
     k = "dryRun" if wire else "dry_run"
     x = fields.get(k)
     dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
@@ -1501,9 +1501,9 @@ def _in_complete_attachment_upload_request(data: Any, path: Path, wire: bool) ->
     )
 
 
-def _in_complete_attachment_upload_response(data: Any, path: Path, wire: bool) -> CompleteAttachmentUploadResponse:
+def _in_complete_attachment_upload_response(data: Any, path: Path, wire: bool, strict: bool) -> CompleteAttachmentUploadResponse:
     """The ``CompleteAttachmentUploadResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_COMPLETE_ATTACHMENT_UPLOAD_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_COMPLETE_ATTACHMENT_UPLOAD_RESPONSE[wire], strict)
     k = "uploadStatus" if wire else "upload_status"
     x = fields.get(k)
     if x is None:
@@ -1512,9 +1512,9 @@ def _in_complete_attachment_upload_response(data: Any, path: Path, wire: bool) -
     return CompleteAttachmentUploadResponse(upload_status=upload_status)
 
 
-def _in_completed_upload(data: Any, path: Path, wire: bool) -> CompletedUpload:
+def _in_completed_upload(data: Any, path: Path, wire: bool, strict: bool) -> CompletedUpload:
     """The ``CompletedUpload`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_COMPLETED_UPLOAD[wire])
+    fields = i_fields(data, path, "", _KEYS_COMPLETED_UPLOAD[wire], strict)
     k = "eTag" if wire else "e_tag"
     x = fields.get(k)
     if x is None:
@@ -1528,13 +1528,13 @@ def _in_completed_upload(data: Any, path: Path, wire: bool) -> CompletedUpload:
     return CompletedUpload(e_tag=e_tag, part_index=part_index)
 
 
-def _in_completed_upload_list(value: Any, path: Path, name: str, wire: bool) -> Sequence[CompletedUpload]:
-    return [_in_completed_upload(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+def _in_completed_upload_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> Sequence[CompletedUpload]:
+    return [_in_completed_upload(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_create_case_request(data: Any, path: Path, wire: bool) -> CreateCaseRequest:
+def _in_create_case_request(data: Any, path: Path, wire: bool, strict: bool) -> CreateCaseRequest:
     """The ``CreateCaseRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_CREATE_CASE_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_CREATE_CASE_REQUEST[wire], strict)
     k = "attachmentSetId" if wire else "attachment_set_id"
     x = fields.get(k)
     attachment_set_id = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -1543,7 +1543,7 @@ def _in_create_case_request(data: Any, path: Path, wire: bool) -> CreateCaseRequ
     category_code = None if x is None else x if type(x) is str else i_str(x, path, k)
     k = "ccEmailAddresses" if wire else "cc_email_addresses"
     x = fields.get(k)
-    cc_email_addresses = None if x is None else _in_cc_email_addresses(x, path, k, wire)
+    cc_email_addresses = None if x is None else _in_cc_email_addresses(x, path, k, wire, strict)
     k = "communicationBody" if wire else "communication_body"
     x = fields.get(k)
     if x is None:
@@ -1571,7 +1571,7 @@ def _in_create_case_request(data: Any, path: Path, wire: bool) -> CreateCaseRequ
     subject = x if type(x) is str else i_str(x, path, k)
     k = "uploadIds" if wire else "upload_ids"
     x = fields.get(k)
-    upload_ids = None if x is None else _in_upload_ids(x, path, k, wire)
+    upload_ids = None if x is None else _in_upload_ids(x, path, k, wire, strict)
     return CreateCaseRequest(
         attachment_set_id=attachment_set_id,
         category_code=category_code,
@@ -1587,18 +1587,18 @@ def _in_create_case_request(data: Any, path: Path, wire: bool) -> CreateCaseRequ
     )
 
 
-def _in_create_case_response(data: Any, path: Path, wire: bool) -> CreateCaseResponse:
+def _in_create_case_response(data: Any, path: Path, wire: bool, strict: bool) -> CreateCaseResponse:
     """The ``CreateCaseResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_CREATE_CASE_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_CREATE_CASE_RESPONSE[wire], strict)
     k = "caseId" if wire else "case_id"
     x = fields.get(k)
     case_id = None if x is None else x if type(x) is str else i_str(x, path, k)
     return CreateCaseResponse(case_id=case_id)
 
 
-def _in_date_interval(data: Any, path: Path, wire: bool) -> DateInterval:
+def _in_date_interval(data: Any, path: Path, wire: bool, strict: bool) -> DateInterval:
     """The ``DateInterval`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DATE_INTERVAL[wire])
+    fields = i_fields(data, path, "", _KEYS_DATE_INTERVAL[wire], strict)
     k = "endDateTime" if wire else "end_date_time"
     x = fields.get(k)
     end_date_time = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -1608,13 +1608,13 @@ def _in_date_interval(data: Any, path: Path, wire: bool) -> DateInterval:
     return DateInterval(end_date_time=end_date_time, start_date_time=start_date_time)
 
 
-def _in_date_interval_list(value: Any, path: Path, name: str, wire: bool) -> list[DateInterval]:
-    return [_in_date_interval(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+def _in_date_interval_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[DateInterval]:
+    return [_in_date_interval(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_describe_attachment_request(data: Any, path: Path, wire: bool) -> DescribeAttachmentRequest:
+def _in_describe_attachment_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeAttachmentRequest:
     """The ``DescribeAttachmentRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_ATTACHMENT_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_ATTACHMENT_REQUEST[wire], strict)
     k = "attachmentId" if wire else "attachment_id"
     x = fields.get(k)
     if x is None:
@@ -1626,18 +1626,18 @@ def _in_describe_attachment_request(data: Any, path: Path, wire: bool) -> Descri
     return DescribeAttachmentRequest(attachment_id=attachment_id, dry_run=dry_run)
 
 
-def _in_describe_attachment_response(data: Any, path: Path, wire: bool) -> DescribeAttachmentResponse:
+def _in_describe_attachment_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeAttachmentResponse:
     """The ``DescribeAttachmentResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_ATTACHMENT_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_ATTACHMENT_RESPONSE[wire], strict)
     k = "attachment"
     x = fields.get(k)
-    attachment = None if x is None else _in_attachment(x, (path, k), wire)
+    attachment = None if x is None else _in_attachment(x, (path, k), wire, strict)
     return DescribeAttachmentResponse(attachment=attachment)
 
 
-def _in_describe_attachment_upload_status_request(data: Any, path: Path, wire: bool) -> DescribeAttachmentUploadStatusRequest:
+def _in_describe_attachment_upload_status_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeAttachmentUploadStatusRequest:
     """The ``DescribeAttachmentUploadStatusRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_ATTACHMENT_UPLOAD_STATUS_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_ATTACHMENT_UPLOAD_STATUS_REQUEST[wire], strict)
     k = "dryRun" if wire else "dry_run"
     x = fields.get(k)
     dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
@@ -1649,9 +1649,9 @@ def _in_describe_attachment_upload_status_request(data: Any, path: Path, wire: b
     return DescribeAttachmentUploadStatusRequest(dry_run=dry_run, upload_id=upload_id)
 
 
-def _in_describe_attachment_upload_status_response(data: Any, path: Path, wire: bool) -> DescribeAttachmentUploadStatusResponse:
+def _in_describe_attachment_upload_status_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeAttachmentUploadStatusResponse:
     """The ``DescribeAttachmentUploadStatusResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_ATTACHMENT_UPLOAD_STATUS_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_ATTACHMENT_UPLOAD_STATUS_RESPONSE[wire], strict)
     k = "fileName" if wire else "file_name"
     x = fields.get(k)
     if x is None:
@@ -1659,7 +1659,7 @@ def _in_describe_attachment_upload_status_response(data: Any, path: Path, wire: 
     file_name = x if type(x) is str else i_str(x, path, k)
     k = "uploadProgress" if wire else "upload_progress"
     x = fields.get(k)
-    upload_progress = None if x is None else _in_upload_progress(x, (path, k), wire)
+    upload_progress = None if x is None else _in_upload_progress(x, (path, k), wire, strict)
     k = "uploadStatus" if wire else "upload_status"
     x = fields.get(k)
     if x is None:
@@ -1672,9 +1672,9 @@ def _in_describe_attachment_upload_status_response(data: Any, path: Path, wire: 
     )
 
 
-def _in_describe_cases_request(data: Any, path: Path, wire: bool) -> DescribeCasesRequest:
+def _in_describe_cases_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeCasesRequest:
     """The ``DescribeCasesRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_CASES_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_CASES_REQUEST[wire], strict)
     k = "afterTime" if wire else "after_time"
     x = fields.get(k)
     after_time = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -1683,7 +1683,7 @@ def _in_describe_cases_request(data: Any, path: Path, wire: bool) -> DescribeCas
     before_time = None if x is None else x if type(x) is str else i_str(x, path, k)
     k = "caseIdList" if wire else "case_id_list"
     x = fields.get(k)
-    case_id_list = None if x is None else _in_case_id_list(x, path, k, wire)
+    case_id_list = None if x is None else _in_case_id_list(x, path, k, wire, strict)
     k = "displayId" if wire else "display_id"
     x = fields.get(k)
     display_id = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -1719,21 +1719,21 @@ def _in_describe_cases_request(data: Any, path: Path, wire: bool) -> DescribeCas
     )
 
 
-def _in_describe_cases_response(data: Any, path: Path, wire: bool) -> DescribeCasesResponse:
+def _in_describe_cases_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeCasesResponse:
     """The ``DescribeCasesResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_CASES_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_CASES_RESPONSE[wire], strict)
     k = "cases"
     x = fields.get(k)
-    cases = None if x is None else _in_case_list(x, path, k, wire)
+    cases = None if x is None else _in_case_list(x, path, k, wire, strict)
     k = "nextToken" if wire else "next_token"
     x = fields.get(k)
     next_token = None if x is None else x if type(x) is str else i_str(x, path, k)
     return DescribeCasesResponse(cases=cases, next_token=next_token)
 
 
-def _in_describe_communications_request(data: Any, path: Path, wire: bool) -> DescribeCommunicationsRequest:
+def _in_describe_communications_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeCommunicationsRequest:
     """The ``DescribeCommunicationsRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_COMMUNICATIONS_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_COMMUNICATIONS_REQUEST[wire], strict)
     k = "afterTime" if wire else "after_time"
     x = fields.get(k)
     after_time = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -1764,21 +1764,21 @@ def _in_describe_communications_request(data: Any, path: Path, wire: bool) -> De
     )
 
 
-def _in_describe_communications_response(data: Any, path: Path, wire: bool) -> DescribeCommunicationsResponse:
+def _in_describe_communications_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeCommunicationsResponse:
     """The ``DescribeCommunicationsResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_COMMUNICATIONS_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_COMMUNICATIONS_RESPONSE[wire], strict)
     k = "communications"
     x = fields.get(k)
-    communications = None if x is None else _in_communication_list(x, path, k, wire)
+    communications = None if x is None else _in_communication_list(x, path, k, wire, strict)
     k = "nextToken" if wire else "next_token"
     x = fields.get(k)
     next_token = None if x is None else x if type(x) is str else i_str(x, path, k)
     return DescribeCommunicationsResponse(communications=communications, next_token=next_token)
 
 
-def _in_describe_create_case_options_request(data: Any, path: Path, wire: bool) -> DescribeCreateCaseOptionsRequest:
+def _in_describe_create_case_options_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeCreateCaseOptionsRequest:
     """The ``DescribeCreateCaseOptionsRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_CREATE_CASE_OPTIONS_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_CREATE_CASE_OPTIONS_REQUEST[wire], strict)
     k = "categoryCode" if wire else "category_code"
     x = fields.get(k)
     if x is None:
@@ -1811,12 +1811,12 @@ def _in_describe_create_case_options_request(data: Any, path: Path, wire: bool) 
     )
 
 
-def _in_describe_create_case_options_response(data: Any, path: Path, wire: bool) -> DescribeCreateCaseOptionsResponse:
+def _in_describe_create_case_options_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeCreateCaseOptionsResponse:
     """The ``DescribeCreateCaseOptionsResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_CREATE_CASE_OPTIONS_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_CREATE_CASE_OPTIONS_RESPONSE[wire], strict)
     k = "communicationTypes" if wire else "communication_types"
     x = fields.get(k)
-    communication_types = None if x is None else _in_communication_type_options_list(x, path, k, wire)
+    communication_types = None if x is None else _in_communication_type_options_list(x, path, k, wire, strict)
     k = "languageAvailability" if wire else "language_availability"
     x = fields.get(k)
     language_availability = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -1826,9 +1826,9 @@ def _in_describe_create_case_options_response(data: Any, path: Path, wire: bool)
     )
 
 
-def _in_describe_services_request(data: Any, path: Path, wire: bool) -> DescribeServicesRequest:
+def _in_describe_services_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeServicesRequest:
     """The ``DescribeServicesRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_SERVICES_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_SERVICES_REQUEST[wire], strict)
     k = "dryRun" if wire else "dry_run"
     x = fields.get(k)
     dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
@@ -1837,7 +1837,7 @@ def _in_describe_services_request(data: Any, path: Path, wire: bool) -> Describe
     language = None if x is None else x if type(x) is str else i_str(x, path, k)
     k = "serviceCodeList" if wire else "service_code_list"
     x = fields.get(k)
-    service_code_list = None if x is None else _in_service_code_list(x, path, k, wire)
+    service_code_list = None if x is None else _in_service_code_list(x, path, k, wire, strict)
     return DescribeServicesRequest(
         dry_run=dry_run,
         language=language,
@@ -1845,18 +1845,18 @@ def _in_describe_services_request(data: Any, path: Path, wire: bool) -> Describe
     )
 
 
-def _in_describe_services_response(data: Any, path: Path, wire: bool) -> DescribeServicesResponse:
+def _in_describe_services_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeServicesResponse:
     """The ``DescribeServicesResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_SERVICES_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_SERVICES_RESPONSE[wire], strict)
     k = "services"
     x = fields.get(k)
-    services = None if x is None else _in_service_list(x, path, k, wire)
+    services = None if x is None else _in_service_list(x, path, k, wire, strict)
     return DescribeServicesResponse(services=services)
 
 
-def _in_describe_severity_levels_request(data: Any, path: Path, wire: bool) -> DescribeSeverityLevelsRequest:
+def _in_describe_severity_levels_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeSeverityLevelsRequest:
     """The ``DescribeSeverityLevelsRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_SEVERITY_LEVELS_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_SEVERITY_LEVELS_REQUEST[wire], strict)
     k = "dryRun" if wire else "dry_run"
     x = fields.get(k)
     dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
@@ -1866,18 +1866,18 @@ def _in_describe_severity_levels_request(data: Any, path: Path, wire: bool) -> D
     return DescribeSeverityLevelsRequest(dry_run=dry_run, language=language)
 
 
-def _in_describe_severity_levels_response(data: Any, path: Path, wire: bool) -> DescribeSeverityLevelsResponse:
+def _in_describe_severity_levels_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeSeverityLevelsResponse:
     """The ``DescribeSeverityLevelsResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_SEVERITY_LEVELS_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_SEVERITY_LEVELS_RESPONSE[wire], strict)
     k = "severityLevels" if wire else "severity_levels"
     x = fields.get(k)
-    severity_levels = None if x is None else _in_severity_level_list(x, path, k, wire)
+    severity_levels = None if x is None else _in_severity_level_list(x, path, k, wire, strict)
     return DescribeSeverityLevelsResponse(severity_levels=severity_levels)
 
 
-def _in_describe_supported_languages_request(data: Any, path: Path, wire: bool) -> DescribeSupportedLanguagesRequest:
+def _in_describe_supported_languages_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeSupportedLanguagesRequest:
     """The ``DescribeSupportedLanguagesRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_SUPPORTED_LANGUAGES_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_SUPPORTED_LANGUAGES_REQUEST[wire], strict)
     k = "categoryCode" if wire else "category_code"
     x = fields.get(k)
     if x is None:
@@ -1904,40 +1904,40 @@ def _in_describe_supported_languages_request(data: Any, path: Path, wire: bool) 
     )
 
 
-def _in_describe_supported_languages_response(data: Any, path: Path, wire: bool) -> DescribeSupportedLanguagesResponse:
+def _in_describe_supported_languages_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeSupportedLanguagesResponse:
     """The ``DescribeSupportedLanguagesResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_SUPPORTED_LANGUAGES_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_SUPPORTED_LANGUAGES_RESPONSE[wire], strict)
     k = "supportedLanguages" if wire else "supported_languages"
     x = fields.get(k)
-    supported_languages = None if x is None else _in_supported_language_list(x, path, k, wire)
+    supported_languages = None if x is None else _in_supported_language_list(x, path, k, wire, strict)
     return DescribeSupportedLanguagesResponse(supported_languages=supported_languages)
 
 
-def _in_describe_trusted_advisor_check_refresh_statuses_request(data: Any, path: Path, wire: bool) -> DescribeTrustedAdvisorCheckRefreshStatusesRequest:
+def _in_describe_trusted_advisor_check_refresh_statuses_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeTrustedAdvisorCheckRefreshStatusesRequest:
     """The ``DescribeTrustedAdvisorCheckRefreshStatusesRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_REFRESH_STATUSES_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_REFRESH_STATUSES_REQUEST[wire], strict)
     k = "checkIds" if wire else "check_ids"
     x = fields.get(k)
     if x is None:
         required(path, k)
-    check_ids = _in_check_ids(x, path, k, wire)
+    check_ids = _in_check_ids(x, path, k, wire, strict)
     return DescribeTrustedAdvisorCheckRefreshStatusesRequest(check_ids=check_ids)
 
 
-def _in_describe_trusted_advisor_check_refresh_statuses_response(data: Any, path: Path, wire: bool) -> DescribeTrustedAdvisorCheckRefreshStatusesResponse:
+def _in_describe_trusted_advisor_check_refresh_statuses_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeTrustedAdvisorCheckRefreshStatusesResponse:
     """The ``DescribeTrustedAdvisorCheckRefreshStatusesResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_REFRESH_STATUSES_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_REFRESH_STATUSES_RESPONSE[wire], strict)
     k = "statuses"
     x = fields.get(k)
     if x is None:
         required(path, k)
-    statuses = _in_trusted_advisor_check_refresh_status_list(x, path, k, wire)
+    statuses = _in_trusted_advisor_check_refresh_status_list(x, path, k, wire, strict)
     return DescribeTrustedAdvisorCheckRefreshStatusesResponse(statuses=statuses)
 
 
-def _in_describe_trusted_advisor_check_result_request(data: Any, path: Path, wire: bool) -> DescribeTrustedAdvisorCheckResultRequest:
+def _in_describe_trusted_advisor_check_result_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeTrustedAdvisorCheckResultRequest:
     """The ``DescribeTrustedAdvisorCheckResultRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT_REQUEST[wire], strict)
     k = "checkId" if wire else "check_id"
     x = fields.get(k)
     if x is None:
@@ -1949,40 +1949,40 @@ def _in_describe_trusted_advisor_check_result_request(data: Any, path: Path, wir
     return DescribeTrustedAdvisorCheckResultRequest(check_id=check_id, language=language)
 
 
-def _in_describe_trusted_advisor_check_result_response(data: Any, path: Path, wire: bool) -> DescribeTrustedAdvisorCheckResultResponse:
+def _in_describe_trusted_advisor_check_result_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeTrustedAdvisorCheckResultResponse:
     """The ``DescribeTrustedAdvisorCheckResultResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT_RESPONSE[wire], strict)
     k = "result"
     x = fields.get(k)
-    result = None if x is None else _in_trusted_advisor_check_result(x, (path, k), wire)
+    result = None if x is None else _in_trusted_advisor_check_result(x, (path, k), wire, strict)
     return DescribeTrustedAdvisorCheckResultResponse(result=result)
 
 
-def _in_describe_trusted_advisor_check_summaries_request(data: Any, path: Path, wire: bool) -> DescribeTrustedAdvisorCheckSummariesRequest:
+def _in_describe_trusted_advisor_check_summaries_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeTrustedAdvisorCheckSummariesRequest:
     """The ``DescribeTrustedAdvisorCheckSummariesRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES_REQUEST[wire], strict)
     k = "checkIds" if wire else "check_ids"
     x = fields.get(k)
     if x is None:
         required(path, k)
-    check_ids = _in_check_ids(x, path, k, wire)
+    check_ids = _in_check_ids(x, path, k, wire, strict)
     return DescribeTrustedAdvisorCheckSummariesRequest(check_ids=check_ids)
 
 
-def _in_describe_trusted_advisor_check_summaries_response(data: Any, path: Path, wire: bool) -> DescribeTrustedAdvisorCheckSummariesResponse:
+def _in_describe_trusted_advisor_check_summaries_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeTrustedAdvisorCheckSummariesResponse:
     """The ``DescribeTrustedAdvisorCheckSummariesResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES_RESPONSE[wire], strict)
     k = "summaries"
     x = fields.get(k)
     if x is None:
         required(path, k)
-    summaries = _in_trusted_advisor_check_summary_list(x, path, k, wire)
+    summaries = _in_trusted_advisor_check_summary_list(x, path, k, wire, strict)
     return DescribeTrustedAdvisorCheckSummariesResponse(summaries=summaries)
 
 
-def _in_describe_trusted_advisor_checks_request(data: Any, path: Path, wire: bool) -> DescribeTrustedAdvisorChecksRequest:
+def _in_describe_trusted_advisor_checks_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeTrustedAdvisorChecksRequest:
     """The ``DescribeTrustedAdvisorChecksRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECKS_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECKS_REQUEST[wire], strict)
     k = "language"
     x = fields.get(k)
     if x is None:
@@ -1991,20 +1991,20 @@ def _in_describe_trusted_advisor_checks_request(data: Any, path: Path, wire: boo
     return DescribeTrustedAdvisorChecksRequest(language=language)
 
 
-def _in_describe_trusted_advisor_checks_response(data: Any, path: Path, wire: bool) -> DescribeTrustedAdvisorChecksResponse:
+def _in_describe_trusted_advisor_checks_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeTrustedAdvisorChecksResponse:
     """The ``DescribeTrustedAdvisorChecksResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECKS_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECKS_RESPONSE[wire], strict)
     k = "checks"
     x = fields.get(k)
     if x is None:
         required(path, k)
-    checks = _in_trusted_advisor_check_list(x, path, k, wire)
+    checks = _in_trusted_advisor_check_list(x, path, k, wire, strict)
     return DescribeTrustedAdvisorChecksResponse(checks=checks)
 
 
-def _in_download_url(data: Any, path: Path, wire: bool) -> DownloadUrl:
+def _in_download_url(data: Any, path: Path, wire: bool, strict: bool) -> DownloadUrl:
     """The ``DownloadUrl`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DOWNLOAD_URL[wire])
+    fields = i_fields(data, path, "", _KEYS_DOWNLOAD_URL[wire], strict)
     k = "expiryDate" if wire else "expiry_date"
     x = fields.get(k)
     if x is None:
@@ -2018,9 +2018,9 @@ def _in_download_url(data: Any, path: Path, wire: bool) -> DownloadUrl:
     return DownloadUrl(expiry_date=expiry_date, url=url)
 
 
-def _in_get_attachment_download_link_request(data: Any, path: Path, wire: bool) -> GetAttachmentDownloadLinkRequest:
+def _in_get_attachment_download_link_request(data: Any, path: Path, wire: bool, strict: bool) -> GetAttachmentDownloadLinkRequest:
     """The ``GetAttachmentDownloadLinkRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_GET_ATTACHMENT_DOWNLOAD_LINK_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_GET_ATTACHMENT_DOWNLOAD_LINK_REQUEST[wire], strict)
     k = "attachmentId" if wire else "attachment_id"
     x = fields.get(k)
     if x is None:
@@ -2032,14 +2032,14 @@ def _in_get_attachment_download_link_request(data: Any, path: Path, wire: bool) 
     return GetAttachmentDownloadLinkRequest(attachment_id=attachment_id, dry_run=dry_run)
 
 
-def _in_get_attachment_download_link_response(data: Any, path: Path, wire: bool) -> GetAttachmentDownloadLinkResponse:
+def _in_get_attachment_download_link_response(data: Any, path: Path, wire: bool, strict: bool) -> GetAttachmentDownloadLinkResponse:
     """The ``GetAttachmentDownloadLinkResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_GET_ATTACHMENT_DOWNLOAD_LINK_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_GET_ATTACHMENT_DOWNLOAD_LINK_RESPONSE[wire], strict)
     k = "downloadUrl" if wire else "download_url"
     x = fields.get(k)
     if x is None:
         required(path, k)
-    download_url = _in_download_url(x, (path, k), wire)
+    download_url = _in_download_url(x, (path, k), wire, strict)
     k = "fileName" if wire else "file_name"
     x = fields.get(k)
     if x is None:
@@ -2048,9 +2048,9 @@ def _in_get_attachment_download_link_response(data: Any, path: Path, wire: bool)
     return GetAttachmentDownloadLinkResponse(download_url=download_url, file_name=file_name)
 
 
-def _in_get_attachment_upload_links_request(data: Any, path: Path, wire: bool) -> GetAttachmentUploadLinksRequest:
+def _in_get_attachment_upload_links_request(data: Any, path: Path, wire: bool, strict: bool) -> GetAttachmentUploadLinksRequest:
     """The ``GetAttachmentUploadLinksRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_GET_ATTACHMENT_UPLOAD_LINKS_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_GET_ATTACHMENT_UPLOAD_LINKS_REQUEST[wire], strict)
     k = "dryRun" if wire else "dry_run"
     x = fields.get(k)
     dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
@@ -2067,7 +2067,7 @@ def _in_get_attachment_upload_links_request(data: Any, path: Path, wire: bool) -
     upload_id = None if x is None else x if type(x) is str else i_str(x, path, k)
     k = "uploadRange" if wire else "upload_range"
     x = fields.get(k)
-    upload_range = None if x is None else _in_upload_range(x, (path, k), wire)
+    upload_range = None if x is None else _in_upload_range(x, (path, k), wire, strict)
     return GetAttachmentUploadLinksRequest(
         dry_run=dry_run,
         file_name=file_name,
@@ -2077,9 +2077,9 @@ def _in_get_attachment_upload_links_request(data: Any, path: Path, wire: bool) -
     )
 
 
-def _in_get_attachment_upload_links_response(data: Any, path: Path, wire: bool) -> GetAttachmentUploadLinksResponse:
+def _in_get_attachment_upload_links_response(data: Any, path: Path, wire: bool, strict: bool) -> GetAttachmentUploadLinksResponse:
     """The ``GetAttachmentUploadLinksResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_GET_ATTACHMENT_UPLOAD_LINKS_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_GET_ATTACHMENT_UPLOAD_LINKS_RESPONSE[wire], strict)
     k = "nextIndex" if wire else "next_index"
     x = fields.get(k)
     next_index = None if x is None else x if type(x) is int else i_int(x, path, k)
@@ -2102,7 +2102,7 @@ def _in_get_attachment_upload_links_response(data: Any, path: Path, wire: bool) 
     x = fields.get(k)
     if x is None:
         required(path, k)
-    upload_urls = _in_upload_url_list(x, path, k, wire)
+    upload_urls = _in_upload_url_list(x, path, k, wire, strict)
     return GetAttachmentUploadLinksResponse(
         next_index=next_index,
         part_size_bytes=part_size_bytes,
@@ -2112,21 +2112,21 @@ def _in_get_attachment_upload_links_response(data: Any, path: Path, wire: bool) 
     )
 
 
-def _in_recent_case_communications(data: Any, path: Path, wire: bool) -> RecentCaseCommunications:
+def _in_recent_case_communications(data: Any, path: Path, wire: bool, strict: bool) -> RecentCaseCommunications:
     """The ``RecentCaseCommunications`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_RECENT_CASE_COMMUNICATIONS[wire])
+    fields = i_fields(data, path, "", _KEYS_RECENT_CASE_COMMUNICATIONS[wire], strict)
     k = "communications"
     x = fields.get(k)
-    communications = None if x is None else _in_communication_list(x, path, k, wire)
+    communications = None if x is None else _in_communication_list(x, path, k, wire, strict)
     k = "nextToken" if wire else "next_token"
     x = fields.get(k)
     next_token = None if x is None else x if type(x) is str else i_str(x, path, k)
     return RecentCaseCommunications(communications=communications, next_token=next_token)
 
 
-def _in_refresh_trusted_advisor_check_request(data: Any, path: Path, wire: bool) -> RefreshTrustedAdvisorCheckRequest:
+def _in_refresh_trusted_advisor_check_request(data: Any, path: Path, wire: bool, strict: bool) -> RefreshTrustedAdvisorCheckRequest:
     """The ``RefreshTrustedAdvisorCheckRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_REFRESH_TRUSTED_ADVISOR_CHECK_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_REFRESH_TRUSTED_ADVISOR_CHECK_REQUEST[wire], strict)
     k = "checkId" if wire else "check_id"
     x = fields.get(k)
     if x is None:
@@ -2135,20 +2135,20 @@ def _in_refresh_trusted_advisor_check_request(data: Any, path: Path, wire: bool)
     return RefreshTrustedAdvisorCheckRequest(check_id=check_id)
 
 
-def _in_refresh_trusted_advisor_check_response(data: Any, path: Path, wire: bool) -> RefreshTrustedAdvisorCheckResponse:
+def _in_refresh_trusted_advisor_check_response(data: Any, path: Path, wire: bool, strict: bool) -> RefreshTrustedAdvisorCheckResponse:
     """The ``RefreshTrustedAdvisorCheckResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_REFRESH_TRUSTED_ADVISOR_CHECK_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_REFRESH_TRUSTED_ADVISOR_CHECK_RESPONSE[wire], strict)
     k = "status"
     x = fields.get(k)
     if x is None:
         required(path, k)
-    status = _in_trusted_advisor_check_refresh_status(x, (path, k), wire)
+    status = _in_trusted_advisor_check_refresh_status(x, (path, k), wire, strict)
     return RefreshTrustedAdvisorCheckResponse(status=status)
 
 
-def _in_resolve_case_request(data: Any, path: Path, wire: bool) -> ResolveCaseRequest:
+def _in_resolve_case_request(data: Any, path: Path, wire: bool, strict: bool) -> ResolveCaseRequest:
     """The ``ResolveCaseRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_RESOLVE_CASE_REQUEST[wire])
+    fields = i_fields(data, path, "", _KEYS_RESOLVE_CASE_REQUEST[wire], strict)
     k = "caseId" if wire else "case_id"
     x = fields.get(k)
     case_id = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -2158,9 +2158,9 @@ def _in_resolve_case_request(data: Any, path: Path, wire: bool) -> ResolveCaseRe
     return ResolveCaseRequest(case_id=case_id, dry_run=dry_run)
 
 
-def _in_resolve_case_response(data: Any, path: Path, wire: bool) -> ResolveCaseResponse:
+def _in_resolve_case_response(data: Any, path: Path, wire: bool, strict: bool) -> ResolveCaseResponse:
     """The ``ResolveCaseResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_RESOLVE_CASE_RESPONSE[wire])
+    fields = i_fields(data, path, "", _KEYS_RESOLVE_CASE_RESPONSE[wire], strict)
     k = "finalCaseStatus" if wire else "final_case_status"
     x = fields.get(k)
     final_case_status = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -2173,16 +2173,16 @@ def _in_resolve_case_response(data: Any, path: Path, wire: bool) -> ResolveCaseR
     )
 
 
-def _in_resource_metadata(value: Any, path: Path, name: str, wire: bool) -> list[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+def _in_resource_metadata(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[str | None]:
+    return [None if item is None else item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
 
 
-def _in_service(data: Any, path: Path, wire: bool) -> Service:
+def _in_service(data: Any, path: Path, wire: bool, strict: bool) -> Service:
     """The ``Service`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_SERVICE[wire])
+    fields = i_fields(data, path, "", _KEYS_SERVICE[wire], strict)
     k = "categories"
     x = fields.get(k)
-    categories = None if x is None else _in_category_list(x, path, k, wire)
+    categories = None if x is None else _in_category_list(x, path, k, wire, strict)
     k = "code"
     x = fields.get(k)
     code = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -2192,17 +2192,17 @@ def _in_service(data: Any, path: Path, wire: bool) -> Service:
     return Service(categories=categories, code=code, name=name_)
 
 
-def _in_service_code_list(value: Any, path: Path, name: str, wire: bool) -> Sequence[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+def _in_service_code_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> Sequence[str]:
+    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_service_list(value: Any, path: Path, name: str, wire: bool) -> list[Service]:
-    return [_in_service(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+def _in_service_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[Service]:
+    return [_in_service(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_severity_level(data: Any, path: Path, wire: bool) -> SeverityLevel:
+def _in_severity_level(data: Any, path: Path, wire: bool, strict: bool) -> SeverityLevel:
     """The ``SeverityLevel`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_SEVERITY_LEVEL[wire])
+    fields = i_fields(data, path, "", _KEYS_SEVERITY_LEVEL[wire], strict)
     k = "code"
     x = fields.get(k)
     code = None if x is None else i_enum(SeverityLevelCode, x, path, k)
@@ -2212,13 +2212,13 @@ def _in_severity_level(data: Any, path: Path, wire: bool) -> SeverityLevel:
     return SeverityLevel(code=code, name=name_)
 
 
-def _in_severity_level_list(value: Any, path: Path, name: str, wire: bool) -> list[SeverityLevel]:
-    return [_in_severity_level(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+def _in_severity_level_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[SeverityLevel]:
+    return [_in_severity_level(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_supported_hour(data: Any, path: Path, wire: bool) -> SupportedHour:
+def _in_supported_hour(data: Any, path: Path, wire: bool, strict: bool) -> SupportedHour:
     """The ``SupportedHour`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_SUPPORTED_HOUR[wire])
+    fields = i_fields(data, path, "", _KEYS_SUPPORTED_HOUR[wire], strict)
     k = "endTime" if wire else "end_time"
     x = fields.get(k)
     end_time = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -2228,13 +2228,13 @@ def _in_supported_hour(data: Any, path: Path, wire: bool) -> SupportedHour:
     return SupportedHour(end_time=end_time, start_time=start_time)
 
 
-def _in_supported_hour_list(value: Any, path: Path, name: str, wire: bool) -> list[SupportedHour]:
-    return [_in_supported_hour(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+def _in_supported_hour_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[SupportedHour]:
+    return [_in_supported_hour(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_supported_language(data: Any, path: Path, wire: bool) -> SupportedLanguage:
+def _in_supported_language(data: Any, path: Path, wire: bool, strict: bool) -> SupportedLanguage:
     """The ``SupportedLanguage`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_SUPPORTED_LANGUAGE[wire])
+    fields = i_fields(data, path, "", _KEYS_SUPPORTED_LANGUAGE[wire], strict)
     k = "code"
     x = fields.get(k)
     code = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -2247,13 +2247,13 @@ def _in_supported_language(data: Any, path: Path, wire: bool) -> SupportedLangua
     return SupportedLanguage(code=code, display=display, language=language)
 
 
-def _in_supported_language_list(value: Any, path: Path, name: str, wire: bool) -> list[SupportedLanguage]:
-    return [_in_supported_language(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+def _in_supported_language_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[SupportedLanguage]:
+    return [_in_supported_language(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_throttling_reason(data: Any, path: Path, wire: bool) -> ThrottlingReason:
+def _in_throttling_reason(data: Any, path: Path, wire: bool, strict: bool) -> ThrottlingReason:
     """The ``ThrottlingReason`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_THROTTLING_REASON[wire])
+    fields = i_fields(data, path, "", _KEYS_THROTTLING_REASON[wire], strict)
     k = "reason"
     x = fields.get(k)
     reason = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -2263,22 +2263,22 @@ def _in_throttling_reason(data: Any, path: Path, wire: bool) -> ThrottlingReason
     return ThrottlingReason(reason=reason, resource=resource)
 
 
-def _in_throttling_reason_list(value: Any, path: Path, name: str, wire: bool) -> list[ThrottlingReason]:
-    return [_in_throttling_reason(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+def _in_throttling_reason_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[ThrottlingReason]:
+    return [_in_throttling_reason(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_trusted_advisor_category_specific_summary(data: Any, path: Path, wire: bool) -> TrustedAdvisorCategorySpecificSummary:
+def _in_trusted_advisor_category_specific_summary(data: Any, path: Path, wire: bool, strict: bool) -> TrustedAdvisorCategorySpecificSummary:
     """The ``TrustedAdvisorCategorySpecificSummary`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_CATEGORY_SPECIFIC_SUMMARY[wire])
+    fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_CATEGORY_SPECIFIC_SUMMARY[wire], strict)
     k = "costOptimizing" if wire else "cost_optimizing"
     x = fields.get(k)
-    cost_optimizing = None if x is None else _in_trusted_advisor_cost_optimizing_summary(x, (path, k), wire)
+    cost_optimizing = None if x is None else _in_trusted_advisor_cost_optimizing_summary(x, (path, k), wire, strict)
     return TrustedAdvisorCategorySpecificSummary(cost_optimizing=cost_optimizing)
 
 
-def _in_trusted_advisor_check_description(data: Any, path: Path, wire: bool) -> TrustedAdvisorCheckDescription:
+def _in_trusted_advisor_check_description(data: Any, path: Path, wire: bool, strict: bool) -> TrustedAdvisorCheckDescription:
     """The ``TrustedAdvisorCheckDescription`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_CHECK_DESCRIPTION[wire])
+    fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_CHECK_DESCRIPTION[wire], strict)
     k = "category"
     x = fields.get(k)
     if x is None:
@@ -2298,7 +2298,7 @@ def _in_trusted_advisor_check_description(data: Any, path: Path, wire: bool) -> 
     x = fields.get(k)
     if x is None:
         required(path, k)
-    metadata = _in_check_metadata_headings(x, path, k, wire)
+    metadata = _in_check_metadata_headings(x, path, k, wire, strict)
     k = "name"
     x = fields.get(k)
     if x is None:
@@ -2313,13 +2313,13 @@ def _in_trusted_advisor_check_description(data: Any, path: Path, wire: bool) -> 
     )
 
 
-def _in_trusted_advisor_check_list(value: Any, path: Path, name: str, wire: bool) -> list[TrustedAdvisorCheckDescription]:
-    return [_in_trusted_advisor_check_description(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+def _in_trusted_advisor_check_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[TrustedAdvisorCheckDescription]:
+    return [_in_trusted_advisor_check_description(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_trusted_advisor_check_refresh_status(data: Any, path: Path, wire: bool) -> TrustedAdvisorCheckRefreshStatus:
+def _in_trusted_advisor_check_refresh_status(data: Any, path: Path, wire: bool, strict: bool) -> TrustedAdvisorCheckRefreshStatus:
     """The ``TrustedAdvisorCheckRefreshStatus`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_CHECK_REFRESH_STATUS[wire])
+    fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_CHECK_REFRESH_STATUS[wire], strict)
     k = "checkId" if wire else "check_id"
     x = fields.get(k)
     if x is None:
@@ -2342,18 +2342,18 @@ def _in_trusted_advisor_check_refresh_status(data: Any, path: Path, wire: bool) 
     )
 
 
-def _in_trusted_advisor_check_refresh_status_list(value: Any, path: Path, name: str, wire: bool) -> list[TrustedAdvisorCheckRefreshStatus]:
-    return [_in_trusted_advisor_check_refresh_status(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+def _in_trusted_advisor_check_refresh_status_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[TrustedAdvisorCheckRefreshStatus]:
+    return [_in_trusted_advisor_check_refresh_status(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_trusted_advisor_check_result(data: Any, path: Path, wire: bool) -> TrustedAdvisorCheckResult:
+def _in_trusted_advisor_check_result(data: Any, path: Path, wire: bool, strict: bool) -> TrustedAdvisorCheckResult:
     """The ``TrustedAdvisorCheckResult`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_CHECK_RESULT[wire])
+    fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_CHECK_RESULT[wire], strict)
     k = "categorySpecificSummary" if wire else "category_specific_summary"
     x = fields.get(k)
     if x is None:
         required(path, k)
-    category_specific_summary = _in_trusted_advisor_category_specific_summary(x, (path, k), wire)
+    category_specific_summary = _in_trusted_advisor_category_specific_summary(x, (path, k), wire, strict)
     k = "checkId" if wire else "check_id"
     x = fields.get(k)
     if x is None:
@@ -2363,12 +2363,12 @@ def _in_trusted_advisor_check_result(data: Any, path: Path, wire: bool) -> Trust
     x = fields.get(k)
     if x is None:
         required(path, k)
-    flagged_resources = _in_trusted_advisor_resource_detail_list(x, path, k, wire)
+    flagged_resources = _in_trusted_advisor_resource_detail_list(x, path, k, wire, strict)
     k = "resourcesSummary" if wire else "resources_summary"
     x = fields.get(k)
     if x is None:
         required(path, k)
-    resources_summary = _in_trusted_advisor_resources_summary(x, (path, k), wire)
+    resources_summary = _in_trusted_advisor_resources_summary(x, (path, k), wire, strict)
     k = "status"
     x = fields.get(k)
     if x is None:
@@ -2389,14 +2389,14 @@ def _in_trusted_advisor_check_result(data: Any, path: Path, wire: bool) -> Trust
     )
 
 
-def _in_trusted_advisor_check_summary(data: Any, path: Path, wire: bool) -> TrustedAdvisorCheckSummary:
+def _in_trusted_advisor_check_summary(data: Any, path: Path, wire: bool, strict: bool) -> TrustedAdvisorCheckSummary:
     """The ``TrustedAdvisorCheckSummary`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_CHECK_SUMMARY[wire])
+    fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_CHECK_SUMMARY[wire], strict)
     k = "categorySpecificSummary" if wire else "category_specific_summary"
     x = fields.get(k)
     if x is None:
         required(path, k)
-    category_specific_summary = _in_trusted_advisor_category_specific_summary(x, (path, k), wire)
+    category_specific_summary = _in_trusted_advisor_category_specific_summary(x, (path, k), wire, strict)
     k = "checkId" if wire else "check_id"
     x = fields.get(k)
     if x is None:
@@ -2409,7 +2409,7 @@ def _in_trusted_advisor_check_summary(data: Any, path: Path, wire: bool) -> Trus
     x = fields.get(k)
     if x is None:
         required(path, k)
-    resources_summary = _in_trusted_advisor_resources_summary(x, (path, k), wire)
+    resources_summary = _in_trusted_advisor_resources_summary(x, (path, k), wire, strict)
     k = "status"
     x = fields.get(k)
     if x is None:
@@ -2430,13 +2430,13 @@ def _in_trusted_advisor_check_summary(data: Any, path: Path, wire: bool) -> Trus
     )
 
 
-def _in_trusted_advisor_check_summary_list(value: Any, path: Path, name: str, wire: bool) -> list[TrustedAdvisorCheckSummary]:
-    return [_in_trusted_advisor_check_summary(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+def _in_trusted_advisor_check_summary_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[TrustedAdvisorCheckSummary]:
+    return [_in_trusted_advisor_check_summary(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_trusted_advisor_cost_optimizing_summary(data: Any, path: Path, wire: bool) -> TrustedAdvisorCostOptimizingSummary:
+def _in_trusted_advisor_cost_optimizing_summary(data: Any, path: Path, wire: bool, strict: bool) -> TrustedAdvisorCostOptimizingSummary:
     """The ``TrustedAdvisorCostOptimizingSummary`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_COST_OPTIMIZING_SUMMARY[wire])
+    fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_COST_OPTIMIZING_SUMMARY[wire], strict)
     k = "estimatedMonthlySavings" if wire else "estimated_monthly_savings"
     x = fields.get(k)
     if x is None:
@@ -2453,9 +2453,9 @@ def _in_trusted_advisor_cost_optimizing_summary(data: Any, path: Path, wire: boo
     )
 
 
-def _in_trusted_advisor_resource_detail(data: Any, path: Path, wire: bool) -> TrustedAdvisorResourceDetail:
+def _in_trusted_advisor_resource_detail(data: Any, path: Path, wire: bool, strict: bool) -> TrustedAdvisorResourceDetail:
     """The ``TrustedAdvisorResourceDetail`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_RESOURCE_DETAIL[wire])
+    fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_RESOURCE_DETAIL[wire], strict)
     k = "isSuppressed" if wire else "is_suppressed"
     x = fields.get(k)
     is_suppressed = None if x is None else x if type(x) is bool else i_bool(x, path, k)
@@ -2463,7 +2463,7 @@ def _in_trusted_advisor_resource_detail(data: Any, path: Path, wire: bool) -> Tr
     x = fields.get(k)
     if x is None:
         required(path, k)
-    metadata = _in_resource_metadata(x, path, k, wire)
+    metadata = _in_resource_metadata(x, path, k, wire, strict)
     k = "region"
     x = fields.get(k)
     region = None if x is None else x if type(x) is str else i_str(x, path, k)
@@ -2486,13 +2486,13 @@ def _in_trusted_advisor_resource_detail(data: Any, path: Path, wire: bool) -> Tr
     )
 
 
-def _in_trusted_advisor_resource_detail_list(value: Any, path: Path, name: str, wire: bool) -> list[TrustedAdvisorResourceDetail]:
-    return [_in_trusted_advisor_resource_detail(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+def _in_trusted_advisor_resource_detail_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[TrustedAdvisorResourceDetail]:
+    return [_in_trusted_advisor_resource_detail(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_trusted_advisor_resources_summary(data: Any, path: Path, wire: bool) -> TrustedAdvisorResourcesSummary:
+def _in_trusted_advisor_resources_summary(data: Any, path: Path, wire: bool, strict: bool) -> TrustedAdvisorResourcesSummary:
     """The ``TrustedAdvisorResourcesSummary`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_RESOURCES_SUMMARY[wire])
+    fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_RESOURCES_SUMMARY[wire], strict)
     k = "resourcesFlagged" if wire else "resources_flagged"
     x = fields.get(k)
     if x is None:
@@ -2521,13 +2521,13 @@ def _in_trusted_advisor_resources_summary(data: Any, path: Path, wire: bool) -> 
     )
 
 
-def _in_upload_ids(value: Any, path: Path, name: str, wire: bool) -> Sequence[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+def _in_upload_ids(value: Any, path: Path, name: str, wire: bool, strict: bool) -> Sequence[str]:
+    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
-def _in_upload_progress(data: Any, path: Path, wire: bool) -> UploadProgress:
+def _in_upload_progress(data: Any, path: Path, wire: bool, strict: bool) -> UploadProgress:
     """The ``UploadProgress`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_UPLOAD_PROGRESS[wire])
+    fields = i_fields(data, path, "", _KEYS_UPLOAD_PROGRESS[wire], strict)
     k = "completedPartsCount" if wire else "completed_parts_count"
     x = fields.get(k)
     completed_parts_count = None if x is None else x if type(x) is int else i_int(x, path, k)
@@ -2537,9 +2537,9 @@ def _in_upload_progress(data: Any, path: Path, wire: bool) -> UploadProgress:
     return UploadProgress(completed_parts_count=completed_parts_count, total_parts=total_parts)
 
 
-def _in_upload_range(data: Any, path: Path, wire: bool) -> UploadRange:
+def _in_upload_range(data: Any, path: Path, wire: bool, strict: bool) -> UploadRange:
     """The ``UploadRange`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_UPLOAD_RANGE[wire])
+    fields = i_fields(data, path, "", _KEYS_UPLOAD_RANGE[wire], strict)
     k = "endIndex" if wire else "end_index"
     x = fields.get(k)
     end_index = None if x is None else x if type(x) is int else i_int(x, path, k)
@@ -2551,9 +2551,9 @@ def _in_upload_range(data: Any, path: Path, wire: bool) -> UploadRange:
     return UploadRange(end_index=end_index, start_index=start_index)
 
 
-def _in_upload_url(data: Any, path: Path, wire: bool) -> UploadUrl:
+def _in_upload_url(data: Any, path: Path, wire: bool, strict: bool) -> UploadUrl:
     """The ``UploadUrl`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_UPLOAD_URL[wire])
+    fields = i_fields(data, path, "", _KEYS_UPLOAD_URL[wire], strict)
     k = "expiryDate" if wire else "expiry_date"
     x = fields.get(k)
     if x is None:
@@ -2572,8 +2572,8 @@ def _in_upload_url(data: Any, path: Path, wire: bool) -> UploadUrl:
     return UploadUrl(expiry_date=expiry_date, part_index=part_index, url=url)
 
 
-def _in_upload_url_list(value: Any, path: Path, name: str, wire: bool) -> list[UploadUrl]:
-    return [_in_upload_url(item, (path, name, i), wire) for i, item in enumerate(i_list(value, path, name))]
+def _in_upload_url_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[UploadUrl]:
+    return [_in_upload_url(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
 
 
 # ------------------------------ errors
@@ -2593,15 +2593,15 @@ def _out_error_throttling_exception(o: errors.ThrottlingException, wire: bool, o
     return d
 
 
-def _in_error_throttling_exception(data: Any, path: Path, wire: bool) -> errors.ThrottlingException:
+def _in_error_throttling_exception(data: Any, path: Path, wire: bool, strict: bool) -> errors.ThrottlingException:
     """The ``ThrottlingException`` error a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_ERROR_THROTTLING_EXCEPTION[wire])
+    fields = i_fields(data, path, "", _KEYS_ERROR_THROTTLING_EXCEPTION[wire], strict)
     k = "message"
     x = fields.get(k)
     message = None if x is None else x if type(x) is str else i_str(x, path, k)
     k = "throttlingReasons" if wire else "throttling_reasons"
     x = fields.get(k)
-    throttling_reasons = None if x is None else _in_throttling_reason_list(x, path, k, wire)
+    throttling_reasons = None if x is None else _in_throttling_reason_list(x, path, k, wire, strict)
     return errors.ThrottlingException(message, throttling_reasons=throttling_reasons)
 
 

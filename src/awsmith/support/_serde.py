@@ -17,7 +17,6 @@ from awsmith._core.serde import (
     b64encode,
     dump_json,
     load_json,
-    missing,
     no_fields,
     p_blob,
     p_bool,
@@ -1037,7 +1036,7 @@ def _de_attachment_details(data: Any, path: Path) -> AttachmentDetails:
 
 
 def _de_attachment_set(value: Any, path: Path, name: str) -> list[AttachmentDetails]:
-    return [_de_attachment_details(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_attachment_details(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
 def _de_case_details(data: Any, path: Path) -> CaseDetails:
@@ -1083,7 +1082,7 @@ def _de_case_details(data: Any, path: Path) -> CaseDetails:
 
 
 def _de_case_list(value: Any, path: Path, name: str) -> list[CaseDetails]:
-    return [_de_case_details(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_case_details(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
 def _de_category(data: Any, path: Path) -> Category:
@@ -1096,15 +1095,15 @@ def _de_category(data: Any, path: Path) -> Category:
 
 
 def _de_category_list(value: Any, path: Path, name: str) -> list[Category]:
-    return [_de_category(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_category(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
 def _de_cc_email_addresses(value: Any, path: Path, name: str) -> list[str]:
-    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
-def _de_check_metadata_headings(value: Any, path: Path, name: str) -> list[str]:
-    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+def _de_check_metadata_headings(value: Any, path: Path, name: str) -> list[str | None]:
+    return [item if item is None or type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_communication(data: Any, path: Path) -> Communication:
@@ -1132,7 +1131,7 @@ def _de_communication(data: Any, path: Path) -> Communication:
 
 
 def _de_communication_list(value: Any, path: Path, name: str) -> list[Communication]:
-    return [_de_communication(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_communication(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
 def _de_communication_type_options(data: Any, path: Path) -> CommunicationTypeOptions:
@@ -1151,15 +1150,13 @@ def _de_communication_type_options(data: Any, path: Path) -> CommunicationTypeOp
 
 
 def _de_communication_type_options_list(value: Any, path: Path, name: str) -> list[CommunicationTypeOptions]:
-    return [_de_communication_type_options(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_communication_type_options(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
 def _de_complete_attachment_upload_response(data: Any, path: Path) -> CompleteAttachmentUploadResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("uploadStatus")
-    if x is None:
-        missing(path, "uploadStatus")
-    upload_status = p_enum(UploadStatus, x, path, "uploadStatus")
+    upload_status = p_enum(UploadStatus, "", path, "uploadStatus") if x is None else p_enum(UploadStatus, x, path, "uploadStatus")
     return CompleteAttachmentUploadResponse(upload_status=upload_status)
 
 
@@ -1180,7 +1177,7 @@ def _de_date_interval(data: Any, path: Path) -> DateInterval:
 
 
 def _de_date_interval_list(value: Any, path: Path, name: str) -> list[DateInterval]:
-    return [_de_date_interval(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_date_interval(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
 def _de_describe_attachment_response(data: Any, path: Path) -> DescribeAttachmentResponse:
@@ -1193,15 +1190,11 @@ def _de_describe_attachment_response(data: Any, path: Path) -> DescribeAttachmen
 def _de_describe_attachment_upload_status_response(data: Any, path: Path) -> DescribeAttachmentUploadStatusResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("fileName")
-    if x is None:
-        missing(path, "fileName")
-    file_name = x if type(x) is str else p_str(x, path, "fileName")
+    file_name = "" if x is None else x if type(x) is str else p_str(x, path, "fileName")
     x = fields.get("uploadProgress")
     upload_progress = None if x is None else _de_upload_progress(x, (path, "uploadProgress"))
     x = fields.get("uploadStatus")
-    if x is None:
-        missing(path, "uploadStatus")
-    upload_status = p_enum(UploadStatus, x, path, "uploadStatus")
+    upload_status = p_enum(UploadStatus, "", path, "uploadStatus") if x is None else p_enum(UploadStatus, x, path, "uploadStatus")
     return DescribeAttachmentUploadStatusResponse(
         file_name=file_name,
         upload_progress=upload_progress,
@@ -1263,9 +1256,7 @@ def _de_describe_supported_languages_response(data: Any, path: Path) -> Describe
 def _de_describe_trusted_advisor_check_refresh_statuses_response(data: Any, path: Path) -> DescribeTrustedAdvisorCheckRefreshStatusesResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("statuses")
-    if x is None:
-        missing(path, "statuses")
-    statuses = _de_trusted_advisor_check_refresh_status_list(x, path, "statuses")
+    statuses = [] if x is None else _de_trusted_advisor_check_refresh_status_list(x, path, "statuses")
     return DescribeTrustedAdvisorCheckRefreshStatusesResponse(statuses=statuses)
 
 
@@ -1279,44 +1270,32 @@ def _de_describe_trusted_advisor_check_result_response(data: Any, path: Path) ->
 def _de_describe_trusted_advisor_check_summaries_response(data: Any, path: Path) -> DescribeTrustedAdvisorCheckSummariesResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("summaries")
-    if x is None:
-        missing(path, "summaries")
-    summaries = _de_trusted_advisor_check_summary_list(x, path, "summaries")
+    summaries = [] if x is None else _de_trusted_advisor_check_summary_list(x, path, "summaries")
     return DescribeTrustedAdvisorCheckSummariesResponse(summaries=summaries)
 
 
 def _de_describe_trusted_advisor_checks_response(data: Any, path: Path) -> DescribeTrustedAdvisorChecksResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("checks")
-    if x is None:
-        missing(path, "checks")
-    checks = _de_trusted_advisor_check_list(x, path, "checks")
+    checks = [] if x is None else _de_trusted_advisor_check_list(x, path, "checks")
     return DescribeTrustedAdvisorChecksResponse(checks=checks)
 
 
 def _de_download_url(data: Any, path: Path) -> DownloadUrl:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("expiryDate")
-    if x is None:
-        missing(path, "expiryDate")
-    expiry_date = x if type(x) is str else p_str(x, path, "expiryDate")
+    expiry_date = "" if x is None else x if type(x) is str else p_str(x, path, "expiryDate")
     x = fields.get("url")
-    if x is None:
-        missing(path, "url")
-    url = x if type(x) is str else p_str(x, path, "url")
+    url = "" if x is None else x if type(x) is str else p_str(x, path, "url")
     return DownloadUrl(expiry_date=expiry_date, url=url)
 
 
 def _de_get_attachment_download_link_response(data: Any, path: Path) -> GetAttachmentDownloadLinkResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("downloadUrl")
-    if x is None:
-        missing(path, "downloadUrl")
-    download_url = _de_download_url(x, (path, "downloadUrl"))
+    download_url = _de_download_url({}, (path, "downloadUrl")) if x is None else _de_download_url(x, (path, "downloadUrl"))
     x = fields.get("fileName")
-    if x is None:
-        missing(path, "fileName")
-    file_name = x if type(x) is str else p_str(x, path, "fileName")
+    file_name = "" if x is None else x if type(x) is str else p_str(x, path, "fileName")
     return GetAttachmentDownloadLinkResponse(download_url=download_url, file_name=file_name)
 
 
@@ -1325,21 +1304,13 @@ def _de_get_attachment_upload_links_response(data: Any, path: Path) -> GetAttach
     x = fields.get("nextIndex")
     next_index = x if x is None or type(x) is int else p_int(x, path, "nextIndex")
     x = fields.get("partSizeBytes")
-    if x is None:
-        missing(path, "partSizeBytes")
-    part_size_bytes = x if type(x) is int else p_int(x, path, "partSizeBytes")
+    part_size_bytes = 0 if x is None else x if type(x) is int else p_int(x, path, "partSizeBytes")
     x = fields.get("totalParts")
-    if x is None:
-        missing(path, "totalParts")
-    total_parts = x if type(x) is int else p_int(x, path, "totalParts")
+    total_parts = 0 if x is None else x if type(x) is int else p_int(x, path, "totalParts")
     x = fields.get("uploadId")
-    if x is None:
-        missing(path, "uploadId")
-    upload_id = x if type(x) is str else p_str(x, path, "uploadId")
+    upload_id = "" if x is None else x if type(x) is str else p_str(x, path, "uploadId")
     x = fields.get("uploadUrls")
-    if x is None:
-        missing(path, "uploadUrls")
-    upload_urls = _de_upload_url_list(x, path, "uploadUrls")
+    upload_urls = [] if x is None else _de_upload_url_list(x, path, "uploadUrls")
     return GetAttachmentUploadLinksResponse(
         next_index=next_index,
         part_size_bytes=part_size_bytes,
@@ -1361,9 +1332,7 @@ def _de_recent_case_communications(data: Any, path: Path) -> RecentCaseCommunica
 def _de_refresh_trusted_advisor_check_response(data: Any, path: Path) -> RefreshTrustedAdvisorCheckResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("status")
-    if x is None:
-        missing(path, "status")
-    status = _de_trusted_advisor_check_refresh_status(x, (path, "status"))
+    status = _de_trusted_advisor_check_refresh_status({}, (path, "status")) if x is None else _de_trusted_advisor_check_refresh_status(x, (path, "status"))
     return RefreshTrustedAdvisorCheckResponse(status=status)
 
 
@@ -1379,8 +1348,8 @@ def _de_resolve_case_response(data: Any, path: Path) -> ResolveCaseResponse:
     )
 
 
-def _de_resource_metadata(value: Any, path: Path, name: str) -> list[str]:
-    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+def _de_resource_metadata(value: Any, path: Path, name: str) -> list[str | None]:
+    return [item if item is None or type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_service(data: Any, path: Path) -> Service:
@@ -1395,7 +1364,7 @@ def _de_service(data: Any, path: Path) -> Service:
 
 
 def _de_service_list(value: Any, path: Path, name: str) -> list[Service]:
-    return [_de_service(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_service(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
 def _de_severity_level(data: Any, path: Path) -> SeverityLevel:
@@ -1408,7 +1377,7 @@ def _de_severity_level(data: Any, path: Path) -> SeverityLevel:
 
 
 def _de_severity_level_list(value: Any, path: Path, name: str) -> list[SeverityLevel]:
-    return [_de_severity_level(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_severity_level(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
 def _de_supported_hour(data: Any, path: Path) -> SupportedHour:
@@ -1421,7 +1390,7 @@ def _de_supported_hour(data: Any, path: Path) -> SupportedHour:
 
 
 def _de_supported_hour_list(value: Any, path: Path, name: str) -> list[SupportedHour]:
-    return [_de_supported_hour(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_supported_hour(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
 def _de_supported_language(data: Any, path: Path) -> SupportedLanguage:
@@ -1436,7 +1405,7 @@ def _de_supported_language(data: Any, path: Path) -> SupportedLanguage:
 
 
 def _de_supported_language_list(value: Any, path: Path, name: str) -> list[SupportedLanguage]:
-    return [_de_supported_language(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_supported_language(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
 def _de_throttling_reason(data: Any, path: Path) -> ThrottlingReason:
@@ -1449,7 +1418,7 @@ def _de_throttling_reason(data: Any, path: Path) -> ThrottlingReason:
 
 
 def _de_throttling_reason_list(value: Any, path: Path, name: str) -> list[ThrottlingReason]:
-    return [_de_throttling_reason(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_throttling_reason(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
 def _de_trusted_advisor_category_specific_summary(data: Any, path: Path) -> TrustedAdvisorCategorySpecificSummary:
@@ -1462,25 +1431,15 @@ def _de_trusted_advisor_category_specific_summary(data: Any, path: Path) -> Trus
 def _de_trusted_advisor_check_description(data: Any, path: Path) -> TrustedAdvisorCheckDescription:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("category")
-    if x is None:
-        missing(path, "category")
-    category = x if type(x) is str else p_str(x, path, "category")
+    category = "" if x is None else x if type(x) is str else p_str(x, path, "category")
     x = fields.get("description")
-    if x is None:
-        missing(path, "description")
-    description = x if type(x) is str else p_str(x, path, "description")
+    description = "" if x is None else x if type(x) is str else p_str(x, path, "description")
     x = fields.get("id")
-    if x is None:
-        missing(path, "id")
-    id = x if type(x) is str else p_str(x, path, "id")
+    id = "" if x is None else x if type(x) is str else p_str(x, path, "id")
     x = fields.get("metadata")
-    if x is None:
-        missing(path, "metadata")
-    metadata = _de_check_metadata_headings(x, path, "metadata")
+    metadata = [] if x is None else _de_check_metadata_headings(x, path, "metadata")
     x = fields.get("name")
-    if x is None:
-        missing(path, "name")
-    name_ = x if type(x) is str else p_str(x, path, "name")
+    name_ = "" if x is None else x if type(x) is str else p_str(x, path, "name")
     return TrustedAdvisorCheckDescription(
         category=category,
         description=description,
@@ -1491,23 +1450,17 @@ def _de_trusted_advisor_check_description(data: Any, path: Path) -> TrustedAdvis
 
 
 def _de_trusted_advisor_check_list(value: Any, path: Path, name: str) -> list[TrustedAdvisorCheckDescription]:
-    return [_de_trusted_advisor_check_description(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_trusted_advisor_check_description(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
 def _de_trusted_advisor_check_refresh_status(data: Any, path: Path) -> TrustedAdvisorCheckRefreshStatus:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("checkId")
-    if x is None:
-        missing(path, "checkId")
-    check_id = x if type(x) is str else p_str(x, path, "checkId")
+    check_id = "" if x is None else x if type(x) is str else p_str(x, path, "checkId")
     x = fields.get("millisUntilNextRefreshable")
-    if x is None:
-        missing(path, "millisUntilNextRefreshable")
-    millis_until_next_refreshable = x if type(x) is int else p_int(x, path, "millisUntilNextRefreshable")
+    millis_until_next_refreshable = 0 if x is None else x if type(x) is int else p_int(x, path, "millisUntilNextRefreshable")
     x = fields.get("status")
-    if x is None:
-        missing(path, "status")
-    status = x if type(x) is str else p_str(x, path, "status")
+    status = "" if x is None else x if type(x) is str else p_str(x, path, "status")
     return TrustedAdvisorCheckRefreshStatus(
         check_id=check_id,
         millis_until_next_refreshable=millis_until_next_refreshable,
@@ -1516,35 +1469,23 @@ def _de_trusted_advisor_check_refresh_status(data: Any, path: Path) -> TrustedAd
 
 
 def _de_trusted_advisor_check_refresh_status_list(value: Any, path: Path, name: str) -> list[TrustedAdvisorCheckRefreshStatus]:
-    return [_de_trusted_advisor_check_refresh_status(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_trusted_advisor_check_refresh_status(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
 def _de_trusted_advisor_check_result(data: Any, path: Path) -> TrustedAdvisorCheckResult:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("categorySpecificSummary")
-    if x is None:
-        missing(path, "categorySpecificSummary")
-    category_specific_summary = _de_trusted_advisor_category_specific_summary(x, (path, "categorySpecificSummary"))
+    category_specific_summary = _de_trusted_advisor_category_specific_summary({}, (path, "categorySpecificSummary")) if x is None else _de_trusted_advisor_category_specific_summary(x, (path, "categorySpecificSummary"))
     x = fields.get("checkId")
-    if x is None:
-        missing(path, "checkId")
-    check_id = x if type(x) is str else p_str(x, path, "checkId")
+    check_id = "" if x is None else x if type(x) is str else p_str(x, path, "checkId")
     x = fields.get("flaggedResources")
-    if x is None:
-        missing(path, "flaggedResources")
-    flagged_resources = _de_trusted_advisor_resource_detail_list(x, path, "flaggedResources")
+    flagged_resources = [] if x is None else _de_trusted_advisor_resource_detail_list(x, path, "flaggedResources")
     x = fields.get("resourcesSummary")
-    if x is None:
-        missing(path, "resourcesSummary")
-    resources_summary = _de_trusted_advisor_resources_summary(x, (path, "resourcesSummary"))
+    resources_summary = _de_trusted_advisor_resources_summary({}, (path, "resourcesSummary")) if x is None else _de_trusted_advisor_resources_summary(x, (path, "resourcesSummary"))
     x = fields.get("status")
-    if x is None:
-        missing(path, "status")
-    status = x if type(x) is str else p_str(x, path, "status")
+    status = "" if x is None else x if type(x) is str else p_str(x, path, "status")
     x = fields.get("timestamp")
-    if x is None:
-        missing(path, "timestamp")
-    timestamp = x if type(x) is str else p_str(x, path, "timestamp")
+    timestamp = "" if x is None else x if type(x) is str else p_str(x, path, "timestamp")
     return TrustedAdvisorCheckResult(
         category_specific_summary=category_specific_summary,
         check_id=check_id,
@@ -1558,27 +1499,17 @@ def _de_trusted_advisor_check_result(data: Any, path: Path) -> TrustedAdvisorChe
 def _de_trusted_advisor_check_summary(data: Any, path: Path) -> TrustedAdvisorCheckSummary:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("categorySpecificSummary")
-    if x is None:
-        missing(path, "categorySpecificSummary")
-    category_specific_summary = _de_trusted_advisor_category_specific_summary(x, (path, "categorySpecificSummary"))
+    category_specific_summary = _de_trusted_advisor_category_specific_summary({}, (path, "categorySpecificSummary")) if x is None else _de_trusted_advisor_category_specific_summary(x, (path, "categorySpecificSummary"))
     x = fields.get("checkId")
-    if x is None:
-        missing(path, "checkId")
-    check_id = x if type(x) is str else p_str(x, path, "checkId")
+    check_id = "" if x is None else x if type(x) is str else p_str(x, path, "checkId")
     x = fields.get("hasFlaggedResources")
     has_flagged_resources = x if x is None or type(x) is bool else p_bool(x, path, "hasFlaggedResources")
     x = fields.get("resourcesSummary")
-    if x is None:
-        missing(path, "resourcesSummary")
-    resources_summary = _de_trusted_advisor_resources_summary(x, (path, "resourcesSummary"))
+    resources_summary = _de_trusted_advisor_resources_summary({}, (path, "resourcesSummary")) if x is None else _de_trusted_advisor_resources_summary(x, (path, "resourcesSummary"))
     x = fields.get("status")
-    if x is None:
-        missing(path, "status")
-    status = x if type(x) is str else p_str(x, path, "status")
+    status = "" if x is None else x if type(x) is str else p_str(x, path, "status")
     x = fields.get("timestamp")
-    if x is None:
-        missing(path, "timestamp")
-    timestamp = x if type(x) is str else p_str(x, path, "timestamp")
+    timestamp = "" if x is None else x if type(x) is str else p_str(x, path, "timestamp")
     return TrustedAdvisorCheckSummary(
         category_specific_summary=category_specific_summary,
         check_id=check_id,
@@ -1590,19 +1521,15 @@ def _de_trusted_advisor_check_summary(data: Any, path: Path) -> TrustedAdvisorCh
 
 
 def _de_trusted_advisor_check_summary_list(value: Any, path: Path, name: str) -> list[TrustedAdvisorCheckSummary]:
-    return [_de_trusted_advisor_check_summary(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_trusted_advisor_check_summary(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
 def _de_trusted_advisor_cost_optimizing_summary(data: Any, path: Path) -> TrustedAdvisorCostOptimizingSummary:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("estimatedMonthlySavings")
-    if x is None:
-        missing(path, "estimatedMonthlySavings")
-    estimated_monthly_savings = x if type(x) is float else p_float(x, path, "estimatedMonthlySavings")
+    estimated_monthly_savings = 0.0 if x is None else x if type(x) is float else p_float(x, path, "estimatedMonthlySavings")
     x = fields.get("estimatedPercentMonthlySavings")
-    if x is None:
-        missing(path, "estimatedPercentMonthlySavings")
-    estimated_percent_monthly_savings = x if type(x) is float else p_float(x, path, "estimatedPercentMonthlySavings")
+    estimated_percent_monthly_savings = 0.0 if x is None else x if type(x) is float else p_float(x, path, "estimatedPercentMonthlySavings")
     return TrustedAdvisorCostOptimizingSummary(
         estimated_monthly_savings=estimated_monthly_savings,
         estimated_percent_monthly_savings=estimated_percent_monthly_savings,
@@ -1614,19 +1541,13 @@ def _de_trusted_advisor_resource_detail(data: Any, path: Path) -> TrustedAdvisor
     x = fields.get("isSuppressed")
     is_suppressed = x if x is None or type(x) is bool else p_bool(x, path, "isSuppressed")
     x = fields.get("metadata")
-    if x is None:
-        missing(path, "metadata")
-    metadata = _de_resource_metadata(x, path, "metadata")
+    metadata = [] if x is None else _de_resource_metadata(x, path, "metadata")
     x = fields.get("region")
     region = x if x is None or type(x) is str else p_str(x, path, "region")
     x = fields.get("resourceId")
-    if x is None:
-        missing(path, "resourceId")
-    resource_id = x if type(x) is str else p_str(x, path, "resourceId")
+    resource_id = "" if x is None else x if type(x) is str else p_str(x, path, "resourceId")
     x = fields.get("status")
-    if x is None:
-        missing(path, "status")
-    status = x if type(x) is str else p_str(x, path, "status")
+    status = "" if x is None else x if type(x) is str else p_str(x, path, "status")
     return TrustedAdvisorResourceDetail(
         is_suppressed=is_suppressed,
         metadata=metadata,
@@ -1637,27 +1558,19 @@ def _de_trusted_advisor_resource_detail(data: Any, path: Path) -> TrustedAdvisor
 
 
 def _de_trusted_advisor_resource_detail_list(value: Any, path: Path, name: str) -> list[TrustedAdvisorResourceDetail]:
-    return [_de_trusted_advisor_resource_detail(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_trusted_advisor_resource_detail(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
 def _de_trusted_advisor_resources_summary(data: Any, path: Path) -> TrustedAdvisorResourcesSummary:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("resourcesFlagged")
-    if x is None:
-        missing(path, "resourcesFlagged")
-    resources_flagged = x if type(x) is int else p_int(x, path, "resourcesFlagged")
+    resources_flagged = 0 if x is None else x if type(x) is int else p_int(x, path, "resourcesFlagged")
     x = fields.get("resourcesIgnored")
-    if x is None:
-        missing(path, "resourcesIgnored")
-    resources_ignored = x if type(x) is int else p_int(x, path, "resourcesIgnored")
+    resources_ignored = 0 if x is None else x if type(x) is int else p_int(x, path, "resourcesIgnored")
     x = fields.get("resourcesProcessed")
-    if x is None:
-        missing(path, "resourcesProcessed")
-    resources_processed = x if type(x) is int else p_int(x, path, "resourcesProcessed")
+    resources_processed = 0 if x is None else x if type(x) is int else p_int(x, path, "resourcesProcessed")
     x = fields.get("resourcesSuppressed")
-    if x is None:
-        missing(path, "resourcesSuppressed")
-    resources_suppressed = x if type(x) is int else p_int(x, path, "resourcesSuppressed")
+    resources_suppressed = 0 if x is None else x if type(x) is int else p_int(x, path, "resourcesSuppressed")
     return TrustedAdvisorResourcesSummary(
         resources_flagged=resources_flagged,
         resources_ignored=resources_ignored,
@@ -1678,22 +1591,16 @@ def _de_upload_progress(data: Any, path: Path) -> UploadProgress:
 def _de_upload_url(data: Any, path: Path) -> UploadUrl:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("expiryDate")
-    if x is None:
-        missing(path, "expiryDate")
-    expiry_date = x if type(x) is str else p_str(x, path, "expiryDate")
+    expiry_date = "" if x is None else x if type(x) is str else p_str(x, path, "expiryDate")
     x = fields.get("partIndex")
-    if x is None:
-        missing(path, "partIndex")
-    part_index = x if type(x) is int else p_int(x, path, "partIndex")
+    part_index = 0 if x is None else x if type(x) is int else p_int(x, path, "partIndex")
     x = fields.get("url")
-    if x is None:
-        missing(path, "url")
-    url = x if type(x) is str else p_str(x, path, "url")
+    url = "" if x is None else x if type(x) is str else p_str(x, path, "url")
     return UploadUrl(expiry_date=expiry_date, part_index=part_index, url=url)
 
 
 def _de_upload_url_list(value: Any, path: Path, name: str) -> list[UploadUrl]:
-    return [_de_upload_url(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
+    return [_de_upload_url(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
 def parse_add_attachments_to_set(response: HttpResponse) -> AddAttachmentsToSetResponse:

@@ -1361,7 +1361,7 @@ class TrustedAdvisorCheckDescription:
     id: str
     """The unique identifier for the Trusted Advisor check."""
 
-    metadata: list[str]
+    metadata: list[str | None]
     """The column headings for the data returned by the Trusted Advisor check. The order of
     the headings corresponds to the order of the data in the Metadata element of the
     TrustedAdvisorResourceDetail for the check. Metadata contains all the data that is
@@ -1479,7 +1479,7 @@ class TrustedAdvisorCostOptimizingSummary:
 class TrustedAdvisorResourceDetail:
     """Contains information about a resource identified by a Trusted Advisor check."""
 
-    metadata: list[str]
+    metadata: list[str | None]
     """Additional information about the identified resource. The exact metadata and its
     order can be obtained by inspecting the TrustedAdvisorCheckDescription object
     returned by the call to DescribeTrustedAdvisorChecks. Metadata contains all the data
