@@ -5,6 +5,7 @@
 #
 #   .venv                 uv.lock                    make demo, make test, make docs
 #   .venv-botocore-min    locks/botocore-min/uv.lock make test-botocore-min (part of test)
+#   .venv-dist            locks/dist/uv.lock         make dist (part of test)
 #   .venv-bench           locks/bench/uv.lock        make bench
 #   .venv-latest          no lock: newest releases   make test-latest (not part of test)
 #
@@ -36,7 +37,7 @@ export UV_PYTHON_DOWNLOADS := never
 LOCK_HINT := run 'make lock' and commit the refreshed uv.lock files
 
 .PHONY: demo test check test-botocore-min test-latest lock lock-check sync lint typecheck \
-	codegen bench docs mutation clean
+	codegen bench docs dist mutation clean
 
 $(UV): requirements/uv.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "awsmith needs Python 3.11+; set PYTHON=python3.11")'
@@ -52,6 +53,7 @@ lock-check: $(UV)
 	@$(UV) lock --check --quiet || { echo "uv.lock is out of date with pyproject.toml: $(LOCK_HINT)" >&2; exit 1; }
 	@$(UV) lock --check --quiet --project locks/botocore-min || { echo "locks/botocore-min/uv.lock is out of date: $(LOCK_HINT)" >&2; exit 1; }
 	@$(UV) lock --check --quiet --project locks/bench || { echo "locks/bench/uv.lock is out of date: $(LOCK_HINT)" >&2; exit 1; }
+	@$(UV) lock --check --quiet --project locks/dist || { echo "locks/dist/uv.lock is out of date: $(LOCK_HINT)" >&2; exit 1; }
 
 ## .venv (or .venv-X.Y) made exactly as uv.lock says (packages not in the lock are removed).
 sync: lock-check
@@ -63,17 +65,19 @@ lock: $(UV)
 	$(UV) lock $(if $(UPGRADE),--upgrade)
 	$(UV) lock --project locks/botocore-min $(if $(UPGRADE),--upgrade)
 	$(UV) lock --project locks/bench $(if $(UPGRADE),--upgrade)
+	$(UV) lock --project locks/dist $(if $(UPGRADE),--upgrade)
 
 ## Runs the demo against local servers it starts itself (no AWS account needed).
 demo: sync
 	$(BIN)/python examples/demo.py
 
 ## The whole test suite from the locked environment: generated code in sync, lint,
-## types, tests, and the runtime and unit tests again against the lowest supported
-## botocore.
+## types, tests, the runtime and unit tests again against the lowest supported
+## botocore, and the sdist and wheel built and the wheel tested alone (make dist).
 test: sync
 	$(MAKE) --no-print-directory check CHECK_BIN=$(BIN)
 	$(MAKE) --no-print-directory test-botocore-min
+	$(MAKE) --no-print-directory dist
 
 ## The checks and tests of `make test`, run by the environment in CHECK_BIN.
 CHECK_BIN ?= $(BIN)
@@ -115,6 +119,17 @@ bench: lock-check
 	UV_PROJECT_ENVIRONMENT=$(BENCH_VENV) $(UV) sync --locked --quiet --project locks/bench
 	$(BENCH_VENV)/bin/python benchmarks/run.py
 	$(BENCH_VENV)/bin/python benchmarks/coldstart.py
+
+## The sdist and the wheel in dist/, built with the locked tools (locks/dist): the wheel
+## built from the sdist must equal the one built from the tree; twine check --strict,
+## check-wheel-contents; then the wheel alone, with its runtime dependencies at the
+## versions of uv.lock, in a fresh venv of $(PYTHON), passing tests/dist/smoke.py
+## (both clients against a stub server of its own). Details: tests/dist/make_dist.py.
+DIST_VENV := $(CURDIR)/.venv-dist$(ENV_SUFFIX)
+
+dist: lock-check
+	UV_PROJECT_ENVIRONMENT=$(DIST_VENV) $(UV) sync --locked --quiet --project locks/dist
+	$(DIST_VENV)/bin/python tests/dist/make_dist.py --uv $(UV) --python $(PYTHON) --out dist
 
 ## The documentation site (mkdocs-material + mkdocstrings) into site/, warnings as errors.
 ## `make test` builds it too (tests/docs), into a temporary directory.
