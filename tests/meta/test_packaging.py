@@ -1,12 +1,15 @@
 """What a user of the published package meets, checked against its sources of truth: the
 license text against other packages' copies of Apache's, the Python classifiers against
-the Pythons .ci/run tests and the locks cover. ``make dist`` (tests/dist/make_dist.py)
-checks the built artefacts; its wheel comparison is tested here on wheels made to
-differ."""
+the Pythons .ci/run tests and the locks cover, the installation and policy pages against
+pyproject.toml and the package itself, the changelog against Keep a Changelog's format.
+``make dist`` (tests/dist/make_dist.py) checks the built artefacts; its wheel comparison
+is tested here on wheels made to differ."""
 
 from __future__ import annotations
 
 import hashlib
+import importlib
+import pkgutil
 import re
 import tomllib
 import zipfile
@@ -15,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
+import awsmith
 from tests.dist.make_dist import DistError, compare_wheels, locked_runtime
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,6 +101,107 @@ def test_classifiers_say_typed_async_and_who_it_is_for() -> None:
         assert expected in classifiers
     assert len([c for c in classifiers if c.startswith("Development Status ::")]) == 1
     assert classifiers == sorted(set(classifiers), key=classifiers.index)  # no repeats
+
+
+def test_project_urls_point_at_the_repository_and_its_files() -> None:
+    urls = PROJECT["urls"]
+    assert set(urls) == {"Homepage", "Documentation", "Source", "Changelog", "Issues"}
+    assert urls["Homepage"] == urls["Source"] == HOME
+    assert urls["Issues"] == f"{HOME}/issues"
+    for key, path in (("Changelog", "CHANGELOG.md"), ("Documentation", "docs")):
+        assert urls[key].startswith(f"{HOME}/")
+        assert urls[key].endswith(f"/main/{path}")
+        assert (ROOT / path).exists()
+    assert PROJECT["authors"] and PROJECT["keywords"]
+
+
+# ---------------------------------------------------------------- installation
+
+
+def _table_rows(page: str, heading: str) -> list[list[str]]:
+    """The cells of the first Markdown table after ``heading``, header and rule left out."""
+    lines = (ROOT / "docs" / page).read_text().splitlines()
+    after = lines[lines.index(heading):]
+    first = next(i for i, line in enumerate(after) if line.startswith("|"))
+    table: list[list[str]] = []
+    for line in after[first:]:
+        if not line.startswith("|"):
+            break
+        table.append([cell.strip() for cell in line.strip("|").split("|")])
+    return table[2:]
+
+
+def _names(cell: str) -> list[str]:
+    return re.findall(r"`([^`]+)`", cell)
+
+
+def test_installation_page_names_every_runtime_dependency() -> None:
+    documented = [name for row in _table_rows("installation.md", "## With pip")
+                  for name in _names(row[0])]
+    declared = [Requirement(r).name for r in PROJECT["dependencies"]]
+    assert sorted(documented) == sorted(declared)
+
+
+def test_installation_page_names_every_extra_for_users() -> None:
+    rows = _table_rows("installation.md", "## Extras")
+    documented = {_names(row[0])[0]: sorted(_names(row[1])) for row in rows}
+    extras = PROJECT["optional-dependencies"]
+    assert set(extras) - set(documented) == {"dev", "docs", "mutation"}  # for awsmith's own work
+    for extra, packages in documented.items():
+        assert packages == sorted(Requirement(r).name for r in extras[extra])
+
+
+# ---------------------------------------------------------------------- policy
+
+
+def public_modules() -> set[str]:
+    """Every module of the installed package with no ``_`` in its dotted name."""
+    found = {"awsmith"}
+    for module in pkgutil.walk_packages(awsmith.__path__, "awsmith."):
+        if not any(part.startswith("_") for part in module.name.split(".")):
+            found.add(module.name)
+    return found
+
+
+def test_the_policy_page_lists_every_module_with_public_names() -> None:
+    rows = _table_rows("policy.md", "## What is public")
+    listed = [_names(row[0])[0] for row in rows]
+    with_all = {
+        name for name in public_modules()
+        if hasattr(importlib.import_module(name), "__all__")
+    }
+    assert sorted(listed) == sorted(with_all)
+    # The rest are the client modules, whose one public name their package exports.
+    for name in public_modules() - with_all:
+        package, _, module = name.rpartition(".")
+        assert module == "client", name
+        assert set(vars(importlib.import_module(package))["__all__"]) & set(
+            vars(importlib.import_module(name))
+        )
+
+
+# ------------------------------------------------------------------- changelog
+
+_VERSION_HEADING = re.compile(r"^## \[(\d+\.\d+\.\d+)\] - (\d{4}-\d{2}-\d{2})$")
+_SECTIONS = {"Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"}
+
+
+def test_the_changelog_follows_keep_a_changelog() -> None:
+    lines = (ROOT / "CHANGELOG.md").read_text().splitlines()
+    assert lines[0] == "# Changelog"
+    releases = [line for line in lines if line.startswith("## ")]
+    assert releases[0] == "## [Unreleased]"
+    versions = []
+    for heading in releases[1:]:
+        match = _VERSION_HEADING.match(heading)
+        assert match, f"not '## [X.Y.Z] - YYYY-MM-DD': {heading!r}"
+        versions.append(Version(match[1]))
+    assert versions == sorted(versions, reverse=True) and Version(PROJECT["version"]) in versions
+    sections = {line.removeprefix("### ") for line in lines if line.startswith("### ")}
+    assert sections <= _SECTIONS
+    links = dict(re.findall(r"^\[([^\]]+)\]: (\S+)$", "\n".join(lines), re.M))
+    assert set(links) == {"Unreleased", *(str(v) for v in versions)}
+    assert links["Unreleased"] == f"{HOME}/compare/v{versions[0]}...HEAD"
 
 
 # ------------------------------------------------------------------ make dist
