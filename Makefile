@@ -5,11 +5,27 @@
 #
 #   .venv                 uv.lock                    make demo, make test, make docs
 #   .venv-botocore-min    locks/botocore-min/uv.lock make test-botocore-min (part of test)
+#   .venv-dist            locks/dist/uv.lock         make dist (part of test)
 #   .venv-bench           locks/bench/uv.lock        make bench
 #   .venv-latest          no lock: newest releases   make test-latest (not part of test)
+#
+# Another Python: `make test PYTHON=python3.13` (any target) uses environments of its
+# own, named for its version (.venv-3.13, .venv-botocore-min-3.13, ...), so the
+# environments of different Pythons live side by side instead of replacing each other.
 
 PYTHON ?= python3
-VENV := .venv
+ifeq ($(origin PYTHON),file)
+ENV_SUFFIX :=
+else
+# The interpreter's path (.ci/find-python: python3.13 is found through pyenv even where
+# its shim does not run it), and its X.Y names the environments.
+override PYTHON := $(shell .ci/find-python '$(PYTHON)')
+ifeq ($(PYTHON),)
+$(error no Python to run: see the message above)
+endif
+ENV_SUFFIX := -$(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+endif
+VENV := .venv$(ENV_SUFFIX)
 BIN := $(VENV)/bin
 TOOLS := .venv-tools
 UV := $(TOOLS)/bin/uv
@@ -21,7 +37,7 @@ export UV_PYTHON_DOWNLOADS := never
 LOCK_HINT := run 'make lock' and commit the refreshed uv.lock files
 
 .PHONY: demo test check test-botocore-min test-latest lock lock-check sync lint typecheck \
-	codegen bench docs mutation clean
+	codegen bench docs dist mutation clean
 
 $(UV): requirements/uv.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "awsmith needs Python 3.11+; set PYTHON=python3.11")'
@@ -37,10 +53,11 @@ lock-check: $(UV)
 	@$(UV) lock --check --quiet || { echo "uv.lock is out of date with pyproject.toml: $(LOCK_HINT)" >&2; exit 1; }
 	@$(UV) lock --check --quiet --project locks/botocore-min || { echo "locks/botocore-min/uv.lock is out of date: $(LOCK_HINT)" >&2; exit 1; }
 	@$(UV) lock --check --quiet --project locks/bench || { echo "locks/bench/uv.lock is out of date: $(LOCK_HINT)" >&2; exit 1; }
+	@$(UV) lock --check --quiet --project locks/dist || { echo "locks/dist/uv.lock is out of date: $(LOCK_HINT)" >&2; exit 1; }
 
-## .venv made exactly as uv.lock says (packages not in the lock are removed).
+## .venv (or .venv-X.Y) made exactly as uv.lock says (packages not in the lock are removed).
 sync: lock-check
-	$(UV) sync --locked --quiet --extra dev
+	UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(VENV) $(UV) sync --locked --quiet --extra dev
 
 ## Re-resolves every lock after a change to pyproject.toml: the versions already locked
 ## are kept where they still fit. `make lock UPGRADE=1` moves everything to the newest.
@@ -48,17 +65,19 @@ lock: $(UV)
 	$(UV) lock $(if $(UPGRADE),--upgrade)
 	$(UV) lock --project locks/botocore-min $(if $(UPGRADE),--upgrade)
 	$(UV) lock --project locks/bench $(if $(UPGRADE),--upgrade)
+	$(UV) lock --project locks/dist $(if $(UPGRADE),--upgrade)
 
 ## Runs the demo against local servers it starts itself (no AWS account needed).
 demo: sync
 	$(BIN)/python examples/demo.py
 
 ## The whole test suite from the locked environment: generated code in sync, lint,
-## types, tests, and the runtime and unit tests again against the lowest supported
-## botocore.
+## types, tests, the runtime and unit tests again against the lowest supported
+## botocore, and the sdist and wheel built and the wheel tested alone (make dist).
 test: sync
 	$(MAKE) --no-print-directory check CHECK_BIN=$(BIN)
 	$(MAKE) --no-print-directory test-botocore-min
+	$(MAKE) --no-print-directory dist
 
 ## The checks and tests of `make test`, run by the environment in CHECK_BIN.
 CHECK_BIN ?= $(BIN)
@@ -72,7 +91,7 @@ check:
 ## The runtime and unit tests against the lowest botocore awsmith supports (pyproject's
 ## lower bound): its endpoint rules, credential chain and loaders must keep working.
 BOTOCORE_MIN := 1.29.61
-MIN_VENV := $(CURDIR)/.venv-botocore-min
+MIN_VENV := $(CURDIR)/.venv-botocore-min$(ENV_SUFFIX)
 
 test-botocore-min: lock-check
 	UV_PROJECT_ENVIRONMENT=$(MIN_VENV) $(UV) sync --locked --quiet --project locks/botocore-min
@@ -82,7 +101,7 @@ test-botocore-min: lock-check
 ## The whole suite against the newest releases the registry serves today (no lock):
 ## how a maintainer learns that a new botocore, ruff or mypy changed something.
 ## Not part of `make test`; the venv is rebuilt on every run.
-LATEST_VENV := .venv-latest
+LATEST_VENV := .venv-latest$(ENV_SUFFIX)
 
 test-latest: $(UV)
 	rm -rf $(LATEST_VENV)
@@ -94,12 +113,23 @@ test-latest: $(UV)
 
 ## Side-by-side benchmark (awsmith, aiobotocore, raw aiohttp), then the whole-process
 ## cold start (benchmarks/coldstart.py); see docs/performance.md.
-BENCH_VENV := $(CURDIR)/.venv-bench
+BENCH_VENV := $(CURDIR)/.venv-bench$(ENV_SUFFIX)
 
 bench: lock-check
 	UV_PROJECT_ENVIRONMENT=$(BENCH_VENV) $(UV) sync --locked --quiet --project locks/bench
 	$(BENCH_VENV)/bin/python benchmarks/run.py
 	$(BENCH_VENV)/bin/python benchmarks/coldstart.py
+
+## The sdist and the wheel in dist/, built with the locked tools (locks/dist): the wheel
+## built from the sdist must equal the one built from the tree; twine check --strict,
+## check-wheel-contents; then the wheel alone, with its runtime dependencies at the
+## versions of uv.lock, in a fresh venv of $(PYTHON), passing tests/dist/smoke.py
+## (both clients against a stub server of its own). Details: tests/dist/make_dist.py.
+DIST_VENV := $(CURDIR)/.venv-dist$(ENV_SUFFIX)
+
+dist: lock-check
+	UV_PROJECT_ENVIRONMENT=$(DIST_VENV) $(UV) sync --locked --quiet --project locks/dist
+	$(DIST_VENV)/bin/python tests/dist/make_dist.py --uv $(UV) --python $(PYTHON) --out dist
 
 ## The documentation site (mkdocs-material + mkdocstrings) into site/, warnings as errors.
 ## `make test` builds it too (tests/docs), into a temporary directory.
@@ -113,7 +143,7 @@ docs: sync
 ## One worker at the lowest priority: the machine is shared. The figures per module,
 ## and every survivor not listed as equivalent in docs/testing.md, are printed last.
 MODULES ?=
-MUTATION_VENV := $(CURDIR)/.venv-mutation
+MUTATION_VENV := $(CURDIR)/.venv-mutation$(ENV_SUFFIX)
 mutation: lock-check
 	UV_PROJECT_ENVIRONMENT=$(MUTATION_VENV) $(UV) sync --locked --quiet --extra dev --extra mutation
 	-nice -n 19 $(MUTATION_VENV)/bin/mutmut run --max-children 1 $(foreach m,$(MODULES),"awsmith._core.$(m).*")
@@ -128,6 +158,7 @@ typecheck: sync
 codegen: sync
 	$(BIN)/python -m codegen
 
+## Every environment (of every Python), cache and build output.
 clean:
-	rm -rf $(VENV) $(TOOLS) .venv-bench .venv-botocore-min .venv-mutation $(LATEST_VENV) .pytest_cache \
-		.mypy_cache .ruff_cache .hypothesis mutants
+	rm -rf .venv .venv-* .pytest_cache .mypy_cache .ruff_cache .hypothesis mutants dist build \
+		src/awsmith.egg-info

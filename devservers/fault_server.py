@@ -369,6 +369,8 @@ class FaultServer:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         self._loop = self._thread = None
+        if thread.is_alive():
+            raise RuntimeError("the fault server did not stop within 10 s")
 
     def __enter__(self) -> FaultServer:
         return self.start()
@@ -387,13 +389,15 @@ class FaultServer:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._server is not None:
-            await self._server.wait_closed()
         # A TLS connection closed by its handler is still shutting down TLS, waiting
         # for the peer's close_notify (which a proxy tunnel may never pass on), and its
         # socket stays open until then: the loop is about to close, so close it now.
+        # Before wait_closed(), which since Python 3.12 waits for every connection to
+        # be lost, so for that close_notify too (3.11's returns at once).
         for transport in self._transports:
             transport.abort()
+        if self._server is not None:
+            await self._server.wait_closed()
         # A few turns of the loop (each polls the sockets without blocking): a TLS
         # handshake the client just broke off, or a transport just closed, finishes
         # closing its socket before the loop is closed (else: ResourceWarning later).

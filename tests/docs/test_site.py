@@ -34,6 +34,9 @@ GUIDES = {
     "resilience/index.html": ["What is resent"],
     "observability/index.html": ["response_metadata", "amz-sdk-invocation-id"],
     "performance/index.html": [],
+    "installation/index.html": ['pip install "awsmith[otel]"', "make dist", "PYTHON=python3.13"],
+    "policy/index.html": ["__all__", "awsmith._core", "DeprecationWarning", "at least one"],
+    "changelog/index.html": ["Unreleased", "0.1.0 - 2026-12-02", "Keep a Changelog"],
 }
 REFERENCE = [
     "reference/awsmith/index.html",
@@ -77,6 +80,7 @@ def test_navigation_lists_every_section(site: Path) -> None:
     text = nav[0].text()
     for title in (
         "Quickstart",
+        "Installation",
         "Credentials and configuration",
         "Pagination",
         "Errors and retries",
@@ -87,6 +91,8 @@ def test_navigation_lists_every_section(site: Path) -> None:
         "Protocol conformance",
         "Performance",
         "Examples",
+        "API stability and versioning",
+        "Changelog",
         "SupportClient",
         "CodeGuruProfilerClient",
     ):
