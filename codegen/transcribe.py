@@ -1290,6 +1290,9 @@ PAGINATION: Final[dict[Service, JSON]] = {
             "output_token": "nextToken",
             "limit_key": "maxResults",
             "result_key": ["profilingGroupNames", "profilingGroups"],
+            # awsmith's key (models/README.md): the descriptions are the items when
+            # they are asked for, else the names.
+            "items_when": {"includeDescription": "profilingGroups"},
         },
     },
 }
