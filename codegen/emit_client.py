@@ -45,9 +45,21 @@ class ClientEmitter:
         out.sort(key=lambda row: (not row[2], row[0].py_name))
         return out
 
-    def signature(self, name: str, rows: list[tuple[Member, str, bool]], extra: list[str], returns: str, is_async: bool) -> None:
+    def signature(
+        self,
+        name: str,
+        rows: list[tuple[Member, str, bool]],
+        extra: list[str],
+        returns: str,
+        is_async: bool,
+        *,
+        overload: bool = False,
+    ) -> None:
+        """A method's ``def`` line(s); with ``overload``, an ``@overload`` stub."""
         w = self.w
         w.line()
+        if overload:
+            w.line("@overload")
         w.line(f"{'async def' if is_async else 'def'} {name}(")
         w.indent()
         w.line("self,")
@@ -58,7 +70,7 @@ class ClientEmitter:
         for e in extra:
             w.line(e)
         w.dedent()
-        w.line(f") -> {returns}:")
+        w.line(f") -> {returns}:" + (" ..." if overload else ""))
 
     def args_doc(self, rows: list[tuple[Member, str, bool]], extra: list[tuple[str, str]]) -> list[str]:
         lines: list[str] = []
@@ -117,23 +129,26 @@ class ClientEmitter:
             w.line(f"return await self._invoke(_serde.{op.constant}, None)")
         w.dedent()
 
+    def item_type(self, op: Operation, key: str) -> str:
+        """The element annotation of the result list ``key``."""
+        assert op.output is not None
+        member = op.output.member_by_name(key)
+        assert member.shape.member is not None
+        ann = member_annotation(member, OUT)
+        self.note_types(ann)
+        return ann[len("list[") : -1]
+
     def paginator(self, p: Paginator) -> None:
         w = self.w
         op = p.operation
         assert op.input is not None and op.output is not None
         skip = {p.input_token} | ({p.limit_key} if p.limit_key else set())
         rows = self.params(op, skip)
-        items = []
-        for key in p.result_keys:
-            member = op.output.member_by_name(key)
-            assert member.shape.member is not None
-            ann = member_annotation(member, OUT)
-            self.note_types(ann)
-            items.append(ann[len("list[") : -1])
-        item_t = " | ".join(dict.fromkeys(items)) if items else "Any"
-        if not items:
+        first_t = self.item_type(op, p.result_keys[0]) if p.result_keys else "Any"
+        if not p.result_keys:
             self.typing.add("Any")
         page_t = op.output.class_name
+        name = f"paginate_{op.py_name}"
         extra_sig = []
         extra_doc = []
         if p.limit_key:
@@ -145,12 +160,36 @@ class ClientEmitter:
             ("max_items", "Stop after this many items in all; ``resume_token`` then says where to resume."),
             ("starting_token", "Resume from this token (a ``nextToken`` or a paginator's ``resume_token``)."),
         ]
-        self.signature(f"paginate_{op.py_name}", rows, extra_sig, f"Paginator[{page_t}, {item_t}]", False)
+        attr = {k: op.output.member_by_name(k).py_name for k in p.result_keys}
+        if p.items_when is None:
+            self.signature(name, rows, extra_sig, f"Paginator[{page_t}, {first_t}]", False)
+            items_doc = (
+                f" ``.items()`` yields the elements of ``{attr[p.result_keys[0]]}`` across pages."
+                if p.result_keys
+                else ""
+            )
+            item_key = None  # the first result key: the Paginator's default
+        else:
+            switch = op.input.member_by_name(p.items_when[0])
+            when_t = self.item_type(op, p.items_when[1])
+            self.switch_overloads(name, rows, switch, extra_sig, page_t, when_t, first_t)
+            union_t = " | ".join(dict.fromkeys([first_t, when_t]))
+            self.signature(name, rows, extra_sig, f"Paginator[{page_t}, {union_t}]", False)
+            when, default = attr[p.items_when[1]], attr[p.result_keys[0]]
+            items_doc = (
+                f" ``.items()`` yields the elements of ``{when}`` across pages when "
+                f"``{switch.py_name}`` is true, else those of ``{default}``."
+            )
+            item_key = f"{when!r} if {switch.py_name} else {default!r}"
         w.indent()
-        keys = ", ".join(f"``{op.output.member_by_name(k).py_name}``" for k in p.result_keys)
         w.docstring(
             f"Pages of ``{op.py_name}``, following ``{op.input.member_by_name(p.input_token).py_name}``.",
-            ["``async for page in ...`` yields each response;" + (f" ``.items()`` yields the elements of {keys} across pages." if keys else ""), "", "Args:", *self.args_doc(rows, extra_doc)],
+            [
+                *wrap("``async for page in ...`` yields each response;" + items_doc, "", width=88),
+                "",
+                "Args:",
+                *self.args_doc(rows, extra_doc),
+            ],
         )
         w.line()
         token_member = op.input.member_by_name(p.input_token)
@@ -166,15 +205,41 @@ class ClientEmitter:
         w.dedent()
         w.line()
         out_member = op.output.member_by_name(p.output_token)
-        result_attrs = tuple(op.output.member_by_name(k).py_name for k in p.result_keys)
         w.line("return Paginator(")
         w.line("    fetch,")
         w.line(f"    next_token=lambda page: page.{out_member.py_name},")
-        w.line(f"    result_keys={result_attrs!r},")
+        w.line(f"    result_keys={tuple(attr.values())!r},")
+        if item_key is not None:
+            w.line(f"    item_key={item_key},")
         w.line("    max_items=max_items,")
         w.line("    starting_token=starting_token,")
         w.line(")")
         w.dedent()
+
+    def switch_overloads(
+        self,
+        name: str,
+        rows: list[tuple[Member, str, bool]],
+        switch: Member,
+        extra_sig: list[str],
+        page_t: str,
+        when_t: str,
+        default_t: str,
+    ) -> None:
+        """The overloads of a paginator whose item type follows a boolean argument:
+        ``True`` gives the items of ``items_when``'s result key; ``False``, ``None`` or
+        nothing the first result key's; a ``bool`` whose value the checker does not
+        know, either."""
+        self.typing |= {"Literal", "overload"}
+        others = [row for row in rows if row[0] is not switch]
+        for literal, required, item_t in (
+            ("Literal[True]", True, when_t),
+            ("Literal[False]", False, default_t),
+        ):
+            ordered = sorted([*others, (switch, literal, required)], key=lambda row: (not row[2], row[0].py_name))
+            self.signature(name, ordered, extra_sig, f"Paginator[{page_t}, {item_t}]", False, overload=True)
+        union_t = " | ".join(dict.fromkeys([default_t, when_t]))
+        self.signature(name, rows, extra_sig, f"Paginator[{page_t}, {union_t}]", False, overload=True)
 
     def emit(self) -> str:
         model = self.model
@@ -216,8 +281,9 @@ class ClientEmitter:
             w.line("from collections.abc import " + ", ".join(sorted({"Sequence", "Mapping"} & self.typing)))
         if "datetime" in self.typing:
             w.line("from datetime import datetime")
-        if "Any" in self.typing:
-            w.line("from typing import Any")
+        typing_names = sorted({"Any", "Literal", "overload"} & self.typing, key=isort_key)
+        if typing_names:
+            w.line("from typing import " + ", ".join(typing_names))
         w.line()
         w.line("from awsmith._core.client import BaseClient")
         if any(m.idempotency_token for op in model.operations if op.input for m in op.input.members):

@@ -27,6 +27,7 @@ _RESERVED_NAMES = frozenset(
         "Any", "ClassVar", "Literal", "Mapping", "Sequence", "attrs", "datetime", "OpenEnum",
         "Operation", "SerializedRequest", "ServiceInfo", "HttpResponse", "ErrorTable",
         "BaseClient", "Paginator", "ServiceError", "shape", "TYPE_CHECKING", "new_idempotency_token", "re",
+        "overload",
         "errors", "shapes", "annotations",
     }
     | set(dir(builtins))
@@ -136,6 +137,32 @@ class Paginator:
     output_token: str
     limit_key: str | None
     result_keys: list[str]
+    #: awsmith's ``items_when`` (models/README.md): (a boolean input member, the result
+    #: key whose elements ``.items()`` yields when it is true); otherwise it yields the
+    #: first result key's, botocore's primary result key.
+    items_when: tuple[str, str] | None = None
+
+
+def _items_when(
+    path: Path, name: str, spec: dict[str, Any], op: Operation, result_keys: list[str]
+) -> tuple[str, str] | None:
+    """A paginator's ``items_when``: ``{"<boolean input member>": "<result key>"}``, the
+    result key ``.items()`` yields when that argument is true (ListProfilingGroups'
+    ``includeDescription`` -> ``profilingGroups``)."""
+    given = spec.get("items_when")
+    if given is None:
+        return None
+    assert op.input is not None
+    if not isinstance(given, dict) or len(given) != 1:
+        raise ModelError(f"{path}: pagination.{name}.items_when must map one input member to a result key")
+    ((member, key),) = given.items()
+    if op.input.member_by_name(member).shape.type != "boolean":
+        raise ModelError(f"{path}: pagination.{name}.items_when: {member} is not a boolean input member")
+    if key not in result_keys or key == result_keys[0]:
+        raise ModelError(
+            f"{path}: pagination.{name}.items_when: {key!r} must be a list result key other than the first"
+        )
+    return member, key
 
 
 @dataclass
@@ -361,7 +388,10 @@ def build(raw: dict[str, Any], path: Path) -> ServiceModel:
         limit_key = spec.get("limit_key")
         if limit_key is not None:
             op.input.member_by_name(limit_key)
-        paginators.append(Paginator(op, input_token, output_token, limit_key, list(result_keys)))
+        items_when = _items_when(path, name, spec, op, result_keys)
+        paginators.append(
+            Paginator(op, input_token, output_token, limit_key, list(result_keys), items_when)
+        )
     service = ServiceModel(
         path=path,
         metadata=metadata,

@@ -10,9 +10,12 @@ not run: the hook below reports it as a failure with the skip's reason.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Generator
+from typing import Any
 
 import pytest
+import pytest_timeout
 
 #: Set by .ci/run. Any value but "" and "0" turns skips into failures.
 REQUIRE_ALL_VARIABLE = "AWSMITH_REQUIRE_ALL"
@@ -25,6 +28,36 @@ def require_all() -> bool:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+#: Seconds a test may run past its time limit before the whole run is stopped. The
+#: limit's failure (pytest-timeout's signal method: SIGALRM raises in the test) can be
+#: caught on its way: asyncio logs and drops an exception raised in one of its
+#: callbacks (a protocol's data_received, say), and the loop, and the hung test, go on.
+TIMEOUT_GRACE = 30.0
+_WATCHDOG = pytest.StashKey[threading.Timer]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_timeout_set_timer(item: pytest.Item, settings: Any) -> None:
+    """pytest-timeout's own timer is set after this hook (it returns None): the test
+    fails at its limit and the run goes on. If the test still runs TIMEOUT_GRACE
+    seconds later, its thread method stops the run: every thread's stack printed, then
+    os._exit(1). A hang is a failure with a traceback either way, never a stopped CI."""
+    watchdog = threading.Timer(
+        settings.timeout + TIMEOUT_GRACE, pytest_timeout.timeout_timer, (item, settings)
+    )
+    watchdog.daemon = True
+    watchdog.name = f"timeout watchdog {item.nodeid}"
+    item.stash[_WATCHDOG] = watchdog
+    watchdog.start()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_timeout_cancel_timer(item: pytest.Item) -> None:
+    watchdog = item.stash.get(_WATCHDOG, None)
+    if watchdog is not None:
+        watchdog.cancel()
 
 
 @pytest.hookimpl(hookwrapper=True)

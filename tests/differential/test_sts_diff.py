@@ -4,7 +4,9 @@ parser for the ``sts`` model botocore bundles.
 The request body must be byte-for-byte botocore's (same parameter order, same
 form-encoding), for hand-picked and generated inputs; a response and an error response
 must parse to what botocore's query parser makes of them; the validator must enforce
-exactly the limits of botocore's model.
+exactly the limits of botocore's model. Every test holds with any botocore awsmith
+supports (the lock's, 1.29.61, 1.43.117): where AWS changed a limit since, the old value
+is expected of an older botocore (``CHANGED_LIMITS``) and awsmith keeps the new one.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import botocore
 import botocore.parsers
 import botocore.serialize
 import botocore.session
@@ -151,20 +154,57 @@ def limits(shape: Any) -> tuple[int | None, int | None]:
     return shape.metadata.get("min"), shape.metadata.get("max")
 
 
-MEMBERS = OPERATION.input_shape.members
-#: Our field -> (botocore's member shape, a value of length n / the number n)
-LENGTH_FIELDS: dict[str, Any] = {
-    "role_arn": MEMBERS["RoleArn"],
-    "session_name": MEMBERS["RoleSessionName"],
-    "external_id": MEMBERS["ExternalId"],
-    "source_identity": MEMBERS["SourceIdentity"],
+BOTOCORE = tuple(int(part) for part in botocore.__version__.split(".")[:3])
+
+#: Limits AWS changed within the botocore versions awsmith supports (pyproject:
+#: botocore>=1.29.61). awsmith enforces the current value; a botocore older than the
+#: change bundles the old one. (member, "min"/"max") -> (old, first botocore with the
+#: new value, new).
+CHANGED_LIMITS: dict[tuple[str, str], tuple[int, tuple[int, int, int], int]] = {
+    # AWS raised SourceIdentity's maximum length from 64 to 256 (botocore 1.44.7).
+    ("SourceIdentity", "max"): (64, (1, 44, 7), 256),
 }
+
+
+def model_limits(member: str) -> tuple[int, int]:
+    """The limits awsmith must enforce for ``member``: the installed botocore's, except
+    where AWS changed them after that botocore was released. Then the installed
+    botocore must still say the old value: a change this table does not know, or that
+    happened at another version, fails here instead of passing unnoticed."""
+    found = dict(zip(("min", "max"), limits(MEMBERS[member]), strict=True))
+    for bound, value in found.items():
+        change = CHANGED_LIMITS.get((member, bound))
+        if change is None:
+            continue
+        old, since, new = change
+        assert value == (new if since <= BOTOCORE else old), (member, bound, botocore.__version__)
+        found[bound] = new
+    low, high = found["min"], found["max"]
+    assert low is not None and high is not None
+    return low, high
+
+
+MEMBERS = OPERATION.input_shape.members
+#: Our field -> botocore's member name.
+LENGTH_FIELDS: dict[str, str] = {
+    "role_arn": "RoleArn",
+    "session_name": "RoleSessionName",
+    "external_id": "ExternalId",
+    "source_identity": "SourceIdentity",
+}
+
+
+def test_changed_limits_name_real_members() -> None:
+    for member, bound in CHANGED_LIMITS:
+        assert member in MEMBERS and bound in ("min", "max")
 
 
 @pytest.mark.parametrize("field", list(LENGTH_FIELDS))
 def test_string_lengths_are_the_models(field: str) -> None:
-    low, high = limits(LENGTH_FIELDS[field])
-    assert low is not None and high is not None
+    """awsmith refuses a string one shorter or longer than the model allows, and takes
+    both bounds, on every botocore awsmith supports (1.29.61 and 1.43.117 bundle
+    SourceIdentity's old maximum: the test failed there)."""
+    low, high = model_limits(LENGTH_FIELDS[field])
 
     def request(n: int) -> AssumeRoleRequest:
         values: dict[str, Any] = {"role_arn": ROLE, "session_name": "sweep", field: "a" * n}

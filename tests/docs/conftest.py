@@ -26,6 +26,13 @@ def build_site(destination: Path, config: Path = ROOT / "mkdocs.yml") -> subproc
     )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The first test to use ``site`` waits for the build (given 300 s above)."""
+    for item in items:
+        if "site" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.timeout(360))
+
+
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     destination = tmp_path_factory.mktemp("site")

@@ -410,6 +410,12 @@ async def test_list_profiling_groups_paginator(stub: CodeGuruStub, transport: st
                 profiling_group_name=name, compute_platform=ComputePlatform.AWSLAMBDA
             )
         listed = [item async for item in client.paginate_list_profiling_groups(page_size=2).items()]
+        described = [
+            item
+            async for item in client.paginate_list_profiling_groups(
+                page_size=2, include_description=True
+            ).items()
+        ]
         pages = [
             page
             async for page in client.paginate_list_profiling_groups(
@@ -417,6 +423,9 @@ async def test_list_profiling_groups_paginator(stub: CodeGuruStub, transport: st
             )
         ]
     assert listed == names
+    # one item per group: its description (the stub sends the names beside them)
+    assert [type(d) for d in described] == [ProfilingGroupDescription] * len(names)
+    assert [d.name for d in described] == names
     assert [page.profiling_group_names for page in pages] == [names[:3], names[3:]]
     descriptions = [d for page in pages for d in page.profiling_groups or []]
     assert all(isinstance(d, ProfilingGroupDescription) for d in descriptions)

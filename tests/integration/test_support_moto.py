@@ -214,6 +214,9 @@ async def test_describe_cases_paginator(endpoint: str) -> None:
     ]
 
 
+# Without the repeated-token guard this test loops; moto's start (a module fixture, maybe
+# this test's setup) takes 10 s at most on a loaded machine.
+@pytest.mark.timeout(60)
 async def test_paginator_stops_when_moto_echoes_the_token(endpoint: str) -> None:
     wire = Wire()
     async with open_support(endpoint, wire=wire) as client:

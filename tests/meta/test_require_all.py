@@ -43,6 +43,10 @@ def test_never_collected():
 }
 
 
+#: Each test runs pytest in a subprocess or two (each given 120 s below).
+pytestmark = pytest.mark.timeout(300)
+
+
 def run_suite(
     tmp_path: Path, require_all: str | None, files: tuple[str, ...] = tuple(SUITE)
 ) -> subprocess.CompletedProcess[str]:

@@ -43,7 +43,9 @@ THROTTLED = Reply.error("ThrottlingException", "Rate exceeded")
 MALFORMED = Reply(body=b'{"cases": [{"caseId": ', headers=(("Content-Type", "application/json"),))
 FAULTS: tuple[Action, ...] = (UNAVAILABLE, Reset(), THROTTLED, MALFORMED)
 
-pytestmark = [pytest.mark.anyio, pytest.mark.integration]
+# thousands of calls against the fault server per test: 17 s at most on a loaded 2-core
+# machine
+pytestmark = [pytest.mark.anyio, pytest.mark.integration, pytest.mark.timeout(300)]
 
 
 def call_id(request: Request) -> str:

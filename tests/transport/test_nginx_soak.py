@@ -21,7 +21,11 @@ from devservers import web_server as ws
 from tests.certs import make_ca_and_server
 from tests.resilience.helpers import CREDENTIALS, fast
 
-pytestmark = pytest.mark.anyio
+pytestmark = [
+    pytest.mark.anyio,
+    # 2000 calls through nginx per test: 47 s at most on a 2-core machine at load 9
+    pytest.mark.timeout(300),
+]
 
 CALLS = 2000
 IN_FLIGHT = 50

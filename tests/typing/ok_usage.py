@@ -236,17 +236,27 @@ async def profiler_operations() -> None:
 
 
 async def profiler_pagination_and_errors(client: CodeGuruProfilerClient) -> None:
+    # The item type follows include_description: descriptions when asked for, else names.
     paginator = client.paginate_list_profiling_groups(include_description=True)
-    assert_type(paginator, Paginator[ListProfilingGroupsResponse, str | ProfilingGroupDescription])
+    assert_type(paginator, Paginator[ListProfilingGroupsResponse, ProfilingGroupDescription])
     async for page in paginator:
         assert_type(page.profiling_group_names, list[str])
         assert_type(page.profiling_groups, list[ProfilingGroupDescription] | None)
-    async for item in client.paginate_list_profiling_groups().items():
-        assert_type(item, str | ProfilingGroupDescription)
-        if isinstance(item, str):
-            assert_type(item, str)
-        else:
-            assert_type(item.name, str | None)
+    async for description in paginator.items():
+        assert_type(description, ProfilingGroupDescription)
+        assert_type(description.name, str | None)
+    async for name in client.paginate_list_profiling_groups().items():
+        assert_type(name, str)
+    async for name in client.paginate_list_profiling_groups(include_description=False).items():
+        assert_type(name, str)
+    async for name in client.paginate_list_profiling_groups(include_description=None).items():
+        assert_type(name, str)
+    async for name in client.paginate_list_profiling_groups(page_size=10, max_items=5).items():
+        assert_type(name, str)
+    # a bool whose value the checker does not know: either
+    for flag in (True, False):
+        async for item in client.paginate_list_profiling_groups(include_description=flag).items():
+            assert_type(item, str | ProfilingGroupDescription)
 
     try:
         await client.describe_profiling_group(profiling_group_name="missing")

@@ -32,6 +32,10 @@ ALL_FILES = [OK_FILE, *BAD_FILES]
 
 MARKER = re.compile(r"#\s*expect:\s*mypy=(?P<mypy>[\w-]+)\s+pyright=(?P<pyright>\w+)\s*$")
 
+#: The test that runs mypy or pyright first waits for it: over cold caches (a fresh
+#: clone) each can take minutes on a loaded machine (each is given 600 s below).
+pytestmark = pytest.mark.timeout(660)
+
 # One report: (line, mypy error code or pyright rule).
 Report = tuple[int, str]
 

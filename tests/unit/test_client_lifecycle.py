@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import gzip
 import platform
+import subprocess
 import sys
+import warnings
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -14,6 +19,7 @@ import pytest
 import awsmith
 from awsmith.codeguruprofiler import CodeGuruProfilerClient
 from awsmith.support import SupportClient
+from devservers.fault_server import Reply, fault_server
 from tests.unit.mockaws import (
     AKID,
     SECRET,
@@ -276,3 +282,156 @@ async def test_responses_are_not_compressed_behind_awsmiths_back() -> None:
         result = await client.describe_cases()
     assert script.request.headers["Accept-Encoding"] == "identity"
     assert [case.case_id for case in result.cases or []] == ["c1"]
+
+
+# ---------------------------------------------------------------- dropped without close()
+
+CASES = Reply.json({"cases": []})
+FAST_ONCE = awsmith.Config(max_attempts=1, use_fips=False, use_dualstack=False)
+
+
+def own_client(url: str) -> SupportClient:
+    """A client on awsmith's own connection pool (no caller's http_client)."""
+    return SupportClient(
+        region="us-east-1", endpoint_url=url, credentials=credentials(), config=FAST_ONCE
+    )
+
+
+def dropped(make: Any) -> list[warnings.WarningMessage]:
+    """The ResourceWarnings raised while the last reference to what ``make()`` returns
+    is dropped and the garbage collected (a client sits in a reference cycle)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        made = make()
+        del made
+        gc.collect()
+    return [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+@pytest.mark.anyio
+async def test_a_used_client_dropped_without_close_warns_naming_its_class() -> None:
+    """On e82cd98 a client dropped unclosed said nothing; its sockets showed up later as
+    anonymous asyncio 'unclosed transport' warnings. As aiohttp's unclosed ClientSession:
+    a ResourceWarning naming the class and how to close it, with the client as its
+    ``source`` (tracemalloc's pointer to where it was made), and a message to the event
+    loop's exception handler (what is shown where ResourceWarnings are not)."""
+    handled: list[dict[str, Any]] = []
+    asyncio.get_running_loop().set_exception_handler(lambda _, context: handled.append(context))
+    with fault_server() as server:
+        server.play(CASES)
+        client = own_client(server.url)
+        await client.describe_cases()
+        sender = client._ready.sender if client._ready else None
+        described = repr(client)
+
+        def last_reference() -> SupportClient:
+            nonlocal client
+            made, client = client, None  # type: ignore[assignment]
+            return made
+
+        [warning] = dropped(last_reference)
+        assert sender is not None
+        await sender.close()  # what the client should have done
+    assert warning.category is ResourceWarning
+    assert str(warning.message) == (
+        f"unclosed SupportClient {described}: close it with 'await client.close()', or "
+        "create it with 'async with SupportClient(...) as client:'"
+    )
+    assert type(warning.source) is SupportClient and repr(warning.source) == described
+    assert handled == [{"message": "Unclosed SupportClient", "client": warning.source}]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "case", ["never used", "closed", "async with", "a failed constructor", "validation only"]
+)
+async def test_a_client_that_holds_nothing_open_does_not_warn(case: str) -> None:
+    with fault_server() as server:
+        server.play(CASES)
+        client: Any = own_client(server.url)
+        if case == "closed":
+            await client.describe_cases()
+            await client.close()
+        elif case == "async with":
+            async with client:
+                await client.describe_cases()
+        elif case == "a failed constructor":
+            with pytest.raises(awsmith.ConfigurationError):
+                client = SupportClient(region=5)  # type: ignore[arg-type]
+        elif case == "validation only":
+            with pytest.raises(awsmith.ParamValidationError):
+                await client.describe_cases(max_results=1)  # refused before any I/O
+        holder = [client]
+        del client
+        assert dropped(holder.pop) == []
+        assert server.attempts == (1 if case in ("closed", "async with") else 0)
+
+
+@pytest.mark.anyio
+async def test_a_with_options_view_never_warns_and_its_client_does_once() -> None:
+    """A view shares its client's connections and keeps that client alive: dropping the
+    view says nothing; the client, dropped unclosed later, warns once."""
+    with fault_server() as server:
+        server.play(CASES)
+        holder: list[Any] = [own_client(server.url)]
+        view = holder[0].with_options(max_attempts=2)
+        await view.describe_cases()
+        sender = holder[0]._ready.sender
+        views = [view]
+        del view
+        assert dropped(views.pop) == []
+        assert [str(w.message).split()[:2] for w in dropped(holder.pop)] == [
+            ["unclosed", "SupportClient"]
+        ]
+        await sender.close()
+
+
+@pytest.mark.anyio
+async def test_a_client_on_the_callers_httpx_client_never_warns() -> None:
+    """It holds nothing: the connections are the caller's httpx client's to close."""
+    script = Script(json_reply({"cases": []}))
+    async with httpx.AsyncClient(transport=httpx.MockTransport(script)) as http:
+        holder: list[Any] = [
+            SupportClient(region="us-east-1", credentials=credentials(), http_client=http)
+        ]
+        await holder[0].describe_cases()
+        assert dropped(holder.pop) == []
+    assert len(script.requests) == 1
+
+
+def test_tracemalloc_shows_where_an_unclosed_client_was_made(tmp_path: Path) -> None:
+    """``source=`` the client: with ``-X tracemalloc`` the warning report shows the line
+    that made it."""
+    script = tmp_path / "leaky.py"
+    script.write_text(
+        "import asyncio, gc, sys\n"
+        "import awsmith\n"
+        "from awsmith.support import SupportClient\n"
+        "\n"
+        "async def main(url):\n"
+        "    creds = awsmith.Credentials(access_key_id='AKID', secret_access_key='s')\n"
+        "    client = SupportClient(region='us-east-1', endpoint_url=url, credentials=creds)  # MADE HERE\n"
+        "    await client.describe_cases()\n"
+        "    sender = client._ready.sender\n"
+        "    del client\n"
+        "    gc.collect()\n"
+        "    await sender.close()\n"
+        "\n"
+        "asyncio.run(main(sys.argv[1]))\n"
+    )
+    with fault_server() as server:
+        server.play(CASES)
+        result = subprocess.run(
+            [sys.executable, "-X", "tracemalloc=5", "-W", "always::ResourceWarning", str(script), server.url],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 0, result.stderr
+    head = "ResourceWarning: unclosed SupportClient <awsmith.support.client.SupportClient object at 0x"
+    assert head in result.stderr
+    # Python >= 3.12 adds "Object allocated at ..." from the source; on 3.11, whose
+    # tracemalloc cannot find it, the warning's own text says where it was made.
+    report = result.stderr.split(head, 1)[1]
+    assert "leaky.py" in report and "# MADE HERE" in report

@@ -9,6 +9,7 @@ import copy
 import inspect
 import pickle
 import sys
+import threading
 import weakref
 from typing import Any
 
@@ -311,3 +312,81 @@ def test_an_exception_class_is_refused() -> None:
         @define
         class Oops(Exception):
             detail: str = ""
+
+
+def test_another_thread_never_sees_a_frozen_class_half_made() -> None:
+    """Thread A meets a frozen class first and finishes it; thread B uses it while A is
+    at it. On e82cd98 attrs made the class in place, in two steps (per-member frozen
+    hooks, then attrs' frozen ``__setattr__``): B could get attrs' FrozenAttributeError
+    instead of FrozenInstanceError (2 of 60 fresh interpreters). attrs'
+    ``__attrs_init_subclass__`` hook is called while the class is being made, so B runs
+    in that window every time. A class is now published only once it is finished, and
+    the hook is called with it then."""
+    errors: list[type[BaseException]] = []
+    hooked: list[tuple[type, bool]] = []
+
+    def use(cls: Any) -> None:
+        made = cls(value=1)
+        try:
+            made.value = 2
+        except Exception as exc:
+            errors.append(type(exc))
+
+    class Hooked:
+        @classmethod
+        def __attrs_init_subclass__(cls) -> None:
+            hooked.append((cls, finished(cls)))
+            other = threading.Thread(target=use, args=(cls,))
+            other.start()
+            other.join()
+
+    @frozen
+    class Late(Hooked):
+        value: int = 0
+
+    use(Late)  # this thread finishes the class; the hook runs thread B meanwhile
+    assert errors == [attrs.exceptions.FrozenInstanceError] * 2
+    assert hooked == [(Late, True)]
+    Late(value=3)  # the hook is attrs': called once, when the class is made
+    assert len(hooked) == 1
+
+
+def test_threads_meeting_a_class_first_wait_for_one_to_finish_it() -> None:
+    """Many threads using one class first: one finishes it, the others wait and all see
+    the finished class."""
+    barrier = threading.Barrier(8)
+    errors: list[type[BaseException]] = []
+
+    @frozen
+    class Shared:
+        value: int = 0
+
+    def use() -> None:
+        barrier.wait()
+        made = Shared(value=1)
+        try:
+            made.value = 2  # type: ignore[misc]
+        except Exception as exc:
+            errors.append(type(exc))
+
+    threads = [threading.Thread(target=use) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [attrs.exceptions.FrozenInstanceError] * 8
+    assert attrs.has(Shared) and finished(Shared)
+
+
+def test_the_class_attrs_builds_on_never_shows() -> None:
+    """attrs builds the methods on a stand-in class; what the class gets names itself."""
+
+    @frozen
+    class Named:
+        value: int = 0
+
+    made = Named(value=4)
+    assert repr(made) == "Named(value=4)"
+    assert made == Named(value=4) and made != object()
+    assert type(made) is Named and Named.__init__.__qualname__.endswith("Named.__init__")
+    assert [f.name for f in attrs.fields(Named)] == ["value"]

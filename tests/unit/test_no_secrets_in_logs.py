@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import base64
 import logging
+import socketserver
+import threading
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -16,6 +19,7 @@ from awsmith.codeguruprofiler import CodeGuruProfilerClient
 from awsmith.support import SupportClient
 from awsmith.support.errors import CaseIdNotFound
 from awsmith.support.shapes import Attachment
+from devservers.forward_proxy import free_port
 from tests.runtime.test_assume_role import role, sts_error, sts_http, sts_reply
 from tests.unit.mockaws import (
     AKID,
@@ -24,6 +28,7 @@ from tests.unit.mockaws import (
     TOKEN,
     Script,
     codeguru,
+    credentials,
     error_reply,
     json_reply,
     support,
@@ -207,3 +212,76 @@ async def test_assuming_a_role_logs_no_secrets(caplog: pytest.LogCaptureFixture)
         ["".join(traceback.format_exception(e)) for e in raised] + [repr(e) for e in raised],
         secrets,
     )
+
+
+# ---------------------------------------------------------------- proxy credentials
+
+#: A proxy that takes a token as its user name: the user name is as secret as a password.
+PROXY_USER = "ghp_TOKEN123proxyuser"
+PROXY_PASSWORD = "proxy-pw-456"
+
+
+class _Refusing(socketserver.StreamRequestHandler):
+    """A proxy that answers every request (CONNECT included) with 407."""
+
+    def handle(self) -> None:
+        while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+            pass
+        self.wfile.write(
+            b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n"
+            b"Connection: close\r\n\r\n"
+        )
+
+
+@pytest.fixture
+def refusing_proxy() -> Iterator[int]:
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Refusing) as server:
+        server.daemon_threads = True
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield server.server_address[1]
+        finally:
+            server.shutdown()
+            thread.join()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])  # own sender; awsmith's httpx
+@pytest.mark.parametrize("source", ["config", "environment"])
+async def test_a_proxy_user_name_reaches_no_repr_record_or_error(
+    source: str,
+    refusing_proxy: int,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``repr(Config)`` showed ``http://ghp_TOKEN123:***@proxy``: the user name of a
+    proxy URL is hidden as well as its password, in the Config's repr, in log records
+    and in the errors of a proxy that refuses and of one nobody listens on."""
+    caplog.set_level(logging.DEBUG)
+    for name in ("http_proxy", "https_proxy", "no_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    texts: list[str] = []
+    errors: list[awsmith.AwsmithError] = []
+    for port in (refusing_proxy, free_port()):
+        url = f"http://{PROXY_USER}:{PROXY_PASSWORD}@127.0.0.1:{port}"
+        proxies = {"https": url} if source == "config" else None
+        if source == "environment":
+            monkeypatch.setenv("HTTPS_PROXY", url)
+        config = awsmith.Config(proxies=proxies, max_attempts=1, connect_timeout=5)
+        client = SupportClient(region="us-east-1", credentials=credentials(), config=config)
+        texts += [repr(config), str(config), repr(client.config)]
+        try:
+            await client.describe_cases()
+        except awsmith.AwsmithError as error:
+            errors.append(error)
+        finally:
+            await client.close()
+    assert [type(e) for e in errors] == [awsmith.ConnectionFailedError] * 2
+    assert "refused" in str(errors[0]) and "cannot connect to the proxy" in str(errors[1])
+    if source == "config":
+        assert f"proxies={{'https': 'http://***@127.0.0.1:{refusing_proxy}'}}" in texts[0]
+    texts += [_record_text(r) for r in caplog.records]
+    texts += ["".join(traceback.format_exception(e)) for e in errors] + [repr(e) for e in errors]
+    _assert_clean(texts, [PROXY_USER, PROXY_PASSWORD])

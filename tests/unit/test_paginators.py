@@ -25,6 +25,11 @@ CASE_PAGES: dict[str | None, dict[str, Any]] = {
 ALL_CASES = [f"c{i}" for i in range(1, 8)]
 
 
+#: Tests of the repeated-token guard: without it they loop, recording every request, and
+#: a short limit fails them before they fill the memory (they take a second).
+LOOPS_IF_THE_GUARD_BREAKS = pytest.mark.timeout(30)
+
+
 class Pages:
     """Serves the page named by the request's nextToken (JSON body or query)."""
 
@@ -155,11 +160,17 @@ async def test_a_service_token_works_as_starting_token() -> None:
     assert pages.tokens == ["t2"]
 
 
+@LOOPS_IF_THE_GUARD_BREAKS
 @pytest.mark.anyio
 @pytest.mark.parametrize(
-    ("pages", "requests"),
+    ("pages", "requests", "message"),
     [
-        ({None: {"cases": [], "nextToken": "t1"}, "t1": {"cases": [], "nextToken": "t1"}}, 2),
+        (
+            {None: {"cases": [], "nextToken": "t1"}, "t1": {"cases": [], "nextToken": "t1"}},
+            2,
+            "the service returned the token it was given ('t1') as the next token; stopping "
+            "instead of requesting the same page again",
+        ),
         (
             {
                 None: {"nextToken": "a"},
@@ -167,19 +178,40 @@ async def test_a_service_token_works_as_starting_token() -> None:
                 "b": {"nextToken": "a"},
             },
             3,
+            "the service returned the token 'a' again after it was followed; stopping "
+            "instead of looping",
         ),
     ],
     ids=["same-token", "cycle"],
 )
 async def test_a_repeated_token_raises_instead_of_looping(
-    pages: dict[str | None, dict[str, Any]], requests: int
+    pages: dict[str | None, dict[str, Any]], requests: int, message: str
 ) -> None:
     served = Pages(pages)
     async with support(served.script) as client:
-        with pytest.raises(awsmith.PaginationError, match="twice"):
+        with pytest.raises(awsmith.PaginationError) as info:
             async for _ in client.paginate_describe_cases():
                 pass
+    assert str(info.value) == message
     assert len(served.script.requests) == requests
+
+
+@LOOPS_IF_THE_GUARD_BREAKS
+@pytest.mark.anyio
+async def test_a_starting_token_the_service_echoes_is_reported_as_such() -> None:
+    """moto's DescribeCases answers a token with the same token."""
+    served = Pages({"mine": {"cases": [{"caseId": "c1"}], "nextToken": "mine"}})
+    async with support(served.script) as client:
+        paginator = client.paginate_describe_cases(starting_token="mine")
+        got: list[str | None] = []
+        with pytest.raises(awsmith.PaginationError) as info:
+            async for case in paginator.items():
+                got.append(case.case_id)
+    assert str(info.value) == (
+        "the service returned the token it was given ('mine') as the next token; stopping "
+        "instead of requesting the same page again"
+    )
+    assert (got, served.tokens) == (["c1"], ["mine"])
 
 
 @pytest.mark.anyio
@@ -320,26 +352,48 @@ async def test_errors_inside_pagination_propagate_typed() -> None:
     assert info.value.code == "CaseIdNotFound"
 
 
-def test_cut_counts_across_several_result_lists() -> None:
-    """ListProfilingGroups has two result lists: skip and max_items span both, in order."""
-    import attrs as _attrs
+GROUPS_BOTH = {
+    None: {
+        "profilingGroupNames": ["a", "b", "c"],
+        "profilingGroups": _groups(["a", "b", "c"]),
+        "nextToken": "n-1",
+    },
+    "n-1": {"profilingGroupNames": ["d"], "profilingGroups": _groups(["d"])},
+}
 
-    from awsmith._core.paginator import Paginator
 
-    @_attrs.define
-    class Page:
-        names: list[str] | None
-        groups: list[str] | None
+@pytest.mark.anyio
+@pytest.mark.parametrize("include_description", [True, False, None])
+async def test_list_profiling_groups_items_are_one_per_group(
+    include_description: bool | None,
+) -> None:
+    """The pages carry the names and, when asked for, the descriptions of the same groups
+    (as the CodeGuru stub server answers): each group is one item, its description when
+    ``include_description=True``, else its name. On e82cd98 ``.items()`` yielded every
+    group twice, the names and then the descriptions."""
+    served = Pages(GROUPS_BOTH)
+    async with codeguru(served.script) as client:
+        paginator = client.paginate_list_profiling_groups(include_description=include_description)
+        items = [item async for item in paginator.items()]
+    if include_description:
+        assert items == [c.ProfilingGroupDescription(name=n) for n in "abcd"]
+    else:
+        assert items == ["a", "b", "c", "d"]
+    assert served.tokens == [None, "n-1"]
 
-    async def fetch(token: str | None) -> Page:
-        raise AssertionError("not called")
 
-    paginator: Paginator[Page, str] = Paginator(
-        fetch, next_token=lambda p: None, result_keys=("names", "groups"),
-        max_items=None, starting_token=None,
-    )
-    page = Page(names=["a", "b"], groups=["c", "d", "e"])
-    cut, kept, total = paginator._cut(page, 3, 1)
-    assert (cut.names, cut.groups, kept, total) == ([], ["d"], 1, 5)
-    cut, kept, total = paginator._cut(page, 1, 3)
-    assert (cut.names, cut.groups, kept, total) == (["b"], ["c", "d"], 3, 5)
+@pytest.mark.anyio
+async def test_list_profiling_groups_max_items_cuts_names_and_descriptions_alike() -> None:
+    served = Pages(GROUPS_BOTH)
+    async with codeguru(served.script) as client:
+        first = client.paginate_list_profiling_groups(include_description=True, max_items=2)
+        pages = [page async for page in first]
+        rest = client.paginate_list_profiling_groups(
+            include_description=True, starting_token=first.resume_token
+        )
+        later = [item.name async for item in rest.items()]
+    assert [(p.profiling_group_names, p.profiling_groups) for p in pages] == [
+        (["a", "b"], [c.ProfilingGroupDescription(name=n) for n in "ab"])
+    ]
+    assert later == ["c", "d"]
+    assert served.tokens == [None, None, "n-1"]

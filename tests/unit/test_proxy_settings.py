@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import awsmith
-from awsmith._core.transport.proxy import NoProxy, Proxy, parse_proxy_url, proxy_settings
+from awsmith._core.transport.proxy import NoProxy, Proxy, masked, parse_proxy_url, proxy_settings
 
 
 def test_a_proxy_url_with_credentials() -> None:
@@ -60,14 +60,33 @@ def test_bad_proxy_urls_name_the_source_never_the_url(text: str, message: str) -
         assert secret not in str(info.value)
 
 
-def test_repr_of_a_config_masks_proxy_passwords() -> None:
+def test_repr_of_a_config_masks_proxy_user_info() -> None:
     config = awsmith.Config(
         proxies={"https": "http://alice:s3cret@proxy:3128", "http": "http://proxy:1"}
     )
-    assert "s3cret" not in repr(config) and "s3cret" not in str(config)
-    assert "proxies={'https': 'http://alice:***@proxy:3128', 'http': 'http://proxy:1'}" in repr(
-        config
-    )
+    for secret in ("s3cret", "alice"):
+        assert secret not in repr(config) and secret not in str(config)
+    assert "proxies={'https': 'http://***@proxy:3128', 'http': 'http://proxy:1'}" in repr(config)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("http://ghp_TOKEN123@proxy:3128", "http://***@proxy:3128"),
+        ("http://ghp_TOKEN123:@proxy:3128", "http://***@proxy:3128"),
+        ("https://ghp_TOKEN123:x-oauth@proxy", "https://***@proxy"),
+        ("ghp_TOKEN123:pw@proxy:3128", "***@proxy:3128"),  # no scheme: http:// is meant
+        ("http://proxy:3128", "http://proxy:3128"),
+    ],
+)
+def test_masked_hides_the_whole_user_info(url: str, shown: str) -> None:
+    assert masked(url) == shown
+    assert f"proxies={{'https': {shown!r}}}" in repr(awsmith.Config(proxies={"https": url}))
+
+
+def test_masked_hides_up_to_the_last_at_sign() -> None:
+    """Unencoded '@' and '://' in a password (a URL Config refuses, masked all the same)."""
+    assert masked("http://ghp_TOKEN123:p@ss://x@proxy:3128") == "http://***@proxy:3128"
 
 
 def test_config_proxies_are_checked_when_the_config_is_made() -> None:

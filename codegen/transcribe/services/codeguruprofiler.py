@@ -343,6 +343,9 @@ PAGINATION: Final[JSON] = {
         "output_token": "nextToken",
         "limit_key": "maxResults",
         "result_key": ["profilingGroupNames", "profilingGroups"],
+        # awsmith's key (models/README.md): the descriptions are the items when
+        # they are asked for, else the names.
+        "items_when": {"includeDescription": "profilingGroups"},
     },
 }
 

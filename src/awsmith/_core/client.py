@@ -15,6 +15,7 @@ import ssl
 import stat
 import sys
 import time
+import warnings
 import weakref
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -82,6 +83,8 @@ from awsmith._core.transport.tls import ca_bundle, cached_tls_context, tls_conte
 from awsmith._version import __version__
 
 if TYPE_CHECKING:
+    import traceback
+
     import httpx
     from attrs import define, field, frozen
 else:
@@ -316,6 +319,25 @@ def _env_flag(name: str) -> bool | None:
     return value.strip().lower() == "true"
 
 
+def _creation_stack() -> traceback.StackSummary | None:
+    """Where a client is being made (the caller of its constructor), kept only on
+    Python 3.11 while tracemalloc traces: a dropped client's ``ResourceWarning`` has the
+    client as its ``source``, from which Python's report shows where it was allocated,
+    but 3.11's tracemalloc cannot find an object that has a ``__dict__``
+    (``get_object_traceback()`` gives None; fixed in 3.12), so the warning says it."""
+    if sys.version_info >= (3, 12):
+        return None
+    import _tracemalloc  # built in: tracemalloc's own module, without its imports
+
+    if not _tracemalloc.is_tracing():
+        return None
+    import traceback
+
+    # the frames of this function and of BaseClient.__init__ left out
+    stack = traceback.extract_stack(limit=_tracemalloc.get_traceback_limit() + 2)[:-2]
+    return traceback.StackSummary.from_list(stack)
+
+
 def _import_httpx_sender() -> None:
     import awsmith._core.transport.httpx_sender  # noqa: F401  # pyright: ignore[reportUnusedImport]
 
@@ -386,6 +408,7 @@ class BaseClient:
         #: Settled in _prepare (the environment and the profile may say).
         self._max_attempts = DEFAULT_MAX_ATTEMPTS
         self._limiter: AdaptiveRateLimiter | None = None
+        self._made_at = _creation_stack()
 
     @staticmethod
     def _timeouts_of(cfg: Config) -> Timeouts:
@@ -491,6 +514,41 @@ class BaseClient:
             view._ready = None
         if self._root is self and ready is not None:  # the connections are the root's
             await ready.sender.close()
+
+    def __del__(self, _warn: Any = warnings.warn) -> None:
+        """Says so when a client is dropped with connections of its own still open, as
+        aiohttp's ``ClientSession`` does: a ``ResourceWarning`` naming the class and how
+        to close it (``source=``: with tracemalloc on, Python's report shows where the
+        client was made), and a message to the event loop's exception handler (logged
+        by default, where a ``ResourceWarning`` is not shown).
+
+        Only a client that holds something warns: one that made its connection pool
+        (its first call, or ``async with``) and was not closed. Not one never used, nor
+        a ``with_options`` view (its client owns the connections, and the view keeps
+        that client alive), nor one sending through a caller's ``http_client`` (the
+        caller closes that; awsmith holds nothing of it). ``_warn`` is bound when the
+        class is made: at interpreter exit, module globals may be gone."""
+        state = vars(self)  # __init__ may have stopped early (a ConfigurationError)
+        ready = state.get("_ready")
+        if (
+            ready is None
+            or state.get("_closed", True)
+            or state.get("_root") is not self
+            or state.get("_http_client") is not None
+        ):
+            return
+        name = type(self).__name__
+        message = (
+            f"unclosed {name} {self!r}: close it with 'await client.close()', or create it "
+            f"with 'async with {name}(...) as client:'"
+        )
+        made_at = state.get("_made_at")
+        if made_at is not None:  # Python 3.11 under tracemalloc: see _creation_stack
+            message += "; it was made at (most recent call last):\n" + "".join(made_at.format())
+        _warn(message, ResourceWarning, source=self)
+        loop = getattr(ready.sender, "loop", None)  # awsmith's own sender: asyncio
+        if loop is not None:
+            loop.call_exception_handler({"message": f"Unclosed {name}", "client": self})
 
     @property
     def _shared(self) -> _Ready | None:

@@ -144,7 +144,8 @@ def _frozen_proxies(value: Mapping[str, str] | None) -> Mapping[str, str] | None
 
 
 def _masked_proxies(value: Mapping[str, str] | None) -> str:
-    """The proxies as ``repr(Config)`` shows them: passwords replaced by ``***``."""
+    """The proxies as ``repr(Config)`` shows them: user names and passwords replaced by
+    ``***``."""
     if value is None:
         return "None"
     from awsmith._core.transport.proxy import masked

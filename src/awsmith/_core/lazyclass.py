@@ -20,6 +20,10 @@ What the user sees is an attrs class, as ``attrs.define`` / ``attrs.frozen`` mak
   ``attrs.fields``, ``attrs.evolve``, cattrs). Each is a descriptor that attrs' own
   attribute replaces; so even an instance made at import without ``__init__``
   (:func:`prebuilt`) behaves as attrs' from its first use.
+* Threads that meet a class first at the same time: one finishes it, the others wait
+  for it, and none sees it half made (attrs builds the methods on a stand-in class;
+  the class gets them once they are all made). attrs' ``__attrs_init_subclass__`` is
+  called with the finished class.
 * A subclass a user writes is a plain subclass, as of any attrs class: finishing a
   class never touches its subclasses.
 * A frozen class refuses to set or delete an attribute with attrs'
@@ -46,10 +50,9 @@ from typing import Any, TypeVar, cast
 
 T = TypeVar("T", bound=type)
 
-#: Finishing a class happens once, even when two threads use it first at the same time.
+#: Finishing a class happens once, even when two threads use it first at the same time:
+#: the others wait. Re-entrant: finishing a class finishes its lazy bases first.
 _finishing = threading.RLock()
-#: The class being finished -> the thread finishing it (others wait on the lock).
-_in_progress: dict[type, int] = {}
 
 
 #: The options of ``attrs.field`` the runtime's classes use (``kw_only`` and
@@ -243,7 +246,15 @@ def _point_closures_at(old: type, new: type) -> None:
 
 
 def _finish(cls: type) -> None:
-    """Make ``cls`` an attrs class in place (its slots exist already)."""
+    """Make ``cls`` an attrs class in place (its slots exist already).
+
+    attrs builds the methods on a stand-in class, never on ``cls``: attrs sets them one
+    by one, and a frozen class is made in two steps (per-member hooks, then attrs' own
+    frozen ``__setattr__``), so a thread reading ``cls`` meanwhile could see it half
+    made (attrs' ``FrozenAttributeError`` instead of ``FrozenInstanceError``). What
+    ``cls`` gets is only the finished methods; each of its placeholders still makes a
+    reader wait for the lock until the method is in place, and ``__attrs_attrs__``,
+    which says the class is finished, is put last."""
     with _finishing:
         if "__lazy_members__" not in vars(cls) or not isinstance(
             vars(cls).get("__attrs_attrs__"), _FinishedOnUse
@@ -251,48 +262,94 @@ def _finish(cls: type) -> None:
             return
         import attr  # here, not at import: the first class used pays for it
 
-        options: Options = vars(cls)["__lazy_options__"]
-        givens: dict[str, dict[str, Any]] = vars(cls)["__lazy_members__"]
-        if options.frozen:
-            # A frozen class's __init__ must set members past its __setattr__: attrs'
-            # frozen=True would write them to the __dict__ the class has not got, so the
-            # class is made with attrs' per-member frozen hook, then made frozen below.
-            on_setattr: Any = attr.setters.frozen
-        elif any("validator" in given or "converter" in given for given in givens.values()):
-            # attrs.define's default: assignments are converted and validated too.
-            on_setattr = attr.setters.pipe(attr.setters.convert, attr.setters.validate)
-        else:
-            on_setattr = None
-        these = {
-            member: attr.ib(**given, kw_only=options.kw_only, on_setattr=on_setattr)
-            for member, given in givens.items()
+        stand_in = _stand_in(cls)
+        before = dict(vars(stand_in))
+        _build(stand_in, attr)
+        made = {
+            name: value
+            for name, value in vars(stand_in).items()
+            if before.get(name, _ABSENT) is not value
         }
-        own = vars(cls)["__lazy_own__"]
-        _in_progress[cls] = threading.get_ident()
-        try:
-            # slots=False: the class has its slots; attrs adds its methods in place,
-            # and the same __getstate__/__setstate__ as for a slotted class. Methods
-            # the class writes itself are kept, as attrs.define's auto_detect does.
-            attr.s(
-                cls,
-                these=these,
-                slots=False,
-                kw_only=options.kw_only,
-                init="__init__" not in own,
-                eq=options.eq and "__eq__" not in own,
-                order=False,
-                repr=options.repr and "__repr__" not in own,
-                unsafe_hash=False if "__hash__" in own else (options.frozen and options.eq) or None,
-                match_args=True,
-                getstate_setstate=True,
-            )
-            if options.frozen:
-                _freeze(cls, attr)
-        finally:
-            del _in_progress[cls]
-        for name, value in list(vars(cls).items()):  # what attrs did not replace
-            if isinstance(value, _FinishedOnUse):
+        attrs_attrs = made.pop("__attrs_attrs__")
+        for name, value in made.items():
+            type.__setattr__(cls, name, value)
+        for name, value in list(vars(cls).items()):  # what attrs did not make
+            if isinstance(value, _FinishedOnUse) and name != "__attrs_attrs__":
                 type.__delattr__(cls, name)
+        type.__setattr__(cls, "__attrs_attrs__", attrs_attrs)
+    import abc
+
+    abc.update_abstractmethods(cls)  # as attrs does for the class it patches
+    hook = getattr(cls, "__attrs_init_subclass__", None)
+    if hook is not None and "__attrs_init_subclass__" not in vars(cls):
+        hook()  # attrs' hook, called with the class itself once it is finished
+
+
+_ABSENT = object()
+
+
+def _stand_in(cls: type) -> type:
+    """A class attrs can build on in place of ``cls``: its bases, slots, name and
+    namespace, where each placeholder is what attrs would have found had it not been
+    there (object's method, or nothing). Objects with ``__set_name__`` are left out
+    (creating the class would bind them to it; attrs reads none), and so is
+    ``__attrs_init_subclass__``, which :func:`_finish` calls with ``cls`` itself."""
+    given: dict[str, object] = dict(vars(cls))
+    slots = tuple(vars(cls).get("__slots__", ()))
+    namespace: dict[str, Any] = {}
+    for name, value in given.items():
+        if name in slots or name in ("__dict__", "__weakref__"):
+            continue
+        if isinstance(value, _FinishedOnUse):
+            if hasattr(object, name):
+                namespace[name] = getattr(object, name)
+            continue
+        if hasattr(type(value), "__set_name__"):
+            continue
+        namespace[name] = value
+    namespace["__attrs_init_subclass__"] = None
+    made: type = type(cls)(cls.__name__, cls.__bases__, namespace)
+    made.__qualname__ = cls.__qualname__
+    return made
+
+
+def _build(cls: type, attr: Any) -> None:
+    """attrs' methods, made on ``cls`` (the stand-in of a lazy class)."""
+    options: Options = vars(cls)["__lazy_options__"]
+    givens: dict[str, dict[str, Any]] = vars(cls)["__lazy_members__"]
+    if options.frozen:
+        # A frozen class's __init__ must set members past its __setattr__: attrs'
+        # frozen=True would write them to the __dict__ the class has not got, so the
+        # class is made with attrs' per-member frozen hook, then made frozen below.
+        on_setattr: Any = attr.setters.frozen
+    elif any("validator" in given or "converter" in given for given in givens.values()):
+        # attrs.define's default: assignments are converted and validated too.
+        on_setattr = attr.setters.pipe(attr.setters.convert, attr.setters.validate)
+    else:
+        on_setattr = None
+    these = {
+        member: attr.ib(**given, kw_only=options.kw_only, on_setattr=on_setattr)
+        for member, given in givens.items()
+    }
+    own = vars(cls)["__lazy_own__"]
+    # slots=False: the class has its slots; attrs adds its methods in place, and the
+    # same __getstate__/__setstate__ as for a slotted class. Methods the class writes
+    # itself are kept, as attrs.define's auto_detect does.
+    attr.s(
+        cls,
+        these=these,
+        slots=False,
+        kw_only=options.kw_only,
+        init="__init__" not in own,
+        eq=options.eq and "__eq__" not in own,
+        order=False,
+        repr=options.repr and "__repr__" not in own,
+        unsafe_hash=False if "__hash__" in own else (options.frozen and options.eq) or None,
+        match_args=True,
+        getstate_setstate=True,
+    )
+    if options.frozen:
+        _freeze(cls, attr)
 
 
 def _freeze(cls: type, attr: Any) -> None:
@@ -329,11 +386,7 @@ class _FinishedOnUse:
         self.name = name
 
     def __get__(self, instance: object, owner: type | None = None) -> Any:
-        if _in_progress.get(self.home) == threading.get_ident():
-            # Read by attrs while it finishes the class in this thread. (Another
-            # thread waits in _finish for the lock, then finds the class finished.)
-            return getattr(object, self.name, None)
-        _finish(self.home)
+        _finish(self.home)  # or wait while another thread finishes it
         # What the home class has now, bound as a lookup there would bind it (not
         # looked up again through ``instance``: a subclass's own ``__init__`` calling
         # ``super().__init__`` must get the home class's).

@@ -11,7 +11,9 @@ from typing import Any, Generic, TypeVar, cast
 from awsmith._core.errors import PaginationError, ParamValidationError
 
 PageT = TypeVar("PageT")
-ItemT = TypeVar("ItemT")
+#: Covariant: a paginator of one kind of item is a paginator of a union of kinds (the
+#: overloads of a ``paginate_*`` method whose item type follows an argument rely on it).
+ItemT = TypeVar("ItemT", covariant=True)
 
 
 def _encode_resume(token: str | None, skip: int) -> str:
@@ -40,10 +42,16 @@ class Paginator(Generic[PageT, ItemT]):
     """Iterates the pages of an operation, following ``nextToken``.
 
     ``async for page in paginator`` yields each response; ``paginator.items()`` yields
-    the elements of the result list across pages. ``max_items`` caps the number of
+    the elements of the page's item list across pages. ``max_items`` caps the number of
     elements (the page that crosses the cap is cut); ``resume_token`` then tells where
     to continue with ``starting_token=``. A token the service repeats raises
     :class:`~awsmith.PaginationError` instead of looping forever.
+
+    An operation with several result lists (``ListProfilingGroups``: the names, or the
+    descriptions when ``include_description=True``) has one item list per call: the
+    ``item_key`` its ``paginate_*`` method chose. ``max_items`` counts that list, and a
+    cut page has each of its result lists cut at the same positions: the lists of one
+    page describe the same elements.
 
     A paginator can be iterated once.
     """
@@ -54,9 +62,13 @@ class Paginator(Generic[PageT, ItemT]):
         *,
         next_token: Callable[[PageT], str | None],
         result_keys: Sequence[str],
+        item_key: str | None = None,
         max_items: int | None,
         starting_token: str | None,
     ) -> None:
+        """``result_keys``: the page's attributes that hold result lists; ``item_key``:
+        the one ``items()`` yields and ``max_items`` counts (by default the first, as
+        botocore's primary result key)."""
         if max_items is not None and (
             isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 1  # pyright: ignore[reportUnnecessaryIsInstance]  # callers may pass anything
         ):
@@ -65,9 +77,15 @@ class Paginator(Generic[PageT, ItemT]):
             raise ParamValidationError(
                 "starting_token", "type", f"must be a non-empty str, got {starting_token!r}"
             )
+        keys = tuple(result_keys)
+        if item_key is None and keys:
+            item_key = keys[0]
+        if item_key is not None and item_key not in keys:
+            raise ValueError(f"item_key {item_key!r} is not one of the result keys {keys!r}")
         self._fetch = fetch
         self._next_token = next_token
-        self._result_keys = tuple(result_keys)
+        self._result_keys = keys
+        self._item_key = item_key
         self._max_items = max_items
         self._starting_token = starting_token
         self._started = False
@@ -85,15 +103,14 @@ class Paginator(Generic[PageT, ItemT]):
         if self._starting_token is not None:
             token, skip = _decode_start(self._starting_token)
         seen: set[str] = set()
+        sent: str | None = None
         remaining = self._max_items
         while True:
             if token is not None:
                 if token in seen:
-                    raise PaginationError(
-                        f"the service returned the token {token[:40]!r} twice; stopping "
-                        "instead of looping"
-                    )
+                    raise PaginationError(_repeated(token, echoed=token == sent))
                 seen.add(token)
+            sent = token
             page = await self._fetch(token)
             next_token = self._next_token(page)
             if skip or remaining is not None:
@@ -114,35 +131,43 @@ class Paginator(Generic[PageT, ItemT]):
                 return
             token = next_token
 
+    def _items_of(self, page: PageT) -> Sequence[ItemT]:
+        if self._item_key is None:
+            return ()
+        values: Sequence[ItemT] | None = getattr(page, self._item_key)
+        return values or ()
+
     def _cut(self, page: PageT, skip: int, limit: int | None) -> tuple[PageT, int, int]:
-        """Drops the first ``skip`` elements and keeps at most ``limit``, counting across
-        the result lists in order as one sequence: (page, kept, total)."""
+        """Drops the first ``skip`` items and keeps at most ``limit``, cutting every
+        result list at those positions: (page, items kept, items the page had)."""
+        total = len(self._items_of(page))
+        start = min(skip, total)
+        end = total if limit is None else min(total, start + limit)
         changes: dict[str, Any] = {}
-        kept = 0
-        total = 0
-        budget = limit
         for key in self._result_keys:
             values = getattr(page, key)
-            if values is None:
-                continue
-            total += len(values)
-            dropped = min(skip, len(values))
-            skip -= dropped
-            values = values[dropped:]
-            if budget is not None:
-                values = values[:budget]
-                budget -= len(values)
-            kept += len(values)
-            changes[key] = list(values)
+            if values is not None:
+                changes[key] = list(values[start:end])
         import attrs  # the page is an attrs object: attrs is imported already
 
-        return attrs.evolve(page, **changes), kept, total  # type: ignore[misc]
+        return attrs.evolve(page, **changes), end - start, total  # type: ignore[misc]
 
     async def items(self) -> AsyncIterator[ItemT]:
-        """Yields the elements of every page's result list, in order."""
+        """Yields the elements of every page's item list, in order."""
         async for page in self:
-            for key in self._result_keys:
-                values = getattr(page, key)
-                if values:
-                    for value in values:
-                        yield value
+            for value in self._items_of(page):
+                yield value
+
+
+def _repeated(token: str, *, echoed: bool) -> str:
+    """Why the paginator stops at a token it has followed already."""
+    shown = repr(token[:40])
+    if echoed:
+        return (
+            f"the service returned the token it was given ({shown}) as the next token; "
+            "stopping instead of requesting the same page again"
+        )
+    return (
+        f"the service returned the token {shown} again after it was followed; stopping "
+        "instead of looping"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Literal, overload
 
 from awsmith._core.client import BaseClient
 from awsmith._core.operation import new_idempotency_token
@@ -1088,7 +1089,8 @@ class CodeGuruProfilerClient(BaseClient):
     ) -> Paginator[GetFindingsReportAccountSummaryResponse, FindingsReportSummary]:
         """Pages of ``get_findings_report_account_summary``, following ``next_token``.
 
-        ``async for page in ...`` yields each response; ``.items()`` yields the elements of ``report_summaries`` across pages.
+        ``async for page in ...`` yields each response; ``.items()`` yields the elements of
+        ``report_summaries`` across pages.
 
         Args:
             daily_reports_only: A Boolean value indicating whether to only return reports from
@@ -1130,7 +1132,8 @@ class CodeGuruProfilerClient(BaseClient):
     ) -> Paginator[ListFindingsReportsResponse, FindingsReportSummary]:
         """Pages of ``list_findings_reports``, following ``next_token``.
 
-        ``async for page in ...`` yields each response; ``.items()`` yields the elements of ``findings_report_summaries`` across pages.
+        ``async for page in ...`` yields each response; ``.items()`` yields the elements of
+        ``findings_report_summaries`` across pages.
 
         Args:
             end_time: The end time of the profile to get analysis data about. You must specify
@@ -1186,7 +1189,8 @@ class CodeGuruProfilerClient(BaseClient):
     ) -> Paginator[ListProfileTimesResponse, ProfileTime]:
         """Pages of ``list_profile_times``, following ``next_token``.
 
-        ``async for page in ...`` yields each response; ``.items()`` yields the elements of ``profile_times`` across pages.
+        ``async for page in ...`` yields each response; ``.items()`` yields the elements of
+        ``profile_times`` across pages.
 
         Args:
             end_time: The end time of the time range from which to list the profiles.
@@ -1223,6 +1227,36 @@ class CodeGuruProfilerClient(BaseClient):
             starting_token=starting_token,
         )
 
+    @overload
+    def paginate_list_profiling_groups(
+        self,
+        *,
+        include_description: Literal[True],
+        page_size: int | None = None,
+        max_items: int | None = None,
+        starting_token: str | None = None,
+    ) -> Paginator[ListProfilingGroupsResponse, ProfilingGroupDescription]: ...
+
+    @overload
+    def paginate_list_profiling_groups(
+        self,
+        *,
+        include_description: Literal[False] | None = None,
+        page_size: int | None = None,
+        max_items: int | None = None,
+        starting_token: str | None = None,
+    ) -> Paginator[ListProfilingGroupsResponse, str]: ...
+
+    @overload
+    def paginate_list_profiling_groups(
+        self,
+        *,
+        include_description: bool | None = None,
+        page_size: int | None = None,
+        max_items: int | None = None,
+        starting_token: str | None = None,
+    ) -> Paginator[ListProfilingGroupsResponse, str | ProfilingGroupDescription]: ...
+
     def paginate_list_profiling_groups(
         self,
         *,
@@ -1233,7 +1267,9 @@ class CodeGuruProfilerClient(BaseClient):
     ) -> Paginator[ListProfilingGroupsResponse, str | ProfilingGroupDescription]:
         """Pages of ``list_profiling_groups``, following ``next_token``.
 
-        ``async for page in ...`` yields each response; ``.items()`` yields the elements of ``profiling_group_names``, ``profiling_groups`` across pages.
+        ``async for page in ...`` yields each response; ``.items()`` yields the elements of
+        ``profiling_groups`` across pages when ``include_description`` is true, else those of
+        ``profiling_group_names``.
 
         Args:
             include_description: A Boolean value indicating whether to include a description. If
@@ -1258,6 +1294,7 @@ class CodeGuruProfilerClient(BaseClient):
             fetch,
             next_token=lambda page: page.next_token,
             result_keys=('profiling_group_names', 'profiling_groups'),
+            item_key='profiling_groups' if include_description else 'profiling_group_names',
             max_items=max_items,
             starting_token=starting_token,
         )

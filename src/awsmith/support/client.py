@@ -1305,7 +1305,8 @@ class SupportClient(BaseClient):
     ) -> Paginator[DescribeCasesResponse, CaseDetails]:
         """Pages of ``describe_cases``, following ``next_token``.
 
-        ``async for page in ...`` yields each response; ``.items()`` yields the elements of ``cases`` across pages.
+        ``async for page in ...`` yields each response; ``.items()`` yields the elements of
+        ``cases`` across pages.
 
         Args:
             after_time: The start date for a filtered date search on support case
@@ -1370,7 +1371,8 @@ class SupportClient(BaseClient):
     ) -> Paginator[DescribeCommunicationsResponse, Communication]:
         """Pages of ``describe_communications``, following ``next_token``.
 
-        ``async for page in ...`` yields each response; ``.items()`` yields the elements of ``communications`` across pages.
+        ``async for page in ...`` yields each response; ``.items()`` yields the elements of
+        ``communications`` across pages.
 
         Args:
             case_id: The support case ID requested or returned in the call. The case ID is an

@@ -109,15 +109,15 @@ def parse_proxy_url(text: str, source: str) -> Proxy:
 
 
 def masked(url: object) -> str:
-    """A proxy URL for display: its password (anything between ``:`` and the last
-    ``@`` of the authority) replaced by ``***``."""
+    """A proxy URL for display: its whole user-info (everything before the last ``@``
+    of the authority) replaced by ``***``. The user name too: proxies that take a token
+    as the user name (``https://ghp_...@proxy``) are common."""
     text = str(url)
-    scheme, sep, rest = text.rpartition("://") if "://" in text else ("", "", text)
+    scheme, sep, rest = text.partition("://") if "://" in text else ("", "", text)
     if "@" not in rest:
         return text
-    userinfo, _, host = rest.rpartition("@")
-    user = userinfo.split(":", 1)[0]
-    return f"{scheme}{sep}{user}:***@{host}"
+    host = rest.rpartition("@")[2]
+    return f"{scheme}{sep}***@{host}"
 
 
 def _port_ok(parts: SplitResult) -> bool:
