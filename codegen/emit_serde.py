@@ -10,12 +10,14 @@ import json
 import re
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
 
 import awsmith._core.serde as _rt_serde
 from awsmith._core.validation import model_pattern
 from codegen.emit_shapes import error_fields, error_shapes
 from codegen.model import Member, ModelError, Operation, ServiceModel, Shape
-from codegen.typing_info import OUT, Usage, annotation, snake
+from codegen.typing_info import OUT, Usage, annotation, default_value, null_item, snake
 from codegen.writer import Writer, header, isort_key
 
 _INT_TYPES = ("integer", "long", "short", "byte", "bigInteger")
@@ -27,6 +29,8 @@ _LABEL = re.compile(r"\{([^}]+)\}")
 #: only where a value is wrong (scalars), or turned into a tuple path (structures).
 _LIST_ITEM = 'f"{name}[{i}]"'
 _MAP_ITEM = 'f"{name}[{key!r}]"'
+#: The path of a response's root in parser code (a top-level parser has no ``path``).
+_ROOT = '""'
 #: Names a parser uses besides its members' locals: its own variables, the builtins it
 #: calls, and every runtime helper it may import. A member local of the same name
 #: would shadow them (a member called ``float`` or ``prefixHeaders`` exists).
@@ -35,6 +39,27 @@ _LOCALS = frozenset(
     | {"str", "int", "float", "bool", "dict", "list", "enumerate", "None"}
     | {n for n in dir(_rt_serde) if not n.startswith("_")}
 )
+
+
+class Null(Enum):
+    """What a parser does with a JSON null where it reads a value."""
+
+    #: The caller rules null out: a list item or map value (see ``null_item``).
+    NEVER = "never"
+    #: Null reads as None: an optional member.
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Default:
+    """Null (or absence) reads as ``expr``: a required member's Smithy default
+    (``typing_info.default_value``)."""
+
+    expr: str
+
+
+#: What :meth:`SerdeEmitter.de_expr` makes of a null.
+OnNull = Null | Default
 
 
 def _local(py_name: str, classes: frozenset[str] | set[str] = frozenset()) -> str:
@@ -286,18 +311,14 @@ class SerdeEmitter:
             w.line()
             w.line()
             w.line(f"def _ser_{name}(value: Any) -> list[Any]:")
-            item = self.ser_expr(shape.member, "item", None)
-            if item != "item" and shape.sparse:
-                item = f"None if item is None else {item}"  # a null keeps its place
+            item, _ = null_item(self.ser_expr(shape.member, "item", None), shape.sparse, drop=False)
             w.line(f"    return [{item} for item in value]" if item != "item" else "    return list(value)")
         elif shape.type == "map":
             assert shape.value is not None
             w.line()
             w.line()
             w.line(f"def _ser_{name}(value: Any) -> dict[str, Any]:")
-            item = self.ser_expr(shape.value, "item", None)
-            if item != "item" and shape.sparse:
-                item = f"None if item is None else {item}"
+            item, _ = null_item(self.ser_expr(shape.value, "item", None), shape.sparse, drop=False)
             w.line(
                 f"    return {{key: {item} for key, item in value.items()}}"
                 if item != "item"
@@ -514,15 +535,28 @@ class SerdeEmitter:
                 self.use("datetime", "datetime")
         return ann
 
+    def on_null(self, member: Member, shape: Shape) -> OnNull:
+        """What a null (or absent) ``member`` of ``shape`` reads as: None when it is
+        optional, else its Smithy default (None for a document: JSON null)."""
+        if not member.required or shape.is_union:
+            return Null.NONE
+        default = default_value(member.shape)
+        if default is None:
+            return Null.NONE
+        if default == "EPOCH":
+            self.rt("EPOCH")
+        return Default(default)
+
     def de_expr(
-        self, shape: Shape, value: str, path: str, name: str, absent: str | None = None
+        self, shape: Shape, value: str, path: str, name: str, null: OnNull = Null.NEVER
     ) -> str:
-        """The parse of ``value`` (a JSON value) of ``shape``; where ``absent`` is given,
-        a ``None`` value gives that expression instead (``"None"`` for an optional
-        member). Scalars are type-checked inline so the common case calls nothing.
-        ``name`` is a Python expression: a string literal or an f-string."""
+        """The parse of ``value`` (a JSON value) of ``shape``; ``null`` says what a
+        ``None`` value reads as. Scalars are type-checked inline so the common case
+        calls nothing. ``path`` and ``name`` are Python expressions: the parent's path
+        (``path``, or ``""`` at the root) and a string literal or an f-string."""
         t = shape.type
-        guard = f"{absent} if {value} is None else " if absent is not None else ""
+        if t == "structure" and shape.is_document:
+            return value  # any JSON value, null included
         scalar = {"string": ("str", "p_str"), "boolean": ("bool", "p_bool")}
         if t in _INT_TYPES:
             scalar[t] = ("int", "p_int")
@@ -530,19 +564,24 @@ class SerdeEmitter:
             scalar[t] = ("float", "p_float")
         if t in scalar and not shape.is_enum:
             py_type, helper = scalar[t]
-            check = f"type({value}) is {py_type} else {self.rt(helper)}({value}, {path}, {name})"
-            if absent == "None":
-                return f"{value} if {value} is None or {check}"
-            return f"{guard}{value} if {check}"
+            check = f"{value} if type({value}) is {py_type} else {self.rt(helper)}({value}, {path}, {name})"
+            if null is Null.NONE:
+                return check.replace(" if ", f" if {value} is None or ", 1)
+            if isinstance(null, Default):
+                return f"{null.expr} if {value} is None else ({check})"
+            return check
+        arg = value
+        if isinstance(null, Default) and (t == "string" or t == "structure"):
+            # the conversion reads the default's wire value: an enum's "", a structure's {}
+            arg = f"{null.expr} if {value} is None else {value}"
+            null = Null.NEVER
         if t == "string":
-            return f"{guard}{self.rt('p_enum')}({self.cls(shape)}, {value}, {path}, {name})"
-        if t == "blob":
-            return f"{guard}{self.rt('p_blob')}({value}, {path}, {name})"
-        if t == "timestamp":
-            return f"{guard}{self.rt('p_timestamp')}({value}, {path}, {name})"
-        if t == "structure" and shape.is_document:
-            return value if absent in (None, "None") else f"{guard}{value}"
-        if t == "structure":
+            call = f"{self.rt('p_enum')}({self.cls(shape)}, {arg}, {path}, {name})"
+        elif t == "blob":
+            call = f"{self.rt('p_blob')}({arg}, {path}, {name})"
+        elif t == "timestamp":
+            call = f"{self.rt('p_timestamp')}({arg}, {path}, {name})"
+        elif t == "structure":
             # The child's path as a tuple, rendered only for an error message: an
             # f-string per list item was ~40 % of parsing 24 ProfileTimes.
             if name == _LIST_ITEM:
@@ -551,8 +590,14 @@ class SerdeEmitter:
                 child = f"({path}, name, key)"
             else:
                 child = f"({path}, {name})"
-            return f"{guard}_de_{snake(shape.name)}({value}, {child})"
-        return f"{guard}_de_{snake(shape.name)}({value}, {path}, {name})"
+            call = f"_de_{snake(shape.name)}({arg}, {child})"
+        else:
+            call = f"_de_{snake(shape.name)}({arg}, {path}, {name})"
+        if null is Null.NONE:
+            return f"None if {value} is None else {call}"
+        if isinstance(null, Default):
+            return f"{null.expr} if {value} is None else {call}"
+        return call
 
     def emit_parser(self, shape: Shape) -> None:
         w = self.w
@@ -563,23 +608,29 @@ class SerdeEmitter:
             w.line()
             w.line(f"def _de_{name}(data: Any, path: {self.rt('Path')}) -> {cls}:")
             w.indent()
-            self.de_members(shape, shape.members, "data", cls)
+            # pyright narrows Any to dict[Unknown, Unknown]; the annotation says what JSON gives.
+            w.line(
+                f'fields: dict[str, Any] = data if type(data) is dict else {self.rt("p_map")}(data, path, "")'
+                "  # pyright: ignore[reportUnknownVariableType]"
+            )
+            self.de_members(shape, shape.members, "path", cls)
             w.dedent()
         elif shape.type == "list":
             # A sparse list keeps a null item in its place; a dense one drops it, as
             # Smithy asks of clients (models/README.md, "Nulls in lists and maps").
             assert shape.member is not None
-            item = self.de_expr(shape.member, "item", "path", _LIST_ITEM, "None" if shape.sparse else None)
-            keep = "" if shape.sparse else " if item is not None"
+            item, keep = null_item(
+                self.de_expr(shape.member, "item", "path", _LIST_ITEM), shape.sparse, drop=True
+            )
             w.line()
             w.line()
             w.line(f"def _de_{name}(value: Any, path: {self.rt('Path')}, name: str) -> {self.out_type(shape)}:")
             w.line(f"    return [{item} for i, item in enumerate({self.rt('p_list')}(value, path, name)){keep}]")
         elif shape.type == "map":
-            assert shape.value is not None
-            item = self.de_expr(shape.value, "item", "path", _MAP_ITEM, "None" if shape.sparse else None)
-            keep = "" if shape.sparse else " if item is not None"
-            assert shape.key is not None
+            assert shape.key is not None and shape.value is not None
+            item, keep = null_item(
+                self.de_expr(shape.value, "item", "path", _MAP_ITEM), shape.sparse, drop=True
+            )
             key = self.de_expr(shape.key, "key", "path", "name") if shape.key.is_enum else "key"
             w.line()
             w.line()
@@ -587,48 +638,20 @@ class SerdeEmitter:
             w.line(f"    items = {self.rt('p_map')}(value, path, name).items()")
             w.line(f"    return {{{key}: {item} for key, item in items{keep}}}")
 
-    def de_members(self, shape: Shape, members: list[Member], data: str, cls: str, extra: dict[str, str] | None = None) -> None:
+    def de_members(
+        self, shape: Shape, members: list[Member], path: str, cls: str, extra: dict[str, str] | None = None
+    ) -> None:
+        """Statements reading ``members`` of ``shape`` from the dict ``fields`` into the
+        ``cls`` they return; ``extra``: more constructor arguments (headers, status)."""
         w = self.w
-        if data == "data":
-            # pyright narrows Any to dict[Unknown, Unknown]; the annotation says what JSON gives.
-            w.line(
-                f'fields: dict[str, Any] = data if type(data) is dict else {self.rt("p_map")}(data, path, "")'
-                "  # pyright: ignore[reportUnknownVariableType]"
-            )
-        else:
-            w.line(f'fields: dict[str, Any] = {self.rt("p_map")}({data}, path, "")')
         assignments = dict(extra or {})
         for m in members:
             key = m.location_name
             w.line(f'x = fields.get("{key}")')
             local = _local(m.py_name, self.all_classes)
-            absent = "None"
-            if m.required and not shape.is_union:
-                absent = self.default_expr(m.shape, "path", _q(key))
-            w.line(f"{local} = {self.de_expr(m.shape, 'x', 'path', _q(key), absent)}")
+            w.line(f"{local} = {self.de_expr(m.shape, 'x', path, _q(key), self.on_null(m, shape))}")
             assignments[m.py_name] = local
         w.call(f"return {cls}(", [f"{k}={v}" for k, v in sorted(assignments.items())])
-
-    def default_expr(self, shape: Shape, path: str, name: str) -> str:
-        """The value of a required member the response left out or sent as null: the
-        default Smithy's "client error correction" gives each type (models/README.md,
-        "Required members a response leaves out"), so the rest of the response stays
-        readable, as botocore reads it."""
-        t = shape.type
-        if t == "string":
-            return f"{self.rt('p_enum')}({self.cls(shape)}, \"\", {path}, {name})" if shape.is_enum else '""'
-        if t in _INT_TYPES:
-            return "0"
-        if t in _FLOAT_TYPES:
-            return "0.0"
-        simple = {"boolean": "False", "blob": 'b""', "list": "[]", "map": "{}"}
-        if t in simple:
-            return simple[t]
-        if t == "timestamp":
-            return self.rt("EPOCH")
-        if t == "structure" and not shape.is_document:
-            return f"_de_{snake(shape.name)}({{}}, ({path}, {name}))"
-        return "None"  # a document: JSON null
 
     def emit_response_parser(self, op: Operation) -> None:
         w = self.w
@@ -647,20 +670,12 @@ class SerdeEmitter:
             w.line(f'return _de_{snake(shape.name)}({self.rt("load_json")}(response.body), "")')
             w.dedent()
             return
-        # The root path of error messages, kept below only if a statement names it.
-        path_line = len(w.lines)
-        w.line('path = ""')
         extra: dict[str, str] = {}
         body_members = []
         for m in shape.members:
             if m.location == "header":
-                w.line(f'x = response.headers.get("{m.location_name}")')
-                parsed = self.header_expr(m)
                 local = _local(m.py_name, self.all_classes)
-                absent = "None"
-                if m.required:
-                    absent = "None" if m.json_value else self.default_expr(m.shape, "path", _q(m.location_name))
-                w.line(f"{local} = {absent} if x is None else {parsed}")
+                self.header_member(m, local)
                 extra[m.py_name] = local
             elif m.location == "headers":
                 local = _local(m.py_name, self.all_classes)
@@ -675,16 +690,37 @@ class SerdeEmitter:
             else:
                 body_members.append(m)
         if body_members:
-            self.de_members(shape, body_members, f"{self.rt('load_json')}(response.body)", cls, extra)
+            w.line(f"fields = {self.rt('load_json')}(response.body)")
+            self.de_members(shape, body_members, _ROOT, cls, extra)
         else:
             w.call(f"return {cls}(", [f"{k}={v}" for k, v in sorted(extra.items())])
-        if not any(re.search(r"\bpath\b", line) for line in w.lines[path_line + 1 :]):
-            del w.lines[path_line]
         w.dedent()
+
+    def header_member(self, m: Member, local: str) -> None:
+        """The statements reading header member ``m`` into ``local``: the text as it
+        is where that is the value, else its conversion, with the null rule of
+        :meth:`on_null` for a header the response leaves out."""
+        w = self.w
+        get = f'response.headers.get("{m.location_name}")'
+        parsed = self.header_expr(m, _ROOT)
+        null = Null.NONE if m.json_value else self.on_null(m, m.shape)
+        if parsed == "x":  # plain text
+            default = f", {null.expr}" if isinstance(null, Default) else ""
+            w.line(f"{local} = {get[:-1]}{default})")
+            return
+        w.line(f"x = {get}")
+        if isinstance(null, Default) and m.shape.is_enum:
+            w.line(f"{local} = {parsed.replace(', x, ', f', {null.expr} if x is None else x, ', 1)}")
+        elif isinstance(null, Default):
+            w.line(f"{local} = {null.expr} if x is None else {parsed}")
+        else:
+            w.line(f"{local} = None if x is None else {parsed}")
 
     def payload_expr(self, m: Member, local: str) -> str:
         """The parsed payload member (statements into ``local`` where needed). An empty
-        body is an unset optional payload; a document payload may be any JSON value."""
+        body is an unset optional payload; a document payload may be any JSON value; a
+        structure payload sent as ``null`` is the member sent as null (botocore reads
+        ``DescribeProfilingGroup``'s ``null`` as ``{'profilingGroup': None}``)."""
         w = self.w
         t = m.shape.type
         if t in ("blob", "string"):
@@ -692,31 +728,32 @@ class SerdeEmitter:
             return value if m.required else f"{value} if response.body else None"
         if m.shape.is_document:
             w.line(f"{local} = {self.rt('loads')}(response.body) if response.body else None")
-        elif m.shape.is_union and not m.required:
-            w.line(f"x = {self.rt('load_json')}(response.body) if response.body else None")
-            w.line(f"{local} = {self.de_expr(m.shape, 'x', 'path', _q(m.location_name), 'None')}")
-        else:
-            w.line(f"x = {self.rt('load_json')}(response.body)")
-            w.line(f"{local} = {self.de_expr(m.shape, 'x', 'path', _q(m.location_name))}")
+            return local
+        load = f"{self.rt('load_payload')}(response.body)"
+        if m.shape.is_union and not m.required:
+            load += " if response.body else None"  # no body: no member set
+        w.line(f"x = {load}")
+        w.line(f"{local} = {self.de_expr(m.shape, 'x', _ROOT, _q(m.location_name), self.on_null(m, m.shape))}")
         return local
 
-    def header_expr(self, m: Member) -> str:
+    def header_expr(self, m: Member, path: str) -> str:
+        """The conversion of ``x``, the text of header member ``m``."""
         t = m.shape.type
         name = repr(m.location_name)
         if m.json_value:
-            return f"{self.rt('h_json')}(x, path, {name})"
+            return f"{self.rt('h_json')}(x, {path}, {name})"
         if t == "string":
-            return f"{self.rt('p_enum')}({self.cls(m.shape)}, x, path, {name})" if m.shape.is_enum else "x"
+            return f"{self.rt('p_enum')}({self.cls(m.shape)}, x, {path}, {name})" if m.shape.is_enum else "x"
         if t == "boolean":
-            return f"{self.rt('h_bool')}(x, path, {name})"
+            return f"{self.rt('h_bool')}(x, {path}, {name})"
         if t in _INT_TYPES:
-            return f"{self.rt('h_int')}(x, path, {name})"
+            return f"{self.rt('h_int')}(x, {path}, {name})"
         if t in _FLOAT_TYPES:
-            return f"{self.rt('h_float')}(x, path, {name})"
+            return f"{self.rt('h_float')}(x, {path}, {name})"
         if t == "timestamp":
-            return f"{self.rt('p_timestamp')}(x, path, {name})"
+            return f"{self.rt('p_timestamp')}(x, {path}, {name})"
         if t == "blob":
-            return f"{self.rt('p_blob')}(x, path, {name})"
+            return f"{self.rt('p_blob')}(x, {path}, {name})"
         if t == "list":
             assert m.shape.member is not None
             inner = m.shape.member
@@ -724,7 +761,7 @@ class SerdeEmitter:
                 return f"{self.rt('h_list')}(x)"
             if inner.type == "timestamp" and self.timestamp_format(None, inner, "header") == "rfc822":
                 # HTTP dates have commas of their own: split after each "GMT".
-                return f"[{self.rt('p_timestamp')}(item, path, {name}) for item in {self.rt('h_date_list')}(x)]"
+                return f"[{self.rt('p_timestamp')}(item, {path}, {name}) for item in {self.rt('h_date_list')}(x)]"
             conv = {"boolean": "h_bool", "timestamp": "p_timestamp"}.get(inner.type)
             if inner.type in _INT_TYPES:
                 conv = "h_int"
@@ -732,13 +769,14 @@ class SerdeEmitter:
                 conv = "h_float"
             if conv is None:
                 raise ModelError(f"header list of {inner.type} ({m.shape.name}) is not supported")
-            return f"[{self.rt(conv)}(item, path, {name}) for item in {self.rt('h_list')}(x)]"
+            return f"[{self.rt(conv)}(item, {path}, {name}) for item in {self.rt('h_list')}(x)]"
         raise ModelError(f"{m.shape.name} ({t}) cannot be read from a header")
 
     # ------------------------------------------------------------------ errors
 
     def emit_error_parsers(self) -> list[tuple[str, str, str]]:
-        """Parsers of modeled error fields; returns (code, class, parser) rows."""
+        """Parsers of modeled error fields; returns (code, class, parser) rows. Every
+        field is optional: an error is read for its code and message first."""
         w = self.w
         rows = []
         for shape in error_shapes(self.model):
@@ -752,18 +790,16 @@ class SerdeEmitter:
                 w.line()
                 w.line(f"def {parser}(fields: dict[str, Any], response: {resp}) -> dict[str, Any]:")
                 w.indent()
-                w.line('path = ""')
                 values: dict[str, str] = {}
                 for m in fields:
+                    local = _local(m.py_name, self.all_classes)
                     if m.location is None:
                         key = m.location_name
-                        value = self.de_expr(m.shape, f'fields.get("{key}")', "path", _q(key))
-                        values[m.py_name] = f'None if fields.get("{key}") is None else {value}'
-                        continue
-                    local = _local(m.py_name, self.all_classes)
-                    if m.location == "header":
+                        w.line(f'x = fields.get("{key}")')
+                        w.line(f"{local} = {self.de_expr(m.shape, 'x', _ROOT, _q(key), Null.NONE)}")
+                    elif m.location == "header":
                         w.line(f'x = response.headers.get("{m.location_name}")')
-                        w.line(f"{local} = None if x is None else {self.header_expr(m)}")
+                        w.line(f"{local} = None if x is None else {self.header_expr(m, _ROOT)}")
                     else:
                         prefix = self.rt("prefix_headers")
                         w.line(f'{local} = {prefix}(response.headers, "{m.location_name}")')

@@ -1,4 +1,5 @@
-"""Which shapes each direction uses, and their Python type annotations."""
+"""Which shapes each direction uses, their Python type annotations, and what a null
+becomes: a required member's default, a list item's or map value's place."""
 
 from __future__ import annotations
 
@@ -67,6 +68,42 @@ def annotation(shape: Shape, direction: str) -> str:
     if t == "structure":
         return "Any" if shape.is_document else shape.class_name
     raise ValueError(f"unsupported shape type {t!r} ({shape.name})")
+
+
+#: The default of Smithy's "client error correction" per type: what a required member
+#: a response leaves out (or sends as null) reads as (models/README.md, "Required
+#: members a response leaves out"). ``EPOCH`` is ``awsmith._core.serde.EPOCH``.
+_DEFAULTS = {
+    "string": '""', "boolean": "False", "blob": 'b""', "timestamp": "EPOCH",
+    "list": "[]", "map": "{}", "structure": "{}",
+    **{t: "0" for t in ("integer", "long", "short", "byte", "bigInteger")},
+    **{t: "0.0" for t in ("float", "double", "bigDecimal")},
+}  # fmt: skip
+
+
+def default_value(shape: Shape) -> str | None:
+    """The expression of a required member's default, as the parser and from_dict give
+    it; None for a document, whose default is JSON null. For a structure (``{}``) and
+    an enum (``""``) it is the wire value their conversion reads: the structure read
+    from ``{}`` (its own required members defaulted in turn), the enum's pseudo-member
+    ``""``. Both emitters take it from here, so they cannot disagree."""
+    if shape.type == "structure" and shape.is_document:
+        return None
+    return _DEFAULTS[shape.type]
+
+
+def null_item(expr: str, sparse: bool, *, drop: bool) -> tuple[str, str]:
+    """The expression and the comprehension filter of ``item``, a list item or map
+    value converted by ``expr``: a None keeps its place in a sparse collection; in a
+    dense one it is dropped where data is read (``drop``: the parser, from_dict) and
+    left to ``expr`` where data is written (the serializer and to_dict, after
+    validation or their own check refused it). models/README.md, "Nulls in lists and
+    maps"."""
+    if sparse:
+        if expr == "item":
+            return expr, ""
+        return f"None if item is None else {f'({expr})' if ' if ' in expr else expr}", ""
+    return expr, (" if item is not None" if drop else "")
 
 
 def member_annotation(member: Member, direction: str) -> str:

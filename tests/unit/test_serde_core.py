@@ -415,14 +415,8 @@ def test_p_timestamp(value: object, expected: datetime) -> None:
         ),
         (True, "expected a timestamp at a, got bool True"),
         (None, "expected a timestamp at a, got NoneType None"),
-        (
-            "0001-01-01T00:00:00+01:00",
-            "expected a timestamp in range at a, got str '0001-01-01T00:00:00+01:00'",
-        ),
-        (
-            " 0001-01-01T00:00:00+01:00",
-            "expected a timestamp in range at a, got str ' 0001-01-01T00:00:00+01:00'",
-        ),
+        ("2024-01-02T03:04:05 EST", "expected a timestamp at a, got str '2024-01-02T03:04:05 EST'"),
+        ("2024-01-02 UTC", "expected a timestamp at a, got str '2024-01-02 UTC'"),
         ("NaN", "expected a finite timestamp at a, got float nan"),
         ("1e400", "expected a finite timestamp at a, got float inf"),
         (math.inf, "expected a finite timestamp at a, got float inf"),
@@ -433,6 +427,57 @@ def test_p_timestamp(value: object, expected: datetime) -> None:
 )
 def test_p_timestamp_refused(value: object, detail: str) -> None:
     assert refused(lambda: s.p_timestamp(value, "", "a")) == detail
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-01-02T03:04:05 UTC", utc(2024, 1, 2, 3, 4, 5)),
+        ("2024-01-02T03:04:05UTC", utc(2024, 1, 2, 3, 4, 5)),
+        ("2024-01-02 03:04:05 GMT", utc(2024, 1, 2, 3, 4, 5)),
+        ("2024-01-02T03:04:05.25 Z", utc(2024, 1, 2, 3, 4, 5, 250000)),
+        ("20240102T030405 UTC", utc(2024, 1, 2, 3, 4, 5)),
+        ("2024-01-02T03:04:05 +01:00", utc(2024, 1, 2, 2, 4, 5)),
+        ("2024-01-02T03:04:05+0130", utc(2024, 1, 2, 1, 34, 5)),
+        ("2024-01-02 03:04:05-01", utc(2024, 1, 2, 4, 4, 5)),
+        # digits only: epoch seconds, as botocore reads them, never ISO 8601's basic
+        # YYYYMMDD (``fromisoformat`` reads "18320401" as 1832-04-01)
+        ("18320401", utc(1970, 8, 1, 1, 0, 1)),
+        ("20240102", utc(1970, 8, 23, 6, 15, 2)),
+    ],
+)
+def test_p_timestamp_reads_the_iso_forms_botocore_reads(value: str, expected: datetime) -> None:
+    """At 5147b1e these were refused (zone names, a spaced offset; botocore's
+    ``parse_timestamp`` reads them all) or read as a date (digits only)."""
+    from botocore.utils import parse_timestamp
+
+    parsed = s.p_timestamp(value, "", "a")
+    assert parsed == expected == parse_timestamp(value)
+    assert parsed.tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    ("value", "local", "offset"),
+    [
+        ("0001-01-01T00:00:00+01:00", datetime(1, 1, 1), timedelta(hours=1)),
+        (" 0001-01-01T00:00:00 +0100 ", datetime(1, 1, 1), timedelta(hours=1)),
+        ("9999-12-31T23:59:59-08:00", datetime(9999, 12, 31, 23, 59, 59), -timedelta(hours=8)),
+        ("9999-12-31T23:30:00.5-00:45", datetime(9999, 12, 31, 23, 30, 0, 500000), -timedelta(minutes=45)),
+    ],
+)  # fmt: skip
+def test_p_timestamp_keeps_the_offset_of_an_instant_utc_cannot_hold(
+    value: str, local: datetime, offset: timedelta
+) -> None:
+    """At 5147b1e these were refused ("a timestamp in range"), and with them the whole
+    response, which botocore reads: the aware datetime is kept at its own offset."""
+    from botocore.utils import parse_timestamp
+
+    parsed = s.p_timestamp(value, "", "a")
+    assert parsed.replace(tzinfo=None) == local
+    assert parsed.tzinfo == timezone(offset)
+    assert type(parsed.tzinfo) is timezone
+    assert parsed == parse_timestamp(value)
+    assert s.in_utc(parsed) is parsed
 
 
 # ---------------------------------------------------------------- list headers

@@ -15,7 +15,7 @@ import hashlib
 import json
 import math
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias, TypeVar
 from urllib.parse import quote
@@ -167,12 +167,18 @@ def join(path: Path, name: str) -> str:
     return f"{text}.{name}"
 
 
-def fail(path: Path, name: str, expected: str, value: object) -> NoReturn:
+def got(value: object) -> str:
+    """A wrong value as every error message shows it: its type and its ``repr``, cut
+    to 60 characters (``int 5``, ``str 'yesterday'``, ``dict {'caseId': 'case-1', ...``)."""
     shown = repr(value)
     if len(shown) > 60:
         shown = shown[:57] + "..."
+    return f"{type(value).__name__} {shown}"
+
+
+def fail(path: Path, name: str, expected: str, value: object) -> NoReturn:
     where = join(path, name) or "<root>"
-    raise ResponseParseError(f"expected {expected} at {where}, got {type(value).__name__} {shown}")
+    raise ResponseParseError(f"expected {expected} at {where}, got {got(value)}")
 
 
 #: Every digit as ``0``, everything else as a space: a body with a run of 19 digits
@@ -207,6 +213,18 @@ def load_json(body: bytes) -> dict[str, Any]:
     if not isinstance(value, dict):
         fail("", "", "a JSON object", value)
     return value  # pyright: ignore[reportUnknownVariableType]  # JSON: str keys, Any values
+
+
+def load_payload(body: bytes) -> dict[str, Any] | None:
+    """The JSON object of a structure payload (the whole body is one member): an empty
+    body is ``{}``, as for :func:`load_json`, and a body of ``null`` is None, the
+    member sent as null (botocore reads it as None too)."""
+    if not body or body.isspace():
+        return {}
+    value = loads(body)
+    if value is None or isinstance(value, dict):
+        return value  # pyright: ignore[reportUnknownVariableType]  # JSON: str keys, Any values
+    fail("", "", "a JSON object or null", value)
 
 
 def p_str(value: object, path: Path, name: str) -> str:
@@ -278,28 +296,49 @@ def p_enum(cls: type[E], value: object, path: Path, name: str) -> E:
 
 def p_timestamp(value: object, path: Path, name: str) -> datetime:
     """A timestamp in any of the wire forms: epoch seconds (number or numeric string),
-    ISO 8601 or an HTTP date. Always returns an aware UTC datetime."""
+    ISO 8601 (also with a space for the ``T``, or ``UTC``/``GMT`` for the offset, as
+    botocore reads it) or an HTTP date. Returns an aware datetime in UTC, or, for an
+    instant UTC cannot hold (``0001-01-01T00:00:00+01:00``), at the offset it was sent
+    with (see :func:`in_utc`)."""
     if type(value) is str:
+        if value.isdigit():  # epoch seconds, not ISO 8601's basic "YYYYMMDD" (as botocore)
+            return _timestamp_text(value, path, name)
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError:
             return _timestamp_text(value, path, name)
         if parsed.tzinfo is None:
             return parsed.replace(tzinfo=UTC)
-        return parsed if parsed.tzinfo is UTC else _to_utc(parsed, value, path, name)
+        return parsed if parsed.tzinfo is UTC else in_utc(parsed)
     if type(value) is int or type(value) is float:
         return _from_epoch(value, path, name)
     fail(path, name, "a timestamp", value)
 
 
+#: An ISO 8601 date-time whose offset is a zone name botocore reads (``UTC``, ``GMT``)
+#: or stands apart from the time (``2024-01-01T00:00:00 +01:00``): ``fromisoformat``
+#: reads neither. The time (after ``T`` or a space) before it keeps a date-only text
+#: (``2024-01-01``) from being read as a time with an offset of ``-01``.
+_ZONE_AFTER_TIME = re.compile(
+    r"(?P<time>.*[T\s]\d{2}:?\d{2}(?::?\d{2}(?:[.,]\d+)?)?)\s*"
+    r"(?:(?P<utc>UTC|GMT|Z)|(?P<offset>[+-]\d{2}(?::?\d{2})?))",
+    re.IGNORECASE,
+)
+
+
 def _timestamp_text(value: str, path: Path, name: str) -> datetime:
+    """The forms ``fromisoformat`` does not read: epoch seconds as text, ISO 8601 with
+    a lower-case ``z``, a zone name or a spaced offset, and HTTP dates."""
     text = value.strip()
     try:
         return _from_epoch(float(text), path, name)
     except ValueError:
         pass
+    zoned = _ZONE_AFTER_TIME.fullmatch(text)
+    if zoned is not None:
+        text = zoned["time"] + ("+00:00" if zoned["utc"] else zoned["offset"])
     try:
-        parsed = datetime.fromisoformat(text.replace("z", "Z"))
+        parsed = datetime.fromisoformat(text)
     except ValueError:
         from email.utils import parsedate_to_datetime  # the rare third format
 
@@ -308,15 +347,23 @@ def _timestamp_text(value: str, path: Path, name: str) -> datetime:
         except (TypeError, ValueError, IndexError):
             fail(path, name, "a timestamp", value)
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return _to_utc(parsed, value, path, name)
+        return parsed.replace(tzinfo=UTC)
+    return in_utc(parsed)
 
 
-def _to_utc(parsed: datetime, value: str, path: Path, name: str) -> datetime:
+def in_utc(moment: datetime) -> datetime:
+    """An aware ``moment`` in UTC, as every timestamp awsmith reads is given. The
+    instants near the ends of ``datetime``'s range that UTC cannot hold
+    (``0001-01-01T00:00:00+01:00`` is 23:00 UTC on the day before year 1;
+    ``9999-12-31T23:59:59-08:00`` is in year 10000) keep their own offset, as a
+    ``datetime.timezone``: botocore reads them too, and refusing one would refuse the
+    whole response."""
     try:
-        return parsed.astimezone(UTC)
-    except OverflowError:  # "0001-01-01T00:00:00+01:00" is before datetime.min in UTC
-        fail(path, name, "a timestamp in range", value)
+        return moment.astimezone(UTC)
+    except OverflowError:
+        if type(moment.tzinfo) is timezone:
+            return moment
+        return moment.replace(tzinfo=timezone(moment.utcoffset() or timedelta(0)))
 
 
 def _from_epoch(seconds: float, path: Path, name: str) -> datetime:

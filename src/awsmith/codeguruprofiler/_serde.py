@@ -19,6 +19,7 @@ from awsmith._core.serde import (
     dump_json,
     label,
     load_json,
+    load_payload,
     no_fields,
     p_bool,
     p_enum,
@@ -1053,9 +1054,9 @@ def _de_agent_configuration(data: Any, path: Path) -> AgentConfiguration:
     x = fields.get("agentParameters")
     agent_parameters = None if x is None else _de_agent_parameters(x, path, "agentParameters")
     x = fields.get("periodInSeconds")
-    period_in_seconds = 0 if x is None else x if type(x) is int else p_int(x, path, "periodInSeconds")
+    period_in_seconds = 0 if x is None else (x if type(x) is int else p_int(x, path, "periodInSeconds"))
     x = fields.get("shouldProfile")
-    should_profile = False if x is None else x if type(x) is bool else p_bool(x, path, "shouldProfile")
+    should_profile = False if x is None else (x if type(x) is bool else p_bool(x, path, "shouldProfile"))
     return AgentConfiguration(
         agent_parameters=agent_parameters,
         period_in_seconds=period_in_seconds,
@@ -1066,7 +1067,7 @@ def _de_agent_configuration(data: Any, path: Path) -> AgentConfiguration:
 def _de_agent_orchestration_config(data: Any, path: Path) -> AgentOrchestrationConfig:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("profilingEnabled")
-    profiling_enabled = False if x is None else x if type(x) is bool else p_bool(x, path, "profilingEnabled")
+    profiling_enabled = False if x is None else (x if type(x) is bool else p_bool(x, path, "profilingEnabled"))
     return AgentOrchestrationConfig(profiling_enabled=profiling_enabled)
 
 
@@ -1093,9 +1094,9 @@ def _de_anomaly(data: Any, path: Path) -> Anomaly:
     x = fields.get("instances")
     instances = [] if x is None else _de_anomaly_instances(x, path, "instances")
     x = fields.get("metric")
-    metric = _de_metric({}, (path, "metric")) if x is None else _de_metric(x, (path, "metric"))
+    metric = _de_metric({} if x is None else x, (path, "metric"))
     x = fields.get("reason")
-    reason = "" if x is None else x if type(x) is str else p_str(x, path, "reason")
+    reason = "" if x is None else (x if type(x) is str else p_str(x, path, "reason"))
     return Anomaly(instances=instances, metric=metric, reason=reason)
 
 
@@ -1104,7 +1105,7 @@ def _de_anomaly_instance(data: Any, path: Path) -> AnomalyInstance:
     x = fields.get("endTime")
     end_time = None if x is None else p_timestamp(x, path, "endTime")
     x = fields.get("id")
-    id = "" if x is None else x if type(x) is str else p_str(x, path, "id")
+    id = "" if x is None else (x if type(x) is str else p_str(x, path, "id"))
     x = fields.get("startTime")
     start_time = EPOCH if x is None else p_timestamp(x, path, "startTime")
     x = fields.get("userFeedback")
@@ -1128,7 +1129,7 @@ def _de_channel(data: Any, path: Path) -> Channel:
     x = fields.get("id")
     id = x if x is None or type(x) is str else p_str(x, path, "id")
     x = fields.get("uri")
-    uri = "" if x is None else x if type(x) is str else p_str(x, path, "uri")
+    uri = "" if x is None else (x if type(x) is str else p_str(x, path, "uri"))
     return Channel(event_publishers=event_publishers, id=id, uri=uri)
 
 
@@ -1172,11 +1173,11 @@ def _de_findings_report_summary(data: Any, path: Path) -> FindingsReportSummary:
 def _de_frame_metric(data: Any, path: Path) -> FrameMetric:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("frameName")
-    frame_name = "" if x is None else x if type(x) is str else p_str(x, path, "frameName")
+    frame_name = "" if x is None else (x if type(x) is str else p_str(x, path, "frameName"))
     x = fields.get("threadStates")
     thread_states = [] if x is None else _de_thread_states(x, path, "threadStates")
     x = fields.get("type")
-    type_ = p_enum(MetricType, "", path, "type") if x is None else p_enum(MetricType, x, path, "type")
+    type_ = p_enum(MetricType, "" if x is None else x, path, "type")
     return FrameMetric(frame_name=frame_name, thread_states=thread_states, type=type_)
 
 
@@ -1187,14 +1188,14 @@ def _de_frame_metric_data(value: Any, path: Path, name: str) -> list[FrameMetric
 def _de_frame_metric_datum(data: Any, path: Path) -> FrameMetricDatum:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("frameMetric")
-    frame_metric = _de_frame_metric({}, (path, "frameMetric")) if x is None else _de_frame_metric(x, (path, "frameMetric"))
+    frame_metric = _de_frame_metric({} if x is None else x, (path, "frameMetric"))
     x = fields.get("values")
     values = [] if x is None else _de_frame_metric_values(x, path, "values")
     return FrameMetricDatum(frame_metric=frame_metric, values=values)
 
 
 def _de_frame_metric_values(value: Any, path: Path, name: str) -> list[float | None]:
-    return [item if item is None or type(item) is float else p_float(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+    return [None if item is None else (item if type(item) is float else p_float(item, path, f"{name}[{i}]")) for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_match(data: Any, path: Path) -> Match:
@@ -1219,11 +1220,11 @@ def _de_matches(value: Any, path: Path, name: str) -> list[Match]:
 def _de_metric(data: Any, path: Path) -> Metric:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("frameName")
-    frame_name = "" if x is None else x if type(x) is str else p_str(x, path, "frameName")
+    frame_name = "" if x is None else (x if type(x) is str else p_str(x, path, "frameName"))
     x = fields.get("threadStates")
     thread_states = [] if x is None else _de_thread_states(x, path, "threadStates")
     x = fields.get("type")
-    type_ = p_enum(MetricType, "", path, "type") if x is None else p_enum(MetricType, x, path, "type")
+    type_ = p_enum(MetricType, "" if x is None else x, path, "type")
     return Metric(frame_name=frame_name, thread_states=thread_states, type=type_)
 
 
@@ -1328,13 +1329,13 @@ def _de_profiling_status(data: Any, path: Path) -> ProfilingStatus:
 def _de_recommendation(data: Any, path: Path) -> Recommendation:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("allMatchesCount")
-    all_matches_count = 0 if x is None else x if type(x) is int else p_int(x, path, "allMatchesCount")
+    all_matches_count = 0 if x is None else (x if type(x) is int else p_int(x, path, "allMatchesCount"))
     x = fields.get("allMatchesSum")
-    all_matches_sum = 0.0 if x is None else x if type(x) is float else p_float(x, path, "allMatchesSum")
+    all_matches_sum = 0.0 if x is None else (x if type(x) is float else p_float(x, path, "allMatchesSum"))
     x = fields.get("endTime")
     end_time = EPOCH if x is None else p_timestamp(x, path, "endTime")
     x = fields.get("pattern")
-    pattern = _de_pattern({}, (path, "pattern")) if x is None else _de_pattern(x, (path, "pattern"))
+    pattern = _de_pattern({} if x is None else x, (path, "pattern"))
     x = fields.get("startTime")
     start_time = EPOCH if x is None else p_timestamp(x, path, "startTime")
     x = fields.get("topMatches")
@@ -1389,33 +1390,31 @@ def _de_unprocessed_end_times(value: Any, path: Path, name: str) -> dict[str, li
 def _de_user_feedback(data: Any, path: Path) -> UserFeedback:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("type")
-    type_ = p_enum(FeedbackType, "", path, "type") if x is None else p_enum(FeedbackType, x, path, "type")
+    type_ = p_enum(FeedbackType, "" if x is None else x, path, "type")
     return UserFeedback(type=type_)
 
 
 def parse_add_notification_channels(response: HttpResponse) -> AddNotificationChannelsResponse:
-    path = ""
-    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
+    fields = load_json(response.body)
     x = fields.get("notificationConfiguration")
-    notification_configuration = None if x is None else _de_notification_configuration(x, (path, "notificationConfiguration"))
+    notification_configuration = None if x is None else _de_notification_configuration(x, ("", "notificationConfiguration"))
     return AddNotificationChannelsResponse(notification_configuration=notification_configuration)
 
 
 def parse_batch_get_frame_metric_data(response: HttpResponse) -> BatchGetFrameMetricDataResponse:
-    path = ""
-    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
+    fields = load_json(response.body)
     x = fields.get("endTime")
-    end_time = EPOCH if x is None else p_timestamp(x, path, "endTime")
+    end_time = EPOCH if x is None else p_timestamp(x, "", "endTime")
     x = fields.get("endTimes")
-    end_times = [] if x is None else _de_timestamp_structure_list(x, path, "endTimes")
+    end_times = [] if x is None else _de_timestamp_structure_list(x, "", "endTimes")
     x = fields.get("frameMetricData")
-    frame_metric_data = [] if x is None else _de_frame_metric_data(x, path, "frameMetricData")
+    frame_metric_data = [] if x is None else _de_frame_metric_data(x, "", "frameMetricData")
     x = fields.get("resolution")
-    resolution = p_enum(AggregationPeriod, "", path, "resolution") if x is None else p_enum(AggregationPeriod, x, path, "resolution")
+    resolution = p_enum(AggregationPeriod, "" if x is None else x, "", "resolution")
     x = fields.get("startTime")
-    start_time = EPOCH if x is None else p_timestamp(x, path, "startTime")
+    start_time = EPOCH if x is None else p_timestamp(x, "", "startTime")
     x = fields.get("unprocessedEndTimes")
-    unprocessed_end_times = {} if x is None else _de_unprocessed_end_times(x, path, "unprocessedEndTimes")
+    unprocessed_end_times = {} if x is None else _de_unprocessed_end_times(x, "", "unprocessedEndTimes")
     return BatchGetFrameMetricDataResponse(
         end_time=end_time,
         end_times=end_times,
@@ -1427,16 +1426,14 @@ def parse_batch_get_frame_metric_data(response: HttpResponse) -> BatchGetFrameMe
 
 
 def parse_configure_agent(response: HttpResponse) -> ConfigureAgentResponse:
-    path = ""
-    x = load_json(response.body)
-    configuration = _de_agent_configuration(x, (path, "configuration"))
+    x = load_payload(response.body)
+    configuration = _de_agent_configuration({} if x is None else x, ("", "configuration"))
     return ConfigureAgentResponse(configuration=configuration)
 
 
 def parse_create_profiling_group(response: HttpResponse) -> CreateProfilingGroupResponse:
-    path = ""
-    x = load_json(response.body)
-    profiling_group = _de_profiling_group_description(x, (path, "profilingGroup"))
+    x = load_payload(response.body)
+    profiling_group = _de_profiling_group_description({} if x is None else x, ("", "profilingGroup"))
     return CreateProfilingGroupResponse(profiling_group=profiling_group)
 
 
@@ -1445,19 +1442,17 @@ def parse_delete_profiling_group(response: HttpResponse) -> DeleteProfilingGroup
 
 
 def parse_describe_profiling_group(response: HttpResponse) -> DescribeProfilingGroupResponse:
-    path = ""
-    x = load_json(response.body)
-    profiling_group = _de_profiling_group_description(x, (path, "profilingGroup"))
+    x = load_payload(response.body)
+    profiling_group = _de_profiling_group_description({} if x is None else x, ("", "profilingGroup"))
     return DescribeProfilingGroupResponse(profiling_group=profiling_group)
 
 
 def parse_get_findings_report_account_summary(response: HttpResponse) -> GetFindingsReportAccountSummaryResponse:
-    path = ""
-    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
+    fields = load_json(response.body)
     x = fields.get("nextToken")
-    next_token = x if x is None or type(x) is str else p_str(x, path, "nextToken")
+    next_token = x if x is None or type(x) is str else p_str(x, "", "nextToken")
     x = fields.get("reportSummaries")
-    report_summaries = [] if x is None else _de_findings_report_summaries(x, path, "reportSummaries")
+    report_summaries = [] if x is None else _de_findings_report_summaries(x, "", "reportSummaries")
     return GetFindingsReportAccountSummaryResponse(
         next_token=next_token,
         report_summaries=report_summaries,
@@ -1465,30 +1460,26 @@ def parse_get_findings_report_account_summary(response: HttpResponse) -> GetFind
 
 
 def parse_get_notification_configuration(response: HttpResponse) -> GetNotificationConfigurationResponse:
-    path = ""
-    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
+    fields = load_json(response.body)
     x = fields.get("notificationConfiguration")
-    notification_configuration = _de_notification_configuration({}, (path, "notificationConfiguration")) if x is None else _de_notification_configuration(x, (path, "notificationConfiguration"))
+    notification_configuration = _de_notification_configuration({} if x is None else x, ("", "notificationConfiguration"))
     return GetNotificationConfigurationResponse(
         notification_configuration=notification_configuration,
     )
 
 
 def parse_get_policy(response: HttpResponse) -> GetPolicyResponse:
-    path = ""
-    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
+    fields = load_json(response.body)
     x = fields.get("policy")
-    policy = "" if x is None else x if type(x) is str else p_str(x, path, "policy")
+    policy = "" if x is None else (x if type(x) is str else p_str(x, "", "policy"))
     x = fields.get("revisionId")
-    revision_id = "" if x is None else x if type(x) is str else p_str(x, path, "revisionId")
+    revision_id = "" if x is None else (x if type(x) is str else p_str(x, "", "revisionId"))
     return GetPolicyResponse(policy=policy, revision_id=revision_id)
 
 
 def parse_get_profile(response: HttpResponse) -> GetProfileResponse:
-    x = response.headers.get("Content-Encoding")
-    content_encoding = None if x is None else x
-    x = response.headers.get("Content-Type")
-    content_type = "" if x is None else x
+    content_encoding = response.headers.get("Content-Encoding")
+    content_type = response.headers.get("Content-Type", "")
     return GetProfileResponse(
         content_encoding=content_encoding,
         content_type=content_type,
@@ -1497,18 +1488,17 @@ def parse_get_profile(response: HttpResponse) -> GetProfileResponse:
 
 
 def parse_get_recommendations(response: HttpResponse) -> GetRecommendationsResponse:
-    path = ""
-    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
+    fields = load_json(response.body)
     x = fields.get("anomalies")
-    anomalies = [] if x is None else _de_anomalies(x, path, "anomalies")
+    anomalies = [] if x is None else _de_anomalies(x, "", "anomalies")
     x = fields.get("profileEndTime")
-    profile_end_time = EPOCH if x is None else p_timestamp(x, path, "profileEndTime")
+    profile_end_time = EPOCH if x is None else p_timestamp(x, "", "profileEndTime")
     x = fields.get("profileStartTime")
-    profile_start_time = EPOCH if x is None else p_timestamp(x, path, "profileStartTime")
+    profile_start_time = EPOCH if x is None else p_timestamp(x, "", "profileStartTime")
     x = fields.get("profilingGroupName")
-    profiling_group_name = "" if x is None else x if type(x) is str else p_str(x, path, "profilingGroupName")
+    profiling_group_name = "" if x is None else (x if type(x) is str else p_str(x, "", "profilingGroupName"))
     x = fields.get("recommendations")
-    recommendations = [] if x is None else _de_recommendations(x, path, "recommendations")
+    recommendations = [] if x is None else _de_recommendations(x, "", "recommendations")
     return GetRecommendationsResponse(
         anomalies=anomalies,
         profile_end_time=profile_end_time,
@@ -1519,12 +1509,11 @@ def parse_get_recommendations(response: HttpResponse) -> GetRecommendationsRespo
 
 
 def parse_list_findings_reports(response: HttpResponse) -> ListFindingsReportsResponse:
-    path = ""
-    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
+    fields = load_json(response.body)
     x = fields.get("findingsReportSummaries")
-    findings_report_summaries = [] if x is None else _de_findings_report_summaries(x, path, "findingsReportSummaries")
+    findings_report_summaries = [] if x is None else _de_findings_report_summaries(x, "", "findingsReportSummaries")
     x = fields.get("nextToken")
-    next_token = x if x is None or type(x) is str else p_str(x, path, "nextToken")
+    next_token = x if x is None or type(x) is str else p_str(x, "", "nextToken")
     return ListFindingsReportsResponse(
         findings_report_summaries=findings_report_summaries,
         next_token=next_token,
@@ -1532,24 +1521,22 @@ def parse_list_findings_reports(response: HttpResponse) -> ListFindingsReportsRe
 
 
 def parse_list_profile_times(response: HttpResponse) -> ListProfileTimesResponse:
-    path = ""
-    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
+    fields = load_json(response.body)
     x = fields.get("nextToken")
-    next_token = x if x is None or type(x) is str else p_str(x, path, "nextToken")
+    next_token = x if x is None or type(x) is str else p_str(x, "", "nextToken")
     x = fields.get("profileTimes")
-    profile_times = [] if x is None else _de_profile_times(x, path, "profileTimes")
+    profile_times = [] if x is None else _de_profile_times(x, "", "profileTimes")
     return ListProfileTimesResponse(next_token=next_token, profile_times=profile_times)
 
 
 def parse_list_profiling_groups(response: HttpResponse) -> ListProfilingGroupsResponse:
-    path = ""
-    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
+    fields = load_json(response.body)
     x = fields.get("nextToken")
-    next_token = x if x is None or type(x) is str else p_str(x, path, "nextToken")
+    next_token = x if x is None or type(x) is str else p_str(x, "", "nextToken")
     x = fields.get("profilingGroupNames")
-    profiling_group_names = [] if x is None else _de_profiling_group_names(x, path, "profilingGroupNames")
+    profiling_group_names = [] if x is None else _de_profiling_group_names(x, "", "profilingGroupNames")
     x = fields.get("profilingGroups")
-    profiling_groups = None if x is None else _de_profiling_group_descriptions(x, path, "profilingGroups")
+    profiling_groups = None if x is None else _de_profiling_group_descriptions(x, "", "profilingGroups")
     return ListProfilingGroupsResponse(
         next_token=next_token,
         profiling_group_names=profiling_group_names,
@@ -1558,10 +1545,9 @@ def parse_list_profiling_groups(response: HttpResponse) -> ListProfilingGroupsRe
 
 
 def parse_list_tags_for_resource(response: HttpResponse) -> ListTagsForResourceResponse:
-    path = ""
-    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
+    fields = load_json(response.body)
     x = fields.get("tags")
-    tags = None if x is None else _de_tags(x, path, "tags")
+    tags = None if x is None else _de_tags(x, "", "tags")
     return ListTagsForResourceResponse(tags=tags)
 
 
@@ -1570,30 +1556,27 @@ def parse_post_agent_profile(response: HttpResponse) -> PostAgentProfileResponse
 
 
 def parse_put_permission(response: HttpResponse) -> PutPermissionResponse:
-    path = ""
-    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
+    fields = load_json(response.body)
     x = fields.get("policy")
-    policy = "" if x is None else x if type(x) is str else p_str(x, path, "policy")
+    policy = "" if x is None else (x if type(x) is str else p_str(x, "", "policy"))
     x = fields.get("revisionId")
-    revision_id = "" if x is None else x if type(x) is str else p_str(x, path, "revisionId")
+    revision_id = "" if x is None else (x if type(x) is str else p_str(x, "", "revisionId"))
     return PutPermissionResponse(policy=policy, revision_id=revision_id)
 
 
 def parse_remove_notification_channel(response: HttpResponse) -> RemoveNotificationChannelResponse:
-    path = ""
-    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
+    fields = load_json(response.body)
     x = fields.get("notificationConfiguration")
-    notification_configuration = None if x is None else _de_notification_configuration(x, (path, "notificationConfiguration"))
+    notification_configuration = None if x is None else _de_notification_configuration(x, ("", "notificationConfiguration"))
     return RemoveNotificationChannelResponse(notification_configuration=notification_configuration)
 
 
 def parse_remove_permission(response: HttpResponse) -> RemovePermissionResponse:
-    path = ""
-    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
+    fields = load_json(response.body)
     x = fields.get("policy")
-    policy = "" if x is None else x if type(x) is str else p_str(x, path, "policy")
+    policy = "" if x is None else (x if type(x) is str else p_str(x, "", "policy"))
     x = fields.get("revisionId")
-    revision_id = "" if x is None else x if type(x) is str else p_str(x, path, "revisionId")
+    revision_id = "" if x is None else (x if type(x) is str else p_str(x, "", "revisionId"))
     return RemovePermissionResponse(policy=policy, revision_id=revision_id)
 
 
@@ -1610,9 +1593,8 @@ def parse_untag_resource(response: HttpResponse) -> UntagResourceResponse:
 
 
 def parse_update_profiling_group(response: HttpResponse) -> UpdateProfilingGroupResponse:
-    path = ""
-    x = load_json(response.body)
-    profiling_group = _de_profiling_group_description(x, (path, "profilingGroup"))
+    x = load_payload(response.body)
+    profiling_group = _de_profiling_group_description({} if x is None else x, ("", "profilingGroup"))
     return UpdateProfilingGroupResponse(profiling_group=profiling_group)
 
 

@@ -1103,7 +1103,7 @@ def _de_cc_email_addresses(value: Any, path: Path, name: str) -> list[str]:
 
 
 def _de_check_metadata_headings(value: Any, path: Path, name: str) -> list[str | None]:
-    return [item if item is None or type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+    return [None if item is None else (item if type(item) is str else p_str(item, path, f"{name}[{i}]")) for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_communication(data: Any, path: Path) -> Communication:
@@ -1156,7 +1156,7 @@ def _de_communication_type_options_list(value: Any, path: Path, name: str) -> li
 def _de_complete_attachment_upload_response(data: Any, path: Path) -> CompleteAttachmentUploadResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("uploadStatus")
-    upload_status = p_enum(UploadStatus, "", path, "uploadStatus") if x is None else p_enum(UploadStatus, x, path, "uploadStatus")
+    upload_status = p_enum(UploadStatus, "" if x is None else x, path, "uploadStatus")
     return CompleteAttachmentUploadResponse(upload_status=upload_status)
 
 
@@ -1190,11 +1190,11 @@ def _de_describe_attachment_response(data: Any, path: Path) -> DescribeAttachmen
 def _de_describe_attachment_upload_status_response(data: Any, path: Path) -> DescribeAttachmentUploadStatusResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("fileName")
-    file_name = "" if x is None else x if type(x) is str else p_str(x, path, "fileName")
+    file_name = "" if x is None else (x if type(x) is str else p_str(x, path, "fileName"))
     x = fields.get("uploadProgress")
     upload_progress = None if x is None else _de_upload_progress(x, (path, "uploadProgress"))
     x = fields.get("uploadStatus")
-    upload_status = p_enum(UploadStatus, "", path, "uploadStatus") if x is None else p_enum(UploadStatus, x, path, "uploadStatus")
+    upload_status = p_enum(UploadStatus, "" if x is None else x, path, "uploadStatus")
     return DescribeAttachmentUploadStatusResponse(
         file_name=file_name,
         upload_progress=upload_progress,
@@ -1284,18 +1284,18 @@ def _de_describe_trusted_advisor_checks_response(data: Any, path: Path) -> Descr
 def _de_download_url(data: Any, path: Path) -> DownloadUrl:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("expiryDate")
-    expiry_date = "" if x is None else x if type(x) is str else p_str(x, path, "expiryDate")
+    expiry_date = "" if x is None else (x if type(x) is str else p_str(x, path, "expiryDate"))
     x = fields.get("url")
-    url = "" if x is None else x if type(x) is str else p_str(x, path, "url")
+    url = "" if x is None else (x if type(x) is str else p_str(x, path, "url"))
     return DownloadUrl(expiry_date=expiry_date, url=url)
 
 
 def _de_get_attachment_download_link_response(data: Any, path: Path) -> GetAttachmentDownloadLinkResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("downloadUrl")
-    download_url = _de_download_url({}, (path, "downloadUrl")) if x is None else _de_download_url(x, (path, "downloadUrl"))
+    download_url = _de_download_url({} if x is None else x, (path, "downloadUrl"))
     x = fields.get("fileName")
-    file_name = "" if x is None else x if type(x) is str else p_str(x, path, "fileName")
+    file_name = "" if x is None else (x if type(x) is str else p_str(x, path, "fileName"))
     return GetAttachmentDownloadLinkResponse(download_url=download_url, file_name=file_name)
 
 
@@ -1304,11 +1304,11 @@ def _de_get_attachment_upload_links_response(data: Any, path: Path) -> GetAttach
     x = fields.get("nextIndex")
     next_index = x if x is None or type(x) is int else p_int(x, path, "nextIndex")
     x = fields.get("partSizeBytes")
-    part_size_bytes = 0 if x is None else x if type(x) is int else p_int(x, path, "partSizeBytes")
+    part_size_bytes = 0 if x is None else (x if type(x) is int else p_int(x, path, "partSizeBytes"))
     x = fields.get("totalParts")
-    total_parts = 0 if x is None else x if type(x) is int else p_int(x, path, "totalParts")
+    total_parts = 0 if x is None else (x if type(x) is int else p_int(x, path, "totalParts"))
     x = fields.get("uploadId")
-    upload_id = "" if x is None else x if type(x) is str else p_str(x, path, "uploadId")
+    upload_id = "" if x is None else (x if type(x) is str else p_str(x, path, "uploadId"))
     x = fields.get("uploadUrls")
     upload_urls = [] if x is None else _de_upload_url_list(x, path, "uploadUrls")
     return GetAttachmentUploadLinksResponse(
@@ -1332,7 +1332,7 @@ def _de_recent_case_communications(data: Any, path: Path) -> RecentCaseCommunica
 def _de_refresh_trusted_advisor_check_response(data: Any, path: Path) -> RefreshTrustedAdvisorCheckResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("status")
-    status = _de_trusted_advisor_check_refresh_status({}, (path, "status")) if x is None else _de_trusted_advisor_check_refresh_status(x, (path, "status"))
+    status = _de_trusted_advisor_check_refresh_status({} if x is None else x, (path, "status"))
     return RefreshTrustedAdvisorCheckResponse(status=status)
 
 
@@ -1349,7 +1349,7 @@ def _de_resolve_case_response(data: Any, path: Path) -> ResolveCaseResponse:
 
 
 def _de_resource_metadata(value: Any, path: Path, name: str) -> list[str | None]:
-    return [item if item is None or type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+    return [None if item is None else (item if type(item) is str else p_str(item, path, f"{name}[{i}]")) for i, item in enumerate(p_list(value, path, name))]
 
 
 def _de_service(data: Any, path: Path) -> Service:
@@ -1431,15 +1431,15 @@ def _de_trusted_advisor_category_specific_summary(data: Any, path: Path) -> Trus
 def _de_trusted_advisor_check_description(data: Any, path: Path) -> TrustedAdvisorCheckDescription:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("category")
-    category = "" if x is None else x if type(x) is str else p_str(x, path, "category")
+    category = "" if x is None else (x if type(x) is str else p_str(x, path, "category"))
     x = fields.get("description")
-    description = "" if x is None else x if type(x) is str else p_str(x, path, "description")
+    description = "" if x is None else (x if type(x) is str else p_str(x, path, "description"))
     x = fields.get("id")
-    id = "" if x is None else x if type(x) is str else p_str(x, path, "id")
+    id = "" if x is None else (x if type(x) is str else p_str(x, path, "id"))
     x = fields.get("metadata")
     metadata = [] if x is None else _de_check_metadata_headings(x, path, "metadata")
     x = fields.get("name")
-    name_ = "" if x is None else x if type(x) is str else p_str(x, path, "name")
+    name_ = "" if x is None else (x if type(x) is str else p_str(x, path, "name"))
     return TrustedAdvisorCheckDescription(
         category=category,
         description=description,
@@ -1456,11 +1456,11 @@ def _de_trusted_advisor_check_list(value: Any, path: Path, name: str) -> list[Tr
 def _de_trusted_advisor_check_refresh_status(data: Any, path: Path) -> TrustedAdvisorCheckRefreshStatus:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("checkId")
-    check_id = "" if x is None else x if type(x) is str else p_str(x, path, "checkId")
+    check_id = "" if x is None else (x if type(x) is str else p_str(x, path, "checkId"))
     x = fields.get("millisUntilNextRefreshable")
-    millis_until_next_refreshable = 0 if x is None else x if type(x) is int else p_int(x, path, "millisUntilNextRefreshable")
+    millis_until_next_refreshable = 0 if x is None else (x if type(x) is int else p_int(x, path, "millisUntilNextRefreshable"))
     x = fields.get("status")
-    status = "" if x is None else x if type(x) is str else p_str(x, path, "status")
+    status = "" if x is None else (x if type(x) is str else p_str(x, path, "status"))
     return TrustedAdvisorCheckRefreshStatus(
         check_id=check_id,
         millis_until_next_refreshable=millis_until_next_refreshable,
@@ -1475,17 +1475,17 @@ def _de_trusted_advisor_check_refresh_status_list(value: Any, path: Path, name: 
 def _de_trusted_advisor_check_result(data: Any, path: Path) -> TrustedAdvisorCheckResult:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("categorySpecificSummary")
-    category_specific_summary = _de_trusted_advisor_category_specific_summary({}, (path, "categorySpecificSummary")) if x is None else _de_trusted_advisor_category_specific_summary(x, (path, "categorySpecificSummary"))
+    category_specific_summary = _de_trusted_advisor_category_specific_summary({} if x is None else x, (path, "categorySpecificSummary"))
     x = fields.get("checkId")
-    check_id = "" if x is None else x if type(x) is str else p_str(x, path, "checkId")
+    check_id = "" if x is None else (x if type(x) is str else p_str(x, path, "checkId"))
     x = fields.get("flaggedResources")
     flagged_resources = [] if x is None else _de_trusted_advisor_resource_detail_list(x, path, "flaggedResources")
     x = fields.get("resourcesSummary")
-    resources_summary = _de_trusted_advisor_resources_summary({}, (path, "resourcesSummary")) if x is None else _de_trusted_advisor_resources_summary(x, (path, "resourcesSummary"))
+    resources_summary = _de_trusted_advisor_resources_summary({} if x is None else x, (path, "resourcesSummary"))
     x = fields.get("status")
-    status = "" if x is None else x if type(x) is str else p_str(x, path, "status")
+    status = "" if x is None else (x if type(x) is str else p_str(x, path, "status"))
     x = fields.get("timestamp")
-    timestamp = "" if x is None else x if type(x) is str else p_str(x, path, "timestamp")
+    timestamp = "" if x is None else (x if type(x) is str else p_str(x, path, "timestamp"))
     return TrustedAdvisorCheckResult(
         category_specific_summary=category_specific_summary,
         check_id=check_id,
@@ -1499,17 +1499,17 @@ def _de_trusted_advisor_check_result(data: Any, path: Path) -> TrustedAdvisorChe
 def _de_trusted_advisor_check_summary(data: Any, path: Path) -> TrustedAdvisorCheckSummary:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("categorySpecificSummary")
-    category_specific_summary = _de_trusted_advisor_category_specific_summary({}, (path, "categorySpecificSummary")) if x is None else _de_trusted_advisor_category_specific_summary(x, (path, "categorySpecificSummary"))
+    category_specific_summary = _de_trusted_advisor_category_specific_summary({} if x is None else x, (path, "categorySpecificSummary"))
     x = fields.get("checkId")
-    check_id = "" if x is None else x if type(x) is str else p_str(x, path, "checkId")
+    check_id = "" if x is None else (x if type(x) is str else p_str(x, path, "checkId"))
     x = fields.get("hasFlaggedResources")
     has_flagged_resources = x if x is None or type(x) is bool else p_bool(x, path, "hasFlaggedResources")
     x = fields.get("resourcesSummary")
-    resources_summary = _de_trusted_advisor_resources_summary({}, (path, "resourcesSummary")) if x is None else _de_trusted_advisor_resources_summary(x, (path, "resourcesSummary"))
+    resources_summary = _de_trusted_advisor_resources_summary({} if x is None else x, (path, "resourcesSummary"))
     x = fields.get("status")
-    status = "" if x is None else x if type(x) is str else p_str(x, path, "status")
+    status = "" if x is None else (x if type(x) is str else p_str(x, path, "status"))
     x = fields.get("timestamp")
-    timestamp = "" if x is None else x if type(x) is str else p_str(x, path, "timestamp")
+    timestamp = "" if x is None else (x if type(x) is str else p_str(x, path, "timestamp"))
     return TrustedAdvisorCheckSummary(
         category_specific_summary=category_specific_summary,
         check_id=check_id,
@@ -1527,9 +1527,9 @@ def _de_trusted_advisor_check_summary_list(value: Any, path: Path, name: str) ->
 def _de_trusted_advisor_cost_optimizing_summary(data: Any, path: Path) -> TrustedAdvisorCostOptimizingSummary:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("estimatedMonthlySavings")
-    estimated_monthly_savings = 0.0 if x is None else x if type(x) is float else p_float(x, path, "estimatedMonthlySavings")
+    estimated_monthly_savings = 0.0 if x is None else (x if type(x) is float else p_float(x, path, "estimatedMonthlySavings"))
     x = fields.get("estimatedPercentMonthlySavings")
-    estimated_percent_monthly_savings = 0.0 if x is None else x if type(x) is float else p_float(x, path, "estimatedPercentMonthlySavings")
+    estimated_percent_monthly_savings = 0.0 if x is None else (x if type(x) is float else p_float(x, path, "estimatedPercentMonthlySavings"))
     return TrustedAdvisorCostOptimizingSummary(
         estimated_monthly_savings=estimated_monthly_savings,
         estimated_percent_monthly_savings=estimated_percent_monthly_savings,
@@ -1545,9 +1545,9 @@ def _de_trusted_advisor_resource_detail(data: Any, path: Path) -> TrustedAdvisor
     x = fields.get("region")
     region = x if x is None or type(x) is str else p_str(x, path, "region")
     x = fields.get("resourceId")
-    resource_id = "" if x is None else x if type(x) is str else p_str(x, path, "resourceId")
+    resource_id = "" if x is None else (x if type(x) is str else p_str(x, path, "resourceId"))
     x = fields.get("status")
-    status = "" if x is None else x if type(x) is str else p_str(x, path, "status")
+    status = "" if x is None else (x if type(x) is str else p_str(x, path, "status"))
     return TrustedAdvisorResourceDetail(
         is_suppressed=is_suppressed,
         metadata=metadata,
@@ -1564,13 +1564,13 @@ def _de_trusted_advisor_resource_detail_list(value: Any, path: Path, name: str) 
 def _de_trusted_advisor_resources_summary(data: Any, path: Path) -> TrustedAdvisorResourcesSummary:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("resourcesFlagged")
-    resources_flagged = 0 if x is None else x if type(x) is int else p_int(x, path, "resourcesFlagged")
+    resources_flagged = 0 if x is None else (x if type(x) is int else p_int(x, path, "resourcesFlagged"))
     x = fields.get("resourcesIgnored")
-    resources_ignored = 0 if x is None else x if type(x) is int else p_int(x, path, "resourcesIgnored")
+    resources_ignored = 0 if x is None else (x if type(x) is int else p_int(x, path, "resourcesIgnored"))
     x = fields.get("resourcesProcessed")
-    resources_processed = 0 if x is None else x if type(x) is int else p_int(x, path, "resourcesProcessed")
+    resources_processed = 0 if x is None else (x if type(x) is int else p_int(x, path, "resourcesProcessed"))
     x = fields.get("resourcesSuppressed")
-    resources_suppressed = 0 if x is None else x if type(x) is int else p_int(x, path, "resourcesSuppressed")
+    resources_suppressed = 0 if x is None else (x if type(x) is int else p_int(x, path, "resourcesSuppressed"))
     return TrustedAdvisorResourcesSummary(
         resources_flagged=resources_flagged,
         resources_ignored=resources_ignored,
@@ -1591,11 +1591,11 @@ def _de_upload_progress(data: Any, path: Path) -> UploadProgress:
 def _de_upload_url(data: Any, path: Path) -> UploadUrl:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
     x = fields.get("expiryDate")
-    expiry_date = "" if x is None else x if type(x) is str else p_str(x, path, "expiryDate")
+    expiry_date = "" if x is None else (x if type(x) is str else p_str(x, path, "expiryDate"))
     x = fields.get("partIndex")
-    part_index = 0 if x is None else x if type(x) is int else p_int(x, path, "partIndex")
+    part_index = 0 if x is None else (x if type(x) is int else p_int(x, path, "partIndex"))
     x = fields.get("url")
-    url = "" if x is None else x if type(x) is str else p_str(x, path, "url")
+    url = "" if x is None else (x if type(x) is str else p_str(x, path, "url"))
     return UploadUrl(expiry_date=expiry_date, part_index=part_index, url=url)
 
 
@@ -1684,9 +1684,10 @@ def parse_resolve_case(response: HttpResponse) -> ResolveCaseResponse:
 
 
 def _err_throttling_exception(fields: dict[str, Any], response: HttpResponse) -> dict[str, Any]:
-    path = ""
+    x = fields.get("throttlingReasons")
+    throttling_reasons = None if x is None else _de_throttling_reason_list(x, "", "throttlingReasons")
     return {
-        "throttling_reasons": None if fields.get("throttlingReasons") is None else _de_throttling_reason_list(fields.get("throttlingReasons"), path, "throttlingReasons"),
+        "throttling_reasons": throttling_reasons,
     }
 
 
