@@ -15,7 +15,7 @@ import awsmith._core.interchange as _rt
 from codegen.emit_serde import _q
 from codegen.emit_shapes import error_fields, error_shapes
 from codegen.model import Member, ServiceModel, Shape
-from codegen.typing_info import IN, OUT, Usage, annotation, snake
+from codegen.typing_info import IN, OUT, Usage, annotation, default_value, null_item, snake
 from codegen.writer import Writer, header, isort_key
 
 _INT_TYPES = ("integer", "long", "short", "byte", "bigInteger")
@@ -28,6 +28,22 @@ _LOCALS = frozenset(
 )
 
 
+def _parens(expr: str) -> str:
+    """``expr`` in parentheses if it is a conditional expression: never a chained
+    ternary or a bare one as a dict key in generated code."""
+    return f"({expr})" if " if " in expr else expr
+
+
+def message_member() -> Member:
+    """An error's message as a member: optional text."""
+    text = Shape(name="ErrorMessage", type="string", doc="", raw={})
+    return Member(
+        name="message", py_name="message", shape=text, doc="", required=False, location=None,
+        location_name="message", idempotency_token=False, host_label=False,
+        timestamp_format=None, json_value=False,
+    )  # fmt: skip
+
+
 class InterchangeEmitter:
     def __init__(self, model: ServiceModel, source: str) -> None:
         self.model = model
@@ -35,13 +51,20 @@ class InterchangeEmitter:
         self.usage = Usage(model)
         self.w = Writer()
         self.runtime: set[str] = {"Hooks"}
+        self.serde_names: set[str] = set()
         self.shape_names: set[str] = set()
         self.classes = {s.class_name for s in model.shapes.values()}
         self.needs_errors = False
         self.typing: set[str] = set()
 
     def rt(self, name: str) -> str:
+        """``name`` of ``awsmith._core.interchange``, imported."""
         self.runtime.add(name)
+        return name
+
+    def serde(self, name: str) -> str:
+        """``name`` of ``awsmith._core.serde`` (``Path``, ``EPOCH``), imported."""
+        self.serde_names.add(name)
         return name
 
     def cls(self, shape: Shape) -> str:
@@ -77,20 +100,27 @@ class InterchangeEmitter:
     # ------------------------------------------------------------------ to_dict
 
     def out_expr(self, shape: Shape, value: str, member: Member | None = None) -> str:
+        """The JSON-ready form of ``value`` (a plain name): its member's type checked
+        inline where that is one ``type() is`` test, else by the runtime's ``o_*``
+        function, which raises ``Unconvertible`` on a value of the wrong type (a
+        required member's None included)."""
         t = shape.type
         if (member is not None and member.json_value) or (t == "structure" and shape.is_document):
-            return value
+            return value  # any JSON value, as it is
+        inline = {"string": ("str", "o_str"), "boolean": ("bool", "o_bool")}
+        inline.update({i: ("int", "o_int") for i in _INT_TYPES})
+        if t in inline and not shape.is_enum:
+            py_type, helper = inline[t]
+            return f"{value} if type({value}) is {py_type} else {self.rt(helper)}({value})"
         if t == "string":
-            return f"{self.rt('o_enum')}({value})" if shape.is_enum else value
+            return f"{self.rt('o_enum')}({value})"
         if t in _FLOAT_TYPES:
             return f"{self.rt('o_float')}({value})"
         if t == "timestamp":
             return f"{self.rt('o_timestamp')}({value})"
         if t == "blob":
             return f"{self.rt('o_blob')}({value})"
-        if t in ("structure", "list", "map"):
-            return f"_out_{snake(shape.name)}({value}, wire, omit)"
-        return value
+        return f"_out_{snake(shape.name)}({value}, wire, omit)"
 
     def emit_out(self, shape: Shape) -> None:
         w = self.w
@@ -102,43 +132,55 @@ class InterchangeEmitter:
             w.line(f"def _out_{name}(o: {cls}, wire: bool, omit: bool) -> dict[str, Any]:")
             w.indent()
             w.line(f'"""A ``{cls}`` as a dict."""')
+            w.line(f"if not isinstance(o, {cls}):")
+            w.line(f"    {self.rt('unconvertible')}()")
             w.line("d: dict[str, Any] = {}")
+            required = {m.name: m.required and not shape.is_union for m in shape.members}
+            if any(self.needs_local(m, required[m.name]) for m in shape.members):
+                w.line("x: Any  # checked here: an object may hold anything")
             for m in sorted(shape.members, key=lambda m: m.py_name):
-                attr = f"o.{m.py_name}"
-                value = self.out_expr(m.shape, attr, m)
-                if m.required and not shape.is_union:
-                    w.line(f"d[{self.key(m)}] = {value}")
-                    continue
-                w.line(f"if {attr} is not None:")
-                w.line(f"    d[{self.key(m)}] = {value}")
-                w.line("elif not omit:")
-                w.line(f"    d[{self.key(m)}] = None")
+                self.out_member(m, f"o.{m.py_name}", required[m.name])
             w.line("return d")
             w.dedent()
         elif shape.type == "list":
             assert shape.member is not None
-            item = self.out_expr(shape.member, "item")
-            if item != "item" and shape.sparse:
-                item = f"None if item is None else {item}"  # a null keeps its place
+            item, _ = null_item(self.out_expr(shape.member, "item"), shape.sparse, drop=False)
             w.line(
                 f"def _out_{name}(value: {self.ann(shape)}, wire: bool, omit: bool) -> list[Any]:"
             )
-            w.line(
-                f"    return {'list(value)' if item == 'item' else f'[{item} for item in value]'}"
-            )
+            w.line(f"    return [{item} for item in {self.rt('o_list')}(value)]")
         else:
             assert shape.key is not None and shape.value is not None
-            key = self.out_expr(shape.key, "key")
-            item = self.out_expr(shape.value, "item")
-            if item != "item" and shape.sparse:
-                item = f"None if item is None else {item}"
+            key = _parens(self.out_expr(shape.key, "key"))
+            item, _ = null_item(self.out_expr(shape.value, "item"), shape.sparse, drop=False)
             w.line(
                 f"def _out_{name}(value: {self.ann(shape)}, wire: bool, omit: bool) -> dict[str, Any]:"
             )
-            if key == "key" and item == "item":
-                w.line("    return dict(value)")
-            else:
-                w.line(f"    return {{{key}: {item} for key, item in value.items()}}")
+            w.line(f"    return {{{key}: {_parens(item)} for key, item in {self.rt('o_map')}(value).items()}}")
+
+    def needs_local(self, m: Member, required: bool) -> bool:
+        """Whether writing ``m`` reads its attribute into ``x``: to test it for None
+        (optional) or to use it twice (an inline type check)."""
+        return not required or " if " in self.out_expr(m.shape, "x", m)
+
+    def out_member(self, m: Member, attr: str, required: bool, key: str | None = None) -> None:
+        """The statements writing member ``m`` (``attr``) under ``key`` (its name in
+        the chosen style): a required one always (its check refuses None), an optional
+        one if not None, or as None when ``omit`` is false."""
+        w = self.w
+        key = key or self.key(m)
+        if not self.needs_local(m, required):
+            w.line(f"d[{key}] = {self.out_expr(m.shape, attr, m)}")
+            return
+        w.line(f"x = {attr}")
+        value = self.out_expr(m.shape, "x", m)
+        if required:
+            w.line(f"d[{key}] = {value}")
+            return
+        w.line("if x is not None:")
+        w.line(f"    d[{key}] = {value}")
+        w.line("elif not omit:")
+        w.line(f"    d[{key}] = None")
 
     # ---------------------------------------------------------------- from_dict
 
@@ -162,9 +204,9 @@ class InterchangeEmitter:
         if t == "string":
             return f"{self.rt('i_enum')}({self.cls(shape)}, {value}, {path}, {name})"
         if t == "blob":
-            return f"{self.rt('i_blob')}({value}, {path}, {name})"
+            return f"{self.rt('i_blob')}({value}, {path}, {name}, wire)"
         if t == "timestamp":
-            return f"{self.rt('i_timestamp')}({value}, {path}, {name})"
+            return f"{self.rt('i_timestamp')}({value}, {path}, {name}, wire)"
         if t == "structure":
             child = f"({path}, name, i)" if name.endswith('[{i}]"') else f"({path}, {name})"
             if name.endswith('[{key!r}]"'):
@@ -175,7 +217,7 @@ class InterchangeEmitter:
     def emit_in(self, shape: Shape) -> None:
         w = self.w
         name = snake(shape.name)
-        path_t = self.rt("Path")
+        path_t = self.serde("Path")
         w.line()
         w.line()
         if shape.type == "structure":
@@ -183,7 +225,7 @@ class InterchangeEmitter:
             w.line(f"def _in_{name}(data: Any, path: {path_t}, wire: bool, strict: bool) -> {cls}:")
             w.indent()
             w.line(f'"""The ``{cls}`` a dict describes."""')
-            check = f'{self.rt("i_fields")}(data, path, "", _KEYS_{name.upper()}[wire], strict)'
+            check = f'{self.rt("i_fields")}(data, path, "", _KEYS_{name.upper()}, wire, strict)'
             w.line(f"fields = {check}" if shape.members else check)
             args: list[str] = []
             for m in sorted(shape.members, key=lambda m: m.py_name):
@@ -192,19 +234,24 @@ class InterchangeEmitter:
                 w.line("x = fields.get(k)")
                 value = self.in_expr(m.shape, "x", "path", "k", m)
                 if m.required and not shape.is_union:
+                    # the default of a member left out, as the parser gives it
+                    default = default_value(m.shape)
+                    if default == "EPOCH":
+                        self.serde(default)
                     w.line("if x is None:")
-                    w.line(f"    {self.rt('required')}(path, k)")
+                    w.line(f"    x = {self.rt('absent')}(path, k, strict, {default})")
                     w.line(f"{local} = {value}")
                 else:
-                    w.line(f"{local} = None if x is None else {value}")
+                    w.line(f"{local} = None if x is None else {_parens(value)}")
                 args.append(f"{m.py_name}={local}")
             w.call(f"return {cls}(", args)
             w.dedent()
         elif shape.type == "list":
             # Nulls as the parser reads them: kept in a sparse list, dropped from a dense one.
             assert shape.member is not None
-            item = self.in_expr(shape.member, "item", "path", 'f"{name}[{i}]"')
-            item, keep = (f"None if item is None else {item}", "") if shape.sparse else (item, " if item is not None")
+            item, keep = null_item(
+                self.in_expr(shape.member, "item", "path", 'f"{name}[{i}]"'), shape.sparse, drop=True
+            )
             w.line(
                 f"def _in_{name}(value: Any, path: {path_t}, name: str, wire: bool, strict: bool) -> {self.ann(shape, OUT if shape.name in self.usage.outputs else IN)}:"
             )
@@ -213,14 +260,15 @@ class InterchangeEmitter:
             )
         else:
             assert shape.key is not None and shape.value is not None
-            item = self.in_expr(shape.value, "item", "path", 'f"{name}[{key!r}]"')
-            item, keep = (f"None if item is None else {item}", "") if shape.sparse else (item, " if item is not None")
-            key = self.in_expr(shape.key, "key", "path", "name")
+            item, keep = null_item(
+                self.in_expr(shape.value, "item", "path", 'f"{name}[{key!r}]"'), shape.sparse, drop=True
+            )
+            key = _parens(self.in_expr(shape.key, "key", "path", "name"))
             w.line(
                 f"def _in_{name}(value: Any, path: {path_t}, name: str, wire: bool, strict: bool) -> {self.ann(shape, OUT if shape.name in self.usage.outputs else IN)}:"
             )
             w.line(f"    items = {self.rt('i_map')}(value, path, name).items()")
-            w.line(f"    return {{{key}: {item} for key, item in items{keep}}}")
+            w.line(f"    return {{{key}: {_parens(item)} for key, item in items{keep}}}")
 
     # ------------------------------------------------------------------- errors
 
@@ -248,34 +296,27 @@ class InterchangeEmitter:
         w.indent()
         w.line(f'"""A ``{shape.class_name}`` error as a dict: its message and modeled fields."""')
         w.line("d: dict[str, Any] = {}")
-        w.line("if o.message is not None:")
-        w.line(f"    d[{message_key}] = o.message")
-        w.line("elif not omit:")
-        w.line(f"    d[{message_key}] = None")
+        w.line("x: Any  # checked here: an error may hold anything")
+        self.out_member(message_member(), "o.message", False, message_key)
         for m in fields:
-            w.line(f"if o.{m.py_name} is not None:")
-            w.line(f"    d[{self.key(m)}] = {self.out_expr(m.shape, f'o.{m.py_name}', m)}")
-            w.line("elif not omit:")
-            w.line(f"    d[{self.key(m)}] = None")
+            self.out_member(m, f"o.{m.py_name}", False)
         w.line("return d")
         w.dedent()
         w.line()
         w.line()
-        w.line(f"def _in_error_{name}(data: Any, path: {self.rt('Path')}, wire: bool, strict: bool) -> {cls}:")
+        w.line(f"def _in_error_{name}(data: Any, path: {self.serde('Path')}, wire: bool, strict: bool) -> {cls}:")
         w.indent()
         w.line(f'"""The ``{shape.class_name}`` error a dict describes."""')
-        w.line(f'fields = {self.rt("i_fields")}(data, path, "", _KEYS_ERROR_{name.upper()}[wire], strict)')
+        w.line(f'fields = {self.rt("i_fields")}(data, path, "", _KEYS_ERROR_{name.upper()}, wire, strict)')
         w.line(f"k = {message_key}")
         w.line("x = fields.get(k)")
-        w.line(
-            f"message = None if x is None else x if type(x) is str else {self.rt('i_str')}(x, path, k)"
-        )
+        w.line(f"message = None if x is None else ({self.in_expr(message_member().shape, 'x', 'path', 'k')})")
         args = ["message"]
         for m in fields:
             local = self.local(m)
             w.line(f"k = {self.key(m)}")
             w.line("x = fields.get(k)")
-            w.line(f"{local} = None if x is None else {self.in_expr(m.shape, 'x', 'path', 'k', m)}")
+            w.line(f"{local} = None if x is None else {_parens(self.in_expr(m.shape, 'x', 'path', 'k', m))}")
             args.append(f"{m.py_name}={local}")
         w.call(f"return {cls}(", args)
         w.dedent()
@@ -344,7 +385,8 @@ class InterchangeEmitter:
         out.line(
             "# Each class's conversion is written out member by member: no reflection at run time."
         )
-        out.line("# pyright: reportUnusedFunction=false")
+        out.line("# to_dict re-checks at run time what the annotations promise: objects may hold anything.")
+        out.line("# pyright: reportUnusedFunction=false, reportUnnecessaryIsInstance=false")
         out.line()
         out.line("from __future__ import annotations")
         out.line()
@@ -356,14 +398,12 @@ class InterchangeEmitter:
         typing = ["Any"]
         out.line(f"from typing import {', '.join(typing)}")
         out.line()
-        names = sorted(self.runtime, key=isort_key)
         out.line("from awsmith._core.interchange import (")
-        for n in names:
-            if n != "Path":
-                out.line(f"    {n},")
+        for n in sorted(self.runtime, key=isort_key):
+            out.line(f"    {n},")
         out.line(")")
-        if "Path" in self.runtime:
-            out.line("from awsmith._core.serde import Path")
+        if self.serde_names:
+            out.line(f"from awsmith._core.serde import {', '.join(sorted(self.serde_names, key=isort_key))}")
         out.line()
         if self.needs_errors:
             out.line("from . import errors")

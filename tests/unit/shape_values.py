@@ -30,7 +30,9 @@ _TZ = st.sampled_from(
 
 
 def values(service: str, shape: Shape, depth: int = 0) -> st.SearchStrategy[Any]:
-    """Values of ``shape`` as the generated classes hold them."""
+    """Values of ``shape`` as the generated classes hold them. Timestamps span all of
+    ``datetime``'s range at several offsets: at the ends, instants UTC cannot hold,
+    which the parser keeps at their offset."""
     t = shape.type
     if t == "string" and shape.enum:
         cls = getattr(shapes_module(service), shape.class_name)
@@ -45,7 +47,7 @@ def values(service: str, shape: Shape, depth: int = 0) -> st.SearchStrategy[Any]
         return st.floats(allow_nan=False)
     if t == "timestamp":
         return st.datetimes(
-            min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=_TZ
+            min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59), timezones=_TZ
         )
     if t == "blob":
         return st.binary(max_size=6)

@@ -18,14 +18,24 @@ import binascii
 import importlib
 import math
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from enum import Enum
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NoReturn, TypeVar, cast
 
 from awsmith._core.errors import ParamValidationError, ResponseParseError, ServiceError
-from awsmith._core.serde import Path, join, p_bool, p_enum, p_float, p_int, p_str, p_timestamp
+from awsmith._core.serde import (
+    Path,
+    got,
+    in_utc,
+    join,
+    p_bool,
+    p_enum,
+    p_float,
+    p_int,
+    p_timestamp,
+)
 
 if TYPE_CHECKING:
     import cattrs
@@ -46,74 +56,171 @@ class Hooks(NamedTuple):
 
 
 # ---------------------------------------------------------------- to_dict helpers
+#
+# The generated ``_out_*`` functions check every value they write against its member's
+# type, as the validation of a request does (``check_str``, ``check_int``, ...): the
+# common case inline (``x if type(x) is str else o_str(x)``), the rest here. A value of
+# the wrong type raises ``Unconvertible`` wherever it is met, without a path: only then
+# does :func:`to_dict` walk the object again (``awsmith._core.locate``), with these same
+# functions, to name the value and what was expected. So what to_dict writes is always
+# what from_dict reads back to an equal object.
 
 
-class _NaiveDatetime(Exception):
-    """A naive datetime reached ``to_dict``; :func:`to_dict` finds where and reports it."""
+class Unconvertible(Exception):
+    """A value ``to_dict`` cannot write; :func:`to_dict` finds where and reports it."""
 
 
-def o_timestamp(value: datetime) -> str:
-    """ISO 8601 in UTC with a ``Z``, microseconds only when there are some; years are
-    always four digits, so :func:`i_timestamp` reads every value back."""
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise _NaiveDatetime
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
+def unconvertible() -> NoReturn:
+    raise Unconvertible
 
 
-def o_blob(value: bytes) -> str:
-    return base64.b64encode(value).decode("ascii")
+def o_str(value: object) -> str:
+    """Text, as ``check_str`` accepts it: a ``str``, or a subclass's (an enum member's)
+    text as a plain ``str``."""
+    if isinstance(value, str):
+        return str.__str__(value)
+    raise Unconvertible
 
 
-def o_float(value: float) -> float | str:
-    """JSON has no NaN or Infinity: written as the strings the AWS protocols use."""
-    if math.isfinite(value):
+def o_int(value: object) -> int:
+    """An integer (not a ``bool``), as ``check_int`` accepts it."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
+    raise Unconvertible
+
+
+def o_bool(value: object) -> bool:
+    if type(value) is bool:
         return value
-    if math.isnan(value):
-        return "NaN"
-    return "Infinity" if value > 0 else "-Infinity"
+    raise Unconvertible
 
 
-def o_enum(value: str) -> str:
+def o_float(value: object) -> float | int | str:
+    """A double (``float`` or ``int``, not a ``bool`` or ``Decimal``, as ``check_float``
+    accepts it). JSON has no NaN or Infinity: written as the strings the AWS protocols
+    use."""
+    if type(value) is float:
+        if math.isfinite(value):
+            return value
+        if math.isnan(value):
+            return "NaN"
+        return "Infinity" if value > 0 else "-Infinity"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Unconvertible
+    return int(value) if isinstance(value, int) else o_float(float(value))
+
+
+def o_enum(value: object) -> str:
     """An enum member (or, in a request built in code, its literal) as a plain ``str``."""
-    return value.value if isinstance(value, Enum) else value  # pyright: ignore[reportUnnecessaryIsInstance]
+    if isinstance(value, Enum):
+        value = value.value
+    if isinstance(value, str):
+        return str.__str__(value)
+    raise Unconvertible
+
+
+def o_timestamp(value: object) -> str:
+    """ISO 8601 in UTC with a ``Z``, microseconds only when there are some; years are
+    always four digits, so :func:`i_timestamp` reads every value back. An instant UTC
+    cannot hold (the parser keeps it at its own offset: ``serde.in_utc``) is written at
+    that offset."""
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise Unconvertible
+    try:
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
+    except OverflowError:
+        return value.isoformat()
+
+
+def o_blob(value: object) -> str:
+    """Base64 text of ``bytes`` (or ``bytearray``/``memoryview``, as ``check_bytes``
+    accepts them)."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return base64.b64encode(cast("bytes", value)).decode("ascii")
+    raise Unconvertible
+
+
+def o_list(value: object) -> Sequence[Any]:
+    """A list's items (any sequence but text and bytes, as ``check_list`` accepts)."""
+    if type(value) is list or (
+        isinstance(value, Sequence) and not isinstance(value, str | bytes | bytearray)
+    ):
+        return value  # pyright: ignore[reportUnknownVariableType]  # any items
+    raise Unconvertible
+
+
+def o_map(value: object) -> Mapping[Any, Any]:
+    if isinstance(value, Mapping):
+        return value  # pyright: ignore[reportUnknownVariableType]  # any entries
+    raise Unconvertible
 
 
 # ---------------------------------------------------------------- from_dict helpers
 
 
 def bad(path: Path, name: str, expected: str, value: object) -> NoReturn:
-    shown = repr(value)
-    if len(shown) > 60:
-        shown = shown[:57] + "..."
     raise ParamValidationError(
-        join(path, name) or "<root>",
-        "type",
-        f"expected {expected}, got {type(value).__name__} {shown}",
+        join(path, name) or "<root>", "type", f"expected {expected}, got {got(value)}"
     )
 
 
 def i_fields(
-    data: object, path: Path, name: str, keys: frozenset[str], strict: bool
-) -> dict[str, Any]:
-    """The dict of a structure; ``strict``: every key must be one of ``keys`` (else the
-    others are ignored, as the service's parser ignores members it does not know)."""
+    data: object, path: Path, name: str, keys: tuple[frozenset[str], frozenset[str]],
+    wire: bool, strict: bool,
+) -> dict[str, Any]:  # fmt: skip
+    """The dict of a structure. ``keys``: its members' Python and wire names; ``wire``
+    says which the dict should use. Keys that are neither are unknown: refused when
+    ``strict``, else ignored, as the service's parser ignores members it does not know.
+    A key of the other name style is always refused, with a hint: a dict in Python
+    names read with ``names="wire"`` would otherwise read as all None."""
     if type(data) is not dict:
         if not isinstance(data, Mapping):
             bad(path, name, "a dict", data)
         data = dict(data)  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
     fields: dict[str, Any] = data  # pyright: ignore[reportUnknownVariableType, reportAssignmentType]
-    if strict and not keys.issuperset(fields):
-        unknown = [k for k in fields if k not in keys]
-        raise ParamValidationError(
-            join(join(path, name), str(unknown[0])),
-            "unknown",
-            f"unknown key {', '.join(map(repr, unknown))}; expected one of {', '.join(sorted(keys))}",
-        )
+    own = keys[wire]
+    if not own.issuperset(fields):
+        _unknown_keys(fields, join(path, name), own, keys[not wire], wire, strict)
     return fields
+
+
+def _unknown_keys(
+    fields: dict[str, Any], where: str, own: frozenset[str], other: frozenset[str],
+    wire: bool, strict: bool,
+) -> None:  # fmt: skip
+    unknown = [k for k in fields if k not in own]
+    style = [k for k in unknown if k in other]
+    if style:
+        given, other_style = ("wire", "Python") if wire else ("Python", "wire")
+        kind = f"are {other_style} names, not {given} names" if len(style) > 1 else (
+            f"is a {other_style} name, not a {given} name"
+        )
+        raise ParamValidationError(
+            join(where, str(style[0])),
+            "unknown",
+            f"{', '.join(map(repr, style))} {kind}: the dict looks like {other_style} "
+            f"names; pass names={other_style.lower()!r}",
+        )
+    if strict:
+        raise ParamValidationError(
+            join(where, str(unknown[0])),
+            "unknown",
+            f"unknown key {', '.join(map(repr, unknown))}; expected one of {', '.join(sorted(own))}",
+        )
 
 
 def required(path: Path, name: str) -> NoReturn:
     raise ParamValidationError(join(path, name), "required", "a value is required")
+
+
+def absent(path: Path, name: str, strict: bool, default: Any) -> Any:
+    """The value of a required member the dict leaves out or holds as None: refused
+    when ``strict``; else ``default``, the wire value of the default the service's
+    parser gives a required member a response leaves out (Smithy's client error
+    correction, models/README.md), so from_dict reads what the parser reads."""
+    if strict:
+        required(path, name)
+    return default
 
 
 def _checked(
@@ -127,7 +234,10 @@ def _checked(
 
 
 def i_str(value: object, path: Path, name: str) -> str:
-    return _checked(p_str, value, path, name, "a string")
+    """Text; a ``str`` subclass (an enum member set in code) as its plain ``str``."""
+    if isinstance(value, str):
+        return str.__str__(value)
+    bad(path, name, "a string", value)
 
 
 def i_bool(value: object, path: Path, name: str) -> bool:
@@ -142,27 +252,41 @@ def i_float(value: object, path: Path, name: str) -> float:
     return _checked(p_float, value, path, name, "a number")
 
 
-def i_blob(value: object, path: Path, name: str) -> bytes:
-    """Base64 text, as the wire has it, or ``bytes`` (a botocore fixture's blobs)."""
+def i_blob(value: object, path: Path, name: str, wire: bool) -> bytes:
+    """Base64 text, as the wire has it, or ``bytes`` (``bytearray``, ``memoryview``: a
+    botocore fixture's blobs). With wire names also a binary stream, read to its end:
+    botocore's ``StreamingBody`` of a blob payload (CodeGuru Profiler's
+    ``GetProfile``), which a boto3 response holds instead of the bytes."""
     if type(value) is bytes:
         return value
-    if isinstance(value, bytes | bytearray):
-        return bytes(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(cast("bytes", value))
     if type(value) is str:
         try:
             return base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):
             bad(path, name, "base64 text", value)
-    bad(path, name, "base64 text or bytes", value)
+    read = getattr(value, "read", None) if wire else None
+    if read is None:
+        bad(path, name, "base64 text or bytes", value)
+    data = read()
+    if not isinstance(data, bytes | bytearray):
+        bad(path, name, "a binary stream (its read() returned text)", value)
+    return bytes(data)
 
 
-def i_timestamp(value: object, path: Path, name: str) -> datetime:
-    """An aware ``datetime`` (a botocore fixture's timestamps), or any wire form the
-    service's parser reads: ISO 8601, epoch seconds (number or text), an HTTP date."""
+def i_timestamp(value: object, path: Path, name: str, wire: bool) -> datetime:
+    """Any wire form the service's parser reads (ISO 8601, epoch seconds as a number or
+    text, an HTTP date), or a ``datetime``: an aware one (a botocore fixture's, or a
+    boto3 response's, which botocore gives in the local zone for epoch seconds) in UTC,
+    as the parser gives it; with wire names a naive one too, read as UTC, as the
+    parser reads ISO 8601 without an offset (botocore leaves such a value naive)."""
     if isinstance(value, datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
-            bad(path, name, "an aware datetime (naive datetimes are ambiguous)", value)
-        return value
+        if value.utcoffset() is None:
+            if not wire:
+                bad(path, name, "an aware datetime (naive datetimes are ambiguous)", value)
+            return value.replace(tzinfo=UTC)
+        return in_utc(value)
     if type(value) is bool:
         bad(path, name, "a timestamp", value)
     try:
@@ -218,32 +342,44 @@ def hooks_for(cls: type) -> Hooks | None:
 
 
 @cache
-def converter(wire: bool, omit_none: bool, strict: bool = True) -> cattrs.Converter:
-    """The ``cattrs.Converter`` of one name style, None policy (``to_dict``) and
-    strictness (``from_dict``), built once."""
+def dumper(wire: bool, omit_none: bool) -> cattrs.Converter:
+    """The ``cattrs.Converter`` of ``to_dict`` for one name style and None policy,
+    built once."""
     import cattrs
 
     conv = cattrs.Converter()
-
-    def is_generated(cls: Any) -> bool:
-        return isinstance(cls, type) and hooks_for(cls) is not None
 
     def unstructure_factory(cls: type) -> Callable[[Any], dict[str, Any]]:
         out = _hooks(cls).out
         return lambda obj: out(obj, wire, omit_none)
 
+    conv.register_unstructure_hook_factory(_is_generated, unstructure_factory)
+    return conv
+
+
+@cache
+def loader(wire: bool, strict: bool) -> cattrs.Converter:
+    """The ``cattrs.Converter`` of ``from_dict`` for one name style and strictness,
+    built once."""
+    import cattrs
+
+    conv = cattrs.Converter()
+
     def structure_factory(cls: type) -> Callable[[Any, type], Any]:
         into = _hooks(cls).into
         return lambda data, _cls: into(data, "", wire, strict)
 
-    conv.register_unstructure_hook_factory(is_generated, unstructure_factory)
-    conv.register_structure_hook_factory(is_generated, structure_factory)
+    conv.register_structure_hook_factory(_is_generated, structure_factory)
     return conv
+
+
+def _is_generated(cls: Any) -> bool:
+    return isinstance(cls, type) and hooks_for(cls) is not None
 
 
 def _hooks(cls: type) -> Hooks:
     hooks = hooks_for(cls)
-    assert hooks is not None  # the factories only see classes ``is_generated`` accepted
+    assert hooks is not None  # the factories only see classes ``_is_generated`` accepted
     return hooks
 
 
@@ -253,12 +389,19 @@ def _names(names: str) -> bool:
     return names == "wire"
 
 
-#: The conversions of ``to_dict`` that can fail on a value of the wrong type, by the
-#: type they expect: how :func:`~awsmith._core.locate.misfit` finds the value.
+#: The conversions of ``to_dict``, by the type they write (``Enum``: any enum class;
+#: ``list`` and ``dict``: any sequence and mapping): how
+#: :func:`~awsmith._core.locate.misfit` tries each value as the generated code does.
 _CONVERSIONS: Mapping[type, Callable[[Any], object]] = {
+    str: o_str,
+    bool: o_bool,
+    int: o_int,
+    float: o_float,
+    Enum: o_enum,
     datetime: o_timestamp,
     bytes: o_blob,
-    float: o_float,
+    list: o_list,
+    dict: o_map,
 }
 
 
@@ -266,34 +409,44 @@ def to_dict(obj: object, *, names: Names = "python", omit_none: bool = True) -> 
     """A generated shape (request, response, nested structure) or modeled error as a
     JSON-ready dict: ``json.dumps`` takes it as it is.
 
-    Timestamps become ISO 8601 text in UTC with a ``Z``, blobs base64 text, enums their
+    Timestamps become ISO 8601 text in UTC with a ``Z`` (an instant UTC cannot hold,
+    which a response may carry, at its own offset), blobs base64 text, enums their
     string values (values the model does not list included), documents stay as they are.
     A null item of a sparse list or map stays ``None`` in its place. A response's
     ``response_metadata`` is left out.
+
+    Every value is checked against its member's type as the validation of a request
+    checks it (constraints such as lengths and patterns aside), so what ``to_dict``
+    writes, :func:`from_dict` reads back to an equal object: text where a list
+    belongs is refused, not written as a list of its characters.
 
     Args:
         obj: The object to convert.
         names: ``"python"`` for the attributes' snake_case names (``case_id``), ``"wire"``
             for the service's own member names (``caseId``), as the API reference, the
             AWS CLI's JSON output and botocore show them.
-        omit_none: Leave out members that are None (the default); False writes them
-            as ``None``.
+        omit_none: Leave out optional members that are None (the default); False
+            writes them as ``None``.
 
     Raises:
         TypeError: ``obj`` is not a generated shape or error.
-        ParamValidationError: a value in ``obj`` cannot be converted: a timestamp that
-            is not an aware ``datetime`` (or not one UTC can hold), a blob that is not
-            ``bytes``, a number that is not a ``float`` or ``int``, a nested shape of
-            the wrong class. ``field`` is its path in Python names
-            (``cases[0].time_created``) and the message says what was expected.
+        ParamValidationError: a value in ``obj`` does not have its member's type: a
+            required member that is None (``rule`` ``"required"``), or (``rule``
+            ``"type"``) text that is not a ``str``, a number that is not an ``int``
+            (or, for a double, a ``float``; never a ``bool`` or ``Decimal``), a
+            timestamp that is not an aware ``datetime``, a blob that is not ``bytes``,
+            a list that is not a sequence (or is text), a None in a list or map that
+            is not sparse, a nested shape of the wrong class. ``field`` is its path in
+            Python names (``cases[0].time_created``) and the message says what was
+            expected.
     """
     wire = _names(names)
     cls = type(obj)
     if hooks_for(cls) is None:
         raise TypeError(f"to_dict takes a generated shape or error, got {cls.__name__}")
     try:
-        result: dict[str, Any] = converter(wire, omit_none).unstructure(obj)
-    except (_NaiveDatetime, TypeError, AttributeError, ValueError, OverflowError) as exc:
+        result: dict[str, Any] = dumper(wire, omit_none).unstructure(obj)
+    except (Unconvertible, TypeError, AttributeError, ValueError, OverflowError) as exc:
         raise _unconvertible(obj, exc) from None
     return result
 
@@ -305,7 +458,7 @@ def _unconvertible(obj: object, exc: Exception) -> ParamValidationError:
     found = misfit(obj, _CONVERSIONS)
     if found is None:  # pragma: no cover - every failing conversion is one misfit knows
         return ParamValidationError("<root>", "type", f"cannot be converted: {exc!r}")
-    return ParamValidationError(found.path, "type", found.detail)
+    return ParamValidationError(found.path, found.rule, found.detail)
 
 
 def from_dict(
@@ -318,29 +471,40 @@ def from_dict(
     """The ``cls`` object ``data`` describes: the inverse of :func:`to_dict`.
 
     Every scalar is converted as the service's parser converts it: timestamps from ISO
-    8601, epoch seconds or an HTTP date (or an aware ``datetime``), blobs from base64
-    text (or ``bytes``), enums from their string values, unknown values kept; a null
-    item of a dense list or map is dropped, of a sparse one kept (the parser's rule,
-    models/README.md). So ``from_dict(type(x), to_dict(x)) == x``, for both name
-    styles, and the AWS CLI's JSON output, a boto3 or aiobotocore response
-    (``ResponseMetadata`` and all) or a botocore ``Stubber`` fixture can be read with
-    ``names="wire"``.
+    8601, epoch seconds or an HTTP date (or a ``datetime``, given in UTC as the parser
+    gives it), blobs from base64 text (or ``bytes``), enums from their string values,
+    unknown values kept; a null item of a dense list or map is dropped, of a sparse one
+    kept (the parser's rule, models/README.md). So ``from_dict(type(x), to_dict(x)) ==
+    x``, for both name styles.
+
+    With ``names="wire"`` it reads what botocore's parser returns for a response, as
+    awsmith's parser reads the response itself: the AWS CLI's JSON output, a boto3 or
+    aiobotocore response (``ResponseMetadata`` and all) or a botocore ``Stubber``
+    fixture. Besides the lenient reading below, that takes a naive ``datetime`` as UTC
+    (botocore leaves a timestamp sent without an offset naive; the parser reads it as
+    UTC) and reads a binary stream (botocore's ``StreamingBody`` of a blob payload) to
+    its end, once: the stream is used up afterwards.
 
     Args:
         cls: The generated shape or modeled error class to make.
         data: The dict to read.
-        names: ``"python"`` or ``"wire"``, as for :func:`to_dict`.
-        strict: Refuse a key that is not a member of its shape. By default True for
-            Python names (a misspelt ``case_idd`` is a mistake worth hearing about) and
-            False for wire names, which are read as the service's parser reads a
-            response: members the model does not know (newer than awsmith's model, or
-            botocore's ``ResponseMetadata``) are ignored.
+        names: ``"python"`` or ``"wire"``, as for :func:`to_dict`. A key that is a
+            member's name in the other style (``case_id`` with ``names="wire"``) is
+            refused, saying which to pass, whatever ``strict`` says.
+        strict: Read the dict as exact data rather than as the service's parser reads
+            a response. True refuses a key that is not a member of its shape and a
+            required member left out (or None). False ignores unknown keys (members
+            newer than awsmith's model, or botocore's ``ResponseMetadata``) and gives
+            a required member left out the default the parser gives it (``""``, ``0``,
+            ``False``, ``[]``, ...; models/README.md, "Required members a response
+            leaves out"). By default True for Python names (a misspelt ``case_idd`` is
+            a mistake worth hearing about) and False for wire names.
 
     Raises:
         TypeError: ``cls`` is not a generated shape or error class.
         ParamValidationError: a value has the wrong type or cannot be read, a key is
-            unknown (strict), or a required member is missing; ``field`` is the path
-            of the value in ``data``'s names
+            unknown (strict) or of the other name style, or a required member is
+            missing (strict); ``field`` is the path of the value in ``data``'s names
             (``cases[3].recent_communications.communications[0].time_created``).
     """
     wire = _names(names)
@@ -350,7 +514,7 @@ def from_dict(
         strict = not wire
     elif type(strict) is not bool:
         raise TypeError(f"strict must be True, False or None, got {strict!r}")
-    result: T = converter(wire, True, strict).structure(data, cls)
+    result: T = loader(wire, strict).structure(data, cls)
     return result
 
 
@@ -362,12 +526,12 @@ def message_only(cls: type[ServiceError], wire_key: str) -> Hooks:
         key = wire_key if wire else "message"
         if error.message is None:
             return {} if omit else {key: None}
-        return {key: error.message}
+        return {key: o_str(error.message)}
 
     keys = (frozenset({"message"}), frozenset({wire_key}))
 
     def into(data: Any, path: Path, wire: bool, strict: bool) -> ServiceError:
-        fields = i_fields(data, path, "", keys[wire], strict)
+        fields = i_fields(data, path, "", keys, wire, strict)
         key = wire_key if wire else "message"
         value = fields.get(key)
         return cls(None if value is None else i_str(value, path, key))

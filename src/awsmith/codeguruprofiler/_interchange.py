@@ -6,7 +6,8 @@ Private: use those two functions; ``awsmith._core.interchange`` registers ``HOOK
 in its cattrs converters."""
 
 # Each class's conversion is written out member by member: no reflection at run time.
-# pyright: reportUnusedFunction=false
+# to_dict re-checks at run time what the annotations promise: objects may hold anything.
+# pyright: reportUnusedFunction=false, reportUnnecessaryIsInstance=false
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any
 
 from awsmith._core.interchange import (
     Hooks,
+    absent,
     i_blob,
     i_bool,
     i_enum,
@@ -27,12 +29,17 @@ from awsmith._core.interchange import (
     i_timestamp,
     message_only,
     o_blob,
+    o_bool,
     o_enum,
     o_float,
+    o_int,
+    o_list,
+    o_map,
+    o_str,
     o_timestamp,
-    required,
+    unconvertible,
 )
-from awsmith._core.serde import Path
+from awsmith._core.serde import EPOCH, Path
 
 from . import errors
 from .shapes import (
@@ -186,17 +193,25 @@ _KEYS_USER_FEEDBACK = (frozenset({"type"}), frozenset({"type"}))
 
 def _out_add_notification_channels_request(o: AddNotificationChannelsRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``AddNotificationChannelsRequest`` as a dict."""
+    if not isinstance(o, AddNotificationChannelsRequest):
+        unconvertible()
     d: dict[str, Any] = {}
+    x: Any  # checked here: an object may hold anything
     d["channels"] = _out_channels(o.channels, wire, omit)
-    d["profilingGroupName" if wire else "profiling_group_name"] = o.profiling_group_name
+    x = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
     return d
 
 
 def _out_add_notification_channels_response(o: AddNotificationChannelsResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``AddNotificationChannelsResponse`` as a dict."""
+    if not isinstance(o, AddNotificationChannelsResponse):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.notification_configuration is not None:
-        d["notificationConfiguration" if wire else "notification_configuration"] = _out_notification_configuration(o.notification_configuration, wire, omit)
+    x: Any  # checked here: an object may hold anything
+    x = o.notification_configuration
+    if x is not None:
+        d["notificationConfiguration" if wire else "notification_configuration"] = _out_notification_configuration(x, wire, omit)
     elif not omit:
         d["notificationConfiguration" if wire else "notification_configuration"] = None
     return d
@@ -204,96 +219,130 @@ def _out_add_notification_channels_response(o: AddNotificationChannelsResponse, 
 
 def _out_agent_configuration(o: AgentConfiguration, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``AgentConfiguration`` as a dict."""
+    if not isinstance(o, AgentConfiguration):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.agent_parameters is not None:
-        d["agentParameters" if wire else "agent_parameters"] = _out_agent_parameters(o.agent_parameters, wire, omit)
+    x: Any  # checked here: an object may hold anything
+    x = o.agent_parameters
+    if x is not None:
+        d["agentParameters" if wire else "agent_parameters"] = _out_agent_parameters(x, wire, omit)
     elif not omit:
         d["agentParameters" if wire else "agent_parameters"] = None
-    d["periodInSeconds" if wire else "period_in_seconds"] = o.period_in_seconds
-    d["shouldProfile" if wire else "should_profile"] = o.should_profile
+    x = o.period_in_seconds
+    d["periodInSeconds" if wire else "period_in_seconds"] = x if type(x) is int else o_int(x)
+    x = o.should_profile
+    d["shouldProfile" if wire else "should_profile"] = x if type(x) is bool else o_bool(x)
     return d
 
 
 def _out_agent_orchestration_config(o: AgentOrchestrationConfig, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``AgentOrchestrationConfig`` as a dict."""
+    if not isinstance(o, AgentOrchestrationConfig):
+        unconvertible()
     d: dict[str, Any] = {}
-    d["profilingEnabled" if wire else "profiling_enabled"] = o.profiling_enabled
+    x: Any  # checked here: an object may hold anything
+    x = o.profiling_enabled
+    d["profilingEnabled" if wire else "profiling_enabled"] = x if type(x) is bool else o_bool(x)
     return d
 
 
 def _out_agent_parameters(value: dict[AgentParameterField, str], wire: bool, omit: bool) -> dict[str, Any]:
-    return {o_enum(key): item for key, item in value.items()}
+    return {o_enum(key): (item if type(item) is str else o_str(item)) for key, item in o_map(value).items()}
 
 
 def _out_aggregated_profile_time(o: AggregatedProfileTime, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``AggregatedProfileTime`` as a dict."""
+    if not isinstance(o, AggregatedProfileTime):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.period is not None:
-        d["period"] = o_enum(o.period)
+    x: Any  # checked here: an object may hold anything
+    x = o.period
+    if x is not None:
+        d["period"] = o_enum(x)
     elif not omit:
         d["period"] = None
-    if o.start is not None:
-        d["start"] = o_timestamp(o.start)
+    x = o.start
+    if x is not None:
+        d["start"] = o_timestamp(x)
     elif not omit:
         d["start"] = None
     return d
 
 
 def _out_anomalies(value: list[Anomaly], wire: bool, omit: bool) -> list[Any]:
-    return [_out_anomaly(item, wire, omit) for item in value]
+    return [_out_anomaly(item, wire, omit) for item in o_list(value)]
 
 
 def _out_anomaly(o: Anomaly, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``Anomaly`` as a dict."""
+    if not isinstance(o, Anomaly):
+        unconvertible()
     d: dict[str, Any] = {}
+    x: Any  # checked here: an object may hold anything
     d["instances"] = _out_anomaly_instances(o.instances, wire, omit)
     d["metric"] = _out_metric(o.metric, wire, omit)
-    d["reason"] = o.reason
+    x = o.reason
+    d["reason"] = x if type(x) is str else o_str(x)
     return d
 
 
 def _out_anomaly_instance(o: AnomalyInstance, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``AnomalyInstance`` as a dict."""
+    if not isinstance(o, AnomalyInstance):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.end_time is not None:
-        d["endTime" if wire else "end_time"] = o_timestamp(o.end_time)
+    x: Any  # checked here: an object may hold anything
+    x = o.end_time
+    if x is not None:
+        d["endTime" if wire else "end_time"] = o_timestamp(x)
     elif not omit:
         d["endTime" if wire else "end_time"] = None
-    d["id"] = o.id
+    x = o.id
+    d["id"] = x if type(x) is str else o_str(x)
     d["startTime" if wire else "start_time"] = o_timestamp(o.start_time)
-    if o.user_feedback is not None:
-        d["userFeedback" if wire else "user_feedback"] = _out_user_feedback(o.user_feedback, wire, omit)
+    x = o.user_feedback
+    if x is not None:
+        d["userFeedback" if wire else "user_feedback"] = _out_user_feedback(x, wire, omit)
     elif not omit:
         d["userFeedback" if wire else "user_feedback"] = None
     return d
 
 
 def _out_anomaly_instances(value: list[AnomalyInstance], wire: bool, omit: bool) -> list[Any]:
-    return [_out_anomaly_instance(item, wire, omit) for item in value]
+    return [_out_anomaly_instance(item, wire, omit) for item in o_list(value)]
 
 
 def _out_batch_get_frame_metric_data_request(o: BatchGetFrameMetricDataRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``BatchGetFrameMetricDataRequest`` as a dict."""
+    if not isinstance(o, BatchGetFrameMetricDataRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.end_time is not None:
-        d["endTime" if wire else "end_time"] = o_timestamp(o.end_time)
+    x: Any  # checked here: an object may hold anything
+    x = o.end_time
+    if x is not None:
+        d["endTime" if wire else "end_time"] = o_timestamp(x)
     elif not omit:
         d["endTime" if wire else "end_time"] = None
-    if o.frame_metrics is not None:
-        d["frameMetrics" if wire else "frame_metrics"] = _out_frame_metrics(o.frame_metrics, wire, omit)
+    x = o.frame_metrics
+    if x is not None:
+        d["frameMetrics" if wire else "frame_metrics"] = _out_frame_metrics(x, wire, omit)
     elif not omit:
         d["frameMetrics" if wire else "frame_metrics"] = None
-    if o.period is not None:
-        d["period"] = o.period
+    x = o.period
+    if x is not None:
+        d["period"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["period"] = None
-    d["profilingGroupName" if wire else "profiling_group_name"] = o.profiling_group_name
-    if o.start_time is not None:
-        d["startTime" if wire else "start_time"] = o_timestamp(o.start_time)
+    x = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
+    x = o.start_time
+    if x is not None:
+        d["startTime" if wire else "start_time"] = o_timestamp(x)
     elif not omit:
         d["startTime" if wire else "start_time"] = None
-    if o.target_resolution is not None:
-        d["targetResolution" if wire else "target_resolution"] = o_enum(o.target_resolution)
+    x = o.target_resolution
+    if x is not None:
+        d["targetResolution" if wire else "target_resolution"] = o_enum(x)
     elif not omit:
         d["targetResolution" if wire else "target_resolution"] = None
     return d
@@ -301,6 +350,8 @@ def _out_batch_get_frame_metric_data_request(o: BatchGetFrameMetricDataRequest, 
 
 def _out_batch_get_frame_metric_data_response(o: BatchGetFrameMetricDataResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``BatchGetFrameMetricDataResponse`` as a dict."""
+    if not isinstance(o, BatchGetFrameMetricDataResponse):
+        unconvertible()
     d: dict[str, Any] = {}
     d["endTime" if wire else "end_time"] = o_timestamp(o.end_time)
     d["endTimes" if wire else "end_times"] = _out_timestamp_structure_list(o.end_times, wire, omit)
@@ -313,61 +364,82 @@ def _out_batch_get_frame_metric_data_response(o: BatchGetFrameMetricDataResponse
 
 def _out_channel(o: Channel, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``Channel`` as a dict."""
+    if not isinstance(o, Channel):
+        unconvertible()
     d: dict[str, Any] = {}
+    x: Any  # checked here: an object may hold anything
     d["eventPublishers" if wire else "event_publishers"] = _out_event_publishers(o.event_publishers, wire, omit)
-    if o.id is not None:
-        d["id"] = o.id
+    x = o.id
+    if x is not None:
+        d["id"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["id"] = None
-    d["uri"] = o.uri
+    x = o.uri
+    d["uri"] = x if type(x) is str else o_str(x)
     return d
 
 
 def _out_channels(value: Sequence[Channel], wire: bool, omit: bool) -> list[Any]:
-    return [_out_channel(item, wire, omit) for item in value]
+    return [_out_channel(item, wire, omit) for item in o_list(value)]
 
 
 def _out_configure_agent_request(o: ConfigureAgentRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``ConfigureAgentRequest`` as a dict."""
+    if not isinstance(o, ConfigureAgentRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.fleet_instance_id is not None:
-        d["fleetInstanceId" if wire else "fleet_instance_id"] = o.fleet_instance_id
+    x: Any  # checked here: an object may hold anything
+    x = o.fleet_instance_id
+    if x is not None:
+        d["fleetInstanceId" if wire else "fleet_instance_id"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["fleetInstanceId" if wire else "fleet_instance_id"] = None
-    if o.metadata is not None:
-        d["metadata"] = _out_metadata(o.metadata, wire, omit)
+    x = o.metadata
+    if x is not None:
+        d["metadata"] = _out_metadata(x, wire, omit)
     elif not omit:
         d["metadata"] = None
-    d["profilingGroupName" if wire else "profiling_group_name"] = o.profiling_group_name
+    x = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
     return d
 
 
 def _out_configure_agent_response(o: ConfigureAgentResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``ConfigureAgentResponse`` as a dict."""
+    if not isinstance(o, ConfigureAgentResponse):
+        unconvertible()
     d: dict[str, Any] = {}
     d["configuration"] = _out_agent_configuration(o.configuration, wire, omit)
     return d
 
 
 def _out_counters_to_aggregate(value: list[str], wire: bool, omit: bool) -> list[Any]:
-    return list(value)
+    return [item if type(item) is str else o_str(item) for item in o_list(value)]
 
 
 def _out_create_profiling_group_request(o: CreateProfilingGroupRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``CreateProfilingGroupRequest`` as a dict."""
+    if not isinstance(o, CreateProfilingGroupRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.agent_orchestration_config is not None:
-        d["agentOrchestrationConfig" if wire else "agent_orchestration_config"] = _out_agent_orchestration_config(o.agent_orchestration_config, wire, omit)
+    x: Any  # checked here: an object may hold anything
+    x = o.agent_orchestration_config
+    if x is not None:
+        d["agentOrchestrationConfig" if wire else "agent_orchestration_config"] = _out_agent_orchestration_config(x, wire, omit)
     elif not omit:
         d["agentOrchestrationConfig" if wire else "agent_orchestration_config"] = None
-    d["clientToken" if wire else "client_token"] = o.client_token
-    if o.compute_platform is not None:
-        d["computePlatform" if wire else "compute_platform"] = o_enum(o.compute_platform)
+    x = o.client_token
+    d["clientToken" if wire else "client_token"] = x if type(x) is str else o_str(x)
+    x = o.compute_platform
+    if x is not None:
+        d["computePlatform" if wire else "compute_platform"] = o_enum(x)
     elif not omit:
         d["computePlatform" if wire else "compute_platform"] = None
-    d["profilingGroupName" if wire else "profiling_group_name"] = o.profiling_group_name
-    if o.tags is not None:
-        d["tags"] = _out_tags(o.tags, wire, omit)
+    x = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
+    x = o.tags
+    if x is not None:
+        d["tags"] = _out_tags(x, wire, omit)
     elif not omit:
         d["tags"] = None
     return d
@@ -375,6 +447,8 @@ def _out_create_profiling_group_request(o: CreateProfilingGroupRequest, wire: bo
 
 def _out_create_profiling_group_response(o: CreateProfilingGroupResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``CreateProfilingGroupResponse`` as a dict."""
+    if not isinstance(o, CreateProfilingGroupResponse):
+        unconvertible()
     d: dict[str, Any] = {}
     d["profilingGroup" if wire else "profiling_group"] = _out_profiling_group_description(o.profiling_group, wire, omit)
     return d
@@ -382,60 +456,80 @@ def _out_create_profiling_group_response(o: CreateProfilingGroupResponse, wire: 
 
 def _out_delete_profiling_group_request(o: DeleteProfilingGroupRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``DeleteProfilingGroupRequest`` as a dict."""
+    if not isinstance(o, DeleteProfilingGroupRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    d["profilingGroupName" if wire else "profiling_group_name"] = o.profiling_group_name
+    x: Any  # checked here: an object may hold anything
+    x = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
     return d
 
 
 def _out_delete_profiling_group_response(o: DeleteProfilingGroupResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``DeleteProfilingGroupResponse`` as a dict."""
+    if not isinstance(o, DeleteProfilingGroupResponse):
+        unconvertible()
     d: dict[str, Any] = {}
     return d
 
 
 def _out_describe_profiling_group_request(o: DescribeProfilingGroupRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``DescribeProfilingGroupRequest`` as a dict."""
+    if not isinstance(o, DescribeProfilingGroupRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    d["profilingGroupName" if wire else "profiling_group_name"] = o.profiling_group_name
+    x: Any  # checked here: an object may hold anything
+    x = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
     return d
 
 
 def _out_describe_profiling_group_response(o: DescribeProfilingGroupResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``DescribeProfilingGroupResponse`` as a dict."""
+    if not isinstance(o, DescribeProfilingGroupResponse):
+        unconvertible()
     d: dict[str, Any] = {}
     d["profilingGroup" if wire else "profiling_group"] = _out_profiling_group_description(o.profiling_group, wire, omit)
     return d
 
 
 def _out_event_publishers(value: Sequence[EventPublisher | EventPublisherLiteral], wire: bool, omit: bool) -> list[Any]:
-    return [o_enum(item) for item in value]
+    return [o_enum(item) for item in o_list(value)]
 
 
 def _out_findings_report_summaries(value: list[FindingsReportSummary], wire: bool, omit: bool) -> list[Any]:
-    return [_out_findings_report_summary(item, wire, omit) for item in value]
+    return [_out_findings_report_summary(item, wire, omit) for item in o_list(value)]
 
 
 def _out_findings_report_summary(o: FindingsReportSummary, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``FindingsReportSummary`` as a dict."""
+    if not isinstance(o, FindingsReportSummary):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.id is not None:
-        d["id"] = o.id
+    x: Any  # checked here: an object may hold anything
+    x = o.id
+    if x is not None:
+        d["id"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["id"] = None
-    if o.profile_end_time is not None:
-        d["profileEndTime" if wire else "profile_end_time"] = o_timestamp(o.profile_end_time)
+    x = o.profile_end_time
+    if x is not None:
+        d["profileEndTime" if wire else "profile_end_time"] = o_timestamp(x)
     elif not omit:
         d["profileEndTime" if wire else "profile_end_time"] = None
-    if o.profile_start_time is not None:
-        d["profileStartTime" if wire else "profile_start_time"] = o_timestamp(o.profile_start_time)
+    x = o.profile_start_time
+    if x is not None:
+        d["profileStartTime" if wire else "profile_start_time"] = o_timestamp(x)
     elif not omit:
         d["profileStartTime" if wire else "profile_start_time"] = None
-    if o.profiling_group_name is not None:
-        d["profilingGroupName" if wire else "profiling_group_name"] = o.profiling_group_name
+    x = o.profiling_group_name
+    if x is not None:
+        d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["profilingGroupName" if wire else "profiling_group_name"] = None
-    if o.total_number_of_findings is not None:
-        d["totalNumberOfFindings" if wire else "total_number_of_findings"] = o.total_number_of_findings
+    x = o.total_number_of_findings
+    if x is not None:
+        d["totalNumberOfFindings" if wire else "total_number_of_findings"] = x if type(x) is int else o_int(x)
     elif not omit:
         d["totalNumberOfFindings" if wire else "total_number_of_findings"] = None
     return d
@@ -443,19 +537,25 @@ def _out_findings_report_summary(o: FindingsReportSummary, wire: bool, omit: boo
 
 def _out_frame_metric(o: FrameMetric, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``FrameMetric`` as a dict."""
+    if not isinstance(o, FrameMetric):
+        unconvertible()
     d: dict[str, Any] = {}
-    d["frameName" if wire else "frame_name"] = o.frame_name
+    x: Any  # checked here: an object may hold anything
+    x = o.frame_name
+    d["frameName" if wire else "frame_name"] = x if type(x) is str else o_str(x)
     d["threadStates" if wire else "thread_states"] = _out_thread_states(o.thread_states, wire, omit)
     d["type"] = o_enum(o.type)
     return d
 
 
 def _out_frame_metric_data(value: list[FrameMetricDatum], wire: bool, omit: bool) -> list[Any]:
-    return [_out_frame_metric_datum(item, wire, omit) for item in value]
+    return [_out_frame_metric_datum(item, wire, omit) for item in o_list(value)]
 
 
 def _out_frame_metric_datum(o: FrameMetricDatum, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``FrameMetricDatum`` as a dict."""
+    if not isinstance(o, FrameMetricDatum):
+        unconvertible()
     d: dict[str, Any] = {}
     d["frameMetric" if wire else "frame_metric"] = _out_frame_metric(o.frame_metric, wire, omit)
     d["values"] = _out_frame_metric_values(o.values, wire, omit)
@@ -463,26 +563,32 @@ def _out_frame_metric_datum(o: FrameMetricDatum, wire: bool, omit: bool) -> dict
 
 
 def _out_frame_metric_values(value: list[float | None], wire: bool, omit: bool) -> list[Any]:
-    return [None if item is None else o_float(item) for item in value]
+    return [None if item is None else o_float(item) for item in o_list(value)]
 
 
 def _out_frame_metrics(value: Sequence[FrameMetric], wire: bool, omit: bool) -> list[Any]:
-    return [_out_frame_metric(item, wire, omit) for item in value]
+    return [_out_frame_metric(item, wire, omit) for item in o_list(value)]
 
 
 def _out_get_findings_report_account_summary_request(o: GetFindingsReportAccountSummaryRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``GetFindingsReportAccountSummaryRequest`` as a dict."""
+    if not isinstance(o, GetFindingsReportAccountSummaryRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.daily_reports_only is not None:
-        d["dailyReportsOnly" if wire else "daily_reports_only"] = o.daily_reports_only
+    x: Any  # checked here: an object may hold anything
+    x = o.daily_reports_only
+    if x is not None:
+        d["dailyReportsOnly" if wire else "daily_reports_only"] = x if type(x) is bool else o_bool(x)
     elif not omit:
         d["dailyReportsOnly" if wire else "daily_reports_only"] = None
-    if o.max_results is not None:
-        d["maxResults" if wire else "max_results"] = o.max_results
+    x = o.max_results
+    if x is not None:
+        d["maxResults" if wire else "max_results"] = x if type(x) is int else o_int(x)
     elif not omit:
         d["maxResults" if wire else "max_results"] = None
-    if o.next_token is not None:
-        d["nextToken" if wire else "next_token"] = o.next_token
+    x = o.next_token
+    if x is not None:
+        d["nextToken" if wire else "next_token"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["nextToken" if wire else "next_token"] = None
     return d
@@ -490,9 +596,13 @@ def _out_get_findings_report_account_summary_request(o: GetFindingsReportAccount
 
 def _out_get_findings_report_account_summary_response(o: GetFindingsReportAccountSummaryResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``GetFindingsReportAccountSummaryResponse`` as a dict."""
+    if not isinstance(o, GetFindingsReportAccountSummaryResponse):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.next_token is not None:
-        d["nextToken" if wire else "next_token"] = o.next_token
+    x: Any  # checked here: an object may hold anything
+    x = o.next_token
+    if x is not None:
+        d["nextToken" if wire else "next_token"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["nextToken" if wire else "next_token"] = None
     d["reportSummaries" if wire else "report_summaries"] = _out_findings_report_summaries(o.report_summaries, wire, omit)
@@ -501,13 +611,19 @@ def _out_get_findings_report_account_summary_response(o: GetFindingsReportAccoun
 
 def _out_get_notification_configuration_request(o: GetNotificationConfigurationRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``GetNotificationConfigurationRequest`` as a dict."""
+    if not isinstance(o, GetNotificationConfigurationRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    d["profilingGroupName" if wire else "profiling_group_name"] = o.profiling_group_name
+    x: Any  # checked here: an object may hold anything
+    x = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
     return d
 
 
 def _out_get_notification_configuration_response(o: GetNotificationConfigurationResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``GetNotificationConfigurationResponse`` as a dict."""
+    if not isinstance(o, GetNotificationConfigurationResponse):
+        unconvertible()
     d: dict[str, Any] = {}
     d["notificationConfiguration" if wire else "notification_configuration"] = _out_notification_configuration(o.notification_configuration, wire, omit)
     return d
@@ -515,41 +631,59 @@ def _out_get_notification_configuration_response(o: GetNotificationConfiguration
 
 def _out_get_policy_request(o: GetPolicyRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``GetPolicyRequest`` as a dict."""
+    if not isinstance(o, GetPolicyRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    d["profilingGroupName" if wire else "profiling_group_name"] = o.profiling_group_name
+    x: Any  # checked here: an object may hold anything
+    x = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
     return d
 
 
 def _out_get_policy_response(o: GetPolicyResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``GetPolicyResponse`` as a dict."""
+    if not isinstance(o, GetPolicyResponse):
+        unconvertible()
     d: dict[str, Any] = {}
-    d["policy"] = o.policy
-    d["revisionId" if wire else "revision_id"] = o.revision_id
+    x: Any  # checked here: an object may hold anything
+    x = o.policy
+    d["policy"] = x if type(x) is str else o_str(x)
+    x = o.revision_id
+    d["revisionId" if wire else "revision_id"] = x if type(x) is str else o_str(x)
     return d
 
 
 def _out_get_profile_request(o: GetProfileRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``GetProfileRequest`` as a dict."""
+    if not isinstance(o, GetProfileRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.accept is not None:
-        d["accept"] = o.accept
+    x: Any  # checked here: an object may hold anything
+    x = o.accept
+    if x is not None:
+        d["accept"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["accept"] = None
-    if o.end_time is not None:
-        d["endTime" if wire else "end_time"] = o_timestamp(o.end_time)
+    x = o.end_time
+    if x is not None:
+        d["endTime" if wire else "end_time"] = o_timestamp(x)
     elif not omit:
         d["endTime" if wire else "end_time"] = None
-    if o.max_depth is not None:
-        d["maxDepth" if wire else "max_depth"] = o.max_depth
+    x = o.max_depth
+    if x is not None:
+        d["maxDepth" if wire else "max_depth"] = x if type(x) is int else o_int(x)
     elif not omit:
         d["maxDepth" if wire else "max_depth"] = None
-    if o.period is not None:
-        d["period"] = o.period
+    x = o.period
+    if x is not None:
+        d["period"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["period"] = None
-    d["profilingGroupName" if wire else "profiling_group_name"] = o.profiling_group_name
-    if o.start_time is not None:
-        d["startTime" if wire else "start_time"] = o_timestamp(o.start_time)
+    x = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
+    x = o.start_time
+    if x is not None:
+        d["startTime" if wire else "start_time"] = o_timestamp(x)
     elif not omit:
         d["startTime" if wire else "start_time"] = None
     return d
@@ -557,67 +691,92 @@ def _out_get_profile_request(o: GetProfileRequest, wire: bool, omit: bool) -> di
 
 def _out_get_profile_response(o: GetProfileResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``GetProfileResponse`` as a dict."""
+    if not isinstance(o, GetProfileResponse):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.content_encoding is not None:
-        d["contentEncoding" if wire else "content_encoding"] = o.content_encoding
+    x: Any  # checked here: an object may hold anything
+    x = o.content_encoding
+    if x is not None:
+        d["contentEncoding" if wire else "content_encoding"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["contentEncoding" if wire else "content_encoding"] = None
-    d["contentType" if wire else "content_type"] = o.content_type
+    x = o.content_type
+    d["contentType" if wire else "content_type"] = x if type(x) is str else o_str(x)
     d["profile"] = o_blob(o.profile)
     return d
 
 
 def _out_get_recommendations_request(o: GetRecommendationsRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``GetRecommendationsRequest`` as a dict."""
+    if not isinstance(o, GetRecommendationsRequest):
+        unconvertible()
     d: dict[str, Any] = {}
+    x: Any  # checked here: an object may hold anything
     d["endTime" if wire else "end_time"] = o_timestamp(o.end_time)
-    if o.locale is not None:
-        d["locale"] = o.locale
+    x = o.locale
+    if x is not None:
+        d["locale"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["locale"] = None
-    d["profilingGroupName" if wire else "profiling_group_name"] = o.profiling_group_name
+    x = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
     d["startTime" if wire else "start_time"] = o_timestamp(o.start_time)
     return d
 
 
 def _out_get_recommendations_response(o: GetRecommendationsResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``GetRecommendationsResponse`` as a dict."""
+    if not isinstance(o, GetRecommendationsResponse):
+        unconvertible()
     d: dict[str, Any] = {}
+    x: Any  # checked here: an object may hold anything
     d["anomalies"] = _out_anomalies(o.anomalies, wire, omit)
     d["profileEndTime" if wire else "profile_end_time"] = o_timestamp(o.profile_end_time)
     d["profileStartTime" if wire else "profile_start_time"] = o_timestamp(o.profile_start_time)
-    d["profilingGroupName" if wire else "profiling_group_name"] = o.profiling_group_name
+    x = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
     d["recommendations"] = _out_recommendations(o.recommendations, wire, omit)
     return d
 
 
 def _out_list_findings_reports_request(o: ListFindingsReportsRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``ListFindingsReportsRequest`` as a dict."""
+    if not isinstance(o, ListFindingsReportsRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.daily_reports_only is not None:
-        d["dailyReportsOnly" if wire else "daily_reports_only"] = o.daily_reports_only
+    x: Any  # checked here: an object may hold anything
+    x = o.daily_reports_only
+    if x is not None:
+        d["dailyReportsOnly" if wire else "daily_reports_only"] = x if type(x) is bool else o_bool(x)
     elif not omit:
         d["dailyReportsOnly" if wire else "daily_reports_only"] = None
     d["endTime" if wire else "end_time"] = o_timestamp(o.end_time)
-    if o.max_results is not None:
-        d["maxResults" if wire else "max_results"] = o.max_results
+    x = o.max_results
+    if x is not None:
+        d["maxResults" if wire else "max_results"] = x if type(x) is int else o_int(x)
     elif not omit:
         d["maxResults" if wire else "max_results"] = None
-    if o.next_token is not None:
-        d["nextToken" if wire else "next_token"] = o.next_token
+    x = o.next_token
+    if x is not None:
+        d["nextToken" if wire else "next_token"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["nextToken" if wire else "next_token"] = None
-    d["profilingGroupName" if wire else "profiling_group_name"] = o.profiling_group_name
+    x = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
     d["startTime" if wire else "start_time"] = o_timestamp(o.start_time)
     return d
 
 
 def _out_list_findings_reports_response(o: ListFindingsReportsResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``ListFindingsReportsResponse`` as a dict."""
+    if not isinstance(o, ListFindingsReportsResponse):
+        unconvertible()
     d: dict[str, Any] = {}
+    x: Any  # checked here: an object may hold anything
     d["findingsReportSummaries" if wire else "findings_report_summaries"] = _out_findings_report_summaries(o.findings_report_summaries, wire, omit)
-    if o.next_token is not None:
-        d["nextToken" if wire else "next_token"] = o.next_token
+    x = o.next_token
+    if x is not None:
+        d["nextToken" if wire else "next_token"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["nextToken" if wire else "next_token"] = None
     return d
@@ -625,31 +784,42 @@ def _out_list_findings_reports_response(o: ListFindingsReportsResponse, wire: bo
 
 def _out_list_profile_times_request(o: ListProfileTimesRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``ListProfileTimesRequest`` as a dict."""
+    if not isinstance(o, ListProfileTimesRequest):
+        unconvertible()
     d: dict[str, Any] = {}
+    x: Any  # checked here: an object may hold anything
     d["endTime" if wire else "end_time"] = o_timestamp(o.end_time)
-    if o.max_results is not None:
-        d["maxResults" if wire else "max_results"] = o.max_results
+    x = o.max_results
+    if x is not None:
+        d["maxResults" if wire else "max_results"] = x if type(x) is int else o_int(x)
     elif not omit:
         d["maxResults" if wire else "max_results"] = None
-    if o.next_token is not None:
-        d["nextToken" if wire else "next_token"] = o.next_token
+    x = o.next_token
+    if x is not None:
+        d["nextToken" if wire else "next_token"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["nextToken" if wire else "next_token"] = None
-    if o.order_by is not None:
-        d["orderBy" if wire else "order_by"] = o_enum(o.order_by)
+    x = o.order_by
+    if x is not None:
+        d["orderBy" if wire else "order_by"] = o_enum(x)
     elif not omit:
         d["orderBy" if wire else "order_by"] = None
     d["period"] = o_enum(o.period)
-    d["profilingGroupName" if wire else "profiling_group_name"] = o.profiling_group_name
+    x = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
     d["startTime" if wire else "start_time"] = o_timestamp(o.start_time)
     return d
 
 
 def _out_list_profile_times_response(o: ListProfileTimesResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``ListProfileTimesResponse`` as a dict."""
+    if not isinstance(o, ListProfileTimesResponse):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.next_token is not None:
-        d["nextToken" if wire else "next_token"] = o.next_token
+    x: Any  # checked here: an object may hold anything
+    x = o.next_token
+    if x is not None:
+        d["nextToken" if wire else "next_token"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["nextToken" if wire else "next_token"] = None
     d["profileTimes" if wire else "profile_times"] = _out_profile_times(o.profile_times, wire, omit)
@@ -658,17 +828,23 @@ def _out_list_profile_times_response(o: ListProfileTimesResponse, wire: bool, om
 
 def _out_list_profiling_groups_request(o: ListProfilingGroupsRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``ListProfilingGroupsRequest`` as a dict."""
+    if not isinstance(o, ListProfilingGroupsRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.include_description is not None:
-        d["includeDescription" if wire else "include_description"] = o.include_description
+    x: Any  # checked here: an object may hold anything
+    x = o.include_description
+    if x is not None:
+        d["includeDescription" if wire else "include_description"] = x if type(x) is bool else o_bool(x)
     elif not omit:
         d["includeDescription" if wire else "include_description"] = None
-    if o.max_results is not None:
-        d["maxResults" if wire else "max_results"] = o.max_results
+    x = o.max_results
+    if x is not None:
+        d["maxResults" if wire else "max_results"] = x if type(x) is int else o_int(x)
     elif not omit:
         d["maxResults" if wire else "max_results"] = None
-    if o.next_token is not None:
-        d["nextToken" if wire else "next_token"] = o.next_token
+    x = o.next_token
+    if x is not None:
+        d["nextToken" if wire else "next_token"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["nextToken" if wire else "next_token"] = None
     return d
@@ -676,14 +852,19 @@ def _out_list_profiling_groups_request(o: ListProfilingGroupsRequest, wire: bool
 
 def _out_list_profiling_groups_response(o: ListProfilingGroupsResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``ListProfilingGroupsResponse`` as a dict."""
+    if not isinstance(o, ListProfilingGroupsResponse):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.next_token is not None:
-        d["nextToken" if wire else "next_token"] = o.next_token
+    x: Any  # checked here: an object may hold anything
+    x = o.next_token
+    if x is not None:
+        d["nextToken" if wire else "next_token"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["nextToken" if wire else "next_token"] = None
     d["profilingGroupNames" if wire else "profiling_group_names"] = _out_profiling_group_names(o.profiling_group_names, wire, omit)
-    if o.profiling_groups is not None:
-        d["profilingGroups" if wire else "profiling_groups"] = _out_profiling_group_descriptions(o.profiling_groups, wire, omit)
+    x = o.profiling_groups
+    if x is not None:
+        d["profilingGroups" if wire else "profiling_groups"] = _out_profiling_group_descriptions(x, wire, omit)
     elif not omit:
         d["profilingGroups" if wire else "profiling_groups"] = None
     return d
@@ -691,16 +872,24 @@ def _out_list_profiling_groups_response(o: ListProfilingGroupsResponse, wire: bo
 
 def _out_list_tags_for_resource_request(o: ListTagsForResourceRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``ListTagsForResourceRequest`` as a dict."""
+    if not isinstance(o, ListTagsForResourceRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    d["resourceArn" if wire else "resource_arn"] = o.resource_arn
+    x: Any  # checked here: an object may hold anything
+    x = o.resource_arn
+    d["resourceArn" if wire else "resource_arn"] = x if type(x) is str else o_str(x)
     return d
 
 
 def _out_list_tags_for_resource_response(o: ListTagsForResourceResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``ListTagsForResourceResponse`` as a dict."""
+    if not isinstance(o, ListTagsForResourceResponse):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.tags is not None:
-        d["tags"] = _out_tags(o.tags, wire, omit)
+    x: Any  # checked here: an object may hold anything
+    x = o.tags
+    if x is not None:
+        d["tags"] = _out_tags(x, wire, omit)
     elif not omit:
         d["tags"] = None
     return d
@@ -708,34 +897,44 @@ def _out_list_tags_for_resource_response(o: ListTagsForResourceResponse, wire: b
 
 def _out_match(o: Match, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``Match`` as a dict."""
+    if not isinstance(o, Match):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.frame_address is not None:
-        d["frameAddress" if wire else "frame_address"] = o.frame_address
+    x: Any  # checked here: an object may hold anything
+    x = o.frame_address
+    if x is not None:
+        d["frameAddress" if wire else "frame_address"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["frameAddress" if wire else "frame_address"] = None
-    if o.target_frames_index is not None:
-        d["targetFramesIndex" if wire else "target_frames_index"] = o.target_frames_index
+    x = o.target_frames_index
+    if x is not None:
+        d["targetFramesIndex" if wire else "target_frames_index"] = x if type(x) is int else o_int(x)
     elif not omit:
         d["targetFramesIndex" if wire else "target_frames_index"] = None
-    if o.threshold_breach_value is not None:
-        d["thresholdBreachValue" if wire else "threshold_breach_value"] = o_float(o.threshold_breach_value)
+    x = o.threshold_breach_value
+    if x is not None:
+        d["thresholdBreachValue" if wire else "threshold_breach_value"] = o_float(x)
     elif not omit:
         d["thresholdBreachValue" if wire else "threshold_breach_value"] = None
     return d
 
 
 def _out_matches(value: list[Match], wire: bool, omit: bool) -> list[Any]:
-    return [_out_match(item, wire, omit) for item in value]
+    return [_out_match(item, wire, omit) for item in o_list(value)]
 
 
 def _out_metadata(value: Mapping[MetadataField | MetadataFieldLiteral, str], wire: bool, omit: bool) -> dict[str, Any]:
-    return {o_enum(key): item for key, item in value.items()}
+    return {o_enum(key): (item if type(item) is str else o_str(item)) for key, item in o_map(value).items()}
 
 
 def _out_metric(o: Metric, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``Metric`` as a dict."""
+    if not isinstance(o, Metric):
+        unconvertible()
     d: dict[str, Any] = {}
-    d["frameName" if wire else "frame_name"] = o.frame_name
+    x: Any  # checked here: an object may hold anything
+    x = o.frame_name
+    d["frameName" if wire else "frame_name"] = x if type(x) is str else o_str(x)
     d["threadStates" if wire else "thread_states"] = _out_thread_states(o.thread_states, wire, omit)
     d["type"] = o_enum(o.type)
     return d
@@ -743,9 +942,13 @@ def _out_metric(o: Metric, wire: bool, omit: bool) -> dict[str, Any]:
 
 def _out_notification_configuration(o: NotificationConfiguration, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``NotificationConfiguration`` as a dict."""
+    if not isinstance(o, NotificationConfiguration):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.channels is not None:
-        d["channels"] = _out_channels(o.channels, wire, omit)
+    x: Any  # checked here: an object may hold anything
+    x = o.channels
+    if x is not None:
+        d["channels"] = _out_channels(x, wire, omit)
     elif not omit:
         d["channels"] = None
     return d
@@ -753,33 +956,43 @@ def _out_notification_configuration(o: NotificationConfiguration, wire: bool, om
 
 def _out_pattern(o: Pattern, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``Pattern`` as a dict."""
+    if not isinstance(o, Pattern):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.counters_to_aggregate is not None:
-        d["countersToAggregate" if wire else "counters_to_aggregate"] = _out_counters_to_aggregate(o.counters_to_aggregate, wire, omit)
+    x: Any  # checked here: an object may hold anything
+    x = o.counters_to_aggregate
+    if x is not None:
+        d["countersToAggregate" if wire else "counters_to_aggregate"] = _out_counters_to_aggregate(x, wire, omit)
     elif not omit:
         d["countersToAggregate" if wire else "counters_to_aggregate"] = None
-    if o.description is not None:
-        d["description"] = o.description
+    x = o.description
+    if x is not None:
+        d["description"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["description"] = None
-    if o.id is not None:
-        d["id"] = o.id
+    x = o.id
+    if x is not None:
+        d["id"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["id"] = None
-    if o.name is not None:
-        d["name"] = o.name
+    x = o.name
+    if x is not None:
+        d["name"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["name"] = None
-    if o.resolution_steps is not None:
-        d["resolutionSteps" if wire else "resolution_steps"] = o.resolution_steps
+    x = o.resolution_steps
+    if x is not None:
+        d["resolutionSteps" if wire else "resolution_steps"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["resolutionSteps" if wire else "resolution_steps"] = None
-    if o.target_frames is not None:
-        d["targetFrames" if wire else "target_frames"] = _out_target_frames(o.target_frames, wire, omit)
+    x = o.target_frames
+    if x is not None:
+        d["targetFrames" if wire else "target_frames"] = _out_target_frames(x, wire, omit)
     elif not omit:
         d["targetFrames" if wire else "target_frames"] = None
-    if o.threshold_percent is not None:
-        d["thresholdPercent" if wire else "threshold_percent"] = o_float(o.threshold_percent)
+    x = o.threshold_percent
+    if x is not None:
+        d["thresholdPercent" if wire else "threshold_percent"] = o_float(x)
     elif not omit:
         d["thresholdPercent" if wire else "threshold_percent"] = None
     return d
@@ -787,100 +1000,129 @@ def _out_pattern(o: Pattern, wire: bool, omit: bool) -> dict[str, Any]:
 
 def _out_post_agent_profile_request(o: PostAgentProfileRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``PostAgentProfileRequest`` as a dict."""
+    if not isinstance(o, PostAgentProfileRequest):
+        unconvertible()
     d: dict[str, Any] = {}
+    x: Any  # checked here: an object may hold anything
     d["agentProfile" if wire else "agent_profile"] = o_blob(o.agent_profile)
-    d["contentType" if wire else "content_type"] = o.content_type
-    if o.profile_token is not None:
-        d["profileToken" if wire else "profile_token"] = o.profile_token
+    x = o.content_type
+    d["contentType" if wire else "content_type"] = x if type(x) is str else o_str(x)
+    x = o.profile_token
+    if x is not None:
+        d["profileToken" if wire else "profile_token"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["profileToken" if wire else "profile_token"] = None
-    d["profilingGroupName" if wire else "profiling_group_name"] = o.profiling_group_name
+    x = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
     return d
 
 
 def _out_post_agent_profile_response(o: PostAgentProfileResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``PostAgentProfileResponse`` as a dict."""
+    if not isinstance(o, PostAgentProfileResponse):
+        unconvertible()
     d: dict[str, Any] = {}
     return d
 
 
 def _out_principals(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return list(value)
+    return [item if type(item) is str else o_str(item) for item in o_list(value)]
 
 
 def _out_profile_time(o: ProfileTime, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``ProfileTime`` as a dict."""
+    if not isinstance(o, ProfileTime):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.start is not None:
-        d["start"] = o_timestamp(o.start)
+    x: Any  # checked here: an object may hold anything
+    x = o.start
+    if x is not None:
+        d["start"] = o_timestamp(x)
     elif not omit:
         d["start"] = None
     return d
 
 
 def _out_profile_times(value: list[ProfileTime], wire: bool, omit: bool) -> list[Any]:
-    return [_out_profile_time(item, wire, omit) for item in value]
+    return [_out_profile_time(item, wire, omit) for item in o_list(value)]
 
 
 def _out_profiling_group_description(o: ProfilingGroupDescription, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``ProfilingGroupDescription`` as a dict."""
+    if not isinstance(o, ProfilingGroupDescription):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.agent_orchestration_config is not None:
-        d["agentOrchestrationConfig" if wire else "agent_orchestration_config"] = _out_agent_orchestration_config(o.agent_orchestration_config, wire, omit)
+    x: Any  # checked here: an object may hold anything
+    x = o.agent_orchestration_config
+    if x is not None:
+        d["agentOrchestrationConfig" if wire else "agent_orchestration_config"] = _out_agent_orchestration_config(x, wire, omit)
     elif not omit:
         d["agentOrchestrationConfig" if wire else "agent_orchestration_config"] = None
-    if o.arn is not None:
-        d["arn"] = o.arn
+    x = o.arn
+    if x is not None:
+        d["arn"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["arn"] = None
-    if o.compute_platform is not None:
-        d["computePlatform" if wire else "compute_platform"] = o_enum(o.compute_platform)
+    x = o.compute_platform
+    if x is not None:
+        d["computePlatform" if wire else "compute_platform"] = o_enum(x)
     elif not omit:
         d["computePlatform" if wire else "compute_platform"] = None
-    if o.created_at is not None:
-        d["createdAt" if wire else "created_at"] = o_timestamp(o.created_at)
+    x = o.created_at
+    if x is not None:
+        d["createdAt" if wire else "created_at"] = o_timestamp(x)
     elif not omit:
         d["createdAt" if wire else "created_at"] = None
-    if o.name is not None:
-        d["name"] = o.name
+    x = o.name
+    if x is not None:
+        d["name"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["name"] = None
-    if o.profiling_status is not None:
-        d["profilingStatus" if wire else "profiling_status"] = _out_profiling_status(o.profiling_status, wire, omit)
+    x = o.profiling_status
+    if x is not None:
+        d["profilingStatus" if wire else "profiling_status"] = _out_profiling_status(x, wire, omit)
     elif not omit:
         d["profilingStatus" if wire else "profiling_status"] = None
-    if o.tags is not None:
-        d["tags"] = _out_tags(o.tags, wire, omit)
+    x = o.tags
+    if x is not None:
+        d["tags"] = _out_tags(x, wire, omit)
     elif not omit:
         d["tags"] = None
-    if o.updated_at is not None:
-        d["updatedAt" if wire else "updated_at"] = o_timestamp(o.updated_at)
+    x = o.updated_at
+    if x is not None:
+        d["updatedAt" if wire else "updated_at"] = o_timestamp(x)
     elif not omit:
         d["updatedAt" if wire else "updated_at"] = None
     return d
 
 
 def _out_profiling_group_descriptions(value: list[ProfilingGroupDescription], wire: bool, omit: bool) -> list[Any]:
-    return [_out_profiling_group_description(item, wire, omit) for item in value]
+    return [_out_profiling_group_description(item, wire, omit) for item in o_list(value)]
 
 
 def _out_profiling_group_names(value: list[str], wire: bool, omit: bool) -> list[Any]:
-    return list(value)
+    return [item if type(item) is str else o_str(item) for item in o_list(value)]
 
 
 def _out_profiling_status(o: ProfilingStatus, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``ProfilingStatus`` as a dict."""
+    if not isinstance(o, ProfilingStatus):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.latest_agent_orchestrated_at is not None:
-        d["latestAgentOrchestratedAt" if wire else "latest_agent_orchestrated_at"] = o_timestamp(o.latest_agent_orchestrated_at)
+    x: Any  # checked here: an object may hold anything
+    x = o.latest_agent_orchestrated_at
+    if x is not None:
+        d["latestAgentOrchestratedAt" if wire else "latest_agent_orchestrated_at"] = o_timestamp(x)
     elif not omit:
         d["latestAgentOrchestratedAt" if wire else "latest_agent_orchestrated_at"] = None
-    if o.latest_agent_profile_reported_at is not None:
-        d["latestAgentProfileReportedAt" if wire else "latest_agent_profile_reported_at"] = o_timestamp(o.latest_agent_profile_reported_at)
+    x = o.latest_agent_profile_reported_at
+    if x is not None:
+        d["latestAgentProfileReportedAt" if wire else "latest_agent_profile_reported_at"] = o_timestamp(x)
     elif not omit:
         d["latestAgentProfileReportedAt" if wire else "latest_agent_profile_reported_at"] = None
-    if o.latest_aggregated_profile is not None:
-        d["latestAggregatedProfile" if wire else "latest_aggregated_profile"] = _out_aggregated_profile_time(o.latest_aggregated_profile, wire, omit)
+    x = o.latest_aggregated_profile
+    if x is not None:
+        d["latestAggregatedProfile" if wire else "latest_aggregated_profile"] = _out_aggregated_profile_time(x, wire, omit)
     elif not omit:
         d["latestAggregatedProfile" if wire else "latest_aggregated_profile"] = None
     return d
@@ -888,12 +1130,17 @@ def _out_profiling_status(o: ProfilingStatus, wire: bool, omit: bool) -> dict[st
 
 def _out_put_permission_request(o: PutPermissionRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``PutPermissionRequest`` as a dict."""
+    if not isinstance(o, PutPermissionRequest):
+        unconvertible()
     d: dict[str, Any] = {}
+    x: Any  # checked here: an object may hold anything
     d["actionGroup" if wire else "action_group"] = o_enum(o.action_group)
     d["principals"] = _out_principals(o.principals, wire, omit)
-    d["profilingGroupName" if wire else "profiling_group_name"] = o.profiling_group_name
-    if o.revision_id is not None:
-        d["revisionId" if wire else "revision_id"] = o.revision_id
+    x = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
+    x = o.revision_id
+    if x is not None:
+        d["revisionId" if wire else "revision_id"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["revisionId" if wire else "revision_id"] = None
     return d
@@ -901,16 +1148,25 @@ def _out_put_permission_request(o: PutPermissionRequest, wire: bool, omit: bool)
 
 def _out_put_permission_response(o: PutPermissionResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``PutPermissionResponse`` as a dict."""
+    if not isinstance(o, PutPermissionResponse):
+        unconvertible()
     d: dict[str, Any] = {}
-    d["policy"] = o.policy
-    d["revisionId" if wire else "revision_id"] = o.revision_id
+    x: Any  # checked here: an object may hold anything
+    x = o.policy
+    d["policy"] = x if type(x) is str else o_str(x)
+    x = o.revision_id
+    d["revisionId" if wire else "revision_id"] = x if type(x) is str else o_str(x)
     return d
 
 
 def _out_recommendation(o: Recommendation, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``Recommendation`` as a dict."""
+    if not isinstance(o, Recommendation):
+        unconvertible()
     d: dict[str, Any] = {}
-    d["allMatchesCount" if wire else "all_matches_count"] = o.all_matches_count
+    x: Any  # checked here: an object may hold anything
+    x = o.all_matches_count
+    d["allMatchesCount" if wire else "all_matches_count"] = x if type(x) is int else o_int(x)
     d["allMatchesSum" if wire else "all_matches_sum"] = o_float(o.all_matches_sum)
     d["endTime" if wire else "end_time"] = o_timestamp(o.end_time)
     d["pattern"] = _out_pattern(o.pattern, wire, omit)
@@ -920,22 +1176,31 @@ def _out_recommendation(o: Recommendation, wire: bool, omit: bool) -> dict[str, 
 
 
 def _out_recommendations(value: list[Recommendation], wire: bool, omit: bool) -> list[Any]:
-    return [_out_recommendation(item, wire, omit) for item in value]
+    return [_out_recommendation(item, wire, omit) for item in o_list(value)]
 
 
 def _out_remove_notification_channel_request(o: RemoveNotificationChannelRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``RemoveNotificationChannelRequest`` as a dict."""
+    if not isinstance(o, RemoveNotificationChannelRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    d["channelId" if wire else "channel_id"] = o.channel_id
-    d["profilingGroupName" if wire else "profiling_group_name"] = o.profiling_group_name
+    x: Any  # checked here: an object may hold anything
+    x = o.channel_id
+    d["channelId" if wire else "channel_id"] = x if type(x) is str else o_str(x)
+    x = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
     return d
 
 
 def _out_remove_notification_channel_response(o: RemoveNotificationChannelResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``RemoveNotificationChannelResponse`` as a dict."""
+    if not isinstance(o, RemoveNotificationChannelResponse):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.notification_configuration is not None:
-        d["notificationConfiguration" if wire else "notification_configuration"] = _out_notification_configuration(o.notification_configuration, wire, omit)
+    x: Any  # checked here: an object may hold anything
+    x = o.notification_configuration
+    if x is not None:
+        d["notificationConfiguration" if wire else "notification_configuration"] = _out_notification_configuration(x, wire, omit)
     elif not omit:
         d["notificationConfiguration" if wire else "notification_configuration"] = None
     return d
@@ -943,113 +1208,151 @@ def _out_remove_notification_channel_response(o: RemoveNotificationChannelRespon
 
 def _out_remove_permission_request(o: RemovePermissionRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``RemovePermissionRequest`` as a dict."""
+    if not isinstance(o, RemovePermissionRequest):
+        unconvertible()
     d: dict[str, Any] = {}
+    x: Any  # checked here: an object may hold anything
     d["actionGroup" if wire else "action_group"] = o_enum(o.action_group)
-    d["profilingGroupName" if wire else "profiling_group_name"] = o.profiling_group_name
-    d["revisionId" if wire else "revision_id"] = o.revision_id
+    x = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
+    x = o.revision_id
+    d["revisionId" if wire else "revision_id"] = x if type(x) is str else o_str(x)
     return d
 
 
 def _out_remove_permission_response(o: RemovePermissionResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``RemovePermissionResponse`` as a dict."""
+    if not isinstance(o, RemovePermissionResponse):
+        unconvertible()
     d: dict[str, Any] = {}
-    d["policy"] = o.policy
-    d["revisionId" if wire else "revision_id"] = o.revision_id
+    x: Any  # checked here: an object may hold anything
+    x = o.policy
+    d["policy"] = x if type(x) is str else o_str(x)
+    x = o.revision_id
+    d["revisionId" if wire else "revision_id"] = x if type(x) is str else o_str(x)
     return d
 
 
 def _out_submit_feedback_request(o: SubmitFeedbackRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``SubmitFeedbackRequest`` as a dict."""
+    if not isinstance(o, SubmitFeedbackRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    d["anomalyInstanceId" if wire else "anomaly_instance_id"] = o.anomaly_instance_id
-    if o.comment is not None:
-        d["comment"] = o.comment
+    x: Any  # checked here: an object may hold anything
+    x = o.anomaly_instance_id
+    d["anomalyInstanceId" if wire else "anomaly_instance_id"] = x if type(x) is str else o_str(x)
+    x = o.comment
+    if x is not None:
+        d["comment"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["comment"] = None
-    d["profilingGroupName" if wire else "profiling_group_name"] = o.profiling_group_name
+    x = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
     d["type"] = o_enum(o.type)
     return d
 
 
 def _out_submit_feedback_response(o: SubmitFeedbackResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``SubmitFeedbackResponse`` as a dict."""
+    if not isinstance(o, SubmitFeedbackResponse):
+        unconvertible()
     d: dict[str, Any] = {}
     return d
 
 
 def _out_tag_keys(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return list(value)
+    return [item if type(item) is str else o_str(item) for item in o_list(value)]
 
 
 def _out_tag_resource_request(o: TagResourceRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``TagResourceRequest`` as a dict."""
+    if not isinstance(o, TagResourceRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    d["resourceArn" if wire else "resource_arn"] = o.resource_arn
+    x: Any  # checked here: an object may hold anything
+    x = o.resource_arn
+    d["resourceArn" if wire else "resource_arn"] = x if type(x) is str else o_str(x)
     d["tags"] = _out_tags(o.tags, wire, omit)
     return d
 
 
 def _out_tag_resource_response(o: TagResourceResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``TagResourceResponse`` as a dict."""
+    if not isinstance(o, TagResourceResponse):
+        unconvertible()
     d: dict[str, Any] = {}
     return d
 
 
 def _out_tags(value: Mapping[str, str], wire: bool, omit: bool) -> dict[str, Any]:
-    return dict(value)
+    return {(key if type(key) is str else o_str(key)): (item if type(item) is str else o_str(item)) for key, item in o_map(value).items()}
 
 
 def _out_target_frame(value: list[str], wire: bool, omit: bool) -> list[Any]:
-    return list(value)
+    return [item if type(item) is str else o_str(item) for item in o_list(value)]
 
 
 def _out_target_frames(value: list[list[str]], wire: bool, omit: bool) -> list[Any]:
-    return [_out_target_frame(item, wire, omit) for item in value]
+    return [_out_target_frame(item, wire, omit) for item in o_list(value)]
 
 
 def _out_thread_states(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return list(value)
+    return [item if type(item) is str else o_str(item) for item in o_list(value)]
 
 
 def _out_timestamp_structure(o: TimestampStructure, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``TimestampStructure`` as a dict."""
+    if not isinstance(o, TimestampStructure):
+        unconvertible()
     d: dict[str, Any] = {}
     d["value"] = o_timestamp(o.value)
     return d
 
 
 def _out_timestamp_structure_list(value: list[TimestampStructure], wire: bool, omit: bool) -> list[Any]:
-    return [_out_timestamp_structure(item, wire, omit) for item in value]
+    return [_out_timestamp_structure(item, wire, omit) for item in o_list(value)]
 
 
 def _out_unprocessed_end_times(value: dict[str, list[TimestampStructure]], wire: bool, omit: bool) -> dict[str, Any]:
-    return {key: _out_timestamp_structure_list(item, wire, omit) for key, item in value.items()}
+    return {(key if type(key) is str else o_str(key)): _out_timestamp_structure_list(item, wire, omit) for key, item in o_map(value).items()}
 
 
 def _out_untag_resource_request(o: UntagResourceRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``UntagResourceRequest`` as a dict."""
+    if not isinstance(o, UntagResourceRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    d["resourceArn" if wire else "resource_arn"] = o.resource_arn
+    x: Any  # checked here: an object may hold anything
+    x = o.resource_arn
+    d["resourceArn" if wire else "resource_arn"] = x if type(x) is str else o_str(x)
     d["tagKeys" if wire else "tag_keys"] = _out_tag_keys(o.tag_keys, wire, omit)
     return d
 
 
 def _out_untag_resource_response(o: UntagResourceResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``UntagResourceResponse`` as a dict."""
+    if not isinstance(o, UntagResourceResponse):
+        unconvertible()
     d: dict[str, Any] = {}
     return d
 
 
 def _out_update_profiling_group_request(o: UpdateProfilingGroupRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``UpdateProfilingGroupRequest`` as a dict."""
+    if not isinstance(o, UpdateProfilingGroupRequest):
+        unconvertible()
     d: dict[str, Any] = {}
+    x: Any  # checked here: an object may hold anything
     d["agentOrchestrationConfig" if wire else "agent_orchestration_config"] = _out_agent_orchestration_config(o.agent_orchestration_config, wire, omit)
-    d["profilingGroupName" if wire else "profiling_group_name"] = o.profiling_group_name
+    x = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
     return d
 
 
 def _out_update_profiling_group_response(o: UpdateProfilingGroupResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``UpdateProfilingGroupResponse`` as a dict."""
+    if not isinstance(o, UpdateProfilingGroupResponse):
+        unconvertible()
     d: dict[str, Any] = {}
     d["profilingGroup" if wire else "profiling_group"] = _out_profiling_group_description(o.profiling_group, wire, omit)
     return d
@@ -1057,6 +1360,8 @@ def _out_update_profiling_group_response(o: UpdateProfilingGroupResponse, wire: 
 
 def _out_user_feedback(o: UserFeedback, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``UserFeedback`` as a dict."""
+    if not isinstance(o, UserFeedback):
+        unconvertible()
     d: dict[str, Any] = {}
     d["type"] = o_enum(o.type)
     return d
@@ -1067,16 +1372,16 @@ def _out_user_feedback(o: UserFeedback, wire: bool, omit: bool) -> dict[str, Any
 
 def _in_add_notification_channels_request(data: Any, path: Path, wire: bool, strict: bool) -> AddNotificationChannelsRequest:
     """The ``AddNotificationChannelsRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_ADD_NOTIFICATION_CHANNELS_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_ADD_NOTIFICATION_CHANNELS_REQUEST, wire, strict)
     k = "channels"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, [])
     channels = _in_channels(x, path, k, wire, strict)
     k = "profilingGroupName" if wire else "profiling_group_name"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     profiling_group_name = x if type(x) is str else i_str(x, path, k)
     return AddNotificationChannelsRequest(
         channels=channels,
@@ -1086,7 +1391,7 @@ def _in_add_notification_channels_request(data: Any, path: Path, wire: bool, str
 
 def _in_add_notification_channels_response(data: Any, path: Path, wire: bool, strict: bool) -> AddNotificationChannelsResponse:
     """The ``AddNotificationChannelsResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_ADD_NOTIFICATION_CHANNELS_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_ADD_NOTIFICATION_CHANNELS_RESPONSE, wire, strict)
     k = "notificationConfiguration" if wire else "notification_configuration"
     x = fields.get(k)
     notification_configuration = None if x is None else _in_notification_configuration(x, (path, k), wire, strict)
@@ -1095,19 +1400,19 @@ def _in_add_notification_channels_response(data: Any, path: Path, wire: bool, st
 
 def _in_agent_configuration(data: Any, path: Path, wire: bool, strict: bool) -> AgentConfiguration:
     """The ``AgentConfiguration`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_AGENT_CONFIGURATION[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_AGENT_CONFIGURATION, wire, strict)
     k = "agentParameters" if wire else "agent_parameters"
     x = fields.get(k)
     agent_parameters = None if x is None else _in_agent_parameters(x, path, k, wire, strict)
     k = "periodInSeconds" if wire else "period_in_seconds"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, 0)
     period_in_seconds = x if type(x) is int else i_int(x, path, k)
     k = "shouldProfile" if wire else "should_profile"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, False)
     should_profile = x if type(x) is bool else i_bool(x, path, k)
     return AgentConfiguration(
         agent_parameters=agent_parameters,
@@ -1118,29 +1423,29 @@ def _in_agent_configuration(data: Any, path: Path, wire: bool, strict: bool) -> 
 
 def _in_agent_orchestration_config(data: Any, path: Path, wire: bool, strict: bool) -> AgentOrchestrationConfig:
     """The ``AgentOrchestrationConfig`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_AGENT_ORCHESTRATION_CONFIG[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_AGENT_ORCHESTRATION_CONFIG, wire, strict)
     k = "profilingEnabled" if wire else "profiling_enabled"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, False)
     profiling_enabled = x if type(x) is bool else i_bool(x, path, k)
     return AgentOrchestrationConfig(profiling_enabled=profiling_enabled)
 
 
 def _in_agent_parameters(value: Any, path: Path, name: str, wire: bool, strict: bool) -> dict[AgentParameterField, str]:
     items = i_map(value, path, name).items()
-    return {i_enum(AgentParameterField, key, path, name): item if type(item) is str else i_str(item, path, f"{name}[{key!r}]") for key, item in items if item is not None}
+    return {i_enum(AgentParameterField, key, path, name): (item if type(item) is str else i_str(item, path, f"{name}[{key!r}]")) for key, item in items if item is not None}
 
 
 def _in_aggregated_profile_time(data: Any, path: Path, wire: bool, strict: bool) -> AggregatedProfileTime:
     """The ``AggregatedProfileTime`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_AGGREGATED_PROFILE_TIME[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_AGGREGATED_PROFILE_TIME, wire, strict)
     k = "period"
     x = fields.get(k)
     period = None if x is None else i_enum(AggregationPeriod, x, path, k)
     k = "start"
     x = fields.get(k)
-    start = None if x is None else i_timestamp(x, path, k)
+    start = None if x is None else i_timestamp(x, path, k, wire)
     return AggregatedProfileTime(period=period, start=start)
 
 
@@ -1150,41 +1455,41 @@ def _in_anomalies(value: Any, path: Path, name: str, wire: bool, strict: bool) -
 
 def _in_anomaly(data: Any, path: Path, wire: bool, strict: bool) -> Anomaly:
     """The ``Anomaly`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_ANOMALY[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_ANOMALY, wire, strict)
     k = "instances"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, [])
     instances = _in_anomaly_instances(x, path, k, wire, strict)
     k = "metric"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, {})
     metric = _in_metric(x, (path, k), wire, strict)
     k = "reason"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     reason = x if type(x) is str else i_str(x, path, k)
     return Anomaly(instances=instances, metric=metric, reason=reason)
 
 
 def _in_anomaly_instance(data: Any, path: Path, wire: bool, strict: bool) -> AnomalyInstance:
     """The ``AnomalyInstance`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_ANOMALY_INSTANCE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_ANOMALY_INSTANCE, wire, strict)
     k = "endTime" if wire else "end_time"
     x = fields.get(k)
-    end_time = None if x is None else i_timestamp(x, path, k)
+    end_time = None if x is None else i_timestamp(x, path, k, wire)
     k = "id"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     id = x if type(x) is str else i_str(x, path, k)
     k = "startTime" if wire else "start_time"
     x = fields.get(k)
     if x is None:
-        required(path, k)
-    start_time = i_timestamp(x, path, k)
+        x = absent(path, k, strict, EPOCH)
+    start_time = i_timestamp(x, path, k, wire)
     k = "userFeedback" if wire else "user_feedback"
     x = fields.get(k)
     user_feedback = None if x is None else _in_user_feedback(x, (path, k), wire, strict)
@@ -1202,24 +1507,24 @@ def _in_anomaly_instances(value: Any, path: Path, name: str, wire: bool, strict:
 
 def _in_batch_get_frame_metric_data_request(data: Any, path: Path, wire: bool, strict: bool) -> BatchGetFrameMetricDataRequest:
     """The ``BatchGetFrameMetricDataRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_BATCH_GET_FRAME_METRIC_DATA_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_BATCH_GET_FRAME_METRIC_DATA_REQUEST, wire, strict)
     k = "endTime" if wire else "end_time"
     x = fields.get(k)
-    end_time = None if x is None else i_timestamp(x, path, k)
+    end_time = None if x is None else i_timestamp(x, path, k, wire)
     k = "frameMetrics" if wire else "frame_metrics"
     x = fields.get(k)
     frame_metrics = None if x is None else _in_frame_metrics(x, path, k, wire, strict)
     k = "period"
     x = fields.get(k)
-    period = None if x is None else x if type(x) is str else i_str(x, path, k)
+    period = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "profilingGroupName" if wire else "profiling_group_name"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     profiling_group_name = x if type(x) is str else i_str(x, path, k)
     k = "startTime" if wire else "start_time"
     x = fields.get(k)
-    start_time = None if x is None else i_timestamp(x, path, k)
+    start_time = None if x is None else i_timestamp(x, path, k, wire)
     k = "targetResolution" if wire else "target_resolution"
     x = fields.get(k)
     target_resolution = None if x is None else i_enum(AggregationPeriod, x, path, k)
@@ -1235,36 +1540,36 @@ def _in_batch_get_frame_metric_data_request(data: Any, path: Path, wire: bool, s
 
 def _in_batch_get_frame_metric_data_response(data: Any, path: Path, wire: bool, strict: bool) -> BatchGetFrameMetricDataResponse:
     """The ``BatchGetFrameMetricDataResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_BATCH_GET_FRAME_METRIC_DATA_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_BATCH_GET_FRAME_METRIC_DATA_RESPONSE, wire, strict)
     k = "endTime" if wire else "end_time"
     x = fields.get(k)
     if x is None:
-        required(path, k)
-    end_time = i_timestamp(x, path, k)
+        x = absent(path, k, strict, EPOCH)
+    end_time = i_timestamp(x, path, k, wire)
     k = "endTimes" if wire else "end_times"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, [])
     end_times = _in_timestamp_structure_list(x, path, k, wire, strict)
     k = "frameMetricData" if wire else "frame_metric_data"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, [])
     frame_metric_data = _in_frame_metric_data(x, path, k, wire, strict)
     k = "resolution"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     resolution = i_enum(AggregationPeriod, x, path, k)
     k = "startTime" if wire else "start_time"
     x = fields.get(k)
     if x is None:
-        required(path, k)
-    start_time = i_timestamp(x, path, k)
+        x = absent(path, k, strict, EPOCH)
+    start_time = i_timestamp(x, path, k, wire)
     k = "unprocessedEndTimes" if wire else "unprocessed_end_times"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, {})
     unprocessed_end_times = _in_unprocessed_end_times(x, path, k, wire, strict)
     return BatchGetFrameMetricDataResponse(
         end_time=end_time,
@@ -1278,19 +1583,19 @@ def _in_batch_get_frame_metric_data_response(data: Any, path: Path, wire: bool, 
 
 def _in_channel(data: Any, path: Path, wire: bool, strict: bool) -> Channel:
     """The ``Channel`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_CHANNEL[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_CHANNEL, wire, strict)
     k = "eventPublishers" if wire else "event_publishers"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, [])
     event_publishers = _in_event_publishers(x, path, k, wire, strict)
     k = "id"
     x = fields.get(k)
-    id = None if x is None else x if type(x) is str else i_str(x, path, k)
+    id = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "uri"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     uri = x if type(x) is str else i_str(x, path, k)
     return Channel(event_publishers=event_publishers, id=id, uri=uri)
 
@@ -1301,17 +1606,17 @@ def _in_channels(value: Any, path: Path, name: str, wire: bool, strict: bool) ->
 
 def _in_configure_agent_request(data: Any, path: Path, wire: bool, strict: bool) -> ConfigureAgentRequest:
     """The ``ConfigureAgentRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_CONFIGURE_AGENT_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_CONFIGURE_AGENT_REQUEST, wire, strict)
     k = "fleetInstanceId" if wire else "fleet_instance_id"
     x = fields.get(k)
-    fleet_instance_id = None if x is None else x if type(x) is str else i_str(x, path, k)
+    fleet_instance_id = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "metadata"
     x = fields.get(k)
     metadata = None if x is None else _in_metadata(x, path, k, wire, strict)
     k = "profilingGroupName" if wire else "profiling_group_name"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     profiling_group_name = x if type(x) is str else i_str(x, path, k)
     return ConfigureAgentRequest(
         fleet_instance_id=fleet_instance_id,
@@ -1322,11 +1627,11 @@ def _in_configure_agent_request(data: Any, path: Path, wire: bool, strict: bool)
 
 def _in_configure_agent_response(data: Any, path: Path, wire: bool, strict: bool) -> ConfigureAgentResponse:
     """The ``ConfigureAgentResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_CONFIGURE_AGENT_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_CONFIGURE_AGENT_RESPONSE, wire, strict)
     k = "configuration"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, {})
     configuration = _in_agent_configuration(x, (path, k), wire, strict)
     return ConfigureAgentResponse(configuration=configuration)
 
@@ -1337,14 +1642,14 @@ def _in_counters_to_aggregate(value: Any, path: Path, name: str, wire: bool, str
 
 def _in_create_profiling_group_request(data: Any, path: Path, wire: bool, strict: bool) -> CreateProfilingGroupRequest:
     """The ``CreateProfilingGroupRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_CREATE_PROFILING_GROUP_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_CREATE_PROFILING_GROUP_REQUEST, wire, strict)
     k = "agentOrchestrationConfig" if wire else "agent_orchestration_config"
     x = fields.get(k)
     agent_orchestration_config = None if x is None else _in_agent_orchestration_config(x, (path, k), wire, strict)
     k = "clientToken" if wire else "client_token"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     client_token = x if type(x) is str else i_str(x, path, k)
     k = "computePlatform" if wire else "compute_platform"
     x = fields.get(k)
@@ -1352,7 +1657,7 @@ def _in_create_profiling_group_request(data: Any, path: Path, wire: bool, strict
     k = "profilingGroupName" if wire else "profiling_group_name"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     profiling_group_name = x if type(x) is str else i_str(x, path, k)
     k = "tags"
     x = fields.get(k)
@@ -1368,50 +1673,50 @@ def _in_create_profiling_group_request(data: Any, path: Path, wire: bool, strict
 
 def _in_create_profiling_group_response(data: Any, path: Path, wire: bool, strict: bool) -> CreateProfilingGroupResponse:
     """The ``CreateProfilingGroupResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_CREATE_PROFILING_GROUP_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_CREATE_PROFILING_GROUP_RESPONSE, wire, strict)
     k = "profilingGroup" if wire else "profiling_group"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, {})
     profiling_group = _in_profiling_group_description(x, (path, k), wire, strict)
     return CreateProfilingGroupResponse(profiling_group=profiling_group)
 
 
 def _in_delete_profiling_group_request(data: Any, path: Path, wire: bool, strict: bool) -> DeleteProfilingGroupRequest:
     """The ``DeleteProfilingGroupRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DELETE_PROFILING_GROUP_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_DELETE_PROFILING_GROUP_REQUEST, wire, strict)
     k = "profilingGroupName" if wire else "profiling_group_name"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     profiling_group_name = x if type(x) is str else i_str(x, path, k)
     return DeleteProfilingGroupRequest(profiling_group_name=profiling_group_name)
 
 
 def _in_delete_profiling_group_response(data: Any, path: Path, wire: bool, strict: bool) -> DeleteProfilingGroupResponse:
     """The ``DeleteProfilingGroupResponse`` a dict describes."""
-    i_fields(data, path, "", _KEYS_DELETE_PROFILING_GROUP_RESPONSE[wire], strict)
+    i_fields(data, path, "", _KEYS_DELETE_PROFILING_GROUP_RESPONSE, wire, strict)
     return DeleteProfilingGroupResponse()
 
 
 def _in_describe_profiling_group_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeProfilingGroupRequest:
     """The ``DescribeProfilingGroupRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_PROFILING_GROUP_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_PROFILING_GROUP_REQUEST, wire, strict)
     k = "profilingGroupName" if wire else "profiling_group_name"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     profiling_group_name = x if type(x) is str else i_str(x, path, k)
     return DescribeProfilingGroupRequest(profiling_group_name=profiling_group_name)
 
 
 def _in_describe_profiling_group_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeProfilingGroupResponse:
     """The ``DescribeProfilingGroupResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_PROFILING_GROUP_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_PROFILING_GROUP_RESPONSE, wire, strict)
     k = "profilingGroup" if wire else "profiling_group"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, {})
     profiling_group = _in_profiling_group_description(x, (path, k), wire, strict)
     return DescribeProfilingGroupResponse(profiling_group=profiling_group)
 
@@ -1426,22 +1731,22 @@ def _in_findings_report_summaries(value: Any, path: Path, name: str, wire: bool,
 
 def _in_findings_report_summary(data: Any, path: Path, wire: bool, strict: bool) -> FindingsReportSummary:
     """The ``FindingsReportSummary`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_FINDINGS_REPORT_SUMMARY[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_FINDINGS_REPORT_SUMMARY, wire, strict)
     k = "id"
     x = fields.get(k)
-    id = None if x is None else x if type(x) is str else i_str(x, path, k)
+    id = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "profileEndTime" if wire else "profile_end_time"
     x = fields.get(k)
-    profile_end_time = None if x is None else i_timestamp(x, path, k)
+    profile_end_time = None if x is None else i_timestamp(x, path, k, wire)
     k = "profileStartTime" if wire else "profile_start_time"
     x = fields.get(k)
-    profile_start_time = None if x is None else i_timestamp(x, path, k)
+    profile_start_time = None if x is None else i_timestamp(x, path, k, wire)
     k = "profilingGroupName" if wire else "profiling_group_name"
     x = fields.get(k)
-    profiling_group_name = None if x is None else x if type(x) is str else i_str(x, path, k)
+    profiling_group_name = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "totalNumberOfFindings" if wire else "total_number_of_findings"
     x = fields.get(k)
-    total_number_of_findings = None if x is None else x if type(x) is int else i_int(x, path, k)
+    total_number_of_findings = None if x is None else (x if type(x) is int else i_int(x, path, k))
     return FindingsReportSummary(
         id=id,
         profile_end_time=profile_end_time,
@@ -1453,21 +1758,21 @@ def _in_findings_report_summary(data: Any, path: Path, wire: bool, strict: bool)
 
 def _in_frame_metric(data: Any, path: Path, wire: bool, strict: bool) -> FrameMetric:
     """The ``FrameMetric`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_FRAME_METRIC[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_FRAME_METRIC, wire, strict)
     k = "frameName" if wire else "frame_name"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     frame_name = x if type(x) is str else i_str(x, path, k)
     k = "threadStates" if wire else "thread_states"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, [])
     thread_states = _in_thread_states(x, path, k, wire, strict)
     k = "type"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     type_ = i_enum(MetricType, x, path, k)
     return FrameMetric(frame_name=frame_name, thread_states=thread_states, type=type_)
 
@@ -1478,22 +1783,22 @@ def _in_frame_metric_data(value: Any, path: Path, name: str, wire: bool, strict:
 
 def _in_frame_metric_datum(data: Any, path: Path, wire: bool, strict: bool) -> FrameMetricDatum:
     """The ``FrameMetricDatum`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_FRAME_METRIC_DATUM[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_FRAME_METRIC_DATUM, wire, strict)
     k = "frameMetric" if wire else "frame_metric"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, {})
     frame_metric = _in_frame_metric(x, (path, k), wire, strict)
     k = "values"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, [])
     values = _in_frame_metric_values(x, path, k, wire, strict)
     return FrameMetricDatum(frame_metric=frame_metric, values=values)
 
 
 def _in_frame_metric_values(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[float | None]:
-    return [None if item is None else item if type(item) is float else i_float(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+    return [None if item is None else (item if type(item) is float else i_float(item, path, f"{name}[{i}]")) for i, item in enumerate(i_list(value, path, name))]
 
 
 def _in_frame_metrics(value: Any, path: Path, name: str, wire: bool, strict: bool) -> Sequence[FrameMetric]:
@@ -1502,16 +1807,16 @@ def _in_frame_metrics(value: Any, path: Path, name: str, wire: bool, strict: boo
 
 def _in_get_findings_report_account_summary_request(data: Any, path: Path, wire: bool, strict: bool) -> GetFindingsReportAccountSummaryRequest:
     """The ``GetFindingsReportAccountSummaryRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_GET_FINDINGS_REPORT_ACCOUNT_SUMMARY_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_GET_FINDINGS_REPORT_ACCOUNT_SUMMARY_REQUEST, wire, strict)
     k = "dailyReportsOnly" if wire else "daily_reports_only"
     x = fields.get(k)
-    daily_reports_only = None if x is None else x if type(x) is bool else i_bool(x, path, k)
+    daily_reports_only = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
     k = "maxResults" if wire else "max_results"
     x = fields.get(k)
-    max_results = None if x is None else x if type(x) is int else i_int(x, path, k)
+    max_results = None if x is None else (x if type(x) is int else i_int(x, path, k))
     k = "nextToken" if wire else "next_token"
     x = fields.get(k)
-    next_token = None if x is None else x if type(x) is str else i_str(x, path, k)
+    next_token = None if x is None else (x if type(x) is str else i_str(x, path, k))
     return GetFindingsReportAccountSummaryRequest(
         daily_reports_only=daily_reports_only,
         max_results=max_results,
@@ -1521,14 +1826,14 @@ def _in_get_findings_report_account_summary_request(data: Any, path: Path, wire:
 
 def _in_get_findings_report_account_summary_response(data: Any, path: Path, wire: bool, strict: bool) -> GetFindingsReportAccountSummaryResponse:
     """The ``GetFindingsReportAccountSummaryResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_GET_FINDINGS_REPORT_ACCOUNT_SUMMARY_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_GET_FINDINGS_REPORT_ACCOUNT_SUMMARY_RESPONSE, wire, strict)
     k = "nextToken" if wire else "next_token"
     x = fields.get(k)
-    next_token = None if x is None else x if type(x) is str else i_str(x, path, k)
+    next_token = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "reportSummaries" if wire else "report_summaries"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, [])
     report_summaries = _in_findings_report_summaries(x, path, k, wire, strict)
     return GetFindingsReportAccountSummaryResponse(
         next_token=next_token,
@@ -1538,22 +1843,22 @@ def _in_get_findings_report_account_summary_response(data: Any, path: Path, wire
 
 def _in_get_notification_configuration_request(data: Any, path: Path, wire: bool, strict: bool) -> GetNotificationConfigurationRequest:
     """The ``GetNotificationConfigurationRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_GET_NOTIFICATION_CONFIGURATION_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_GET_NOTIFICATION_CONFIGURATION_REQUEST, wire, strict)
     k = "profilingGroupName" if wire else "profiling_group_name"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     profiling_group_name = x if type(x) is str else i_str(x, path, k)
     return GetNotificationConfigurationRequest(profiling_group_name=profiling_group_name)
 
 
 def _in_get_notification_configuration_response(data: Any, path: Path, wire: bool, strict: bool) -> GetNotificationConfigurationResponse:
     """The ``GetNotificationConfigurationResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_GET_NOTIFICATION_CONFIGURATION_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_GET_NOTIFICATION_CONFIGURATION_RESPONSE, wire, strict)
     k = "notificationConfiguration" if wire else "notification_configuration"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, {})
     notification_configuration = _in_notification_configuration(x, (path, k), wire, strict)
     return GetNotificationConfigurationResponse(
         notification_configuration=notification_configuration,
@@ -1562,54 +1867,54 @@ def _in_get_notification_configuration_response(data: Any, path: Path, wire: boo
 
 def _in_get_policy_request(data: Any, path: Path, wire: bool, strict: bool) -> GetPolicyRequest:
     """The ``GetPolicyRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_GET_POLICY_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_GET_POLICY_REQUEST, wire, strict)
     k = "profilingGroupName" if wire else "profiling_group_name"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     profiling_group_name = x if type(x) is str else i_str(x, path, k)
     return GetPolicyRequest(profiling_group_name=profiling_group_name)
 
 
 def _in_get_policy_response(data: Any, path: Path, wire: bool, strict: bool) -> GetPolicyResponse:
     """The ``GetPolicyResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_GET_POLICY_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_GET_POLICY_RESPONSE, wire, strict)
     k = "policy"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     policy = x if type(x) is str else i_str(x, path, k)
     k = "revisionId" if wire else "revision_id"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     revision_id = x if type(x) is str else i_str(x, path, k)
     return GetPolicyResponse(policy=policy, revision_id=revision_id)
 
 
 def _in_get_profile_request(data: Any, path: Path, wire: bool, strict: bool) -> GetProfileRequest:
     """The ``GetProfileRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_GET_PROFILE_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_GET_PROFILE_REQUEST, wire, strict)
     k = "accept"
     x = fields.get(k)
-    accept = None if x is None else x if type(x) is str else i_str(x, path, k)
+    accept = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "endTime" if wire else "end_time"
     x = fields.get(k)
-    end_time = None if x is None else i_timestamp(x, path, k)
+    end_time = None if x is None else i_timestamp(x, path, k, wire)
     k = "maxDepth" if wire else "max_depth"
     x = fields.get(k)
-    max_depth = None if x is None else x if type(x) is int else i_int(x, path, k)
+    max_depth = None if x is None else (x if type(x) is int else i_int(x, path, k))
     k = "period"
     x = fields.get(k)
-    period = None if x is None else x if type(x) is str else i_str(x, path, k)
+    period = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "profilingGroupName" if wire else "profiling_group_name"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     profiling_group_name = x if type(x) is str else i_str(x, path, k)
     k = "startTime" if wire else "start_time"
     x = fields.get(k)
-    start_time = None if x is None else i_timestamp(x, path, k)
+    start_time = None if x is None else i_timestamp(x, path, k, wire)
     return GetProfileRequest(
         accept=accept,
         end_time=end_time,
@@ -1622,20 +1927,20 @@ def _in_get_profile_request(data: Any, path: Path, wire: bool, strict: bool) -> 
 
 def _in_get_profile_response(data: Any, path: Path, wire: bool, strict: bool) -> GetProfileResponse:
     """The ``GetProfileResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_GET_PROFILE_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_GET_PROFILE_RESPONSE, wire, strict)
     k = "contentEncoding" if wire else "content_encoding"
     x = fields.get(k)
-    content_encoding = None if x is None else x if type(x) is str else i_str(x, path, k)
+    content_encoding = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "contentType" if wire else "content_type"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     content_type = x if type(x) is str else i_str(x, path, k)
     k = "profile"
     x = fields.get(k)
     if x is None:
-        required(path, k)
-    profile = i_blob(x, path, k)
+        x = absent(path, k, strict, b"")
+    profile = i_blob(x, path, k, wire)
     return GetProfileResponse(
         content_encoding=content_encoding,
         content_type=content_type,
@@ -1645,25 +1950,25 @@ def _in_get_profile_response(data: Any, path: Path, wire: bool, strict: bool) ->
 
 def _in_get_recommendations_request(data: Any, path: Path, wire: bool, strict: bool) -> GetRecommendationsRequest:
     """The ``GetRecommendationsRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_GET_RECOMMENDATIONS_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_GET_RECOMMENDATIONS_REQUEST, wire, strict)
     k = "endTime" if wire else "end_time"
     x = fields.get(k)
     if x is None:
-        required(path, k)
-    end_time = i_timestamp(x, path, k)
+        x = absent(path, k, strict, EPOCH)
+    end_time = i_timestamp(x, path, k, wire)
     k = "locale"
     x = fields.get(k)
-    locale = None if x is None else x if type(x) is str else i_str(x, path, k)
+    locale = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "profilingGroupName" if wire else "profiling_group_name"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     profiling_group_name = x if type(x) is str else i_str(x, path, k)
     k = "startTime" if wire else "start_time"
     x = fields.get(k)
     if x is None:
-        required(path, k)
-    start_time = i_timestamp(x, path, k)
+        x = absent(path, k, strict, EPOCH)
+    start_time = i_timestamp(x, path, k, wire)
     return GetRecommendationsRequest(
         end_time=end_time,
         locale=locale,
@@ -1674,31 +1979,31 @@ def _in_get_recommendations_request(data: Any, path: Path, wire: bool, strict: b
 
 def _in_get_recommendations_response(data: Any, path: Path, wire: bool, strict: bool) -> GetRecommendationsResponse:
     """The ``GetRecommendationsResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_GET_RECOMMENDATIONS_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_GET_RECOMMENDATIONS_RESPONSE, wire, strict)
     k = "anomalies"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, [])
     anomalies = _in_anomalies(x, path, k, wire, strict)
     k = "profileEndTime" if wire else "profile_end_time"
     x = fields.get(k)
     if x is None:
-        required(path, k)
-    profile_end_time = i_timestamp(x, path, k)
+        x = absent(path, k, strict, EPOCH)
+    profile_end_time = i_timestamp(x, path, k, wire)
     k = "profileStartTime" if wire else "profile_start_time"
     x = fields.get(k)
     if x is None:
-        required(path, k)
-    profile_start_time = i_timestamp(x, path, k)
+        x = absent(path, k, strict, EPOCH)
+    profile_start_time = i_timestamp(x, path, k, wire)
     k = "profilingGroupName" if wire else "profiling_group_name"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     profiling_group_name = x if type(x) is str else i_str(x, path, k)
     k = "recommendations"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, [])
     recommendations = _in_recommendations(x, path, k, wire, strict)
     return GetRecommendationsResponse(
         anomalies=anomalies,
@@ -1711,31 +2016,31 @@ def _in_get_recommendations_response(data: Any, path: Path, wire: bool, strict: 
 
 def _in_list_findings_reports_request(data: Any, path: Path, wire: bool, strict: bool) -> ListFindingsReportsRequest:
     """The ``ListFindingsReportsRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_LIST_FINDINGS_REPORTS_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_LIST_FINDINGS_REPORTS_REQUEST, wire, strict)
     k = "dailyReportsOnly" if wire else "daily_reports_only"
     x = fields.get(k)
-    daily_reports_only = None if x is None else x if type(x) is bool else i_bool(x, path, k)
+    daily_reports_only = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
     k = "endTime" if wire else "end_time"
     x = fields.get(k)
     if x is None:
-        required(path, k)
-    end_time = i_timestamp(x, path, k)
+        x = absent(path, k, strict, EPOCH)
+    end_time = i_timestamp(x, path, k, wire)
     k = "maxResults" if wire else "max_results"
     x = fields.get(k)
-    max_results = None if x is None else x if type(x) is int else i_int(x, path, k)
+    max_results = None if x is None else (x if type(x) is int else i_int(x, path, k))
     k = "nextToken" if wire else "next_token"
     x = fields.get(k)
-    next_token = None if x is None else x if type(x) is str else i_str(x, path, k)
+    next_token = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "profilingGroupName" if wire else "profiling_group_name"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     profiling_group_name = x if type(x) is str else i_str(x, path, k)
     k = "startTime" if wire else "start_time"
     x = fields.get(k)
     if x is None:
-        required(path, k)
-    start_time = i_timestamp(x, path, k)
+        x = absent(path, k, strict, EPOCH)
+    start_time = i_timestamp(x, path, k, wire)
     return ListFindingsReportsRequest(
         daily_reports_only=daily_reports_only,
         end_time=end_time,
@@ -1748,15 +2053,15 @@ def _in_list_findings_reports_request(data: Any, path: Path, wire: bool, strict:
 
 def _in_list_findings_reports_response(data: Any, path: Path, wire: bool, strict: bool) -> ListFindingsReportsResponse:
     """The ``ListFindingsReportsResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_LIST_FINDINGS_REPORTS_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_LIST_FINDINGS_REPORTS_RESPONSE, wire, strict)
     k = "findingsReportSummaries" if wire else "findings_report_summaries"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, [])
     findings_report_summaries = _in_findings_report_summaries(x, path, k, wire, strict)
     k = "nextToken" if wire else "next_token"
     x = fields.get(k)
-    next_token = None if x is None else x if type(x) is str else i_str(x, path, k)
+    next_token = None if x is None else (x if type(x) is str else i_str(x, path, k))
     return ListFindingsReportsResponse(
         findings_report_summaries=findings_report_summaries,
         next_token=next_token,
@@ -1765,36 +2070,36 @@ def _in_list_findings_reports_response(data: Any, path: Path, wire: bool, strict
 
 def _in_list_profile_times_request(data: Any, path: Path, wire: bool, strict: bool) -> ListProfileTimesRequest:
     """The ``ListProfileTimesRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_LIST_PROFILE_TIMES_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_LIST_PROFILE_TIMES_REQUEST, wire, strict)
     k = "endTime" if wire else "end_time"
     x = fields.get(k)
     if x is None:
-        required(path, k)
-    end_time = i_timestamp(x, path, k)
+        x = absent(path, k, strict, EPOCH)
+    end_time = i_timestamp(x, path, k, wire)
     k = "maxResults" if wire else "max_results"
     x = fields.get(k)
-    max_results = None if x is None else x if type(x) is int else i_int(x, path, k)
+    max_results = None if x is None else (x if type(x) is int else i_int(x, path, k))
     k = "nextToken" if wire else "next_token"
     x = fields.get(k)
-    next_token = None if x is None else x if type(x) is str else i_str(x, path, k)
+    next_token = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "orderBy" if wire else "order_by"
     x = fields.get(k)
     order_by = None if x is None else i_enum(OrderBy, x, path, k)
     k = "period"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     period = i_enum(AggregationPeriod, x, path, k)
     k = "profilingGroupName" if wire else "profiling_group_name"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     profiling_group_name = x if type(x) is str else i_str(x, path, k)
     k = "startTime" if wire else "start_time"
     x = fields.get(k)
     if x is None:
-        required(path, k)
-    start_time = i_timestamp(x, path, k)
+        x = absent(path, k, strict, EPOCH)
+    start_time = i_timestamp(x, path, k, wire)
     return ListProfileTimesRequest(
         end_time=end_time,
         max_results=max_results,
@@ -1808,30 +2113,30 @@ def _in_list_profile_times_request(data: Any, path: Path, wire: bool, strict: bo
 
 def _in_list_profile_times_response(data: Any, path: Path, wire: bool, strict: bool) -> ListProfileTimesResponse:
     """The ``ListProfileTimesResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_LIST_PROFILE_TIMES_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_LIST_PROFILE_TIMES_RESPONSE, wire, strict)
     k = "nextToken" if wire else "next_token"
     x = fields.get(k)
-    next_token = None if x is None else x if type(x) is str else i_str(x, path, k)
+    next_token = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "profileTimes" if wire else "profile_times"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, [])
     profile_times = _in_profile_times(x, path, k, wire, strict)
     return ListProfileTimesResponse(next_token=next_token, profile_times=profile_times)
 
 
 def _in_list_profiling_groups_request(data: Any, path: Path, wire: bool, strict: bool) -> ListProfilingGroupsRequest:
     """The ``ListProfilingGroupsRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_LIST_PROFILING_GROUPS_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_LIST_PROFILING_GROUPS_REQUEST, wire, strict)
     k = "includeDescription" if wire else "include_description"
     x = fields.get(k)
-    include_description = None if x is None else x if type(x) is bool else i_bool(x, path, k)
+    include_description = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
     k = "maxResults" if wire else "max_results"
     x = fields.get(k)
-    max_results = None if x is None else x if type(x) is int else i_int(x, path, k)
+    max_results = None if x is None else (x if type(x) is int else i_int(x, path, k))
     k = "nextToken" if wire else "next_token"
     x = fields.get(k)
-    next_token = None if x is None else x if type(x) is str else i_str(x, path, k)
+    next_token = None if x is None else (x if type(x) is str else i_str(x, path, k))
     return ListProfilingGroupsRequest(
         include_description=include_description,
         max_results=max_results,
@@ -1841,14 +2146,14 @@ def _in_list_profiling_groups_request(data: Any, path: Path, wire: bool, strict:
 
 def _in_list_profiling_groups_response(data: Any, path: Path, wire: bool, strict: bool) -> ListProfilingGroupsResponse:
     """The ``ListProfilingGroupsResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_LIST_PROFILING_GROUPS_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_LIST_PROFILING_GROUPS_RESPONSE, wire, strict)
     k = "nextToken" if wire else "next_token"
     x = fields.get(k)
-    next_token = None if x is None else x if type(x) is str else i_str(x, path, k)
+    next_token = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "profilingGroupNames" if wire else "profiling_group_names"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, [])
     profiling_group_names = _in_profiling_group_names(x, path, k, wire, strict)
     k = "profilingGroups" if wire else "profiling_groups"
     x = fields.get(k)
@@ -1862,18 +2167,18 @@ def _in_list_profiling_groups_response(data: Any, path: Path, wire: bool, strict
 
 def _in_list_tags_for_resource_request(data: Any, path: Path, wire: bool, strict: bool) -> ListTagsForResourceRequest:
     """The ``ListTagsForResourceRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_LIST_TAGS_FOR_RESOURCE_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_LIST_TAGS_FOR_RESOURCE_REQUEST, wire, strict)
     k = "resourceArn" if wire else "resource_arn"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     resource_arn = x if type(x) is str else i_str(x, path, k)
     return ListTagsForResourceRequest(resource_arn=resource_arn)
 
 
 def _in_list_tags_for_resource_response(data: Any, path: Path, wire: bool, strict: bool) -> ListTagsForResourceResponse:
     """The ``ListTagsForResourceResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_LIST_TAGS_FOR_RESOURCE_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_LIST_TAGS_FOR_RESOURCE_RESPONSE, wire, strict)
     k = "tags"
     x = fields.get(k)
     tags = None if x is None else _in_tags(x, path, k, wire, strict)
@@ -1882,16 +2187,16 @@ def _in_list_tags_for_resource_response(data: Any, path: Path, wire: bool, stric
 
 def _in_match(data: Any, path: Path, wire: bool, strict: bool) -> Match:
     """The ``Match`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_MATCH[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_MATCH, wire, strict)
     k = "frameAddress" if wire else "frame_address"
     x = fields.get(k)
-    frame_address = None if x is None else x if type(x) is str else i_str(x, path, k)
+    frame_address = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "targetFramesIndex" if wire else "target_frames_index"
     x = fields.get(k)
-    target_frames_index = None if x is None else x if type(x) is int else i_int(x, path, k)
+    target_frames_index = None if x is None else (x if type(x) is int else i_int(x, path, k))
     k = "thresholdBreachValue" if wire else "threshold_breach_value"
     x = fields.get(k)
-    threshold_breach_value = None if x is None else x if type(x) is float else i_float(x, path, k)
+    threshold_breach_value = None if x is None else (x if type(x) is float else i_float(x, path, k))
     return Match(
         frame_address=frame_address,
         target_frames_index=target_frames_index,
@@ -1905,33 +2210,33 @@ def _in_matches(value: Any, path: Path, name: str, wire: bool, strict: bool) -> 
 
 def _in_metadata(value: Any, path: Path, name: str, wire: bool, strict: bool) -> Mapping[MetadataField | MetadataFieldLiteral, str]:
     items = i_map(value, path, name).items()
-    return {i_enum(MetadataField, key, path, name): item if type(item) is str else i_str(item, path, f"{name}[{key!r}]") for key, item in items if item is not None}
+    return {i_enum(MetadataField, key, path, name): (item if type(item) is str else i_str(item, path, f"{name}[{key!r}]")) for key, item in items if item is not None}
 
 
 def _in_metric(data: Any, path: Path, wire: bool, strict: bool) -> Metric:
     """The ``Metric`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_METRIC[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_METRIC, wire, strict)
     k = "frameName" if wire else "frame_name"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     frame_name = x if type(x) is str else i_str(x, path, k)
     k = "threadStates" if wire else "thread_states"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, [])
     thread_states = _in_thread_states(x, path, k, wire, strict)
     k = "type"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     type_ = i_enum(MetricType, x, path, k)
     return Metric(frame_name=frame_name, thread_states=thread_states, type=type_)
 
 
 def _in_notification_configuration(data: Any, path: Path, wire: bool, strict: bool) -> NotificationConfiguration:
     """The ``NotificationConfiguration`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_NOTIFICATION_CONFIGURATION[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_NOTIFICATION_CONFIGURATION, wire, strict)
     k = "channels"
     x = fields.get(k)
     channels = None if x is None else _in_channels(x, path, k, wire, strict)
@@ -1940,28 +2245,28 @@ def _in_notification_configuration(data: Any, path: Path, wire: bool, strict: bo
 
 def _in_pattern(data: Any, path: Path, wire: bool, strict: bool) -> Pattern:
     """The ``Pattern`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_PATTERN[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_PATTERN, wire, strict)
     k = "countersToAggregate" if wire else "counters_to_aggregate"
     x = fields.get(k)
     counters_to_aggregate = None if x is None else _in_counters_to_aggregate(x, path, k, wire, strict)
     k = "description"
     x = fields.get(k)
-    description = None if x is None else x if type(x) is str else i_str(x, path, k)
+    description = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "id"
     x = fields.get(k)
-    id = None if x is None else x if type(x) is str else i_str(x, path, k)
+    id = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "name"
     x = fields.get(k)
-    name_ = None if x is None else x if type(x) is str else i_str(x, path, k)
+    name_ = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "resolutionSteps" if wire else "resolution_steps"
     x = fields.get(k)
-    resolution_steps = None if x is None else x if type(x) is str else i_str(x, path, k)
+    resolution_steps = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "targetFrames" if wire else "target_frames"
     x = fields.get(k)
     target_frames = None if x is None else _in_target_frames(x, path, k, wire, strict)
     k = "thresholdPercent" if wire else "threshold_percent"
     x = fields.get(k)
-    threshold_percent = None if x is None else x if type(x) is float else i_float(x, path, k)
+    threshold_percent = None if x is None else (x if type(x) is float else i_float(x, path, k))
     return Pattern(
         counters_to_aggregate=counters_to_aggregate,
         description=description,
@@ -1975,24 +2280,24 @@ def _in_pattern(data: Any, path: Path, wire: bool, strict: bool) -> Pattern:
 
 def _in_post_agent_profile_request(data: Any, path: Path, wire: bool, strict: bool) -> PostAgentProfileRequest:
     """The ``PostAgentProfileRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_POST_AGENT_PROFILE_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_POST_AGENT_PROFILE_REQUEST, wire, strict)
     k = "agentProfile" if wire else "agent_profile"
     x = fields.get(k)
     if x is None:
-        required(path, k)
-    agent_profile = i_blob(x, path, k)
+        x = absent(path, k, strict, b"")
+    agent_profile = i_blob(x, path, k, wire)
     k = "contentType" if wire else "content_type"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     content_type = x if type(x) is str else i_str(x, path, k)
     k = "profileToken" if wire else "profile_token"
     x = fields.get(k)
-    profile_token = None if x is None else x if type(x) is str else i_str(x, path, k)
+    profile_token = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "profilingGroupName" if wire else "profiling_group_name"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     profiling_group_name = x if type(x) is str else i_str(x, path, k)
     return PostAgentProfileRequest(
         agent_profile=agent_profile,
@@ -2004,7 +2309,7 @@ def _in_post_agent_profile_request(data: Any, path: Path, wire: bool, strict: bo
 
 def _in_post_agent_profile_response(data: Any, path: Path, wire: bool, strict: bool) -> PostAgentProfileResponse:
     """The ``PostAgentProfileResponse`` a dict describes."""
-    i_fields(data, path, "", _KEYS_POST_AGENT_PROFILE_RESPONSE[wire], strict)
+    i_fields(data, path, "", _KEYS_POST_AGENT_PROFILE_RESPONSE, wire, strict)
     return PostAgentProfileResponse()
 
 
@@ -2014,10 +2319,10 @@ def _in_principals(value: Any, path: Path, name: str, wire: bool, strict: bool) 
 
 def _in_profile_time(data: Any, path: Path, wire: bool, strict: bool) -> ProfileTime:
     """The ``ProfileTime`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_PROFILE_TIME[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_PROFILE_TIME, wire, strict)
     k = "start"
     x = fields.get(k)
-    start = None if x is None else i_timestamp(x, path, k)
+    start = None if x is None else i_timestamp(x, path, k, wire)
     return ProfileTime(start=start)
 
 
@@ -2027,22 +2332,22 @@ def _in_profile_times(value: Any, path: Path, name: str, wire: bool, strict: boo
 
 def _in_profiling_group_description(data: Any, path: Path, wire: bool, strict: bool) -> ProfilingGroupDescription:
     """The ``ProfilingGroupDescription`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_PROFILING_GROUP_DESCRIPTION[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_PROFILING_GROUP_DESCRIPTION, wire, strict)
     k = "agentOrchestrationConfig" if wire else "agent_orchestration_config"
     x = fields.get(k)
     agent_orchestration_config = None if x is None else _in_agent_orchestration_config(x, (path, k), wire, strict)
     k = "arn"
     x = fields.get(k)
-    arn = None if x is None else x if type(x) is str else i_str(x, path, k)
+    arn = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "computePlatform" if wire else "compute_platform"
     x = fields.get(k)
     compute_platform = None if x is None else i_enum(ComputePlatform, x, path, k)
     k = "createdAt" if wire else "created_at"
     x = fields.get(k)
-    created_at = None if x is None else i_timestamp(x, path, k)
+    created_at = None if x is None else i_timestamp(x, path, k, wire)
     k = "name"
     x = fields.get(k)
-    name_ = None if x is None else x if type(x) is str else i_str(x, path, k)
+    name_ = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "profilingStatus" if wire else "profiling_status"
     x = fields.get(k)
     profiling_status = None if x is None else _in_profiling_status(x, (path, k), wire, strict)
@@ -2051,7 +2356,7 @@ def _in_profiling_group_description(data: Any, path: Path, wire: bool, strict: b
     tags = None if x is None else _in_tags(x, path, k, wire, strict)
     k = "updatedAt" if wire else "updated_at"
     x = fields.get(k)
-    updated_at = None if x is None else i_timestamp(x, path, k)
+    updated_at = None if x is None else i_timestamp(x, path, k, wire)
     return ProfilingGroupDescription(
         agent_orchestration_config=agent_orchestration_config,
         arn=arn,
@@ -2074,13 +2379,13 @@ def _in_profiling_group_names(value: Any, path: Path, name: str, wire: bool, str
 
 def _in_profiling_status(data: Any, path: Path, wire: bool, strict: bool) -> ProfilingStatus:
     """The ``ProfilingStatus`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_PROFILING_STATUS[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_PROFILING_STATUS, wire, strict)
     k = "latestAgentOrchestratedAt" if wire else "latest_agent_orchestrated_at"
     x = fields.get(k)
-    latest_agent_orchestrated_at = None if x is None else i_timestamp(x, path, k)
+    latest_agent_orchestrated_at = None if x is None else i_timestamp(x, path, k, wire)
     k = "latestAgentProfileReportedAt" if wire else "latest_agent_profile_reported_at"
     x = fields.get(k)
-    latest_agent_profile_reported_at = None if x is None else i_timestamp(x, path, k)
+    latest_agent_profile_reported_at = None if x is None else i_timestamp(x, path, k, wire)
     k = "latestAggregatedProfile" if wire else "latest_aggregated_profile"
     x = fields.get(k)
     latest_aggregated_profile = None if x is None else _in_aggregated_profile_time(x, (path, k), wire, strict)
@@ -2093,25 +2398,25 @@ def _in_profiling_status(data: Any, path: Path, wire: bool, strict: bool) -> Pro
 
 def _in_put_permission_request(data: Any, path: Path, wire: bool, strict: bool) -> PutPermissionRequest:
     """The ``PutPermissionRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_PUT_PERMISSION_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_PUT_PERMISSION_REQUEST, wire, strict)
     k = "actionGroup" if wire else "action_group"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     action_group = i_enum(ActionGroup, x, path, k)
     k = "principals"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, [])
     principals = _in_principals(x, path, k, wire, strict)
     k = "profilingGroupName" if wire else "profiling_group_name"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     profiling_group_name = x if type(x) is str else i_str(x, path, k)
     k = "revisionId" if wire else "revision_id"
     x = fields.get(k)
-    revision_id = None if x is None else x if type(x) is str else i_str(x, path, k)
+    revision_id = None if x is None else (x if type(x) is str else i_str(x, path, k))
     return PutPermissionRequest(
         action_group=action_group,
         principals=principals,
@@ -2122,52 +2427,52 @@ def _in_put_permission_request(data: Any, path: Path, wire: bool, strict: bool) 
 
 def _in_put_permission_response(data: Any, path: Path, wire: bool, strict: bool) -> PutPermissionResponse:
     """The ``PutPermissionResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_PUT_PERMISSION_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_PUT_PERMISSION_RESPONSE, wire, strict)
     k = "policy"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     policy = x if type(x) is str else i_str(x, path, k)
     k = "revisionId" if wire else "revision_id"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     revision_id = x if type(x) is str else i_str(x, path, k)
     return PutPermissionResponse(policy=policy, revision_id=revision_id)
 
 
 def _in_recommendation(data: Any, path: Path, wire: bool, strict: bool) -> Recommendation:
     """The ``Recommendation`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_RECOMMENDATION[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_RECOMMENDATION, wire, strict)
     k = "allMatchesCount" if wire else "all_matches_count"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, 0)
     all_matches_count = x if type(x) is int else i_int(x, path, k)
     k = "allMatchesSum" if wire else "all_matches_sum"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, 0.0)
     all_matches_sum = x if type(x) is float else i_float(x, path, k)
     k = "endTime" if wire else "end_time"
     x = fields.get(k)
     if x is None:
-        required(path, k)
-    end_time = i_timestamp(x, path, k)
+        x = absent(path, k, strict, EPOCH)
+    end_time = i_timestamp(x, path, k, wire)
     k = "pattern"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, {})
     pattern = _in_pattern(x, (path, k), wire, strict)
     k = "startTime" if wire else "start_time"
     x = fields.get(k)
     if x is None:
-        required(path, k)
-    start_time = i_timestamp(x, path, k)
+        x = absent(path, k, strict, EPOCH)
+    start_time = i_timestamp(x, path, k, wire)
     k = "topMatches" if wire else "top_matches"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, [])
     top_matches = _in_matches(x, path, k, wire, strict)
     return Recommendation(
         all_matches_count=all_matches_count,
@@ -2185,16 +2490,16 @@ def _in_recommendations(value: Any, path: Path, name: str, wire: bool, strict: b
 
 def _in_remove_notification_channel_request(data: Any, path: Path, wire: bool, strict: bool) -> RemoveNotificationChannelRequest:
     """The ``RemoveNotificationChannelRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_REMOVE_NOTIFICATION_CHANNEL_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_REMOVE_NOTIFICATION_CHANNEL_REQUEST, wire, strict)
     k = "channelId" if wire else "channel_id"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     channel_id = x if type(x) is str else i_str(x, path, k)
     k = "profilingGroupName" if wire else "profiling_group_name"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     profiling_group_name = x if type(x) is str else i_str(x, path, k)
     return RemoveNotificationChannelRequest(
         channel_id=channel_id,
@@ -2204,7 +2509,7 @@ def _in_remove_notification_channel_request(data: Any, path: Path, wire: bool, s
 
 def _in_remove_notification_channel_response(data: Any, path: Path, wire: bool, strict: bool) -> RemoveNotificationChannelResponse:
     """The ``RemoveNotificationChannelResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_REMOVE_NOTIFICATION_CHANNEL_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_REMOVE_NOTIFICATION_CHANNEL_RESPONSE, wire, strict)
     k = "notificationConfiguration" if wire else "notification_configuration"
     x = fields.get(k)
     notification_configuration = None if x is None else _in_notification_configuration(x, (path, k), wire, strict)
@@ -2213,21 +2518,21 @@ def _in_remove_notification_channel_response(data: Any, path: Path, wire: bool, 
 
 def _in_remove_permission_request(data: Any, path: Path, wire: bool, strict: bool) -> RemovePermissionRequest:
     """The ``RemovePermissionRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_REMOVE_PERMISSION_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_REMOVE_PERMISSION_REQUEST, wire, strict)
     k = "actionGroup" if wire else "action_group"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     action_group = i_enum(ActionGroup, x, path, k)
     k = "profilingGroupName" if wire else "profiling_group_name"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     profiling_group_name = x if type(x) is str else i_str(x, path, k)
     k = "revisionId" if wire else "revision_id"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     revision_id = x if type(x) is str else i_str(x, path, k)
     return RemovePermissionRequest(
         action_group=action_group,
@@ -2238,40 +2543,40 @@ def _in_remove_permission_request(data: Any, path: Path, wire: bool, strict: boo
 
 def _in_remove_permission_response(data: Any, path: Path, wire: bool, strict: bool) -> RemovePermissionResponse:
     """The ``RemovePermissionResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_REMOVE_PERMISSION_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_REMOVE_PERMISSION_RESPONSE, wire, strict)
     k = "policy"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     policy = x if type(x) is str else i_str(x, path, k)
     k = "revisionId" if wire else "revision_id"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     revision_id = x if type(x) is str else i_str(x, path, k)
     return RemovePermissionResponse(policy=policy, revision_id=revision_id)
 
 
 def _in_submit_feedback_request(data: Any, path: Path, wire: bool, strict: bool) -> SubmitFeedbackRequest:
     """The ``SubmitFeedbackRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_SUBMIT_FEEDBACK_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_SUBMIT_FEEDBACK_REQUEST, wire, strict)
     k = "anomalyInstanceId" if wire else "anomaly_instance_id"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     anomaly_instance_id = x if type(x) is str else i_str(x, path, k)
     k = "comment"
     x = fields.get(k)
-    comment = None if x is None else x if type(x) is str else i_str(x, path, k)
+    comment = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "profilingGroupName" if wire else "profiling_group_name"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     profiling_group_name = x if type(x) is str else i_str(x, path, k)
     k = "type"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     type_ = i_enum(FeedbackType, x, path, k)
     return SubmitFeedbackRequest(
         anomaly_instance_id=anomaly_instance_id,
@@ -2283,7 +2588,7 @@ def _in_submit_feedback_request(data: Any, path: Path, wire: bool, strict: bool)
 
 def _in_submit_feedback_response(data: Any, path: Path, wire: bool, strict: bool) -> SubmitFeedbackResponse:
     """The ``SubmitFeedbackResponse`` a dict describes."""
-    i_fields(data, path, "", _KEYS_SUBMIT_FEEDBACK_RESPONSE[wire], strict)
+    i_fields(data, path, "", _KEYS_SUBMIT_FEEDBACK_RESPONSE, wire, strict)
     return SubmitFeedbackResponse()
 
 
@@ -2293,29 +2598,29 @@ def _in_tag_keys(value: Any, path: Path, name: str, wire: bool, strict: bool) ->
 
 def _in_tag_resource_request(data: Any, path: Path, wire: bool, strict: bool) -> TagResourceRequest:
     """The ``TagResourceRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_TAG_RESOURCE_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_TAG_RESOURCE_REQUEST, wire, strict)
     k = "resourceArn" if wire else "resource_arn"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     resource_arn = x if type(x) is str else i_str(x, path, k)
     k = "tags"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, {})
     tags = _in_tags(x, path, k, wire, strict)
     return TagResourceRequest(resource_arn=resource_arn, tags=tags)
 
 
 def _in_tag_resource_response(data: Any, path: Path, wire: bool, strict: bool) -> TagResourceResponse:
     """The ``TagResourceResponse`` a dict describes."""
-    i_fields(data, path, "", _KEYS_TAG_RESOURCE_RESPONSE[wire], strict)
+    i_fields(data, path, "", _KEYS_TAG_RESOURCE_RESPONSE, wire, strict)
     return TagResourceResponse()
 
 
 def _in_tags(value: Any, path: Path, name: str, wire: bool, strict: bool) -> dict[str, str]:
     items = i_map(value, path, name).items()
-    return {key if type(key) is str else i_str(key, path, name): item if type(item) is str else i_str(item, path, f"{name}[{key!r}]") for key, item in items if item is not None}
+    return {(key if type(key) is str else i_str(key, path, name)): (item if type(item) is str else i_str(item, path, f"{name}[{key!r}]")) for key, item in items if item is not None}
 
 
 def _in_target_frame(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[str]:
@@ -2332,12 +2637,12 @@ def _in_thread_states(value: Any, path: Path, name: str, wire: bool, strict: boo
 
 def _in_timestamp_structure(data: Any, path: Path, wire: bool, strict: bool) -> TimestampStructure:
     """The ``TimestampStructure`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_TIMESTAMP_STRUCTURE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_TIMESTAMP_STRUCTURE, wire, strict)
     k = "value"
     x = fields.get(k)
     if x is None:
-        required(path, k)
-    value_ = i_timestamp(x, path, k)
+        x = absent(path, k, strict, EPOCH)
+    value_ = i_timestamp(x, path, k, wire)
     return TimestampStructure(value=value_)
 
 
@@ -2347,43 +2652,43 @@ def _in_timestamp_structure_list(value: Any, path: Path, name: str, wire: bool, 
 
 def _in_unprocessed_end_times(value: Any, path: Path, name: str, wire: bool, strict: bool) -> dict[str, list[TimestampStructure]]:
     items = i_map(value, path, name).items()
-    return {key if type(key) is str else i_str(key, path, name): _in_timestamp_structure_list(item, path, f"{name}[{key!r}]", wire, strict) for key, item in items if item is not None}
+    return {(key if type(key) is str else i_str(key, path, name)): _in_timestamp_structure_list(item, path, f"{name}[{key!r}]", wire, strict) for key, item in items if item is not None}
 
 
 def _in_untag_resource_request(data: Any, path: Path, wire: bool, strict: bool) -> UntagResourceRequest:
     """The ``UntagResourceRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_UNTAG_RESOURCE_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_UNTAG_RESOURCE_REQUEST, wire, strict)
     k = "resourceArn" if wire else "resource_arn"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     resource_arn = x if type(x) is str else i_str(x, path, k)
     k = "tagKeys" if wire else "tag_keys"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, [])
     tag_keys = _in_tag_keys(x, path, k, wire, strict)
     return UntagResourceRequest(resource_arn=resource_arn, tag_keys=tag_keys)
 
 
 def _in_untag_resource_response(data: Any, path: Path, wire: bool, strict: bool) -> UntagResourceResponse:
     """The ``UntagResourceResponse`` a dict describes."""
-    i_fields(data, path, "", _KEYS_UNTAG_RESOURCE_RESPONSE[wire], strict)
+    i_fields(data, path, "", _KEYS_UNTAG_RESOURCE_RESPONSE, wire, strict)
     return UntagResourceResponse()
 
 
 def _in_update_profiling_group_request(data: Any, path: Path, wire: bool, strict: bool) -> UpdateProfilingGroupRequest:
     """The ``UpdateProfilingGroupRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_UPDATE_PROFILING_GROUP_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_UPDATE_PROFILING_GROUP_REQUEST, wire, strict)
     k = "agentOrchestrationConfig" if wire else "agent_orchestration_config"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, {})
     agent_orchestration_config = _in_agent_orchestration_config(x, (path, k), wire, strict)
     k = "profilingGroupName" if wire else "profiling_group_name"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     profiling_group_name = x if type(x) is str else i_str(x, path, k)
     return UpdateProfilingGroupRequest(
         agent_orchestration_config=agent_orchestration_config,
@@ -2393,22 +2698,22 @@ def _in_update_profiling_group_request(data: Any, path: Path, wire: bool, strict
 
 def _in_update_profiling_group_response(data: Any, path: Path, wire: bool, strict: bool) -> UpdateProfilingGroupResponse:
     """The ``UpdateProfilingGroupResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_UPDATE_PROFILING_GROUP_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_UPDATE_PROFILING_GROUP_RESPONSE, wire, strict)
     k = "profilingGroup" if wire else "profiling_group"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, {})
     profiling_group = _in_profiling_group_description(x, (path, k), wire, strict)
     return UpdateProfilingGroupResponse(profiling_group=profiling_group)
 
 
 def _in_user_feedback(data: Any, path: Path, wire: bool, strict: bool) -> UserFeedback:
     """The ``UserFeedback`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_USER_FEEDBACK[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_USER_FEEDBACK, wire, strict)
     k = "type"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     type_ = i_enum(FeedbackType, x, path, k)
     return UserFeedback(type=type_)
 

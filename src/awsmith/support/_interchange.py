@@ -6,7 +6,8 @@ Private: use those two functions; ``awsmith._core.interchange`` registers ``HOOK
 in its cattrs converters."""
 
 # Each class's conversion is written out member by member: no reflection at run time.
-# pyright: reportUnusedFunction=false
+# to_dict re-checks at run time what the annotations promise: objects may hold anything.
+# pyright: reportUnusedFunction=false, reportUnnecessaryIsInstance=false
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any
 
 from awsmith._core.interchange import (
     Hooks,
+    absent,
     i_blob,
     i_bool,
     i_enum,
@@ -25,9 +27,13 @@ from awsmith._core.interchange import (
     i_str,
     message_only,
     o_blob,
+    o_bool,
     o_enum,
     o_float,
-    required,
+    o_int,
+    o_list,
+    o_str,
+    unconvertible,
 )
 from awsmith._core.serde import Path
 
@@ -178,14 +184,19 @@ _KEYS_UPLOAD_URL = (frozenset({"expiry_date", "part_index", "url"}), frozenset({
 
 def _out_add_attachments_to_set_request(o: AddAttachmentsToSetRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``AddAttachmentsToSetRequest`` as a dict."""
+    if not isinstance(o, AddAttachmentsToSetRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.attachment_set_id is not None:
-        d["attachmentSetId" if wire else "attachment_set_id"] = o.attachment_set_id
+    x: Any  # checked here: an object may hold anything
+    x = o.attachment_set_id
+    if x is not None:
+        d["attachmentSetId" if wire else "attachment_set_id"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["attachmentSetId" if wire else "attachment_set_id"] = None
     d["attachments"] = _out_attachments(o.attachments, wire, omit)
-    if o.dry_run is not None:
-        d["dryRun" if wire else "dry_run"] = o.dry_run
+    x = o.dry_run
+    if x is not None:
+        d["dryRun" if wire else "dry_run"] = x if type(x) is bool else o_bool(x)
     elif not omit:
         d["dryRun" if wire else "dry_run"] = None
     return d
@@ -193,13 +204,18 @@ def _out_add_attachments_to_set_request(o: AddAttachmentsToSetRequest, wire: boo
 
 def _out_add_attachments_to_set_response(o: AddAttachmentsToSetResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``AddAttachmentsToSetResponse`` as a dict."""
+    if not isinstance(o, AddAttachmentsToSetResponse):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.attachment_set_id is not None:
-        d["attachmentSetId" if wire else "attachment_set_id"] = o.attachment_set_id
+    x: Any  # checked here: an object may hold anything
+    x = o.attachment_set_id
+    if x is not None:
+        d["attachmentSetId" if wire else "attachment_set_id"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["attachmentSetId" if wire else "attachment_set_id"] = None
-    if o.expiry_time is not None:
-        d["expiryTime" if wire else "expiry_time"] = o.expiry_time
+    x = o.expiry_time
+    if x is not None:
+        d["expiryTime" if wire else "expiry_time"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["expiryTime" if wire else "expiry_time"] = None
     return d
@@ -207,26 +223,35 @@ def _out_add_attachments_to_set_response(o: AddAttachmentsToSetResponse, wire: b
 
 def _out_add_communication_to_case_request(o: AddCommunicationToCaseRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``AddCommunicationToCaseRequest`` as a dict."""
+    if not isinstance(o, AddCommunicationToCaseRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.attachment_set_id is not None:
-        d["attachmentSetId" if wire else "attachment_set_id"] = o.attachment_set_id
+    x: Any  # checked here: an object may hold anything
+    x = o.attachment_set_id
+    if x is not None:
+        d["attachmentSetId" if wire else "attachment_set_id"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["attachmentSetId" if wire else "attachment_set_id"] = None
-    if o.case_id is not None:
-        d["caseId" if wire else "case_id"] = o.case_id
+    x = o.case_id
+    if x is not None:
+        d["caseId" if wire else "case_id"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["caseId" if wire else "case_id"] = None
-    if o.cc_email_addresses is not None:
-        d["ccEmailAddresses" if wire else "cc_email_addresses"] = _out_cc_email_addresses(o.cc_email_addresses, wire, omit)
+    x = o.cc_email_addresses
+    if x is not None:
+        d["ccEmailAddresses" if wire else "cc_email_addresses"] = _out_cc_email_addresses(x, wire, omit)
     elif not omit:
         d["ccEmailAddresses" if wire else "cc_email_addresses"] = None
-    d["communicationBody" if wire else "communication_body"] = o.communication_body
-    if o.dry_run is not None:
-        d["dryRun" if wire else "dry_run"] = o.dry_run
+    x = o.communication_body
+    d["communicationBody" if wire else "communication_body"] = x if type(x) is str else o_str(x)
+    x = o.dry_run
+    if x is not None:
+        d["dryRun" if wire else "dry_run"] = x if type(x) is bool else o_bool(x)
     elif not omit:
         d["dryRun" if wire else "dry_run"] = None
-    if o.upload_ids is not None:
-        d["uploadIds" if wire else "upload_ids"] = _out_upload_ids(o.upload_ids, wire, omit)
+    x = o.upload_ids
+    if x is not None:
+        d["uploadIds" if wire else "upload_ids"] = _out_upload_ids(x, wire, omit)
     elif not omit:
         d["uploadIds" if wire else "upload_ids"] = None
     return d
@@ -234,9 +259,13 @@ def _out_add_communication_to_case_request(o: AddCommunicationToCaseRequest, wir
 
 def _out_add_communication_to_case_response(o: AddCommunicationToCaseResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``AddCommunicationToCaseResponse`` as a dict."""
+    if not isinstance(o, AddCommunicationToCaseResponse):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.result is not None:
-        d["result"] = o.result
+    x: Any  # checked here: an object may hold anything
+    x = o.result
+    if x is not None:
+        d["result"] = x if type(x) is bool else o_bool(x)
     elif not omit:
         d["result"] = None
     return d
@@ -244,13 +273,18 @@ def _out_add_communication_to_case_response(o: AddCommunicationToCaseResponse, w
 
 def _out_attachment(o: Attachment, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``Attachment`` as a dict."""
+    if not isinstance(o, Attachment):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.data is not None:
-        d["data"] = o_blob(o.data)
+    x: Any  # checked here: an object may hold anything
+    x = o.data
+    if x is not None:
+        d["data"] = o_blob(x)
     elif not omit:
         d["data"] = None
-    if o.file_name is not None:
-        d["fileName" if wire else "file_name"] = o.file_name
+    x = o.file_name
+    if x is not None:
+        d["fileName" if wire else "file_name"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["fileName" if wire else "file_name"] = None
     return d
@@ -258,188 +292,235 @@ def _out_attachment(o: Attachment, wire: bool, omit: bool) -> dict[str, Any]:
 
 def _out_attachment_details(o: AttachmentDetails, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``AttachmentDetails`` as a dict."""
+    if not isinstance(o, AttachmentDetails):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.attachment_id is not None:
-        d["attachmentId" if wire else "attachment_id"] = o.attachment_id
+    x: Any  # checked here: an object may hold anything
+    x = o.attachment_id
+    if x is not None:
+        d["attachmentId" if wire else "attachment_id"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["attachmentId" if wire else "attachment_id"] = None
-    if o.file_name is not None:
-        d["fileName" if wire else "file_name"] = o.file_name
+    x = o.file_name
+    if x is not None:
+        d["fileName" if wire else "file_name"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["fileName" if wire else "file_name"] = None
     return d
 
 
 def _out_attachment_set(value: list[AttachmentDetails], wire: bool, omit: bool) -> list[Any]:
-    return [_out_attachment_details(item, wire, omit) for item in value]
+    return [_out_attachment_details(item, wire, omit) for item in o_list(value)]
 
 
 def _out_attachments(value: Sequence[Attachment], wire: bool, omit: bool) -> list[Any]:
-    return [_out_attachment(item, wire, omit) for item in value]
+    return [_out_attachment(item, wire, omit) for item in o_list(value)]
 
 
 def _out_case_details(o: CaseDetails, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``CaseDetails`` as a dict."""
+    if not isinstance(o, CaseDetails):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.case_id is not None:
-        d["caseId" if wire else "case_id"] = o.case_id
+    x: Any  # checked here: an object may hold anything
+    x = o.case_id
+    if x is not None:
+        d["caseId" if wire else "case_id"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["caseId" if wire else "case_id"] = None
-    if o.category_code is not None:
-        d["categoryCode" if wire else "category_code"] = o.category_code
+    x = o.category_code
+    if x is not None:
+        d["categoryCode" if wire else "category_code"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["categoryCode" if wire else "category_code"] = None
-    if o.cc_email_addresses is not None:
-        d["ccEmailAddresses" if wire else "cc_email_addresses"] = _out_cc_email_addresses(o.cc_email_addresses, wire, omit)
+    x = o.cc_email_addresses
+    if x is not None:
+        d["ccEmailAddresses" if wire else "cc_email_addresses"] = _out_cc_email_addresses(x, wire, omit)
     elif not omit:
         d["ccEmailAddresses" if wire else "cc_email_addresses"] = None
-    if o.display_id is not None:
-        d["displayId" if wire else "display_id"] = o.display_id
+    x = o.display_id
+    if x is not None:
+        d["displayId" if wire else "display_id"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["displayId" if wire else "display_id"] = None
-    if o.language is not None:
-        d["language"] = o.language
+    x = o.language
+    if x is not None:
+        d["language"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["language"] = None
-    if o.recent_communications is not None:
-        d["recentCommunications" if wire else "recent_communications"] = _out_recent_case_communications(o.recent_communications, wire, omit)
+    x = o.recent_communications
+    if x is not None:
+        d["recentCommunications" if wire else "recent_communications"] = _out_recent_case_communications(x, wire, omit)
     elif not omit:
         d["recentCommunications" if wire else "recent_communications"] = None
-    if o.service_code is not None:
-        d["serviceCode" if wire else "service_code"] = o.service_code
+    x = o.service_code
+    if x is not None:
+        d["serviceCode" if wire else "service_code"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["serviceCode" if wire else "service_code"] = None
-    if o.severity_code is not None:
-        d["severityCode" if wire else "severity_code"] = o.severity_code
+    x = o.severity_code
+    if x is not None:
+        d["severityCode" if wire else "severity_code"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["severityCode" if wire else "severity_code"] = None
-    if o.status is not None:
-        d["status"] = o_enum(o.status)
+    x = o.status
+    if x is not None:
+        d["status"] = o_enum(x)
     elif not omit:
         d["status"] = None
-    if o.subject is not None:
-        d["subject"] = o.subject
+    x = o.subject
+    if x is not None:
+        d["subject"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["subject"] = None
-    if o.submitted_by is not None:
-        d["submittedBy" if wire else "submitted_by"] = o.submitted_by
+    x = o.submitted_by
+    if x is not None:
+        d["submittedBy" if wire else "submitted_by"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["submittedBy" if wire else "submitted_by"] = None
-    if o.time_created is not None:
-        d["timeCreated" if wire else "time_created"] = o.time_created
+    x = o.time_created
+    if x is not None:
+        d["timeCreated" if wire else "time_created"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["timeCreated" if wire else "time_created"] = None
     return d
 
 
 def _out_case_id_list(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return list(value)
+    return [item if type(item) is str else o_str(item) for item in o_list(value)]
 
 
 def _out_case_list(value: list[CaseDetails], wire: bool, omit: bool) -> list[Any]:
-    return [_out_case_details(item, wire, omit) for item in value]
+    return [_out_case_details(item, wire, omit) for item in o_list(value)]
 
 
 def _out_category(o: Category, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``Category`` as a dict."""
+    if not isinstance(o, Category):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.code is not None:
-        d["code"] = o.code
+    x: Any  # checked here: an object may hold anything
+    x = o.code
+    if x is not None:
+        d["code"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["code"] = None
-    if o.name is not None:
-        d["name"] = o.name
+    x = o.name
+    if x is not None:
+        d["name"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["name"] = None
     return d
 
 
 def _out_category_list(value: list[Category], wire: bool, omit: bool) -> list[Any]:
-    return [_out_category(item, wire, omit) for item in value]
+    return [_out_category(item, wire, omit) for item in o_list(value)]
 
 
 def _out_cc_email_addresses(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return list(value)
+    return [item if type(item) is str else o_str(item) for item in o_list(value)]
 
 
 def _out_check_ids(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return list(value)
+    return [item if type(item) is str else o_str(item) for item in o_list(value)]
 
 
 def _out_check_metadata_headings(value: list[str | None], wire: bool, omit: bool) -> list[Any]:
-    return list(value)
+    return [None if item is None else (item if type(item) is str else o_str(item)) for item in o_list(value)]
 
 
 def _out_communication(o: Communication, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``Communication`` as a dict."""
+    if not isinstance(o, Communication):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.attachment_set is not None:
-        d["attachmentSet" if wire else "attachment_set"] = _out_attachment_set(o.attachment_set, wire, omit)
+    x: Any  # checked here: an object may hold anything
+    x = o.attachment_set
+    if x is not None:
+        d["attachmentSet" if wire else "attachment_set"] = _out_attachment_set(x, wire, omit)
     elif not omit:
         d["attachmentSet" if wire else "attachment_set"] = None
-    if o.attachments is not None:
-        d["attachments"] = _out_attachment_set(o.attachments, wire, omit)
+    x = o.attachments
+    if x is not None:
+        d["attachments"] = _out_attachment_set(x, wire, omit)
     elif not omit:
         d["attachments"] = None
-    if o.body is not None:
-        d["body"] = o.body
+    x = o.body
+    if x is not None:
+        d["body"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["body"] = None
-    if o.case_id is not None:
-        d["caseId" if wire else "case_id"] = o.case_id
+    x = o.case_id
+    if x is not None:
+        d["caseId" if wire else "case_id"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["caseId" if wire else "case_id"] = None
-    if o.submitted_by is not None:
-        d["submittedBy" if wire else "submitted_by"] = o.submitted_by
+    x = o.submitted_by
+    if x is not None:
+        d["submittedBy" if wire else "submitted_by"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["submittedBy" if wire else "submitted_by"] = None
-    if o.time_created is not None:
-        d["timeCreated" if wire else "time_created"] = o.time_created
+    x = o.time_created
+    if x is not None:
+        d["timeCreated" if wire else "time_created"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["timeCreated" if wire else "time_created"] = None
     return d
 
 
 def _out_communication_list(value: list[Communication], wire: bool, omit: bool) -> list[Any]:
-    return [_out_communication(item, wire, omit) for item in value]
+    return [_out_communication(item, wire, omit) for item in o_list(value)]
 
 
 def _out_communication_type_options(o: CommunicationTypeOptions, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``CommunicationTypeOptions`` as a dict."""
+    if not isinstance(o, CommunicationTypeOptions):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.dates_without_support is not None:
-        d["datesWithoutSupport" if wire else "dates_without_support"] = _out_date_interval_list(o.dates_without_support, wire, omit)
+    x: Any  # checked here: an object may hold anything
+    x = o.dates_without_support
+    if x is not None:
+        d["datesWithoutSupport" if wire else "dates_without_support"] = _out_date_interval_list(x, wire, omit)
     elif not omit:
         d["datesWithoutSupport" if wire else "dates_without_support"] = None
-    if o.supported_hours is not None:
-        d["supportedHours" if wire else "supported_hours"] = _out_supported_hour_list(o.supported_hours, wire, omit)
+    x = o.supported_hours
+    if x is not None:
+        d["supportedHours" if wire else "supported_hours"] = _out_supported_hour_list(x, wire, omit)
     elif not omit:
         d["supportedHours" if wire else "supported_hours"] = None
-    if o.type is not None:
-        d["type"] = o.type
+    x = o.type
+    if x is not None:
+        d["type"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["type"] = None
     return d
 
 
 def _out_communication_type_options_list(value: list[CommunicationTypeOptions], wire: bool, omit: bool) -> list[Any]:
-    return [_out_communication_type_options(item, wire, omit) for item in value]
+    return [_out_communication_type_options(item, wire, omit) for item in o_list(value)]
 
 
 def _out_complete_attachment_upload_request(o: CompleteAttachmentUploadRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``CompleteAttachmentUploadRequest`` as a dict."""
+    if not isinstance(o, CompleteAttachmentUploadRequest):
+        unconvertible()
     d: dict[str, Any] = {}
+    x: Any  # checked here: an object may hold anything
     d["completedUploads" if wire else "completed_uploads"] = _out_completed_upload_list(o.completed_uploads, wire, omit)
-    if o.dry_run is not None:
-        d["dryRun" if wire else "dry_run"] = o.dry_run
+    x = o.dry_run
+    if x is not None:
+        d["dryRun" if wire else "dry_run"] = x if type(x) is bool else o_bool(x)
     elif not omit:
         d["dryRun" if wire else "dry_run"] = None
-    d["uploadId" if wire else "upload_id"] = o.upload_id
+    x = o.upload_id
+    d["uploadId" if wire else "upload_id"] = x if type(x) is str else o_str(x)
     return d
 
 
 def _out_complete_attachment_upload_response(o: CompleteAttachmentUploadResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``CompleteAttachmentUploadResponse`` as a dict."""
+    if not isinstance(o, CompleteAttachmentUploadResponse):
+        unconvertible()
     d: dict[str, Any] = {}
     d["uploadStatus" if wire else "upload_status"] = o_enum(o.upload_status)
     return d
@@ -447,55 +528,74 @@ def _out_complete_attachment_upload_response(o: CompleteAttachmentUploadResponse
 
 def _out_completed_upload(o: CompletedUpload, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``CompletedUpload`` as a dict."""
+    if not isinstance(o, CompletedUpload):
+        unconvertible()
     d: dict[str, Any] = {}
-    d["eTag" if wire else "e_tag"] = o.e_tag
-    d["partIndex" if wire else "part_index"] = o.part_index
+    x: Any  # checked here: an object may hold anything
+    x = o.e_tag
+    d["eTag" if wire else "e_tag"] = x if type(x) is str else o_str(x)
+    x = o.part_index
+    d["partIndex" if wire else "part_index"] = x if type(x) is int else o_int(x)
     return d
 
 
 def _out_completed_upload_list(value: Sequence[CompletedUpload], wire: bool, omit: bool) -> list[Any]:
-    return [_out_completed_upload(item, wire, omit) for item in value]
+    return [_out_completed_upload(item, wire, omit) for item in o_list(value)]
 
 
 def _out_create_case_request(o: CreateCaseRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``CreateCaseRequest`` as a dict."""
+    if not isinstance(o, CreateCaseRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.attachment_set_id is not None:
-        d["attachmentSetId" if wire else "attachment_set_id"] = o.attachment_set_id
+    x: Any  # checked here: an object may hold anything
+    x = o.attachment_set_id
+    if x is not None:
+        d["attachmentSetId" if wire else "attachment_set_id"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["attachmentSetId" if wire else "attachment_set_id"] = None
-    if o.category_code is not None:
-        d["categoryCode" if wire else "category_code"] = o.category_code
+    x = o.category_code
+    if x is not None:
+        d["categoryCode" if wire else "category_code"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["categoryCode" if wire else "category_code"] = None
-    if o.cc_email_addresses is not None:
-        d["ccEmailAddresses" if wire else "cc_email_addresses"] = _out_cc_email_addresses(o.cc_email_addresses, wire, omit)
+    x = o.cc_email_addresses
+    if x is not None:
+        d["ccEmailAddresses" if wire else "cc_email_addresses"] = _out_cc_email_addresses(x, wire, omit)
     elif not omit:
         d["ccEmailAddresses" if wire else "cc_email_addresses"] = None
-    d["communicationBody" if wire else "communication_body"] = o.communication_body
-    if o.dry_run is not None:
-        d["dryRun" if wire else "dry_run"] = o.dry_run
+    x = o.communication_body
+    d["communicationBody" if wire else "communication_body"] = x if type(x) is str else o_str(x)
+    x = o.dry_run
+    if x is not None:
+        d["dryRun" if wire else "dry_run"] = x if type(x) is bool else o_bool(x)
     elif not omit:
         d["dryRun" if wire else "dry_run"] = None
-    if o.issue_type is not None:
-        d["issueType" if wire else "issue_type"] = o.issue_type
+    x = o.issue_type
+    if x is not None:
+        d["issueType" if wire else "issue_type"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["issueType" if wire else "issue_type"] = None
-    if o.language is not None:
-        d["language"] = o.language
+    x = o.language
+    if x is not None:
+        d["language"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["language"] = None
-    if o.service_code is not None:
-        d["serviceCode" if wire else "service_code"] = o.service_code
+    x = o.service_code
+    if x is not None:
+        d["serviceCode" if wire else "service_code"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["serviceCode" if wire else "service_code"] = None
-    if o.severity_code is not None:
-        d["severityCode" if wire else "severity_code"] = o.severity_code
+    x = o.severity_code
+    if x is not None:
+        d["severityCode" if wire else "severity_code"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["severityCode" if wire else "severity_code"] = None
-    d["subject"] = o.subject
-    if o.upload_ids is not None:
-        d["uploadIds" if wire else "upload_ids"] = _out_upload_ids(o.upload_ids, wire, omit)
+    x = o.subject
+    d["subject"] = x if type(x) is str else o_str(x)
+    x = o.upload_ids
+    if x is not None:
+        d["uploadIds" if wire else "upload_ids"] = _out_upload_ids(x, wire, omit)
     elif not omit:
         d["uploadIds" if wire else "upload_ids"] = None
     return d
@@ -503,9 +603,13 @@ def _out_create_case_request(o: CreateCaseRequest, wire: bool, omit: bool) -> di
 
 def _out_create_case_response(o: CreateCaseResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``CreateCaseResponse`` as a dict."""
+    if not isinstance(o, CreateCaseResponse):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.case_id is not None:
-        d["caseId" if wire else "case_id"] = o.case_id
+    x: Any  # checked here: an object may hold anything
+    x = o.case_id
+    if x is not None:
+        d["caseId" if wire else "case_id"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["caseId" if wire else "case_id"] = None
     return d
@@ -513,28 +617,38 @@ def _out_create_case_response(o: CreateCaseResponse, wire: bool, omit: bool) -> 
 
 def _out_date_interval(o: DateInterval, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``DateInterval`` as a dict."""
+    if not isinstance(o, DateInterval):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.end_date_time is not None:
-        d["endDateTime" if wire else "end_date_time"] = o.end_date_time
+    x: Any  # checked here: an object may hold anything
+    x = o.end_date_time
+    if x is not None:
+        d["endDateTime" if wire else "end_date_time"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["endDateTime" if wire else "end_date_time"] = None
-    if o.start_date_time is not None:
-        d["startDateTime" if wire else "start_date_time"] = o.start_date_time
+    x = o.start_date_time
+    if x is not None:
+        d["startDateTime" if wire else "start_date_time"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["startDateTime" if wire else "start_date_time"] = None
     return d
 
 
 def _out_date_interval_list(value: list[DateInterval], wire: bool, omit: bool) -> list[Any]:
-    return [_out_date_interval(item, wire, omit) for item in value]
+    return [_out_date_interval(item, wire, omit) for item in o_list(value)]
 
 
 def _out_describe_attachment_request(o: DescribeAttachmentRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``DescribeAttachmentRequest`` as a dict."""
+    if not isinstance(o, DescribeAttachmentRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    d["attachmentId" if wire else "attachment_id"] = o.attachment_id
-    if o.dry_run is not None:
-        d["dryRun" if wire else "dry_run"] = o.dry_run
+    x: Any  # checked here: an object may hold anything
+    x = o.attachment_id
+    d["attachmentId" if wire else "attachment_id"] = x if type(x) is str else o_str(x)
+    x = o.dry_run
+    if x is not None:
+        d["dryRun" if wire else "dry_run"] = x if type(x) is bool else o_bool(x)
     elif not omit:
         d["dryRun" if wire else "dry_run"] = None
     return d
@@ -542,9 +656,13 @@ def _out_describe_attachment_request(o: DescribeAttachmentRequest, wire: bool, o
 
 def _out_describe_attachment_response(o: DescribeAttachmentResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``DescribeAttachmentResponse`` as a dict."""
+    if not isinstance(o, DescribeAttachmentResponse):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.attachment is not None:
-        d["attachment"] = _out_attachment(o.attachment, wire, omit)
+    x: Any  # checked here: an object may hold anything
+    x = o.attachment
+    if x is not None:
+        d["attachment"] = _out_attachment(x, wire, omit)
     elif not omit:
         d["attachment"] = None
     return d
@@ -552,21 +670,31 @@ def _out_describe_attachment_response(o: DescribeAttachmentResponse, wire: bool,
 
 def _out_describe_attachment_upload_status_request(o: DescribeAttachmentUploadStatusRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``DescribeAttachmentUploadStatusRequest`` as a dict."""
+    if not isinstance(o, DescribeAttachmentUploadStatusRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.dry_run is not None:
-        d["dryRun" if wire else "dry_run"] = o.dry_run
+    x: Any  # checked here: an object may hold anything
+    x = o.dry_run
+    if x is not None:
+        d["dryRun" if wire else "dry_run"] = x if type(x) is bool else o_bool(x)
     elif not omit:
         d["dryRun" if wire else "dry_run"] = None
-    d["uploadId" if wire else "upload_id"] = o.upload_id
+    x = o.upload_id
+    d["uploadId" if wire else "upload_id"] = x if type(x) is str else o_str(x)
     return d
 
 
 def _out_describe_attachment_upload_status_response(o: DescribeAttachmentUploadStatusResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``DescribeAttachmentUploadStatusResponse`` as a dict."""
+    if not isinstance(o, DescribeAttachmentUploadStatusResponse):
+        unconvertible()
     d: dict[str, Any] = {}
-    d["fileName" if wire else "file_name"] = o.file_name
-    if o.upload_progress is not None:
-        d["uploadProgress" if wire else "upload_progress"] = _out_upload_progress(o.upload_progress, wire, omit)
+    x: Any  # checked here: an object may hold anything
+    x = o.file_name
+    d["fileName" if wire else "file_name"] = x if type(x) is str else o_str(x)
+    x = o.upload_progress
+    if x is not None:
+        d["uploadProgress" if wire else "upload_progress"] = _out_upload_progress(x, wire, omit)
     elif not omit:
         d["uploadProgress" if wire else "upload_progress"] = None
     d["uploadStatus" if wire else "upload_status"] = o_enum(o.upload_status)
@@ -575,45 +703,58 @@ def _out_describe_attachment_upload_status_response(o: DescribeAttachmentUploadS
 
 def _out_describe_cases_request(o: DescribeCasesRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``DescribeCasesRequest`` as a dict."""
+    if not isinstance(o, DescribeCasesRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.after_time is not None:
-        d["afterTime" if wire else "after_time"] = o.after_time
+    x: Any  # checked here: an object may hold anything
+    x = o.after_time
+    if x is not None:
+        d["afterTime" if wire else "after_time"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["afterTime" if wire else "after_time"] = None
-    if o.before_time is not None:
-        d["beforeTime" if wire else "before_time"] = o.before_time
+    x = o.before_time
+    if x is not None:
+        d["beforeTime" if wire else "before_time"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["beforeTime" if wire else "before_time"] = None
-    if o.case_id_list is not None:
-        d["caseIdList" if wire else "case_id_list"] = _out_case_id_list(o.case_id_list, wire, omit)
+    x = o.case_id_list
+    if x is not None:
+        d["caseIdList" if wire else "case_id_list"] = _out_case_id_list(x, wire, omit)
     elif not omit:
         d["caseIdList" if wire else "case_id_list"] = None
-    if o.display_id is not None:
-        d["displayId" if wire else "display_id"] = o.display_id
+    x = o.display_id
+    if x is not None:
+        d["displayId" if wire else "display_id"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["displayId" if wire else "display_id"] = None
-    if o.dry_run is not None:
-        d["dryRun" if wire else "dry_run"] = o.dry_run
+    x = o.dry_run
+    if x is not None:
+        d["dryRun" if wire else "dry_run"] = x if type(x) is bool else o_bool(x)
     elif not omit:
         d["dryRun" if wire else "dry_run"] = None
-    if o.include_communications is not None:
-        d["includeCommunications" if wire else "include_communications"] = o.include_communications
+    x = o.include_communications
+    if x is not None:
+        d["includeCommunications" if wire else "include_communications"] = x if type(x) is bool else o_bool(x)
     elif not omit:
         d["includeCommunications" if wire else "include_communications"] = None
-    if o.include_resolved_cases is not None:
-        d["includeResolvedCases" if wire else "include_resolved_cases"] = o.include_resolved_cases
+    x = o.include_resolved_cases
+    if x is not None:
+        d["includeResolvedCases" if wire else "include_resolved_cases"] = x if type(x) is bool else o_bool(x)
     elif not omit:
         d["includeResolvedCases" if wire else "include_resolved_cases"] = None
-    if o.language is not None:
-        d["language"] = o.language
+    x = o.language
+    if x is not None:
+        d["language"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["language"] = None
-    if o.max_results is not None:
-        d["maxResults" if wire else "max_results"] = o.max_results
+    x = o.max_results
+    if x is not None:
+        d["maxResults" if wire else "max_results"] = x if type(x) is int else o_int(x)
     elif not omit:
         d["maxResults" if wire else "max_results"] = None
-    if o.next_token is not None:
-        d["nextToken" if wire else "next_token"] = o.next_token
+    x = o.next_token
+    if x is not None:
+        d["nextToken" if wire else "next_token"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["nextToken" if wire else "next_token"] = None
     return d
@@ -621,13 +762,18 @@ def _out_describe_cases_request(o: DescribeCasesRequest, wire: bool, omit: bool)
 
 def _out_describe_cases_response(o: DescribeCasesResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``DescribeCasesResponse`` as a dict."""
+    if not isinstance(o, DescribeCasesResponse):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.cases is not None:
-        d["cases"] = _out_case_list(o.cases, wire, omit)
+    x: Any  # checked here: an object may hold anything
+    x = o.cases
+    if x is not None:
+        d["cases"] = _out_case_list(x, wire, omit)
     elif not omit:
         d["cases"] = None
-    if o.next_token is not None:
-        d["nextToken" if wire else "next_token"] = o.next_token
+    x = o.next_token
+    if x is not None:
+        d["nextToken" if wire else "next_token"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["nextToken" if wire else "next_token"] = None
     return d
@@ -635,26 +781,35 @@ def _out_describe_cases_response(o: DescribeCasesResponse, wire: bool, omit: boo
 
 def _out_describe_communications_request(o: DescribeCommunicationsRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``DescribeCommunicationsRequest`` as a dict."""
+    if not isinstance(o, DescribeCommunicationsRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.after_time is not None:
-        d["afterTime" if wire else "after_time"] = o.after_time
+    x: Any  # checked here: an object may hold anything
+    x = o.after_time
+    if x is not None:
+        d["afterTime" if wire else "after_time"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["afterTime" if wire else "after_time"] = None
-    if o.before_time is not None:
-        d["beforeTime" if wire else "before_time"] = o.before_time
+    x = o.before_time
+    if x is not None:
+        d["beforeTime" if wire else "before_time"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["beforeTime" if wire else "before_time"] = None
-    d["caseId" if wire else "case_id"] = o.case_id
-    if o.dry_run is not None:
-        d["dryRun" if wire else "dry_run"] = o.dry_run
+    x = o.case_id
+    d["caseId" if wire else "case_id"] = x if type(x) is str else o_str(x)
+    x = o.dry_run
+    if x is not None:
+        d["dryRun" if wire else "dry_run"] = x if type(x) is bool else o_bool(x)
     elif not omit:
         d["dryRun" if wire else "dry_run"] = None
-    if o.max_results is not None:
-        d["maxResults" if wire else "max_results"] = o.max_results
+    x = o.max_results
+    if x is not None:
+        d["maxResults" if wire else "max_results"] = x if type(x) is int else o_int(x)
     elif not omit:
         d["maxResults" if wire else "max_results"] = None
-    if o.next_token is not None:
-        d["nextToken" if wire else "next_token"] = o.next_token
+    x = o.next_token
+    if x is not None:
+        d["nextToken" if wire else "next_token"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["nextToken" if wire else "next_token"] = None
     return d
@@ -662,13 +817,18 @@ def _out_describe_communications_request(o: DescribeCommunicationsRequest, wire:
 
 def _out_describe_communications_response(o: DescribeCommunicationsResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``DescribeCommunicationsResponse`` as a dict."""
+    if not isinstance(o, DescribeCommunicationsResponse):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.communications is not None:
-        d["communications"] = _out_communication_list(o.communications, wire, omit)
+    x: Any  # checked here: an object may hold anything
+    x = o.communications
+    if x is not None:
+        d["communications"] = _out_communication_list(x, wire, omit)
     elif not omit:
         d["communications"] = None
-    if o.next_token is not None:
-        d["nextToken" if wire else "next_token"] = o.next_token
+    x = o.next_token
+    if x is not None:
+        d["nextToken" if wire else "next_token"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["nextToken" if wire else "next_token"] = None
     return d
@@ -676,27 +836,40 @@ def _out_describe_communications_response(o: DescribeCommunicationsResponse, wir
 
 def _out_describe_create_case_options_request(o: DescribeCreateCaseOptionsRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``DescribeCreateCaseOptionsRequest`` as a dict."""
+    if not isinstance(o, DescribeCreateCaseOptionsRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    d["categoryCode" if wire else "category_code"] = o.category_code
-    if o.dry_run is not None:
-        d["dryRun" if wire else "dry_run"] = o.dry_run
+    x: Any  # checked here: an object may hold anything
+    x = o.category_code
+    d["categoryCode" if wire else "category_code"] = x if type(x) is str else o_str(x)
+    x = o.dry_run
+    if x is not None:
+        d["dryRun" if wire else "dry_run"] = x if type(x) is bool else o_bool(x)
     elif not omit:
         d["dryRun" if wire else "dry_run"] = None
-    d["issueType" if wire else "issue_type"] = o.issue_type
-    d["language"] = o.language
-    d["serviceCode" if wire else "service_code"] = o.service_code
+    x = o.issue_type
+    d["issueType" if wire else "issue_type"] = x if type(x) is str else o_str(x)
+    x = o.language
+    d["language"] = x if type(x) is str else o_str(x)
+    x = o.service_code
+    d["serviceCode" if wire else "service_code"] = x if type(x) is str else o_str(x)
     return d
 
 
 def _out_describe_create_case_options_response(o: DescribeCreateCaseOptionsResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``DescribeCreateCaseOptionsResponse`` as a dict."""
+    if not isinstance(o, DescribeCreateCaseOptionsResponse):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.communication_types is not None:
-        d["communicationTypes" if wire else "communication_types"] = _out_communication_type_options_list(o.communication_types, wire, omit)
+    x: Any  # checked here: an object may hold anything
+    x = o.communication_types
+    if x is not None:
+        d["communicationTypes" if wire else "communication_types"] = _out_communication_type_options_list(x, wire, omit)
     elif not omit:
         d["communicationTypes" if wire else "communication_types"] = None
-    if o.language_availability is not None:
-        d["languageAvailability" if wire else "language_availability"] = o.language_availability
+    x = o.language_availability
+    if x is not None:
+        d["languageAvailability" if wire else "language_availability"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["languageAvailability" if wire else "language_availability"] = None
     return d
@@ -704,17 +877,23 @@ def _out_describe_create_case_options_response(o: DescribeCreateCaseOptionsRespo
 
 def _out_describe_services_request(o: DescribeServicesRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``DescribeServicesRequest`` as a dict."""
+    if not isinstance(o, DescribeServicesRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.dry_run is not None:
-        d["dryRun" if wire else "dry_run"] = o.dry_run
+    x: Any  # checked here: an object may hold anything
+    x = o.dry_run
+    if x is not None:
+        d["dryRun" if wire else "dry_run"] = x if type(x) is bool else o_bool(x)
     elif not omit:
         d["dryRun" if wire else "dry_run"] = None
-    if o.language is not None:
-        d["language"] = o.language
+    x = o.language
+    if x is not None:
+        d["language"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["language"] = None
-    if o.service_code_list is not None:
-        d["serviceCodeList" if wire else "service_code_list"] = _out_service_code_list(o.service_code_list, wire, omit)
+    x = o.service_code_list
+    if x is not None:
+        d["serviceCodeList" if wire else "service_code_list"] = _out_service_code_list(x, wire, omit)
     elif not omit:
         d["serviceCodeList" if wire else "service_code_list"] = None
     return d
@@ -722,9 +901,13 @@ def _out_describe_services_request(o: DescribeServicesRequest, wire: bool, omit:
 
 def _out_describe_services_response(o: DescribeServicesResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``DescribeServicesResponse`` as a dict."""
+    if not isinstance(o, DescribeServicesResponse):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.services is not None:
-        d["services"] = _out_service_list(o.services, wire, omit)
+    x: Any  # checked here: an object may hold anything
+    x = o.services
+    if x is not None:
+        d["services"] = _out_service_list(x, wire, omit)
     elif not omit:
         d["services"] = None
     return d
@@ -732,13 +915,18 @@ def _out_describe_services_response(o: DescribeServicesResponse, wire: bool, omi
 
 def _out_describe_severity_levels_request(o: DescribeSeverityLevelsRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``DescribeSeverityLevelsRequest`` as a dict."""
+    if not isinstance(o, DescribeSeverityLevelsRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.dry_run is not None:
-        d["dryRun" if wire else "dry_run"] = o.dry_run
+    x: Any  # checked here: an object may hold anything
+    x = o.dry_run
+    if x is not None:
+        d["dryRun" if wire else "dry_run"] = x if type(x) is bool else o_bool(x)
     elif not omit:
         d["dryRun" if wire else "dry_run"] = None
-    if o.language is not None:
-        d["language"] = o.language
+    x = o.language
+    if x is not None:
+        d["language"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["language"] = None
     return d
@@ -746,9 +934,13 @@ def _out_describe_severity_levels_request(o: DescribeSeverityLevelsRequest, wire
 
 def _out_describe_severity_levels_response(o: DescribeSeverityLevelsResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``DescribeSeverityLevelsResponse`` as a dict."""
+    if not isinstance(o, DescribeSeverityLevelsResponse):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.severity_levels is not None:
-        d["severityLevels" if wire else "severity_levels"] = _out_severity_level_list(o.severity_levels, wire, omit)
+    x: Any  # checked here: an object may hold anything
+    x = o.severity_levels
+    if x is not None:
+        d["severityLevels" if wire else "severity_levels"] = _out_severity_level_list(x, wire, omit)
     elif not omit:
         d["severityLevels" if wire else "severity_levels"] = None
     return d
@@ -756,22 +948,33 @@ def _out_describe_severity_levels_response(o: DescribeSeverityLevelsResponse, wi
 
 def _out_describe_supported_languages_request(o: DescribeSupportedLanguagesRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``DescribeSupportedLanguagesRequest`` as a dict."""
+    if not isinstance(o, DescribeSupportedLanguagesRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    d["categoryCode" if wire else "category_code"] = o.category_code
-    if o.dry_run is not None:
-        d["dryRun" if wire else "dry_run"] = o.dry_run
+    x: Any  # checked here: an object may hold anything
+    x = o.category_code
+    d["categoryCode" if wire else "category_code"] = x if type(x) is str else o_str(x)
+    x = o.dry_run
+    if x is not None:
+        d["dryRun" if wire else "dry_run"] = x if type(x) is bool else o_bool(x)
     elif not omit:
         d["dryRun" if wire else "dry_run"] = None
-    d["issueType" if wire else "issue_type"] = o.issue_type
-    d["serviceCode" if wire else "service_code"] = o.service_code
+    x = o.issue_type
+    d["issueType" if wire else "issue_type"] = x if type(x) is str else o_str(x)
+    x = o.service_code
+    d["serviceCode" if wire else "service_code"] = x if type(x) is str else o_str(x)
     return d
 
 
 def _out_describe_supported_languages_response(o: DescribeSupportedLanguagesResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``DescribeSupportedLanguagesResponse`` as a dict."""
+    if not isinstance(o, DescribeSupportedLanguagesResponse):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.supported_languages is not None:
-        d["supportedLanguages" if wire else "supported_languages"] = _out_supported_language_list(o.supported_languages, wire, omit)
+    x: Any  # checked here: an object may hold anything
+    x = o.supported_languages
+    if x is not None:
+        d["supportedLanguages" if wire else "supported_languages"] = _out_supported_language_list(x, wire, omit)
     elif not omit:
         d["supportedLanguages" if wire else "supported_languages"] = None
     return d
@@ -779,6 +982,8 @@ def _out_describe_supported_languages_response(o: DescribeSupportedLanguagesResp
 
 def _out_describe_trusted_advisor_check_refresh_statuses_request(o: DescribeTrustedAdvisorCheckRefreshStatusesRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``DescribeTrustedAdvisorCheckRefreshStatusesRequest`` as a dict."""
+    if not isinstance(o, DescribeTrustedAdvisorCheckRefreshStatusesRequest):
+        unconvertible()
     d: dict[str, Any] = {}
     d["checkIds" if wire else "check_ids"] = _out_check_ids(o.check_ids, wire, omit)
     return d
@@ -786,6 +991,8 @@ def _out_describe_trusted_advisor_check_refresh_statuses_request(o: DescribeTrus
 
 def _out_describe_trusted_advisor_check_refresh_statuses_response(o: DescribeTrustedAdvisorCheckRefreshStatusesResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``DescribeTrustedAdvisorCheckRefreshStatusesResponse`` as a dict."""
+    if not isinstance(o, DescribeTrustedAdvisorCheckRefreshStatusesResponse):
+        unconvertible()
     d: dict[str, Any] = {}
     d["statuses"] = _out_trusted_advisor_check_refresh_status_list(o.statuses, wire, omit)
     return d
@@ -793,10 +1000,15 @@ def _out_describe_trusted_advisor_check_refresh_statuses_response(o: DescribeTru
 
 def _out_describe_trusted_advisor_check_result_request(o: DescribeTrustedAdvisorCheckResultRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``DescribeTrustedAdvisorCheckResultRequest`` as a dict."""
+    if not isinstance(o, DescribeTrustedAdvisorCheckResultRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    d["checkId" if wire else "check_id"] = o.check_id
-    if o.language is not None:
-        d["language"] = o.language
+    x: Any  # checked here: an object may hold anything
+    x = o.check_id
+    d["checkId" if wire else "check_id"] = x if type(x) is str else o_str(x)
+    x = o.language
+    if x is not None:
+        d["language"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["language"] = None
     return d
@@ -804,9 +1016,13 @@ def _out_describe_trusted_advisor_check_result_request(o: DescribeTrustedAdvisor
 
 def _out_describe_trusted_advisor_check_result_response(o: DescribeTrustedAdvisorCheckResultResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``DescribeTrustedAdvisorCheckResultResponse`` as a dict."""
+    if not isinstance(o, DescribeTrustedAdvisorCheckResultResponse):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.result is not None:
-        d["result"] = _out_trusted_advisor_check_result(o.result, wire, omit)
+    x: Any  # checked here: an object may hold anything
+    x = o.result
+    if x is not None:
+        d["result"] = _out_trusted_advisor_check_result(x, wire, omit)
     elif not omit:
         d["result"] = None
     return d
@@ -814,6 +1030,8 @@ def _out_describe_trusted_advisor_check_result_response(o: DescribeTrustedAdviso
 
 def _out_describe_trusted_advisor_check_summaries_request(o: DescribeTrustedAdvisorCheckSummariesRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``DescribeTrustedAdvisorCheckSummariesRequest`` as a dict."""
+    if not isinstance(o, DescribeTrustedAdvisorCheckSummariesRequest):
+        unconvertible()
     d: dict[str, Any] = {}
     d["checkIds" if wire else "check_ids"] = _out_check_ids(o.check_ids, wire, omit)
     return d
@@ -821,6 +1039,8 @@ def _out_describe_trusted_advisor_check_summaries_request(o: DescribeTrustedAdvi
 
 def _out_describe_trusted_advisor_check_summaries_response(o: DescribeTrustedAdvisorCheckSummariesResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``DescribeTrustedAdvisorCheckSummariesResponse`` as a dict."""
+    if not isinstance(o, DescribeTrustedAdvisorCheckSummariesResponse):
+        unconvertible()
     d: dict[str, Any] = {}
     d["summaries"] = _out_trusted_advisor_check_summary_list(o.summaries, wire, omit)
     return d
@@ -828,13 +1048,19 @@ def _out_describe_trusted_advisor_check_summaries_response(o: DescribeTrustedAdv
 
 def _out_describe_trusted_advisor_checks_request(o: DescribeTrustedAdvisorChecksRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``DescribeTrustedAdvisorChecksRequest`` as a dict."""
+    if not isinstance(o, DescribeTrustedAdvisorChecksRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    d["language"] = o.language
+    x: Any  # checked here: an object may hold anything
+    x = o.language
+    d["language"] = x if type(x) is str else o_str(x)
     return d
 
 
 def _out_describe_trusted_advisor_checks_response(o: DescribeTrustedAdvisorChecksResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``DescribeTrustedAdvisorChecksResponse`` as a dict."""
+    if not isinstance(o, DescribeTrustedAdvisorChecksResponse):
+        unconvertible()
     d: dict[str, Any] = {}
     d["checks"] = _out_trusted_advisor_check_list(o.checks, wire, omit)
     return d
@@ -842,18 +1068,28 @@ def _out_describe_trusted_advisor_checks_response(o: DescribeTrustedAdvisorCheck
 
 def _out_download_url(o: DownloadUrl, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``DownloadUrl`` as a dict."""
+    if not isinstance(o, DownloadUrl):
+        unconvertible()
     d: dict[str, Any] = {}
-    d["expiryDate" if wire else "expiry_date"] = o.expiry_date
-    d["url"] = o.url
+    x: Any  # checked here: an object may hold anything
+    x = o.expiry_date
+    d["expiryDate" if wire else "expiry_date"] = x if type(x) is str else o_str(x)
+    x = o.url
+    d["url"] = x if type(x) is str else o_str(x)
     return d
 
 
 def _out_get_attachment_download_link_request(o: GetAttachmentDownloadLinkRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``GetAttachmentDownloadLinkRequest`` as a dict."""
+    if not isinstance(o, GetAttachmentDownloadLinkRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    d["attachmentId" if wire else "attachment_id"] = o.attachment_id
-    if o.dry_run is not None:
-        d["dryRun" if wire else "dry_run"] = o.dry_run
+    x: Any  # checked here: an object may hold anything
+    x = o.attachment_id
+    d["attachmentId" if wire else "attachment_id"] = x if type(x) is str else o_str(x)
+    x = o.dry_run
+    if x is not None:
+        d["dryRun" if wire else "dry_run"] = x if type(x) is bool else o_bool(x)
     elif not omit:
         d["dryRun" if wire else "dry_run"] = None
     return d
@@ -861,30 +1097,42 @@ def _out_get_attachment_download_link_request(o: GetAttachmentDownloadLinkReques
 
 def _out_get_attachment_download_link_response(o: GetAttachmentDownloadLinkResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``GetAttachmentDownloadLinkResponse`` as a dict."""
+    if not isinstance(o, GetAttachmentDownloadLinkResponse):
+        unconvertible()
     d: dict[str, Any] = {}
+    x: Any  # checked here: an object may hold anything
     d["downloadUrl" if wire else "download_url"] = _out_download_url(o.download_url, wire, omit)
-    d["fileName" if wire else "file_name"] = o.file_name
+    x = o.file_name
+    d["fileName" if wire else "file_name"] = x if type(x) is str else o_str(x)
     return d
 
 
 def _out_get_attachment_upload_links_request(o: GetAttachmentUploadLinksRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``GetAttachmentUploadLinksRequest`` as a dict."""
+    if not isinstance(o, GetAttachmentUploadLinksRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.dry_run is not None:
-        d["dryRun" if wire else "dry_run"] = o.dry_run
+    x: Any  # checked here: an object may hold anything
+    x = o.dry_run
+    if x is not None:
+        d["dryRun" if wire else "dry_run"] = x if type(x) is bool else o_bool(x)
     elif not omit:
         d["dryRun" if wire else "dry_run"] = None
-    d["fileName" if wire else "file_name"] = o.file_name
-    if o.file_size_bytes is not None:
-        d["fileSizeBytes" if wire else "file_size_bytes"] = o.file_size_bytes
+    x = o.file_name
+    d["fileName" if wire else "file_name"] = x if type(x) is str else o_str(x)
+    x = o.file_size_bytes
+    if x is not None:
+        d["fileSizeBytes" if wire else "file_size_bytes"] = x if type(x) is int else o_int(x)
     elif not omit:
         d["fileSizeBytes" if wire else "file_size_bytes"] = None
-    if o.upload_id is not None:
-        d["uploadId" if wire else "upload_id"] = o.upload_id
+    x = o.upload_id
+    if x is not None:
+        d["uploadId" if wire else "upload_id"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["uploadId" if wire else "upload_id"] = None
-    if o.upload_range is not None:
-        d["uploadRange" if wire else "upload_range"] = _out_upload_range(o.upload_range, wire, omit)
+    x = o.upload_range
+    if x is not None:
+        d["uploadRange" if wire else "upload_range"] = _out_upload_range(x, wire, omit)
     elif not omit:
         d["uploadRange" if wire else "upload_range"] = None
     return d
@@ -892,27 +1140,39 @@ def _out_get_attachment_upload_links_request(o: GetAttachmentUploadLinksRequest,
 
 def _out_get_attachment_upload_links_response(o: GetAttachmentUploadLinksResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``GetAttachmentUploadLinksResponse`` as a dict."""
+    if not isinstance(o, GetAttachmentUploadLinksResponse):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.next_index is not None:
-        d["nextIndex" if wire else "next_index"] = o.next_index
+    x: Any  # checked here: an object may hold anything
+    x = o.next_index
+    if x is not None:
+        d["nextIndex" if wire else "next_index"] = x if type(x) is int else o_int(x)
     elif not omit:
         d["nextIndex" if wire else "next_index"] = None
-    d["partSizeBytes" if wire else "part_size_bytes"] = o.part_size_bytes
-    d["totalParts" if wire else "total_parts"] = o.total_parts
-    d["uploadId" if wire else "upload_id"] = o.upload_id
+    x = o.part_size_bytes
+    d["partSizeBytes" if wire else "part_size_bytes"] = x if type(x) is int else o_int(x)
+    x = o.total_parts
+    d["totalParts" if wire else "total_parts"] = x if type(x) is int else o_int(x)
+    x = o.upload_id
+    d["uploadId" if wire else "upload_id"] = x if type(x) is str else o_str(x)
     d["uploadUrls" if wire else "upload_urls"] = _out_upload_url_list(o.upload_urls, wire, omit)
     return d
 
 
 def _out_recent_case_communications(o: RecentCaseCommunications, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``RecentCaseCommunications`` as a dict."""
+    if not isinstance(o, RecentCaseCommunications):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.communications is not None:
-        d["communications"] = _out_communication_list(o.communications, wire, omit)
+    x: Any  # checked here: an object may hold anything
+    x = o.communications
+    if x is not None:
+        d["communications"] = _out_communication_list(x, wire, omit)
     elif not omit:
         d["communications"] = None
-    if o.next_token is not None:
-        d["nextToken" if wire else "next_token"] = o.next_token
+    x = o.next_token
+    if x is not None:
+        d["nextToken" if wire else "next_token"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["nextToken" if wire else "next_token"] = None
     return d
@@ -920,13 +1180,19 @@ def _out_recent_case_communications(o: RecentCaseCommunications, wire: bool, omi
 
 def _out_refresh_trusted_advisor_check_request(o: RefreshTrustedAdvisorCheckRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``RefreshTrustedAdvisorCheckRequest`` as a dict."""
+    if not isinstance(o, RefreshTrustedAdvisorCheckRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    d["checkId" if wire else "check_id"] = o.check_id
+    x: Any  # checked here: an object may hold anything
+    x = o.check_id
+    d["checkId" if wire else "check_id"] = x if type(x) is str else o_str(x)
     return d
 
 
 def _out_refresh_trusted_advisor_check_response(o: RefreshTrustedAdvisorCheckResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``RefreshTrustedAdvisorCheckResponse`` as a dict."""
+    if not isinstance(o, RefreshTrustedAdvisorCheckResponse):
+        unconvertible()
     d: dict[str, Any] = {}
     d["status"] = _out_trusted_advisor_check_refresh_status(o.status, wire, omit)
     return d
@@ -934,13 +1200,18 @@ def _out_refresh_trusted_advisor_check_response(o: RefreshTrustedAdvisorCheckRes
 
 def _out_resolve_case_request(o: ResolveCaseRequest, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``ResolveCaseRequest`` as a dict."""
+    if not isinstance(o, ResolveCaseRequest):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.case_id is not None:
-        d["caseId" if wire else "case_id"] = o.case_id
+    x: Any  # checked here: an object may hold anything
+    x = o.case_id
+    if x is not None:
+        d["caseId" if wire else "case_id"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["caseId" if wire else "case_id"] = None
-    if o.dry_run is not None:
-        d["dryRun" if wire else "dry_run"] = o.dry_run
+    x = o.dry_run
+    if x is not None:
+        d["dryRun" if wire else "dry_run"] = x if type(x) is bool else o_bool(x)
     elif not omit:
         d["dryRun" if wire else "dry_run"] = None
     return d
@@ -948,129 +1219,165 @@ def _out_resolve_case_request(o: ResolveCaseRequest, wire: bool, omit: bool) -> 
 
 def _out_resolve_case_response(o: ResolveCaseResponse, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``ResolveCaseResponse`` as a dict."""
+    if not isinstance(o, ResolveCaseResponse):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.final_case_status is not None:
-        d["finalCaseStatus" if wire else "final_case_status"] = o.final_case_status
+    x: Any  # checked here: an object may hold anything
+    x = o.final_case_status
+    if x is not None:
+        d["finalCaseStatus" if wire else "final_case_status"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["finalCaseStatus" if wire else "final_case_status"] = None
-    if o.initial_case_status is not None:
-        d["initialCaseStatus" if wire else "initial_case_status"] = o.initial_case_status
+    x = o.initial_case_status
+    if x is not None:
+        d["initialCaseStatus" if wire else "initial_case_status"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["initialCaseStatus" if wire else "initial_case_status"] = None
     return d
 
 
 def _out_resource_metadata(value: list[str | None], wire: bool, omit: bool) -> list[Any]:
-    return list(value)
+    return [None if item is None else (item if type(item) is str else o_str(item)) for item in o_list(value)]
 
 
 def _out_service(o: Service, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``Service`` as a dict."""
+    if not isinstance(o, Service):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.categories is not None:
-        d["categories"] = _out_category_list(o.categories, wire, omit)
+    x: Any  # checked here: an object may hold anything
+    x = o.categories
+    if x is not None:
+        d["categories"] = _out_category_list(x, wire, omit)
     elif not omit:
         d["categories"] = None
-    if o.code is not None:
-        d["code"] = o.code
+    x = o.code
+    if x is not None:
+        d["code"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["code"] = None
-    if o.name is not None:
-        d["name"] = o.name
+    x = o.name
+    if x is not None:
+        d["name"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["name"] = None
     return d
 
 
 def _out_service_code_list(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return list(value)
+    return [item if type(item) is str else o_str(item) for item in o_list(value)]
 
 
 def _out_service_list(value: list[Service], wire: bool, omit: bool) -> list[Any]:
-    return [_out_service(item, wire, omit) for item in value]
+    return [_out_service(item, wire, omit) for item in o_list(value)]
 
 
 def _out_severity_level(o: SeverityLevel, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``SeverityLevel`` as a dict."""
+    if not isinstance(o, SeverityLevel):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.code is not None:
-        d["code"] = o_enum(o.code)
+    x: Any  # checked here: an object may hold anything
+    x = o.code
+    if x is not None:
+        d["code"] = o_enum(x)
     elif not omit:
         d["code"] = None
-    if o.name is not None:
-        d["name"] = o.name
+    x = o.name
+    if x is not None:
+        d["name"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["name"] = None
     return d
 
 
 def _out_severity_level_list(value: list[SeverityLevel], wire: bool, omit: bool) -> list[Any]:
-    return [_out_severity_level(item, wire, omit) for item in value]
+    return [_out_severity_level(item, wire, omit) for item in o_list(value)]
 
 
 def _out_supported_hour(o: SupportedHour, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``SupportedHour`` as a dict."""
+    if not isinstance(o, SupportedHour):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.end_time is not None:
-        d["endTime" if wire else "end_time"] = o.end_time
+    x: Any  # checked here: an object may hold anything
+    x = o.end_time
+    if x is not None:
+        d["endTime" if wire else "end_time"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["endTime" if wire else "end_time"] = None
-    if o.start_time is not None:
-        d["startTime" if wire else "start_time"] = o.start_time
+    x = o.start_time
+    if x is not None:
+        d["startTime" if wire else "start_time"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["startTime" if wire else "start_time"] = None
     return d
 
 
 def _out_supported_hour_list(value: list[SupportedHour], wire: bool, omit: bool) -> list[Any]:
-    return [_out_supported_hour(item, wire, omit) for item in value]
+    return [_out_supported_hour(item, wire, omit) for item in o_list(value)]
 
 
 def _out_supported_language(o: SupportedLanguage, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``SupportedLanguage`` as a dict."""
+    if not isinstance(o, SupportedLanguage):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.code is not None:
-        d["code"] = o.code
+    x: Any  # checked here: an object may hold anything
+    x = o.code
+    if x is not None:
+        d["code"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["code"] = None
-    if o.display is not None:
-        d["display"] = o.display
+    x = o.display
+    if x is not None:
+        d["display"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["display"] = None
-    if o.language is not None:
-        d["language"] = o.language
+    x = o.language
+    if x is not None:
+        d["language"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["language"] = None
     return d
 
 
 def _out_supported_language_list(value: list[SupportedLanguage], wire: bool, omit: bool) -> list[Any]:
-    return [_out_supported_language(item, wire, omit) for item in value]
+    return [_out_supported_language(item, wire, omit) for item in o_list(value)]
 
 
 def _out_throttling_reason(o: ThrottlingReason, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``ThrottlingReason`` as a dict."""
+    if not isinstance(o, ThrottlingReason):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.reason is not None:
-        d["reason"] = o.reason
+    x: Any  # checked here: an object may hold anything
+    x = o.reason
+    if x is not None:
+        d["reason"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["reason"] = None
-    if o.resource is not None:
-        d["resource"] = o.resource
+    x = o.resource
+    if x is not None:
+        d["resource"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["resource"] = None
     return d
 
 
 def _out_throttling_reason_list(value: list[ThrottlingReason], wire: bool, omit: bool) -> list[Any]:
-    return [_out_throttling_reason(item, wire, omit) for item in value]
+    return [_out_throttling_reason(item, wire, omit) for item in o_list(value)]
 
 
 def _out_trusted_advisor_category_specific_summary(o: TrustedAdvisorCategorySpecificSummary, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``TrustedAdvisorCategorySpecificSummary`` as a dict."""
+    if not isinstance(o, TrustedAdvisorCategorySpecificSummary):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.cost_optimizing is not None:
-        d["costOptimizing" if wire else "cost_optimizing"] = _out_trusted_advisor_cost_optimizing_summary(o.cost_optimizing, wire, omit)
+    x: Any  # checked here: an object may hold anything
+    x = o.cost_optimizing
+    if x is not None:
+        d["costOptimizing" if wire else "cost_optimizing"] = _out_trusted_advisor_cost_optimizing_summary(x, wire, omit)
     elif not omit:
         d["costOptimizing" if wire else "cost_optimizing"] = None
     return d
@@ -1078,65 +1385,93 @@ def _out_trusted_advisor_category_specific_summary(o: TrustedAdvisorCategorySpec
 
 def _out_trusted_advisor_check_description(o: TrustedAdvisorCheckDescription, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``TrustedAdvisorCheckDescription`` as a dict."""
+    if not isinstance(o, TrustedAdvisorCheckDescription):
+        unconvertible()
     d: dict[str, Any] = {}
-    d["category"] = o.category
-    d["description"] = o.description
-    d["id"] = o.id
+    x: Any  # checked here: an object may hold anything
+    x = o.category
+    d["category"] = x if type(x) is str else o_str(x)
+    x = o.description
+    d["description"] = x if type(x) is str else o_str(x)
+    x = o.id
+    d["id"] = x if type(x) is str else o_str(x)
     d["metadata"] = _out_check_metadata_headings(o.metadata, wire, omit)
-    d["name"] = o.name
+    x = o.name
+    d["name"] = x if type(x) is str else o_str(x)
     return d
 
 
 def _out_trusted_advisor_check_list(value: list[TrustedAdvisorCheckDescription], wire: bool, omit: bool) -> list[Any]:
-    return [_out_trusted_advisor_check_description(item, wire, omit) for item in value]
+    return [_out_trusted_advisor_check_description(item, wire, omit) for item in o_list(value)]
 
 
 def _out_trusted_advisor_check_refresh_status(o: TrustedAdvisorCheckRefreshStatus, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``TrustedAdvisorCheckRefreshStatus`` as a dict."""
+    if not isinstance(o, TrustedAdvisorCheckRefreshStatus):
+        unconvertible()
     d: dict[str, Any] = {}
-    d["checkId" if wire else "check_id"] = o.check_id
-    d["millisUntilNextRefreshable" if wire else "millis_until_next_refreshable"] = o.millis_until_next_refreshable
-    d["status"] = o.status
+    x: Any  # checked here: an object may hold anything
+    x = o.check_id
+    d["checkId" if wire else "check_id"] = x if type(x) is str else o_str(x)
+    x = o.millis_until_next_refreshable
+    d["millisUntilNextRefreshable" if wire else "millis_until_next_refreshable"] = x if type(x) is int else o_int(x)
+    x = o.status
+    d["status"] = x if type(x) is str else o_str(x)
     return d
 
 
 def _out_trusted_advisor_check_refresh_status_list(value: list[TrustedAdvisorCheckRefreshStatus], wire: bool, omit: bool) -> list[Any]:
-    return [_out_trusted_advisor_check_refresh_status(item, wire, omit) for item in value]
+    return [_out_trusted_advisor_check_refresh_status(item, wire, omit) for item in o_list(value)]
 
 
 def _out_trusted_advisor_check_result(o: TrustedAdvisorCheckResult, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``TrustedAdvisorCheckResult`` as a dict."""
+    if not isinstance(o, TrustedAdvisorCheckResult):
+        unconvertible()
     d: dict[str, Any] = {}
+    x: Any  # checked here: an object may hold anything
     d["categorySpecificSummary" if wire else "category_specific_summary"] = _out_trusted_advisor_category_specific_summary(o.category_specific_summary, wire, omit)
-    d["checkId" if wire else "check_id"] = o.check_id
+    x = o.check_id
+    d["checkId" if wire else "check_id"] = x if type(x) is str else o_str(x)
     d["flaggedResources" if wire else "flagged_resources"] = _out_trusted_advisor_resource_detail_list(o.flagged_resources, wire, omit)
     d["resourcesSummary" if wire else "resources_summary"] = _out_trusted_advisor_resources_summary(o.resources_summary, wire, omit)
-    d["status"] = o.status
-    d["timestamp"] = o.timestamp
+    x = o.status
+    d["status"] = x if type(x) is str else o_str(x)
+    x = o.timestamp
+    d["timestamp"] = x if type(x) is str else o_str(x)
     return d
 
 
 def _out_trusted_advisor_check_summary(o: TrustedAdvisorCheckSummary, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``TrustedAdvisorCheckSummary`` as a dict."""
+    if not isinstance(o, TrustedAdvisorCheckSummary):
+        unconvertible()
     d: dict[str, Any] = {}
+    x: Any  # checked here: an object may hold anything
     d["categorySpecificSummary" if wire else "category_specific_summary"] = _out_trusted_advisor_category_specific_summary(o.category_specific_summary, wire, omit)
-    d["checkId" if wire else "check_id"] = o.check_id
-    if o.has_flagged_resources is not None:
-        d["hasFlaggedResources" if wire else "has_flagged_resources"] = o.has_flagged_resources
+    x = o.check_id
+    d["checkId" if wire else "check_id"] = x if type(x) is str else o_str(x)
+    x = o.has_flagged_resources
+    if x is not None:
+        d["hasFlaggedResources" if wire else "has_flagged_resources"] = x if type(x) is bool else o_bool(x)
     elif not omit:
         d["hasFlaggedResources" if wire else "has_flagged_resources"] = None
     d["resourcesSummary" if wire else "resources_summary"] = _out_trusted_advisor_resources_summary(o.resources_summary, wire, omit)
-    d["status"] = o.status
-    d["timestamp"] = o.timestamp
+    x = o.status
+    d["status"] = x if type(x) is str else o_str(x)
+    x = o.timestamp
+    d["timestamp"] = x if type(x) is str else o_str(x)
     return d
 
 
 def _out_trusted_advisor_check_summary_list(value: list[TrustedAdvisorCheckSummary], wire: bool, omit: bool) -> list[Any]:
-    return [_out_trusted_advisor_check_summary(item, wire, omit) for item in value]
+    return [_out_trusted_advisor_check_summary(item, wire, omit) for item in o_list(value)]
 
 
 def _out_trusted_advisor_cost_optimizing_summary(o: TrustedAdvisorCostOptimizingSummary, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``TrustedAdvisorCostOptimizingSummary`` as a dict."""
+    if not isinstance(o, TrustedAdvisorCostOptimizingSummary):
+        unconvertible()
     d: dict[str, Any] = {}
     d["estimatedMonthlySavings" if wire else "estimated_monthly_savings"] = o_float(o.estimated_monthly_savings)
     d["estimatedPercentMonthlySavings" if wire else "estimated_percent_monthly_savings"] = o_float(o.estimated_percent_monthly_savings)
@@ -1145,48 +1480,67 @@ def _out_trusted_advisor_cost_optimizing_summary(o: TrustedAdvisorCostOptimizing
 
 def _out_trusted_advisor_resource_detail(o: TrustedAdvisorResourceDetail, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``TrustedAdvisorResourceDetail`` as a dict."""
+    if not isinstance(o, TrustedAdvisorResourceDetail):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.is_suppressed is not None:
-        d["isSuppressed" if wire else "is_suppressed"] = o.is_suppressed
+    x: Any  # checked here: an object may hold anything
+    x = o.is_suppressed
+    if x is not None:
+        d["isSuppressed" if wire else "is_suppressed"] = x if type(x) is bool else o_bool(x)
     elif not omit:
         d["isSuppressed" if wire else "is_suppressed"] = None
     d["metadata"] = _out_resource_metadata(o.metadata, wire, omit)
-    if o.region is not None:
-        d["region"] = o.region
+    x = o.region
+    if x is not None:
+        d["region"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["region"] = None
-    d["resourceId" if wire else "resource_id"] = o.resource_id
-    d["status"] = o.status
+    x = o.resource_id
+    d["resourceId" if wire else "resource_id"] = x if type(x) is str else o_str(x)
+    x = o.status
+    d["status"] = x if type(x) is str else o_str(x)
     return d
 
 
 def _out_trusted_advisor_resource_detail_list(value: list[TrustedAdvisorResourceDetail], wire: bool, omit: bool) -> list[Any]:
-    return [_out_trusted_advisor_resource_detail(item, wire, omit) for item in value]
+    return [_out_trusted_advisor_resource_detail(item, wire, omit) for item in o_list(value)]
 
 
 def _out_trusted_advisor_resources_summary(o: TrustedAdvisorResourcesSummary, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``TrustedAdvisorResourcesSummary`` as a dict."""
+    if not isinstance(o, TrustedAdvisorResourcesSummary):
+        unconvertible()
     d: dict[str, Any] = {}
-    d["resourcesFlagged" if wire else "resources_flagged"] = o.resources_flagged
-    d["resourcesIgnored" if wire else "resources_ignored"] = o.resources_ignored
-    d["resourcesProcessed" if wire else "resources_processed"] = o.resources_processed
-    d["resourcesSuppressed" if wire else "resources_suppressed"] = o.resources_suppressed
+    x: Any  # checked here: an object may hold anything
+    x = o.resources_flagged
+    d["resourcesFlagged" if wire else "resources_flagged"] = x if type(x) is int else o_int(x)
+    x = o.resources_ignored
+    d["resourcesIgnored" if wire else "resources_ignored"] = x if type(x) is int else o_int(x)
+    x = o.resources_processed
+    d["resourcesProcessed" if wire else "resources_processed"] = x if type(x) is int else o_int(x)
+    x = o.resources_suppressed
+    d["resourcesSuppressed" if wire else "resources_suppressed"] = x if type(x) is int else o_int(x)
     return d
 
 
 def _out_upload_ids(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return list(value)
+    return [item if type(item) is str else o_str(item) for item in o_list(value)]
 
 
 def _out_upload_progress(o: UploadProgress, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``UploadProgress`` as a dict."""
+    if not isinstance(o, UploadProgress):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.completed_parts_count is not None:
-        d["completedPartsCount" if wire else "completed_parts_count"] = o.completed_parts_count
+    x: Any  # checked here: an object may hold anything
+    x = o.completed_parts_count
+    if x is not None:
+        d["completedPartsCount" if wire else "completed_parts_count"] = x if type(x) is int else o_int(x)
     elif not omit:
         d["completedPartsCount" if wire else "completed_parts_count"] = None
-    if o.total_parts is not None:
-        d["totalParts" if wire else "total_parts"] = o.total_parts
+    x = o.total_parts
+    if x is not None:
+        d["totalParts" if wire else "total_parts"] = x if type(x) is int else o_int(x)
     elif not omit:
         d["totalParts" if wire else "total_parts"] = None
     return d
@@ -1194,26 +1548,37 @@ def _out_upload_progress(o: UploadProgress, wire: bool, omit: bool) -> dict[str,
 
 def _out_upload_range(o: UploadRange, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``UploadRange`` as a dict."""
+    if not isinstance(o, UploadRange):
+        unconvertible()
     d: dict[str, Any] = {}
-    if o.end_index is not None:
-        d["endIndex" if wire else "end_index"] = o.end_index
+    x: Any  # checked here: an object may hold anything
+    x = o.end_index
+    if x is not None:
+        d["endIndex" if wire else "end_index"] = x if type(x) is int else o_int(x)
     elif not omit:
         d["endIndex" if wire else "end_index"] = None
-    d["startIndex" if wire else "start_index"] = o.start_index
+    x = o.start_index
+    d["startIndex" if wire else "start_index"] = x if type(x) is int else o_int(x)
     return d
 
 
 def _out_upload_url(o: UploadUrl, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``UploadUrl`` as a dict."""
+    if not isinstance(o, UploadUrl):
+        unconvertible()
     d: dict[str, Any] = {}
-    d["expiryDate" if wire else "expiry_date"] = o.expiry_date
-    d["partIndex" if wire else "part_index"] = o.part_index
-    d["url"] = o.url
+    x: Any  # checked here: an object may hold anything
+    x = o.expiry_date
+    d["expiryDate" if wire else "expiry_date"] = x if type(x) is str else o_str(x)
+    x = o.part_index
+    d["partIndex" if wire else "part_index"] = x if type(x) is int else o_int(x)
+    x = o.url
+    d["url"] = x if type(x) is str else o_str(x)
     return d
 
 
 def _out_upload_url_list(value: list[UploadUrl], wire: bool, omit: bool) -> list[Any]:
-    return [_out_upload_url(item, wire, omit) for item in value]
+    return [_out_upload_url(item, wire, omit) for item in o_list(value)]
 
 
 # ------------------------------ from_dict
@@ -1221,18 +1586,18 @@ def _out_upload_url_list(value: list[UploadUrl], wire: bool, omit: bool) -> list
 
 def _in_add_attachments_to_set_request(data: Any, path: Path, wire: bool, strict: bool) -> AddAttachmentsToSetRequest:
     """The ``AddAttachmentsToSetRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_ADD_ATTACHMENTS_TO_SET_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_ADD_ATTACHMENTS_TO_SET_REQUEST, wire, strict)
     k = "attachmentSetId" if wire else "attachment_set_id"
     x = fields.get(k)
-    attachment_set_id = None if x is None else x if type(x) is str else i_str(x, path, k)
+    attachment_set_id = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "attachments"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, [])
     attachments = _in_attachments(x, path, k, wire, strict)
     k = "dryRun" if wire else "dry_run"
     x = fields.get(k)
-    dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
+    dry_run = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
     return AddAttachmentsToSetRequest(
         attachment_set_id=attachment_set_id,
         attachments=attachments,
@@ -1242,13 +1607,13 @@ def _in_add_attachments_to_set_request(data: Any, path: Path, wire: bool, strict
 
 def _in_add_attachments_to_set_response(data: Any, path: Path, wire: bool, strict: bool) -> AddAttachmentsToSetResponse:
     """The ``AddAttachmentsToSetResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_ADD_ATTACHMENTS_TO_SET_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_ADD_ATTACHMENTS_TO_SET_RESPONSE, wire, strict)
     k = "attachmentSetId" if wire else "attachment_set_id"
     x = fields.get(k)
-    attachment_set_id = None if x is None else x if type(x) is str else i_str(x, path, k)
+    attachment_set_id = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "expiryTime" if wire else "expiry_time"
     x = fields.get(k)
-    expiry_time = None if x is None else x if type(x) is str else i_str(x, path, k)
+    expiry_time = None if x is None else (x if type(x) is str else i_str(x, path, k))
     return AddAttachmentsToSetResponse(
         attachment_set_id=attachment_set_id,
         expiry_time=expiry_time,
@@ -1257,24 +1622,24 @@ def _in_add_attachments_to_set_response(data: Any, path: Path, wire: bool, stric
 
 def _in_add_communication_to_case_request(data: Any, path: Path, wire: bool, strict: bool) -> AddCommunicationToCaseRequest:
     """The ``AddCommunicationToCaseRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_ADD_COMMUNICATION_TO_CASE_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_ADD_COMMUNICATION_TO_CASE_REQUEST, wire, strict)
     k = "attachmentSetId" if wire else "attachment_set_id"
     x = fields.get(k)
-    attachment_set_id = None if x is None else x if type(x) is str else i_str(x, path, k)
+    attachment_set_id = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "caseId" if wire else "case_id"
     x = fields.get(k)
-    case_id = None if x is None else x if type(x) is str else i_str(x, path, k)
+    case_id = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "ccEmailAddresses" if wire else "cc_email_addresses"
     x = fields.get(k)
     cc_email_addresses = None if x is None else _in_cc_email_addresses(x, path, k, wire, strict)
     k = "communicationBody" if wire else "communication_body"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     communication_body = x if type(x) is str else i_str(x, path, k)
     k = "dryRun" if wire else "dry_run"
     x = fields.get(k)
-    dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
+    dry_run = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
     k = "uploadIds" if wire else "upload_ids"
     x = fields.get(k)
     upload_ids = None if x is None else _in_upload_ids(x, path, k, wire, strict)
@@ -1290,34 +1655,34 @@ def _in_add_communication_to_case_request(data: Any, path: Path, wire: bool, str
 
 def _in_add_communication_to_case_response(data: Any, path: Path, wire: bool, strict: bool) -> AddCommunicationToCaseResponse:
     """The ``AddCommunicationToCaseResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_ADD_COMMUNICATION_TO_CASE_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_ADD_COMMUNICATION_TO_CASE_RESPONSE, wire, strict)
     k = "result"
     x = fields.get(k)
-    result = None if x is None else x if type(x) is bool else i_bool(x, path, k)
+    result = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
     return AddCommunicationToCaseResponse(result=result)
 
 
 def _in_attachment(data: Any, path: Path, wire: bool, strict: bool) -> Attachment:
     """The ``Attachment`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_ATTACHMENT[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_ATTACHMENT, wire, strict)
     k = "data"
     x = fields.get(k)
-    data_ = None if x is None else i_blob(x, path, k)
+    data_ = None if x is None else i_blob(x, path, k, wire)
     k = "fileName" if wire else "file_name"
     x = fields.get(k)
-    file_name = None if x is None else x if type(x) is str else i_str(x, path, k)
+    file_name = None if x is None else (x if type(x) is str else i_str(x, path, k))
     return Attachment(data=data_, file_name=file_name)
 
 
 def _in_attachment_details(data: Any, path: Path, wire: bool, strict: bool) -> AttachmentDetails:
     """The ``AttachmentDetails`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_ATTACHMENT_DETAILS[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_ATTACHMENT_DETAILS, wire, strict)
     k = "attachmentId" if wire else "attachment_id"
     x = fields.get(k)
-    attachment_id = None if x is None else x if type(x) is str else i_str(x, path, k)
+    attachment_id = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "fileName" if wire else "file_name"
     x = fields.get(k)
-    file_name = None if x is None else x if type(x) is str else i_str(x, path, k)
+    file_name = None if x is None else (x if type(x) is str else i_str(x, path, k))
     return AttachmentDetails(attachment_id=attachment_id, file_name=file_name)
 
 
@@ -1331,43 +1696,43 @@ def _in_attachments(value: Any, path: Path, name: str, wire: bool, strict: bool)
 
 def _in_case_details(data: Any, path: Path, wire: bool, strict: bool) -> CaseDetails:
     """The ``CaseDetails`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_CASE_DETAILS[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_CASE_DETAILS, wire, strict)
     k = "caseId" if wire else "case_id"
     x = fields.get(k)
-    case_id = None if x is None else x if type(x) is str else i_str(x, path, k)
+    case_id = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "categoryCode" if wire else "category_code"
     x = fields.get(k)
-    category_code = None if x is None else x if type(x) is str else i_str(x, path, k)
+    category_code = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "ccEmailAddresses" if wire else "cc_email_addresses"
     x = fields.get(k)
     cc_email_addresses = None if x is None else _in_cc_email_addresses(x, path, k, wire, strict)
     k = "displayId" if wire else "display_id"
     x = fields.get(k)
-    display_id = None if x is None else x if type(x) is str else i_str(x, path, k)
+    display_id = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "language"
     x = fields.get(k)
-    language = None if x is None else x if type(x) is str else i_str(x, path, k)
+    language = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "recentCommunications" if wire else "recent_communications"
     x = fields.get(k)
     recent_communications = None if x is None else _in_recent_case_communications(x, (path, k), wire, strict)
     k = "serviceCode" if wire else "service_code"
     x = fields.get(k)
-    service_code = None if x is None else x if type(x) is str else i_str(x, path, k)
+    service_code = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "severityCode" if wire else "severity_code"
     x = fields.get(k)
-    severity_code = None if x is None else x if type(x) is str else i_str(x, path, k)
+    severity_code = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "status"
     x = fields.get(k)
     status = None if x is None else i_enum(CaseStatus, x, path, k)
     k = "subject"
     x = fields.get(k)
-    subject = None if x is None else x if type(x) is str else i_str(x, path, k)
+    subject = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "submittedBy" if wire else "submitted_by"
     x = fields.get(k)
-    submitted_by = None if x is None else x if type(x) is str else i_str(x, path, k)
+    submitted_by = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "timeCreated" if wire else "time_created"
     x = fields.get(k)
-    time_created = None if x is None else x if type(x) is str else i_str(x, path, k)
+    time_created = None if x is None else (x if type(x) is str else i_str(x, path, k))
     return CaseDetails(
         case_id=case_id,
         category_code=category_code,
@@ -1394,13 +1759,13 @@ def _in_case_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -
 
 def _in_category(data: Any, path: Path, wire: bool, strict: bool) -> Category:
     """The ``Category`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_CATEGORY[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_CATEGORY, wire, strict)
     k = "code"
     x = fields.get(k)
-    code = None if x is None else x if type(x) is str else i_str(x, path, k)
+    code = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "name"
     x = fields.get(k)
-    name_ = None if x is None else x if type(x) is str else i_str(x, path, k)
+    name_ = None if x is None else (x if type(x) is str else i_str(x, path, k))
     return Category(code=code, name=name_)
 
 
@@ -1417,12 +1782,12 @@ def _in_check_ids(value: Any, path: Path, name: str, wire: bool, strict: bool) -
 
 
 def _in_check_metadata_headings(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[str | None]:
-    return [None if item is None else item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+    return [None if item is None else (item if type(item) is str else i_str(item, path, f"{name}[{i}]")) for i, item in enumerate(i_list(value, path, name))]
 
 
 def _in_communication(data: Any, path: Path, wire: bool, strict: bool) -> Communication:
     """The ``Communication`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_COMMUNICATION[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_COMMUNICATION, wire, strict)
     k = "attachmentSet" if wire else "attachment_set"
     x = fields.get(k)
     attachment_set = None if x is None else _in_attachment_set(x, path, k, wire, strict)
@@ -1431,16 +1796,16 @@ def _in_communication(data: Any, path: Path, wire: bool, strict: bool) -> Commun
     attachments = None if x is None else _in_attachment_set(x, path, k, wire, strict)
     k = "body"
     x = fields.get(k)
-    body = None if x is None else x if type(x) is str else i_str(x, path, k)
+    body = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "caseId" if wire else "case_id"
     x = fields.get(k)
-    case_id = None if x is None else x if type(x) is str else i_str(x, path, k)
+    case_id = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "submittedBy" if wire else "submitted_by"
     x = fields.get(k)
-    submitted_by = None if x is None else x if type(x) is str else i_str(x, path, k)
+    submitted_by = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "timeCreated" if wire else "time_created"
     x = fields.get(k)
-    time_created = None if x is None else x if type(x) is str else i_str(x, path, k)
+    time_created = None if x is None else (x if type(x) is str else i_str(x, path, k))
     return Communication(
         attachment_set=attachment_set,
         attachments=attachments,
@@ -1457,7 +1822,7 @@ def _in_communication_list(value: Any, path: Path, name: str, wire: bool, strict
 
 def _in_communication_type_options(data: Any, path: Path, wire: bool, strict: bool) -> CommunicationTypeOptions:
     """The ``CommunicationTypeOptions`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_COMMUNICATION_TYPE_OPTIONS[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_COMMUNICATION_TYPE_OPTIONS, wire, strict)
     k = "datesWithoutSupport" if wire else "dates_without_support"
     x = fields.get(k)
     dates_without_support = None if x is None else _in_date_interval_list(x, path, k, wire, strict)
@@ -1466,7 +1831,7 @@ def _in_communication_type_options(data: Any, path: Path, wire: bool, strict: bo
     supported_hours = None if x is None else _in_supported_hour_list(x, path, k, wire, strict)
     k = "type"
     x = fields.get(k)
-    type_ = None if x is None else x if type(x) is str else i_str(x, path, k)
+    type_ = None if x is None else (x if type(x) is str else i_str(x, path, k))
     return CommunicationTypeOptions(
         dates_without_support=dates_without_support,
         supported_hours=supported_hours,
@@ -1480,19 +1845,19 @@ def _in_communication_type_options_list(value: Any, path: Path, name: str, wire:
 
 def _in_complete_attachment_upload_request(data: Any, path: Path, wire: bool, strict: bool) -> CompleteAttachmentUploadRequest:
     """The ``CompleteAttachmentUploadRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_COMPLETE_ATTACHMENT_UPLOAD_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_COMPLETE_ATTACHMENT_UPLOAD_REQUEST, wire, strict)
     k = "completedUploads" if wire else "completed_uploads"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, [])
     completed_uploads = _in_completed_upload_list(x, path, k, wire, strict)
     k = "dryRun" if wire else "dry_run"
     x = fields.get(k)
-    dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
+    dry_run = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
     k = "uploadId" if wire else "upload_id"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     upload_id = x if type(x) is str else i_str(x, path, k)
     return CompleteAttachmentUploadRequest(
         completed_uploads=completed_uploads,
@@ -1503,27 +1868,27 @@ def _in_complete_attachment_upload_request(data: Any, path: Path, wire: bool, st
 
 def _in_complete_attachment_upload_response(data: Any, path: Path, wire: bool, strict: bool) -> CompleteAttachmentUploadResponse:
     """The ``CompleteAttachmentUploadResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_COMPLETE_ATTACHMENT_UPLOAD_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_COMPLETE_ATTACHMENT_UPLOAD_RESPONSE, wire, strict)
     k = "uploadStatus" if wire else "upload_status"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     upload_status = i_enum(UploadStatus, x, path, k)
     return CompleteAttachmentUploadResponse(upload_status=upload_status)
 
 
 def _in_completed_upload(data: Any, path: Path, wire: bool, strict: bool) -> CompletedUpload:
     """The ``CompletedUpload`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_COMPLETED_UPLOAD[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_COMPLETED_UPLOAD, wire, strict)
     k = "eTag" if wire else "e_tag"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     e_tag = x if type(x) is str else i_str(x, path, k)
     k = "partIndex" if wire else "part_index"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, 0)
     part_index = x if type(x) is int else i_int(x, path, k)
     return CompletedUpload(e_tag=e_tag, part_index=part_index)
 
@@ -1534,40 +1899,40 @@ def _in_completed_upload_list(value: Any, path: Path, name: str, wire: bool, str
 
 def _in_create_case_request(data: Any, path: Path, wire: bool, strict: bool) -> CreateCaseRequest:
     """The ``CreateCaseRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_CREATE_CASE_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_CREATE_CASE_REQUEST, wire, strict)
     k = "attachmentSetId" if wire else "attachment_set_id"
     x = fields.get(k)
-    attachment_set_id = None if x is None else x if type(x) is str else i_str(x, path, k)
+    attachment_set_id = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "categoryCode" if wire else "category_code"
     x = fields.get(k)
-    category_code = None if x is None else x if type(x) is str else i_str(x, path, k)
+    category_code = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "ccEmailAddresses" if wire else "cc_email_addresses"
     x = fields.get(k)
     cc_email_addresses = None if x is None else _in_cc_email_addresses(x, path, k, wire, strict)
     k = "communicationBody" if wire else "communication_body"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     communication_body = x if type(x) is str else i_str(x, path, k)
     k = "dryRun" if wire else "dry_run"
     x = fields.get(k)
-    dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
+    dry_run = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
     k = "issueType" if wire else "issue_type"
     x = fields.get(k)
-    issue_type = None if x is None else x if type(x) is str else i_str(x, path, k)
+    issue_type = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "language"
     x = fields.get(k)
-    language = None if x is None else x if type(x) is str else i_str(x, path, k)
+    language = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "serviceCode" if wire else "service_code"
     x = fields.get(k)
-    service_code = None if x is None else x if type(x) is str else i_str(x, path, k)
+    service_code = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "severityCode" if wire else "severity_code"
     x = fields.get(k)
-    severity_code = None if x is None else x if type(x) is str else i_str(x, path, k)
+    severity_code = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "subject"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     subject = x if type(x) is str else i_str(x, path, k)
     k = "uploadIds" if wire else "upload_ids"
     x = fields.get(k)
@@ -1589,22 +1954,22 @@ def _in_create_case_request(data: Any, path: Path, wire: bool, strict: bool) -> 
 
 def _in_create_case_response(data: Any, path: Path, wire: bool, strict: bool) -> CreateCaseResponse:
     """The ``CreateCaseResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_CREATE_CASE_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_CREATE_CASE_RESPONSE, wire, strict)
     k = "caseId" if wire else "case_id"
     x = fields.get(k)
-    case_id = None if x is None else x if type(x) is str else i_str(x, path, k)
+    case_id = None if x is None else (x if type(x) is str else i_str(x, path, k))
     return CreateCaseResponse(case_id=case_id)
 
 
 def _in_date_interval(data: Any, path: Path, wire: bool, strict: bool) -> DateInterval:
     """The ``DateInterval`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DATE_INTERVAL[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_DATE_INTERVAL, wire, strict)
     k = "endDateTime" if wire else "end_date_time"
     x = fields.get(k)
-    end_date_time = None if x is None else x if type(x) is str else i_str(x, path, k)
+    end_date_time = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "startDateTime" if wire else "start_date_time"
     x = fields.get(k)
-    start_date_time = None if x is None else x if type(x) is str else i_str(x, path, k)
+    start_date_time = None if x is None else (x if type(x) is str else i_str(x, path, k))
     return DateInterval(end_date_time=end_date_time, start_date_time=start_date_time)
 
 
@@ -1614,21 +1979,21 @@ def _in_date_interval_list(value: Any, path: Path, name: str, wire: bool, strict
 
 def _in_describe_attachment_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeAttachmentRequest:
     """The ``DescribeAttachmentRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_ATTACHMENT_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_ATTACHMENT_REQUEST, wire, strict)
     k = "attachmentId" if wire else "attachment_id"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     attachment_id = x if type(x) is str else i_str(x, path, k)
     k = "dryRun" if wire else "dry_run"
     x = fields.get(k)
-    dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
+    dry_run = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
     return DescribeAttachmentRequest(attachment_id=attachment_id, dry_run=dry_run)
 
 
 def _in_describe_attachment_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeAttachmentResponse:
     """The ``DescribeAttachmentResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_ATTACHMENT_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_ATTACHMENT_RESPONSE, wire, strict)
     k = "attachment"
     x = fields.get(k)
     attachment = None if x is None else _in_attachment(x, (path, k), wire, strict)
@@ -1637,25 +2002,25 @@ def _in_describe_attachment_response(data: Any, path: Path, wire: bool, strict: 
 
 def _in_describe_attachment_upload_status_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeAttachmentUploadStatusRequest:
     """The ``DescribeAttachmentUploadStatusRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_ATTACHMENT_UPLOAD_STATUS_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_ATTACHMENT_UPLOAD_STATUS_REQUEST, wire, strict)
     k = "dryRun" if wire else "dry_run"
     x = fields.get(k)
-    dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
+    dry_run = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
     k = "uploadId" if wire else "upload_id"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     upload_id = x if type(x) is str else i_str(x, path, k)
     return DescribeAttachmentUploadStatusRequest(dry_run=dry_run, upload_id=upload_id)
 
 
 def _in_describe_attachment_upload_status_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeAttachmentUploadStatusResponse:
     """The ``DescribeAttachmentUploadStatusResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_ATTACHMENT_UPLOAD_STATUS_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_ATTACHMENT_UPLOAD_STATUS_RESPONSE, wire, strict)
     k = "fileName" if wire else "file_name"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     file_name = x if type(x) is str else i_str(x, path, k)
     k = "uploadProgress" if wire else "upload_progress"
     x = fields.get(k)
@@ -1663,7 +2028,7 @@ def _in_describe_attachment_upload_status_response(data: Any, path: Path, wire: 
     k = "uploadStatus" if wire else "upload_status"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     upload_status = i_enum(UploadStatus, x, path, k)
     return DescribeAttachmentUploadStatusResponse(
         file_name=file_name,
@@ -1674,37 +2039,37 @@ def _in_describe_attachment_upload_status_response(data: Any, path: Path, wire: 
 
 def _in_describe_cases_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeCasesRequest:
     """The ``DescribeCasesRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_CASES_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_CASES_REQUEST, wire, strict)
     k = "afterTime" if wire else "after_time"
     x = fields.get(k)
-    after_time = None if x is None else x if type(x) is str else i_str(x, path, k)
+    after_time = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "beforeTime" if wire else "before_time"
     x = fields.get(k)
-    before_time = None if x is None else x if type(x) is str else i_str(x, path, k)
+    before_time = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "caseIdList" if wire else "case_id_list"
     x = fields.get(k)
     case_id_list = None if x is None else _in_case_id_list(x, path, k, wire, strict)
     k = "displayId" if wire else "display_id"
     x = fields.get(k)
-    display_id = None if x is None else x if type(x) is str else i_str(x, path, k)
+    display_id = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "dryRun" if wire else "dry_run"
     x = fields.get(k)
-    dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
+    dry_run = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
     k = "includeCommunications" if wire else "include_communications"
     x = fields.get(k)
-    include_communications = None if x is None else x if type(x) is bool else i_bool(x, path, k)
+    include_communications = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
     k = "includeResolvedCases" if wire else "include_resolved_cases"
     x = fields.get(k)
-    include_resolved_cases = None if x is None else x if type(x) is bool else i_bool(x, path, k)
+    include_resolved_cases = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
     k = "language"
     x = fields.get(k)
-    language = None if x is None else x if type(x) is str else i_str(x, path, k)
+    language = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "maxResults" if wire else "max_results"
     x = fields.get(k)
-    max_results = None if x is None else x if type(x) is int else i_int(x, path, k)
+    max_results = None if x is None else (x if type(x) is int else i_int(x, path, k))
     k = "nextToken" if wire else "next_token"
     x = fields.get(k)
-    next_token = None if x is None else x if type(x) is str else i_str(x, path, k)
+    next_token = None if x is None else (x if type(x) is str else i_str(x, path, k))
     return DescribeCasesRequest(
         after_time=after_time,
         before_time=before_time,
@@ -1721,39 +2086,39 @@ def _in_describe_cases_request(data: Any, path: Path, wire: bool, strict: bool) 
 
 def _in_describe_cases_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeCasesResponse:
     """The ``DescribeCasesResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_CASES_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_CASES_RESPONSE, wire, strict)
     k = "cases"
     x = fields.get(k)
     cases = None if x is None else _in_case_list(x, path, k, wire, strict)
     k = "nextToken" if wire else "next_token"
     x = fields.get(k)
-    next_token = None if x is None else x if type(x) is str else i_str(x, path, k)
+    next_token = None if x is None else (x if type(x) is str else i_str(x, path, k))
     return DescribeCasesResponse(cases=cases, next_token=next_token)
 
 
 def _in_describe_communications_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeCommunicationsRequest:
     """The ``DescribeCommunicationsRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_COMMUNICATIONS_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_COMMUNICATIONS_REQUEST, wire, strict)
     k = "afterTime" if wire else "after_time"
     x = fields.get(k)
-    after_time = None if x is None else x if type(x) is str else i_str(x, path, k)
+    after_time = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "beforeTime" if wire else "before_time"
     x = fields.get(k)
-    before_time = None if x is None else x if type(x) is str else i_str(x, path, k)
+    before_time = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "caseId" if wire else "case_id"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     case_id = x if type(x) is str else i_str(x, path, k)
     k = "dryRun" if wire else "dry_run"
     x = fields.get(k)
-    dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
+    dry_run = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
     k = "maxResults" if wire else "max_results"
     x = fields.get(k)
-    max_results = None if x is None else x if type(x) is int else i_int(x, path, k)
+    max_results = None if x is None else (x if type(x) is int else i_int(x, path, k))
     k = "nextToken" if wire else "next_token"
     x = fields.get(k)
-    next_token = None if x is None else x if type(x) is str else i_str(x, path, k)
+    next_token = None if x is None else (x if type(x) is str else i_str(x, path, k))
     return DescribeCommunicationsRequest(
         after_time=after_time,
         before_time=before_time,
@@ -1766,41 +2131,41 @@ def _in_describe_communications_request(data: Any, path: Path, wire: bool, stric
 
 def _in_describe_communications_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeCommunicationsResponse:
     """The ``DescribeCommunicationsResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_COMMUNICATIONS_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_COMMUNICATIONS_RESPONSE, wire, strict)
     k = "communications"
     x = fields.get(k)
     communications = None if x is None else _in_communication_list(x, path, k, wire, strict)
     k = "nextToken" if wire else "next_token"
     x = fields.get(k)
-    next_token = None if x is None else x if type(x) is str else i_str(x, path, k)
+    next_token = None if x is None else (x if type(x) is str else i_str(x, path, k))
     return DescribeCommunicationsResponse(communications=communications, next_token=next_token)
 
 
 def _in_describe_create_case_options_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeCreateCaseOptionsRequest:
     """The ``DescribeCreateCaseOptionsRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_CREATE_CASE_OPTIONS_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_CREATE_CASE_OPTIONS_REQUEST, wire, strict)
     k = "categoryCode" if wire else "category_code"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     category_code = x if type(x) is str else i_str(x, path, k)
     k = "dryRun" if wire else "dry_run"
     x = fields.get(k)
-    dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
+    dry_run = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
     k = "issueType" if wire else "issue_type"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     issue_type = x if type(x) is str else i_str(x, path, k)
     k = "language"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     language = x if type(x) is str else i_str(x, path, k)
     k = "serviceCode" if wire else "service_code"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     service_code = x if type(x) is str else i_str(x, path, k)
     return DescribeCreateCaseOptionsRequest(
         category_code=category_code,
@@ -1813,13 +2178,13 @@ def _in_describe_create_case_options_request(data: Any, path: Path, wire: bool, 
 
 def _in_describe_create_case_options_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeCreateCaseOptionsResponse:
     """The ``DescribeCreateCaseOptionsResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_CREATE_CASE_OPTIONS_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_CREATE_CASE_OPTIONS_RESPONSE, wire, strict)
     k = "communicationTypes" if wire else "communication_types"
     x = fields.get(k)
     communication_types = None if x is None else _in_communication_type_options_list(x, path, k, wire, strict)
     k = "languageAvailability" if wire else "language_availability"
     x = fields.get(k)
-    language_availability = None if x is None else x if type(x) is str else i_str(x, path, k)
+    language_availability = None if x is None else (x if type(x) is str else i_str(x, path, k))
     return DescribeCreateCaseOptionsResponse(
         communication_types=communication_types,
         language_availability=language_availability,
@@ -1828,13 +2193,13 @@ def _in_describe_create_case_options_response(data: Any, path: Path, wire: bool,
 
 def _in_describe_services_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeServicesRequest:
     """The ``DescribeServicesRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_SERVICES_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_SERVICES_REQUEST, wire, strict)
     k = "dryRun" if wire else "dry_run"
     x = fields.get(k)
-    dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
+    dry_run = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
     k = "language"
     x = fields.get(k)
-    language = None if x is None else x if type(x) is str else i_str(x, path, k)
+    language = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "serviceCodeList" if wire else "service_code_list"
     x = fields.get(k)
     service_code_list = None if x is None else _in_service_code_list(x, path, k, wire, strict)
@@ -1847,7 +2212,7 @@ def _in_describe_services_request(data: Any, path: Path, wire: bool, strict: boo
 
 def _in_describe_services_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeServicesResponse:
     """The ``DescribeServicesResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_SERVICES_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_SERVICES_RESPONSE, wire, strict)
     k = "services"
     x = fields.get(k)
     services = None if x is None else _in_service_list(x, path, k, wire, strict)
@@ -1856,19 +2221,19 @@ def _in_describe_services_response(data: Any, path: Path, wire: bool, strict: bo
 
 def _in_describe_severity_levels_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeSeverityLevelsRequest:
     """The ``DescribeSeverityLevelsRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_SEVERITY_LEVELS_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_SEVERITY_LEVELS_REQUEST, wire, strict)
     k = "dryRun" if wire else "dry_run"
     x = fields.get(k)
-    dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
+    dry_run = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
     k = "language"
     x = fields.get(k)
-    language = None if x is None else x if type(x) is str else i_str(x, path, k)
+    language = None if x is None else (x if type(x) is str else i_str(x, path, k))
     return DescribeSeverityLevelsRequest(dry_run=dry_run, language=language)
 
 
 def _in_describe_severity_levels_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeSeverityLevelsResponse:
     """The ``DescribeSeverityLevelsResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_SEVERITY_LEVELS_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_SEVERITY_LEVELS_RESPONSE, wire, strict)
     k = "severityLevels" if wire else "severity_levels"
     x = fields.get(k)
     severity_levels = None if x is None else _in_severity_level_list(x, path, k, wire, strict)
@@ -1877,24 +2242,24 @@ def _in_describe_severity_levels_response(data: Any, path: Path, wire: bool, str
 
 def _in_describe_supported_languages_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeSupportedLanguagesRequest:
     """The ``DescribeSupportedLanguagesRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_SUPPORTED_LANGUAGES_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_SUPPORTED_LANGUAGES_REQUEST, wire, strict)
     k = "categoryCode" if wire else "category_code"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     category_code = x if type(x) is str else i_str(x, path, k)
     k = "dryRun" if wire else "dry_run"
     x = fields.get(k)
-    dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
+    dry_run = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
     k = "issueType" if wire else "issue_type"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     issue_type = x if type(x) is str else i_str(x, path, k)
     k = "serviceCode" if wire else "service_code"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     service_code = x if type(x) is str else i_str(x, path, k)
     return DescribeSupportedLanguagesRequest(
         category_code=category_code,
@@ -1906,7 +2271,7 @@ def _in_describe_supported_languages_request(data: Any, path: Path, wire: bool, 
 
 def _in_describe_supported_languages_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeSupportedLanguagesResponse:
     """The ``DescribeSupportedLanguagesResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_SUPPORTED_LANGUAGES_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_SUPPORTED_LANGUAGES_RESPONSE, wire, strict)
     k = "supportedLanguages" if wire else "supported_languages"
     x = fields.get(k)
     supported_languages = None if x is None else _in_supported_language_list(x, path, k, wire, strict)
@@ -1915,43 +2280,43 @@ def _in_describe_supported_languages_response(data: Any, path: Path, wire: bool,
 
 def _in_describe_trusted_advisor_check_refresh_statuses_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeTrustedAdvisorCheckRefreshStatusesRequest:
     """The ``DescribeTrustedAdvisorCheckRefreshStatusesRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_REFRESH_STATUSES_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_REFRESH_STATUSES_REQUEST, wire, strict)
     k = "checkIds" if wire else "check_ids"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, [])
     check_ids = _in_check_ids(x, path, k, wire, strict)
     return DescribeTrustedAdvisorCheckRefreshStatusesRequest(check_ids=check_ids)
 
 
 def _in_describe_trusted_advisor_check_refresh_statuses_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeTrustedAdvisorCheckRefreshStatusesResponse:
     """The ``DescribeTrustedAdvisorCheckRefreshStatusesResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_REFRESH_STATUSES_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_REFRESH_STATUSES_RESPONSE, wire, strict)
     k = "statuses"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, [])
     statuses = _in_trusted_advisor_check_refresh_status_list(x, path, k, wire, strict)
     return DescribeTrustedAdvisorCheckRefreshStatusesResponse(statuses=statuses)
 
 
 def _in_describe_trusted_advisor_check_result_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeTrustedAdvisorCheckResultRequest:
     """The ``DescribeTrustedAdvisorCheckResultRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT_REQUEST, wire, strict)
     k = "checkId" if wire else "check_id"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     check_id = x if type(x) is str else i_str(x, path, k)
     k = "language"
     x = fields.get(k)
-    language = None if x is None else x if type(x) is str else i_str(x, path, k)
+    language = None if x is None else (x if type(x) is str else i_str(x, path, k))
     return DescribeTrustedAdvisorCheckResultRequest(check_id=check_id, language=language)
 
 
 def _in_describe_trusted_advisor_check_result_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeTrustedAdvisorCheckResultResponse:
     """The ``DescribeTrustedAdvisorCheckResultResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT_RESPONSE, wire, strict)
     k = "result"
     x = fields.get(k)
     result = None if x is None else _in_trusted_advisor_check_result(x, (path, k), wire, strict)
@@ -1960,111 +2325,111 @@ def _in_describe_trusted_advisor_check_result_response(data: Any, path: Path, wi
 
 def _in_describe_trusted_advisor_check_summaries_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeTrustedAdvisorCheckSummariesRequest:
     """The ``DescribeTrustedAdvisorCheckSummariesRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES_REQUEST, wire, strict)
     k = "checkIds" if wire else "check_ids"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, [])
     check_ids = _in_check_ids(x, path, k, wire, strict)
     return DescribeTrustedAdvisorCheckSummariesRequest(check_ids=check_ids)
 
 
 def _in_describe_trusted_advisor_check_summaries_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeTrustedAdvisorCheckSummariesResponse:
     """The ``DescribeTrustedAdvisorCheckSummariesResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES_RESPONSE, wire, strict)
     k = "summaries"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, [])
     summaries = _in_trusted_advisor_check_summary_list(x, path, k, wire, strict)
     return DescribeTrustedAdvisorCheckSummariesResponse(summaries=summaries)
 
 
 def _in_describe_trusted_advisor_checks_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeTrustedAdvisorChecksRequest:
     """The ``DescribeTrustedAdvisorChecksRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECKS_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECKS_REQUEST, wire, strict)
     k = "language"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     language = x if type(x) is str else i_str(x, path, k)
     return DescribeTrustedAdvisorChecksRequest(language=language)
 
 
 def _in_describe_trusted_advisor_checks_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeTrustedAdvisorChecksResponse:
     """The ``DescribeTrustedAdvisorChecksResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECKS_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECKS_RESPONSE, wire, strict)
     k = "checks"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, [])
     checks = _in_trusted_advisor_check_list(x, path, k, wire, strict)
     return DescribeTrustedAdvisorChecksResponse(checks=checks)
 
 
 def _in_download_url(data: Any, path: Path, wire: bool, strict: bool) -> DownloadUrl:
     """The ``DownloadUrl`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DOWNLOAD_URL[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_DOWNLOAD_URL, wire, strict)
     k = "expiryDate" if wire else "expiry_date"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     expiry_date = x if type(x) is str else i_str(x, path, k)
     k = "url"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     url = x if type(x) is str else i_str(x, path, k)
     return DownloadUrl(expiry_date=expiry_date, url=url)
 
 
 def _in_get_attachment_download_link_request(data: Any, path: Path, wire: bool, strict: bool) -> GetAttachmentDownloadLinkRequest:
     """The ``GetAttachmentDownloadLinkRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_GET_ATTACHMENT_DOWNLOAD_LINK_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_GET_ATTACHMENT_DOWNLOAD_LINK_REQUEST, wire, strict)
     k = "attachmentId" if wire else "attachment_id"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     attachment_id = x if type(x) is str else i_str(x, path, k)
     k = "dryRun" if wire else "dry_run"
     x = fields.get(k)
-    dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
+    dry_run = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
     return GetAttachmentDownloadLinkRequest(attachment_id=attachment_id, dry_run=dry_run)
 
 
 def _in_get_attachment_download_link_response(data: Any, path: Path, wire: bool, strict: bool) -> GetAttachmentDownloadLinkResponse:
     """The ``GetAttachmentDownloadLinkResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_GET_ATTACHMENT_DOWNLOAD_LINK_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_GET_ATTACHMENT_DOWNLOAD_LINK_RESPONSE, wire, strict)
     k = "downloadUrl" if wire else "download_url"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, {})
     download_url = _in_download_url(x, (path, k), wire, strict)
     k = "fileName" if wire else "file_name"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     file_name = x if type(x) is str else i_str(x, path, k)
     return GetAttachmentDownloadLinkResponse(download_url=download_url, file_name=file_name)
 
 
 def _in_get_attachment_upload_links_request(data: Any, path: Path, wire: bool, strict: bool) -> GetAttachmentUploadLinksRequest:
     """The ``GetAttachmentUploadLinksRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_GET_ATTACHMENT_UPLOAD_LINKS_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_GET_ATTACHMENT_UPLOAD_LINKS_REQUEST, wire, strict)
     k = "dryRun" if wire else "dry_run"
     x = fields.get(k)
-    dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
+    dry_run = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
     k = "fileName" if wire else "file_name"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     file_name = x if type(x) is str else i_str(x, path, k)
     k = "fileSizeBytes" if wire else "file_size_bytes"
     x = fields.get(k)
-    file_size_bytes = None if x is None else x if type(x) is int else i_int(x, path, k)
+    file_size_bytes = None if x is None else (x if type(x) is int else i_int(x, path, k))
     k = "uploadId" if wire else "upload_id"
     x = fields.get(k)
-    upload_id = None if x is None else x if type(x) is str else i_str(x, path, k)
+    upload_id = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "uploadRange" if wire else "upload_range"
     x = fields.get(k)
     upload_range = None if x is None else _in_upload_range(x, (path, k), wire, strict)
@@ -2079,29 +2444,29 @@ def _in_get_attachment_upload_links_request(data: Any, path: Path, wire: bool, s
 
 def _in_get_attachment_upload_links_response(data: Any, path: Path, wire: bool, strict: bool) -> GetAttachmentUploadLinksResponse:
     """The ``GetAttachmentUploadLinksResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_GET_ATTACHMENT_UPLOAD_LINKS_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_GET_ATTACHMENT_UPLOAD_LINKS_RESPONSE, wire, strict)
     k = "nextIndex" if wire else "next_index"
     x = fields.get(k)
-    next_index = None if x is None else x if type(x) is int else i_int(x, path, k)
+    next_index = None if x is None else (x if type(x) is int else i_int(x, path, k))
     k = "partSizeBytes" if wire else "part_size_bytes"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, 0)
     part_size_bytes = x if type(x) is int else i_int(x, path, k)
     k = "totalParts" if wire else "total_parts"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, 0)
     total_parts = x if type(x) is int else i_int(x, path, k)
     k = "uploadId" if wire else "upload_id"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     upload_id = x if type(x) is str else i_str(x, path, k)
     k = "uploadUrls" if wire else "upload_urls"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, [])
     upload_urls = _in_upload_url_list(x, path, k, wire, strict)
     return GetAttachmentUploadLinksResponse(
         next_index=next_index,
@@ -2114,59 +2479,59 @@ def _in_get_attachment_upload_links_response(data: Any, path: Path, wire: bool, 
 
 def _in_recent_case_communications(data: Any, path: Path, wire: bool, strict: bool) -> RecentCaseCommunications:
     """The ``RecentCaseCommunications`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_RECENT_CASE_COMMUNICATIONS[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_RECENT_CASE_COMMUNICATIONS, wire, strict)
     k = "communications"
     x = fields.get(k)
     communications = None if x is None else _in_communication_list(x, path, k, wire, strict)
     k = "nextToken" if wire else "next_token"
     x = fields.get(k)
-    next_token = None if x is None else x if type(x) is str else i_str(x, path, k)
+    next_token = None if x is None else (x if type(x) is str else i_str(x, path, k))
     return RecentCaseCommunications(communications=communications, next_token=next_token)
 
 
 def _in_refresh_trusted_advisor_check_request(data: Any, path: Path, wire: bool, strict: bool) -> RefreshTrustedAdvisorCheckRequest:
     """The ``RefreshTrustedAdvisorCheckRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_REFRESH_TRUSTED_ADVISOR_CHECK_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_REFRESH_TRUSTED_ADVISOR_CHECK_REQUEST, wire, strict)
     k = "checkId" if wire else "check_id"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     check_id = x if type(x) is str else i_str(x, path, k)
     return RefreshTrustedAdvisorCheckRequest(check_id=check_id)
 
 
 def _in_refresh_trusted_advisor_check_response(data: Any, path: Path, wire: bool, strict: bool) -> RefreshTrustedAdvisorCheckResponse:
     """The ``RefreshTrustedAdvisorCheckResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_REFRESH_TRUSTED_ADVISOR_CHECK_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_REFRESH_TRUSTED_ADVISOR_CHECK_RESPONSE, wire, strict)
     k = "status"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, {})
     status = _in_trusted_advisor_check_refresh_status(x, (path, k), wire, strict)
     return RefreshTrustedAdvisorCheckResponse(status=status)
 
 
 def _in_resolve_case_request(data: Any, path: Path, wire: bool, strict: bool) -> ResolveCaseRequest:
     """The ``ResolveCaseRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_RESOLVE_CASE_REQUEST[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_RESOLVE_CASE_REQUEST, wire, strict)
     k = "caseId" if wire else "case_id"
     x = fields.get(k)
-    case_id = None if x is None else x if type(x) is str else i_str(x, path, k)
+    case_id = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "dryRun" if wire else "dry_run"
     x = fields.get(k)
-    dry_run = None if x is None else x if type(x) is bool else i_bool(x, path, k)
+    dry_run = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
     return ResolveCaseRequest(case_id=case_id, dry_run=dry_run)
 
 
 def _in_resolve_case_response(data: Any, path: Path, wire: bool, strict: bool) -> ResolveCaseResponse:
     """The ``ResolveCaseResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_RESOLVE_CASE_RESPONSE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_RESOLVE_CASE_RESPONSE, wire, strict)
     k = "finalCaseStatus" if wire else "final_case_status"
     x = fields.get(k)
-    final_case_status = None if x is None else x if type(x) is str else i_str(x, path, k)
+    final_case_status = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "initialCaseStatus" if wire else "initial_case_status"
     x = fields.get(k)
-    initial_case_status = None if x is None else x if type(x) is str else i_str(x, path, k)
+    initial_case_status = None if x is None else (x if type(x) is str else i_str(x, path, k))
     return ResolveCaseResponse(
         final_case_status=final_case_status,
         initial_case_status=initial_case_status,
@@ -2174,21 +2539,21 @@ def _in_resolve_case_response(data: Any, path: Path, wire: bool, strict: bool) -
 
 
 def _in_resource_metadata(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[str | None]:
-    return [None if item is None else item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name))]
+    return [None if item is None else (item if type(item) is str else i_str(item, path, f"{name}[{i}]")) for i, item in enumerate(i_list(value, path, name))]
 
 
 def _in_service(data: Any, path: Path, wire: bool, strict: bool) -> Service:
     """The ``Service`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_SERVICE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_SERVICE, wire, strict)
     k = "categories"
     x = fields.get(k)
     categories = None if x is None else _in_category_list(x, path, k, wire, strict)
     k = "code"
     x = fields.get(k)
-    code = None if x is None else x if type(x) is str else i_str(x, path, k)
+    code = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "name"
     x = fields.get(k)
-    name_ = None if x is None else x if type(x) is str else i_str(x, path, k)
+    name_ = None if x is None else (x if type(x) is str else i_str(x, path, k))
     return Service(categories=categories, code=code, name=name_)
 
 
@@ -2202,13 +2567,13 @@ def _in_service_list(value: Any, path: Path, name: str, wire: bool, strict: bool
 
 def _in_severity_level(data: Any, path: Path, wire: bool, strict: bool) -> SeverityLevel:
     """The ``SeverityLevel`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_SEVERITY_LEVEL[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_SEVERITY_LEVEL, wire, strict)
     k = "code"
     x = fields.get(k)
     code = None if x is None else i_enum(SeverityLevelCode, x, path, k)
     k = "name"
     x = fields.get(k)
-    name_ = None if x is None else x if type(x) is str else i_str(x, path, k)
+    name_ = None if x is None else (x if type(x) is str else i_str(x, path, k))
     return SeverityLevel(code=code, name=name_)
 
 
@@ -2218,13 +2583,13 @@ def _in_severity_level_list(value: Any, path: Path, name: str, wire: bool, stric
 
 def _in_supported_hour(data: Any, path: Path, wire: bool, strict: bool) -> SupportedHour:
     """The ``SupportedHour`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_SUPPORTED_HOUR[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_SUPPORTED_HOUR, wire, strict)
     k = "endTime" if wire else "end_time"
     x = fields.get(k)
-    end_time = None if x is None else x if type(x) is str else i_str(x, path, k)
+    end_time = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "startTime" if wire else "start_time"
     x = fields.get(k)
-    start_time = None if x is None else x if type(x) is str else i_str(x, path, k)
+    start_time = None if x is None else (x if type(x) is str else i_str(x, path, k))
     return SupportedHour(end_time=end_time, start_time=start_time)
 
 
@@ -2234,16 +2599,16 @@ def _in_supported_hour_list(value: Any, path: Path, name: str, wire: bool, stric
 
 def _in_supported_language(data: Any, path: Path, wire: bool, strict: bool) -> SupportedLanguage:
     """The ``SupportedLanguage`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_SUPPORTED_LANGUAGE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_SUPPORTED_LANGUAGE, wire, strict)
     k = "code"
     x = fields.get(k)
-    code = None if x is None else x if type(x) is str else i_str(x, path, k)
+    code = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "display"
     x = fields.get(k)
-    display = None if x is None else x if type(x) is str else i_str(x, path, k)
+    display = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "language"
     x = fields.get(k)
-    language = None if x is None else x if type(x) is str else i_str(x, path, k)
+    language = None if x is None else (x if type(x) is str else i_str(x, path, k))
     return SupportedLanguage(code=code, display=display, language=language)
 
 
@@ -2253,13 +2618,13 @@ def _in_supported_language_list(value: Any, path: Path, name: str, wire: bool, s
 
 def _in_throttling_reason(data: Any, path: Path, wire: bool, strict: bool) -> ThrottlingReason:
     """The ``ThrottlingReason`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_THROTTLING_REASON[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_THROTTLING_REASON, wire, strict)
     k = "reason"
     x = fields.get(k)
-    reason = None if x is None else x if type(x) is str else i_str(x, path, k)
+    reason = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "resource"
     x = fields.get(k)
-    resource = None if x is None else x if type(x) is str else i_str(x, path, k)
+    resource = None if x is None else (x if type(x) is str else i_str(x, path, k))
     return ThrottlingReason(reason=reason, resource=resource)
 
 
@@ -2269,7 +2634,7 @@ def _in_throttling_reason_list(value: Any, path: Path, name: str, wire: bool, st
 
 def _in_trusted_advisor_category_specific_summary(data: Any, path: Path, wire: bool, strict: bool) -> TrustedAdvisorCategorySpecificSummary:
     """The ``TrustedAdvisorCategorySpecificSummary`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_CATEGORY_SPECIFIC_SUMMARY[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_CATEGORY_SPECIFIC_SUMMARY, wire, strict)
     k = "costOptimizing" if wire else "cost_optimizing"
     x = fields.get(k)
     cost_optimizing = None if x is None else _in_trusted_advisor_cost_optimizing_summary(x, (path, k), wire, strict)
@@ -2278,31 +2643,31 @@ def _in_trusted_advisor_category_specific_summary(data: Any, path: Path, wire: b
 
 def _in_trusted_advisor_check_description(data: Any, path: Path, wire: bool, strict: bool) -> TrustedAdvisorCheckDescription:
     """The ``TrustedAdvisorCheckDescription`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_CHECK_DESCRIPTION[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_CHECK_DESCRIPTION, wire, strict)
     k = "category"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     category = x if type(x) is str else i_str(x, path, k)
     k = "description"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     description = x if type(x) is str else i_str(x, path, k)
     k = "id"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     id = x if type(x) is str else i_str(x, path, k)
     k = "metadata"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, [])
     metadata = _in_check_metadata_headings(x, path, k, wire, strict)
     k = "name"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     name_ = x if type(x) is str else i_str(x, path, k)
     return TrustedAdvisorCheckDescription(
         category=category,
@@ -2319,21 +2684,21 @@ def _in_trusted_advisor_check_list(value: Any, path: Path, name: str, wire: bool
 
 def _in_trusted_advisor_check_refresh_status(data: Any, path: Path, wire: bool, strict: bool) -> TrustedAdvisorCheckRefreshStatus:
     """The ``TrustedAdvisorCheckRefreshStatus`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_CHECK_REFRESH_STATUS[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_CHECK_REFRESH_STATUS, wire, strict)
     k = "checkId" if wire else "check_id"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     check_id = x if type(x) is str else i_str(x, path, k)
     k = "millisUntilNextRefreshable" if wire else "millis_until_next_refreshable"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, 0)
     millis_until_next_refreshable = x if type(x) is int else i_int(x, path, k)
     k = "status"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     status = x if type(x) is str else i_str(x, path, k)
     return TrustedAdvisorCheckRefreshStatus(
         check_id=check_id,
@@ -2348,36 +2713,36 @@ def _in_trusted_advisor_check_refresh_status_list(value: Any, path: Path, name: 
 
 def _in_trusted_advisor_check_result(data: Any, path: Path, wire: bool, strict: bool) -> TrustedAdvisorCheckResult:
     """The ``TrustedAdvisorCheckResult`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_CHECK_RESULT[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_CHECK_RESULT, wire, strict)
     k = "categorySpecificSummary" if wire else "category_specific_summary"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, {})
     category_specific_summary = _in_trusted_advisor_category_specific_summary(x, (path, k), wire, strict)
     k = "checkId" if wire else "check_id"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     check_id = x if type(x) is str else i_str(x, path, k)
     k = "flaggedResources" if wire else "flagged_resources"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, [])
     flagged_resources = _in_trusted_advisor_resource_detail_list(x, path, k, wire, strict)
     k = "resourcesSummary" if wire else "resources_summary"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, {})
     resources_summary = _in_trusted_advisor_resources_summary(x, (path, k), wire, strict)
     k = "status"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     status = x if type(x) is str else i_str(x, path, k)
     k = "timestamp"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     timestamp = x if type(x) is str else i_str(x, path, k)
     return TrustedAdvisorCheckResult(
         category_specific_summary=category_specific_summary,
@@ -2391,34 +2756,34 @@ def _in_trusted_advisor_check_result(data: Any, path: Path, wire: bool, strict: 
 
 def _in_trusted_advisor_check_summary(data: Any, path: Path, wire: bool, strict: bool) -> TrustedAdvisorCheckSummary:
     """The ``TrustedAdvisorCheckSummary`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_CHECK_SUMMARY[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_CHECK_SUMMARY, wire, strict)
     k = "categorySpecificSummary" if wire else "category_specific_summary"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, {})
     category_specific_summary = _in_trusted_advisor_category_specific_summary(x, (path, k), wire, strict)
     k = "checkId" if wire else "check_id"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     check_id = x if type(x) is str else i_str(x, path, k)
     k = "hasFlaggedResources" if wire else "has_flagged_resources"
     x = fields.get(k)
-    has_flagged_resources = None if x is None else x if type(x) is bool else i_bool(x, path, k)
+    has_flagged_resources = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
     k = "resourcesSummary" if wire else "resources_summary"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, {})
     resources_summary = _in_trusted_advisor_resources_summary(x, (path, k), wire, strict)
     k = "status"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     status = x if type(x) is str else i_str(x, path, k)
     k = "timestamp"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     timestamp = x if type(x) is str else i_str(x, path, k)
     return TrustedAdvisorCheckSummary(
         category_specific_summary=category_specific_summary,
@@ -2436,16 +2801,16 @@ def _in_trusted_advisor_check_summary_list(value: Any, path: Path, name: str, wi
 
 def _in_trusted_advisor_cost_optimizing_summary(data: Any, path: Path, wire: bool, strict: bool) -> TrustedAdvisorCostOptimizingSummary:
     """The ``TrustedAdvisorCostOptimizingSummary`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_COST_OPTIMIZING_SUMMARY[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_COST_OPTIMIZING_SUMMARY, wire, strict)
     k = "estimatedMonthlySavings" if wire else "estimated_monthly_savings"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, 0.0)
     estimated_monthly_savings = x if type(x) is float else i_float(x, path, k)
     k = "estimatedPercentMonthlySavings" if wire else "estimated_percent_monthly_savings"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, 0.0)
     estimated_percent_monthly_savings = x if type(x) is float else i_float(x, path, k)
     return TrustedAdvisorCostOptimizingSummary(
         estimated_monthly_savings=estimated_monthly_savings,
@@ -2455,27 +2820,27 @@ def _in_trusted_advisor_cost_optimizing_summary(data: Any, path: Path, wire: boo
 
 def _in_trusted_advisor_resource_detail(data: Any, path: Path, wire: bool, strict: bool) -> TrustedAdvisorResourceDetail:
     """The ``TrustedAdvisorResourceDetail`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_RESOURCE_DETAIL[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_RESOURCE_DETAIL, wire, strict)
     k = "isSuppressed" if wire else "is_suppressed"
     x = fields.get(k)
-    is_suppressed = None if x is None else x if type(x) is bool else i_bool(x, path, k)
+    is_suppressed = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
     k = "metadata"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, [])
     metadata = _in_resource_metadata(x, path, k, wire, strict)
     k = "region"
     x = fields.get(k)
-    region = None if x is None else x if type(x) is str else i_str(x, path, k)
+    region = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "resourceId" if wire else "resource_id"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     resource_id = x if type(x) is str else i_str(x, path, k)
     k = "status"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     status = x if type(x) is str else i_str(x, path, k)
     return TrustedAdvisorResourceDetail(
         is_suppressed=is_suppressed,
@@ -2492,26 +2857,26 @@ def _in_trusted_advisor_resource_detail_list(value: Any, path: Path, name: str, 
 
 def _in_trusted_advisor_resources_summary(data: Any, path: Path, wire: bool, strict: bool) -> TrustedAdvisorResourcesSummary:
     """The ``TrustedAdvisorResourcesSummary`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_RESOURCES_SUMMARY[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_RESOURCES_SUMMARY, wire, strict)
     k = "resourcesFlagged" if wire else "resources_flagged"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, 0)
     resources_flagged = x if type(x) is int else i_int(x, path, k)
     k = "resourcesIgnored" if wire else "resources_ignored"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, 0)
     resources_ignored = x if type(x) is int else i_int(x, path, k)
     k = "resourcesProcessed" if wire else "resources_processed"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, 0)
     resources_processed = x if type(x) is int else i_int(x, path, k)
     k = "resourcesSuppressed" if wire else "resources_suppressed"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, 0)
     resources_suppressed = x if type(x) is int else i_int(x, path, k)
     return TrustedAdvisorResourcesSummary(
         resources_flagged=resources_flagged,
@@ -2527,47 +2892,47 @@ def _in_upload_ids(value: Any, path: Path, name: str, wire: bool, strict: bool) 
 
 def _in_upload_progress(data: Any, path: Path, wire: bool, strict: bool) -> UploadProgress:
     """The ``UploadProgress`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_UPLOAD_PROGRESS[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_UPLOAD_PROGRESS, wire, strict)
     k = "completedPartsCount" if wire else "completed_parts_count"
     x = fields.get(k)
-    completed_parts_count = None if x is None else x if type(x) is int else i_int(x, path, k)
+    completed_parts_count = None if x is None else (x if type(x) is int else i_int(x, path, k))
     k = "totalParts" if wire else "total_parts"
     x = fields.get(k)
-    total_parts = None if x is None else x if type(x) is int else i_int(x, path, k)
+    total_parts = None if x is None else (x if type(x) is int else i_int(x, path, k))
     return UploadProgress(completed_parts_count=completed_parts_count, total_parts=total_parts)
 
 
 def _in_upload_range(data: Any, path: Path, wire: bool, strict: bool) -> UploadRange:
     """The ``UploadRange`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_UPLOAD_RANGE[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_UPLOAD_RANGE, wire, strict)
     k = "endIndex" if wire else "end_index"
     x = fields.get(k)
-    end_index = None if x is None else x if type(x) is int else i_int(x, path, k)
+    end_index = None if x is None else (x if type(x) is int else i_int(x, path, k))
     k = "startIndex" if wire else "start_index"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, 0)
     start_index = x if type(x) is int else i_int(x, path, k)
     return UploadRange(end_index=end_index, start_index=start_index)
 
 
 def _in_upload_url(data: Any, path: Path, wire: bool, strict: bool) -> UploadUrl:
     """The ``UploadUrl`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_UPLOAD_URL[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_UPLOAD_URL, wire, strict)
     k = "expiryDate" if wire else "expiry_date"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     expiry_date = x if type(x) is str else i_str(x, path, k)
     k = "partIndex" if wire else "part_index"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, 0)
     part_index = x if type(x) is int else i_int(x, path, k)
     k = "url"
     x = fields.get(k)
     if x is None:
-        required(path, k)
+        x = absent(path, k, strict, "")
     url = x if type(x) is str else i_str(x, path, k)
     return UploadUrl(expiry_date=expiry_date, part_index=part_index, url=url)
 
@@ -2582,12 +2947,15 @@ def _in_upload_url_list(value: Any, path: Path, name: str, wire: bool, strict: b
 def _out_error_throttling_exception(o: errors.ThrottlingException, wire: bool, omit: bool) -> dict[str, Any]:
     """A ``ThrottlingException`` error as a dict: its message and modeled fields."""
     d: dict[str, Any] = {}
-    if o.message is not None:
-        d["message"] = o.message
+    x: Any  # checked here: an error may hold anything
+    x = o.message
+    if x is not None:
+        d["message"] = x if type(x) is str else o_str(x)
     elif not omit:
         d["message"] = None
-    if o.throttling_reasons is not None:
-        d["throttlingReasons" if wire else "throttling_reasons"] = _out_throttling_reason_list(o.throttling_reasons, wire, omit)
+    x = o.throttling_reasons
+    if x is not None:
+        d["throttlingReasons" if wire else "throttling_reasons"] = _out_throttling_reason_list(x, wire, omit)
     elif not omit:
         d["throttlingReasons" if wire else "throttling_reasons"] = None
     return d
@@ -2595,10 +2963,10 @@ def _out_error_throttling_exception(o: errors.ThrottlingException, wire: bool, o
 
 def _in_error_throttling_exception(data: Any, path: Path, wire: bool, strict: bool) -> errors.ThrottlingException:
     """The ``ThrottlingException`` error a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_ERROR_THROTTLING_EXCEPTION[wire], strict)
+    fields = i_fields(data, path, "", _KEYS_ERROR_THROTTLING_EXCEPTION, wire, strict)
     k = "message"
     x = fields.get(k)
-    message = None if x is None else x if type(x) is str else i_str(x, path, k)
+    message = None if x is None else (x if type(x) is str else i_str(x, path, k))
     k = "throttlingReasons" if wire else "throttling_reasons"
     x = fields.get(k)
     throttling_reasons = None if x is None else _in_throttling_reason_list(x, path, k, wire, strict)
