@@ -114,6 +114,40 @@ async def test_a_null_frame_metric_value_keeps_its_place() -> None:
 
 
 @pytest.mark.anyio
+async def test_a_null_end_time_keeps_its_place() -> None:
+    """Issue 22 item 5: endTimes and every frame metric's values line up by position.
+    At 5147b1e endTimes was dense: a null time step was dropped and every later value
+    matched with the wrong time (botocore keeps it as None)."""
+    metric = {"frameName": "f", "threadStates": ["RUNNABLE"], "type": "AggregatedRelativeTotalTime"}
+    body = {
+        "startTime": "2026-12-01T00:00:00Z",
+        "endTime": "2026-12-01T03:00:00Z",
+        "resolution": "PT1H",
+        "endTimes": [{"value": "2026-12-01T01:00:00Z"}, None, {"value": "2026-12-01T03:00:00Z"}],
+        "unprocessedEndTimes": {"f": [None, {"value": "2026-12-01T02:00:00Z"}]},
+        "frameMetricData": [{"frameMetric": metric, "values": [0.5, 0.75, 0.25]}],
+    }
+    async with codeguru(Script(json_reply(body))) as client:
+        response = await client.batch_get_frame_metric_data(profiling_group_name="g")
+    hour = [datetime(2026, 12, 1, h, tzinfo=UTC) for h in range(4)]
+    assert response.end_times == [
+        c.TimestampStructure(value=hour[1]),
+        None,
+        c.TimestampStructure(value=hour[3]),
+    ]
+    steps = list(zip(response.end_times, response.frame_metric_data[0].values, strict=True))
+    assert steps[1] == (None, 0.75) and steps[2] == (c.TimestampStructure(value=hour[3]), 0.25)
+    # the times the service could not process are a set: a null there is dropped
+    assert response.unprocessed_end_times == {"f": [c.TimestampStructure(value=hour[2])]}
+    theirs = botocore_parse("codeguruprofiler", "BatchGetFrameMetricData", body)
+    assert theirs["endTimes"][1] is None
+    assert awsmith.from_dict(type(response), theirs, names="wire") == response
+    assert c.BatchGetFrameMetricDataResponse.__annotations__["end_times"] == (
+        "list[TimestampStructure | None]"
+    )
+
+
+@pytest.mark.anyio
 async def test_a_null_in_a_dense_list_or_map_is_dropped() -> None:
     """Smithy: a client tolerates a null in a dense collection and drops it. At e82cd98
     the null case failed the whole response."""

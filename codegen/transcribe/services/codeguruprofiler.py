@@ -244,6 +244,18 @@ FIXES: Final[tuple[Fix, ...]] = (
         "value must keep its place or every later value lands on the wrong time",
         "sparse (list[float | None])",
     ),
+    Fix(
+        "EndTimes",
+        {"json": {"sparse": True}},
+        "BatchGetFrameMetricDataResponse.endTimes: 'Array of TimestampStructure objects'; "
+        "'List of instances, or time steps, in the time series'",
+        "endTimes[i] is the time of every FrameMetricDatum.values[i]: the lists line up by "
+        "position, so a null time step must keep its place, as a null value does, or every "
+        "later value is matched with the wrong time (a step the service could not process "
+        "is another matter: the reference says it is left out of endTimes and listed in "
+        "unprocessedEndTimes)",
+        "sparse (list[TimestampStructure | None])",
+    ),
 )
 
 # Pure naming: shared/constrained primitive, list and map shapes (see ServiceSpec).
@@ -281,7 +293,7 @@ SHAPE_NAMES: Final[dict[tuple[str, str], str]] = {
     ("FrameMetricDatum", "values"): "FrameMetricValues",
     ("FrameMetricDatum", "values[]"): "FrameMetricValue",
     ("BatchGetFrameMetricDataResponse", "unprocessedEndTimes{value}"): "TimestampStructureList",
-    ("BatchGetFrameMetricDataResponse", "endTimes"): "TimestampStructureList",
+    ("BatchGetFrameMetricDataResponse", "endTimes"): "EndTimes",
     ("Pattern", "targetFrames[]"): "TargetFrame",
     ("Anomaly", "reason"): "AnomalyReason",
     ("Anomaly", "instances"): "AnomalyInstances",

@@ -354,7 +354,7 @@ def _out_batch_get_frame_metric_data_response(o: BatchGetFrameMetricDataResponse
         unconvertible()
     d: dict[str, Any] = {}
     d["endTime" if wire else "end_time"] = o_timestamp(o.end_time)
-    d["endTimes" if wire else "end_times"] = _out_timestamp_structure_list(o.end_times, wire, omit)
+    d["endTimes" if wire else "end_times"] = _out_end_times(o.end_times, wire, omit)
     d["frameMetricData" if wire else "frame_metric_data"] = _out_frame_metric_data(o.frame_metric_data, wire, omit)
     d["resolution"] = o_enum(o.resolution)
     d["startTime" if wire else "start_time"] = o_timestamp(o.start_time)
@@ -491,6 +491,10 @@ def _out_describe_profiling_group_response(o: DescribeProfilingGroupResponse, wi
     d: dict[str, Any] = {}
     d["profilingGroup" if wire else "profiling_group"] = _out_profiling_group_description(o.profiling_group, wire, omit)
     return d
+
+
+def _out_end_times(value: list[TimestampStructure | None], wire: bool, omit: bool) -> list[Any]:
+    return [None if item is None else _out_timestamp_structure(item, wire, omit) for item in o_list(value)]
 
 
 def _out_event_publishers(value: Sequence[EventPublisher | EventPublisherLiteral], wire: bool, omit: bool) -> list[Any]:
@@ -1550,7 +1554,7 @@ def _in_batch_get_frame_metric_data_response(data: Any, path: Path, wire: bool, 
     x = fields.get(k)
     if x is None:
         x = absent(path, k, strict, [])
-    end_times = _in_timestamp_structure_list(x, path, k, wire, strict)
+    end_times = _in_end_times(x, path, k, wire, strict)
     k = "frameMetricData" if wire else "frame_metric_data"
     x = fields.get(k)
     if x is None:
@@ -1719,6 +1723,10 @@ def _in_describe_profiling_group_response(data: Any, path: Path, wire: bool, str
         x = absent(path, k, strict, {})
     profiling_group = _in_profiling_group_description(x, (path, k), wire, strict)
     return DescribeProfilingGroupResponse(profiling_group=profiling_group)
+
+
+def _in_end_times(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[TimestampStructure | None]:
+    return [None if item is None else _in_timestamp_structure(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name))]
 
 
 def _in_event_publishers(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[EventPublisher]:

@@ -1141,6 +1141,10 @@ def _de_counters_to_aggregate(value: Any, path: Path, name: str) -> list[str]:
     return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
+def _de_end_times(value: Any, path: Path, name: str) -> list[TimestampStructure | None]:
+    return [None if item is None else _de_timestamp_structure(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
+
+
 def _de_event_publishers(value: Any, path: Path, name: str) -> list[EventPublisher]:
     return [p_enum(EventPublisher, item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
@@ -1406,7 +1410,7 @@ def parse_batch_get_frame_metric_data(response: HttpResponse) -> BatchGetFrameMe
     x = fields.get("endTime")
     end_time = EPOCH if x is None else p_timestamp(x, "", "endTime")
     x = fields.get("endTimes")
-    end_times = [] if x is None else _de_timestamp_structure_list(x, "", "endTimes")
+    end_times = [] if x is None else _de_end_times(x, "", "endTimes")
     x = fields.get("frameMetricData")
     frame_metric_data = [] if x is None else _de_frame_metric_data(x, "", "frameMetricData")
     x = fields.get("resolution")

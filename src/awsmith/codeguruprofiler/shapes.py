@@ -363,7 +363,7 @@ class BatchGetFrameMetricDataResponse:
     represents 1 millisecond past June 1, 2020 1:15:02 PM UTC.
     """
 
-    end_times: list[TimestampStructure]
+    end_times: list[TimestampStructure | None]
     """List of instances, or time steps, in the time series. For example, if the period is
     one day (PT24H), and the resolution is five minutes (PT5M), then there are 288
     endTimes in the list that are each five minutes apart.
