@@ -571,7 +571,8 @@ _DOUBLES = st.one_of(
 def every_timestamp_form() -> Strategy:
     """A timestamp in each form a JSON protocol body may carry: epoch seconds (integer,
     fraction, as a number or as text), RFC 3339 date-times (``Z``, lower-case ``z`` and
-    ``t``, offsets, 1 to 9 fraction digits) and IMF-fixdate (HTTP date)."""
+    ``t``, offsets, 1 to 9 fraction digits), IMF-fixdate (HTTP date), and the other ISO
+    8601 spellings botocore's ``parse_timestamp`` reads (:func:`botocore_iso_forms`)."""
     moments = st.datetimes(_TS_MIN, _TS_MAX, timezones=st.just(UTC))
 
     def fraction(pair: tuple[datetime, int]) -> str:
@@ -586,7 +587,57 @@ def every_timestamp_form() -> Strategy:
         moments.map(lambda d: d.isoformat()),  # "+00:00"
         moments.map(lambda d: str(int(d.timestamp()))),  # epoch seconds as text
         st.integers(0, 2**31).map(lambda n: f"{n}.5"),
+        botocore_iso_forms(),
     )
+
+
+#: Offsets a service could send: whole minutes up to 14 hours either way.
+_OFFSETS = st.integers(-14 * 60, 14 * 60).map(lambda m: timezone(timedelta(minutes=m)))
+#: Every local time ``datetime`` can hold: with an offset, the ends of the range are
+#: instants UTC cannot hold (``0001-01-01T00:00:00+01:00``, ``9999-12-31T23:59:59-08:00``).
+_ANY_LOCAL = st.one_of(
+    st.datetimes(datetime(1, 1, 1), datetime(9999, 12, 31, 23, 59, 59, 999999)),
+    st.sampled_from([datetime(1, 1, 1), datetime(9999, 12, 31, 23, 59, 59)]),
+)
+
+
+def _offset_text(offset: timedelta, form: str) -> str:
+    minutes = int(offset.total_seconds()) // 60
+    sign, minutes = ("-", -minutes) if minutes < 0 else ("+", minutes)
+    hours, minutes = divmod(minutes, 60)
+    if form == "compact":
+        return f"{sign}{hours:02d}{minutes:02d}"
+    if form == "hours" and minutes == 0:
+        return f"{sign}{hours:02d}"
+    return f"{sign}{hours:02d}:{minutes:02d}"
+
+
+def botocore_iso_forms() -> Strategy:
+    """ISO 8601 date-times as botocore reads them (``botocore.utils.parse_timestamp``,
+    dateutil underneath) beyond RFC 3339: any offset at either end of ``datetime``'s
+    range (``9999-12-31T23:59:59-08:00``), offsets written ``+0100``, ``+01`` or apart
+    from the time (``... +01:00``), a space for the ``T``, and ``UTC``, ``GMT`` or ``Z``
+    as a zone name, with or without a space before it. Zone names dateutil does not
+    know (``EST``: a naive time, the zone ignored) are not among them: awsmith refuses
+    them rather than read the wrong instant."""
+    offsets = st.tuples(
+        _ANY_LOCAL,
+        _OFFSETS,
+        st.sampled_from(["T", " "]),
+        st.sampled_from(["colon", "compact", "hours"]),
+        st.sampled_from(["", " "]),
+    ).map(
+        lambda p: p[0].isoformat(p[2])
+        + p[4]
+        + _offset_text(p[1].utcoffset(None), p[3])
+    )
+    zones = st.tuples(
+        st.datetimes(_TS_MIN, _TS_MAX),
+        st.sampled_from(["T", " "]),
+        st.sampled_from(["", " "]),
+        st.sampled_from(["UTC", "GMT", "Z"]),
+    ).map(lambda p: p[0].isoformat(p[1]) + p[2] + p[3])
+    return st.one_of(offsets, zones)
 
 
 def hostile_value(service: str, name: str, depth: int = 0) -> Strategy:
@@ -664,8 +715,9 @@ def hostile_responses(draw: st.DrawFn, service: str, op: str) -> WireResponse:
         elif mname == payload:
             if shape(service, m["shape"])["type"] == "blob":
                 body = draw(st.binary(max_size=64))
-            elif draw(st.integers(0, 4)):  # now and then no body at all
-                body = draw(dumps)(draw(hostile_value(service, m["shape"]))).encode()
+            elif draw(st.integers(0, 4)):  # now and then no body at all, or null
+                value = draw(st.one_of(hostile_value(service, m["shape"]), st.none()))
+                body = draw(dumps)(value).encode()
         elif m.get("location") is None:
             body_members[mname] = m
     if body_members:
@@ -688,12 +740,18 @@ def hostile_responses(draw: st.DrawFn, service: str, op: str) -> WireResponse:
 
 def iso_utc(moment: datetime) -> str:
     """to_dict's timestamp text, from its documentation: ISO 8601 in UTC with a ``Z``,
-    microseconds only when there are some."""
+    microseconds only when there are some; an instant UTC cannot hold at its own offset
+    (``+HH:MM``)."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)  # botocore's parser leaves some naive: UTC
-    utc = moment.astimezone(UTC)
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        utc, zone = moment, _offset_text(moment.utcoffset() or timedelta(0), "colon")
+    else:
+        zone = "Z"
     fraction = f".{utc.microsecond:06d}" if utc.microsecond else ""
-    return f"{utc.year:04d}" + utc.strftime("-%m-%dT%H:%M:%S") + fraction + "Z"
+    return f"{utc.year:04d}" + utc.strftime("-%m-%dT%H:%M:%S") + fraction + zone
 
 
 def _double(value: Any) -> float | str:

@@ -298,6 +298,21 @@ def test_p_enum() -> None:
     assert refused(lambda: s.p_enum(Color, 1, "", "a")) == "expected a string at a, got int 1"
 
 
+def test_an_unlisted_enum_value_shows_as_the_call_that_makes_it() -> None:
+    """The default of a required enum member a response leaves out is the value "";
+    at 5147b1e its repr was ``<AggregationPeriod.: ''>``."""
+    from awsmith.codeguruprofiler.shapes import AggregationPeriod
+
+    default = s.p_enum(AggregationPeriod, "", "", "a")
+    assert repr(default) == "AggregationPeriod('')"
+    assert repr(AggregationPeriod("PT30M")) == "AggregationPeriod('PT30M')"
+    assert repr(AggregationPeriod("P1_D")) == "AggregationPeriod('P1_D')"  # a name, not a value
+    assert repr(AggregationPeriod.P1_D) == "<AggregationPeriod.P1_D: 'P1D'>"
+    assert repr(AggregationPeriod("P1D")) == "<AggregationPeriod.P1_D: 'P1D'>"
+    assert (str(default), f"{default}", default.value) == ("", "", "")
+    assert eval(repr(default), {"AggregationPeriod": AggregationPeriod}) == default
+
+
 REFUSED: list[tuple[str, Callable[[], object], str]] = [
     ("str", lambda: s.p_str(1, ("", "x"), "a"), "expected a string at x.a, got int 1"),
     ("bool", lambda: s.p_bool(1, "", "a"), "expected a boolean at a, got int 1"),

@@ -12,8 +12,16 @@ class OpenEnum(StrEnum):
     Services add enum values over time. Looking up an unknown value returns a
     pseudo-member carrying that value instead of raising, so an older awsmith keeps
     working: ``Status("escalated").value == "escalated"``. Pseudo-members compare equal
-    to their string and are never yielded when iterating the enum.
+    to their string and are never yielded when iterating the enum. Their ``repr`` is
+    the call that makes one (``Status('escalated')``), as they have no name of their
+    own: the ``""`` that a required enum member reads as when a response leaves it out
+    (models/README.md) shows as ``AggregationPeriod('')``, not ``<AggregationPeriod.: ''>``.
     """
+
+    def __repr__(self) -> str:
+        if type(self)._member_map_.get(self._name_) is self:
+            return super().__repr__()
+        return f"{type(self).__name__}({self._value_!r})"
 
     @classmethod
     def _missing_(cls, value: object) -> Any:
