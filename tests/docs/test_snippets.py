@@ -59,6 +59,12 @@ def test_configuration_page_provider_example_passes() -> None:
     assert run_block(block, "configuration_0") == ["test_ten_concurrent_calls_read_the_vault_once"]
 
 
+def test_errors_page_example_passes() -> None:
+    [block] = marked_blocks("errors.md")
+    assert "period_in_seconds" in block
+    assert run_block(block, "errors_0") == ["test_a_configuration_sent_as_null_reads_as_defaults"]
+
+
 def test_a_broken_snippet_fails() -> None:
     # The runner must not swallow a failing assertion inside a documented test.
     source = "async def test_wrong() -> None:\n    assert 1 == 2\n"
