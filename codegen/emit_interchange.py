@@ -367,6 +367,8 @@ class InterchangeEmitter:
         for class_name, expr in error_hooks:
             w.line(f"    errors.{class_name}: {expr},")
         # the service's base error: what an error code the model does not list raises
+        # (a model with no error shapes of its own has it too)
+        self.needs_errors = True
         base = self.model.base_error_name
         w.line(f"    errors.{base}: {self.rt('message_only')}(errors.{base}, \"message\"),")
         w.line("}")

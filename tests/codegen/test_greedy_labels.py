@@ -8,9 +8,6 @@ validator must therefore apply it, whichever operation comes first in the model.
 
 from __future__ import annotations
 
-import importlib
-import json
-import sys
 from collections.abc import Iterator
 from types import ModuleType
 
@@ -19,7 +16,7 @@ import httpx
 import pytest
 
 import awsmith
-import codegen.__main__ as codegen_main
+from tests.codegen.generated import generated_package
 
 CREDS = awsmith.Credentials(access_key_id="AKIDEXAMPLE", secret_access_key="secret")
 
@@ -65,19 +62,8 @@ MODEL = {
 
 @pytest.fixture(scope="module")
 def package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
-    root = tmp_path_factory.mktemp("labels")
-    model = root / "labels.json"
-    model.write_text(json.dumps(MODEL), encoding="utf-8")
-    out = root / "out"
-    argv = ["--model", str(model), "--out", str(out), "--package", "labels_pkg"]
-    assert codegen_main.main(argv) == 0
-    sys.path.insert(0, str(out))
-    try:
-        yield importlib.import_module("labels_pkg")
-    finally:
-        sys.path.remove(str(out))
-        for name in [m for m in sys.modules if m.startswith("labels_pkg")]:
-            del sys.modules[name]
+    with generated_package(tmp_path_factory.mktemp("labels"), MODEL, "labels_pkg") as package:
+        yield package
 
 
 def _calls(package: ModuleType, operation: str, key: str) -> tuple[list[str], BaseException | None]:
