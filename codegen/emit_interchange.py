@@ -112,8 +112,9 @@ class InterchangeEmitter:
         if t in inline and not shape.is_enum:
             py_type, helper = inline[t]
             return f"{value} if type({value}) is {py_type} else {self.rt(helper)}({value})"
-        if t == "string":
-            return f"{self.rt('o_enum')}({value})"
+        if t == "string":  # an enum: its member's text, read without the ``value`` property
+            cls = self.cls(shape)
+            return f"{value}._value_ if type({value}) is {cls} else {self.rt('o_enum')}({value})"
         if t in _FLOAT_TYPES:
             return f"{self.rt('o_float')}({value})"
         if t == "timestamp":
@@ -148,7 +149,8 @@ class InterchangeEmitter:
             w.line(
                 f"def _out_{name}(value: {self.ann(shape)}, wire: bool, omit: bool) -> list[Any]:"
             )
-            w.line(f"    return [{item} for item in {self.rt('o_list')}(value)]")
+            items = f"value if type(value) is list else {self.rt('o_list')}(value)"
+            w.line(f"    return [{item} for item in ({items})]")
         else:
             assert shape.key is not None and shape.value is not None
             key = _parens(self.out_expr(shape.key, "key"))

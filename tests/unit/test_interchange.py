@@ -135,6 +135,17 @@ def test_to_dict_keeps_unknown_enum_values_as_plain_strings() -> None:
     assert type(out["status"]) is str
 
 
+def test_to_dict_writes_an_unknown_enum_value_of_a_str_subclass_as_a_plain_str() -> None:
+    """to_dict reads an enum member's text without a call (``_value_``): the
+    pseudo-member of a ``str`` subclass must hold a plain ``str`` too."""
+
+    class Text(str):
+        pass
+
+    status = CaseStatus(Text("escalated"))
+    assert (type(status.value), type(to_dict(CaseDetails(status=status))["status"])) == (str, str)
+
+
 def test_to_dict_of_a_modeled_error() -> None:
     error = support_errors.ThrottlingException(
         "slow down", throttling_reasons=[ThrottlingReason(reason="rate")]

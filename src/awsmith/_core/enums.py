@@ -27,7 +27,8 @@ class OpenEnum(StrEnum):
     def _missing_(cls, value: object) -> Any:
         if not isinstance(value, str):
             return None
-        member = str.__new__(cls, value)
-        member._name_ = value
-        member._value_ = value
+        text = str.__str__(value)  # a plain str, whatever subclass of str it came as
+        member = str.__new__(cls, text)
+        member._name_ = text
+        member._value_ = text
         return member

@@ -247,7 +247,7 @@ def _out_agent_orchestration_config(o: AgentOrchestrationConfig, wire: bool, omi
 
 
 def _out_agent_parameters(value: dict[AgentParameterField, str], wire: bool, omit: bool) -> dict[str, Any]:
-    return {o_enum(key): (item if type(item) is str else o_str(item)) for key, item in o_map(value).items()}
+    return {(key._value_ if type(key) is AgentParameterField else o_enum(key)): (item if type(item) is str else o_str(item)) for key, item in o_map(value).items()}
 
 
 def _out_aggregated_profile_time(o: AggregatedProfileTime, wire: bool, omit: bool) -> dict[str, Any]:
@@ -258,7 +258,7 @@ def _out_aggregated_profile_time(o: AggregatedProfileTime, wire: bool, omit: boo
     x: Any  # checked here: an object may hold anything
     x = o.period
     if x is not None:
-        d["period"] = o_enum(x)
+        d["period"] = x._value_ if type(x) is AggregationPeriod else o_enum(x)
     elif not omit:
         d["period"] = None
     x = o.start
@@ -270,7 +270,7 @@ def _out_aggregated_profile_time(o: AggregatedProfileTime, wire: bool, omit: boo
 
 
 def _out_anomalies(value: list[Anomaly], wire: bool, omit: bool) -> list[Any]:
-    return [_out_anomaly(item, wire, omit) for item in o_list(value)]
+    return [_out_anomaly(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
 
 
 def _out_anomaly(o: Anomaly, wire: bool, omit: bool) -> dict[str, Any]:
@@ -309,7 +309,7 @@ def _out_anomaly_instance(o: AnomalyInstance, wire: bool, omit: bool) -> dict[st
 
 
 def _out_anomaly_instances(value: list[AnomalyInstance], wire: bool, omit: bool) -> list[Any]:
-    return [_out_anomaly_instance(item, wire, omit) for item in o_list(value)]
+    return [_out_anomaly_instance(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
 
 
 def _out_batch_get_frame_metric_data_request(o: BatchGetFrameMetricDataRequest, wire: bool, omit: bool) -> dict[str, Any]:
@@ -342,7 +342,7 @@ def _out_batch_get_frame_metric_data_request(o: BatchGetFrameMetricDataRequest, 
         d["startTime" if wire else "start_time"] = None
     x = o.target_resolution
     if x is not None:
-        d["targetResolution" if wire else "target_resolution"] = o_enum(x)
+        d["targetResolution" if wire else "target_resolution"] = x._value_ if type(x) is AggregationPeriod else o_enum(x)
     elif not omit:
         d["targetResolution" if wire else "target_resolution"] = None
     return d
@@ -353,10 +353,12 @@ def _out_batch_get_frame_metric_data_response(o: BatchGetFrameMetricDataResponse
     if not isinstance(o, BatchGetFrameMetricDataResponse):
         unconvertible()
     d: dict[str, Any] = {}
+    x: Any  # checked here: an object may hold anything
     d["endTime" if wire else "end_time"] = o_timestamp(o.end_time)
     d["endTimes" if wire else "end_times"] = _out_end_times(o.end_times, wire, omit)
     d["frameMetricData" if wire else "frame_metric_data"] = _out_frame_metric_data(o.frame_metric_data, wire, omit)
-    d["resolution"] = o_enum(o.resolution)
+    x = o.resolution
+    d["resolution"] = x._value_ if type(x) is AggregationPeriod else o_enum(x)
     d["startTime" if wire else "start_time"] = o_timestamp(o.start_time)
     d["unprocessedEndTimes" if wire else "unprocessed_end_times"] = _out_unprocessed_end_times(o.unprocessed_end_times, wire, omit)
     return d
@@ -380,7 +382,7 @@ def _out_channel(o: Channel, wire: bool, omit: bool) -> dict[str, Any]:
 
 
 def _out_channels(value: Sequence[Channel], wire: bool, omit: bool) -> list[Any]:
-    return [_out_channel(item, wire, omit) for item in o_list(value)]
+    return [_out_channel(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
 
 
 def _out_configure_agent_request(o: ConfigureAgentRequest, wire: bool, omit: bool) -> dict[str, Any]:
@@ -414,7 +416,7 @@ def _out_configure_agent_response(o: ConfigureAgentResponse, wire: bool, omit: b
 
 
 def _out_counters_to_aggregate(value: list[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in o_list(value)]
+    return [item if type(item) is str else o_str(item) for item in (value if type(value) is list else o_list(value))]
 
 
 def _out_create_profiling_group_request(o: CreateProfilingGroupRequest, wire: bool, omit: bool) -> dict[str, Any]:
@@ -432,7 +434,7 @@ def _out_create_profiling_group_request(o: CreateProfilingGroupRequest, wire: bo
     d["clientToken" if wire else "client_token"] = x if type(x) is str else o_str(x)
     x = o.compute_platform
     if x is not None:
-        d["computePlatform" if wire else "compute_platform"] = o_enum(x)
+        d["computePlatform" if wire else "compute_platform"] = x._value_ if type(x) is ComputePlatform else o_enum(x)
     elif not omit:
         d["computePlatform" if wire else "compute_platform"] = None
     x = o.profiling_group_name
@@ -494,15 +496,15 @@ def _out_describe_profiling_group_response(o: DescribeProfilingGroupResponse, wi
 
 
 def _out_end_times(value: list[TimestampStructure | None], wire: bool, omit: bool) -> list[Any]:
-    return [None if item is None else _out_timestamp_structure(item, wire, omit) for item in o_list(value)]
+    return [None if item is None else _out_timestamp_structure(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
 
 
 def _out_event_publishers(value: Sequence[EventPublisher | EventPublisherLiteral], wire: bool, omit: bool) -> list[Any]:
-    return [o_enum(item) for item in o_list(value)]
+    return [item._value_ if type(item) is EventPublisher else o_enum(item) for item in (value if type(value) is list else o_list(value))]
 
 
 def _out_findings_report_summaries(value: list[FindingsReportSummary], wire: bool, omit: bool) -> list[Any]:
-    return [_out_findings_report_summary(item, wire, omit) for item in o_list(value)]
+    return [_out_findings_report_summary(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
 
 
 def _out_findings_report_summary(o: FindingsReportSummary, wire: bool, omit: bool) -> dict[str, Any]:
@@ -548,12 +550,13 @@ def _out_frame_metric(o: FrameMetric, wire: bool, omit: bool) -> dict[str, Any]:
     x = o.frame_name
     d["frameName" if wire else "frame_name"] = x if type(x) is str else o_str(x)
     d["threadStates" if wire else "thread_states"] = _out_thread_states(o.thread_states, wire, omit)
-    d["type"] = o_enum(o.type)
+    x = o.type
+    d["type"] = x._value_ if type(x) is MetricType else o_enum(x)
     return d
 
 
 def _out_frame_metric_data(value: list[FrameMetricDatum], wire: bool, omit: bool) -> list[Any]:
-    return [_out_frame_metric_datum(item, wire, omit) for item in o_list(value)]
+    return [_out_frame_metric_datum(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
 
 
 def _out_frame_metric_datum(o: FrameMetricDatum, wire: bool, omit: bool) -> dict[str, Any]:
@@ -567,11 +570,11 @@ def _out_frame_metric_datum(o: FrameMetricDatum, wire: bool, omit: bool) -> dict
 
 
 def _out_frame_metric_values(value: list[float | None], wire: bool, omit: bool) -> list[Any]:
-    return [None if item is None else o_float(item) for item in o_list(value)]
+    return [None if item is None else o_float(item) for item in (value if type(value) is list else o_list(value))]
 
 
 def _out_frame_metrics(value: Sequence[FrameMetric], wire: bool, omit: bool) -> list[Any]:
-    return [_out_frame_metric(item, wire, omit) for item in o_list(value)]
+    return [_out_frame_metric(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
 
 
 def _out_get_findings_report_account_summary_request(o: GetFindingsReportAccountSummaryRequest, wire: bool, omit: bool) -> dict[str, Any]:
@@ -805,10 +808,11 @@ def _out_list_profile_times_request(o: ListProfileTimesRequest, wire: bool, omit
         d["nextToken" if wire else "next_token"] = None
     x = o.order_by
     if x is not None:
-        d["orderBy" if wire else "order_by"] = o_enum(x)
+        d["orderBy" if wire else "order_by"] = x._value_ if type(x) is OrderBy else o_enum(x)
     elif not omit:
         d["orderBy" if wire else "order_by"] = None
-    d["period"] = o_enum(o.period)
+    x = o.period
+    d["period"] = x._value_ if type(x) is AggregationPeriod else o_enum(x)
     x = o.profiling_group_name
     d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
     d["startTime" if wire else "start_time"] = o_timestamp(o.start_time)
@@ -924,11 +928,11 @@ def _out_match(o: Match, wire: bool, omit: bool) -> dict[str, Any]:
 
 
 def _out_matches(value: list[Match], wire: bool, omit: bool) -> list[Any]:
-    return [_out_match(item, wire, omit) for item in o_list(value)]
+    return [_out_match(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
 
 
 def _out_metadata(value: Mapping[MetadataField | MetadataFieldLiteral, str], wire: bool, omit: bool) -> dict[str, Any]:
-    return {o_enum(key): (item if type(item) is str else o_str(item)) for key, item in o_map(value).items()}
+    return {(key._value_ if type(key) is MetadataField else o_enum(key)): (item if type(item) is str else o_str(item)) for key, item in o_map(value).items()}
 
 
 def _out_metric(o: Metric, wire: bool, omit: bool) -> dict[str, Any]:
@@ -940,7 +944,8 @@ def _out_metric(o: Metric, wire: bool, omit: bool) -> dict[str, Any]:
     x = o.frame_name
     d["frameName" if wire else "frame_name"] = x if type(x) is str else o_str(x)
     d["threadStates" if wire else "thread_states"] = _out_thread_states(o.thread_states, wire, omit)
-    d["type"] = o_enum(o.type)
+    x = o.type
+    d["type"] = x._value_ if type(x) is MetricType else o_enum(x)
     return d
 
 
@@ -1030,7 +1035,7 @@ def _out_post_agent_profile_response(o: PostAgentProfileResponse, wire: bool, om
 
 
 def _out_principals(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in o_list(value)]
+    return [item if type(item) is str else o_str(item) for item in (value if type(value) is list else o_list(value))]
 
 
 def _out_profile_time(o: ProfileTime, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1048,7 +1053,7 @@ def _out_profile_time(o: ProfileTime, wire: bool, omit: bool) -> dict[str, Any]:
 
 
 def _out_profile_times(value: list[ProfileTime], wire: bool, omit: bool) -> list[Any]:
-    return [_out_profile_time(item, wire, omit) for item in o_list(value)]
+    return [_out_profile_time(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
 
 
 def _out_profiling_group_description(o: ProfilingGroupDescription, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1069,7 +1074,7 @@ def _out_profiling_group_description(o: ProfilingGroupDescription, wire: bool, o
         d["arn"] = None
     x = o.compute_platform
     if x is not None:
-        d["computePlatform" if wire else "compute_platform"] = o_enum(x)
+        d["computePlatform" if wire else "compute_platform"] = x._value_ if type(x) is ComputePlatform else o_enum(x)
     elif not omit:
         d["computePlatform" if wire else "compute_platform"] = None
     x = o.created_at
@@ -1101,11 +1106,11 @@ def _out_profiling_group_description(o: ProfilingGroupDescription, wire: bool, o
 
 
 def _out_profiling_group_descriptions(value: list[ProfilingGroupDescription], wire: bool, omit: bool) -> list[Any]:
-    return [_out_profiling_group_description(item, wire, omit) for item in o_list(value)]
+    return [_out_profiling_group_description(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
 
 
 def _out_profiling_group_names(value: list[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in o_list(value)]
+    return [item if type(item) is str else o_str(item) for item in (value if type(value) is list else o_list(value))]
 
 
 def _out_profiling_status(o: ProfilingStatus, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1138,7 +1143,8 @@ def _out_put_permission_request(o: PutPermissionRequest, wire: bool, omit: bool)
         unconvertible()
     d: dict[str, Any] = {}
     x: Any  # checked here: an object may hold anything
-    d["actionGroup" if wire else "action_group"] = o_enum(o.action_group)
+    x = o.action_group
+    d["actionGroup" if wire else "action_group"] = x._value_ if type(x) is ActionGroup else o_enum(x)
     d["principals"] = _out_principals(o.principals, wire, omit)
     x = o.profiling_group_name
     d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
@@ -1180,7 +1186,7 @@ def _out_recommendation(o: Recommendation, wire: bool, omit: bool) -> dict[str, 
 
 
 def _out_recommendations(value: list[Recommendation], wire: bool, omit: bool) -> list[Any]:
-    return [_out_recommendation(item, wire, omit) for item in o_list(value)]
+    return [_out_recommendation(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
 
 
 def _out_remove_notification_channel_request(o: RemoveNotificationChannelRequest, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1216,7 +1222,8 @@ def _out_remove_permission_request(o: RemovePermissionRequest, wire: bool, omit:
         unconvertible()
     d: dict[str, Any] = {}
     x: Any  # checked here: an object may hold anything
-    d["actionGroup" if wire else "action_group"] = o_enum(o.action_group)
+    x = o.action_group
+    d["actionGroup" if wire else "action_group"] = x._value_ if type(x) is ActionGroup else o_enum(x)
     x = o.profiling_group_name
     d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
     x = o.revision_id
@@ -1252,7 +1259,8 @@ def _out_submit_feedback_request(o: SubmitFeedbackRequest, wire: bool, omit: boo
         d["comment"] = None
     x = o.profiling_group_name
     d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
-    d["type"] = o_enum(o.type)
+    x = o.type
+    d["type"] = x._value_ if type(x) is FeedbackType else o_enum(x)
     return d
 
 
@@ -1265,7 +1273,7 @@ def _out_submit_feedback_response(o: SubmitFeedbackResponse, wire: bool, omit: b
 
 
 def _out_tag_keys(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in o_list(value)]
+    return [item if type(item) is str else o_str(item) for item in (value if type(value) is list else o_list(value))]
 
 
 def _out_tag_resource_request(o: TagResourceRequest, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1293,15 +1301,15 @@ def _out_tags(value: Mapping[str, str], wire: bool, omit: bool) -> dict[str, Any
 
 
 def _out_target_frame(value: list[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in o_list(value)]
+    return [item if type(item) is str else o_str(item) for item in (value if type(value) is list else o_list(value))]
 
 
 def _out_target_frames(value: list[list[str]], wire: bool, omit: bool) -> list[Any]:
-    return [_out_target_frame(item, wire, omit) for item in o_list(value)]
+    return [_out_target_frame(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
 
 
 def _out_thread_states(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in o_list(value)]
+    return [item if type(item) is str else o_str(item) for item in (value if type(value) is list else o_list(value))]
 
 
 def _out_timestamp_structure(o: TimestampStructure, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1314,7 +1322,7 @@ def _out_timestamp_structure(o: TimestampStructure, wire: bool, omit: bool) -> d
 
 
 def _out_timestamp_structure_list(value: list[TimestampStructure], wire: bool, omit: bool) -> list[Any]:
-    return [_out_timestamp_structure(item, wire, omit) for item in o_list(value)]
+    return [_out_timestamp_structure(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
 
 
 def _out_unprocessed_end_times(value: dict[str, list[TimestampStructure]], wire: bool, omit: bool) -> dict[str, Any]:
@@ -1367,7 +1375,9 @@ def _out_user_feedback(o: UserFeedback, wire: bool, omit: bool) -> dict[str, Any
     if not isinstance(o, UserFeedback):
         unconvertible()
     d: dict[str, Any] = {}
-    d["type"] = o_enum(o.type)
+    x: Any  # checked here: an object may hold anything
+    x = o.type
+    d["type"] = x._value_ if type(x) is FeedbackType else o_enum(x)
     return d
 
 
