@@ -235,17 +235,28 @@ class _Progress:
     """How far the attempts of a call with a deadline got, for the
     :class:`DeadlineExceededError` that cuts them short (a plain class: one per call)."""
 
-    __slots__ = ("attempts", "last_error")
+    __slots__ = ("attempts", "credentials", "last_error")
 
     def __init__(self) -> None:
         self.attempts = 0
         self.last_error: AwsmithError | None = None
+        #: The credentials the call was waiting for when it ended, if it was.
+        self.credentials: CredentialResolver | None = None
 
     def deadline_error(self, operation_name: str, deadline: float) -> DeadlineExceededError:
+        """The call's ``DeadlineExceededError``, with the attempts made and the last
+        one's error as ``__cause__``; or, when none was made and the deadline passed
+        while the call waited for credentials, the ``CredentialsError`` of their last
+        fetch if it failed (a fetch outlives the calls that wait for it: one that
+        fails after their deadlines reaches none of them otherwise)."""
         error = DeadlineExceededError(
             f"{operation_name} did not complete within call_timeout={deadline}s"
         )
         error.operation_name = operation_name  # the message names it already
+        if self.last_error is None and self.credentials is not None:
+            failure = self.credentials.last_failure()
+            if failure is not None:
+                error.__cause__ = own_copy(failure)  # this call's: others end with it too
         return _after_attempts(error, self.attempts, self.last_error)
 
 
@@ -911,7 +922,12 @@ class BaseClient:
                 response: HttpResponse | None = None
                 error: AwsmithError
                 try:
-                    credentials = await ready.credentials.get()
+                    try:
+                        credentials = await ready.credentials.get()
+                    except BaseException:
+                        if progress is not None:  # the deadline's, if this is it
+                            progress.credentials = ready.credentials
+                        raise
                     if limiter is not None:
                         await limiter.acquire()
                     body_hash = payload_hash
