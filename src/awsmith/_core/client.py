@@ -238,17 +238,28 @@ class _Progress:
     """How far the attempts of a call with a deadline got, for the
     :class:`DeadlineExceededError` that cuts them short (a plain class: one per call)."""
 
-    __slots__ = ("attempts", "last_error")
+    __slots__ = ("attempts", "credentials", "last_error")
 
     def __init__(self) -> None:
         self.attempts = 0
         self.last_error: AwsmithError | None = None
+        #: The credentials the call was waiting for when it ended, if it was.
+        self.credentials: CredentialResolver | None = None
 
     def deadline_error(self, operation_name: str, deadline: float) -> DeadlineExceededError:
+        """The call's ``DeadlineExceededError``, with the attempts made and the last
+        one's error as ``__cause__``; or, when none was made and the deadline passed
+        while the call waited for credentials, the ``CredentialsError`` of their last
+        fetch if it failed (a fetch outlives the calls that wait for it: one that
+        fails after their deadlines reaches none of them otherwise)."""
         error = DeadlineExceededError(
             f"{operation_name} did not complete within call_timeout={deadline}s"
         )
         error.operation_name = operation_name  # the message names it already
+        if self.last_error is None and self.credentials is not None:
+            failure = self.credentials.last_failure()
+            if failure is not None:
+                error.__cause__ = own_copy(failure)  # this call's: others end with it too
         return _after_attempts(error, self.attempts, self.last_error)
 
 
@@ -274,7 +285,8 @@ _SCOPED_CONFIG_SIZE = 32
 
 def _file_state(variable: str, default: str, environ: Mapping[str, str]) -> _FileState:
     """One shared file's path (``variable``, else ``default``, expanded as botocore
-    expands it) and its state. One ``stat``: a few microseconds on a local disk."""
+    expands it) and its state. One ``stat``: a few microseconds on a local disk (see
+    :func:`_config_key` for a network one)."""
     path = os.path.expanduser(os.path.expandvars(environ.get(variable, default)))
     try:
         found = os.stat(path)
@@ -288,7 +300,16 @@ def _file_state(variable: str, default: str, environ: Mapping[str, str]) -> _Fil
 def _config_key(profile: str | None, environ: Mapping[str, str]) -> _ConfigKey:
     """What the scoped config of a client given ``profile`` depends on, now. A file
     rewritten within its file system's timestamp granularity (a few ms) at the same
-    size and inode is not told apart: the cache may then give its previous settings."""
+    size and inode is not told apart: the cache may then give its previous settings.
+
+    Computed on the event loop, once per client (its first call): two ``stat`` calls.
+    Measured on a local disk (ext4): 7-10 microseconds for the whole key, about 2.5
+    per ``stat``; that is what keeps a new client's first call off a worker thread and
+    a botocore session (milliseconds). On a network file system (NFS) a ``stat`` the
+    client's attribute cache cannot answer is a round trip to the server, so a new
+    client's first call may block the loop for that long; accepted, since reading
+    the files (which it spares) costs more on one, and the attribute cache answers
+    most ``stat`` calls there anyway."""
     return (
         profile,
         environ.get("AWS_DEFAULT_PROFILE"),
@@ -969,7 +990,12 @@ class BaseClient:
                 response: HttpResponse | None = None
                 error: AwsmithError
                 try:
-                    credentials = await ready.credentials.get()
+                    try:
+                        credentials = await ready.credentials.get()
+                    except BaseException:
+                        if progress is not None:  # the deadline's, if this is it
+                            progress.credentials = ready.credentials
+                        raise
                     if limiter is not None:
                         await limiter.acquire()
                     body_hash = payload_hash

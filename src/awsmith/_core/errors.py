@@ -16,7 +16,6 @@ catch everything the SDK raises with one clause, and nothing from inside the SDK
 
 from __future__ import annotations
 
-import copy
 from typing import Any, ClassVar, TypeVar
 
 
@@ -27,7 +26,11 @@ class AwsmithError(Exception):
     it ended before the first (bad input, configuration). An error that is not itself an
     attempt's outcome but comes after one (:class:`DeadlineExceededError`, a closed
     client, credentials that failed to refresh for a retry) has the last attempt's error
-    as its ``__cause__``.
+    as its ``__cause__``, unless it has a cause of its own (the provider's exception
+    behind a ``CredentialsError``). A ``DeadlineExceededError`` of a call that made no
+    attempt, its deadline passing while it waited for credentials, has the
+    ``CredentialsError`` of their last fetch as ``__cause__`` if that failed (a fetch
+    outlives the calls that wait for it: its failure may come after theirs).
 
     ``operation_name`` is the operation of the call that raised it (``"DescribeCases"``),
     also named in the message; ``None`` for an error raised outside a call
@@ -51,15 +54,24 @@ class AwsmithError(Exception):
         return (_rebuild_error, (type(self), self.args, self.__dict__))
 
 
-E = TypeVar("E", bound=AwsmithError)
+X = TypeVar("X", bound=BaseException)
 
 
-def own_copy(error: E) -> E:
-    """A copy of ``error`` with its chain and traceback, for what one call adds to it.
-    One error instance may end several calls (a failed credentials fetch raises the
-    same one in every call that waited for it): marking the instance itself would give
-    the others this call's operation and attempts."""
-    twin = copy.copy(error)  # __reduce__: args and attributes
+def own_copy(error: X) -> X:
+    """A copy of ``error`` with its chain and traceback, for one of the places that
+    raise it. One exception may end several calls (a failed credentials fetch ends
+    every call that waited for it): what one call adds to it (its operation and
+    attempts; the ``__context__`` that raising it while handling another exception
+    sets) must not reach the others.
+
+    The copy is made as unpickling makes it, without running ``__init__`` again (most
+    classes build their message from other arguments): the same class, ``args`` and
+    attributes. An exception whose class cannot be rebuilt so (a ``__new__`` of its
+    own that refuses its ``args``) is returned as it is."""
+    try:
+        twin = _rebuild_error(type(error), error.args, error.__dict__)
+    except Exception:
+        return error
     twin.__cause__, twin.__context__ = error.__cause__, error.__context__
     twin.__suppress_context__ = error.__suppress_context__
     return twin.with_traceback(error.__traceback__)
@@ -231,10 +243,8 @@ class ServiceError(AwsmithError):
         return text
 
 
-def _rebuild_error(
-    cls: type[AwsmithError], args: tuple[Any, ...], state: dict[str, Any]
-) -> AwsmithError:
-    err = cls.__new__(cls)
+def _rebuild_error(cls: type[X], args: tuple[Any, ...], state: dict[str, Any]) -> X:
+    err = cls.__new__(cls, *args)  # BaseException's: keeps args; OSError's: errno too
     err.args = args
     err.__dict__.update(state)
     return err
