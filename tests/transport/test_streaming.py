@@ -25,6 +25,8 @@ from typing import Any
 import anyio
 import pytest
 
+import awsmith
+
 from awsmith._core.errors import (
     ConnectionFailedError,
     ReadTimeoutError,
@@ -753,3 +755,32 @@ async def test_through_a_connect_tunnel(
         + part,
         f"GET /bucket/key?{QUERY} HTTP/1.1\r\n{host}\r\n".encode(),
     ]
+
+
+# ---------------------------------------------------------------- from a client
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
+async def test_a_client_streams_through_its_own_sender_and_settings(
+    anyio_backend: str, proxy: fp.ForwardProxy
+) -> None:
+    """``BaseClient._transfer()`` (what the attachment helpers use): the client's own
+    sender (awsmith's on asyncio, httpx on trio), so its Config's proxies apply, and
+    its timeouts; the sender it gives is the one its calls use."""
+    from awsmith.support import SupportClient
+
+    part = b"p" * 70_000
+    with scripted(_upload_and_download(part)) as origin:
+        client = SupportClient(
+            region="us-east-1",
+            endpoint_url=origin.url,
+            credentials=awsmith.Credentials(access_key_id="AKID", secret_access_key="secret"),
+            config=awsmith.Config(proxies={"http": proxy.url}, read_timeout=7.0),
+        )
+        async with client:
+            sender, timeouts = await client._transfer()
+            assert isinstance(sender, Http1Sender if anyio_backend == "asyncio" else HttpxSender)
+            assert (timeouts.read, timeouts.connect) == (7.0, client.config.connect_timeout)
+            assert sender is (await client._transfer())[0]
+            assert await _round_trip(sender, f"{origin.url}/k?X-Amz-Signature=1", part) == part
+    assert proxy.requests()[0] == f"PUT {origin.url}/k?X-Amz-Signature=1 HTTP/1.1"
