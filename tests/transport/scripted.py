@@ -12,13 +12,14 @@ The test and the handler meet through ``threading.Event`` s: the handler waits w
 from __future__ import annotations
 
 import asyncio
-import socket
 import ssl
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 
 import anyio.to_thread
+
+from devservers.listener import Listener
 
 #: The upper bound of a wait: only a hang takes this long.
 HANG = 10.0
@@ -89,9 +90,6 @@ class ScriptedServer:
         self.port = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
-        #: Accepted connections being given their transport and handler.
-        self._adopting: set[asyncio.Task[None]] = set()
         self._stop: asyncio.Event | None = None
 
     @property
@@ -119,97 +117,39 @@ class ScriptedServer:
             self.requests.append(request)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)
         with self._accepted:
             conn = Conn(self, len(self.conns), reader, writer)
             self.conns.append(conn)
             self._accepted.notify_all()
         try:
-            if self._tls is not None:
-                # TLS is started here, by the connection's own task (as FaultServer
-                # does): a handshake in progress is then cancelled with it, and the
-                # socket's transport, recorded when it was made, aborted at the end.
-                await writer.start_tls(self._tls)
             await self._handler(conn)
-        except (ConnectionError, asyncio.IncompleteReadError, ssl.SSLError, OSError):
+        except (ConnectionError, asyncio.IncompleteReadError, ssl.SSLError):
             conn.eof.set()
-        except asyncio.CancelledError:
-            pass  # the server is stopping
         finally:
-            writer.transport.abort()
             conn.done.set()
-            self._tasks.discard(task)
 
     def start(self) -> ScriptedServer:
         ready = threading.Event()
-        listener = socket.socket()
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(64)
-        listener.setblocking(False)
-        self.port = listener.getsockname()[1]
+        # Bound here, so that the port is known at once; it closes every socket it
+        # accepted when it closes (see devservers.listener).
+        listener = Listener(self._serve, tls=self._tls)
+        self.port = listener.port
 
         def run() -> None:
             loop = asyncio.new_event_loop()
             self._loop = loop
             self._stop = asyncio.Event()
-            transports: list[asyncio.BaseTransport] = []
-
-            class Protocol(asyncio.StreamReaderProtocol):
-                def connection_made(self, transport: asyncio.BaseTransport) -> None:
-                    transports.append(transport)  # aborted at the end, however it went
-                    super().connection_made(transport)
-
-            def protocol() -> Protocol:
-                return Protocol(asyncio.StreamReader(), self._serve)
-
-            async def adopt(sock: socket.socket) -> None:
-                try:
-                    await loop.connect_accepted_socket(protocol, sock)
-                except BaseException:
-                    sock.close()
-                    raise
-
-            def accept() -> None:
-                # Not asyncio's Server, nor sock_accept(): a connection accepted just as
-                # the server stopped was dropped with its socket open (a Server makes a
-                # transport that fails half-way once closed, Python 3.11; a cancelled
-                # sock_accept() loses the connection it had just accepted).
-                while True:
-                    try:
-                        sock, _ = listener.accept()
-                    except (BlockingIOError, InterruptedError):
-                        return
-                    sock.setblocking(False)
-                    adopting = loop.create_task(adopt(sock))
-                    self._adopting.add(adopting)
-                    adopting.add_done_callback(self._adopting.discard)
 
             async def main() -> None:
-                loop.add_reader(listener.fileno(), accept)
+                listener.start()
                 ready.set()
                 assert self._stop is not None
                 await self._stop.wait()
-                loop.remove_reader(listener.fileno())
-                # Every task is let run until none is left (a connection accepted just
-                # now reaches its handler a few turns of the loop later), and each
-                # handler, once it started (so that its finally closes its socket), is
-                # cancelled.
-                current = asyncio.current_task()
-                while pending := asyncio.all_tasks() - {current}:
-                    for task in pending & self._tasks:
-                        task.cancel()
-                    await asyncio.wait(pending, timeout=0.01)
-                for transport in transports:
-                    transport.abort()
-                for _ in range(5):  # the transports' connection_lost closes their sockets
-                    await asyncio.sleep(0)
+                await listener.close()
 
             try:
                 loop.run_until_complete(main())
             finally:
-                listener.close()
                 loop.run_until_complete(loop.shutdown_default_executor())
                 loop.close()
 

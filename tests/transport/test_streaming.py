@@ -26,7 +26,6 @@ import anyio
 import pytest
 
 import awsmith
-
 from awsmith._core.errors import (
     ConnectionFailedError,
     ReadTimeoutError,
@@ -553,9 +552,10 @@ async def test_a_close_delimited_body_ends_at_the_close(kind: tuple[str, str]) -
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])
 async def test_a_slow_reader_holds_a_bounded_buffer() -> None:
     """awsmith's sender pauses reading from the socket while more than the high-water
-    mark waits unread: the server's writes back up (most of the body stays in its send
-    buffer) instead of the client's memory growing with the body. (httpx reads from
-    the socket only when asked.)"""
+    mark waits unread: the rest of the body stays with the kernel and the server (whose
+    writes back up once the socket buffers are full: loopback's may take all 32 MiB)
+    instead of in the client's memory. The body arrives whole once read on. (httpx
+    reads from the socket only when asked.)"""
     size = 32 * 1024 * 1024
     body = bytes(range(256)) * (size // 256)
 
@@ -578,8 +578,6 @@ async def test_a_slow_reader_holds_a_bounded_buffer() -> None:
                     assert anyio.current_time() < deadline, "reading never paused"
                     await anyio.sleep(0.005)
                 assert queued._buffered <= _STREAM_HIGH_WATER + 256 * 1024
-                unsent = (await server.conn(0)).writer.transport.get_write_buffer_size()
-                assert unsent > size // 2
                 received += [chunk async for chunk in chunks]
             assert hashlib.sha256(b"".join(received)).digest() == hashlib.sha256(body).digest()
 
