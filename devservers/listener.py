@@ -31,10 +31,15 @@ class Listener:
         host: str = "127.0.0.1",
         port: int = 0,
         tls: ssl.SSLContext | None = None,
+        rcvbuf: int | None = None,
     ) -> None:
+        """``rcvbuf``: the accepted sockets' receive buffer (small: a client's upload
+        backs up as soon as the handler stops reading)."""
         self._handler = handler
         self._tls = tls
         self._socket = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        if rcvbuf is not None:  # set before listen(): accepted sockets inherit it
+            self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self._socket.bind((host, port))
         self._socket.listen(128)
         self._socket.setblocking(False)

@@ -80,9 +80,12 @@ Handler = Callable[[Conn], Awaitable[None]]
 
 
 class ScriptedServer:
-    def __init__(self, handler: Handler, tls: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self, handler: Handler, tls: ssl.SSLContext | None = None, rcvbuf: int | None = None
+    ) -> None:
         self._handler = handler
         self._tls = tls
+        self._rcvbuf = rcvbuf
         self._lock = threading.Lock()
         self._accepted = threading.Condition(self._lock)
         self.conns: list[Conn] = []
@@ -132,7 +135,7 @@ class ScriptedServer:
         ready = threading.Event()
         # Bound here, so that the port is known at once; it closes every socket it
         # accepted when it closes (see devservers.listener).
-        listener = Listener(self._serve, tls=self._tls)
+        listener = Listener(self._serve, tls=self._tls, rcvbuf=self._rcvbuf)
         self.port = listener.port
 
         def run() -> None:
@@ -169,8 +172,10 @@ class ScriptedServer:
 
 
 @contextmanager
-def scripted(handler: Handler, tls: ssl.SSLContext | None = None) -> Iterator[ScriptedServer]:
-    server = ScriptedServer(handler, tls).start()
+def scripted(
+    handler: Handler, tls: ssl.SSLContext | None = None, rcvbuf: int | None = None
+) -> Iterator[ScriptedServer]:
+    server = ScriptedServer(handler, tls, rcvbuf).start()
     try:
         yield server
     finally:

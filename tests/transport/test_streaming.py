@@ -358,6 +358,117 @@ async def test_an_answer_before_the_body_is_sent_stops_the_upload(kind: tuple[st
     assert server.accepts == 2
 
 
+async def test_cancelled_mid_upload_closes_the_connection_and_finalizes_the_source(
+    kind: tuple[str, str],
+) -> None:
+    """The task is cancelled while the source waits for its next chunk: the source is
+    finalized, the half-sent request's connection closed (the server sees it end), its
+    pool slot free for the next request, and no task left behind."""
+    head_read = threading.Event()
+    finalized: list[bool] = []
+
+    async def source() -> AsyncIterator[bytes]:
+        try:
+            yield b"x" * 1000
+            await anyio.sleep_forever()
+            yield b"never"
+        finally:
+            finalized.append(True)
+
+    async def handler(conn: Conn) -> None:
+        if conn.index == 0:
+            await conn.read_head()
+            head_read.set()
+            await conn.read_to_eof()
+            return
+        await keep_alive()(conn)
+
+    with scripted(handler) as server:
+        async with sender_of(kind, max_connections=1) as sender:
+            tasks_before = _tasks(kind)
+            with anyio.move_on_after(HANG) as scope:
+                async with anyio.create_task_group() as group:
+
+                    async def upload() -> None:
+                        await put(sender, f"{server.url}/p", StreamBody(source(), 2000))
+
+                    group.start_soon(upload)
+                    await awaited(head_read)
+                    group.cancel_scope.cancel()
+            assert not scope.cancelled_caught
+            await awaited((await server.conn(0)).eof)
+            assert _tasks(kind) == tasks_before
+            assert await put(sender, f"{server.url}/q", b"") == (200, b"")
+    assert finalized == [True]
+    assert server.accepts == 2
+
+
+async def test_an_upload_the_server_stops_reading_times_out(kind: tuple[str, str]) -> None:
+    """No progress for the read timeout while the body backs up (the server reads
+    nothing more): a ReadTimeoutError, the connection closed."""
+    read = 0.5
+
+    async def endless() -> AsyncIterator[bytes]:
+        chunk = bytes(256 * 1024)
+        for _ in range(256):  # 64 MiB: more than loopback's buffers take
+            yield chunk
+
+    timed_out = threading.Event()
+
+    async def handler(conn: Conn) -> None:
+        await conn.read_head()
+        await wait_event(timed_out)  # reading nothing meanwhile
+        await conn.read_to_eof()  # what was sent, then the client's close
+
+    with scripted(handler, rcvbuf=64 * 1024) as server:
+        async with sender_of(kind) as sender:
+            timeouts = Timeouts(connect=HANG, read=read, max_body=16)
+            body = StreamBody(endless(), 64 * 1024 * 1024)
+            started = anyio.current_time()
+            with pytest.raises(ReadTimeoutError) as info:
+                async with sender.stream("PUT", f"{server.url}/p", {}, body, timeouts):
+                    pass
+            assert anyio.current_time() - started >= read * 0.99
+            timed_out.set()
+            await awaited((await server.conn(0)).eof)
+    assert str(info.value).startswith(f"no response from {server.url} in time")
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_a_stale_kept_alive_connection_is_resent_unless_the_body_was_taken() -> None:
+    """awsmith's sender: with ``resend``, a request that met a kept-alive connection the
+    server closed before answering goes once more on a new one, if its body can be
+    sent again: bytes, or a StreamBody none of which was taken. One whose chunks were
+    taken fails (retryable) instead."""
+
+    async def drops_the_second(conn: Conn) -> None:
+        if conn.index % 2 == 0:
+            await conn.read_request()
+            await conn.send(response(b"first"))
+            await conn.read_head()  # read, never answered: the server closes
+            return
+        await keep_alive(response(b"again"))(conn)
+
+    with scripted(drops_the_second) as server:
+        async with sender_of(("http1", "asyncio")) as sender:
+            assert await put(sender, f"{server.url}/a", b"") == (200, b"first")
+            async with sender.stream("GET", f"{server.url}/b", {}, b"", T, resend=True) as answer:
+                assert await answer.aread(100) == b"again"
+            # the first connection is gone; a new pair: answered, then dropped
+            await sender.close()
+        async with sender_of(("http1", "asyncio")) as sender:
+            assert await put(sender, f"{server.url}/c", b"") == (200, b"first")
+            taken = Source(b"abc")
+            with pytest.raises(ConnectionFailedError) as info:
+                async with sender.stream("PUT", f"{server.url}/d", {}, taken.body(), T, resend=True):
+                    pass
+    assert str(info.value) == (
+        f"request to {server.url} failed: the server closed the kept-alive connection "
+        "before responding"
+    )
+    assert taken.finalized
+
+
 # ---------------------------------------------------------------- the response
 
 
@@ -493,16 +604,16 @@ def _tasks(kind: tuple[str, str]) -> set[object]:
 
 
 async def test_the_read_timeout_applies_to_each_wait_for_a_chunk(kind: tuple[str, str]) -> None:
-    """Chunks 0.6 read timeouts apart: the whole body takes longer than the read
+    """Chunks 0.4 read timeouts apart: the whole body takes longer than the read
     timeout and arrives; a stall longer than it fails the read, naming the origin."""
-    read = 0.5
+    read = 1.0
     timeouts = Timeouts(connect=HANG, read=read, max_body=16)
 
     async def handler(conn: Conn) -> None:
         await conn.read_request()
         await conn.send(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
         for piece in (b"a", b"b", b"c"):
-            await asyncio.sleep(read * 0.6)
+            await asyncio.sleep(read * 0.4)
             await conn.send(piece)
         await conn.read_to_eof()  # and then nothing more
 
@@ -782,3 +893,37 @@ async def test_a_client_streams_through_its_own_sender_and_settings(
             assert sender is (await client._transfer())[0]
             assert await _round_trip(sender, f"{origin.url}/k?X-Amz-Signature=1", part) == part
     assert proxy.requests()[0] == f"PUT {origin.url}/k?X-Amz-Signature=1 HTTP/1.1"
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_a_callers_httpx_client_adds_nothing_to_a_stream() -> None:
+    """A caller's ``httpx.AsyncClient`` with default params, headers, cookies and auth
+    (all of which would change a presigned URL or add headers it was not signed
+    with): the streamed request carries none of them. Its transport (here a
+    MockTransport, whose responses are read already) is used."""
+    import httpx
+
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, content=b"mocked", headers={"ETag": '"e"'})
+
+    client = httpx.AsyncClient(
+        transport=httpx.MockTransport(answer),
+        params={"extra": "1"},
+        headers={"X-Default": "1"},
+        cookies={"session": "s"},
+        auth=("user", "password"),
+        base_url="https://elsewhere.example",
+    )
+    sender = HttpxSender(client, owned=False)
+    url = f"https://bucket.s3.amazonaws.com/k?{QUERY}"
+    async with sender.stream("GET", url, {"Range": "bytes=0-9"}, b"", T) as streamed:
+        assert (streamed.status, streamed.headers["etag"]) == (200, '"e"')
+        assert b"".join(await read_all(streamed)) == b"mocked"
+    await client.aclose()
+    (request,) = seen
+    assert str(request.url) == url
+    assert request.url.raw_path == f"/k?{QUERY}".encode()
+    assert request.headers.raw == [(b"Host", b"bucket.s3.amazonaws.com"), (b"Range", b"bytes=0-9")]
