@@ -48,7 +48,7 @@ class Listener:
         #: Connections being given their transport, and handlers that started.
         self._adopting: set[asyncio.Task[None]] = set()
         self._handlers: set[asyncio.Task[None]] = set()
-        self._transports: list[asyncio.BaseTransport] = []
+        self._transports: list[asyncio.Transport] = []
 
     def start(self) -> None:
         """Starts accepting (call it in the loop that is to serve)."""
@@ -74,6 +74,7 @@ class Listener:
 
         class Protocol(asyncio.StreamReaderProtocol):
             def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                assert isinstance(transport, asyncio.Transport)
                 transports.append(transport)  # aborted at close(), however it went
                 super().connection_made(transport)
 
