@@ -851,6 +851,19 @@ class BaseClient:
         root = self._root  # its settings made the connections (a view's are a copy)
         ready.sender = root._make_sender(True, root._transport)
 
+    async def _transfer(self) -> tuple[HttpSender, Timeouts]:
+        """The sender and limits of this client's calls (its connection pool, proxies,
+        TLS settings and timeouts), made ready as for a call, for a transfer to a
+        presigned URL through ``HttpSender.stream`` (the attachment helpers of the
+        Support client). ``Timeouts.max_body`` does not apply to a streamed body."""
+        ready = self._ready or await self._prepare()
+        if self._closed:
+            raise ClientClosedError(f"this {type(self).__name__} is closed")
+        sender = ready.sender
+        if type(sender) is Http1Sender and sender.loop is not _running_loop(self):
+            self._rebind(ready, sender)
+        return ready.sender, self._timeouts
+
     # ---------------------------------------------------------------- calls
 
     async def _invoke(self, operation: Operation[In, Out], request: In) -> Out:

@@ -167,6 +167,31 @@ class ResponseTooLargeError(TransportError):
         self.request_id = request_id
 
 
+class RequestBodyLengthError(TransportError):
+    """A streamed request body yielded more or fewer bytes than the length it declared
+    (its ``Content-Length``, which a presigned S3 upload needs up front).
+
+    The request went out incomplete (or was stopped before the excess byte), so its
+    connection was closed. Not retried: the source changed size while it was read (a
+    file that grew or shrank), or its declared length is wrong, and sending it again
+    would not help.
+    """
+
+    retryable: ClassVar[bool] = False
+
+
+class URLRefusedError(TransportError):
+    """awsmith will not send a request to this URL (a presigned S3 URL it was given).
+
+    It must be an absolute ``https://`` URL (plain ``http://`` only to a loopback
+    address: a local test server), in ASCII, with every character a URL may carry
+    unencoded and no ``#fragment``: it is sent exactly as given, so it must need no
+    re-encoding. Nothing was sent; not retried.
+    """
+
+    retryable: ClassVar[bool] = False
+
+
 class ResponseParseError(AwsmithError):
     """The service's response could not be parsed into the modeled shape.
 
