@@ -186,6 +186,10 @@ _Target = tuple[SigV4Signer, str, str, str, list[QueryItem]]
 #: Views made with the same options share one Config (checking a Config's every field
 #: costs ~50 us); at most this many option sets are kept per client.
 _OPTION_CACHE_SIZE = 64
+#: The types of the values ``with_options`` takes (``bool`` is one, and Config refuses
+#: it): only such values are looked up in the cache, so that an unhashable one is
+#: Config's to refuse with a ConfigurationError naming the option.
+_OPTION_VALUE_TYPES = frozenset({int, float, str, bool, type(None)})
 
 
 def _attempt_interrupted(hooks: Hooks, context: InterceptorContext, exc: BaseException) -> None:
@@ -432,7 +436,10 @@ class BaseClient:
             )
             if value is not NOT_GIVEN
         )
-        cached = self._option_cache.get(given)
+        # Only values of the types Config takes are looked up: anything else (a list, a
+        # dict: unhashable) goes straight to Config, whose error names the option.
+        plain = all(kind in _OPTION_VALUE_TYPES for _, kind, _ in given)
+        cached = self._option_cache.get(given) if plain else None
         if cached is None:
             for name, _, value in given:
                 if value is None and name in ("max_attempts", "retry_mode"):
@@ -445,9 +452,10 @@ class BaseClient:
             # Config's checks and errors
             config = attrs.evolve(self.config, **{name: value for name, _, value in given})
             cached = (config, self._timeouts_of(config))
-            if len(self._option_cache) >= _OPTION_CACHE_SIZE:
-                self._option_cache.clear()
-            self._option_cache[given] = cached
+            if plain:
+                if len(self._option_cache) >= _OPTION_CACHE_SIZE:
+                    self._option_cache.clear()
+                self._option_cache[given] = cached
         view = copy.copy(self)
         view.config, view._timeouts = cached
         view._closed = False
