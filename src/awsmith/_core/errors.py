@@ -232,9 +232,12 @@ class ServiceError(AwsmithError):
 
 
 def _rebuild_error(
-    cls: type[AwsmithError], args: tuple[Any, ...], state: dict[str, Any]
+    cls: type[AwsmithError], args: tuple[Any, ...] | str | None, state: dict[str, Any]
 ) -> AwsmithError:
+    """An error from its pickle: ``AwsmithError.__reduce__``'s (class, args, attributes),
+    or, pickled by awsmith before operation names (e82cd98 and earlier, ServiceError
+    only), (class, message, attributes), whose message is made again from them."""
     err = cls.__new__(cls)
-    err.args = args
     err.__dict__.update(state)
+    err.args = args if isinstance(args, tuple) else (err._describe(),)
     return err
