@@ -17,21 +17,33 @@ catch everything the SDK raises with one clause, and nothing from inside the SDK
 from __future__ import annotations
 
 import copy
-from typing import Any, ClassVar, TypeVar
+import sys
+from typing import Any, ClassVar, NoReturn, TypeVar
 
 
 class AwsmithError(Exception):
     """Base class of every exception awsmith raises.
 
-    ``attempts`` is how many requests the call had sent when this error ended it, 0 when
-    it ended before the first (bad input, configuration). An error that is not itself an
-    attempt's outcome but comes after one (:class:`DeadlineExceededError`, a closed
-    client, credentials that failed to refresh for a retry) has the last attempt's error
-    as its ``__cause__``.
+    ``attempts`` is how many attempts the call had made when this error ended it: each
+    that ended with an answer or an error of its own, and one cut short (by
+    ``call_timeout``, a cancellation) once its request was written, since the server
+    may have it; 0 when the call ended before any (bad input, configuration). An error
+    that ends a call after attempts without being an attempt's outcome
+    (:class:`DeadlineExceededError`, a closed client, credentials that failed before a
+    retry, an interceptor's exception) carries the last failed attempt's error: as its
+    ``__cause__``, or, when it has a cause of its own (a :class:`CredentialsError`'s is
+    the credential provider's exception; a hook's ``raise ... from``), as its
+    ``__context__``.
 
     ``operation_name`` is the operation of the call that raised it (``"DescribeCases"``),
     also named in the message; ``None`` for an error raised outside a call
     (``Config(...)``, ``to_dict``).
+
+    A call raises a copy of awsmith's errors that did not start in it (one failed
+    credentials fetch ends every call that waited for it; a Stubber's queued error;
+    an error an interceptor raises): a note added to it, or a field changed, is that
+    call's alone. An exception of a class awsmith does not define (yours, a subclass of
+    this one included) is raised as it is, the same object, unchanged.
     """
 
     attempts: int = 0
@@ -54,29 +66,89 @@ class AwsmithError(Exception):
 E = TypeVar("E", bound=AwsmithError)
 
 
+def _name(error: AwsmithError, operation_name: str) -> None:
+    error.operation_name = operation_name
+    error.args = (error._describe(),)  # pyright: ignore[reportPrivateUsage]  # same module
+
+
+def attempt_error(error: E, operation_name: str, attempt: int) -> E:
+    """``error``, made for attempt ``attempt`` (a response's error, the sender's), as that
+    attempt's outcome: its ``attempts`` and ``operation_name`` set in place, the
+    operation in its message. Only an error no other call can hold is marked so."""
+    error.attempts = attempt
+    _name(error, operation_name)
+    return error
+
+
 def own_copy(error: E) -> E:
-    """A copy of ``error`` with its chain and traceback, for what one call adds to it.
-    One error instance may end several calls (a failed credentials fetch raises the
-    same one in every call that waited for it): marking the instance itself would give
-    the others this call's operation and attempts."""
-    twin = copy.copy(error)  # __reduce__: args and attributes
+    """A copy of ``error`` that one call may mark as its own, with the same chain and
+    traceback. Its attributes are deep copies (its ``__notes__`` list, ``raw``, modeled
+    fields), so a note added to the copy or a field changed on it shows on no other; a
+    value that cannot be copied (something of a caller's) is shared. For awsmith's own
+    classes: their state is ``args`` and ``__dict__`` (none has ``__slots__``)."""
+    cls = type(error)
+    twin = cls.__new__(cls)
+    twin.args = error.args
+    state = twin.__dict__
+    for name, value in error.__dict__.items():
+        try:
+            state[name] = copy.deepcopy(value)
+        except Exception:  # not copyable: kept as it is
+            state[name] = value
     twin.__cause__, twin.__context__ = error.__cause__, error.__context__
     twin.__suppress_context__ = error.__suppress_context__
     return twin.with_traceback(error.__traceback__)
 
 
-def name_operation(error: AwsmithError, operation_name: str) -> AwsmithError:
-    """``error`` as raised by a call of ``operation_name``: a copy with
-    ``operation_name`` set and the operation named in its message. Called only when a
-    call fails (the success path pays nothing). An error that names an operation
-    already (one of a call made for this one, an STS ``AssumeRole`` for its
-    credentials) is returned as it is."""
-    if error.operation_name is not None:
+def _awsmiths(error: BaseException) -> bool:
+    """Whether ``error`` is of a class awsmith defines (its own, or a generated
+    service's), not of one its caller defined."""
+    return type(error).__module__.startswith("awsmith.")
+
+
+def for_call(
+    error: AwsmithError,
+    operation_name: str,
+    attempts: int = 0,
+    last_error: AwsmithError | None = None,
+) -> AwsmithError:
+    """``error`` as a call of ``operation_name`` raises it, after ``attempts`` attempts
+    whose last failed one ended with ``last_error``. Only on a call's failure path.
+
+    * An exception of a class awsmith does not define, or one that names an operation
+      already (this call's, marked before; or another call's made for this one, an STS
+      ``AssumeRole`` for its credentials): as it is.
+    * Else :func:`own_copy`, named for the call and, unless it is an attempt's own
+      outcome (its ``attempts`` set), with the attempts made and the last failed
+      attempt's error (the rule of :class:`AwsmithError`'s docstring).
+    """
+    if error.operation_name is not None or not _awsmiths(error):
         return error
-    named = own_copy(error)
-    named.operation_name = operation_name
-    named.args = (named._describe(),)  # pyright: ignore[reportPrivateUsage]  # same module
-    return named
+    twin = own_copy(error)
+    if not twin.attempts and attempts:
+        twin.attempts = attempts
+        if last_error is not None:
+            if twin.__cause__ is None:
+                twin.__cause__ = last_error
+            else:  # its own cause (the credential provider's exception) stays
+                twin.__context__ = last_error
+    _name(twin, operation_name)
+    return twin
+
+
+def raise_as_is(error: BaseException) -> NoReturn:
+    """Raises ``error`` with the chain it has. A ``raise`` makes the exception being
+    handled where it runs (in an ``except`` of awsmith's, or of the caller's, up the
+    stack) the ``__context__`` of what it raises, replacing the one the error came with
+    (the ``KeyError`` a hook's ``ConfigurationError`` was raised while handling): this
+    puts that back. The exception being handled itself is re-raised as it is."""
+    if sys.exc_info()[1] is error:
+        raise  # called in the except that caught it: nothing to change
+    context = error.__context__
+    try:
+        raise error
+    finally:
+        error.__context__ = context
 
 
 class ParamValidationError(AwsmithError, ValueError):
@@ -239,5 +311,5 @@ def _rebuild_error(
     only), (class, message, attributes), whose message is made again from them."""
     err = cls.__new__(cls)
     err.__dict__.update(state)
-    err.args = args if isinstance(args, tuple) else (err._describe(),)
+    err.args = args if isinstance(args, tuple) else (err._describe(),)  # pyright: ignore[reportPrivateUsage]  # same module
     return err

@@ -37,7 +37,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
 
-from awsmith._core.errors import ConfigurationError
+from awsmith._core.errors import ConfigurationError, raise_as_is
 from awsmith._core.transport.http import HttpResponse
 from awsmith._core.validation import NOT_HEADER_TEXT
 
@@ -277,7 +277,7 @@ def run_each(hooks: tuple[Interceptor, ...], stage: str, context: InterceptorCon
                 )
             error, raised_by = exc, hook
     if error is not None:
-        raise error
+        raise_as_is(error)  # with its own context, not what is handled here
 
 
 def modified_request(

@@ -13,7 +13,7 @@ failure to an awsmith :class:`~awsmith._core.errors.TransportError`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Protocol
 
 from awsmith._core.errors import ResponseTooLargeError
@@ -57,10 +57,13 @@ class HttpSender(Protocol):
         timeouts: Timeouts,
         *,
         resend: bool = False,
+        written: Callable[[], None] | None = None,
     ) -> HttpResponse:
         """``resend``: the request is safe to repeat, so the sender may send it once
         more on its own after finding a kept-alive connection closed before any byte
-        of the response (no sender repeats any other request by itself)."""
+        of the response (no sender repeats any other request by itself). ``written``
+        is called when the request is written to a connection (connected, through a
+        proxy's tunnel and TLS), so that an attempt cut short later counts as sent."""
         ...
 
     async def close(self) -> None: ...

@@ -391,10 +391,17 @@ class _Connection(asyncio.Protocol):
     # ---------------------------------------------------------------- the exchange
 
     async def exchange(
-        self, head: bytes, body: bytes, timeouts: Timeouts, *, head_only: bool = False
+        self,
+        head: bytes,
+        body: bytes,
+        timeouts: Timeouts,
+        *,
+        head_only: bool = False,
+        written: Callable[[], None] | None = None,
     ) -> HttpResponse:
         """Sends one request and returns its whole response. ``head_only`` is for HEAD,
-        whose response announces a body it does not have."""
+        whose response announces a body it does not have; ``written`` is called as the
+        request's first byte is handed to the connection."""
         transport = self.transport
         assert transport is not None
         loop = self._loop
@@ -420,6 +427,8 @@ class _Connection(asyncio.Protocol):
         self._read_timeout = timeouts.read
         self._last = now = loop.time()
         self._timer = loop.call_at(now + timeouts.read, self._check_progress)
+        if written is not None:
+            written()
         try:
             if len(body) <= _ONE_WRITE:
                 transport.write(head + body if body else head)
@@ -566,12 +575,14 @@ class Http1Sender:
         timeouts: Timeouts,
         *,
         resend: bool = False,
+        written: Callable[[], None] | None = None,
     ) -> HttpResponse:
         """Sends ``method url`` (path and query already percent-encoded, as signed) with
         ``headers`` as given plus ``Host`` and ``Content-Length``; returns the whole
         response. Every failure is a :class:`TransportError`. ``resend``: the request is
         safe to repeat, so a kept-alive connection found closed before any response
-        byte is not an error, the request goes once more on a new connection."""
+        byte is not an error, the request goes once more on a new connection.
+        ``written`` is called as its first byte goes to a connection."""
         origin_text, target = split_url(url)
         origin = self._origins.get(origin_text)
         if origin is None:
@@ -600,7 +611,7 @@ class Http1Sender:
             connection = await self._acquire(origin, timeouts)
             try:
                 response = await connection.exchange(
-                    head, body, timeouts, head_only=method == "HEAD"
+                    head, body, timeouts, head_only=method == "HEAD", written=written
                 )
             except _StaleConnection as exc:
                 # The connections idle beside it were most likely dropped too: close

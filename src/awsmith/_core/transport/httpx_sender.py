@@ -7,7 +7,7 @@ under trio. Imported only then, so that ``import awsmith`` does not pay for http
 from __future__ import annotations
 
 import ssl
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import httpx
 from multidict import CIMultiDict
@@ -109,15 +109,21 @@ class _ProxyRouter(httpx.AsyncBaseTransport):
 
 class _Body(httpx.AsyncByteStream, httpx.SyncByteStream):
     """A request body in one chunk, iterable again (for a retry by httpx's transport),
-    with nothing to finalize."""
+    with nothing to finalize. ``written`` is called when a transport starts sending it:
+    httpcore does once the request's head is written (HTTP/1.1, and HTTP/2 when the
+    request has a body). A transport that reads the request otherwise (MockTransport,
+    respx) does not call it: the attempt counts when its answer arrives."""
 
-    def __init__(self, body: bytes) -> None:
+    def __init__(self, body: bytes, written: Callable[[], None] | None) -> None:
         self._body = body
+        self._written = written
 
     def __iter__(self) -> Iterator[bytes]:
         return iter((self._body,))
 
     def __aiter__(self) -> AsyncIterator[bytes]:
+        if self._written is not None:
+            self._written()
         return _OneChunk(self._body)
 
 
@@ -160,6 +166,7 @@ class HttpxSender:
         timeouts: Timeouts,
         *,
         resend: bool = False,
+        written: Callable[[], None] | None = None,
     ) -> HttpResponse:
         # ``resend`` is moot: httpcore checks a pooled connection before using it and
         # never sends a request twice by itself.
@@ -168,10 +175,10 @@ class HttpxSender:
         request = self._client.build_request(
             method, url, headers=headers, content=body, timeout=timeout
         )
-        if body:
-            # httpx's own body stream is an async generator: one a connection failure
-            # stops early is left unfinished, and warns when collected (under trio).
-            request.stream = _Body(body)
+        # httpx's own body stream is an async generator: one a connection failure stops
+        # early is left unfinished, and warns when collected (under trio). Ours also
+        # says when httpcore starts sending it (the request's head is out).
+        request.stream = _Body(body, written)
         if not any(name.lower() == "accept-encoding" for name in headers):
             # The body is read raw (never decoded): httpx's default "gzip, deflate"
             # would let the server compress JSON that is then unparseable.
