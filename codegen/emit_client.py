@@ -169,6 +169,7 @@ class ClientEmitter:
         result_attrs = tuple(op.output.member_by_name(k).py_name for k in p.result_keys)
         w.line("return Paginator(")
         w.line("    fetch,")
+        w.line(f"    operation_name={op.name!r},")
         w.line(f"    next_token=lambda page: page.{out_member.py_name},")
         w.line(f"    result_keys={result_attrs!r},")
         w.line("    max_items=max_items,")

@@ -371,3 +371,29 @@ async def test_a_stubbed_error_of_your_own_class_is_raised_as_it_is() -> None:
     assert info.value is mine and (mine.operation_name, mine.attempts, str(mine)) == (
         None, 0, "a=3 b=4"
     )
+
+
+# ---------------------------------------------------------------- D7
+
+
+async def test_a_paginators_error_names_its_operation() -> None:
+    """PaginationError did not name the operation (the paginator knows it): it has
+    operation_name and the operation in its message, as a call's errors do."""
+    page = json_reply({"cases": [], "nextToken": "again"})
+    async with intercepted_support(Script(page)) as support:
+        paginator = support.paginate_describe_cases()
+        with pytest.raises(awsmith.PaginationError) as repeated:
+            async for _ in paginator:
+                pass
+        with pytest.raises(awsmith.PaginationError) as twice:
+            async for _ in paginator:
+                pass
+    assert repeated.value.operation_name == "DescribeCases"
+    shown = str(repeated.value)  # (what it says of the token is the paginator's own)
+    assert shown.startswith("the service returned the token ") and shown.endswith(NAMED)
+    assert "'again'" in shown
+    assert (twice.value.operation_name, str(twice.value)) == (
+        "DescribeCases",
+        "a paginator can be iterated only once; create a new one" + NAMED,
+    )
+    assert repeated.value.attempts == twice.value.attempts == 0

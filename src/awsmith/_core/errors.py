@@ -107,11 +107,11 @@ def _awsmiths(error: BaseException) -> bool:
 
 
 def for_call(
-    error: AwsmithError,
+    error: E,
     operation_name: str,
     attempts: int = 0,
     last_error: AwsmithError | None = None,
-) -> AwsmithError:
+) -> E:
     """``error`` as a call of ``operation_name`` raises it, after ``attempts`` attempts
     whose last failed one ended with ``last_error``. Only on a call's failure path.
 

@@ -8,7 +8,7 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar, cast
 
-from awsmith._core.errors import PaginationError, ParamValidationError
+from awsmith._core.errors import PaginationError, ParamValidationError, for_call
 
 PageT = TypeVar("PageT")
 ItemT = TypeVar("ItemT")
@@ -52,6 +52,7 @@ class Paginator(Generic[PageT, ItemT]):
         self,
         fetch: Callable[[str | None], Awaitable[PageT]],
         *,
+        operation_name: str | None = None,
         next_token: Callable[[PageT], str | None],
         result_keys: Sequence[str],
         max_items: int | None,
@@ -66,6 +67,8 @@ class Paginator(Generic[PageT, ItemT]):
                 "starting_token", "type", f"must be a non-empty str, got {starting_token!r}"
             )
         self._fetch = fetch
+        #: The operation it calls: its PaginationError names it, as a call's errors do.
+        self._operation_name = operation_name
         self._next_token = next_token
         self._result_keys = tuple(result_keys)
         self._max_items = max_items
@@ -76,7 +79,7 @@ class Paginator(Generic[PageT, ItemT]):
 
     def __aiter__(self) -> AsyncIterator[PageT]:
         if self._started:
-            raise PaginationError("a paginator can be iterated only once; create a new one")
+            raise self._error("a paginator can be iterated only once; create a new one")
         self._started = True
         return self._pages()
 
@@ -89,7 +92,7 @@ class Paginator(Generic[PageT, ItemT]):
         while True:
             if token is not None:
                 if token in seen:
-                    raise PaginationError(
+                    raise self._error(
                         f"the service returned the token {token[:40]!r} twice; stopping "
                         "instead of looping"
                     )
@@ -113,6 +116,13 @@ class Paginator(Generic[PageT, ItemT]):
             if not next_token:
                 return
             token = next_token
+
+    def _error(self, message: str) -> PaginationError:
+        """A PaginationError, named for the operation as a call's error is."""
+        error = PaginationError(message)
+        if self._operation_name is None:
+            return error
+        return for_call(error, self._operation_name)
 
     def _cut(self, page: PageT, skip: int, limit: int | None) -> tuple[PageT, int, int]:
         """Drops the first ``skip`` elements and keeps at most ``limit``, counting across

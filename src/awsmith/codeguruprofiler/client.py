@@ -1111,6 +1111,7 @@ class CodeGuruProfilerClient(BaseClient):
 
         return Paginator(
             fetch,
+            operation_name='GetFindingsReportAccountSummary',
             next_token=lambda page: page.next_token,
             result_keys=('report_summaries',),
             max_items=max_items,
@@ -1166,6 +1167,7 @@ class CodeGuruProfilerClient(BaseClient):
 
         return Paginator(
             fetch,
+            operation_name='ListFindingsReports',
             next_token=lambda page: page.next_token,
             result_keys=('findings_report_summaries',),
             max_items=max_items,
@@ -1217,6 +1219,7 @@ class CodeGuruProfilerClient(BaseClient):
 
         return Paginator(
             fetch,
+            operation_name='ListProfileTimes',
             next_token=lambda page: page.next_token,
             result_keys=('profile_times',),
             max_items=max_items,
@@ -1256,6 +1259,7 @@ class CodeGuruProfilerClient(BaseClient):
 
         return Paginator(
             fetch,
+            operation_name='ListProfilingGroups',
             next_token=lambda page: page.next_token,
             result_keys=('profiling_group_names', 'profiling_groups'),
             max_items=max_items,
