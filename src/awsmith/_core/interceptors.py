@@ -19,9 +19,11 @@ those after it (``read_after_transmit`` on) in the reverse order, as the Java SD
 them: the first interceptor is the outermost, so what it starts first it ends last
 (an OpenTelemetry span, a context it attached).
 
-An exception a hook raises ends the call with that exception (it is not retried); the
-attempt's ``read_after_attempt`` (if an attempt had started) and the completion hooks
-still run and see it as ``context.response``. Every interceptor's
+An exception a hook raises ends the call with that exception (it is not retried: an
+exception of the caller's class as it is, an awsmith error as the call's copy, named
+and with the attempts made: see :class:`~awsmith.AwsmithError`); the attempt's
+``read_after_attempt`` (if an attempt had started) and the completion hooks still run
+and see it as ``context.response``. Every interceptor's
 ``read_*`` hook of a stage runs even if another one's raised (so what one interceptor
 starts, its own ``read_after_execution`` can always end), and the call ends with the
 last exception; the ``modify_*`` hooks stop at the first (the reference
