@@ -73,7 +73,7 @@ from awsmith._core.operation import Operation
 
 __all__ = ["ANY", "StubAssertionError", "Stubber"]
 
-R = TypeVar("R")
+_R = TypeVar("_R")  # private: pyright --verifytypes counts a public TypeVar as API
 
 
 class StubAssertionError(AssertionError):
@@ -260,8 +260,8 @@ class Stubber:
     @overload
     def add_response(
         self,
-        method: Callable[..., Awaitable[R]],
-        response: R,
+        method: Callable[..., Awaitable[_R]],
+        response: _R,
         expected_params: Mapping[str, object] | None = None,
     ) -> None: ...
 

@@ -19,7 +19,7 @@ import warnings
 import weakref
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from awsmith._core import aio
 from awsmith._core.adaptive import AdaptiveRateLimiter
@@ -94,6 +94,13 @@ else:
 
 In = TypeVar("In")
 Out = TypeVar("Out")
+
+#: The type of the client a method returns (``with_options``, ``async with ... as``),
+#: bound on ``self`` as httpx types its ``__aenter__``. Not ``typing.Self``: mypy and
+#: pyright read both the same, but jedi (IPython, Jupyter, jedi-language-server)
+#: resolves ``Self`` to BaseClient, so after ``async with SupportClient() as c:`` it
+#: completed ``c.`` with no operation.
+ClientT = TypeVar("ClientT", bound="BaseClient")
 
 #: One DEBUG record per attempt and per backoff, a WARNING when the retry quota runs
 #: out. Records name operations, attempts, statuses, error classes and request ids:
@@ -486,14 +493,14 @@ class BaseClient:
         )
 
     def with_options(
-        self,
+        self: ClientT,
         *,
         max_attempts: int | NotGiven = NOT_GIVEN,
         retry_mode: RetryMode | NotGiven = NOT_GIVEN,
         connect_timeout: float | NotGiven = NOT_GIVEN,
         read_timeout: float | NotGiven = NOT_GIVEN,
         call_timeout: float | NotGiven | None = NOT_GIVEN,
-    ) -> Self:
+    ) -> ClientT:
         """A client of the same type with these settings changed, for some calls::
 
             await support.with_options(max_attempts=1).create_case(...)
@@ -564,7 +571,7 @@ class BaseClient:
 
     # ---------------------------------------------------------------- lifecycle
 
-    async def __aenter__(self) -> Self:
+    async def __aenter__(self: ClientT) -> ClientT:
         await self._prepare()
         return self
 

@@ -339,9 +339,11 @@ class ServiceError(AwsmithError):
         request_id: str | None = None,
         raw: dict[str, Any] | None = None,
     ) -> None:
-        self.code = code if code is not None else (self.error_code or type(self).__name__)
+        # Declared: inferred from these expressions, the types are a type checker's
+        # guess (pyright --verifytypes counts every generated error class incomplete).
+        self.code: str = code if code is not None else (self.error_code or type(self).__name__)
         self.message = message
-        self.status_code = status_code if status_code is not None else self.default_status
+        self.status_code: int = status_code if status_code is not None else self.default_status
         self.request_id = request_id
         #: The decoded error body, for fields the model does not describe.
         self.raw: dict[str, Any] = raw if raw is not None else {}

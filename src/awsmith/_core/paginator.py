@@ -164,8 +164,14 @@ class Paginator(Generic[PageT, ItemT]):
 
         return attrs.evolve(page, **changes), end - start, total  # type: ignore[misc]
 
-    async def items(self) -> AsyncIterator[ItemT]:
+    def items(self) -> AsyncIterator[ItemT]:
         """Yields the elements of every page's item list, in order."""
+        # A plain method returning the generator, like __aiter__: jedi (IPython,
+        # Jupyter, jedi-language-server) does not read the return annotation of an
+        # ``async def`` generator, so ``async for x in p.items(): x.`` completed nothing.
+        return self._items()
+
+    async def _items(self) -> AsyncIterator[ItemT]:
         async for page in self:
             for value in self._items_of(page):
                 yield value
