@@ -68,7 +68,7 @@ from awsmith._core.interceptors import (
 )
 from awsmith._core.metadata import ResponseMetadata, read_only
 from awsmith._core.operation import Operation, SerializedRequest, ServiceInfo, uuid4_text
-from awsmith._core.retry import RetryQuota, backoff_delay, is_retryable, is_throttling
+from awsmith._core.retry import RetryQuota, is_retryable, is_throttling, plan_retry
 from awsmith._core.signing import (
     QueryItem,
     SigV4Signer,
@@ -1115,8 +1115,10 @@ class BaseClient:
                 if skewed:
                     skew_corrected = True  # re-signed with the server's clock: once, at once
                     continue
-                cost = self._quota.acquire(error)
-                if cost is None:
+                planned = plan_retry(
+                    self._quota, error, response, attempt, cfg.base_backoff, cfg.max_backoff
+                )
+                if planned is None:
                     _log.warning(
                         "%s: the retry quota is exhausted (the service is failing broadly): "
                         "not retrying %s after attempt %d",
@@ -1125,8 +1127,7 @@ class BaseClient:
                         attempt,
                     )
                     raise error
-                retry_cost += cost
-                delay = backoff_delay(attempt, cfg.base_backoff, cfg.max_backoff)
+                retry_cost, delay = planned  # a success gives back the last retry's cost
                 if debug:
                     _log.debug(
                         "%s: retrying after %s in %.3f s", operation.name, _outcome(error), delay
