@@ -245,6 +245,20 @@ def test_the_answers_codes_mean_the_same_to_both_sides() -> None:
 # ---------------------------------------------------------------- the differential
 
 
+def test_the_oracle_of_this_botocore() -> None:
+    """Under the lock's botocore (1.44) the differential tests compare with botocore's own
+    classes; under 1.29.61 (``make test-botocore-min``), which has only the old ones,
+    with the documented constants instead (they are checked against botocore 1.44 by
+    test_the_reference_is_botocores_own_behaviour)."""
+    import botocore
+
+    version = tuple(int(part) for part in botocore.__version__.split(".")[:2])
+    if version >= (1, 44):
+        assert ORACLE is oracle.BotocoreRetries
+    if version < (1, 43):
+        assert ORACLE is oracle.ReferenceRetries
+
+
 @DIFF
 @given(scenario=scenarios())
 @example(
