@@ -330,6 +330,7 @@ THROTTLED = awsmith.ServiceError("", code="ThrottlingException", status_code=400
     [
         (UNAVAILABLE, (), 0.025),  # t = 0.5 x 0.05
         (UNAVAILABLE, ("3000",), 3.0),  # raised to the hint
+        (UNAVAILABLE, ("500",), 0.5),
         (UNAVAILABLE, ("10",), 0.025),  # never lowered
         (UNAVAILABLE, ("0",), 0.025),
         (UNAVAILABLE, ("-0",), 0.025),
@@ -372,14 +373,33 @@ def test_retry_after_caps_apply_to_the_jittered_delay_not_to_max_backoff() -> No
     assert planned == (5, 7.0)  # t = min(2, 32) = 2; min(9, 2 + 5) = 7
 
 
-def test_an_ignored_retry_after_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.parametrize(
+    ("fields", "logged"),
+    [
+        (("in a minute",), "'in a minute'"),
+        (("-5",), "'-5'"),
+        (("100", "200"), "'100, 200'"),  # as urllib3 joins them for botocore
+        (("x" * 150,), repr("x" * 100)),  # the first 100 characters
+        (("0",), None),
+        (("-0",), None),
+        (("250",), None),
+    ],
+)
+def test_an_ignored_retry_after_is_logged(
+    caplog: pytest.LogCaptureFixture, fields: tuple[str, ...], logged: str | None
+) -> None:
     caplog.set_level(logging.DEBUG, logger="awsmith")
-    assert retry.retry_after(_response(503, "in a minute")) is None
-    assert [(r.name, r.levelname, r.getMessage()) for r in caplog.records] == [
+    hint = retry.retry_after(_response(503, *fields))
+    records = [(r.name, r.levelname, r.getMessage()) for r in caplog.records]
+    if logged is None:
+        assert hint is not None and records == []
+        return
+    assert hint is None
+    assert records == [
         (
             "awsmith.client",
             "DEBUG",
-            "ignoring x-amz-retry-after 'in a minute': not a whole number of milliseconds >= 0",
+            f"ignoring x-amz-retry-after {logged}: not a whole number of milliseconds >= 0",
         )
     ]
 

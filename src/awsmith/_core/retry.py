@@ -130,30 +130,24 @@ def retry_after(response: HttpResponse | None) -> float | None:
     if response is None:
         return None
     headers = response.headers
+    text = headers.get(RETRY_AFTER_HEADER)
+    if text is None:
+        return None
     # The transports' CIMultiDict keeps each field; multidict is not imported for this.
     getall: Any = getattr(headers, "getall", None)
     if getall is not None:
-        values: list[str] = getall(RETRY_AFTER_HEADER, [])
-        if not values:
-            return None
-        text = ", ".join(values)
-    else:
-        found = headers.get(RETRY_AFTER_HEADER)
-        if found is None:
-            return None
-        text = found
+        text = ", ".join(getall(RETRY_AFTER_HEADER))
     try:
         seconds = int(text) / 1000.0
     except (ValueError, OverflowError):
-        seconds = -1.0
-    if seconds < 0:
-        _log.debug(
-            "ignoring %s %r: not a whole number of milliseconds >= 0",
-            RETRY_AFTER_HEADER,
-            text[:100],
-        )
-        return None
-    return seconds
+        pass
+    else:
+        if seconds >= 0:
+            return seconds
+    _log.debug(
+        "ignoring %s %r: not a whole number of milliseconds >= 0", RETRY_AFTER_HEADER, text[:100]
+    )
+    return None
 
 
 def backoff_delay(attempt: int, scale: float, cap: float) -> float:
