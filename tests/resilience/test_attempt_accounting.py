@@ -202,7 +202,8 @@ async def test_closing_the_client_mid_call_counts_the_requests_and_chains_the_la
 ) -> None:
     """ClientClosedError during a backoff used to say attempts=0."""
     server.play(Reply.json({"message": "busy"}, status=503))
-    config = fast(max_attempts=5, base_backoff=5.0, max_backoff=5.0)
+    # a 503's backoff scale is a twentieth of base_backoff: 5 s, as it was before 2026
+    config = fast(max_attempts=5, base_backoff=100.0, max_backoff=5.0)
     async with support(server.url, transport, config) as client:
 
         async def close_after_the_first_attempt() -> None:

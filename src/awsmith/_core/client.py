@@ -70,7 +70,7 @@ from awsmith._core.interceptors import (
 )
 from awsmith._core.metadata import ResponseMetadata, read_only
 from awsmith._core.operation import Operation, SerializedRequest, ServiceInfo, uuid4_text
-from awsmith._core.retry import RetryQuota, backoff_delay, is_retryable, is_throttling
+from awsmith._core.retry import RetryQuota, is_retryable, is_throttling, plan_retry
 from awsmith._core.signing import (
     QueryItem,
     SigV4Signer,
@@ -1232,17 +1232,18 @@ class BaseClient:
         if skewed:
             call.skew_corrected = True  # re-signed with the server's clock: once, at once
             return 0.0
-        cost = self._quota.acquire(error)
+        cfg = self.config
+        planned = plan_retry(
+            self._quota, error, response, call.attempt, cfg.base_backoff, cfg.max_backoff
+        )
         name = call.operation.name
-        if cost is None:
+        if planned is None:
             _log.warning(
                 "%s: the retry quota is exhausted (the service is failing broadly): not "
                 "retrying %s after attempt %d", name, _outcome(error), call.attempt,
             )
             return None
-        call.retry_cost += cost
-        cfg = self.config
-        delay = backoff_delay(call.attempt, cfg.base_backoff, cfg.max_backoff)
+        call.retry_cost, delay = planned  # a success gives back the last retry's cost
         if call.debug:
             _log.debug("%s: retrying after %s in %.3f s", name, _outcome(error), delay)
         return delay
