@@ -9,7 +9,7 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from unittest import mock
 
 import anyio
@@ -247,7 +247,7 @@ class Work:
         self.ended: list[str] = []
         self.gate: anyio.Event | None = None
         self.entered: anyio.Event | None = None
-        self.fail: Exception | None = None
+        self.fail: BaseException | None = None
 
     async def __call__(self) -> int:
         self.runs += 1
@@ -263,6 +263,12 @@ class Work:
         if self.fail is not None:
             raise self.fail
         return self.runs
+
+
+def task_named(name: str) -> asyncio.Task[object]:
+    """The one task of the running loop called ``name`` (a SingleFlight's run)."""
+    [task] = [t for t in asyncio.all_tasks() if t.get_name() == name]
+    return task
 
 
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
@@ -334,41 +340,55 @@ def test_a_run_with_no_waiter_left_finishes_and_start_waits_for_nothing(backend:
     assert work.ended == ["finished", "finished"]
 
 
+async def what_each_raises(
+    call: Callable[[], Awaitable[object]], release: Callable[[], object], n: int = 3
+) -> list[BaseException]:
+    """What each of ``n`` concurrent ``call()`` raised (whatever it is), once all were
+    blocked and ``release()`` ran; within a hang bound."""
+    raised: list[BaseException] = []
+
+    async def one() -> None:
+        try:
+            await call()
+        except BaseException as exc:
+            raised.append(exc)
+
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tg:
+            for _ in range(n):
+                tg.start_soon(one)
+            await anyio.wait_all_tasks_blocked()
+            release()
+    return raised
+
+
+async def three_waiters(flight: aio.SingleFlight[int], work: Work) -> list[BaseException]:
+    """What each of three callers waiting for one run of ``work`` raised."""
+    work.gate = anyio.Event()
+    return await what_each_raises(flight.join, work.gate.set)
+
+
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
-def test_every_waiter_raises_the_runs_error_with_its_own_traceback(backend: str) -> None:
-    """The one exception, raised in each waiter from the traceback it had when the
-    work raised it (as asyncio's Future raises it): it does not grow by every waiter's
-    frames in turn."""
+def test_every_waiter_raises_a_copy_of_the_runs_error_with_its_own_traceback(
+    backend: str,
+) -> None:
+    """Each waiter raises a copy of the run's exception of its own (issue 22, review
+    D6: one shared object took each waiter's ``__context__`` in turn), from the
+    traceback the work raised it with: it does not grow by every waiter's frames."""
     work = Work()
     work.fail = KeyError("down")
     flight: aio.SingleFlight[int] = aio.SingleFlight(work, "work")
 
-    async def main() -> list[BaseException]:
-        work.gate = anyio.Event()
-        errors: list[BaseException] = []
-
-        async def waiter() -> None:
-            try:
-                await flight.join()
-            except KeyError as exc:
-                errors.append(exc)
-
-        async with anyio.create_task_group() as tg:
-            for _ in range(3):
-                tg.start_soon(waiter)
-            await anyio.wait_all_tasks_blocked()
-            work.gate.set()
-        return errors
-
-    errors = anyio.run(main, backend=backend)
-    assert len(errors) == 3 and all(e is work.fail for e in errors)
+    errors = anyio.run(three_waiters, flight, work, backend=backend)
+    assert [(type(e), e.args) for e in errors] == [(KeyError, ("down",))] * 3
+    assert len({id(e) for e in [work.fail, *errors]}) == 4
     frames = []
     tb = errors[0].__traceback__
     while tb is not None:
         frames.append(tb.tb_frame.f_code.co_name)
         tb = tb.tb_next
     # One waiter's frames on top of where the work raised it; not three waiters'.
-    assert frames == ["waiter", "join", "outcome", "_run", "__call__"]
+    assert frames == ["one", "join", "outcome", "_run", "__call__"]
 
 
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
@@ -426,9 +446,7 @@ def test_a_thread_the_run_waits_for_is_waited_for_by_asyncio_run() -> None:
 
     async def main() -> None:
         flight.start()
-        task = flight._running[asyncio.get_running_loop()].task
-        assert task is not None
-        tasks.append(task)
+        tasks.append(task_named("awsmith: load"))
         threading.Thread(target=release_once_cancelled, daemon=True).start()
 
     asyncio.run(main())
@@ -448,9 +466,7 @@ def test_a_run_cancelled_from_outside_is_run_again_for_its_waiters() -> None:
         work.gate = anyio.Event()
         waiter = asyncio.ensure_future(flight.join())
         await anyio.wait_all_tasks_blocked()
-        task = flight._running[asyncio.get_running_loop()].task
-        assert task is not None
-        task.cancel()
+        task_named("awsmith: work").cancel()
         await anyio.wait_all_tasks_blocked()
         assert work.runs == 2
         work.gate.set()
@@ -458,3 +474,204 @@ def test_a_run_cancelled_from_outside_is_run_again_for_its_waiters() -> None:
 
     assert asyncio.run(main()) == 2
     assert work.ended == ["CancelledError", "finished"]
+
+
+# ------------------------------------------- issue 22, review: a run that no loop holds
+
+
+def until(condition: Callable[[], bool]) -> Awaitable[None]:
+    """Waits (a hang bound only) until ``condition()``, set by a thread."""
+
+    async def poll() -> None:
+        with anyio.fail_after(10):
+            while not condition():
+                await anyio.sleep(0.001)
+
+    return poll()
+
+
+class Blocking:
+    """A function for a worker thread that blocks until ``release``; ``entered`` and
+    ``finished`` are set as it starts and ends, in its thread."""
+
+    def __init__(self) -> None:
+        self.entered, self.release, self.finished = (threading.Event() for _ in range(3))
+        self.thread: threading.Thread | None = None
+
+    def __call__(self) -> str:
+        self.thread = threading.current_thread()
+        self.entered.set()
+        try:
+            assert self.release.wait(30)
+            raise RuntimeError("dropped: nobody waits for it any more")
+        finally:
+            self.finished.set()
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_cancelling_an_abandonable_thread_raises_at_once_and_leaves_the_thread(
+    backend: str, caplog: pytest.LogCaptureFixture, recwarn: pytest.WarningsRecorder
+) -> None:
+    """``abandon_on_cancel``: the cancellation goes through while the thread blocks,
+    and the run ends; the thread (a daemon) finishes later, its exception dropped
+    without a word ("exception was never retrieved", a closed loop's RuntimeError)."""
+    blocking = Blocking()
+    events: list[str] = []
+
+    async def main() -> None:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(lambda: aio.run_in_thread(blocking, abandon_on_cancel=True))
+            await until(blocking.entered.is_set)
+            tg.cancel_scope.cancel()
+        events.append("cancelled")
+
+    with caplog.at_level(logging.INFO):
+        anyio.run(main, backend=backend)
+        events.append(f"run returned, thread finished: {blocking.finished.is_set()}")
+        blocking.release.set()
+        assert blocking.finished.wait(10)
+        assert blocking.thread is not None
+        blocking.thread.join(10)
+    assert events == ["cancelled", "run returned, thread finished: False"]
+    assert blocking.thread.daemon
+    assert blocking.thread.name.startswith("awsmith: ")
+    assert caplog.records == []
+    assert [str(w.message) for w in recwarn] == []
+
+
+@pytest.mark.usefixtures("plain_asyncio")
+def test_asyncio_run_does_not_wait_for_an_abandonable_thread() -> None:
+    """Issue 22, review D1, at its root: asyncio.run cancels the task waiting for the
+    thread and returns, the thread still blocked."""
+    blocking = Blocking()
+
+    async def main() -> None:
+        asyncio.get_running_loop().create_task(
+            aio.run_in_thread(blocking, abandon_on_cancel=True)
+        )
+        await until(blocking.entered.is_set)
+
+    asyncio.run(main())
+    assert not blocking.finished.is_set()
+    blocking.release.set()
+    assert blocking.finished.wait(10)
+
+
+def test_an_abandonable_thread_returns_raises_and_carries_context() -> None:
+    async def main() -> tuple[str, bool]:
+        request_id.set("r-8")
+        with pytest.raises(KeyError, match="'gone'"):
+            await aio.run_in_thread({}.__getitem__, "gone", abandon_on_cancel=True)
+        with pytest.raises(RuntimeError, match=r"StopIteration\('done'\)"):
+            await aio.run_in_thread(_raise_stop, abandon_on_cancel=True)
+        return await aio.run_in_thread(where, abandon_on_cancel=True)
+
+    assert asyncio.run(main()) == ("r-8", False)
+    assert anyio.run(main, backend="trio") == ("r-8", False)
+
+
+class Stop(BaseException):
+    """A BaseException of an application's own."""
+
+
+def cancelled_elsewhere() -> BaseException:
+    """What awaiting a future someone else cancelled raises (asyncio only)."""
+    return asyncio.CancelledError("its task was cancelled by someone else")
+
+
+@pytest.mark.parametrize(
+    ("backend", "error"),
+    [
+        ("asyncio", KeyboardInterrupt()),
+        ("trio", KeyboardInterrupt()),
+        ("asyncio", Stop("halt")),
+        ("trio", Stop("halt")),
+        ("asyncio", cancelled_elsewhere()),
+    ],
+    ids=["KeyboardInterrupt-asyncio", "KeyboardInterrupt-trio", "own-asyncio", "own-trio",
+         "CancelledError-asyncio"],
+)
+def test_a_base_exception_the_work_raises_is_the_runs_outcome(
+    backend: str, error: BaseException
+) -> None:
+    """Issue 22, review D2: a BaseException that is not an Exception ends the run like
+    any other: each of the three waiters raises a copy of its own, ``failed`` hears of
+    it once, and the work ran once. Before: asyncio restarted the run without end (a
+    provider called 10,000 times a second) and trio.run died of TrioInternalError (a
+    system task must not raise). A CancelledError that reaches the work while nobody
+    cancelled the run is such an outcome too, not the run's cancellation."""
+    work = Work()
+    work.fail = error
+    failures: list[tuple[str, int]] = []
+    flight: aio.SingleFlight[int] = aio.SingleFlight(
+        work, "work", failed=lambda exc, waiting: failures.append((repr(exc), waiting))
+    )
+
+    raised = anyio.run(three_waiters, flight, work, backend=backend)
+    assert [(type(e), e.args) for e in raised] == [(type(error), error.args)] * 3
+    assert len({id(e) for e in [error, *raised]}) == 4
+    assert failures == [(repr(error), 3)]
+    assert (work.runs, work.ended) == (1, ["finished"])
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_failed_hears_how_many_callers_wait(backend: str) -> None:
+    """``failed`` is told of a run's exception with the number of callers waiting for
+    it: 0 when the only one gave up (it reaches nobody), 1 for the next run."""
+    work = Work()
+    work.fail = KeyError("down")
+    failures: list[int] = []
+    flight: aio.SingleFlight[int] = aio.SingleFlight(
+        work, "work", failed=lambda exc, waiting: failures.append(waiting)
+    )
+
+    async def main() -> None:
+        work.gate = anyio.Event()
+        with anyio.move_on_after(0.01):
+            await flight.join()
+        work.gate.set()
+        await until(lambda: not flight.running())
+        with pytest.raises(KeyError):
+            await flight.join()
+
+    anyio.run(main, backend=backend)
+    assert failures == [0, 1]
+
+
+def test_a_loop_closed_with_a_run_pending_is_not_kept(
+    caplog: pytest.LogCaptureFixture, recwarn: pytest.WarningsRecorder
+) -> None:
+    """Issue 22, review D5 (r3): a loop closed without cancelling its tasks (a sync
+    wrapper's ``run_until_complete(wait_for(...)); close()``) while a run is pending.
+    Before: the run's table kept every such loop alive. Now the loop, the run and its
+    task are dropped together, quietly: nothing logged ("Task was destroyed but it is
+    pending!"), nothing warned (an exception ignored while it is collected)."""
+    import gc
+    import weakref
+
+    ended: list[str] = []
+
+    async def work() -> int:
+        try:
+            await asyncio.sleep(3600)  # a timer of the loop's: dropped when it closes
+        except BaseException as exc:
+            ended.append(type(exc).__name__)
+            raise
+        return 1
+
+    flight: aio.SingleFlight[int] = aio.SingleFlight(work, "work")
+    loops: list[weakref.ref[asyncio.AbstractEventLoop]] = []
+    with caplog.at_level(logging.INFO):
+        for _ in range(3):
+            loop = asyncio.new_event_loop()
+            with pytest.raises(TimeoutError):
+                loop.run_until_complete(asyncio.wait_for(flight.join(), 0.01))
+            loop.close()
+            loops.append(weakref.ref(loop))
+            del loop
+        gc.collect()
+    assert [ref() for ref in loops] == [None] * 3
+    assert len(flight._running) == 0
+    assert ended == ["GeneratorExit"] * 3
+    assert caplog.records == []
+    assert [str(w.message) for w in recwarn] == []
