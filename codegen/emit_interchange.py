@@ -149,7 +149,9 @@ class InterchangeEmitter:
             w.line(
                 f"def _out_{name}(value: {self.ann(shape)}, wire: bool, omit: bool) -> list[Any]:"
             )
-            items = f"value if type(value) is list else {self.rt('o_list')}(value)"
+            # a list skips the call (isinstance, not `type() is`: it keeps the item
+            # type for pyright); anything else is checked by o_list
+            items = f"value if isinstance(value, list) else {self.rt('o_list')}(value)"
             w.line(f"    return [{item} for item in ({items})]")
         else:
             assert shape.key is not None and shape.value is not None

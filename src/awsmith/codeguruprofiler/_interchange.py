@@ -270,7 +270,7 @@ def _out_aggregated_profile_time(o: AggregatedProfileTime, wire: bool, omit: boo
 
 
 def _out_anomalies(value: list[Anomaly], wire: bool, omit: bool) -> list[Any]:
-    return [_out_anomaly(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
+    return [_out_anomaly(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_anomaly(o: Anomaly, wire: bool, omit: bool) -> dict[str, Any]:
@@ -309,7 +309,7 @@ def _out_anomaly_instance(o: AnomalyInstance, wire: bool, omit: bool) -> dict[st
 
 
 def _out_anomaly_instances(value: list[AnomalyInstance], wire: bool, omit: bool) -> list[Any]:
-    return [_out_anomaly_instance(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
+    return [_out_anomaly_instance(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_batch_get_frame_metric_data_request(o: BatchGetFrameMetricDataRequest, wire: bool, omit: bool) -> dict[str, Any]:
@@ -382,7 +382,7 @@ def _out_channel(o: Channel, wire: bool, omit: bool) -> dict[str, Any]:
 
 
 def _out_channels(value: Sequence[Channel], wire: bool, omit: bool) -> list[Any]:
-    return [_out_channel(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
+    return [_out_channel(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_configure_agent_request(o: ConfigureAgentRequest, wire: bool, omit: bool) -> dict[str, Any]:
@@ -416,7 +416,7 @@ def _out_configure_agent_response(o: ConfigureAgentResponse, wire: bool, omit: b
 
 
 def _out_counters_to_aggregate(value: list[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if type(value) is list else o_list(value))]
+    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_create_profiling_group_request(o: CreateProfilingGroupRequest, wire: bool, omit: bool) -> dict[str, Any]:
@@ -496,15 +496,15 @@ def _out_describe_profiling_group_response(o: DescribeProfilingGroupResponse, wi
 
 
 def _out_end_times(value: list[TimestampStructure | None], wire: bool, omit: bool) -> list[Any]:
-    return [None if item is None else _out_timestamp_structure(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
+    return [None if item is None else _out_timestamp_structure(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_event_publishers(value: Sequence[EventPublisher | EventPublisherLiteral], wire: bool, omit: bool) -> list[Any]:
-    return [item._value_ if type(item) is EventPublisher else o_enum(item) for item in (value if type(value) is list else o_list(value))]
+    return [item._value_ if type(item) is EventPublisher else o_enum(item) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_findings_report_summaries(value: list[FindingsReportSummary], wire: bool, omit: bool) -> list[Any]:
-    return [_out_findings_report_summary(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
+    return [_out_findings_report_summary(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_findings_report_summary(o: FindingsReportSummary, wire: bool, omit: bool) -> dict[str, Any]:
@@ -556,7 +556,7 @@ def _out_frame_metric(o: FrameMetric, wire: bool, omit: bool) -> dict[str, Any]:
 
 
 def _out_frame_metric_data(value: list[FrameMetricDatum], wire: bool, omit: bool) -> list[Any]:
-    return [_out_frame_metric_datum(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
+    return [_out_frame_metric_datum(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_frame_metric_datum(o: FrameMetricDatum, wire: bool, omit: bool) -> dict[str, Any]:
@@ -570,11 +570,11 @@ def _out_frame_metric_datum(o: FrameMetricDatum, wire: bool, omit: bool) -> dict
 
 
 def _out_frame_metric_values(value: list[float | None], wire: bool, omit: bool) -> list[Any]:
-    return [None if item is None else o_float(item) for item in (value if type(value) is list else o_list(value))]
+    return [None if item is None else o_float(item) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_frame_metrics(value: Sequence[FrameMetric], wire: bool, omit: bool) -> list[Any]:
-    return [_out_frame_metric(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
+    return [_out_frame_metric(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_get_findings_report_account_summary_request(o: GetFindingsReportAccountSummaryRequest, wire: bool, omit: bool) -> dict[str, Any]:
@@ -928,7 +928,7 @@ def _out_match(o: Match, wire: bool, omit: bool) -> dict[str, Any]:
 
 
 def _out_matches(value: list[Match], wire: bool, omit: bool) -> list[Any]:
-    return [_out_match(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
+    return [_out_match(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_metadata(value: Mapping[MetadataField | MetadataFieldLiteral, str], wire: bool, omit: bool) -> dict[str, Any]:
@@ -1035,7 +1035,7 @@ def _out_post_agent_profile_response(o: PostAgentProfileResponse, wire: bool, om
 
 
 def _out_principals(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if type(value) is list else o_list(value))]
+    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_profile_time(o: ProfileTime, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1053,7 +1053,7 @@ def _out_profile_time(o: ProfileTime, wire: bool, omit: bool) -> dict[str, Any]:
 
 
 def _out_profile_times(value: list[ProfileTime], wire: bool, omit: bool) -> list[Any]:
-    return [_out_profile_time(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
+    return [_out_profile_time(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_profiling_group_description(o: ProfilingGroupDescription, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1106,11 +1106,11 @@ def _out_profiling_group_description(o: ProfilingGroupDescription, wire: bool, o
 
 
 def _out_profiling_group_descriptions(value: list[ProfilingGroupDescription], wire: bool, omit: bool) -> list[Any]:
-    return [_out_profiling_group_description(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
+    return [_out_profiling_group_description(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_profiling_group_names(value: list[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if type(value) is list else o_list(value))]
+    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_profiling_status(o: ProfilingStatus, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1186,7 +1186,7 @@ def _out_recommendation(o: Recommendation, wire: bool, omit: bool) -> dict[str, 
 
 
 def _out_recommendations(value: list[Recommendation], wire: bool, omit: bool) -> list[Any]:
-    return [_out_recommendation(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
+    return [_out_recommendation(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_remove_notification_channel_request(o: RemoveNotificationChannelRequest, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1273,7 +1273,7 @@ def _out_submit_feedback_response(o: SubmitFeedbackResponse, wire: bool, omit: b
 
 
 def _out_tag_keys(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if type(value) is list else o_list(value))]
+    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_tag_resource_request(o: TagResourceRequest, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1301,15 +1301,15 @@ def _out_tags(value: Mapping[str, str], wire: bool, omit: bool) -> dict[str, Any
 
 
 def _out_target_frame(value: list[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if type(value) is list else o_list(value))]
+    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_target_frames(value: list[list[str]], wire: bool, omit: bool) -> list[Any]:
-    return [_out_target_frame(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
+    return [_out_target_frame(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_thread_states(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if type(value) is list else o_list(value))]
+    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_timestamp_structure(o: TimestampStructure, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1322,7 +1322,7 @@ def _out_timestamp_structure(o: TimestampStructure, wire: bool, omit: bool) -> d
 
 
 def _out_timestamp_structure_list(value: list[TimestampStructure], wire: bool, omit: bool) -> list[Any]:
-    return [_out_timestamp_structure(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
+    return [_out_timestamp_structure(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_unprocessed_end_times(value: dict[str, list[TimestampStructure]], wire: bool, omit: bool) -> dict[str, Any]:

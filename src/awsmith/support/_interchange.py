@@ -310,11 +310,11 @@ def _out_attachment_details(o: AttachmentDetails, wire: bool, omit: bool) -> dic
 
 
 def _out_attachment_set(value: list[AttachmentDetails], wire: bool, omit: bool) -> list[Any]:
-    return [_out_attachment_details(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
+    return [_out_attachment_details(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_attachments(value: Sequence[Attachment], wire: bool, omit: bool) -> list[Any]:
-    return [_out_attachment(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
+    return [_out_attachment(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_case_details(o: CaseDetails, wire: bool, omit: bool) -> dict[str, Any]:
@@ -387,11 +387,11 @@ def _out_case_details(o: CaseDetails, wire: bool, omit: bool) -> dict[str, Any]:
 
 
 def _out_case_id_list(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if type(value) is list else o_list(value))]
+    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_case_list(value: list[CaseDetails], wire: bool, omit: bool) -> list[Any]:
-    return [_out_case_details(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
+    return [_out_case_details(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_category(o: Category, wire: bool, omit: bool) -> dict[str, Any]:
@@ -414,19 +414,19 @@ def _out_category(o: Category, wire: bool, omit: bool) -> dict[str, Any]:
 
 
 def _out_category_list(value: list[Category], wire: bool, omit: bool) -> list[Any]:
-    return [_out_category(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
+    return [_out_category(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_cc_email_addresses(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if type(value) is list else o_list(value))]
+    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_check_ids(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if type(value) is list else o_list(value))]
+    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_check_metadata_headings(value: list[str | None], wire: bool, omit: bool) -> list[Any]:
-    return [None if item is None else (item if type(item) is str else o_str(item)) for item in (value if type(value) is list else o_list(value))]
+    return [None if item is None else (item if type(item) is str else o_str(item)) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_communication(o: Communication, wire: bool, omit: bool) -> dict[str, Any]:
@@ -469,7 +469,7 @@ def _out_communication(o: Communication, wire: bool, omit: bool) -> dict[str, An
 
 
 def _out_communication_list(value: list[Communication], wire: bool, omit: bool) -> list[Any]:
-    return [_out_communication(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
+    return [_out_communication(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_communication_type_options(o: CommunicationTypeOptions, wire: bool, omit: bool) -> dict[str, Any]:
@@ -497,7 +497,7 @@ def _out_communication_type_options(o: CommunicationTypeOptions, wire: bool, omi
 
 
 def _out_communication_type_options_list(value: list[CommunicationTypeOptions], wire: bool, omit: bool) -> list[Any]:
-    return [_out_communication_type_options(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
+    return [_out_communication_type_options(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_complete_attachment_upload_request(o: CompleteAttachmentUploadRequest, wire: bool, omit: bool) -> dict[str, Any]:
@@ -542,7 +542,7 @@ def _out_completed_upload(o: CompletedUpload, wire: bool, omit: bool) -> dict[st
 
 
 def _out_completed_upload_list(value: Sequence[CompletedUpload], wire: bool, omit: bool) -> list[Any]:
-    return [_out_completed_upload(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
+    return [_out_completed_upload(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_create_case_request(o: CreateCaseRequest, wire: bool, omit: bool) -> dict[str, Any]:
@@ -637,7 +637,7 @@ def _out_date_interval(o: DateInterval, wire: bool, omit: bool) -> dict[str, Any
 
 
 def _out_date_interval_list(value: list[DateInterval], wire: bool, omit: bool) -> list[Any]:
-    return [_out_date_interval(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
+    return [_out_date_interval(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_describe_attachment_request(o: DescribeAttachmentRequest, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1240,7 +1240,7 @@ def _out_resolve_case_response(o: ResolveCaseResponse, wire: bool, omit: bool) -
 
 
 def _out_resource_metadata(value: list[str | None], wire: bool, omit: bool) -> list[Any]:
-    return [None if item is None else (item if type(item) is str else o_str(item)) for item in (value if type(value) is list else o_list(value))]
+    return [None if item is None else (item if type(item) is str else o_str(item)) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_service(o: Service, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1268,11 +1268,11 @@ def _out_service(o: Service, wire: bool, omit: bool) -> dict[str, Any]:
 
 
 def _out_service_code_list(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if type(value) is list else o_list(value))]
+    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_service_list(value: list[Service], wire: bool, omit: bool) -> list[Any]:
-    return [_out_service(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
+    return [_out_service(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_severity_level(o: SeverityLevel, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1295,7 +1295,7 @@ def _out_severity_level(o: SeverityLevel, wire: bool, omit: bool) -> dict[str, A
 
 
 def _out_severity_level_list(value: list[SeverityLevel], wire: bool, omit: bool) -> list[Any]:
-    return [_out_severity_level(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
+    return [_out_severity_level(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_supported_hour(o: SupportedHour, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1318,7 +1318,7 @@ def _out_supported_hour(o: SupportedHour, wire: bool, omit: bool) -> dict[str, A
 
 
 def _out_supported_hour_list(value: list[SupportedHour], wire: bool, omit: bool) -> list[Any]:
-    return [_out_supported_hour(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
+    return [_out_supported_hour(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_supported_language(o: SupportedLanguage, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1346,7 +1346,7 @@ def _out_supported_language(o: SupportedLanguage, wire: bool, omit: bool) -> dic
 
 
 def _out_supported_language_list(value: list[SupportedLanguage], wire: bool, omit: bool) -> list[Any]:
-    return [_out_supported_language(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
+    return [_out_supported_language(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_throttling_reason(o: ThrottlingReason, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1369,7 +1369,7 @@ def _out_throttling_reason(o: ThrottlingReason, wire: bool, omit: bool) -> dict[
 
 
 def _out_throttling_reason_list(value: list[ThrottlingReason], wire: bool, omit: bool) -> list[Any]:
-    return [_out_throttling_reason(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
+    return [_out_throttling_reason(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_trusted_advisor_category_specific_summary(o: TrustedAdvisorCategorySpecificSummary, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1405,7 +1405,7 @@ def _out_trusted_advisor_check_description(o: TrustedAdvisorCheckDescription, wi
 
 
 def _out_trusted_advisor_check_list(value: list[TrustedAdvisorCheckDescription], wire: bool, omit: bool) -> list[Any]:
-    return [_out_trusted_advisor_check_description(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
+    return [_out_trusted_advisor_check_description(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_trusted_advisor_check_refresh_status(o: TrustedAdvisorCheckRefreshStatus, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1424,7 +1424,7 @@ def _out_trusted_advisor_check_refresh_status(o: TrustedAdvisorCheckRefreshStatu
 
 
 def _out_trusted_advisor_check_refresh_status_list(value: list[TrustedAdvisorCheckRefreshStatus], wire: bool, omit: bool) -> list[Any]:
-    return [_out_trusted_advisor_check_refresh_status(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
+    return [_out_trusted_advisor_check_refresh_status(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_trusted_advisor_check_result(o: TrustedAdvisorCheckResult, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1468,7 +1468,7 @@ def _out_trusted_advisor_check_summary(o: TrustedAdvisorCheckSummary, wire: bool
 
 
 def _out_trusted_advisor_check_summary_list(value: list[TrustedAdvisorCheckSummary], wire: bool, omit: bool) -> list[Any]:
-    return [_out_trusted_advisor_check_summary(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
+    return [_out_trusted_advisor_check_summary(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_trusted_advisor_cost_optimizing_summary(o: TrustedAdvisorCostOptimizingSummary, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1506,7 +1506,7 @@ def _out_trusted_advisor_resource_detail(o: TrustedAdvisorResourceDetail, wire: 
 
 
 def _out_trusted_advisor_resource_detail_list(value: list[TrustedAdvisorResourceDetail], wire: bool, omit: bool) -> list[Any]:
-    return [_out_trusted_advisor_resource_detail(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
+    return [_out_trusted_advisor_resource_detail(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_trusted_advisor_resources_summary(o: TrustedAdvisorResourcesSummary, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1527,7 +1527,7 @@ def _out_trusted_advisor_resources_summary(o: TrustedAdvisorResourcesSummary, wi
 
 
 def _out_upload_ids(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if type(value) is list else o_list(value))]
+    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 def _out_upload_progress(o: UploadProgress, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1581,7 +1581,7 @@ def _out_upload_url(o: UploadUrl, wire: bool, omit: bool) -> dict[str, Any]:
 
 
 def _out_upload_url_list(value: list[UploadUrl], wire: bool, omit: bool) -> list[Any]:
-    return [_out_upload_url(item, wire, omit) for item in (value if type(value) is list else o_list(value))]
+    return [_out_upload_url(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
 
 
 # ------------------------------ from_dict
