@@ -9,8 +9,9 @@ again with ``uploadId`` and ``uploadRange``; every link is checked
 address) before any part is sent. Then up to ``concurrency`` parts at once, each:
 
 * its ``Content-MD5`` in a first pass over the part, read in :data:`CHUNK` pieces (in a
-  worker thread for a file or bytes: hashlib releases the GIL; a caller's other file
-  objects on the event loop, since they need not be thread-safe): S3 checks it and
+  worker thread for a file or bytes, so that neither a slow disk nor the hash holds up
+  the event loop; a caller's other file objects on the event loop, since they need not
+  be thread-safe): S3 checks it and
   refuses damaged bytes (``BadDigest``), and an ETag is never taken for an MD5 (under
   SSE-KMS it is not one);
 * a ``PUT`` to the presigned URL exactly as given, through the client's sender
@@ -90,9 +91,13 @@ DOWNLOAD = "download_attachment"
 MiB = 1024 * 1024
 #: The model's bounds of ``fileSizeBytes`` (1 to 150 MiB).
 MAX_FILE_SIZE = 157_286_400
-#: What the source is read in, for the MD5 pass and for sending: also how often
-#: ``progress`` is called at the least.
-CHUNK = MiB
+#: What the source is read in, for the MD5 pass and for sending (``progress`` is called
+#: once per chunk handed over). 256 KiB, not 1 MiB: asyncio copies what the socket does
+#: not take at once of a chunk into its own buffer, and glibc keeps freed blocks of a
+#: MiB for reuse; ``make bench`` measured 12-20 MiB of peak RSS growth for a 150 MB
+#: upload with 1 MiB chunks, 0-2 MiB with these, at the same throughput
+#: (docs/performance.md).
+CHUNK = 256 * 1024
 #: Bytes hashed per trip to a worker thread (a cancellation waits for one at most).
 HASH_STEP = 8 * MiB
 #: A link that expires within this is replaced before it is used.

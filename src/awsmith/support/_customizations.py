@@ -57,9 +57,9 @@ class SupportCustomizations(BaseClient):
             file_name: The name the attachment gets (default: the path's last
                 component, or the file object's ``name``; needed for bytes).
             concurrency: Parts sent at once (1 or more).
-            progress: Called as ``progress(bytes_done, total)`` at least once per MiB
-                handed to the connections (and at the start); ``bytes_done`` goes back
-                when a part is sent again. Runs on the event loop: keep it quick.
+            progress: Called as ``progress(bytes_done, total)`` at the start and for
+                every 256 KiB handed to the connections; ``bytes_done`` goes back when
+                a part is sent again. Runs on the event loop: keep it quick.
 
         Returns:
             The upload id, ready to attach.
