@@ -376,8 +376,10 @@ async def test_a_refused_part_fails_at_once_and_nothing_is_completed(
     fake.inject(Answer(403, "AccessDenied", "Access Denied"), part=2)
     data = os.urandom(3 * PART)
     async with client_for(fake, transport) as client:
+        before = _tasks(("", "asyncio"))
         with pytest.raises(awsmith.AttachmentUploadError) as info:
-            await client.upload_attachment(data, file_name="f.bin", concurrency=1)
+            await client.upload_attachment(data, file_name="f.bin", concurrency=2)
+        assert _tasks(("", "asyncio")) == before  # part 3's task ended too
     error = info.value
     assert error.upload_id is not None
     upload = fake.upload(error.upload_id)
@@ -390,7 +392,7 @@ async def test_a_refused_part_fails_at_once_and_nothing_is_completed(
     cause = error.__cause__
     assert isinstance(cause, awsmith.ServiceError)
     assert (cause.code, cause.status_code, cause.message) == ("AccessDenied", 403, "Access Denied")
-    assert puts(fake) == [(1, 200), (2, 403)]
+    assert puts_of(fake, 2) == [403]
     assert "CompleteAttachmentUpload" not in fake.calls
     assert upload.reported == {}
 
@@ -552,6 +554,8 @@ async def test_a_file_that_changes_size_during_the_upload_is_never_completed(
         with pytest.raises(awsmith.AttachmentSourceError) as info:
             await client.upload_attachment(path, concurrency=1, progress=progress)
     now = 3 * PART + 15 if change == "grows" else 2 * PART
+    assert info.value.file_name == "live.log"
+    assert info.value.upload_id is not None and info.value.upload_id.startswith("attachment-upload-")
     assert str(info.value) == (
         f"'{path}' changed size while it was uploaded ({3 * PART} bytes when the upload "
         f"started, {now} now): the upload was not completed; upload it again once it is "

@@ -372,6 +372,23 @@ def test_a_closed_file_object_is_refused_before_any_request() -> None:
     )
 
 
+def test_a_file_shorter_than_measured_fails_its_read(tmp_path: Any) -> None:
+    path = tmp_path / "log.txt"
+    path.write_bytes(b"x" * 100)
+    source, name = _attachments._open_source(path, None)
+    try:
+        path.write_bytes(b"x" * 60)
+        with pytest.raises(awsmith.AttachmentSourceError) as info:
+            source.read(50, 20)
+    finally:
+        source.close()
+    assert str(info.value) == (
+        f"'{path}' changed size while it was uploaded (100 bytes when the upload started, 60 "
+        "now): the upload was not completed; upload it again once it is complete (when "
+        "calling the upload_attachment operation)"
+    )
+
+
 def test_a_bytearray_cannot_change_size_during_the_upload() -> None:
     data = bytearray(b"abc")
     source, _ = _attachments._open_source(data, "x")

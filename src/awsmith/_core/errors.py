@@ -275,9 +275,9 @@ class AttachmentError(AwsmithError):
     ``download_attachment``) could not do its work.
 
     ``operation_name`` is the helper's name (``"upload_attachment"``), also in the
-    message with the file. ``file_name`` is the file as the service knows it (or the
-    path written to, for a download), ``upload_id`` / ``attachment_id`` the service's
-    id when there was one. ``attempts`` counts the requests made for what failed (a
+    message with the file. ``file_name`` is the attachment's file name as the service
+    knows it (once known), ``upload_id`` / ``attachment_id`` the service's id when there
+    was one. ``attempts`` counts the requests made for what failed (a
     part's PUTs, a download's GETs, the status polls) and ``__cause__`` is the last
     one's error, as for the errors of a call. An error of one of the Support calls a
     helper makes (``GetAttachmentUploadLinks``, ...) is raised as that call raised it,

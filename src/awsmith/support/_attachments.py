@@ -345,11 +345,15 @@ def _source_error(message: str, **ids: Any) -> AttachmentSourceError:
     return AttachmentSourceError(message, operation_name=UPLOAD, **ids)
 
 
-def _changed_size(source: _Source, now: int) -> AttachmentSourceError:
+def _changed_size(
+    source: _Source, now: int, file_name: str | None = None, upload_id: str | None = None
+) -> AttachmentSourceError:
     return _source_error(
         f"{source.shown} changed size while it was uploaded ({source.size} bytes when the "
         f"upload started, {now} now): the upload was not completed; upload it again once "
-        "it is complete"
+        "it is complete",
+        file_name=file_name,
+        upload_id=upload_id,
     )
 
 
@@ -758,8 +762,12 @@ class _Upload:
         return index
 
     async def worker(self) -> None:
-        while (index := self.next_part()) is not None:
-            await self.send_part(index)
+        try:
+            while (index := self.next_part()) is not None:
+                await self.send_part(index)
+        except AttachmentSourceError as error:  # raised where the source is read
+            error.file_name, error.upload_id = self.file_name, self.upload_id
+            raise
 
     async def send_part(self, index: int) -> None:
         offset = (index - 1) * self.part_size
@@ -849,9 +857,7 @@ class _Upload:
     def check_size(self) -> None:
         now = self.source.current_size()
         if now != self.source.size:
-            error = _changed_size(self.source, now)
-            error.file_name, error.upload_id = self.file_name, self.upload_id
-            raise error
+            raise _changed_size(self.source, now, self.file_name, self.upload_id)
 
     # -- completion
 
@@ -964,7 +970,8 @@ class _TemporaryFile(_Sink):
     def __init__(self, path: str) -> None:
         self.path = path
         folder, name = os.path.split(os.path.abspath(path))
-        self.temporary = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.download")
+        # beside it (a rename within one file system), within the 255 bytes of a name
+        self.temporary = os.path.join(folder, f".{name[:200]}.{secrets.token_hex(4)}.download")
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
         self._fd = os.open(self.temporary, flags, 0o666)  # the umask applies, as to a new file
         try:
