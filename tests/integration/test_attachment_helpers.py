@@ -21,6 +21,7 @@ import os
 import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ from devservers.support_attachments import (
     CutBody,
     Expired,
     Reset,
+    S3Request,
     Stall,
     SupportAttachmentFake,
     support_attachment_fake,
@@ -173,14 +175,27 @@ def parts_of(data: bytes, size: int = PART) -> list[bytes]:
     return [data[i : i + size] for i in range(0, len(data), size)]
 
 
-def puts(fake: SupportAttachmentFake) -> list[tuple[int | None, int]]:
-    """(part, status) of every PUT the gate saw, in order."""
-    return [(r.part, r.status) for r in fake.s3_requests if r.method == "PUT"]
+def of_upload(fake: SupportAttachmentFake, method: str, upload_id: str | None) -> list[S3Request]:
+    """The requests the gate saw for one upload's object (its key starts with the
+    upload id), in order: a request of an earlier test that the gate was still
+    answering when that test ended is not this test's."""
+    assert upload_id is not None
+    return [r for r in fake.s3_requests if r.method == method and f"/{upload_id}/" in r.raw_path]
 
 
-def puts_of(fake: SupportAttachmentFake, part: int) -> list[int]:
-    """The statuses of the PUTs of one part (0: no answer)."""
-    return [status for number, status in puts(fake) if number == part]
+def puts(fake: SupportAttachmentFake, upload_id: str | None) -> list[tuple[int | None, int]]:
+    """(part, status) of every PUT of an upload the gate saw (0: no answer)."""
+    return [(r.part, r.status) for r in of_upload(fake, "PUT", upload_id)]
+
+
+def puts_of(fake: SupportAttachmentFake, upload_id: str | None, part: int) -> list[int]:
+    """The statuses of the PUTs of one part."""
+    return [status for number, status in puts(fake, upload_id) if number == part]
+
+
+def gets(fake: SupportAttachmentFake, upload_id: str) -> list[int]:
+    """The statuses of the GETs of an upload's object."""
+    return [r.status for r in of_upload(fake, "GET", upload_id)]
 
 
 async def attachment_of(client: SupportClient, upload_id: str) -> str:
@@ -230,7 +245,7 @@ async def test_a_file_goes_up_in_parts_and_comes_back_the_same(
     first: GetAttachmentUploadLinksRequest = calls.of("GetAttachmentUploadLinks")[0]
     assert (first.file_name, first.file_size_bytes, first.upload_id) == ("big.log", len(data), None)
     (complete,) = calls.of("CompleteAttachmentUpload")
-    by_part = {request.part: request for request in fake.s3_requests if request.method == "PUT"}
+    by_part = {request.part: request for request in of_upload(fake, "PUT", upload_id)}
     assert [(c.part_index, c.e_tag) for c in complete.completed_uploads] == [
         (i, f'"{hashlib.md5(part).hexdigest()}"') for i, part in enumerate(parts_of(data), start=1)
     ]
@@ -245,7 +260,7 @@ async def test_a_file_goes_up_in_parts_and_comes_back_the_same(
         assert (seen.size, seen.md5) == (len(part), hashlib.md5(part).hexdigest())
         assert fake.s3_url + seen.target == calls.links()[index]  # byte for byte
         assert upload.reported[index] == f'"{seen.md5}"'
-    (get,) = [r for r in fake.s3_requests if r.method == "GET"]
+    (get,) = of_upload(fake, "GET", upload_id)
     assert [name for name, _ in get.fields] == ["Host"]
 
 
@@ -361,7 +376,7 @@ async def test_a_source_that_cannot_be_uploaded_sends_nothing(
         if hasattr(source, "close"):
             source.close()
     assert str(info.value) == message.format(tmp=tmp_path)
-    assert (fake.calls, fake.s3_requests) == ([], [])
+    assert fake.calls == []  # no link was asked for: nothing can have gone to S3
     assert (info.value.operation_name, info.value.attempts) == ("upload_attachment", 0)  # type: ignore[attr-defined]
 
 
@@ -392,7 +407,7 @@ async def test_a_refused_part_fails_at_once_and_nothing_is_completed(
     cause = error.__cause__
     assert isinstance(cause, awsmith.ServiceError)
     assert (cause.code, cause.status_code, cause.message) == ("AccessDenied", 403, "Access Denied")
-    assert puts_of(fake, 2) == [403]
+    assert puts_of(fake, upload.upload_id, 2) == [403]
     assert "CompleteAttachmentUpload" not in fake.calls
     assert upload.reported == {}
 
@@ -417,7 +432,7 @@ async def test_a_transient_failure_of_a_part_is_retried(
         upload_id = await client.upload_attachment(data, file_name="t.bin", concurrency=1)
         after = client._quota.available
     assert fake.stored(upload_id) == data
-    assert puts(fake) == [(1, 200), (2, status), (2, 200), (3, 200)]
+    assert puts(fake, upload_id) == [(1, 200), (2, status), (2, 200), (3, 200)]
     # the retry took 5 from the client's retry quota, its success gave them back
     assert (before, after) == (500, 500)
 
@@ -433,7 +448,7 @@ async def test_a_part_failing_every_attempt_ends_the_upload_after_max_attempts(
     assert (info.value.part_index, info.value.attempts) == (1, 3)
     assert isinstance(info.value.__cause__, awsmith.ServiceError)
     assert info.value.__cause__.code == "InternalError"
-    assert puts(fake) == [(1, 500), (1, 500), (1, 500)]
+    assert puts(fake, info.value.upload_id) == [(1, 500), (1, 500), (1, 500)]
     assert "CompleteAttachmentUpload" not in fake.calls
     assert quota == 500 - 2 * 5  # two retries, no refund
 
@@ -445,7 +460,7 @@ async def test_max_attempts_one_means_no_retry_of_a_part(fake: SupportAttachment
             await client.upload_attachment(os.urandom(PART), file_name="o.bin")
     assert info.value.attempts == 1
     assert isinstance(info.value.__cause__, awsmith.ConnectionFailedError)
-    assert puts(fake) == [(1, 0)]
+    assert puts(fake, info.value.upload_id) == [(1, 0)]
 
 
 async def test_a_part_damaged_on_the_way_is_sent_again_once(
@@ -458,7 +473,7 @@ async def test_a_part_damaged_on_the_way_is_sent_again_once(
     async with client_for(fake, transport) as client:
         upload_id = await client.upload_attachment(data, file_name="c.bin", concurrency=1)
         assert fake.stored(upload_id) == data
-        assert puts(fake) == [(1, 200), (2, 400), (2, 200), (3, 200)]
+        assert puts(fake, upload_id) == [(1, 200), (2, 400), (2, 200), (3, 200)]
 
         fake.clear()
         fake.inject(Corrupt(offset=5), part=1, times=3)
@@ -467,7 +482,7 @@ async def test_a_part_damaged_on_the_way_is_sent_again_once(
     assert info.value.attempts == 2
     assert isinstance(info.value.__cause__, awsmith.ServiceError)
     assert info.value.__cause__.code == "BadDigest"
-    assert puts(fake) == [(1, 400), (1, 400)]
+    assert puts(fake, info.value.upload_id) == [(1, 400), (1, 400)]
 
 
 async def test_a_link_s3_refuses_as_expired_is_replaced_before_the_retry(
@@ -482,7 +497,7 @@ async def test_a_link_s3_refuses_as_expired_is_replaced_before_the_retry(
             for r in recorder(client).of("GetAttachmentUploadLinks")[1:]
         ]
     assert fake.stored(upload_id) == data
-    assert puts_of(fake, 13) == [403, 200]
+    assert puts_of(fake, upload_id, 13) == [403, 200]
     # the links of parts 11-15, then fresh ones from part 13 on
     assert ranges == [(11, 16), (13, 16)]
 
@@ -511,7 +526,7 @@ async def test_links_that_expire_within_a_minute_are_replaced_before_they_are_us
         ]
     assert fake.stored(upload_id) == data
     assert ranges == [(3, 5)]
-    assert puts(fake) == [(1, 200), (2, 200), (3, 200), (4, 200)]
+    assert puts(fake, upload_id) == [(1, 200), (2, 200), (3, 200), (4, 200)]
 
 
 async def test_links_shorter_lived_than_the_margin_are_fetched_once_per_part(
@@ -562,7 +577,7 @@ async def test_a_file_that_changes_size_during_the_upload_is_never_completed(
         "complete (when calling the upload_attachment operation)"
     )
     assert "CompleteAttachmentUpload" not in fake.calls
-    assert puts(fake) == [(1, 200)]  # its size is checked once each part is sent
+    assert puts(fake, info.value.upload_id) == [(1, 200)]  # checked once each part is sent
 
 
 # ---------------------------------------------------------------- concurrency and cancellation
@@ -712,21 +727,27 @@ async def test_an_upload_never_ready_ends_at_the_time_limit(
 # ---------------------------------------------------------------- download
 
 
+@dataclass(frozen=True)
+class Attached:
+    attachment_id: str
+    data: bytes
+    upload_id: str
+
+
 @pytest.fixture
-async def attached(fake: SupportAttachmentFake) -> tuple[str, bytes]:
+async def attached(fake: SupportAttachmentFake) -> Attached:
     data = os.urandom(5 * PART + 3)
     async with client_for(fake) as client:
-        attachment_id = await attachment_of(
-            client, await client.upload_attachment(data, file_name="logs.tgz")
-        )
+        upload_id = await client.upload_attachment(data, file_name="logs.tgz")
+        attachment_id = await attachment_of(client, upload_id)
     fake.clear()
-    return attachment_id, data
+    return Attached(attachment_id, data, upload_id)
 
 
 async def test_a_download_to_a_file_object(
-    fake: SupportAttachmentFake, attached: tuple[str, bytes], transport: str, sender_kind: tuple[str, str]
+    fake: SupportAttachmentFake, attached: Attached, transport: str, sender_kind: tuple[str, str]
 ) -> None:
-    attachment_id, data = attached
+    attachment_id, data = attached.attachment_id, attached.data
     out = io.BytesIO(b"kept:")
     out.seek(5)
     async with client_for(fake, transport) as client:
@@ -735,22 +756,22 @@ async def test_a_download_to_a_file_object(
 
 
 async def test_a_download_retried_after_a_cut_body_starts_over(
-    fake: SupportAttachmentFake, attached: tuple[str, bytes], transport: str, sender_kind: tuple[str, str], tmp_path: Path
+    fake: SupportAttachmentFake, attached: Attached, transport: str, sender_kind: tuple[str, str], tmp_path: Path
 ) -> None:
-    attachment_id, data = attached
+    attachment_id, data = attached.attachment_id, attached.data
     fake.inject(CutBody(after=PART), method="GET")
     target = tmp_path / "logs.tgz"
     async with client_for(fake, transport) as client:
         assert await client.download_attachment(attachment_id, target) == len(data)
     assert target.read_bytes() == data
-    assert [(r.method, r.status) for r in fake.s3_requests] == [("GET", 200), ("GET", 200)]
+    assert gets(fake, attached.upload_id) == [200, 200]
     assert os.listdir(tmp_path) == ["logs.tgz"]
 
 
 async def test_a_failed_download_leaves_the_old_file_as_it_was(
-    fake: SupportAttachmentFake, attached: tuple[str, bytes], transport: str, sender_kind: tuple[str, str], tmp_path: Path
+    fake: SupportAttachmentFake, attached: Attached, transport: str, sender_kind: tuple[str, str], tmp_path: Path
 ) -> None:
-    attachment_id, _ = attached
+    attachment_id = attached.attachment_id
     target = tmp_path / "logs.tgz"
     target.write_bytes(b"the old file")
     target.chmod(0o640)
@@ -767,13 +788,13 @@ async def test_a_failed_download_leaves_the_old_file_as_it_was(
         f"attachment {attachment_id} ('logs.tgz') could not be downloaded to '{target}': "
     )
     assert str(error).endswith(" (when calling the download_attachment operation)")
-    assert len([r for r in fake.s3_requests if r.method == "GET"]) == 3
+    assert gets(fake, attached.upload_id) == [200, 200, 200]  # each cut short
 
 
 async def test_a_download_replacing_a_file_keeps_its_permissions(
-    fake: SupportAttachmentFake, attached: tuple[str, bytes], tmp_path: Path
+    fake: SupportAttachmentFake, attached: Attached, tmp_path: Path
 ) -> None:
-    attachment_id, data = attached
+    attachment_id, data = attached.attachment_id, attached.data
     target = tmp_path / "logs.tgz"
     target.write_bytes(b"old")
     target.chmod(0o600)
@@ -784,13 +805,13 @@ async def test_a_download_replacing_a_file_keeps_its_permissions(
 
 async def test_a_cancelled_download_leaves_no_file_behind(
     fake: SupportAttachmentFake,
-    attached: tuple[str, bytes],
+    attached: Attached,
     kind: tuple[str, str],
     transport: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    attachment_id, _ = attached
+    attachment_id = attached.attachment_id
     target = tmp_path / "logs.tgz"
     target.write_bytes(b"the old file")
     first_chunk = anyio.Event()
@@ -819,22 +840,22 @@ async def test_a_cancelled_download_leaves_no_file_behind(
 
 
 async def test_an_expired_download_link_is_replaced(
-    fake: SupportAttachmentFake, attached: tuple[str, bytes]
+    fake: SupportAttachmentFake, attached: Attached
 ) -> None:
-    attachment_id, data = attached
+    attachment_id, data = attached.attachment_id, attached.data
     fake.inject(Expired(), method="GET")
     out = io.BytesIO()
     async with client_for(fake) as client:
         await client.download_attachment(attachment_id, out)
     assert out.getvalue() == data
     assert fake.calls == ["GetAttachmentDownloadLink", "GetAttachmentDownloadLink"]
-    assert [r.status for r in fake.s3_requests] == [403, 200]
+    assert gets(fake, attached.upload_id) == [403, 200]
 
 
 async def test_a_download_into_a_file_object_is_not_retried_once_written_to(
-    fake: SupportAttachmentFake, attached: tuple[str, bytes]
+    fake: SupportAttachmentFake, attached: Attached
 ) -> None:
-    attachment_id, _ = attached
+    attachment_id = attached.attachment_id
     fake.inject(CutBody(after=1000), method="GET")
     out = io.BytesIO()
     async with client_for(fake) as client:
@@ -842,7 +863,7 @@ async def test_a_download_into_a_file_object_is_not_retried_once_written_to(
             await client.download_attachment(attachment_id, out)
     assert info.value.attempts == 1
     assert re.search(r" \(1000 bytes were written\) \(when calling the download_attachment operation\)$", str(info.value))
-    assert len(fake.s3_requests) == 1
+    assert gets(fake, attached.upload_id) == [200]
 
 
 async def test_a_download_of_an_unknown_attachment_is_the_services_error_with_a_note(
@@ -876,4 +897,4 @@ async def test_a_destination_that_cannot_be_written_sends_nothing(
         with pytest.raises(awsmith.ParamValidationError) as info:
             await client.download_attachment("attachment-x", destination(tmp_path))
     assert str(info.value) == message.format(tmp=tmp_path)
-    assert (fake.calls, fake.s3_requests) == ([], [])
+    assert fake.calls == []  # no link was asked for: nothing can have gone to S3
