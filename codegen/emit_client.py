@@ -211,6 +211,7 @@ class ClientEmitter:
         out_member = op.output.member_by_name(p.output_token)
         w.line("return Paginator(")
         w.line("    fetch,")
+        w.line(f"    operation_name={op.name!r},")
         w.line(f"    next_token=lambda page: page.{out_member.py_name},")
         w.line(f"    result_keys={tuple(attr.values())!r},")
         if item_key is not None:

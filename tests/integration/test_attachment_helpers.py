@@ -433,7 +433,8 @@ async def test_a_transient_failure_of_a_part_is_retried(
         after = client._quota.available
     assert fake.stored(upload_id) == data
     assert puts(fake, upload_id) == [(1, 200), (2, status), (2, 200), (3, 200)]
-    # the retry took 5 from the client's retry quota, its success gave them back
+    # the retry took from the client's retry quota (14; 5 after SlowDown), its success
+    # gave it back
     assert (before, after) == (500, 500)
 
 
@@ -450,7 +451,7 @@ async def test_a_part_failing_every_attempt_ends_the_upload_after_max_attempts(
     assert info.value.__cause__.code == "InternalError"
     assert puts(fake, info.value.upload_id) == [(1, 500), (1, 500), (1, 500)]
     assert "CompleteAttachmentUpload" not in fake.calls
-    assert quota == 500 - 2 * 5  # two retries, no refund
+    assert quota == 500 - 2 * 14  # two retries after a 500 (not throttling), no refund
 
 
 async def test_max_attempts_one_means_no_retry_of_a_part(fake: SupportAttachmentFake) -> None:
@@ -864,6 +865,40 @@ async def test_a_download_into_a_file_object_is_not_retried_once_written_to(
     assert info.value.attempts == 1
     assert re.search(r" \(1000 bytes were written\) \(when calling the download_attachment operation\)$", str(info.value))
     assert gets(fake, attached.upload_id) == [200]
+
+
+class _FailingWrites(io.BytesIO):
+    """A destination whose disk fills after ``room`` bytes."""
+
+    def __init__(self, room: int) -> None:
+        super().__init__()
+        self.room = room
+
+    def write(self, data: Any, /) -> int:
+        if self.tell() + len(data) > self.room:
+            raise OSError(28, "No space left on device")
+        return super().write(data)
+
+
+async def test_a_destination_that_fails_to_take_the_body_ends_the_download_at_once(
+    fake: SupportAttachmentFake, attached: Attached, transport: str, sender_kind: tuple[str, str]
+) -> None:
+    """The GET was written (the sender said so): it counts as an attempt, as a call's
+    does, though it ended with the destination's error rather than an answer's."""
+    attachment_id = attached.attachment_id
+    out = _FailingWrites(room=PART)
+    async with client_for(fake, transport) as client:
+        with pytest.raises(awsmith.AttachmentDownloadError) as info:
+            await client.download_attachment(attachment_id, out)
+    error = info.value
+    assert (error.attempts, error.attachment_id, error.file_name) == (1, attachment_id, "logs.tgz")
+    assert str(error) == (
+        f"attachment {attachment_id} ('logs.tgz') could not be downloaded to the _FailingWrites given: "
+        "cannot write: [Errno 28] No space left on device "
+        "(when calling the download_attachment operation)"
+    )
+    assert isinstance(error.__cause__, OSError) and error.__cause__.errno == 28
+    assert len(gets(fake, attached.upload_id)) == 1
 
 
 async def test_a_download_of_an_unknown_attachment_is_the_services_error_with_a_note(

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import gc
+import inspect
 import logging
 import sys
 import threading
@@ -82,10 +83,14 @@ def refreshable(
 ) -> Any:
     """botocore's own RefreshableCredentials: ``key`` for ``lifetime`` from the clock's
     time, refreshed by ``refresh``; its windows (``advisory_timeout``,
-    ``mandatory_timeout``) botocore's unless given."""
+    ``mandatory_timeout``) botocore's unless given. A botocore whose constructor takes
+    no windows (1.29.61, ``make test-botocore-min``) has them as class attributes: they
+    are set on the object, as a newer constructor sets them."""
     from botocore.credentials import RefreshableCredentials
 
-    return RefreshableCredentials(
+    takes = inspect.signature(RefreshableCredentials.__init__).parameters
+    given = {name: seconds for name, seconds in windows.items() if name in takes}
+    credentials = RefreshableCredentials(
         access_key=key,
         secret_key="secret",
         token="token",
@@ -93,8 +98,12 @@ def refreshable(
         refresh_using=refresh,
         method="test",
         time_fetcher=clock,
-        **windows,
+        **given,
     )
+    for name, seconds in windows.items():
+        if name not in given:  # advisory_timeout -> _advisory_refresh_timeout
+            setattr(credentials, f"_{name.removesuffix('_timeout')}_refresh_timeout", seconds)
+    return credentials
 
 
 class HeldRefresh:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import socket
 import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -28,6 +29,7 @@ import pytest
 import awsmith
 from awsmith._core.errors import (
     ConnectionFailedError,
+    ConnectTimeoutError,
     ReadTimeoutError,
     RequestBodyLengthError,
     ResponseTooLargeError,
@@ -764,6 +766,60 @@ async def test_a_refused_url_sends_nothing(kind: tuple[str, str]) -> None:
                 async with sender.stream("GET", f"{server.url}/a b", {}, b"", T):
                     pass
     assert server.accepts == 0
+
+
+# ---------------------------------------------------------------- written
+
+
+@pytest.mark.parametrize("body", ["none", "bytes", "stream"])
+async def test_written_is_called_as_the_request_goes_to_the_connection(
+    kind: tuple[str, str], body: str
+) -> None:
+    """``written``, as ``send()`` takes it (issue 22 D8: an attempt cut short counts
+    only once its request was written), is called once, before the response: the
+    server answers only after the test's callback ran."""
+    called = threading.Event()
+    calls: list[str] = []
+
+    def written() -> None:
+        calls.append("written")
+        called.set()
+
+    async def answers_once_written(conn: Conn) -> None:
+        while await conn.read_request() is not None:
+            await wait_event(called)
+            await conn.send(response(b"ok"))
+
+    sent: bytes | StreamBody = {
+        "none": b"", "bytes": b"abc", "stream": Source(b"ab", b"c").body()
+    }[body]
+    method = "GET" if body == "none" else "PUT"
+    with scripted(answers_once_written) as server:
+        async with sender_of(kind) as sender, sender.stream(
+            method, f"{server.url}/o", {}, sent, T, written=written
+        ) as answer:
+            assert (answer.status, await answer.aread(100)) == (200, b"ok")
+    assert calls == ["written"]
+    assert len(server.requests) == 1
+
+
+async def test_written_is_not_called_for_a_request_never_written(kind: tuple[str, str]) -> None:
+    """A TLS handshake that never completes (the kernel accepts, nobody answers): the
+    connect timeout ends the request before any of it was written, and ``written`` was
+    not called (an attempt ended so counts by its own error, not by being written)."""
+    calls: list[str] = []
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        url = f"https://127.0.0.1:{listener.getsockname()[1]}/p"
+        limits = Timeouts(connect=0.2, read=HANG, max_body=16)
+        async with sender_of(kind) as sender:
+            with anyio.fail_after(HANG), pytest.raises(ConnectTimeoutError):
+                async with sender.stream(
+                    "PUT", url, {}, b"abc", limits, written=lambda: calls.append("written")
+                ):
+                    pass
+    assert calls == []
 
 
 # ---------------------------------------------------------------- TLS and proxies

@@ -228,32 +228,51 @@ async def test_a_plain_http_link_to_another_host_is_refused_before_any_part() ->
 
 
 def test_request_retries_spend_and_refund_the_clients_quota_as_calls_do() -> None:
+    """plan_retry's costs and scales: 14 of the quota and a twentieth of base_backoff
+    after an error that is not throttling; a success gives back the last retry's cost."""
     quota = RetryQuota()
     retries = _attachments.RequestRetries(3, quota, 1.0, 20.0)
-    retries.attempts = 1
-    assert 0 <= retries.backoff(ConnectionFailedError("reset")) <= 1.0  # type: ignore[operator]
-    retries.attempts = 2
-    assert 0 <= retries.backoff(ReadTimeoutError("slow")) <= 2.0  # type: ignore[operator]
-    assert quota.available == 500 - 5 - 10
-    retries.attempts = 3
+    retries.begin()
+    assert 0 <= retries.backoff(ConnectionFailedError("reset")) <= 0.05  # type: ignore[operator]
+    retries.begin()
+    assert 0 <= retries.backoff(ReadTimeoutError("slow")) <= 0.1  # type: ignore[operator]
+    assert quota.available == 500 - 14 - 14
+    retries.begin()
     assert retries.backoff(ConnectionFailedError("reset")) is None  # no attempt left
     retries.succeeded()
-    assert quota.available == 500
+    assert (quota.available, retries.attempts) == (500 - 14, 3)
 
 
 def test_request_retries_follow_the_policys_verdict_unless_told() -> None:
     quota = RetryQuota()
     retries = _attachments.RequestRetries(5, quota, 1.0, 20.0)
-    retries.attempts = 1
+    retries.begin()
     digest = ServiceError("bad", code="BadDigest", status_code=400)
     assert retries.backoff(digest) is None
-    assert retries.backoff(digest, retryable=True) is not None
-    assert retries.backoff(ServiceError("x", code="SlowDown", status_code=503), retryable=False) is None
+    assert 0 <= retries.backoff(digest, retryable=True) <= 0.05  # type: ignore[operator]
+    slow_down = ServiceError("x", code="SlowDown", status_code=503)
+    assert retries.backoff(slow_down, retryable=False) is None
+    assert 0 <= retries.backoff(slow_down) <= 1.0  # type: ignore[operator]  # throttling: 1 s scale
+    assert quota.available == 500 - 14 - 5
     empty = RetryQuota(capacity=4)
     assert _attachments.RequestRetries(5, empty, 1.0, 20.0).backoff(ConnectionFailedError("x")) is None
-    assert quota.available == 495  # the one retry allowed took 5
+    assert empty.available == 4  # nothing taken
     _attachments.RequestRetries(1, quota, 1.0, 20.0).succeeded()  # no retries: refunds 1
-    assert quota.available == 496
+    assert quota.available == 500 - 14 - 5 + 1
+
+
+def test_request_retries_count_attempts_as_a_call_does() -> None:
+    """An attempt counts once its request is written or once it ends with an outcome:
+    one cut short before it reached a connection (a cancellation) does not."""
+    retries = _attachments.RequestRetries(3, RetryQuota(), 1.0, 20.0)
+    retries.begin()
+    assert (retries.attempt, retries.attempts) == (1, 0)
+    retries.written()
+    assert retries.attempts == 1
+    retries.begin()
+    retries.ended()  # a connection refused: an outcome
+    retries.begin()  # cut short before it was written
+    assert (retries.attempt, retries.attempts, retries.left()) == (3, 2, False)
 
 
 async def test_request_retries_are_the_clients_settings() -> None:
@@ -375,7 +394,7 @@ def test_a_closed_file_object_is_refused_before_any_request() -> None:
 def test_a_file_shorter_than_measured_fails_its_read(tmp_path: Any) -> None:
     path = tmp_path / "log.txt"
     path.write_bytes(b"x" * 100)
-    source, name = _attachments._open_source(path, None)
+    source, _name = _attachments._open_source(path, None)
     try:
         path.write_bytes(b"x" * 60)
         with pytest.raises(awsmith.AttachmentSourceError) as info:

@@ -65,7 +65,7 @@ from awsmith._core.errors import (
     TransportError,
     URLRefusedError,
 )
-from awsmith._core.retry import RetryQuota, backoff_delay, is_retryable
+from awsmith._core.retry import RetryQuota, is_retryable, plan_retry
 from awsmith._core.transport.http import (
     HttpSender,
     StreamBody,
@@ -149,11 +149,13 @@ class AttachmentApi(Protocol):
 class RequestRetries:
     """One transfer request's attempts (a part's PUTs, a download's GETs) under its
     client's retry policy, as a call's attempts: ``Config.max_attempts`` in all, the
-    verdict of :func:`awsmith._core.retry.is_retryable`, the client-wide retry quota
-    (a success refunds what its retries took, or 1) and full-jitter backoff. Made by
-    ``SupportCustomizations._request_retries``."""
+    verdict of :func:`awsmith._core.retry.is_retryable`, and the quota and backoff of
+    :func:`awsmith._core.retry.plan_retry` (a success gives back the last retry's cost,
+    or 1). Counted as a call counts them: ``attempts`` is each attempt that ended with
+    an outcome of its own, and one cut short once its request was written (the
+    sender's ``written`` callback). Made by ``SupportCustomizations._request_retries``."""
 
-    __slots__ = ("_base", "_cap", "_cost", "_max", "_quota", "attempts")
+    __slots__ = ("_base", "_cap", "_cost", "_max", "_quota", "attempt", "attempts")
 
     def __init__(
         self, max_attempts: int, quota: RetryQuota, base_backoff: float, max_backoff: float
@@ -163,32 +165,48 @@ class RequestRetries:
         self._base = base_backoff
         self._cap = max_backoff
         self._cost = 0
-        #: Requests made so far.
+        #: The current attempt's number, from 1.
+        self.attempt = 0
+        #: The attempts that count (what the helper's error says).
         self.attempts = 0
+
+    def begin(self) -> None:
+        """The next attempt starts."""
+        self.attempt += 1
+
+    def written(self) -> None:
+        """The sender wrote the attempt's request: it counts, even if cut short now."""
+        self.attempts = self.attempt
+
+    def ended(self) -> None:
+        """The attempt ended with an outcome (an answer, an error): it counts."""
+        self.attempts = self.attempt
 
     def left(self) -> bool:
         """Whether another attempt is allowed."""
-        return self.attempts < self._max
+        return self.attempt < self._max
 
     def backoff(self, error: AwsmithError, *, retryable: bool | None = None) -> float | None:
         """After the attempt that ended with ``error``: the delay before the next one,
         or None to give up (no attempt left, not retryable, the quota spent).
-        ``retryable`` overrides the policy's verdict on the error."""
+        ``retryable`` overrides the policy's verdict on the error. S3 sends no
+        ``x-amz-retry-after``: the delay is the policy's backoff alone."""
         if not self.left() or not (is_retryable(error) if retryable is None else retryable):
             return None
-        cost = self._quota.acquire(error)
-        if cost is None:
+        planned = plan_retry(self._quota, error, None, self.attempt, self._base, self._cap)
+        if planned is None:
             _log.warning(
                 "the retry quota is exhausted (the service is failing broadly): not "
                 "retrying %s after attempt %d",
                 type(error).__name__,
-                self.attempts,
+                self.attempt,
             )
             return None
-        self._cost += cost
-        return backoff_delay(self.attempts, self._base, self._cap)
+        self._cost, delay = planned  # a success gives back the last retry's cost
+        return delay
 
     def succeeded(self) -> None:
+        self.ended()
         self._quota.release(self._cost or 1)
 
 
@@ -777,11 +795,12 @@ class _Upload:
         digest_retried = False
         link = await self.link(index)
         while True:
-            retries.attempts += 1
+            retries.begin()
             handed = [0]
             try:
-                etag = await self.put(link.url, md5, offset, length, handed)
+                etag = await self.put(link.url, md5, offset, length, handed, retries.written)
             except (TransportError, ServiceError) as exc:
+                retries.ended()
                 self.count(-handed[0])
                 failure: AwsmithError = exc
             else:
@@ -819,12 +838,21 @@ class _Upload:
                 await aio.sleep(0)
         return base64.b64encode(md5.digest()).decode("ascii")
 
-    async def put(self, url: str, md5: str, offset: int, length: int, handed: list[int]) -> str:
-        """One PUT of a part; its ETag. ``handed[0]``: the bytes it handed over."""
+    async def put(
+        self,
+        url: str,
+        md5: str,
+        offset: int,
+        length: int,
+        handed: list[int],
+        written: Callable[[], None],
+    ) -> str:
+        """One PUT of a part; its ETag. ``handed[0]``: the bytes it handed over;
+        ``written``: the sender's callback once the request is on a connection."""
         body = StreamBody(self.chunks(offset, length, handed), length)
         transfer = self.transfer
         async with transfer.sender.stream(
-            "PUT", url, {"Content-MD5": md5}, body, transfer.timeouts
+            "PUT", url, {"Content-MD5": md5}, body, transfer.timeouts, written=written
         ) as response:
             if not 200 <= response.status < 300:
                 raise await _refusal(response)
@@ -1081,13 +1109,14 @@ class _Download:
     async def into(self, sink: _Sink, url: str, fresh_link: Callable[[], Awaitable[str]]) -> int:
         retries = self.transfer.retries()
         while True:
-            retries.attempts += 1
+            retries.begin()
             try:
                 sink.restart()
-                await self.get(url, sink)
+                await self.get(url, sink, retries.written)
             except (TransportError, ServiceError) as exc:
+                retries.ended()
                 failure: AwsmithError = exc
-            except OSError as exc:
+            except OSError as exc:  # the sink's (the GET, if sent, counted once written)
                 raise self.failed(f"cannot write: {exc}", attempts=retries.attempts) from exc
             else:
                 retries.succeeded()
@@ -1105,9 +1134,11 @@ class _Download:
                 ) from failure
             await aio.sleep(delay)
 
-    async def get(self, url: str, sink: _Sink) -> None:
+    async def get(self, url: str, sink: _Sink, written: Callable[[], None]) -> None:
         transfer = self.transfer
-        async with transfer.sender.stream("GET", url, {}, b"", transfer.timeouts) as response:
+        async with transfer.sender.stream(
+            "GET", url, {}, b"", transfer.timeouts, written=written
+        ) as response:
             if response.status != 200:
                 raise await _refusal(response)
             async for chunk in response.aiter_bytes():

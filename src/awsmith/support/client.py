@@ -1355,6 +1355,7 @@ class SupportClient(SupportCustomizations):
 
         return Paginator(
             fetch,
+            operation_name='DescribeCases',
             next_token=lambda page: page.next_token,
             result_keys=('cases',),
             max_items=max_items,
@@ -1408,6 +1409,7 @@ class SupportClient(SupportCustomizations):
 
         return Paginator(
             fetch,
+            operation_name='DescribeCommunications',
             next_token=lambda page: page.next_token,
             result_keys=('communications',),
             max_items=max_items,

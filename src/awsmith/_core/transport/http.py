@@ -41,7 +41,7 @@ Two ways to send:
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import AsyncIterable, AsyncIterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Protocol
 
@@ -204,10 +204,13 @@ class HttpSender(Protocol):
         timeouts: Timeouts,
         *,
         resend: bool = False,
+        written: Callable[[], None] | None = None,
     ) -> HttpResponse:
         """``resend``: the request is safe to repeat, so the sender may send it once
         more on its own after finding a kept-alive connection closed before any byte
-        of the response (no sender repeats any other request by itself)."""
+        of the response (no sender repeats any other request by itself). ``written``
+        is called when the request is written to a connection (connected, through a
+        proxy's tunnel and TLS), so that an attempt cut short later counts as sent."""
         ...
 
     def stream(
@@ -219,12 +222,13 @@ class HttpSender(Protocol):
         timeouts: Timeouts,
         *,
         resend: bool = False,
+        written: Callable[[], None] | None = None,
     ) -> AbstractAsyncContextManager[StreamedResponse]:
         """Sends ``method url`` exactly as given (see :func:`check_stream_url`) with
         ``Host``, ``headers`` and ``Content-Length``, and yields the response once its
         head has arrived (the request body has been sent by then, unless the server
         answered first). ``resend`` as for :meth:`send`, for a :class:`StreamBody` only
-        while none of it was taken. Failures are
+        while none of it was taken; ``written`` as for :meth:`send`. Failures are
         :class:`~awsmith._core.errors.TransportError` s, on entering and while reading."""
         ...
 

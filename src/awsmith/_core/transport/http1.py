@@ -627,10 +627,12 @@ class _Connection(asyncio.Protocol):
         *,
         head_only: bool = False,
         stream: bool = False,
+        written: Callable[[], None] | None = None,
     ) -> HttpResponse:
         """Sends one request and returns its whole response, or with ``stream`` its head
         (status and headers), the body then arriving in :attr:`body`. ``head_only`` is
-        for HEAD, whose response announces a body it does not have."""
+        for HEAD, whose response announces a body it does not have; ``written`` is
+        called as the request's first byte is handed to the connection."""
         transport = self.transport
         assert transport is not None
         loop = self._loop
@@ -658,6 +660,8 @@ class _Connection(asyncio.Protocol):
         self._read_timeout = timeouts.read
         self._last = now = loop.time()
         self._timer = loop.call_at(now + timeouts.read, self._check_progress)
+        if written is not None:
+            written()
         try:
             if isinstance(body, CountedChunks):
                 await self._upload(transport, head, body, future)
@@ -842,17 +846,19 @@ class Http1Sender:
         timeouts: Timeouts,
         *,
         resend: bool = False,
+        written: Callable[[], None] | None = None,
     ) -> HttpResponse:
         """Sends ``method url`` (path and query already percent-encoded, as signed) with
         ``headers`` as given plus ``Host`` and ``Content-Length``; returns the whole
         response. Every failure is a :class:`TransportError`. ``resend``: the request is
         safe to repeat, so a kept-alive connection found closed before any response
-        byte is not an error, the request goes once more on a new connection."""
+        byte is not an error, the request goes once more on a new connection.
+        ``written`` is called as its first byte goes to a connection."""
         origin, target = self._origin_of(url)
         length = len(body) if body or method not in BODYLESS else None
         head = self._head(method, origin, target, headers, length)
         connection, response = await self._exchange(
-            origin, head, body, timeouts, method == "HEAD", resend, False
+            origin, head, body, timeouts, method == "HEAD", resend, False, written
         )
         self._release(connection)
         return response
@@ -867,6 +873,7 @@ class Http1Sender:
         timeouts: Timeouts,
         *,
         resend: bool = False,
+        written: Callable[[], None] | None = None,
     ) -> AsyncGenerator[_StreamedResponse]:
         """``HttpSender.stream`` (see :mod:`awsmith._core.transport.http`): the
         response once its head is here, the body read from it as it arrives."""
@@ -881,7 +888,7 @@ class Http1Sender:
             length = len(body) if body or method not in BODYLESS else None
         head = self._head(method, origin, target, headers, length)
         connection, response = await self._exchange(
-            origin, head, sent, timeouts, method == "HEAD", resend, True
+            origin, head, sent, timeouts, method == "HEAD", resend, True, written
         )
         streamed = _StreamedResponse(self, connection, response)
         try:
@@ -934,14 +941,16 @@ class Http1Sender:
         head_only: bool,
         resend: bool,
         stream: bool,
+        written: Callable[[], None] | None,
     ) -> tuple[_Connection, HttpResponse]:
         """One request on a pooled connection: the connection (still held: the caller
-        releases it) and the response, whole or (``stream``) its head."""
+        releases it) and the response, whole or (``stream``) its head. ``written`` as
+        for :meth:`send`: called on each connection the request is written to."""
         for attempt in (1, 2):
             connection = await self._acquire(origin, timeouts)
             try:
                 response = await connection.exchange(
-                    head, body, timeouts, head_only=head_only, stream=stream
+                    head, body, timeouts, head_only=head_only, stream=stream, written=written
                 )
             except _StaleConnection as exc:
                 self._release(connection)

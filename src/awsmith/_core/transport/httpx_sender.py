@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import ssl
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping
 
 import anyio
 import httpx
@@ -126,15 +126,21 @@ class _ProxyRouter(httpx.AsyncBaseTransport):
 
 class _Body(httpx.AsyncByteStream, httpx.SyncByteStream):
     """A request body in one chunk, iterable again (for a retry by httpx's transport),
-    with nothing to finalize."""
+    with nothing to finalize. ``written`` is called when a transport starts sending it:
+    httpcore does once the request's head is written (HTTP/1.1, and HTTP/2 when the
+    request has a body). A transport that reads the request otherwise (MockTransport,
+    respx) does not call it: the attempt counts when its answer arrives."""
 
-    def __init__(self, body: bytes) -> None:
+    def __init__(self, body: bytes, written: Callable[[], None] | None) -> None:
         self._body = body
+        self._written = written
 
     def __iter__(self) -> Iterator[bytes]:
         return iter((self._body,))
 
     def __aiter__(self) -> AsyncIterator[bytes]:
+        if self._written is not None:
+            self._written()
         return _OneChunk(self._body)
 
 
@@ -154,12 +160,16 @@ class _OneChunk:
 
 class _Streamed(httpx.AsyncByteStream):
     """A :class:`StreamBody` as httpx sends it: chunk by chunk, counted; its source
-    finalized once httpx is done with it (``aclose``), even if it stopped early."""
+    finalized once httpx is done with it (``aclose``), even if it stopped early.
+    ``written`` as for :class:`_Body`."""
 
-    def __init__(self, chunks: CountedChunks) -> None:
+    def __init__(self, chunks: CountedChunks, written: Callable[[], None] | None) -> None:
         self._chunks = chunks
+        self._written = written
 
     def __aiter__(self) -> AsyncIterator[bytes]:
+        if self._written is not None:
+            self._written()
         return self._chunks
 
     async def aclose(self) -> None:
@@ -191,6 +201,7 @@ class HttpxSender:
         timeouts: Timeouts,
         *,
         resend: bool = False,
+        written: Callable[[], None] | None = None,
     ) -> HttpResponse:
         # ``resend`` is moot: httpcore checks a pooled connection before using it and
         # never sends a request twice by itself.
@@ -199,10 +210,10 @@ class HttpxSender:
         request = self._client.build_request(
             method, url, headers=headers, content=body, timeout=timeout
         )
-        if body:
-            # httpx's own body stream is an async generator: one a connection failure
-            # stops early is left unfinished, and warns when collected (under trio).
-            request.stream = _Body(body)
+        # httpx's own body stream is an async generator: one a connection failure stops
+        # early is left unfinished, and warns when collected (under trio). Ours also
+        # says when httpcore starts sending it (the request's head is out).
+        request.stream = _Body(body, written)
         if not any(name.lower() == "accept-encoding" for name in headers):
             # The body is read raw (never decoded): httpx's default "gzip, deflate"
             # would let the server compress JSON that is then unparseable.
@@ -252,12 +263,13 @@ class HttpxSender:
         timeouts: Timeouts,
         *,
         resend: bool = False,
+        written: Callable[[], None] | None = None,
     ) -> AsyncGenerator[_StreamedResponse]:
         """``HttpSender.stream`` over the client's ``send``, with a request built here
         (see the module's docstring)."""
         del resend  # as for send(): httpcore checks a pooled connection before use
         check_stream_url(url)
-        request = _stream_request(method, url, headers, body, timeouts)
+        request = _stream_request(method, url, headers, body, timeouts, written)
         try:
             response = await self._client.send(
                 request, stream=True, follow_redirects=False, auth=None
@@ -282,7 +294,12 @@ class HttpxSender:
 
 
 def _stream_request(
-    method: str, url: str, headers: Mapping[str, str], body: bytes | StreamBody, timeouts: Timeouts
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes | StreamBody,
+    timeouts: Timeouts,
+    written: Callable[[], None] | None,
 ) -> httpx.Request:
     """The request of ``stream()``, its target exactly the URL's (checked: httpx
     re-encodes nothing :func:`check_stream_url` lets through, and must not)."""
@@ -291,11 +308,11 @@ def _stream_request(
     stream: httpx.AsyncByteStream
     if isinstance(body, StreamBody):
         fields.append(("Content-Length", str(body.length)))
-        stream = _Streamed(body.counted(f"{method} {display_url(url)}"))
+        stream = _Streamed(body.counted(f"{method} {display_url(url)}"), written)
     else:
         if body or method not in BODYLESS:
             fields.append(("Content-Length", str(len(body))))
-        stream = _Body(body)
+        stream = _Body(body, written)
     timeout = httpx.Timeout(timeouts.read, connect=timeouts.connect)
     request = httpx.Request(
         method,
