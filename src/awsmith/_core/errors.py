@@ -372,8 +372,9 @@ class AttachmentError(AwsmithError):
     message with the file. ``file_name`` is the attachment's file name as the service
     knows it (once known), ``upload_id`` / ``attachment_id`` the service's id when there
     was one. ``attempts`` counts the requests made for what failed (a
-    part's PUTs, a download's GETs, the status polls) and ``__cause__`` is the last
-    one's error, as for the errors of a call. An error of one of the Support calls a
+    part's PUTs, a download's GETs, the status polls) as a call counts its attempts
+    (one cut short counts once its request was written), and ``__cause__`` is the
+    last one's error, as for the errors of a call. An error of one of the Support calls a
     helper makes (``GetAttachmentUploadLinks``, ...) is raised as that call raised it,
     with a note naming the file.
     """
