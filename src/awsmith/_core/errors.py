@@ -390,12 +390,13 @@ class AttachmentError(AwsmithError):
         attempts: int = 0,
     ) -> None:
         super().__init__(message)
-        self.operation_name = operation_name
         self.file_name = file_name
         self.upload_id = upload_id
         self.attachment_id = attachment_id
         self.attempts = attempts
-        self.args = (self._describe(),)
+        # Through the base's helper: the attributes keep AwsmithError's declared types
+        # (assigned here, pyright --verifytypes reads an ambiguous override).
+        _name(self, operation_name)
 
 
 class AttachmentSourceError(AttachmentError):
