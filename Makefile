@@ -111,14 +111,16 @@ test-latest: $(UV)
 	$(UV) pip list --python $(LATEST_VENV)/bin/python | grep -E '^(botocore|httpx|moto|mypy|pyright|ruff) '
 	$(MAKE) --no-print-directory check CHECK_BIN=$(LATEST_VENV)/bin
 
-## Side-by-side benchmark (awsmith, aiobotocore, raw aiohttp), then the whole-process
-## cold start (benchmarks/coldstart.py); see docs/performance.md.
+## Side-by-side benchmark (awsmith, aiobotocore, raw aiohttp), the whole-process cold
+## start (benchmarks/coldstart.py), then a 150 MB attachment up and down through nginx
+## beside plain httpx and aiohttp (benchmarks/attachments.py); see docs/performance.md.
 BENCH_VENV := $(CURDIR)/.venv-bench$(ENV_SUFFIX)
 
 bench: lock-check
 	UV_PROJECT_ENVIRONMENT=$(BENCH_VENV) $(UV) sync --locked --quiet --project locks/bench
 	$(BENCH_VENV)/bin/python benchmarks/run.py
 	$(BENCH_VENV)/bin/python benchmarks/coldstart.py
+	$(BENCH_VENV)/bin/python benchmarks/attachments.py
 
 ## The sdist and the wheel in dist/, built with the locked tools (locks/dist): the wheel
 ## built from the sdist must equal the one built from the tree; twine check --strict,

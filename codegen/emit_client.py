@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from codegen.customizations import ClientBase
 from codegen.docs import escape, first_sentence, wrap
 from codegen.model import Member, Operation, Paginator, ServiceModel
 from codegen.typing_info import IN, OUT, member_annotation
@@ -13,9 +14,12 @@ _TYPE_TOKEN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 
 
 class ClientEmitter:
-    def __init__(self, model: ServiceModel, source: str) -> None:
+    def __init__(self, model: ServiceModel, source: str, base: ClientBase | None = None) -> None:
         self.model = model
         self.source = source
+        #: The hand-written class the client inherits, if not BaseClient (see
+        #: codegen/customizations.py).
+        self.base = base
         self.w = Writer()
         self.shape_imports: set[str] = set()
         self.typing: set[str] = set()
@@ -248,7 +252,8 @@ class ClientEmitter:
         body = self.w
         body.line()
         body.line()
-        body.line(f"class {model.client_name}(BaseClient):")
+        base = self.base
+        body.line(f"class {model.client_name}({base.name if base else 'BaseClient'}):")
         body.indent()
         usage = [
             "Arguments (all keyword-only and optional): ``region``, ``endpoint_url``,",
@@ -258,6 +263,15 @@ class ClientEmitter:
             "What is not given comes from the standard AWS environment variables, config and",
             "credential files and provider chain. ``with_options(...)`` gives a view with",
             "other retry and timeout settings that shares this client's connections.",
+            *(
+                [
+                    "",
+                    f"Beside the operations: {', '.join(f'``{m}``' for m in base.methods)},",
+                    f"written by hand in its base class ``{base.name}``.",
+                ]
+                if base
+                else []
+            ),
             "",
             "Example:",
             "    ```python",
@@ -286,13 +300,16 @@ class ClientEmitter:
         if typing_names:
             w.line("from typing import " + ", ".join(typing_names))
         w.line()
-        w.line("from awsmith._core.client import BaseClient")
+        if self.base is None:
+            w.line("from awsmith._core.client import BaseClient")
         if any(m.idempotency_token for op in model.operations if op.input for m in op.input.members):
             w.line("from awsmith._core.operation import new_idempotency_token")
         if model.paginators:
             w.line("from awsmith._core.paginator import Paginator")
         w.line()
         w.line("from . import _serde")
+        if self.base is not None:
+            w.line(f"from .{self.base.module} import {self.base.name}")
         if self.shape_imports:
             w.line("from .shapes import (")
             for n in sorted(self.shape_imports, key=isort_key):
@@ -302,8 +319,9 @@ class ClientEmitter:
         return w.render()
 
 
-def emit_client(model: ServiceModel, source: str) -> str:
-    return ClientEmitter(model, source).emit()
+def emit_client(model: ServiceModel, source: str, base: ClientBase | None = None) -> str:
+    """client.py; with ``base``, the client inherits that hand-written class."""
+    return ClientEmitter(model, source, base).emit()
 
 
 def emit_init(model: ServiceModel, source: str, package: str) -> str:

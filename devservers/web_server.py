@@ -25,7 +25,10 @@ from devservers.forward_proxy import free_port, stop, wait_for_port
 NGINX = "nginx"
 INSTALL_HINT = "apt-get install nginx-light (Debian's nginx)"
 
-CONFIG = """
+#: How every nginx of the tests and benchmarks starts (benchmarks/attachments.py too): in
+#: the foreground, one worker, everything it writes in ``{dir}``; a config goes on with
+#: its own settings of the open ``http`` block, and closes it.
+HTTP_HEAD = """
 daemon off;
 master_process on;
 worker_processes 1;
@@ -39,7 +42,9 @@ http {{
     fastcgi_temp_path {dir}/fastcgi;
     uwsgi_temp_path {dir}/uwsgi;
     scgi_temp_path {dir}/scgi;
-    keepalive_timeout {keepalive_timeout};
+"""
+
+CONFIG = HTTP_HEAD + """    keepalive_timeout {keepalive_timeout};
     keepalive_requests {keepalive_requests};
     map $http_authorization $signature {{
         "~Signature=(?<sig>[0-9a-f]+)" $sig;
