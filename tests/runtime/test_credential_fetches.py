@@ -82,10 +82,13 @@ def refreshable(
 ) -> Any:
     """botocore's own RefreshableCredentials: ``key`` for ``lifetime`` from the clock's
     time, refreshed by ``refresh``; its windows (``advisory_timeout``,
-    ``mandatory_timeout``) botocore's unless given."""
+    ``mandatory_timeout``) botocore's unless given. Given as a newer botocore's
+    constructor sets them (``_mandatory_refresh_timeout``...), on the instance: botocore
+    1.29.61, the lowest awsmith supports, takes no such argument and reads the same
+    attributes, from its class."""
     from botocore.credentials import RefreshableCredentials
 
-    return RefreshableCredentials(
+    credentials = RefreshableCredentials(
         access_key=key,
         secret_key="secret",
         token="token",
@@ -93,8 +96,14 @@ def refreshable(
         refresh_using=refresh,
         method="test",
         time_fetcher=clock,
-        **windows,
     )
+    attributes = {
+        "advisory_timeout": "_advisory_refresh_timeout",
+        "mandatory_timeout": "_mandatory_refresh_timeout",
+    }
+    for window, seconds in windows.items():
+        setattr(credentials, attributes[window], seconds)
+    return credentials
 
 
 class HeldRefresh:
