@@ -260,6 +260,7 @@ class ClientEmitter:
         result_keys = tuple(op.output.member_by_name(k).py_name for k in p.result_keys)
         w.line("return Paginator(")
         w.line("    fetch,")
+        w.line(f"    operation_name={op.name!r},")
         w.line(f"    next_token=lambda page: page.{op.output.member_by_name(p.output_token).py_name},")
         w.line(f"    result_keys={result_keys!r},")
         if items.item_key is not None:

@@ -21,8 +21,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import gzip
-import hashlib
-import hmac
 import json
 import re
 import threading
@@ -36,6 +34,8 @@ from typing import Any
 
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
+
+from devservers.sigv4 import sigv4_problem
 
 HOST = "127.0.0.1"
 SERVICE = "codeguru-profiler"
@@ -225,91 +225,6 @@ def _json_reply(status: int, value: Any) -> _Reply:
 Handler = Callable[["CodeGuruStub", _Call], _Reply]
 
 
-def sigv4_problem(
-    record: RecordedRequest, keys: Mapping[str, str], *, service: str = SERVICE
-) -> tuple[str, str] | None:
-    """Checks a request's SigV4 signature: ``None`` if valid, else (error code, message).
-
-    Written from the AWS Signature Version 4 specification, independently of the
-    client's signer: the canonical URI is the raw path URI-encoded once more (services
-    other than S3 double-encode), the query is decoded and re-encoded with RFC 3986
-    unreserved characters and sorted, and only the headers listed in SignedHeaders count.
-    """
-    authorization = record.headers.get("Authorization")
-    amz_date = record.headers.get("X-Amz-Date")
-    if not authorization or not amz_date:
-        return "MissingAuthenticationTokenException", "Missing Authentication Token"
-    match = re.fullmatch(
-        r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request,"
-        r"\s*SignedHeaders=([a-z0-9;-]+),\s*Signature=([0-9a-f]{64})",
-        authorization,
-    )
-    if match is None:
-        return "IncompleteSignatureException", f"Malformed Authorization header: {authorization!r}"
-    access_key, day, region, signed_service, signed, signature = match.groups()
-    if signed_service != service:
-        return "InvalidSignatureException", f"Credential should be scoped to {service!r}."
-    if not amz_date.startswith(day):
-        return "InvalidSignatureException", "Date in Credential scope does not match X-Amz-Date."
-    secret = keys.get(access_key)
-    if secret is None:
-        return (
-            "UnrecognizedClientException",
-            "The security token included in the request is invalid.",
-        )
-    names = signed.split(";")
-    if "host" not in names:
-        return "InvalidSignatureException", "The host header must be signed."
-    canonical_headers = ""
-    for name in names:
-        values = record.headers.getall(name, [])
-        joined = ",".join(" ".join(v.split()) for v in values)
-        canonical_headers += f"{name}:{joined}\n"
-    pairs = []
-    for part in record.raw_query.split("&") if record.raw_query else []:
-        key, _, value = part.partition("=")
-        pairs.append(
-            (
-                urllib.parse.quote(urllib.parse.unquote(key), safe="-_.~"),
-                urllib.parse.quote(urllib.parse.unquote(value), safe="-_.~"),
-            )
-        )
-    canonical_query = "&".join(f"{k}={v}" for k, v in sorted(pairs))
-    payload_hash = (
-        record.headers.get("X-Amz-Content-SHA256") or hashlib.sha256(record.body).hexdigest()
-    )
-    canonical_request = "\n".join(
-        [
-            record.method,
-            urllib.parse.quote(record.raw_path or "/", safe="/~"),
-            canonical_query,
-            canonical_headers,
-            signed,
-            payload_hash,
-        ]
-    )
-    scope = f"{day}/{region}/{signed_service}/aws4_request"
-    string_to_sign = "\n".join(
-        [
-            "AWS4-HMAC-SHA256",
-            amz_date,
-            scope,
-            hashlib.sha256(canonical_request.encode()).hexdigest(),
-        ]
-    )
-    signing_key = f"AWS4{secret}".encode()
-    for part in (day, region, signed_service, "aws4_request"):
-        signing_key = hmac.new(signing_key, part.encode(), hashlib.sha256).digest()
-    expected = hmac.new(signing_key, string_to_sign.encode(), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, signature):
-        return (
-            "InvalidSignatureException",
-            "The request signature we calculated does not match the signature you provided."
-            f" The Canonical String for this request should have been\n{canonical_request}",
-        )
-    return None
-
-
 class CodeGuruStub:
     """The server. Use :func:`codeguru_stub` / :func:`async_codeguru_stub` to run one."""
 
@@ -453,7 +368,7 @@ class CodeGuruStub:
         operation = ""
         try:
             if self.check_signatures:
-                problem = sigv4_problem(record, self._keys)
+                problem = sigv4_problem(record, self._keys, service=SERVICE)
                 if problem is not None:
                     raise ServiceFault(problem[0], 403, problem[1])
             elif not request.headers.get("Authorization", "").startswith("AWS4-HMAC-SHA256 "):

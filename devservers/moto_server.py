@@ -21,7 +21,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from typing import IO
 
@@ -48,11 +48,20 @@ class MotoServerError(RuntimeError):
 class MotoServer:
     """One ``moto.server`` subprocess. Use :func:`moto_server` rather than this directly."""
 
-    def __init__(self, *, python: str = sys.executable, start_timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        *,
+        python: str = sys.executable,
+        start_timeout: float = 60.0,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        """``env``: settings of moto's own, added to this process's environment for the
+        server (``S3_UPLOAD_PART_MIN_SIZE``, say)."""
         self.host = HOST
         self.port = 0
         self._python = python
         self._start_timeout = start_timeout
+        self._env = dict(env or {})
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
@@ -70,6 +79,7 @@ class MotoServer:
             self._log = tempfile.TemporaryFile(prefix="moto-server-")  # noqa: SIM115
             env = dict(os.environ)
             env.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
+            env.update(self._env)
             self._process = processes.spawn(
                 [self._python, "-m", "moto.server", "-H", self.host, "-p", str(self.port)],
                 stdin=subprocess.DEVNULL,
@@ -144,9 +154,11 @@ class MotoServer:
 
 
 @contextmanager
-def moto_server(*, start_timeout: float = 60.0) -> Iterator[MotoServer]:
+def moto_server(
+    *, start_timeout: float = 60.0, env: Mapping[str, str] | None = None
+) -> Iterator[MotoServer]:
     """Starts moto's server for the ``with`` block and always stops it afterwards."""
-    server = MotoServer(start_timeout=start_timeout)
+    server = MotoServer(start_timeout=start_timeout, env=env)
     try:
         server.start()
         yield server
@@ -155,13 +167,15 @@ def moto_server(*, start_timeout: float = 60.0) -> Iterator[MotoServer]:
 
 
 @asynccontextmanager
-async def async_moto_server(*, start_timeout: float = 60.0) -> AsyncIterator[MotoServer]:
+async def async_moto_server(
+    *, start_timeout: float = 60.0, env: Mapping[str, str] | None = None
+) -> AsyncIterator[MotoServer]:
     """:func:`moto_server` for async code (asyncio or trio): start and stop run in a worker
     thread, so the event loop is never blocked while moto boots or shuts down."""
     import anyio
     import anyio.to_thread
 
-    server = MotoServer(start_timeout=start_timeout)
+    server = MotoServer(start_timeout=start_timeout, env=env)
     try:
         await anyio.to_thread.run_sync(server.start)
         yield server

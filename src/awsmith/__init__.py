@@ -25,10 +25,12 @@ from awsmith._core.errors import (
     PaginationError,
     ParamValidationError,
     ReadTimeoutError,
+    RequestBodyLengthError,
     ResponseParseError,
     ResponseTooLargeError,
     ServiceError,
     TransportError,
+    URLRefusedError,
 )
 from awsmith._core.interceptors import Interceptor, InterceptorContext, TransportRequest
 from awsmith._core.interchange import from_dict, to_dict
@@ -62,6 +64,7 @@ __all__ = [
     "Paginator",
     "ParamValidationError",
     "ReadTimeoutError",
+    "RequestBodyLengthError",
     "ResponseMetadata",
     "ResponseParseError",
     "ResponseTooLargeError",
@@ -69,6 +72,7 @@ __all__ = [
     "TransportError",
     "TransportRequest",
     "TransportResponse",
+    "URLRefusedError",
     "__version__",
     "assume_role",
     "from_dict",

@@ -28,11 +28,11 @@ from typing import Any
 try:
     from opentelemetry import context as otel_context
     from opentelemetry import trace
-except ImportError as exc:
+except ImportError as _missing:  # private: a module-level name is public API otherwise
     raise ImportError(
         "awsmith.otel needs OpenTelemetry's API: install the extra, "
         "pip install 'awsmith[otel]'"
-    ) from exc
+    ) from _missing
 
 from awsmith._core.errors import AwsmithError
 from awsmith._core.interceptors import Interceptor, InterceptorContext
@@ -56,6 +56,7 @@ class OpenTelemetryInterceptor(Interceptor):
         )
 
     def read_before_execution(self, context: InterceptorContext) -> None:
+        """Starts the call's span and makes it the current span while the call runs."""
         span = self._tracer.start_span(
             f"{context.service_id}.{context.operation_name}",
             kind=trace.SpanKind.CLIENT,
@@ -70,6 +71,8 @@ class OpenTelemetryInterceptor(Interceptor):
         context.properties.setdefault(self, []).append((span, token))
 
     def read_after_execution(self, context: InterceptorContext) -> None:
+        """Ends the call's span with the outcome's attributes and status, and restores
+        the span that was current before the call."""
         started = context.properties.get(self)
         if not started:  # read_before_execution did not run to the end
             return

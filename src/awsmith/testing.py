@@ -66,14 +66,14 @@ import attrs
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from awsmith._core.client import BaseClient
-from awsmith._core.errors import AwsmithError, name_operation
+from awsmith._core.errors import AwsmithError, for_call, raise_as_is
 from awsmith._core.interchange import from_dict
 from awsmith._core.metadata import NO_METADATA, ResponseMetadata
 from awsmith._core.operation import Operation
 
 __all__ = ["ANY", "StubAssertionError", "Stubber"]
 
-R = TypeVar("R")
+_R = TypeVar("_R")  # private: pyright --verifytypes counts a public TypeVar as API
 
 
 class StubAssertionError(AssertionError):
@@ -260,8 +260,8 @@ class Stubber:
     @overload
     def add_response(
         self,
-        method: Callable[..., Awaitable[R]],
-        response: R,
+        method: Callable[..., Awaitable[_R]],
+        response: _R,
         expected_params: Mapping[str, object] | None = None,
     ) -> None: ...
 
@@ -383,14 +383,18 @@ class Stubber:
 
     async def _invoke(self, operation: Operation[Any, Any], request: Any) -> Any:
         try:
-            return self._answer(operation, request)
+            entry = self._next(operation, request)
         except AwsmithError as exc:  # named as a real call names its errors
-            named = name_operation(exc, operation.name)
-            if named is exc:
-                raise
-        raise named
+            raise_as_is(for_call(exc, operation.name))
+        if entry.error is not None:
+            # As if the service had answered the first attempt with it: a copy of
+            # awsmith's error for this call (the entry's may be queued again), yours as
+            # it is.
+            raise_as_is(for_call(entry.error, operation.name, attempts=1))
+        return _with_metadata(entry.response)
 
-    def _answer(self, operation: Operation[Any, Any], request: Any) -> Any:
+    def _next(self, operation: Operation[Any, Any], request: Any) -> _Queued:
+        """The queued entry this call takes, once the call checks out."""
         operation.validate(request)
         name = self._methods.get(operation.name) or _snake(operation.name)
         if not self._queue:
@@ -401,11 +405,7 @@ class Stubber:
         if entry.expected_params is not None:
             self._check_params(name, entry.expected_params, request)
         self._queue.popleft()
-        if entry.error is not None:
-            if entry.error.attempts == 0:
-                entry.error.attempts = 1  # as if the service had answered the first attempt
-            raise entry.error
-        return _with_metadata(entry.response)
+        return entry
 
     @staticmethod
     def _check_params(name: str, expected: dict[str, object], request: object) -> None:

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import anyio
+import httpcore._backends.auto
 import pytest
 
 import awsmith
@@ -200,7 +202,8 @@ async def test_closing_the_client_mid_call_counts_the_requests_and_chains_the_la
 ) -> None:
     """ClientClosedError during a backoff used to say attempts=0."""
     server.play(Reply.json({"message": "busy"}, status=503))
-    config = fast(max_attempts=5, base_backoff=5.0, max_backoff=5.0)
+    # a 503's backoff scale is a twentieth of base_backoff: 5 s, as it was before 2026
+    config = fast(max_attempts=5, base_backoff=100.0, max_backoff=5.0)
     async with support(server.url, transport, config) as client:
 
         async def close_after_the_first_attempt() -> None:
@@ -242,3 +245,55 @@ async def test_a_clock_skew_resend_is_an_attempt_within_max_attempts(
         assert sent == [f"attempt={n}; max={max_attempts}" for n in range(1, max_attempts + 1)]
         await client.describe_cases()  # signed with the server's clock: one request
     assert server.attempts == max_attempts + 1
+
+
+@pytest.fixture
+def silent_tls_port() -> Iterator[int]:
+    """A port whose connections the kernel accepts and nobody answers: a TLS handshake
+    with it never completes (no request is ever written)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        yield listener.getsockname()[1]
+
+
+async def test_an_attempt_cut_short_in_its_tls_handshake_does_not_count(
+    silent_tls_port: int, transport: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The deadline passes while the first attempt's TLS handshake waits: no request was
+    written, so no attempt counts. It said attempts=1 ("the server has its request")."""
+    # httpcore 1.0.9 leaves the TCP stream of a TLS handshake that is cancelled open
+    # (AnyIOStream.start_tls closes it on an Exception only, not on a cancellation):
+    # its socket would warn when collected, long after. The test closes what it opened.
+    streams: list[Any] = []
+    original = httpcore._backends.auto.AutoBackend.connect_tcp
+
+    async def recorded(self: Any, *args: Any, **kwargs: Any) -> Any:
+        stream = await original(self, *args, **kwargs)
+        streams.append(stream)
+        return stream
+
+    monkeypatch.setattr(httpcore._backends.auto.AutoBackend, "connect_tcp", recorded)
+    config = fast(max_attempts=3, connect_timeout=30, call_timeout=0.5)
+    async with support(f"https://127.0.0.1:{silent_tls_port}", transport, config) as client:
+        with anyio.fail_after(30), pytest.raises(awsmith.DeadlineExceededError) as info:
+            await client.describe_cases()
+    for stream in streams:
+        await stream.aclose()
+    err = info.value
+    assert str(err) == "DescribeCases did not complete within call_timeout=0.5s"
+    assert (err.attempts, err.__cause__) == (0, None)
+
+
+async def test_an_attempt_that_times_out_connecting_counts(
+    silent_tls_port: int, transport: str
+) -> None:
+    """An attempt that ends with an error of its own counts, written or not: two
+    connect timeouts are two attempts (``max_attempts`` spends them)."""
+    config = fast(max_attempts=2, connect_timeout=0.2)
+    async with support(f"https://127.0.0.1:{silent_tls_port}", transport, config) as client:
+        with anyio.fail_after(30), pytest.raises(awsmith.ConnectTimeoutError) as info:
+            await client.describe_cases()
+    assert info.value.attempts == 2
+    assert not isinstance(info.value.__cause__, awsmith.AwsmithError)  # the sender's own
+    assert info.value.operation_name == "DescribeCases"

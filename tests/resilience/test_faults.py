@@ -214,10 +214,11 @@ async def test_closing_the_client_during_a_backoff_ends_the_call(
 ) -> None:
     """No attempt after close(): the call ends with ClientClosedError (it used to spend
     every remaining attempt on a closed pool and end with ConnectionFailedError).
-    Backoff is full jitter over up to 1 s, so the close lands in a backoff (or, rarely,
-    an attempt, which then fails and ends the call the same way)."""
+    Backoff is full jitter over up to 1 s (a 503's scale is a twentieth of base_backoff),
+    so the close lands in a backoff (or, rarely, an attempt, which then fails and ends
+    the call the same way)."""
     server.play(UNAVAILABLE)
-    config = fast(max_attempts=5, base_backoff=1.0, max_backoff=1.0)
+    config = fast(max_attempts=5, base_backoff=20.0, max_backoff=1.0)
     at_close: list[int] = []
     async with support(server.url, transport, config) as client:
 

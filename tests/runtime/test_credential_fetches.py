@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import gc
+import inspect
 import logging
 import sys
 import threading
@@ -82,12 +83,13 @@ def refreshable(
 ) -> Any:
     """botocore's own RefreshableCredentials: ``key`` for ``lifetime`` from the clock's
     time, refreshed by ``refresh``; its windows (``advisory_timeout``,
-    ``mandatory_timeout``) botocore's unless given. Given as a newer botocore's
-    constructor sets them (``_mandatory_refresh_timeout``...), on the instance: botocore
-    1.29.61, the lowest awsmith supports, takes no such argument and reads the same
-    attributes, from its class."""
+    ``mandatory_timeout``) botocore's unless given. A botocore whose constructor takes
+    no windows (1.29.61, ``make test-botocore-min``) has them as class attributes: they
+    are set on the object, as a newer constructor sets them."""
     from botocore.credentials import RefreshableCredentials
 
+    takes = inspect.signature(RefreshableCredentials.__init__).parameters
+    given = {name: seconds for name, seconds in windows.items() if name in takes}
     credentials = RefreshableCredentials(
         access_key=key,
         secret_key="secret",
@@ -96,13 +98,11 @@ def refreshable(
         refresh_using=refresh,
         method="test",
         time_fetcher=clock,
+        **given,
     )
-    attributes = {
-        "advisory_timeout": "_advisory_refresh_timeout",
-        "mandatory_timeout": "_mandatory_refresh_timeout",
-    }
-    for window, seconds in windows.items():
-        setattr(credentials, attributes[window], seconds)
+    for name, seconds in windows.items():
+        if name not in given:  # advisory_timeout -> _advisory_refresh_timeout
+            setattr(credentials, f"_{name.removesuffix('_timeout')}_refresh_timeout", seconds)
     return credentials
 
 

@@ -269,9 +269,13 @@ async def test_queued_errors_are_raised_with_their_fields(anyio_backend: str) ->
         stub.add_error("describe_services", awsmith.ReadTimeoutError("read timed out"))
         with pytest.raises(CaseIdNotFound) as caught:
             await support.describe_cases(case_id_list=["x"])
-        # as a real call's error: a copy named for the call (the queued one is as given)
-        assert type(caught.value) is CaseIdNotFound and not_found.operation_name is None
-        assert caught.value.__dict__ == {**not_found.__dict__, "operation_name": "DescribeCases"}
+        # as a real call's error: a copy named for the call, as if the service had answered
+        # its first attempt (the queued one is as given: it used to get attempts=1 itself)
+        assert type(caught.value) is CaseIdNotFound
+        assert (not_found.operation_name, not_found.attempts) == (None, 0)
+        assert caught.value.__dict__ == {
+            **not_found.__dict__, "operation_name": "DescribeCases", "attempts": 1
+        }
         assert str(caught.value) == (
             "CaseIdNotFound (HTTP 400) when calling the DescribeCases operation: no such case "
             "[request id req-9]"

@@ -6,6 +6,7 @@ and runs both checkers over it. ``assert_type`` pins the types users rely on.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any, assert_type
 
@@ -128,6 +129,7 @@ async def support_pagination(client: SupportClient) -> None:
         assert_type(page.next_token, str | None)
     assert_type(paginator.resume_token, str | None)
 
+    assert_type(paginator.items(), AsyncIterator[CaseDetails])
     async for case in client.paginate_describe_cases(max_items=50).items():
         assert_type(case, CaseDetails)
         subject: str | None = case.subject
@@ -160,6 +162,8 @@ async def support_errors(client: SupportClient) -> None:
 
 async def profiler_operations() -> None:
     async with CodeGuruProfilerClient(region="eu-west-1") as client:
+        assert_type(client, CodeGuruProfilerClient)
+        assert_type(client.with_options(call_timeout=5), CodeGuruProfilerClient)
         # enum-typed arguments accept the enum member or its string value
         group = await client.create_profiling_group(
             profiling_group_name="checkout", compute_platform=ComputePlatform.AWSLAMBDA

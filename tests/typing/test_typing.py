@@ -92,7 +92,7 @@ def mypy_reports() -> dict[Path, Counter[Report]]:
     return reports
 
 
-def _pyright_executable() -> str:
+def pyright_executable() -> str:
     candidate = Path(sys.executable).parent / "pyright"
     if candidate.exists():
         return str(candidate)
@@ -112,7 +112,7 @@ def pyright_reports() -> dict[Path, Counter[Report]]:
     """
     proc = subprocess.run(
         [
-            _pyright_executable(),
+            pyright_executable(),
             "--pythonpath",
             sys.executable,
             "--outputjson",

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 import awsmith
+from awsmith._core.interceptors import NEVER_SIGNED, UNSIGNED_HEADERS
 from awsmith.support import SupportClient
 from awsmith.support import shapes as s
 from tests.unit.mockaws import (
@@ -217,10 +218,42 @@ _IN_PLACE = [
     (_set("url", lambda r: "https://elsewhere.example/"), "POST https://elsewhere.example/"),
     (_set("method", lambda r: "PUT"), "PUT https://support.us-east-1.amazonaws.com/"),
 ]
-#: RFC 9110 section 7.6.1: a proxy drops or rewrites hop-by-hop headers, so a signature
-#: over them breaks on the way, and the sender manages the connection.
-_HOP_BY_HOP = ["Connection", "keep-alive", "TE", "Trailer", "Upgrade", "Proxy-Authorization",
-               "Proxy-Connection", "proxy-authenticate"]
+_HOP_BY_HOP = (
+    "is hop-by-hop (RFC 9110 section 7.6.1): a proxy drops or changes it, and the sender "
+    "manages the connection; interceptors may not set it"
+)
+_FOR_PROXY = (
+    "is meant for the next proxy only (RFC 9110 section 11.7): a proxy consumes it, and the "
+    "sender authenticates to Config.proxies itself; interceptors may not set it"
+)
+_SIGNER = "is set by awsmith's signer and sender, not by interceptors"
+#: Headers a proxy drops or rewrites, or that describe the connection or the framing
+#: (a signature over them breaks on the way, and the sender manages both), and why each
+#: is refused, with the RFC that says so: RFC 9110 section 7.6.1 lists the hop-by-hop
+#: ones (Proxy-Connection included), section 11.7 the Proxy-* authentication ones (the
+#: reason used to cite 7.6.1 for them, and for Trailer). Proxy_Authorization and
+#: HTTP2-Settings used to be sent, and signed.
+_REFUSED_HEADERS = {
+    "Connection": _HOP_BY_HOP,
+    "keep-alive": _HOP_BY_HOP,
+    "TE": _HOP_BY_HOP,
+    "Upgrade": _HOP_BY_HOP,
+    "Proxy-Connection": _HOP_BY_HOP,
+    "Proxy-Authorization": _FOR_PROXY,
+    "proxy-authenticate": _FOR_PROXY,
+    "Proxy-Anything": _FOR_PROXY,
+    "Trailer": "announces trailer fields (RFC 9110 section 6.6.2), and awsmith's requests "
+    "have none; interceptors may not set it",
+    "HTTP2-Settings": "belongs to the h2c upgrade (RFC 7540 section 3.2.1; deprecated by "
+    "RFC 9113 section 3.1), connection-specific like Upgrade; interceptors may not set it",
+    # CGI and WSGI servers read _ as - (HTTP_PROXY_AUTHORIZATION either way)
+    "Proxy_Authorization": "reads as proxy-authorization where _ and - are the same (CGI "
+    f"and WSGI servers, RFC 3875 section 4.1.18), and proxy-authorization {_FOR_PROXY}",
+    "X_Amz_Date": "reads as x-amz-date where _ and - are the same (CGI and WSGI servers, "
+    f"RFC 3875 section 4.1.18), and x-amz-date {_SIGNER}",
+    "keep_alive": "reads as keep-alive where _ and - are the same (CGI and WSGI servers, "
+    f"RFC 3875 section 4.1.18), and keep-alive {_HOP_BY_HOP}",
+}
 
 
 @pytest.mark.parametrize(
@@ -296,10 +329,8 @@ _HOP_BY_HOP = ["Connection", "keep-alive", "TE", "Trailer", "Upgrade", "Proxy-Au
             for change, shown in _IN_PLACE
         ],
         *[
-            (_header(name), f"Bad.modify_before_signing: the {name} header is hop-by-hop (RFC "
-             "9110 section 7.6.1): a proxy drops or changes it, and the sender manages the "
-             "connection; interceptors may not set it")
-            for name in _HOP_BY_HOP
+            (_header(name), f"Bad.modify_before_signing: the {name} header {reason}")
+            for name, reason in _REFUSED_HEADERS.items()
         ],
     ],
 )
@@ -766,11 +797,28 @@ _AUTH_SIGNED = __import__("re").compile(r"SignedHeaders=([a-z0-9;-]+)")
 def test_the_unsigned_headers_cover_botocores_blacklist_old_and_new() -> None:
     """botocore 1.29.61 (the oldest supported) never signs expect, user-agent and
     x-amzn-trace-id; newer releases add the hop-by-hop and trace-context headers.
-    awsmith never signs any of them, whichever botocore is installed."""
+    awsmith never signs any of them, whichever botocore is installed: those a hook may
+    add are sent unsigned, every other one is refused before it could be signed (the
+    list used to hold refused ones among those it sends unsigned, unsaid)."""
     from botocore.auth import SIGNED_HEADERS_BLACKLIST
 
-    from awsmith._core.interceptors import UNSIGNED_HEADERS
+    assert {"expect", "user-agent", "x-amzn-trace-id"} <= NEVER_SIGNED
+    assert set(SIGNED_HEADERS_BLACKLIST) <= NEVER_SIGNED
+    assert {"traceparent", "tracestate", "baggage"} <= NEVER_SIGNED
+    sent_unsigned = {"expect", "x-amzn-trace-id", "traceparent", "tracestate", "baggage"}
+    assert sent_unsigned == UNSIGNED_HEADERS
 
-    assert {"expect", "user-agent", "x-amzn-trace-id"} <= UNSIGNED_HEADERS
-    assert set(SIGNED_HEADERS_BLACKLIST) <= UNSIGNED_HEADERS
-    assert {"traceparent", "tracestate", "baggage"} <= UNSIGNED_HEADERS
+
+@pytest.mark.parametrize("name", sorted(NEVER_SIGNED - UNSIGNED_HEADERS))
+async def test_every_header_botocore_never_signs_is_unsigned_or_refused(name: str) -> None:
+    """Of what botocore never signs, what awsmith does not send unsigned it refuses:
+    nothing of the list reaches the signer."""
+    class Adds(awsmith.Interceptor):
+        def modify_before_signing(self, context: awsmith.InterceptorContext) -> Any:
+            return _header(name)(context.transport_request)
+
+    script = Script(json_reply(CASES))
+    async with intercepted_support(script, Adds()) as support:
+        with pytest.raises(awsmith.ConfigurationError, match=f"the {name} header "):
+            await support.describe_cases()
+    assert script.requests == []

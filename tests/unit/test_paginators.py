@@ -169,7 +169,8 @@ async def test_a_service_token_works_as_starting_token() -> None:
             {None: {"cases": [], "nextToken": "t1"}, "t1": {"cases": [], "nextToken": "t1"}},
             2,
             "the service returned the token it was given ('t1') as the next token; stopping "
-            "instead of requesting the same page again",
+            "instead of requesting the same page again (when calling the DescribeCases "
+            "operation)",
         ),
         (
             {
@@ -179,7 +180,7 @@ async def test_a_service_token_works_as_starting_token() -> None:
             },
             3,
             "the service returned the token 'a' again after it was followed; stopping "
-            "instead of looping",
+            "instead of looping (when calling the DescribeCases operation)",
         ),
     ],
     ids=["same-token", "cycle"],
@@ -193,6 +194,7 @@ async def test_a_repeated_token_raises_instead_of_looping(
             async for _ in client.paginate_describe_cases():
                 pass
     assert str(info.value) == message
+    assert info.value.operation_name == "DescribeCases"
     assert len(served.script.requests) == requests
 
 
@@ -209,7 +211,7 @@ async def test_a_starting_token_the_service_echoes_is_reported_as_such() -> None
                 got.append(case.case_id)
     assert str(info.value) == (
         "the service returned the token it was given ('mine') as the next token; stopping "
-        "instead of requesting the same page again"
+        "instead of requesting the same page again (when calling the DescribeCases operation)"
     )
     assert (got, served.tokens) == (["c1"], ["mine"])
 

@@ -15,6 +15,7 @@ import copy
 import importlib
 import pickle
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -146,3 +147,50 @@ def test_the_lists_cover_every_response_and_error() -> None:
     assert len(responses()) == 20 + 23
     assert len(modeled_errors()) == 22 + 22
     assert all(hasattr(shapes_module(s), model(s).shapes[n].class_name) for s, n in responses())
+
+
+#: Pickled by e82cd98's code (before errors named their operation, when a ServiceError
+#: pickled as ``(_rebuild_error, (cls, message, attributes))``), with that checkout's
+#: ``src`` first on PYTHONPATH::
+#:
+#:     case = CaseIdNotFound("Case not found", request_id="req-1",
+#:                           raw={"__type": "CaseIdNotFound", "message": "Case not found"})
+#:     case.attempts = 2
+#:     bare = SupportError(None, code="502", status_code=502)
+#:     throttled = ThrottlingException("Rate exceeded", request_id="req-2")
+#:     deadline = awsmith.DeadlineExceededError(
+#:         "DescribeCases did not complete within call_timeout=1.0s")
+#:     deadline.attempts = 3
+#:     pickle.dump((case, bare, throttled, deadline), file, protocol=4)
+E82CD98_PICKLE = Path(__file__).parent / "data" / "errors-e82cd98.pickle"
+
+
+def test_errors_pickled_by_e82cd98_unpickle_as_they_were() -> None:
+    """``_rebuild_error``'s second argument used to be the message: an old pickle's
+    ``"Case not found"`` became the args ``('C', 'a', 's', ...)``, and a message of
+    ``None`` raised TypeError. Both forms unpickle now, with the message as it read."""
+    from awsmith.support.errors import CaseIdNotFound, SupportError, ThrottlingException
+
+    case, bare, throttled, deadline = pickle.loads(E82CD98_PICKLE.read_bytes())
+    assert type(case) is CaseIdNotFound
+    assert case.args == ("CaseIdNotFound (HTTP 400): Case not found [request id req-1]",)
+    assert str(case) == case.args[0]
+    assert (case.code, case.message, case.status_code, case.request_id, case.attempts) == (
+        "CaseIdNotFound", "Case not found", 400, "req-1", 2
+    )
+    assert case.raw == {"__type": "CaseIdNotFound", "message": "Case not found"}
+    assert case.operation_name is None
+    assert type(bare) is SupportError
+    assert (bare.args, bare.message, bare.code, bare.status_code) == (
+        ("502 (HTTP 502)",), None, "502", 502
+    )
+    assert type(throttled) is ThrottlingException
+    assert throttled.args == ("ThrottlingException (HTTP 400): Rate exceeded [request id req-2]",)
+    assert throttled.throttling_reasons is None
+    assert type(deadline) is awsmith.DeadlineExceededError
+    assert deadline.args == ("DescribeCases did not complete within call_timeout=1.0s",)
+    assert deadline.attempts == 3
+    # and they pickle again in today's form, the same
+    for error in (case, bare, throttled, deadline):
+        again = pickle.loads(pickle.dumps(error))
+        assert (type(again), again.args, vars(again)) == (type(error), error.args, vars(error))

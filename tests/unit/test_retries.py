@@ -127,12 +127,26 @@ async def test_default_is_three_attempts() -> None:
 
 
 @pytest.mark.anyio
-async def test_backoff_is_full_jitter_doubling_up_to_max_backoff() -> None:
-    """The delay before retry n is ``random() * min(max_backoff, base * 2 ** (n - 1))``:
-    with random() fixed at 0.5, base 1 s and a cap of 3 s the client sleeps 0.5, 1, 1.5,
-    1.5, 1.5 s (uncapped it would be 0.5, 1, 2, 4, 8). The sleeps are recorded, not slept."""
-    script = Script(unavailable())
-    config = awsmith.Config(max_attempts=6, base_backoff=1.0, max_backoff=3.0)
+@pytest.mark.parametrize(
+    ("reply", "cap", "delays"),
+    [
+        # after throttling, a scale of base_backoff (1 s): 0.5 x 1, 2, 4, 8, 16 capped at 3
+        (error_reply("ThrottlingException", "Rate exceeded"), 3.0, [0.5, 1.0, 1.5, 1.5, 1.5]),
+        # after anything else, a twentieth of it (0.05 s): 0.5 x 0.05, 0.1, 0.2, 0.4, 0.8
+        # capped at 0.3
+        (unavailable(), 0.3, [0.025, 0.05, 0.1, 0.15, 0.15]),
+    ],
+    ids=["throttling", "503"],
+)
+async def test_backoff_is_full_jitter_doubling_up_to_max_backoff(
+    reply: httpx.Response, cap: float, delays: list[float]
+) -> None:
+    """The delay before retry n is ``random() * min(max_backoff, scale * 2 ** (n - 1))``
+    with ``scale`` ``base_backoff`` after a throttling error and ``base_backoff / 20``
+    after any other (botocore 1.44: 1 s and 0.05 s). random() is fixed at 0.5; the
+    sleeps are recorded, not slept."""
+    script = Script(reply)
+    config = awsmith.Config(max_attempts=6, base_backoff=1.0, max_backoff=cap)
     with (
         mock.patch("random.random", return_value=0.5),
         mock.patch("awsmith._core.aio.sleep", new_callable=mock.AsyncMock) as sleep,
@@ -141,7 +155,7 @@ async def test_backoff_is_full_jitter_doubling_up_to_max_backoff() -> None:
             with pytest.raises(awsmith.ServiceError) as info:
                 await client.describe_cases()
     assert info.value.attempts == len(script.requests) == 6
-    assert [c.args for c in sleep.await_args_list] == [(0.5,), (1.0,), (1.5,), (1.5,), (1.5,)]
+    assert [c.args for c in sleep.await_args_list] == [(d,) for d in delays]
 
 
 @pytest.mark.anyio
@@ -206,18 +220,32 @@ async def test_post_agent_profile_token_and_blob_identical_on_retry() -> None:
 
 
 @pytest.mark.anyio
-async def test_retry_quota_stops_retries_when_the_service_keeps_failing() -> None:
-    # 500 tokens, 5 per retry: 50 calls x 2 retries exhaust the bucket; the 51st call
-    # gets no retry at all.
-    script = Script(unavailable())
+@pytest.mark.parametrize(
+    ("reply", "full_calls", "then", "left"),
+    [
+        # 500 tokens, 14 per retry after a 5xx: 17 calls x 2 retries take 476; the 18th
+        # call gets one retry (10 left), the 19th none at all.
+        (unavailable(), 17, [53, 54], 10),
+        # 5 per retry after throttling: 50 calls x 2 retries take all 500; the 51st call
+        # gets no retry.
+        (error_reply("ThrottlingException", "Rate exceeded"), 50, [151], 0),
+    ],
+    ids=["503", "throttling"],
+)
+async def test_retry_quota_stops_retries_when_the_service_keeps_failing(
+    reply: httpx.Response, full_calls: int, then: list[int], left: int
+) -> None:
+    script = Script(reply)
     async with support(script, config=FAST) as client:
-        for _ in range(50):
+        for _ in range(full_calls):
             with pytest.raises(awsmith.ServiceError):
                 await client.describe_cases()
-        assert len(script.requests) == 150
-        with pytest.raises(awsmith.ServiceError):
-            await client.describe_cases()
-        assert len(script.requests) == 151
+        assert len(script.requests) == 3 * full_calls
+        for requests in then:
+            with pytest.raises(awsmith.ServiceError):
+                await client.describe_cases()
+            assert len(script.requests) == requests
+        assert client._quota.available == left
 
 
 @pytest.mark.anyio

@@ -19,7 +19,7 @@ import warnings
 import weakref
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from awsmith._core import aio
 from awsmith._core.adaptive import AdaptiveRateLimiter
@@ -52,8 +52,10 @@ from awsmith._core.errors import (
     EndpointResolutionError,
     ResponseParseError,
     ServiceError,
-    name_operation,
+    attempt_error,
+    for_call,
     own_copy,
+    raise_as_is,
 )
 from awsmith._core.interceptors import (
     Hooks,
@@ -68,7 +70,7 @@ from awsmith._core.interceptors import (
 )
 from awsmith._core.metadata import ResponseMetadata, read_only
 from awsmith._core.operation import Operation, SerializedRequest, ServiceInfo, uuid4_text
-from awsmith._core.retry import RetryQuota, backoff_delay, is_retryable, is_throttling
+from awsmith._core.retry import RetryQuota, is_retryable, is_throttling, plan_retry
 from awsmith._core.signing import (
     QueryItem,
     SigV4Signer,
@@ -92,6 +94,13 @@ else:
 
 In = TypeVar("In")
 Out = TypeVar("Out")
+
+#: The type of the client a method returns (``with_options``, ``async with ... as``),
+#: bound on ``self`` as httpx types its ``__aenter__``. Not ``typing.Self``: mypy and
+#: pyright read both the same, but jedi (IPython, Jupyter, jedi-language-server)
+#: resolves ``Self`` to BaseClient, so after ``async with SupportClient() as c:`` it
+#: completed ``c.`` with no operation.
+ClientT = TypeVar("ClientT", bound="BaseClient")
 
 #: One DEBUG record per attempt and per backoff, a WARNING when the retry quota runs
 #: out. Records name operations, attempts, statuses, error classes and request ids:
@@ -182,85 +191,126 @@ def _running_loop(client: BaseClient) -> asyncio.AbstractEventLoop:
         ) from None
 
 
-#: Where a call's attempts go, and what the signer signs of it: (signer, host, path,
-#: url, encoded query). A tuple: built on every call.
-_Target = tuple[SigV4Signer, str, str, str, list[QueryItem]]
-
 #: Views made with the same options share one Config (checking a Config's every field
 #: costs ~50 us); at most this many option sets are kept per client.
 _OPTION_CACHE_SIZE = 64
+#: The types of the values ``with_options`` takes (``bool`` is one, and Config refuses
+#: it): only such values are looked up in the cache, so that an unhashable one is
+#: Config's to refuse with a ConfigurationError naming the option.
+_OPTION_VALUE_TYPES = frozenset({int, float, str, bool, type(None)})
 
 
-def _attempt_interrupted(hooks: Hooks, context: InterceptorContext, exc: BaseException) -> None:
-    """``read_after_attempt`` for an attempt cancelled in flight: the cancellation is
-    its outcome. A hook's exception cannot replace the cancellation: it is logged."""
-    context.response = exc
-    try:
-        run_each(hooks.read_after_attempt, "read_after_attempt", context)
-    except Exception as hook_error:
-        _log.warning(
-            "%s: read_after_attempt of a cancelled attempt raised %s (the call stays "
-            "cancelled)", context.operation_name, type(hook_error).__name__,
-        )
+class _Call(Generic[Out]):
+    """One call as its stages share it (smithy-python's per-call context): what is called
+    and who watches it, where its attempts go, and how far they got, for the error that
+    ends it (:meth:`claim`). A plain class with slots: one per call."""
 
+    __slots__ = (
+        "attempt",
+        "context",
+        "credentials",
+        "debug",
+        "encoded_query",
+        "hooks",
+        "host",
+        "invocation_id",
+        "last_error",
+        "made",
+        "operation",
+        "path",
+        "payload_hash",
+        "ready",
+        "retry_cost",
+        "serialized",
+        "signer",
+        "skew_corrected",
+        "started",
+        "url",
+    )
 
-def _attempt_ended(hooks: Hooks, context: InterceptorContext, outcome: object) -> None:
-    """``read_after_attempt`` of an attempt that ended with ``outcome`` (its output or
-    its error)."""
-    context.response = outcome
-    run_each(hooks.read_after_attempt, "read_after_attempt", context)
+    operation: Operation[Any, Out]
+    #: The client's interceptors by stage and the call's context for them, or None.
+    hooks: Hooks | None
+    context: InterceptorContext | None
+    # Where the attempts go, and what the signer signs of it (set by BaseClient._call).
+    serialized: SerializedRequest
+    ready: _Ready
+    signer: SigV4Signer
+    host: str
+    path: str
+    url: str
+    encoded_query: list[QueryItem]
+    payload_hash: str
+    #: botocore's: one id for every attempt of the call, so AWS can tie them together.
+    invocation_id: str
+    #: Whether attempts are logged (DEBUG), and when the current one was sent.
+    debug: bool
+    started: float
+    #: The current attempt's number, from 1.
+    attempt: int
+    #: The attempts that count (what :attr:`AwsmithError.attempts` says): each that
+    #: ended with an outcome of its own, and one cut short once its request was written.
+    made: int
+    #: The error of the last attempt that failed.
+    last_error: AwsmithError | None
+    #: The retry quota this call's retries took (its success gives it back).
+    retry_cost: int
+    #: Whether an attempt was re-sent with the server's clock (once a call at most).
+    skew_corrected: bool
+    #: The credentials the call was waiting for when it ended, if it was.
+    credentials: CredentialResolver | None
 
+    def __init__(
+        self,
+        operation: Operation[Any, Out],
+        hooks: Hooks | None = None,
+        context: InterceptorContext | None = None,
+    ) -> None:
+        self.operation = operation
+        self.hooks = hooks
+        self.context = context
+        self.attempt = self.made = self.retry_cost = 0
+        self.last_error = self.credentials = None
+        self.skew_corrected = False
 
-def _attempt_failed(hooks: Hooks, context: InterceptorContext, exc: BaseException) -> None:
-    """``read_after_attempt`` of an attempt ended by ``exc`` before it had an outcome of
-    its own (a hook's exception, credentials, a cancellation): every attempt that
-    started gets it, so what an interceptor opened for the attempt is closed."""
-    if isinstance(exc, Exception):
-        _attempt_ended(hooks, context, exc)
-    else:
-        _attempt_interrupted(hooks, context, exc)
+    def written(self) -> None:
+        """The sender wrote the attempt's request: the attempt counts, even if the
+        deadline or a cancellation cuts it short now (the server may have it)."""
+        self.made = self.attempt
 
+    def failed(self, error: AwsmithError) -> AwsmithError:
+        """``error``, made for the current attempt (a response's error, the sender's),
+        as its outcome: the attempt counts, and its error is the last one."""
+        self.made = self.attempt
+        self.last_error = attempt_error(error, self.operation.name, self.attempt)
+        return error
 
-E = TypeVar("E", bound=AwsmithError)
+    def claim(self, exc: BaseException) -> BaseException:
+        """``exc``, which ends the call, as the call raises it (:func:`for_call`: awsmith's
+        errors named, with the attempts made and the last attempt's error)."""
+        if isinstance(exc, AwsmithError):
+            return for_call(exc, self.operation.name, self.made, self.last_error)
+        return exc
 
+    def deadline_error(self, deadline: float) -> DeadlineExceededError:
+        """The error of a call that ``call_timeout`` cut short: the attempts made, and
+        the last failed attempt's error as ``__cause__``; or, when it made none and its
+        deadline passed while it waited for credentials, the ``CredentialsError`` of
+        their last fetch if that failed (a fetch outlives the calls that wait for it:
+        one that fails after their deadlines reaches none of them otherwise)."""
+        name = self.operation.name
+        error = DeadlineExceededError(f"{name} did not complete within call_timeout={deadline}s")
+        error.operation_name = name  # the message names it already
+        error.attempts = self.made
+        error.__cause__ = self.last_error if self.made else self._credentials_failure()
+        return error
 
-def _after_attempts(error: E, sent: int, last_error: AwsmithError | None) -> E:
-    """``error``, which ends a call after ``sent`` requests without being an attempt's
-    own outcome, with that count and the last attempt's error as its ``__cause__``
-    (unless it has a cause of its own: a provider's error behind a CredentialsError)."""
-    error.attempts = sent
-    if last_error is not None and error.__cause__ is None:
-        error.__cause__ = last_error
-    return error
-
-
-class _Progress:
-    """How far the attempts of a call with a deadline got, for the
-    :class:`DeadlineExceededError` that cuts them short (a plain class: one per call)."""
-
-    __slots__ = ("attempts", "credentials", "last_error")
-
-    def __init__(self) -> None:
-        self.attempts = 0
-        self.last_error: AwsmithError | None = None
-        #: The credentials the call was waiting for when it ended, if it was.
-        self.credentials: CredentialResolver | None = None
-
-    def deadline_error(self, operation_name: str, deadline: float) -> DeadlineExceededError:
-        """The call's ``DeadlineExceededError``, with the attempts made and the last
-        one's error as ``__cause__``; or, when none was made and the deadline passed
-        while the call waited for credentials, the ``CredentialsError`` of their last
-        fetch if it failed (a fetch outlives the calls that wait for it: one that
-        fails after their deadlines reaches none of them otherwise)."""
-        error = DeadlineExceededError(
-            f"{operation_name} did not complete within call_timeout={deadline}s"
-        )
-        error.operation_name = operation_name  # the message names it already
-        if self.last_error is None and self.credentials is not None:
-            failure = self.credentials.last_failure()
-            if failure is not None:
-                error.__cause__ = own_copy(failure)  # this call's: others end with it too
-        return _after_attempts(error, self.attempts, self.last_error)
+    def _credentials_failure(self) -> Exception | None:
+        """This call's copy of the failure of the last fetch of the credentials it was
+        waiting for, if it was and that failed (other calls end with it too)."""
+        credentials = self.credentials
+        failure = None if credentials is None else credentials.last_failure()
+        return None if failure is None else own_copy(failure)
 
 
 class _NeedsIO(Exception):
@@ -443,14 +493,14 @@ class BaseClient:
         )
 
     def with_options(
-        self,
+        self: ClientT,
         *,
         max_attempts: int | NotGiven = NOT_GIVEN,
         retry_mode: RetryMode | NotGiven = NOT_GIVEN,
         connect_timeout: float | NotGiven = NOT_GIVEN,
         read_timeout: float | NotGiven = NOT_GIVEN,
         call_timeout: float | NotGiven | None = NOT_GIVEN,
-    ) -> Self:
+    ) -> ClientT:
         """A client of the same type with these settings changed, for some calls::
 
             await support.with_options(max_attempts=1).create_case(...)
@@ -476,7 +526,10 @@ class BaseClient:
             )
             if value is not NOT_GIVEN
         )
-        cached = self._option_cache.get(given)
+        # Only values of the types Config takes are looked up: anything else (a list, a
+        # dict: unhashable) goes straight to Config, whose error names the option.
+        plain = all(kind in _OPTION_VALUE_TYPES for _, kind, _ in given)
+        cached = self._option_cache.get(given) if plain else None
         if cached is None:
             for name, _, value in given:
                 if value is None and name in ("max_attempts", "retry_mode"):
@@ -489,9 +542,10 @@ class BaseClient:
             # Config's checks and errors
             config = attrs.evolve(self.config, **{name: value for name, _, value in given})
             cached = (config, self._timeouts_of(config))
-            if len(self._option_cache) >= _OPTION_CACHE_SIZE:
-                self._option_cache.clear()
-            self._option_cache[given] = cached
+            if plain:
+                if len(self._option_cache) >= _OPTION_CACHE_SIZE:
+                    self._option_cache.clear()
+                self._option_cache[given] = cached
         view = copy.copy(self)
         view.config, view._timeouts = cached
         view._closed = False
@@ -517,7 +571,7 @@ class BaseClient:
 
     # ---------------------------------------------------------------- lifecycle
 
-    async def __aenter__(self) -> Self:
+    async def __aenter__(self: ClientT) -> ClientT:
         await self._prepare()
         return self
 
@@ -851,31 +905,47 @@ class BaseClient:
         root = self._root  # its settings made the connections (a view's are a copy)
         ready.sender = root._make_sender(True, root._transport)
 
+    async def _transfer(self) -> tuple[HttpSender, Timeouts]:
+        """The sender and limits of this client's calls (its connection pool, proxies,
+        TLS settings and timeouts), made ready as for a call, for a transfer to a
+        presigned URL through ``HttpSender.stream`` (the attachment helpers of the
+        Support client). ``Timeouts.max_body`` does not apply to a streamed body."""
+        ready = self._ready or await self._prepare()
+        if self._closed:
+            raise ClientClosedError(f"this {type(self).__name__} is closed")
+        sender = ready.sender
+        if type(sender) is Http1Sender and sender.loop is not _running_loop(self):
+            self._rebind(ready, sender)
+        return ready.sender, self._timeouts
+
     # ---------------------------------------------------------------- calls
 
     async def _invoke(self, operation: Operation[In, Out], request: In) -> Out:
         hooks = self._hooks
+        if hooks is not None:
+            context = InterceptorContext(operation.name, self._service.service_id, request)
+            return await self._intercepted(_Call(operation, hooks, context), request)
         try:
-            if hooks is not None:
-                return await self._intercepted(operation, request, hooks)
-            return await self._call(operation, request, None)
+            return await self._call(_Call(operation), request)
         except AwsmithError as exc:  # a try costs nothing until something is raised
-            named = name_operation(exc, operation.name)
-            if named is exc:
-                raise
-        raise named  # out of the except: the original is not this one's context
+            # Named here if raised before any attempt (the attempts name theirs).
+            raise_as_is(for_call(exc, operation.name))
 
-    async def _intercepted(self, operation: Operation[In, Out], request: In, hooks: Hooks) -> Out:
-        """A call with interceptors: their hooks around :meth:`_call` (see
-        :mod:`awsmith._core.interceptors` for the order and the error rules)."""
-        context = InterceptorContext(operation.name, self._service.service_id, request)
+    async def _intercepted(self, call: _Call[Out], request: Any) -> Out:
+        """A call with interceptors (smithy-python's ``_handle_execution`` and
+        ``_finalize_execution``): ``read_before_execution``, the call (whose attempts run
+        the per-attempt hooks), then ``modify_before_completion`` and
+        ``read_after_execution``. An exception is claimed by the call
+        (:meth:`_Call.claim`) before any hook sees it; see
+        :mod:`awsmith._core.interceptors` for the order and the error rules."""
+        hooks, context = call.hooks, call.context
+        assert hooks is not None and context is not None
         outcome: Any
         try:
             run_each(hooks.read_before_execution, "read_before_execution", context)
-            outcome = await self._call(operation, request, (hooks, context))
+            outcome = await self._call(call, request)
         except BaseException as exc:  # cancellation too: the completion hooks must run
-            # named before the hooks see it
-            outcome = name_operation(exc, operation.name) if isinstance(exc, AwsmithError) else exc
+            outcome = call.claim(exc)
         context.response = outcome
         cancelled = isinstance(outcome, BaseException) and not isinstance(outcome, Exception)
         if not cancelled:  # a cancelled call stays cancelled: nothing to modify
@@ -884,24 +954,24 @@ class BaseClient:
                     context.response = hook.modify_before_completion(context)
             except Exception as exc:  # a modify_* stage stops at its first exception
                 context.response = exc
+            if isinstance(context.response, BaseException):  # raised, or returned
+                context.response = call.claim(context.response)
         try:
             run_each(hooks.read_after_execution, "read_after_execution", context)
         except Exception as exc:
             if cancelled:
                 raise outcome from exc
-            context.response = exc
+            context.response = call.claim(exc)
         if cancelled:
             raise outcome
         if isinstance(context.response, BaseException):
-            raise context.response
+            raise_as_is(context.response)
         return context.response  # type: ignore[no-any-return]  # the operation's output, or a hook's replacement
 
-    async def _call(
-        self,
-        operation: Operation[In, Out],
-        request: In,
-        intercepted: tuple[Hooks, InterceptorContext] | None,
-    ) -> Out:
+    async def _call(self, call: _Call[Out], request: Any) -> Out:
+        """Validates and serializes the request and settles where it goes, then runs its
+        attempts (within ``call_timeout``, if set)."""
+        operation = call.operation
         operation.validate(request)
         serialized = operation.serialize(request)
         if operation.compress_request and not self.config.disable_request_compression:
@@ -929,224 +999,259 @@ class BaseClient:
         encoded_query = encode_query(serialized.query) if serialized.query else []
         if encoded_query:
             url += "?" + render_query(encoded_query)
-        target = (signer, host, path, url, encoded_query)
+        call.serialized = serialized
+        call.ready = ready
+        call.signer = signer
+        call.host = host
+        call.path = path
+        call.url = url
+        call.encoded_query = encoded_query
+        call.payload_hash = payload_sha256(serialized.body)
+        call.invocation_id = invocation_id()
+        call.debug = _log.isEnabledFor(logging.DEBUG)
         deadline = self.config.call_timeout
         if deadline is None:
-            return await self._attempts(operation, serialized, ready, target, intercepted, None)
-        progress = _Progress()
+            return await self._attempts(call)
         return await aio.within(
-            deadline,
-            self._attempts(operation, serialized, ready, target, intercepted, progress),
-            lambda: progress.deadline_error(operation.name, deadline),
+            deadline, self._attempts(call), lambda: call.deadline_error(deadline)
         )
 
-    async def _attempts(
-        self,
-        operation: Operation[In, Out],
-        serialized: SerializedRequest,
-        ready: _Ready,
-        target: _Target,
-        intercepted: tuple[Hooks, InterceptorContext] | None,
-        progress: _Progress | None,
-    ) -> Out:
-        """The attempts of a call, and the backoffs between them.
+    async def _attempts(self, call: _Call[Out]) -> Out:
+        """The attempts of a call and the backoffs between them (smithy-python's
+        ``_retry``, ``_handle_attempt`` and ``_finalize_attempt``).
 
-        ``sent`` counts the requests handed to the sender and ``last_error`` is the
-        error of the last attempt that failed: an error that ends the call without
-        being an attempt's own outcome (the client closed, credentials failed for a
-        retry, a hook's) carries both, and ``progress`` (given with a deadline) keeps
-        them for the :class:`DeadlineExceededError` that cancels this.
+        An attempt: :meth:`_start_attempt`, credentials (and the adaptive limiter's
+        token), :meth:`_sign`, the sender, :meth:`_handle_response` (or
+        :meth:`_transport_failed`), then :meth:`_finish_attempt`. Its outcome is the
+        operation's output, or an error :meth:`_retry_delay` retries or raises. Any other
+        exception (a hook's, the credentials', a cancellation) ends the attempt and the
+        call (:meth:`_cut_short`).
         """
-        cfg = self.config
-        max_attempts = self._max_attempts
-        headers = serialized.headers
+        ready = call.ready
         limiter = self._limiter
-        signer, host, path, url, encoded_query = target
-        hooks, context = intercepted if intercepted is not None else (None, None)
-        # botocore's: one id for every attempt of the call, so AWS can tie them together.
-        invocation = {"amz-sdk-invocation-id": invocation_id()}
-        debug = _log.isEnabledFor(logging.DEBUG)
-        started = 0.0
-        attempt = sent = ended = 0
-        last_error: AwsmithError | None = None
-        retry_cost = 0
-        skew_corrected = False
-        payload_hash = payload_sha256(serialized.body)
-        try:
-            while True:
-                if self._closed:  # closed meanwhile (during a backoff, say): no more attempts
-                    closed = ClientClosedError(f"this {type(self).__name__} is closed")
-                    raise _after_attempts(closed, sent, last_error)
-                attempt += 1
-                invocation["amz-sdk-request"] = f"attempt={attempt}; max={max_attempts}"
-                signed = {**headers, **invocation}  # signed, as botocore signs them
-                body = serialized.body
-                if context is not None:
-                    context.attempt = attempt
-                    context.transport_response = context.response = None
-                    context.transport_request = TransportRequest(
-                        serialized.method, url, signed, body
-                    )
-                response: HttpResponse | None = None
-                error: AwsmithError
+        while True:
+            headers = self._start_attempt(call)
+            response: HttpResponse | None = None
+            outcome: Out | AwsmithError
+            try:
                 try:
-                    try:
-                        credentials = await ready.credentials.get()
-                    except BaseException:
-                        if progress is not None:  # the deadline's, if this is it
-                            progress.credentials = ready.credentials
-                        raise
-                    if limiter is not None:
-                        await limiter.acquire()
-                    body_hash = payload_hash
-                    accept_encoding = "Accept-Encoding" in signed
-                    unsigned: dict[str, str] | None = None
-                    if hooks is not None and hooks.modify_before_signing:
-                        assert context is not None
-                        modified = modified_request(hooks.modify_before_signing, context)
-                        signed, unsigned = split_unsigned(modified.headers)
-                        accept_encoding = any(
-                            name.lower() == "accept-encoding" for name in modified.headers
-                        )
-                        if modified.body is not body:
-                            body = modified.body
-                            body_hash = payload_sha256(body)
-                    offset = ready.clock_offset
-                    auth = signer.sign(
-                        method=serialized.method,
-                        host=host,
-                        path=path,
-                        query=serialized.query,
-                        headers=signed,
-                        body=body,
-                        credentials=credentials,
-                        encoded_query=encoded_query,
-                        payload_hash=body_hash,
-                        now=datetime.now(UTC) + offset if offset else None,
-                    )
-                    send_headers = {**signed, **auth, "User-Agent": self._user_agent}
-                    if unsigned:
-                        send_headers.update(unsigned)
-                    if not accept_encoding:
-                        # Bodies are read raw: with no Accept-Encoding any coding is
-                        # acceptable (RFC 9110 section 12.5.3), and a compressing proxy's
-                        # gzip would then be unparseable. botocore (through urllib3)
-                        # sends the same.
-                        send_headers["Accept-Encoding"] = "identity"
-                    if hooks is not None:
-                        assert context is not None
-                        # a copy: what the hooks are given cannot change what is sent
-                        context.transport_request = TransportRequest(
-                            serialized.method, url, dict(send_headers), body
-                        )
-                        run_each(hooks.read_before_transmit, "read_before_transmit", context)
-                    if debug:
-                        started = time.monotonic()
-                    sent = attempt
-                    try:
-                        response = await ready.sender.send(
-                            serialized.method,
-                            url,
-                            send_headers,
-                            body,
-                            self._timeouts,
-                            resend=operation.resend_safe,
-                        )
-                    except AwsmithError as exc:
-                        error = exc
-                        if debug:
-                            self._log_attempt(
-                                operation.name, attempt, max_attempts, started, None, exc
-                            )
-                    else:
-                        if debug:
-                            self._log_attempt(
-                                operation.name, attempt, max_attempts, started, response, None
-                            )
-                        if hooks is not None:
-                            assert context is not None
-                            context.transport_response = response
-                            run_each(hooks.read_after_transmit, "read_after_transmit", context)
-                        if response.status < 300:
-                            self._quota.release(retry_cost or 1)
-                            if limiter is not None:
-                                limiter.record(throttled=False)
-                            result = self._parse(operation, response, attempt)
-                            if result is not None:  # every generated response has the attribute
-                                result.response_metadata = ResponseMetadata(  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue]
-                                    request_id=request_id_of(response.headers),
-                                    status_code=response.status,
-                                    headers=read_only(response.headers),
-                                    attempts=attempt,
-                                )
-                            if hooks is not None:
-                                assert context is not None
-                                ended = attempt  # its hooks' exceptions end the call as such
-                                _attempt_ended(hooks, context, result)
-                            return result
-                        service = self._service
-                        error = service.build_error(response, service.errors, service.base_error)
-                except BaseException as exc:
-                    # The attempt ended early: a hook's exception, credentials, an
-                    # unparseable answer, a cancellation. It ends the call.
-                    failure = exc
-                    if isinstance(exc, AwsmithError) and not exc.attempts and sent:
-                        failure = _after_attempts(own_copy(exc), sent, last_error)
-                    if hooks is not None and ended != attempt:
-                        assert context is not None
-                        _attempt_failed(hooks, context, failure)
-                    if failure is exc:
-                        raise
-                    raise failure from failure.__cause__  # the copy, with its own cause
-                error.attempts = attempt
-                if hooks is not None:
-                    assert context is not None
-                    _attempt_ended(hooks, context, error)
-                last_error = error
+                    credentials = await ready.credentials.get()
+                except BaseException:
+                    call.credentials = ready.credentials  # for call.deadline_error
+                    raise
                 if limiter is not None:
-                    limiter.record(throttled=is_throttling(error))
-                # The server's clock is learnt even when no attempt is left, for the
-                # next call; a re-send with it is an attempt like any other.
-                skewed = response is not None and not skew_corrected and (
-                    self._correct_skew(error, response, ready)
-                )
-                if attempt >= max_attempts or not (skewed or is_retryable(error)):
-                    raise error
-                if skewed:
-                    skew_corrected = True  # re-signed with the server's clock: once, at once
-                    continue
-                cost = self._quota.acquire(error)
-                if cost is None:
-                    _log.warning(
-                        "%s: the retry quota is exhausted (the service is failing broadly): "
-                        "not retrying %s after attempt %d",
-                        operation.name,
-                        _outcome(error),
-                        attempt,
+                    await limiter.acquire()
+                headers, body = self._sign(call, credentials, headers)
+                if call.debug:
+                    call.started = time.monotonic()
+                try:
+                    response = await ready.sender.send(
+                        call.serialized.method,
+                        call.url,
+                        headers,
+                        body,
+                        self._timeouts,
+                        resend=call.operation.resend_safe,
+                        written=call.written,
                     )
-                    raise error
-                retry_cost += cost
-                delay = backoff_delay(attempt, cfg.base_backoff, cfg.max_backoff)
-                if debug:
-                    _log.debug(
-                        "%s: retrying after %s in %.3f s", operation.name, _outcome(error), delay
-                    )
+                except AwsmithError as exc:
+                    outcome = self._transport_failed(call, exc)
+                else:
+                    outcome = self._handle_response(call, response)
+            except BaseException as exc:
+                raise_as_is(self._cut_short(call, exc))
+            if call.hooks is not None:
+                self._finish_attempt(call, outcome)
+            if not isinstance(outcome, AwsmithError):
+                return outcome
+            delay = self._retry_delay(call, outcome, response)
+            if delay is None:
+                raise outcome
+            if delay:
                 await aio.sleep(delay)
-        except BaseException:
-            if progress is not None:  # for the DeadlineExceededError, if this is it
-                progress.attempts, progress.last_error = sent, last_error
-            raise
+
+    def _start_attempt(self, call: _Call[Any]) -> dict[str, str]:
+        """The next attempt: its number, and the headers it signs (the request's, and
+        the invocation headers botocore sends, signed too). The hooks get a request of
+        its own: what a hook added to one attempt is not carried into the next. Refused
+        if the client was closed meanwhile (during a backoff, say)."""
+        if self._closed:
+            raise call.claim(ClientClosedError(f"this {type(self).__name__} is closed"))
+        call.attempt = attempt = call.attempt + 1
+        serialized = call.serialized
+        headers = {
+            **serialized.headers,
+            "amz-sdk-invocation-id": call.invocation_id,
+            "amz-sdk-request": f"attempt={attempt}; max={self._max_attempts}",
+        }
+        context = call.context
+        if context is not None:
+            context.attempt = attempt
+            context.transport_response = context.response = None
+            context.transport_request = TransportRequest(
+                serialized.method, call.url, headers, serialized.body
+            )
+        return headers
+
+    def _sign(
+        self, call: _Call[Any], credentials: Credentials, headers: dict[str, str]
+    ) -> tuple[dict[str, str], bytes]:
+        """The attempt's headers as sent, and its body: ``modify_before_signing`` (the
+        headers botocore never signs set aside), SigV4, the sender's headers, then
+        ``read_before_transmit`` with a copy (what a hook is shown cannot change what
+        is sent)."""
+        serialized = call.serialized
+        body = serialized.body
+        body_hash = call.payload_hash
+        accept_encoding = "Accept-Encoding" in headers
+        unsigned: dict[str, str] | None = None
+        hooks, context = call.hooks, call.context
+        if hooks is not None and hooks.modify_before_signing:
+            assert context is not None
+            modified = modified_request(hooks.modify_before_signing, context)
+            headers, unsigned = split_unsigned(modified.headers)
+            accept_encoding = any(name.lower() == "accept-encoding" for name in modified.headers)
+            if modified.body is not body:
+                body = modified.body
+                body_hash = payload_sha256(body)
+        offset = call.ready.clock_offset
+        auth = call.signer.sign(
+            method=serialized.method,
+            host=call.host,
+            path=call.path,
+            query=serialized.query,
+            headers=headers,
+            body=body,
+            credentials=credentials,
+            encoded_query=call.encoded_query,
+            payload_hash=body_hash,
+            now=datetime.now(UTC) + offset if offset else None,
+        )
+        sent = {**headers, **auth, "User-Agent": self._user_agent}
+        if unsigned:
+            sent.update(unsigned)
+        if not accept_encoding:
+            # Bodies are read raw: with no Accept-Encoding any coding is acceptable (RFC
+            # 9110 section 12.5.3), and a compressing proxy's gzip would then be
+            # unparseable. botocore (through urllib3) sends the same.
+            sent["Accept-Encoding"] = "identity"
+        if hooks is not None:
+            assert context is not None
+            context.transport_request = TransportRequest(
+                serialized.method, call.url, dict(sent), body
+            )
+            run_each(hooks.read_before_transmit, "read_before_transmit", context)
+        return sent, body
+
+    def _transport_failed(self, call: _Call[Any], error: AwsmithError) -> AwsmithError:
+        """An attempt the sender could not complete: its error is the outcome."""
+        if call.debug:
+            self._log_attempt(call, None, error)
+        return call.failed(error)
+
+    def _handle_response(self, call: _Call[Out], response: HttpResponse) -> Out | AwsmithError:
+        """An attempt's response: ``read_after_transmit``, then the outcome, a 2xx
+        one's output with its metadata (a :class:`ResponseParseError` if it cannot be
+        read), else the error it carries."""
+        call.made = call.attempt
+        if call.debug:
+            self._log_attempt(call, response, None)
+        hooks, context = call.hooks, call.context
+        if hooks is not None:
+            assert context is not None
+            context.transport_response = response
+            run_each(hooks.read_after_transmit, "read_after_transmit", context)
+        if response.status >= 300:
+            service = self._service
+            return call.failed(service.build_error(response, service.errors, service.base_error))
+        self._quota.release(call.retry_cost or 1)
+        if self._limiter is not None:
+            self._limiter.record(throttled=False)
+        operation = call.operation
+        try:
+            result = operation.parse(response)
+        except ResponseParseError as exc:
+            return call.failed(_unreadable(operation, response, exc))
+        if result is not None:  # every generated response has the attribute
+            result.response_metadata = ResponseMetadata(  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue]
+                request_id=request_id_of(response.headers),
+                status_code=response.status,
+                headers=read_only(response.headers),
+                attempts=call.attempt,
+            )
+        return result
 
     @staticmethod
+    def _finish_attempt(call: _Call[Out], outcome: Out | AwsmithError) -> None:
+        """``read_after_attempt`` of an attempt that has an outcome. An exception it
+        raises ends the call, after the attempt (the call claims it)."""
+        hooks, context = call.hooks, call.context
+        assert hooks is not None and context is not None
+        context.response = outcome
+        run_each(hooks.read_after_attempt, "read_after_attempt", context)
+
+    @staticmethod
+    def _cut_short(call: _Call[Any], exc: BaseException) -> BaseException:
+        """An attempt ended by an exception that is not its outcome (a hook's, the
+        credentials', a cancellation), which ends the call: that exception as the call
+        raises it, once ``read_after_attempt`` has seen it (every attempt that started
+        gets it, so what an interceptor opened for the attempt is closed). An exception
+        of that hook replaces it, but not a cancellation: the call stays cancelled, and
+        the hook's exception is logged."""
+        failure = call.claim(exc)
+        hooks, context = call.hooks, call.context
+        if hooks is None or context is None:
+            return failure
+        context.response = failure
+        try:
+            run_each(hooks.read_after_attempt, "read_after_attempt", context)
+        except Exception as hook_error:
+            if isinstance(failure, Exception):
+                return call.claim(hook_error)
+            _log.warning(
+                "%s: read_after_attempt of a cancelled attempt raised %s (the call stays "
+                "cancelled)", call.operation.name, type(hook_error).__name__,
+            )
+        return failure
+
+    def _retry_delay(
+        self, call: _Call[Any], error: AwsmithError, response: HttpResponse | None
+    ) -> float | None:
+        """After an attempt's ``error``: None to raise it, 0 to send again at once (a
+        clock-skew correction), else the backoff before the next attempt (smithy-python's
+        ``refresh_retry_token_for_retry``)."""
+        if self._limiter is not None:
+            self._limiter.record(throttled=is_throttling(error))
+        # The server's clock is learnt even when no attempt is left, for the next call;
+        # a re-send with it is an attempt like any other.
+        skewed = response is not None and not call.skew_corrected and (
+            self._correct_skew(error, response, call.ready)
+        )
+        if call.attempt >= self._max_attempts or not (skewed or is_retryable(error)):
+            return None
+        if skewed:
+            call.skew_corrected = True  # re-signed with the server's clock: once, at once
+            return 0.0
+        cfg = self.config
+        planned = plan_retry(
+            self._quota, error, response, call.attempt, cfg.base_backoff, cfg.max_backoff
+        )
+        name = call.operation.name
+        if planned is None:
+            _log.warning(
+                "%s: the retry quota is exhausted (the service is failing broadly): not "
+                "retrying %s after attempt %d", name, _outcome(error), call.attempt,
+            )
+            return None
+        call.retry_cost, delay = planned  # a success gives back the last retry's cost
+        if call.debug:
+            _log.debug("%s: retrying after %s in %.3f s", name, _outcome(error), delay)
+        return delay
+
     def _log_attempt(
-        name: str,
-        attempt: int,
-        max_attempts: int,
-        started: float,
-        response: HttpResponse | None,
-        error: AwsmithError | None,
+        self, call: _Call[Any], response: HttpResponse | None, error: AwsmithError | None
     ) -> None:
-        elapsed = (time.monotonic() - started) * 1000
+        elapsed = (time.monotonic() - call.started) * 1000
         if response is not None:
             outcome = f"HTTP {response.status}"
             request_id = request_id_of(response.headers)
@@ -1156,9 +1261,9 @@ class BaseClient:
             request_id = getattr(error, "request_id", None)
         _log.debug(
             "%s attempt %d/%d: %s, request id %s, %.1f ms",
-            name,
-            attempt,
-            max_attempts,
+            call.operation.name,
+            call.attempt,
+            self._max_attempts,
             outcome,
             request_id,
             elapsed,
@@ -1186,17 +1291,16 @@ class BaseClient:
         ready.clock_offset = offset
         return True
 
-    @staticmethod
-    def _parse(operation: Operation[In, Out], response: HttpResponse, attempts: int) -> Out:
-        try:
-            return operation.parse(response)
-        except ResponseParseError as exc:
-            error = ResponseParseError(
-                exc.detail,
-                status_code=response.status,
-                request_id=request_id_of(response.headers),
-                # a response that carries secrets (STS credentials) is never quoted
-                body_excerpt=b"" if operation.sensitive_response else response.body[:200],
-            )
-            error.attempts = attempts
-            raise error from None
+
+def _unreadable(
+    operation: Operation[Any, Any], response: HttpResponse, exc: ResponseParseError
+) -> ResponseParseError:
+    """A 2xx response the parser refused, as the attempt's error: with its status,
+    request id and the start of its body."""
+    return ResponseParseError(
+        exc.detail,
+        status_code=response.status,
+        request_id=request_id_of(response.headers),
+        # a response that carries secrets (STS credentials) is never quoted
+        body_excerpt=b"" if operation.sensitive_response else response.body[:200],
+    )

@@ -176,9 +176,11 @@ class Config:
         connect_timeout: Seconds to wait for a connection to be established.
         read_timeout: Seconds to wait for the response (between bytes).
         call_timeout: Optional deadline in seconds for a whole call, retries included.
-        max_backoff: Upper bound in seconds of one retry delay (AWS: 20).
-        base_backoff: Base of the exponential backoff in seconds (AWS: 1). Tests can make
-            backoff fast by lowering it.
+        max_backoff: Upper bound in seconds of one backoff delay (AWS: 20); an
+            ``x-amz-retry-after`` header may lengthen a delay by up to 5 s beyond it.
+        base_backoff: Scale of the exponential backoff after a throttling error, in
+            seconds (AWS: 1); after any other error the scale is a twentieth of it (AWS:
+            0.05 s). Tests can make backoff fast by lowering it.
         max_pool_connections: Connections kept per client by the default transport.
         pool_idle_timeout: Seconds an unused pooled connection is kept for reuse by
             the default transport (servers and NATs drop idle connections; AWS's load

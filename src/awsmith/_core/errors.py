@@ -16,25 +16,40 @@ catch everything the SDK raises with one clause, and nothing from inside the SDK
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, TypeVar
+import copy
+import sys
+from typing import Any, ClassVar, NoReturn, TypeVar
 
 
 class AwsmithError(Exception):
     """Base class of every exception awsmith raises.
 
-    ``attempts`` is how many requests the call had sent when this error ended it, 0 when
-    it ended before the first (bad input, configuration). An error that is not itself an
-    attempt's outcome but comes after one (:class:`DeadlineExceededError`, a closed
-    client, credentials that failed to refresh for a retry) has the last attempt's error
-    as its ``__cause__``, unless it has a cause of its own (the provider's exception
-    behind a ``CredentialsError``). A ``DeadlineExceededError`` of a call that made no
-    attempt, its deadline passing while it waited for credentials, has the
-    ``CredentialsError`` of their last fetch as ``__cause__`` if that failed (a fetch
-    outlives the calls that wait for it: its failure may come after theirs).
+    ``attempts`` is how many attempts the call had made when this error ended it: each
+    that ended with an answer or an error of its own, and one cut short (by
+    ``call_timeout``, a cancellation) once its request was written, since the server
+    may have it; 0 when the call ended before any (bad input, configuration). An error
+    that ends a call after attempts without being an attempt's outcome
+    (:class:`DeadlineExceededError`, a closed client, credentials that failed before a
+    retry, an interceptor's exception) carries the last failed attempt's error: as its
+    ``__cause__``, or, when it has a cause of its own (a :class:`CredentialsError`'s is
+    the credential provider's exception; a hook's ``raise ... from``), as its
+    ``__context__``. A ``DeadlineExceededError`` of a call that made no attempt, its
+    deadline passing while it waited for credentials, has the ``CredentialsError`` of
+    their last fetch as ``__cause__`` if that failed (a fetch outlives the calls that
+    wait for it: its failure may come after theirs).
 
     ``operation_name`` is the operation of the call that raised it (``"DescribeCases"``),
     also named in the message; ``None`` for an error raised outside a call
     (``Config(...)``, ``to_dict``).
+
+    A call raises a copy of awsmith's errors that did not start in it (one failed
+    credentials fetch ends every call that waited for it; a Stubber's queued error;
+    an error an interceptor raises): a note added to it, or a field changed, is that
+    call's alone. An exception of a class awsmith does not define (yours, a subclass of
+    this one included) that an interceptor raised or a Stubber queued is raised as it
+    is, the same object, unchanged; one a credential provider raised that is not an
+    ``Exception`` (a ``KeyboardInterrupt``) ends every call waiting for that fetch, each
+    with a copy of its own (:func:`own_copy`).
     """
 
     attempts: int = 0
@@ -57,19 +72,38 @@ class AwsmithError(Exception):
 X = TypeVar("X", bound=BaseException)
 
 
+E = TypeVar("E", bound=AwsmithError)
+
+
+def _name(error: AwsmithError, operation_name: str) -> None:
+    error.operation_name = operation_name
+    error.args = (error._describe(),)  # pyright: ignore[reportPrivateUsage]  # same module
+
+
+def attempt_error(error: E, operation_name: str, attempt: int) -> E:
+    """``error``, made for attempt ``attempt`` (a response's error, the sender's), as that
+    attempt's outcome: its ``attempts`` and ``operation_name`` set in place, the
+    operation in its message. Only an error no other call can hold is marked so."""
+    error.attempts = attempt
+    _name(error, operation_name)
+    return error
+
+
 def own_copy(error: X) -> X:
     """A copy of ``error`` with its chain and traceback, for one of the places that
     raise it. One exception may end several calls (a failed credentials fetch ends
-    every call that waited for it): what one call adds to it (its operation and
-    attempts; the ``__context__`` that raising it while handling another exception
-    sets) must not reach the others.
+    every call that waited for it; a Stubber's error queued twice): what one of them
+    adds to it (its operation and attempts, a note, a field changed; the
+    ``__context__`` that raising it while handling another exception sets) must reach
+    no other.
 
     The copy is made as unpickling makes it, without running ``__init__`` again (most
-    classes build their message from other arguments): the same class, ``args`` and
-    attributes. An exception whose class cannot be rebuilt so (a ``__new__`` of its
-    own that refuses its ``args``) is returned as it is."""
+    classes build their message from other arguments): the same class and ``args``,
+    and the attributes of :func:`_own_state`. An exception whose class cannot be
+    rebuilt so (a ``__new__`` of its own that refuses its ``args``) is returned as it
+    is."""
     try:
-        twin = _rebuild_error(type(error), error.args, error.__dict__)
+        twin = _rebuild_error(type(error), error.args, _own_state(error))
     except Exception:
         return error
     twin.__cause__, twin.__context__ = error.__cause__, error.__context__
@@ -77,18 +111,76 @@ def own_copy(error: X) -> X:
     return twin.with_traceback(error.__traceback__)
 
 
-def name_operation(error: AwsmithError, operation_name: str) -> AwsmithError:
-    """``error`` as raised by a call of ``operation_name``: a copy with
-    ``operation_name`` set and the operation named in its message. Called only when a
-    call fails (the success path pays nothing). An error that names an operation
-    already (one of a call made for this one, an STS ``AssumeRole`` for its
-    credentials) is returned as it is."""
-    if error.operation_name is not None:
+def _own_state(error: BaseException) -> dict[str, Any]:
+    """The attributes of a copy of ``error``. Those of awsmith's classes are deep copies
+    (``raw``, modeled fields: data awsmith made, which a call may hand out), a value
+    that cannot be copied (something of a caller's) shared. A caller's class keeps its
+    attributes shared: awsmith does not know what they hold (a connection, a lock, a
+    large object whose identity matters). Either way ``__notes__`` is a list of the
+    copy's own, so that a note added to one copy shows on no other."""
+    state: dict[str, Any] = dict(error.__dict__)
+    if not _awsmiths(error):
+        notes = state.get("__notes__")
+        if isinstance(notes, list):
+            state["__notes__"] = list(notes)  # pyright: ignore[reportUnknownArgumentType]  # whatever add_note put there
+        return state
+    for name, value in error.__dict__.items():
+        try:
+            state[name] = copy.deepcopy(value)
+        except Exception:  # not copyable: kept as it is
+            state[name] = value
+    return state
+
+
+def _awsmiths(error: BaseException) -> bool:
+    """Whether ``error`` is of a class awsmith defines (its own, or a generated
+    service's), not of one its caller defined."""
+    return type(error).__module__.startswith("awsmith.")
+
+
+def for_call(
+    error: E,
+    operation_name: str,
+    attempts: int = 0,
+    last_error: AwsmithError | None = None,
+) -> E:
+    """``error`` as a call of ``operation_name`` raises it, after ``attempts`` attempts
+    whose last failed one ended with ``last_error``. Only on a call's failure path.
+
+    * An exception of a class awsmith does not define, or one that names an operation
+      already (this call's, marked before; or another call's made for this one, an STS
+      ``AssumeRole`` for its credentials): as it is.
+    * Else :func:`own_copy`, named for the call and, unless it is an attempt's own
+      outcome (its ``attempts`` set), with the attempts made and the last failed
+      attempt's error (the rule of :class:`AwsmithError`'s docstring).
+    """
+    if error.operation_name is not None or not _awsmiths(error):
         return error
-    named = own_copy(error)
-    named.operation_name = operation_name
-    named.args = (named._describe(),)  # pyright: ignore[reportPrivateUsage]  # same module
-    return named
+    twin = own_copy(error)
+    if not twin.attempts and attempts:
+        twin.attempts = attempts
+        if last_error is not None:
+            if twin.__cause__ is None:
+                twin.__cause__ = last_error
+            else:  # its own cause (the credential provider's exception) stays
+                twin.__context__ = last_error
+    _name(twin, operation_name)
+    return twin
+
+
+def raise_as_is(error: BaseException) -> NoReturn:
+    """Raises ``error`` with the chain it has. A ``raise`` makes the exception being
+    handled where it runs (in an ``except`` of awsmith's, or of the caller's, up the
+    stack) the ``__context__`` of what it raises, replacing the one the error came with
+    (the ``KeyError`` a hook's ``ConfigurationError`` was raised while handling): this
+    puts that back. The exception being handled itself is re-raised as it is."""
+    if sys.exc_info()[1] is error:
+        raise  # called in the except that caught it: nothing to change
+    context = error.__context__
+    try:
+        raise error
+    finally:
+        error.__context__ = context
 
 
 class ParamValidationError(AwsmithError, ValueError):
@@ -167,6 +259,31 @@ class ResponseTooLargeError(TransportError):
         self.request_id = request_id
 
 
+class RequestBodyLengthError(TransportError):
+    """A streamed request body yielded more or fewer bytes than the length it declared
+    (its ``Content-Length``, which a presigned S3 upload needs up front).
+
+    The request went out incomplete (or was stopped before the excess byte), so its
+    connection was closed. Not retried: the source changed size while it was read (a
+    file that grew or shrank), or its declared length is wrong, and sending it again
+    would not help.
+    """
+
+    retryable: ClassVar[bool] = False
+
+
+class URLRefusedError(TransportError):
+    """awsmith will not send a request to this URL (a presigned S3 URL it was given).
+
+    It must be an absolute ``https://`` URL (plain ``http://`` only to a loopback
+    address: a local test server), in ASCII, with every character a URL may carry
+    unencoded and no ``#fragment``: it is sent exactly as given, so it must need no
+    re-encoding. Nothing was sent; not retried.
+    """
+
+    retryable: ClassVar[bool] = False
+
+
 class ResponseParseError(AwsmithError):
     """The service's response could not be parsed into the modeled shape.
 
@@ -222,9 +339,11 @@ class ServiceError(AwsmithError):
         request_id: str | None = None,
         raw: dict[str, Any] | None = None,
     ) -> None:
-        self.code = code if code is not None else (self.error_code or type(self).__name__)
+        # Declared: inferred from these expressions, the types are a type checker's
+        # guess (pyright --verifytypes counts every generated error class incomplete).
+        self.code: str = code if code is not None else (self.error_code or type(self).__name__)
         self.message = message
-        self.status_code = status_code if status_code is not None else self.default_status
+        self.status_code: int = status_code if status_code is not None else self.default_status
         self.request_id = request_id
         #: The decoded error body, for fields the model does not describe.
         self.raw: dict[str, Any] = raw if raw is not None else {}
@@ -243,8 +362,27 @@ class ServiceError(AwsmithError):
         return text
 
 
-def _rebuild_error(cls: type[X], args: tuple[Any, ...], state: dict[str, Any]) -> X:
+def _rebuild_error(
+    cls: type[X], args: tuple[Any, ...] | str | None, state: dict[str, Any]
+) -> X:
+    """An exception from its pickle, ``AwsmithError.__reduce__``'s (class, args,
+    attributes), or as :func:`own_copy` copies one: made without running ``__init__``.
+    Pickled by awsmith before operation names (e82cd98 and earlier, ServiceError
+    only), it is (class, message, attributes): its message is made again from them."""
+    if not isinstance(args, tuple):
+        return _rebuild_old_error(cls, state)
     err = cls.__new__(cls, *args)  # BaseException's: keeps args; OSError's: errno too
     err.args = args
     err.__dict__.update(state)
+    return err
+
+
+def _rebuild_old_error(cls: type[X], state: dict[str, Any]) -> X:
+    """An error pickled before operation names, its message made from its attributes
+    (``_describe``, as the old reconstructor did through ``__init__``)."""
+    err = cls.__new__(cls)
+    if not isinstance(err, AwsmithError):
+        raise TypeError(f"not a pickle of an awsmith error: {cls.__qualname__}")
+    err.__dict__.update(state)
+    err.args = (err._describe(),)  # pyright: ignore[reportPrivateUsage]  # same module
     return err

@@ -8,7 +8,7 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar, cast
 
-from awsmith._core.errors import PaginationError, ParamValidationError
+from awsmith._core.errors import PaginationError, ParamValidationError, for_call
 
 PageT = TypeVar("PageT")
 #: Covariant: a paginator of one kind of item is a paginator of a union of kinds (the
@@ -60,14 +60,17 @@ class Paginator(Generic[PageT, ItemT]):
         self,
         fetch: Callable[[str | None], Awaitable[PageT]],
         *,
+        operation_name: str | None = None,
         next_token: Callable[[PageT], str | None],
         result_keys: Sequence[str],
         item_key: str | None = None,
         max_items: int | None,
         starting_token: str | None,
     ) -> None:
-        """``result_keys``: the page's attributes that hold result lists; ``item_key``:
-        the one ``items()`` yields and ``max_items`` counts (by default the first, as
+        """``operation_name``: the operation ``fetch`` calls, which its
+        :class:`~awsmith.PaginationError` names (optional for a Paginator made by hand);
+        ``result_keys``: the page's attributes that hold result lists; ``item_key``: the
+        one ``items()`` yields and ``max_items`` counts (by default the first, as
         botocore's primary result key)."""
         if max_items is not None and (
             isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 1  # pyright: ignore[reportUnnecessaryIsInstance]  # callers may pass anything
@@ -83,6 +86,8 @@ class Paginator(Generic[PageT, ItemT]):
         if item_key is not None and item_key not in keys:
             raise ValueError(f"item_key {item_key!r} is not one of the result keys {keys!r}")
         self._fetch = fetch
+        #: The operation it calls: its PaginationError names it, as a call's errors do.
+        self._operation_name = operation_name
         self._next_token = next_token
         self._result_keys = keys
         self._item_key = item_key
@@ -94,7 +99,7 @@ class Paginator(Generic[PageT, ItemT]):
 
     def __aiter__(self) -> AsyncIterator[PageT]:
         if self._started:
-            raise PaginationError("a paginator can be iterated only once; create a new one")
+            raise self._error("a paginator can be iterated only once; create a new one")
         self._started = True
         return self._pages()
 
@@ -108,7 +113,7 @@ class Paginator(Generic[PageT, ItemT]):
         while True:
             if token is not None:
                 if token in seen:
-                    raise PaginationError(_repeated(token, echoed=token == sent))
+                    raise self._error(_repeated(token, echoed=token == sent))
                 seen.add(token)
             sent = token
             page = await self._fetch(token)
@@ -131,6 +136,13 @@ class Paginator(Generic[PageT, ItemT]):
                 return
             token = next_token
 
+    def _error(self, message: str) -> PaginationError:
+        """A PaginationError, named for the operation as a call's error is."""
+        error = PaginationError(message)
+        if self._operation_name is None:
+            return error
+        return for_call(error, self._operation_name)
+
     def _items_of(self, page: PageT) -> Sequence[ItemT]:
         if self._item_key is None:
             return ()
@@ -152,8 +164,14 @@ class Paginator(Generic[PageT, ItemT]):
 
         return attrs.evolve(page, **changes), end - start, total  # type: ignore[misc]
 
-    async def items(self) -> AsyncIterator[ItemT]:
+    def items(self) -> AsyncIterator[ItemT]:
         """Yields the elements of every page's item list, in order."""
+        # A plain method returning the generator, like __aiter__: jedi (IPython,
+        # Jupyter, jedi-language-server) does not read the return annotation of an
+        # ``async def`` generator, so ``async for x in p.items(): x.`` completed nothing.
+        return self._items()
+
+    async def _items(self) -> AsyncIterator[ItemT]:
         async for page in self:
             for value in self._items_of(page):
                 yield value

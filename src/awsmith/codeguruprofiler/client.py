@@ -1113,6 +1113,7 @@ class CodeGuruProfilerClient(BaseClient):
 
         return Paginator(
             fetch,
+            operation_name='GetFindingsReportAccountSummary',
             next_token=lambda page: page.next_token,
             result_keys=('report_summaries',),
             max_items=max_items,
@@ -1169,6 +1170,7 @@ class CodeGuruProfilerClient(BaseClient):
 
         return Paginator(
             fetch,
+            operation_name='ListFindingsReports',
             next_token=lambda page: page.next_token,
             result_keys=('findings_report_summaries',),
             max_items=max_items,
@@ -1221,6 +1223,7 @@ class CodeGuruProfilerClient(BaseClient):
 
         return Paginator(
             fetch,
+            operation_name='ListProfileTimes',
             next_token=lambda page: page.next_token,
             result_keys=('profile_times',),
             max_items=max_items,
@@ -1292,6 +1295,7 @@ class CodeGuruProfilerClient(BaseClient):
 
         return Paginator(
             fetch,
+            operation_name='ListProfilingGroups',
             next_token=lambda page: page.next_token,
             result_keys=('profiling_group_names', 'profiling_groups'),
             item_key='profiling_groups' if include_description else 'profiling_group_names',

@@ -1352,6 +1352,7 @@ class SupportClient(BaseClient):
 
         return Paginator(
             fetch,
+            operation_name='DescribeCases',
             next_token=lambda page: page.next_token,
             result_keys=('cases',),
             max_items=max_items,
@@ -1405,6 +1406,7 @@ class SupportClient(BaseClient):
 
         return Paginator(
             fetch,
+            operation_name='DescribeCommunications',
             next_token=lambda page: page.next_token,
             result_keys=('communications',),
             max_items=max_items,

@@ -1,10 +1,12 @@
 """awsmith's own HTTP/1.1 client for asyncio: the default sender.
 
-AWS endpoints speak HTTP/1.1 with keep-alive, and awsmith always reads whole bodies.
-For exactly that, a protocol object per connection and a small pool cost about half
-of aiohttp's client CPU per call (see docs/performance.md, "Choosing the transport"):
-no per-request tracing hooks, cookie jar, stream reader or timer per read. Responses
-are parsed by llhttp (Node.js's parser) through ``httptools``; TLS is asyncio's.
+AWS endpoints speak HTTP/1.1 with keep-alive, and API calls read whole bodies. For
+exactly that, a protocol object per connection and a small pool cost about half of
+aiohttp's client CPU per call (see docs/performance.md, "Choosing the transport"): no
+per-request tracing hooks, cookie jar, stream reader or timer per read. Responses are
+parsed by llhttp (Node.js's parser) through ``httptools``; TLS is asyncio's. Transfers
+to presigned URLs (``stream()``) use the same connections with their bodies streamed
+both ways (see :mod:`awsmith._core.transport.http`).
 
 What it does, and no more:
 
@@ -19,6 +21,11 @@ What it does, and no more:
   reads slowly is not cut short while the socket keeps taking chunks (bytes the
   kernel has taken but not sent are not tracked, so a link that needs longer than the
   read timeout to drain the socket's send buffer can still time out an upload);
+* a streamed request body (:class:`StreamBody`) written chunk by chunk as the socket
+  takes it, and a streamed response body queued as it arrives, reading from the socket
+  paused while more than ``_STREAM_HIGH_WATER`` bytes wait unread (so memory does not
+  grow with the body, whichever side is slower); each wait for a chunk of it is
+  bounded by the read timeout;
 * content-length, chunked and close-delimited bodies, never decoded; interim 1xx
   responses skipped; a body larger than ``max_body`` refused while it arrives, and a
   response head past its limits (bytes in all, fields, bytes in one field) refused
@@ -45,7 +52,7 @@ import select
 import socket
 import ssl
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING
 
 from awsmith._core.errors import (
@@ -57,9 +64,15 @@ from awsmith._core.errors import (
 from awsmith._core.lazyclass import prebuilt
 from awsmith._core.lazymodule import FirstUse
 from awsmith._core.transport.http import (
+    BODYLESS,
+    STREAM_CLOSED,
+    CountedChunks,
     HttpResponse,
+    StreamBody,
     Timeouts,
     authority,
+    check_stream_url,
+    display_url,
     head_field_problem,
     head_too_large,
     split_url,
@@ -75,11 +88,13 @@ else:
     httptools = FirstUse("httptools", globals())
     multidict = FirstUse("multidict", globals())
 
-#: Methods that carry no body unless one is given (no ``Content-Length: 0``).
-_BODYLESS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS", "TRACE"})
 #: Bodies up to this size go out in one write with the request head.
 _ONE_WRITE = 64 * 1024
 _CHUNK = 256 * 1024
+#: A streamed response body: reading from the socket pauses while more than this
+#: waits unread, and resumes once the reader has taken all of it. One read of the
+#: socket (asyncio reads up to 256 KiB) may come on top.
+_STREAM_HIGH_WATER = 512 * 1024
 
 
 class _StaleConnection(ConnectionFailedError):
@@ -185,6 +200,185 @@ class _TunnelReader(asyncio.Protocol):
             )
 
 
+class _StreamedBody:
+    """The body of a streamed response as it arrives: chunks queued until read. Reading
+    from the socket pauses while more than ``_STREAM_HIGH_WATER`` bytes wait, and
+    resumes once the reader took them all; each wait for a chunk is bounded by the read
+    timeout (a reader slower than the server never times out: it is not waiting)."""
+
+    __slots__ = ("_buffered", "_chunks", "_connection", "_paused", "_read", "_waiter", "complete", "error")
+
+    def __init__(self, connection: _Connection, read_timeout: float) -> None:
+        self._connection = connection
+        self._read = read_timeout
+        self._chunks: deque[bytes] = deque()
+        self._buffered = 0
+        self._paused = False
+        self._waiter: asyncio.Future[None] | None = None
+        #: The whole body arrived (what is queued is all there is).
+        self.complete = False
+        #: Why it cannot arrive, raised once the queued chunks have been read.
+        self.error: TransportError | None = None
+
+    def feed(self, chunk: bytes) -> None:
+        self._chunks.append(chunk)
+        self._buffered += len(chunk)
+        if self._buffered > _STREAM_HIGH_WATER and not self._paused:
+            transport = self._connection.transport
+            if transport is not None and not transport.is_closing():
+                transport.pause_reading()
+                self._paused = True
+        self._wake()
+
+    def end(self) -> None:
+        self.complete = True
+        self._wake()
+
+    def fail(self, error: TransportError) -> None:
+        if not self.complete and self.error is None:
+            self.error = error
+            self._wake()
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    def detach(self) -> None:
+        """Reading from the socket resumes: what was queued has been read, or the
+        connection goes back to the pool with its body all here, read or not (its next
+        response must be read)."""
+        if self._paused:
+            self._paused = False
+            transport = self._connection.transport
+            if transport is not None and not transport.is_closing():
+                transport.resume_reading()
+
+    async def next(self) -> bytes | None:
+        """The next chunk, or None at the end of the body."""
+        if self._waiter is not None:
+            raise RuntimeError("another task is reading this response body")
+        while not self._chunks:
+            if self.error is not None:
+                raise self.error
+            if self.complete:
+                return None
+            connection = self._connection
+            self._waiter = connection.loop_future()
+            try:
+                async with asyncio.timeout(self._read):
+                    await self._waiter
+            except TimeoutError:
+                self.fail(
+                    ReadTimeoutError(
+                        f"no data from {connection.origin.name} in time (nothing of the "
+                        f"response body received for {self._read:g} s)"
+                    )
+                )
+                connection.close()
+            finally:
+                self._waiter = None
+        chunk = self._chunks.popleft()
+        self._buffered -= len(chunk)
+        if not self._buffered:
+            self.detach()
+        return chunk
+
+
+class _StreamedResponse:
+    """What ``Http1Sender.stream`` yields: the head, and the body as it arrives. Holds
+    its connection until the body has been read to its end (then it goes back to the
+    pool, if the response lets it be reused) or the ``async with`` exits (then it is
+    closed, unless it went back already)."""
+
+    def __init__(
+        self, sender: Http1Sender, connection: _Connection, head: HttpResponse
+    ) -> None:
+        assert connection.body is not None
+        self._sender = sender
+        self._connection: _Connection | None = connection
+        self._body = connection.body
+        self._iterated = False
+        #: The ``async with`` was left.
+        self._closed = False
+        #: ... before the body had all arrived: the connection was closed.
+        self._abandoned = False
+        self.status = head.status
+        self.headers: Mapping[str, str] = head.headers
+
+    def __repr__(self) -> str:
+        return f"<streamed response {self.status}>"
+
+    def aiter_bytes(self) -> AsyncIterator[bytes]:
+        if self._closed:
+            raise RuntimeError(STREAM_CLOSED)
+        if self._iterated:
+            raise RuntimeError("the response body is read once: aiter_bytes() was called already")
+        self._iterated = True
+        return _Chunks(self)
+
+    async def aread(self, limit: int) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in self.aiter_bytes():
+            size += len(chunk)
+            if size > limit:
+                self.close()
+                raise too_large(size, limit, self.status, self.headers)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def next_chunk(self) -> bytes | None:
+        if self._abandoned:
+            raise RuntimeError(STREAM_CLOSED)
+        chunk = await self._body.next()
+        if chunk is None:
+            self._release()
+        return chunk
+
+    def _release(self) -> None:
+        """The whole body was read: the connection goes back to the pool (or is closed,
+        if the response or an unfinished request spoilt it)."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            self._body.detach()
+            connection.body = None
+            self._sender.release(connection)
+
+    def close(self) -> None:
+        """Ends the exchange: a connection whose body has not all arrived is closed
+        (what is left of it would come ahead of the next response); one whose body is
+        all here (an empty one, say), read or not, goes back to the pool."""
+        self._closed = True
+        if self._body.complete:
+            self._release()
+            return
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            self._abandoned = True
+            connection.reusable = False
+            connection.body = None
+            self._sender.release(connection)
+
+
+class _Chunks:
+    """``aiter_bytes()``: a plain async iterator, with nothing to finalize when a reader
+    stops early (an async generator would be left for the garbage collector)."""
+
+    __slots__ = ("_response",)
+
+    def __init__(self, response: _StreamedResponse) -> None:
+        self._response = response
+
+    def __aiter__(self) -> _Chunks:
+        return self
+
+    async def __anext__(self) -> bytes:
+        chunk = await self._response.next_chunk()
+        if chunk is None:
+            raise StopAsyncIteration
+        return chunk
+
+
 class _Connection(asyncio.Protocol):
     """One HTTP/1.1 connection; at most one exchange in flight."""
 
@@ -221,6 +415,12 @@ class _Connection(asyncio.Protocol):
         self._timer: asyncio.TimerHandle | None = None
         self._paused = False
         self._drain: asyncio.Future[None] | None = None
+        #: The body of a streamed response (``stream()``), from its head until it is
+        #: released; None for a whole response.
+        self.body: _StreamedBody | None = None
+        #: The request body was not sent to its end (the server answered first): the
+        #: connection cannot carry another exchange, whatever the response says.
+        self._request_cut = False
 
     # ---------------------------------------------------------------- asyncio.Protocol
 
@@ -230,6 +430,9 @@ class _Connection(asyncio.Protocol):
         if sock is not None:
             # A peer (or a NAT) that vanished without a FIN is noticed by the kernel.
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+
+    def loop_future(self) -> asyncio.Future[None]:
+        return self._loop.create_future()
 
     def usable(self) -> bool:
         """Whether an idle connection can take a request: not closed, and nothing
@@ -251,8 +454,8 @@ class _Connection(asyncio.Protocol):
         return not readable
 
     def data_received(self, data: bytes) -> None:
-        if self._future is None:  # unsolicited bytes between exchanges: unusable
-            self.close()
+        if self._future is None and self.body is None:
+            self.close()  # unsolicited bytes between exchanges: unusable
             return
         self._received = True
         self._last = self._loop.time()
@@ -293,6 +496,18 @@ class _Connection(asyncio.Protocol):
         self._pool.forget(self)
         if self._drain is not None and not self._drain.done():
             self._drain.set_result(None)
+        body = self.body
+        if body is not None and self._headers_done and not body.complete:
+            if exc is None and self._close_delimited():
+                body.end()  # a clean close ends the body; a reset cuts it short
+            else:
+                detail = f": {exc!r}" if exc is not None else ""
+                body.fail(
+                    ConnectionFailedError(
+                        f"request to {self.origin.name} failed: the connection closed "
+                        f"before the response body was complete{detail}"
+                    )
+                )
         if self._future is None or self._future.done():
             return
         if self._headers_done and exc is None and self._close_delimited():
@@ -359,6 +574,11 @@ class _Connection(asyncio.Protocol):
         if self._head_only:
             self.reusable = False  # llhttp would wait for the announced body
             self._finish()
+            if self.body is not None:
+                self.body.end()
+            return
+        if self.body is not None:
+            self._finish()  # the head is what the caller waits for: the body streams
             return
         if status in (204, 304):  # no body, whatever Content-Length announces
             return
@@ -373,6 +593,9 @@ class _Connection(asyncio.Protocol):
     def on_body(self, body: bytes) -> None:
         if self._head_only:
             return
+        if self.body is not None:
+            self.body.feed(body)
+            return
         self._size += len(body)
         if self._size > self._limits.max_body:
             raise too_large(
@@ -384,17 +607,32 @@ class _Connection(asyncio.Protocol):
         if self._interim:
             self._interim = False
             return
+        body = self.body
+        if body is not None:
+            if not body.complete:
+                self.reusable = bool(self._parser.should_keep_alive()) and not self._request_cut
+                body.end()
+            return
         if self._future is not None and not self._future.done():
-            self.reusable = bool(self._parser.should_keep_alive())
+            self.reusable = bool(self._parser.should_keep_alive()) and not self._request_cut
             self._finish()
 
     # ---------------------------------------------------------------- the exchange
 
     async def exchange(
-        self, head: bytes, body: bytes, timeouts: Timeouts, *, head_only: bool = False
+        self,
+        head: bytes,
+        body: bytes | CountedChunks,
+        timeouts: Timeouts,
+        *,
+        head_only: bool = False,
+        stream: bool = False,
+        written: Callable[[], None] | None = None,
     ) -> HttpResponse:
-        """Sends one request and returns its whole response. ``head_only`` is for HEAD,
-        whose response announces a body it does not have."""
+        """Sends one request and returns its whole response, or with ``stream`` its head
+        (status and headers), the body then arriving in :attr:`body`. ``head_only`` is
+        for HEAD, whose response announces a body it does not have; ``written`` is
+        called as the request's first byte is handed to the connection."""
         transport = self.transport
         assert transport is not None
         loop = self._loop
@@ -417,25 +655,23 @@ class _Connection(asyncio.Protocol):
         self._interim = False
         self._received = False
         self._head_only = head_only
+        self._request_cut = False
+        self.body = _StreamedBody(self, timeouts.read) if stream else None
         self._read_timeout = timeouts.read
         self._last = now = loop.time()
         self._timer = loop.call_at(now + timeouts.read, self._check_progress)
+        if written is not None:
+            written()
         try:
-            if len(body) <= _ONE_WRITE:
+            if isinstance(body, CountedChunks):
+                await self._upload(transport, head, body, future)
+            elif len(body) <= _ONE_WRITE:
                 transport.write(head + body if body else head)
             else:
                 transport.write(head)
                 view = memoryview(body)
                 for start in range(0, len(body), _CHUNK):
-                    if self._paused:
-                        self._drain = loop.create_future()
-                        await self._drain
-                        self._drain = None
-                    if future.done() or self.closed:
-                        # Answered early (an error) or gone: stop sending. The rest of
-                        # the body was never sent, so the connection cannot be reused.
-                        await future
-                        self.reusable = False
+                    if not await self._room(future):
                         break
                     transport.write(view[start : start + _CHUNK])
             return await future
@@ -446,6 +682,48 @@ class _Connection(asyncio.Protocol):
             if not future.done():  # cancelled mid-exchange: the connection is unusable
                 future.cancel()
                 self.reusable = False
+
+    async def _upload(
+        self,
+        transport: asyncio.Transport,
+        head: bytes,
+        chunks: CountedChunks,
+        future: asyncio.Future[HttpResponse],
+    ) -> None:
+        """Writes the head, then each chunk of a streamed body once the socket has room
+        for it (pause_writing/resume_writing), so that no more than one chunk and
+        asyncio's high-water mark are ever held. Stops early, the connection spoilt,
+        when the server answers first or the connection goes. The source is finalized
+        whatever happens."""
+        transport.write(head)
+        loop = self._loop
+        try:
+            async for chunk in chunks:
+                if not await self._room(future):
+                    return
+                transport.write(chunk)
+                self._last = loop.time()  # the source's time is not the server's
+        except BaseException:
+            self._request_cut = True
+            self.reusable = False
+            raise
+        finally:
+            await chunks.aclose()
+
+    async def _room(self, future: asyncio.Future[HttpResponse]) -> bool:
+        """Waits until the socket takes more of an upload (pause_writing and
+        resume_writing); False if the upload must stop: answered early (an error) or
+        the connection gone. The rest of the body is then never sent, so the
+        connection cannot be reused."""
+        if self._paused:
+            self._drain = self._loop.create_future()
+            await self._drain
+            self._drain = None
+        if future.done() or self.closed:
+            self._request_cut = True
+            self.reusable = False
+            return False
+        return True
 
     def _check_progress(self) -> None:
         idle = self._loop.time() - self._last
@@ -488,6 +766,8 @@ class _Connection(asyncio.Protocol):
         future = self._future
         if future is not None and not future.done():
             future.set_exception(exc)
+        elif self.body is not None:
+            self.body.fail(exc)
         self.close()
 
     def abandon(self) -> None:
@@ -566,16 +846,71 @@ class Http1Sender:
         timeouts: Timeouts,
         *,
         resend: bool = False,
+        written: Callable[[], None] | None = None,
     ) -> HttpResponse:
         """Sends ``method url`` (path and query already percent-encoded, as signed) with
         ``headers`` as given plus ``Host`` and ``Content-Length``; returns the whole
         response. Every failure is a :class:`TransportError`. ``resend``: the request is
         safe to repeat, so a kept-alive connection found closed before any response
-        byte is not an error, the request goes once more on a new connection."""
+        byte is not an error, the request goes once more on a new connection.
+        ``written`` is called as its first byte goes to a connection."""
+        origin, target = self._origin_of(url)
+        length = len(body) if body or method not in BODYLESS else None
+        head = self._head(method, origin, target, headers, length)
+        connection, response = await self._exchange(
+            origin, head, body, timeouts, method == "HEAD", resend, False, written
+        )
+        self._release(connection)
+        return response
+
+    @contextlib.asynccontextmanager
+    async def stream(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | StreamBody,
+        timeouts: Timeouts,
+        *,
+        resend: bool = False,
+        written: Callable[[], None] | None = None,
+    ) -> AsyncGenerator[_StreamedResponse]:
+        """``HttpSender.stream`` (see :mod:`awsmith._core.transport.http`): the
+        response once its head is here, the body read from it as it arrives."""
+        check_stream_url(url)
+        origin, target = self._origin_of(url)
+        sent: bytes | CountedChunks
+        if isinstance(body, StreamBody):
+            sent = body.counted(f"{method} {display_url(url)}")
+            length: int | None = body.length
+        else:
+            sent = body
+            length = len(body) if body or method not in BODYLESS else None
+        head = self._head(method, origin, target, headers, length)
+        connection, response = await self._exchange(
+            origin, head, sent, timeouts, method == "HEAD", resend, True, written
+        )
+        streamed = _StreamedResponse(self, connection, response)
+        try:
+            yield streamed
+        finally:
+            streamed.close()
+
+    def _origin_of(self, url: str) -> tuple[_Origin, str]:
+        """The origin of ``url`` (parsed once per origin) and its request target."""
         origin_text, target = split_url(url)
         origin = self._origins.get(origin_text)
         if origin is None:
             origin = self._origins[origin_text] = _Origin(origin_text, self._proxies)
+        return origin, target
+
+    @staticmethod
+    def _head(
+        method: str, origin: _Origin, target: str, headers: Mapping[str, str], length: int | None
+    ) -> bytes:
+        """The request line and header fields: ``Host`` first, then ``headers`` in their
+        order, then ``Content-Length`` (if ``length`` is not None). A line break in any
+        of them is refused: it would end the head early (request smuggling)."""
         if origin.forward:
             assert origin.proxy is not None
             lines = [f"{method} {origin.name}{target} HTTP/1.1\r\nHost: {origin.host_header}\r\n"]
@@ -585,8 +920,8 @@ class Http1Sender:
             lines = [f"{method} {target} HTTP/1.1\r\nHost: {origin.host_header}\r\n"]
         for name, value in headers.items():
             lines.append(f"{name}: {value}\r\n")
-        if body or method not in _BODYLESS:
-            lines.append(f"Content-Length: {len(body)}\r\n")
+        if length is not None:
+            lines.append(f"Content-Length: {length}\r\n")
         lines.append("\r\n")
         count = len(lines) + 1  # the first holds the request line and Host
         text = "".join(lines)
@@ -595,31 +930,55 @@ class Http1Sender:
                 f"refusing to send a request to {origin.name}: a header or the path "
                 "holds a line break"
             )
-        head = text.encode("utf-8")
+        return text.encode("utf-8")
+
+    async def _exchange(
+        self,
+        origin: _Origin,
+        head: bytes,
+        body: bytes | CountedChunks,
+        timeouts: Timeouts,
+        head_only: bool,
+        resend: bool,
+        stream: bool,
+        written: Callable[[], None] | None,
+    ) -> tuple[_Connection, HttpResponse]:
+        """One request on a pooled connection: the connection (still held: the caller
+        releases it) and the response, whole or (``stream``) its head. ``written`` as
+        for :meth:`send`: called on each connection the request is written to."""
         for attempt in (1, 2):
             connection = await self._acquire(origin, timeouts)
             try:
                 response = await connection.exchange(
-                    head, body, timeouts, head_only=method == "HEAD"
+                    head, body, timeouts, head_only=head_only, stream=stream, written=written
                 )
             except _StaleConnection as exc:
+                self._release(connection)
                 # The connections idle beside it were most likely dropped too: close
                 # them, so that no later request meets them.
                 for idle in self._idle.pop(origin.key, ()):
                     idle.close()
-                if attempt == 2 or not resend:
-                    # Not repeated on its own: the server may have acted on it.
+                taken = isinstance(body, CountedChunks) and body.started
+                if attempt == 2 or not resend or taken:
+                    # Not repeated on its own: the server may have acted on it (or a
+                    # streamed body was taken, and cannot be sent again).
                     raise ConnectionFailedError(str(exc)) from None
                 continue
-            finally:
+            except BaseException:
+                connection.body = None
                 self._release(connection)
+                raise
             if response.status == 407 and origin.forward:
+                if stream:  # its body unread
+                    connection.body = None
+                    connection.reusable = False
+                self._release(connection)
                 assert origin.proxy is not None
                 raise ConnectionFailedError(
                     f"the proxy {origin.proxy.display} refused the request to "
                     f"http://{origin.authority}: 407 Proxy Authentication Required"
                 )
-            return response
+            return connection, response
         raise AssertionError("unreachable")
 
     # ---------------------------------------------------------------- the pool
@@ -800,6 +1159,9 @@ class Http1Sender:
             self._pass_on(connection)
         else:
             connection.close()  # connection_lost then frees its slot
+
+    #: For a streamed response, once its body is read (or abandoned).
+    release = _release
 
     def _pass_on(self, given: _Connection | None) -> None:
         """A connection back from use, or a reserved slot nobody took: to the longest

@@ -2,13 +2,22 @@
 
 Used for a caller's client (respx, MockTransport, proxies, HTTP/2 all keep working) and
 under trio. Imported only then, so that ``import awsmith`` does not pay for httpx.
+
+``stream()`` (see :mod:`awsmith._core.transport.http`) builds its ``httpx.Request``
+itself rather than through the client: the client's ``params``, ``base_url``, default
+headers, cookies and ``auth`` would change a presigned URL's query or add headers it
+was not signed with. The request still goes through the client's ``send`` (its pool,
+proxies, TLS, transport and event hooks), and its bytes are those of awsmith's own
+sender: ``Host`` as in the URL, the caller's headers, ``Content-Length``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ssl
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping
 
+import anyio
 import httpx
 from multidict import CIMultiDict
 
@@ -16,11 +25,19 @@ from awsmith._core.errors import (
     ConnectionFailedError,
     ConnectTimeoutError,
     ReadTimeoutError,
+    TransportError,
+    URLRefusedError,
 )
 from awsmith._core.transport.http import (
+    BODYLESS,
+    STREAM_CLOSED,
+    CountedChunks,
     HttpResponse,
+    StreamBody,
     Timeouts,
     authority,
+    check_stream_url,
+    display_url,
     head_field_problem,
     head_too_large,
     split_url,
@@ -109,15 +126,21 @@ class _ProxyRouter(httpx.AsyncBaseTransport):
 
 class _Body(httpx.AsyncByteStream, httpx.SyncByteStream):
     """A request body in one chunk, iterable again (for a retry by httpx's transport),
-    with nothing to finalize."""
+    with nothing to finalize. ``written`` is called when a transport starts sending it:
+    httpcore does once the request's head is written (HTTP/1.1, and HTTP/2 when the
+    request has a body). A transport that reads the request otherwise (MockTransport,
+    respx) does not call it: the attempt counts when its answer arrives."""
 
-    def __init__(self, body: bytes) -> None:
+    def __init__(self, body: bytes, written: Callable[[], None] | None) -> None:
         self._body = body
+        self._written = written
 
     def __iter__(self) -> Iterator[bytes]:
         return iter((self._body,))
 
     def __aiter__(self) -> AsyncIterator[bytes]:
+        if self._written is not None:
+            self._written()
         return _OneChunk(self._body)
 
 
@@ -133,6 +156,24 @@ class _OneChunk:
         if chunk is None:
             raise StopAsyncIteration
         return chunk
+
+
+class _Streamed(httpx.AsyncByteStream):
+    """A :class:`StreamBody` as httpx sends it: chunk by chunk, counted; its source
+    finalized once httpx is done with it (``aclose``), even if it stopped early.
+    ``written`` as for :class:`_Body`."""
+
+    def __init__(self, chunks: CountedChunks, written: Callable[[], None] | None) -> None:
+        self._chunks = chunks
+        self._written = written
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        if self._written is not None:
+            self._written()
+        return self._chunks
+
+    async def aclose(self) -> None:
+        await self._chunks.aclose()
 
 
 def _ssl_error_in(error: BaseException) -> ssl.SSLError | None:
@@ -160,6 +201,7 @@ class HttpxSender:
         timeouts: Timeouts,
         *,
         resend: bool = False,
+        written: Callable[[], None] | None = None,
     ) -> HttpResponse:
         # ``resend`` is moot: httpcore checks a pooled connection before using it and
         # never sends a request twice by itself.
@@ -168,10 +210,10 @@ class HttpxSender:
         request = self._client.build_request(
             method, url, headers=headers, content=body, timeout=timeout
         )
-        if body:
-            # httpx's own body stream is an async generator: one a connection failure
-            # stops early is left unfinished, and warns when collected (under trio).
-            request.stream = _Body(body)
+        # httpx's own body stream is an async generator: one a connection failure stops
+        # early is left unfinished, and warns when collected (under trio). Ours also
+        # says when httpcore starts sending it (the request's head is out).
+        request.stream = _Body(body, written)
         if not any(name.lower() == "accept-encoding" for name in headers):
             # The body is read raw (never decoded): httpx's default "gzip, deflate"
             # would let the server compress JSON that is then unparseable.
@@ -207,27 +249,207 @@ class HttpxSender:
                     chunks.append(chunk)
             finally:
                 await response.aclose()
-        except httpx.ConnectTimeout as exc:
-            raise ConnectTimeoutError(f"connecting to {split_url(url)[0]} timed out: {exc}") from exc
-        except (httpx.ReadTimeout, httpx.WriteTimeout, httpx.PoolTimeout) as exc:
-            raise ReadTimeoutError(f"no response from {split_url(url)[0]} in time: {exc!r}") from exc
-        except httpx.RemoteProtocolError as exc:
-            if "Receive buffer too long" in str(exc):
-                # h11 refuses a response head over 16 KiB before httpx sees it.
-                raise head_too_large("its size", 16 * 1024, None) from exc
-            raise ConnectionFailedError(f"request to {split_url(url)[0]} failed: {exc!r}") from exc
-        except httpx.ProxyError as exc:
-            raise ConnectionFailedError(str(exc)) from None
         except httpx.HTTPError as exc:
-            # A TLS failure reads as on awsmith's own sender (httpcore's ConnectError
-            # around it has no message).
-            cause = _ssl_error_in(exc) or exc
-            raise ConnectionFailedError(f"request to {split_url(url)[0]} failed: {cause!r}") from exc
+            raise _transport_error(exc, url) from _cause(exc)
         return HttpResponse(response.status_code, _headers_of(response), b"".join(chunks))
+
+    @contextlib.asynccontextmanager
+    async def stream(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | StreamBody,
+        timeouts: Timeouts,
+        *,
+        resend: bool = False,
+        written: Callable[[], None] | None = None,
+    ) -> AsyncGenerator[_StreamedResponse]:
+        """``HttpSender.stream`` over the client's ``send``, with a request built here
+        (see the module's docstring)."""
+        del resend  # as for send(): httpcore checks a pooled connection before use
+        check_stream_url(url)
+        request = _stream_request(method, url, headers, body, timeouts, written)
+        try:
+            response = await self._client.send(
+                request, stream=True, follow_redirects=False, auth=None
+            )
+        except httpx.HTTPError as exc:
+            raise _transport_error(exc, url) from _cause(exc)
+        finally:
+            # httpx never closes a request's stream: the source is finalized here, read
+            # to its end or not (a failure, a server that answered first).
+            if isinstance(request.stream, _Streamed):
+                await request.stream.aclose()
+        streamed = _StreamedResponse(response, url)
+        try:
+            _check_head(response, timeouts)
+            yield streamed
+        finally:
+            await streamed.aclose()
 
     async def close(self) -> None:
         if self._owned:
             await self._client.aclose()
+
+
+def _stream_request(
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes | StreamBody,
+    timeouts: Timeouts,
+    written: Callable[[], None] | None,
+) -> httpx.Request:
+    """The request of ``stream()``, its target exactly the URL's (checked: httpx
+    re-encodes nothing :func:`check_stream_url` lets through, and must not)."""
+    origin, target = split_url(url)
+    fields = [("Host", origin.partition("://")[2]), *headers.items()]
+    stream: httpx.AsyncByteStream
+    if isinstance(body, StreamBody):
+        fields.append(("Content-Length", str(body.length)))
+        stream = _Streamed(body.counted(f"{method} {display_url(url)}"), written)
+    else:
+        if body or method not in BODYLESS:
+            fields.append(("Content-Length", str(len(body))))
+        stream = _Body(body, written)
+    timeout = httpx.Timeout(timeouts.read, connect=timeouts.connect)
+    request = httpx.Request(
+        method,
+        url,
+        headers=fields,
+        stream=stream,
+        extensions={"timeout": timeout.as_dict()},
+    )
+    if request.url.raw_path.decode("ascii") != target:
+        raise URLRefusedError(
+            f"refusing to send to {display_url(url)!r}: httpx would change its target "
+            f"({request.url.raw_path[:200]!r})"
+        )
+    return request
+
+
+class _StreamedResponse:
+    """What ``HttpxSender.stream`` yields: httpx's response, read raw, its failures
+    mapped to awsmith's errors as ``send`` maps them."""
+
+    def __init__(self, response: httpx.Response, url: str) -> None:
+        self._response = response
+        self._url = url
+        self._iterated = False
+        self._closed = False
+        self._chunks: _RawChunks | None = None
+        self.status = response.status_code
+        self.headers: Mapping[str, str] = _headers_of(response)
+
+    def __repr__(self) -> str:
+        return f"<streamed response {self.status}>"
+
+    def aiter_bytes(self) -> AsyncIterator[bytes]:
+        if self._closed:
+            raise RuntimeError(STREAM_CLOSED)
+        if self._iterated:
+            raise RuntimeError("the response body is read once: aiter_bytes() was called already")
+        self._iterated = True
+        if self._response.is_stream_consumed:  # MockTransport and respx read it already
+            return _OneChunk(self._response.content)
+        self._chunks = _RawChunks(self._response.aiter_raw(), self._url)
+        return self._chunks
+
+    async def aread(self, limit: int) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in self.aiter_bytes():
+            size += len(chunk)
+            if size > limit:
+                await self.aclose()
+                raise too_large(size, limit, self.status, self.headers)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def aclose(self) -> None:
+        """Ends the exchange: httpcore puts a connection whose body was read to its end
+        back in the pool, and closes any other. Shielded: it runs when the reader was
+        cancelled too."""
+        self._closed = True
+        with anyio.CancelScope(shield=True):
+            if not self._iterated and self._response.headers.get("content-length") == "0":
+                # Nothing to read, but httpcore reuses a connection only once it has
+                # seen the end of the response: an empty body (an S3 part's answer) is
+                # read, as awsmith's own sender would have.
+                await self._read_empty_body()
+            await self._response.aclose()
+            if self._chunks is not None and self._response.http_version == "HTTP/1.1":
+                await self._chunks.finish()
+
+    async def _read_empty_body(self) -> None:
+        self._iterated = True
+        if not self._response.is_stream_consumed:
+            self._chunks = _RawChunks(self._response.aiter_raw(), self._url)
+            await self._chunks.finish()
+
+
+class _RawChunks:
+    """httpx's raw body iterator, with its errors as awsmith's; empty chunks skipped."""
+
+    __slots__ = ("_chunks", "_url")
+
+    def __init__(self, chunks: AsyncIterator[bytes], url: str) -> None:
+        self._chunks = chunks
+        self._url = url
+
+    def __aiter__(self) -> _RawChunks:
+        return self
+
+    async def __anext__(self) -> bytes:
+        while True:
+            try:
+                chunk = await anext(self._chunks)
+            except httpx.StreamClosed:
+                raise RuntimeError(STREAM_CLOSED) from None
+            except httpx.HTTPError as exc:
+                raise _transport_error(exc, self._url) from _cause(exc)
+            if chunk:
+                return chunk
+
+    async def finish(self) -> None:
+        """Ends httpx's body iterator, a body stopped early or not. It is async
+        generators nested five deep (httpx's, then httpcore's), and closing the
+        outermost leaves the others suspended, for the garbage collector (trio warns
+        about each). Read on after the response was closed, each ends with the read
+        error of the closed connection: at once, after at most what was buffered
+        already (HTTP/1.1 only: an HTTP/2 connection stays open for other streams)."""
+        try:
+            async for _chunk in self._chunks:
+                pass
+        except httpx.HTTPError:
+            pass
+
+
+def _transport_error(exc: httpx.HTTPError, url: str) -> TransportError:
+    """awsmith's error for an httpx failure (both ways of sending)."""
+    origin = split_url(url)[0]
+    if isinstance(exc, httpx.ConnectTimeout):
+        return ConnectTimeoutError(f"connecting to {origin} timed out: {exc}")
+    if isinstance(exc, (httpx.ReadTimeout, httpx.WriteTimeout, httpx.PoolTimeout)):
+        return ReadTimeoutError(f"no response from {origin} in time: {exc!r}")
+    if isinstance(exc, httpx.RemoteProtocolError):
+        if "Receive buffer too long" in str(exc):
+            # h11 refuses a response head over 16 KiB before httpx sees it.
+            return head_too_large("its size", 16 * 1024, None)
+        return ConnectionFailedError(f"request to {origin} failed: {exc!r}")
+    if isinstance(exc, httpx.ProxyError):
+        return ConnectionFailedError(str(exc))
+    # A TLS failure reads as on awsmith's own sender (httpcore's ConnectError around it
+    # has no message).
+    cause = _ssl_error_in(exc) or exc
+    return ConnectionFailedError(f"request to {origin} failed: {cause!r}")
+
+
+def _cause(exc: httpx.HTTPError) -> httpx.HTTPError | None:
+    """The ``__cause__`` of the mapped error: the httpx one, but for a proxy's refusal,
+    whose message says it all (and whose URL could hold the proxy's password)."""
+    return None if isinstance(exc, httpx.ProxyError) else exc
 
 
 def _check_head(response: httpx.Response, timeouts: Timeouts) -> None:
