@@ -455,7 +455,7 @@ def test_abstract_methods_are_updated_before_the_class_is_published(
     assert attrs.has(Partial)  # finishes it
     assert [held for cls, held in calls if cls is Partial] == [True]
     assert Partial.__abstractmethods__ == frozenset({"describe"})
-    with pytest.raises(TypeError, match="^Can't instantiate abstract class Partial with(out an implementation for)? abstract method '?describe'?$"):
+    with pytest.raises(TypeError, match=r"^Can't instantiate abstract class Partial with(out an implementation for)? abstract method '?describe'?$"):
         Partial()
 
 
