@@ -88,15 +88,17 @@ check:
 	$(CHECK_BIN)/pyright --pythonpath $(CHECK_BIN)/python
 	$(CHECK_BIN)/python -m pytest
 
-## The runtime and unit tests against the lowest botocore awsmith supports (pyproject's
-## lower bound): its endpoint rules, credential chain and loaders must keep working.
+## The runtime, unit and differential tests against the lowest botocore awsmith supports
+## (pyproject's lower bound): its endpoint rules, credential chain and loaders must keep
+## working, and every comparison with botocore must hold there too (what its older
+## models lack is stated, not skipped: tests/differential/test_botocore_versions.py).
 BOTOCORE_MIN := 1.29.61
 MIN_VENV := $(CURDIR)/.venv-botocore-min$(ENV_SUFFIX)
 
 test-botocore-min: lock-check
 	UV_PROJECT_ENVIRONMENT=$(MIN_VENV) $(UV) sync --locked --quiet --project locks/botocore-min
 	$(MIN_VENV)/bin/python -c 'import botocore, sys; v = botocore.__version__; sys.exit(0 if v == "$(BOTOCORE_MIN)" else f"expected botocore $(BOTOCORE_MIN), got {v}: see locks/botocore-min")'
-	$(MIN_VENV)/bin/python -m pytest -p no:cacheprovider tests/runtime tests/unit
+	$(MIN_VENV)/bin/python -m pytest -p no:cacheprovider tests/runtime tests/unit tests/differential
 
 ## The whole suite against the newest releases the registry serves today (no lock):
 ## how a maintainer learns that a new botocore, ruff or mypy changed something.

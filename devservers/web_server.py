@@ -20,7 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from devservers.forward_proxy import free_port, stop, wait_for_port
+from devservers import processes
+from devservers.forward_proxy import free_port, wait_for_port
 
 NGINX = "nginx"
 INSTALL_HINT = "apt-get install nginx-light (Debian's nginx)"
@@ -123,7 +124,7 @@ def web_server(
             ),
             encoding="utf-8",
         )
-        process = subprocess.Popen(
+        process = processes.spawn(
             [NGINX, "-c", str(config), "-p", str(directory), "-e", str(directory / "error.log")],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -135,4 +136,4 @@ def web_server(
                 f"http://127.0.0.1:{http_port}", f"https://127.0.0.1:{https_port}", directory
             )
         finally:
-            stop(process)
+            processes.stop(process)
