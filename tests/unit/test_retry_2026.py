@@ -482,3 +482,55 @@ def test_botocore_1_44_reads_no_aws_new_retries_2026() -> None:
     assert "AWS_NEW_RETRIES_2026" not in names
     if oracle.BOTOCORE_HAS_2026_RETRIES:
         assert botocore.configprovider.NEW_RETRIES_ENABLED is True
+
+
+def _botocore_delay(code: str, attempt: int, draw: float) -> float:
+    """botocore 1.44's ``ExponentialBackoff`` for attempt ``attempt`` failing with
+    ``code`` (no response headers), its random source returning ``draw``."""
+    from botocore.retries import standard
+
+    backoff = standard.ExponentialBackoff(
+        random=lambda: draw,
+        throttling_detector=standard.ThrottlingErrorDetector(standard.RetryEventAdapter()),
+    )
+    context = standard.RetryContext(
+        attempt_number=attempt, parsed_response={"Error": {"Code": code}}
+    )
+    return float(backoff.delay_amount(context))
+
+
+@pytest.mark.skipif(not oracle.BOTOCORE_HAS_2026_RETRIES, reason="botocore 1.44's backoff")
+@settings(max_examples=200, deadline=None)
+@given(
+    attempt=st.one_of(
+        st.integers(min_value=1, max_value=1100), st.integers(min_value=1, max_value=10**7)
+    ),
+    draw=st.floats(min_value=0.0, max_value=1.0),
+)
+@example(attempt=1025, draw=0.5)
+@example(attempt=1026, draw=1.0)
+def test_any_attempt_number_backs_off_as_botocore(attempt: int, draw: float) -> None:
+    """A throttled attempt's delay, for any attempt number, is botocore's: capped at
+    20 s once ``2 ** (n - 1)`` passes it. Before the fix attempt 1025 onwards raised
+    OverflowError (``float(2 ** 1024)``) after the quota was taken."""
+    quota = retry.RetryQuota()
+    with mock.patch.object(retry, "random", Fixed(draw)):
+        planned = retry.plan_retry(quota, THROTTLED, None, attempt, 1.0, 20.0)
+    assert planned == (5, _botocore_delay("ThrottlingException", attempt, draw))
+    assert quota.available == 495
+
+
+@pytest.mark.parametrize("attempt", [1024, 1025, 1026, 5000])
+def test_a_huge_attempt_number_after_any_error_backs_off_for_the_cap(attempt: int) -> None:
+    """A 503's delay at the same attempt numbers: the cap (0.5 x 20 s). botocore itself
+    raises OverflowError here from attempt 1025 on (``0.05 * 2 ** 1024``: its
+    non-throttling scale is a float); awsmith gives the capped delay instead, the only
+    value botocore's formula can mean."""
+    quota = retry.RetryQuota()
+    with mock.patch.object(retry, "random", HALF):
+        planned = retry.plan_retry(quota, UNAVAILABLE, None, attempt, 1.0, 20.0)
+    assert planned == (14, 10.0)
+    assert quota.available == 486
+    if oracle.BOTOCORE_HAS_2026_RETRIES and attempt >= 1025:
+        with pytest.raises(OverflowError, match="int too large to convert to float"):
+            _botocore_delay("ServiceUnavailable", attempt, 0.5)
