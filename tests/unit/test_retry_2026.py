@@ -534,3 +534,31 @@ def test_a_huge_attempt_number_after_any_error_backs_off_for_the_cap(attempt: in
     if oracle.BOTOCORE_HAS_2026_RETRIES and attempt >= 1025:
         with pytest.raises(OverflowError, match="int too large to convert to float"):
             _botocore_delay("ServiceUnavailable", attempt, 0.5)
+
+
+@pytest.mark.parametrize("max_attempts", [1, 3])
+def test_an_unreadable_2xx_is_told_to_the_limiter_once(max_attempts: int) -> None:
+    """One record per answer, as botocore's ClientRateLimiter hears of each once (one
+    needs-retry event): a 2xx whose body cannot be parsed was recorded twice, as a
+    success before parsing and again as the parse error's outcome. It is not
+    retried, and not throttling."""
+    recorder = Recorder(SUPPORT)
+
+    def unreadable(request: httpx.Request) -> httpx.Response:
+        recorder.headers.append(request.headers["amz-sdk-request"])
+        return httpx.Response(
+            200, headers={"Content-Type": "application/json"}, content=b'{"cases": [1'
+        )
+
+    async def main() -> None:
+        config = awsmith.Config(retry_mode="adaptive", max_attempts=max_attempts)
+        async with support(Script(unreadable), config=config) as client:
+            with pytest.raises(awsmith.ResponseParseError):
+                await client.describe_cases()
+            assert client._quota.available == 500  # the 2xx gave back 1 to a full bucket
+
+    with recording(recorder, HALF):
+        asyncio.run(main())
+    assert recorder.headers == [f"attempt=1; max={max_attempts}"]
+    assert recorder.acquired == 1
+    assert recorder.throttled == [False]

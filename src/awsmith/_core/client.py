@@ -1238,7 +1238,8 @@ class BaseClient:
         """After an attempt's ``error``: None to raise it, 0 to send again at once (a
         clock-skew correction), else the backoff before the next attempt (smithy-python's
         ``refresh_retry_token_for_retry``)."""
-        if self._limiter is not None:
+        if self._limiter is not None and (response is None or response.status >= 300):
+            # (a 2xx whose body could not be read was recorded by _handle_response)
             self._limiter.record(throttled=is_throttling(error))
         # The server's clock is learnt even when no attempt is left, for the next call;
         # a re-send with it is an attempt like any other.
