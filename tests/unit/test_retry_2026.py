@@ -562,3 +562,57 @@ def test_an_unreadable_2xx_is_told_to_the_limiter_once(max_attempts: int) -> Non
     assert recorder.headers == [f"attempt=1; max={max_attempts}"]
     assert recorder.acquired == 1
     assert recorder.throttled == [False]
+
+
+def _botocore_legacy_attempts(mode: str) -> list[str]:
+    """The ``amz-sdk-request`` of every attempt botocore (a real Support client) makes
+    for DescribeCases answered 503 each time, under ``AWS_RETRY_MODE=mode``."""
+    import botocore.session
+    from botocore.awsrequest import AWSResponse
+
+    class Body:
+        def stream(self, **_: object) -> Iterator[bytes]:
+            return iter([b'{"message": "unavailable"}'])
+
+    sent: list[str] = []
+
+    def answer(request: object, **_: object) -> AWSResponse:
+        sent.append(request.headers["amz-sdk-request"].decode())  # type: ignore[attr-defined]
+        return AWSResponse(request.url, 503, {}, Body())  # type: ignore[attr-defined]
+
+    with mock.patch.dict("os.environ", {"AWS_RETRY_MODE": mode}), mock.patch("time.sleep"):
+        session = botocore.session.Session()
+        session.set_config_variable("config_file", "/nonexistent")
+        client = session.create_client(
+            "support", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
+        )
+        client.meta.events.register("before-send", answer)
+        with pytest.raises(client.exceptions.ClientError):
+            client.describe_cases()
+    return sent
+
+
+def test_aws_retry_mode_legacy_is_standard_mode_not_botocores_legacy() -> None:
+    """The documented difference (docs/configuration.md, the ``legacy`` row): awsmith has
+    no legacy mode and reads ``AWS_RETRY_MODE=legacy`` as ``standard``: 3 attempts on a
+    503, ``max=3`` from the first. botocore 1.44's legacy mode makes 5, its first
+    without ``max``; its standard mode is awsmith's."""
+    environ = {"AWS_RETRY_MODE": "legacy"}
+    script = Script(httpx.Response(503, json={"message": "unavailable"}))
+
+    async def main() -> None:
+        async with support(script) as client:
+            with pytest.raises(awsmith.ServiceError) as caught:
+                await client.describe_cases()
+            assert caught.value.attempts == 3
+
+    with mock.patch.dict("os.environ", environ), recording(Recorder(SUPPORT), HALF):
+        asyncio.run(main())
+    ours = [r.headers["amz-sdk-request"] for r in script.requests]
+    assert ours == ["attempt=1; max=3", "attempt=2; max=3", "attempt=3; max=3"]
+    assert _botocore_legacy_attempts("standard") == ours
+    if oracle.BOTOCORE_HAS_2026_RETRIES:  # the lock's botocore (1.44)
+        assert _botocore_legacy_attempts("legacy") == [
+            "attempt=1", "attempt=2; max=5", "attempt=3; max=5", "attempt=4; max=5",
+            "attempt=5; max=5",
+        ]  # fmt: skip
