@@ -97,9 +97,48 @@ def test_the_rate_after_each_response_is_botocores(events: list[tuple[float, boo
         assert ours._cubic.w_max == theirs._rate_adjustor._w_max
         assert ours._cubic.k == theirs._rate_adjustor._k
         assert ours._cubic.last_fail == theirs._rate_adjustor._last_fail
-        if ours.enabled:  # botocore moves its bucket's rate even before the first throttle
-            assert ours.fill_rate == theirs._token_bucket.max_rate
-            assert ours._max_capacity == theirs._token_bucket.max_capacity
+        # the bucket too, before the first throttle as after it: it fills all along
+        assert_same_bucket(ours, theirs)
+
+
+def assert_same_bucket(ours: AdaptiveRateLimiter, theirs: Any) -> None:
+    bucket = theirs._token_bucket
+    assert ours.fill_rate == bucket.max_rate
+    assert ours._max_capacity == bucket.max_capacity
+    assert ours._capacity == bucket.available_capacity
+    assert ours._last_refill == bucket._last_timestamp
+
+
+def botocore_wait(limiter: Any) -> float:
+    """What botocore's ``TokenBucket.acquire`` would wait now for one token (0: none),
+    taking it as it does."""
+    bucket = limiter._token_bucket
+    bucket._refill()
+    wait = max(0.0, (1 - bucket.available_capacity) / bucket.max_rate)
+    bucket._current_capacity = max(0.0, bucket.available_capacity - 1)
+    if wait:
+        bucket._current_capacity = 0.0
+        bucket._last_timestamp += wait
+    return wait
+
+
+@settings(max_examples=200, deadline=None)
+@given(events=EVENTS, backoff=st.floats(min_value=0.0, max_value=3.0).map(lambda x: round(x, 3)))
+def test_the_first_send_after_the_first_throttle_waits_as_botocores(
+    events: list[tuple[float, bool]], backoff: float
+) -> None:
+    """Whatever came before (successes only, or throttles too), the send after the
+    last response and a backoff waits what botocore's bucket makes it wait: before the
+    fix awsmith's bucket started empty at the first throttle, botocore's full."""
+    clock = FakeClock(1000.25)
+    ours, theirs = AdaptiveRateLimiter(clock=clock), botocore_limiter(clock)
+    for step, throttled in [*events, (0.0, True)]:
+        clock.now += step
+        ours.record(throttled=throttled)
+        theirs.on_receiving_response(throttled=throttled)
+    clock.now += backoff
+    expected = botocore_wait(theirs)
+    assert sum(acquire(ours, clock)) == pytest.approx(expected, rel=1e-12, abs=1e-12)
 
 
 def test_nothing_is_limited_before_the_first_throttle(clock: FakeClock) -> None:
@@ -124,8 +163,10 @@ def test_after_a_throttle_each_send_waits_for_a_token(clock: FakeClock) -> None:
     assert limiter._clocker.rate == pytest.approx(6.4)
     assert limiter.fill_rate == pytest.approx(0.7 * 6.4)
     assert limiter._max_capacity == pytest.approx(0.7 * 6.4)
-    # empty bucket: one token takes 1 / 4.48 s
-    assert acquire(limiter, clock) == [pytest.approx(1 / 4.48)]
+    # the bucket filled before the throttle too (as botocore's does), at the rate the
+    # successes set (nothing measured yet: the minimum 0.5/s) from 1000.25 to 1000.5:
+    # 0.125 tokens, so the missing 0.875 takes 0.875 / 4.48 s
+    assert acquire(limiter, clock) == [pytest.approx(0.875 / 4.48)]
     assert limiter._capacity == pytest.approx(0.0)
     # 2 s later the bucket holds min(4.48, 2 x 4.48) tokens: four sends do not wait
     clock.now += 2.0

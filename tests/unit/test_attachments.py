@@ -15,11 +15,13 @@ import pickle
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from unittest import mock
 from xml.sax.saxutils import escape
 
 import pytest
 from botocore.parsers import RestXMLParser
-from hypothesis import given, settings
+from botocore.retries import standard as botocore_standard
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import awsmith
@@ -92,7 +94,11 @@ def test_the_service_error_of_an_s3_refusal() -> None:
         b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>",
     )
     assert (type(error), error.code, error.message, error.status_code, error.request_id) == (
-        ServiceError, "AccessDenied", "Request has expired", 403, "R1"
+        _attachments.S3Refusal, "AccessDenied", "Request has expired", 403, "R1"
+    )  # fmt: skip
+    assert isinstance(error, ServiceError)
+    assert (error.answer.status, dict(error.answer.headers), error.answer.body) == (
+        403, {"x-amz-request-id": "R1"}, b""
     )  # fmt: skip
     assert _attachments._expired(error)
     assert not _attachments._expired(
@@ -439,3 +445,91 @@ def test_the_helpers_errors_copy_with_their_fields(error: Exception, copier: Any
     assert str(copied) == str(error) == f"m (when calling the {error.operation_name} operation)"  # type: ignore[attr-defined]
     assert vars(copied) == vars(error)
     assert isinstance(copied, awsmith.AttachmentError) and isinstance(copied, awsmith.AwsmithError)
+
+
+RETRY_AFTER_FIELDS = st.one_of(
+    st.none(),
+    st.integers(min_value=-100, max_value=40000).map(str),
+    st.sampled_from(["", "soon", "1.5", " 250 ", "9" * 400]),
+)
+
+
+@pytest.mark.skipif(
+    not hasattr(botocore_standard.ExponentialBackoff, "_RETRY_AFTER_HEADER"),
+    reason="botocore 1.44's backoff reads x-amz-retry-after",
+)
+@settings(max_examples=200, deadline=None)
+@given(
+    status_code=st.sampled_from([(503, "SlowDown"), (500, "InternalError"), (503, "503")]),
+    retry_after=RETRY_AFTER_FIELDS,
+    attempt=st.integers(min_value=1, max_value=6),
+    draw=st.floats(min_value=0.0, max_value=1.0),
+)
+@example(status_code=(503, "SlowDown"), retry_after="3000", attempt=1, draw=0.25)
+def test_part_and_download_retries_honour_x_amz_retry_after_as_botocore(
+    status_code: tuple[int, str], retry_after: str | None, attempt: int, draw: float
+) -> None:
+    """S3's refusal with ``x-amz-retry-after``: the delay before the request's next
+    attempt is botocore's ``ExponentialBackoff`` delay for that answer (before the fix
+    the header was ignored: a 503 SlowDown asking for 3 s got 0.25 s)."""
+    from botocore.awsrequest import AWSResponse
+    from urllib3._collections import HTTPHeaderDict
+
+    status, code = status_code
+    headers = {"x-amz-request-id": "r"}
+    if retry_after is not None:
+        headers["x-amz-retry-after"] = retry_after
+    document = f"<Error><Code>{code}</Code><Message>m</Message></Error>".encode()
+    error = _attachments._s3_error(status, headers, document)
+    retries = _attachments.RequestRetries(10, RetryQuota(), 1.0, 20.0)
+    for _ in range(attempt):
+        retries.begin()
+    with mock.patch("awsmith._core.retry.random", mock.Mock(random=lambda: draw)):
+        ours = retries.backoff(error)
+    context = botocore_standard.RetryContext(
+        attempt_number=attempt,
+        parsed_response={"Error": {"Code": code}},
+        http_response=AWSResponse("https://b.s3.amazonaws.com/k", status, HTTPHeaderDict(headers), None),
+    )
+    backoff = botocore_standard.ExponentialBackoff(
+        random=lambda: draw,
+        service_name="s3",
+        throttling_detector=botocore_standard.ThrottlingErrorDetector(
+            botocore_standard.RetryEventAdapter()
+        ),
+    )
+    assert ours == backoff.delay_amount(context)
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
+async def test_a_request_cancelled_during_its_backoff_gives_back_the_retrys_cost(
+    anyio_backend: str,
+) -> None:
+    """As a call's: the retry planned was never sent (a failing part cancels the
+    others mid-backoff), so the quota gets back what it took; a backoff that ends
+    keeps it for the retry."""
+    import anyio
+
+    quota = RetryQuota()
+    retries = _attachments.RequestRetries(3, quota, 1.0, 20.0)
+    retries.begin()
+    refused = _attachments._s3_error(503, {}, b"<Error><Code>InternalError</Code></Error>")
+    delay = retries.backoff(refused)
+    assert delay is not None and quota.available == 500 - 14
+    started = anyio.Event()
+
+    async def forever(seconds: float) -> None:
+        started.set()
+        await anyio.sleep_forever()
+
+    with mock.patch("awsmith._core.aio.sleep", forever):
+        async with anyio.create_task_group() as group:
+            group.start_soon(retries.wait, delay)
+            await started.wait()
+            group.cancel_scope.cancel()
+    assert quota.available == 500
+    retries.begin()
+    assert retries.backoff(refused) is not None and quota.available == 500 - 14
+    with mock.patch("awsmith._core.aio.sleep", mock.AsyncMock()):
+        await retries.wait(0.01)
+    assert quota.available == 500 - 14

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from unittest import mock
 
+import anyio
 import httpx
 import pytest
 
@@ -287,3 +288,138 @@ async def test_retries_and_pagination_under_both_event_loops(anyio_backend: str)
         b'{"nextToken":"t1"}',
         b'{"nextToken":"t1"}',
     ]
+
+
+# ------------------------------------------------- a retry planned but never sent
+
+#: A 503's backoff here is random() x min(20, 200 x 0.05) s: up to 10 s, far past the
+#: deadlines below (the backoff is replaced by :class:`Backoff` anyway).
+SLOW = awsmith.Config(base_backoff=200.0)
+RETRY_COST = 14  # a retry after an error that is not throttling
+
+
+class Backoff:
+    """Stands in for ``aio.sleep``: records each backoff, says it began, and lasts
+    until ``release`` is set (forever unless a test sets it)."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+        self.started = anyio.Event()
+        self.release = anyio.Event()
+
+    async def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)
+        self.started.set()
+        await self.release.wait()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
+async def test_a_call_cancelled_during_its_backoff_gives_back_the_retrys_cost(
+    anyio_backend: str,
+) -> None:
+    """The quota paid for the retry when it was planned; cancelled before the retry
+    was sent, the call gives it back (before the fix the 14 stayed taken)."""
+    script = Script(unavailable(), json_reply({"cases": []}))
+    backoff = Backoff()
+    async with support(script, config=SLOW) as client:
+        with mock.patch("awsmith._core.aio.sleep", backoff):
+            async with anyio.create_task_group() as group:
+                group.start_soon(client.describe_cases)
+                await backoff.started.wait()
+                assert client._quota.available == 500 - RETRY_COST
+                group.cancel_scope.cancel()
+        assert client._quota.available == 500
+    assert len(script.requests) == 1
+    assert len(backoff.delays) == 1
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
+async def test_a_call_timeout_during_the_backoff_gives_back_the_retrys_cost(
+    anyio_backend: str,
+) -> None:
+    script = Script(unavailable(), json_reply({"cases": []}))
+    backoff = Backoff()
+    config = awsmith.Config(base_backoff=200.0, call_timeout=0.05)
+    async with support(script, config=config) as client:
+        with (
+            mock.patch("awsmith._core.aio.sleep", backoff),
+            pytest.raises(awsmith.DeadlineExceededError) as caught,
+        ):
+            await client.describe_cases()
+        assert client._quota.available == 500
+    assert caught.value.attempts == 1
+    assert len(script.requests) == 1
+
+
+@pytest.mark.anyio
+async def test_a_client_closed_during_a_backoff_gives_back_the_retrys_cost() -> None:
+    script = Script(unavailable(), json_reply({"cases": []}))
+    backoff = Backoff()
+    async with support(script, config=SLOW) as client:
+        with mock.patch("awsmith._core.aio.sleep", backoff):
+            async with anyio.create_task_group() as group:
+                outcome: list[BaseException] = []
+
+                async def call() -> None:
+                    try:
+                        await client.describe_cases()
+                    except awsmith.ClientClosedError as exc:
+                        outcome.append(exc)
+
+                group.start_soon(call)
+                await backoff.started.wait()
+                await client.close()
+                backoff.release.set()
+        assert [str(exc) for exc in outcome] == [
+            "this SupportClient is closed (when calling the DescribeCases operation)"
+        ]
+        assert client._quota.available == 500
+    assert len(script.requests) == 1
+
+
+@pytest.mark.anyio
+async def test_a_retry_cancelled_once_sent_keeps_its_cost() -> None:
+    """Only a retry never sent is given back: one cut short on the way (the server may
+    have it) was paid for, as botocore's would be."""
+    handed = anyio.Event()
+
+    async def hang(request: httpx.Request) -> httpx.Response:
+        handed.set()
+        await anyio.sleep_forever()
+        raise AssertionError("never answered")
+
+    script = Script(unavailable(), hang)  # type: ignore[arg-type]  # httpx awaits it
+    async with support(script, config=FAST) as client:
+        async with anyio.create_task_group() as group:
+            group.start_soon(client.describe_cases)
+            await handed.wait()
+            group.cancel_scope.cancel()
+        assert client._quota.available == 500 - RETRY_COST
+    assert len(script.requests) == 2
+
+
+@pytest.mark.anyio
+async def test_calls_abandoned_mid_backoff_do_not_drain_the_quota() -> None:
+    """The review's case: 36 calls, one after another, each cut by call_timeout while
+    backing off after a 503, would have kept 36 x 14 > 500, and the next call meeting a
+    503 got no retry."""
+    script = Script(unavailable())
+    backoff = Backoff()
+    config = awsmith.Config(base_backoff=200.0, call_timeout=0.05)
+    async with support(script, config=config) as client:
+        with mock.patch("awsmith._core.aio.sleep", backoff):
+            for _ in range(36):
+                with pytest.raises(awsmith.DeadlineExceededError):
+                    await client.describe_cases()
+        assert client._quota.available == 500
+        assert len(script.requests) == 36
+        backoff.release.set()
+        with (
+            mock.patch("awsmith._core.aio.sleep", backoff),
+            pytest.raises(awsmith.ServiceError) as caught,
+        ):
+            await client.with_options(call_timeout=None).describe_cases()
+    assert caught.value.attempts == 3
+    assert len(script.requests) == 36 + 3

@@ -482,3 +482,137 @@ def test_botocore_1_44_reads_no_aws_new_retries_2026() -> None:
     assert "AWS_NEW_RETRIES_2026" not in names
     if oracle.BOTOCORE_HAS_2026_RETRIES:
         assert botocore.configprovider.NEW_RETRIES_ENABLED is True
+
+
+def _botocore_delay(code: str, attempt: int, draw: float) -> float:
+    """botocore 1.44's ``ExponentialBackoff`` for attempt ``attempt`` failing with
+    ``code`` (no response headers), its random source returning ``draw``."""
+    from botocore.retries import standard
+
+    backoff = standard.ExponentialBackoff(
+        random=lambda: draw,
+        throttling_detector=standard.ThrottlingErrorDetector(standard.RetryEventAdapter()),
+    )
+    context = standard.RetryContext(
+        attempt_number=attempt, parsed_response={"Error": {"Code": code}}
+    )
+    return float(backoff.delay_amount(context))
+
+
+@pytest.mark.skipif(not oracle.BOTOCORE_HAS_2026_RETRIES, reason="botocore 1.44's backoff")
+@settings(max_examples=200, deadline=None)
+@given(
+    attempt=st.one_of(
+        st.integers(min_value=1, max_value=1100), st.integers(min_value=1, max_value=10**7)
+    ),
+    draw=st.floats(min_value=0.0, max_value=1.0),
+)
+@example(attempt=1025, draw=0.5)
+@example(attempt=1026, draw=1.0)
+def test_any_attempt_number_backs_off_as_botocore(attempt: int, draw: float) -> None:
+    """A throttled attempt's delay, for any attempt number, is botocore's: capped at
+    20 s once ``2 ** (n - 1)`` passes it. Before the fix attempt 1025 onwards raised
+    OverflowError (``float(2 ** 1024)``) after the quota was taken."""
+    quota = retry.RetryQuota()
+    with mock.patch.object(retry, "random", Fixed(draw)):
+        planned = retry.plan_retry(quota, THROTTLED, None, attempt, 1.0, 20.0)
+    assert planned == (5, _botocore_delay("ThrottlingException", attempt, draw))
+    assert quota.available == 495
+
+
+@pytest.mark.parametrize("attempt", [1024, 1025, 1026, 5000])
+def test_a_huge_attempt_number_after_any_error_backs_off_for_the_cap(attempt: int) -> None:
+    """A 503's delay at the same attempt numbers: the cap (0.5 x 20 s). botocore itself
+    raises OverflowError here from attempt 1025 on (``0.05 * 2 ** 1024``: its
+    non-throttling scale is a float); awsmith gives the capped delay instead, the only
+    value botocore's formula can mean."""
+    quota = retry.RetryQuota()
+    with mock.patch.object(retry, "random", HALF):
+        planned = retry.plan_retry(quota, UNAVAILABLE, None, attempt, 1.0, 20.0)
+    assert planned == (14, 10.0)
+    assert quota.available == 486
+    if oracle.BOTOCORE_HAS_2026_RETRIES and attempt >= 1025:
+        with pytest.raises(OverflowError, match="int too large to convert to float"):
+            _botocore_delay("ServiceUnavailable", attempt, 0.5)
+
+
+@pytest.mark.parametrize("max_attempts", [1, 3])
+def test_an_unreadable_2xx_is_told_to_the_limiter_once(max_attempts: int) -> None:
+    """One record per answer, as botocore's ClientRateLimiter hears of each once (one
+    needs-retry event): a 2xx whose body cannot be parsed was recorded twice, as a
+    success before parsing and again as the parse error's outcome. It is not
+    retried, and not throttling."""
+    recorder = Recorder(SUPPORT)
+
+    def unreadable(request: httpx.Request) -> httpx.Response:
+        recorder.headers.append(request.headers["amz-sdk-request"])
+        return httpx.Response(
+            200, headers={"Content-Type": "application/json"}, content=b'{"cases": [1'
+        )
+
+    async def main() -> None:
+        config = awsmith.Config(retry_mode="adaptive", max_attempts=max_attempts)
+        async with support(Script(unreadable), config=config) as client:
+            with pytest.raises(awsmith.ResponseParseError):
+                await client.describe_cases()
+            assert client._quota.available == 500  # the 2xx gave back 1 to a full bucket
+
+    with recording(recorder, HALF):
+        asyncio.run(main())
+    assert recorder.headers == [f"attempt=1; max={max_attempts}"]
+    assert recorder.acquired == 1
+    assert recorder.throttled == [False]
+
+
+def _botocore_legacy_attempts(mode: str) -> list[str]:
+    """The ``amz-sdk-request`` of every attempt botocore (a real Support client) makes
+    for DescribeCases answered 503 each time, under ``AWS_RETRY_MODE=mode``."""
+    import botocore.session
+    from botocore.awsrequest import AWSResponse
+
+    class Body:
+        def stream(self, **_: object) -> Iterator[bytes]:
+            return iter([b'{"message": "unavailable"}'])
+
+    sent: list[str] = []
+
+    def answer(request: object, **_: object) -> AWSResponse:
+        sent.append(request.headers["amz-sdk-request"].decode())  # type: ignore[attr-defined]
+        return AWSResponse(request.url, 503, {}, Body())  # type: ignore[attr-defined]
+
+    with mock.patch.dict("os.environ", {"AWS_RETRY_MODE": mode}), mock.patch("time.sleep"):
+        session = botocore.session.Session()
+        session.set_config_variable("config_file", "/nonexistent")
+        client = session.create_client(
+            "support", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
+        )
+        client.meta.events.register("before-send", answer)
+        with pytest.raises(client.exceptions.ClientError):
+            client.describe_cases()
+    return sent
+
+
+def test_aws_retry_mode_legacy_is_standard_mode_not_botocores_legacy() -> None:
+    """The documented difference (docs/configuration.md, the ``legacy`` row): awsmith has
+    no legacy mode and reads ``AWS_RETRY_MODE=legacy`` as ``standard``: 3 attempts on a
+    503, ``max=3`` from the first. botocore 1.44's legacy mode makes 5, its first
+    without ``max``; its standard mode is awsmith's."""
+    environ = {"AWS_RETRY_MODE": "legacy"}
+    script = Script(httpx.Response(503, json={"message": "unavailable"}))
+
+    async def main() -> None:
+        async with support(script) as client:
+            with pytest.raises(awsmith.ServiceError) as caught:
+                await client.describe_cases()
+            assert caught.value.attempts == 3
+
+    with mock.patch.dict("os.environ", environ), recording(Recorder(SUPPORT), HALF):
+        asyncio.run(main())
+    ours = [r.headers["amz-sdk-request"] for r in script.requests]
+    assert ours == ["attempt=1; max=3", "attempt=2; max=3", "attempt=3; max=3"]
+    assert _botocore_legacy_attempts("standard") == ours
+    if oracle.BOTOCORE_HAS_2026_RETRIES:  # the lock's botocore (1.44)
+        assert _botocore_legacy_attempts("legacy") == [
+            "attempt=1", "attempt=2; max=5", "attempt=3; max=5", "attempt=4; max=5",
+            "attempt=5; max=5",
+        ]  # fmt: skip

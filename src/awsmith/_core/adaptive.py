@@ -4,7 +4,10 @@ A port of botocore's ``retries/adaptive.py``, ``bucket.py`` and ``throttling.py`
 async code: until the first throttling error nothing is limited; after it, each attempt
 takes a token from a bucket whose fill rate follows CUBIC (cut by ``BETA`` on every
 throttle, grown back along a cubic curve on success, capped at twice the measured
-send rate). Waiting for a token sleeps (``asyncio.sleep``, or trio's): it never blocks
+send rate). As in botocore, the bucket's rate follows every response from the start
+(it starts at 1 token a second), not only once limiting begins: the first throttle
+finds the tokens the bucket gathered meanwhile, so the sends right after it need not
+wait. Waiting for a token sleeps (``asyncio.sleep``, or trio's): it never blocks
 the loop.
 """
 
@@ -22,6 +25,12 @@ MIN_FILL_RATE = 0.5
 MAX_RATE_ADJUST_SCALE = 2.0
 SMOOTHING = 0.8
 TIME_BUCKET_RANGE = 0.5
+#: The bucket's rate (tokens a second) before the first response (botocore's).
+INITIAL_RATE = 1.0
+#: A bucket short of a whole token by this much after waiting for it is short by float
+#: rounding alone (``c + (1 - c) / r * r`` need not be 1): the token is taken, rather
+#: than waiting again for a time too small to move the clock.
+ROUNDING = 1e-9
 
 
 class Cubic:
@@ -75,6 +84,7 @@ class AdaptiveRateLimiter:
         self._capacity = 0.0
         self._max_capacity = 1.0
         self._last_refill: float | None = None
+        self._set_rate(INITIAL_RATE)  # botocore's TokenBucket(max_rate=1): filling from now
 
     def _refill(self) -> None:
         now = self._clock()
@@ -95,8 +105,8 @@ class AdaptiveRateLimiter:
             return
         while True:
             self._refill()
-            if self._capacity >= 1:
-                self._capacity -= 1
+            if self._capacity >= 1 - ROUNDING:
+                self._capacity = max(0.0, self._capacity - 1)
                 return
             await aio.sleep((1 - self._capacity) / self.fill_rate)
 
@@ -109,5 +119,6 @@ class AdaptiveRateLimiter:
             self.enabled = True
         else:
             new_rate = self._cubic.success(now)
-        if self.enabled:
-            self._set_rate(min(new_rate, MAX_RATE_ADJUST_SCALE * measured))
+        # Before the first throttle too: nothing waits for a token yet, but the bucket
+        # fills at the rate the responses set, as botocore's does.
+        self._set_rate(min(new_rate, MAX_RATE_ADJUST_SCALE * measured))

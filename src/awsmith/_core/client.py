@@ -225,6 +225,7 @@ class _Call(Generic[Out]):
         "signer",
         "skew_corrected",
         "started",
+        "unsent_cost",
         "url",
     )
 
@@ -255,6 +256,9 @@ class _Call(Generic[Out]):
     last_error: AwsmithError | None
     #: The retry quota this call's retries took (its success gives it back).
     retry_cost: int
+    #: What the planned retry took from the quota until it is sent (given back if the
+    #: call ends before that: cancelled, its deadline, the client closed, ...).
+    unsent_cost: int
     #: Whether an attempt was re-sent with the server's clock (once a call at most).
     skew_corrected: bool
     #: The credentials the call was waiting for when it ended, if it was.
@@ -269,7 +273,7 @@ class _Call(Generic[Out]):
         self.operation = operation
         self.hooks = hooks
         self.context = context
-        self.attempt = self.made = self.retry_cost = 0
+        self.attempt = self.made = self.retry_cost = self.unsent_cost = 0
         self.last_error = self.credentials = None
         self.skew_corrected = False
 
@@ -1010,11 +1014,24 @@ class BaseClient:
         call.invocation_id = invocation_id()
         call.debug = _log.isEnabledFor(logging.DEBUG)
         deadline = self.config.call_timeout
-        if deadline is None:
-            return await self._attempts(call)
-        return await aio.within(
-            deadline, self._attempts(call), lambda: call.deadline_error(deadline)
-        )
+        try:
+            if deadline is None:
+                return await self._attempts(call)
+            return await aio.within(
+                deadline, self._attempts(call), lambda: call.deadline_error(deadline)
+            )
+        except BaseException:
+            self._give_back_unsent(call)
+            raise
+
+    def _give_back_unsent(self, call: _Call[Any]) -> None:
+        """A call that ended before sending the retry it planned (cancelled or cut by
+        its deadline during the backoff or the wait for a token, the client closed,
+        credentials failed) gives back what that retry took: the quota pays for
+        retries sent, and calls abandoned mid-backoff would otherwise drain it."""
+        if call.unsent_cost:
+            self._quota.release(call.unsent_cost)
+            call.unsent_cost = 0
 
     async def _attempts(self, call: _Call[Out]) -> Out:
         """The attempts of a call and the backoffs between them (smithy-python's
@@ -1044,6 +1061,7 @@ class BaseClient:
                 headers, body = self._sign(call, credentials, headers)
                 if call.debug:
                     call.started = time.monotonic()
+                call.unsent_cost = 0  # the retry is sent: its cost is spent
                 try:
                     response = await ready.sender.send(
                         call.serialized.method,
@@ -1220,7 +1238,8 @@ class BaseClient:
         """After an attempt's ``error``: None to raise it, 0 to send again at once (a
         clock-skew correction), else the backoff before the next attempt (smithy-python's
         ``refresh_retry_token_for_retry``)."""
-        if self._limiter is not None:
+        if self._limiter is not None and (response is None or response.status >= 300):
+            # (a 2xx whose body could not be read was recorded by _handle_response)
             self._limiter.record(throttled=is_throttling(error))
         # The server's clock is learnt even when no attempt is left, for the next call;
         # a re-send with it is an attempt like any other.
@@ -1244,6 +1263,7 @@ class BaseClient:
             )
             return None
         call.retry_cost, delay = planned  # a success gives back the last retry's cost
+        call.unsent_cost = call.retry_cost  # and a call ended before sending it, too
         if call.debug:
             _log.debug("%s: retrying after %s in %.3f s", name, _outcome(error), delay)
         return delay

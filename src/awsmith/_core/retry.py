@@ -27,6 +27,7 @@ The success path adds nothing: the quota is given back by the caller, as before.
 from __future__ import annotations
 
 import logging
+import math
 import random
 from typing import TYPE_CHECKING, Any
 
@@ -150,9 +151,18 @@ def retry_after(response: HttpResponse | None) -> float | None:
     return None
 
 
+#: Past this exponent ``2 ** n`` is no float (``float(2 ** 1024)`` overflows); any
+#: backoff scale times ``2 ** 1023`` is far past any cap already.
+_MAX_EXPONENT = 1023
+
+
 def backoff_delay(attempt: int, scale: float, cap: float) -> float:
-    """Full-jitter delay before the retry that follows attempt ``attempt`` (1-based)."""
-    return random.random() * min(cap, scale * float(2 ** (attempt - 1)))
+    """Full-jitter delay before the retry that follows attempt ``attempt`` (1-based).
+    The exponent stops growing at 1023, so a huge ``max_attempts`` gets the capped
+    delay, as botocore's integer arithmetic gives it, not an ``OverflowError`` after
+    the quota was taken."""
+    growth = math.ldexp(1.0, min(attempt - 1, _MAX_EXPONENT))
+    return random.random() * min(cap, scale * growth)
 
 
 def plan_retry(

@@ -67,6 +67,7 @@ from awsmith._core.errors import (
 )
 from awsmith._core.retry import RetryQuota, is_retryable, plan_retry
 from awsmith._core.transport.http import (
+    HttpResponse,
     HttpSender,
     StreamBody,
     StreamedResponse,
@@ -189,11 +190,13 @@ class RequestRetries:
     def backoff(self, error: AwsmithError, *, retryable: bool | None = None) -> float | None:
         """After the attempt that ended with ``error``: the delay before the next one,
         or None to give up (no attempt left, not retryable, the quota spent).
-        ``retryable`` overrides the policy's verdict on the error. S3 sends no
-        ``x-amz-retry-after``: the delay is the policy's backoff alone."""
+        ``retryable`` overrides the policy's verdict on the error. An S3 answer's
+        ``x-amz-retry-after`` raises the delay as it does a call's (botocore's
+        ``ExponentialBackoff`` reads it on any client's answers, S3's too)."""
         if not self.left() or not (is_retryable(error) if retryable is None else retryable):
             return None
-        planned = plan_retry(self._quota, error, None, self.attempt, self._base, self._cap)
+        answer = error.answer if isinstance(error, S3Refusal) else None
+        planned = plan_retry(self._quota, error, answer, self.attempt, self._base, self._cap)
         if planned is None:
             _log.warning(
                 "the retry quota is exhausted (the service is failing broadly): not "
@@ -208,6 +211,17 @@ class RequestRetries:
     def succeeded(self) -> None:
         self.ended()
         self._quota.release(self._cost or 1)
+
+    async def wait(self, delay: float) -> None:
+        """The backoff ``backoff`` planned. Cut short (the transfer cancelled, or a
+        failing part cancelling the others), the retry it was for is never sent: its
+        cost goes back to the quota, as a call's does."""
+        try:
+            await aio.sleep(delay)
+        except BaseException:
+            self._quota.release(self._cost)
+            self._cost = 0
+            raise
 
 
 @dataclass(frozen=True)
@@ -516,16 +530,27 @@ def _check_arguments(concurrency: object, progress: object, file_name: object) -
 # ---------------------------------------------------------------- S3's answers
 
 
-def _s3_error(status: int, headers: Mapping[str, str], document: bytes) -> ServiceError:
+class S3Refusal(ServiceError):
+    """S3's error answer to a part's PUT or a download's GET: a :class:`ServiceError`
+    like any service's, which also keeps the answer's status and header fields, so that
+    a retry honours its ``x-amz-retry-after`` as a call's does."""
+
+    #: The answer's status and header fields (its body is the error document read).
+    answer: HttpResponse
+
+
+def _s3_error(status: int, headers: Mapping[str, str], document: bytes) -> S3Refusal:
     """S3's error answer as a :class:`ServiceError`, so that the retry policy judges it
     as it judges any service's: its code and message as botocore reads them."""
     code, message = _error_fields(status, document)
-    return ServiceError(
+    error = S3Refusal(
         message or None,
         code=code,
         status_code=status,
         request_id=headers.get("x-amz-request-id"),
     )
+    error.answer = HttpResponse(status, headers, b"")
+    return error
 
 
 def _error_fields(status: int, document: bytes) -> tuple[str, str]:
@@ -556,7 +581,7 @@ def _error_fields(status: int, document: bytes) -> tuple[str, str]:
     return str(status), reason
 
 
-async def _refusal(response: StreamedResponse) -> ServiceError:
+async def _refusal(response: StreamedResponse) -> S3Refusal:
     return _s3_error(response.status, response.headers, await response.aread(ERROR_DOCUMENT_LIMIT))
 
 
@@ -822,7 +847,7 @@ class _Upload:
                     part_index=index,
                     attempts=retries.attempts,
                 ) from failure
-            await aio.sleep(delay)
+            await retries.wait(delay)
             link = await self.link(index)
 
     async def md5(self, offset: int, length: int) -> str:
@@ -1132,7 +1157,7 @@ class _Download:
                 raise self.failed(
                     f"{failure}{kept}", attempts=retries.attempts
                 ) from failure
-            await aio.sleep(delay)
+            await retries.wait(delay)
 
     async def get(self, url: str, sink: _Sink, written: Callable[[], None]) -> None:
         transfer = self.transfer
