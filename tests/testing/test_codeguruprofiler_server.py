@@ -359,6 +359,12 @@ async def test_notification_channels(codeguruprofiler_client: CodeGuruProfilerCl
             channels=[Channel(uri=topic, event_publishers=["AnomalyDetection"])],
         )
     assert conflict.value.message == f"A channel with URI {topic!r} is already configured."
+    with pytest.raises(cg_errors.ConflictException) as same_id:
+        await client.add_notification_channels(
+            profiling_group_name="notify",
+            channels=[Channel(id=channel.id, uri="other", event_publishers=["AnomalyDetection"])],
+        )
+    assert same_id.value.message == f"A channel with id {channel.id!r} is already configured."
     with pytest.raises(cg_errors.ServiceQuotaExceededException) as quota:
         await client.add_notification_channels(
             profiling_group_name="notify",

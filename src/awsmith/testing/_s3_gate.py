@@ -172,10 +172,12 @@ class S3Gate:
             self._requests.clear()
 
     def start(self) -> None:
+        """Starts accepting connections (in the running event loop)."""
         self._session = aiohttp.ClientSession(auto_decompress=False)
         self._listener.start()
 
     async def close(self) -> None:
+        """Stops accepting and closes every connection, and the session to moto."""
         await self._listener.close()
         if self._session is not None:
             await self._session.close()

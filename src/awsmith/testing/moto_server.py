@@ -59,7 +59,8 @@ class MotoServer:
         """``env``: settings of moto's own, added to this process's environment for the
         server (``S3_UPLOAD_PART_MIN_SIZE``, say)."""
         self.host = HOST
-        self.port = 0
+        #: The port it serves on, once started (picked free by start()).
+        self.port: int = 0
         self._python = python
         self._start_timeout = start_timeout
         self._env = dict(env or {})
@@ -131,6 +132,7 @@ class MotoServer:
             response.read()
 
     def log_tail(self, limit: int = 4000) -> str:
+        """The last ``limit`` characters of the server's output (for a failure's message)."""
         if self._log is None or self._log.closed:
             return ""
         self._log.flush()
@@ -188,6 +190,7 @@ def _stop_leftovers() -> None:  # a last resort if a caller forgot to stop a ser
 __all__ = [
     "FAKE_ACCESS_KEY_ID",
     "FAKE_SECRET_ACCESS_KEY",
+    "HOST",
     "MotoServer",
     "MotoServerError",
     "async_moto_server",

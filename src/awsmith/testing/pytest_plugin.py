@@ -36,6 +36,17 @@ if TYPE_CHECKING:
     from awsmith.testing.codeguruprofiler import CodeGuruProfilerServer
     from awsmith.testing.support_attachments import SupportAttachmentFake
 
+#: The fixtures (tests ask for them by name; nothing needs importing) and the region.
+__all__ = [
+    "REGION",
+    "codeguruprofiler_client",
+    "codeguruprofiler_credentials",
+    "codeguruprofiler_server",
+    "support_attachment_client",
+    "support_attachment_credentials",
+    "support_attachment_server",
+]
+
 #: The region the fixtures' clients use (the servers accept any).
 REGION = "us-east-1"
 _MISSING = "awsmith's test servers need the testing extra: pip install 'awsmith[testing]' ({})"

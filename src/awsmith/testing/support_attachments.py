@@ -107,7 +107,7 @@ S3_ACCESS_KEY_ID = "AKIASUPPORTATTACHS3X"
 S3_SECRET_ACCESS_KEY = "support-attachment-fake-s3-secret"
 BUCKET = "awsmith-support-attachments"
 TARGET_PREFIX = "AWSSupport_20130415."
-JSON = "application/x-amz-json-1.1"
+_JSON = "application/x-amz-json-1.1"
 
 MiB = 1024 * 1024
 #: The model's bounds: FileSize (150 MiB) and PartSizeBytes (100 MiB).
@@ -148,6 +148,8 @@ class Upload:
 
 @dataclass(frozen=True)
 class Attachment:
+    """An attachment a case communication holds (an upload made into one)."""
+
     attachment_id: str
     file_name: str
     size: int
@@ -156,6 +158,8 @@ class Attachment:
 
 @dataclass
 class Communication:
+    """One communication of a case, as the fake recorded it."""
+
     case_id: str
     body: str
     submitted_by: str
@@ -163,6 +167,7 @@ class Communication:
     attachments: list[Attachment]
 
     def wire(self) -> dict[str, Any]:
+        """The Communication of DescribeCommunications' answer."""
         details = [{"attachmentId": a.attachment_id, "fileName": a.file_name} for a in self.attachments]
         small = [
             {"attachmentId": a.attachment_id, "fileName": a.file_name}
@@ -200,7 +205,7 @@ def timestamp(moment: datetime) -> str:
 # ---------------------------------------------------------------- the fake
 
 
-Operation = Callable[["SupportAttachmentFake", dict[str, Any], "_Call"], Awaitable[Any]]
+_Operation = Callable[["SupportAttachmentFake", dict[str, Any], "_Call"], Awaitable[Any]]
 
 
 @dataclass(frozen=True)
@@ -248,7 +253,8 @@ class SupportAttachmentFake:
         self._cases: dict[str, list[Communication]] = {}
         self._calls: list[str] = []
         self._fail_next = False
-        self.moto = MotoServer(env={"S3_UPLOAD_PART_MIN_SIZE": str(min(part_size, S3_PART_MIN_SIZE))})
+        #: The moto server behind the fake (Support's other operations, and S3).
+        self.moto: MotoServer = MotoServer(env={"S3_UPLOAD_PART_MIN_SIZE": str(min(part_size, S3_PART_MIN_SIZE))})
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._stop: asyncio.Event | None = None
@@ -324,6 +330,7 @@ class SupportAttachmentFake:
     # ------------------------------------------------------------ lifecycle
 
     def start(self, timeout: float = 60.0) -> None:
+        """Starts moto, the S3 gate and the Support endpoint; returns once all serve."""
         if self._thread is not None:
             raise RuntimeError("already started")
         self.moto.start()
@@ -447,7 +454,7 @@ class SupportAttachmentFake:
         return web.Response(
             status=status,
             body=json.dumps(payload).encode(),
-            headers={"Content-Type": JSON, "x-amzn-RequestId": request_id},
+            headers={"Content-Type": _JSON, "x-amzn-RequestId": request_id},
         )
 
     async def _to_moto(self, request: web.Request, body: bytes) -> web.Response:
@@ -465,7 +472,7 @@ class SupportAttachmentFake:
             if name in headers
         }
         async with self._session.post(self.moto_url + "/", data=body, headers=forwarded) as answer:
-            return answer.status, await answer.read(), answer.headers.get("Content-Type", JSON)
+            return answer.status, await answer.read(), answer.headers.get("Content-Type", _JSON)
 
     async def _moto_json(self, call: _Call, params: Mapping[str, Any]) -> Any:
         """A Support operation of moto's, with ``params``; its error raised as the
@@ -790,7 +797,7 @@ def _range(value: Any, total: int) -> tuple[int, int]:
     return start, min(end, start + LINKS_PER_CALL, total + 1)
 
 
-_OPERATIONS: dict[str, Operation] = {
+_OPERATIONS: dict[str, _Operation] = {
     "GetAttachmentUploadLinks": SupportAttachmentFake._get_attachment_upload_links,  # pyright: ignore[reportPrivateUsage]
     "CompleteAttachmentUpload": SupportAttachmentFake._complete_attachment_upload,  # pyright: ignore[reportPrivateUsage]
     "DescribeAttachmentUploadStatus": SupportAttachmentFake._describe_attachment_upload_status,  # pyright: ignore[reportPrivateUsage]
@@ -817,13 +824,28 @@ def async_support_attachment_fake(
 
 __all__ = [
     "BUCKET",
+    "FAILED",
     "FAKE_ACCESS_KEY_ID",
     "FAKE_SECRET_ACCESS_KEY",
+    "HOST",
+    "LINKS_PER_CALL",
+    "MAX_FILE_SIZE",
+    "MAX_PART_SIZE",
+    "NOT_READY",
+    "READY",
+    "S3_ACCESS_KEY_ID",
+    "S3_PART_MIN_SIZE",
+    "S3_SECRET_ACCESS_KEY",
+    "SMALL_ATTACHMENT",
+    "TARGET_PREFIX",
     "Answer",
+    "Attachment",
+    "Communication",
     "Corrupt",
     "CutBody",
     "Expired",
     "Fault",
+    "MiB",
     "Reset",
     "S3Request",
     "Stall",

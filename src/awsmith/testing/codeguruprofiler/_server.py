@@ -462,7 +462,8 @@ class CodeGuruProfilerServer:
         started). With ``check_signatures=False`` any ``AWS4-HMAC-SHA256``
         Authorization header is accepted, as long as there is one."""
         self.host = host
-        self.port = port
+        #: The port it serves on (the one picked, once started with port 0).
+        self.port: int = port
         self.region = region
         self.account_id = account_id
         self.access_key_id = access_key_id
@@ -637,7 +638,8 @@ class CodeGuruProfilerServer:
         self._runner = runner
         site = web.TCPSite(runner, self.host, self.port)
         await site.start()
-        self.port = runner.addresses[0][1]
+        port: int = runner.addresses[0][1]
+        self.port = port
 
     def stop(self) -> None:
         """Stops the server and joins its thread. Idempotent."""
@@ -1217,7 +1219,8 @@ def _frame_metric(index: int, value: object) -> dict[str, Any]:
 
 
 def _default_resolution(span: timedelta) -> str:
-    """The coarsest period that still gives more than one value, as the service picks."""
+    """The resolution when the request names none: the server's choice (the service
+    documents none), coarser for longer windows so the series stays short."""
     if span > timedelta(days=7):
         return "P1D"
     if span > timedelta(hours=12):
