@@ -668,11 +668,138 @@ def boto(codeguruprofiler_server: CodeGuruProfilerServer) -> Iterator[Any]:
     client.close()
 
 
+def conformance(shape: Any, value: Any, path: str) -> list[str]:
+    """Where ``value`` (decoded JSON) breaks ``shape`` of botocore's model: a missing
+    required member, a member the model does not have, a wrong type, a length, range,
+    pattern or enum violated."""
+    kind = shape.type_name
+    meta = shape.metadata
+    if kind == "structure":
+        if not isinstance(value, dict):
+            return [f"{path}: {value!r} is not an object"]
+        problems = [f"{path}.{n}: required, missing" for n in shape.required_members if n not in value]
+        for key, item in value.items():
+            if key not in shape.members:
+                problems.append(f"{path}.{key}: not a member of {shape.name}")
+            else:
+                problems += conformance(shape.members[key], item, f"{path}.{key}")
+        return problems
+    if kind == "list":
+        if not isinstance(value, list):
+            return [f"{path}: {value!r} is not a list"]
+        problems = sized(meta, len(value), path)
+        for i, item in enumerate(value):
+            if not (item is None and meta.get("sparse")):
+                problems += conformance(shape.member, item, f"{path}[{i}]")
+        return problems
+    if kind == "map":
+        if not isinstance(value, dict):
+            return [f"{path}: {value!r} is not an object"]
+        problems = []
+        for key, item in value.items():
+            problems += conformance(shape.key, key, f"{path} key")
+            problems += conformance(shape.value, item, f"{path}[{key!r}]")
+        return problems
+    if kind == "string":
+        if not isinstance(value, str):
+            return [f"{path}: {value!r} is not a string"]
+        problems = sized(meta, len(value), path)
+        if shape.enum and value not in shape.enum:
+            problems.append(f"{path}: {value!r} not in {shape.enum}")
+        pattern = meta.get("pattern")
+        if pattern and not re.search(pattern.replace("$", r"\Z"), value, re.ASCII):
+            problems.append(f"{path}: {value!r} does not match {pattern}")
+        return problems
+    if kind in ("integer", "long"):
+        if type(value) is not int:
+            return [f"{path}: {value!r} is not an integer"]
+        low, high = meta.get("min"), meta.get("max")
+        out_of_range = (low is not None and value < low) or (high is not None and value > high)
+        return [f"{path}: {value} out of [{low}, {high}]"] if out_of_range else []
+    if kind in ("double", "float"):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return [] if ok else [f"{path}: {value!r} is not a number"]
+    if kind == "boolean":
+        return [] if isinstance(value, bool) else [f"{path}: {value!r} is not a boolean"]
+    if kind == "timestamp":
+        try:
+            parsed = datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            return [f"{path}: {value!r} is not an ISO-8601 timestamp"]
+        return [] if parsed.tzinfo is not None else [f"{path}: {value!r} has no time zone"]
+    return [f"{path}: no check for {kind}"]
+
+
+def sized(meta: dict[str, Any], size: int, path: str) -> list[str]:
+    low, high = meta.get("min"), meta.get("max")
+    if (low is not None and size < low) or (high is not None and size > high):
+        return [f"{path}: length {size} out of [{low}, {high}]"]
+    return []
+
+
+def body_problems(operation: Any, status: int, body: bytes) -> list[str]:
+    """The answer's JSON body checked against the operation's output shape in
+    botocore's model (an error answer is a problem of its own here)."""
+    if status >= 300:
+        return [f"{operation.name}: HTTP {status} {body!r}"]
+    output = operation.output_shape
+    if output is None:
+        return [] if body == b"" else [f"{operation.name}: a body where the model has none"]
+    payload = output.serialization.get("payload")
+    if payload is not None:
+        shape = output.members[payload]
+        if shape.type_name == "blob":
+            return []
+        return conformance(shape, json.loads(body), operation.name)
+    in_body = {n: m for n, m in output.members.items() if "location" not in m.serialization}
+    if not in_body:
+        return [] if body in (b"", b"{}") else [f"{operation.name}: unexpected body {body!r}"]
+    return conformance(output, json.loads(body or b"{}"), operation.name)
+
+
+def test_the_conformance_check_can_fail() -> None:
+    shapes = botocore_model()
+    assert conformance(
+        shapes.shape_for("GetNotificationConfigurationResponse"),
+        {"notificationConfiguration": {"channels": []}, "extra": 1},
+        "R",
+    ) == [
+        "R.notificationConfiguration.channels: length 0 out of [1, 2]",
+        "R.extra: not a member of GetNotificationConfigurationResponse",
+    ]
+    assert conformance(
+        shapes.shape_for("ListProfileTimesResponse"),
+        {"profileTimes": [{"start": "2026-01-01T00:00:00"}], "nextToken": "a b"},
+        "R",
+    ) == [
+        "R.profileTimes[0].start: '2026-01-01T00:00:00' has no time zone",
+        "R.nextToken: 'a b' does not match ^[\\w-]+$",
+    ]
+    assert conformance(shapes.shape_for("GetPolicyResponse"), {"policy": 1}, "R") == [
+        "R.revisionId: required, missing",
+        "R.policy: 1 is not a string",
+    ]
+
+
 def test_botocore_calls_every_operation(
     codeguruprofiler_server: CodeGuruProfilerServer, boto: Any
 ) -> None:
     """botocore's serializer writes each request (the server must accept it) and its
-    parser reads each answer (it must find what the model says)."""
+    parser reads each answer (it must find what the model says); every answer's body
+    conforms to the output shape of botocore's model (required members, no others,
+    types, lengths, ranges, patterns, enums)."""
+    problems: list[str] = []
+    checked: list[str] = []
+
+    def check(response_dict: dict[str, Any], event_name: str, **_: Any) -> None:
+        operation = boto.meta.service_model.operation_model(event_name.rpartition(".")[2])
+        if operation.has_streaming_output:
+            checked.append(operation.name)
+            return
+        problems.extend(body_problems(operation, response_dict["status_code"], response_dict["body"]))
+        checked.append(operation.name)
+
+    boto.meta.events.register("response-received.codeguruprofiler", check)
     start = datetime(2026, 6, 1, tzinfo=UTC)
     group = boto.create_profiling_group(profilingGroupName="b", clientToken="tok")
     assert group["profilingGroup"]["name"] == "b"
@@ -736,7 +863,8 @@ def test_botocore_calls_every_operation(
     boto.untag_resource(resourceArn=arn, tagKeys=["k"])
     boto.delete_profiling_group(profilingGroupName="b")
     seen = {r.operation for r in codeguruprofiler_server.requests}
-    assert seen == OPERATIONS
+    assert seen == OPERATIONS == set(checked)
+    assert problems == []
     assert {r.status for r in codeguruprofiler_server.requests} <= {200, 201, 204}
 
 
