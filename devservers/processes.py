@@ -69,7 +69,10 @@ def stop_all(timeout: float = 10.0) -> list[subprocess.Popen[bytes]]:
     stopped = live()
     for process in stopped:
         stop(process, timeout)
-    return stopped
+    # moto's servers are the test kit's, which keeps a registry of its own
+    from awsmith.testing.moto_server import stop_all as stop_moto_servers
+
+    return stopped + stop_moto_servers()
 
 
 def descendants(root: int) -> list[int]:

@@ -19,6 +19,10 @@ runs it. In order, each step stopping the run with what went wrong:
    exactly those are installed, nothing else.
 5. ``tests/dist/smoke.py`` run there with ``python -I`` from an empty directory: it
    imports only awsmith and the standard library.
+6. The test kit: another fresh environment, the wheel with its ``testing`` extra and
+   pytest (pinned to uv.lock), and ``tests/dist/kit_test.py`` run there by pytest from
+   an empty directory: the plugin's fixtures (found through the ``pytest11`` entry
+   point) for both servers, and the command line.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -43,6 +48,7 @@ from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[2]
 SMOKE = Path(__file__).resolve().parent / "smoke.py"
+KIT_TEST = Path(__file__).resolve().parent / "kit_test.py"
 
 
 class DistError(Exception):
@@ -222,18 +228,44 @@ def fresh_install(uv: str, python: str, wheel: Path, scratch: Path) -> Path:
     return target
 
 
-def smoke(target: Path, scratch: Path) -> None:
-    """The smoke test from an empty directory, with no AWS settings of this machine."""
-    home = scratch / "home"
+def clean_environment(home: Path) -> dict[str, str]:
+    """An environment with no AWS settings of this machine, and ``home`` as HOME."""
     home.mkdir()
-    env = {
+    return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(home),
         "AWS_CONFIG_FILE": str(home / "no-config"),
         "AWS_SHARED_CREDENTIALS_FILE": str(home / "no-credentials"),
         "NO_PROXY": "*",
     }
-    run([target, "-I", SMOKE], cwd=home, env=env)
+
+
+def smoke(target: Path, scratch: Path) -> None:
+    """The smoke test from an empty directory, with no AWS settings of this machine."""
+    home = scratch / "home"
+    run([target, "-I", SMOKE], cwd=home, env=clean_environment(home))
+
+
+def kit(uv: str, python: str, wheel: Path, scratch: Path) -> None:
+    """``awsmith[testing]`` and pytest, at the versions of uv.lock, in a fresh venv;
+    tests/dist/kit_test.py run there by pytest from an empty directory."""
+    started = time.monotonic()
+    constraints = scratch / "kit-constraints.txt"
+    run([uv, "export", "--project", ROOT, "--locked", "--extra", "testing", "--extra", "dev",
+         "--no-emit-project", "--format", "requirements-txt", "--quiet",
+         "--output-file", constraints], quiet=True)
+    venv = scratch / "venv-kit"
+    run([uv, "venv", "--quiet", "--python", python, venv])
+    target = venv / "bin" / "python"
+    run([uv, "pip", "install", "--quiet", "--python", target, "--constraint", constraints,
+         f"awsmith[testing] @ {wheel.as_uri()}", "pytest"])
+    home = scratch / "kit-home"
+    env = clean_environment(home)
+    shutil.copy(KIT_TEST, home / "test_kit.py")
+    run([target, "-I", "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_kit.py"],
+        cwd=home, env=env)
+    print(f"test kit: awsmith[testing] and pytest in a fresh venv, its tests passed "
+          f"({time.monotonic() - started:.0f} s)", flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -252,6 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                   f"({len(members(wheel))} files)", flush=True)
             check_metadata(sdist, wheel)
             smoke(fresh_install(args.uv, args.python, wheel, scratch), scratch)
+            kit(args.uv, args.python, wheel, scratch)
         except DistError as error:
             print(f"make dist: {error}", file=sys.stderr)
             return 1

@@ -1,4 +1,4 @@
-"""The S3 gate of the Support attachment fake (:mod:`devservers.support_attachments`):
+"""The S3 gate of the Support attachment fake (:mod:`awsmith.testing.support_attachments`):
 an HTTP/1.1 server on 127.0.0.1 in front of moto's S3 server, where every presigned URL
 the fake hands out points. It checks what moto does not (see that module), plays the
 faults a test injects, records every request exactly as it arrived, and passes the rest
@@ -29,8 +29,8 @@ import aiohttp
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
-from devservers.listener import Listener
-from devservers.sigv4 import presigned_problem
+from awsmith.testing._listener import Listener
+from awsmith.testing._sigv4 import presigned_problem
 
 MiB = 1024 * 1024
 
@@ -172,10 +172,12 @@ class S3Gate:
             self._requests.clear()
 
     def start(self) -> None:
+        """Starts accepting connections (in the running event loop)."""
         self._session = aiohttp.ClientSession(auto_decompress=False)
         self._listener.start()
 
     async def close(self) -> None:
+        """Stops accepting and closes every connection, and the session to moto."""
         await self._listener.close()
         if self._session is not None:
             await self._session.close()

@@ -198,7 +198,7 @@ def expiry_of(raw_query: str) -> datetime:
 def canonical_query(raw_query: str, *, without: frozenset[str] = frozenset()) -> str:
     """The canonical query string: each name and value decoded and encoded again with
     RFC 3986's unreserved characters left as they are, sorted; ``without`` left out."""
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for part in raw_query.split("&") if raw_query else []:
         key, _, value = part.partition("=")
         if urllib.parse.unquote(key) in without:
