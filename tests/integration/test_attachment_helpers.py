@@ -503,6 +503,31 @@ async def test_a_link_s3_refuses_as_expired_is_replaced_before_the_retry(
     assert ranges == [(11, 16), (13, 16)]
 
 
+async def test_a_link_s3_refuses_early_and_resets_is_replaced_before_the_retry(
+    fake: SupportAttachmentFake, kind: tuple[str, str], transport: str
+) -> None:
+    """S3 refuses a large part as expired as soon as its head arrives, then resets the
+    connection while the client still sends. awsmith's own sender reads the 403 (it
+    reads while it writes) and fetches a fresh link at once; httpx on asyncio loses the
+    answer (asyncio closes the connection on the failed write before httpcore reads)
+    and sees a connection failure: the retry after it uses a fresh link too, never the
+    one S3 refused. Parts of 8 MiB: more than the loopback socket buffers take."""
+    fake.part_size = 8 * MiB
+    fake.inject(Expired(early=True), part=1)
+    data = os.urandom(8 * MiB + 10)
+    async with client_for(fake, transport) as client:
+        upload_id = await client.upload_attachment(data, file_name="e.bin", concurrency=1)
+        ranges = [
+            (r.upload_range.start_index, r.upload_range.end_index)
+            for r in recorder(client).of("GetAttachmentUploadLinks")[1:]
+        ]
+    assert fake.stored(upload_id) == data
+    first, second = (r for r in of_upload(fake, "PUT", upload_id) if r.part == 1)
+    assert (first.status, first.size, second.status, second.size) == (403, 0, 200, 8 * MiB)
+    assert puts_of(fake, upload_id, 2) == [200]
+    assert ranges == [(1, 3)]
+
+
 async def test_links_that_expire_within_a_minute_are_replaced_before_they_are_used(
     fake: SupportAttachmentFake, monkeypatch: pytest.MonkeyPatch
 ) -> None:

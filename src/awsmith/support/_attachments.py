@@ -570,6 +570,16 @@ def _expired(error: AwsmithError) -> bool:
     )
 
 
+def _unanswered(error: AwsmithError, written: bool) -> bool:
+    """Whether S3 may have refused the request as expired without the sender reading
+    it: the connection failed once the request was on it. S3 answers a PUT it refuses
+    before reading the body, then resets the connection; awsmith's own sender reads
+    while it writes and sees the 403, but httpx on asyncio (and on trio) reads only
+    once the body is written, and the reset has by then closed the connection: it
+    reports a connection failure. Such a link is not used again."""
+    return written and isinstance(error, TransportError)
+
+
 def _bad_digest(error: AwsmithError) -> bool:
     return isinstance(error, ServiceError) and error.code == "BadDigest"
 
@@ -794,11 +804,18 @@ class _Upload:
         retries = self.transfer.retries()
         digest_retried = False
         link = await self.link(index)
+        written = [False]  # the attempt's request is on a connection
+
+        def on_written() -> None:
+            written[0] = True
+            retries.written()
+
         while True:
             retries.begin()
             handed = [0]
+            written[0] = False
             try:
-                etag = await self.put(link.url, md5, offset, length, handed, retries.written)
+                etag = await self.put(link.url, md5, offset, length, handed, on_written)
             except (TransportError, ServiceError) as exc:
                 retries.ended()
                 self.count(-handed[0])
@@ -811,6 +828,7 @@ class _Upload:
             if _expired(failure) and retries.left():
                 link = await self.link(index, refused=link)
                 continue
+            suspect = _unanswered(failure, written[0])
             verdict = None
             if _bad_digest(failure):  # damaged on the way: sent again once
                 verdict, digest_retried = not digest_retried, True
@@ -823,7 +841,7 @@ class _Upload:
                     attempts=retries.attempts,
                 ) from failure
             await aio.sleep(delay)
-            link = await self.link(index)
+            link = await self.link(index, refused=link if suspect else None)
 
     async def md5(self, offset: int, length: int) -> str:
         """The part's Content-MD5, from a pass over it."""
