@@ -486,10 +486,15 @@ async def test_a_part_damaged_on_the_way_is_sent_again_once(
     assert puts(fake, info.value.upload_id) == [(1, 400), (1, 400)]
 
 
+@pytest.mark.parametrize(
+    "refusal",
+    [Expired(), Answer(400, "ExpiredToken", "The provided token has expired.")],
+    ids=["403-request-has-expired", "400-expired-token"],
+)
 async def test_a_link_s3_refuses_as_expired_is_replaced_before_the_retry(
-    fake: SupportAttachmentFake, transport: str, sender_kind: tuple[str, str]
+    fake: SupportAttachmentFake, transport: str, sender_kind: tuple[str, str], refusal: Any
 ) -> None:
-    fake.inject(Expired(), part=13)
+    fake.inject(refusal, part=13)
     data = os.urandom(15 * PART)
     async with client_for(fake, transport) as client:
         upload_id = await client.upload_attachment(data, file_name="x.bin", concurrency=2)
@@ -498,7 +503,7 @@ async def test_a_link_s3_refuses_as_expired_is_replaced_before_the_retry(
             for r in recorder(client).of("GetAttachmentUploadLinks")[1:]
         ]
     assert fake.stored(upload_id) == data
-    assert puts_of(fake, upload_id, 13) == [403, 200]
+    assert puts_of(fake, upload_id, 13) == [refusal.status if isinstance(refusal, Answer) else 403, 200]
     # the links of parts 11-15, then fresh ones from part 13 on
     assert ranges == [(11, 16), (13, 16)]
 

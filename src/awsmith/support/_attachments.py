@@ -561,10 +561,14 @@ async def _refusal(response: StreamedResponse) -> ServiceError:
 
 
 def _expired(error: AwsmithError) -> bool:
-    """S3's refusal of a presigned URL past its expiry."""
+    """S3's refusal of a presigned URL past its expiry (403 "Request has expired"), or
+    of one signed with temporary credentials that expired first (400 ExpiredToken)."""
+    if not isinstance(error, ServiceError):
+        return False
+    if error.code == "ExpiredToken":
+        return True
     return (
-        isinstance(error, ServiceError)
-        and error.status_code == 403
+        error.status_code == 403
         and error.code == "AccessDenied"
         and "expired" in (error.message or "").lower()
     )
