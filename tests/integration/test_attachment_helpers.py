@@ -648,6 +648,37 @@ async def test_parts_go_at_once_up_to_concurrency_and_never_more(
     assert peak == [4]
 
 
+async def test_parts_at_once_never_outnumber_the_pool(
+    fake: SupportAttachmentFake, kind: tuple[str, str], transport: str
+) -> None:
+    """With Config.max_pool_connections=1, concurrency=4 sends one part at a time: a
+    part never waits for a pooled connection inside its attempt (where the wait would
+    be bounded by connect_timeout and fail as an attempt). A caller's httpx client
+    keeps its own limits: awsmith does not know them, and sends four at once."""
+    open_now, peak = [0], [0]
+    async with client_for(fake, transport, max_pool_connections=1) as client:
+        sender, _ = await client._transfer()
+        stream = sender.stream
+
+        @asynccontextmanager
+        async def counting(method: str, url: str, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+            open_now[0] += 1
+            peak[0] = max(peak[0], open_now[0])
+            try:
+                await anyio.sleep(0)  # the other workers run: they would open theirs now
+                async with stream(method, url, *args, **kwargs) as response:
+                    yield response
+            finally:
+                open_now[0] -= 1
+
+        sender.stream = counting  # type: ignore[method-assign]
+        data = os.urandom(6 * PART)
+        upload_id = await client.upload_attachment(data, file_name="p.bin", concurrency=4)
+    assert fake.stored(upload_id) == data
+    assert peak == [4 if transport == "httpx" else 1]
+    assert sorted(puts(fake, upload_id)) == [(part, 200) for part in range(1, 7)]
+
+
 async def test_cancelled_mid_upload_leaves_no_task_and_completes_nothing(
     fake: SupportAttachmentFake, kind: tuple[str, str], transport: str
 ) -> None:

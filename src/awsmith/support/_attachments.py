@@ -212,11 +212,33 @@ class RequestRetries:
 
 @dataclass(frozen=True)
 class Transfer:
-    """What a helper sends with: the client's sender and timeouts, and its policy."""
+    """What a helper sends with: the client's sender and timeouts, and its policy.
+    ``connections``: the size of the sender's pool when awsmith made it
+    (``Config.max_pool_connections``); None for a caller's httpx client, whose limits
+    are its own."""
 
     sender: HttpSender
     timeouts: Timeouts
     retries: Callable[[], RequestRetries]
+    connections: int | None = None
+
+
+def _part_concurrency(concurrency: int, total_parts: int, connections: int | None) -> int:
+    """How many parts go at once: ``concurrency``, but never more than there are parts,
+    nor more than the pool has connections. A part waiting for a pooled connection
+    would wait inside its attempt, bounded by the connect timeout (by httpx's pool
+    timeout, the read timeout, on httpx): a queue, not a failure, would then spend
+    attempts and retry quota."""
+    cap = min(concurrency, total_parts)
+    if connections is not None and connections < cap:
+        _log.debug(
+            "%d part(s) at once, not %d: the client's pool has %d connection(s)",
+            connections,
+            cap,
+            connections,
+        )
+        return connections
+    return cap
 
 
 # ---------------------------------------------------------------- sources
@@ -977,11 +999,13 @@ async def upload(
     opened, name = _open_source(source, file_name)
     try:
         _check_size(opened, name)
-        state = _Upload(api, await make_transfer(), opened, name, progress)
+        transfer = await make_transfer()
+        state = _Upload(api, transfer, opened, name, progress)
         await state.start()
         if progress is not None:
             progress(0, opened.size)
-        await _run_all(min(concurrency, state.total_parts), state.worker)
+        parts_at_once = _part_concurrency(concurrency, state.total_parts, transfer.connections)
+        await _run_all(parts_at_once, state.worker)
         await state.complete()
         return state.upload_id
     finally:
