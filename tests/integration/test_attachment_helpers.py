@@ -786,6 +786,67 @@ async def test_an_upload_never_ready_ends_at_the_time_limit(
     assert info.value.attempts == 2
 
 
+async def test_a_status_poll_that_fails_keeps_the_upload_id(
+    fake: SupportAttachmentFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CompleteAttachmentUpload succeeded, then DescribeAttachmentUploadStatus fails
+    past its retries (throttling): AttachmentNotReadyError with the upload id (the
+    upload need not be sent again) and the poll's error as its cause."""
+    monkeypatch.setattr(_attachments, "READY_FIRST_DELAY", 0.001)
+    fake.processing_polls = 1000
+    throttled = awsmith.ServiceError("Rate exceeded", code="ThrottlingException", status_code=400)
+    async with client_for(fake) as client:
+
+        async def poll(**params: Any) -> Any:
+            raise throttled
+
+        monkeypatch.setattr(client, "describe_attachment_upload_status", poll)
+        with pytest.raises(awsmith.AttachmentNotReadyError) as info:
+            await client.upload_attachment(b"x" * 10, file_name="t.bin")
+    error = info.value
+    (links,) = [r for name, r in recorder(client).responses if name == "GetAttachmentUploadLinks"]
+    upload = fake.upload(links.upload_id)
+    assert fake.calls == ["GetAttachmentUploadLinks", "CompleteAttachmentUpload"]
+    assert upload.reported  # completed at the service
+    assert (error.upload_id, error.file_name, error.attempts) == (upload.upload_id, "t.bin", 1)
+    assert error.__cause__ is throttled
+    assert str(error) == (
+        f"'t.bin' (upload {upload.upload_id}) was completed, but its status could not be "
+        f"read (poll 1): {throttled}; it may still become attachment-ready: poll it, no need "
+        "to upload it again (when calling the upload_attachment operation)"
+    )
+
+
+async def test_an_upload_cancelled_while_polling_names_its_upload_id(
+    fake: SupportAttachmentFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cancelled once completed, while waiting for attachment-ready: the cancellation
+    goes on as it came, with a note giving the upload id."""
+    import asyncio
+
+    fake.processing_polls = 1000
+    polling = asyncio.Event()
+    async with client_for(fake) as client:
+
+        async def poll(**params: Any) -> Any:
+            polling.set()
+            await asyncio.Event().wait()  # until cancelled
+
+        monkeypatch.setattr(client, "describe_attachment_upload_status", poll)
+        monkeypatch.setattr(_attachments, "READY_FIRST_DELAY", 0.001)
+        task = asyncio.ensure_future(client.upload_attachment(b"x" * 10, file_name="c.bin"))
+        await polling.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError) as info:
+            await task
+    (links,) = [r for name, r in recorder(client).responses if name == "GetAttachmentUploadLinks"]
+    assert fake.calls == ["GetAttachmentUploadLinks", "CompleteAttachmentUpload"]
+    assert info.value.__notes__ == [
+        f"'c.bin' was uploaded and completed as upload {links.upload_id}: it may still "
+        "become attachment-ready (describe_attachment_upload_status)"
+    ]
+
+
 # ---------------------------------------------------------------- download
 
 

@@ -943,7 +943,16 @@ class _Upload:
                     for index in sorted(self.etags)
                 ],
             )
-        await self.wait_ready(answer.upload_status)
+        try:
+            await self.wait_ready(answer.upload_status)
+        except BaseException as exc:  # a cancellation: the upload id must not be lost
+            if not isinstance(exc, Exception):
+                exc.add_note(
+                    f"{self.file_name!r} was uploaded and completed as upload "
+                    f"{self.upload_id}: it may still become attachment-ready "
+                    "(describe_attachment_upload_status)"
+                )
+            raise
 
     def unready(self, cls: type[AttachmentError], message: str, polls: int) -> AttachmentError:
         """The error of an upload that did not become ready, after ``polls`` polls."""
@@ -979,9 +988,17 @@ class _Upload:
                 )
             await aio.sleep(delay)
             delay = min(delay * 2, READY_MAX_DELAY)
-            with _noted(self.note):
-                answer = await self.api.describe_attachment_upload_status(upload_id=self.upload_id)
             polls += 1
+            try:
+                answer = await self.api.describe_attachment_upload_status(upload_id=self.upload_id)
+            except AwsmithError as exc:
+                raise self.unready(
+                    AttachmentNotReadyError,
+                    f"{self.file_name!r} (upload {self.upload_id}) was completed, but its "
+                    f"status could not be read (poll {polls}): {exc}; it may still become "
+                    "attachment-ready: poll it, no need to upload it again",
+                    polls,
+                ) from exc
             status = answer.upload_status
 
 
