@@ -315,6 +315,26 @@ def pipe_reader() -> io.BufferedReader:
     return open(reading, "rb")  # closed by the test
 
 
+def _fifo(path: Path) -> Path:
+    """A FIFO with no writer: opening it to read would block until one comes."""
+    os.mkfifo(path)
+    return path
+
+
+def _past_end(file: Any) -> Any:
+    file.seek(10)
+    return file
+
+
+async def _async_progress(done: int, total: int) -> None:
+    pass
+
+
+class _AsyncCall:
+    async def __call__(self, done: int, total: int) -> None:
+        pass
+
+
 def _sparse(path: Path, size: int) -> Path:
     with open(path, "wb") as file:
         file.truncate(size)
@@ -352,11 +372,22 @@ def _sparse(path: Path, size: int) -> Path:
          "Invalid value for 'source': the file object is not seekable (when calling the upload_attachment operation)"),
         (lambda tmp: io.BytesIO(b"x"), {}, awsmith.ParamValidationError,
          "Invalid value for 'file_name': the file object has no name: pass file_name=... (when calling the upload_attachment operation)"),
+        (lambda tmp: _fifo(tmp / "fifo"), {}, awsmith.AttachmentSourceError,
+         "cannot upload '{tmp}/fifo': not a regular file (when calling the upload_attachment operation)"),
+        (lambda tmp: _past_end(io.BytesIO(b"abc")), {"file_name": "b"}, awsmith.AttachmentSourceError,
+         "nothing to upload in the BytesIO given: its position 10 is past its end (3 bytes) (when calling the upload_attachment operation)"),
+        (lambda tmp: _past_end(open(_sparse(tmp / "small.log", 3), "rb")), {}, awsmith.AttachmentSourceError,  # noqa: SIM115
+         "nothing to upload in '{tmp}/small.log': its position 10 is past its end (3 bytes) (when calling the upload_attachment operation)"),
+        (lambda tmp: b"x", {"file_name": "x", "progress": _async_progress}, awsmith.ParamValidationError,
+         "Invalid value for 'progress': must be a plain function, not async: it is called on the event loop, never awaited (keep it quick) (when calling the upload_attachment operation)"),
+        (lambda tmp: b"x", {"file_name": "x", "progress": _AsyncCall()}, awsmith.ParamValidationError,
+         "Invalid value for 'progress': must be a plain function, not async: it is called on the event loop, never awaited (keep it quick) (when calling the upload_attachment operation)"),
     ],
     ids=[
         "empty-bytes", "empty-file", "over-150-MiB", "missing", "a-folder", "bytes-without-name",
         "empty-name", "concurrency-0", "concurrency-bool", "progress", "an-int", "text-mode",
-        "a-pipe", "unnamed-file-object",
+        "a-pipe", "unnamed-file-object", "a-fifo", "bytesio-past-its-end", "file-past-its-end",
+        "async-progress", "async-callable-progress",
     ],
 )  # fmt: skip
 async def test_a_source_that_cannot_be_uploaded_sends_nothing(
@@ -1044,14 +1075,143 @@ async def test_a_download_of_an_unknown_attachment_is_the_services_error_with_a_
         (lambda tmp: io.StringIO(), "Invalid value for 'destination': the file is open in text mode: open it in binary mode ('wb') (when calling the download_attachment operation)"),
         (lambda tmp: io.BufferedReader(io.BytesIO()), "Invalid value for 'destination': the file object is not open for writing (when calling the download_attachment operation)"),
         (lambda tmp: 3.5, "Invalid value for 'destination': expected a path or a binary file object, got float (when calling the download_attachment operation)"),
+        (lambda tmp: "", "Invalid value for 'destination': an empty path: give the path of the file to write (when calling the download_attachment operation)"),
+        (lambda tmp: "missing-dir/", "Invalid value for 'destination': 'missing-dir/' ends with a separator: give the path of the file to write (when calling the download_attachment operation)"),
+        (lambda tmp: _closed(io.BytesIO()), "Invalid value for 'destination': the file object is closed (when calling the download_attachment operation)"),
+        (lambda tmp: _closed(open(tmp / "closed.bin", "wb")), "Invalid value for 'destination': the file object is closed (when calling the download_attachment operation)"),  # noqa: SIM115
+        (lambda tmp: _non_blocking_pipe(), "Invalid value for 'destination': the file object is non-blocking (a write may take nothing): give a blocking one (when calling the download_attachment operation)"),
     ],
-    ids=["a-folder", "no-folder", "text-mode", "read-only", "a-float"],
+    ids=["a-folder", "no-folder", "text-mode", "read-only", "a-float", "empty-path", "trailing-separator",
+         "closed-bytesio", "closed-file", "non-blocking-raw"],
 )  # fmt: skip
 async def test_a_destination_that_cannot_be_written_sends_nothing(
-    fake: SupportAttachmentFake, tmp_path: Path, destination: Any, message: str
+    fake: SupportAttachmentFake,
+    tmp_path: Path,
+    destination: Any,
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    async with client_for(fake) as client:
-        with pytest.raises(awsmith.ParamValidationError) as info:
-            await client.download_attachment("attachment-x", destination(tmp_path))
+    monkeypatch.chdir(tmp_path)  # a relative path is relative to it
+    target = destination(tmp_path)
+    try:
+        async with client_for(fake) as client:
+            with pytest.raises(awsmith.ParamValidationError) as info:
+                await client.download_attachment("attachment-x", target)
+    finally:
+        if hasattr(target, "close"):
+            target.close()
     assert str(info.value) == message.format(tmp=tmp_path)
     assert fake.calls == []  # no link was asked for: nothing can have gone to S3
+    assert sorted(os.listdir(tmp_path)) in ([], ["closed.bin"])
+
+
+def _closed(file: Any) -> Any:
+    file.close()
+    return file
+
+
+def _non_blocking_pipe() -> io.FileIO:
+    """The writing end of a pipe in non-blocking mode, raw: its write() returns None
+    when the pipe is full. Its reading end is closed (nothing is written)."""
+    reading, writing = os.pipe()
+    os.close(reading)
+    os.set_blocking(writing, False)
+    return io.FileIO(writing, "wb")
+
+
+class _RawThatStops(io.RawIOBase):
+    """A raw file object taking ``room`` bytes, then none (as a non-blocking one does
+    when full: None), or closed by its owner once ``room`` bytes are in."""
+
+    def __init__(self, room: int, then: str) -> None:
+        self.got = bytearray()
+        self._room = room
+        self._then = then
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int | None:
+        if len(self.got) >= self._room:
+            if self._then == "none":
+                return None
+            self.close()
+            raise ValueError("I/O operation on closed file.")
+        taken = bytes(data[: self._room - len(self.got)])
+        self.got.extend(taken)
+        return len(taken)
+
+
+@pytest.mark.parametrize(
+    ("then", "problem"),
+    [
+        # the chunk it refused: as the connection gave it
+        ("none", rf"\[Errno 11\] the file object took none of \d+ bytes \(it is non-blocking\): {PART} bytes were written"),
+        ("close", re.escape("the file object was closed during the download (I/O operation on closed file.)")),
+    ],
+    ids=["write-gives-none", "closed-mid-download"],
+)  # fmt: skip
+async def test_a_file_object_that_stops_taking_bytes_ends_the_download(
+    fake: SupportAttachmentFake, attached: Attached, then: str, problem: str
+) -> None:
+    """Nothing is dropped silently: a write that took nothing, or a file closed while
+    the download goes on, is an AttachmentDownloadError saying so (not retried: the
+    object was written to)."""
+    out = _RawThatStops(PART, then)
+    async with client_for(fake) as client:
+        with pytest.raises(awsmith.AttachmentDownloadError) as info:
+            await client.download_attachment(attached.attachment_id, out)
+    assert re.fullmatch(
+        re.escape(
+            f"attachment {attached.attachment_id} ('logs.tgz') could not be downloaded to the "
+            "_RawThatStops given: cannot write: "
+        )
+        + problem
+        + re.escape(" (when calling the download_attachment operation)"),
+        str(info.value),
+    )
+    assert isinstance(info.value.__cause__, OSError)
+    assert bytes(out.got) == attached.data[:PART]
+    assert len(gets(fake, attached.upload_id)) == 1
+
+
+async def test_a_download_to_a_long_non_ascii_name(
+    fake: SupportAttachmentFake, attached: Attached, tmp_path: Path
+) -> None:
+    """84 CJK characters are 252 bytes, a valid name: the temporary file's name keeps
+    at most 200 bytes of it (whole characters), within the 255 a name may have."""
+    name = "日" * 84
+    target = tmp_path / name
+    async with client_for(fake) as client:
+        seen: list[str] = []
+        real_replace = os.replace
+
+        def replace(source: Any, destination: Any) -> None:
+            seen.append(os.path.basename(source))
+            real_replace(source, destination)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(os, "replace", replace)
+            written = await client.download_attachment(attached.attachment_id, target)
+    assert (written, target.read_bytes()) == (len(attached.data), attached.data)
+    assert os.listdir(tmp_path) == [name]
+    (temporary,) = seen
+    assert re.fullmatch(rf"\.{'日' * 66}\.[0-9a-f]{{8}}\.download", temporary)  # 198 bytes
+    assert len(os.fsencode(temporary)) == 217
+
+
+async def test_a_download_to_a_symlink_writes_through_it(
+    fake: SupportAttachmentFake, attached: Attached, tmp_path: Path
+) -> None:
+    """A destination that is a symlink (latest.tgz -> data/real.tgz): the file it points
+    to is replaced, atomically, in its own folder; the link stays a link."""
+    real = tmp_path / "data" / "real.tgz"
+    real.parent.mkdir()
+    real.write_bytes(b"old")
+    link = tmp_path / "latest.tgz"
+    link.symlink_to(real)
+    async with client_for(fake) as client:
+        await client.download_attachment(attached.attachment_id, link)
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert real.read_bytes() == attached.data
+    assert (sorted(os.listdir(tmp_path)), os.listdir(real.parent)) == (["data", "latest.tgz"], ["real.tgz"])

@@ -39,7 +39,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import errno
 import hashlib
+import inspect
 import io
 import logging
 import os
@@ -431,13 +433,16 @@ def _path_of(value: object, field: str) -> str | None:
 def _path_source(path: str) -> _Source:
     shown = repr(path)
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        # O_NONBLOCK: a FIFO opens at once (without a writer, it would block the event
+        # loop here), and is refused below; a regular file's reads ignore it.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise _source_error(f"cannot read {shown}: {exc}") from exc
     try:
         found = os.fstat(fd)
         if not stat.S_ISREG(found.st_mode):
             raise _source_error(f"cannot upload {shown}: not a regular file")
+        os.set_blocking(fd, True)
         return _FileSource(fd, 0, found.st_size, shown, owned=True)
     except BaseException:
         os.close(fd)
@@ -481,15 +486,26 @@ def _measured(file: IO[bytes], shown: str) -> _Source:
     start = file.tell()
     if _plain_file(file):
         fd = file.fileno()
-        return _FileSource(fd, start, os.fstat(fd).st_size - start, shown, owned=False)
+        end = os.fstat(fd).st_size
+        _check_start(start, end, shown)
+        return _FileSource(fd, start, end - start, shown, owned=False)
     probe = cast(object, file.read(0))  # a file object that is not an IO[bytes] after all
     if not isinstance(probe, bytes):
         raise _invalid(
             "source", "type", "the file object gives str, not bytes: open it in binary mode"
         )
-    size = file.seek(0, io.SEEK_END) - start
+    end = file.seek(0, io.SEEK_END)
     file.seek(start)
-    return _ObjectSource(file, start, size, shown)
+    _check_start(start, end, shown)
+    return _ObjectSource(file, start, end - start, shown)
+
+
+def _check_start(start: int, end: int, shown: str) -> None:
+    """A file object is uploaded from its position: one past its end has nothing."""
+    if start > end:
+        raise _source_error(
+            f"nothing to upload in {shown}: its position {start} is past its end ({end} bytes)"
+        )
 
 
 def _plain_file(file: object) -> bool:
@@ -530,6 +546,15 @@ def _check_arguments(concurrency: object, progress: object, file_name: object) -
             "progress",
             "type",
             f"must be callable(bytes_done, total), got {type(progress).__name__}",
+        )
+    if inspect.iscoroutinefunction(progress) or inspect.iscoroutinefunction(
+        getattr(progress, "__call__", None)  # noqa: B004  # an object with async __call__
+    ):
+        raise _invalid(
+            "progress",
+            "type",
+            "must be a plain function, not async: it is called on the event loop, never "
+            "awaited (keep it quick)",
         )
     if file_name is not None and (not isinstance(file_name, str) or not file_name):
         raise _invalid("file_name", "type", f"must be a non-empty str, got {file_name!r}")
@@ -1054,15 +1079,32 @@ class _Sink:
         pass
 
 
+#: The bytes of a destination's name kept in its temporary file's name: with the dot,
+#: the random part and ``.download`` (19 bytes), within a file system's 255.
+NAME_BYTES = 200
+
+
+def _shortened(name: str, limit: int) -> str:
+    """``name`` cut to at most ``limit`` bytes as the file system sees them (a name's
+    limit counts bytes: a CJK character takes three), never in a character's middle."""
+    while len(os.fsencode(name)) > limit:
+        name = name[: -max(1, (len(os.fsencode(name)) - limit) // 4)]
+    return name
+
+
 class _TemporaryFile(_Sink):
     """A temporary file beside ``path``, renamed over it once complete and flushed to
     disk; removed if the download fails or is cancelled."""
 
     def __init__(self, path: str) -> None:
-        self.path = path
-        folder, name = os.path.split(os.path.abspath(path))
+        # A symlink is written through: the file it points to is replaced (in its own
+        # folder), and the link stays a link.
+        self.path = os.path.realpath(path)
+        folder, name = os.path.split(self.path)
         # beside it (a rename within one file system), within the 255 bytes of a name
-        self.temporary = os.path.join(folder, f".{name[:200]}.{secrets.token_hex(4)}.download")
+        self.temporary = os.path.join(
+            folder, f".{_shortened(name, NAME_BYTES)}.{secrets.token_hex(4)}.download"
+        )
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
         self._fd = os.open(self.temporary, flags, 0o666)  # the umask applies, as to a new file
         try:
@@ -1109,9 +1151,18 @@ class _ObjectSink(_Sink):
     def write(self, chunk: bytes) -> None:
         view = memoryview(chunk)
         while view:
-            # a raw file may take part of it (or, non-blocking, none: None)
-            count = cast("int | None", self._file.write(view))
-            view = view[len(view) if count is None else count :]
+            # a raw file may take part of it; a non-blocking one none (None)
+            try:
+                count = cast("int | None", self._file.write(view))
+            except ValueError as exc:  # closed by its owner meanwhile
+                raise OSError(f"the file object was closed during the download ({exc})") from exc
+            if count is None:
+                raise BlockingIOError(
+                    errno.EAGAIN,
+                    f"the file object took none of {len(view)} bytes (it is non-blocking): "
+                    f"{self.written + len(chunk) - len(view)} bytes were written",
+                )
+            view = view[count:]
         self.written += len(chunk)
 
     def restartable(self) -> bool:
@@ -1123,6 +1174,14 @@ def _sink(destination: object) -> tuple[str, Callable[[], _Sink]]:
     came: nothing is created for a download that cannot start)."""
     path = _path_of(destination, "destination")
     if path is not None:
+        if not path:
+            raise _invalid("destination", "type", "an empty path: give the path of the file to write")
+        if path.endswith((os.sep, os.altsep or os.sep)):
+            raise _invalid(
+                "destination",
+                "type",
+                f"{path!r} ends with a separator: give the path of the file to write",
+            )
         if os.path.isdir(path):
             raise _invalid(
                 "destination", "type", f"{path!r} is a folder: give the path of the file to write"
@@ -1143,13 +1202,34 @@ def _sink(destination: object) -> tuple[str, Callable[[], _Sink]]:
             "type",
             f"expected a path or a binary file object, got {type(destination).__name__}",
         )
+    if getattr(destination, "closed", False) is True:
+        raise _invalid("destination", "type", "the file object is closed")
     writable = getattr(destination, "writable", None)
     if writable is not None and not writable():
         raise _invalid("destination", "type", "the file object is not open for writing")
     file: IO[bytes] = destination  # type: ignore[assignment]  # checked above
+    if _non_blocking(file):
+        raise _invalid(
+            "destination",
+            "type",
+            "the file object is non-blocking (a write may take nothing): give a blocking one",
+        )
     name = getattr(file, "name", None)
     shown = repr(name) if isinstance(name, str) else f"the {type(file).__name__} given"
     return shown, lambda: _ObjectSink(file)
+
+
+def _non_blocking(file: object) -> bool:
+    """Whether ``file`` writes to a descriptor in non-blocking mode (a full pipe or
+    socket would take nothing, or part of a buffered write)."""
+    fileno = getattr(file, "fileno", None)
+    if not callable(fileno):
+        return False
+    try:
+        fd = fileno()
+        return isinstance(fd, int) and not os.get_blocking(fd)
+    except (OSError, ValueError):  # io.UnsupportedOperation: no descriptor
+        return False
 
 
 class _Download:
