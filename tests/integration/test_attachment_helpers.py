@@ -543,11 +543,11 @@ async def test_a_link_s3_refuses_early_and_resets_is_replaced_before_the_retry(
     fake: SupportAttachmentFake, kind: tuple[str, str], transport: str
 ) -> None:
     """S3 refuses a large part as expired as soon as its head arrives, then resets the
-    connection while the client still sends. awsmith's own sender reads the 403 (it
-    reads while it writes) and fetches a fresh link at once; httpx on asyncio loses the
-    answer (asyncio closes the connection on the failed write before httpcore reads)
-    and sees a connection failure: the retry after it uses a fresh link too, never the
-    one S3 refused. Parts of 8 MiB: more than the loopback socket buffers take."""
+    connection at once while the client still sends. On asyncio both senders lose the
+    403 to the reset (httpx reads only after writing, and asyncio closes the connection
+    on the failed write) and see a connection failure; httpx on trio reads the 403.
+    Either way the retry uses a fresh link, never the one S3 refused. Parts of 8 MiB:
+    more than the loopback socket buffers take."""
     fake.part_size = 8 * MiB
     fake.inject(Expired(early=True), part=1)
     data = os.urandom(8 * MiB + 10)

@@ -624,10 +624,11 @@ def _expired(error: AwsmithError) -> bool:
 def _unanswered(error: AwsmithError, written: bool) -> bool:
     """Whether S3 may have refused the request as expired without the sender reading
     it: the connection failed once the request was on it. S3 answers a PUT it refuses
-    before reading the body, then resets the connection; awsmith's own sender reads
-    while it writes and sees the 403, but httpx on asyncio (and on trio) reads only
-    once the body is written, and the reset has by then closed the connection: it
-    reports a connection failure. Such a link is not used again."""
+    before reading the body, then resets the connection; a reset that follows the 403
+    at once loses it (httpx reads only once the body is written, and asyncio closes
+    the connection on the failed write; awsmith's own sender reads while it writes,
+    but not always before the reset): the sender reports a connection failure. Such a
+    link is not used again."""
     return written and isinstance(error, TransportError)
 
 
