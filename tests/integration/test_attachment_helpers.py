@@ -14,6 +14,7 @@ several; every test starts with its faults and records cleared.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
 import itertools
@@ -740,6 +741,62 @@ async def test_cancelled_mid_upload_leaves_no_task_and_completes_nothing(
 
 
 # ---------------------------------------------------------------- progress and processing
+
+
+async def test_cancelled_while_connecting_leaves_no_task_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Cancelled while its part's connection is being made (to a listener whose accept
+    queue is full: the connect hangs): when upload_attachment has raised, no task of
+    its is left, not even for a loop turn (to an IP address there is no happy-eyeballs
+    race, whose tasks CPython 3.11 cancels without waiting for them)."""
+    import asyncio
+    import socket
+    from datetime import UTC, datetime
+
+    from awsmith.testing import Stubber
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = [socket.socket() for _ in range(4)]
+    for filler in fillers:
+        filler.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            filler.connect(("127.0.0.1", port))
+    loop = asyncio.get_running_loop()
+    connecting = asyncio.Event()
+    sock_connect = loop.sock_connect
+
+    async def watched(sock: socket.socket, address: Any) -> None:
+        if address[1] == port:
+            connecting.set()
+        await sock_connect(sock, address)
+
+    monkeypatch.setattr(loop, "sock_connect", watched)
+    expiry = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    url = f"http://127.0.0.1:{port}/k?X-Amz-Signature=x"
+    try:
+        client = SupportClient(region="us-east-1", credentials=CREDENTIALS, config=CONFIG)
+        async with client:
+            with Stubber(client) as stub:
+                stub.add_response(
+                    "get_attachment_upload_links",
+                    {"uploadId": "u", "partSizeBytes": 1000, "totalParts": 1,
+                     "uploadUrls": [{"url": url, "partIndex": 1, "expiryDate": expiry}]},
+                )  # fmt: skip
+                before = _tasks(("", "asyncio"))
+                task = asyncio.ensure_future(client.upload_attachment(b"x" * 1000, file_name="c.bin"))
+                await connecting.wait()
+                task.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await task
+                assert _tasks(("", "asyncio")) - before == set()
+    finally:
+        for filler in fillers:
+            filler.close()
+        listener.close()
 
 
 async def test_progress_is_called_at_least_once_per_mib_and_goes_back_on_a_retry(
