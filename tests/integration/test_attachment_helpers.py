@@ -14,6 +14,7 @@ several; every test starts with its faults and records cleared.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
 import itertools
@@ -315,6 +316,26 @@ def pipe_reader() -> io.BufferedReader:
     return open(reading, "rb")  # closed by the test
 
 
+def _fifo(path: Path) -> Path:
+    """A FIFO with no writer: opening it to read would block until one comes."""
+    os.mkfifo(path)
+    return path
+
+
+def _past_end(file: Any) -> Any:
+    file.seek(10)
+    return file
+
+
+async def _async_progress(done: int, total: int) -> None:
+    pass
+
+
+class _AsyncCall:
+    async def __call__(self, done: int, total: int) -> None:
+        pass
+
+
 def _sparse(path: Path, size: int) -> Path:
     with open(path, "wb") as file:
         file.truncate(size)
@@ -352,11 +373,22 @@ def _sparse(path: Path, size: int) -> Path:
          "Invalid value for 'source': the file object is not seekable (when calling the upload_attachment operation)"),
         (lambda tmp: io.BytesIO(b"x"), {}, awsmith.ParamValidationError,
          "Invalid value for 'file_name': the file object has no name: pass file_name=... (when calling the upload_attachment operation)"),
+        (lambda tmp: _fifo(tmp / "fifo"), {}, awsmith.AttachmentSourceError,
+         "cannot upload '{tmp}/fifo': not a regular file (when calling the upload_attachment operation)"),
+        (lambda tmp: _past_end(io.BytesIO(b"abc")), {"file_name": "b"}, awsmith.AttachmentSourceError,
+         "nothing to upload in the BytesIO given: its position 10 is past its end (3 bytes) (when calling the upload_attachment operation)"),
+        (lambda tmp: _past_end(open(_sparse(tmp / "small.log", 3), "rb")), {}, awsmith.AttachmentSourceError,  # noqa: SIM115
+         "nothing to upload in '{tmp}/small.log': its position 10 is past its end (3 bytes) (when calling the upload_attachment operation)"),
+        (lambda tmp: b"x", {"file_name": "x", "progress": _async_progress}, awsmith.ParamValidationError,
+         "Invalid value for 'progress': must be a plain function, not async: it is called on the event loop, never awaited (keep it quick) (when calling the upload_attachment operation)"),
+        (lambda tmp: b"x", {"file_name": "x", "progress": _AsyncCall()}, awsmith.ParamValidationError,
+         "Invalid value for 'progress': must be a plain function, not async: it is called on the event loop, never awaited (keep it quick) (when calling the upload_attachment operation)"),
     ],
     ids=[
         "empty-bytes", "empty-file", "over-150-MiB", "missing", "a-folder", "bytes-without-name",
         "empty-name", "concurrency-0", "concurrency-bool", "progress", "an-int", "text-mode",
-        "a-pipe", "unnamed-file-object",
+        "a-pipe", "unnamed-file-object", "a-fifo", "bytesio-past-its-end", "file-past-its-end",
+        "async-progress", "async-callable-progress",
     ],
 )  # fmt: skip
 async def test_a_source_that_cannot_be_uploaded_sends_nothing(
@@ -486,10 +518,15 @@ async def test_a_part_damaged_on_the_way_is_sent_again_once(
     assert puts(fake, info.value.upload_id) == [(1, 400), (1, 400)]
 
 
+@pytest.mark.parametrize(
+    "refusal",
+    [Expired(), Answer(400, "ExpiredToken", "The provided token has expired.")],
+    ids=["403-request-has-expired", "400-expired-token"],
+)
 async def test_a_link_s3_refuses_as_expired_is_replaced_before_the_retry(
-    fake: SupportAttachmentFake, transport: str, sender_kind: tuple[str, str]
+    fake: SupportAttachmentFake, transport: str, sender_kind: tuple[str, str], refusal: Any
 ) -> None:
-    fake.inject(Expired(), part=13)
+    fake.inject(refusal, part=13)
     data = os.urandom(15 * PART)
     async with client_for(fake, transport) as client:
         upload_id = await client.upload_attachment(data, file_name="x.bin", concurrency=2)
@@ -498,9 +535,34 @@ async def test_a_link_s3_refuses_as_expired_is_replaced_before_the_retry(
             for r in recorder(client).of("GetAttachmentUploadLinks")[1:]
         ]
     assert fake.stored(upload_id) == data
-    assert puts_of(fake, upload_id, 13) == [403, 200]
+    assert puts_of(fake, upload_id, 13) == [refusal.status if isinstance(refusal, Answer) else 403, 200]
     # the links of parts 11-15, then fresh ones from part 13 on
     assert ranges == [(11, 16), (13, 16)]
+
+
+async def test_a_link_s3_refuses_early_and_resets_is_replaced_before_the_retry(
+    fake: SupportAttachmentFake, kind: tuple[str, str], transport: str
+) -> None:
+    """S3 refuses a large part as expired as soon as its head arrives, then resets the
+    connection at once while the client still sends. On asyncio both senders lose the
+    403 to the reset (httpx reads only after writing, and asyncio closes the connection
+    on the failed write) and see a connection failure; httpx on trio reads the 403.
+    Either way the retry uses a fresh link, never the one S3 refused. Parts of 8 MiB:
+    more than the loopback socket buffers take."""
+    fake.part_size = 8 * MiB
+    fake.inject(Expired(early=True), part=1)
+    data = os.urandom(8 * MiB + 10)
+    async with client_for(fake, transport) as client:
+        upload_id = await client.upload_attachment(data, file_name="e.bin", concurrency=1)
+        ranges = [
+            (r.upload_range.start_index, r.upload_range.end_index)
+            for r in recorder(client).of("GetAttachmentUploadLinks")[1:]
+        ]
+    assert fake.stored(upload_id) == data
+    first, second = (r for r in of_upload(fake, "PUT", upload_id) if r.part == 1)
+    assert (first.status, first.size, second.status, second.size) == (403, 0, 200, 8 * MiB)
+    assert puts_of(fake, upload_id, 2) == [200]
+    assert ranges == [(1, 3)]
 
 
 async def test_links_that_expire_within_a_minute_are_replaced_before_they_are_used(
@@ -618,6 +680,37 @@ async def test_parts_go_at_once_up_to_concurrency_and_never_more(
     assert peak == [4]
 
 
+async def test_parts_at_once_never_outnumber_the_pool(
+    fake: SupportAttachmentFake, kind: tuple[str, str], transport: str
+) -> None:
+    """With Config.max_pool_connections=1, concurrency=4 sends one part at a time: a
+    part never waits for a pooled connection inside its attempt (where the wait would
+    be bounded by connect_timeout and fail as an attempt). A caller's httpx client
+    keeps its own limits: awsmith does not know them, and sends four at once."""
+    open_now, peak = [0], [0]
+    async with client_for(fake, transport, max_pool_connections=1) as client:
+        sender, _ = await client._transfer()
+        stream = sender.stream
+
+        @asynccontextmanager
+        async def counting(method: str, url: str, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+            open_now[0] += 1
+            peak[0] = max(peak[0], open_now[0])
+            try:
+                await anyio.sleep(0)  # the other workers run: they would open theirs now
+                async with stream(method, url, *args, **kwargs) as response:
+                    yield response
+            finally:
+                open_now[0] -= 1
+
+        sender.stream = counting  # type: ignore[method-assign]
+        data = os.urandom(6 * PART)
+        upload_id = await client.upload_attachment(data, file_name="p.bin", concurrency=4)
+    assert fake.stored(upload_id) == data
+    assert peak == [4 if transport == "httpx" else 1]
+    assert sorted(puts(fake, upload_id)) == [(part, 200) for part in range(1, 7)]
+
+
 async def test_cancelled_mid_upload_leaves_no_task_and_completes_nothing(
     fake: SupportAttachmentFake, kind: tuple[str, str], transport: str
 ) -> None:
@@ -648,6 +741,62 @@ async def test_cancelled_mid_upload_leaves_no_task_and_completes_nothing(
 
 
 # ---------------------------------------------------------------- progress and processing
+
+
+async def test_cancelled_while_connecting_leaves_no_task_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Cancelled while its part's connection is being made (to a listener whose accept
+    queue is full: the connect hangs): when upload_attachment has raised, no task of
+    its is left, not even for a loop turn (to an IP address there is no happy-eyeballs
+    race, whose tasks CPython 3.11 cancels without waiting for them)."""
+    import asyncio
+    import socket
+    from datetime import UTC, datetime
+
+    from awsmith.testing import Stubber
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = [socket.socket() for _ in range(4)]
+    for filler in fillers:
+        filler.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            filler.connect(("127.0.0.1", port))
+    loop = asyncio.get_running_loop()
+    connecting = asyncio.Event()
+    sock_connect = loop.sock_connect
+
+    async def watched(sock: socket.socket, address: Any) -> None:
+        if address[1] == port:
+            connecting.set()
+        await sock_connect(sock, address)
+
+    monkeypatch.setattr(loop, "sock_connect", watched)
+    expiry = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    url = f"http://127.0.0.1:{port}/k?X-Amz-Signature=x"
+    try:
+        client = SupportClient(region="us-east-1", credentials=CREDENTIALS, config=CONFIG)
+        async with client:
+            with Stubber(client) as stub:
+                stub.add_response(
+                    "get_attachment_upload_links",
+                    {"uploadId": "u", "partSizeBytes": 1000, "totalParts": 1,
+                     "uploadUrls": [{"url": url, "partIndex": 1, "expiryDate": expiry}]},
+                )  # fmt: skip
+                before = _tasks(("", "asyncio"))
+                task = asyncio.ensure_future(client.upload_attachment(b"x" * 1000, file_name="c.bin"))
+                await connecting.wait()
+                task.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await task
+                assert _tasks(("", "asyncio")) - before == set()
+    finally:
+        for filler in fillers:
+            filler.close()
+        listener.close()
 
 
 async def test_progress_is_called_at_least_once_per_mib_and_goes_back_on_a_retry(
@@ -723,6 +872,67 @@ async def test_an_upload_never_ready_ends_at_the_time_limit(
         "operation)"
     )
     assert info.value.attempts == 2
+
+
+async def test_a_status_poll_that_fails_keeps_the_upload_id(
+    fake: SupportAttachmentFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CompleteAttachmentUpload succeeded, then DescribeAttachmentUploadStatus fails
+    past its retries (throttling): AttachmentNotReadyError with the upload id (the
+    upload need not be sent again) and the poll's error as its cause."""
+    monkeypatch.setattr(_attachments, "READY_FIRST_DELAY", 0.001)
+    fake.processing_polls = 1000
+    throttled = awsmith.ServiceError("Rate exceeded", code="ThrottlingException", status_code=400)
+    async with client_for(fake) as client:
+
+        async def poll(**params: Any) -> Any:
+            raise throttled
+
+        monkeypatch.setattr(client, "describe_attachment_upload_status", poll)
+        with pytest.raises(awsmith.AttachmentNotReadyError) as info:
+            await client.upload_attachment(b"x" * 10, file_name="t.bin")
+    error = info.value
+    (links,) = [r for name, r in recorder(client).responses if name == "GetAttachmentUploadLinks"]
+    upload = fake.upload(links.upload_id)
+    assert fake.calls == ["GetAttachmentUploadLinks", "CompleteAttachmentUpload"]
+    assert upload.reported  # completed at the service
+    assert (error.upload_id, error.file_name, error.attempts) == (upload.upload_id, "t.bin", 1)
+    assert error.__cause__ is throttled
+    assert str(error) == (
+        f"'t.bin' (upload {upload.upload_id}) was completed, but its status could not be "
+        f"read (poll 1): {throttled}; it may still become attachment-ready: poll it, no need "
+        "to upload it again (when calling the upload_attachment operation)"
+    )
+
+
+async def test_an_upload_cancelled_while_polling_names_its_upload_id(
+    fake: SupportAttachmentFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cancelled once completed, while waiting for attachment-ready: the cancellation
+    goes on as it came, with a note giving the upload id."""
+    import asyncio
+
+    fake.processing_polls = 1000
+    polling = asyncio.Event()
+    async with client_for(fake) as client:
+
+        async def poll(**params: Any) -> Any:
+            polling.set()
+            await asyncio.Event().wait()  # until cancelled
+
+        monkeypatch.setattr(client, "describe_attachment_upload_status", poll)
+        monkeypatch.setattr(_attachments, "READY_FIRST_DELAY", 0.001)
+        task = asyncio.ensure_future(client.upload_attachment(b"x" * 10, file_name="c.bin"))
+        await polling.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError) as info:
+            await task
+    (links,) = [r for name, r in recorder(client).responses if name == "GetAttachmentUploadLinks"]
+    assert fake.calls == ["GetAttachmentUploadLinks", "CompleteAttachmentUpload"]
+    assert info.value.__notes__ == [
+        f"'c.bin' was uploaded and completed as upload {links.upload_id}: it may still "
+        "become attachment-ready (describe_attachment_upload_status)"
+    ]
 
 
 # ---------------------------------------------------------------- download
@@ -922,14 +1132,143 @@ async def test_a_download_of_an_unknown_attachment_is_the_services_error_with_a_
         (lambda tmp: io.StringIO(), "Invalid value for 'destination': the file is open in text mode: open it in binary mode ('wb') (when calling the download_attachment operation)"),
         (lambda tmp: io.BufferedReader(io.BytesIO()), "Invalid value for 'destination': the file object is not open for writing (when calling the download_attachment operation)"),
         (lambda tmp: 3.5, "Invalid value for 'destination': expected a path or a binary file object, got float (when calling the download_attachment operation)"),
+        (lambda tmp: "", "Invalid value for 'destination': an empty path: give the path of the file to write (when calling the download_attachment operation)"),
+        (lambda tmp: "missing-dir/", "Invalid value for 'destination': 'missing-dir/' ends with a separator: give the path of the file to write (when calling the download_attachment operation)"),
+        (lambda tmp: _closed(io.BytesIO()), "Invalid value for 'destination': the file object is closed (when calling the download_attachment operation)"),
+        (lambda tmp: _closed(open(tmp / "closed.bin", "wb")), "Invalid value for 'destination': the file object is closed (when calling the download_attachment operation)"),  # noqa: SIM115
+        (lambda tmp: _non_blocking_pipe(), "Invalid value for 'destination': the file object is non-blocking (a write may take nothing): give a blocking one (when calling the download_attachment operation)"),
     ],
-    ids=["a-folder", "no-folder", "text-mode", "read-only", "a-float"],
+    ids=["a-folder", "no-folder", "text-mode", "read-only", "a-float", "empty-path", "trailing-separator",
+         "closed-bytesio", "closed-file", "non-blocking-raw"],
 )  # fmt: skip
 async def test_a_destination_that_cannot_be_written_sends_nothing(
-    fake: SupportAttachmentFake, tmp_path: Path, destination: Any, message: str
+    fake: SupportAttachmentFake,
+    tmp_path: Path,
+    destination: Any,
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    async with client_for(fake) as client:
-        with pytest.raises(awsmith.ParamValidationError) as info:
-            await client.download_attachment("attachment-x", destination(tmp_path))
+    monkeypatch.chdir(tmp_path)  # a relative path is relative to it
+    target = destination(tmp_path)
+    try:
+        async with client_for(fake) as client:
+            with pytest.raises(awsmith.ParamValidationError) as info:
+                await client.download_attachment("attachment-x", target)
+    finally:
+        if hasattr(target, "close"):
+            target.close()
     assert str(info.value) == message.format(tmp=tmp_path)
     assert fake.calls == []  # no link was asked for: nothing can have gone to S3
+    assert sorted(os.listdir(tmp_path)) in ([], ["closed.bin"])
+
+
+def _closed(file: Any) -> Any:
+    file.close()
+    return file
+
+
+def _non_blocking_pipe() -> io.FileIO:
+    """The writing end of a pipe in non-blocking mode, raw: its write() returns None
+    when the pipe is full. Its reading end is closed (nothing is written)."""
+    reading, writing = os.pipe()
+    os.close(reading)
+    os.set_blocking(writing, False)
+    return io.FileIO(writing, "wb")
+
+
+class _RawThatStops(io.RawIOBase):
+    """A raw file object taking ``room`` bytes, then none (as a non-blocking one does
+    when full: None), or closed by its owner once ``room`` bytes are in."""
+
+    def __init__(self, room: int, then: str) -> None:
+        self.got = bytearray()
+        self._room = room
+        self._then = then
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int | None:
+        if len(self.got) >= self._room:
+            if self._then == "none":
+                return None
+            self.close()
+            raise ValueError("I/O operation on closed file.")
+        taken = bytes(data[: self._room - len(self.got)])
+        self.got.extend(taken)
+        return len(taken)
+
+
+@pytest.mark.parametrize(
+    ("then", "problem"),
+    [
+        # the chunk it refused: as the connection gave it
+        ("none", rf"\[Errno 11\] the file object took none of \d+ bytes \(it is non-blocking\): {PART} bytes were written"),
+        ("close", re.escape("the file object was closed during the download (I/O operation on closed file.)")),
+    ],
+    ids=["write-gives-none", "closed-mid-download"],
+)  # fmt: skip
+async def test_a_file_object_that_stops_taking_bytes_ends_the_download(
+    fake: SupportAttachmentFake, attached: Attached, then: str, problem: str
+) -> None:
+    """Nothing is dropped silently: a write that took nothing, or a file closed while
+    the download goes on, is an AttachmentDownloadError saying so (not retried: the
+    object was written to)."""
+    out = _RawThatStops(PART, then)
+    async with client_for(fake) as client:
+        with pytest.raises(awsmith.AttachmentDownloadError) as info:
+            await client.download_attachment(attached.attachment_id, out)
+    assert re.fullmatch(
+        re.escape(
+            f"attachment {attached.attachment_id} ('logs.tgz') could not be downloaded to the "
+            "_RawThatStops given: cannot write: "
+        )
+        + problem
+        + re.escape(" (when calling the download_attachment operation)"),
+        str(info.value),
+    )
+    assert isinstance(info.value.__cause__, OSError)
+    assert bytes(out.got) == attached.data[:PART]
+    assert len(gets(fake, attached.upload_id)) == 1
+
+
+async def test_a_download_to_a_long_non_ascii_name(
+    fake: SupportAttachmentFake, attached: Attached, tmp_path: Path
+) -> None:
+    """84 CJK characters are 252 bytes, a valid name: the temporary file's name keeps
+    at most 200 bytes of it (whole characters), within the 255 a name may have."""
+    name = "日" * 84
+    target = tmp_path / name
+    async with client_for(fake) as client:
+        seen: list[str] = []
+        real_replace = os.replace
+
+        def replace(source: Any, destination: Any) -> None:
+            seen.append(os.path.basename(source))
+            real_replace(source, destination)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(os, "replace", replace)
+            written = await client.download_attachment(attached.attachment_id, target)
+    assert (written, target.read_bytes()) == (len(attached.data), attached.data)
+    assert os.listdir(tmp_path) == [name]
+    (temporary,) = seen
+    assert re.fullmatch(rf"\.{'日' * 66}\.[0-9a-f]{{8}}\.download", temporary)  # 198 bytes
+    assert len(os.fsencode(temporary)) == 217
+
+
+async def test_a_download_to_a_symlink_writes_through_it(
+    fake: SupportAttachmentFake, attached: Attached, tmp_path: Path
+) -> None:
+    """A destination that is a symlink (latest.tgz -> data/real.tgz): the file it points
+    to is replaced, atomically, in its own folder; the link stays a link."""
+    real = tmp_path / "data" / "real.tgz"
+    real.parent.mkdir()
+    real.write_bytes(b"old")
+    link = tmp_path / "latest.tgz"
+    link.symlink_to(real)
+    async with client_for(fake) as client:
+        await client.download_attachment(attached.attachment_id, link)
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert real.read_bytes() == attached.data
+    assert (sorted(os.listdir(tmp_path)), os.listdir(real.parent)) == (["data", "latest.tgz"], ["real.tgz"])

@@ -98,7 +98,9 @@ async def test_no_proxy_with_the_origins_port_bypasses_the_proxy() -> None:
 
 async def test_create_connection_asks_for_happy_eyeballs() -> None:
     """RFC 8305's 250 ms between attempts, to the origin and to a proxy (whose host is
-    connected to, TLS for an https:// proxy, checked against its name)."""
+    connected to, TLS for an https:// proxy, checked against its name); none to an IP
+    address (one address: nothing to race, and CPython 3.11's race leaves its tasks
+    behind when the connect is cancelled)."""
     loop = asyncio.get_running_loop()
     real = loop.create_connection
     asked: list[tuple[Any, ...]] = []
@@ -113,16 +115,22 @@ async def test_create_connection_asks_for_happy_eyeballs() -> None:
             max_connections=1,
             proxies=proxy_settings({"http": "http://proxy.test:3128"}, trust_env=False),
         )
+        literal = Http1Sender(max_connections=2)
         try:
             with mock.patch.object(loop, "create_connection", intercept):
                 await direct.send("GET", "http://origin.test/", {}, b"", T)
                 await proxied.send("GET", "http://origin.test/", {}, b"", T)
+                await literal.send("GET", "http://192.0.2.1/", {}, b"", T)
+                await literal.send("GET", "http://[2001:db8::1]:8080/", {}, b"", T)
         finally:
             await direct.close()
             await proxied.close()
+            await literal.close()
     assert asked == [
         ("origin.test", 80, None, None, 0.25),
         ("proxy.test", 3128, None, None, 0.25),
+        ("192.0.2.1", 80, None, None, None),
+        ("2001:db8::1", 8080, None, None, None),
     ]
 
 

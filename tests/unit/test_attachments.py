@@ -11,6 +11,7 @@ import asyncio
 import copy
 import gzip
 import io
+import os
 import pickle
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -533,3 +534,15 @@ async def test_a_request_cancelled_during_its_backoff_gives_back_the_retrys_cost
     with mock.patch("awsmith._core.aio.sleep", mock.AsyncMock()):
         await retries.wait(0.01)
     assert quota.available == 500 - 14
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="/\0"), max_size=300))
+def test_a_temporary_name_keeps_the_longest_prefix_within_its_bytes(name: str) -> None:
+    """A name's limit counts bytes: the kept part is the longest whole-character prefix
+    of at most NAME_BYTES bytes (so the temporary name fits in 255), whatever the
+    script (ASCII, CJK at 3 bytes, emoji at 4)."""
+    kept = _attachments._shortened(name, _attachments.NAME_BYTES)
+    assert name.startswith(kept)
+    assert len(os.fsencode(kept)) <= _attachments.NAME_BYTES
+    assert kept == name or len(os.fsencode(name[: len(kept) + 1])) > _attachments.NAME_BYTES
+    assert len(os.fsencode(f".{kept}.01234567.download")) <= 255

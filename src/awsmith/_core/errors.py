@@ -440,9 +440,11 @@ class AttachmentProcessingError(AttachmentError):
 
 
 class AttachmentNotReadyError(AttachmentError):
-    """The upload was completed but did not become ``attachment-ready`` within the
-    helper's time limit (the service may still finish it: ``upload_id`` can be polled
-    with ``describe_attachment_upload_status``)."""
+    """The upload was completed but was not seen ``attachment-ready``: not within the
+    helper's time limit, or a status poll failed (throttling past the retries, a
+    timeout: that error is the ``__cause__``). The service may still finish it:
+    ``upload_id`` can be polled with ``describe_attachment_upload_status``, and need
+    not be uploaded again."""
 
 
 class AttachmentDownloadError(AttachmentError):

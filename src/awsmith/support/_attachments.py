@@ -39,7 +39,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import errno
 import hashlib
+import inspect
 import io
 import logging
 import os
@@ -226,11 +228,33 @@ class RequestRetries:
 
 @dataclass(frozen=True)
 class Transfer:
-    """What a helper sends with: the client's sender and timeouts, and its policy."""
+    """What a helper sends with: the client's sender and timeouts, and its policy.
+    ``connections``: the size of the sender's pool when awsmith made it
+    (``Config.max_pool_connections``); None for a caller's httpx client, whose limits
+    are its own."""
 
     sender: HttpSender
     timeouts: Timeouts
     retries: Callable[[], RequestRetries]
+    connections: int | None = None
+
+
+def _part_concurrency(concurrency: int, total_parts: int, connections: int | None) -> int:
+    """How many parts go at once: ``concurrency``, but never more than there are parts,
+    nor more than the pool has connections. A part waiting for a pooled connection
+    would wait inside its attempt, bounded by the connect timeout (by httpx's pool
+    timeout, the read timeout, on httpx): a queue, not a failure, would then spend
+    attempts and retry quota."""
+    cap = min(concurrency, total_parts)
+    if connections is not None and connections < cap:
+        _log.debug(
+            "%d part(s) at once, not %d: the client's pool has %d connection(s)",
+            connections,
+            cap,
+            connections,
+        )
+        return connections
+    return cap
 
 
 # ---------------------------------------------------------------- sources
@@ -423,13 +447,16 @@ def _path_of(value: object, field: str) -> str | None:
 def _path_source(path: str) -> _Source:
     shown = repr(path)
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        # O_NONBLOCK: a FIFO opens at once (without a writer, it would block the event
+        # loop here), and is refused below; a regular file's reads ignore it.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise _source_error(f"cannot read {shown}: {exc}") from exc
     try:
         found = os.fstat(fd)
         if not stat.S_ISREG(found.st_mode):
             raise _source_error(f"cannot upload {shown}: not a regular file")
+        os.set_blocking(fd, True)
         return _FileSource(fd, 0, found.st_size, shown, owned=True)
     except BaseException:
         os.close(fd)
@@ -473,15 +500,26 @@ def _measured(file: IO[bytes], shown: str) -> _Source:
     start = file.tell()
     if _plain_file(file):
         fd = file.fileno()
-        return _FileSource(fd, start, os.fstat(fd).st_size - start, shown, owned=False)
+        end = os.fstat(fd).st_size
+        _check_start(start, end, shown)
+        return _FileSource(fd, start, end - start, shown, owned=False)
     probe = cast(object, file.read(0))  # a file object that is not an IO[bytes] after all
     if not isinstance(probe, bytes):
         raise _invalid(
             "source", "type", "the file object gives str, not bytes: open it in binary mode"
         )
-    size = file.seek(0, io.SEEK_END) - start
+    end = file.seek(0, io.SEEK_END)
     file.seek(start)
-    return _ObjectSource(file, start, size, shown)
+    _check_start(start, end, shown)
+    return _ObjectSource(file, start, end - start, shown)
+
+
+def _check_start(start: int, end: int, shown: str) -> None:
+    """A file object is uploaded from its position: one past its end has nothing."""
+    if start > end:
+        raise _source_error(
+            f"nothing to upload in {shown}: its position {start} is past its end ({end} bytes)"
+        )
 
 
 def _plain_file(file: object) -> bool:
@@ -522,6 +560,15 @@ def _check_arguments(concurrency: object, progress: object, file_name: object) -
             "progress",
             "type",
             f"must be callable(bytes_done, total), got {type(progress).__name__}",
+        )
+    if inspect.iscoroutinefunction(progress) or inspect.iscoroutinefunction(
+        getattr(progress, "__call__", None)  # noqa: B004  # an object with async __call__
+    ):
+        raise _invalid(
+            "progress",
+            "type",
+            "must be a plain function, not async: it is called on the event loop, never "
+            "awaited (keep it quick)",
         )
     if file_name is not None and (not isinstance(file_name, str) or not file_name):
         raise _invalid("file_name", "type", f"must be a non-empty str, got {file_name!r}")
@@ -586,13 +633,28 @@ async def _refusal(response: StreamedResponse) -> S3Refusal:
 
 
 def _expired(error: AwsmithError) -> bool:
-    """S3's refusal of a presigned URL past its expiry."""
+    """S3's refusal of a presigned URL past its expiry (403 "Request has expired"), or
+    of one signed with temporary credentials that expired first (400 ExpiredToken)."""
+    if not isinstance(error, ServiceError):
+        return False
+    if error.code == "ExpiredToken":
+        return True
     return (
-        isinstance(error, ServiceError)
-        and error.status_code == 403
+        error.status_code == 403
         and error.code == "AccessDenied"
         and "expired" in (error.message or "").lower()
     )
+
+
+def _unanswered(error: AwsmithError, written: bool) -> bool:
+    """Whether S3 may have refused the request as expired without the sender reading
+    it: the connection failed once the request was on it. S3 answers a PUT it refuses
+    before reading the body, then resets the connection; a reset that follows the 403
+    at once loses it (httpx reads only once the body is written, and asyncio closes
+    the connection on the failed write; awsmith's own sender reads while it writes,
+    but not always before the reset): the sender reports a connection failure. Such a
+    link is not used again."""
+    return written and isinstance(error, TransportError)
 
 
 def _bad_digest(error: AwsmithError) -> bool:
@@ -819,11 +881,18 @@ class _Upload:
         retries = self.transfer.retries()
         digest_retried = False
         link = await self.link(index)
+        written = [False]  # the attempt's request is on a connection
+
+        def on_written() -> None:
+            written[0] = True
+            retries.written()
+
         while True:
             retries.begin()
             handed = [0]
+            written[0] = False
             try:
-                etag = await self.put(link.url, md5, offset, length, handed, retries.written)
+                etag = await self.put(link.url, md5, offset, length, handed, on_written)
             except (TransportError, ServiceError) as exc:
                 retries.ended()
                 self.count(-handed[0])
@@ -836,6 +905,7 @@ class _Upload:
             if _expired(failure) and retries.left():
                 link = await self.link(index, refused=link)
                 continue
+            suspect = _unanswered(failure, written[0])
             verdict = None
             if _bad_digest(failure):  # damaged on the way: sent again once
                 verdict, digest_retried = not digest_retried, True
@@ -848,7 +918,7 @@ class _Upload:
                     attempts=retries.attempts,
                 ) from failure
             await retries.wait(delay)
-            link = await self.link(index)
+            link = await self.link(index, refused=link if suspect else None)
 
     async def md5(self, offset: int, length: int) -> str:
         """The part's Content-MD5, from a pass over it."""
@@ -924,7 +994,16 @@ class _Upload:
                     for index in sorted(self.etags)
                 ],
             )
-        await self.wait_ready(answer.upload_status)
+        try:
+            await self.wait_ready(answer.upload_status)
+        except BaseException as exc:  # a cancellation: the upload id must not be lost
+            if not isinstance(exc, Exception):
+                exc.add_note(
+                    f"{self.file_name!r} was uploaded and completed as upload "
+                    f"{self.upload_id}: it may still become attachment-ready "
+                    "(describe_attachment_upload_status)"
+                )
+            raise
 
     def unready(self, cls: type[AttachmentError], message: str, polls: int) -> AttachmentError:
         """The error of an upload that did not become ready, after ``polls`` polls."""
@@ -960,9 +1039,17 @@ class _Upload:
                 )
             await aio.sleep(delay)
             delay = min(delay * 2, READY_MAX_DELAY)
-            with _noted(self.note):
-                answer = await self.api.describe_attachment_upload_status(upload_id=self.upload_id)
             polls += 1
+            try:
+                answer = await self.api.describe_attachment_upload_status(upload_id=self.upload_id)
+            except AwsmithError as exc:
+                raise self.unready(
+                    AttachmentNotReadyError,
+                    f"{self.file_name!r} (upload {self.upload_id}) was completed, but its "
+                    f"status could not be read (poll {polls}): {exc}; it may still become "
+                    "attachment-ready: poll it, no need to upload it again",
+                    polls,
+                ) from exc
             status = answer.upload_status
 
 
@@ -980,11 +1067,13 @@ async def upload(
     opened, name = _open_source(source, file_name)
     try:
         _check_size(opened, name)
-        state = _Upload(api, await make_transfer(), opened, name, progress)
+        transfer = await make_transfer()
+        state = _Upload(api, transfer, opened, name, progress)
         await state.start()
         if progress is not None:
             progress(0, opened.size)
-        await _run_all(min(concurrency, state.total_parts), state.worker)
+        parts_at_once = _part_concurrency(concurrency, state.total_parts, transfer.connections)
+        await _run_all(parts_at_once, state.worker)
         await state.complete()
         return state.upload_id
     finally:
@@ -1016,15 +1105,32 @@ class _Sink:
         pass
 
 
+#: The bytes of a destination's name kept in its temporary file's name: with the dot,
+#: the random part and ``.download`` (19 bytes), within a file system's 255.
+NAME_BYTES = 200
+
+
+def _shortened(name: str, limit: int) -> str:
+    """``name`` cut to at most ``limit`` bytes as the file system sees them (a name's
+    limit counts bytes: a CJK character takes three), never in a character's middle."""
+    while len(os.fsencode(name)) > limit:
+        name = name[: -max(1, (len(os.fsencode(name)) - limit) // 4)]
+    return name
+
+
 class _TemporaryFile(_Sink):
     """A temporary file beside ``path``, renamed over it once complete and flushed to
     disk; removed if the download fails or is cancelled."""
 
     def __init__(self, path: str) -> None:
-        self.path = path
-        folder, name = os.path.split(os.path.abspath(path))
+        # A symlink is written through: the file it points to is replaced (in its own
+        # folder), and the link stays a link.
+        self.path = os.path.realpath(path)
+        folder, name = os.path.split(self.path)
         # beside it (a rename within one file system), within the 255 bytes of a name
-        self.temporary = os.path.join(folder, f".{name[:200]}.{secrets.token_hex(4)}.download")
+        self.temporary = os.path.join(
+            folder, f".{_shortened(name, NAME_BYTES)}.{secrets.token_hex(4)}.download"
+        )
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
         self._fd = os.open(self.temporary, flags, 0o666)  # the umask applies, as to a new file
         try:
@@ -1071,9 +1177,18 @@ class _ObjectSink(_Sink):
     def write(self, chunk: bytes) -> None:
         view = memoryview(chunk)
         while view:
-            # a raw file may take part of it (or, non-blocking, none: None)
-            count = cast("int | None", self._file.write(view))
-            view = view[len(view) if count is None else count :]
+            # a raw file may take part of it; a non-blocking one none (None)
+            try:
+                count = cast("int | None", self._file.write(view))
+            except ValueError as exc:  # closed by its owner meanwhile
+                raise OSError(f"the file object was closed during the download ({exc})") from exc
+            if count is None:
+                raise BlockingIOError(
+                    errno.EAGAIN,
+                    f"the file object took none of {len(view)} bytes (it is non-blocking): "
+                    f"{self.written + len(chunk) - len(view)} bytes were written",
+                )
+            view = view[count:]
         self.written += len(chunk)
 
     def restartable(self) -> bool:
@@ -1085,6 +1200,14 @@ def _sink(destination: object) -> tuple[str, Callable[[], _Sink]]:
     came: nothing is created for a download that cannot start)."""
     path = _path_of(destination, "destination")
     if path is not None:
+        if not path:
+            raise _invalid("destination", "type", "an empty path: give the path of the file to write")
+        if path.endswith((os.sep, os.altsep or os.sep)):
+            raise _invalid(
+                "destination",
+                "type",
+                f"{path!r} ends with a separator: give the path of the file to write",
+            )
         if os.path.isdir(path):
             raise _invalid(
                 "destination", "type", f"{path!r} is a folder: give the path of the file to write"
@@ -1105,13 +1228,34 @@ def _sink(destination: object) -> tuple[str, Callable[[], _Sink]]:
             "type",
             f"expected a path or a binary file object, got {type(destination).__name__}",
         )
+    if getattr(destination, "closed", False) is True:
+        raise _invalid("destination", "type", "the file object is closed")
     writable = getattr(destination, "writable", None)
     if writable is not None and not writable():
         raise _invalid("destination", "type", "the file object is not open for writing")
     file: IO[bytes] = destination  # type: ignore[assignment]  # checked above
+    if _non_blocking(file):
+        raise _invalid(
+            "destination",
+            "type",
+            "the file object is non-blocking (a write may take nothing): give a blocking one",
+        )
     name = getattr(file, "name", None)
     shown = repr(name) if isinstance(name, str) else f"the {type(file).__name__} given"
     return shown, lambda: _ObjectSink(file)
+
+
+def _non_blocking(file: object) -> bool:
+    """Whether ``file`` writes to a descriptor in non-blocking mode (a full pipe or
+    socket would take nothing, or part of a buffered write)."""
+    fileno = getattr(file, "fileno", None)
+    if not callable(fileno):
+        return False
+    try:
+        fd = fileno()
+        return isinstance(fd, int) and not os.get_blocking(fd)
+    except (OSError, ValueError):  # io.UnsupportedOperation: no descriptor
+        return False
 
 
 class _Download:

@@ -124,7 +124,10 @@ class SupportCustomizations(BaseClient):
         from awsmith.support._attachments import Transfer
 
         sender, timeouts = await self._transfer()
-        return Transfer(sender, timeouts, self._request_retries)
+        # awsmith's own pool (its sender, or the httpx client it made under trio) has
+        # max_pool_connections; a caller's httpx client has limits of its own.
+        connections = None if self._http_client is not None else self.config.max_pool_connections
+        return Transfer(sender, timeouts, self._request_retries, connections)
 
     def _request_retries(self) -> RequestRetries:
         """The client's retry policy for one request of a transfer (a part, a download):

@@ -49,7 +49,12 @@ class Answer:
 
 @dataclass(frozen=True)
 class Expired:
-    """The link expired early: S3's 403 "Request has expired", whatever the time."""
+    """The link expired early: S3's 403 "Request has expired", whatever the time. With
+    ``early``, answered as soon as the request's head arrived, before its body is read,
+    and the connection then reset, as S3 refuses a large body it will not take (the
+    client is still sending when the reset comes)."""
+
+    early: bool = False
 
 
 @dataclass(frozen=True)
@@ -214,6 +219,11 @@ class S3Gate:
             self._record(record)
             _reset(writer)
             return False
+        if isinstance(fault, Expired) and fault.early:
+            self._record(replace(record, status=_EXPIRED.status))
+            await _s3_error(writer, _EXPIRED, close=True)
+            _reset(writer)
+            return False
         if "chunked" in headers.get("Transfer-Encoding", "").lower():
             self._record(replace(record, status=411))
             refusal = _S3Error(411, "MissingContentLength", "You must provide the Content-Length HTTP header.")
@@ -255,7 +265,7 @@ class S3Gate:
         if isinstance(fault, Answer):
             return _S3Error(fault.status, fault.code, fault.message)
         if isinstance(fault, Expired):
-            return _S3Error(403, "AccessDenied", "Request has expired")
+            return _EXPIRED
         problem = presigned_problem(record, self._keys, now=datetime.now(UTC))
         if problem is not None:
             return _S3Error(*problem)
@@ -333,6 +343,9 @@ class _S3Error:
     code: str
     message: str
     details: tuple[tuple[str, str], ...] = ()
+
+
+_EXPIRED = _S3Error(403, "AccessDenied", "Request has expired")
 
 
 async def _read_body(

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import select
 import socket
 import ssl
@@ -1074,7 +1075,7 @@ class Http1Sender:
                         origin.port,
                         ssl=self._tls_context() if origin.tls else None,
                         server_hostname=origin.host if origin.tls else None,
-                        happy_eyeballs_delay=0.25,
+                        happy_eyeballs_delay=_happy_eyeballs_delay(origin.host),
                     )
                 elif not origin.tls:
                     await self._to_proxy(proxy, lambda: connection)
@@ -1106,7 +1107,7 @@ class Http1Sender:
                 proxy.port,
                 ssl=self._proxy_tls_context() if proxy.scheme == "https" else None,
                 server_hostname=proxy.host if proxy.scheme == "https" else None,
-                happy_eyeballs_delay=0.25,
+                happy_eyeballs_delay=_happy_eyeballs_delay(proxy.host),
             )
         except OSError as exc:
             raise ConnectionFailedError(
@@ -1235,3 +1236,15 @@ class Http1Sender:
                 self._open += 1
         # Let the transports' connection_lost run, so sockets are closed on return.
         await asyncio.sleep(0)
+
+
+def _happy_eyeballs_delay(host: str) -> float | None:
+    """Happy eyeballs (RFC 8305, 250 ms between attempts) for a host name, which may
+    resolve to several addresses; none for an IP address, which is one: asyncio would
+    still race it through ``staggered_race``, whose tasks CPython 3.11 cancels without
+    waiting for them when the connect is cancelled (they outlive the cancelled call)."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return 0.25
+    return None
