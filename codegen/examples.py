@@ -244,22 +244,34 @@ class _Renderer:
         self.datetime = False
 
     def argument(self, shape: Shape, value: Any) -> _Node:
-        """A wire value as the argument a caller passes."""
+        """A wire value as the argument a caller passes: structures as their shape
+        classes, timestamps as ``datetime``, blobs as ``bytes``."""
+        return self._value(shape, value, argument=True)
+
+    def response(self, shape: Shape, value: Any) -> _Node:
+        """A wire value as ``awsmith.to_dict`` writes it: structures as dicts with
+        snake_case keys, timestamps and blobs as the text the example gives (ISO 8601,
+        base64, the forms ``to_dict`` writes)."""
+        return self._value(shape, value, argument=False)
+
+    def _value(self, shape: Shape, value: Any, *, argument: bool) -> _Node:
         t = shape.type
         if t == "structure" and not shape.is_document:
-            self.shapes.add(shape.class_name)
             by_name = {m.name: m for m in shape.members}
-            items = [(f"{by_name[k].py_name}=", self.argument(by_name[k].shape, v)) for k, v in value.items()]
-            return _Group(f"{shape.class_name}(", items, ")")
+            pairs = [(by_name[k], v) for k, v in value.items()]
+            if not argument:
+                return _Group("{", [(_text(m.py_name) + ": ", self._value(m.shape, v, argument=False)) for m, v in pairs], "}")
+            self.shapes.add(shape.class_name)
+            return _Group(f"{shape.class_name}(", [(f"{m.py_name}=", self._value(m.shape, v, argument=True)) for m, v in pairs], ")")
         if t == "list":
             assert shape.member is not None
             member = shape.member
-            return _Group("[", [("", self.argument(member, v)) for v in value], "]")
+            return _Group("[", [("", self._value(member, v, argument=argument)) for v in value], "]")
         if t == "map":
             assert shape.value is not None
             item = shape.value
-            return _Group("{", [(_text(k) + ": ", self.argument(item, v)) for k, v in value.items()], "}")
-        if t == "timestamp":
+            return _Group("{", [(_text(k) + ": ", self._value(item, v, argument=argument)) for k, v in value.items()], "}")
+        if argument and t == "timestamp":
             self.datetime = True
             at = _timestamp(value, "")
             parts = [at.year, at.month, at.day, at.hour, at.minute]
@@ -268,31 +280,11 @@ class _Renderer:
             if at.microsecond:
                 parts.append(at.microsecond)
             return f"datetime({', '.join(map(str, parts))}, tzinfo=UTC)"
-        if t == "blob":
-            data = _blob(value, "")
-            literal = repr(data)
+        if argument and t == "blob":
+            literal = repr(_blob(value, ""))
             if literal.startswith("b'") and '"' not in literal:
                 literal = 'b"' + literal[2:-1].replace("\\'", "'") + '"'
             return literal
-        return _python_literal(value)
-
-    def response(self, shape: Shape, value: Any) -> _Node:
-        """A wire value as ``awsmith.to_dict`` writes it: snake_case keys of structures,
-        timestamps and blobs as the text the example gives (ISO 8601, base64)."""
-        if shape.type == "structure" and not shape.is_document:
-            by_name = {m.name: m for m in shape.members}
-            items = [
-                (_text(by_name[k].py_name) + ": ", self.response(by_name[k].shape, v)) for k, v in value.items()
-            ]
-            return _Group("{", items, "}")
-        if shape.type == "list":
-            assert shape.member is not None
-            member = shape.member
-            return _Group("[", [("", self.response(member, v)) for v in value], "]")
-        if shape.type == "map":
-            assert shape.value is not None
-            item = shape.value
-            return _Group("{", [(_text(k) + ": ", self.response(item, v)) for k, v in value.items()], "}")
         return _python_literal(value)
 
     def imports(self) -> list[str]:

@@ -9,6 +9,8 @@ generated clients' docstrings, which is what the API reference shows, and run th
   and, as ``expected_params``, the file's input read by ``awsmith.from_dict`` (not by the
   generator's renderer): the snippet must pass exactly the arguments the file describes,
   and the response block must equal ``to_dict`` of what the call returned;
+- through ``mypy --strict``, so a snippet cannot pass a value of the wrong type where
+  the runtime would let it through (a string that is not one of an enum's values);
 - for Support, against moto's server, for the operations moto implements (CreateCase,
   DescribeCases, ResolveCase, DescribeTrustedAdvisorChecks, RefreshTrustedAdvisorCheck):
   moto makes its own case ids, so the case examples run with the id of a case the
@@ -18,9 +20,12 @@ generated clients' docstrings, which is what the API reference shows, and run th
 from __future__ import annotations
 
 import ast
+import hashlib
 import inspect
 import json
 import re
+import shutil
+import tempfile
 import textwrap
 import typing
 from collections.abc import Iterator
@@ -44,6 +49,7 @@ from devservers.moto_server import (
     MotoServer,
     moto_server,
 )
+from tests.docs.test_snippet_types import mypy_errors
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES: dict[str, ModuleType] = {"support": support, "codeguruprofiler": codeguruprofiler}
@@ -176,6 +182,43 @@ def test_a_wrong_argument_in_an_example_fails_against_the_stubber() -> None:
 
     with pytest.raises(AssertionError, match=r"describe_cases was called with unexpected parameters:\n  case_id_list: expected \['case-12345678910-2013-c4c1d2bf33c5cf47'\], got \['case-12345678910-2013-0000000000000000'\]"):
         anyio.run(main)
+
+
+@pytest.mark.timeout(660)  # mypy over cold caches in a fresh clone: minutes on a loaded machine
+def test_every_example_type_checks() -> None:
+    """One module of every example, each the body of an ``async def`` given the open
+    client, through ``mypy --strict``; plus a copy of the CreateProfilingGroup example
+    with a compute platform that is not a ``ComputePlatform`` value, which must be the
+    only error (the check can fail)."""
+    digest = hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]
+    folder = Path(tempfile.gettempdir()) / f"awsmith-operation-examples-{digest}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    lines = [
+        "from awsmith.codeguruprofiler import CodeGuruProfilerClient",
+        "from awsmith.support import SupportClient",
+    ]
+    snippets: list[tuple[str, str, str]] = []  # (function name, client parameter, code)
+    for service in SERVICES:
+        parameter = f"{examples_file(service)['client']}: {CLIENTS[service].__name__}"
+        for op in operations(service):
+            for i, example in enumerate(documented(service, op)):
+                snippets.append((f"{service}_{op.py_name}_{i}", parameter, example.call))
+    wrong = next(code for name, _, code in snippets if name == "codeguruprofiler_create_profiling_group_0")
+    assert 'compute_platform="Default"' in wrong
+    snippets.append(("wrong", "profiler: CodeGuruProfilerClient", wrong.replace('"Default"', '"default"')))
+    wrong_line = 0
+    for name, parameter, code in snippets:
+        lines += ["", "", f"async def example_{name}({parameter}) -> None:"]
+        for line in code.splitlines():
+            if '"default"' in line:
+                wrong_line = len(lines) + 1
+            lines.append(f"    {line}" if line else "")
+    path = folder / "operation_examples.py"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    errors = [e for e in mypy_errors(folder, [path]) if e["severity"] == "error"]
+    assert [(e["line"], e["code"]) for e in errors] == [(wrong_line, "arg-type")], errors
+    assert len(snippets) == 1 + sum(len(examples_file(s)["examples"]) for s in SERVICES)
 
 
 # ------------------------------------------------------------------------- moto
