@@ -14,10 +14,10 @@ _TYPE_TOKEN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 #: When a paginator raises (awsmith/_core/paginator.py): nothing is sent until it is
 #: iterated, so the errors of its calls come out of the iteration.
 _PAGINATOR_RAISES = (
-    "Nothing is sent until the paginator is iterated: the errors below are raised by "
-    "``async for`` (or ``.items()``), from the request of the page that failed. This "
-    "call raises only ``ParamValidationError``, for a ``max_items`` or ``starting_token`` "
-    "that cannot be used."
+    "Nothing is sent until the paginator is iterated: the errors below are raised "
+    "during the iteration (of the pages or of ``.items()``), by the request of the page "
+    "that failed. This call raises only ``ParamValidationError``, for a ``max_items`` or "
+    "``starting_token`` that cannot be used."
 )
 _REPEATED_TOKEN = (
     "The service returned a token the paginator had already followed (it would loop "

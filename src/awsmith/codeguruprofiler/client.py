@@ -1625,9 +1625,10 @@ class CodeGuruProfilerClient(BaseClient):
         ``async for page in ...`` yields each response; ``.items()`` yields the elements of
         ``report_summaries`` across pages.
 
-        Nothing is sent until the paginator is iterated: the errors below are raised by ``async
-        for`` (or ``.items()``), from the request of the page that failed. This call raises only
-        ``ParamValidationError``, for a ``max_items`` or ``starting_token`` that cannot be used.
+        Nothing is sent until the paginator is iterated: the errors below are raised during the
+        iteration (of the pages or of ``.items()``), by the request of the page that failed.
+        This call raises only ``ParamValidationError``, for a ``max_items`` or
+        ``starting_token`` that cannot be used.
 
         Args:
             daily_reports_only: A Boolean value indicating whether to only return reports from
@@ -1681,9 +1682,10 @@ class CodeGuruProfilerClient(BaseClient):
         ``async for page in ...`` yields each response; ``.items()`` yields the elements of
         ``findings_report_summaries`` across pages.
 
-        Nothing is sent until the paginator is iterated: the errors below are raised by ``async
-        for`` (or ``.items()``), from the request of the page that failed. This call raises only
-        ``ParamValidationError``, for a ``max_items`` or ``starting_token`` that cannot be used.
+        Nothing is sent until the paginator is iterated: the errors below are raised during the
+        iteration (of the pages or of ``.items()``), by the request of the page that failed.
+        This call raises only ``ParamValidationError``, for a ``max_items`` or
+        ``starting_token`` that cannot be used.
 
         Args:
             end_time: The end time of the profile to get analysis data about. You must specify
@@ -1753,9 +1755,10 @@ class CodeGuruProfilerClient(BaseClient):
         ``async for page in ...`` yields each response; ``.items()`` yields the elements of
         ``profile_times`` across pages.
 
-        Nothing is sent until the paginator is iterated: the errors below are raised by ``async
-        for`` (or ``.items()``), from the request of the page that failed. This call raises only
-        ``ParamValidationError``, for a ``max_items`` or ``starting_token`` that cannot be used.
+        Nothing is sent until the paginator is iterated: the errors below are raised during the
+        iteration (of the pages or of ``.items()``), by the request of the page that failed.
+        This call raises only ``ParamValidationError``, for a ``max_items`` or
+        ``starting_token`` that cannot be used.
 
         Args:
             end_time: The end time of the time range from which to list the profiles.
@@ -1847,9 +1850,10 @@ class CodeGuruProfilerClient(BaseClient):
         ``profiling_groups`` across pages when ``include_description`` is true, else those of
         ``profiling_group_names``.
 
-        Nothing is sent until the paginator is iterated: the errors below are raised by ``async
-        for`` (or ``.items()``), from the request of the page that failed. This call raises only
-        ``ParamValidationError``, for a ``max_items`` or ``starting_token`` that cannot be used.
+        Nothing is sent until the paginator is iterated: the errors below are raised during the
+        iteration (of the pages or of ``.items()``), by the request of the page that failed.
+        This call raises only ``ParamValidationError``, for a ``max_items`` or
+        ``starting_token`` that cannot be used.
 
         Args:
             include_description: A Boolean value indicating whether to include a description. If

@@ -1804,9 +1804,10 @@ class SupportClient(BaseClient):
         ``async for page in ...`` yields each response; ``.items()`` yields the elements of
         ``cases`` across pages.
 
-        Nothing is sent until the paginator is iterated: the errors below are raised by ``async
-        for`` (or ``.items()``), from the request of the page that failed. This call raises only
-        ``ParamValidationError``, for a ``max_items`` or ``starting_token`` that cannot be used.
+        Nothing is sent until the paginator is iterated: the errors below are raised during the
+        iteration (of the pages or of ``.items()``), by the request of the page that failed.
+        This call raises only ``ParamValidationError``, for a ``max_items`` or
+        ``starting_token`` that cannot be used.
 
         Args:
             after_time: The start date for a filtered date search on support case
@@ -1883,9 +1884,10 @@ class SupportClient(BaseClient):
         ``async for page in ...`` yields each response; ``.items()`` yields the elements of
         ``communications`` across pages.
 
-        Nothing is sent until the paginator is iterated: the errors below are raised by ``async
-        for`` (or ``.items()``), from the request of the page that failed. This call raises only
-        ``ParamValidationError``, for a ``max_items`` or ``starting_token`` that cannot be used.
+        Nothing is sent until the paginator is iterated: the errors below are raised during the
+        iteration (of the pages or of ``.items()``), by the request of the page that failed.
+        This call raises only ``ParamValidationError``, for a ``max_items`` or
+        ``starting_token`` that cannot be used.
 
         Args:
             case_id: The support case ID requested or returned in the call. The case ID is an
