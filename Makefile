@@ -88,15 +88,17 @@ check:
 	$(CHECK_BIN)/pyright --pythonpath $(CHECK_BIN)/python
 	$(CHECK_BIN)/python -m pytest
 
-## The runtime and unit tests against the lowest botocore awsmith supports (pyproject's
-## lower bound): its endpoint rules, credential chain and loaders must keep working.
+## The runtime, unit and differential tests against the lowest botocore awsmith supports
+## (pyproject's lower bound): its endpoint rules, credential chain and loaders must keep
+## working, and every comparison with botocore must hold there too (what its older
+## models lack is stated, not skipped: tests/differential/test_botocore_versions.py).
 BOTOCORE_MIN := 1.29.61
 MIN_VENV := $(CURDIR)/.venv-botocore-min$(ENV_SUFFIX)
 
 test-botocore-min: lock-check
 	UV_PROJECT_ENVIRONMENT=$(MIN_VENV) $(UV) sync --locked --quiet --project locks/botocore-min
 	$(MIN_VENV)/bin/python -c 'import botocore, sys; v = botocore.__version__; sys.exit(0 if v == "$(BOTOCORE_MIN)" else f"expected botocore $(BOTOCORE_MIN), got {v}: see locks/botocore-min")'
-	$(MIN_VENV)/bin/python -m pytest -p no:cacheprovider tests/runtime tests/unit
+	$(MIN_VENV)/bin/python -m pytest -p no:cacheprovider tests/runtime tests/unit tests/differential
 
 ## The whole suite against the newest releases the registry serves today (no lock):
 ## how a maintainer learns that a new botocore, ruff or mypy changed something.
@@ -111,14 +113,16 @@ test-latest: $(UV)
 	$(UV) pip list --python $(LATEST_VENV)/bin/python | grep -E '^(botocore|httpx|moto|mypy|pyright|ruff) '
 	$(MAKE) --no-print-directory check CHECK_BIN=$(LATEST_VENV)/bin
 
-## Side-by-side benchmark (awsmith, aiobotocore, raw aiohttp), then the whole-process
-## cold start (benchmarks/coldstart.py); see docs/performance.md.
+## Side-by-side benchmark (awsmith, aiobotocore, raw aiohttp), the whole-process cold
+## start (benchmarks/coldstart.py), then a 150 MB attachment up and down through nginx
+## beside plain httpx and aiohttp (benchmarks/attachments.py); see docs/performance.md.
 BENCH_VENV := $(CURDIR)/.venv-bench$(ENV_SUFFIX)
 
 bench: lock-check
 	UV_PROJECT_ENVIRONMENT=$(BENCH_VENV) $(UV) sync --locked --quiet --project locks/bench
 	$(BENCH_VENV)/bin/python benchmarks/run.py
 	$(BENCH_VENV)/bin/python benchmarks/coldstart.py
+	$(BENCH_VENV)/bin/python benchmarks/attachments.py
 
 ## The sdist and the wheel in dist/, built with the locked tools (locks/dist): the wheel
 ## built from the sdist must equal the one built from the tree; twine check --strict,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
+from codegen.customizations import ClientBase
 from codegen.docs import escape, first_sentence, wrap
 from codegen.examples import Examples, examples_doc
 from codegen.model import Member, Operation, Paginator, ServiceModel
@@ -25,12 +27,61 @@ _REPEATED_TOKEN = (
 )
 
 
+@dataclass(frozen=True)
+class PageItems:
+    """What a paginator's ``.items()`` yields: the elements of its first result key
+    (``default``, Python names; None if it has no result key), or, where the model
+    gives it an ``items_when``, those of ``when`` while the boolean argument ``switch``
+    is true."""
+
+    default: str | None
+    default_t: str
+    switch: Member | None = None
+    when: str | None = None
+    when_t: str | None = None
+
+    @property
+    def union_t(self) -> str:
+        """The item type whatever the switch: the implementation's and the last overload's."""
+        return " | ".join(dict.fromkeys(t for t in (self.default_t, self.when_t) if t is not None))
+
+    @property
+    def doc(self) -> str:
+        """What the docstring says ``.items()`` yields (empty without a result key)."""
+        if self.default is None:
+            return ""
+        if self.switch is None:
+            return f" ``.items()`` yields the elements of ``{self.default}`` across pages."
+        return (
+            f" ``.items()`` yields the elements of ``{self.when}`` across pages when "
+            f"``{self.switch.py_name}`` is true, else those of ``{self.default}``."
+        )
+
+    @property
+    def item_key(self) -> str | None:
+        """The ``item_key=`` expression; None for the Paginator's default, the first
+        result key."""
+        if self.switch is None:
+            return None
+        return f"{self.when!r} if {self.switch.py_name} else {self.default!r}"
+
+
 class ClientEmitter:
     def __init__(
-        self, model: ServiceModel, source: str, examples: Examples | None = None, package: str = ""
+        self,
+        model: ServiceModel,
+        source: str,
+        base: ClientBase | None = None,
+        examples: Examples | None = None,
+        package: str = "",
     ) -> None:
         self.model = model
         self.source = source
+        #: The hand-written class the client inherits, if not BaseClient (see
+        #: codegen/customizations.py).
+        self.base = base
+        #: The operations' examples (codegen/examples.py); their snippets import from
+        #: ``package``.
         self.examples = examples
         self.package = package
         self.w = Writer()
@@ -159,115 +210,126 @@ class ClientEmitter:
         self.note_types(ann)
         return ann[len("list[") : -1]
 
-    def paginator(self, p: Paginator) -> None:
-        w = self.w
+    def items_of(self, p: Paginator) -> PageItems:
+        """What ``p``'s ``.items()`` yields, with the types it is annotated with."""
         op = p.operation
         assert op.input is not None and op.output is not None
-        skip = {p.input_token} | ({p.limit_key} if p.limit_key else set())
-        rows = self.params(op, skip)
-        first_t = self.item_type(op, p.result_keys[0]) if p.result_keys else "Any"
         if not p.result_keys:
             self.typing.add("Any")
-        page_t = op.output.class_name
-        name = f"paginate_{op.py_name}"
-        extra_sig = []
-        extra_doc = []
+            return PageItems(default=None, default_t="Any")
+        first = p.result_keys[0]
+        default, default_t = op.output.member_by_name(first).py_name, self.item_type(op, first)
+        if p.items_when is None:
+            return PageItems(default, default_t)
+        switch, key = p.items_when
+        return PageItems(
+            default,
+            default_t,
+            switch=op.input.member_by_name(switch),
+            when=op.output.member_by_name(key).py_name,
+            when_t=self.item_type(op, key),
+        )
+
+    def paginator_options(self, p: Paginator) -> tuple[list[str], list[tuple[str, str]]]:
+        """The paginator's own keyword arguments after the operation's: their ``def``
+        lines and their documentation."""
+        assert p.operation.input is not None
+        lines: list[str] = []
+        docs: list[tuple[str, str]] = []
         if p.limit_key:
-            limit = op.input.member_by_name(p.limit_key)
-            extra_sig.append("page_size: int | None = None,")
-            extra_doc.append(("page_size", f"Items per page (sent as ``{limit.py_name}``)."))
-        extra_sig += ["max_items: int | None = None,", "starting_token: str | None = None,"]
-        extra_doc += [
+            limit = p.operation.input.member_by_name(p.limit_key)
+            lines.append("page_size: int | None = None,")
+            docs.append(("page_size", f"Items per page (sent as ``{limit.py_name}``)."))
+        lines += ["max_items: int | None = None,", "starting_token: str | None = None,"]
+        docs += [
             ("max_items", "Stop after this many items in all; ``resume_token`` then says where to resume."),
             ("starting_token", "Resume from this token (a ``nextToken`` or a paginator's ``resume_token``)."),
         ]
-        attr = {k: op.output.member_by_name(k).py_name for k in p.result_keys}
-        if p.items_when is None:
-            self.signature(name, rows, extra_sig, f"Paginator[{page_t}, {first_t}]", False)
-            items_doc = (
-                f" ``.items()`` yields the elements of ``{attr[p.result_keys[0]]}`` across pages."
-                if p.result_keys
-                else ""
-            )
-            item_key = None  # the first result key: the Paginator's default
-        else:
-            switch = op.input.member_by_name(p.items_when[0])
-            when_t = self.item_type(op, p.items_when[1])
-            self.switch_overloads(name, rows, switch, extra_sig, page_t, when_t, first_t)
-            union_t = " | ".join(dict.fromkeys([first_t, when_t]))
-            self.signature(name, rows, extra_sig, f"Paginator[{page_t}, {union_t}]", False)
-            when, default = attr[p.items_when[1]], attr[p.result_keys[0]]
-            items_doc = (
-                f" ``.items()`` yields the elements of ``{when}`` across pages when "
-                f"``{switch.py_name}`` is true, else those of ``{default}``."
-            )
-            item_key = f"{when!r} if {switch.py_name} else {default!r}"
-        w.indent()
-        w.docstring(
-            f"Pages of ``{op.py_name}``, following ``{op.input.member_by_name(p.input_token).py_name}``.",
+        return lines, docs
+
+    def paginator(self, p: Paginator) -> None:
+        op = p.operation
+        assert op.input is not None and op.output is not None
+        rows = self.params(op, {p.input_token} | ({p.limit_key} if p.limit_key else set()))
+        items = self.items_of(p)
+        page_t = op.output.class_name
+        name = f"paginate_{op.py_name}"
+        options, options_doc = self.paginator_options(p)
+        if items.switch is not None:
+            self.switch_overloads(name, rows, items, options, page_t)
+        self.signature(name, rows, options, f"Paginator[{page_t}, {items.union_t}]", False)
+        self.w.indent()
+        token = op.input.member_by_name(p.input_token).py_name
+        self.w.docstring(
+            f"Pages of ``{op.py_name}``, following ``{token}``.",
             [
-                *wrap("``async for page in ...`` yields each response;" + items_doc, "", width=88),
+                *wrap("``async for page in ...`` yields each response;" + items.doc, "", width=88),
                 "",
                 *wrap(_PAGINATOR_RAISES, "", width=88),
                 "",
                 "Args:",
-                *self.args_doc(rows, extra_doc),
+                *self.args_doc(rows, options_doc),
                 "",
                 "Raises:",
                 *self.raises_doc(op),
                 *wrap(f"PaginationError: {_REPEATED_TOKEN}", "    ", hang="    "),
             ],
         )
+        self.paginator_body(p, rows, items)
+        self.w.dedent()
+
+    def paginator_body(self, p: Paginator, rows: list[tuple[Member, str, bool]], items: PageItems) -> None:
+        """``fetch``, one page for a token, and the ``Paginator`` over it."""
+        w = self.w
+        op = p.operation
+        assert op.input is not None and op.output is not None
         w.line()
-        token_member = op.input.member_by_name(p.input_token)
-        w.line(f"async def fetch(token: str | None) -> {page_t}:")
+        w.line(f"async def fetch(token: str | None) -> {op.output.class_name}:")
         w.indent()
         w.line(f"return await self.{op.py_name}(")
         for m, _, _ in rows:
             w.line(f"    {m.py_name}={m.py_name},")
-        w.line(f"    {token_member.py_name}=token,")
+        w.line(f"    {op.input.member_by_name(p.input_token).py_name}=token,")
         if p.limit_key:
             w.line(f"    {op.input.member_by_name(p.limit_key).py_name}=page_size,")
         w.line(")")
         w.dedent()
         w.line()
-        out_member = op.output.member_by_name(p.output_token)
+        result_keys = tuple(op.output.member_by_name(k).py_name for k in p.result_keys)
         w.line("return Paginator(")
         w.line("    fetch,")
         w.line(f"    operation_name={op.name!r},")
-        w.line(f"    next_token=lambda page: page.{out_member.py_name},")
-        w.line(f"    result_keys={tuple(attr.values())!r},")
-        if item_key is not None:
-            w.line(f"    item_key={item_key},")
+        w.line(f"    next_token=lambda page: page.{op.output.member_by_name(p.output_token).py_name},")
+        w.line(f"    result_keys={result_keys!r},")
+        if items.item_key is not None:
+            w.line(f"    item_key={items.item_key},")
         w.line("    max_items=max_items,")
         w.line("    starting_token=starting_token,")
         w.line(")")
-        w.dedent()
 
     def switch_overloads(
         self,
         name: str,
         rows: list[tuple[Member, str, bool]],
-        switch: Member,
-        extra_sig: list[str],
+        items: PageItems,
+        options: list[str],
         page_t: str,
-        when_t: str,
-        default_t: str,
     ) -> None:
         """The overloads of a paginator whose item type follows a boolean argument:
         ``True`` gives the items of ``items_when``'s result key; ``False``, ``None`` or
         nothing the first result key's; a ``bool`` whose value the checker does not
         know, either."""
+        switch = items.switch
+        assert switch is not None and items.when_t is not None
         self.typing |= {"Literal", "overload"}
         others = [row for row in rows if row[0] is not switch]
         for literal, required, item_t in (
-            ("Literal[True]", True, when_t),
-            ("Literal[False]", False, default_t),
+            ("Literal[True]", True, items.when_t),
+            ("Literal[False]", False, items.default_t),
         ):
             ordered = sorted([*others, (switch, literal, required)], key=lambda row: (not row[2], row[0].py_name))
-            self.signature(name, ordered, extra_sig, f"Paginator[{page_t}, {item_t}]", False, overload=True)
-        union_t = " | ".join(dict.fromkeys([default_t, when_t]))
-        self.signature(name, rows, extra_sig, f"Paginator[{page_t}, {union_t}]", False, overload=True)
+            self.signature(name, ordered, options, f"Paginator[{page_t}, {item_t}]", False, overload=True)
+        self.signature(name, rows, options, f"Paginator[{page_t}, {items.union_t}]", False, overload=True)
 
     def emit(self) -> str:
         model = self.model
@@ -275,7 +337,8 @@ class ClientEmitter:
         body = self.w
         body.line()
         body.line()
-        body.line(f"class {model.client_name}(BaseClient):")
+        base = self.base
+        body.line(f"class {model.client_name}({base.name if base else 'BaseClient'}):")
         body.indent()
         variable = self.examples.client if self.examples is not None else "client"
         usage = [
@@ -286,6 +349,15 @@ class ClientEmitter:
             "What is not given comes from the standard AWS environment variables, config and",
             "credential files and provider chain. ``with_options(...)`` gives a view with",
             "other retry and timeout settings that shares this client's connections.",
+            *(
+                [
+                    "",
+                    f"Beside the operations: {', '.join(f'``{m}``' for m in base.methods)},",
+                    f"written by hand in its base class ``{base.name}``.",
+                ]
+                if base
+                else []
+            ),
             "",
             "Example:",
             "    ```python",
@@ -324,13 +396,16 @@ class ClientEmitter:
         if typing_names:
             w.line("from typing import " + ", ".join(typing_names))
         w.line()
-        w.line("from awsmith._core.client import BaseClient")
+        if self.base is None:
+            w.line("from awsmith._core.client import BaseClient")
         if any(m.idempotency_token for op in model.operations if op.input for m in op.input.members):
             w.line("from awsmith._core.operation import new_idempotency_token")
         if model.paginators:
             w.line("from awsmith._core.paginator import Paginator")
         w.line()
         w.line("from . import _serde")
+        if self.base is not None:
+            w.line(f"from .{self.base.module} import {self.base.name}")
         if self.shape_imports:
             w.line("from .shapes import (")
             for n in sorted(self.shape_imports, key=isort_key):
@@ -341,11 +416,16 @@ class ClientEmitter:
 
 
 def emit_client(
-    model: ServiceModel, source: str, examples: Examples | None = None, package: str = ""
+    model: ServiceModel,
+    source: str,
+    base: ClientBase | None = None,
+    examples: Examples | None = None,
+    package: str = "",
 ) -> str:
-    """client.py; with ``examples``, each method's docstring shows its example (the
-    snippets import from ``package``)."""
-    return ClientEmitter(model, source, examples, package).emit()
+    """client.py; with ``base``, the client inherits that hand-written class; with
+    ``examples``, each method's docstring shows its example (the snippets import from
+    ``package``)."""
+    return ClientEmitter(model, source, base, examples, package).emit()
 
 
 def emit_init(model: ServiceModel, source: str, package: str) -> str:

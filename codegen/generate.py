@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from codegen.customizations import CLIENT_BASES, ClientBase
 from codegen.emit_client import emit_client, emit_init
 from codegen.emit_endpoints import emit_endpoints, load_rules, rule_set_path
 from codegen.emit_interchange import emit_interchange
@@ -11,7 +12,7 @@ from codegen.emit_serde import emit_serde
 from codegen.emit_shapes import emit_errors, emit_shapes
 from codegen.errors import ModelError
 from codegen.examples import Examples, examples_path, load_examples
-from codegen.model import load
+from codegen.model import ServiceModel, load
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,6 +34,9 @@ def generate_package(model_path: Path, package: str, *, require_examples: bool =
     model = load(model_path)
     source = source_name(model_path)
     rules = load_rules(model_path)
+    base = CLIENT_BASES.get(package)
+    if base is not None:
+        _check_no_shadowing(model, base, model_path)
     examples: Examples | None = None
     path = examples_path(model_path)
     if path.exists():
@@ -45,11 +49,23 @@ def generate_package(model_path: Path, package: str, *, require_examples: bool =
         "errors.py": emit_errors(model, source),
         "_serde.py": emit_serde(model, source, compiled_rules=rules is not None),
         "_interchange.py": emit_interchange(model, source),
-        "client.py": emit_client(model, source, examples, package),
+        "client.py": emit_client(model, source, base, examples, package),
     }
     if rules is not None:  # else the runtime resolves with botocore's rules, if any
         files["_endpoints.py"] = emit_endpoints(*rules, source_name(rule_set_path(model_path)))
     return files
+
+
+def _check_no_shadowing(model: ServiceModel, base: ClientBase, model_path: Path) -> None:
+    """An operation whose method would hide a hand-written one (AWS adding an
+    ``UploadAttachment`` operation, say) stops the generator: which of the two keeps the
+    name is a decision for a person, not a silent rename."""
+    clashes = sorted({op.py_name for op in model.operations} & set(base.methods))
+    if clashes:
+        raise ModelError(
+            f"{model_path}: the operation method(s) {', '.join(clashes)} would hide the "
+            f"hand-written {base.name} method(s) of the same name (codegen/customizations.py)"
+        )
 
 
 def write_or_check(files: dict[str, str], out_dir: Path, *, check: bool) -> list[str]:

@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from devservers import processes
+
 TINYPROXY = "tinyproxy"
 INSTALL_HINT = "apt-get install tinyproxy-bin (Debian's tinyproxy)"
 
@@ -89,7 +91,7 @@ def forward_proxy(
             lines.append(f"BasicAuth {auth[0]} {auth[1]}")
         config = directory / "tinyproxy.conf"
         config.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        process = subprocess.Popen(
+        process = processes.spawn(
             [TINYPROXY, "-d", "-c", str(config)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -98,19 +100,7 @@ def forward_proxy(
             wait_for_port(port, process, "tinyproxy")
             yield ForwardProxy(port, log, auth)
         finally:
-            stop(process)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM (a graceful stop for tinyproxy, a fast one for nginx), then SIGKILL."""
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-    if process.stderr is not None:
-        process.stderr.close()
+            processes.stop(process)
 
 
 def wait_for_port(

@@ -4,13 +4,14 @@
 ...     client = SupportClient(region="us-east-1", endpoint_url=server.endpoint_url, ...)
 
 The process is started on a free port, polled until it answers HTTP, and stopped
-(terminate, then kill) when the ``with`` block exits, however it exits. Its output goes
-to a temporary log file whose tail is included in any start-up error.
+(terminate, then kill) when the ``with`` block exits, however it exits, or by
+:func:`devservers.processes.stop_all` (at exit, and by the test suite's watchdog before it
+ends the run). Its output goes to a temporary log file whose tail is included in any
+start-up error.
 """
 
 from __future__ import annotations
 
-import atexit
 import json
 import os
 import socket
@@ -24,12 +25,12 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from typing import IO
 
+from devservers import processes
+
 HOST = "127.0.0.1"
 #: Credentials moto accepts (any will do); no real AWS account is involved.
 FAKE_ACCESS_KEY_ID = "AKIAMOTOFAKEKEY00000"
 FAKE_SECRET_ACCESS_KEY = "moto-fake-secret-access-key"
-
-_live: set[MotoServer] = set()
 
 
 def free_port(host: str = HOST) -> int:
@@ -79,14 +80,13 @@ class MotoServer:
             env = dict(os.environ)
             env.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
             env.update(self._env)
-            self._process = subprocess.Popen(
+            self._process = processes.spawn(
                 [self._python, "-m", "moto.server", "-H", self.host, "-p", str(self.port)],
                 stdin=subprocess.DEVNULL,
                 stdout=self._log,
                 stderr=subprocess.STDOUT,
                 env=env,
             )
-            _live.add(self)
             try:
                 self._wait_until_up()
                 return
@@ -139,19 +139,10 @@ class MotoServer:
         """Terminates the process (kills it after 10 s) and closes the log. Idempotent."""
         process, self._process = self._process, None
         if process is not None:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-            else:
-                process.wait()
+            processes.stop(process)
         if self._log is not None:
             self._log.close()
             self._log = None
-        _live.discard(self)
 
     @property
     def running(self) -> bool:
@@ -191,9 +182,3 @@ async def async_moto_server(
     finally:
         with anyio.CancelScope(shield=True):
             await anyio.to_thread.run_sync(server.stop)
-
-
-@atexit.register
-def _stop_leftovers() -> None:  # a last resort if a caller forgot to stop a server
-    for server in list(_live):
-        server.stop()

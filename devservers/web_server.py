@@ -20,12 +20,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from devservers.forward_proxy import free_port, stop, wait_for_port
+from devservers import processes
+from devservers.forward_proxy import free_port, wait_for_port
 
 NGINX = "nginx"
 INSTALL_HINT = "apt-get install nginx-light (Debian's nginx)"
 
-CONFIG = """
+#: How every nginx of the tests and benchmarks starts (benchmarks/attachments.py too): in
+#: the foreground, one worker, everything it writes in ``{dir}``; a config goes on with
+#: its own settings of the open ``http`` block, and closes it.
+HTTP_HEAD = """
 daemon off;
 master_process on;
 worker_processes 1;
@@ -39,7 +43,9 @@ http {{
     fastcgi_temp_path {dir}/fastcgi;
     uwsgi_temp_path {dir}/uwsgi;
     scgi_temp_path {dir}/scgi;
-    keepalive_timeout {keepalive_timeout};
+"""
+
+CONFIG = HTTP_HEAD + """    keepalive_timeout {keepalive_timeout};
     keepalive_requests {keepalive_requests};
     map $http_authorization $signature {{
         "~Signature=(?<sig>[0-9a-f]+)" $sig;
@@ -118,7 +124,7 @@ def web_server(
             ),
             encoding="utf-8",
         )
-        process = subprocess.Popen(
+        process = processes.spawn(
             [NGINX, "-c", str(config), "-p", str(directory), "-e", str(directory / "error.log")],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -130,4 +136,4 @@ def web_server(
                 f"http://127.0.0.1:{http_port}", f"https://127.0.0.1:{https_port}", directory
             )
         finally:
-            stop(process)
+            processes.stop(process)

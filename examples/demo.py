@@ -1,16 +1,20 @@
 """awsmith demo: typed async calls to AWS Support and CodeGuru Profiler, all local.
 
 Run from the repository root with ``make demo`` (or ``.venv/bin/python examples/demo.py``).
-It starts moto's server (AWS Support) and the in-memory CodeGuru Profiler stub on
-127.0.0.1, uses fake credentials (no AWS account, no network), prints what the typed
-responses hold, and stops both servers before it exits.
+It starts moto's server (AWS Support, and S3 behind the local Support attachment
+service) and the in-memory CodeGuru Profiler stub on 127.0.0.1, uses fake credentials
+(no AWS account, no network), prints what the typed responses hold, attaches a 20 MB
+file to a case and downloads it back, and stops the servers before it exits.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
+import os
 import sys
+import tempfile
 from collections.abc import AsyncIterable, AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,9 +27,12 @@ import awsmith
 from awsmith.codeguruprofiler import CodeGuruProfilerClient
 from awsmith.codeguruprofiler.shapes import AggregationPeriod, OrderBy
 from awsmith.support import SupportClient
-from devservers import codeguru_stub, moto_server
+from devservers import codeguru_stub, support_attachments
 
 REGION = "us-east-1"
+MiB = 1024 * 1024
+#: The local attachment service cuts files into parts of this size (AWS: up to 100 MB).
+PART_SIZE = 8 * MiB
 T = TypeVar("T")
 
 
@@ -40,10 +47,10 @@ def enum_text(value: object) -> str:
 
 
 async def support_demo(endpoint_url: str) -> None:
-    print("\n== AWS Support (moto) ==")
+    print("\n== AWS Support (moto, behind the local attachment service) ==")
     credentials = awsmith.Credentials(
-        access_key_id=moto_server.FAKE_ACCESS_KEY_ID,
-        secret_access_key=moto_server.FAKE_SECRET_ACCESS_KEY,
+        access_key_id=support_attachments.FAKE_ACCESS_KEY_ID,
+        secret_access_key=support_attachments.FAKE_SECRET_ACCESS_KEY,
     )
     async with SupportClient(
         region=REGION, endpoint_url=endpoint_url, credentials=credentials
@@ -83,6 +90,56 @@ async def support_demo(endpoint_url: str) -> None:
             f"resolved case {case_ids[1]}: "
             f"{resolved.initial_case_status} -> {resolved.final_case_status}"
         )
+
+
+async def attachment_demo(fake: support_attachments.SupportAttachmentFake) -> None:
+    print("\n== A large attachment (upload_attachment, download_attachment) ==")
+    credentials = awsmith.Credentials(
+        access_key_id=support_attachments.FAKE_ACCESS_KEY_ID,
+        secret_access_key=support_attachments.FAKE_SECRET_ACCESS_KEY,
+    )
+    async with SupportClient(
+        region=REGION, endpoint_url=fake.support_url, credentials=credentials
+    ) as support:
+        with tempfile.TemporaryDirectory() as folder:
+            dump = os.path.join(folder, "crash-dump.bin")
+            with open(dump, "wb") as file:
+                file.write(os.urandom(20 * MiB))
+            with open(dump, "rb") as file:
+                sent = hashlib.sha256(file.read()).hexdigest()
+            print(f"wrote crash-dump.bin: {os.path.getsize(dump) / MiB:.1f} MiB, sha256 {sent[:16]}...")
+
+            calls = [0]
+
+            def progress(done: int, total: int) -> None:
+                calls[0] += 1
+
+            upload_id = await support.upload_attachment(dump, concurrency=4, progress=progress)
+            parts = fake.upload(upload_id).total_parts
+            print(
+                f"uploaded it in {parts} parts ({PART_SIZE // MiB} MiB each at most), up to 4 at "
+                f"a time; progress was reported {calls[0]} times"
+            )
+            print(f"  upload id {upload_id}")
+            created = await support.create_case(
+                subject="Worker crash dump",
+                communication_body="The dump of the crash at 10:02 UTC is attached.",
+                upload_ids=[upload_id],
+            )
+            assert created.case_id is not None
+            print(f"created case {created.case_id} with it attached")
+            found = await support.describe_communications(case_id=created.case_id)
+            communications = found.communications or []
+            attachment = (communications[0].attachments or [])[0]
+            assert attachment.attachment_id is not None
+            back = os.path.join(folder, "downloaded.bin")
+            written = await support.download_attachment(attachment.attachment_id, back)
+            with open(back, "rb") as file:
+                received = hashlib.sha256(file.read()).hexdigest()
+            print(
+                f"downloaded {attachment.file_name}: {written / MiB:.1f} MiB, sha256 "
+                f"{received[:16]}..., identical={received == sent}"
+            )
 
 
 async def aenumerate(iterable: AsyncIterable[T], start: int = 0) -> AsyncIterator[tuple[int, T]]:
@@ -178,10 +235,15 @@ async def codeguru_demo(stub: codeguru_stub.CodeGuruStub) -> None:
 
 async def main() -> None:
     print("awsmith demo: local servers only, fake credentials, no AWS account")
-    with moto_server.moto_server() as moto, codeguru_stub.codeguru_stub() as stub:
-        print(f"moto server (pid {moto.pid}) on {moto.endpoint_url}")
+    with (
+        support_attachments.support_attachment_fake(part_size=PART_SIZE) as fake,
+        codeguru_stub.codeguru_stub() as stub,
+    ):
+        print(f"moto server (pid {fake.moto.pid}) on {fake.moto_url}")
+        print(f"AWS Support on {fake.support_url} (moto's, with the attachment workflow)")
         print(f"CodeGuru Profiler stub on {stub.endpoint_url}")
-        await support_demo(moto.endpoint_url)
+        await support_demo(fake.support_url)
+        await attachment_demo(fake)
         await codeguru_demo(stub)
     print("\nservers stopped; done")
 

@@ -14,6 +14,12 @@ from awsmith._core.credentials import CachingProvider, CredentialProvider, Crede
 from awsmith._core.endpoints import Endpoint
 from awsmith._core.enums import OpenEnum
 from awsmith._core.errors import (
+    AttachmentDownloadError,
+    AttachmentError,
+    AttachmentNotReadyError,
+    AttachmentProcessingError,
+    AttachmentSourceError,
+    AttachmentUploadError,
     AwsmithError,
     ConfigurationError,
     ConnectionFailedError,
@@ -43,6 +49,12 @@ from awsmith._version import __version__
 logging.getLogger("awsmith").addHandler(logging.NullHandler())
 
 __all__ = [
+    "AttachmentDownloadError",
+    "AttachmentError",
+    "AttachmentNotReadyError",
+    "AttachmentProcessingError",
+    "AttachmentSourceError",
+    "AttachmentUploadError",
     "AwsmithError",
     "CachingProvider",
     "ClientClosedError",

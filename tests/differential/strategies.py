@@ -32,6 +32,7 @@ from types import ModuleType
 from typing import Any
 
 import attrs
+import botocore
 import botocore.loaders
 import botocore.model
 from botocore import xform_name
@@ -90,6 +91,103 @@ def our_model(service: str) -> JSON:
 def botocore_model(service: str) -> Any:
     loader = botocore.loaders.create_loader()
     return botocore.model.ServiceModel(loader.load_service_model(service, "service-2"), service)
+
+
+#: The installed botocore's version, as numbers.
+BOTOCORE = tuple(int(part) for part in botocore.__version__.split(".")[:3])
+
+
+@attrs.frozen
+class Lacking:
+    """What botocore's bundled model of a service lacks that ours has. The differential
+    tests compare only what both have: an operation, an error shape our operations name,
+    a member of a structure both models have. :func:`expected_lacking` says what the
+    botocore of each version lacks (tests/differential/test_botocore_versions.py)."""
+
+    operations: frozenset[str] = frozenset()
+    errors: frozenset[str] = frozenset()
+    members: frozenset[str] = frozenset()  # "Shape.member"
+
+
+@functools.cache
+def botocore_lacks(service: str) -> Lacking:
+    """What the installed botocore's bundled model of ``service`` lacks."""
+    ours, theirs = our_model(service), botocore_model(service)
+    named = {e["shape"] for spec in ours["operations"].values() for e in spec.get("errors", [])}
+    return Lacking(
+        operations=frozenset(set(ours["operations"]) - set(theirs.operation_names)),
+        errors=frozenset(named - set(theirs.shape_names)),
+        members=frozenset(
+            f"{name}.{member}"
+            for name, spec in ours["shapes"].items()
+            if spec["type"] == "structure" and name in theirs.shape_names
+            for member in spec.get("members", {})
+            if member not in theirs.shape_for(name).members
+        ),
+    )
+
+
+#: AWS Support's model grew twice within the botocore versions awsmith supports
+#: (pyproject's lower bound, 1.29.61, to the locked one). botocore 1.29.133 added
+#: DescribeCreateCaseOptions, DescribeSupportedLanguages and ThrottlingException; a
+#: release after 1.43.67 and no later than 1.43.127 added attachment uploads (four
+#: operations, UploadIdNotFound), ``dryRun`` (DryRunOperationException) and
+#: ThrottlingException's ``throttlingReasons``. CodeGuru Profiler's has not changed.
+_DRY_RUN = frozenset(
+    f"{request}.dryRun"
+    for request in (
+        "AddAttachmentsToSetRequest", "AddCommunicationToCaseRequest", "CreateCaseRequest",
+        "DescribeAttachmentRequest", "DescribeCasesRequest", "DescribeCommunicationsRequest",
+        "DescribeServicesRequest", "DescribeSeverityLevelsRequest", "ResolveCaseRequest",
+    )
+)
+_UPLOADS = Lacking(
+    operations=frozenset(
+        {"CompleteAttachmentUpload", "DescribeAttachmentUploadStatus",
+         "GetAttachmentDownloadLink", "GetAttachmentUploadLinks"}
+    ),
+    errors=frozenset({"DryRunOperationException", "UploadIdNotFound"}),
+    members=_DRY_RUN
+    | {
+        "DescribeCreateCaseOptionsRequest.dryRun",
+        "DescribeSupportedLanguagesRequest.dryRun",
+        "AddCommunicationToCaseRequest.uploadIds",
+        "CreateCaseRequest.uploadIds",
+        "Communication.attachments",
+        "ThrottlingException.throttlingReasons",
+    },
+)
+_BEFORE_1_29_133 = Lacking(
+    operations=_UPLOADS.operations | {"DescribeCreateCaseOptions", "DescribeSupportedLanguages"},
+    errors=_UPLOADS.errors | {"ThrottlingException"},
+    members=_DRY_RUN
+    | {"AddCommunicationToCaseRequest.uploadIds", "CreateCaseRequest.uploadIds", "Communication.attachments"},
+)
+
+
+def expected_lacking(service: str, version: tuple[int, ...]) -> tuple[Lacking, ...]:
+    """What the botocore of ``version`` may lack of ``service``: one answer, or two
+    between 1.43.67 and 1.43.127, where it is not known which release added uploads."""
+    if service != "support" or version >= (1, 43, 127):
+        return (Lacking(),)
+    if version < (1, 29, 133):
+        return (_BEFORE_1_29_133,)
+    if version <= (1, 43, 67):
+        return (_UPLOADS,)
+    return (_UPLOADS, Lacking())
+
+
+def compared_operations() -> list[tuple[str, str]]:
+    """(service, operation) of every operation both our model and botocore's have."""
+    return [(s, op) for s, op in all_operations() if op not in botocore_lacks(s).operations]
+
+
+def botocore_shape(service: str, name: str) -> Any:
+    """botocore's shape ``name`` from its bundled model; from ours (botocore reads our
+    model's format) where the installed botocore lacks it, for the generators only."""
+    if name in botocore_model(service).shape_names:
+        return botocore_model(service).shape_for(name)
+    return botocore_model_of_ours(service).shape_for(name)
 
 
 @functools.cache
@@ -451,8 +549,10 @@ def error_responses(draw: st.DrawFn, service: str, name: str, form: str) -> Wire
     code = error_code(service, name)
     status = error_status(service, name)
     spec = shape(service, name)
-    theirs = botocore_model(service).shape_for(name)
-    fields = {k: v for k, v in spec.get("members", {}).items() if k != "message"}
+    theirs = botocore_shape(service, name)
+    fields = {
+        k: v for k, v in spec.get("members", {}).items() if k != "message" and k in theirs.members
+    }
     body: JSON = {}
     if fields:
         struct = {

@@ -6,7 +6,8 @@ pages, and ``MaxItems`` / ``StartingToken`` cut the run into batches. For an ope
 with one result list awsmith must give the same items and the same batches (its resume
 tokens have another form: each SDK resumes from its own). For ListProfilingGroups'
 two lists (botocore ships no paginator for it; it is built here from the model's
-pagination entry) the differences docs/pagination.md describes are asserted as such.
+pagination entry) the differences docs/pagination.md describes are asserted as such, and
+so are those in how each stops at a repeated token (the tokens each requests).
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from typing import Any
 import botocore.session
 import httpx
 import pytest
+from botocore.exceptions import PaginationError as BotoPaginationError
 from botocore.paginate import Paginator as BotoPaginator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from awsmith import PaginationError
 from tests.unit.mockaws import REQUEST_ID, codeguru, support
 from tests.unit.mockaws import Script as _Script
 
@@ -167,3 +170,78 @@ async def test_list_profiling_groups_max_items_where_botocore_differs() -> None:
                 if start is None:
                     break
         assert batches == [["a", "b"], ["c", "d"]]
+
+
+def boto_repeated(pages: Pages, start: str | None) -> tuple[list[str | None], int, str]:
+    """botocore over ``pages`` from ``start``: the tokens it requested, the pages it
+    yielded, and how it stopped (its PaginationError's message, or "still going" after
+    eight pages)."""
+    config = SESSION.get_paginator_model("support").get_paginator("DescribeCases")
+    requested: list[str | None] = []
+
+    def method(**kwargs: Any) -> dict[str, Any]:
+        requested.append(kwargs.get("nextToken"))
+        return json.loads(json.dumps(pages[kwargs.get("nextToken")]))
+
+    pagination = {"StartingToken": start} if start else {}
+    yielded = 0
+    try:
+        for _ in BotoPaginator(method, config, None).paginate(PaginationConfig=pagination):
+            yielded += 1
+            if yielded == 8:
+                return requested, yielded, "still going"
+    except BotoPaginationError as err:
+        return requested, yielded, str(err)
+    raise AssertionError("botocore finished")
+
+
+async def ours_repeated(pages: Pages, start: str | None) -> tuple[list[str | None], int, str]:
+    script, requested = served(pages)
+    yielded = 0
+    async with support(script) as client:
+        with pytest.raises(PaginationError) as raised:
+            async for _ in client.paginate_describe_cases(starting_token=start):
+                yielded += 1
+    return requested, yielded, str(raised.value)
+
+
+ECHOED = {None: {"cases": [], "nextToken": "A"}, "A": {"cases": [], "nextToken": "A"}}
+CYCLE = {
+    None: {"cases": [], "nextToken": "A"},
+    "A": {"cases": [], "nextToken": "B"},
+    "B": {"cases": [], "nextToken": "A"},
+}
+
+
+@pytest.mark.anyio
+async def test_a_token_echoed_mid_run_stops_both_after_the_same_requests() -> None:
+    """docs/pagination.md, "Repeated tokens": the page that sends back the token it was
+    sent is requested once and yielded by both; then both raise."""
+    assert boto_repeated(ECHOED, None) == (
+        [None, "A"], 2, "Error during pagination: The same next token was received twice: {'nextToken': 'A'}"
+    )
+    requested, yielded, message = await ours_repeated(ECHOED, None)
+    assert (requested, yielded) == ([None, "A"], 2)
+    assert "the service returned the token it was given ('A') as the next token" in message
+
+
+@pytest.mark.anyio
+async def test_an_echoed_starting_token_is_requested_twice_by_botocore_once_by_awsmith() -> None:
+    """botocore compares a next token with the previous next token only, and a
+    starting token is not one: it requests (and yields) the echoed page twice."""
+    assert boto_repeated(ECHOED, "A") == (
+        ["A", "A"], 2, "Error during pagination: The same next token was received twice: {'nextToken': 'A'}"
+    )
+    requested, yielded, message = await ours_repeated(ECHOED, "A")
+    assert (requested, yielded) == (["A"], 1)
+    assert "the service returned the token it was given ('A') as the next token" in message
+
+
+@pytest.mark.anyio
+async def test_a_cycle_is_followed_forever_by_botocore_once_by_awsmith() -> None:
+    assert boto_repeated(CYCLE, None) == (
+        [None, "A", "B", "A", "B", "A", "B", "A"], 8, "still going"
+    )
+    requested, yielded, message = await ours_repeated(CYCLE, None)
+    assert (requested, yielded) == ([None, "A", "B"], 3)
+    assert "the service returned the token 'A' again after it was followed" in message

@@ -5,7 +5,9 @@ fixed times: awsmith's ``SigV4Signer`` over the serialized request and botocore'
 signer over the same request (the URL botocore itself builds for those parameters,
 the same headers, the same body) must give the same Authorization and X-Amz-Date.
 A second test drives the real client through ``httpx.MockTransport`` and checks the
-request that actually goes out verifies under botocore's signer.
+request that actually goes out verifies under botocore's signer. Every operation the
+installed botocore's model has, that is: botocore 1.29.61 lacks six of Support's
+(test_botocore_versions.py), whose requests it cannot build.
 """
 
 from __future__ import annotations
@@ -159,7 +161,7 @@ def assert_same_signature(
     )
 
 
-@pytest.mark.parametrize(("service", "op"), S.all_operations())
+@pytest.mark.parametrize(("service", "op"), S.compared_operations())
 @SETTINGS
 @given(data=st.data())
 def test_signature_matches_botocore(service: str, op: str, data: st.DataObject) -> None:
@@ -450,7 +452,7 @@ async def _send(service: str, op: str, params: dict[str, Any], token: str | None
     return seen[0]
 
 
-@pytest.mark.parametrize(("service", "op"), S.all_operations())
+@pytest.mark.parametrize(("service", "op"), S.compared_operations())
 @settings(
     max_examples=max(3, S.EXAMPLES // 5),
     deadline=None,

@@ -20,12 +20,9 @@ generated clients' docstrings, which is what the API reference shows, and run th
 from __future__ import annotations
 
 import ast
-import hashlib
 import inspect
 import json
 import re
-import shutil
-import tempfile
 import textwrap
 import typing
 from collections.abc import Iterator
@@ -185,14 +182,13 @@ def test_a_wrong_argument_in_an_example_fails_against_the_stubber() -> None:
 
 
 @pytest.mark.timeout(660)  # mypy over cold caches in a fresh clone: minutes on a loaded machine
-def test_every_example_type_checks() -> None:
+def test_every_example_type_checks(tmp_path: Path) -> None:
     """One module of every example, each the body of an ``async def`` given the open
     client, through ``mypy --strict``; plus a copy of the CreateProfilingGroup example
     with a compute platform that is not a ``ComputePlatform`` value, which must be the
-    only error (the check can fail)."""
-    digest = hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]
-    folder = Path(tempfile.gettempdir()) / f"awsmith-operation-examples-{digest}"
-    shutil.rmtree(folder, ignore_errors=True)
+    only error (the check can fail). The module and mypy's cache are this test's own
+    (tmp_path), as in tests/docs/test_snippet_types.py."""
+    folder = tmp_path / "operation-examples"
     folder.mkdir()
     lines = [
         "from awsmith.codeguruprofiler import CodeGuruProfilerClient",

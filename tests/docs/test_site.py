@@ -28,6 +28,8 @@ GUIDES = {
         "AWS_ENDPOINT_URL_STS",
     ],
     "pagination/index.html": ["resume_token", "starting_token", "page_size", "max_items"],
+    "attachments/index.html": ["add_attachments_to_set", "157,286,400 bytes", "BadDigest", "fsync"],
+    "architecture/index.html": ["Hand-written service code", "SupportCustomizations"],
     "errors/index.html": ["ParamValidationError", "Retry quota"],
     "testing/index.html": ["httpx.MockTransport", "respx"],
     "examples/index.html": ["support_alert_service.py", "export_cases.py"],
@@ -83,12 +85,14 @@ def test_navigation_lists_every_section(site: Path) -> None:
         "Installation",
         "Credentials and configuration",
         "Pagination",
+        "Attachments",
         "Errors and retries",
         "Resilience",
         "Observability",
         "Testing code that uses awsmith",
         "Migrating from aiobotocore",
         "Protocol conformance",
+        "Architecture",
         "Performance",
         "Examples",
         "API stability and versioning",
@@ -118,6 +122,18 @@ def test_support_client_reference_documents_describe_cases(site: Path) -> None:
     assert "Returns communications and attachments for one or more support cases." not in text
     _, paginator = documented(root, "awsmith.support.client.SupportClient.paginate_describe_cases")
     assert "Items per page (sent as max_results)." in paginator
+
+
+def test_support_client_reference_documents_the_hand_written_helpers(site: Path) -> None:
+    """Inherited from SupportCustomizations, shown as SupportClient's own."""
+    root = page(site, "reference/support/client/index.html")
+    _, upload = documented(root, "awsmith.support.client.SupportClient.upload_attachment")
+    assert upload.startswith("upload_attachment async ¶ upload_attachment( source: str |")
+    assert "Uploads a file of up to 150 MB for a support case" in upload
+    assert "AttachmentUploadError" in upload
+    _, download = documented(root, "awsmith.support.client.SupportClient.download_attachment")
+    assert "renamed over the path once complete" in download
+    assert root.by_id("awsmith.support.client.SupportClient.with_options") is None
 
 
 def test_codeguru_client_reference_documents_its_operations(site: Path) -> None:

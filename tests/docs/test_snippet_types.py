@@ -16,13 +16,10 @@ argument (it is ``str``); the claim is now code, and a string that is not a
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -115,15 +112,20 @@ def mypy_errors(folder: Path, files: list[Path]) -> list[dict[str, Any]]:
     return [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
 
 
-@pytest.fixture
-def folder() -> Path:
-    """Where the modules are written: the same path on every run of this checkout, so
-    that mypy's cache (see :func:`mypy_errors`) stays valid from one run to the next."""
-    digest = hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]
-    path = Path(tempfile.gettempdir()) / f"awsmith-docs-snippets-{digest}"
-    shutil.rmtree(path, ignore_errors=True)
-    path.mkdir()
-    return path
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the modules are written, mypy's cache beside it (:func:`mypy_errors`): this
+    run's own, shared by the tests of this module (the second finds the cache warm).
+    Two runs at once, of one checkout or of two, write their own."""
+    return tmp_path_factory.mktemp("docs-snippets")
+
+
+def test_the_modules_are_written_in_this_run_s_own_folder(
+    folder: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """On 43d0c73 the folder was one fixed path per checkout under /tmp, emptied by each
+    run: two runs at once deleted each other's modules and shared mypy's cache."""
+    assert folder.parent == tmp_path_factory.getbasetemp()
 
 
 def errors_by_line(found: list[Snippet], folder: Path) -> tuple[set[tuple[str, int]], list[str]]:

@@ -29,7 +29,7 @@ import pytest
 import awsmith
 from awsmith.support import SupportClient
 from awsmith.support.errors import CaseIdNotFound
-from devservers import codeguru_stub, moto_server
+from devservers import codeguru_stub, moto_server, support_attachments
 
 pytestmark = pytest.mark.integration
 
@@ -749,3 +749,93 @@ def test_codeguru_example_reports_rejected_credentials(
         "CreateProfilingGroup operation: The security token included in the request is invalid."
     )
     assert stub.stored_profiles("awsmith-example") == []
+
+
+# --------------------------------------------------------------------------- attachments
+
+
+@pytest.fixture(scope="module")
+def attachment_fake() -> Iterator[support_attachments.SupportAttachmentFake]:
+    with support_attachments.support_attachment_fake(part_size=64 * 1024, processing_polls=0) as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_env(tmp_path: Path) -> dict[str, str]:
+    return example_env(
+        tmp_path, support_attachments.FAKE_ACCESS_KEY_ID, support_attachments.FAKE_SECRET_ACCESS_KEY
+    )
+
+
+def test_attachment_example_draws_a_bar_and_attaches_the_file_to_a_new_case(
+    attachment_fake: support_attachments.SupportAttachmentFake, fake_env: dict[str, str], tmp_path: Path
+) -> None:
+    data = os.urandom(5 * 64 * 1024 + 100)  # 6 parts
+    path = tmp_path / "dump.tar.gz"
+    path.write_bytes(data)
+    result = run_example(
+        "attachment_progress.py", str(path),
+        "--subject", "Worker crash dump",
+        "--concurrency", "2",
+        "--endpoint-url", attachment_fake.support_url,
+        "--region", "us-east-1",
+        env=fake_env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    upload = re.fullmatch(rf"uploaded {re.escape(str(path))} as (attachment-upload-\w+)", lines[0])
+    case = re.fullmatch(rf"attached to case ({CASE_ID})", lines[1])
+    assert upload is not None and case is not None, lines
+    assert attachment_fake.stored(upload.group(1)) == data
+    frames = tqdm_frames(result.stderr)
+    assert frames[0] == "dump.tar.gz:   0%|                              | 0.00/320k [00:00]"
+    assert re.fullmatch(r"dump\.tar\.gz: 100%\|\S{30}\| 320k/320k \[\d\d:\d\d\]", frames[-1])
+    # at least one frame per part: the bar moves as the parts go
+    assert len(frames) >= 1 + 6, frames
+    assert "Attached: dump.tar.gz" in attachment_fake_case_bodies(attachment_fake, case.group(1))
+
+
+def attachment_fake_case_bodies(fake: support_attachments.SupportAttachmentFake, case_id: str) -> list[str]:
+    async def read() -> list[str]:
+        async with SupportClient(
+            region="us-east-1",
+            endpoint_url=fake.support_url,
+            credentials=awsmith.Credentials(
+                access_key_id=support_attachments.FAKE_ACCESS_KEY_ID,
+                secret_access_key=support_attachments.FAKE_SECRET_ACCESS_KEY,
+            ),
+        ) as support:
+            found = await support.describe_communications(case_id=case_id)
+        return [c.body or "" for c in found.communications or []]
+
+    return anyio.run(read)
+
+
+def test_attachment_example_reports_a_missing_file(
+    attachment_fake: support_attachments.SupportAttachmentFake, fake_env: dict[str, str], tmp_path: Path
+) -> None:
+    missing = tmp_path / "nope.bin"
+    result = run_example(
+        "attachment_progress.py", str(missing),
+        "--endpoint-url", attachment_fake.support_url,
+        "--region", "us-east-1",
+        env=fake_env,
+    )  # fmt: skip
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == f"error: [Errno 2] No such file or directory: '{missing}'\n"
+
+
+def test_attachment_example_follows_progress_back_on_a_retry() -> None:
+    module = load_example("attachment_progress")
+    err = io.StringIO()
+    bar = module.progress_bar(err, "f.bin", 3 * 1024 * 1024)
+    progress = module.follow(bar)
+    for done in (0, 1024 * 1024, 2 * 1024 * 1024, 1024 * 1024, 3 * 1024 * 1024):
+        progress(done, 3 * 1024 * 1024)
+        assert bar.n == done
+    bar.close()
+    assert [frame.split("|")[0] for frame in tqdm_frames(err.getvalue())] == [
+        "f.bin:   0%", "f.bin:  33%", "f.bin:  67%", "f.bin:  33%", "f.bin: 100%", "f.bin: 100%",
+        # drawn: at the start, at each step (the one back too), and on close
+    ]

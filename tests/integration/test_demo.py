@@ -31,7 +31,7 @@ def test_demo_runs_and_prints_typed_results() -> None:
     out = result.stdout
     lines = out.splitlines()
 
-    created = [line for line in lines if line.startswith("created case ")]
+    created = [line for line in lines if line.startswith("created case ") and "(severity" in line]
     assert len(created) == 2
     assert all(re.fullmatch(rf"created case {CASE_ID}  '.+' \(severity \w+\)", c) for c in created)
     assert "  page 1: 2 cases, next_token=None" in lines
@@ -39,6 +39,19 @@ def test_demo_runs_and_prints_typed_results() -> None:
     listed = [line for line in lines if re.match(rf"    {CASE_ID}  status=CaseStatus\.\w+", line)]
     assert len(listed) == 2
     assert re.search(rf"^resolved case {CASE_ID}: [a-z-]+ -> resolved$", out, re.M)
+
+    # a 20 MiB file attached to a new case and downloaded back, the same bytes
+    wrote = re.search(r"^wrote crash-dump\.bin: 20\.0 MiB, sha256 ([0-9a-f]{16})\.\.\.$", out, re.M)
+    assert wrote is not None, out
+    assert re.search(
+        r"^uploaded it in 3 parts \(8 MiB each at most\), up to 4 at a time; progress was "
+        r"reported (\d+) times$", out, re.M
+    )
+    assert re.search(r"^  upload id attachment-upload-[0-9a-f]{32}$", out, re.M)
+    assert re.search(rf"^created case {CASE_ID} with it attached$", out, re.M)
+    assert (
+        f"downloaded crash-dump.bin: 20.0 MiB, sha256 {wrote.group(1)}..., identical=True" in lines
+    )
 
     assert "created profiling group 'checkout-service'  platform=ComputePlatform.DEFAULT" in out
     assert (

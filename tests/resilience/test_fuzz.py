@@ -321,13 +321,27 @@ def test_double_beyond_float_range_reads_as_infinity() -> None:
 
 def test_timestamp_edge_values_raise_parse_errors() -> None:
     """These escaped as OverflowError (from math.isfinite and datetime.astimezone)
-    before serde.py caught them; the fuzz above can reach them too, rarely."""
-    for value in (10**400, -(10**400), "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00",
-                  "0001-01-01 00:00:00+01:00 ", math.inf, "1e400"):
+    before serde.py caught them; the fuzz above can reach them too, rarely. botocore's
+    ``parse_timestamp`` fails on each of them too."""
+    for value in (10**400, -(10**400), math.inf, "1e400"):
         with pytest.raises(awsmith.ResponseParseError) as info:
             p_timestamp(value, "profile", "endTime")
         assert info.value.detail.startswith("expected a ")
         assert " at profile.endTime, got " in info.value.detail
+
+
+def test_timestamps_whose_offset_utc_cannot_hold_read_as_botocore_reads_them() -> None:
+    """An instant at either end of ``datetime``'s range with an offset that UTC cannot
+    hold: botocore keeps the offset and reads it, so awsmith does too (issue 22 review;
+    these were refused before)."""
+    from botocore.utils import parse_timestamp
+
+    for value in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00",
+                  "0001-01-01 00:00:00+01:00 "):
+        ours = p_timestamp(value, "profile", "endTime")
+        theirs = parse_timestamp(value)
+        assert ours == theirs
+        assert ours.utcoffset() == theirs.utcoffset()
 
 
 # ---------------------------------------------------------------- build_error

@@ -305,3 +305,40 @@ def shapes_are_attrs_classes(case: CaseDetails) -> None:
     assert next(field.name for field in attrs.fields(CaseDetails)) == "case_id"
     assert_type(attrs.asdict(case), dict[str, Any])
     assert attrs.has(CaseDetails)
+
+
+async def attachment_helpers(client: SupportClient) -> None:
+    """The hand-written helpers, typed as the generated methods are."""
+    import io
+    from pathlib import Path
+
+    def progress(done: int, total: int) -> None:
+        print(f"{done}/{total}")
+
+    upload_id = await client.upload_attachment(Path("dump.log"), concurrency=2, progress=progress)
+    assert_type(upload_id, str)
+    for source in ("dump.log", b"data", bytearray(b"data"), io.BytesIO(b"data")):
+        await client.upload_attachment(source, file_name="dump.log")
+    with open("dump.log", "rb") as file:
+        await client.upload_attachment(file)
+    await client.create_case(subject="s", communication_body="b", upload_ids=[upload_id])
+    assert_type(await client.download_attachment("attachment-1", Path("out.log")), int)
+    with open("out.log", "wb") as out:
+        await client.download_attachment("attachment-1", out)
+    try:
+        await client.upload_attachment(b"x", file_name="x")
+    except awsmith.AttachmentUploadError as error:
+        assert_type(error.part_index, int | None)
+        assert_type(error.upload_id, str | None)
+    except awsmith.AttachmentError as error:
+        assert_type(error.file_name, str | None)
+
+
+def the_helpers_seam(client: SupportClient) -> None:
+    """What the helpers' implementation takes the client as (AttachmentApi, a protocol
+    of the four operations it calls) is what the generated client is: a model change
+    that breaks it fails here."""
+    from awsmith.support._attachments import AttachmentApi
+
+    api: AttachmentApi = client
+    assert api is client

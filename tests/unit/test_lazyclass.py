@@ -6,6 +6,7 @@ tests/runtime/test_cold_start.py)."""
 from __future__ import annotations
 
 import copy
+import gc
 import inspect
 import pickle
 import sys
@@ -17,6 +18,7 @@ import attrs
 import pytest
 
 import awsmith
+from awsmith._core import lazyclass
 from awsmith._core.lazyclass import define, field, frozen, prebuilt
 from awsmith._core.metadata import NO_METADATA, ResponseMetadata
 from awsmith._core.transport.http import Timeouts
@@ -314,16 +316,51 @@ def test_an_exception_class_is_refused() -> None:
             detail: str = ""
 
 
-def test_another_thread_never_sees_a_frozen_class_half_made() -> None:
+class SpyLock:
+    """lazyclass's lock, telling when another thread waits for it and whether the
+    calling thread holds it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._owner: int | None = None
+        self._depth = 0
+        self.waited = threading.Event()
+
+    def __enter__(self) -> None:
+        if not self._lock.acquire(blocking=False):
+            self.waited.set()
+            self._lock.acquire()
+        self._owner = threading.get_ident()
+        self._depth += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        if not self._depth:
+            self._owner = None
+        self._lock.release()
+
+    def held(self) -> bool:
+        return self._owner == threading.get_ident()
+
+
+@pytest.fixture
+def spy_lock(monkeypatch: pytest.MonkeyPatch) -> SpyLock:
+    spy = SpyLock()
+    monkeypatch.setattr(lazyclass, "_finishing", spy)
+    return spy
+
+
+def test_another_thread_never_sees_a_frozen_class_half_made(spy_lock: SpyLock) -> None:
     """Thread A meets a frozen class first and finishes it; thread B uses it while A is
     at it. On e82cd98 attrs made the class in place, in two steps (per-member frozen
     hooks, then attrs' frozen ``__setattr__``): B could get attrs' FrozenAttributeError
     instead of FrozenInstanceError (2 of 60 fresh interpreters). attrs'
-    ``__attrs_init_subclass__`` hook is called while the class is being made, so B runs
-    in that window every time. A class is now published only once it is finished, and
-    the hook is called with it then."""
+    ``__attrs_init_subclass__`` hook is called while the class is being made, with
+    the class complete: B, started by the hook, waits until A has published the class
+    (on 43d0c73 the hook ran after that, and B used the class at once)."""
     errors: list[type[BaseException]] = []
-    hooked: list[tuple[type, bool]] = []
+    hooked: list[tuple[type, bool, int]] = []
+    other: list[threading.Thread] = []
 
     def use(cls: Any) -> None:
         made = cls(value=1)
@@ -335,20 +372,91 @@ def test_another_thread_never_sees_a_frozen_class_half_made() -> None:
     class Hooked:
         @classmethod
         def __attrs_init_subclass__(cls) -> None:
-            hooked.append((cls, finished(cls)))
-            other = threading.Thread(target=use, args=(cls,))
-            other.start()
-            other.join()
+            assert spy_lock.held()  # the class is not published yet
+            thread = threading.Thread(target=use, args=(cls,))
+            other.append(thread)
+            thread.start()
+            assert spy_lock.waited.wait(timeout=30)  # B waits for A to publish the class
+            hooked.append((cls, [f.name for f in attrs.fields(cls)] == ["value"], len(errors)))
 
     @frozen
     class Late(Hooked):
         value: int = 0
 
-    use(Late)  # this thread finishes the class; the hook runs thread B meanwhile
+    use(Late)  # this thread finishes the class; the hook starts thread B meanwhile
+    other[0].join()
     assert errors == [attrs.exceptions.FrozenInstanceError] * 2
-    assert hooked == [(Late, True)]
+    assert hooked == [(Late, True, 0)]  # the hook saw the class complete, B not done yet
     Late(value=3)  # the hook is attrs': called once, when the class is made
     assert len(hooked) == 1
+
+
+def test_finishing_a_class_runs_no_init_subclass_and_leaves_no_phantom() -> None:
+    """attrs builds on a stand-in, not a subclass of the class's bases: on 43d0c73 the
+    stand-in was one, so a base's ``__init_subclass__`` ran for it when the class was
+    first used, and it stayed in the base's ``__subclasses__()`` until the garbage
+    collector found it. (Decorating runs the hook twice, as attrs' slotted classes do:
+    for the class the body made and for the one made again with slots.)"""
+    seen: list[str] = []
+
+    class Registry:
+        def __init_subclass__(cls, **kwargs: Any) -> None:
+            super().__init_subclass__(**kwargs)
+            seen.append(cls.__name__)
+
+    class Plain(Registry):
+        pass
+
+    @frozen
+    class Member(Plain):
+        value: int = 0
+
+    gc.collect()  # the class the body made, before lazy made it again
+    assert seen == ["Plain", "Member", "Member"]
+    assert Registry.__subclasses__() == [Plain] and Plain.__subclasses__() == [Member]
+    gc.disable()  # a phantom would stay listed until collected
+    try:
+        assert Member(value=1) == Member(value=1)
+        assert Registry.__subclasses__() == [Plain] and Plain.__subclasses__() == [Member]
+    finally:
+        gc.enable()
+    assert seen == ["Plain", "Member", "Member"]
+    assert attrs.has(Member) and finished(Member)
+
+
+def test_abstract_methods_are_updated_before_the_class_is_published(
+    spy_lock: SpyLock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As attrs does for a class it makes, and before another thread can use it (on
+    43d0c73 it ran after the lock was released): a base's abstract ``__repr__`` is
+    implemented by attrs' repr; ``describe`` stays abstract."""
+    import abc
+
+    calls: list[tuple[type, bool]] = []
+    update = abc.update_abstractmethods
+
+    def spied(cls: type) -> type:
+        calls.append((cls, spy_lock.held()))
+        return update(cls)
+
+    monkeypatch.setattr(abc, "update_abstractmethods", spied)
+
+    class Base(abc.ABC):
+        @abc.abstractmethod
+        def __repr__(self) -> str: ...
+
+        @abc.abstractmethod
+        def describe(self) -> str: ...
+
+    @define
+    class Partial(Base):
+        value: int = 0
+
+    assert attrs.has(Partial)  # finishes it
+    assert [held for cls, held in calls if cls is Partial] == [True]
+    assert Partial.__abstractmethods__ == frozenset({"describe"})
+    with pytest.raises(TypeError, match=r"^Can't instantiate abstract class Partial with(out an implementation for)? abstract method '?describe'?$"):
+        Partial()
 
 
 def test_threads_meeting_a_class_first_wait_for_one_to_finish_it() -> None:

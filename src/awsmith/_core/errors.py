@@ -12,6 +12,8 @@ catch everything the SDK raises with one clause, and nothing from inside the SDK
 - :class:`TransportError` and its subclasses: the request did not complete.
 - :class:`ResponseParseError`: the service's answer could not be understood.
 - :class:`PaginationError`: a paginator could not continue safely.
+- :class:`AttachmentError` and its subclasses: an attachment helper of the Support
+  client (``upload_attachment``, ``download_attachment``) could not do its work.
 """
 
 from __future__ import annotations
@@ -360,6 +362,93 @@ class ServiceError(AwsmithError):
         if self.request_id:
             text += f" [request id {self.request_id}]"
         return text
+
+
+class AttachmentError(AwsmithError):
+    """An attachment helper of the Support client (``upload_attachment``,
+    ``download_attachment``) could not do its work.
+
+    ``operation_name`` is the helper's name (``"upload_attachment"``), also in the
+    message with the file. ``file_name`` is the attachment's file name as the service
+    knows it (once known), ``upload_id`` / ``attachment_id`` the service's id when there
+    was one. ``attempts`` counts the requests made for what failed (a
+    part's PUTs, a download's GETs, the status polls) as a call counts its attempts
+    (one cut short counts once its request was written), and ``__cause__`` is the
+    last one's error, as for the errors of a call. An error of one of the Support calls a
+    helper makes (``GetAttachmentUploadLinks``, ...) is raised as that call raised it,
+    with a note naming the file.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation_name: str,
+        file_name: str | None = None,
+        upload_id: str | None = None,
+        attachment_id: str | None = None,
+        attempts: int = 0,
+    ) -> None:
+        super().__init__(message)
+        self.file_name = file_name
+        self.upload_id = upload_id
+        self.attachment_id = attachment_id
+        self.attempts = attempts
+        # Through the base's helper: the attributes keep AwsmithError's declared types
+        # (assigned here, pyright --verifytypes reads an ambiguous override).
+        _name(self, operation_name)
+
+
+class AttachmentSourceError(AttachmentError):
+    """What ``upload_attachment`` was given cannot be uploaded as it is: it cannot be
+    read (a missing file, not a regular file), it is empty or over the 150 MiB limit
+    (raised before any request), or it changed size while it was uploaded (raised
+    before the upload is completed, so the service never takes a partial file)."""
+
+
+class AttachmentUploadError(AttachmentError):
+    """A part of the file could not be uploaded to its presigned URL within the
+    client's retry policy (``part_index`` says which; ``__cause__`` is the last
+    attempt's :class:`TransportError`, or the :class:`ServiceError` S3 answered with),
+    or the service's answers about the upload do not add up. The upload was not
+    completed."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation_name: str,
+        file_name: str | None = None,
+        upload_id: str | None = None,
+        part_index: int | None = None,
+        attempts: int = 0,
+    ) -> None:
+        self.part_index = part_index
+        super().__init__(
+            message,
+            operation_name=operation_name,
+            file_name=file_name,
+            upload_id=upload_id,
+            attempts=attempts,
+        )
+
+
+class AttachmentProcessingError(AttachmentError):
+    """Every part was uploaded and reported, and AWS Support then ended the upload
+    ``failed`` (``DescribeAttachmentUploadStatus``): the file was not attached. Upload
+    it again."""
+
+
+class AttachmentNotReadyError(AttachmentError):
+    """The upload was completed but did not become ``attachment-ready`` within the
+    helper's time limit (the service may still finish it: ``upload_id`` can be polled
+    with ``describe_attachment_upload_status``)."""
+
+
+class AttachmentDownloadError(AttachmentError):
+    """An attachment could not be downloaded within the client's retry policy, or not
+    written where it was asked to go. A download to a path leaves that path as it
+    was."""
 
 
 def _rebuild_error(

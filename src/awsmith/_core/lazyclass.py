@@ -21,9 +21,14 @@ What the user sees is an attrs class, as ``attrs.define`` / ``attrs.frozen`` mak
   attribute replaces; so even an instance made at import without ``__init__``
   (:func:`prebuilt`) behaves as attrs' from its first use.
 * Threads that meet a class first at the same time: one finishes it, the others wait
-  for it, and none sees it half made (attrs builds the methods on a stand-in class;
-  the class gets them once they are all made). attrs' ``__attrs_init_subclass__`` is
-  called with the finished class.
+  for it, and none sees it half made (attrs builds the methods on a stand-in class; the
+  class gets them once they are all made). Its abstract methods are updated and attrs'
+  ``__attrs_init_subclass__`` is called with the complete class before another thread
+  can use it.
+* Finishing a class makes no class its bases see: the stand-in stands over stand-ins
+  of the bases, so no base's ``__init_subclass__`` runs for it and none lists it in
+  ``__subclasses__()``. (Decorating a class makes it again with slots, as attrs does
+  for a slotted class: a base's ``__init_subclass__`` runs for both.)
 * A subclass a user writes is a plain subclass, as of any attrs class: finishing a
   class never touches its subclasses.
 * A frozen class refuses to set or delete an attribute with attrs'
@@ -251,15 +256,16 @@ def _finish(cls: type) -> None:
     attrs builds the methods on a stand-in class, never on ``cls``: attrs sets them one
     by one, and a frozen class is made in two steps (per-member hooks, then attrs' own
     frozen ``__setattr__``), so a thread reading ``cls`` meanwhile could see it half
-    made (attrs' ``FrozenAttributeError`` instead of ``FrozenInstanceError``). What
-    ``cls`` gets is only the finished methods; each of its placeholders still makes a
-    reader wait for the lock until the method is in place, and ``__attrs_attrs__``,
-    which says the class is finished, is put last."""
+    made (attrs' ``FrozenAttributeError`` instead of ``FrozenInstanceError``).
+
+    The class is published (its placeholders replaced) only once it is complete: its
+    abstract methods updated and attrs' ``__attrs_init_subclass__`` hook called, as
+    attrs does for a class it makes, with the lock held. Meanwhile the placeholders make
+    any other thread wait for the lock, and give this thread (the hook, say) what attrs
+    made; ``__attrs_attrs__``, which says the class is finished, is put last."""
     with _finishing:
-        if "__lazy_members__" not in vars(cls) or not isinstance(
-            vars(cls).get("__attrs_attrs__"), _FinishedOnUse
-        ):
-            return
+        if cls in _in_progress or not _unfinished(cls):
+            return  # finished, or being finished by this thread (the lock is re-entrant)
         import attr  # here, not at import: the first class used pays for it
 
         stand_in = _stand_in(cls)
@@ -270,47 +276,98 @@ def _finish(cls: type) -> None:
             for name, value in vars(stand_in).items()
             if before.get(name, _ABSENT) is not value
         }
-        attrs_attrs = made.pop("__attrs_attrs__")
-        for name, value in made.items():
-            type.__setattr__(cls, name, value)
-        for name, value in list(vars(cls).items()):  # what attrs did not make
-            if isinstance(value, _FinishedOnUse) and name != "__attrs_attrs__":
-                type.__delattr__(cls, name)
-        type.__setattr__(cls, "__attrs_attrs__", attrs_attrs)
-    import abc
+        waiting = {name for name, value in vars(cls).items() if isinstance(value, _FinishedOnUse)}
+        for name in set(made) - waiting:  # what no placeholder stands for: __attrs_props__...
+            type.__setattr__(cls, name, made[name])
+        _in_progress[cls] = made
+        try:
+            import abc
 
-    abc.update_abstractmethods(cls)  # as attrs does for the class it patches
-    hook = getattr(cls, "__attrs_init_subclass__", None)
-    if hook is not None and "__attrs_init_subclass__" not in vars(cls):
-        hook()  # attrs' hook, called with the class itself once it is finished
+            abc.update_abstractmethods(cls)  # as attrs does for the class it patches
+            hook = getattr(cls, "__attrs_init_subclass__", None)
+            if hook is not None and "__attrs_init_subclass__" not in vars(cls):
+                hook()  # attrs' hook, called with the class itself, complete
+            for name in sorted(waiting, key=lambda name: name == "__attrs_attrs__"):
+                if name in made:
+                    type.__setattr__(cls, name, made[name])
+                else:  # attrs did not make it: what the bases have shows
+                    type.__delattr__(cls, name)
+        finally:
+            del _in_progress[cls]
 
 
+def _unfinished(cls: type) -> bool:
+    return "__lazy_members__" in vars(cls) and isinstance(
+        vars(cls).get("__attrs_attrs__"), _FinishedOnUse
+    )
+
+
+#: The class this thread is finishing (the lock is held) -> what attrs made for it.
+_in_progress: dict[type, dict[str, Any]] = {}
 _ABSENT = object()
+#: ``type.__flags__``: a class made by a class statement or ``type()`` (not one in C).
+_HEAP_TYPE = 1 << 9
 
 
 def _stand_in(cls: type) -> type:
-    """A class attrs can build on in place of ``cls``: its bases, slots, name and
-    namespace, where each placeholder is what attrs would have found had it not been
-    there (object's method, or nothing). Objects with ``__set_name__`` are left out
-    (creating the class would bind them to it; attrs reads none), and so is
-    ``__attrs_init_subclass__``, which :func:`_finish` calls with ``cls`` itself."""
-    given: dict[str, object] = dict(vars(cls))
-    slots = tuple(vars(cls).get("__slots__", ()))
+    """A class attrs can build on in place of ``cls``: its name and namespace, where each
+    placeholder is what attrs would have found had it not been there (object's method,
+    or nothing), over stand-ins of its bases (:func:`_shadow`).
+
+    Not a subclass of ``cls``'s bases: making one would call their
+    ``__init_subclass__`` for it and list it in their ``__subclasses__()`` until the
+    garbage collector finds it. ``__attrs_init_subclass__`` is left out too:
+    :func:`_finish` calls it with ``cls`` itself."""
+    shadows: dict[type, type] = {}
     namespace: dict[str, Any] = {}
-    for name, value in given.items():
-        if name in slots or name in ("__dict__", "__weakref__"):
-            continue
+    for name, value in _shadowed(cls).items():
         if isinstance(value, _FinishedOnUse):
             if hasattr(object, name):
                 namespace[name] = getattr(object, name)
             continue
-        if hasattr(type(value), "__set_name__"):
-            continue
         namespace[name] = value
     namespace["__attrs_init_subclass__"] = None
-    made: type = type(cls)(cls.__name__, cls.__bases__, namespace)
+    bases = tuple(_shadow(base, shadows) for base in cls.__bases__)
+    made = type(cls.__name__, bases, namespace)
     made.__qualname__ = cls.__qualname__
     return made
+
+
+def _shadow(cls: type, shadows: dict[type, type]) -> type:
+    """A base of a stand-in: a class whose attributes, through its own stand-in bases,
+    are ``cls``'s (a lazy base is finished first), made with ``type`` and without
+    ``__init_subclass__``, so that making it touches no real class. ``object`` and
+    classes written in C are used as they are."""
+    if cls is object or not cls.__flags__ & _HEAP_TYPE:
+        return cls
+    if cls not in shadows:
+        if _unfinished(cls):
+            _finish(cls)
+        namespace = _shadowed(cls)
+        if cls in _in_progress:  # a base this thread is finishing: what attrs made for it
+            for name, value in list(namespace.items()):
+                if isinstance(value, _FinishedOnUse):
+                    del namespace[name]
+            namespace.update(_in_progress[cls])
+        bases = tuple(_shadow(base, shadows) for base in cls.__bases__)
+        shadows[cls] = type(cls.__name__, bases, namespace)
+    return shadows[cls]
+
+
+def _shadowed(cls: type) -> dict[str, Any]:
+    """``cls``'s namespace as a stand-in takes it: without its slots, its
+    ``__init_subclass__``, and objects with ``__set_name__`` (making the stand-in would
+    bind them to it; attrs reads none), placeholders excepted."""
+    given: dict[str, object] = dict(vars(cls))
+    slots = given.get("__slots__", ())
+    skipped = {"__slots__", "__dict__", "__weakref__", "__init_subclass__"}
+    skipped.update([slots] if isinstance(slots, str) else cast(tuple[str, ...], slots))
+    return {
+        name: value
+        for name, value in given.items()
+        if name not in skipped
+        and (isinstance(value, _FinishedOnUse) or not hasattr(type(value), "__set_name__"))
+    }
 
 
 def _build(cls: type, attr: Any) -> None:
@@ -389,13 +446,18 @@ class _FinishedOnUse:
         _finish(self.home)  # or wait while another thread finishes it
         # What the home class has now, bound as a lookup there would bind it (not
         # looked up again through ``instance``: a subclass's own ``__init__`` calling
-        # ``super().__init__`` must get the home class's).
-        for base in self.home.__mro__:
-            if self.name in vars(base):
-                attribute = vars(base)[self.name]
-                break
+        # ``super().__init__`` must get the home class's). While this thread finishes
+        # the class (attrs' hook runs), what attrs made for it.
+        made = _in_progress.get(self.home, {})
+        if self.name in made:
+            attribute = made[self.name]
         else:
-            raise AttributeError(self.name)
+            for base in self.home.__mro__[1:] if made else self.home.__mro__:
+                if self.name in vars(base):
+                    attribute = vars(base)[self.name]
+                    break
+            else:
+                raise AttributeError(self.name)
         if hasattr(attribute, "__get__"):
             return attribute.__get__(instance, owner if owner is not None else type(instance))
         return attribute

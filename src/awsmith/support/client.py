@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from awsmith._core.client import BaseClient
 from awsmith._core.paginator import Paginator
 
 from . import _serde
+from ._customizations import SupportCustomizations
 from .shapes import (
     AddAttachmentsToSetRequest,
     AddAttachmentsToSetResponse,
@@ -58,7 +58,7 @@ from .shapes import (
 )
 
 
-class SupportClient(BaseClient):
+class SupportClient(SupportCustomizations):
     """Async client for AWS Support (API 2013-04-15).
 
     The AWS Support API Reference is intended for programmers who need detailed
@@ -104,6 +104,9 @@ class SupportClient(BaseClient):
     What is not given comes from the standard AWS environment variables, config and
     credential files and provider chain. ``with_options(...)`` gives a view with
     other retry and timeout settings that shares this client's connections.
+
+    Beside the operations: ``download_attachment``, ``upload_attachment``,
+    written by hand in its base class ``SupportCustomizations``.
 
     Example:
         ```python
