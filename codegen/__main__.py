@@ -24,6 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--package", help="dotted package name (with --model)")
     args = parser.parse_args(argv)
     jobs: list[tuple[Path, Path, str]] = []
+    # The repository's own models must give every operation an example; another model
+    # (--model) may come without examples/ beside it.
+    require_examples = args.model is None
     if args.model is not None:
         if args.out is None or args.package is None:
             parser.error("--model needs --out and --package")
@@ -40,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     stale: list[str] = []
     for model_path, out_dir, package in jobs:
         try:
-            files = generate_package(model_path, package)
+            files = generate_package(model_path, package, require_examples=require_examples)
         except ModelError as exc:
             print(f"codegen: error: {exc}", file=sys.stderr)
             return 2

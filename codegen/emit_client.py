@@ -7,11 +7,24 @@ from dataclasses import dataclass
 
 from codegen.customizations import ClientBase
 from codegen.docs import escape, first_sentence, wrap
+from codegen.examples import Examples, examples_doc
 from codegen.model import Member, Operation, Paginator, ServiceModel
 from codegen.typing_info import IN, OUT, member_annotation
 from codegen.writer import Writer, header, isort_key
 
 _TYPE_TOKEN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
+#: When a paginator raises (awsmith/_core/paginator.py): nothing is sent until it is
+#: iterated, so the errors of its calls come out of the iteration.
+_PAGINATOR_RAISES = (
+    "Nothing is sent until the paginator is iterated: the errors below are raised "
+    "during the iteration (of the pages or of ``.items()``), by the request of the page "
+    "that failed. This call raises only ``ParamValidationError``, for a ``max_items`` or "
+    "``starting_token`` that cannot be used."
+)
+_REPEATED_TOKEN = (
+    "The service returned a token the paginator had already followed (it would loop "
+    "forever), or the paginator is iterated a second time."
+)
 
 
 @dataclass(frozen=True)
@@ -54,12 +67,23 @@ class PageItems:
 
 
 class ClientEmitter:
-    def __init__(self, model: ServiceModel, source: str, base: ClientBase | None = None) -> None:
+    def __init__(
+        self,
+        model: ServiceModel,
+        source: str,
+        base: ClientBase | None = None,
+        examples: Examples | None = None,
+        package: str = "",
+    ) -> None:
         self.model = model
         self.source = source
         #: The hand-written class the client inherits, if not BaseClient (see
         #: codegen/customizations.py).
         self.base = base
+        #: The operations' examples (codegen/examples.py); their snippets import from
+        #: ``package``.
+        self.examples = examples
+        self.package = package
         self.w = Writer()
         self.shape_imports: set[str] = set()
         self.typing: set[str] = set()
@@ -128,10 +152,12 @@ class ClientEmitter:
         return lines
 
     def raises_doc(self, op: Operation) -> list[str]:
+        """The operation's modeled errors, each as ``errors.<Class>``: the name the API
+        reference (mkdocstrings) resolves, through the package, and links to the class."""
         lines = []
         for e in sorted(op.errors, key=lambda s: s.class_name):
             text = first_sentence(" ".join(escape(e.doc).split())) or e.name
-            lines += wrap(f"{e.class_name}: {text}", "    ", hang="    ")
+            lines += wrap(f"errors.{e.class_name}: {text}", "    ", hang="    ")
         return lines
 
     def operation(self, op: Operation) -> None:
@@ -150,6 +176,8 @@ class ClientEmitter:
         raises = self.raises_doc(op)
         if raises:
             extra += ["", "Raises:", *raises]
+        if self.examples is not None:
+            extra += ["", *examples_doc(op, self.examples, self.package)]
         if op.deprecated:
             extra = ["Deprecated by the service.", "", *extra]
         w.docstring(op.doc or f"Calls {op.name}.", extra)
@@ -237,8 +265,14 @@ class ClientEmitter:
             [
                 *wrap("``async for page in ...`` yields each response;" + items.doc, "", width=88),
                 "",
+                *wrap(_PAGINATOR_RAISES, "", width=88),
+                "",
                 "Args:",
                 *self.args_doc(rows, options_doc),
+                "",
+                "Raises:",
+                *self.raises_doc(op),
+                *wrap(f"PaginationError: {_REPEATED_TOKEN}", "    ", hang="    "),
             ],
         )
         self.paginator_body(p, rows, items)
@@ -306,6 +340,7 @@ class ClientEmitter:
         base = self.base
         body.line(f"class {model.client_name}({base.name if base else 'BaseClient'}):")
         body.indent()
+        variable = self.examples.client if self.examples is not None else "client"
         usage = [
             "Arguments (all keyword-only and optional): ``region``, ``endpoint_url``,",
             "``credentials`` (``awsmith.Credentials``), ``profile``, ``http_client`` (an",
@@ -326,10 +361,20 @@ class ClientEmitter:
             "",
             "Example:",
             "    ```python",
-            f"    async with {model.client_name}(region=\"us-east-1\") as client:",
+            f"    async with {model.client_name}(region=\"us-east-1\") as {variable}:",
             "        ...",
             "    ```",
         ]
+        if self.examples is not None:
+            usage += [
+                "",
+                *wrap(
+                    f"The example of each method calls ``{variable}``, a client opened so, and "
+                    "shows the response as ``awsmith.to_dict(response)`` gives it.",
+                    "",
+                    width=88,
+                ),
+            ]
         body.docstring(f"Async client for {full} (API {model.metadata['apiVersion']}).\n\n" + model.doc, usage)
         body.line()
         body.line("_service = _serde.SERVICE")
@@ -370,9 +415,17 @@ class ClientEmitter:
         return w.render()
 
 
-def emit_client(model: ServiceModel, source: str, base: ClientBase | None = None) -> str:
-    """client.py; with ``base``, the client inherits that hand-written class."""
-    return ClientEmitter(model, source, base).emit()
+def emit_client(
+    model: ServiceModel,
+    source: str,
+    base: ClientBase | None = None,
+    examples: Examples | None = None,
+    package: str = "",
+) -> str:
+    """client.py; with ``base``, the client inherits that hand-written class; with
+    ``examples``, each method's docstring shows its example (the snippets import from
+    ``package``)."""
+    return ClientEmitter(model, source, base, examples, package).emit()
 
 
 def emit_init(model: ServiceModel, source: str, package: str) -> str:

@@ -11,6 +11,7 @@ from codegen.emit_interchange import emit_interchange
 from codegen.emit_serde import emit_serde
 from codegen.emit_shapes import emit_errors, emit_shapes
 from codegen.errors import ModelError
+from codegen.examples import Examples, examples_path, load_examples
 from codegen.model import ServiceModel, load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,21 +25,31 @@ def source_name(path: Path) -> str:
         return resolved.name
 
 
-def generate_package(model_path: Path, package: str) -> dict[str, str]:
-    """File name -> content. Deterministic: the same model gives the same bytes."""
+def generate_package(model_path: Path, package: str, *, require_examples: bool = False) -> dict[str, str]:
+    """File name -> content. Deterministic: the same model gives the same bytes.
+
+    The operations' examples come from ``examples/<model file>`` beside the model
+    (codegen/examples.py); ``require_examples`` makes a missing file an error, as it is
+    for the repository's own models (a model given with ``--model`` may have none)."""
     model = load(model_path)
     source = source_name(model_path)
     rules = load_rules(model_path)
     base = CLIENT_BASES.get(package)
     if base is not None:
         _check_no_shadowing(model, base, model_path)
+    examples: Examples | None = None
+    path = examples_path(model_path)
+    if path.exists():
+        examples = load_examples(model, path)
+    elif require_examples:
+        raise ModelError(f"{model_path}: no examples ({path}): every operation needs one")
     files = {
         "__init__.py": emit_init(model, source, package),
         "shapes.py": emit_shapes(model, source),
         "errors.py": emit_errors(model, source),
         "_serde.py": emit_serde(model, source, compiled_rules=rules is not None),
         "_interchange.py": emit_interchange(model, source),
-        "client.py": emit_client(model, source, base),
+        "client.py": emit_client(model, source, base, examples, package),
     }
     if rules is not None:  # else the runtime resolves with botocore's rules, if any
         files["_endpoints.py"] = emit_endpoints(*rules, source_name(rule_set_path(model_path)))

@@ -96,8 +96,9 @@ def test_support_client_page_renders_describe_cases(
     assert "Returns communications and attachments for one or more support cases." not in section
 
     # Rendered, not just downloaded: material's script added copy buttons to the code
-    # blocks (the signatures), which the file on disk does not contain.
+    # blocks (the signature, the example's call and its response), which the file on
+    # disk does not contain.
     buttons = heading.parent.find_all("button", "md-code__button")
-    assert len(buttons) == 1
+    assert len(buttons) == 3
     on_disk = parse((site / PAGE / "index.html").read_text(encoding="utf-8"))
     assert on_disk.find_all("button", "md-code__button") == []

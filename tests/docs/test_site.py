@@ -227,3 +227,93 @@ def test_strict_build_fails_on_a_broken_link(tmp_path: Path) -> None:
         "WARNING -  Doc file 'index.md' contains a link 'missing.md', but the target is not "
         "found among documentation files." in result.stderr
     )
+
+
+def section_after(contents: Element, title: str) -> Element | None:
+    """The element that follows the ``<p>`` titled ``title`` (``Raises:``) in a
+    docstring's rendered contents, or None if there is no such section."""
+    children = [c for c in contents.children if isinstance(c, Element)]
+    for i, child in enumerate(children):
+        if child.tag == "p" and child.text() == title and i + 1 < len(children):
+            return children[i + 1]
+    return None
+
+
+def method_contents(root: Element, object_path: str) -> Element:
+    heading, _ = documented(root, object_path)
+    assert heading.parent is not None
+    (contents,) = [
+        c for c in heading.parent.children if isinstance(c, Element) and "doc-contents" in c.classes
+    ]
+    return contents
+
+
+def raises_links(contents: Element) -> list[tuple[str, str]]:
+    """(text, href) of the link in each Raises entry's type cell; an entry without a
+    link fails."""
+    table = section_after(contents, "Raises:")
+    assert table is not None and table.tag == "table", "no Raises section"
+    links = []
+    for row in table.find_all("tr", "doc-section-item"):
+        cell = row.find_all("td")[0]
+        anchors = cell.find_all("a")
+        assert len(anchors) == 1, f"Raises entry {cell.text()!r} is not a link"
+        links.append((anchors[0].text(), anchors[0].attrs["href"]))
+    return links
+
+
+CLIENT_PAGES = {
+    "support": ("reference/support/client/index.html", "awsmith.support.client.SupportClient"),
+    "codeguruprofiler": (
+        "reference/codeguruprofiler/client/index.html",
+        "awsmith.codeguruprofiler.client.CodeGuruProfilerClient",
+    ),
+}
+
+
+@pytest.mark.parametrize("service", CLIENT_PAGES)
+def test_every_raises_entry_links_to_its_error_class(site: Path, service: str) -> None:
+    """Each operation's and paginator's Raises lists exactly the model's errors of the
+    operation, each a link to its class on the errors page (a paginator's also to
+    awsmith.PaginationError), and each link's anchor is there."""
+    from codegen.model import load
+
+    path, client = CLIENT_PAGES[service]
+    root = page(site, path)
+    errors_ids = {e.attrs["id"] for e in page(site, f"reference/{service}/errors/index.html").iter() if "id" in e.attrs}
+    package_ids = {e.attrs["id"] for e in page(site, "reference/awsmith/index.html").iter() if "id" in e.attrs}
+    model = load(Path(__file__).resolve().parents[2] / "models" / f"{service}.json")
+    paginated = {p.operation.name for p in model.paginators}
+    checked = 0
+    for op in model.operations:
+        expected = sorted(
+            (e.class_name, f"../errors/#awsmith.{service}.errors.{e.class_name}") for e in op.errors
+        )
+        assert expected, f"{op.name} has no modeled errors"
+        methods = [op.py_name] + ([f"paginate_{op.py_name}"] if op.name in paginated else [])
+        for method in methods:
+            links = raises_links(method_contents(root, f"{client}.{method}"))
+            if method.startswith("paginate_"):
+                assert links[-1] == ("PaginationError", "../../awsmith/#awsmith.PaginationError")
+                links = links[:-1]
+            assert links == expected, method
+            for _, href in links:
+                assert href.split("#")[1] in errors_ids
+            checked += 1
+    assert "awsmith.PaginationError" in package_ids
+    assert checked == len(model.operations) + len(paginated)
+
+
+@pytest.mark.parametrize("service", CLIENT_PAGES)
+def test_every_operation_shows_its_example(site: Path, service: str) -> None:
+    from codegen.model import load
+
+    path, client = CLIENT_PAGES[service]
+    root = page(site, path)
+    variable = {"support": "support", "codeguruprofiler": "profiler"}[service]
+    model = load(Path(__file__).resolve().parents[2] / "models" / f"{service}.json")
+    for op in model.operations:
+        block = section_after(method_contents(root, f"{client}.{op.py_name}"), "Examples:")
+        assert block is not None, f"{op.py_name} has no Examples section"
+        assert "highlight" in block.classes
+        assert f"await {variable}.{op.py_name}(" in block.text()

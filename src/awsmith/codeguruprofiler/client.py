@@ -118,9 +118,12 @@ class CodeGuruProfilerClient(BaseClient):
 
     Example:
         ```python
-        async with CodeGuruProfilerClient(region="us-east-1") as client:
+        async with CodeGuruProfilerClient(region="us-east-1") as profiler:
             ...
         ```
+
+    The example of each method calls ``profiler``, a client opened so, and shows the
+    response as ``awsmith.to_dict(response)`` gives it.
     """
 
     _service = _serde.SERVICE
@@ -142,14 +145,46 @@ class CodeGuruProfilerClient(BaseClient):
             The ``AddNotificationChannelsResponse`` of the call.
 
         Raises:
-            ConflictException: The requested operation would cause a conflict with the current
-                state of a service resource associated with the request.
-            InternalServerException: The server encountered an internal error and is unable to
-                complete the request.
-            ResourceNotFoundException: The resource specified in the request does not exist.
-            ServiceQuotaExceededException: You have exceeded your service quota.
-            ThrottlingException: The request was denied due to request throttling.
-            ValidationException: The parameter is not valid.
+            errors.ConflictException: The requested operation would cause a conflict with the
+                current state of a service resource associated with the request.
+            errors.InternalServerException: The server encountered an internal error and is
+                unable to complete the request.
+            errors.ResourceNotFoundException: The resource specified in the request does not
+                exist.
+            errors.ServiceQuotaExceededException: You have exceeded your service quota.
+            errors.ThrottlingException: The request was denied due to request throttling.
+            errors.ValidationException: The parameter is not valid.
+
+        Examples:
+            ```python
+            from awsmith.codeguruprofiler.shapes import Channel
+
+            response = await profiler.add_notification_channels(
+                profiling_group_name="checkout-service",
+                channels=[
+                    Channel(
+                        uri="arn:aws:sns:us-east-1:123456789012:checkout-anomalies",
+                        event_publishers=["AnomalyDetection"],
+                    ),
+                ],
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {
+                "notification_configuration": {
+                    "channels": [
+                        {
+                            "id": "4d5c3b2a-1f0e-4d9c-8b7a-6e5f4d3c2b1a",
+                            "uri": "arn:aws:sns:us-east-1:123456789012:checkout-anomalies",
+                            "event_publishers": ["AnomalyDetection"],
+                        },
+                    ],
+                },
+            }
+            ```
         """
         request = AddNotificationChannelsRequest(
             channels=channels,
@@ -197,11 +232,58 @@ class CodeGuruProfilerClient(BaseClient):
             The ``BatchGetFrameMetricDataResponse`` of the call.
 
         Raises:
-            InternalServerException: The server encountered an internal error and is unable to
-                complete the request.
-            ResourceNotFoundException: The resource specified in the request does not exist.
-            ThrottlingException: The request was denied due to request throttling.
-            ValidationException: The parameter is not valid.
+            errors.InternalServerException: The server encountered an internal error and is
+                unable to complete the request.
+            errors.ResourceNotFoundException: The resource specified in the request does not
+                exist.
+            errors.ThrottlingException: The request was denied due to request throttling.
+            errors.ValidationException: The parameter is not valid.
+
+        Examples:
+            ```python
+            from datetime import UTC, datetime
+            from awsmith.codeguruprofiler.shapes import FrameMetric
+
+            response = await profiler.batch_get_frame_metric_data(
+                profiling_group_name="checkout-service",
+                start_time=datetime(2026, 12, 1, 9, 0, tzinfo=UTC),
+                end_time=datetime(2026, 12, 1, 9, 15, tzinfo=UTC),
+                target_resolution="PT5M",
+                frame_metrics=[
+                    FrameMetric(
+                        frame_name="com.example.checkout.CartService.price",
+                        thread_states=["RUNNABLE"],
+                        type="AggregatedRelativeTotalTime",
+                    ),
+                ],
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {
+                "start_time": "2026-12-01T09:00:00Z",
+                "end_time": "2026-12-01T09:15:00Z",
+                "resolution": "PT5M",
+                "end_times": [
+                    {"value": "2026-12-01T09:05:00Z"},
+                    {"value": "2026-12-01T09:10:00Z"},
+                    {"value": "2026-12-01T09:15:00Z"},
+                ],
+                "frame_metric_data": [
+                    {
+                        "frame_metric": {
+                            "frame_name": "com.example.checkout.CartService.price",
+                            "thread_states": ["RUNNABLE"],
+                            "type": "AggregatedRelativeTotalTime",
+                        },
+                        "values": [0.08, 0.12, 0.1],
+                    },
+                ],
+                "unprocessed_end_times": {},
+            }
+            ```
         """
         request = BatchGetFrameMetricDataRequest(
             profiling_group_name=profiling_group_name,
@@ -248,11 +330,39 @@ class CodeGuruProfilerClient(BaseClient):
             The ``ConfigureAgentResponse`` of the call.
 
         Raises:
-            InternalServerException: The server encountered an internal error and is unable to
-                complete the request.
-            ResourceNotFoundException: The resource specified in the request does not exist.
-            ThrottlingException: The request was denied due to request throttling.
-            ValidationException: The parameter is not valid.
+            errors.InternalServerException: The server encountered an internal error and is
+                unable to complete the request.
+            errors.ResourceNotFoundException: The resource specified in the request does not
+                exist.
+            errors.ThrottlingException: The request was denied due to request throttling.
+            errors.ValidationException: The parameter is not valid.
+
+        Examples:
+            ```python
+            response = await profiler.configure_agent(
+                profiling_group_name="checkout-service",
+                fleet_instance_id="i-0abcd1234efgh5678",
+                metadata={"ComputePlatform": "Default", "AgentId": "7c1f3e2a-checkout-1"},
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {
+                "configuration": {
+                    "should_profile": True,
+                    "period_in_seconds": 300,
+                    "agent_parameters": {
+                        "SamplingIntervalInMilliseconds": "1000",
+                        "ReportingIntervalInMilliseconds": "300000",
+                        "MinimumTimeForReportingInMilliseconds": "60000",
+                        "MaxStackDepth": "1000",
+                        "MemoryUsageLimitPercent": "10",
+                    },
+                },
+            }
+            ```
         """
         request = ConfigureAgentRequest(
             profiling_group_name=profiling_group_name,
@@ -290,13 +400,42 @@ class CodeGuruProfilerClient(BaseClient):
             The ``CreateProfilingGroupResponse`` of the call.
 
         Raises:
-            ConflictException: The requested operation would cause a conflict with the current
-                state of a service resource associated with the request.
-            InternalServerException: The server encountered an internal error and is unable to
-                complete the request.
-            ServiceQuotaExceededException: You have exceeded your service quota.
-            ThrottlingException: The request was denied due to request throttling.
-            ValidationException: The parameter is not valid.
+            errors.ConflictException: The requested operation would cause a conflict with the
+                current state of a service resource associated with the request.
+            errors.InternalServerException: The server encountered an internal error and is
+                unable to complete the request.
+            errors.ServiceQuotaExceededException: You have exceeded your service quota.
+            errors.ThrottlingException: The request was denied due to request throttling.
+            errors.ValidationException: The parameter is not valid.
+
+        Examples:
+            ```python
+            from awsmith.codeguruprofiler.shapes import AgentOrchestrationConfig
+
+            response = await profiler.create_profiling_group(
+                profiling_group_name="checkout-service",
+                compute_platform="Default",
+                agent_orchestration_config=AgentOrchestrationConfig(profiling_enabled=True),
+                tags={"team": "payments"},
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {
+                "profiling_group": {
+                    "name": "checkout-service",
+                    "arn": "arn:aws:codeguru-profiler:us-east-1:123456789012:profilingGroup/checkout-service",
+                    "compute_platform": "Default",
+                    "agent_orchestration_config": {"profiling_enabled": True},
+                    "created_at": "2026-12-01T09:00:00Z",
+                    "updated_at": "2026-12-01T09:00:00Z",
+                    "profiling_status": {},
+                    "tags": {"team": "payments"},
+                },
+            }
+            ```
         """
         request = CreateProfilingGroupRequest(
             profiling_group_name=profiling_group_name,
@@ -321,13 +460,19 @@ class CodeGuruProfilerClient(BaseClient):
             The ``DeleteProfilingGroupResponse`` of the call.
 
         Raises:
-            ConflictException: The requested operation would cause a conflict with the current
-                state of a service resource associated with the request.
-            InternalServerException: The server encountered an internal error and is unable to
-                complete the request.
-            ResourceNotFoundException: The resource specified in the request does not exist.
-            ThrottlingException: The request was denied due to request throttling.
-            ValidationException: The parameter is not valid.
+            errors.ConflictException: The requested operation would cause a conflict with the
+                current state of a service resource associated with the request.
+            errors.InternalServerException: The server encountered an internal error and is
+                unable to complete the request.
+            errors.ResourceNotFoundException: The resource specified in the request does not
+                exist.
+            errors.ThrottlingException: The request was denied due to request throttling.
+            errors.ValidationException: The parameter is not valid.
+
+        Examples:
+            ```python
+            await profiler.delete_profiling_group(profiling_group_name="checkout-service")
+            ```
         """
         request = DeleteProfilingGroupRequest(
             profiling_group_name=profiling_group_name,
@@ -349,11 +494,43 @@ class CodeGuruProfilerClient(BaseClient):
             The ``DescribeProfilingGroupResponse`` of the call.
 
         Raises:
-            InternalServerException: The server encountered an internal error and is unable to
-                complete the request.
-            ResourceNotFoundException: The resource specified in the request does not exist.
-            ThrottlingException: The request was denied due to request throttling.
-            ValidationException: The parameter is not valid.
+            errors.InternalServerException: The server encountered an internal error and is
+                unable to complete the request.
+            errors.ResourceNotFoundException: The resource specified in the request does not
+                exist.
+            errors.ThrottlingException: The request was denied due to request throttling.
+            errors.ValidationException: The parameter is not valid.
+
+        Examples:
+            ```python
+            response = await profiler.describe_profiling_group(
+                profiling_group_name="checkout-service",
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {
+                "profiling_group": {
+                    "name": "checkout-service",
+                    "arn": "arn:aws:codeguru-profiler:us-east-1:123456789012:profilingGroup/checkout-service",
+                    "compute_platform": "Default",
+                    "agent_orchestration_config": {"profiling_enabled": True},
+                    "created_at": "2026-11-02T14:05:09Z",
+                    "updated_at": "2026-11-02T14:05:09Z",
+                    "profiling_status": {
+                        "latest_agent_orchestrated_at": "2026-12-01T09:55:00Z",
+                        "latest_agent_profile_reported_at": "2026-12-01T09:55:00Z",
+                        "latest_aggregated_profile": {
+                            "period": "PT5M",
+                            "start": "2026-12-01T09:50:00Z",
+                        },
+                    },
+                    "tags": {"team": "payments"},
+                },
+            }
+            ```
         """
         request = DescribeProfilingGroupRequest(
             profiling_group_name=profiling_group_name,
@@ -392,10 +569,34 @@ class CodeGuruProfilerClient(BaseClient):
             The ``GetFindingsReportAccountSummaryResponse`` of the call.
 
         Raises:
-            InternalServerException: The server encountered an internal error and is unable to
-                complete the request.
-            ThrottlingException: The request was denied due to request throttling.
-            ValidationException: The parameter is not valid.
+            errors.InternalServerException: The server encountered an internal error and is
+                unable to complete the request.
+            errors.ThrottlingException: The request was denied due to request throttling.
+            errors.ValidationException: The parameter is not valid.
+
+        Examples:
+            ```python
+            response = await profiler.get_findings_report_account_summary(
+                daily_reports_only=True,
+                max_results=10,
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {
+                "report_summaries": [
+                    {
+                        "id": "0f9e8d7c-6b5a-4c3d-2e1f-0a9b8c7d6e5f",
+                        "profiling_group_name": "checkout-service",
+                        "profile_start_time": "2026-11-30T00:00:00Z",
+                        "profile_end_time": "2026-12-01T00:00:00Z",
+                        "total_number_of_findings": 2,
+                    },
+                ],
+            }
+            ```
         """
         request = GetFindingsReportAccountSummaryRequest(
             daily_reports_only=daily_reports_only,
@@ -420,11 +621,35 @@ class CodeGuruProfilerClient(BaseClient):
             The ``GetNotificationConfigurationResponse`` of the call.
 
         Raises:
-            InternalServerException: The server encountered an internal error and is unable to
-                complete the request.
-            ResourceNotFoundException: The resource specified in the request does not exist.
-            ThrottlingException: The request was denied due to request throttling.
-            ValidationException: The parameter is not valid.
+            errors.InternalServerException: The server encountered an internal error and is
+                unable to complete the request.
+            errors.ResourceNotFoundException: The resource specified in the request does not
+                exist.
+            errors.ThrottlingException: The request was denied due to request throttling.
+            errors.ValidationException: The parameter is not valid.
+
+        Examples:
+            ```python
+            response = await profiler.get_notification_configuration(
+                profiling_group_name="checkout-service",
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {
+                "notification_configuration": {
+                    "channels": [
+                        {
+                            "id": "4d5c3b2a-1f0e-4d9c-8b7a-6e5f4d3c2b1a",
+                            "uri": "arn:aws:sns:us-east-1:123456789012:checkout-anomalies",
+                            "event_publishers": ["AnomalyDetection"],
+                        },
+                    ],
+                },
+            }
+            ```
         """
         request = GetNotificationConfigurationRequest(
             profiling_group_name=profiling_group_name,
@@ -445,10 +670,25 @@ class CodeGuruProfilerClient(BaseClient):
             The ``GetPolicyResponse`` of the call.
 
         Raises:
-            InternalServerException: The server encountered an internal error and is unable to
-                complete the request.
-            ResourceNotFoundException: The resource specified in the request does not exist.
-            ThrottlingException: The request was denied due to request throttling.
+            errors.InternalServerException: The server encountered an internal error and is
+                unable to complete the request.
+            errors.ResourceNotFoundException: The resource specified in the request does not
+                exist.
+            errors.ThrottlingException: The request was denied due to request throttling.
+
+        Examples:
+            ```python
+            response = await profiler.get_policy(profiling_group_name="checkout-service")
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {
+                "policy": "{\\"Version\\":\\"2012-10-17\\",\\"Statement\\":[{\\"Sid\\":\\"agentPermissions-statement\\",\\"Effect\\":\\"Allow\\",\\"Principal\\":{\\"AWS\\":\\"arn:aws:iam::123456789012:role/checkout-service-task\\"},\\"Action\\":[\\"codeguru-profiler:ConfigureAgent\\",\\"codeguru-profiler:PostAgentProfile\\"],\\"Resource\\":\\"arn:aws:codeguru-profiler:us-east-1:123456789012:profilingGroup/checkout-service\\"}]}",
+                "revision_id": "9e2a0c44-9d0b-4e3c-8f1a-6e7d5c4b3a21",
+            }
+            ```
         """
         request = GetPolicyRequest(
             profiling_group_name=profiling_group_name,
@@ -535,11 +775,33 @@ class CodeGuruProfilerClient(BaseClient):
             The ``GetProfileResponse`` of the call.
 
         Raises:
-            InternalServerException: The server encountered an internal error and is unable to
-                complete the request.
-            ResourceNotFoundException: The resource specified in the request does not exist.
-            ThrottlingException: The request was denied due to request throttling.
-            ValidationException: The parameter is not valid.
+            errors.InternalServerException: The server encountered an internal error and is
+                unable to complete the request.
+            errors.ResourceNotFoundException: The resource specified in the request does not
+                exist.
+            errors.ThrottlingException: The request was denied due to request throttling.
+            errors.ValidationException: The parameter is not valid.
+
+        Examples:
+            ```python
+            from datetime import UTC, datetime
+
+            response = await profiler.get_profile(
+                profiling_group_name="checkout-service",
+                start_time=datetime(2026, 12, 1, 9, 0, tzinfo=UTC),
+                period="PT5M",
+                accept="application/json",
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {
+                "content_type": "application/json",
+                "profile": "eyJzdGFydCI6MTc2NDU3OTAwMDAwMCwiZW5kIjoxNzY0NTc5MzAwMDAwLCJhZ2VudE1ldGFkYXRhIjp7InNhbXBsZVdlaWdodHMiOnsiV0FMTF9USU1FIjoxLjB9LCJkdXJhdGlvbkluTXMiOjMwMDAwMH19",
+            }
+            ```
         """
         request = GetProfileRequest(
             profiling_group_name=profiling_group_name,
@@ -585,11 +847,75 @@ class CodeGuruProfilerClient(BaseClient):
             The ``GetRecommendationsResponse`` of the call.
 
         Raises:
-            InternalServerException: The server encountered an internal error and is unable to
-                complete the request.
-            ResourceNotFoundException: The resource specified in the request does not exist.
-            ThrottlingException: The request was denied due to request throttling.
-            ValidationException: The parameter is not valid.
+            errors.InternalServerException: The server encountered an internal error and is
+                unable to complete the request.
+            errors.ResourceNotFoundException: The resource specified in the request does not
+                exist.
+            errors.ThrottlingException: The request was denied due to request throttling.
+            errors.ValidationException: The parameter is not valid.
+
+        Examples:
+            ```python
+            from datetime import UTC, datetime
+
+            response = await profiler.get_recommendations(
+                profiling_group_name="checkout-service",
+                start_time=datetime(2026, 12, 1, 0, 0, tzinfo=UTC),
+                end_time=datetime(2026, 12, 1, 12, 0, tzinfo=UTC),
+                locale="en-US",
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {
+                "profiling_group_name": "checkout-service",
+                "profile_start_time": "2026-12-01T00:00:00Z",
+                "profile_end_time": "2026-12-01T12:00:00Z",
+                "recommendations": [
+                    {
+                        "all_matches_count": 4,
+                        "all_matches_sum": 12.5,
+                        "start_time": "2026-12-01T00:00:00Z",
+                        "end_time": "2026-12-01T12:00:00Z",
+                        "pattern": {
+                            "id": "RegexCompile",
+                            "name": "Recompiling regular expressions",
+                            "description": "The same regular expression is compiled again on every call.",
+                            "resolution_steps": "Compile the pattern once and keep it in a static field.",
+                            "target_frames": [["java.util.regex.Pattern.compile"]],
+                            "threshold_percent": 1.0,
+                            "counters_to_aggregate": ["WALL_TIME"],
+                        },
+                        "top_matches": [
+                            {
+                                "target_frames_index": 0,
+                                "threshold_breach_value": 3.4,
+                                "frame_address": "com.example.checkout.CartService.validate",
+                            },
+                        ],
+                    },
+                ],
+                "anomalies": [
+                    {
+                        "metric": {
+                            "frame_name": "com.example.checkout.CartService.price",
+                            "thread_states": ["RUNNABLE"],
+                            "type": "AggregatedRelativeTotalTime",
+                        },
+                        "reason": "Its share of CPU time rose from 2% to 11%.",
+                        "instances": [
+                            {
+                                "id": "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d",
+                                "start_time": "2026-12-01T09:10:00Z",
+                                "end_time": "2026-12-01T09:40:00Z",
+                            },
+                        ],
+                    },
+                ],
+            }
+            ```
         """
         request = GetRecommendationsRequest(
             end_time=end_time,
@@ -642,11 +968,40 @@ class CodeGuruProfilerClient(BaseClient):
             The ``ListFindingsReportsResponse`` of the call.
 
         Raises:
-            InternalServerException: The server encountered an internal error and is unable to
-                complete the request.
-            ResourceNotFoundException: The resource specified in the request does not exist.
-            ThrottlingException: The request was denied due to request throttling.
-            ValidationException: The parameter is not valid.
+            errors.InternalServerException: The server encountered an internal error and is
+                unable to complete the request.
+            errors.ResourceNotFoundException: The resource specified in the request does not
+                exist.
+            errors.ThrottlingException: The request was denied due to request throttling.
+            errors.ValidationException: The parameter is not valid.
+
+        Examples:
+            ```python
+            from datetime import UTC, datetime
+
+            response = await profiler.list_findings_reports(
+                profiling_group_name="checkout-service",
+                start_time=datetime(2026, 11, 24, 0, 0, tzinfo=UTC),
+                end_time=datetime(2026, 12, 1, 0, 0, tzinfo=UTC),
+                daily_reports_only=True,
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {
+                "findings_report_summaries": [
+                    {
+                        "id": "0f9e8d7c-6b5a-4c3d-2e1f-0a9b8c7d6e5f",
+                        "profiling_group_name": "checkout-service",
+                        "profile_start_time": "2026-11-30T00:00:00Z",
+                        "profile_end_time": "2026-12-01T00:00:00Z",
+                        "total_number_of_findings": 2,
+                    },
+                ],
+            }
+            ```
         """
         request = ListFindingsReportsRequest(
             end_time=end_time,
@@ -697,11 +1052,37 @@ class CodeGuruProfilerClient(BaseClient):
             The ``ListProfileTimesResponse`` of the call.
 
         Raises:
-            InternalServerException: The server encountered an internal error and is unable to
-                complete the request.
-            ResourceNotFoundException: The resource specified in the request does not exist.
-            ThrottlingException: The request was denied due to request throttling.
-            ValidationException: The parameter is not valid.
+            errors.InternalServerException: The server encountered an internal error and is
+                unable to complete the request.
+            errors.ResourceNotFoundException: The resource specified in the request does not
+                exist.
+            errors.ThrottlingException: The request was denied due to request throttling.
+            errors.ValidationException: The parameter is not valid.
+
+        Examples:
+            ```python
+            from datetime import UTC, datetime
+
+            response = await profiler.list_profile_times(
+                profiling_group_name="checkout-service",
+                start_time=datetime(2026, 12, 1, 9, 0, tzinfo=UTC),
+                end_time=datetime(2026, 12, 1, 9, 15, tzinfo=UTC),
+                period="PT5M",
+                order_by="TimestampDescending",
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {
+                "profile_times": [
+                    {"start": "2026-12-01T09:10:00Z"},
+                    {"start": "2026-12-01T09:05:00Z"},
+                    {"start": "2026-12-01T09:00:00Z"},
+                ],
+            }
+            ```
         """
         request = ListProfileTimesRequest(
             end_time=end_time,
@@ -746,9 +1127,23 @@ class CodeGuruProfilerClient(BaseClient):
             The ``ListProfilingGroupsResponse`` of the call.
 
         Raises:
-            InternalServerException: The server encountered an internal error and is unable to
-                complete the request.
-            ThrottlingException: The request was denied due to request throttling.
+            errors.InternalServerException: The server encountered an internal error and is
+                unable to complete the request.
+            errors.ThrottlingException: The request was denied due to request throttling.
+
+        Examples:
+            ```python
+            response = await profiler.list_profiling_groups(max_results=10)
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {
+                "profiling_group_names": ["checkout-service", "inventory-lambda"],
+                "next_token": "eyJvZmZzZXQiOjJ9",
+            }
+            ```
         """
         request = ListProfilingGroupsRequest(
             include_description=include_description,
@@ -772,10 +1167,24 @@ class CodeGuruProfilerClient(BaseClient):
             The ``ListTagsForResourceResponse`` of the call.
 
         Raises:
-            InternalServerException: The server encountered an internal error and is unable to
-                complete the request.
-            ResourceNotFoundException: The resource specified in the request does not exist.
-            ValidationException: The parameter is not valid.
+            errors.InternalServerException: The server encountered an internal error and is
+                unable to complete the request.
+            errors.ResourceNotFoundException: The resource specified in the request does not
+                exist.
+            errors.ValidationException: The parameter is not valid.
+
+        Examples:
+            ```python
+            response = await profiler.list_tags_for_resource(
+                resource_arn="arn:aws:codeguru-profiler:us-east-1:123456789012:profilingGroup/checkout-service",
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {"tags": {"team": "payments", "env": "prod"}}
+            ```
         """
         request = ListTagsForResourceRequest(
             resource_arn=resource_arn,
@@ -812,11 +1221,21 @@ class CodeGuruProfilerClient(BaseClient):
             The ``PostAgentProfileResponse`` of the call.
 
         Raises:
-            InternalServerException: The server encountered an internal error and is unable to
-                complete the request.
-            ResourceNotFoundException: The resource specified in the request does not exist.
-            ThrottlingException: The request was denied due to request throttling.
-            ValidationException: The parameter is not valid.
+            errors.InternalServerException: The server encountered an internal error and is
+                unable to complete the request.
+            errors.ResourceNotFoundException: The resource specified in the request does not
+                exist.
+            errors.ThrottlingException: The request was denied due to request throttling.
+            errors.ValidationException: The parameter is not valid.
+
+        Examples:
+            ```python
+            await profiler.post_agent_profile(
+                profiling_group_name="checkout-service",
+                content_type="application/json",
+                agent_profile=b'{"start":1764579000000,"end":1764579300000,"callgraph":{"children":{"com.example.checkout.CartService.price":{"counts":{"WALL_TIME":42}}}}}',
+            )
+            ```
         """
         request = PostAgentProfileRequest(
             agent_profile=agent_profile,
@@ -868,13 +1287,32 @@ class CodeGuruProfilerClient(BaseClient):
             The ``PutPermissionResponse`` of the call.
 
         Raises:
-            ConflictException: The requested operation would cause a conflict with the current
-                state of a service resource associated with the request.
-            InternalServerException: The server encountered an internal error and is unable to
-                complete the request.
-            ResourceNotFoundException: The resource specified in the request does not exist.
-            ThrottlingException: The request was denied due to request throttling.
-            ValidationException: The parameter is not valid.
+            errors.ConflictException: The requested operation would cause a conflict with the
+                current state of a service resource associated with the request.
+            errors.InternalServerException: The server encountered an internal error and is
+                unable to complete the request.
+            errors.ResourceNotFoundException: The resource specified in the request does not
+                exist.
+            errors.ThrottlingException: The request was denied due to request throttling.
+            errors.ValidationException: The parameter is not valid.
+
+        Examples:
+            ```python
+            response = await profiler.put_permission(
+                profiling_group_name="checkout-service",
+                action_group="agentPermissions",
+                principals=["arn:aws:iam::123456789012:role/checkout-service-task"],
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {
+                "policy": "{\\"Version\\":\\"2012-10-17\\",\\"Statement\\":[{\\"Sid\\":\\"agentPermissions-statement\\",\\"Effect\\":\\"Allow\\",\\"Principal\\":{\\"AWS\\":\\"arn:aws:iam::123456789012:role/checkout-service-task\\"},\\"Action\\":[\\"codeguru-profiler:ConfigureAgent\\",\\"codeguru-profiler:PostAgentProfile\\"],\\"Resource\\":\\"arn:aws:codeguru-profiler:us-east-1:123456789012:profilingGroup/checkout-service\\"}]}",
+                "revision_id": "9e2a0c44-9d0b-4e3c-8f1a-6e7d5c4b3a21",
+            }
+            ```
         """
         request = PutPermissionRequest(
             action_group=action_group,
@@ -901,11 +1339,26 @@ class CodeGuruProfilerClient(BaseClient):
             The ``RemoveNotificationChannelResponse`` of the call.
 
         Raises:
-            InternalServerException: The server encountered an internal error and is unable to
-                complete the request.
-            ResourceNotFoundException: The resource specified in the request does not exist.
-            ThrottlingException: The request was denied due to request throttling.
-            ValidationException: The parameter is not valid.
+            errors.InternalServerException: The server encountered an internal error and is
+                unable to complete the request.
+            errors.ResourceNotFoundException: The resource specified in the request does not
+                exist.
+            errors.ThrottlingException: The request was denied due to request throttling.
+            errors.ValidationException: The parameter is not valid.
+
+        Examples:
+            ```python
+            response = await profiler.remove_notification_channel(
+                profiling_group_name="checkout-service",
+                channel_id="4d5c3b2a-1f0e-4d9c-8b7a-6e5f4d3c2b1a",
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {"notification_configuration": {"channels": []}}
+            ```
         """
         request = RemoveNotificationChannelRequest(
             channel_id=channel_id,
@@ -939,13 +1392,29 @@ class CodeGuruProfilerClient(BaseClient):
             The ``RemovePermissionResponse`` of the call.
 
         Raises:
-            ConflictException: The requested operation would cause a conflict with the current
-                state of a service resource associated with the request.
-            InternalServerException: The server encountered an internal error and is unable to
-                complete the request.
-            ResourceNotFoundException: The resource specified in the request does not exist.
-            ThrottlingException: The request was denied due to request throttling.
-            ValidationException: The parameter is not valid.
+            errors.ConflictException: The requested operation would cause a conflict with the
+                current state of a service resource associated with the request.
+            errors.InternalServerException: The server encountered an internal error and is
+                unable to complete the request.
+            errors.ResourceNotFoundException: The resource specified in the request does not
+                exist.
+            errors.ThrottlingException: The request was denied due to request throttling.
+            errors.ValidationException: The parameter is not valid.
+
+        Examples:
+            ```python
+            response = await profiler.remove_permission(
+                profiling_group_name="checkout-service",
+                action_group="agentPermissions",
+                revision_id="9e2a0c44-9d0b-4e3c-8f1a-6e7d5c4b3a21",
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {"policy": "", "revision_id": "5b0d8f2e-3c71-4a9e-b6d2-0f4e8a1c7d93"}
+            ```
         """
         request = RemovePermissionRequest(
             action_group=action_group,
@@ -977,11 +1446,22 @@ class CodeGuruProfilerClient(BaseClient):
             The ``SubmitFeedbackResponse`` of the call.
 
         Raises:
-            InternalServerException: The server encountered an internal error and is unable to
-                complete the request.
-            ResourceNotFoundException: The resource specified in the request does not exist.
-            ThrottlingException: The request was denied due to request throttling.
-            ValidationException: The parameter is not valid.
+            errors.InternalServerException: The server encountered an internal error and is
+                unable to complete the request.
+            errors.ResourceNotFoundException: The resource specified in the request does not
+                exist.
+            errors.ThrottlingException: The request was denied due to request throttling.
+            errors.ValidationException: The parameter is not valid.
+
+        Examples:
+            ```python
+            await profiler.submit_feedback(
+                profiling_group_name="checkout-service",
+                anomaly_instance_id="a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d",
+                type="Positive",
+                comment="Found it: a cache that was never hit.",
+            )
+            ```
         """
         request = SubmitFeedbackRequest(
             anomaly_instance_id=anomaly_instance_id,
@@ -1008,10 +1488,19 @@ class CodeGuruProfilerClient(BaseClient):
             The ``TagResourceResponse`` of the call.
 
         Raises:
-            InternalServerException: The server encountered an internal error and is unable to
-                complete the request.
-            ResourceNotFoundException: The resource specified in the request does not exist.
-            ValidationException: The parameter is not valid.
+            errors.InternalServerException: The server encountered an internal error and is
+                unable to complete the request.
+            errors.ResourceNotFoundException: The resource specified in the request does not
+                exist.
+            errors.ValidationException: The parameter is not valid.
+
+        Examples:
+            ```python
+            await profiler.tag_resource(
+                resource_arn="arn:aws:codeguru-profiler:us-east-1:123456789012:profilingGroup/checkout-service",
+                tags={"env": "prod"},
+            )
+            ```
         """
         request = TagResourceRequest(
             resource_arn=resource_arn,
@@ -1037,10 +1526,19 @@ class CodeGuruProfilerClient(BaseClient):
             The ``UntagResourceResponse`` of the call.
 
         Raises:
-            InternalServerException: The server encountered an internal error and is unable to
-                complete the request.
-            ResourceNotFoundException: The resource specified in the request does not exist.
-            ValidationException: The parameter is not valid.
+            errors.InternalServerException: The server encountered an internal error and is
+                unable to complete the request.
+            errors.ResourceNotFoundException: The resource specified in the request does not
+                exist.
+            errors.ValidationException: The parameter is not valid.
+
+        Examples:
+            ```python
+            await profiler.untag_resource(
+                resource_arn="arn:aws:codeguru-profiler:us-east-1:123456789012:profilingGroup/checkout-service",
+                tag_keys=["env"],
+            )
+            ```
         """
         request = UntagResourceRequest(
             resource_arn=resource_arn,
@@ -1065,13 +1563,48 @@ class CodeGuruProfilerClient(BaseClient):
             The ``UpdateProfilingGroupResponse`` of the call.
 
         Raises:
-            ConflictException: The requested operation would cause a conflict with the current
-                state of a service resource associated with the request.
-            InternalServerException: The server encountered an internal error and is unable to
-                complete the request.
-            ResourceNotFoundException: The resource specified in the request does not exist.
-            ThrottlingException: The request was denied due to request throttling.
-            ValidationException: The parameter is not valid.
+            errors.ConflictException: The requested operation would cause a conflict with the
+                current state of a service resource associated with the request.
+            errors.InternalServerException: The server encountered an internal error and is
+                unable to complete the request.
+            errors.ResourceNotFoundException: The resource specified in the request does not
+                exist.
+            errors.ThrottlingException: The request was denied due to request throttling.
+            errors.ValidationException: The parameter is not valid.
+
+        Examples:
+            ```python
+            from awsmith.codeguruprofiler.shapes import AgentOrchestrationConfig
+
+            response = await profiler.update_profiling_group(
+                profiling_group_name="checkout-service",
+                agent_orchestration_config=AgentOrchestrationConfig(profiling_enabled=False),
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {
+                "profiling_group": {
+                    "name": "checkout-service",
+                    "arn": "arn:aws:codeguru-profiler:us-east-1:123456789012:profilingGroup/checkout-service",
+                    "compute_platform": "Default",
+                    "agent_orchestration_config": {"profiling_enabled": False},
+                    "created_at": "2026-11-02T14:05:09Z",
+                    "updated_at": "2026-12-01T10:00:00Z",
+                    "profiling_status": {
+                        "latest_agent_orchestrated_at": "2026-12-01T09:55:00Z",
+                        "latest_agent_profile_reported_at": "2026-12-01T09:55:00Z",
+                        "latest_aggregated_profile": {
+                            "period": "PT5M",
+                            "start": "2026-12-01T09:50:00Z",
+                        },
+                    },
+                    "tags": {"team": "payments"},
+                },
+            }
+            ```
         """
         request = UpdateProfilingGroupRequest(
             agent_orchestration_config=agent_orchestration_config,
@@ -1092,6 +1625,11 @@ class CodeGuruProfilerClient(BaseClient):
         ``async for page in ...`` yields each response; ``.items()`` yields the elements of
         ``report_summaries`` across pages.
 
+        Nothing is sent until the paginator is iterated: the errors below are raised during the
+        iteration (of the pages or of ``.items()``), by the request of the page that failed.
+        This call raises only ``ParamValidationError``, for a ``max_items`` or
+        ``starting_token`` that cannot be used.
+
         Args:
             daily_reports_only: A Boolean value indicating whether to only return reports from
                 daily profiles. If set to True, only analysis data from daily profiles is
@@ -1102,6 +1640,14 @@ class CodeGuruProfilerClient(BaseClient):
                 resume.
             starting_token: Resume from this token (a ``nextToken`` or a paginator's
                 ``resume_token``).
+
+        Raises:
+            errors.InternalServerException: The server encountered an internal error and is
+                unable to complete the request.
+            errors.ThrottlingException: The request was denied due to request throttling.
+            errors.ValidationException: The parameter is not valid.
+            PaginationError: The service returned a token the paginator had already followed (it
+                would loop forever), or the paginator is iterated a second time.
         """
 
         async def fetch(token: str | None) -> GetFindingsReportAccountSummaryResponse:
@@ -1136,6 +1682,11 @@ class CodeGuruProfilerClient(BaseClient):
         ``async for page in ...`` yields each response; ``.items()`` yields the elements of
         ``findings_report_summaries`` across pages.
 
+        Nothing is sent until the paginator is iterated: the errors below are raised during the
+        iteration (of the pages or of ``.items()``), by the request of the page that failed.
+        This call raises only ``ParamValidationError``, for a ``max_items`` or
+        ``starting_token`` that cannot be used.
+
         Args:
             end_time: The end time of the profile to get analysis data about. You must specify
                 startTime and endTime. This is specified using the ISO 8601 format. For example,
@@ -1156,6 +1707,16 @@ class CodeGuruProfilerClient(BaseClient):
                 resume.
             starting_token: Resume from this token (a ``nextToken`` or a paginator's
                 ``resume_token``).
+
+        Raises:
+            errors.InternalServerException: The server encountered an internal error and is
+                unable to complete the request.
+            errors.ResourceNotFoundException: The resource specified in the request does not
+                exist.
+            errors.ThrottlingException: The request was denied due to request throttling.
+            errors.ValidationException: The parameter is not valid.
+            PaginationError: The service returned a token the paginator had already followed (it
+                would loop forever), or the paginator is iterated a second time.
         """
 
         async def fetch(token: str | None) -> ListFindingsReportsResponse:
@@ -1194,6 +1755,11 @@ class CodeGuruProfilerClient(BaseClient):
         ``async for page in ...`` yields each response; ``.items()`` yields the elements of
         ``profile_times`` across pages.
 
+        Nothing is sent until the paginator is iterated: the errors below are raised during the
+        iteration (of the pages or of ``.items()``), by the request of the page that failed.
+        This call raises only ``ParamValidationError``, for a ``max_items`` or
+        ``starting_token`` that cannot be used.
+
         Args:
             end_time: The end time of the time range from which to list the profiles.
             period: The aggregation period. This specifies the period during which an
@@ -1208,6 +1774,16 @@ class CodeGuruProfilerClient(BaseClient):
                 resume.
             starting_token: Resume from this token (a ``nextToken`` or a paginator's
                 ``resume_token``).
+
+        Raises:
+            errors.InternalServerException: The server encountered an internal error and is
+                unable to complete the request.
+            errors.ResourceNotFoundException: The resource specified in the request does not
+                exist.
+            errors.ThrottlingException: The request was denied due to request throttling.
+            errors.ValidationException: The parameter is not valid.
+            PaginationError: The service returned a token the paginator had already followed (it
+                would loop forever), or the paginator is iterated a second time.
         """
 
         async def fetch(token: str | None) -> ListProfileTimesResponse:
@@ -1274,6 +1850,11 @@ class CodeGuruProfilerClient(BaseClient):
         ``profiling_groups`` across pages when ``include_description`` is true, else those of
         ``profiling_group_names``.
 
+        Nothing is sent until the paginator is iterated: the errors below are raised during the
+        iteration (of the pages or of ``.items()``), by the request of the page that failed.
+        This call raises only ``ParamValidationError``, for a ``max_items`` or
+        ``starting_token`` that cannot be used.
+
         Args:
             include_description: A Boolean value indicating whether to include a description. If
                 true, then a list of ProfilingGroupDescription objects that contain detailed
@@ -1284,6 +1865,13 @@ class CodeGuruProfilerClient(BaseClient):
                 resume.
             starting_token: Resume from this token (a ``nextToken`` or a paginator's
                 ``resume_token``).
+
+        Raises:
+            errors.InternalServerException: The server encountered an internal error and is
+                unable to complete the request.
+            errors.ThrottlingException: The request was denied due to request throttling.
+            PaginationError: The service returned a token the paginator had already followed (it
+                would loop forever), or the paginator is iterated a second time.
         """
 
         async def fetch(token: str | None) -> ListProfilingGroupsResponse:

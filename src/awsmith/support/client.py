@@ -110,9 +110,12 @@ class SupportClient(SupportCustomizations):
 
     Example:
         ```python
-        async with SupportClient(region="us-east-1") as client:
+        async with SupportClient(region="us-east-1") as support:
             ...
         ```
+
+    The example of each method calls ``support``, a client opened so, and shows the response
+    as ``awsmith.to_dict(response)`` gives it.
     """
 
     _service = _serde.SERVICE
@@ -159,15 +162,39 @@ class SupportClient(SupportCustomizations):
             The ``AddAttachmentsToSetResponse`` of the call.
 
         Raises:
-            AttachmentLimitExceeded: The limit for the number of attachment sets created in a
-                short period of time has been exceeded.
-            AttachmentSetExpired: The expiration time of the attachment set has passed.
-            AttachmentSetIdNotFound: An attachment set with the specified ID could not be found.
-            AttachmentSetSizeLimitExceeded: A limit for the size of an attachment set has been
-                exceeded.
-            DryRunOperationException: The request was valid, but the operation wasn't performed
-                because dryRun was set to true.
-            InternalServerError: An internal server error occurred.
+            errors.AttachmentLimitExceeded: The limit for the number of attachment sets created
+                in a short period of time has been exceeded.
+            errors.AttachmentSetExpired: The expiration time of the attachment set has passed.
+            errors.AttachmentSetIdNotFound: An attachment set with the specified ID could not be
+                found.
+            errors.AttachmentSetSizeLimitExceeded: A limit for the size of an attachment set has
+                been exceeded.
+            errors.DryRunOperationException: The request was valid, but the operation wasn't
+                performed because dryRun was set to true.
+            errors.InternalServerError: An internal server error occurred.
+
+        Examples:
+            ```python
+            from awsmith.support.shapes import Attachment
+
+            response = await support.add_attachments_to_set(
+                attachments=[
+                    Attachment(
+                        file_name="checkout-api.log",
+                        data=b"2026-12-01 09:14:07 ERROR checkout-api: upstream timed out after 30 s\\n",
+                    ),
+                ],
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {
+                "attachment_set_id": "as-2f5a6faa2a4a1e600-mu-nk5xQlBr70-G1cUos5LZkd38KOAHZa9BMDVzNEXAMPLE",
+                "expiry_time": "2026-12-01T10:14:07.000Z",
+            }
+            ```
         """
         request = AddAttachmentsToSetRequest(
             attachments=attachments,
@@ -226,12 +253,28 @@ class SupportClient(SupportCustomizations):
             The ``AddCommunicationToCaseResponse`` of the call.
 
         Raises:
-            AttachmentSetExpired: The expiration time of the attachment set has passed.
-            AttachmentSetIdNotFound: An attachment set with the specified ID could not be found.
-            CaseIdNotFound: The requested caseId couldn't be located.
-            DryRunOperationException: The request was valid, but the operation wasn't performed
-                because dryRun was set to true.
-            InternalServerError: An internal server error occurred.
+            errors.AttachmentSetExpired: The expiration time of the attachment set has passed.
+            errors.AttachmentSetIdNotFound: An attachment set with the specified ID could not be
+                found.
+            errors.CaseIdNotFound: The requested caseId couldn't be located.
+            errors.DryRunOperationException: The request was valid, but the operation wasn't
+                performed because dryRun was set to true.
+            errors.InternalServerError: An internal server error occurred.
+
+        Examples:
+            ```python
+            response = await support.add_communication_to_case(
+                case_id="case-12345678910-2013-c4c1d2bf33c5cf47",
+                communication_body="The instance answers again since we restarted it at 09:40 UTC.",
+                cc_email_addresses=["oncall@example.com"],
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {"result": True}
+            ```
         """
         request = AddCommunicationToCaseRequest(
             communication_body=communication_body,
@@ -275,10 +318,28 @@ class SupportClient(SupportCustomizations):
             The ``CompleteAttachmentUploadResponse`` of the call.
 
         Raises:
-            DryRunOperationException: The request was valid, but the operation wasn't performed
-                because dryRun was set to true.
-            InternalServerError: An internal server error occurred.
-            UploadIdNotFound: The specified uploadId couldn't be located.
+            errors.DryRunOperationException: The request was valid, but the operation wasn't
+                performed because dryRun was set to true.
+            errors.InternalServerError: An internal server error occurred.
+            errors.UploadIdNotFound: The specified uploadId couldn't be located.
+
+        Examples:
+            ```python
+            from awsmith.support.shapes import CompletedUpload
+
+            response = await support.complete_attachment_upload(
+                upload_id="upload-2f5a6faa2a4a1e600-mu-Y2hlY2tvdXQtYXBpLmxvZw-EXAMPLE",
+                completed_uploads=[
+                    CompletedUpload(part_index=1, e_tag="\\"3858f62230ac3c915f300c664312c11f\\""),
+                ],
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {"upload_status": "attachment-not-ready"}
+            ```
         """
         request = CompleteAttachmentUploadRequest(
             completed_uploads=completed_uploads,
@@ -372,13 +433,34 @@ class SupportClient(SupportCustomizations):
             The ``CreateCaseResponse`` of the call.
 
         Raises:
-            AttachmentSetExpired: The expiration time of the attachment set has passed.
-            AttachmentSetIdNotFound: An attachment set with the specified ID could not be found.
-            CaseCreationLimitExceeded: The case creation limit for the account has been
+            errors.AttachmentSetExpired: The expiration time of the attachment set has passed.
+            errors.AttachmentSetIdNotFound: An attachment set with the specified ID could not be
+                found.
+            errors.CaseCreationLimitExceeded: The case creation limit for the account has been
                 exceeded.
-            DryRunOperationException: The request was valid, but the operation wasn't performed
-                because dryRun was set to true.
-            InternalServerError: An internal server error occurred.
+            errors.DryRunOperationException: The request was valid, but the operation wasn't
+                performed because dryRun was set to true.
+            errors.InternalServerError: An internal server error occurred.
+
+        Examples:
+            ```python
+            response = await support.create_case(
+                subject="Production instance stopped answering health checks",
+                communication_body="i-0abcd1234efgh5678 in us-east-1 stopped answering health checks at 09:14 UTC.",
+                service_code="amazon-elastic-compute-cloud-linux",
+                category_code="instance-issue",
+                severity_code="high",
+                issue_type="technical",
+                language="en",
+                cc_email_addresses=["oncall@example.com"],
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {"case_id": "case-12345678910-2013-c4c1d2bf33c5cf47"}
+            ```
         """
         request = CreateCaseRequest(
             communication_body=communication_body,
@@ -429,12 +511,30 @@ class SupportClient(SupportCustomizations):
             The ``DescribeAttachmentResponse`` of the call.
 
         Raises:
-            AttachmentIdNotFound: An attachment with the specified ID could not be found.
-            DescribeAttachmentLimitExceeded: The limit for the number of DescribeAttachment
-                requests in a short period of time has been exceeded.
-            DryRunOperationException: The request was valid, but the operation wasn't performed
-                because dryRun was set to true.
-            InternalServerError: An internal server error occurred.
+            errors.AttachmentIdNotFound: An attachment with the specified ID could not be found.
+            errors.DescribeAttachmentLimitExceeded: The limit for the number of
+                DescribeAttachment requests in a short period of time has been exceeded.
+            errors.DryRunOperationException: The request was valid, but the operation wasn't
+                performed because dryRun was set to true.
+            errors.InternalServerError: An internal server error occurred.
+
+        Examples:
+            ```python
+            response = await support.describe_attachment(
+                attachment_id="attachment-KBnjRNrePd9D6Jx0-Mm00xZuDEaL2JAj_0-gJv9qqDooTipsz3V1Nb19rCfkZneeQeDPgp8X1iVJyHH7UuhZDdNeqGoduZsPrAhyMakqlc60-iJjL5HqyYGiT1FG8EXAMPLE",
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {
+                "attachment": {
+                    "file_name": "checkout-api.log",
+                    "data": "MjAyNi0xMi0wMSAwOToxNDowNyBFUlJPUiBjaGVja291dC1hcGk6IHVwc3RyZWFtIHRpbWVkIG91dCBhZnRlciAzMCBzCg==",
+                },
+            }
+            ```
         """
         request = DescribeAttachmentRequest(
             attachment_id=attachment_id,
@@ -485,10 +585,27 @@ class SupportClient(SupportCustomizations):
             The ``DescribeAttachmentUploadStatusResponse`` of the call.
 
         Raises:
-            DryRunOperationException: The request was valid, but the operation wasn't performed
-                because dryRun was set to true.
-            InternalServerError: An internal server error occurred.
-            UploadIdNotFound: The specified uploadId couldn't be located.
+            errors.DryRunOperationException: The request was valid, but the operation wasn't
+                performed because dryRun was set to true.
+            errors.InternalServerError: An internal server error occurred.
+            errors.UploadIdNotFound: The specified uploadId couldn't be located.
+
+        Examples:
+            ```python
+            response = await support.describe_attachment_upload_status(
+                upload_id="upload-2f5a6faa2a4a1e600-mu-Y2hlY2tvdXQtYXBpLmxvZw-EXAMPLE",
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {
+                "file_name": "checkout-api.log",
+                "upload_status": "attachment-ready",
+                "upload_progress": {"completed_parts_count": 1, "total_parts": 1},
+            }
+            ```
         """
         request = DescribeAttachmentUploadStatusRequest(
             upload_id=upload_id,
@@ -561,10 +678,56 @@ class SupportClient(SupportCustomizations):
             The ``DescribeCasesResponse`` of the call.
 
         Raises:
-            CaseIdNotFound: The requested caseId couldn't be located.
-            DryRunOperationException: The request was valid, but the operation wasn't performed
-                because dryRun was set to true.
-            InternalServerError: An internal server error occurred.
+            errors.CaseIdNotFound: The requested caseId couldn't be located.
+            errors.DryRunOperationException: The request was valid, but the operation wasn't
+                performed because dryRun was set to true.
+            errors.InternalServerError: An internal server error occurred.
+
+        Examples:
+            ```python
+            response = await support.describe_cases(
+                case_id_list=["case-12345678910-2013-c4c1d2bf33c5cf47"],
+                include_communications=True,
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {
+                "cases": [
+                    {
+                        "case_id": "case-12345678910-2013-c4c1d2bf33c5cf47",
+                        "display_id": "1234567890",
+                        "subject": "Production instance stopped answering health checks",
+                        "status": "opened",
+                        "service_code": "amazon-elastic-compute-cloud-linux",
+                        "category_code": "instance-issue",
+                        "severity_code": "high",
+                        "submitted_by": "ops@example.com",
+                        "time_created": "2026-12-01T09:20:11.523Z",
+                        "language": "en",
+                        "cc_email_addresses": ["oncall@example.com"],
+                        "recent_communications": {
+                            "communications": [
+                                {
+                                    "case_id": "case-12345678910-2013-c4c1d2bf33c5cf47",
+                                    "body": "The instance i-0abcd1234efgh5678 stopped answering health checks at 09:14 UTC; the log is attached.",
+                                    "submitted_by": "ops@example.com",
+                                    "time_created": "2026-12-01T09:20:11.523Z",
+                                    "attachment_set": [
+                                        {
+                                            "attachment_id": "attachment-KBnjRNrePd9D6Jx0-Mm00xZuDEaL2JAj_0-gJv9qqDooTipsz3V1Nb19rCfkZneeQeDPgp8X1iVJyHH7UuhZDdNeqGoduZsPrAhyMakqlc60-iJjL5HqyYGiT1FG8EXAMPLE",
+                                            "file_name": "checkout-api.log",
+                                        },
+                                    ],
+                                },
+                            ],
+                        },
+                    },
+                ],
+            }
+            ```
         """
         request = DescribeCasesRequest(
             after_time=after_time,
@@ -630,10 +793,40 @@ class SupportClient(SupportCustomizations):
             The ``DescribeCommunicationsResponse`` of the call.
 
         Raises:
-            CaseIdNotFound: The requested caseId couldn't be located.
-            DryRunOperationException: The request was valid, but the operation wasn't performed
-                because dryRun was set to true.
-            InternalServerError: An internal server error occurred.
+            errors.CaseIdNotFound: The requested caseId couldn't be located.
+            errors.DryRunOperationException: The request was valid, but the operation wasn't
+                performed because dryRun was set to true.
+            errors.InternalServerError: An internal server error occurred.
+
+        Examples:
+            ```python
+            response = await support.describe_communications(
+                case_id="case-12345678910-2013-c4c1d2bf33c5cf47",
+                after_time="2026-12-01T00:00:00Z",
+                max_results=10,
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {
+                "communications": [
+                    {
+                        "case_id": "case-12345678910-2013-c4c1d2bf33c5cf47",
+                        "body": "The instance i-0abcd1234efgh5678 stopped answering health checks at 09:14 UTC; the log is attached.",
+                        "submitted_by": "ops@example.com",
+                        "time_created": "2026-12-01T09:20:11.523Z",
+                        "attachment_set": [
+                            {
+                                "attachment_id": "attachment-KBnjRNrePd9D6Jx0-Mm00xZuDEaL2JAj_0-gJv9qqDooTipsz3V1Nb19rCfkZneeQeDPgp8X1iVJyHH7UuhZDdNeqGoduZsPrAhyMakqlc60-iJjL5HqyYGiT1FG8EXAMPLE",
+                                "file_name": "checkout-api.log",
+                            },
+                        ],
+                    },
+                ],
+            }
+            ```
         """
         request = DescribeCommunicationsRequest(
             case_id=case_id,
@@ -690,11 +883,41 @@ class SupportClient(SupportCustomizations):
             The ``DescribeCreateCaseOptionsResponse`` of the call.
 
         Raises:
-            DryRunOperationException: The request was valid, but the operation wasn't performed
-                because dryRun was set to true.
-            InternalServerError: An internal server error occurred.
-            ThrottlingException: You have exceeded the maximum allowed TPS (Transactions Per
-                Second) for the operations.
+            errors.DryRunOperationException: The request was valid, but the operation wasn't
+                performed because dryRun was set to true.
+            errors.InternalServerError: An internal server error occurred.
+            errors.ThrottlingException: You have exceeded the maximum allowed TPS (Transactions
+                Per Second) for the operations.
+
+        Examples:
+            ```python
+            response = await support.describe_create_case_options(
+                service_code="amazon-elastic-compute-cloud-linux",
+                category_code="instance-issue",
+                issue_type="technical",
+                language="en",
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {
+                "language_availability": "available",
+                "communication_types": [
+                    {
+                        "type": "chat",
+                        "supported_hours": [{"start_time": "00:00", "end_time": "23:59"}],
+                        "dates_without_support": [],
+                    },
+                    {
+                        "type": "web",
+                        "supported_hours": [{"start_time": "00:00", "end_time": "23:59"}],
+                        "dates_without_support": [],
+                    },
+                ],
+            }
+            ```
         """
         request = DescribeCreateCaseOptionsRequest(
             category_code=category_code,
@@ -749,9 +972,34 @@ class SupportClient(SupportCustomizations):
             The ``DescribeServicesResponse`` of the call.
 
         Raises:
-            DryRunOperationException: The request was valid, but the operation wasn't performed
-                because dryRun was set to true.
-            InternalServerError: An internal server error occurred.
+            errors.DryRunOperationException: The request was valid, but the operation wasn't
+                performed because dryRun was set to true.
+            errors.InternalServerError: An internal server error occurred.
+
+        Examples:
+            ```python
+            response = await support.describe_services(
+                service_code_list=["amazon-elastic-compute-cloud-linux"],
+                language="en",
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {
+                "services": [
+                    {
+                        "code": "amazon-elastic-compute-cloud-linux",
+                        "name": "Elastic Compute Cloud (EC2 - Linux)",
+                        "categories": [
+                            {"code": "instance-issue", "name": "Instance Issue"},
+                            {"code": "performance", "name": "Performance"},
+                        ],
+                    },
+                ],
+            }
+            ```
         """
         request = DescribeServicesRequest(
             dry_run=dry_run,
@@ -794,9 +1042,28 @@ class SupportClient(SupportCustomizations):
             The ``DescribeSeverityLevelsResponse`` of the call.
 
         Raises:
-            DryRunOperationException: The request was valid, but the operation wasn't performed
-                because dryRun was set to true.
-            InternalServerError: An internal server error occurred.
+            errors.DryRunOperationException: The request was valid, but the operation wasn't
+                performed because dryRun was set to true.
+            errors.InternalServerError: An internal server error occurred.
+
+        Examples:
+            ```python
+            response = await support.describe_severity_levels(language="en")
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {
+                "severity_levels": [
+                    {"code": "low", "name": "Low"},
+                    {"code": "normal", "name": "Normal"},
+                    {"code": "high", "name": "High"},
+                    {"code": "urgent", "name": "Urgent"},
+                    {"code": "critical", "name": "Critical"},
+                ],
+            }
+            ```
         """
         request = DescribeSeverityLevelsRequest(
             dry_run=dry_run,
@@ -842,11 +1109,31 @@ class SupportClient(SupportCustomizations):
             The ``DescribeSupportedLanguagesResponse`` of the call.
 
         Raises:
-            DryRunOperationException: The request was valid, but the operation wasn't performed
-                because dryRun was set to true.
-            InternalServerError: An internal server error occurred.
-            ThrottlingException: You have exceeded the maximum allowed TPS (Transactions Per
-                Second) for the operations.
+            errors.DryRunOperationException: The request was valid, but the operation wasn't
+                performed because dryRun was set to true.
+            errors.InternalServerError: An internal server error occurred.
+            errors.ThrottlingException: You have exceeded the maximum allowed TPS (Transactions
+                Per Second) for the operations.
+
+        Examples:
+            ```python
+            response = await support.describe_supported_languages(
+                service_code="amazon-elastic-compute-cloud-linux",
+                category_code="instance-issue",
+                issue_type="technical",
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {
+                "supported_languages": [
+                    {"code": "en", "language": "English", "display": "English"},
+                    {"code": "ja", "language": "Japanese", "display": "日本語"},
+                ],
+            }
+            ```
         """
         request = DescribeSupportedLanguagesRequest(
             category_code=category_code,
@@ -894,9 +1181,30 @@ class SupportClient(SupportCustomizations):
             The ``DescribeTrustedAdvisorCheckRefreshStatusesResponse`` of the call.
 
         Raises:
-            InternalServerError: An internal server error occurred.
-            ThrottlingException: You have exceeded the maximum allowed TPS (Transactions Per
-                Second) for the operations.
+            errors.InternalServerError: An internal server error occurred.
+            errors.ThrottlingException: You have exceeded the maximum allowed TPS (Transactions
+                Per Second) for the operations.
+
+        Examples:
+            ```python
+            response = await support.describe_trusted_advisor_check_refresh_statuses(
+                check_ids=["Qch7DwouX1"],
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {
+                "statuses": [
+                    {
+                        "check_id": "Qch7DwouX1",
+                        "status": "success",
+                        "millis_until_next_refreshable": 3436949,
+                    },
+                ],
+            }
+            ```
         """
         request = DescribeTrustedAdvisorCheckRefreshStatusesRequest(
             check_ids=check_ids,
@@ -954,9 +1262,59 @@ class SupportClient(SupportCustomizations):
             The ``DescribeTrustedAdvisorCheckResultResponse`` of the call.
 
         Raises:
-            InternalServerError: An internal server error occurred.
-            ThrottlingException: You have exceeded the maximum allowed TPS (Transactions Per
-                Second) for the operations.
+            errors.InternalServerError: An internal server error occurred.
+            errors.ThrottlingException: You have exceeded the maximum allowed TPS (Transactions
+                Per Second) for the operations.
+
+        Examples:
+            ```python
+            response = await support.describe_trusted_advisor_check_result(
+                check_id="Qch7DwouX1",
+                language="en",
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {
+                "result": {
+                    "check_id": "Qch7DwouX1",
+                    "timestamp": "2026-12-01T08:15:00Z",
+                    "status": "warning",
+                    "resources_summary": {
+                        "resources_processed": 42,
+                        "resources_flagged": 3,
+                        "resources_ignored": 0,
+                        "resources_suppressed": 0,
+                    },
+                    "category_specific_summary": {
+                        "cost_optimizing": {
+                            "estimated_monthly_savings": 186.6,
+                            "estimated_percent_monthly_savings": 0.21,
+                        },
+                    },
+                    "flagged_resources": [
+                        {
+                            "status": "warning",
+                            "region": "us-east-1",
+                            "resource_id": "i-0abcd1234efgh5678",
+                            "is_suppressed": False,
+                            "metadata": [
+                                "us-east-1a",
+                                "i-0abcd1234efgh5678",
+                                "checkout-batch",
+                                "m5.xlarge",
+                                "$62.20",
+                                "3.1%",
+                                "0.4MB",
+                                "14 days",
+                            ],
+                        },
+                    ],
+                },
+            }
+            ```
         """
         request = DescribeTrustedAdvisorCheckResultRequest(
             check_id=check_id,
@@ -1011,9 +1369,43 @@ class SupportClient(SupportCustomizations):
             The ``DescribeTrustedAdvisorCheckSummariesResponse`` of the call.
 
         Raises:
-            InternalServerError: An internal server error occurred.
-            ThrottlingException: You have exceeded the maximum allowed TPS (Transactions Per
-                Second) for the operations.
+            errors.InternalServerError: An internal server error occurred.
+            errors.ThrottlingException: You have exceeded the maximum allowed TPS (Transactions
+                Per Second) for the operations.
+
+        Examples:
+            ```python
+            response = await support.describe_trusted_advisor_check_summaries(
+                check_ids=["Qch7DwouX1"],
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {
+                "summaries": [
+                    {
+                        "check_id": "Qch7DwouX1",
+                        "timestamp": "2026-12-01T08:15:00Z",
+                        "status": "warning",
+                        "has_flagged_resources": True,
+                        "resources_summary": {
+                            "resources_processed": 42,
+                            "resources_flagged": 3,
+                            "resources_ignored": 0,
+                            "resources_suppressed": 0,
+                        },
+                        "category_specific_summary": {
+                            "cost_optimizing": {
+                                "estimated_monthly_savings": 186.6,
+                                "estimated_percent_monthly_savings": 0.21,
+                            },
+                        },
+                    },
+                ],
+            }
+            ```
         """
         request = DescribeTrustedAdvisorCheckSummariesRequest(
             check_ids=check_ids,
@@ -1061,9 +1453,39 @@ class SupportClient(SupportCustomizations):
             The ``DescribeTrustedAdvisorChecksResponse`` of the call.
 
         Raises:
-            InternalServerError: An internal server error occurred.
-            ThrottlingException: You have exceeded the maximum allowed TPS (Transactions Per
-                Second) for the operations.
+            errors.InternalServerError: An internal server error occurred.
+            errors.ThrottlingException: You have exceeded the maximum allowed TPS (Transactions
+                Per Second) for the operations.
+
+        Examples:
+            ```python
+            response = await support.describe_trusted_advisor_checks(language="en")
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {
+                "checks": [
+                    {
+                        "id": "Qch7DwouX1",
+                        "name": "Low Utilization Amazon EC2 Instances",
+                        "category": "cost_optimizing",
+                        "description": "Checks the Amazon EC2 instances that were running at any time during the last 14 days and alerts you if the daily CPU utilization was 10% or less and network I/O was 5 MB or less on 4 or more days.",
+                        "metadata": [
+                            "Region/AZ",
+                            "Instance ID",
+                            "Instance Name",
+                            "Instance Type",
+                            "Estimated Monthly Savings",
+                            "Day 1",
+                            "Day 2",
+                            "Number of Days Low Utilization",
+                        ],
+                    },
+                ],
+            }
+            ```
         """
         request = DescribeTrustedAdvisorChecksRequest(
             language=language,
@@ -1112,10 +1534,29 @@ class SupportClient(SupportCustomizations):
             The ``GetAttachmentDownloadLinkResponse`` of the call.
 
         Raises:
-            AttachmentIdNotFound: An attachment with the specified ID could not be found.
-            DryRunOperationException: The request was valid, but the operation wasn't performed
-                because dryRun was set to true.
-            InternalServerError: An internal server error occurred.
+            errors.AttachmentIdNotFound: An attachment with the specified ID could not be found.
+            errors.DryRunOperationException: The request was valid, but the operation wasn't
+                performed because dryRun was set to true.
+            errors.InternalServerError: An internal server error occurred.
+
+        Examples:
+            ```python
+            response = await support.get_attachment_download_link(
+                attachment_id="attachment-KBnjRNrePd9D6Jx0-Mm00xZuDEaL2JAj_0-gJv9qqDooTipsz3V1Nb19rCfkZneeQeDPgp8X1iVJyHH7UuhZDdNeqGoduZsPrAhyMakqlc60-iJjL5HqyYGiT1FG8EXAMPLE",
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {
+                "file_name": "checkout-api.log",
+                "download_url": {
+                    "url": "https://support-attachments.s3.amazonaws.com/attachment-KBnjRNre/checkout-api.log?X-Amz-Expires=300&X-Amz-Signature=EXAMPLE",
+                    "expiry_date": "2026-12-01T09:35:00.000Z",
+                },
+            }
+            ```
         """
         request = GetAttachmentDownloadLinkRequest(
             attachment_id=attachment_id,
@@ -1189,10 +1630,35 @@ class SupportClient(SupportCustomizations):
             The ``GetAttachmentUploadLinksResponse`` of the call.
 
         Raises:
-            DryRunOperationException: The request was valid, but the operation wasn't performed
-                because dryRun was set to true.
-            InternalServerError: An internal server error occurred.
-            UploadIdNotFound: The specified uploadId couldn't be located.
+            errors.DryRunOperationException: The request was valid, but the operation wasn't
+                performed because dryRun was set to true.
+            errors.InternalServerError: An internal server error occurred.
+            errors.UploadIdNotFound: The specified uploadId couldn't be located.
+
+        Examples:
+            ```python
+            response = await support.get_attachment_upload_links(
+                file_name="checkout-api.log",
+                file_size_bytes=70,
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {
+                "upload_id": "upload-2f5a6faa2a4a1e600-mu-Y2hlY2tvdXQtYXBpLmxvZw-EXAMPLE",
+                "part_size_bytes": 5242880,
+                "total_parts": 1,
+                "upload_urls": [
+                    {
+                        "part_index": 1,
+                        "url": "https://support-attachments.s3.amazonaws.com/upload-2f5a6faa/1?X-Amz-Expires=900&X-Amz-Signature=EXAMPLE",
+                        "expiry_date": "2026-12-01T09:45:00.000Z",
+                    },
+                ],
+            }
+            ```
         """
         request = GetAttachmentUploadLinksRequest(
             file_name=file_name,
@@ -1242,7 +1708,24 @@ class SupportClient(SupportCustomizations):
             The ``RefreshTrustedAdvisorCheckResponse`` of the call.
 
         Raises:
-            InternalServerError: An internal server error occurred.
+            errors.InternalServerError: An internal server error occurred.
+
+        Examples:
+            ```python
+            response = await support.refresh_trusted_advisor_check(check_id="Qch7DwouX1")
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {
+                "status": {
+                    "check_id": "Qch7DwouX1",
+                    "status": "enqueued",
+                    "millis_until_next_refreshable": 3599000,
+                },
+            }
+            ```
         """
         request = RefreshTrustedAdvisorCheckRequest(
             check_id=check_id,
@@ -1280,10 +1763,23 @@ class SupportClient(SupportCustomizations):
             The ``ResolveCaseResponse`` of the call.
 
         Raises:
-            CaseIdNotFound: The requested caseId couldn't be located.
-            DryRunOperationException: The request was valid, but the operation wasn't performed
-                because dryRun was set to true.
-            InternalServerError: An internal server error occurred.
+            errors.CaseIdNotFound: The requested caseId couldn't be located.
+            errors.DryRunOperationException: The request was valid, but the operation wasn't
+                performed because dryRun was set to true.
+            errors.InternalServerError: An internal server error occurred.
+
+        Examples:
+            ```python
+            response = await support.resolve_case(
+                case_id="case-12345678910-2013-c4c1d2bf33c5cf47",
+            )
+            ```
+
+            The response, as ``awsmith.to_dict(response)`` gives it:
+
+            ```python
+            {"initial_case_status": "work-in-progress", "final_case_status": "resolved"}
+            ```
         """
         request = ResolveCaseRequest(
             case_id=case_id,
@@ -1311,6 +1807,11 @@ class SupportClient(SupportCustomizations):
         ``async for page in ...`` yields each response; ``.items()`` yields the elements of
         ``cases`` across pages.
 
+        Nothing is sent until the paginator is iterated: the errors below are raised during the
+        iteration (of the pages or of ``.items()``), by the request of the page that failed.
+        This call raises only ``ParamValidationError``, for a ``max_items`` or
+        ``starting_token`` that cannot be used.
+
         Args:
             after_time: The start date for a filtered date search on support case
                 communications. Case communications are available for 24 months after creation.
@@ -1337,6 +1838,14 @@ class SupportClient(SupportCustomizations):
                 resume.
             starting_token: Resume from this token (a ``nextToken`` or a paginator's
                 ``resume_token``).
+
+        Raises:
+            errors.CaseIdNotFound: The requested caseId couldn't be located.
+            errors.DryRunOperationException: The request was valid, but the operation wasn't
+                performed because dryRun was set to true.
+            errors.InternalServerError: An internal server error occurred.
+            PaginationError: The service returned a token the paginator had already followed (it
+                would loop forever), or the paginator is iterated a second time.
         """
 
         async def fetch(token: str | None) -> DescribeCasesResponse:
@@ -1378,6 +1887,11 @@ class SupportClient(SupportCustomizations):
         ``async for page in ...`` yields each response; ``.items()`` yields the elements of
         ``communications`` across pages.
 
+        Nothing is sent until the paginator is iterated: the errors below are raised during the
+        iteration (of the pages or of ``.items()``), by the request of the page that failed.
+        This call raises only ``ParamValidationError``, for a ``max_items`` or
+        ``starting_token`` that cannot be used.
+
         Args:
             case_id: The support case ID requested or returned in the call. The case ID is an
                 alphanumeric string formatted as shown in this example:
@@ -1395,6 +1909,14 @@ class SupportClient(SupportCustomizations):
                 resume.
             starting_token: Resume from this token (a ``nextToken`` or a paginator's
                 ``resume_token``).
+
+        Raises:
+            errors.CaseIdNotFound: The requested caseId couldn't be located.
+            errors.DryRunOperationException: The request was valid, but the operation wasn't
+                performed because dryRun was set to true.
+            errors.InternalServerError: An internal server error occurred.
+            PaginationError: The service returned a token the paginator had already followed (it
+                would loop forever), or the paginator is iterated a second time.
         """
 
         async def fetch(token: str | None) -> DescribeCommunicationsResponse:
