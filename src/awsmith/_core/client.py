@@ -60,6 +60,7 @@ from awsmith._core.settings import (
     TransportSettings,
     endpoint_args,
     off_loop,
+    proxy_settings,
     retry_settings,
     transport_settings,
 )
@@ -72,7 +73,6 @@ from awsmith._core.signing import (
 )
 from awsmith._core.transport.http import HttpResponse, HttpSender, Timeouts, request_id_of
 from awsmith._core.transport.http1 import Http1Sender
-from awsmith._core.transport.proxy import proxy_settings
 
 if TYPE_CHECKING:
     import traceback

@@ -93,9 +93,9 @@ def _frozen_proxies(value: Mapping[str, str] | None) -> Mapping[str, str] | None
             f"Config.proxies must be a mapping such as {{'https': 'http://proxy:3128'}}, "
             f"got {type(value).__name__}"
         )
-    from awsmith._core.transport.proxy import proxy_settings
+    from awsmith._core.transport.proxy import explicit_proxies
 
-    proxy_settings(value, trust_env=False)
+    explicit_proxies(value)
     return MappingProxyType(dict(value))
 
 

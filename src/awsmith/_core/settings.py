@@ -23,7 +23,7 @@ import ssl
 import stat
 import sys
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 from awsmith._core import aio
 from awsmith._core.config import DEFAULT_MAX_ATTEMPTS, Config, RetryMode
@@ -33,7 +33,12 @@ from awsmith._core.errors import ConfigurationError
 from awsmith._core.interceptors import Hooks, Interceptor, checked_interceptors, hooks_of
 from awsmith._core.operation import ServiceInfo
 from awsmith._core.transport.http import Timeouts
-from awsmith._core.transport.proxy import NO_PROXIES, ProxySettings
+from awsmith._core.transport.proxy import (
+    NO_PROXIES,
+    ProxySettings,
+    environment_proxies,
+    explicit_proxies,
+)
 from awsmith._core.transport.tls import cached_tls_context, certifi_bundle, tls_context
 from awsmith._version import __version__
 
@@ -416,6 +421,20 @@ def _configured_url(service: ServiceInfo, profile: Callable[[], Mapping[str, Any
         environment("AWS_ENDPOINT_URL"),
         in_profile(profile, "endpoint_url"),
     ]
+
+
+def proxy_settings(
+    proxies: Mapping[str, str] | None, trust_env: bool, environ: Mapping[str, str] = os.environ
+) -> ProxySettings:
+    """A client's proxies: ``Config.proxies`` if given (not empty), else (``trust_env``)
+    the environment's (:mod:`awsmith._core.transport.proxy` says how each is read);
+    there is no profile setting. Bad values raise ``ConfigurationError`` naming where
+    they came from."""
+    found = first_set(
+        ("Config.proxies", lambda: explicit_proxies(proxies) if proxies else None),
+        ("the environment", lambda: environment_proxies(environ) if trust_env else None),
+    )
+    return NO_PROXIES if found is None else cast("ProxySettings", found[0])
 
 
 @frozen
