@@ -632,7 +632,7 @@ class SerdeEmitter:
 
     def emit_response_parser(self, op: Operation) -> None:
         w = self.w
-        resp = self.use("awsmith._core.transport.http", "HttpResponse")
+        resp = self.use("awsmith._core.transport.http", "TransportResponse")
         shape = op.output
         w.line()
         w.line()
@@ -747,7 +747,7 @@ class SerdeEmitter:
             parser = self.rt("no_fields")
             if fields:
                 parser = f"_err_{snake(shape.name)}"
-                resp = self.use("awsmith._core.transport.http", "HttpResponse")
+                resp = self.use("awsmith._core.transport.http", "TransportResponse")
                 w.line()
                 w.line()
                 w.line(f"def {parser}(fields: dict[str, Any], response: {resp}) -> dict[str, Any]:")

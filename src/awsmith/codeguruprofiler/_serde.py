@@ -30,7 +30,7 @@ from awsmith._core.serde import (
     p_timestamp,
     ts_iso,
 )
-from awsmith._core.transport.http import HttpResponse
+from awsmith._core.transport.http import TransportResponse
 from awsmith._core.validation import (
     bad,
     check_bool,
@@ -1393,7 +1393,7 @@ def _de_user_feedback(data: Any, path: Path) -> UserFeedback:
     return UserFeedback(type=type_)
 
 
-def parse_add_notification_channels(response: HttpResponse) -> AddNotificationChannelsResponse:
+def parse_add_notification_channels(response: TransportResponse) -> AddNotificationChannelsResponse:
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("notificationConfiguration")
@@ -1401,7 +1401,7 @@ def parse_add_notification_channels(response: HttpResponse) -> AddNotificationCh
     return AddNotificationChannelsResponse(notification_configuration=notification_configuration)
 
 
-def parse_batch_get_frame_metric_data(response: HttpResponse) -> BatchGetFrameMetricDataResponse:
+def parse_batch_get_frame_metric_data(response: TransportResponse) -> BatchGetFrameMetricDataResponse:
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("endTime")
@@ -1426,32 +1426,32 @@ def parse_batch_get_frame_metric_data(response: HttpResponse) -> BatchGetFrameMe
     )
 
 
-def parse_configure_agent(response: HttpResponse) -> ConfigureAgentResponse:
+def parse_configure_agent(response: TransportResponse) -> ConfigureAgentResponse:
     path = ""
     x = load_json(response.body)
     configuration = _de_agent_configuration(x, (path, "configuration"))
     return ConfigureAgentResponse(configuration=configuration)
 
 
-def parse_create_profiling_group(response: HttpResponse) -> CreateProfilingGroupResponse:
+def parse_create_profiling_group(response: TransportResponse) -> CreateProfilingGroupResponse:
     path = ""
     x = load_json(response.body)
     profiling_group = _de_profiling_group_description(x, (path, "profilingGroup"))
     return CreateProfilingGroupResponse(profiling_group=profiling_group)
 
 
-def parse_delete_profiling_group(response: HttpResponse) -> DeleteProfilingGroupResponse:
+def parse_delete_profiling_group(response: TransportResponse) -> DeleteProfilingGroupResponse:
     return DeleteProfilingGroupResponse()
 
 
-def parse_describe_profiling_group(response: HttpResponse) -> DescribeProfilingGroupResponse:
+def parse_describe_profiling_group(response: TransportResponse) -> DescribeProfilingGroupResponse:
     path = ""
     x = load_json(response.body)
     profiling_group = _de_profiling_group_description(x, (path, "profilingGroup"))
     return DescribeProfilingGroupResponse(profiling_group=profiling_group)
 
 
-def parse_get_findings_report_account_summary(response: HttpResponse) -> GetFindingsReportAccountSummaryResponse:
+def parse_get_findings_report_account_summary(response: TransportResponse) -> GetFindingsReportAccountSummaryResponse:
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("nextToken")
@@ -1464,7 +1464,7 @@ def parse_get_findings_report_account_summary(response: HttpResponse) -> GetFind
     )
 
 
-def parse_get_notification_configuration(response: HttpResponse) -> GetNotificationConfigurationResponse:
+def parse_get_notification_configuration(response: TransportResponse) -> GetNotificationConfigurationResponse:
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("notificationConfiguration")
@@ -1474,7 +1474,7 @@ def parse_get_notification_configuration(response: HttpResponse) -> GetNotificat
     )
 
 
-def parse_get_policy(response: HttpResponse) -> GetPolicyResponse:
+def parse_get_policy(response: TransportResponse) -> GetPolicyResponse:
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("policy")
@@ -1484,7 +1484,7 @@ def parse_get_policy(response: HttpResponse) -> GetPolicyResponse:
     return GetPolicyResponse(policy=policy, revision_id=revision_id)
 
 
-def parse_get_profile(response: HttpResponse) -> GetProfileResponse:
+def parse_get_profile(response: TransportResponse) -> GetProfileResponse:
     x = response.headers.get("Content-Encoding")
     content_encoding = None if x is None else x
     x = response.headers.get("Content-Type")
@@ -1496,7 +1496,7 @@ def parse_get_profile(response: HttpResponse) -> GetProfileResponse:
     )
 
 
-def parse_get_recommendations(response: HttpResponse) -> GetRecommendationsResponse:
+def parse_get_recommendations(response: TransportResponse) -> GetRecommendationsResponse:
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("anomalies")
@@ -1518,7 +1518,7 @@ def parse_get_recommendations(response: HttpResponse) -> GetRecommendationsRespo
     )
 
 
-def parse_list_findings_reports(response: HttpResponse) -> ListFindingsReportsResponse:
+def parse_list_findings_reports(response: TransportResponse) -> ListFindingsReportsResponse:
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("findingsReportSummaries")
@@ -1531,7 +1531,7 @@ def parse_list_findings_reports(response: HttpResponse) -> ListFindingsReportsRe
     )
 
 
-def parse_list_profile_times(response: HttpResponse) -> ListProfileTimesResponse:
+def parse_list_profile_times(response: TransportResponse) -> ListProfileTimesResponse:
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("nextToken")
@@ -1541,7 +1541,7 @@ def parse_list_profile_times(response: HttpResponse) -> ListProfileTimesResponse
     return ListProfileTimesResponse(next_token=next_token, profile_times=profile_times)
 
 
-def parse_list_profiling_groups(response: HttpResponse) -> ListProfilingGroupsResponse:
+def parse_list_profiling_groups(response: TransportResponse) -> ListProfilingGroupsResponse:
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("nextToken")
@@ -1557,7 +1557,7 @@ def parse_list_profiling_groups(response: HttpResponse) -> ListProfilingGroupsRe
     )
 
 
-def parse_list_tags_for_resource(response: HttpResponse) -> ListTagsForResourceResponse:
+def parse_list_tags_for_resource(response: TransportResponse) -> ListTagsForResourceResponse:
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("tags")
@@ -1565,11 +1565,11 @@ def parse_list_tags_for_resource(response: HttpResponse) -> ListTagsForResourceR
     return ListTagsForResourceResponse(tags=tags)
 
 
-def parse_post_agent_profile(response: HttpResponse) -> PostAgentProfileResponse:
+def parse_post_agent_profile(response: TransportResponse) -> PostAgentProfileResponse:
     return PostAgentProfileResponse()
 
 
-def parse_put_permission(response: HttpResponse) -> PutPermissionResponse:
+def parse_put_permission(response: TransportResponse) -> PutPermissionResponse:
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("policy")
@@ -1579,7 +1579,7 @@ def parse_put_permission(response: HttpResponse) -> PutPermissionResponse:
     return PutPermissionResponse(policy=policy, revision_id=revision_id)
 
 
-def parse_remove_notification_channel(response: HttpResponse) -> RemoveNotificationChannelResponse:
+def parse_remove_notification_channel(response: TransportResponse) -> RemoveNotificationChannelResponse:
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("notificationConfiguration")
@@ -1587,7 +1587,7 @@ def parse_remove_notification_channel(response: HttpResponse) -> RemoveNotificat
     return RemoveNotificationChannelResponse(notification_configuration=notification_configuration)
 
 
-def parse_remove_permission(response: HttpResponse) -> RemovePermissionResponse:
+def parse_remove_permission(response: TransportResponse) -> RemovePermissionResponse:
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("policy")
@@ -1597,19 +1597,19 @@ def parse_remove_permission(response: HttpResponse) -> RemovePermissionResponse:
     return RemovePermissionResponse(policy=policy, revision_id=revision_id)
 
 
-def parse_submit_feedback(response: HttpResponse) -> SubmitFeedbackResponse:
+def parse_submit_feedback(response: TransportResponse) -> SubmitFeedbackResponse:
     return SubmitFeedbackResponse()
 
 
-def parse_tag_resource(response: HttpResponse) -> TagResourceResponse:
+def parse_tag_resource(response: TransportResponse) -> TagResourceResponse:
     return TagResourceResponse()
 
 
-def parse_untag_resource(response: HttpResponse) -> UntagResourceResponse:
+def parse_untag_resource(response: TransportResponse) -> UntagResourceResponse:
     return UntagResourceResponse()
 
 
-def parse_update_profiling_group(response: HttpResponse) -> UpdateProfilingGroupResponse:
+def parse_update_profiling_group(response: TransportResponse) -> UpdateProfilingGroupResponse:
     path = ""
     x = load_json(response.body)
     profiling_group = _de_profiling_group_description(x, (path, "profilingGroup"))

@@ -27,7 +27,7 @@ from awsmith._core.serde import (
     p_map,
     p_str,
 )
-from awsmith._core.transport.http import HttpResponse
+from awsmith._core.transport.http import TransportResponse
 from awsmith._core.validation import bad, check_bool, check_bytes, check_int, check_list, check_str
 
 from . import _endpoints, errors
@@ -1603,87 +1603,87 @@ def _de_upload_url_list(value: Any, path: Path, name: str) -> list[UploadUrl]:
     return [_de_upload_url(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
-def parse_add_attachments_to_set(response: HttpResponse) -> AddAttachmentsToSetResponse:
+def parse_add_attachments_to_set(response: TransportResponse) -> AddAttachmentsToSetResponse:
     return _de_add_attachments_to_set_response(load_json(response.body), "")
 
 
-def parse_add_communication_to_case(response: HttpResponse) -> AddCommunicationToCaseResponse:
+def parse_add_communication_to_case(response: TransportResponse) -> AddCommunicationToCaseResponse:
     return _de_add_communication_to_case_response(load_json(response.body), "")
 
 
-def parse_complete_attachment_upload(response: HttpResponse) -> CompleteAttachmentUploadResponse:
+def parse_complete_attachment_upload(response: TransportResponse) -> CompleteAttachmentUploadResponse:
     return _de_complete_attachment_upload_response(load_json(response.body), "")
 
 
-def parse_create_case(response: HttpResponse) -> CreateCaseResponse:
+def parse_create_case(response: TransportResponse) -> CreateCaseResponse:
     return _de_create_case_response(load_json(response.body), "")
 
 
-def parse_describe_attachment(response: HttpResponse) -> DescribeAttachmentResponse:
+def parse_describe_attachment(response: TransportResponse) -> DescribeAttachmentResponse:
     return _de_describe_attachment_response(load_json(response.body), "")
 
 
-def parse_describe_attachment_upload_status(response: HttpResponse) -> DescribeAttachmentUploadStatusResponse:
+def parse_describe_attachment_upload_status(response: TransportResponse) -> DescribeAttachmentUploadStatusResponse:
     return _de_describe_attachment_upload_status_response(load_json(response.body), "")
 
 
-def parse_describe_cases(response: HttpResponse) -> DescribeCasesResponse:
+def parse_describe_cases(response: TransportResponse) -> DescribeCasesResponse:
     return _de_describe_cases_response(load_json(response.body), "")
 
 
-def parse_describe_communications(response: HttpResponse) -> DescribeCommunicationsResponse:
+def parse_describe_communications(response: TransportResponse) -> DescribeCommunicationsResponse:
     return _de_describe_communications_response(load_json(response.body), "")
 
 
-def parse_describe_create_case_options(response: HttpResponse) -> DescribeCreateCaseOptionsResponse:
+def parse_describe_create_case_options(response: TransportResponse) -> DescribeCreateCaseOptionsResponse:
     return _de_describe_create_case_options_response(load_json(response.body), "")
 
 
-def parse_describe_services(response: HttpResponse) -> DescribeServicesResponse:
+def parse_describe_services(response: TransportResponse) -> DescribeServicesResponse:
     return _de_describe_services_response(load_json(response.body), "")
 
 
-def parse_describe_severity_levels(response: HttpResponse) -> DescribeSeverityLevelsResponse:
+def parse_describe_severity_levels(response: TransportResponse) -> DescribeSeverityLevelsResponse:
     return _de_describe_severity_levels_response(load_json(response.body), "")
 
 
-def parse_describe_supported_languages(response: HttpResponse) -> DescribeSupportedLanguagesResponse:
+def parse_describe_supported_languages(response: TransportResponse) -> DescribeSupportedLanguagesResponse:
     return _de_describe_supported_languages_response(load_json(response.body), "")
 
 
-def parse_describe_trusted_advisor_check_refresh_statuses(response: HttpResponse) -> DescribeTrustedAdvisorCheckRefreshStatusesResponse:
+def parse_describe_trusted_advisor_check_refresh_statuses(response: TransportResponse) -> DescribeTrustedAdvisorCheckRefreshStatusesResponse:
     return _de_describe_trusted_advisor_check_refresh_statuses_response(load_json(response.body), "")
 
 
-def parse_describe_trusted_advisor_check_result(response: HttpResponse) -> DescribeTrustedAdvisorCheckResultResponse:
+def parse_describe_trusted_advisor_check_result(response: TransportResponse) -> DescribeTrustedAdvisorCheckResultResponse:
     return _de_describe_trusted_advisor_check_result_response(load_json(response.body), "")
 
 
-def parse_describe_trusted_advisor_check_summaries(response: HttpResponse) -> DescribeTrustedAdvisorCheckSummariesResponse:
+def parse_describe_trusted_advisor_check_summaries(response: TransportResponse) -> DescribeTrustedAdvisorCheckSummariesResponse:
     return _de_describe_trusted_advisor_check_summaries_response(load_json(response.body), "")
 
 
-def parse_describe_trusted_advisor_checks(response: HttpResponse) -> DescribeTrustedAdvisorChecksResponse:
+def parse_describe_trusted_advisor_checks(response: TransportResponse) -> DescribeTrustedAdvisorChecksResponse:
     return _de_describe_trusted_advisor_checks_response(load_json(response.body), "")
 
 
-def parse_get_attachment_download_link(response: HttpResponse) -> GetAttachmentDownloadLinkResponse:
+def parse_get_attachment_download_link(response: TransportResponse) -> GetAttachmentDownloadLinkResponse:
     return _de_get_attachment_download_link_response(load_json(response.body), "")
 
 
-def parse_get_attachment_upload_links(response: HttpResponse) -> GetAttachmentUploadLinksResponse:
+def parse_get_attachment_upload_links(response: TransportResponse) -> GetAttachmentUploadLinksResponse:
     return _de_get_attachment_upload_links_response(load_json(response.body), "")
 
 
-def parse_refresh_trusted_advisor_check(response: HttpResponse) -> RefreshTrustedAdvisorCheckResponse:
+def parse_refresh_trusted_advisor_check(response: TransportResponse) -> RefreshTrustedAdvisorCheckResponse:
     return _de_refresh_trusted_advisor_check_response(load_json(response.body), "")
 
 
-def parse_resolve_case(response: HttpResponse) -> ResolveCaseResponse:
+def parse_resolve_case(response: TransportResponse) -> ResolveCaseResponse:
     return _de_resolve_case_response(load_json(response.body), "")
 
 
-def _err_throttling_exception(fields: dict[str, Any], response: HttpResponse) -> dict[str, Any]:
+def _err_throttling_exception(fields: dict[str, Any], response: TransportResponse) -> dict[str, Any]:
     path = ""
     return {
         "throttling_reasons": None if fields.get("throttlingReasons") is None else _de_throttling_reason_list(fields.get("throttlingReasons"), path, "throttlingReasons"),
