@@ -532,7 +532,7 @@ def test_a_botocore_response_reads_back_as_awsmith_parses_it() -> None:
     import httpx
     from botocore.awsrequest import HeadersDict
 
-    from awsmith._core.transport.http import HttpResponse
+    from awsmith._core.transport.http import TransportResponse
     from awsmith.codeguruprofiler import _serde
 
     body = json.dumps(
@@ -551,7 +551,7 @@ def test_a_botocore_response_reads_back_as_awsmith_parses_it() -> None:
         model.operation_model("ListProfileTimes").output_shape,
     )
     assert parsed["ResponseMetadata"]["RequestId"] == "req-1"
-    ours = _serde.LIST_PROFILE_TIMES.parse(HttpResponse(200, httpx.Headers(headers), body))
+    ours = _serde.LIST_PROFILE_TIMES.parse(TransportResponse(200, httpx.Headers(headers), body))
     assert from_dict(ListProfileTimesResponse, parsed, names="wire") == ours
 
 
