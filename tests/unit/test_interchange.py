@@ -669,11 +669,11 @@ def _botocore(service: str, op: str, body: bytes, headers: dict[str, str] | None
 def _awsmith(service: str, op: str, body: bytes, headers: dict[str, str] | None = None) -> Any:
     import httpx
 
-    from awsmith._core.transport.http import HttpResponse
+    from awsmith._core.transport.http import TransportResponse
 
     serde = importlib.import_module(f"awsmith.{service}._serde")
     operation = getattr(serde, "".join("_" + c.lower() if c.isupper() else c for c in op)[1:].upper())
-    return operation.parse(HttpResponse(200, httpx.Headers(headers or {}), body))
+    return operation.parse(TransportResponse(200, httpx.Headers(headers or {}), body))
 
 
 def assert_same(read: Any, parsed: Any) -> None:
