@@ -8,7 +8,6 @@
 import logging
 
 from awsmith._core.assume_role import assume_role
-from awsmith._core.client import ClientClosedError
 from awsmith._core.config import Config
 from awsmith._core.credentials import CachingProvider, CredentialProvider, Credentials
 from awsmith._core.endpoints import Endpoint
@@ -21,6 +20,7 @@ from awsmith._core.errors import (
     AttachmentSourceError,
     AttachmentUploadError,
     AwsmithError,
+    ClientClosedError,
     ConfigurationError,
     ConnectionFailedError,
     ConnectTimeoutError,
@@ -42,7 +42,7 @@ from awsmith._core.interceptors import Interceptor, InterceptorContext, Transpor
 from awsmith._core.interchange import from_dict, to_dict
 from awsmith._core.metadata import ResponseMetadata
 from awsmith._core.paginator import Paginator
-from awsmith._core.transport.http import HttpResponse as TransportResponse
+from awsmith._core.transport.http import TransportResponse
 from awsmith._version import __version__
 
 # Silent unless the application configures logging (the library convention).

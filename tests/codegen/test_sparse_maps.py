@@ -30,7 +30,7 @@ import httpx
 import pytest
 
 import awsmith
-from awsmith._core.transport.http import HttpResponse
+from awsmith._core.transport.http import TransportResponse
 from tests.codegen.generated import generated_package
 
 WHEN = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
@@ -118,7 +118,7 @@ def test_the_types_say_which_maps_hold_none(package: ModuleType) -> None:
 def test_the_parser_keeps_the_nulls_of_sparse_maps_as_botocore_does(package: ModuleType) -> None:
     shapes, serde = modules(package)
     body = json.dumps(WIRE).encode()
-    ours = serde.PUT_MAPS.parse(HttpResponse(200, httpx.Headers({}), body))
+    ours = serde.PUT_MAPS.parse(TransportResponse(200, httpx.Headers({}), body))
     assert ours.sparse_stamp == {"a": WHEN, "b": None}
     assert ours.sparse_bytes == {"a": b"\x00\xff", "b": None}
     assert ours.sparse_thing == {"a": shapes.Thing(name="n"), "b": None}
@@ -143,7 +143,7 @@ def test_the_parser_keeps_the_nulls_of_sparse_maps_as_botocore_does(package: Mod
         "sparseStrings": {"a": ["x"]},
     }
     ours_readable = serde.PUT_MAPS.parse(
-        HttpResponse(200, httpx.Headers({}), json.dumps(readable).encode())
+        TransportResponse(200, httpx.Headers({}), json.dumps(readable).encode())
     )
     assert awsmith.to_dict(ours_readable, names="wire") == expected
     assert awsmith.from_dict(shapes.Maps, theirs, names="wire") == ours_readable

@@ -532,7 +532,7 @@ def test_a_botocore_response_reads_back_as_awsmith_parses_it() -> None:
     import httpx
     from botocore.awsrequest import HeadersDict
 
-    from awsmith._core.transport.http import HttpResponse
+    from awsmith._core.transport.http import TransportResponse
     from awsmith.codeguruprofiler import _serde
 
     body = json.dumps(
@@ -551,7 +551,7 @@ def test_a_botocore_response_reads_back_as_awsmith_parses_it() -> None:
         model.operation_model("ListProfileTimes").output_shape,
     )
     assert parsed["ResponseMetadata"]["RequestId"] == "req-1"
-    ours = _serde.LIST_PROFILE_TIMES.parse(HttpResponse(200, httpx.Headers(headers), body))
+    ours = _serde.LIST_PROFILE_TIMES.parse(TransportResponse(200, httpx.Headers(headers), body))
     assert from_dict(ListProfileTimesResponse, parsed, names="wire") == ours
 
 
@@ -669,11 +669,11 @@ def _botocore(service: str, op: str, body: bytes, headers: dict[str, str] | None
 def _awsmith(service: str, op: str, body: bytes, headers: dict[str, str] | None = None) -> Any:
     import httpx
 
-    from awsmith._core.transport.http import HttpResponse
+    from awsmith._core.transport.http import TransportResponse
 
     serde = importlib.import_module(f"awsmith.{service}._serde")
     operation = getattr(serde, "".join("_" + c.lower() if c.isupper() else c for c in op)[1:].upper())
-    return operation.parse(HttpResponse(200, httpx.Headers(headers or {}), body))
+    return operation.parse(TransportResponse(200, httpx.Headers(headers or {}), body))
 
 
 def assert_same(read: Any, parsed: Any) -> None:

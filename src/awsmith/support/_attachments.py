@@ -69,11 +69,11 @@ from awsmith._core.errors import (
 )
 from awsmith._core.retry import RetryQuota, is_retryable, plan_retry
 from awsmith._core.transport.http import (
-    HttpResponse,
     HttpSender,
     StreamBody,
     StreamedResponse,
     Timeouts,
+    TransportResponse,
     check_stream_url,
 )
 from awsmith.support.shapes import (
@@ -583,7 +583,7 @@ class S3Refusal(ServiceError):
     a retry honours its ``x-amz-retry-after`` as a call's does."""
 
     #: The answer's status and header fields (its body is the error document read).
-    answer: HttpResponse
+    answer: TransportResponse
 
 
 def _s3_error(status: int, headers: Mapping[str, str], document: bytes) -> S3Refusal:
@@ -596,7 +596,7 @@ def _s3_error(status: int, headers: Mapping[str, str], document: bytes) -> S3Ref
         status_code=status,
         request_id=headers.get("x-amz-request-id"),
     )
-    error.answer = HttpResponse(status, headers, b"")
+    error.answer = TransportResponse(status, headers, b"")
     return error
 
 

@@ -126,7 +126,8 @@ class SupportCustomizations(BaseClient):
         sender, timeouts = await self._transfer()
         # awsmith's own pool (its sender, or the httpx client it made under trio) has
         # max_pool_connections; a caller's httpx client has limits of its own.
-        connections = None if self._http_client is not None else self.config.max_pool_connections
+        own_pool = self._settings.http_client is None
+        connections = self.config.max_pool_connections if own_pool else None
         return Transfer(sender, timeouts, self._request_retries, connections)
 
     def _request_retries(self) -> RequestRetries:
