@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 import botocore.config
 import botocore.exceptions
 import pytest
 
 import awsmith
-from tests.config.helpers import AwsFiles, awsmith_sends, botocore_client
+from awsmith.support import SupportClient
+from tests.config.helpers import CREDS, AwsFiles, awsmith_sends, botocore_client
 
 #: (environment, profile text, awsmith Config, botocore Config)
 CASES: dict[str, tuple[dict[str, str], str, dict[str, Any], dict[str, Any]]] = {
@@ -83,13 +85,42 @@ def test_defaults_mode_connect_timeout_as_botocore_applies_it(
         monkeypatch.setenv(name, value)
     aws.write(profile_text)
     sent = awsmith_sends(region="us-east-1", config=awsmith.Config(**ours))
-    boto = botocore_client(region_name="us-east-1", config=botocore.config.Config(**theirs))
+    # botocore given no Config: a Config object without defaults_mode would set its
+    # connect timeout to 60 s over the environment's or profile's mode (below)
+    boto = botocore_client(
+        region_name="us-east-1", config=botocore.config.Config(**theirs) if theirs else None
+    )
     assert sent.client._timeouts.connect == boto.meta.config.connect_timeout
     assert boto.meta.config.retries["mode"] == "standard"
-    # a view made before or after the first call uses the same
-    assert sent.client.with_options(read_timeout=5)._timeouts.connect == (
-        boto.meta.config.connect_timeout
-    )
+
+
+def test_a_config_does_not_undo_the_environments_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where awsmith differs: botocore's ``Config(read_timeout=5)`` (any Config without
+    ``defaults_mode``) sets the connect timeout to 60 s, over the ``AWS_DEFAULTS_MODE``
+    a user set for every client; awsmith keeps the mode's unless ``connect_timeout``
+    itself is given."""
+    monkeypatch.setenv("AWS_DEFAULTS_MODE", "in-region")
+    sent = awsmith_sends(region="us-east-1", config=awsmith.Config(read_timeout=5))
+    assert sent.client._timeouts.connect == 1.1
+    boto = botocore_client(region_name="us-east-1", config=botocore.config.Config(read_timeout=5))
+    assert boto.meta.config.connect_timeout == 60
+    assert botocore_client(region_name="us-east-1").meta.config.connect_timeout == 1.1
+
+
+def test_a_view_without_connect_timeout_keeps_the_modes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``with_options`` made before the first call, or after it, without a
+    ``connect_timeout``: the mode's, as its client's."""
+    monkeypatch.setenv("AWS_DEFAULTS_MODE", "in-region")
+
+    async def main() -> tuple[float, float, float]:
+        client = SupportClient(region="us-east-1", credentials=CREDS)
+        early = client.with_options(read_timeout=5)
+        async with client:
+            late = client.with_options(read_timeout=5)
+            await early._prepare()
+            return client._timeouts.connect, early._timeouts.connect, late._timeouts.connect
+
+    assert anyio.run(main) == (1.1, 1.1, 1.1)
 
 
 def test_a_bad_defaults_mode_names_where_it_came_from(

@@ -15,7 +15,7 @@ What it does, and no more:
   released connection (or a freed slot) goes to the longest waiter, never to a caller
   who came later;
 * an idle connection is dropped after ``idle_timeout`` seconds, and checked for a
-  close from the server (or stray bytes) before it is reused; TCP keepalive is on;
+  close from the server (or stray bytes) before it is reused; TCP keepalive if asked;
 * a connect timeout, and a read timeout measured from the last progress in either
   direction (a chunk handed to the socket or a byte read), so an upload the server
   reads slowly is not cut short while the socket keeps taking chunks (bytes the
@@ -426,10 +426,11 @@ class _Connection(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            # A peer (or a NAT) that vanished without a FIN is noticed by the kernel.
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        if self._pool.keepalive:
+            sock = transport.get_extra_info("socket")
+            if sock is not None:
+                # A peer (or a NAT) that vanished without a FIN is noticed by the kernel.
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
 
     def loop_future(self) -> asyncio.Future[None]:
         return self._loop.create_future()
@@ -813,12 +814,14 @@ class Http1Sender:
         ca_file: str = "",
         proxies: ProxySettings = NO_PROXIES,
         proxy_tls: ssl.SSLContext | None = None,
+        keepalive: bool = False,
     ) -> None:
         """``tls`` is the context for https origins; without one (a client made for a
         plain-http endpoint) it is made from ``ca_file`` at the first https connection,
         if any. ``idle_timeout``: seconds an unused connection is kept for reuse.
         ``proxies``: the client's proxies; ``proxy_tls`` the context for ``https://``
-        proxies (else ``tls``)."""
+        proxies (else ``tls``). ``keepalive``: TCP keepalive (``SO_KEEPALIVE``) on
+        every connection, off by default as in botocore (its ``tcp_keepalive``)."""
         self.loop = asyncio.get_running_loop()
         self._limit = max_connections
         self._verify = verify_tls
@@ -826,6 +829,7 @@ class Http1Sender:
         self._tls = tls
         self._proxies = proxies
         self._proxy_tls = proxy_tls
+        self.keepalive = keepalive
         self._idle_timeout = idle_timeout
         self._origins: dict[str, _Origin] = {}
         self._idle: dict[tuple[str, str, int, Proxy | None], list[_Connection]] = {}
