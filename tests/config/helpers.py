@@ -24,7 +24,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 
 import awsmith
-import awsmith._core.client as client_module
+import awsmith._core.settings as settings_module
 from awsmith.codeguruprofiler import CodeGuruProfilerClient
 from awsmith.support import SupportClient
 
@@ -65,7 +65,7 @@ def aws_files(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AwsFiles:
     monkeypatch.setenv("AWS_CONFIG_FILE", str(files.config))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(files.credentials))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setattr(client_module, "_SCOPED_CONFIG", {})
+    monkeypatch.setattr(settings_module, "SCOPED_CONFIG", {})
     return files
 
 

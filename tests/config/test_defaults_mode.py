@@ -135,13 +135,22 @@ def test_a_bad_defaults_mode_names_where_it_came_from(
     )
     with pytest.raises(botocore.exceptions.InvalidDefaultsMode):
         botocore_client(region_name="us-east-1")
-    monkeypatch.setenv("AWS_DEFAULTS_MODE", "")
+    monkeypatch.setenv("AWS_DEFAULTS_MODE", "fast")
     with pytest.raises(awsmith.ConfigurationError) as raised:
         awsmith_sends(region="us-east-1")
     assert str(raised.value) == (
         "AWS_DEFAULTS_MODE must be one of 'legacy', 'standard', 'in-region', "
-        "'cross-region', 'mobile', 'auto', got ''"
+        "'cross-region', 'mobile', 'auto', got 'fast'"
     )
+
+
+def test_an_empty_defaults_mode_is_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where awsmith differs: ``AWS_DEFAULTS_MODE=`` is unset, as an empty value of
+    every setting is (the profile's mode then applies); botocore refuses it."""
+    monkeypatch.setenv("AWS_DEFAULTS_MODE", "")
+    assert awsmith_sends(region="us-east-1").client._timeouts.connect == 60
+    with pytest.raises(botocore.exceptions.InvalidDefaultsMode):
+        botocore_client(region_name="us-east-1")
 
 
 def test_config_defaults_mode_is_checked() -> None:

@@ -163,7 +163,7 @@ def test_ignore_configured_endpoint_urls_everywhere(
     )
 
 
-@pytest.mark.parametrize("value", ["yes", "1", ""])
+@pytest.mark.parametrize("value", ["yes", "1", "on"])
 def test_a_bad_ignore_configured_endpoint_urls_names_the_profile_key(
     value: str, aws: AwsFiles
 ) -> None:

@@ -215,12 +215,12 @@ def test_tcp_keepalive_on_httpx_sockets(keepalive: bool) -> None:
     """Under trio awsmith sends with httpx: the same socket option, through httpx's
     ``socket_options``."""
     from awsmith._core.transport.httpx_sender import owned_client
-    from awsmith._core.transport.proxy import proxy_settings
+    from awsmith._core.transport.proxy import NO_PROXIES
 
     http = owned_client(
         verify=True,
         max_connections=10,
-        proxies=proxy_settings({}, trust_env=False),
+        proxies=NO_PROXIES,
         proxy_tls=None,
         keepalive=keepalive,
     )

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import awsmith
-from awsmith._core.config import retry_settings
+from awsmith._core.settings import retry_settings
 from tests.config.helpers import AwsFiles, awsmith_sends, botocore_client, botocore_sends
 
 #: (environment, profile text, awsmith Config kwargs, botocore Config retries, profile=)
@@ -168,7 +168,12 @@ ENV_TEXT = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(ENV_TEXT)
 def test_every_max_attempts_text_is_read_as_botocore_reads_it(text: str) -> None:
+    """Where awsmith differs: an empty or blank value is unset, as for every setting
+    (botocore's ``int()`` refuses it)."""
     expected = _botocore_attempts({"AWS_MAX_ATTEMPTS": text})
+    if not text.strip():
+        assert isinstance(expected, ValueError)
+        expected = 3
     if isinstance(expected, Exception):
         with pytest.raises(awsmith.ConfigurationError) as raised:
             retry_settings(None, None, {"AWS_MAX_ATTEMPTS": text}, _no_profile)
@@ -181,7 +186,12 @@ def test_every_max_attempts_text_is_read_as_botocore_reads_it(text: str) -> None
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(st.sampled_from(["", "ADAPTIVE", " adaptive", "Standard", "legacy"]), ENV_TEXT))
 def test_every_retry_mode_text_is_read_as_botocore_reads_it(text: str) -> None:
+    """Where awsmith differs: an empty or blank value is unset, as for every setting
+    (botocore refuses it)."""
     expected = _botocore_mode({"AWS_RETRY_MODE": text})
+    if not text.strip():
+        assert isinstance(expected, botocore.exceptions.InvalidRetryModeError)
+        expected = "standard"
     if isinstance(expected, Exception):
         with pytest.raises(awsmith.ConfigurationError) as raised:
             retry_settings(None, None, {"AWS_RETRY_MODE": text}, _no_profile)

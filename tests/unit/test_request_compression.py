@@ -10,8 +10,8 @@ import pytest
 
 import awsmith
 from awsmith._core.compression import gzip_request
-from awsmith._core.config import client_settings
 from awsmith._core.operation import SerializedRequest
+from awsmith._core.settings import settle
 
 
 def _request(body: bytes, headers: dict[str, str] | None = None) -> SerializedRequest:
@@ -48,6 +48,6 @@ def test_defaults_are_botocores() -> None:
     config = awsmith.Config()
     assert config.disable_request_compression is None
     assert config.request_min_compression_size_bytes is None
-    settings = client_settings(config, {}, dict)
+    settings = settle(config, dict)
     assert settings.disable_request_compression is False
     assert settings.request_min_compression_size_bytes == 10240

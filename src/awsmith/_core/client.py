@@ -22,7 +22,14 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from awsmith._core import aio
 from awsmith._core.adaptive import AdaptiveRateLimiter
 from awsmith._core.compression import gzip_request
-from awsmith._core.config import DEFAULT_MAX_ATTEMPTS, NOT_GIVEN, Config, NotGiven, RetryMode
+from awsmith._core.config import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_ATTEMPTS,
+    NOT_GIVEN,
+    Config,
+    NotGiven,
+    RetryMode,
+)
 from awsmith._core.credentials import CredentialProvider, CredentialResolver, Credentials
 from awsmith._core.endpoints import (
     Endpoint,
@@ -57,11 +64,15 @@ from awsmith._core.retry import RetryQuota, is_retryable, is_throttling, plan_re
 from awsmith._core.settings import (
     ClientSettings,
     Profile,
+    Settled,
     TransportSettings,
     endpoint_args,
+    mode_connect_timeout,
     off_loop,
     proxy_settings,
     retry_settings,
+    settle,
+    timeouts_of,
     transport_settings,
 )
 from awsmith._core.signing import (
@@ -73,6 +84,7 @@ from awsmith._core.signing import (
 )
 from awsmith._core.transport.http import HttpResponse, HttpSender, Timeouts, request_id_of
 from awsmith._core.transport.http1 import Http1Sender
+from awsmith._core.useragent import lambda_trace_id, user_agent
 
 if TYPE_CHECKING:
     import traceback
@@ -315,7 +327,15 @@ class _Shared:
     """What a client shares with every ``with_options`` view made from it (and from its
     views): made once, by the client's constructor, and never copied."""
 
-    __slots__ = ("credentials", "profile", "quota", "ready_locks", "transport")
+    __slots__ = (
+        "connect_timeout",
+        "credentials",
+        "profile",
+        "quota",
+        "ready_locks",
+        "settled",
+        "transport",
+    )
 
     def __init__(self, credentials: CredentialResolver, profile: Profile) -> None:
         self.credentials = credentials
@@ -327,6 +347,11 @@ class _Shared:
         #: What the client's own connections are made with (settled in _prepare; kept
         #: to make them again on another event loop, see BaseClient._rebind).
         self.transport = TransportSettings()
+        #: What the client read from its Config, the environment and the profile at
+        #: its first call (a view's retries are its own), and the connect timeout of
+        #: its defaults mode, for a Config that gives none.
+        self.settled: Settled | None = None
+        self.connect_timeout = DEFAULT_CONNECT_TIMEOUT
 
 
 class BaseClient:
@@ -411,6 +436,8 @@ class BaseClient:
         #: Settled in _prepare (the environment and the profile may say).
         self._max_attempts = DEFAULT_MAX_ATTEMPTS
         self._limiter: AdaptiveRateLimiter | None = None
+        #: Request compression: (disabled, minimum size), settled in _prepare.
+        self._compression = (False, 0)
 
     def with_options(
         self: ClientT,
@@ -459,6 +486,7 @@ class BaseClient:
                 view._limiter = self._limiter
             elif retry_mode == "adaptive":
                 view._limiter = ready.adaptive_limiter()
+            view._adopt()
             view._ready = ready
         # else its first call settles it (see _prepare_view)
         node: BaseClient | None = self
@@ -478,7 +506,7 @@ class BaseClient:
         if cached is not None:
             return cached
         for name, _, value in given:
-            if value is None and name in ("max_attempts", "retry_mode"):
+            if value is None and name in ("max_attempts", "retry_mode", "connect_timeout"):
                 raise ConfigurationError(
                     f"with_options: {name} must be given a value; leave it out to keep "
                     "the client's"
@@ -599,7 +627,9 @@ class BaseClient:
             # with its own parameters (and raises then if still unable).
             if not self._service.operation_endpoint_params:
                 raise
-        attempts, mode = await off_loop(self._retry_settings)
+        settled, shared.connect_timeout = await off_loop(partial(self._settle, args["region"]))
+        shared.settled = settled
+        self._adopt()
         own = settings.http_client is None  # else the caller's client, as it is
         on_asyncio = not aio.on_trio()
         if own:
@@ -617,8 +647,8 @@ class BaseClient:
             credentials=self._credentials,
             endpoint_args=args,
         )
-        self._max_attempts = attempts
-        self._limiter = ready.adaptive_limiter() if mode == "adaptive" else None
+        self._max_attempts = settled.max_attempts
+        self._limiter = ready.adaptive_limiter() if settled.retry_mode == "adaptive" else None
         return ready
 
     async def _prepare_view(self) -> _Ready:
@@ -630,8 +660,37 @@ class BaseClient:
             raise ClientClosedError(f"this {type(self).__name__} is closed")
         self._max_attempts = attempts
         self._limiter = resolved.adaptive_limiter() if mode == "adaptive" else None
+        self._adopt()
         self._ready = resolved
         return resolved
+
+    def _settle(self, region: str | None, allow_io: bool) -> tuple[Settled, float]:
+        """The client's settings from its Config, the environment and the profile, and
+        its defaults mode's connect timeout (``auto`` compares ``region`` with where it
+        runs). Without ``allow_io`` it raises ``NeedsIO`` where a file or instance
+        metadata must be read."""
+        profile = self._shared.profile
+        settled = settle(self.config, profile.reader(allow_io))
+        connect = mode_connect_timeout(settled.defaults_mode, region, profile, allow_io)
+        return settled, connect
+
+    def _adopt(self) -> None:
+        """Takes what the client (the root) settled at its first call: the User-Agent,
+        request compression, and the defaults mode's connect timeout where the Config
+        gives none. A view takes its root's."""
+        shared = self._shared
+        settled = shared.settled
+        assert settled is not None
+        if self._root is self:
+            self._user_agent = user_agent(self.config, settled.user_agent_appid, os.environ)
+        else:
+            self._user_agent = self._root._user_agent
+        self._compression = (
+            settled.disable_request_compression,
+            settled.request_min_compression_size_bytes,
+        )
+        if self.config.connect_timeout is None and self._timeouts.connect != shared.connect_timeout:
+            self._timeouts = timeouts_of(self.config, shared.connect_timeout)
 
     def _retry_settings(self, allow_io: bool) -> tuple[int, RetryMode]:
         cfg = self.config
@@ -667,6 +726,7 @@ class BaseClient:
                 ca_file=transport.ca_file,
                 proxies=transport.proxies,
                 proxy_tls=transport.proxy_tls,
+                keepalive=self._keepalive,
             )
         from awsmith._core.transport.httpx_sender import (  # imported off the loop
             HttpxSender,
@@ -682,9 +742,16 @@ class BaseClient:
                 max_connections=cfg.max_pool_connections,
                 proxies=transport.proxies,
                 proxy_tls=transport.proxy_tls,
+                keepalive=self._keepalive,
             ),
             owned=True,
         )
+
+    @property
+    def _keepalive(self) -> bool:
+        """TCP keepalive on the connections the client makes (its settled setting)."""
+        settled = self._shared.settled
+        return settled is not None and settled.tcp_keepalive
 
     def _rebind(self, ready: _Ready, sender: Http1Sender) -> None:
         """The client's connections belong to another event loop. If that loop is
@@ -769,9 +836,11 @@ class BaseClient:
         operation = call.operation
         operation.validate(request)
         serialized = operation.serialize(request)
-        if operation.compress_request and not self.config.disable_request_compression:
-            serialized = gzip_request(serialized, self.config.request_min_compression_size_bytes)
         ready = self._ready or await self._prepare()
+        if operation.compress_request:
+            disabled, min_size = self._compression
+            if not disabled:
+                serialized = gzip_request(serialized, min_size)
         if self._closed:
             raise ClientClosedError(f"this {type(self).__name__} is closed")
         sender = ready.sender
@@ -925,6 +994,9 @@ class BaseClient:
         sent = {**headers, **auth, "User-Agent": self._user_agent}
         if unsigned:
             sent.update(unsigned)
+        trace_id = lambda_trace_id(os.environ)
+        if trace_id is not None and not any(k.lower() == "x-amzn-trace-id" for k in sent):
+            sent["X-Amzn-Trace-Id"] = trace_id
         if not accept_encoding:
             # Bodies are read raw: with no Accept-Encoding any coding is acceptable (RFC
             # 9110 section 12.5.3), and a compressing proxy's gzip would then be

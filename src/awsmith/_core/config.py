@@ -20,6 +20,28 @@ else:
 RetryMode = Literal["standard", "adaptive"]
 
 DEFAULT_MAX_ATTEMPTS = 3
+#: Seconds to establish a connection when neither Config nor the defaults mode says.
+DEFAULT_CONNECT_TIMEOUT = 60.0
+
+#: The smallest and largest request_min_compression_size_bytes, as the AWS SDKs and
+#: Tools reference guide gives them (botocore takes 1 to 1048576 only), and the default.
+MIN_COMPRESSION_SIZE, MAX_COMPRESSION_SIZE = 0, 10485760
+DEFAULT_COMPRESSION_SIZE = 10240
+
+DefaultsMode = Literal["legacy", "standard", "in-region", "cross-region", "mobile", "auto"]
+DEFAULTS_MODES: tuple[DefaultsMode, ...] = (
+    "legacy",
+    "standard",
+    "in-region",
+    "cross-region",
+    "mobile",
+    "auto",
+)
+
+
+def defaults_mode_error(source: str, value: object) -> ConfigurationError:
+    names = ", ".join(repr(mode) for mode in DEFAULTS_MODES)
+    return ConfigurationError(f"{source} must be one of {names}, got {value!r}")
 
 
 class NotGiven(enum.Enum):
@@ -60,6 +82,21 @@ def _retry_mode(_: object, attribute: attrs.Attribute[Any], value: str | None) -
         raise ConfigurationError(
             f"Config.retry_mode must be 'standard' or 'adaptive', got {value!r}"
         )
+
+
+def _defaults_mode(_: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is not None and value not in DEFAULTS_MODES:
+        raise defaults_mode_error("Config.defaults_mode", value)
+
+
+def _header_text_or_none(_: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is not None:
+        _header_text(_, attribute, value)
+
+
+def _text_or_none(_: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is not None and not isinstance(value, str):  # pyright: ignore[reportUnnecessaryIsInstance]  # callers may pass anything
+        raise ConfigurationError(f"Config.{attribute.name} must be a str or None, got {value!r}")
 
 
 def _header_text(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
@@ -109,10 +146,17 @@ def _masked_proxies(value: Mapping[str, str] | None) -> str:
     return repr({key: masked(url) for key, url in value.items()})
 
 
-def _compression_size(_: object, attribute: attrs.Attribute[Any], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10485760:  # pyright: ignore[reportUnnecessaryIsInstance]  # callers may pass anything
+def _compression_size(_: object, attribute: attrs.Attribute[Any], value: int | None) -> None:
+    if value is None:
+        return
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)  # pyright: ignore[reportUnnecessaryIsInstance]  # callers may pass anything
+        or not MIN_COMPRESSION_SIZE <= value <= MAX_COMPRESSION_SIZE
+    ):
         raise ConfigurationError(
-            f"Config.{attribute.name} must be an int from 0 to 10485760, got {value!r}"
+            f"Config.{attribute.name} must be an int from {MIN_COMPRESSION_SIZE} to "
+            f"{MAX_COMPRESSION_SIZE}, got {value!r}"
         )
 
 
@@ -129,7 +173,8 @@ class Config:
             throttling). ``None`` (the default): ``AWS_RETRY_MODE``, else the profile's
             ``retry_mode``, else ``"standard"`` (botocore's ``"legacy"`` counts as
             ``"standard"``).
-        connect_timeout: Seconds to wait for a connection to be established.
+        connect_timeout: Seconds to wait for a connection to be established. ``None``
+            (the default): the ``defaults_mode``'s, else 60.
         read_timeout: Seconds to wait for the response (between bytes).
         call_timeout: Optional deadline in seconds for a whole call, retries included.
         max_backoff: Upper bound in seconds of one backoff delay (AWS: 20); an
@@ -163,15 +208,35 @@ class Config:
         trust_env: Read ``HTTPS_PROXY``, ``HTTP_PROXY`` and ``NO_PROXY`` (either case)
             when ``proxies`` is not given.
         user_agent_extra: Text appended to awsmith's User-Agent header.
+        user_agent: The whole User-Agent header instead of awsmith's (then
+            ``user_agent_extra``), as botocore's ``Config(user_agent)``.
+        user_agent_appid: An id of your application, sent as ``app/<id>`` in the
+            User-Agent (characters a header token cannot carry replaced by ``-``, as
+            botocore does). ``None``: ``AWS_SDK_UA_APP_ID``, else the profile's
+            ``sdk_ua_app_id``.
         disable_request_compression: Never gzip request bodies (operations whose model
             asks for request compression gzip them by default, as botocore does).
+            ``None``: ``AWS_DISABLE_REQUEST_COMPRESSION``, else the profile's
+            ``disable_request_compression``, else False.
         request_min_compression_size_bytes: Bodies smaller than this are sent
-            uncompressed (botocore's default, 10240; 0 to 10485760).
+            uncompressed (0 to 10485760). ``None``:
+            ``AWS_REQUEST_MIN_COMPRESSION_SIZE_BYTES``, else the profile's, else 10240.
+        ignore_configured_endpoint_urls: Ignore the endpoint URLs of the environment
+            (``AWS_ENDPOINT_URL[_<SERVICE>]``) and of the profile. ``None``:
+            ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS``, else the profile's key, else False.
+        tcp_keepalive: Turn on TCP keepalive (``SO_KEEPALIVE``) on the connections the
+            client makes itself. ``None``: ``BOTOCORE_TCP_KEEPALIVE``, else the
+            profile's ``tcp_keepalive``, else off, as in botocore.
+        defaults_mode: botocore's defaults mode (``"standard"``, ``"in-region"``,
+            ``"cross-region"``, ``"mobile"``, ``"auto"``, ``"legacy"``): the connect
+            timeout when ``connect_timeout`` is not given. ``None``:
+            ``AWS_DEFAULTS_MODE``, else the profile's ``defaults_mode``, else
+            ``"legacy"`` (60 s).
     """
 
     max_attempts: int | None = field(default=None, validator=_at_least_one_or_none)
     retry_mode: RetryMode | None = field(default=None, validator=_retry_mode)
-    connect_timeout: float = field(default=60.0, validator=_positive)
+    connect_timeout: float | None = field(default=None, validator=_positive_or_none)
     read_timeout: float = field(default=60.0, validator=_positive)
     call_timeout: float | None = field(default=None, validator=_positive_or_none)
     max_backoff: float = field(default=20.0, validator=_positive)
@@ -192,7 +257,12 @@ class Config:
     proxy_ca_bundle: str | None = field(default=None, validator=_path_or_none)
     trust_env: bool = field(default=True, validator=_bool)
     user_agent_extra: str = field(default="", validator=_header_text)
-    disable_request_compression: bool = field(default=False, validator=_bool)
-    request_min_compression_size_bytes: int = field(
-        default=10240, validator=_compression_size
+    user_agent: str | None = field(default=None, validator=_header_text_or_none)
+    user_agent_appid: str | None = field(default=None, validator=_text_or_none)
+    disable_request_compression: bool | None = field(default=None, validator=_bool)
+    request_min_compression_size_bytes: int | None = field(
+        default=None, validator=_compression_size
     )
+    ignore_configured_endpoint_urls: bool | None = field(default=None, validator=_bool)
+    tcp_keepalive: bool | None = field(default=None, validator=_bool)
+    defaults_mode: DefaultsMode | None = field(default=None, validator=_defaults_mode)

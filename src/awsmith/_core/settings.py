@@ -26,7 +26,18 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 from awsmith._core import aio
-from awsmith._core.config import DEFAULT_MAX_ATTEMPTS, Config, RetryMode
+from awsmith._core.config import (
+    DEFAULT_COMPRESSION_SIZE,
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULTS_MODES,
+    MAX_COMPRESSION_SIZE,
+    MIN_COMPRESSION_SIZE,
+    Config,
+    DefaultsMode,
+    RetryMode,
+    defaults_mode_error,
+)
 from awsmith._core.credentials import botocore_session
 from awsmith._core.endpoints import rules_loaded
 from awsmith._core.errors import ConfigurationError
@@ -40,7 +51,7 @@ from awsmith._core.transport.proxy import (
     explicit_proxies,
 )
 from awsmith._core.transport.tls import cached_tls_context, certifi_bundle, tls_context
-from awsmith._version import __version__
+from awsmith._core.useragent import user_agent
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -51,10 +62,6 @@ else:
     from awsmith._core.lazyclass import frozen
 
 T = TypeVar("T")
-
-# sys.version's first word is what platform.python_version() gives (not imported: a
-# millisecond of import time).
-USER_AGENT = f"awsmith/{__version__} Python/{sys.version.split()[0]} os/{sys.platform}"
 
 
 # ---------------------------------------------------------------- resolving off the loop
@@ -115,6 +122,22 @@ def _flag(found: tuple[object, str] | None) -> bool:
         return False
     value = found[0]
     return value is True or str(value).strip().lower() == "true"
+
+
+def _true_or_false(found: tuple[object, str] | None) -> bool | None:
+    """A boolean setting (None: not set anywhere). ``true`` and ``false`` in any case,
+    as botocore reads them; where botocore reads anything else as false, awsmith
+    refuses it, naming where it came from, rather than take a ``yes`` or a ``1`` for
+    false."""
+    if found is None:
+        return None
+    value, source = found
+    if isinstance(value, bool):
+        return value
+    text = str(value).lower()
+    if text not in ("true", "false"):
+        raise ConfigurationError(f"{source} must be 'true' or 'false', got {value!r}")
+    return text == "true"
 
 
 # ---------------------------------------------------------------- the profile
@@ -185,6 +208,12 @@ def _no_profile_files(key: _ConfigKey) -> bool:
     )
 
 
+#: Where a profile's settings keep the ``[services name]`` section their ``services``
+#: names (read from botocore's full config with them). botocore lower-cases the keys of
+#: the files, so no key of a profile can be this one.
+SERVICES_SECTION = "Services Section"
+
+
 class Profile:
     """A client's profile: its botocore session (made once, for the credential chain
     and for reading the files) and its settings, read when first needed and kept, so
@@ -237,6 +266,10 @@ class Profile:
         # it); one that read the files earlier may hold what they said then.
         session: Any = self.session() if self._session is None else botocore_session(self.name)
         scoped: dict[str, Any] = session.get_scoped_config()
+        services = scoped.get("services")
+        if services is not None:
+            sections = session.full_config.get("services", {})
+            scoped = {**scoped, SERVICES_SECTION: sections.get(services)}
         if _config_key(self.name, os.environ) == key:
             if len(SCOPED_CONFIG) >= _SCOPED_CONFIG_SIZE:
                 SCOPED_CONFIG.clear()
@@ -306,10 +339,11 @@ class ClientSettings(NamedTuple):
         return self._replace(config=config, timeouts=timeouts or made, user_agent=user_agent)
 
 
-def timeouts_of(config: Config) -> Timeouts:
-    """The timeouts and size limits of a client's requests, from its Config."""
+def timeouts_of(config: Config, connect: float = DEFAULT_CONNECT_TIMEOUT) -> Timeouts:
+    """The timeouts and size limits of a client's requests, from its Config;
+    ``connect`` where it gives no connect timeout (its defaults mode's)."""
     return Timeouts(
-        config.connect_timeout,
+        connect if config.connect_timeout is None else config.connect_timeout,
         config.read_timeout,
         config.max_response_bytes,
         max_head=config.max_response_head_bytes,
@@ -319,8 +353,10 @@ def timeouts_of(config: Config) -> Timeouts:
 
 
 def _from_config(config: Config) -> tuple[Timeouts, str]:
-    extra = config.user_agent_extra
-    return timeouts_of(config), USER_AGENT + (f" {extra}" if extra else "")
+    """What follows from a Config alone; the defaults mode's connect timeout and the
+    User-Agent's parts from the environment and profile are settled later
+    (:func:`settle`)."""
+    return timeouts_of(config), user_agent(config, None, {})
 
 
 # ---------------------------------------------------------------- resolved settings
@@ -353,21 +389,167 @@ def retry_settings(
     )
 
 
+def _whole_number(value: object, source: str, error: str) -> int:
+    """``value`` read as botocore reads a number setting, with ``int()`` (so ``" +5 "``
+    and ``"1_0"`` are numbers, ``"5.0"`` and ``"²"`` are not)."""
+    if isinstance(value, str | int):  # a profile's nested section is neither
+        try:
+            return int(value)
+        except ValueError:
+            pass
+    raise ConfigurationError(f"{source} {error}, got {value!r}")
+
+
 def _attempts_from(value: object, source: str) -> int:
-    text = str(value).strip()
-    if not text.isdigit() or int(text) < 1:
+    attempts = _whole_number(value, source, "must be a whole number >= 1")
+    if attempts < 1:
         raise ConfigurationError(f"{source} must be a whole number >= 1, got {value!r}")
-    return int(text)
+    return attempts
 
 
 def _mode_from(value: object, source: str) -> RetryMode:
-    """``legacy`` (botocore's default) is read as ``standard``: awsmith has no legacy mode."""
-    text = str(value).strip().lower()
-    if text not in ("standard", "adaptive", "legacy"):
+    """The name as it is, as botocore takes it (``Adaptive`` is refused). ``legacy``
+    (botocore's default before 1.44) is read as ``standard``: awsmith has no legacy
+    mode."""
+    if value not in ("standard", "adaptive", "legacy"):
         raise ConfigurationError(
             f"{source} must be 'standard', 'adaptive' or 'legacy', got {value!r}"
         )
-    return "adaptive" if text == "adaptive" else "standard"
+    return "adaptive" if value == "adaptive" else "standard"
+
+
+def _compression_size(found: tuple[object, str] | None) -> int:
+    if found is None:
+        return DEFAULT_COMPRESSION_SIZE
+    value, source = found
+    error = f"must be a whole number from {MIN_COMPRESSION_SIZE} to {MAX_COMPRESSION_SIZE}"
+    size = _whole_number(value, source, error)
+    if not MIN_COMPRESSION_SIZE <= size <= MAX_COMPRESSION_SIZE:
+        raise ConfigurationError(f"{source} {error}, got {value!r}")
+    return size
+
+
+def _defaults_mode(found: tuple[object, str] | None) -> DefaultsMode:
+    """In any case, as botocore takes it; ``legacy`` when not set."""
+    if found is None:
+        return "legacy"
+    value, source = found
+    for mode in DEFAULTS_MODES:
+        if str(value).lower() == mode:
+            return mode
+    raise defaults_mode_error(source, value)
+
+
+class Settled(NamedTuple):
+    """The settings a client reads from its Config, the environment and the profile at
+    its first call, besides the endpoint's and the connections' (a ``with_options``
+    view has its own retries, and its client's others)."""
+
+    max_attempts: int
+    retry_mode: RetryMode
+    defaults_mode: DefaultsMode
+    tcp_keepalive: bool
+    disable_request_compression: bool
+    request_min_compression_size_bytes: int
+    #: The application id of the User-Agent's ``app/`` part (None: none).
+    user_agent_appid: str | None
+
+
+def settle(config: Config, profile: Callable[[], Mapping[str, Any]]) -> Settled:
+    """Every setting of :class:`Settled`, each from its Config field, its environment
+    variable and its profile key, in that order (botocore's)."""
+    attempts, mode = retry_settings(config.max_attempts, config.retry_mode, os.environ, profile)
+
+    def found(field: str, variable: str, key: str) -> tuple[object, str] | None:
+        return first_set(
+            given(f"Config.{field}", getattr(config, field)),
+            environment(variable),
+            in_profile(profile, key),
+        )
+
+    app_id = found("user_agent_appid", "AWS_SDK_UA_APP_ID", "sdk_ua_app_id")
+    return Settled(
+        max_attempts=attempts,
+        retry_mode=mode,
+        defaults_mode=_defaults_mode(found("defaults_mode", "AWS_DEFAULTS_MODE", "defaults_mode")),
+        tcp_keepalive=bool(
+            _true_or_false(found("tcp_keepalive", "BOTOCORE_TCP_KEEPALIVE", "tcp_keepalive"))
+        ),
+        disable_request_compression=bool(
+            _true_or_false(
+                found(
+                    "disable_request_compression",
+                    "AWS_DISABLE_REQUEST_COMPRESSION",
+                    "disable_request_compression",
+                )
+            )
+        ),
+        request_min_compression_size_bytes=_compression_size(
+            found(
+                "request_min_compression_size_bytes",
+                "AWS_REQUEST_MIN_COMPRESSION_SIZE_BYTES",
+                "request_min_compression_size_bytes",
+            )
+        ),
+        user_agent_appid=None if app_id is None else str(app_id[0]),
+    )
+
+
+#: The connect timeout (seconds) of each defaults mode but ``legacy`` and ``auto``
+#: (botocore's data/sdk-default-configuration.json: a base of 1100 ms, overridden by
+#: the modes); ``legacy``'s is Config's own default.
+MODE_CONNECT_TIMEOUT: Mapping[str, float] = {
+    "standard": 3.1,
+    "in-region": 1.1,
+    "cross-region": 3.1,
+    "mobile": 30.0,
+}
+
+
+def mode_connect_timeout(
+    mode: DefaultsMode, region: str | None, profile: Profile, allow_io: bool
+) -> float:
+    """The connect timeout of a Config that gives none, in ``mode``. ``auto`` is
+    ``in-region`` or ``cross-region`` when the region the process runs in is known
+    (from ``AWS_EXECUTION_ENV`` with ``AWS_REGION`` / ``AWS_DEFAULT_REGION``, else from
+    instance metadata) compared with the client's ``region``, else ``standard``
+    (botocore's ``SmartDefaultsConfigStoreFactory.resolve_auto_mode``). Without
+    ``allow_io`` it raises :class:`NeedsIO` where instance metadata must be asked."""
+    if mode == "auto":
+        current: str | None = None
+        if os.environ.get("AWS_EXECUTION_ENV"):
+            current = os.environ.get("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION"))
+        if not current:
+            if not allow_io:
+                raise NeedsIO
+            current = _instance_region(profile)
+        if not current:
+            return MODE_CONNECT_TIMEOUT["standard"]
+        mode = "in-region" if region == current else "cross-region"
+    return MODE_CONNECT_TIMEOUT.get(mode, DEFAULT_CONNECT_TIMEOUT)
+
+
+#: The region of the EC2 instance the process runs on, once instance metadata told it
+#: (``defaults_mode`` ``auto``; botocore keeps it per session, awsmith per process).
+_INSTANCE_REGION: list[str] = []
+
+
+def _instance_region(profile: Profile) -> str | None:
+    """In a worker thread: the region from instance metadata, through botocore's
+    ``IMDSRegionProvider`` (which honours ``AWS_EC2_METADATA_DISABLED`` and the other
+    IMDS settings); None where there is none, as botocore takes any failure."""
+    if _INSTANCE_REGION:
+        return _INSTANCE_REGION[0]
+    from botocore.utils import IMDSRegionProvider
+
+    try:
+        found: Any = cast(Any, IMDSRegionProvider(profile.session()).provide())
+    except Exception:  # botocore takes any failure as "no region" too
+        return None
+    if not isinstance(found, str) or not found:
+        return None
+    _INSTANCE_REGION.append(found)
+    return found
 
 
 def endpoint_args(
@@ -394,7 +576,9 @@ def endpoint_args(
         environment("AWS_USE_DUALSTACK_ENDPOINT"),
         in_profile(read, "use_dualstack_endpoint"),
     )
-    endpoint_url = first_set(given("endpoint_url", settings.endpoint_url), *_configured_url(service, read))
+    endpoint_url = first_set(
+        given("endpoint_url", settings.endpoint_url), _configured_url(service, config, read)
+    )
     if not allow_io and not rules_loaded(service.data_name, service.endpoint_rules):
         raise NeedsIO
     return {
@@ -409,18 +593,53 @@ def endpoint_args(
     }
 
 
-def _configured_url(service: ServiceInfo, profile: Callable[[], Mapping[str, Any]]) -> list[Layer]:
-    """The layers of a configured endpoint URL (botocore 1.31+): ``AWS_ENDPOINT_URL_<SERVICE>``,
-    ``AWS_ENDPOINT_URL``, the profile's ``endpoint_url``; none if
-    ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`` is true."""
-    if _flag(first_set(environment("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))):
-        return []
-    own = "AWS_ENDPOINT_URL_" + service.service_id.upper().replace(" ", "_")
-    return [
-        environment(own),
-        environment("AWS_ENDPOINT_URL"),
-        in_profile(profile, "endpoint_url"),
-    ]
+def _configured_url(
+    service: ServiceInfo, config: Config, profile: Callable[[], Mapping[str, Any]]
+) -> Layer:
+    """A configured endpoint URL (botocore 1.31+), as botocore's
+    ``ConfiguredEndpointProvider`` finds it: ``AWS_ENDPOINT_URL_<SERVICE>``,
+    ``AWS_ENDPOINT_URL``, the service's entry of the profile's ``services`` section,
+    the profile's ``endpoint_url``; none if ``ignore_configured_endpoint_urls``
+    (Config, ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS``, the profile) is true. One layer,
+    read only if no ``endpoint_url`` argument comes first."""
+
+    def read() -> object:
+        ignore = first_set(
+            given("Config.ignore_configured_endpoint_urls", config.ignore_configured_endpoint_urls),
+            environment("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"),
+            in_profile(profile, "ignore_configured_endpoint_urls"),
+        )
+        if _true_or_false(ignore):
+            return None
+        own = "AWS_ENDPOINT_URL_" + service.service_id.upper().replace(" ", "_")
+        found = first_set(
+            environment(own),
+            environment("AWS_ENDPOINT_URL"),
+            ("the profile's services section", lambda: _services_url(profile(), service)),
+            in_profile(profile, "endpoint_url"),
+        )
+        return None if found is None else found[0]
+
+    return "a configured endpoint URL", read
+
+
+def _services_url(scoped: Mapping[str, Any], service: ServiceInfo) -> object:
+    """The ``endpoint_url`` of the service's entry (its service ID in snake case:
+    ``support``, ``codeguruprofiler``) in the ``[services name]`` section the profile's
+    ``services`` names; a name with no such section is an error, as in botocore."""
+    name = scoped.get("services")
+    if name is None:
+        return None
+    section = scoped.get(SERVICES_SECTION)
+    if not section:
+        raise ConfigurationError(
+            f"the profile's services = {name} names no [services {name}] section in the "
+            "config file"
+        )
+    entry: object = section.get(service.service_id.lower().replace(" ", "_"))
+    if not isinstance(entry, Mapping):
+        return None
+    return cast("Mapping[str, object]", entry).get("endpoint_url")
 
 
 def proxy_settings(
