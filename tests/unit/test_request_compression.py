@@ -11,7 +11,7 @@ import pytest
 import awsmith
 from awsmith._core.compression import gzip_request
 from awsmith._core.operation import SerializedRequest
-from awsmith._core.settings import settle
+from awsmith._core.settled import settle
 
 
 def _request(body: bytes, headers: dict[str, str] | None = None) -> SerializedRequest:

@@ -38,10 +38,6 @@ class NoOffset(dt.tzinfo):
         return None
 
 
-class Struct:
-    pass
-
-
 class Union:
     def __init__(self, **members: object) -> None:
         self.a = members.get("a")
@@ -249,11 +245,6 @@ REFUSED: list[tuple[str, Callable[[], object], tuple[str, str, str]]] = [
         ("m", "max", "2 entries is more than the maximum 1"),
     ),
     (
-        "struct type",
-        lambda: v.check_struct(1, Struct, "x"),
-        ("x", "type", "expected Struct, got int"),
-    ),
-    (
         "document NaN",
         lambda: v.check_document(math.nan, "d"),
         ("d", "type", "documents cannot hold NaN or Infinity"),
@@ -334,7 +325,6 @@ ACCEPTED: list[tuple[str, Callable[[], object]]] = [
     ("bytes bounds", lambda: v.check_bytes(b"abc", "y", 3, 3)),
     ("memoryview bounds", lambda: v.check_bytes(memoryview(array("i", [1, 2])), "y", 8, 8)),
     ("datetime", lambda: v.check_datetime(dt.datetime(2024, 1, 1, tzinfo=dt.UTC), "t")),
-    ("struct", lambda: v.check_struct(Struct(), Struct, "x")),
     ("document", lambda: v.check_document({"a": [None, True, 1, 1.5, "s", ("t",)]}, "d")),
     ("document depth", lambda: v.check_document(nested(100), "d")),
     ("document depth in maps", lambda: v.check_document(nested_map(100), "d")),

@@ -215,11 +215,6 @@ def check_map(
     return entries
 
 
-def check_struct(value: object, cls: type, path: str) -> None:
-    if not isinstance(value, cls):
-        bad(path, "type", f"expected {cls.__name__}, got {_type_name(value)}")
-
-
 def check_document(value: object, path: str, _depth: int = 0) -> None:
     """A document is JSON data: None, bool, int, finite float, str, list or str-keyed dict."""
     if _depth > 100:
