@@ -25,7 +25,7 @@ SUPPORTED_PROTOCOLS = ("json", "rest-json")
 _RESERVED_NAMES = frozenset(
     {
         "Any", "ClassVar", "Literal", "Mapping", "Sequence", "attrs", "datetime", "OpenEnum",
-        "Operation", "SerializedRequest", "ServiceInfo", "HttpResponse", "ErrorTable",
+        "Operation", "SerializedRequest", "ServiceInfo", "TransportResponse", "ErrorTable",
         "BaseClient", "Paginator", "ServiceError", "shape", "TYPE_CHECKING", "new_idempotency_token", "re",
         "overload",
         "errors", "shapes", "annotations",

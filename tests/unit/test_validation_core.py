@@ -60,7 +60,6 @@ def nested_map(levels: int) -> object:
 
 
 REFUSED: list[tuple[str, Callable[[], object], tuple[str, str, str]]] = [
-    ("required", lambda: v.required(None, "a.b"), ("a.b", "required", "a value is required")),
     ("str type", lambda: v.check_str(5, "s"), ("s", "type", "expected str, got int")),
     (
         "str min",
@@ -305,7 +304,6 @@ def test_refused(check: Callable[[], object], expected: tuple[str, str, str]) ->
 
 
 ACCEPTED: list[tuple[str, Callable[[], object]]] = [
-    ("required", lambda: v.required("", "r")),
     ("str bounds", lambda: v.check_str("abc", "s", 3, 3, v.model_pattern("^[a-z]+$"))),
     ("str no bounds", lambda: v.check_str("", "s")),
     ("header", lambda: v.check_header("a\tb ~!", "h")),
@@ -379,7 +377,7 @@ def test_model_pattern_has_the_services_semantics() -> None:
 
 
 def test_bad_raises_the_error_it_describes() -> None:
-    assert refused(lambda: v.bad("f", "rule", "detail")) == ("f", "rule", "detail")
+    assert refused(lambda: v.invalid("f", "rule", "detail")) == ("f", "rule", "detail")
 
 
 def test_no_header_text() -> None:

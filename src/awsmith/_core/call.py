@@ -17,10 +17,10 @@ from awsmith._core.errors import (
     for_call,
     own_copy,
 )
-from awsmith._core.interceptors import Hooks, InterceptorContext
+from awsmith._core.interceptors import InterceptorContext, StageHooks
 from awsmith._core.operation import Operation, SerializedRequest
 from awsmith._core.signing import QueryItem, SigV4Signer
-from awsmith._core.transport.http import HttpResponse, HttpSender
+from awsmith._core.transport.http import HttpSender, TransportResponse
 
 if TYPE_CHECKING:
     from attrs import define, field
@@ -91,7 +91,7 @@ class Call(Generic[Out]):
 
     operation: Operation[Any, Out]
     #: The client's interceptors by stage and the call's context for them, or None.
-    hooks: Hooks | None
+    hooks: StageHooks | None
     context: InterceptorContext | None
     # Where the attempts go, and what the signer signs of it (set by BaseClient._call).
     serialized: SerializedRequest
@@ -109,7 +109,7 @@ class Call(Generic[Out]):
     started: float
     #: The current attempt's number, from 1, and its response once it has one.
     attempt: int
-    response: HttpResponse | None
+    response: TransportResponse | None
     #: The attempts that count (what :attr:`AwsmithError.attempts` says): each that
     #: ended with an outcome of its own, and one cut short once its request was written.
     made: int
@@ -125,7 +125,7 @@ class Call(Generic[Out]):
     def __init__(
         self,
         operation: Operation[Any, Out],
-        hooks: Hooks | None = None,
+        hooks: StageHooks | None = None,
         context: InterceptorContext | None = None,
     ) -> None:
         self.operation = operation

@@ -49,7 +49,7 @@ from awsmith._core.settings import (
 from awsmith._core.settled import Settled, mode_connect_timeout, settle
 from awsmith._core.signing import SigV4Signer
 from awsmith._core.transport.http import HttpSender, Timeouts
-from awsmith._core.transport.http1 import Http1Sender
+from awsmith._core.transport.http1 import ConnectionPool
 from awsmith._core.useragent import user_agent
 
 if TYPE_CHECKING:
@@ -490,7 +490,7 @@ class BaseClient(CallPipeline):
         caller's httpx client, or one awsmith makes (trio), both with ``transport``."""
         cfg = self.config
         if own_http1:
-            return Http1Sender(
+            return ConnectionPool(
                 max_connections=cfg.max_pool_connections,
                 verify_tls=cfg.verify_tls,
                 tls=transport.tls,
@@ -525,7 +525,7 @@ class BaseClient(CallPipeline):
         settled = self._shared.settled
         return settled is not None and settled.tcp_keepalive
 
-    def _rebind(self, ready: Ready, sender: Http1Sender) -> None:
+    def _rebind(self, ready: Ready, sender: ConnectionPool) -> None:
         """The client's connections belong to another event loop. If that loop is
         closed (a script calling ``asyncio.run()`` twice with one client), they are
         dropped and a new pool serves the running loop; a loop still running elsewhere

@@ -47,8 +47,8 @@ from awsmith._core.errors import (
     raise_as_is,
 )
 from awsmith._core.interceptors import (
-    Hooks,
     InterceptorContext,
+    StageHooks,
     TransportRequest,
     modified_request,
     run_each,
@@ -63,8 +63,8 @@ from awsmith._core.signing import (
     payload_sha256,
     render_query,
 )
-from awsmith._core.transport.http import HttpResponse, Timeouts, request_id_of
-from awsmith._core.transport.http1 import Http1Sender
+from awsmith._core.transport.http import Timeouts, TransportResponse, request_id_of
+from awsmith._core.transport.http1 import ConnectionPool
 from awsmith._core.useragent import lambda_trace_id
 
 In = TypeVar("In")
@@ -126,7 +126,7 @@ class CallPipeline:
     _service: ServiceInfo
     config: Config
     _closed: bool
-    _hooks: Hooks | None
+    _hooks: StageHooks | None
     _timeouts: Timeouts
     _user_agent: str
     #: Request compression: (disabled, minimum size), as the client settled them.
@@ -143,7 +143,7 @@ class CallPipeline:
         """The client's resolved state, resolved at its first call (the client's)."""
         raise NotImplementedError
 
-    def _rebind(self, ready: Ready, sender: Http1Sender) -> None:
+    def _rebind(self, ready: Ready, sender: ConnectionPool) -> None:
         """The client's connections moved to the running event loop (the client's)."""
         raise NotImplementedError
 
@@ -153,7 +153,7 @@ class CallPipeline:
         if self._closed:
             raise ClientClosedError(f"this {type(self).__name__} is closed")
         sender = ready.sender
-        if type(sender) is Http1Sender and sender.loop is not running_loop(self):
+        if type(sender) is ConnectionPool and sender.loop is not running_loop(self):
             self._rebind(ready, sender)
         return ready
 
@@ -416,7 +416,7 @@ class CallPipeline:
             self._log_attempt(call, None, error)
         return call.failed(error)
 
-    def _handle_response(self, call: Call[Out], response: HttpResponse) -> Out | AwsmithError:
+    def _handle_response(self, call: Call[Out], response: TransportResponse) -> Out | AwsmithError:
         """An attempt's response: ``read_after_transmit``, then the outcome, a 2xx
         one's output with its metadata (a :class:`ResponseParseError` if it cannot be
         read), else the error it carries."""
@@ -482,7 +482,7 @@ class CallPipeline:
         return failure
 
     def _retry_delay(
-        self, call: Call[Any], error: AwsmithError, response: HttpResponse | None
+        self, call: Call[Any], error: AwsmithError, response: TransportResponse | None
     ) -> float | None:
         """After an attempt's ``error``: None to raise it, 0 to send again at once (a
         clock-skew correction), else the backoff before the next attempt (smithy-python's
@@ -516,7 +516,7 @@ class CallPipeline:
         return delay
 
     def _log_attempt(
-        self, call: Call[Any], response: HttpResponse | None, error: AwsmithError | None
+        self, call: Call[Any], response: TransportResponse | None, error: AwsmithError | None
     ) -> None:
         elapsed = (time.monotonic() - call.started) * 1000
         if response is not None:
@@ -536,7 +536,7 @@ class CallPipeline:
             elapsed,
         )
 
-    def _correct_skew(self, error: AwsmithError, response: HttpResponse, ready: Ready) -> bool:
+    def _correct_skew(self, error: AwsmithError, response: TransportResponse, ready: Ready) -> bool:
         """For a signature rejected as too old/new: adopts the server's clock from its
         Date header and says to retry. False if that would not help."""
         if not isinstance(error, ServiceError) or error.code not in CLOCK_SKEW_CODES:
@@ -560,7 +560,7 @@ class CallPipeline:
 
 
 def _unreadable(
-    operation: Operation[Any, Any], response: HttpResponse, exc: ResponseParseError
+    operation: Operation[Any, Any], response: TransportResponse, exc: ResponseParseError
 ) -> ResponseParseError:
     """A 2xx response the parser refused, as the attempt's error: with its status,
     request id and the start of its body."""

@@ -35,7 +35,7 @@ from awsmith._core.config import (
 from awsmith._core.credentials import botocore_session
 from awsmith._core.endpoints import rules_loaded
 from awsmith._core.errors import ConfigurationError
-from awsmith._core.interceptors import Hooks, Interceptor, checked_interceptors, hooks_of
+from awsmith._core.interceptors import Interceptor, StageHooks, checked_interceptors, hooks_of
 from awsmith._core.operation import ServiceInfo
 from awsmith._core.transport.http import Timeouts
 from awsmith._core.transport.proxy import (
@@ -286,7 +286,7 @@ class ClientSettings(NamedTuple):
     http_client: httpx.AsyncClient | None
     config: Config
     #: The client's interceptors by stage, or None if it has none.
-    hooks: Hooks | None
+    hooks: StageHooks | None
     timeouts: Timeouts
     user_agent: str
 
