@@ -93,6 +93,18 @@ def environment(name: str, environ: Mapping[str, str] | None = None) -> Layer:
     return name, lambda: (os.environ if environ is None else environ).get(name)
 
 
+def environment_flag(name: str) -> Layer:
+    """A boolean environment variable as botocore reads it: once set, even to ``""``,
+    it decides (true for ``true`` in any case, else false); only an unset one leaves
+    the setting to the next layer."""
+
+    def read() -> bool | None:
+        value = os.environ.get(name)
+        return None if value is None else value.strip().lower() == "true"
+
+    return name, read
+
+
 def in_profile(profile: Callable[[], Mapping[str, Any]], key: str) -> Layer:
     """A key of the profile's settings; ``profile`` reads them (maybe with I/O, maybe
     raising :class:`NeedsIO`) and is called only if this layer is reached."""
@@ -428,12 +440,12 @@ def endpoint_args(
     )
     use_fips = first_set(
         given("Config.use_fips", config.use_fips),
-        environment("AWS_USE_FIPS_ENDPOINT"),
+        environment_flag("AWS_USE_FIPS_ENDPOINT"),
         in_profile(read, "use_fips_endpoint"),
     )
     use_dualstack = first_set(
         given("Config.use_dualstack", config.use_dualstack),
-        environment("AWS_USE_DUALSTACK_ENDPOINT"),
+        environment_flag("AWS_USE_DUALSTACK_ENDPOINT"),
         in_profile(read, "use_dualstack_endpoint"),
     )
     endpoint_url = first_set(
@@ -466,7 +478,7 @@ def _configured_url(
     def read() -> object:
         ignore = first_set(
             given("Config.ignore_configured_endpoint_urls", config.ignore_configured_endpoint_urls),
-            environment("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"),
+            environment_flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"),
             in_profile(profile, "ignore_configured_endpoint_urls"),
         )
         if true_or_false(ignore):
