@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 import awsmith
-import awsmith._core.client as client_module
+import awsmith._core.settings as settings_module
 from awsmith._core.credentials import CachingProvider, CredentialResolver
 from awsmith.support import SupportClient
 
@@ -42,7 +42,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[Path, Path
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setattr(client_module, "_SCOPED_CONFIG", {})
+    monkeypatch.setattr(settings_module, "SCOPED_CONFIG", {})
     return config, credentials
 
 

@@ -23,7 +23,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 
 import awsmith
-import awsmith._core.client as client_module
+import awsmith._core.settings as settings_module
 from awsmith._core.endpoints import resolve_endpoint
 from awsmith.codeguruprofiler import CodeGuruProfilerClient
 from awsmith.support import SupportClient
@@ -50,7 +50,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     # The client caches each profile's scoped config per process; these tests change
     # the files between clients.
-    monkeypatch.setattr(client_module, "_SCOPED_CONFIG", {})
+    monkeypatch.setattr(settings_module, "SCOPED_CONFIG", {})
     return config
 
 
@@ -535,6 +535,33 @@ def test_fips_env_variable(service: str, monkeypatch: pytest.MonkeyPatch) -> Non
 def test_endpoint_url_from_the_profile(service: str, aws_env: Path) -> None:
     aws_env.write_text("[default]\nregion = us-east-1\nendpoint_url = http://127.0.0.1:7777\n")
     assert assert_same(service, configured=True).url == "http://127.0.0.1:7777"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_endpoint_url_from_the_profile_with_every_other_setting_given(
+    service: str, aws_env: Path
+) -> None:
+    """The profile's endpoint_url applies even when the region, FIPS and dual-stack
+    choices all come from the client (before issue 23's one precedence helper, the
+    profile was read only for a setting the client left open, so this endpoint_url
+    was skipped)."""
+    aws_env.write_text("[default]\nendpoint_url = http://127.0.0.1:7777\n")
+    endpoint = assert_same(
+        service, configured=True, region="eu-west-1", use_fips=False, use_dualstack=False
+    )
+    assert endpoint.url == "http://127.0.0.1:7777"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_ignore_configured_endpoint_urls_skips_the_profiles_too(
+    service: str, aws_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`` skips the profile's endpoint_url as
+    well as the variables' (botocore's rule, and docs/configuration.md's); it used to
+    skip only the variables."""
+    aws_env.write_text("[default]\nregion = us-west-2\nendpoint_url = http://127.0.0.1:7777\n")
+    monkeypatch.setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")
+    assert assert_same(service, configured=True).url == plain_url(service, "us-west-2")
 
 
 @pytest.mark.parametrize("service", SERVICES)

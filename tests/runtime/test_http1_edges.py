@@ -22,10 +22,10 @@ from unittest import mock
 import pytest
 
 from awsmith._core.errors import ConnectionFailedError, ReadTimeoutError
+from awsmith._core.settings import proxy_settings
 from awsmith._core.transport import http1
 from awsmith._core.transport.http import Timeouts
 from awsmith._core.transport.http1 import Http1Sender, _Connection, _Origin
-from awsmith._core.transport.proxy import proxy_settings
 from tests.certs import make_ca_and_server, server_context
 from tests.runtime.test_http1 import (
     HANG,

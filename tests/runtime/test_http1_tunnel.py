@@ -21,9 +21,10 @@ from pathlib import Path
 import pytest
 
 from awsmith._core.errors import ConnectionFailedError, ConnectTimeoutError
+from awsmith._core.settings import proxy_settings
 from awsmith._core.transport.http import Timeouts
 from awsmith._core.transport.http1 import Http1Sender, _TunnelReader
-from awsmith._core.transport.proxy import Proxy, proxy_settings
+from awsmith._core.transport.proxy import Proxy
 from tests.certs import make_ca_and_server, server_context
 from tests.runtime.test_http1 import (
     HANG,

@@ -33,7 +33,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import awsmith
-import awsmith._core.client as client_module
+import awsmith._core.settings as settings_module
 from awsmith.support import SupportClient
 
 # aws_env (autouse): no AWS_* variables, empty config files, no instance metadata.
@@ -187,13 +187,13 @@ def test_a_warm_hit_needs_no_worker_thread_and_no_botocore_session(
     write(aws_env[0], "[default]\nmax_attempts = 2\n")
     assert attempts() == 2
     sessions: list[str | None] = []
-    original = client_module.botocore_session
+    original = settings_module.botocore_session
 
     def spy(profile: str | None) -> Any:
         sessions.append(profile)
         return original(profile)
 
-    monkeypatch.setattr(client_module, "botocore_session", spy)
+    monkeypatch.setattr(settings_module, "botocore_session", spy)
     assert attempts() == 2
     assert sessions == []
     write(aws_env[0], "[default]\nmax_attempts = 3\n")
@@ -209,7 +209,7 @@ def test_no_files_and_no_profile_need_no_botocore_at_all(
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "absent-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "absent-credentials"))
     monkeypatch.setattr(
-        client_module, "botocore_session", mock.Mock(side_effect=AssertionError("botocore"))
+        settings_module, "botocore_session", mock.Mock(side_effect=AssertionError("botocore"))
     )
     assert attempts() == 3  # the default
     assert botocore.session.Session().get_scoped_config() == {}
@@ -260,7 +260,7 @@ def botocore_scoped(profile: str | None) -> dict[str, Any] | str:
 def awsmith_scoped(profile: str | None) -> dict[str, Any] | str:
     client = SupportClient(profile=profile)
     try:
-        return client._scoped_config(True)
+        return client._shared.profile.settings(True)
     except awsmith.ConfigurationError as exc:
         return str(exc)
 
@@ -289,7 +289,7 @@ def test_every_new_client_reads_what_a_new_botocore_session_reads(
                 del os.environ[name]
         os.environ["AWS_CONFIG_FILE"] = str(folder / "config-1")
         os.environ["AWS_SHARED_CREDENTIALS_FILE"] = str(folder / "credentials-1")
-        client_module._SCOPED_CONFIG.clear()
+        settings_module.SCOPED_CONFIG.clear()
         for step, value in [*steps, ("client", None), ("client", "a")]:
             if step in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
                 if value is None:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import awsmith
-import awsmith._core.client as client_module
+import awsmith._core.settings as settings_module
 from devservers.fault_server import FaultServer, Reply, fault_server
 from tests.certs import make_ca_and_server, server_context
 from tests.resilience.helpers import AKID, describe_cases_once
@@ -39,7 +39,7 @@ def profile(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     config = tmp_path / "aws-config"
     config.write_text("[default]\n")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
-    monkeypatch.setattr(client_module, "_SCOPED_CONFIG", {})
+    monkeypatch.setattr(settings_module, "SCOPED_CONFIG", {})
     return config
 
 

@@ -35,6 +35,7 @@ from awsmith._core.errors import (
     ResponseTooLargeError,
     URLRefusedError,
 )
+from awsmith._core.settings import proxy_settings
 from awsmith._core.transport.http import (
     HttpSender,
     StreamBody,
@@ -44,7 +45,7 @@ from awsmith._core.transport.http import (
 )
 from awsmith._core.transport.http1 import _STREAM_HIGH_WATER, Http1Sender
 from awsmith._core.transport.httpx_sender import HttpxSender, owned_client
-from awsmith._core.transport.proxy import NO_PROXIES, ProxySettings, proxy_settings
+from awsmith._core.transport.proxy import NO_PROXIES, ProxySettings
 from awsmith._core.transport.tls import tls_context
 from devservers import forward_proxy as fp
 from tests.certs import make_ca_and_server, server_context

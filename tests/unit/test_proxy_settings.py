@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 import awsmith
-from awsmith._core.transport.proxy import NoProxy, Proxy, masked, parse_proxy_url, proxy_settings
+from awsmith._core.settings import proxy_settings
+from awsmith._core.transport.proxy import NoProxy, Proxy, masked, parse_proxy_url
 
 
 def test_a_proxy_url_with_credentials() -> None:

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 import awsmith
-import awsmith._core.client as client_module
-from awsmith._core.config import retry_settings
+import awsmith._core.settings as settings_module
 from awsmith._core.operation import new_idempotency_token, uuid4_text
+from awsmith._core.settings import retry_settings
 from tests.unit.mockaws import AWS_JSON_SIGNED, Script, check_signature, json_reply, support
 
 pytestmark = pytest.mark.anyio
@@ -81,7 +81,7 @@ async def test_the_profiles_max_attempts(
     config = tmp_path / "config"
     config.write_text("[default]\nmax_attempts = 2\n")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
-    monkeypatch.setattr(client_module, "_SCOPED_CONFIG", {})
+    monkeypatch.setattr(settings_module, "SCOPED_CONFIG", {})
     assert await attempts_until_503_is_raised() == 2
 
 

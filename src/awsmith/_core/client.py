@@ -7,42 +7,27 @@ retry -> parse. Generated clients only add one typed method per operation.
 from __future__ import annotations
 
 import asyncio
-import copy
 import logging
 import os
 import random
-import ssl
-import stat
 import sys
 import time
 import warnings
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from awsmith._core import aio
 from awsmith._core.adaptive import AdaptiveRateLimiter
 from awsmith._core.compression import gzip_request
-from awsmith._core.config import (
-    DEFAULT_MAX_ATTEMPTS,
-    NOT_GIVEN,
-    Config,
-    NotGiven,
-    RetryMode,
-    retry_settings,
-)
-from awsmith._core.credentials import (
-    CredentialProvider,
-    CredentialResolver,
-    Credentials,
-    botocore_session,
-)
+from awsmith._core.config import DEFAULT_MAX_ATTEMPTS, NOT_GIVEN, Config, NotGiven, RetryMode
+from awsmith._core.credentials import CredentialProvider, CredentialResolver, Credentials
 from awsmith._core.endpoints import (
     Endpoint,
     join_path,
     resolve_endpoint,
-    rules_loaded,
     split_endpoint,
 )
 from awsmith._core.errors import (
@@ -62,8 +47,6 @@ from awsmith._core.interceptors import (
     Interceptor,
     InterceptorContext,
     TransportRequest,
-    checked_interceptors,
-    hooks_of,
     modified_request,
     run_each,
     split_unsigned,
@@ -71,6 +54,16 @@ from awsmith._core.interceptors import (
 from awsmith._core.metadata import ResponseMetadata, read_only
 from awsmith._core.operation import Operation, SerializedRequest, ServiceInfo, uuid4_text
 from awsmith._core.retry import RetryQuota, is_retryable, is_throttling, plan_retry
+from awsmith._core.settings import (
+    ClientSettings,
+    Profile,
+    TransportSettings,
+    endpoint_args,
+    off_loop,
+    proxy_settings,
+    retry_settings,
+    transport_settings,
+)
 from awsmith._core.signing import (
     QueryItem,
     SigV4Signer,
@@ -80,17 +73,14 @@ from awsmith._core.signing import (
 )
 from awsmith._core.transport.http import HttpResponse, HttpSender, Timeouts, request_id_of
 from awsmith._core.transport.http1 import Http1Sender
-from awsmith._core.transport.proxy import NO_PROXIES, ProxySettings, proxy_settings
-from awsmith._core.transport.tls import ca_bundle, cached_tls_context, tls_context
-from awsmith._version import __version__
 
 if TYPE_CHECKING:
     import traceback
 
     import httpx
-    from attrs import define, field, frozen
+    from attrs import define, field
 else:
-    from awsmith._core.lazyclass import define, field, frozen
+    from awsmith._core.lazyclass import define, field
 
 In = TypeVar("In")
 Out = TypeVar("Out")
@@ -107,23 +97,8 @@ ClientT = TypeVar("ClientT", bound="BaseClient")
 #: never a header, a credential or a body.
 _log = logging.getLogger("awsmith.client")
 
-# sys.version's first word is what platform.python_version() gives (not imported: a
-# millisecond of import time).
-_USER_AGENT = f"awsmith/{__version__} Python/{sys.version.split()[0]} os/{sys.platform}"
-
-
 class ClientClosedError(AwsmithError):
     """The client was closed; create a new one."""
-
-
-@frozen
-class _TransportSettings:
-    """What the connections a client makes itself are made with."""
-
-    tls: ssl.SSLContext | None = None
-    ca_file: str = ""
-    proxies: ProxySettings = NO_PROXIES
-    proxy_tls: ssl.SSLContext | None = None
 
 
 @define
@@ -313,83 +288,6 @@ class _Call(Generic[Out]):
         return None if failure is None else own_copy(failure)
 
 
-class _NeedsIO(Exception):
-    """Resolving needs file I/O: do it in a worker thread."""
-
-
-#: A config file as the profile cache keys it: its path (as botocore expands it) and
-#: (modification time in ns, size, inode), or None when it is not a regular file
-#: (botocore then reads nothing from it).
-_FileState = tuple[str, tuple[int, int, int] | None]
-#: What botocore's scoped config depends on: the client's ``profile``,
-#: ``AWS_DEFAULT_PROFILE``, ``AWS_PROFILE``, the config file and the credentials file.
-_ConfigKey = tuple[str | None, str | None, str | None, _FileState, _FileState]
-
-#: botocore's scoped config, by what it was read from: a new client finds its profile's
-#: settings here, with no worker thread and no botocore session, while nothing it
-#: depends on changed (a changed variable or file is another key, read afresh).
-_SCOPED_CONFIG: dict[_ConfigKey, dict[str, Any]] = {}
-#: Keys kept at the most (each change of a file adds one): the cache starts over then.
-_SCOPED_CONFIG_SIZE = 32
-
-
-def _file_state(variable: str, default: str, environ: Mapping[str, str]) -> _FileState:
-    """One shared file's path (``variable``, else ``default``, expanded as botocore
-    expands it) and its state. One ``stat``: a few microseconds on a local disk (see
-    :func:`_config_key` for a network one)."""
-    path = os.path.expanduser(os.path.expandvars(environ.get(variable, default)))
-    try:
-        found = os.stat(path)
-    except (OSError, ValueError):  # absent, unreadable, or not a valid path
-        return (path, None)
-    if not stat.S_ISREG(found.st_mode):
-        return (path, None)
-    return (path, (found.st_mtime_ns, found.st_size, found.st_ino))
-
-
-def _config_key(profile: str | None, environ: Mapping[str, str]) -> _ConfigKey:
-    """What the scoped config of a client given ``profile`` depends on, now. A file
-    rewritten within its file system's timestamp granularity (a few ms) at the same
-    size and inode is not told apart: the cache may then give its previous settings.
-
-    Computed on the event loop, once per client (its first call): two ``stat`` calls.
-    Measured on a local disk (ext4): 7-10 microseconds for the whole key, about 2.5
-    per ``stat``; that is what keeps a new client's first call off a worker thread and
-    a botocore session (milliseconds). On a network file system (NFS) a ``stat`` the
-    client's attribute cache cannot answer is a round trip to the server, so a new
-    client's first call may block the loop for that long; accepted, since reading
-    the files (which it spares) costs more on one, and the attribute cache answers
-    most ``stat`` calls there anyway."""
-    return (
-        profile,
-        environ.get("AWS_DEFAULT_PROFILE"),
-        environ.get("AWS_PROFILE"),
-        _file_state("AWS_CONFIG_FILE", "~/.aws/config", environ),
-        _file_state("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials", environ),
-    )
-
-
-def _no_profile_files(key: _ConfigKey) -> bool:
-    """Whether botocore's scoped config is certainly empty: no profile named (by the
-    client, ``AWS_DEFAULT_PROFILE`` or ``AWS_PROFILE``) and neither file exists (a named
-    profile that no file has is botocore's ``ProfileNotFound``: botocore says so)."""
-    profile, default_profile, env_profile, config, credentials = key
-    return (
-        profile is None
-        and default_profile is None
-        and env_profile is None
-        and config[1] is None
-        and credentials[1] is None
-    )
-
-
-def _env_flag(name: str) -> bool | None:
-    value = os.environ.get(name)
-    if value is None:
-        return None
-    return value.strip().lower() == "true"
-
-
 def _creation_stack() -> traceback.StackSummary | None:
     """Where a client is being made (the caller of its constructor), kept only on
     Python 3.11 while tracemalloc traces: a dropped client's ``ResourceWarning`` has the
@@ -413,8 +311,33 @@ def _import_httpx_sender() -> None:
     import awsmith._core.transport.httpx_sender  # noqa: F401  # pyright: ignore[reportUnusedImport]
 
 
+class _Shared:
+    """What a client shares with every ``with_options`` view made from it (and from its
+    views): made once, by the client's constructor, and never copied."""
+
+    __slots__ = ("credentials", "profile", "quota", "ready_locks", "transport")
+
+    def __init__(self, credentials: CredentialResolver, profile: Profile) -> None:
+        self.credentials = credentials
+        self.profile = profile
+        #: The retry quota: a service failing broadly stops the retries of every view.
+        self.quota = RetryQuota()
+        #: One resolution of the endpoint and connections at a time, per event loop.
+        self.ready_locks = aio.LoopLocks()
+        #: What the client's own connections are made with (settled in _prepare; kept
+        #: to make them again on another event loop, see BaseClient._rebind).
+        self.transport = TransportSettings()
+
+
 class BaseClient:
-    """Shared behaviour of the generated service clients. Not used directly."""
+    """Shared behaviour of the generated service clients. Not used directly.
+
+    Where things are: this module is the public base class (construction,
+    ``with_options``, lifecycle, the views); :mod:`awsmith._core.settings` turns the
+    arguments, the environment and the profile into the client's configuration; the
+    call pipeline (validate, serialize, sign, send, retry, parse) is below, under
+    "calls". Generated clients only add one typed method per operation.
+    """
 
     _service: ServiceInfo
 
@@ -429,68 +352,65 @@ class BaseClient:
         config: Config | None = None,
         interceptors: Sequence[Interceptor] = (),
     ) -> None:
-        for name, value, kind in (
-            ("region", region, str),
-            ("endpoint_url", endpoint_url, str),
-            ("profile", profile, str),
-            ("config", config, Config),
-        ):
-            if value is not None and not isinstance(value, kind):  # pyright: ignore[reportUnnecessaryIsInstance]  # callers may pass anything
-                raise ConfigurationError(
-                    f"{name} must be a {kind.__name__} or None, got {type(value).__name__}"
-                )
-        if http_client is not None:
-            # A caller's httpx client means httpx is imported already: awsmith does not
-            # import it just to check (httpx is a fifth of awsmith's import time).
-            httpx_module = sys.modules.get("httpx")
-            if httpx_module is None or not isinstance(http_client, httpx_module.AsyncClient):
-                raise ConfigurationError(
-                    "http_client must be an httpx.AsyncClient or None, "
-                    f"got {type(http_client).__name__}"
-                )
-        self._region = region
-        self._endpoint_url = endpoint_url
-        self._profile = profile
-        self._http_client = http_client
-        self._hooks: Hooks | None = hooks_of(checked_interceptors(interceptors))
-        self.config: Config = config if config is not None else Config()
-        self._credentials = CredentialResolver(
-            credentials, self._botocore_session, environment=profile is None
+        """Makes a client; nothing is read or connected until its first call (or
+        ``async with``). Every argument is keyword-only and optional.
+
+        Args:
+            region: The AWS region. Else ``AWS_REGION``, ``AWS_DEFAULT_REGION``, the
+                profile's ``region``.
+            endpoint_url: A custom endpoint (a local server, a VPC endpoint). Else
+                ``AWS_ENDPOINT_URL_<SERVICE>``, ``AWS_ENDPOINT_URL``, the profile's
+                ``endpoint_url`` (unless ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true``),
+                else the service's endpoint rules.
+            credentials: A :class:`Credentials`, or an async callable returning them
+                (a :class:`CredentialProvider`, refreshed before they expire). Else
+                botocore's credential chain for the profile.
+            profile: The profile of the AWS config and credentials files. Else
+                ``AWS_PROFILE`` / ``AWS_DEFAULT_PROFILE``, else ``default``.
+            http_client: An ``httpx.AsyncClient`` the caller owns, to send through
+                (awsmith never closes it). Else awsmith's own connection pool.
+            config: Retries, timeouts, limits, TLS, proxies (:class:`Config`).
+            interceptors: :class:`Interceptor` objects, run in this order at each stage
+                of every call (:mod:`awsmith._core.interceptors`).
+
+        Raises:
+            ConfigurationError: an argument of the wrong type, naming it.
+        """
+        settings = ClientSettings.checked(
+            region, endpoint_url, profile, http_client, config, interceptors
         )
-        self._ready: _Ready | None = None
-        self._ready_locks = aio.LoopLocks()
-        self._transport = _TransportSettings()
+        chosen = Profile(profile)
+        resolver = CredentialResolver(credentials, chosen.session, environment=profile is None)
+        self._start(settings, _Shared(resolver, chosen), None)
+        self._made_at = _creation_stack()
+
+    def _start(self, settings: ClientSettings, shared: _Shared, parent: BaseClient | None) -> None:
+        """Sets every attribute a client has, for a new client (``parent`` None) and for
+        a ``with_options`` view of ``parent`` alike: the one place that decides, for
+        each, whether a view shares it or has its own. A new attribute goes here."""
+        # From its settings record (a view's has its own Config), one attribute each
+        # for what every call reads.
+        self._settings = settings
+        self.config: Config = settings.config
+        self._timeouts = settings.timeouts
+        self._user_agent = settings.user_agent
+        self._hooks = settings.hooks
+        # Shared: the root's collaborators, and the root, which owns the connections.
+        self._shared = shared
+        self._credentials = shared.credentials
+        self._quota = shared.quota
+        self._root: BaseClient = self if parent is None else parent._root
+        # Its own.
+        self._parent = parent
         self._closed = False
-        #: The client that owns the connections: this one, or the one this is a
-        #: ``with_options`` view of. The owner keeps its views, to close them with it.
-        self._root: BaseClient = self
-        self._parent: BaseClient | None = None
-        #: Every view made from this client, and from its views in turn.
+        #: Every view made from this client, and from its views in turn (closed with it).
         self._views: weakref.WeakSet[BaseClient] = weakref.WeakSet()
-        self._option_cache: dict[tuple[tuple[str, type, Any], ...], tuple[Config, Timeouts]] = {}
-        self._quota = RetryQuota()
-        self._timeouts = self._timeouts_of(self.config)
-        cfg = self.config
-        self._user_agent = _USER_AGENT + (f" {cfg.user_agent_extra}" if cfg.user_agent_extra else "")
-        self._session: Any = None
-        #: The profile's settings, once read (see _scoped_config).
-        self._scoped: dict[str, Any] | None = None
-        self._endpoint_args: dict[str, Any] = {}
+        self._option_cache: dict[tuple[tuple[str, type, Any], ...], ClientSettings] = {}
+        #: The endpoint and connections (a view's are its root's), once resolved.
+        self._ready: _Ready | None = None
         #: Settled in _prepare (the environment and the profile may say).
         self._max_attempts = DEFAULT_MAX_ATTEMPTS
         self._limiter: AdaptiveRateLimiter | None = None
-        self._made_at = _creation_stack()
-
-    @staticmethod
-    def _timeouts_of(cfg: Config) -> Timeouts:
-        return Timeouts(
-            cfg.connect_timeout,
-            cfg.read_timeout,
-            cfg.max_response_bytes,
-            max_head=cfg.max_response_head_bytes,
-            max_fields=cfg.max_response_header_fields,
-            max_field=cfg.max_response_header_line_bytes,
-        )
 
     def with_options(
         self: ClientT,
@@ -526,48 +446,53 @@ class BaseClient:
             )
             if value is not NOT_GIVEN
         )
-        # Only values of the types Config takes are looked up: anything else (a list, a
-        # dict: unhashable) goes straight to Config, whose error names the option.
-        plain = all(kind in _OPTION_VALUE_TYPES for _, kind, _ in given)
-        cached = self._option_cache.get(given) if plain else None
-        if cached is None:
-            for name, _, value in given:
-                if value is None and name in ("max_attempts", "retry_mode"):
-                    raise ConfigurationError(
-                        f"with_options: {name} must be given a value; leave it out to keep "
-                        "the client's"
-                    )
-            import attrs
-
-            # Config's checks and errors
-            config = attrs.evolve(self.config, **{name: value for name, _, value in given})
-            cached = (config, self._timeouts_of(config))
-            if plain:
-                if len(self._option_cache) >= _OPTION_CACHE_SIZE:
-                    self._option_cache.clear()
-                self._option_cache[given] = cached
-        view = copy.copy(self)
-        view.config, view._timeouts = cached
-        view._closed = False
-        view._parent = self
-        view._views = weakref.WeakSet()
-        view._option_cache = {}
+        view = object.__new__(type(self))
+        view._start(self._view_settings(given), self._shared, self)
         ready = self._ready
         if ready is not None:
             # Settled already: the view's retries follow from its parent's and its own
             # options, with no thread hop.
-            if max_attempts is not NOT_GIVEN:
-                view._max_attempts = max_attempts  # checked by Config (or a cache hit)
-            if retry_mode is not NOT_GIVEN:
-                view._limiter = ready.adaptive_limiter() if retry_mode == "adaptive" else None
+            view._max_attempts = (
+                self._max_attempts if max_attempts is NOT_GIVEN else max_attempts
+            )  # checked by Config (or a cache hit)
+            if retry_mode is NOT_GIVEN:
+                view._limiter = self._limiter
+            elif retry_mode == "adaptive":
+                view._limiter = ready.adaptive_limiter()
             view._ready = ready
-        else:
-            view._ready = None  # its first call settles it (see _prepare_view)
+        # else its first call settles it (see _prepare_view)
         node: BaseClient | None = self
         while node is not None:
             node._views.add(view)
             node = node._parent
         return view
+
+    def _view_settings(self, given: tuple[tuple[str, type, Any], ...]) -> ClientSettings:
+        """The settings record of a view with the options ``given`` (name, type, value),
+        from a per-client cache: views made with the same options share one Config
+        (checking a Config's every field costs ~50 us)."""
+        # Only values of the types Config takes are looked up: anything else (a list, a
+        # dict: unhashable) goes straight to Config, whose error names the option.
+        plain = all(kind in _OPTION_VALUE_TYPES for _, kind, _ in given)
+        cached = self._option_cache.get(given) if plain else None
+        if cached is not None:
+            return cached
+        for name, _, value in given:
+            if value is None and name in ("max_attempts", "retry_mode"):
+                raise ConfigurationError(
+                    f"with_options: {name} must be given a value; leave it out to keep "
+                    "the client's"
+                )
+        import attrs
+
+        # Config's checks and errors
+        config = attrs.evolve(self.config, **{name: value for name, _, value in given})
+        made = self._settings.with_config(config)
+        if plain:
+            if len(self._option_cache) >= _OPTION_CACHE_SIZE:
+                self._option_cache.clear()
+            self._option_cache[given] = made
+        return made
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -605,11 +530,13 @@ class BaseClient:
         class is made: at interpreter exit, module globals may be gone."""
         state = vars(self)  # __init__ may have stopped early (a ConfigurationError)
         ready = state.get("_ready")
+        settings = state.get("_settings")
         if (
             ready is None
             or state.get("_closed", True)
             or state.get("_root") is not self
-            or state.get("_http_client") is not None
+            or settings is None
+            or settings.http_client is not None
         ):
             return
         name = type(self).__name__
@@ -626,32 +553,26 @@ class BaseClient:
             loop.call_exception_handler({"message": f"Unclosed {name}", "client": self})
 
     @property
-    def _shared(self) -> _Ready | None:
+    def _resolved(self) -> _Ready | None:
         return self._ready or self._root._ready
 
     @property
     def region(self) -> str | None:
         """The region the client sends to (known after the first call or ``async with``)."""
-        shared = self._shared
-        if shared is not None and shared.default is not None:
-            return shared.default[0].signing_region
-        return self._region
+        resolved = self._resolved
+        if resolved is not None and resolved.default is not None:
+            return resolved.default[0].signing_region
+        return self._settings.region
 
     @property
     def endpoint(self) -> Endpoint | None:
         """The resolved endpoint (after the first call or ``async with``)."""
-        shared = self._shared
-        return shared.default[0] if shared and shared.default else None
-
-    def _botocore_session(self) -> Any:
-        """Runs in a worker thread: botocore reads the config files here."""
-        if self._root is not self:
-            return self._root._botocore_session()  # one session per client and its views
-        if self._session is None:
-            self._session = botocore_session(self._profile)
-        return self._session
+        resolved = self._resolved
+        return resolved.default[0] if resolved and resolved.default else None
 
     async def _prepare(self) -> _Ready:
+        """The client's endpoint, connections and retry settings, resolved at its first
+        call (or ``async with``) and kept."""
         ready = self._ready
         if ready is not None:
             return ready
@@ -659,160 +580,64 @@ class BaseClient:
             raise ClientClosedError(f"this {type(self).__name__} is closed")
         if self._root is not self:
             return await self._prepare_view()
-        async with self._ready_locks.current():
+        async with self._shared.ready_locks.current():
             if self._ready is None:
-                default: tuple[Endpoint, SigV4Signer] | None = None
-                try:
-                    try:
-                        # Everything cached in this process (the usual case after the
-                        # first client): no thread hop.
-                        endpoint = self._resolve_endpoint(allow_io=False)
-                    except _NeedsIO:
-                        endpoint = await aio.run_in_thread(self._resolve_endpoint)
-                    default = (endpoint, SigV4Signer(endpoint.signing_name, endpoint.signing_region))
-                except EndpointResolutionError:
-                    # The rules may need what each operation adds; if so, every call
-                    # resolves with its own parameters (and raises then if still unable).
-                    if not (self._service.operation_endpoint_params and self._endpoint_args):
-                        raise
-                try:
-                    # The profile is read only if Config and the environment leave a
-                    # setting open, and in a worker thread if it is not cached yet.
-                    attempts, mode = self._retry_settings(False)
-                except _NeedsIO:
-                    attempts, mode = await aio.run_in_thread(self._retry_settings, True)
-                self._max_attempts = attempts
-                own = self._http_client is None  # else the caller's client, as it is
-                on_asyncio = not aio.on_trio()
-                transport = _TransportSettings()
-                if own:
-                    proxies = proxy_settings(self.config.proxies, self.config.trust_env)
-                    plain_http = default is not None and default[0].url.startswith("http://")
-                    try:
-                        # Cached in this process (the usual case): no thread hop.
-                        transport = self._transport_settings(proxies, plain_http, False)
-                    except _NeedsIO:
-                        transport = await aio.run_in_thread(
-                            self._transport_settings, proxies, plain_http, True
-                        )
-                if not (own and on_asyncio) and "httpx" not in sys.modules:
-                    # httpx's first import takes ~70 ms: not on the event loop.
-                    await aio.run_in_thread(_import_httpx_sender)
-                self._transport = transport
-                ready = _Ready(
-                    default=default,
-                    sender=self._make_sender(own and on_asyncio, transport),
-                    credentials=self._credentials,
-                    endpoint_args=self._endpoint_args,
-                )
-                self._limiter = ready.adaptive_limiter() if mode == "adaptive" else None
-                self._ready = ready
+                self._ready = await self._resolve()
             return self._ready
+
+    async def _resolve(self) -> _Ready:
+        """What :meth:`_prepare` settles, each part off the event loop only if it must
+        read a file (:func:`off_loop`)."""
+        settings, shared = self._settings, self._shared
+        args = await off_loop(partial(endpoint_args, self._service, settings, shared.profile))
+        default: tuple[Endpoint, SigV4Signer] | None = None
+        try:
+            endpoint = resolve_endpoint(**args)
+            default = (endpoint, SigV4Signer(endpoint.signing_name, endpoint.signing_region))
+        except EndpointResolutionError:
+            # The rules may need what each operation adds; if so, every call resolves
+            # with its own parameters (and raises then if still unable).
+            if not self._service.operation_endpoint_params:
+                raise
+        attempts, mode = await off_loop(self._retry_settings)
+        own = settings.http_client is None  # else the caller's client, as it is
+        on_asyncio = not aio.on_trio()
+        if own:
+            proxies = proxy_settings(self.config.proxies, self.config.trust_env)
+            plain_http = default is not None and default[0].url.startswith("http://")
+            shared.transport = await off_loop(
+                partial(transport_settings, self.config, proxies, plain_http, shared.profile)
+            )
+        if not (own and on_asyncio) and "httpx" not in sys.modules:
+            # httpx's first import takes ~70 ms: not on the event loop.
+            await aio.run_in_thread(_import_httpx_sender)
+        ready = _Ready(
+            default=default,
+            sender=self._make_sender(own and on_asyncio, shared.transport),
+            credentials=self._credentials,
+            endpoint_args=args,
+        )
+        self._max_attempts = attempts
+        self._limiter = ready.adaptive_limiter() if mode == "adaptive" else None
+        return ready
 
     async def _prepare_view(self) -> _Ready:
         """A ``with_options`` view: the root's connections and endpoint, its own retry
         settings (from its Config, else as the root reads them)."""
-        shared = await self._root._prepare()
-        try:
-            attempts, mode = self._retry_settings(False)
-        except _NeedsIO:
-            attempts, mode = await aio.run_in_thread(self._retry_settings, True)
+        resolved = await self._root._prepare()
+        attempts, mode = await off_loop(self._retry_settings)
         if self._closed:  # the root was closed meanwhile
             raise ClientClosedError(f"this {type(self).__name__} is closed")
         self._max_attempts = attempts
-        self._limiter = shared.adaptive_limiter() if mode == "adaptive" else None
-        self._ready = shared
-        return shared
+        self._limiter = resolved.adaptive_limiter() if mode == "adaptive" else None
+        self._ready = resolved
+        return resolved
 
     def _retry_settings(self, allow_io: bool) -> tuple[int, RetryMode]:
         cfg = self.config
         return retry_settings(
-            cfg.max_attempts, cfg.retry_mode, os.environ, lambda: self._scoped_config(allow_io)
+            cfg.max_attempts, cfg.retry_mode, os.environ, self._shared.profile.reader(allow_io)
         )
-
-    def _scoped_config(self, allow_io: bool) -> dict[str, Any]:
-        """The profile's settings from the AWS config files, as botocore reads them
-        when the client (or a view of it) first needs them, and kept by it: a client
-        sees the configuration as it is when it starts, as a botocore client does.
-
-        A process-wide cache keyed by what they depend on (:func:`_config_key`: two
-        ``stat`` calls) spares a new client the worker thread and the botocore session
-        while nothing changed. Without ``allow_io`` it raises ``_NeedsIO`` where the
-        files must be read."""
-        root = self._root
-        scoped = root._scoped
-        if scoped is not None:
-            return scoped
-        key = _config_key(self._profile, os.environ)
-        scoped = _SCOPED_CONFIG.get(key)
-        if scoped is None:
-            if _no_profile_files(key):
-                scoped = {}  # what botocore would say, without importing it
-            elif not allow_io:
-                raise _NeedsIO
-            else:
-                scoped = self._read_scoped_config(key)
-        root._scoped = scoped
-        return scoped
-
-    def _read_scoped_config(self, key: _ConfigKey) -> dict[str, Any]:
-        """In a worker thread: the scoped config from a botocore session that reads the
-        files now, cached under ``key`` if the files did not change while it read."""
-        root = self._root
-        # The client's own session if it has none yet (its credential chain will use
-        # it); one that read the files earlier may hold what they said then.
-        session: Any = (
-            root._botocore_session() if root._session is None else botocore_session(self._profile)
-        )
-        scoped: dict[str, Any] = session.get_scoped_config()
-        if _config_key(self._profile, os.environ) == key:
-            if len(_SCOPED_CONFIG) >= _SCOPED_CONFIG_SIZE:
-                _SCOPED_CONFIG.clear()
-            _SCOPED_CONFIG[key] = scoped
-        return scoped
-
-    def _resolve_endpoint(self, allow_io: bool = True) -> Endpoint:
-        """Resolves the endpoint. With ``allow_io`` (in a worker thread) it may read the
-        config files and botocore's data; without, it raises ``_NeedsIO`` instead."""
-        service = self._service
-        cfg = self.config
-        region = self._region or os.environ.get("AWS_REGION") or os.environ.get(
-            "AWS_DEFAULT_REGION"
-        )
-        use_fips = cfg.use_fips
-        if use_fips is None:
-            use_fips = _env_flag("AWS_USE_FIPS_ENDPOINT")
-        use_dualstack = cfg.use_dualstack
-        if use_dualstack is None:
-            use_dualstack = _env_flag("AWS_USE_DUALSTACK_ENDPOINT")
-        endpoint_url = self._endpoint_url
-        if endpoint_url is None and not _env_flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"):
-            env_name = "AWS_ENDPOINT_URL_" + service.service_id.upper().replace(" ", "_")
-            endpoint_url = os.environ.get(env_name) or os.environ.get("AWS_ENDPOINT_URL")
-        if region is None or use_fips is None or use_dualstack is None:
-            scoped = self._scoped_config(allow_io)
-            region = region or scoped.get("region")
-            if use_fips is None:
-                use_fips = str(scoped.get("use_fips_endpoint", "false")).lower() == "true"
-            if use_dualstack is None:
-                use_dualstack = (
-                    str(scoped.get("use_dualstack_endpoint", "false")).lower() == "true"
-                )
-            if endpoint_url is None and self._endpoint_url is None:
-                endpoint_url = scoped.get("endpoint_url")
-        if not allow_io and not rules_loaded(service.data_name, service.endpoint_rules):
-            raise _NeedsIO
-        self._endpoint_args = {
-            "data_name": service.data_name,
-            "endpoint_prefix": service.endpoint_prefix,
-            "signing_name": service.signing_name,
-            "region": region,
-            "use_fips": bool(use_fips),
-            "use_dualstack": bool(use_dualstack),
-            "endpoint_url": endpoint_url,
-            "rules": service.endpoint_rules,
-        }
-        return resolve_endpoint(**self._endpoint_args)
 
     def _endpoint_for(
         self, params: tuple[tuple[str, object], ...], ready: _Ready
@@ -829,38 +654,7 @@ class BaseClient:
             ready.op_endpoints[params] = found
         return found
 
-    def _transport_settings(
-        self, proxies: ProxySettings, plain_http: bool, allow_io: bool
-    ) -> _TransportSettings:
-        """CA bundle, TLS contexts and proxies of the connections the client makes.
-        Without ``allow_io`` it raises ``_NeedsIO`` where a file would be read (a CA
-        bundle, the AWS config file for the profile's ``ca_bundle``)."""
-        cfg = self.config
-        verify = cfg.verify_tls
-        profile_ca: str | None = None
-        if not (cfg.ca_bundle or os.environ.get("AWS_CA_BUNDLE")):
-            profile_ca = self._scoped_config(allow_io).get("ca_bundle")
-        cafile, source = ca_bundle(cfg.ca_bundle, profile_ca)
-
-        def context(path: str, where: str) -> ssl.SSLContext:
-            made = cached_tls_context(verify, path)
-            if made is None:
-                if not allow_io:
-                    raise _NeedsIO
-                made = tls_context(verify, path, where)
-            return made
-
-        tls = None if plain_http else context(cafile, source)
-        proxy_tls = None
-        if proxies.uses_tls:
-            proxy_tls = (
-                context(cfg.proxy_ca_bundle, "Config.proxy_ca_bundle")
-                if cfg.proxy_ca_bundle
-                else context(cafile, source)
-            )
-        return _TransportSettings(tls, cafile, proxies, proxy_tls)
-
-    def _make_sender(self, own_http1: bool, transport: _TransportSettings) -> HttpSender:
+    def _make_sender(self, own_http1: bool, transport: TransportSettings) -> HttpSender:
         """awsmith's own sender (``own_http1``: no caller's client, asyncio); else the
         caller's httpx client, or one awsmith makes (trio), both with ``transport``."""
         cfg = self.config
@@ -879,8 +673,9 @@ class BaseClient:
             owned_client,
         )
 
-        if self._http_client is not None:
-            return HttpxSender(self._http_client, owned=False)
+        http_client = self._settings.http_client
+        if http_client is not None:
+            return HttpxSender(http_client, owned=False)
         return HttpxSender(
             owned_client(
                 verify=transport.tls if transport.tls is not None else cfg.verify_tls,
@@ -902,8 +697,8 @@ class BaseClient:
                 "running: create one client per event loop"
             )
         sender.abandon()
-        root = self._root  # its settings made the connections (a view's are a copy)
-        ready.sender = root._make_sender(True, root._transport)
+        root = self._root  # its settings made the connections (a view's differ)
+        ready.sender = root._make_sender(True, self._shared.transport)
 
     async def _transfer(self) -> tuple[HttpSender, Timeouts]:
         """The sender and limits of this client's calls (its connection pool, proxies,

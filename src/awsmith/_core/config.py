@@ -1,9 +1,10 @@
-"""Client configuration: :class:`Config`."""
+"""Client configuration: :class:`Config` (what the caller chooses; how it combines with
+the environment and the profile is :mod:`awsmith._core.settings`)."""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -32,51 +33,6 @@ class NotGiven(enum.Enum):
 
 
 NOT_GIVEN: Final = NotGiven.NOT_GIVEN
-
-
-def retry_settings(
-    max_attempts: int | None,
-    retry_mode: str | None,
-    environ: Mapping[str, str],
-    profile: Callable[[], Mapping[str, Any]],
-) -> tuple[int, RetryMode]:
-    """Attempts and retry mode from, in order: ``Config``, ``AWS_MAX_ATTEMPTS`` /
-    ``AWS_RETRY_MODE``, the profile's ``max_attempts`` / ``retry_mode``, the defaults
-    (as botocore and every AWS SDK read them). ``profile`` gives the profile's settings
-    and is called only if they are needed (reading them may need file I/O). A bad value
-    raises ConfigurationError naming where it came from."""
-    attempts = max_attempts
-    if attempts is None:
-        attempts = _attempts_from(environ.get("AWS_MAX_ATTEMPTS"), "AWS_MAX_ATTEMPTS")
-    if attempts is None:
-        attempts = _attempts_from(profile().get("max_attempts"), "the profile's max_attempts")
-    mode = retry_mode
-    if mode is None:
-        mode = _mode_from(environ.get("AWS_RETRY_MODE"), "AWS_RETRY_MODE")
-    if mode is None:
-        mode = _mode_from(profile().get("retry_mode"), "the profile's retry_mode")
-    return attempts or DEFAULT_MAX_ATTEMPTS, "adaptive" if mode == "adaptive" else "standard"
-
-
-def _attempts_from(value: object, source: str) -> int | None:
-    if value is None or str(value).strip() == "":
-        return None
-    text = str(value).strip()
-    if not text.isdigit() or int(text) < 1:
-        raise ConfigurationError(f"{source} must be a whole number >= 1, got {value!r}")
-    return int(text)
-
-
-def _mode_from(value: object, source: str) -> str | None:
-    """``legacy`` (botocore's default) is read as ``standard``: awsmith has no legacy mode."""
-    if value is None or str(value).strip() == "":
-        return None
-    text = str(value).strip().lower()
-    if text not in ("standard", "adaptive", "legacy"):
-        raise ConfigurationError(
-            f"{source} must be 'standard', 'adaptive' or 'legacy', got {value!r}"
-        )
-    return text
 
 
 def _positive(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
@@ -137,9 +93,9 @@ def _frozen_proxies(value: Mapping[str, str] | None) -> Mapping[str, str] | None
             f"Config.proxies must be a mapping such as {{'https': 'http://proxy:3128'}}, "
             f"got {type(value).__name__}"
         )
-    from awsmith._core.transport.proxy import proxy_settings
+    from awsmith._core.transport.proxy import explicit_proxies
 
-    proxy_settings(value, trust_env=False)
+    explicit_proxies(value)
     return MappingProxyType(dict(value))
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import ipaddress
-import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, quote, unquote, urlsplit
@@ -216,25 +215,25 @@ class ProxySettings:
 NO_PROXIES: ProxySettings = prebuilt(ProxySettings)
 
 
-def proxy_settings(
-    proxies: Mapping[str, str] | None, trust_env: bool, environ: Mapping[str, str] = os.environ
-) -> ProxySettings:
-    """The settings of a client: ``Config.proxies`` if given, else (``trust_env``) the
-    environment's. Bad values raise ``ConfigurationError`` naming where they came from."""
-    if proxies:
-        explicit: dict[str, Proxy] = {}
-        for key, value in proxies.items():
-            normal = str(key).lower()
-            scheme, sep, host = normal.partition("://")
-            if scheme not in _DEFAULT_PORTS or (sep and not host):
-                raise ConfigurationError(
-                    f"Config.proxies: unsupported key {key!r} (use 'http', 'https', "
-                    "'http://host' or 'https://host')"
-                )
-            explicit[normal] = parse_proxy_url(value, f"Config.proxies[{key!r}]")
-        return ProxySettings(explicit=explicit)
-    if not trust_env:
-        return NO_PROXIES
+def explicit_proxies(proxies: Mapping[str, str]) -> ProxySettings:
+    """``Config.proxies`` read: every key and URL checked, with a ``ConfigurationError``
+    naming the bad one."""
+    explicit: dict[str, Proxy] = {}
+    for key, value in proxies.items():
+        normal = str(key).lower()
+        scheme, sep, host = normal.partition("://")
+        if scheme not in _DEFAULT_PORTS or (sep and not host):
+            raise ConfigurationError(
+                f"Config.proxies: unsupported key {key!r} (use 'http', 'https', "
+                "'http://host' or 'https://host')"
+            )
+        explicit[normal] = parse_proxy_url(value, f"Config.proxies[{key!r}]")
+    return ProxySettings(explicit=explicit)
+
+
+def environment_proxies(environ: Mapping[str, str]) -> ProxySettings | None:
+    """The proxies the environment sets (see the module's docstring), or None if it
+    sets none. A bad URL raises ``ConfigurationError`` naming its variable."""
     environment: dict[str, Proxy] = {}
     for scheme in ("http", "https"):
         lower, upper = f"{scheme}_proxy", f"{scheme.upper()}_PROXY"
@@ -249,6 +248,6 @@ def proxy_settings(
         if found and found.strip():
             environment[scheme] = parse_proxy_url(found, name)
     if not environment:
-        return NO_PROXIES
+        return None
     bypass = environ.get("no_proxy") or environ.get("NO_PROXY")
     return ProxySettings(environment=environment, no_proxy=NoProxy(bypass) if bypass else None)

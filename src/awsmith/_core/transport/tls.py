@@ -4,7 +4,7 @@ Certificates are verified against, in this order (as botocore and the AWS CLI do
 ``Config.ca_bundle``, ``AWS_CA_BUNDLE``, the profile's ``ca_bundle``, else certifi's
 bundle (as botocore and httpx do). Loading a bundle reads and parses a file of a few
 hundred certificates (~10 ms), so contexts are made once per process and file, in a
-worker thread (see ``BaseClient``).
+worker thread (see :mod:`awsmith._core.settings`, which chooses the bundle).
 """
 
 from __future__ import annotations
@@ -18,20 +18,7 @@ from awsmith._core.errors import ConfigurationError
 _CONTEXTS: dict[tuple[bool, str], ssl.SSLContext] = {}
 
 
-def ca_bundle(explicit: str | None, profile_value: str | None) -> tuple[str, str]:
-    """The CA bundle to verify with and where that choice came from (for messages):
-    ``Config.ca_bundle``, ``AWS_CA_BUNDLE``, the profile's ``ca_bundle``, certifi."""
-    if explicit:
-        return explicit, "Config.ca_bundle"
-    from_env = os.environ.get("AWS_CA_BUNDLE")
-    if from_env:
-        return from_env, "AWS_CA_BUNDLE"
-    if profile_value:
-        return profile_value, "the profile's ca_bundle"
-    return _certifi_bundle(), "certifi"
-
-
-def _certifi_bundle() -> str:
+def certifi_bundle() -> str:
     # Imported when first needed: certifi pulls in importlib.resources (~5 ms), which a
     # plain-HTTP endpoint or a caller's CA bundle never needs.
     import certifi
@@ -54,7 +41,7 @@ def tls_context(verify: bool, cafile: str = "", source: str = "") -> ssl.SSLCont
     names where ``cafile`` came from, for the error when it names no file. May read
     files: not on the event loop."""
     if verify and not cafile:
-        cafile, source = _certifi_bundle(), "certifi"
+        cafile, source = certifi_bundle(), "certifi"
     key = _key(verify, cafile)
     context = _CONTEXTS.get(key)
     if context is None:
