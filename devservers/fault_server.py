@@ -76,7 +76,9 @@ class Request:
     @property
     def amz_date(self) -> datetime:
         """The request's X-Amz-Date as an aware UTC datetime."""
-        return datetime.strptime(self.headers["x-amz-date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        return datetime.strptime(self.headers["x-amz-date"], "%Y%m%dT%H%M%SZ").replace(
+            tzinfo=UTC
+        )
 
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
@@ -453,7 +455,9 @@ class FaultServer:
                 self._state.open_connections -= 1
             self._tasks.discard(task)
 
-    async def _read_request(self, reader: asyncio.StreamReader, connection: int) -> Request | None:
+    async def _read_request(
+        self, reader: asyncio.StreamReader, connection: int
+    ) -> Request | None:
         try:
             head = await reader.readuntil(b"\r\n\r\n")
         except asyncio.IncompleteReadError:
@@ -546,14 +550,11 @@ class FaultServer:
                 writer.transport.abort()
             return False
         if isinstance(action, Truncate):
-            head = _head(
-                action.status,
-                [
-                    ("Content-Type", "application/x-amz-json-1.1"),
-                    ("x-amzn-RequestId", request_id(request.index)),
-                    ("Content-Length", str(action.declared)),
-                ],
-            )
+            head = _head(action.status, [
+                ("Content-Type", "application/x-amz-json-1.1"),
+                ("x-amzn-RequestId", request_id(request.index)),
+                ("Content-Length", str(action.declared)),
+            ])
             writer.write(head + action.body)
             await writer.drain()
             return False
@@ -563,14 +564,11 @@ class FaultServer:
             return False
         if isinstance(action, Stall):
             if action.headers_first:
-                head = _head(
-                    200,
-                    [
-                        ("Content-Type", "application/x-amz-json-1.1"),
-                        ("x-amzn-RequestId", request_id(request.index)),
-                        ("Content-Length", str(action.declared)),
-                    ],
-                )
+                head = _head(200, [
+                    ("Content-Type", "application/x-amz-json-1.1"),
+                    ("x-amzn-RequestId", request_id(request.index)),
+                    ("Content-Length", str(action.declared)),
+                ])
                 writer.write(head + action.body)
                 await writer.drain()
             await reader.read()  # until the client gives up and closes

@@ -154,9 +154,7 @@ class S3Gate:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._listener.port}"
 
-    def inject(
-        self, fault: Fault, *, method: str = "PUT", part: int | None = None, times: int = 1
-    ) -> None:
+    def inject(self, fault: Fault, *, method: str = "PUT", part: int | None = None, times: int = 1) -> None:
         """The next ``times`` requests with ``method`` (and, if given, ``partNumber``
         ``part``) get ``fault``; injections are matched in the order they were made."""
         with self._lock:
@@ -185,11 +183,7 @@ class S3Gate:
     def _take_fault(self, method: str, part: int | None) -> Fault | None:
         with self._lock:
             for injection in self._injections:
-                if (
-                    injection.times
-                    and injection.method == method
-                    and injection.part in (None, part)
-                ):
+                if injection.times and injection.method == method and injection.part in (None, part):
                     injection.times -= 1
                     return injection.fault
         return None
@@ -198,9 +192,7 @@ class S3Gate:
         while await self._gate_request(reader, writer):
             pass
 
-    async def _gate_request(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> bool:
+    async def _gate_request(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         """One request; False when the connection is done with."""
         try:
             head = await reader.readuntil(b"\r\n\r\n")
@@ -222,9 +214,7 @@ class S3Gate:
             return False
         if "chunked" in headers.get("Transfer-Encoding", "").lower():
             self._record(replace(record, status=411))
-            refusal = _S3Error(
-                411, "MissingContentLength", "You must provide the Content-Length HTTP header."
-            )
+            refusal = _S3Error(411, "MissingContentLength", "You must provide the Content-Length HTTP header.")
             await _s3_error(writer, refusal, close=True)
             return False
         length = int(headers.get("Content-Length", "0") or "0")
@@ -287,38 +277,22 @@ class S3Gate:
         return None
 
     async def _pass_on(
-        self,
-        record: S3Request,
-        headers: CIMultiDict[str],
-        spool: IO[bytes],
-        writer: asyncio.StreamWriter,
+        self, record: S3Request, headers: CIMultiDict[str], spool: IO[bytes], writer: asyncio.StreamWriter
     ) -> bool:
         """Sends the request to moto's S3 and its answer back, the body streamed; False
         if the connection ended (a :class:`CutBody` fault)."""
         assert self._session is not None
-        forwarded = {
-            name: headers[name]
-            for name in ("Content-Type", "Content-MD5", "Range")
-            if name in headers
-        }
+        forwarded = {name: headers[name] for name in ("Content-Type", "Content-MD5", "Range") if name in headers}
         data: AsyncIterator[bytes] | None = None
         if record.method in ("PUT", "POST"):
             forwarded["Content-Length"] = str(record.size)
             spool.seek(0)
             data = _chunks_of(spool)
         url = URL(self.moto_url + record.target, encoded=True)
-        async with self._session.request(
-            record.method, url, data=data, headers=forwarded
-        ) as answer:
+        async with self._session.request(record.method, url, data=data, headers=forwarded) as answer:
             sent = [
                 (name, answer.headers[name])
-                for name in (
-                    "ETag",
-                    "Content-Type",
-                    "Last-Modified",
-                    "Accept-Ranges",
-                    "x-amz-request-id",
-                )
+                for name in ("ETag", "Content-Type", "Last-Modified", "Accept-Ranges", "x-amz-request-id")
                 if name in answer.headers
             ]
             length = answer.headers.get("Content-Length")
@@ -422,3 +396,5 @@ def _reset(writer: asyncio.StreamWriter) -> None:
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     writer.transport.abort()
+
+

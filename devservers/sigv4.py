@@ -136,23 +136,13 @@ def presigned_problem(
             "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
             "Signature query string parameter or the Authorization header should be specified",
         )
-    missing = [
-        name for name in sorted(PRESIGN_PARAMETERS - {"X-Amz-Security-Token"}) if name not in query
-    ]
+    missing = [name for name in sorted(PRESIGN_PARAMETERS - {"X-Amz-Security-Token"}) if name not in query]
     if missing:
-        return (
-            403,
-            "AccessDenied",
-            f"Query-string authentication requires the {missing[0]} parameter",
-        )
+        return 403, "AccessDenied", f"Query-string authentication requires the {missing[0]} parameter"
     credential = query["X-Amz-Credential"].split("/")
     amz_date = query["X-Amz-Date"]
     if len(credential) != 5 or credential[4] != "aws4_request" or credential[3] != "s3":
-        return (
-            400,
-            "AuthorizationQueryParametersError",
-            "Error parsing the X-Amz-Credential parameter",
-        )
+        return 400, "AuthorizationQueryParametersError", "Error parsing the X-Amz-Credential parameter"
     access_key, day, region, service, _ = credential
     secret = keys.get(access_key)
     if secret is None:

@@ -162,9 +162,7 @@ class Communication:
     attachments: list[Attachment]
 
     def wire(self) -> dict[str, Any]:
-        details = [
-            {"attachmentId": a.attachment_id, "fileName": a.file_name} for a in self.attachments
-        ]
+        details = [{"attachmentId": a.attachment_id, "fileName": a.file_name} for a in self.attachments]
         small = [
             {"attachmentId": a.attachment_id, "fileName": a.file_name}
             for a in self.attachments
@@ -246,9 +244,7 @@ class SupportAttachmentFake:
         self._cases: dict[str, list[Communication]] = {}
         self._calls: list[str] = []
         self._fail_next = False
-        self.moto = MotoServer(
-            env={"S3_UPLOAD_PART_MIN_SIZE": str(min(part_size, S3_PART_MIN_SIZE))}
-        )
+        self.moto = MotoServer(env={"S3_UPLOAD_PART_MIN_SIZE": str(min(part_size, S3_PART_MIN_SIZE))})
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._stop: asyncio.Event | None = None
@@ -273,9 +269,7 @@ class SupportAttachmentFake:
     def moto_url(self) -> str:
         return self.moto.endpoint_url
 
-    def inject(
-        self, fault: Fault, *, method: str = "PUT", part: int | None = None, times: int = 1
-    ) -> None:
+    def inject(self, fault: Fault, *, method: str = "PUT", part: int | None = None, times: int = 1) -> None:
         """The next ``times`` requests to the S3 gate with ``method`` (and, if given,
         ``partNumber`` ``part``) get ``fault``; injections are matched in the order they
         were made."""
@@ -311,9 +305,7 @@ class SupportAttachmentFake:
     def upload(self, upload_id: str) -> Upload:
         """A copy of an upload's state."""
         with self._lock:
-            return replace(
-                self._uploads[upload_id], reported=dict(self._uploads[upload_id].reported)
-            )
+            return replace(self._uploads[upload_id], reported=dict(self._uploads[upload_id].reported))
 
     @property
     def uploads(self) -> list[Upload]:
@@ -441,13 +433,9 @@ class SupportAttachmentFake:
             try:
                 params = json.loads(body or b"{}")
             except ValueError:
-                raise _ServiceError(
-                    "SerializationException", "The request body is not JSON."
-                ) from None
+                raise _ServiceError("SerializationException", "The request body is not JSON.") from None
             if not isinstance(params, dict):
-                raise _ServiceError(
-                    "SerializationException", "The request body is not a JSON object."
-                )
+                raise _ServiceError("SerializationException", "The request body is not a JSON object.")
             reply = await handler(self, params, _Call(body, headers))
             status, payload = 200, reply
         except _ServiceError as error:
@@ -463,7 +451,9 @@ class SupportAttachmentFake:
         status, reply, content_type = await self._moto_call(request.headers, body)
         return web.Response(status=status, body=reply, headers={"Content-Type": content_type})
 
-    async def _moto_call(self, headers: Mapping[str, str], body: bytes) -> tuple[int, bytes, str]:
+    async def _moto_call(
+        self, headers: Mapping[str, str], body: bytes
+    ) -> tuple[int, bytes, str]:
         assert self._session is not None
         forwarded = {
             name: headers[name]
@@ -505,9 +495,7 @@ class SupportAttachmentFake:
         else:
             upload = self._upload_of(upload_id)
             if file_name != upload.file_name:
-                raise _validation(
-                    f"fileName {file_name!r} is not the upload's {upload.file_name!r}."
-                )
+                raise _validation(f"fileName {file_name!r} is not the upload's {upload.file_name!r}.")
             if size is not None and size != upload.size:
                 raise _validation(f"fileSizeBytes {size} is not the upload's {upload.size}.")
             if upload.completed:
@@ -559,9 +547,7 @@ class SupportAttachmentFake:
         with self._lock:
             upload = self._uploads.get(upload_id)
         if upload is None:
-            raise _ServiceError(
-                "UploadIdNotFound", f"The upload ID {upload_id} could not be found."
-            )
+            raise _ServiceError("UploadIdNotFound", f"The upload ID {upload_id} could not be found.")
         return upload
 
     async def _complete_attachment_upload(self, params: dict[str, Any], call: _Call) -> Any:
@@ -642,8 +628,7 @@ class SupportAttachmentFake:
             attachment = self._attachments.get(attachment_id)
         if attachment is None:
             raise _ServiceError(
-                "AttachmentIdNotFound",
-                f"An attachment with the ID {attachment_id} could not be found.",
+                "AttachmentIdNotFound", f"An attachment with the ID {attachment_id} could not be found."
             )
         _dry_run(params)
         url = self._presigner.generate_presigned_url(
@@ -671,9 +656,7 @@ class SupportAttachmentFake:
                     "DescribeAttachmentUploadStatus to say attachment-ready."
                 )
             attachments.append(
-                Attachment(
-                    f"attachment-{uuid.uuid4().hex}", upload.file_name, upload.size, upload.key
-                )
+                Attachment(f"attachment-{uuid.uuid4().hex}", upload.file_name, upload.size, upload.key)
             )
         return attachments
 
@@ -682,9 +665,7 @@ class SupportAttachmentFake:
             for attachment in attachments:
                 self._attachments[attachment.attachment_id] = attachment
             self._cases.setdefault(case_id, []).append(
-                Communication(
-                    case_id, body, "moto@moto.com", timestamp(datetime.now(UTC)), attachments
-                )
+                Communication(case_id, body, "moto@moto.com", timestamp(datetime.now(UTC)), attachments)
             )
 
     async def _create_case(self, params: dict[str, Any], call: _Call) -> Any:
@@ -742,7 +723,6 @@ class SupportAttachmentFake:
                     recent.pop("nextToken", None)
         return answer
 
-
 @dataclass(frozen=True)
 class _SignedCall:
     method: str
@@ -797,9 +777,7 @@ def _range(value: Any, total: int) -> tuple[int, int]:
         given = _integer(value, "endIndex", low=2, high=2**31 - 1)
         end = start + LINKS_PER_CALL if given is None else given
         if end <= start:
-            raise _validation(
-                f"uploadRange.endIndex {end} must be greater than startIndex {start}."
-            )
+            raise _validation(f"uploadRange.endIndex {end} must be greater than startIndex {start}.")
     return start, min(end, start + LINKS_PER_CALL, total + 1)
 
 

@@ -41,15 +41,9 @@ def _key_usage(*, signs_certificates: bool) -> x509.KeyUsage:
     """A CA's key signs certificates and CRLs; a TLS server's (ECDSA) signs the
     handshake only."""
     return x509.KeyUsage(
-        digital_signature=True,
-        content_commitment=False,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=signs_certificates,
-        crl_sign=signs_certificates,
-        encipher_only=False,
-        decipher_only=False,
+        digital_signature=True, content_commitment=False, key_encipherment=False,
+        data_encipherment=False, key_agreement=False, key_cert_sign=signs_certificates,
+        crl_sign=signs_certificates, encipher_only=False, decipher_only=False,
     )
 
 

@@ -108,9 +108,7 @@ class Seen:
             return [(key, token) for name, key, token in self.requests if name == service]
 
 
-def signed_by(
-    method: str, url: str, headers: dict[str, str], body: bytes
-) -> tuple[str, str, str | None]:
+def signed_by(method: str, url: str, headers: dict[str, str], body: bytes) -> tuple[str, str, str | None]:
     """(service, access key, token) of a request whose signature botocore's signer
     computes the same with that key's secret and token; ValueError otherwise."""
     match = _AUTH.match(headers.get("authorization", ""))

@@ -82,11 +82,7 @@ async def test_config_ca_bundle_beats_the_environment(
 
 @pytest.mark.parametrize(
     ("where", "source"),
-    [
-        ("config", "Config.ca_bundle"),
-        ("env", "AWS_CA_BUNDLE"),
-        ("profile", "the profile's ca_bundle"),
-    ],
+    [("config", "Config.ca_bundle"), ("env", "AWS_CA_BUNDLE"), ("profile", "the profile's ca_bundle")],
 )
 async def test_a_bundle_that_names_no_file_says_where_it_came_from(
     origin: tuple[FaultServer, Path],
