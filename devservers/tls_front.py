@@ -11,6 +11,7 @@ outcome and the session's status.
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -56,7 +57,7 @@ class TlsFront:
 
     def connections(self) -> list[str]:
         """The subject of each connection's client certificate (``-`` for none), in
-        the order nginx logged them (when they closed)."""
+        the order nginx logged them (when they closed), the start-up probe's first."""
         path = self.folder / "access.log"
         if not path.exists():
             return []
@@ -85,4 +86,10 @@ def tls_front(
         "upstream": upstream,
     }
     with running_nginx(CONFIG, settings, (port,)) as directory:
-        yield TlsFront(port, directory)
+        front = TlsFront(port, directory)
+        # The probe that saw it listen is a connection too: logged once nginx sees it
+        # closed, it would otherwise land among the test's own.
+        deadline = time.monotonic() + 10
+        while not front.connections() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        yield front

@@ -39,7 +39,12 @@ from awsmith._core.transport.proxy import (
     environment_proxies,
     explicit_proxies,
 )
-from awsmith._core.transport.tls import cached_tls_context, certifi_bundle, tls_context
+from awsmith._core.transport.tls import (
+    ClientCert,
+    cached_tls_context,
+    certifi_bundle,
+    tls_context,
+)
 from awsmith._version import __version__
 
 if TYPE_CHECKING:
@@ -296,6 +301,8 @@ class ClientSettings(NamedTuple):
                 )
         hooks = hooks_of(checked_interceptors(interceptors))
         config = config if config is not None else Config()
+        if http_client is not None:
+            _own_connections_only(config)
         return cls(
             region, endpoint_url, profile, http_client, config, hooks, *_from_config(config)
         )
@@ -304,6 +311,18 @@ class ClientSettings(NamedTuple):
         """This record with another Config (and what follows from it)."""
         made, user_agent = _from_config(config)
         return self._replace(config=config, timeouts=timeouts or made, user_agent=user_agent)
+
+
+def _own_connections_only(config: Config) -> None:
+    """A caller's ``http_client`` makes its own TLS connections: a client certificate
+    given to Config would never be sent, and is refused rather than dropped."""
+    for name in ("client_cert", "proxy_client_cert"):
+        if getattr(config, name) is not None:
+            raise ConfigurationError(
+                f"Config.{name} applies to the connections awsmith makes itself, not to "
+                "a caller's http_client: give the certificate to your httpx.AsyncClient "
+                "(its verify= SSL context's load_cert_chain)"
+            )
 
 
 def timeouts_of(config: Config) -> Timeouts:
@@ -474,20 +493,28 @@ def transport_settings(
     verify = config.verify_tls
     cafile, source = ca_bundle(config, profile.reader(allow_io))
 
-    def context(path: str, where: str) -> ssl.SSLContext:
-        made = cached_tls_context(verify, path)
+    def context(path: str, where: str, client: ClientCert | None, named: str) -> ssl.SSLContext:
+        made = cached_tls_context(verify, path, client)
         if made is None:
             if not allow_io:
                 raise NeedsIO
-            made = tls_context(verify, path, where)
+            made = tls_context(verify, path, where, client, named)
         return made
 
-    tls = None if plain_http else context(cafile, source)
+    client_cert = config.client_cert
+    tls = None
+    if not plain_http or client_cert is not None:  # a certificate is checked at once
+        tls = context(cafile, source, client_cert, "Config.client_cert")
     proxy_tls = None
     if proxies.uses_tls:
-        proxy_tls = (
-            context(config.proxy_ca_bundle, "Config.proxy_ca_bundle")
+        # The proxy gets its own certificate (if any), never the service's: botocore's
+        # proxy context has only proxies_config's.
+        proxy_ca, proxy_source = (
+            (config.proxy_ca_bundle, "Config.proxy_ca_bundle")
             if config.proxy_ca_bundle
-            else context(cafile, source)
+            else (cafile, source)
+        )
+        proxy_tls = context(
+            proxy_ca, proxy_source, config.proxy_client_cert, "Config.proxy_client_cert"
         )
     return TransportSettings(tls, cafile, proxies, proxy_tls)
