@@ -101,9 +101,11 @@ def resolve_endpoint(
     endpoint_url: str | None,
     extra_params: tuple[tuple[str, Any], ...] = (),
     rules: Callable[[Mapping[str, Any]], tuple[str, dict[str, Any]]] | None = None,
+    use_global_endpoint: bool = False,
 ) -> Endpoint:
     """Resolves the endpoint; ``extra_params`` are rule-set parameters an operation
-    fixes (its ``staticContextParams``). Memoized (rule evaluation costs ~0.1 ms; errors are not
+    fixes (its ``staticContextParams``); ``use_global_endpoint`` is STS's
+    ``UseGlobalEndpoint`` (``sts_regional_endpoints = legacy``). Memoized (rule evaluation costs ~0.1 ms; errors are not
     cached). May read botocore's data files on first use for a service: call it off
     the loop then."""
     if endpoint_url is not None:
@@ -130,6 +132,8 @@ def resolve_endpoint(
         params["Region"] = region
     if endpoint_url is not None:
         params["Endpoint"] = endpoint_url
+    if use_global_endpoint:
+        params["UseGlobalEndpoint"] = True
     params.update(extra_params)
     if rules is not None:
         try:

@@ -416,16 +416,45 @@ def endpoint_args(
     endpoint_url = first_set(given("endpoint_url", settings.endpoint_url), *_configured_url(service, read))
     if not allow_io and not rules_loaded(service.data_name, service.endpoint_rules):
         raise NeedsIO
+    region_name = None if region is None else str(region[0])
     return {
         "data_name": service.data_name,
         "endpoint_prefix": service.endpoint_prefix,
         "signing_name": service.signing_name,
-        "region": None if region is None else region[0],
+        "region": region_name,
         "use_fips": _flag(use_fips),
         "use_dualstack": _flag(use_dualstack),
         "endpoint_url": None if endpoint_url is None else endpoint_url[0],
         "rules": service.endpoint_rules,
+        "use_global_endpoint": service.endpoint_prefix == "sts"
+        and _sts_global_endpoint(region_name, read),
     }
+
+
+#: botocore's ``sts_regional_endpoints`` values.
+_STS_REGIONAL_ENDPOINTS = ("legacy", "regional")
+
+
+def _sts_global_endpoint(region: str | None, profile: Callable[[], Mapping[str, Any]]) -> bool:
+    """Whether STS (``awsmith.assume_role``) is called at its global endpoint,
+    ``sts.amazonaws.com``, as botocore decides it (its ``AWS::STS::UseGlobalEndpoint``
+    built-in): ``sts_regional_endpoints`` (``AWS_STS_REGIONAL_ENDPOINTS``, else the
+    profile's) is ``legacy`` and the region one of those that used the global endpoint
+    before regional ones existed. The default, ``regional``, is botocore's since 1.36.
+    Only STS's rule set has the parameter: the other services' rules never see it."""
+    found = first_set(
+        environment("AWS_STS_REGIONAL_ENDPOINTS"), in_profile(profile, "sts_regional_endpoints")
+    )
+    if found is None:
+        return False
+    value, source = found
+    if value not in _STS_REGIONAL_ENDPOINTS:
+        raise ConfigurationError(f"{source} must be 'legacy' or 'regional', got {value!r}")
+    if value != "legacy":
+        return False
+    from botocore.args import LEGACY_GLOBAL_STS_REGIONS  # STS's rules loaded botocore already
+
+    return region in LEGACY_GLOBAL_STS_REGIONS
 
 
 def _configured_url(service: ServiceInfo, profile: Callable[[], Mapping[str, Any]]) -> list[Layer]:
