@@ -8,13 +8,13 @@
 import logging
 
 from awsmith._core.assume_role import assume_role
-from awsmith._core.client import ClientClosedError
 from awsmith._core.config import Config
 from awsmith._core.credentials import CachingProvider, CredentialProvider, Credentials
 from awsmith._core.endpoints import Endpoint
 from awsmith._core.enums import OpenEnum
 from awsmith._core.errors import (
     AwsmithError,
+    ClientClosedError,
     ConfigurationError,
     ConnectionFailedError,
     ConnectTimeoutError,

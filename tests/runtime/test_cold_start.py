@@ -106,7 +106,6 @@ def test_importing_awsmith_defers_attrs_orjson_multidict_httptools_and_finishes_
     # The runtime's own attrs classes, each finished on first use like the shapes
     # (awsmith._core.sts's three, too, once assume_role imports it).
     assert result["lazy"] == [
-        "awsmith._core.client._Ready",
         "awsmith._core.config.Config",
         "awsmith._core.credentials.Credentials",
         "awsmith._core.endpoints.Endpoint",
@@ -115,6 +114,7 @@ def test_importing_awsmith_defers_attrs_orjson_multidict_httptools_and_finishes_
         "awsmith._core.interceptors.TransportRequest",
         "awsmith._core.metadata.ResponseMetadata",
         "awsmith._core.operation.SerializedRequest",
+        "awsmith._core.pipeline.Ready",
         "awsmith._core.settings.TransportSettings",
         "awsmith._core.transport.http.HttpResponse",
         "awsmith._core.transport.http.Timeouts",

@@ -201,6 +201,10 @@ class ConfigurationError(AwsmithError, ValueError):
     """A client argument or :class:`~awsmith.Config` value is invalid."""
 
 
+class ClientClosedError(AwsmithError):
+    """The client was closed; create a new one."""
+
+
 class EndpointResolutionError(AwsmithError):
     """No endpoint could be resolved (no region, an unknown region, FIPS unsupported, ...)."""
 
