@@ -25,7 +25,7 @@ from botocore.httpsession import ProxyConfiguration
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from awsmith._core.transport.proxy import proxy_settings
+from awsmith._core.settings import proxy_settings
 
 #: (scheme, host, port, Proxy-Authorization) of the proxy chosen; None: direct.
 Choice = tuple[str, str, int, str | None] | None
