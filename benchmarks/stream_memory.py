@@ -30,7 +30,7 @@ import anyio
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from awsmith._core.transport.http import HttpSender, StreamBody, Timeouts
-from awsmith._core.transport.http1 import Http1Sender
+from awsmith._core.transport.http1 import ConnectionPool
 from awsmith._core.transport.httpx_sender import HttpxSender, owned_client
 from awsmith._core.transport.proxy import NO_PROXIES
 
@@ -146,7 +146,7 @@ async def download(sender: HttpSender, url: str) -> None:
 
 def make_sender(name: str) -> HttpSender:
     if name == "http1":
-        return Http1Sender(max_connections=10)
+        return ConnectionPool(max_connections=10)
     client = owned_client(verify=True, max_connections=10, proxies=NO_PROXIES, proxy_tls=None)
     return HttpxSender(client, owned=True)
 

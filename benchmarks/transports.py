@@ -2,7 +2,7 @@
 (ListProfileTimes' request, its 1 KB JSON answer read whole, not parsed) through each
 candidate, client CPU per call at 1 and at 32 in flight.
 
-* ``http1``: awsmith's own sender (``awsmith._core.transport.http1.Http1Sender``), the default;
+* ``http1``: awsmith's own sender (``awsmith._core.transport.http1.ConnectionPool``), the default;
 * ``aiohttp``: an ``aiohttp.ClientSession`` with the timeouts awsmith must set
   (connect and read), as awsmith used it before;
 * ``httpx``: an ``httpx.AsyncClient`` with its default transport (what a caller's
@@ -44,12 +44,12 @@ async def candidates(url: str, stack: Any) -> dict[str, Call]:
     from yarl import URL
 
     from awsmith._core.transport.http import Timeouts
-    from awsmith._core.transport.http1 import Http1Sender
+    from awsmith._core.transport.http1 import ConnectionPool
 
     full = url + PATH
     timeouts = Timeouts(60.0, 60.0, 1 << 30)
 
-    sender = Http1Sender(max_connections=100)
+    sender = ConnectionPool(max_connections=100)
     stack.push_async_callback(sender.close)
 
     async def http1() -> bytes:

@@ -268,6 +268,12 @@ class ClientEmitter:
         body.docstring(f"Async client for {full} (API {model.metadata['apiVersion']}).\n\n" + model.doc, usage)
         body.line()
         body.line("_service = _serde.SERVICE")
+        body.line("#: Model operation name -> method name (how awsmith.testing.Stubber names calls).")
+        body.line("_operation_methods: ClassVar[Mapping[str, str]] = {")
+        self.typing |= {"ClassVar", "Mapping"}
+        for op in model.operations:
+            body.line(f'    "{op.name}": "{op.py_name}",')
+        body.line("}")
         for op in model.operations:
             self.operation(op)
         for p in model.paginators:
@@ -282,7 +288,7 @@ class ClientEmitter:
             w.line("from collections.abc import " + ", ".join(sorted({"Sequence", "Mapping"} & self.typing)))
         if "datetime" in self.typing:
             w.line("from datetime import datetime")
-        typing_names = sorted({"Any", "Literal", "overload"} & self.typing, key=isort_key)
+        typing_names = sorted({"Any", "ClassVar", "Literal", "overload"} & self.typing, key=isort_key)
         if typing_names:
             w.line("from typing import " + ", ".join(typing_names))
         w.line()

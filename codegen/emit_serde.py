@@ -189,7 +189,7 @@ class SerdeEmitter:
             w.indent()
             w.line(f"if not isinstance(value, {cls}):")
             w.line(
-                f'    {self.vd("bad")}(prefix[:-1] or "request", "type", '
+                f'    {self.vd("invalid")}(prefix[:-1] or "request", "type", '
                 f'f"expected {cls}, got {{type(value).__name__}}")'
             )
             if shape.members:
@@ -202,7 +202,7 @@ class SerdeEmitter:
                 w.line(f"x = value.{m.py_name}")
                 if (m.required and not shape.is_union) or m.location == "uri" or m.host_label:
                     w.line("if x is None:")
-                    w.line(f'    {self.vd("bad")}({path}, "required", "a value is required")')
+                    w.line(f'    {self.vd("invalid")}({path}, "required", "a value is required")')
                     self.check(m.shape, "x", path, m, w)
                 else:
                     w.line("if x is not None:")
@@ -248,7 +248,7 @@ class SerdeEmitter:
             w.dedent()
             return
         w.line("if item is None:")
-        w.line(f'    {self.vd("bad")}({path}, "type", "{what} cannot be None")')
+        w.line(f'    {self.vd("invalid")}({path}, "type", "{what} cannot be None")')
         self.check(shape, "item", path, None, w)
 
     # ---------------------------------------------------------- serialization
@@ -632,7 +632,7 @@ class SerdeEmitter:
 
     def emit_response_parser(self, op: Operation) -> None:
         w = self.w
-        resp = self.use("awsmith._core.transport.http", "HttpResponse")
+        resp = self.use("awsmith._core.transport.http", "TransportResponse")
         shape = op.output
         w.line()
         w.line()
@@ -747,7 +747,7 @@ class SerdeEmitter:
             parser = self.rt("no_fields")
             if fields:
                 parser = f"_err_{snake(shape.name)}"
-                resp = self.use("awsmith._core.transport.http", "HttpResponse")
+                resp = self.use("awsmith._core.transport.http", "TransportResponse")
                 w.line()
                 w.line()
                 w.line(f"def {parser}(fields: dict[str, Any], response: {resp}) -> dict[str, Any]:")

@@ -25,7 +25,7 @@ SUPPORTED_PROTOCOLS = ("json", "rest-json")
 _RESERVED_NAMES = frozenset(
     {
         "Any", "ClassVar", "Literal", "Mapping", "Sequence", "attrs", "datetime", "OpenEnum",
-        "Operation", "SerializedRequest", "ServiceInfo", "HttpResponse", "ErrorTable",
+        "Operation", "SerializedRequest", "ServiceInfo", "TransportResponse", "ErrorTable",
         "BaseClient", "Paginator", "ServiceError", "shape", "TYPE_CHECKING", "new_idempotency_token", "re",
         "overload",
         "errors", "shapes", "annotations",
@@ -196,9 +196,10 @@ class ServiceModel:
         return self.service_id.lower().replace(" ", "-")
 
 
-#: Member names a generated module needs for itself: ``attrs`` (the shape classes'
-#: bodies call ``attrs.field``), the client methods' ``self`` and helper, and every
-#: response's ``response_metadata``. Such a member gets a trailing underscore.
+#: Member names a generated module needs for itself: the methods' ``self`` and ``cls``,
+#: the client methods' helper ``new_idempotency_token``, and every response's
+#: ``response_metadata``; and ``attrs``, which shape modules imported once (none does
+#: now: kept so that no generated name changes). Such a member gets a trailing underscore.
 _MEMBER_RESERVED = frozenset({"self", "cls", "attrs", "new_idempotency_token", "response_metadata"})
 
 
@@ -369,7 +370,8 @@ def build(raw: dict[str, Any], path: Path) -> ServiceModel:
             raise ModelError(f"{path}: pagination names the unknown operation {name!r}")
         input_token, output_token = spec.get("input_token"), spec.get("output_token")
         if not isinstance(input_token, str) or not isinstance(output_token, str):
-            # Compound tokens (lists, JMESPath) are not supported: skip with a warning.
+            # Compound tokens (lists, JMESPath) are not supported: the operation gets no
+            # paginator method (silently: neither model in models/ has such a token).
             continue
         result_keys = spec.get("result_key") or []
         if isinstance(result_keys, str):

@@ -36,7 +36,7 @@ from awsmith._core.interceptors import Interceptor, InterceptorContext, Transpor
 from awsmith._core.interchange import from_dict, to_dict
 from awsmith._core.metadata import ResponseMetadata
 from awsmith._core.paginator import Paginator
-from awsmith._core.transport.http import HttpResponse as TransportResponse
+from awsmith._core.transport.http import TransportResponse
 from awsmith._version import __version__
 
 # Silent unless the application configures logging (the library convention).

@@ -54,8 +54,6 @@ was used only with ``assert_all_used=True`` (otherwise call
 from __future__ import annotations
 
 import re
-import sys
-import types
 import typing
 import uuid
 from collections import deque
@@ -70,6 +68,7 @@ from awsmith._core.errors import AwsmithError, for_call, raise_as_is
 from awsmith._core.interchange import from_dict
 from awsmith._core.metadata import NO_METADATA, ResponseMetadata
 from awsmith._core.operation import Operation
+from awsmith._core.pipeline import Invoke
 
 __all__ = ["ANY", "StubAssertionError", "Stubber"]
 
@@ -115,21 +114,6 @@ class _Queued:
 def _snake(name: str) -> str:
     name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
     return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
-
-
-def _operation_methods(client: BaseClient) -> dict[str, str]:
-    """Model operation name -> client method name, from the generated ``_serde`` module."""
-    names: dict[str, str] = {}
-    for cls in type(client).__mro__:
-        module = sys.modules.get(cls.__module__)
-        serde = getattr(module, "_serde", None) if module is not None else None
-        if isinstance(serde, types.ModuleType):
-            for attr, value in vars(serde).items():
-                if isinstance(value, Operation):
-                    names[value.name] = attr.lower()
-            if names:
-                break
-    return names
 
 
 def _matches(expected: object, actual: object) -> bool:
@@ -196,48 +180,32 @@ class Stubber:
         self._client = client
         self._assert_all_used = assert_all_used
         self._queue: deque[_Queued] = deque()
-        self._methods = _operation_methods(client)
+        #: Model operation name -> method name (the table the generator emits).
+        self._methods = type(client)._operation_methods  # pyright: ignore[reportPrivateUsage]
         self._return_types: dict[str, object] = {}
         self._active = False
-        #: (client, whether it had its own _invoke, that _invoke) of each stubbed client.
-        self._saved: list[tuple[BaseClient, bool, object]] = []
+        #: What the client's calls went to before this Stubber took them (another
+        #: Stubber's, when nested), given back on exit.
+        self._previous: Invoke | None = None
 
     # ---------------------------------------------------------------- activation
 
-    def _family(self) -> list[BaseClient]:
-        """The client and every ``with_options`` view made from it (now)."""
-        client: BaseClient = self._client
-        return [client, *client._views]  # pyright: ignore[reportPrivateUsage]
-
     def activate(self) -> None:
         """Starts stubbing the client and its ``with_options`` views, those made before
-        and those made while it is active (what entering the ``with`` block does)."""
+        and those made while it is active (what entering the ``with`` block does),
+        through the client's seam for it (``BaseClient._route_calls``)."""
         if self._active:
             raise RuntimeError("this Stubber is already active")
-        self._saved = []
-        for client in self._family():
-            instance_vars = vars(client)
-            self._saved.append((client, "_invoke" in instance_vars, instance_vars.get("_invoke")))
-            instance_vars["_invoke"] = self._invoke
+        self._previous = self._client._route_calls(self._invoke)  # pyright: ignore[reportPrivateUsage]
         self._active = True
 
     def deactivate(self) -> None:
-        """Restores the client's own call pipeline, its views' too (what leaving the
-        ``with`` block does)."""
+        """Gives the client and its views back their call pipeline, or the calls back
+        to the Stubber this one was nested in (what leaving the ``with`` block does)."""
         if not self._active:
             return
-        restored: set[int] = set()
-        for client, had_own, saved in self._saved:
-            instance_vars = vars(client)
-            if had_own:
-                instance_vars["_invoke"] = saved
-            else:
-                instance_vars.pop("_invoke", None)
-            restored.add(id(client))
-        for client in self._family():  # views made while active copied the stub
-            if id(client) not in restored and vars(client).get("_invoke") == self._invoke:
-                del vars(client)["_invoke"]
-        self._saved = []
+        self._client._route_calls(self._previous)  # pyright: ignore[reportPrivateUsage]
+        self._previous = None
         self._active = False
 
     def __enter__(self) -> Self:
@@ -321,7 +289,7 @@ class Stubber:
                 f"{name} returns {returns.__name__}, got a response of type "
                 f"{type(queued).__name__}"
             )
-        self._queue.append(_Queued(name, queued, None, self._checked_params(expected_params)))
+        self._queue.append(_Queued(name, queued, None, None if expected_params is None else dict(expected_params)))
 
     def add_error(
         self,
@@ -341,7 +309,7 @@ class Stubber:
         name = self._method_name(method)
         if not isinstance(error, AwsmithError):  # pyright: ignore[reportUnnecessaryIsInstance]  # callers may pass anything
             raise TypeError(f"error must be an awsmith error, got {type(error).__name__}")
-        self._queue.append(_Queued(name, None, error, self._checked_params(expected_params)))
+        self._queue.append(_Queued(name, None, error, None if expected_params is None else dict(expected_params)))
 
     def assert_no_pending_responses(self) -> None:
         """Raises :class:`StubAssertionError` if queued responses or errors were not used."""
@@ -374,12 +342,6 @@ class Stubber:
                 hints = {}
             self._return_types[name] = hints.get("return")
         return self._return_types[name]
-
-    @staticmethod
-    def _checked_params(expected: Mapping[str, object] | None) -> dict[str, object] | None:
-        if expected is None:
-            return None
-        return dict(expected)
 
     async def _invoke(self, operation: Operation[Any, Any], request: Any) -> Any:
         try:

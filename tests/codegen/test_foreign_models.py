@@ -595,7 +595,7 @@ def test_parsers_match_botocore(generated: dict[str, Generated], name: str) -> N
             op_model.output_shape,
         )
         ours = getattr(gen.serde, f"parse_{op.py_name}")(
-            awsmith._core.transport.http.HttpResponse(op.response_code, httpx.Headers(headers), body)
+            awsmith._core.transport.http.TransportResponse(op.response_code, httpx.Headers(headers), body)
         )
         assert _nan_safe(to_boto_style(op.output, ours)) == _normalize_boto(theirs), (
             f"{name}.{op.name}"

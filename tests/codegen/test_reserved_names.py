@@ -51,7 +51,7 @@ OPERATIONS = ["Close", "Region", "Endpoint", "Config", "WithOptions", "Service",
 SHAPES = ["int", "str", "Any", "None", "class", "attrs", "datetime", "Literal", "OpenEnum",
           "NamesClient", "ERRORS", "SERVICE", "Operation", "Paginator",
           "Mapping", "Sequence", "ClassVar", "errors", "shapes", "annotations", "NO_METADATA",
-          "ResponseMetadata", "QueryItem", "HttpResponse", "_serde", "shape", "TYPE_CHECKING"]
+          "ResponseMetadata", "QueryItem", "TransportResponse", "_serde", "shape", "TYPE_CHECKING"]
 
 
 def build_model(protocol: str) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 import awsmith
 from awsmith._core.errors import ServiceError
 from awsmith._core.errors_wire import build_error
-from awsmith._core.transport.http import HttpResponse
+from awsmith._core.transport.http import TransportResponse
 from tests.differential import strategies as S
 
 SETTINGS = settings(
@@ -57,8 +57,8 @@ def botocore_parse(
     return parsed
 
 
-def awsmith_response(wire: S.WireResponse) -> HttpResponse:
-    return HttpResponse(wire.status, httpx.Headers(wire.headers), wire.body)
+def awsmith_response(wire: S.WireResponse) -> TransportResponse:
+    return TransportResponse(wire.status, httpx.Headers(wire.headers), wire.body)
 
 
 def ops_with_output() -> list[tuple[str, str]]:

@@ -35,7 +35,7 @@ from awsmith._core.sts import (
     serialize_assume_role,
     validate_assume_role,
 )
-from awsmith._core.transport.http import HttpResponse
+from awsmith._core.transport.http import TransportResponse
 
 MODEL = botocore.session.get_session().get_service_model("sts")
 OPERATION = MODEL.operation_model("AssumeRole")
@@ -286,8 +286,8 @@ def botocore_parse(status: int, body: bytes, headers: dict[str, str] | None = No
     return parsed
 
 
-def response(status: int, body: bytes, headers: dict[str, str] | None = None) -> HttpResponse:
-    return HttpResponse(status, httpx.Headers(headers or {}), body)
+def response(status: int, body: bytes, headers: dict[str, str] | None = None) -> TransportResponse:
+    return TransportResponse(status, httpx.Headers(headers or {}), body)
 
 
 def test_response_parses_as_botocore_parses_it() -> None:

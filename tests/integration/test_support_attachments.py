@@ -25,7 +25,7 @@ from botocore.config import Config as BotocoreConfig
 from botocore.exceptions import ClientError
 
 from awsmith._core.transport.http import HttpSender, StreamBody, Timeouts
-from awsmith._core.transport.http1 import Http1Sender
+from awsmith._core.transport.http1 import ConnectionPool
 from awsmith._core.transport.httpx_sender import HttpxSender, owned_client
 from awsmith._core.transport.proxy import NO_PROXIES
 from devservers.support_attachments import (
@@ -506,7 +506,7 @@ async def test_awsmith_streams_parts_and_the_download_through_the_gate(
     timeouts = Timeouts(connect=10.0, read=10.0, max_body=16)
     sender: HttpSender
     if kind == "http1":
-        sender = Http1Sender(max_connections=4)
+        sender = ConnectionPool(max_connections=4)
     else:
         client = owned_client(verify=True, max_connections=4, proxies=NO_PROXIES, proxy_tls=None)
         sender = HttpxSender(client, owned=True)

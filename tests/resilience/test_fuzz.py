@@ -27,7 +27,7 @@ import awsmith
 from awsmith._core.errors_wire import build_error
 from awsmith._core.operation import Operation
 from awsmith._core.serde import p_timestamp
-from awsmith._core.transport.http import HttpResponse
+from awsmith._core.transport.http import TransportResponse
 from awsmith.codeguruprofiler import _serde as codeguru_serde
 from awsmith.support import _serde as support_serde
 
@@ -259,7 +259,7 @@ def result_class(op: Operation[Any, Any]) -> type:
 # ---------------------------------------------------------------- parsers
 
 
-def check_parse(op: Operation[Any, Any], response: HttpResponse) -> None:
+def check_parse(op: Operation[Any, Any], response: TransportResponse) -> None:
     try:
         result = op.parse(response)
     except awsmith.AwsmithError as exc:
@@ -282,7 +282,7 @@ def test_parsers_raise_only_awsmith_errors(service: str, op: Operation[Any, Any]
         status=st.sampled_from([200, 201, 202, 204]),
     )
     def run(body: bytes, headers: CIMultiDict[str], status: int) -> None:
-        check_parse(op, HttpResponse(status, headers, body))
+        check_parse(op, TransportResponse(status, headers, body))
 
     run()
 
@@ -296,7 +296,7 @@ def test_parsers_accept_every_valid_body(service: str, op: Operation[Any, Any]) 
     @settings(FUZZ, max_examples=40)
     @given(body=valid_bodies(service, op))
     def run(body: bytes) -> None:
-        result = op.parse(HttpResponse(200, headers, body))
+        result = op.parse(TransportResponse(200, headers, body))
         assert type(result) is result_class(op)
 
     run()
@@ -312,7 +312,7 @@ def test_double_beyond_float_range_reads_as_infinity() -> None:
     body += b'{"costOptimizing": {"estimatedMonthlySavings": 1' + b"0" * 400
     body += b', "estimatedPercentMonthlySavings": -1' + b"0" * 400 + b"}}}]}"
     op = support_serde.DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES
-    parsed = op.parse(HttpResponse(200, CIMultiDict(), body))
+    parsed = op.parse(TransportResponse(200, CIMultiDict(), body))
     cost = parsed.summaries[0].category_specific_summary.cost_optimizing
     assert cost is not None
     assert cost.estimated_monthly_savings == math.inf
@@ -378,7 +378,7 @@ def test_build_error_always_returns_a_service_error(service: str) -> None:
             headers["x-amzn-ErrorType"] = error_type
         if request_id is not None:
             headers["x-amzn-RequestId"] = request_id
-        err = build_error(HttpResponse(status, headers, body), serde.ERRORS, base)
+        err = build_error(TransportResponse(status, headers, body), serde.ERRORS, base)
         assert isinstance(err, base)
         assert err.status_code == status
         assert err.request_id == (request_id or None)

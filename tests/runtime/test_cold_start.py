@@ -106,18 +106,18 @@ def test_importing_awsmith_defers_attrs_orjson_multidict_httptools_and_finishes_
     # The runtime's own attrs classes, each finished on first use like the shapes
     # (awsmith._core.sts's three, too, once assume_role imports it).
     assert result["lazy"] == [
+        "awsmith._core.call.Ready",
         "awsmith._core.config.Config",
         "awsmith._core.credentials.Credentials",
         "awsmith._core.endpoints.Endpoint",
-        "awsmith._core.interceptors.Hooks",
         "awsmith._core.interceptors.InterceptorContext",
+        "awsmith._core.interceptors.StageHooks",
         "awsmith._core.interceptors.TransportRequest",
         "awsmith._core.metadata.ResponseMetadata",
         "awsmith._core.operation.SerializedRequest",
-        "awsmith._core.pipeline.Ready",
         "awsmith._core.settings.TransportSettings",
-        "awsmith._core.transport.http.HttpResponse",
         "awsmith._core.transport.http.Timeouts",
+        "awsmith._core.transport.http.TransportResponse",
         "awsmith._core.transport.proxy.Proxy",
         "awsmith._core.transport.proxy.ProxySettings",
     ]

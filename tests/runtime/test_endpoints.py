@@ -553,6 +553,24 @@ def test_endpoint_url_from_the_profile_with_every_other_setting_given(
 
 
 @pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("variable", ["AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT"])
+def test_an_empty_flag_variable_decides_over_the_profile(
+    service: str, variable: str, aws_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A flag variable set to "" is false, as botocore reads it: the profile's
+    ``use_fips_endpoint`` / ``use_dualstack_endpoint`` is not consulted."""
+    aws_env.write_text(
+        "[default]\nregion = ca-central-1\nuse_fips_endpoint = true\n"
+        "use_dualstack_endpoint = true\n"
+    )
+    monkeypatch.setenv(variable, "")
+    url = assert_same(service).url
+    fips_off = variable == "AWS_USE_FIPS_ENDPOINT"
+    assert ("-fips." in url) is not fips_off  # the other flag still comes from the profile
+    assert url.endswith(".api.aws") is fips_off
+
+
+@pytest.mark.parametrize("service", SERVICES)
 def test_ignore_configured_endpoint_urls_skips_the_profiles_too(
     service: str, aws_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,4 +1,4 @@
-"""``Http1Sender`` (awsmith._core.transport.http1) driven directly against scripted servers on
+"""``ConnectionPool`` (awsmith._core.transport.http1) driven directly against scripted servers on
 127.0.0.1: the exact bytes a server receives, the exact response handed back, and the
 exact error class and message of every failure.
 
@@ -36,7 +36,7 @@ from awsmith._core.errors import (
     ResponseTooLargeError,
 )
 from awsmith._core.transport.http import Timeouts
-from awsmith._core.transport.http1 import Http1Sender, _Connection
+from awsmith._core.transport.http1 import ConnectionPool, _Connection
 
 pytestmark = pytest.mark.anyio
 
@@ -193,8 +193,8 @@ async def serving(
 @asynccontextmanager
 async def sending(
     max_connections: int = 10, verify_tls: bool = True, idle_timeout: float = 20.0
-) -> AsyncIterator[Http1Sender]:
-    sender = Http1Sender(
+) -> AsyncIterator[ConnectionPool]:
+    sender = ConnectionPool(
         max_connections=max_connections, verify_tls=verify_tls, idle_timeout=idle_timeout
     )
     try:

@@ -1,4 +1,4 @@
-"""``Http1Sender`` at the edges mutation testing found untested (docs/testing.md): limits
+"""``ConnectionPool`` at the edges mutation testing found untested (docs/testing.md): limits
 at exactly their value, URL forms, ``NO_PROXY`` with a port, the pool's count of slots
 when a waiter gives up at the wrong moment, the ``select`` fallback of platforms without
 ``poll``, errors a parser callback did not expect, and a pool left behind by a closed
@@ -25,7 +25,7 @@ from awsmith._core.errors import ConnectionFailedError, ReadTimeoutError
 from awsmith._core.settings import proxy_settings
 from awsmith._core.transport import http1
 from awsmith._core.transport.http import Timeouts
-from awsmith._core.transport.http1 import Http1Sender, _Connection, _Origin
+from awsmith._core.transport.http1 import ConnectionPool, _Connection, _Origin
 from tests.certs import make_ca_and_server, server_context
 from tests.runtime.test_http1 import (
     HANG,
@@ -68,7 +68,7 @@ async def test_url_forms_through_a_forward_proxy(url: str, line: str) -> None:
     """Port 1 is a port; the port is after the last colon (what comes before is the
     host, as written). Sent to a forward proxy, so that no name is resolved."""
     async with serving(keep_alive()) as proxy:
-        sender = Http1Sender(
+        sender = ConnectionPool(
             max_connections=1, proxies=proxy_settings({"http": proxy.url}, trust_env=False)
         )
         try:
@@ -88,7 +88,7 @@ async def test_a_bracketed_host_ends_at_its_first_bracket() -> None:
 async def test_no_proxy_with_the_origins_port_bypasses_the_proxy() -> None:
     async with serving(keep_alive()) as origin, serving(keep_alive()) as proxy:
         environ = {"http_proxy": proxy.url, "no_proxy": f"127.0.0.1:{origin.port}"}
-        sender = Http1Sender(max_connections=1, proxies=proxy_settings(None, True, environ))
+        sender = ConnectionPool(max_connections=1, proxies=proxy_settings(None, True, environ))
         try:
             await sender.send("GET", f"{origin.url}/", {}, b"", T)
         finally:
@@ -108,8 +108,8 @@ async def test_create_connection_asks_for_happy_eyeballs() -> None:
         return await real(factory, "127.0.0.1", server.port)
 
     async with serving(keep_alive()) as server:
-        direct = Http1Sender(max_connections=1)
-        proxied = Http1Sender(
+        direct = ConnectionPool(max_connections=1)
+        proxied = ConnectionPool(
             max_connections=1,
             proxies=proxy_settings({"http": "http://proxy.test:3128"}, trust_env=False),
         )
@@ -135,7 +135,7 @@ async def test_an_https_proxy_is_connected_to_by_name_over_tls() -> None:
         asked.append((host, port, kw["ssl"], kw["server_hostname"], kw["happy_eyeballs_delay"]))
         raise ConnectionRefusedError(111, "intercepted")
 
-    sender = Http1Sender(
+    sender = ConnectionPool(
         max_connections=1,
         proxies=proxy_settings({"https": "https://proxy.test"}, trust_env=False),
         proxy_tls=context,
@@ -155,7 +155,7 @@ async def test_an_https_proxy_is_connected_to_by_name_over_tls() -> None:
 async def test_a_ca_file_given_without_a_context_is_used(tmp_path: Path) -> None:
     ca_file, cert, key = make_ca_and_server(tmp_path)
     async with serving(keep_alive(), tls=server_context(cert, key)) as server:
-        sender = Http1Sender(max_connections=1, ca_file=str(ca_file))
+        sender = ConnectionPool(max_connections=1, ca_file=str(ca_file))
         try:
             response = await sender.send("GET", server.url + "/", {}, b"", T)
         finally:
@@ -394,7 +394,7 @@ async def test_a_failed_connect_gives_back_exactly_its_slot() -> None:
     assert server.accepts == 1  # one slot: the second waited for the first
 
 
-async def _held_and_waiting(sender: Http1Sender, url: str) -> tuple[_Connection, asyncio.Task[Any]]:
+async def _held_and_waiting(sender: ConnectionPool, url: str) -> tuple[_Connection, asyncio.Task[Any]]:
     """The only connection of a one-connection pool, and a task waiting for it."""
     origin = _Origin(url)
     held = await sender._acquire(origin, T)
@@ -577,14 +577,14 @@ def test_a_pool_left_by_a_closed_loop_closes_its_tls_sockets(tmp_path: Path) -> 
     url = ""
 
     async def first() -> None:
-        sender = Http1Sender(max_connections=1, tls=ssl.create_default_context(cafile=ca_file))
+        sender = ConnectionPool(max_connections=1, tls=ssl.create_default_context(cafile=ca_file))
         await sender.send("GET", url, {}, b"", T)
         (connection,) = sender._all
         assert connection.transport is not None
         kept.update(sender=sender, socket=connection.transport.get_extra_info("socket"))
 
     async def second() -> None:
-        sender: Http1Sender = kept["sender"]
+        sender: ConnectionPool = kept["sender"]
         await sender.close()
         with pytest.raises(ConnectionFailedError) as info:
             await sender.send("GET", url, {}, b"", T)
@@ -602,8 +602,8 @@ def test_a_pool_closed_from_another_loop_is_abandoned_even_if_its_loop_is_open()
     closes its sockets at once instead."""
     url = ""
 
-    async def first() -> tuple[Http1Sender, Any]:
-        sender = Http1Sender(max_connections=1)
+    async def first() -> tuple[ConnectionPool, Any]:
+        sender = ConnectionPool(max_connections=1)
         await sender.send("GET", url, {}, b"", T)
         (connection,) = sender._all
         assert connection.transport is not None
@@ -637,8 +637,8 @@ def test_a_tls_connection_lost_as_its_loop_closed_is_abandoned_quietly(tmp_path:
     try:
         with _threaded_server(server_context(cert, key), hang_up) as port:
 
-            async def first() -> Http1Sender:
-                sender = Http1Sender(
+            async def first() -> ConnectionPool:
+                sender = ConnectionPool(
                     max_connections=1, tls=ssl.create_default_context(cafile=ca_file)
                 )
                 await sender.send("GET", f"https://127.0.0.1:{port}/", {}, b"", T)
@@ -675,8 +675,8 @@ def test_a_connect_in_flight_when_its_pool_is_abandoned_still_fails_as_such() ->
         asked.append(args[1:])
         await refused
 
-    async def start() -> tuple[Http1Sender, asyncio.Task[Any]]:
-        sender = Http1Sender(max_connections=1)
+    async def start() -> tuple[ConnectionPool, asyncio.Task[Any]]:
+        sender = ConnectionPool(max_connections=1)
         return sender, asyncio.create_task(sender.send("GET", "http://127.0.0.1:1/", {}, b"", T))
 
     try:
@@ -698,7 +698,7 @@ def test_a_connect_in_flight_when_its_pool_is_abandoned_still_fails_as_such() ->
 async def test_certificates_are_checked_by_default(tmp_path: Path) -> None:
     _, cert, key = make_ca_and_server(tmp_path)
     async with serving(keep_alive(), tls=server_context(cert, key)) as server:
-        sender = Http1Sender(max_connections=1)
+        sender = ConnectionPool(max_connections=1)
         try:
             with pytest.raises(ConnectionFailedError) as info:
                 await sender.send("GET", server.url + "/", {}, b"", T)
@@ -712,7 +712,7 @@ async def test_idle_connections_are_kept_20_s_by_default(idle: float, accepts: i
     loop = asyncio.get_running_loop()
     real = loop.time
     async with serving(keep_alive()) as server:
-        sender = Http1Sender(max_connections=1)  # idle_timeout left out
+        sender = ConnectionPool(max_connections=1)  # idle_timeout left out
         try:
             await sender.send("GET", server.url + "/", {}, b"", T)
             with mock.patch.object(loop, "time", lambda: real() + idle):

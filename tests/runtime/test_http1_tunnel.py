@@ -1,4 +1,4 @@
-"""``Http1Sender``'s ``CONNECT`` tunnel (https origins through a forward proxy), against
+"""``ConnectionPool``'s ``CONNECT`` tunnel (https origins through a forward proxy), against
 a scripted proxy and a TLS origin on 127.0.0.1, both in the test's event loop: the exact
 bytes of the ``CONNECT`` request, the proxy's refusals and garbled answers (the exact
 error class and message), TLS with the origin through the tunnel (and with the proxy
@@ -23,7 +23,7 @@ import pytest
 from awsmith._core.errors import ConnectionFailedError, ConnectTimeoutError
 from awsmith._core.settings import proxy_settings
 from awsmith._core.transport.http import Timeouts
-from awsmith._core.transport.http1 import Http1Sender, _TunnelReader
+from awsmith._core.transport.http1 import ConnectionPool, _TunnelReader
 from awsmith._core.transport.proxy import Proxy
 from tests.certs import make_ca_and_server, server_context
 from tests.runtime.test_http1 import (
@@ -71,9 +71,9 @@ def proxy_pki(tmp_path: Path) -> Pki:
 @asynccontextmanager
 async def sender_via(
     proxy: str, tls: ssl.SSLContext, proxy_tls: ssl.SSLContext | None = None
-) -> AsyncIterator[Http1Sender]:
+) -> AsyncIterator[ConnectionPool]:
     """A sender whose https requests go through the proxy at URL ``proxy``."""
-    sender = Http1Sender(
+    sender = ConnectionPool(
         max_connections=1,
         tls=tls,
         proxies=proxy_settings({"https": proxy}, trust_env=False),
@@ -432,7 +432,7 @@ async def test_a_proxy_nobody_listens_on() -> None:
 
 async def test_plain_http_goes_to_the_proxy_in_absolute_form() -> None:
     async with serving(keep_alive()) as proxy:
-        sender = Http1Sender(
+        sender = ConnectionPool(
             max_connections=1,
             proxies=proxy_settings(
                 {"http": proxy_url(proxy, "alice:s3cret")}, trust_env=False
@@ -452,7 +452,7 @@ async def test_plain_http_goes_to_the_proxy_in_absolute_form() -> None:
 async def test_a_407_from_a_forward_proxy_is_a_refusal() -> None:
     answer = reply(b"no", "Proxy-Authenticate: Basic", status="407 Proxy Authentication Required")
     async with serving(keep_alive(answer)) as proxy:
-        sender = Http1Sender(
+        sender = ConnectionPool(
             max_connections=1, proxies=proxy_settings({"http": proxy.url}, trust_env=False)
         )
         try:

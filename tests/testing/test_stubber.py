@@ -4,6 +4,7 @@ validation before the queue, paginators, restoring the client, and the documente
 from __future__ import annotations
 
 import re
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import httpx
 import pytest
 
 import awsmith
+from awsmith._core.operation import Operation
 from awsmith.codeguruprofiler import CodeGuruProfilerClient
 from awsmith.codeguruprofiler import shapes as c
 from awsmith.support import SupportClient
@@ -102,8 +104,8 @@ async def test_only_the_given_client_is_stubbed() -> None:
     stubbed = SupportClient()
     other = SupportClient(region="us-east-1", credentials=FAKE, http_client=_recording([]))
     with Stubber(stubbed):
-        assert "_invoke" in vars(stubbed)
-        assert "_invoke" not in vars(other)
+        assert stubbed._stub is not None  # pyright: ignore[reportPrivateUsage]
+        assert other._stub is None  # pyright: ignore[reportPrivateUsage]
 
 
 # ------------------------------------------------------------------- expected params
@@ -340,7 +342,7 @@ def test_a_stubber_cannot_be_entered_twice() -> None:
     stub = Stubber(support)
     with stub, pytest.raises(RuntimeError, match=r"^this Stubber is already active$"):
         stub.activate()
-    assert "_invoke" not in vars(support)
+    assert support._stub is None  # pyright: ignore[reportPrivateUsage]
 
 
 # ------------------------------------------------------------------- paginators
@@ -391,7 +393,7 @@ async def test_the_real_pipeline_is_restored_on_exit() -> None:
             page = await support.describe_cases()
             assert page.cases is not None and page.cases[0].case_id == "stubbed"
         assert seen == []
-        assert "_invoke" not in vars(support)
+        assert support._stub is None  # pyright: ignore[reportPrivateUsage]
         page = await support.describe_cases()
         assert page.cases is not None and page.cases[0].case_id == "real"
         assert len(seen) == 1
@@ -415,7 +417,7 @@ async def test_views_made_before_and_while_stubbing_are_stubbed_then_restored() 
         assert seen == []
         after = support.with_options(max_attempts=1)
         for view in (before, during, of_during, after, support):
-            assert "_invoke" not in vars(view)
+            assert view._stub is None  # pyright: ignore[reportPrivateUsage]
             page = await view.describe_cases()
             assert page.cases is not None and page.cases[0].case_id == "real"
         assert len(seen) == 5
@@ -433,7 +435,7 @@ async def test_restored_on_exit_after_an_exception_and_nested_stubbers() -> None
             inner.add_response(support.describe_cases, inner_page)
             raise KeyError("x")  # an exception in the block: no assert_all_used failure
         assert await support.describe_cases() is outer_page
-    assert "_invoke" not in vars(support)
+    assert support._stub is None  # pyright: ignore[reportPrivateUsage]
 
 
 def test_assert_all_used_on_exit() -> None:
@@ -445,7 +447,7 @@ def test_assert_all_used_on_exit() -> None:
         stub.add_response(support.describe_cases, cases_page())
         stub.add_error(support.resolve_case, CaseIdNotFound("x"))
     assert str(caught.value) == "2 queued response(s) not used: describe_cases, resolve_case"
-    assert "_invoke" not in vars(support)
+    assert support._stub is None  # pyright: ignore[reportPrivateUsage]
     with Stubber(support) as stub:  # without assert_all_used, leftovers are allowed
         stub.add_response(support.describe_cases, cases_page())
 
@@ -613,3 +615,33 @@ def test_a_dict_that_does_not_fit_the_response_is_rejected_with_its_path() -> No
             )
         assert info.value.field == "cases[0].case_id"
         stub.assert_no_pending_responses()
+
+
+@pytest.mark.anyio
+async def test_the_stubber_goes_through_the_clients_seam_and_method_table() -> None:
+    """The Stubber reaches the client only through its seam (``_route_calls``) and the
+    generated method table: every operation of both clients is in the table under the
+    name of a method of the class, and a routed call reaches the handler with the
+    operation and the request the method built."""
+    for cls in (SupportClient, CodeGuruProfilerClient):
+        table = cls._operation_methods  # pyright: ignore[reportPrivateUsage]
+        assert len(table) == len(
+            {v.name for v in vars(sys.modules[cls.__module__]._serde).values() if isinstance(v, Operation)}
+        )
+        for method in table.values():
+            assert callable(getattr(cls, method))
+    support = SupportClient()
+    seen: list[tuple[str, object]] = []
+    page = cases_page("routed")
+
+    async def handler(operation: Operation[Any, Any], request: object) -> object:
+        seen.append((operation.name, request))
+        return page
+
+    assert support._route_calls(handler) is None  # pyright: ignore[reportPrivateUsage]
+    view = support.with_options(max_attempts=1)
+    assert await view.describe_cases(case_id_list=["a"]) is page
+    assert seen[0][0] == "DescribeCases"
+    assert seen[0][1] == s.DescribeCasesRequest(case_id_list=["a"])
+    assert support._route_calls(None) is handler  # pyright: ignore[reportPrivateUsage]
+    assert view._stub is None  # pyright: ignore[reportPrivateUsage]

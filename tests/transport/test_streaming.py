@@ -43,7 +43,7 @@ from awsmith._core.transport.http import (
     Timeouts,
     check_stream_url,
 )
-from awsmith._core.transport.http1 import _STREAM_HIGH_WATER, Http1Sender
+from awsmith._core.transport.http1 import _STREAM_HIGH_WATER, ConnectionPool
 from awsmith._core.transport.httpx_sender import HttpxSender, owned_client
 from awsmith._core.transport.proxy import NO_PROXIES, ProxySettings
 from awsmith._core.transport.tls import tls_context
@@ -93,7 +93,7 @@ async def sender_of(
     tls = tls_context(True, str(ca_file)) if ca_file is not None else None
     sender: HttpSender
     if kind[0] == "http1":
-        sender = Http1Sender(
+        sender = ConnectionPool(
             max_connections=max_connections, tls=tls, proxies=proxies, ca_file=str(ca_file or "")
         )
     else:
@@ -680,7 +680,7 @@ async def test_a_slow_reader_holds_a_bounded_buffer() -> None:
 
     with scripted(handler) as server:
         async with sender_of(("http1", "asyncio")) as sender:
-            assert isinstance(sender, Http1Sender)
+            assert isinstance(sender, ConnectionPool)
             async with sender.stream("GET", f"{server.url}/o", {}, b"", T) as answer:
                 chunks = answer.aiter_bytes()
                 received = [await anext(chunks)]
@@ -704,7 +704,7 @@ async def test_a_whole_body_left_unread_in_a_paused_connection_frees_it_for_the_
     body = b"z" * (_STREAM_HIGH_WATER + 100 * 1024)
     with scripted(keep_alive(response(body))) as server:
         async with sender_of(("http1", "asyncio")) as sender:
-            assert isinstance(sender, Http1Sender)
+            assert isinstance(sender, ConnectionPool)
             async with sender.stream("GET", f"{server.url}/o", {}, b"", T) as answer:
                 (connection,) = sender._all
                 queued = connection.body
@@ -945,7 +945,7 @@ async def test_a_client_streams_through_its_own_sender_and_settings(
         )
         async with client:
             sender, timeouts = await client._transfer()
-            assert isinstance(sender, Http1Sender if anyio_backend == "asyncio" else HttpxSender)
+            assert isinstance(sender, ConnectionPool if anyio_backend == "asyncio" else HttpxSender)
             assert (timeouts.read, timeouts.connect) == (7.0, client.config.connect_timeout)
             assert sender is (await client._transfer())[0]
             assert await _round_trip(sender, f"{origin.url}/k?X-Amz-Signature=1", part) == part

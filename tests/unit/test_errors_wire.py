@@ -10,7 +10,7 @@ import pytest
 
 import awsmith
 from awsmith._core.errors_wire import ErrorTable, build_error, sanitize_code
-from awsmith._core.transport.http import HttpResponse
+from awsmith._core.transport.http import TransportResponse
 
 REQUEST_ID = "req-1"
 
@@ -30,7 +30,7 @@ class Modeled(awsmith.ServiceError):
         super().__init__(message, **kwargs)
 
 
-def _modeled_fields(body: dict[str, Any], response: HttpResponse) -> dict[str, Any]:
+def _modeled_fields(body: dict[str, Any], response: TransportResponse) -> dict[str, Any]:
     return {"retry_after": response.headers.get("Retry-After"), "detail": body.get("detail")}
 
 
@@ -38,7 +38,7 @@ TABLE: ErrorTable = {"Modeled": (Modeled, _modeled_fields)}
 
 
 def _error(status: int, body: bytes, headers: dict[str, str] | None = None) -> awsmith.ServiceError:
-    response = HttpResponse(
+    response = TransportResponse(
         status, httpx.Headers({"x-amzn-RequestId": REQUEST_ID, **(headers or {})}), body
     )
     return build_error(response, TABLE, awsmith.ServiceError)

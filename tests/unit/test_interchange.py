@@ -392,7 +392,7 @@ def test_a_botocore_response_reads_back_as_awsmith_parses_it() -> None:
     import httpx
     from botocore.awsrequest import HeadersDict
 
-    from awsmith._core.transport.http import HttpResponse
+    from awsmith._core.transport.http import TransportResponse
     from awsmith.codeguruprofiler import _serde
 
     body = json.dumps(
@@ -411,7 +411,7 @@ def test_a_botocore_response_reads_back_as_awsmith_parses_it() -> None:
         model.operation_model("ListProfileTimes").output_shape,
     )
     assert parsed["ResponseMetadata"]["RequestId"] == "req-1"
-    ours = _serde.LIST_PROFILE_TIMES.parse(HttpResponse(200, httpx.Headers(headers), body))
+    ours = _serde.LIST_PROFILE_TIMES.parse(TransportResponse(200, httpx.Headers(headers), body))
     assert from_dict(ListProfileTimesResponse, parsed, names="wire") == ours
 
 

@@ -27,7 +27,7 @@ import awsmith
 from awsmith._core import retry
 from awsmith._core.adaptive import AdaptiveRateLimiter
 from awsmith._core.client import BaseClient
-from awsmith._core.transport.http import HttpResponse
+from awsmith._core.transport.http import TransportResponse
 from tests.unit import retry_oracle as oracle
 from tests.unit.mockaws import Script, codeguru, support
 from tests.unit.retry_oracle import CODEGURU, ORACLE, SUPPORT, Answer, CallOutcome, Service
@@ -317,8 +317,8 @@ def test_the_reference_is_botocores_own_behaviour(
 # ---------------------------------------------------------------- the rules, spelled out
 
 
-def _response(status: int, *retry_after: str) -> HttpResponse:
-    return HttpResponse(status, CIMultiDict((oracle.RETRY_AFTER, v) for v in retry_after), b"")
+def _response(status: int, *retry_after: str) -> TransportResponse:
+    return TransportResponse(status, CIMultiDict((oracle.RETRY_AFTER, v) for v in retry_after), b"")
 
 
 UNAVAILABLE = awsmith.ServiceError("", code="503", status_code=503)
@@ -357,7 +357,7 @@ def test_x_amz_retry_after(error: awsmith.ServiceError, fields: tuple[str, ...],
 
 def test_x_amz_retry_after_in_a_plain_mapping() -> None:
     """A response whose headers are a plain mapping (a Stubber's, say) is read too."""
-    response = HttpResponse(503, {oracle.RETRY_AFTER: "2500"}, b"")
+    response = TransportResponse(503, {oracle.RETRY_AFTER: "2500"}, b"")
     with mock.patch("random.random", return_value=0.5):
         planned = retry.plan_retry(retry.RetryQuota(), UNAVAILABLE, response, 1, 1.0, 20.0)
     assert planned == (14, 2.5)
@@ -405,7 +405,7 @@ def test_an_ignored_retry_after_is_logged(
 
 
 def test_the_standard_retry_after_header_is_not_read() -> None:
-    response = HttpResponse(503, CIMultiDict({"Retry-After": "7"}), b"")
+    response = TransportResponse(503, CIMultiDict({"Retry-After": "7"}), b"")
     assert retry.retry_after(response) is None
 
 

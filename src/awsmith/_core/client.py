@@ -13,19 +13,20 @@ import os
 import sys
 import warnings
 import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from awsmith._core import aio
 from awsmith._core.adaptive import AdaptiveRateLimiter
+from awsmith._core.call import Ready
 from awsmith._core.config import DEFAULT_MAX_ATTEMPTS, NOT_GIVEN, Config, NotGiven, RetryMode
 from awsmith._core.credentials import CredentialProvider, CredentialResolver, Credentials
 from awsmith._core.endpoints import Endpoint, resolve_endpoint
 from awsmith._core.errors import ClientClosedError, ConfigurationError, EndpointResolutionError
 from awsmith._core.interceptors import Interceptor
 from awsmith._core.operation import ServiceInfo
-from awsmith._core.pipeline import CallPipeline, Ready, running_loop
+from awsmith._core.pipeline import CallPipeline, Invoke
 from awsmith._core.retry import RetryQuota
 from awsmith._core.settings import (
     ClientSettings,
@@ -39,7 +40,7 @@ from awsmith._core.settings import (
 )
 from awsmith._core.signing import SigV4Signer
 from awsmith._core.transport.http import HttpSender, Timeouts
-from awsmith._core.transport.http1 import Http1Sender
+from awsmith._core.transport.http1 import ConnectionPool
 
 if TYPE_CHECKING:
     import traceback
@@ -114,6 +115,8 @@ class BaseClient(CallPipeline):
     """
 
     _service: ServiceInfo
+    #: Model operation name -> method name, emitted by the generator in each client.
+    _operation_methods: ClassVar[Mapping[str, str]] = {}
 
     def __init__(
         self,
@@ -185,6 +188,8 @@ class BaseClient(CallPipeline):
         #: Settled in _prepare (the environment and the profile may say).
         self._max_attempts = DEFAULT_MAX_ATTEMPTS
         self._limiter: AdaptiveRateLimiter | None = None
+        # Inherited: a view made while a test routes its parent's calls is routed too.
+        self._stub = None if parent is None else parent._stub
 
     def with_options(
         self: ClientT,
@@ -267,6 +272,16 @@ class BaseClient(CallPipeline):
                 self._option_cache.clear()
             self._option_cache[given] = made
         return made
+
+    def _route_calls(self, handler: Invoke | None) -> Invoke | None:
+        """The seam of :class:`awsmith.testing.Stubber`: the calls of this client and of
+        its ``with_options`` views (those made before, and those made while it is set)
+        go to ``handler`` instead of the call pipeline; None gives them back to the
+        pipeline. Returns what this client's calls went to before (to restore it)."""
+        previous = self._stub
+        for client in (self, *self._views):
+            client._stub = handler
+        return previous
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -418,7 +433,7 @@ class BaseClient(CallPipeline):
         caller's httpx client, or one awsmith makes (trio), both with ``transport``."""
         cfg = self.config
         if own_http1:
-            return Http1Sender(
+            return ConnectionPool(
                 max_connections=cfg.max_pool_connections,
                 verify_tls=cfg.verify_tls,
                 tls=transport.tls,
@@ -445,7 +460,7 @@ class BaseClient(CallPipeline):
             owned=True,
         )
 
-    def _rebind(self, ready: Ready, sender: Http1Sender) -> None:
+    def _rebind(self, ready: Ready, sender: ConnectionPool) -> None:
         """The client's connections belong to another event loop. If that loop is
         closed (a script calling ``asyncio.run()`` twice with one client), they are
         dropped and a new pool serves the running loop; a loop still running elsewhere
@@ -464,11 +479,6 @@ class BaseClient(CallPipeline):
         TLS settings and timeouts), made ready as for a call, for a transfer to a
         presigned URL through ``HttpSender.stream`` (the attachment helpers of the
         Support client). ``Timeouts.max_body`` does not apply to a streamed body."""
-        ready = self._ready or await self._prepare()
-        if self._closed:
-            raise ClientClosedError(f"this {type(self).__name__} is closed")
-        sender = ready.sender
-        if type(sender) is Http1Sender and sender.loop is not running_loop(self):
-            self._rebind(ready, sender)
+        ready = self._usable(self._ready or await self._prepare())
         return ready.sender, self._timeouts
 

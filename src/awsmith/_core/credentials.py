@@ -459,13 +459,13 @@ class CredentialResolver:
         skips them when its session is given an explicit profile)."""
         explicit: Credentials | None = None
         #: The async provider the credentials come from, if one was given.
-        self._provided: CachingProvider | None = None
+        self._given: CachingProvider | None = None
         if isinstance(credentials, CachingProvider):
-            self._provided = credentials  # awsmith's own (assume_role): shared as it is
+            self._given = credentials  # awsmith's own (assume_role): shared as it is
         elif isinstance(credentials, Credentials) or credentials is None:
             explicit = credentials
         elif callable(credentials):
-            self._provided = CachingProvider(credentials)
+            self._given = CachingProvider(credentials)
         else:
             raise ConfigurationError(
                 "credentials must be a Credentials, an async callable returning Credentials "
@@ -473,17 +473,18 @@ class CredentialResolver:
             )
         self._environment = environment
         self._session_factory = session_factory
-        self._provider: Any = None
+        #: botocore's credential chain for the profile, made on first use (in a thread).
+        self._chain: Any = None
         self._current: Credentials | None = explicit
         self._renewal = _Renewal(self._reload, "credential chain", time.monotonic, self._report)
 
     async def get(self) -> Credentials:
-        provided = self._provided
-        if provided is not None:
-            return await provided()
+        given = self._given
+        if given is not None:
+            return await given()
         current = self._current
         if current is not None:
-            if self._provider is None:
+            if self._chain is None:
                 return current  # explicit, or from the environment: never refreshed
             window = self._window()
             if window is None:
@@ -505,14 +506,14 @@ class CredentialResolver:
         """The error of the last fetch or load of these credentials, if it failed (None
         once one succeeded): the cause of a call's ``DeadlineExceededError`` when its
         deadline passed while it waited for the next one."""
-        provided = self._provided
-        renewal = self._renewal if provided is None else provided._renewal  # pyright: ignore[reportPrivateUsage]  # same module
+        given = self._given
+        renewal = self._renewal if given is None else given._renewal  # pyright: ignore[reportPrivateUsage]  # same module
         return renewal.failure
 
     def _window(self) -> str | None:
         """None (fresh), "advisory" or "mandatory", as botocore's credentials say:
         their own advisory window (``refresh_needed()``), and their mandatory one."""
-        provider = self._provider
+        provider = self._chain
         refresh_needed = getattr(provider, "refresh_needed", None)
         if refresh_needed is None or not refresh_needed():
             return None
@@ -542,16 +543,16 @@ class CredentialResolver:
         """Runs in a worker thread: may read files and call metadata endpoints. Keeps
         what it loads."""
         try:
-            if self._provider is None:
+            if self._chain is None:
                 session = self._session_factory()
                 provider: Any = cast(Any, session.get_credentials())  # botocore is untyped
-                self._provider = provider
+                self._chain = provider
                 if provider is None:
                     raise NoCredentialsError(
                         "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, configure a profile, "
                         "or pass credentials=awsmith.Credentials(...)"
                     )
-            frozen: Any = self._provider.get_frozen_credentials()
+            frozen: Any = self._chain.get_frozen_credentials()
         except CredentialsError:
             raise
         except Exception as exc:  # botocore raises many unrelated types here

@@ -7,12 +7,12 @@ from typing import Any
 
 from awsmith._core.errors import ResponseParseError, ServiceError
 from awsmith._core.serde import loads
-from awsmith._core.transport.http import HttpResponse, request_id_of
+from awsmith._core.transport.http import TransportResponse, request_id_of
 
 #: error code -> (exception class, parser of its modeled fields from the JSON body and
 #: the response's headers)
 ErrorTable = Mapping[
-    str, tuple[type[ServiceError], Callable[[dict[str, Any], HttpResponse], dict[str, Any]]]
+    str, tuple[type[ServiceError], Callable[[dict[str, Any], TransportResponse], dict[str, Any]]]
 ]
 
 
@@ -32,7 +32,7 @@ def _body_of(body: bytes) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None  # pyright: ignore[reportUnknownVariableType]  # JSON: str keys, Any values
 
 
-def build_error(response: HttpResponse, table: ErrorTable, base: type[ServiceError]) -> ServiceError:
+def build_error(response: TransportResponse, table: ErrorTable, base: type[ServiceError]) -> ServiceError:
     """The exception for an error response; never raises while building it."""
     headers = response.headers
     request_id = request_id_of(headers)

@@ -40,7 +40,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
 
 from awsmith._core.errors import ConfigurationError, raise_as_is
-from awsmith._core.transport.http import HttpResponse
+from awsmith._core.transport.http import TransportResponse
 from awsmith._core.validation import NOT_HEADER_TEXT
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ class InterceptorContext:
     service_id: str
     request: Any
     transport_request: TransportRequest | None = None
-    transport_response: HttpResponse | None = None
+    transport_response: TransportResponse | None = None
     response: Any = None
     attempt: int | None = None
     properties: dict[object, Any] = field(factory=dict[object, Any])
@@ -149,7 +149,7 @@ def checked_interceptors(value: object) -> tuple[Interceptor, ...]:
 
 
 @frozen
-class Hooks:
+class StageHooks:
     """A client's interceptors, by stage: only those that override the stage's hook,
     in the order they run (a stage no interceptor overrides costs nothing)."""
 
@@ -169,19 +169,19 @@ _REVERSED = frozenset(
 )
 
 
-def hooks_of(interceptors: tuple[Interceptor, ...]) -> Hooks | None:
+def hooks_of(interceptors: tuple[Interceptor, ...]) -> StageHooks | None:
     """The interceptors by stage; None without interceptors (the plain call path)."""
     if not interceptors:
         return None
     import attrs  # here: a client without interceptors needs none
 
     stages: dict[str, tuple[Interceptor, ...]] = {}
-    for member in attrs.fields(Hooks):
+    for member in attrs.fields(StageHooks):
         stage = member.name
         base = getattr(Interceptor, stage)
         chosen = tuple(i for i in interceptors if getattr(type(i), stage) is not base)
         stages[stage] = chosen[::-1] if stage in _REVERSED else chosen
-    return Hooks(**stages)
+    return StageHooks(**stages)
 
 
 #: A header field name (RFC 9110 section 5.1: a token).

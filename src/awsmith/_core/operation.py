@@ -10,7 +10,7 @@ from awsmith._core import errors_wire
 from awsmith._core.errors import ServiceError
 from awsmith._core.errors_wire import ErrorTable
 from awsmith._core.signing import QueryItem
-from awsmith._core.transport.http import HttpResponse
+from awsmith._core.transport.http import TransportResponse
 
 if TYPE_CHECKING:
     from attrs import define
@@ -71,7 +71,7 @@ class Operation(Generic[In, Out]):
         name: str,
         validate: Callable[[In], None],
         serialize: Callable[[In], SerializedRequest],
-        parse: Callable[[HttpResponse], Out],
+        parse: Callable[[TransportResponse], Out],
         endpoint_params: tuple[tuple[str, object], ...] = (),
         resend_safe: bool = False,
         compress_request: bool = False,
@@ -91,7 +91,7 @@ class Operation(Generic[In, Out]):
 
 
 #: The signature of ``ServiceInfo.build_error``.
-ErrorBuilder = Callable[[HttpResponse, ErrorTable, type[ServiceError]], ServiceError]
+ErrorBuilder = Callable[[TransportResponse, ErrorTable, type[ServiceError]], ServiceError]
 
 #: The signature of ``ServiceInfo.endpoint_rules``.
 EndpointRules = Callable[[Mapping[str, Any]], tuple[str, dict[str, Any]]]

@@ -16,7 +16,7 @@ method, in the order they run (smithy-python's ``RequestPipeline``):
 
 Each interceptor hook runs where its name is written below (``run_each(hooks.X, ...)``
 or ``modified_request(hooks.X, ...)``); :mod:`awsmith._core.interceptors` gives their
-order and error rules. A :class:`_Call` carries one call's state from stage to stage.
+order and error rules. A :class:`Call` carries one call's state from stage to stage.
 """
 
 from __future__ import annotations
@@ -25,30 +25,29 @@ import asyncio
 import logging
 import random
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, TypeVar, cast
 
 from awsmith._core import aio
 from awsmith._core.adaptive import AdaptiveRateLimiter
+from awsmith._core.call import Call, Ready
 from awsmith._core.compression import gzip_request
 from awsmith._core.config import Config
-from awsmith._core.credentials import CredentialResolver, Credentials
+from awsmith._core.credentials import Credentials
 from awsmith._core.endpoints import Endpoint, join_path, resolve_endpoint, split_endpoint
 from awsmith._core.errors import (
     AwsmithError,
     ClientClosedError,
     ConfigurationError,
-    DeadlineExceededError,
     ResponseParseError,
     ServiceError,
-    attempt_error,
     for_call,
-    own_copy,
     raise_as_is,
 )
 from awsmith._core.interceptors import (
-    Hooks,
     InterceptorContext,
+    StageHooks,
     TransportRequest,
     modified_request,
     run_each,
@@ -58,56 +57,24 @@ from awsmith._core.metadata import ResponseMetadata, read_only
 from awsmith._core.operation import Operation, SerializedRequest, ServiceInfo, uuid4_text
 from awsmith._core.retry import RetryQuota, is_retryable, is_throttling, plan_retry
 from awsmith._core.signing import (
-    QueryItem,
     SigV4Signer,
     encode_query,
     payload_sha256,
     render_query,
 )
-from awsmith._core.transport.http import HttpResponse, HttpSender, Timeouts, request_id_of
-from awsmith._core.transport.http1 import Http1Sender
-
-if TYPE_CHECKING:
-    from attrs import define, field
-else:
-    from awsmith._core.lazyclass import define, field
+from awsmith._core.transport.http import Timeouts, TransportResponse, request_id_of
+from awsmith._core.transport.http1 import ConnectionPool
 
 In = TypeVar("In")
 Out = TypeVar("Out")
+
+#: A handler that takes a client's calls instead of its pipeline (a test's stub).
+Invoke = Callable[[Operation[Any, Any], Any], Awaitable[Any]]
 
 #: One DEBUG record per attempt and per backoff, a WARNING when the retry quota runs
 #: out. Records name operations, attempts, statuses, error classes and request ids:
 #: never a header, a credential or a body.
 _log = logging.getLogger("awsmith.client")
-
-
-@define
-class Ready:
-    """What a client resolves before its first call, shared with its ``with_options``
-    views."""
-
-    #: The service's endpoint and its signer; None when the endpoint rules need
-    #: parameters that only operations give (``staticContextParams``).
-    default: tuple[Endpoint, SigV4Signer] | None
-    sender: HttpSender
-    credentials: CredentialResolver
-    #: The arguments the endpoint was resolved with; operations with rule-set
-    #: parameters of their own resolve with these plus theirs, kept per parameter set.
-    endpoint_args: dict[str, Any]
-    op_endpoints: dict[tuple[tuple[str, object], ...], tuple[Endpoint, SigV4Signer]] = (
-        field(factory=dict[tuple[tuple[str, object], ...], tuple[Endpoint, SigV4Signer]])
-    )
-    #: Server time minus local time, learnt from a clock-skew error.
-    clock_offset: timedelta = timedelta(0)
-    #: The client-side rate limiter of the clients in adaptive retry mode.
-    limiter: AdaptiveRateLimiter | None = None
-
-    def adaptive_limiter(self) -> AdaptiveRateLimiter:
-        if self.limiter is None:
-            self.limiter = AdaptiveRateLimiter()
-        return self.limiter
-
-
 
 
 #: Error codes of a signature rejected because the client's clock is off.
@@ -149,121 +116,6 @@ def running_loop(client: object) -> asyncio.AbstractEventLoop:
 
 
 
-class _Call(Generic[Out]):
-    """One call as its stages share it (smithy-python's per-call context): what is called
-    and who watches it, where its attempts go, and how far they got, for the error that
-    ends it (:meth:`claim`). A plain class with slots: one per call."""
-
-    __slots__ = (
-        "attempt",
-        "context",
-        "credentials",
-        "debug",
-        "encoded_query",
-        "hooks",
-        "host",
-        "invocation_id",
-        "last_error",
-        "made",
-        "operation",
-        "path",
-        "payload_hash",
-        "ready",
-        "response",
-        "retry_cost",
-        "serialized",
-        "signer",
-        "skew_corrected",
-        "started",
-        "url",
-    )
-
-    operation: Operation[Any, Out]
-    #: The client's interceptors by stage and the call's context for them, or None.
-    hooks: Hooks | None
-    context: InterceptorContext | None
-    # Where the attempts go, and what the signer signs of it (set by BaseClient._call).
-    serialized: SerializedRequest
-    ready: Ready
-    signer: SigV4Signer
-    host: str
-    path: str
-    url: str
-    encoded_query: list[QueryItem]
-    payload_hash: str
-    #: botocore's: one id for every attempt of the call, so AWS can tie them together.
-    invocation_id: str
-    #: Whether attempts are logged (DEBUG), and when the current one was sent.
-    debug: bool
-    started: float
-    #: The current attempt's number, from 1, and its response once it has one.
-    attempt: int
-    response: HttpResponse | None
-    #: The attempts that count (what :attr:`AwsmithError.attempts` says): each that
-    #: ended with an outcome of its own, and one cut short once its request was written.
-    made: int
-    #: The error of the last attempt that failed.
-    last_error: AwsmithError | None
-    #: The retry quota this call's retries took (its success gives it back).
-    retry_cost: int
-    #: Whether an attempt was re-sent with the server's clock (once a call at most).
-    skew_corrected: bool
-    #: The credentials the call was waiting for when it ended, if it was.
-    credentials: CredentialResolver | None
-
-    def __init__(
-        self,
-        operation: Operation[Any, Out],
-        hooks: Hooks | None = None,
-        context: InterceptorContext | None = None,
-    ) -> None:
-        self.operation = operation
-        self.hooks = hooks
-        self.context = context
-        self.attempt = self.made = self.retry_cost = 0
-        self.last_error = self.credentials = None
-        self.skew_corrected = False
-
-    def written(self) -> None:
-        """The sender wrote the attempt's request: the attempt counts, even if the
-        deadline or a cancellation cuts it short now (the server may have it)."""
-        self.made = self.attempt
-
-    def failed(self, error: AwsmithError) -> AwsmithError:
-        """``error``, made for the current attempt (a response's error, the sender's),
-        as its outcome: the attempt counts, and its error is the last one."""
-        self.made = self.attempt
-        self.last_error = attempt_error(error, self.operation.name, self.attempt)
-        return error
-
-    def claim(self, exc: BaseException) -> BaseException:
-        """``exc``, which ends the call, as the call raises it (:func:`for_call`: awsmith's
-        errors named, with the attempts made and the last attempt's error)."""
-        if isinstance(exc, AwsmithError):
-            return for_call(exc, self.operation.name, self.made, self.last_error)
-        return exc
-
-    def deadline_error(self, deadline: float) -> DeadlineExceededError:
-        """The error of a call that ``call_timeout`` cut short: the attempts made, and
-        the last failed attempt's error as ``__cause__``; or, when it made none and its
-        deadline passed while it waited for credentials, the ``CredentialsError`` of
-        their last fetch if that failed (a fetch outlives the calls that wait for it:
-        one that fails after their deadlines reaches none of them otherwise)."""
-        name = self.operation.name
-        error = DeadlineExceededError(f"{name} did not complete within call_timeout={deadline}s")
-        error.operation_name = name  # the message names it already
-        error.attempts = self.made
-        error.__cause__ = self.last_error if self.made else self._credentials_failure()
-        return error
-
-    def _credentials_failure(self) -> Exception | None:
-        """This call's copy of the failure of the last fetch of the credentials it was
-        waiting for, if it was and that failed (other calls end with it too)."""
-        credentials = self.credentials
-        failure = None if credentials is None else credentials.last_failure()
-        return None if failure is None else own_copy(failure)
-
-
 class CallPipeline:
     """The call pipeline of :class:`~awsmith._core.client.BaseClient` (its base): the
     stages of a call, reading the client's settings and resolved state below, which
@@ -272,39 +124,58 @@ class CallPipeline:
     _service: ServiceInfo
     config: Config
     _closed: bool
-    _hooks: Hooks | None
+    _hooks: StageHooks | None
     _timeouts: Timeouts
     _user_agent: str
     _quota: RetryQuota
     _max_attempts: int
     _limiter: AdaptiveRateLimiter | None
     _ready: Ready | None
+    #: Where the calls go instead of this pipeline, when a test says so (the
+    #: ``awsmith.testing.Stubber``'s seam: ``BaseClient._route_calls``).
+    _stub: Invoke | None
 
     async def _prepare(self) -> Ready:
         """The client's resolved state, resolved at its first call (the client's)."""
         raise NotImplementedError
 
-    def _rebind(self, ready: Ready, sender: Http1Sender) -> None:
+    def _rebind(self, ready: Ready, sender: ConnectionPool) -> None:
         """The client's connections moved to the running event loop (the client's)."""
         raise NotImplementedError
 
+    def _usable(self, ready: Ready) -> Ready:
+        """``ready``, once the client is known to be open and its connections to be on
+        the running event loop (:meth:`_rebind` if they were another's)."""
+        if self._closed:
+            raise ClientClosedError(f"this {type(self).__name__} is closed")
+        sender = ready.sender
+        if type(sender) is ConnectionPool and sender.loop is not running_loop(self):
+            self._rebind(ready, sender)
+        return ready
+
     async def _invoke(self, operation: Operation[In, Out], request: In) -> Out:
+        """What every generated method calls: the call, through the interceptors if the
+        client has some (or to the handler a test routed its calls to, see
+        ``BaseClient._route_calls``)."""
+        stub = self._stub
+        if stub is not None:
+            return cast("Out", await stub(operation, request))
         hooks = self._hooks
         if hooks is not None:
             context = InterceptorContext(operation.name, self._service.service_id, request)
-            return await self._intercepted(_Call(operation, hooks, context), request)
+            return await self._intercepted(Call(operation, hooks, context), request)
         try:
-            return await self._call(_Call(operation), request)
+            return await self._call(Call(operation), request)
         except AwsmithError as exc:  # a try costs nothing until something is raised
             # Named here if raised before any attempt (the attempts name theirs).
             raise_as_is(for_call(exc, operation.name))
 
-    async def _intercepted(self, call: _Call[Out], request: Any) -> Out:
+    async def _intercepted(self, call: Call[Out], request: Any) -> Out:
         """A call with interceptors (smithy-python's ``_handle_execution`` and
         ``_finalize_execution``): ``read_before_execution``, the call (whose attempts run
         the per-attempt hooks), then ``modify_before_completion`` and
         ``read_after_execution``. An exception is claimed by the call
-        (:meth:`_Call.claim`) before any hook sees it; see
+        (:meth:`Call.claim`) before any hook sees it; see
         :mod:`awsmith._core.interceptors` for the order and the error rules."""
         hooks, context = call.hooks, call.context
         assert hooks is not None and context is not None
@@ -336,7 +207,7 @@ class CallPipeline:
             raise_as_is(context.response)
         return context.response  # type: ignore[no-any-return]  # the operation's output, or a hook's replacement
 
-    async def _call(self, call: _Call[Out], request: Any) -> Out:
+    async def _call(self, call: Call[Out], request: Any) -> Out:
         """Validates and serializes the request, makes the client ready and settles
         where the request goes (:meth:`_target`), then runs its attempts (within
         ``call_timeout``, if set)."""
@@ -345,12 +216,7 @@ class CallPipeline:
         serialized = operation.serialize(request)
         if operation.compress_request and not self.config.disable_request_compression:
             serialized = gzip_request(serialized, self.config.request_min_compression_size_bytes)
-        ready = self._ready or await self._prepare()
-        if self._closed:
-            raise ClientClosedError(f"this {type(self).__name__} is closed")
-        sender = ready.sender
-        if type(sender) is Http1Sender and sender.loop is not running_loop(self):
-            self._rebind(ready, sender)
+        ready = self._usable(self._ready or await self._prepare())
         call.serialized = serialized
         call.ready = ready
         self._target(call, ready, serialized)
@@ -364,7 +230,7 @@ class CallPipeline:
             deadline, self._attempts(call), lambda: call.deadline_error(deadline)
         )
 
-    def _target(self, call: _Call[Any], ready: Ready, serialized: SerializedRequest) -> None:
+    def _target(self, call: Call[Any], ready: Ready, serialized: SerializedRequest) -> None:
         """Where the call's attempts go, and what the signer signs of it: the endpoint
         (the client's, or the operation's own), host prefix, path and query."""
         operation = call.operation
@@ -406,7 +272,7 @@ class CallPipeline:
             ready.op_endpoints[params] = found
         return found
 
-    async def _attempts(self, call: _Call[Out]) -> Out:
+    async def _attempts(self, call: Call[Out]) -> Out:
         """The retry loop (smithy-python's ``_retry``): attempts, each followed by
         ``read_after_attempt`` (:meth:`_finish_attempt`), until one's outcome is the
         operation's output, or an error :meth:`_retry_delay` does not retry."""
@@ -422,7 +288,7 @@ class CallPipeline:
             if delay:
                 await aio.sleep(delay)
 
-    async def _attempt(self, call: _Call[Out]) -> Out | AwsmithError:
+    async def _attempt(self, call: Call[Out]) -> Out | AwsmithError:
         """One attempt (smithy-python's ``_handle_attempt``), its response, if it got
         one, kept as ``call.response``:
         :meth:`_start_attempt`, credentials (and the adaptive limiter's token),
@@ -461,7 +327,7 @@ class CallPipeline:
         except BaseException as exc:
             raise_as_is(self._cut_short(call, exc))
 
-    def _start_attempt(self, call: _Call[Any]) -> dict[str, str]:
+    def _start_attempt(self, call: Call[Any]) -> dict[str, str]:
         """The next attempt: its number, and the headers it signs (the request's, and
         the invocation headers botocore sends, signed too). The hooks get a request of
         its own: what a hook added to one attempt is not carried into the next. Refused
@@ -486,7 +352,7 @@ class CallPipeline:
         return headers
 
     def _sign(
-        self, call: _Call[Any], credentials: Credentials, headers: dict[str, str]
+        self, call: Call[Any], credentials: Credentials, headers: dict[str, str]
     ) -> tuple[dict[str, str], bytes]:
         """The attempt's headers as sent, and its body: ``modify_before_signing`` (the
         headers botocore never signs set aside), SigV4, the sender's headers, then
@@ -535,13 +401,13 @@ class CallPipeline:
             run_each(hooks.read_before_transmit, "read_before_transmit", context)
         return sent, body
 
-    def _transport_failed(self, call: _Call[Any], error: AwsmithError) -> AwsmithError:
+    def _transport_failed(self, call: Call[Any], error: AwsmithError) -> AwsmithError:
         """An attempt the sender could not complete: its error is the outcome."""
         if call.debug:
             self._log_attempt(call, None, error)
         return call.failed(error)
 
-    def _handle_response(self, call: _Call[Out], response: HttpResponse) -> Out | AwsmithError:
+    def _handle_response(self, call: Call[Out], response: TransportResponse) -> Out | AwsmithError:
         """An attempt's response: ``read_after_transmit``, then the outcome, a 2xx
         one's output with its metadata (a :class:`ResponseParseError` if it cannot be
         read), else the error it carries."""
@@ -574,7 +440,7 @@ class CallPipeline:
         return result
 
     @staticmethod
-    def _finish_attempt(call: _Call[Out], outcome: Out | AwsmithError) -> None:
+    def _finish_attempt(call: Call[Out], outcome: Out | AwsmithError) -> None:
         """``read_after_attempt`` of an attempt that has an outcome. An exception it
         raises ends the call, after the attempt (the call claims it)."""
         hooks, context = call.hooks, call.context
@@ -583,7 +449,7 @@ class CallPipeline:
         run_each(hooks.read_after_attempt, "read_after_attempt", context)
 
     @staticmethod
-    def _cut_short(call: _Call[Any], exc: BaseException) -> BaseException:
+    def _cut_short(call: Call[Any], exc: BaseException) -> BaseException:
         """An attempt ended by an exception that is not its outcome (a hook's, the
         credentials', a cancellation), which ends the call: that exception as the call
         raises it, once ``read_after_attempt`` has seen it (every attempt that started
@@ -607,7 +473,7 @@ class CallPipeline:
         return failure
 
     def _retry_delay(
-        self, call: _Call[Any], error: AwsmithError, response: HttpResponse | None
+        self, call: Call[Any], error: AwsmithError, response: TransportResponse | None
     ) -> float | None:
         """After an attempt's ``error``: None to raise it, 0 to send again at once (a
         clock-skew correction), else the backoff before the next attempt (smithy-python's
@@ -641,7 +507,7 @@ class CallPipeline:
         return delay
 
     def _log_attempt(
-        self, call: _Call[Any], response: HttpResponse | None, error: AwsmithError | None
+        self, call: Call[Any], response: TransportResponse | None, error: AwsmithError | None
     ) -> None:
         elapsed = (time.monotonic() - call.started) * 1000
         if response is not None:
@@ -661,7 +527,7 @@ class CallPipeline:
             elapsed,
         )
 
-    def _correct_skew(self, error: AwsmithError, response: HttpResponse, ready: Ready) -> bool:
+    def _correct_skew(self, error: AwsmithError, response: TransportResponse, ready: Ready) -> bool:
         """For a signature rejected as too old/new: adopts the server's clock from its
         Date header and says to retry. False if that would not help."""
         if not isinstance(error, ServiceError) or error.code not in CLOCK_SKEW_CODES:
@@ -685,7 +551,7 @@ class CallPipeline:
 
 
 def _unreadable(
-    operation: Operation[Any, Any], response: HttpResponse, exc: ResponseParseError
+    operation: Operation[Any, Any], response: TransportResponse, exc: ResponseParseError
 ) -> ResponseParseError:
     """A 2xx response the parser refused, as the attempt's error: with its status,
     request id and the start of its body."""

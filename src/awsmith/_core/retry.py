@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from awsmith._core.errors import AwsmithError, ServiceError, TransportError
 
 if TYPE_CHECKING:
-    from awsmith._core.transport.http import HttpResponse
+    from awsmith._core.transport.http import TransportResponse
 
 THROTTLING_CODES = frozenset(
     {
@@ -123,7 +123,7 @@ class RetryQuota:
         self.available = min(self.capacity, self.available + amount)
 
 
-def retry_after(response: HttpResponse | None) -> float | None:
+def retry_after(response: TransportResponse | None) -> float | None:
     """The answer's ``x-amz-retry-after`` in seconds; None if it has none, or one that is
     not a whole number of milliseconds >= 0 (read as botocore reads it: Python's ``int``
     of the value, several fields joined by ``", "`` as urllib3 joins them)."""
@@ -158,7 +158,7 @@ def backoff_delay(attempt: int, scale: float, cap: float) -> float:
 def plan_retry(
     quota: RetryQuota,
     error: AwsmithError,
-    response: HttpResponse | None,
+    response: TransportResponse | None,
     attempt: int,
     base_backoff: float,
     max_backoff: float,

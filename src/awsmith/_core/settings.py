@@ -30,7 +30,7 @@ from awsmith._core.config import DEFAULT_MAX_ATTEMPTS, Config, RetryMode
 from awsmith._core.credentials import botocore_session
 from awsmith._core.endpoints import rules_loaded
 from awsmith._core.errors import ConfigurationError
-from awsmith._core.interceptors import Hooks, Interceptor, checked_interceptors, hooks_of
+from awsmith._core.interceptors import Interceptor, StageHooks, checked_interceptors, hooks_of
 from awsmith._core.operation import ServiceInfo
 from awsmith._core.transport.http import Timeouts
 from awsmith._core.transport.proxy import (
@@ -95,6 +95,18 @@ def given(source: str, value: object) -> Layer:
 def environment(name: str, environ: Mapping[str, str] | None = None) -> Layer:
     """An environment variable (of ``os.environ`` unless ``environ`` is given)."""
     return name, lambda: (os.environ if environ is None else environ).get(name)
+
+
+def environment_flag(name: str) -> Layer:
+    """A boolean environment variable as botocore reads it: once set, even to ``""``,
+    it decides (true for ``true`` in any case, else false); only an unset one leaves
+    the setting to the next layer."""
+
+    def read() -> bool | None:
+        value = os.environ.get(name)
+        return None if value is None else value.strip().lower() == "true"
+
+    return name, read
 
 
 def in_profile(profile: Callable[[], Mapping[str, Any]], key: str) -> Layer:
@@ -264,7 +276,7 @@ class ClientSettings(NamedTuple):
     http_client: httpx.AsyncClient | None
     config: Config
     #: The client's interceptors by stage, or None if it has none.
-    hooks: Hooks | None
+    hooks: StageHooks | None
     timeouts: Timeouts
     user_agent: str
 
@@ -405,12 +417,12 @@ def endpoint_args(
     )
     use_fips = first_set(
         given("Config.use_fips", config.use_fips),
-        environment("AWS_USE_FIPS_ENDPOINT"),
+        environment_flag("AWS_USE_FIPS_ENDPOINT"),
         in_profile(read, "use_fips_endpoint"),
     )
     use_dualstack = first_set(
         given("Config.use_dualstack", config.use_dualstack),
-        environment("AWS_USE_DUALSTACK_ENDPOINT"),
+        environment_flag("AWS_USE_DUALSTACK_ENDPOINT"),
         in_profile(read, "use_dualstack_endpoint"),
     )
     endpoint_url = first_set(given("endpoint_url", settings.endpoint_url), *_configured_url(service, read))
@@ -461,7 +473,7 @@ def _configured_url(service: ServiceInfo, profile: Callable[[], Mapping[str, Any
     """The layers of a configured endpoint URL (botocore 1.31+): ``AWS_ENDPOINT_URL_<SERVICE>``,
     ``AWS_ENDPOINT_URL``, the profile's ``endpoint_url``; none if
     ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`` is true."""
-    if _flag(first_set(environment("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))):
+    if _flag(first_set(environment_flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))):
         return []
     own = "AWS_ENDPOINT_URL_" + service.service_id.upper().replace(" ", "_")
     return [

@@ -24,7 +24,7 @@ from awsmith._core.errors import ResponseParseError, ServiceError
 from awsmith._core.errors_wire import ErrorTable
 from awsmith._core.metadata import NO_METADATA, ResponseMetadata
 from awsmith._core.operation import Operation, SerializedRequest, ServiceInfo
-from awsmith._core.transport.http import HttpResponse, request_id_of
+from awsmith._core.transport.http import TransportResponse, request_id_of
 from awsmith._core.validation import check_int, check_list, check_map, check_str, model_pattern
 
 if TYPE_CHECKING:
@@ -200,7 +200,7 @@ def _timestamp(text: str) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def parse_assume_role(response: HttpResponse) -> AssumeRoleResponse:
+def parse_assume_role(response: TransportResponse) -> AssumeRoleResponse:
     root = _xml(response.body)
     if _local(root.tag) != "AssumeRoleResponse":
         raise ResponseParseError(f"expected <AssumeRoleResponse>, got <{_local(root.tag)}>")
@@ -234,7 +234,7 @@ def parse_assume_role(response: HttpResponse) -> AssumeRoleResponse:
 
 
 def build_query_error(
-    response: HttpResponse, table: ErrorTable, base: type[ServiceError]
+    response: TransportResponse, table: ErrorTable, base: type[ServiceError]
 ) -> ServiceError:
     """The exception for an awsQuery error response (``<ErrorResponse><Error><Code>``);
     never raises while building it. ``raw`` holds the ``<Error>`` element's fields."""

@@ -70,17 +70,13 @@ def model_pattern(pattern: str) -> ModelPattern:
     return ModelPattern(pattern)
 
 
-def bad(path: str, rule: str, detail: str) -> NoReturn:
+def invalid(path: str, rule: str, detail: str) -> NoReturn:
+    """Refuses a request value: ``path`` names it, ``rule`` the broken constraint."""
     raise ParamValidationError(path, rule, detail)
 
 
 def _type_name(value: object) -> str:
     return type(value).__name__
-
-
-def required(value: object, path: str) -> None:
-    if value is None:
-        bad(path, "required", "a value is required")
 
 
 def check_str(
@@ -91,13 +87,13 @@ def check_str(
     pattern: ModelPattern | None = None,
 ) -> None:
     if not isinstance(value, str):
-        bad(path, "type", f"expected str, got {_type_name(value)}")
+        invalid(path, "type", f"expected str, got {_type_name(value)}")
     if min_len is not None and len(value) < min_len:
-        bad(path, "min", f"length {len(value)} is less than the minimum {min_len}")
+        invalid(path, "min", f"length {len(value)} is less than the minimum {min_len}")
     if max_len is not None and len(value) > max_len:
-        bad(path, "max", f"length {len(value)} is more than the maximum {max_len}")
+        invalid(path, "max", f"length {len(value)} is more than the maximum {max_len}")
     if pattern is not None and pattern.search(value) is None:
-        bad(path, "pattern", f"{value!r} does not match the pattern {pattern.pattern!r}")
+        invalid(path, "pattern", f"{value!r} does not match the pattern {pattern.pattern!r}")
 
 
 def check_header(value: str, path: str) -> None:
@@ -106,7 +102,7 @@ def check_header(value: str, path: str) -> None:
     encoding."""
     found = NOT_HEADER_TEXT.search(value)
     if found:
-        bad(
+        invalid(
             path,
             "header",
             f"header values must be visible ASCII, space or tab; {found.group()!r} at "
@@ -117,31 +113,31 @@ def check_header(value: str, path: str) -> None:
 def check_label(value: str, path: str) -> None:
     """A URI label must not be empty, ``.`` or ``..`` (they would change the path)."""
     if value in ("", ".", ".."):
-        bad(path, "label", f"{value!r} is not allowed in a URI path segment")
+        invalid(path, "label", f"{value!r} is not allowed in a URI path segment")
 
 
 def check_greedy_label(value: str, path: str) -> None:
     if not value or any(seg in (".", "..") for seg in value.split("/")):
-        bad(path, "label", f"{value!r} is empty or has '.' or '..' segments")
+        invalid(path, "label", f"{value!r} is empty or has '.' or '..' segments")
 
 
 def check_host_label(value: str, path: str) -> None:
     if not _HOST_LABEL.match(value):
-        bad(path, "host", "must contain only letters, digits, hyphens and periods")
+        invalid(path, "host", "must contain only letters, digits, hyphens and periods")
 
 
 def check_enum(value: object, path: str) -> None:
     # Values the model does not list are accepted: services add values over time
     # and type checkers already flag literals outside the generated ``Literal``.
     if not isinstance(value, str):
-        bad(path, "type", f"expected str, got {_type_name(value)}")
+        invalid(path, "type", f"expected str, got {_type_name(value)}")
 
 
 def check_int(
     value: object, path: str, min_val: float | None = None, max_val: float | None = None
 ) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
-        bad(path, "type", f"expected int, got {_type_name(value)}")
+        invalid(path, "type", f"expected int, got {_type_name(value)}")
     _range(value, path, min_val, max_val)
 
 
@@ -149,40 +145,40 @@ def check_float(
     value: object, path: str, min_val: float | None = None, max_val: float | None = None
 ) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        bad(path, "type", f"expected float, got {_type_name(value)}")
+        invalid(path, "type", f"expected float, got {_type_name(value)}")
     if not math.isnan(value):
         _range(value, path, min_val, max_val)
 
 
 def _range(value: float, path: str, min_val: float | None, max_val: float | None) -> None:
     if min_val is not None and value < min_val:
-        bad(path, "min", f"{value} is less than the minimum {min_val:g}")
+        invalid(path, "min", f"{value} is less than the minimum {min_val:g}")
     if max_val is not None and value > max_val:
-        bad(path, "max", f"{value} is more than the maximum {max_val:g}")
+        invalid(path, "max", f"{value} is more than the maximum {max_val:g}")
 
 
 def check_bool(value: object, path: str) -> None:
     if not isinstance(value, bool):
-        bad(path, "type", f"expected bool, got {_type_name(value)}")
+        invalid(path, "type", f"expected bool, got {_type_name(value)}")
 
 
 def check_bytes(
     value: object, path: str, min_len: int | None = None, max_len: int | None = None
 ) -> None:
     if not isinstance(value, bytes | bytearray | memoryview):
-        bad(path, "type", f"expected bytes, got {_type_name(value)}")
+        invalid(path, "type", f"expected bytes, got {_type_name(value)}")
     size = len(value) if not isinstance(value, memoryview) else value.nbytes
     if min_len is not None and size < min_len:
-        bad(path, "min", f"size {size} bytes is less than the minimum {min_len}")
+        invalid(path, "min", f"size {size} bytes is less than the minimum {min_len}")
     if max_len is not None and size > max_len:
-        bad(path, "max", f"size {size} bytes is more than the maximum {max_len}")
+        invalid(path, "max", f"size {size} bytes is more than the maximum {max_len}")
 
 
 def check_datetime(value: object, path: str) -> None:
     if not isinstance(value, datetime):
-        bad(path, "type", f"expected datetime, got {_type_name(value)}")
+        invalid(path, "type", f"expected datetime, got {_type_name(value)}")
     if value.tzinfo is None or value.utcoffset() is None:
-        bad(
+        invalid(
             path,
             "timezone",
             "naive datetimes are ambiguous; pass an aware one, e.g. datetime.now(UTC)",
@@ -193,12 +189,12 @@ def check_list(
     value: object, path: str, min_len: int | None = None, max_len: int | None = None
 ) -> Sequence[Any]:
     if isinstance(value, str | bytes) or not isinstance(value, Sequence):
-        bad(path, "type", f"expected a list, got {_type_name(value)}")
+        invalid(path, "type", f"expected a list, got {_type_name(value)}")
     items: Sequence[Any] = value  # pyright: ignore[reportUnknownVariableType]  # any items
     if min_len is not None and len(items) < min_len:
-        bad(path, "min", f"{len(items)} items is less than the minimum {min_len}")
+        invalid(path, "min", f"{len(items)} items is less than the minimum {min_len}")
     if max_len is not None and len(items) > max_len:
-        bad(path, "max", f"{len(items)} items is more than the maximum {max_len}")
+        invalid(path, "max", f"{len(items)} items is more than the maximum {max_len}")
     return items
 
 
@@ -206,29 +202,24 @@ def check_map(
     value: object, path: str, min_len: int | None = None, max_len: int | None = None
 ) -> Mapping[Any, Any]:
     if not isinstance(value, Mapping):
-        bad(path, "type", f"expected a mapping, got {_type_name(value)}")
+        invalid(path, "type", f"expected a mapping, got {_type_name(value)}")
     entries: Mapping[Any, Any] = value  # pyright: ignore[reportUnknownVariableType]  # any entries
     if min_len is not None and len(entries) < min_len:
-        bad(path, "min", f"{len(entries)} entries is less than the minimum {min_len}")
+        invalid(path, "min", f"{len(entries)} entries is less than the minimum {min_len}")
     if max_len is not None and len(entries) > max_len:
-        bad(path, "max", f"{len(entries)} entries is more than the maximum {max_len}")
+        invalid(path, "max", f"{len(entries)} entries is more than the maximum {max_len}")
     return entries
-
-
-def check_struct(value: object, cls: type, path: str) -> None:
-    if not isinstance(value, cls):
-        bad(path, "type", f"expected {cls.__name__}, got {_type_name(value)}")
 
 
 def check_document(value: object, path: str, _depth: int = 0) -> None:
     """A document is JSON data: None, bool, int, finite float, str, list or str-keyed dict."""
     if _depth > 100:
-        bad(path, "type", "document nested deeper than 100 levels")
+        invalid(path, "type", "document nested deeper than 100 levels")
     if value is None or isinstance(value, bool | int | str):
         return
     if isinstance(value, float):
         if not math.isfinite(value):
-            bad(path, "type", "documents cannot hold NaN or Infinity")
+            invalid(path, "type", "documents cannot hold NaN or Infinity")
         return
     if isinstance(value, list | tuple):
         for i, item in enumerate(cast("Sequence[object]", value)):
@@ -237,16 +228,16 @@ def check_document(value: object, path: str, _depth: int = 0) -> None:
     if isinstance(value, Mapping):
         for k, item in cast("Mapping[object, object]", value).items():
             if not isinstance(k, str):
-                bad(path, "type", f"document keys must be str, got {_type_name(k)}")
+                invalid(path, "type", f"document keys must be str, got {_type_name(k)}")
             check_document(item, f"{path}[{k!r}]", _depth + 1)
         return
-    bad(path, "type", f"{_type_name(value)} is not a JSON value")
+    invalid(path, "type", f"{_type_name(value)} is not a JSON value")
 
 
 def check_union(value: object, path: str, members: tuple[str, ...]) -> None:
     set_members = [m for m in members if getattr(value, m) is not None]
     if len(set_members) != 1:
-        bad(
+        invalid(
             path,
             "union",
             f"exactly one of {', '.join(members)} must be set, got {len(set_members)}",

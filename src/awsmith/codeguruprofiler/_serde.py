@@ -30,9 +30,8 @@ from awsmith._core.serde import (
     p_timestamp,
     ts_iso,
 )
-from awsmith._core.transport.http import HttpResponse
+from awsmith._core.transport.http import TransportResponse
 from awsmith._core.validation import (
-    bad,
     check_bool,
     check_bytes,
     check_datetime,
@@ -43,6 +42,7 @@ from awsmith._core.validation import (
     check_list,
     check_map,
     check_str,
+    invalid,
     model_pattern,
 )
 
@@ -134,32 +134,32 @@ _PATTERN_REVISION_ID = model_pattern("[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-
 
 def _val_add_notification_channels_request(value: AddNotificationChannelsRequest, prefix: str) -> None:
     if not isinstance(value, AddNotificationChannelsRequest):
-        bad(prefix[:-1] or "request", "type", f"expected AddNotificationChannelsRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected AddNotificationChannelsRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.channels
     if x is None:
-        bad(prefix + "channels", "required", "a value is required")
+        invalid(prefix + "channels", "required", "a value is required")
     _val_channels(x, prefix + "channels")
     x = value.profiling_group_name
     if x is None:
-        bad(prefix + "profiling_group_name", "required", "a value is required")
+        invalid(prefix + "profiling_group_name", "required", "a value is required")
     check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
     check_label(x, prefix + "profiling_group_name")
 
 
 def _val_agent_orchestration_config(value: AgentOrchestrationConfig, prefix: str) -> None:
     if not isinstance(value, AgentOrchestrationConfig):
-        bad(prefix[:-1] or "request", "type", f"expected AgentOrchestrationConfig, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected AgentOrchestrationConfig, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.profiling_enabled
     if x is None:
-        bad(prefix + "profiling_enabled", "required", "a value is required")
+        invalid(prefix + "profiling_enabled", "required", "a value is required")
     check_bool(x, prefix + "profiling_enabled")
 
 
 def _val_batch_get_frame_metric_data_request(value: BatchGetFrameMetricDataRequest, prefix: str) -> None:
     if not isinstance(value, BatchGetFrameMetricDataRequest):
-        bad(prefix[:-1] or "request", "type", f"expected BatchGetFrameMetricDataRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected BatchGetFrameMetricDataRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.end_time
     if x is not None:
@@ -172,7 +172,7 @@ def _val_batch_get_frame_metric_data_request(value: BatchGetFrameMetricDataReque
         check_str(x, prefix + "period", 1, 64)
     x = value.profiling_group_name
     if x is None:
-        bad(prefix + "profiling_group_name", "required", "a value is required")
+        invalid(prefix + "profiling_group_name", "required", "a value is required")
     check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
     check_label(x, prefix + "profiling_group_name")
     x = value.start_time
@@ -185,31 +185,31 @@ def _val_batch_get_frame_metric_data_request(value: BatchGetFrameMetricDataReque
 
 def _val_channel(value: Channel, prefix: str) -> None:
     if not isinstance(value, Channel):
-        bad(prefix[:-1] or "request", "type", f"expected Channel, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected Channel, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.event_publishers
     if x is None:
-        bad(prefix + "event_publishers", "required", "a value is required")
+        invalid(prefix + "event_publishers", "required", "a value is required")
     _val_event_publishers(x, prefix + "event_publishers")
     x = value.id
     if x is not None:
         check_str(x, prefix + "id", None, None, _PATTERN_CHANNEL_ID)
     x = value.uri
     if x is None:
-        bad(prefix + "uri", "required", "a value is required")
+        invalid(prefix + "uri", "required", "a value is required")
     check_str(x, prefix + "uri")
 
 
 def _val_channels(value: Any, path: str) -> None:
     for i, item in enumerate(check_list(value, path, 1, 2)):
         if item is None:
-            bad(f"{path}[{i}]", "type", "list items cannot be None")
+            invalid(f"{path}[{i}]", "type", "list items cannot be None")
         _val_channel(item, f"{path}[{i}]" + ".")
 
 
 def _val_configure_agent_request(value: ConfigureAgentRequest, prefix: str) -> None:
     if not isinstance(value, ConfigureAgentRequest):
-        bad(prefix[:-1] or "request", "type", f"expected ConfigureAgentRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected ConfigureAgentRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.fleet_instance_id
     if x is not None:
@@ -219,28 +219,28 @@ def _val_configure_agent_request(value: ConfigureAgentRequest, prefix: str) -> N
         _val_metadata(x, prefix + "metadata")
     x = value.profiling_group_name
     if x is None:
-        bad(prefix + "profiling_group_name", "required", "a value is required")
+        invalid(prefix + "profiling_group_name", "required", "a value is required")
     check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
     check_label(x, prefix + "profiling_group_name")
 
 
 def _val_create_profiling_group_request(value: CreateProfilingGroupRequest, prefix: str) -> None:
     if not isinstance(value, CreateProfilingGroupRequest):
-        bad(prefix[:-1] or "request", "type", f"expected CreateProfilingGroupRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected CreateProfilingGroupRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.agent_orchestration_config
     if x is not None:
         _val_agent_orchestration_config(x, prefix + "agent_orchestration_config" + ".")
     x = value.client_token
     if x is None:
-        bad(prefix + "client_token", "required", "a value is required")
+        invalid(prefix + "client_token", "required", "a value is required")
     check_str(x, prefix + "client_token", 1, 64, _PATTERN_CLIENT_TOKEN)
     x = value.compute_platform
     if x is not None:
         check_enum(x, prefix + "compute_platform")
     x = value.profiling_group_name
     if x is None:
-        bad(prefix + "profiling_group_name", "required", "a value is required")
+        invalid(prefix + "profiling_group_name", "required", "a value is required")
     check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
     x = value.tags
     if x is not None:
@@ -249,22 +249,22 @@ def _val_create_profiling_group_request(value: CreateProfilingGroupRequest, pref
 
 def _val_delete_profiling_group_request(value: DeleteProfilingGroupRequest, prefix: str) -> None:
     if not isinstance(value, DeleteProfilingGroupRequest):
-        bad(prefix[:-1] or "request", "type", f"expected DeleteProfilingGroupRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected DeleteProfilingGroupRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.profiling_group_name
     if x is None:
-        bad(prefix + "profiling_group_name", "required", "a value is required")
+        invalid(prefix + "profiling_group_name", "required", "a value is required")
     check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
     check_label(x, prefix + "profiling_group_name")
 
 
 def _val_describe_profiling_group_request(value: DescribeProfilingGroupRequest, prefix: str) -> None:
     if not isinstance(value, DescribeProfilingGroupRequest):
-        bad(prefix[:-1] or "request", "type", f"expected DescribeProfilingGroupRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected DescribeProfilingGroupRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.profiling_group_name
     if x is None:
-        bad(prefix + "profiling_group_name", "required", "a value is required")
+        invalid(prefix + "profiling_group_name", "required", "a value is required")
     check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
     check_label(x, prefix + "profiling_group_name")
 
@@ -272,38 +272,38 @@ def _val_describe_profiling_group_request(value: DescribeProfilingGroupRequest, 
 def _val_event_publishers(value: Any, path: str) -> None:
     for i, item in enumerate(check_list(value, path, 1, 1)):
         if item is None:
-            bad(f"{path}[{i}]", "type", "list items cannot be None")
+            invalid(f"{path}[{i}]", "type", "list items cannot be None")
         check_enum(item, f"{path}[{i}]")
 
 
 def _val_frame_metric(value: FrameMetric, prefix: str) -> None:
     if not isinstance(value, FrameMetric):
-        bad(prefix[:-1] or "request", "type", f"expected FrameMetric, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected FrameMetric, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.frame_name
     if x is None:
-        bad(prefix + "frame_name", "required", "a value is required")
+        invalid(prefix + "frame_name", "required", "a value is required")
     check_str(x, prefix + "frame_name")
     x = value.thread_states
     if x is None:
-        bad(prefix + "thread_states", "required", "a value is required")
+        invalid(prefix + "thread_states", "required", "a value is required")
     _val_thread_states(x, prefix + "thread_states")
     x = value.type
     if x is None:
-        bad(prefix + "type", "required", "a value is required")
+        invalid(prefix + "type", "required", "a value is required")
     check_enum(x, prefix + "type")
 
 
 def _val_frame_metrics(value: Any, path: str) -> None:
     for i, item in enumerate(check_list(value, path)):
         if item is None:
-            bad(f"{path}[{i}]", "type", "list items cannot be None")
+            invalid(f"{path}[{i}]", "type", "list items cannot be None")
         _val_frame_metric(item, f"{path}[{i}]" + ".")
 
 
 def _val_get_findings_report_account_summary_request(value: GetFindingsReportAccountSummaryRequest, prefix: str) -> None:
     if not isinstance(value, GetFindingsReportAccountSummaryRequest):
-        bad(prefix[:-1] or "request", "type", f"expected GetFindingsReportAccountSummaryRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected GetFindingsReportAccountSummaryRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.daily_reports_only
     if x is not None:
@@ -318,29 +318,29 @@ def _val_get_findings_report_account_summary_request(value: GetFindingsReportAcc
 
 def _val_get_notification_configuration_request(value: GetNotificationConfigurationRequest, prefix: str) -> None:
     if not isinstance(value, GetNotificationConfigurationRequest):
-        bad(prefix[:-1] or "request", "type", f"expected GetNotificationConfigurationRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected GetNotificationConfigurationRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.profiling_group_name
     if x is None:
-        bad(prefix + "profiling_group_name", "required", "a value is required")
+        invalid(prefix + "profiling_group_name", "required", "a value is required")
     check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
     check_label(x, prefix + "profiling_group_name")
 
 
 def _val_get_policy_request(value: GetPolicyRequest, prefix: str) -> None:
     if not isinstance(value, GetPolicyRequest):
-        bad(prefix[:-1] or "request", "type", f"expected GetPolicyRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected GetPolicyRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.profiling_group_name
     if x is None:
-        bad(prefix + "profiling_group_name", "required", "a value is required")
+        invalid(prefix + "profiling_group_name", "required", "a value is required")
     check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
     check_label(x, prefix + "profiling_group_name")
 
 
 def _val_get_profile_request(value: GetProfileRequest, prefix: str) -> None:
     if not isinstance(value, GetProfileRequest):
-        bad(prefix[:-1] or "request", "type", f"expected GetProfileRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected GetProfileRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.accept
     if x is not None:
@@ -357,7 +357,7 @@ def _val_get_profile_request(value: GetProfileRequest, prefix: str) -> None:
         check_str(x, prefix + "period", 1, 64)
     x = value.profiling_group_name
     if x is None:
-        bad(prefix + "profiling_group_name", "required", "a value is required")
+        invalid(prefix + "profiling_group_name", "required", "a value is required")
     check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
     check_label(x, prefix + "profiling_group_name")
     x = value.start_time
@@ -367,36 +367,36 @@ def _val_get_profile_request(value: GetProfileRequest, prefix: str) -> None:
 
 def _val_get_recommendations_request(value: GetRecommendationsRequest, prefix: str) -> None:
     if not isinstance(value, GetRecommendationsRequest):
-        bad(prefix[:-1] or "request", "type", f"expected GetRecommendationsRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected GetRecommendationsRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.end_time
     if x is None:
-        bad(prefix + "end_time", "required", "a value is required")
+        invalid(prefix + "end_time", "required", "a value is required")
     check_datetime(x, prefix + "end_time")
     x = value.locale
     if x is not None:
         check_str(x, prefix + "locale")
     x = value.profiling_group_name
     if x is None:
-        bad(prefix + "profiling_group_name", "required", "a value is required")
+        invalid(prefix + "profiling_group_name", "required", "a value is required")
     check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
     check_label(x, prefix + "profiling_group_name")
     x = value.start_time
     if x is None:
-        bad(prefix + "start_time", "required", "a value is required")
+        invalid(prefix + "start_time", "required", "a value is required")
     check_datetime(x, prefix + "start_time")
 
 
 def _val_list_findings_reports_request(value: ListFindingsReportsRequest, prefix: str) -> None:
     if not isinstance(value, ListFindingsReportsRequest):
-        bad(prefix[:-1] or "request", "type", f"expected ListFindingsReportsRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected ListFindingsReportsRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.daily_reports_only
     if x is not None:
         check_bool(x, prefix + "daily_reports_only")
     x = value.end_time
     if x is None:
-        bad(prefix + "end_time", "required", "a value is required")
+        invalid(prefix + "end_time", "required", "a value is required")
     check_datetime(x, prefix + "end_time")
     x = value.max_results
     if x is not None:
@@ -406,22 +406,22 @@ def _val_list_findings_reports_request(value: ListFindingsReportsRequest, prefix
         check_str(x, prefix + "next_token", 1, 64, _PATTERN_NEXT_TOKEN)
     x = value.profiling_group_name
     if x is None:
-        bad(prefix + "profiling_group_name", "required", "a value is required")
+        invalid(prefix + "profiling_group_name", "required", "a value is required")
     check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
     check_label(x, prefix + "profiling_group_name")
     x = value.start_time
     if x is None:
-        bad(prefix + "start_time", "required", "a value is required")
+        invalid(prefix + "start_time", "required", "a value is required")
     check_datetime(x, prefix + "start_time")
 
 
 def _val_list_profile_times_request(value: ListProfileTimesRequest, prefix: str) -> None:
     if not isinstance(value, ListProfileTimesRequest):
-        bad(prefix[:-1] or "request", "type", f"expected ListProfileTimesRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected ListProfileTimesRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.end_time
     if x is None:
-        bad(prefix + "end_time", "required", "a value is required")
+        invalid(prefix + "end_time", "required", "a value is required")
     check_datetime(x, prefix + "end_time")
     x = value.max_results
     if x is not None:
@@ -434,22 +434,22 @@ def _val_list_profile_times_request(value: ListProfileTimesRequest, prefix: str)
         check_enum(x, prefix + "order_by")
     x = value.period
     if x is None:
-        bad(prefix + "period", "required", "a value is required")
+        invalid(prefix + "period", "required", "a value is required")
     check_enum(x, prefix + "period")
     x = value.profiling_group_name
     if x is None:
-        bad(prefix + "profiling_group_name", "required", "a value is required")
+        invalid(prefix + "profiling_group_name", "required", "a value is required")
     check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
     check_label(x, prefix + "profiling_group_name")
     x = value.start_time
     if x is None:
-        bad(prefix + "start_time", "required", "a value is required")
+        invalid(prefix + "start_time", "required", "a value is required")
     check_datetime(x, prefix + "start_time")
 
 
 def _val_list_profiling_groups_request(value: ListProfilingGroupsRequest, prefix: str) -> None:
     if not isinstance(value, ListProfilingGroupsRequest):
-        bad(prefix[:-1] or "request", "type", f"expected ListProfilingGroupsRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected ListProfilingGroupsRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.include_description
     if x is not None:
@@ -464,11 +464,11 @@ def _val_list_profiling_groups_request(value: ListProfilingGroupsRequest, prefix
 
 def _val_list_tags_for_resource_request(value: ListTagsForResourceRequest, prefix: str) -> None:
     if not isinstance(value, ListTagsForResourceRequest):
-        bad(prefix[:-1] or "request", "type", f"expected ListTagsForResourceRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected ListTagsForResourceRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.resource_arn
     if x is None:
-        bad(prefix + "resource_arn", "required", "a value is required")
+        invalid(prefix + "resource_arn", "required", "a value is required")
     check_str(x, prefix + "resource_arn")
     check_label(x, prefix + "resource_arn")
 
@@ -477,21 +477,21 @@ def _val_metadata(value: Any, path: str) -> None:
     for key, item in check_map(value, path).items():
         check_enum(key, f"{path}[{key!r}]")
         if item is None:
-            bad(f"{path}[{key!r}]", "type", "map values cannot be None")
+            invalid(f"{path}[{key!r}]", "type", "map values cannot be None")
         check_str(item, f"{path}[{key!r}]")
 
 
 def _val_post_agent_profile_request(value: PostAgentProfileRequest, prefix: str) -> None:
     if not isinstance(value, PostAgentProfileRequest):
-        bad(prefix[:-1] or "request", "type", f"expected PostAgentProfileRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected PostAgentProfileRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.agent_profile
     if x is None:
-        bad(prefix + "agent_profile", "required", "a value is required")
+        invalid(prefix + "agent_profile", "required", "a value is required")
     check_bytes(x, prefix + "agent_profile")
     x = value.content_type
     if x is None:
-        bad(prefix + "content_type", "required", "a value is required")
+        invalid(prefix + "content_type", "required", "a value is required")
     check_str(x, prefix + "content_type")
     check_header(x, prefix + "content_type")
     x = value.profile_token
@@ -499,7 +499,7 @@ def _val_post_agent_profile_request(value: PostAgentProfileRequest, prefix: str)
         check_str(x, prefix + "profile_token", 1, 64, _PATTERN_CLIENT_TOKEN)
     x = value.profiling_group_name
     if x is None:
-        bad(prefix + "profiling_group_name", "required", "a value is required")
+        invalid(prefix + "profiling_group_name", "required", "a value is required")
     check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
     check_label(x, prefix + "profiling_group_name")
 
@@ -507,26 +507,26 @@ def _val_post_agent_profile_request(value: PostAgentProfileRequest, prefix: str)
 def _val_principals(value: Any, path: str) -> None:
     for i, item in enumerate(check_list(value, path, 1, 50)):
         if item is None:
-            bad(f"{path}[{i}]", "type", "list items cannot be None")
+            invalid(f"{path}[{i}]", "type", "list items cannot be None")
         check_str(item, f"{path}[{i}]")
 
 
 def _val_put_permission_request(value: PutPermissionRequest, prefix: str) -> None:
     if not isinstance(value, PutPermissionRequest):
-        bad(prefix[:-1] or "request", "type", f"expected PutPermissionRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected PutPermissionRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.action_group
     if x is None:
-        bad(prefix + "action_group", "required", "a value is required")
+        invalid(prefix + "action_group", "required", "a value is required")
     check_enum(x, prefix + "action_group")
     check_label(x, prefix + "action_group")
     x = value.principals
     if x is None:
-        bad(prefix + "principals", "required", "a value is required")
+        invalid(prefix + "principals", "required", "a value is required")
     _val_principals(x, prefix + "principals")
     x = value.profiling_group_name
     if x is None:
-        bad(prefix + "profiling_group_name", "required", "a value is required")
+        invalid(prefix + "profiling_group_name", "required", "a value is required")
     check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
     check_label(x, prefix + "profiling_group_name")
     x = value.revision_id
@@ -536,47 +536,47 @@ def _val_put_permission_request(value: PutPermissionRequest, prefix: str) -> Non
 
 def _val_remove_notification_channel_request(value: RemoveNotificationChannelRequest, prefix: str) -> None:
     if not isinstance(value, RemoveNotificationChannelRequest):
-        bad(prefix[:-1] or "request", "type", f"expected RemoveNotificationChannelRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected RemoveNotificationChannelRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.channel_id
     if x is None:
-        bad(prefix + "channel_id", "required", "a value is required")
+        invalid(prefix + "channel_id", "required", "a value is required")
     check_str(x, prefix + "channel_id", None, None, _PATTERN_CHANNEL_ID)
     check_label(x, prefix + "channel_id")
     x = value.profiling_group_name
     if x is None:
-        bad(prefix + "profiling_group_name", "required", "a value is required")
+        invalid(prefix + "profiling_group_name", "required", "a value is required")
     check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
     check_label(x, prefix + "profiling_group_name")
 
 
 def _val_remove_permission_request(value: RemovePermissionRequest, prefix: str) -> None:
     if not isinstance(value, RemovePermissionRequest):
-        bad(prefix[:-1] or "request", "type", f"expected RemovePermissionRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected RemovePermissionRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.action_group
     if x is None:
-        bad(prefix + "action_group", "required", "a value is required")
+        invalid(prefix + "action_group", "required", "a value is required")
     check_enum(x, prefix + "action_group")
     check_label(x, prefix + "action_group")
     x = value.profiling_group_name
     if x is None:
-        bad(prefix + "profiling_group_name", "required", "a value is required")
+        invalid(prefix + "profiling_group_name", "required", "a value is required")
     check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
     check_label(x, prefix + "profiling_group_name")
     x = value.revision_id
     if x is None:
-        bad(prefix + "revision_id", "required", "a value is required")
+        invalid(prefix + "revision_id", "required", "a value is required")
     check_str(x, prefix + "revision_id", None, None, _PATTERN_REVISION_ID)
 
 
 def _val_submit_feedback_request(value: SubmitFeedbackRequest, prefix: str) -> None:
     if not isinstance(value, SubmitFeedbackRequest):
-        bad(prefix[:-1] or "request", "type", f"expected SubmitFeedbackRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected SubmitFeedbackRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.anomaly_instance_id
     if x is None:
-        bad(prefix + "anomaly_instance_id", "required", "a value is required")
+        invalid(prefix + "anomaly_instance_id", "required", "a value is required")
     check_str(x, prefix + "anomaly_instance_id", None, None, _PATTERN_ANOMALY_INSTANCE_ID)
     check_label(x, prefix + "anomaly_instance_id")
     x = value.comment
@@ -584,34 +584,34 @@ def _val_submit_feedback_request(value: SubmitFeedbackRequest, prefix: str) -> N
         check_str(x, prefix + "comment")
     x = value.profiling_group_name
     if x is None:
-        bad(prefix + "profiling_group_name", "required", "a value is required")
+        invalid(prefix + "profiling_group_name", "required", "a value is required")
     check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
     check_label(x, prefix + "profiling_group_name")
     x = value.type
     if x is None:
-        bad(prefix + "type", "required", "a value is required")
+        invalid(prefix + "type", "required", "a value is required")
     check_enum(x, prefix + "type")
 
 
 def _val_tag_keys(value: Any, path: str) -> None:
     for i, item in enumerate(check_list(value, path)):
         if item is None:
-            bad(f"{path}[{i}]", "type", "list items cannot be None")
+            invalid(f"{path}[{i}]", "type", "list items cannot be None")
         check_str(item, f"{path}[{i}]")
 
 
 def _val_tag_resource_request(value: TagResourceRequest, prefix: str) -> None:
     if not isinstance(value, TagResourceRequest):
-        bad(prefix[:-1] or "request", "type", f"expected TagResourceRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected TagResourceRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.resource_arn
     if x is None:
-        bad(prefix + "resource_arn", "required", "a value is required")
+        invalid(prefix + "resource_arn", "required", "a value is required")
     check_str(x, prefix + "resource_arn")
     check_label(x, prefix + "resource_arn")
     x = value.tags
     if x is None:
-        bad(prefix + "tags", "required", "a value is required")
+        invalid(prefix + "tags", "required", "a value is required")
     _val_tags(x, prefix + "tags")
 
 
@@ -619,43 +619,43 @@ def _val_tags(value: Any, path: str) -> None:
     for key, item in check_map(value, path).items():
         check_str(key, f"{path}[{key!r}]")
         if item is None:
-            bad(f"{path}[{key!r}]", "type", "map values cannot be None")
+            invalid(f"{path}[{key!r}]", "type", "map values cannot be None")
         check_str(item, f"{path}[{key!r}]")
 
 
 def _val_thread_states(value: Any, path: str) -> None:
     for i, item in enumerate(check_list(value, path)):
         if item is None:
-            bad(f"{path}[{i}]", "type", "list items cannot be None")
+            invalid(f"{path}[{i}]", "type", "list items cannot be None")
         check_str(item, f"{path}[{i}]")
 
 
 def _val_untag_resource_request(value: UntagResourceRequest, prefix: str) -> None:
     if not isinstance(value, UntagResourceRequest):
-        bad(prefix[:-1] or "request", "type", f"expected UntagResourceRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected UntagResourceRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.resource_arn
     if x is None:
-        bad(prefix + "resource_arn", "required", "a value is required")
+        invalid(prefix + "resource_arn", "required", "a value is required")
     check_str(x, prefix + "resource_arn")
     check_label(x, prefix + "resource_arn")
     x = value.tag_keys
     if x is None:
-        bad(prefix + "tag_keys", "required", "a value is required")
+        invalid(prefix + "tag_keys", "required", "a value is required")
     _val_tag_keys(x, prefix + "tag_keys")
 
 
 def _val_update_profiling_group_request(value: UpdateProfilingGroupRequest, prefix: str) -> None:
     if not isinstance(value, UpdateProfilingGroupRequest):
-        bad(prefix[:-1] or "request", "type", f"expected UpdateProfilingGroupRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected UpdateProfilingGroupRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.agent_orchestration_config
     if x is None:
-        bad(prefix + "agent_orchestration_config", "required", "a value is required")
+        invalid(prefix + "agent_orchestration_config", "required", "a value is required")
     _val_agent_orchestration_config(x, prefix + "agent_orchestration_config" + ".")
     x = value.profiling_group_name
     if x is None:
-        bad(prefix + "profiling_group_name", "required", "a value is required")
+        invalid(prefix + "profiling_group_name", "required", "a value is required")
     check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
     check_label(x, prefix + "profiling_group_name")
 
@@ -1393,7 +1393,7 @@ def _de_user_feedback(data: Any, path: Path) -> UserFeedback:
     return UserFeedback(type=type_)
 
 
-def parse_add_notification_channels(response: HttpResponse) -> AddNotificationChannelsResponse:
+def parse_add_notification_channels(response: TransportResponse) -> AddNotificationChannelsResponse:
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("notificationConfiguration")
@@ -1401,7 +1401,7 @@ def parse_add_notification_channels(response: HttpResponse) -> AddNotificationCh
     return AddNotificationChannelsResponse(notification_configuration=notification_configuration)
 
 
-def parse_batch_get_frame_metric_data(response: HttpResponse) -> BatchGetFrameMetricDataResponse:
+def parse_batch_get_frame_metric_data(response: TransportResponse) -> BatchGetFrameMetricDataResponse:
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("endTime")
@@ -1426,32 +1426,32 @@ def parse_batch_get_frame_metric_data(response: HttpResponse) -> BatchGetFrameMe
     )
 
 
-def parse_configure_agent(response: HttpResponse) -> ConfigureAgentResponse:
+def parse_configure_agent(response: TransportResponse) -> ConfigureAgentResponse:
     path = ""
     x = load_json(response.body)
     configuration = _de_agent_configuration(x, (path, "configuration"))
     return ConfigureAgentResponse(configuration=configuration)
 
 
-def parse_create_profiling_group(response: HttpResponse) -> CreateProfilingGroupResponse:
+def parse_create_profiling_group(response: TransportResponse) -> CreateProfilingGroupResponse:
     path = ""
     x = load_json(response.body)
     profiling_group = _de_profiling_group_description(x, (path, "profilingGroup"))
     return CreateProfilingGroupResponse(profiling_group=profiling_group)
 
 
-def parse_delete_profiling_group(response: HttpResponse) -> DeleteProfilingGroupResponse:
+def parse_delete_profiling_group(response: TransportResponse) -> DeleteProfilingGroupResponse:
     return DeleteProfilingGroupResponse()
 
 
-def parse_describe_profiling_group(response: HttpResponse) -> DescribeProfilingGroupResponse:
+def parse_describe_profiling_group(response: TransportResponse) -> DescribeProfilingGroupResponse:
     path = ""
     x = load_json(response.body)
     profiling_group = _de_profiling_group_description(x, (path, "profilingGroup"))
     return DescribeProfilingGroupResponse(profiling_group=profiling_group)
 
 
-def parse_get_findings_report_account_summary(response: HttpResponse) -> GetFindingsReportAccountSummaryResponse:
+def parse_get_findings_report_account_summary(response: TransportResponse) -> GetFindingsReportAccountSummaryResponse:
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("nextToken")
@@ -1464,7 +1464,7 @@ def parse_get_findings_report_account_summary(response: HttpResponse) -> GetFind
     )
 
 
-def parse_get_notification_configuration(response: HttpResponse) -> GetNotificationConfigurationResponse:
+def parse_get_notification_configuration(response: TransportResponse) -> GetNotificationConfigurationResponse:
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("notificationConfiguration")
@@ -1474,7 +1474,7 @@ def parse_get_notification_configuration(response: HttpResponse) -> GetNotificat
     )
 
 
-def parse_get_policy(response: HttpResponse) -> GetPolicyResponse:
+def parse_get_policy(response: TransportResponse) -> GetPolicyResponse:
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("policy")
@@ -1484,7 +1484,7 @@ def parse_get_policy(response: HttpResponse) -> GetPolicyResponse:
     return GetPolicyResponse(policy=policy, revision_id=revision_id)
 
 
-def parse_get_profile(response: HttpResponse) -> GetProfileResponse:
+def parse_get_profile(response: TransportResponse) -> GetProfileResponse:
     x = response.headers.get("Content-Encoding")
     content_encoding = None if x is None else x
     x = response.headers.get("Content-Type")
@@ -1496,7 +1496,7 @@ def parse_get_profile(response: HttpResponse) -> GetProfileResponse:
     )
 
 
-def parse_get_recommendations(response: HttpResponse) -> GetRecommendationsResponse:
+def parse_get_recommendations(response: TransportResponse) -> GetRecommendationsResponse:
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("anomalies")
@@ -1518,7 +1518,7 @@ def parse_get_recommendations(response: HttpResponse) -> GetRecommendationsRespo
     )
 
 
-def parse_list_findings_reports(response: HttpResponse) -> ListFindingsReportsResponse:
+def parse_list_findings_reports(response: TransportResponse) -> ListFindingsReportsResponse:
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("findingsReportSummaries")
@@ -1531,7 +1531,7 @@ def parse_list_findings_reports(response: HttpResponse) -> ListFindingsReportsRe
     )
 
 
-def parse_list_profile_times(response: HttpResponse) -> ListProfileTimesResponse:
+def parse_list_profile_times(response: TransportResponse) -> ListProfileTimesResponse:
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("nextToken")
@@ -1541,7 +1541,7 @@ def parse_list_profile_times(response: HttpResponse) -> ListProfileTimesResponse
     return ListProfileTimesResponse(next_token=next_token, profile_times=profile_times)
 
 
-def parse_list_profiling_groups(response: HttpResponse) -> ListProfilingGroupsResponse:
+def parse_list_profiling_groups(response: TransportResponse) -> ListProfilingGroupsResponse:
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("nextToken")
@@ -1557,7 +1557,7 @@ def parse_list_profiling_groups(response: HttpResponse) -> ListProfilingGroupsRe
     )
 
 
-def parse_list_tags_for_resource(response: HttpResponse) -> ListTagsForResourceResponse:
+def parse_list_tags_for_resource(response: TransportResponse) -> ListTagsForResourceResponse:
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("tags")
@@ -1565,11 +1565,11 @@ def parse_list_tags_for_resource(response: HttpResponse) -> ListTagsForResourceR
     return ListTagsForResourceResponse(tags=tags)
 
 
-def parse_post_agent_profile(response: HttpResponse) -> PostAgentProfileResponse:
+def parse_post_agent_profile(response: TransportResponse) -> PostAgentProfileResponse:
     return PostAgentProfileResponse()
 
 
-def parse_put_permission(response: HttpResponse) -> PutPermissionResponse:
+def parse_put_permission(response: TransportResponse) -> PutPermissionResponse:
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("policy")
@@ -1579,7 +1579,7 @@ def parse_put_permission(response: HttpResponse) -> PutPermissionResponse:
     return PutPermissionResponse(policy=policy, revision_id=revision_id)
 
 
-def parse_remove_notification_channel(response: HttpResponse) -> RemoveNotificationChannelResponse:
+def parse_remove_notification_channel(response: TransportResponse) -> RemoveNotificationChannelResponse:
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("notificationConfiguration")
@@ -1587,7 +1587,7 @@ def parse_remove_notification_channel(response: HttpResponse) -> RemoveNotificat
     return RemoveNotificationChannelResponse(notification_configuration=notification_configuration)
 
 
-def parse_remove_permission(response: HttpResponse) -> RemovePermissionResponse:
+def parse_remove_permission(response: TransportResponse) -> RemovePermissionResponse:
     path = ""
     fields: dict[str, Any] = p_map(load_json(response.body), path, "")
     x = fields.get("policy")
@@ -1597,19 +1597,19 @@ def parse_remove_permission(response: HttpResponse) -> RemovePermissionResponse:
     return RemovePermissionResponse(policy=policy, revision_id=revision_id)
 
 
-def parse_submit_feedback(response: HttpResponse) -> SubmitFeedbackResponse:
+def parse_submit_feedback(response: TransportResponse) -> SubmitFeedbackResponse:
     return SubmitFeedbackResponse()
 
 
-def parse_tag_resource(response: HttpResponse) -> TagResourceResponse:
+def parse_tag_resource(response: TransportResponse) -> TagResourceResponse:
     return TagResourceResponse()
 
 
-def parse_untag_resource(response: HttpResponse) -> UntagResourceResponse:
+def parse_untag_resource(response: TransportResponse) -> UntagResourceResponse:
     return UntagResourceResponse()
 
 
-def parse_update_profiling_group(response: HttpResponse) -> UpdateProfilingGroupResponse:
+def parse_update_profiling_group(response: TransportResponse) -> UpdateProfilingGroupResponse:
     path = ""
     x = load_json(response.body)
     profiling_group = _de_profiling_group_description(x, (path, "profilingGroup"))

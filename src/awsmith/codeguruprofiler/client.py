@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Literal, overload
+from typing import ClassVar, Literal, overload
 
 from awsmith._core.client import BaseClient
 from awsmith._core.operation import new_idempotency_token
@@ -124,6 +124,32 @@ class CodeGuruProfilerClient(BaseClient):
     """
 
     _service = _serde.SERVICE
+    #: Model operation name -> method name (how awsmith.testing.Stubber names calls).
+    _operation_methods: ClassVar[Mapping[str, str]] = {
+        "AddNotificationChannels": "add_notification_channels",
+        "BatchGetFrameMetricData": "batch_get_frame_metric_data",
+        "ConfigureAgent": "configure_agent",
+        "CreateProfilingGroup": "create_profiling_group",
+        "DeleteProfilingGroup": "delete_profiling_group",
+        "DescribeProfilingGroup": "describe_profiling_group",
+        "GetFindingsReportAccountSummary": "get_findings_report_account_summary",
+        "GetNotificationConfiguration": "get_notification_configuration",
+        "GetPolicy": "get_policy",
+        "GetProfile": "get_profile",
+        "GetRecommendations": "get_recommendations",
+        "ListFindingsReports": "list_findings_reports",
+        "ListProfileTimes": "list_profile_times",
+        "ListProfilingGroups": "list_profiling_groups",
+        "ListTagsForResource": "list_tags_for_resource",
+        "PostAgentProfile": "post_agent_profile",
+        "PutPermission": "put_permission",
+        "RemoveNotificationChannel": "remove_notification_channel",
+        "RemovePermission": "remove_permission",
+        "SubmitFeedback": "submit_feedback",
+        "TagResource": "tag_resource",
+        "UntagResource": "untag_resource",
+        "UpdateProfilingGroup": "update_profiling_group",
+    }
 
     async def add_notification_channels(
         self,

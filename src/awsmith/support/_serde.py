@@ -27,8 +27,15 @@ from awsmith._core.serde import (
     p_map,
     p_str,
 )
-from awsmith._core.transport.http import HttpResponse
-from awsmith._core.validation import bad, check_bool, check_bytes, check_int, check_list, check_str
+from awsmith._core.transport.http import TransportResponse
+from awsmith._core.validation import (
+    check_bool,
+    check_bytes,
+    check_int,
+    check_list,
+    check_str,
+    invalid,
+)
 
 from . import _endpoints, errors
 from .shapes import (
@@ -108,14 +115,14 @@ from .shapes import (
 
 def _val_add_attachments_to_set_request(value: AddAttachmentsToSetRequest, prefix: str) -> None:
     if not isinstance(value, AddAttachmentsToSetRequest):
-        bad(prefix[:-1] or "request", "type", f"expected AddAttachmentsToSetRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected AddAttachmentsToSetRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.attachment_set_id
     if x is not None:
         check_str(x, prefix + "attachment_set_id")
     x = value.attachments
     if x is None:
-        bad(prefix + "attachments", "required", "a value is required")
+        invalid(prefix + "attachments", "required", "a value is required")
     _val_attachments(x, prefix + "attachments")
     x = value.dry_run
     if x is not None:
@@ -124,7 +131,7 @@ def _val_add_attachments_to_set_request(value: AddAttachmentsToSetRequest, prefi
 
 def _val_add_communication_to_case_request(value: AddCommunicationToCaseRequest, prefix: str) -> None:
     if not isinstance(value, AddCommunicationToCaseRequest):
-        bad(prefix[:-1] or "request", "type", f"expected AddCommunicationToCaseRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected AddCommunicationToCaseRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.attachment_set_id
     if x is not None:
@@ -137,7 +144,7 @@ def _val_add_communication_to_case_request(value: AddCommunicationToCaseRequest,
         _val_cc_email_addresses(x, prefix + "cc_email_addresses")
     x = value.communication_body
     if x is None:
-        bad(prefix + "communication_body", "required", "a value is required")
+        invalid(prefix + "communication_body", "required", "a value is required")
     check_str(x, prefix + "communication_body", 1, 8000)
     x = value.dry_run
     if x is not None:
@@ -149,7 +156,7 @@ def _val_add_communication_to_case_request(value: AddCommunicationToCaseRequest,
 
 def _val_attachment(value: Attachment, prefix: str) -> None:
     if not isinstance(value, Attachment):
-        bad(prefix[:-1] or "request", "type", f"expected Attachment, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected Attachment, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.data
     if x is not None:
@@ -162,72 +169,72 @@ def _val_attachment(value: Attachment, prefix: str) -> None:
 def _val_attachments(value: Any, path: str) -> None:
     for i, item in enumerate(check_list(value, path)):
         if item is None:
-            bad(f"{path}[{i}]", "type", "list items cannot be None")
+            invalid(f"{path}[{i}]", "type", "list items cannot be None")
         _val_attachment(item, f"{path}[{i}]" + ".")
 
 
 def _val_case_id_list(value: Any, path: str) -> None:
     for i, item in enumerate(check_list(value, path, 0, 100)):
         if item is None:
-            bad(f"{path}[{i}]", "type", "list items cannot be None")
+            invalid(f"{path}[{i}]", "type", "list items cannot be None")
         check_str(item, f"{path}[{i}]")
 
 
 def _val_cc_email_addresses(value: Any, path: str) -> None:
     for i, item in enumerate(check_list(value, path, 0, 10)):
         if item is None:
-            bad(f"{path}[{i}]", "type", "list items cannot be None")
+            invalid(f"{path}[{i}]", "type", "list items cannot be None")
         check_str(item, f"{path}[{i}]")
 
 
 def _val_check_ids(value: Any, path: str) -> None:
     for i, item in enumerate(check_list(value, path)):
         if item is None:
-            bad(f"{path}[{i}]", "type", "list items cannot be None")
+            invalid(f"{path}[{i}]", "type", "list items cannot be None")
         check_str(item, f"{path}[{i}]")
 
 
 def _val_complete_attachment_upload_request(value: CompleteAttachmentUploadRequest, prefix: str) -> None:
     if not isinstance(value, CompleteAttachmentUploadRequest):
-        bad(prefix[:-1] or "request", "type", f"expected CompleteAttachmentUploadRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected CompleteAttachmentUploadRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.completed_uploads
     if x is None:
-        bad(prefix + "completed_uploads", "required", "a value is required")
+        invalid(prefix + "completed_uploads", "required", "a value is required")
     _val_completed_upload_list(x, prefix + "completed_uploads")
     x = value.dry_run
     if x is not None:
         check_bool(x, prefix + "dry_run")
     x = value.upload_id
     if x is None:
-        bad(prefix + "upload_id", "required", "a value is required")
+        invalid(prefix + "upload_id", "required", "a value is required")
     check_str(x, prefix + "upload_id", 1, 2048)
 
 
 def _val_completed_upload(value: CompletedUpload, prefix: str) -> None:
     if not isinstance(value, CompletedUpload):
-        bad(prefix[:-1] or "request", "type", f"expected CompletedUpload, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected CompletedUpload, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.e_tag
     if x is None:
-        bad(prefix + "e_tag", "required", "a value is required")
+        invalid(prefix + "e_tag", "required", "a value is required")
     check_str(x, prefix + "e_tag", 1, 256)
     x = value.part_index
     if x is None:
-        bad(prefix + "part_index", "required", "a value is required")
+        invalid(prefix + "part_index", "required", "a value is required")
     check_int(x, prefix + "part_index")
 
 
 def _val_completed_upload_list(value: Any, path: str) -> None:
     for i, item in enumerate(check_list(value, path)):
         if item is None:
-            bad(f"{path}[{i}]", "type", "list items cannot be None")
+            invalid(f"{path}[{i}]", "type", "list items cannot be None")
         _val_completed_upload(item, f"{path}[{i}]" + ".")
 
 
 def _val_create_case_request(value: CreateCaseRequest, prefix: str) -> None:
     if not isinstance(value, CreateCaseRequest):
-        bad(prefix[:-1] or "request", "type", f"expected CreateCaseRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected CreateCaseRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.attachment_set_id
     if x is not None:
@@ -240,7 +247,7 @@ def _val_create_case_request(value: CreateCaseRequest, prefix: str) -> None:
         _val_cc_email_addresses(x, prefix + "cc_email_addresses")
     x = value.communication_body
     if x is None:
-        bad(prefix + "communication_body", "required", "a value is required")
+        invalid(prefix + "communication_body", "required", "a value is required")
     check_str(x, prefix + "communication_body", 1, 8000)
     x = value.dry_run
     if x is not None:
@@ -259,7 +266,7 @@ def _val_create_case_request(value: CreateCaseRequest, prefix: str) -> None:
         check_str(x, prefix + "severity_code")
     x = value.subject
     if x is None:
-        bad(prefix + "subject", "required", "a value is required")
+        invalid(prefix + "subject", "required", "a value is required")
     check_str(x, prefix + "subject")
     x = value.upload_ids
     if x is not None:
@@ -268,11 +275,11 @@ def _val_create_case_request(value: CreateCaseRequest, prefix: str) -> None:
 
 def _val_describe_attachment_request(value: DescribeAttachmentRequest, prefix: str) -> None:
     if not isinstance(value, DescribeAttachmentRequest):
-        bad(prefix[:-1] or "request", "type", f"expected DescribeAttachmentRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected DescribeAttachmentRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.attachment_id
     if x is None:
-        bad(prefix + "attachment_id", "required", "a value is required")
+        invalid(prefix + "attachment_id", "required", "a value is required")
     check_str(x, prefix + "attachment_id")
     x = value.dry_run
     if x is not None:
@@ -281,20 +288,20 @@ def _val_describe_attachment_request(value: DescribeAttachmentRequest, prefix: s
 
 def _val_describe_attachment_upload_status_request(value: DescribeAttachmentUploadStatusRequest, prefix: str) -> None:
     if not isinstance(value, DescribeAttachmentUploadStatusRequest):
-        bad(prefix[:-1] or "request", "type", f"expected DescribeAttachmentUploadStatusRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected DescribeAttachmentUploadStatusRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.dry_run
     if x is not None:
         check_bool(x, prefix + "dry_run")
     x = value.upload_id
     if x is None:
-        bad(prefix + "upload_id", "required", "a value is required")
+        invalid(prefix + "upload_id", "required", "a value is required")
     check_str(x, prefix + "upload_id", 1, 2048)
 
 
 def _val_describe_cases_request(value: DescribeCasesRequest, prefix: str) -> None:
     if not isinstance(value, DescribeCasesRequest):
-        bad(prefix[:-1] or "request", "type", f"expected DescribeCasesRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected DescribeCasesRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.after_time
     if x is not None:
@@ -330,7 +337,7 @@ def _val_describe_cases_request(value: DescribeCasesRequest, prefix: str) -> Non
 
 def _val_describe_communications_request(value: DescribeCommunicationsRequest, prefix: str) -> None:
     if not isinstance(value, DescribeCommunicationsRequest):
-        bad(prefix[:-1] or "request", "type", f"expected DescribeCommunicationsRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected DescribeCommunicationsRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.after_time
     if x is not None:
@@ -340,7 +347,7 @@ def _val_describe_communications_request(value: DescribeCommunicationsRequest, p
         check_str(x, prefix + "before_time")
     x = value.case_id
     if x is None:
-        bad(prefix + "case_id", "required", "a value is required")
+        invalid(prefix + "case_id", "required", "a value is required")
     check_str(x, prefix + "case_id")
     x = value.dry_run
     if x is not None:
@@ -355,32 +362,32 @@ def _val_describe_communications_request(value: DescribeCommunicationsRequest, p
 
 def _val_describe_create_case_options_request(value: DescribeCreateCaseOptionsRequest, prefix: str) -> None:
     if not isinstance(value, DescribeCreateCaseOptionsRequest):
-        bad(prefix[:-1] or "request", "type", f"expected DescribeCreateCaseOptionsRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected DescribeCreateCaseOptionsRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.category_code
     if x is None:
-        bad(prefix + "category_code", "required", "a value is required")
+        invalid(prefix + "category_code", "required", "a value is required")
     check_str(x, prefix + "category_code")
     x = value.dry_run
     if x is not None:
         check_bool(x, prefix + "dry_run")
     x = value.issue_type
     if x is None:
-        bad(prefix + "issue_type", "required", "a value is required")
+        invalid(prefix + "issue_type", "required", "a value is required")
     check_str(x, prefix + "issue_type")
     x = value.language
     if x is None:
-        bad(prefix + "language", "required", "a value is required")
+        invalid(prefix + "language", "required", "a value is required")
     check_str(x, prefix + "language")
     x = value.service_code
     if x is None:
-        bad(prefix + "service_code", "required", "a value is required")
+        invalid(prefix + "service_code", "required", "a value is required")
     check_str(x, prefix + "service_code")
 
 
 def _val_describe_services_request(value: DescribeServicesRequest, prefix: str) -> None:
     if not isinstance(value, DescribeServicesRequest):
-        bad(prefix[:-1] or "request", "type", f"expected DescribeServicesRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected DescribeServicesRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.dry_run
     if x is not None:
@@ -395,7 +402,7 @@ def _val_describe_services_request(value: DescribeServicesRequest, prefix: str) 
 
 def _val_describe_severity_levels_request(value: DescribeSeverityLevelsRequest, prefix: str) -> None:
     if not isinstance(value, DescribeSeverityLevelsRequest):
-        bad(prefix[:-1] or "request", "type", f"expected DescribeSeverityLevelsRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected DescribeSeverityLevelsRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.dry_run
     if x is not None:
@@ -407,42 +414,42 @@ def _val_describe_severity_levels_request(value: DescribeSeverityLevelsRequest, 
 
 def _val_describe_supported_languages_request(value: DescribeSupportedLanguagesRequest, prefix: str) -> None:
     if not isinstance(value, DescribeSupportedLanguagesRequest):
-        bad(prefix[:-1] or "request", "type", f"expected DescribeSupportedLanguagesRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected DescribeSupportedLanguagesRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.category_code
     if x is None:
-        bad(prefix + "category_code", "required", "a value is required")
+        invalid(prefix + "category_code", "required", "a value is required")
     check_str(x, prefix + "category_code", 0, 100)
     x = value.dry_run
     if x is not None:
         check_bool(x, prefix + "dry_run")
     x = value.issue_type
     if x is None:
-        bad(prefix + "issue_type", "required", "a value is required")
+        invalid(prefix + "issue_type", "required", "a value is required")
     check_str(x, prefix + "issue_type", 9, 22)
     x = value.service_code
     if x is None:
-        bad(prefix + "service_code", "required", "a value is required")
+        invalid(prefix + "service_code", "required", "a value is required")
     check_str(x, prefix + "service_code", 0, 100)
 
 
 def _val_describe_trusted_advisor_check_refresh_statuses_request(value: DescribeTrustedAdvisorCheckRefreshStatusesRequest, prefix: str) -> None:
     if not isinstance(value, DescribeTrustedAdvisorCheckRefreshStatusesRequest):
-        bad(prefix[:-1] or "request", "type", f"expected DescribeTrustedAdvisorCheckRefreshStatusesRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected DescribeTrustedAdvisorCheckRefreshStatusesRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.check_ids
     if x is None:
-        bad(prefix + "check_ids", "required", "a value is required")
+        invalid(prefix + "check_ids", "required", "a value is required")
     _val_check_ids(x, prefix + "check_ids")
 
 
 def _val_describe_trusted_advisor_check_result_request(value: DescribeTrustedAdvisorCheckResultRequest, prefix: str) -> None:
     if not isinstance(value, DescribeTrustedAdvisorCheckResultRequest):
-        bad(prefix[:-1] or "request", "type", f"expected DescribeTrustedAdvisorCheckResultRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected DescribeTrustedAdvisorCheckResultRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.check_id
     if x is None:
-        bad(prefix + "check_id", "required", "a value is required")
+        invalid(prefix + "check_id", "required", "a value is required")
     check_str(x, prefix + "check_id")
     x = value.language
     if x is not None:
@@ -451,31 +458,31 @@ def _val_describe_trusted_advisor_check_result_request(value: DescribeTrustedAdv
 
 def _val_describe_trusted_advisor_check_summaries_request(value: DescribeTrustedAdvisorCheckSummariesRequest, prefix: str) -> None:
     if not isinstance(value, DescribeTrustedAdvisorCheckSummariesRequest):
-        bad(prefix[:-1] or "request", "type", f"expected DescribeTrustedAdvisorCheckSummariesRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected DescribeTrustedAdvisorCheckSummariesRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.check_ids
     if x is None:
-        bad(prefix + "check_ids", "required", "a value is required")
+        invalid(prefix + "check_ids", "required", "a value is required")
     _val_check_ids(x, prefix + "check_ids")
 
 
 def _val_describe_trusted_advisor_checks_request(value: DescribeTrustedAdvisorChecksRequest, prefix: str) -> None:
     if not isinstance(value, DescribeTrustedAdvisorChecksRequest):
-        bad(prefix[:-1] or "request", "type", f"expected DescribeTrustedAdvisorChecksRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected DescribeTrustedAdvisorChecksRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.language
     if x is None:
-        bad(prefix + "language", "required", "a value is required")
+        invalid(prefix + "language", "required", "a value is required")
     check_str(x, prefix + "language")
 
 
 def _val_get_attachment_download_link_request(value: GetAttachmentDownloadLinkRequest, prefix: str) -> None:
     if not isinstance(value, GetAttachmentDownloadLinkRequest):
-        bad(prefix[:-1] or "request", "type", f"expected GetAttachmentDownloadLinkRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected GetAttachmentDownloadLinkRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.attachment_id
     if x is None:
-        bad(prefix + "attachment_id", "required", "a value is required")
+        invalid(prefix + "attachment_id", "required", "a value is required")
     check_str(x, prefix + "attachment_id")
     x = value.dry_run
     if x is not None:
@@ -484,14 +491,14 @@ def _val_get_attachment_download_link_request(value: GetAttachmentDownloadLinkRe
 
 def _val_get_attachment_upload_links_request(value: GetAttachmentUploadLinksRequest, prefix: str) -> None:
     if not isinstance(value, GetAttachmentUploadLinksRequest):
-        bad(prefix[:-1] or "request", "type", f"expected GetAttachmentUploadLinksRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected GetAttachmentUploadLinksRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.dry_run
     if x is not None:
         check_bool(x, prefix + "dry_run")
     x = value.file_name
     if x is None:
-        bad(prefix + "file_name", "required", "a value is required")
+        invalid(prefix + "file_name", "required", "a value is required")
     check_str(x, prefix + "file_name")
     x = value.file_size_bytes
     if x is not None:
@@ -506,17 +513,17 @@ def _val_get_attachment_upload_links_request(value: GetAttachmentUploadLinksRequ
 
 def _val_refresh_trusted_advisor_check_request(value: RefreshTrustedAdvisorCheckRequest, prefix: str) -> None:
     if not isinstance(value, RefreshTrustedAdvisorCheckRequest):
-        bad(prefix[:-1] or "request", "type", f"expected RefreshTrustedAdvisorCheckRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected RefreshTrustedAdvisorCheckRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.check_id
     if x is None:
-        bad(prefix + "check_id", "required", "a value is required")
+        invalid(prefix + "check_id", "required", "a value is required")
     check_str(x, prefix + "check_id")
 
 
 def _val_resolve_case_request(value: ResolveCaseRequest, prefix: str) -> None:
     if not isinstance(value, ResolveCaseRequest):
-        bad(prefix[:-1] or "request", "type", f"expected ResolveCaseRequest, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected ResolveCaseRequest, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.case_id
     if x is not None:
@@ -529,27 +536,27 @@ def _val_resolve_case_request(value: ResolveCaseRequest, prefix: str) -> None:
 def _val_service_code_list(value: Any, path: str) -> None:
     for i, item in enumerate(check_list(value, path, 0, 100)):
         if item is None:
-            bad(f"{path}[{i}]", "type", "list items cannot be None")
+            invalid(f"{path}[{i}]", "type", "list items cannot be None")
         check_str(item, f"{path}[{i}]")
 
 
 def _val_upload_ids(value: Any, path: str) -> None:
     for i, item in enumerate(check_list(value, path, 0, 10)):
         if item is None:
-            bad(f"{path}[{i}]", "type", "list items cannot be None")
+            invalid(f"{path}[{i}]", "type", "list items cannot be None")
         check_str(item, f"{path}[{i}]", 1, 2048)
 
 
 def _val_upload_range(value: UploadRange, prefix: str) -> None:
     if not isinstance(value, UploadRange):
-        bad(prefix[:-1] or "request", "type", f"expected UploadRange, got {type(value).__name__}")
+        invalid(prefix[:-1] or "request", "type", f"expected UploadRange, got {type(value).__name__}")
     x: Any  # checked at run time: callers may pass anything
     x = value.end_index
     if x is not None:
         check_int(x, prefix + "end_index", 2, None)
     x = value.start_index
     if x is None:
-        bad(prefix + "start_index", "required", "a value is required")
+        invalid(prefix + "start_index", "required", "a value is required")
     check_int(x, prefix + "start_index", 1, None)
 
 
@@ -1603,87 +1610,87 @@ def _de_upload_url_list(value: Any, path: Path, name: str) -> list[UploadUrl]:
     return [_de_upload_url(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
 
 
-def parse_add_attachments_to_set(response: HttpResponse) -> AddAttachmentsToSetResponse:
+def parse_add_attachments_to_set(response: TransportResponse) -> AddAttachmentsToSetResponse:
     return _de_add_attachments_to_set_response(load_json(response.body), "")
 
 
-def parse_add_communication_to_case(response: HttpResponse) -> AddCommunicationToCaseResponse:
+def parse_add_communication_to_case(response: TransportResponse) -> AddCommunicationToCaseResponse:
     return _de_add_communication_to_case_response(load_json(response.body), "")
 
 
-def parse_complete_attachment_upload(response: HttpResponse) -> CompleteAttachmentUploadResponse:
+def parse_complete_attachment_upload(response: TransportResponse) -> CompleteAttachmentUploadResponse:
     return _de_complete_attachment_upload_response(load_json(response.body), "")
 
 
-def parse_create_case(response: HttpResponse) -> CreateCaseResponse:
+def parse_create_case(response: TransportResponse) -> CreateCaseResponse:
     return _de_create_case_response(load_json(response.body), "")
 
 
-def parse_describe_attachment(response: HttpResponse) -> DescribeAttachmentResponse:
+def parse_describe_attachment(response: TransportResponse) -> DescribeAttachmentResponse:
     return _de_describe_attachment_response(load_json(response.body), "")
 
 
-def parse_describe_attachment_upload_status(response: HttpResponse) -> DescribeAttachmentUploadStatusResponse:
+def parse_describe_attachment_upload_status(response: TransportResponse) -> DescribeAttachmentUploadStatusResponse:
     return _de_describe_attachment_upload_status_response(load_json(response.body), "")
 
 
-def parse_describe_cases(response: HttpResponse) -> DescribeCasesResponse:
+def parse_describe_cases(response: TransportResponse) -> DescribeCasesResponse:
     return _de_describe_cases_response(load_json(response.body), "")
 
 
-def parse_describe_communications(response: HttpResponse) -> DescribeCommunicationsResponse:
+def parse_describe_communications(response: TransportResponse) -> DescribeCommunicationsResponse:
     return _de_describe_communications_response(load_json(response.body), "")
 
 
-def parse_describe_create_case_options(response: HttpResponse) -> DescribeCreateCaseOptionsResponse:
+def parse_describe_create_case_options(response: TransportResponse) -> DescribeCreateCaseOptionsResponse:
     return _de_describe_create_case_options_response(load_json(response.body), "")
 
 
-def parse_describe_services(response: HttpResponse) -> DescribeServicesResponse:
+def parse_describe_services(response: TransportResponse) -> DescribeServicesResponse:
     return _de_describe_services_response(load_json(response.body), "")
 
 
-def parse_describe_severity_levels(response: HttpResponse) -> DescribeSeverityLevelsResponse:
+def parse_describe_severity_levels(response: TransportResponse) -> DescribeSeverityLevelsResponse:
     return _de_describe_severity_levels_response(load_json(response.body), "")
 
 
-def parse_describe_supported_languages(response: HttpResponse) -> DescribeSupportedLanguagesResponse:
+def parse_describe_supported_languages(response: TransportResponse) -> DescribeSupportedLanguagesResponse:
     return _de_describe_supported_languages_response(load_json(response.body), "")
 
 
-def parse_describe_trusted_advisor_check_refresh_statuses(response: HttpResponse) -> DescribeTrustedAdvisorCheckRefreshStatusesResponse:
+def parse_describe_trusted_advisor_check_refresh_statuses(response: TransportResponse) -> DescribeTrustedAdvisorCheckRefreshStatusesResponse:
     return _de_describe_trusted_advisor_check_refresh_statuses_response(load_json(response.body), "")
 
 
-def parse_describe_trusted_advisor_check_result(response: HttpResponse) -> DescribeTrustedAdvisorCheckResultResponse:
+def parse_describe_trusted_advisor_check_result(response: TransportResponse) -> DescribeTrustedAdvisorCheckResultResponse:
     return _de_describe_trusted_advisor_check_result_response(load_json(response.body), "")
 
 
-def parse_describe_trusted_advisor_check_summaries(response: HttpResponse) -> DescribeTrustedAdvisorCheckSummariesResponse:
+def parse_describe_trusted_advisor_check_summaries(response: TransportResponse) -> DescribeTrustedAdvisorCheckSummariesResponse:
     return _de_describe_trusted_advisor_check_summaries_response(load_json(response.body), "")
 
 
-def parse_describe_trusted_advisor_checks(response: HttpResponse) -> DescribeTrustedAdvisorChecksResponse:
+def parse_describe_trusted_advisor_checks(response: TransportResponse) -> DescribeTrustedAdvisorChecksResponse:
     return _de_describe_trusted_advisor_checks_response(load_json(response.body), "")
 
 
-def parse_get_attachment_download_link(response: HttpResponse) -> GetAttachmentDownloadLinkResponse:
+def parse_get_attachment_download_link(response: TransportResponse) -> GetAttachmentDownloadLinkResponse:
     return _de_get_attachment_download_link_response(load_json(response.body), "")
 
 
-def parse_get_attachment_upload_links(response: HttpResponse) -> GetAttachmentUploadLinksResponse:
+def parse_get_attachment_upload_links(response: TransportResponse) -> GetAttachmentUploadLinksResponse:
     return _de_get_attachment_upload_links_response(load_json(response.body), "")
 
 
-def parse_refresh_trusted_advisor_check(response: HttpResponse) -> RefreshTrustedAdvisorCheckResponse:
+def parse_refresh_trusted_advisor_check(response: TransportResponse) -> RefreshTrustedAdvisorCheckResponse:
     return _de_refresh_trusted_advisor_check_response(load_json(response.body), "")
 
 
-def parse_resolve_case(response: HttpResponse) -> ResolveCaseResponse:
+def parse_resolve_case(response: TransportResponse) -> ResolveCaseResponse:
     return _de_resolve_case_response(load_json(response.body), "")
 
 
-def _err_throttling_exception(fields: dict[str, Any], response: HttpResponse) -> dict[str, Any]:
+def _err_throttling_exception(fields: dict[str, Any], response: TransportResponse) -> dict[str, Any]:
     path = ""
     return {
         "throttling_reasons": None if fields.get("throttlingReasons") is None else _de_throttling_reason_list(fields.get("throttlingReasons"), path, "throttlingReasons"),

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
 
 from awsmith._core.client import BaseClient
 from awsmith._core.paginator import Paginator
@@ -113,6 +114,29 @@ class SupportClient(BaseClient):
     """
 
     _service = _serde.SERVICE
+    #: Model operation name -> method name (how awsmith.testing.Stubber names calls).
+    _operation_methods: ClassVar[Mapping[str, str]] = {
+        "AddAttachmentsToSet": "add_attachments_to_set",
+        "AddCommunicationToCase": "add_communication_to_case",
+        "CompleteAttachmentUpload": "complete_attachment_upload",
+        "CreateCase": "create_case",
+        "DescribeAttachment": "describe_attachment",
+        "DescribeAttachmentUploadStatus": "describe_attachment_upload_status",
+        "DescribeCases": "describe_cases",
+        "DescribeCommunications": "describe_communications",
+        "DescribeCreateCaseOptions": "describe_create_case_options",
+        "DescribeServices": "describe_services",
+        "DescribeSeverityLevels": "describe_severity_levels",
+        "DescribeSupportedLanguages": "describe_supported_languages",
+        "DescribeTrustedAdvisorCheckRefreshStatuses": "describe_trusted_advisor_check_refresh_statuses",
+        "DescribeTrustedAdvisorCheckResult": "describe_trusted_advisor_check_result",
+        "DescribeTrustedAdvisorCheckSummaries": "describe_trusted_advisor_check_summaries",
+        "DescribeTrustedAdvisorChecks": "describe_trusted_advisor_checks",
+        "GetAttachmentDownloadLink": "get_attachment_download_link",
+        "GetAttachmentUploadLinks": "get_attachment_upload_links",
+        "RefreshTrustedAdvisorCheck": "refresh_trusted_advisor_check",
+        "ResolveCase": "resolve_case",
+    }
 
     async def add_attachments_to_set(
         self,

@@ -1,6 +1,6 @@
 """Getting a signed request to the service and its response back.
 
-* :mod:`.http`: what a sender takes and gives back (``HttpSender``, ``HttpResponse``,
+* :mod:`.http`: what a sender takes and gives back (``HttpSender``, ``TransportResponse``,
   ``Timeouts``), shared by both senders;
 * :mod:`.http1`: awsmith's own HTTP/1.1 sender and its connection pool (asyncio);
 * :mod:`.httpx_sender`: the sender over an ``httpx.AsyncClient`` (a caller's, or the one

@@ -1,6 +1,6 @@
 """The HTTP layer's interface: what a sender takes and gives back.
 
-Two senders implement it. ``Http1Sender`` (:mod:`awsmith._core.transport.http1`) is the default
+Two senders implement it. ``ConnectionPool`` (:mod:`awsmith._core.transport.http1`) is the default
 under asyncio: the benchmarks chose it over aiohttp and httpx by client CPU per call
 (see docs/performance.md). ``HttpxSender`` (:mod:`awsmith._core.transport.httpx_sender`) wraps an
 ``httpx.AsyncClient``: the one a caller passes in (respx, MockTransport, proxies,
@@ -12,7 +12,7 @@ failure to an awsmith :class:`~awsmith._core.errors.TransportError`.
 
 Two ways to send:
 
-* ``send()``: an API call. The whole response comes back as :class:`HttpResponse`,
+* ``send()``: an API call. The whole response comes back as :class:`TransportResponse`,
   its body bounded by ``Config.max_response_bytes`` (``Timeouts.max_body``).
 * ``stream()``: a transfer to or from a URL awsmith was given (a presigned S3 URL for
   an attachment part or download), through the same pool, proxies and TLS settings::
@@ -54,7 +54,7 @@ else:
 
 
 @define
-class HttpResponse:
+class TransportResponse:
     """A complete HTTP response. ``headers`` looks names up case-insensitively."""
 
     status: int
@@ -205,7 +205,7 @@ class HttpSender(Protocol):
         *,
         resend: bool = False,
         written: Callable[[], None] | None = None,
-    ) -> HttpResponse:
+    ) -> TransportResponse:
         """``resend``: the request is safe to repeat, so the sender may send it once
         more on its own after finding a kept-alive connection closed before any byte
         of the response (no sender repeats any other request by itself). ``written``

@@ -67,9 +67,9 @@ from awsmith._core.transport.http import (
     BODYLESS,
     STREAM_CLOSED,
     CountedChunks,
-    HttpResponse,
     StreamBody,
     Timeouts,
+    TransportResponse,
     authority,
     check_stream_url,
     display_url,
@@ -285,13 +285,13 @@ class _StreamedBody:
 
 
 class _StreamedResponse:
-    """What ``Http1Sender.stream`` yields: the head, and the body as it arrives. Holds
+    """What ``ConnectionPool.stream`` yields: the head, and the body as it arrives. Holds
     its connection until the body has been read to its end (then it goes back to the
     pool, if the response lets it be reused) or the ``async with`` exits (then it is
     closed, unless it went back already)."""
 
     def __init__(
-        self, sender: Http1Sender, connection: _Connection, head: HttpResponse
+        self, sender: ConnectionPool, connection: _Connection, head: TransportResponse
     ) -> None:
         assert connection.body is not None
         self._sender = sender
@@ -382,7 +382,7 @@ class _Chunks:
 class _Connection(asyncio.Protocol):
     """One HTTP/1.1 connection; at most one exchange in flight."""
 
-    def __init__(self, pool: Http1Sender, origin: _Origin) -> None:
+    def __init__(self, pool: ConnectionPool, origin: _Origin) -> None:
         self._pool = pool
         self._loop = pool.loop
         self.origin = origin
@@ -393,7 +393,7 @@ class _Connection(asyncio.Protocol):
         #: loop.time() when it went back to the pool.
         self.idle_since = 0.0
         # the exchange in flight
-        self._future: asyncio.Future[HttpResponse] | None = None
+        self._future: asyncio.Future[TransportResponse] | None = None
         #: One parser for the connection's life: llhttp starts over after each response.
         self._parser = httptools.HttpResponseParser(self)
         self._headers: list[tuple[str, str]] = []
@@ -628,7 +628,7 @@ class _Connection(asyncio.Protocol):
         head_only: bool = False,
         stream: bool = False,
         written: Callable[[], None] | None = None,
-    ) -> HttpResponse:
+    ) -> TransportResponse:
         """Sends one request and returns its whole response, or with ``stream`` its head
         (status and headers), the body then arriving in :attr:`body`. ``head_only`` is
         for HEAD, whose response announces a body it does not have; ``written`` is
@@ -644,7 +644,7 @@ class _Connection(asyncio.Protocol):
             )
         self.uses += 1
         self.reusable = False
-        future: asyncio.Future[HttpResponse] = loop.create_future()
+        future: asyncio.Future[TransportResponse] = loop.create_future()
         self._future = future
         self._headers = []
         self._chunks = []
@@ -688,7 +688,7 @@ class _Connection(asyncio.Protocol):
         transport: asyncio.Transport,
         head: bytes,
         chunks: CountedChunks,
-        future: asyncio.Future[HttpResponse],
+        future: asyncio.Future[TransportResponse],
     ) -> None:
         """Writes the head, then each chunk of a streamed body once the socket has room
         for it (pause_writing/resume_writing), so that no more than one chunk and
@@ -710,7 +710,7 @@ class _Connection(asyncio.Protocol):
         finally:
             await chunks.aclose()
 
-    async def _room(self, future: asyncio.Future[HttpResponse]) -> bool:
+    async def _room(self, future: asyncio.Future[TransportResponse]) -> bool:
         """Waits until the socket takes more of an upload (pause_writing and
         resume_writing); False if the upload must stop: answered early (an error) or
         the connection gone. The rest of the body is then never sent, so the
@@ -757,7 +757,7 @@ class _Connection(asyncio.Protocol):
         future = self._future
         if future is not None and not future.done():
             future.set_result(
-                HttpResponse(self._status, multidict.CIMultiDict(self._headers), b"".join(self._chunks))
+                TransportResponse(self._status, multidict.CIMultiDict(self._headers), b"".join(self._chunks))
             )
 
     def _fail(self, exc: TransportError) -> None:
@@ -800,7 +800,7 @@ class _Connection(asyncio.Protocol):
             self.transport.abort()
 
 
-class Http1Sender:
+class ConnectionPool:
     """Sends over pooled HTTP/1.1 connections owned by one awsmith client (asyncio)."""
 
     def __init__(
@@ -847,7 +847,7 @@ class Http1Sender:
         *,
         resend: bool = False,
         written: Callable[[], None] | None = None,
-    ) -> HttpResponse:
+    ) -> TransportResponse:
         """Sends ``method url`` (path and query already percent-encoded, as signed) with
         ``headers`` as given plus ``Host`` and ``Content-Length``; returns the whole
         response. Every failure is a :class:`TransportError`. ``resend``: the request is
@@ -942,7 +942,7 @@ class Http1Sender:
         resend: bool,
         stream: bool,
         written: Callable[[], None] | None,
-    ) -> tuple[_Connection, HttpResponse]:
+    ) -> tuple[_Connection, TransportResponse]:
         """One request on a pooled connection: the connection (still held: the caller
         releases it) and the response, whole or (``stream``) its head. ``written`` as
         for :meth:`send`: called on each connection the request is written to."""

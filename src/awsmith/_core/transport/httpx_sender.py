@@ -32,9 +32,9 @@ from awsmith._core.transport.http import (
     BODYLESS,
     STREAM_CLOSED,
     CountedChunks,
-    HttpResponse,
     StreamBody,
     Timeouts,
+    TransportResponse,
     authority,
     check_stream_url,
     display_url,
@@ -202,7 +202,7 @@ class HttpxSender:
         *,
         resend: bool = False,
         written: Callable[[], None] | None = None,
-    ) -> HttpResponse:
+    ) -> TransportResponse:
         # ``resend`` is moot: httpcore checks a pooled connection before using it and
         # never sends a request twice by itself.
         del resend
@@ -251,7 +251,7 @@ class HttpxSender:
                 await response.aclose()
         except httpx.HTTPError as exc:
             raise _transport_error(exc, url) from _cause(exc)
-        return HttpResponse(response.status_code, _headers_of(response), b"".join(chunks))
+        return TransportResponse(response.status_code, _headers_of(response), b"".join(chunks))
 
     @contextlib.asynccontextmanager
     async def stream(
