@@ -29,6 +29,7 @@ from awsmith._core.config import (
     RetryMode,
 )
 from awsmith._core.credentials import CredentialProvider, CredentialResolver, Credentials
+from awsmith._core.endpoint_settings import endpoint_args
 from awsmith._core.endpoints import Endpoint, resolve_endpoint
 from awsmith._core.errors import ClientClosedError, ConfigurationError, EndpointResolutionError
 from awsmith._core.interceptors import Interceptor
@@ -39,7 +40,6 @@ from awsmith._core.settings import (
     ClientSettings,
     Profile,
     TransportSettings,
-    endpoint_args,
     off_loop,
     proxy_settings,
     retry_settings,

@@ -120,6 +120,28 @@ def _path_or_none(_: object, attribute: attrs.Attribute[Any], value: str | None)
         )
 
 
+def _client_cert(
+    _: object, attribute: attrs.Attribute[Any], value: str | tuple[str, str] | None
+) -> None:
+    """botocore's two forms: one PEM file holding the certificate and its key, or a
+    (certificate, key) pair of paths. Whether the files exist is checked when a client
+    first connects (in a worker thread), where the CA bundle is checked too."""
+    if value is None:
+        return
+    if isinstance(value, str) and value:
+        return
+    if (
+        type(value) is tuple
+        and len(value) == 2  # pyright: ignore[reportUnnecessaryComparison]  # callers may pass anything
+        and all(isinstance(part, str) and part for part in value)  # pyright: ignore[reportUnnecessaryIsInstance]
+    ):
+        return
+    raise ConfigurationError(
+        f"Config.{attribute.name} must be the path of a PEM file with the certificate and "
+        f"its key, or a (certificate, key) pair of paths, got {value!r}"
+    )
+
+
 def _frozen_proxies(value: Mapping[str, str] | None) -> Mapping[str, str] | None:
     """Checks every key and URL now (a clear error at Config(), not at the first call)
     and keeps a read-only copy."""
@@ -198,13 +220,22 @@ class Config:
         verify_tls: Verify TLS certificates (on by default; never turn off in production).
         ca_bundle: A PEM file of the CAs to verify the service's certificate with
             (else ``AWS_CA_BUNDLE``, then the profile's ``ca_bundle``, then certifi's).
+        client_cert: A TLS client certificate to show the service (mutual TLS), as
+            botocore's ``Config(client_cert=...)`` takes it: the path of one PEM file
+            with the certificate and its unencrypted key, or a ``(certificate, key)``
+            pair of paths. For the connections awsmith makes itself (not a caller's
+            ``http_client``); through a proxy's tunnel it reaches the service, not the
+            proxy.
         proxies: Proxy URLs by scheme, as botocore spells them: ``{"https":
             "http://proxy:3128", "http": ...}``, or by host (``"https://host"``).
             ``user:password@`` in a URL is sent as ``Proxy-Authorization: Basic``.
             ``None``: from ``HTTPS_PROXY`` / ``HTTP_PROXY`` / ``NO_PROXY`` (see
             ``trust_env``).
         proxy_ca_bundle: The CAs to verify an ``https://`` proxy with (else those of
-            ``ca_bundle``).
+            ``ca_bundle``); botocore's ``proxies_config["proxy_ca_bundle"]``.
+        proxy_client_cert: The TLS client certificate to show an ``https://`` proxy,
+            in ``client_cert``'s forms; botocore's
+            ``proxies_config["proxy_client_cert"]``.
         trust_env: Read ``HTTPS_PROXY``, ``HTTP_PROXY`` and ``NO_PROXY`` (either case)
             when ``proxies`` is not given.
         user_agent_extra: Text appended to awsmith's User-Agent header.
@@ -251,10 +282,12 @@ class Config:
     use_dualstack: bool | None = field(default=None, validator=_bool)
     verify_tls: bool = field(default=True, validator=_bool)
     ca_bundle: str | None = field(default=None, validator=_path_or_none)
+    client_cert: str | tuple[str, str] | None = field(default=None, validator=_client_cert)
     proxies: Mapping[str, str] | None = field(
         default=None, converter=_frozen_proxies, hash=False, repr=_masked_proxies
     )
     proxy_ca_bundle: str | None = field(default=None, validator=_path_or_none)
+    proxy_client_cert: str | tuple[str, str] | None = field(default=None, validator=_client_cert)
     trust_env: bool = field(default=True, validator=_bool)
     user_agent_extra: str = field(default="", validator=_header_text)
     user_agent: str | None = field(default=None, validator=_header_text_or_none)

@@ -33,10 +33,8 @@ from awsmith._core.config import (
     RetryMode,
 )
 from awsmith._core.credentials import botocore_session
-from awsmith._core.endpoints import rules_loaded
 from awsmith._core.errors import ConfigurationError
 from awsmith._core.interceptors import Interceptor, StageHooks, checked_interceptors, hooks_of
-from awsmith._core.operation import ServiceInfo
 from awsmith._core.transport.http import Timeouts
 from awsmith._core.transport.proxy import (
     NO_PROXIES,
@@ -44,7 +42,12 @@ from awsmith._core.transport.proxy import (
     environment_proxies,
     explicit_proxies,
 )
-from awsmith._core.transport.tls import cached_tls_context, certifi_bundle, tls_context
+from awsmith._core.transport.tls import (
+    ClientCert,
+    cached_tls_context,
+    certifi_bundle,
+    tls_context,
+)
 from awsmith._core.useragent import user_agent
 
 if TYPE_CHECKING:
@@ -120,14 +123,6 @@ def first_set(*layers: Layer) -> tuple[object, str] | None:
         if value is not None and not (isinstance(value, str) and not value.strip()):
             return value, source
     return None
-
-
-def _flag(found: tuple[object, str] | None) -> bool:
-    """A boolean setting as botocore reads it: True, or the text ``true`` in any case."""
-    if found is None:
-        return False
-    value = found[0]
-    return value is True or str(value).strip().lower() == "true"
 
 
 def true_or_false(found: tuple[object, str] | None) -> bool | None:
@@ -335,6 +330,8 @@ class ClientSettings(NamedTuple):
                 )
         hooks = hooks_of(checked_interceptors(interceptors))
         config = config if config is not None else Config()
+        if http_client is not None:
+            _own_connections_only(config)
         return cls(
             region, endpoint_url, profile, http_client, config, hooks, *_from_config(config)
         )
@@ -343,6 +340,18 @@ class ClientSettings(NamedTuple):
         """This record with another Config (and what follows from it)."""
         made, user_agent = _from_config(config)
         return self._replace(config=config, timeouts=timeouts or made, user_agent=user_agent)
+
+
+def _own_connections_only(config: Config) -> None:
+    """A caller's ``http_client`` makes its own TLS connections: a client certificate
+    given to Config would never be sent, and is refused rather than dropped."""
+    for name in ("client_cert", "proxy_client_cert"):
+        if getattr(config, name) is not None:
+            raise ConfigurationError(
+                f"Config.{name} applies to the connections awsmith makes itself, not to "
+                "a caller's http_client: give the certificate to your httpx.AsyncClient "
+                "(its verify= SSL context's load_cert_chain)"
+            )
 
 
 def timeouts_of(config: Config, connect: float = DEFAULT_CONNECT_TIMEOUT) -> Timeouts:
@@ -424,96 +433,6 @@ def _mode_from(value: object, source: str) -> RetryMode:
     return "adaptive" if value == "adaptive" else "standard"
 
 
-def endpoint_args(
-    service: ServiceInfo, settings: ClientSettings, profile: Profile, allow_io: bool
-) -> dict[str, Any]:
-    """The arguments of :func:`~awsmith._core.endpoints.resolve_endpoint` for a client:
-    its region, FIPS and dual-stack choices and endpoint URL, each from the client's
-    arguments, the environment and the profile. Without ``allow_io`` it raises
-    :class:`NeedsIO` where the profile or the service's rule set must be read."""
-    config, read = settings.config, profile.reader(allow_io)
-    region = first_set(
-        given("region", settings.region),
-        environment("AWS_REGION"),
-        environment("AWS_DEFAULT_REGION"),
-        in_profile(read, "region"),
-    )
-    use_fips = first_set(
-        given("Config.use_fips", config.use_fips),
-        environment_flag("AWS_USE_FIPS_ENDPOINT"),
-        in_profile(read, "use_fips_endpoint"),
-    )
-    use_dualstack = first_set(
-        given("Config.use_dualstack", config.use_dualstack),
-        environment_flag("AWS_USE_DUALSTACK_ENDPOINT"),
-        in_profile(read, "use_dualstack_endpoint"),
-    )
-    endpoint_url = first_set(
-        given("endpoint_url", settings.endpoint_url), _configured_url(service, config, read)
-    )
-    if not allow_io and not rules_loaded(service.data_name, service.endpoint_rules):
-        raise NeedsIO
-    return {
-        "data_name": service.data_name,
-        "endpoint_prefix": service.endpoint_prefix,
-        "signing_name": service.signing_name,
-        "region": None if region is None else region[0],
-        "use_fips": _flag(use_fips),
-        "use_dualstack": _flag(use_dualstack),
-        "endpoint_url": None if endpoint_url is None else endpoint_url[0],
-        "rules": service.endpoint_rules,
-    }
-
-
-def _configured_url(
-    service: ServiceInfo, config: Config, profile: Callable[[], Mapping[str, Any]]
-) -> Layer:
-    """A configured endpoint URL (botocore 1.31+), as botocore's
-    ``ConfiguredEndpointProvider`` finds it: ``AWS_ENDPOINT_URL_<SERVICE>``,
-    ``AWS_ENDPOINT_URL``, the service's entry of the profile's ``services`` section,
-    the profile's ``endpoint_url``; none if ``ignore_configured_endpoint_urls``
-    (Config, ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS``, the profile) is true. One layer,
-    read only if no ``endpoint_url`` argument comes first."""
-
-    def read() -> object:
-        ignore = first_set(
-            given("Config.ignore_configured_endpoint_urls", config.ignore_configured_endpoint_urls),
-            environment_flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"),
-            in_profile(profile, "ignore_configured_endpoint_urls"),
-        )
-        if true_or_false(ignore):
-            return None
-        own = "AWS_ENDPOINT_URL_" + service.service_id.upper().replace(" ", "_")
-        found = first_set(
-            environment(own),
-            environment("AWS_ENDPOINT_URL"),
-            ("the profile's services section", lambda: _services_url(profile(), service)),
-            in_profile(profile, "endpoint_url"),
-        )
-        return None if found is None else found[0]
-
-    return "a configured endpoint URL", read
-
-
-def _services_url(scoped: Mapping[str, Any], service: ServiceInfo) -> object:
-    """The ``endpoint_url`` of the service's entry (its service ID in snake case:
-    ``support``, ``codeguruprofiler``) in the ``[services name]`` section the profile's
-    ``services`` names; a name with no such section is an error, as in botocore."""
-    name = scoped.get("services")
-    if name is None:
-        return None
-    section = scoped.get(SERVICES_SECTION)
-    if not section:
-        raise ConfigurationError(
-            f"the profile's services = {name} names no [services {name}] section in the "
-            "config file"
-        )
-    entry: object = section.get(service.service_id.lower().replace(" ", "_"))
-    if not isinstance(entry, Mapping):
-        return None
-    return cast("Mapping[str, object]", entry).get("endpoint_url")
-
-
 def proxy_settings(
     proxies: Mapping[str, str] | None, trust_env: bool, environ: Mapping[str, str] = os.environ
 ) -> ProxySettings:
@@ -565,20 +484,28 @@ def transport_settings(
     verify = config.verify_tls
     cafile, source = ca_bundle(config, profile.reader(allow_io))
 
-    def context(path: str, where: str) -> ssl.SSLContext:
-        made = cached_tls_context(verify, path)
+    def context(path: str, where: str, client: ClientCert | None, named: str) -> ssl.SSLContext:
+        made = cached_tls_context(verify, path, client)
         if made is None:
             if not allow_io:
                 raise NeedsIO
-            made = tls_context(verify, path, where)
+            made = tls_context(verify, path, where, client, named)
         return made
 
-    tls = None if plain_http else context(cafile, source)
+    client_cert = config.client_cert
+    tls = None
+    if not plain_http or client_cert is not None:  # a certificate is checked at once
+        tls = context(cafile, source, client_cert, "Config.client_cert")
     proxy_tls = None
     if proxies.uses_tls:
-        proxy_tls = (
-            context(config.proxy_ca_bundle, "Config.proxy_ca_bundle")
+        # The proxy gets its own certificate (if any), never the service's: botocore's
+        # proxy context has only proxies_config's.
+        proxy_ca, proxy_source = (
+            (config.proxy_ca_bundle, "Config.proxy_ca_bundle")
             if config.proxy_ca_bundle
-            else context(cafile, source)
+            else (cafile, source)
+        )
+        proxy_tls = context(
+            proxy_ca, proxy_source, config.proxy_client_cert, "Config.proxy_client_cert"
         )
     return TransportSettings(tls, cafile, proxies, proxy_tls)
