@@ -1395,7 +1395,7 @@ def _de_user_feedback(data: Any, path: Path) -> UserFeedback:
 
 def parse_add_notification_channels(response: HttpResponse) -> AddNotificationChannelsResponse:
     path = ""
-    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
+    fields: dict[str, Any] = p_map(load_json(response.body, numbers=False), path, "")
     x = fields.get("notificationConfiguration")
     notification_configuration = None if x is None else _de_notification_configuration(x, (path, "notificationConfiguration"))
     return AddNotificationChannelsResponse(notification_configuration=notification_configuration)
@@ -1466,7 +1466,7 @@ def parse_get_findings_report_account_summary(response: HttpResponse) -> GetFind
 
 def parse_get_notification_configuration(response: HttpResponse) -> GetNotificationConfigurationResponse:
     path = ""
-    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
+    fields: dict[str, Any] = p_map(load_json(response.body, numbers=False), path, "")
     x = fields.get("notificationConfiguration")
     notification_configuration = _de_notification_configuration({}, (path, "notificationConfiguration")) if x is None else _de_notification_configuration(x, (path, "notificationConfiguration"))
     return GetNotificationConfigurationResponse(
@@ -1476,7 +1476,7 @@ def parse_get_notification_configuration(response: HttpResponse) -> GetNotificat
 
 def parse_get_policy(response: HttpResponse) -> GetPolicyResponse:
     path = ""
-    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
+    fields: dict[str, Any] = p_map(load_json(response.body, numbers=False), path, "")
     x = fields.get("policy")
     policy = "" if x is None else x if type(x) is str else p_str(x, path, "policy")
     x = fields.get("revisionId")
@@ -1559,7 +1559,7 @@ def parse_list_profiling_groups(response: HttpResponse) -> ListProfilingGroupsRe
 
 def parse_list_tags_for_resource(response: HttpResponse) -> ListTagsForResourceResponse:
     path = ""
-    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
+    fields: dict[str, Any] = p_map(load_json(response.body, numbers=False), path, "")
     x = fields.get("tags")
     tags = None if x is None else _de_tags(x, path, "tags")
     return ListTagsForResourceResponse(tags=tags)
@@ -1571,7 +1571,7 @@ def parse_post_agent_profile(response: HttpResponse) -> PostAgentProfileResponse
 
 def parse_put_permission(response: HttpResponse) -> PutPermissionResponse:
     path = ""
-    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
+    fields: dict[str, Any] = p_map(load_json(response.body, numbers=False), path, "")
     x = fields.get("policy")
     policy = "" if x is None else x if type(x) is str else p_str(x, path, "policy")
     x = fields.get("revisionId")
@@ -1581,7 +1581,7 @@ def parse_put_permission(response: HttpResponse) -> PutPermissionResponse:
 
 def parse_remove_notification_channel(response: HttpResponse) -> RemoveNotificationChannelResponse:
     path = ""
-    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
+    fields: dict[str, Any] = p_map(load_json(response.body, numbers=False), path, "")
     x = fields.get("notificationConfiguration")
     notification_configuration = None if x is None else _de_notification_configuration(x, (path, "notificationConfiguration"))
     return RemoveNotificationChannelResponse(notification_configuration=notification_configuration)
@@ -1589,7 +1589,7 @@ def parse_remove_notification_channel(response: HttpResponse) -> RemoveNotificat
 
 def parse_remove_permission(response: HttpResponse) -> RemovePermissionResponse:
     path = ""
-    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
+    fields: dict[str, Any] = p_map(load_json(response.body, numbers=False), path, "")
     x = fields.get("policy")
     policy = "" if x is None else x if type(x) is str else p_str(x, path, "policy")
     x = fields.get("revisionId")

@@ -1604,23 +1604,23 @@ def _de_upload_url_list(value: Any, path: Path, name: str) -> list[UploadUrl]:
 
 
 def parse_add_attachments_to_set(response: HttpResponse) -> AddAttachmentsToSetResponse:
-    return _de_add_attachments_to_set_response(load_json(response.body), "")
+    return _de_add_attachments_to_set_response(load_json(response.body, numbers=False), "")
 
 
 def parse_add_communication_to_case(response: HttpResponse) -> AddCommunicationToCaseResponse:
-    return _de_add_communication_to_case_response(load_json(response.body), "")
+    return _de_add_communication_to_case_response(load_json(response.body, numbers=False), "")
 
 
 def parse_complete_attachment_upload(response: HttpResponse) -> CompleteAttachmentUploadResponse:
-    return _de_complete_attachment_upload_response(load_json(response.body), "")
+    return _de_complete_attachment_upload_response(load_json(response.body, numbers=False), "")
 
 
 def parse_create_case(response: HttpResponse) -> CreateCaseResponse:
-    return _de_create_case_response(load_json(response.body), "")
+    return _de_create_case_response(load_json(response.body, numbers=False), "")
 
 
 def parse_describe_attachment(response: HttpResponse) -> DescribeAttachmentResponse:
-    return _de_describe_attachment_response(load_json(response.body), "")
+    return _de_describe_attachment_response(load_json(response.body, numbers=False), "")
 
 
 def parse_describe_attachment_upload_status(response: HttpResponse) -> DescribeAttachmentUploadStatusResponse:
@@ -1628,27 +1628,27 @@ def parse_describe_attachment_upload_status(response: HttpResponse) -> DescribeA
 
 
 def parse_describe_cases(response: HttpResponse) -> DescribeCasesResponse:
-    return _de_describe_cases_response(load_json(response.body), "")
+    return _de_describe_cases_response(load_json(response.body, numbers=False), "")
 
 
 def parse_describe_communications(response: HttpResponse) -> DescribeCommunicationsResponse:
-    return _de_describe_communications_response(load_json(response.body), "")
+    return _de_describe_communications_response(load_json(response.body, numbers=False), "")
 
 
 def parse_describe_create_case_options(response: HttpResponse) -> DescribeCreateCaseOptionsResponse:
-    return _de_describe_create_case_options_response(load_json(response.body), "")
+    return _de_describe_create_case_options_response(load_json(response.body, numbers=False), "")
 
 
 def parse_describe_services(response: HttpResponse) -> DescribeServicesResponse:
-    return _de_describe_services_response(load_json(response.body), "")
+    return _de_describe_services_response(load_json(response.body, numbers=False), "")
 
 
 def parse_describe_severity_levels(response: HttpResponse) -> DescribeSeverityLevelsResponse:
-    return _de_describe_severity_levels_response(load_json(response.body), "")
+    return _de_describe_severity_levels_response(load_json(response.body, numbers=False), "")
 
 
 def parse_describe_supported_languages(response: HttpResponse) -> DescribeSupportedLanguagesResponse:
-    return _de_describe_supported_languages_response(load_json(response.body), "")
+    return _de_describe_supported_languages_response(load_json(response.body, numbers=False), "")
 
 
 def parse_describe_trusted_advisor_check_refresh_statuses(response: HttpResponse) -> DescribeTrustedAdvisorCheckRefreshStatusesResponse:
@@ -1664,11 +1664,11 @@ def parse_describe_trusted_advisor_check_summaries(response: HttpResponse) -> De
 
 
 def parse_describe_trusted_advisor_checks(response: HttpResponse) -> DescribeTrustedAdvisorChecksResponse:
-    return _de_describe_trusted_advisor_checks_response(load_json(response.body), "")
+    return _de_describe_trusted_advisor_checks_response(load_json(response.body, numbers=False), "")
 
 
 def parse_get_attachment_download_link(response: HttpResponse) -> GetAttachmentDownloadLinkResponse:
-    return _de_get_attachment_download_link_response(load_json(response.body), "")
+    return _de_get_attachment_download_link_response(load_json(response.body, numbers=False), "")
 
 
 def parse_get_attachment_upload_links(response: HttpResponse) -> GetAttachmentUploadLinksResponse:
@@ -1680,7 +1680,7 @@ def parse_refresh_trusted_advisor_check(response: HttpResponse) -> RefreshTruste
 
 
 def parse_resolve_case(response: HttpResponse) -> ResolveCaseResponse:
-    return _de_resolve_case_response(load_json(response.body), "")
+    return _de_resolve_case_response(load_json(response.body, numbers=False), "")
 
 
 def _err_throttling_exception(fields: dict[str, Any], response: HttpResponse) -> dict[str, Any]:
