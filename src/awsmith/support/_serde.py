@@ -1036,7 +1036,8 @@ def _de_attachment_details(data: Any, path: Path) -> AttachmentDetails:
 
 
 def _de_attachment_set(value: Any, path: Path, name: str) -> list[AttachmentDetails]:
-    return [_de_attachment_details(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_attachment_details(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_case_details(data: Any, path: Path) -> CaseDetails:
@@ -1082,7 +1083,8 @@ def _de_case_details(data: Any, path: Path) -> CaseDetails:
 
 
 def _de_case_list(value: Any, path: Path, name: str) -> list[CaseDetails]:
-    return [_de_case_details(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_case_details(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_category(data: Any, path: Path) -> Category:
@@ -1095,15 +1097,18 @@ def _de_category(data: Any, path: Path) -> Category:
 
 
 def _de_category_list(value: Any, path: Path, name: str) -> list[Category]:
-    return [_de_category(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_category(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_cc_email_addresses(value: Any, path: Path, name: str) -> list[str]:
-    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(items) if item is not None]
 
 
 def _de_check_metadata_headings(value: Any, path: Path, name: str) -> list[str | None]:
-    return [item if item is None or type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [item if item is None or type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(items)]
 
 
 def _de_communication(data: Any, path: Path) -> Communication:
@@ -1131,7 +1136,8 @@ def _de_communication(data: Any, path: Path) -> Communication:
 
 
 def _de_communication_list(value: Any, path: Path, name: str) -> list[Communication]:
-    return [_de_communication(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_communication(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_communication_type_options(data: Any, path: Path) -> CommunicationTypeOptions:
@@ -1150,7 +1156,8 @@ def _de_communication_type_options(data: Any, path: Path) -> CommunicationTypeOp
 
 
 def _de_communication_type_options_list(value: Any, path: Path, name: str) -> list[CommunicationTypeOptions]:
-    return [_de_communication_type_options(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_communication_type_options(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_complete_attachment_upload_response(data: Any, path: Path) -> CompleteAttachmentUploadResponse:
@@ -1177,7 +1184,8 @@ def _de_date_interval(data: Any, path: Path) -> DateInterval:
 
 
 def _de_date_interval_list(value: Any, path: Path, name: str) -> list[DateInterval]:
-    return [_de_date_interval(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_date_interval(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_describe_attachment_response(data: Any, path: Path) -> DescribeAttachmentResponse:
@@ -1349,7 +1357,8 @@ def _de_resolve_case_response(data: Any, path: Path) -> ResolveCaseResponse:
 
 
 def _de_resource_metadata(value: Any, path: Path, name: str) -> list[str | None]:
-    return [item if item is None or type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [item if item is None or type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(items)]
 
 
 def _de_service(data: Any, path: Path) -> Service:
@@ -1364,7 +1373,8 @@ def _de_service(data: Any, path: Path) -> Service:
 
 
 def _de_service_list(value: Any, path: Path, name: str) -> list[Service]:
-    return [_de_service(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_service(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_severity_level(data: Any, path: Path) -> SeverityLevel:
@@ -1377,7 +1387,8 @@ def _de_severity_level(data: Any, path: Path) -> SeverityLevel:
 
 
 def _de_severity_level_list(value: Any, path: Path, name: str) -> list[SeverityLevel]:
-    return [_de_severity_level(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_severity_level(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_supported_hour(data: Any, path: Path) -> SupportedHour:
@@ -1390,7 +1401,8 @@ def _de_supported_hour(data: Any, path: Path) -> SupportedHour:
 
 
 def _de_supported_hour_list(value: Any, path: Path, name: str) -> list[SupportedHour]:
-    return [_de_supported_hour(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_supported_hour(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_supported_language(data: Any, path: Path) -> SupportedLanguage:
@@ -1405,7 +1417,8 @@ def _de_supported_language(data: Any, path: Path) -> SupportedLanguage:
 
 
 def _de_supported_language_list(value: Any, path: Path, name: str) -> list[SupportedLanguage]:
-    return [_de_supported_language(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_supported_language(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_throttling_reason(data: Any, path: Path) -> ThrottlingReason:
@@ -1418,7 +1431,8 @@ def _de_throttling_reason(data: Any, path: Path) -> ThrottlingReason:
 
 
 def _de_throttling_reason_list(value: Any, path: Path, name: str) -> list[ThrottlingReason]:
-    return [_de_throttling_reason(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_throttling_reason(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_trusted_advisor_category_specific_summary(data: Any, path: Path) -> TrustedAdvisorCategorySpecificSummary:
@@ -1450,7 +1464,8 @@ def _de_trusted_advisor_check_description(data: Any, path: Path) -> TrustedAdvis
 
 
 def _de_trusted_advisor_check_list(value: Any, path: Path, name: str) -> list[TrustedAdvisorCheckDescription]:
-    return [_de_trusted_advisor_check_description(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_trusted_advisor_check_description(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_trusted_advisor_check_refresh_status(data: Any, path: Path) -> TrustedAdvisorCheckRefreshStatus:
@@ -1469,7 +1484,8 @@ def _de_trusted_advisor_check_refresh_status(data: Any, path: Path) -> TrustedAd
 
 
 def _de_trusted_advisor_check_refresh_status_list(value: Any, path: Path, name: str) -> list[TrustedAdvisorCheckRefreshStatus]:
-    return [_de_trusted_advisor_check_refresh_status(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_trusted_advisor_check_refresh_status(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_trusted_advisor_check_result(data: Any, path: Path) -> TrustedAdvisorCheckResult:
@@ -1521,7 +1537,8 @@ def _de_trusted_advisor_check_summary(data: Any, path: Path) -> TrustedAdvisorCh
 
 
 def _de_trusted_advisor_check_summary_list(value: Any, path: Path, name: str) -> list[TrustedAdvisorCheckSummary]:
-    return [_de_trusted_advisor_check_summary(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_trusted_advisor_check_summary(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_trusted_advisor_cost_optimizing_summary(data: Any, path: Path) -> TrustedAdvisorCostOptimizingSummary:
@@ -1558,7 +1575,8 @@ def _de_trusted_advisor_resource_detail(data: Any, path: Path) -> TrustedAdvisor
 
 
 def _de_trusted_advisor_resource_detail_list(value: Any, path: Path, name: str) -> list[TrustedAdvisorResourceDetail]:
-    return [_de_trusted_advisor_resource_detail(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_trusted_advisor_resource_detail(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_trusted_advisor_resources_summary(data: Any, path: Path) -> TrustedAdvisorResourcesSummary:
@@ -1600,7 +1618,8 @@ def _de_upload_url(data: Any, path: Path) -> UploadUrl:
 
 
 def _de_upload_url_list(value: Any, path: Path, name: str) -> list[UploadUrl]:
-    return [_de_upload_url(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_upload_url(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def parse_add_attachments_to_set(response: HttpResponse) -> AddAttachmentsToSetResponse:
