@@ -191,8 +191,8 @@ def loads(body: bytes, *, numbers: bool = True) -> Any:
 
     ``numbers=False``: the caller reads no number of the body as a value (the shape it
     is read into has no number, timestamp or document member anywhere), so how orjson
-    reads a long integer literal cannot matter, and the scan for one is skipped: about
-    a tenth of a DescribeCases call's instructions (valgrind; docs/performance.md)."""
+    reads a long integer literal cannot matter, and the scan for one is skipped: 8 % of
+    a DescribeCases call's instructions (benchmarks/instructions.py; docs/performance.md)."""
     if not numbers or _LONG_RUN not in body.translate(_DIGITS):
         try:
             return orjson.loads(body)
