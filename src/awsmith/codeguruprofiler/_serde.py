@@ -1085,7 +1085,8 @@ def _de_aggregated_profile_time(data: Any, path: Path) -> AggregatedProfileTime:
 
 
 def _de_anomalies(value: Any, path: Path, name: str) -> list[Anomaly]:
-    return [_de_anomaly(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_anomaly(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_anomaly(data: Any, path: Path) -> Anomaly:
@@ -1118,7 +1119,8 @@ def _de_anomaly_instance(data: Any, path: Path) -> AnomalyInstance:
 
 
 def _de_anomaly_instances(value: Any, path: Path, name: str) -> list[AnomalyInstance]:
-    return [_de_anomaly_instance(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_anomaly_instance(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_channel(data: Any, path: Path) -> Channel:
@@ -1133,19 +1135,23 @@ def _de_channel(data: Any, path: Path) -> Channel:
 
 
 def _de_channels(value: Any, path: Path, name: str) -> list[Channel]:
-    return [_de_channel(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_channel(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_counters_to_aggregate(value: Any, path: Path, name: str) -> list[str]:
-    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(items) if item is not None]
 
 
 def _de_event_publishers(value: Any, path: Path, name: str) -> list[EventPublisher]:
-    return [p_enum(EventPublisher, item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [p_enum(EventPublisher, item, path, f"{name}[{i}]") for i, item in enumerate(items) if item is not None]
 
 
 def _de_findings_report_summaries(value: Any, path: Path, name: str) -> list[FindingsReportSummary]:
-    return [_de_findings_report_summary(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_findings_report_summary(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_findings_report_summary(data: Any, path: Path) -> FindingsReportSummary:
@@ -1181,7 +1187,8 @@ def _de_frame_metric(data: Any, path: Path) -> FrameMetric:
 
 
 def _de_frame_metric_data(value: Any, path: Path, name: str) -> list[FrameMetricDatum]:
-    return [_de_frame_metric_datum(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_frame_metric_datum(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_frame_metric_datum(data: Any, path: Path) -> FrameMetricDatum:
@@ -1194,7 +1201,8 @@ def _de_frame_metric_datum(data: Any, path: Path) -> FrameMetricDatum:
 
 
 def _de_frame_metric_values(value: Any, path: Path, name: str) -> list[float | None]:
-    return [item if item is None or type(item) is float else p_float(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name))]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [item if item is None or type(item) is float else p_float(item, path, f"{name}[{i}]") for i, item in enumerate(items)]
 
 
 def _de_match(data: Any, path: Path) -> Match:
@@ -1213,7 +1221,8 @@ def _de_match(data: Any, path: Path) -> Match:
 
 
 def _de_matches(value: Any, path: Path, name: str) -> list[Match]:
-    return [_de_match(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_match(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_metric(data: Any, path: Path) -> Metric:
@@ -1269,7 +1278,8 @@ def _de_profile_time(data: Any, path: Path) -> ProfileTime:
 
 
 def _de_profile_times(value: Any, path: Path, name: str) -> list[ProfileTime]:
-    return [_de_profile_time(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_profile_time(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_profiling_group_description(data: Any, path: Path) -> ProfilingGroupDescription:
@@ -1303,11 +1313,13 @@ def _de_profiling_group_description(data: Any, path: Path) -> ProfilingGroupDesc
 
 
 def _de_profiling_group_descriptions(value: Any, path: Path, name: str) -> list[ProfilingGroupDescription]:
-    return [_de_profiling_group_description(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_profiling_group_description(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_profiling_group_names(value: Any, path: Path, name: str) -> list[str]:
-    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(items) if item is not None]
 
 
 def _de_profiling_status(data: Any, path: Path) -> ProfilingStatus:
@@ -1350,7 +1362,8 @@ def _de_recommendation(data: Any, path: Path) -> Recommendation:
 
 
 def _de_recommendations(value: Any, path: Path, name: str) -> list[Recommendation]:
-    return [_de_recommendation(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_recommendation(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_tags(value: Any, path: Path, name: str) -> dict[str, str]:
@@ -1359,15 +1372,18 @@ def _de_tags(value: Any, path: Path, name: str) -> dict[str, str]:
 
 
 def _de_target_frame(value: Any, path: Path, name: str) -> list[str]:
-    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(items) if item is not None]
 
 
 def _de_target_frames(value: Any, path: Path, name: str) -> list[list[str]]:
-    return [_de_target_frame(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_target_frame(item, path, f"{name}[{i}]") for i, item in enumerate(items) if item is not None]
 
 
 def _de_thread_states(value: Any, path: Path, name: str) -> list[str]:
-    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(items) if item is not None]
 
 
 def _de_timestamp_structure(data: Any, path: Path) -> TimestampStructure:
@@ -1378,7 +1394,8 @@ def _de_timestamp_structure(data: Any, path: Path) -> TimestampStructure:
 
 
 def _de_timestamp_structure_list(value: Any, path: Path, name: str) -> list[TimestampStructure]:
-    return [_de_timestamp_structure(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_timestamp_structure(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_unprocessed_end_times(value: Any, path: Path, name: str) -> dict[str, list[TimestampStructure]]:
@@ -1395,7 +1412,7 @@ def _de_user_feedback(data: Any, path: Path) -> UserFeedback:
 
 def parse_add_notification_channels(response: TransportResponse) -> AddNotificationChannelsResponse:
     path = ""
-    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
+    fields: dict[str, Any] = p_map(load_json(response.body, numbers=False), path, "")
     x = fields.get("notificationConfiguration")
     notification_configuration = None if x is None else _de_notification_configuration(x, (path, "notificationConfiguration"))
     return AddNotificationChannelsResponse(notification_configuration=notification_configuration)
@@ -1466,7 +1483,7 @@ def parse_get_findings_report_account_summary(response: TransportResponse) -> Ge
 
 def parse_get_notification_configuration(response: TransportResponse) -> GetNotificationConfigurationResponse:
     path = ""
-    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
+    fields: dict[str, Any] = p_map(load_json(response.body, numbers=False), path, "")
     x = fields.get("notificationConfiguration")
     notification_configuration = _de_notification_configuration({}, (path, "notificationConfiguration")) if x is None else _de_notification_configuration(x, (path, "notificationConfiguration"))
     return GetNotificationConfigurationResponse(
@@ -1476,7 +1493,7 @@ def parse_get_notification_configuration(response: TransportResponse) -> GetNoti
 
 def parse_get_policy(response: TransportResponse) -> GetPolicyResponse:
     path = ""
-    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
+    fields: dict[str, Any] = p_map(load_json(response.body, numbers=False), path, "")
     x = fields.get("policy")
     policy = "" if x is None else x if type(x) is str else p_str(x, path, "policy")
     x = fields.get("revisionId")
@@ -1559,7 +1576,7 @@ def parse_list_profiling_groups(response: TransportResponse) -> ListProfilingGro
 
 def parse_list_tags_for_resource(response: TransportResponse) -> ListTagsForResourceResponse:
     path = ""
-    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
+    fields: dict[str, Any] = p_map(load_json(response.body, numbers=False), path, "")
     x = fields.get("tags")
     tags = None if x is None else _de_tags(x, path, "tags")
     return ListTagsForResourceResponse(tags=tags)
@@ -1571,7 +1588,7 @@ def parse_post_agent_profile(response: TransportResponse) -> PostAgentProfileRes
 
 def parse_put_permission(response: TransportResponse) -> PutPermissionResponse:
     path = ""
-    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
+    fields: dict[str, Any] = p_map(load_json(response.body, numbers=False), path, "")
     x = fields.get("policy")
     policy = "" if x is None else x if type(x) is str else p_str(x, path, "policy")
     x = fields.get("revisionId")
@@ -1581,7 +1598,7 @@ def parse_put_permission(response: TransportResponse) -> PutPermissionResponse:
 
 def parse_remove_notification_channel(response: TransportResponse) -> RemoveNotificationChannelResponse:
     path = ""
-    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
+    fields: dict[str, Any] = p_map(load_json(response.body, numbers=False), path, "")
     x = fields.get("notificationConfiguration")
     notification_configuration = None if x is None else _de_notification_configuration(x, (path, "notificationConfiguration"))
     return RemoveNotificationChannelResponse(notification_configuration=notification_configuration)
@@ -1589,7 +1606,7 @@ def parse_remove_notification_channel(response: TransportResponse) -> RemoveNoti
 
 def parse_remove_permission(response: TransportResponse) -> RemovePermissionResponse:
     path = ""
-    fields: dict[str, Any] = p_map(load_json(response.body), path, "")
+    fields: dict[str, Any] = p_map(load_json(response.body, numbers=False), path, "")
     x = fields.get("policy")
     policy = "" if x is None else x if type(x) is str else p_str(x, path, "policy")
     x = fields.get("revisionId")
