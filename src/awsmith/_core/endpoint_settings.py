@@ -7,7 +7,7 @@ client's first call, off the event loop where a file must be read."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from awsmith._core.config import Config
 from awsmith._core.endpoints import rules_loaded
@@ -15,6 +15,7 @@ from awsmith._core.errors import ConfigurationError
 from awsmith._core.operation import ServiceInfo
 from awsmith._core.settings import (
     SERVICES_SECTION,
+    ClientSettings,
     Layer,
     NeedsIO,
     Profile,
@@ -25,9 +26,6 @@ from awsmith._core.settings import (
     in_profile,
     true_or_false,
 )
-
-if TYPE_CHECKING:
-    from awsmith._core.settings import ClientSettings
 
 
 def _flag(found: tuple[object, str] | None) -> bool:
