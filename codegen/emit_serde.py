@@ -23,6 +23,25 @@ from codegen.writer import Writer, header, isort_key
 _INT_TYPES = ("integer", "long", "short", "byte", "bigInteger")
 _FLOAT_TYPES = ("float", "double", "bigDecimal")
 _LABEL = re.compile(r"\{([^}]+)\}")
+#: What reads a JSON number as a value: a number, a timestamp (epoch seconds) or a
+#: document (any JSON) member.
+_NUMBER_TYPES = frozenset({*_INT_TYPES, *_FLOAT_TYPES, "timestamp"})
+
+
+def reads_numbers(shape: Shape, seen: set[str] | None = None) -> bool:
+    """Whether a body read into ``shape`` may have a number read as a value: then its
+    parser needs ``load_json``'s exact reading of long integer literals; else it passes
+    ``numbers=False`` and skips the scan for them (:func:`awsmith._core.serde.loads`)."""
+    seen = set() if seen is None else seen
+    if shape.is_document or shape.type in _NUMBER_TYPES:
+        return True
+    if shape.name in seen:
+        return False  # a recursive shape: answered where it was first met
+    seen.add(shape.name)
+    inner = [m.shape for m in shape.members] + [
+        s for s in (shape.member, shape.key, shape.value) if s is not None
+    ]
+    return any(reads_numbers(s, seen) for s in inner)
 
 
 #: The ``name`` of a list item and of a map value in parser code: f-strings evaluated
@@ -625,7 +644,13 @@ class SerdeEmitter:
             w.line()
             w.line()
             w.line(f"def _de_{name}(value: Any, path: {self.rt('Path')}, name: str) -> {self.out_type(shape)}:")
-            w.line(f"    return [{item} for i, item in enumerate({self.rt('p_list')}(value, path, name)){keep}]")
+            # A list is checked inline, as a structure's object is (a call per list
+            # saved: DescribeCases parses 31 lists a call).
+            w.line(
+                f"    items: list[Any] = value if type(value) is list else {self.rt('p_list')}(value, path, name)"
+                "  # pyright: ignore[reportUnknownVariableType]"
+            )
+            w.line(f"    return [{item} for i, item in enumerate(items){keep}]")
         elif shape.type == "map":
             assert shape.key is not None and shape.value is not None
             item, keep = null_item(
@@ -667,7 +692,7 @@ class SerdeEmitter:
         w.line(f"def parse_{op.py_name}(response: {resp}) -> {cls}:")
         w.indent()
         if self.model.protocol == "json":
-            w.line(f'return _de_{snake(shape.name)}({self.rt("load_json")}(response.body), "")')
+            w.line(f'return _de_{snake(shape.name)}({self.load_json(shape)}, "")')
             w.dedent()
             return
         extra: dict[str, str] = {}
@@ -690,7 +715,7 @@ class SerdeEmitter:
             else:
                 body_members.append(m)
         if body_members:
-            w.line(f"fields = {self.rt('load_json')}(response.body)")
+            w.line(f"fields = {self.load_json(shape)}")
             self.de_members(shape, body_members, _ROOT, cls, extra)
         else:
             w.call(f"return {cls}(", [f"{k}={v}" for k, v in sorted(extra.items())])
@@ -715,6 +740,11 @@ class SerdeEmitter:
             w.line(f"{local} = {null.expr} if x is None else {parsed}")
         else:
             w.line(f"{local} = None if x is None else {parsed}")
+
+    def load_json(self, shape: Shape) -> str:
+        """The JSON object of the response body, to be read into ``shape``."""
+        numbers = "" if reads_numbers(shape) else ", numbers=False"
+        return f"{self.rt('load_json')}(response.body{numbers})"
 
     def payload_expr(self, m: Member, local: str) -> str:
         """The parsed payload member (statements into ``local`` where needed). An empty

@@ -53,7 +53,7 @@ CONFIG = HTTP_HEAD + """    keepalive_timeout {keepalive_timeout};
     }}
     map $http_x_amz_target $reply {{
         "AWSSupport_20130415.CreateCase" '{{"caseId": "case-created"}}';
-        default '{{"cases": [{{"caseId": "case-1", "subject": "hello"}}]}}';
+        default '{{"cases": [{{"caseId": "case-1", "subject": "{subject}"}}]}}';
     }}
     log_format soak '$request_method $http_x_amz_target $status $signature';
     access_log {dir}/access.log soak;
@@ -62,6 +62,7 @@ CONFIG = HTTP_HEAD + """    keepalive_timeout {keepalive_timeout};
         listen 127.0.0.1:{https_port} ssl;
         ssl_certificate {cert};
         ssl_certificate_key {key};
+        {client_ca}
         location / {{
             default_type application/x-amz-json-1.1;
             add_header x-amzn-RequestId $request_id always;
@@ -103,37 +104,60 @@ class WebServer:
 
 @contextmanager
 def web_server(
-    cert: Path, key: Path, *, keepalive_timeout: str = "1s", keepalive_requests: int = 5
+    cert: Path,
+    key: Path,
+    *,
+    keepalive_timeout: str = "1s",
+    keepalive_requests: int = 5,
+    client_ca: Path | None = None,
 ) -> Iterator[WebServer]:
-    """A started nginx serving http and https (``cert``/``key``) on 127.0.0.1."""
+    """A started nginx serving http and https (``cert``/``key``) on 127.0.0.1. With
+    ``client_ca`` its https port requires a TLS client certificate that CA signed
+    (``ssl_verify_client on``: without one it answers 400), and the cases it lists
+    have the certificate's subject (``CN=...``) as their subject."""
+    mtls = ""
+    subject = "hello"
+    if client_ca is not None:
+        mtls = f"ssl_client_certificate {client_ca}; ssl_verify_client on;"
+        subject = "$ssl_client_s_dn"
     if not available():
         raise FileNotFoundError(f"nginx is not installed: {INSTALL_HINT}")
+    http_port, https_port = free_port(), free_port()
+    settings = {
+        "http_port": http_port,
+        "https_port": https_port,
+        "cert": cert,
+        "key": key,
+        "keepalive_timeout": keepalive_timeout,
+        "keepalive_requests": keepalive_requests,
+        "client_ca": mtls,
+        "subject": subject,
+    }
+    with running_nginx(CONFIG, settings, (http_port, https_port)) as directory:
+        yield WebServer(
+            f"http://127.0.0.1:{http_port}", f"https://127.0.0.1:{https_port}", directory
+        )
+
+
+@contextmanager
+def running_nginx(
+    template: str, settings: dict[str, object], ports: tuple[int, ...]
+) -> Iterator[Path]:
+    """nginx in the foreground with ``template`` filled in (``{dir}``: its own
+    temporary folder, given back for its logs), until it listens on every one of
+    ``ports``; stopped afterwards."""
     with tempfile.TemporaryDirectory(prefix="awsmith-nginx-") as folder:
         directory = Path(folder)
-        http_port, https_port = free_port(), free_port()
         config = directory / "nginx.conf"
-        config.write_text(
-            CONFIG.format(
-                dir=directory,
-                http_port=http_port,
-                https_port=https_port,
-                cert=cert,
-                key=key,
-                keepalive_timeout=keepalive_timeout,
-                keepalive_requests=keepalive_requests,
-            ),
-            encoding="utf-8",
-        )
+        config.write_text(template.format(dir=directory, **settings), encoding="utf-8")
         process = processes.spawn(
             [NGINX, "-c", str(config), "-p", str(directory), "-e", str(directory / "error.log")],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
         try:
-            wait_for_port(http_port, process, "nginx")
-            wait_for_port(https_port, process, "nginx")
-            yield WebServer(
-                f"http://127.0.0.1:{http_port}", f"https://127.0.0.1:{https_port}", directory
-            )
+            for port in ports:
+                wait_for_port(port, process, "nginx")
+            yield directory
         finally:
             processes.stop(process)

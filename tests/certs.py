@@ -105,3 +105,28 @@ def server_context(cert_file: Path, key_file: Path) -> ssl.SSLContext:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_file, key_file)
     return context
+
+
+def make_client_certificate(
+    folder: Path, common_name: str = "awsmith-client"
+) -> tuple[Path, Path, Path, Path]:
+    """A CA of its own for TLS clients and a client certificate it signed (extended key
+    usage clientAuth): (client CA, certificate, key, certificate and key in one PEM,
+    the form botocore's ``Config(client_cert="...")`` takes)."""
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = _name("awsmith test client CA")
+    ca = _issued(ca_name, ca_key, ca_name, ca_key, ca=True).sign(ca_key, hashes.SHA256())
+    key = ec.generate_private_key(ec.SECP256R1())
+    client = (
+        _issued(_name(common_name), key, ca_name, ca_key, ca=False)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    ca_file = folder / f"{common_name}-ca.pem"
+    cert_file, key_file = folder / f"{common_name}.pem", folder / f"{common_name}.key"
+    ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    cert_file.write_bytes(client.public_bytes(serialization.Encoding.PEM))
+    _write_key(key, key_file)
+    both = folder / f"{common_name}-with-key.pem"
+    both.write_bytes(cert_file.read_bytes() + key_file.read_bytes())
+    return ca_file, cert_file, key_file, both

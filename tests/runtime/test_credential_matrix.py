@@ -148,10 +148,27 @@ def sts_answer(caller: str, role_arn: str) -> bytes:
 </AssumeRoleResponse>""".encode()
 
 
-def make_handler(seen: Seen) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+class Replies(BaseHTTPRequestHandler):
+    """HTTP/1.1 answers with a length and a request id, and no log on stderr."""
 
+    protocol_version = "HTTP/1.1"
+
+    def reply(
+        self, status: int, body: bytes, content_type: str = "application/x-amz-json-1.1"
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("x-amzn-RequestId", "local-request")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def make_handler(seen: Seen) -> type[BaseHTTPRequestHandler]:
+    class Handler(Replies):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             headers = {name.lower(): value for name, value in self.headers.items()}
@@ -172,26 +189,14 @@ def make_handler(seen: Seen) -> type[BaseHTTPRequestHandler]:
             else:
                 self.reply(200, b'{"services": []}')
 
-        def reply(
-            self, status: int, body: bytes, content_type: str = "application/x-amz-json-1.1"
-        ) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("x-amzn-RequestId", "matrix-request")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
     return Handler
 
 
-class Server:
-    def __init__(self) -> None:
-        self.seen = Seen()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(self.seen))
+class LocalServer:
+    """An HTTP server on 127.0.0.1, serving ``handler`` from a daemon thread."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -201,6 +206,12 @@ class Server:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(10)
+
+
+class Server(LocalServer):
+    def __init__(self) -> None:
+        self.seen = Seen()
+        super().__init__(make_handler(self.seen))
 
 
 @pytest.fixture(scope="module")

@@ -192,10 +192,16 @@ async def serving(
 
 @asynccontextmanager
 async def sending(
-    max_connections: int = 10, verify_tls: bool = True, idle_timeout: float = 20.0
+    max_connections: int = 10,
+    verify_tls: bool = True,
+    idle_timeout: float = 20.0,
+    keepalive: bool = False,
 ) -> AsyncIterator[ConnectionPool]:
     sender = ConnectionPool(
-        max_connections=max_connections, verify_tls=verify_tls, idle_timeout=idle_timeout
+        max_connections=max_connections,
+        verify_tls=verify_tls,
+        idle_timeout=idle_timeout,
+        keepalive=keepalive,
     )
     try:
         yield sender
@@ -1414,13 +1420,15 @@ async def test_stray_bytes_on_an_idle_connection_make_it_unusable() -> None:
     assert server.accepts == 2
 
 
-async def test_tcp_keepalive_is_on() -> None:
-    async with serving(keep_alive()) as server, sending() as sender:
+@pytest.mark.parametrize("keepalive", [False, True])
+async def test_tcp_keepalive_as_asked(keepalive: bool) -> None:
+    """SO_KEEPALIVE only when asked (botocore's tcp_keepalive: off by default)."""
+    async with serving(keep_alive()) as server, sending(keepalive=keepalive) as sender:
         await sender.send("GET", server.url + "/", {}, b"", T)
         (idle,) = [c for conns in sender._idle.values() for c in conns]
         assert idle.transport is not None
         sock = idle.transport.get_extra_info("socket")
-        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == int(keepalive)
 
 
 # ---------------------------------------------------------------- response head limits

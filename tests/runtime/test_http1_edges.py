@@ -257,7 +257,7 @@ async def test_a_close_delimited_body_with_chunked_in_another_header() -> None:
 
 async def test_a_callback_error_that_is_not_a_transport_error_fails_the_call() -> None:
     """A bug in a parser callback fails the call with it, rather than hanging."""
-    with mock.patch.object(http1, "head_field_problem", side_effect=RuntimeError("boom")):
+    with mock.patch.object(http1._Connection, "on_header", side_effect=RuntimeError("boom")):
         async with serving(keep_alive()) as server, sending() as sender:
             with pytest.raises(ConnectionFailedError) as info:
                 await sender.send("GET", server.url + "/", {}, b"", T)
@@ -776,9 +776,12 @@ async def test_checking_an_idle_connection_never_waits() -> None:
     timeouts: list[Any] = []
     real_poll, real_select = http1.select.poll, http1.select.select
 
+    made: list[Poll] = []
+
     class Poll:
         def __init__(self) -> None:
             self._poll = real_poll()
+            made.append(self)
 
         def register(self, fd: int, events: int) -> None:
             self._poll.register(fd, events)
@@ -791,17 +794,21 @@ async def test_checking_an_idle_connection_never_waits() -> None:
         timeouts.append(("select", args[3]))
         return real_select(*args)
 
-    async with serving(keep_alive()) as server, sending() as sender:
-        with mock.patch.object(http1.select, "poll", Poll):
-            for _ in range(2):
-                await sender.send("GET", server.url + "/", {}, b"", T)
-        with (
-            mock.patch.object(http1, "_HAS_POLL", False),
-            mock.patch.object(http1.select, "select", select),
-        ):
-            await sender.send("GET", server.url + "/", {}, b"", T)
-    assert timeouts == [("poll", 0), ("select", 0)]
-    assert server.accepts == 1
+    async with serving(keep_alive()) as server:
+        async with sending() as sender:
+            with mock.patch.object(http1.select, "poll", Poll):
+                for _ in range(3):  # the poll object made at the first check is kept
+                    await sender.send("GET", server.url + "/", {}, b"", T)
+        async with sending() as sender:
+            with (
+                mock.patch.object(http1, "_HAS_POLL", False),
+                mock.patch.object(http1.select, "select", select),
+            ):
+                for _ in range(2):
+                    await sender.send("GET", server.url + "/", {}, b"", T)
+    assert timeouts == [("poll", 0), ("poll", 0), ("select", 0)]
+    assert len(made) == 1  # one per connection, not one per check
+    assert server.accepts == 2
 
 
 async def test_an_idle_connection_is_reused_up_to_exactly_idle_timeout() -> None:

@@ -4,6 +4,7 @@ whose certificate a generated CA signed; on asyncio (awsmith's sender) and trio 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -103,3 +104,73 @@ async def test_a_bundle_that_names_no_file_says_where_it_came_from(
         await call(origin[0], **config)
     assert str(info.value) == f"{source} names no file: {missing!r}"
     assert origin[0].attempts == 0
+
+
+# ---------------------------------------------------------------- against botocore's client
+
+PLACES = ("config", "env", "profile")
+
+
+def botocore_outcome(server: FaultServer, verify: str | None) -> str:
+    """What botocore's own Support client does with the same setting: ``verify=`` (what
+    ``Config(ca_bundle=)`` is to awsmith), then AWS_CA_BUNDLE, then the profile's."""
+    import botocore.config
+    import botocore.exceptions
+    import botocore.session
+
+    client = botocore.session.Session().create_client(
+        "support",
+        region_name="us-east-1",
+        endpoint_url=server.url,
+        aws_access_key_id=AKID,
+        aws_secret_access_key="secret",
+        verify=verify,
+        config=botocore.config.Config(retries={"total_max_attempts": 1}),
+    )
+    try:
+        client.describe_cases()
+    except botocore.exceptions.SSLError:
+        return "certificate refused"
+    finally:
+        client.close()
+    return "ok"
+
+
+@pytest.mark.parametrize(
+    "bundles",
+    [
+        dict(zip(PLACES, values, strict=True))
+        for values in itertools.product((None, "right", "wrong"), repeat=3)
+    ],
+    ids=lambda bundles: ",".join(f"{k}={v}" for k, v in bundles.items()),
+)
+async def test_the_bundle_botocore_trusts_is_the_one_awsmith_trusts(
+    origin: tuple[FaultServer, Path],
+    profile: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    bundles: dict[str, str | None],
+) -> None:
+    """Each of Config(ca_bundle=) / botocore's verify=, AWS_CA_BUNDLE and the profile's
+    ca_bundle unset, the server's CA, or another CA: awsmith's call succeeds exactly
+    when botocore's does."""
+    server, ca = origin
+    (tmp_path / "other").mkdir()
+    other = make_ca_and_server(tmp_path / "other")[0]  # a CA that signed nothing here
+    paths = {"right": str(ca), "wrong": str(other)}
+    chosen = {place: paths[value] if value else None for place, value in bundles.items()}
+    if chosen["env"]:
+        monkeypatch.setenv("AWS_CA_BUNDLE", chosen["env"])
+    if chosen["profile"]:
+        profile.write_text(f"[default]\nca_bundle = {chosen['profile']}\n")
+    expected = botocore_outcome(server, chosen["config"])
+    config = {"ca_bundle": chosen["config"]} if chosen["config"] else {}
+    try:
+        await call(server, **config)
+        got = "ok"
+    except awsmith.ConnectionFailedError as exc:
+        assert "CERTIFICATE_VERIFY_FAILED" in str(exc)
+        got = "certificate refused"
+    assert got == expected
+    first = next((value for value in bundles.values() if value), None)
+    assert expected == ("ok" if first == "right" else "certificate refused")

@@ -5,10 +5,14 @@ its environment variables and profile keys), every setting of its credential pro
 and every ``AWS_*`` / ``BOTOCORE_*`` variable its source names has a row, so the table
 cannot fall behind the next botocore. Under botocore 1.29.61 (fewer settings) the same
 checks hold: the table may have rows that botocore lacks. And every row's status is one
-of the three the page explains, a "works the same" naming tests that exist."""
+of the four the page explains; a "works the same" or a "differs" names tests that exist
+and that set the row's setting (one of its names is in the test, its parameters or the
+module-level tables and fixtures it uses), so no row can claim a test that is about
+something else."""
 
 from __future__ import annotations
 
+import ast
 import inspect
 import re
 from dataclasses import dataclass
@@ -290,15 +294,20 @@ def test_what_the_issue_lists_has_a_row(column: str, name: str) -> None:
 # ---------------------------------------------------------------- the status column
 
 
+#: The answers that must name the tests that show them.
+TESTED = ("works the same", "differs")
+
+
 @pytest.mark.parametrize("row", rows(), ids=lambda row: f"line{row.line}")
-def test_every_status_is_one_of_three(row: Row) -> None:
+def test_every_status_is_one_of_four(row: Row) -> None:
     status = row.status
     assert (
         status == NOT_YET
         or re.fullmatch(r"works the same: `tests/.+", status)
+        or re.fullmatch(r"differs: \S.+`tests/.+", status)
         or re.fullmatch(r"n/a, because \S.+", status)
     ), f"docs/configuration.md:{row.line}: {status!r}"
-    if status.startswith("works the same"):
+    if status.startswith(TESTED):
         assert TEST_REF.search(status), f"docs/configuration.md:{row.line} names no test"
 
 
@@ -311,9 +320,79 @@ def test_every_test_a_row_names_exists(path: str, name: str) -> None:
     assert re.search(rf"^(async )?def {name}\(", source, re.MULTILINE), f"{path}::{name}"
 
 
-def test_the_three_answers_are_all_given() -> None:
+def _setting_names(row: Row) -> set[str]:
+    """How a test may spell the row's setting: each name of its botocore, environment
+    and profile cells, ``Config(x)`` as ``x``, ``AWS_ENDPOINT_URL_<SERVICE>`` as its
+    prefix."""
+    names: set[str] = set()
+    for name in row.botocore | row.env | row.profile:
+        name = re.sub(r"^Config\((\w+)\)$", r"\1", name)
+        name = name.split("<", 1)[0]
+        if re.fullmatch(r"[\w.]{4,}", name):
+            names.add(name)
+    return names
+
+
+@cache
+def _module(path: str) -> tuple[str, dict[str, ast.AST]]:
+    """A test module's text and its top-level definitions by name (functions, classes
+    and assigned names)."""
+    text = (ROOT / path).read_text(encoding="utf-8")
+    found: dict[str, ast.AST] = {}
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            found[node.name] = node
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    found[target.id] = node
+    return text, found
+
+
+def _test_text(path: str, name: str) -> str:
+    """The test function's text with its decorators, and the text of the module-level
+    definitions it names (its parametrize tables, helpers and fixtures), one level
+    deep."""
+    text, found = _module(path)
+    lines = text.splitlines()
+
+    def source(node: ast.AST) -> str:
+        decorators = getattr(node, "decorator_list", [])
+        first = min([node.lineno, *(d.lineno for d in decorators)])  # type: ignore[attr-defined]
+        return "\n".join(lines[first - 1 : node.end_lineno])  # type: ignore[attr-defined]
+
+    test = found[name]
+    used = {n.id for n in ast.walk(test) if isinstance(n, ast.Name)}
+    if isinstance(test, ast.FunctionDef | ast.AsyncFunctionDef):
+        used |= {a.arg for a in test.args.args}
+    return "\n".join(
+        [source(test), *(source(found[u]) for u in sorted(used - {name}) if u in found)]
+    )
+
+
+@pytest.mark.parametrize(
+    "row",
+    [row for row in rows() if row.status.startswith(TESTED)],
+    ids=lambda row: f"line{row.line}",
+)
+def test_a_row_claims_only_tests_that_set_its_setting(row: Row) -> None:
+    """A "works the same" or "differs" row names at least one test that sets it: one of
+    the row's names appears in the test (or what it uses), so a row cannot claim a test
+    that is about another setting."""
+    names = _setting_names(row)
+    assert names, f"docs/configuration.md:{row.line}: no name a test could use"
+    refs = TEST_REF.findall(row.status)
+    texts = [_test_text(path, name) for path, name in refs]
+    assert any(n in t for n in names for t in texts), (
+        f"docs/configuration.md:{row.line}: none of {sorted(names)} in {refs}"
+    )
+
+
+def test_the_four_answers_are_all_given() -> None:
     """Each answer is used (the parsing of the status column is not vacuous)."""
     statuses = [row.status.split(":")[0].split(",")[0] for row in rows()]
     counts = {answer: statuses.count(answer) for answer in set(statuses)}
-    assert set(counts) == {"works the same", "n/a", NOT_YET}
+    assert set(counts) <= {"works the same", "differs", "n/a", NOT_YET}
+    assert {"works the same", "n/a"} <= set(counts)
     assert counts["works the same"] >= 15

@@ -11,6 +11,7 @@ import pytest
 import awsmith
 from awsmith._core.compression import gzip_request
 from awsmith._core.operation import SerializedRequest
+from awsmith._core.settled import settle
 
 
 def _request(body: bytes, headers: dict[str, str] | None = None) -> SerializedRequest:
@@ -42,6 +43,11 @@ def test_the_minimum_size_is_checked(value: object) -> None:
 
 
 def test_defaults_are_botocores() -> None:
+    """Left at None, they come from the environment or the profile, else botocore's
+    defaults (tests/config compares them with botocore's client)."""
     config = awsmith.Config()
-    assert config.disable_request_compression is False
-    assert config.request_min_compression_size_bytes == 10240
+    assert config.disable_request_compression is None
+    assert config.request_min_compression_size_bytes is None
+    settings = settle(config, dict)
+    assert settings.disable_request_compression is False
+    assert settings.request_min_compression_size_bytes == 10240

@@ -28,8 +28,8 @@ pytestmark = pytest.mark.anyio
         ((None, None), {"AWS_MAX_ATTEMPTS": "2"}, {"max_attempts": "7", "retry_mode": "adaptive"}, (2, "adaptive")),
         ((4, "standard"), {"AWS_MAX_ATTEMPTS": "2", "AWS_RETRY_MODE": "adaptive"}, {}, (4, "standard")),
         ((None, None), {"AWS_RETRY_MODE": "legacy"}, {}, (3, "standard")),
-        ((None, None), {"AWS_MAX_ATTEMPTS": " 1 ", "AWS_RETRY_MODE": "ADAPTIVE"}, {}, (1, "adaptive")),
-        ((None, None), {"AWS_MAX_ATTEMPTS": ""}, {"max_attempts": "6"}, (6, "standard")),
+        ((None, None), {"AWS_MAX_ATTEMPTS": " 1 ", "AWS_RETRY_MODE": "adaptive"}, {}, (1, "adaptive")),
+        ((None, None), {"AWS_MAX_ATTEMPTS": "+6"}, {"max_attempts": "7"}, (6, "standard")),
     ],
 )
 def test_the_order_of_sources(

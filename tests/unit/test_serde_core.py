@@ -547,3 +547,17 @@ def test_loads_keeps_integers_beyond_64_bits_exact(number: int) -> None:
     assert loaded == {"n": [number]}
     assert type(loaded["n"][0]) is int
     assert s.p_int(loaded["n"][0], "", "n") == number
+
+
+@pytest.mark.parametrize("numbers", [True, False])
+def test_loads_without_numbers_skips_only_the_long_integer_scan(numbers: bool) -> None:
+    """``numbers=False`` (a parser whose shape reads no number) takes orjson's reading
+    of a long integer literal, where the default keeps ``json.loads``' exact one; what
+    orjson refuses (NaN) is still read by the standard library either way."""
+    loaded = s.loads(b'{"n": 18446744073709551617, "f": NaN}', numbers=numbers)
+    assert loaded["n"] == 18446744073709551617  # the standard library: NaN refused by orjson
+    assert math.isnan(loaded["f"])
+    plain = s.loads(b'{"n": 18446744073709551617}', numbers=numbers)
+    assert plain == {"n": 18446744073709551617 if numbers else 1.8446744073709552e19}
+    assert type(plain["n"]) is (int if numbers else float)
+    assert s.load_json(b'{"n": 18446744073709551617}', numbers=numbers) == plain

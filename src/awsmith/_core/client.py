@@ -20,8 +20,16 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from awsmith._core import aio
 from awsmith._core.adaptive import AdaptiveRateLimiter
 from awsmith._core.call import Ready
-from awsmith._core.config import DEFAULT_MAX_ATTEMPTS, NOT_GIVEN, Config, NotGiven, RetryMode
+from awsmith._core.config import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_ATTEMPTS,
+    NOT_GIVEN,
+    Config,
+    NotGiven,
+    RetryMode,
+)
 from awsmith._core.credentials import CredentialProvider, CredentialResolver, Credentials
+from awsmith._core.endpoint_settings import endpoint_args
 from awsmith._core.endpoints import Endpoint, resolve_endpoint
 from awsmith._core.errors import ClientClosedError, ConfigurationError, EndpointResolutionError
 from awsmith._core.interceptors import Interceptor
@@ -32,15 +40,17 @@ from awsmith._core.settings import (
     ClientSettings,
     Profile,
     TransportSettings,
-    endpoint_args,
     off_loop,
     proxy_settings,
     retry_settings,
+    timeouts_of,
     transport_settings,
 )
+from awsmith._core.settled import Settled, mode_connect_timeout, settle
 from awsmith._core.signing import SigV4Signer
 from awsmith._core.transport.http import HttpSender, Timeouts
 from awsmith._core.transport.http1 import ConnectionPool
+from awsmith._core.useragent import user_agent
 
 if TYPE_CHECKING:
     import traceback
@@ -90,7 +100,15 @@ class _Shared:
     """What a client shares with every ``with_options`` view made from it (and from its
     views): made once, by the client's constructor, and never copied."""
 
-    __slots__ = ("credentials", "profile", "quota", "ready_locks", "transport")
+    __slots__ = (
+        "connect_timeout",
+        "credentials",
+        "profile",
+        "quota",
+        "ready_locks",
+        "settled",
+        "transport",
+    )
 
     def __init__(self, credentials: CredentialResolver, profile: Profile) -> None:
         self.credentials = credentials
@@ -102,6 +120,11 @@ class _Shared:
         #: What the client's own connections are made with (settled in _prepare; kept
         #: to make them again on another event loop, see BaseClient._rebind).
         self.transport = TransportSettings()
+        #: What the client read from its Config, the environment and the profile at
+        #: its first call (a view's retries are its own), and the connect timeout of
+        #: its defaults mode, for a Config that gives none.
+        self.settled: Settled | None = None
+        self.connect_timeout = DEFAULT_CONNECT_TIMEOUT
 
 
 class BaseClient(CallPipeline):
@@ -188,6 +211,8 @@ class BaseClient(CallPipeline):
         #: Settled in _prepare (the environment and the profile may say).
         self._max_attempts = DEFAULT_MAX_ATTEMPTS
         self._limiter: AdaptiveRateLimiter | None = None
+        #: Request compression: (disabled, minimum size), settled in _prepare.
+        self._compression = (False, 0)
         # Inherited: a view made while a test routes its parent's calls is routed too.
         self._stub = None if parent is None else parent._stub
 
@@ -238,6 +263,7 @@ class BaseClient(CallPipeline):
                 view._limiter = self._limiter
             elif retry_mode == "adaptive":
                 view._limiter = ready.adaptive_limiter()
+            view._adopt()
             view._ready = ready
         # else its first call settles it (see _prepare_view)
         node: BaseClient | None = self
@@ -257,7 +283,7 @@ class BaseClient(CallPipeline):
         if cached is not None:
             return cached
         for name, _, value in given:
-            if value is None and name in ("max_attempts", "retry_mode"):
+            if value is None and name in ("max_attempts", "retry_mode", "connect_timeout"):
                 raise ConfigurationError(
                     f"with_options: {name} must be given a value; leave it out to keep "
                     "the client's"
@@ -388,7 +414,9 @@ class BaseClient(CallPipeline):
             # with its own parameters (and raises then if still unable).
             if not self._service.operation_endpoint_params:
                 raise
-        attempts, mode = await off_loop(self._retry_settings)
+        settled, shared.connect_timeout = await off_loop(partial(self._settle, args["region"]))
+        shared.settled = settled
+        self._adopt()
         own = settings.http_client is None  # else the caller's client, as it is
         on_asyncio = not aio.on_trio()
         if own:
@@ -406,8 +434,8 @@ class BaseClient(CallPipeline):
             credentials=self._credentials,
             endpoint_args=args,
         )
-        self._max_attempts = attempts
-        self._limiter = ready.adaptive_limiter() if mode == "adaptive" else None
+        self._max_attempts = settled.max_attempts
+        self._limiter = ready.adaptive_limiter() if settled.retry_mode == "adaptive" else None
         return ready
 
     async def _prepare_view(self) -> Ready:
@@ -419,8 +447,37 @@ class BaseClient(CallPipeline):
             raise ClientClosedError(f"this {type(self).__name__} is closed")
         self._max_attempts = attempts
         self._limiter = resolved.adaptive_limiter() if mode == "adaptive" else None
+        self._adopt()
         self._ready = resolved
         return resolved
+
+    def _settle(self, region: str | None, allow_io: bool) -> tuple[Settled, float]:
+        """The client's settings from its Config, the environment and the profile, and
+        its defaults mode's connect timeout (``auto`` compares ``region`` with where it
+        runs). Without ``allow_io`` it raises ``NeedsIO`` where a file or instance
+        metadata must be read."""
+        profile = self._shared.profile
+        settled = settle(self.config, profile.reader(allow_io))
+        connect = mode_connect_timeout(settled.defaults_mode, region, profile, allow_io)
+        return settled, connect
+
+    def _adopt(self) -> None:
+        """Takes what the client (the root) settled at its first call: the User-Agent,
+        request compression, and the defaults mode's connect timeout where the Config
+        gives none. A view takes its root's."""
+        shared = self._shared
+        settled = shared.settled
+        assert settled is not None
+        if self._root is self:
+            self._user_agent = user_agent(self.config, settled.user_agent_appid, os.environ)
+        else:
+            self._user_agent = self._root._user_agent
+        self._compression = (
+            settled.disable_request_compression,
+            settled.request_min_compression_size_bytes,
+        )
+        if self.config.connect_timeout is None and self._timeouts.connect != shared.connect_timeout:
+            self._timeouts = timeouts_of(self.config, shared.connect_timeout)
 
     def _retry_settings(self, allow_io: bool) -> tuple[int, RetryMode]:
         cfg = self.config
@@ -441,6 +498,7 @@ class BaseClient(CallPipeline):
                 ca_file=transport.ca_file,
                 proxies=transport.proxies,
                 proxy_tls=transport.proxy_tls,
+                keepalive=self._keepalive,
             )
         from awsmith._core.transport.httpx_sender import (  # imported off the loop
             HttpxSender,
@@ -456,9 +514,16 @@ class BaseClient(CallPipeline):
                 max_connections=cfg.max_pool_connections,
                 proxies=transport.proxies,
                 proxy_tls=transport.proxy_tls,
+                keepalive=self._keepalive,
             ),
             owned=True,
         )
+
+    @property
+    def _keepalive(self) -> bool:
+        """TCP keepalive on the connections the client makes (its settled setting)."""
+        settled = self._shared.settled
+        return settled is not None and settled.tcp_keepalive
 
     def _rebind(self, ready: Ready, sender: ConnectionPool) -> None:
         """The client's connections belong to another event loop. If that loop is

@@ -20,6 +20,28 @@ else:
 RetryMode = Literal["standard", "adaptive"]
 
 DEFAULT_MAX_ATTEMPTS = 3
+#: Seconds to establish a connection when neither Config nor the defaults mode says.
+DEFAULT_CONNECT_TIMEOUT = 60.0
+
+#: The smallest and largest request_min_compression_size_bytes, as the AWS SDKs and
+#: Tools reference guide gives them (botocore takes 1 to 1048576 only), and the default.
+MIN_COMPRESSION_SIZE, MAX_COMPRESSION_SIZE = 0, 10485760
+DEFAULT_COMPRESSION_SIZE = 10240
+
+DefaultsMode = Literal["legacy", "standard", "in-region", "cross-region", "mobile", "auto"]
+DEFAULTS_MODES: tuple[DefaultsMode, ...] = (
+    "legacy",
+    "standard",
+    "in-region",
+    "cross-region",
+    "mobile",
+    "auto",
+)
+
+
+def defaults_mode_error(source: str, value: object) -> ConfigurationError:
+    names = ", ".join(repr(mode) for mode in DEFAULTS_MODES)
+    return ConfigurationError(f"{source} must be one of {names}, got {value!r}")
 
 
 class NotGiven(enum.Enum):
@@ -62,6 +84,21 @@ def _retry_mode(_: object, attribute: attrs.Attribute[Any], value: str | None) -
         )
 
 
+def _defaults_mode(_: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is not None and value not in DEFAULTS_MODES:
+        raise defaults_mode_error("Config.defaults_mode", value)
+
+
+def _header_text_or_none(_: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is not None:
+        _header_text(_, attribute, value)
+
+
+def _text_or_none(_: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is not None and not isinstance(value, str):  # pyright: ignore[reportUnnecessaryIsInstance]  # callers may pass anything
+        raise ConfigurationError(f"Config.{attribute.name} must be a str or None, got {value!r}")
+
+
 def _header_text(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
     """Text sent in a header: visible ASCII, space and tab only."""
     if not isinstance(value, str) or NOT_HEADER_TEXT.search(value):  # pyright: ignore[reportUnnecessaryIsInstance]  # callers may pass anything
@@ -81,6 +118,28 @@ def _path_or_none(_: object, attribute: attrs.Attribute[Any], value: str | None)
         raise ConfigurationError(
             f"Config.{attribute.name} must be the path of a PEM file or None, got {value!r}"
         )
+
+
+def _client_cert(
+    _: object, attribute: attrs.Attribute[Any], value: str | tuple[str, str] | None
+) -> None:
+    """botocore's two forms: one PEM file holding the certificate and its key, or a
+    (certificate, key) pair of paths. Whether the files exist is checked when a client
+    first connects (in a worker thread), where the CA bundle is checked too."""
+    if value is None:
+        return
+    if isinstance(value, str) and value:
+        return
+    if (
+        type(value) is tuple
+        and len(value) == 2  # pyright: ignore[reportUnnecessaryComparison]  # callers may pass anything
+        and all(isinstance(part, str) and part for part in value)  # pyright: ignore[reportUnnecessaryIsInstance]
+    ):
+        return
+    raise ConfigurationError(
+        f"Config.{attribute.name} must be the path of a PEM file with the certificate and "
+        f"its key, or a (certificate, key) pair of paths, got {value!r}"
+    )
 
 
 def _frozen_proxies(value: Mapping[str, str] | None) -> Mapping[str, str] | None:
@@ -109,10 +168,17 @@ def _masked_proxies(value: Mapping[str, str] | None) -> str:
     return repr({key: masked(url) for key, url in value.items()})
 
 
-def _compression_size(_: object, attribute: attrs.Attribute[Any], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10485760:  # pyright: ignore[reportUnnecessaryIsInstance]  # callers may pass anything
+def _compression_size(_: object, attribute: attrs.Attribute[Any], value: int | None) -> None:
+    if value is None:
+        return
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)  # pyright: ignore[reportUnnecessaryIsInstance]  # callers may pass anything
+        or not MIN_COMPRESSION_SIZE <= value <= MAX_COMPRESSION_SIZE
+    ):
         raise ConfigurationError(
-            f"Config.{attribute.name} must be an int from 0 to 10485760, got {value!r}"
+            f"Config.{attribute.name} must be an int from {MIN_COMPRESSION_SIZE} to "
+            f"{MAX_COMPRESSION_SIZE}, got {value!r}"
         )
 
 
@@ -129,7 +195,8 @@ class Config:
             throttling). ``None`` (the default): ``AWS_RETRY_MODE``, else the profile's
             ``retry_mode``, else ``"standard"`` (botocore's ``"legacy"`` counts as
             ``"standard"``).
-        connect_timeout: Seconds to wait for a connection to be established.
+        connect_timeout: Seconds to wait for a connection to be established. ``None``
+            (the default): the ``defaults_mode``'s, else 60.
         read_timeout: Seconds to wait for the response (between bytes).
         call_timeout: Optional deadline in seconds for a whole call, retries included.
         max_backoff: Upper bound in seconds of one backoff delay (AWS: 20); an
@@ -153,25 +220,54 @@ class Config:
         verify_tls: Verify TLS certificates (on by default; never turn off in production).
         ca_bundle: A PEM file of the CAs to verify the service's certificate with
             (else ``AWS_CA_BUNDLE``, then the profile's ``ca_bundle``, then certifi's).
+        client_cert: A TLS client certificate to show the service (mutual TLS), as
+            botocore's ``Config(client_cert=...)`` takes it: the path of one PEM file
+            with the certificate and its unencrypted key, or a ``(certificate, key)``
+            pair of paths. For the connections awsmith makes itself (not a caller's
+            ``http_client``); through a proxy's tunnel it reaches the service, not the
+            proxy.
         proxies: Proxy URLs by scheme, as botocore spells them: ``{"https":
             "http://proxy:3128", "http": ...}``, or by host (``"https://host"``).
             ``user:password@`` in a URL is sent as ``Proxy-Authorization: Basic``.
             ``None``: from ``HTTPS_PROXY`` / ``HTTP_PROXY`` / ``NO_PROXY`` (see
             ``trust_env``).
         proxy_ca_bundle: The CAs to verify an ``https://`` proxy with (else those of
-            ``ca_bundle``).
+            ``ca_bundle``); botocore's ``proxies_config["proxy_ca_bundle"]``.
+        proxy_client_cert: The TLS client certificate to show an ``https://`` proxy,
+            in ``client_cert``'s forms; botocore's
+            ``proxies_config["proxy_client_cert"]``.
         trust_env: Read ``HTTPS_PROXY``, ``HTTP_PROXY`` and ``NO_PROXY`` (either case)
             when ``proxies`` is not given.
         user_agent_extra: Text appended to awsmith's User-Agent header.
+        user_agent: The whole User-Agent header instead of awsmith's (then
+            ``user_agent_extra``), as botocore's ``Config(user_agent)``.
+        user_agent_appid: An id of your application, sent as ``app/<id>`` in the
+            User-Agent (characters a header token cannot carry replaced by ``-``, as
+            botocore does). ``None``: ``AWS_SDK_UA_APP_ID``, else the profile's
+            ``sdk_ua_app_id``.
         disable_request_compression: Never gzip request bodies (operations whose model
             asks for request compression gzip them by default, as botocore does).
+            ``None``: ``AWS_DISABLE_REQUEST_COMPRESSION``, else the profile's
+            ``disable_request_compression``, else False.
         request_min_compression_size_bytes: Bodies smaller than this are sent
-            uncompressed (botocore's default, 10240; 0 to 10485760).
+            uncompressed (0 to 10485760). ``None``:
+            ``AWS_REQUEST_MIN_COMPRESSION_SIZE_BYTES``, else the profile's, else 10240.
+        ignore_configured_endpoint_urls: Ignore the endpoint URLs of the environment
+            (``AWS_ENDPOINT_URL[_<SERVICE>]``) and of the profile. ``None``:
+            ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS``, else the profile's key, else False.
+        tcp_keepalive: Turn on TCP keepalive (``SO_KEEPALIVE``) on the connections the
+            client makes itself. ``None``: ``BOTOCORE_TCP_KEEPALIVE``, else the
+            profile's ``tcp_keepalive``, else off, as in botocore.
+        defaults_mode: botocore's defaults mode (``"standard"``, ``"in-region"``,
+            ``"cross-region"``, ``"mobile"``, ``"auto"``, ``"legacy"``): the connect
+            timeout when ``connect_timeout`` is not given. ``None``:
+            ``AWS_DEFAULTS_MODE``, else the profile's ``defaults_mode``, else
+            ``"legacy"`` (60 s).
     """
 
     max_attempts: int | None = field(default=None, validator=_at_least_one_or_none)
     retry_mode: RetryMode | None = field(default=None, validator=_retry_mode)
-    connect_timeout: float = field(default=60.0, validator=_positive)
+    connect_timeout: float | None = field(default=None, validator=_positive_or_none)
     read_timeout: float = field(default=60.0, validator=_positive)
     call_timeout: float | None = field(default=None, validator=_positive_or_none)
     max_backoff: float = field(default=20.0, validator=_positive)
@@ -186,13 +282,20 @@ class Config:
     use_dualstack: bool | None = field(default=None, validator=_bool)
     verify_tls: bool = field(default=True, validator=_bool)
     ca_bundle: str | None = field(default=None, validator=_path_or_none)
+    client_cert: str | tuple[str, str] | None = field(default=None, validator=_client_cert)
     proxies: Mapping[str, str] | None = field(
         default=None, converter=_frozen_proxies, hash=False, repr=_masked_proxies
     )
     proxy_ca_bundle: str | None = field(default=None, validator=_path_or_none)
+    proxy_client_cert: str | tuple[str, str] | None = field(default=None, validator=_client_cert)
     trust_env: bool = field(default=True, validator=_bool)
     user_agent_extra: str = field(default="", validator=_header_text)
-    disable_request_compression: bool = field(default=False, validator=_bool)
-    request_min_compression_size_bytes: int = field(
-        default=10240, validator=_compression_size
+    user_agent: str | None = field(default=None, validator=_header_text_or_none)
+    user_agent_appid: str | None = field(default=None, validator=_text_or_none)
+    disable_request_compression: bool | None = field(default=None, validator=_bool)
+    request_min_compression_size_bytes: int | None = field(
+        default=None, validator=_compression_size
     )
+    ignore_configured_endpoint_urls: bool | None = field(default=None, validator=_bool)
+    tcp_keepalive: bool | None = field(default=None, validator=_bool)
+    defaults_mode: DefaultsMode | None = field(default=None, validator=_defaults_mode)

@@ -101,23 +101,15 @@ def resolve_endpoint(
     endpoint_url: str | None,
     extra_params: tuple[tuple[str, Any], ...] = (),
     rules: Callable[[Mapping[str, Any]], tuple[str, dict[str, Any]]] | None = None,
+    use_global_endpoint: bool = False,
 ) -> Endpoint:
     """Resolves the endpoint; ``extra_params`` are rule-set parameters an operation
-    fixes (its ``staticContextParams``). Memoized (rule evaluation costs ~0.1 ms; errors are not
-    cached). May read botocore's data files on first use for a service: call it off
-    the loop then."""
+    fixes (its ``staticContextParams``); ``use_global_endpoint`` is STS's
+    ``UseGlobalEndpoint`` (``sts_regional_endpoints = legacy``). Memoized (rule
+    evaluation costs ~0.1 ms; errors are not cached). May read botocore's data files on
+    first use for a service: call it off the loop then."""
     if endpoint_url is not None:
-        parts = urlsplit(endpoint_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise EndpointResolutionError(
-                f"endpoint_url {endpoint_url!r} must be an absolute http:// or https:// URL"
-            )
-        if not _URL_CHARACTERS(endpoint_url):
-            raise EndpointResolutionError(
-                f"endpoint_url {endpoint_url!r} has characters a URL cannot carry as they "
-                "are (spaces, non-ASCII): percent-encode them in the path, and give a "
-                "host name in its ASCII (punycode, xn--) form"
-            )
+        _check_endpoint_url(endpoint_url)
     if region is not None:
         validate_region(region)
     elif endpoint_url is None:
@@ -130,6 +122,8 @@ def resolve_endpoint(
         params["Region"] = region
     if endpoint_url is not None:
         params["Endpoint"] = endpoint_url
+    if use_global_endpoint:
+        params["UseGlobalEndpoint"] = True
     params.update(extra_params)
     if rules is not None:
         try:
@@ -153,6 +147,21 @@ def resolve_endpoint(
             signing_region = scheme.get("signingRegion", signing_region)
             signing_name = scheme.get("signingName", signing_name)
     return _endpoint(url, signing_region, signing_name)
+
+
+def _check_endpoint_url(endpoint_url: str) -> None:
+    """An ``endpoint_url`` is an absolute http(s) URL of characters a URL carries."""
+    parts = urlsplit(endpoint_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise EndpointResolutionError(
+            f"endpoint_url {endpoint_url!r} must be an absolute http:// or https:// URL"
+        )
+    if not _URL_CHARACTERS(endpoint_url):
+        raise EndpointResolutionError(
+            f"endpoint_url {endpoint_url!r} has characters a URL cannot carry as they "
+            "are (spaces, non-ASCII): percent-encode them in the path, and give a "
+            "host name in its ASCII (punycode, xn--) form"
+        )
 
 
 def _endpoint(url: str, signing_region: str, signing_name: str) -> Endpoint:

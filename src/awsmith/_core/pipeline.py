@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -64,6 +65,7 @@ from awsmith._core.signing import (
 )
 from awsmith._core.transport.http import Timeouts, TransportResponse, request_id_of
 from awsmith._core.transport.http1 import ConnectionPool
+from awsmith._core.useragent import lambda_trace_id
 
 In = TypeVar("In")
 Out = TypeVar("Out")
@@ -127,6 +129,8 @@ class CallPipeline:
     _hooks: StageHooks | None
     _timeouts: Timeouts
     _user_agent: str
+    #: Request compression: (disabled, minimum size), as the client settled them.
+    _compression: tuple[bool, int]
     _quota: RetryQuota
     _max_attempts: int
     _limiter: AdaptiveRateLimiter | None
@@ -214,9 +218,11 @@ class CallPipeline:
         operation = call.operation
         operation.validate(request)
         serialized = operation.serialize(request)
-        if operation.compress_request and not self.config.disable_request_compression:
-            serialized = gzip_request(serialized, self.config.request_min_compression_size_bytes)
         ready = self._usable(self._ready or await self._prepare())
+        if operation.compress_request:  # as settled with the client (environment, profile)
+            disabled, min_size = self._compression
+            if not disabled:
+                serialized = gzip_request(serialized, min_size)
         call.serialized = serialized
         call.ready = ready
         self._target(call, ready, serialized)
@@ -402,6 +408,9 @@ class CallPipeline:
         sent = {**headers, **auth, "User-Agent": self._user_agent}
         if unsigned:
             sent.update(unsigned)
+        trace_id = lambda_trace_id(os.environ)
+        if trace_id is not None and not any(k.lower() == "x-amzn-trace-id" for k in sent):
+            sent["X-Amzn-Trace-Id"] = trace_id
         if not accept_encoding:
             # Bodies are read raw: with no Accept-Encoding any coding is acceptable (RFC
             # 9110 section 12.5.3), and a compressing proxy's gzip would then be

@@ -190,11 +190,16 @@ _DIGITS = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
 _LONG_RUN = b"0" * 19
 
 
-def loads(body: bytes) -> Any:
+def loads(body: bytes, *, numbers: bool = True) -> Any:
     """``json.loads`` semantics at orjson's speed: what orjson refuses (NaN literals)
     or reads otherwise (integers beyond 64 bits) is read with the standard library
-    before failing."""
-    if _LONG_RUN not in body.translate(_DIGITS):
+    before failing.
+
+    ``numbers=False``: the caller reads no number of the body as a value (the shape it
+    is read into has no number, timestamp or document member anywhere), so how orjson
+    reads a long integer literal cannot matter, and the scan for one is skipped: 8 % of
+    a DescribeCases call's instructions (benchmarks/instructions.py; docs/performance.md)."""
+    if not numbers or _LONG_RUN not in body.translate(_DIGITS):
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError:
@@ -205,11 +210,12 @@ def loads(body: bytes) -> Any:
         raise ResponseParseError(f"the body is not valid JSON ({exc})") from None
 
 
-def load_json(body: bytes) -> dict[str, Any]:
-    """The JSON object of a response body; an empty body is ``{}``."""
+def load_json(body: bytes, *, numbers: bool = True) -> dict[str, Any]:
+    """The JSON object of a response body; an empty body is ``{}``. ``numbers`` as
+    for :func:`loads`: the generated parsers pass False for a shape without numbers."""
     if not body or body.isspace():
         return {}
-    value = loads(body)
+    value = loads(body, numbers=numbers)
     if not isinstance(value, dict):
         fail("", "", "a JSON object", value)
     return value  # pyright: ignore[reportUnknownVariableType]  # JSON: str keys, Any values

@@ -26,12 +26,15 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 from awsmith._core import aio
-from awsmith._core.config import DEFAULT_MAX_ATTEMPTS, Config, RetryMode
+from awsmith._core.config import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_ATTEMPTS,
+    Config,
+    RetryMode,
+)
 from awsmith._core.credentials import botocore_session
-from awsmith._core.endpoints import rules_loaded
 from awsmith._core.errors import ConfigurationError
 from awsmith._core.interceptors import Interceptor, StageHooks, checked_interceptors, hooks_of
-from awsmith._core.operation import ServiceInfo
 from awsmith._core.transport.http import Timeouts
 from awsmith._core.transport.proxy import (
     NO_PROXIES,
@@ -39,8 +42,13 @@ from awsmith._core.transport.proxy import (
     environment_proxies,
     explicit_proxies,
 )
-from awsmith._core.transport.tls import cached_tls_context, certifi_bundle, tls_context
-from awsmith._version import __version__
+from awsmith._core.transport.tls import (
+    ClientCert,
+    cached_tls_context,
+    certifi_bundle,
+    tls_context,
+)
+from awsmith._core.useragent import user_agent
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -51,10 +59,6 @@ else:
     from awsmith._core.lazyclass import frozen
 
 T = TypeVar("T")
-
-# sys.version's first word is what platform.python_version() gives (not imported: a
-# millisecond of import time).
-USER_AGENT = f"awsmith/{__version__} Python/{sys.version.split()[0]} os/{sys.platform}"
 
 
 # ---------------------------------------------------------------- resolving off the loop
@@ -121,12 +125,20 @@ def first_set(*layers: Layer) -> tuple[object, str] | None:
     return None
 
 
-def _flag(found: tuple[object, str] | None) -> bool:
-    """A boolean setting as botocore reads it: True, or the text ``true`` in any case."""
+def true_or_false(found: tuple[object, str] | None) -> bool | None:
+    """A boolean setting (None: not set anywhere). ``true`` and ``false`` in any case,
+    as botocore reads them; where botocore reads anything else as false, awsmith
+    refuses it, naming where it came from, rather than take a ``yes`` or a ``1`` for
+    false."""
     if found is None:
-        return False
-    value = found[0]
-    return value is True or str(value).strip().lower() == "true"
+        return None
+    value, source = found
+    if isinstance(value, bool):
+        return value
+    text = str(value).lower()
+    if text not in ("true", "false"):
+        raise ConfigurationError(f"{source} must be 'true' or 'false', got {value!r}")
+    return text == "true"
 
 
 # ---------------------------------------------------------------- the profile
@@ -197,6 +209,12 @@ def _no_profile_files(key: _ConfigKey) -> bool:
     )
 
 
+#: Where a profile's settings keep the ``[services name]`` section their ``services``
+#: names (read from botocore's full config with them). botocore lower-cases the keys of
+#: the files, so no key of a profile can be this one.
+SERVICES_SECTION = "Services Section"
+
+
 class Profile:
     """A client's profile: its botocore session (made once, for the credential chain
     and for reading the files) and its settings, read when first needed and kept, so
@@ -249,6 +267,10 @@ class Profile:
         # it); one that read the files earlier may hold what they said then.
         session: Any = self.session() if self._session is None else botocore_session(self.name)
         scoped: dict[str, Any] = session.get_scoped_config()
+        services = scoped.get("services")
+        if services is not None:
+            sections = session.full_config.get("services", {})
+            scoped = {**scoped, SERVICES_SECTION: sections.get(services)}
         if _config_key(self.name, os.environ) == key:
             if len(SCOPED_CONFIG) >= _SCOPED_CONFIG_SIZE:
                 SCOPED_CONFIG.clear()
@@ -308,6 +330,8 @@ class ClientSettings(NamedTuple):
                 )
         hooks = hooks_of(checked_interceptors(interceptors))
         config = config if config is not None else Config()
+        if http_client is not None:
+            _own_connections_only(config)
         return cls(
             region, endpoint_url, profile, http_client, config, hooks, *_from_config(config)
         )
@@ -318,10 +342,23 @@ class ClientSettings(NamedTuple):
         return self._replace(config=config, timeouts=timeouts or made, user_agent=user_agent)
 
 
-def timeouts_of(config: Config) -> Timeouts:
-    """The timeouts and size limits of a client's requests, from its Config."""
+def _own_connections_only(config: Config) -> None:
+    """A caller's ``http_client`` makes its own TLS connections: a client certificate
+    given to Config would never be sent, and is refused rather than dropped."""
+    for name in ("client_cert", "proxy_client_cert"):
+        if getattr(config, name) is not None:
+            raise ConfigurationError(
+                f"Config.{name} applies to the connections awsmith makes itself, not to "
+                "a caller's http_client: give the certificate to your httpx.AsyncClient "
+                "(its verify= SSL context's load_cert_chain)"
+            )
+
+
+def timeouts_of(config: Config, connect: float = DEFAULT_CONNECT_TIMEOUT) -> Timeouts:
+    """The timeouts and size limits of a client's requests, from its Config;
+    ``connect`` where it gives no connect timeout (its defaults mode's)."""
     return Timeouts(
-        config.connect_timeout,
+        connect if config.connect_timeout is None else config.connect_timeout,
         config.read_timeout,
         config.max_response_bytes,
         max_head=config.max_response_head_bytes,
@@ -331,8 +368,10 @@ def timeouts_of(config: Config) -> Timeouts:
 
 
 def _from_config(config: Config) -> tuple[Timeouts, str]:
-    extra = config.user_agent_extra
-    return timeouts_of(config), USER_AGENT + (f" {extra}" if extra else "")
+    """What follows from a Config alone; the defaults mode's connect timeout and the
+    User-Agent's parts from the environment and profile are settled later
+    (:func:`settle`)."""
+    return timeouts_of(config), user_agent(config, None, {})
 
 
 # ---------------------------------------------------------------- resolved settings
@@ -365,74 +404,33 @@ def retry_settings(
     )
 
 
+def whole_number(value: object, source: str, error: str) -> int:
+    """``value`` read as botocore reads a number setting, with ``int()`` (so ``" +5 "``
+    and ``"1_0"`` are numbers, ``"5.0"`` and ``"²"`` are not)."""
+    if isinstance(value, str | int):  # a profile's nested section is neither
+        try:
+            return int(value)
+        except ValueError:
+            pass
+    raise ConfigurationError(f"{source} {error}, got {value!r}")
+
+
 def _attempts_from(value: object, source: str) -> int:
-    text = str(value).strip()
-    if not text.isdigit() or int(text) < 1:
+    attempts = whole_number(value, source, "must be a whole number >= 1")
+    if attempts < 1:
         raise ConfigurationError(f"{source} must be a whole number >= 1, got {value!r}")
-    return int(text)
+    return attempts
 
 
 def _mode_from(value: object, source: str) -> RetryMode:
-    """``legacy`` (botocore's default) is read as ``standard``: awsmith has no legacy mode."""
-    text = str(value).strip().lower()
-    if text not in ("standard", "adaptive", "legacy"):
+    """The name as it is, as botocore takes it (``Adaptive`` is refused). ``legacy``
+    (botocore's default before 1.44) is read as ``standard``: awsmith has no legacy
+    mode."""
+    if value not in ("standard", "adaptive", "legacy"):
         raise ConfigurationError(
             f"{source} must be 'standard', 'adaptive' or 'legacy', got {value!r}"
         )
-    return "adaptive" if text == "adaptive" else "standard"
-
-
-def endpoint_args(
-    service: ServiceInfo, settings: ClientSettings, profile: Profile, allow_io: bool
-) -> dict[str, Any]:
-    """The arguments of :func:`~awsmith._core.endpoints.resolve_endpoint` for a client:
-    its region, FIPS and dual-stack choices and endpoint URL, each from the client's
-    arguments, the environment and the profile. Without ``allow_io`` it raises
-    :class:`NeedsIO` where the profile or the service's rule set must be read."""
-    config, read = settings.config, profile.reader(allow_io)
-    region = first_set(
-        given("region", settings.region),
-        environment("AWS_REGION"),
-        environment("AWS_DEFAULT_REGION"),
-        in_profile(read, "region"),
-    )
-    use_fips = first_set(
-        given("Config.use_fips", config.use_fips),
-        environment_flag("AWS_USE_FIPS_ENDPOINT"),
-        in_profile(read, "use_fips_endpoint"),
-    )
-    use_dualstack = first_set(
-        given("Config.use_dualstack", config.use_dualstack),
-        environment_flag("AWS_USE_DUALSTACK_ENDPOINT"),
-        in_profile(read, "use_dualstack_endpoint"),
-    )
-    endpoint_url = first_set(given("endpoint_url", settings.endpoint_url), *_configured_url(service, read))
-    if not allow_io and not rules_loaded(service.data_name, service.endpoint_rules):
-        raise NeedsIO
-    return {
-        "data_name": service.data_name,
-        "endpoint_prefix": service.endpoint_prefix,
-        "signing_name": service.signing_name,
-        "region": None if region is None else region[0],
-        "use_fips": _flag(use_fips),
-        "use_dualstack": _flag(use_dualstack),
-        "endpoint_url": None if endpoint_url is None else endpoint_url[0],
-        "rules": service.endpoint_rules,
-    }
-
-
-def _configured_url(service: ServiceInfo, profile: Callable[[], Mapping[str, Any]]) -> list[Layer]:
-    """The layers of a configured endpoint URL (botocore 1.31+): ``AWS_ENDPOINT_URL_<SERVICE>``,
-    ``AWS_ENDPOINT_URL``, the profile's ``endpoint_url``; none if
-    ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`` is true."""
-    if _flag(first_set(environment_flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))):
-        return []
-    own = "AWS_ENDPOINT_URL_" + service.service_id.upper().replace(" ", "_")
-    return [
-        environment(own),
-        environment("AWS_ENDPOINT_URL"),
-        in_profile(profile, "endpoint_url"),
-    ]
+    return "adaptive" if value == "adaptive" else "standard"
 
 
 def proxy_settings(
@@ -486,20 +484,28 @@ def transport_settings(
     verify = config.verify_tls
     cafile, source = ca_bundle(config, profile.reader(allow_io))
 
-    def context(path: str, where: str) -> ssl.SSLContext:
-        made = cached_tls_context(verify, path)
+    def context(path: str, where: str, client: ClientCert | None, named: str) -> ssl.SSLContext:
+        made = cached_tls_context(verify, path, client)
         if made is None:
             if not allow_io:
                 raise NeedsIO
-            made = tls_context(verify, path, where)
+            made = tls_context(verify, path, where, client, named)
         return made
 
-    tls = None if plain_http else context(cafile, source)
+    client_cert = config.client_cert
+    tls = None
+    if not plain_http or client_cert is not None:  # a certificate is checked at once
+        tls = context(cafile, source, client_cert, "Config.client_cert")
     proxy_tls = None
     if proxies.uses_tls:
-        proxy_tls = (
-            context(config.proxy_ca_bundle, "Config.proxy_ca_bundle")
+        # The proxy gets its own certificate (if any), never the service's: botocore's
+        # proxy context has only proxies_config's.
+        proxy_ca, proxy_source = (
+            (config.proxy_ca_bundle, "Config.proxy_ca_bundle")
             if config.proxy_ca_bundle
-            else context(cafile, source)
+            else (cafile, source)
+        )
+        proxy_tls = context(
+            proxy_ca, proxy_source, config.proxy_client_cert, "Config.proxy_client_cert"
         )
     return TransportSettings(tls, cafile, proxies, proxy_tls)

@@ -1086,7 +1086,8 @@ def _de_aggregated_profile_time(data: Any, path: Path) -> AggregatedProfileTime:
 
 
 def _de_anomalies(value: Any, path: Path, name: str) -> list[Anomaly]:
-    return [_de_anomaly(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_anomaly(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_anomaly(data: Any, path: Path) -> Anomaly:
@@ -1119,7 +1120,8 @@ def _de_anomaly_instance(data: Any, path: Path) -> AnomalyInstance:
 
 
 def _de_anomaly_instances(value: Any, path: Path, name: str) -> list[AnomalyInstance]:
-    return [_de_anomaly_instance(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_anomaly_instance(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_channel(data: Any, path: Path) -> Channel:
@@ -1134,23 +1136,28 @@ def _de_channel(data: Any, path: Path) -> Channel:
 
 
 def _de_channels(value: Any, path: Path, name: str) -> list[Channel]:
-    return [_de_channel(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_channel(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_counters_to_aggregate(value: Any, path: Path, name: str) -> list[str]:
-    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(items) if item is not None]
 
 
 def _de_end_times(value: Any, path: Path, name: str) -> list[TimestampStructure | None]:
-    return [None if item is None else _de_timestamp_structure(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name))]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [None if item is None else _de_timestamp_structure(item, (path, name, i)) for i, item in enumerate(items)]
 
 
 def _de_event_publishers(value: Any, path: Path, name: str) -> list[EventPublisher]:
-    return [p_enum(EventPublisher, item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [p_enum(EventPublisher, item, path, f"{name}[{i}]") for i, item in enumerate(items) if item is not None]
 
 
 def _de_findings_report_summaries(value: Any, path: Path, name: str) -> list[FindingsReportSummary]:
-    return [_de_findings_report_summary(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_findings_report_summary(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_findings_report_summary(data: Any, path: Path) -> FindingsReportSummary:
@@ -1186,7 +1193,8 @@ def _de_frame_metric(data: Any, path: Path) -> FrameMetric:
 
 
 def _de_frame_metric_data(value: Any, path: Path, name: str) -> list[FrameMetricDatum]:
-    return [_de_frame_metric_datum(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_frame_metric_datum(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_frame_metric_datum(data: Any, path: Path) -> FrameMetricDatum:
@@ -1199,7 +1207,8 @@ def _de_frame_metric_datum(data: Any, path: Path) -> FrameMetricDatum:
 
 
 def _de_frame_metric_values(value: Any, path: Path, name: str) -> list[float | None]:
-    return [None if item is None else (item if type(item) is float else p_float(item, path, f"{name}[{i}]")) for i, item in enumerate(p_list(value, path, name))]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [None if item is None else (item if type(item) is float else p_float(item, path, f"{name}[{i}]")) for i, item in enumerate(items)]
 
 
 def _de_match(data: Any, path: Path) -> Match:
@@ -1218,7 +1227,8 @@ def _de_match(data: Any, path: Path) -> Match:
 
 
 def _de_matches(value: Any, path: Path, name: str) -> list[Match]:
-    return [_de_match(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_match(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_metric(data: Any, path: Path) -> Metric:
@@ -1274,7 +1284,8 @@ def _de_profile_time(data: Any, path: Path) -> ProfileTime:
 
 
 def _de_profile_times(value: Any, path: Path, name: str) -> list[ProfileTime]:
-    return [_de_profile_time(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_profile_time(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_profiling_group_description(data: Any, path: Path) -> ProfilingGroupDescription:
@@ -1308,11 +1319,13 @@ def _de_profiling_group_description(data: Any, path: Path) -> ProfilingGroupDesc
 
 
 def _de_profiling_group_descriptions(value: Any, path: Path, name: str) -> list[ProfilingGroupDescription]:
-    return [_de_profiling_group_description(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_profiling_group_description(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_profiling_group_names(value: Any, path: Path, name: str) -> list[str]:
-    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(items) if item is not None]
 
 
 def _de_profiling_status(data: Any, path: Path) -> ProfilingStatus:
@@ -1355,7 +1368,8 @@ def _de_recommendation(data: Any, path: Path) -> Recommendation:
 
 
 def _de_recommendations(value: Any, path: Path, name: str) -> list[Recommendation]:
-    return [_de_recommendation(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_recommendation(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_tags(value: Any, path: Path, name: str) -> dict[str, str]:
@@ -1364,15 +1378,18 @@ def _de_tags(value: Any, path: Path, name: str) -> dict[str, str]:
 
 
 def _de_target_frame(value: Any, path: Path, name: str) -> list[str]:
-    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(items) if item is not None]
 
 
 def _de_target_frames(value: Any, path: Path, name: str) -> list[list[str]]:
-    return [_de_target_frame(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_target_frame(item, path, f"{name}[{i}]") for i, item in enumerate(items) if item is not None]
 
 
 def _de_thread_states(value: Any, path: Path, name: str) -> list[str]:
-    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(items) if item is not None]
 
 
 def _de_timestamp_structure(data: Any, path: Path) -> TimestampStructure:
@@ -1383,7 +1400,8 @@ def _de_timestamp_structure(data: Any, path: Path) -> TimestampStructure:
 
 
 def _de_timestamp_structure_list(value: Any, path: Path, name: str) -> list[TimestampStructure]:
-    return [_de_timestamp_structure(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_timestamp_structure(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_unprocessed_end_times(value: Any, path: Path, name: str) -> dict[str, list[TimestampStructure]]:
@@ -1399,7 +1417,7 @@ def _de_user_feedback(data: Any, path: Path) -> UserFeedback:
 
 
 def parse_add_notification_channels(response: TransportResponse) -> AddNotificationChannelsResponse:
-    fields = load_json(response.body)
+    fields = load_json(response.body, numbers=False)
     x = fields.get("notificationConfiguration")
     notification_configuration = None if x is None else _de_notification_configuration(x, ("", "notificationConfiguration"))
     return AddNotificationChannelsResponse(notification_configuration=notification_configuration)
@@ -1464,7 +1482,7 @@ def parse_get_findings_report_account_summary(response: TransportResponse) -> Ge
 
 
 def parse_get_notification_configuration(response: TransportResponse) -> GetNotificationConfigurationResponse:
-    fields = load_json(response.body)
+    fields = load_json(response.body, numbers=False)
     x = fields.get("notificationConfiguration")
     notification_configuration = _de_notification_configuration({} if x is None else x, ("", "notificationConfiguration"))
     return GetNotificationConfigurationResponse(
@@ -1473,7 +1491,7 @@ def parse_get_notification_configuration(response: TransportResponse) -> GetNoti
 
 
 def parse_get_policy(response: TransportResponse) -> GetPolicyResponse:
-    fields = load_json(response.body)
+    fields = load_json(response.body, numbers=False)
     x = fields.get("policy")
     policy = "" if x is None else (x if type(x) is str else p_str(x, "", "policy"))
     x = fields.get("revisionId")
@@ -1549,7 +1567,7 @@ def parse_list_profiling_groups(response: TransportResponse) -> ListProfilingGro
 
 
 def parse_list_tags_for_resource(response: TransportResponse) -> ListTagsForResourceResponse:
-    fields = load_json(response.body)
+    fields = load_json(response.body, numbers=False)
     x = fields.get("tags")
     tags = None if x is None else _de_tags(x, "", "tags")
     return ListTagsForResourceResponse(tags=tags)
@@ -1560,7 +1578,7 @@ def parse_post_agent_profile(response: TransportResponse) -> PostAgentProfileRes
 
 
 def parse_put_permission(response: TransportResponse) -> PutPermissionResponse:
-    fields = load_json(response.body)
+    fields = load_json(response.body, numbers=False)
     x = fields.get("policy")
     policy = "" if x is None else (x if type(x) is str else p_str(x, "", "policy"))
     x = fields.get("revisionId")
@@ -1569,14 +1587,14 @@ def parse_put_permission(response: TransportResponse) -> PutPermissionResponse:
 
 
 def parse_remove_notification_channel(response: TransportResponse) -> RemoveNotificationChannelResponse:
-    fields = load_json(response.body)
+    fields = load_json(response.body, numbers=False)
     x = fields.get("notificationConfiguration")
     notification_configuration = None if x is None else _de_notification_configuration(x, ("", "notificationConfiguration"))
     return RemoveNotificationChannelResponse(notification_configuration=notification_configuration)
 
 
 def parse_remove_permission(response: TransportResponse) -> RemovePermissionResponse:
-    fields = load_json(response.body)
+    fields = load_json(response.body, numbers=False)
     x = fields.get("policy")
     policy = "" if x is None else (x if type(x) is str else p_str(x, "", "policy"))
     x = fields.get("revisionId")

@@ -1043,7 +1043,8 @@ def _de_attachment_details(data: Any, path: Path) -> AttachmentDetails:
 
 
 def _de_attachment_set(value: Any, path: Path, name: str) -> list[AttachmentDetails]:
-    return [_de_attachment_details(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_attachment_details(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_case_details(data: Any, path: Path) -> CaseDetails:
@@ -1089,7 +1090,8 @@ def _de_case_details(data: Any, path: Path) -> CaseDetails:
 
 
 def _de_case_list(value: Any, path: Path, name: str) -> list[CaseDetails]:
-    return [_de_case_details(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_case_details(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_category(data: Any, path: Path) -> Category:
@@ -1102,15 +1104,18 @@ def _de_category(data: Any, path: Path) -> Category:
 
 
 def _de_category_list(value: Any, path: Path, name: str) -> list[Category]:
-    return [_de_category(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_category(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_cc_email_addresses(value: Any, path: Path, name: str) -> list[str]:
-    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(items) if item is not None]
 
 
 def _de_check_metadata_headings(value: Any, path: Path, name: str) -> list[str | None]:
-    return [None if item is None else (item if type(item) is str else p_str(item, path, f"{name}[{i}]")) for i, item in enumerate(p_list(value, path, name))]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [None if item is None else (item if type(item) is str else p_str(item, path, f"{name}[{i}]")) for i, item in enumerate(items)]
 
 
 def _de_communication(data: Any, path: Path) -> Communication:
@@ -1138,7 +1143,8 @@ def _de_communication(data: Any, path: Path) -> Communication:
 
 
 def _de_communication_list(value: Any, path: Path, name: str) -> list[Communication]:
-    return [_de_communication(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_communication(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_communication_type_options(data: Any, path: Path) -> CommunicationTypeOptions:
@@ -1157,7 +1163,8 @@ def _de_communication_type_options(data: Any, path: Path) -> CommunicationTypeOp
 
 
 def _de_communication_type_options_list(value: Any, path: Path, name: str) -> list[CommunicationTypeOptions]:
-    return [_de_communication_type_options(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_communication_type_options(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_complete_attachment_upload_response(data: Any, path: Path) -> CompleteAttachmentUploadResponse:
@@ -1184,7 +1191,8 @@ def _de_date_interval(data: Any, path: Path) -> DateInterval:
 
 
 def _de_date_interval_list(value: Any, path: Path, name: str) -> list[DateInterval]:
-    return [_de_date_interval(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_date_interval(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_describe_attachment_response(data: Any, path: Path) -> DescribeAttachmentResponse:
@@ -1356,7 +1364,8 @@ def _de_resolve_case_response(data: Any, path: Path) -> ResolveCaseResponse:
 
 
 def _de_resource_metadata(value: Any, path: Path, name: str) -> list[str | None]:
-    return [None if item is None else (item if type(item) is str else p_str(item, path, f"{name}[{i}]")) for i, item in enumerate(p_list(value, path, name))]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [None if item is None else (item if type(item) is str else p_str(item, path, f"{name}[{i}]")) for i, item in enumerate(items)]
 
 
 def _de_service(data: Any, path: Path) -> Service:
@@ -1371,7 +1380,8 @@ def _de_service(data: Any, path: Path) -> Service:
 
 
 def _de_service_list(value: Any, path: Path, name: str) -> list[Service]:
-    return [_de_service(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_service(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_severity_level(data: Any, path: Path) -> SeverityLevel:
@@ -1384,7 +1394,8 @@ def _de_severity_level(data: Any, path: Path) -> SeverityLevel:
 
 
 def _de_severity_level_list(value: Any, path: Path, name: str) -> list[SeverityLevel]:
-    return [_de_severity_level(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_severity_level(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_supported_hour(data: Any, path: Path) -> SupportedHour:
@@ -1397,7 +1408,8 @@ def _de_supported_hour(data: Any, path: Path) -> SupportedHour:
 
 
 def _de_supported_hour_list(value: Any, path: Path, name: str) -> list[SupportedHour]:
-    return [_de_supported_hour(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_supported_hour(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_supported_language(data: Any, path: Path) -> SupportedLanguage:
@@ -1412,7 +1424,8 @@ def _de_supported_language(data: Any, path: Path) -> SupportedLanguage:
 
 
 def _de_supported_language_list(value: Any, path: Path, name: str) -> list[SupportedLanguage]:
-    return [_de_supported_language(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_supported_language(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_throttling_reason(data: Any, path: Path) -> ThrottlingReason:
@@ -1425,7 +1438,8 @@ def _de_throttling_reason(data: Any, path: Path) -> ThrottlingReason:
 
 
 def _de_throttling_reason_list(value: Any, path: Path, name: str) -> list[ThrottlingReason]:
-    return [_de_throttling_reason(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_throttling_reason(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_trusted_advisor_category_specific_summary(data: Any, path: Path) -> TrustedAdvisorCategorySpecificSummary:
@@ -1457,7 +1471,8 @@ def _de_trusted_advisor_check_description(data: Any, path: Path) -> TrustedAdvis
 
 
 def _de_trusted_advisor_check_list(value: Any, path: Path, name: str) -> list[TrustedAdvisorCheckDescription]:
-    return [_de_trusted_advisor_check_description(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_trusted_advisor_check_description(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_trusted_advisor_check_refresh_status(data: Any, path: Path) -> TrustedAdvisorCheckRefreshStatus:
@@ -1476,7 +1491,8 @@ def _de_trusted_advisor_check_refresh_status(data: Any, path: Path) -> TrustedAd
 
 
 def _de_trusted_advisor_check_refresh_status_list(value: Any, path: Path, name: str) -> list[TrustedAdvisorCheckRefreshStatus]:
-    return [_de_trusted_advisor_check_refresh_status(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_trusted_advisor_check_refresh_status(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_trusted_advisor_check_result(data: Any, path: Path) -> TrustedAdvisorCheckResult:
@@ -1528,7 +1544,8 @@ def _de_trusted_advisor_check_summary(data: Any, path: Path) -> TrustedAdvisorCh
 
 
 def _de_trusted_advisor_check_summary_list(value: Any, path: Path, name: str) -> list[TrustedAdvisorCheckSummary]:
-    return [_de_trusted_advisor_check_summary(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_trusted_advisor_check_summary(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_trusted_advisor_cost_optimizing_summary(data: Any, path: Path) -> TrustedAdvisorCostOptimizingSummary:
@@ -1565,7 +1582,8 @@ def _de_trusted_advisor_resource_detail(data: Any, path: Path) -> TrustedAdvisor
 
 
 def _de_trusted_advisor_resource_detail_list(value: Any, path: Path, name: str) -> list[TrustedAdvisorResourceDetail]:
-    return [_de_trusted_advisor_resource_detail(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_trusted_advisor_resource_detail(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_trusted_advisor_resources_summary(data: Any, path: Path) -> TrustedAdvisorResourcesSummary:
@@ -1607,27 +1625,28 @@ def _de_upload_url(data: Any, path: Path) -> UploadUrl:
 
 
 def _de_upload_url_list(value: Any, path: Path, name: str) -> list[UploadUrl]:
-    return [_de_upload_url(item, (path, name, i)) for i, item in enumerate(p_list(value, path, name)) if item is not None]
+    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    return [_de_upload_url(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def parse_add_attachments_to_set(response: TransportResponse) -> AddAttachmentsToSetResponse:
-    return _de_add_attachments_to_set_response(load_json(response.body), "")
+    return _de_add_attachments_to_set_response(load_json(response.body, numbers=False), "")
 
 
 def parse_add_communication_to_case(response: TransportResponse) -> AddCommunicationToCaseResponse:
-    return _de_add_communication_to_case_response(load_json(response.body), "")
+    return _de_add_communication_to_case_response(load_json(response.body, numbers=False), "")
 
 
 def parse_complete_attachment_upload(response: TransportResponse) -> CompleteAttachmentUploadResponse:
-    return _de_complete_attachment_upload_response(load_json(response.body), "")
+    return _de_complete_attachment_upload_response(load_json(response.body, numbers=False), "")
 
 
 def parse_create_case(response: TransportResponse) -> CreateCaseResponse:
-    return _de_create_case_response(load_json(response.body), "")
+    return _de_create_case_response(load_json(response.body, numbers=False), "")
 
 
 def parse_describe_attachment(response: TransportResponse) -> DescribeAttachmentResponse:
-    return _de_describe_attachment_response(load_json(response.body), "")
+    return _de_describe_attachment_response(load_json(response.body, numbers=False), "")
 
 
 def parse_describe_attachment_upload_status(response: TransportResponse) -> DescribeAttachmentUploadStatusResponse:
@@ -1635,27 +1654,27 @@ def parse_describe_attachment_upload_status(response: TransportResponse) -> Desc
 
 
 def parse_describe_cases(response: TransportResponse) -> DescribeCasesResponse:
-    return _de_describe_cases_response(load_json(response.body), "")
+    return _de_describe_cases_response(load_json(response.body, numbers=False), "")
 
 
 def parse_describe_communications(response: TransportResponse) -> DescribeCommunicationsResponse:
-    return _de_describe_communications_response(load_json(response.body), "")
+    return _de_describe_communications_response(load_json(response.body, numbers=False), "")
 
 
 def parse_describe_create_case_options(response: TransportResponse) -> DescribeCreateCaseOptionsResponse:
-    return _de_describe_create_case_options_response(load_json(response.body), "")
+    return _de_describe_create_case_options_response(load_json(response.body, numbers=False), "")
 
 
 def parse_describe_services(response: TransportResponse) -> DescribeServicesResponse:
-    return _de_describe_services_response(load_json(response.body), "")
+    return _de_describe_services_response(load_json(response.body, numbers=False), "")
 
 
 def parse_describe_severity_levels(response: TransportResponse) -> DescribeSeverityLevelsResponse:
-    return _de_describe_severity_levels_response(load_json(response.body), "")
+    return _de_describe_severity_levels_response(load_json(response.body, numbers=False), "")
 
 
 def parse_describe_supported_languages(response: TransportResponse) -> DescribeSupportedLanguagesResponse:
-    return _de_describe_supported_languages_response(load_json(response.body), "")
+    return _de_describe_supported_languages_response(load_json(response.body, numbers=False), "")
 
 
 def parse_describe_trusted_advisor_check_refresh_statuses(response: TransportResponse) -> DescribeTrustedAdvisorCheckRefreshStatusesResponse:
@@ -1671,11 +1690,11 @@ def parse_describe_trusted_advisor_check_summaries(response: TransportResponse) 
 
 
 def parse_describe_trusted_advisor_checks(response: TransportResponse) -> DescribeTrustedAdvisorChecksResponse:
-    return _de_describe_trusted_advisor_checks_response(load_json(response.body), "")
+    return _de_describe_trusted_advisor_checks_response(load_json(response.body, numbers=False), "")
 
 
 def parse_get_attachment_download_link(response: TransportResponse) -> GetAttachmentDownloadLinkResponse:
-    return _de_get_attachment_download_link_response(load_json(response.body), "")
+    return _de_get_attachment_download_link_response(load_json(response.body, numbers=False), "")
 
 
 def parse_get_attachment_upload_links(response: TransportResponse) -> GetAttachmentUploadLinksResponse:
@@ -1687,7 +1706,7 @@ def parse_refresh_trusted_advisor_check(response: TransportResponse) -> RefreshT
 
 
 def parse_resolve_case(response: TransportResponse) -> ResolveCaseResponse:
-    return _de_resolve_case_response(load_json(response.body), "")
+    return _de_resolve_case_response(load_json(response.body, numbers=False), "")
 
 
 def _err_throttling_exception(fields: dict[str, Any], response: TransportResponse) -> dict[str, Any]:

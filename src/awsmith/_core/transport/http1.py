@@ -15,7 +15,7 @@ What it does, and no more:
   released connection (or a freed slot) goes to the longest waiter, never to a caller
   who came later;
 * an idle connection is dropped after ``idle_timeout`` seconds, and checked for a
-  close from the server (or stray bytes) before it is reused; TCP keepalive is on;
+  close from the server (or stray bytes) before it is reused; TCP keepalive if asked;
 * a connect timeout, and a read timeout measured from the last progress in either
   direction (a chunk handed to the socket or a byte read), so an upload the server
   reads slowly is not cut short while the socket keeps taking chunks (bytes the
@@ -422,15 +422,18 @@ class _Connection(asyncio.Protocol):
         #: The request body was not sent to its end (the server answered first): the
         #: connection cannot carry another exchange, whatever the response says.
         self._request_cut = False
+        #: Polls the socket for :meth:`usable` (made at its first check).
+        self._poller: select.poll | None = None
 
     # ---------------------------------------------------------------- asyncio.Protocol
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            # A peer (or a NAT) that vanished without a FIN is noticed by the kernel.
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        if self._pool.keepalive:
+            sock = transport.get_extra_info("socket")
+            if sock is not None:
+                # A peer (or a NAT) that vanished without a FIN is noticed by the kernel.
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
 
     def loop_future(self) -> asyncio.Future[None]:
         return self._loop.create_future()
@@ -440,19 +443,23 @@ class _Connection(asyncio.Protocol):
         waiting on its socket. A server's FIN (or stray bytes) may be in the socket
         before the loop has run ``eof_received``: polled for without blocking. Anything
         readable on an idle connection (a FIN, a TLS close_notify, an unsolicited
-        response) means it cannot carry a new exchange."""
+        response) means it cannot carry a new exchange. The poll object is made at the
+        first check and kept: the check is then one system call, where making and
+        registering one each time cost four Python-level calls more per request."""
         transport = self.transport
         if self.closed or transport is None or transport.is_closing():
             return False
-        sock = transport.get_extra_info("socket")
-        if sock is None:
-            return True
-        if _HAS_POLL:
-            poller = select.poll()
+        poller = self._poller
+        if poller is None:
+            sock = transport.get_extra_info("socket")
+            if sock is None:
+                return True
+            if not _HAS_POLL:
+                readable, _, _ = select.select([sock.fileno()], [], [], 0)  # Windows: no poll
+                return not readable
+            poller = self._poller = select.poll()
             poller.register(sock.fileno(), select.POLLIN)
-            return not poller.poll(0)
-        readable, _, _ = select.select([sock.fileno()], [], [], 0)  # Windows has no poll
-        return not readable
+        return not poller.poll(0)
 
     def data_received(self, data: bytes) -> None:
         if self._future is None and self.body is None:
@@ -549,11 +556,15 @@ class _Connection(asyncio.Protocol):
     def on_header(self, name: bytes, value: bytes) -> None:
         size = len(name) + len(value)
         self._head_parsed += size
-        problem = head_field_problem(
-            name, size, self._head_parsed, len(self._headers), self._limits
-        )
-        if problem is not None:
-            raise self._head_too_large(*problem)
+        limits = self._limits
+        if (
+            size > limits.max_field
+            or self._head_parsed > limits.max_head
+            or len(self._headers) >= limits.max_fields
+        ):  # within every limit (the common case) it costs no call per field
+            problem = head_field_problem(name, size, self._head_parsed, len(self._headers), limits)
+            if problem is not None:
+                raise self._head_too_large(*problem)
         self._headers.append((name.decode("latin-1"), value.decode("latin-1")))
 
     def on_status(self, status: bytes) -> None:
@@ -814,12 +825,14 @@ class ConnectionPool:
         ca_file: str = "",
         proxies: ProxySettings = NO_PROXIES,
         proxy_tls: ssl.SSLContext | None = None,
+        keepalive: bool = False,
     ) -> None:
         """``tls`` is the context for https origins; without one (a client made for a
         plain-http endpoint) it is made from ``ca_file`` at the first https connection,
         if any. ``idle_timeout``: seconds an unused connection is kept for reuse.
         ``proxies``: the client's proxies; ``proxy_tls`` the context for ``https://``
-        proxies (else ``tls``)."""
+        proxies (else ``tls``). ``keepalive``: TCP keepalive (``SO_KEEPALIVE``) on
+        every connection, off by default as in botocore (its ``tcp_keepalive``)."""
         self.loop = asyncio.get_running_loop()
         self._limit = max_connections
         self._verify = verify_tls
@@ -827,6 +840,7 @@ class ConnectionPool:
         self._tls = tls
         self._proxies = proxies
         self._proxy_tls = proxy_tls
+        self.keepalive = keepalive
         self._idle_timeout = idle_timeout
         self._origins: dict[str, _Origin] = {}
         self._idle: dict[tuple[str, str, int, Proxy | None], list[_Connection]] = {}

@@ -14,6 +14,7 @@ sender: ``Host`` as in the URL, the caller's headers, ``Content-Length``.
 from __future__ import annotations
 
 import contextlib
+import socket
 import ssl
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping
 
@@ -52,15 +53,23 @@ def owned_client(
     max_connections: int,
     proxies: ProxySettings,
     proxy_tls: ssl.SSLContext | None,
+    keepalive: bool = False,
 ) -> httpx.AsyncClient:
-    """The httpx client awsmith makes for itself (under trio): the same TLS and the
-    same proxy choice per origin as awsmith's own sender. httpx's own reading of the
-    environment is off (``trust_env=False``): awsmith read it already."""
+    """The httpx client awsmith makes for itself (under trio): the same TLS, the same
+    proxy choice per origin and the same TCP keepalive as awsmith's own sender. httpx's
+    own reading of the environment is off (``trust_env=False``): awsmith read it
+    already."""
     limits = httpx.Limits(max_connections=max_connections)
+    options = [(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)] if keepalive else None
     if not proxies.any:
-        return httpx.AsyncClient(verify=verify, limits=limits, trust_env=False)
+        return httpx.AsyncClient(
+            transport=httpx.AsyncHTTPTransport(
+                verify=verify, limits=limits, socket_options=options
+            ),
+            trust_env=False,
+        )
     return httpx.AsyncClient(
-        transport=_ProxyRouter(verify, limits, proxies, proxy_tls), trust_env=False
+        transport=_ProxyRouter(verify, limits, proxies, proxy_tls, options), trust_env=False
     )
 
 
@@ -74,12 +83,16 @@ class _ProxyRouter(httpx.AsyncBaseTransport):
         limits: httpx.Limits,
         proxies: ProxySettings,
         proxy_tls: ssl.SSLContext | None,
+        socket_options: list[tuple[int, int, int]] | None = None,
     ) -> None:
         self._verify = verify
         self._limits = limits
         self._proxies = proxies
         self._proxy_tls = proxy_tls
-        self._direct = httpx.AsyncHTTPTransport(verify=verify, limits=limits)
+        self._socket_options = socket_options
+        self._direct = httpx.AsyncHTTPTransport(
+            verify=verify, limits=limits, socket_options=socket_options
+        )
         self._via: dict[Proxy, httpx.AsyncHTTPTransport] = {}
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -93,6 +106,7 @@ class _ProxyRouter(httpx.AsyncBaseTransport):
             transport = self._via[proxy] = httpx.AsyncHTTPTransport(
                 verify=self._verify,
                 limits=self._limits,
+                socket_options=self._socket_options,
                 proxy=httpx.Proxy(
                     proxy.url, ssl_context=self._proxy_tls if proxy.scheme == "https" else None
                 ),

@@ -5,6 +5,11 @@ Certificates are verified against, in this order (as botocore and the AWS CLI do
 bundle (as botocore and httpx do). Loading a bundle reads and parses a file of a few
 hundred certificates (~10 ms), so contexts are made once per process and file, in a
 worker thread (see :mod:`awsmith._core.settings`, which chooses the bundle).
+
+A context may also carry a TLS client certificate (``Config.client_cert``, or
+``Config.proxy_client_cert`` for an ``https://`` proxy's context), loaded with the
+context, so both transports (awsmith's own sender and httpx) show it: it is part of
+the context's cache key.
 """
 
 from __future__ import annotations
@@ -14,8 +19,15 @@ import ssl
 
 from awsmith._core.errors import ConfigurationError
 
-#: (verify, CA file) -> context, shared by every client of the process.
-_CONTEXTS: dict[tuple[bool, str], ssl.SSLContext] = {}
+#: A TLS client certificate as botocore takes it: one PEM file with the certificate
+#: and its key, or a (certificate, key) pair of paths.
+ClientCert = str | tuple[str, str]
+
+_Key = tuple[bool, str, ClientCert | None]
+
+#: (verify, CA file, client certificate) -> context, shared by every client of the
+#: process.
+_CONTEXTS: dict[_Key, ssl.SSLContext] = {}
 
 
 def certifi_bundle() -> str:
@@ -26,23 +38,32 @@ def certifi_bundle() -> str:
     return certifi.where()
 
 
-def _key(verify: bool, cafile: str) -> tuple[bool, str]:
-    return verify, cafile if verify else ""
+def _key(verify: bool, cafile: str, client_cert: ClientCert | None) -> _Key:
+    return verify, cafile if verify else "", client_cert
 
 
-def cached_tls_context(verify: bool, cafile: str) -> ssl.SSLContext | None:
+def cached_tls_context(
+    verify: bool, cafile: str, client_cert: ClientCert | None = None
+) -> ssl.SSLContext | None:
     """The context :func:`tls_context` would give, if it is made already (no I/O)."""
-    return _CONTEXTS.get(_key(verify, cafile))
+    return _CONTEXTS.get(_key(verify, cafile, client_cert))
 
 
-def tls_context(verify: bool, cafile: str = "", source: str = "") -> ssl.SSLContext:
+def tls_context(
+    verify: bool,
+    cafile: str = "",
+    source: str = "",
+    client_cert: ClientCert | None = None,
+    cert_source: str = "Config.client_cert",
+) -> ssl.SSLContext:
     """A client context: certificates and host names checked against ``cafile`` (else
-    certifi's) unless ``verify`` is False (for a local test server only). ``source``
-    names where ``cafile`` came from, for the error when it names no file. May read
-    files: not on the event loop."""
+    certifi's) unless ``verify`` is False (for a local test server only), showing
+    ``client_cert`` if the server asks for one. ``source`` and ``cert_source`` name
+    where ``cafile`` and ``client_cert`` came from, for the errors when they cannot be
+    used. May read files: not on the event loop."""
     if verify and not cafile:
         cafile, source = certifi_bundle(), "certifi"
-    key = _key(verify, cafile)
+    key = _key(verify, cafile, client_cert)
     context = _CONTEXTS.get(key)
     if context is None:
         if verify:
@@ -53,6 +74,42 @@ def tls_context(verify: bool, cafile: str = "", source: str = "") -> ssl.SSLCont
             context = ssl.create_default_context()
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
+        if client_cert is not None:
+            _load_client_cert(context, client_cert, cert_source)
         context.set_alpn_protocols(["http/1.1"])
         _CONTEXTS[key] = context
     return context
+
+
+class _EncryptedKey(Exception):
+    """OpenSSL asked for the key's password."""
+
+
+def _no_password() -> str:
+    """Given to ``load_cert_chain`` as the password callback: without one OpenSSL would
+    ask for an encrypted key's password on the terminal, and a client in a service
+    would wait there for ever."""
+    raise _EncryptedKey
+
+
+def _load_client_cert(context: ssl.SSLContext, client_cert: ClientCert, source: str) -> None:
+    """Loads the certificate and key into ``context``; a ConfigurationError naming
+    ``source`` if a file is missing, the key is encrypted or not the certificate's."""
+    cert, key = (client_cert, None) if isinstance(client_cert, str) else client_cert
+    for path in (cert, key):
+        if path is not None and not os.path.isfile(path):
+            raise ConfigurationError(f"{source} names no file: {path!r}")
+    try:
+        context.load_cert_chain(cert, key, password=_no_password)
+    except _EncryptedKey:
+        why = (
+            "its key is encrypted (give an unencrypted key, readable only by the user the "
+            "client runs as)"
+        )
+    except ssl.SSLError as exc:
+        why = str(exc)
+    else:
+        return
+    raise ConfigurationError(
+        f"{source}: cannot use {client_cert!r} as a client certificate: {why}"
+    ) from None
