@@ -420,6 +420,7 @@ async def test_the_profiles_proxies_config_is_read_by_neither(
         "[default]\nproxies_config =\n"
         f"    proxy_ca_bundle = {tls_proxy.ca}\n"
         f"    proxy_client_cert = {tls_proxy.client_cert[0]}\n"
+        "    proxy_use_forwarding_for_https = true\n"
     )
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
     monkeypatch.delenv("AWS_PROFILE", raising=False)
@@ -428,6 +429,7 @@ async def test_the_profiles_proxies_config_is_read_by_neither(
     assert session_reads == {
         "proxy_ca_bundle": str(tls_proxy.ca),
         "proxy_client_cert": tls_proxy.client_cert[0],
+        "proxy_use_forwarding_for_https": "true",
     }
     assert botocore_through(mtls, tls_proxy, {}) == "error: ProxyConnectionError"
     with pytest.raises(awsmith.ConnectionFailedError) as info:
