@@ -19,7 +19,7 @@ def test_the_kit_imports_from_any_directory(tmp_path: Path) -> None:
     servers and the plugin import, the repository's devservers do not."""
     probe = (
         "import awsmith.testing.codeguruprofiler, awsmith.testing.support_attachments, "
-        "awsmith.testing.moto_server, awsmith.testing.pytest_plugin\n"
+        "awsmith.testing.moto_server, awsmith_pytest\n"
         "try:\n    import devservers\nexcept ModuleNotFoundError as e:\n    print(e)\n"
     )
     result = subprocess.run(
