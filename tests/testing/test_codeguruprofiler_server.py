@@ -11,6 +11,7 @@ tests use the pytest plugin's fixtures (``codeguruprofiler_server``,
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import re
 import uuid
@@ -647,6 +648,100 @@ async def test_wrong_signatures_are_refused_with_the_services_errors(
     assert unsigned.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
     assert unsigned.json() == {"message": "Missing Authentication Token"}
     assert [r.status for r in codeguruprofiler_server.requests] == [403, 403, 403]
+
+
+def signed_by_botocore(
+    server: CodeGuruProfilerServer,
+    body: bytes,
+    *,
+    region: str = "us-east-1",
+    service: str = "codeguru-profiler",
+    headers: dict[str, str] | None = None,
+) -> tuple[str, dict[str, str]]:
+    """A CreateProfilingGroup request signed by botocore's SigV4 signer (the oracle)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials as BotocoreCredentials
+
+    request = AWSRequest(
+        method="POST",
+        url=f"{server.endpoint_url}/profilingGroups?clientToken=t1",
+        data=body,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+    keys = BotocoreCredentials(server.access_key_id, server.secret_access_key)
+    SigV4Auth(keys, service, region).add_auth(request)
+    return request.url, dict(request.headers.items())
+
+
+SIGNED_BODY = b'{"profilingGroupName": "signed"}'
+
+
+@pytest.mark.parametrize(
+    ("scope", "extra", "sent", "message"),
+    [
+        (
+            {"region": "eu-west-1"},
+            {},
+            SIGNED_BODY,
+            "Credential should be scoped to a valid region, not 'eu-west-1'.",
+        ),
+        (
+            {"service": "support"},
+            {},
+            SIGNED_BODY,
+            "Credential should be scoped to correct service: 'codeguru-profiler'.",
+        ),
+        (
+            {},
+            {"X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"},
+            SIGNED_BODY,
+            "The X-Amz-Content-SHA256 header must be the SHA-256 of the request body (this "
+            "service does not take 'UNSIGNED-PAYLOAD'; only S3 takes UNSIGNED-PAYLOAD).",
+        ),
+        (
+            {},
+            {"X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"},
+            b'{"profilingGroupName": "swapped"}',
+            "The X-Amz-Content-SHA256 header must be the SHA-256 of the request body (this "
+            "service does not take 'UNSIGNED-PAYLOAD'; only S3 takes UNSIGNED-PAYLOAD).",
+        ),
+        (
+            {},
+            {"X-Amz-Content-SHA256": hashlib.sha256(SIGNED_BODY).hexdigest()},
+            b'{"profilingGroupName": "swapped"}',
+            "The provided 'x-amz-content-sha256' header does not match what was computed.",
+        ),
+    ],
+    ids=["other-region", "other-service", "unsigned-payload", "unsigned-swapped", "hash-swapped"],
+)
+def test_signatures_the_service_refuses(
+    codeguruprofiler_server: CodeGuruProfilerServer,
+    scope: dict[str, str],
+    extra: dict[str, str],
+    sent: bytes,
+    message: str,
+    boto: Any,
+) -> None:
+    """A signature valid in itself (botocore's) but for another region or service, or
+    over a payload hash that is not the body's, is refused: nothing is created."""
+    url, headers = signed_by_botocore(codeguruprofiler_server, SIGNED_BODY, headers=extra, **scope)
+    answer = httpx.post(url, content=sent, headers=headers)
+    assert answer.status_code == 403
+    assert answer.headers["x-amzn-ErrorType"] == "InvalidSignatureException"
+    assert answer.json() == {"message": message}
+    assert boto.list_profiling_groups()["profilingGroupNames"] == []
+
+
+def test_a_payload_hash_that_is_the_bodys_is_accepted(
+    codeguruprofiler_server: CodeGuruProfilerServer, boto: Any
+) -> None:
+    sha = hashlib.sha256(SIGNED_BODY).hexdigest()
+    url, headers = signed_by_botocore(
+        codeguruprofiler_server, SIGNED_BODY, headers={"X-Amz-Content-SHA256": sha}
+    )
+    assert httpx.post(url, content=SIGNED_BODY, headers=headers).status_code == 201
+    assert boto.list_profiling_groups()["profilingGroupNames"] == ["signed"]
 
 
 # -- botocore as the oracle of the wire ---------------------------------------------------------

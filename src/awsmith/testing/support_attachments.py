@@ -438,7 +438,7 @@ class SupportAttachmentFake:
             if self.check_signatures:
                 raw_path, _, raw_query = request.raw_path.partition("?")
                 signed = _SignedCall(request.method, raw_path, raw_query, headers, body)
-                problem = sigv4_problem(signed, self._keys, service="support")
+                problem = sigv4_problem(signed, self._keys, service="support", region=self.region)
                 if problem is not None:
                     raise _ServiceError(*problem)
             try:

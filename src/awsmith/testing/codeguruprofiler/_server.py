@@ -696,7 +696,7 @@ class CodeGuruProfilerServer:
 
     def _authenticate(self, record: RecordedRequest) -> None:
         if self.check_signatures:
-            problem = sigv4_problem(record, self._keys, service=SERVICE)
+            problem = sigv4_problem(record, self._keys, service=SERVICE, region=self.region)
             if problem is not None:
                 raise ServiceFault(problem[0], problem[1], 403)
         elif not record.headers.get("Authorization", "").startswith("AWS4-HMAC-SHA256 "):
