@@ -1105,6 +1105,102 @@ def test_inputs_are_validated_as_the_model_says(
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
+# -- pagination tokens --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ("delete a seen one", ["a3", "a4"]),  # an offset would skip a3
+        ("add one before", ["a3", "a4"]),  # an offset would repeat a2
+    ],
+)
+def test_a_token_resumes_after_the_last_item_returned(
+    boto: Any, change: str, expected: list[str]
+) -> None:
+    """Changing the listing before the position between pages neither skips nor repeats
+    an item: the token holds the last key returned, not an offset."""
+    for name in ("a1", "a2", "a3", "a4", "a5"):
+        boto.create_profiling_group(profilingGroupName=name, clientToken=name)
+    first = boto.list_profiling_groups(maxResults=2)
+    assert first["profilingGroupNames"] == ["a1", "a2"]
+    if change == "delete a seen one":
+        boto.delete_profiling_group(profilingGroupName="a1")
+    else:
+        boto.create_profiling_group(profilingGroupName="a0", clientToken="a0")
+    second = boto.list_profiling_groups(maxResults=2, nextToken=first["nextToken"])
+    assert second["profilingGroupNames"] == expected
+    again = boto.list_profiling_groups(maxResults=2, nextToken=first["nextToken"])
+    assert again["profilingGroupNames"] == expected  # a retried page is the same page
+    last = boto.list_profiling_groups(maxResults=2, nextToken=second["nextToken"])
+    assert (last["profilingGroupNames"], "nextToken" in last) == (["a5"], False)
+
+
+def test_descending_profile_times_resume_after_the_last_one(
+    codeguruprofiler_server: CodeGuruProfilerServer, boto: Any
+) -> None:
+    boto.create_profiling_group(profilingGroupName="g", clientToken="g")
+    hour = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    for hours in (1, 2, 3):
+        codeguruprofiler_server.add_agent_profile("g", b"{}", received_at=hour - timedelta(hours=hours))
+    window = {"startTime": hour - timedelta(days=1), "endTime": hour, "period": "PT1H"}
+    first = boto.list_profile_times(profilingGroupName="g", maxResults=1, **window)
+    rest = boto.list_profile_times(
+        profilingGroupName="g", maxResults=5, nextToken=first["nextToken"], **window
+    )
+    starts = [t["start"].hour for t in first["profileTimes"] + rest["profileTimes"]]
+    assert starts == [11, 10, 9]
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"profilingGroupName": "g2"},
+        {"period": "P1D"},
+        {"orderBy": "TimestampAscending"},
+        {"endTime": datetime(2026, 12, 1, 11, tzinfo=UTC)},
+    ],
+    ids=["other-group", "other-period", "other-order", "other-window"],
+)
+def test_a_token_is_refused_by_any_other_listing(
+    codeguruprofiler_server: CodeGuruProfilerServer, boto: Any, other: dict[str, Any]
+) -> None:
+    hour = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    for name in ("g1", "g2"):
+        boto.create_profiling_group(profilingGroupName=name, clientToken=name)
+        for hours in (1, 2, 3):
+            codeguruprofiler_server.add_agent_profile(name, b"{}", received_at=hour - timedelta(hours=hours))
+    listing = {
+        "profilingGroupName": "g1",
+        "startTime": hour - timedelta(days=1),
+        "endTime": hour,
+        "period": "PT1H",
+    }
+    token = boto.list_profile_times(maxResults=1, **listing)["nextToken"]
+    with pytest.raises(ClientError) as caught:
+        boto.list_profile_times(maxResults=1, nextToken=token, **{**listing, **other})
+    error = caught.value.response["Error"]
+    assert (error["Code"], error["Message"]) == (
+        "ValidationException",
+        f"The nextToken {token!r} is invalid.",
+    )
+    with pytest.raises(ClientError) as caught:
+        boto.list_profiling_groups(nextToken=token)
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_tokens_are_kept_once_per_position(
+    codeguruprofiler_server: CodeGuruProfilerServer, boto: Any
+) -> None:
+    """Paging the same listing again reuses its tokens: the server's memory does not grow
+    with the number of requests."""
+    for name in ("a", "b", "c"):
+        boto.create_profiling_group(profilingGroupName=name, clientToken=name)
+    tokens = {boto.list_profiling_groups(maxResults=1)["nextToken"] for _ in range(5)}
+    assert len(tokens) == 1
+    assert len(codeguruprofiler_server._tokens) == 1
+
+
 # -- lifecycle --------------------------------------------------------------------------------
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import gzip
+import hashlib
 import json
 import re
 import threading
@@ -34,7 +35,7 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, cast
+from typing import Any, Final, TypeVar, cast
 
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -231,6 +232,36 @@ class ServiceFault(Exception):
 
 def _not_found(name: str) -> ServiceFault:
     return ServiceFault("ResourceNotFoundException", f"Profiling group {name!r} does not exist.")
+
+
+_Item = TypeVar("_Item")
+
+#: How many pagination tokens a server remembers (the oldest are forgotten first).
+_TOKENS_KEPT = 10_000
+
+
+#: Query parameters a pagination token is not tied to: the page's size and position,
+#: and includeDescription, which changes what each item says, not which items there are.
+_NOT_THE_LISTING = frozenset({"maxResults", "nextToken", "includeDescription"})
+
+
+def _listing(kind: str, call: _Call) -> tuple[str, ...]:
+    """What a pagination token is tied to: the listing and its every other parameter."""
+    labels = (f"{k}={v}" for k, v in sorted(call.labels.items()))
+    params = (f"{k}={v}" for k, v in sorted(call.params.items()) if k not in _NOT_THE_LISTING)
+    return (kind, *labels, *params)
+
+
+def _itself(item: Any) -> Any:
+    return item
+
+
+def _first(item: tuple[Any, ...]) -> Any:
+    return item[0]
+
+
+def _group_name_of(item: tuple[ProfilingGroup, Any]) -> str:
+    return item[0].name
 
 
 def _invalid(message: str) -> ServiceFault:
@@ -473,7 +504,8 @@ class CodeGuruProfilerServer:
         self._lock = threading.Lock()
         self._groups: dict[str, ProfilingGroup] = {}
         self._requests: list[RecordedRequest] = []
-        self._tokens: dict[str, dict[str, Any]] = {}
+        self._tokens: dict[str, tuple[tuple[str, ...], Any]] = {}
+        self._token_salt = uuid.uuid4().hex  # one server's tokens mean nothing to another
         self._injections: dict[str, list[_Injection]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -716,27 +748,51 @@ class CodeGuruProfilerServer:
 
     # -- state helpers (called with the lock held) -------------------------------------
 
-    def _encode_token(self, state: dict[str, Any]) -> str:
-        """An opaque token (32 hex digits, as the model's ``^[\\w-]+$``, max 64, allows)
-        naming pagination state the server keeps."""
-        token = uuid.uuid4().hex
-        self._tokens[token] = state
-        return token
+    def _page(
+        self,
+        call: _Call,
+        kind: str,
+        items: list[_Item],
+        default: int,
+        *,
+        key: Callable[[_Item], Any],
+        descending: bool = False,
+    ) -> tuple[list[_Item], str | None]:
+        """One page of ``items`` (sorted by ``key``, ``descending`` or not) and the token
+        of the next.
 
-    def _page(self, call: _Call, kind: str, items: list[Any], default: int) -> tuple[list[Any], str | None]:
-        """One page of ``items`` (maxResults, nextToken) and the token of the next."""
+        A token names the listing it came from (the operation, its path and its query
+        parameters but those of ``_NOT_THE_LISTING``) and the key of the last item
+        returned: the next page starts after that key, so an item deleted or added
+        between pages shifts nothing (an offset would skip one), and a token is refused
+        by any other listing (another group, period, window or filter) as the service
+        refuses it. Tokens are derived from what they name, so one position never costs
+        more than one entry, and only the newest ``_TOKENS_KEPT`` are kept.
+        """
         limit = _query_int("maxResults", call.params.get("maxResults"), 1, 1000) or default
         raw = _text("nextToken", call.params.get("nextToken"), min_len=1, max_len=64, pattern=_NAME)
-        offset = 0
+        listing = _listing(kind, call)
+        rest = items
         if raw is not None:
             state = self._tokens.get(raw)
-            if state is None or state.get("kind") != kind:
+            if state is None or state[0] != listing:
                 raise _invalid(f"The nextToken {raw!r} is invalid.")
-            offset = int(state["offset"])
-        page = items[offset : offset + limit]
-        more = offset + limit < len(items)
-        token = self._encode_token({"kind": kind, "offset": offset + limit}) if more else None
-        return page, token
+            last = state[1]
+            rest = [i for i in items if (key(i) < last if descending else key(i) > last)]
+        page = rest[:limit]
+        if len(rest) <= limit:
+            return page, None
+        return page, self._token(listing, key(page[-1]))
+
+    def _token(self, listing: tuple[str, ...], last: Any) -> str:
+        """The token (32 hex digits, as the model's ``^[\\w-]+$``, max 64, allows) that
+        resumes ``listing`` after the item keyed ``last``."""
+        token = hashlib.sha256(repr((self._token_salt, listing, last)).encode()).hexdigest()[:32]
+        self._tokens.pop(token, None)
+        self._tokens[token] = (listing, last)
+        while len(self._tokens) > _TOKENS_KEPT:
+            del self._tokens[next(iter(self._tokens))]
+        return token
 
     def _group(self, call: _Call) -> ProfilingGroup:
         name = _group_name(call.labels["profilingGroupName"])
@@ -805,7 +861,7 @@ class CodeGuruProfilerServer:
 
     def _list_profiling_groups(self, call: _Call) -> _Reply:
         include = _query_bool("includeDescription", call.params.get("includeDescription"))
-        names, token = self._page(call, "groups", sorted(self._groups), 100)
+        names, token = self._page(call, "groups", sorted(self._groups), 100, key=_itself)
         result: dict[str, Any] = {"profilingGroupNames": names}
         if include:
             result["profilingGroups"] = [self._groups[n].describe() for n in names]
@@ -901,7 +957,9 @@ class CodeGuruProfilerServer:
             },
             reverse=order != "TimestampAscending",
         )
-        page, token = self._page(call, "times", starts, 100)
+        page, token = self._page(
+            call, "times", starts, 100, key=_itself, descending=order != "TimestampAscending"
+        )
         result: dict[str, Any] = {"profileTimes": [{"start": format_timestamp(s)} for s in page]}
         if token is not None:
             result["nextToken"] = token
@@ -931,7 +989,7 @@ class CodeGuruProfilerServer:
         assert start is not None and end is not None
         _query_bool("dailyReportsOnly", call.params.get("dailyReportsOnly"))
         reports = [r for r in _reports(group) if r[0] < end and r[0] + _PERIODS["P1D"] > start]
-        page, token = self._page(call, "reports", reports, 100)
+        page, token = self._page(call, "reports", reports, 100, key=_first)
         result: dict[str, Any] = {
             "findingsReportSummaries": [_report_summary(group, *r) for r in page]
         }
@@ -946,7 +1004,7 @@ class CodeGuruProfilerServer:
             for group in sorted(self._groups.values(), key=lambda g: g.name)
             if (reports := _reports(group))
         ]
-        page, token = self._page(call, "summaries", latest, 100)
+        page, token = self._page(call, "summaries", latest, 100, key=_group_name_of)
         result: dict[str, Any] = {
             "reportSummaries": [_report_summary(group, *report) for group, report in page]
         }
