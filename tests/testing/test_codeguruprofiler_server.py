@@ -40,6 +40,7 @@ from awsmith.codeguruprofiler.shapes import (
 )
 from awsmith.testing.codeguruprofiler import (
     ERROR_STATUS,
+    ERRORS_OF,
     FAKE_ACCESS_KEY_ID,
     OPERATIONS,
     CodeGuruProfilerServer,
@@ -599,12 +600,30 @@ async def test_injected_errors_are_used_up_in_order(
     assert (await one_attempt_client.list_profiling_groups()).profiling_group_names == []
 
 
+def test_each_operations_errors_are_botocores_models() -> None:
+    model = botocore_model()
+    assert {
+        name: frozenset(e.name for e in model.operation_model(name).error_shapes)
+        for name in model.operation_names
+    } == ERRORS_OF
+
+
 def test_inject_error_refuses_what_the_model_does_not_have() -> None:
     server = CodeGuruProfilerServer()
     with pytest.raises(ValueError, match=r"^'GetProfiles' is not a CodeGuru Profiler operation$"):
         server.inject_error("GetProfiles", "ThrottlingException")
-    with pytest.raises(ValueError, match=r"^'Throttled' is not one of ConflictException, "):
+    with pytest.raises(ValueError) as caught:
         server.inject_error("GetProfile", "Throttled")
+    assert str(caught.value) == (
+        "GetProfile does not model 'Throttled': its errors are InternalServerException, "
+        "ResourceNotFoundException, ThrottlingException, ValidationException"
+    )
+    with pytest.raises(ValueError) as caught:
+        server.inject_error("GetPolicy", "ConflictException")  # another operation's error
+    assert str(caught.value) == (
+        "GetPolicy does not model 'ConflictException': its errors are "
+        "InternalServerException, ResourceNotFoundException, ThrottlingException"
+    )
     with pytest.raises(ValueError, match=r"^times must be at least 1, got 0$"):
         server.inject_error("GetProfile", "ThrottlingException", times=0)
 

@@ -68,6 +68,33 @@ ERROR_STATUS: Final[Mapping[str, int]] = {
     "ThrottlingException": 429,
     "ValidationException": 400,
 }
+(_CONFLICT, _INTERNAL, _NOT_FOUND, _QUOTA, _THROTTLING, _VALIDATION) = sorted(ERROR_STATUS)
+#: The errors each operation's model lists: the only ones :meth:`inject_error` takes.
+ERRORS_OF: Final[Mapping[str, frozenset[str]]] = {
+    "AddNotificationChannels": frozenset({_CONFLICT, _INTERNAL, _NOT_FOUND, _QUOTA, _THROTTLING, _VALIDATION}),
+    "BatchGetFrameMetricData": frozenset({_INTERNAL, _NOT_FOUND, _THROTTLING, _VALIDATION}),
+    "ConfigureAgent": frozenset({_INTERNAL, _NOT_FOUND, _THROTTLING, _VALIDATION}),
+    "CreateProfilingGroup": frozenset({_CONFLICT, _INTERNAL, _QUOTA, _THROTTLING, _VALIDATION}),
+    "DeleteProfilingGroup": frozenset({_CONFLICT, _INTERNAL, _NOT_FOUND, _THROTTLING, _VALIDATION}),
+    "DescribeProfilingGroup": frozenset({_INTERNAL, _NOT_FOUND, _THROTTLING, _VALIDATION}),
+    "GetFindingsReportAccountSummary": frozenset({_INTERNAL, _THROTTLING, _VALIDATION}),
+    "GetNotificationConfiguration": frozenset({_INTERNAL, _NOT_FOUND, _THROTTLING, _VALIDATION}),
+    "GetPolicy": frozenset({_INTERNAL, _NOT_FOUND, _THROTTLING}),
+    "GetProfile": frozenset({_INTERNAL, _NOT_FOUND, _THROTTLING, _VALIDATION}),
+    "GetRecommendations": frozenset({_INTERNAL, _NOT_FOUND, _THROTTLING, _VALIDATION}),
+    "ListFindingsReports": frozenset({_INTERNAL, _NOT_FOUND, _THROTTLING, _VALIDATION}),
+    "ListProfileTimes": frozenset({_INTERNAL, _NOT_FOUND, _THROTTLING, _VALIDATION}),
+    "ListProfilingGroups": frozenset({_INTERNAL, _THROTTLING}),
+    "ListTagsForResource": frozenset({_INTERNAL, _NOT_FOUND, _VALIDATION}),
+    "PostAgentProfile": frozenset({_INTERNAL, _NOT_FOUND, _THROTTLING, _VALIDATION}),
+    "PutPermission": frozenset({_CONFLICT, _INTERNAL, _NOT_FOUND, _THROTTLING, _VALIDATION}),
+    "RemoveNotificationChannel": frozenset({_INTERNAL, _NOT_FOUND, _THROTTLING, _VALIDATION}),
+    "RemovePermission": frozenset({_CONFLICT, _INTERNAL, _NOT_FOUND, _THROTTLING, _VALIDATION}),
+    "SubmitFeedback": frozenset({_INTERNAL, _NOT_FOUND, _THROTTLING, _VALIDATION}),
+    "TagResource": frozenset({_INTERNAL, _NOT_FOUND, _VALIDATION}),
+    "UntagResource": frozenset({_INTERNAL, _NOT_FOUND, _VALIDATION}),
+    "UpdateProfilingGroup": frozenset({_CONFLICT, _INTERNAL, _NOT_FOUND, _THROTTLING, _VALIDATION}),
+}
 #: The agent permissions a policy's ``agentPermissions`` statement grants.
 AGENT_ACTIONS: Final = ("codeguru-profiler:ConfigureAgent", "codeguru-profiler:PostAgentProfile")
 
@@ -606,13 +633,17 @@ class CodeGuruProfilerServer:
         self, operation: str, code: str, *, message: str | None = None, times: int = 1
     ) -> None:
         """The next ``times`` calls of ``operation`` (its model name, ``"GetProfile"``)
-        fail with the modeled error ``code`` (``"ThrottlingException"``...) instead of
+        fail with ``code`` (``"ThrottlingException"``...), one of the errors the
+        operation's model lists (:data:`ERRORS_OF`; any other is a ``ValueError``), instead of
         running, after the signature check: the errors the service answers under load
         or on its own faults, which no request can provoke here."""
         if operation not in _OPERATIONS:
             raise ValueError(f"{operation!r} is not a CodeGuru Profiler operation")
-        if code not in ERROR_STATUS:
-            raise ValueError(f"{code!r} is not one of {', '.join(sorted(ERROR_STATUS))}")
+        if code not in ERRORS_OF[operation]:
+            raise ValueError(
+                f"{operation} does not model {code!r}: its errors are "
+                f"{', '.join(sorted(ERRORS_OF[operation]))}"
+            )
         if times < 1:
             raise ValueError(f"times must be at least 1, got {times}")
         text = message or f"Injected {code} for {operation}."
