@@ -1105,6 +1105,16 @@ BAD_INPUTS = [
         "1 validation error detected: Value 'PT1M' at 'targetResolution' failed to satisfy "
         "constraint: Member must satisfy enum value set: [P1D, PT1H, PT5M]",
     ),
+    (
+        "batch_get_frame_metric_data",
+        {"profilingGroupName": "v", "period": "P30D"},
+        "period 'P30D' is longer than the maximum of one day (P1D).",
+    ),
+    (
+        "batch_get_frame_metric_data",
+        {"profilingGroupName": "v", "period": "PT24H1S"},
+        "period 'PT24H1S' is longer than the maximum of one day (P1D).",
+    ),
 ]
 
 
@@ -1122,6 +1132,23 @@ def test_inputs_are_validated_as_the_model_says(
     error = caught.value.response["Error"]
     assert (error["Code"], error["Message"]) == ("ValidationException", message)
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_a_retried_post_is_stored_once(
+    codeguruprofiler_server: CodeGuruProfilerServer, boto: Any
+) -> None:
+    """PostAgentProfile's profileToken is its idempotency token: the same token twice
+    stores one profile, another token another."""
+    boto.create_profiling_group(profilingGroupName="g", clientToken="g")
+    post = {"profilingGroupName": "g", "contentType": JSON}
+    boto.post_agent_profile(agentProfile=b'{"n": 1}', profileToken="t1", **post)
+    boto.post_agent_profile(agentProfile=b'{"n": 1}', profileToken="t1", **post)
+    boto.post_agent_profile(agentProfile=b'{"n": 2}', profileToken="t2", **post)
+    assert [p.body for p in codeguruprofiler_server.stored_profiles("g")] == [
+        b'{"n": 1}',
+        b'{"n": 2}',
+    ]
+    assert [r.status for r in codeguruprofiler_server.requests[-3:]] == [204, 204, 204]
 
 
 # -- pagination tokens --------------------------------------------------------------------

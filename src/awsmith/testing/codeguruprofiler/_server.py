@@ -203,6 +203,9 @@ class ProfilingGroup:
     anomalies: list[AnomalyInstance] = field(default_factory=list[AnomalyInstance])
     #: When an agent last called ConfigureAgent.
     orchestrated_at: datetime | None = None
+    #: The profileTokens of the profiles PostAgentProfile stored: a retried post (the
+    #: same token) is stored once.
+    profile_tokens: set[str] = field(default_factory=set[str])
 
     def describe(self) -> dict[str, Any]:
         """The ProfilingGroupDescription of the wire."""
@@ -923,7 +926,7 @@ class CodeGuruProfilerServer:
 
     def _post_agent_profile(self, call: _Call) -> _Reply:
         group = self._group(call)
-        _text(
+        token = _text(
             "profileToken", call.params.get("profileToken"), min_len=1, max_len=64, pattern=_NAME
         )
         content_type = call.record.headers.get("Content-Type", "")
@@ -933,10 +936,14 @@ class CodeGuruProfilerServer:
             )
         if not call.record.body:
             raise _invalid("The agent profile is empty.")
+        if token is not None and token in group.profile_tokens:
+            return _Reply(204)  # a retry of a post already stored: idempotent, as modeled
         encoding = "gzip" if call.record.body[:2] == b"\x1f\x8b" else None
         group.profiles.append(
             StoredProfile(datetime.now(UTC), content_type, call.record.body, encoding)
         )
+        if token is not None:
+            group.profile_tokens.add(token)
         return _Reply(204)
 
     def _get_profile(self, call: _Call) -> _Reply:
@@ -1048,6 +1055,8 @@ class CodeGuruProfilerServer:
         start, end = _window(call, required=False)
         period = _text("period", call.params.get("period"), min_len=1, max_len=64)
         span = _duration("period", period) if period is not None else _PERIODS["PT1H"]
+        if span > _PERIODS["P1D"]:
+            raise _invalid(f"period {period!r} is longer than the maximum of one day (P1D).")
         end = end or (start + span if start is not None else datetime.now(UTC))
         start = start or end - span
         if start >= end:
