@@ -56,7 +56,8 @@ _MISSING = "awsmith's test servers need the testing extra: pip install 'awsmith[
 
 
 def _kit_import_error(error: ImportError) -> pytest.UsageError:
-    return pytest.UsageError(_MISSING.format(error))
+    said = str(error)  # the kit's own error already says what to install
+    return pytest.UsageError(said if "awsmith[testing]" in said else _MISSING.format(error))
 
 
 @pytest.fixture(scope="session")

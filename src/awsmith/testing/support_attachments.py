@@ -76,12 +76,18 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-import aiohttp
 import botocore.session
-from aiohttp import web
 from botocore.config import Config as BotocoreConfig
 from botocore.exceptions import ClientError
 from multidict import CIMultiDict, CIMultiDictProxy
+
+from awsmith.testing._extra import testing_extra_missing
+
+try:
+    import aiohttp
+    from aiohttp import web
+except ImportError as error:  # not installed: say which extra brings it
+    raise testing_extra_missing(error) from error
 
 from awsmith.testing._lifecycle import running, running_async
 from awsmith.testing._s3_gate import (

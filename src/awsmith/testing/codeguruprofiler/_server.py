@@ -37,11 +37,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, TypeVar, cast
 
-from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
+from awsmith.testing._extra import testing_extra_missing
 from awsmith.testing._lifecycle import running, running_async
 from awsmith.testing._sigv4 import sigv4_problem
+
+try:
+    from aiohttp import web
+except ImportError as error:  # not installed: say which extra brings it
+    raise testing_extra_missing(error) from error
 
 HOST: Final = "127.0.0.1"
 SERVICE: Final = "codeguru-profiler"
