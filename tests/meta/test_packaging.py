@@ -294,3 +294,19 @@ def test_locked_runtime_keeps_the_entries_whose_markers_hold(tmp_path: Path) -> 
     }
     environment["python_full_version"] = "3.13.0"
     assert locked_runtime(constraints, environment) == {"anyio": "4.16.0"}
+
+
+# ------------------------------------------------------------------ the PyPI page
+
+
+def test_the_readme_works_as_the_package_index_page() -> None:
+    """README.md is the long description on PyPI: it says how to install (every extra
+    included), and its links are absolute (a relative one is dead there)."""
+    text = (ROOT / "README.md").read_text()
+    assert "pip install awsmith\n" in text
+    for extra in sorted(set(PROJECT["optional-dependencies"]) - {"dev", "docs", "mutation"}):
+        assert f'pip install "awsmith[{extra}]"' in text, extra
+    targets = re.findall(r"\]\(([^)\s]+)\)", text)
+    assert targets and [t for t in targets if not t.startswith("https://")] == []
+    assert f"{HOME}/blob/main/docs/installation.md" in targets
+    assert "```sh\nmake demo\nmake test\n```" in text  # the Quickstart, as it was
