@@ -434,7 +434,9 @@ async def test_policy_revisions(
                 revision_id=stale,
             )
         assert conflict.value.message == (
-            f"The revision id {stale!r} is not the current revision of the policy of 'pol'."
+            "The policy of 'pol' exists: give its current revisionId to change it."
+            if stale is None
+            else f"The revision id {stale!r} is not the current revision of the policy of 'pol'."
         )
     second = await client.put_permission(
         profiling_group_name="pol",
@@ -1248,6 +1250,12 @@ def test_tokens_are_kept_once_per_position(
 
 
 # -- lifecycle --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("host", "url_host"), [("0.0.0.0", "127.0.0.1"), ("::", "[::1]")])
+def test_a_wildcard_bind_gives_a_loopback_endpoint(host: str, url_host: str) -> None:
+    server = CodeGuruProfilerServer(host=host, port=8123)
+    assert server.endpoint_url == f"http://{url_host}:8123"
 
 
 def test_two_servers_on_their_own_ports_and_state() -> None:

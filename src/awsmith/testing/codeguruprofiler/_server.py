@@ -271,6 +271,9 @@ def _not_found(name: str) -> ServiceFault:
 
 _Item = TypeVar("_Item")
 
+#: A wildcard address a server binds -> the loopback address its clients connect to.
+_WILDCARDS: Final = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
+
 #: How many pagination tokens a server remembers (the oldest are forgotten first).
 _TOKENS_KEPT = 10_000
 
@@ -550,8 +553,10 @@ class CodeGuruProfilerServer:
 
     @property
     def endpoint_url(self) -> str:
-        """The URL to give a client as ``endpoint_url``."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
+        """The URL to give a client as ``endpoint_url``: on a server bound to every
+        address (``0.0.0.0``, ``::``), the loopback one, which a client can connect to."""
+        host = _WILDCARDS.get(self.host, self.host)
+        host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}"
 
     @property
@@ -1293,6 +1298,11 @@ def _check_revision(group: ProfilingGroup, given: str | None, *, required: bool)
         raise ServiceFault(
             "ConflictException",
             f"Profiling group {group.name!r} has no policy, so no revision {given!r}.",
+        )
+    if given is None:
+        raise ServiceFault(
+            "ConflictException",
+            f"The policy of {group.name!r} exists: give its current revisionId to change it.",
         )
     if given != group.revision_id:
         raise ServiceFault(
