@@ -262,3 +262,27 @@ def test_support_example_runs_against_moto(moto: MotoServer, op: Operation) -> N
     assert [key for key in shown if got.get(key) in (None, [], {})] == []
     if op.name == "DescribeCases":  # the case the CreateCase example opened
         assert [case["case_id"] for case in got["cases"]] == [case_id]
+
+
+def test_the_example_profiles_cover_the_time_the_examples_ask_for() -> None:
+    """The profiles in GetProfile's and PostAgentProfile's examples start when GetProfile's
+    request starts and last its period (a reader compares them: a profile of another
+    day would not answer that request)."""
+    import base64
+    from datetime import datetime, timedelta
+
+    examples = examples_file("codeguruprofiler")["examples"]
+    request = examples["GetProfile"][0]["input"]
+    start = datetime.fromisoformat(request["startTime"])
+    assert request["period"] == "PT5M"
+    profiles = [
+        examples["GetProfile"][0]["output"]["profile"],
+        examples["PostAgentProfile"][0]["input"]["agentProfile"],
+    ]
+    for encoded in profiles:
+        profile = json.loads(base64.b64decode(encoded))
+        covered = (
+            datetime.fromtimestamp(profile["start"] / 1000, tz=start.tzinfo),
+            datetime.fromtimestamp(profile["end"] / 1000, tz=start.tzinfo),
+        )
+        assert covered == (start, start + timedelta(minutes=5))

@@ -48,6 +48,10 @@ REFERENCE = [
     "reference/codeguruprofiler/client/index.html",
     "reference/codeguruprofiler/shapes/index.html",
     "reference/codeguruprofiler/errors/index.html",
+    "reference/testing/stubber/index.html",
+    "reference/testing/codeguruprofiler/index.html",
+    "reference/testing/support_attachments/index.html",
+    "reference/testing/pytest_plugin/index.html",
 ]
 
 
@@ -99,6 +103,10 @@ def test_navigation_lists_every_section(site: Path) -> None:
         "Changelog",
         "SupportClient",
         "CodeGuruProfilerClient",
+        "Test kit",
+        "CodeGuruProfilerServer",
+        "SupportAttachmentFake",
+        "pytest plugin",
     ):
         assert title in text
 
@@ -317,3 +325,42 @@ def test_every_operation_shows_its_example(site: Path, service: str) -> None:
         assert block is not None, f"{op.py_name} has no Examples section"
         assert "highlight" in block.classes
         assert f"await {variable}.{op.py_name}(" in block.text()
+
+
+@pytest.mark.parametrize(
+    ("path", "objects"),
+    [
+        (
+            "reference/testing/stubber/index.html",
+            ["awsmith.testing.Stubber", "awsmith.testing.Stubber.add_response",
+             "awsmith.testing.ANY", "awsmith.testing.StubAssertionError"],
+        ),
+        (
+            "reference/testing/codeguruprofiler/index.html",
+            ["awsmith.testing.codeguruprofiler.CodeGuruProfilerServer",
+             "awsmith.testing.codeguruprofiler.CodeGuruProfilerServer.inject_error",
+             "awsmith.testing.codeguruprofiler.codeguruprofiler_server",
+             "awsmith.testing.codeguruprofiler.ERRORS_OF"],
+        ),
+        (
+            "reference/testing/support_attachments/index.html",
+            ["awsmith.testing.support_attachments.SupportAttachmentFake",
+             "awsmith.testing.support_attachments.support_attachment_fake",
+             "awsmith.testing.moto_server.MotoServer"],
+        ),
+        (
+            "reference/testing/pytest_plugin/index.html",
+            [f"awsmith_pytest.{fixture}" for fixture in (
+                "codeguruprofiler_server", "codeguruprofiler_client",
+                "codeguruprofiler_credentials", "support_attachment_server",
+                "support_attachment_client", "support_attachment_credentials",
+            )],
+        ),
+    ],
+    ids=["stubber", "codeguruprofiler", "support_attachments", "pytest_plugin"],
+)
+def test_the_test_kit_has_reference_pages(site: Path, path: str, objects: list[str]) -> None:
+    root = page(site, path)
+    for name in objects:
+        _, text = documented(root, name)
+        assert len(text) > len(name), name

@@ -393,6 +393,27 @@ def test_requests_must_be_signed_with_the_fakes_key(fake: SupportAttachmentFake)
         assert info.value.response["Error"]["Code"] == code
 
 
+def test_operations_passed_on_to_moto_are_signature_checked_too(
+    fake: SupportAttachmentFake,
+) -> None:
+    """ResolveCase and DescribeServices are moto's (which checks no signature): the
+    fake checks them first, and moto never sees a wrongly signed one."""
+    client = support_client(fake, key=FAKE_ACCESS_KEY_ID, secret="wrong secret")
+    for call in (
+        lambda: client.resolve_case(caseId="case-1"),
+        lambda: client.describe_services(),
+    ):
+        with pytest.raises(ClientError) as info:
+            call()
+        error = info.value.response
+        assert (error["Error"]["Code"], error["ResponseMetadata"]["HTTPStatusCode"]) == (
+            "InvalidSignatureException",
+            400,  # as for the operations the fake owns: Support's JSON protocol says 400
+        )
+    client.close()
+    assert fake.calls[-2:] == ["ResolveCase", "DescribeServices"]
+
+
 # ---------------------------------------------------------------- completion
 
 

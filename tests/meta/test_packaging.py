@@ -11,6 +11,7 @@ import hashlib
 import importlib
 import pkgutil
 import re
+import subprocess
 import tomllib
 import zipfile
 from importlib import metadata
@@ -155,8 +156,10 @@ def test_installation_page_names_every_extra_for_users() -> None:
 
 
 def public_modules() -> set[str]:
-    """Every module of the installed package with no ``_`` in its dotted name."""
-    found = {"awsmith"}
+    """Every module of the installed package with no ``_`` in its dotted name, and the
+    pytest plugin (a top-level module of the distribution's own, kept out of the package
+    so that loading it imports nothing of awsmith)."""
+    found = {"awsmith", "awsmith_pytest"}
     for module in pkgutil.walk_packages(awsmith.__path__, "awsmith."):
         if not any(part.startswith("_") for part in module.name.split(".")):
             found.add(module.name)
@@ -196,12 +199,46 @@ def test_the_changelog_follows_keep_a_changelog() -> None:
         match = _VERSION_HEADING.match(heading)
         assert match, f"not '## [X.Y.Z] - YYYY-MM-DD': {heading!r}"
         versions.append(Version(match[1]))
-    assert versions == sorted(versions, reverse=True) and Version(PROJECT["version"]) in versions
+    assert versions == sorted(versions, reverse=True)
     sections = {line.removeprefix("### ") for line in lines if line.startswith("### ")}
     assert sections <= _SECTIONS
     links = dict(re.findall(r"^\[([^\]]+)\]: (\S+)$", "\n".join(lines), re.M))
     assert set(links) == {"Unreleased", *(str(v) for v in versions)}
-    assert links["Unreleased"] == f"{HOME}/compare/v{versions[0]}...HEAD"
+
+
+def test_the_version_is_a_dev_one_while_changes_are_unreleased() -> None:
+    """A tree with [Unreleased] entries must not build as the last release's version:
+    it is a ``.dev`` version above it (a release moves the entries under its heading
+    and sets the version)."""
+    text = (ROOT / "CHANGELOG.md").read_text()
+    unreleased = text.split("## [Unreleased]", 1)[1].split("\n## [", 1)[0]
+    releases = [Version(m[0]) for m in re.findall(r"^## \[(\d+\.\d+\.\d+)\] - ", text, re.M)]
+    version = Version(PROJECT["version"])
+    if unreleased.strip():
+        assert version.is_devrelease and version > releases[0], version
+    else:
+        assert version == releases[0]
+    assert awsmith.__version__ == PROJECT["version"]
+
+
+def test_the_changelogs_links_name_commits_that_exist() -> None:
+    """No release is tagged yet: a link to a tag would be dead, so each release links
+    the commit it names, and [Unreleased] compares that commit with HEAD."""
+    text = (ROOT / "CHANGELOG.md").read_text()
+    links = dict(re.findall(r"^\[([^\]]+)\]: (\S+)$", text, re.M))
+    assert not [link for link in links.values() if "/releases/tag/" in link]
+    released = {name: link for name, link in links.items() if name != "Unreleased"}
+    commits = {name: link.removeprefix(f"{HOME}/tree/") for name, link in released.items()}
+    assert all(re.fullmatch(r"[0-9a-f]{7,40}", c) for c in commits.values()), released
+    newest = max(commits, key=Version)
+    assert links["Unreleased"] == f"{HOME}/compare/{commits[newest]}...HEAD"
+    for name, commit in commits.items():
+        section = text.split(f"## [{name}]", 1)[1].split("\n## [", 1)[0]
+        assert f"commit {commit}" in section, name
+        found = subprocess.run(
+            ["git", "cat-file", "-e", f"{commit}^{{commit}}"], cwd=ROOT, capture_output=True
+        )
+        assert found.returncode == 0, f"{name}: no commit {commit}"
 
 
 # ------------------------------------------------------------------ make dist
@@ -257,3 +294,19 @@ def test_locked_runtime_keeps_the_entries_whose_markers_hold(tmp_path: Path) -> 
     }
     environment["python_full_version"] = "3.13.0"
     assert locked_runtime(constraints, environment) == {"anyio": "4.16.0"}
+
+
+# ------------------------------------------------------------------ the PyPI page
+
+
+def test_the_readme_works_as_the_package_index_page() -> None:
+    """README.md is the long description on PyPI: it says how to install (every extra
+    included), and its links are absolute (a relative one is dead there)."""
+    text = (ROOT / "README.md").read_text()
+    assert "pip install awsmith\n" in text
+    for extra in sorted(set(PROJECT["optional-dependencies"]) - {"dev", "docs", "mutation"}):
+        assert f'pip install "awsmith[{extra}]"' in text, extra
+    targets = re.findall(r"\]\(([^)\s]+)\)", text)
+    assert targets and [t for t in targets if not t.startswith("https://")] == []
+    assert f"{HOME}/blob/main/docs/installation.md" in targets
+    assert "```sh\nmake demo\nmake test\n```" in text  # the Quickstart, as it was

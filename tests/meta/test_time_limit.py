@@ -282,7 +282,7 @@ def test_the_watchdog_stops_every_child_process_before_ending_the_run(tmp_path: 
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     commands = " | ".join(children.values())
-    for started in ("-m moto.server", "nginx: master process", "nginx: worker process",
+    for started in ("-m awsmith.testing._moto_child", "nginx: master process", "nginx: worker process",
                     "tinyproxy -d -c", "sleep 600"):
         assert started in commands, commands
     assert survivors == {}
@@ -291,7 +291,7 @@ def test_the_watchdog_stops_every_child_process_before_ending_the_run(tmp_path: 
     node = "test_suite.py::test_hangs_past_its_limit"
     assert f"{node} still runs 2 s past its time limit of 2 s: stopping the run" in out, out
     assert "time.sleep(60)  # the hang" in out
-    assert re.search(r"^server \d+: \S+ -m moto\.server -H 127\.0\.0\.1 -p \d+$", out, re.M), out
+    assert re.search(r"^server \d+: \S+ -m awsmith\.testing\._moto_child -H 127\.0\.0\.1 -p \d+$", out, re.M), out
     assert re.search(r"^server \d+: nginx -c ", out, re.M), out
     assert re.search(r"^server \d+: tinyproxy -d -c ", out, re.M), out
     assert re.search(r"^process \d+: sleep 600$", out, re.M), out

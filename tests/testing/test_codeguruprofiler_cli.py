@@ -56,10 +56,10 @@ def refused(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
-async def create_group(url: str, key: str, secret: str) -> str:
+async def create_group(url: str, key: str, secret: str, region: str = "us-east-1") -> str:
     credentials = awsmith.Credentials(access_key_id=key, secret_access_key=secret)
     async with CodeGuruProfilerClient(
-        region="us-east-1",
+        region=region,
         endpoint_url=url,
         credentials=credentials,
         config=awsmith.Config(max_attempts=1),
@@ -84,10 +84,12 @@ async def test_serves_on_the_port_asked_with_the_keys_given_until_interrupted(
     assert match.groups() == (
         f"http://127.0.0.1:{port}", str(port), "AKIACLI0000000000000", "eu-west-1"
     )
-    arn = await create_group(match[1], "AKIACLI0000000000000", "cli-secret")
+    arn = await create_group(match[1], "AKIACLI0000000000000", "cli-secret", "eu-west-1")
     assert arn == "arn:aws:codeguru-profiler:eu-west-1:123456789012:profilingGroup/from-cli"
     with pytest.raises(awsmith.ServiceError) as caught:
-        await create_group(match[1], "AKIASTUBCODEGURU0000", "codeguru-stub-fake-secret-access-key")
+        await create_group(
+            match[1], "AKIASTUBCODEGURU0000", "codeguru-stub-fake-secret-access-key", "eu-west-1"
+        )
     assert caught.value.code == "UnrecognizedClientException"
 
     process.send_signal(stop_with)

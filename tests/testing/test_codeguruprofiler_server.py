@@ -11,6 +11,7 @@ tests use the pytest plugin's fixtures (``codeguruprofiler_server``,
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import re
 import uuid
@@ -39,6 +40,7 @@ from awsmith.codeguruprofiler.shapes import (
 )
 from awsmith.testing.codeguruprofiler import (
     ERROR_STATUS,
+    ERRORS_OF,
     FAKE_ACCESS_KEY_ID,
     OPERATIONS,
     CodeGuruProfilerServer,
@@ -432,7 +434,9 @@ async def test_policy_revisions(
                 revision_id=stale,
             )
         assert conflict.value.message == (
-            f"The revision id {stale!r} is not the current revision of the policy of 'pol'."
+            "The policy of 'pol' exists: give its current revisionId to change it."
+            if stale is None
+            else f"The revision id {stale!r} is not the current revision of the policy of 'pol'."
         )
     second = await client.put_permission(
         profiling_group_name="pol",
@@ -598,12 +602,30 @@ async def test_injected_errors_are_used_up_in_order(
     assert (await one_attempt_client.list_profiling_groups()).profiling_group_names == []
 
 
+def test_each_operations_errors_are_botocores_models() -> None:
+    model = botocore_model()
+    assert {
+        name: frozenset(e.name for e in model.operation_model(name).error_shapes)
+        for name in model.operation_names
+    } == ERRORS_OF
+
+
 def test_inject_error_refuses_what_the_model_does_not_have() -> None:
     server = CodeGuruProfilerServer()
     with pytest.raises(ValueError, match=r"^'GetProfiles' is not a CodeGuru Profiler operation$"):
         server.inject_error("GetProfiles", "ThrottlingException")
-    with pytest.raises(ValueError, match=r"^'Throttled' is not one of ConflictException, "):
+    with pytest.raises(ValueError) as caught:
         server.inject_error("GetProfile", "Throttled")
+    assert str(caught.value) == (
+        "GetProfile does not model 'Throttled': its errors are InternalServerException, "
+        "ResourceNotFoundException, ThrottlingException, ValidationException"
+    )
+    with pytest.raises(ValueError) as caught:
+        server.inject_error("GetPolicy", "ConflictException")  # another operation's error
+    assert str(caught.value) == (
+        "GetPolicy does not model 'ConflictException': its errors are "
+        "InternalServerException, ResourceNotFoundException, ThrottlingException"
+    )
     with pytest.raises(ValueError, match=r"^times must be at least 1, got 0$"):
         server.inject_error("GetProfile", "ThrottlingException", times=0)
 
@@ -647,6 +669,100 @@ async def test_wrong_signatures_are_refused_with_the_services_errors(
     assert unsigned.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
     assert unsigned.json() == {"message": "Missing Authentication Token"}
     assert [r.status for r in codeguruprofiler_server.requests] == [403, 403, 403]
+
+
+def signed_by_botocore(
+    server: CodeGuruProfilerServer,
+    body: bytes,
+    *,
+    region: str = "us-east-1",
+    service: str = "codeguru-profiler",
+    headers: dict[str, str] | None = None,
+) -> tuple[str, dict[str, str]]:
+    """A CreateProfilingGroup request signed by botocore's SigV4 signer (the oracle)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials as BotocoreCredentials
+
+    request = AWSRequest(
+        method="POST",
+        url=f"{server.endpoint_url}/profilingGroups?clientToken=t1",
+        data=body,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+    keys = BotocoreCredentials(server.access_key_id, server.secret_access_key)
+    SigV4Auth(keys, service, region).add_auth(request)
+    return request.url, dict(request.headers.items())
+
+
+SIGNED_BODY = b'{"profilingGroupName": "signed"}'
+
+
+@pytest.mark.parametrize(
+    ("scope", "extra", "sent", "message"),
+    [
+        (
+            {"region": "eu-west-1"},
+            {},
+            SIGNED_BODY,
+            "Credential should be scoped to a valid region, not 'eu-west-1'.",
+        ),
+        (
+            {"service": "support"},
+            {},
+            SIGNED_BODY,
+            "Credential should be scoped to correct service: 'codeguru-profiler'.",
+        ),
+        (
+            {},
+            {"X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"},
+            SIGNED_BODY,
+            "The X-Amz-Content-SHA256 header must be the SHA-256 of the request body (this "
+            "service does not take 'UNSIGNED-PAYLOAD'; only S3 takes UNSIGNED-PAYLOAD).",
+        ),
+        (
+            {},
+            {"X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"},
+            b'{"profilingGroupName": "swapped"}',
+            "The X-Amz-Content-SHA256 header must be the SHA-256 of the request body (this "
+            "service does not take 'UNSIGNED-PAYLOAD'; only S3 takes UNSIGNED-PAYLOAD).",
+        ),
+        (
+            {},
+            {"X-Amz-Content-SHA256": hashlib.sha256(SIGNED_BODY).hexdigest()},
+            b'{"profilingGroupName": "swapped"}',
+            "The provided 'x-amz-content-sha256' header does not match what was computed.",
+        ),
+    ],
+    ids=["other-region", "other-service", "unsigned-payload", "unsigned-swapped", "hash-swapped"],
+)
+def test_signatures_the_service_refuses(
+    codeguruprofiler_server: CodeGuruProfilerServer,
+    scope: dict[str, str],
+    extra: dict[str, str],
+    sent: bytes,
+    message: str,
+    boto: Any,
+) -> None:
+    """A signature valid in itself (botocore's) but for another region or service, or
+    over a payload hash that is not the body's, is refused: nothing is created."""
+    url, headers = signed_by_botocore(codeguruprofiler_server, SIGNED_BODY, headers=extra, **scope)
+    answer = httpx.post(url, content=sent, headers=headers)
+    assert answer.status_code == 403
+    assert answer.headers["x-amzn-ErrorType"] == "InvalidSignatureException"
+    assert answer.json() == {"message": message}
+    assert boto.list_profiling_groups()["profilingGroupNames"] == []
+
+
+def test_a_payload_hash_that_is_the_bodys_is_accepted(
+    codeguruprofiler_server: CodeGuruProfilerServer, boto: Any
+) -> None:
+    sha = hashlib.sha256(SIGNED_BODY).hexdigest()
+    url, headers = signed_by_botocore(
+        codeguruprofiler_server, SIGNED_BODY, headers={"X-Amz-Content-SHA256": sha}
+    )
+    assert httpx.post(url, content=SIGNED_BODY, headers=headers).status_code == 201
+    assert boto.list_profiling_groups()["profilingGroupNames"] == ["signed"]
 
 
 # -- botocore as the oracle of the wire ---------------------------------------------------------
@@ -991,6 +1107,16 @@ BAD_INPUTS = [
         "1 validation error detected: Value 'PT1M' at 'targetResolution' failed to satisfy "
         "constraint: Member must satisfy enum value set: [P1D, PT1H, PT5M]",
     ),
+    (
+        "batch_get_frame_metric_data",
+        {"profilingGroupName": "v", "period": "P30D"},
+        "period 'P30D' is longer than the maximum of one day (P1D).",
+    ),
+    (
+        "batch_get_frame_metric_data",
+        {"profilingGroupName": "v", "period": "PT24H1S"},
+        "period 'PT24H1S' is longer than the maximum of one day (P1D).",
+    ),
 ]
 
 
@@ -1010,7 +1136,126 @@ def test_inputs_are_validated_as_the_model_says(
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
+def test_a_retried_post_is_stored_once(
+    codeguruprofiler_server: CodeGuruProfilerServer, boto: Any
+) -> None:
+    """PostAgentProfile's profileToken is its idempotency token: the same token twice
+    stores one profile, another token another."""
+    boto.create_profiling_group(profilingGroupName="g", clientToken="g")
+    post = {"profilingGroupName": "g", "contentType": JSON}
+    boto.post_agent_profile(agentProfile=b'{"n": 1}', profileToken="t1", **post)
+    boto.post_agent_profile(agentProfile=b'{"n": 1}', profileToken="t1", **post)
+    boto.post_agent_profile(agentProfile=b'{"n": 2}', profileToken="t2", **post)
+    assert [p.body for p in codeguruprofiler_server.stored_profiles("g")] == [
+        b'{"n": 1}',
+        b'{"n": 2}',
+    ]
+    assert [r.status for r in codeguruprofiler_server.requests[-3:]] == [204, 204, 204]
+
+
+# -- pagination tokens --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ("delete a seen one", ["a3", "a4"]),  # an offset would skip a3
+        ("add one before", ["a3", "a4"]),  # an offset would repeat a2
+    ],
+)
+def test_a_token_resumes_after_the_last_item_returned(
+    boto: Any, change: str, expected: list[str]
+) -> None:
+    """Changing the listing before the position between pages neither skips nor repeats
+    an item: the token holds the last key returned, not an offset."""
+    for name in ("a1", "a2", "a3", "a4", "a5"):
+        boto.create_profiling_group(profilingGroupName=name, clientToken=name)
+    first = boto.list_profiling_groups(maxResults=2)
+    assert first["profilingGroupNames"] == ["a1", "a2"]
+    if change == "delete a seen one":
+        boto.delete_profiling_group(profilingGroupName="a1")
+    else:
+        boto.create_profiling_group(profilingGroupName="a0", clientToken="a0")
+    second = boto.list_profiling_groups(maxResults=2, nextToken=first["nextToken"])
+    assert second["profilingGroupNames"] == expected
+    again = boto.list_profiling_groups(maxResults=2, nextToken=first["nextToken"])
+    assert again["profilingGroupNames"] == expected  # a retried page is the same page
+    last = boto.list_profiling_groups(maxResults=2, nextToken=second["nextToken"])
+    assert (last["profilingGroupNames"], "nextToken" in last) == (["a5"], False)
+
+
+def test_descending_profile_times_resume_after_the_last_one(
+    codeguruprofiler_server: CodeGuruProfilerServer, boto: Any
+) -> None:
+    boto.create_profiling_group(profilingGroupName="g", clientToken="g")
+    hour = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    for hours in (1, 2, 3):
+        codeguruprofiler_server.add_agent_profile("g", b"{}", received_at=hour - timedelta(hours=hours))
+    window = {"startTime": hour - timedelta(days=1), "endTime": hour, "period": "PT1H"}
+    first = boto.list_profile_times(profilingGroupName="g", maxResults=1, **window)
+    rest = boto.list_profile_times(
+        profilingGroupName="g", maxResults=5, nextToken=first["nextToken"], **window
+    )
+    starts = [t["start"].hour for t in first["profileTimes"] + rest["profileTimes"]]
+    assert starts == [11, 10, 9]
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"profilingGroupName": "g2"},
+        {"period": "P1D"},
+        {"orderBy": "TimestampAscending"},
+        {"endTime": datetime(2026, 12, 1, 11, tzinfo=UTC)},
+    ],
+    ids=["other-group", "other-period", "other-order", "other-window"],
+)
+def test_a_token_is_refused_by_any_other_listing(
+    codeguruprofiler_server: CodeGuruProfilerServer, boto: Any, other: dict[str, Any]
+) -> None:
+    hour = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    for name in ("g1", "g2"):
+        boto.create_profiling_group(profilingGroupName=name, clientToken=name)
+        for hours in (1, 2, 3):
+            codeguruprofiler_server.add_agent_profile(name, b"{}", received_at=hour - timedelta(hours=hours))
+    listing = {
+        "profilingGroupName": "g1",
+        "startTime": hour - timedelta(days=1),
+        "endTime": hour,
+        "period": "PT1H",
+    }
+    token = boto.list_profile_times(maxResults=1, **listing)["nextToken"]
+    with pytest.raises(ClientError) as caught:
+        boto.list_profile_times(maxResults=1, nextToken=token, **{**listing, **other})
+    error = caught.value.response["Error"]
+    assert (error["Code"], error["Message"]) == (
+        "ValidationException",
+        f"The nextToken {token!r} is invalid.",
+    )
+    with pytest.raises(ClientError) as caught:
+        boto.list_profiling_groups(nextToken=token)
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_tokens_are_kept_once_per_position(
+    codeguruprofiler_server: CodeGuruProfilerServer, boto: Any
+) -> None:
+    """Paging the same listing again reuses its tokens: the server's memory does not grow
+    with the number of requests."""
+    for name in ("a", "b", "c"):
+        boto.create_profiling_group(profilingGroupName=name, clientToken=name)
+    tokens = {boto.list_profiling_groups(maxResults=1)["nextToken"] for _ in range(5)}
+    assert len(tokens) == 1
+    assert len(codeguruprofiler_server._tokens) == 1
+
+
 # -- lifecycle --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("host", "url_host"), [("0.0.0.0", "127.0.0.1"), ("::", "[::1]")])
+def test_a_wildcard_bind_gives_a_loopback_endpoint(host: str, url_host: str) -> None:
+    server = CodeGuruProfilerServer(host=host, port=8123)
+    assert server.endpoint_url == f"http://{url_host}:8123"
 
 
 def test_two_servers_on_their_own_ports_and_state() -> None:

@@ -80,19 +80,41 @@ def test_without_the_extra_only_a_test_using_a_server_fails_saying_why(tmp_path:
     ) in result.stdout
 
 
-def test_the_plugin_imports_no_server_until_asked() -> None:
-    probe = (
-        "import sys, awsmith.testing.pytest_plugin; "
-        "print(sorted(m for m in ('aiohttp', 'moto', 'awsmith.testing.codeguruprofiler') "
-        "if m in sys.modules))"
-    )
+#: What loading the plugin adds to sys.modules, pytest being loaded already (as it is
+#: when pytest loads its plugins).
+ADDED_BY_THE_PLUGIN = (
+    "import sys, pytest\n"
+    "before = set(sys.modules)\n"
+    "import awsmith_pytest\n"
+    "print(sorted(set(sys.modules) - before))\n"
+)
+
+
+def test_loading_the_plugin_imports_no_module_but_its_own() -> None:
+    """pytest loads the plugin in every run wherever awsmith is installed: it must cost
+    nothing (not awsmith's runtime, not the servers) until a test asks for a fixture."""
     result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+        [sys.executable, "-I", "-c", ADDED_BY_THE_PLUGIN],
+        capture_output=True, text=True, check=True, timeout=60,
     )
-    assert result.stdout == "[]\n"
+    assert result.stdout == "['awsmith_pytest']\n"
+
+
+def test_pytest_finds_the_plugin_under_the_module_name() -> None:
+    from importlib.metadata import entry_points
+
+    [plugin] = [e for e in entry_points(group="pytest11") if e.value.startswith("awsmith")]
+    assert (plugin.name, plugin.value) == ("awsmith_pytest", "awsmith_pytest")
+
+
+def test_the_plugin_can_also_be_named_in_pytest_plugins(tmp_path: Path) -> None:
+    (tmp_path / "conftest.py").write_text('pytest_plugins = ["awsmith_pytest"]\n')
+    result = run_pytest(tmp_path, "def test_x(codeguruprofiler_server):\n    pass\n")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1].startswith("1 passed in ")
 
 
 def test_the_plugin_can_be_turned_off(tmp_path: Path) -> None:
-    result = run_pytest(tmp_path, "def test_x(codeguruprofiler_server):\n    pass\n", "-p", "no:awsmith")
+    result = run_pytest(tmp_path, "def test_x(codeguruprofiler_server):\n    pass\n", "-p", "no:awsmith_pytest")
     assert result.returncode == 1
     assert "fixture 'codeguruprofiler_server' not found" in result.stdout

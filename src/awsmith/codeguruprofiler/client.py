@@ -825,7 +825,7 @@ class CodeGuruProfilerClient(BaseClient):
             ```python
             {
                 "content_type": "application/json",
-                "profile": "eyJzdGFydCI6MTc2NDU3OTAwMDAwMCwiZW5kIjoxNzY0NTc5MzAwMDAwLCJhZ2VudE1ldGFkYXRhIjp7InNhbXBsZVdlaWdodHMiOnsiV0FMTF9USU1FIjoxLjB9LCJkdXJhdGlvbkluTXMiOjMwMDAwMH19",
+                "profile": "eyJzdGFydCI6MTc5NjExNTYwMDAwMCwiZW5kIjoxNzk2MTE1OTAwMDAwLCJhZ2VudE1ldGFkYXRhIjp7InNhbXBsZVdlaWdodHMiOnsiV0FMTF9USU1FIjoxLjB9LCJkdXJhdGlvbkluTXMiOjMwMDAwMH19",
             }
             ```
         """
@@ -1259,7 +1259,7 @@ class CodeGuruProfilerClient(BaseClient):
             await profiler.post_agent_profile(
                 profiling_group_name="checkout-service",
                 content_type="application/json",
-                agent_profile=b'{"start":1764579000000,"end":1764579300000,"callgraph":{"children":{"com.example.checkout.CartService.price":{"counts":{"WALL_TIME":42}}}}}',
+                agent_profile=b'{"start":1796115600000,"end":1796115900000,"callgraph":{"children":{"com.example.checkout.CartService.price":{"counts":{"WALL_TIME":42}}}}}',
             )
             ```
         """

@@ -45,13 +45,18 @@ class SignedRequest(Protocol):
 
 
 def sigv4_problem(
-    record: SignedRequest, keys: Mapping[str, str], *, service: str
+    record: SignedRequest, keys: Mapping[str, str], *, service: str, region: str
 ) -> tuple[str, str] | None:
     """Checks a request's SigV4 signature: ``None`` if valid, else (error code, message).
 
-    The canonical URI is the raw path URI-encoded once more (services other than S3
-    double-encode), the query is decoded and re-encoded with RFC 3986 unreserved
-    characters and sorted, and only the headers listed in SignedHeaders count.
+    The credential scope must name ``service`` and ``region`` (the server's own: a
+    signature for another region is refused, as AWS refuses it). The canonical URI is
+    the raw path URI-encoded once more (services other than S3 double-encode), the query
+    is decoded and re-encoded with RFC 3986 unreserved characters and sorted, only the
+    headers listed in SignedHeaders count, and the payload hash is always the SHA-256 of
+    the body as received: services other than S3 do not take ``UNSIGNED-PAYLOAD`` (nor
+    any hash the client claims in ``X-Amz-Content-SHA256``), so a body changed after
+    signing fails the check.
     """
     authorization = record.headers.get("Authorization")
     amz_date = record.headers.get("X-Amz-Date")
@@ -64,9 +69,14 @@ def sigv4_problem(
     )
     if match is None:
         return "IncompleteSignatureException", f"Malformed Authorization header: {authorization!r}"
-    access_key, day, region, signed_service, signed, signature = match.groups()
+    access_key, day, signed_region, signed_service, signed, signature = match.groups()
     if signed_service != service:
-        return "InvalidSignatureException", f"Credential should be scoped to {service!r}."
+        return "InvalidSignatureException", f"Credential should be scoped to correct service: '{service}'."
+    if region != signed_region:
+        return (
+            "InvalidSignatureException",
+            f"Credential should be scoped to a valid region, not '{signed_region}'.",
+        )
     if not amz_date.startswith(day):
         return "InvalidSignatureException", "Date in Credential scope does not match X-Amz-Date."
     secret = keys.get(access_key)
@@ -78,9 +88,15 @@ def sigv4_problem(
     names = signed.split(";")
     if "host" not in names:
         return "InvalidSignatureException", "The host header must be signed."
-    payload_hash = (
-        record.headers.get("X-Amz-Content-SHA256") or hashlib.sha256(record.body).hexdigest()
-    )
+    payload_hash = hashlib.sha256(record.body).hexdigest()
+    claimed = record.headers.get("X-Amz-Content-SHA256")
+    if claimed is not None and claimed != payload_hash:
+        return "InvalidSignatureException", (
+            "The X-Amz-Content-SHA256 header must be the SHA-256 of the request body "
+            f"(this service does not take {claimed!r}; only S3 takes UNSIGNED-PAYLOAD)."
+            if claimed == "UNSIGNED-PAYLOAD"
+            else "The provided 'x-amz-content-sha256' header does not match what was computed."
+        )
     canonical_request = "\n".join(
         [
             record.method,
@@ -91,7 +107,7 @@ def sigv4_problem(
             payload_hash,
         ]
     )
-    expected = signature_of(secret, day, region, signed_service, amz_date, canonical_request)
+    expected = signature_of(secret, day, region, service, amz_date, canonical_request)
     if not hmac.compare_digest(expected, signature):
         return (
             "InvalidSignatureException",

@@ -4,7 +4,9 @@
 ...     client = SupportClient(region="us-east-1", endpoint_url=server.endpoint_url, ...)
 
 The process is started on a free port, polled until it answers HTTP, and stopped
-(terminate, then kill) when the ``with`` block exits, however it exits. Its output goes
+(terminate, then kill) when the ``with`` block exits, however it exits. If this process
+itself dies without stopping it (SIGTERM, SIGKILL, a crash), the server ends too: it
+watches a pipe from this process (:mod:`awsmith.testing._moto_child`). Its output goes
 to a temporary log file whose tail is included in any start-up error.
 """
 
@@ -83,8 +85,10 @@ class MotoServer:
             env.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
             env.update(self._env)
             self._process = subprocess.Popen(
-                [self._python, "-m", "moto.server", "-H", self.host, "-p", str(self.port)],
-                stdin=subprocess.DEVNULL,
+                [self._python, "-m", "awsmith.testing._moto_child",
+                 "-H", self.host, "-p", str(self.port)],
+                # never written: its end-of-file tells the server this process is gone
+                stdin=subprocess.PIPE,
                 stdout=self._log,
                 stderr=subprocess.STDOUT,
                 env=env,
@@ -155,6 +159,8 @@ class MotoServer:
                     process.wait()
             else:
                 process.wait()
+            if process.stdin is not None:
+                process.stdin.close()
         if self._log is not None:
             self._log.close()
             self._log = None

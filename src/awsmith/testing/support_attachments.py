@@ -76,12 +76,18 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-import aiohttp
 import botocore.session
-from aiohttp import web
 from botocore.config import Config as BotocoreConfig
 from botocore.exceptions import ClientError
 from multidict import CIMultiDict, CIMultiDictProxy
+
+from awsmith.testing._extra import testing_extra_missing
+
+try:
+    import aiohttp
+    from aiohttp import web
+except ImportError as error:  # not installed: say which extra brings it
+    raise testing_extra_missing(error) from error
 
 from awsmith.testing._lifecycle import running, running_async
 from awsmith.testing._s3_gate import (
@@ -429,18 +435,13 @@ class SupportAttachmentFake:
         operation = target.removeprefix(TARGET_PREFIX) if target.startswith(TARGET_PREFIX) else ""
         with self._lock:
             self._calls.append(operation or target)
-        handler = _OPERATIONS.get(operation)
-        if handler is None:
-            return await self._to_moto(request, body)
-        request_id = str(uuid.uuid4())
         headers = CIMultiDictProxy(CIMultiDict(request.headers))
         try:
-            if self.check_signatures:
-                raw_path, _, raw_query = request.raw_path.partition("?")
-                signed = _SignedCall(request.method, raw_path, raw_query, headers, body)
-                problem = sigv4_problem(signed, self._keys, service="support")
-                if problem is not None:
-                    raise _ServiceError(*problem)
+            # every request, those passed on to moto too (moto checks no signature)
+            self._check_signature(request, headers, body)
+            handler = _OPERATIONS.get(operation)
+            if handler is None:
+                return await self._to_moto(request, body)
             try:
                 params = json.loads(body or b"{}")
             except ValueError:
@@ -454,11 +455,25 @@ class SupportAttachmentFake:
         return web.Response(
             status=status,
             body=json.dumps(payload).encode(),
-            headers={"Content-Type": _JSON, "x-amzn-RequestId": request_id},
+            headers={"Content-Type": _JSON, "x-amzn-RequestId": str(uuid.uuid4())},
         )
 
+    def _check_signature(
+        self, request: web.Request, headers: CIMultiDictProxy[str], body: bytes
+    ) -> None:
+        """Raises the service's error for a request not signed with the fake's key pair
+        (unless ``check_signatures`` is off)."""
+        if not self.check_signatures:
+            return
+        raw_path, _, raw_query = request.raw_path.partition("?")
+        signed = _SignedCall(request.method, raw_path, raw_query, headers, body)
+        problem = sigv4_problem(signed, self._keys, service="support", region=self.region)
+        if problem is not None:
+            raise _ServiceError(*problem)
+
     async def _to_moto(self, request: web.Request, body: bytes) -> web.Response:
-        """Passes a Support request on to moto as it came (moto checks no signature)."""
+        """Passes a Support request on to moto as it came (its signature checked already:
+        moto checks none)."""
         status, reply, content_type = await self._moto_call(request.headers, body)
         return web.Response(status=status, body=reply, headers={"Content-Type": content_type})
 

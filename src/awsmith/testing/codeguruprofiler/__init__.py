@@ -19,6 +19,7 @@ from awsmith.testing.codeguruprofiler._server import (
     AGENT_PERIOD_SECONDS,
     DEFAULT_ACCOUNT_ID,
     ERROR_STATUS,
+    ERRORS_OF,
     FAKE_ACCESS_KEY_ID,
     FAKE_SECRET_ACCESS_KEY,
     OPERATIONS,
@@ -36,6 +37,7 @@ from awsmith.testing.codeguruprofiler._server import (
 __all__ = [
     "AGENT_PERIOD_SECONDS",
     "DEFAULT_ACCOUNT_ID",
+    "ERRORS_OF",
     "ERROR_STATUS",
     "FAKE_ACCESS_KEY_ID",
     "FAKE_SECRET_ACCESS_KEY",

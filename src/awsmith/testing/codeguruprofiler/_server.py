@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import gzip
+import hashlib
 import json
 import re
 import threading
@@ -34,13 +35,18 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, cast
+from typing import Any, Final, TypeVar, cast
 
-from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
+from awsmith.testing._extra import testing_extra_missing
 from awsmith.testing._lifecycle import running, running_async
 from awsmith.testing._sigv4 import sigv4_problem
+
+try:
+    from aiohttp import web
+except ImportError as error:  # not installed: say which extra brings it
+    raise testing_extra_missing(error) from error
 
 HOST: Final = "127.0.0.1"
 SERVICE: Final = "codeguru-profiler"
@@ -66,6 +72,33 @@ ERROR_STATUS: Final[Mapping[str, int]] = {
     "ServiceQuotaExceededException": 402,
     "ThrottlingException": 429,
     "ValidationException": 400,
+}
+(_CONFLICT, _INTERNAL, _NOT_FOUND, _QUOTA, _THROTTLING, _VALIDATION) = sorted(ERROR_STATUS)
+#: The errors each operation's model lists: the only ones :meth:`inject_error` takes.
+ERRORS_OF: Final[Mapping[str, frozenset[str]]] = {
+    "AddNotificationChannels": frozenset({_CONFLICT, _INTERNAL, _NOT_FOUND, _QUOTA, _THROTTLING, _VALIDATION}),
+    "BatchGetFrameMetricData": frozenset({_INTERNAL, _NOT_FOUND, _THROTTLING, _VALIDATION}),
+    "ConfigureAgent": frozenset({_INTERNAL, _NOT_FOUND, _THROTTLING, _VALIDATION}),
+    "CreateProfilingGroup": frozenset({_CONFLICT, _INTERNAL, _QUOTA, _THROTTLING, _VALIDATION}),
+    "DeleteProfilingGroup": frozenset({_CONFLICT, _INTERNAL, _NOT_FOUND, _THROTTLING, _VALIDATION}),
+    "DescribeProfilingGroup": frozenset({_INTERNAL, _NOT_FOUND, _THROTTLING, _VALIDATION}),
+    "GetFindingsReportAccountSummary": frozenset({_INTERNAL, _THROTTLING, _VALIDATION}),
+    "GetNotificationConfiguration": frozenset({_INTERNAL, _NOT_FOUND, _THROTTLING, _VALIDATION}),
+    "GetPolicy": frozenset({_INTERNAL, _NOT_FOUND, _THROTTLING}),
+    "GetProfile": frozenset({_INTERNAL, _NOT_FOUND, _THROTTLING, _VALIDATION}),
+    "GetRecommendations": frozenset({_INTERNAL, _NOT_FOUND, _THROTTLING, _VALIDATION}),
+    "ListFindingsReports": frozenset({_INTERNAL, _NOT_FOUND, _THROTTLING, _VALIDATION}),
+    "ListProfileTimes": frozenset({_INTERNAL, _NOT_FOUND, _THROTTLING, _VALIDATION}),
+    "ListProfilingGroups": frozenset({_INTERNAL, _THROTTLING}),
+    "ListTagsForResource": frozenset({_INTERNAL, _NOT_FOUND, _VALIDATION}),
+    "PostAgentProfile": frozenset({_INTERNAL, _NOT_FOUND, _THROTTLING, _VALIDATION}),
+    "PutPermission": frozenset({_CONFLICT, _INTERNAL, _NOT_FOUND, _THROTTLING, _VALIDATION}),
+    "RemoveNotificationChannel": frozenset({_INTERNAL, _NOT_FOUND, _THROTTLING, _VALIDATION}),
+    "RemovePermission": frozenset({_CONFLICT, _INTERNAL, _NOT_FOUND, _THROTTLING, _VALIDATION}),
+    "SubmitFeedback": frozenset({_INTERNAL, _NOT_FOUND, _THROTTLING, _VALIDATION}),
+    "TagResource": frozenset({_INTERNAL, _NOT_FOUND, _VALIDATION}),
+    "UntagResource": frozenset({_INTERNAL, _NOT_FOUND, _VALIDATION}),
+    "UpdateProfilingGroup": frozenset({_CONFLICT, _INTERNAL, _NOT_FOUND, _THROTTLING, _VALIDATION}),
 }
 #: The agent permissions a policy's ``agentPermissions`` statement grants.
 AGENT_ACTIONS: Final = ("codeguru-profiler:ConfigureAgent", "codeguru-profiler:PostAgentProfile")
@@ -175,6 +208,9 @@ class ProfilingGroup:
     anomalies: list[AnomalyInstance] = field(default_factory=list[AnomalyInstance])
     #: When an agent last called ConfigureAgent.
     orchestrated_at: datetime | None = None
+    #: The profileTokens of the profiles PostAgentProfile stored: a retried post (the
+    #: same token) is stored once.
+    profile_tokens: set[str] = field(default_factory=set[str])
 
     def describe(self) -> dict[str, Any]:
         """The ProfilingGroupDescription of the wire."""
@@ -231,6 +267,39 @@ class ServiceFault(Exception):
 
 def _not_found(name: str) -> ServiceFault:
     return ServiceFault("ResourceNotFoundException", f"Profiling group {name!r} does not exist.")
+
+
+_Item = TypeVar("_Item")
+
+#: A wildcard address a server binds -> the loopback address its clients connect to.
+_WILDCARDS: Final = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
+
+#: How many pagination tokens a server remembers (the oldest are forgotten first).
+_TOKENS_KEPT = 10_000
+
+
+#: Query parameters a pagination token is not tied to: the page's size and position,
+#: and includeDescription, which changes what each item says, not which items there are.
+_NOT_THE_LISTING = frozenset({"maxResults", "nextToken", "includeDescription"})
+
+
+def _listing(kind: str, call: _Call) -> tuple[str, ...]:
+    """What a pagination token is tied to: the listing and its every other parameter."""
+    labels = (f"{k}={v}" for k, v in sorted(call.labels.items()))
+    params = (f"{k}={v}" for k, v in sorted(call.params.items()) if k not in _NOT_THE_LISTING)
+    return (kind, *labels, *params)
+
+
+def _itself(item: Any) -> Any:
+    return item
+
+
+def _first(item: tuple[Any, ...]) -> Any:
+    return item[0]
+
+
+def _group_name_of(item: tuple[ProfilingGroup, Any]) -> str:
+    return item[0].name
 
 
 def _invalid(message: str) -> ServiceFault:
@@ -473,7 +542,8 @@ class CodeGuruProfilerServer:
         self._lock = threading.Lock()
         self._groups: dict[str, ProfilingGroup] = {}
         self._requests: list[RecordedRequest] = []
-        self._tokens: dict[str, dict[str, Any]] = {}
+        self._tokens: dict[str, tuple[tuple[str, ...], Any]] = {}
+        self._token_salt = uuid.uuid4().hex  # one server's tokens mean nothing to another
         self._injections: dict[str, list[_Injection]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -483,8 +553,10 @@ class CodeGuruProfilerServer:
 
     @property
     def endpoint_url(self) -> str:
-        """The URL to give a client as ``endpoint_url``."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
+        """The URL to give a client as ``endpoint_url``: on a server bound to every
+        address (``0.0.0.0``, ``::``), the loopback one, which a client can connect to."""
+        host = _WILDCARDS.get(self.host, self.host)
+        host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}"
 
     @property
@@ -574,13 +646,17 @@ class CodeGuruProfilerServer:
         self, operation: str, code: str, *, message: str | None = None, times: int = 1
     ) -> None:
         """The next ``times`` calls of ``operation`` (its model name, ``"GetProfile"``)
-        fail with the modeled error ``code`` (``"ThrottlingException"``...) instead of
+        fail with ``code`` (``"ThrottlingException"``...), one of the errors the
+        operation's model lists (:data:`ERRORS_OF`; any other is a ``ValueError``), instead of
         running, after the signature check: the errors the service answers under load
         or on its own faults, which no request can provoke here."""
         if operation not in _OPERATIONS:
             raise ValueError(f"{operation!r} is not a CodeGuru Profiler operation")
-        if code not in ERROR_STATUS:
-            raise ValueError(f"{code!r} is not one of {', '.join(sorted(ERROR_STATUS))}")
+        if code not in ERRORS_OF[operation]:
+            raise ValueError(
+                f"{operation} does not model {code!r}: its errors are "
+                f"{', '.join(sorted(ERRORS_OF[operation]))}"
+            )
         if times < 1:
             raise ValueError(f"times must be at least 1, got {times}")
         text = message or f"Injected {code} for {operation}."
@@ -696,7 +772,7 @@ class CodeGuruProfilerServer:
 
     def _authenticate(self, record: RecordedRequest) -> None:
         if self.check_signatures:
-            problem = sigv4_problem(record, self._keys, service=SERVICE)
+            problem = sigv4_problem(record, self._keys, service=SERVICE, region=self.region)
             if problem is not None:
                 raise ServiceFault(problem[0], problem[1], 403)
         elif not record.headers.get("Authorization", "").startswith("AWS4-HMAC-SHA256 "):
@@ -716,27 +792,51 @@ class CodeGuruProfilerServer:
 
     # -- state helpers (called with the lock held) -------------------------------------
 
-    def _encode_token(self, state: dict[str, Any]) -> str:
-        """An opaque token (32 hex digits, as the model's ``^[\\w-]+$``, max 64, allows)
-        naming pagination state the server keeps."""
-        token = uuid.uuid4().hex
-        self._tokens[token] = state
-        return token
+    def _page(
+        self,
+        call: _Call,
+        kind: str,
+        items: list[_Item],
+        default: int,
+        *,
+        key: Callable[[_Item], Any],
+        descending: bool = False,
+    ) -> tuple[list[_Item], str | None]:
+        """One page of ``items`` (sorted by ``key``, ``descending`` or not) and the token
+        of the next.
 
-    def _page(self, call: _Call, kind: str, items: list[Any], default: int) -> tuple[list[Any], str | None]:
-        """One page of ``items`` (maxResults, nextToken) and the token of the next."""
+        A token names the listing it came from (the operation, its path and its query
+        parameters but those of ``_NOT_THE_LISTING``) and the key of the last item
+        returned: the next page starts after that key, so an item deleted or added
+        between pages shifts nothing (an offset would skip one), and a token is refused
+        by any other listing (another group, period, window or filter) as the service
+        refuses it. Tokens are derived from what they name, so one position never costs
+        more than one entry, and only the newest ``_TOKENS_KEPT`` are kept.
+        """
         limit = _query_int("maxResults", call.params.get("maxResults"), 1, 1000) or default
         raw = _text("nextToken", call.params.get("nextToken"), min_len=1, max_len=64, pattern=_NAME)
-        offset = 0
+        listing = _listing(kind, call)
+        rest = items
         if raw is not None:
             state = self._tokens.get(raw)
-            if state is None or state.get("kind") != kind:
+            if state is None or state[0] != listing:
                 raise _invalid(f"The nextToken {raw!r} is invalid.")
-            offset = int(state["offset"])
-        page = items[offset : offset + limit]
-        more = offset + limit < len(items)
-        token = self._encode_token({"kind": kind, "offset": offset + limit}) if more else None
-        return page, token
+            last = state[1]
+            rest = [i for i in items if (key(i) < last if descending else key(i) > last)]
+        page = rest[:limit]
+        if len(rest) <= limit:
+            return page, None
+        return page, self._token(listing, key(page[-1]))
+
+    def _token(self, listing: tuple[str, ...], last: Any) -> str:
+        """The token (32 hex digits, as the model's ``^[\\w-]+$``, max 64, allows) that
+        resumes ``listing`` after the item keyed ``last``."""
+        token = hashlib.sha256(repr((self._token_salt, listing, last)).encode()).hexdigest()[:32]
+        self._tokens.pop(token, None)
+        self._tokens[token] = (listing, last)
+        while len(self._tokens) > _TOKENS_KEPT:
+            del self._tokens[next(iter(self._tokens))]
+        return token
 
     def _group(self, call: _Call) -> ProfilingGroup:
         name = _group_name(call.labels["profilingGroupName"])
@@ -805,7 +905,7 @@ class CodeGuruProfilerServer:
 
     def _list_profiling_groups(self, call: _Call) -> _Reply:
         include = _query_bool("includeDescription", call.params.get("includeDescription"))
-        names, token = self._page(call, "groups", sorted(self._groups), 100)
+        names, token = self._page(call, "groups", sorted(self._groups), 100, key=_itself)
         result: dict[str, Any] = {"profilingGroupNames": names}
         if include:
             result["profilingGroups"] = [self._groups[n].describe() for n in names]
@@ -836,7 +936,7 @@ class CodeGuruProfilerServer:
 
     def _post_agent_profile(self, call: _Call) -> _Reply:
         group = self._group(call)
-        _text(
+        token = _text(
             "profileToken", call.params.get("profileToken"), min_len=1, max_len=64, pattern=_NAME
         )
         content_type = call.record.headers.get("Content-Type", "")
@@ -846,10 +946,14 @@ class CodeGuruProfilerServer:
             )
         if not call.record.body:
             raise _invalid("The agent profile is empty.")
+        if token is not None and token in group.profile_tokens:
+            return _Reply(204)  # a retry of a post already stored: idempotent, as modeled
         encoding = "gzip" if call.record.body[:2] == b"\x1f\x8b" else None
         group.profiles.append(
             StoredProfile(datetime.now(UTC), content_type, call.record.body, encoding)
         )
+        if token is not None:
+            group.profile_tokens.add(token)
         return _Reply(204)
 
     def _get_profile(self, call: _Call) -> _Reply:
@@ -901,7 +1005,9 @@ class CodeGuruProfilerServer:
             },
             reverse=order != "TimestampAscending",
         )
-        page, token = self._page(call, "times", starts, 100)
+        page, token = self._page(
+            call, "times", starts, 100, key=_itself, descending=order != "TimestampAscending"
+        )
         result: dict[str, Any] = {"profileTimes": [{"start": format_timestamp(s)} for s in page]}
         if token is not None:
             result["nextToken"] = token
@@ -931,7 +1037,7 @@ class CodeGuruProfilerServer:
         assert start is not None and end is not None
         _query_bool("dailyReportsOnly", call.params.get("dailyReportsOnly"))
         reports = [r for r in _reports(group) if r[0] < end and r[0] + _PERIODS["P1D"] > start]
-        page, token = self._page(call, "reports", reports, 100)
+        page, token = self._page(call, "reports", reports, 100, key=_first)
         result: dict[str, Any] = {
             "findingsReportSummaries": [_report_summary(group, *r) for r in page]
         }
@@ -946,7 +1052,7 @@ class CodeGuruProfilerServer:
             for group in sorted(self._groups.values(), key=lambda g: g.name)
             if (reports := _reports(group))
         ]
-        page, token = self._page(call, "summaries", latest, 100)
+        page, token = self._page(call, "summaries", latest, 100, key=_group_name_of)
         result: dict[str, Any] = {
             "reportSummaries": [_report_summary(group, *report) for group, report in page]
         }
@@ -959,6 +1065,8 @@ class CodeGuruProfilerServer:
         start, end = _window(call, required=False)
         period = _text("period", call.params.get("period"), min_len=1, max_len=64)
         span = _duration("period", period) if period is not None else _PERIODS["PT1H"]
+        if span > _PERIODS["P1D"]:
+            raise _invalid(f"period {period!r} is longer than the maximum of one day (P1D).")
         end = end or (start + span if start is not None else datetime.now(UTC))
         start = start or end - span
         if start >= end:
@@ -1190,6 +1298,11 @@ def _check_revision(group: ProfilingGroup, given: str | None, *, required: bool)
         raise ServiceFault(
             "ConflictException",
             f"Profiling group {group.name!r} has no policy, so no revision {given!r}.",
+        )
+    if given is None:
+        raise ServiceFault(
+            "ConflictException",
+            f"The policy of {group.name!r} exists: give its current revisionId to change it.",
         )
     if given != group.revision_id:
         raise ServiceFault(

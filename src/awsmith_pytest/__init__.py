@@ -1,10 +1,13 @@
 """pytest fixtures of awsmith's test kit: local servers, and clients configured for them.
 
-Installed with ``pip install 'awsmith[testing]'``, pytest loads this plugin by itself
-(the ``pytest11`` entry point ``awsmith``; ``-p no:awsmith`` turns it off). Without the
-extra it still loads, and costs nothing: it imports the servers (aiohttp, moto) only
-when a test asks for one of its fixtures, and that test then fails saying what to
-install.
+pytest loads this plugin by itself wherever awsmith is installed (the ``pytest11`` entry
+point ``awsmith_pytest``; ``-p no:awsmith_pytest`` turns it off, and
+``pytest_plugins = ["awsmith_pytest"]`` names the same plugin). It is a top-level module,
+not part of the ``awsmith`` package, because importing ``awsmith`` would load the whole
+client runtime into every pytest run: loading this module imports pytest and nothing
+else. awsmith, its servers (aiohttp, moto) and its clients are imported only when a test
+asks for one of the fixtures; without the ``testing`` extra, that test fails saying what
+to install.
 
 Fixtures:
 
@@ -53,7 +56,8 @@ _MISSING = "awsmith's test servers need the testing extra: pip install 'awsmith[
 
 
 def _kit_import_error(error: ImportError) -> pytest.UsageError:
-    return pytest.UsageError(_MISSING.format(error))
+    said = str(error)  # the kit's own error already says what to install
+    return pytest.UsageError(said if "awsmith[testing]" in said else _MISSING.format(error))
 
 
 @pytest.fixture(scope="session")
