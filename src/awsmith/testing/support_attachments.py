@@ -86,8 +86,8 @@ from awsmith.testing._extra import testing_extra_missing
 try:
     import aiohttp
     from aiohttp import web
-except ImportError as error:  # not installed: say which extra brings it
-    raise testing_extra_missing(error) from error
+except ImportError as _missing:  # not installed: say which extra brings it
+    raise testing_extra_missing(_missing) from _missing
 
 from awsmith.testing._lifecycle import running, running_async
 from awsmith.testing._s3_gate import (

@@ -45,8 +45,8 @@ from awsmith.testing._sigv4 import sigv4_problem
 
 try:
     from aiohttp import web
-except ImportError as error:  # not installed: say which extra brings it
-    raise testing_extra_missing(error) from error
+except ImportError as _missing:  # not installed: say which extra brings it
+    raise testing_extra_missing(_missing) from _missing
 
 HOST: Final = "127.0.0.1"
 SERVICE: Final = "codeguru-profiler"
