@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import ssl
-import stat
 import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
@@ -34,6 +33,7 @@ from awsmith._core.config import (
 )
 from awsmith._core.credentials import botocore_session
 from awsmith._core.errors import ConfigurationError
+from awsmith._core.files import FileState, file_state
 from awsmith._core.interceptors import Interceptor, StageHooks, checked_interceptors, hooks_of
 from awsmith._core.transport.http import Timeouts
 from awsmith._core.transport.proxy import (
@@ -146,7 +146,7 @@ def true_or_false(found: tuple[object, str] | None) -> bool | None:
 #: A config file as the profile cache keys it: its path (as botocore expands it) and
 #: (modification time in ns, size, inode), or None when it is not a regular file
 #: (botocore then reads nothing from it).
-_FileState = tuple[str, tuple[int, int, int] | None]
+_FileState = tuple[str, FileState | None]
 #: What botocore's scoped config depends on: the client's ``profile``,
 #: ``AWS_DEFAULT_PROFILE``, ``AWS_PROFILE``, the config file and the credentials file.
 _ConfigKey = tuple[str | None, str | None, str | None, _FileState, _FileState]
@@ -164,13 +164,7 @@ def _file_state(variable: str, default: str, environ: Mapping[str, str]) -> _Fil
     expands it) and its state. One ``stat``: a few microseconds on a local disk (see
     :func:`_config_key` for a network one)."""
     path = os.path.expanduser(os.path.expandvars(environ.get(variable, default)))
-    try:
-        found = os.stat(path)
-    except (OSError, ValueError):  # absent, unreadable, or not a valid path
-        return (path, None)
-    if not stat.S_ISREG(found.st_mode):
-        return (path, None)
-    return (path, (found.st_mtime_ns, found.st_size, found.st_ino))
+    return (path, file_state(path))
 
 
 def _config_key(profile: str | None, environ: Mapping[str, str]) -> _ConfigKey:
