@@ -106,6 +106,27 @@ async def test_a_bundle_that_names_no_file_says_where_it_came_from(
     assert origin[0].attempts == 0
 
 
+@pytest.mark.parametrize("value", ["", "  "])
+async def test_an_empty_aws_ca_bundle_is_refused_by_both(
+    origin: tuple[FaultServer, Path], profile: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    """``AWS_CA_BUNDLE`` set but blank is refused, as botocore 1.44 refuses it
+    (InvalidConfigError), naming the variable: not read as unset (the profile's bundle
+    or certifi's), nor as verification off."""
+    import botocore.exceptions
+
+    monkeypatch.setenv("AWS_CA_BUNDLE", value)
+    profile.write_text(f"[default]\nca_bundle = {origin[1]}\n")
+    with pytest.raises(botocore.exceptions.InvalidConfigError, match="empty or whitespace-only"):
+        botocore_outcome(origin[0], None)
+    with pytest.raises(awsmith.ConfigurationError) as info:
+        await call(origin[0])
+    assert str(info.value) == (
+        "AWS_CA_BUNDLE is set but empty: give the path of a CA bundle file, or unset it"
+    )
+    assert origin[0].attempts == 0
+
+
 async def test_a_bundle_rewritten_in_place_is_read_by_the_next_client(
     origin: tuple[FaultServer, Path], profile: Path, tmp_path: Path
 ) -> None:
