@@ -144,13 +144,18 @@ def test_a_bad_defaults_mode_names_where_it_came_from(
     )
 
 
-def test_an_empty_defaults_mode_is_unset(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Where awsmith differs: ``AWS_DEFAULTS_MODE=`` is unset, as an empty value of
-    every setting is (the profile's mode then applies); botocore refuses it."""
+def test_an_empty_defaults_mode_is_refused_by_both(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``AWS_DEFAULTS_MODE=`` set but empty decides, as in botocore: refused (botocore
+    raises InvalidDefaultsMode), naming the variable; the profile's mode is not used."""
     monkeypatch.setenv("AWS_DEFAULTS_MODE", "")
-    assert awsmith_sends(region="us-east-1").client._timeouts.connect == 60
     with pytest.raises(botocore.exceptions.InvalidDefaultsMode):
         botocore_client(region_name="us-east-1")
+    with pytest.raises(awsmith.ConfigurationError) as raised:
+        awsmith_sends(region="us-east-1")
+    assert str(raised.value) == (
+        "AWS_DEFAULTS_MODE must be one of 'legacy', 'standard', 'in-region', "
+        "'cross-region', 'mobile', 'auto', got ''"
+    )
 
 
 def test_config_defaults_mode_is_checked() -> None:

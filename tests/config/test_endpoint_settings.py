@@ -163,11 +163,47 @@ def test_ignore_configured_endpoint_urls_everywhere(
     )
 
 
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"AWS_USE_FIPS_ENDPOINT": " true"},
+        {"AWS_USE_FIPS_ENDPOINT": "TRUE"},
+        {"AWS_USE_FIPS_ENDPOINT": "1"},
+        {"AWS_USE_DUALSTACK_ENDPOINT": "true "},
+        {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": " true"},
+        {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "yes"},
+    ],
+    ids=lambda environ: ",".join(f"{k}={v!r}" for k, v in environ.items()),
+)
+def test_an_environment_flag_is_read_unstripped_as_botocore_reads_it(
+    environ: dict[str, str], aws: AwsFiles, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``true`` in any case is true; anything else, even ``" true"`` with a space or
+    ``1``, is false (botocore compares the text as it is)."""
+    [(name, value)] = environ.items()
+    monkeypatch.setenv(name, value)
+    configured = name == "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"
+    if configured:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:7031")
+    url = assert_same_url("codeguruprofiler", region="us-east-1")
+    expected = {
+        "AWS_USE_FIPS_ENDPOINT": "https://codeguru-profiler-fips.us-east-1.amazonaws.com",
+        "AWS_USE_DUALSTACK_ENDPOINT": "https://codeguru-profiler.us-east-1.api.aws",
+        "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "https://codeguru-profiler.us-east-1.amazonaws.com",
+    }[name]
+    if value.lower() != "true":
+        expected = "http://127.0.0.1:7031" if configured else "https://codeguru-profiler.us-east-1.amazonaws.com"
+    assert url == expected
+
+
 @pytest.mark.parametrize("value", ["yes", "1", "on"])
 def test_a_bad_ignore_configured_endpoint_urls_names_the_profile_key(
     value: str, aws: AwsFiles
 ) -> None:
+    """Where awsmith differs: botocore reads anything but ``true`` as false (the
+    services section's URL is used); awsmith refuses it, naming the profile key."""
     aws.write(SERVICES_SECTION.format(default=f"ignore_configured_endpoint_urls = {value}"))
+    assert _origin(botocore_sends().url) == "http://127.0.0.1:7001"
     with pytest.raises(awsmith.ConfigurationError) as raised:
         awsmith_sends()
     assert str(raised.value) == (

@@ -193,6 +193,13 @@ KEEPALIVE_CASES: dict[str, tuple[dict[str, str], str, dict[str, Any], dict[str, 
         {},
         {},
     ),
+    # Set but empty, the variable decides (false), as botocore reads it.
+    "empty environment beats profile": (
+        {"BOTOCORE_TCP_KEEPALIVE": ""},
+        "[default]\ntcp_keepalive = true\n",
+        {},
+        {},
+    ),
 }
 
 
@@ -230,11 +237,18 @@ def test_tcp_keepalive_on_httpx_sockets(keepalive: bool) -> None:
     anyio.run(http.aclose)
 
 
-def test_a_bad_tcp_keepalive_names_where_it_came_from(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BOTOCORE_TCP_KEEPALIVE", "on")
+@pytest.mark.parametrize("value", ["on", "1", "yes"])
+def test_a_bad_tcp_keepalive_names_where_it_came_from(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where awsmith differs: botocore reads anything but ``true`` as false (keepalive
+    off); awsmith refuses it, naming the variable, rather than turn off what the user
+    meant to turn on."""
+    monkeypatch.setenv("BOTOCORE_TCP_KEEPALIVE", value)
+    assert _botocore_keepalive() is False
     with pytest.raises(awsmith.ConfigurationError) as raised:
         awsmith_sends(region="us-east-1")
-    assert str(raised.value) == "BOTOCORE_TCP_KEEPALIVE must be 'true' or 'false', got 'on'"
+    assert str(raised.value) == f"BOTOCORE_TCP_KEEPALIVE must be 'true' or 'false', got {value!r}"
 
 
 # ---------------------------------------------------------------- request compression
@@ -271,6 +285,13 @@ COMPRESSION_CASES: dict[str, tuple[dict[str, str], str, dict[str, Any], dict[str
     "environment beats profile": (
         {"AWS_REQUEST_MIN_COMPRESSION_SIZE_BYTES": "1", "AWS_DISABLE_REQUEST_COMPRESSION": "false"},
         "[default]\nrequest_min_compression_size_bytes = 100000\ndisable_request_compression = true\n",
+        {},
+        {},
+    ),
+    # Set but empty, the variable decides (compression not disabled), as in botocore.
+    "empty environment beats profile": (
+        {"AWS_REQUEST_MIN_COMPRESSION_SIZE_BYTES": "1", "AWS_DISABLE_REQUEST_COMPRESSION": ""},
+        "[default]\ndisable_request_compression = true\n",
         {},
         {},
     ),
@@ -323,6 +344,13 @@ def test_request_compression_settings_as_botocore_resolves_them(
             "AWS_REQUEST_MIN_COMPRESSION_SIZE_BYTES must be a whole number from 0 to "
             "10485760, got '10485761'",
         ),
+        # Set but empty, the variable decides: refused (botocore raises too).
+        (
+            "AWS_REQUEST_MIN_COMPRESSION_SIZE_BYTES",
+            "",
+            "AWS_REQUEST_MIN_COMPRESSION_SIZE_BYTES must be a whole number from 0 to "
+            "10485760, got ''",
+        ),
         (
             "AWS_DISABLE_REQUEST_COMPRESSION",
             "yes",
@@ -337,6 +365,22 @@ def test_a_bad_compression_setting_names_where_it_came_from(
     with pytest.raises(awsmith.ConfigurationError) as raised:
         awsmith_sends(region="us-east-1")
     assert str(raised.value) == message
+
+
+@pytest.mark.parametrize("value", ["yes", "1", "on"])
+def test_a_bad_disable_request_compression_differs_from_botocore(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where awsmith differs: botocore reads anything but ``true`` as false (compression
+    stays on); awsmith refuses it, naming the variable."""
+    monkeypatch.setenv("AWS_DISABLE_REQUEST_COMPRESSION", value)
+    config = botocore_client(region_name="us-east-1").meta.config
+    assert config.disable_request_compression is False
+    with pytest.raises(awsmith.ConfigurationError) as raised:
+        awsmith_sends(region="us-east-1")
+    assert str(raised.value) == (
+        f"AWS_DISABLE_REQUEST_COMPRESSION must be 'true' or 'false', got {value!r}"
+    )
 
 
 def test_a_bad_profile_compression_size_names_the_profile_key(aws: AwsFiles) -> None:

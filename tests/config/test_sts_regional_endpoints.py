@@ -127,6 +127,8 @@ SETTINGS = [
     {"profile": "regional"},
     {"env": "regional", "profile": "legacy"},
     {"env": "legacy", "profile": "regional"},
+    # Set but empty, the variable decides (regional), as botocore reads it.
+    {"env": "", "profile": "legacy"},
 ]
 REGIONS = ["us-east-1", "us-west-2", "eu-central-1", "ap-east-1", "cn-north-1"]
 

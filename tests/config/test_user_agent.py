@@ -54,7 +54,31 @@ APPID_CASES: dict[str, tuple[dict[str, str], str, dict[str, Any], dict[str, Any]
     ),
     "named profile": ({"AWS_PROFILE": "ci"}, "[profile ci]\nsdk_ua_app_id = ci-app\n", {}, {}),
     "sanitized": ({"AWS_SDK_UA_APP_ID": "my app/é#1,2"}, "", {}, {}),
+    # Set but empty, the variable decides, as botocore reads it: no app/ part.
+    "empty environment beats profile": (
+        {"AWS_SDK_UA_APP_ID": ""},
+        "[default]\nsdk_ua_app_id = from-profile\n",
+        {},
+        {},
+    ),
+    # So does an empty Config value (botocore sends no app/ part), and one of spaces
+    # is sent as botocore sanitizes it (app/--).
+    "empty Config beats environment": (
+        {"AWS_SDK_UA_APP_ID": "from-env"},
+        "",
+        {"user_agent_appid": ""},
+        {"user_agent_appid": ""},
+    ),
+    "spaces in Config beat environment": (
+        {"AWS_SDK_UA_APP_ID": "from-env"},
+        "",
+        {"user_agent_appid": "  "},
+        {"user_agent_appid": "  "},
+    ),
 }
+
+#: The cases where botocore sends no app/ part.
+NO_APP_PART = {"none", "empty environment beats profile", "empty Config beats environment"}
 
 
 @pytest.mark.parametrize("case", sorted(APPID_CASES))
@@ -70,7 +94,7 @@ def test_user_agent_appid_as_botocore_sends_it(
         theirs={"config": botocore.config.Config(**theirs)},
     )
     assert _part(mine, "app") == _part(boto, "app")
-    assert len(_part(mine, "app")) == (0 if case == "none" else 1)
+    assert len(_part(mine, "app")) == (0 if case in NO_APP_PART else 1)
 
 
 @settings(max_examples=100, deadline=None)

@@ -395,6 +395,18 @@ def test_an_endpoint_url_with_characters_a_url_cannot_carry_is_refused(url: str)
     )
 
 
+@pytest.mark.parametrize("url", ["http://127.0.0.1:4566/?stage=1", "http://127.0.0.1:4566/p#x"])
+def test_an_endpoint_url_with_a_query_or_fragment_is_refused(url: str) -> None:
+    """Where awsmith differs: botocore keeps an endpoint URL's query string; awsmith
+    would drop it, so it refuses the URL rather than call without it."""
+    with pytest.raises(awsmith.EndpointResolutionError) as info:
+        ours("support", region="us-east-1", endpoint_url=url)
+    assert str(info.value) == (
+        f"endpoint_url {url!r} has a query string or fragment, which awsmith does not "
+        "send: give the URL without it"
+    )
+
+
 @pytest.mark.parametrize("service", SERVICES)
 def test_endpoint_url_argument(service: str) -> None:
     endpoint = assert_same(service, region="eu-west-1", endpoint_url="http://127.0.0.1:4566")

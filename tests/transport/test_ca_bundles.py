@@ -106,6 +106,62 @@ async def test_a_bundle_that_names_no_file_says_where_it_came_from(
     assert origin[0].attempts == 0
 
 
+@pytest.mark.parametrize("value", ["", "  "])
+async def test_an_empty_aws_ca_bundle_is_refused_by_both(
+    origin: tuple[FaultServer, Path], profile: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    """``AWS_CA_BUNDLE`` set but blank is refused, as botocore 1.44 refuses it
+    (InvalidConfigError), naming the variable: not read as unset (the profile's bundle
+    or certifi's), nor as verification off."""
+    import botocore.exceptions
+
+    monkeypatch.setenv("AWS_CA_BUNDLE", value)
+    profile.write_text(f"[default]\nca_bundle = {origin[1]}\n")
+    with pytest.raises(botocore.exceptions.InvalidConfigError, match="empty or whitespace-only"):
+        botocore_outcome(origin[0], None)
+    with pytest.raises(awsmith.ConfigurationError) as info:
+        await call(origin[0])
+    assert str(info.value) == (
+        "AWS_CA_BUNDLE is set but empty: give the path of a CA bundle file, or unset it"
+    )
+    assert origin[0].attempts == 0
+
+
+async def test_a_bundle_rewritten_in_place_is_read_by_the_next_client(
+    origin: tuple[FaultServer, Path], profile: Path, tmp_path: Path
+) -> None:
+    """A corporate bundle rewritten at the same path (a CA added): the next client made
+    trusts it, as a new botocore client does; the process-wide context cache is keyed
+    by the file's state, not only its path."""
+    server, ca = origin
+    (tmp_path / "other").mkdir()
+    other = make_ca_and_server(tmp_path / "other")[0]
+    bundle = tmp_path / "corp-ca.pem"
+    bundle.write_bytes(other.read_bytes())
+    assert botocore_outcome(server, str(bundle)) == "certificate refused"
+    with pytest.raises(awsmith.ConnectionFailedError, match="CERTIFICATE_VERIFY_FAILED"):
+        await call(server, ca_bundle=str(bundle))
+
+    bundle.write_bytes(other.read_bytes() + ca.read_bytes())  # same path and inode
+    assert botocore_outcome(server, str(bundle)) == "ok"
+    before = server.attempts
+    await call(server, ca_bundle=str(bundle))
+    assert server.attempts == before + 1
+
+
+async def test_a_bundle_that_went_missing_after_use(
+    origin: tuple[FaultServer, Path], profile: Path, tmp_path: Path
+) -> None:
+    server, ca = origin
+    bundle = tmp_path / "corp-ca.pem"
+    bundle.write_bytes(ca.read_bytes())
+    await call(server, ca_bundle=str(bundle))
+    bundle.unlink()
+    with pytest.raises(awsmith.ConfigurationError) as info:
+        await call(server, ca_bundle=str(bundle))
+    assert str(info.value) == f"Config.ca_bundle names no file: {str(bundle)!r}"
+
+
 # ---------------------------------------------------------------- against botocore's client
 
 PLACES = ("config", "env", "profile")

@@ -177,6 +177,43 @@ async def test_a_certificate_of_another_ca_is_refused_by_both(mtls: Mtls) -> Non
     assert info.value.status_code == 400
 
 
+@pytest.mark.anyio
+@BACKENDS
+async def test_a_certificate_renewed_in_place_is_loaded_by_the_next_client(
+    mtls: Mtls, tmp_path: Path
+) -> None:
+    """A certificate a vault agent or cert-manager renews at the same path: the next
+    client made shows the new one, as a new botocore client does (the process-wide
+    context cache is keyed by each file's state, not only its path). The first file is
+    another CA's certificate, which nginx refuses; the renewed one is accepted."""
+    path = tmp_path / "client.pem"
+    stranger_cert, stranger_key = mtls.pki.stranger
+    path.write_bytes(stranger_cert.read_bytes() + stranger_key.read_bytes())
+    assert botocore_subject(mtls, str(path)) == "error: ClientError 400"
+    with pytest.raises(awsmith.ServiceError) as info:
+        await awsmith_subject(mtls, client_cert=str(path))
+    assert info.value.status_code == 400
+
+    path.write_bytes(mtls.pki.both.read_bytes())  # renewed in place: same path and inode
+    expected = botocore_subject(mtls, str(path))
+    assert expected == SUBJECT
+    assert await awsmith_subject(mtls, client_cert=str(path)) == expected
+
+
+@pytest.mark.anyio
+@BACKENDS
+async def test_a_renewed_certificate_that_went_missing(mtls: Mtls, tmp_path: Path) -> None:
+    """A client made after the certificate file went away says so, even though a
+    context made from that path earlier is cached."""
+    path = tmp_path / "client.pem"
+    path.write_bytes(mtls.pki.both.read_bytes())
+    assert await awsmith_subject(mtls, client_cert=str(path)) == SUBJECT
+    path.unlink()
+    with pytest.raises(awsmith.ConfigurationError) as info:
+        await awsmith_subject(mtls, client_cert=str(path))
+    assert str(info.value) == f"Config.client_cert names no file: {str(path)!r}"
+
+
 # ---------------------------------------------------------------- bad values
 
 

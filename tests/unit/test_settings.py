@@ -14,6 +14,7 @@ import pytest
 
 from awsmith._core.settings import (
     NeedsIO,
+    as_is,
     environment,
     environment_flag,
     first_set,
@@ -59,7 +60,7 @@ def test_falsy_values_other_than_blank_text_are_set(value: object) -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(None, None), ("", ("false", False)), ("TRUE", ("true", True)), (" true ", ("true", True))],
+    [(None, None), ("", ("false", False)), ("TRUE", ("true", True)), (" true ", ("false", False))],
 )
 def test_a_flag_variable_set_to_anything_decides(
     value: str | None, expected: tuple[str, bool] | None, monkeypatch: pytest.MonkeyPatch
@@ -70,6 +71,17 @@ def test_a_flag_variable_set_to_anything_decides(
         monkeypatch.setenv("AWSMITH_TEST_FLAG", value)
     found = first_set(environment_flag("AWSMITH_TEST_FLAG"), given("next", "x"))
     assert found == (("x", "next") if expected is None else (expected[1], "AWSMITH_TEST_FLAG"))
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_an_as_is_layers_blank_text_decides(blank: str) -> None:
+    """botocore's providers skip only a missing value: an as_is layer's blank decides,
+    given back as plain text; None still leaves the setting to the next layer."""
+    found = first_set(as_is(given("a", blank)), given("b", "later"))
+    assert found == (blank, "a")
+    assert found is not None
+    assert type(found[0]) is str
+    assert first_set(as_is(given("a", None)), given("b", "later")) == ("later", "b")
 
 
 def test_off_loop_resolves_on_the_loop_unless_io_is_needed() -> None:

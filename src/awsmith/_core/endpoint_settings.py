@@ -19,6 +19,7 @@ from awsmith._core.settings import (
     Layer,
     NeedsIO,
     Profile,
+    as_is,
     environment,
     environment_flag,
     first_set,
@@ -141,9 +142,10 @@ def _sts_global_endpoint(region: str | None, profile: Callable[[], Mapping[str, 
     before regional ones existed. The default, ``regional``, is botocore's since 1.36.
     Only STS's rule set has the parameter: the other services' rules never see it."""
     found = first_set(
-        environment("AWS_STS_REGIONAL_ENDPOINTS"), in_profile(profile, "sts_regional_endpoints")
+        as_is(environment("AWS_STS_REGIONAL_ENDPOINTS")),
+        in_profile(profile, "sts_regional_endpoints"),
     )
-    if found is None:
+    if found is None or found[0] == "":  # set to "": regional, as botocore takes it
         return False
     value, source = found
     if value not in _STS_REGIONAL_ENDPOINTS:

@@ -150,11 +150,18 @@ def resolve_endpoint(
 
 
 def _check_endpoint_url(endpoint_url: str) -> None:
-    """An ``endpoint_url`` is an absolute http(s) URL of characters a URL carries."""
+    """An ``endpoint_url`` is an absolute http(s) URL of characters a URL carries,
+    without a query string or fragment: awsmith does not send them (botocore keeps a
+    query string), so one is refused rather than silently dropped."""
     parts = urlsplit(endpoint_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise EndpointResolutionError(
             f"endpoint_url {endpoint_url!r} must be an absolute http:// or https:// URL"
+        )
+    if parts.query or parts.fragment:
+        raise EndpointResolutionError(
+            f"endpoint_url {endpoint_url!r} has a query string or fragment, which awsmith "
+            "does not send: give the URL without it"
         )
     if not _URL_CHARACTERS(endpoint_url):
         raise EndpointResolutionError(

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import ssl
-import stat
 import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
@@ -34,6 +33,7 @@ from awsmith._core.config import (
 )
 from awsmith._core.credentials import botocore_session
 from awsmith._core.errors import ConfigurationError
+from awsmith._core.files import FileState, file_state
 from awsmith._core.interceptors import Interceptor, StageHooks, checked_interceptors, hooks_of
 from awsmith._core.transport.http import Timeouts
 from awsmith._core.transport.proxy import (
@@ -98,12 +98,13 @@ def environment(name: str, environ: Mapping[str, str] | None = None) -> Layer:
 
 def environment_flag(name: str) -> Layer:
     """A boolean environment variable as botocore reads it: once set, even to ``""``,
-    it decides (true for ``true`` in any case, else false); only an unset one leaves
-    the setting to the next layer."""
+    it decides (true for ``true`` in any case, else false, even `` true`` with a
+    space, as botocore compares it unstripped); only an unset one leaves the setting
+    to the next layer."""
 
     def read() -> bool | None:
         value = os.environ.get(name)
-        return None if value is None else value.strip().lower() == "true"
+        return None if value is None else value.lower() == "true"
 
     return name, read
 
@@ -114,12 +115,35 @@ def in_profile(profile: Callable[[], Mapping[str, Any]], key: str) -> Layer:
     return f"the profile's {key}", lambda: profile().get(key)
 
 
+class _AsIs(str):
+    """A string read by an :func:`as_is` layer: it decides even when blank."""
+
+    __slots__ = ()
+
+
+def as_is(layer: Layer) -> Layer:
+    """``layer``, except that a blank string it reads decides instead of leaving the
+    setting to the next layer: botocore takes ``AWS_SDK_UA_APP_ID=""``,
+    ``BOTOCORE_TCP_KEEPALIVE=""`` or ``Config(user_agent_appid="")`` as set (its
+    providers skip only a missing value), so the profile's value is not used then."""
+    source, read = layer
+
+    def read_as_is() -> object:
+        value = read()
+        return _AsIs(value) if isinstance(value, str) else value
+
+    return source, read_as_is
+
+
 def first_set(*layers: Layer) -> tuple[object, str] | None:
     """The value of the first layer that sets it, and that layer's name; None if none
     does. None, an empty string and a string of only spaces leave a setting unset (as
-    ``AWS_MAX_ATTEMPTS=""`` or ``region =`` in a profile): the next layer decides."""
+    ``AWS_MAX_ATTEMPTS=""`` or ``region =`` in a profile): the next layer decides;
+    unless the layer is :func:`as_is`, whose blank value decides."""
     for source, read in layers:
         value = read()
+        if isinstance(value, _AsIs):
+            return str(value), source
         if value is not None and not (isinstance(value, str) and not value.strip()):
             return value, source
     return None
@@ -129,12 +153,14 @@ def true_or_false(found: tuple[object, str] | None) -> bool | None:
     """A boolean setting (None: not set anywhere). ``true`` and ``false`` in any case,
     as botocore reads them; where botocore reads anything else as false, awsmith
     refuses it, naming where it came from, rather than take a ``yes`` or a ``1`` for
-    false."""
+    false. A blank value (of an :func:`as_is` layer) is false, as botocore reads it."""
     if found is None:
         return None
     value, source = found
     if isinstance(value, bool):
         return value
+    if isinstance(value, str) and not value.strip():
+        return False  # set but blank (an as_is layer's): botocore reads it as false
     text = str(value).lower()
     if text not in ("true", "false"):
         raise ConfigurationError(f"{source} must be 'true' or 'false', got {value!r}")
@@ -146,7 +172,7 @@ def true_or_false(found: tuple[object, str] | None) -> bool | None:
 #: A config file as the profile cache keys it: its path (as botocore expands it) and
 #: (modification time in ns, size, inode), or None when it is not a regular file
 #: (botocore then reads nothing from it).
-_FileState = tuple[str, tuple[int, int, int] | None]
+_FileState = tuple[str, FileState | None]
 #: What botocore's scoped config depends on: the client's ``profile``,
 #: ``AWS_DEFAULT_PROFILE``, ``AWS_PROFILE``, the config file and the credentials file.
 _ConfigKey = tuple[str | None, str | None, str | None, _FileState, _FileState]
@@ -164,13 +190,7 @@ def _file_state(variable: str, default: str, environ: Mapping[str, str]) -> _Fil
     expands it) and its state. One ``stat``: a few microseconds on a local disk (see
     :func:`_config_key` for a network one)."""
     path = os.path.expanduser(os.path.expandvars(environ.get(variable, default)))
-    try:
-        found = os.stat(path)
-    except (OSError, ValueError):  # absent, unreadable, or not a valid path
-        return (path, None)
-    if not stat.S_ISREG(found.st_mode):
-        return (path, None)
-    return (path, (found.st_mtime_ns, found.st_size, found.st_ino))
+    return (path, file_state(path))
 
 
 def _config_key(profile: str | None, environ: Mapping[str, str]) -> _ConfigKey:
@@ -460,15 +480,21 @@ class TransportSettings:
 def ca_bundle(config: Config, profile: Callable[[], Mapping[str, Any]]) -> tuple[str, str]:
     """The CA bundle to verify the service with and where that choice came from (for
     messages): ``Config.ca_bundle``, ``AWS_CA_BUNDLE``, the profile's ``ca_bundle``,
-    else certifi's (as botocore and the AWS CLI choose)."""
+    else certifi's (as botocore and the AWS CLI choose). ``AWS_CA_BUNDLE`` set but
+    blank is refused, as botocore refuses it, rather than read as unset."""
     found = first_set(
         given("Config.ca_bundle", config.ca_bundle),
-        environment("AWS_CA_BUNDLE"),
+        as_is(environment("AWS_CA_BUNDLE")),
         in_profile(profile, "ca_bundle"),
     )
     if found is None:
         return certifi_bundle(), "certifi"
-    return str(found[0]), found[1]
+    path, source = str(found[0]), found[1]
+    if not path.strip():
+        raise ConfigurationError(
+            f"{source} is set but empty: give the path of a CA bundle file, or unset it"
+        )
+    return path, source
 
 
 def transport_settings(

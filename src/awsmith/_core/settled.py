@@ -24,6 +24,7 @@ from awsmith._core.errors import ConfigurationError
 from awsmith._core.settings import (
     NeedsIO,
     Profile,
+    as_is,
     environment,
     first_set,
     given,
@@ -77,9 +78,12 @@ def settle(config: Config, profile: Callable[[], Mapping[str, Any]]) -> Settled:
     attempts, mode = retry_settings(config.max_attempts, config.retry_mode, os.environ, profile)
 
     def found(field: str, variable: str, key: str) -> tuple[object, str] | None:
+        # A Config field or a variable set to "" decides, as in botocore: no app id,
+        # keepalive and compression-disabling off; a blank defaults mode or size is
+        # refused, naming the variable (botocore raises too).
         return first_set(
-            given(f"Config.{field}", getattr(config, field)),
-            environment(variable),
+            as_is(given(f"Config.{field}", getattr(config, field))),
+            as_is(environment(variable)),
             in_profile(profile, key),
         )
 
@@ -107,7 +111,7 @@ def settle(config: Config, profile: Callable[[], Mapping[str, Any]]) -> Settled:
                 "request_min_compression_size_bytes",
             )
         ),
-        user_agent_appid=None if app_id is None else str(app_id[0]),
+        user_agent_appid=None if app_id is None or app_id[0] == "" else str(app_id[0]),
     )
 
 
