@@ -164,8 +164,37 @@ def test_from_dict_reads_what_boto3_returns_as_awsmith_parses_the_bytes(
         return
     ours = operation.parse(awsmith_response(wire))
     read = awsmith.from_dict(type(ours), theirs, names="wire")
-    assert repr(read) == repr(ours)
-    assert awsmith.to_dict(read, names="wire") == awsmith.to_dict(ours, names="wire")
+    lacking = S.botocore_lacks(service).members
+    if not lacking:
+        assert repr(read) == repr(ours)
+        assert awsmith.to_dict(read, names="wire") == awsmith.to_dict(ours, names="wire")
+        return
+    # An older botocore's model lacks members ours has (1.29.61: Communication's
+    # attachments): boto3 drops them, so compare only what both models have.
+    output = S.our_model(service)["operations"][op]["output"]["shape"]
+    assert _without(lacking, service, output, awsmith.to_dict(read, names="wire")) == (
+        _without(lacking, service, output, awsmith.to_dict(ours, names="wire"))
+    )
+
+
+def _without(lacking: frozenset[str], service: str, shape: str, value: Any) -> Any:
+    """``value`` (a to_dict of ``shape``, wire names) without the members in
+    ``lacking`` ("Shape.member"), at every level."""
+    spec = S.our_model(service)["shapes"][shape]
+    kind = spec["type"]
+    if kind == "structure" and isinstance(value, dict):
+        members = spec.get("members", {})
+        return {
+            key: _without(lacking, service, members[key]["shape"], item)
+            if key in members else item
+            for key, item in value.items()
+            if f"{shape}.{key}" not in lacking
+        }
+    if kind == "list" and isinstance(value, list):
+        return [_without(lacking, service, spec["member"]["shape"], item) for item in value]
+    if kind == "map" and isinstance(value, dict):
+        return {k: _without(lacking, service, spec["value"]["shape"], v) for k, v in value.items()}
+    return value
 
 
 def _errors_with_fields() -> list[tuple[str, str]]:

@@ -3,8 +3,10 @@ class, code, status, message, raw body and modeled fields each wire form gives."
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
+import botocore.parsers
 import httpx
 import pytest
 
@@ -173,6 +175,13 @@ CODE_LOCATIONS = [
 ]
 
 
+#: Whether the installed botocore's JSON parsers cut a ``:http://...`` suffix off
+#: ``__type`` (the lock's 1.44 does; 1.29.61 does not).
+_JSON_PARSER_CUTS_THE_URI = "split(':', 1)" in inspect.getsource(
+    botocore.parsers.BaseJSONParser._do_error_parse
+)
+
+
 @pytest.mark.parametrize(("header", "body", "ours", "json11", "rest_json"), CODE_LOCATIONS)
 def test_where_the_error_code_is_read_against_botocore(
     header: str | None, body: bytes, ours: str, json11: str, rest_json: str
@@ -182,5 +191,8 @@ def test_where_the_error_code_is_read_against_botocore(
     code where both look, different in the documented cases."""
     headers = {} if header is None else {"x-amzn-ErrorType": header}
     assert _error(400, body, headers).code == ours
+    if not _JSON_PARSER_CUTS_THE_URI and b'"ns#A:http://x"' in body:
+        # botocore before the URI cut (1.29.61) keeps the suffix, in both parsers
+        json11 = rest_json = "A:http://x"
     assert _botocore_code("json", 400, headers, body) == json11
     assert _botocore_code("rest-json", 400, headers, body) == rest_json
