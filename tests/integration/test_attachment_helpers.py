@@ -75,7 +75,7 @@ def shared() -> Iterator[SupportAttachmentFake]:
 
 @pytest.fixture
 def fake(shared: SupportAttachmentFake) -> Iterator[SupportAttachmentFake]:
-    shared.clear()
+    shared.clear(fence=True)
     yield shared
     shared.part_size = PART
     shared.link_expiry = timedelta(hours=1)

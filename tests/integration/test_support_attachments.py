@@ -56,7 +56,7 @@ def shared() -> Iterator[SupportAttachmentFake]:
 
 @pytest.fixture
 def fake(shared: SupportAttachmentFake) -> Iterator[SupportAttachmentFake]:
-    shared.clear()
+    shared.clear(fence=True)
     yield shared
     shared.link_expiry = timedelta(hours=1)
     shared.processing_polls = 1

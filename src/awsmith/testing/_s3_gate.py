@@ -151,6 +151,9 @@ class S3Gate:
         self._keys = dict(keys)
         self._lock = threading.Lock()
         self._injections: list[_Injection] = []
+        #: Bumped by clear(): a connection accepted before it (a request of an earlier
+        #: test still on its way) never plays the faults injected after it.
+        self._generation = 0
         self._requests: list[S3Request] = []
         self._listener = Listener(self._serve)
         self._session: aiohttp.ClientSession | None = None
@@ -170,11 +173,15 @@ class S3Gate:
         with self._lock:
             return list(self._requests)
 
-    def clear(self) -> None:
-        """Forgets the faults not played yet and the requests recorded."""
+    def clear(self, *, fence: bool = False) -> None:
+        """Forgets the faults not played yet and the requests recorded. With ``fence``
+        (between tests), connections accepted before it play no fault injected after
+        it: a request of an earlier test still on its way cannot take a later test's."""
         with self._lock:
             self._injections.clear()
             self._requests.clear()
+            if fence:
+                self._generation += 1
 
     def start(self) -> None:
         """Starts accepting connections (in the running event loop)."""
@@ -196,10 +203,14 @@ class S3Gate:
         return None
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while await self._gate_request(reader, writer):
+        with self._lock:
+            generation = self._generation
+        while await self._gate_request(reader, writer, generation):
             pass
 
-    async def _gate_request(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+    async def _gate_request(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, generation: int
+    ) -> bool:
         """One request; False when the connection is done with."""
         try:
             head = await reader.readuntil(b"\r\n\r\n")
@@ -213,7 +224,7 @@ class S3Gate:
         )
         headers = CIMultiDict(fields)
         record = S3Request(method, target, fields, 0, hashlib.md5(b"").hexdigest())
-        fault = self._take_fault(method, record.part)
+        fault = self._take_fault(method, record.part) if generation == self._generation else None
         record = replace(record, fault=fault)
         if isinstance(fault, Reset) and fault.before_body:
             self._record(record)

@@ -292,11 +292,13 @@ class SupportAttachmentFake:
         assert self.gate is not None
         self.gate.inject(fault, method=method, part=part, times=times)
 
-    def clear(self) -> None:
+    def clear(self, *, fence: bool = False) -> None:
         """Forgets the faults not played yet, the requests recorded and a pending
-        :meth:`fail_next_processing` (uploads and cases stay)."""
+        :meth:`fail_next_processing` (uploads and cases stay). With ``fence`` (between
+        tests), a request on a connection accepted before it plays no fault injected
+        after it."""
         if self.gate is not None:
-            self.gate.clear()
+            self.gate.clear(fence=fence)
         with self._lock:
             self._calls.clear()
             self._fail_next = False
