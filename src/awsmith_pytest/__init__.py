@@ -79,15 +79,19 @@ def codeguruprofiler_server(
     return _awsmith_codeguruprofiler_server
 
 
-@pytest.fixture
-def codeguruprofiler_credentials(codeguruprofiler_server: CodeGuruProfilerServer) -> Credentials:
-    """The key pair ``codeguruprofiler_server`` checks signatures with."""
+def _credentials_of(server: CodeGuruProfilerServer | SupportAttachmentFake) -> Credentials:
+    """The key pair ``server`` checks signatures with."""
     from awsmith import Credentials
 
     return Credentials(
-        access_key_id=codeguruprofiler_server.access_key_id,
-        secret_access_key=codeguruprofiler_server.secret_access_key,
+        access_key_id=server.access_key_id, secret_access_key=server.secret_access_key
     )
+
+
+@pytest.fixture
+def codeguruprofiler_credentials(codeguruprofiler_server: CodeGuruProfilerServer) -> Credentials:
+    """The key pair ``codeguruprofiler_server`` checks signatures with."""
+    return _credentials_of(codeguruprofiler_server)
 
 
 @pytest.fixture
@@ -119,21 +123,17 @@ def _awsmith_support_attachment_server() -> Generator[SupportAttachmentFake]:
 def support_attachment_server(
     _awsmith_support_attachment_server: SupportAttachmentFake,
 ) -> SupportAttachmentFake:
-    """The session's Support attachment fake, its faults and records cleared (its
-    uploads and cases, and moto's, stay for the session)."""
-    _awsmith_support_attachment_server.clear()
+    """The session's Support attachment fake, its faults and records cleared and its
+    settings as started (:meth:`~awsmith.testing.support_attachments.SupportAttachmentFake.next_test`;
+    its uploads and cases, and moto's, stay for the session)."""
+    _awsmith_support_attachment_server.next_test()
     return _awsmith_support_attachment_server
 
 
 @pytest.fixture
 def support_attachment_credentials(support_attachment_server: SupportAttachmentFake) -> Credentials:
     """The key pair ``support_attachment_server`` checks signatures with."""
-    from awsmith import Credentials
-
-    return Credentials(
-        access_key_id=support_attachment_server.access_key_id,
-        secret_access_key=support_attachment_server.secret_access_key,
-    )
+    return _credentials_of(support_attachment_server)
 
 
 @pytest.fixture

@@ -75,11 +75,8 @@ def shared() -> Iterator[SupportAttachmentFake]:
 
 @pytest.fixture
 def fake(shared: SupportAttachmentFake) -> Iterator[SupportAttachmentFake]:
-    shared.clear(fence=True)
+    shared.next_test()
     yield shared
-    shared.part_size = PART
-    shared.link_expiry = timedelta(hours=1)
-    shared.processing_polls = 0
 
 
 @pytest.fixture(params=KINDS, ids=[f"{loop}-{transport}" for loop, transport in KINDS])

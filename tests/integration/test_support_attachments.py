@@ -56,10 +56,8 @@ def shared() -> Iterator[SupportAttachmentFake]:
 
 @pytest.fixture
 def fake(shared: SupportAttachmentFake) -> Iterator[SupportAttachmentFake]:
-    shared.clear(fence=True)
+    shared.next_test()
     yield shared
-    shared.link_expiry = timedelta(hours=1)
-    shared.processing_polls = 1
 
 
 def support_client(fake: SupportAttachmentFake, **config: Any) -> Any:
@@ -570,3 +568,14 @@ async def test_the_fake_runs_for_trio_code() -> None:
         answer = await http.put(links["uploadUrls"][0]["url"], content=b"t" * 10)
         client.close()
     assert answer.status_code == 200
+
+
+def test_next_test_restores_the_settings_a_test_changed(fake: SupportAttachmentFake) -> None:
+    """What the fixtures (ours and the pytest plugin's) run between tests: a test that
+    changed the fake's settings leaves none of it to the next."""
+    fake.part_size, fake.processing_polls = 5 * 1024 * 1024, 7
+    fake.link_expiry = fake.download_expiry = timedelta(seconds=1)
+    fake.next_test()
+    assert (fake.part_size, fake.link_expiry, fake.download_expiry, fake.processing_polls) == (
+        PART, timedelta(hours=1), timedelta(hours=1), 1
+    )

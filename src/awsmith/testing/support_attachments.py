@@ -243,10 +243,11 @@ class SupportAttachmentFake:
         not-ready after the last part was reported."""
         if not 1 <= part_size <= MAX_PART_SIZE:
             raise ValueError(f"part_size must be 1 to {MAX_PART_SIZE} bytes, got {part_size}")
-        self.part_size = part_size
-        self.link_expiry = link_expiry
-        self.download_expiry = download_expiry
-        self.processing_polls = processing_polls
+        self.part_size: int = part_size
+        self.link_expiry: timedelta = link_expiry
+        self.download_expiry: timedelta = download_expiry
+        self.processing_polls: int = processing_polls
+        self._started_with = (part_size, link_expiry, download_expiry, processing_polls)
         self.region = region
         self.check_signatures = check_signatures
         #: The key pair the Support endpoint checks signatures with.
@@ -302,6 +303,16 @@ class SupportAttachmentFake:
         with self._lock:
             self._calls.clear()
             self._fail_next = False
+
+    def next_test(self) -> None:
+        """Between two tests sharing the fake: :meth:`clear` with ``fence`` (a request
+        of the earlier test still on its way plays no fault of the next), and the
+        settings a test may change (``part_size``, ``link_expiry``, ``download_expiry``,
+        ``processing_polls``) back to those the fake was started with."""
+        self.clear(fence=True)
+        (self.part_size, self.link_expiry, self.download_expiry, self.processing_polls) = (
+            self._started_with
+        )
 
     def fail_next_processing(self) -> None:
         """The next upload whose parts are all reported ends ``failed``."""
