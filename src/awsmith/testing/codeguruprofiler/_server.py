@@ -501,6 +501,11 @@ def _json_reply(status: int, value: Any) -> _Reply:
     return _Reply(status, json.dumps(value).encode(), {"Content-Type": "application/json"})
 
 
+def _page_reply(result: dict[str, Any], token: str | None) -> _Reply:
+    """A listing's answer: ``result``, and the ``nextToken`` of the next page if any."""
+    return _json_reply(200, result if token is None else {**result, "nextToken": token})
+
+
 @dataclass
 class _Injection:
     code: str
@@ -909,9 +914,7 @@ class CodeGuruProfilerServer:
         result: dict[str, Any] = {"profilingGroupNames": names}
         if include:
             result["profilingGroups"] = [self._groups[n].describe() for n in names]
-        if token is not None:
-            result["nextToken"] = token
-        return _json_reply(200, result)
+        return _page_reply(result, token)
 
     # -- agents and profiles --------------------------------------------------------------
 
@@ -1009,9 +1012,7 @@ class CodeGuruProfilerServer:
             call, "times", starts, 100, key=_itself, descending=order != "TimestampAscending"
         )
         result: dict[str, Any] = {"profileTimes": [{"start": format_timestamp(s)} for s in page]}
-        if token is not None:
-            result["nextToken"] = token
-        return _json_reply(200, result)
+        return _page_reply(result, token)
 
     # -- analysis -------------------------------------------------------------------------
 
@@ -1041,9 +1042,7 @@ class CodeGuruProfilerServer:
         result: dict[str, Any] = {
             "findingsReportSummaries": [_report_summary(group, *r) for r in page]
         }
-        if token is not None:
-            result["nextToken"] = token
-        return _json_reply(200, result)
+        return _page_reply(result, token)
 
     def _get_findings_report_account_summary(self, call: _Call) -> _Reply:
         _query_bool("dailyReportsOnly", call.params.get("dailyReportsOnly"))
@@ -1056,9 +1055,7 @@ class CodeGuruProfilerServer:
         result: dict[str, Any] = {
             "reportSummaries": [_report_summary(group, *report) for group, report in page]
         }
-        if token is not None:
-            result["nextToken"] = token
-        return _json_reply(200, result)
+        return _page_reply(result, token)
 
     def _batch_get_frame_metric_data(self, call: _Call) -> _Reply:
         group = self._group(call)
