@@ -11,6 +11,7 @@ nginx end to end)."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -385,9 +386,11 @@ async def test_proxy_client_cert_and_proxy_ca_bundle(mtls: Mtls, tls_proxy: TlsP
     assert got == expected
     assert await proxy_subjects(tls_proxy, before, 1) == ["CN=proxy-client"]
     port = mtls.server.https_url.rsplit(":", 1)[1]
-    # botocore's urllib3 says HTTP/1.0, awsmith HTTP/1.1
+    # botocore's tunnel is http.client's: CPython 3.11 writes CONNECT as HTTP/1.0, 3.12
+    # and later as the connection's own version, HTTP/1.1. awsmith says HTTP/1.1 on all.
+    botocore_version = "HTTP/1.0" if sys.version_info < (3, 12) else "HTTP/1.1"
     assert tls_proxy.forward.requests() == [
-        f"CONNECT 127.0.0.1:{port} HTTP/1.0",
+        f"CONNECT 127.0.0.1:{port} {botocore_version}",
         f"CONNECT 127.0.0.1:{port} HTTP/1.1",
     ]
 
