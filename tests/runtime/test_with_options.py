@@ -156,6 +156,33 @@ async def test_a_view_without_its_own_max_attempts_reads_the_environment_as_its_
         assert server.attempts == 1
 
 
+async def test_a_view_made_early_takes_the_retry_settings_its_root_settled(
+    server: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A view made before its client's first call, and first called after the
+    environment changed, retries as its client does: with what the client read at its
+    own first call, not what the environment says at the view's; the same as a view
+    made after that call."""
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+    monkeypatch.setenv("AWS_RETRY_MODE", "adaptive")
+    async with support(server.url, "default", fast(max_attempts=None)) as client:
+        early = client.with_options(read_timeout=5)
+        server.play(CASES)
+        await client.describe_cases()
+        monkeypatch.setenv("AWS_MAX_ATTEMPTS", "4")
+        monkeypatch.setenv("AWS_RETRY_MODE", "standard")
+        late = client.with_options(read_timeout=5)
+        for view in (early, late):
+            server.play(BUSY)
+            with pytest.raises(awsmith.ServiceError) as info:
+                await view.describe_cases()
+            assert info.value.attempts == 2
+            assert server.attempts == 2
+            assert server.requests[0].headers["amz-sdk-request"] == "attempt=1; max=2"
+            # adaptive, as the client read it: the client's own rate limiter
+            assert view._limiter is client._limiter is not None  # pyright: ignore[reportPrivateUsage]
+
+
 async def test_views_share_credentials_quota_and_interceptors(server: FaultServer) -> None:
     seen: list[str] = []
 

@@ -42,7 +42,6 @@ from awsmith._core.settings import (
     TransportSettings,
     off_loop,
     proxy_settings,
-    retry_settings,
     timeouts_of,
     transport_settings,
 )
@@ -440,12 +439,17 @@ class BaseClient(CallPipeline):
 
     async def _prepare_view(self) -> Ready:
         """A ``with_options`` view: the root's connections and endpoint, its own retry
-        settings (from its Config, else as the root reads them)."""
+        settings (from its Config, else the ones the root settled at its first call:
+        the environment and profile as they were then, whenever the view was made)."""
         resolved = await self._root._prepare()
-        attempts, mode = await off_loop(self._retry_settings)
         if self._closed:  # the root was closed meanwhile
             raise ClientClosedError(f"this {type(self).__name__} is closed")
-        self._max_attempts = attempts
+        settled, cfg = self._shared.settled, self.config
+        assert settled is not None
+        # A view's Config is its root's with the options given: a value set here was
+        # given (to the view, a view between, or the root), else the root's settled one.
+        mode = settled.retry_mode if cfg.retry_mode is None else cfg.retry_mode
+        self._max_attempts = settled.max_attempts if cfg.max_attempts is None else cfg.max_attempts
         self._limiter = resolved.adaptive_limiter() if mode == "adaptive" else None
         self._adopt()
         self._ready = resolved
@@ -478,12 +482,6 @@ class BaseClient(CallPipeline):
         )
         if self.config.connect_timeout is None and self._timeouts.connect != shared.connect_timeout:
             self._timeouts = timeouts_of(self.config, shared.connect_timeout)
-
-    def _retry_settings(self, allow_io: bool) -> tuple[int, RetryMode]:
-        cfg = self.config
-        return retry_settings(
-            cfg.max_attempts, cfg.retry_mode, os.environ, self._shared.profile.reader(allow_io)
-        )
 
     def _make_sender(self, own_http1: bool, transport: TransportSettings) -> HttpSender:
         """awsmith's own sender (``own_http1``: no caller's client, asyncio); else the
