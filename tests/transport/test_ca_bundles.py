@@ -127,6 +127,25 @@ async def test_an_empty_aws_ca_bundle_is_refused_by_both(
     assert origin[0].attempts == 0
 
 
+async def test_an_empty_profile_ca_bundle_is_refused_by_both(
+    origin: tuple[FaultServer, Path], profile: Path
+) -> None:
+    """The profile's ``ca_bundle =`` with no value is refused as botocore 1.44 refuses
+    it, naming the key: not read as unset (certifi's bundle)."""
+    import botocore.exceptions
+
+    profile.write_text("[default]\nca_bundle =\n")
+    with pytest.raises(botocore.exceptions.InvalidConfigError, match="empty or whitespace-only"):
+        botocore_outcome(origin[0], None)
+    with pytest.raises(awsmith.ConfigurationError) as info:
+        await call(origin[0])
+    assert str(info.value) == (
+        "the profile's ca_bundle is set but empty: give the path of a CA bundle file, or "
+        "unset it"
+    )
+    assert origin[0].attempts == 0
+
+
 async def test_a_bundle_rewritten_in_place_is_read_by_the_next_client(
     origin: tuple[FaultServer, Path], profile: Path, tmp_path: Path
 ) -> None:

@@ -480,12 +480,13 @@ class TransportSettings:
 def ca_bundle(config: Config, profile: Callable[[], Mapping[str, Any]]) -> tuple[str, str]:
     """The CA bundle to verify the service with and where that choice came from (for
     messages): ``Config.ca_bundle``, ``AWS_CA_BUNDLE``, the profile's ``ca_bundle``,
-    else certifi's (as botocore and the AWS CLI choose). ``AWS_CA_BUNDLE`` set but
-    blank is refused, as botocore refuses it, rather than read as unset."""
+    else certifi's (as botocore and the AWS CLI choose). ``AWS_CA_BUNDLE`` or the
+    profile's ``ca_bundle`` set but blank is refused, as botocore refuses it, rather
+    than read as unset."""
     found = first_set(
         given("Config.ca_bundle", config.ca_bundle),
         as_is(environment("AWS_CA_BUNDLE")),
-        in_profile(profile, "ca_bundle"),
+        as_is(in_profile(profile, "ca_bundle")),
     )
     if found is None:
         return certifi_bundle(), "certifi"

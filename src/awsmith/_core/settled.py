@@ -78,13 +78,14 @@ def settle(config: Config, profile: Callable[[], Mapping[str, Any]]) -> Settled:
     attempts, mode = retry_settings(config.max_attempts, config.retry_mode, os.environ, profile)
 
     def found(field: str, variable: str, key: str) -> tuple[object, str] | None:
-        # A Config field or a variable set to "" decides, as in botocore: no app id,
-        # keepalive and compression-disabling off; a blank defaults mode or size is
-        # refused, naming the variable (botocore raises too).
+        # A Config field, a variable or a profile key set to "" decides, as in
+        # botocore: no app id, keepalive and compression-disabling off; a blank
+        # defaults mode or size is refused, naming where it was set (botocore raises
+        # too).
         return first_set(
             as_is(given(f"Config.{field}", getattr(config, field))),
             as_is(environment(variable)),
-            in_profile(profile, key),
+            as_is(in_profile(profile, key)),
         )
 
     app_id = found("user_agent_appid", "AWS_SDK_UA_APP_ID", "sdk_ua_app_id")
