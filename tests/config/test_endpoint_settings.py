@@ -215,3 +215,115 @@ def test_config_ignore_configured_endpoint_urls_is_checked() -> None:
     with pytest.raises(awsmith.ConfigurationError) as raised:
         awsmith.Config(ignore_configured_endpoint_urls="true")  # type: ignore[arg-type]
     assert str(raised.value) == "Config.ignore_configured_endpoint_urls must be a bool, got 'true'"
+
+
+#: A region that is not one, set each way a user sets it: (environment, profile text,
+#: awsmith's arguments, botocore's arguments, where awsmith's message says it came
+#: from). botocore takes no region from AWS_REGION (see the table), so that row has no
+#: botocore side.
+BAD_REGIONS: dict[str, tuple[dict[str, str], str, dict[str, Any], dict[str, Any] | None, str]] = {
+    "argument": ({}, "", {"region": "us east 1"}, {"region_name": "us east 1"}, "region"),
+    "AWS_REGION": ({"AWS_REGION": "us east 1"}, "", {}, None, "AWS_REGION"),
+    "AWS_DEFAULT_REGION": (
+        {"AWS_DEFAULT_REGION": "us east 1"},
+        "",
+        {},
+        {},
+        "AWS_DEFAULT_REGION",
+    ),
+    "profile": ({}, "[default]\nregion = us east 1\n", {}, {}, "the profile's region"),
+    "a named profile": (
+        {"AWS_PROFILE": "dev"},
+        "[profile dev]\nregion = us east 1\n",
+        {},
+        {},
+        "the profile's region",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_REGIONS))
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_bad_region_names_where_it_came_from(
+    service: str, case: str, aws: AwsFiles, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refused before any request, as botocore refuses it (``InvalidRegionError``), but
+    naming where it was set; the error is both a ``ConfigurationError`` (a bad
+    setting) and an ``EndpointResolutionError`` (what a bad region raised before)."""
+    environ, profile, ours, theirs, source = BAD_REGIONS[case]
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    aws.write(profile)
+    with pytest.raises(awsmith.EndpointSettingError) as raised:
+        awsmith_sends(service, **ours)
+    assert str(raised.value) == (
+        f"{source} 'us east 1' is not a valid region name (expected something like 'us-east-1')"
+    )
+    assert isinstance(raised.value, awsmith.ConfigurationError)
+    assert isinstance(raised.value, awsmith.EndpointResolutionError)
+    if theirs is not None:
+        with pytest.raises(botocore.exceptions.InvalidRegionError):
+            botocore_sends(service, **theirs)
+
+
+#: An endpoint URL that is not one, set each way a user sets it: (environment, profile
+#: text, awsmith's arguments, botocore's arguments, where awsmith's message says it
+#: came from; {service} is the service's ID in upper or snake case).
+BAD_URLS: dict[str, tuple[dict[str, str], str, dict[str, Any], dict[str, Any], str]] = {
+    "argument": (
+        {},
+        "",
+        {"endpoint_url": "not a url"},
+        {"endpoint_url": "not a url"},
+        "endpoint_url",
+    ),
+    "AWS_ENDPOINT_URL_<SERVICE>": (
+        {"AWS_ENDPOINT_URL_{SERVICE}": "not a url"},
+        "",
+        {},
+        {},
+        "AWS_ENDPOINT_URL_{SERVICE}",
+    ),
+    "AWS_ENDPOINT_URL": ({"AWS_ENDPOINT_URL": "not a url"}, "", {}, {}, "AWS_ENDPOINT_URL"),
+    "services section": (
+        {},
+        "services = s\n[services s]\n{service} =\n  endpoint_url = not a url\n",
+        {},
+        {},
+        "the endpoint_url of {service} in the profile's services section",
+    ),
+    "profile": ({}, "endpoint_url = not a url\n", {}, {}, "the profile's endpoint_url"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_URLS))
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_bad_endpoint_url_names_where_it_came_from(
+    service: str, case: str, aws: AwsFiles, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refused before any request, as botocore refuses it (``ValueError: Invalid
+    endpoint``), naming where it was set."""
+    environ, profile, ours, theirs, source = BAD_URLS[case]
+    upper = {"support": "SUPPORT", "codeguruprofiler": "CODEGURUPROFILER"}[service]
+    for name, value in environ.items():
+        monkeypatch.setenv(name.format(SERVICE=upper), value)
+    aws.write("[default]\nregion = us-east-1\n" + profile.format(service=service))
+    with pytest.raises(awsmith.EndpointSettingError) as raised:
+        awsmith_sends(service, **ours)
+    where = source.format(SERVICE=upper, service=service)
+    assert str(raised.value) == f"{where} 'not a url' must be an absolute http:// or https:// URL"
+    assert isinstance(raised.value, awsmith.ConfigurationError)
+    with pytest.raises(ValueError) as botocore_raised:
+        botocore_sends(service, **theirs)
+    assert str(botocore_raised.value) == "Invalid endpoint: not a url"
+
+
+def test_a_nested_endpoint_url_in_the_profile_is_refused(aws: AwsFiles) -> None:
+    """A profile's ``endpoint_url`` written as a section (its lines indented) is no
+    URL: refused naming the key, not read as one."""
+    aws.write("[default]\nregion = us-east-1\nendpoint_url =\n  url = http://127.0.0.1:7040\n")
+    with pytest.raises(awsmith.EndpointSettingError) as raised:
+        awsmith_sends()
+    assert str(raised.value) == (
+        "the profile's endpoint_url must be a URL, got {'url': 'http://127.0.0.1:7040'}"
+    )

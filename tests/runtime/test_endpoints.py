@@ -355,10 +355,10 @@ def test_resolve_endpoint_function_matches_the_client(service: str) -> None:
 @pytest.mark.parametrize("service", SERVICES)
 @pytest.mark.parametrize("region", ["us-east-1/../evil", "not a region", "us_east_1!", "a" * 64])
 def test_invalid_region_is_a_clear_error(service: str, region: str) -> None:
-    with pytest.raises(awsmith.EndpointResolutionError) as info:
+    with pytest.raises(awsmith.EndpointSettingError) as info:
         ours(service, region=region)
     assert str(info.value) == (
-        f"{region!r} is not a valid region name (expected something like 'us-east-1')"
+        f"region {region!r} is not a valid region name (expected something like 'us-east-1')"
     )
     with pytest.raises(botocore.exceptions.InvalidRegionError):
         botocore_endpoint(service, region_name=region)

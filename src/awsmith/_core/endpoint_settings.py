@@ -10,13 +10,12 @@ from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from awsmith._core.config import Config
-from awsmith._core.endpoints import rules_loaded
+from awsmith._core.endpoints import check_endpoint_url, rules_loaded, validate_region
 from awsmith._core.errors import ConfigurationError
 from awsmith._core.operation import ServiceInfo
 from awsmith._core.settings import (
     SERVICES_SECTION,
     ClientSettings,
-    Layer,
     NeedsIO,
     Profile,
     as_is,
@@ -61,11 +60,17 @@ def endpoint_args(
         environment_flag("AWS_USE_DUALSTACK_ENDPOINT"),
         in_profile(read, "use_dualstack_endpoint"),
     )
-    endpoint_url = first_set(
-        given("endpoint_url", settings.endpoint_url), _configured_url(service, config, read)
+    endpoint_url = first_set(given("endpoint_url", settings.endpoint_url)) or _configured_url(
+        service, config, read
     )
     if not allow_io and not rules_loaded(service.data_name, service.endpoint_rules):
         raise NeedsIO
+    # Checked here, where it is known where each came from (resolve_endpoint checks
+    # them again, naming only the argument).
+    if endpoint_url is not None:
+        check_endpoint_url(cast(str, endpoint_url[0]), endpoint_url[1])
+    if region is not None:
+        validate_region(cast(str, region[0]), region[1])
     region_name = None if region is None else str(region[0])
     return {
         "data_name": service.data_name,
@@ -83,48 +88,47 @@ def endpoint_args(
 
 def _configured_url(
     service: ServiceInfo, config: Config, profile: Callable[[], Mapping[str, Any]]
-) -> Layer:
-    """A configured endpoint URL (botocore 1.31+), as botocore's
+) -> tuple[object, str] | None:
+    """A configured endpoint URL (botocore 1.31+) and where it was set, as botocore's
     ``ConfiguredEndpointProvider`` finds it: ``AWS_ENDPOINT_URL_<SERVICE>``,
     ``AWS_ENDPOINT_URL``, the service's entry of the profile's ``services`` section,
     the profile's ``endpoint_url``; none if ``ignore_configured_endpoint_urls``
-    (Config, ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS``, the profile) is true. One layer,
-    read only if no ``endpoint_url`` argument comes first."""
+    (Config, ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS``, the profile) is true. Read only
+    if no ``endpoint_url`` argument comes first."""
+    ignore = first_set(
+        given("Config.ignore_configured_endpoint_urls", config.ignore_configured_endpoint_urls),
+        environment_flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"),
+        in_profile(profile, "ignore_configured_endpoint_urls"),
+    )
+    if true_or_false(ignore):
+        return None
+    own = "AWS_ENDPOINT_URL_" + service.service_id.upper().replace(" ", "_")
+    key = service.service_id.lower().replace(" ", "_")
+    return first_set(
+        environment(own),
+        environment("AWS_ENDPOINT_URL"),
+        (
+            f"the endpoint_url of {key} in the profile's services section",
+            lambda: _services_url(profile(), key),
+        ),
+        in_profile(profile, "endpoint_url"),
+    )
 
-    def read() -> object:
-        ignore = first_set(
-            given("Config.ignore_configured_endpoint_urls", config.ignore_configured_endpoint_urls),
-            environment_flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"),
-            in_profile(profile, "ignore_configured_endpoint_urls"),
-        )
-        if true_or_false(ignore):
-            return None
-        own = "AWS_ENDPOINT_URL_" + service.service_id.upper().replace(" ", "_")
-        found = first_set(
-            environment(own),
-            environment("AWS_ENDPOINT_URL"),
-            ("the profile's services section", lambda: _services_url(profile(), service)),
-            in_profile(profile, "endpoint_url"),
-        )
-        return None if found is None else found[0]
 
-    return "a configured endpoint URL", read
-
-
-def _services_url(scoped: Mapping[str, Any], service: ServiceInfo) -> object:
-    """The ``endpoint_url`` of the service's entry (its service ID in snake case:
-    ``support``, ``codeguruprofiler``) in the ``[services name]`` section the profile's
-    ``services`` names; a name with no such section is an error, as in botocore."""
+def _services_url(scoped: Mapping[str, Any], key: str) -> object:
+    """The ``endpoint_url`` of the service's entry ``key`` (its service ID in snake
+    case: ``support``, ``codeguruprofiler``) in the ``[services name]`` section the
+    profile's ``services`` names; a name with no such section is an error, as in
+    botocore."""
     name = scoped.get("services")
     if name is None:
         return None
     section = scoped.get(SERVICES_SECTION)
     if not section:
         raise ConfigurationError(
-            f"the profile's services = {name} names no [services {name}] section in the "
-            "config file"
+            f"the profile's services = {name} names no [services {name}] section in the config file"
         )
-    entry: object = section.get(service.service_id.lower().replace(" ", "_"))
+    entry: object = section.get(key)
     if not isinstance(entry, Mapping):
         return None
     return cast("Mapping[str, object]", entry).get("endpoint_url")

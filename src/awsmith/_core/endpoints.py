@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from awsmith._core.endpoint_rules import RuleError
-from awsmith._core.errors import EndpointResolutionError
+from awsmith._core.errors import EndpointResolutionError, EndpointSettingError
 
 if TYPE_CHECKING:
     from attrs import frozen
@@ -82,10 +82,12 @@ def _partitions() -> list[dict[str, Any]]:
     return list(_loader().load_data("partitions")["partitions"])
 
 
-def validate_region(region: str) -> None:
+def validate_region(region: str, source: str = "region") -> None:
+    """Refuses a region that is not a region's name; ``source`` names where it was set."""
     if not isinstance(region, str) or not _REGION.match(region):  # pyright: ignore[reportUnnecessaryIsInstance]  # callers may pass anything
-        raise EndpointResolutionError(
-            f"{region!r} is not a valid region name (expected something like 'us-east-1')"
+        raise EndpointSettingError(
+            f"{source} {region!r} is not a valid region name (expected something like "
+            "'us-east-1')"
         )
 
 
@@ -109,7 +111,7 @@ def resolve_endpoint(
     evaluation costs ~0.1 ms; errors are not cached). May read botocore's data files on
     first use for a service: call it off the loop then."""
     if endpoint_url is not None:
-        _check_endpoint_url(endpoint_url)
+        check_endpoint_url(endpoint_url)
     if region is not None:
         validate_region(region)
     elif endpoint_url is None:
@@ -149,23 +151,26 @@ def resolve_endpoint(
     return _endpoint(url, signing_region, signing_name)
 
 
-def _check_endpoint_url(endpoint_url: str) -> None:
-    """An ``endpoint_url`` is an absolute http(s) URL of characters a URL carries,
-    without a query string or fragment: awsmith does not send them (botocore keeps a
-    query string), so one is refused rather than silently dropped."""
+def check_endpoint_url(endpoint_url: str, source: str = "endpoint_url") -> None:
+    """An endpoint URL is an absolute http(s) URL of characters a URL carries, without
+    a query string or fragment: awsmith does not send them (botocore keeps a query
+    string), so one is refused rather than silently dropped. ``source`` names where it
+    was set."""
+    if not isinstance(endpoint_url, str):  # pyright: ignore[reportUnnecessaryIsInstance]  # a profile's nested section is not
+        raise EndpointSettingError(f"{source} must be a URL, got {endpoint_url!r}")
     parts = urlsplit(endpoint_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise EndpointResolutionError(
-            f"endpoint_url {endpoint_url!r} must be an absolute http:// or https:// URL"
+        raise EndpointSettingError(
+            f"{source} {endpoint_url!r} must be an absolute http:// or https:// URL"
         )
     if parts.query or parts.fragment:
-        raise EndpointResolutionError(
-            f"endpoint_url {endpoint_url!r} has a query string or fragment, which awsmith "
+        raise EndpointSettingError(
+            f"{source} {endpoint_url!r} has a query string or fragment, which awsmith "
             "does not send: give the URL without it"
         )
     if not _URL_CHARACTERS(endpoint_url):
-        raise EndpointResolutionError(
-            f"endpoint_url {endpoint_url!r} has characters a URL cannot carry as they "
+        raise EndpointSettingError(
+            f"{source} {endpoint_url!r} has characters a URL cannot carry as they "
             "are (spaces, non-ASCII): percent-encode them in the path, and give a "
             "host name in its ASCII (punycode, xn--) form"
         )

@@ -8,7 +8,9 @@ catch everything the SDK raises with one clause, and nothing from inside the SDK
   before any I/O.
 - :class:`ServiceError`: the service answered with an error. Modeled errors are
   generated subclasses in ``awsmith.<service>.errors``.
-- :class:`EndpointResolutionError`, :class:`CredentialsError`: configuration problems.
+- :class:`EndpointResolutionError`, :class:`CredentialsError`: configuration problems
+  (:class:`EndpointSettingError`, a bad region or endpoint URL, is also a
+  :class:`ConfigurationError`).
 - :class:`TransportError` and its subclasses: the request did not complete.
 - :class:`ResponseParseError`: the service's answer could not be understood.
 - :class:`PaginationError`: a paginator could not continue safely.
@@ -209,6 +211,13 @@ class ClientClosedError(AwsmithError):
 
 class EndpointResolutionError(AwsmithError):
     """No endpoint could be resolved (no region, an unknown region, FIPS unsupported, ...)."""
+
+
+class EndpointSettingError(EndpointResolutionError, ConfigurationError):
+    """A region or endpoint URL that is not one, wherever it was set (a client argument,
+    ``AWS_REGION``, ``AWS_ENDPOINT_URL_SUPPORT``, the profile's ``region``, a
+    ``[services]`` section): the message names the setting and where it came from.
+    Both an :class:`EndpointResolutionError` and a :class:`ConfigurationError`."""
 
 
 class CredentialsError(AwsmithError):
