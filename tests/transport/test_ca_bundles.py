@@ -106,42 +106,33 @@ async def test_a_bundle_that_names_no_file_says_where_it_came_from(
     assert origin[0].attempts == 0
 
 
-@pytest.mark.parametrize("value", ["", "  "])
-async def test_an_empty_aws_ca_bundle_is_refused_by_both(
-    origin: tuple[FaultServer, Path], profile: Path, monkeypatch: pytest.MonkeyPatch, value: str
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [("AWS_CA_BUNDLE", ""), ("AWS_CA_BUNDLE", "  "), ("the profile's ca_bundle", "")],
+)
+async def test_an_empty_ca_bundle_is_refused_by_both(
+    origin: tuple[FaultServer, Path],
+    profile: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    where: str,
+    value: str,
 ) -> None:
-    """``AWS_CA_BUNDLE`` set but blank is refused, as botocore 1.44 refuses it
-    (InvalidConfigError), naming the variable: not read as unset (the profile's bundle
-    or certifi's), nor as verification off."""
+    """``AWS_CA_BUNDLE`` or the profile's ``ca_bundle`` set but blank is refused, as
+    botocore 1.44 refuses it (InvalidConfigError), naming where it was set: not read as
+    unset (the profile's bundle or certifi's), nor as verification off."""
     import botocore.exceptions
 
-    monkeypatch.setenv("AWS_CA_BUNDLE", value)
-    profile.write_text(f"[default]\nca_bundle = {origin[1]}\n")
+    if where == "AWS_CA_BUNDLE":
+        monkeypatch.setenv("AWS_CA_BUNDLE", value)
+        profile.write_text(f"[default]\nca_bundle = {origin[1]}\n")
+    else:
+        profile.write_text(f"[default]\nca_bundle ={value}\n")
     with pytest.raises(botocore.exceptions.InvalidConfigError, match="empty or whitespace-only"):
         botocore_outcome(origin[0], None)
     with pytest.raises(awsmith.ConfigurationError) as info:
         await call(origin[0])
     assert str(info.value) == (
-        "AWS_CA_BUNDLE is set but empty: give the path of a CA bundle file, or unset it"
-    )
-    assert origin[0].attempts == 0
-
-
-async def test_an_empty_profile_ca_bundle_is_refused_by_both(
-    origin: tuple[FaultServer, Path], profile: Path
-) -> None:
-    """The profile's ``ca_bundle =`` with no value is refused as botocore 1.44 refuses
-    it, naming the key: not read as unset (certifi's bundle)."""
-    import botocore.exceptions
-
-    profile.write_text("[default]\nca_bundle =\n")
-    with pytest.raises(botocore.exceptions.InvalidConfigError, match="empty or whitespace-only"):
-        botocore_outcome(origin[0], None)
-    with pytest.raises(awsmith.ConfigurationError) as info:
-        await call(origin[0])
-    assert str(info.value) == (
-        "the profile's ca_bundle is set but empty: give the path of a CA bundle file, or "
-        "unset it"
+        f"{where} is set but empty: give the path of a CA bundle file, or unset it"
     )
     assert origin[0].attempts == 0
 
