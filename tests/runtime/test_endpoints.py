@@ -365,10 +365,26 @@ def test_invalid_region_is_a_clear_error(service: str, region: str) -> None:
 
 
 @pytest.mark.parametrize("service", SERVICES)
-@pytest.mark.parametrize("region", [None, ""])
-def test_no_region_anywhere_is_a_clear_error(service: str, region: str | None) -> None:
-    with pytest.raises(awsmith.EndpointResolutionError) as info:
+@pytest.mark.parametrize("region", ["", " "])
+def test_a_blank_region_argument_is_refused_as_botocore_refuses_it(
+    service: str, region: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``region=""`` decides, as botocore takes ``region_name=""``: refused (botocore's
+    ``InvalidRegionError`` or ``Invalid endpoint``), not replaced by the environment's."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    with pytest.raises(awsmith.EndpointSettingError) as info:
         ours(service, region=region)
+    assert str(info.value) == (
+        f"region {region!r} is not a valid region name (expected something like 'us-east-1')"
+    )
+    with pytest.raises(ValueError):  # InvalidRegionError is a ValueError too
+        botocore_endpoint(service, region_name=region)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_no_region_anywhere_is_a_clear_error(service: str) -> None:
+    with pytest.raises(awsmith.EndpointResolutionError) as info:
+        ours(service, region=None)
     assert str(info.value) == (
         "no region: pass region=..., set AWS_REGION, or configure a region in the AWS config file"
     )

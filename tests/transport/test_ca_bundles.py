@@ -34,7 +34,7 @@ def origin(tmp_path: Path) -> Iterator[tuple[FaultServer, Path]]:
 @pytest.fixture
 def profile(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """An AWS config file of our own, read afresh (not the machine's)."""
-    for name in ("AWS_CA_BUNDLE", "AWS_PROFILE", "HTTPS_PROXY", "https_proxy"):
+    for name in ("AWS_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "AWS_PROFILE", "HTTPS_PROXY", "https_proxy"):
         monkeypatch.delenv(name, raising=False)
     config = tmp_path / "aws-config"
     config.write_text("[default]\n")
@@ -108,7 +108,12 @@ async def test_a_bundle_that_names_no_file_says_where_it_came_from(
 
 @pytest.mark.parametrize(
     ("where", "value"),
-    [("AWS_CA_BUNDLE", ""), ("AWS_CA_BUNDLE", "  "), ("the profile's ca_bundle", "")],
+    [
+        ("AWS_CA_BUNDLE", ""),
+        ("AWS_CA_BUNDLE", "  "),
+        ("the profile's ca_bundle", ""),
+        ("REQUESTS_CA_BUNDLE", ""),
+    ],
 )
 async def test_an_empty_ca_bundle_is_refused_by_both(
     origin: tuple[FaultServer, Path],
@@ -125,6 +130,8 @@ async def test_an_empty_ca_bundle_is_refused_by_both(
     if where == "AWS_CA_BUNDLE":
         monkeypatch.setenv("AWS_CA_BUNDLE", value)
         profile.write_text(f"[default]\nca_bundle = {origin[1]}\n")
+    elif where == "REQUESTS_CA_BUNDLE":
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", value)
     else:
         profile.write_text(f"[default]\nca_bundle ={value}\n")
     with pytest.raises(botocore.exceptions.InvalidConfigError, match="empty or whitespace-only"):
@@ -174,7 +181,9 @@ async def test_a_bundle_that_went_missing_after_use(
 
 # ---------------------------------------------------------------- against botocore's client
 
-PLACES = ("config", "env", "profile")
+#: Where a bundle is set, in botocore's order: verify= (Config(ca_bundle=)),
+#: AWS_CA_BUNDLE, the profile's ca_bundle, REQUESTS_CA_BUNDLE.
+PLACES = ("config", "env", "profile", "requests")
 
 
 def botocore_outcome(server: FaultServer, verify: str | None) -> str:
@@ -206,7 +215,7 @@ def botocore_outcome(server: FaultServer, verify: str | None) -> str:
     "bundles",
     [
         dict(zip(PLACES, values, strict=True))
-        for values in itertools.product((None, "right", "wrong"), repeat=3)
+        for values in itertools.product((None, "right", "wrong"), repeat=len(PLACES))
     ],
     ids=lambda bundles: ",".join(f"{k}={v}" for k, v in bundles.items()),
 )
@@ -217,9 +226,9 @@ async def test_the_bundle_botocore_trusts_is_the_one_awsmith_trusts(
     tmp_path: Path,
     bundles: dict[str, str | None],
 ) -> None:
-    """Each of Config(ca_bundle=) / botocore's verify=, AWS_CA_BUNDLE and the profile's
-    ca_bundle unset, the server's CA, or another CA: awsmith's call succeeds exactly
-    when botocore's does."""
+    """Each of Config(ca_bundle=) / botocore's verify=, AWS_CA_BUNDLE, the profile's
+    ca_bundle and REQUESTS_CA_BUNDLE unset, the server's CA, or another CA: awsmith's
+    call succeeds exactly when botocore's does."""
     server, ca = origin
     (tmp_path / "other").mkdir()
     other = make_ca_and_server(tmp_path / "other")[0]  # a CA that signed nothing here
@@ -229,6 +238,8 @@ async def test_the_bundle_botocore_trusts_is_the_one_awsmith_trusts(
         monkeypatch.setenv("AWS_CA_BUNDLE", chosen["env"])
     if chosen["profile"]:
         profile.write_text(f"[default]\nca_bundle = {chosen['profile']}\n")
+    if chosen["requests"]:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", chosen["requests"])
     expected = botocore_outcome(server, chosen["config"])
     config = {"ca_bundle": chosen["config"]} if chosen["config"] else {}
     try:

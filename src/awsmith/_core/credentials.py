@@ -419,6 +419,8 @@ def botocore_session(profile: str | None) -> botocore.session.Session:
         session.get_scoped_config()
     except botocore.exceptions.ProfileNotFound as exc:
         raise ConfigurationError(str(exc)) from None
+    except botocore.exceptions.ConfigParseError as exc:  # names the file
+        raise ConfigurationError(str(exc)) from exc
     return session
 
 

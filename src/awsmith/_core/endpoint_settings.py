@@ -44,10 +44,13 @@ def endpoint_args(
     arguments, the environment and the profile. Without ``allow_io`` it raises
     :class:`NeedsIO` where the profile or the service's rule set must be read."""
     config, read = settings.config, profile.reader(allow_io)
+    # A blank region=, endpoint_url= or AWS_DEFAULT_REGION decides (and is refused
+    # below), as botocore takes it; AWS_REGION (botocore reads none) and the profile's
+    # blank keys leave it to the next source.
     region = first_set(
-        given("region", settings.region),
+        as_is(given("region", settings.region)),
         environment("AWS_REGION"),
-        environment("AWS_DEFAULT_REGION"),
+        as_is(environment("AWS_DEFAULT_REGION")),
         in_profile(read, "region"),
     )
     use_fips = first_set(
@@ -60,9 +63,9 @@ def endpoint_args(
         environment_flag("AWS_USE_DUALSTACK_ENDPOINT"),
         in_profile(read, "use_dualstack_endpoint"),
     )
-    endpoint_url = first_set(given("endpoint_url", settings.endpoint_url)) or _configured_url(
-        service, config, read
-    )
+    endpoint_url = first_set(as_is(given("endpoint_url", settings.endpoint_url)))
+    if endpoint_url is None:
+        endpoint_url = _configured_url(service, config, read)
     if not allow_io and not rules_loaded(service.data_name, service.endpoint_rules):
         raise NeedsIO
     # Checked here, where it is known where each came from (resolve_endpoint checks
@@ -77,8 +80,11 @@ def endpoint_args(
         "endpoint_prefix": service.endpoint_prefix,
         "signing_name": service.signing_name,
         "region": region_name,
-        "use_fips": _flag(use_fips),
-        "use_dualstack": _flag(use_dualstack),
+        # An endpoint URL turns both off, as botocore does ("SDK_ENDPOINT cannot be
+        # combined with AWS_USE_FIPS"): a machine-wide AWS_USE_FIPS_ENDPOINT and a VPC
+        # endpoint's URL work together.
+        "use_fips": endpoint_url is None and _flag(use_fips),
+        "use_dualstack": endpoint_url is None and _flag(use_dualstack),
         "endpoint_url": None if endpoint_url is None else endpoint_url[0],
         "rules": service.endpoint_rules,
         "use_global_endpoint": service.endpoint_prefix == "sts"
@@ -105,8 +111,8 @@ def _configured_url(
     own = "AWS_ENDPOINT_URL_" + service.service_id.upper().replace(" ", "_")
     key = service.service_id.lower().replace(" ", "_")
     return first_set(
-        environment(own),
-        environment("AWS_ENDPOINT_URL"),
+        as_is(environment(own), empty_is_unset=True),
+        as_is(environment("AWS_ENDPOINT_URL"), empty_is_unset=True),
         (
             f"the endpoint_url of {key} in the profile's services section",
             lambda: _services_url(profile(), key),

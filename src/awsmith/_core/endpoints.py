@@ -12,6 +12,7 @@ per process and service (off the event loop, by the caller's choice of thread).
 from __future__ import annotations
 
 import functools
+import ipaddress
 import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -158,7 +159,11 @@ def check_endpoint_url(endpoint_url: str, source: str = "endpoint_url") -> None:
     was set."""
     if not isinstance(endpoint_url, str):  # pyright: ignore[reportUnnecessaryIsInstance]  # a profile's nested section is not
         raise EndpointSettingError(f"{source} must be a URL, got {endpoint_url!r}")
-    parts = urlsplit(endpoint_url)
+    try:
+        parts = urlsplit(endpoint_url)
+        host, _ = parts.hostname, parts.port  # each may raise ValueError
+    except ValueError as exc:  # an unclosed "[::1", a port that is not a number
+        raise EndpointSettingError(f"{source} {endpoint_url!r} is not a URL: {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise EndpointSettingError(
             f"{source} {endpoint_url!r} must be an absolute http:// or https:// URL"
@@ -174,6 +179,31 @@ def check_endpoint_url(endpoint_url: str, source: str = "endpoint_url") -> None:
             "are (spaces, non-ASCII): percent-encode them in the path, and give a "
             "host name in its ASCII (punycode, xn--) form"
         )
+    if not _valid_host(host):
+        raise EndpointSettingError(
+            f"{source} {endpoint_url!r} has no valid host name (labels of letters, digits "
+            "and hyphens, or an IP address in brackets)"
+        )
+
+
+#: A DNS host name, as botocore's ``is_valid_endpoint_url`` takes one: labels of 1 to 63
+#: letters, digits and hyphens, not starting or ending with a hyphen.
+_HOST_NAME = re.compile(r"((?!-)[A-Z\d-]{1,63}(?<!-)\.)*((?!-)[A-Z\d-]{1,63}(?<!-))", re.IGNORECASE)
+
+
+def _valid_host(host: str | None) -> bool:
+    """Whether an endpoint URL's host is one botocore sends to (its
+    ``is_valid_endpoint_url`` or ``is_valid_ipv6_endpoint_url``): a host name of at
+    most 255 characters (a final dot allowed), or an IPv6 address (in brackets)."""
+    if not host or len(host) > 255:
+        return False
+    if ":" in host:  # urlsplit took it from brackets
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return False
+        return True
+    return _HOST_NAME.fullmatch(host.removesuffix(".")) is not None
 
 
 def _endpoint(url: str, signing_region: str, signing_name: str) -> Endpoint:

@@ -121,16 +121,20 @@ class _AsIs(str):
     __slots__ = ()
 
 
-def as_is(layer: Layer) -> Layer:
+def as_is(layer: Layer, *, empty_is_unset: bool = False) -> Layer:
     """``layer``, except that a blank string it reads decides instead of leaving the
     setting to the next layer: botocore takes ``AWS_SDK_UA_APP_ID=""``,
     ``BOTOCORE_TCP_KEEPALIVE=""`` or ``Config(user_agent_appid="")`` as set (its
-    providers skip only a missing value), so the profile's value is not used then."""
+    providers skip only a missing value), so the profile's value is not used then.
+    With ``empty_is_unset`` only ``""`` is unset and spaces decide, as botocore reads
+    ``AWS_ENDPOINT_URL``."""
     source, read = layer
 
     def read_as_is() -> object:
         value = read()
-        return _AsIs(value) if isinstance(value, str) else value
+        if not isinstance(value, str) or (empty_is_unset and value == ""):
+            return value
+        return _AsIs(value)
 
     return source, read_as_is
 
@@ -288,6 +292,11 @@ class Profile:
         session: Any = self.session() if self._session is None else botocore_session(self.name)
         scoped: dict[str, Any] = session.get_scoped_config()
         services = scoped.get("services")
+        if services is not None and not isinstance(services, str):
+            raise ConfigurationError(
+                "the profile's services must name a [services name] section, got "
+                f"{services!r}"
+            )
         if services is not None:
             sections = session.full_config.get("services", {})
             scoped = {**scoped, SERVICES_SECTION: sections.get(services)}
@@ -480,13 +489,15 @@ class TransportSettings:
 def ca_bundle(config: Config, profile: Callable[[], Mapping[str, Any]]) -> tuple[str, str]:
     """The CA bundle to verify the service with and where that choice came from (for
     messages): ``Config.ca_bundle``, ``AWS_CA_BUNDLE``, the profile's ``ca_bundle``,
-    else certifi's (as botocore and the AWS CLI choose). ``AWS_CA_BUNDLE`` or the
+    ``REQUESTS_CA_BUNDLE`` (botocore's ``EndpointCreator._get_verify_value``), else
+    certifi's (as botocore and the AWS CLI choose). ``AWS_CA_BUNDLE`` or the
     profile's ``ca_bundle`` set but blank is refused, as botocore refuses it, rather
     than read as unset."""
     found = first_set(
         given("Config.ca_bundle", config.ca_bundle),
         as_is(environment("AWS_CA_BUNDLE")),
         as_is(in_profile(profile, "ca_bundle")),
+        as_is(environment("REQUESTS_CA_BUNDLE")),
     )
     if found is None:
         return certifi_bundle(), "certifi"

@@ -89,6 +89,8 @@ def settle(config: Config, profile: Callable[[], Mapping[str, Any]]) -> Settled:
         )
 
     app_id = found("user_agent_appid", "AWS_SDK_UA_APP_ID", "sdk_ua_app_id")
+    if app_id is not None and not isinstance(app_id[0], str):  # a nested profile section
+        raise ConfigurationError(f"{app_id[1]} must be a text, got {app_id[0]!r}")
     return Settled(
         max_attempts=attempts,
         retry_mode=mode,
