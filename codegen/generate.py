@@ -13,8 +13,7 @@ from codegen.emit_shapes import emit_errors, emit_shapes
 from codegen.errors import ModelError
 from codegen.examples import Examples, examples_path, load_examples
 from codegen.model import ServiceModel, load
-
-ROOT = Path(__file__).resolve().parent.parent
+from codegen.services import ROOT
 
 
 def source_name(path: Path) -> str:

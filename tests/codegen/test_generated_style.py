@@ -17,10 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from codegen.services import SERVICES
+
 SRC = Path(__file__).resolve().parents[2] / "src" / "awsmith"
 MODULES = sorted(
     path.relative_to(SRC).as_posix()
-    for service in ("support", "codeguruprofiler")
+    for service in SERVICES
     for path in (SRC / service / "_serde.py", SRC / service / "_interchange.py")
 )
 
