@@ -67,7 +67,7 @@ def test_no_assignment_that_changes_nothing(module: str) -> None:
 
 @pytest.mark.parametrize("module", MODULES)
 def test_no_conversion_written_twice_around_a_default(module: str) -> None:
-    twice = re.compile(r"(\w+)\((\{\}|\[\]|\"\")[^\n]*\) if x is None else \1\(")
+    twice = re.compile(r"(\w+)\((\{\}|\[\]|\"\")[^\n]*\) if raw is None else \1\(")
     assert twice.findall(source(module)) == []
 
 
@@ -75,3 +75,4 @@ def test_no_conversion_written_twice_around_a_default(module: str) -> None:
 def test_response_parsers_have_no_path_variable(module: str) -> None:
     """A top-level parser names the root path as "" where it needs one."""
     assert re.findall(r'^\s+path = ""$', source(module), re.MULTILINE) == []
+

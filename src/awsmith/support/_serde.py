@@ -116,54 +116,54 @@ from .shapes import (
 def _val_add_attachments_to_set_request(value: AddAttachmentsToSetRequest, prefix: str) -> None:
     if not isinstance(value, AddAttachmentsToSetRequest):
         invalid(prefix[:-1] or "request", "type", f"expected AddAttachmentsToSetRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.attachment_set_id
-    if x is not None:
-        check_str(x, prefix + "attachment_set_id")
-    x = value.attachments
-    if x is None:
+    member: Any  # checked at run time: callers may pass anything
+    member = value.attachment_set_id
+    if member is not None:
+        check_str(member, prefix + "attachment_set_id")
+    member = value.attachments
+    if member is None:
         invalid(prefix + "attachments", "required", "a value is required")
-    _val_attachments(x, prefix + "attachments")
-    x = value.dry_run
-    if x is not None:
-        check_bool(x, prefix + "dry_run")
+    _val_attachments(member, prefix + "attachments")
+    member = value.dry_run
+    if member is not None:
+        check_bool(member, prefix + "dry_run")
 
 
 def _val_add_communication_to_case_request(value: AddCommunicationToCaseRequest, prefix: str) -> None:
     if not isinstance(value, AddCommunicationToCaseRequest):
         invalid(prefix[:-1] or "request", "type", f"expected AddCommunicationToCaseRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.attachment_set_id
-    if x is not None:
-        check_str(x, prefix + "attachment_set_id")
-    x = value.case_id
-    if x is not None:
-        check_str(x, prefix + "case_id")
-    x = value.cc_email_addresses
-    if x is not None:
-        _val_cc_email_addresses(x, prefix + "cc_email_addresses")
-    x = value.communication_body
-    if x is None:
+    member: Any  # checked at run time: callers may pass anything
+    member = value.attachment_set_id
+    if member is not None:
+        check_str(member, prefix + "attachment_set_id")
+    member = value.case_id
+    if member is not None:
+        check_str(member, prefix + "case_id")
+    member = value.cc_email_addresses
+    if member is not None:
+        _val_cc_email_addresses(member, prefix + "cc_email_addresses")
+    member = value.communication_body
+    if member is None:
         invalid(prefix + "communication_body", "required", "a value is required")
-    check_str(x, prefix + "communication_body", 1, 8000)
-    x = value.dry_run
-    if x is not None:
-        check_bool(x, prefix + "dry_run")
-    x = value.upload_ids
-    if x is not None:
-        _val_upload_ids(x, prefix + "upload_ids")
+    check_str(member, prefix + "communication_body", 1, 8000)
+    member = value.dry_run
+    if member is not None:
+        check_bool(member, prefix + "dry_run")
+    member = value.upload_ids
+    if member is not None:
+        _val_upload_ids(member, prefix + "upload_ids")
 
 
 def _val_attachment(value: Attachment, prefix: str) -> None:
     if not isinstance(value, Attachment):
         invalid(prefix[:-1] or "request", "type", f"expected Attachment, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.data
-    if x is not None:
-        check_bytes(x, prefix + "data")
-    x = value.file_name
-    if x is not None:
-        check_str(x, prefix + "file_name")
+    member: Any  # checked at run time: callers may pass anything
+    member = value.data
+    if member is not None:
+        check_bytes(member, prefix + "data")
+    member = value.file_name
+    if member is not None:
+        check_str(member, prefix + "file_name")
 
 
 def _val_attachments(value: Any, path: str) -> None:
@@ -197,32 +197,32 @@ def _val_check_ids(value: Any, path: str) -> None:
 def _val_complete_attachment_upload_request(value: CompleteAttachmentUploadRequest, prefix: str) -> None:
     if not isinstance(value, CompleteAttachmentUploadRequest):
         invalid(prefix[:-1] or "request", "type", f"expected CompleteAttachmentUploadRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.completed_uploads
-    if x is None:
+    member: Any  # checked at run time: callers may pass anything
+    member = value.completed_uploads
+    if member is None:
         invalid(prefix + "completed_uploads", "required", "a value is required")
-    _val_completed_upload_list(x, prefix + "completed_uploads")
-    x = value.dry_run
-    if x is not None:
-        check_bool(x, prefix + "dry_run")
-    x = value.upload_id
-    if x is None:
+    _val_completed_upload_list(member, prefix + "completed_uploads")
+    member = value.dry_run
+    if member is not None:
+        check_bool(member, prefix + "dry_run")
+    member = value.upload_id
+    if member is None:
         invalid(prefix + "upload_id", "required", "a value is required")
-    check_str(x, prefix + "upload_id", 1, 2048)
+    check_str(member, prefix + "upload_id", 1, 2048)
 
 
 def _val_completed_upload(value: CompletedUpload, prefix: str) -> None:
     if not isinstance(value, CompletedUpload):
         invalid(prefix[:-1] or "request", "type", f"expected CompletedUpload, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.e_tag
-    if x is None:
+    member: Any  # checked at run time: callers may pass anything
+    member = value.e_tag
+    if member is None:
         invalid(prefix + "e_tag", "required", "a value is required")
-    check_str(x, prefix + "e_tag", 1, 256)
-    x = value.part_index
-    if x is None:
+    check_str(member, prefix + "e_tag", 1, 256)
+    member = value.part_index
+    if member is None:
         invalid(prefix + "part_index", "required", "a value is required")
-    check_int(x, prefix + "part_index")
+    check_int(member, prefix + "part_index")
 
 
 def _val_completed_upload_list(value: Any, path: str) -> None:
@@ -235,302 +235,302 @@ def _val_completed_upload_list(value: Any, path: str) -> None:
 def _val_create_case_request(value: CreateCaseRequest, prefix: str) -> None:
     if not isinstance(value, CreateCaseRequest):
         invalid(prefix[:-1] or "request", "type", f"expected CreateCaseRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.attachment_set_id
-    if x is not None:
-        check_str(x, prefix + "attachment_set_id")
-    x = value.category_code
-    if x is not None:
-        check_str(x, prefix + "category_code")
-    x = value.cc_email_addresses
-    if x is not None:
-        _val_cc_email_addresses(x, prefix + "cc_email_addresses")
-    x = value.communication_body
-    if x is None:
+    member: Any  # checked at run time: callers may pass anything
+    member = value.attachment_set_id
+    if member is not None:
+        check_str(member, prefix + "attachment_set_id")
+    member = value.category_code
+    if member is not None:
+        check_str(member, prefix + "category_code")
+    member = value.cc_email_addresses
+    if member is not None:
+        _val_cc_email_addresses(member, prefix + "cc_email_addresses")
+    member = value.communication_body
+    if member is None:
         invalid(prefix + "communication_body", "required", "a value is required")
-    check_str(x, prefix + "communication_body", 1, 8000)
-    x = value.dry_run
-    if x is not None:
-        check_bool(x, prefix + "dry_run")
-    x = value.issue_type
-    if x is not None:
-        check_str(x, prefix + "issue_type")
-    x = value.language
-    if x is not None:
-        check_str(x, prefix + "language")
-    x = value.service_code
-    if x is not None:
-        check_str(x, prefix + "service_code")
-    x = value.severity_code
-    if x is not None:
-        check_str(x, prefix + "severity_code")
-    x = value.subject
-    if x is None:
+    check_str(member, prefix + "communication_body", 1, 8000)
+    member = value.dry_run
+    if member is not None:
+        check_bool(member, prefix + "dry_run")
+    member = value.issue_type
+    if member is not None:
+        check_str(member, prefix + "issue_type")
+    member = value.language
+    if member is not None:
+        check_str(member, prefix + "language")
+    member = value.service_code
+    if member is not None:
+        check_str(member, prefix + "service_code")
+    member = value.severity_code
+    if member is not None:
+        check_str(member, prefix + "severity_code")
+    member = value.subject
+    if member is None:
         invalid(prefix + "subject", "required", "a value is required")
-    check_str(x, prefix + "subject")
-    x = value.upload_ids
-    if x is not None:
-        _val_upload_ids(x, prefix + "upload_ids")
+    check_str(member, prefix + "subject")
+    member = value.upload_ids
+    if member is not None:
+        _val_upload_ids(member, prefix + "upload_ids")
 
 
 def _val_describe_attachment_request(value: DescribeAttachmentRequest, prefix: str) -> None:
     if not isinstance(value, DescribeAttachmentRequest):
         invalid(prefix[:-1] or "request", "type", f"expected DescribeAttachmentRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.attachment_id
-    if x is None:
+    member: Any  # checked at run time: callers may pass anything
+    member = value.attachment_id
+    if member is None:
         invalid(prefix + "attachment_id", "required", "a value is required")
-    check_str(x, prefix + "attachment_id")
-    x = value.dry_run
-    if x is not None:
-        check_bool(x, prefix + "dry_run")
+    check_str(member, prefix + "attachment_id")
+    member = value.dry_run
+    if member is not None:
+        check_bool(member, prefix + "dry_run")
 
 
 def _val_describe_attachment_upload_status_request(value: DescribeAttachmentUploadStatusRequest, prefix: str) -> None:
     if not isinstance(value, DescribeAttachmentUploadStatusRequest):
         invalid(prefix[:-1] or "request", "type", f"expected DescribeAttachmentUploadStatusRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.dry_run
-    if x is not None:
-        check_bool(x, prefix + "dry_run")
-    x = value.upload_id
-    if x is None:
+    member: Any  # checked at run time: callers may pass anything
+    member = value.dry_run
+    if member is not None:
+        check_bool(member, prefix + "dry_run")
+    member = value.upload_id
+    if member is None:
         invalid(prefix + "upload_id", "required", "a value is required")
-    check_str(x, prefix + "upload_id", 1, 2048)
+    check_str(member, prefix + "upload_id", 1, 2048)
 
 
 def _val_describe_cases_request(value: DescribeCasesRequest, prefix: str) -> None:
     if not isinstance(value, DescribeCasesRequest):
         invalid(prefix[:-1] or "request", "type", f"expected DescribeCasesRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.after_time
-    if x is not None:
-        check_str(x, prefix + "after_time")
-    x = value.before_time
-    if x is not None:
-        check_str(x, prefix + "before_time")
-    x = value.case_id_list
-    if x is not None:
-        _val_case_id_list(x, prefix + "case_id_list")
-    x = value.display_id
-    if x is not None:
-        check_str(x, prefix + "display_id")
-    x = value.dry_run
-    if x is not None:
-        check_bool(x, prefix + "dry_run")
-    x = value.include_communications
-    if x is not None:
-        check_bool(x, prefix + "include_communications")
-    x = value.include_resolved_cases
-    if x is not None:
-        check_bool(x, prefix + "include_resolved_cases")
-    x = value.language
-    if x is not None:
-        check_str(x, prefix + "language")
-    x = value.max_results
-    if x is not None:
-        check_int(x, prefix + "max_results", 10, 100)
-    x = value.next_token
-    if x is not None:
-        check_str(x, prefix + "next_token")
+    member: Any  # checked at run time: callers may pass anything
+    member = value.after_time
+    if member is not None:
+        check_str(member, prefix + "after_time")
+    member = value.before_time
+    if member is not None:
+        check_str(member, prefix + "before_time")
+    member = value.case_id_list
+    if member is not None:
+        _val_case_id_list(member, prefix + "case_id_list")
+    member = value.display_id
+    if member is not None:
+        check_str(member, prefix + "display_id")
+    member = value.dry_run
+    if member is not None:
+        check_bool(member, prefix + "dry_run")
+    member = value.include_communications
+    if member is not None:
+        check_bool(member, prefix + "include_communications")
+    member = value.include_resolved_cases
+    if member is not None:
+        check_bool(member, prefix + "include_resolved_cases")
+    member = value.language
+    if member is not None:
+        check_str(member, prefix + "language")
+    member = value.max_results
+    if member is not None:
+        check_int(member, prefix + "max_results", 10, 100)
+    member = value.next_token
+    if member is not None:
+        check_str(member, prefix + "next_token")
 
 
 def _val_describe_communications_request(value: DescribeCommunicationsRequest, prefix: str) -> None:
     if not isinstance(value, DescribeCommunicationsRequest):
         invalid(prefix[:-1] or "request", "type", f"expected DescribeCommunicationsRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.after_time
-    if x is not None:
-        check_str(x, prefix + "after_time")
-    x = value.before_time
-    if x is not None:
-        check_str(x, prefix + "before_time")
-    x = value.case_id
-    if x is None:
+    member: Any  # checked at run time: callers may pass anything
+    member = value.after_time
+    if member is not None:
+        check_str(member, prefix + "after_time")
+    member = value.before_time
+    if member is not None:
+        check_str(member, prefix + "before_time")
+    member = value.case_id
+    if member is None:
         invalid(prefix + "case_id", "required", "a value is required")
-    check_str(x, prefix + "case_id")
-    x = value.dry_run
-    if x is not None:
-        check_bool(x, prefix + "dry_run")
-    x = value.max_results
-    if x is not None:
-        check_int(x, prefix + "max_results", 10, 100)
-    x = value.next_token
-    if x is not None:
-        check_str(x, prefix + "next_token")
+    check_str(member, prefix + "case_id")
+    member = value.dry_run
+    if member is not None:
+        check_bool(member, prefix + "dry_run")
+    member = value.max_results
+    if member is not None:
+        check_int(member, prefix + "max_results", 10, 100)
+    member = value.next_token
+    if member is not None:
+        check_str(member, prefix + "next_token")
 
 
 def _val_describe_create_case_options_request(value: DescribeCreateCaseOptionsRequest, prefix: str) -> None:
     if not isinstance(value, DescribeCreateCaseOptionsRequest):
         invalid(prefix[:-1] or "request", "type", f"expected DescribeCreateCaseOptionsRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.category_code
-    if x is None:
+    member: Any  # checked at run time: callers may pass anything
+    member = value.category_code
+    if member is None:
         invalid(prefix + "category_code", "required", "a value is required")
-    check_str(x, prefix + "category_code")
-    x = value.dry_run
-    if x is not None:
-        check_bool(x, prefix + "dry_run")
-    x = value.issue_type
-    if x is None:
+    check_str(member, prefix + "category_code")
+    member = value.dry_run
+    if member is not None:
+        check_bool(member, prefix + "dry_run")
+    member = value.issue_type
+    if member is None:
         invalid(prefix + "issue_type", "required", "a value is required")
-    check_str(x, prefix + "issue_type")
-    x = value.language
-    if x is None:
+    check_str(member, prefix + "issue_type")
+    member = value.language
+    if member is None:
         invalid(prefix + "language", "required", "a value is required")
-    check_str(x, prefix + "language")
-    x = value.service_code
-    if x is None:
+    check_str(member, prefix + "language")
+    member = value.service_code
+    if member is None:
         invalid(prefix + "service_code", "required", "a value is required")
-    check_str(x, prefix + "service_code")
+    check_str(member, prefix + "service_code")
 
 
 def _val_describe_services_request(value: DescribeServicesRequest, prefix: str) -> None:
     if not isinstance(value, DescribeServicesRequest):
         invalid(prefix[:-1] or "request", "type", f"expected DescribeServicesRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.dry_run
-    if x is not None:
-        check_bool(x, prefix + "dry_run")
-    x = value.language
-    if x is not None:
-        check_str(x, prefix + "language")
-    x = value.service_code_list
-    if x is not None:
-        _val_service_code_list(x, prefix + "service_code_list")
+    member: Any  # checked at run time: callers may pass anything
+    member = value.dry_run
+    if member is not None:
+        check_bool(member, prefix + "dry_run")
+    member = value.language
+    if member is not None:
+        check_str(member, prefix + "language")
+    member = value.service_code_list
+    if member is not None:
+        _val_service_code_list(member, prefix + "service_code_list")
 
 
 def _val_describe_severity_levels_request(value: DescribeSeverityLevelsRequest, prefix: str) -> None:
     if not isinstance(value, DescribeSeverityLevelsRequest):
         invalid(prefix[:-1] or "request", "type", f"expected DescribeSeverityLevelsRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.dry_run
-    if x is not None:
-        check_bool(x, prefix + "dry_run")
-    x = value.language
-    if x is not None:
-        check_str(x, prefix + "language")
+    member: Any  # checked at run time: callers may pass anything
+    member = value.dry_run
+    if member is not None:
+        check_bool(member, prefix + "dry_run")
+    member = value.language
+    if member is not None:
+        check_str(member, prefix + "language")
 
 
 def _val_describe_supported_languages_request(value: DescribeSupportedLanguagesRequest, prefix: str) -> None:
     if not isinstance(value, DescribeSupportedLanguagesRequest):
         invalid(prefix[:-1] or "request", "type", f"expected DescribeSupportedLanguagesRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.category_code
-    if x is None:
+    member: Any  # checked at run time: callers may pass anything
+    member = value.category_code
+    if member is None:
         invalid(prefix + "category_code", "required", "a value is required")
-    check_str(x, prefix + "category_code", 0, 100)
-    x = value.dry_run
-    if x is not None:
-        check_bool(x, prefix + "dry_run")
-    x = value.issue_type
-    if x is None:
+    check_str(member, prefix + "category_code", 0, 100)
+    member = value.dry_run
+    if member is not None:
+        check_bool(member, prefix + "dry_run")
+    member = value.issue_type
+    if member is None:
         invalid(prefix + "issue_type", "required", "a value is required")
-    check_str(x, prefix + "issue_type", 9, 22)
-    x = value.service_code
-    if x is None:
+    check_str(member, prefix + "issue_type", 9, 22)
+    member = value.service_code
+    if member is None:
         invalid(prefix + "service_code", "required", "a value is required")
-    check_str(x, prefix + "service_code", 0, 100)
+    check_str(member, prefix + "service_code", 0, 100)
 
 
 def _val_describe_trusted_advisor_check_refresh_statuses_request(value: DescribeTrustedAdvisorCheckRefreshStatusesRequest, prefix: str) -> None:
     if not isinstance(value, DescribeTrustedAdvisorCheckRefreshStatusesRequest):
         invalid(prefix[:-1] or "request", "type", f"expected DescribeTrustedAdvisorCheckRefreshStatusesRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.check_ids
-    if x is None:
+    member: Any  # checked at run time: callers may pass anything
+    member = value.check_ids
+    if member is None:
         invalid(prefix + "check_ids", "required", "a value is required")
-    _val_check_ids(x, prefix + "check_ids")
+    _val_check_ids(member, prefix + "check_ids")
 
 
 def _val_describe_trusted_advisor_check_result_request(value: DescribeTrustedAdvisorCheckResultRequest, prefix: str) -> None:
     if not isinstance(value, DescribeTrustedAdvisorCheckResultRequest):
         invalid(prefix[:-1] or "request", "type", f"expected DescribeTrustedAdvisorCheckResultRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.check_id
-    if x is None:
+    member: Any  # checked at run time: callers may pass anything
+    member = value.check_id
+    if member is None:
         invalid(prefix + "check_id", "required", "a value is required")
-    check_str(x, prefix + "check_id")
-    x = value.language
-    if x is not None:
-        check_str(x, prefix + "language")
+    check_str(member, prefix + "check_id")
+    member = value.language
+    if member is not None:
+        check_str(member, prefix + "language")
 
 
 def _val_describe_trusted_advisor_check_summaries_request(value: DescribeTrustedAdvisorCheckSummariesRequest, prefix: str) -> None:
     if not isinstance(value, DescribeTrustedAdvisorCheckSummariesRequest):
         invalid(prefix[:-1] or "request", "type", f"expected DescribeTrustedAdvisorCheckSummariesRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.check_ids
-    if x is None:
+    member: Any  # checked at run time: callers may pass anything
+    member = value.check_ids
+    if member is None:
         invalid(prefix + "check_ids", "required", "a value is required")
-    _val_check_ids(x, prefix + "check_ids")
+    _val_check_ids(member, prefix + "check_ids")
 
 
 def _val_describe_trusted_advisor_checks_request(value: DescribeTrustedAdvisorChecksRequest, prefix: str) -> None:
     if not isinstance(value, DescribeTrustedAdvisorChecksRequest):
         invalid(prefix[:-1] or "request", "type", f"expected DescribeTrustedAdvisorChecksRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.language
-    if x is None:
+    member: Any  # checked at run time: callers may pass anything
+    member = value.language
+    if member is None:
         invalid(prefix + "language", "required", "a value is required")
-    check_str(x, prefix + "language")
+    check_str(member, prefix + "language")
 
 
 def _val_get_attachment_download_link_request(value: GetAttachmentDownloadLinkRequest, prefix: str) -> None:
     if not isinstance(value, GetAttachmentDownloadLinkRequest):
         invalid(prefix[:-1] or "request", "type", f"expected GetAttachmentDownloadLinkRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.attachment_id
-    if x is None:
+    member: Any  # checked at run time: callers may pass anything
+    member = value.attachment_id
+    if member is None:
         invalid(prefix + "attachment_id", "required", "a value is required")
-    check_str(x, prefix + "attachment_id")
-    x = value.dry_run
-    if x is not None:
-        check_bool(x, prefix + "dry_run")
+    check_str(member, prefix + "attachment_id")
+    member = value.dry_run
+    if member is not None:
+        check_bool(member, prefix + "dry_run")
 
 
 def _val_get_attachment_upload_links_request(value: GetAttachmentUploadLinksRequest, prefix: str) -> None:
     if not isinstance(value, GetAttachmentUploadLinksRequest):
         invalid(prefix[:-1] or "request", "type", f"expected GetAttachmentUploadLinksRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.dry_run
-    if x is not None:
-        check_bool(x, prefix + "dry_run")
-    x = value.file_name
-    if x is None:
+    member: Any  # checked at run time: callers may pass anything
+    member = value.dry_run
+    if member is not None:
+        check_bool(member, prefix + "dry_run")
+    member = value.file_name
+    if member is None:
         invalid(prefix + "file_name", "required", "a value is required")
-    check_str(x, prefix + "file_name")
-    x = value.file_size_bytes
-    if x is not None:
-        check_int(x, prefix + "file_size_bytes", 1, 157286400)
-    x = value.upload_id
-    if x is not None:
-        check_str(x, prefix + "upload_id", 1, 2048)
-    x = value.upload_range
-    if x is not None:
-        _val_upload_range(x, prefix + "upload_range" + ".")
+    check_str(member, prefix + "file_name")
+    member = value.file_size_bytes
+    if member is not None:
+        check_int(member, prefix + "file_size_bytes", 1, 157286400)
+    member = value.upload_id
+    if member is not None:
+        check_str(member, prefix + "upload_id", 1, 2048)
+    member = value.upload_range
+    if member is not None:
+        _val_upload_range(member, prefix + "upload_range" + ".")
 
 
 def _val_refresh_trusted_advisor_check_request(value: RefreshTrustedAdvisorCheckRequest, prefix: str) -> None:
     if not isinstance(value, RefreshTrustedAdvisorCheckRequest):
         invalid(prefix[:-1] or "request", "type", f"expected RefreshTrustedAdvisorCheckRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.check_id
-    if x is None:
+    member: Any  # checked at run time: callers may pass anything
+    member = value.check_id
+    if member is None:
         invalid(prefix + "check_id", "required", "a value is required")
-    check_str(x, prefix + "check_id")
+    check_str(member, prefix + "check_id")
 
 
 def _val_resolve_case_request(value: ResolveCaseRequest, prefix: str) -> None:
     if not isinstance(value, ResolveCaseRequest):
         invalid(prefix[:-1] or "request", "type", f"expected ResolveCaseRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.case_id
-    if x is not None:
-        check_str(x, prefix + "case_id")
-    x = value.dry_run
-    if x is not None:
-        check_bool(x, prefix + "dry_run")
+    member: Any  # checked at run time: callers may pass anything
+    member = value.case_id
+    if member is not None:
+        check_str(member, prefix + "case_id")
+    member = value.dry_run
+    if member is not None:
+        check_bool(member, prefix + "dry_run")
 
 
 def _val_service_code_list(value: Any, path: str) -> None:
@@ -550,14 +550,14 @@ def _val_upload_ids(value: Any, path: str) -> None:
 def _val_upload_range(value: UploadRange, prefix: str) -> None:
     if not isinstance(value, UploadRange):
         invalid(prefix[:-1] or "request", "type", f"expected UploadRange, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.end_index
-    if x is not None:
-        check_int(x, prefix + "end_index", 2, None)
-    x = value.start_index
-    if x is None:
+    member: Any  # checked at run time: callers may pass anything
+    member = value.end_index
+    if member is not None:
+        check_int(member, prefix + "end_index", 2, None)
+    member = value.start_index
+    if member is None:
         invalid(prefix + "start_index", "required", "a value is required")
-    check_int(x, prefix + "start_index", 1, None)
+    check_int(member, prefix + "start_index", 1, None)
 
 
 # ------------------------------ serialization
@@ -862,143 +862,183 @@ def _ser_upload_range(value: UploadRange) -> dict[str, Any]:
     return out
 
 
+def _json_request(target: str, body: bytes, host_prefix: str = "") -> SerializedRequest:
+    """A request of the JSON protocol: always a POST to /, the operation named in
+    X-Amz-Target (the target prefix, a dot, its name).
+    """
+    return SerializedRequest(
+        method="POST",
+        path="/",
+        query=[],
+        headers={"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"},
+        body=body,
+        host_prefix=host_prefix,
+    )
+
+
 def serialize_add_attachments_to_set(request: AddAttachmentsToSetRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.AddAttachmentsToSet", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_add_attachments_to_set_request(request))
+    return _json_request(
+        "AWSSupport_20130415.AddAttachmentsToSet",
+        dump_json(_ser_add_attachments_to_set_request(request)),
     )
 
 
-def serialize_add_communication_to_case(request: AddCommunicationToCaseRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.AddCommunicationToCase", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_add_communication_to_case_request(request))
+def serialize_add_communication_to_case(
+    request: AddCommunicationToCaseRequest,
+) -> SerializedRequest:
+    return _json_request(
+        "AWSSupport_20130415.AddCommunicationToCase",
+        dump_json(_ser_add_communication_to_case_request(request)),
     )
 
 
-def serialize_complete_attachment_upload(request: CompleteAttachmentUploadRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.CompleteAttachmentUpload", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_complete_attachment_upload_request(request))
+def serialize_complete_attachment_upload(
+    request: CompleteAttachmentUploadRequest,
+) -> SerializedRequest:
+    return _json_request(
+        "AWSSupport_20130415.CompleteAttachmentUpload",
+        dump_json(_ser_complete_attachment_upload_request(request)),
     )
 
 
 def serialize_create_case(request: CreateCaseRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.CreateCase", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_create_case_request(request))
+    return _json_request(
+        "AWSSupport_20130415.CreateCase",
+        dump_json(_ser_create_case_request(request)),
     )
 
 
 def serialize_describe_attachment(request: DescribeAttachmentRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.DescribeAttachment", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_describe_attachment_request(request))
+    return _json_request(
+        "AWSSupport_20130415.DescribeAttachment",
+        dump_json(_ser_describe_attachment_request(request)),
     )
 
 
-def serialize_describe_attachment_upload_status(request: DescribeAttachmentUploadStatusRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.DescribeAttachmentUploadStatus", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_describe_attachment_upload_status_request(request))
+def serialize_describe_attachment_upload_status(
+    request: DescribeAttachmentUploadStatusRequest,
+) -> SerializedRequest:
+    return _json_request(
+        "AWSSupport_20130415.DescribeAttachmentUploadStatus",
+        dump_json(_ser_describe_attachment_upload_status_request(request)),
     )
 
 
 def serialize_describe_cases(request: DescribeCasesRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.DescribeCases", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_describe_cases_request(request))
+    return _json_request(
+        "AWSSupport_20130415.DescribeCases",
+        dump_json(_ser_describe_cases_request(request)),
     )
 
 
 def serialize_describe_communications(request: DescribeCommunicationsRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.DescribeCommunications", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_describe_communications_request(request))
+    return _json_request(
+        "AWSSupport_20130415.DescribeCommunications",
+        dump_json(_ser_describe_communications_request(request)),
     )
 
 
-def serialize_describe_create_case_options(request: DescribeCreateCaseOptionsRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.DescribeCreateCaseOptions", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_describe_create_case_options_request(request))
+def serialize_describe_create_case_options(
+    request: DescribeCreateCaseOptionsRequest,
+) -> SerializedRequest:
+    return _json_request(
+        "AWSSupport_20130415.DescribeCreateCaseOptions",
+        dump_json(_ser_describe_create_case_options_request(request)),
     )
 
 
 def serialize_describe_services(request: DescribeServicesRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.DescribeServices", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_describe_services_request(request))
+    return _json_request(
+        "AWSSupport_20130415.DescribeServices",
+        dump_json(_ser_describe_services_request(request)),
     )
 
 
-def serialize_describe_severity_levels(request: DescribeSeverityLevelsRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.DescribeSeverityLevels", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_describe_severity_levels_request(request))
+def serialize_describe_severity_levels(
+    request: DescribeSeverityLevelsRequest,
+) -> SerializedRequest:
+    return _json_request(
+        "AWSSupport_20130415.DescribeSeverityLevels",
+        dump_json(_ser_describe_severity_levels_request(request)),
     )
 
 
-def serialize_describe_supported_languages(request: DescribeSupportedLanguagesRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.DescribeSupportedLanguages", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_describe_supported_languages_request(request))
+def serialize_describe_supported_languages(
+    request: DescribeSupportedLanguagesRequest,
+) -> SerializedRequest:
+    return _json_request(
+        "AWSSupport_20130415.DescribeSupportedLanguages",
+        dump_json(_ser_describe_supported_languages_request(request)),
     )
 
 
-def serialize_describe_trusted_advisor_check_refresh_statuses(request: DescribeTrustedAdvisorCheckRefreshStatusesRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.DescribeTrustedAdvisorCheckRefreshStatuses", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_describe_trusted_advisor_check_refresh_statuses_request(request))
+def serialize_describe_trusted_advisor_check_refresh_statuses(
+    request: DescribeTrustedAdvisorCheckRefreshStatusesRequest,
+) -> SerializedRequest:
+    return _json_request(
+        "AWSSupport_20130415.DescribeTrustedAdvisorCheckRefreshStatuses",
+        dump_json(_ser_describe_trusted_advisor_check_refresh_statuses_request(request)),
     )
 
 
-def serialize_describe_trusted_advisor_check_result(request: DescribeTrustedAdvisorCheckResultRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.DescribeTrustedAdvisorCheckResult", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_describe_trusted_advisor_check_result_request(request))
+def serialize_describe_trusted_advisor_check_result(
+    request: DescribeTrustedAdvisorCheckResultRequest,
+) -> SerializedRequest:
+    return _json_request(
+        "AWSSupport_20130415.DescribeTrustedAdvisorCheckResult",
+        dump_json(_ser_describe_trusted_advisor_check_result_request(request)),
     )
 
 
-def serialize_describe_trusted_advisor_check_summaries(request: DescribeTrustedAdvisorCheckSummariesRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.DescribeTrustedAdvisorCheckSummaries", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_describe_trusted_advisor_check_summaries_request(request))
+def serialize_describe_trusted_advisor_check_summaries(
+    request: DescribeTrustedAdvisorCheckSummariesRequest,
+) -> SerializedRequest:
+    return _json_request(
+        "AWSSupport_20130415.DescribeTrustedAdvisorCheckSummaries",
+        dump_json(_ser_describe_trusted_advisor_check_summaries_request(request)),
     )
 
 
-def serialize_describe_trusted_advisor_checks(request: DescribeTrustedAdvisorChecksRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.DescribeTrustedAdvisorChecks", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_describe_trusted_advisor_checks_request(request))
+def serialize_describe_trusted_advisor_checks(
+    request: DescribeTrustedAdvisorChecksRequest,
+) -> SerializedRequest:
+    return _json_request(
+        "AWSSupport_20130415.DescribeTrustedAdvisorChecks",
+        dump_json(_ser_describe_trusted_advisor_checks_request(request)),
     )
 
 
-def serialize_get_attachment_download_link(request: GetAttachmentDownloadLinkRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.GetAttachmentDownloadLink", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_get_attachment_download_link_request(request))
+def serialize_get_attachment_download_link(
+    request: GetAttachmentDownloadLinkRequest,
+) -> SerializedRequest:
+    return _json_request(
+        "AWSSupport_20130415.GetAttachmentDownloadLink",
+        dump_json(_ser_get_attachment_download_link_request(request)),
     )
 
 
-def serialize_get_attachment_upload_links(request: GetAttachmentUploadLinksRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.GetAttachmentUploadLinks", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_get_attachment_upload_links_request(request))
+def serialize_get_attachment_upload_links(
+    request: GetAttachmentUploadLinksRequest,
+) -> SerializedRequest:
+    return _json_request(
+        "AWSSupport_20130415.GetAttachmentUploadLinks",
+        dump_json(_ser_get_attachment_upload_links_request(request)),
     )
 
 
-def serialize_refresh_trusted_advisor_check(request: RefreshTrustedAdvisorCheckRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.RefreshTrustedAdvisorCheck", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_refresh_trusted_advisor_check_request(request))
+def serialize_refresh_trusted_advisor_check(
+    request: RefreshTrustedAdvisorCheckRequest,
+) -> SerializedRequest:
+    return _json_request(
+        "AWSSupport_20130415.RefreshTrustedAdvisorCheck",
+        dump_json(_ser_refresh_trusted_advisor_check_request(request)),
     )
 
 
 def serialize_resolve_case(request: ResolveCaseRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.ResolveCase", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_resolve_case_request(request))
+    return _json_request(
+        "AWSSupport_20130415.ResolveCase",
+        dump_json(_ser_resolve_case_request(request)),
     )
 
 
@@ -1007,10 +1047,10 @@ def serialize_resolve_case(request: ResolveCaseRequest) -> SerializedRequest:
 
 def _de_add_attachments_to_set_response(data: Any, path: Path) -> AddAttachmentsToSetResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("attachmentSetId")
-    attachment_set_id = x if x is None or type(x) is str else p_str(x, path, "attachmentSetId")
-    x = fields.get("expiryTime")
-    expiry_time = x if x is None or type(x) is str else p_str(x, path, "expiryTime")
+    raw = fields.get("attachmentSetId")
+    attachment_set_id = raw if raw is None or type(raw) is str else p_str(raw, path, "attachmentSetId")
+    raw = fields.get("expiryTime")
+    expiry_time = raw if raw is None or type(raw) is str else p_str(raw, path, "expiryTime")
     return AddAttachmentsToSetResponse(
         attachment_set_id=attachment_set_id,
         expiry_time=expiry_time,
@@ -1019,26 +1059,26 @@ def _de_add_attachments_to_set_response(data: Any, path: Path) -> AddAttachments
 
 def _de_add_communication_to_case_response(data: Any, path: Path) -> AddCommunicationToCaseResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("result")
-    result = x if x is None or type(x) is bool else p_bool(x, path, "result")
+    raw = fields.get("result")
+    result = raw if raw is None or type(raw) is bool else p_bool(raw, path, "result")
     return AddCommunicationToCaseResponse(result=result)
 
 
 def _de_attachment(data: Any, path: Path) -> Attachment:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("data")
-    data_ = None if x is None else p_blob(x, path, "data")
-    x = fields.get("fileName")
-    file_name = x if x is None or type(x) is str else p_str(x, path, "fileName")
+    raw = fields.get("data")
+    data_ = None if raw is None else p_blob(raw, path, "data")
+    raw = fields.get("fileName")
+    file_name = raw if raw is None or type(raw) is str else p_str(raw, path, "fileName")
     return Attachment(data=data_, file_name=file_name)
 
 
 def _de_attachment_details(data: Any, path: Path) -> AttachmentDetails:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("attachmentId")
-    attachment_id = x if x is None or type(x) is str else p_str(x, path, "attachmentId")
-    x = fields.get("fileName")
-    file_name = x if x is None or type(x) is str else p_str(x, path, "fileName")
+    raw = fields.get("attachmentId")
+    attachment_id = raw if raw is None or type(raw) is str else p_str(raw, path, "attachmentId")
+    raw = fields.get("fileName")
+    file_name = raw if raw is None or type(raw) is str else p_str(raw, path, "fileName")
     return AttachmentDetails(attachment_id=attachment_id, file_name=file_name)
 
 
@@ -1049,30 +1089,30 @@ def _de_attachment_set(value: Any, path: Path, name: str) -> list[AttachmentDeta
 
 def _de_case_details(data: Any, path: Path) -> CaseDetails:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("caseId")
-    case_id = x if x is None or type(x) is str else p_str(x, path, "caseId")
-    x = fields.get("categoryCode")
-    category_code = x if x is None or type(x) is str else p_str(x, path, "categoryCode")
-    x = fields.get("ccEmailAddresses")
-    cc_email_addresses = None if x is None else _de_cc_email_addresses(x, path, "ccEmailAddresses")
-    x = fields.get("displayId")
-    display_id = x if x is None or type(x) is str else p_str(x, path, "displayId")
-    x = fields.get("language")
-    language = x if x is None or type(x) is str else p_str(x, path, "language")
-    x = fields.get("recentCommunications")
-    recent_communications = None if x is None else _de_recent_case_communications(x, (path, "recentCommunications"))
-    x = fields.get("serviceCode")
-    service_code = x if x is None or type(x) is str else p_str(x, path, "serviceCode")
-    x = fields.get("severityCode")
-    severity_code = x if x is None or type(x) is str else p_str(x, path, "severityCode")
-    x = fields.get("status")
-    status = None if x is None else p_enum(CaseStatus, x, path, "status")
-    x = fields.get("subject")
-    subject = x if x is None or type(x) is str else p_str(x, path, "subject")
-    x = fields.get("submittedBy")
-    submitted_by = x if x is None or type(x) is str else p_str(x, path, "submittedBy")
-    x = fields.get("timeCreated")
-    time_created = x if x is None or type(x) is str else p_str(x, path, "timeCreated")
+    raw = fields.get("caseId")
+    case_id = raw if raw is None or type(raw) is str else p_str(raw, path, "caseId")
+    raw = fields.get("categoryCode")
+    category_code = raw if raw is None or type(raw) is str else p_str(raw, path, "categoryCode")
+    raw = fields.get("ccEmailAddresses")
+    cc_email_addresses = None if raw is None else _de_cc_email_addresses(raw, path, "ccEmailAddresses")
+    raw = fields.get("displayId")
+    display_id = raw if raw is None or type(raw) is str else p_str(raw, path, "displayId")
+    raw = fields.get("language")
+    language = raw if raw is None or type(raw) is str else p_str(raw, path, "language")
+    raw = fields.get("recentCommunications")
+    recent_communications = None if raw is None else _de_recent_case_communications(raw, (path, "recentCommunications"))
+    raw = fields.get("serviceCode")
+    service_code = raw if raw is None or type(raw) is str else p_str(raw, path, "serviceCode")
+    raw = fields.get("severityCode")
+    severity_code = raw if raw is None or type(raw) is str else p_str(raw, path, "severityCode")
+    raw = fields.get("status")
+    status = None if raw is None else p_enum(CaseStatus, raw, path, "status")
+    raw = fields.get("subject")
+    subject = raw if raw is None or type(raw) is str else p_str(raw, path, "subject")
+    raw = fields.get("submittedBy")
+    submitted_by = raw if raw is None or type(raw) is str else p_str(raw, path, "submittedBy")
+    raw = fields.get("timeCreated")
+    time_created = raw if raw is None or type(raw) is str else p_str(raw, path, "timeCreated")
     return CaseDetails(
         case_id=case_id,
         category_code=category_code,
@@ -1096,10 +1136,10 @@ def _de_case_list(value: Any, path: Path, name: str) -> list[CaseDetails]:
 
 def _de_category(data: Any, path: Path) -> Category:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("code")
-    code = x if x is None or type(x) is str else p_str(x, path, "code")
-    x = fields.get("name")
-    name_ = x if x is None or type(x) is str else p_str(x, path, "name")
+    raw = fields.get("code")
+    code = raw if raw is None or type(raw) is str else p_str(raw, path, "code")
+    raw = fields.get("name")
+    name_ = raw if raw is None or type(raw) is str else p_str(raw, path, "name")
     return Category(code=code, name=name_)
 
 
@@ -1120,18 +1160,18 @@ def _de_check_metadata_headings(value: Any, path: Path, name: str) -> list[str |
 
 def _de_communication(data: Any, path: Path) -> Communication:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("attachmentSet")
-    attachment_set = None if x is None else _de_attachment_set(x, path, "attachmentSet")
-    x = fields.get("attachments")
-    attachments = None if x is None else _de_attachment_set(x, path, "attachments")
-    x = fields.get("body")
-    body = x if x is None or type(x) is str else p_str(x, path, "body")
-    x = fields.get("caseId")
-    case_id = x if x is None or type(x) is str else p_str(x, path, "caseId")
-    x = fields.get("submittedBy")
-    submitted_by = x if x is None or type(x) is str else p_str(x, path, "submittedBy")
-    x = fields.get("timeCreated")
-    time_created = x if x is None or type(x) is str else p_str(x, path, "timeCreated")
+    raw = fields.get("attachmentSet")
+    attachment_set = None if raw is None else _de_attachment_set(raw, path, "attachmentSet")
+    raw = fields.get("attachments")
+    attachments = None if raw is None else _de_attachment_set(raw, path, "attachments")
+    raw = fields.get("body")
+    body = raw if raw is None or type(raw) is str else p_str(raw, path, "body")
+    raw = fields.get("caseId")
+    case_id = raw if raw is None or type(raw) is str else p_str(raw, path, "caseId")
+    raw = fields.get("submittedBy")
+    submitted_by = raw if raw is None or type(raw) is str else p_str(raw, path, "submittedBy")
+    raw = fields.get("timeCreated")
+    time_created = raw if raw is None or type(raw) is str else p_str(raw, path, "timeCreated")
     return Communication(
         attachment_set=attachment_set,
         attachments=attachments,
@@ -1149,12 +1189,12 @@ def _de_communication_list(value: Any, path: Path, name: str) -> list[Communicat
 
 def _de_communication_type_options(data: Any, path: Path) -> CommunicationTypeOptions:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("datesWithoutSupport")
-    dates_without_support = None if x is None else _de_date_interval_list(x, path, "datesWithoutSupport")
-    x = fields.get("supportedHours")
-    supported_hours = None if x is None else _de_supported_hour_list(x, path, "supportedHours")
-    x = fields.get("type")
-    type_ = x if x is None or type(x) is str else p_str(x, path, "type")
+    raw = fields.get("datesWithoutSupport")
+    dates_without_support = None if raw is None else _de_date_interval_list(raw, path, "datesWithoutSupport")
+    raw = fields.get("supportedHours")
+    supported_hours = None if raw is None else _de_supported_hour_list(raw, path, "supportedHours")
+    raw = fields.get("type")
+    type_ = raw if raw is None or type(raw) is str else p_str(raw, path, "type")
     return CommunicationTypeOptions(
         dates_without_support=dates_without_support,
         supported_hours=supported_hours,
@@ -1169,24 +1209,24 @@ def _de_communication_type_options_list(value: Any, path: Path, name: str) -> li
 
 def _de_complete_attachment_upload_response(data: Any, path: Path) -> CompleteAttachmentUploadResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("uploadStatus")
-    upload_status = p_enum(UploadStatus, "" if x is None else x, path, "uploadStatus")
+    raw = fields.get("uploadStatus")
+    upload_status = p_enum(UploadStatus, "" if raw is None else raw, path, "uploadStatus")
     return CompleteAttachmentUploadResponse(upload_status=upload_status)
 
 
 def _de_create_case_response(data: Any, path: Path) -> CreateCaseResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("caseId")
-    case_id = x if x is None or type(x) is str else p_str(x, path, "caseId")
+    raw = fields.get("caseId")
+    case_id = raw if raw is None or type(raw) is str else p_str(raw, path, "caseId")
     return CreateCaseResponse(case_id=case_id)
 
 
 def _de_date_interval(data: Any, path: Path) -> DateInterval:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("endDateTime")
-    end_date_time = x if x is None or type(x) is str else p_str(x, path, "endDateTime")
-    x = fields.get("startDateTime")
-    start_date_time = x if x is None or type(x) is str else p_str(x, path, "startDateTime")
+    raw = fields.get("endDateTime")
+    end_date_time = raw if raw is None or type(raw) is str else p_str(raw, path, "endDateTime")
+    raw = fields.get("startDateTime")
+    start_date_time = raw if raw is None or type(raw) is str else p_str(raw, path, "startDateTime")
     return DateInterval(end_date_time=end_date_time, start_date_time=start_date_time)
 
 
@@ -1197,19 +1237,19 @@ def _de_date_interval_list(value: Any, path: Path, name: str) -> list[DateInterv
 
 def _de_describe_attachment_response(data: Any, path: Path) -> DescribeAttachmentResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("attachment")
-    attachment = None if x is None else _de_attachment(x, (path, "attachment"))
+    raw = fields.get("attachment")
+    attachment = None if raw is None else _de_attachment(raw, (path, "attachment"))
     return DescribeAttachmentResponse(attachment=attachment)
 
 
 def _de_describe_attachment_upload_status_response(data: Any, path: Path) -> DescribeAttachmentUploadStatusResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("fileName")
-    file_name = "" if x is None else (x if type(x) is str else p_str(x, path, "fileName"))
-    x = fields.get("uploadProgress")
-    upload_progress = None if x is None else _de_upload_progress(x, (path, "uploadProgress"))
-    x = fields.get("uploadStatus")
-    upload_status = p_enum(UploadStatus, "" if x is None else x, path, "uploadStatus")
+    raw = fields.get("fileName")
+    file_name = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "fileName"))
+    raw = fields.get("uploadProgress")
+    upload_progress = None if raw is None else _de_upload_progress(raw, (path, "uploadProgress"))
+    raw = fields.get("uploadStatus")
+    upload_status = p_enum(UploadStatus, "" if raw is None else raw, path, "uploadStatus")
     return DescribeAttachmentUploadStatusResponse(
         file_name=file_name,
         upload_progress=upload_progress,
@@ -1219,28 +1259,28 @@ def _de_describe_attachment_upload_status_response(data: Any, path: Path) -> Des
 
 def _de_describe_cases_response(data: Any, path: Path) -> DescribeCasesResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("cases")
-    cases = None if x is None else _de_case_list(x, path, "cases")
-    x = fields.get("nextToken")
-    next_token = x if x is None or type(x) is str else p_str(x, path, "nextToken")
+    raw = fields.get("cases")
+    cases = None if raw is None else _de_case_list(raw, path, "cases")
+    raw = fields.get("nextToken")
+    next_token = raw if raw is None or type(raw) is str else p_str(raw, path, "nextToken")
     return DescribeCasesResponse(cases=cases, next_token=next_token)
 
 
 def _de_describe_communications_response(data: Any, path: Path) -> DescribeCommunicationsResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("communications")
-    communications = None if x is None else _de_communication_list(x, path, "communications")
-    x = fields.get("nextToken")
-    next_token = x if x is None or type(x) is str else p_str(x, path, "nextToken")
+    raw = fields.get("communications")
+    communications = None if raw is None else _de_communication_list(raw, path, "communications")
+    raw = fields.get("nextToken")
+    next_token = raw if raw is None or type(raw) is str else p_str(raw, path, "nextToken")
     return DescribeCommunicationsResponse(communications=communications, next_token=next_token)
 
 
 def _de_describe_create_case_options_response(data: Any, path: Path) -> DescribeCreateCaseOptionsResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("communicationTypes")
-    communication_types = None if x is None else _de_communication_type_options_list(x, path, "communicationTypes")
-    x = fields.get("languageAvailability")
-    language_availability = x if x is None or type(x) is str else p_str(x, path, "languageAvailability")
+    raw = fields.get("communicationTypes")
+    communication_types = None if raw is None else _de_communication_type_options_list(raw, path, "communicationTypes")
+    raw = fields.get("languageAvailability")
+    language_availability = raw if raw is None or type(raw) is str else p_str(raw, path, "languageAvailability")
     return DescribeCreateCaseOptionsResponse(
         communication_types=communication_types,
         language_availability=language_availability,
@@ -1249,83 +1289,83 @@ def _de_describe_create_case_options_response(data: Any, path: Path) -> Describe
 
 def _de_describe_services_response(data: Any, path: Path) -> DescribeServicesResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("services")
-    services = None if x is None else _de_service_list(x, path, "services")
+    raw = fields.get("services")
+    services = None if raw is None else _de_service_list(raw, path, "services")
     return DescribeServicesResponse(services=services)
 
 
 def _de_describe_severity_levels_response(data: Any, path: Path) -> DescribeSeverityLevelsResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("severityLevels")
-    severity_levels = None if x is None else _de_severity_level_list(x, path, "severityLevels")
+    raw = fields.get("severityLevels")
+    severity_levels = None if raw is None else _de_severity_level_list(raw, path, "severityLevels")
     return DescribeSeverityLevelsResponse(severity_levels=severity_levels)
 
 
 def _de_describe_supported_languages_response(data: Any, path: Path) -> DescribeSupportedLanguagesResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("supportedLanguages")
-    supported_languages = None if x is None else _de_supported_language_list(x, path, "supportedLanguages")
+    raw = fields.get("supportedLanguages")
+    supported_languages = None if raw is None else _de_supported_language_list(raw, path, "supportedLanguages")
     return DescribeSupportedLanguagesResponse(supported_languages=supported_languages)
 
 
 def _de_describe_trusted_advisor_check_refresh_statuses_response(data: Any, path: Path) -> DescribeTrustedAdvisorCheckRefreshStatusesResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("statuses")
-    statuses = [] if x is None else _de_trusted_advisor_check_refresh_status_list(x, path, "statuses")
+    raw = fields.get("statuses")
+    statuses = [] if raw is None else _de_trusted_advisor_check_refresh_status_list(raw, path, "statuses")
     return DescribeTrustedAdvisorCheckRefreshStatusesResponse(statuses=statuses)
 
 
 def _de_describe_trusted_advisor_check_result_response(data: Any, path: Path) -> DescribeTrustedAdvisorCheckResultResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("result")
-    result = None if x is None else _de_trusted_advisor_check_result(x, (path, "result"))
+    raw = fields.get("result")
+    result = None if raw is None else _de_trusted_advisor_check_result(raw, (path, "result"))
     return DescribeTrustedAdvisorCheckResultResponse(result=result)
 
 
 def _de_describe_trusted_advisor_check_summaries_response(data: Any, path: Path) -> DescribeTrustedAdvisorCheckSummariesResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("summaries")
-    summaries = [] if x is None else _de_trusted_advisor_check_summary_list(x, path, "summaries")
+    raw = fields.get("summaries")
+    summaries = [] if raw is None else _de_trusted_advisor_check_summary_list(raw, path, "summaries")
     return DescribeTrustedAdvisorCheckSummariesResponse(summaries=summaries)
 
 
 def _de_describe_trusted_advisor_checks_response(data: Any, path: Path) -> DescribeTrustedAdvisorChecksResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("checks")
-    checks = [] if x is None else _de_trusted_advisor_check_list(x, path, "checks")
+    raw = fields.get("checks")
+    checks = [] if raw is None else _de_trusted_advisor_check_list(raw, path, "checks")
     return DescribeTrustedAdvisorChecksResponse(checks=checks)
 
 
 def _de_download_url(data: Any, path: Path) -> DownloadUrl:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("expiryDate")
-    expiry_date = "" if x is None else (x if type(x) is str else p_str(x, path, "expiryDate"))
-    x = fields.get("url")
-    url = "" if x is None else (x if type(x) is str else p_str(x, path, "url"))
+    raw = fields.get("expiryDate")
+    expiry_date = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "expiryDate"))
+    raw = fields.get("url")
+    url = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "url"))
     return DownloadUrl(expiry_date=expiry_date, url=url)
 
 
 def _de_get_attachment_download_link_response(data: Any, path: Path) -> GetAttachmentDownloadLinkResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("downloadUrl")
-    download_url = _de_download_url({} if x is None else x, (path, "downloadUrl"))
-    x = fields.get("fileName")
-    file_name = "" if x is None else (x if type(x) is str else p_str(x, path, "fileName"))
+    raw = fields.get("downloadUrl")
+    download_url = _de_download_url({} if raw is None else raw, (path, "downloadUrl"))
+    raw = fields.get("fileName")
+    file_name = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "fileName"))
     return GetAttachmentDownloadLinkResponse(download_url=download_url, file_name=file_name)
 
 
 def _de_get_attachment_upload_links_response(data: Any, path: Path) -> GetAttachmentUploadLinksResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("nextIndex")
-    next_index = x if x is None or type(x) is int else p_int(x, path, "nextIndex")
-    x = fields.get("partSizeBytes")
-    part_size_bytes = 0 if x is None else (x if type(x) is int else p_int(x, path, "partSizeBytes"))
-    x = fields.get("totalParts")
-    total_parts = 0 if x is None else (x if type(x) is int else p_int(x, path, "totalParts"))
-    x = fields.get("uploadId")
-    upload_id = "" if x is None else (x if type(x) is str else p_str(x, path, "uploadId"))
-    x = fields.get("uploadUrls")
-    upload_urls = [] if x is None else _de_upload_url_list(x, path, "uploadUrls")
+    raw = fields.get("nextIndex")
+    next_index = raw if raw is None or type(raw) is int else p_int(raw, path, "nextIndex")
+    raw = fields.get("partSizeBytes")
+    part_size_bytes = 0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "partSizeBytes"))
+    raw = fields.get("totalParts")
+    total_parts = 0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "totalParts"))
+    raw = fields.get("uploadId")
+    upload_id = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "uploadId"))
+    raw = fields.get("uploadUrls")
+    upload_urls = [] if raw is None else _de_upload_url_list(raw, path, "uploadUrls")
     return GetAttachmentUploadLinksResponse(
         next_index=next_index,
         part_size_bytes=part_size_bytes,
@@ -1337,26 +1377,26 @@ def _de_get_attachment_upload_links_response(data: Any, path: Path) -> GetAttach
 
 def _de_recent_case_communications(data: Any, path: Path) -> RecentCaseCommunications:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("communications")
-    communications = None if x is None else _de_communication_list(x, path, "communications")
-    x = fields.get("nextToken")
-    next_token = x if x is None or type(x) is str else p_str(x, path, "nextToken")
+    raw = fields.get("communications")
+    communications = None if raw is None else _de_communication_list(raw, path, "communications")
+    raw = fields.get("nextToken")
+    next_token = raw if raw is None or type(raw) is str else p_str(raw, path, "nextToken")
     return RecentCaseCommunications(communications=communications, next_token=next_token)
 
 
 def _de_refresh_trusted_advisor_check_response(data: Any, path: Path) -> RefreshTrustedAdvisorCheckResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("status")
-    status = _de_trusted_advisor_check_refresh_status({} if x is None else x, (path, "status"))
+    raw = fields.get("status")
+    status = _de_trusted_advisor_check_refresh_status({} if raw is None else raw, (path, "status"))
     return RefreshTrustedAdvisorCheckResponse(status=status)
 
 
 def _de_resolve_case_response(data: Any, path: Path) -> ResolveCaseResponse:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("finalCaseStatus")
-    final_case_status = x if x is None or type(x) is str else p_str(x, path, "finalCaseStatus")
-    x = fields.get("initialCaseStatus")
-    initial_case_status = x if x is None or type(x) is str else p_str(x, path, "initialCaseStatus")
+    raw = fields.get("finalCaseStatus")
+    final_case_status = raw if raw is None or type(raw) is str else p_str(raw, path, "finalCaseStatus")
+    raw = fields.get("initialCaseStatus")
+    initial_case_status = raw if raw is None or type(raw) is str else p_str(raw, path, "initialCaseStatus")
     return ResolveCaseResponse(
         final_case_status=final_case_status,
         initial_case_status=initial_case_status,
@@ -1370,12 +1410,12 @@ def _de_resource_metadata(value: Any, path: Path, name: str) -> list[str | None]
 
 def _de_service(data: Any, path: Path) -> Service:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("categories")
-    categories = None if x is None else _de_category_list(x, path, "categories")
-    x = fields.get("code")
-    code = x if x is None or type(x) is str else p_str(x, path, "code")
-    x = fields.get("name")
-    name_ = x if x is None or type(x) is str else p_str(x, path, "name")
+    raw = fields.get("categories")
+    categories = None if raw is None else _de_category_list(raw, path, "categories")
+    raw = fields.get("code")
+    code = raw if raw is None or type(raw) is str else p_str(raw, path, "code")
+    raw = fields.get("name")
+    name_ = raw if raw is None or type(raw) is str else p_str(raw, path, "name")
     return Service(categories=categories, code=code, name=name_)
 
 
@@ -1386,10 +1426,10 @@ def _de_service_list(value: Any, path: Path, name: str) -> list[Service]:
 
 def _de_severity_level(data: Any, path: Path) -> SeverityLevel:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("code")
-    code = None if x is None else p_enum(SeverityLevelCode, x, path, "code")
-    x = fields.get("name")
-    name_ = x if x is None or type(x) is str else p_str(x, path, "name")
+    raw = fields.get("code")
+    code = None if raw is None else p_enum(SeverityLevelCode, raw, path, "code")
+    raw = fields.get("name")
+    name_ = raw if raw is None or type(raw) is str else p_str(raw, path, "name")
     return SeverityLevel(code=code, name=name_)
 
 
@@ -1400,10 +1440,10 @@ def _de_severity_level_list(value: Any, path: Path, name: str) -> list[SeverityL
 
 def _de_supported_hour(data: Any, path: Path) -> SupportedHour:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("endTime")
-    end_time = x if x is None or type(x) is str else p_str(x, path, "endTime")
-    x = fields.get("startTime")
-    start_time = x if x is None or type(x) is str else p_str(x, path, "startTime")
+    raw = fields.get("endTime")
+    end_time = raw if raw is None or type(raw) is str else p_str(raw, path, "endTime")
+    raw = fields.get("startTime")
+    start_time = raw if raw is None or type(raw) is str else p_str(raw, path, "startTime")
     return SupportedHour(end_time=end_time, start_time=start_time)
 
 
@@ -1414,12 +1454,12 @@ def _de_supported_hour_list(value: Any, path: Path, name: str) -> list[Supported
 
 def _de_supported_language(data: Any, path: Path) -> SupportedLanguage:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("code")
-    code = x if x is None or type(x) is str else p_str(x, path, "code")
-    x = fields.get("display")
-    display = x if x is None or type(x) is str else p_str(x, path, "display")
-    x = fields.get("language")
-    language = x if x is None or type(x) is str else p_str(x, path, "language")
+    raw = fields.get("code")
+    code = raw if raw is None or type(raw) is str else p_str(raw, path, "code")
+    raw = fields.get("display")
+    display = raw if raw is None or type(raw) is str else p_str(raw, path, "display")
+    raw = fields.get("language")
+    language = raw if raw is None or type(raw) is str else p_str(raw, path, "language")
     return SupportedLanguage(code=code, display=display, language=language)
 
 
@@ -1430,10 +1470,10 @@ def _de_supported_language_list(value: Any, path: Path, name: str) -> list[Suppo
 
 def _de_throttling_reason(data: Any, path: Path) -> ThrottlingReason:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("reason")
-    reason = x if x is None or type(x) is str else p_str(x, path, "reason")
-    x = fields.get("resource")
-    resource = x if x is None or type(x) is str else p_str(x, path, "resource")
+    raw = fields.get("reason")
+    reason = raw if raw is None or type(raw) is str else p_str(raw, path, "reason")
+    raw = fields.get("resource")
+    resource = raw if raw is None or type(raw) is str else p_str(raw, path, "resource")
     return ThrottlingReason(reason=reason, resource=resource)
 
 
@@ -1444,23 +1484,23 @@ def _de_throttling_reason_list(value: Any, path: Path, name: str) -> list[Thrott
 
 def _de_trusted_advisor_category_specific_summary(data: Any, path: Path) -> TrustedAdvisorCategorySpecificSummary:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("costOptimizing")
-    cost_optimizing = None if x is None else _de_trusted_advisor_cost_optimizing_summary(x, (path, "costOptimizing"))
+    raw = fields.get("costOptimizing")
+    cost_optimizing = None if raw is None else _de_trusted_advisor_cost_optimizing_summary(raw, (path, "costOptimizing"))
     return TrustedAdvisorCategorySpecificSummary(cost_optimizing=cost_optimizing)
 
 
 def _de_trusted_advisor_check_description(data: Any, path: Path) -> TrustedAdvisorCheckDescription:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("category")
-    category = "" if x is None else (x if type(x) is str else p_str(x, path, "category"))
-    x = fields.get("description")
-    description = "" if x is None else (x if type(x) is str else p_str(x, path, "description"))
-    x = fields.get("id")
-    id = "" if x is None else (x if type(x) is str else p_str(x, path, "id"))
-    x = fields.get("metadata")
-    metadata = [] if x is None else _de_check_metadata_headings(x, path, "metadata")
-    x = fields.get("name")
-    name_ = "" if x is None else (x if type(x) is str else p_str(x, path, "name"))
+    raw = fields.get("category")
+    category = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "category"))
+    raw = fields.get("description")
+    description = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "description"))
+    raw = fields.get("id")
+    id = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "id"))
+    raw = fields.get("metadata")
+    metadata = [] if raw is None else _de_check_metadata_headings(raw, path, "metadata")
+    raw = fields.get("name")
+    name_ = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "name"))
     return TrustedAdvisorCheckDescription(
         category=category,
         description=description,
@@ -1477,12 +1517,12 @@ def _de_trusted_advisor_check_list(value: Any, path: Path, name: str) -> list[Tr
 
 def _de_trusted_advisor_check_refresh_status(data: Any, path: Path) -> TrustedAdvisorCheckRefreshStatus:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("checkId")
-    check_id = "" if x is None else (x if type(x) is str else p_str(x, path, "checkId"))
-    x = fields.get("millisUntilNextRefreshable")
-    millis_until_next_refreshable = 0 if x is None else (x if type(x) is int else p_int(x, path, "millisUntilNextRefreshable"))
-    x = fields.get("status")
-    status = "" if x is None else (x if type(x) is str else p_str(x, path, "status"))
+    raw = fields.get("checkId")
+    check_id = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "checkId"))
+    raw = fields.get("millisUntilNextRefreshable")
+    millis_until_next_refreshable = 0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "millisUntilNextRefreshable"))
+    raw = fields.get("status")
+    status = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "status"))
     return TrustedAdvisorCheckRefreshStatus(
         check_id=check_id,
         millis_until_next_refreshable=millis_until_next_refreshable,
@@ -1497,18 +1537,18 @@ def _de_trusted_advisor_check_refresh_status_list(value: Any, path: Path, name: 
 
 def _de_trusted_advisor_check_result(data: Any, path: Path) -> TrustedAdvisorCheckResult:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("categorySpecificSummary")
-    category_specific_summary = _de_trusted_advisor_category_specific_summary({} if x is None else x, (path, "categorySpecificSummary"))
-    x = fields.get("checkId")
-    check_id = "" if x is None else (x if type(x) is str else p_str(x, path, "checkId"))
-    x = fields.get("flaggedResources")
-    flagged_resources = [] if x is None else _de_trusted_advisor_resource_detail_list(x, path, "flaggedResources")
-    x = fields.get("resourcesSummary")
-    resources_summary = _de_trusted_advisor_resources_summary({} if x is None else x, (path, "resourcesSummary"))
-    x = fields.get("status")
-    status = "" if x is None else (x if type(x) is str else p_str(x, path, "status"))
-    x = fields.get("timestamp")
-    timestamp = "" if x is None else (x if type(x) is str else p_str(x, path, "timestamp"))
+    raw = fields.get("categorySpecificSummary")
+    category_specific_summary = _de_trusted_advisor_category_specific_summary({} if raw is None else raw, (path, "categorySpecificSummary"))
+    raw = fields.get("checkId")
+    check_id = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "checkId"))
+    raw = fields.get("flaggedResources")
+    flagged_resources = [] if raw is None else _de_trusted_advisor_resource_detail_list(raw, path, "flaggedResources")
+    raw = fields.get("resourcesSummary")
+    resources_summary = _de_trusted_advisor_resources_summary({} if raw is None else raw, (path, "resourcesSummary"))
+    raw = fields.get("status")
+    status = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "status"))
+    raw = fields.get("timestamp")
+    timestamp = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "timestamp"))
     return TrustedAdvisorCheckResult(
         category_specific_summary=category_specific_summary,
         check_id=check_id,
@@ -1521,18 +1561,18 @@ def _de_trusted_advisor_check_result(data: Any, path: Path) -> TrustedAdvisorChe
 
 def _de_trusted_advisor_check_summary(data: Any, path: Path) -> TrustedAdvisorCheckSummary:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("categorySpecificSummary")
-    category_specific_summary = _de_trusted_advisor_category_specific_summary({} if x is None else x, (path, "categorySpecificSummary"))
-    x = fields.get("checkId")
-    check_id = "" if x is None else (x if type(x) is str else p_str(x, path, "checkId"))
-    x = fields.get("hasFlaggedResources")
-    has_flagged_resources = x if x is None or type(x) is bool else p_bool(x, path, "hasFlaggedResources")
-    x = fields.get("resourcesSummary")
-    resources_summary = _de_trusted_advisor_resources_summary({} if x is None else x, (path, "resourcesSummary"))
-    x = fields.get("status")
-    status = "" if x is None else (x if type(x) is str else p_str(x, path, "status"))
-    x = fields.get("timestamp")
-    timestamp = "" if x is None else (x if type(x) is str else p_str(x, path, "timestamp"))
+    raw = fields.get("categorySpecificSummary")
+    category_specific_summary = _de_trusted_advisor_category_specific_summary({} if raw is None else raw, (path, "categorySpecificSummary"))
+    raw = fields.get("checkId")
+    check_id = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "checkId"))
+    raw = fields.get("hasFlaggedResources")
+    has_flagged_resources = raw if raw is None or type(raw) is bool else p_bool(raw, path, "hasFlaggedResources")
+    raw = fields.get("resourcesSummary")
+    resources_summary = _de_trusted_advisor_resources_summary({} if raw is None else raw, (path, "resourcesSummary"))
+    raw = fields.get("status")
+    status = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "status"))
+    raw = fields.get("timestamp")
+    timestamp = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "timestamp"))
     return TrustedAdvisorCheckSummary(
         category_specific_summary=category_specific_summary,
         check_id=check_id,
@@ -1550,10 +1590,10 @@ def _de_trusted_advisor_check_summary_list(value: Any, path: Path, name: str) ->
 
 def _de_trusted_advisor_cost_optimizing_summary(data: Any, path: Path) -> TrustedAdvisorCostOptimizingSummary:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("estimatedMonthlySavings")
-    estimated_monthly_savings = 0.0 if x is None else (x if type(x) is float else p_float(x, path, "estimatedMonthlySavings"))
-    x = fields.get("estimatedPercentMonthlySavings")
-    estimated_percent_monthly_savings = 0.0 if x is None else (x if type(x) is float else p_float(x, path, "estimatedPercentMonthlySavings"))
+    raw = fields.get("estimatedMonthlySavings")
+    estimated_monthly_savings = 0.0 if raw is None else (raw if type(raw) is float else p_float(raw, path, "estimatedMonthlySavings"))
+    raw = fields.get("estimatedPercentMonthlySavings")
+    estimated_percent_monthly_savings = 0.0 if raw is None else (raw if type(raw) is float else p_float(raw, path, "estimatedPercentMonthlySavings"))
     return TrustedAdvisorCostOptimizingSummary(
         estimated_monthly_savings=estimated_monthly_savings,
         estimated_percent_monthly_savings=estimated_percent_monthly_savings,
@@ -1562,16 +1602,16 @@ def _de_trusted_advisor_cost_optimizing_summary(data: Any, path: Path) -> Truste
 
 def _de_trusted_advisor_resource_detail(data: Any, path: Path) -> TrustedAdvisorResourceDetail:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("isSuppressed")
-    is_suppressed = x if x is None or type(x) is bool else p_bool(x, path, "isSuppressed")
-    x = fields.get("metadata")
-    metadata = [] if x is None else _de_resource_metadata(x, path, "metadata")
-    x = fields.get("region")
-    region = x if x is None or type(x) is str else p_str(x, path, "region")
-    x = fields.get("resourceId")
-    resource_id = "" if x is None else (x if type(x) is str else p_str(x, path, "resourceId"))
-    x = fields.get("status")
-    status = "" if x is None else (x if type(x) is str else p_str(x, path, "status"))
+    raw = fields.get("isSuppressed")
+    is_suppressed = raw if raw is None or type(raw) is bool else p_bool(raw, path, "isSuppressed")
+    raw = fields.get("metadata")
+    metadata = [] if raw is None else _de_resource_metadata(raw, path, "metadata")
+    raw = fields.get("region")
+    region = raw if raw is None or type(raw) is str else p_str(raw, path, "region")
+    raw = fields.get("resourceId")
+    resource_id = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "resourceId"))
+    raw = fields.get("status")
+    status = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "status"))
     return TrustedAdvisorResourceDetail(
         is_suppressed=is_suppressed,
         metadata=metadata,
@@ -1588,14 +1628,14 @@ def _de_trusted_advisor_resource_detail_list(value: Any, path: Path, name: str) 
 
 def _de_trusted_advisor_resources_summary(data: Any, path: Path) -> TrustedAdvisorResourcesSummary:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("resourcesFlagged")
-    resources_flagged = 0 if x is None else (x if type(x) is int else p_int(x, path, "resourcesFlagged"))
-    x = fields.get("resourcesIgnored")
-    resources_ignored = 0 if x is None else (x if type(x) is int else p_int(x, path, "resourcesIgnored"))
-    x = fields.get("resourcesProcessed")
-    resources_processed = 0 if x is None else (x if type(x) is int else p_int(x, path, "resourcesProcessed"))
-    x = fields.get("resourcesSuppressed")
-    resources_suppressed = 0 if x is None else (x if type(x) is int else p_int(x, path, "resourcesSuppressed"))
+    raw = fields.get("resourcesFlagged")
+    resources_flagged = 0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "resourcesFlagged"))
+    raw = fields.get("resourcesIgnored")
+    resources_ignored = 0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "resourcesIgnored"))
+    raw = fields.get("resourcesProcessed")
+    resources_processed = 0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "resourcesProcessed"))
+    raw = fields.get("resourcesSuppressed")
+    resources_suppressed = 0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "resourcesSuppressed"))
     return TrustedAdvisorResourcesSummary(
         resources_flagged=resources_flagged,
         resources_ignored=resources_ignored,
@@ -1606,21 +1646,21 @@ def _de_trusted_advisor_resources_summary(data: Any, path: Path) -> TrustedAdvis
 
 def _de_upload_progress(data: Any, path: Path) -> UploadProgress:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("completedPartsCount")
-    completed_parts_count = x if x is None or type(x) is int else p_int(x, path, "completedPartsCount")
-    x = fields.get("totalParts")
-    total_parts = x if x is None or type(x) is int else p_int(x, path, "totalParts")
+    raw = fields.get("completedPartsCount")
+    completed_parts_count = raw if raw is None or type(raw) is int else p_int(raw, path, "completedPartsCount")
+    raw = fields.get("totalParts")
+    total_parts = raw if raw is None or type(raw) is int else p_int(raw, path, "totalParts")
     return UploadProgress(completed_parts_count=completed_parts_count, total_parts=total_parts)
 
 
 def _de_upload_url(data: Any, path: Path) -> UploadUrl:
     fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("expiryDate")
-    expiry_date = "" if x is None else (x if type(x) is str else p_str(x, path, "expiryDate"))
-    x = fields.get("partIndex")
-    part_index = 0 if x is None else (x if type(x) is int else p_int(x, path, "partIndex"))
-    x = fields.get("url")
-    url = "" if x is None else (x if type(x) is str else p_str(x, path, "url"))
+    raw = fields.get("expiryDate")
+    expiry_date = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "expiryDate"))
+    raw = fields.get("partIndex")
+    part_index = 0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "partIndex"))
+    raw = fields.get("url")
+    url = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "url"))
     return UploadUrl(expiry_date=expiry_date, part_index=part_index, url=url)
 
 
@@ -1710,8 +1750,8 @@ def parse_resolve_case(response: TransportResponse) -> ResolveCaseResponse:
 
 
 def _err_throttling_exception(fields: dict[str, Any], response: TransportResponse) -> dict[str, Any]:
-    x = fields.get("throttlingReasons")
-    throttling_reasons = None if x is None else _de_throttling_reason_list(x, "", "throttlingReasons")
+    raw = fields.get("throttlingReasons")
+    throttling_reasons = None if raw is None else _de_throttling_reason_list(raw, "", "throttlingReasons")
     return {
         "throttling_reasons": throttling_reasons,
     }
