@@ -234,7 +234,7 @@ class SerdeEmitter:
             w.line(f"if not isinstance(value, {cls}):")
             w.line(
                 f'    {self.vd("invalid")}(prefix[:-1] or "request", "type", '
-                f'f"expected {cls}, got {{type(value).__name__}}")'
+                f'"expected {cls}, " f"got {{type(value).__name__}}")'
             )
             if shape.members:
                 w.line("member: Any  # checked at run time: callers may pass anything")
@@ -646,10 +646,9 @@ class SerdeEmitter:
             w.line(f"def _de_{name}(data: Any, path: {self.rt('Path')}) -> {cls}:")
             w.indent()
             # pyright narrows Any to dict[Unknown, Unknown]; the annotation says what JSON gives.
-            w.line(
-                f'fields: dict[str, Any] = data if type(data) is dict else {self.rt("p_map")}(data, path, "")'
-                "  # pyright: ignore[reportUnknownVariableType]"
-            )
+            w.line("fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]")
+            w.line(f'    data if type(data) is dict else {self.rt("p_map")}(data, path, "")')
+            w.line(")")
             self.de_members(shape, shape.members, "path", cls)
             w.dedent()
         elif shape.type == "list":
@@ -664,10 +663,9 @@ class SerdeEmitter:
             w.line(f"def _de_{name}(value: Any, path: {self.rt('Path')}, name: str) -> {self.out_type(shape)}:")
             # A list is checked inline, as a structure's object is (a call per list
             # saved: DescribeCases parses 31 lists a call).
-            w.line(
-                f"    items: list[Any] = value if type(value) is list else {self.rt('p_list')}(value, path, name)"
-                "  # pyright: ignore[reportUnknownVariableType]"
-            )
+            w.line("    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]")
+            w.line(f"        value if type(value) is list else {self.rt('p_list')}(value, path, name)")
+            w.line("    )")
             w.line(f"    return [{item} for i, item in enumerate(items){keep}]")
         elif shape.type == "map":
             assert shape.key is not None and shape.value is not None
@@ -966,10 +964,8 @@ class SerdeEmitter:
         # Validators check at run time what the annotations promise (callers may pass
         # anything), and serializers of shapes no operation reaches are still emitted.
         out.line("# Validators re-check at run time what the annotations promise: callers may pass anything.")
-        out.line(
-            "# pyright: reportUnnecessaryIsInstance=false, reportUnnecessaryComparison=false,"
-            " reportUnusedFunction=false"
-        )
+        out.line("# pyright: reportUnnecessaryIsInstance=false, reportUnnecessaryComparison=false")
+        out.line("# pyright: reportUnusedFunction=false")
         out.line()
         out.line("from __future__ import annotations")
         out.line()

@@ -76,3 +76,18 @@ def test_response_parsers_have_no_path_variable(module: str) -> None:
     """A top-level parser names the root path as "" where it needs one."""
     assert re.findall(r'^\s+path = ""$', source(module), re.MULTILINE) == []
 
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_no_generated_line_over_100_characters(module: str) -> None:
+    """The generator formats what it writes (codegen/generate.py, ``formatted``)."""
+    assert long_lines(source(module)) == []
+
+
+def long_lines(text: str, limit: int = 100) -> list[str]:
+    """The lines of ``text`` over ``limit`` characters (the project's line length)."""
+    return [line for line in text.splitlines() if len(line) > limit]
+
+
+def test_the_check_finds_a_long_line() -> None:
+    assert long_lines("x = 1\n" + "y" * 101 + "\n" + "z" * 100 + "\n") == ["y" * 101]

@@ -121,77 +121,376 @@ from .shapes import (
     UserFeedback,
 )
 
-_KEYS_ADD_NOTIFICATION_CHANNELS_REQUEST = (frozenset({"channels", "profiling_group_name"}), frozenset({"channels", "profilingGroupName"}))
-_KEYS_ADD_NOTIFICATION_CHANNELS_RESPONSE = (frozenset({"notification_configuration"}), frozenset({"notificationConfiguration"}))
-_KEYS_AGENT_CONFIGURATION = (frozenset({"agent_parameters", "period_in_seconds", "should_profile"}), frozenset({"agentParameters", "periodInSeconds", "shouldProfile"}))
-_KEYS_AGENT_ORCHESTRATION_CONFIG = (frozenset({"profiling_enabled"}), frozenset({"profilingEnabled"}))
+_KEYS_ADD_NOTIFICATION_CHANNELS_REQUEST = (
+    frozenset({"channels", "profiling_group_name"}),
+    frozenset({"channels", "profilingGroupName"}),
+)
+_KEYS_ADD_NOTIFICATION_CHANNELS_RESPONSE = (
+    frozenset({"notification_configuration"}),
+    frozenset({"notificationConfiguration"}),
+)
+_KEYS_AGENT_CONFIGURATION = (
+    frozenset({"agent_parameters", "period_in_seconds", "should_profile"}),
+    frozenset({"agentParameters", "periodInSeconds", "shouldProfile"}),
+)
+_KEYS_AGENT_ORCHESTRATION_CONFIG = (
+    frozenset({"profiling_enabled"}),
+    frozenset({"profilingEnabled"}),
+)
 _KEYS_AGGREGATED_PROFILE_TIME = (frozenset({"period", "start"}), frozenset({"period", "start"}))
-_KEYS_ANOMALY = (frozenset({"instances", "metric", "reason"}), frozenset({"instances", "metric", "reason"}))
-_KEYS_ANOMALY_INSTANCE = (frozenset({"end_time", "id", "start_time", "user_feedback"}), frozenset({"endTime", "id", "startTime", "userFeedback"}))
-_KEYS_BATCH_GET_FRAME_METRIC_DATA_REQUEST = (frozenset({"end_time", "frame_metrics", "period", "profiling_group_name", "start_time", "target_resolution"}), frozenset({"endTime", "frameMetrics", "period", "profilingGroupName", "startTime", "targetResolution"}))
-_KEYS_BATCH_GET_FRAME_METRIC_DATA_RESPONSE = (frozenset({"end_time", "end_times", "frame_metric_data", "resolution", "start_time", "unprocessed_end_times"}), frozenset({"endTime", "endTimes", "frameMetricData", "resolution", "startTime", "unprocessedEndTimes"}))
-_KEYS_CHANNEL = (frozenset({"event_publishers", "id", "uri"}), frozenset({"eventPublishers", "id", "uri"}))
-_KEYS_CONFIGURE_AGENT_REQUEST = (frozenset({"fleet_instance_id", "metadata", "profiling_group_name"}), frozenset({"fleetInstanceId", "metadata", "profilingGroupName"}))
+_KEYS_ANOMALY = (
+    frozenset({"instances", "metric", "reason"}),
+    frozenset({"instances", "metric", "reason"}),
+)
+_KEYS_ANOMALY_INSTANCE = (
+    frozenset({"end_time", "id", "start_time", "user_feedback"}),
+    frozenset({"endTime", "id", "startTime", "userFeedback"}),
+)
+_KEYS_BATCH_GET_FRAME_METRIC_DATA_REQUEST = (
+    frozenset(
+        {
+            "end_time",
+            "frame_metrics",
+            "period",
+            "profiling_group_name",
+            "start_time",
+            "target_resolution",
+        }
+    ),
+    frozenset(
+        {"endTime", "frameMetrics", "period", "profilingGroupName", "startTime", "targetResolution"}
+    ),
+)
+_KEYS_BATCH_GET_FRAME_METRIC_DATA_RESPONSE = (
+    frozenset(
+        {
+            "end_time",
+            "end_times",
+            "frame_metric_data",
+            "resolution",
+            "start_time",
+            "unprocessed_end_times",
+        }
+    ),
+    frozenset(
+        {"endTime", "endTimes", "frameMetricData", "resolution", "startTime", "unprocessedEndTimes"}
+    ),
+)
+_KEYS_CHANNEL = (
+    frozenset({"event_publishers", "id", "uri"}),
+    frozenset({"eventPublishers", "id", "uri"}),
+)
+_KEYS_CONFIGURE_AGENT_REQUEST = (
+    frozenset({"fleet_instance_id", "metadata", "profiling_group_name"}),
+    frozenset({"fleetInstanceId", "metadata", "profilingGroupName"}),
+)
 _KEYS_CONFIGURE_AGENT_RESPONSE = (frozenset({"configuration"}), frozenset({"configuration"}))
-_KEYS_CREATE_PROFILING_GROUP_REQUEST = (frozenset({"agent_orchestration_config", "client_token", "compute_platform", "profiling_group_name", "tags"}), frozenset({"agentOrchestrationConfig", "clientToken", "computePlatform", "profilingGroupName", "tags"}))
-_KEYS_CREATE_PROFILING_GROUP_RESPONSE = (frozenset({"profiling_group"}), frozenset({"profilingGroup"}))
-_KEYS_DELETE_PROFILING_GROUP_REQUEST = (frozenset({"profiling_group_name"}), frozenset({"profilingGroupName"}))
+_KEYS_CREATE_PROFILING_GROUP_REQUEST = (
+    frozenset(
+        {
+            "agent_orchestration_config",
+            "client_token",
+            "compute_platform",
+            "profiling_group_name",
+            "tags",
+        }
+    ),
+    frozenset(
+        {"agentOrchestrationConfig", "clientToken", "computePlatform", "profilingGroupName", "tags"}
+    ),
+)
+_KEYS_CREATE_PROFILING_GROUP_RESPONSE = (
+    frozenset({"profiling_group"}),
+    frozenset({"profilingGroup"}),
+)
+_KEYS_DELETE_PROFILING_GROUP_REQUEST = (
+    frozenset({"profiling_group_name"}),
+    frozenset({"profilingGroupName"}),
+)
 _KEYS_DELETE_PROFILING_GROUP_RESPONSE = (frozenset[str](), frozenset[str]())
-_KEYS_DESCRIBE_PROFILING_GROUP_REQUEST = (frozenset({"profiling_group_name"}), frozenset({"profilingGroupName"}))
-_KEYS_DESCRIBE_PROFILING_GROUP_RESPONSE = (frozenset({"profiling_group"}), frozenset({"profilingGroup"}))
-_KEYS_FINDINGS_REPORT_SUMMARY = (frozenset({"id", "profile_end_time", "profile_start_time", "profiling_group_name", "total_number_of_findings"}), frozenset({"id", "profileEndTime", "profileStartTime", "profilingGroupName", "totalNumberOfFindings"}))
-_KEYS_FRAME_METRIC = (frozenset({"frame_name", "thread_states", "type"}), frozenset({"frameName", "threadStates", "type"}))
-_KEYS_FRAME_METRIC_DATUM = (frozenset({"frame_metric", "values"}), frozenset({"frameMetric", "values"}))
-_KEYS_GET_FINDINGS_REPORT_ACCOUNT_SUMMARY_REQUEST = (frozenset({"daily_reports_only", "max_results", "next_token"}), frozenset({"dailyReportsOnly", "maxResults", "nextToken"}))
-_KEYS_GET_FINDINGS_REPORT_ACCOUNT_SUMMARY_RESPONSE = (frozenset({"next_token", "report_summaries"}), frozenset({"nextToken", "reportSummaries"}))
-_KEYS_GET_NOTIFICATION_CONFIGURATION_REQUEST = (frozenset({"profiling_group_name"}), frozenset({"profilingGroupName"}))
-_KEYS_GET_NOTIFICATION_CONFIGURATION_RESPONSE = (frozenset({"notification_configuration"}), frozenset({"notificationConfiguration"}))
+_KEYS_DESCRIBE_PROFILING_GROUP_REQUEST = (
+    frozenset({"profiling_group_name"}),
+    frozenset({"profilingGroupName"}),
+)
+_KEYS_DESCRIBE_PROFILING_GROUP_RESPONSE = (
+    frozenset({"profiling_group"}),
+    frozenset({"profilingGroup"}),
+)
+_KEYS_FINDINGS_REPORT_SUMMARY = (
+    frozenset(
+        {
+            "id",
+            "profile_end_time",
+            "profile_start_time",
+            "profiling_group_name",
+            "total_number_of_findings",
+        }
+    ),
+    frozenset(
+        {"id", "profileEndTime", "profileStartTime", "profilingGroupName", "totalNumberOfFindings"}
+    ),
+)
+_KEYS_FRAME_METRIC = (
+    frozenset({"frame_name", "thread_states", "type"}),
+    frozenset({"frameName", "threadStates", "type"}),
+)
+_KEYS_FRAME_METRIC_DATUM = (
+    frozenset({"frame_metric", "values"}),
+    frozenset({"frameMetric", "values"}),
+)
+_KEYS_GET_FINDINGS_REPORT_ACCOUNT_SUMMARY_REQUEST = (
+    frozenset({"daily_reports_only", "max_results", "next_token"}),
+    frozenset({"dailyReportsOnly", "maxResults", "nextToken"}),
+)
+_KEYS_GET_FINDINGS_REPORT_ACCOUNT_SUMMARY_RESPONSE = (
+    frozenset({"next_token", "report_summaries"}),
+    frozenset({"nextToken", "reportSummaries"}),
+)
+_KEYS_GET_NOTIFICATION_CONFIGURATION_REQUEST = (
+    frozenset({"profiling_group_name"}),
+    frozenset({"profilingGroupName"}),
+)
+_KEYS_GET_NOTIFICATION_CONFIGURATION_RESPONSE = (
+    frozenset({"notification_configuration"}),
+    frozenset({"notificationConfiguration"}),
+)
 _KEYS_GET_POLICY_REQUEST = (frozenset({"profiling_group_name"}), frozenset({"profilingGroupName"}))
-_KEYS_GET_POLICY_RESPONSE = (frozenset({"policy", "revision_id"}), frozenset({"policy", "revisionId"}))
-_KEYS_GET_PROFILE_REQUEST = (frozenset({"accept", "end_time", "max_depth", "period", "profiling_group_name", "start_time"}), frozenset({"accept", "endTime", "maxDepth", "period", "profilingGroupName", "startTime"}))
-_KEYS_GET_PROFILE_RESPONSE = (frozenset({"content_encoding", "content_type", "profile"}), frozenset({"contentEncoding", "contentType", "profile"}))
-_KEYS_GET_RECOMMENDATIONS_REQUEST = (frozenset({"end_time", "locale", "profiling_group_name", "start_time"}), frozenset({"endTime", "locale", "profilingGroupName", "startTime"}))
-_KEYS_GET_RECOMMENDATIONS_RESPONSE = (frozenset({"anomalies", "profile_end_time", "profile_start_time", "profiling_group_name", "recommendations"}), frozenset({"anomalies", "profileEndTime", "profileStartTime", "profilingGroupName", "recommendations"}))
-_KEYS_LIST_FINDINGS_REPORTS_REQUEST = (frozenset({"daily_reports_only", "end_time", "max_results", "next_token", "profiling_group_name", "start_time"}), frozenset({"dailyReportsOnly", "endTime", "maxResults", "nextToken", "profilingGroupName", "startTime"}))
-_KEYS_LIST_FINDINGS_REPORTS_RESPONSE = (frozenset({"findings_report_summaries", "next_token"}), frozenset({"findingsReportSummaries", "nextToken"}))
-_KEYS_LIST_PROFILE_TIMES_REQUEST = (frozenset({"end_time", "max_results", "next_token", "order_by", "period", "profiling_group_name", "start_time"}), frozenset({"endTime", "maxResults", "nextToken", "orderBy", "period", "profilingGroupName", "startTime"}))
-_KEYS_LIST_PROFILE_TIMES_RESPONSE = (frozenset({"next_token", "profile_times"}), frozenset({"nextToken", "profileTimes"}))
-_KEYS_LIST_PROFILING_GROUPS_REQUEST = (frozenset({"include_description", "max_results", "next_token"}), frozenset({"includeDescription", "maxResults", "nextToken"}))
-_KEYS_LIST_PROFILING_GROUPS_RESPONSE = (frozenset({"next_token", "profiling_group_names", "profiling_groups"}), frozenset({"nextToken", "profilingGroupNames", "profilingGroups"}))
+_KEYS_GET_POLICY_RESPONSE = (
+    frozenset({"policy", "revision_id"}),
+    frozenset({"policy", "revisionId"}),
+)
+_KEYS_GET_PROFILE_REQUEST = (
+    frozenset({"accept", "end_time", "max_depth", "period", "profiling_group_name", "start_time"}),
+    frozenset({"accept", "endTime", "maxDepth", "period", "profilingGroupName", "startTime"}),
+)
+_KEYS_GET_PROFILE_RESPONSE = (
+    frozenset({"content_encoding", "content_type", "profile"}),
+    frozenset({"contentEncoding", "contentType", "profile"}),
+)
+_KEYS_GET_RECOMMENDATIONS_REQUEST = (
+    frozenset({"end_time", "locale", "profiling_group_name", "start_time"}),
+    frozenset({"endTime", "locale", "profilingGroupName", "startTime"}),
+)
+_KEYS_GET_RECOMMENDATIONS_RESPONSE = (
+    frozenset(
+        {
+            "anomalies",
+            "profile_end_time",
+            "profile_start_time",
+            "profiling_group_name",
+            "recommendations",
+        }
+    ),
+    frozenset(
+        {"anomalies", "profileEndTime", "profileStartTime", "profilingGroupName", "recommendations"}
+    ),
+)
+_KEYS_LIST_FINDINGS_REPORTS_REQUEST = (
+    frozenset(
+        {
+            "daily_reports_only",
+            "end_time",
+            "max_results",
+            "next_token",
+            "profiling_group_name",
+            "start_time",
+        }
+    ),
+    frozenset(
+        {
+            "dailyReportsOnly",
+            "endTime",
+            "maxResults",
+            "nextToken",
+            "profilingGroupName",
+            "startTime",
+        }
+    ),
+)
+_KEYS_LIST_FINDINGS_REPORTS_RESPONSE = (
+    frozenset({"findings_report_summaries", "next_token"}),
+    frozenset({"findingsReportSummaries", "nextToken"}),
+)
+_KEYS_LIST_PROFILE_TIMES_REQUEST = (
+    frozenset(
+        {
+            "end_time",
+            "max_results",
+            "next_token",
+            "order_by",
+            "period",
+            "profiling_group_name",
+            "start_time",
+        }
+    ),
+    frozenset(
+        {
+            "endTime",
+            "maxResults",
+            "nextToken",
+            "orderBy",
+            "period",
+            "profilingGroupName",
+            "startTime",
+        }
+    ),
+)
+_KEYS_LIST_PROFILE_TIMES_RESPONSE = (
+    frozenset({"next_token", "profile_times"}),
+    frozenset({"nextToken", "profileTimes"}),
+)
+_KEYS_LIST_PROFILING_GROUPS_REQUEST = (
+    frozenset({"include_description", "max_results", "next_token"}),
+    frozenset({"includeDescription", "maxResults", "nextToken"}),
+)
+_KEYS_LIST_PROFILING_GROUPS_RESPONSE = (
+    frozenset({"next_token", "profiling_group_names", "profiling_groups"}),
+    frozenset({"nextToken", "profilingGroupNames", "profilingGroups"}),
+)
 _KEYS_LIST_TAGS_FOR_RESOURCE_REQUEST = (frozenset({"resource_arn"}), frozenset({"resourceArn"}))
 _KEYS_LIST_TAGS_FOR_RESOURCE_RESPONSE = (frozenset({"tags"}), frozenset({"tags"}))
-_KEYS_MATCH = (frozenset({"frame_address", "target_frames_index", "threshold_breach_value"}), frozenset({"frameAddress", "targetFramesIndex", "thresholdBreachValue"}))
-_KEYS_METRIC = (frozenset({"frame_name", "thread_states", "type"}), frozenset({"frameName", "threadStates", "type"}))
+_KEYS_MATCH = (
+    frozenset({"frame_address", "target_frames_index", "threshold_breach_value"}),
+    frozenset({"frameAddress", "targetFramesIndex", "thresholdBreachValue"}),
+)
+_KEYS_METRIC = (
+    frozenset({"frame_name", "thread_states", "type"}),
+    frozenset({"frameName", "threadStates", "type"}),
+)
 _KEYS_NOTIFICATION_CONFIGURATION = (frozenset({"channels"}), frozenset({"channels"}))
-_KEYS_PATTERN = (frozenset({"counters_to_aggregate", "description", "id", "name", "resolution_steps", "target_frames", "threshold_percent"}), frozenset({"countersToAggregate", "description", "id", "name", "resolutionSteps", "targetFrames", "thresholdPercent"}))
-_KEYS_POST_AGENT_PROFILE_REQUEST = (frozenset({"agent_profile", "content_type", "profile_token", "profiling_group_name"}), frozenset({"agentProfile", "contentType", "profileToken", "profilingGroupName"}))
+_KEYS_PATTERN = (
+    frozenset(
+        {
+            "counters_to_aggregate",
+            "description",
+            "id",
+            "name",
+            "resolution_steps",
+            "target_frames",
+            "threshold_percent",
+        }
+    ),
+    frozenset(
+        {
+            "countersToAggregate",
+            "description",
+            "id",
+            "name",
+            "resolutionSteps",
+            "targetFrames",
+            "thresholdPercent",
+        }
+    ),
+)
+_KEYS_POST_AGENT_PROFILE_REQUEST = (
+    frozenset({"agent_profile", "content_type", "profile_token", "profiling_group_name"}),
+    frozenset({"agentProfile", "contentType", "profileToken", "profilingGroupName"}),
+)
 _KEYS_POST_AGENT_PROFILE_RESPONSE = (frozenset[str](), frozenset[str]())
 _KEYS_PROFILE_TIME = (frozenset({"start"}), frozenset({"start"}))
-_KEYS_PROFILING_GROUP_DESCRIPTION = (frozenset({"agent_orchestration_config", "arn", "compute_platform", "created_at", "name", "profiling_status", "tags", "updated_at"}), frozenset({"agentOrchestrationConfig", "arn", "computePlatform", "createdAt", "name", "profilingStatus", "tags", "updatedAt"}))
-_KEYS_PROFILING_STATUS = (frozenset({"latest_agent_orchestrated_at", "latest_agent_profile_reported_at", "latest_aggregated_profile"}), frozenset({"latestAgentOrchestratedAt", "latestAgentProfileReportedAt", "latestAggregatedProfile"}))
-_KEYS_PUT_PERMISSION_REQUEST = (frozenset({"action_group", "principals", "profiling_group_name", "revision_id"}), frozenset({"actionGroup", "principals", "profilingGroupName", "revisionId"}))
-_KEYS_PUT_PERMISSION_RESPONSE = (frozenset({"policy", "revision_id"}), frozenset({"policy", "revisionId"}))
-_KEYS_RECOMMENDATION = (frozenset({"all_matches_count", "all_matches_sum", "end_time", "pattern", "start_time", "top_matches"}), frozenset({"allMatchesCount", "allMatchesSum", "endTime", "pattern", "startTime", "topMatches"}))
-_KEYS_REMOVE_NOTIFICATION_CHANNEL_REQUEST = (frozenset({"channel_id", "profiling_group_name"}), frozenset({"channelId", "profilingGroupName"}))
-_KEYS_REMOVE_NOTIFICATION_CHANNEL_RESPONSE = (frozenset({"notification_configuration"}), frozenset({"notificationConfiguration"}))
-_KEYS_REMOVE_PERMISSION_REQUEST = (frozenset({"action_group", "profiling_group_name", "revision_id"}), frozenset({"actionGroup", "profilingGroupName", "revisionId"}))
-_KEYS_REMOVE_PERMISSION_RESPONSE = (frozenset({"policy", "revision_id"}), frozenset({"policy", "revisionId"}))
-_KEYS_SUBMIT_FEEDBACK_REQUEST = (frozenset({"anomaly_instance_id", "comment", "profiling_group_name", "type"}), frozenset({"anomalyInstanceId", "comment", "profilingGroupName", "type"}))
+_KEYS_PROFILING_GROUP_DESCRIPTION = (
+    frozenset(
+        {
+            "agent_orchestration_config",
+            "arn",
+            "compute_platform",
+            "created_at",
+            "name",
+            "profiling_status",
+            "tags",
+            "updated_at",
+        }
+    ),
+    frozenset(
+        {
+            "agentOrchestrationConfig",
+            "arn",
+            "computePlatform",
+            "createdAt",
+            "name",
+            "profilingStatus",
+            "tags",
+            "updatedAt",
+        }
+    ),
+)
+_KEYS_PROFILING_STATUS = (
+    frozenset(
+        {
+            "latest_agent_orchestrated_at",
+            "latest_agent_profile_reported_at",
+            "latest_aggregated_profile",
+        }
+    ),
+    frozenset(
+        {"latestAgentOrchestratedAt", "latestAgentProfileReportedAt", "latestAggregatedProfile"}
+    ),
+)
+_KEYS_PUT_PERMISSION_REQUEST = (
+    frozenset({"action_group", "principals", "profiling_group_name", "revision_id"}),
+    frozenset({"actionGroup", "principals", "profilingGroupName", "revisionId"}),
+)
+_KEYS_PUT_PERMISSION_RESPONSE = (
+    frozenset({"policy", "revision_id"}),
+    frozenset({"policy", "revisionId"}),
+)
+_KEYS_RECOMMENDATION = (
+    frozenset(
+        {"all_matches_count", "all_matches_sum", "end_time", "pattern", "start_time", "top_matches"}
+    ),
+    frozenset(
+        {"allMatchesCount", "allMatchesSum", "endTime", "pattern", "startTime", "topMatches"}
+    ),
+)
+_KEYS_REMOVE_NOTIFICATION_CHANNEL_REQUEST = (
+    frozenset({"channel_id", "profiling_group_name"}),
+    frozenset({"channelId", "profilingGroupName"}),
+)
+_KEYS_REMOVE_NOTIFICATION_CHANNEL_RESPONSE = (
+    frozenset({"notification_configuration"}),
+    frozenset({"notificationConfiguration"}),
+)
+_KEYS_REMOVE_PERMISSION_REQUEST = (
+    frozenset({"action_group", "profiling_group_name", "revision_id"}),
+    frozenset({"actionGroup", "profilingGroupName", "revisionId"}),
+)
+_KEYS_REMOVE_PERMISSION_RESPONSE = (
+    frozenset({"policy", "revision_id"}),
+    frozenset({"policy", "revisionId"}),
+)
+_KEYS_SUBMIT_FEEDBACK_REQUEST = (
+    frozenset({"anomaly_instance_id", "comment", "profiling_group_name", "type"}),
+    frozenset({"anomalyInstanceId", "comment", "profilingGroupName", "type"}),
+)
 _KEYS_SUBMIT_FEEDBACK_RESPONSE = (frozenset[str](), frozenset[str]())
-_KEYS_TAG_RESOURCE_REQUEST = (frozenset({"resource_arn", "tags"}), frozenset({"resourceArn", "tags"}))
+_KEYS_TAG_RESOURCE_REQUEST = (
+    frozenset({"resource_arn", "tags"}),
+    frozenset({"resourceArn", "tags"}),
+)
 _KEYS_TAG_RESOURCE_RESPONSE = (frozenset[str](), frozenset[str]())
 _KEYS_TIMESTAMP_STRUCTURE = (frozenset({"value"}), frozenset({"value"}))
-_KEYS_UNTAG_RESOURCE_REQUEST = (frozenset({"resource_arn", "tag_keys"}), frozenset({"resourceArn", "tagKeys"}))
+_KEYS_UNTAG_RESOURCE_REQUEST = (
+    frozenset({"resource_arn", "tag_keys"}),
+    frozenset({"resourceArn", "tagKeys"}),
+)
 _KEYS_UNTAG_RESOURCE_RESPONSE = (frozenset[str](), frozenset[str]())
-_KEYS_UPDATE_PROFILING_GROUP_REQUEST = (frozenset({"agent_orchestration_config", "profiling_group_name"}), frozenset({"agentOrchestrationConfig", "profilingGroupName"}))
-_KEYS_UPDATE_PROFILING_GROUP_RESPONSE = (frozenset({"profiling_group"}), frozenset({"profilingGroup"}))
+_KEYS_UPDATE_PROFILING_GROUP_REQUEST = (
+    frozenset({"agent_orchestration_config", "profiling_group_name"}),
+    frozenset({"agentOrchestrationConfig", "profilingGroupName"}),
+)
+_KEYS_UPDATE_PROFILING_GROUP_RESPONSE = (
+    frozenset({"profiling_group"}),
+    frozenset({"profilingGroup"}),
+)
 _KEYS_USER_FEEDBACK = (frozenset({"type"}), frozenset({"type"}))
 
 
 # ------------------------------ to_dict
 
 
-def _out_add_notification_channels_request(o: AddNotificationChannelsRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_add_notification_channels_request(
+    o: AddNotificationChannelsRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``AddNotificationChannelsRequest`` as a dict."""
     if not isinstance(o, AddNotificationChannelsRequest):
         unconvertible()
@@ -199,11 +498,15 @@ def _out_add_notification_channels_request(o: AddNotificationChannelsRequest, wi
     member: Any  # checked here: an object may hold anything
     d["channels"] = _out_channels(o.channels, wire, omit)
     member = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = member if type(member) is str else o_str(member)
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
     return d
 
 
-def _out_add_notification_channels_response(o: AddNotificationChannelsResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_add_notification_channels_response(
+    o: AddNotificationChannelsResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``AddNotificationChannelsResponse`` as a dict."""
     if not isinstance(o, AddNotificationChannelsResponse):
         unconvertible()
@@ -211,7 +514,9 @@ def _out_add_notification_channels_response(o: AddNotificationChannelsResponse, 
     member: Any  # checked here: an object may hold anything
     member = o.notification_configuration
     if member is not None:
-        d["notificationConfiguration" if wire else "notification_configuration"] = _out_notification_configuration(member, wire, omit)
+        d["notificationConfiguration" if wire else "notification_configuration"] = (
+            _out_notification_configuration(member, wire, omit)
+        )
     elif not omit:
         d["notificationConfiguration" if wire else "notification_configuration"] = None
     return d
@@ -225,32 +530,51 @@ def _out_agent_configuration(o: AgentConfiguration, wire: bool, omit: bool) -> d
     member: Any  # checked here: an object may hold anything
     member = o.agent_parameters
     if member is not None:
-        d["agentParameters" if wire else "agent_parameters"] = _out_agent_parameters(member, wire, omit)
+        d["agentParameters" if wire else "agent_parameters"] = _out_agent_parameters(
+            member, wire, omit
+        )
     elif not omit:
         d["agentParameters" if wire else "agent_parameters"] = None
     member = o.period_in_seconds
-    d["periodInSeconds" if wire else "period_in_seconds"] = member if type(member) is int else o_int(member)
+    d["periodInSeconds" if wire else "period_in_seconds"] = (
+        member if type(member) is int else o_int(member)
+    )
     member = o.should_profile
-    d["shouldProfile" if wire else "should_profile"] = member if type(member) is bool else o_bool(member)
+    d["shouldProfile" if wire else "should_profile"] = (
+        member if type(member) is bool else o_bool(member)
+    )
     return d
 
 
-def _out_agent_orchestration_config(o: AgentOrchestrationConfig, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_agent_orchestration_config(
+    o: AgentOrchestrationConfig, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``AgentOrchestrationConfig`` as a dict."""
     if not isinstance(o, AgentOrchestrationConfig):
         unconvertible()
     d: dict[str, Any] = {}
     member: Any  # checked here: an object may hold anything
     member = o.profiling_enabled
-    d["profilingEnabled" if wire else "profiling_enabled"] = member if type(member) is bool else o_bool(member)
+    d["profilingEnabled" if wire else "profiling_enabled"] = (
+        member if type(member) is bool else o_bool(member)
+    )
     return d
 
 
-def _out_agent_parameters(value: dict[AgentParameterField, str], wire: bool, omit: bool) -> dict[str, Any]:
-    return {(key._value_ if type(key) is AgentParameterField else o_enum(key)): (item if type(item) is str else o_str(item)) for key, item in o_map(value).items()}
+def _out_agent_parameters(
+    value: dict[AgentParameterField, str], wire: bool, omit: bool
+) -> dict[str, Any]:
+    return {
+        (key._value_ if type(key) is AgentParameterField else o_enum(key)): (
+            item if type(item) is str else o_str(item)
+        )
+        for key, item in o_map(value).items()
+    }
 
 
-def _out_aggregated_profile_time(o: AggregatedProfileTime, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_aggregated_profile_time(
+    o: AggregatedProfileTime, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``AggregatedProfileTime`` as a dict."""
     if not isinstance(o, AggregatedProfileTime):
         unconvertible()
@@ -270,7 +594,10 @@ def _out_aggregated_profile_time(o: AggregatedProfileTime, wire: bool, omit: boo
 
 
 def _out_anomalies(value: list[Anomaly], wire: bool, omit: bool) -> list[Any]:
-    return [_out_anomaly(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_anomaly(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_anomaly(o: Anomaly, wire: bool, omit: bool) -> dict[str, Any]:
@@ -309,10 +636,15 @@ def _out_anomaly_instance(o: AnomalyInstance, wire: bool, omit: bool) -> dict[st
 
 
 def _out_anomaly_instances(value: list[AnomalyInstance], wire: bool, omit: bool) -> list[Any]:
-    return [_out_anomaly_instance(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_anomaly_instance(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_batch_get_frame_metric_data_request(o: BatchGetFrameMetricDataRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_batch_get_frame_metric_data_request(
+    o: BatchGetFrameMetricDataRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``BatchGetFrameMetricDataRequest`` as a dict."""
     if not isinstance(o, BatchGetFrameMetricDataRequest):
         unconvertible()
@@ -334,7 +666,9 @@ def _out_batch_get_frame_metric_data_request(o: BatchGetFrameMetricDataRequest, 
     elif not omit:
         d["period"] = None
     member = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = member if type(member) is str else o_str(member)
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
     member = o.start_time
     if member is not None:
         d["startTime" if wire else "start_time"] = o_timestamp(member)
@@ -342,13 +676,17 @@ def _out_batch_get_frame_metric_data_request(o: BatchGetFrameMetricDataRequest, 
         d["startTime" if wire else "start_time"] = None
     member = o.target_resolution
     if member is not None:
-        d["targetResolution" if wire else "target_resolution"] = member._value_ if type(member) is AggregationPeriod else o_enum(member)
+        d["targetResolution" if wire else "target_resolution"] = (
+            member._value_ if type(member) is AggregationPeriod else o_enum(member)
+        )
     elif not omit:
         d["targetResolution" if wire else "target_resolution"] = None
     return d
 
 
-def _out_batch_get_frame_metric_data_response(o: BatchGetFrameMetricDataResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_batch_get_frame_metric_data_response(
+    o: BatchGetFrameMetricDataResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``BatchGetFrameMetricDataResponse`` as a dict."""
     if not isinstance(o, BatchGetFrameMetricDataResponse):
         unconvertible()
@@ -356,11 +694,15 @@ def _out_batch_get_frame_metric_data_response(o: BatchGetFrameMetricDataResponse
     member: Any  # checked here: an object may hold anything
     d["endTime" if wire else "end_time"] = o_timestamp(o.end_time)
     d["endTimes" if wire else "end_times"] = _out_end_times(o.end_times, wire, omit)
-    d["frameMetricData" if wire else "frame_metric_data"] = _out_frame_metric_data(o.frame_metric_data, wire, omit)
+    d["frameMetricData" if wire else "frame_metric_data"] = _out_frame_metric_data(
+        o.frame_metric_data, wire, omit
+    )
     member = o.resolution
     d["resolution"] = member._value_ if type(member) is AggregationPeriod else o_enum(member)
     d["startTime" if wire else "start_time"] = o_timestamp(o.start_time)
-    d["unprocessedEndTimes" if wire else "unprocessed_end_times"] = _out_unprocessed_end_times(o.unprocessed_end_times, wire, omit)
+    d["unprocessedEndTimes" if wire else "unprocessed_end_times"] = _out_unprocessed_end_times(
+        o.unprocessed_end_times, wire, omit
+    )
     return d
 
 
@@ -370,7 +712,9 @@ def _out_channel(o: Channel, wire: bool, omit: bool) -> dict[str, Any]:
         unconvertible()
     d: dict[str, Any] = {}
     member: Any  # checked here: an object may hold anything
-    d["eventPublishers" if wire else "event_publishers"] = _out_event_publishers(o.event_publishers, wire, omit)
+    d["eventPublishers" if wire else "event_publishers"] = _out_event_publishers(
+        o.event_publishers, wire, omit
+    )
     member = o.id
     if member is not None:
         d["id"] = member if type(member) is str else o_str(member)
@@ -382,10 +726,15 @@ def _out_channel(o: Channel, wire: bool, omit: bool) -> dict[str, Any]:
 
 
 def _out_channels(value: Sequence[Channel], wire: bool, omit: bool) -> list[Any]:
-    return [_out_channel(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_channel(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_configure_agent_request(o: ConfigureAgentRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_configure_agent_request(
+    o: ConfigureAgentRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``ConfigureAgentRequest`` as a dict."""
     if not isinstance(o, ConfigureAgentRequest):
         unconvertible()
@@ -393,7 +742,9 @@ def _out_configure_agent_request(o: ConfigureAgentRequest, wire: bool, omit: boo
     member: Any  # checked here: an object may hold anything
     member = o.fleet_instance_id
     if member is not None:
-        d["fleetInstanceId" if wire else "fleet_instance_id"] = member if type(member) is str else o_str(member)
+        d["fleetInstanceId" if wire else "fleet_instance_id"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["fleetInstanceId" if wire else "fleet_instance_id"] = None
     member = o.metadata
@@ -402,11 +753,15 @@ def _out_configure_agent_request(o: ConfigureAgentRequest, wire: bool, omit: boo
     elif not omit:
         d["metadata"] = None
     member = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = member if type(member) is str else o_str(member)
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
     return d
 
 
-def _out_configure_agent_response(o: ConfigureAgentResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_configure_agent_response(
+    o: ConfigureAgentResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``ConfigureAgentResponse`` as a dict."""
     if not isinstance(o, ConfigureAgentResponse):
         unconvertible()
@@ -416,10 +771,15 @@ def _out_configure_agent_response(o: ConfigureAgentResponse, wire: bool, omit: b
 
 
 def _out_counters_to_aggregate(value: list[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        item if type(item) is str else o_str(item)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_create_profiling_group_request(o: CreateProfilingGroupRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_create_profiling_group_request(
+    o: CreateProfilingGroupRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``CreateProfilingGroupRequest`` as a dict."""
     if not isinstance(o, CreateProfilingGroupRequest):
         unconvertible()
@@ -427,18 +787,24 @@ def _out_create_profiling_group_request(o: CreateProfilingGroupRequest, wire: bo
     member: Any  # checked here: an object may hold anything
     member = o.agent_orchestration_config
     if member is not None:
-        d["agentOrchestrationConfig" if wire else "agent_orchestration_config"] = _out_agent_orchestration_config(member, wire, omit)
+        d["agentOrchestrationConfig" if wire else "agent_orchestration_config"] = (
+            _out_agent_orchestration_config(member, wire, omit)
+        )
     elif not omit:
         d["agentOrchestrationConfig" if wire else "agent_orchestration_config"] = None
     member = o.client_token
     d["clientToken" if wire else "client_token"] = member if type(member) is str else o_str(member)
     member = o.compute_platform
     if member is not None:
-        d["computePlatform" if wire else "compute_platform"] = member._value_ if type(member) is ComputePlatform else o_enum(member)
+        d["computePlatform" if wire else "compute_platform"] = (
+            member._value_ if type(member) is ComputePlatform else o_enum(member)
+        )
     elif not omit:
         d["computePlatform" if wire else "compute_platform"] = None
     member = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = member if type(member) is str else o_str(member)
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
     member = o.tags
     if member is not None:
         d["tags"] = _out_tags(member, wire, omit)
@@ -447,27 +813,37 @@ def _out_create_profiling_group_request(o: CreateProfilingGroupRequest, wire: bo
     return d
 
 
-def _out_create_profiling_group_response(o: CreateProfilingGroupResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_create_profiling_group_response(
+    o: CreateProfilingGroupResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``CreateProfilingGroupResponse`` as a dict."""
     if not isinstance(o, CreateProfilingGroupResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    d["profilingGroup" if wire else "profiling_group"] = _out_profiling_group_description(o.profiling_group, wire, omit)
+    d["profilingGroup" if wire else "profiling_group"] = _out_profiling_group_description(
+        o.profiling_group, wire, omit
+    )
     return d
 
 
-def _out_delete_profiling_group_request(o: DeleteProfilingGroupRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_delete_profiling_group_request(
+    o: DeleteProfilingGroupRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DeleteProfilingGroupRequest`` as a dict."""
     if not isinstance(o, DeleteProfilingGroupRequest):
         unconvertible()
     d: dict[str, Any] = {}
     member: Any  # checked here: an object may hold anything
     member = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = member if type(member) is str else o_str(member)
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
     return d
 
 
-def _out_delete_profiling_group_response(o: DeleteProfilingGroupResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_delete_profiling_group_response(
+    o: DeleteProfilingGroupResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DeleteProfilingGroupResponse`` as a dict."""
     if not isinstance(o, DeleteProfilingGroupResponse):
         unconvertible()
@@ -475,39 +851,62 @@ def _out_delete_profiling_group_response(o: DeleteProfilingGroupResponse, wire: 
     return d
 
 
-def _out_describe_profiling_group_request(o: DescribeProfilingGroupRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_profiling_group_request(
+    o: DescribeProfilingGroupRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeProfilingGroupRequest`` as a dict."""
     if not isinstance(o, DescribeProfilingGroupRequest):
         unconvertible()
     d: dict[str, Any] = {}
     member: Any  # checked here: an object may hold anything
     member = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = member if type(member) is str else o_str(member)
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
     return d
 
 
-def _out_describe_profiling_group_response(o: DescribeProfilingGroupResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_profiling_group_response(
+    o: DescribeProfilingGroupResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeProfilingGroupResponse`` as a dict."""
     if not isinstance(o, DescribeProfilingGroupResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    d["profilingGroup" if wire else "profiling_group"] = _out_profiling_group_description(o.profiling_group, wire, omit)
+    d["profilingGroup" if wire else "profiling_group"] = _out_profiling_group_description(
+        o.profiling_group, wire, omit
+    )
     return d
 
 
 def _out_end_times(value: list[TimestampStructure | None], wire: bool, omit: bool) -> list[Any]:
-    return [None if item is None else _out_timestamp_structure(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        None if item is None else _out_timestamp_structure(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_event_publishers(value: Sequence[EventPublisher | EventPublisherLiteral], wire: bool, omit: bool) -> list[Any]:
-    return [item._value_ if type(item) is EventPublisher else o_enum(item) for item in (value if isinstance(value, list) else o_list(value))]
+def _out_event_publishers(
+    value: Sequence[EventPublisher | EventPublisherLiteral], wire: bool, omit: bool
+) -> list[Any]:
+    return [
+        item._value_ if type(item) is EventPublisher else o_enum(item)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_findings_report_summaries(value: list[FindingsReportSummary], wire: bool, omit: bool) -> list[Any]:
-    return [_out_findings_report_summary(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+def _out_findings_report_summaries(
+    value: list[FindingsReportSummary], wire: bool, omit: bool
+) -> list[Any]:
+    return [
+        _out_findings_report_summary(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_findings_report_summary(o: FindingsReportSummary, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_findings_report_summary(
+    o: FindingsReportSummary, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``FindingsReportSummary`` as a dict."""
     if not isinstance(o, FindingsReportSummary):
         unconvertible()
@@ -530,12 +929,16 @@ def _out_findings_report_summary(o: FindingsReportSummary, wire: bool, omit: boo
         d["profileStartTime" if wire else "profile_start_time"] = None
     member = o.profiling_group_name
     if member is not None:
-        d["profilingGroupName" if wire else "profiling_group_name"] = member if type(member) is str else o_str(member)
+        d["profilingGroupName" if wire else "profiling_group_name"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["profilingGroupName" if wire else "profiling_group_name"] = None
     member = o.total_number_of_findings
     if member is not None:
-        d["totalNumberOfFindings" if wire else "total_number_of_findings"] = member if type(member) is int else o_int(member)
+        d["totalNumberOfFindings" if wire else "total_number_of_findings"] = (
+            member if type(member) is int else o_int(member)
+        )
     elif not omit:
         d["totalNumberOfFindings" if wire else "total_number_of_findings"] = None
     return d
@@ -556,7 +959,10 @@ def _out_frame_metric(o: FrameMetric, wire: bool, omit: bool) -> dict[str, Any]:
 
 
 def _out_frame_metric_data(value: list[FrameMetricDatum], wire: bool, omit: bool) -> list[Any]:
-    return [_out_frame_metric_datum(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_frame_metric_datum(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_frame_metric_datum(o: FrameMetricDatum, wire: bool, omit: bool) -> dict[str, Any]:
@@ -570,14 +976,22 @@ def _out_frame_metric_datum(o: FrameMetricDatum, wire: bool, omit: bool) -> dict
 
 
 def _out_frame_metric_values(value: list[float | None], wire: bool, omit: bool) -> list[Any]:
-    return [None if item is None else o_float(item) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        None if item is None else o_float(item)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_frame_metrics(value: Sequence[FrameMetric], wire: bool, omit: bool) -> list[Any]:
-    return [_out_frame_metric(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_frame_metric(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_get_findings_report_account_summary_request(o: GetFindingsReportAccountSummaryRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_get_findings_report_account_summary_request(
+    o: GetFindingsReportAccountSummaryRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``GetFindingsReportAccountSummaryRequest`` as a dict."""
     if not isinstance(o, GetFindingsReportAccountSummaryRequest):
         unconvertible()
@@ -585,12 +999,16 @@ def _out_get_findings_report_account_summary_request(o: GetFindingsReportAccount
     member: Any  # checked here: an object may hold anything
     member = o.daily_reports_only
     if member is not None:
-        d["dailyReportsOnly" if wire else "daily_reports_only"] = member if type(member) is bool else o_bool(member)
+        d["dailyReportsOnly" if wire else "daily_reports_only"] = (
+            member if type(member) is bool else o_bool(member)
+        )
     elif not omit:
         d["dailyReportsOnly" if wire else "daily_reports_only"] = None
     member = o.max_results
     if member is not None:
-        d["maxResults" if wire else "max_results"] = member if type(member) is int else o_int(member)
+        d["maxResults" if wire else "max_results"] = (
+            member if type(member) is int else o_int(member)
+        )
     elif not omit:
         d["maxResults" if wire else "max_results"] = None
     member = o.next_token
@@ -601,7 +1019,9 @@ def _out_get_findings_report_account_summary_request(o: GetFindingsReportAccount
     return d
 
 
-def _out_get_findings_report_account_summary_response(o: GetFindingsReportAccountSummaryResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_get_findings_report_account_summary_response(
+    o: GetFindingsReportAccountSummaryResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``GetFindingsReportAccountSummaryResponse`` as a dict."""
     if not isinstance(o, GetFindingsReportAccountSummaryResponse):
         unconvertible()
@@ -612,27 +1032,37 @@ def _out_get_findings_report_account_summary_response(o: GetFindingsReportAccoun
         d["nextToken" if wire else "next_token"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["nextToken" if wire else "next_token"] = None
-    d["reportSummaries" if wire else "report_summaries"] = _out_findings_report_summaries(o.report_summaries, wire, omit)
+    d["reportSummaries" if wire else "report_summaries"] = _out_findings_report_summaries(
+        o.report_summaries, wire, omit
+    )
     return d
 
 
-def _out_get_notification_configuration_request(o: GetNotificationConfigurationRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_get_notification_configuration_request(
+    o: GetNotificationConfigurationRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``GetNotificationConfigurationRequest`` as a dict."""
     if not isinstance(o, GetNotificationConfigurationRequest):
         unconvertible()
     d: dict[str, Any] = {}
     member: Any  # checked here: an object may hold anything
     member = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = member if type(member) is str else o_str(member)
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
     return d
 
 
-def _out_get_notification_configuration_response(o: GetNotificationConfigurationResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_get_notification_configuration_response(
+    o: GetNotificationConfigurationResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``GetNotificationConfigurationResponse`` as a dict."""
     if not isinstance(o, GetNotificationConfigurationResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    d["notificationConfiguration" if wire else "notification_configuration"] = _out_notification_configuration(o.notification_configuration, wire, omit)
+    d["notificationConfiguration" if wire else "notification_configuration"] = (
+        _out_notification_configuration(o.notification_configuration, wire, omit)
+    )
     return d
 
 
@@ -643,7 +1073,9 @@ def _out_get_policy_request(o: GetPolicyRequest, wire: bool, omit: bool) -> dict
     d: dict[str, Any] = {}
     member: Any  # checked here: an object may hold anything
     member = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = member if type(member) is str else o_str(member)
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
     return d
 
 
@@ -687,7 +1119,9 @@ def _out_get_profile_request(o: GetProfileRequest, wire: bool, omit: bool) -> di
     elif not omit:
         d["period"] = None
     member = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = member if type(member) is str else o_str(member)
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
     member = o.start_time
     if member is not None:
         d["startTime" if wire else "start_time"] = o_timestamp(member)
@@ -704,7 +1138,9 @@ def _out_get_profile_response(o: GetProfileResponse, wire: bool, omit: bool) -> 
     member: Any  # checked here: an object may hold anything
     member = o.content_encoding
     if member is not None:
-        d["contentEncoding" if wire else "content_encoding"] = member if type(member) is str else o_str(member)
+        d["contentEncoding" if wire else "content_encoding"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["contentEncoding" if wire else "content_encoding"] = None
     member = o.content_type
@@ -713,7 +1149,9 @@ def _out_get_profile_response(o: GetProfileResponse, wire: bool, omit: bool) -> 
     return d
 
 
-def _out_get_recommendations_request(o: GetRecommendationsRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_get_recommendations_request(
+    o: GetRecommendationsRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``GetRecommendationsRequest`` as a dict."""
     if not isinstance(o, GetRecommendationsRequest):
         unconvertible()
@@ -726,12 +1164,16 @@ def _out_get_recommendations_request(o: GetRecommendationsRequest, wire: bool, o
     elif not omit:
         d["locale"] = None
     member = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = member if type(member) is str else o_str(member)
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
     d["startTime" if wire else "start_time"] = o_timestamp(o.start_time)
     return d
 
 
-def _out_get_recommendations_response(o: GetRecommendationsResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_get_recommendations_response(
+    o: GetRecommendationsResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``GetRecommendationsResponse`` as a dict."""
     if not isinstance(o, GetRecommendationsResponse):
         unconvertible()
@@ -741,12 +1183,16 @@ def _out_get_recommendations_response(o: GetRecommendationsResponse, wire: bool,
     d["profileEndTime" if wire else "profile_end_time"] = o_timestamp(o.profile_end_time)
     d["profileStartTime" if wire else "profile_start_time"] = o_timestamp(o.profile_start_time)
     member = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = member if type(member) is str else o_str(member)
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
     d["recommendations"] = _out_recommendations(o.recommendations, wire, omit)
     return d
 
 
-def _out_list_findings_reports_request(o: ListFindingsReportsRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_list_findings_reports_request(
+    o: ListFindingsReportsRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``ListFindingsReportsRequest`` as a dict."""
     if not isinstance(o, ListFindingsReportsRequest):
         unconvertible()
@@ -754,13 +1200,17 @@ def _out_list_findings_reports_request(o: ListFindingsReportsRequest, wire: bool
     member: Any  # checked here: an object may hold anything
     member = o.daily_reports_only
     if member is not None:
-        d["dailyReportsOnly" if wire else "daily_reports_only"] = member if type(member) is bool else o_bool(member)
+        d["dailyReportsOnly" if wire else "daily_reports_only"] = (
+            member if type(member) is bool else o_bool(member)
+        )
     elif not omit:
         d["dailyReportsOnly" if wire else "daily_reports_only"] = None
     d["endTime" if wire else "end_time"] = o_timestamp(o.end_time)
     member = o.max_results
     if member is not None:
-        d["maxResults" if wire else "max_results"] = member if type(member) is int else o_int(member)
+        d["maxResults" if wire else "max_results"] = (
+            member if type(member) is int else o_int(member)
+        )
     elif not omit:
         d["maxResults" if wire else "max_results"] = None
     member = o.next_token
@@ -769,18 +1219,24 @@ def _out_list_findings_reports_request(o: ListFindingsReportsRequest, wire: bool
     elif not omit:
         d["nextToken" if wire else "next_token"] = None
     member = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = member if type(member) is str else o_str(member)
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
     d["startTime" if wire else "start_time"] = o_timestamp(o.start_time)
     return d
 
 
-def _out_list_findings_reports_response(o: ListFindingsReportsResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_list_findings_reports_response(
+    o: ListFindingsReportsResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``ListFindingsReportsResponse`` as a dict."""
     if not isinstance(o, ListFindingsReportsResponse):
         unconvertible()
     d: dict[str, Any] = {}
     member: Any  # checked here: an object may hold anything
-    d["findingsReportSummaries" if wire else "findings_report_summaries"] = _out_findings_report_summaries(o.findings_report_summaries, wire, omit)
+    d["findingsReportSummaries" if wire else "findings_report_summaries"] = (
+        _out_findings_report_summaries(o.findings_report_summaries, wire, omit)
+    )
     member = o.next_token
     if member is not None:
         d["nextToken" if wire else "next_token"] = member if type(member) is str else o_str(member)
@@ -789,7 +1245,9 @@ def _out_list_findings_reports_response(o: ListFindingsReportsResponse, wire: bo
     return d
 
 
-def _out_list_profile_times_request(o: ListProfileTimesRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_list_profile_times_request(
+    o: ListProfileTimesRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``ListProfileTimesRequest`` as a dict."""
     if not isinstance(o, ListProfileTimesRequest):
         unconvertible()
@@ -798,7 +1256,9 @@ def _out_list_profile_times_request(o: ListProfileTimesRequest, wire: bool, omit
     d["endTime" if wire else "end_time"] = o_timestamp(o.end_time)
     member = o.max_results
     if member is not None:
-        d["maxResults" if wire else "max_results"] = member if type(member) is int else o_int(member)
+        d["maxResults" if wire else "max_results"] = (
+            member if type(member) is int else o_int(member)
+        )
     elif not omit:
         d["maxResults" if wire else "max_results"] = None
     member = o.next_token
@@ -808,18 +1268,24 @@ def _out_list_profile_times_request(o: ListProfileTimesRequest, wire: bool, omit
         d["nextToken" if wire else "next_token"] = None
     member = o.order_by
     if member is not None:
-        d["orderBy" if wire else "order_by"] = member._value_ if type(member) is OrderBy else o_enum(member)
+        d["orderBy" if wire else "order_by"] = (
+            member._value_ if type(member) is OrderBy else o_enum(member)
+        )
     elif not omit:
         d["orderBy" if wire else "order_by"] = None
     member = o.period
     d["period"] = member._value_ if type(member) is AggregationPeriod else o_enum(member)
     member = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = member if type(member) is str else o_str(member)
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
     d["startTime" if wire else "start_time"] = o_timestamp(o.start_time)
     return d
 
 
-def _out_list_profile_times_response(o: ListProfileTimesResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_list_profile_times_response(
+    o: ListProfileTimesResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``ListProfileTimesResponse`` as a dict."""
     if not isinstance(o, ListProfileTimesResponse):
         unconvertible()
@@ -834,7 +1300,9 @@ def _out_list_profile_times_response(o: ListProfileTimesResponse, wire: bool, om
     return d
 
 
-def _out_list_profiling_groups_request(o: ListProfilingGroupsRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_list_profiling_groups_request(
+    o: ListProfilingGroupsRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``ListProfilingGroupsRequest`` as a dict."""
     if not isinstance(o, ListProfilingGroupsRequest):
         unconvertible()
@@ -842,12 +1310,16 @@ def _out_list_profiling_groups_request(o: ListProfilingGroupsRequest, wire: bool
     member: Any  # checked here: an object may hold anything
     member = o.include_description
     if member is not None:
-        d["includeDescription" if wire else "include_description"] = member if type(member) is bool else o_bool(member)
+        d["includeDescription" if wire else "include_description"] = (
+            member if type(member) is bool else o_bool(member)
+        )
     elif not omit:
         d["includeDescription" if wire else "include_description"] = None
     member = o.max_results
     if member is not None:
-        d["maxResults" if wire else "max_results"] = member if type(member) is int else o_int(member)
+        d["maxResults" if wire else "max_results"] = (
+            member if type(member) is int else o_int(member)
+        )
     elif not omit:
         d["maxResults" if wire else "max_results"] = None
     member = o.next_token
@@ -858,7 +1330,9 @@ def _out_list_profiling_groups_request(o: ListProfilingGroupsRequest, wire: bool
     return d
 
 
-def _out_list_profiling_groups_response(o: ListProfilingGroupsResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_list_profiling_groups_response(
+    o: ListProfilingGroupsResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``ListProfilingGroupsResponse`` as a dict."""
     if not isinstance(o, ListProfilingGroupsResponse):
         unconvertible()
@@ -869,16 +1343,22 @@ def _out_list_profiling_groups_response(o: ListProfilingGroupsResponse, wire: bo
         d["nextToken" if wire else "next_token"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["nextToken" if wire else "next_token"] = None
-    d["profilingGroupNames" if wire else "profiling_group_names"] = _out_profiling_group_names(o.profiling_group_names, wire, omit)
+    d["profilingGroupNames" if wire else "profiling_group_names"] = _out_profiling_group_names(
+        o.profiling_group_names, wire, omit
+    )
     member = o.profiling_groups
     if member is not None:
-        d["profilingGroups" if wire else "profiling_groups"] = _out_profiling_group_descriptions(member, wire, omit)
+        d["profilingGroups" if wire else "profiling_groups"] = _out_profiling_group_descriptions(
+            member, wire, omit
+        )
     elif not omit:
         d["profilingGroups" if wire else "profiling_groups"] = None
     return d
 
 
-def _out_list_tags_for_resource_request(o: ListTagsForResourceRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_list_tags_for_resource_request(
+    o: ListTagsForResourceRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``ListTagsForResourceRequest`` as a dict."""
     if not isinstance(o, ListTagsForResourceRequest):
         unconvertible()
@@ -889,7 +1369,9 @@ def _out_list_tags_for_resource_request(o: ListTagsForResourceRequest, wire: boo
     return d
 
 
-def _out_list_tags_for_resource_response(o: ListTagsForResourceResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_list_tags_for_resource_response(
+    o: ListTagsForResourceResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``ListTagsForResourceResponse`` as a dict."""
     if not isinstance(o, ListTagsForResourceResponse):
         unconvertible()
@@ -911,12 +1393,16 @@ def _out_match(o: Match, wire: bool, omit: bool) -> dict[str, Any]:
     member: Any  # checked here: an object may hold anything
     member = o.frame_address
     if member is not None:
-        d["frameAddress" if wire else "frame_address"] = member if type(member) is str else o_str(member)
+        d["frameAddress" if wire else "frame_address"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["frameAddress" if wire else "frame_address"] = None
     member = o.target_frames_index
     if member is not None:
-        d["targetFramesIndex" if wire else "target_frames_index"] = member if type(member) is int else o_int(member)
+        d["targetFramesIndex" if wire else "target_frames_index"] = (
+            member if type(member) is int else o_int(member)
+        )
     elif not omit:
         d["targetFramesIndex" if wire else "target_frames_index"] = None
     member = o.threshold_breach_value
@@ -928,11 +1414,21 @@ def _out_match(o: Match, wire: bool, omit: bool) -> dict[str, Any]:
 
 
 def _out_matches(value: list[Match], wire: bool, omit: bool) -> list[Any]:
-    return [_out_match(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_match(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_metadata(value: Mapping[MetadataField | MetadataFieldLiteral, str], wire: bool, omit: bool) -> dict[str, Any]:
-    return {(key._value_ if type(key) is MetadataField else o_enum(key)): (item if type(item) is str else o_str(item)) for key, item in o_map(value).items()}
+def _out_metadata(
+    value: Mapping[MetadataField | MetadataFieldLiteral, str], wire: bool, omit: bool
+) -> dict[str, Any]:
+    return {
+        (key._value_ if type(key) is MetadataField else o_enum(key)): (
+            item if type(item) is str else o_str(item)
+        )
+        for key, item in o_map(value).items()
+    }
 
 
 def _out_metric(o: Metric, wire: bool, omit: bool) -> dict[str, Any]:
@@ -949,7 +1445,9 @@ def _out_metric(o: Metric, wire: bool, omit: bool) -> dict[str, Any]:
     return d
 
 
-def _out_notification_configuration(o: NotificationConfiguration, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_notification_configuration(
+    o: NotificationConfiguration, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``NotificationConfiguration`` as a dict."""
     if not isinstance(o, NotificationConfiguration):
         unconvertible()
@@ -971,7 +1469,9 @@ def _out_pattern(o: Pattern, wire: bool, omit: bool) -> dict[str, Any]:
     member: Any  # checked here: an object may hold anything
     member = o.counters_to_aggregate
     if member is not None:
-        d["countersToAggregate" if wire else "counters_to_aggregate"] = _out_counters_to_aggregate(member, wire, omit)
+        d["countersToAggregate" if wire else "counters_to_aggregate"] = _out_counters_to_aggregate(
+            member, wire, omit
+        )
     elif not omit:
         d["countersToAggregate" if wire else "counters_to_aggregate"] = None
     member = o.description
@@ -991,7 +1491,9 @@ def _out_pattern(o: Pattern, wire: bool, omit: bool) -> dict[str, Any]:
         d["name"] = None
     member = o.resolution_steps
     if member is not None:
-        d["resolutionSteps" if wire else "resolution_steps"] = member if type(member) is str else o_str(member)
+        d["resolutionSteps" if wire else "resolution_steps"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["resolutionSteps" if wire else "resolution_steps"] = None
     member = o.target_frames
@@ -1007,7 +1509,9 @@ def _out_pattern(o: Pattern, wire: bool, omit: bool) -> dict[str, Any]:
     return d
 
 
-def _out_post_agent_profile_request(o: PostAgentProfileRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_post_agent_profile_request(
+    o: PostAgentProfileRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``PostAgentProfileRequest`` as a dict."""
     if not isinstance(o, PostAgentProfileRequest):
         unconvertible()
@@ -1018,15 +1522,21 @@ def _out_post_agent_profile_request(o: PostAgentProfileRequest, wire: bool, omit
     d["contentType" if wire else "content_type"] = member if type(member) is str else o_str(member)
     member = o.profile_token
     if member is not None:
-        d["profileToken" if wire else "profile_token"] = member if type(member) is str else o_str(member)
+        d["profileToken" if wire else "profile_token"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["profileToken" if wire else "profile_token"] = None
     member = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = member if type(member) is str else o_str(member)
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
     return d
 
 
-def _out_post_agent_profile_response(o: PostAgentProfileResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_post_agent_profile_response(
+    o: PostAgentProfileResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``PostAgentProfileResponse`` as a dict."""
     if not isinstance(o, PostAgentProfileResponse):
         unconvertible()
@@ -1035,7 +1545,10 @@ def _out_post_agent_profile_response(o: PostAgentProfileResponse, wire: bool, om
 
 
 def _out_principals(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        item if type(item) is str else o_str(item)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_profile_time(o: ProfileTime, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1053,10 +1566,15 @@ def _out_profile_time(o: ProfileTime, wire: bool, omit: bool) -> dict[str, Any]:
 
 
 def _out_profile_times(value: list[ProfileTime], wire: bool, omit: bool) -> list[Any]:
-    return [_out_profile_time(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_profile_time(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_profiling_group_description(o: ProfilingGroupDescription, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_profiling_group_description(
+    o: ProfilingGroupDescription, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``ProfilingGroupDescription`` as a dict."""
     if not isinstance(o, ProfilingGroupDescription):
         unconvertible()
@@ -1064,7 +1582,9 @@ def _out_profiling_group_description(o: ProfilingGroupDescription, wire: bool, o
     member: Any  # checked here: an object may hold anything
     member = o.agent_orchestration_config
     if member is not None:
-        d["agentOrchestrationConfig" if wire else "agent_orchestration_config"] = _out_agent_orchestration_config(member, wire, omit)
+        d["agentOrchestrationConfig" if wire else "agent_orchestration_config"] = (
+            _out_agent_orchestration_config(member, wire, omit)
+        )
     elif not omit:
         d["agentOrchestrationConfig" if wire else "agent_orchestration_config"] = None
     member = o.arn
@@ -1074,7 +1594,9 @@ def _out_profiling_group_description(o: ProfilingGroupDescription, wire: bool, o
         d["arn"] = None
     member = o.compute_platform
     if member is not None:
-        d["computePlatform" if wire else "compute_platform"] = member._value_ if type(member) is ComputePlatform else o_enum(member)
+        d["computePlatform" if wire else "compute_platform"] = (
+            member._value_ if type(member) is ComputePlatform else o_enum(member)
+        )
     elif not omit:
         d["computePlatform" if wire else "compute_platform"] = None
     member = o.created_at
@@ -1089,7 +1611,9 @@ def _out_profiling_group_description(o: ProfilingGroupDescription, wire: bool, o
         d["name"] = None
     member = o.profiling_status
     if member is not None:
-        d["profilingStatus" if wire else "profiling_status"] = _out_profiling_status(member, wire, omit)
+        d["profilingStatus" if wire else "profiling_status"] = _out_profiling_status(
+            member, wire, omit
+        )
     elif not omit:
         d["profilingStatus" if wire else "profiling_status"] = None
     member = o.tags
@@ -1105,12 +1629,20 @@ def _out_profiling_group_description(o: ProfilingGroupDescription, wire: bool, o
     return d
 
 
-def _out_profiling_group_descriptions(value: list[ProfilingGroupDescription], wire: bool, omit: bool) -> list[Any]:
-    return [_out_profiling_group_description(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+def _out_profiling_group_descriptions(
+    value: list[ProfilingGroupDescription], wire: bool, omit: bool
+) -> list[Any]:
+    return [
+        _out_profiling_group_description(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_profiling_group_names(value: list[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        item if type(item) is str else o_str(item)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_profiling_status(o: ProfilingStatus, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1121,17 +1653,23 @@ def _out_profiling_status(o: ProfilingStatus, wire: bool, omit: bool) -> dict[st
     member: Any  # checked here: an object may hold anything
     member = o.latest_agent_orchestrated_at
     if member is not None:
-        d["latestAgentOrchestratedAt" if wire else "latest_agent_orchestrated_at"] = o_timestamp(member)
+        d["latestAgentOrchestratedAt" if wire else "latest_agent_orchestrated_at"] = o_timestamp(
+            member
+        )
     elif not omit:
         d["latestAgentOrchestratedAt" if wire else "latest_agent_orchestrated_at"] = None
     member = o.latest_agent_profile_reported_at
     if member is not None:
-        d["latestAgentProfileReportedAt" if wire else "latest_agent_profile_reported_at"] = o_timestamp(member)
+        d["latestAgentProfileReportedAt" if wire else "latest_agent_profile_reported_at"] = (
+            o_timestamp(member)
+        )
     elif not omit:
         d["latestAgentProfileReportedAt" if wire else "latest_agent_profile_reported_at"] = None
     member = o.latest_aggregated_profile
     if member is not None:
-        d["latestAggregatedProfile" if wire else "latest_aggregated_profile"] = _out_aggregated_profile_time(member, wire, omit)
+        d["latestAggregatedProfile" if wire else "latest_aggregated_profile"] = (
+            _out_aggregated_profile_time(member, wire, omit)
+        )
     elif not omit:
         d["latestAggregatedProfile" if wire else "latest_aggregated_profile"] = None
     return d
@@ -1144,19 +1682,27 @@ def _out_put_permission_request(o: PutPermissionRequest, wire: bool, omit: bool)
     d: dict[str, Any] = {}
     member: Any  # checked here: an object may hold anything
     member = o.action_group
-    d["actionGroup" if wire else "action_group"] = member._value_ if type(member) is ActionGroup else o_enum(member)
+    d["actionGroup" if wire else "action_group"] = (
+        member._value_ if type(member) is ActionGroup else o_enum(member)
+    )
     d["principals"] = _out_principals(o.principals, wire, omit)
     member = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = member if type(member) is str else o_str(member)
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
     member = o.revision_id
     if member is not None:
-        d["revisionId" if wire else "revision_id"] = member if type(member) is str else o_str(member)
+        d["revisionId" if wire else "revision_id"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["revisionId" if wire else "revision_id"] = None
     return d
 
 
-def _out_put_permission_response(o: PutPermissionResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_put_permission_response(
+    o: PutPermissionResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``PutPermissionResponse`` as a dict."""
     if not isinstance(o, PutPermissionResponse):
         unconvertible()
@@ -1176,7 +1722,9 @@ def _out_recommendation(o: Recommendation, wire: bool, omit: bool) -> dict[str, 
     d: dict[str, Any] = {}
     member: Any  # checked here: an object may hold anything
     member = o.all_matches_count
-    d["allMatchesCount" if wire else "all_matches_count"] = member if type(member) is int else o_int(member)
+    d["allMatchesCount" if wire else "all_matches_count"] = (
+        member if type(member) is int else o_int(member)
+    )
     d["allMatchesSum" if wire else "all_matches_sum"] = o_float(o.all_matches_sum)
     d["endTime" if wire else "end_time"] = o_timestamp(o.end_time)
     d["pattern"] = _out_pattern(o.pattern, wire, omit)
@@ -1186,10 +1734,15 @@ def _out_recommendation(o: Recommendation, wire: bool, omit: bool) -> dict[str, 
 
 
 def _out_recommendations(value: list[Recommendation], wire: bool, omit: bool) -> list[Any]:
-    return [_out_recommendation(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_recommendation(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_remove_notification_channel_request(o: RemoveNotificationChannelRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_remove_notification_channel_request(
+    o: RemoveNotificationChannelRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``RemoveNotificationChannelRequest`` as a dict."""
     if not isinstance(o, RemoveNotificationChannelRequest):
         unconvertible()
@@ -1198,11 +1751,15 @@ def _out_remove_notification_channel_request(o: RemoveNotificationChannelRequest
     member = o.channel_id
     d["channelId" if wire else "channel_id"] = member if type(member) is str else o_str(member)
     member = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = member if type(member) is str else o_str(member)
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
     return d
 
 
-def _out_remove_notification_channel_response(o: RemoveNotificationChannelResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_remove_notification_channel_response(
+    o: RemoveNotificationChannelResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``RemoveNotificationChannelResponse`` as a dict."""
     if not isinstance(o, RemoveNotificationChannelResponse):
         unconvertible()
@@ -1210,28 +1767,38 @@ def _out_remove_notification_channel_response(o: RemoveNotificationChannelRespon
     member: Any  # checked here: an object may hold anything
     member = o.notification_configuration
     if member is not None:
-        d["notificationConfiguration" if wire else "notification_configuration"] = _out_notification_configuration(member, wire, omit)
+        d["notificationConfiguration" if wire else "notification_configuration"] = (
+            _out_notification_configuration(member, wire, omit)
+        )
     elif not omit:
         d["notificationConfiguration" if wire else "notification_configuration"] = None
     return d
 
 
-def _out_remove_permission_request(o: RemovePermissionRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_remove_permission_request(
+    o: RemovePermissionRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``RemovePermissionRequest`` as a dict."""
     if not isinstance(o, RemovePermissionRequest):
         unconvertible()
     d: dict[str, Any] = {}
     member: Any  # checked here: an object may hold anything
     member = o.action_group
-    d["actionGroup" if wire else "action_group"] = member._value_ if type(member) is ActionGroup else o_enum(member)
+    d["actionGroup" if wire else "action_group"] = (
+        member._value_ if type(member) is ActionGroup else o_enum(member)
+    )
     member = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = member if type(member) is str else o_str(member)
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
     member = o.revision_id
     d["revisionId" if wire else "revision_id"] = member if type(member) is str else o_str(member)
     return d
 
 
-def _out_remove_permission_response(o: RemovePermissionResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_remove_permission_response(
+    o: RemovePermissionResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``RemovePermissionResponse`` as a dict."""
     if not isinstance(o, RemovePermissionResponse):
         unconvertible()
@@ -1244,27 +1811,35 @@ def _out_remove_permission_response(o: RemovePermissionResponse, wire: bool, omi
     return d
 
 
-def _out_submit_feedback_request(o: SubmitFeedbackRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_submit_feedback_request(
+    o: SubmitFeedbackRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``SubmitFeedbackRequest`` as a dict."""
     if not isinstance(o, SubmitFeedbackRequest):
         unconvertible()
     d: dict[str, Any] = {}
     member: Any  # checked here: an object may hold anything
     member = o.anomaly_instance_id
-    d["anomalyInstanceId" if wire else "anomaly_instance_id"] = member if type(member) is str else o_str(member)
+    d["anomalyInstanceId" if wire else "anomaly_instance_id"] = (
+        member if type(member) is str else o_str(member)
+    )
     member = o.comment
     if member is not None:
         d["comment"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["comment"] = None
     member = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = member if type(member) is str else o_str(member)
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
     member = o.type
     d["type"] = member._value_ if type(member) is FeedbackType else o_enum(member)
     return d
 
 
-def _out_submit_feedback_response(o: SubmitFeedbackResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_submit_feedback_response(
+    o: SubmitFeedbackResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``SubmitFeedbackResponse`` as a dict."""
     if not isinstance(o, SubmitFeedbackResponse):
         unconvertible()
@@ -1273,7 +1848,10 @@ def _out_submit_feedback_response(o: SubmitFeedbackResponse, wire: bool, omit: b
 
 
 def _out_tag_keys(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        item if type(item) is str else o_str(item)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_tag_resource_request(o: TagResourceRequest, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1297,19 +1875,31 @@ def _out_tag_resource_response(o: TagResourceResponse, wire: bool, omit: bool) -
 
 
 def _out_tags(value: Mapping[str, str], wire: bool, omit: bool) -> dict[str, Any]:
-    return {(key if type(key) is str else o_str(key)): (item if type(item) is str else o_str(item)) for key, item in o_map(value).items()}
+    return {
+        (key if type(key) is str else o_str(key)): (item if type(item) is str else o_str(item))
+        for key, item in o_map(value).items()
+    }
 
 
 def _out_target_frame(value: list[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        item if type(item) is str else o_str(item)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_target_frames(value: list[list[str]], wire: bool, omit: bool) -> list[Any]:
-    return [_out_target_frame(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_target_frame(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_thread_states(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        item if type(item) is str else o_str(item)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_timestamp_structure(o: TimestampStructure, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1321,12 +1911,22 @@ def _out_timestamp_structure(o: TimestampStructure, wire: bool, omit: bool) -> d
     return d
 
 
-def _out_timestamp_structure_list(value: list[TimestampStructure], wire: bool, omit: bool) -> list[Any]:
-    return [_out_timestamp_structure(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+def _out_timestamp_structure_list(
+    value: list[TimestampStructure], wire: bool, omit: bool
+) -> list[Any]:
+    return [
+        _out_timestamp_structure(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_unprocessed_end_times(value: dict[str, list[TimestampStructure]], wire: bool, omit: bool) -> dict[str, Any]:
-    return {(key if type(key) is str else o_str(key)): _out_timestamp_structure_list(item, wire, omit) for key, item in o_map(value).items()}
+def _out_unprocessed_end_times(
+    value: dict[str, list[TimestampStructure]], wire: bool, omit: bool
+) -> dict[str, Any]:
+    return {
+        (key if type(key) is str else o_str(key)): _out_timestamp_structure_list(item, wire, omit)
+        for key, item in o_map(value).items()
+    }
 
 
 def _out_untag_resource_request(o: UntagResourceRequest, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1341,7 +1941,9 @@ def _out_untag_resource_request(o: UntagResourceRequest, wire: bool, omit: bool)
     return d
 
 
-def _out_untag_resource_response(o: UntagResourceResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_untag_resource_response(
+    o: UntagResourceResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``UntagResourceResponse`` as a dict."""
     if not isinstance(o, UntagResourceResponse):
         unconvertible()
@@ -1349,24 +1951,34 @@ def _out_untag_resource_response(o: UntagResourceResponse, wire: bool, omit: boo
     return d
 
 
-def _out_update_profiling_group_request(o: UpdateProfilingGroupRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_update_profiling_group_request(
+    o: UpdateProfilingGroupRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``UpdateProfilingGroupRequest`` as a dict."""
     if not isinstance(o, UpdateProfilingGroupRequest):
         unconvertible()
     d: dict[str, Any] = {}
     member: Any  # checked here: an object may hold anything
-    d["agentOrchestrationConfig" if wire else "agent_orchestration_config"] = _out_agent_orchestration_config(o.agent_orchestration_config, wire, omit)
+    d["agentOrchestrationConfig" if wire else "agent_orchestration_config"] = (
+        _out_agent_orchestration_config(o.agent_orchestration_config, wire, omit)
+    )
     member = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = member if type(member) is str else o_str(member)
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
     return d
 
 
-def _out_update_profiling_group_response(o: UpdateProfilingGroupResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_update_profiling_group_response(
+    o: UpdateProfilingGroupResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``UpdateProfilingGroupResponse`` as a dict."""
     if not isinstance(o, UpdateProfilingGroupResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    d["profilingGroup" if wire else "profiling_group"] = _out_profiling_group_description(o.profiling_group, wire, omit)
+    d["profilingGroup" if wire else "profiling_group"] = _out_profiling_group_description(
+        o.profiling_group, wire, omit
+    )
     return d
 
 
@@ -1384,7 +1996,9 @@ def _out_user_feedback(o: UserFeedback, wire: bool, omit: bool) -> dict[str, Any
 # ------------------------------ from_dict
 
 
-def _in_add_notification_channels_request(data: Any, path: Path, wire: bool, strict: bool) -> AddNotificationChannelsRequest:
+def _in_add_notification_channels_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> AddNotificationChannelsRequest:
     """The ``AddNotificationChannelsRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_ADD_NOTIFICATION_CHANNELS_REQUEST, wire, strict)
     key = "channels"
@@ -1403,12 +2017,16 @@ def _in_add_notification_channels_request(data: Any, path: Path, wire: bool, str
     )
 
 
-def _in_add_notification_channels_response(data: Any, path: Path, wire: bool, strict: bool) -> AddNotificationChannelsResponse:
+def _in_add_notification_channels_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> AddNotificationChannelsResponse:
     """The ``AddNotificationChannelsResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_ADD_NOTIFICATION_CHANNELS_RESPONSE, wire, strict)
     key = "notificationConfiguration" if wire else "notification_configuration"
     raw = fields.get(key)
-    notification_configuration = None if raw is None else _in_notification_configuration(raw, (path, key), wire, strict)
+    notification_configuration = (
+        None if raw is None else _in_notification_configuration(raw, (path, key), wire, strict)
+    )
     return AddNotificationChannelsResponse(notification_configuration=notification_configuration)
 
 
@@ -1435,7 +2053,9 @@ def _in_agent_configuration(data: Any, path: Path, wire: bool, strict: bool) -> 
     )
 
 
-def _in_agent_orchestration_config(data: Any, path: Path, wire: bool, strict: bool) -> AgentOrchestrationConfig:
+def _in_agent_orchestration_config(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> AgentOrchestrationConfig:
     """The ``AgentOrchestrationConfig`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_AGENT_ORCHESTRATION_CONFIG, wire, strict)
     key = "profilingEnabled" if wire else "profiling_enabled"
@@ -1446,12 +2066,22 @@ def _in_agent_orchestration_config(data: Any, path: Path, wire: bool, strict: bo
     return AgentOrchestrationConfig(profiling_enabled=profiling_enabled)
 
 
-def _in_agent_parameters(value: Any, path: Path, name: str, wire: bool, strict: bool) -> dict[AgentParameterField, str]:
+def _in_agent_parameters(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> dict[AgentParameterField, str]:
     items = i_map(value, path, name).items()
-    return {i_enum(AgentParameterField, key, path, name): (item if type(item) is str else i_str(item, path, f"{name}[{key!r}]")) for key, item in items if item is not None}
+    return {
+        i_enum(AgentParameterField, key, path, name): (
+            item if type(item) is str else i_str(item, path, f"{name}[{key!r}]")
+        )
+        for key, item in items
+        if item is not None
+    }
 
 
-def _in_aggregated_profile_time(data: Any, path: Path, wire: bool, strict: bool) -> AggregatedProfileTime:
+def _in_aggregated_profile_time(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> AggregatedProfileTime:
     """The ``AggregatedProfileTime`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_AGGREGATED_PROFILE_TIME, wire, strict)
     key = "period"
@@ -1464,7 +2094,11 @@ def _in_aggregated_profile_time(data: Any, path: Path, wire: bool, strict: bool)
 
 
 def _in_anomalies(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[Anomaly]:
-    return [_in_anomaly(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+    return [
+        _in_anomaly(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_anomaly(data: Any, path: Path, wire: bool, strict: bool) -> Anomaly:
@@ -1515,11 +2149,19 @@ def _in_anomaly_instance(data: Any, path: Path, wire: bool, strict: bool) -> Ano
     )
 
 
-def _in_anomaly_instances(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[AnomalyInstance]:
-    return [_in_anomaly_instance(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_anomaly_instances(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[AnomalyInstance]:
+    return [
+        _in_anomaly_instance(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_batch_get_frame_metric_data_request(data: Any, path: Path, wire: bool, strict: bool) -> BatchGetFrameMetricDataRequest:
+def _in_batch_get_frame_metric_data_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> BatchGetFrameMetricDataRequest:
     """The ``BatchGetFrameMetricDataRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_BATCH_GET_FRAME_METRIC_DATA_REQUEST, wire, strict)
     key = "endTime" if wire else "end_time"
@@ -1552,7 +2194,9 @@ def _in_batch_get_frame_metric_data_request(data: Any, path: Path, wire: bool, s
     )
 
 
-def _in_batch_get_frame_metric_data_response(data: Any, path: Path, wire: bool, strict: bool) -> BatchGetFrameMetricDataResponse:
+def _in_batch_get_frame_metric_data_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> BatchGetFrameMetricDataResponse:
     """The ``BatchGetFrameMetricDataResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_BATCH_GET_FRAME_METRIC_DATA_RESPONSE, wire, strict)
     key = "endTime" if wire else "end_time"
@@ -1615,15 +2259,23 @@ def _in_channel(data: Any, path: Path, wire: bool, strict: bool) -> Channel:
 
 
 def _in_channels(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[Channel]:
-    return [_in_channel(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+    return [
+        _in_channel(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_configure_agent_request(data: Any, path: Path, wire: bool, strict: bool) -> ConfigureAgentRequest:
+def _in_configure_agent_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> ConfigureAgentRequest:
     """The ``ConfigureAgentRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_CONFIGURE_AGENT_REQUEST, wire, strict)
     key = "fleetInstanceId" if wire else "fleet_instance_id"
     raw = fields.get(key)
-    fleet_instance_id = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    fleet_instance_id = (
+        None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    )
     key = "metadata"
     raw = fields.get(key)
     metadata = None if raw is None else _in_metadata(raw, path, key, wire, strict)
@@ -1639,7 +2291,9 @@ def _in_configure_agent_request(data: Any, path: Path, wire: bool, strict: bool)
     )
 
 
-def _in_configure_agent_response(data: Any, path: Path, wire: bool, strict: bool) -> ConfigureAgentResponse:
+def _in_configure_agent_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> ConfigureAgentResponse:
     """The ``ConfigureAgentResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_CONFIGURE_AGENT_RESPONSE, wire, strict)
     key = "configuration"
@@ -1650,16 +2304,26 @@ def _in_configure_agent_response(data: Any, path: Path, wire: bool, strict: bool
     return ConfigureAgentResponse(configuration=configuration)
 
 
-def _in_counters_to_aggregate(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_counters_to_aggregate(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[str]:
+    return [
+        item if type(item) is str else i_str(item, path, f"{name}[{i}]")
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_create_profiling_group_request(data: Any, path: Path, wire: bool, strict: bool) -> CreateProfilingGroupRequest:
+def _in_create_profiling_group_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> CreateProfilingGroupRequest:
     """The ``CreateProfilingGroupRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_CREATE_PROFILING_GROUP_REQUEST, wire, strict)
     key = "agentOrchestrationConfig" if wire else "agent_orchestration_config"
     raw = fields.get(key)
-    agent_orchestration_config = None if raw is None else _in_agent_orchestration_config(raw, (path, key), wire, strict)
+    agent_orchestration_config = (
+        None if raw is None else _in_agent_orchestration_config(raw, (path, key), wire, strict)
+    )
     key = "clientToken" if wire else "client_token"
     raw = fields.get(key)
     if raw is None:
@@ -1685,7 +2349,9 @@ def _in_create_profiling_group_request(data: Any, path: Path, wire: bool, strict
     )
 
 
-def _in_create_profiling_group_response(data: Any, path: Path, wire: bool, strict: bool) -> CreateProfilingGroupResponse:
+def _in_create_profiling_group_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> CreateProfilingGroupResponse:
     """The ``CreateProfilingGroupResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_CREATE_PROFILING_GROUP_RESPONSE, wire, strict)
     key = "profilingGroup" if wire else "profiling_group"
@@ -1696,7 +2362,9 @@ def _in_create_profiling_group_response(data: Any, path: Path, wire: bool, stric
     return CreateProfilingGroupResponse(profiling_group=profiling_group)
 
 
-def _in_delete_profiling_group_request(data: Any, path: Path, wire: bool, strict: bool) -> DeleteProfilingGroupRequest:
+def _in_delete_profiling_group_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DeleteProfilingGroupRequest:
     """The ``DeleteProfilingGroupRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DELETE_PROFILING_GROUP_REQUEST, wire, strict)
     key = "profilingGroupName" if wire else "profiling_group_name"
@@ -1707,13 +2375,17 @@ def _in_delete_profiling_group_request(data: Any, path: Path, wire: bool, strict
     return DeleteProfilingGroupRequest(profiling_group_name=profiling_group_name)
 
 
-def _in_delete_profiling_group_response(data: Any, path: Path, wire: bool, strict: bool) -> DeleteProfilingGroupResponse:
+def _in_delete_profiling_group_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DeleteProfilingGroupResponse:
     """The ``DeleteProfilingGroupResponse`` a dict describes."""
     i_fields(data, path, "", _KEYS_DELETE_PROFILING_GROUP_RESPONSE, wire, strict)
     return DeleteProfilingGroupResponse()
 
 
-def _in_describe_profiling_group_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeProfilingGroupRequest:
+def _in_describe_profiling_group_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeProfilingGroupRequest:
     """The ``DescribeProfilingGroupRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_PROFILING_GROUP_REQUEST, wire, strict)
     key = "profilingGroupName" if wire else "profiling_group_name"
@@ -1724,7 +2396,9 @@ def _in_describe_profiling_group_request(data: Any, path: Path, wire: bool, stri
     return DescribeProfilingGroupRequest(profiling_group_name=profiling_group_name)
 
 
-def _in_describe_profiling_group_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeProfilingGroupResponse:
+def _in_describe_profiling_group_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeProfilingGroupResponse:
     """The ``DescribeProfilingGroupResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_PROFILING_GROUP_RESPONSE, wire, strict)
     key = "profilingGroup" if wire else "profiling_group"
@@ -1735,19 +2409,38 @@ def _in_describe_profiling_group_response(data: Any, path: Path, wire: bool, str
     return DescribeProfilingGroupResponse(profiling_group=profiling_group)
 
 
-def _in_end_times(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[TimestampStructure | None]:
-    return [None if item is None else _in_timestamp_structure(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name))]
+def _in_end_times(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[TimestampStructure | None]:
+    return [
+        None if item is None else _in_timestamp_structure(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+    ]
 
 
-def _in_event_publishers(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[EventPublisher]:
-    return [i_enum(EventPublisher, item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_event_publishers(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[EventPublisher]:
+    return [
+        i_enum(EventPublisher, item, path, f"{name}[{i}]")
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_findings_report_summaries(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[FindingsReportSummary]:
-    return [_in_findings_report_summary(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_findings_report_summaries(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[FindingsReportSummary]:
+    return [
+        _in_findings_report_summary(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_findings_report_summary(data: Any, path: Path, wire: bool, strict: bool) -> FindingsReportSummary:
+def _in_findings_report_summary(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> FindingsReportSummary:
     """The ``FindingsReportSummary`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_FINDINGS_REPORT_SUMMARY, wire, strict)
     key = "id"
@@ -1761,10 +2454,14 @@ def _in_findings_report_summary(data: Any, path: Path, wire: bool, strict: bool)
     profile_start_time = None if raw is None else i_timestamp(raw, path, key, wire)
     key = "profilingGroupName" if wire else "profiling_group_name"
     raw = fields.get(key)
-    profiling_group_name = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    profiling_group_name = (
+        None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    )
     key = "totalNumberOfFindings" if wire else "total_number_of_findings"
     raw = fields.get(key)
-    total_number_of_findings = None if raw is None else (raw if type(raw) is int else i_int(raw, path, key))
+    total_number_of_findings = (
+        None if raw is None else (raw if type(raw) is int else i_int(raw, path, key))
+    )
     return FindingsReportSummary(
         id=id,
         profile_end_time=profile_end_time,
@@ -1795,8 +2492,14 @@ def _in_frame_metric(data: Any, path: Path, wire: bool, strict: bool) -> FrameMe
     return FrameMetric(frame_name=frame_name, thread_states=thread_states, type=type_)
 
 
-def _in_frame_metric_data(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[FrameMetricDatum]:
-    return [_in_frame_metric_datum(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_frame_metric_data(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[FrameMetricDatum]:
+    return [
+        _in_frame_metric_datum(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_frame_metric_datum(data: Any, path: Path, wire: bool, strict: bool) -> FrameMetricDatum:
@@ -1815,20 +2518,39 @@ def _in_frame_metric_datum(data: Any, path: Path, wire: bool, strict: bool) -> F
     return FrameMetricDatum(frame_metric=frame_metric, values=values)
 
 
-def _in_frame_metric_values(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[float | None]:
-    return [None if item is None else (item if type(item) is float else i_float(item, path, f"{name}[{i}]")) for i, item in enumerate(i_list(value, path, name))]
+def _in_frame_metric_values(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[float | None]:
+    return [
+        None
+        if item is None
+        else (item if type(item) is float else i_float(item, path, f"{name}[{i}]"))
+        for i, item in enumerate(i_list(value, path, name))
+    ]
 
 
-def _in_frame_metrics(value: Any, path: Path, name: str, wire: bool, strict: bool) -> Sequence[FrameMetric]:
-    return [_in_frame_metric(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_frame_metrics(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> Sequence[FrameMetric]:
+    return [
+        _in_frame_metric(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_get_findings_report_account_summary_request(data: Any, path: Path, wire: bool, strict: bool) -> GetFindingsReportAccountSummaryRequest:
+def _in_get_findings_report_account_summary_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> GetFindingsReportAccountSummaryRequest:
     """The ``GetFindingsReportAccountSummaryRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_GET_FINDINGS_REPORT_ACCOUNT_SUMMARY_REQUEST, wire, strict)
+    fields = i_fields(
+        data, path, "", _KEYS_GET_FINDINGS_REPORT_ACCOUNT_SUMMARY_REQUEST, wire, strict
+    )
     key = "dailyReportsOnly" if wire else "daily_reports_only"
     raw = fields.get(key)
-    daily_reports_only = None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
+    daily_reports_only = (
+        None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
+    )
     key = "maxResults" if wire else "max_results"
     raw = fields.get(key)
     max_results = None if raw is None else (raw if type(raw) is int else i_int(raw, path, key))
@@ -1842,9 +2564,13 @@ def _in_get_findings_report_account_summary_request(data: Any, path: Path, wire:
     )
 
 
-def _in_get_findings_report_account_summary_response(data: Any, path: Path, wire: bool, strict: bool) -> GetFindingsReportAccountSummaryResponse:
+def _in_get_findings_report_account_summary_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> GetFindingsReportAccountSummaryResponse:
     """The ``GetFindingsReportAccountSummaryResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_GET_FINDINGS_REPORT_ACCOUNT_SUMMARY_RESPONSE, wire, strict)
+    fields = i_fields(
+        data, path, "", _KEYS_GET_FINDINGS_REPORT_ACCOUNT_SUMMARY_RESPONSE, wire, strict
+    )
     key = "nextToken" if wire else "next_token"
     raw = fields.get(key)
     next_token = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
@@ -1859,7 +2585,9 @@ def _in_get_findings_report_account_summary_response(data: Any, path: Path, wire
     )
 
 
-def _in_get_notification_configuration_request(data: Any, path: Path, wire: bool, strict: bool) -> GetNotificationConfigurationRequest:
+def _in_get_notification_configuration_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> GetNotificationConfigurationRequest:
     """The ``GetNotificationConfigurationRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_GET_NOTIFICATION_CONFIGURATION_REQUEST, wire, strict)
     key = "profilingGroupName" if wire else "profiling_group_name"
@@ -1870,7 +2598,9 @@ def _in_get_notification_configuration_request(data: Any, path: Path, wire: bool
     return GetNotificationConfigurationRequest(profiling_group_name=profiling_group_name)
 
 
-def _in_get_notification_configuration_response(data: Any, path: Path, wire: bool, strict: bool) -> GetNotificationConfigurationResponse:
+def _in_get_notification_configuration_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> GetNotificationConfigurationResponse:
     """The ``GetNotificationConfigurationResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_GET_NOTIFICATION_CONFIGURATION_RESPONSE, wire, strict)
     key = "notificationConfiguration" if wire else "notification_configuration"
@@ -1966,7 +2696,9 @@ def _in_get_profile_response(data: Any, path: Path, wire: bool, strict: bool) ->
     )
 
 
-def _in_get_recommendations_request(data: Any, path: Path, wire: bool, strict: bool) -> GetRecommendationsRequest:
+def _in_get_recommendations_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> GetRecommendationsRequest:
     """The ``GetRecommendationsRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_GET_RECOMMENDATIONS_REQUEST, wire, strict)
     key = "endTime" if wire else "end_time"
@@ -1995,7 +2727,9 @@ def _in_get_recommendations_request(data: Any, path: Path, wire: bool, strict: b
     )
 
 
-def _in_get_recommendations_response(data: Any, path: Path, wire: bool, strict: bool) -> GetRecommendationsResponse:
+def _in_get_recommendations_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> GetRecommendationsResponse:
     """The ``GetRecommendationsResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_GET_RECOMMENDATIONS_RESPONSE, wire, strict)
     key = "anomalies"
@@ -2032,12 +2766,16 @@ def _in_get_recommendations_response(data: Any, path: Path, wire: bool, strict: 
     )
 
 
-def _in_list_findings_reports_request(data: Any, path: Path, wire: bool, strict: bool) -> ListFindingsReportsRequest:
+def _in_list_findings_reports_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> ListFindingsReportsRequest:
     """The ``ListFindingsReportsRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_LIST_FINDINGS_REPORTS_REQUEST, wire, strict)
     key = "dailyReportsOnly" if wire else "daily_reports_only"
     raw = fields.get(key)
-    daily_reports_only = None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
+    daily_reports_only = (
+        None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
+    )
     key = "endTime" if wire else "end_time"
     raw = fields.get(key)
     if raw is None:
@@ -2069,7 +2807,9 @@ def _in_list_findings_reports_request(data: Any, path: Path, wire: bool, strict:
     )
 
 
-def _in_list_findings_reports_response(data: Any, path: Path, wire: bool, strict: bool) -> ListFindingsReportsResponse:
+def _in_list_findings_reports_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> ListFindingsReportsResponse:
     """The ``ListFindingsReportsResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_LIST_FINDINGS_REPORTS_RESPONSE, wire, strict)
     key = "findingsReportSummaries" if wire else "findings_report_summaries"
@@ -2086,7 +2826,9 @@ def _in_list_findings_reports_response(data: Any, path: Path, wire: bool, strict
     )
 
 
-def _in_list_profile_times_request(data: Any, path: Path, wire: bool, strict: bool) -> ListProfileTimesRequest:
+def _in_list_profile_times_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> ListProfileTimesRequest:
     """The ``ListProfileTimesRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_LIST_PROFILE_TIMES_REQUEST, wire, strict)
     key = "endTime" if wire else "end_time"
@@ -2129,7 +2871,9 @@ def _in_list_profile_times_request(data: Any, path: Path, wire: bool, strict: bo
     )
 
 
-def _in_list_profile_times_response(data: Any, path: Path, wire: bool, strict: bool) -> ListProfileTimesResponse:
+def _in_list_profile_times_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> ListProfileTimesResponse:
     """The ``ListProfileTimesResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_LIST_PROFILE_TIMES_RESPONSE, wire, strict)
     key = "nextToken" if wire else "next_token"
@@ -2143,12 +2887,16 @@ def _in_list_profile_times_response(data: Any, path: Path, wire: bool, strict: b
     return ListProfileTimesResponse(next_token=next_token, profile_times=profile_times)
 
 
-def _in_list_profiling_groups_request(data: Any, path: Path, wire: bool, strict: bool) -> ListProfilingGroupsRequest:
+def _in_list_profiling_groups_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> ListProfilingGroupsRequest:
     """The ``ListProfilingGroupsRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_LIST_PROFILING_GROUPS_REQUEST, wire, strict)
     key = "includeDescription" if wire else "include_description"
     raw = fields.get(key)
-    include_description = None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
+    include_description = (
+        None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
+    )
     key = "maxResults" if wire else "max_results"
     raw = fields.get(key)
     max_results = None if raw is None else (raw if type(raw) is int else i_int(raw, path, key))
@@ -2162,7 +2910,9 @@ def _in_list_profiling_groups_request(data: Any, path: Path, wire: bool, strict:
     )
 
 
-def _in_list_profiling_groups_response(data: Any, path: Path, wire: bool, strict: bool) -> ListProfilingGroupsResponse:
+def _in_list_profiling_groups_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> ListProfilingGroupsResponse:
     """The ``ListProfilingGroupsResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_LIST_PROFILING_GROUPS_RESPONSE, wire, strict)
     key = "nextToken" if wire else "next_token"
@@ -2175,7 +2925,9 @@ def _in_list_profiling_groups_response(data: Any, path: Path, wire: bool, strict
     profiling_group_names = _in_profiling_group_names(raw, path, key, wire, strict)
     key = "profilingGroups" if wire else "profiling_groups"
     raw = fields.get(key)
-    profiling_groups = None if raw is None else _in_profiling_group_descriptions(raw, path, key, wire, strict)
+    profiling_groups = (
+        None if raw is None else _in_profiling_group_descriptions(raw, path, key, wire, strict)
+    )
     return ListProfilingGroupsResponse(
         next_token=next_token,
         profiling_group_names=profiling_group_names,
@@ -2183,7 +2935,9 @@ def _in_list_profiling_groups_response(data: Any, path: Path, wire: bool, strict
     )
 
 
-def _in_list_tags_for_resource_request(data: Any, path: Path, wire: bool, strict: bool) -> ListTagsForResourceRequest:
+def _in_list_tags_for_resource_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> ListTagsForResourceRequest:
     """The ``ListTagsForResourceRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_LIST_TAGS_FOR_RESOURCE_REQUEST, wire, strict)
     key = "resourceArn" if wire else "resource_arn"
@@ -2194,7 +2948,9 @@ def _in_list_tags_for_resource_request(data: Any, path: Path, wire: bool, strict
     return ListTagsForResourceRequest(resource_arn=resource_arn)
 
 
-def _in_list_tags_for_resource_response(data: Any, path: Path, wire: bool, strict: bool) -> ListTagsForResourceResponse:
+def _in_list_tags_for_resource_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> ListTagsForResourceResponse:
     """The ``ListTagsForResourceResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_LIST_TAGS_FOR_RESOURCE_RESPONSE, wire, strict)
     key = "tags"
@@ -2211,10 +2967,14 @@ def _in_match(data: Any, path: Path, wire: bool, strict: bool) -> Match:
     frame_address = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
     key = "targetFramesIndex" if wire else "target_frames_index"
     raw = fields.get(key)
-    target_frames_index = None if raw is None else (raw if type(raw) is int else i_int(raw, path, key))
+    target_frames_index = (
+        None if raw is None else (raw if type(raw) is int else i_int(raw, path, key))
+    )
     key = "thresholdBreachValue" if wire else "threshold_breach_value"
     raw = fields.get(key)
-    threshold_breach_value = None if raw is None else (raw if type(raw) is float else i_float(raw, path, key))
+    threshold_breach_value = (
+        None if raw is None else (raw if type(raw) is float else i_float(raw, path, key))
+    )
     return Match(
         frame_address=frame_address,
         target_frames_index=target_frames_index,
@@ -2223,12 +2983,24 @@ def _in_match(data: Any, path: Path, wire: bool, strict: bool) -> Match:
 
 
 def _in_matches(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[Match]:
-    return [_in_match(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+    return [
+        _in_match(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_metadata(value: Any, path: Path, name: str, wire: bool, strict: bool) -> Mapping[MetadataField | MetadataFieldLiteral, str]:
+def _in_metadata(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> Mapping[MetadataField | MetadataFieldLiteral, str]:
     items = i_map(value, path, name).items()
-    return {i_enum(MetadataField, key, path, name): (item if type(item) is str else i_str(item, path, f"{name}[{key!r}]")) for key, item in items if item is not None}
+    return {
+        i_enum(MetadataField, key, path, name): (
+            item if type(item) is str else i_str(item, path, f"{name}[{key!r}]")
+        )
+        for key, item in items
+        if item is not None
+    }
 
 
 def _in_metric(data: Any, path: Path, wire: bool, strict: bool) -> Metric:
@@ -2252,7 +3024,9 @@ def _in_metric(data: Any, path: Path, wire: bool, strict: bool) -> Metric:
     return Metric(frame_name=frame_name, thread_states=thread_states, type=type_)
 
 
-def _in_notification_configuration(data: Any, path: Path, wire: bool, strict: bool) -> NotificationConfiguration:
+def _in_notification_configuration(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> NotificationConfiguration:
     """The ``NotificationConfiguration`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_NOTIFICATION_CONFIGURATION, wire, strict)
     key = "channels"
@@ -2266,7 +3040,9 @@ def _in_pattern(data: Any, path: Path, wire: bool, strict: bool) -> Pattern:
     fields = i_fields(data, path, "", _KEYS_PATTERN, wire, strict)
     key = "countersToAggregate" if wire else "counters_to_aggregate"
     raw = fields.get(key)
-    counters_to_aggregate = None if raw is None else _in_counters_to_aggregate(raw, path, key, wire, strict)
+    counters_to_aggregate = (
+        None if raw is None else _in_counters_to_aggregate(raw, path, key, wire, strict)
+    )
     key = "description"
     raw = fields.get(key)
     description = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
@@ -2284,7 +3060,9 @@ def _in_pattern(data: Any, path: Path, wire: bool, strict: bool) -> Pattern:
     target_frames = None if raw is None else _in_target_frames(raw, path, key, wire, strict)
     key = "thresholdPercent" if wire else "threshold_percent"
     raw = fields.get(key)
-    threshold_percent = None if raw is None else (raw if type(raw) is float else i_float(raw, path, key))
+    threshold_percent = (
+        None if raw is None else (raw if type(raw) is float else i_float(raw, path, key))
+    )
     return Pattern(
         counters_to_aggregate=counters_to_aggregate,
         description=description,
@@ -2296,7 +3074,9 @@ def _in_pattern(data: Any, path: Path, wire: bool, strict: bool) -> Pattern:
     )
 
 
-def _in_post_agent_profile_request(data: Any, path: Path, wire: bool, strict: bool) -> PostAgentProfileRequest:
+def _in_post_agent_profile_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> PostAgentProfileRequest:
     """The ``PostAgentProfileRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_POST_AGENT_PROFILE_REQUEST, wire, strict)
     key = "agentProfile" if wire else "agent_profile"
@@ -2325,14 +3105,20 @@ def _in_post_agent_profile_request(data: Any, path: Path, wire: bool, strict: bo
     )
 
 
-def _in_post_agent_profile_response(data: Any, path: Path, wire: bool, strict: bool) -> PostAgentProfileResponse:
+def _in_post_agent_profile_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> PostAgentProfileResponse:
     """The ``PostAgentProfileResponse`` a dict describes."""
     i_fields(data, path, "", _KEYS_POST_AGENT_PROFILE_RESPONSE, wire, strict)
     return PostAgentProfileResponse()
 
 
 def _in_principals(value: Any, path: Path, name: str, wire: bool, strict: bool) -> Sequence[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
+    return [
+        item if type(item) is str else i_str(item, path, f"{name}[{i}]")
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_profile_time(data: Any, path: Path, wire: bool, strict: bool) -> ProfileTime:
@@ -2344,16 +3130,26 @@ def _in_profile_time(data: Any, path: Path, wire: bool, strict: bool) -> Profile
     return ProfileTime(start=start)
 
 
-def _in_profile_times(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[ProfileTime]:
-    return [_in_profile_time(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_profile_times(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[ProfileTime]:
+    return [
+        _in_profile_time(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_profiling_group_description(data: Any, path: Path, wire: bool, strict: bool) -> ProfilingGroupDescription:
+def _in_profiling_group_description(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> ProfilingGroupDescription:
     """The ``ProfilingGroupDescription`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_PROFILING_GROUP_DESCRIPTION, wire, strict)
     key = "agentOrchestrationConfig" if wire else "agent_orchestration_config"
     raw = fields.get(key)
-    agent_orchestration_config = None if raw is None else _in_agent_orchestration_config(raw, (path, key), wire, strict)
+    agent_orchestration_config = (
+        None if raw is None else _in_agent_orchestration_config(raw, (path, key), wire, strict)
+    )
     key = "arn"
     raw = fields.get(key)
     arn = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
@@ -2387,12 +3183,24 @@ def _in_profiling_group_description(data: Any, path: Path, wire: bool, strict: b
     )
 
 
-def _in_profiling_group_descriptions(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[ProfilingGroupDescription]:
-    return [_in_profiling_group_description(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_profiling_group_descriptions(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[ProfilingGroupDescription]:
+    return [
+        _in_profiling_group_description(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_profiling_group_names(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_profiling_group_names(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[str]:
+    return [
+        item if type(item) is str else i_str(item, path, f"{name}[{i}]")
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_profiling_status(data: Any, path: Path, wire: bool, strict: bool) -> ProfilingStatus:
@@ -2406,7 +3214,9 @@ def _in_profiling_status(data: Any, path: Path, wire: bool, strict: bool) -> Pro
     latest_agent_profile_reported_at = None if raw is None else i_timestamp(raw, path, key, wire)
     key = "latestAggregatedProfile" if wire else "latest_aggregated_profile"
     raw = fields.get(key)
-    latest_aggregated_profile = None if raw is None else _in_aggregated_profile_time(raw, (path, key), wire, strict)
+    latest_aggregated_profile = (
+        None if raw is None else _in_aggregated_profile_time(raw, (path, key), wire, strict)
+    )
     return ProfilingStatus(
         latest_agent_orchestrated_at=latest_agent_orchestrated_at,
         latest_agent_profile_reported_at=latest_agent_profile_reported_at,
@@ -2414,7 +3224,9 @@ def _in_profiling_status(data: Any, path: Path, wire: bool, strict: bool) -> Pro
     )
 
 
-def _in_put_permission_request(data: Any, path: Path, wire: bool, strict: bool) -> PutPermissionRequest:
+def _in_put_permission_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> PutPermissionRequest:
     """The ``PutPermissionRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_PUT_PERMISSION_REQUEST, wire, strict)
     key = "actionGroup" if wire else "action_group"
@@ -2443,7 +3255,9 @@ def _in_put_permission_request(data: Any, path: Path, wire: bool, strict: bool) 
     )
 
 
-def _in_put_permission_response(data: Any, path: Path, wire: bool, strict: bool) -> PutPermissionResponse:
+def _in_put_permission_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> PutPermissionResponse:
     """The ``PutPermissionResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_PUT_PERMISSION_RESPONSE, wire, strict)
     key = "policy"
@@ -2502,11 +3316,19 @@ def _in_recommendation(data: Any, path: Path, wire: bool, strict: bool) -> Recom
     )
 
 
-def _in_recommendations(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[Recommendation]:
-    return [_in_recommendation(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_recommendations(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[Recommendation]:
+    return [
+        _in_recommendation(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_remove_notification_channel_request(data: Any, path: Path, wire: bool, strict: bool) -> RemoveNotificationChannelRequest:
+def _in_remove_notification_channel_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> RemoveNotificationChannelRequest:
     """The ``RemoveNotificationChannelRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_REMOVE_NOTIFICATION_CHANNEL_REQUEST, wire, strict)
     key = "channelId" if wire else "channel_id"
@@ -2525,16 +3347,22 @@ def _in_remove_notification_channel_request(data: Any, path: Path, wire: bool, s
     )
 
 
-def _in_remove_notification_channel_response(data: Any, path: Path, wire: bool, strict: bool) -> RemoveNotificationChannelResponse:
+def _in_remove_notification_channel_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> RemoveNotificationChannelResponse:
     """The ``RemoveNotificationChannelResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_REMOVE_NOTIFICATION_CHANNEL_RESPONSE, wire, strict)
     key = "notificationConfiguration" if wire else "notification_configuration"
     raw = fields.get(key)
-    notification_configuration = None if raw is None else _in_notification_configuration(raw, (path, key), wire, strict)
+    notification_configuration = (
+        None if raw is None else _in_notification_configuration(raw, (path, key), wire, strict)
+    )
     return RemoveNotificationChannelResponse(notification_configuration=notification_configuration)
 
 
-def _in_remove_permission_request(data: Any, path: Path, wire: bool, strict: bool) -> RemovePermissionRequest:
+def _in_remove_permission_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> RemovePermissionRequest:
     """The ``RemovePermissionRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_REMOVE_PERMISSION_REQUEST, wire, strict)
     key = "actionGroup" if wire else "action_group"
@@ -2559,7 +3387,9 @@ def _in_remove_permission_request(data: Any, path: Path, wire: bool, strict: boo
     )
 
 
-def _in_remove_permission_response(data: Any, path: Path, wire: bool, strict: bool) -> RemovePermissionResponse:
+def _in_remove_permission_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> RemovePermissionResponse:
     """The ``RemovePermissionResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_REMOVE_PERMISSION_RESPONSE, wire, strict)
     key = "policy"
@@ -2575,7 +3405,9 @@ def _in_remove_permission_response(data: Any, path: Path, wire: bool, strict: bo
     return RemovePermissionResponse(policy=policy, revision_id=revision_id)
 
 
-def _in_submit_feedback_request(data: Any, path: Path, wire: bool, strict: bool) -> SubmitFeedbackRequest:
+def _in_submit_feedback_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> SubmitFeedbackRequest:
     """The ``SubmitFeedbackRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_SUBMIT_FEEDBACK_REQUEST, wire, strict)
     key = "anomalyInstanceId" if wire else "anomaly_instance_id"
@@ -2604,14 +3436,20 @@ def _in_submit_feedback_request(data: Any, path: Path, wire: bool, strict: bool)
     )
 
 
-def _in_submit_feedback_response(data: Any, path: Path, wire: bool, strict: bool) -> SubmitFeedbackResponse:
+def _in_submit_feedback_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> SubmitFeedbackResponse:
     """The ``SubmitFeedbackResponse`` a dict describes."""
     i_fields(data, path, "", _KEYS_SUBMIT_FEEDBACK_RESPONSE, wire, strict)
     return SubmitFeedbackResponse()
 
 
 def _in_tag_keys(value: Any, path: Path, name: str, wire: bool, strict: bool) -> Sequence[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
+    return [
+        item if type(item) is str else i_str(item, path, f"{name}[{i}]")
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_tag_resource_request(data: Any, path: Path, wire: bool, strict: bool) -> TagResourceRequest:
@@ -2630,7 +3468,9 @@ def _in_tag_resource_request(data: Any, path: Path, wire: bool, strict: bool) ->
     return TagResourceRequest(resource_arn=resource_arn, tags=tags)
 
 
-def _in_tag_resource_response(data: Any, path: Path, wire: bool, strict: bool) -> TagResourceResponse:
+def _in_tag_resource_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> TagResourceResponse:
     """The ``TagResourceResponse`` a dict describes."""
     i_fields(data, path, "", _KEYS_TAG_RESOURCE_RESPONSE, wire, strict)
     return TagResourceResponse()
@@ -2638,19 +3478,39 @@ def _in_tag_resource_response(data: Any, path: Path, wire: bool, strict: bool) -
 
 def _in_tags(value: Any, path: Path, name: str, wire: bool, strict: bool) -> dict[str, str]:
     items = i_map(value, path, name).items()
-    return {(key if type(key) is str else i_str(key, path, name)): (item if type(item) is str else i_str(item, path, f"{name}[{key!r}]")) for key, item in items if item is not None}
+    return {
+        (key if type(key) is str else i_str(key, path, name)): (
+            item if type(item) is str else i_str(item, path, f"{name}[{key!r}]")
+        )
+        for key, item in items
+        if item is not None
+    }
 
 
 def _in_target_frame(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
+    return [
+        item if type(item) is str else i_str(item, path, f"{name}[{i}]")
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_target_frames(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[list[str]]:
-    return [_in_target_frame(item, path, f"{name}[{i}]", wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_target_frames(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[list[str]]:
+    return [
+        _in_target_frame(item, path, f"{name}[{i}]", wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_thread_states(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
+    return [
+        item if type(item) is str else i_str(item, path, f"{name}[{i}]")
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_timestamp_structure(data: Any, path: Path, wire: bool, strict: bool) -> TimestampStructure:
@@ -2664,16 +3524,32 @@ def _in_timestamp_structure(data: Any, path: Path, wire: bool, strict: bool) -> 
     return TimestampStructure(value=value_)
 
 
-def _in_timestamp_structure_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[TimestampStructure]:
-    return [_in_timestamp_structure(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_timestamp_structure_list(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[TimestampStructure]:
+    return [
+        _in_timestamp_structure(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_unprocessed_end_times(value: Any, path: Path, name: str, wire: bool, strict: bool) -> dict[str, list[TimestampStructure]]:
+def _in_unprocessed_end_times(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> dict[str, list[TimestampStructure]]:
     items = i_map(value, path, name).items()
-    return {(key if type(key) is str else i_str(key, path, name)): _in_timestamp_structure_list(item, path, f"{name}[{key!r}]", wire, strict) for key, item in items if item is not None}
+    return {
+        (key if type(key) is str else i_str(key, path, name)): _in_timestamp_structure_list(
+            item, path, f"{name}[{key!r}]", wire, strict
+        )
+        for key, item in items
+        if item is not None
+    }
 
 
-def _in_untag_resource_request(data: Any, path: Path, wire: bool, strict: bool) -> UntagResourceRequest:
+def _in_untag_resource_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> UntagResourceRequest:
     """The ``UntagResourceRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_UNTAG_RESOURCE_REQUEST, wire, strict)
     key = "resourceArn" if wire else "resource_arn"
@@ -2689,13 +3565,17 @@ def _in_untag_resource_request(data: Any, path: Path, wire: bool, strict: bool) 
     return UntagResourceRequest(resource_arn=resource_arn, tag_keys=tag_keys)
 
 
-def _in_untag_resource_response(data: Any, path: Path, wire: bool, strict: bool) -> UntagResourceResponse:
+def _in_untag_resource_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> UntagResourceResponse:
     """The ``UntagResourceResponse`` a dict describes."""
     i_fields(data, path, "", _KEYS_UNTAG_RESOURCE_RESPONSE, wire, strict)
     return UntagResourceResponse()
 
 
-def _in_update_profiling_group_request(data: Any, path: Path, wire: bool, strict: bool) -> UpdateProfilingGroupRequest:
+def _in_update_profiling_group_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> UpdateProfilingGroupRequest:
     """The ``UpdateProfilingGroupRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_UPDATE_PROFILING_GROUP_REQUEST, wire, strict)
     key = "agentOrchestrationConfig" if wire else "agent_orchestration_config"
@@ -2714,7 +3594,9 @@ def _in_update_profiling_group_request(data: Any, path: Path, wire: bool, strict
     )
 
 
-def _in_update_profiling_group_response(data: Any, path: Path, wire: bool, strict: bool) -> UpdateProfilingGroupResponse:
+def _in_update_profiling_group_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> UpdateProfilingGroupResponse:
     """The ``UpdateProfilingGroupResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_UPDATE_PROFILING_GROUP_RESPONSE, wire, strict)
     key = "profilingGroup" if wire else "profiling_group"
@@ -2740,61 +3622,123 @@ def _in_user_feedback(data: Any, path: Path, wire: bool, strict: bool) -> UserFe
 
 
 HOOKS: dict[type, Hooks] = {
-    AddNotificationChannelsRequest: Hooks(_out_add_notification_channels_request, _in_add_notification_channels_request),
-    AddNotificationChannelsResponse: Hooks(_out_add_notification_channels_response, _in_add_notification_channels_response),
+    AddNotificationChannelsRequest: Hooks(
+        _out_add_notification_channels_request, _in_add_notification_channels_request
+    ),
+    AddNotificationChannelsResponse: Hooks(
+        _out_add_notification_channels_response, _in_add_notification_channels_response
+    ),
     AgentConfiguration: Hooks(_out_agent_configuration, _in_agent_configuration),
-    AgentOrchestrationConfig: Hooks(_out_agent_orchestration_config, _in_agent_orchestration_config),
+    AgentOrchestrationConfig: Hooks(
+        _out_agent_orchestration_config, _in_agent_orchestration_config
+    ),
     AggregatedProfileTime: Hooks(_out_aggregated_profile_time, _in_aggregated_profile_time),
     Anomaly: Hooks(_out_anomaly, _in_anomaly),
     AnomalyInstance: Hooks(_out_anomaly_instance, _in_anomaly_instance),
-    BatchGetFrameMetricDataRequest: Hooks(_out_batch_get_frame_metric_data_request, _in_batch_get_frame_metric_data_request),
-    BatchGetFrameMetricDataResponse: Hooks(_out_batch_get_frame_metric_data_response, _in_batch_get_frame_metric_data_response),
+    BatchGetFrameMetricDataRequest: Hooks(
+        _out_batch_get_frame_metric_data_request, _in_batch_get_frame_metric_data_request
+    ),
+    BatchGetFrameMetricDataResponse: Hooks(
+        _out_batch_get_frame_metric_data_response, _in_batch_get_frame_metric_data_response
+    ),
     Channel: Hooks(_out_channel, _in_channel),
     ConfigureAgentRequest: Hooks(_out_configure_agent_request, _in_configure_agent_request),
     ConfigureAgentResponse: Hooks(_out_configure_agent_response, _in_configure_agent_response),
-    CreateProfilingGroupRequest: Hooks(_out_create_profiling_group_request, _in_create_profiling_group_request),
-    CreateProfilingGroupResponse: Hooks(_out_create_profiling_group_response, _in_create_profiling_group_response),
-    DeleteProfilingGroupRequest: Hooks(_out_delete_profiling_group_request, _in_delete_profiling_group_request),
-    DeleteProfilingGroupResponse: Hooks(_out_delete_profiling_group_response, _in_delete_profiling_group_response),
-    DescribeProfilingGroupRequest: Hooks(_out_describe_profiling_group_request, _in_describe_profiling_group_request),
-    DescribeProfilingGroupResponse: Hooks(_out_describe_profiling_group_response, _in_describe_profiling_group_response),
+    CreateProfilingGroupRequest: Hooks(
+        _out_create_profiling_group_request, _in_create_profiling_group_request
+    ),
+    CreateProfilingGroupResponse: Hooks(
+        _out_create_profiling_group_response, _in_create_profiling_group_response
+    ),
+    DeleteProfilingGroupRequest: Hooks(
+        _out_delete_profiling_group_request, _in_delete_profiling_group_request
+    ),
+    DeleteProfilingGroupResponse: Hooks(
+        _out_delete_profiling_group_response, _in_delete_profiling_group_response
+    ),
+    DescribeProfilingGroupRequest: Hooks(
+        _out_describe_profiling_group_request, _in_describe_profiling_group_request
+    ),
+    DescribeProfilingGroupResponse: Hooks(
+        _out_describe_profiling_group_response, _in_describe_profiling_group_response
+    ),
     FindingsReportSummary: Hooks(_out_findings_report_summary, _in_findings_report_summary),
     FrameMetric: Hooks(_out_frame_metric, _in_frame_metric),
     FrameMetricDatum: Hooks(_out_frame_metric_datum, _in_frame_metric_datum),
-    GetFindingsReportAccountSummaryRequest: Hooks(_out_get_findings_report_account_summary_request, _in_get_findings_report_account_summary_request),
-    GetFindingsReportAccountSummaryResponse: Hooks(_out_get_findings_report_account_summary_response, _in_get_findings_report_account_summary_response),
-    GetNotificationConfigurationRequest: Hooks(_out_get_notification_configuration_request, _in_get_notification_configuration_request),
-    GetNotificationConfigurationResponse: Hooks(_out_get_notification_configuration_response, _in_get_notification_configuration_response),
+    GetFindingsReportAccountSummaryRequest: Hooks(
+        _out_get_findings_report_account_summary_request,
+        _in_get_findings_report_account_summary_request,
+    ),
+    GetFindingsReportAccountSummaryResponse: Hooks(
+        _out_get_findings_report_account_summary_response,
+        _in_get_findings_report_account_summary_response,
+    ),
+    GetNotificationConfigurationRequest: Hooks(
+        _out_get_notification_configuration_request, _in_get_notification_configuration_request
+    ),
+    GetNotificationConfigurationResponse: Hooks(
+        _out_get_notification_configuration_response, _in_get_notification_configuration_response
+    ),
     GetPolicyRequest: Hooks(_out_get_policy_request, _in_get_policy_request),
     GetPolicyResponse: Hooks(_out_get_policy_response, _in_get_policy_response),
     GetProfileRequest: Hooks(_out_get_profile_request, _in_get_profile_request),
     GetProfileResponse: Hooks(_out_get_profile_response, _in_get_profile_response),
-    GetRecommendationsRequest: Hooks(_out_get_recommendations_request, _in_get_recommendations_request),
-    GetRecommendationsResponse: Hooks(_out_get_recommendations_response, _in_get_recommendations_response),
-    ListFindingsReportsRequest: Hooks(_out_list_findings_reports_request, _in_list_findings_reports_request),
-    ListFindingsReportsResponse: Hooks(_out_list_findings_reports_response, _in_list_findings_reports_response),
+    GetRecommendationsRequest: Hooks(
+        _out_get_recommendations_request, _in_get_recommendations_request
+    ),
+    GetRecommendationsResponse: Hooks(
+        _out_get_recommendations_response, _in_get_recommendations_response
+    ),
+    ListFindingsReportsRequest: Hooks(
+        _out_list_findings_reports_request, _in_list_findings_reports_request
+    ),
+    ListFindingsReportsResponse: Hooks(
+        _out_list_findings_reports_response, _in_list_findings_reports_response
+    ),
     ListProfileTimesRequest: Hooks(_out_list_profile_times_request, _in_list_profile_times_request),
-    ListProfileTimesResponse: Hooks(_out_list_profile_times_response, _in_list_profile_times_response),
-    ListProfilingGroupsRequest: Hooks(_out_list_profiling_groups_request, _in_list_profiling_groups_request),
-    ListProfilingGroupsResponse: Hooks(_out_list_profiling_groups_response, _in_list_profiling_groups_response),
-    ListTagsForResourceRequest: Hooks(_out_list_tags_for_resource_request, _in_list_tags_for_resource_request),
-    ListTagsForResourceResponse: Hooks(_out_list_tags_for_resource_response, _in_list_tags_for_resource_response),
+    ListProfileTimesResponse: Hooks(
+        _out_list_profile_times_response, _in_list_profile_times_response
+    ),
+    ListProfilingGroupsRequest: Hooks(
+        _out_list_profiling_groups_request, _in_list_profiling_groups_request
+    ),
+    ListProfilingGroupsResponse: Hooks(
+        _out_list_profiling_groups_response, _in_list_profiling_groups_response
+    ),
+    ListTagsForResourceRequest: Hooks(
+        _out_list_tags_for_resource_request, _in_list_tags_for_resource_request
+    ),
+    ListTagsForResourceResponse: Hooks(
+        _out_list_tags_for_resource_response, _in_list_tags_for_resource_response
+    ),
     Match: Hooks(_out_match, _in_match),
     Metric: Hooks(_out_metric, _in_metric),
-    NotificationConfiguration: Hooks(_out_notification_configuration, _in_notification_configuration),
+    NotificationConfiguration: Hooks(
+        _out_notification_configuration, _in_notification_configuration
+    ),
     Pattern: Hooks(_out_pattern, _in_pattern),
     PostAgentProfileRequest: Hooks(_out_post_agent_profile_request, _in_post_agent_profile_request),
-    PostAgentProfileResponse: Hooks(_out_post_agent_profile_response, _in_post_agent_profile_response),
+    PostAgentProfileResponse: Hooks(
+        _out_post_agent_profile_response, _in_post_agent_profile_response
+    ),
     ProfileTime: Hooks(_out_profile_time, _in_profile_time),
-    ProfilingGroupDescription: Hooks(_out_profiling_group_description, _in_profiling_group_description),
+    ProfilingGroupDescription: Hooks(
+        _out_profiling_group_description, _in_profiling_group_description
+    ),
     ProfilingStatus: Hooks(_out_profiling_status, _in_profiling_status),
     PutPermissionRequest: Hooks(_out_put_permission_request, _in_put_permission_request),
     PutPermissionResponse: Hooks(_out_put_permission_response, _in_put_permission_response),
     Recommendation: Hooks(_out_recommendation, _in_recommendation),
-    RemoveNotificationChannelRequest: Hooks(_out_remove_notification_channel_request, _in_remove_notification_channel_request),
-    RemoveNotificationChannelResponse: Hooks(_out_remove_notification_channel_response, _in_remove_notification_channel_response),
+    RemoveNotificationChannelRequest: Hooks(
+        _out_remove_notification_channel_request, _in_remove_notification_channel_request
+    ),
+    RemoveNotificationChannelResponse: Hooks(
+        _out_remove_notification_channel_response, _in_remove_notification_channel_response
+    ),
     RemovePermissionRequest: Hooks(_out_remove_permission_request, _in_remove_permission_request),
-    RemovePermissionResponse: Hooks(_out_remove_permission_response, _in_remove_permission_response),
+    RemovePermissionResponse: Hooks(
+        _out_remove_permission_response, _in_remove_permission_response
+    ),
     SubmitFeedbackRequest: Hooks(_out_submit_feedback_request, _in_submit_feedback_request),
     SubmitFeedbackResponse: Hooks(_out_submit_feedback_response, _in_submit_feedback_response),
     TagResourceRequest: Hooks(_out_tag_resource_request, _in_tag_resource_request),
@@ -2802,8 +3746,12 @@ HOOKS: dict[type, Hooks] = {
     TimestampStructure: Hooks(_out_timestamp_structure, _in_timestamp_structure),
     UntagResourceRequest: Hooks(_out_untag_resource_request, _in_untag_resource_request),
     UntagResourceResponse: Hooks(_out_untag_resource_response, _in_untag_resource_response),
-    UpdateProfilingGroupRequest: Hooks(_out_update_profiling_group_request, _in_update_profiling_group_request),
-    UpdateProfilingGroupResponse: Hooks(_out_update_profiling_group_response, _in_update_profiling_group_response),
+    UpdateProfilingGroupRequest: Hooks(
+        _out_update_profiling_group_request, _in_update_profiling_group_request
+    ),
+    UpdateProfilingGroupResponse: Hooks(
+        _out_update_profiling_group_response, _in_update_profiling_group_response
+    ),
     UserFeedback: Hooks(_out_user_feedback, _in_user_feedback),
     errors.AccessDeniedException: message_only(errors.AccessDeniedException, "message"),
     errors.ConflictException: message_only(errors.ConflictException, "message"),
@@ -2822,7 +3770,9 @@ HOOKS: dict[type, Hooks] = {
     errors.OptInRequired: message_only(errors.OptInRequired, "message"),
     errors.RequestExpired: message_only(errors.RequestExpired, "message"),
     errors.ResourceNotFoundException: message_only(errors.ResourceNotFoundException, "message"),
-    errors.ServiceQuotaExceededException: message_only(errors.ServiceQuotaExceededException, "message"),
+    errors.ServiceQuotaExceededException: message_only(
+        errors.ServiceQuotaExceededException, "message"
+    ),
     errors.ServiceUnavailable: message_only(errors.ServiceUnavailable, "message"),
     errors.ThrottlingException: message_only(errors.ThrottlingException, "message"),
     errors.ValidationError: message_only(errors.ValidationError, "message"),

@@ -4,7 +4,8 @@
 Private: the client uses these; users never need to import them."""
 
 # Validators re-check at run time what the annotations promise: callers may pass anything.
-# pyright: reportUnnecessaryIsInstance=false, reportUnnecessaryComparison=false, reportUnusedFunction=false
+# pyright: reportUnnecessaryIsInstance=false, reportUnnecessaryComparison=false
+# pyright: reportUnusedFunction=false
 
 from __future__ import annotations
 
@@ -122,7 +123,9 @@ from .shapes import (
     UserFeedback,
 )
 
-_PATTERN_ANOMALY_INSTANCE_ID = model_pattern("[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}")
+_PATTERN_ANOMALY_INSTANCE_ID = model_pattern(
+    "[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}"
+)
 _PATTERN_CHANNEL_ID = model_pattern("[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}")
 _PATTERN_CLIENT_TOKEN = model_pattern("^[\\w-]+$")
 _PATTERN_NEXT_TOKEN = model_pattern("^[\\w-]+$")
@@ -133,9 +136,15 @@ _PATTERN_REVISION_ID = model_pattern("[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-
 # ------------------------------ validation
 
 
-def _val_add_notification_channels_request(value: AddNotificationChannelsRequest, prefix: str) -> None:
+def _val_add_notification_channels_request(
+    value: AddNotificationChannelsRequest, prefix: str
+) -> None:
     if not isinstance(value, AddNotificationChannelsRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected AddNotificationChannelsRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected AddNotificationChannelsRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.channels
     if member is None:
@@ -150,7 +159,11 @@ def _val_add_notification_channels_request(value: AddNotificationChannelsRequest
 
 def _val_agent_orchestration_config(value: AgentOrchestrationConfig, prefix: str) -> None:
     if not isinstance(value, AgentOrchestrationConfig):
-        invalid(prefix[:-1] or "request", "type", f"expected AgentOrchestrationConfig, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected AgentOrchestrationConfig, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.profiling_enabled
     if member is None:
@@ -158,9 +171,15 @@ def _val_agent_orchestration_config(value: AgentOrchestrationConfig, prefix: str
     check_bool(member, prefix + "profiling_enabled")
 
 
-def _val_batch_get_frame_metric_data_request(value: BatchGetFrameMetricDataRequest, prefix: str) -> None:
+def _val_batch_get_frame_metric_data_request(
+    value: BatchGetFrameMetricDataRequest, prefix: str
+) -> None:
     if not isinstance(value, BatchGetFrameMetricDataRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected BatchGetFrameMetricDataRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected BatchGetFrameMetricDataRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.end_time
     if member is not None:
@@ -210,7 +229,11 @@ def _val_channels(value: Any, path: str) -> None:
 
 def _val_configure_agent_request(value: ConfigureAgentRequest, prefix: str) -> None:
     if not isinstance(value, ConfigureAgentRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected ConfigureAgentRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected ConfigureAgentRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.fleet_instance_id
     if member is not None:
@@ -227,7 +250,11 @@ def _val_configure_agent_request(value: ConfigureAgentRequest, prefix: str) -> N
 
 def _val_create_profiling_group_request(value: CreateProfilingGroupRequest, prefix: str) -> None:
     if not isinstance(value, CreateProfilingGroupRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected CreateProfilingGroupRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected CreateProfilingGroupRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.agent_orchestration_config
     if member is not None:
@@ -250,7 +277,11 @@ def _val_create_profiling_group_request(value: CreateProfilingGroupRequest, pref
 
 def _val_delete_profiling_group_request(value: DeleteProfilingGroupRequest, prefix: str) -> None:
     if not isinstance(value, DeleteProfilingGroupRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected DeleteProfilingGroupRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected DeleteProfilingGroupRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.profiling_group_name
     if member is None:
@@ -259,9 +290,15 @@ def _val_delete_profiling_group_request(value: DeleteProfilingGroupRequest, pref
     check_label(member, prefix + "profiling_group_name")
 
 
-def _val_describe_profiling_group_request(value: DescribeProfilingGroupRequest, prefix: str) -> None:
+def _val_describe_profiling_group_request(
+    value: DescribeProfilingGroupRequest, prefix: str
+) -> None:
     if not isinstance(value, DescribeProfilingGroupRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected DescribeProfilingGroupRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected DescribeProfilingGroupRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.profiling_group_name
     if member is None:
@@ -279,7 +316,9 @@ def _val_event_publishers(value: Any, path: str) -> None:
 
 def _val_frame_metric(value: FrameMetric, prefix: str) -> None:
     if not isinstance(value, FrameMetric):
-        invalid(prefix[:-1] or "request", "type", f"expected FrameMetric, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request", "type", f"expected FrameMetric, got {type(value).__name__}"
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.frame_name
     if member is None:
@@ -302,9 +341,15 @@ def _val_frame_metrics(value: Any, path: str) -> None:
         _val_frame_metric(item, f"{path}[{i}]" + ".")
 
 
-def _val_get_findings_report_account_summary_request(value: GetFindingsReportAccountSummaryRequest, prefix: str) -> None:
+def _val_get_findings_report_account_summary_request(
+    value: GetFindingsReportAccountSummaryRequest, prefix: str
+) -> None:
     if not isinstance(value, GetFindingsReportAccountSummaryRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected GetFindingsReportAccountSummaryRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected GetFindingsReportAccountSummaryRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.daily_reports_only
     if member is not None:
@@ -317,9 +362,15 @@ def _val_get_findings_report_account_summary_request(value: GetFindingsReportAcc
         check_str(member, prefix + "next_token", 1, 64, _PATTERN_NEXT_TOKEN)
 
 
-def _val_get_notification_configuration_request(value: GetNotificationConfigurationRequest, prefix: str) -> None:
+def _val_get_notification_configuration_request(
+    value: GetNotificationConfigurationRequest, prefix: str
+) -> None:
     if not isinstance(value, GetNotificationConfigurationRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected GetNotificationConfigurationRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected GetNotificationConfigurationRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.profiling_group_name
     if member is None:
@@ -330,7 +381,11 @@ def _val_get_notification_configuration_request(value: GetNotificationConfigurat
 
 def _val_get_policy_request(value: GetPolicyRequest, prefix: str) -> None:
     if not isinstance(value, GetPolicyRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected GetPolicyRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected GetPolicyRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.profiling_group_name
     if member is None:
@@ -341,7 +396,11 @@ def _val_get_policy_request(value: GetPolicyRequest, prefix: str) -> None:
 
 def _val_get_profile_request(value: GetProfileRequest, prefix: str) -> None:
     if not isinstance(value, GetProfileRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected GetProfileRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected GetProfileRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.accept
     if member is not None:
@@ -368,7 +427,11 @@ def _val_get_profile_request(value: GetProfileRequest, prefix: str) -> None:
 
 def _val_get_recommendations_request(value: GetRecommendationsRequest, prefix: str) -> None:
     if not isinstance(value, GetRecommendationsRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected GetRecommendationsRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected GetRecommendationsRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.end_time
     if member is None:
@@ -390,7 +453,11 @@ def _val_get_recommendations_request(value: GetRecommendationsRequest, prefix: s
 
 def _val_list_findings_reports_request(value: ListFindingsReportsRequest, prefix: str) -> None:
     if not isinstance(value, ListFindingsReportsRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected ListFindingsReportsRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected ListFindingsReportsRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.daily_reports_only
     if member is not None:
@@ -418,7 +485,11 @@ def _val_list_findings_reports_request(value: ListFindingsReportsRequest, prefix
 
 def _val_list_profile_times_request(value: ListProfileTimesRequest, prefix: str) -> None:
     if not isinstance(value, ListProfileTimesRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected ListProfileTimesRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected ListProfileTimesRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.end_time
     if member is None:
@@ -450,7 +521,11 @@ def _val_list_profile_times_request(value: ListProfileTimesRequest, prefix: str)
 
 def _val_list_profiling_groups_request(value: ListProfilingGroupsRequest, prefix: str) -> None:
     if not isinstance(value, ListProfilingGroupsRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected ListProfilingGroupsRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected ListProfilingGroupsRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.include_description
     if member is not None:
@@ -465,7 +540,11 @@ def _val_list_profiling_groups_request(value: ListProfilingGroupsRequest, prefix
 
 def _val_list_tags_for_resource_request(value: ListTagsForResourceRequest, prefix: str) -> None:
     if not isinstance(value, ListTagsForResourceRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected ListTagsForResourceRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected ListTagsForResourceRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.resource_arn
     if member is None:
@@ -484,7 +563,11 @@ def _val_metadata(value: Any, path: str) -> None:
 
 def _val_post_agent_profile_request(value: PostAgentProfileRequest, prefix: str) -> None:
     if not isinstance(value, PostAgentProfileRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected PostAgentProfileRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected PostAgentProfileRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.agent_profile
     if member is None:
@@ -514,7 +597,11 @@ def _val_principals(value: Any, path: str) -> None:
 
 def _val_put_permission_request(value: PutPermissionRequest, prefix: str) -> None:
     if not isinstance(value, PutPermissionRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected PutPermissionRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected PutPermissionRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.action_group
     if member is None:
@@ -535,9 +622,15 @@ def _val_put_permission_request(value: PutPermissionRequest, prefix: str) -> Non
         check_str(member, prefix + "revision_id", None, None, _PATTERN_REVISION_ID)
 
 
-def _val_remove_notification_channel_request(value: RemoveNotificationChannelRequest, prefix: str) -> None:
+def _val_remove_notification_channel_request(
+    value: RemoveNotificationChannelRequest, prefix: str
+) -> None:
     if not isinstance(value, RemoveNotificationChannelRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected RemoveNotificationChannelRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected RemoveNotificationChannelRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.channel_id
     if member is None:
@@ -553,7 +646,11 @@ def _val_remove_notification_channel_request(value: RemoveNotificationChannelReq
 
 def _val_remove_permission_request(value: RemovePermissionRequest, prefix: str) -> None:
     if not isinstance(value, RemovePermissionRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected RemovePermissionRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected RemovePermissionRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.action_group
     if member is None:
@@ -573,7 +670,11 @@ def _val_remove_permission_request(value: RemovePermissionRequest, prefix: str) 
 
 def _val_submit_feedback_request(value: SubmitFeedbackRequest, prefix: str) -> None:
     if not isinstance(value, SubmitFeedbackRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected SubmitFeedbackRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected SubmitFeedbackRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.anomaly_instance_id
     if member is None:
@@ -603,7 +704,11 @@ def _val_tag_keys(value: Any, path: str) -> None:
 
 def _val_tag_resource_request(value: TagResourceRequest, prefix: str) -> None:
     if not isinstance(value, TagResourceRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected TagResourceRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected TagResourceRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.resource_arn
     if member is None:
@@ -633,7 +738,11 @@ def _val_thread_states(value: Any, path: str) -> None:
 
 def _val_untag_resource_request(value: UntagResourceRequest, prefix: str) -> None:
     if not isinstance(value, UntagResourceRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected UntagResourceRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected UntagResourceRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.resource_arn
     if member is None:
@@ -648,7 +757,11 @@ def _val_untag_resource_request(value: UntagResourceRequest, prefix: str) -> Non
 
 def _val_update_profiling_group_request(value: UpdateProfilingGroupRequest, prefix: str) -> None:
     if not isinstance(value, UpdateProfilingGroupRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected UpdateProfilingGroupRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected UpdateProfilingGroupRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.agent_orchestration_config
     if member is None:
@@ -783,7 +896,9 @@ def serialize_create_profiling_group(request: CreateProfilingGroupRequest) -> Se
     headers: dict[str, str] = {}
     fields: dict[str, Any] = {}
     if request.agent_orchestration_config is not None:
-        fields["agentOrchestrationConfig"] = _ser_agent_orchestration_config(request.agent_orchestration_config)
+        fields["agentOrchestrationConfig"] = _ser_agent_orchestration_config(
+            request.agent_orchestration_config
+        )
     if request.compute_platform is not None:
         fields["computePlatform"] = request.compute_platform
     if request.profiling_group_name is not None:
@@ -1052,7 +1167,9 @@ def serialize_update_profiling_group(request: UpdateProfilingGroupRequest) -> Se
     headers: dict[str, str] = {}
     fields: dict[str, Any] = {}
     if request.agent_orchestration_config is not None:
-        fields["agentOrchestrationConfig"] = _ser_agent_orchestration_config(request.agent_orchestration_config)
+        fields["agentOrchestrationConfig"] = _ser_agent_orchestration_config(
+            request.agent_orchestration_config
+        )
     body = dump_json(fields)
     headers["Content-Type"] = "application/json"
     return SerializedRequest(method="PUT", path=path, query=query, headers=headers, body=body)
@@ -1062,13 +1179,19 @@ def serialize_update_profiling_group(request: UpdateProfilingGroupRequest) -> Se
 
 
 def _de_agent_configuration(data: Any, path: Path) -> AgentConfiguration:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("agentParameters")
     agent_parameters = None if raw is None else _de_agent_parameters(raw, path, "agentParameters")
     raw = fields.get("periodInSeconds")
-    period_in_seconds = 0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "periodInSeconds"))
+    period_in_seconds = (
+        0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "periodInSeconds"))
+    )
     raw = fields.get("shouldProfile")
-    should_profile = False if raw is None else (raw if type(raw) is bool else p_bool(raw, path, "shouldProfile"))
+    should_profile = (
+        False if raw is None else (raw if type(raw) is bool else p_bool(raw, path, "shouldProfile"))
+    )
     return AgentConfiguration(
         agent_parameters=agent_parameters,
         period_in_seconds=period_in_seconds,
@@ -1077,19 +1200,33 @@ def _de_agent_configuration(data: Any, path: Path) -> AgentConfiguration:
 
 
 def _de_agent_orchestration_config(data: Any, path: Path) -> AgentOrchestrationConfig:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("profilingEnabled")
-    profiling_enabled = False if raw is None else (raw if type(raw) is bool else p_bool(raw, path, "profilingEnabled"))
+    profiling_enabled = (
+        False
+        if raw is None
+        else (raw if type(raw) is bool else p_bool(raw, path, "profilingEnabled"))
+    )
     return AgentOrchestrationConfig(profiling_enabled=profiling_enabled)
 
 
 def _de_agent_parameters(value: Any, path: Path, name: str) -> dict[AgentParameterField, str]:
     items = p_map(value, path, name).items()
-    return {p_enum(AgentParameterField, key, path, name): item if type(item) is str else p_str(item, path, f"{name}[{key!r}]") for key, item in items if item is not None}
+    return {
+        p_enum(AgentParameterField, key, path, name): item
+        if type(item) is str
+        else p_str(item, path, f"{name}[{key!r}]")
+        for key, item in items
+        if item is not None
+    }
 
 
 def _de_aggregated_profile_time(data: Any, path: Path) -> AggregatedProfileTime:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("period")
     period = None if raw is None else p_enum(AggregationPeriod, raw, path, "period")
     raw = fields.get("start")
@@ -1098,12 +1235,16 @@ def _de_aggregated_profile_time(data: Any, path: Path) -> AggregatedProfileTime:
 
 
 def _de_anomalies(value: Any, path: Path, name: str) -> list[Anomaly]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
     return [_de_anomaly(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_anomaly(data: Any, path: Path) -> Anomaly:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("instances")
     instances = [] if raw is None else _de_anomaly_instances(raw, path, "instances")
     raw = fields.get("metric")
@@ -1114,7 +1255,9 @@ def _de_anomaly(data: Any, path: Path) -> Anomaly:
 
 
 def _de_anomaly_instance(data: Any, path: Path) -> AnomalyInstance:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("endTime")
     end_time = None if raw is None else p_timestamp(raw, path, "endTime")
     raw = fields.get("id")
@@ -1132,12 +1275,20 @@ def _de_anomaly_instance(data: Any, path: Path) -> AnomalyInstance:
 
 
 def _de_anomaly_instances(value: Any, path: Path, name: str) -> list[AnomalyInstance]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_anomaly_instance(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_anomaly_instance(item, (path, name, i))
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_channel(data: Any, path: Path) -> Channel:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("eventPublishers")
     event_publishers = [] if raw is None else _de_event_publishers(raw, path, "eventPublishers")
     raw = fields.get("id")
@@ -1148,32 +1299,59 @@ def _de_channel(data: Any, path: Path) -> Channel:
 
 
 def _de_channels(value: Any, path: Path, name: str) -> list[Channel]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
     return [_de_channel(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_counters_to_aggregate(value: Any, path: Path, name: str) -> list[str]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        item if type(item) is str else p_str(item, path, f"{name}[{i}]")
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_end_times(value: Any, path: Path, name: str) -> list[TimestampStructure | None]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [None if item is None else _de_timestamp_structure(item, (path, name, i)) for i, item in enumerate(items)]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        None if item is None else _de_timestamp_structure(item, (path, name, i))
+        for i, item in enumerate(items)
+    ]
 
 
 def _de_event_publishers(value: Any, path: Path, name: str) -> list[EventPublisher]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [p_enum(EventPublisher, item, path, f"{name}[{i}]") for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        p_enum(EventPublisher, item, path, f"{name}[{i}]")
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_findings_report_summaries(value: Any, path: Path, name: str) -> list[FindingsReportSummary]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_findings_report_summary(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_findings_report_summary(item, (path, name, i))
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_findings_report_summary(data: Any, path: Path) -> FindingsReportSummary:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("id")
     id = raw if raw is None or type(raw) is str else p_str(raw, path, "id")
     raw = fields.get("profileEndTime")
@@ -1181,9 +1359,13 @@ def _de_findings_report_summary(data: Any, path: Path) -> FindingsReportSummary:
     raw = fields.get("profileStartTime")
     profile_start_time = None if raw is None else p_timestamp(raw, path, "profileStartTime")
     raw = fields.get("profilingGroupName")
-    profiling_group_name = raw if raw is None or type(raw) is str else p_str(raw, path, "profilingGroupName")
+    profiling_group_name = (
+        raw if raw is None or type(raw) is str else p_str(raw, path, "profilingGroupName")
+    )
     raw = fields.get("totalNumberOfFindings")
-    total_number_of_findings = raw if raw is None or type(raw) is int else p_int(raw, path, "totalNumberOfFindings")
+    total_number_of_findings = (
+        raw if raw is None or type(raw) is int else p_int(raw, path, "totalNumberOfFindings")
+    )
     return FindingsReportSummary(
         id=id,
         profile_end_time=profile_end_time,
@@ -1194,7 +1376,9 @@ def _de_findings_report_summary(data: Any, path: Path) -> FindingsReportSummary:
 
 
 def _de_frame_metric(data: Any, path: Path) -> FrameMetric:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("frameName")
     frame_name = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "frameName"))
     raw = fields.get("threadStates")
@@ -1205,12 +1389,20 @@ def _de_frame_metric(data: Any, path: Path) -> FrameMetric:
 
 
 def _de_frame_metric_data(value: Any, path: Path, name: str) -> list[FrameMetricDatum]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_frame_metric_datum(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_frame_metric_datum(item, (path, name, i))
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_frame_metric_datum(data: Any, path: Path) -> FrameMetricDatum:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("frameMetric")
     frame_metric = _de_frame_metric({} if raw is None else raw, (path, "frameMetric"))
     raw = fields.get("values")
@@ -1219,18 +1411,31 @@ def _de_frame_metric_datum(data: Any, path: Path) -> FrameMetricDatum:
 
 
 def _de_frame_metric_values(value: Any, path: Path, name: str) -> list[float | None]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [None if item is None else (item if type(item) is float else p_float(item, path, f"{name}[{i}]")) for i, item in enumerate(items)]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        None
+        if item is None
+        else (item if type(item) is float else p_float(item, path, f"{name}[{i}]"))
+        for i, item in enumerate(items)
+    ]
 
 
 def _de_match(data: Any, path: Path) -> Match:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("frameAddress")
     frame_address = raw if raw is None or type(raw) is str else p_str(raw, path, "frameAddress")
     raw = fields.get("targetFramesIndex")
-    target_frames_index = raw if raw is None or type(raw) is int else p_int(raw, path, "targetFramesIndex")
+    target_frames_index = (
+        raw if raw is None or type(raw) is int else p_int(raw, path, "targetFramesIndex")
+    )
     raw = fields.get("thresholdBreachValue")
-    threshold_breach_value = raw if raw is None or type(raw) is float else p_float(raw, path, "thresholdBreachValue")
+    threshold_breach_value = (
+        raw if raw is None or type(raw) is float else p_float(raw, path, "thresholdBreachValue")
+    )
     return Match(
         frame_address=frame_address,
         target_frames_index=target_frames_index,
@@ -1239,12 +1444,16 @@ def _de_match(data: Any, path: Path) -> Match:
 
 
 def _de_matches(value: Any, path: Path, name: str) -> list[Match]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
     return [_de_match(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_metric(data: Any, path: Path) -> Metric:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("frameName")
     frame_name = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "frameName"))
     raw = fields.get("threadStates")
@@ -1255,16 +1464,22 @@ def _de_metric(data: Any, path: Path) -> Metric:
 
 
 def _de_notification_configuration(data: Any, path: Path) -> NotificationConfiguration:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("channels")
     channels = None if raw is None else _de_channels(raw, path, "channels")
     return NotificationConfiguration(channels=channels)
 
 
 def _de_pattern(data: Any, path: Path) -> Pattern:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("countersToAggregate")
-    counters_to_aggregate = None if raw is None else _de_counters_to_aggregate(raw, path, "countersToAggregate")
+    counters_to_aggregate = (
+        None if raw is None else _de_counters_to_aggregate(raw, path, "countersToAggregate")
+    )
     raw = fields.get("description")
     description = raw if raw is None or type(raw) is str else p_str(raw, path, "description")
     raw = fields.get("id")
@@ -1272,11 +1487,15 @@ def _de_pattern(data: Any, path: Path) -> Pattern:
     raw = fields.get("name")
     name_ = raw if raw is None or type(raw) is str else p_str(raw, path, "name")
     raw = fields.get("resolutionSteps")
-    resolution_steps = raw if raw is None or type(raw) is str else p_str(raw, path, "resolutionSteps")
+    resolution_steps = (
+        raw if raw is None or type(raw) is str else p_str(raw, path, "resolutionSteps")
+    )
     raw = fields.get("targetFrames")
     target_frames = None if raw is None else _de_target_frames(raw, path, "targetFrames")
     raw = fields.get("thresholdPercent")
-    threshold_percent = raw if raw is None or type(raw) is float else p_float(raw, path, "thresholdPercent")
+    threshold_percent = (
+        raw if raw is None or type(raw) is float else p_float(raw, path, "thresholdPercent")
+    )
     return Pattern(
         counters_to_aggregate=counters_to_aggregate,
         description=description,
@@ -1289,25 +1508,39 @@ def _de_pattern(data: Any, path: Path) -> Pattern:
 
 
 def _de_profile_time(data: Any, path: Path) -> ProfileTime:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("start")
     start = None if raw is None else p_timestamp(raw, path, "start")
     return ProfileTime(start=start)
 
 
 def _de_profile_times(value: Any, path: Path, name: str) -> list[ProfileTime]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_profile_time(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_profile_time(item, (path, name, i)) for i, item in enumerate(items) if item is not None
+    ]
 
 
 def _de_profiling_group_description(data: Any, path: Path) -> ProfilingGroupDescription:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("agentOrchestrationConfig")
-    agent_orchestration_config = None if raw is None else _de_agent_orchestration_config(raw, (path, "agentOrchestrationConfig"))
+    agent_orchestration_config = (
+        None
+        if raw is None
+        else _de_agent_orchestration_config(raw, (path, "agentOrchestrationConfig"))
+    )
     raw = fields.get("arn")
     arn = raw if raw is None or type(raw) is str else p_str(raw, path, "arn")
     raw = fields.get("computePlatform")
-    compute_platform = None if raw is None else p_enum(ComputePlatform, raw, path, "computePlatform")
+    compute_platform = (
+        None if raw is None else p_enum(ComputePlatform, raw, path, "computePlatform")
+    )
     raw = fields.get("createdAt")
     created_at = None if raw is None else p_timestamp(raw, path, "createdAt")
     raw = fields.get("name")
@@ -1330,24 +1563,46 @@ def _de_profiling_group_description(data: Any, path: Path) -> ProfilingGroupDesc
     )
 
 
-def _de_profiling_group_descriptions(value: Any, path: Path, name: str) -> list[ProfilingGroupDescription]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_profiling_group_description(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+def _de_profiling_group_descriptions(
+    value: Any, path: Path, name: str
+) -> list[ProfilingGroupDescription]:
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_profiling_group_description(item, (path, name, i))
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_profiling_group_names(value: Any, path: Path, name: str) -> list[str]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        item if type(item) is str else p_str(item, path, f"{name}[{i}]")
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_profiling_status(data: Any, path: Path) -> ProfilingStatus:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("latestAgentOrchestratedAt")
-    latest_agent_orchestrated_at = None if raw is None else p_timestamp(raw, path, "latestAgentOrchestratedAt")
+    latest_agent_orchestrated_at = (
+        None if raw is None else p_timestamp(raw, path, "latestAgentOrchestratedAt")
+    )
     raw = fields.get("latestAgentProfileReportedAt")
-    latest_agent_profile_reported_at = None if raw is None else p_timestamp(raw, path, "latestAgentProfileReportedAt")
+    latest_agent_profile_reported_at = (
+        None if raw is None else p_timestamp(raw, path, "latestAgentProfileReportedAt")
+    )
     raw = fields.get("latestAggregatedProfile")
-    latest_aggregated_profile = None if raw is None else _de_aggregated_profile_time(raw, (path, "latestAggregatedProfile"))
+    latest_aggregated_profile = (
+        None if raw is None else _de_aggregated_profile_time(raw, (path, "latestAggregatedProfile"))
+    )
     return ProfilingStatus(
         latest_agent_orchestrated_at=latest_agent_orchestrated_at,
         latest_agent_profile_reported_at=latest_agent_profile_reported_at,
@@ -1356,11 +1611,17 @@ def _de_profiling_status(data: Any, path: Path) -> ProfilingStatus:
 
 
 def _de_recommendation(data: Any, path: Path) -> Recommendation:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("allMatchesCount")
-    all_matches_count = 0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "allMatchesCount"))
+    all_matches_count = (
+        0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "allMatchesCount"))
+    )
     raw = fields.get("allMatchesSum")
-    all_matches_sum = 0.0 if raw is None else (raw if type(raw) is float else p_float(raw, path, "allMatchesSum"))
+    all_matches_sum = (
+        0.0 if raw is None else (raw if type(raw) is float else p_float(raw, path, "allMatchesSum"))
+    )
     raw = fields.get("endTime")
     end_time = EPOCH if raw is None else p_timestamp(raw, path, "endTime")
     raw = fields.get("pattern")
@@ -1380,49 +1641,93 @@ def _de_recommendation(data: Any, path: Path) -> Recommendation:
 
 
 def _de_recommendations(value: Any, path: Path, name: str) -> list[Recommendation]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_recommendation(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_recommendation(item, (path, name, i))
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_tags(value: Any, path: Path, name: str) -> dict[str, str]:
     items = p_map(value, path, name).items()
-    return {key: item if type(item) is str else p_str(item, path, f"{name}[{key!r}]") for key, item in items if item is not None}
+    return {
+        key: item if type(item) is str else p_str(item, path, f"{name}[{key!r}]")
+        for key, item in items
+        if item is not None
+    }
 
 
 def _de_target_frame(value: Any, path: Path, name: str) -> list[str]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        item if type(item) is str else p_str(item, path, f"{name}[{i}]")
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_target_frames(value: Any, path: Path, name: str) -> list[list[str]]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_target_frame(item, path, f"{name}[{i}]") for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_target_frame(item, path, f"{name}[{i}]")
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_thread_states(value: Any, path: Path, name: str) -> list[str]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        item if type(item) is str else p_str(item, path, f"{name}[{i}]")
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_timestamp_structure(data: Any, path: Path) -> TimestampStructure:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("value")
     value_ = EPOCH if raw is None else p_timestamp(raw, path, "value")
     return TimestampStructure(value=value_)
 
 
 def _de_timestamp_structure_list(value: Any, path: Path, name: str) -> list[TimestampStructure]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_timestamp_structure(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_timestamp_structure(item, (path, name, i))
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
-def _de_unprocessed_end_times(value: Any, path: Path, name: str) -> dict[str, list[TimestampStructure]]:
+def _de_unprocessed_end_times(
+    value: Any, path: Path, name: str
+) -> dict[str, list[TimestampStructure]]:
     items = p_map(value, path, name).items()
-    return {key: _de_timestamp_structure_list(item, path, f"{name}[{key!r}]") for key, item in items if item is not None}
+    return {
+        key: _de_timestamp_structure_list(item, path, f"{name}[{key!r}]")
+        for key, item in items
+        if item is not None
+    }
 
 
 def _de_user_feedback(data: Any, path: Path) -> UserFeedback:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("type")
     type_ = p_enum(FeedbackType, "" if raw is None else raw, path, "type")
     return UserFeedback(type=type_)
@@ -1431,11 +1736,17 @@ def _de_user_feedback(data: Any, path: Path) -> UserFeedback:
 def parse_add_notification_channels(response: TransportResponse) -> AddNotificationChannelsResponse:
     fields = load_json(response.body, numbers=False)
     raw = fields.get("notificationConfiguration")
-    notification_configuration = None if raw is None else _de_notification_configuration(raw, ("", "notificationConfiguration"))
+    notification_configuration = (
+        None
+        if raw is None
+        else _de_notification_configuration(raw, ("", "notificationConfiguration"))
+    )
     return AddNotificationChannelsResponse(notification_configuration=notification_configuration)
 
 
-def parse_batch_get_frame_metric_data(response: TransportResponse) -> BatchGetFrameMetricDataResponse:
+def parse_batch_get_frame_metric_data(
+    response: TransportResponse,
+) -> BatchGetFrameMetricDataResponse:
     fields = load_json(response.body)
     raw = fields.get("endTime")
     end_time = EPOCH if raw is None else p_timestamp(raw, "", "endTime")
@@ -1448,7 +1759,9 @@ def parse_batch_get_frame_metric_data(response: TransportResponse) -> BatchGetFr
     raw = fields.get("startTime")
     start_time = EPOCH if raw is None else p_timestamp(raw, "", "startTime")
     raw = fields.get("unprocessedEndTimes")
-    unprocessed_end_times = {} if raw is None else _de_unprocessed_end_times(raw, "", "unprocessedEndTimes")
+    unprocessed_end_times = (
+        {} if raw is None else _de_unprocessed_end_times(raw, "", "unprocessedEndTimes")
+    )
     return BatchGetFrameMetricDataResponse(
         end_time=end_time,
         end_times=end_times,
@@ -1467,7 +1780,9 @@ def parse_configure_agent(response: TransportResponse) -> ConfigureAgentResponse
 
 def parse_create_profiling_group(response: TransportResponse) -> CreateProfilingGroupResponse:
     raw = load_payload(response.body)
-    profiling_group = _de_profiling_group_description({} if raw is None else raw, ("", "profilingGroup"))
+    profiling_group = _de_profiling_group_description(
+        {} if raw is None else raw, ("", "profilingGroup")
+    )
     return CreateProfilingGroupResponse(profiling_group=profiling_group)
 
 
@@ -1477,26 +1792,36 @@ def parse_delete_profiling_group(response: TransportResponse) -> DeleteProfiling
 
 def parse_describe_profiling_group(response: TransportResponse) -> DescribeProfilingGroupResponse:
     raw = load_payload(response.body)
-    profiling_group = _de_profiling_group_description({} if raw is None else raw, ("", "profilingGroup"))
+    profiling_group = _de_profiling_group_description(
+        {} if raw is None else raw, ("", "profilingGroup")
+    )
     return DescribeProfilingGroupResponse(profiling_group=profiling_group)
 
 
-def parse_get_findings_report_account_summary(response: TransportResponse) -> GetFindingsReportAccountSummaryResponse:
+def parse_get_findings_report_account_summary(
+    response: TransportResponse,
+) -> GetFindingsReportAccountSummaryResponse:
     fields = load_json(response.body)
     raw = fields.get("nextToken")
     next_token = raw if raw is None or type(raw) is str else p_str(raw, "", "nextToken")
     raw = fields.get("reportSummaries")
-    report_summaries = [] if raw is None else _de_findings_report_summaries(raw, "", "reportSummaries")
+    report_summaries = (
+        [] if raw is None else _de_findings_report_summaries(raw, "", "reportSummaries")
+    )
     return GetFindingsReportAccountSummaryResponse(
         next_token=next_token,
         report_summaries=report_summaries,
     )
 
 
-def parse_get_notification_configuration(response: TransportResponse) -> GetNotificationConfigurationResponse:
+def parse_get_notification_configuration(
+    response: TransportResponse,
+) -> GetNotificationConfigurationResponse:
     fields = load_json(response.body, numbers=False)
     raw = fields.get("notificationConfiguration")
-    notification_configuration = _de_notification_configuration({} if raw is None else raw, ("", "notificationConfiguration"))
+    notification_configuration = _de_notification_configuration(
+        {} if raw is None else raw, ("", "notificationConfiguration")
+    )
     return GetNotificationConfigurationResponse(
         notification_configuration=notification_configuration,
     )
@@ -1530,7 +1855,9 @@ def parse_get_recommendations(response: TransportResponse) -> GetRecommendations
     raw = fields.get("profileStartTime")
     profile_start_time = EPOCH if raw is None else p_timestamp(raw, "", "profileStartTime")
     raw = fields.get("profilingGroupName")
-    profiling_group_name = "" if raw is None else (raw if type(raw) is str else p_str(raw, "", "profilingGroupName"))
+    profiling_group_name = (
+        "" if raw is None else (raw if type(raw) is str else p_str(raw, "", "profilingGroupName"))
+    )
     raw = fields.get("recommendations")
     recommendations = [] if raw is None else _de_recommendations(raw, "", "recommendations")
     return GetRecommendationsResponse(
@@ -1545,7 +1872,9 @@ def parse_get_recommendations(response: TransportResponse) -> GetRecommendations
 def parse_list_findings_reports(response: TransportResponse) -> ListFindingsReportsResponse:
     fields = load_json(response.body)
     raw = fields.get("findingsReportSummaries")
-    findings_report_summaries = [] if raw is None else _de_findings_report_summaries(raw, "", "findingsReportSummaries")
+    findings_report_summaries = (
+        [] if raw is None else _de_findings_report_summaries(raw, "", "findingsReportSummaries")
+    )
     raw = fields.get("nextToken")
     next_token = raw if raw is None or type(raw) is str else p_str(raw, "", "nextToken")
     return ListFindingsReportsResponse(
@@ -1568,9 +1897,13 @@ def parse_list_profiling_groups(response: TransportResponse) -> ListProfilingGro
     raw = fields.get("nextToken")
     next_token = raw if raw is None or type(raw) is str else p_str(raw, "", "nextToken")
     raw = fields.get("profilingGroupNames")
-    profiling_group_names = [] if raw is None else _de_profiling_group_names(raw, "", "profilingGroupNames")
+    profiling_group_names = (
+        [] if raw is None else _de_profiling_group_names(raw, "", "profilingGroupNames")
+    )
     raw = fields.get("profilingGroups")
-    profiling_groups = None if raw is None else _de_profiling_group_descriptions(raw, "", "profilingGroups")
+    profiling_groups = (
+        None if raw is None else _de_profiling_group_descriptions(raw, "", "profilingGroups")
+    )
     return ListProfilingGroupsResponse(
         next_token=next_token,
         profiling_group_names=profiling_group_names,
@@ -1598,10 +1931,16 @@ def parse_put_permission(response: TransportResponse) -> PutPermissionResponse:
     return PutPermissionResponse(policy=policy, revision_id=revision_id)
 
 
-def parse_remove_notification_channel(response: TransportResponse) -> RemoveNotificationChannelResponse:
+def parse_remove_notification_channel(
+    response: TransportResponse,
+) -> RemoveNotificationChannelResponse:
     fields = load_json(response.body, numbers=False)
     raw = fields.get("notificationConfiguration")
-    notification_configuration = None if raw is None else _de_notification_configuration(raw, ("", "notificationConfiguration"))
+    notification_configuration = (
+        None
+        if raw is None
+        else _de_notification_configuration(raw, ("", "notificationConfiguration"))
+    )
     return RemoveNotificationChannelResponse(notification_configuration=notification_configuration)
 
 
@@ -1628,7 +1967,9 @@ def parse_untag_resource(response: TransportResponse) -> UntagResourceResponse:
 
 def parse_update_profiling_group(response: TransportResponse) -> UpdateProfilingGroupResponse:
     raw = load_payload(response.body)
-    profiling_group = _de_profiling_group_description({} if raw is None else raw, ("", "profilingGroup"))
+    profiling_group = _de_profiling_group_description(
+        {} if raw is None else raw, ("", "profilingGroup")
+    )
     return UpdateProfilingGroupResponse(profiling_group=profiling_group)
 
 
@@ -1662,7 +2003,9 @@ def _validate_add_notification_channels(request: AddNotificationChannelsRequest)
     _val_add_notification_channels_request(request, "")
 
 
-ADD_NOTIFICATION_CHANNELS: Operation[AddNotificationChannelsRequest, AddNotificationChannelsResponse] = Operation(
+ADD_NOTIFICATION_CHANNELS: Operation[
+    AddNotificationChannelsRequest, AddNotificationChannelsResponse
+] = Operation(
     "AddNotificationChannels",
     _validate_add_notification_channels,
     serialize_add_notification_channels,
@@ -1674,7 +2017,9 @@ def _validate_batch_get_frame_metric_data(request: BatchGetFrameMetricDataReques
     _val_batch_get_frame_metric_data_request(request, "")
 
 
-BATCH_GET_FRAME_METRIC_DATA: Operation[BatchGetFrameMetricDataRequest, BatchGetFrameMetricDataResponse] = Operation(
+BATCH_GET_FRAME_METRIC_DATA: Operation[
+    BatchGetFrameMetricDataRequest, BatchGetFrameMetricDataResponse
+] = Operation(
     "BatchGetFrameMetricData",
     _validate_batch_get_frame_metric_data,
     serialize_batch_get_frame_metric_data,
@@ -1698,12 +2043,14 @@ def _validate_create_profiling_group(request: CreateProfilingGroupRequest) -> No
     _val_create_profiling_group_request(request, "")
 
 
-CREATE_PROFILING_GROUP: Operation[CreateProfilingGroupRequest, CreateProfilingGroupResponse] = Operation(
-    "CreateProfilingGroup",
-    _validate_create_profiling_group,
-    serialize_create_profiling_group,
-    parse_create_profiling_group,
-    resend_safe=True,
+CREATE_PROFILING_GROUP: Operation[CreateProfilingGroupRequest, CreateProfilingGroupResponse] = (
+    Operation(
+        "CreateProfilingGroup",
+        _validate_create_profiling_group,
+        serialize_create_profiling_group,
+        parse_create_profiling_group,
+        resend_safe=True,
+    )
 )
 
 
@@ -1711,11 +2058,13 @@ def _validate_delete_profiling_group(request: DeleteProfilingGroupRequest) -> No
     _val_delete_profiling_group_request(request, "")
 
 
-DELETE_PROFILING_GROUP: Operation[DeleteProfilingGroupRequest, DeleteProfilingGroupResponse] = Operation(
-    "DeleteProfilingGroup",
-    _validate_delete_profiling_group,
-    serialize_delete_profiling_group,
-    parse_delete_profiling_group,
+DELETE_PROFILING_GROUP: Operation[DeleteProfilingGroupRequest, DeleteProfilingGroupResponse] = (
+    Operation(
+        "DeleteProfilingGroup",
+        _validate_delete_profiling_group,
+        serialize_delete_profiling_group,
+        parse_delete_profiling_group,
+    )
 )
 
 
@@ -1723,7 +2072,9 @@ def _validate_describe_profiling_group(request: DescribeProfilingGroupRequest) -
     _val_describe_profiling_group_request(request, "")
 
 
-DESCRIBE_PROFILING_GROUP: Operation[DescribeProfilingGroupRequest, DescribeProfilingGroupResponse] = Operation(
+DESCRIBE_PROFILING_GROUP: Operation[
+    DescribeProfilingGroupRequest, DescribeProfilingGroupResponse
+] = Operation(
     "DescribeProfilingGroup",
     _validate_describe_profiling_group,
     serialize_describe_profiling_group,
@@ -1732,11 +2083,15 @@ DESCRIBE_PROFILING_GROUP: Operation[DescribeProfilingGroupRequest, DescribeProfi
 )
 
 
-def _validate_get_findings_report_account_summary(request: GetFindingsReportAccountSummaryRequest) -> None:
+def _validate_get_findings_report_account_summary(
+    request: GetFindingsReportAccountSummaryRequest,
+) -> None:
     _val_get_findings_report_account_summary_request(request, "")
 
 
-GET_FINDINGS_REPORT_ACCOUNT_SUMMARY: Operation[GetFindingsReportAccountSummaryRequest, GetFindingsReportAccountSummaryResponse] = Operation(
+GET_FINDINGS_REPORT_ACCOUNT_SUMMARY: Operation[
+    GetFindingsReportAccountSummaryRequest, GetFindingsReportAccountSummaryResponse
+] = Operation(
     "GetFindingsReportAccountSummary",
     _validate_get_findings_report_account_summary,
     serialize_get_findings_report_account_summary,
@@ -1749,7 +2104,9 @@ def _validate_get_notification_configuration(request: GetNotificationConfigurati
     _val_get_notification_configuration_request(request, "")
 
 
-GET_NOTIFICATION_CONFIGURATION: Operation[GetNotificationConfigurationRequest, GetNotificationConfigurationResponse] = Operation(
+GET_NOTIFICATION_CONFIGURATION: Operation[
+    GetNotificationConfigurationRequest, GetNotificationConfigurationResponse
+] = Operation(
     "GetNotificationConfiguration",
     _validate_get_notification_configuration,
     serialize_get_notification_configuration,
@@ -1801,12 +2158,14 @@ def _validate_list_findings_reports(request: ListFindingsReportsRequest) -> None
     _val_list_findings_reports_request(request, "")
 
 
-LIST_FINDINGS_REPORTS: Operation[ListFindingsReportsRequest, ListFindingsReportsResponse] = Operation(
-    "ListFindingsReports",
-    _validate_list_findings_reports,
-    serialize_list_findings_reports,
-    parse_list_findings_reports,
-    resend_safe=True,
+LIST_FINDINGS_REPORTS: Operation[ListFindingsReportsRequest, ListFindingsReportsResponse] = (
+    Operation(
+        "ListFindingsReports",
+        _validate_list_findings_reports,
+        serialize_list_findings_reports,
+        parse_list_findings_reports,
+        resend_safe=True,
+    )
 )
 
 
@@ -1827,12 +2186,14 @@ def _validate_list_profiling_groups(request: ListProfilingGroupsRequest) -> None
     _val_list_profiling_groups_request(request, "")
 
 
-LIST_PROFILING_GROUPS: Operation[ListProfilingGroupsRequest, ListProfilingGroupsResponse] = Operation(
-    "ListProfilingGroups",
-    _validate_list_profiling_groups,
-    serialize_list_profiling_groups,
-    parse_list_profiling_groups,
-    resend_safe=True,
+LIST_PROFILING_GROUPS: Operation[ListProfilingGroupsRequest, ListProfilingGroupsResponse] = (
+    Operation(
+        "ListProfilingGroups",
+        _validate_list_profiling_groups,
+        serialize_list_profiling_groups,
+        parse_list_profiling_groups,
+        resend_safe=True,
+    )
 )
 
 
@@ -1840,12 +2201,14 @@ def _validate_list_tags_for_resource(request: ListTagsForResourceRequest) -> Non
     _val_list_tags_for_resource_request(request, "")
 
 
-LIST_TAGS_FOR_RESOURCE: Operation[ListTagsForResourceRequest, ListTagsForResourceResponse] = Operation(
-    "ListTagsForResource",
-    _validate_list_tags_for_resource,
-    serialize_list_tags_for_resource,
-    parse_list_tags_for_resource,
-    resend_safe=True,
+LIST_TAGS_FOR_RESOURCE: Operation[ListTagsForResourceRequest, ListTagsForResourceResponse] = (
+    Operation(
+        "ListTagsForResource",
+        _validate_list_tags_for_resource,
+        serialize_list_tags_for_resource,
+        parse_list_tags_for_resource,
+        resend_safe=True,
+    )
 )
 
 
@@ -1878,7 +2241,9 @@ def _validate_remove_notification_channel(request: RemoveNotificationChannelRequ
     _val_remove_notification_channel_request(request, "")
 
 
-REMOVE_NOTIFICATION_CHANNEL: Operation[RemoveNotificationChannelRequest, RemoveNotificationChannelResponse] = Operation(
+REMOVE_NOTIFICATION_CHANNEL: Operation[
+    RemoveNotificationChannelRequest, RemoveNotificationChannelResponse
+] = Operation(
     "RemoveNotificationChannel",
     _validate_remove_notification_channel,
     serialize_remove_notification_channel,
@@ -1938,20 +2303,22 @@ def _validate_update_profiling_group(request: UpdateProfilingGroupRequest) -> No
     _val_update_profiling_group_request(request, "")
 
 
-UPDATE_PROFILING_GROUP: Operation[UpdateProfilingGroupRequest, UpdateProfilingGroupResponse] = Operation(
-    "UpdateProfilingGroup",
-    _validate_update_profiling_group,
-    serialize_update_profiling_group,
-    parse_update_profiling_group,
+UPDATE_PROFILING_GROUP: Operation[UpdateProfilingGroupRequest, UpdateProfilingGroupResponse] = (
+    Operation(
+        "UpdateProfilingGroup",
+        _validate_update_profiling_group,
+        serialize_update_profiling_group,
+        parse_update_profiling_group,
+    )
 )
 
 
 SERVICE = ServiceInfo(
-    service_id='CodeGuruProfiler',
-    data_name='codeguruprofiler',
-    endpoint_prefix='codeguru-profiler',
-    signing_name='codeguru-profiler',
-    api_version='2019-07-18',
+    service_id="CodeGuruProfiler",
+    data_name="codeguruprofiler",
+    endpoint_prefix="codeguru-profiler",
+    signing_name="codeguru-profiler",
+    api_version="2019-07-18",
     errors=ERRORS,
     base_error=errors.CodeGuruProfilerError,
     endpoint_rules=_endpoints.resolve,

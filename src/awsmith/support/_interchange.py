@@ -110,79 +110,376 @@ from .shapes import (
     UploadUrl,
 )
 
-_KEYS_ADD_ATTACHMENTS_TO_SET_REQUEST = (frozenset({"attachment_set_id", "attachments", "dry_run"}), frozenset({"attachmentSetId", "attachments", "dryRun"}))
-_KEYS_ADD_ATTACHMENTS_TO_SET_RESPONSE = (frozenset({"attachment_set_id", "expiry_time"}), frozenset({"attachmentSetId", "expiryTime"}))
-_KEYS_ADD_COMMUNICATION_TO_CASE_REQUEST = (frozenset({"attachment_set_id", "case_id", "cc_email_addresses", "communication_body", "dry_run", "upload_ids"}), frozenset({"attachmentSetId", "caseId", "ccEmailAddresses", "communicationBody", "dryRun", "uploadIds"}))
+_KEYS_ADD_ATTACHMENTS_TO_SET_REQUEST = (
+    frozenset({"attachment_set_id", "attachments", "dry_run"}),
+    frozenset({"attachmentSetId", "attachments", "dryRun"}),
+)
+_KEYS_ADD_ATTACHMENTS_TO_SET_RESPONSE = (
+    frozenset({"attachment_set_id", "expiry_time"}),
+    frozenset({"attachmentSetId", "expiryTime"}),
+)
+_KEYS_ADD_COMMUNICATION_TO_CASE_REQUEST = (
+    frozenset(
+        {
+            "attachment_set_id",
+            "case_id",
+            "cc_email_addresses",
+            "communication_body",
+            "dry_run",
+            "upload_ids",
+        }
+    ),
+    frozenset(
+        {
+            "attachmentSetId",
+            "caseId",
+            "ccEmailAddresses",
+            "communicationBody",
+            "dryRun",
+            "uploadIds",
+        }
+    ),
+)
 _KEYS_ADD_COMMUNICATION_TO_CASE_RESPONSE = (frozenset({"result"}), frozenset({"result"}))
 _KEYS_ATTACHMENT = (frozenset({"data", "file_name"}), frozenset({"data", "fileName"}))
-_KEYS_ATTACHMENT_DETAILS = (frozenset({"attachment_id", "file_name"}), frozenset({"attachmentId", "fileName"}))
-_KEYS_CASE_DETAILS = (frozenset({"case_id", "category_code", "cc_email_addresses", "display_id", "language", "recent_communications", "service_code", "severity_code", "status", "subject", "submitted_by", "time_created"}), frozenset({"caseId", "categoryCode", "ccEmailAddresses", "displayId", "language", "recentCommunications", "serviceCode", "severityCode", "status", "subject", "submittedBy", "timeCreated"}))
+_KEYS_ATTACHMENT_DETAILS = (
+    frozenset({"attachment_id", "file_name"}),
+    frozenset({"attachmentId", "fileName"}),
+)
+_KEYS_CASE_DETAILS = (
+    frozenset(
+        {
+            "case_id",
+            "category_code",
+            "cc_email_addresses",
+            "display_id",
+            "language",
+            "recent_communications",
+            "service_code",
+            "severity_code",
+            "status",
+            "subject",
+            "submitted_by",
+            "time_created",
+        }
+    ),
+    frozenset(
+        {
+            "caseId",
+            "categoryCode",
+            "ccEmailAddresses",
+            "displayId",
+            "language",
+            "recentCommunications",
+            "serviceCode",
+            "severityCode",
+            "status",
+            "subject",
+            "submittedBy",
+            "timeCreated",
+        }
+    ),
+)
 _KEYS_CATEGORY = (frozenset({"code", "name"}), frozenset({"code", "name"}))
-_KEYS_COMMUNICATION = (frozenset({"attachment_set", "attachments", "body", "case_id", "submitted_by", "time_created"}), frozenset({"attachmentSet", "attachments", "body", "caseId", "submittedBy", "timeCreated"}))
-_KEYS_COMMUNICATION_TYPE_OPTIONS = (frozenset({"dates_without_support", "supported_hours", "type"}), frozenset({"datesWithoutSupport", "supportedHours", "type"}))
+_KEYS_COMMUNICATION = (
+    frozenset({"attachment_set", "attachments", "body", "case_id", "submitted_by", "time_created"}),
+    frozenset({"attachmentSet", "attachments", "body", "caseId", "submittedBy", "timeCreated"}),
+)
+_KEYS_COMMUNICATION_TYPE_OPTIONS = (
+    frozenset({"dates_without_support", "supported_hours", "type"}),
+    frozenset({"datesWithoutSupport", "supportedHours", "type"}),
+)
 _KEYS_COMPLETED_UPLOAD = (frozenset({"e_tag", "part_index"}), frozenset({"eTag", "partIndex"}))
-_KEYS_COMPLETE_ATTACHMENT_UPLOAD_REQUEST = (frozenset({"completed_uploads", "dry_run", "upload_id"}), frozenset({"completedUploads", "dryRun", "uploadId"}))
-_KEYS_COMPLETE_ATTACHMENT_UPLOAD_RESPONSE = (frozenset({"upload_status"}), frozenset({"uploadStatus"}))
-_KEYS_CREATE_CASE_REQUEST = (frozenset({"attachment_set_id", "category_code", "cc_email_addresses", "communication_body", "dry_run", "issue_type", "language", "service_code", "severity_code", "subject", "upload_ids"}), frozenset({"attachmentSetId", "categoryCode", "ccEmailAddresses", "communicationBody", "dryRun", "issueType", "language", "serviceCode", "severityCode", "subject", "uploadIds"}))
+_KEYS_COMPLETE_ATTACHMENT_UPLOAD_REQUEST = (
+    frozenset({"completed_uploads", "dry_run", "upload_id"}),
+    frozenset({"completedUploads", "dryRun", "uploadId"}),
+)
+_KEYS_COMPLETE_ATTACHMENT_UPLOAD_RESPONSE = (
+    frozenset({"upload_status"}),
+    frozenset({"uploadStatus"}),
+)
+_KEYS_CREATE_CASE_REQUEST = (
+    frozenset(
+        {
+            "attachment_set_id",
+            "category_code",
+            "cc_email_addresses",
+            "communication_body",
+            "dry_run",
+            "issue_type",
+            "language",
+            "service_code",
+            "severity_code",
+            "subject",
+            "upload_ids",
+        }
+    ),
+    frozenset(
+        {
+            "attachmentSetId",
+            "categoryCode",
+            "ccEmailAddresses",
+            "communicationBody",
+            "dryRun",
+            "issueType",
+            "language",
+            "serviceCode",
+            "severityCode",
+            "subject",
+            "uploadIds",
+        }
+    ),
+)
 _KEYS_CREATE_CASE_RESPONSE = (frozenset({"case_id"}), frozenset({"caseId"}))
-_KEYS_DATE_INTERVAL = (frozenset({"end_date_time", "start_date_time"}), frozenset({"endDateTime", "startDateTime"}))
-_KEYS_DESCRIBE_ATTACHMENT_REQUEST = (frozenset({"attachment_id", "dry_run"}), frozenset({"attachmentId", "dryRun"}))
+_KEYS_DATE_INTERVAL = (
+    frozenset({"end_date_time", "start_date_time"}),
+    frozenset({"endDateTime", "startDateTime"}),
+)
+_KEYS_DESCRIBE_ATTACHMENT_REQUEST = (
+    frozenset({"attachment_id", "dry_run"}),
+    frozenset({"attachmentId", "dryRun"}),
+)
 _KEYS_DESCRIBE_ATTACHMENT_RESPONSE = (frozenset({"attachment"}), frozenset({"attachment"}))
-_KEYS_DESCRIBE_ATTACHMENT_UPLOAD_STATUS_REQUEST = (frozenset({"dry_run", "upload_id"}), frozenset({"dryRun", "uploadId"}))
-_KEYS_DESCRIBE_ATTACHMENT_UPLOAD_STATUS_RESPONSE = (frozenset({"file_name", "upload_progress", "upload_status"}), frozenset({"fileName", "uploadProgress", "uploadStatus"}))
-_KEYS_DESCRIBE_CASES_REQUEST = (frozenset({"after_time", "before_time", "case_id_list", "display_id", "dry_run", "include_communications", "include_resolved_cases", "language", "max_results", "next_token"}), frozenset({"afterTime", "beforeTime", "caseIdList", "displayId", "dryRun", "includeCommunications", "includeResolvedCases", "language", "maxResults", "nextToken"}))
-_KEYS_DESCRIBE_CASES_RESPONSE = (frozenset({"cases", "next_token"}), frozenset({"cases", "nextToken"}))
-_KEYS_DESCRIBE_COMMUNICATIONS_REQUEST = (frozenset({"after_time", "before_time", "case_id", "dry_run", "max_results", "next_token"}), frozenset({"afterTime", "beforeTime", "caseId", "dryRun", "maxResults", "nextToken"}))
-_KEYS_DESCRIBE_COMMUNICATIONS_RESPONSE = (frozenset({"communications", "next_token"}), frozenset({"communications", "nextToken"}))
-_KEYS_DESCRIBE_CREATE_CASE_OPTIONS_REQUEST = (frozenset({"category_code", "dry_run", "issue_type", "language", "service_code"}), frozenset({"categoryCode", "dryRun", "issueType", "language", "serviceCode"}))
-_KEYS_DESCRIBE_CREATE_CASE_OPTIONS_RESPONSE = (frozenset({"communication_types", "language_availability"}), frozenset({"communicationTypes", "languageAvailability"}))
-_KEYS_DESCRIBE_SERVICES_REQUEST = (frozenset({"dry_run", "language", "service_code_list"}), frozenset({"dryRun", "language", "serviceCodeList"}))
+_KEYS_DESCRIBE_ATTACHMENT_UPLOAD_STATUS_REQUEST = (
+    frozenset({"dry_run", "upload_id"}),
+    frozenset({"dryRun", "uploadId"}),
+)
+_KEYS_DESCRIBE_ATTACHMENT_UPLOAD_STATUS_RESPONSE = (
+    frozenset({"file_name", "upload_progress", "upload_status"}),
+    frozenset({"fileName", "uploadProgress", "uploadStatus"}),
+)
+_KEYS_DESCRIBE_CASES_REQUEST = (
+    frozenset(
+        {
+            "after_time",
+            "before_time",
+            "case_id_list",
+            "display_id",
+            "dry_run",
+            "include_communications",
+            "include_resolved_cases",
+            "language",
+            "max_results",
+            "next_token",
+        }
+    ),
+    frozenset(
+        {
+            "afterTime",
+            "beforeTime",
+            "caseIdList",
+            "displayId",
+            "dryRun",
+            "includeCommunications",
+            "includeResolvedCases",
+            "language",
+            "maxResults",
+            "nextToken",
+        }
+    ),
+)
+_KEYS_DESCRIBE_CASES_RESPONSE = (
+    frozenset({"cases", "next_token"}),
+    frozenset({"cases", "nextToken"}),
+)
+_KEYS_DESCRIBE_COMMUNICATIONS_REQUEST = (
+    frozenset({"after_time", "before_time", "case_id", "dry_run", "max_results", "next_token"}),
+    frozenset({"afterTime", "beforeTime", "caseId", "dryRun", "maxResults", "nextToken"}),
+)
+_KEYS_DESCRIBE_COMMUNICATIONS_RESPONSE = (
+    frozenset({"communications", "next_token"}),
+    frozenset({"communications", "nextToken"}),
+)
+_KEYS_DESCRIBE_CREATE_CASE_OPTIONS_REQUEST = (
+    frozenset({"category_code", "dry_run", "issue_type", "language", "service_code"}),
+    frozenset({"categoryCode", "dryRun", "issueType", "language", "serviceCode"}),
+)
+_KEYS_DESCRIBE_CREATE_CASE_OPTIONS_RESPONSE = (
+    frozenset({"communication_types", "language_availability"}),
+    frozenset({"communicationTypes", "languageAvailability"}),
+)
+_KEYS_DESCRIBE_SERVICES_REQUEST = (
+    frozenset({"dry_run", "language", "service_code_list"}),
+    frozenset({"dryRun", "language", "serviceCodeList"}),
+)
 _KEYS_DESCRIBE_SERVICES_RESPONSE = (frozenset({"services"}), frozenset({"services"}))
-_KEYS_DESCRIBE_SEVERITY_LEVELS_REQUEST = (frozenset({"dry_run", "language"}), frozenset({"dryRun", "language"}))
-_KEYS_DESCRIBE_SEVERITY_LEVELS_RESPONSE = (frozenset({"severity_levels"}), frozenset({"severityLevels"}))
-_KEYS_DESCRIBE_SUPPORTED_LANGUAGES_REQUEST = (frozenset({"category_code", "dry_run", "issue_type", "service_code"}), frozenset({"categoryCode", "dryRun", "issueType", "serviceCode"}))
-_KEYS_DESCRIBE_SUPPORTED_LANGUAGES_RESPONSE = (frozenset({"supported_languages"}), frozenset({"supportedLanguages"}))
+_KEYS_DESCRIBE_SEVERITY_LEVELS_REQUEST = (
+    frozenset({"dry_run", "language"}),
+    frozenset({"dryRun", "language"}),
+)
+_KEYS_DESCRIBE_SEVERITY_LEVELS_RESPONSE = (
+    frozenset({"severity_levels"}),
+    frozenset({"severityLevels"}),
+)
+_KEYS_DESCRIBE_SUPPORTED_LANGUAGES_REQUEST = (
+    frozenset({"category_code", "dry_run", "issue_type", "service_code"}),
+    frozenset({"categoryCode", "dryRun", "issueType", "serviceCode"}),
+)
+_KEYS_DESCRIBE_SUPPORTED_LANGUAGES_RESPONSE = (
+    frozenset({"supported_languages"}),
+    frozenset({"supportedLanguages"}),
+)
 _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECKS_REQUEST = (frozenset({"language"}), frozenset({"language"}))
 _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECKS_RESPONSE = (frozenset({"checks"}), frozenset({"checks"}))
-_KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_REFRESH_STATUSES_REQUEST = (frozenset({"check_ids"}), frozenset({"checkIds"}))
-_KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_REFRESH_STATUSES_RESPONSE = (frozenset({"statuses"}), frozenset({"statuses"}))
-_KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT_REQUEST = (frozenset({"check_id", "language"}), frozenset({"checkId", "language"}))
-_KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT_RESPONSE = (frozenset({"result"}), frozenset({"result"}))
-_KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES_REQUEST = (frozenset({"check_ids"}), frozenset({"checkIds"}))
-_KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES_RESPONSE = (frozenset({"summaries"}), frozenset({"summaries"}))
+_KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_REFRESH_STATUSES_REQUEST = (
+    frozenset({"check_ids"}),
+    frozenset({"checkIds"}),
+)
+_KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_REFRESH_STATUSES_RESPONSE = (
+    frozenset({"statuses"}),
+    frozenset({"statuses"}),
+)
+_KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT_REQUEST = (
+    frozenset({"check_id", "language"}),
+    frozenset({"checkId", "language"}),
+)
+_KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT_RESPONSE = (
+    frozenset({"result"}),
+    frozenset({"result"}),
+)
+_KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES_REQUEST = (
+    frozenset({"check_ids"}),
+    frozenset({"checkIds"}),
+)
+_KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES_RESPONSE = (
+    frozenset({"summaries"}),
+    frozenset({"summaries"}),
+)
 _KEYS_DOWNLOAD_URL = (frozenset({"expiry_date", "url"}), frozenset({"expiryDate", "url"}))
-_KEYS_ERROR_THROTTLING_EXCEPTION = (frozenset({"message", "throttling_reasons"}), frozenset({"message", "throttlingReasons"}))
-_KEYS_GET_ATTACHMENT_DOWNLOAD_LINK_REQUEST = (frozenset({"attachment_id", "dry_run"}), frozenset({"attachmentId", "dryRun"}))
-_KEYS_GET_ATTACHMENT_DOWNLOAD_LINK_RESPONSE = (frozenset({"download_url", "file_name"}), frozenset({"downloadUrl", "fileName"}))
-_KEYS_GET_ATTACHMENT_UPLOAD_LINKS_REQUEST = (frozenset({"dry_run", "file_name", "file_size_bytes", "upload_id", "upload_range"}), frozenset({"dryRun", "fileName", "fileSizeBytes", "uploadId", "uploadRange"}))
-_KEYS_GET_ATTACHMENT_UPLOAD_LINKS_RESPONSE = (frozenset({"next_index", "part_size_bytes", "total_parts", "upload_id", "upload_urls"}), frozenset({"nextIndex", "partSizeBytes", "totalParts", "uploadId", "uploadUrls"}))
-_KEYS_RECENT_CASE_COMMUNICATIONS = (frozenset({"communications", "next_token"}), frozenset({"communications", "nextToken"}))
+_KEYS_ERROR_THROTTLING_EXCEPTION = (
+    frozenset({"message", "throttling_reasons"}),
+    frozenset({"message", "throttlingReasons"}),
+)
+_KEYS_GET_ATTACHMENT_DOWNLOAD_LINK_REQUEST = (
+    frozenset({"attachment_id", "dry_run"}),
+    frozenset({"attachmentId", "dryRun"}),
+)
+_KEYS_GET_ATTACHMENT_DOWNLOAD_LINK_RESPONSE = (
+    frozenset({"download_url", "file_name"}),
+    frozenset({"downloadUrl", "fileName"}),
+)
+_KEYS_GET_ATTACHMENT_UPLOAD_LINKS_REQUEST = (
+    frozenset({"dry_run", "file_name", "file_size_bytes", "upload_id", "upload_range"}),
+    frozenset({"dryRun", "fileName", "fileSizeBytes", "uploadId", "uploadRange"}),
+)
+_KEYS_GET_ATTACHMENT_UPLOAD_LINKS_RESPONSE = (
+    frozenset({"next_index", "part_size_bytes", "total_parts", "upload_id", "upload_urls"}),
+    frozenset({"nextIndex", "partSizeBytes", "totalParts", "uploadId", "uploadUrls"}),
+)
+_KEYS_RECENT_CASE_COMMUNICATIONS = (
+    frozenset({"communications", "next_token"}),
+    frozenset({"communications", "nextToken"}),
+)
 _KEYS_REFRESH_TRUSTED_ADVISOR_CHECK_REQUEST = (frozenset({"check_id"}), frozenset({"checkId"}))
 _KEYS_REFRESH_TRUSTED_ADVISOR_CHECK_RESPONSE = (frozenset({"status"}), frozenset({"status"}))
 _KEYS_RESOLVE_CASE_REQUEST = (frozenset({"case_id", "dry_run"}), frozenset({"caseId", "dryRun"}))
-_KEYS_RESOLVE_CASE_RESPONSE = (frozenset({"final_case_status", "initial_case_status"}), frozenset({"finalCaseStatus", "initialCaseStatus"}))
-_KEYS_SERVICE = (frozenset({"categories", "code", "name"}), frozenset({"categories", "code", "name"}))
+_KEYS_RESOLVE_CASE_RESPONSE = (
+    frozenset({"final_case_status", "initial_case_status"}),
+    frozenset({"finalCaseStatus", "initialCaseStatus"}),
+)
+_KEYS_SERVICE = (
+    frozenset({"categories", "code", "name"}),
+    frozenset({"categories", "code", "name"}),
+)
 _KEYS_SEVERITY_LEVEL = (frozenset({"code", "name"}), frozenset({"code", "name"}))
 _KEYS_SUPPORTED_HOUR = (frozenset({"end_time", "start_time"}), frozenset({"endTime", "startTime"}))
-_KEYS_SUPPORTED_LANGUAGE = (frozenset({"code", "display", "language"}), frozenset({"code", "display", "language"}))
+_KEYS_SUPPORTED_LANGUAGE = (
+    frozenset({"code", "display", "language"}),
+    frozenset({"code", "display", "language"}),
+)
 _KEYS_THROTTLING_REASON = (frozenset({"reason", "resource"}), frozenset({"reason", "resource"}))
-_KEYS_TRUSTED_ADVISOR_CATEGORY_SPECIFIC_SUMMARY = (frozenset({"cost_optimizing"}), frozenset({"costOptimizing"}))
-_KEYS_TRUSTED_ADVISOR_CHECK_DESCRIPTION = (frozenset({"category", "description", "id", "metadata", "name"}), frozenset({"category", "description", "id", "metadata", "name"}))
-_KEYS_TRUSTED_ADVISOR_CHECK_REFRESH_STATUS = (frozenset({"check_id", "millis_until_next_refreshable", "status"}), frozenset({"checkId", "millisUntilNextRefreshable", "status"}))
-_KEYS_TRUSTED_ADVISOR_CHECK_RESULT = (frozenset({"category_specific_summary", "check_id", "flagged_resources", "resources_summary", "status", "timestamp"}), frozenset({"categorySpecificSummary", "checkId", "flaggedResources", "resourcesSummary", "status", "timestamp"}))
-_KEYS_TRUSTED_ADVISOR_CHECK_SUMMARY = (frozenset({"category_specific_summary", "check_id", "has_flagged_resources", "resources_summary", "status", "timestamp"}), frozenset({"categorySpecificSummary", "checkId", "hasFlaggedResources", "resourcesSummary", "status", "timestamp"}))
-_KEYS_TRUSTED_ADVISOR_COST_OPTIMIZING_SUMMARY = (frozenset({"estimated_monthly_savings", "estimated_percent_monthly_savings"}), frozenset({"estimatedMonthlySavings", "estimatedPercentMonthlySavings"}))
-_KEYS_TRUSTED_ADVISOR_RESOURCES_SUMMARY = (frozenset({"resources_flagged", "resources_ignored", "resources_processed", "resources_suppressed"}), frozenset({"resourcesFlagged", "resourcesIgnored", "resourcesProcessed", "resourcesSuppressed"}))
-_KEYS_TRUSTED_ADVISOR_RESOURCE_DETAIL = (frozenset({"is_suppressed", "metadata", "region", "resource_id", "status"}), frozenset({"isSuppressed", "metadata", "region", "resourceId", "status"}))
-_KEYS_UPLOAD_PROGRESS = (frozenset({"completed_parts_count", "total_parts"}), frozenset({"completedPartsCount", "totalParts"}))
-_KEYS_UPLOAD_RANGE = (frozenset({"end_index", "start_index"}), frozenset({"endIndex", "startIndex"}))
-_KEYS_UPLOAD_URL = (frozenset({"expiry_date", "part_index", "url"}), frozenset({"expiryDate", "partIndex", "url"}))
+_KEYS_TRUSTED_ADVISOR_CATEGORY_SPECIFIC_SUMMARY = (
+    frozenset({"cost_optimizing"}),
+    frozenset({"costOptimizing"}),
+)
+_KEYS_TRUSTED_ADVISOR_CHECK_DESCRIPTION = (
+    frozenset({"category", "description", "id", "metadata", "name"}),
+    frozenset({"category", "description", "id", "metadata", "name"}),
+)
+_KEYS_TRUSTED_ADVISOR_CHECK_REFRESH_STATUS = (
+    frozenset({"check_id", "millis_until_next_refreshable", "status"}),
+    frozenset({"checkId", "millisUntilNextRefreshable", "status"}),
+)
+_KEYS_TRUSTED_ADVISOR_CHECK_RESULT = (
+    frozenset(
+        {
+            "category_specific_summary",
+            "check_id",
+            "flagged_resources",
+            "resources_summary",
+            "status",
+            "timestamp",
+        }
+    ),
+    frozenset(
+        {
+            "categorySpecificSummary",
+            "checkId",
+            "flaggedResources",
+            "resourcesSummary",
+            "status",
+            "timestamp",
+        }
+    ),
+)
+_KEYS_TRUSTED_ADVISOR_CHECK_SUMMARY = (
+    frozenset(
+        {
+            "category_specific_summary",
+            "check_id",
+            "has_flagged_resources",
+            "resources_summary",
+            "status",
+            "timestamp",
+        }
+    ),
+    frozenset(
+        {
+            "categorySpecificSummary",
+            "checkId",
+            "hasFlaggedResources",
+            "resourcesSummary",
+            "status",
+            "timestamp",
+        }
+    ),
+)
+_KEYS_TRUSTED_ADVISOR_COST_OPTIMIZING_SUMMARY = (
+    frozenset({"estimated_monthly_savings", "estimated_percent_monthly_savings"}),
+    frozenset({"estimatedMonthlySavings", "estimatedPercentMonthlySavings"}),
+)
+_KEYS_TRUSTED_ADVISOR_RESOURCES_SUMMARY = (
+    frozenset(
+        {"resources_flagged", "resources_ignored", "resources_processed", "resources_suppressed"}
+    ),
+    frozenset(
+        {"resourcesFlagged", "resourcesIgnored", "resourcesProcessed", "resourcesSuppressed"}
+    ),
+)
+_KEYS_TRUSTED_ADVISOR_RESOURCE_DETAIL = (
+    frozenset({"is_suppressed", "metadata", "region", "resource_id", "status"}),
+    frozenset({"isSuppressed", "metadata", "region", "resourceId", "status"}),
+)
+_KEYS_UPLOAD_PROGRESS = (
+    frozenset({"completed_parts_count", "total_parts"}),
+    frozenset({"completedPartsCount", "totalParts"}),
+)
+_KEYS_UPLOAD_RANGE = (
+    frozenset({"end_index", "start_index"}),
+    frozenset({"endIndex", "startIndex"}),
+)
+_KEYS_UPLOAD_URL = (
+    frozenset({"expiry_date", "part_index", "url"}),
+    frozenset({"expiryDate", "partIndex", "url"}),
+)
 
 
 # ------------------------------ to_dict
 
 
-def _out_add_attachments_to_set_request(o: AddAttachmentsToSetRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_add_attachments_to_set_request(
+    o: AddAttachmentsToSetRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``AddAttachmentsToSetRequest`` as a dict."""
     if not isinstance(o, AddAttachmentsToSetRequest):
         unconvertible()
@@ -190,7 +487,9 @@ def _out_add_attachments_to_set_request(o: AddAttachmentsToSetRequest, wire: boo
     member: Any  # checked here: an object may hold anything
     member = o.attachment_set_id
     if member is not None:
-        d["attachmentSetId" if wire else "attachment_set_id"] = member if type(member) is str else o_str(member)
+        d["attachmentSetId" if wire else "attachment_set_id"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["attachmentSetId" if wire else "attachment_set_id"] = None
     d["attachments"] = _out_attachments(o.attachments, wire, omit)
@@ -202,7 +501,9 @@ def _out_add_attachments_to_set_request(o: AddAttachmentsToSetRequest, wire: boo
     return d
 
 
-def _out_add_attachments_to_set_response(o: AddAttachmentsToSetResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_add_attachments_to_set_response(
+    o: AddAttachmentsToSetResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``AddAttachmentsToSetResponse`` as a dict."""
     if not isinstance(o, AddAttachmentsToSetResponse):
         unconvertible()
@@ -210,18 +511,24 @@ def _out_add_attachments_to_set_response(o: AddAttachmentsToSetResponse, wire: b
     member: Any  # checked here: an object may hold anything
     member = o.attachment_set_id
     if member is not None:
-        d["attachmentSetId" if wire else "attachment_set_id"] = member if type(member) is str else o_str(member)
+        d["attachmentSetId" if wire else "attachment_set_id"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["attachmentSetId" if wire else "attachment_set_id"] = None
     member = o.expiry_time
     if member is not None:
-        d["expiryTime" if wire else "expiry_time"] = member if type(member) is str else o_str(member)
+        d["expiryTime" if wire else "expiry_time"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["expiryTime" if wire else "expiry_time"] = None
     return d
 
 
-def _out_add_communication_to_case_request(o: AddCommunicationToCaseRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_add_communication_to_case_request(
+    o: AddCommunicationToCaseRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``AddCommunicationToCaseRequest`` as a dict."""
     if not isinstance(o, AddCommunicationToCaseRequest):
         unconvertible()
@@ -229,7 +536,9 @@ def _out_add_communication_to_case_request(o: AddCommunicationToCaseRequest, wir
     member: Any  # checked here: an object may hold anything
     member = o.attachment_set_id
     if member is not None:
-        d["attachmentSetId" if wire else "attachment_set_id"] = member if type(member) is str else o_str(member)
+        d["attachmentSetId" if wire else "attachment_set_id"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["attachmentSetId" if wire else "attachment_set_id"] = None
     member = o.case_id
@@ -239,11 +548,15 @@ def _out_add_communication_to_case_request(o: AddCommunicationToCaseRequest, wir
         d["caseId" if wire else "case_id"] = None
     member = o.cc_email_addresses
     if member is not None:
-        d["ccEmailAddresses" if wire else "cc_email_addresses"] = _out_cc_email_addresses(member, wire, omit)
+        d["ccEmailAddresses" if wire else "cc_email_addresses"] = _out_cc_email_addresses(
+            member, wire, omit
+        )
     elif not omit:
         d["ccEmailAddresses" if wire else "cc_email_addresses"] = None
     member = o.communication_body
-    d["communicationBody" if wire else "communication_body"] = member if type(member) is str else o_str(member)
+    d["communicationBody" if wire else "communication_body"] = (
+        member if type(member) is str else o_str(member)
+    )
     member = o.dry_run
     if member is not None:
         d["dryRun" if wire else "dry_run"] = member if type(member) is bool else o_bool(member)
@@ -257,7 +570,9 @@ def _out_add_communication_to_case_request(o: AddCommunicationToCaseRequest, wir
     return d
 
 
-def _out_add_communication_to_case_response(o: AddCommunicationToCaseResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_add_communication_to_case_response(
+    o: AddCommunicationToCaseResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``AddCommunicationToCaseResponse`` as a dict."""
     if not isinstance(o, AddCommunicationToCaseResponse):
         unconvertible()
@@ -298,7 +613,9 @@ def _out_attachment_details(o: AttachmentDetails, wire: bool, omit: bool) -> dic
     member: Any  # checked here: an object may hold anything
     member = o.attachment_id
     if member is not None:
-        d["attachmentId" if wire else "attachment_id"] = member if type(member) is str else o_str(member)
+        d["attachmentId" if wire else "attachment_id"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["attachmentId" if wire else "attachment_id"] = None
     member = o.file_name
@@ -310,11 +627,17 @@ def _out_attachment_details(o: AttachmentDetails, wire: bool, omit: bool) -> dic
 
 
 def _out_attachment_set(value: list[AttachmentDetails], wire: bool, omit: bool) -> list[Any]:
-    return [_out_attachment_details(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_attachment_details(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_attachments(value: Sequence[Attachment], wire: bool, omit: bool) -> list[Any]:
-    return [_out_attachment(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_attachment(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_case_details(o: CaseDetails, wire: bool, omit: bool) -> dict[str, Any]:
@@ -330,12 +653,16 @@ def _out_case_details(o: CaseDetails, wire: bool, omit: bool) -> dict[str, Any]:
         d["caseId" if wire else "case_id"] = None
     member = o.category_code
     if member is not None:
-        d["categoryCode" if wire else "category_code"] = member if type(member) is str else o_str(member)
+        d["categoryCode" if wire else "category_code"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["categoryCode" if wire else "category_code"] = None
     member = o.cc_email_addresses
     if member is not None:
-        d["ccEmailAddresses" if wire else "cc_email_addresses"] = _out_cc_email_addresses(member, wire, omit)
+        d["ccEmailAddresses" if wire else "cc_email_addresses"] = _out_cc_email_addresses(
+            member, wire, omit
+        )
     elif not omit:
         d["ccEmailAddresses" if wire else "cc_email_addresses"] = None
     member = o.display_id
@@ -350,17 +677,23 @@ def _out_case_details(o: CaseDetails, wire: bool, omit: bool) -> dict[str, Any]:
         d["language"] = None
     member = o.recent_communications
     if member is not None:
-        d["recentCommunications" if wire else "recent_communications"] = _out_recent_case_communications(member, wire, omit)
+        d["recentCommunications" if wire else "recent_communications"] = (
+            _out_recent_case_communications(member, wire, omit)
+        )
     elif not omit:
         d["recentCommunications" if wire else "recent_communications"] = None
     member = o.service_code
     if member is not None:
-        d["serviceCode" if wire else "service_code"] = member if type(member) is str else o_str(member)
+        d["serviceCode" if wire else "service_code"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["serviceCode" if wire else "service_code"] = None
     member = o.severity_code
     if member is not None:
-        d["severityCode" if wire else "severity_code"] = member if type(member) is str else o_str(member)
+        d["severityCode" if wire else "severity_code"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["severityCode" if wire else "severity_code"] = None
     member = o.status
@@ -375,23 +708,33 @@ def _out_case_details(o: CaseDetails, wire: bool, omit: bool) -> dict[str, Any]:
         d["subject"] = None
     member = o.submitted_by
     if member is not None:
-        d["submittedBy" if wire else "submitted_by"] = member if type(member) is str else o_str(member)
+        d["submittedBy" if wire else "submitted_by"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["submittedBy" if wire else "submitted_by"] = None
     member = o.time_created
     if member is not None:
-        d["timeCreated" if wire else "time_created"] = member if type(member) is str else o_str(member)
+        d["timeCreated" if wire else "time_created"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["timeCreated" if wire else "time_created"] = None
     return d
 
 
 def _out_case_id_list(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        item if type(item) is str else o_str(item)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_case_list(value: list[CaseDetails], wire: bool, omit: bool) -> list[Any]:
-    return [_out_case_details(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_case_details(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_category(o: Category, wire: bool, omit: bool) -> dict[str, Any]:
@@ -414,19 +757,31 @@ def _out_category(o: Category, wire: bool, omit: bool) -> dict[str, Any]:
 
 
 def _out_category_list(value: list[Category], wire: bool, omit: bool) -> list[Any]:
-    return [_out_category(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_category(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_cc_email_addresses(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        item if type(item) is str else o_str(item)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_check_ids(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        item if type(item) is str else o_str(item)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_check_metadata_headings(value: list[str | None], wire: bool, omit: bool) -> list[Any]:
-    return [None if item is None else (item if type(item) is str else o_str(item)) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        None if item is None else (item if type(item) is str else o_str(item))
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_communication(o: Communication, wire: bool, omit: bool) -> dict[str, Any]:
@@ -457,22 +812,31 @@ def _out_communication(o: Communication, wire: bool, omit: bool) -> dict[str, An
         d["caseId" if wire else "case_id"] = None
     member = o.submitted_by
     if member is not None:
-        d["submittedBy" if wire else "submitted_by"] = member if type(member) is str else o_str(member)
+        d["submittedBy" if wire else "submitted_by"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["submittedBy" if wire else "submitted_by"] = None
     member = o.time_created
     if member is not None:
-        d["timeCreated" if wire else "time_created"] = member if type(member) is str else o_str(member)
+        d["timeCreated" if wire else "time_created"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["timeCreated" if wire else "time_created"] = None
     return d
 
 
 def _out_communication_list(value: list[Communication], wire: bool, omit: bool) -> list[Any]:
-    return [_out_communication(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_communication(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_communication_type_options(o: CommunicationTypeOptions, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_communication_type_options(
+    o: CommunicationTypeOptions, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``CommunicationTypeOptions`` as a dict."""
     if not isinstance(o, CommunicationTypeOptions):
         unconvertible()
@@ -480,12 +844,16 @@ def _out_communication_type_options(o: CommunicationTypeOptions, wire: bool, omi
     member: Any  # checked here: an object may hold anything
     member = o.dates_without_support
     if member is not None:
-        d["datesWithoutSupport" if wire else "dates_without_support"] = _out_date_interval_list(member, wire, omit)
+        d["datesWithoutSupport" if wire else "dates_without_support"] = _out_date_interval_list(
+            member, wire, omit
+        )
     elif not omit:
         d["datesWithoutSupport" if wire else "dates_without_support"] = None
     member = o.supported_hours
     if member is not None:
-        d["supportedHours" if wire else "supported_hours"] = _out_supported_hour_list(member, wire, omit)
+        d["supportedHours" if wire else "supported_hours"] = _out_supported_hour_list(
+            member, wire, omit
+        )
     elif not omit:
         d["supportedHours" if wire else "supported_hours"] = None
     member = o.type
@@ -496,17 +864,26 @@ def _out_communication_type_options(o: CommunicationTypeOptions, wire: bool, omi
     return d
 
 
-def _out_communication_type_options_list(value: list[CommunicationTypeOptions], wire: bool, omit: bool) -> list[Any]:
-    return [_out_communication_type_options(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+def _out_communication_type_options_list(
+    value: list[CommunicationTypeOptions], wire: bool, omit: bool
+) -> list[Any]:
+    return [
+        _out_communication_type_options(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_complete_attachment_upload_request(o: CompleteAttachmentUploadRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_complete_attachment_upload_request(
+    o: CompleteAttachmentUploadRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``CompleteAttachmentUploadRequest`` as a dict."""
     if not isinstance(o, CompleteAttachmentUploadRequest):
         unconvertible()
     d: dict[str, Any] = {}
     member: Any  # checked here: an object may hold anything
-    d["completedUploads" if wire else "completed_uploads"] = _out_completed_upload_list(o.completed_uploads, wire, omit)
+    d["completedUploads" if wire else "completed_uploads"] = _out_completed_upload_list(
+        o.completed_uploads, wire, omit
+    )
     member = o.dry_run
     if member is not None:
         d["dryRun" if wire else "dry_run"] = member if type(member) is bool else o_bool(member)
@@ -517,14 +894,18 @@ def _out_complete_attachment_upload_request(o: CompleteAttachmentUploadRequest, 
     return d
 
 
-def _out_complete_attachment_upload_response(o: CompleteAttachmentUploadResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_complete_attachment_upload_response(
+    o: CompleteAttachmentUploadResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``CompleteAttachmentUploadResponse`` as a dict."""
     if not isinstance(o, CompleteAttachmentUploadResponse):
         unconvertible()
     d: dict[str, Any] = {}
     member: Any  # checked here: an object may hold anything
     member = o.upload_status
-    d["uploadStatus" if wire else "upload_status"] = member._value_ if type(member) is UploadStatus else o_enum(member)
+    d["uploadStatus" if wire else "upload_status"] = (
+        member._value_ if type(member) is UploadStatus else o_enum(member)
+    )
     return d
 
 
@@ -541,8 +922,13 @@ def _out_completed_upload(o: CompletedUpload, wire: bool, omit: bool) -> dict[st
     return d
 
 
-def _out_completed_upload_list(value: Sequence[CompletedUpload], wire: bool, omit: bool) -> list[Any]:
-    return [_out_completed_upload(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+def _out_completed_upload_list(
+    value: Sequence[CompletedUpload], wire: bool, omit: bool
+) -> list[Any]:
+    return [
+        _out_completed_upload(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_create_case_request(o: CreateCaseRequest, wire: bool, omit: bool) -> dict[str, Any]:
@@ -553,21 +939,29 @@ def _out_create_case_request(o: CreateCaseRequest, wire: bool, omit: bool) -> di
     member: Any  # checked here: an object may hold anything
     member = o.attachment_set_id
     if member is not None:
-        d["attachmentSetId" if wire else "attachment_set_id"] = member if type(member) is str else o_str(member)
+        d["attachmentSetId" if wire else "attachment_set_id"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["attachmentSetId" if wire else "attachment_set_id"] = None
     member = o.category_code
     if member is not None:
-        d["categoryCode" if wire else "category_code"] = member if type(member) is str else o_str(member)
+        d["categoryCode" if wire else "category_code"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["categoryCode" if wire else "category_code"] = None
     member = o.cc_email_addresses
     if member is not None:
-        d["ccEmailAddresses" if wire else "cc_email_addresses"] = _out_cc_email_addresses(member, wire, omit)
+        d["ccEmailAddresses" if wire else "cc_email_addresses"] = _out_cc_email_addresses(
+            member, wire, omit
+        )
     elif not omit:
         d["ccEmailAddresses" if wire else "cc_email_addresses"] = None
     member = o.communication_body
-    d["communicationBody" if wire else "communication_body"] = member if type(member) is str else o_str(member)
+    d["communicationBody" if wire else "communication_body"] = (
+        member if type(member) is str else o_str(member)
+    )
     member = o.dry_run
     if member is not None:
         d["dryRun" if wire else "dry_run"] = member if type(member) is bool else o_bool(member)
@@ -585,12 +979,16 @@ def _out_create_case_request(o: CreateCaseRequest, wire: bool, omit: bool) -> di
         d["language"] = None
     member = o.service_code
     if member is not None:
-        d["serviceCode" if wire else "service_code"] = member if type(member) is str else o_str(member)
+        d["serviceCode" if wire else "service_code"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["serviceCode" if wire else "service_code"] = None
     member = o.severity_code
     if member is not None:
-        d["severityCode" if wire else "severity_code"] = member if type(member) is str else o_str(member)
+        d["severityCode" if wire else "severity_code"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["severityCode" if wire else "severity_code"] = None
     member = o.subject
@@ -625,29 +1023,40 @@ def _out_date_interval(o: DateInterval, wire: bool, omit: bool) -> dict[str, Any
     member: Any  # checked here: an object may hold anything
     member = o.end_date_time
     if member is not None:
-        d["endDateTime" if wire else "end_date_time"] = member if type(member) is str else o_str(member)
+        d["endDateTime" if wire else "end_date_time"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["endDateTime" if wire else "end_date_time"] = None
     member = o.start_date_time
     if member is not None:
-        d["startDateTime" if wire else "start_date_time"] = member if type(member) is str else o_str(member)
+        d["startDateTime" if wire else "start_date_time"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["startDateTime" if wire else "start_date_time"] = None
     return d
 
 
 def _out_date_interval_list(value: list[DateInterval], wire: bool, omit: bool) -> list[Any]:
-    return [_out_date_interval(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_date_interval(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_describe_attachment_request(o: DescribeAttachmentRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_attachment_request(
+    o: DescribeAttachmentRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeAttachmentRequest`` as a dict."""
     if not isinstance(o, DescribeAttachmentRequest):
         unconvertible()
     d: dict[str, Any] = {}
     member: Any  # checked here: an object may hold anything
     member = o.attachment_id
-    d["attachmentId" if wire else "attachment_id"] = member if type(member) is str else o_str(member)
+    d["attachmentId" if wire else "attachment_id"] = (
+        member if type(member) is str else o_str(member)
+    )
     member = o.dry_run
     if member is not None:
         d["dryRun" if wire else "dry_run"] = member if type(member) is bool else o_bool(member)
@@ -656,7 +1065,9 @@ def _out_describe_attachment_request(o: DescribeAttachmentRequest, wire: bool, o
     return d
 
 
-def _out_describe_attachment_response(o: DescribeAttachmentResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_attachment_response(
+    o: DescribeAttachmentResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeAttachmentResponse`` as a dict."""
     if not isinstance(o, DescribeAttachmentResponse):
         unconvertible()
@@ -670,7 +1081,9 @@ def _out_describe_attachment_response(o: DescribeAttachmentResponse, wire: bool,
     return d
 
 
-def _out_describe_attachment_upload_status_request(o: DescribeAttachmentUploadStatusRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_attachment_upload_status_request(
+    o: DescribeAttachmentUploadStatusRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeAttachmentUploadStatusRequest`` as a dict."""
     if not isinstance(o, DescribeAttachmentUploadStatusRequest):
         unconvertible()
@@ -686,7 +1099,9 @@ def _out_describe_attachment_upload_status_request(o: DescribeAttachmentUploadSt
     return d
 
 
-def _out_describe_attachment_upload_status_response(o: DescribeAttachmentUploadStatusResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_attachment_upload_status_response(
+    o: DescribeAttachmentUploadStatusResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeAttachmentUploadStatusResponse`` as a dict."""
     if not isinstance(o, DescribeAttachmentUploadStatusResponse):
         unconvertible()
@@ -696,11 +1111,15 @@ def _out_describe_attachment_upload_status_response(o: DescribeAttachmentUploadS
     d["fileName" if wire else "file_name"] = member if type(member) is str else o_str(member)
     member = o.upload_progress
     if member is not None:
-        d["uploadProgress" if wire else "upload_progress"] = _out_upload_progress(member, wire, omit)
+        d["uploadProgress" if wire else "upload_progress"] = _out_upload_progress(
+            member, wire, omit
+        )
     elif not omit:
         d["uploadProgress" if wire else "upload_progress"] = None
     member = o.upload_status
-    d["uploadStatus" if wire else "upload_status"] = member._value_ if type(member) is UploadStatus else o_enum(member)
+    d["uploadStatus" if wire else "upload_status"] = (
+        member._value_ if type(member) is UploadStatus else o_enum(member)
+    )
     return d
 
 
@@ -717,7 +1136,9 @@ def _out_describe_cases_request(o: DescribeCasesRequest, wire: bool, omit: bool)
         d["afterTime" if wire else "after_time"] = None
     member = o.before_time
     if member is not None:
-        d["beforeTime" if wire else "before_time"] = member if type(member) is str else o_str(member)
+        d["beforeTime" if wire else "before_time"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["beforeTime" if wire else "before_time"] = None
     member = o.case_id_list
@@ -737,12 +1158,16 @@ def _out_describe_cases_request(o: DescribeCasesRequest, wire: bool, omit: bool)
         d["dryRun" if wire else "dry_run"] = None
     member = o.include_communications
     if member is not None:
-        d["includeCommunications" if wire else "include_communications"] = member if type(member) is bool else o_bool(member)
+        d["includeCommunications" if wire else "include_communications"] = (
+            member if type(member) is bool else o_bool(member)
+        )
     elif not omit:
         d["includeCommunications" if wire else "include_communications"] = None
     member = o.include_resolved_cases
     if member is not None:
-        d["includeResolvedCases" if wire else "include_resolved_cases"] = member if type(member) is bool else o_bool(member)
+        d["includeResolvedCases" if wire else "include_resolved_cases"] = (
+            member if type(member) is bool else o_bool(member)
+        )
     elif not omit:
         d["includeResolvedCases" if wire else "include_resolved_cases"] = None
     member = o.language
@@ -752,7 +1177,9 @@ def _out_describe_cases_request(o: DescribeCasesRequest, wire: bool, omit: bool)
         d["language"] = None
     member = o.max_results
     if member is not None:
-        d["maxResults" if wire else "max_results"] = member if type(member) is int else o_int(member)
+        d["maxResults" if wire else "max_results"] = (
+            member if type(member) is int else o_int(member)
+        )
     elif not omit:
         d["maxResults" if wire else "max_results"] = None
     member = o.next_token
@@ -763,7 +1190,9 @@ def _out_describe_cases_request(o: DescribeCasesRequest, wire: bool, omit: bool)
     return d
 
 
-def _out_describe_cases_response(o: DescribeCasesResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_cases_response(
+    o: DescribeCasesResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeCasesResponse`` as a dict."""
     if not isinstance(o, DescribeCasesResponse):
         unconvertible()
@@ -782,7 +1211,9 @@ def _out_describe_cases_response(o: DescribeCasesResponse, wire: bool, omit: boo
     return d
 
 
-def _out_describe_communications_request(o: DescribeCommunicationsRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_communications_request(
+    o: DescribeCommunicationsRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeCommunicationsRequest`` as a dict."""
     if not isinstance(o, DescribeCommunicationsRequest):
         unconvertible()
@@ -795,7 +1226,9 @@ def _out_describe_communications_request(o: DescribeCommunicationsRequest, wire:
         d["afterTime" if wire else "after_time"] = None
     member = o.before_time
     if member is not None:
-        d["beforeTime" if wire else "before_time"] = member if type(member) is str else o_str(member)
+        d["beforeTime" if wire else "before_time"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["beforeTime" if wire else "before_time"] = None
     member = o.case_id
@@ -807,7 +1240,9 @@ def _out_describe_communications_request(o: DescribeCommunicationsRequest, wire:
         d["dryRun" if wire else "dry_run"] = None
     member = o.max_results
     if member is not None:
-        d["maxResults" if wire else "max_results"] = member if type(member) is int else o_int(member)
+        d["maxResults" if wire else "max_results"] = (
+            member if type(member) is int else o_int(member)
+        )
     elif not omit:
         d["maxResults" if wire else "max_results"] = None
     member = o.next_token
@@ -818,7 +1253,9 @@ def _out_describe_communications_request(o: DescribeCommunicationsRequest, wire:
     return d
 
 
-def _out_describe_communications_response(o: DescribeCommunicationsResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_communications_response(
+    o: DescribeCommunicationsResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeCommunicationsResponse`` as a dict."""
     if not isinstance(o, DescribeCommunicationsResponse):
         unconvertible()
@@ -837,14 +1274,18 @@ def _out_describe_communications_response(o: DescribeCommunicationsResponse, wir
     return d
 
 
-def _out_describe_create_case_options_request(o: DescribeCreateCaseOptionsRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_create_case_options_request(
+    o: DescribeCreateCaseOptionsRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeCreateCaseOptionsRequest`` as a dict."""
     if not isinstance(o, DescribeCreateCaseOptionsRequest):
         unconvertible()
     d: dict[str, Any] = {}
     member: Any  # checked here: an object may hold anything
     member = o.category_code
-    d["categoryCode" if wire else "category_code"] = member if type(member) is str else o_str(member)
+    d["categoryCode" if wire else "category_code"] = (
+        member if type(member) is str else o_str(member)
+    )
     member = o.dry_run
     if member is not None:
         d["dryRun" if wire else "dry_run"] = member if type(member) is bool else o_bool(member)
@@ -859,7 +1300,9 @@ def _out_describe_create_case_options_request(o: DescribeCreateCaseOptionsReques
     return d
 
 
-def _out_describe_create_case_options_response(o: DescribeCreateCaseOptionsResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_create_case_options_response(
+    o: DescribeCreateCaseOptionsResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeCreateCaseOptionsResponse`` as a dict."""
     if not isinstance(o, DescribeCreateCaseOptionsResponse):
         unconvertible()
@@ -867,18 +1310,24 @@ def _out_describe_create_case_options_response(o: DescribeCreateCaseOptionsRespo
     member: Any  # checked here: an object may hold anything
     member = o.communication_types
     if member is not None:
-        d["communicationTypes" if wire else "communication_types"] = _out_communication_type_options_list(member, wire, omit)
+        d["communicationTypes" if wire else "communication_types"] = (
+            _out_communication_type_options_list(member, wire, omit)
+        )
     elif not omit:
         d["communicationTypes" if wire else "communication_types"] = None
     member = o.language_availability
     if member is not None:
-        d["languageAvailability" if wire else "language_availability"] = member if type(member) is str else o_str(member)
+        d["languageAvailability" if wire else "language_availability"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["languageAvailability" if wire else "language_availability"] = None
     return d
 
 
-def _out_describe_services_request(o: DescribeServicesRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_services_request(
+    o: DescribeServicesRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeServicesRequest`` as a dict."""
     if not isinstance(o, DescribeServicesRequest):
         unconvertible()
@@ -896,13 +1345,17 @@ def _out_describe_services_request(o: DescribeServicesRequest, wire: bool, omit:
         d["language"] = None
     member = o.service_code_list
     if member is not None:
-        d["serviceCodeList" if wire else "service_code_list"] = _out_service_code_list(member, wire, omit)
+        d["serviceCodeList" if wire else "service_code_list"] = _out_service_code_list(
+            member, wire, omit
+        )
     elif not omit:
         d["serviceCodeList" if wire else "service_code_list"] = None
     return d
 
 
-def _out_describe_services_response(o: DescribeServicesResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_services_response(
+    o: DescribeServicesResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeServicesResponse`` as a dict."""
     if not isinstance(o, DescribeServicesResponse):
         unconvertible()
@@ -916,7 +1369,9 @@ def _out_describe_services_response(o: DescribeServicesResponse, wire: bool, omi
     return d
 
 
-def _out_describe_severity_levels_request(o: DescribeSeverityLevelsRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_severity_levels_request(
+    o: DescribeSeverityLevelsRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeSeverityLevelsRequest`` as a dict."""
     if not isinstance(o, DescribeSeverityLevelsRequest):
         unconvertible()
@@ -935,7 +1390,9 @@ def _out_describe_severity_levels_request(o: DescribeSeverityLevelsRequest, wire
     return d
 
 
-def _out_describe_severity_levels_response(o: DescribeSeverityLevelsResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_severity_levels_response(
+    o: DescribeSeverityLevelsResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeSeverityLevelsResponse`` as a dict."""
     if not isinstance(o, DescribeSeverityLevelsResponse):
         unconvertible()
@@ -943,20 +1400,26 @@ def _out_describe_severity_levels_response(o: DescribeSeverityLevelsResponse, wi
     member: Any  # checked here: an object may hold anything
     member = o.severity_levels
     if member is not None:
-        d["severityLevels" if wire else "severity_levels"] = _out_severity_level_list(member, wire, omit)
+        d["severityLevels" if wire else "severity_levels"] = _out_severity_level_list(
+            member, wire, omit
+        )
     elif not omit:
         d["severityLevels" if wire else "severity_levels"] = None
     return d
 
 
-def _out_describe_supported_languages_request(o: DescribeSupportedLanguagesRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_supported_languages_request(
+    o: DescribeSupportedLanguagesRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeSupportedLanguagesRequest`` as a dict."""
     if not isinstance(o, DescribeSupportedLanguagesRequest):
         unconvertible()
     d: dict[str, Any] = {}
     member: Any  # checked here: an object may hold anything
     member = o.category_code
-    d["categoryCode" if wire else "category_code"] = member if type(member) is str else o_str(member)
+    d["categoryCode" if wire else "category_code"] = (
+        member if type(member) is str else o_str(member)
+    )
     member = o.dry_run
     if member is not None:
         d["dryRun" if wire else "dry_run"] = member if type(member) is bool else o_bool(member)
@@ -969,7 +1432,9 @@ def _out_describe_supported_languages_request(o: DescribeSupportedLanguagesReque
     return d
 
 
-def _out_describe_supported_languages_response(o: DescribeSupportedLanguagesResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_supported_languages_response(
+    o: DescribeSupportedLanguagesResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeSupportedLanguagesResponse`` as a dict."""
     if not isinstance(o, DescribeSupportedLanguagesResponse):
         unconvertible()
@@ -977,13 +1442,17 @@ def _out_describe_supported_languages_response(o: DescribeSupportedLanguagesResp
     member: Any  # checked here: an object may hold anything
     member = o.supported_languages
     if member is not None:
-        d["supportedLanguages" if wire else "supported_languages"] = _out_supported_language_list(member, wire, omit)
+        d["supportedLanguages" if wire else "supported_languages"] = _out_supported_language_list(
+            member, wire, omit
+        )
     elif not omit:
         d["supportedLanguages" if wire else "supported_languages"] = None
     return d
 
 
-def _out_describe_trusted_advisor_check_refresh_statuses_request(o: DescribeTrustedAdvisorCheckRefreshStatusesRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_trusted_advisor_check_refresh_statuses_request(
+    o: DescribeTrustedAdvisorCheckRefreshStatusesRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeTrustedAdvisorCheckRefreshStatusesRequest`` as a dict."""
     if not isinstance(o, DescribeTrustedAdvisorCheckRefreshStatusesRequest):
         unconvertible()
@@ -992,7 +1461,9 @@ def _out_describe_trusted_advisor_check_refresh_statuses_request(o: DescribeTrus
     return d
 
 
-def _out_describe_trusted_advisor_check_refresh_statuses_response(o: DescribeTrustedAdvisorCheckRefreshStatusesResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_trusted_advisor_check_refresh_statuses_response(
+    o: DescribeTrustedAdvisorCheckRefreshStatusesResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeTrustedAdvisorCheckRefreshStatusesResponse`` as a dict."""
     if not isinstance(o, DescribeTrustedAdvisorCheckRefreshStatusesResponse):
         unconvertible()
@@ -1001,7 +1472,9 @@ def _out_describe_trusted_advisor_check_refresh_statuses_response(o: DescribeTru
     return d
 
 
-def _out_describe_trusted_advisor_check_result_request(o: DescribeTrustedAdvisorCheckResultRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_trusted_advisor_check_result_request(
+    o: DescribeTrustedAdvisorCheckResultRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeTrustedAdvisorCheckResultRequest`` as a dict."""
     if not isinstance(o, DescribeTrustedAdvisorCheckResultRequest):
         unconvertible()
@@ -1017,7 +1490,9 @@ def _out_describe_trusted_advisor_check_result_request(o: DescribeTrustedAdvisor
     return d
 
 
-def _out_describe_trusted_advisor_check_result_response(o: DescribeTrustedAdvisorCheckResultResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_trusted_advisor_check_result_response(
+    o: DescribeTrustedAdvisorCheckResultResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeTrustedAdvisorCheckResultResponse`` as a dict."""
     if not isinstance(o, DescribeTrustedAdvisorCheckResultResponse):
         unconvertible()
@@ -1031,7 +1506,9 @@ def _out_describe_trusted_advisor_check_result_response(o: DescribeTrustedAdviso
     return d
 
 
-def _out_describe_trusted_advisor_check_summaries_request(o: DescribeTrustedAdvisorCheckSummariesRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_trusted_advisor_check_summaries_request(
+    o: DescribeTrustedAdvisorCheckSummariesRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeTrustedAdvisorCheckSummariesRequest`` as a dict."""
     if not isinstance(o, DescribeTrustedAdvisorCheckSummariesRequest):
         unconvertible()
@@ -1040,7 +1517,9 @@ def _out_describe_trusted_advisor_check_summaries_request(o: DescribeTrustedAdvi
     return d
 
 
-def _out_describe_trusted_advisor_check_summaries_response(o: DescribeTrustedAdvisorCheckSummariesResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_trusted_advisor_check_summaries_response(
+    o: DescribeTrustedAdvisorCheckSummariesResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeTrustedAdvisorCheckSummariesResponse`` as a dict."""
     if not isinstance(o, DescribeTrustedAdvisorCheckSummariesResponse):
         unconvertible()
@@ -1049,7 +1528,9 @@ def _out_describe_trusted_advisor_check_summaries_response(o: DescribeTrustedAdv
     return d
 
 
-def _out_describe_trusted_advisor_checks_request(o: DescribeTrustedAdvisorChecksRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_trusted_advisor_checks_request(
+    o: DescribeTrustedAdvisorChecksRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeTrustedAdvisorChecksRequest`` as a dict."""
     if not isinstance(o, DescribeTrustedAdvisorChecksRequest):
         unconvertible()
@@ -1060,7 +1541,9 @@ def _out_describe_trusted_advisor_checks_request(o: DescribeTrustedAdvisorChecks
     return d
 
 
-def _out_describe_trusted_advisor_checks_response(o: DescribeTrustedAdvisorChecksResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_trusted_advisor_checks_response(
+    o: DescribeTrustedAdvisorChecksResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeTrustedAdvisorChecksResponse`` as a dict."""
     if not isinstance(o, DescribeTrustedAdvisorChecksResponse):
         unconvertible()
@@ -1082,14 +1565,18 @@ def _out_download_url(o: DownloadUrl, wire: bool, omit: bool) -> dict[str, Any]:
     return d
 
 
-def _out_get_attachment_download_link_request(o: GetAttachmentDownloadLinkRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_get_attachment_download_link_request(
+    o: GetAttachmentDownloadLinkRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``GetAttachmentDownloadLinkRequest`` as a dict."""
     if not isinstance(o, GetAttachmentDownloadLinkRequest):
         unconvertible()
     d: dict[str, Any] = {}
     member: Any  # checked here: an object may hold anything
     member = o.attachment_id
-    d["attachmentId" if wire else "attachment_id"] = member if type(member) is str else o_str(member)
+    d["attachmentId" if wire else "attachment_id"] = (
+        member if type(member) is str else o_str(member)
+    )
     member = o.dry_run
     if member is not None:
         d["dryRun" if wire else "dry_run"] = member if type(member) is bool else o_bool(member)
@@ -1098,7 +1585,9 @@ def _out_get_attachment_download_link_request(o: GetAttachmentDownloadLinkReques
     return d
 
 
-def _out_get_attachment_download_link_response(o: GetAttachmentDownloadLinkResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_get_attachment_download_link_response(
+    o: GetAttachmentDownloadLinkResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``GetAttachmentDownloadLinkResponse`` as a dict."""
     if not isinstance(o, GetAttachmentDownloadLinkResponse):
         unconvertible()
@@ -1110,7 +1599,9 @@ def _out_get_attachment_download_link_response(o: GetAttachmentDownloadLinkRespo
     return d
 
 
-def _out_get_attachment_upload_links_request(o: GetAttachmentUploadLinksRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_get_attachment_upload_links_request(
+    o: GetAttachmentUploadLinksRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``GetAttachmentUploadLinksRequest`` as a dict."""
     if not isinstance(o, GetAttachmentUploadLinksRequest):
         unconvertible()
@@ -1125,7 +1616,9 @@ def _out_get_attachment_upload_links_request(o: GetAttachmentUploadLinksRequest,
     d["fileName" if wire else "file_name"] = member if type(member) is str else o_str(member)
     member = o.file_size_bytes
     if member is not None:
-        d["fileSizeBytes" if wire else "file_size_bytes"] = member if type(member) is int else o_int(member)
+        d["fileSizeBytes" if wire else "file_size_bytes"] = (
+            member if type(member) is int else o_int(member)
+        )
     elif not omit:
         d["fileSizeBytes" if wire else "file_size_bytes"] = None
     member = o.upload_id
@@ -1141,7 +1634,9 @@ def _out_get_attachment_upload_links_request(o: GetAttachmentUploadLinksRequest,
     return d
 
 
-def _out_get_attachment_upload_links_response(o: GetAttachmentUploadLinksResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_get_attachment_upload_links_response(
+    o: GetAttachmentUploadLinksResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``GetAttachmentUploadLinksResponse`` as a dict."""
     if not isinstance(o, GetAttachmentUploadLinksResponse):
         unconvertible()
@@ -1153,7 +1648,9 @@ def _out_get_attachment_upload_links_response(o: GetAttachmentUploadLinksRespons
     elif not omit:
         d["nextIndex" if wire else "next_index"] = None
     member = o.part_size_bytes
-    d["partSizeBytes" if wire else "part_size_bytes"] = member if type(member) is int else o_int(member)
+    d["partSizeBytes" if wire else "part_size_bytes"] = (
+        member if type(member) is int else o_int(member)
+    )
     member = o.total_parts
     d["totalParts" if wire else "total_parts"] = member if type(member) is int else o_int(member)
     member = o.upload_id
@@ -1162,7 +1659,9 @@ def _out_get_attachment_upload_links_response(o: GetAttachmentUploadLinksRespons
     return d
 
 
-def _out_recent_case_communications(o: RecentCaseCommunications, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_recent_case_communications(
+    o: RecentCaseCommunications, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``RecentCaseCommunications`` as a dict."""
     if not isinstance(o, RecentCaseCommunications):
         unconvertible()
@@ -1181,7 +1680,9 @@ def _out_recent_case_communications(o: RecentCaseCommunications, wire: bool, omi
     return d
 
 
-def _out_refresh_trusted_advisor_check_request(o: RefreshTrustedAdvisorCheckRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_refresh_trusted_advisor_check_request(
+    o: RefreshTrustedAdvisorCheckRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``RefreshTrustedAdvisorCheckRequest`` as a dict."""
     if not isinstance(o, RefreshTrustedAdvisorCheckRequest):
         unconvertible()
@@ -1192,7 +1693,9 @@ def _out_refresh_trusted_advisor_check_request(o: RefreshTrustedAdvisorCheckRequ
     return d
 
 
-def _out_refresh_trusted_advisor_check_response(o: RefreshTrustedAdvisorCheckResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_refresh_trusted_advisor_check_response(
+    o: RefreshTrustedAdvisorCheckResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``RefreshTrustedAdvisorCheckResponse`` as a dict."""
     if not isinstance(o, RefreshTrustedAdvisorCheckResponse):
         unconvertible()
@@ -1228,19 +1731,26 @@ def _out_resolve_case_response(o: ResolveCaseResponse, wire: bool, omit: bool) -
     member: Any  # checked here: an object may hold anything
     member = o.final_case_status
     if member is not None:
-        d["finalCaseStatus" if wire else "final_case_status"] = member if type(member) is str else o_str(member)
+        d["finalCaseStatus" if wire else "final_case_status"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["finalCaseStatus" if wire else "final_case_status"] = None
     member = o.initial_case_status
     if member is not None:
-        d["initialCaseStatus" if wire else "initial_case_status"] = member if type(member) is str else o_str(member)
+        d["initialCaseStatus" if wire else "initial_case_status"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["initialCaseStatus" if wire else "initial_case_status"] = None
     return d
 
 
 def _out_resource_metadata(value: list[str | None], wire: bool, omit: bool) -> list[Any]:
-    return [None if item is None else (item if type(item) is str else o_str(item)) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        None if item is None else (item if type(item) is str else o_str(item))
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_service(o: Service, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1268,11 +1778,17 @@ def _out_service(o: Service, wire: bool, omit: bool) -> dict[str, Any]:
 
 
 def _out_service_code_list(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        item if type(item) is str else o_str(item)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_service_list(value: list[Service], wire: bool, omit: bool) -> list[Any]:
-    return [_out_service(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_service(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_severity_level(o: SeverityLevel, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1295,7 +1811,10 @@ def _out_severity_level(o: SeverityLevel, wire: bool, omit: bool) -> dict[str, A
 
 
 def _out_severity_level_list(value: list[SeverityLevel], wire: bool, omit: bool) -> list[Any]:
-    return [_out_severity_level(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_severity_level(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_supported_hour(o: SupportedHour, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1318,7 +1837,10 @@ def _out_supported_hour(o: SupportedHour, wire: bool, omit: bool) -> dict[str, A
 
 
 def _out_supported_hour_list(value: list[SupportedHour], wire: bool, omit: bool) -> list[Any]:
-    return [_out_supported_hour(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_supported_hour(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_supported_language(o: SupportedLanguage, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1345,8 +1867,13 @@ def _out_supported_language(o: SupportedLanguage, wire: bool, omit: bool) -> dic
     return d
 
 
-def _out_supported_language_list(value: list[SupportedLanguage], wire: bool, omit: bool) -> list[Any]:
-    return [_out_supported_language(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+def _out_supported_language_list(
+    value: list[SupportedLanguage], wire: bool, omit: bool
+) -> list[Any]:
+    return [
+        _out_supported_language(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_throttling_reason(o: ThrottlingReason, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1369,10 +1896,15 @@ def _out_throttling_reason(o: ThrottlingReason, wire: bool, omit: bool) -> dict[
 
 
 def _out_throttling_reason_list(value: list[ThrottlingReason], wire: bool, omit: bool) -> list[Any]:
-    return [_out_throttling_reason(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_throttling_reason(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_trusted_advisor_category_specific_summary(o: TrustedAdvisorCategorySpecificSummary, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_trusted_advisor_category_specific_summary(
+    o: TrustedAdvisorCategorySpecificSummary, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``TrustedAdvisorCategorySpecificSummary`` as a dict."""
     if not isinstance(o, TrustedAdvisorCategorySpecificSummary):
         unconvertible()
@@ -1380,13 +1912,17 @@ def _out_trusted_advisor_category_specific_summary(o: TrustedAdvisorCategorySpec
     member: Any  # checked here: an object may hold anything
     member = o.cost_optimizing
     if member is not None:
-        d["costOptimizing" if wire else "cost_optimizing"] = _out_trusted_advisor_cost_optimizing_summary(member, wire, omit)
+        d["costOptimizing" if wire else "cost_optimizing"] = (
+            _out_trusted_advisor_cost_optimizing_summary(member, wire, omit)
+        )
     elif not omit:
         d["costOptimizing" if wire else "cost_optimizing"] = None
     return d
 
 
-def _out_trusted_advisor_check_description(o: TrustedAdvisorCheckDescription, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_trusted_advisor_check_description(
+    o: TrustedAdvisorCheckDescription, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``TrustedAdvisorCheckDescription`` as a dict."""
     if not isinstance(o, TrustedAdvisorCheckDescription):
         unconvertible()
@@ -1404,11 +1940,18 @@ def _out_trusted_advisor_check_description(o: TrustedAdvisorCheckDescription, wi
     return d
 
 
-def _out_trusted_advisor_check_list(value: list[TrustedAdvisorCheckDescription], wire: bool, omit: bool) -> list[Any]:
-    return [_out_trusted_advisor_check_description(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+def _out_trusted_advisor_check_list(
+    value: list[TrustedAdvisorCheckDescription], wire: bool, omit: bool
+) -> list[Any]:
+    return [
+        _out_trusted_advisor_check_description(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_trusted_advisor_check_refresh_status(o: TrustedAdvisorCheckRefreshStatus, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_trusted_advisor_check_refresh_status(
+    o: TrustedAdvisorCheckRefreshStatus, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``TrustedAdvisorCheckRefreshStatus`` as a dict."""
     if not isinstance(o, TrustedAdvisorCheckRefreshStatus):
         unconvertible()
@@ -1417,27 +1960,42 @@ def _out_trusted_advisor_check_refresh_status(o: TrustedAdvisorCheckRefreshStatu
     member = o.check_id
     d["checkId" if wire else "check_id"] = member if type(member) is str else o_str(member)
     member = o.millis_until_next_refreshable
-    d["millisUntilNextRefreshable" if wire else "millis_until_next_refreshable"] = member if type(member) is int else o_int(member)
+    d["millisUntilNextRefreshable" if wire else "millis_until_next_refreshable"] = (
+        member if type(member) is int else o_int(member)
+    )
     member = o.status
     d["status"] = member if type(member) is str else o_str(member)
     return d
 
 
-def _out_trusted_advisor_check_refresh_status_list(value: list[TrustedAdvisorCheckRefreshStatus], wire: bool, omit: bool) -> list[Any]:
-    return [_out_trusted_advisor_check_refresh_status(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+def _out_trusted_advisor_check_refresh_status_list(
+    value: list[TrustedAdvisorCheckRefreshStatus], wire: bool, omit: bool
+) -> list[Any]:
+    return [
+        _out_trusted_advisor_check_refresh_status(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_trusted_advisor_check_result(o: TrustedAdvisorCheckResult, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_trusted_advisor_check_result(
+    o: TrustedAdvisorCheckResult, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``TrustedAdvisorCheckResult`` as a dict."""
     if not isinstance(o, TrustedAdvisorCheckResult):
         unconvertible()
     d: dict[str, Any] = {}
     member: Any  # checked here: an object may hold anything
-    d["categorySpecificSummary" if wire else "category_specific_summary"] = _out_trusted_advisor_category_specific_summary(o.category_specific_summary, wire, omit)
+    d["categorySpecificSummary" if wire else "category_specific_summary"] = (
+        _out_trusted_advisor_category_specific_summary(o.category_specific_summary, wire, omit)
+    )
     member = o.check_id
     d["checkId" if wire else "check_id"] = member if type(member) is str else o_str(member)
-    d["flaggedResources" if wire else "flagged_resources"] = _out_trusted_advisor_resource_detail_list(o.flagged_resources, wire, omit)
-    d["resourcesSummary" if wire else "resources_summary"] = _out_trusted_advisor_resources_summary(o.resources_summary, wire, omit)
+    d["flaggedResources" if wire else "flagged_resources"] = (
+        _out_trusted_advisor_resource_detail_list(o.flagged_resources, wire, omit)
+    )
+    d["resourcesSummary" if wire else "resources_summary"] = _out_trusted_advisor_resources_summary(
+        o.resources_summary, wire, omit
+    )
     member = o.status
     d["status"] = member if type(member) is str else o_str(member)
     member = o.timestamp
@@ -1445,21 +2003,29 @@ def _out_trusted_advisor_check_result(o: TrustedAdvisorCheckResult, wire: bool, 
     return d
 
 
-def _out_trusted_advisor_check_summary(o: TrustedAdvisorCheckSummary, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_trusted_advisor_check_summary(
+    o: TrustedAdvisorCheckSummary, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``TrustedAdvisorCheckSummary`` as a dict."""
     if not isinstance(o, TrustedAdvisorCheckSummary):
         unconvertible()
     d: dict[str, Any] = {}
     member: Any  # checked here: an object may hold anything
-    d["categorySpecificSummary" if wire else "category_specific_summary"] = _out_trusted_advisor_category_specific_summary(o.category_specific_summary, wire, omit)
+    d["categorySpecificSummary" if wire else "category_specific_summary"] = (
+        _out_trusted_advisor_category_specific_summary(o.category_specific_summary, wire, omit)
+    )
     member = o.check_id
     d["checkId" if wire else "check_id"] = member if type(member) is str else o_str(member)
     member = o.has_flagged_resources
     if member is not None:
-        d["hasFlaggedResources" if wire else "has_flagged_resources"] = member if type(member) is bool else o_bool(member)
+        d["hasFlaggedResources" if wire else "has_flagged_resources"] = (
+            member if type(member) is bool else o_bool(member)
+        )
     elif not omit:
         d["hasFlaggedResources" if wire else "has_flagged_resources"] = None
-    d["resourcesSummary" if wire else "resources_summary"] = _out_trusted_advisor_resources_summary(o.resources_summary, wire, omit)
+    d["resourcesSummary" if wire else "resources_summary"] = _out_trusted_advisor_resources_summary(
+        o.resources_summary, wire, omit
+    )
     member = o.status
     d["status"] = member if type(member) is str else o_str(member)
     member = o.timestamp
@@ -1467,21 +2033,34 @@ def _out_trusted_advisor_check_summary(o: TrustedAdvisorCheckSummary, wire: bool
     return d
 
 
-def _out_trusted_advisor_check_summary_list(value: list[TrustedAdvisorCheckSummary], wire: bool, omit: bool) -> list[Any]:
-    return [_out_trusted_advisor_check_summary(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+def _out_trusted_advisor_check_summary_list(
+    value: list[TrustedAdvisorCheckSummary], wire: bool, omit: bool
+) -> list[Any]:
+    return [
+        _out_trusted_advisor_check_summary(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_trusted_advisor_cost_optimizing_summary(o: TrustedAdvisorCostOptimizingSummary, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_trusted_advisor_cost_optimizing_summary(
+    o: TrustedAdvisorCostOptimizingSummary, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``TrustedAdvisorCostOptimizingSummary`` as a dict."""
     if not isinstance(o, TrustedAdvisorCostOptimizingSummary):
         unconvertible()
     d: dict[str, Any] = {}
-    d["estimatedMonthlySavings" if wire else "estimated_monthly_savings"] = o_float(o.estimated_monthly_savings)
-    d["estimatedPercentMonthlySavings" if wire else "estimated_percent_monthly_savings"] = o_float(o.estimated_percent_monthly_savings)
+    d["estimatedMonthlySavings" if wire else "estimated_monthly_savings"] = o_float(
+        o.estimated_monthly_savings
+    )
+    d["estimatedPercentMonthlySavings" if wire else "estimated_percent_monthly_savings"] = o_float(
+        o.estimated_percent_monthly_savings
+    )
     return d
 
 
-def _out_trusted_advisor_resource_detail(o: TrustedAdvisorResourceDetail, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_trusted_advisor_resource_detail(
+    o: TrustedAdvisorResourceDetail, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``TrustedAdvisorResourceDetail`` as a dict."""
     if not isinstance(o, TrustedAdvisorResourceDetail):
         unconvertible()
@@ -1489,7 +2068,9 @@ def _out_trusted_advisor_resource_detail(o: TrustedAdvisorResourceDetail, wire: 
     member: Any  # checked here: an object may hold anything
     member = o.is_suppressed
     if member is not None:
-        d["isSuppressed" if wire else "is_suppressed"] = member if type(member) is bool else o_bool(member)
+        d["isSuppressed" if wire else "is_suppressed"] = (
+            member if type(member) is bool else o_bool(member)
+        )
     elif not omit:
         d["isSuppressed" if wire else "is_suppressed"] = None
     d["metadata"] = _out_resource_metadata(o.metadata, wire, omit)
@@ -1505,29 +2086,47 @@ def _out_trusted_advisor_resource_detail(o: TrustedAdvisorResourceDetail, wire: 
     return d
 
 
-def _out_trusted_advisor_resource_detail_list(value: list[TrustedAdvisorResourceDetail], wire: bool, omit: bool) -> list[Any]:
-    return [_out_trusted_advisor_resource_detail(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+def _out_trusted_advisor_resource_detail_list(
+    value: list[TrustedAdvisorResourceDetail], wire: bool, omit: bool
+) -> list[Any]:
+    return [
+        _out_trusted_advisor_resource_detail(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_trusted_advisor_resources_summary(o: TrustedAdvisorResourcesSummary, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_trusted_advisor_resources_summary(
+    o: TrustedAdvisorResourcesSummary, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``TrustedAdvisorResourcesSummary`` as a dict."""
     if not isinstance(o, TrustedAdvisorResourcesSummary):
         unconvertible()
     d: dict[str, Any] = {}
     member: Any  # checked here: an object may hold anything
     member = o.resources_flagged
-    d["resourcesFlagged" if wire else "resources_flagged"] = member if type(member) is int else o_int(member)
+    d["resourcesFlagged" if wire else "resources_flagged"] = (
+        member if type(member) is int else o_int(member)
+    )
     member = o.resources_ignored
-    d["resourcesIgnored" if wire else "resources_ignored"] = member if type(member) is int else o_int(member)
+    d["resourcesIgnored" if wire else "resources_ignored"] = (
+        member if type(member) is int else o_int(member)
+    )
     member = o.resources_processed
-    d["resourcesProcessed" if wire else "resources_processed"] = member if type(member) is int else o_int(member)
+    d["resourcesProcessed" if wire else "resources_processed"] = (
+        member if type(member) is int else o_int(member)
+    )
     member = o.resources_suppressed
-    d["resourcesSuppressed" if wire else "resources_suppressed"] = member if type(member) is int else o_int(member)
+    d["resourcesSuppressed" if wire else "resources_suppressed"] = (
+        member if type(member) is int else o_int(member)
+    )
     return d
 
 
 def _out_upload_ids(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        item if type(item) is str else o_str(item)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_upload_progress(o: UploadProgress, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1538,12 +2137,16 @@ def _out_upload_progress(o: UploadProgress, wire: bool, omit: bool) -> dict[str,
     member: Any  # checked here: an object may hold anything
     member = o.completed_parts_count
     if member is not None:
-        d["completedPartsCount" if wire else "completed_parts_count"] = member if type(member) is int else o_int(member)
+        d["completedPartsCount" if wire else "completed_parts_count"] = (
+            member if type(member) is int else o_int(member)
+        )
     elif not omit:
         d["completedPartsCount" if wire else "completed_parts_count"] = None
     member = o.total_parts
     if member is not None:
-        d["totalParts" if wire else "total_parts"] = member if type(member) is int else o_int(member)
+        d["totalParts" if wire else "total_parts"] = (
+            member if type(member) is int else o_int(member)
+        )
     elif not omit:
         d["totalParts" if wire else "total_parts"] = None
     return d
@@ -1581,18 +2184,25 @@ def _out_upload_url(o: UploadUrl, wire: bool, omit: bool) -> dict[str, Any]:
 
 
 def _out_upload_url_list(value: list[UploadUrl], wire: bool, omit: bool) -> list[Any]:
-    return [_out_upload_url(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_upload_url(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 # ------------------------------ from_dict
 
 
-def _in_add_attachments_to_set_request(data: Any, path: Path, wire: bool, strict: bool) -> AddAttachmentsToSetRequest:
+def _in_add_attachments_to_set_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> AddAttachmentsToSetRequest:
     """The ``AddAttachmentsToSetRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_ADD_ATTACHMENTS_TO_SET_REQUEST, wire, strict)
     key = "attachmentSetId" if wire else "attachment_set_id"
     raw = fields.get(key)
-    attachment_set_id = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    attachment_set_id = (
+        None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    )
     key = "attachments"
     raw = fields.get(key)
     if raw is None:
@@ -1608,12 +2218,16 @@ def _in_add_attachments_to_set_request(data: Any, path: Path, wire: bool, strict
     )
 
 
-def _in_add_attachments_to_set_response(data: Any, path: Path, wire: bool, strict: bool) -> AddAttachmentsToSetResponse:
+def _in_add_attachments_to_set_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> AddAttachmentsToSetResponse:
     """The ``AddAttachmentsToSetResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_ADD_ATTACHMENTS_TO_SET_RESPONSE, wire, strict)
     key = "attachmentSetId" if wire else "attachment_set_id"
     raw = fields.get(key)
-    attachment_set_id = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    attachment_set_id = (
+        None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    )
     key = "expiryTime" if wire else "expiry_time"
     raw = fields.get(key)
     expiry_time = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
@@ -1623,18 +2237,24 @@ def _in_add_attachments_to_set_response(data: Any, path: Path, wire: bool, stric
     )
 
 
-def _in_add_communication_to_case_request(data: Any, path: Path, wire: bool, strict: bool) -> AddCommunicationToCaseRequest:
+def _in_add_communication_to_case_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> AddCommunicationToCaseRequest:
     """The ``AddCommunicationToCaseRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_ADD_COMMUNICATION_TO_CASE_REQUEST, wire, strict)
     key = "attachmentSetId" if wire else "attachment_set_id"
     raw = fields.get(key)
-    attachment_set_id = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    attachment_set_id = (
+        None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    )
     key = "caseId" if wire else "case_id"
     raw = fields.get(key)
     case_id = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
     key = "ccEmailAddresses" if wire else "cc_email_addresses"
     raw = fields.get(key)
-    cc_email_addresses = None if raw is None else _in_cc_email_addresses(raw, path, key, wire, strict)
+    cc_email_addresses = (
+        None if raw is None else _in_cc_email_addresses(raw, path, key, wire, strict)
+    )
     key = "communicationBody" if wire else "communication_body"
     raw = fields.get(key)
     if raw is None:
@@ -1656,7 +2276,9 @@ def _in_add_communication_to_case_request(data: Any, path: Path, wire: bool, str
     )
 
 
-def _in_add_communication_to_case_response(data: Any, path: Path, wire: bool, strict: bool) -> AddCommunicationToCaseResponse:
+def _in_add_communication_to_case_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> AddCommunicationToCaseResponse:
     """The ``AddCommunicationToCaseResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_ADD_COMMUNICATION_TO_CASE_RESPONSE, wire, strict)
     key = "result"
@@ -1689,12 +2311,24 @@ def _in_attachment_details(data: Any, path: Path, wire: bool, strict: bool) -> A
     return AttachmentDetails(attachment_id=attachment_id, file_name=file_name)
 
 
-def _in_attachment_set(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[AttachmentDetails]:
-    return [_in_attachment_details(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_attachment_set(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[AttachmentDetails]:
+    return [
+        _in_attachment_details(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_attachments(value: Any, path: Path, name: str, wire: bool, strict: bool) -> Sequence[Attachment]:
-    return [_in_attachment(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_attachments(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> Sequence[Attachment]:
+    return [
+        _in_attachment(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_case_details(data: Any, path: Path, wire: bool, strict: bool) -> CaseDetails:
@@ -1708,7 +2342,9 @@ def _in_case_details(data: Any, path: Path, wire: bool, strict: bool) -> CaseDet
     category_code = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
     key = "ccEmailAddresses" if wire else "cc_email_addresses"
     raw = fields.get(key)
-    cc_email_addresses = None if raw is None else _in_cc_email_addresses(raw, path, key, wire, strict)
+    cc_email_addresses = (
+        None if raw is None else _in_cc_email_addresses(raw, path, key, wire, strict)
+    )
     key = "displayId" if wire else "display_id"
     raw = fields.get(key)
     display_id = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
@@ -1717,7 +2353,9 @@ def _in_case_details(data: Any, path: Path, wire: bool, strict: bool) -> CaseDet
     language = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
     key = "recentCommunications" if wire else "recent_communications"
     raw = fields.get(key)
-    recent_communications = None if raw is None else _in_recent_case_communications(raw, (path, key), wire, strict)
+    recent_communications = (
+        None if raw is None else _in_recent_case_communications(raw, (path, key), wire, strict)
+    )
     key = "serviceCode" if wire else "service_code"
     raw = fields.get(key)
     service_code = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
@@ -1753,11 +2391,19 @@ def _in_case_details(data: Any, path: Path, wire: bool, strict: bool) -> CaseDet
 
 
 def _in_case_id_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> Sequence[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
+    return [
+        item if type(item) is str else i_str(item, path, f"{name}[{i}]")
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_case_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[CaseDetails]:
-    return [_in_case_details(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+    return [
+        _in_case_details(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_category(data: Any, path: Path, wire: bool, strict: bool) -> Category:
@@ -1772,20 +2418,41 @@ def _in_category(data: Any, path: Path, wire: bool, strict: bool) -> Category:
     return Category(code=code, name=name_)
 
 
-def _in_category_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[Category]:
-    return [_in_category(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_category_list(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[Category]:
+    return [
+        _in_category(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_cc_email_addresses(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_cc_email_addresses(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[str]:
+    return [
+        item if type(item) is str else i_str(item, path, f"{name}[{i}]")
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_check_ids(value: Any, path: Path, name: str, wire: bool, strict: bool) -> Sequence[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
+    return [
+        item if type(item) is str else i_str(item, path, f"{name}[{i}]")
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_check_metadata_headings(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[str | None]:
-    return [None if item is None else (item if type(item) is str else i_str(item, path, f"{name}[{i}]")) for i, item in enumerate(i_list(value, path, name))]
+def _in_check_metadata_headings(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[str | None]:
+    return [
+        None if item is None else (item if type(item) is str else i_str(item, path, f"{name}[{i}]"))
+        for i, item in enumerate(i_list(value, path, name))
+    ]
 
 
 def _in_communication(data: Any, path: Path, wire: bool, strict: bool) -> Communication:
@@ -1819,16 +2486,26 @@ def _in_communication(data: Any, path: Path, wire: bool, strict: bool) -> Commun
     )
 
 
-def _in_communication_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[Communication]:
-    return [_in_communication(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_communication_list(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[Communication]:
+    return [
+        _in_communication(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_communication_type_options(data: Any, path: Path, wire: bool, strict: bool) -> CommunicationTypeOptions:
+def _in_communication_type_options(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> CommunicationTypeOptions:
     """The ``CommunicationTypeOptions`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_COMMUNICATION_TYPE_OPTIONS, wire, strict)
     key = "datesWithoutSupport" if wire else "dates_without_support"
     raw = fields.get(key)
-    dates_without_support = None if raw is None else _in_date_interval_list(raw, path, key, wire, strict)
+    dates_without_support = (
+        None if raw is None else _in_date_interval_list(raw, path, key, wire, strict)
+    )
     key = "supportedHours" if wire else "supported_hours"
     raw = fields.get(key)
     supported_hours = None if raw is None else _in_supported_hour_list(raw, path, key, wire, strict)
@@ -1842,11 +2519,19 @@ def _in_communication_type_options(data: Any, path: Path, wire: bool, strict: bo
     )
 
 
-def _in_communication_type_options_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[CommunicationTypeOptions]:
-    return [_in_communication_type_options(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_communication_type_options_list(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[CommunicationTypeOptions]:
+    return [
+        _in_communication_type_options(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_complete_attachment_upload_request(data: Any, path: Path, wire: bool, strict: bool) -> CompleteAttachmentUploadRequest:
+def _in_complete_attachment_upload_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> CompleteAttachmentUploadRequest:
     """The ``CompleteAttachmentUploadRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_COMPLETE_ATTACHMENT_UPLOAD_REQUEST, wire, strict)
     key = "completedUploads" if wire else "completed_uploads"
@@ -1869,7 +2554,9 @@ def _in_complete_attachment_upload_request(data: Any, path: Path, wire: bool, st
     )
 
 
-def _in_complete_attachment_upload_response(data: Any, path: Path, wire: bool, strict: bool) -> CompleteAttachmentUploadResponse:
+def _in_complete_attachment_upload_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> CompleteAttachmentUploadResponse:
     """The ``CompleteAttachmentUploadResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_COMPLETE_ATTACHMENT_UPLOAD_RESPONSE, wire, strict)
     key = "uploadStatus" if wire else "upload_status"
@@ -1896,8 +2583,14 @@ def _in_completed_upload(data: Any, path: Path, wire: bool, strict: bool) -> Com
     return CompletedUpload(e_tag=e_tag, part_index=part_index)
 
 
-def _in_completed_upload_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> Sequence[CompletedUpload]:
-    return [_in_completed_upload(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_completed_upload_list(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> Sequence[CompletedUpload]:
+    return [
+        _in_completed_upload(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_create_case_request(data: Any, path: Path, wire: bool, strict: bool) -> CreateCaseRequest:
@@ -1905,13 +2598,17 @@ def _in_create_case_request(data: Any, path: Path, wire: bool, strict: bool) -> 
     fields = i_fields(data, path, "", _KEYS_CREATE_CASE_REQUEST, wire, strict)
     key = "attachmentSetId" if wire else "attachment_set_id"
     raw = fields.get(key)
-    attachment_set_id = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    attachment_set_id = (
+        None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    )
     key = "categoryCode" if wire else "category_code"
     raw = fields.get(key)
     category_code = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
     key = "ccEmailAddresses" if wire else "cc_email_addresses"
     raw = fields.get(key)
-    cc_email_addresses = None if raw is None else _in_cc_email_addresses(raw, path, key, wire, strict)
+    cc_email_addresses = (
+        None if raw is None else _in_cc_email_addresses(raw, path, key, wire, strict)
+    )
     key = "communicationBody" if wire else "communication_body"
     raw = fields.get(key)
     if raw is None:
@@ -1976,11 +2673,19 @@ def _in_date_interval(data: Any, path: Path, wire: bool, strict: bool) -> DateIn
     return DateInterval(end_date_time=end_date_time, start_date_time=start_date_time)
 
 
-def _in_date_interval_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[DateInterval]:
-    return [_in_date_interval(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_date_interval_list(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[DateInterval]:
+    return [
+        _in_date_interval(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_describe_attachment_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeAttachmentRequest:
+def _in_describe_attachment_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeAttachmentRequest:
     """The ``DescribeAttachmentRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_ATTACHMENT_REQUEST, wire, strict)
     key = "attachmentId" if wire else "attachment_id"
@@ -1994,7 +2699,9 @@ def _in_describe_attachment_request(data: Any, path: Path, wire: bool, strict: b
     return DescribeAttachmentRequest(attachment_id=attachment_id, dry_run=dry_run)
 
 
-def _in_describe_attachment_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeAttachmentResponse:
+def _in_describe_attachment_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeAttachmentResponse:
     """The ``DescribeAttachmentResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_ATTACHMENT_RESPONSE, wire, strict)
     key = "attachment"
@@ -2003,7 +2710,9 @@ def _in_describe_attachment_response(data: Any, path: Path, wire: bool, strict: 
     return DescribeAttachmentResponse(attachment=attachment)
 
 
-def _in_describe_attachment_upload_status_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeAttachmentUploadStatusRequest:
+def _in_describe_attachment_upload_status_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeAttachmentUploadStatusRequest:
     """The ``DescribeAttachmentUploadStatusRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_ATTACHMENT_UPLOAD_STATUS_REQUEST, wire, strict)
     key = "dryRun" if wire else "dry_run"
@@ -2017,9 +2726,13 @@ def _in_describe_attachment_upload_status_request(data: Any, path: Path, wire: b
     return DescribeAttachmentUploadStatusRequest(dry_run=dry_run, upload_id=upload_id)
 
 
-def _in_describe_attachment_upload_status_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeAttachmentUploadStatusResponse:
+def _in_describe_attachment_upload_status_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeAttachmentUploadStatusResponse:
     """The ``DescribeAttachmentUploadStatusResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_ATTACHMENT_UPLOAD_STATUS_RESPONSE, wire, strict)
+    fields = i_fields(
+        data, path, "", _KEYS_DESCRIBE_ATTACHMENT_UPLOAD_STATUS_RESPONSE, wire, strict
+    )
     key = "fileName" if wire else "file_name"
     raw = fields.get(key)
     if raw is None:
@@ -2040,7 +2753,9 @@ def _in_describe_attachment_upload_status_response(data: Any, path: Path, wire: 
     )
 
 
-def _in_describe_cases_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeCasesRequest:
+def _in_describe_cases_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeCasesRequest:
     """The ``DescribeCasesRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_CASES_REQUEST, wire, strict)
     key = "afterTime" if wire else "after_time"
@@ -2060,10 +2775,14 @@ def _in_describe_cases_request(data: Any, path: Path, wire: bool, strict: bool) 
     dry_run = None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
     key = "includeCommunications" if wire else "include_communications"
     raw = fields.get(key)
-    include_communications = None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
+    include_communications = (
+        None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
+    )
     key = "includeResolvedCases" if wire else "include_resolved_cases"
     raw = fields.get(key)
-    include_resolved_cases = None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
+    include_resolved_cases = (
+        None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
+    )
     key = "language"
     raw = fields.get(key)
     language = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
@@ -2087,7 +2806,9 @@ def _in_describe_cases_request(data: Any, path: Path, wire: bool, strict: bool) 
     )
 
 
-def _in_describe_cases_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeCasesResponse:
+def _in_describe_cases_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeCasesResponse:
     """The ``DescribeCasesResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_CASES_RESPONSE, wire, strict)
     key = "cases"
@@ -2099,7 +2820,9 @@ def _in_describe_cases_response(data: Any, path: Path, wire: bool, strict: bool)
     return DescribeCasesResponse(cases=cases, next_token=next_token)
 
 
-def _in_describe_communications_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeCommunicationsRequest:
+def _in_describe_communications_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeCommunicationsRequest:
     """The ``DescribeCommunicationsRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_COMMUNICATIONS_REQUEST, wire, strict)
     key = "afterTime" if wire else "after_time"
@@ -2132,7 +2855,9 @@ def _in_describe_communications_request(data: Any, path: Path, wire: bool, stric
     )
 
 
-def _in_describe_communications_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeCommunicationsResponse:
+def _in_describe_communications_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeCommunicationsResponse:
     """The ``DescribeCommunicationsResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_COMMUNICATIONS_RESPONSE, wire, strict)
     key = "communications"
@@ -2144,7 +2869,9 @@ def _in_describe_communications_response(data: Any, path: Path, wire: bool, stri
     return DescribeCommunicationsResponse(communications=communications, next_token=next_token)
 
 
-def _in_describe_create_case_options_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeCreateCaseOptionsRequest:
+def _in_describe_create_case_options_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeCreateCaseOptionsRequest:
     """The ``DescribeCreateCaseOptionsRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_CREATE_CASE_OPTIONS_REQUEST, wire, strict)
     key = "categoryCode" if wire else "category_code"
@@ -2179,22 +2906,30 @@ def _in_describe_create_case_options_request(data: Any, path: Path, wire: bool, 
     )
 
 
-def _in_describe_create_case_options_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeCreateCaseOptionsResponse:
+def _in_describe_create_case_options_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeCreateCaseOptionsResponse:
     """The ``DescribeCreateCaseOptionsResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_CREATE_CASE_OPTIONS_RESPONSE, wire, strict)
     key = "communicationTypes" if wire else "communication_types"
     raw = fields.get(key)
-    communication_types = None if raw is None else _in_communication_type_options_list(raw, path, key, wire, strict)
+    communication_types = (
+        None if raw is None else _in_communication_type_options_list(raw, path, key, wire, strict)
+    )
     key = "languageAvailability" if wire else "language_availability"
     raw = fields.get(key)
-    language_availability = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    language_availability = (
+        None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    )
     return DescribeCreateCaseOptionsResponse(
         communication_types=communication_types,
         language_availability=language_availability,
     )
 
 
-def _in_describe_services_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeServicesRequest:
+def _in_describe_services_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeServicesRequest:
     """The ``DescribeServicesRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_SERVICES_REQUEST, wire, strict)
     key = "dryRun" if wire else "dry_run"
@@ -2213,7 +2948,9 @@ def _in_describe_services_request(data: Any, path: Path, wire: bool, strict: boo
     )
 
 
-def _in_describe_services_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeServicesResponse:
+def _in_describe_services_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeServicesResponse:
     """The ``DescribeServicesResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_SERVICES_RESPONSE, wire, strict)
     key = "services"
@@ -2222,7 +2959,9 @@ def _in_describe_services_response(data: Any, path: Path, wire: bool, strict: bo
     return DescribeServicesResponse(services=services)
 
 
-def _in_describe_severity_levels_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeSeverityLevelsRequest:
+def _in_describe_severity_levels_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeSeverityLevelsRequest:
     """The ``DescribeSeverityLevelsRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_SEVERITY_LEVELS_REQUEST, wire, strict)
     key = "dryRun" if wire else "dry_run"
@@ -2234,7 +2973,9 @@ def _in_describe_severity_levels_request(data: Any, path: Path, wire: bool, stri
     return DescribeSeverityLevelsRequest(dry_run=dry_run, language=language)
 
 
-def _in_describe_severity_levels_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeSeverityLevelsResponse:
+def _in_describe_severity_levels_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeSeverityLevelsResponse:
     """The ``DescribeSeverityLevelsResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_SEVERITY_LEVELS_RESPONSE, wire, strict)
     key = "severityLevels" if wire else "severity_levels"
@@ -2243,7 +2984,9 @@ def _in_describe_severity_levels_response(data: Any, path: Path, wire: bool, str
     return DescribeSeverityLevelsResponse(severity_levels=severity_levels)
 
 
-def _in_describe_supported_languages_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeSupportedLanguagesRequest:
+def _in_describe_supported_languages_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeSupportedLanguagesRequest:
     """The ``DescribeSupportedLanguagesRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_SUPPORTED_LANGUAGES_REQUEST, wire, strict)
     key = "categoryCode" if wire else "category_code"
@@ -2272,18 +3015,26 @@ def _in_describe_supported_languages_request(data: Any, path: Path, wire: bool, 
     )
 
 
-def _in_describe_supported_languages_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeSupportedLanguagesResponse:
+def _in_describe_supported_languages_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeSupportedLanguagesResponse:
     """The ``DescribeSupportedLanguagesResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_SUPPORTED_LANGUAGES_RESPONSE, wire, strict)
     key = "supportedLanguages" if wire else "supported_languages"
     raw = fields.get(key)
-    supported_languages = None if raw is None else _in_supported_language_list(raw, path, key, wire, strict)
+    supported_languages = (
+        None if raw is None else _in_supported_language_list(raw, path, key, wire, strict)
+    )
     return DescribeSupportedLanguagesResponse(supported_languages=supported_languages)
 
 
-def _in_describe_trusted_advisor_check_refresh_statuses_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeTrustedAdvisorCheckRefreshStatusesRequest:
+def _in_describe_trusted_advisor_check_refresh_statuses_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeTrustedAdvisorCheckRefreshStatusesRequest:
     """The ``DescribeTrustedAdvisorCheckRefreshStatusesRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_REFRESH_STATUSES_REQUEST, wire, strict)
+    fields = i_fields(
+        data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_REFRESH_STATUSES_REQUEST, wire, strict
+    )
     key = "checkIds" if wire else "check_ids"
     raw = fields.get(key)
     if raw is None:
@@ -2292,9 +3043,13 @@ def _in_describe_trusted_advisor_check_refresh_statuses_request(data: Any, path:
     return DescribeTrustedAdvisorCheckRefreshStatusesRequest(check_ids=check_ids)
 
 
-def _in_describe_trusted_advisor_check_refresh_statuses_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeTrustedAdvisorCheckRefreshStatusesResponse:
+def _in_describe_trusted_advisor_check_refresh_statuses_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeTrustedAdvisorCheckRefreshStatusesResponse:
     """The ``DescribeTrustedAdvisorCheckRefreshStatusesResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_REFRESH_STATUSES_RESPONSE, wire, strict)
+    fields = i_fields(
+        data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_REFRESH_STATUSES_RESPONSE, wire, strict
+    )
     key = "statuses"
     raw = fields.get(key)
     if raw is None:
@@ -2303,9 +3058,13 @@ def _in_describe_trusted_advisor_check_refresh_statuses_response(data: Any, path
     return DescribeTrustedAdvisorCheckRefreshStatusesResponse(statuses=statuses)
 
 
-def _in_describe_trusted_advisor_check_result_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeTrustedAdvisorCheckResultRequest:
+def _in_describe_trusted_advisor_check_result_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeTrustedAdvisorCheckResultRequest:
     """The ``DescribeTrustedAdvisorCheckResultRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT_REQUEST, wire, strict)
+    fields = i_fields(
+        data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT_REQUEST, wire, strict
+    )
     key = "checkId" if wire else "check_id"
     raw = fields.get(key)
     if raw is None:
@@ -2317,18 +3076,28 @@ def _in_describe_trusted_advisor_check_result_request(data: Any, path: Path, wir
     return DescribeTrustedAdvisorCheckResultRequest(check_id=check_id, language=language)
 
 
-def _in_describe_trusted_advisor_check_result_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeTrustedAdvisorCheckResultResponse:
+def _in_describe_trusted_advisor_check_result_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeTrustedAdvisorCheckResultResponse:
     """The ``DescribeTrustedAdvisorCheckResultResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT_RESPONSE, wire, strict)
+    fields = i_fields(
+        data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT_RESPONSE, wire, strict
+    )
     key = "result"
     raw = fields.get(key)
-    result = None if raw is None else _in_trusted_advisor_check_result(raw, (path, key), wire, strict)
+    result = (
+        None if raw is None else _in_trusted_advisor_check_result(raw, (path, key), wire, strict)
+    )
     return DescribeTrustedAdvisorCheckResultResponse(result=result)
 
 
-def _in_describe_trusted_advisor_check_summaries_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeTrustedAdvisorCheckSummariesRequest:
+def _in_describe_trusted_advisor_check_summaries_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeTrustedAdvisorCheckSummariesRequest:
     """The ``DescribeTrustedAdvisorCheckSummariesRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES_REQUEST, wire, strict)
+    fields = i_fields(
+        data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES_REQUEST, wire, strict
+    )
     key = "checkIds" if wire else "check_ids"
     raw = fields.get(key)
     if raw is None:
@@ -2337,9 +3106,13 @@ def _in_describe_trusted_advisor_check_summaries_request(data: Any, path: Path, 
     return DescribeTrustedAdvisorCheckSummariesRequest(check_ids=check_ids)
 
 
-def _in_describe_trusted_advisor_check_summaries_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeTrustedAdvisorCheckSummariesResponse:
+def _in_describe_trusted_advisor_check_summaries_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeTrustedAdvisorCheckSummariesResponse:
     """The ``DescribeTrustedAdvisorCheckSummariesResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES_RESPONSE, wire, strict)
+    fields = i_fields(
+        data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES_RESPONSE, wire, strict
+    )
     key = "summaries"
     raw = fields.get(key)
     if raw is None:
@@ -2348,7 +3121,9 @@ def _in_describe_trusted_advisor_check_summaries_response(data: Any, path: Path,
     return DescribeTrustedAdvisorCheckSummariesResponse(summaries=summaries)
 
 
-def _in_describe_trusted_advisor_checks_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeTrustedAdvisorChecksRequest:
+def _in_describe_trusted_advisor_checks_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeTrustedAdvisorChecksRequest:
     """The ``DescribeTrustedAdvisorChecksRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECKS_REQUEST, wire, strict)
     key = "language"
@@ -2359,7 +3134,9 @@ def _in_describe_trusted_advisor_checks_request(data: Any, path: Path, wire: boo
     return DescribeTrustedAdvisorChecksRequest(language=language)
 
 
-def _in_describe_trusted_advisor_checks_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeTrustedAdvisorChecksResponse:
+def _in_describe_trusted_advisor_checks_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeTrustedAdvisorChecksResponse:
     """The ``DescribeTrustedAdvisorChecksResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECKS_RESPONSE, wire, strict)
     key = "checks"
@@ -2386,7 +3163,9 @@ def _in_download_url(data: Any, path: Path, wire: bool, strict: bool) -> Downloa
     return DownloadUrl(expiry_date=expiry_date, url=url)
 
 
-def _in_get_attachment_download_link_request(data: Any, path: Path, wire: bool, strict: bool) -> GetAttachmentDownloadLinkRequest:
+def _in_get_attachment_download_link_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> GetAttachmentDownloadLinkRequest:
     """The ``GetAttachmentDownloadLinkRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_GET_ATTACHMENT_DOWNLOAD_LINK_REQUEST, wire, strict)
     key = "attachmentId" if wire else "attachment_id"
@@ -2400,7 +3179,9 @@ def _in_get_attachment_download_link_request(data: Any, path: Path, wire: bool, 
     return GetAttachmentDownloadLinkRequest(attachment_id=attachment_id, dry_run=dry_run)
 
 
-def _in_get_attachment_download_link_response(data: Any, path: Path, wire: bool, strict: bool) -> GetAttachmentDownloadLinkResponse:
+def _in_get_attachment_download_link_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> GetAttachmentDownloadLinkResponse:
     """The ``GetAttachmentDownloadLinkResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_GET_ATTACHMENT_DOWNLOAD_LINK_RESPONSE, wire, strict)
     key = "downloadUrl" if wire else "download_url"
@@ -2416,7 +3197,9 @@ def _in_get_attachment_download_link_response(data: Any, path: Path, wire: bool,
     return GetAttachmentDownloadLinkResponse(download_url=download_url, file_name=file_name)
 
 
-def _in_get_attachment_upload_links_request(data: Any, path: Path, wire: bool, strict: bool) -> GetAttachmentUploadLinksRequest:
+def _in_get_attachment_upload_links_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> GetAttachmentUploadLinksRequest:
     """The ``GetAttachmentUploadLinksRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_GET_ATTACHMENT_UPLOAD_LINKS_REQUEST, wire, strict)
     key = "dryRun" if wire else "dry_run"
@@ -2445,7 +3228,9 @@ def _in_get_attachment_upload_links_request(data: Any, path: Path, wire: bool, s
     )
 
 
-def _in_get_attachment_upload_links_response(data: Any, path: Path, wire: bool, strict: bool) -> GetAttachmentUploadLinksResponse:
+def _in_get_attachment_upload_links_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> GetAttachmentUploadLinksResponse:
     """The ``GetAttachmentUploadLinksResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_GET_ATTACHMENT_UPLOAD_LINKS_RESPONSE, wire, strict)
     key = "nextIndex" if wire else "next_index"
@@ -2480,7 +3265,9 @@ def _in_get_attachment_upload_links_response(data: Any, path: Path, wire: bool, 
     )
 
 
-def _in_recent_case_communications(data: Any, path: Path, wire: bool, strict: bool) -> RecentCaseCommunications:
+def _in_recent_case_communications(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> RecentCaseCommunications:
     """The ``RecentCaseCommunications`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_RECENT_CASE_COMMUNICATIONS, wire, strict)
     key = "communications"
@@ -2492,7 +3279,9 @@ def _in_recent_case_communications(data: Any, path: Path, wire: bool, strict: bo
     return RecentCaseCommunications(communications=communications, next_token=next_token)
 
 
-def _in_refresh_trusted_advisor_check_request(data: Any, path: Path, wire: bool, strict: bool) -> RefreshTrustedAdvisorCheckRequest:
+def _in_refresh_trusted_advisor_check_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> RefreshTrustedAdvisorCheckRequest:
     """The ``RefreshTrustedAdvisorCheckRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_REFRESH_TRUSTED_ADVISOR_CHECK_REQUEST, wire, strict)
     key = "checkId" if wire else "check_id"
@@ -2503,7 +3292,9 @@ def _in_refresh_trusted_advisor_check_request(data: Any, path: Path, wire: bool,
     return RefreshTrustedAdvisorCheckRequest(check_id=check_id)
 
 
-def _in_refresh_trusted_advisor_check_response(data: Any, path: Path, wire: bool, strict: bool) -> RefreshTrustedAdvisorCheckResponse:
+def _in_refresh_trusted_advisor_check_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> RefreshTrustedAdvisorCheckResponse:
     """The ``RefreshTrustedAdvisorCheckResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_REFRESH_TRUSTED_ADVISOR_CHECK_RESPONSE, wire, strict)
     key = "status"
@@ -2526,23 +3317,34 @@ def _in_resolve_case_request(data: Any, path: Path, wire: bool, strict: bool) ->
     return ResolveCaseRequest(case_id=case_id, dry_run=dry_run)
 
 
-def _in_resolve_case_response(data: Any, path: Path, wire: bool, strict: bool) -> ResolveCaseResponse:
+def _in_resolve_case_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> ResolveCaseResponse:
     """The ``ResolveCaseResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_RESOLVE_CASE_RESPONSE, wire, strict)
     key = "finalCaseStatus" if wire else "final_case_status"
     raw = fields.get(key)
-    final_case_status = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    final_case_status = (
+        None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    )
     key = "initialCaseStatus" if wire else "initial_case_status"
     raw = fields.get(key)
-    initial_case_status = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    initial_case_status = (
+        None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    )
     return ResolveCaseResponse(
         final_case_status=final_case_status,
         initial_case_status=initial_case_status,
     )
 
 
-def _in_resource_metadata(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[str | None]:
-    return [None if item is None else (item if type(item) is str else i_str(item, path, f"{name}[{i}]")) for i, item in enumerate(i_list(value, path, name))]
+def _in_resource_metadata(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[str | None]:
+    return [
+        None if item is None else (item if type(item) is str else i_str(item, path, f"{name}[{i}]"))
+        for i, item in enumerate(i_list(value, path, name))
+    ]
 
 
 def _in_service(data: Any, path: Path, wire: bool, strict: bool) -> Service:
@@ -2560,12 +3362,22 @@ def _in_service(data: Any, path: Path, wire: bool, strict: bool) -> Service:
     return Service(categories=categories, code=code, name=name_)
 
 
-def _in_service_code_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> Sequence[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_service_code_list(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> Sequence[str]:
+    return [
+        item if type(item) is str else i_str(item, path, f"{name}[{i}]")
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_service_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[Service]:
-    return [_in_service(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+    return [
+        _in_service(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_severity_level(data: Any, path: Path, wire: bool, strict: bool) -> SeverityLevel:
@@ -2580,8 +3392,14 @@ def _in_severity_level(data: Any, path: Path, wire: bool, strict: bool) -> Sever
     return SeverityLevel(code=code, name=name_)
 
 
-def _in_severity_level_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[SeverityLevel]:
-    return [_in_severity_level(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_severity_level_list(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[SeverityLevel]:
+    return [
+        _in_severity_level(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_supported_hour(data: Any, path: Path, wire: bool, strict: bool) -> SupportedHour:
@@ -2596,8 +3414,14 @@ def _in_supported_hour(data: Any, path: Path, wire: bool, strict: bool) -> Suppo
     return SupportedHour(end_time=end_time, start_time=start_time)
 
 
-def _in_supported_hour_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[SupportedHour]:
-    return [_in_supported_hour(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_supported_hour_list(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[SupportedHour]:
+    return [
+        _in_supported_hour(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_supported_language(data: Any, path: Path, wire: bool, strict: bool) -> SupportedLanguage:
@@ -2615,8 +3439,14 @@ def _in_supported_language(data: Any, path: Path, wire: bool, strict: bool) -> S
     return SupportedLanguage(code=code, display=display, language=language)
 
 
-def _in_supported_language_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[SupportedLanguage]:
-    return [_in_supported_language(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_supported_language_list(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[SupportedLanguage]:
+    return [
+        _in_supported_language(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_throttling_reason(data: Any, path: Path, wire: bool, strict: bool) -> ThrottlingReason:
@@ -2631,20 +3461,34 @@ def _in_throttling_reason(data: Any, path: Path, wire: bool, strict: bool) -> Th
     return ThrottlingReason(reason=reason, resource=resource)
 
 
-def _in_throttling_reason_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[ThrottlingReason]:
-    return [_in_throttling_reason(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_throttling_reason_list(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[ThrottlingReason]:
+    return [
+        _in_throttling_reason(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_trusted_advisor_category_specific_summary(data: Any, path: Path, wire: bool, strict: bool) -> TrustedAdvisorCategorySpecificSummary:
+def _in_trusted_advisor_category_specific_summary(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> TrustedAdvisorCategorySpecificSummary:
     """The ``TrustedAdvisorCategorySpecificSummary`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_CATEGORY_SPECIFIC_SUMMARY, wire, strict)
     key = "costOptimizing" if wire else "cost_optimizing"
     raw = fields.get(key)
-    cost_optimizing = None if raw is None else _in_trusted_advisor_cost_optimizing_summary(raw, (path, key), wire, strict)
+    cost_optimizing = (
+        None
+        if raw is None
+        else _in_trusted_advisor_cost_optimizing_summary(raw, (path, key), wire, strict)
+    )
     return TrustedAdvisorCategorySpecificSummary(cost_optimizing=cost_optimizing)
 
 
-def _in_trusted_advisor_check_description(data: Any, path: Path, wire: bool, strict: bool) -> TrustedAdvisorCheckDescription:
+def _in_trusted_advisor_check_description(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> TrustedAdvisorCheckDescription:
     """The ``TrustedAdvisorCheckDescription`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_CHECK_DESCRIPTION, wire, strict)
     key = "category"
@@ -2681,11 +3525,19 @@ def _in_trusted_advisor_check_description(data: Any, path: Path, wire: bool, str
     )
 
 
-def _in_trusted_advisor_check_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[TrustedAdvisorCheckDescription]:
-    return [_in_trusted_advisor_check_description(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_trusted_advisor_check_list(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[TrustedAdvisorCheckDescription]:
+    return [
+        _in_trusted_advisor_check_description(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_trusted_advisor_check_refresh_status(data: Any, path: Path, wire: bool, strict: bool) -> TrustedAdvisorCheckRefreshStatus:
+def _in_trusted_advisor_check_refresh_status(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> TrustedAdvisorCheckRefreshStatus:
     """The ``TrustedAdvisorCheckRefreshStatus`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_CHECK_REFRESH_STATUS, wire, strict)
     key = "checkId" if wire else "check_id"
@@ -2710,18 +3562,28 @@ def _in_trusted_advisor_check_refresh_status(data: Any, path: Path, wire: bool, 
     )
 
 
-def _in_trusted_advisor_check_refresh_status_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[TrustedAdvisorCheckRefreshStatus]:
-    return [_in_trusted_advisor_check_refresh_status(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_trusted_advisor_check_refresh_status_list(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[TrustedAdvisorCheckRefreshStatus]:
+    return [
+        _in_trusted_advisor_check_refresh_status(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_trusted_advisor_check_result(data: Any, path: Path, wire: bool, strict: bool) -> TrustedAdvisorCheckResult:
+def _in_trusted_advisor_check_result(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> TrustedAdvisorCheckResult:
     """The ``TrustedAdvisorCheckResult`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_CHECK_RESULT, wire, strict)
     key = "categorySpecificSummary" if wire else "category_specific_summary"
     raw = fields.get(key)
     if raw is None:
         raw = absent(path, key, strict, {})
-    category_specific_summary = _in_trusted_advisor_category_specific_summary(raw, (path, key), wire, strict)
+    category_specific_summary = _in_trusted_advisor_category_specific_summary(
+        raw, (path, key), wire, strict
+    )
     key = "checkId" if wire else "check_id"
     raw = fields.get(key)
     if raw is None:
@@ -2757,14 +3619,18 @@ def _in_trusted_advisor_check_result(data: Any, path: Path, wire: bool, strict: 
     )
 
 
-def _in_trusted_advisor_check_summary(data: Any, path: Path, wire: bool, strict: bool) -> TrustedAdvisorCheckSummary:
+def _in_trusted_advisor_check_summary(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> TrustedAdvisorCheckSummary:
     """The ``TrustedAdvisorCheckSummary`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_CHECK_SUMMARY, wire, strict)
     key = "categorySpecificSummary" if wire else "category_specific_summary"
     raw = fields.get(key)
     if raw is None:
         raw = absent(path, key, strict, {})
-    category_specific_summary = _in_trusted_advisor_category_specific_summary(raw, (path, key), wire, strict)
+    category_specific_summary = _in_trusted_advisor_category_specific_summary(
+        raw, (path, key), wire, strict
+    )
     key = "checkId" if wire else "check_id"
     raw = fields.get(key)
     if raw is None:
@@ -2772,7 +3638,9 @@ def _in_trusted_advisor_check_summary(data: Any, path: Path, wire: bool, strict:
     check_id = raw if type(raw) is str else i_str(raw, path, key)
     key = "hasFlaggedResources" if wire else "has_flagged_resources"
     raw = fields.get(key)
-    has_flagged_resources = None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
+    has_flagged_resources = (
+        None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
+    )
     key = "resourcesSummary" if wire else "resources_summary"
     raw = fields.get(key)
     if raw is None:
@@ -2798,11 +3666,19 @@ def _in_trusted_advisor_check_summary(data: Any, path: Path, wire: bool, strict:
     )
 
 
-def _in_trusted_advisor_check_summary_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[TrustedAdvisorCheckSummary]:
-    return [_in_trusted_advisor_check_summary(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_trusted_advisor_check_summary_list(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[TrustedAdvisorCheckSummary]:
+    return [
+        _in_trusted_advisor_check_summary(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_trusted_advisor_cost_optimizing_summary(data: Any, path: Path, wire: bool, strict: bool) -> TrustedAdvisorCostOptimizingSummary:
+def _in_trusted_advisor_cost_optimizing_summary(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> TrustedAdvisorCostOptimizingSummary:
     """The ``TrustedAdvisorCostOptimizingSummary`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_COST_OPTIMIZING_SUMMARY, wire, strict)
     key = "estimatedMonthlySavings" if wire else "estimated_monthly_savings"
@@ -2821,7 +3697,9 @@ def _in_trusted_advisor_cost_optimizing_summary(data: Any, path: Path, wire: boo
     )
 
 
-def _in_trusted_advisor_resource_detail(data: Any, path: Path, wire: bool, strict: bool) -> TrustedAdvisorResourceDetail:
+def _in_trusted_advisor_resource_detail(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> TrustedAdvisorResourceDetail:
     """The ``TrustedAdvisorResourceDetail`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_RESOURCE_DETAIL, wire, strict)
     key = "isSuppressed" if wire else "is_suppressed"
@@ -2854,11 +3732,19 @@ def _in_trusted_advisor_resource_detail(data: Any, path: Path, wire: bool, stric
     )
 
 
-def _in_trusted_advisor_resource_detail_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[TrustedAdvisorResourceDetail]:
-    return [_in_trusted_advisor_resource_detail(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_trusted_advisor_resource_detail_list(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[TrustedAdvisorResourceDetail]:
+    return [
+        _in_trusted_advisor_resource_detail(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_trusted_advisor_resources_summary(data: Any, path: Path, wire: bool, strict: bool) -> TrustedAdvisorResourcesSummary:
+def _in_trusted_advisor_resources_summary(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> TrustedAdvisorResourcesSummary:
     """The ``TrustedAdvisorResourcesSummary`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_RESOURCES_SUMMARY, wire, strict)
     key = "resourcesFlagged" if wire else "resources_flagged"
@@ -2890,7 +3776,11 @@ def _in_trusted_advisor_resources_summary(data: Any, path: Path, wire: bool, str
 
 
 def _in_upload_ids(value: Any, path: Path, name: str, wire: bool, strict: bool) -> Sequence[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
+    return [
+        item if type(item) is str else i_str(item, path, f"{name}[{i}]")
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_upload_progress(data: Any, path: Path, wire: bool, strict: bool) -> UploadProgress:
@@ -2898,7 +3788,9 @@ def _in_upload_progress(data: Any, path: Path, wire: bool, strict: bool) -> Uplo
     fields = i_fields(data, path, "", _KEYS_UPLOAD_PROGRESS, wire, strict)
     key = "completedPartsCount" if wire else "completed_parts_count"
     raw = fields.get(key)
-    completed_parts_count = None if raw is None else (raw if type(raw) is int else i_int(raw, path, key))
+    completed_parts_count = (
+        None if raw is None else (raw if type(raw) is int else i_int(raw, path, key))
+    )
     key = "totalParts" if wire else "total_parts"
     raw = fields.get(key)
     total_parts = None if raw is None else (raw if type(raw) is int else i_int(raw, path, key))
@@ -2940,14 +3832,22 @@ def _in_upload_url(data: Any, path: Path, wire: bool, strict: bool) -> UploadUrl
     return UploadUrl(expiry_date=expiry_date, part_index=part_index, url=url)
 
 
-def _in_upload_url_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[UploadUrl]:
-    return [_in_upload_url(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_upload_url_list(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[UploadUrl]:
+    return [
+        _in_upload_url(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 # ------------------------------ errors
 
 
-def _out_error_throttling_exception(o: errors.ThrottlingException, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_error_throttling_exception(
+    o: errors.ThrottlingException, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``ThrottlingException`` error as a dict: its message and modeled fields."""
     d: dict[str, Any] = {}
     member: Any  # checked here: an error may hold anything
@@ -2958,13 +3858,17 @@ def _out_error_throttling_exception(o: errors.ThrottlingException, wire: bool, o
         d["message"] = None
     member = o.throttling_reasons
     if member is not None:
-        d["throttlingReasons" if wire else "throttling_reasons"] = _out_throttling_reason_list(member, wire, omit)
+        d["throttlingReasons" if wire else "throttling_reasons"] = _out_throttling_reason_list(
+            member, wire, omit
+        )
     elif not omit:
         d["throttlingReasons" if wire else "throttling_reasons"] = None
     return d
 
 
-def _in_error_throttling_exception(data: Any, path: Path, wire: bool, strict: bool) -> errors.ThrottlingException:
+def _in_error_throttling_exception(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> errors.ThrottlingException:
     """The ``ThrottlingException`` error a dict describes."""
     fields = i_fields(data, path, "", _KEYS_ERROR_THROTTLING_EXCEPTION, wire, strict)
     key = "message"
@@ -2972,59 +3876,139 @@ def _in_error_throttling_exception(data: Any, path: Path, wire: bool, strict: bo
     message = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
     key = "throttlingReasons" if wire else "throttling_reasons"
     raw = fields.get(key)
-    throttling_reasons = None if raw is None else _in_throttling_reason_list(raw, path, key, wire, strict)
+    throttling_reasons = (
+        None if raw is None else _in_throttling_reason_list(raw, path, key, wire, strict)
+    )
     return errors.ThrottlingException(message, throttling_reasons=throttling_reasons)
 
 
 HOOKS: dict[type, Hooks] = {
-    AddAttachmentsToSetRequest: Hooks(_out_add_attachments_to_set_request, _in_add_attachments_to_set_request),
-    AddAttachmentsToSetResponse: Hooks(_out_add_attachments_to_set_response, _in_add_attachments_to_set_response),
-    AddCommunicationToCaseRequest: Hooks(_out_add_communication_to_case_request, _in_add_communication_to_case_request),
-    AddCommunicationToCaseResponse: Hooks(_out_add_communication_to_case_response, _in_add_communication_to_case_response),
+    AddAttachmentsToSetRequest: Hooks(
+        _out_add_attachments_to_set_request, _in_add_attachments_to_set_request
+    ),
+    AddAttachmentsToSetResponse: Hooks(
+        _out_add_attachments_to_set_response, _in_add_attachments_to_set_response
+    ),
+    AddCommunicationToCaseRequest: Hooks(
+        _out_add_communication_to_case_request, _in_add_communication_to_case_request
+    ),
+    AddCommunicationToCaseResponse: Hooks(
+        _out_add_communication_to_case_response, _in_add_communication_to_case_response
+    ),
     Attachment: Hooks(_out_attachment, _in_attachment),
     AttachmentDetails: Hooks(_out_attachment_details, _in_attachment_details),
     CaseDetails: Hooks(_out_case_details, _in_case_details),
     Category: Hooks(_out_category, _in_category),
     Communication: Hooks(_out_communication, _in_communication),
-    CommunicationTypeOptions: Hooks(_out_communication_type_options, _in_communication_type_options),
-    CompleteAttachmentUploadRequest: Hooks(_out_complete_attachment_upload_request, _in_complete_attachment_upload_request),
-    CompleteAttachmentUploadResponse: Hooks(_out_complete_attachment_upload_response, _in_complete_attachment_upload_response),
+    CommunicationTypeOptions: Hooks(
+        _out_communication_type_options, _in_communication_type_options
+    ),
+    CompleteAttachmentUploadRequest: Hooks(
+        _out_complete_attachment_upload_request, _in_complete_attachment_upload_request
+    ),
+    CompleteAttachmentUploadResponse: Hooks(
+        _out_complete_attachment_upload_response, _in_complete_attachment_upload_response
+    ),
     CompletedUpload: Hooks(_out_completed_upload, _in_completed_upload),
     CreateCaseRequest: Hooks(_out_create_case_request, _in_create_case_request),
     CreateCaseResponse: Hooks(_out_create_case_response, _in_create_case_response),
     DateInterval: Hooks(_out_date_interval, _in_date_interval),
-    DescribeAttachmentRequest: Hooks(_out_describe_attachment_request, _in_describe_attachment_request),
-    DescribeAttachmentResponse: Hooks(_out_describe_attachment_response, _in_describe_attachment_response),
-    DescribeAttachmentUploadStatusRequest: Hooks(_out_describe_attachment_upload_status_request, _in_describe_attachment_upload_status_request),
-    DescribeAttachmentUploadStatusResponse: Hooks(_out_describe_attachment_upload_status_response, _in_describe_attachment_upload_status_response),
+    DescribeAttachmentRequest: Hooks(
+        _out_describe_attachment_request, _in_describe_attachment_request
+    ),
+    DescribeAttachmentResponse: Hooks(
+        _out_describe_attachment_response, _in_describe_attachment_response
+    ),
+    DescribeAttachmentUploadStatusRequest: Hooks(
+        _out_describe_attachment_upload_status_request,
+        _in_describe_attachment_upload_status_request,
+    ),
+    DescribeAttachmentUploadStatusResponse: Hooks(
+        _out_describe_attachment_upload_status_response,
+        _in_describe_attachment_upload_status_response,
+    ),
     DescribeCasesRequest: Hooks(_out_describe_cases_request, _in_describe_cases_request),
     DescribeCasesResponse: Hooks(_out_describe_cases_response, _in_describe_cases_response),
-    DescribeCommunicationsRequest: Hooks(_out_describe_communications_request, _in_describe_communications_request),
-    DescribeCommunicationsResponse: Hooks(_out_describe_communications_response, _in_describe_communications_response),
-    DescribeCreateCaseOptionsRequest: Hooks(_out_describe_create_case_options_request, _in_describe_create_case_options_request),
-    DescribeCreateCaseOptionsResponse: Hooks(_out_describe_create_case_options_response, _in_describe_create_case_options_response),
+    DescribeCommunicationsRequest: Hooks(
+        _out_describe_communications_request, _in_describe_communications_request
+    ),
+    DescribeCommunicationsResponse: Hooks(
+        _out_describe_communications_response, _in_describe_communications_response
+    ),
+    DescribeCreateCaseOptionsRequest: Hooks(
+        _out_describe_create_case_options_request, _in_describe_create_case_options_request
+    ),
+    DescribeCreateCaseOptionsResponse: Hooks(
+        _out_describe_create_case_options_response, _in_describe_create_case_options_response
+    ),
     DescribeServicesRequest: Hooks(_out_describe_services_request, _in_describe_services_request),
-    DescribeServicesResponse: Hooks(_out_describe_services_response, _in_describe_services_response),
-    DescribeSeverityLevelsRequest: Hooks(_out_describe_severity_levels_request, _in_describe_severity_levels_request),
-    DescribeSeverityLevelsResponse: Hooks(_out_describe_severity_levels_response, _in_describe_severity_levels_response),
-    DescribeSupportedLanguagesRequest: Hooks(_out_describe_supported_languages_request, _in_describe_supported_languages_request),
-    DescribeSupportedLanguagesResponse: Hooks(_out_describe_supported_languages_response, _in_describe_supported_languages_response),
-    DescribeTrustedAdvisorCheckRefreshStatusesRequest: Hooks(_out_describe_trusted_advisor_check_refresh_statuses_request, _in_describe_trusted_advisor_check_refresh_statuses_request),
-    DescribeTrustedAdvisorCheckRefreshStatusesResponse: Hooks(_out_describe_trusted_advisor_check_refresh_statuses_response, _in_describe_trusted_advisor_check_refresh_statuses_response),
-    DescribeTrustedAdvisorCheckResultRequest: Hooks(_out_describe_trusted_advisor_check_result_request, _in_describe_trusted_advisor_check_result_request),
-    DescribeTrustedAdvisorCheckResultResponse: Hooks(_out_describe_trusted_advisor_check_result_response, _in_describe_trusted_advisor_check_result_response),
-    DescribeTrustedAdvisorCheckSummariesRequest: Hooks(_out_describe_trusted_advisor_check_summaries_request, _in_describe_trusted_advisor_check_summaries_request),
-    DescribeTrustedAdvisorCheckSummariesResponse: Hooks(_out_describe_trusted_advisor_check_summaries_response, _in_describe_trusted_advisor_check_summaries_response),
-    DescribeTrustedAdvisorChecksRequest: Hooks(_out_describe_trusted_advisor_checks_request, _in_describe_trusted_advisor_checks_request),
-    DescribeTrustedAdvisorChecksResponse: Hooks(_out_describe_trusted_advisor_checks_response, _in_describe_trusted_advisor_checks_response),
+    DescribeServicesResponse: Hooks(
+        _out_describe_services_response, _in_describe_services_response
+    ),
+    DescribeSeverityLevelsRequest: Hooks(
+        _out_describe_severity_levels_request, _in_describe_severity_levels_request
+    ),
+    DescribeSeverityLevelsResponse: Hooks(
+        _out_describe_severity_levels_response, _in_describe_severity_levels_response
+    ),
+    DescribeSupportedLanguagesRequest: Hooks(
+        _out_describe_supported_languages_request, _in_describe_supported_languages_request
+    ),
+    DescribeSupportedLanguagesResponse: Hooks(
+        _out_describe_supported_languages_response, _in_describe_supported_languages_response
+    ),
+    DescribeTrustedAdvisorCheckRefreshStatusesRequest: Hooks(
+        _out_describe_trusted_advisor_check_refresh_statuses_request,
+        _in_describe_trusted_advisor_check_refresh_statuses_request,
+    ),
+    DescribeTrustedAdvisorCheckRefreshStatusesResponse: Hooks(
+        _out_describe_trusted_advisor_check_refresh_statuses_response,
+        _in_describe_trusted_advisor_check_refresh_statuses_response,
+    ),
+    DescribeTrustedAdvisorCheckResultRequest: Hooks(
+        _out_describe_trusted_advisor_check_result_request,
+        _in_describe_trusted_advisor_check_result_request,
+    ),
+    DescribeTrustedAdvisorCheckResultResponse: Hooks(
+        _out_describe_trusted_advisor_check_result_response,
+        _in_describe_trusted_advisor_check_result_response,
+    ),
+    DescribeTrustedAdvisorCheckSummariesRequest: Hooks(
+        _out_describe_trusted_advisor_check_summaries_request,
+        _in_describe_trusted_advisor_check_summaries_request,
+    ),
+    DescribeTrustedAdvisorCheckSummariesResponse: Hooks(
+        _out_describe_trusted_advisor_check_summaries_response,
+        _in_describe_trusted_advisor_check_summaries_response,
+    ),
+    DescribeTrustedAdvisorChecksRequest: Hooks(
+        _out_describe_trusted_advisor_checks_request, _in_describe_trusted_advisor_checks_request
+    ),
+    DescribeTrustedAdvisorChecksResponse: Hooks(
+        _out_describe_trusted_advisor_checks_response, _in_describe_trusted_advisor_checks_response
+    ),
     DownloadUrl: Hooks(_out_download_url, _in_download_url),
-    GetAttachmentDownloadLinkRequest: Hooks(_out_get_attachment_download_link_request, _in_get_attachment_download_link_request),
-    GetAttachmentDownloadLinkResponse: Hooks(_out_get_attachment_download_link_response, _in_get_attachment_download_link_response),
-    GetAttachmentUploadLinksRequest: Hooks(_out_get_attachment_upload_links_request, _in_get_attachment_upload_links_request),
-    GetAttachmentUploadLinksResponse: Hooks(_out_get_attachment_upload_links_response, _in_get_attachment_upload_links_response),
-    RecentCaseCommunications: Hooks(_out_recent_case_communications, _in_recent_case_communications),
-    RefreshTrustedAdvisorCheckRequest: Hooks(_out_refresh_trusted_advisor_check_request, _in_refresh_trusted_advisor_check_request),
-    RefreshTrustedAdvisorCheckResponse: Hooks(_out_refresh_trusted_advisor_check_response, _in_refresh_trusted_advisor_check_response),
+    GetAttachmentDownloadLinkRequest: Hooks(
+        _out_get_attachment_download_link_request, _in_get_attachment_download_link_request
+    ),
+    GetAttachmentDownloadLinkResponse: Hooks(
+        _out_get_attachment_download_link_response, _in_get_attachment_download_link_response
+    ),
+    GetAttachmentUploadLinksRequest: Hooks(
+        _out_get_attachment_upload_links_request, _in_get_attachment_upload_links_request
+    ),
+    GetAttachmentUploadLinksResponse: Hooks(
+        _out_get_attachment_upload_links_response, _in_get_attachment_upload_links_response
+    ),
+    RecentCaseCommunications: Hooks(
+        _out_recent_case_communications, _in_recent_case_communications
+    ),
+    RefreshTrustedAdvisorCheckRequest: Hooks(
+        _out_refresh_trusted_advisor_check_request, _in_refresh_trusted_advisor_check_request
+    ),
+    RefreshTrustedAdvisorCheckResponse: Hooks(
+        _out_refresh_trusted_advisor_check_response, _in_refresh_trusted_advisor_check_response
+    ),
     ResolveCaseRequest: Hooks(_out_resolve_case_request, _in_resolve_case_request),
     ResolveCaseResponse: Hooks(_out_resolve_case_response, _in_resolve_case_response),
     Service: Hooks(_out_service, _in_service),
@@ -3032,14 +4016,31 @@ HOOKS: dict[type, Hooks] = {
     SupportedHour: Hooks(_out_supported_hour, _in_supported_hour),
     SupportedLanguage: Hooks(_out_supported_language, _in_supported_language),
     ThrottlingReason: Hooks(_out_throttling_reason, _in_throttling_reason),
-    TrustedAdvisorCategorySpecificSummary: Hooks(_out_trusted_advisor_category_specific_summary, _in_trusted_advisor_category_specific_summary),
-    TrustedAdvisorCheckDescription: Hooks(_out_trusted_advisor_check_description, _in_trusted_advisor_check_description),
-    TrustedAdvisorCheckRefreshStatus: Hooks(_out_trusted_advisor_check_refresh_status, _in_trusted_advisor_check_refresh_status),
-    TrustedAdvisorCheckResult: Hooks(_out_trusted_advisor_check_result, _in_trusted_advisor_check_result),
-    TrustedAdvisorCheckSummary: Hooks(_out_trusted_advisor_check_summary, _in_trusted_advisor_check_summary),
-    TrustedAdvisorCostOptimizingSummary: Hooks(_out_trusted_advisor_cost_optimizing_summary, _in_trusted_advisor_cost_optimizing_summary),
-    TrustedAdvisorResourceDetail: Hooks(_out_trusted_advisor_resource_detail, _in_trusted_advisor_resource_detail),
-    TrustedAdvisorResourcesSummary: Hooks(_out_trusted_advisor_resources_summary, _in_trusted_advisor_resources_summary),
+    TrustedAdvisorCategorySpecificSummary: Hooks(
+        _out_trusted_advisor_category_specific_summary,
+        _in_trusted_advisor_category_specific_summary,
+    ),
+    TrustedAdvisorCheckDescription: Hooks(
+        _out_trusted_advisor_check_description, _in_trusted_advisor_check_description
+    ),
+    TrustedAdvisorCheckRefreshStatus: Hooks(
+        _out_trusted_advisor_check_refresh_status, _in_trusted_advisor_check_refresh_status
+    ),
+    TrustedAdvisorCheckResult: Hooks(
+        _out_trusted_advisor_check_result, _in_trusted_advisor_check_result
+    ),
+    TrustedAdvisorCheckSummary: Hooks(
+        _out_trusted_advisor_check_summary, _in_trusted_advisor_check_summary
+    ),
+    TrustedAdvisorCostOptimizingSummary: Hooks(
+        _out_trusted_advisor_cost_optimizing_summary, _in_trusted_advisor_cost_optimizing_summary
+    ),
+    TrustedAdvisorResourceDetail: Hooks(
+        _out_trusted_advisor_resource_detail, _in_trusted_advisor_resource_detail
+    ),
+    TrustedAdvisorResourcesSummary: Hooks(
+        _out_trusted_advisor_resources_summary, _in_trusted_advisor_resources_summary
+    ),
     UploadProgress: Hooks(_out_upload_progress, _in_upload_progress),
     UploadRange: Hooks(_out_upload_range, _in_upload_range),
     UploadUrl: Hooks(_out_upload_url, _in_upload_url),
@@ -3048,10 +4049,14 @@ HOOKS: dict[type, Hooks] = {
     errors.AttachmentLimitExceeded: message_only(errors.AttachmentLimitExceeded, "message"),
     errors.AttachmentSetExpired: message_only(errors.AttachmentSetExpired, "message"),
     errors.AttachmentSetIdNotFound: message_only(errors.AttachmentSetIdNotFound, "message"),
-    errors.AttachmentSetSizeLimitExceeded: message_only(errors.AttachmentSetSizeLimitExceeded, "message"),
+    errors.AttachmentSetSizeLimitExceeded: message_only(
+        errors.AttachmentSetSizeLimitExceeded, "message"
+    ),
     errors.CaseCreationLimitExceeded: message_only(errors.CaseCreationLimitExceeded, "message"),
     errors.CaseIdNotFound: message_only(errors.CaseIdNotFound, "message"),
-    errors.DescribeAttachmentLimitExceeded: message_only(errors.DescribeAttachmentLimitExceeded, "message"),
+    errors.DescribeAttachmentLimitExceeded: message_only(
+        errors.DescribeAttachmentLimitExceeded, "message"
+    ),
     errors.DryRunOperationException: message_only(errors.DryRunOperationException, "message"),
     errors.IncompleteSignature: message_only(errors.IncompleteSignature, "message"),
     errors.InternalFailure: message_only(errors.InternalFailure, "message"),
@@ -3062,7 +4067,9 @@ HOOKS: dict[type, Hooks] = {
     errors.OptInRequired: message_only(errors.OptInRequired, "message"),
     errors.RequestExpired: message_only(errors.RequestExpired, "message"),
     errors.ServiceUnavailable: message_only(errors.ServiceUnavailable, "message"),
-    errors.ThrottlingException: Hooks(_out_error_throttling_exception, _in_error_throttling_exception),
+    errors.ThrottlingException: Hooks(
+        _out_error_throttling_exception, _in_error_throttling_exception
+    ),
     errors.UploadIdNotFound: message_only(errors.UploadIdNotFound, "message"),
     errors.ValidationError: message_only(errors.ValidationError, "message"),
     errors.SupportError: message_only(errors.SupportError, "message"),

@@ -4,7 +4,8 @@
 Private: the client uses these; users never need to import them."""
 
 # Validators re-check at run time what the annotations promise: callers may pass anything.
-# pyright: reportUnnecessaryIsInstance=false, reportUnnecessaryComparison=false, reportUnusedFunction=false
+# pyright: reportUnnecessaryIsInstance=false, reportUnnecessaryComparison=false
+# pyright: reportUnusedFunction=false
 
 from __future__ import annotations
 
@@ -115,7 +116,11 @@ from .shapes import (
 
 def _val_add_attachments_to_set_request(value: AddAttachmentsToSetRequest, prefix: str) -> None:
     if not isinstance(value, AddAttachmentsToSetRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected AddAttachmentsToSetRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected AddAttachmentsToSetRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.attachment_set_id
     if member is not None:
@@ -129,9 +134,15 @@ def _val_add_attachments_to_set_request(value: AddAttachmentsToSetRequest, prefi
         check_bool(member, prefix + "dry_run")
 
 
-def _val_add_communication_to_case_request(value: AddCommunicationToCaseRequest, prefix: str) -> None:
+def _val_add_communication_to_case_request(
+    value: AddCommunicationToCaseRequest, prefix: str
+) -> None:
     if not isinstance(value, AddCommunicationToCaseRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected AddCommunicationToCaseRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected AddCommunicationToCaseRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.attachment_set_id
     if member is not None:
@@ -156,7 +167,9 @@ def _val_add_communication_to_case_request(value: AddCommunicationToCaseRequest,
 
 def _val_attachment(value: Attachment, prefix: str) -> None:
     if not isinstance(value, Attachment):
-        invalid(prefix[:-1] or "request", "type", f"expected Attachment, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request", "type", f"expected Attachment, got {type(value).__name__}"
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.data
     if member is not None:
@@ -194,9 +207,15 @@ def _val_check_ids(value: Any, path: str) -> None:
         check_str(item, f"{path}[{i}]")
 
 
-def _val_complete_attachment_upload_request(value: CompleteAttachmentUploadRequest, prefix: str) -> None:
+def _val_complete_attachment_upload_request(
+    value: CompleteAttachmentUploadRequest, prefix: str
+) -> None:
     if not isinstance(value, CompleteAttachmentUploadRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected CompleteAttachmentUploadRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected CompleteAttachmentUploadRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.completed_uploads
     if member is None:
@@ -213,7 +232,11 @@ def _val_complete_attachment_upload_request(value: CompleteAttachmentUploadReque
 
 def _val_completed_upload(value: CompletedUpload, prefix: str) -> None:
     if not isinstance(value, CompletedUpload):
-        invalid(prefix[:-1] or "request", "type", f"expected CompletedUpload, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected CompletedUpload, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.e_tag
     if member is None:
@@ -234,7 +257,11 @@ def _val_completed_upload_list(value: Any, path: str) -> None:
 
 def _val_create_case_request(value: CreateCaseRequest, prefix: str) -> None:
     if not isinstance(value, CreateCaseRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected CreateCaseRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected CreateCaseRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.attachment_set_id
     if member is not None:
@@ -275,7 +302,11 @@ def _val_create_case_request(value: CreateCaseRequest, prefix: str) -> None:
 
 def _val_describe_attachment_request(value: DescribeAttachmentRequest, prefix: str) -> None:
     if not isinstance(value, DescribeAttachmentRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected DescribeAttachmentRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected DescribeAttachmentRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.attachment_id
     if member is None:
@@ -286,9 +317,15 @@ def _val_describe_attachment_request(value: DescribeAttachmentRequest, prefix: s
         check_bool(member, prefix + "dry_run")
 
 
-def _val_describe_attachment_upload_status_request(value: DescribeAttachmentUploadStatusRequest, prefix: str) -> None:
+def _val_describe_attachment_upload_status_request(
+    value: DescribeAttachmentUploadStatusRequest, prefix: str
+) -> None:
     if not isinstance(value, DescribeAttachmentUploadStatusRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected DescribeAttachmentUploadStatusRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected DescribeAttachmentUploadStatusRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.dry_run
     if member is not None:
@@ -301,7 +338,11 @@ def _val_describe_attachment_upload_status_request(value: DescribeAttachmentUplo
 
 def _val_describe_cases_request(value: DescribeCasesRequest, prefix: str) -> None:
     if not isinstance(value, DescribeCasesRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected DescribeCasesRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected DescribeCasesRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.after_time
     if member is not None:
@@ -337,7 +378,11 @@ def _val_describe_cases_request(value: DescribeCasesRequest, prefix: str) -> Non
 
 def _val_describe_communications_request(value: DescribeCommunicationsRequest, prefix: str) -> None:
     if not isinstance(value, DescribeCommunicationsRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected DescribeCommunicationsRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected DescribeCommunicationsRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.after_time
     if member is not None:
@@ -360,9 +405,15 @@ def _val_describe_communications_request(value: DescribeCommunicationsRequest, p
         check_str(member, prefix + "next_token")
 
 
-def _val_describe_create_case_options_request(value: DescribeCreateCaseOptionsRequest, prefix: str) -> None:
+def _val_describe_create_case_options_request(
+    value: DescribeCreateCaseOptionsRequest, prefix: str
+) -> None:
     if not isinstance(value, DescribeCreateCaseOptionsRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected DescribeCreateCaseOptionsRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected DescribeCreateCaseOptionsRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.category_code
     if member is None:
@@ -387,7 +438,11 @@ def _val_describe_create_case_options_request(value: DescribeCreateCaseOptionsRe
 
 def _val_describe_services_request(value: DescribeServicesRequest, prefix: str) -> None:
     if not isinstance(value, DescribeServicesRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected DescribeServicesRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected DescribeServicesRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.dry_run
     if member is not None:
@@ -400,9 +455,15 @@ def _val_describe_services_request(value: DescribeServicesRequest, prefix: str) 
         _val_service_code_list(member, prefix + "service_code_list")
 
 
-def _val_describe_severity_levels_request(value: DescribeSeverityLevelsRequest, prefix: str) -> None:
+def _val_describe_severity_levels_request(
+    value: DescribeSeverityLevelsRequest, prefix: str
+) -> None:
     if not isinstance(value, DescribeSeverityLevelsRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected DescribeSeverityLevelsRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected DescribeSeverityLevelsRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.dry_run
     if member is not None:
@@ -412,9 +473,15 @@ def _val_describe_severity_levels_request(value: DescribeSeverityLevelsRequest, 
         check_str(member, prefix + "language")
 
 
-def _val_describe_supported_languages_request(value: DescribeSupportedLanguagesRequest, prefix: str) -> None:
+def _val_describe_supported_languages_request(
+    value: DescribeSupportedLanguagesRequest, prefix: str
+) -> None:
     if not isinstance(value, DescribeSupportedLanguagesRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected DescribeSupportedLanguagesRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected DescribeSupportedLanguagesRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.category_code
     if member is None:
@@ -433,9 +500,16 @@ def _val_describe_supported_languages_request(value: DescribeSupportedLanguagesR
     check_str(member, prefix + "service_code", 0, 100)
 
 
-def _val_describe_trusted_advisor_check_refresh_statuses_request(value: DescribeTrustedAdvisorCheckRefreshStatusesRequest, prefix: str) -> None:
+def _val_describe_trusted_advisor_check_refresh_statuses_request(
+    value: DescribeTrustedAdvisorCheckRefreshStatusesRequest, prefix: str
+) -> None:
     if not isinstance(value, DescribeTrustedAdvisorCheckRefreshStatusesRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected DescribeTrustedAdvisorCheckRefreshStatusesRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            "expected DescribeTrustedAdvisorCheckRefreshStatusesRequest, "
+            f"got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.check_ids
     if member is None:
@@ -443,9 +517,15 @@ def _val_describe_trusted_advisor_check_refresh_statuses_request(value: Describe
     _val_check_ids(member, prefix + "check_ids")
 
 
-def _val_describe_trusted_advisor_check_result_request(value: DescribeTrustedAdvisorCheckResultRequest, prefix: str) -> None:
+def _val_describe_trusted_advisor_check_result_request(
+    value: DescribeTrustedAdvisorCheckResultRequest, prefix: str
+) -> None:
     if not isinstance(value, DescribeTrustedAdvisorCheckResultRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected DescribeTrustedAdvisorCheckResultRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected DescribeTrustedAdvisorCheckResultRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.check_id
     if member is None:
@@ -456,9 +536,15 @@ def _val_describe_trusted_advisor_check_result_request(value: DescribeTrustedAdv
         check_str(member, prefix + "language")
 
 
-def _val_describe_trusted_advisor_check_summaries_request(value: DescribeTrustedAdvisorCheckSummariesRequest, prefix: str) -> None:
+def _val_describe_trusted_advisor_check_summaries_request(
+    value: DescribeTrustedAdvisorCheckSummariesRequest, prefix: str
+) -> None:
     if not isinstance(value, DescribeTrustedAdvisorCheckSummariesRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected DescribeTrustedAdvisorCheckSummariesRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected DescribeTrustedAdvisorCheckSummariesRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.check_ids
     if member is None:
@@ -466,9 +552,15 @@ def _val_describe_trusted_advisor_check_summaries_request(value: DescribeTrusted
     _val_check_ids(member, prefix + "check_ids")
 
 
-def _val_describe_trusted_advisor_checks_request(value: DescribeTrustedAdvisorChecksRequest, prefix: str) -> None:
+def _val_describe_trusted_advisor_checks_request(
+    value: DescribeTrustedAdvisorChecksRequest, prefix: str
+) -> None:
     if not isinstance(value, DescribeTrustedAdvisorChecksRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected DescribeTrustedAdvisorChecksRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected DescribeTrustedAdvisorChecksRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.language
     if member is None:
@@ -476,9 +568,15 @@ def _val_describe_trusted_advisor_checks_request(value: DescribeTrustedAdvisorCh
     check_str(member, prefix + "language")
 
 
-def _val_get_attachment_download_link_request(value: GetAttachmentDownloadLinkRequest, prefix: str) -> None:
+def _val_get_attachment_download_link_request(
+    value: GetAttachmentDownloadLinkRequest, prefix: str
+) -> None:
     if not isinstance(value, GetAttachmentDownloadLinkRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected GetAttachmentDownloadLinkRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected GetAttachmentDownloadLinkRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.attachment_id
     if member is None:
@@ -489,9 +587,15 @@ def _val_get_attachment_download_link_request(value: GetAttachmentDownloadLinkRe
         check_bool(member, prefix + "dry_run")
 
 
-def _val_get_attachment_upload_links_request(value: GetAttachmentUploadLinksRequest, prefix: str) -> None:
+def _val_get_attachment_upload_links_request(
+    value: GetAttachmentUploadLinksRequest, prefix: str
+) -> None:
     if not isinstance(value, GetAttachmentUploadLinksRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected GetAttachmentUploadLinksRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected GetAttachmentUploadLinksRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.dry_run
     if member is not None:
@@ -511,9 +615,15 @@ def _val_get_attachment_upload_links_request(value: GetAttachmentUploadLinksRequ
         _val_upload_range(member, prefix + "upload_range" + ".")
 
 
-def _val_refresh_trusted_advisor_check_request(value: RefreshTrustedAdvisorCheckRequest, prefix: str) -> None:
+def _val_refresh_trusted_advisor_check_request(
+    value: RefreshTrustedAdvisorCheckRequest, prefix: str
+) -> None:
     if not isinstance(value, RefreshTrustedAdvisorCheckRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected RefreshTrustedAdvisorCheckRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected RefreshTrustedAdvisorCheckRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.check_id
     if member is None:
@@ -523,7 +633,11 @@ def _val_refresh_trusted_advisor_check_request(value: RefreshTrustedAdvisorCheck
 
 def _val_resolve_case_request(value: ResolveCaseRequest, prefix: str) -> None:
     if not isinstance(value, ResolveCaseRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected ResolveCaseRequest, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected ResolveCaseRequest, got {type(value).__name__}",
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.case_id
     if member is not None:
@@ -549,7 +663,9 @@ def _val_upload_ids(value: Any, path: str) -> None:
 
 def _val_upload_range(value: UploadRange, prefix: str) -> None:
     if not isinstance(value, UploadRange):
-        invalid(prefix[:-1] or "request", "type", f"expected UploadRange, got {type(value).__name__}")
+        invalid(
+            prefix[:-1] or "request", "type", f"expected UploadRange, got {type(value).__name__}"
+        )
     member: Any  # checked at run time: callers may pass anything
     member = value.end_index
     if member is not None:
@@ -616,7 +732,9 @@ def _ser_check_ids(value: Any) -> list[Any]:
     return list(value)
 
 
-def _ser_complete_attachment_upload_request(value: CompleteAttachmentUploadRequest) -> dict[str, Any]:
+def _ser_complete_attachment_upload_request(
+    value: CompleteAttachmentUploadRequest,
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if value.completed_uploads is not None:
         out["completedUploads"] = _ser_completed_upload_list(value.completed_uploads)
@@ -676,7 +794,9 @@ def _ser_describe_attachment_request(value: DescribeAttachmentRequest) -> dict[s
     return out
 
 
-def _ser_describe_attachment_upload_status_request(value: DescribeAttachmentUploadStatusRequest) -> dict[str, Any]:
+def _ser_describe_attachment_upload_status_request(
+    value: DescribeAttachmentUploadStatusRequest,
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if value.dry_run is not None:
         out["dryRun"] = value.dry_run
@@ -727,7 +847,9 @@ def _ser_describe_communications_request(value: DescribeCommunicationsRequest) -
     return out
 
 
-def _ser_describe_create_case_options_request(value: DescribeCreateCaseOptionsRequest) -> dict[str, Any]:
+def _ser_describe_create_case_options_request(
+    value: DescribeCreateCaseOptionsRequest,
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if value.category_code is not None:
         out["categoryCode"] = value.category_code
@@ -762,7 +884,9 @@ def _ser_describe_severity_levels_request(value: DescribeSeverityLevelsRequest) 
     return out
 
 
-def _ser_describe_supported_languages_request(value: DescribeSupportedLanguagesRequest) -> dict[str, Any]:
+def _ser_describe_supported_languages_request(
+    value: DescribeSupportedLanguagesRequest,
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if value.category_code is not None:
         out["categoryCode"] = value.category_code
@@ -775,14 +899,18 @@ def _ser_describe_supported_languages_request(value: DescribeSupportedLanguagesR
     return out
 
 
-def _ser_describe_trusted_advisor_check_refresh_statuses_request(value: DescribeTrustedAdvisorCheckRefreshStatusesRequest) -> dict[str, Any]:
+def _ser_describe_trusted_advisor_check_refresh_statuses_request(
+    value: DescribeTrustedAdvisorCheckRefreshStatusesRequest,
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if value.check_ids is not None:
         out["checkIds"] = _ser_check_ids(value.check_ids)
     return out
 
 
-def _ser_describe_trusted_advisor_check_result_request(value: DescribeTrustedAdvisorCheckResultRequest) -> dict[str, Any]:
+def _ser_describe_trusted_advisor_check_result_request(
+    value: DescribeTrustedAdvisorCheckResultRequest,
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if value.check_id is not None:
         out["checkId"] = value.check_id
@@ -791,21 +919,27 @@ def _ser_describe_trusted_advisor_check_result_request(value: DescribeTrustedAdv
     return out
 
 
-def _ser_describe_trusted_advisor_check_summaries_request(value: DescribeTrustedAdvisorCheckSummariesRequest) -> dict[str, Any]:
+def _ser_describe_trusted_advisor_check_summaries_request(
+    value: DescribeTrustedAdvisorCheckSummariesRequest,
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if value.check_ids is not None:
         out["checkIds"] = _ser_check_ids(value.check_ids)
     return out
 
 
-def _ser_describe_trusted_advisor_checks_request(value: DescribeTrustedAdvisorChecksRequest) -> dict[str, Any]:
+def _ser_describe_trusted_advisor_checks_request(
+    value: DescribeTrustedAdvisorChecksRequest,
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if value.language is not None:
         out["language"] = value.language
     return out
 
 
-def _ser_get_attachment_download_link_request(value: GetAttachmentDownloadLinkRequest) -> dict[str, Any]:
+def _ser_get_attachment_download_link_request(
+    value: GetAttachmentDownloadLinkRequest,
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if value.attachment_id is not None:
         out["attachmentId"] = value.attachment_id
@@ -814,7 +948,9 @@ def _ser_get_attachment_download_link_request(value: GetAttachmentDownloadLinkRe
     return out
 
 
-def _ser_get_attachment_upload_links_request(value: GetAttachmentUploadLinksRequest) -> dict[str, Any]:
+def _ser_get_attachment_upload_links_request(
+    value: GetAttachmentUploadLinksRequest,
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if value.dry_run is not None:
         out["dryRun"] = value.dry_run
@@ -829,7 +965,9 @@ def _ser_get_attachment_upload_links_request(value: GetAttachmentUploadLinksRequ
     return out
 
 
-def _ser_refresh_trusted_advisor_check_request(value: RefreshTrustedAdvisorCheckRequest) -> dict[str, Any]:
+def _ser_refresh_trusted_advisor_check_request(
+    value: RefreshTrustedAdvisorCheckRequest,
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if value.check_id is not None:
         out["checkId"] = value.check_id
@@ -1046,9 +1184,13 @@ def serialize_resolve_case(request: ResolveCaseRequest) -> SerializedRequest:
 
 
 def _de_add_attachments_to_set_response(data: Any, path: Path) -> AddAttachmentsToSetResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("attachmentSetId")
-    attachment_set_id = raw if raw is None or type(raw) is str else p_str(raw, path, "attachmentSetId")
+    attachment_set_id = (
+        raw if raw is None or type(raw) is str else p_str(raw, path, "attachmentSetId")
+    )
     raw = fields.get("expiryTime")
     expiry_time = raw if raw is None or type(raw) is str else p_str(raw, path, "expiryTime")
     return AddAttachmentsToSetResponse(
@@ -1058,14 +1200,18 @@ def _de_add_attachments_to_set_response(data: Any, path: Path) -> AddAttachments
 
 
 def _de_add_communication_to_case_response(data: Any, path: Path) -> AddCommunicationToCaseResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("result")
     result = raw if raw is None or type(raw) is bool else p_bool(raw, path, "result")
     return AddCommunicationToCaseResponse(result=result)
 
 
 def _de_attachment(data: Any, path: Path) -> Attachment:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("data")
     data_ = None if raw is None else p_blob(raw, path, "data")
     raw = fields.get("fileName")
@@ -1074,7 +1220,9 @@ def _de_attachment(data: Any, path: Path) -> Attachment:
 
 
 def _de_attachment_details(data: Any, path: Path) -> AttachmentDetails:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("attachmentId")
     attachment_id = raw if raw is None or type(raw) is str else p_str(raw, path, "attachmentId")
     raw = fields.get("fileName")
@@ -1083,24 +1231,36 @@ def _de_attachment_details(data: Any, path: Path) -> AttachmentDetails:
 
 
 def _de_attachment_set(value: Any, path: Path, name: str) -> list[AttachmentDetails]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_attachment_details(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_attachment_details(item, (path, name, i))
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_case_details(data: Any, path: Path) -> CaseDetails:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("caseId")
     case_id = raw if raw is None or type(raw) is str else p_str(raw, path, "caseId")
     raw = fields.get("categoryCode")
     category_code = raw if raw is None or type(raw) is str else p_str(raw, path, "categoryCode")
     raw = fields.get("ccEmailAddresses")
-    cc_email_addresses = None if raw is None else _de_cc_email_addresses(raw, path, "ccEmailAddresses")
+    cc_email_addresses = (
+        None if raw is None else _de_cc_email_addresses(raw, path, "ccEmailAddresses")
+    )
     raw = fields.get("displayId")
     display_id = raw if raw is None or type(raw) is str else p_str(raw, path, "displayId")
     raw = fields.get("language")
     language = raw if raw is None or type(raw) is str else p_str(raw, path, "language")
     raw = fields.get("recentCommunications")
-    recent_communications = None if raw is None else _de_recent_case_communications(raw, (path, "recentCommunications"))
+    recent_communications = (
+        None if raw is None else _de_recent_case_communications(raw, (path, "recentCommunications"))
+    )
     raw = fields.get("serviceCode")
     service_code = raw if raw is None or type(raw) is str else p_str(raw, path, "serviceCode")
     raw = fields.get("severityCode")
@@ -1130,12 +1290,18 @@ def _de_case_details(data: Any, path: Path) -> CaseDetails:
 
 
 def _de_case_list(value: Any, path: Path, name: str) -> list[CaseDetails]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_case_details(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_case_details(item, (path, name, i)) for i, item in enumerate(items) if item is not None
+    ]
 
 
 def _de_category(data: Any, path: Path) -> Category:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("code")
     code = raw if raw is None or type(raw) is str else p_str(raw, path, "code")
     raw = fields.get("name")
@@ -1144,22 +1310,37 @@ def _de_category(data: Any, path: Path) -> Category:
 
 
 def _de_category_list(value: Any, path: Path, name: str) -> list[Category]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
     return [_de_category(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_cc_email_addresses(value: Any, path: Path, name: str) -> list[str]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        item if type(item) is str else p_str(item, path, f"{name}[{i}]")
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_check_metadata_headings(value: Any, path: Path, name: str) -> list[str | None]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [None if item is None else (item if type(item) is str else p_str(item, path, f"{name}[{i}]")) for i, item in enumerate(items)]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        None if item is None else (item if type(item) is str else p_str(item, path, f"{name}[{i}]"))
+        for i, item in enumerate(items)
+    ]
 
 
 def _de_communication(data: Any, path: Path) -> Communication:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("attachmentSet")
     attachment_set = None if raw is None else _de_attachment_set(raw, path, "attachmentSet")
     raw = fields.get("attachments")
@@ -1183,14 +1364,22 @@ def _de_communication(data: Any, path: Path) -> Communication:
 
 
 def _de_communication_list(value: Any, path: Path, name: str) -> list[Communication]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_communication(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_communication(item, (path, name, i)) for i, item in enumerate(items) if item is not None
+    ]
 
 
 def _de_communication_type_options(data: Any, path: Path) -> CommunicationTypeOptions:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("datesWithoutSupport")
-    dates_without_support = None if raw is None else _de_date_interval_list(raw, path, "datesWithoutSupport")
+    dates_without_support = (
+        None if raw is None else _de_date_interval_list(raw, path, "datesWithoutSupport")
+    )
     raw = fields.get("supportedHours")
     supported_hours = None if raw is None else _de_supported_hour_list(raw, path, "supportedHours")
     raw = fields.get("type")
@@ -1202,27 +1391,43 @@ def _de_communication_type_options(data: Any, path: Path) -> CommunicationTypeOp
     )
 
 
-def _de_communication_type_options_list(value: Any, path: Path, name: str) -> list[CommunicationTypeOptions]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_communication_type_options(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+def _de_communication_type_options_list(
+    value: Any, path: Path, name: str
+) -> list[CommunicationTypeOptions]:
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_communication_type_options(item, (path, name, i))
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
-def _de_complete_attachment_upload_response(data: Any, path: Path) -> CompleteAttachmentUploadResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+def _de_complete_attachment_upload_response(
+    data: Any, path: Path
+) -> CompleteAttachmentUploadResponse:
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("uploadStatus")
     upload_status = p_enum(UploadStatus, "" if raw is None else raw, path, "uploadStatus")
     return CompleteAttachmentUploadResponse(upload_status=upload_status)
 
 
 def _de_create_case_response(data: Any, path: Path) -> CreateCaseResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("caseId")
     case_id = raw if raw is None or type(raw) is str else p_str(raw, path, "caseId")
     return CreateCaseResponse(case_id=case_id)
 
 
 def _de_date_interval(data: Any, path: Path) -> DateInterval:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("endDateTime")
     end_date_time = raw if raw is None or type(raw) is str else p_str(raw, path, "endDateTime")
     raw = fields.get("startDateTime")
@@ -1231,19 +1436,29 @@ def _de_date_interval(data: Any, path: Path) -> DateInterval:
 
 
 def _de_date_interval_list(value: Any, path: Path, name: str) -> list[DateInterval]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_date_interval(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_date_interval(item, (path, name, i)) for i, item in enumerate(items) if item is not None
+    ]
 
 
 def _de_describe_attachment_response(data: Any, path: Path) -> DescribeAttachmentResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("attachment")
     attachment = None if raw is None else _de_attachment(raw, (path, "attachment"))
     return DescribeAttachmentResponse(attachment=attachment)
 
 
-def _de_describe_attachment_upload_status_response(data: Any, path: Path) -> DescribeAttachmentUploadStatusResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+def _de_describe_attachment_upload_status_response(
+    data: Any, path: Path
+) -> DescribeAttachmentUploadStatusResponse:
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("fileName")
     file_name = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "fileName"))
     raw = fields.get("uploadProgress")
@@ -1258,7 +1473,9 @@ def _de_describe_attachment_upload_status_response(data: Any, path: Path) -> Des
 
 
 def _de_describe_cases_response(data: Any, path: Path) -> DescribeCasesResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("cases")
     cases = None if raw is None else _de_case_list(raw, path, "cases")
     raw = fields.get("nextToken")
@@ -1267,7 +1484,9 @@ def _de_describe_cases_response(data: Any, path: Path) -> DescribeCasesResponse:
 
 
 def _de_describe_communications_response(data: Any, path: Path) -> DescribeCommunicationsResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("communications")
     communications = None if raw is None else _de_communication_list(raw, path, "communications")
     raw = fields.get("nextToken")
@@ -1275,12 +1494,22 @@ def _de_describe_communications_response(data: Any, path: Path) -> DescribeCommu
     return DescribeCommunicationsResponse(communications=communications, next_token=next_token)
 
 
-def _de_describe_create_case_options_response(data: Any, path: Path) -> DescribeCreateCaseOptionsResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+def _de_describe_create_case_options_response(
+    data: Any, path: Path
+) -> DescribeCreateCaseOptionsResponse:
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("communicationTypes")
-    communication_types = None if raw is None else _de_communication_type_options_list(raw, path, "communicationTypes")
+    communication_types = (
+        None
+        if raw is None
+        else _de_communication_type_options_list(raw, path, "communicationTypes")
+    )
     raw = fields.get("languageAvailability")
-    language_availability = raw if raw is None or type(raw) is str else p_str(raw, path, "languageAvailability")
+    language_availability = (
+        raw if raw is None or type(raw) is str else p_str(raw, path, "languageAvailability")
+    )
     return DescribeCreateCaseOptionsResponse(
         communication_types=communication_types,
         language_availability=language_availability,
@@ -1288,65 +1517,103 @@ def _de_describe_create_case_options_response(data: Any, path: Path) -> Describe
 
 
 def _de_describe_services_response(data: Any, path: Path) -> DescribeServicesResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("services")
     services = None if raw is None else _de_service_list(raw, path, "services")
     return DescribeServicesResponse(services=services)
 
 
 def _de_describe_severity_levels_response(data: Any, path: Path) -> DescribeSeverityLevelsResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("severityLevels")
     severity_levels = None if raw is None else _de_severity_level_list(raw, path, "severityLevels")
     return DescribeSeverityLevelsResponse(severity_levels=severity_levels)
 
 
-def _de_describe_supported_languages_response(data: Any, path: Path) -> DescribeSupportedLanguagesResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+def _de_describe_supported_languages_response(
+    data: Any, path: Path
+) -> DescribeSupportedLanguagesResponse:
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("supportedLanguages")
-    supported_languages = None if raw is None else _de_supported_language_list(raw, path, "supportedLanguages")
+    supported_languages = (
+        None if raw is None else _de_supported_language_list(raw, path, "supportedLanguages")
+    )
     return DescribeSupportedLanguagesResponse(supported_languages=supported_languages)
 
 
-def _de_describe_trusted_advisor_check_refresh_statuses_response(data: Any, path: Path) -> DescribeTrustedAdvisorCheckRefreshStatusesResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+def _de_describe_trusted_advisor_check_refresh_statuses_response(
+    data: Any, path: Path
+) -> DescribeTrustedAdvisorCheckRefreshStatusesResponse:
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("statuses")
-    statuses = [] if raw is None else _de_trusted_advisor_check_refresh_status_list(raw, path, "statuses")
+    statuses = (
+        [] if raw is None else _de_trusted_advisor_check_refresh_status_list(raw, path, "statuses")
+    )
     return DescribeTrustedAdvisorCheckRefreshStatusesResponse(statuses=statuses)
 
 
-def _de_describe_trusted_advisor_check_result_response(data: Any, path: Path) -> DescribeTrustedAdvisorCheckResultResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+def _de_describe_trusted_advisor_check_result_response(
+    data: Any, path: Path
+) -> DescribeTrustedAdvisorCheckResultResponse:
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("result")
     result = None if raw is None else _de_trusted_advisor_check_result(raw, (path, "result"))
     return DescribeTrustedAdvisorCheckResultResponse(result=result)
 
 
-def _de_describe_trusted_advisor_check_summaries_response(data: Any, path: Path) -> DescribeTrustedAdvisorCheckSummariesResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+def _de_describe_trusted_advisor_check_summaries_response(
+    data: Any, path: Path
+) -> DescribeTrustedAdvisorCheckSummariesResponse:
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("summaries")
-    summaries = [] if raw is None else _de_trusted_advisor_check_summary_list(raw, path, "summaries")
+    summaries = (
+        [] if raw is None else _de_trusted_advisor_check_summary_list(raw, path, "summaries")
+    )
     return DescribeTrustedAdvisorCheckSummariesResponse(summaries=summaries)
 
 
-def _de_describe_trusted_advisor_checks_response(data: Any, path: Path) -> DescribeTrustedAdvisorChecksResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+def _de_describe_trusted_advisor_checks_response(
+    data: Any, path: Path
+) -> DescribeTrustedAdvisorChecksResponse:
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("checks")
     checks = [] if raw is None else _de_trusted_advisor_check_list(raw, path, "checks")
     return DescribeTrustedAdvisorChecksResponse(checks=checks)
 
 
 def _de_download_url(data: Any, path: Path) -> DownloadUrl:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("expiryDate")
-    expiry_date = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "expiryDate"))
+    expiry_date = (
+        "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "expiryDate"))
+    )
     raw = fields.get("url")
     url = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "url"))
     return DownloadUrl(expiry_date=expiry_date, url=url)
 
 
-def _de_get_attachment_download_link_response(data: Any, path: Path) -> GetAttachmentDownloadLinkResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+def _de_get_attachment_download_link_response(
+    data: Any, path: Path
+) -> GetAttachmentDownloadLinkResponse:
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("downloadUrl")
     download_url = _de_download_url({} if raw is None else raw, (path, "downloadUrl"))
     raw = fields.get("fileName")
@@ -1354,14 +1621,22 @@ def _de_get_attachment_download_link_response(data: Any, path: Path) -> GetAttac
     return GetAttachmentDownloadLinkResponse(download_url=download_url, file_name=file_name)
 
 
-def _de_get_attachment_upload_links_response(data: Any, path: Path) -> GetAttachmentUploadLinksResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+def _de_get_attachment_upload_links_response(
+    data: Any, path: Path
+) -> GetAttachmentUploadLinksResponse:
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("nextIndex")
     next_index = raw if raw is None or type(raw) is int else p_int(raw, path, "nextIndex")
     raw = fields.get("partSizeBytes")
-    part_size_bytes = 0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "partSizeBytes"))
+    part_size_bytes = (
+        0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "partSizeBytes"))
+    )
     raw = fields.get("totalParts")
-    total_parts = 0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "totalParts"))
+    total_parts = (
+        0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "totalParts"))
+    )
     raw = fields.get("uploadId")
     upload_id = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "uploadId"))
     raw = fields.get("uploadUrls")
@@ -1376,7 +1651,9 @@ def _de_get_attachment_upload_links_response(data: Any, path: Path) -> GetAttach
 
 
 def _de_recent_case_communications(data: Any, path: Path) -> RecentCaseCommunications:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("communications")
     communications = None if raw is None else _de_communication_list(raw, path, "communications")
     raw = fields.get("nextToken")
@@ -1384,19 +1661,29 @@ def _de_recent_case_communications(data: Any, path: Path) -> RecentCaseCommunica
     return RecentCaseCommunications(communications=communications, next_token=next_token)
 
 
-def _de_refresh_trusted_advisor_check_response(data: Any, path: Path) -> RefreshTrustedAdvisorCheckResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+def _de_refresh_trusted_advisor_check_response(
+    data: Any, path: Path
+) -> RefreshTrustedAdvisorCheckResponse:
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("status")
     status = _de_trusted_advisor_check_refresh_status({} if raw is None else raw, (path, "status"))
     return RefreshTrustedAdvisorCheckResponse(status=status)
 
 
 def _de_resolve_case_response(data: Any, path: Path) -> ResolveCaseResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("finalCaseStatus")
-    final_case_status = raw if raw is None or type(raw) is str else p_str(raw, path, "finalCaseStatus")
+    final_case_status = (
+        raw if raw is None or type(raw) is str else p_str(raw, path, "finalCaseStatus")
+    )
     raw = fields.get("initialCaseStatus")
-    initial_case_status = raw if raw is None or type(raw) is str else p_str(raw, path, "initialCaseStatus")
+    initial_case_status = (
+        raw if raw is None or type(raw) is str else p_str(raw, path, "initialCaseStatus")
+    )
     return ResolveCaseResponse(
         final_case_status=final_case_status,
         initial_case_status=initial_case_status,
@@ -1404,12 +1691,19 @@ def _de_resolve_case_response(data: Any, path: Path) -> ResolveCaseResponse:
 
 
 def _de_resource_metadata(value: Any, path: Path, name: str) -> list[str | None]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [None if item is None else (item if type(item) is str else p_str(item, path, f"{name}[{i}]")) for i, item in enumerate(items)]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        None if item is None else (item if type(item) is str else p_str(item, path, f"{name}[{i}]"))
+        for i, item in enumerate(items)
+    ]
 
 
 def _de_service(data: Any, path: Path) -> Service:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("categories")
     categories = None if raw is None else _de_category_list(raw, path, "categories")
     raw = fields.get("code")
@@ -1420,12 +1714,16 @@ def _de_service(data: Any, path: Path) -> Service:
 
 
 def _de_service_list(value: Any, path: Path, name: str) -> list[Service]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
     return [_de_service(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_severity_level(data: Any, path: Path) -> SeverityLevel:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("code")
     code = None if raw is None else p_enum(SeverityLevelCode, raw, path, "code")
     raw = fields.get("name")
@@ -1434,12 +1732,20 @@ def _de_severity_level(data: Any, path: Path) -> SeverityLevel:
 
 
 def _de_severity_level_list(value: Any, path: Path, name: str) -> list[SeverityLevel]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_severity_level(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_severity_level(item, (path, name, i))
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_supported_hour(data: Any, path: Path) -> SupportedHour:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("endTime")
     end_time = raw if raw is None or type(raw) is str else p_str(raw, path, "endTime")
     raw = fields.get("startTime")
@@ -1448,12 +1754,20 @@ def _de_supported_hour(data: Any, path: Path) -> SupportedHour:
 
 
 def _de_supported_hour_list(value: Any, path: Path, name: str) -> list[SupportedHour]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_supported_hour(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_supported_hour(item, (path, name, i))
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_supported_language(data: Any, path: Path) -> SupportedLanguage:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("code")
     code = raw if raw is None or type(raw) is str else p_str(raw, path, "code")
     raw = fields.get("display")
@@ -1464,12 +1778,20 @@ def _de_supported_language(data: Any, path: Path) -> SupportedLanguage:
 
 
 def _de_supported_language_list(value: Any, path: Path, name: str) -> list[SupportedLanguage]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_supported_language(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_supported_language(item, (path, name, i))
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_throttling_reason(data: Any, path: Path) -> ThrottlingReason:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("reason")
     reason = raw if raw is None or type(raw) is str else p_str(raw, path, "reason")
     raw = fields.get("resource")
@@ -1478,23 +1800,41 @@ def _de_throttling_reason(data: Any, path: Path) -> ThrottlingReason:
 
 
 def _de_throttling_reason_list(value: Any, path: Path, name: str) -> list[ThrottlingReason]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_throttling_reason(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_throttling_reason(item, (path, name, i))
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
-def _de_trusted_advisor_category_specific_summary(data: Any, path: Path) -> TrustedAdvisorCategorySpecificSummary:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+def _de_trusted_advisor_category_specific_summary(
+    data: Any, path: Path
+) -> TrustedAdvisorCategorySpecificSummary:
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("costOptimizing")
-    cost_optimizing = None if raw is None else _de_trusted_advisor_cost_optimizing_summary(raw, (path, "costOptimizing"))
+    cost_optimizing = (
+        None
+        if raw is None
+        else _de_trusted_advisor_cost_optimizing_summary(raw, (path, "costOptimizing"))
+    )
     return TrustedAdvisorCategorySpecificSummary(cost_optimizing=cost_optimizing)
 
 
 def _de_trusted_advisor_check_description(data: Any, path: Path) -> TrustedAdvisorCheckDescription:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("category")
     category = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "category"))
     raw = fields.get("description")
-    description = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "description"))
+    description = (
+        "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "description"))
+    )
     raw = fields.get("id")
     id = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "id"))
     raw = fields.get("metadata")
@@ -1510,17 +1850,33 @@ def _de_trusted_advisor_check_description(data: Any, path: Path) -> TrustedAdvis
     )
 
 
-def _de_trusted_advisor_check_list(value: Any, path: Path, name: str) -> list[TrustedAdvisorCheckDescription]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_trusted_advisor_check_description(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+def _de_trusted_advisor_check_list(
+    value: Any, path: Path, name: str
+) -> list[TrustedAdvisorCheckDescription]:
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_trusted_advisor_check_description(item, (path, name, i))
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
-def _de_trusted_advisor_check_refresh_status(data: Any, path: Path) -> TrustedAdvisorCheckRefreshStatus:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+def _de_trusted_advisor_check_refresh_status(
+    data: Any, path: Path
+) -> TrustedAdvisorCheckRefreshStatus:
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("checkId")
     check_id = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "checkId"))
     raw = fields.get("millisUntilNextRefreshable")
-    millis_until_next_refreshable = 0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "millisUntilNextRefreshable"))
+    millis_until_next_refreshable = (
+        0
+        if raw is None
+        else (raw if type(raw) is int else p_int(raw, path, "millisUntilNextRefreshable"))
+    )
     raw = fields.get("status")
     status = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "status"))
     return TrustedAdvisorCheckRefreshStatus(
@@ -1530,21 +1886,39 @@ def _de_trusted_advisor_check_refresh_status(data: Any, path: Path) -> TrustedAd
     )
 
 
-def _de_trusted_advisor_check_refresh_status_list(value: Any, path: Path, name: str) -> list[TrustedAdvisorCheckRefreshStatus]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_trusted_advisor_check_refresh_status(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+def _de_trusted_advisor_check_refresh_status_list(
+    value: Any, path: Path, name: str
+) -> list[TrustedAdvisorCheckRefreshStatus]:
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_trusted_advisor_check_refresh_status(item, (path, name, i))
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_trusted_advisor_check_result(data: Any, path: Path) -> TrustedAdvisorCheckResult:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("categorySpecificSummary")
-    category_specific_summary = _de_trusted_advisor_category_specific_summary({} if raw is None else raw, (path, "categorySpecificSummary"))
+    category_specific_summary = _de_trusted_advisor_category_specific_summary(
+        {} if raw is None else raw, (path, "categorySpecificSummary")
+    )
     raw = fields.get("checkId")
     check_id = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "checkId"))
     raw = fields.get("flaggedResources")
-    flagged_resources = [] if raw is None else _de_trusted_advisor_resource_detail_list(raw, path, "flaggedResources")
+    flagged_resources = (
+        []
+        if raw is None
+        else _de_trusted_advisor_resource_detail_list(raw, path, "flaggedResources")
+    )
     raw = fields.get("resourcesSummary")
-    resources_summary = _de_trusted_advisor_resources_summary({} if raw is None else raw, (path, "resourcesSummary"))
+    resources_summary = _de_trusted_advisor_resources_summary(
+        {} if raw is None else raw, (path, "resourcesSummary")
+    )
     raw = fields.get("status")
     status = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "status"))
     raw = fields.get("timestamp")
@@ -1560,15 +1934,23 @@ def _de_trusted_advisor_check_result(data: Any, path: Path) -> TrustedAdvisorChe
 
 
 def _de_trusted_advisor_check_summary(data: Any, path: Path) -> TrustedAdvisorCheckSummary:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("categorySpecificSummary")
-    category_specific_summary = _de_trusted_advisor_category_specific_summary({} if raw is None else raw, (path, "categorySpecificSummary"))
+    category_specific_summary = _de_trusted_advisor_category_specific_summary(
+        {} if raw is None else raw, (path, "categorySpecificSummary")
+    )
     raw = fields.get("checkId")
     check_id = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "checkId"))
     raw = fields.get("hasFlaggedResources")
-    has_flagged_resources = raw if raw is None or type(raw) is bool else p_bool(raw, path, "hasFlaggedResources")
+    has_flagged_resources = (
+        raw if raw is None or type(raw) is bool else p_bool(raw, path, "hasFlaggedResources")
+    )
     raw = fields.get("resourcesSummary")
-    resources_summary = _de_trusted_advisor_resources_summary({} if raw is None else raw, (path, "resourcesSummary"))
+    resources_summary = _de_trusted_advisor_resources_summary(
+        {} if raw is None else raw, (path, "resourcesSummary")
+    )
     raw = fields.get("status")
     status = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "status"))
     raw = fields.get("timestamp")
@@ -1583,17 +1965,37 @@ def _de_trusted_advisor_check_summary(data: Any, path: Path) -> TrustedAdvisorCh
     )
 
 
-def _de_trusted_advisor_check_summary_list(value: Any, path: Path, name: str) -> list[TrustedAdvisorCheckSummary]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_trusted_advisor_check_summary(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+def _de_trusted_advisor_check_summary_list(
+    value: Any, path: Path, name: str
+) -> list[TrustedAdvisorCheckSummary]:
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_trusted_advisor_check_summary(item, (path, name, i))
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
-def _de_trusted_advisor_cost_optimizing_summary(data: Any, path: Path) -> TrustedAdvisorCostOptimizingSummary:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+def _de_trusted_advisor_cost_optimizing_summary(
+    data: Any, path: Path
+) -> TrustedAdvisorCostOptimizingSummary:
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("estimatedMonthlySavings")
-    estimated_monthly_savings = 0.0 if raw is None else (raw if type(raw) is float else p_float(raw, path, "estimatedMonthlySavings"))
+    estimated_monthly_savings = (
+        0.0
+        if raw is None
+        else (raw if type(raw) is float else p_float(raw, path, "estimatedMonthlySavings"))
+    )
     raw = fields.get("estimatedPercentMonthlySavings")
-    estimated_percent_monthly_savings = 0.0 if raw is None else (raw if type(raw) is float else p_float(raw, path, "estimatedPercentMonthlySavings"))
+    estimated_percent_monthly_savings = (
+        0.0
+        if raw is None
+        else (raw if type(raw) is float else p_float(raw, path, "estimatedPercentMonthlySavings"))
+    )
     return TrustedAdvisorCostOptimizingSummary(
         estimated_monthly_savings=estimated_monthly_savings,
         estimated_percent_monthly_savings=estimated_percent_monthly_savings,
@@ -1601,7 +2003,9 @@ def _de_trusted_advisor_cost_optimizing_summary(data: Any, path: Path) -> Truste
 
 
 def _de_trusted_advisor_resource_detail(data: Any, path: Path) -> TrustedAdvisorResourceDetail:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("isSuppressed")
     is_suppressed = raw if raw is None or type(raw) is bool else p_bool(raw, path, "isSuppressed")
     raw = fields.get("metadata")
@@ -1609,7 +2013,9 @@ def _de_trusted_advisor_resource_detail(data: Any, path: Path) -> TrustedAdvisor
     raw = fields.get("region")
     region = raw if raw is None or type(raw) is str else p_str(raw, path, "region")
     raw = fields.get("resourceId")
-    resource_id = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "resourceId"))
+    resource_id = (
+        "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "resourceId"))
+    )
     raw = fields.get("status")
     status = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "status"))
     return TrustedAdvisorResourceDetail(
@@ -1621,21 +2027,39 @@ def _de_trusted_advisor_resource_detail(data: Any, path: Path) -> TrustedAdvisor
     )
 
 
-def _de_trusted_advisor_resource_detail_list(value: Any, path: Path, name: str) -> list[TrustedAdvisorResourceDetail]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_trusted_advisor_resource_detail(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+def _de_trusted_advisor_resource_detail_list(
+    value: Any, path: Path, name: str
+) -> list[TrustedAdvisorResourceDetail]:
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_trusted_advisor_resource_detail(item, (path, name, i))
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_trusted_advisor_resources_summary(data: Any, path: Path) -> TrustedAdvisorResourcesSummary:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("resourcesFlagged")
-    resources_flagged = 0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "resourcesFlagged"))
+    resources_flagged = (
+        0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "resourcesFlagged"))
+    )
     raw = fields.get("resourcesIgnored")
-    resources_ignored = 0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "resourcesIgnored"))
+    resources_ignored = (
+        0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "resourcesIgnored"))
+    )
     raw = fields.get("resourcesProcessed")
-    resources_processed = 0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "resourcesProcessed"))
+    resources_processed = (
+        0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "resourcesProcessed"))
+    )
     raw = fields.get("resourcesSuppressed")
-    resources_suppressed = 0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "resourcesSuppressed"))
+    resources_suppressed = (
+        0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "resourcesSuppressed"))
+    )
     return TrustedAdvisorResourcesSummary(
         resources_flagged=resources_flagged,
         resources_ignored=resources_ignored,
@@ -1645,18 +2069,26 @@ def _de_trusted_advisor_resources_summary(data: Any, path: Path) -> TrustedAdvis
 
 
 def _de_upload_progress(data: Any, path: Path) -> UploadProgress:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("completedPartsCount")
-    completed_parts_count = raw if raw is None or type(raw) is int else p_int(raw, path, "completedPartsCount")
+    completed_parts_count = (
+        raw if raw is None or type(raw) is int else p_int(raw, path, "completedPartsCount")
+    )
     raw = fields.get("totalParts")
     total_parts = raw if raw is None or type(raw) is int else p_int(raw, path, "totalParts")
     return UploadProgress(completed_parts_count=completed_parts_count, total_parts=total_parts)
 
 
 def _de_upload_url(data: Any, path: Path) -> UploadUrl:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
     raw = fields.get("expiryDate")
-    expiry_date = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "expiryDate"))
+    expiry_date = (
+        "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "expiryDate"))
+    )
     raw = fields.get("partIndex")
     part_index = 0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "partIndex"))
     raw = fields.get("url")
@@ -1665,8 +2097,12 @@ def _de_upload_url(data: Any, path: Path) -> UploadUrl:
 
 
 def _de_upload_url_list(value: Any, path: Path, name: str) -> list[UploadUrl]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_upload_url(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_upload_url(item, (path, name, i)) for i, item in enumerate(items) if item is not None
+    ]
 
 
 def parse_add_attachments_to_set(response: TransportResponse) -> AddAttachmentsToSetResponse:
@@ -1677,7 +2113,9 @@ def parse_add_communication_to_case(response: TransportResponse) -> AddCommunica
     return _de_add_communication_to_case_response(load_json(response.body, numbers=False), "")
 
 
-def parse_complete_attachment_upload(response: TransportResponse) -> CompleteAttachmentUploadResponse:
+def parse_complete_attachment_upload(
+    response: TransportResponse,
+) -> CompleteAttachmentUploadResponse:
     return _de_complete_attachment_upload_response(load_json(response.body, numbers=False), "")
 
 
@@ -1689,7 +2127,9 @@ def parse_describe_attachment(response: TransportResponse) -> DescribeAttachment
     return _de_describe_attachment_response(load_json(response.body, numbers=False), "")
 
 
-def parse_describe_attachment_upload_status(response: TransportResponse) -> DescribeAttachmentUploadStatusResponse:
+def parse_describe_attachment_upload_status(
+    response: TransportResponse,
+) -> DescribeAttachmentUploadStatusResponse:
     return _de_describe_attachment_upload_status_response(load_json(response.body), "")
 
 
@@ -1701,7 +2141,9 @@ def parse_describe_communications(response: TransportResponse) -> DescribeCommun
     return _de_describe_communications_response(load_json(response.body, numbers=False), "")
 
 
-def parse_describe_create_case_options(response: TransportResponse) -> DescribeCreateCaseOptionsResponse:
+def parse_describe_create_case_options(
+    response: TransportResponse,
+) -> DescribeCreateCaseOptionsResponse:
     return _de_describe_create_case_options_response(load_json(response.body, numbers=False), "")
 
 
@@ -1713,35 +2155,53 @@ def parse_describe_severity_levels(response: TransportResponse) -> DescribeSever
     return _de_describe_severity_levels_response(load_json(response.body, numbers=False), "")
 
 
-def parse_describe_supported_languages(response: TransportResponse) -> DescribeSupportedLanguagesResponse:
+def parse_describe_supported_languages(
+    response: TransportResponse,
+) -> DescribeSupportedLanguagesResponse:
     return _de_describe_supported_languages_response(load_json(response.body, numbers=False), "")
 
 
-def parse_describe_trusted_advisor_check_refresh_statuses(response: TransportResponse) -> DescribeTrustedAdvisorCheckRefreshStatusesResponse:
-    return _de_describe_trusted_advisor_check_refresh_statuses_response(load_json(response.body), "")
+def parse_describe_trusted_advisor_check_refresh_statuses(
+    response: TransportResponse,
+) -> DescribeTrustedAdvisorCheckRefreshStatusesResponse:
+    return _de_describe_trusted_advisor_check_refresh_statuses_response(
+        load_json(response.body), ""
+    )
 
 
-def parse_describe_trusted_advisor_check_result(response: TransportResponse) -> DescribeTrustedAdvisorCheckResultResponse:
+def parse_describe_trusted_advisor_check_result(
+    response: TransportResponse,
+) -> DescribeTrustedAdvisorCheckResultResponse:
     return _de_describe_trusted_advisor_check_result_response(load_json(response.body), "")
 
 
-def parse_describe_trusted_advisor_check_summaries(response: TransportResponse) -> DescribeTrustedAdvisorCheckSummariesResponse:
+def parse_describe_trusted_advisor_check_summaries(
+    response: TransportResponse,
+) -> DescribeTrustedAdvisorCheckSummariesResponse:
     return _de_describe_trusted_advisor_check_summaries_response(load_json(response.body), "")
 
 
-def parse_describe_trusted_advisor_checks(response: TransportResponse) -> DescribeTrustedAdvisorChecksResponse:
+def parse_describe_trusted_advisor_checks(
+    response: TransportResponse,
+) -> DescribeTrustedAdvisorChecksResponse:
     return _de_describe_trusted_advisor_checks_response(load_json(response.body, numbers=False), "")
 
 
-def parse_get_attachment_download_link(response: TransportResponse) -> GetAttachmentDownloadLinkResponse:
+def parse_get_attachment_download_link(
+    response: TransportResponse,
+) -> GetAttachmentDownloadLinkResponse:
     return _de_get_attachment_download_link_response(load_json(response.body, numbers=False), "")
 
 
-def parse_get_attachment_upload_links(response: TransportResponse) -> GetAttachmentUploadLinksResponse:
+def parse_get_attachment_upload_links(
+    response: TransportResponse,
+) -> GetAttachmentUploadLinksResponse:
     return _de_get_attachment_upload_links_response(load_json(response.body), "")
 
 
-def parse_refresh_trusted_advisor_check(response: TransportResponse) -> RefreshTrustedAdvisorCheckResponse:
+def parse_refresh_trusted_advisor_check(
+    response: TransportResponse,
+) -> RefreshTrustedAdvisorCheckResponse:
     return _de_refresh_trusted_advisor_check_response(load_json(response.body), "")
 
 
@@ -1749,9 +2209,13 @@ def parse_resolve_case(response: TransportResponse) -> ResolveCaseResponse:
     return _de_resolve_case_response(load_json(response.body, numbers=False), "")
 
 
-def _err_throttling_exception(fields: dict[str, Any], response: TransportResponse) -> dict[str, Any]:
+def _err_throttling_exception(
+    fields: dict[str, Any], response: TransportResponse
+) -> dict[str, Any]:
     raw = fields.get("throttlingReasons")
-    throttling_reasons = None if raw is None else _de_throttling_reason_list(raw, "", "throttlingReasons")
+    throttling_reasons = (
+        None if raw is None else _de_throttling_reason_list(raw, "", "throttlingReasons")
+    )
     return {
         "throttling_reasons": throttling_reasons,
     }
@@ -1787,11 +2251,13 @@ def _validate_add_attachments_to_set(request: AddAttachmentsToSetRequest) -> Non
     _val_add_attachments_to_set_request(request, "")
 
 
-ADD_ATTACHMENTS_TO_SET: Operation[AddAttachmentsToSetRequest, AddAttachmentsToSetResponse] = Operation(
-    "AddAttachmentsToSet",
-    _validate_add_attachments_to_set,
-    serialize_add_attachments_to_set,
-    parse_add_attachments_to_set,
+ADD_ATTACHMENTS_TO_SET: Operation[AddAttachmentsToSetRequest, AddAttachmentsToSetResponse] = (
+    Operation(
+        "AddAttachmentsToSet",
+        _validate_add_attachments_to_set,
+        serialize_add_attachments_to_set,
+        parse_add_attachments_to_set,
+    )
 )
 
 
@@ -1799,7 +2265,9 @@ def _validate_add_communication_to_case(request: AddCommunicationToCaseRequest) 
     _val_add_communication_to_case_request(request, "")
 
 
-ADD_COMMUNICATION_TO_CASE: Operation[AddCommunicationToCaseRequest, AddCommunicationToCaseResponse] = Operation(
+ADD_COMMUNICATION_TO_CASE: Operation[
+    AddCommunicationToCaseRequest, AddCommunicationToCaseResponse
+] = Operation(
     "AddCommunicationToCase",
     _validate_add_communication_to_case,
     serialize_add_communication_to_case,
@@ -1811,7 +2279,9 @@ def _validate_complete_attachment_upload(request: CompleteAttachmentUploadReques
     _val_complete_attachment_upload_request(request, "")
 
 
-COMPLETE_ATTACHMENT_UPLOAD: Operation[CompleteAttachmentUploadRequest, CompleteAttachmentUploadResponse] = Operation(
+COMPLETE_ATTACHMENT_UPLOAD: Operation[
+    CompleteAttachmentUploadRequest, CompleteAttachmentUploadResponse
+] = Operation(
     "CompleteAttachmentUpload",
     _validate_complete_attachment_upload,
     serialize_complete_attachment_upload,
@@ -1843,11 +2313,15 @@ DESCRIBE_ATTACHMENT: Operation[DescribeAttachmentRequest, DescribeAttachmentResp
 )
 
 
-def _validate_describe_attachment_upload_status(request: DescribeAttachmentUploadStatusRequest) -> None:
+def _validate_describe_attachment_upload_status(
+    request: DescribeAttachmentUploadStatusRequest,
+) -> None:
     _val_describe_attachment_upload_status_request(request, "")
 
 
-DESCRIBE_ATTACHMENT_UPLOAD_STATUS: Operation[DescribeAttachmentUploadStatusRequest, DescribeAttachmentUploadStatusResponse] = Operation(
+DESCRIBE_ATTACHMENT_UPLOAD_STATUS: Operation[
+    DescribeAttachmentUploadStatusRequest, DescribeAttachmentUploadStatusResponse
+] = Operation(
     "DescribeAttachmentUploadStatus",
     _validate_describe_attachment_upload_status,
     serialize_describe_attachment_upload_status,
@@ -1871,7 +2345,9 @@ def _validate_describe_communications(request: DescribeCommunicationsRequest) ->
     _val_describe_communications_request(request, "")
 
 
-DESCRIBE_COMMUNICATIONS: Operation[DescribeCommunicationsRequest, DescribeCommunicationsResponse] = Operation(
+DESCRIBE_COMMUNICATIONS: Operation[
+    DescribeCommunicationsRequest, DescribeCommunicationsResponse
+] = Operation(
     "DescribeCommunications",
     _validate_describe_communications,
     serialize_describe_communications,
@@ -1883,7 +2359,9 @@ def _validate_describe_create_case_options(request: DescribeCreateCaseOptionsReq
     _val_describe_create_case_options_request(request, "")
 
 
-DESCRIBE_CREATE_CASE_OPTIONS: Operation[DescribeCreateCaseOptionsRequest, DescribeCreateCaseOptionsResponse] = Operation(
+DESCRIBE_CREATE_CASE_OPTIONS: Operation[
+    DescribeCreateCaseOptionsRequest, DescribeCreateCaseOptionsResponse
+] = Operation(
     "DescribeCreateCaseOptions",
     _validate_describe_create_case_options,
     serialize_describe_create_case_options,
@@ -1907,7 +2385,9 @@ def _validate_describe_severity_levels(request: DescribeSeverityLevelsRequest) -
     _val_describe_severity_levels_request(request, "")
 
 
-DESCRIBE_SEVERITY_LEVELS: Operation[DescribeSeverityLevelsRequest, DescribeSeverityLevelsResponse] = Operation(
+DESCRIBE_SEVERITY_LEVELS: Operation[
+    DescribeSeverityLevelsRequest, DescribeSeverityLevelsResponse
+] = Operation(
     "DescribeSeverityLevels",
     _validate_describe_severity_levels,
     serialize_describe_severity_levels,
@@ -1919,7 +2399,9 @@ def _validate_describe_supported_languages(request: DescribeSupportedLanguagesRe
     _val_describe_supported_languages_request(request, "")
 
 
-DESCRIBE_SUPPORTED_LANGUAGES: Operation[DescribeSupportedLanguagesRequest, DescribeSupportedLanguagesResponse] = Operation(
+DESCRIBE_SUPPORTED_LANGUAGES: Operation[
+    DescribeSupportedLanguagesRequest, DescribeSupportedLanguagesResponse
+] = Operation(
     "DescribeSupportedLanguages",
     _validate_describe_supported_languages,
     serialize_describe_supported_languages,
@@ -1927,11 +2409,16 @@ DESCRIBE_SUPPORTED_LANGUAGES: Operation[DescribeSupportedLanguagesRequest, Descr
 )
 
 
-def _validate_describe_trusted_advisor_check_refresh_statuses(request: DescribeTrustedAdvisorCheckRefreshStatusesRequest) -> None:
+def _validate_describe_trusted_advisor_check_refresh_statuses(
+    request: DescribeTrustedAdvisorCheckRefreshStatusesRequest,
+) -> None:
     _val_describe_trusted_advisor_check_refresh_statuses_request(request, "")
 
 
-DESCRIBE_TRUSTED_ADVISOR_CHECK_REFRESH_STATUSES: Operation[DescribeTrustedAdvisorCheckRefreshStatusesRequest, DescribeTrustedAdvisorCheckRefreshStatusesResponse] = Operation(
+DESCRIBE_TRUSTED_ADVISOR_CHECK_REFRESH_STATUSES: Operation[
+    DescribeTrustedAdvisorCheckRefreshStatusesRequest,
+    DescribeTrustedAdvisorCheckRefreshStatusesResponse,
+] = Operation(
     "DescribeTrustedAdvisorCheckRefreshStatuses",
     _validate_describe_trusted_advisor_check_refresh_statuses,
     serialize_describe_trusted_advisor_check_refresh_statuses,
@@ -1939,11 +2426,15 @@ DESCRIBE_TRUSTED_ADVISOR_CHECK_REFRESH_STATUSES: Operation[DescribeTrustedAdviso
 )
 
 
-def _validate_describe_trusted_advisor_check_result(request: DescribeTrustedAdvisorCheckResultRequest) -> None:
+def _validate_describe_trusted_advisor_check_result(
+    request: DescribeTrustedAdvisorCheckResultRequest,
+) -> None:
     _val_describe_trusted_advisor_check_result_request(request, "")
 
 
-DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT: Operation[DescribeTrustedAdvisorCheckResultRequest, DescribeTrustedAdvisorCheckResultResponse] = Operation(
+DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT: Operation[
+    DescribeTrustedAdvisorCheckResultRequest, DescribeTrustedAdvisorCheckResultResponse
+] = Operation(
     "DescribeTrustedAdvisorCheckResult",
     _validate_describe_trusted_advisor_check_result,
     serialize_describe_trusted_advisor_check_result,
@@ -1951,11 +2442,15 @@ DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT: Operation[DescribeTrustedAdvisorCheckResu
 )
 
 
-def _validate_describe_trusted_advisor_check_summaries(request: DescribeTrustedAdvisorCheckSummariesRequest) -> None:
+def _validate_describe_trusted_advisor_check_summaries(
+    request: DescribeTrustedAdvisorCheckSummariesRequest,
+) -> None:
     _val_describe_trusted_advisor_check_summaries_request(request, "")
 
 
-DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES: Operation[DescribeTrustedAdvisorCheckSummariesRequest, DescribeTrustedAdvisorCheckSummariesResponse] = Operation(
+DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES: Operation[
+    DescribeTrustedAdvisorCheckSummariesRequest, DescribeTrustedAdvisorCheckSummariesResponse
+] = Operation(
     "DescribeTrustedAdvisorCheckSummaries",
     _validate_describe_trusted_advisor_check_summaries,
     serialize_describe_trusted_advisor_check_summaries,
@@ -1967,7 +2462,9 @@ def _validate_describe_trusted_advisor_checks(request: DescribeTrustedAdvisorChe
     _val_describe_trusted_advisor_checks_request(request, "")
 
 
-DESCRIBE_TRUSTED_ADVISOR_CHECKS: Operation[DescribeTrustedAdvisorChecksRequest, DescribeTrustedAdvisorChecksResponse] = Operation(
+DESCRIBE_TRUSTED_ADVISOR_CHECKS: Operation[
+    DescribeTrustedAdvisorChecksRequest, DescribeTrustedAdvisorChecksResponse
+] = Operation(
     "DescribeTrustedAdvisorChecks",
     _validate_describe_trusted_advisor_checks,
     serialize_describe_trusted_advisor_checks,
@@ -1979,7 +2476,9 @@ def _validate_get_attachment_download_link(request: GetAttachmentDownloadLinkReq
     _val_get_attachment_download_link_request(request, "")
 
 
-GET_ATTACHMENT_DOWNLOAD_LINK: Operation[GetAttachmentDownloadLinkRequest, GetAttachmentDownloadLinkResponse] = Operation(
+GET_ATTACHMENT_DOWNLOAD_LINK: Operation[
+    GetAttachmentDownloadLinkRequest, GetAttachmentDownloadLinkResponse
+] = Operation(
     "GetAttachmentDownloadLink",
     _validate_get_attachment_download_link,
     serialize_get_attachment_download_link,
@@ -1991,7 +2490,9 @@ def _validate_get_attachment_upload_links(request: GetAttachmentUploadLinksReque
     _val_get_attachment_upload_links_request(request, "")
 
 
-GET_ATTACHMENT_UPLOAD_LINKS: Operation[GetAttachmentUploadLinksRequest, GetAttachmentUploadLinksResponse] = Operation(
+GET_ATTACHMENT_UPLOAD_LINKS: Operation[
+    GetAttachmentUploadLinksRequest, GetAttachmentUploadLinksResponse
+] = Operation(
     "GetAttachmentUploadLinks",
     _validate_get_attachment_upload_links,
     serialize_get_attachment_upload_links,
@@ -2003,7 +2504,9 @@ def _validate_refresh_trusted_advisor_check(request: RefreshTrustedAdvisorCheckR
     _val_refresh_trusted_advisor_check_request(request, "")
 
 
-REFRESH_TRUSTED_ADVISOR_CHECK: Operation[RefreshTrustedAdvisorCheckRequest, RefreshTrustedAdvisorCheckResponse] = Operation(
+REFRESH_TRUSTED_ADVISOR_CHECK: Operation[
+    RefreshTrustedAdvisorCheckRequest, RefreshTrustedAdvisorCheckResponse
+] = Operation(
     "RefreshTrustedAdvisorCheck",
     _validate_refresh_trusted_advisor_check,
     serialize_refresh_trusted_advisor_check,
@@ -2024,11 +2527,11 @@ RESOLVE_CASE: Operation[ResolveCaseRequest, ResolveCaseResponse] = Operation(
 
 
 SERVICE = ServiceInfo(
-    service_id='Support',
-    data_name='support',
-    endpoint_prefix='support',
-    signing_name='support',
-    api_version='2013-04-15',
+    service_id="Support",
+    data_name="support",
+    endpoint_prefix="support",
+    signing_name="support",
+    api_version="2013-04-15",
     errors=ERRORS,
     base_error=errors.SupportError,
     endpoint_rules=_endpoints.resolve,
