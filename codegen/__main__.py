@@ -1,6 +1,7 @@
 """``python -m codegen``: generate the service packages from the models.
 
-- ``python -m codegen``: every ``models/*.json`` -> ``src/awsmith/<name>/``.
+- ``python -m codegen``: every service of codegen/services.py, ``models/<name>.json`` ->
+  ``src/awsmith/<name>/``.
 - ``python -m codegen --check``: exit 1 if the committed output differs.
 - ``python -m codegen --model PATH --out DIR --package NAME``: one model of the json or
   rest-json protocol -> ``DIR/<NAME as a path>/``.
@@ -13,7 +14,8 @@ import sys
 from pathlib import Path
 
 from codegen.errors import ModelError
-from codegen.generate import ROOT, generate_package, write_or_check
+from codegen.generate import generate_package, write_or_check
+from codegen.services import MODELS, ROOT, SERVICES, model_path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,16 +36,16 @@ def main(argv: list[str] | None = None) -> int:
     else:
         if args.out is not None or args.package is not None:
             parser.error("--out and --package go with --model")
-        for model in sorted((ROOT / "models").glob("*.json")):
-            name = model.stem
-            jobs.append((model, ROOT / "src" / "awsmith" / name, f"awsmith.{name}"))
-        if not jobs:
-            print("codegen: no models/*.json found", file=sys.stderr)
-            return 1
+        unlisted = _unlisted_models()
+        if unlisted:
+            print(f"codegen: error: {unlisted}", file=sys.stderr)
+            return 2
+        for name in SERVICES:
+            jobs.append((model_path(name), ROOT / "src" / "awsmith" / name, f"awsmith.{name}"))
     stale: list[str] = []
-    for model_path, out_dir, package in jobs:
+    for model, out_dir, package in jobs:
         try:
-            files = generate_package(model_path, package, require_examples=require_examples)
+            files = generate_package(model, package, require_examples=require_examples)
         except ModelError as exc:
             print(f"codegen: error: {exc}", file=sys.stderr)
             return 2
@@ -59,6 +61,18 @@ def main(argv: list[str] | None = None) -> int:
         for _, out_dir, package in jobs:
             print(f"codegen: wrote {package} to {out_dir}")
     return 0
+
+
+def _unlisted_models() -> str:
+    """What differs between ``models/*.json`` and codegen/services.py's list, or ""."""
+    found = {path.stem for path in MODELS.glob("*.json")}
+    extra = sorted(found - set(SERVICES))
+    missing = sorted(set(SERVICES) - found)
+    if extra:
+        return f"models/ has {', '.join(extra)}, not in SERVICES (codegen/services.py)"
+    if missing:
+        return f"SERVICES (codegen/services.py) has {', '.join(missing)}, not in models/"
+    return ""
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ _INT_TYPES = ("integer", "long", "short", "byte", "bigInteger")
 _FLOAT_TYPES = ("float", "double", "bigDecimal")
 #: Names the generated functions use besides their members' locals.
 _LOCALS = frozenset(
-    {"o", "d", "x", "k", "fields", "path", "data", "wire", "omit", "value", "name", "item", "i"}
+    {"o", "d", "member", "raw", "fields", "path", "data", "wire", "omit", "value", "name", "item", "i"}
     | {"key", "type", "str", "int", "float", "bool", "dict", "list", "enumerate", "None", "errors"}
     | {n for n in dir(_rt) if not n.startswith("_")}
 )
@@ -138,7 +138,7 @@ class InterchangeEmitter:
             w.line("d: dict[str, Any] = {}")
             required = {m.name: m.required and not shape.is_union for m in shape.members}
             if any(self.needs_local(m, required[m.name]) for m in shape.members):
-                w.line("x: Any  # checked here: an object may hold anything")
+                w.line("member: Any  # checked here: an object may hold anything")
             for m in sorted(shape.members, key=lambda m: m.py_name):
                 self.out_member(m, f"o.{m.py_name}", required[m.name])
             w.line("return d")
@@ -163,9 +163,9 @@ class InterchangeEmitter:
             w.line(f"    return {{{key}: {_parens(item)} for key, item in {self.rt('o_map')}(value).items()}}")
 
     def needs_local(self, m: Member, required: bool) -> bool:
-        """Whether writing ``m`` reads its attribute into ``x``: to test it for None
+        """Whether writing ``m`` reads its attribute into ``member``: to test it for None
         (optional) or to use it twice (an inline type check)."""
-        return not required or " if " in self.out_expr(m.shape, "x", m)
+        return not required or " if " in self.out_expr(m.shape, "member", m)
 
     def out_member(self, m: Member, attr: str, required: bool, key: str | None = None) -> None:
         """The statements writing member ``m`` (``attr``) under ``key`` (its name in
@@ -176,12 +176,12 @@ class InterchangeEmitter:
         if not self.needs_local(m, required):
             w.line(f"d[{key}] = {self.out_expr(m.shape, attr, m)}")
             return
-        w.line(f"x = {attr}")
-        value = self.out_expr(m.shape, "x", m)
+        w.line(f"member = {attr}")
+        value = self.out_expr(m.shape, "member", m)
         if required:
             w.line(f"d[{key}] = {value}")
             return
-        w.line("if x is not None:")
+        w.line("if member is not None:")
         w.line(f"    d[{key}] = {value}")
         w.line("elif not omit:")
         w.line(f"    d[{key}] = None")
@@ -234,19 +234,19 @@ class InterchangeEmitter:
             args: list[str] = []
             for m in sorted(shape.members, key=lambda m: m.py_name):
                 local = self.local(m)
-                w.line(f"k = {self.key(m)}")
-                w.line("x = fields.get(k)")
-                value = self.in_expr(m.shape, "x", "path", "k", m)
+                w.line(f"key = {self.key(m)}")
+                w.line("raw = fields.get(key)")
+                value = self.in_expr(m.shape, "raw", "path", "key", m)
                 if m.required and not shape.is_union:
                     # the default of a member left out, as the parser gives it
                     default = default_value(m.shape)
                     if default == "EPOCH":
                         self.serde(default)
-                    w.line("if x is None:")
-                    w.line(f"    x = {self.rt('absent')}(path, k, strict, {default})")
+                    w.line("if raw is None:")
+                    w.line(f"    raw = {self.rt('absent')}(path, key, strict, {default})")
                     w.line(f"{local} = {value}")
                 else:
-                    w.line(f"{local} = None if x is None else {_parens(value)}")
+                    w.line(f"{local} = None if raw is None else {_parens(value)}")
                 args.append(f"{m.py_name}={local}")
             w.call(f"return {cls}(", args)
             w.dedent()
@@ -300,7 +300,7 @@ class InterchangeEmitter:
         w.indent()
         w.line(f'"""A ``{shape.class_name}`` error as a dict: its message and modeled fields."""')
         w.line("d: dict[str, Any] = {}")
-        w.line("x: Any  # checked here: an error may hold anything")
+        w.line("member: Any  # checked here: an error may hold anything")
         self.out_member(message_member(), "o.message", False, message_key)
         for m in fields:
             self.out_member(m, f"o.{m.py_name}", False)
@@ -312,15 +312,15 @@ class InterchangeEmitter:
         w.indent()
         w.line(f'"""The ``{shape.class_name}`` error a dict describes."""')
         w.line(f'fields = {self.rt("i_fields")}(data, path, "", _KEYS_ERROR_{name.upper()}, wire, strict)')
-        w.line(f"k = {message_key}")
-        w.line("x = fields.get(k)")
-        w.line(f"message = None if x is None else ({self.in_expr(message_member().shape, 'x', 'path', 'k')})")
+        w.line(f"key = {message_key}")
+        w.line("raw = fields.get(key)")
+        w.line(f"message = None if raw is None else ({self.in_expr(message_member().shape, 'raw', 'path', 'key')})")
         args = ["message"]
         for m in fields:
             local = self.local(m)
-            w.line(f"k = {self.key(m)}")
-            w.line("x = fields.get(k)")
-            w.line(f"{local} = None if x is None else {_parens(self.in_expr(m.shape, 'x', 'path', 'k', m))}")
+            w.line(f"key = {self.key(m)}")
+            w.line("raw = fields.get(key)")
+            w.line(f"{local} = None if raw is None else {_parens(self.in_expr(m.shape, 'raw', 'path', 'key', m))}")
             args.append(f"{m.py_name}={local}")
         w.call(f"return {cls}(", args)
         w.dedent()

@@ -54,7 +54,7 @@ _ROOT = '""'
 #: calls, and every runtime helper it may import. A member local of the same name
 #: would shadow them (a member called ``float`` or ``prefixHeaders`` exists).
 _LOCALS = frozenset(
-    {"x", "fields", "path", "data", "response", "type", "value", "name", "item", "i", "key"}
+    {"raw", "fields", "path", "data", "response", "type", "value", "name", "item", "i", "key"}
     | {"str", "int", "float", "bool", "dict", "list", "enumerate", "None"}
     | {n for n in dir(_rt_serde) if not n.startswith("_")}
 )
@@ -234,24 +234,24 @@ class SerdeEmitter:
             w.line(f"if not isinstance(value, {cls}):")
             w.line(
                 f'    {self.vd("invalid")}(prefix[:-1] or "request", "type", '
-                f'f"expected {cls}, got {{type(value).__name__}}")'
+                f'"expected {cls}, " f"got {{type(value).__name__}}")'
             )
             if shape.members:
-                w.line("x: Any  # checked at run time: callers may pass anything")
+                w.line("member: Any  # checked at run time: callers may pass anything")
             if shape.is_union:
                 names = ", ".join(repr(m.py_name) for m in shape.members)
                 w.line(f'{self.vd("check_union")}(value, prefix[:-1] or "request", ({names},))')
             for m in shape.members:
                 path = f'prefix + "{m.py_name}"'
-                w.line(f"x = value.{m.py_name}")
+                w.line(f"member = value.{m.py_name}")
                 if (m.required and not shape.is_union) or m.location == "uri" or m.host_label:
-                    w.line("if x is None:")
+                    w.line("if member is None:")
                     w.line(f'    {self.vd("invalid")}({path}, "required", "a value is required")')
-                    self.check(m.shape, "x", path, m, w)
+                    self.check(m.shape, "member", path, m, w)
                 else:
-                    w.line("if x is not None:")
+                    w.line("if member is not None:")
                     w.indent()
-                    self.check(m.shape, "x", path, m, w)
+                    self.check(m.shape, "member", path, m, w)
                     w.dedent()
             w.dedent()
         elif shape.type == "list":
@@ -379,7 +379,7 @@ class SerdeEmitter:
         w.line()
         w.line()
         arg = f"request: {self.cls(shape)}" if shape else "request: None"
-        w.line(f"def serialize_{op.py_name}({arg}) -> {self.use('awsmith._core.operation', 'SerializedRequest')}:")
+        w.call(f"def serialize_{op.py_name}(", [arg], f") -> {self.use('awsmith._core.operation', 'SerializedRequest')}:")
         w.indent()
         members = shape.members if shape else []
         by_label = {m.location_name: m for m in members if m.location == "uri"}
@@ -494,8 +494,8 @@ class SerdeEmitter:
         if op.checksum_required:
             w.line(f'headers["Content-MD5"] = {self.rt("content_md5")}(body)')
         host = self.host_prefix_expr(op)
-        tail = f", {host}" if host else ""
-        w.line(f'return SerializedRequest("{op.method}", path, query, headers, body{tail})')
+        args = [f'method="{op.method}"', "path=path", "query=query", "headers=headers", "body=body"]
+        w.call("return SerializedRequest(", [*args, *([f"host_prefix={host}"] if host else [])])
         w.dedent()
 
     def host_prefix_expr(self, op: Operation) -> str:
@@ -516,31 +516,49 @@ class SerdeEmitter:
             parts.append(repr(op.host_prefix[pos:]))
         return " + ".join(parts)
 
-    def emit_json_request(self, op: Operation) -> None:
+    def emit_json_request_helper(self) -> None:
+        """``_json_request``, what every operation of the JSON protocol sends: a POST to
+        ``/`` naming the operation in ``X-Amz-Target``, the service's one content type."""
         w = self.w
         meta = self.model.metadata
-        target = f"{meta['targetPrefix']}.{op.name}"
         content_type = f"application/x-amz-json-{meta.get('jsonVersion', '1.0')}"
         sr = self.use("awsmith._core.operation", "SerializedRequest")
         w.line()
         w.line()
-        arg = f"request: {self.cls(op.input)}" if op.input else "request: None"
-        w.line(f"def serialize_{op.py_name}({arg}) -> {sr}:")
+        w.line(f'def _json_request(target: str, body: bytes, host_prefix: str = "") -> {sr}:')
         w.indent()
-        body = f"_ser_{snake(op.input.name)}(request)" if op.input else "{}"
+        w.docstring(
+            "A request of the JSON protocol: always a POST to /, the operation named in "
+            "X-Amz-Target (the target prefix, a dot, its name)."
+        )
+        w.line(f"return {sr}(")
+        w.line('    method="POST",')
+        w.line('    path="/",')
+        w.line("    query=[],")
+        w.line(f'    headers={{"X-Amz-Target": target, "Content-Type": "{content_type}"}},')
+        w.line("    body=body,")
+        w.line("    host_prefix=host_prefix,")
+        w.line(")")
+        w.dedent()
+
+    def emit_json_request(self, op: Operation) -> None:
+        w = self.w
+        target = _q(f"{self.model.metadata['targetPrefix']}.{op.name}")
+        sr = self.use("awsmith._core.operation", "SerializedRequest")
+        w.line()
+        w.line()
+        arg = f"request: {self.cls(op.input)}" if op.input else "request: None"
+        w.call(f"def serialize_{op.py_name}(", [arg], f") -> {sr}:")
+        w.indent()
+        body = f"{self.rt('dump_json')}({f'_ser_{snake(op.input.name)}(request)' if op.input else '{}'})"
         host = self.host_prefix_expr(op)
-        tail = f", {host}" if host else ""
-        headers = f'{{"X-Amz-Target": "{target}", "Content-Type": "{content_type}"}}'
         if op.checksum_required:
-            w.line(f"body = {self.rt('dump_json')}({body})")
-            w.line(f"headers = {headers}")
-            w.line(f'headers["Content-MD5"] = {self.rt("content_md5")}(body)')
-            w.line(f'return {sr}("POST", "/", [], headers, body{tail})')
+            w.line(f"body = {body}")
+            w.call("serialized = _json_request(", [target, "body", *([host] if host else [])])
+            w.line(f'serialized.headers["Content-MD5"] = {self.rt("content_md5")}(body)')
+            w.line("return serialized")
         else:
-            w.line(f"return {sr}(")
-            w.line(f"    \"POST\", \"/\", [], {headers},")
-            w.line(f"    {self.rt('dump_json')}({body}){tail}")
-            w.line(")")
+            w.call("return _json_request(", [target, body, *([host] if host else [])])
         w.dedent()
 
     # ---------------------------------------------------------------- parsing
@@ -628,10 +646,9 @@ class SerdeEmitter:
             w.line(f"def _de_{name}(data: Any, path: {self.rt('Path')}) -> {cls}:")
             w.indent()
             # pyright narrows Any to dict[Unknown, Unknown]; the annotation says what JSON gives.
-            w.line(
-                f'fields: dict[str, Any] = data if type(data) is dict else {self.rt("p_map")}(data, path, "")'
-                "  # pyright: ignore[reportUnknownVariableType]"
-            )
+            w.line("fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]")
+            w.line(f'    data if type(data) is dict else {self.rt("p_map")}(data, path, "")')
+            w.line(")")
             self.de_members(shape, shape.members, "path", cls)
             w.dedent()
         elif shape.type == "list":
@@ -646,10 +663,9 @@ class SerdeEmitter:
             w.line(f"def _de_{name}(value: Any, path: {self.rt('Path')}, name: str) -> {self.out_type(shape)}:")
             # A list is checked inline, as a structure's object is (a call per list
             # saved: DescribeCases parses 31 lists a call).
-            w.line(
-                f"    items: list[Any] = value if type(value) is list else {self.rt('p_list')}(value, path, name)"
-                "  # pyright: ignore[reportUnknownVariableType]"
-            )
+            w.line("    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]")
+            w.line(f"        value if type(value) is list else {self.rt('p_list')}(value, path, name)")
+            w.line("    )")
             w.line(f"    return [{item} for i, item in enumerate(items){keep}]")
         elif shape.type == "map":
             assert shape.key is not None and shape.value is not None
@@ -672,9 +688,9 @@ class SerdeEmitter:
         assignments = dict(extra or {})
         for m in members:
             key = m.location_name
-            w.line(f'x = fields.get("{key}")')
+            w.line(f'raw = fields.get("{key}")')
             local = _local(m.py_name, self.all_classes)
-            w.line(f"{local} = {self.de_expr(m.shape, 'x', path, _q(key), self.on_null(m, shape))}")
+            w.line(f"{local} = {self.de_expr(m.shape, 'raw', path, _q(key), self.on_null(m, shape))}")
             assignments[m.py_name] = local
         w.call(f"return {cls}(", [f"{k}={v}" for k, v in sorted(assignments.items())])
 
@@ -729,17 +745,17 @@ class SerdeEmitter:
         get = f'response.headers.get("{m.location_name}")'
         parsed = self.header_expr(m, _ROOT)
         null = Null.NONE if m.json_value else self.on_null(m, m.shape)
-        if parsed == "x":  # plain text
+        if parsed == "raw":  # plain text
             default = f", {null.expr}" if isinstance(null, Default) else ""
             w.line(f"{local} = {get[:-1]}{default})")
             return
-        w.line(f"x = {get}")
+        w.line(f"raw = {get}")
         if isinstance(null, Default) and m.shape.is_enum:
-            w.line(f"{local} = {parsed.replace(', x, ', f', {null.expr} if x is None else x, ', 1)}")
+            w.line(f"{local} = {parsed.replace(', raw, ', f', {null.expr} if raw is None else raw, ', 1)}")
         elif isinstance(null, Default):
-            w.line(f"{local} = {null.expr} if x is None else {parsed}")
+            w.line(f"{local} = {null.expr} if raw is None else {parsed}")
         else:
-            w.line(f"{local} = None if x is None else {parsed}")
+            w.line(f"{local} = None if raw is None else {parsed}")
 
     def load_json(self, shape: Shape) -> str:
         """The JSON object of the response body, to be read into ``shape``."""
@@ -762,36 +778,36 @@ class SerdeEmitter:
         load = f"{self.rt('load_payload')}(response.body)"
         if m.shape.is_union and not m.required:
             load += " if response.body else None"  # no body: no member set
-        w.line(f"x = {load}")
-        w.line(f"{local} = {self.de_expr(m.shape, 'x', _ROOT, _q(m.location_name), self.on_null(m, m.shape))}")
+        w.line(f"raw = {load}")
+        w.line(f"{local} = {self.de_expr(m.shape, 'raw', _ROOT, _q(m.location_name), self.on_null(m, m.shape))}")
         return local
 
     def header_expr(self, m: Member, path: str) -> str:
-        """The conversion of ``x``, the text of header member ``m``."""
+        """The conversion of ``raw``, the text of header member ``m``."""
         t = m.shape.type
         name = repr(m.location_name)
         if m.json_value:
-            return f"{self.rt('h_json')}(x, {path}, {name})"
+            return f"{self.rt('h_json')}(raw, {path}, {name})"
         if t == "string":
-            return f"{self.rt('p_enum')}({self.cls(m.shape)}, x, {path}, {name})" if m.shape.is_enum else "x"
+            return f"{self.rt('p_enum')}({self.cls(m.shape)}, raw, {path}, {name})" if m.shape.is_enum else "raw"
         if t == "boolean":
-            return f"{self.rt('h_bool')}(x, {path}, {name})"
+            return f"{self.rt('h_bool')}(raw, {path}, {name})"
         if t in _INT_TYPES:
-            return f"{self.rt('h_int')}(x, {path}, {name})"
+            return f"{self.rt('h_int')}(raw, {path}, {name})"
         if t in _FLOAT_TYPES:
-            return f"{self.rt('h_float')}(x, {path}, {name})"
+            return f"{self.rt('h_float')}(raw, {path}, {name})"
         if t == "timestamp":
-            return f"{self.rt('p_timestamp')}(x, {path}, {name})"
+            return f"{self.rt('p_timestamp')}(raw, {path}, {name})"
         if t == "blob":
-            return f"{self.rt('p_blob')}(x, {path}, {name})"
+            return f"{self.rt('p_blob')}(raw, {path}, {name})"
         if t == "list":
             assert m.shape.member is not None
             inner = m.shape.member
             if inner.type == "string":
-                return f"{self.rt('h_list')}(x)"
+                return f"{self.rt('h_list')}(raw)"
             if inner.type == "timestamp" and self.timestamp_format(None, inner, "header") == "rfc822":
                 # HTTP dates have commas of their own: split after each "GMT".
-                return f"[{self.rt('p_timestamp')}(item, {path}, {name}) for item in {self.rt('h_date_list')}(x)]"
+                return f"[{self.rt('p_timestamp')}(item, {path}, {name}) for item in {self.rt('h_date_list')}(raw)]"
             conv = {"boolean": "h_bool", "timestamp": "p_timestamp"}.get(inner.type)
             if inner.type in _INT_TYPES:
                 conv = "h_int"
@@ -799,7 +815,7 @@ class SerdeEmitter:
                 conv = "h_float"
             if conv is None:
                 raise ModelError(f"header list of {inner.type} ({m.shape.name}) is not supported")
-            return f"[{self.rt(conv)}(item, {path}, {name}) for item in {self.rt('h_list')}(x)]"
+            return f"[{self.rt(conv)}(item, {path}, {name}) for item in {self.rt('h_list')}(raw)]"
         raise ModelError(f"{m.shape.name} ({t}) cannot be read from a header")
 
     # ------------------------------------------------------------------ errors
@@ -825,11 +841,11 @@ class SerdeEmitter:
                     local = _local(m.py_name, self.all_classes)
                     if m.location is None:
                         key = m.location_name
-                        w.line(f'x = fields.get("{key}")')
-                        w.line(f"{local} = {self.de_expr(m.shape, 'x', _ROOT, _q(key), Null.NONE)}")
+                        w.line(f'raw = fields.get("{key}")')
+                        w.line(f"{local} = {self.de_expr(m.shape, 'raw', _ROOT, _q(key), Null.NONE)}")
                     elif m.location == "header":
-                        w.line(f'x = response.headers.get("{m.location_name}")')
-                        w.line(f"{local} = None if x is None else {self.header_expr(m, _ROOT)}")
+                        w.line(f'raw = response.headers.get("{m.location_name}")')
+                        w.line(f"{local} = None if raw is None else {self.header_expr(m, _ROOT)}")
                     else:
                         prefix = self.rt("prefix_headers")
                         w.line(f'{local} = {prefix}(response.headers, "{m.location_name}")')
@@ -863,6 +879,8 @@ class SerdeEmitter:
         w.line()
         w.line("# " + "-" * 30 + " serialization")
         self._emit_per_shape(inputs, [op.input for op in model.operations], self.emit_serializer)
+        if model.protocol == "json" and model.operations:
+            self.emit_json_request_helper()
         for op in model.operations:
             if model.protocol == "json":
                 self.emit_json_request(op)
@@ -946,10 +964,8 @@ class SerdeEmitter:
         # Validators check at run time what the annotations promise (callers may pass
         # anything), and serializers of shapes no operation reaches are still emitted.
         out.line("# Validators re-check at run time what the annotations promise: callers may pass anything.")
-        out.line(
-            "# pyright: reportUnnecessaryIsInstance=false, reportUnnecessaryComparison=false,"
-            " reportUnusedFunction=false"
-        )
+        out.line("# pyright: reportUnnecessaryIsInstance=false, reportUnnecessaryComparison=false")
+        out.line("# pyright: reportUnusedFunction=false")
         out.line()
         out.line("from __future__ import annotations")
         out.line()

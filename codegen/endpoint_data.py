@@ -15,8 +15,8 @@ import json
 import sys
 from pathlib import Path
 
-from codegen.generate import ROOT
 from codegen.model import load
+from codegen.services import MODELS, SERVICES, model_path
 
 
 def main() -> int:
@@ -24,16 +24,16 @@ def main() -> int:
     import botocore.loaders
 
     loader = botocore.loaders.Loader()
-    out = ROOT / "models" / "endpoints"
+    out = MODELS / "endpoints"
     out.mkdir(exist_ok=True)
-    for model_path in sorted((ROOT / "models").glob("*.json")):
-        name = load(model_path).data_name
+    for service in SERVICES:
+        name = load(model_path(service)).data_name
         try:
             rules = loader.load_service_model(name, "endpoint-rule-set-1")
         except botocore.exceptions.DataNotFoundError:
             print(f"botocore has no endpoint rule set for {name}", file=sys.stderr)
             continue
-        _write(out / model_path.name, rules)
+        _write(out / f"{service}.json", rules)
     _write(out / "partitions.json", loader.load_data("partitions"))
     print(f"copied from botocore {botocore.__version__} into {out}")
     return 0

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from codegen.customizations import CLIENT_BASES, ClientBase
@@ -13,8 +16,7 @@ from codegen.emit_shapes import emit_errors, emit_shapes
 from codegen.errors import ModelError
 from codegen.examples import Examples, examples_path, load_examples
 from codegen.model import ServiceModel, load
-
-ROOT = Path(__file__).resolve().parent.parent
+from codegen.services import ROOT
 
 
 def source_name(path: Path) -> str:
@@ -53,7 +55,41 @@ def generate_package(model_path: Path, package: str, *, require_examples: bool =
     }
     if rules is not None:  # else the runtime resolves with botocore's rules, if any
         files["_endpoints.py"] = emit_endpoints(*rules, source_name(rule_set_path(model_path)))
-    return files
+    return {name: formatted(name, text) for name, text in files.items()}
+
+
+#: ruff's settings for generated code, given in full so that the output does not depend
+#: on the folder it is written to: the project's line length and Python version.
+_RUFF_FORMAT = ("format", "--isolated", "--line-length", "100", "--target-version", "py311")
+
+
+def formatted(name: str, text: str) -> str:
+    """``text`` as ``ruff format`` writes it: the emitters put each statement on one
+    line, in the order and with the names a person would, and ruff breaks the lines a
+    person would break (signatures, calls, conditional expressions) at 100 columns, as
+    the hand-written code is. ruff is pinned in uv.lock, so the bytes are reproducible;
+    a new ruff that formats differently shows as a stale ``python -m codegen --check``.
+    smithy-python's generator formats its output the same way (with black)."""
+    result = subprocess.run(
+        [_ruff(), *_RUFF_FORMAT, "--stdin-filename", name, "-"],
+        input=text,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+    )
+    if result.returncode != 0:
+        raise ModelError(f"ruff could not format the generated {name}: {result.stderr.strip()}")
+    return result.stdout
+
+
+def _ruff() -> str:
+    """The ruff beside this Python (the project's environment), else the one on PATH."""
+    beside = Path(sys.executable).parent / "ruff"
+    found = str(beside) if beside.is_file() else shutil.which("ruff")
+    if found is None:
+        raise ModelError("the generator formats its output with ruff: install the dev extra")
+    return found
 
 
 def _check_no_shadowing(model: ServiceModel, base: ClientBase, model_path: Path) -> None:

@@ -17,10 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from codegen.services import SERVICES
+
 SRC = Path(__file__).resolve().parents[2] / "src" / "awsmith"
 MODULES = sorted(
     path.relative_to(SRC).as_posix()
-    for service in ("support", "codeguruprofiler")
+    for service in SERVICES
     for path in (SRC / service / "_serde.py", SRC / service / "_interchange.py")
 )
 
@@ -65,7 +67,7 @@ def test_no_assignment_that_changes_nothing(module: str) -> None:
 
 @pytest.mark.parametrize("module", MODULES)
 def test_no_conversion_written_twice_around_a_default(module: str) -> None:
-    twice = re.compile(r"(\w+)\((\{\}|\[\]|\"\")[^\n]*\) if x is None else \1\(")
+    twice = re.compile(r"(\w+)\((\{\}|\[\]|\"\")[^\n]*\) if raw is None else \1\(")
     assert twice.findall(source(module)) == []
 
 
@@ -73,3 +75,19 @@ def test_no_conversion_written_twice_around_a_default(module: str) -> None:
 def test_response_parsers_have_no_path_variable(module: str) -> None:
     """A top-level parser names the root path as "" where it needs one."""
     assert re.findall(r'^\s+path = ""$', source(module), re.MULTILINE) == []
+
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_no_generated_line_over_100_characters(module: str) -> None:
+    """The generator formats what it writes (codegen/generate.py, ``formatted``)."""
+    assert long_lines(source(module)) == []
+
+
+def long_lines(text: str, limit: int = 100) -> list[str]:
+    """The lines of ``text`` over ``limit`` characters (the project's line length)."""
+    return [line for line in text.splitlines() if len(line) > limit]
+
+
+def test_the_check_finds_a_long_line() -> None:
+    assert long_lines("x = 1\n" + "y" * 101 + "\n" + "z" * 100 + "\n") == ["y" * 101]

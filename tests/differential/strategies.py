@@ -39,12 +39,12 @@ from botocore import xform_name
 from hypothesis import strategies as st
 
 from awsmith._core.validation import python_pattern
+from codegen.services import SERVICES
 
 JSON = dict[str, Any]
 Strategy = st.SearchStrategy[Any]
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
-SERVICES = ("support", "codeguruprofiler")
 #: Examples per operation and test; raise it locally for a deeper search.
 EXAMPLES = int(os.environ.get("AWSMITH_DIFF_EXAMPLES", "30"))
 NAMESPACES = {

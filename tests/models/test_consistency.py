@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
+from codegen.services import SERVICES
+
 JSON = dict[str, Any]
 MODELS = Path(__file__).resolve().parents[2] / "models"
-SERVICES = ("support", "codeguruprofiler")
 SHAPE_TYPES = {
     "structure",
     "list",

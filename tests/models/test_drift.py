@@ -31,9 +31,10 @@ from typing import Any
 import botocore.loaders  # type: ignore[import-untyped]
 import pytest
 
+from codegen.services import SERVICES
+
 JSON = dict[str, Any]
 MODELS = Path(__file__).resolve().parents[2] / "models"
-SERVICES = ("support", "codeguruprofiler")
 
 
 @dataclass(frozen=True, order=True)

@@ -13,10 +13,10 @@ from typing import Any
 from hypothesis import strategies as st
 
 from codegen.model import ServiceModel, Shape, load
+from codegen.services import SERVICES
 from codegen.typing_info import Usage
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
-SERVICES = ("support", "codeguruprofiler")
 
 
 @cache

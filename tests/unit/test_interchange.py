@@ -914,7 +914,7 @@ def fits(shape: Any, value: Any, *, required: bool) -> bool:
         )
     if shape.is_document:
         return True
-    service = "support" if shape.name in model("support").shapes else "codeguruprofiler"
+    service = next(s for s in SERVICES if shape.name in model(s).shapes)
     return isinstance(value, getattr(shapes_module(service), shape.class_name))
 
 

@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 import awsmith
 from awsmith._core.metadata import NO_METADATA, ResponseMetadata, read_only
 from codegen.emit_shapes import error_fields
+from codegen.services import SERVICES
 from tests.unit.mockaws import REQUEST_ID, Script, json_reply, support
 from tests.unit.shape_values import model, modeled_errors, shapes_module, structures, values
 
@@ -66,7 +67,7 @@ def same_metadata(copied: ResponseMetadata, original: ResponseMetadata) -> None:
 def responses() -> list[tuple[str, str]]:
     """The output shape of every operation: the classes that carry response metadata."""
     return sorted(
-        {(s, op.output.name) for s in ("support", "codeguruprofiler") for op in model(s).operations if op.output}
+        {(s, op.output.name) for s in SERVICES for op in model(s).operations if op.output}
     )
 
 

@@ -121,97 +121,402 @@ from .shapes import (
     UserFeedback,
 )
 
-_KEYS_ADD_NOTIFICATION_CHANNELS_REQUEST = (frozenset({"channels", "profiling_group_name"}), frozenset({"channels", "profilingGroupName"}))
-_KEYS_ADD_NOTIFICATION_CHANNELS_RESPONSE = (frozenset({"notification_configuration"}), frozenset({"notificationConfiguration"}))
-_KEYS_AGENT_CONFIGURATION = (frozenset({"agent_parameters", "period_in_seconds", "should_profile"}), frozenset({"agentParameters", "periodInSeconds", "shouldProfile"}))
-_KEYS_AGENT_ORCHESTRATION_CONFIG = (frozenset({"profiling_enabled"}), frozenset({"profilingEnabled"}))
+_KEYS_ADD_NOTIFICATION_CHANNELS_REQUEST = (
+    frozenset({"channels", "profiling_group_name"}),
+    frozenset({"channels", "profilingGroupName"}),
+)
+_KEYS_ADD_NOTIFICATION_CHANNELS_RESPONSE = (
+    frozenset({"notification_configuration"}),
+    frozenset({"notificationConfiguration"}),
+)
+_KEYS_AGENT_CONFIGURATION = (
+    frozenset({"agent_parameters", "period_in_seconds", "should_profile"}),
+    frozenset({"agentParameters", "periodInSeconds", "shouldProfile"}),
+)
+_KEYS_AGENT_ORCHESTRATION_CONFIG = (
+    frozenset({"profiling_enabled"}),
+    frozenset({"profilingEnabled"}),
+)
 _KEYS_AGGREGATED_PROFILE_TIME = (frozenset({"period", "start"}), frozenset({"period", "start"}))
-_KEYS_ANOMALY = (frozenset({"instances", "metric", "reason"}), frozenset({"instances", "metric", "reason"}))
-_KEYS_ANOMALY_INSTANCE = (frozenset({"end_time", "id", "start_time", "user_feedback"}), frozenset({"endTime", "id", "startTime", "userFeedback"}))
-_KEYS_BATCH_GET_FRAME_METRIC_DATA_REQUEST = (frozenset({"end_time", "frame_metrics", "period", "profiling_group_name", "start_time", "target_resolution"}), frozenset({"endTime", "frameMetrics", "period", "profilingGroupName", "startTime", "targetResolution"}))
-_KEYS_BATCH_GET_FRAME_METRIC_DATA_RESPONSE = (frozenset({"end_time", "end_times", "frame_metric_data", "resolution", "start_time", "unprocessed_end_times"}), frozenset({"endTime", "endTimes", "frameMetricData", "resolution", "startTime", "unprocessedEndTimes"}))
-_KEYS_CHANNEL = (frozenset({"event_publishers", "id", "uri"}), frozenset({"eventPublishers", "id", "uri"}))
-_KEYS_CONFIGURE_AGENT_REQUEST = (frozenset({"fleet_instance_id", "metadata", "profiling_group_name"}), frozenset({"fleetInstanceId", "metadata", "profilingGroupName"}))
+_KEYS_ANOMALY = (
+    frozenset({"instances", "metric", "reason"}),
+    frozenset({"instances", "metric", "reason"}),
+)
+_KEYS_ANOMALY_INSTANCE = (
+    frozenset({"end_time", "id", "start_time", "user_feedback"}),
+    frozenset({"endTime", "id", "startTime", "userFeedback"}),
+)
+_KEYS_BATCH_GET_FRAME_METRIC_DATA_REQUEST = (
+    frozenset(
+        {
+            "end_time",
+            "frame_metrics",
+            "period",
+            "profiling_group_name",
+            "start_time",
+            "target_resolution",
+        }
+    ),
+    frozenset(
+        {"endTime", "frameMetrics", "period", "profilingGroupName", "startTime", "targetResolution"}
+    ),
+)
+_KEYS_BATCH_GET_FRAME_METRIC_DATA_RESPONSE = (
+    frozenset(
+        {
+            "end_time",
+            "end_times",
+            "frame_metric_data",
+            "resolution",
+            "start_time",
+            "unprocessed_end_times",
+        }
+    ),
+    frozenset(
+        {"endTime", "endTimes", "frameMetricData", "resolution", "startTime", "unprocessedEndTimes"}
+    ),
+)
+_KEYS_CHANNEL = (
+    frozenset({"event_publishers", "id", "uri"}),
+    frozenset({"eventPublishers", "id", "uri"}),
+)
+_KEYS_CONFIGURE_AGENT_REQUEST = (
+    frozenset({"fleet_instance_id", "metadata", "profiling_group_name"}),
+    frozenset({"fleetInstanceId", "metadata", "profilingGroupName"}),
+)
 _KEYS_CONFIGURE_AGENT_RESPONSE = (frozenset({"configuration"}), frozenset({"configuration"}))
-_KEYS_CREATE_PROFILING_GROUP_REQUEST = (frozenset({"agent_orchestration_config", "client_token", "compute_platform", "profiling_group_name", "tags"}), frozenset({"agentOrchestrationConfig", "clientToken", "computePlatform", "profilingGroupName", "tags"}))
-_KEYS_CREATE_PROFILING_GROUP_RESPONSE = (frozenset({"profiling_group"}), frozenset({"profilingGroup"}))
-_KEYS_DELETE_PROFILING_GROUP_REQUEST = (frozenset({"profiling_group_name"}), frozenset({"profilingGroupName"}))
+_KEYS_CREATE_PROFILING_GROUP_REQUEST = (
+    frozenset(
+        {
+            "agent_orchestration_config",
+            "client_token",
+            "compute_platform",
+            "profiling_group_name",
+            "tags",
+        }
+    ),
+    frozenset(
+        {"agentOrchestrationConfig", "clientToken", "computePlatform", "profilingGroupName", "tags"}
+    ),
+)
+_KEYS_CREATE_PROFILING_GROUP_RESPONSE = (
+    frozenset({"profiling_group"}),
+    frozenset({"profilingGroup"}),
+)
+_KEYS_DELETE_PROFILING_GROUP_REQUEST = (
+    frozenset({"profiling_group_name"}),
+    frozenset({"profilingGroupName"}),
+)
 _KEYS_DELETE_PROFILING_GROUP_RESPONSE = (frozenset[str](), frozenset[str]())
-_KEYS_DESCRIBE_PROFILING_GROUP_REQUEST = (frozenset({"profiling_group_name"}), frozenset({"profilingGroupName"}))
-_KEYS_DESCRIBE_PROFILING_GROUP_RESPONSE = (frozenset({"profiling_group"}), frozenset({"profilingGroup"}))
-_KEYS_FINDINGS_REPORT_SUMMARY = (frozenset({"id", "profile_end_time", "profile_start_time", "profiling_group_name", "total_number_of_findings"}), frozenset({"id", "profileEndTime", "profileStartTime", "profilingGroupName", "totalNumberOfFindings"}))
-_KEYS_FRAME_METRIC = (frozenset({"frame_name", "thread_states", "type"}), frozenset({"frameName", "threadStates", "type"}))
-_KEYS_FRAME_METRIC_DATUM = (frozenset({"frame_metric", "values"}), frozenset({"frameMetric", "values"}))
-_KEYS_GET_FINDINGS_REPORT_ACCOUNT_SUMMARY_REQUEST = (frozenset({"daily_reports_only", "max_results", "next_token"}), frozenset({"dailyReportsOnly", "maxResults", "nextToken"}))
-_KEYS_GET_FINDINGS_REPORT_ACCOUNT_SUMMARY_RESPONSE = (frozenset({"next_token", "report_summaries"}), frozenset({"nextToken", "reportSummaries"}))
-_KEYS_GET_NOTIFICATION_CONFIGURATION_REQUEST = (frozenset({"profiling_group_name"}), frozenset({"profilingGroupName"}))
-_KEYS_GET_NOTIFICATION_CONFIGURATION_RESPONSE = (frozenset({"notification_configuration"}), frozenset({"notificationConfiguration"}))
+_KEYS_DESCRIBE_PROFILING_GROUP_REQUEST = (
+    frozenset({"profiling_group_name"}),
+    frozenset({"profilingGroupName"}),
+)
+_KEYS_DESCRIBE_PROFILING_GROUP_RESPONSE = (
+    frozenset({"profiling_group"}),
+    frozenset({"profilingGroup"}),
+)
+_KEYS_FINDINGS_REPORT_SUMMARY = (
+    frozenset(
+        {
+            "id",
+            "profile_end_time",
+            "profile_start_time",
+            "profiling_group_name",
+            "total_number_of_findings",
+        }
+    ),
+    frozenset(
+        {"id", "profileEndTime", "profileStartTime", "profilingGroupName", "totalNumberOfFindings"}
+    ),
+)
+_KEYS_FRAME_METRIC = (
+    frozenset({"frame_name", "thread_states", "type"}),
+    frozenset({"frameName", "threadStates", "type"}),
+)
+_KEYS_FRAME_METRIC_DATUM = (
+    frozenset({"frame_metric", "values"}),
+    frozenset({"frameMetric", "values"}),
+)
+_KEYS_GET_FINDINGS_REPORT_ACCOUNT_SUMMARY_REQUEST = (
+    frozenset({"daily_reports_only", "max_results", "next_token"}),
+    frozenset({"dailyReportsOnly", "maxResults", "nextToken"}),
+)
+_KEYS_GET_FINDINGS_REPORT_ACCOUNT_SUMMARY_RESPONSE = (
+    frozenset({"next_token", "report_summaries"}),
+    frozenset({"nextToken", "reportSummaries"}),
+)
+_KEYS_GET_NOTIFICATION_CONFIGURATION_REQUEST = (
+    frozenset({"profiling_group_name"}),
+    frozenset({"profilingGroupName"}),
+)
+_KEYS_GET_NOTIFICATION_CONFIGURATION_RESPONSE = (
+    frozenset({"notification_configuration"}),
+    frozenset({"notificationConfiguration"}),
+)
 _KEYS_GET_POLICY_REQUEST = (frozenset({"profiling_group_name"}), frozenset({"profilingGroupName"}))
-_KEYS_GET_POLICY_RESPONSE = (frozenset({"policy", "revision_id"}), frozenset({"policy", "revisionId"}))
-_KEYS_GET_PROFILE_REQUEST = (frozenset({"accept", "end_time", "max_depth", "period", "profiling_group_name", "start_time"}), frozenset({"accept", "endTime", "maxDepth", "period", "profilingGroupName", "startTime"}))
-_KEYS_GET_PROFILE_RESPONSE = (frozenset({"content_encoding", "content_type", "profile"}), frozenset({"contentEncoding", "contentType", "profile"}))
-_KEYS_GET_RECOMMENDATIONS_REQUEST = (frozenset({"end_time", "locale", "profiling_group_name", "start_time"}), frozenset({"endTime", "locale", "profilingGroupName", "startTime"}))
-_KEYS_GET_RECOMMENDATIONS_RESPONSE = (frozenset({"anomalies", "profile_end_time", "profile_start_time", "profiling_group_name", "recommendations"}), frozenset({"anomalies", "profileEndTime", "profileStartTime", "profilingGroupName", "recommendations"}))
-_KEYS_LIST_FINDINGS_REPORTS_REQUEST = (frozenset({"daily_reports_only", "end_time", "max_results", "next_token", "profiling_group_name", "start_time"}), frozenset({"dailyReportsOnly", "endTime", "maxResults", "nextToken", "profilingGroupName", "startTime"}))
-_KEYS_LIST_FINDINGS_REPORTS_RESPONSE = (frozenset({"findings_report_summaries", "next_token"}), frozenset({"findingsReportSummaries", "nextToken"}))
-_KEYS_LIST_PROFILE_TIMES_REQUEST = (frozenset({"end_time", "max_results", "next_token", "order_by", "period", "profiling_group_name", "start_time"}), frozenset({"endTime", "maxResults", "nextToken", "orderBy", "period", "profilingGroupName", "startTime"}))
-_KEYS_LIST_PROFILE_TIMES_RESPONSE = (frozenset({"next_token", "profile_times"}), frozenset({"nextToken", "profileTimes"}))
-_KEYS_LIST_PROFILING_GROUPS_REQUEST = (frozenset({"include_description", "max_results", "next_token"}), frozenset({"includeDescription", "maxResults", "nextToken"}))
-_KEYS_LIST_PROFILING_GROUPS_RESPONSE = (frozenset({"next_token", "profiling_group_names", "profiling_groups"}), frozenset({"nextToken", "profilingGroupNames", "profilingGroups"}))
+_KEYS_GET_POLICY_RESPONSE = (
+    frozenset({"policy", "revision_id"}),
+    frozenset({"policy", "revisionId"}),
+)
+_KEYS_GET_PROFILE_REQUEST = (
+    frozenset({"accept", "end_time", "max_depth", "period", "profiling_group_name", "start_time"}),
+    frozenset({"accept", "endTime", "maxDepth", "period", "profilingGroupName", "startTime"}),
+)
+_KEYS_GET_PROFILE_RESPONSE = (
+    frozenset({"content_encoding", "content_type", "profile"}),
+    frozenset({"contentEncoding", "contentType", "profile"}),
+)
+_KEYS_GET_RECOMMENDATIONS_REQUEST = (
+    frozenset({"end_time", "locale", "profiling_group_name", "start_time"}),
+    frozenset({"endTime", "locale", "profilingGroupName", "startTime"}),
+)
+_KEYS_GET_RECOMMENDATIONS_RESPONSE = (
+    frozenset(
+        {
+            "anomalies",
+            "profile_end_time",
+            "profile_start_time",
+            "profiling_group_name",
+            "recommendations",
+        }
+    ),
+    frozenset(
+        {"anomalies", "profileEndTime", "profileStartTime", "profilingGroupName", "recommendations"}
+    ),
+)
+_KEYS_LIST_FINDINGS_REPORTS_REQUEST = (
+    frozenset(
+        {
+            "daily_reports_only",
+            "end_time",
+            "max_results",
+            "next_token",
+            "profiling_group_name",
+            "start_time",
+        }
+    ),
+    frozenset(
+        {
+            "dailyReportsOnly",
+            "endTime",
+            "maxResults",
+            "nextToken",
+            "profilingGroupName",
+            "startTime",
+        }
+    ),
+)
+_KEYS_LIST_FINDINGS_REPORTS_RESPONSE = (
+    frozenset({"findings_report_summaries", "next_token"}),
+    frozenset({"findingsReportSummaries", "nextToken"}),
+)
+_KEYS_LIST_PROFILE_TIMES_REQUEST = (
+    frozenset(
+        {
+            "end_time",
+            "max_results",
+            "next_token",
+            "order_by",
+            "period",
+            "profiling_group_name",
+            "start_time",
+        }
+    ),
+    frozenset(
+        {
+            "endTime",
+            "maxResults",
+            "nextToken",
+            "orderBy",
+            "period",
+            "profilingGroupName",
+            "startTime",
+        }
+    ),
+)
+_KEYS_LIST_PROFILE_TIMES_RESPONSE = (
+    frozenset({"next_token", "profile_times"}),
+    frozenset({"nextToken", "profileTimes"}),
+)
+_KEYS_LIST_PROFILING_GROUPS_REQUEST = (
+    frozenset({"include_description", "max_results", "next_token"}),
+    frozenset({"includeDescription", "maxResults", "nextToken"}),
+)
+_KEYS_LIST_PROFILING_GROUPS_RESPONSE = (
+    frozenset({"next_token", "profiling_group_names", "profiling_groups"}),
+    frozenset({"nextToken", "profilingGroupNames", "profilingGroups"}),
+)
 _KEYS_LIST_TAGS_FOR_RESOURCE_REQUEST = (frozenset({"resource_arn"}), frozenset({"resourceArn"}))
 _KEYS_LIST_TAGS_FOR_RESOURCE_RESPONSE = (frozenset({"tags"}), frozenset({"tags"}))
-_KEYS_MATCH = (frozenset({"frame_address", "target_frames_index", "threshold_breach_value"}), frozenset({"frameAddress", "targetFramesIndex", "thresholdBreachValue"}))
-_KEYS_METRIC = (frozenset({"frame_name", "thread_states", "type"}), frozenset({"frameName", "threadStates", "type"}))
+_KEYS_MATCH = (
+    frozenset({"frame_address", "target_frames_index", "threshold_breach_value"}),
+    frozenset({"frameAddress", "targetFramesIndex", "thresholdBreachValue"}),
+)
+_KEYS_METRIC = (
+    frozenset({"frame_name", "thread_states", "type"}),
+    frozenset({"frameName", "threadStates", "type"}),
+)
 _KEYS_NOTIFICATION_CONFIGURATION = (frozenset({"channels"}), frozenset({"channels"}))
-_KEYS_PATTERN = (frozenset({"counters_to_aggregate", "description", "id", "name", "resolution_steps", "target_frames", "threshold_percent"}), frozenset({"countersToAggregate", "description", "id", "name", "resolutionSteps", "targetFrames", "thresholdPercent"}))
-_KEYS_POST_AGENT_PROFILE_REQUEST = (frozenset({"agent_profile", "content_type", "profile_token", "profiling_group_name"}), frozenset({"agentProfile", "contentType", "profileToken", "profilingGroupName"}))
+_KEYS_PATTERN = (
+    frozenset(
+        {
+            "counters_to_aggregate",
+            "description",
+            "id",
+            "name",
+            "resolution_steps",
+            "target_frames",
+            "threshold_percent",
+        }
+    ),
+    frozenset(
+        {
+            "countersToAggregate",
+            "description",
+            "id",
+            "name",
+            "resolutionSteps",
+            "targetFrames",
+            "thresholdPercent",
+        }
+    ),
+)
+_KEYS_POST_AGENT_PROFILE_REQUEST = (
+    frozenset({"agent_profile", "content_type", "profile_token", "profiling_group_name"}),
+    frozenset({"agentProfile", "contentType", "profileToken", "profilingGroupName"}),
+)
 _KEYS_POST_AGENT_PROFILE_RESPONSE = (frozenset[str](), frozenset[str]())
 _KEYS_PROFILE_TIME = (frozenset({"start"}), frozenset({"start"}))
-_KEYS_PROFILING_GROUP_DESCRIPTION = (frozenset({"agent_orchestration_config", "arn", "compute_platform", "created_at", "name", "profiling_status", "tags", "updated_at"}), frozenset({"agentOrchestrationConfig", "arn", "computePlatform", "createdAt", "name", "profilingStatus", "tags", "updatedAt"}))
-_KEYS_PROFILING_STATUS = (frozenset({"latest_agent_orchestrated_at", "latest_agent_profile_reported_at", "latest_aggregated_profile"}), frozenset({"latestAgentOrchestratedAt", "latestAgentProfileReportedAt", "latestAggregatedProfile"}))
-_KEYS_PUT_PERMISSION_REQUEST = (frozenset({"action_group", "principals", "profiling_group_name", "revision_id"}), frozenset({"actionGroup", "principals", "profilingGroupName", "revisionId"}))
-_KEYS_PUT_PERMISSION_RESPONSE = (frozenset({"policy", "revision_id"}), frozenset({"policy", "revisionId"}))
-_KEYS_RECOMMENDATION = (frozenset({"all_matches_count", "all_matches_sum", "end_time", "pattern", "start_time", "top_matches"}), frozenset({"allMatchesCount", "allMatchesSum", "endTime", "pattern", "startTime", "topMatches"}))
-_KEYS_REMOVE_NOTIFICATION_CHANNEL_REQUEST = (frozenset({"channel_id", "profiling_group_name"}), frozenset({"channelId", "profilingGroupName"}))
-_KEYS_REMOVE_NOTIFICATION_CHANNEL_RESPONSE = (frozenset({"notification_configuration"}), frozenset({"notificationConfiguration"}))
-_KEYS_REMOVE_PERMISSION_REQUEST = (frozenset({"action_group", "profiling_group_name", "revision_id"}), frozenset({"actionGroup", "profilingGroupName", "revisionId"}))
-_KEYS_REMOVE_PERMISSION_RESPONSE = (frozenset({"policy", "revision_id"}), frozenset({"policy", "revisionId"}))
-_KEYS_SUBMIT_FEEDBACK_REQUEST = (frozenset({"anomaly_instance_id", "comment", "profiling_group_name", "type"}), frozenset({"anomalyInstanceId", "comment", "profilingGroupName", "type"}))
+_KEYS_PROFILING_GROUP_DESCRIPTION = (
+    frozenset(
+        {
+            "agent_orchestration_config",
+            "arn",
+            "compute_platform",
+            "created_at",
+            "name",
+            "profiling_status",
+            "tags",
+            "updated_at",
+        }
+    ),
+    frozenset(
+        {
+            "agentOrchestrationConfig",
+            "arn",
+            "computePlatform",
+            "createdAt",
+            "name",
+            "profilingStatus",
+            "tags",
+            "updatedAt",
+        }
+    ),
+)
+_KEYS_PROFILING_STATUS = (
+    frozenset(
+        {
+            "latest_agent_orchestrated_at",
+            "latest_agent_profile_reported_at",
+            "latest_aggregated_profile",
+        }
+    ),
+    frozenset(
+        {"latestAgentOrchestratedAt", "latestAgentProfileReportedAt", "latestAggregatedProfile"}
+    ),
+)
+_KEYS_PUT_PERMISSION_REQUEST = (
+    frozenset({"action_group", "principals", "profiling_group_name", "revision_id"}),
+    frozenset({"actionGroup", "principals", "profilingGroupName", "revisionId"}),
+)
+_KEYS_PUT_PERMISSION_RESPONSE = (
+    frozenset({"policy", "revision_id"}),
+    frozenset({"policy", "revisionId"}),
+)
+_KEYS_RECOMMENDATION = (
+    frozenset(
+        {"all_matches_count", "all_matches_sum", "end_time", "pattern", "start_time", "top_matches"}
+    ),
+    frozenset(
+        {"allMatchesCount", "allMatchesSum", "endTime", "pattern", "startTime", "topMatches"}
+    ),
+)
+_KEYS_REMOVE_NOTIFICATION_CHANNEL_REQUEST = (
+    frozenset({"channel_id", "profiling_group_name"}),
+    frozenset({"channelId", "profilingGroupName"}),
+)
+_KEYS_REMOVE_NOTIFICATION_CHANNEL_RESPONSE = (
+    frozenset({"notification_configuration"}),
+    frozenset({"notificationConfiguration"}),
+)
+_KEYS_REMOVE_PERMISSION_REQUEST = (
+    frozenset({"action_group", "profiling_group_name", "revision_id"}),
+    frozenset({"actionGroup", "profilingGroupName", "revisionId"}),
+)
+_KEYS_REMOVE_PERMISSION_RESPONSE = (
+    frozenset({"policy", "revision_id"}),
+    frozenset({"policy", "revisionId"}),
+)
+_KEYS_SUBMIT_FEEDBACK_REQUEST = (
+    frozenset({"anomaly_instance_id", "comment", "profiling_group_name", "type"}),
+    frozenset({"anomalyInstanceId", "comment", "profilingGroupName", "type"}),
+)
 _KEYS_SUBMIT_FEEDBACK_RESPONSE = (frozenset[str](), frozenset[str]())
-_KEYS_TAG_RESOURCE_REQUEST = (frozenset({"resource_arn", "tags"}), frozenset({"resourceArn", "tags"}))
+_KEYS_TAG_RESOURCE_REQUEST = (
+    frozenset({"resource_arn", "tags"}),
+    frozenset({"resourceArn", "tags"}),
+)
 _KEYS_TAG_RESOURCE_RESPONSE = (frozenset[str](), frozenset[str]())
 _KEYS_TIMESTAMP_STRUCTURE = (frozenset({"value"}), frozenset({"value"}))
-_KEYS_UNTAG_RESOURCE_REQUEST = (frozenset({"resource_arn", "tag_keys"}), frozenset({"resourceArn", "tagKeys"}))
+_KEYS_UNTAG_RESOURCE_REQUEST = (
+    frozenset({"resource_arn", "tag_keys"}),
+    frozenset({"resourceArn", "tagKeys"}),
+)
 _KEYS_UNTAG_RESOURCE_RESPONSE = (frozenset[str](), frozenset[str]())
-_KEYS_UPDATE_PROFILING_GROUP_REQUEST = (frozenset({"agent_orchestration_config", "profiling_group_name"}), frozenset({"agentOrchestrationConfig", "profilingGroupName"}))
-_KEYS_UPDATE_PROFILING_GROUP_RESPONSE = (frozenset({"profiling_group"}), frozenset({"profilingGroup"}))
+_KEYS_UPDATE_PROFILING_GROUP_REQUEST = (
+    frozenset({"agent_orchestration_config", "profiling_group_name"}),
+    frozenset({"agentOrchestrationConfig", "profilingGroupName"}),
+)
+_KEYS_UPDATE_PROFILING_GROUP_RESPONSE = (
+    frozenset({"profiling_group"}),
+    frozenset({"profilingGroup"}),
+)
 _KEYS_USER_FEEDBACK = (frozenset({"type"}), frozenset({"type"}))
 
 
 # ------------------------------ to_dict
 
 
-def _out_add_notification_channels_request(o: AddNotificationChannelsRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_add_notification_channels_request(
+    o: AddNotificationChannelsRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``AddNotificationChannelsRequest`` as a dict."""
     if not isinstance(o, AddNotificationChannelsRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
+    member: Any  # checked here: an object may hold anything
     d["channels"] = _out_channels(o.channels, wire, omit)
-    x = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
+    member = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
     return d
 
 
-def _out_add_notification_channels_response(o: AddNotificationChannelsResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_add_notification_channels_response(
+    o: AddNotificationChannelsResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``AddNotificationChannelsResponse`` as a dict."""
     if not isinstance(o, AddNotificationChannelsResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.notification_configuration
-    if x is not None:
-        d["notificationConfiguration" if wire else "notification_configuration"] = _out_notification_configuration(x, wire, omit)
+    member: Any  # checked here: an object may hold anything
+    member = o.notification_configuration
+    if member is not None:
+        d["notificationConfiguration" if wire else "notification_configuration"] = (
+            _out_notification_configuration(member, wire, omit)
+        )
     elif not omit:
         d["notificationConfiguration" if wire else "notification_configuration"] = None
     return d
@@ -222,55 +527,77 @@ def _out_agent_configuration(o: AgentConfiguration, wire: bool, omit: bool) -> d
     if not isinstance(o, AgentConfiguration):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.agent_parameters
-    if x is not None:
-        d["agentParameters" if wire else "agent_parameters"] = _out_agent_parameters(x, wire, omit)
+    member: Any  # checked here: an object may hold anything
+    member = o.agent_parameters
+    if member is not None:
+        d["agentParameters" if wire else "agent_parameters"] = _out_agent_parameters(
+            member, wire, omit
+        )
     elif not omit:
         d["agentParameters" if wire else "agent_parameters"] = None
-    x = o.period_in_seconds
-    d["periodInSeconds" if wire else "period_in_seconds"] = x if type(x) is int else o_int(x)
-    x = o.should_profile
-    d["shouldProfile" if wire else "should_profile"] = x if type(x) is bool else o_bool(x)
+    member = o.period_in_seconds
+    d["periodInSeconds" if wire else "period_in_seconds"] = (
+        member if type(member) is int else o_int(member)
+    )
+    member = o.should_profile
+    d["shouldProfile" if wire else "should_profile"] = (
+        member if type(member) is bool else o_bool(member)
+    )
     return d
 
 
-def _out_agent_orchestration_config(o: AgentOrchestrationConfig, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_agent_orchestration_config(
+    o: AgentOrchestrationConfig, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``AgentOrchestrationConfig`` as a dict."""
     if not isinstance(o, AgentOrchestrationConfig):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.profiling_enabled
-    d["profilingEnabled" if wire else "profiling_enabled"] = x if type(x) is bool else o_bool(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.profiling_enabled
+    d["profilingEnabled" if wire else "profiling_enabled"] = (
+        member if type(member) is bool else o_bool(member)
+    )
     return d
 
 
-def _out_agent_parameters(value: dict[AgentParameterField, str], wire: bool, omit: bool) -> dict[str, Any]:
-    return {(key._value_ if type(key) is AgentParameterField else o_enum(key)): (item if type(item) is str else o_str(item)) for key, item in o_map(value).items()}
+def _out_agent_parameters(
+    value: dict[AgentParameterField, str], wire: bool, omit: bool
+) -> dict[str, Any]:
+    return {
+        (key._value_ if type(key) is AgentParameterField else o_enum(key)): (
+            item if type(item) is str else o_str(item)
+        )
+        for key, item in o_map(value).items()
+    }
 
 
-def _out_aggregated_profile_time(o: AggregatedProfileTime, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_aggregated_profile_time(
+    o: AggregatedProfileTime, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``AggregatedProfileTime`` as a dict."""
     if not isinstance(o, AggregatedProfileTime):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.period
-    if x is not None:
-        d["period"] = x._value_ if type(x) is AggregationPeriod else o_enum(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.period
+    if member is not None:
+        d["period"] = member._value_ if type(member) is AggregationPeriod else o_enum(member)
     elif not omit:
         d["period"] = None
-    x = o.start
-    if x is not None:
-        d["start"] = o_timestamp(x)
+    member = o.start
+    if member is not None:
+        d["start"] = o_timestamp(member)
     elif not omit:
         d["start"] = None
     return d
 
 
 def _out_anomalies(value: list[Anomaly], wire: bool, omit: bool) -> list[Any]:
-    return [_out_anomaly(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_anomaly(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_anomaly(o: Anomaly, wire: bool, omit: bool) -> dict[str, Any]:
@@ -278,11 +605,11 @@ def _out_anomaly(o: Anomaly, wire: bool, omit: bool) -> dict[str, Any]:
     if not isinstance(o, Anomaly):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
+    member: Any  # checked here: an object may hold anything
     d["instances"] = _out_anomaly_instances(o.instances, wire, omit)
     d["metric"] = _out_metric(o.metric, wire, omit)
-    x = o.reason
-    d["reason"] = x if type(x) is str else o_str(x)
+    member = o.reason
+    d["reason"] = member if type(member) is str else o_str(member)
     return d
 
 
@@ -291,76 +618,91 @@ def _out_anomaly_instance(o: AnomalyInstance, wire: bool, omit: bool) -> dict[st
     if not isinstance(o, AnomalyInstance):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.end_time
-    if x is not None:
-        d["endTime" if wire else "end_time"] = o_timestamp(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.end_time
+    if member is not None:
+        d["endTime" if wire else "end_time"] = o_timestamp(member)
     elif not omit:
         d["endTime" if wire else "end_time"] = None
-    x = o.id
-    d["id"] = x if type(x) is str else o_str(x)
+    member = o.id
+    d["id"] = member if type(member) is str else o_str(member)
     d["startTime" if wire else "start_time"] = o_timestamp(o.start_time)
-    x = o.user_feedback
-    if x is not None:
-        d["userFeedback" if wire else "user_feedback"] = _out_user_feedback(x, wire, omit)
+    member = o.user_feedback
+    if member is not None:
+        d["userFeedback" if wire else "user_feedback"] = _out_user_feedback(member, wire, omit)
     elif not omit:
         d["userFeedback" if wire else "user_feedback"] = None
     return d
 
 
 def _out_anomaly_instances(value: list[AnomalyInstance], wire: bool, omit: bool) -> list[Any]:
-    return [_out_anomaly_instance(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_anomaly_instance(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_batch_get_frame_metric_data_request(o: BatchGetFrameMetricDataRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_batch_get_frame_metric_data_request(
+    o: BatchGetFrameMetricDataRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``BatchGetFrameMetricDataRequest`` as a dict."""
     if not isinstance(o, BatchGetFrameMetricDataRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.end_time
-    if x is not None:
-        d["endTime" if wire else "end_time"] = o_timestamp(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.end_time
+    if member is not None:
+        d["endTime" if wire else "end_time"] = o_timestamp(member)
     elif not omit:
         d["endTime" if wire else "end_time"] = None
-    x = o.frame_metrics
-    if x is not None:
-        d["frameMetrics" if wire else "frame_metrics"] = _out_frame_metrics(x, wire, omit)
+    member = o.frame_metrics
+    if member is not None:
+        d["frameMetrics" if wire else "frame_metrics"] = _out_frame_metrics(member, wire, omit)
     elif not omit:
         d["frameMetrics" if wire else "frame_metrics"] = None
-    x = o.period
-    if x is not None:
-        d["period"] = x if type(x) is str else o_str(x)
+    member = o.period
+    if member is not None:
+        d["period"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["period"] = None
-    x = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
-    x = o.start_time
-    if x is not None:
-        d["startTime" if wire else "start_time"] = o_timestamp(x)
+    member = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
+    member = o.start_time
+    if member is not None:
+        d["startTime" if wire else "start_time"] = o_timestamp(member)
     elif not omit:
         d["startTime" if wire else "start_time"] = None
-    x = o.target_resolution
-    if x is not None:
-        d["targetResolution" if wire else "target_resolution"] = x._value_ if type(x) is AggregationPeriod else o_enum(x)
+    member = o.target_resolution
+    if member is not None:
+        d["targetResolution" if wire else "target_resolution"] = (
+            member._value_ if type(member) is AggregationPeriod else o_enum(member)
+        )
     elif not omit:
         d["targetResolution" if wire else "target_resolution"] = None
     return d
 
 
-def _out_batch_get_frame_metric_data_response(o: BatchGetFrameMetricDataResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_batch_get_frame_metric_data_response(
+    o: BatchGetFrameMetricDataResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``BatchGetFrameMetricDataResponse`` as a dict."""
     if not isinstance(o, BatchGetFrameMetricDataResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
+    member: Any  # checked here: an object may hold anything
     d["endTime" if wire else "end_time"] = o_timestamp(o.end_time)
     d["endTimes" if wire else "end_times"] = _out_end_times(o.end_times, wire, omit)
-    d["frameMetricData" if wire else "frame_metric_data"] = _out_frame_metric_data(o.frame_metric_data, wire, omit)
-    x = o.resolution
-    d["resolution"] = x._value_ if type(x) is AggregationPeriod else o_enum(x)
+    d["frameMetricData" if wire else "frame_metric_data"] = _out_frame_metric_data(
+        o.frame_metric_data, wire, omit
+    )
+    member = o.resolution
+    d["resolution"] = member._value_ if type(member) is AggregationPeriod else o_enum(member)
     d["startTime" if wire else "start_time"] = o_timestamp(o.start_time)
-    d["unprocessedEndTimes" if wire else "unprocessed_end_times"] = _out_unprocessed_end_times(o.unprocessed_end_times, wire, omit)
+    d["unprocessedEndTimes" if wire else "unprocessed_end_times"] = _out_unprocessed_end_times(
+        o.unprocessed_end_times, wire, omit
+    )
     return d
 
 
@@ -369,44 +711,57 @@ def _out_channel(o: Channel, wire: bool, omit: bool) -> dict[str, Any]:
     if not isinstance(o, Channel):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    d["eventPublishers" if wire else "event_publishers"] = _out_event_publishers(o.event_publishers, wire, omit)
-    x = o.id
-    if x is not None:
-        d["id"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    d["eventPublishers" if wire else "event_publishers"] = _out_event_publishers(
+        o.event_publishers, wire, omit
+    )
+    member = o.id
+    if member is not None:
+        d["id"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["id"] = None
-    x = o.uri
-    d["uri"] = x if type(x) is str else o_str(x)
+    member = o.uri
+    d["uri"] = member if type(member) is str else o_str(member)
     return d
 
 
 def _out_channels(value: Sequence[Channel], wire: bool, omit: bool) -> list[Any]:
-    return [_out_channel(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_channel(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_configure_agent_request(o: ConfigureAgentRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_configure_agent_request(
+    o: ConfigureAgentRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``ConfigureAgentRequest`` as a dict."""
     if not isinstance(o, ConfigureAgentRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.fleet_instance_id
-    if x is not None:
-        d["fleetInstanceId" if wire else "fleet_instance_id"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.fleet_instance_id
+    if member is not None:
+        d["fleetInstanceId" if wire else "fleet_instance_id"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["fleetInstanceId" if wire else "fleet_instance_id"] = None
-    x = o.metadata
-    if x is not None:
-        d["metadata"] = _out_metadata(x, wire, omit)
+    member = o.metadata
+    if member is not None:
+        d["metadata"] = _out_metadata(member, wire, omit)
     elif not omit:
         d["metadata"] = None
-    x = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
+    member = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
     return d
 
 
-def _out_configure_agent_response(o: ConfigureAgentResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_configure_agent_response(
+    o: ConfigureAgentResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``ConfigureAgentResponse`` as a dict."""
     if not isinstance(o, ConfigureAgentResponse):
         unconvertible()
@@ -416,58 +771,79 @@ def _out_configure_agent_response(o: ConfigureAgentResponse, wire: bool, omit: b
 
 
 def _out_counters_to_aggregate(value: list[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        item if type(item) is str else o_str(item)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_create_profiling_group_request(o: CreateProfilingGroupRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_create_profiling_group_request(
+    o: CreateProfilingGroupRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``CreateProfilingGroupRequest`` as a dict."""
     if not isinstance(o, CreateProfilingGroupRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.agent_orchestration_config
-    if x is not None:
-        d["agentOrchestrationConfig" if wire else "agent_orchestration_config"] = _out_agent_orchestration_config(x, wire, omit)
+    member: Any  # checked here: an object may hold anything
+    member = o.agent_orchestration_config
+    if member is not None:
+        d["agentOrchestrationConfig" if wire else "agent_orchestration_config"] = (
+            _out_agent_orchestration_config(member, wire, omit)
+        )
     elif not omit:
         d["agentOrchestrationConfig" if wire else "agent_orchestration_config"] = None
-    x = o.client_token
-    d["clientToken" if wire else "client_token"] = x if type(x) is str else o_str(x)
-    x = o.compute_platform
-    if x is not None:
-        d["computePlatform" if wire else "compute_platform"] = x._value_ if type(x) is ComputePlatform else o_enum(x)
+    member = o.client_token
+    d["clientToken" if wire else "client_token"] = member if type(member) is str else o_str(member)
+    member = o.compute_platform
+    if member is not None:
+        d["computePlatform" if wire else "compute_platform"] = (
+            member._value_ if type(member) is ComputePlatform else o_enum(member)
+        )
     elif not omit:
         d["computePlatform" if wire else "compute_platform"] = None
-    x = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
-    x = o.tags
-    if x is not None:
-        d["tags"] = _out_tags(x, wire, omit)
+    member = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
+    member = o.tags
+    if member is not None:
+        d["tags"] = _out_tags(member, wire, omit)
     elif not omit:
         d["tags"] = None
     return d
 
 
-def _out_create_profiling_group_response(o: CreateProfilingGroupResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_create_profiling_group_response(
+    o: CreateProfilingGroupResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``CreateProfilingGroupResponse`` as a dict."""
     if not isinstance(o, CreateProfilingGroupResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    d["profilingGroup" if wire else "profiling_group"] = _out_profiling_group_description(o.profiling_group, wire, omit)
+    d["profilingGroup" if wire else "profiling_group"] = _out_profiling_group_description(
+        o.profiling_group, wire, omit
+    )
     return d
 
 
-def _out_delete_profiling_group_request(o: DeleteProfilingGroupRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_delete_profiling_group_request(
+    o: DeleteProfilingGroupRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DeleteProfilingGroupRequest`` as a dict."""
     if not isinstance(o, DeleteProfilingGroupRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
     return d
 
 
-def _out_delete_profiling_group_response(o: DeleteProfilingGroupResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_delete_profiling_group_response(
+    o: DeleteProfilingGroupResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DeleteProfilingGroupResponse`` as a dict."""
     if not isinstance(o, DeleteProfilingGroupResponse):
         unconvertible()
@@ -475,67 +851,94 @@ def _out_delete_profiling_group_response(o: DeleteProfilingGroupResponse, wire: 
     return d
 
 
-def _out_describe_profiling_group_request(o: DescribeProfilingGroupRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_profiling_group_request(
+    o: DescribeProfilingGroupRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeProfilingGroupRequest`` as a dict."""
     if not isinstance(o, DescribeProfilingGroupRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
     return d
 
 
-def _out_describe_profiling_group_response(o: DescribeProfilingGroupResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_profiling_group_response(
+    o: DescribeProfilingGroupResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeProfilingGroupResponse`` as a dict."""
     if not isinstance(o, DescribeProfilingGroupResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    d["profilingGroup" if wire else "profiling_group"] = _out_profiling_group_description(o.profiling_group, wire, omit)
+    d["profilingGroup" if wire else "profiling_group"] = _out_profiling_group_description(
+        o.profiling_group, wire, omit
+    )
     return d
 
 
 def _out_end_times(value: list[TimestampStructure | None], wire: bool, omit: bool) -> list[Any]:
-    return [None if item is None else _out_timestamp_structure(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        None if item is None else _out_timestamp_structure(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_event_publishers(value: Sequence[EventPublisher | EventPublisherLiteral], wire: bool, omit: bool) -> list[Any]:
-    return [item._value_ if type(item) is EventPublisher else o_enum(item) for item in (value if isinstance(value, list) else o_list(value))]
+def _out_event_publishers(
+    value: Sequence[EventPublisher | EventPublisherLiteral], wire: bool, omit: bool
+) -> list[Any]:
+    return [
+        item._value_ if type(item) is EventPublisher else o_enum(item)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_findings_report_summaries(value: list[FindingsReportSummary], wire: bool, omit: bool) -> list[Any]:
-    return [_out_findings_report_summary(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+def _out_findings_report_summaries(
+    value: list[FindingsReportSummary], wire: bool, omit: bool
+) -> list[Any]:
+    return [
+        _out_findings_report_summary(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_findings_report_summary(o: FindingsReportSummary, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_findings_report_summary(
+    o: FindingsReportSummary, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``FindingsReportSummary`` as a dict."""
     if not isinstance(o, FindingsReportSummary):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.id
-    if x is not None:
-        d["id"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.id
+    if member is not None:
+        d["id"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["id"] = None
-    x = o.profile_end_time
-    if x is not None:
-        d["profileEndTime" if wire else "profile_end_time"] = o_timestamp(x)
+    member = o.profile_end_time
+    if member is not None:
+        d["profileEndTime" if wire else "profile_end_time"] = o_timestamp(member)
     elif not omit:
         d["profileEndTime" if wire else "profile_end_time"] = None
-    x = o.profile_start_time
-    if x is not None:
-        d["profileStartTime" if wire else "profile_start_time"] = o_timestamp(x)
+    member = o.profile_start_time
+    if member is not None:
+        d["profileStartTime" if wire else "profile_start_time"] = o_timestamp(member)
     elif not omit:
         d["profileStartTime" if wire else "profile_start_time"] = None
-    x = o.profiling_group_name
-    if x is not None:
-        d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
+    member = o.profiling_group_name
+    if member is not None:
+        d["profilingGroupName" if wire else "profiling_group_name"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["profilingGroupName" if wire else "profiling_group_name"] = None
-    x = o.total_number_of_findings
-    if x is not None:
-        d["totalNumberOfFindings" if wire else "total_number_of_findings"] = x if type(x) is int else o_int(x)
+    member = o.total_number_of_findings
+    if member is not None:
+        d["totalNumberOfFindings" if wire else "total_number_of_findings"] = (
+            member if type(member) is int else o_int(member)
+        )
     elif not omit:
         d["totalNumberOfFindings" if wire else "total_number_of_findings"] = None
     return d
@@ -546,17 +949,20 @@ def _out_frame_metric(o: FrameMetric, wire: bool, omit: bool) -> dict[str, Any]:
     if not isinstance(o, FrameMetric):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.frame_name
-    d["frameName" if wire else "frame_name"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.frame_name
+    d["frameName" if wire else "frame_name"] = member if type(member) is str else o_str(member)
     d["threadStates" if wire else "thread_states"] = _out_thread_states(o.thread_states, wire, omit)
-    x = o.type
-    d["type"] = x._value_ if type(x) is MetricType else o_enum(x)
+    member = o.type
+    d["type"] = member._value_ if type(member) is MetricType else o_enum(member)
     return d
 
 
 def _out_frame_metric_data(value: list[FrameMetricDatum], wire: bool, omit: bool) -> list[Any]:
-    return [_out_frame_metric_datum(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_frame_metric_datum(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_frame_metric_datum(o: FrameMetricDatum, wire: bool, omit: bool) -> dict[str, Any]:
@@ -570,69 +976,93 @@ def _out_frame_metric_datum(o: FrameMetricDatum, wire: bool, omit: bool) -> dict
 
 
 def _out_frame_metric_values(value: list[float | None], wire: bool, omit: bool) -> list[Any]:
-    return [None if item is None else o_float(item) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        None if item is None else o_float(item)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_frame_metrics(value: Sequence[FrameMetric], wire: bool, omit: bool) -> list[Any]:
-    return [_out_frame_metric(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_frame_metric(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_get_findings_report_account_summary_request(o: GetFindingsReportAccountSummaryRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_get_findings_report_account_summary_request(
+    o: GetFindingsReportAccountSummaryRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``GetFindingsReportAccountSummaryRequest`` as a dict."""
     if not isinstance(o, GetFindingsReportAccountSummaryRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.daily_reports_only
-    if x is not None:
-        d["dailyReportsOnly" if wire else "daily_reports_only"] = x if type(x) is bool else o_bool(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.daily_reports_only
+    if member is not None:
+        d["dailyReportsOnly" if wire else "daily_reports_only"] = (
+            member if type(member) is bool else o_bool(member)
+        )
     elif not omit:
         d["dailyReportsOnly" if wire else "daily_reports_only"] = None
-    x = o.max_results
-    if x is not None:
-        d["maxResults" if wire else "max_results"] = x if type(x) is int else o_int(x)
+    member = o.max_results
+    if member is not None:
+        d["maxResults" if wire else "max_results"] = (
+            member if type(member) is int else o_int(member)
+        )
     elif not omit:
         d["maxResults" if wire else "max_results"] = None
-    x = o.next_token
-    if x is not None:
-        d["nextToken" if wire else "next_token"] = x if type(x) is str else o_str(x)
+    member = o.next_token
+    if member is not None:
+        d["nextToken" if wire else "next_token"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["nextToken" if wire else "next_token"] = None
     return d
 
 
-def _out_get_findings_report_account_summary_response(o: GetFindingsReportAccountSummaryResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_get_findings_report_account_summary_response(
+    o: GetFindingsReportAccountSummaryResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``GetFindingsReportAccountSummaryResponse`` as a dict."""
     if not isinstance(o, GetFindingsReportAccountSummaryResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.next_token
-    if x is not None:
-        d["nextToken" if wire else "next_token"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.next_token
+    if member is not None:
+        d["nextToken" if wire else "next_token"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["nextToken" if wire else "next_token"] = None
-    d["reportSummaries" if wire else "report_summaries"] = _out_findings_report_summaries(o.report_summaries, wire, omit)
+    d["reportSummaries" if wire else "report_summaries"] = _out_findings_report_summaries(
+        o.report_summaries, wire, omit
+    )
     return d
 
 
-def _out_get_notification_configuration_request(o: GetNotificationConfigurationRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_get_notification_configuration_request(
+    o: GetNotificationConfigurationRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``GetNotificationConfigurationRequest`` as a dict."""
     if not isinstance(o, GetNotificationConfigurationRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
     return d
 
 
-def _out_get_notification_configuration_response(o: GetNotificationConfigurationResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_get_notification_configuration_response(
+    o: GetNotificationConfigurationResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``GetNotificationConfigurationResponse`` as a dict."""
     if not isinstance(o, GetNotificationConfigurationResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    d["notificationConfiguration" if wire else "notification_configuration"] = _out_notification_configuration(o.notification_configuration, wire, omit)
+    d["notificationConfiguration" if wire else "notification_configuration"] = (
+        _out_notification_configuration(o.notification_configuration, wire, omit)
+    )
     return d
 
 
@@ -641,9 +1071,11 @@ def _out_get_policy_request(o: GetPolicyRequest, wire: bool, omit: bool) -> dict
     if not isinstance(o, GetPolicyRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
     return d
 
 
@@ -652,11 +1084,11 @@ def _out_get_policy_response(o: GetPolicyResponse, wire: bool, omit: bool) -> di
     if not isinstance(o, GetPolicyResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.policy
-    d["policy"] = x if type(x) is str else o_str(x)
-    x = o.revision_id
-    d["revisionId" if wire else "revision_id"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.policy
+    d["policy"] = member if type(member) is str else o_str(member)
+    member = o.revision_id
+    d["revisionId" if wire else "revision_id"] = member if type(member) is str else o_str(member)
     return d
 
 
@@ -665,32 +1097,34 @@ def _out_get_profile_request(o: GetProfileRequest, wire: bool, omit: bool) -> di
     if not isinstance(o, GetProfileRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.accept
-    if x is not None:
-        d["accept"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.accept
+    if member is not None:
+        d["accept"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["accept"] = None
-    x = o.end_time
-    if x is not None:
-        d["endTime" if wire else "end_time"] = o_timestamp(x)
+    member = o.end_time
+    if member is not None:
+        d["endTime" if wire else "end_time"] = o_timestamp(member)
     elif not omit:
         d["endTime" if wire else "end_time"] = None
-    x = o.max_depth
-    if x is not None:
-        d["maxDepth" if wire else "max_depth"] = x if type(x) is int else o_int(x)
+    member = o.max_depth
+    if member is not None:
+        d["maxDepth" if wire else "max_depth"] = member if type(member) is int else o_int(member)
     elif not omit:
         d["maxDepth" if wire else "max_depth"] = None
-    x = o.period
-    if x is not None:
-        d["period"] = x if type(x) is str else o_str(x)
+    member = o.period
+    if member is not None:
+        d["period"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["period"] = None
-    x = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
-    x = o.start_time
-    if x is not None:
-        d["startTime" if wire else "start_time"] = o_timestamp(x)
+    member = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
+    member = o.start_time
+    if member is not None:
+        d["startTime" if wire else "start_time"] = o_timestamp(member)
     elif not omit:
         d["startTime" if wire else "start_time"] = None
     return d
@@ -701,203 +1135,251 @@ def _out_get_profile_response(o: GetProfileResponse, wire: bool, omit: bool) -> 
     if not isinstance(o, GetProfileResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.content_encoding
-    if x is not None:
-        d["contentEncoding" if wire else "content_encoding"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.content_encoding
+    if member is not None:
+        d["contentEncoding" if wire else "content_encoding"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["contentEncoding" if wire else "content_encoding"] = None
-    x = o.content_type
-    d["contentType" if wire else "content_type"] = x if type(x) is str else o_str(x)
+    member = o.content_type
+    d["contentType" if wire else "content_type"] = member if type(member) is str else o_str(member)
     d["profile"] = o_blob(o.profile)
     return d
 
 
-def _out_get_recommendations_request(o: GetRecommendationsRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_get_recommendations_request(
+    o: GetRecommendationsRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``GetRecommendationsRequest`` as a dict."""
     if not isinstance(o, GetRecommendationsRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
+    member: Any  # checked here: an object may hold anything
     d["endTime" if wire else "end_time"] = o_timestamp(o.end_time)
-    x = o.locale
-    if x is not None:
-        d["locale"] = x if type(x) is str else o_str(x)
+    member = o.locale
+    if member is not None:
+        d["locale"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["locale"] = None
-    x = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
+    member = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
     d["startTime" if wire else "start_time"] = o_timestamp(o.start_time)
     return d
 
 
-def _out_get_recommendations_response(o: GetRecommendationsResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_get_recommendations_response(
+    o: GetRecommendationsResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``GetRecommendationsResponse`` as a dict."""
     if not isinstance(o, GetRecommendationsResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
+    member: Any  # checked here: an object may hold anything
     d["anomalies"] = _out_anomalies(o.anomalies, wire, omit)
     d["profileEndTime" if wire else "profile_end_time"] = o_timestamp(o.profile_end_time)
     d["profileStartTime" if wire else "profile_start_time"] = o_timestamp(o.profile_start_time)
-    x = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
+    member = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
     d["recommendations"] = _out_recommendations(o.recommendations, wire, omit)
     return d
 
 
-def _out_list_findings_reports_request(o: ListFindingsReportsRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_list_findings_reports_request(
+    o: ListFindingsReportsRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``ListFindingsReportsRequest`` as a dict."""
     if not isinstance(o, ListFindingsReportsRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.daily_reports_only
-    if x is not None:
-        d["dailyReportsOnly" if wire else "daily_reports_only"] = x if type(x) is bool else o_bool(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.daily_reports_only
+    if member is not None:
+        d["dailyReportsOnly" if wire else "daily_reports_only"] = (
+            member if type(member) is bool else o_bool(member)
+        )
     elif not omit:
         d["dailyReportsOnly" if wire else "daily_reports_only"] = None
     d["endTime" if wire else "end_time"] = o_timestamp(o.end_time)
-    x = o.max_results
-    if x is not None:
-        d["maxResults" if wire else "max_results"] = x if type(x) is int else o_int(x)
+    member = o.max_results
+    if member is not None:
+        d["maxResults" if wire else "max_results"] = (
+            member if type(member) is int else o_int(member)
+        )
     elif not omit:
         d["maxResults" if wire else "max_results"] = None
-    x = o.next_token
-    if x is not None:
-        d["nextToken" if wire else "next_token"] = x if type(x) is str else o_str(x)
+    member = o.next_token
+    if member is not None:
+        d["nextToken" if wire else "next_token"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["nextToken" if wire else "next_token"] = None
-    x = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
+    member = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
     d["startTime" if wire else "start_time"] = o_timestamp(o.start_time)
     return d
 
 
-def _out_list_findings_reports_response(o: ListFindingsReportsResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_list_findings_reports_response(
+    o: ListFindingsReportsResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``ListFindingsReportsResponse`` as a dict."""
     if not isinstance(o, ListFindingsReportsResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    d["findingsReportSummaries" if wire else "findings_report_summaries"] = _out_findings_report_summaries(o.findings_report_summaries, wire, omit)
-    x = o.next_token
-    if x is not None:
-        d["nextToken" if wire else "next_token"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    d["findingsReportSummaries" if wire else "findings_report_summaries"] = (
+        _out_findings_report_summaries(o.findings_report_summaries, wire, omit)
+    )
+    member = o.next_token
+    if member is not None:
+        d["nextToken" if wire else "next_token"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["nextToken" if wire else "next_token"] = None
     return d
 
 
-def _out_list_profile_times_request(o: ListProfileTimesRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_list_profile_times_request(
+    o: ListProfileTimesRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``ListProfileTimesRequest`` as a dict."""
     if not isinstance(o, ListProfileTimesRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
+    member: Any  # checked here: an object may hold anything
     d["endTime" if wire else "end_time"] = o_timestamp(o.end_time)
-    x = o.max_results
-    if x is not None:
-        d["maxResults" if wire else "max_results"] = x if type(x) is int else o_int(x)
+    member = o.max_results
+    if member is not None:
+        d["maxResults" if wire else "max_results"] = (
+            member if type(member) is int else o_int(member)
+        )
     elif not omit:
         d["maxResults" if wire else "max_results"] = None
-    x = o.next_token
-    if x is not None:
-        d["nextToken" if wire else "next_token"] = x if type(x) is str else o_str(x)
+    member = o.next_token
+    if member is not None:
+        d["nextToken" if wire else "next_token"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["nextToken" if wire else "next_token"] = None
-    x = o.order_by
-    if x is not None:
-        d["orderBy" if wire else "order_by"] = x._value_ if type(x) is OrderBy else o_enum(x)
+    member = o.order_by
+    if member is not None:
+        d["orderBy" if wire else "order_by"] = (
+            member._value_ if type(member) is OrderBy else o_enum(member)
+        )
     elif not omit:
         d["orderBy" if wire else "order_by"] = None
-    x = o.period
-    d["period"] = x._value_ if type(x) is AggregationPeriod else o_enum(x)
-    x = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
+    member = o.period
+    d["period"] = member._value_ if type(member) is AggregationPeriod else o_enum(member)
+    member = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
     d["startTime" if wire else "start_time"] = o_timestamp(o.start_time)
     return d
 
 
-def _out_list_profile_times_response(o: ListProfileTimesResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_list_profile_times_response(
+    o: ListProfileTimesResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``ListProfileTimesResponse`` as a dict."""
     if not isinstance(o, ListProfileTimesResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.next_token
-    if x is not None:
-        d["nextToken" if wire else "next_token"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.next_token
+    if member is not None:
+        d["nextToken" if wire else "next_token"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["nextToken" if wire else "next_token"] = None
     d["profileTimes" if wire else "profile_times"] = _out_profile_times(o.profile_times, wire, omit)
     return d
 
 
-def _out_list_profiling_groups_request(o: ListProfilingGroupsRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_list_profiling_groups_request(
+    o: ListProfilingGroupsRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``ListProfilingGroupsRequest`` as a dict."""
     if not isinstance(o, ListProfilingGroupsRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.include_description
-    if x is not None:
-        d["includeDescription" if wire else "include_description"] = x if type(x) is bool else o_bool(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.include_description
+    if member is not None:
+        d["includeDescription" if wire else "include_description"] = (
+            member if type(member) is bool else o_bool(member)
+        )
     elif not omit:
         d["includeDescription" if wire else "include_description"] = None
-    x = o.max_results
-    if x is not None:
-        d["maxResults" if wire else "max_results"] = x if type(x) is int else o_int(x)
+    member = o.max_results
+    if member is not None:
+        d["maxResults" if wire else "max_results"] = (
+            member if type(member) is int else o_int(member)
+        )
     elif not omit:
         d["maxResults" if wire else "max_results"] = None
-    x = o.next_token
-    if x is not None:
-        d["nextToken" if wire else "next_token"] = x if type(x) is str else o_str(x)
+    member = o.next_token
+    if member is not None:
+        d["nextToken" if wire else "next_token"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["nextToken" if wire else "next_token"] = None
     return d
 
 
-def _out_list_profiling_groups_response(o: ListProfilingGroupsResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_list_profiling_groups_response(
+    o: ListProfilingGroupsResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``ListProfilingGroupsResponse`` as a dict."""
     if not isinstance(o, ListProfilingGroupsResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.next_token
-    if x is not None:
-        d["nextToken" if wire else "next_token"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.next_token
+    if member is not None:
+        d["nextToken" if wire else "next_token"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["nextToken" if wire else "next_token"] = None
-    d["profilingGroupNames" if wire else "profiling_group_names"] = _out_profiling_group_names(o.profiling_group_names, wire, omit)
-    x = o.profiling_groups
-    if x is not None:
-        d["profilingGroups" if wire else "profiling_groups"] = _out_profiling_group_descriptions(x, wire, omit)
+    d["profilingGroupNames" if wire else "profiling_group_names"] = _out_profiling_group_names(
+        o.profiling_group_names, wire, omit
+    )
+    member = o.profiling_groups
+    if member is not None:
+        d["profilingGroups" if wire else "profiling_groups"] = _out_profiling_group_descriptions(
+            member, wire, omit
+        )
     elif not omit:
         d["profilingGroups" if wire else "profiling_groups"] = None
     return d
 
 
-def _out_list_tags_for_resource_request(o: ListTagsForResourceRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_list_tags_for_resource_request(
+    o: ListTagsForResourceRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``ListTagsForResourceRequest`` as a dict."""
     if not isinstance(o, ListTagsForResourceRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.resource_arn
-    d["resourceArn" if wire else "resource_arn"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.resource_arn
+    d["resourceArn" if wire else "resource_arn"] = member if type(member) is str else o_str(member)
     return d
 
 
-def _out_list_tags_for_resource_response(o: ListTagsForResourceResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_list_tags_for_resource_response(
+    o: ListTagsForResourceResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``ListTagsForResourceResponse`` as a dict."""
     if not isinstance(o, ListTagsForResourceResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.tags
-    if x is not None:
-        d["tags"] = _out_tags(x, wire, omit)
+    member: Any  # checked here: an object may hold anything
+    member = o.tags
+    if member is not None:
+        d["tags"] = _out_tags(member, wire, omit)
     elif not omit:
         d["tags"] = None
     return d
@@ -908,31 +1390,45 @@ def _out_match(o: Match, wire: bool, omit: bool) -> dict[str, Any]:
     if not isinstance(o, Match):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.frame_address
-    if x is not None:
-        d["frameAddress" if wire else "frame_address"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.frame_address
+    if member is not None:
+        d["frameAddress" if wire else "frame_address"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["frameAddress" if wire else "frame_address"] = None
-    x = o.target_frames_index
-    if x is not None:
-        d["targetFramesIndex" if wire else "target_frames_index"] = x if type(x) is int else o_int(x)
+    member = o.target_frames_index
+    if member is not None:
+        d["targetFramesIndex" if wire else "target_frames_index"] = (
+            member if type(member) is int else o_int(member)
+        )
     elif not omit:
         d["targetFramesIndex" if wire else "target_frames_index"] = None
-    x = o.threshold_breach_value
-    if x is not None:
-        d["thresholdBreachValue" if wire else "threshold_breach_value"] = o_float(x)
+    member = o.threshold_breach_value
+    if member is not None:
+        d["thresholdBreachValue" if wire else "threshold_breach_value"] = o_float(member)
     elif not omit:
         d["thresholdBreachValue" if wire else "threshold_breach_value"] = None
     return d
 
 
 def _out_matches(value: list[Match], wire: bool, omit: bool) -> list[Any]:
-    return [_out_match(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_match(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_metadata(value: Mapping[MetadataField | MetadataFieldLiteral, str], wire: bool, omit: bool) -> dict[str, Any]:
-    return {(key._value_ if type(key) is MetadataField else o_enum(key)): (item if type(item) is str else o_str(item)) for key, item in o_map(value).items()}
+def _out_metadata(
+    value: Mapping[MetadataField | MetadataFieldLiteral, str], wire: bool, omit: bool
+) -> dict[str, Any]:
+    return {
+        (key._value_ if type(key) is MetadataField else o_enum(key)): (
+            item if type(item) is str else o_str(item)
+        )
+        for key, item in o_map(value).items()
+    }
 
 
 def _out_metric(o: Metric, wire: bool, omit: bool) -> dict[str, Any]:
@@ -940,24 +1436,26 @@ def _out_metric(o: Metric, wire: bool, omit: bool) -> dict[str, Any]:
     if not isinstance(o, Metric):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.frame_name
-    d["frameName" if wire else "frame_name"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.frame_name
+    d["frameName" if wire else "frame_name"] = member if type(member) is str else o_str(member)
     d["threadStates" if wire else "thread_states"] = _out_thread_states(o.thread_states, wire, omit)
-    x = o.type
-    d["type"] = x._value_ if type(x) is MetricType else o_enum(x)
+    member = o.type
+    d["type"] = member._value_ if type(member) is MetricType else o_enum(member)
     return d
 
 
-def _out_notification_configuration(o: NotificationConfiguration, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_notification_configuration(
+    o: NotificationConfiguration, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``NotificationConfiguration`` as a dict."""
     if not isinstance(o, NotificationConfiguration):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.channels
-    if x is not None:
-        d["channels"] = _out_channels(x, wire, omit)
+    member: Any  # checked here: an object may hold anything
+    member = o.channels
+    if member is not None:
+        d["channels"] = _out_channels(member, wire, omit)
     elif not omit:
         d["channels"] = None
     return d
@@ -968,65 +1466,77 @@ def _out_pattern(o: Pattern, wire: bool, omit: bool) -> dict[str, Any]:
     if not isinstance(o, Pattern):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.counters_to_aggregate
-    if x is not None:
-        d["countersToAggregate" if wire else "counters_to_aggregate"] = _out_counters_to_aggregate(x, wire, omit)
+    member: Any  # checked here: an object may hold anything
+    member = o.counters_to_aggregate
+    if member is not None:
+        d["countersToAggregate" if wire else "counters_to_aggregate"] = _out_counters_to_aggregate(
+            member, wire, omit
+        )
     elif not omit:
         d["countersToAggregate" if wire else "counters_to_aggregate"] = None
-    x = o.description
-    if x is not None:
-        d["description"] = x if type(x) is str else o_str(x)
+    member = o.description
+    if member is not None:
+        d["description"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["description"] = None
-    x = o.id
-    if x is not None:
-        d["id"] = x if type(x) is str else o_str(x)
+    member = o.id
+    if member is not None:
+        d["id"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["id"] = None
-    x = o.name
-    if x is not None:
-        d["name"] = x if type(x) is str else o_str(x)
+    member = o.name
+    if member is not None:
+        d["name"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["name"] = None
-    x = o.resolution_steps
-    if x is not None:
-        d["resolutionSteps" if wire else "resolution_steps"] = x if type(x) is str else o_str(x)
+    member = o.resolution_steps
+    if member is not None:
+        d["resolutionSteps" if wire else "resolution_steps"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["resolutionSteps" if wire else "resolution_steps"] = None
-    x = o.target_frames
-    if x is not None:
-        d["targetFrames" if wire else "target_frames"] = _out_target_frames(x, wire, omit)
+    member = o.target_frames
+    if member is not None:
+        d["targetFrames" if wire else "target_frames"] = _out_target_frames(member, wire, omit)
     elif not omit:
         d["targetFrames" if wire else "target_frames"] = None
-    x = o.threshold_percent
-    if x is not None:
-        d["thresholdPercent" if wire else "threshold_percent"] = o_float(x)
+    member = o.threshold_percent
+    if member is not None:
+        d["thresholdPercent" if wire else "threshold_percent"] = o_float(member)
     elif not omit:
         d["thresholdPercent" if wire else "threshold_percent"] = None
     return d
 
 
-def _out_post_agent_profile_request(o: PostAgentProfileRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_post_agent_profile_request(
+    o: PostAgentProfileRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``PostAgentProfileRequest`` as a dict."""
     if not isinstance(o, PostAgentProfileRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
+    member: Any  # checked here: an object may hold anything
     d["agentProfile" if wire else "agent_profile"] = o_blob(o.agent_profile)
-    x = o.content_type
-    d["contentType" if wire else "content_type"] = x if type(x) is str else o_str(x)
-    x = o.profile_token
-    if x is not None:
-        d["profileToken" if wire else "profile_token"] = x if type(x) is str else o_str(x)
+    member = o.content_type
+    d["contentType" if wire else "content_type"] = member if type(member) is str else o_str(member)
+    member = o.profile_token
+    if member is not None:
+        d["profileToken" if wire else "profile_token"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["profileToken" if wire else "profile_token"] = None
-    x = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
+    member = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
     return d
 
 
-def _out_post_agent_profile_response(o: PostAgentProfileResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_post_agent_profile_response(
+    o: PostAgentProfileResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``PostAgentProfileResponse`` as a dict."""
     if not isinstance(o, PostAgentProfileResponse):
         unconvertible()
@@ -1035,7 +1545,10 @@ def _out_post_agent_profile_response(o: PostAgentProfileResponse, wire: bool, om
 
 
 def _out_principals(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        item if type(item) is str else o_str(item)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_profile_time(o: ProfileTime, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1043,74 +1556,93 @@ def _out_profile_time(o: ProfileTime, wire: bool, omit: bool) -> dict[str, Any]:
     if not isinstance(o, ProfileTime):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.start
-    if x is not None:
-        d["start"] = o_timestamp(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.start
+    if member is not None:
+        d["start"] = o_timestamp(member)
     elif not omit:
         d["start"] = None
     return d
 
 
 def _out_profile_times(value: list[ProfileTime], wire: bool, omit: bool) -> list[Any]:
-    return [_out_profile_time(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_profile_time(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_profiling_group_description(o: ProfilingGroupDescription, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_profiling_group_description(
+    o: ProfilingGroupDescription, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``ProfilingGroupDescription`` as a dict."""
     if not isinstance(o, ProfilingGroupDescription):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.agent_orchestration_config
-    if x is not None:
-        d["agentOrchestrationConfig" if wire else "agent_orchestration_config"] = _out_agent_orchestration_config(x, wire, omit)
+    member: Any  # checked here: an object may hold anything
+    member = o.agent_orchestration_config
+    if member is not None:
+        d["agentOrchestrationConfig" if wire else "agent_orchestration_config"] = (
+            _out_agent_orchestration_config(member, wire, omit)
+        )
     elif not omit:
         d["agentOrchestrationConfig" if wire else "agent_orchestration_config"] = None
-    x = o.arn
-    if x is not None:
-        d["arn"] = x if type(x) is str else o_str(x)
+    member = o.arn
+    if member is not None:
+        d["arn"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["arn"] = None
-    x = o.compute_platform
-    if x is not None:
-        d["computePlatform" if wire else "compute_platform"] = x._value_ if type(x) is ComputePlatform else o_enum(x)
+    member = o.compute_platform
+    if member is not None:
+        d["computePlatform" if wire else "compute_platform"] = (
+            member._value_ if type(member) is ComputePlatform else o_enum(member)
+        )
     elif not omit:
         d["computePlatform" if wire else "compute_platform"] = None
-    x = o.created_at
-    if x is not None:
-        d["createdAt" if wire else "created_at"] = o_timestamp(x)
+    member = o.created_at
+    if member is not None:
+        d["createdAt" if wire else "created_at"] = o_timestamp(member)
     elif not omit:
         d["createdAt" if wire else "created_at"] = None
-    x = o.name
-    if x is not None:
-        d["name"] = x if type(x) is str else o_str(x)
+    member = o.name
+    if member is not None:
+        d["name"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["name"] = None
-    x = o.profiling_status
-    if x is not None:
-        d["profilingStatus" if wire else "profiling_status"] = _out_profiling_status(x, wire, omit)
+    member = o.profiling_status
+    if member is not None:
+        d["profilingStatus" if wire else "profiling_status"] = _out_profiling_status(
+            member, wire, omit
+        )
     elif not omit:
         d["profilingStatus" if wire else "profiling_status"] = None
-    x = o.tags
-    if x is not None:
-        d["tags"] = _out_tags(x, wire, omit)
+    member = o.tags
+    if member is not None:
+        d["tags"] = _out_tags(member, wire, omit)
     elif not omit:
         d["tags"] = None
-    x = o.updated_at
-    if x is not None:
-        d["updatedAt" if wire else "updated_at"] = o_timestamp(x)
+    member = o.updated_at
+    if member is not None:
+        d["updatedAt" if wire else "updated_at"] = o_timestamp(member)
     elif not omit:
         d["updatedAt" if wire else "updated_at"] = None
     return d
 
 
-def _out_profiling_group_descriptions(value: list[ProfilingGroupDescription], wire: bool, omit: bool) -> list[Any]:
-    return [_out_profiling_group_description(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+def _out_profiling_group_descriptions(
+    value: list[ProfilingGroupDescription], wire: bool, omit: bool
+) -> list[Any]:
+    return [
+        _out_profiling_group_description(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_profiling_group_names(value: list[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        item if type(item) is str else o_str(item)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_profiling_status(o: ProfilingStatus, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1118,20 +1650,26 @@ def _out_profiling_status(o: ProfilingStatus, wire: bool, omit: bool) -> dict[st
     if not isinstance(o, ProfilingStatus):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.latest_agent_orchestrated_at
-    if x is not None:
-        d["latestAgentOrchestratedAt" if wire else "latest_agent_orchestrated_at"] = o_timestamp(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.latest_agent_orchestrated_at
+    if member is not None:
+        d["latestAgentOrchestratedAt" if wire else "latest_agent_orchestrated_at"] = o_timestamp(
+            member
+        )
     elif not omit:
         d["latestAgentOrchestratedAt" if wire else "latest_agent_orchestrated_at"] = None
-    x = o.latest_agent_profile_reported_at
-    if x is not None:
-        d["latestAgentProfileReportedAt" if wire else "latest_agent_profile_reported_at"] = o_timestamp(x)
+    member = o.latest_agent_profile_reported_at
+    if member is not None:
+        d["latestAgentProfileReportedAt" if wire else "latest_agent_profile_reported_at"] = (
+            o_timestamp(member)
+        )
     elif not omit:
         d["latestAgentProfileReportedAt" if wire else "latest_agent_profile_reported_at"] = None
-    x = o.latest_aggregated_profile
-    if x is not None:
-        d["latestAggregatedProfile" if wire else "latest_aggregated_profile"] = _out_aggregated_profile_time(x, wire, omit)
+    member = o.latest_aggregated_profile
+    if member is not None:
+        d["latestAggregatedProfile" if wire else "latest_aggregated_profile"] = (
+            _out_aggregated_profile_time(member, wire, omit)
+        )
     elif not omit:
         d["latestAggregatedProfile" if wire else "latest_aggregated_profile"] = None
     return d
@@ -1142,30 +1680,38 @@ def _out_put_permission_request(o: PutPermissionRequest, wire: bool, omit: bool)
     if not isinstance(o, PutPermissionRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.action_group
-    d["actionGroup" if wire else "action_group"] = x._value_ if type(x) is ActionGroup else o_enum(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.action_group
+    d["actionGroup" if wire else "action_group"] = (
+        member._value_ if type(member) is ActionGroup else o_enum(member)
+    )
     d["principals"] = _out_principals(o.principals, wire, omit)
-    x = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
-    x = o.revision_id
-    if x is not None:
-        d["revisionId" if wire else "revision_id"] = x if type(x) is str else o_str(x)
+    member = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
+    member = o.revision_id
+    if member is not None:
+        d["revisionId" if wire else "revision_id"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["revisionId" if wire else "revision_id"] = None
     return d
 
 
-def _out_put_permission_response(o: PutPermissionResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_put_permission_response(
+    o: PutPermissionResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``PutPermissionResponse`` as a dict."""
     if not isinstance(o, PutPermissionResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.policy
-    d["policy"] = x if type(x) is str else o_str(x)
-    x = o.revision_id
-    d["revisionId" if wire else "revision_id"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.policy
+    d["policy"] = member if type(member) is str else o_str(member)
+    member = o.revision_id
+    d["revisionId" if wire else "revision_id"] = member if type(member) is str else o_str(member)
     return d
 
 
@@ -1174,9 +1720,11 @@ def _out_recommendation(o: Recommendation, wire: bool, omit: bool) -> dict[str, 
     if not isinstance(o, Recommendation):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.all_matches_count
-    d["allMatchesCount" if wire else "all_matches_count"] = x if type(x) is int else o_int(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.all_matches_count
+    d["allMatchesCount" if wire else "all_matches_count"] = (
+        member if type(member) is int else o_int(member)
+    )
     d["allMatchesSum" if wire else "all_matches_sum"] = o_float(o.all_matches_sum)
     d["endTime" if wire else "end_time"] = o_timestamp(o.end_time)
     d["pattern"] = _out_pattern(o.pattern, wire, omit)
@@ -1186,85 +1734,112 @@ def _out_recommendation(o: Recommendation, wire: bool, omit: bool) -> dict[str, 
 
 
 def _out_recommendations(value: list[Recommendation], wire: bool, omit: bool) -> list[Any]:
-    return [_out_recommendation(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_recommendation(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_remove_notification_channel_request(o: RemoveNotificationChannelRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_remove_notification_channel_request(
+    o: RemoveNotificationChannelRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``RemoveNotificationChannelRequest`` as a dict."""
     if not isinstance(o, RemoveNotificationChannelRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.channel_id
-    d["channelId" if wire else "channel_id"] = x if type(x) is str else o_str(x)
-    x = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.channel_id
+    d["channelId" if wire else "channel_id"] = member if type(member) is str else o_str(member)
+    member = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
     return d
 
 
-def _out_remove_notification_channel_response(o: RemoveNotificationChannelResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_remove_notification_channel_response(
+    o: RemoveNotificationChannelResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``RemoveNotificationChannelResponse`` as a dict."""
     if not isinstance(o, RemoveNotificationChannelResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.notification_configuration
-    if x is not None:
-        d["notificationConfiguration" if wire else "notification_configuration"] = _out_notification_configuration(x, wire, omit)
+    member: Any  # checked here: an object may hold anything
+    member = o.notification_configuration
+    if member is not None:
+        d["notificationConfiguration" if wire else "notification_configuration"] = (
+            _out_notification_configuration(member, wire, omit)
+        )
     elif not omit:
         d["notificationConfiguration" if wire else "notification_configuration"] = None
     return d
 
 
-def _out_remove_permission_request(o: RemovePermissionRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_remove_permission_request(
+    o: RemovePermissionRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``RemovePermissionRequest`` as a dict."""
     if not isinstance(o, RemovePermissionRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.action_group
-    d["actionGroup" if wire else "action_group"] = x._value_ if type(x) is ActionGroup else o_enum(x)
-    x = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
-    x = o.revision_id
-    d["revisionId" if wire else "revision_id"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.action_group
+    d["actionGroup" if wire else "action_group"] = (
+        member._value_ if type(member) is ActionGroup else o_enum(member)
+    )
+    member = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
+    member = o.revision_id
+    d["revisionId" if wire else "revision_id"] = member if type(member) is str else o_str(member)
     return d
 
 
-def _out_remove_permission_response(o: RemovePermissionResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_remove_permission_response(
+    o: RemovePermissionResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``RemovePermissionResponse`` as a dict."""
     if not isinstance(o, RemovePermissionResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.policy
-    d["policy"] = x if type(x) is str else o_str(x)
-    x = o.revision_id
-    d["revisionId" if wire else "revision_id"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.policy
+    d["policy"] = member if type(member) is str else o_str(member)
+    member = o.revision_id
+    d["revisionId" if wire else "revision_id"] = member if type(member) is str else o_str(member)
     return d
 
 
-def _out_submit_feedback_request(o: SubmitFeedbackRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_submit_feedback_request(
+    o: SubmitFeedbackRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``SubmitFeedbackRequest`` as a dict."""
     if not isinstance(o, SubmitFeedbackRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.anomaly_instance_id
-    d["anomalyInstanceId" if wire else "anomaly_instance_id"] = x if type(x) is str else o_str(x)
-    x = o.comment
-    if x is not None:
-        d["comment"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.anomaly_instance_id
+    d["anomalyInstanceId" if wire else "anomaly_instance_id"] = (
+        member if type(member) is str else o_str(member)
+    )
+    member = o.comment
+    if member is not None:
+        d["comment"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["comment"] = None
-    x = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
-    x = o.type
-    d["type"] = x._value_ if type(x) is FeedbackType else o_enum(x)
+    member = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
+    member = o.type
+    d["type"] = member._value_ if type(member) is FeedbackType else o_enum(member)
     return d
 
 
-def _out_submit_feedback_response(o: SubmitFeedbackResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_submit_feedback_response(
+    o: SubmitFeedbackResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``SubmitFeedbackResponse`` as a dict."""
     if not isinstance(o, SubmitFeedbackResponse):
         unconvertible()
@@ -1273,7 +1848,10 @@ def _out_submit_feedback_response(o: SubmitFeedbackResponse, wire: bool, omit: b
 
 
 def _out_tag_keys(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        item if type(item) is str else o_str(item)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_tag_resource_request(o: TagResourceRequest, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1281,9 +1859,9 @@ def _out_tag_resource_request(o: TagResourceRequest, wire: bool, omit: bool) -> 
     if not isinstance(o, TagResourceRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.resource_arn
-    d["resourceArn" if wire else "resource_arn"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.resource_arn
+    d["resourceArn" if wire else "resource_arn"] = member if type(member) is str else o_str(member)
     d["tags"] = _out_tags(o.tags, wire, omit)
     return d
 
@@ -1297,19 +1875,31 @@ def _out_tag_resource_response(o: TagResourceResponse, wire: bool, omit: bool) -
 
 
 def _out_tags(value: Mapping[str, str], wire: bool, omit: bool) -> dict[str, Any]:
-    return {(key if type(key) is str else o_str(key)): (item if type(item) is str else o_str(item)) for key, item in o_map(value).items()}
+    return {
+        (key if type(key) is str else o_str(key)): (item if type(item) is str else o_str(item))
+        for key, item in o_map(value).items()
+    }
 
 
 def _out_target_frame(value: list[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        item if type(item) is str else o_str(item)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_target_frames(value: list[list[str]], wire: bool, omit: bool) -> list[Any]:
-    return [_out_target_frame(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_target_frame(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_thread_states(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        item if type(item) is str else o_str(item)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_timestamp_structure(o: TimestampStructure, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1321,12 +1911,22 @@ def _out_timestamp_structure(o: TimestampStructure, wire: bool, omit: bool) -> d
     return d
 
 
-def _out_timestamp_structure_list(value: list[TimestampStructure], wire: bool, omit: bool) -> list[Any]:
-    return [_out_timestamp_structure(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+def _out_timestamp_structure_list(
+    value: list[TimestampStructure], wire: bool, omit: bool
+) -> list[Any]:
+    return [
+        _out_timestamp_structure(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_unprocessed_end_times(value: dict[str, list[TimestampStructure]], wire: bool, omit: bool) -> dict[str, Any]:
-    return {(key if type(key) is str else o_str(key)): _out_timestamp_structure_list(item, wire, omit) for key, item in o_map(value).items()}
+def _out_unprocessed_end_times(
+    value: dict[str, list[TimestampStructure]], wire: bool, omit: bool
+) -> dict[str, Any]:
+    return {
+        (key if type(key) is str else o_str(key)): _out_timestamp_structure_list(item, wire, omit)
+        for key, item in o_map(value).items()
+    }
 
 
 def _out_untag_resource_request(o: UntagResourceRequest, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1334,14 +1934,16 @@ def _out_untag_resource_request(o: UntagResourceRequest, wire: bool, omit: bool)
     if not isinstance(o, UntagResourceRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.resource_arn
-    d["resourceArn" if wire else "resource_arn"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.resource_arn
+    d["resourceArn" if wire else "resource_arn"] = member if type(member) is str else o_str(member)
     d["tagKeys" if wire else "tag_keys"] = _out_tag_keys(o.tag_keys, wire, omit)
     return d
 
 
-def _out_untag_resource_response(o: UntagResourceResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_untag_resource_response(
+    o: UntagResourceResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``UntagResourceResponse`` as a dict."""
     if not isinstance(o, UntagResourceResponse):
         unconvertible()
@@ -1349,24 +1951,34 @@ def _out_untag_resource_response(o: UntagResourceResponse, wire: bool, omit: boo
     return d
 
 
-def _out_update_profiling_group_request(o: UpdateProfilingGroupRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_update_profiling_group_request(
+    o: UpdateProfilingGroupRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``UpdateProfilingGroupRequest`` as a dict."""
     if not isinstance(o, UpdateProfilingGroupRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    d["agentOrchestrationConfig" if wire else "agent_orchestration_config"] = _out_agent_orchestration_config(o.agent_orchestration_config, wire, omit)
-    x = o.profiling_group_name
-    d["profilingGroupName" if wire else "profiling_group_name"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    d["agentOrchestrationConfig" if wire else "agent_orchestration_config"] = (
+        _out_agent_orchestration_config(o.agent_orchestration_config, wire, omit)
+    )
+    member = o.profiling_group_name
+    d["profilingGroupName" if wire else "profiling_group_name"] = (
+        member if type(member) is str else o_str(member)
+    )
     return d
 
 
-def _out_update_profiling_group_response(o: UpdateProfilingGroupResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_update_profiling_group_response(
+    o: UpdateProfilingGroupResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``UpdateProfilingGroupResponse`` as a dict."""
     if not isinstance(o, UpdateProfilingGroupResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    d["profilingGroup" if wire else "profiling_group"] = _out_profiling_group_description(o.profiling_group, wire, omit)
+    d["profilingGroup" if wire else "profiling_group"] = _out_profiling_group_description(
+        o.profiling_group, wire, omit
+    )
     return d
 
 
@@ -1375,59 +1987,65 @@ def _out_user_feedback(o: UserFeedback, wire: bool, omit: bool) -> dict[str, Any
     if not isinstance(o, UserFeedback):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.type
-    d["type"] = x._value_ if type(x) is FeedbackType else o_enum(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.type
+    d["type"] = member._value_ if type(member) is FeedbackType else o_enum(member)
     return d
 
 
 # ------------------------------ from_dict
 
 
-def _in_add_notification_channels_request(data: Any, path: Path, wire: bool, strict: bool) -> AddNotificationChannelsRequest:
+def _in_add_notification_channels_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> AddNotificationChannelsRequest:
     """The ``AddNotificationChannelsRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_ADD_NOTIFICATION_CHANNELS_REQUEST, wire, strict)
-    k = "channels"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, [])
-    channels = _in_channels(x, path, k, wire, strict)
-    k = "profilingGroupName" if wire else "profiling_group_name"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    profiling_group_name = x if type(x) is str else i_str(x, path, k)
+    key = "channels"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, [])
+    channels = _in_channels(raw, path, key, wire, strict)
+    key = "profilingGroupName" if wire else "profiling_group_name"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    profiling_group_name = raw if type(raw) is str else i_str(raw, path, key)
     return AddNotificationChannelsRequest(
         channels=channels,
         profiling_group_name=profiling_group_name,
     )
 
 
-def _in_add_notification_channels_response(data: Any, path: Path, wire: bool, strict: bool) -> AddNotificationChannelsResponse:
+def _in_add_notification_channels_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> AddNotificationChannelsResponse:
     """The ``AddNotificationChannelsResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_ADD_NOTIFICATION_CHANNELS_RESPONSE, wire, strict)
-    k = "notificationConfiguration" if wire else "notification_configuration"
-    x = fields.get(k)
-    notification_configuration = None if x is None else _in_notification_configuration(x, (path, k), wire, strict)
+    key = "notificationConfiguration" if wire else "notification_configuration"
+    raw = fields.get(key)
+    notification_configuration = (
+        None if raw is None else _in_notification_configuration(raw, (path, key), wire, strict)
+    )
     return AddNotificationChannelsResponse(notification_configuration=notification_configuration)
 
 
 def _in_agent_configuration(data: Any, path: Path, wire: bool, strict: bool) -> AgentConfiguration:
     """The ``AgentConfiguration`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_AGENT_CONFIGURATION, wire, strict)
-    k = "agentParameters" if wire else "agent_parameters"
-    x = fields.get(k)
-    agent_parameters = None if x is None else _in_agent_parameters(x, path, k, wire, strict)
-    k = "periodInSeconds" if wire else "period_in_seconds"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, 0)
-    period_in_seconds = x if type(x) is int else i_int(x, path, k)
-    k = "shouldProfile" if wire else "should_profile"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, False)
-    should_profile = x if type(x) is bool else i_bool(x, path, k)
+    key = "agentParameters" if wire else "agent_parameters"
+    raw = fields.get(key)
+    agent_parameters = None if raw is None else _in_agent_parameters(raw, path, key, wire, strict)
+    key = "periodInSeconds" if wire else "period_in_seconds"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, 0)
+    period_in_seconds = raw if type(raw) is int else i_int(raw, path, key)
+    key = "shouldProfile" if wire else "should_profile"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, False)
+    should_profile = raw if type(raw) is bool else i_bool(raw, path, key)
     return AgentConfiguration(
         agent_parameters=agent_parameters,
         period_in_seconds=period_in_seconds,
@@ -1435,78 +2053,94 @@ def _in_agent_configuration(data: Any, path: Path, wire: bool, strict: bool) -> 
     )
 
 
-def _in_agent_orchestration_config(data: Any, path: Path, wire: bool, strict: bool) -> AgentOrchestrationConfig:
+def _in_agent_orchestration_config(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> AgentOrchestrationConfig:
     """The ``AgentOrchestrationConfig`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_AGENT_ORCHESTRATION_CONFIG, wire, strict)
-    k = "profilingEnabled" if wire else "profiling_enabled"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, False)
-    profiling_enabled = x if type(x) is bool else i_bool(x, path, k)
+    key = "profilingEnabled" if wire else "profiling_enabled"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, False)
+    profiling_enabled = raw if type(raw) is bool else i_bool(raw, path, key)
     return AgentOrchestrationConfig(profiling_enabled=profiling_enabled)
 
 
-def _in_agent_parameters(value: Any, path: Path, name: str, wire: bool, strict: bool) -> dict[AgentParameterField, str]:
+def _in_agent_parameters(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> dict[AgentParameterField, str]:
     items = i_map(value, path, name).items()
-    return {i_enum(AgentParameterField, key, path, name): (item if type(item) is str else i_str(item, path, f"{name}[{key!r}]")) for key, item in items if item is not None}
+    return {
+        i_enum(AgentParameterField, key, path, name): (
+            item if type(item) is str else i_str(item, path, f"{name}[{key!r}]")
+        )
+        for key, item in items
+        if item is not None
+    }
 
 
-def _in_aggregated_profile_time(data: Any, path: Path, wire: bool, strict: bool) -> AggregatedProfileTime:
+def _in_aggregated_profile_time(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> AggregatedProfileTime:
     """The ``AggregatedProfileTime`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_AGGREGATED_PROFILE_TIME, wire, strict)
-    k = "period"
-    x = fields.get(k)
-    period = None if x is None else i_enum(AggregationPeriod, x, path, k)
-    k = "start"
-    x = fields.get(k)
-    start = None if x is None else i_timestamp(x, path, k, wire)
+    key = "period"
+    raw = fields.get(key)
+    period = None if raw is None else i_enum(AggregationPeriod, raw, path, key)
+    key = "start"
+    raw = fields.get(key)
+    start = None if raw is None else i_timestamp(raw, path, key, wire)
     return AggregatedProfileTime(period=period, start=start)
 
 
 def _in_anomalies(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[Anomaly]:
-    return [_in_anomaly(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+    return [
+        _in_anomaly(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_anomaly(data: Any, path: Path, wire: bool, strict: bool) -> Anomaly:
     """The ``Anomaly`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_ANOMALY, wire, strict)
-    k = "instances"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, [])
-    instances = _in_anomaly_instances(x, path, k, wire, strict)
-    k = "metric"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, {})
-    metric = _in_metric(x, (path, k), wire, strict)
-    k = "reason"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    reason = x if type(x) is str else i_str(x, path, k)
+    key = "instances"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, [])
+    instances = _in_anomaly_instances(raw, path, key, wire, strict)
+    key = "metric"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, {})
+    metric = _in_metric(raw, (path, key), wire, strict)
+    key = "reason"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    reason = raw if type(raw) is str else i_str(raw, path, key)
     return Anomaly(instances=instances, metric=metric, reason=reason)
 
 
 def _in_anomaly_instance(data: Any, path: Path, wire: bool, strict: bool) -> AnomalyInstance:
     """The ``AnomalyInstance`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_ANOMALY_INSTANCE, wire, strict)
-    k = "endTime" if wire else "end_time"
-    x = fields.get(k)
-    end_time = None if x is None else i_timestamp(x, path, k, wire)
-    k = "id"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    id = x if type(x) is str else i_str(x, path, k)
-    k = "startTime" if wire else "start_time"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, EPOCH)
-    start_time = i_timestamp(x, path, k, wire)
-    k = "userFeedback" if wire else "user_feedback"
-    x = fields.get(k)
-    user_feedback = None if x is None else _in_user_feedback(x, (path, k), wire, strict)
+    key = "endTime" if wire else "end_time"
+    raw = fields.get(key)
+    end_time = None if raw is None else i_timestamp(raw, path, key, wire)
+    key = "id"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    id = raw if type(raw) is str else i_str(raw, path, key)
+    key = "startTime" if wire else "start_time"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, EPOCH)
+    start_time = i_timestamp(raw, path, key, wire)
+    key = "userFeedback" if wire else "user_feedback"
+    raw = fields.get(key)
+    user_feedback = None if raw is None else _in_user_feedback(raw, (path, key), wire, strict)
     return AnomalyInstance(
         end_time=end_time,
         id=id,
@@ -1515,33 +2149,41 @@ def _in_anomaly_instance(data: Any, path: Path, wire: bool, strict: bool) -> Ano
     )
 
 
-def _in_anomaly_instances(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[AnomalyInstance]:
-    return [_in_anomaly_instance(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_anomaly_instances(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[AnomalyInstance]:
+    return [
+        _in_anomaly_instance(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_batch_get_frame_metric_data_request(data: Any, path: Path, wire: bool, strict: bool) -> BatchGetFrameMetricDataRequest:
+def _in_batch_get_frame_metric_data_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> BatchGetFrameMetricDataRequest:
     """The ``BatchGetFrameMetricDataRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_BATCH_GET_FRAME_METRIC_DATA_REQUEST, wire, strict)
-    k = "endTime" if wire else "end_time"
-    x = fields.get(k)
-    end_time = None if x is None else i_timestamp(x, path, k, wire)
-    k = "frameMetrics" if wire else "frame_metrics"
-    x = fields.get(k)
-    frame_metrics = None if x is None else _in_frame_metrics(x, path, k, wire, strict)
-    k = "period"
-    x = fields.get(k)
-    period = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "profilingGroupName" if wire else "profiling_group_name"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    profiling_group_name = x if type(x) is str else i_str(x, path, k)
-    k = "startTime" if wire else "start_time"
-    x = fields.get(k)
-    start_time = None if x is None else i_timestamp(x, path, k, wire)
-    k = "targetResolution" if wire else "target_resolution"
-    x = fields.get(k)
-    target_resolution = None if x is None else i_enum(AggregationPeriod, x, path, k)
+    key = "endTime" if wire else "end_time"
+    raw = fields.get(key)
+    end_time = None if raw is None else i_timestamp(raw, path, key, wire)
+    key = "frameMetrics" if wire else "frame_metrics"
+    raw = fields.get(key)
+    frame_metrics = None if raw is None else _in_frame_metrics(raw, path, key, wire, strict)
+    key = "period"
+    raw = fields.get(key)
+    period = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "profilingGroupName" if wire else "profiling_group_name"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    profiling_group_name = raw if type(raw) is str else i_str(raw, path, key)
+    key = "startTime" if wire else "start_time"
+    raw = fields.get(key)
+    start_time = None if raw is None else i_timestamp(raw, path, key, wire)
+    key = "targetResolution" if wire else "target_resolution"
+    raw = fields.get(key)
+    target_resolution = None if raw is None else i_enum(AggregationPeriod, raw, path, key)
     return BatchGetFrameMetricDataRequest(
         end_time=end_time,
         frame_metrics=frame_metrics,
@@ -1552,39 +2194,41 @@ def _in_batch_get_frame_metric_data_request(data: Any, path: Path, wire: bool, s
     )
 
 
-def _in_batch_get_frame_metric_data_response(data: Any, path: Path, wire: bool, strict: bool) -> BatchGetFrameMetricDataResponse:
+def _in_batch_get_frame_metric_data_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> BatchGetFrameMetricDataResponse:
     """The ``BatchGetFrameMetricDataResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_BATCH_GET_FRAME_METRIC_DATA_RESPONSE, wire, strict)
-    k = "endTime" if wire else "end_time"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, EPOCH)
-    end_time = i_timestamp(x, path, k, wire)
-    k = "endTimes" if wire else "end_times"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, [])
-    end_times = _in_end_times(x, path, k, wire, strict)
-    k = "frameMetricData" if wire else "frame_metric_data"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, [])
-    frame_metric_data = _in_frame_metric_data(x, path, k, wire, strict)
-    k = "resolution"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    resolution = i_enum(AggregationPeriod, x, path, k)
-    k = "startTime" if wire else "start_time"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, EPOCH)
-    start_time = i_timestamp(x, path, k, wire)
-    k = "unprocessedEndTimes" if wire else "unprocessed_end_times"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, {})
-    unprocessed_end_times = _in_unprocessed_end_times(x, path, k, wire, strict)
+    key = "endTime" if wire else "end_time"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, EPOCH)
+    end_time = i_timestamp(raw, path, key, wire)
+    key = "endTimes" if wire else "end_times"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, [])
+    end_times = _in_end_times(raw, path, key, wire, strict)
+    key = "frameMetricData" if wire else "frame_metric_data"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, [])
+    frame_metric_data = _in_frame_metric_data(raw, path, key, wire, strict)
+    key = "resolution"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    resolution = i_enum(AggregationPeriod, raw, path, key)
+    key = "startTime" if wire else "start_time"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, EPOCH)
+    start_time = i_timestamp(raw, path, key, wire)
+    key = "unprocessedEndTimes" if wire else "unprocessed_end_times"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, {})
+    unprocessed_end_times = _in_unprocessed_end_times(raw, path, key, wire, strict)
     return BatchGetFrameMetricDataResponse(
         end_time=end_time,
         end_times=end_times,
@@ -1598,40 +2242,48 @@ def _in_batch_get_frame_metric_data_response(data: Any, path: Path, wire: bool, 
 def _in_channel(data: Any, path: Path, wire: bool, strict: bool) -> Channel:
     """The ``Channel`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_CHANNEL, wire, strict)
-    k = "eventPublishers" if wire else "event_publishers"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, [])
-    event_publishers = _in_event_publishers(x, path, k, wire, strict)
-    k = "id"
-    x = fields.get(k)
-    id = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "uri"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    uri = x if type(x) is str else i_str(x, path, k)
+    key = "eventPublishers" if wire else "event_publishers"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, [])
+    event_publishers = _in_event_publishers(raw, path, key, wire, strict)
+    key = "id"
+    raw = fields.get(key)
+    id = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "uri"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    uri = raw if type(raw) is str else i_str(raw, path, key)
     return Channel(event_publishers=event_publishers, id=id, uri=uri)
 
 
 def _in_channels(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[Channel]:
-    return [_in_channel(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+    return [
+        _in_channel(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_configure_agent_request(data: Any, path: Path, wire: bool, strict: bool) -> ConfigureAgentRequest:
+def _in_configure_agent_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> ConfigureAgentRequest:
     """The ``ConfigureAgentRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_CONFIGURE_AGENT_REQUEST, wire, strict)
-    k = "fleetInstanceId" if wire else "fleet_instance_id"
-    x = fields.get(k)
-    fleet_instance_id = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "metadata"
-    x = fields.get(k)
-    metadata = None if x is None else _in_metadata(x, path, k, wire, strict)
-    k = "profilingGroupName" if wire else "profiling_group_name"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    profiling_group_name = x if type(x) is str else i_str(x, path, k)
+    key = "fleetInstanceId" if wire else "fleet_instance_id"
+    raw = fields.get(key)
+    fleet_instance_id = (
+        None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    )
+    key = "metadata"
+    raw = fields.get(key)
+    metadata = None if raw is None else _in_metadata(raw, path, key, wire, strict)
+    key = "profilingGroupName" if wire else "profiling_group_name"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    profiling_group_name = raw if type(raw) is str else i_str(raw, path, key)
     return ConfigureAgentRequest(
         fleet_instance_id=fleet_instance_id,
         metadata=metadata,
@@ -1639,43 +2291,55 @@ def _in_configure_agent_request(data: Any, path: Path, wire: bool, strict: bool)
     )
 
 
-def _in_configure_agent_response(data: Any, path: Path, wire: bool, strict: bool) -> ConfigureAgentResponse:
+def _in_configure_agent_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> ConfigureAgentResponse:
     """The ``ConfigureAgentResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_CONFIGURE_AGENT_RESPONSE, wire, strict)
-    k = "configuration"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, {})
-    configuration = _in_agent_configuration(x, (path, k), wire, strict)
+    key = "configuration"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, {})
+    configuration = _in_agent_configuration(raw, (path, key), wire, strict)
     return ConfigureAgentResponse(configuration=configuration)
 
 
-def _in_counters_to_aggregate(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_counters_to_aggregate(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[str]:
+    return [
+        item if type(item) is str else i_str(item, path, f"{name}[{i}]")
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_create_profiling_group_request(data: Any, path: Path, wire: bool, strict: bool) -> CreateProfilingGroupRequest:
+def _in_create_profiling_group_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> CreateProfilingGroupRequest:
     """The ``CreateProfilingGroupRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_CREATE_PROFILING_GROUP_REQUEST, wire, strict)
-    k = "agentOrchestrationConfig" if wire else "agent_orchestration_config"
-    x = fields.get(k)
-    agent_orchestration_config = None if x is None else _in_agent_orchestration_config(x, (path, k), wire, strict)
-    k = "clientToken" if wire else "client_token"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    client_token = x if type(x) is str else i_str(x, path, k)
-    k = "computePlatform" if wire else "compute_platform"
-    x = fields.get(k)
-    compute_platform = None if x is None else i_enum(ComputePlatform, x, path, k)
-    k = "profilingGroupName" if wire else "profiling_group_name"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    profiling_group_name = x if type(x) is str else i_str(x, path, k)
-    k = "tags"
-    x = fields.get(k)
-    tags = None if x is None else _in_tags(x, path, k, wire, strict)
+    key = "agentOrchestrationConfig" if wire else "agent_orchestration_config"
+    raw = fields.get(key)
+    agent_orchestration_config = (
+        None if raw is None else _in_agent_orchestration_config(raw, (path, key), wire, strict)
+    )
+    key = "clientToken" if wire else "client_token"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    client_token = raw if type(raw) is str else i_str(raw, path, key)
+    key = "computePlatform" if wire else "compute_platform"
+    raw = fields.get(key)
+    compute_platform = None if raw is None else i_enum(ComputePlatform, raw, path, key)
+    key = "profilingGroupName" if wire else "profiling_group_name"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    profiling_group_name = raw if type(raw) is str else i_str(raw, path, key)
+    key = "tags"
+    raw = fields.get(key)
+    tags = None if raw is None else _in_tags(raw, path, key, wire, strict)
     return CreateProfilingGroupRequest(
         agent_orchestration_config=agent_orchestration_config,
         client_token=client_token,
@@ -1685,86 +2349,119 @@ def _in_create_profiling_group_request(data: Any, path: Path, wire: bool, strict
     )
 
 
-def _in_create_profiling_group_response(data: Any, path: Path, wire: bool, strict: bool) -> CreateProfilingGroupResponse:
+def _in_create_profiling_group_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> CreateProfilingGroupResponse:
     """The ``CreateProfilingGroupResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_CREATE_PROFILING_GROUP_RESPONSE, wire, strict)
-    k = "profilingGroup" if wire else "profiling_group"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, {})
-    profiling_group = _in_profiling_group_description(x, (path, k), wire, strict)
+    key = "profilingGroup" if wire else "profiling_group"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, {})
+    profiling_group = _in_profiling_group_description(raw, (path, key), wire, strict)
     return CreateProfilingGroupResponse(profiling_group=profiling_group)
 
 
-def _in_delete_profiling_group_request(data: Any, path: Path, wire: bool, strict: bool) -> DeleteProfilingGroupRequest:
+def _in_delete_profiling_group_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DeleteProfilingGroupRequest:
     """The ``DeleteProfilingGroupRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DELETE_PROFILING_GROUP_REQUEST, wire, strict)
-    k = "profilingGroupName" if wire else "profiling_group_name"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    profiling_group_name = x if type(x) is str else i_str(x, path, k)
+    key = "profilingGroupName" if wire else "profiling_group_name"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    profiling_group_name = raw if type(raw) is str else i_str(raw, path, key)
     return DeleteProfilingGroupRequest(profiling_group_name=profiling_group_name)
 
 
-def _in_delete_profiling_group_response(data: Any, path: Path, wire: bool, strict: bool) -> DeleteProfilingGroupResponse:
+def _in_delete_profiling_group_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DeleteProfilingGroupResponse:
     """The ``DeleteProfilingGroupResponse`` a dict describes."""
     i_fields(data, path, "", _KEYS_DELETE_PROFILING_GROUP_RESPONSE, wire, strict)
     return DeleteProfilingGroupResponse()
 
 
-def _in_describe_profiling_group_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeProfilingGroupRequest:
+def _in_describe_profiling_group_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeProfilingGroupRequest:
     """The ``DescribeProfilingGroupRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_PROFILING_GROUP_REQUEST, wire, strict)
-    k = "profilingGroupName" if wire else "profiling_group_name"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    profiling_group_name = x if type(x) is str else i_str(x, path, k)
+    key = "profilingGroupName" if wire else "profiling_group_name"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    profiling_group_name = raw if type(raw) is str else i_str(raw, path, key)
     return DescribeProfilingGroupRequest(profiling_group_name=profiling_group_name)
 
 
-def _in_describe_profiling_group_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeProfilingGroupResponse:
+def _in_describe_profiling_group_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeProfilingGroupResponse:
     """The ``DescribeProfilingGroupResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_PROFILING_GROUP_RESPONSE, wire, strict)
-    k = "profilingGroup" if wire else "profiling_group"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, {})
-    profiling_group = _in_profiling_group_description(x, (path, k), wire, strict)
+    key = "profilingGroup" if wire else "profiling_group"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, {})
+    profiling_group = _in_profiling_group_description(raw, (path, key), wire, strict)
     return DescribeProfilingGroupResponse(profiling_group=profiling_group)
 
 
-def _in_end_times(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[TimestampStructure | None]:
-    return [None if item is None else _in_timestamp_structure(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name))]
+def _in_end_times(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[TimestampStructure | None]:
+    return [
+        None if item is None else _in_timestamp_structure(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+    ]
 
 
-def _in_event_publishers(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[EventPublisher]:
-    return [i_enum(EventPublisher, item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_event_publishers(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[EventPublisher]:
+    return [
+        i_enum(EventPublisher, item, path, f"{name}[{i}]")
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_findings_report_summaries(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[FindingsReportSummary]:
-    return [_in_findings_report_summary(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_findings_report_summaries(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[FindingsReportSummary]:
+    return [
+        _in_findings_report_summary(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_findings_report_summary(data: Any, path: Path, wire: bool, strict: bool) -> FindingsReportSummary:
+def _in_findings_report_summary(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> FindingsReportSummary:
     """The ``FindingsReportSummary`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_FINDINGS_REPORT_SUMMARY, wire, strict)
-    k = "id"
-    x = fields.get(k)
-    id = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "profileEndTime" if wire else "profile_end_time"
-    x = fields.get(k)
-    profile_end_time = None if x is None else i_timestamp(x, path, k, wire)
-    k = "profileStartTime" if wire else "profile_start_time"
-    x = fields.get(k)
-    profile_start_time = None if x is None else i_timestamp(x, path, k, wire)
-    k = "profilingGroupName" if wire else "profiling_group_name"
-    x = fields.get(k)
-    profiling_group_name = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "totalNumberOfFindings" if wire else "total_number_of_findings"
-    x = fields.get(k)
-    total_number_of_findings = None if x is None else (x if type(x) is int else i_int(x, path, k))
+    key = "id"
+    raw = fields.get(key)
+    id = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "profileEndTime" if wire else "profile_end_time"
+    raw = fields.get(key)
+    profile_end_time = None if raw is None else i_timestamp(raw, path, key, wire)
+    key = "profileStartTime" if wire else "profile_start_time"
+    raw = fields.get(key)
+    profile_start_time = None if raw is None else i_timestamp(raw, path, key, wire)
+    key = "profilingGroupName" if wire else "profiling_group_name"
+    raw = fields.get(key)
+    profiling_group_name = (
+        None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    )
+    key = "totalNumberOfFindings" if wire else "total_number_of_findings"
+    raw = fields.get(key)
+    total_number_of_findings = (
+        None if raw is None else (raw if type(raw) is int else i_int(raw, path, key))
+    )
     return FindingsReportSummary(
         id=id,
         profile_end_time=profile_end_time,
@@ -1777,64 +2474,89 @@ def _in_findings_report_summary(data: Any, path: Path, wire: bool, strict: bool)
 def _in_frame_metric(data: Any, path: Path, wire: bool, strict: bool) -> FrameMetric:
     """The ``FrameMetric`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_FRAME_METRIC, wire, strict)
-    k = "frameName" if wire else "frame_name"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    frame_name = x if type(x) is str else i_str(x, path, k)
-    k = "threadStates" if wire else "thread_states"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, [])
-    thread_states = _in_thread_states(x, path, k, wire, strict)
-    k = "type"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    type_ = i_enum(MetricType, x, path, k)
+    key = "frameName" if wire else "frame_name"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    frame_name = raw if type(raw) is str else i_str(raw, path, key)
+    key = "threadStates" if wire else "thread_states"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, [])
+    thread_states = _in_thread_states(raw, path, key, wire, strict)
+    key = "type"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    type_ = i_enum(MetricType, raw, path, key)
     return FrameMetric(frame_name=frame_name, thread_states=thread_states, type=type_)
 
 
-def _in_frame_metric_data(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[FrameMetricDatum]:
-    return [_in_frame_metric_datum(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_frame_metric_data(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[FrameMetricDatum]:
+    return [
+        _in_frame_metric_datum(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_frame_metric_datum(data: Any, path: Path, wire: bool, strict: bool) -> FrameMetricDatum:
     """The ``FrameMetricDatum`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_FRAME_METRIC_DATUM, wire, strict)
-    k = "frameMetric" if wire else "frame_metric"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, {})
-    frame_metric = _in_frame_metric(x, (path, k), wire, strict)
-    k = "values"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, [])
-    values = _in_frame_metric_values(x, path, k, wire, strict)
+    key = "frameMetric" if wire else "frame_metric"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, {})
+    frame_metric = _in_frame_metric(raw, (path, key), wire, strict)
+    key = "values"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, [])
+    values = _in_frame_metric_values(raw, path, key, wire, strict)
     return FrameMetricDatum(frame_metric=frame_metric, values=values)
 
 
-def _in_frame_metric_values(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[float | None]:
-    return [None if item is None else (item if type(item) is float else i_float(item, path, f"{name}[{i}]")) for i, item in enumerate(i_list(value, path, name))]
+def _in_frame_metric_values(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[float | None]:
+    return [
+        None
+        if item is None
+        else (item if type(item) is float else i_float(item, path, f"{name}[{i}]"))
+        for i, item in enumerate(i_list(value, path, name))
+    ]
 
 
-def _in_frame_metrics(value: Any, path: Path, name: str, wire: bool, strict: bool) -> Sequence[FrameMetric]:
-    return [_in_frame_metric(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_frame_metrics(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> Sequence[FrameMetric]:
+    return [
+        _in_frame_metric(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_get_findings_report_account_summary_request(data: Any, path: Path, wire: bool, strict: bool) -> GetFindingsReportAccountSummaryRequest:
+def _in_get_findings_report_account_summary_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> GetFindingsReportAccountSummaryRequest:
     """The ``GetFindingsReportAccountSummaryRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_GET_FINDINGS_REPORT_ACCOUNT_SUMMARY_REQUEST, wire, strict)
-    k = "dailyReportsOnly" if wire else "daily_reports_only"
-    x = fields.get(k)
-    daily_reports_only = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
-    k = "maxResults" if wire else "max_results"
-    x = fields.get(k)
-    max_results = None if x is None else (x if type(x) is int else i_int(x, path, k))
-    k = "nextToken" if wire else "next_token"
-    x = fields.get(k)
-    next_token = None if x is None else (x if type(x) is str else i_str(x, path, k))
+    fields = i_fields(
+        data, path, "", _KEYS_GET_FINDINGS_REPORT_ACCOUNT_SUMMARY_REQUEST, wire, strict
+    )
+    key = "dailyReportsOnly" if wire else "daily_reports_only"
+    raw = fields.get(key)
+    daily_reports_only = (
+        None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
+    )
+    key = "maxResults" if wire else "max_results"
+    raw = fields.get(key)
+    max_results = None if raw is None else (raw if type(raw) is int else i_int(raw, path, key))
+    key = "nextToken" if wire else "next_token"
+    raw = fields.get(key)
+    next_token = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
     return GetFindingsReportAccountSummaryRequest(
         daily_reports_only=daily_reports_only,
         max_results=max_results,
@@ -1842,42 +2564,50 @@ def _in_get_findings_report_account_summary_request(data: Any, path: Path, wire:
     )
 
 
-def _in_get_findings_report_account_summary_response(data: Any, path: Path, wire: bool, strict: bool) -> GetFindingsReportAccountSummaryResponse:
+def _in_get_findings_report_account_summary_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> GetFindingsReportAccountSummaryResponse:
     """The ``GetFindingsReportAccountSummaryResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_GET_FINDINGS_REPORT_ACCOUNT_SUMMARY_RESPONSE, wire, strict)
-    k = "nextToken" if wire else "next_token"
-    x = fields.get(k)
-    next_token = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "reportSummaries" if wire else "report_summaries"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, [])
-    report_summaries = _in_findings_report_summaries(x, path, k, wire, strict)
+    fields = i_fields(
+        data, path, "", _KEYS_GET_FINDINGS_REPORT_ACCOUNT_SUMMARY_RESPONSE, wire, strict
+    )
+    key = "nextToken" if wire else "next_token"
+    raw = fields.get(key)
+    next_token = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "reportSummaries" if wire else "report_summaries"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, [])
+    report_summaries = _in_findings_report_summaries(raw, path, key, wire, strict)
     return GetFindingsReportAccountSummaryResponse(
         next_token=next_token,
         report_summaries=report_summaries,
     )
 
 
-def _in_get_notification_configuration_request(data: Any, path: Path, wire: bool, strict: bool) -> GetNotificationConfigurationRequest:
+def _in_get_notification_configuration_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> GetNotificationConfigurationRequest:
     """The ``GetNotificationConfigurationRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_GET_NOTIFICATION_CONFIGURATION_REQUEST, wire, strict)
-    k = "profilingGroupName" if wire else "profiling_group_name"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    profiling_group_name = x if type(x) is str else i_str(x, path, k)
+    key = "profilingGroupName" if wire else "profiling_group_name"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    profiling_group_name = raw if type(raw) is str else i_str(raw, path, key)
     return GetNotificationConfigurationRequest(profiling_group_name=profiling_group_name)
 
 
-def _in_get_notification_configuration_response(data: Any, path: Path, wire: bool, strict: bool) -> GetNotificationConfigurationResponse:
+def _in_get_notification_configuration_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> GetNotificationConfigurationResponse:
     """The ``GetNotificationConfigurationResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_GET_NOTIFICATION_CONFIGURATION_RESPONSE, wire, strict)
-    k = "notificationConfiguration" if wire else "notification_configuration"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, {})
-    notification_configuration = _in_notification_configuration(x, (path, k), wire, strict)
+    key = "notificationConfiguration" if wire else "notification_configuration"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, {})
+    notification_configuration = _in_notification_configuration(raw, (path, key), wire, strict)
     return GetNotificationConfigurationResponse(
         notification_configuration=notification_configuration,
     )
@@ -1886,53 +2616,53 @@ def _in_get_notification_configuration_response(data: Any, path: Path, wire: boo
 def _in_get_policy_request(data: Any, path: Path, wire: bool, strict: bool) -> GetPolicyRequest:
     """The ``GetPolicyRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_GET_POLICY_REQUEST, wire, strict)
-    k = "profilingGroupName" if wire else "profiling_group_name"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    profiling_group_name = x if type(x) is str else i_str(x, path, k)
+    key = "profilingGroupName" if wire else "profiling_group_name"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    profiling_group_name = raw if type(raw) is str else i_str(raw, path, key)
     return GetPolicyRequest(profiling_group_name=profiling_group_name)
 
 
 def _in_get_policy_response(data: Any, path: Path, wire: bool, strict: bool) -> GetPolicyResponse:
     """The ``GetPolicyResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_GET_POLICY_RESPONSE, wire, strict)
-    k = "policy"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    policy = x if type(x) is str else i_str(x, path, k)
-    k = "revisionId" if wire else "revision_id"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    revision_id = x if type(x) is str else i_str(x, path, k)
+    key = "policy"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    policy = raw if type(raw) is str else i_str(raw, path, key)
+    key = "revisionId" if wire else "revision_id"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    revision_id = raw if type(raw) is str else i_str(raw, path, key)
     return GetPolicyResponse(policy=policy, revision_id=revision_id)
 
 
 def _in_get_profile_request(data: Any, path: Path, wire: bool, strict: bool) -> GetProfileRequest:
     """The ``GetProfileRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_GET_PROFILE_REQUEST, wire, strict)
-    k = "accept"
-    x = fields.get(k)
-    accept = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "endTime" if wire else "end_time"
-    x = fields.get(k)
-    end_time = None if x is None else i_timestamp(x, path, k, wire)
-    k = "maxDepth" if wire else "max_depth"
-    x = fields.get(k)
-    max_depth = None if x is None else (x if type(x) is int else i_int(x, path, k))
-    k = "period"
-    x = fields.get(k)
-    period = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "profilingGroupName" if wire else "profiling_group_name"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    profiling_group_name = x if type(x) is str else i_str(x, path, k)
-    k = "startTime" if wire else "start_time"
-    x = fields.get(k)
-    start_time = None if x is None else i_timestamp(x, path, k, wire)
+    key = "accept"
+    raw = fields.get(key)
+    accept = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "endTime" if wire else "end_time"
+    raw = fields.get(key)
+    end_time = None if raw is None else i_timestamp(raw, path, key, wire)
+    key = "maxDepth" if wire else "max_depth"
+    raw = fields.get(key)
+    max_depth = None if raw is None else (raw if type(raw) is int else i_int(raw, path, key))
+    key = "period"
+    raw = fields.get(key)
+    period = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "profilingGroupName" if wire else "profiling_group_name"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    profiling_group_name = raw if type(raw) is str else i_str(raw, path, key)
+    key = "startTime" if wire else "start_time"
+    raw = fields.get(key)
+    start_time = None if raw is None else i_timestamp(raw, path, key, wire)
     return GetProfileRequest(
         accept=accept,
         end_time=end_time,
@@ -1946,19 +2676,19 @@ def _in_get_profile_request(data: Any, path: Path, wire: bool, strict: bool) -> 
 def _in_get_profile_response(data: Any, path: Path, wire: bool, strict: bool) -> GetProfileResponse:
     """The ``GetProfileResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_GET_PROFILE_RESPONSE, wire, strict)
-    k = "contentEncoding" if wire else "content_encoding"
-    x = fields.get(k)
-    content_encoding = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "contentType" if wire else "content_type"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    content_type = x if type(x) is str else i_str(x, path, k)
-    k = "profile"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, b"")
-    profile = i_blob(x, path, k, wire)
+    key = "contentEncoding" if wire else "content_encoding"
+    raw = fields.get(key)
+    content_encoding = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "contentType" if wire else "content_type"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    content_type = raw if type(raw) is str else i_str(raw, path, key)
+    key = "profile"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, b"")
+    profile = i_blob(raw, path, key, wire)
     return GetProfileResponse(
         content_encoding=content_encoding,
         content_type=content_type,
@@ -1966,27 +2696,29 @@ def _in_get_profile_response(data: Any, path: Path, wire: bool, strict: bool) ->
     )
 
 
-def _in_get_recommendations_request(data: Any, path: Path, wire: bool, strict: bool) -> GetRecommendationsRequest:
+def _in_get_recommendations_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> GetRecommendationsRequest:
     """The ``GetRecommendationsRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_GET_RECOMMENDATIONS_REQUEST, wire, strict)
-    k = "endTime" if wire else "end_time"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, EPOCH)
-    end_time = i_timestamp(x, path, k, wire)
-    k = "locale"
-    x = fields.get(k)
-    locale = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "profilingGroupName" if wire else "profiling_group_name"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    profiling_group_name = x if type(x) is str else i_str(x, path, k)
-    k = "startTime" if wire else "start_time"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, EPOCH)
-    start_time = i_timestamp(x, path, k, wire)
+    key = "endTime" if wire else "end_time"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, EPOCH)
+    end_time = i_timestamp(raw, path, key, wire)
+    key = "locale"
+    raw = fields.get(key)
+    locale = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "profilingGroupName" if wire else "profiling_group_name"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    profiling_group_name = raw if type(raw) is str else i_str(raw, path, key)
+    key = "startTime" if wire else "start_time"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, EPOCH)
+    start_time = i_timestamp(raw, path, key, wire)
     return GetRecommendationsRequest(
         end_time=end_time,
         locale=locale,
@@ -1995,34 +2727,36 @@ def _in_get_recommendations_request(data: Any, path: Path, wire: bool, strict: b
     )
 
 
-def _in_get_recommendations_response(data: Any, path: Path, wire: bool, strict: bool) -> GetRecommendationsResponse:
+def _in_get_recommendations_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> GetRecommendationsResponse:
     """The ``GetRecommendationsResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_GET_RECOMMENDATIONS_RESPONSE, wire, strict)
-    k = "anomalies"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, [])
-    anomalies = _in_anomalies(x, path, k, wire, strict)
-    k = "profileEndTime" if wire else "profile_end_time"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, EPOCH)
-    profile_end_time = i_timestamp(x, path, k, wire)
-    k = "profileStartTime" if wire else "profile_start_time"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, EPOCH)
-    profile_start_time = i_timestamp(x, path, k, wire)
-    k = "profilingGroupName" if wire else "profiling_group_name"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    profiling_group_name = x if type(x) is str else i_str(x, path, k)
-    k = "recommendations"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, [])
-    recommendations = _in_recommendations(x, path, k, wire, strict)
+    key = "anomalies"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, [])
+    anomalies = _in_anomalies(raw, path, key, wire, strict)
+    key = "profileEndTime" if wire else "profile_end_time"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, EPOCH)
+    profile_end_time = i_timestamp(raw, path, key, wire)
+    key = "profileStartTime" if wire else "profile_start_time"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, EPOCH)
+    profile_start_time = i_timestamp(raw, path, key, wire)
+    key = "profilingGroupName" if wire else "profiling_group_name"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    profiling_group_name = raw if type(raw) is str else i_str(raw, path, key)
+    key = "recommendations"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, [])
+    recommendations = _in_recommendations(raw, path, key, wire, strict)
     return GetRecommendationsResponse(
         anomalies=anomalies,
         profile_end_time=profile_end_time,
@@ -2032,33 +2766,37 @@ def _in_get_recommendations_response(data: Any, path: Path, wire: bool, strict: 
     )
 
 
-def _in_list_findings_reports_request(data: Any, path: Path, wire: bool, strict: bool) -> ListFindingsReportsRequest:
+def _in_list_findings_reports_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> ListFindingsReportsRequest:
     """The ``ListFindingsReportsRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_LIST_FINDINGS_REPORTS_REQUEST, wire, strict)
-    k = "dailyReportsOnly" if wire else "daily_reports_only"
-    x = fields.get(k)
-    daily_reports_only = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
-    k = "endTime" if wire else "end_time"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, EPOCH)
-    end_time = i_timestamp(x, path, k, wire)
-    k = "maxResults" if wire else "max_results"
-    x = fields.get(k)
-    max_results = None if x is None else (x if type(x) is int else i_int(x, path, k))
-    k = "nextToken" if wire else "next_token"
-    x = fields.get(k)
-    next_token = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "profilingGroupName" if wire else "profiling_group_name"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    profiling_group_name = x if type(x) is str else i_str(x, path, k)
-    k = "startTime" if wire else "start_time"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, EPOCH)
-    start_time = i_timestamp(x, path, k, wire)
+    key = "dailyReportsOnly" if wire else "daily_reports_only"
+    raw = fields.get(key)
+    daily_reports_only = (
+        None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
+    )
+    key = "endTime" if wire else "end_time"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, EPOCH)
+    end_time = i_timestamp(raw, path, key, wire)
+    key = "maxResults" if wire else "max_results"
+    raw = fields.get(key)
+    max_results = None if raw is None else (raw if type(raw) is int else i_int(raw, path, key))
+    key = "nextToken" if wire else "next_token"
+    raw = fields.get(key)
+    next_token = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "profilingGroupName" if wire else "profiling_group_name"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    profiling_group_name = raw if type(raw) is str else i_str(raw, path, key)
+    key = "startTime" if wire else "start_time"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, EPOCH)
+    start_time = i_timestamp(raw, path, key, wire)
     return ListFindingsReportsRequest(
         daily_reports_only=daily_reports_only,
         end_time=end_time,
@@ -2069,55 +2807,59 @@ def _in_list_findings_reports_request(data: Any, path: Path, wire: bool, strict:
     )
 
 
-def _in_list_findings_reports_response(data: Any, path: Path, wire: bool, strict: bool) -> ListFindingsReportsResponse:
+def _in_list_findings_reports_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> ListFindingsReportsResponse:
     """The ``ListFindingsReportsResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_LIST_FINDINGS_REPORTS_RESPONSE, wire, strict)
-    k = "findingsReportSummaries" if wire else "findings_report_summaries"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, [])
-    findings_report_summaries = _in_findings_report_summaries(x, path, k, wire, strict)
-    k = "nextToken" if wire else "next_token"
-    x = fields.get(k)
-    next_token = None if x is None else (x if type(x) is str else i_str(x, path, k))
+    key = "findingsReportSummaries" if wire else "findings_report_summaries"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, [])
+    findings_report_summaries = _in_findings_report_summaries(raw, path, key, wire, strict)
+    key = "nextToken" if wire else "next_token"
+    raw = fields.get(key)
+    next_token = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
     return ListFindingsReportsResponse(
         findings_report_summaries=findings_report_summaries,
         next_token=next_token,
     )
 
 
-def _in_list_profile_times_request(data: Any, path: Path, wire: bool, strict: bool) -> ListProfileTimesRequest:
+def _in_list_profile_times_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> ListProfileTimesRequest:
     """The ``ListProfileTimesRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_LIST_PROFILE_TIMES_REQUEST, wire, strict)
-    k = "endTime" if wire else "end_time"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, EPOCH)
-    end_time = i_timestamp(x, path, k, wire)
-    k = "maxResults" if wire else "max_results"
-    x = fields.get(k)
-    max_results = None if x is None else (x if type(x) is int else i_int(x, path, k))
-    k = "nextToken" if wire else "next_token"
-    x = fields.get(k)
-    next_token = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "orderBy" if wire else "order_by"
-    x = fields.get(k)
-    order_by = None if x is None else i_enum(OrderBy, x, path, k)
-    k = "period"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    period = i_enum(AggregationPeriod, x, path, k)
-    k = "profilingGroupName" if wire else "profiling_group_name"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    profiling_group_name = x if type(x) is str else i_str(x, path, k)
-    k = "startTime" if wire else "start_time"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, EPOCH)
-    start_time = i_timestamp(x, path, k, wire)
+    key = "endTime" if wire else "end_time"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, EPOCH)
+    end_time = i_timestamp(raw, path, key, wire)
+    key = "maxResults" if wire else "max_results"
+    raw = fields.get(key)
+    max_results = None if raw is None else (raw if type(raw) is int else i_int(raw, path, key))
+    key = "nextToken" if wire else "next_token"
+    raw = fields.get(key)
+    next_token = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "orderBy" if wire else "order_by"
+    raw = fields.get(key)
+    order_by = None if raw is None else i_enum(OrderBy, raw, path, key)
+    key = "period"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    period = i_enum(AggregationPeriod, raw, path, key)
+    key = "profilingGroupName" if wire else "profiling_group_name"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    profiling_group_name = raw if type(raw) is str else i_str(raw, path, key)
+    key = "startTime" if wire else "start_time"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, EPOCH)
+    start_time = i_timestamp(raw, path, key, wire)
     return ListProfileTimesRequest(
         end_time=end_time,
         max_results=max_results,
@@ -2129,32 +2871,38 @@ def _in_list_profile_times_request(data: Any, path: Path, wire: bool, strict: bo
     )
 
 
-def _in_list_profile_times_response(data: Any, path: Path, wire: bool, strict: bool) -> ListProfileTimesResponse:
+def _in_list_profile_times_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> ListProfileTimesResponse:
     """The ``ListProfileTimesResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_LIST_PROFILE_TIMES_RESPONSE, wire, strict)
-    k = "nextToken" if wire else "next_token"
-    x = fields.get(k)
-    next_token = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "profileTimes" if wire else "profile_times"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, [])
-    profile_times = _in_profile_times(x, path, k, wire, strict)
+    key = "nextToken" if wire else "next_token"
+    raw = fields.get(key)
+    next_token = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "profileTimes" if wire else "profile_times"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, [])
+    profile_times = _in_profile_times(raw, path, key, wire, strict)
     return ListProfileTimesResponse(next_token=next_token, profile_times=profile_times)
 
 
-def _in_list_profiling_groups_request(data: Any, path: Path, wire: bool, strict: bool) -> ListProfilingGroupsRequest:
+def _in_list_profiling_groups_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> ListProfilingGroupsRequest:
     """The ``ListProfilingGroupsRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_LIST_PROFILING_GROUPS_REQUEST, wire, strict)
-    k = "includeDescription" if wire else "include_description"
-    x = fields.get(k)
-    include_description = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
-    k = "maxResults" if wire else "max_results"
-    x = fields.get(k)
-    max_results = None if x is None else (x if type(x) is int else i_int(x, path, k))
-    k = "nextToken" if wire else "next_token"
-    x = fields.get(k)
-    next_token = None if x is None else (x if type(x) is str else i_str(x, path, k))
+    key = "includeDescription" if wire else "include_description"
+    raw = fields.get(key)
+    include_description = (
+        None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
+    )
+    key = "maxResults" if wire else "max_results"
+    raw = fields.get(key)
+    max_results = None if raw is None else (raw if type(raw) is int else i_int(raw, path, key))
+    key = "nextToken" if wire else "next_token"
+    raw = fields.get(key)
+    next_token = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
     return ListProfilingGroupsRequest(
         include_description=include_description,
         max_results=max_results,
@@ -2162,20 +2910,24 @@ def _in_list_profiling_groups_request(data: Any, path: Path, wire: bool, strict:
     )
 
 
-def _in_list_profiling_groups_response(data: Any, path: Path, wire: bool, strict: bool) -> ListProfilingGroupsResponse:
+def _in_list_profiling_groups_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> ListProfilingGroupsResponse:
     """The ``ListProfilingGroupsResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_LIST_PROFILING_GROUPS_RESPONSE, wire, strict)
-    k = "nextToken" if wire else "next_token"
-    x = fields.get(k)
-    next_token = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "profilingGroupNames" if wire else "profiling_group_names"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, [])
-    profiling_group_names = _in_profiling_group_names(x, path, k, wire, strict)
-    k = "profilingGroups" if wire else "profiling_groups"
-    x = fields.get(k)
-    profiling_groups = None if x is None else _in_profiling_group_descriptions(x, path, k, wire, strict)
+    key = "nextToken" if wire else "next_token"
+    raw = fields.get(key)
+    next_token = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "profilingGroupNames" if wire else "profiling_group_names"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, [])
+    profiling_group_names = _in_profiling_group_names(raw, path, key, wire, strict)
+    key = "profilingGroups" if wire else "profiling_groups"
+    raw = fields.get(key)
+    profiling_groups = (
+        None if raw is None else _in_profiling_group_descriptions(raw, path, key, wire, strict)
+    )
     return ListProfilingGroupsResponse(
         next_token=next_token,
         profiling_group_names=profiling_group_names,
@@ -2183,38 +2935,46 @@ def _in_list_profiling_groups_response(data: Any, path: Path, wire: bool, strict
     )
 
 
-def _in_list_tags_for_resource_request(data: Any, path: Path, wire: bool, strict: bool) -> ListTagsForResourceRequest:
+def _in_list_tags_for_resource_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> ListTagsForResourceRequest:
     """The ``ListTagsForResourceRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_LIST_TAGS_FOR_RESOURCE_REQUEST, wire, strict)
-    k = "resourceArn" if wire else "resource_arn"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    resource_arn = x if type(x) is str else i_str(x, path, k)
+    key = "resourceArn" if wire else "resource_arn"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    resource_arn = raw if type(raw) is str else i_str(raw, path, key)
     return ListTagsForResourceRequest(resource_arn=resource_arn)
 
 
-def _in_list_tags_for_resource_response(data: Any, path: Path, wire: bool, strict: bool) -> ListTagsForResourceResponse:
+def _in_list_tags_for_resource_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> ListTagsForResourceResponse:
     """The ``ListTagsForResourceResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_LIST_TAGS_FOR_RESOURCE_RESPONSE, wire, strict)
-    k = "tags"
-    x = fields.get(k)
-    tags = None if x is None else _in_tags(x, path, k, wire, strict)
+    key = "tags"
+    raw = fields.get(key)
+    tags = None if raw is None else _in_tags(raw, path, key, wire, strict)
     return ListTagsForResourceResponse(tags=tags)
 
 
 def _in_match(data: Any, path: Path, wire: bool, strict: bool) -> Match:
     """The ``Match`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_MATCH, wire, strict)
-    k = "frameAddress" if wire else "frame_address"
-    x = fields.get(k)
-    frame_address = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "targetFramesIndex" if wire else "target_frames_index"
-    x = fields.get(k)
-    target_frames_index = None if x is None else (x if type(x) is int else i_int(x, path, k))
-    k = "thresholdBreachValue" if wire else "threshold_breach_value"
-    x = fields.get(k)
-    threshold_breach_value = None if x is None else (x if type(x) is float else i_float(x, path, k))
+    key = "frameAddress" if wire else "frame_address"
+    raw = fields.get(key)
+    frame_address = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "targetFramesIndex" if wire else "target_frames_index"
+    raw = fields.get(key)
+    target_frames_index = (
+        None if raw is None else (raw if type(raw) is int else i_int(raw, path, key))
+    )
+    key = "thresholdBreachValue" if wire else "threshold_breach_value"
+    raw = fields.get(key)
+    threshold_breach_value = (
+        None if raw is None else (raw if type(raw) is float else i_float(raw, path, key))
+    )
     return Match(
         frame_address=frame_address,
         target_frames_index=target_frames_index,
@@ -2223,68 +2983,86 @@ def _in_match(data: Any, path: Path, wire: bool, strict: bool) -> Match:
 
 
 def _in_matches(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[Match]:
-    return [_in_match(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+    return [
+        _in_match(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_metadata(value: Any, path: Path, name: str, wire: bool, strict: bool) -> Mapping[MetadataField | MetadataFieldLiteral, str]:
+def _in_metadata(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> Mapping[MetadataField | MetadataFieldLiteral, str]:
     items = i_map(value, path, name).items()
-    return {i_enum(MetadataField, key, path, name): (item if type(item) is str else i_str(item, path, f"{name}[{key!r}]")) for key, item in items if item is not None}
+    return {
+        i_enum(MetadataField, key, path, name): (
+            item if type(item) is str else i_str(item, path, f"{name}[{key!r}]")
+        )
+        for key, item in items
+        if item is not None
+    }
 
 
 def _in_metric(data: Any, path: Path, wire: bool, strict: bool) -> Metric:
     """The ``Metric`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_METRIC, wire, strict)
-    k = "frameName" if wire else "frame_name"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    frame_name = x if type(x) is str else i_str(x, path, k)
-    k = "threadStates" if wire else "thread_states"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, [])
-    thread_states = _in_thread_states(x, path, k, wire, strict)
-    k = "type"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    type_ = i_enum(MetricType, x, path, k)
+    key = "frameName" if wire else "frame_name"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    frame_name = raw if type(raw) is str else i_str(raw, path, key)
+    key = "threadStates" if wire else "thread_states"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, [])
+    thread_states = _in_thread_states(raw, path, key, wire, strict)
+    key = "type"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    type_ = i_enum(MetricType, raw, path, key)
     return Metric(frame_name=frame_name, thread_states=thread_states, type=type_)
 
 
-def _in_notification_configuration(data: Any, path: Path, wire: bool, strict: bool) -> NotificationConfiguration:
+def _in_notification_configuration(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> NotificationConfiguration:
     """The ``NotificationConfiguration`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_NOTIFICATION_CONFIGURATION, wire, strict)
-    k = "channels"
-    x = fields.get(k)
-    channels = None if x is None else _in_channels(x, path, k, wire, strict)
+    key = "channels"
+    raw = fields.get(key)
+    channels = None if raw is None else _in_channels(raw, path, key, wire, strict)
     return NotificationConfiguration(channels=channels)
 
 
 def _in_pattern(data: Any, path: Path, wire: bool, strict: bool) -> Pattern:
     """The ``Pattern`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_PATTERN, wire, strict)
-    k = "countersToAggregate" if wire else "counters_to_aggregate"
-    x = fields.get(k)
-    counters_to_aggregate = None if x is None else _in_counters_to_aggregate(x, path, k, wire, strict)
-    k = "description"
-    x = fields.get(k)
-    description = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "id"
-    x = fields.get(k)
-    id = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "name"
-    x = fields.get(k)
-    name_ = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "resolutionSteps" if wire else "resolution_steps"
-    x = fields.get(k)
-    resolution_steps = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "targetFrames" if wire else "target_frames"
-    x = fields.get(k)
-    target_frames = None if x is None else _in_target_frames(x, path, k, wire, strict)
-    k = "thresholdPercent" if wire else "threshold_percent"
-    x = fields.get(k)
-    threshold_percent = None if x is None else (x if type(x) is float else i_float(x, path, k))
+    key = "countersToAggregate" if wire else "counters_to_aggregate"
+    raw = fields.get(key)
+    counters_to_aggregate = (
+        None if raw is None else _in_counters_to_aggregate(raw, path, key, wire, strict)
+    )
+    key = "description"
+    raw = fields.get(key)
+    description = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "id"
+    raw = fields.get(key)
+    id = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "name"
+    raw = fields.get(key)
+    name_ = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "resolutionSteps" if wire else "resolution_steps"
+    raw = fields.get(key)
+    resolution_steps = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "targetFrames" if wire else "target_frames"
+    raw = fields.get(key)
+    target_frames = None if raw is None else _in_target_frames(raw, path, key, wire, strict)
+    key = "thresholdPercent" if wire else "threshold_percent"
+    raw = fields.get(key)
+    threshold_percent = (
+        None if raw is None else (raw if type(raw) is float else i_float(raw, path, key))
+    )
     return Pattern(
         counters_to_aggregate=counters_to_aggregate,
         description=description,
@@ -2296,27 +3074,29 @@ def _in_pattern(data: Any, path: Path, wire: bool, strict: bool) -> Pattern:
     )
 
 
-def _in_post_agent_profile_request(data: Any, path: Path, wire: bool, strict: bool) -> PostAgentProfileRequest:
+def _in_post_agent_profile_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> PostAgentProfileRequest:
     """The ``PostAgentProfileRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_POST_AGENT_PROFILE_REQUEST, wire, strict)
-    k = "agentProfile" if wire else "agent_profile"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, b"")
-    agent_profile = i_blob(x, path, k, wire)
-    k = "contentType" if wire else "content_type"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    content_type = x if type(x) is str else i_str(x, path, k)
-    k = "profileToken" if wire else "profile_token"
-    x = fields.get(k)
-    profile_token = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "profilingGroupName" if wire else "profiling_group_name"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    profiling_group_name = x if type(x) is str else i_str(x, path, k)
+    key = "agentProfile" if wire else "agent_profile"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, b"")
+    agent_profile = i_blob(raw, path, key, wire)
+    key = "contentType" if wire else "content_type"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    content_type = raw if type(raw) is str else i_str(raw, path, key)
+    key = "profileToken" if wire else "profile_token"
+    raw = fields.get(key)
+    profile_token = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "profilingGroupName" if wire else "profiling_group_name"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    profiling_group_name = raw if type(raw) is str else i_str(raw, path, key)
     return PostAgentProfileRequest(
         agent_profile=agent_profile,
         content_type=content_type,
@@ -2325,56 +3105,72 @@ def _in_post_agent_profile_request(data: Any, path: Path, wire: bool, strict: bo
     )
 
 
-def _in_post_agent_profile_response(data: Any, path: Path, wire: bool, strict: bool) -> PostAgentProfileResponse:
+def _in_post_agent_profile_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> PostAgentProfileResponse:
     """The ``PostAgentProfileResponse`` a dict describes."""
     i_fields(data, path, "", _KEYS_POST_AGENT_PROFILE_RESPONSE, wire, strict)
     return PostAgentProfileResponse()
 
 
 def _in_principals(value: Any, path: Path, name: str, wire: bool, strict: bool) -> Sequence[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
+    return [
+        item if type(item) is str else i_str(item, path, f"{name}[{i}]")
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_profile_time(data: Any, path: Path, wire: bool, strict: bool) -> ProfileTime:
     """The ``ProfileTime`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_PROFILE_TIME, wire, strict)
-    k = "start"
-    x = fields.get(k)
-    start = None if x is None else i_timestamp(x, path, k, wire)
+    key = "start"
+    raw = fields.get(key)
+    start = None if raw is None else i_timestamp(raw, path, key, wire)
     return ProfileTime(start=start)
 
 
-def _in_profile_times(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[ProfileTime]:
-    return [_in_profile_time(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_profile_times(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[ProfileTime]:
+    return [
+        _in_profile_time(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_profiling_group_description(data: Any, path: Path, wire: bool, strict: bool) -> ProfilingGroupDescription:
+def _in_profiling_group_description(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> ProfilingGroupDescription:
     """The ``ProfilingGroupDescription`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_PROFILING_GROUP_DESCRIPTION, wire, strict)
-    k = "agentOrchestrationConfig" if wire else "agent_orchestration_config"
-    x = fields.get(k)
-    agent_orchestration_config = None if x is None else _in_agent_orchestration_config(x, (path, k), wire, strict)
-    k = "arn"
-    x = fields.get(k)
-    arn = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "computePlatform" if wire else "compute_platform"
-    x = fields.get(k)
-    compute_platform = None if x is None else i_enum(ComputePlatform, x, path, k)
-    k = "createdAt" if wire else "created_at"
-    x = fields.get(k)
-    created_at = None if x is None else i_timestamp(x, path, k, wire)
-    k = "name"
-    x = fields.get(k)
-    name_ = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "profilingStatus" if wire else "profiling_status"
-    x = fields.get(k)
-    profiling_status = None if x is None else _in_profiling_status(x, (path, k), wire, strict)
-    k = "tags"
-    x = fields.get(k)
-    tags = None if x is None else _in_tags(x, path, k, wire, strict)
-    k = "updatedAt" if wire else "updated_at"
-    x = fields.get(k)
-    updated_at = None if x is None else i_timestamp(x, path, k, wire)
+    key = "agentOrchestrationConfig" if wire else "agent_orchestration_config"
+    raw = fields.get(key)
+    agent_orchestration_config = (
+        None if raw is None else _in_agent_orchestration_config(raw, (path, key), wire, strict)
+    )
+    key = "arn"
+    raw = fields.get(key)
+    arn = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "computePlatform" if wire else "compute_platform"
+    raw = fields.get(key)
+    compute_platform = None if raw is None else i_enum(ComputePlatform, raw, path, key)
+    key = "createdAt" if wire else "created_at"
+    raw = fields.get(key)
+    created_at = None if raw is None else i_timestamp(raw, path, key, wire)
+    key = "name"
+    raw = fields.get(key)
+    name_ = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "profilingStatus" if wire else "profiling_status"
+    raw = fields.get(key)
+    profiling_status = None if raw is None else _in_profiling_status(raw, (path, key), wire, strict)
+    key = "tags"
+    raw = fields.get(key)
+    tags = None if raw is None else _in_tags(raw, path, key, wire, strict)
+    key = "updatedAt" if wire else "updated_at"
+    raw = fields.get(key)
+    updated_at = None if raw is None else i_timestamp(raw, path, key, wire)
     return ProfilingGroupDescription(
         agent_orchestration_config=agent_orchestration_config,
         arn=arn,
@@ -2387,26 +3183,40 @@ def _in_profiling_group_description(data: Any, path: Path, wire: bool, strict: b
     )
 
 
-def _in_profiling_group_descriptions(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[ProfilingGroupDescription]:
-    return [_in_profiling_group_description(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_profiling_group_descriptions(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[ProfilingGroupDescription]:
+    return [
+        _in_profiling_group_description(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_profiling_group_names(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_profiling_group_names(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[str]:
+    return [
+        item if type(item) is str else i_str(item, path, f"{name}[{i}]")
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_profiling_status(data: Any, path: Path, wire: bool, strict: bool) -> ProfilingStatus:
     """The ``ProfilingStatus`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_PROFILING_STATUS, wire, strict)
-    k = "latestAgentOrchestratedAt" if wire else "latest_agent_orchestrated_at"
-    x = fields.get(k)
-    latest_agent_orchestrated_at = None if x is None else i_timestamp(x, path, k, wire)
-    k = "latestAgentProfileReportedAt" if wire else "latest_agent_profile_reported_at"
-    x = fields.get(k)
-    latest_agent_profile_reported_at = None if x is None else i_timestamp(x, path, k, wire)
-    k = "latestAggregatedProfile" if wire else "latest_aggregated_profile"
-    x = fields.get(k)
-    latest_aggregated_profile = None if x is None else _in_aggregated_profile_time(x, (path, k), wire, strict)
+    key = "latestAgentOrchestratedAt" if wire else "latest_agent_orchestrated_at"
+    raw = fields.get(key)
+    latest_agent_orchestrated_at = None if raw is None else i_timestamp(raw, path, key, wire)
+    key = "latestAgentProfileReportedAt" if wire else "latest_agent_profile_reported_at"
+    raw = fields.get(key)
+    latest_agent_profile_reported_at = None if raw is None else i_timestamp(raw, path, key, wire)
+    key = "latestAggregatedProfile" if wire else "latest_aggregated_profile"
+    raw = fields.get(key)
+    latest_aggregated_profile = (
+        None if raw is None else _in_aggregated_profile_time(raw, (path, key), wire, strict)
+    )
     return ProfilingStatus(
         latest_agent_orchestrated_at=latest_agent_orchestrated_at,
         latest_agent_profile_reported_at=latest_agent_profile_reported_at,
@@ -2414,27 +3224,29 @@ def _in_profiling_status(data: Any, path: Path, wire: bool, strict: bool) -> Pro
     )
 
 
-def _in_put_permission_request(data: Any, path: Path, wire: bool, strict: bool) -> PutPermissionRequest:
+def _in_put_permission_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> PutPermissionRequest:
     """The ``PutPermissionRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_PUT_PERMISSION_REQUEST, wire, strict)
-    k = "actionGroup" if wire else "action_group"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    action_group = i_enum(ActionGroup, x, path, k)
-    k = "principals"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, [])
-    principals = _in_principals(x, path, k, wire, strict)
-    k = "profilingGroupName" if wire else "profiling_group_name"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    profiling_group_name = x if type(x) is str else i_str(x, path, k)
-    k = "revisionId" if wire else "revision_id"
-    x = fields.get(k)
-    revision_id = None if x is None else (x if type(x) is str else i_str(x, path, k))
+    key = "actionGroup" if wire else "action_group"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    action_group = i_enum(ActionGroup, raw, path, key)
+    key = "principals"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, [])
+    principals = _in_principals(raw, path, key, wire, strict)
+    key = "profilingGroupName" if wire else "profiling_group_name"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    profiling_group_name = raw if type(raw) is str else i_str(raw, path, key)
+    key = "revisionId" if wire else "revision_id"
+    raw = fields.get(key)
+    revision_id = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
     return PutPermissionRequest(
         action_group=action_group,
         principals=principals,
@@ -2443,55 +3255,57 @@ def _in_put_permission_request(data: Any, path: Path, wire: bool, strict: bool) 
     )
 
 
-def _in_put_permission_response(data: Any, path: Path, wire: bool, strict: bool) -> PutPermissionResponse:
+def _in_put_permission_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> PutPermissionResponse:
     """The ``PutPermissionResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_PUT_PERMISSION_RESPONSE, wire, strict)
-    k = "policy"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    policy = x if type(x) is str else i_str(x, path, k)
-    k = "revisionId" if wire else "revision_id"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    revision_id = x if type(x) is str else i_str(x, path, k)
+    key = "policy"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    policy = raw if type(raw) is str else i_str(raw, path, key)
+    key = "revisionId" if wire else "revision_id"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    revision_id = raw if type(raw) is str else i_str(raw, path, key)
     return PutPermissionResponse(policy=policy, revision_id=revision_id)
 
 
 def _in_recommendation(data: Any, path: Path, wire: bool, strict: bool) -> Recommendation:
     """The ``Recommendation`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_RECOMMENDATION, wire, strict)
-    k = "allMatchesCount" if wire else "all_matches_count"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, 0)
-    all_matches_count = x if type(x) is int else i_int(x, path, k)
-    k = "allMatchesSum" if wire else "all_matches_sum"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, 0.0)
-    all_matches_sum = x if type(x) is float else i_float(x, path, k)
-    k = "endTime" if wire else "end_time"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, EPOCH)
-    end_time = i_timestamp(x, path, k, wire)
-    k = "pattern"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, {})
-    pattern = _in_pattern(x, (path, k), wire, strict)
-    k = "startTime" if wire else "start_time"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, EPOCH)
-    start_time = i_timestamp(x, path, k, wire)
-    k = "topMatches" if wire else "top_matches"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, [])
-    top_matches = _in_matches(x, path, k, wire, strict)
+    key = "allMatchesCount" if wire else "all_matches_count"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, 0)
+    all_matches_count = raw if type(raw) is int else i_int(raw, path, key)
+    key = "allMatchesSum" if wire else "all_matches_sum"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, 0.0)
+    all_matches_sum = raw if type(raw) is float else i_float(raw, path, key)
+    key = "endTime" if wire else "end_time"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, EPOCH)
+    end_time = i_timestamp(raw, path, key, wire)
+    key = "pattern"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, {})
+    pattern = _in_pattern(raw, (path, key), wire, strict)
+    key = "startTime" if wire else "start_time"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, EPOCH)
+    start_time = i_timestamp(raw, path, key, wire)
+    key = "topMatches" if wire else "top_matches"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, [])
+    top_matches = _in_matches(raw, path, key, wire, strict)
     return Recommendation(
         all_matches_count=all_matches_count,
         all_matches_sum=all_matches_sum,
@@ -2502,56 +3316,70 @@ def _in_recommendation(data: Any, path: Path, wire: bool, strict: bool) -> Recom
     )
 
 
-def _in_recommendations(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[Recommendation]:
-    return [_in_recommendation(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_recommendations(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[Recommendation]:
+    return [
+        _in_recommendation(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_remove_notification_channel_request(data: Any, path: Path, wire: bool, strict: bool) -> RemoveNotificationChannelRequest:
+def _in_remove_notification_channel_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> RemoveNotificationChannelRequest:
     """The ``RemoveNotificationChannelRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_REMOVE_NOTIFICATION_CHANNEL_REQUEST, wire, strict)
-    k = "channelId" if wire else "channel_id"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    channel_id = x if type(x) is str else i_str(x, path, k)
-    k = "profilingGroupName" if wire else "profiling_group_name"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    profiling_group_name = x if type(x) is str else i_str(x, path, k)
+    key = "channelId" if wire else "channel_id"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    channel_id = raw if type(raw) is str else i_str(raw, path, key)
+    key = "profilingGroupName" if wire else "profiling_group_name"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    profiling_group_name = raw if type(raw) is str else i_str(raw, path, key)
     return RemoveNotificationChannelRequest(
         channel_id=channel_id,
         profiling_group_name=profiling_group_name,
     )
 
 
-def _in_remove_notification_channel_response(data: Any, path: Path, wire: bool, strict: bool) -> RemoveNotificationChannelResponse:
+def _in_remove_notification_channel_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> RemoveNotificationChannelResponse:
     """The ``RemoveNotificationChannelResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_REMOVE_NOTIFICATION_CHANNEL_RESPONSE, wire, strict)
-    k = "notificationConfiguration" if wire else "notification_configuration"
-    x = fields.get(k)
-    notification_configuration = None if x is None else _in_notification_configuration(x, (path, k), wire, strict)
+    key = "notificationConfiguration" if wire else "notification_configuration"
+    raw = fields.get(key)
+    notification_configuration = (
+        None if raw is None else _in_notification_configuration(raw, (path, key), wire, strict)
+    )
     return RemoveNotificationChannelResponse(notification_configuration=notification_configuration)
 
 
-def _in_remove_permission_request(data: Any, path: Path, wire: bool, strict: bool) -> RemovePermissionRequest:
+def _in_remove_permission_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> RemovePermissionRequest:
     """The ``RemovePermissionRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_REMOVE_PERMISSION_REQUEST, wire, strict)
-    k = "actionGroup" if wire else "action_group"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    action_group = i_enum(ActionGroup, x, path, k)
-    k = "profilingGroupName" if wire else "profiling_group_name"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    profiling_group_name = x if type(x) is str else i_str(x, path, k)
-    k = "revisionId" if wire else "revision_id"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    revision_id = x if type(x) is str else i_str(x, path, k)
+    key = "actionGroup" if wire else "action_group"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    action_group = i_enum(ActionGroup, raw, path, key)
+    key = "profilingGroupName" if wire else "profiling_group_name"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    profiling_group_name = raw if type(raw) is str else i_str(raw, path, key)
+    key = "revisionId" if wire else "revision_id"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    revision_id = raw if type(raw) is str else i_str(raw, path, key)
     return RemovePermissionRequest(
         action_group=action_group,
         profiling_group_name=profiling_group_name,
@@ -2559,43 +3387,47 @@ def _in_remove_permission_request(data: Any, path: Path, wire: bool, strict: boo
     )
 
 
-def _in_remove_permission_response(data: Any, path: Path, wire: bool, strict: bool) -> RemovePermissionResponse:
+def _in_remove_permission_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> RemovePermissionResponse:
     """The ``RemovePermissionResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_REMOVE_PERMISSION_RESPONSE, wire, strict)
-    k = "policy"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    policy = x if type(x) is str else i_str(x, path, k)
-    k = "revisionId" if wire else "revision_id"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    revision_id = x if type(x) is str else i_str(x, path, k)
+    key = "policy"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    policy = raw if type(raw) is str else i_str(raw, path, key)
+    key = "revisionId" if wire else "revision_id"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    revision_id = raw if type(raw) is str else i_str(raw, path, key)
     return RemovePermissionResponse(policy=policy, revision_id=revision_id)
 
 
-def _in_submit_feedback_request(data: Any, path: Path, wire: bool, strict: bool) -> SubmitFeedbackRequest:
+def _in_submit_feedback_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> SubmitFeedbackRequest:
     """The ``SubmitFeedbackRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_SUBMIT_FEEDBACK_REQUEST, wire, strict)
-    k = "anomalyInstanceId" if wire else "anomaly_instance_id"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    anomaly_instance_id = x if type(x) is str else i_str(x, path, k)
-    k = "comment"
-    x = fields.get(k)
-    comment = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "profilingGroupName" if wire else "profiling_group_name"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    profiling_group_name = x if type(x) is str else i_str(x, path, k)
-    k = "type"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    type_ = i_enum(FeedbackType, x, path, k)
+    key = "anomalyInstanceId" if wire else "anomaly_instance_id"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    anomaly_instance_id = raw if type(raw) is str else i_str(raw, path, key)
+    key = "comment"
+    raw = fields.get(key)
+    comment = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "profilingGroupName" if wire else "profiling_group_name"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    profiling_group_name = raw if type(raw) is str else i_str(raw, path, key)
+    key = "type"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    type_ = i_enum(FeedbackType, raw, path, key)
     return SubmitFeedbackRequest(
         anomaly_instance_id=anomaly_instance_id,
         comment=comment,
@@ -2604,33 +3436,41 @@ def _in_submit_feedback_request(data: Any, path: Path, wire: bool, strict: bool)
     )
 
 
-def _in_submit_feedback_response(data: Any, path: Path, wire: bool, strict: bool) -> SubmitFeedbackResponse:
+def _in_submit_feedback_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> SubmitFeedbackResponse:
     """The ``SubmitFeedbackResponse`` a dict describes."""
     i_fields(data, path, "", _KEYS_SUBMIT_FEEDBACK_RESPONSE, wire, strict)
     return SubmitFeedbackResponse()
 
 
 def _in_tag_keys(value: Any, path: Path, name: str, wire: bool, strict: bool) -> Sequence[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
+    return [
+        item if type(item) is str else i_str(item, path, f"{name}[{i}]")
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_tag_resource_request(data: Any, path: Path, wire: bool, strict: bool) -> TagResourceRequest:
     """The ``TagResourceRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_TAG_RESOURCE_REQUEST, wire, strict)
-    k = "resourceArn" if wire else "resource_arn"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    resource_arn = x if type(x) is str else i_str(x, path, k)
-    k = "tags"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, {})
-    tags = _in_tags(x, path, k, wire, strict)
+    key = "resourceArn" if wire else "resource_arn"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    resource_arn = raw if type(raw) is str else i_str(raw, path, key)
+    key = "tags"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, {})
+    tags = _in_tags(raw, path, key, wire, strict)
     return TagResourceRequest(resource_arn=resource_arn, tags=tags)
 
 
-def _in_tag_resource_response(data: Any, path: Path, wire: bool, strict: bool) -> TagResourceResponse:
+def _in_tag_resource_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> TagResourceResponse:
     """The ``TagResourceResponse`` a dict describes."""
     i_fields(data, path, "", _KEYS_TAG_RESOURCE_RESPONSE, wire, strict)
     return TagResourceResponse()
@@ -2638,101 +3478,143 @@ def _in_tag_resource_response(data: Any, path: Path, wire: bool, strict: bool) -
 
 def _in_tags(value: Any, path: Path, name: str, wire: bool, strict: bool) -> dict[str, str]:
     items = i_map(value, path, name).items()
-    return {(key if type(key) is str else i_str(key, path, name)): (item if type(item) is str else i_str(item, path, f"{name}[{key!r}]")) for key, item in items if item is not None}
+    return {
+        (key if type(key) is str else i_str(key, path, name)): (
+            item if type(item) is str else i_str(item, path, f"{name}[{key!r}]")
+        )
+        for key, item in items
+        if item is not None
+    }
 
 
 def _in_target_frame(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
+    return [
+        item if type(item) is str else i_str(item, path, f"{name}[{i}]")
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_target_frames(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[list[str]]:
-    return [_in_target_frame(item, path, f"{name}[{i}]", wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_target_frames(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[list[str]]:
+    return [
+        _in_target_frame(item, path, f"{name}[{i}]", wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_thread_states(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
+    return [
+        item if type(item) is str else i_str(item, path, f"{name}[{i}]")
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_timestamp_structure(data: Any, path: Path, wire: bool, strict: bool) -> TimestampStructure:
     """The ``TimestampStructure`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_TIMESTAMP_STRUCTURE, wire, strict)
-    k = "value"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, EPOCH)
-    value_ = i_timestamp(x, path, k, wire)
+    key = "value"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, EPOCH)
+    value_ = i_timestamp(raw, path, key, wire)
     return TimestampStructure(value=value_)
 
 
-def _in_timestamp_structure_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[TimestampStructure]:
-    return [_in_timestamp_structure(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_timestamp_structure_list(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[TimestampStructure]:
+    return [
+        _in_timestamp_structure(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_unprocessed_end_times(value: Any, path: Path, name: str, wire: bool, strict: bool) -> dict[str, list[TimestampStructure]]:
+def _in_unprocessed_end_times(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> dict[str, list[TimestampStructure]]:
     items = i_map(value, path, name).items()
-    return {(key if type(key) is str else i_str(key, path, name)): _in_timestamp_structure_list(item, path, f"{name}[{key!r}]", wire, strict) for key, item in items if item is not None}
+    return {
+        (key if type(key) is str else i_str(key, path, name)): _in_timestamp_structure_list(
+            item, path, f"{name}[{key!r}]", wire, strict
+        )
+        for key, item in items
+        if item is not None
+    }
 
 
-def _in_untag_resource_request(data: Any, path: Path, wire: bool, strict: bool) -> UntagResourceRequest:
+def _in_untag_resource_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> UntagResourceRequest:
     """The ``UntagResourceRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_UNTAG_RESOURCE_REQUEST, wire, strict)
-    k = "resourceArn" if wire else "resource_arn"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    resource_arn = x if type(x) is str else i_str(x, path, k)
-    k = "tagKeys" if wire else "tag_keys"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, [])
-    tag_keys = _in_tag_keys(x, path, k, wire, strict)
+    key = "resourceArn" if wire else "resource_arn"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    resource_arn = raw if type(raw) is str else i_str(raw, path, key)
+    key = "tagKeys" if wire else "tag_keys"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, [])
+    tag_keys = _in_tag_keys(raw, path, key, wire, strict)
     return UntagResourceRequest(resource_arn=resource_arn, tag_keys=tag_keys)
 
 
-def _in_untag_resource_response(data: Any, path: Path, wire: bool, strict: bool) -> UntagResourceResponse:
+def _in_untag_resource_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> UntagResourceResponse:
     """The ``UntagResourceResponse`` a dict describes."""
     i_fields(data, path, "", _KEYS_UNTAG_RESOURCE_RESPONSE, wire, strict)
     return UntagResourceResponse()
 
 
-def _in_update_profiling_group_request(data: Any, path: Path, wire: bool, strict: bool) -> UpdateProfilingGroupRequest:
+def _in_update_profiling_group_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> UpdateProfilingGroupRequest:
     """The ``UpdateProfilingGroupRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_UPDATE_PROFILING_GROUP_REQUEST, wire, strict)
-    k = "agentOrchestrationConfig" if wire else "agent_orchestration_config"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, {})
-    agent_orchestration_config = _in_agent_orchestration_config(x, (path, k), wire, strict)
-    k = "profilingGroupName" if wire else "profiling_group_name"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    profiling_group_name = x if type(x) is str else i_str(x, path, k)
+    key = "agentOrchestrationConfig" if wire else "agent_orchestration_config"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, {})
+    agent_orchestration_config = _in_agent_orchestration_config(raw, (path, key), wire, strict)
+    key = "profilingGroupName" if wire else "profiling_group_name"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    profiling_group_name = raw if type(raw) is str else i_str(raw, path, key)
     return UpdateProfilingGroupRequest(
         agent_orchestration_config=agent_orchestration_config,
         profiling_group_name=profiling_group_name,
     )
 
 
-def _in_update_profiling_group_response(data: Any, path: Path, wire: bool, strict: bool) -> UpdateProfilingGroupResponse:
+def _in_update_profiling_group_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> UpdateProfilingGroupResponse:
     """The ``UpdateProfilingGroupResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_UPDATE_PROFILING_GROUP_RESPONSE, wire, strict)
-    k = "profilingGroup" if wire else "profiling_group"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, {})
-    profiling_group = _in_profiling_group_description(x, (path, k), wire, strict)
+    key = "profilingGroup" if wire else "profiling_group"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, {})
+    profiling_group = _in_profiling_group_description(raw, (path, key), wire, strict)
     return UpdateProfilingGroupResponse(profiling_group=profiling_group)
 
 
 def _in_user_feedback(data: Any, path: Path, wire: bool, strict: bool) -> UserFeedback:
     """The ``UserFeedback`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_USER_FEEDBACK, wire, strict)
-    k = "type"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    type_ = i_enum(FeedbackType, x, path, k)
+    key = "type"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    type_ = i_enum(FeedbackType, raw, path, key)
     return UserFeedback(type=type_)
 
 
@@ -2740,61 +3622,123 @@ def _in_user_feedback(data: Any, path: Path, wire: bool, strict: bool) -> UserFe
 
 
 HOOKS: dict[type, Hooks] = {
-    AddNotificationChannelsRequest: Hooks(_out_add_notification_channels_request, _in_add_notification_channels_request),
-    AddNotificationChannelsResponse: Hooks(_out_add_notification_channels_response, _in_add_notification_channels_response),
+    AddNotificationChannelsRequest: Hooks(
+        _out_add_notification_channels_request, _in_add_notification_channels_request
+    ),
+    AddNotificationChannelsResponse: Hooks(
+        _out_add_notification_channels_response, _in_add_notification_channels_response
+    ),
     AgentConfiguration: Hooks(_out_agent_configuration, _in_agent_configuration),
-    AgentOrchestrationConfig: Hooks(_out_agent_orchestration_config, _in_agent_orchestration_config),
+    AgentOrchestrationConfig: Hooks(
+        _out_agent_orchestration_config, _in_agent_orchestration_config
+    ),
     AggregatedProfileTime: Hooks(_out_aggregated_profile_time, _in_aggregated_profile_time),
     Anomaly: Hooks(_out_anomaly, _in_anomaly),
     AnomalyInstance: Hooks(_out_anomaly_instance, _in_anomaly_instance),
-    BatchGetFrameMetricDataRequest: Hooks(_out_batch_get_frame_metric_data_request, _in_batch_get_frame_metric_data_request),
-    BatchGetFrameMetricDataResponse: Hooks(_out_batch_get_frame_metric_data_response, _in_batch_get_frame_metric_data_response),
+    BatchGetFrameMetricDataRequest: Hooks(
+        _out_batch_get_frame_metric_data_request, _in_batch_get_frame_metric_data_request
+    ),
+    BatchGetFrameMetricDataResponse: Hooks(
+        _out_batch_get_frame_metric_data_response, _in_batch_get_frame_metric_data_response
+    ),
     Channel: Hooks(_out_channel, _in_channel),
     ConfigureAgentRequest: Hooks(_out_configure_agent_request, _in_configure_agent_request),
     ConfigureAgentResponse: Hooks(_out_configure_agent_response, _in_configure_agent_response),
-    CreateProfilingGroupRequest: Hooks(_out_create_profiling_group_request, _in_create_profiling_group_request),
-    CreateProfilingGroupResponse: Hooks(_out_create_profiling_group_response, _in_create_profiling_group_response),
-    DeleteProfilingGroupRequest: Hooks(_out_delete_profiling_group_request, _in_delete_profiling_group_request),
-    DeleteProfilingGroupResponse: Hooks(_out_delete_profiling_group_response, _in_delete_profiling_group_response),
-    DescribeProfilingGroupRequest: Hooks(_out_describe_profiling_group_request, _in_describe_profiling_group_request),
-    DescribeProfilingGroupResponse: Hooks(_out_describe_profiling_group_response, _in_describe_profiling_group_response),
+    CreateProfilingGroupRequest: Hooks(
+        _out_create_profiling_group_request, _in_create_profiling_group_request
+    ),
+    CreateProfilingGroupResponse: Hooks(
+        _out_create_profiling_group_response, _in_create_profiling_group_response
+    ),
+    DeleteProfilingGroupRequest: Hooks(
+        _out_delete_profiling_group_request, _in_delete_profiling_group_request
+    ),
+    DeleteProfilingGroupResponse: Hooks(
+        _out_delete_profiling_group_response, _in_delete_profiling_group_response
+    ),
+    DescribeProfilingGroupRequest: Hooks(
+        _out_describe_profiling_group_request, _in_describe_profiling_group_request
+    ),
+    DescribeProfilingGroupResponse: Hooks(
+        _out_describe_profiling_group_response, _in_describe_profiling_group_response
+    ),
     FindingsReportSummary: Hooks(_out_findings_report_summary, _in_findings_report_summary),
     FrameMetric: Hooks(_out_frame_metric, _in_frame_metric),
     FrameMetricDatum: Hooks(_out_frame_metric_datum, _in_frame_metric_datum),
-    GetFindingsReportAccountSummaryRequest: Hooks(_out_get_findings_report_account_summary_request, _in_get_findings_report_account_summary_request),
-    GetFindingsReportAccountSummaryResponse: Hooks(_out_get_findings_report_account_summary_response, _in_get_findings_report_account_summary_response),
-    GetNotificationConfigurationRequest: Hooks(_out_get_notification_configuration_request, _in_get_notification_configuration_request),
-    GetNotificationConfigurationResponse: Hooks(_out_get_notification_configuration_response, _in_get_notification_configuration_response),
+    GetFindingsReportAccountSummaryRequest: Hooks(
+        _out_get_findings_report_account_summary_request,
+        _in_get_findings_report_account_summary_request,
+    ),
+    GetFindingsReportAccountSummaryResponse: Hooks(
+        _out_get_findings_report_account_summary_response,
+        _in_get_findings_report_account_summary_response,
+    ),
+    GetNotificationConfigurationRequest: Hooks(
+        _out_get_notification_configuration_request, _in_get_notification_configuration_request
+    ),
+    GetNotificationConfigurationResponse: Hooks(
+        _out_get_notification_configuration_response, _in_get_notification_configuration_response
+    ),
     GetPolicyRequest: Hooks(_out_get_policy_request, _in_get_policy_request),
     GetPolicyResponse: Hooks(_out_get_policy_response, _in_get_policy_response),
     GetProfileRequest: Hooks(_out_get_profile_request, _in_get_profile_request),
     GetProfileResponse: Hooks(_out_get_profile_response, _in_get_profile_response),
-    GetRecommendationsRequest: Hooks(_out_get_recommendations_request, _in_get_recommendations_request),
-    GetRecommendationsResponse: Hooks(_out_get_recommendations_response, _in_get_recommendations_response),
-    ListFindingsReportsRequest: Hooks(_out_list_findings_reports_request, _in_list_findings_reports_request),
-    ListFindingsReportsResponse: Hooks(_out_list_findings_reports_response, _in_list_findings_reports_response),
+    GetRecommendationsRequest: Hooks(
+        _out_get_recommendations_request, _in_get_recommendations_request
+    ),
+    GetRecommendationsResponse: Hooks(
+        _out_get_recommendations_response, _in_get_recommendations_response
+    ),
+    ListFindingsReportsRequest: Hooks(
+        _out_list_findings_reports_request, _in_list_findings_reports_request
+    ),
+    ListFindingsReportsResponse: Hooks(
+        _out_list_findings_reports_response, _in_list_findings_reports_response
+    ),
     ListProfileTimesRequest: Hooks(_out_list_profile_times_request, _in_list_profile_times_request),
-    ListProfileTimesResponse: Hooks(_out_list_profile_times_response, _in_list_profile_times_response),
-    ListProfilingGroupsRequest: Hooks(_out_list_profiling_groups_request, _in_list_profiling_groups_request),
-    ListProfilingGroupsResponse: Hooks(_out_list_profiling_groups_response, _in_list_profiling_groups_response),
-    ListTagsForResourceRequest: Hooks(_out_list_tags_for_resource_request, _in_list_tags_for_resource_request),
-    ListTagsForResourceResponse: Hooks(_out_list_tags_for_resource_response, _in_list_tags_for_resource_response),
+    ListProfileTimesResponse: Hooks(
+        _out_list_profile_times_response, _in_list_profile_times_response
+    ),
+    ListProfilingGroupsRequest: Hooks(
+        _out_list_profiling_groups_request, _in_list_profiling_groups_request
+    ),
+    ListProfilingGroupsResponse: Hooks(
+        _out_list_profiling_groups_response, _in_list_profiling_groups_response
+    ),
+    ListTagsForResourceRequest: Hooks(
+        _out_list_tags_for_resource_request, _in_list_tags_for_resource_request
+    ),
+    ListTagsForResourceResponse: Hooks(
+        _out_list_tags_for_resource_response, _in_list_tags_for_resource_response
+    ),
     Match: Hooks(_out_match, _in_match),
     Metric: Hooks(_out_metric, _in_metric),
-    NotificationConfiguration: Hooks(_out_notification_configuration, _in_notification_configuration),
+    NotificationConfiguration: Hooks(
+        _out_notification_configuration, _in_notification_configuration
+    ),
     Pattern: Hooks(_out_pattern, _in_pattern),
     PostAgentProfileRequest: Hooks(_out_post_agent_profile_request, _in_post_agent_profile_request),
-    PostAgentProfileResponse: Hooks(_out_post_agent_profile_response, _in_post_agent_profile_response),
+    PostAgentProfileResponse: Hooks(
+        _out_post_agent_profile_response, _in_post_agent_profile_response
+    ),
     ProfileTime: Hooks(_out_profile_time, _in_profile_time),
-    ProfilingGroupDescription: Hooks(_out_profiling_group_description, _in_profiling_group_description),
+    ProfilingGroupDescription: Hooks(
+        _out_profiling_group_description, _in_profiling_group_description
+    ),
     ProfilingStatus: Hooks(_out_profiling_status, _in_profiling_status),
     PutPermissionRequest: Hooks(_out_put_permission_request, _in_put_permission_request),
     PutPermissionResponse: Hooks(_out_put_permission_response, _in_put_permission_response),
     Recommendation: Hooks(_out_recommendation, _in_recommendation),
-    RemoveNotificationChannelRequest: Hooks(_out_remove_notification_channel_request, _in_remove_notification_channel_request),
-    RemoveNotificationChannelResponse: Hooks(_out_remove_notification_channel_response, _in_remove_notification_channel_response),
+    RemoveNotificationChannelRequest: Hooks(
+        _out_remove_notification_channel_request, _in_remove_notification_channel_request
+    ),
+    RemoveNotificationChannelResponse: Hooks(
+        _out_remove_notification_channel_response, _in_remove_notification_channel_response
+    ),
     RemovePermissionRequest: Hooks(_out_remove_permission_request, _in_remove_permission_request),
-    RemovePermissionResponse: Hooks(_out_remove_permission_response, _in_remove_permission_response),
+    RemovePermissionResponse: Hooks(
+        _out_remove_permission_response, _in_remove_permission_response
+    ),
     SubmitFeedbackRequest: Hooks(_out_submit_feedback_request, _in_submit_feedback_request),
     SubmitFeedbackResponse: Hooks(_out_submit_feedback_response, _in_submit_feedback_response),
     TagResourceRequest: Hooks(_out_tag_resource_request, _in_tag_resource_request),
@@ -2802,8 +3746,12 @@ HOOKS: dict[type, Hooks] = {
     TimestampStructure: Hooks(_out_timestamp_structure, _in_timestamp_structure),
     UntagResourceRequest: Hooks(_out_untag_resource_request, _in_untag_resource_request),
     UntagResourceResponse: Hooks(_out_untag_resource_response, _in_untag_resource_response),
-    UpdateProfilingGroupRequest: Hooks(_out_update_profiling_group_request, _in_update_profiling_group_request),
-    UpdateProfilingGroupResponse: Hooks(_out_update_profiling_group_response, _in_update_profiling_group_response),
+    UpdateProfilingGroupRequest: Hooks(
+        _out_update_profiling_group_request, _in_update_profiling_group_request
+    ),
+    UpdateProfilingGroupResponse: Hooks(
+        _out_update_profiling_group_response, _in_update_profiling_group_response
+    ),
     UserFeedback: Hooks(_out_user_feedback, _in_user_feedback),
     errors.AccessDeniedException: message_only(errors.AccessDeniedException, "message"),
     errors.ConflictException: message_only(errors.ConflictException, "message"),
@@ -2822,7 +3770,9 @@ HOOKS: dict[type, Hooks] = {
     errors.OptInRequired: message_only(errors.OptInRequired, "message"),
     errors.RequestExpired: message_only(errors.RequestExpired, "message"),
     errors.ResourceNotFoundException: message_only(errors.ResourceNotFoundException, "message"),
-    errors.ServiceQuotaExceededException: message_only(errors.ServiceQuotaExceededException, "message"),
+    errors.ServiceQuotaExceededException: message_only(
+        errors.ServiceQuotaExceededException, "message"
+    ),
     errors.ServiceUnavailable: message_only(errors.ServiceUnavailable, "message"),
     errors.ThrottlingException: message_only(errors.ThrottlingException, "message"),
     errors.ValidationError: message_only(errors.ValidationError, "message"),

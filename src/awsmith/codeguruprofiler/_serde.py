@@ -4,7 +4,8 @@
 Private: the client uses these; users never need to import them."""
 
 # Validators re-check at run time what the annotations promise: callers may pass anything.
-# pyright: reportUnnecessaryIsInstance=false, reportUnnecessaryComparison=false, reportUnusedFunction=false
+# pyright: reportUnnecessaryIsInstance=false, reportUnnecessaryComparison=false
+# pyright: reportUnusedFunction=false
 
 from __future__ import annotations
 
@@ -122,7 +123,9 @@ from .shapes import (
     UserFeedback,
 )
 
-_PATTERN_ANOMALY_INSTANCE_ID = model_pattern("[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}")
+_PATTERN_ANOMALY_INSTANCE_ID = model_pattern(
+    "[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}"
+)
 _PATTERN_CHANNEL_ID = model_pattern("[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}")
 _PATTERN_CLIENT_TOKEN = model_pattern("^[\\w-]+$")
 _PATTERN_NEXT_TOKEN = model_pattern("^[\\w-]+$")
@@ -133,72 +136,88 @@ _PATTERN_REVISION_ID = model_pattern("[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-
 # ------------------------------ validation
 
 
-def _val_add_notification_channels_request(value: AddNotificationChannelsRequest, prefix: str) -> None:
+def _val_add_notification_channels_request(
+    value: AddNotificationChannelsRequest, prefix: str
+) -> None:
     if not isinstance(value, AddNotificationChannelsRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected AddNotificationChannelsRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.channels
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected AddNotificationChannelsRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.channels
+    if member is None:
         invalid(prefix + "channels", "required", "a value is required")
-    _val_channels(x, prefix + "channels")
-    x = value.profiling_group_name
-    if x is None:
+    _val_channels(member, prefix + "channels")
+    member = value.profiling_group_name
+    if member is None:
         invalid(prefix + "profiling_group_name", "required", "a value is required")
-    check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
-    check_label(x, prefix + "profiling_group_name")
+    check_str(member, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
+    check_label(member, prefix + "profiling_group_name")
 
 
 def _val_agent_orchestration_config(value: AgentOrchestrationConfig, prefix: str) -> None:
     if not isinstance(value, AgentOrchestrationConfig):
-        invalid(prefix[:-1] or "request", "type", f"expected AgentOrchestrationConfig, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.profiling_enabled
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected AgentOrchestrationConfig, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.profiling_enabled
+    if member is None:
         invalid(prefix + "profiling_enabled", "required", "a value is required")
-    check_bool(x, prefix + "profiling_enabled")
+    check_bool(member, prefix + "profiling_enabled")
 
 
-def _val_batch_get_frame_metric_data_request(value: BatchGetFrameMetricDataRequest, prefix: str) -> None:
+def _val_batch_get_frame_metric_data_request(
+    value: BatchGetFrameMetricDataRequest, prefix: str
+) -> None:
     if not isinstance(value, BatchGetFrameMetricDataRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected BatchGetFrameMetricDataRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.end_time
-    if x is not None:
-        check_datetime(x, prefix + "end_time")
-    x = value.frame_metrics
-    if x is not None:
-        _val_frame_metrics(x, prefix + "frame_metrics")
-    x = value.period
-    if x is not None:
-        check_str(x, prefix + "period", 1, 64)
-    x = value.profiling_group_name
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected BatchGetFrameMetricDataRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.end_time
+    if member is not None:
+        check_datetime(member, prefix + "end_time")
+    member = value.frame_metrics
+    if member is not None:
+        _val_frame_metrics(member, prefix + "frame_metrics")
+    member = value.period
+    if member is not None:
+        check_str(member, prefix + "period", 1, 64)
+    member = value.profiling_group_name
+    if member is None:
         invalid(prefix + "profiling_group_name", "required", "a value is required")
-    check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
-    check_label(x, prefix + "profiling_group_name")
-    x = value.start_time
-    if x is not None:
-        check_datetime(x, prefix + "start_time")
-    x = value.target_resolution
-    if x is not None:
-        check_enum(x, prefix + "target_resolution")
+    check_str(member, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
+    check_label(member, prefix + "profiling_group_name")
+    member = value.start_time
+    if member is not None:
+        check_datetime(member, prefix + "start_time")
+    member = value.target_resolution
+    if member is not None:
+        check_enum(member, prefix + "target_resolution")
 
 
 def _val_channel(value: Channel, prefix: str) -> None:
     if not isinstance(value, Channel):
         invalid(prefix[:-1] or "request", "type", f"expected Channel, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.event_publishers
-    if x is None:
+    member: Any  # checked at run time: callers may pass anything
+    member = value.event_publishers
+    if member is None:
         invalid(prefix + "event_publishers", "required", "a value is required")
-    _val_event_publishers(x, prefix + "event_publishers")
-    x = value.id
-    if x is not None:
-        check_str(x, prefix + "id", None, None, _PATTERN_CHANNEL_ID)
-    x = value.uri
-    if x is None:
+    _val_event_publishers(member, prefix + "event_publishers")
+    member = value.id
+    if member is not None:
+        check_str(member, prefix + "id", None, None, _PATTERN_CHANNEL_ID)
+    member = value.uri
+    if member is None:
         invalid(prefix + "uri", "required", "a value is required")
-    check_str(x, prefix + "uri")
+    check_str(member, prefix + "uri")
 
 
 def _val_channels(value: Any, path: str) -> None:
@@ -210,64 +229,82 @@ def _val_channels(value: Any, path: str) -> None:
 
 def _val_configure_agent_request(value: ConfigureAgentRequest, prefix: str) -> None:
     if not isinstance(value, ConfigureAgentRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected ConfigureAgentRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.fleet_instance_id
-    if x is not None:
-        check_str(x, prefix + "fleet_instance_id", 1, 255)
-    x = value.metadata
-    if x is not None:
-        _val_metadata(x, prefix + "metadata")
-    x = value.profiling_group_name
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected ConfigureAgentRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.fleet_instance_id
+    if member is not None:
+        check_str(member, prefix + "fleet_instance_id", 1, 255)
+    member = value.metadata
+    if member is not None:
+        _val_metadata(member, prefix + "metadata")
+    member = value.profiling_group_name
+    if member is None:
         invalid(prefix + "profiling_group_name", "required", "a value is required")
-    check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
-    check_label(x, prefix + "profiling_group_name")
+    check_str(member, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
+    check_label(member, prefix + "profiling_group_name")
 
 
 def _val_create_profiling_group_request(value: CreateProfilingGroupRequest, prefix: str) -> None:
     if not isinstance(value, CreateProfilingGroupRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected CreateProfilingGroupRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.agent_orchestration_config
-    if x is not None:
-        _val_agent_orchestration_config(x, prefix + "agent_orchestration_config" + ".")
-    x = value.client_token
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected CreateProfilingGroupRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.agent_orchestration_config
+    if member is not None:
+        _val_agent_orchestration_config(member, prefix + "agent_orchestration_config" + ".")
+    member = value.client_token
+    if member is None:
         invalid(prefix + "client_token", "required", "a value is required")
-    check_str(x, prefix + "client_token", 1, 64, _PATTERN_CLIENT_TOKEN)
-    x = value.compute_platform
-    if x is not None:
-        check_enum(x, prefix + "compute_platform")
-    x = value.profiling_group_name
-    if x is None:
+    check_str(member, prefix + "client_token", 1, 64, _PATTERN_CLIENT_TOKEN)
+    member = value.compute_platform
+    if member is not None:
+        check_enum(member, prefix + "compute_platform")
+    member = value.profiling_group_name
+    if member is None:
         invalid(prefix + "profiling_group_name", "required", "a value is required")
-    check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
-    x = value.tags
-    if x is not None:
-        _val_tags(x, prefix + "tags")
+    check_str(member, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
+    member = value.tags
+    if member is not None:
+        _val_tags(member, prefix + "tags")
 
 
 def _val_delete_profiling_group_request(value: DeleteProfilingGroupRequest, prefix: str) -> None:
     if not isinstance(value, DeleteProfilingGroupRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected DeleteProfilingGroupRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.profiling_group_name
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected DeleteProfilingGroupRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.profiling_group_name
+    if member is None:
         invalid(prefix + "profiling_group_name", "required", "a value is required")
-    check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
-    check_label(x, prefix + "profiling_group_name")
+    check_str(member, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
+    check_label(member, prefix + "profiling_group_name")
 
 
-def _val_describe_profiling_group_request(value: DescribeProfilingGroupRequest, prefix: str) -> None:
+def _val_describe_profiling_group_request(
+    value: DescribeProfilingGroupRequest, prefix: str
+) -> None:
     if not isinstance(value, DescribeProfilingGroupRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected DescribeProfilingGroupRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.profiling_group_name
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected DescribeProfilingGroupRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.profiling_group_name
+    if member is None:
         invalid(prefix + "profiling_group_name", "required", "a value is required")
-    check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
-    check_label(x, prefix + "profiling_group_name")
+    check_str(member, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
+    check_label(member, prefix + "profiling_group_name")
 
 
 def _val_event_publishers(value: Any, path: str) -> None:
@@ -279,20 +316,22 @@ def _val_event_publishers(value: Any, path: str) -> None:
 
 def _val_frame_metric(value: FrameMetric, prefix: str) -> None:
     if not isinstance(value, FrameMetric):
-        invalid(prefix[:-1] or "request", "type", f"expected FrameMetric, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.frame_name
-    if x is None:
+        invalid(
+            prefix[:-1] or "request", "type", f"expected FrameMetric, got {type(value).__name__}"
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.frame_name
+    if member is None:
         invalid(prefix + "frame_name", "required", "a value is required")
-    check_str(x, prefix + "frame_name")
-    x = value.thread_states
-    if x is None:
+    check_str(member, prefix + "frame_name")
+    member = value.thread_states
+    if member is None:
         invalid(prefix + "thread_states", "required", "a value is required")
-    _val_thread_states(x, prefix + "thread_states")
-    x = value.type
-    if x is None:
+    _val_thread_states(member, prefix + "thread_states")
+    member = value.type
+    if member is None:
         invalid(prefix + "type", "required", "a value is required")
-    check_enum(x, prefix + "type")
+    check_enum(member, prefix + "type")
 
 
 def _val_frame_metrics(value: Any, path: str) -> None:
@@ -302,176 +341,216 @@ def _val_frame_metrics(value: Any, path: str) -> None:
         _val_frame_metric(item, f"{path}[{i}]" + ".")
 
 
-def _val_get_findings_report_account_summary_request(value: GetFindingsReportAccountSummaryRequest, prefix: str) -> None:
+def _val_get_findings_report_account_summary_request(
+    value: GetFindingsReportAccountSummaryRequest, prefix: str
+) -> None:
     if not isinstance(value, GetFindingsReportAccountSummaryRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected GetFindingsReportAccountSummaryRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.daily_reports_only
-    if x is not None:
-        check_bool(x, prefix + "daily_reports_only")
-    x = value.max_results
-    if x is not None:
-        check_int(x, prefix + "max_results", 1, 1000)
-    x = value.next_token
-    if x is not None:
-        check_str(x, prefix + "next_token", 1, 64, _PATTERN_NEXT_TOKEN)
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected GetFindingsReportAccountSummaryRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.daily_reports_only
+    if member is not None:
+        check_bool(member, prefix + "daily_reports_only")
+    member = value.max_results
+    if member is not None:
+        check_int(member, prefix + "max_results", 1, 1000)
+    member = value.next_token
+    if member is not None:
+        check_str(member, prefix + "next_token", 1, 64, _PATTERN_NEXT_TOKEN)
 
 
-def _val_get_notification_configuration_request(value: GetNotificationConfigurationRequest, prefix: str) -> None:
+def _val_get_notification_configuration_request(
+    value: GetNotificationConfigurationRequest, prefix: str
+) -> None:
     if not isinstance(value, GetNotificationConfigurationRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected GetNotificationConfigurationRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.profiling_group_name
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected GetNotificationConfigurationRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.profiling_group_name
+    if member is None:
         invalid(prefix + "profiling_group_name", "required", "a value is required")
-    check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
-    check_label(x, prefix + "profiling_group_name")
+    check_str(member, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
+    check_label(member, prefix + "profiling_group_name")
 
 
 def _val_get_policy_request(value: GetPolicyRequest, prefix: str) -> None:
     if not isinstance(value, GetPolicyRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected GetPolicyRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.profiling_group_name
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected GetPolicyRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.profiling_group_name
+    if member is None:
         invalid(prefix + "profiling_group_name", "required", "a value is required")
-    check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
-    check_label(x, prefix + "profiling_group_name")
+    check_str(member, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
+    check_label(member, prefix + "profiling_group_name")
 
 
 def _val_get_profile_request(value: GetProfileRequest, prefix: str) -> None:
     if not isinstance(value, GetProfileRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected GetProfileRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.accept
-    if x is not None:
-        check_str(x, prefix + "accept")
-        check_header(x, prefix + "accept")
-    x = value.end_time
-    if x is not None:
-        check_datetime(x, prefix + "end_time")
-    x = value.max_depth
-    if x is not None:
-        check_int(x, prefix + "max_depth", 1, 10000)
-    x = value.period
-    if x is not None:
-        check_str(x, prefix + "period", 1, 64)
-    x = value.profiling_group_name
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected GetProfileRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.accept
+    if member is not None:
+        check_str(member, prefix + "accept")
+        check_header(member, prefix + "accept")
+    member = value.end_time
+    if member is not None:
+        check_datetime(member, prefix + "end_time")
+    member = value.max_depth
+    if member is not None:
+        check_int(member, prefix + "max_depth", 1, 10000)
+    member = value.period
+    if member is not None:
+        check_str(member, prefix + "period", 1, 64)
+    member = value.profiling_group_name
+    if member is None:
         invalid(prefix + "profiling_group_name", "required", "a value is required")
-    check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
-    check_label(x, prefix + "profiling_group_name")
-    x = value.start_time
-    if x is not None:
-        check_datetime(x, prefix + "start_time")
+    check_str(member, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
+    check_label(member, prefix + "profiling_group_name")
+    member = value.start_time
+    if member is not None:
+        check_datetime(member, prefix + "start_time")
 
 
 def _val_get_recommendations_request(value: GetRecommendationsRequest, prefix: str) -> None:
     if not isinstance(value, GetRecommendationsRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected GetRecommendationsRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.end_time
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected GetRecommendationsRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.end_time
+    if member is None:
         invalid(prefix + "end_time", "required", "a value is required")
-    check_datetime(x, prefix + "end_time")
-    x = value.locale
-    if x is not None:
-        check_str(x, prefix + "locale")
-    x = value.profiling_group_name
-    if x is None:
+    check_datetime(member, prefix + "end_time")
+    member = value.locale
+    if member is not None:
+        check_str(member, prefix + "locale")
+    member = value.profiling_group_name
+    if member is None:
         invalid(prefix + "profiling_group_name", "required", "a value is required")
-    check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
-    check_label(x, prefix + "profiling_group_name")
-    x = value.start_time
-    if x is None:
+    check_str(member, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
+    check_label(member, prefix + "profiling_group_name")
+    member = value.start_time
+    if member is None:
         invalid(prefix + "start_time", "required", "a value is required")
-    check_datetime(x, prefix + "start_time")
+    check_datetime(member, prefix + "start_time")
 
 
 def _val_list_findings_reports_request(value: ListFindingsReportsRequest, prefix: str) -> None:
     if not isinstance(value, ListFindingsReportsRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected ListFindingsReportsRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.daily_reports_only
-    if x is not None:
-        check_bool(x, prefix + "daily_reports_only")
-    x = value.end_time
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected ListFindingsReportsRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.daily_reports_only
+    if member is not None:
+        check_bool(member, prefix + "daily_reports_only")
+    member = value.end_time
+    if member is None:
         invalid(prefix + "end_time", "required", "a value is required")
-    check_datetime(x, prefix + "end_time")
-    x = value.max_results
-    if x is not None:
-        check_int(x, prefix + "max_results", 1, 1000)
-    x = value.next_token
-    if x is not None:
-        check_str(x, prefix + "next_token", 1, 64, _PATTERN_NEXT_TOKEN)
-    x = value.profiling_group_name
-    if x is None:
+    check_datetime(member, prefix + "end_time")
+    member = value.max_results
+    if member is not None:
+        check_int(member, prefix + "max_results", 1, 1000)
+    member = value.next_token
+    if member is not None:
+        check_str(member, prefix + "next_token", 1, 64, _PATTERN_NEXT_TOKEN)
+    member = value.profiling_group_name
+    if member is None:
         invalid(prefix + "profiling_group_name", "required", "a value is required")
-    check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
-    check_label(x, prefix + "profiling_group_name")
-    x = value.start_time
-    if x is None:
+    check_str(member, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
+    check_label(member, prefix + "profiling_group_name")
+    member = value.start_time
+    if member is None:
         invalid(prefix + "start_time", "required", "a value is required")
-    check_datetime(x, prefix + "start_time")
+    check_datetime(member, prefix + "start_time")
 
 
 def _val_list_profile_times_request(value: ListProfileTimesRequest, prefix: str) -> None:
     if not isinstance(value, ListProfileTimesRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected ListProfileTimesRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.end_time
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected ListProfileTimesRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.end_time
+    if member is None:
         invalid(prefix + "end_time", "required", "a value is required")
-    check_datetime(x, prefix + "end_time")
-    x = value.max_results
-    if x is not None:
-        check_int(x, prefix + "max_results", 1, 1000)
-    x = value.next_token
-    if x is not None:
-        check_str(x, prefix + "next_token", 1, 64, _PATTERN_NEXT_TOKEN)
-    x = value.order_by
-    if x is not None:
-        check_enum(x, prefix + "order_by")
-    x = value.period
-    if x is None:
+    check_datetime(member, prefix + "end_time")
+    member = value.max_results
+    if member is not None:
+        check_int(member, prefix + "max_results", 1, 1000)
+    member = value.next_token
+    if member is not None:
+        check_str(member, prefix + "next_token", 1, 64, _PATTERN_NEXT_TOKEN)
+    member = value.order_by
+    if member is not None:
+        check_enum(member, prefix + "order_by")
+    member = value.period
+    if member is None:
         invalid(prefix + "period", "required", "a value is required")
-    check_enum(x, prefix + "period")
-    x = value.profiling_group_name
-    if x is None:
+    check_enum(member, prefix + "period")
+    member = value.profiling_group_name
+    if member is None:
         invalid(prefix + "profiling_group_name", "required", "a value is required")
-    check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
-    check_label(x, prefix + "profiling_group_name")
-    x = value.start_time
-    if x is None:
+    check_str(member, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
+    check_label(member, prefix + "profiling_group_name")
+    member = value.start_time
+    if member is None:
         invalid(prefix + "start_time", "required", "a value is required")
-    check_datetime(x, prefix + "start_time")
+    check_datetime(member, prefix + "start_time")
 
 
 def _val_list_profiling_groups_request(value: ListProfilingGroupsRequest, prefix: str) -> None:
     if not isinstance(value, ListProfilingGroupsRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected ListProfilingGroupsRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.include_description
-    if x is not None:
-        check_bool(x, prefix + "include_description")
-    x = value.max_results
-    if x is not None:
-        check_int(x, prefix + "max_results", 1, 1000)
-    x = value.next_token
-    if x is not None:
-        check_str(x, prefix + "next_token", 1, 64, _PATTERN_NEXT_TOKEN)
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected ListProfilingGroupsRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.include_description
+    if member is not None:
+        check_bool(member, prefix + "include_description")
+    member = value.max_results
+    if member is not None:
+        check_int(member, prefix + "max_results", 1, 1000)
+    member = value.next_token
+    if member is not None:
+        check_str(member, prefix + "next_token", 1, 64, _PATTERN_NEXT_TOKEN)
 
 
 def _val_list_tags_for_resource_request(value: ListTagsForResourceRequest, prefix: str) -> None:
     if not isinstance(value, ListTagsForResourceRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected ListTagsForResourceRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.resource_arn
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected ListTagsForResourceRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.resource_arn
+    if member is None:
         invalid(prefix + "resource_arn", "required", "a value is required")
-    check_str(x, prefix + "resource_arn")
-    check_label(x, prefix + "resource_arn")
+    check_str(member, prefix + "resource_arn")
+    check_label(member, prefix + "resource_arn")
 
 
 def _val_metadata(value: Any, path: str) -> None:
@@ -484,25 +563,29 @@ def _val_metadata(value: Any, path: str) -> None:
 
 def _val_post_agent_profile_request(value: PostAgentProfileRequest, prefix: str) -> None:
     if not isinstance(value, PostAgentProfileRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected PostAgentProfileRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.agent_profile
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected PostAgentProfileRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.agent_profile
+    if member is None:
         invalid(prefix + "agent_profile", "required", "a value is required")
-    check_bytes(x, prefix + "agent_profile")
-    x = value.content_type
-    if x is None:
+    check_bytes(member, prefix + "agent_profile")
+    member = value.content_type
+    if member is None:
         invalid(prefix + "content_type", "required", "a value is required")
-    check_str(x, prefix + "content_type")
-    check_header(x, prefix + "content_type")
-    x = value.profile_token
-    if x is not None:
-        check_str(x, prefix + "profile_token", 1, 64, _PATTERN_CLIENT_TOKEN)
-    x = value.profiling_group_name
-    if x is None:
+    check_str(member, prefix + "content_type")
+    check_header(member, prefix + "content_type")
+    member = value.profile_token
+    if member is not None:
+        check_str(member, prefix + "profile_token", 1, 64, _PATTERN_CLIENT_TOKEN)
+    member = value.profiling_group_name
+    if member is None:
         invalid(prefix + "profiling_group_name", "required", "a value is required")
-    check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
-    check_label(x, prefix + "profiling_group_name")
+    check_str(member, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
+    check_label(member, prefix + "profiling_group_name")
 
 
 def _val_principals(value: Any, path: str) -> None:
@@ -514,84 +597,102 @@ def _val_principals(value: Any, path: str) -> None:
 
 def _val_put_permission_request(value: PutPermissionRequest, prefix: str) -> None:
     if not isinstance(value, PutPermissionRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected PutPermissionRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.action_group
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected PutPermissionRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.action_group
+    if member is None:
         invalid(prefix + "action_group", "required", "a value is required")
-    check_enum(x, prefix + "action_group")
-    check_label(x, prefix + "action_group")
-    x = value.principals
-    if x is None:
+    check_enum(member, prefix + "action_group")
+    check_label(member, prefix + "action_group")
+    member = value.principals
+    if member is None:
         invalid(prefix + "principals", "required", "a value is required")
-    _val_principals(x, prefix + "principals")
-    x = value.profiling_group_name
-    if x is None:
+    _val_principals(member, prefix + "principals")
+    member = value.profiling_group_name
+    if member is None:
         invalid(prefix + "profiling_group_name", "required", "a value is required")
-    check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
-    check_label(x, prefix + "profiling_group_name")
-    x = value.revision_id
-    if x is not None:
-        check_str(x, prefix + "revision_id", None, None, _PATTERN_REVISION_ID)
+    check_str(member, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
+    check_label(member, prefix + "profiling_group_name")
+    member = value.revision_id
+    if member is not None:
+        check_str(member, prefix + "revision_id", None, None, _PATTERN_REVISION_ID)
 
 
-def _val_remove_notification_channel_request(value: RemoveNotificationChannelRequest, prefix: str) -> None:
+def _val_remove_notification_channel_request(
+    value: RemoveNotificationChannelRequest, prefix: str
+) -> None:
     if not isinstance(value, RemoveNotificationChannelRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected RemoveNotificationChannelRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.channel_id
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected RemoveNotificationChannelRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.channel_id
+    if member is None:
         invalid(prefix + "channel_id", "required", "a value is required")
-    check_str(x, prefix + "channel_id", None, None, _PATTERN_CHANNEL_ID)
-    check_label(x, prefix + "channel_id")
-    x = value.profiling_group_name
-    if x is None:
+    check_str(member, prefix + "channel_id", None, None, _PATTERN_CHANNEL_ID)
+    check_label(member, prefix + "channel_id")
+    member = value.profiling_group_name
+    if member is None:
         invalid(prefix + "profiling_group_name", "required", "a value is required")
-    check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
-    check_label(x, prefix + "profiling_group_name")
+    check_str(member, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
+    check_label(member, prefix + "profiling_group_name")
 
 
 def _val_remove_permission_request(value: RemovePermissionRequest, prefix: str) -> None:
     if not isinstance(value, RemovePermissionRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected RemovePermissionRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.action_group
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected RemovePermissionRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.action_group
+    if member is None:
         invalid(prefix + "action_group", "required", "a value is required")
-    check_enum(x, prefix + "action_group")
-    check_label(x, prefix + "action_group")
-    x = value.profiling_group_name
-    if x is None:
+    check_enum(member, prefix + "action_group")
+    check_label(member, prefix + "action_group")
+    member = value.profiling_group_name
+    if member is None:
         invalid(prefix + "profiling_group_name", "required", "a value is required")
-    check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
-    check_label(x, prefix + "profiling_group_name")
-    x = value.revision_id
-    if x is None:
+    check_str(member, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
+    check_label(member, prefix + "profiling_group_name")
+    member = value.revision_id
+    if member is None:
         invalid(prefix + "revision_id", "required", "a value is required")
-    check_str(x, prefix + "revision_id", None, None, _PATTERN_REVISION_ID)
+    check_str(member, prefix + "revision_id", None, None, _PATTERN_REVISION_ID)
 
 
 def _val_submit_feedback_request(value: SubmitFeedbackRequest, prefix: str) -> None:
     if not isinstance(value, SubmitFeedbackRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected SubmitFeedbackRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.anomaly_instance_id
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected SubmitFeedbackRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.anomaly_instance_id
+    if member is None:
         invalid(prefix + "anomaly_instance_id", "required", "a value is required")
-    check_str(x, prefix + "anomaly_instance_id", None, None, _PATTERN_ANOMALY_INSTANCE_ID)
-    check_label(x, prefix + "anomaly_instance_id")
-    x = value.comment
-    if x is not None:
-        check_str(x, prefix + "comment")
-    x = value.profiling_group_name
-    if x is None:
+    check_str(member, prefix + "anomaly_instance_id", None, None, _PATTERN_ANOMALY_INSTANCE_ID)
+    check_label(member, prefix + "anomaly_instance_id")
+    member = value.comment
+    if member is not None:
+        check_str(member, prefix + "comment")
+    member = value.profiling_group_name
+    if member is None:
         invalid(prefix + "profiling_group_name", "required", "a value is required")
-    check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
-    check_label(x, prefix + "profiling_group_name")
-    x = value.type
-    if x is None:
+    check_str(member, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
+    check_label(member, prefix + "profiling_group_name")
+    member = value.type
+    if member is None:
         invalid(prefix + "type", "required", "a value is required")
-    check_enum(x, prefix + "type")
+    check_enum(member, prefix + "type")
 
 
 def _val_tag_keys(value: Any, path: str) -> None:
@@ -603,17 +704,21 @@ def _val_tag_keys(value: Any, path: str) -> None:
 
 def _val_tag_resource_request(value: TagResourceRequest, prefix: str) -> None:
     if not isinstance(value, TagResourceRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected TagResourceRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.resource_arn
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected TagResourceRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.resource_arn
+    if member is None:
         invalid(prefix + "resource_arn", "required", "a value is required")
-    check_str(x, prefix + "resource_arn")
-    check_label(x, prefix + "resource_arn")
-    x = value.tags
-    if x is None:
+    check_str(member, prefix + "resource_arn")
+    check_label(member, prefix + "resource_arn")
+    member = value.tags
+    if member is None:
         invalid(prefix + "tags", "required", "a value is required")
-    _val_tags(x, prefix + "tags")
+    _val_tags(member, prefix + "tags")
 
 
 def _val_tags(value: Any, path: str) -> None:
@@ -633,32 +738,40 @@ def _val_thread_states(value: Any, path: str) -> None:
 
 def _val_untag_resource_request(value: UntagResourceRequest, prefix: str) -> None:
     if not isinstance(value, UntagResourceRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected UntagResourceRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.resource_arn
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected UntagResourceRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.resource_arn
+    if member is None:
         invalid(prefix + "resource_arn", "required", "a value is required")
-    check_str(x, prefix + "resource_arn")
-    check_label(x, prefix + "resource_arn")
-    x = value.tag_keys
-    if x is None:
+    check_str(member, prefix + "resource_arn")
+    check_label(member, prefix + "resource_arn")
+    member = value.tag_keys
+    if member is None:
         invalid(prefix + "tag_keys", "required", "a value is required")
-    _val_tag_keys(x, prefix + "tag_keys")
+    _val_tag_keys(member, prefix + "tag_keys")
 
 
 def _val_update_profiling_group_request(value: UpdateProfilingGroupRequest, prefix: str) -> None:
     if not isinstance(value, UpdateProfilingGroupRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected UpdateProfilingGroupRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.agent_orchestration_config
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected UpdateProfilingGroupRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.agent_orchestration_config
+    if member is None:
         invalid(prefix + "agent_orchestration_config", "required", "a value is required")
-    _val_agent_orchestration_config(x, prefix + "agent_orchestration_config" + ".")
-    x = value.profiling_group_name
-    if x is None:
+    _val_agent_orchestration_config(member, prefix + "agent_orchestration_config" + ".")
+    member = value.profiling_group_name
+    if member is None:
         invalid(prefix + "profiling_group_name", "required", "a value is required")
-    check_str(x, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
-    check_label(x, prefix + "profiling_group_name")
+    check_str(member, prefix + "profiling_group_name", 1, 255, _PATTERN_PROFILING_GROUP_NAME)
+    check_label(member, prefix + "profiling_group_name")
 
 
 # ------------------------------ serialization
@@ -725,7 +838,9 @@ def _ser_thread_states(value: Any) -> list[Any]:
     return list(value)
 
 
-def serialize_add_notification_channels(request: AddNotificationChannelsRequest) -> SerializedRequest:
+def serialize_add_notification_channels(
+    request: AddNotificationChannelsRequest,
+) -> SerializedRequest:
     path = "/profilingGroups/" + label(request.profiling_group_name) + "/notificationConfiguration"
     query: list[tuple[str, str]] = []
     headers: dict[str, str] = {}
@@ -734,10 +849,12 @@ def serialize_add_notification_channels(request: AddNotificationChannelsRequest)
         fields["channels"] = _ser_channels(request.channels)
     body = dump_json(fields)
     headers["Content-Type"] = "application/json"
-    return SerializedRequest("POST", path, query, headers, body)
+    return SerializedRequest(method="POST", path=path, query=query, headers=headers, body=body)
 
 
-def serialize_batch_get_frame_metric_data(request: BatchGetFrameMetricDataRequest) -> SerializedRequest:
+def serialize_batch_get_frame_metric_data(
+    request: BatchGetFrameMetricDataRequest,
+) -> SerializedRequest:
     path = "/profilingGroups/" + label(request.profiling_group_name) + "/frames/-/metrics"
     query: list[tuple[str, str]] = []
     if request.end_time is not None:
@@ -754,7 +871,7 @@ def serialize_batch_get_frame_metric_data(request: BatchGetFrameMetricDataReques
         fields["frameMetrics"] = _ser_frame_metrics(request.frame_metrics)
     body = dump_json(fields)
     headers["Content-Type"] = "application/json"
-    return SerializedRequest("POST", path, query, headers, body)
+    return SerializedRequest(method="POST", path=path, query=query, headers=headers, body=body)
 
 
 def serialize_configure_agent(request: ConfigureAgentRequest) -> SerializedRequest:
@@ -768,7 +885,7 @@ def serialize_configure_agent(request: ConfigureAgentRequest) -> SerializedReque
         fields["metadata"] = _ser_metadata(request.metadata)
     body = dump_json(fields)
     headers["Content-Type"] = "application/json"
-    return SerializedRequest("POST", path, query, headers, body)
+    return SerializedRequest(method="POST", path=path, query=query, headers=headers, body=body)
 
 
 def serialize_create_profiling_group(request: CreateProfilingGroupRequest) -> SerializedRequest:
@@ -779,7 +896,9 @@ def serialize_create_profiling_group(request: CreateProfilingGroupRequest) -> Se
     headers: dict[str, str] = {}
     fields: dict[str, Any] = {}
     if request.agent_orchestration_config is not None:
-        fields["agentOrchestrationConfig"] = _ser_agent_orchestration_config(request.agent_orchestration_config)
+        fields["agentOrchestrationConfig"] = _ser_agent_orchestration_config(
+            request.agent_orchestration_config
+        )
     if request.compute_platform is not None:
         fields["computePlatform"] = request.compute_platform
     if request.profiling_group_name is not None:
@@ -788,7 +907,7 @@ def serialize_create_profiling_group(request: CreateProfilingGroupRequest) -> Se
         fields["tags"] = _ser_tags(request.tags)
     body = dump_json(fields)
     headers["Content-Type"] = "application/json"
-    return SerializedRequest("POST", path, query, headers, body)
+    return SerializedRequest(method="POST", path=path, query=query, headers=headers, body=body)
 
 
 def serialize_delete_profiling_group(request: DeleteProfilingGroupRequest) -> SerializedRequest:
@@ -796,18 +915,22 @@ def serialize_delete_profiling_group(request: DeleteProfilingGroupRequest) -> Se
     query: list[tuple[str, str]] = []
     headers: dict[str, str] = {}
     body = b""
-    return SerializedRequest("DELETE", path, query, headers, body)
+    return SerializedRequest(method="DELETE", path=path, query=query, headers=headers, body=body)
 
 
-def serialize_describe_profiling_group(request: DescribeProfilingGroupRequest) -> SerializedRequest:
+def serialize_describe_profiling_group(
+    request: DescribeProfilingGroupRequest,
+) -> SerializedRequest:
     path = "/profilingGroups/" + label(request.profiling_group_name)
     query: list[tuple[str, str]] = []
     headers: dict[str, str] = {}
     body = b""
-    return SerializedRequest("GET", path, query, headers, body)
+    return SerializedRequest(method="GET", path=path, query=query, headers=headers, body=body)
 
 
-def serialize_get_findings_report_account_summary(request: GetFindingsReportAccountSummaryRequest) -> SerializedRequest:
+def serialize_get_findings_report_account_summary(
+    request: GetFindingsReportAccountSummaryRequest,
+) -> SerializedRequest:
     path = "/internal/findingsReports"
     query: list[tuple[str, str]] = []
     if request.daily_reports_only is not None:
@@ -818,15 +941,17 @@ def serialize_get_findings_report_account_summary(request: GetFindingsReportAcco
         query.append(("nextToken", request.next_token))
     headers: dict[str, str] = {}
     body = b""
-    return SerializedRequest("GET", path, query, headers, body)
+    return SerializedRequest(method="GET", path=path, query=query, headers=headers, body=body)
 
 
-def serialize_get_notification_configuration(request: GetNotificationConfigurationRequest) -> SerializedRequest:
+def serialize_get_notification_configuration(
+    request: GetNotificationConfigurationRequest,
+) -> SerializedRequest:
     path = "/profilingGroups/" + label(request.profiling_group_name) + "/notificationConfiguration"
     query: list[tuple[str, str]] = []
     headers: dict[str, str] = {}
     body = b""
-    return SerializedRequest("GET", path, query, headers, body)
+    return SerializedRequest(method="GET", path=path, query=query, headers=headers, body=body)
 
 
 def serialize_get_policy(request: GetPolicyRequest) -> SerializedRequest:
@@ -834,7 +959,7 @@ def serialize_get_policy(request: GetPolicyRequest) -> SerializedRequest:
     query: list[tuple[str, str]] = []
     headers: dict[str, str] = {}
     body = b""
-    return SerializedRequest("GET", path, query, headers, body)
+    return SerializedRequest(method="GET", path=path, query=query, headers=headers, body=body)
 
 
 def serialize_get_profile(request: GetProfileRequest) -> SerializedRequest:
@@ -852,7 +977,7 @@ def serialize_get_profile(request: GetProfileRequest) -> SerializedRequest:
     if request.accept is not None:
         headers["Accept"] = request.accept
     body = b""
-    return SerializedRequest("GET", path, query, headers, body)
+    return SerializedRequest(method="GET", path=path, query=query, headers=headers, body=body)
 
 
 def serialize_get_recommendations(request: GetRecommendationsRequest) -> SerializedRequest:
@@ -866,7 +991,7 @@ def serialize_get_recommendations(request: GetRecommendationsRequest) -> Seriali
         query.append(("startTime", ts_iso(request.start_time)))
     headers: dict[str, str] = {}
     body = b""
-    return SerializedRequest("GET", path, query, headers, body)
+    return SerializedRequest(method="GET", path=path, query=query, headers=headers, body=body)
 
 
 def serialize_list_findings_reports(request: ListFindingsReportsRequest) -> SerializedRequest:
@@ -884,7 +1009,7 @@ def serialize_list_findings_reports(request: ListFindingsReportsRequest) -> Seri
         query.append(("startTime", ts_iso(request.start_time)))
     headers: dict[str, str] = {}
     body = b""
-    return SerializedRequest("GET", path, query, headers, body)
+    return SerializedRequest(method="GET", path=path, query=query, headers=headers, body=body)
 
 
 def serialize_list_profile_times(request: ListProfileTimesRequest) -> SerializedRequest:
@@ -904,7 +1029,7 @@ def serialize_list_profile_times(request: ListProfileTimesRequest) -> Serialized
         query.append(("startTime", ts_iso(request.start_time)))
     headers: dict[str, str] = {}
     body = b""
-    return SerializedRequest("GET", path, query, headers, body)
+    return SerializedRequest(method="GET", path=path, query=query, headers=headers, body=body)
 
 
 def serialize_list_profiling_groups(request: ListProfilingGroupsRequest) -> SerializedRequest:
@@ -918,7 +1043,7 @@ def serialize_list_profiling_groups(request: ListProfilingGroupsRequest) -> Seri
         query.append(("nextToken", request.next_token))
     headers: dict[str, str] = {}
     body = b""
-    return SerializedRequest("GET", path, query, headers, body)
+    return SerializedRequest(method="GET", path=path, query=query, headers=headers, body=body)
 
 
 def serialize_list_tags_for_resource(request: ListTagsForResourceRequest) -> SerializedRequest:
@@ -926,7 +1051,7 @@ def serialize_list_tags_for_resource(request: ListTagsForResourceRequest) -> Ser
     query: list[tuple[str, str]] = []
     headers: dict[str, str] = {}
     body = b""
-    return SerializedRequest("GET", path, query, headers, body)
+    return SerializedRequest(method="GET", path=path, query=query, headers=headers, body=body)
 
 
 def serialize_post_agent_profile(request: PostAgentProfileRequest) -> SerializedRequest:
@@ -942,7 +1067,7 @@ def serialize_post_agent_profile(request: PostAgentProfileRequest) -> Serialized
         headers.setdefault("Content-Type", "application/octet-stream")
     else:
         body = b""
-    return SerializedRequest("POST", path, query, headers, body)
+    return SerializedRequest(method="POST", path=path, query=query, headers=headers, body=body)
 
 
 def serialize_put_permission(request: PutPermissionRequest) -> SerializedRequest:
@@ -961,10 +1086,12 @@ def serialize_put_permission(request: PutPermissionRequest) -> SerializedRequest
         fields["revisionId"] = request.revision_id
     body = dump_json(fields)
     headers["Content-Type"] = "application/json"
-    return SerializedRequest("PUT", path, query, headers, body)
+    return SerializedRequest(method="PUT", path=path, query=query, headers=headers, body=body)
 
 
-def serialize_remove_notification_channel(request: RemoveNotificationChannelRequest) -> SerializedRequest:
+def serialize_remove_notification_channel(
+    request: RemoveNotificationChannelRequest,
+) -> SerializedRequest:
     path = (
         "/profilingGroups/"
         + label(request.profiling_group_name)
@@ -974,7 +1101,7 @@ def serialize_remove_notification_channel(request: RemoveNotificationChannelRequ
     query: list[tuple[str, str]] = []
     headers: dict[str, str] = {}
     body = b""
-    return SerializedRequest("DELETE", path, query, headers, body)
+    return SerializedRequest(method="DELETE", path=path, query=query, headers=headers, body=body)
 
 
 def serialize_remove_permission(request: RemovePermissionRequest) -> SerializedRequest:
@@ -989,7 +1116,7 @@ def serialize_remove_permission(request: RemovePermissionRequest) -> SerializedR
         query.append(("revisionId", request.revision_id))
     headers: dict[str, str] = {}
     body = b""
-    return SerializedRequest("DELETE", path, query, headers, body)
+    return SerializedRequest(method="DELETE", path=path, query=query, headers=headers, body=body)
 
 
 def serialize_submit_feedback(request: SubmitFeedbackRequest) -> SerializedRequest:
@@ -1009,7 +1136,7 @@ def serialize_submit_feedback(request: SubmitFeedbackRequest) -> SerializedReque
         fields["type"] = request.type
     body = dump_json(fields)
     headers["Content-Type"] = "application/json"
-    return SerializedRequest("POST", path, query, headers, body)
+    return SerializedRequest(method="POST", path=path, query=query, headers=headers, body=body)
 
 
 def serialize_tag_resource(request: TagResourceRequest) -> SerializedRequest:
@@ -1021,7 +1148,7 @@ def serialize_tag_resource(request: TagResourceRequest) -> SerializedRequest:
         fields["tags"] = _ser_tags(request.tags)
     body = dump_json(fields)
     headers["Content-Type"] = "application/json"
-    return SerializedRequest("POST", path, query, headers, body)
+    return SerializedRequest(method="POST", path=path, query=query, headers=headers, body=body)
 
 
 def serialize_untag_resource(request: UntagResourceRequest) -> SerializedRequest:
@@ -1031,7 +1158,7 @@ def serialize_untag_resource(request: UntagResourceRequest) -> SerializedRequest
         query.extend(("tagKeys", item) for item in request.tag_keys)
     headers: dict[str, str] = {}
     body = b""
-    return SerializedRequest("DELETE", path, query, headers, body)
+    return SerializedRequest(method="DELETE", path=path, query=query, headers=headers, body=body)
 
 
 def serialize_update_profiling_group(request: UpdateProfilingGroupRequest) -> SerializedRequest:
@@ -1040,23 +1167,31 @@ def serialize_update_profiling_group(request: UpdateProfilingGroupRequest) -> Se
     headers: dict[str, str] = {}
     fields: dict[str, Any] = {}
     if request.agent_orchestration_config is not None:
-        fields["agentOrchestrationConfig"] = _ser_agent_orchestration_config(request.agent_orchestration_config)
+        fields["agentOrchestrationConfig"] = _ser_agent_orchestration_config(
+            request.agent_orchestration_config
+        )
     body = dump_json(fields)
     headers["Content-Type"] = "application/json"
-    return SerializedRequest("PUT", path, query, headers, body)
+    return SerializedRequest(method="PUT", path=path, query=query, headers=headers, body=body)
 
 
 # ------------------------------ parsing
 
 
 def _de_agent_configuration(data: Any, path: Path) -> AgentConfiguration:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("agentParameters")
-    agent_parameters = None if x is None else _de_agent_parameters(x, path, "agentParameters")
-    x = fields.get("periodInSeconds")
-    period_in_seconds = 0 if x is None else (x if type(x) is int else p_int(x, path, "periodInSeconds"))
-    x = fields.get("shouldProfile")
-    should_profile = False if x is None else (x if type(x) is bool else p_bool(x, path, "shouldProfile"))
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("agentParameters")
+    agent_parameters = None if raw is None else _de_agent_parameters(raw, path, "agentParameters")
+    raw = fields.get("periodInSeconds")
+    period_in_seconds = (
+        0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "periodInSeconds"))
+    )
+    raw = fields.get("shouldProfile")
+    should_profile = (
+        False if raw is None else (raw if type(raw) is bool else p_bool(raw, path, "shouldProfile"))
+    )
     return AgentConfiguration(
         agent_parameters=agent_parameters,
         period_in_seconds=period_in_seconds,
@@ -1065,52 +1200,72 @@ def _de_agent_configuration(data: Any, path: Path) -> AgentConfiguration:
 
 
 def _de_agent_orchestration_config(data: Any, path: Path) -> AgentOrchestrationConfig:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("profilingEnabled")
-    profiling_enabled = False if x is None else (x if type(x) is bool else p_bool(x, path, "profilingEnabled"))
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("profilingEnabled")
+    profiling_enabled = (
+        False
+        if raw is None
+        else (raw if type(raw) is bool else p_bool(raw, path, "profilingEnabled"))
+    )
     return AgentOrchestrationConfig(profiling_enabled=profiling_enabled)
 
 
 def _de_agent_parameters(value: Any, path: Path, name: str) -> dict[AgentParameterField, str]:
     items = p_map(value, path, name).items()
-    return {p_enum(AgentParameterField, key, path, name): item if type(item) is str else p_str(item, path, f"{name}[{key!r}]") for key, item in items if item is not None}
+    return {
+        p_enum(AgentParameterField, key, path, name): item
+        if type(item) is str
+        else p_str(item, path, f"{name}[{key!r}]")
+        for key, item in items
+        if item is not None
+    }
 
 
 def _de_aggregated_profile_time(data: Any, path: Path) -> AggregatedProfileTime:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("period")
-    period = None if x is None else p_enum(AggregationPeriod, x, path, "period")
-    x = fields.get("start")
-    start = None if x is None else p_timestamp(x, path, "start")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("period")
+    period = None if raw is None else p_enum(AggregationPeriod, raw, path, "period")
+    raw = fields.get("start")
+    start = None if raw is None else p_timestamp(raw, path, "start")
     return AggregatedProfileTime(period=period, start=start)
 
 
 def _de_anomalies(value: Any, path: Path, name: str) -> list[Anomaly]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
     return [_de_anomaly(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_anomaly(data: Any, path: Path) -> Anomaly:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("instances")
-    instances = [] if x is None else _de_anomaly_instances(x, path, "instances")
-    x = fields.get("metric")
-    metric = _de_metric({} if x is None else x, (path, "metric"))
-    x = fields.get("reason")
-    reason = "" if x is None else (x if type(x) is str else p_str(x, path, "reason"))
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("instances")
+    instances = [] if raw is None else _de_anomaly_instances(raw, path, "instances")
+    raw = fields.get("metric")
+    metric = _de_metric({} if raw is None else raw, (path, "metric"))
+    raw = fields.get("reason")
+    reason = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "reason"))
     return Anomaly(instances=instances, metric=metric, reason=reason)
 
 
 def _de_anomaly_instance(data: Any, path: Path) -> AnomalyInstance:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("endTime")
-    end_time = None if x is None else p_timestamp(x, path, "endTime")
-    x = fields.get("id")
-    id = "" if x is None else (x if type(x) is str else p_str(x, path, "id"))
-    x = fields.get("startTime")
-    start_time = EPOCH if x is None else p_timestamp(x, path, "startTime")
-    x = fields.get("userFeedback")
-    user_feedback = None if x is None else _de_user_feedback(x, (path, "userFeedback"))
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("endTime")
+    end_time = None if raw is None else p_timestamp(raw, path, "endTime")
+    raw = fields.get("id")
+    id = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "id"))
+    raw = fields.get("startTime")
+    start_time = EPOCH if raw is None else p_timestamp(raw, path, "startTime")
+    raw = fields.get("userFeedback")
+    user_feedback = None if raw is None else _de_user_feedback(raw, (path, "userFeedback"))
     return AnomalyInstance(
         end_time=end_time,
         id=id,
@@ -1120,58 +1275,97 @@ def _de_anomaly_instance(data: Any, path: Path) -> AnomalyInstance:
 
 
 def _de_anomaly_instances(value: Any, path: Path, name: str) -> list[AnomalyInstance]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_anomaly_instance(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_anomaly_instance(item, (path, name, i))
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_channel(data: Any, path: Path) -> Channel:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("eventPublishers")
-    event_publishers = [] if x is None else _de_event_publishers(x, path, "eventPublishers")
-    x = fields.get("id")
-    id = x if x is None or type(x) is str else p_str(x, path, "id")
-    x = fields.get("uri")
-    uri = "" if x is None else (x if type(x) is str else p_str(x, path, "uri"))
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("eventPublishers")
+    event_publishers = [] if raw is None else _de_event_publishers(raw, path, "eventPublishers")
+    raw = fields.get("id")
+    id = raw if raw is None or type(raw) is str else p_str(raw, path, "id")
+    raw = fields.get("uri")
+    uri = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "uri"))
     return Channel(event_publishers=event_publishers, id=id, uri=uri)
 
 
 def _de_channels(value: Any, path: Path, name: str) -> list[Channel]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
     return [_de_channel(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_counters_to_aggregate(value: Any, path: Path, name: str) -> list[str]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        item if type(item) is str else p_str(item, path, f"{name}[{i}]")
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_end_times(value: Any, path: Path, name: str) -> list[TimestampStructure | None]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [None if item is None else _de_timestamp_structure(item, (path, name, i)) for i, item in enumerate(items)]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        None if item is None else _de_timestamp_structure(item, (path, name, i))
+        for i, item in enumerate(items)
+    ]
 
 
 def _de_event_publishers(value: Any, path: Path, name: str) -> list[EventPublisher]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [p_enum(EventPublisher, item, path, f"{name}[{i}]") for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        p_enum(EventPublisher, item, path, f"{name}[{i}]")
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_findings_report_summaries(value: Any, path: Path, name: str) -> list[FindingsReportSummary]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_findings_report_summary(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_findings_report_summary(item, (path, name, i))
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_findings_report_summary(data: Any, path: Path) -> FindingsReportSummary:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("id")
-    id = x if x is None or type(x) is str else p_str(x, path, "id")
-    x = fields.get("profileEndTime")
-    profile_end_time = None if x is None else p_timestamp(x, path, "profileEndTime")
-    x = fields.get("profileStartTime")
-    profile_start_time = None if x is None else p_timestamp(x, path, "profileStartTime")
-    x = fields.get("profilingGroupName")
-    profiling_group_name = x if x is None or type(x) is str else p_str(x, path, "profilingGroupName")
-    x = fields.get("totalNumberOfFindings")
-    total_number_of_findings = x if x is None or type(x) is int else p_int(x, path, "totalNumberOfFindings")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("id")
+    id = raw if raw is None or type(raw) is str else p_str(raw, path, "id")
+    raw = fields.get("profileEndTime")
+    profile_end_time = None if raw is None else p_timestamp(raw, path, "profileEndTime")
+    raw = fields.get("profileStartTime")
+    profile_start_time = None if raw is None else p_timestamp(raw, path, "profileStartTime")
+    raw = fields.get("profilingGroupName")
+    profiling_group_name = (
+        raw if raw is None or type(raw) is str else p_str(raw, path, "profilingGroupName")
+    )
+    raw = fields.get("totalNumberOfFindings")
+    total_number_of_findings = (
+        raw if raw is None or type(raw) is int else p_int(raw, path, "totalNumberOfFindings")
+    )
     return FindingsReportSummary(
         id=id,
         profile_end_time=profile_end_time,
@@ -1182,43 +1376,66 @@ def _de_findings_report_summary(data: Any, path: Path) -> FindingsReportSummary:
 
 
 def _de_frame_metric(data: Any, path: Path) -> FrameMetric:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("frameName")
-    frame_name = "" if x is None else (x if type(x) is str else p_str(x, path, "frameName"))
-    x = fields.get("threadStates")
-    thread_states = [] if x is None else _de_thread_states(x, path, "threadStates")
-    x = fields.get("type")
-    type_ = p_enum(MetricType, "" if x is None else x, path, "type")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("frameName")
+    frame_name = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "frameName"))
+    raw = fields.get("threadStates")
+    thread_states = [] if raw is None else _de_thread_states(raw, path, "threadStates")
+    raw = fields.get("type")
+    type_ = p_enum(MetricType, "" if raw is None else raw, path, "type")
     return FrameMetric(frame_name=frame_name, thread_states=thread_states, type=type_)
 
 
 def _de_frame_metric_data(value: Any, path: Path, name: str) -> list[FrameMetricDatum]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_frame_metric_datum(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_frame_metric_datum(item, (path, name, i))
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_frame_metric_datum(data: Any, path: Path) -> FrameMetricDatum:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("frameMetric")
-    frame_metric = _de_frame_metric({} if x is None else x, (path, "frameMetric"))
-    x = fields.get("values")
-    values = [] if x is None else _de_frame_metric_values(x, path, "values")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("frameMetric")
+    frame_metric = _de_frame_metric({} if raw is None else raw, (path, "frameMetric"))
+    raw = fields.get("values")
+    values = [] if raw is None else _de_frame_metric_values(raw, path, "values")
     return FrameMetricDatum(frame_metric=frame_metric, values=values)
 
 
 def _de_frame_metric_values(value: Any, path: Path, name: str) -> list[float | None]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [None if item is None else (item if type(item) is float else p_float(item, path, f"{name}[{i}]")) for i, item in enumerate(items)]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        None
+        if item is None
+        else (item if type(item) is float else p_float(item, path, f"{name}[{i}]"))
+        for i, item in enumerate(items)
+    ]
 
 
 def _de_match(data: Any, path: Path) -> Match:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("frameAddress")
-    frame_address = x if x is None or type(x) is str else p_str(x, path, "frameAddress")
-    x = fields.get("targetFramesIndex")
-    target_frames_index = x if x is None or type(x) is int else p_int(x, path, "targetFramesIndex")
-    x = fields.get("thresholdBreachValue")
-    threshold_breach_value = x if x is None or type(x) is float else p_float(x, path, "thresholdBreachValue")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("frameAddress")
+    frame_address = raw if raw is None or type(raw) is str else p_str(raw, path, "frameAddress")
+    raw = fields.get("targetFramesIndex")
+    target_frames_index = (
+        raw if raw is None or type(raw) is int else p_int(raw, path, "targetFramesIndex")
+    )
+    raw = fields.get("thresholdBreachValue")
+    threshold_breach_value = (
+        raw if raw is None or type(raw) is float else p_float(raw, path, "thresholdBreachValue")
+    )
     return Match(
         frame_address=frame_address,
         target_frames_index=target_frames_index,
@@ -1227,44 +1444,58 @@ def _de_match(data: Any, path: Path) -> Match:
 
 
 def _de_matches(value: Any, path: Path, name: str) -> list[Match]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
     return [_de_match(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_metric(data: Any, path: Path) -> Metric:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("frameName")
-    frame_name = "" if x is None else (x if type(x) is str else p_str(x, path, "frameName"))
-    x = fields.get("threadStates")
-    thread_states = [] if x is None else _de_thread_states(x, path, "threadStates")
-    x = fields.get("type")
-    type_ = p_enum(MetricType, "" if x is None else x, path, "type")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("frameName")
+    frame_name = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "frameName"))
+    raw = fields.get("threadStates")
+    thread_states = [] if raw is None else _de_thread_states(raw, path, "threadStates")
+    raw = fields.get("type")
+    type_ = p_enum(MetricType, "" if raw is None else raw, path, "type")
     return Metric(frame_name=frame_name, thread_states=thread_states, type=type_)
 
 
 def _de_notification_configuration(data: Any, path: Path) -> NotificationConfiguration:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("channels")
-    channels = None if x is None else _de_channels(x, path, "channels")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("channels")
+    channels = None if raw is None else _de_channels(raw, path, "channels")
     return NotificationConfiguration(channels=channels)
 
 
 def _de_pattern(data: Any, path: Path) -> Pattern:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("countersToAggregate")
-    counters_to_aggregate = None if x is None else _de_counters_to_aggregate(x, path, "countersToAggregate")
-    x = fields.get("description")
-    description = x if x is None or type(x) is str else p_str(x, path, "description")
-    x = fields.get("id")
-    id = x if x is None or type(x) is str else p_str(x, path, "id")
-    x = fields.get("name")
-    name_ = x if x is None or type(x) is str else p_str(x, path, "name")
-    x = fields.get("resolutionSteps")
-    resolution_steps = x if x is None or type(x) is str else p_str(x, path, "resolutionSteps")
-    x = fields.get("targetFrames")
-    target_frames = None if x is None else _de_target_frames(x, path, "targetFrames")
-    x = fields.get("thresholdPercent")
-    threshold_percent = x if x is None or type(x) is float else p_float(x, path, "thresholdPercent")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("countersToAggregate")
+    counters_to_aggregate = (
+        None if raw is None else _de_counters_to_aggregate(raw, path, "countersToAggregate")
+    )
+    raw = fields.get("description")
+    description = raw if raw is None or type(raw) is str else p_str(raw, path, "description")
+    raw = fields.get("id")
+    id = raw if raw is None or type(raw) is str else p_str(raw, path, "id")
+    raw = fields.get("name")
+    name_ = raw if raw is None or type(raw) is str else p_str(raw, path, "name")
+    raw = fields.get("resolutionSteps")
+    resolution_steps = (
+        raw if raw is None or type(raw) is str else p_str(raw, path, "resolutionSteps")
+    )
+    raw = fields.get("targetFrames")
+    target_frames = None if raw is None else _de_target_frames(raw, path, "targetFrames")
+    raw = fields.get("thresholdPercent")
+    threshold_percent = (
+        raw if raw is None or type(raw) is float else p_float(raw, path, "thresholdPercent")
+    )
     return Pattern(
         counters_to_aggregate=counters_to_aggregate,
         description=description,
@@ -1277,35 +1508,49 @@ def _de_pattern(data: Any, path: Path) -> Pattern:
 
 
 def _de_profile_time(data: Any, path: Path) -> ProfileTime:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("start")
-    start = None if x is None else p_timestamp(x, path, "start")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("start")
+    start = None if raw is None else p_timestamp(raw, path, "start")
     return ProfileTime(start=start)
 
 
 def _de_profile_times(value: Any, path: Path, name: str) -> list[ProfileTime]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_profile_time(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_profile_time(item, (path, name, i)) for i, item in enumerate(items) if item is not None
+    ]
 
 
 def _de_profiling_group_description(data: Any, path: Path) -> ProfilingGroupDescription:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("agentOrchestrationConfig")
-    agent_orchestration_config = None if x is None else _de_agent_orchestration_config(x, (path, "agentOrchestrationConfig"))
-    x = fields.get("arn")
-    arn = x if x is None or type(x) is str else p_str(x, path, "arn")
-    x = fields.get("computePlatform")
-    compute_platform = None if x is None else p_enum(ComputePlatform, x, path, "computePlatform")
-    x = fields.get("createdAt")
-    created_at = None if x is None else p_timestamp(x, path, "createdAt")
-    x = fields.get("name")
-    name_ = x if x is None or type(x) is str else p_str(x, path, "name")
-    x = fields.get("profilingStatus")
-    profiling_status = None if x is None else _de_profiling_status(x, (path, "profilingStatus"))
-    x = fields.get("tags")
-    tags = None if x is None else _de_tags(x, path, "tags")
-    x = fields.get("updatedAt")
-    updated_at = None if x is None else p_timestamp(x, path, "updatedAt")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("agentOrchestrationConfig")
+    agent_orchestration_config = (
+        None
+        if raw is None
+        else _de_agent_orchestration_config(raw, (path, "agentOrchestrationConfig"))
+    )
+    raw = fields.get("arn")
+    arn = raw if raw is None or type(raw) is str else p_str(raw, path, "arn")
+    raw = fields.get("computePlatform")
+    compute_platform = (
+        None if raw is None else p_enum(ComputePlatform, raw, path, "computePlatform")
+    )
+    raw = fields.get("createdAt")
+    created_at = None if raw is None else p_timestamp(raw, path, "createdAt")
+    raw = fields.get("name")
+    name_ = raw if raw is None or type(raw) is str else p_str(raw, path, "name")
+    raw = fields.get("profilingStatus")
+    profiling_status = None if raw is None else _de_profiling_status(raw, (path, "profilingStatus"))
+    raw = fields.get("tags")
+    tags = None if raw is None else _de_tags(raw, path, "tags")
+    raw = fields.get("updatedAt")
+    updated_at = None if raw is None else p_timestamp(raw, path, "updatedAt")
     return ProfilingGroupDescription(
         agent_orchestration_config=agent_orchestration_config,
         arn=arn,
@@ -1318,24 +1563,46 @@ def _de_profiling_group_description(data: Any, path: Path) -> ProfilingGroupDesc
     )
 
 
-def _de_profiling_group_descriptions(value: Any, path: Path, name: str) -> list[ProfilingGroupDescription]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_profiling_group_description(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+def _de_profiling_group_descriptions(
+    value: Any, path: Path, name: str
+) -> list[ProfilingGroupDescription]:
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_profiling_group_description(item, (path, name, i))
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_profiling_group_names(value: Any, path: Path, name: str) -> list[str]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        item if type(item) is str else p_str(item, path, f"{name}[{i}]")
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_profiling_status(data: Any, path: Path) -> ProfilingStatus:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("latestAgentOrchestratedAt")
-    latest_agent_orchestrated_at = None if x is None else p_timestamp(x, path, "latestAgentOrchestratedAt")
-    x = fields.get("latestAgentProfileReportedAt")
-    latest_agent_profile_reported_at = None if x is None else p_timestamp(x, path, "latestAgentProfileReportedAt")
-    x = fields.get("latestAggregatedProfile")
-    latest_aggregated_profile = None if x is None else _de_aggregated_profile_time(x, (path, "latestAggregatedProfile"))
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("latestAgentOrchestratedAt")
+    latest_agent_orchestrated_at = (
+        None if raw is None else p_timestamp(raw, path, "latestAgentOrchestratedAt")
+    )
+    raw = fields.get("latestAgentProfileReportedAt")
+    latest_agent_profile_reported_at = (
+        None if raw is None else p_timestamp(raw, path, "latestAgentProfileReportedAt")
+    )
+    raw = fields.get("latestAggregatedProfile")
+    latest_aggregated_profile = (
+        None if raw is None else _de_aggregated_profile_time(raw, (path, "latestAggregatedProfile"))
+    )
     return ProfilingStatus(
         latest_agent_orchestrated_at=latest_agent_orchestrated_at,
         latest_agent_profile_reported_at=latest_agent_profile_reported_at,
@@ -1344,19 +1611,25 @@ def _de_profiling_status(data: Any, path: Path) -> ProfilingStatus:
 
 
 def _de_recommendation(data: Any, path: Path) -> Recommendation:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("allMatchesCount")
-    all_matches_count = 0 if x is None else (x if type(x) is int else p_int(x, path, "allMatchesCount"))
-    x = fields.get("allMatchesSum")
-    all_matches_sum = 0.0 if x is None else (x if type(x) is float else p_float(x, path, "allMatchesSum"))
-    x = fields.get("endTime")
-    end_time = EPOCH if x is None else p_timestamp(x, path, "endTime")
-    x = fields.get("pattern")
-    pattern = _de_pattern({} if x is None else x, (path, "pattern"))
-    x = fields.get("startTime")
-    start_time = EPOCH if x is None else p_timestamp(x, path, "startTime")
-    x = fields.get("topMatches")
-    top_matches = [] if x is None else _de_matches(x, path, "topMatches")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("allMatchesCount")
+    all_matches_count = (
+        0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "allMatchesCount"))
+    )
+    raw = fields.get("allMatchesSum")
+    all_matches_sum = (
+        0.0 if raw is None else (raw if type(raw) is float else p_float(raw, path, "allMatchesSum"))
+    )
+    raw = fields.get("endTime")
+    end_time = EPOCH if raw is None else p_timestamp(raw, path, "endTime")
+    raw = fields.get("pattern")
+    pattern = _de_pattern({} if raw is None else raw, (path, "pattern"))
+    raw = fields.get("startTime")
+    start_time = EPOCH if raw is None else p_timestamp(raw, path, "startTime")
+    raw = fields.get("topMatches")
+    top_matches = [] if raw is None else _de_matches(raw, path, "topMatches")
     return Recommendation(
         all_matches_count=all_matches_count,
         all_matches_sum=all_matches_sum,
@@ -1368,75 +1641,127 @@ def _de_recommendation(data: Any, path: Path) -> Recommendation:
 
 
 def _de_recommendations(value: Any, path: Path, name: str) -> list[Recommendation]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_recommendation(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_recommendation(item, (path, name, i))
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_tags(value: Any, path: Path, name: str) -> dict[str, str]:
     items = p_map(value, path, name).items()
-    return {key: item if type(item) is str else p_str(item, path, f"{name}[{key!r}]") for key, item in items if item is not None}
+    return {
+        key: item if type(item) is str else p_str(item, path, f"{name}[{key!r}]")
+        for key, item in items
+        if item is not None
+    }
 
 
 def _de_target_frame(value: Any, path: Path, name: str) -> list[str]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        item if type(item) is str else p_str(item, path, f"{name}[{i}]")
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_target_frames(value: Any, path: Path, name: str) -> list[list[str]]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_target_frame(item, path, f"{name}[{i}]") for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_target_frame(item, path, f"{name}[{i}]")
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_thread_states(value: Any, path: Path, name: str) -> list[str]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        item if type(item) is str else p_str(item, path, f"{name}[{i}]")
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_timestamp_structure(data: Any, path: Path) -> TimestampStructure:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("value")
-    value_ = EPOCH if x is None else p_timestamp(x, path, "value")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("value")
+    value_ = EPOCH if raw is None else p_timestamp(raw, path, "value")
     return TimestampStructure(value=value_)
 
 
 def _de_timestamp_structure_list(value: Any, path: Path, name: str) -> list[TimestampStructure]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_timestamp_structure(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_timestamp_structure(item, (path, name, i))
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
-def _de_unprocessed_end_times(value: Any, path: Path, name: str) -> dict[str, list[TimestampStructure]]:
+def _de_unprocessed_end_times(
+    value: Any, path: Path, name: str
+) -> dict[str, list[TimestampStructure]]:
     items = p_map(value, path, name).items()
-    return {key: _de_timestamp_structure_list(item, path, f"{name}[{key!r}]") for key, item in items if item is not None}
+    return {
+        key: _de_timestamp_structure_list(item, path, f"{name}[{key!r}]")
+        for key, item in items
+        if item is not None
+    }
 
 
 def _de_user_feedback(data: Any, path: Path) -> UserFeedback:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("type")
-    type_ = p_enum(FeedbackType, "" if x is None else x, path, "type")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("type")
+    type_ = p_enum(FeedbackType, "" if raw is None else raw, path, "type")
     return UserFeedback(type=type_)
 
 
 def parse_add_notification_channels(response: TransportResponse) -> AddNotificationChannelsResponse:
     fields = load_json(response.body, numbers=False)
-    x = fields.get("notificationConfiguration")
-    notification_configuration = None if x is None else _de_notification_configuration(x, ("", "notificationConfiguration"))
+    raw = fields.get("notificationConfiguration")
+    notification_configuration = (
+        None
+        if raw is None
+        else _de_notification_configuration(raw, ("", "notificationConfiguration"))
+    )
     return AddNotificationChannelsResponse(notification_configuration=notification_configuration)
 
 
-def parse_batch_get_frame_metric_data(response: TransportResponse) -> BatchGetFrameMetricDataResponse:
+def parse_batch_get_frame_metric_data(
+    response: TransportResponse,
+) -> BatchGetFrameMetricDataResponse:
     fields = load_json(response.body)
-    x = fields.get("endTime")
-    end_time = EPOCH if x is None else p_timestamp(x, "", "endTime")
-    x = fields.get("endTimes")
-    end_times = [] if x is None else _de_end_times(x, "", "endTimes")
-    x = fields.get("frameMetricData")
-    frame_metric_data = [] if x is None else _de_frame_metric_data(x, "", "frameMetricData")
-    x = fields.get("resolution")
-    resolution = p_enum(AggregationPeriod, "" if x is None else x, "", "resolution")
-    x = fields.get("startTime")
-    start_time = EPOCH if x is None else p_timestamp(x, "", "startTime")
-    x = fields.get("unprocessedEndTimes")
-    unprocessed_end_times = {} if x is None else _de_unprocessed_end_times(x, "", "unprocessedEndTimes")
+    raw = fields.get("endTime")
+    end_time = EPOCH if raw is None else p_timestamp(raw, "", "endTime")
+    raw = fields.get("endTimes")
+    end_times = [] if raw is None else _de_end_times(raw, "", "endTimes")
+    raw = fields.get("frameMetricData")
+    frame_metric_data = [] if raw is None else _de_frame_metric_data(raw, "", "frameMetricData")
+    raw = fields.get("resolution")
+    resolution = p_enum(AggregationPeriod, "" if raw is None else raw, "", "resolution")
+    raw = fields.get("startTime")
+    start_time = EPOCH if raw is None else p_timestamp(raw, "", "startTime")
+    raw = fields.get("unprocessedEndTimes")
+    unprocessed_end_times = (
+        {} if raw is None else _de_unprocessed_end_times(raw, "", "unprocessedEndTimes")
+    )
     return BatchGetFrameMetricDataResponse(
         end_time=end_time,
         end_times=end_times,
@@ -1448,14 +1773,16 @@ def parse_batch_get_frame_metric_data(response: TransportResponse) -> BatchGetFr
 
 
 def parse_configure_agent(response: TransportResponse) -> ConfigureAgentResponse:
-    x = load_payload(response.body)
-    configuration = _de_agent_configuration({} if x is None else x, ("", "configuration"))
+    raw = load_payload(response.body)
+    configuration = _de_agent_configuration({} if raw is None else raw, ("", "configuration"))
     return ConfigureAgentResponse(configuration=configuration)
 
 
 def parse_create_profiling_group(response: TransportResponse) -> CreateProfilingGroupResponse:
-    x = load_payload(response.body)
-    profiling_group = _de_profiling_group_description({} if x is None else x, ("", "profilingGroup"))
+    raw = load_payload(response.body)
+    profiling_group = _de_profiling_group_description(
+        {} if raw is None else raw, ("", "profilingGroup")
+    )
     return CreateProfilingGroupResponse(profiling_group=profiling_group)
 
 
@@ -1464,27 +1791,37 @@ def parse_delete_profiling_group(response: TransportResponse) -> DeleteProfiling
 
 
 def parse_describe_profiling_group(response: TransportResponse) -> DescribeProfilingGroupResponse:
-    x = load_payload(response.body)
-    profiling_group = _de_profiling_group_description({} if x is None else x, ("", "profilingGroup"))
+    raw = load_payload(response.body)
+    profiling_group = _de_profiling_group_description(
+        {} if raw is None else raw, ("", "profilingGroup")
+    )
     return DescribeProfilingGroupResponse(profiling_group=profiling_group)
 
 
-def parse_get_findings_report_account_summary(response: TransportResponse) -> GetFindingsReportAccountSummaryResponse:
+def parse_get_findings_report_account_summary(
+    response: TransportResponse,
+) -> GetFindingsReportAccountSummaryResponse:
     fields = load_json(response.body)
-    x = fields.get("nextToken")
-    next_token = x if x is None or type(x) is str else p_str(x, "", "nextToken")
-    x = fields.get("reportSummaries")
-    report_summaries = [] if x is None else _de_findings_report_summaries(x, "", "reportSummaries")
+    raw = fields.get("nextToken")
+    next_token = raw if raw is None or type(raw) is str else p_str(raw, "", "nextToken")
+    raw = fields.get("reportSummaries")
+    report_summaries = (
+        [] if raw is None else _de_findings_report_summaries(raw, "", "reportSummaries")
+    )
     return GetFindingsReportAccountSummaryResponse(
         next_token=next_token,
         report_summaries=report_summaries,
     )
 
 
-def parse_get_notification_configuration(response: TransportResponse) -> GetNotificationConfigurationResponse:
+def parse_get_notification_configuration(
+    response: TransportResponse,
+) -> GetNotificationConfigurationResponse:
     fields = load_json(response.body, numbers=False)
-    x = fields.get("notificationConfiguration")
-    notification_configuration = _de_notification_configuration({} if x is None else x, ("", "notificationConfiguration"))
+    raw = fields.get("notificationConfiguration")
+    notification_configuration = _de_notification_configuration(
+        {} if raw is None else raw, ("", "notificationConfiguration")
+    )
     return GetNotificationConfigurationResponse(
         notification_configuration=notification_configuration,
     )
@@ -1492,10 +1829,10 @@ def parse_get_notification_configuration(response: TransportResponse) -> GetNoti
 
 def parse_get_policy(response: TransportResponse) -> GetPolicyResponse:
     fields = load_json(response.body, numbers=False)
-    x = fields.get("policy")
-    policy = "" if x is None else (x if type(x) is str else p_str(x, "", "policy"))
-    x = fields.get("revisionId")
-    revision_id = "" if x is None else (x if type(x) is str else p_str(x, "", "revisionId"))
+    raw = fields.get("policy")
+    policy = "" if raw is None else (raw if type(raw) is str else p_str(raw, "", "policy"))
+    raw = fields.get("revisionId")
+    revision_id = "" if raw is None else (raw if type(raw) is str else p_str(raw, "", "revisionId"))
     return GetPolicyResponse(policy=policy, revision_id=revision_id)
 
 
@@ -1511,16 +1848,18 @@ def parse_get_profile(response: TransportResponse) -> GetProfileResponse:
 
 def parse_get_recommendations(response: TransportResponse) -> GetRecommendationsResponse:
     fields = load_json(response.body)
-    x = fields.get("anomalies")
-    anomalies = [] if x is None else _de_anomalies(x, "", "anomalies")
-    x = fields.get("profileEndTime")
-    profile_end_time = EPOCH if x is None else p_timestamp(x, "", "profileEndTime")
-    x = fields.get("profileStartTime")
-    profile_start_time = EPOCH if x is None else p_timestamp(x, "", "profileStartTime")
-    x = fields.get("profilingGroupName")
-    profiling_group_name = "" if x is None else (x if type(x) is str else p_str(x, "", "profilingGroupName"))
-    x = fields.get("recommendations")
-    recommendations = [] if x is None else _de_recommendations(x, "", "recommendations")
+    raw = fields.get("anomalies")
+    anomalies = [] if raw is None else _de_anomalies(raw, "", "anomalies")
+    raw = fields.get("profileEndTime")
+    profile_end_time = EPOCH if raw is None else p_timestamp(raw, "", "profileEndTime")
+    raw = fields.get("profileStartTime")
+    profile_start_time = EPOCH if raw is None else p_timestamp(raw, "", "profileStartTime")
+    raw = fields.get("profilingGroupName")
+    profiling_group_name = (
+        "" if raw is None else (raw if type(raw) is str else p_str(raw, "", "profilingGroupName"))
+    )
+    raw = fields.get("recommendations")
+    recommendations = [] if raw is None else _de_recommendations(raw, "", "recommendations")
     return GetRecommendationsResponse(
         anomalies=anomalies,
         profile_end_time=profile_end_time,
@@ -1532,10 +1871,12 @@ def parse_get_recommendations(response: TransportResponse) -> GetRecommendations
 
 def parse_list_findings_reports(response: TransportResponse) -> ListFindingsReportsResponse:
     fields = load_json(response.body)
-    x = fields.get("findingsReportSummaries")
-    findings_report_summaries = [] if x is None else _de_findings_report_summaries(x, "", "findingsReportSummaries")
-    x = fields.get("nextToken")
-    next_token = x if x is None or type(x) is str else p_str(x, "", "nextToken")
+    raw = fields.get("findingsReportSummaries")
+    findings_report_summaries = (
+        [] if raw is None else _de_findings_report_summaries(raw, "", "findingsReportSummaries")
+    )
+    raw = fields.get("nextToken")
+    next_token = raw if raw is None or type(raw) is str else p_str(raw, "", "nextToken")
     return ListFindingsReportsResponse(
         findings_report_summaries=findings_report_summaries,
         next_token=next_token,
@@ -1544,21 +1885,25 @@ def parse_list_findings_reports(response: TransportResponse) -> ListFindingsRepo
 
 def parse_list_profile_times(response: TransportResponse) -> ListProfileTimesResponse:
     fields = load_json(response.body)
-    x = fields.get("nextToken")
-    next_token = x if x is None or type(x) is str else p_str(x, "", "nextToken")
-    x = fields.get("profileTimes")
-    profile_times = [] if x is None else _de_profile_times(x, "", "profileTimes")
+    raw = fields.get("nextToken")
+    next_token = raw if raw is None or type(raw) is str else p_str(raw, "", "nextToken")
+    raw = fields.get("profileTimes")
+    profile_times = [] if raw is None else _de_profile_times(raw, "", "profileTimes")
     return ListProfileTimesResponse(next_token=next_token, profile_times=profile_times)
 
 
 def parse_list_profiling_groups(response: TransportResponse) -> ListProfilingGroupsResponse:
     fields = load_json(response.body)
-    x = fields.get("nextToken")
-    next_token = x if x is None or type(x) is str else p_str(x, "", "nextToken")
-    x = fields.get("profilingGroupNames")
-    profiling_group_names = [] if x is None else _de_profiling_group_names(x, "", "profilingGroupNames")
-    x = fields.get("profilingGroups")
-    profiling_groups = None if x is None else _de_profiling_group_descriptions(x, "", "profilingGroups")
+    raw = fields.get("nextToken")
+    next_token = raw if raw is None or type(raw) is str else p_str(raw, "", "nextToken")
+    raw = fields.get("profilingGroupNames")
+    profiling_group_names = (
+        [] if raw is None else _de_profiling_group_names(raw, "", "profilingGroupNames")
+    )
+    raw = fields.get("profilingGroups")
+    profiling_groups = (
+        None if raw is None else _de_profiling_group_descriptions(raw, "", "profilingGroups")
+    )
     return ListProfilingGroupsResponse(
         next_token=next_token,
         profiling_group_names=profiling_group_names,
@@ -1568,8 +1913,8 @@ def parse_list_profiling_groups(response: TransportResponse) -> ListProfilingGro
 
 def parse_list_tags_for_resource(response: TransportResponse) -> ListTagsForResourceResponse:
     fields = load_json(response.body, numbers=False)
-    x = fields.get("tags")
-    tags = None if x is None else _de_tags(x, "", "tags")
+    raw = fields.get("tags")
+    tags = None if raw is None else _de_tags(raw, "", "tags")
     return ListTagsForResourceResponse(tags=tags)
 
 
@@ -1579,26 +1924,32 @@ def parse_post_agent_profile(response: TransportResponse) -> PostAgentProfileRes
 
 def parse_put_permission(response: TransportResponse) -> PutPermissionResponse:
     fields = load_json(response.body, numbers=False)
-    x = fields.get("policy")
-    policy = "" if x is None else (x if type(x) is str else p_str(x, "", "policy"))
-    x = fields.get("revisionId")
-    revision_id = "" if x is None else (x if type(x) is str else p_str(x, "", "revisionId"))
+    raw = fields.get("policy")
+    policy = "" if raw is None else (raw if type(raw) is str else p_str(raw, "", "policy"))
+    raw = fields.get("revisionId")
+    revision_id = "" if raw is None else (raw if type(raw) is str else p_str(raw, "", "revisionId"))
     return PutPermissionResponse(policy=policy, revision_id=revision_id)
 
 
-def parse_remove_notification_channel(response: TransportResponse) -> RemoveNotificationChannelResponse:
+def parse_remove_notification_channel(
+    response: TransportResponse,
+) -> RemoveNotificationChannelResponse:
     fields = load_json(response.body, numbers=False)
-    x = fields.get("notificationConfiguration")
-    notification_configuration = None if x is None else _de_notification_configuration(x, ("", "notificationConfiguration"))
+    raw = fields.get("notificationConfiguration")
+    notification_configuration = (
+        None
+        if raw is None
+        else _de_notification_configuration(raw, ("", "notificationConfiguration"))
+    )
     return RemoveNotificationChannelResponse(notification_configuration=notification_configuration)
 
 
 def parse_remove_permission(response: TransportResponse) -> RemovePermissionResponse:
     fields = load_json(response.body, numbers=False)
-    x = fields.get("policy")
-    policy = "" if x is None else (x if type(x) is str else p_str(x, "", "policy"))
-    x = fields.get("revisionId")
-    revision_id = "" if x is None else (x if type(x) is str else p_str(x, "", "revisionId"))
+    raw = fields.get("policy")
+    policy = "" if raw is None else (raw if type(raw) is str else p_str(raw, "", "policy"))
+    raw = fields.get("revisionId")
+    revision_id = "" if raw is None else (raw if type(raw) is str else p_str(raw, "", "revisionId"))
     return RemovePermissionResponse(policy=policy, revision_id=revision_id)
 
 
@@ -1615,8 +1966,10 @@ def parse_untag_resource(response: TransportResponse) -> UntagResourceResponse:
 
 
 def parse_update_profiling_group(response: TransportResponse) -> UpdateProfilingGroupResponse:
-    x = load_payload(response.body)
-    profiling_group = _de_profiling_group_description({} if x is None else x, ("", "profilingGroup"))
+    raw = load_payload(response.body)
+    profiling_group = _de_profiling_group_description(
+        {} if raw is None else raw, ("", "profilingGroup")
+    )
     return UpdateProfilingGroupResponse(profiling_group=profiling_group)
 
 
@@ -1650,7 +2003,9 @@ def _validate_add_notification_channels(request: AddNotificationChannelsRequest)
     _val_add_notification_channels_request(request, "")
 
 
-ADD_NOTIFICATION_CHANNELS: Operation[AddNotificationChannelsRequest, AddNotificationChannelsResponse] = Operation(
+ADD_NOTIFICATION_CHANNELS: Operation[
+    AddNotificationChannelsRequest, AddNotificationChannelsResponse
+] = Operation(
     "AddNotificationChannels",
     _validate_add_notification_channels,
     serialize_add_notification_channels,
@@ -1662,7 +2017,9 @@ def _validate_batch_get_frame_metric_data(request: BatchGetFrameMetricDataReques
     _val_batch_get_frame_metric_data_request(request, "")
 
 
-BATCH_GET_FRAME_METRIC_DATA: Operation[BatchGetFrameMetricDataRequest, BatchGetFrameMetricDataResponse] = Operation(
+BATCH_GET_FRAME_METRIC_DATA: Operation[
+    BatchGetFrameMetricDataRequest, BatchGetFrameMetricDataResponse
+] = Operation(
     "BatchGetFrameMetricData",
     _validate_batch_get_frame_metric_data,
     serialize_batch_get_frame_metric_data,
@@ -1686,12 +2043,14 @@ def _validate_create_profiling_group(request: CreateProfilingGroupRequest) -> No
     _val_create_profiling_group_request(request, "")
 
 
-CREATE_PROFILING_GROUP: Operation[CreateProfilingGroupRequest, CreateProfilingGroupResponse] = Operation(
-    "CreateProfilingGroup",
-    _validate_create_profiling_group,
-    serialize_create_profiling_group,
-    parse_create_profiling_group,
-    resend_safe=True,
+CREATE_PROFILING_GROUP: Operation[CreateProfilingGroupRequest, CreateProfilingGroupResponse] = (
+    Operation(
+        "CreateProfilingGroup",
+        _validate_create_profiling_group,
+        serialize_create_profiling_group,
+        parse_create_profiling_group,
+        resend_safe=True,
+    )
 )
 
 
@@ -1699,11 +2058,13 @@ def _validate_delete_profiling_group(request: DeleteProfilingGroupRequest) -> No
     _val_delete_profiling_group_request(request, "")
 
 
-DELETE_PROFILING_GROUP: Operation[DeleteProfilingGroupRequest, DeleteProfilingGroupResponse] = Operation(
-    "DeleteProfilingGroup",
-    _validate_delete_profiling_group,
-    serialize_delete_profiling_group,
-    parse_delete_profiling_group,
+DELETE_PROFILING_GROUP: Operation[DeleteProfilingGroupRequest, DeleteProfilingGroupResponse] = (
+    Operation(
+        "DeleteProfilingGroup",
+        _validate_delete_profiling_group,
+        serialize_delete_profiling_group,
+        parse_delete_profiling_group,
+    )
 )
 
 
@@ -1711,7 +2072,9 @@ def _validate_describe_profiling_group(request: DescribeProfilingGroupRequest) -
     _val_describe_profiling_group_request(request, "")
 
 
-DESCRIBE_PROFILING_GROUP: Operation[DescribeProfilingGroupRequest, DescribeProfilingGroupResponse] = Operation(
+DESCRIBE_PROFILING_GROUP: Operation[
+    DescribeProfilingGroupRequest, DescribeProfilingGroupResponse
+] = Operation(
     "DescribeProfilingGroup",
     _validate_describe_profiling_group,
     serialize_describe_profiling_group,
@@ -1720,11 +2083,15 @@ DESCRIBE_PROFILING_GROUP: Operation[DescribeProfilingGroupRequest, DescribeProfi
 )
 
 
-def _validate_get_findings_report_account_summary(request: GetFindingsReportAccountSummaryRequest) -> None:
+def _validate_get_findings_report_account_summary(
+    request: GetFindingsReportAccountSummaryRequest,
+) -> None:
     _val_get_findings_report_account_summary_request(request, "")
 
 
-GET_FINDINGS_REPORT_ACCOUNT_SUMMARY: Operation[GetFindingsReportAccountSummaryRequest, GetFindingsReportAccountSummaryResponse] = Operation(
+GET_FINDINGS_REPORT_ACCOUNT_SUMMARY: Operation[
+    GetFindingsReportAccountSummaryRequest, GetFindingsReportAccountSummaryResponse
+] = Operation(
     "GetFindingsReportAccountSummary",
     _validate_get_findings_report_account_summary,
     serialize_get_findings_report_account_summary,
@@ -1737,7 +2104,9 @@ def _validate_get_notification_configuration(request: GetNotificationConfigurati
     _val_get_notification_configuration_request(request, "")
 
 
-GET_NOTIFICATION_CONFIGURATION: Operation[GetNotificationConfigurationRequest, GetNotificationConfigurationResponse] = Operation(
+GET_NOTIFICATION_CONFIGURATION: Operation[
+    GetNotificationConfigurationRequest, GetNotificationConfigurationResponse
+] = Operation(
     "GetNotificationConfiguration",
     _validate_get_notification_configuration,
     serialize_get_notification_configuration,
@@ -1789,12 +2158,14 @@ def _validate_list_findings_reports(request: ListFindingsReportsRequest) -> None
     _val_list_findings_reports_request(request, "")
 
 
-LIST_FINDINGS_REPORTS: Operation[ListFindingsReportsRequest, ListFindingsReportsResponse] = Operation(
-    "ListFindingsReports",
-    _validate_list_findings_reports,
-    serialize_list_findings_reports,
-    parse_list_findings_reports,
-    resend_safe=True,
+LIST_FINDINGS_REPORTS: Operation[ListFindingsReportsRequest, ListFindingsReportsResponse] = (
+    Operation(
+        "ListFindingsReports",
+        _validate_list_findings_reports,
+        serialize_list_findings_reports,
+        parse_list_findings_reports,
+        resend_safe=True,
+    )
 )
 
 
@@ -1815,12 +2186,14 @@ def _validate_list_profiling_groups(request: ListProfilingGroupsRequest) -> None
     _val_list_profiling_groups_request(request, "")
 
 
-LIST_PROFILING_GROUPS: Operation[ListProfilingGroupsRequest, ListProfilingGroupsResponse] = Operation(
-    "ListProfilingGroups",
-    _validate_list_profiling_groups,
-    serialize_list_profiling_groups,
-    parse_list_profiling_groups,
-    resend_safe=True,
+LIST_PROFILING_GROUPS: Operation[ListProfilingGroupsRequest, ListProfilingGroupsResponse] = (
+    Operation(
+        "ListProfilingGroups",
+        _validate_list_profiling_groups,
+        serialize_list_profiling_groups,
+        parse_list_profiling_groups,
+        resend_safe=True,
+    )
 )
 
 
@@ -1828,12 +2201,14 @@ def _validate_list_tags_for_resource(request: ListTagsForResourceRequest) -> Non
     _val_list_tags_for_resource_request(request, "")
 
 
-LIST_TAGS_FOR_RESOURCE: Operation[ListTagsForResourceRequest, ListTagsForResourceResponse] = Operation(
-    "ListTagsForResource",
-    _validate_list_tags_for_resource,
-    serialize_list_tags_for_resource,
-    parse_list_tags_for_resource,
-    resend_safe=True,
+LIST_TAGS_FOR_RESOURCE: Operation[ListTagsForResourceRequest, ListTagsForResourceResponse] = (
+    Operation(
+        "ListTagsForResource",
+        _validate_list_tags_for_resource,
+        serialize_list_tags_for_resource,
+        parse_list_tags_for_resource,
+        resend_safe=True,
+    )
 )
 
 
@@ -1866,7 +2241,9 @@ def _validate_remove_notification_channel(request: RemoveNotificationChannelRequ
     _val_remove_notification_channel_request(request, "")
 
 
-REMOVE_NOTIFICATION_CHANNEL: Operation[RemoveNotificationChannelRequest, RemoveNotificationChannelResponse] = Operation(
+REMOVE_NOTIFICATION_CHANNEL: Operation[
+    RemoveNotificationChannelRequest, RemoveNotificationChannelResponse
+] = Operation(
     "RemoveNotificationChannel",
     _validate_remove_notification_channel,
     serialize_remove_notification_channel,
@@ -1926,20 +2303,22 @@ def _validate_update_profiling_group(request: UpdateProfilingGroupRequest) -> No
     _val_update_profiling_group_request(request, "")
 
 
-UPDATE_PROFILING_GROUP: Operation[UpdateProfilingGroupRequest, UpdateProfilingGroupResponse] = Operation(
-    "UpdateProfilingGroup",
-    _validate_update_profiling_group,
-    serialize_update_profiling_group,
-    parse_update_profiling_group,
+UPDATE_PROFILING_GROUP: Operation[UpdateProfilingGroupRequest, UpdateProfilingGroupResponse] = (
+    Operation(
+        "UpdateProfilingGroup",
+        _validate_update_profiling_group,
+        serialize_update_profiling_group,
+        parse_update_profiling_group,
+    )
 )
 
 
 SERVICE = ServiceInfo(
-    service_id='CodeGuruProfiler',
-    data_name='codeguruprofiler',
-    endpoint_prefix='codeguru-profiler',
-    signing_name='codeguru-profiler',
-    api_version='2019-07-18',
+    service_id="CodeGuruProfiler",
+    data_name="codeguruprofiler",
+    endpoint_prefix="codeguru-profiler",
+    signing_name="codeguru-profiler",
+    api_version="2019-07-18",
     errors=ERRORS,
     base_error=errors.CodeGuruProfilerError,
     endpoint_rules=_endpoints.resolve,

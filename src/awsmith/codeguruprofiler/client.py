@@ -1685,9 +1685,9 @@ class CodeGuruProfilerClient(BaseClient):
 
         return Paginator(
             fetch,
-            operation_name='GetFindingsReportAccountSummary',
+            operation_name="GetFindingsReportAccountSummary",
             next_token=lambda page: page.next_token,
-            result_keys=('report_summaries',),
+            result_keys=("report_summaries",),
             max_items=max_items,
             starting_token=starting_token,
         )
@@ -1757,9 +1757,9 @@ class CodeGuruProfilerClient(BaseClient):
 
         return Paginator(
             fetch,
-            operation_name='ListFindingsReports',
+            operation_name="ListFindingsReports",
             next_token=lambda page: page.next_token,
-            result_keys=('findings_report_summaries',),
+            result_keys=("findings_report_summaries",),
             max_items=max_items,
             starting_token=starting_token,
         )
@@ -1825,9 +1825,9 @@ class CodeGuruProfilerClient(BaseClient):
 
         return Paginator(
             fetch,
-            operation_name='ListProfileTimes',
+            operation_name="ListProfileTimes",
             next_token=lambda page: page.next_token,
-            result_keys=('profile_times',),
+            result_keys=("profile_times",),
             max_items=max_items,
             starting_token=starting_token,
         )
@@ -1909,10 +1909,10 @@ class CodeGuruProfilerClient(BaseClient):
 
         return Paginator(
             fetch,
-            operation_name='ListProfilingGroups',
+            operation_name="ListProfilingGroups",
             next_token=lambda page: page.next_token,
-            result_keys=('profiling_group_names', 'profiling_groups'),
-            item_key='profiling_groups' if include_description else 'profiling_group_names',
+            result_keys=("profiling_group_names", "profiling_groups"),
+            item_key="profiling_groups" if include_description else "profiling_group_names",
             max_items=max_items,
             starting_token=starting_token,
         )

@@ -27,10 +27,10 @@ class ActionGroup(OpenEnum):
     Values the model does not list are kept, not rejected.
     """
 
-    AGENT_PERMISSIONS = 'agentPermissions'
+    AGENT_PERMISSIONS = "agentPermissions"
 
 
-ActionGroupLiteral = Literal['agentPermissions']
+ActionGroupLiteral = Literal["agentPermissions"]
 """The values of ``ActionGroup`` as string literals."""
 
 
@@ -40,14 +40,20 @@ class AgentParameterField(OpenEnum):
     Values the model does not list are kept, not rejected.
     """
 
-    MAX_STACK_DEPTH = 'MaxStackDepth'
-    MEMORY_USAGE_LIMIT_PERCENT = 'MemoryUsageLimitPercent'
-    MINIMUM_TIME_FOR_REPORTING_IN_MILLISECONDS = 'MinimumTimeForReportingInMilliseconds'
-    REPORTING_INTERVAL_IN_MILLISECONDS = 'ReportingIntervalInMilliseconds'
-    SAMPLING_INTERVAL_IN_MILLISECONDS = 'SamplingIntervalInMilliseconds'
+    MAX_STACK_DEPTH = "MaxStackDepth"
+    MEMORY_USAGE_LIMIT_PERCENT = "MemoryUsageLimitPercent"
+    MINIMUM_TIME_FOR_REPORTING_IN_MILLISECONDS = "MinimumTimeForReportingInMilliseconds"
+    REPORTING_INTERVAL_IN_MILLISECONDS = "ReportingIntervalInMilliseconds"
+    SAMPLING_INTERVAL_IN_MILLISECONDS = "SamplingIntervalInMilliseconds"
 
 
-AgentParameterFieldLiteral = Literal['MaxStackDepth', 'MemoryUsageLimitPercent', 'MinimumTimeForReportingInMilliseconds', 'ReportingIntervalInMilliseconds', 'SamplingIntervalInMilliseconds']
+AgentParameterFieldLiteral = Literal[
+    "MaxStackDepth",
+    "MemoryUsageLimitPercent",
+    "MinimumTimeForReportingInMilliseconds",
+    "ReportingIntervalInMilliseconds",
+    "SamplingIntervalInMilliseconds",
+]
 """The values of ``AgentParameterField`` as string literals."""
 
 
@@ -59,12 +65,12 @@ class AggregationPeriod(OpenEnum):
     Values the model does not list are kept, not rejected.
     """
 
-    P1_D = 'P1D'
-    PT1_H = 'PT1H'
-    PT5_M = 'PT5M'
+    P1_D = "P1D"
+    PT1_H = "PT1H"
+    PT5_M = "PT5M"
 
 
-AggregationPeriodLiteral = Literal['P1D', 'PT1H', 'PT5M']
+AggregationPeriodLiteral = Literal["P1D", "PT1H", "PT5M"]
 """The values of ``AggregationPeriod`` as string literals."""
 
 
@@ -77,11 +83,11 @@ class ComputePlatform(OpenEnum):
     Values the model does not list are kept, not rejected.
     """
 
-    AWSLAMBDA = 'AWSLambda'
-    DEFAULT = 'Default'
+    AWSLAMBDA = "AWSLambda"
+    DEFAULT = "Default"
 
 
-ComputePlatformLiteral = Literal['AWSLambda', 'Default']
+ComputePlatformLiteral = Literal["AWSLambda", "Default"]
 """The values of ``ComputePlatform`` as string literals."""
 
 
@@ -93,10 +99,10 @@ class EventPublisher(OpenEnum):
     Values the model does not list are kept, not rejected.
     """
 
-    ANOMALY_DETECTION = 'AnomalyDetection'
+    ANOMALY_DETECTION = "AnomalyDetection"
 
 
-EventPublisherLiteral = Literal['AnomalyDetection']
+EventPublisherLiteral = Literal["AnomalyDetection"]
 """The values of ``EventPublisher`` as string literals."""
 
 
@@ -107,11 +113,11 @@ class FeedbackType(OpenEnum):
     Values the model does not list are kept, not rejected.
     """
 
-    NEGATIVE = 'Negative'
-    POSITIVE = 'Positive'
+    NEGATIVE = "Negative"
+    POSITIVE = "Positive"
 
 
-FeedbackTypeLiteral = Literal['Negative', 'Positive']
+FeedbackTypeLiteral = Literal["Negative", "Positive"]
 """The values of ``FeedbackType`` as string literals."""
 
 
@@ -122,18 +128,28 @@ class MetadataField(OpenEnum):
     Values the model does not list are kept, not rejected.
     """
 
-    AGENT_ID = 'AgentId'
-    AWS_REQUEST_ID = 'AwsRequestId'
-    COMPUTE_PLATFORM = 'ComputePlatform'
-    EXECUTION_ENVIRONMENT = 'ExecutionEnvironment'
-    LAMBDA_FUNCTION_ARN = 'LambdaFunctionArn'
-    LAMBDA_MEMORY_LIMIT_IN_MB = 'LambdaMemoryLimitInMB'
-    LAMBDA_PREVIOUS_EXECUTION_TIME_IN_MILLISECONDS = 'LambdaPreviousExecutionTimeInMilliseconds'
-    LAMBDA_REMAINING_TIME_IN_MILLISECONDS = 'LambdaRemainingTimeInMilliseconds'
-    LAMBDA_TIME_GAP_BETWEEN_INVOKES_IN_MILLISECONDS = 'LambdaTimeGapBetweenInvokesInMilliseconds'
+    AGENT_ID = "AgentId"
+    AWS_REQUEST_ID = "AwsRequestId"
+    COMPUTE_PLATFORM = "ComputePlatform"
+    EXECUTION_ENVIRONMENT = "ExecutionEnvironment"
+    LAMBDA_FUNCTION_ARN = "LambdaFunctionArn"
+    LAMBDA_MEMORY_LIMIT_IN_MB = "LambdaMemoryLimitInMB"
+    LAMBDA_PREVIOUS_EXECUTION_TIME_IN_MILLISECONDS = "LambdaPreviousExecutionTimeInMilliseconds"
+    LAMBDA_REMAINING_TIME_IN_MILLISECONDS = "LambdaRemainingTimeInMilliseconds"
+    LAMBDA_TIME_GAP_BETWEEN_INVOKES_IN_MILLISECONDS = "LambdaTimeGapBetweenInvokesInMilliseconds"
 
 
-MetadataFieldLiteral = Literal['AgentId', 'AwsRequestId', 'ComputePlatform', 'ExecutionEnvironment', 'LambdaFunctionArn', 'LambdaMemoryLimitInMB', 'LambdaPreviousExecutionTimeInMilliseconds', 'LambdaRemainingTimeInMilliseconds', 'LambdaTimeGapBetweenInvokesInMilliseconds']
+MetadataFieldLiteral = Literal[
+    "AgentId",
+    "AwsRequestId",
+    "ComputePlatform",
+    "ExecutionEnvironment",
+    "LambdaFunctionArn",
+    "LambdaMemoryLimitInMB",
+    "LambdaPreviousExecutionTimeInMilliseconds",
+    "LambdaRemainingTimeInMilliseconds",
+    "LambdaTimeGapBetweenInvokesInMilliseconds",
+]
 """The values of ``MetadataField`` as string literals."""
 
 
@@ -145,10 +161,10 @@ class MetricType(OpenEnum):
     Values the model does not list are kept, not rejected.
     """
 
-    AGGREGATED_RELATIVE_TOTAL_TIME = 'AggregatedRelativeTotalTime'
+    AGGREGATED_RELATIVE_TOTAL_TIME = "AggregatedRelativeTotalTime"
 
 
-MetricTypeLiteral = Literal['AggregatedRelativeTotalTime']
+MetricTypeLiteral = Literal["AggregatedRelativeTotalTime"]
 """The values of ``MetricType`` as string literals."""
 
 
@@ -159,11 +175,11 @@ class OrderBy(OpenEnum):
     Values the model does not list are kept, not rejected.
     """
 
-    TIMESTAMP_ASCENDING = 'TimestampAscending'
-    TIMESTAMP_DESCENDING = 'TimestampDescending'
+    TIMESTAMP_ASCENDING = "TimestampAscending"
+    TIMESTAMP_DESCENDING = "TimestampDescending"
 
 
-OrderByLiteral = Literal['TimestampAscending', 'TimestampDescending']
+OrderByLiteral = Literal["TimestampAscending", "TimestampDescending"]
 """The values of ``OrderBy`` as string literals."""
 
 

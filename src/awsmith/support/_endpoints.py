@@ -11,44 +11,140 @@ from awsmith._core import endpoint_rules as _rules
 
 PARTITIONS: _rules.Partitions = (
     (
-        '^(us|eu|ap|sa|ca|me|af|il|mx)\\-\\w+\\-\\d+$',
-        frozenset(['af-south-1', 'ap-east-1', 'ap-east-2', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-south-1', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5', 'ap-southeast-6', 'ap-southeast-7', 'aws-global', 'ca-central-1', 'ca-west-1', 'eu-central-1', 'eu-central-2', 'eu-north-1', 'eu-south-1', 'eu-south-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'il-central-1', 'me-central-1', 'me-south-1', 'me-west-1', 'mx-central-1', 'sa-east-1', 'sa-west-1', 'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2']),
-        {'dnsSuffix': 'amazonaws.com', 'dualStackDnsSuffix': 'api.aws', 'implicitGlobalRegion': 'us-east-1', 'name': 'aws', 'supportsDualStack': True, 'supportsFIPS': True},
+        "^(us|eu|ap|sa|ca|me|af|il|mx)\\-\\w+\\-\\d+$",
+        frozenset(
+            [
+                "af-south-1",
+                "ap-east-1",
+                "ap-east-2",
+                "ap-northeast-1",
+                "ap-northeast-2",
+                "ap-northeast-3",
+                "ap-south-1",
+                "ap-south-2",
+                "ap-southeast-1",
+                "ap-southeast-2",
+                "ap-southeast-3",
+                "ap-southeast-4",
+                "ap-southeast-5",
+                "ap-southeast-6",
+                "ap-southeast-7",
+                "aws-global",
+                "ca-central-1",
+                "ca-west-1",
+                "eu-central-1",
+                "eu-central-2",
+                "eu-north-1",
+                "eu-south-1",
+                "eu-south-2",
+                "eu-west-1",
+                "eu-west-2",
+                "eu-west-3",
+                "il-central-1",
+                "me-central-1",
+                "me-south-1",
+                "me-west-1",
+                "mx-central-1",
+                "sa-east-1",
+                "sa-west-1",
+                "us-east-1",
+                "us-east-2",
+                "us-west-1",
+                "us-west-2",
+            ]
+        ),
+        {
+            "dnsSuffix": "amazonaws.com",
+            "dualStackDnsSuffix": "api.aws",
+            "implicitGlobalRegion": "us-east-1",
+            "name": "aws",
+            "supportsDualStack": True,
+            "supportsFIPS": True,
+        },
     ),
     (
-        '^cn\\-\\w+\\-\\d+$',
-        frozenset(['aws-cn-global', 'cn-north-1', 'cn-northwest-1']),
-        {'dnsSuffix': 'amazonaws.com.cn', 'dualStackDnsSuffix': 'api.amazonwebservices.com.cn', 'implicitGlobalRegion': 'cn-northwest-1', 'name': 'aws-cn', 'supportsDualStack': True, 'supportsFIPS': True},
+        "^cn\\-\\w+\\-\\d+$",
+        frozenset(["aws-cn-global", "cn-north-1", "cn-northwest-1"]),
+        {
+            "dnsSuffix": "amazonaws.com.cn",
+            "dualStackDnsSuffix": "api.amazonwebservices.com.cn",
+            "implicitGlobalRegion": "cn-northwest-1",
+            "name": "aws-cn",
+            "supportsDualStack": True,
+            "supportsFIPS": True,
+        },
     ),
     (
-        '^eusc\\-(de)\\-\\w+\\-\\d+$',
-        frozenset(['eusc-de-east-1']),
-        {'dnsSuffix': 'amazonaws.eu', 'dualStackDnsSuffix': 'api.amazonwebservices.eu', 'implicitGlobalRegion': 'eusc-de-east-1', 'name': 'aws-eusc', 'supportsDualStack': True, 'supportsFIPS': True},
+        "^eusc\\-(de)\\-\\w+\\-\\d+$",
+        frozenset(["eusc-de-east-1"]),
+        {
+            "dnsSuffix": "amazonaws.eu",
+            "dualStackDnsSuffix": "api.amazonwebservices.eu",
+            "implicitGlobalRegion": "eusc-de-east-1",
+            "name": "aws-eusc",
+            "supportsDualStack": True,
+            "supportsFIPS": True,
+        },
     ),
     (
-        '^us\\-iso\\-\\w+\\-\\d+$',
-        frozenset(['aws-iso-global', 'us-iso-east-1', 'us-iso-west-1']),
-        {'dnsSuffix': 'c2s.ic.gov', 'dualStackDnsSuffix': 'api.aws.ic.gov', 'implicitGlobalRegion': 'us-iso-east-1', 'name': 'aws-iso', 'supportsDualStack': True, 'supportsFIPS': True},
+        "^us\\-iso\\-\\w+\\-\\d+$",
+        frozenset(["aws-iso-global", "us-iso-east-1", "us-iso-west-1"]),
+        {
+            "dnsSuffix": "c2s.ic.gov",
+            "dualStackDnsSuffix": "api.aws.ic.gov",
+            "implicitGlobalRegion": "us-iso-east-1",
+            "name": "aws-iso",
+            "supportsDualStack": True,
+            "supportsFIPS": True,
+        },
     ),
     (
-        '^us\\-isob\\-\\w+\\-\\d+$',
-        frozenset(['aws-iso-b-global', 'us-isob-east-1', 'us-isob-west-1']),
-        {'dnsSuffix': 'sc2s.sgov.gov', 'dualStackDnsSuffix': 'api.aws.scloud', 'implicitGlobalRegion': 'us-isob-east-1', 'name': 'aws-iso-b', 'supportsDualStack': True, 'supportsFIPS': True},
+        "^us\\-isob\\-\\w+\\-\\d+$",
+        frozenset(["aws-iso-b-global", "us-isob-east-1", "us-isob-west-1"]),
+        {
+            "dnsSuffix": "sc2s.sgov.gov",
+            "dualStackDnsSuffix": "api.aws.scloud",
+            "implicitGlobalRegion": "us-isob-east-1",
+            "name": "aws-iso-b",
+            "supportsDualStack": True,
+            "supportsFIPS": True,
+        },
     ),
     (
-        '^eu\\-isoe\\-\\w+\\-\\d+$',
-        frozenset(['aws-iso-e-global', 'eu-isoe-west-1']),
-        {'dnsSuffix': 'cloud.adc-e.uk', 'dualStackDnsSuffix': 'api.cloud-aws.adc-e.uk', 'implicitGlobalRegion': 'eu-isoe-west-1', 'name': 'aws-iso-e', 'supportsDualStack': True, 'supportsFIPS': True},
+        "^eu\\-isoe\\-\\w+\\-\\d+$",
+        frozenset(["aws-iso-e-global", "eu-isoe-west-1"]),
+        {
+            "dnsSuffix": "cloud.adc-e.uk",
+            "dualStackDnsSuffix": "api.cloud-aws.adc-e.uk",
+            "implicitGlobalRegion": "eu-isoe-west-1",
+            "name": "aws-iso-e",
+            "supportsDualStack": True,
+            "supportsFIPS": True,
+        },
     ),
     (
-        '^us\\-isof\\-\\w+\\-\\d+$',
-        frozenset(['aws-iso-f-global', 'us-isof-east-1', 'us-isof-south-1']),
-        {'dnsSuffix': 'csp.hci.ic.gov', 'dualStackDnsSuffix': 'api.aws.hci.ic.gov', 'implicitGlobalRegion': 'us-isof-south-1', 'name': 'aws-iso-f', 'supportsDualStack': True, 'supportsFIPS': True},
+        "^us\\-isof\\-\\w+\\-\\d+$",
+        frozenset(["aws-iso-f-global", "us-isof-east-1", "us-isof-south-1"]),
+        {
+            "dnsSuffix": "csp.hci.ic.gov",
+            "dualStackDnsSuffix": "api.aws.hci.ic.gov",
+            "implicitGlobalRegion": "us-isof-south-1",
+            "name": "aws-iso-f",
+            "supportsDualStack": True,
+            "supportsFIPS": True,
+        },
     ),
     (
-        '^us\\-gov\\-\\w+\\-\\d+$',
-        frozenset(['aws-us-gov-global', 'us-gov-east-1', 'us-gov-west-1']),
-        {'dnsSuffix': 'amazonaws.com', 'dualStackDnsSuffix': 'api.aws', 'implicitGlobalRegion': 'us-gov-west-1', 'name': 'aws-us-gov', 'supportsDualStack': True, 'supportsFIPS': True},
+        "^us\\-gov\\-\\w+\\-\\d+$",
+        frozenset(["aws-us-gov-global", "us-gov-east-1", "us-gov-west-1"]),
+        {
+            "dnsSuffix": "amazonaws.com",
+            "dualStackDnsSuffix": "api.aws",
+            "implicitGlobalRegion": "us-gov-west-1",
+            "name": "aws-us-gov",
+            "supportsDualStack": True,
+            "supportsFIPS": True,
+        },
     ),
 )
 
@@ -56,41 +152,110 @@ PARTITIONS: _rules.Partitions = (
 def resolve(params: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     """(URL, properties) of the endpoint for the rule-set parameters, or
     ``RuleError`` with the rule set's message."""
-    p_endpoint = params.get('Endpoint')
-    p_region = params.get('Region')
-    p_use_dual_stack = params.get('UseDualStack')
+    p_endpoint = params.get("Endpoint")
+    p_region = params.get("Region")
+    p_use_dual_stack = params.get("UseDualStack")
     if p_use_dual_stack is None:
         p_use_dual_stack = False
-    p_use_fips = params.get('UseFIPS')
+    p_use_fips = params.get("UseFIPS")
     if p_use_fips is None:
         p_use_fips = False
-    if (p_endpoint is not None):
-        if (p_use_fips is True):
-            raise _rules.RuleError('Invalid Configuration: FIPS and custom endpoint are not supported')
-        if (p_use_dual_stack is True):
-            raise _rules.RuleError('Invalid Configuration: Dualstack and custom endpoint are not supported')
+    if p_endpoint is not None:
+        if p_use_fips is True:
+            raise _rules.RuleError(
+                "Invalid Configuration: FIPS and custom endpoint are not supported"
+            )
+        if p_use_dual_stack is True:
+            raise _rules.RuleError(
+                "Invalid Configuration: Dualstack and custom endpoint are not supported"
+            )
         return p_endpoint, {}
-    if (p_region is not None) and _rules.holds(v_partition_result := _rules.partition(PARTITIONS, p_region)):
-        if (_rules.get_attr(v_partition_result, 'name') == 'aws-cn') and (p_use_fips is False) and (p_use_dual_stack is False):
-            return 'https://support.cn-north-1.amazonaws.com.cn', {'authSchemes': [{'name': 'sigv4', 'signingRegion': 'cn-north-1'}]}
-        if (_rules.get_attr(v_partition_result, 'name') == 'aws-cn') and (p_use_fips is True) and (p_use_dual_stack is False):
-            return 'https://support-fips.cn-north-1.amazonaws.com.cn', {'authSchemes': [{'name': 'sigv4', 'signingRegion': 'cn-north-1'}]}
-        if (_rules.get_attr(v_partition_result, 'name') == 'aws-cn') and (p_use_fips is False) and (p_use_dual_stack is True):
-            return 'https://support.cn-north-1.api.amazonwebservices.com.cn', {'authSchemes': [{'name': 'sigv4', 'signingRegion': 'cn-north-1'}]}
-        if (_rules.get_attr(v_partition_result, 'name') == 'aws-cn') and (p_use_fips is True) and (p_use_dual_stack is True):
-            return 'https://support-fips.cn-north-1.api.amazonwebservices.com.cn', {'authSchemes': [{'name': 'sigv4', 'signingRegion': 'cn-north-1'}]}
+    if (p_region is not None) and _rules.holds(
+        v_partition_result := _rules.partition(PARTITIONS, p_region)
+    ):
+        if (
+            (_rules.get_attr(v_partition_result, "name") == "aws-cn")
+            and (p_use_fips is False)
+            and (p_use_dual_stack is False)
+        ):
+            return "https://support.cn-north-1.amazonaws.com.cn", {
+                "authSchemes": [{"name": "sigv4", "signingRegion": "cn-north-1"}]
+            }
+        if (
+            (_rules.get_attr(v_partition_result, "name") == "aws-cn")
+            and (p_use_fips is True)
+            and (p_use_dual_stack is False)
+        ):
+            return "https://support-fips.cn-north-1.amazonaws.com.cn", {
+                "authSchemes": [{"name": "sigv4", "signingRegion": "cn-north-1"}]
+            }
+        if (
+            (_rules.get_attr(v_partition_result, "name") == "aws-cn")
+            and (p_use_fips is False)
+            and (p_use_dual_stack is True)
+        ):
+            return "https://support.cn-north-1.api.amazonwebservices.com.cn", {
+                "authSchemes": [{"name": "sigv4", "signingRegion": "cn-north-1"}]
+            }
+        if (
+            (_rules.get_attr(v_partition_result, "name") == "aws-cn")
+            and (p_use_fips is True)
+            and (p_use_dual_stack is True)
+        ):
+            return "https://support-fips.cn-north-1.api.amazonwebservices.com.cn", {
+                "authSchemes": [{"name": "sigv4", "signingRegion": "cn-north-1"}]
+            }
         if (p_use_fips is True) and (p_use_dual_stack is True):
-            if (True is _rules.get_attr(v_partition_result, 'supportsFIPS')) and (True is _rules.get_attr(v_partition_result, 'supportsDualStack')):
-                return 'https://support-fips.' + str(v_partition_result['implicitGlobalRegion']) + '.' + str(v_partition_result['dualStackDnsSuffix']), {'authSchemes': [{'name': 'sigv4', 'signingRegion': str(v_partition_result['implicitGlobalRegion'])}]}
-            raise _rules.RuleError('FIPS and DualStack are enabled, but this partition does not support one or both')
+            if (True is _rules.get_attr(v_partition_result, "supportsFIPS")) and (
+                True is _rules.get_attr(v_partition_result, "supportsDualStack")
+            ):
+                return "https://support-fips." + str(
+                    v_partition_result["implicitGlobalRegion"]
+                ) + "." + str(v_partition_result["dualStackDnsSuffix"]), {
+                    "authSchemes": [
+                        {
+                            "name": "sigv4",
+                            "signingRegion": str(v_partition_result["implicitGlobalRegion"]),
+                        }
+                    ]
+                }
+            raise _rules.RuleError(
+                "FIPS and DualStack are enabled, but this partition does not support one or both"
+            )
         if (p_use_fips is True) and (p_use_dual_stack is False):
-            if (_rules.get_attr(v_partition_result, 'supportsFIPS') is True):
-                return 'https://support-fips.' + str(v_partition_result['implicitGlobalRegion']) + '.' + str(v_partition_result['dnsSuffix']), {'authSchemes': [{'name': 'sigv4', 'signingRegion': str(v_partition_result['implicitGlobalRegion'])}]}
-            raise _rules.RuleError('FIPS is enabled but this partition does not support FIPS')
+            if _rules.get_attr(v_partition_result, "supportsFIPS") is True:
+                return "https://support-fips." + str(
+                    v_partition_result["implicitGlobalRegion"]
+                ) + "." + str(v_partition_result["dnsSuffix"]), {
+                    "authSchemes": [
+                        {
+                            "name": "sigv4",
+                            "signingRegion": str(v_partition_result["implicitGlobalRegion"]),
+                        }
+                    ]
+                }
+            raise _rules.RuleError("FIPS is enabled but this partition does not support FIPS")
         if (p_use_fips is False) and (p_use_dual_stack is True):
-            if (True is _rules.get_attr(v_partition_result, 'supportsDualStack')):
-                return 'https://support.' + str(v_partition_result['implicitGlobalRegion']) + '.' + str(v_partition_result['dualStackDnsSuffix']), {'authSchemes': [{'name': 'sigv4', 'signingRegion': str(v_partition_result['implicitGlobalRegion'])}]}
-            raise _rules.RuleError('DualStack is enabled but this partition does not support DualStack')
-        return 'https://support.' + str(v_partition_result['implicitGlobalRegion']) + '.' + str(v_partition_result['dnsSuffix']), {'authSchemes': [{'name': 'sigv4', 'signingRegion': str(v_partition_result['implicitGlobalRegion'])}]}
-    raise _rules.RuleError('Invalid Configuration: Missing Region')
+            if True is _rules.get_attr(v_partition_result, "supportsDualStack"):
+                return "https://support." + str(
+                    v_partition_result["implicitGlobalRegion"]
+                ) + "." + str(v_partition_result["dualStackDnsSuffix"]), {
+                    "authSchemes": [
+                        {
+                            "name": "sigv4",
+                            "signingRegion": str(v_partition_result["implicitGlobalRegion"]),
+                        }
+                    ]
+                }
+            raise _rules.RuleError(
+                "DualStack is enabled but this partition does not support DualStack"
+            )
+        return "https://support." + str(v_partition_result["implicitGlobalRegion"]) + "." + str(
+            v_partition_result["dnsSuffix"]
+        ), {
+            "authSchemes": [
+                {"name": "sigv4", "signingRegion": str(v_partition_result["implicitGlobalRegion"])}
+            ]
+        }
+    raise _rules.RuleError("Invalid Configuration: Missing Region")
     raise _rules.RuleError("no endpoint rule matched the parameters")

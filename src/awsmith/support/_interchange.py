@@ -110,162 +110,477 @@ from .shapes import (
     UploadUrl,
 )
 
-_KEYS_ADD_ATTACHMENTS_TO_SET_REQUEST = (frozenset({"attachment_set_id", "attachments", "dry_run"}), frozenset({"attachmentSetId", "attachments", "dryRun"}))
-_KEYS_ADD_ATTACHMENTS_TO_SET_RESPONSE = (frozenset({"attachment_set_id", "expiry_time"}), frozenset({"attachmentSetId", "expiryTime"}))
-_KEYS_ADD_COMMUNICATION_TO_CASE_REQUEST = (frozenset({"attachment_set_id", "case_id", "cc_email_addresses", "communication_body", "dry_run", "upload_ids"}), frozenset({"attachmentSetId", "caseId", "ccEmailAddresses", "communicationBody", "dryRun", "uploadIds"}))
+_KEYS_ADD_ATTACHMENTS_TO_SET_REQUEST = (
+    frozenset({"attachment_set_id", "attachments", "dry_run"}),
+    frozenset({"attachmentSetId", "attachments", "dryRun"}),
+)
+_KEYS_ADD_ATTACHMENTS_TO_SET_RESPONSE = (
+    frozenset({"attachment_set_id", "expiry_time"}),
+    frozenset({"attachmentSetId", "expiryTime"}),
+)
+_KEYS_ADD_COMMUNICATION_TO_CASE_REQUEST = (
+    frozenset(
+        {
+            "attachment_set_id",
+            "case_id",
+            "cc_email_addresses",
+            "communication_body",
+            "dry_run",
+            "upload_ids",
+        }
+    ),
+    frozenset(
+        {
+            "attachmentSetId",
+            "caseId",
+            "ccEmailAddresses",
+            "communicationBody",
+            "dryRun",
+            "uploadIds",
+        }
+    ),
+)
 _KEYS_ADD_COMMUNICATION_TO_CASE_RESPONSE = (frozenset({"result"}), frozenset({"result"}))
 _KEYS_ATTACHMENT = (frozenset({"data", "file_name"}), frozenset({"data", "fileName"}))
-_KEYS_ATTACHMENT_DETAILS = (frozenset({"attachment_id", "file_name"}), frozenset({"attachmentId", "fileName"}))
-_KEYS_CASE_DETAILS = (frozenset({"case_id", "category_code", "cc_email_addresses", "display_id", "language", "recent_communications", "service_code", "severity_code", "status", "subject", "submitted_by", "time_created"}), frozenset({"caseId", "categoryCode", "ccEmailAddresses", "displayId", "language", "recentCommunications", "serviceCode", "severityCode", "status", "subject", "submittedBy", "timeCreated"}))
+_KEYS_ATTACHMENT_DETAILS = (
+    frozenset({"attachment_id", "file_name"}),
+    frozenset({"attachmentId", "fileName"}),
+)
+_KEYS_CASE_DETAILS = (
+    frozenset(
+        {
+            "case_id",
+            "category_code",
+            "cc_email_addresses",
+            "display_id",
+            "language",
+            "recent_communications",
+            "service_code",
+            "severity_code",
+            "status",
+            "subject",
+            "submitted_by",
+            "time_created",
+        }
+    ),
+    frozenset(
+        {
+            "caseId",
+            "categoryCode",
+            "ccEmailAddresses",
+            "displayId",
+            "language",
+            "recentCommunications",
+            "serviceCode",
+            "severityCode",
+            "status",
+            "subject",
+            "submittedBy",
+            "timeCreated",
+        }
+    ),
+)
 _KEYS_CATEGORY = (frozenset({"code", "name"}), frozenset({"code", "name"}))
-_KEYS_COMMUNICATION = (frozenset({"attachment_set", "attachments", "body", "case_id", "submitted_by", "time_created"}), frozenset({"attachmentSet", "attachments", "body", "caseId", "submittedBy", "timeCreated"}))
-_KEYS_COMMUNICATION_TYPE_OPTIONS = (frozenset({"dates_without_support", "supported_hours", "type"}), frozenset({"datesWithoutSupport", "supportedHours", "type"}))
+_KEYS_COMMUNICATION = (
+    frozenset({"attachment_set", "attachments", "body", "case_id", "submitted_by", "time_created"}),
+    frozenset({"attachmentSet", "attachments", "body", "caseId", "submittedBy", "timeCreated"}),
+)
+_KEYS_COMMUNICATION_TYPE_OPTIONS = (
+    frozenset({"dates_without_support", "supported_hours", "type"}),
+    frozenset({"datesWithoutSupport", "supportedHours", "type"}),
+)
 _KEYS_COMPLETED_UPLOAD = (frozenset({"e_tag", "part_index"}), frozenset({"eTag", "partIndex"}))
-_KEYS_COMPLETE_ATTACHMENT_UPLOAD_REQUEST = (frozenset({"completed_uploads", "dry_run", "upload_id"}), frozenset({"completedUploads", "dryRun", "uploadId"}))
-_KEYS_COMPLETE_ATTACHMENT_UPLOAD_RESPONSE = (frozenset({"upload_status"}), frozenset({"uploadStatus"}))
-_KEYS_CREATE_CASE_REQUEST = (frozenset({"attachment_set_id", "category_code", "cc_email_addresses", "communication_body", "dry_run", "issue_type", "language", "service_code", "severity_code", "subject", "upload_ids"}), frozenset({"attachmentSetId", "categoryCode", "ccEmailAddresses", "communicationBody", "dryRun", "issueType", "language", "serviceCode", "severityCode", "subject", "uploadIds"}))
+_KEYS_COMPLETE_ATTACHMENT_UPLOAD_REQUEST = (
+    frozenset({"completed_uploads", "dry_run", "upload_id"}),
+    frozenset({"completedUploads", "dryRun", "uploadId"}),
+)
+_KEYS_COMPLETE_ATTACHMENT_UPLOAD_RESPONSE = (
+    frozenset({"upload_status"}),
+    frozenset({"uploadStatus"}),
+)
+_KEYS_CREATE_CASE_REQUEST = (
+    frozenset(
+        {
+            "attachment_set_id",
+            "category_code",
+            "cc_email_addresses",
+            "communication_body",
+            "dry_run",
+            "issue_type",
+            "language",
+            "service_code",
+            "severity_code",
+            "subject",
+            "upload_ids",
+        }
+    ),
+    frozenset(
+        {
+            "attachmentSetId",
+            "categoryCode",
+            "ccEmailAddresses",
+            "communicationBody",
+            "dryRun",
+            "issueType",
+            "language",
+            "serviceCode",
+            "severityCode",
+            "subject",
+            "uploadIds",
+        }
+    ),
+)
 _KEYS_CREATE_CASE_RESPONSE = (frozenset({"case_id"}), frozenset({"caseId"}))
-_KEYS_DATE_INTERVAL = (frozenset({"end_date_time", "start_date_time"}), frozenset({"endDateTime", "startDateTime"}))
-_KEYS_DESCRIBE_ATTACHMENT_REQUEST = (frozenset({"attachment_id", "dry_run"}), frozenset({"attachmentId", "dryRun"}))
+_KEYS_DATE_INTERVAL = (
+    frozenset({"end_date_time", "start_date_time"}),
+    frozenset({"endDateTime", "startDateTime"}),
+)
+_KEYS_DESCRIBE_ATTACHMENT_REQUEST = (
+    frozenset({"attachment_id", "dry_run"}),
+    frozenset({"attachmentId", "dryRun"}),
+)
 _KEYS_DESCRIBE_ATTACHMENT_RESPONSE = (frozenset({"attachment"}), frozenset({"attachment"}))
-_KEYS_DESCRIBE_ATTACHMENT_UPLOAD_STATUS_REQUEST = (frozenset({"dry_run", "upload_id"}), frozenset({"dryRun", "uploadId"}))
-_KEYS_DESCRIBE_ATTACHMENT_UPLOAD_STATUS_RESPONSE = (frozenset({"file_name", "upload_progress", "upload_status"}), frozenset({"fileName", "uploadProgress", "uploadStatus"}))
-_KEYS_DESCRIBE_CASES_REQUEST = (frozenset({"after_time", "before_time", "case_id_list", "display_id", "dry_run", "include_communications", "include_resolved_cases", "language", "max_results", "next_token"}), frozenset({"afterTime", "beforeTime", "caseIdList", "displayId", "dryRun", "includeCommunications", "includeResolvedCases", "language", "maxResults", "nextToken"}))
-_KEYS_DESCRIBE_CASES_RESPONSE = (frozenset({"cases", "next_token"}), frozenset({"cases", "nextToken"}))
-_KEYS_DESCRIBE_COMMUNICATIONS_REQUEST = (frozenset({"after_time", "before_time", "case_id", "dry_run", "max_results", "next_token"}), frozenset({"afterTime", "beforeTime", "caseId", "dryRun", "maxResults", "nextToken"}))
-_KEYS_DESCRIBE_COMMUNICATIONS_RESPONSE = (frozenset({"communications", "next_token"}), frozenset({"communications", "nextToken"}))
-_KEYS_DESCRIBE_CREATE_CASE_OPTIONS_REQUEST = (frozenset({"category_code", "dry_run", "issue_type", "language", "service_code"}), frozenset({"categoryCode", "dryRun", "issueType", "language", "serviceCode"}))
-_KEYS_DESCRIBE_CREATE_CASE_OPTIONS_RESPONSE = (frozenset({"communication_types", "language_availability"}), frozenset({"communicationTypes", "languageAvailability"}))
-_KEYS_DESCRIBE_SERVICES_REQUEST = (frozenset({"dry_run", "language", "service_code_list"}), frozenset({"dryRun", "language", "serviceCodeList"}))
+_KEYS_DESCRIBE_ATTACHMENT_UPLOAD_STATUS_REQUEST = (
+    frozenset({"dry_run", "upload_id"}),
+    frozenset({"dryRun", "uploadId"}),
+)
+_KEYS_DESCRIBE_ATTACHMENT_UPLOAD_STATUS_RESPONSE = (
+    frozenset({"file_name", "upload_progress", "upload_status"}),
+    frozenset({"fileName", "uploadProgress", "uploadStatus"}),
+)
+_KEYS_DESCRIBE_CASES_REQUEST = (
+    frozenset(
+        {
+            "after_time",
+            "before_time",
+            "case_id_list",
+            "display_id",
+            "dry_run",
+            "include_communications",
+            "include_resolved_cases",
+            "language",
+            "max_results",
+            "next_token",
+        }
+    ),
+    frozenset(
+        {
+            "afterTime",
+            "beforeTime",
+            "caseIdList",
+            "displayId",
+            "dryRun",
+            "includeCommunications",
+            "includeResolvedCases",
+            "language",
+            "maxResults",
+            "nextToken",
+        }
+    ),
+)
+_KEYS_DESCRIBE_CASES_RESPONSE = (
+    frozenset({"cases", "next_token"}),
+    frozenset({"cases", "nextToken"}),
+)
+_KEYS_DESCRIBE_COMMUNICATIONS_REQUEST = (
+    frozenset({"after_time", "before_time", "case_id", "dry_run", "max_results", "next_token"}),
+    frozenset({"afterTime", "beforeTime", "caseId", "dryRun", "maxResults", "nextToken"}),
+)
+_KEYS_DESCRIBE_COMMUNICATIONS_RESPONSE = (
+    frozenset({"communications", "next_token"}),
+    frozenset({"communications", "nextToken"}),
+)
+_KEYS_DESCRIBE_CREATE_CASE_OPTIONS_REQUEST = (
+    frozenset({"category_code", "dry_run", "issue_type", "language", "service_code"}),
+    frozenset({"categoryCode", "dryRun", "issueType", "language", "serviceCode"}),
+)
+_KEYS_DESCRIBE_CREATE_CASE_OPTIONS_RESPONSE = (
+    frozenset({"communication_types", "language_availability"}),
+    frozenset({"communicationTypes", "languageAvailability"}),
+)
+_KEYS_DESCRIBE_SERVICES_REQUEST = (
+    frozenset({"dry_run", "language", "service_code_list"}),
+    frozenset({"dryRun", "language", "serviceCodeList"}),
+)
 _KEYS_DESCRIBE_SERVICES_RESPONSE = (frozenset({"services"}), frozenset({"services"}))
-_KEYS_DESCRIBE_SEVERITY_LEVELS_REQUEST = (frozenset({"dry_run", "language"}), frozenset({"dryRun", "language"}))
-_KEYS_DESCRIBE_SEVERITY_LEVELS_RESPONSE = (frozenset({"severity_levels"}), frozenset({"severityLevels"}))
-_KEYS_DESCRIBE_SUPPORTED_LANGUAGES_REQUEST = (frozenset({"category_code", "dry_run", "issue_type", "service_code"}), frozenset({"categoryCode", "dryRun", "issueType", "serviceCode"}))
-_KEYS_DESCRIBE_SUPPORTED_LANGUAGES_RESPONSE = (frozenset({"supported_languages"}), frozenset({"supportedLanguages"}))
+_KEYS_DESCRIBE_SEVERITY_LEVELS_REQUEST = (
+    frozenset({"dry_run", "language"}),
+    frozenset({"dryRun", "language"}),
+)
+_KEYS_DESCRIBE_SEVERITY_LEVELS_RESPONSE = (
+    frozenset({"severity_levels"}),
+    frozenset({"severityLevels"}),
+)
+_KEYS_DESCRIBE_SUPPORTED_LANGUAGES_REQUEST = (
+    frozenset({"category_code", "dry_run", "issue_type", "service_code"}),
+    frozenset({"categoryCode", "dryRun", "issueType", "serviceCode"}),
+)
+_KEYS_DESCRIBE_SUPPORTED_LANGUAGES_RESPONSE = (
+    frozenset({"supported_languages"}),
+    frozenset({"supportedLanguages"}),
+)
 _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECKS_REQUEST = (frozenset({"language"}), frozenset({"language"}))
 _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECKS_RESPONSE = (frozenset({"checks"}), frozenset({"checks"}))
-_KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_REFRESH_STATUSES_REQUEST = (frozenset({"check_ids"}), frozenset({"checkIds"}))
-_KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_REFRESH_STATUSES_RESPONSE = (frozenset({"statuses"}), frozenset({"statuses"}))
-_KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT_REQUEST = (frozenset({"check_id", "language"}), frozenset({"checkId", "language"}))
-_KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT_RESPONSE = (frozenset({"result"}), frozenset({"result"}))
-_KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES_REQUEST = (frozenset({"check_ids"}), frozenset({"checkIds"}))
-_KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES_RESPONSE = (frozenset({"summaries"}), frozenset({"summaries"}))
+_KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_REFRESH_STATUSES_REQUEST = (
+    frozenset({"check_ids"}),
+    frozenset({"checkIds"}),
+)
+_KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_REFRESH_STATUSES_RESPONSE = (
+    frozenset({"statuses"}),
+    frozenset({"statuses"}),
+)
+_KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT_REQUEST = (
+    frozenset({"check_id", "language"}),
+    frozenset({"checkId", "language"}),
+)
+_KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT_RESPONSE = (
+    frozenset({"result"}),
+    frozenset({"result"}),
+)
+_KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES_REQUEST = (
+    frozenset({"check_ids"}),
+    frozenset({"checkIds"}),
+)
+_KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES_RESPONSE = (
+    frozenset({"summaries"}),
+    frozenset({"summaries"}),
+)
 _KEYS_DOWNLOAD_URL = (frozenset({"expiry_date", "url"}), frozenset({"expiryDate", "url"}))
-_KEYS_ERROR_THROTTLING_EXCEPTION = (frozenset({"message", "throttling_reasons"}), frozenset({"message", "throttlingReasons"}))
-_KEYS_GET_ATTACHMENT_DOWNLOAD_LINK_REQUEST = (frozenset({"attachment_id", "dry_run"}), frozenset({"attachmentId", "dryRun"}))
-_KEYS_GET_ATTACHMENT_DOWNLOAD_LINK_RESPONSE = (frozenset({"download_url", "file_name"}), frozenset({"downloadUrl", "fileName"}))
-_KEYS_GET_ATTACHMENT_UPLOAD_LINKS_REQUEST = (frozenset({"dry_run", "file_name", "file_size_bytes", "upload_id", "upload_range"}), frozenset({"dryRun", "fileName", "fileSizeBytes", "uploadId", "uploadRange"}))
-_KEYS_GET_ATTACHMENT_UPLOAD_LINKS_RESPONSE = (frozenset({"next_index", "part_size_bytes", "total_parts", "upload_id", "upload_urls"}), frozenset({"nextIndex", "partSizeBytes", "totalParts", "uploadId", "uploadUrls"}))
-_KEYS_RECENT_CASE_COMMUNICATIONS = (frozenset({"communications", "next_token"}), frozenset({"communications", "nextToken"}))
+_KEYS_ERROR_THROTTLING_EXCEPTION = (
+    frozenset({"message", "throttling_reasons"}),
+    frozenset({"message", "throttlingReasons"}),
+)
+_KEYS_GET_ATTACHMENT_DOWNLOAD_LINK_REQUEST = (
+    frozenset({"attachment_id", "dry_run"}),
+    frozenset({"attachmentId", "dryRun"}),
+)
+_KEYS_GET_ATTACHMENT_DOWNLOAD_LINK_RESPONSE = (
+    frozenset({"download_url", "file_name"}),
+    frozenset({"downloadUrl", "fileName"}),
+)
+_KEYS_GET_ATTACHMENT_UPLOAD_LINKS_REQUEST = (
+    frozenset({"dry_run", "file_name", "file_size_bytes", "upload_id", "upload_range"}),
+    frozenset({"dryRun", "fileName", "fileSizeBytes", "uploadId", "uploadRange"}),
+)
+_KEYS_GET_ATTACHMENT_UPLOAD_LINKS_RESPONSE = (
+    frozenset({"next_index", "part_size_bytes", "total_parts", "upload_id", "upload_urls"}),
+    frozenset({"nextIndex", "partSizeBytes", "totalParts", "uploadId", "uploadUrls"}),
+)
+_KEYS_RECENT_CASE_COMMUNICATIONS = (
+    frozenset({"communications", "next_token"}),
+    frozenset({"communications", "nextToken"}),
+)
 _KEYS_REFRESH_TRUSTED_ADVISOR_CHECK_REQUEST = (frozenset({"check_id"}), frozenset({"checkId"}))
 _KEYS_REFRESH_TRUSTED_ADVISOR_CHECK_RESPONSE = (frozenset({"status"}), frozenset({"status"}))
 _KEYS_RESOLVE_CASE_REQUEST = (frozenset({"case_id", "dry_run"}), frozenset({"caseId", "dryRun"}))
-_KEYS_RESOLVE_CASE_RESPONSE = (frozenset({"final_case_status", "initial_case_status"}), frozenset({"finalCaseStatus", "initialCaseStatus"}))
-_KEYS_SERVICE = (frozenset({"categories", "code", "name"}), frozenset({"categories", "code", "name"}))
+_KEYS_RESOLVE_CASE_RESPONSE = (
+    frozenset({"final_case_status", "initial_case_status"}),
+    frozenset({"finalCaseStatus", "initialCaseStatus"}),
+)
+_KEYS_SERVICE = (
+    frozenset({"categories", "code", "name"}),
+    frozenset({"categories", "code", "name"}),
+)
 _KEYS_SEVERITY_LEVEL = (frozenset({"code", "name"}), frozenset({"code", "name"}))
 _KEYS_SUPPORTED_HOUR = (frozenset({"end_time", "start_time"}), frozenset({"endTime", "startTime"}))
-_KEYS_SUPPORTED_LANGUAGE = (frozenset({"code", "display", "language"}), frozenset({"code", "display", "language"}))
+_KEYS_SUPPORTED_LANGUAGE = (
+    frozenset({"code", "display", "language"}),
+    frozenset({"code", "display", "language"}),
+)
 _KEYS_THROTTLING_REASON = (frozenset({"reason", "resource"}), frozenset({"reason", "resource"}))
-_KEYS_TRUSTED_ADVISOR_CATEGORY_SPECIFIC_SUMMARY = (frozenset({"cost_optimizing"}), frozenset({"costOptimizing"}))
-_KEYS_TRUSTED_ADVISOR_CHECK_DESCRIPTION = (frozenset({"category", "description", "id", "metadata", "name"}), frozenset({"category", "description", "id", "metadata", "name"}))
-_KEYS_TRUSTED_ADVISOR_CHECK_REFRESH_STATUS = (frozenset({"check_id", "millis_until_next_refreshable", "status"}), frozenset({"checkId", "millisUntilNextRefreshable", "status"}))
-_KEYS_TRUSTED_ADVISOR_CHECK_RESULT = (frozenset({"category_specific_summary", "check_id", "flagged_resources", "resources_summary", "status", "timestamp"}), frozenset({"categorySpecificSummary", "checkId", "flaggedResources", "resourcesSummary", "status", "timestamp"}))
-_KEYS_TRUSTED_ADVISOR_CHECK_SUMMARY = (frozenset({"category_specific_summary", "check_id", "has_flagged_resources", "resources_summary", "status", "timestamp"}), frozenset({"categorySpecificSummary", "checkId", "hasFlaggedResources", "resourcesSummary", "status", "timestamp"}))
-_KEYS_TRUSTED_ADVISOR_COST_OPTIMIZING_SUMMARY = (frozenset({"estimated_monthly_savings", "estimated_percent_monthly_savings"}), frozenset({"estimatedMonthlySavings", "estimatedPercentMonthlySavings"}))
-_KEYS_TRUSTED_ADVISOR_RESOURCES_SUMMARY = (frozenset({"resources_flagged", "resources_ignored", "resources_processed", "resources_suppressed"}), frozenset({"resourcesFlagged", "resourcesIgnored", "resourcesProcessed", "resourcesSuppressed"}))
-_KEYS_TRUSTED_ADVISOR_RESOURCE_DETAIL = (frozenset({"is_suppressed", "metadata", "region", "resource_id", "status"}), frozenset({"isSuppressed", "metadata", "region", "resourceId", "status"}))
-_KEYS_UPLOAD_PROGRESS = (frozenset({"completed_parts_count", "total_parts"}), frozenset({"completedPartsCount", "totalParts"}))
-_KEYS_UPLOAD_RANGE = (frozenset({"end_index", "start_index"}), frozenset({"endIndex", "startIndex"}))
-_KEYS_UPLOAD_URL = (frozenset({"expiry_date", "part_index", "url"}), frozenset({"expiryDate", "partIndex", "url"}))
+_KEYS_TRUSTED_ADVISOR_CATEGORY_SPECIFIC_SUMMARY = (
+    frozenset({"cost_optimizing"}),
+    frozenset({"costOptimizing"}),
+)
+_KEYS_TRUSTED_ADVISOR_CHECK_DESCRIPTION = (
+    frozenset({"category", "description", "id", "metadata", "name"}),
+    frozenset({"category", "description", "id", "metadata", "name"}),
+)
+_KEYS_TRUSTED_ADVISOR_CHECK_REFRESH_STATUS = (
+    frozenset({"check_id", "millis_until_next_refreshable", "status"}),
+    frozenset({"checkId", "millisUntilNextRefreshable", "status"}),
+)
+_KEYS_TRUSTED_ADVISOR_CHECK_RESULT = (
+    frozenset(
+        {
+            "category_specific_summary",
+            "check_id",
+            "flagged_resources",
+            "resources_summary",
+            "status",
+            "timestamp",
+        }
+    ),
+    frozenset(
+        {
+            "categorySpecificSummary",
+            "checkId",
+            "flaggedResources",
+            "resourcesSummary",
+            "status",
+            "timestamp",
+        }
+    ),
+)
+_KEYS_TRUSTED_ADVISOR_CHECK_SUMMARY = (
+    frozenset(
+        {
+            "category_specific_summary",
+            "check_id",
+            "has_flagged_resources",
+            "resources_summary",
+            "status",
+            "timestamp",
+        }
+    ),
+    frozenset(
+        {
+            "categorySpecificSummary",
+            "checkId",
+            "hasFlaggedResources",
+            "resourcesSummary",
+            "status",
+            "timestamp",
+        }
+    ),
+)
+_KEYS_TRUSTED_ADVISOR_COST_OPTIMIZING_SUMMARY = (
+    frozenset({"estimated_monthly_savings", "estimated_percent_monthly_savings"}),
+    frozenset({"estimatedMonthlySavings", "estimatedPercentMonthlySavings"}),
+)
+_KEYS_TRUSTED_ADVISOR_RESOURCES_SUMMARY = (
+    frozenset(
+        {"resources_flagged", "resources_ignored", "resources_processed", "resources_suppressed"}
+    ),
+    frozenset(
+        {"resourcesFlagged", "resourcesIgnored", "resourcesProcessed", "resourcesSuppressed"}
+    ),
+)
+_KEYS_TRUSTED_ADVISOR_RESOURCE_DETAIL = (
+    frozenset({"is_suppressed", "metadata", "region", "resource_id", "status"}),
+    frozenset({"isSuppressed", "metadata", "region", "resourceId", "status"}),
+)
+_KEYS_UPLOAD_PROGRESS = (
+    frozenset({"completed_parts_count", "total_parts"}),
+    frozenset({"completedPartsCount", "totalParts"}),
+)
+_KEYS_UPLOAD_RANGE = (
+    frozenset({"end_index", "start_index"}),
+    frozenset({"endIndex", "startIndex"}),
+)
+_KEYS_UPLOAD_URL = (
+    frozenset({"expiry_date", "part_index", "url"}),
+    frozenset({"expiryDate", "partIndex", "url"}),
+)
 
 
 # ------------------------------ to_dict
 
 
-def _out_add_attachments_to_set_request(o: AddAttachmentsToSetRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_add_attachments_to_set_request(
+    o: AddAttachmentsToSetRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``AddAttachmentsToSetRequest`` as a dict."""
     if not isinstance(o, AddAttachmentsToSetRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.attachment_set_id
-    if x is not None:
-        d["attachmentSetId" if wire else "attachment_set_id"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.attachment_set_id
+    if member is not None:
+        d["attachmentSetId" if wire else "attachment_set_id"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["attachmentSetId" if wire else "attachment_set_id"] = None
     d["attachments"] = _out_attachments(o.attachments, wire, omit)
-    x = o.dry_run
-    if x is not None:
-        d["dryRun" if wire else "dry_run"] = x if type(x) is bool else o_bool(x)
+    member = o.dry_run
+    if member is not None:
+        d["dryRun" if wire else "dry_run"] = member if type(member) is bool else o_bool(member)
     elif not omit:
         d["dryRun" if wire else "dry_run"] = None
     return d
 
 
-def _out_add_attachments_to_set_response(o: AddAttachmentsToSetResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_add_attachments_to_set_response(
+    o: AddAttachmentsToSetResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``AddAttachmentsToSetResponse`` as a dict."""
     if not isinstance(o, AddAttachmentsToSetResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.attachment_set_id
-    if x is not None:
-        d["attachmentSetId" if wire else "attachment_set_id"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.attachment_set_id
+    if member is not None:
+        d["attachmentSetId" if wire else "attachment_set_id"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["attachmentSetId" if wire else "attachment_set_id"] = None
-    x = o.expiry_time
-    if x is not None:
-        d["expiryTime" if wire else "expiry_time"] = x if type(x) is str else o_str(x)
+    member = o.expiry_time
+    if member is not None:
+        d["expiryTime" if wire else "expiry_time"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["expiryTime" if wire else "expiry_time"] = None
     return d
 
 
-def _out_add_communication_to_case_request(o: AddCommunicationToCaseRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_add_communication_to_case_request(
+    o: AddCommunicationToCaseRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``AddCommunicationToCaseRequest`` as a dict."""
     if not isinstance(o, AddCommunicationToCaseRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.attachment_set_id
-    if x is not None:
-        d["attachmentSetId" if wire else "attachment_set_id"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.attachment_set_id
+    if member is not None:
+        d["attachmentSetId" if wire else "attachment_set_id"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["attachmentSetId" if wire else "attachment_set_id"] = None
-    x = o.case_id
-    if x is not None:
-        d["caseId" if wire else "case_id"] = x if type(x) is str else o_str(x)
+    member = o.case_id
+    if member is not None:
+        d["caseId" if wire else "case_id"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["caseId" if wire else "case_id"] = None
-    x = o.cc_email_addresses
-    if x is not None:
-        d["ccEmailAddresses" if wire else "cc_email_addresses"] = _out_cc_email_addresses(x, wire, omit)
+    member = o.cc_email_addresses
+    if member is not None:
+        d["ccEmailAddresses" if wire else "cc_email_addresses"] = _out_cc_email_addresses(
+            member, wire, omit
+        )
     elif not omit:
         d["ccEmailAddresses" if wire else "cc_email_addresses"] = None
-    x = o.communication_body
-    d["communicationBody" if wire else "communication_body"] = x if type(x) is str else o_str(x)
-    x = o.dry_run
-    if x is not None:
-        d["dryRun" if wire else "dry_run"] = x if type(x) is bool else o_bool(x)
+    member = o.communication_body
+    d["communicationBody" if wire else "communication_body"] = (
+        member if type(member) is str else o_str(member)
+    )
+    member = o.dry_run
+    if member is not None:
+        d["dryRun" if wire else "dry_run"] = member if type(member) is bool else o_bool(member)
     elif not omit:
         d["dryRun" if wire else "dry_run"] = None
-    x = o.upload_ids
-    if x is not None:
-        d["uploadIds" if wire else "upload_ids"] = _out_upload_ids(x, wire, omit)
+    member = o.upload_ids
+    if member is not None:
+        d["uploadIds" if wire else "upload_ids"] = _out_upload_ids(member, wire, omit)
     elif not omit:
         d["uploadIds" if wire else "upload_ids"] = None
     return d
 
 
-def _out_add_communication_to_case_response(o: AddCommunicationToCaseResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_add_communication_to_case_response(
+    o: AddCommunicationToCaseResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``AddCommunicationToCaseResponse`` as a dict."""
     if not isinstance(o, AddCommunicationToCaseResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.result
-    if x is not None:
-        d["result"] = x if type(x) is bool else o_bool(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.result
+    if member is not None:
+        d["result"] = member if type(member) is bool else o_bool(member)
     elif not omit:
         d["result"] = None
     return d
@@ -276,15 +591,15 @@ def _out_attachment(o: Attachment, wire: bool, omit: bool) -> dict[str, Any]:
     if not isinstance(o, Attachment):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.data
-    if x is not None:
-        d["data"] = o_blob(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.data
+    if member is not None:
+        d["data"] = o_blob(member)
     elif not omit:
         d["data"] = None
-    x = o.file_name
-    if x is not None:
-        d["fileName" if wire else "file_name"] = x if type(x) is str else o_str(x)
+    member = o.file_name
+    if member is not None:
+        d["fileName" if wire else "file_name"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["fileName" if wire else "file_name"] = None
     return d
@@ -295,26 +610,34 @@ def _out_attachment_details(o: AttachmentDetails, wire: bool, omit: bool) -> dic
     if not isinstance(o, AttachmentDetails):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.attachment_id
-    if x is not None:
-        d["attachmentId" if wire else "attachment_id"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.attachment_id
+    if member is not None:
+        d["attachmentId" if wire else "attachment_id"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["attachmentId" if wire else "attachment_id"] = None
-    x = o.file_name
-    if x is not None:
-        d["fileName" if wire else "file_name"] = x if type(x) is str else o_str(x)
+    member = o.file_name
+    if member is not None:
+        d["fileName" if wire else "file_name"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["fileName" if wire else "file_name"] = None
     return d
 
 
 def _out_attachment_set(value: list[AttachmentDetails], wire: bool, omit: bool) -> list[Any]:
-    return [_out_attachment_details(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_attachment_details(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_attachments(value: Sequence[Attachment], wire: bool, omit: bool) -> list[Any]:
-    return [_out_attachment(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_attachment(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_case_details(o: CaseDetails, wire: bool, omit: bool) -> dict[str, Any]:
@@ -322,76 +645,96 @@ def _out_case_details(o: CaseDetails, wire: bool, omit: bool) -> dict[str, Any]:
     if not isinstance(o, CaseDetails):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.case_id
-    if x is not None:
-        d["caseId" if wire else "case_id"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.case_id
+    if member is not None:
+        d["caseId" if wire else "case_id"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["caseId" if wire else "case_id"] = None
-    x = o.category_code
-    if x is not None:
-        d["categoryCode" if wire else "category_code"] = x if type(x) is str else o_str(x)
+    member = o.category_code
+    if member is not None:
+        d["categoryCode" if wire else "category_code"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["categoryCode" if wire else "category_code"] = None
-    x = o.cc_email_addresses
-    if x is not None:
-        d["ccEmailAddresses" if wire else "cc_email_addresses"] = _out_cc_email_addresses(x, wire, omit)
+    member = o.cc_email_addresses
+    if member is not None:
+        d["ccEmailAddresses" if wire else "cc_email_addresses"] = _out_cc_email_addresses(
+            member, wire, omit
+        )
     elif not omit:
         d["ccEmailAddresses" if wire else "cc_email_addresses"] = None
-    x = o.display_id
-    if x is not None:
-        d["displayId" if wire else "display_id"] = x if type(x) is str else o_str(x)
+    member = o.display_id
+    if member is not None:
+        d["displayId" if wire else "display_id"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["displayId" if wire else "display_id"] = None
-    x = o.language
-    if x is not None:
-        d["language"] = x if type(x) is str else o_str(x)
+    member = o.language
+    if member is not None:
+        d["language"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["language"] = None
-    x = o.recent_communications
-    if x is not None:
-        d["recentCommunications" if wire else "recent_communications"] = _out_recent_case_communications(x, wire, omit)
+    member = o.recent_communications
+    if member is not None:
+        d["recentCommunications" if wire else "recent_communications"] = (
+            _out_recent_case_communications(member, wire, omit)
+        )
     elif not omit:
         d["recentCommunications" if wire else "recent_communications"] = None
-    x = o.service_code
-    if x is not None:
-        d["serviceCode" if wire else "service_code"] = x if type(x) is str else o_str(x)
+    member = o.service_code
+    if member is not None:
+        d["serviceCode" if wire else "service_code"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["serviceCode" if wire else "service_code"] = None
-    x = o.severity_code
-    if x is not None:
-        d["severityCode" if wire else "severity_code"] = x if type(x) is str else o_str(x)
+    member = o.severity_code
+    if member is not None:
+        d["severityCode" if wire else "severity_code"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["severityCode" if wire else "severity_code"] = None
-    x = o.status
-    if x is not None:
-        d["status"] = x._value_ if type(x) is CaseStatus else o_enum(x)
+    member = o.status
+    if member is not None:
+        d["status"] = member._value_ if type(member) is CaseStatus else o_enum(member)
     elif not omit:
         d["status"] = None
-    x = o.subject
-    if x is not None:
-        d["subject"] = x if type(x) is str else o_str(x)
+    member = o.subject
+    if member is not None:
+        d["subject"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["subject"] = None
-    x = o.submitted_by
-    if x is not None:
-        d["submittedBy" if wire else "submitted_by"] = x if type(x) is str else o_str(x)
+    member = o.submitted_by
+    if member is not None:
+        d["submittedBy" if wire else "submitted_by"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["submittedBy" if wire else "submitted_by"] = None
-    x = o.time_created
-    if x is not None:
-        d["timeCreated" if wire else "time_created"] = x if type(x) is str else o_str(x)
+    member = o.time_created
+    if member is not None:
+        d["timeCreated" if wire else "time_created"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["timeCreated" if wire else "time_created"] = None
     return d
 
 
 def _out_case_id_list(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        item if type(item) is str else o_str(item)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_case_list(value: list[CaseDetails], wire: bool, omit: bool) -> list[Any]:
-    return [_out_case_details(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_case_details(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_category(o: Category, wire: bool, omit: bool) -> dict[str, Any]:
@@ -399,34 +742,46 @@ def _out_category(o: Category, wire: bool, omit: bool) -> dict[str, Any]:
     if not isinstance(o, Category):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.code
-    if x is not None:
-        d["code"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.code
+    if member is not None:
+        d["code"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["code"] = None
-    x = o.name
-    if x is not None:
-        d["name"] = x if type(x) is str else o_str(x)
+    member = o.name
+    if member is not None:
+        d["name"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["name"] = None
     return d
 
 
 def _out_category_list(value: list[Category], wire: bool, omit: bool) -> list[Any]:
-    return [_out_category(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_category(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_cc_email_addresses(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        item if type(item) is str else o_str(item)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_check_ids(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        item if type(item) is str else o_str(item)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_check_metadata_headings(value: list[str | None], wire: bool, omit: bool) -> list[Any]:
-    return [None if item is None else (item if type(item) is str else o_str(item)) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        None if item is None else (item if type(item) is str else o_str(item))
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_communication(o: Communication, wire: bool, omit: bool) -> dict[str, Any]:
@@ -434,97 +789,123 @@ def _out_communication(o: Communication, wire: bool, omit: bool) -> dict[str, An
     if not isinstance(o, Communication):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.attachment_set
-    if x is not None:
-        d["attachmentSet" if wire else "attachment_set"] = _out_attachment_set(x, wire, omit)
+    member: Any  # checked here: an object may hold anything
+    member = o.attachment_set
+    if member is not None:
+        d["attachmentSet" if wire else "attachment_set"] = _out_attachment_set(member, wire, omit)
     elif not omit:
         d["attachmentSet" if wire else "attachment_set"] = None
-    x = o.attachments
-    if x is not None:
-        d["attachments"] = _out_attachment_set(x, wire, omit)
+    member = o.attachments
+    if member is not None:
+        d["attachments"] = _out_attachment_set(member, wire, omit)
     elif not omit:
         d["attachments"] = None
-    x = o.body
-    if x is not None:
-        d["body"] = x if type(x) is str else o_str(x)
+    member = o.body
+    if member is not None:
+        d["body"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["body"] = None
-    x = o.case_id
-    if x is not None:
-        d["caseId" if wire else "case_id"] = x if type(x) is str else o_str(x)
+    member = o.case_id
+    if member is not None:
+        d["caseId" if wire else "case_id"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["caseId" if wire else "case_id"] = None
-    x = o.submitted_by
-    if x is not None:
-        d["submittedBy" if wire else "submitted_by"] = x if type(x) is str else o_str(x)
+    member = o.submitted_by
+    if member is not None:
+        d["submittedBy" if wire else "submitted_by"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["submittedBy" if wire else "submitted_by"] = None
-    x = o.time_created
-    if x is not None:
-        d["timeCreated" if wire else "time_created"] = x if type(x) is str else o_str(x)
+    member = o.time_created
+    if member is not None:
+        d["timeCreated" if wire else "time_created"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["timeCreated" if wire else "time_created"] = None
     return d
 
 
 def _out_communication_list(value: list[Communication], wire: bool, omit: bool) -> list[Any]:
-    return [_out_communication(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_communication(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_communication_type_options(o: CommunicationTypeOptions, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_communication_type_options(
+    o: CommunicationTypeOptions, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``CommunicationTypeOptions`` as a dict."""
     if not isinstance(o, CommunicationTypeOptions):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.dates_without_support
-    if x is not None:
-        d["datesWithoutSupport" if wire else "dates_without_support"] = _out_date_interval_list(x, wire, omit)
+    member: Any  # checked here: an object may hold anything
+    member = o.dates_without_support
+    if member is not None:
+        d["datesWithoutSupport" if wire else "dates_without_support"] = _out_date_interval_list(
+            member, wire, omit
+        )
     elif not omit:
         d["datesWithoutSupport" if wire else "dates_without_support"] = None
-    x = o.supported_hours
-    if x is not None:
-        d["supportedHours" if wire else "supported_hours"] = _out_supported_hour_list(x, wire, omit)
+    member = o.supported_hours
+    if member is not None:
+        d["supportedHours" if wire else "supported_hours"] = _out_supported_hour_list(
+            member, wire, omit
+        )
     elif not omit:
         d["supportedHours" if wire else "supported_hours"] = None
-    x = o.type
-    if x is not None:
-        d["type"] = x if type(x) is str else o_str(x)
+    member = o.type
+    if member is not None:
+        d["type"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["type"] = None
     return d
 
 
-def _out_communication_type_options_list(value: list[CommunicationTypeOptions], wire: bool, omit: bool) -> list[Any]:
-    return [_out_communication_type_options(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+def _out_communication_type_options_list(
+    value: list[CommunicationTypeOptions], wire: bool, omit: bool
+) -> list[Any]:
+    return [
+        _out_communication_type_options(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_complete_attachment_upload_request(o: CompleteAttachmentUploadRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_complete_attachment_upload_request(
+    o: CompleteAttachmentUploadRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``CompleteAttachmentUploadRequest`` as a dict."""
     if not isinstance(o, CompleteAttachmentUploadRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    d["completedUploads" if wire else "completed_uploads"] = _out_completed_upload_list(o.completed_uploads, wire, omit)
-    x = o.dry_run
-    if x is not None:
-        d["dryRun" if wire else "dry_run"] = x if type(x) is bool else o_bool(x)
+    member: Any  # checked here: an object may hold anything
+    d["completedUploads" if wire else "completed_uploads"] = _out_completed_upload_list(
+        o.completed_uploads, wire, omit
+    )
+    member = o.dry_run
+    if member is not None:
+        d["dryRun" if wire else "dry_run"] = member if type(member) is bool else o_bool(member)
     elif not omit:
         d["dryRun" if wire else "dry_run"] = None
-    x = o.upload_id
-    d["uploadId" if wire else "upload_id"] = x if type(x) is str else o_str(x)
+    member = o.upload_id
+    d["uploadId" if wire else "upload_id"] = member if type(member) is str else o_str(member)
     return d
 
 
-def _out_complete_attachment_upload_response(o: CompleteAttachmentUploadResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_complete_attachment_upload_response(
+    o: CompleteAttachmentUploadResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``CompleteAttachmentUploadResponse`` as a dict."""
     if not isinstance(o, CompleteAttachmentUploadResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.upload_status
-    d["uploadStatus" if wire else "upload_status"] = x._value_ if type(x) is UploadStatus else o_enum(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.upload_status
+    d["uploadStatus" if wire else "upload_status"] = (
+        member._value_ if type(member) is UploadStatus else o_enum(member)
+    )
     return d
 
 
@@ -533,16 +914,21 @@ def _out_completed_upload(o: CompletedUpload, wire: bool, omit: bool) -> dict[st
     if not isinstance(o, CompletedUpload):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.e_tag
-    d["eTag" if wire else "e_tag"] = x if type(x) is str else o_str(x)
-    x = o.part_index
-    d["partIndex" if wire else "part_index"] = x if type(x) is int else o_int(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.e_tag
+    d["eTag" if wire else "e_tag"] = member if type(member) is str else o_str(member)
+    member = o.part_index
+    d["partIndex" if wire else "part_index"] = member if type(member) is int else o_int(member)
     return d
 
 
-def _out_completed_upload_list(value: Sequence[CompletedUpload], wire: bool, omit: bool) -> list[Any]:
-    return [_out_completed_upload(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+def _out_completed_upload_list(
+    value: Sequence[CompletedUpload], wire: bool, omit: bool
+) -> list[Any]:
+    return [
+        _out_completed_upload(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_create_case_request(o: CreateCaseRequest, wire: bool, omit: bool) -> dict[str, Any]:
@@ -550,54 +936,66 @@ def _out_create_case_request(o: CreateCaseRequest, wire: bool, omit: bool) -> di
     if not isinstance(o, CreateCaseRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.attachment_set_id
-    if x is not None:
-        d["attachmentSetId" if wire else "attachment_set_id"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.attachment_set_id
+    if member is not None:
+        d["attachmentSetId" if wire else "attachment_set_id"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["attachmentSetId" if wire else "attachment_set_id"] = None
-    x = o.category_code
-    if x is not None:
-        d["categoryCode" if wire else "category_code"] = x if type(x) is str else o_str(x)
+    member = o.category_code
+    if member is not None:
+        d["categoryCode" if wire else "category_code"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["categoryCode" if wire else "category_code"] = None
-    x = o.cc_email_addresses
-    if x is not None:
-        d["ccEmailAddresses" if wire else "cc_email_addresses"] = _out_cc_email_addresses(x, wire, omit)
+    member = o.cc_email_addresses
+    if member is not None:
+        d["ccEmailAddresses" if wire else "cc_email_addresses"] = _out_cc_email_addresses(
+            member, wire, omit
+        )
     elif not omit:
         d["ccEmailAddresses" if wire else "cc_email_addresses"] = None
-    x = o.communication_body
-    d["communicationBody" if wire else "communication_body"] = x if type(x) is str else o_str(x)
-    x = o.dry_run
-    if x is not None:
-        d["dryRun" if wire else "dry_run"] = x if type(x) is bool else o_bool(x)
+    member = o.communication_body
+    d["communicationBody" if wire else "communication_body"] = (
+        member if type(member) is str else o_str(member)
+    )
+    member = o.dry_run
+    if member is not None:
+        d["dryRun" if wire else "dry_run"] = member if type(member) is bool else o_bool(member)
     elif not omit:
         d["dryRun" if wire else "dry_run"] = None
-    x = o.issue_type
-    if x is not None:
-        d["issueType" if wire else "issue_type"] = x if type(x) is str else o_str(x)
+    member = o.issue_type
+    if member is not None:
+        d["issueType" if wire else "issue_type"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["issueType" if wire else "issue_type"] = None
-    x = o.language
-    if x is not None:
-        d["language"] = x if type(x) is str else o_str(x)
+    member = o.language
+    if member is not None:
+        d["language"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["language"] = None
-    x = o.service_code
-    if x is not None:
-        d["serviceCode" if wire else "service_code"] = x if type(x) is str else o_str(x)
+    member = o.service_code
+    if member is not None:
+        d["serviceCode" if wire else "service_code"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["serviceCode" if wire else "service_code"] = None
-    x = o.severity_code
-    if x is not None:
-        d["severityCode" if wire else "severity_code"] = x if type(x) is str else o_str(x)
+    member = o.severity_code
+    if member is not None:
+        d["severityCode" if wire else "severity_code"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["severityCode" if wire else "severity_code"] = None
-    x = o.subject
-    d["subject"] = x if type(x) is str else o_str(x)
-    x = o.upload_ids
-    if x is not None:
-        d["uploadIds" if wire else "upload_ids"] = _out_upload_ids(x, wire, omit)
+    member = o.subject
+    d["subject"] = member if type(member) is str else o_str(member)
+    member = o.upload_ids
+    if member is not None:
+        d["uploadIds" if wire else "upload_ids"] = _out_upload_ids(member, wire, omit)
     elif not omit:
         d["uploadIds" if wire else "upload_ids"] = None
     return d
@@ -608,10 +1006,10 @@ def _out_create_case_response(o: CreateCaseResponse, wire: bool, omit: bool) -> 
     if not isinstance(o, CreateCaseResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.case_id
-    if x is not None:
-        d["caseId" if wire else "case_id"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.case_id
+    if member is not None:
+        d["caseId" if wire else "case_id"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["caseId" if wire else "case_id"] = None
     return d
@@ -622,85 +1020,106 @@ def _out_date_interval(o: DateInterval, wire: bool, omit: bool) -> dict[str, Any
     if not isinstance(o, DateInterval):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.end_date_time
-    if x is not None:
-        d["endDateTime" if wire else "end_date_time"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.end_date_time
+    if member is not None:
+        d["endDateTime" if wire else "end_date_time"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["endDateTime" if wire else "end_date_time"] = None
-    x = o.start_date_time
-    if x is not None:
-        d["startDateTime" if wire else "start_date_time"] = x if type(x) is str else o_str(x)
+    member = o.start_date_time
+    if member is not None:
+        d["startDateTime" if wire else "start_date_time"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["startDateTime" if wire else "start_date_time"] = None
     return d
 
 
 def _out_date_interval_list(value: list[DateInterval], wire: bool, omit: bool) -> list[Any]:
-    return [_out_date_interval(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_date_interval(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_describe_attachment_request(o: DescribeAttachmentRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_attachment_request(
+    o: DescribeAttachmentRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeAttachmentRequest`` as a dict."""
     if not isinstance(o, DescribeAttachmentRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.attachment_id
-    d["attachmentId" if wire else "attachment_id"] = x if type(x) is str else o_str(x)
-    x = o.dry_run
-    if x is not None:
-        d["dryRun" if wire else "dry_run"] = x if type(x) is bool else o_bool(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.attachment_id
+    d["attachmentId" if wire else "attachment_id"] = (
+        member if type(member) is str else o_str(member)
+    )
+    member = o.dry_run
+    if member is not None:
+        d["dryRun" if wire else "dry_run"] = member if type(member) is bool else o_bool(member)
     elif not omit:
         d["dryRun" if wire else "dry_run"] = None
     return d
 
 
-def _out_describe_attachment_response(o: DescribeAttachmentResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_attachment_response(
+    o: DescribeAttachmentResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeAttachmentResponse`` as a dict."""
     if not isinstance(o, DescribeAttachmentResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.attachment
-    if x is not None:
-        d["attachment"] = _out_attachment(x, wire, omit)
+    member: Any  # checked here: an object may hold anything
+    member = o.attachment
+    if member is not None:
+        d["attachment"] = _out_attachment(member, wire, omit)
     elif not omit:
         d["attachment"] = None
     return d
 
 
-def _out_describe_attachment_upload_status_request(o: DescribeAttachmentUploadStatusRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_attachment_upload_status_request(
+    o: DescribeAttachmentUploadStatusRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeAttachmentUploadStatusRequest`` as a dict."""
     if not isinstance(o, DescribeAttachmentUploadStatusRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.dry_run
-    if x is not None:
-        d["dryRun" if wire else "dry_run"] = x if type(x) is bool else o_bool(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.dry_run
+    if member is not None:
+        d["dryRun" if wire else "dry_run"] = member if type(member) is bool else o_bool(member)
     elif not omit:
         d["dryRun" if wire else "dry_run"] = None
-    x = o.upload_id
-    d["uploadId" if wire else "upload_id"] = x if type(x) is str else o_str(x)
+    member = o.upload_id
+    d["uploadId" if wire else "upload_id"] = member if type(member) is str else o_str(member)
     return d
 
 
-def _out_describe_attachment_upload_status_response(o: DescribeAttachmentUploadStatusResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_attachment_upload_status_response(
+    o: DescribeAttachmentUploadStatusResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeAttachmentUploadStatusResponse`` as a dict."""
     if not isinstance(o, DescribeAttachmentUploadStatusResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.file_name
-    d["fileName" if wire else "file_name"] = x if type(x) is str else o_str(x)
-    x = o.upload_progress
-    if x is not None:
-        d["uploadProgress" if wire else "upload_progress"] = _out_upload_progress(x, wire, omit)
+    member: Any  # checked here: an object may hold anything
+    member = o.file_name
+    d["fileName" if wire else "file_name"] = member if type(member) is str else o_str(member)
+    member = o.upload_progress
+    if member is not None:
+        d["uploadProgress" if wire else "upload_progress"] = _out_upload_progress(
+            member, wire, omit
+        )
     elif not omit:
         d["uploadProgress" if wire else "upload_progress"] = None
-    x = o.upload_status
-    d["uploadStatus" if wire else "upload_status"] = x._value_ if type(x) is UploadStatus else o_enum(x)
+    member = o.upload_status
+    d["uploadStatus" if wire else "upload_status"] = (
+        member._value_ if type(member) is UploadStatus else o_enum(member)
+    )
     return d
 
 
@@ -709,281 +1128,331 @@ def _out_describe_cases_request(o: DescribeCasesRequest, wire: bool, omit: bool)
     if not isinstance(o, DescribeCasesRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.after_time
-    if x is not None:
-        d["afterTime" if wire else "after_time"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.after_time
+    if member is not None:
+        d["afterTime" if wire else "after_time"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["afterTime" if wire else "after_time"] = None
-    x = o.before_time
-    if x is not None:
-        d["beforeTime" if wire else "before_time"] = x if type(x) is str else o_str(x)
+    member = o.before_time
+    if member is not None:
+        d["beforeTime" if wire else "before_time"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["beforeTime" if wire else "before_time"] = None
-    x = o.case_id_list
-    if x is not None:
-        d["caseIdList" if wire else "case_id_list"] = _out_case_id_list(x, wire, omit)
+    member = o.case_id_list
+    if member is not None:
+        d["caseIdList" if wire else "case_id_list"] = _out_case_id_list(member, wire, omit)
     elif not omit:
         d["caseIdList" if wire else "case_id_list"] = None
-    x = o.display_id
-    if x is not None:
-        d["displayId" if wire else "display_id"] = x if type(x) is str else o_str(x)
+    member = o.display_id
+    if member is not None:
+        d["displayId" if wire else "display_id"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["displayId" if wire else "display_id"] = None
-    x = o.dry_run
-    if x is not None:
-        d["dryRun" if wire else "dry_run"] = x if type(x) is bool else o_bool(x)
+    member = o.dry_run
+    if member is not None:
+        d["dryRun" if wire else "dry_run"] = member if type(member) is bool else o_bool(member)
     elif not omit:
         d["dryRun" if wire else "dry_run"] = None
-    x = o.include_communications
-    if x is not None:
-        d["includeCommunications" if wire else "include_communications"] = x if type(x) is bool else o_bool(x)
+    member = o.include_communications
+    if member is not None:
+        d["includeCommunications" if wire else "include_communications"] = (
+            member if type(member) is bool else o_bool(member)
+        )
     elif not omit:
         d["includeCommunications" if wire else "include_communications"] = None
-    x = o.include_resolved_cases
-    if x is not None:
-        d["includeResolvedCases" if wire else "include_resolved_cases"] = x if type(x) is bool else o_bool(x)
+    member = o.include_resolved_cases
+    if member is not None:
+        d["includeResolvedCases" if wire else "include_resolved_cases"] = (
+            member if type(member) is bool else o_bool(member)
+        )
     elif not omit:
         d["includeResolvedCases" if wire else "include_resolved_cases"] = None
-    x = o.language
-    if x is not None:
-        d["language"] = x if type(x) is str else o_str(x)
+    member = o.language
+    if member is not None:
+        d["language"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["language"] = None
-    x = o.max_results
-    if x is not None:
-        d["maxResults" if wire else "max_results"] = x if type(x) is int else o_int(x)
+    member = o.max_results
+    if member is not None:
+        d["maxResults" if wire else "max_results"] = (
+            member if type(member) is int else o_int(member)
+        )
     elif not omit:
         d["maxResults" if wire else "max_results"] = None
-    x = o.next_token
-    if x is not None:
-        d["nextToken" if wire else "next_token"] = x if type(x) is str else o_str(x)
+    member = o.next_token
+    if member is not None:
+        d["nextToken" if wire else "next_token"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["nextToken" if wire else "next_token"] = None
     return d
 
 
-def _out_describe_cases_response(o: DescribeCasesResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_cases_response(
+    o: DescribeCasesResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeCasesResponse`` as a dict."""
     if not isinstance(o, DescribeCasesResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.cases
-    if x is not None:
-        d["cases"] = _out_case_list(x, wire, omit)
+    member: Any  # checked here: an object may hold anything
+    member = o.cases
+    if member is not None:
+        d["cases"] = _out_case_list(member, wire, omit)
     elif not omit:
         d["cases"] = None
-    x = o.next_token
-    if x is not None:
-        d["nextToken" if wire else "next_token"] = x if type(x) is str else o_str(x)
+    member = o.next_token
+    if member is not None:
+        d["nextToken" if wire else "next_token"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["nextToken" if wire else "next_token"] = None
     return d
 
 
-def _out_describe_communications_request(o: DescribeCommunicationsRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_communications_request(
+    o: DescribeCommunicationsRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeCommunicationsRequest`` as a dict."""
     if not isinstance(o, DescribeCommunicationsRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.after_time
-    if x is not None:
-        d["afterTime" if wire else "after_time"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.after_time
+    if member is not None:
+        d["afterTime" if wire else "after_time"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["afterTime" if wire else "after_time"] = None
-    x = o.before_time
-    if x is not None:
-        d["beforeTime" if wire else "before_time"] = x if type(x) is str else o_str(x)
+    member = o.before_time
+    if member is not None:
+        d["beforeTime" if wire else "before_time"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["beforeTime" if wire else "before_time"] = None
-    x = o.case_id
-    d["caseId" if wire else "case_id"] = x if type(x) is str else o_str(x)
-    x = o.dry_run
-    if x is not None:
-        d["dryRun" if wire else "dry_run"] = x if type(x) is bool else o_bool(x)
+    member = o.case_id
+    d["caseId" if wire else "case_id"] = member if type(member) is str else o_str(member)
+    member = o.dry_run
+    if member is not None:
+        d["dryRun" if wire else "dry_run"] = member if type(member) is bool else o_bool(member)
     elif not omit:
         d["dryRun" if wire else "dry_run"] = None
-    x = o.max_results
-    if x is not None:
-        d["maxResults" if wire else "max_results"] = x if type(x) is int else o_int(x)
+    member = o.max_results
+    if member is not None:
+        d["maxResults" if wire else "max_results"] = (
+            member if type(member) is int else o_int(member)
+        )
     elif not omit:
         d["maxResults" if wire else "max_results"] = None
-    x = o.next_token
-    if x is not None:
-        d["nextToken" if wire else "next_token"] = x if type(x) is str else o_str(x)
+    member = o.next_token
+    if member is not None:
+        d["nextToken" if wire else "next_token"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["nextToken" if wire else "next_token"] = None
     return d
 
 
-def _out_describe_communications_response(o: DescribeCommunicationsResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_communications_response(
+    o: DescribeCommunicationsResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeCommunicationsResponse`` as a dict."""
     if not isinstance(o, DescribeCommunicationsResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.communications
-    if x is not None:
-        d["communications"] = _out_communication_list(x, wire, omit)
+    member: Any  # checked here: an object may hold anything
+    member = o.communications
+    if member is not None:
+        d["communications"] = _out_communication_list(member, wire, omit)
     elif not omit:
         d["communications"] = None
-    x = o.next_token
-    if x is not None:
-        d["nextToken" if wire else "next_token"] = x if type(x) is str else o_str(x)
+    member = o.next_token
+    if member is not None:
+        d["nextToken" if wire else "next_token"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["nextToken" if wire else "next_token"] = None
     return d
 
 
-def _out_describe_create_case_options_request(o: DescribeCreateCaseOptionsRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_create_case_options_request(
+    o: DescribeCreateCaseOptionsRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeCreateCaseOptionsRequest`` as a dict."""
     if not isinstance(o, DescribeCreateCaseOptionsRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.category_code
-    d["categoryCode" if wire else "category_code"] = x if type(x) is str else o_str(x)
-    x = o.dry_run
-    if x is not None:
-        d["dryRun" if wire else "dry_run"] = x if type(x) is bool else o_bool(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.category_code
+    d["categoryCode" if wire else "category_code"] = (
+        member if type(member) is str else o_str(member)
+    )
+    member = o.dry_run
+    if member is not None:
+        d["dryRun" if wire else "dry_run"] = member if type(member) is bool else o_bool(member)
     elif not omit:
         d["dryRun" if wire else "dry_run"] = None
-    x = o.issue_type
-    d["issueType" if wire else "issue_type"] = x if type(x) is str else o_str(x)
-    x = o.language
-    d["language"] = x if type(x) is str else o_str(x)
-    x = o.service_code
-    d["serviceCode" if wire else "service_code"] = x if type(x) is str else o_str(x)
+    member = o.issue_type
+    d["issueType" if wire else "issue_type"] = member if type(member) is str else o_str(member)
+    member = o.language
+    d["language"] = member if type(member) is str else o_str(member)
+    member = o.service_code
+    d["serviceCode" if wire else "service_code"] = member if type(member) is str else o_str(member)
     return d
 
 
-def _out_describe_create_case_options_response(o: DescribeCreateCaseOptionsResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_create_case_options_response(
+    o: DescribeCreateCaseOptionsResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeCreateCaseOptionsResponse`` as a dict."""
     if not isinstance(o, DescribeCreateCaseOptionsResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.communication_types
-    if x is not None:
-        d["communicationTypes" if wire else "communication_types"] = _out_communication_type_options_list(x, wire, omit)
+    member: Any  # checked here: an object may hold anything
+    member = o.communication_types
+    if member is not None:
+        d["communicationTypes" if wire else "communication_types"] = (
+            _out_communication_type_options_list(member, wire, omit)
+        )
     elif not omit:
         d["communicationTypes" if wire else "communication_types"] = None
-    x = o.language_availability
-    if x is not None:
-        d["languageAvailability" if wire else "language_availability"] = x if type(x) is str else o_str(x)
+    member = o.language_availability
+    if member is not None:
+        d["languageAvailability" if wire else "language_availability"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["languageAvailability" if wire else "language_availability"] = None
     return d
 
 
-def _out_describe_services_request(o: DescribeServicesRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_services_request(
+    o: DescribeServicesRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeServicesRequest`` as a dict."""
     if not isinstance(o, DescribeServicesRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.dry_run
-    if x is not None:
-        d["dryRun" if wire else "dry_run"] = x if type(x) is bool else o_bool(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.dry_run
+    if member is not None:
+        d["dryRun" if wire else "dry_run"] = member if type(member) is bool else o_bool(member)
     elif not omit:
         d["dryRun" if wire else "dry_run"] = None
-    x = o.language
-    if x is not None:
-        d["language"] = x if type(x) is str else o_str(x)
+    member = o.language
+    if member is not None:
+        d["language"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["language"] = None
-    x = o.service_code_list
-    if x is not None:
-        d["serviceCodeList" if wire else "service_code_list"] = _out_service_code_list(x, wire, omit)
+    member = o.service_code_list
+    if member is not None:
+        d["serviceCodeList" if wire else "service_code_list"] = _out_service_code_list(
+            member, wire, omit
+        )
     elif not omit:
         d["serviceCodeList" if wire else "service_code_list"] = None
     return d
 
 
-def _out_describe_services_response(o: DescribeServicesResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_services_response(
+    o: DescribeServicesResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeServicesResponse`` as a dict."""
     if not isinstance(o, DescribeServicesResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.services
-    if x is not None:
-        d["services"] = _out_service_list(x, wire, omit)
+    member: Any  # checked here: an object may hold anything
+    member = o.services
+    if member is not None:
+        d["services"] = _out_service_list(member, wire, omit)
     elif not omit:
         d["services"] = None
     return d
 
 
-def _out_describe_severity_levels_request(o: DescribeSeverityLevelsRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_severity_levels_request(
+    o: DescribeSeverityLevelsRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeSeverityLevelsRequest`` as a dict."""
     if not isinstance(o, DescribeSeverityLevelsRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.dry_run
-    if x is not None:
-        d["dryRun" if wire else "dry_run"] = x if type(x) is bool else o_bool(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.dry_run
+    if member is not None:
+        d["dryRun" if wire else "dry_run"] = member if type(member) is bool else o_bool(member)
     elif not omit:
         d["dryRun" if wire else "dry_run"] = None
-    x = o.language
-    if x is not None:
-        d["language"] = x if type(x) is str else o_str(x)
+    member = o.language
+    if member is not None:
+        d["language"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["language"] = None
     return d
 
 
-def _out_describe_severity_levels_response(o: DescribeSeverityLevelsResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_severity_levels_response(
+    o: DescribeSeverityLevelsResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeSeverityLevelsResponse`` as a dict."""
     if not isinstance(o, DescribeSeverityLevelsResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.severity_levels
-    if x is not None:
-        d["severityLevels" if wire else "severity_levels"] = _out_severity_level_list(x, wire, omit)
+    member: Any  # checked here: an object may hold anything
+    member = o.severity_levels
+    if member is not None:
+        d["severityLevels" if wire else "severity_levels"] = _out_severity_level_list(
+            member, wire, omit
+        )
     elif not omit:
         d["severityLevels" if wire else "severity_levels"] = None
     return d
 
 
-def _out_describe_supported_languages_request(o: DescribeSupportedLanguagesRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_supported_languages_request(
+    o: DescribeSupportedLanguagesRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeSupportedLanguagesRequest`` as a dict."""
     if not isinstance(o, DescribeSupportedLanguagesRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.category_code
-    d["categoryCode" if wire else "category_code"] = x if type(x) is str else o_str(x)
-    x = o.dry_run
-    if x is not None:
-        d["dryRun" if wire else "dry_run"] = x if type(x) is bool else o_bool(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.category_code
+    d["categoryCode" if wire else "category_code"] = (
+        member if type(member) is str else o_str(member)
+    )
+    member = o.dry_run
+    if member is not None:
+        d["dryRun" if wire else "dry_run"] = member if type(member) is bool else o_bool(member)
     elif not omit:
         d["dryRun" if wire else "dry_run"] = None
-    x = o.issue_type
-    d["issueType" if wire else "issue_type"] = x if type(x) is str else o_str(x)
-    x = o.service_code
-    d["serviceCode" if wire else "service_code"] = x if type(x) is str else o_str(x)
+    member = o.issue_type
+    d["issueType" if wire else "issue_type"] = member if type(member) is str else o_str(member)
+    member = o.service_code
+    d["serviceCode" if wire else "service_code"] = member if type(member) is str else o_str(member)
     return d
 
 
-def _out_describe_supported_languages_response(o: DescribeSupportedLanguagesResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_supported_languages_response(
+    o: DescribeSupportedLanguagesResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeSupportedLanguagesResponse`` as a dict."""
     if not isinstance(o, DescribeSupportedLanguagesResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.supported_languages
-    if x is not None:
-        d["supportedLanguages" if wire else "supported_languages"] = _out_supported_language_list(x, wire, omit)
+    member: Any  # checked here: an object may hold anything
+    member = o.supported_languages
+    if member is not None:
+        d["supportedLanguages" if wire else "supported_languages"] = _out_supported_language_list(
+            member, wire, omit
+        )
     elif not omit:
         d["supportedLanguages" if wire else "supported_languages"] = None
     return d
 
 
-def _out_describe_trusted_advisor_check_refresh_statuses_request(o: DescribeTrustedAdvisorCheckRefreshStatusesRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_trusted_advisor_check_refresh_statuses_request(
+    o: DescribeTrustedAdvisorCheckRefreshStatusesRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeTrustedAdvisorCheckRefreshStatusesRequest`` as a dict."""
     if not isinstance(o, DescribeTrustedAdvisorCheckRefreshStatusesRequest):
         unconvertible()
@@ -992,7 +1461,9 @@ def _out_describe_trusted_advisor_check_refresh_statuses_request(o: DescribeTrus
     return d
 
 
-def _out_describe_trusted_advisor_check_refresh_statuses_response(o: DescribeTrustedAdvisorCheckRefreshStatusesResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_trusted_advisor_check_refresh_statuses_response(
+    o: DescribeTrustedAdvisorCheckRefreshStatusesResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeTrustedAdvisorCheckRefreshStatusesResponse`` as a dict."""
     if not isinstance(o, DescribeTrustedAdvisorCheckRefreshStatusesResponse):
         unconvertible()
@@ -1001,37 +1472,43 @@ def _out_describe_trusted_advisor_check_refresh_statuses_response(o: DescribeTru
     return d
 
 
-def _out_describe_trusted_advisor_check_result_request(o: DescribeTrustedAdvisorCheckResultRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_trusted_advisor_check_result_request(
+    o: DescribeTrustedAdvisorCheckResultRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeTrustedAdvisorCheckResultRequest`` as a dict."""
     if not isinstance(o, DescribeTrustedAdvisorCheckResultRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.check_id
-    d["checkId" if wire else "check_id"] = x if type(x) is str else o_str(x)
-    x = o.language
-    if x is not None:
-        d["language"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.check_id
+    d["checkId" if wire else "check_id"] = member if type(member) is str else o_str(member)
+    member = o.language
+    if member is not None:
+        d["language"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["language"] = None
     return d
 
 
-def _out_describe_trusted_advisor_check_result_response(o: DescribeTrustedAdvisorCheckResultResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_trusted_advisor_check_result_response(
+    o: DescribeTrustedAdvisorCheckResultResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeTrustedAdvisorCheckResultResponse`` as a dict."""
     if not isinstance(o, DescribeTrustedAdvisorCheckResultResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.result
-    if x is not None:
-        d["result"] = _out_trusted_advisor_check_result(x, wire, omit)
+    member: Any  # checked here: an object may hold anything
+    member = o.result
+    if member is not None:
+        d["result"] = _out_trusted_advisor_check_result(member, wire, omit)
     elif not omit:
         d["result"] = None
     return d
 
 
-def _out_describe_trusted_advisor_check_summaries_request(o: DescribeTrustedAdvisorCheckSummariesRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_trusted_advisor_check_summaries_request(
+    o: DescribeTrustedAdvisorCheckSummariesRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeTrustedAdvisorCheckSummariesRequest`` as a dict."""
     if not isinstance(o, DescribeTrustedAdvisorCheckSummariesRequest):
         unconvertible()
@@ -1040,7 +1517,9 @@ def _out_describe_trusted_advisor_check_summaries_request(o: DescribeTrustedAdvi
     return d
 
 
-def _out_describe_trusted_advisor_check_summaries_response(o: DescribeTrustedAdvisorCheckSummariesResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_trusted_advisor_check_summaries_response(
+    o: DescribeTrustedAdvisorCheckSummariesResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeTrustedAdvisorCheckSummariesResponse`` as a dict."""
     if not isinstance(o, DescribeTrustedAdvisorCheckSummariesResponse):
         unconvertible()
@@ -1049,18 +1528,22 @@ def _out_describe_trusted_advisor_check_summaries_response(o: DescribeTrustedAdv
     return d
 
 
-def _out_describe_trusted_advisor_checks_request(o: DescribeTrustedAdvisorChecksRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_trusted_advisor_checks_request(
+    o: DescribeTrustedAdvisorChecksRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeTrustedAdvisorChecksRequest`` as a dict."""
     if not isinstance(o, DescribeTrustedAdvisorChecksRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.language
-    d["language"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.language
+    d["language"] = member if type(member) is str else o_str(member)
     return d
 
 
-def _out_describe_trusted_advisor_checks_response(o: DescribeTrustedAdvisorChecksResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_describe_trusted_advisor_checks_response(
+    o: DescribeTrustedAdvisorChecksResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``DescribeTrustedAdvisorChecksResponse`` as a dict."""
     if not isinstance(o, DescribeTrustedAdvisorChecksResponse):
         unconvertible()
@@ -1074,125 +1557,145 @@ def _out_download_url(o: DownloadUrl, wire: bool, omit: bool) -> dict[str, Any]:
     if not isinstance(o, DownloadUrl):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.expiry_date
-    d["expiryDate" if wire else "expiry_date"] = x if type(x) is str else o_str(x)
-    x = o.url
-    d["url"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.expiry_date
+    d["expiryDate" if wire else "expiry_date"] = member if type(member) is str else o_str(member)
+    member = o.url
+    d["url"] = member if type(member) is str else o_str(member)
     return d
 
 
-def _out_get_attachment_download_link_request(o: GetAttachmentDownloadLinkRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_get_attachment_download_link_request(
+    o: GetAttachmentDownloadLinkRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``GetAttachmentDownloadLinkRequest`` as a dict."""
     if not isinstance(o, GetAttachmentDownloadLinkRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.attachment_id
-    d["attachmentId" if wire else "attachment_id"] = x if type(x) is str else o_str(x)
-    x = o.dry_run
-    if x is not None:
-        d["dryRun" if wire else "dry_run"] = x if type(x) is bool else o_bool(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.attachment_id
+    d["attachmentId" if wire else "attachment_id"] = (
+        member if type(member) is str else o_str(member)
+    )
+    member = o.dry_run
+    if member is not None:
+        d["dryRun" if wire else "dry_run"] = member if type(member) is bool else o_bool(member)
     elif not omit:
         d["dryRun" if wire else "dry_run"] = None
     return d
 
 
-def _out_get_attachment_download_link_response(o: GetAttachmentDownloadLinkResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_get_attachment_download_link_response(
+    o: GetAttachmentDownloadLinkResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``GetAttachmentDownloadLinkResponse`` as a dict."""
     if not isinstance(o, GetAttachmentDownloadLinkResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
+    member: Any  # checked here: an object may hold anything
     d["downloadUrl" if wire else "download_url"] = _out_download_url(o.download_url, wire, omit)
-    x = o.file_name
-    d["fileName" if wire else "file_name"] = x if type(x) is str else o_str(x)
+    member = o.file_name
+    d["fileName" if wire else "file_name"] = member if type(member) is str else o_str(member)
     return d
 
 
-def _out_get_attachment_upload_links_request(o: GetAttachmentUploadLinksRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_get_attachment_upload_links_request(
+    o: GetAttachmentUploadLinksRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``GetAttachmentUploadLinksRequest`` as a dict."""
     if not isinstance(o, GetAttachmentUploadLinksRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.dry_run
-    if x is not None:
-        d["dryRun" if wire else "dry_run"] = x if type(x) is bool else o_bool(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.dry_run
+    if member is not None:
+        d["dryRun" if wire else "dry_run"] = member if type(member) is bool else o_bool(member)
     elif not omit:
         d["dryRun" if wire else "dry_run"] = None
-    x = o.file_name
-    d["fileName" if wire else "file_name"] = x if type(x) is str else o_str(x)
-    x = o.file_size_bytes
-    if x is not None:
-        d["fileSizeBytes" if wire else "file_size_bytes"] = x if type(x) is int else o_int(x)
+    member = o.file_name
+    d["fileName" if wire else "file_name"] = member if type(member) is str else o_str(member)
+    member = o.file_size_bytes
+    if member is not None:
+        d["fileSizeBytes" if wire else "file_size_bytes"] = (
+            member if type(member) is int else o_int(member)
+        )
     elif not omit:
         d["fileSizeBytes" if wire else "file_size_bytes"] = None
-    x = o.upload_id
-    if x is not None:
-        d["uploadId" if wire else "upload_id"] = x if type(x) is str else o_str(x)
+    member = o.upload_id
+    if member is not None:
+        d["uploadId" if wire else "upload_id"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["uploadId" if wire else "upload_id"] = None
-    x = o.upload_range
-    if x is not None:
-        d["uploadRange" if wire else "upload_range"] = _out_upload_range(x, wire, omit)
+    member = o.upload_range
+    if member is not None:
+        d["uploadRange" if wire else "upload_range"] = _out_upload_range(member, wire, omit)
     elif not omit:
         d["uploadRange" if wire else "upload_range"] = None
     return d
 
 
-def _out_get_attachment_upload_links_response(o: GetAttachmentUploadLinksResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_get_attachment_upload_links_response(
+    o: GetAttachmentUploadLinksResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``GetAttachmentUploadLinksResponse`` as a dict."""
     if not isinstance(o, GetAttachmentUploadLinksResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.next_index
-    if x is not None:
-        d["nextIndex" if wire else "next_index"] = x if type(x) is int else o_int(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.next_index
+    if member is not None:
+        d["nextIndex" if wire else "next_index"] = member if type(member) is int else o_int(member)
     elif not omit:
         d["nextIndex" if wire else "next_index"] = None
-    x = o.part_size_bytes
-    d["partSizeBytes" if wire else "part_size_bytes"] = x if type(x) is int else o_int(x)
-    x = o.total_parts
-    d["totalParts" if wire else "total_parts"] = x if type(x) is int else o_int(x)
-    x = o.upload_id
-    d["uploadId" if wire else "upload_id"] = x if type(x) is str else o_str(x)
+    member = o.part_size_bytes
+    d["partSizeBytes" if wire else "part_size_bytes"] = (
+        member if type(member) is int else o_int(member)
+    )
+    member = o.total_parts
+    d["totalParts" if wire else "total_parts"] = member if type(member) is int else o_int(member)
+    member = o.upload_id
+    d["uploadId" if wire else "upload_id"] = member if type(member) is str else o_str(member)
     d["uploadUrls" if wire else "upload_urls"] = _out_upload_url_list(o.upload_urls, wire, omit)
     return d
 
 
-def _out_recent_case_communications(o: RecentCaseCommunications, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_recent_case_communications(
+    o: RecentCaseCommunications, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``RecentCaseCommunications`` as a dict."""
     if not isinstance(o, RecentCaseCommunications):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.communications
-    if x is not None:
-        d["communications"] = _out_communication_list(x, wire, omit)
+    member: Any  # checked here: an object may hold anything
+    member = o.communications
+    if member is not None:
+        d["communications"] = _out_communication_list(member, wire, omit)
     elif not omit:
         d["communications"] = None
-    x = o.next_token
-    if x is not None:
-        d["nextToken" if wire else "next_token"] = x if type(x) is str else o_str(x)
+    member = o.next_token
+    if member is not None:
+        d["nextToken" if wire else "next_token"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["nextToken" if wire else "next_token"] = None
     return d
 
 
-def _out_refresh_trusted_advisor_check_request(o: RefreshTrustedAdvisorCheckRequest, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_refresh_trusted_advisor_check_request(
+    o: RefreshTrustedAdvisorCheckRequest, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``RefreshTrustedAdvisorCheckRequest`` as a dict."""
     if not isinstance(o, RefreshTrustedAdvisorCheckRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.check_id
-    d["checkId" if wire else "check_id"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.check_id
+    d["checkId" if wire else "check_id"] = member if type(member) is str else o_str(member)
     return d
 
 
-def _out_refresh_trusted_advisor_check_response(o: RefreshTrustedAdvisorCheckResponse, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_refresh_trusted_advisor_check_response(
+    o: RefreshTrustedAdvisorCheckResponse, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``RefreshTrustedAdvisorCheckResponse`` as a dict."""
     if not isinstance(o, RefreshTrustedAdvisorCheckResponse):
         unconvertible()
@@ -1206,15 +1709,15 @@ def _out_resolve_case_request(o: ResolveCaseRequest, wire: bool, omit: bool) -> 
     if not isinstance(o, ResolveCaseRequest):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.case_id
-    if x is not None:
-        d["caseId" if wire else "case_id"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.case_id
+    if member is not None:
+        d["caseId" if wire else "case_id"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["caseId" if wire else "case_id"] = None
-    x = o.dry_run
-    if x is not None:
-        d["dryRun" if wire else "dry_run"] = x if type(x) is bool else o_bool(x)
+    member = o.dry_run
+    if member is not None:
+        d["dryRun" if wire else "dry_run"] = member if type(member) is bool else o_bool(member)
     elif not omit:
         d["dryRun" if wire else "dry_run"] = None
     return d
@@ -1225,22 +1728,29 @@ def _out_resolve_case_response(o: ResolveCaseResponse, wire: bool, omit: bool) -
     if not isinstance(o, ResolveCaseResponse):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.final_case_status
-    if x is not None:
-        d["finalCaseStatus" if wire else "final_case_status"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.final_case_status
+    if member is not None:
+        d["finalCaseStatus" if wire else "final_case_status"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["finalCaseStatus" if wire else "final_case_status"] = None
-    x = o.initial_case_status
-    if x is not None:
-        d["initialCaseStatus" if wire else "initial_case_status"] = x if type(x) is str else o_str(x)
+    member = o.initial_case_status
+    if member is not None:
+        d["initialCaseStatus" if wire else "initial_case_status"] = (
+            member if type(member) is str else o_str(member)
+        )
     elif not omit:
         d["initialCaseStatus" if wire else "initial_case_status"] = None
     return d
 
 
 def _out_resource_metadata(value: list[str | None], wire: bool, omit: bool) -> list[Any]:
-    return [None if item is None else (item if type(item) is str else o_str(item)) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        None if item is None else (item if type(item) is str else o_str(item))
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_service(o: Service, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1248,31 +1758,37 @@ def _out_service(o: Service, wire: bool, omit: bool) -> dict[str, Any]:
     if not isinstance(o, Service):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.categories
-    if x is not None:
-        d["categories"] = _out_category_list(x, wire, omit)
+    member: Any  # checked here: an object may hold anything
+    member = o.categories
+    if member is not None:
+        d["categories"] = _out_category_list(member, wire, omit)
     elif not omit:
         d["categories"] = None
-    x = o.code
-    if x is not None:
-        d["code"] = x if type(x) is str else o_str(x)
+    member = o.code
+    if member is not None:
+        d["code"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["code"] = None
-    x = o.name
-    if x is not None:
-        d["name"] = x if type(x) is str else o_str(x)
+    member = o.name
+    if member is not None:
+        d["name"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["name"] = None
     return d
 
 
 def _out_service_code_list(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        item if type(item) is str else o_str(item)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_service_list(value: list[Service], wire: bool, omit: bool) -> list[Any]:
-    return [_out_service(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_service(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_severity_level(o: SeverityLevel, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1280,22 +1796,25 @@ def _out_severity_level(o: SeverityLevel, wire: bool, omit: bool) -> dict[str, A
     if not isinstance(o, SeverityLevel):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.code
-    if x is not None:
-        d["code"] = x._value_ if type(x) is SeverityLevelCode else o_enum(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.code
+    if member is not None:
+        d["code"] = member._value_ if type(member) is SeverityLevelCode else o_enum(member)
     elif not omit:
         d["code"] = None
-    x = o.name
-    if x is not None:
-        d["name"] = x if type(x) is str else o_str(x)
+    member = o.name
+    if member is not None:
+        d["name"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["name"] = None
     return d
 
 
 def _out_severity_level_list(value: list[SeverityLevel], wire: bool, omit: bool) -> list[Any]:
-    return [_out_severity_level(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_severity_level(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_supported_hour(o: SupportedHour, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1303,22 +1822,25 @@ def _out_supported_hour(o: SupportedHour, wire: bool, omit: bool) -> dict[str, A
     if not isinstance(o, SupportedHour):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.end_time
-    if x is not None:
-        d["endTime" if wire else "end_time"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.end_time
+    if member is not None:
+        d["endTime" if wire else "end_time"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["endTime" if wire else "end_time"] = None
-    x = o.start_time
-    if x is not None:
-        d["startTime" if wire else "start_time"] = x if type(x) is str else o_str(x)
+    member = o.start_time
+    if member is not None:
+        d["startTime" if wire else "start_time"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["startTime" if wire else "start_time"] = None
     return d
 
 
 def _out_supported_hour_list(value: list[SupportedHour], wire: bool, omit: bool) -> list[Any]:
-    return [_out_supported_hour(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_supported_hour(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_supported_language(o: SupportedLanguage, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1326,27 +1848,32 @@ def _out_supported_language(o: SupportedLanguage, wire: bool, omit: bool) -> dic
     if not isinstance(o, SupportedLanguage):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.code
-    if x is not None:
-        d["code"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.code
+    if member is not None:
+        d["code"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["code"] = None
-    x = o.display
-    if x is not None:
-        d["display"] = x if type(x) is str else o_str(x)
+    member = o.display
+    if member is not None:
+        d["display"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["display"] = None
-    x = o.language
-    if x is not None:
-        d["language"] = x if type(x) is str else o_str(x)
+    member = o.language
+    if member is not None:
+        d["language"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["language"] = None
     return d
 
 
-def _out_supported_language_list(value: list[SupportedLanguage], wire: bool, omit: bool) -> list[Any]:
-    return [_out_supported_language(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+def _out_supported_language_list(
+    value: list[SupportedLanguage], wire: bool, omit: bool
+) -> list[Any]:
+    return [
+        _out_supported_language(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_throttling_reason(o: ThrottlingReason, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1354,180 +1881,252 @@ def _out_throttling_reason(o: ThrottlingReason, wire: bool, omit: bool) -> dict[
     if not isinstance(o, ThrottlingReason):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.reason
-    if x is not None:
-        d["reason"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.reason
+    if member is not None:
+        d["reason"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["reason"] = None
-    x = o.resource
-    if x is not None:
-        d["resource"] = x if type(x) is str else o_str(x)
+    member = o.resource
+    if member is not None:
+        d["resource"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["resource"] = None
     return d
 
 
 def _out_throttling_reason_list(value: list[ThrottlingReason], wire: bool, omit: bool) -> list[Any]:
-    return [_out_throttling_reason(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_throttling_reason(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_trusted_advisor_category_specific_summary(o: TrustedAdvisorCategorySpecificSummary, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_trusted_advisor_category_specific_summary(
+    o: TrustedAdvisorCategorySpecificSummary, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``TrustedAdvisorCategorySpecificSummary`` as a dict."""
     if not isinstance(o, TrustedAdvisorCategorySpecificSummary):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.cost_optimizing
-    if x is not None:
-        d["costOptimizing" if wire else "cost_optimizing"] = _out_trusted_advisor_cost_optimizing_summary(x, wire, omit)
+    member: Any  # checked here: an object may hold anything
+    member = o.cost_optimizing
+    if member is not None:
+        d["costOptimizing" if wire else "cost_optimizing"] = (
+            _out_trusted_advisor_cost_optimizing_summary(member, wire, omit)
+        )
     elif not omit:
         d["costOptimizing" if wire else "cost_optimizing"] = None
     return d
 
 
-def _out_trusted_advisor_check_description(o: TrustedAdvisorCheckDescription, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_trusted_advisor_check_description(
+    o: TrustedAdvisorCheckDescription, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``TrustedAdvisorCheckDescription`` as a dict."""
     if not isinstance(o, TrustedAdvisorCheckDescription):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.category
-    d["category"] = x if type(x) is str else o_str(x)
-    x = o.description
-    d["description"] = x if type(x) is str else o_str(x)
-    x = o.id
-    d["id"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.category
+    d["category"] = member if type(member) is str else o_str(member)
+    member = o.description
+    d["description"] = member if type(member) is str else o_str(member)
+    member = o.id
+    d["id"] = member if type(member) is str else o_str(member)
     d["metadata"] = _out_check_metadata_headings(o.metadata, wire, omit)
-    x = o.name
-    d["name"] = x if type(x) is str else o_str(x)
+    member = o.name
+    d["name"] = member if type(member) is str else o_str(member)
     return d
 
 
-def _out_trusted_advisor_check_list(value: list[TrustedAdvisorCheckDescription], wire: bool, omit: bool) -> list[Any]:
-    return [_out_trusted_advisor_check_description(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+def _out_trusted_advisor_check_list(
+    value: list[TrustedAdvisorCheckDescription], wire: bool, omit: bool
+) -> list[Any]:
+    return [
+        _out_trusted_advisor_check_description(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_trusted_advisor_check_refresh_status(o: TrustedAdvisorCheckRefreshStatus, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_trusted_advisor_check_refresh_status(
+    o: TrustedAdvisorCheckRefreshStatus, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``TrustedAdvisorCheckRefreshStatus`` as a dict."""
     if not isinstance(o, TrustedAdvisorCheckRefreshStatus):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.check_id
-    d["checkId" if wire else "check_id"] = x if type(x) is str else o_str(x)
-    x = o.millis_until_next_refreshable
-    d["millisUntilNextRefreshable" if wire else "millis_until_next_refreshable"] = x if type(x) is int else o_int(x)
-    x = o.status
-    d["status"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.check_id
+    d["checkId" if wire else "check_id"] = member if type(member) is str else o_str(member)
+    member = o.millis_until_next_refreshable
+    d["millisUntilNextRefreshable" if wire else "millis_until_next_refreshable"] = (
+        member if type(member) is int else o_int(member)
+    )
+    member = o.status
+    d["status"] = member if type(member) is str else o_str(member)
     return d
 
 
-def _out_trusted_advisor_check_refresh_status_list(value: list[TrustedAdvisorCheckRefreshStatus], wire: bool, omit: bool) -> list[Any]:
-    return [_out_trusted_advisor_check_refresh_status(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+def _out_trusted_advisor_check_refresh_status_list(
+    value: list[TrustedAdvisorCheckRefreshStatus], wire: bool, omit: bool
+) -> list[Any]:
+    return [
+        _out_trusted_advisor_check_refresh_status(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_trusted_advisor_check_result(o: TrustedAdvisorCheckResult, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_trusted_advisor_check_result(
+    o: TrustedAdvisorCheckResult, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``TrustedAdvisorCheckResult`` as a dict."""
     if not isinstance(o, TrustedAdvisorCheckResult):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    d["categorySpecificSummary" if wire else "category_specific_summary"] = _out_trusted_advisor_category_specific_summary(o.category_specific_summary, wire, omit)
-    x = o.check_id
-    d["checkId" if wire else "check_id"] = x if type(x) is str else o_str(x)
-    d["flaggedResources" if wire else "flagged_resources"] = _out_trusted_advisor_resource_detail_list(o.flagged_resources, wire, omit)
-    d["resourcesSummary" if wire else "resources_summary"] = _out_trusted_advisor_resources_summary(o.resources_summary, wire, omit)
-    x = o.status
-    d["status"] = x if type(x) is str else o_str(x)
-    x = o.timestamp
-    d["timestamp"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    d["categorySpecificSummary" if wire else "category_specific_summary"] = (
+        _out_trusted_advisor_category_specific_summary(o.category_specific_summary, wire, omit)
+    )
+    member = o.check_id
+    d["checkId" if wire else "check_id"] = member if type(member) is str else o_str(member)
+    d["flaggedResources" if wire else "flagged_resources"] = (
+        _out_trusted_advisor_resource_detail_list(o.flagged_resources, wire, omit)
+    )
+    d["resourcesSummary" if wire else "resources_summary"] = _out_trusted_advisor_resources_summary(
+        o.resources_summary, wire, omit
+    )
+    member = o.status
+    d["status"] = member if type(member) is str else o_str(member)
+    member = o.timestamp
+    d["timestamp"] = member if type(member) is str else o_str(member)
     return d
 
 
-def _out_trusted_advisor_check_summary(o: TrustedAdvisorCheckSummary, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_trusted_advisor_check_summary(
+    o: TrustedAdvisorCheckSummary, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``TrustedAdvisorCheckSummary`` as a dict."""
     if not isinstance(o, TrustedAdvisorCheckSummary):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    d["categorySpecificSummary" if wire else "category_specific_summary"] = _out_trusted_advisor_category_specific_summary(o.category_specific_summary, wire, omit)
-    x = o.check_id
-    d["checkId" if wire else "check_id"] = x if type(x) is str else o_str(x)
-    x = o.has_flagged_resources
-    if x is not None:
-        d["hasFlaggedResources" if wire else "has_flagged_resources"] = x if type(x) is bool else o_bool(x)
+    member: Any  # checked here: an object may hold anything
+    d["categorySpecificSummary" if wire else "category_specific_summary"] = (
+        _out_trusted_advisor_category_specific_summary(o.category_specific_summary, wire, omit)
+    )
+    member = o.check_id
+    d["checkId" if wire else "check_id"] = member if type(member) is str else o_str(member)
+    member = o.has_flagged_resources
+    if member is not None:
+        d["hasFlaggedResources" if wire else "has_flagged_resources"] = (
+            member if type(member) is bool else o_bool(member)
+        )
     elif not omit:
         d["hasFlaggedResources" if wire else "has_flagged_resources"] = None
-    d["resourcesSummary" if wire else "resources_summary"] = _out_trusted_advisor_resources_summary(o.resources_summary, wire, omit)
-    x = o.status
-    d["status"] = x if type(x) is str else o_str(x)
-    x = o.timestamp
-    d["timestamp"] = x if type(x) is str else o_str(x)
+    d["resourcesSummary" if wire else "resources_summary"] = _out_trusted_advisor_resources_summary(
+        o.resources_summary, wire, omit
+    )
+    member = o.status
+    d["status"] = member if type(member) is str else o_str(member)
+    member = o.timestamp
+    d["timestamp"] = member if type(member) is str else o_str(member)
     return d
 
 
-def _out_trusted_advisor_check_summary_list(value: list[TrustedAdvisorCheckSummary], wire: bool, omit: bool) -> list[Any]:
-    return [_out_trusted_advisor_check_summary(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+def _out_trusted_advisor_check_summary_list(
+    value: list[TrustedAdvisorCheckSummary], wire: bool, omit: bool
+) -> list[Any]:
+    return [
+        _out_trusted_advisor_check_summary(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_trusted_advisor_cost_optimizing_summary(o: TrustedAdvisorCostOptimizingSummary, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_trusted_advisor_cost_optimizing_summary(
+    o: TrustedAdvisorCostOptimizingSummary, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``TrustedAdvisorCostOptimizingSummary`` as a dict."""
     if not isinstance(o, TrustedAdvisorCostOptimizingSummary):
         unconvertible()
     d: dict[str, Any] = {}
-    d["estimatedMonthlySavings" if wire else "estimated_monthly_savings"] = o_float(o.estimated_monthly_savings)
-    d["estimatedPercentMonthlySavings" if wire else "estimated_percent_monthly_savings"] = o_float(o.estimated_percent_monthly_savings)
+    d["estimatedMonthlySavings" if wire else "estimated_monthly_savings"] = o_float(
+        o.estimated_monthly_savings
+    )
+    d["estimatedPercentMonthlySavings" if wire else "estimated_percent_monthly_savings"] = o_float(
+        o.estimated_percent_monthly_savings
+    )
     return d
 
 
-def _out_trusted_advisor_resource_detail(o: TrustedAdvisorResourceDetail, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_trusted_advisor_resource_detail(
+    o: TrustedAdvisorResourceDetail, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``TrustedAdvisorResourceDetail`` as a dict."""
     if not isinstance(o, TrustedAdvisorResourceDetail):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.is_suppressed
-    if x is not None:
-        d["isSuppressed" if wire else "is_suppressed"] = x if type(x) is bool else o_bool(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.is_suppressed
+    if member is not None:
+        d["isSuppressed" if wire else "is_suppressed"] = (
+            member if type(member) is bool else o_bool(member)
+        )
     elif not omit:
         d["isSuppressed" if wire else "is_suppressed"] = None
     d["metadata"] = _out_resource_metadata(o.metadata, wire, omit)
-    x = o.region
-    if x is not None:
-        d["region"] = x if type(x) is str else o_str(x)
+    member = o.region
+    if member is not None:
+        d["region"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["region"] = None
-    x = o.resource_id
-    d["resourceId" if wire else "resource_id"] = x if type(x) is str else o_str(x)
-    x = o.status
-    d["status"] = x if type(x) is str else o_str(x)
+    member = o.resource_id
+    d["resourceId" if wire else "resource_id"] = member if type(member) is str else o_str(member)
+    member = o.status
+    d["status"] = member if type(member) is str else o_str(member)
     return d
 
 
-def _out_trusted_advisor_resource_detail_list(value: list[TrustedAdvisorResourceDetail], wire: bool, omit: bool) -> list[Any]:
-    return [_out_trusted_advisor_resource_detail(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+def _out_trusted_advisor_resource_detail_list(
+    value: list[TrustedAdvisorResourceDetail], wire: bool, omit: bool
+) -> list[Any]:
+    return [
+        _out_trusted_advisor_resource_detail(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
-def _out_trusted_advisor_resources_summary(o: TrustedAdvisorResourcesSummary, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_trusted_advisor_resources_summary(
+    o: TrustedAdvisorResourcesSummary, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``TrustedAdvisorResourcesSummary`` as a dict."""
     if not isinstance(o, TrustedAdvisorResourcesSummary):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.resources_flagged
-    d["resourcesFlagged" if wire else "resources_flagged"] = x if type(x) is int else o_int(x)
-    x = o.resources_ignored
-    d["resourcesIgnored" if wire else "resources_ignored"] = x if type(x) is int else o_int(x)
-    x = o.resources_processed
-    d["resourcesProcessed" if wire else "resources_processed"] = x if type(x) is int else o_int(x)
-    x = o.resources_suppressed
-    d["resourcesSuppressed" if wire else "resources_suppressed"] = x if type(x) is int else o_int(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.resources_flagged
+    d["resourcesFlagged" if wire else "resources_flagged"] = (
+        member if type(member) is int else o_int(member)
+    )
+    member = o.resources_ignored
+    d["resourcesIgnored" if wire else "resources_ignored"] = (
+        member if type(member) is int else o_int(member)
+    )
+    member = o.resources_processed
+    d["resourcesProcessed" if wire else "resources_processed"] = (
+        member if type(member) is int else o_int(member)
+    )
+    member = o.resources_suppressed
+    d["resourcesSuppressed" if wire else "resources_suppressed"] = (
+        member if type(member) is int else o_int(member)
+    )
     return d
 
 
 def _out_upload_ids(value: Sequence[str], wire: bool, omit: bool) -> list[Any]:
-    return [item if type(item) is str else o_str(item) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        item if type(item) is str else o_str(item)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 def _out_upload_progress(o: UploadProgress, wire: bool, omit: bool) -> dict[str, Any]:
@@ -1535,15 +2134,19 @@ def _out_upload_progress(o: UploadProgress, wire: bool, omit: bool) -> dict[str,
     if not isinstance(o, UploadProgress):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.completed_parts_count
-    if x is not None:
-        d["completedPartsCount" if wire else "completed_parts_count"] = x if type(x) is int else o_int(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.completed_parts_count
+    if member is not None:
+        d["completedPartsCount" if wire else "completed_parts_count"] = (
+            member if type(member) is int else o_int(member)
+        )
     elif not omit:
         d["completedPartsCount" if wire else "completed_parts_count"] = None
-    x = o.total_parts
-    if x is not None:
-        d["totalParts" if wire else "total_parts"] = x if type(x) is int else o_int(x)
+    member = o.total_parts
+    if member is not None:
+        d["totalParts" if wire else "total_parts"] = (
+            member if type(member) is int else o_int(member)
+        )
     elif not omit:
         d["totalParts" if wire else "total_parts"] = None
     return d
@@ -1554,14 +2157,14 @@ def _out_upload_range(o: UploadRange, wire: bool, omit: bool) -> dict[str, Any]:
     if not isinstance(o, UploadRange):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.end_index
-    if x is not None:
-        d["endIndex" if wire else "end_index"] = x if type(x) is int else o_int(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.end_index
+    if member is not None:
+        d["endIndex" if wire else "end_index"] = member if type(member) is int else o_int(member)
     elif not omit:
         d["endIndex" if wire else "end_index"] = None
-    x = o.start_index
-    d["startIndex" if wire else "start_index"] = x if type(x) is int else o_int(x)
+    member = o.start_index
+    d["startIndex" if wire else "start_index"] = member if type(member) is int else o_int(member)
     return d
 
 
@@ -1570,37 +2173,44 @@ def _out_upload_url(o: UploadUrl, wire: bool, omit: bool) -> dict[str, Any]:
     if not isinstance(o, UploadUrl):
         unconvertible()
     d: dict[str, Any] = {}
-    x: Any  # checked here: an object may hold anything
-    x = o.expiry_date
-    d["expiryDate" if wire else "expiry_date"] = x if type(x) is str else o_str(x)
-    x = o.part_index
-    d["partIndex" if wire else "part_index"] = x if type(x) is int else o_int(x)
-    x = o.url
-    d["url"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an object may hold anything
+    member = o.expiry_date
+    d["expiryDate" if wire else "expiry_date"] = member if type(member) is str else o_str(member)
+    member = o.part_index
+    d["partIndex" if wire else "part_index"] = member if type(member) is int else o_int(member)
+    member = o.url
+    d["url"] = member if type(member) is str else o_str(member)
     return d
 
 
 def _out_upload_url_list(value: list[UploadUrl], wire: bool, omit: bool) -> list[Any]:
-    return [_out_upload_url(item, wire, omit) for item in (value if isinstance(value, list) else o_list(value))]
+    return [
+        _out_upload_url(item, wire, omit)
+        for item in (value if isinstance(value, list) else o_list(value))
+    ]
 
 
 # ------------------------------ from_dict
 
 
-def _in_add_attachments_to_set_request(data: Any, path: Path, wire: bool, strict: bool) -> AddAttachmentsToSetRequest:
+def _in_add_attachments_to_set_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> AddAttachmentsToSetRequest:
     """The ``AddAttachmentsToSetRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_ADD_ATTACHMENTS_TO_SET_REQUEST, wire, strict)
-    k = "attachmentSetId" if wire else "attachment_set_id"
-    x = fields.get(k)
-    attachment_set_id = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "attachments"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, [])
-    attachments = _in_attachments(x, path, k, wire, strict)
-    k = "dryRun" if wire else "dry_run"
-    x = fields.get(k)
-    dry_run = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
+    key = "attachmentSetId" if wire else "attachment_set_id"
+    raw = fields.get(key)
+    attachment_set_id = (
+        None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    )
+    key = "attachments"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, [])
+    attachments = _in_attachments(raw, path, key, wire, strict)
+    key = "dryRun" if wire else "dry_run"
+    raw = fields.get(key)
+    dry_run = None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
     return AddAttachmentsToSetRequest(
         attachment_set_id=attachment_set_id,
         attachments=attachments,
@@ -1608,44 +2218,54 @@ def _in_add_attachments_to_set_request(data: Any, path: Path, wire: bool, strict
     )
 
 
-def _in_add_attachments_to_set_response(data: Any, path: Path, wire: bool, strict: bool) -> AddAttachmentsToSetResponse:
+def _in_add_attachments_to_set_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> AddAttachmentsToSetResponse:
     """The ``AddAttachmentsToSetResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_ADD_ATTACHMENTS_TO_SET_RESPONSE, wire, strict)
-    k = "attachmentSetId" if wire else "attachment_set_id"
-    x = fields.get(k)
-    attachment_set_id = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "expiryTime" if wire else "expiry_time"
-    x = fields.get(k)
-    expiry_time = None if x is None else (x if type(x) is str else i_str(x, path, k))
+    key = "attachmentSetId" if wire else "attachment_set_id"
+    raw = fields.get(key)
+    attachment_set_id = (
+        None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    )
+    key = "expiryTime" if wire else "expiry_time"
+    raw = fields.get(key)
+    expiry_time = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
     return AddAttachmentsToSetResponse(
         attachment_set_id=attachment_set_id,
         expiry_time=expiry_time,
     )
 
 
-def _in_add_communication_to_case_request(data: Any, path: Path, wire: bool, strict: bool) -> AddCommunicationToCaseRequest:
+def _in_add_communication_to_case_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> AddCommunicationToCaseRequest:
     """The ``AddCommunicationToCaseRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_ADD_COMMUNICATION_TO_CASE_REQUEST, wire, strict)
-    k = "attachmentSetId" if wire else "attachment_set_id"
-    x = fields.get(k)
-    attachment_set_id = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "caseId" if wire else "case_id"
-    x = fields.get(k)
-    case_id = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "ccEmailAddresses" if wire else "cc_email_addresses"
-    x = fields.get(k)
-    cc_email_addresses = None if x is None else _in_cc_email_addresses(x, path, k, wire, strict)
-    k = "communicationBody" if wire else "communication_body"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    communication_body = x if type(x) is str else i_str(x, path, k)
-    k = "dryRun" if wire else "dry_run"
-    x = fields.get(k)
-    dry_run = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
-    k = "uploadIds" if wire else "upload_ids"
-    x = fields.get(k)
-    upload_ids = None if x is None else _in_upload_ids(x, path, k, wire, strict)
+    key = "attachmentSetId" if wire else "attachment_set_id"
+    raw = fields.get(key)
+    attachment_set_id = (
+        None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    )
+    key = "caseId" if wire else "case_id"
+    raw = fields.get(key)
+    case_id = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "ccEmailAddresses" if wire else "cc_email_addresses"
+    raw = fields.get(key)
+    cc_email_addresses = (
+        None if raw is None else _in_cc_email_addresses(raw, path, key, wire, strict)
+    )
+    key = "communicationBody" if wire else "communication_body"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    communication_body = raw if type(raw) is str else i_str(raw, path, key)
+    key = "dryRun" if wire else "dry_run"
+    raw = fields.get(key)
+    dry_run = None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
+    key = "uploadIds" if wire else "upload_ids"
+    raw = fields.get(key)
+    upload_ids = None if raw is None else _in_upload_ids(raw, path, key, wire, strict)
     return AddCommunicationToCaseRequest(
         attachment_set_id=attachment_set_id,
         case_id=case_id,
@@ -1656,86 +2276,104 @@ def _in_add_communication_to_case_request(data: Any, path: Path, wire: bool, str
     )
 
 
-def _in_add_communication_to_case_response(data: Any, path: Path, wire: bool, strict: bool) -> AddCommunicationToCaseResponse:
+def _in_add_communication_to_case_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> AddCommunicationToCaseResponse:
     """The ``AddCommunicationToCaseResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_ADD_COMMUNICATION_TO_CASE_RESPONSE, wire, strict)
-    k = "result"
-    x = fields.get(k)
-    result = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
+    key = "result"
+    raw = fields.get(key)
+    result = None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
     return AddCommunicationToCaseResponse(result=result)
 
 
 def _in_attachment(data: Any, path: Path, wire: bool, strict: bool) -> Attachment:
     """The ``Attachment`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_ATTACHMENT, wire, strict)
-    k = "data"
-    x = fields.get(k)
-    data_ = None if x is None else i_blob(x, path, k, wire)
-    k = "fileName" if wire else "file_name"
-    x = fields.get(k)
-    file_name = None if x is None else (x if type(x) is str else i_str(x, path, k))
+    key = "data"
+    raw = fields.get(key)
+    data_ = None if raw is None else i_blob(raw, path, key, wire)
+    key = "fileName" if wire else "file_name"
+    raw = fields.get(key)
+    file_name = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
     return Attachment(data=data_, file_name=file_name)
 
 
 def _in_attachment_details(data: Any, path: Path, wire: bool, strict: bool) -> AttachmentDetails:
     """The ``AttachmentDetails`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_ATTACHMENT_DETAILS, wire, strict)
-    k = "attachmentId" if wire else "attachment_id"
-    x = fields.get(k)
-    attachment_id = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "fileName" if wire else "file_name"
-    x = fields.get(k)
-    file_name = None if x is None else (x if type(x) is str else i_str(x, path, k))
+    key = "attachmentId" if wire else "attachment_id"
+    raw = fields.get(key)
+    attachment_id = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "fileName" if wire else "file_name"
+    raw = fields.get(key)
+    file_name = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
     return AttachmentDetails(attachment_id=attachment_id, file_name=file_name)
 
 
-def _in_attachment_set(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[AttachmentDetails]:
-    return [_in_attachment_details(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_attachment_set(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[AttachmentDetails]:
+    return [
+        _in_attachment_details(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_attachments(value: Any, path: Path, name: str, wire: bool, strict: bool) -> Sequence[Attachment]:
-    return [_in_attachment(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_attachments(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> Sequence[Attachment]:
+    return [
+        _in_attachment(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_case_details(data: Any, path: Path, wire: bool, strict: bool) -> CaseDetails:
     """The ``CaseDetails`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_CASE_DETAILS, wire, strict)
-    k = "caseId" if wire else "case_id"
-    x = fields.get(k)
-    case_id = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "categoryCode" if wire else "category_code"
-    x = fields.get(k)
-    category_code = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "ccEmailAddresses" if wire else "cc_email_addresses"
-    x = fields.get(k)
-    cc_email_addresses = None if x is None else _in_cc_email_addresses(x, path, k, wire, strict)
-    k = "displayId" if wire else "display_id"
-    x = fields.get(k)
-    display_id = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "language"
-    x = fields.get(k)
-    language = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "recentCommunications" if wire else "recent_communications"
-    x = fields.get(k)
-    recent_communications = None if x is None else _in_recent_case_communications(x, (path, k), wire, strict)
-    k = "serviceCode" if wire else "service_code"
-    x = fields.get(k)
-    service_code = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "severityCode" if wire else "severity_code"
-    x = fields.get(k)
-    severity_code = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "status"
-    x = fields.get(k)
-    status = None if x is None else i_enum(CaseStatus, x, path, k)
-    k = "subject"
-    x = fields.get(k)
-    subject = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "submittedBy" if wire else "submitted_by"
-    x = fields.get(k)
-    submitted_by = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "timeCreated" if wire else "time_created"
-    x = fields.get(k)
-    time_created = None if x is None else (x if type(x) is str else i_str(x, path, k))
+    key = "caseId" if wire else "case_id"
+    raw = fields.get(key)
+    case_id = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "categoryCode" if wire else "category_code"
+    raw = fields.get(key)
+    category_code = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "ccEmailAddresses" if wire else "cc_email_addresses"
+    raw = fields.get(key)
+    cc_email_addresses = (
+        None if raw is None else _in_cc_email_addresses(raw, path, key, wire, strict)
+    )
+    key = "displayId" if wire else "display_id"
+    raw = fields.get(key)
+    display_id = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "language"
+    raw = fields.get(key)
+    language = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "recentCommunications" if wire else "recent_communications"
+    raw = fields.get(key)
+    recent_communications = (
+        None if raw is None else _in_recent_case_communications(raw, (path, key), wire, strict)
+    )
+    key = "serviceCode" if wire else "service_code"
+    raw = fields.get(key)
+    service_code = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "severityCode" if wire else "severity_code"
+    raw = fields.get(key)
+    severity_code = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "status"
+    raw = fields.get(key)
+    status = None if raw is None else i_enum(CaseStatus, raw, path, key)
+    key = "subject"
+    raw = fields.get(key)
+    subject = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "submittedBy" if wire else "submitted_by"
+    raw = fields.get(key)
+    submitted_by = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "timeCreated" if wire else "time_created"
+    raw = fields.get(key)
+    time_created = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
     return CaseDetails(
         case_id=case_id,
         category_code=category_code,
@@ -1753,62 +2391,91 @@ def _in_case_details(data: Any, path: Path, wire: bool, strict: bool) -> CaseDet
 
 
 def _in_case_id_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> Sequence[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
+    return [
+        item if type(item) is str else i_str(item, path, f"{name}[{i}]")
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_case_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[CaseDetails]:
-    return [_in_case_details(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+    return [
+        _in_case_details(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_category(data: Any, path: Path, wire: bool, strict: bool) -> Category:
     """The ``Category`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_CATEGORY, wire, strict)
-    k = "code"
-    x = fields.get(k)
-    code = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "name"
-    x = fields.get(k)
-    name_ = None if x is None else (x if type(x) is str else i_str(x, path, k))
+    key = "code"
+    raw = fields.get(key)
+    code = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "name"
+    raw = fields.get(key)
+    name_ = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
     return Category(code=code, name=name_)
 
 
-def _in_category_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[Category]:
-    return [_in_category(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_category_list(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[Category]:
+    return [
+        _in_category(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_cc_email_addresses(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_cc_email_addresses(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[str]:
+    return [
+        item if type(item) is str else i_str(item, path, f"{name}[{i}]")
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_check_ids(value: Any, path: Path, name: str, wire: bool, strict: bool) -> Sequence[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
+    return [
+        item if type(item) is str else i_str(item, path, f"{name}[{i}]")
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_check_metadata_headings(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[str | None]:
-    return [None if item is None else (item if type(item) is str else i_str(item, path, f"{name}[{i}]")) for i, item in enumerate(i_list(value, path, name))]
+def _in_check_metadata_headings(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[str | None]:
+    return [
+        None if item is None else (item if type(item) is str else i_str(item, path, f"{name}[{i}]"))
+        for i, item in enumerate(i_list(value, path, name))
+    ]
 
 
 def _in_communication(data: Any, path: Path, wire: bool, strict: bool) -> Communication:
     """The ``Communication`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_COMMUNICATION, wire, strict)
-    k = "attachmentSet" if wire else "attachment_set"
-    x = fields.get(k)
-    attachment_set = None if x is None else _in_attachment_set(x, path, k, wire, strict)
-    k = "attachments"
-    x = fields.get(k)
-    attachments = None if x is None else _in_attachment_set(x, path, k, wire, strict)
-    k = "body"
-    x = fields.get(k)
-    body = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "caseId" if wire else "case_id"
-    x = fields.get(k)
-    case_id = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "submittedBy" if wire else "submitted_by"
-    x = fields.get(k)
-    submitted_by = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "timeCreated" if wire else "time_created"
-    x = fields.get(k)
-    time_created = None if x is None else (x if type(x) is str else i_str(x, path, k))
+    key = "attachmentSet" if wire else "attachment_set"
+    raw = fields.get(key)
+    attachment_set = None if raw is None else _in_attachment_set(raw, path, key, wire, strict)
+    key = "attachments"
+    raw = fields.get(key)
+    attachments = None if raw is None else _in_attachment_set(raw, path, key, wire, strict)
+    key = "body"
+    raw = fields.get(key)
+    body = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "caseId" if wire else "case_id"
+    raw = fields.get(key)
+    case_id = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "submittedBy" if wire else "submitted_by"
+    raw = fields.get(key)
+    submitted_by = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "timeCreated" if wire else "time_created"
+    raw = fields.get(key)
+    time_created = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
     return Communication(
         attachment_set=attachment_set,
         attachments=attachments,
@@ -1819,22 +2486,32 @@ def _in_communication(data: Any, path: Path, wire: bool, strict: bool) -> Commun
     )
 
 
-def _in_communication_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[Communication]:
-    return [_in_communication(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_communication_list(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[Communication]:
+    return [
+        _in_communication(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_communication_type_options(data: Any, path: Path, wire: bool, strict: bool) -> CommunicationTypeOptions:
+def _in_communication_type_options(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> CommunicationTypeOptions:
     """The ``CommunicationTypeOptions`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_COMMUNICATION_TYPE_OPTIONS, wire, strict)
-    k = "datesWithoutSupport" if wire else "dates_without_support"
-    x = fields.get(k)
-    dates_without_support = None if x is None else _in_date_interval_list(x, path, k, wire, strict)
-    k = "supportedHours" if wire else "supported_hours"
-    x = fields.get(k)
-    supported_hours = None if x is None else _in_supported_hour_list(x, path, k, wire, strict)
-    k = "type"
-    x = fields.get(k)
-    type_ = None if x is None else (x if type(x) is str else i_str(x, path, k))
+    key = "datesWithoutSupport" if wire else "dates_without_support"
+    raw = fields.get(key)
+    dates_without_support = (
+        None if raw is None else _in_date_interval_list(raw, path, key, wire, strict)
+    )
+    key = "supportedHours" if wire else "supported_hours"
+    raw = fields.get(key)
+    supported_hours = None if raw is None else _in_supported_hour_list(raw, path, key, wire, strict)
+    key = "type"
+    raw = fields.get(key)
+    type_ = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
     return CommunicationTypeOptions(
         dates_without_support=dates_without_support,
         supported_hours=supported_hours,
@@ -1842,26 +2519,34 @@ def _in_communication_type_options(data: Any, path: Path, wire: bool, strict: bo
     )
 
 
-def _in_communication_type_options_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[CommunicationTypeOptions]:
-    return [_in_communication_type_options(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_communication_type_options_list(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[CommunicationTypeOptions]:
+    return [
+        _in_communication_type_options(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_complete_attachment_upload_request(data: Any, path: Path, wire: bool, strict: bool) -> CompleteAttachmentUploadRequest:
+def _in_complete_attachment_upload_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> CompleteAttachmentUploadRequest:
     """The ``CompleteAttachmentUploadRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_COMPLETE_ATTACHMENT_UPLOAD_REQUEST, wire, strict)
-    k = "completedUploads" if wire else "completed_uploads"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, [])
-    completed_uploads = _in_completed_upload_list(x, path, k, wire, strict)
-    k = "dryRun" if wire else "dry_run"
-    x = fields.get(k)
-    dry_run = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
-    k = "uploadId" if wire else "upload_id"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    upload_id = x if type(x) is str else i_str(x, path, k)
+    key = "completedUploads" if wire else "completed_uploads"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, [])
+    completed_uploads = _in_completed_upload_list(raw, path, key, wire, strict)
+    key = "dryRun" if wire else "dry_run"
+    raw = fields.get(key)
+    dry_run = None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
+    key = "uploadId" if wire else "upload_id"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    upload_id = raw if type(raw) is str else i_str(raw, path, key)
     return CompleteAttachmentUploadRequest(
         completed_uploads=completed_uploads,
         dry_run=dry_run,
@@ -1869,77 +2554,89 @@ def _in_complete_attachment_upload_request(data: Any, path: Path, wire: bool, st
     )
 
 
-def _in_complete_attachment_upload_response(data: Any, path: Path, wire: bool, strict: bool) -> CompleteAttachmentUploadResponse:
+def _in_complete_attachment_upload_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> CompleteAttachmentUploadResponse:
     """The ``CompleteAttachmentUploadResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_COMPLETE_ATTACHMENT_UPLOAD_RESPONSE, wire, strict)
-    k = "uploadStatus" if wire else "upload_status"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    upload_status = i_enum(UploadStatus, x, path, k)
+    key = "uploadStatus" if wire else "upload_status"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    upload_status = i_enum(UploadStatus, raw, path, key)
     return CompleteAttachmentUploadResponse(upload_status=upload_status)
 
 
 def _in_completed_upload(data: Any, path: Path, wire: bool, strict: bool) -> CompletedUpload:
     """The ``CompletedUpload`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_COMPLETED_UPLOAD, wire, strict)
-    k = "eTag" if wire else "e_tag"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    e_tag = x if type(x) is str else i_str(x, path, k)
-    k = "partIndex" if wire else "part_index"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, 0)
-    part_index = x if type(x) is int else i_int(x, path, k)
+    key = "eTag" if wire else "e_tag"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    e_tag = raw if type(raw) is str else i_str(raw, path, key)
+    key = "partIndex" if wire else "part_index"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, 0)
+    part_index = raw if type(raw) is int else i_int(raw, path, key)
     return CompletedUpload(e_tag=e_tag, part_index=part_index)
 
 
-def _in_completed_upload_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> Sequence[CompletedUpload]:
-    return [_in_completed_upload(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_completed_upload_list(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> Sequence[CompletedUpload]:
+    return [
+        _in_completed_upload(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_create_case_request(data: Any, path: Path, wire: bool, strict: bool) -> CreateCaseRequest:
     """The ``CreateCaseRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_CREATE_CASE_REQUEST, wire, strict)
-    k = "attachmentSetId" if wire else "attachment_set_id"
-    x = fields.get(k)
-    attachment_set_id = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "categoryCode" if wire else "category_code"
-    x = fields.get(k)
-    category_code = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "ccEmailAddresses" if wire else "cc_email_addresses"
-    x = fields.get(k)
-    cc_email_addresses = None if x is None else _in_cc_email_addresses(x, path, k, wire, strict)
-    k = "communicationBody" if wire else "communication_body"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    communication_body = x if type(x) is str else i_str(x, path, k)
-    k = "dryRun" if wire else "dry_run"
-    x = fields.get(k)
-    dry_run = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
-    k = "issueType" if wire else "issue_type"
-    x = fields.get(k)
-    issue_type = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "language"
-    x = fields.get(k)
-    language = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "serviceCode" if wire else "service_code"
-    x = fields.get(k)
-    service_code = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "severityCode" if wire else "severity_code"
-    x = fields.get(k)
-    severity_code = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "subject"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    subject = x if type(x) is str else i_str(x, path, k)
-    k = "uploadIds" if wire else "upload_ids"
-    x = fields.get(k)
-    upload_ids = None if x is None else _in_upload_ids(x, path, k, wire, strict)
+    key = "attachmentSetId" if wire else "attachment_set_id"
+    raw = fields.get(key)
+    attachment_set_id = (
+        None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    )
+    key = "categoryCode" if wire else "category_code"
+    raw = fields.get(key)
+    category_code = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "ccEmailAddresses" if wire else "cc_email_addresses"
+    raw = fields.get(key)
+    cc_email_addresses = (
+        None if raw is None else _in_cc_email_addresses(raw, path, key, wire, strict)
+    )
+    key = "communicationBody" if wire else "communication_body"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    communication_body = raw if type(raw) is str else i_str(raw, path, key)
+    key = "dryRun" if wire else "dry_run"
+    raw = fields.get(key)
+    dry_run = None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
+    key = "issueType" if wire else "issue_type"
+    raw = fields.get(key)
+    issue_type = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "language"
+    raw = fields.get(key)
+    language = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "serviceCode" if wire else "service_code"
+    raw = fields.get(key)
+    service_code = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "severityCode" if wire else "severity_code"
+    raw = fields.get(key)
+    severity_code = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "subject"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    subject = raw if type(raw) is str else i_str(raw, path, key)
+    key = "uploadIds" if wire else "upload_ids"
+    raw = fields.get(key)
+    upload_ids = None if raw is None else _in_upload_ids(raw, path, key, wire, strict)
     return CreateCaseRequest(
         attachment_set_id=attachment_set_id,
         category_code=category_code,
@@ -1958,81 +2655,97 @@ def _in_create_case_request(data: Any, path: Path, wire: bool, strict: bool) -> 
 def _in_create_case_response(data: Any, path: Path, wire: bool, strict: bool) -> CreateCaseResponse:
     """The ``CreateCaseResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_CREATE_CASE_RESPONSE, wire, strict)
-    k = "caseId" if wire else "case_id"
-    x = fields.get(k)
-    case_id = None if x is None else (x if type(x) is str else i_str(x, path, k))
+    key = "caseId" if wire else "case_id"
+    raw = fields.get(key)
+    case_id = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
     return CreateCaseResponse(case_id=case_id)
 
 
 def _in_date_interval(data: Any, path: Path, wire: bool, strict: bool) -> DateInterval:
     """The ``DateInterval`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DATE_INTERVAL, wire, strict)
-    k = "endDateTime" if wire else "end_date_time"
-    x = fields.get(k)
-    end_date_time = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "startDateTime" if wire else "start_date_time"
-    x = fields.get(k)
-    start_date_time = None if x is None else (x if type(x) is str else i_str(x, path, k))
+    key = "endDateTime" if wire else "end_date_time"
+    raw = fields.get(key)
+    end_date_time = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "startDateTime" if wire else "start_date_time"
+    raw = fields.get(key)
+    start_date_time = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
     return DateInterval(end_date_time=end_date_time, start_date_time=start_date_time)
 
 
-def _in_date_interval_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[DateInterval]:
-    return [_in_date_interval(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_date_interval_list(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[DateInterval]:
+    return [
+        _in_date_interval(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_describe_attachment_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeAttachmentRequest:
+def _in_describe_attachment_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeAttachmentRequest:
     """The ``DescribeAttachmentRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_ATTACHMENT_REQUEST, wire, strict)
-    k = "attachmentId" if wire else "attachment_id"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    attachment_id = x if type(x) is str else i_str(x, path, k)
-    k = "dryRun" if wire else "dry_run"
-    x = fields.get(k)
-    dry_run = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
+    key = "attachmentId" if wire else "attachment_id"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    attachment_id = raw if type(raw) is str else i_str(raw, path, key)
+    key = "dryRun" if wire else "dry_run"
+    raw = fields.get(key)
+    dry_run = None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
     return DescribeAttachmentRequest(attachment_id=attachment_id, dry_run=dry_run)
 
 
-def _in_describe_attachment_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeAttachmentResponse:
+def _in_describe_attachment_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeAttachmentResponse:
     """The ``DescribeAttachmentResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_ATTACHMENT_RESPONSE, wire, strict)
-    k = "attachment"
-    x = fields.get(k)
-    attachment = None if x is None else _in_attachment(x, (path, k), wire, strict)
+    key = "attachment"
+    raw = fields.get(key)
+    attachment = None if raw is None else _in_attachment(raw, (path, key), wire, strict)
     return DescribeAttachmentResponse(attachment=attachment)
 
 
-def _in_describe_attachment_upload_status_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeAttachmentUploadStatusRequest:
+def _in_describe_attachment_upload_status_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeAttachmentUploadStatusRequest:
     """The ``DescribeAttachmentUploadStatusRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_ATTACHMENT_UPLOAD_STATUS_REQUEST, wire, strict)
-    k = "dryRun" if wire else "dry_run"
-    x = fields.get(k)
-    dry_run = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
-    k = "uploadId" if wire else "upload_id"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    upload_id = x if type(x) is str else i_str(x, path, k)
+    key = "dryRun" if wire else "dry_run"
+    raw = fields.get(key)
+    dry_run = None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
+    key = "uploadId" if wire else "upload_id"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    upload_id = raw if type(raw) is str else i_str(raw, path, key)
     return DescribeAttachmentUploadStatusRequest(dry_run=dry_run, upload_id=upload_id)
 
 
-def _in_describe_attachment_upload_status_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeAttachmentUploadStatusResponse:
+def _in_describe_attachment_upload_status_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeAttachmentUploadStatusResponse:
     """The ``DescribeAttachmentUploadStatusResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_ATTACHMENT_UPLOAD_STATUS_RESPONSE, wire, strict)
-    k = "fileName" if wire else "file_name"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    file_name = x if type(x) is str else i_str(x, path, k)
-    k = "uploadProgress" if wire else "upload_progress"
-    x = fields.get(k)
-    upload_progress = None if x is None else _in_upload_progress(x, (path, k), wire, strict)
-    k = "uploadStatus" if wire else "upload_status"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    upload_status = i_enum(UploadStatus, x, path, k)
+    fields = i_fields(
+        data, path, "", _KEYS_DESCRIBE_ATTACHMENT_UPLOAD_STATUS_RESPONSE, wire, strict
+    )
+    key = "fileName" if wire else "file_name"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    file_name = raw if type(raw) is str else i_str(raw, path, key)
+    key = "uploadProgress" if wire else "upload_progress"
+    raw = fields.get(key)
+    upload_progress = None if raw is None else _in_upload_progress(raw, (path, key), wire, strict)
+    key = "uploadStatus" if wire else "upload_status"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    upload_status = i_enum(UploadStatus, raw, path, key)
     return DescribeAttachmentUploadStatusResponse(
         file_name=file_name,
         upload_progress=upload_progress,
@@ -2040,39 +2753,45 @@ def _in_describe_attachment_upload_status_response(data: Any, path: Path, wire: 
     )
 
 
-def _in_describe_cases_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeCasesRequest:
+def _in_describe_cases_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeCasesRequest:
     """The ``DescribeCasesRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_CASES_REQUEST, wire, strict)
-    k = "afterTime" if wire else "after_time"
-    x = fields.get(k)
-    after_time = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "beforeTime" if wire else "before_time"
-    x = fields.get(k)
-    before_time = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "caseIdList" if wire else "case_id_list"
-    x = fields.get(k)
-    case_id_list = None if x is None else _in_case_id_list(x, path, k, wire, strict)
-    k = "displayId" if wire else "display_id"
-    x = fields.get(k)
-    display_id = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "dryRun" if wire else "dry_run"
-    x = fields.get(k)
-    dry_run = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
-    k = "includeCommunications" if wire else "include_communications"
-    x = fields.get(k)
-    include_communications = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
-    k = "includeResolvedCases" if wire else "include_resolved_cases"
-    x = fields.get(k)
-    include_resolved_cases = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
-    k = "language"
-    x = fields.get(k)
-    language = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "maxResults" if wire else "max_results"
-    x = fields.get(k)
-    max_results = None if x is None else (x if type(x) is int else i_int(x, path, k))
-    k = "nextToken" if wire else "next_token"
-    x = fields.get(k)
-    next_token = None if x is None else (x if type(x) is str else i_str(x, path, k))
+    key = "afterTime" if wire else "after_time"
+    raw = fields.get(key)
+    after_time = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "beforeTime" if wire else "before_time"
+    raw = fields.get(key)
+    before_time = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "caseIdList" if wire else "case_id_list"
+    raw = fields.get(key)
+    case_id_list = None if raw is None else _in_case_id_list(raw, path, key, wire, strict)
+    key = "displayId" if wire else "display_id"
+    raw = fields.get(key)
+    display_id = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "dryRun" if wire else "dry_run"
+    raw = fields.get(key)
+    dry_run = None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
+    key = "includeCommunications" if wire else "include_communications"
+    raw = fields.get(key)
+    include_communications = (
+        None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
+    )
+    key = "includeResolvedCases" if wire else "include_resolved_cases"
+    raw = fields.get(key)
+    include_resolved_cases = (
+        None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
+    )
+    key = "language"
+    raw = fields.get(key)
+    language = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "maxResults" if wire else "max_results"
+    raw = fields.get(key)
+    max_results = None if raw is None else (raw if type(raw) is int else i_int(raw, path, key))
+    key = "nextToken" if wire else "next_token"
+    raw = fields.get(key)
+    next_token = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
     return DescribeCasesRequest(
         after_time=after_time,
         before_time=before_time,
@@ -2087,41 +2806,45 @@ def _in_describe_cases_request(data: Any, path: Path, wire: bool, strict: bool) 
     )
 
 
-def _in_describe_cases_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeCasesResponse:
+def _in_describe_cases_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeCasesResponse:
     """The ``DescribeCasesResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_CASES_RESPONSE, wire, strict)
-    k = "cases"
-    x = fields.get(k)
-    cases = None if x is None else _in_case_list(x, path, k, wire, strict)
-    k = "nextToken" if wire else "next_token"
-    x = fields.get(k)
-    next_token = None if x is None else (x if type(x) is str else i_str(x, path, k))
+    key = "cases"
+    raw = fields.get(key)
+    cases = None if raw is None else _in_case_list(raw, path, key, wire, strict)
+    key = "nextToken" if wire else "next_token"
+    raw = fields.get(key)
+    next_token = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
     return DescribeCasesResponse(cases=cases, next_token=next_token)
 
 
-def _in_describe_communications_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeCommunicationsRequest:
+def _in_describe_communications_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeCommunicationsRequest:
     """The ``DescribeCommunicationsRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_COMMUNICATIONS_REQUEST, wire, strict)
-    k = "afterTime" if wire else "after_time"
-    x = fields.get(k)
-    after_time = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "beforeTime" if wire else "before_time"
-    x = fields.get(k)
-    before_time = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "caseId" if wire else "case_id"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    case_id = x if type(x) is str else i_str(x, path, k)
-    k = "dryRun" if wire else "dry_run"
-    x = fields.get(k)
-    dry_run = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
-    k = "maxResults" if wire else "max_results"
-    x = fields.get(k)
-    max_results = None if x is None else (x if type(x) is int else i_int(x, path, k))
-    k = "nextToken" if wire else "next_token"
-    x = fields.get(k)
-    next_token = None if x is None else (x if type(x) is str else i_str(x, path, k))
+    key = "afterTime" if wire else "after_time"
+    raw = fields.get(key)
+    after_time = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "beforeTime" if wire else "before_time"
+    raw = fields.get(key)
+    before_time = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "caseId" if wire else "case_id"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    case_id = raw if type(raw) is str else i_str(raw, path, key)
+    key = "dryRun" if wire else "dry_run"
+    raw = fields.get(key)
+    dry_run = None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
+    key = "maxResults" if wire else "max_results"
+    raw = fields.get(key)
+    max_results = None if raw is None else (raw if type(raw) is int else i_int(raw, path, key))
+    key = "nextToken" if wire else "next_token"
+    raw = fields.get(key)
+    next_token = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
     return DescribeCommunicationsRequest(
         after_time=after_time,
         before_time=before_time,
@@ -2132,44 +2855,48 @@ def _in_describe_communications_request(data: Any, path: Path, wire: bool, stric
     )
 
 
-def _in_describe_communications_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeCommunicationsResponse:
+def _in_describe_communications_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeCommunicationsResponse:
     """The ``DescribeCommunicationsResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_COMMUNICATIONS_RESPONSE, wire, strict)
-    k = "communications"
-    x = fields.get(k)
-    communications = None if x is None else _in_communication_list(x, path, k, wire, strict)
-    k = "nextToken" if wire else "next_token"
-    x = fields.get(k)
-    next_token = None if x is None else (x if type(x) is str else i_str(x, path, k))
+    key = "communications"
+    raw = fields.get(key)
+    communications = None if raw is None else _in_communication_list(raw, path, key, wire, strict)
+    key = "nextToken" if wire else "next_token"
+    raw = fields.get(key)
+    next_token = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
     return DescribeCommunicationsResponse(communications=communications, next_token=next_token)
 
 
-def _in_describe_create_case_options_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeCreateCaseOptionsRequest:
+def _in_describe_create_case_options_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeCreateCaseOptionsRequest:
     """The ``DescribeCreateCaseOptionsRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_CREATE_CASE_OPTIONS_REQUEST, wire, strict)
-    k = "categoryCode" if wire else "category_code"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    category_code = x if type(x) is str else i_str(x, path, k)
-    k = "dryRun" if wire else "dry_run"
-    x = fields.get(k)
-    dry_run = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
-    k = "issueType" if wire else "issue_type"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    issue_type = x if type(x) is str else i_str(x, path, k)
-    k = "language"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    language = x if type(x) is str else i_str(x, path, k)
-    k = "serviceCode" if wire else "service_code"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    service_code = x if type(x) is str else i_str(x, path, k)
+    key = "categoryCode" if wire else "category_code"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    category_code = raw if type(raw) is str else i_str(raw, path, key)
+    key = "dryRun" if wire else "dry_run"
+    raw = fields.get(key)
+    dry_run = None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
+    key = "issueType" if wire else "issue_type"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    issue_type = raw if type(raw) is str else i_str(raw, path, key)
+    key = "language"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    language = raw if type(raw) is str else i_str(raw, path, key)
+    key = "serviceCode" if wire else "service_code"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    service_code = raw if type(raw) is str else i_str(raw, path, key)
     return DescribeCreateCaseOptionsRequest(
         category_code=category_code,
         dry_run=dry_run,
@@ -2179,33 +2906,41 @@ def _in_describe_create_case_options_request(data: Any, path: Path, wire: bool, 
     )
 
 
-def _in_describe_create_case_options_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeCreateCaseOptionsResponse:
+def _in_describe_create_case_options_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeCreateCaseOptionsResponse:
     """The ``DescribeCreateCaseOptionsResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_CREATE_CASE_OPTIONS_RESPONSE, wire, strict)
-    k = "communicationTypes" if wire else "communication_types"
-    x = fields.get(k)
-    communication_types = None if x is None else _in_communication_type_options_list(x, path, k, wire, strict)
-    k = "languageAvailability" if wire else "language_availability"
-    x = fields.get(k)
-    language_availability = None if x is None else (x if type(x) is str else i_str(x, path, k))
+    key = "communicationTypes" if wire else "communication_types"
+    raw = fields.get(key)
+    communication_types = (
+        None if raw is None else _in_communication_type_options_list(raw, path, key, wire, strict)
+    )
+    key = "languageAvailability" if wire else "language_availability"
+    raw = fields.get(key)
+    language_availability = (
+        None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    )
     return DescribeCreateCaseOptionsResponse(
         communication_types=communication_types,
         language_availability=language_availability,
     )
 
 
-def _in_describe_services_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeServicesRequest:
+def _in_describe_services_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeServicesRequest:
     """The ``DescribeServicesRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_SERVICES_REQUEST, wire, strict)
-    k = "dryRun" if wire else "dry_run"
-    x = fields.get(k)
-    dry_run = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
-    k = "language"
-    x = fields.get(k)
-    language = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "serviceCodeList" if wire else "service_code_list"
-    x = fields.get(k)
-    service_code_list = None if x is None else _in_service_code_list(x, path, k, wire, strict)
+    key = "dryRun" if wire else "dry_run"
+    raw = fields.get(key)
+    dry_run = None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
+    key = "language"
+    raw = fields.get(key)
+    language = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "serviceCodeList" if wire else "service_code_list"
+    raw = fields.get(key)
+    service_code_list = None if raw is None else _in_service_code_list(raw, path, key, wire, strict)
     return DescribeServicesRequest(
         dry_run=dry_run,
         language=language,
@@ -2213,57 +2948,65 @@ def _in_describe_services_request(data: Any, path: Path, wire: bool, strict: boo
     )
 
 
-def _in_describe_services_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeServicesResponse:
+def _in_describe_services_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeServicesResponse:
     """The ``DescribeServicesResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_SERVICES_RESPONSE, wire, strict)
-    k = "services"
-    x = fields.get(k)
-    services = None if x is None else _in_service_list(x, path, k, wire, strict)
+    key = "services"
+    raw = fields.get(key)
+    services = None if raw is None else _in_service_list(raw, path, key, wire, strict)
     return DescribeServicesResponse(services=services)
 
 
-def _in_describe_severity_levels_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeSeverityLevelsRequest:
+def _in_describe_severity_levels_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeSeverityLevelsRequest:
     """The ``DescribeSeverityLevelsRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_SEVERITY_LEVELS_REQUEST, wire, strict)
-    k = "dryRun" if wire else "dry_run"
-    x = fields.get(k)
-    dry_run = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
-    k = "language"
-    x = fields.get(k)
-    language = None if x is None else (x if type(x) is str else i_str(x, path, k))
+    key = "dryRun" if wire else "dry_run"
+    raw = fields.get(key)
+    dry_run = None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
+    key = "language"
+    raw = fields.get(key)
+    language = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
     return DescribeSeverityLevelsRequest(dry_run=dry_run, language=language)
 
 
-def _in_describe_severity_levels_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeSeverityLevelsResponse:
+def _in_describe_severity_levels_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeSeverityLevelsResponse:
     """The ``DescribeSeverityLevelsResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_SEVERITY_LEVELS_RESPONSE, wire, strict)
-    k = "severityLevels" if wire else "severity_levels"
-    x = fields.get(k)
-    severity_levels = None if x is None else _in_severity_level_list(x, path, k, wire, strict)
+    key = "severityLevels" if wire else "severity_levels"
+    raw = fields.get(key)
+    severity_levels = None if raw is None else _in_severity_level_list(raw, path, key, wire, strict)
     return DescribeSeverityLevelsResponse(severity_levels=severity_levels)
 
 
-def _in_describe_supported_languages_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeSupportedLanguagesRequest:
+def _in_describe_supported_languages_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeSupportedLanguagesRequest:
     """The ``DescribeSupportedLanguagesRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_SUPPORTED_LANGUAGES_REQUEST, wire, strict)
-    k = "categoryCode" if wire else "category_code"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    category_code = x if type(x) is str else i_str(x, path, k)
-    k = "dryRun" if wire else "dry_run"
-    x = fields.get(k)
-    dry_run = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
-    k = "issueType" if wire else "issue_type"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    issue_type = x if type(x) is str else i_str(x, path, k)
-    k = "serviceCode" if wire else "service_code"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    service_code = x if type(x) is str else i_str(x, path, k)
+    key = "categoryCode" if wire else "category_code"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    category_code = raw if type(raw) is str else i_str(raw, path, key)
+    key = "dryRun" if wire else "dry_run"
+    raw = fields.get(key)
+    dry_run = None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
+    key = "issueType" if wire else "issue_type"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    issue_type = raw if type(raw) is str else i_str(raw, path, key)
+    key = "serviceCode" if wire else "service_code"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    service_code = raw if type(raw) is str else i_str(raw, path, key)
     return DescribeSupportedLanguagesRequest(
         category_code=category_code,
         dry_run=dry_run,
@@ -2272,170 +3015,210 @@ def _in_describe_supported_languages_request(data: Any, path: Path, wire: bool, 
     )
 
 
-def _in_describe_supported_languages_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeSupportedLanguagesResponse:
+def _in_describe_supported_languages_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeSupportedLanguagesResponse:
     """The ``DescribeSupportedLanguagesResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_SUPPORTED_LANGUAGES_RESPONSE, wire, strict)
-    k = "supportedLanguages" if wire else "supported_languages"
-    x = fields.get(k)
-    supported_languages = None if x is None else _in_supported_language_list(x, path, k, wire, strict)
+    key = "supportedLanguages" if wire else "supported_languages"
+    raw = fields.get(key)
+    supported_languages = (
+        None if raw is None else _in_supported_language_list(raw, path, key, wire, strict)
+    )
     return DescribeSupportedLanguagesResponse(supported_languages=supported_languages)
 
 
-def _in_describe_trusted_advisor_check_refresh_statuses_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeTrustedAdvisorCheckRefreshStatusesRequest:
+def _in_describe_trusted_advisor_check_refresh_statuses_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeTrustedAdvisorCheckRefreshStatusesRequest:
     """The ``DescribeTrustedAdvisorCheckRefreshStatusesRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_REFRESH_STATUSES_REQUEST, wire, strict)
-    k = "checkIds" if wire else "check_ids"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, [])
-    check_ids = _in_check_ids(x, path, k, wire, strict)
+    fields = i_fields(
+        data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_REFRESH_STATUSES_REQUEST, wire, strict
+    )
+    key = "checkIds" if wire else "check_ids"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, [])
+    check_ids = _in_check_ids(raw, path, key, wire, strict)
     return DescribeTrustedAdvisorCheckRefreshStatusesRequest(check_ids=check_ids)
 
 
-def _in_describe_trusted_advisor_check_refresh_statuses_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeTrustedAdvisorCheckRefreshStatusesResponse:
+def _in_describe_trusted_advisor_check_refresh_statuses_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeTrustedAdvisorCheckRefreshStatusesResponse:
     """The ``DescribeTrustedAdvisorCheckRefreshStatusesResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_REFRESH_STATUSES_RESPONSE, wire, strict)
-    k = "statuses"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, [])
-    statuses = _in_trusted_advisor_check_refresh_status_list(x, path, k, wire, strict)
+    fields = i_fields(
+        data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_REFRESH_STATUSES_RESPONSE, wire, strict
+    )
+    key = "statuses"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, [])
+    statuses = _in_trusted_advisor_check_refresh_status_list(raw, path, key, wire, strict)
     return DescribeTrustedAdvisorCheckRefreshStatusesResponse(statuses=statuses)
 
 
-def _in_describe_trusted_advisor_check_result_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeTrustedAdvisorCheckResultRequest:
+def _in_describe_trusted_advisor_check_result_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeTrustedAdvisorCheckResultRequest:
     """The ``DescribeTrustedAdvisorCheckResultRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT_REQUEST, wire, strict)
-    k = "checkId" if wire else "check_id"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    check_id = x if type(x) is str else i_str(x, path, k)
-    k = "language"
-    x = fields.get(k)
-    language = None if x is None else (x if type(x) is str else i_str(x, path, k))
+    fields = i_fields(
+        data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT_REQUEST, wire, strict
+    )
+    key = "checkId" if wire else "check_id"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    check_id = raw if type(raw) is str else i_str(raw, path, key)
+    key = "language"
+    raw = fields.get(key)
+    language = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
     return DescribeTrustedAdvisorCheckResultRequest(check_id=check_id, language=language)
 
 
-def _in_describe_trusted_advisor_check_result_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeTrustedAdvisorCheckResultResponse:
+def _in_describe_trusted_advisor_check_result_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeTrustedAdvisorCheckResultResponse:
     """The ``DescribeTrustedAdvisorCheckResultResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT_RESPONSE, wire, strict)
-    k = "result"
-    x = fields.get(k)
-    result = None if x is None else _in_trusted_advisor_check_result(x, (path, k), wire, strict)
+    fields = i_fields(
+        data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT_RESPONSE, wire, strict
+    )
+    key = "result"
+    raw = fields.get(key)
+    result = (
+        None if raw is None else _in_trusted_advisor_check_result(raw, (path, key), wire, strict)
+    )
     return DescribeTrustedAdvisorCheckResultResponse(result=result)
 
 
-def _in_describe_trusted_advisor_check_summaries_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeTrustedAdvisorCheckSummariesRequest:
+def _in_describe_trusted_advisor_check_summaries_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeTrustedAdvisorCheckSummariesRequest:
     """The ``DescribeTrustedAdvisorCheckSummariesRequest`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES_REQUEST, wire, strict)
-    k = "checkIds" if wire else "check_ids"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, [])
-    check_ids = _in_check_ids(x, path, k, wire, strict)
+    fields = i_fields(
+        data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES_REQUEST, wire, strict
+    )
+    key = "checkIds" if wire else "check_ids"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, [])
+    check_ids = _in_check_ids(raw, path, key, wire, strict)
     return DescribeTrustedAdvisorCheckSummariesRequest(check_ids=check_ids)
 
 
-def _in_describe_trusted_advisor_check_summaries_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeTrustedAdvisorCheckSummariesResponse:
+def _in_describe_trusted_advisor_check_summaries_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeTrustedAdvisorCheckSummariesResponse:
     """The ``DescribeTrustedAdvisorCheckSummariesResponse`` a dict describes."""
-    fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES_RESPONSE, wire, strict)
-    k = "summaries"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, [])
-    summaries = _in_trusted_advisor_check_summary_list(x, path, k, wire, strict)
+    fields = i_fields(
+        data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES_RESPONSE, wire, strict
+    )
+    key = "summaries"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, [])
+    summaries = _in_trusted_advisor_check_summary_list(raw, path, key, wire, strict)
     return DescribeTrustedAdvisorCheckSummariesResponse(summaries=summaries)
 
 
-def _in_describe_trusted_advisor_checks_request(data: Any, path: Path, wire: bool, strict: bool) -> DescribeTrustedAdvisorChecksRequest:
+def _in_describe_trusted_advisor_checks_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeTrustedAdvisorChecksRequest:
     """The ``DescribeTrustedAdvisorChecksRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECKS_REQUEST, wire, strict)
-    k = "language"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    language = x if type(x) is str else i_str(x, path, k)
+    key = "language"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    language = raw if type(raw) is str else i_str(raw, path, key)
     return DescribeTrustedAdvisorChecksRequest(language=language)
 
 
-def _in_describe_trusted_advisor_checks_response(data: Any, path: Path, wire: bool, strict: bool) -> DescribeTrustedAdvisorChecksResponse:
+def _in_describe_trusted_advisor_checks_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> DescribeTrustedAdvisorChecksResponse:
     """The ``DescribeTrustedAdvisorChecksResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DESCRIBE_TRUSTED_ADVISOR_CHECKS_RESPONSE, wire, strict)
-    k = "checks"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, [])
-    checks = _in_trusted_advisor_check_list(x, path, k, wire, strict)
+    key = "checks"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, [])
+    checks = _in_trusted_advisor_check_list(raw, path, key, wire, strict)
     return DescribeTrustedAdvisorChecksResponse(checks=checks)
 
 
 def _in_download_url(data: Any, path: Path, wire: bool, strict: bool) -> DownloadUrl:
     """The ``DownloadUrl`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_DOWNLOAD_URL, wire, strict)
-    k = "expiryDate" if wire else "expiry_date"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    expiry_date = x if type(x) is str else i_str(x, path, k)
-    k = "url"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    url = x if type(x) is str else i_str(x, path, k)
+    key = "expiryDate" if wire else "expiry_date"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    expiry_date = raw if type(raw) is str else i_str(raw, path, key)
+    key = "url"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    url = raw if type(raw) is str else i_str(raw, path, key)
     return DownloadUrl(expiry_date=expiry_date, url=url)
 
 
-def _in_get_attachment_download_link_request(data: Any, path: Path, wire: bool, strict: bool) -> GetAttachmentDownloadLinkRequest:
+def _in_get_attachment_download_link_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> GetAttachmentDownloadLinkRequest:
     """The ``GetAttachmentDownloadLinkRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_GET_ATTACHMENT_DOWNLOAD_LINK_REQUEST, wire, strict)
-    k = "attachmentId" if wire else "attachment_id"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    attachment_id = x if type(x) is str else i_str(x, path, k)
-    k = "dryRun" if wire else "dry_run"
-    x = fields.get(k)
-    dry_run = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
+    key = "attachmentId" if wire else "attachment_id"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    attachment_id = raw if type(raw) is str else i_str(raw, path, key)
+    key = "dryRun" if wire else "dry_run"
+    raw = fields.get(key)
+    dry_run = None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
     return GetAttachmentDownloadLinkRequest(attachment_id=attachment_id, dry_run=dry_run)
 
 
-def _in_get_attachment_download_link_response(data: Any, path: Path, wire: bool, strict: bool) -> GetAttachmentDownloadLinkResponse:
+def _in_get_attachment_download_link_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> GetAttachmentDownloadLinkResponse:
     """The ``GetAttachmentDownloadLinkResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_GET_ATTACHMENT_DOWNLOAD_LINK_RESPONSE, wire, strict)
-    k = "downloadUrl" if wire else "download_url"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, {})
-    download_url = _in_download_url(x, (path, k), wire, strict)
-    k = "fileName" if wire else "file_name"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    file_name = x if type(x) is str else i_str(x, path, k)
+    key = "downloadUrl" if wire else "download_url"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, {})
+    download_url = _in_download_url(raw, (path, key), wire, strict)
+    key = "fileName" if wire else "file_name"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    file_name = raw if type(raw) is str else i_str(raw, path, key)
     return GetAttachmentDownloadLinkResponse(download_url=download_url, file_name=file_name)
 
 
-def _in_get_attachment_upload_links_request(data: Any, path: Path, wire: bool, strict: bool) -> GetAttachmentUploadLinksRequest:
+def _in_get_attachment_upload_links_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> GetAttachmentUploadLinksRequest:
     """The ``GetAttachmentUploadLinksRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_GET_ATTACHMENT_UPLOAD_LINKS_REQUEST, wire, strict)
-    k = "dryRun" if wire else "dry_run"
-    x = fields.get(k)
-    dry_run = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
-    k = "fileName" if wire else "file_name"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    file_name = x if type(x) is str else i_str(x, path, k)
-    k = "fileSizeBytes" if wire else "file_size_bytes"
-    x = fields.get(k)
-    file_size_bytes = None if x is None else (x if type(x) is int else i_int(x, path, k))
-    k = "uploadId" if wire else "upload_id"
-    x = fields.get(k)
-    upload_id = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "uploadRange" if wire else "upload_range"
-    x = fields.get(k)
-    upload_range = None if x is None else _in_upload_range(x, (path, k), wire, strict)
+    key = "dryRun" if wire else "dry_run"
+    raw = fields.get(key)
+    dry_run = None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
+    key = "fileName" if wire else "file_name"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    file_name = raw if type(raw) is str else i_str(raw, path, key)
+    key = "fileSizeBytes" if wire else "file_size_bytes"
+    raw = fields.get(key)
+    file_size_bytes = None if raw is None else (raw if type(raw) is int else i_int(raw, path, key))
+    key = "uploadId" if wire else "upload_id"
+    raw = fields.get(key)
+    upload_id = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "uploadRange" if wire else "upload_range"
+    raw = fields.get(key)
+    upload_range = None if raw is None else _in_upload_range(raw, (path, key), wire, strict)
     return GetAttachmentUploadLinksRequest(
         dry_run=dry_run,
         file_name=file_name,
@@ -2445,32 +3228,34 @@ def _in_get_attachment_upload_links_request(data: Any, path: Path, wire: bool, s
     )
 
 
-def _in_get_attachment_upload_links_response(data: Any, path: Path, wire: bool, strict: bool) -> GetAttachmentUploadLinksResponse:
+def _in_get_attachment_upload_links_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> GetAttachmentUploadLinksResponse:
     """The ``GetAttachmentUploadLinksResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_GET_ATTACHMENT_UPLOAD_LINKS_RESPONSE, wire, strict)
-    k = "nextIndex" if wire else "next_index"
-    x = fields.get(k)
-    next_index = None if x is None else (x if type(x) is int else i_int(x, path, k))
-    k = "partSizeBytes" if wire else "part_size_bytes"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, 0)
-    part_size_bytes = x if type(x) is int else i_int(x, path, k)
-    k = "totalParts" if wire else "total_parts"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, 0)
-    total_parts = x if type(x) is int else i_int(x, path, k)
-    k = "uploadId" if wire else "upload_id"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    upload_id = x if type(x) is str else i_str(x, path, k)
-    k = "uploadUrls" if wire else "upload_urls"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, [])
-    upload_urls = _in_upload_url_list(x, path, k, wire, strict)
+    key = "nextIndex" if wire else "next_index"
+    raw = fields.get(key)
+    next_index = None if raw is None else (raw if type(raw) is int else i_int(raw, path, key))
+    key = "partSizeBytes" if wire else "part_size_bytes"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, 0)
+    part_size_bytes = raw if type(raw) is int else i_int(raw, path, key)
+    key = "totalParts" if wire else "total_parts"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, 0)
+    total_parts = raw if type(raw) is int else i_int(raw, path, key)
+    key = "uploadId" if wire else "upload_id"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    upload_id = raw if type(raw) is str else i_str(raw, path, key)
+    key = "uploadUrls" if wire else "upload_urls"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, [])
+    upload_urls = _in_upload_url_list(raw, path, key, wire, strict)
     return GetAttachmentUploadLinksResponse(
         next_index=next_index,
         part_size_bytes=part_size_bytes,
@@ -2480,198 +3265,257 @@ def _in_get_attachment_upload_links_response(data: Any, path: Path, wire: bool, 
     )
 
 
-def _in_recent_case_communications(data: Any, path: Path, wire: bool, strict: bool) -> RecentCaseCommunications:
+def _in_recent_case_communications(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> RecentCaseCommunications:
     """The ``RecentCaseCommunications`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_RECENT_CASE_COMMUNICATIONS, wire, strict)
-    k = "communications"
-    x = fields.get(k)
-    communications = None if x is None else _in_communication_list(x, path, k, wire, strict)
-    k = "nextToken" if wire else "next_token"
-    x = fields.get(k)
-    next_token = None if x is None else (x if type(x) is str else i_str(x, path, k))
+    key = "communications"
+    raw = fields.get(key)
+    communications = None if raw is None else _in_communication_list(raw, path, key, wire, strict)
+    key = "nextToken" if wire else "next_token"
+    raw = fields.get(key)
+    next_token = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
     return RecentCaseCommunications(communications=communications, next_token=next_token)
 
 
-def _in_refresh_trusted_advisor_check_request(data: Any, path: Path, wire: bool, strict: bool) -> RefreshTrustedAdvisorCheckRequest:
+def _in_refresh_trusted_advisor_check_request(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> RefreshTrustedAdvisorCheckRequest:
     """The ``RefreshTrustedAdvisorCheckRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_REFRESH_TRUSTED_ADVISOR_CHECK_REQUEST, wire, strict)
-    k = "checkId" if wire else "check_id"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    check_id = x if type(x) is str else i_str(x, path, k)
+    key = "checkId" if wire else "check_id"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    check_id = raw if type(raw) is str else i_str(raw, path, key)
     return RefreshTrustedAdvisorCheckRequest(check_id=check_id)
 
 
-def _in_refresh_trusted_advisor_check_response(data: Any, path: Path, wire: bool, strict: bool) -> RefreshTrustedAdvisorCheckResponse:
+def _in_refresh_trusted_advisor_check_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> RefreshTrustedAdvisorCheckResponse:
     """The ``RefreshTrustedAdvisorCheckResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_REFRESH_TRUSTED_ADVISOR_CHECK_RESPONSE, wire, strict)
-    k = "status"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, {})
-    status = _in_trusted_advisor_check_refresh_status(x, (path, k), wire, strict)
+    key = "status"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, {})
+    status = _in_trusted_advisor_check_refresh_status(raw, (path, key), wire, strict)
     return RefreshTrustedAdvisorCheckResponse(status=status)
 
 
 def _in_resolve_case_request(data: Any, path: Path, wire: bool, strict: bool) -> ResolveCaseRequest:
     """The ``ResolveCaseRequest`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_RESOLVE_CASE_REQUEST, wire, strict)
-    k = "caseId" if wire else "case_id"
-    x = fields.get(k)
-    case_id = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "dryRun" if wire else "dry_run"
-    x = fields.get(k)
-    dry_run = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
+    key = "caseId" if wire else "case_id"
+    raw = fields.get(key)
+    case_id = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "dryRun" if wire else "dry_run"
+    raw = fields.get(key)
+    dry_run = None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
     return ResolveCaseRequest(case_id=case_id, dry_run=dry_run)
 
 
-def _in_resolve_case_response(data: Any, path: Path, wire: bool, strict: bool) -> ResolveCaseResponse:
+def _in_resolve_case_response(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> ResolveCaseResponse:
     """The ``ResolveCaseResponse`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_RESOLVE_CASE_RESPONSE, wire, strict)
-    k = "finalCaseStatus" if wire else "final_case_status"
-    x = fields.get(k)
-    final_case_status = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "initialCaseStatus" if wire else "initial_case_status"
-    x = fields.get(k)
-    initial_case_status = None if x is None else (x if type(x) is str else i_str(x, path, k))
+    key = "finalCaseStatus" if wire else "final_case_status"
+    raw = fields.get(key)
+    final_case_status = (
+        None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    )
+    key = "initialCaseStatus" if wire else "initial_case_status"
+    raw = fields.get(key)
+    initial_case_status = (
+        None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    )
     return ResolveCaseResponse(
         final_case_status=final_case_status,
         initial_case_status=initial_case_status,
     )
 
 
-def _in_resource_metadata(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[str | None]:
-    return [None if item is None else (item if type(item) is str else i_str(item, path, f"{name}[{i}]")) for i, item in enumerate(i_list(value, path, name))]
+def _in_resource_metadata(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[str | None]:
+    return [
+        None if item is None else (item if type(item) is str else i_str(item, path, f"{name}[{i}]"))
+        for i, item in enumerate(i_list(value, path, name))
+    ]
 
 
 def _in_service(data: Any, path: Path, wire: bool, strict: bool) -> Service:
     """The ``Service`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_SERVICE, wire, strict)
-    k = "categories"
-    x = fields.get(k)
-    categories = None if x is None else _in_category_list(x, path, k, wire, strict)
-    k = "code"
-    x = fields.get(k)
-    code = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "name"
-    x = fields.get(k)
-    name_ = None if x is None else (x if type(x) is str else i_str(x, path, k))
+    key = "categories"
+    raw = fields.get(key)
+    categories = None if raw is None else _in_category_list(raw, path, key, wire, strict)
+    key = "code"
+    raw = fields.get(key)
+    code = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "name"
+    raw = fields.get(key)
+    name_ = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
     return Service(categories=categories, code=code, name=name_)
 
 
-def _in_service_code_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> Sequence[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_service_code_list(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> Sequence[str]:
+    return [
+        item if type(item) is str else i_str(item, path, f"{name}[{i}]")
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_service_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[Service]:
-    return [_in_service(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+    return [
+        _in_service(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_severity_level(data: Any, path: Path, wire: bool, strict: bool) -> SeverityLevel:
     """The ``SeverityLevel`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_SEVERITY_LEVEL, wire, strict)
-    k = "code"
-    x = fields.get(k)
-    code = None if x is None else i_enum(SeverityLevelCode, x, path, k)
-    k = "name"
-    x = fields.get(k)
-    name_ = None if x is None else (x if type(x) is str else i_str(x, path, k))
+    key = "code"
+    raw = fields.get(key)
+    code = None if raw is None else i_enum(SeverityLevelCode, raw, path, key)
+    key = "name"
+    raw = fields.get(key)
+    name_ = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
     return SeverityLevel(code=code, name=name_)
 
 
-def _in_severity_level_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[SeverityLevel]:
-    return [_in_severity_level(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_severity_level_list(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[SeverityLevel]:
+    return [
+        _in_severity_level(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_supported_hour(data: Any, path: Path, wire: bool, strict: bool) -> SupportedHour:
     """The ``SupportedHour`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_SUPPORTED_HOUR, wire, strict)
-    k = "endTime" if wire else "end_time"
-    x = fields.get(k)
-    end_time = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "startTime" if wire else "start_time"
-    x = fields.get(k)
-    start_time = None if x is None else (x if type(x) is str else i_str(x, path, k))
+    key = "endTime" if wire else "end_time"
+    raw = fields.get(key)
+    end_time = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "startTime" if wire else "start_time"
+    raw = fields.get(key)
+    start_time = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
     return SupportedHour(end_time=end_time, start_time=start_time)
 
 
-def _in_supported_hour_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[SupportedHour]:
-    return [_in_supported_hour(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_supported_hour_list(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[SupportedHour]:
+    return [
+        _in_supported_hour(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_supported_language(data: Any, path: Path, wire: bool, strict: bool) -> SupportedLanguage:
     """The ``SupportedLanguage`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_SUPPORTED_LANGUAGE, wire, strict)
-    k = "code"
-    x = fields.get(k)
-    code = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "display"
-    x = fields.get(k)
-    display = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "language"
-    x = fields.get(k)
-    language = None if x is None else (x if type(x) is str else i_str(x, path, k))
+    key = "code"
+    raw = fields.get(key)
+    code = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "display"
+    raw = fields.get(key)
+    display = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "language"
+    raw = fields.get(key)
+    language = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
     return SupportedLanguage(code=code, display=display, language=language)
 
 
-def _in_supported_language_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[SupportedLanguage]:
-    return [_in_supported_language(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_supported_language_list(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[SupportedLanguage]:
+    return [
+        _in_supported_language(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_throttling_reason(data: Any, path: Path, wire: bool, strict: bool) -> ThrottlingReason:
     """The ``ThrottlingReason`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_THROTTLING_REASON, wire, strict)
-    k = "reason"
-    x = fields.get(k)
-    reason = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "resource"
-    x = fields.get(k)
-    resource = None if x is None else (x if type(x) is str else i_str(x, path, k))
+    key = "reason"
+    raw = fields.get(key)
+    reason = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "resource"
+    raw = fields.get(key)
+    resource = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
     return ThrottlingReason(reason=reason, resource=resource)
 
 
-def _in_throttling_reason_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[ThrottlingReason]:
-    return [_in_throttling_reason(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_throttling_reason_list(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[ThrottlingReason]:
+    return [
+        _in_throttling_reason(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_trusted_advisor_category_specific_summary(data: Any, path: Path, wire: bool, strict: bool) -> TrustedAdvisorCategorySpecificSummary:
+def _in_trusted_advisor_category_specific_summary(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> TrustedAdvisorCategorySpecificSummary:
     """The ``TrustedAdvisorCategorySpecificSummary`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_CATEGORY_SPECIFIC_SUMMARY, wire, strict)
-    k = "costOptimizing" if wire else "cost_optimizing"
-    x = fields.get(k)
-    cost_optimizing = None if x is None else _in_trusted_advisor_cost_optimizing_summary(x, (path, k), wire, strict)
+    key = "costOptimizing" if wire else "cost_optimizing"
+    raw = fields.get(key)
+    cost_optimizing = (
+        None
+        if raw is None
+        else _in_trusted_advisor_cost_optimizing_summary(raw, (path, key), wire, strict)
+    )
     return TrustedAdvisorCategorySpecificSummary(cost_optimizing=cost_optimizing)
 
 
-def _in_trusted_advisor_check_description(data: Any, path: Path, wire: bool, strict: bool) -> TrustedAdvisorCheckDescription:
+def _in_trusted_advisor_check_description(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> TrustedAdvisorCheckDescription:
     """The ``TrustedAdvisorCheckDescription`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_CHECK_DESCRIPTION, wire, strict)
-    k = "category"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    category = x if type(x) is str else i_str(x, path, k)
-    k = "description"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    description = x if type(x) is str else i_str(x, path, k)
-    k = "id"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    id = x if type(x) is str else i_str(x, path, k)
-    k = "metadata"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, [])
-    metadata = _in_check_metadata_headings(x, path, k, wire, strict)
-    k = "name"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    name_ = x if type(x) is str else i_str(x, path, k)
+    key = "category"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    category = raw if type(raw) is str else i_str(raw, path, key)
+    key = "description"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    description = raw if type(raw) is str else i_str(raw, path, key)
+    key = "id"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    id = raw if type(raw) is str else i_str(raw, path, key)
+    key = "metadata"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, [])
+    metadata = _in_check_metadata_headings(raw, path, key, wire, strict)
+    key = "name"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    name_ = raw if type(raw) is str else i_str(raw, path, key)
     return TrustedAdvisorCheckDescription(
         category=category,
         description=description,
@@ -2681,28 +3525,36 @@ def _in_trusted_advisor_check_description(data: Any, path: Path, wire: bool, str
     )
 
 
-def _in_trusted_advisor_check_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[TrustedAdvisorCheckDescription]:
-    return [_in_trusted_advisor_check_description(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_trusted_advisor_check_list(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[TrustedAdvisorCheckDescription]:
+    return [
+        _in_trusted_advisor_check_description(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_trusted_advisor_check_refresh_status(data: Any, path: Path, wire: bool, strict: bool) -> TrustedAdvisorCheckRefreshStatus:
+def _in_trusted_advisor_check_refresh_status(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> TrustedAdvisorCheckRefreshStatus:
     """The ``TrustedAdvisorCheckRefreshStatus`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_CHECK_REFRESH_STATUS, wire, strict)
-    k = "checkId" if wire else "check_id"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    check_id = x if type(x) is str else i_str(x, path, k)
-    k = "millisUntilNextRefreshable" if wire else "millis_until_next_refreshable"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, 0)
-    millis_until_next_refreshable = x if type(x) is int else i_int(x, path, k)
-    k = "status"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    status = x if type(x) is str else i_str(x, path, k)
+    key = "checkId" if wire else "check_id"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    check_id = raw if type(raw) is str else i_str(raw, path, key)
+    key = "millisUntilNextRefreshable" if wire else "millis_until_next_refreshable"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, 0)
+    millis_until_next_refreshable = raw if type(raw) is int else i_int(raw, path, key)
+    key = "status"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    status = raw if type(raw) is str else i_str(raw, path, key)
     return TrustedAdvisorCheckRefreshStatus(
         check_id=check_id,
         millis_until_next_refreshable=millis_until_next_refreshable,
@@ -2710,43 +3562,53 @@ def _in_trusted_advisor_check_refresh_status(data: Any, path: Path, wire: bool, 
     )
 
 
-def _in_trusted_advisor_check_refresh_status_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[TrustedAdvisorCheckRefreshStatus]:
-    return [_in_trusted_advisor_check_refresh_status(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_trusted_advisor_check_refresh_status_list(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[TrustedAdvisorCheckRefreshStatus]:
+    return [
+        _in_trusted_advisor_check_refresh_status(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_trusted_advisor_check_result(data: Any, path: Path, wire: bool, strict: bool) -> TrustedAdvisorCheckResult:
+def _in_trusted_advisor_check_result(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> TrustedAdvisorCheckResult:
     """The ``TrustedAdvisorCheckResult`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_CHECK_RESULT, wire, strict)
-    k = "categorySpecificSummary" if wire else "category_specific_summary"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, {})
-    category_specific_summary = _in_trusted_advisor_category_specific_summary(x, (path, k), wire, strict)
-    k = "checkId" if wire else "check_id"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    check_id = x if type(x) is str else i_str(x, path, k)
-    k = "flaggedResources" if wire else "flagged_resources"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, [])
-    flagged_resources = _in_trusted_advisor_resource_detail_list(x, path, k, wire, strict)
-    k = "resourcesSummary" if wire else "resources_summary"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, {})
-    resources_summary = _in_trusted_advisor_resources_summary(x, (path, k), wire, strict)
-    k = "status"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    status = x if type(x) is str else i_str(x, path, k)
-    k = "timestamp"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    timestamp = x if type(x) is str else i_str(x, path, k)
+    key = "categorySpecificSummary" if wire else "category_specific_summary"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, {})
+    category_specific_summary = _in_trusted_advisor_category_specific_summary(
+        raw, (path, key), wire, strict
+    )
+    key = "checkId" if wire else "check_id"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    check_id = raw if type(raw) is str else i_str(raw, path, key)
+    key = "flaggedResources" if wire else "flagged_resources"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, [])
+    flagged_resources = _in_trusted_advisor_resource_detail_list(raw, path, key, wire, strict)
+    key = "resourcesSummary" if wire else "resources_summary"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, {})
+    resources_summary = _in_trusted_advisor_resources_summary(raw, (path, key), wire, strict)
+    key = "status"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    status = raw if type(raw) is str else i_str(raw, path, key)
+    key = "timestamp"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    timestamp = raw if type(raw) is str else i_str(raw, path, key)
     return TrustedAdvisorCheckResult(
         category_specific_summary=category_specific_summary,
         check_id=check_id,
@@ -2757,37 +3619,43 @@ def _in_trusted_advisor_check_result(data: Any, path: Path, wire: bool, strict: 
     )
 
 
-def _in_trusted_advisor_check_summary(data: Any, path: Path, wire: bool, strict: bool) -> TrustedAdvisorCheckSummary:
+def _in_trusted_advisor_check_summary(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> TrustedAdvisorCheckSummary:
     """The ``TrustedAdvisorCheckSummary`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_CHECK_SUMMARY, wire, strict)
-    k = "categorySpecificSummary" if wire else "category_specific_summary"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, {})
-    category_specific_summary = _in_trusted_advisor_category_specific_summary(x, (path, k), wire, strict)
-    k = "checkId" if wire else "check_id"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    check_id = x if type(x) is str else i_str(x, path, k)
-    k = "hasFlaggedResources" if wire else "has_flagged_resources"
-    x = fields.get(k)
-    has_flagged_resources = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
-    k = "resourcesSummary" if wire else "resources_summary"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, {})
-    resources_summary = _in_trusted_advisor_resources_summary(x, (path, k), wire, strict)
-    k = "status"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    status = x if type(x) is str else i_str(x, path, k)
-    k = "timestamp"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    timestamp = x if type(x) is str else i_str(x, path, k)
+    key = "categorySpecificSummary" if wire else "category_specific_summary"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, {})
+    category_specific_summary = _in_trusted_advisor_category_specific_summary(
+        raw, (path, key), wire, strict
+    )
+    key = "checkId" if wire else "check_id"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    check_id = raw if type(raw) is str else i_str(raw, path, key)
+    key = "hasFlaggedResources" if wire else "has_flagged_resources"
+    raw = fields.get(key)
+    has_flagged_resources = (
+        None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
+    )
+    key = "resourcesSummary" if wire else "resources_summary"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, {})
+    resources_summary = _in_trusted_advisor_resources_summary(raw, (path, key), wire, strict)
+    key = "status"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    status = raw if type(raw) is str else i_str(raw, path, key)
+    key = "timestamp"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    timestamp = raw if type(raw) is str else i_str(raw, path, key)
     return TrustedAdvisorCheckSummary(
         category_specific_summary=category_specific_summary,
         check_id=check_id,
@@ -2798,53 +3666,63 @@ def _in_trusted_advisor_check_summary(data: Any, path: Path, wire: bool, strict:
     )
 
 
-def _in_trusted_advisor_check_summary_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[TrustedAdvisorCheckSummary]:
-    return [_in_trusted_advisor_check_summary(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_trusted_advisor_check_summary_list(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[TrustedAdvisorCheckSummary]:
+    return [
+        _in_trusted_advisor_check_summary(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_trusted_advisor_cost_optimizing_summary(data: Any, path: Path, wire: bool, strict: bool) -> TrustedAdvisorCostOptimizingSummary:
+def _in_trusted_advisor_cost_optimizing_summary(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> TrustedAdvisorCostOptimizingSummary:
     """The ``TrustedAdvisorCostOptimizingSummary`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_COST_OPTIMIZING_SUMMARY, wire, strict)
-    k = "estimatedMonthlySavings" if wire else "estimated_monthly_savings"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, 0.0)
-    estimated_monthly_savings = x if type(x) is float else i_float(x, path, k)
-    k = "estimatedPercentMonthlySavings" if wire else "estimated_percent_monthly_savings"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, 0.0)
-    estimated_percent_monthly_savings = x if type(x) is float else i_float(x, path, k)
+    key = "estimatedMonthlySavings" if wire else "estimated_monthly_savings"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, 0.0)
+    estimated_monthly_savings = raw if type(raw) is float else i_float(raw, path, key)
+    key = "estimatedPercentMonthlySavings" if wire else "estimated_percent_monthly_savings"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, 0.0)
+    estimated_percent_monthly_savings = raw if type(raw) is float else i_float(raw, path, key)
     return TrustedAdvisorCostOptimizingSummary(
         estimated_monthly_savings=estimated_monthly_savings,
         estimated_percent_monthly_savings=estimated_percent_monthly_savings,
     )
 
 
-def _in_trusted_advisor_resource_detail(data: Any, path: Path, wire: bool, strict: bool) -> TrustedAdvisorResourceDetail:
+def _in_trusted_advisor_resource_detail(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> TrustedAdvisorResourceDetail:
     """The ``TrustedAdvisorResourceDetail`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_RESOURCE_DETAIL, wire, strict)
-    k = "isSuppressed" if wire else "is_suppressed"
-    x = fields.get(k)
-    is_suppressed = None if x is None else (x if type(x) is bool else i_bool(x, path, k))
-    k = "metadata"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, [])
-    metadata = _in_resource_metadata(x, path, k, wire, strict)
-    k = "region"
-    x = fields.get(k)
-    region = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "resourceId" if wire else "resource_id"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    resource_id = x if type(x) is str else i_str(x, path, k)
-    k = "status"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    status = x if type(x) is str else i_str(x, path, k)
+    key = "isSuppressed" if wire else "is_suppressed"
+    raw = fields.get(key)
+    is_suppressed = None if raw is None else (raw if type(raw) is bool else i_bool(raw, path, key))
+    key = "metadata"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, [])
+    metadata = _in_resource_metadata(raw, path, key, wire, strict)
+    key = "region"
+    raw = fields.get(key)
+    region = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "resourceId" if wire else "resource_id"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    resource_id = raw if type(raw) is str else i_str(raw, path, key)
+    key = "status"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    status = raw if type(raw) is str else i_str(raw, path, key)
     return TrustedAdvisorResourceDetail(
         is_suppressed=is_suppressed,
         metadata=metadata,
@@ -2854,33 +3732,41 @@ def _in_trusted_advisor_resource_detail(data: Any, path: Path, wire: bool, stric
     )
 
 
-def _in_trusted_advisor_resource_detail_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[TrustedAdvisorResourceDetail]:
-    return [_in_trusted_advisor_resource_detail(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_trusted_advisor_resource_detail_list(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[TrustedAdvisorResourceDetail]:
+    return [
+        _in_trusted_advisor_resource_detail(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
-def _in_trusted_advisor_resources_summary(data: Any, path: Path, wire: bool, strict: bool) -> TrustedAdvisorResourcesSummary:
+def _in_trusted_advisor_resources_summary(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> TrustedAdvisorResourcesSummary:
     """The ``TrustedAdvisorResourcesSummary`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_TRUSTED_ADVISOR_RESOURCES_SUMMARY, wire, strict)
-    k = "resourcesFlagged" if wire else "resources_flagged"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, 0)
-    resources_flagged = x if type(x) is int else i_int(x, path, k)
-    k = "resourcesIgnored" if wire else "resources_ignored"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, 0)
-    resources_ignored = x if type(x) is int else i_int(x, path, k)
-    k = "resourcesProcessed" if wire else "resources_processed"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, 0)
-    resources_processed = x if type(x) is int else i_int(x, path, k)
-    k = "resourcesSuppressed" if wire else "resources_suppressed"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, 0)
-    resources_suppressed = x if type(x) is int else i_int(x, path, k)
+    key = "resourcesFlagged" if wire else "resources_flagged"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, 0)
+    resources_flagged = raw if type(raw) is int else i_int(raw, path, key)
+    key = "resourcesIgnored" if wire else "resources_ignored"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, 0)
+    resources_ignored = raw if type(raw) is int else i_int(raw, path, key)
+    key = "resourcesProcessed" if wire else "resources_processed"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, 0)
+    resources_processed = raw if type(raw) is int else i_int(raw, path, key)
+    key = "resourcesSuppressed" if wire else "resources_suppressed"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, 0)
+    resources_suppressed = raw if type(raw) is int else i_int(raw, path, key)
     return TrustedAdvisorResourcesSummary(
         resources_flagged=resources_flagged,
         resources_ignored=resources_ignored,
@@ -2890,141 +3776,239 @@ def _in_trusted_advisor_resources_summary(data: Any, path: Path, wire: bool, str
 
 
 def _in_upload_ids(value: Any, path: Path, name: str, wire: bool, strict: bool) -> Sequence[str]:
-    return [item if type(item) is str else i_str(item, path, f"{name}[{i}]") for i, item in enumerate(i_list(value, path, name)) if item is not None]
+    return [
+        item if type(item) is str else i_str(item, path, f"{name}[{i}]")
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 def _in_upload_progress(data: Any, path: Path, wire: bool, strict: bool) -> UploadProgress:
     """The ``UploadProgress`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_UPLOAD_PROGRESS, wire, strict)
-    k = "completedPartsCount" if wire else "completed_parts_count"
-    x = fields.get(k)
-    completed_parts_count = None if x is None else (x if type(x) is int else i_int(x, path, k))
-    k = "totalParts" if wire else "total_parts"
-    x = fields.get(k)
-    total_parts = None if x is None else (x if type(x) is int else i_int(x, path, k))
+    key = "completedPartsCount" if wire else "completed_parts_count"
+    raw = fields.get(key)
+    completed_parts_count = (
+        None if raw is None else (raw if type(raw) is int else i_int(raw, path, key))
+    )
+    key = "totalParts" if wire else "total_parts"
+    raw = fields.get(key)
+    total_parts = None if raw is None else (raw if type(raw) is int else i_int(raw, path, key))
     return UploadProgress(completed_parts_count=completed_parts_count, total_parts=total_parts)
 
 
 def _in_upload_range(data: Any, path: Path, wire: bool, strict: bool) -> UploadRange:
     """The ``UploadRange`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_UPLOAD_RANGE, wire, strict)
-    k = "endIndex" if wire else "end_index"
-    x = fields.get(k)
-    end_index = None if x is None else (x if type(x) is int else i_int(x, path, k))
-    k = "startIndex" if wire else "start_index"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, 0)
-    start_index = x if type(x) is int else i_int(x, path, k)
+    key = "endIndex" if wire else "end_index"
+    raw = fields.get(key)
+    end_index = None if raw is None else (raw if type(raw) is int else i_int(raw, path, key))
+    key = "startIndex" if wire else "start_index"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, 0)
+    start_index = raw if type(raw) is int else i_int(raw, path, key)
     return UploadRange(end_index=end_index, start_index=start_index)
 
 
 def _in_upload_url(data: Any, path: Path, wire: bool, strict: bool) -> UploadUrl:
     """The ``UploadUrl`` a dict describes."""
     fields = i_fields(data, path, "", _KEYS_UPLOAD_URL, wire, strict)
-    k = "expiryDate" if wire else "expiry_date"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    expiry_date = x if type(x) is str else i_str(x, path, k)
-    k = "partIndex" if wire else "part_index"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, 0)
-    part_index = x if type(x) is int else i_int(x, path, k)
-    k = "url"
-    x = fields.get(k)
-    if x is None:
-        x = absent(path, k, strict, "")
-    url = x if type(x) is str else i_str(x, path, k)
+    key = "expiryDate" if wire else "expiry_date"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    expiry_date = raw if type(raw) is str else i_str(raw, path, key)
+    key = "partIndex" if wire else "part_index"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, 0)
+    part_index = raw if type(raw) is int else i_int(raw, path, key)
+    key = "url"
+    raw = fields.get(key)
+    if raw is None:
+        raw = absent(path, key, strict, "")
+    url = raw if type(raw) is str else i_str(raw, path, key)
     return UploadUrl(expiry_date=expiry_date, part_index=part_index, url=url)
 
 
-def _in_upload_url_list(value: Any, path: Path, name: str, wire: bool, strict: bool) -> list[UploadUrl]:
-    return [_in_upload_url(item, (path, name, i), wire, strict) for i, item in enumerate(i_list(value, path, name)) if item is not None]
+def _in_upload_url_list(
+    value: Any, path: Path, name: str, wire: bool, strict: bool
+) -> list[UploadUrl]:
+    return [
+        _in_upload_url(item, (path, name, i), wire, strict)
+        for i, item in enumerate(i_list(value, path, name))
+        if item is not None
+    ]
 
 
 # ------------------------------ errors
 
 
-def _out_error_throttling_exception(o: errors.ThrottlingException, wire: bool, omit: bool) -> dict[str, Any]:
+def _out_error_throttling_exception(
+    o: errors.ThrottlingException, wire: bool, omit: bool
+) -> dict[str, Any]:
     """A ``ThrottlingException`` error as a dict: its message and modeled fields."""
     d: dict[str, Any] = {}
-    x: Any  # checked here: an error may hold anything
-    x = o.message
-    if x is not None:
-        d["message"] = x if type(x) is str else o_str(x)
+    member: Any  # checked here: an error may hold anything
+    member = o.message
+    if member is not None:
+        d["message"] = member if type(member) is str else o_str(member)
     elif not omit:
         d["message"] = None
-    x = o.throttling_reasons
-    if x is not None:
-        d["throttlingReasons" if wire else "throttling_reasons"] = _out_throttling_reason_list(x, wire, omit)
+    member = o.throttling_reasons
+    if member is not None:
+        d["throttlingReasons" if wire else "throttling_reasons"] = _out_throttling_reason_list(
+            member, wire, omit
+        )
     elif not omit:
         d["throttlingReasons" if wire else "throttling_reasons"] = None
     return d
 
 
-def _in_error_throttling_exception(data: Any, path: Path, wire: bool, strict: bool) -> errors.ThrottlingException:
+def _in_error_throttling_exception(
+    data: Any, path: Path, wire: bool, strict: bool
+) -> errors.ThrottlingException:
     """The ``ThrottlingException`` error a dict describes."""
     fields = i_fields(data, path, "", _KEYS_ERROR_THROTTLING_EXCEPTION, wire, strict)
-    k = "message"
-    x = fields.get(k)
-    message = None if x is None else (x if type(x) is str else i_str(x, path, k))
-    k = "throttlingReasons" if wire else "throttling_reasons"
-    x = fields.get(k)
-    throttling_reasons = None if x is None else _in_throttling_reason_list(x, path, k, wire, strict)
+    key = "message"
+    raw = fields.get(key)
+    message = None if raw is None else (raw if type(raw) is str else i_str(raw, path, key))
+    key = "throttlingReasons" if wire else "throttling_reasons"
+    raw = fields.get(key)
+    throttling_reasons = (
+        None if raw is None else _in_throttling_reason_list(raw, path, key, wire, strict)
+    )
     return errors.ThrottlingException(message, throttling_reasons=throttling_reasons)
 
 
 HOOKS: dict[type, Hooks] = {
-    AddAttachmentsToSetRequest: Hooks(_out_add_attachments_to_set_request, _in_add_attachments_to_set_request),
-    AddAttachmentsToSetResponse: Hooks(_out_add_attachments_to_set_response, _in_add_attachments_to_set_response),
-    AddCommunicationToCaseRequest: Hooks(_out_add_communication_to_case_request, _in_add_communication_to_case_request),
-    AddCommunicationToCaseResponse: Hooks(_out_add_communication_to_case_response, _in_add_communication_to_case_response),
+    AddAttachmentsToSetRequest: Hooks(
+        _out_add_attachments_to_set_request, _in_add_attachments_to_set_request
+    ),
+    AddAttachmentsToSetResponse: Hooks(
+        _out_add_attachments_to_set_response, _in_add_attachments_to_set_response
+    ),
+    AddCommunicationToCaseRequest: Hooks(
+        _out_add_communication_to_case_request, _in_add_communication_to_case_request
+    ),
+    AddCommunicationToCaseResponse: Hooks(
+        _out_add_communication_to_case_response, _in_add_communication_to_case_response
+    ),
     Attachment: Hooks(_out_attachment, _in_attachment),
     AttachmentDetails: Hooks(_out_attachment_details, _in_attachment_details),
     CaseDetails: Hooks(_out_case_details, _in_case_details),
     Category: Hooks(_out_category, _in_category),
     Communication: Hooks(_out_communication, _in_communication),
-    CommunicationTypeOptions: Hooks(_out_communication_type_options, _in_communication_type_options),
-    CompleteAttachmentUploadRequest: Hooks(_out_complete_attachment_upload_request, _in_complete_attachment_upload_request),
-    CompleteAttachmentUploadResponse: Hooks(_out_complete_attachment_upload_response, _in_complete_attachment_upload_response),
+    CommunicationTypeOptions: Hooks(
+        _out_communication_type_options, _in_communication_type_options
+    ),
+    CompleteAttachmentUploadRequest: Hooks(
+        _out_complete_attachment_upload_request, _in_complete_attachment_upload_request
+    ),
+    CompleteAttachmentUploadResponse: Hooks(
+        _out_complete_attachment_upload_response, _in_complete_attachment_upload_response
+    ),
     CompletedUpload: Hooks(_out_completed_upload, _in_completed_upload),
     CreateCaseRequest: Hooks(_out_create_case_request, _in_create_case_request),
     CreateCaseResponse: Hooks(_out_create_case_response, _in_create_case_response),
     DateInterval: Hooks(_out_date_interval, _in_date_interval),
-    DescribeAttachmentRequest: Hooks(_out_describe_attachment_request, _in_describe_attachment_request),
-    DescribeAttachmentResponse: Hooks(_out_describe_attachment_response, _in_describe_attachment_response),
-    DescribeAttachmentUploadStatusRequest: Hooks(_out_describe_attachment_upload_status_request, _in_describe_attachment_upload_status_request),
-    DescribeAttachmentUploadStatusResponse: Hooks(_out_describe_attachment_upload_status_response, _in_describe_attachment_upload_status_response),
+    DescribeAttachmentRequest: Hooks(
+        _out_describe_attachment_request, _in_describe_attachment_request
+    ),
+    DescribeAttachmentResponse: Hooks(
+        _out_describe_attachment_response, _in_describe_attachment_response
+    ),
+    DescribeAttachmentUploadStatusRequest: Hooks(
+        _out_describe_attachment_upload_status_request,
+        _in_describe_attachment_upload_status_request,
+    ),
+    DescribeAttachmentUploadStatusResponse: Hooks(
+        _out_describe_attachment_upload_status_response,
+        _in_describe_attachment_upload_status_response,
+    ),
     DescribeCasesRequest: Hooks(_out_describe_cases_request, _in_describe_cases_request),
     DescribeCasesResponse: Hooks(_out_describe_cases_response, _in_describe_cases_response),
-    DescribeCommunicationsRequest: Hooks(_out_describe_communications_request, _in_describe_communications_request),
-    DescribeCommunicationsResponse: Hooks(_out_describe_communications_response, _in_describe_communications_response),
-    DescribeCreateCaseOptionsRequest: Hooks(_out_describe_create_case_options_request, _in_describe_create_case_options_request),
-    DescribeCreateCaseOptionsResponse: Hooks(_out_describe_create_case_options_response, _in_describe_create_case_options_response),
+    DescribeCommunicationsRequest: Hooks(
+        _out_describe_communications_request, _in_describe_communications_request
+    ),
+    DescribeCommunicationsResponse: Hooks(
+        _out_describe_communications_response, _in_describe_communications_response
+    ),
+    DescribeCreateCaseOptionsRequest: Hooks(
+        _out_describe_create_case_options_request, _in_describe_create_case_options_request
+    ),
+    DescribeCreateCaseOptionsResponse: Hooks(
+        _out_describe_create_case_options_response, _in_describe_create_case_options_response
+    ),
     DescribeServicesRequest: Hooks(_out_describe_services_request, _in_describe_services_request),
-    DescribeServicesResponse: Hooks(_out_describe_services_response, _in_describe_services_response),
-    DescribeSeverityLevelsRequest: Hooks(_out_describe_severity_levels_request, _in_describe_severity_levels_request),
-    DescribeSeverityLevelsResponse: Hooks(_out_describe_severity_levels_response, _in_describe_severity_levels_response),
-    DescribeSupportedLanguagesRequest: Hooks(_out_describe_supported_languages_request, _in_describe_supported_languages_request),
-    DescribeSupportedLanguagesResponse: Hooks(_out_describe_supported_languages_response, _in_describe_supported_languages_response),
-    DescribeTrustedAdvisorCheckRefreshStatusesRequest: Hooks(_out_describe_trusted_advisor_check_refresh_statuses_request, _in_describe_trusted_advisor_check_refresh_statuses_request),
-    DescribeTrustedAdvisorCheckRefreshStatusesResponse: Hooks(_out_describe_trusted_advisor_check_refresh_statuses_response, _in_describe_trusted_advisor_check_refresh_statuses_response),
-    DescribeTrustedAdvisorCheckResultRequest: Hooks(_out_describe_trusted_advisor_check_result_request, _in_describe_trusted_advisor_check_result_request),
-    DescribeTrustedAdvisorCheckResultResponse: Hooks(_out_describe_trusted_advisor_check_result_response, _in_describe_trusted_advisor_check_result_response),
-    DescribeTrustedAdvisorCheckSummariesRequest: Hooks(_out_describe_trusted_advisor_check_summaries_request, _in_describe_trusted_advisor_check_summaries_request),
-    DescribeTrustedAdvisorCheckSummariesResponse: Hooks(_out_describe_trusted_advisor_check_summaries_response, _in_describe_trusted_advisor_check_summaries_response),
-    DescribeTrustedAdvisorChecksRequest: Hooks(_out_describe_trusted_advisor_checks_request, _in_describe_trusted_advisor_checks_request),
-    DescribeTrustedAdvisorChecksResponse: Hooks(_out_describe_trusted_advisor_checks_response, _in_describe_trusted_advisor_checks_response),
+    DescribeServicesResponse: Hooks(
+        _out_describe_services_response, _in_describe_services_response
+    ),
+    DescribeSeverityLevelsRequest: Hooks(
+        _out_describe_severity_levels_request, _in_describe_severity_levels_request
+    ),
+    DescribeSeverityLevelsResponse: Hooks(
+        _out_describe_severity_levels_response, _in_describe_severity_levels_response
+    ),
+    DescribeSupportedLanguagesRequest: Hooks(
+        _out_describe_supported_languages_request, _in_describe_supported_languages_request
+    ),
+    DescribeSupportedLanguagesResponse: Hooks(
+        _out_describe_supported_languages_response, _in_describe_supported_languages_response
+    ),
+    DescribeTrustedAdvisorCheckRefreshStatusesRequest: Hooks(
+        _out_describe_trusted_advisor_check_refresh_statuses_request,
+        _in_describe_trusted_advisor_check_refresh_statuses_request,
+    ),
+    DescribeTrustedAdvisorCheckRefreshStatusesResponse: Hooks(
+        _out_describe_trusted_advisor_check_refresh_statuses_response,
+        _in_describe_trusted_advisor_check_refresh_statuses_response,
+    ),
+    DescribeTrustedAdvisorCheckResultRequest: Hooks(
+        _out_describe_trusted_advisor_check_result_request,
+        _in_describe_trusted_advisor_check_result_request,
+    ),
+    DescribeTrustedAdvisorCheckResultResponse: Hooks(
+        _out_describe_trusted_advisor_check_result_response,
+        _in_describe_trusted_advisor_check_result_response,
+    ),
+    DescribeTrustedAdvisorCheckSummariesRequest: Hooks(
+        _out_describe_trusted_advisor_check_summaries_request,
+        _in_describe_trusted_advisor_check_summaries_request,
+    ),
+    DescribeTrustedAdvisorCheckSummariesResponse: Hooks(
+        _out_describe_trusted_advisor_check_summaries_response,
+        _in_describe_trusted_advisor_check_summaries_response,
+    ),
+    DescribeTrustedAdvisorChecksRequest: Hooks(
+        _out_describe_trusted_advisor_checks_request, _in_describe_trusted_advisor_checks_request
+    ),
+    DescribeTrustedAdvisorChecksResponse: Hooks(
+        _out_describe_trusted_advisor_checks_response, _in_describe_trusted_advisor_checks_response
+    ),
     DownloadUrl: Hooks(_out_download_url, _in_download_url),
-    GetAttachmentDownloadLinkRequest: Hooks(_out_get_attachment_download_link_request, _in_get_attachment_download_link_request),
-    GetAttachmentDownloadLinkResponse: Hooks(_out_get_attachment_download_link_response, _in_get_attachment_download_link_response),
-    GetAttachmentUploadLinksRequest: Hooks(_out_get_attachment_upload_links_request, _in_get_attachment_upload_links_request),
-    GetAttachmentUploadLinksResponse: Hooks(_out_get_attachment_upload_links_response, _in_get_attachment_upload_links_response),
-    RecentCaseCommunications: Hooks(_out_recent_case_communications, _in_recent_case_communications),
-    RefreshTrustedAdvisorCheckRequest: Hooks(_out_refresh_trusted_advisor_check_request, _in_refresh_trusted_advisor_check_request),
-    RefreshTrustedAdvisorCheckResponse: Hooks(_out_refresh_trusted_advisor_check_response, _in_refresh_trusted_advisor_check_response),
+    GetAttachmentDownloadLinkRequest: Hooks(
+        _out_get_attachment_download_link_request, _in_get_attachment_download_link_request
+    ),
+    GetAttachmentDownloadLinkResponse: Hooks(
+        _out_get_attachment_download_link_response, _in_get_attachment_download_link_response
+    ),
+    GetAttachmentUploadLinksRequest: Hooks(
+        _out_get_attachment_upload_links_request, _in_get_attachment_upload_links_request
+    ),
+    GetAttachmentUploadLinksResponse: Hooks(
+        _out_get_attachment_upload_links_response, _in_get_attachment_upload_links_response
+    ),
+    RecentCaseCommunications: Hooks(
+        _out_recent_case_communications, _in_recent_case_communications
+    ),
+    RefreshTrustedAdvisorCheckRequest: Hooks(
+        _out_refresh_trusted_advisor_check_request, _in_refresh_trusted_advisor_check_request
+    ),
+    RefreshTrustedAdvisorCheckResponse: Hooks(
+        _out_refresh_trusted_advisor_check_response, _in_refresh_trusted_advisor_check_response
+    ),
     ResolveCaseRequest: Hooks(_out_resolve_case_request, _in_resolve_case_request),
     ResolveCaseResponse: Hooks(_out_resolve_case_response, _in_resolve_case_response),
     Service: Hooks(_out_service, _in_service),
@@ -3032,14 +4016,31 @@ HOOKS: dict[type, Hooks] = {
     SupportedHour: Hooks(_out_supported_hour, _in_supported_hour),
     SupportedLanguage: Hooks(_out_supported_language, _in_supported_language),
     ThrottlingReason: Hooks(_out_throttling_reason, _in_throttling_reason),
-    TrustedAdvisorCategorySpecificSummary: Hooks(_out_trusted_advisor_category_specific_summary, _in_trusted_advisor_category_specific_summary),
-    TrustedAdvisorCheckDescription: Hooks(_out_trusted_advisor_check_description, _in_trusted_advisor_check_description),
-    TrustedAdvisorCheckRefreshStatus: Hooks(_out_trusted_advisor_check_refresh_status, _in_trusted_advisor_check_refresh_status),
-    TrustedAdvisorCheckResult: Hooks(_out_trusted_advisor_check_result, _in_trusted_advisor_check_result),
-    TrustedAdvisorCheckSummary: Hooks(_out_trusted_advisor_check_summary, _in_trusted_advisor_check_summary),
-    TrustedAdvisorCostOptimizingSummary: Hooks(_out_trusted_advisor_cost_optimizing_summary, _in_trusted_advisor_cost_optimizing_summary),
-    TrustedAdvisorResourceDetail: Hooks(_out_trusted_advisor_resource_detail, _in_trusted_advisor_resource_detail),
-    TrustedAdvisorResourcesSummary: Hooks(_out_trusted_advisor_resources_summary, _in_trusted_advisor_resources_summary),
+    TrustedAdvisorCategorySpecificSummary: Hooks(
+        _out_trusted_advisor_category_specific_summary,
+        _in_trusted_advisor_category_specific_summary,
+    ),
+    TrustedAdvisorCheckDescription: Hooks(
+        _out_trusted_advisor_check_description, _in_trusted_advisor_check_description
+    ),
+    TrustedAdvisorCheckRefreshStatus: Hooks(
+        _out_trusted_advisor_check_refresh_status, _in_trusted_advisor_check_refresh_status
+    ),
+    TrustedAdvisorCheckResult: Hooks(
+        _out_trusted_advisor_check_result, _in_trusted_advisor_check_result
+    ),
+    TrustedAdvisorCheckSummary: Hooks(
+        _out_trusted_advisor_check_summary, _in_trusted_advisor_check_summary
+    ),
+    TrustedAdvisorCostOptimizingSummary: Hooks(
+        _out_trusted_advisor_cost_optimizing_summary, _in_trusted_advisor_cost_optimizing_summary
+    ),
+    TrustedAdvisorResourceDetail: Hooks(
+        _out_trusted_advisor_resource_detail, _in_trusted_advisor_resource_detail
+    ),
+    TrustedAdvisorResourcesSummary: Hooks(
+        _out_trusted_advisor_resources_summary, _in_trusted_advisor_resources_summary
+    ),
     UploadProgress: Hooks(_out_upload_progress, _in_upload_progress),
     UploadRange: Hooks(_out_upload_range, _in_upload_range),
     UploadUrl: Hooks(_out_upload_url, _in_upload_url),
@@ -3048,10 +4049,14 @@ HOOKS: dict[type, Hooks] = {
     errors.AttachmentLimitExceeded: message_only(errors.AttachmentLimitExceeded, "message"),
     errors.AttachmentSetExpired: message_only(errors.AttachmentSetExpired, "message"),
     errors.AttachmentSetIdNotFound: message_only(errors.AttachmentSetIdNotFound, "message"),
-    errors.AttachmentSetSizeLimitExceeded: message_only(errors.AttachmentSetSizeLimitExceeded, "message"),
+    errors.AttachmentSetSizeLimitExceeded: message_only(
+        errors.AttachmentSetSizeLimitExceeded, "message"
+    ),
     errors.CaseCreationLimitExceeded: message_only(errors.CaseCreationLimitExceeded, "message"),
     errors.CaseIdNotFound: message_only(errors.CaseIdNotFound, "message"),
-    errors.DescribeAttachmentLimitExceeded: message_only(errors.DescribeAttachmentLimitExceeded, "message"),
+    errors.DescribeAttachmentLimitExceeded: message_only(
+        errors.DescribeAttachmentLimitExceeded, "message"
+    ),
     errors.DryRunOperationException: message_only(errors.DryRunOperationException, "message"),
     errors.IncompleteSignature: message_only(errors.IncompleteSignature, "message"),
     errors.InternalFailure: message_only(errors.InternalFailure, "message"),
@@ -3062,7 +4067,9 @@ HOOKS: dict[type, Hooks] = {
     errors.OptInRequired: message_only(errors.OptInRequired, "message"),
     errors.RequestExpired: message_only(errors.RequestExpired, "message"),
     errors.ServiceUnavailable: message_only(errors.ServiceUnavailable, "message"),
-    errors.ThrottlingException: Hooks(_out_error_throttling_exception, _in_error_throttling_exception),
+    errors.ThrottlingException: Hooks(
+        _out_error_throttling_exception, _in_error_throttling_exception
+    ),
     errors.UploadIdNotFound: message_only(errors.UploadIdNotFound, "message"),
     errors.ValidationError: message_only(errors.ValidationError, "message"),
     errors.SupportError: message_only(errors.SupportError, "message"),

@@ -4,7 +4,8 @@
 Private: the client uses these; users never need to import them."""
 
 # Validators re-check at run time what the annotations promise: callers may pass anything.
-# pyright: reportUnnecessaryIsInstance=false, reportUnnecessaryComparison=false, reportUnusedFunction=false
+# pyright: reportUnnecessaryIsInstance=false, reportUnnecessaryComparison=false
+# pyright: reportUnusedFunction=false
 
 from __future__ import annotations
 
@@ -115,55 +116,67 @@ from .shapes import (
 
 def _val_add_attachments_to_set_request(value: AddAttachmentsToSetRequest, prefix: str) -> None:
     if not isinstance(value, AddAttachmentsToSetRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected AddAttachmentsToSetRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.attachment_set_id
-    if x is not None:
-        check_str(x, prefix + "attachment_set_id")
-    x = value.attachments
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected AddAttachmentsToSetRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.attachment_set_id
+    if member is not None:
+        check_str(member, prefix + "attachment_set_id")
+    member = value.attachments
+    if member is None:
         invalid(prefix + "attachments", "required", "a value is required")
-    _val_attachments(x, prefix + "attachments")
-    x = value.dry_run
-    if x is not None:
-        check_bool(x, prefix + "dry_run")
+    _val_attachments(member, prefix + "attachments")
+    member = value.dry_run
+    if member is not None:
+        check_bool(member, prefix + "dry_run")
 
 
-def _val_add_communication_to_case_request(value: AddCommunicationToCaseRequest, prefix: str) -> None:
+def _val_add_communication_to_case_request(
+    value: AddCommunicationToCaseRequest, prefix: str
+) -> None:
     if not isinstance(value, AddCommunicationToCaseRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected AddCommunicationToCaseRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.attachment_set_id
-    if x is not None:
-        check_str(x, prefix + "attachment_set_id")
-    x = value.case_id
-    if x is not None:
-        check_str(x, prefix + "case_id")
-    x = value.cc_email_addresses
-    if x is not None:
-        _val_cc_email_addresses(x, prefix + "cc_email_addresses")
-    x = value.communication_body
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected AddCommunicationToCaseRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.attachment_set_id
+    if member is not None:
+        check_str(member, prefix + "attachment_set_id")
+    member = value.case_id
+    if member is not None:
+        check_str(member, prefix + "case_id")
+    member = value.cc_email_addresses
+    if member is not None:
+        _val_cc_email_addresses(member, prefix + "cc_email_addresses")
+    member = value.communication_body
+    if member is None:
         invalid(prefix + "communication_body", "required", "a value is required")
-    check_str(x, prefix + "communication_body", 1, 8000)
-    x = value.dry_run
-    if x is not None:
-        check_bool(x, prefix + "dry_run")
-    x = value.upload_ids
-    if x is not None:
-        _val_upload_ids(x, prefix + "upload_ids")
+    check_str(member, prefix + "communication_body", 1, 8000)
+    member = value.dry_run
+    if member is not None:
+        check_bool(member, prefix + "dry_run")
+    member = value.upload_ids
+    if member is not None:
+        _val_upload_ids(member, prefix + "upload_ids")
 
 
 def _val_attachment(value: Attachment, prefix: str) -> None:
     if not isinstance(value, Attachment):
-        invalid(prefix[:-1] or "request", "type", f"expected Attachment, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.data
-    if x is not None:
-        check_bytes(x, prefix + "data")
-    x = value.file_name
-    if x is not None:
-        check_str(x, prefix + "file_name")
+        invalid(
+            prefix[:-1] or "request", "type", f"expected Attachment, got {type(value).__name__}"
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.data
+    if member is not None:
+        check_bytes(member, prefix + "data")
+    member = value.file_name
+    if member is not None:
+        check_str(member, prefix + "file_name")
 
 
 def _val_attachments(value: Any, path: str) -> None:
@@ -194,35 +207,45 @@ def _val_check_ids(value: Any, path: str) -> None:
         check_str(item, f"{path}[{i}]")
 
 
-def _val_complete_attachment_upload_request(value: CompleteAttachmentUploadRequest, prefix: str) -> None:
+def _val_complete_attachment_upload_request(
+    value: CompleteAttachmentUploadRequest, prefix: str
+) -> None:
     if not isinstance(value, CompleteAttachmentUploadRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected CompleteAttachmentUploadRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.completed_uploads
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected CompleteAttachmentUploadRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.completed_uploads
+    if member is None:
         invalid(prefix + "completed_uploads", "required", "a value is required")
-    _val_completed_upload_list(x, prefix + "completed_uploads")
-    x = value.dry_run
-    if x is not None:
-        check_bool(x, prefix + "dry_run")
-    x = value.upload_id
-    if x is None:
+    _val_completed_upload_list(member, prefix + "completed_uploads")
+    member = value.dry_run
+    if member is not None:
+        check_bool(member, prefix + "dry_run")
+    member = value.upload_id
+    if member is None:
         invalid(prefix + "upload_id", "required", "a value is required")
-    check_str(x, prefix + "upload_id", 1, 2048)
+    check_str(member, prefix + "upload_id", 1, 2048)
 
 
 def _val_completed_upload(value: CompletedUpload, prefix: str) -> None:
     if not isinstance(value, CompletedUpload):
-        invalid(prefix[:-1] or "request", "type", f"expected CompletedUpload, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.e_tag
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected CompletedUpload, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.e_tag
+    if member is None:
         invalid(prefix + "e_tag", "required", "a value is required")
-    check_str(x, prefix + "e_tag", 1, 256)
-    x = value.part_index
-    if x is None:
+    check_str(member, prefix + "e_tag", 1, 256)
+    member = value.part_index
+    if member is None:
         invalid(prefix + "part_index", "required", "a value is required")
-    check_int(x, prefix + "part_index")
+    check_int(member, prefix + "part_index")
 
 
 def _val_completed_upload_list(value: Any, path: str) -> None:
@@ -234,303 +257,394 @@ def _val_completed_upload_list(value: Any, path: str) -> None:
 
 def _val_create_case_request(value: CreateCaseRequest, prefix: str) -> None:
     if not isinstance(value, CreateCaseRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected CreateCaseRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.attachment_set_id
-    if x is not None:
-        check_str(x, prefix + "attachment_set_id")
-    x = value.category_code
-    if x is not None:
-        check_str(x, prefix + "category_code")
-    x = value.cc_email_addresses
-    if x is not None:
-        _val_cc_email_addresses(x, prefix + "cc_email_addresses")
-    x = value.communication_body
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected CreateCaseRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.attachment_set_id
+    if member is not None:
+        check_str(member, prefix + "attachment_set_id")
+    member = value.category_code
+    if member is not None:
+        check_str(member, prefix + "category_code")
+    member = value.cc_email_addresses
+    if member is not None:
+        _val_cc_email_addresses(member, prefix + "cc_email_addresses")
+    member = value.communication_body
+    if member is None:
         invalid(prefix + "communication_body", "required", "a value is required")
-    check_str(x, prefix + "communication_body", 1, 8000)
-    x = value.dry_run
-    if x is not None:
-        check_bool(x, prefix + "dry_run")
-    x = value.issue_type
-    if x is not None:
-        check_str(x, prefix + "issue_type")
-    x = value.language
-    if x is not None:
-        check_str(x, prefix + "language")
-    x = value.service_code
-    if x is not None:
-        check_str(x, prefix + "service_code")
-    x = value.severity_code
-    if x is not None:
-        check_str(x, prefix + "severity_code")
-    x = value.subject
-    if x is None:
+    check_str(member, prefix + "communication_body", 1, 8000)
+    member = value.dry_run
+    if member is not None:
+        check_bool(member, prefix + "dry_run")
+    member = value.issue_type
+    if member is not None:
+        check_str(member, prefix + "issue_type")
+    member = value.language
+    if member is not None:
+        check_str(member, prefix + "language")
+    member = value.service_code
+    if member is not None:
+        check_str(member, prefix + "service_code")
+    member = value.severity_code
+    if member is not None:
+        check_str(member, prefix + "severity_code")
+    member = value.subject
+    if member is None:
         invalid(prefix + "subject", "required", "a value is required")
-    check_str(x, prefix + "subject")
-    x = value.upload_ids
-    if x is not None:
-        _val_upload_ids(x, prefix + "upload_ids")
+    check_str(member, prefix + "subject")
+    member = value.upload_ids
+    if member is not None:
+        _val_upload_ids(member, prefix + "upload_ids")
 
 
 def _val_describe_attachment_request(value: DescribeAttachmentRequest, prefix: str) -> None:
     if not isinstance(value, DescribeAttachmentRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected DescribeAttachmentRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.attachment_id
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected DescribeAttachmentRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.attachment_id
+    if member is None:
         invalid(prefix + "attachment_id", "required", "a value is required")
-    check_str(x, prefix + "attachment_id")
-    x = value.dry_run
-    if x is not None:
-        check_bool(x, prefix + "dry_run")
+    check_str(member, prefix + "attachment_id")
+    member = value.dry_run
+    if member is not None:
+        check_bool(member, prefix + "dry_run")
 
 
-def _val_describe_attachment_upload_status_request(value: DescribeAttachmentUploadStatusRequest, prefix: str) -> None:
+def _val_describe_attachment_upload_status_request(
+    value: DescribeAttachmentUploadStatusRequest, prefix: str
+) -> None:
     if not isinstance(value, DescribeAttachmentUploadStatusRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected DescribeAttachmentUploadStatusRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.dry_run
-    if x is not None:
-        check_bool(x, prefix + "dry_run")
-    x = value.upload_id
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected DescribeAttachmentUploadStatusRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.dry_run
+    if member is not None:
+        check_bool(member, prefix + "dry_run")
+    member = value.upload_id
+    if member is None:
         invalid(prefix + "upload_id", "required", "a value is required")
-    check_str(x, prefix + "upload_id", 1, 2048)
+    check_str(member, prefix + "upload_id", 1, 2048)
 
 
 def _val_describe_cases_request(value: DescribeCasesRequest, prefix: str) -> None:
     if not isinstance(value, DescribeCasesRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected DescribeCasesRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.after_time
-    if x is not None:
-        check_str(x, prefix + "after_time")
-    x = value.before_time
-    if x is not None:
-        check_str(x, prefix + "before_time")
-    x = value.case_id_list
-    if x is not None:
-        _val_case_id_list(x, prefix + "case_id_list")
-    x = value.display_id
-    if x is not None:
-        check_str(x, prefix + "display_id")
-    x = value.dry_run
-    if x is not None:
-        check_bool(x, prefix + "dry_run")
-    x = value.include_communications
-    if x is not None:
-        check_bool(x, prefix + "include_communications")
-    x = value.include_resolved_cases
-    if x is not None:
-        check_bool(x, prefix + "include_resolved_cases")
-    x = value.language
-    if x is not None:
-        check_str(x, prefix + "language")
-    x = value.max_results
-    if x is not None:
-        check_int(x, prefix + "max_results", 10, 100)
-    x = value.next_token
-    if x is not None:
-        check_str(x, prefix + "next_token")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected DescribeCasesRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.after_time
+    if member is not None:
+        check_str(member, prefix + "after_time")
+    member = value.before_time
+    if member is not None:
+        check_str(member, prefix + "before_time")
+    member = value.case_id_list
+    if member is not None:
+        _val_case_id_list(member, prefix + "case_id_list")
+    member = value.display_id
+    if member is not None:
+        check_str(member, prefix + "display_id")
+    member = value.dry_run
+    if member is not None:
+        check_bool(member, prefix + "dry_run")
+    member = value.include_communications
+    if member is not None:
+        check_bool(member, prefix + "include_communications")
+    member = value.include_resolved_cases
+    if member is not None:
+        check_bool(member, prefix + "include_resolved_cases")
+    member = value.language
+    if member is not None:
+        check_str(member, prefix + "language")
+    member = value.max_results
+    if member is not None:
+        check_int(member, prefix + "max_results", 10, 100)
+    member = value.next_token
+    if member is not None:
+        check_str(member, prefix + "next_token")
 
 
 def _val_describe_communications_request(value: DescribeCommunicationsRequest, prefix: str) -> None:
     if not isinstance(value, DescribeCommunicationsRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected DescribeCommunicationsRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.after_time
-    if x is not None:
-        check_str(x, prefix + "after_time")
-    x = value.before_time
-    if x is not None:
-        check_str(x, prefix + "before_time")
-    x = value.case_id
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected DescribeCommunicationsRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.after_time
+    if member is not None:
+        check_str(member, prefix + "after_time")
+    member = value.before_time
+    if member is not None:
+        check_str(member, prefix + "before_time")
+    member = value.case_id
+    if member is None:
         invalid(prefix + "case_id", "required", "a value is required")
-    check_str(x, prefix + "case_id")
-    x = value.dry_run
-    if x is not None:
-        check_bool(x, prefix + "dry_run")
-    x = value.max_results
-    if x is not None:
-        check_int(x, prefix + "max_results", 10, 100)
-    x = value.next_token
-    if x is not None:
-        check_str(x, prefix + "next_token")
+    check_str(member, prefix + "case_id")
+    member = value.dry_run
+    if member is not None:
+        check_bool(member, prefix + "dry_run")
+    member = value.max_results
+    if member is not None:
+        check_int(member, prefix + "max_results", 10, 100)
+    member = value.next_token
+    if member is not None:
+        check_str(member, prefix + "next_token")
 
 
-def _val_describe_create_case_options_request(value: DescribeCreateCaseOptionsRequest, prefix: str) -> None:
+def _val_describe_create_case_options_request(
+    value: DescribeCreateCaseOptionsRequest, prefix: str
+) -> None:
     if not isinstance(value, DescribeCreateCaseOptionsRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected DescribeCreateCaseOptionsRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.category_code
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected DescribeCreateCaseOptionsRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.category_code
+    if member is None:
         invalid(prefix + "category_code", "required", "a value is required")
-    check_str(x, prefix + "category_code")
-    x = value.dry_run
-    if x is not None:
-        check_bool(x, prefix + "dry_run")
-    x = value.issue_type
-    if x is None:
+    check_str(member, prefix + "category_code")
+    member = value.dry_run
+    if member is not None:
+        check_bool(member, prefix + "dry_run")
+    member = value.issue_type
+    if member is None:
         invalid(prefix + "issue_type", "required", "a value is required")
-    check_str(x, prefix + "issue_type")
-    x = value.language
-    if x is None:
+    check_str(member, prefix + "issue_type")
+    member = value.language
+    if member is None:
         invalid(prefix + "language", "required", "a value is required")
-    check_str(x, prefix + "language")
-    x = value.service_code
-    if x is None:
+    check_str(member, prefix + "language")
+    member = value.service_code
+    if member is None:
         invalid(prefix + "service_code", "required", "a value is required")
-    check_str(x, prefix + "service_code")
+    check_str(member, prefix + "service_code")
 
 
 def _val_describe_services_request(value: DescribeServicesRequest, prefix: str) -> None:
     if not isinstance(value, DescribeServicesRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected DescribeServicesRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.dry_run
-    if x is not None:
-        check_bool(x, prefix + "dry_run")
-    x = value.language
-    if x is not None:
-        check_str(x, prefix + "language")
-    x = value.service_code_list
-    if x is not None:
-        _val_service_code_list(x, prefix + "service_code_list")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected DescribeServicesRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.dry_run
+    if member is not None:
+        check_bool(member, prefix + "dry_run")
+    member = value.language
+    if member is not None:
+        check_str(member, prefix + "language")
+    member = value.service_code_list
+    if member is not None:
+        _val_service_code_list(member, prefix + "service_code_list")
 
 
-def _val_describe_severity_levels_request(value: DescribeSeverityLevelsRequest, prefix: str) -> None:
+def _val_describe_severity_levels_request(
+    value: DescribeSeverityLevelsRequest, prefix: str
+) -> None:
     if not isinstance(value, DescribeSeverityLevelsRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected DescribeSeverityLevelsRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.dry_run
-    if x is not None:
-        check_bool(x, prefix + "dry_run")
-    x = value.language
-    if x is not None:
-        check_str(x, prefix + "language")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected DescribeSeverityLevelsRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.dry_run
+    if member is not None:
+        check_bool(member, prefix + "dry_run")
+    member = value.language
+    if member is not None:
+        check_str(member, prefix + "language")
 
 
-def _val_describe_supported_languages_request(value: DescribeSupportedLanguagesRequest, prefix: str) -> None:
+def _val_describe_supported_languages_request(
+    value: DescribeSupportedLanguagesRequest, prefix: str
+) -> None:
     if not isinstance(value, DescribeSupportedLanguagesRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected DescribeSupportedLanguagesRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.category_code
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected DescribeSupportedLanguagesRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.category_code
+    if member is None:
         invalid(prefix + "category_code", "required", "a value is required")
-    check_str(x, prefix + "category_code", 0, 100)
-    x = value.dry_run
-    if x is not None:
-        check_bool(x, prefix + "dry_run")
-    x = value.issue_type
-    if x is None:
+    check_str(member, prefix + "category_code", 0, 100)
+    member = value.dry_run
+    if member is not None:
+        check_bool(member, prefix + "dry_run")
+    member = value.issue_type
+    if member is None:
         invalid(prefix + "issue_type", "required", "a value is required")
-    check_str(x, prefix + "issue_type", 9, 22)
-    x = value.service_code
-    if x is None:
+    check_str(member, prefix + "issue_type", 9, 22)
+    member = value.service_code
+    if member is None:
         invalid(prefix + "service_code", "required", "a value is required")
-    check_str(x, prefix + "service_code", 0, 100)
+    check_str(member, prefix + "service_code", 0, 100)
 
 
-def _val_describe_trusted_advisor_check_refresh_statuses_request(value: DescribeTrustedAdvisorCheckRefreshStatusesRequest, prefix: str) -> None:
+def _val_describe_trusted_advisor_check_refresh_statuses_request(
+    value: DescribeTrustedAdvisorCheckRefreshStatusesRequest, prefix: str
+) -> None:
     if not isinstance(value, DescribeTrustedAdvisorCheckRefreshStatusesRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected DescribeTrustedAdvisorCheckRefreshStatusesRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.check_ids
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            "expected DescribeTrustedAdvisorCheckRefreshStatusesRequest, "
+            f"got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.check_ids
+    if member is None:
         invalid(prefix + "check_ids", "required", "a value is required")
-    _val_check_ids(x, prefix + "check_ids")
+    _val_check_ids(member, prefix + "check_ids")
 
 
-def _val_describe_trusted_advisor_check_result_request(value: DescribeTrustedAdvisorCheckResultRequest, prefix: str) -> None:
+def _val_describe_trusted_advisor_check_result_request(
+    value: DescribeTrustedAdvisorCheckResultRequest, prefix: str
+) -> None:
     if not isinstance(value, DescribeTrustedAdvisorCheckResultRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected DescribeTrustedAdvisorCheckResultRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.check_id
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected DescribeTrustedAdvisorCheckResultRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.check_id
+    if member is None:
         invalid(prefix + "check_id", "required", "a value is required")
-    check_str(x, prefix + "check_id")
-    x = value.language
-    if x is not None:
-        check_str(x, prefix + "language")
+    check_str(member, prefix + "check_id")
+    member = value.language
+    if member is not None:
+        check_str(member, prefix + "language")
 
 
-def _val_describe_trusted_advisor_check_summaries_request(value: DescribeTrustedAdvisorCheckSummariesRequest, prefix: str) -> None:
+def _val_describe_trusted_advisor_check_summaries_request(
+    value: DescribeTrustedAdvisorCheckSummariesRequest, prefix: str
+) -> None:
     if not isinstance(value, DescribeTrustedAdvisorCheckSummariesRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected DescribeTrustedAdvisorCheckSummariesRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.check_ids
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected DescribeTrustedAdvisorCheckSummariesRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.check_ids
+    if member is None:
         invalid(prefix + "check_ids", "required", "a value is required")
-    _val_check_ids(x, prefix + "check_ids")
+    _val_check_ids(member, prefix + "check_ids")
 
 
-def _val_describe_trusted_advisor_checks_request(value: DescribeTrustedAdvisorChecksRequest, prefix: str) -> None:
+def _val_describe_trusted_advisor_checks_request(
+    value: DescribeTrustedAdvisorChecksRequest, prefix: str
+) -> None:
     if not isinstance(value, DescribeTrustedAdvisorChecksRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected DescribeTrustedAdvisorChecksRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.language
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected DescribeTrustedAdvisorChecksRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.language
+    if member is None:
         invalid(prefix + "language", "required", "a value is required")
-    check_str(x, prefix + "language")
+    check_str(member, prefix + "language")
 
 
-def _val_get_attachment_download_link_request(value: GetAttachmentDownloadLinkRequest, prefix: str) -> None:
+def _val_get_attachment_download_link_request(
+    value: GetAttachmentDownloadLinkRequest, prefix: str
+) -> None:
     if not isinstance(value, GetAttachmentDownloadLinkRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected GetAttachmentDownloadLinkRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.attachment_id
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected GetAttachmentDownloadLinkRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.attachment_id
+    if member is None:
         invalid(prefix + "attachment_id", "required", "a value is required")
-    check_str(x, prefix + "attachment_id")
-    x = value.dry_run
-    if x is not None:
-        check_bool(x, prefix + "dry_run")
+    check_str(member, prefix + "attachment_id")
+    member = value.dry_run
+    if member is not None:
+        check_bool(member, prefix + "dry_run")
 
 
-def _val_get_attachment_upload_links_request(value: GetAttachmentUploadLinksRequest, prefix: str) -> None:
+def _val_get_attachment_upload_links_request(
+    value: GetAttachmentUploadLinksRequest, prefix: str
+) -> None:
     if not isinstance(value, GetAttachmentUploadLinksRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected GetAttachmentUploadLinksRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.dry_run
-    if x is not None:
-        check_bool(x, prefix + "dry_run")
-    x = value.file_name
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected GetAttachmentUploadLinksRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.dry_run
+    if member is not None:
+        check_bool(member, prefix + "dry_run")
+    member = value.file_name
+    if member is None:
         invalid(prefix + "file_name", "required", "a value is required")
-    check_str(x, prefix + "file_name")
-    x = value.file_size_bytes
-    if x is not None:
-        check_int(x, prefix + "file_size_bytes", 1, 157286400)
-    x = value.upload_id
-    if x is not None:
-        check_str(x, prefix + "upload_id", 1, 2048)
-    x = value.upload_range
-    if x is not None:
-        _val_upload_range(x, prefix + "upload_range" + ".")
+    check_str(member, prefix + "file_name")
+    member = value.file_size_bytes
+    if member is not None:
+        check_int(member, prefix + "file_size_bytes", 1, 157286400)
+    member = value.upload_id
+    if member is not None:
+        check_str(member, prefix + "upload_id", 1, 2048)
+    member = value.upload_range
+    if member is not None:
+        _val_upload_range(member, prefix + "upload_range" + ".")
 
 
-def _val_refresh_trusted_advisor_check_request(value: RefreshTrustedAdvisorCheckRequest, prefix: str) -> None:
+def _val_refresh_trusted_advisor_check_request(
+    value: RefreshTrustedAdvisorCheckRequest, prefix: str
+) -> None:
     if not isinstance(value, RefreshTrustedAdvisorCheckRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected RefreshTrustedAdvisorCheckRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.check_id
-    if x is None:
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected RefreshTrustedAdvisorCheckRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.check_id
+    if member is None:
         invalid(prefix + "check_id", "required", "a value is required")
-    check_str(x, prefix + "check_id")
+    check_str(member, prefix + "check_id")
 
 
 def _val_resolve_case_request(value: ResolveCaseRequest, prefix: str) -> None:
     if not isinstance(value, ResolveCaseRequest):
-        invalid(prefix[:-1] or "request", "type", f"expected ResolveCaseRequest, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.case_id
-    if x is not None:
-        check_str(x, prefix + "case_id")
-    x = value.dry_run
-    if x is not None:
-        check_bool(x, prefix + "dry_run")
+        invalid(
+            prefix[:-1] or "request",
+            "type",
+            f"expected ResolveCaseRequest, got {type(value).__name__}",
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.case_id
+    if member is not None:
+        check_str(member, prefix + "case_id")
+    member = value.dry_run
+    if member is not None:
+        check_bool(member, prefix + "dry_run")
 
 
 def _val_service_code_list(value: Any, path: str) -> None:
@@ -549,15 +663,17 @@ def _val_upload_ids(value: Any, path: str) -> None:
 
 def _val_upload_range(value: UploadRange, prefix: str) -> None:
     if not isinstance(value, UploadRange):
-        invalid(prefix[:-1] or "request", "type", f"expected UploadRange, got {type(value).__name__}")
-    x: Any  # checked at run time: callers may pass anything
-    x = value.end_index
-    if x is not None:
-        check_int(x, prefix + "end_index", 2, None)
-    x = value.start_index
-    if x is None:
+        invalid(
+            prefix[:-1] or "request", "type", f"expected UploadRange, got {type(value).__name__}"
+        )
+    member: Any  # checked at run time: callers may pass anything
+    member = value.end_index
+    if member is not None:
+        check_int(member, prefix + "end_index", 2, None)
+    member = value.start_index
+    if member is None:
         invalid(prefix + "start_index", "required", "a value is required")
-    check_int(x, prefix + "start_index", 1, None)
+    check_int(member, prefix + "start_index", 1, None)
 
 
 # ------------------------------ serialization
@@ -616,7 +732,9 @@ def _ser_check_ids(value: Any) -> list[Any]:
     return list(value)
 
 
-def _ser_complete_attachment_upload_request(value: CompleteAttachmentUploadRequest) -> dict[str, Any]:
+def _ser_complete_attachment_upload_request(
+    value: CompleteAttachmentUploadRequest,
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if value.completed_uploads is not None:
         out["completedUploads"] = _ser_completed_upload_list(value.completed_uploads)
@@ -676,7 +794,9 @@ def _ser_describe_attachment_request(value: DescribeAttachmentRequest) -> dict[s
     return out
 
 
-def _ser_describe_attachment_upload_status_request(value: DescribeAttachmentUploadStatusRequest) -> dict[str, Any]:
+def _ser_describe_attachment_upload_status_request(
+    value: DescribeAttachmentUploadStatusRequest,
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if value.dry_run is not None:
         out["dryRun"] = value.dry_run
@@ -727,7 +847,9 @@ def _ser_describe_communications_request(value: DescribeCommunicationsRequest) -
     return out
 
 
-def _ser_describe_create_case_options_request(value: DescribeCreateCaseOptionsRequest) -> dict[str, Any]:
+def _ser_describe_create_case_options_request(
+    value: DescribeCreateCaseOptionsRequest,
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if value.category_code is not None:
         out["categoryCode"] = value.category_code
@@ -762,7 +884,9 @@ def _ser_describe_severity_levels_request(value: DescribeSeverityLevelsRequest) 
     return out
 
 
-def _ser_describe_supported_languages_request(value: DescribeSupportedLanguagesRequest) -> dict[str, Any]:
+def _ser_describe_supported_languages_request(
+    value: DescribeSupportedLanguagesRequest,
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if value.category_code is not None:
         out["categoryCode"] = value.category_code
@@ -775,14 +899,18 @@ def _ser_describe_supported_languages_request(value: DescribeSupportedLanguagesR
     return out
 
 
-def _ser_describe_trusted_advisor_check_refresh_statuses_request(value: DescribeTrustedAdvisorCheckRefreshStatusesRequest) -> dict[str, Any]:
+def _ser_describe_trusted_advisor_check_refresh_statuses_request(
+    value: DescribeTrustedAdvisorCheckRefreshStatusesRequest,
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if value.check_ids is not None:
         out["checkIds"] = _ser_check_ids(value.check_ids)
     return out
 
 
-def _ser_describe_trusted_advisor_check_result_request(value: DescribeTrustedAdvisorCheckResultRequest) -> dict[str, Any]:
+def _ser_describe_trusted_advisor_check_result_request(
+    value: DescribeTrustedAdvisorCheckResultRequest,
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if value.check_id is not None:
         out["checkId"] = value.check_id
@@ -791,21 +919,27 @@ def _ser_describe_trusted_advisor_check_result_request(value: DescribeTrustedAdv
     return out
 
 
-def _ser_describe_trusted_advisor_check_summaries_request(value: DescribeTrustedAdvisorCheckSummariesRequest) -> dict[str, Any]:
+def _ser_describe_trusted_advisor_check_summaries_request(
+    value: DescribeTrustedAdvisorCheckSummariesRequest,
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if value.check_ids is not None:
         out["checkIds"] = _ser_check_ids(value.check_ids)
     return out
 
 
-def _ser_describe_trusted_advisor_checks_request(value: DescribeTrustedAdvisorChecksRequest) -> dict[str, Any]:
+def _ser_describe_trusted_advisor_checks_request(
+    value: DescribeTrustedAdvisorChecksRequest,
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if value.language is not None:
         out["language"] = value.language
     return out
 
 
-def _ser_get_attachment_download_link_request(value: GetAttachmentDownloadLinkRequest) -> dict[str, Any]:
+def _ser_get_attachment_download_link_request(
+    value: GetAttachmentDownloadLinkRequest,
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if value.attachment_id is not None:
         out["attachmentId"] = value.attachment_id
@@ -814,7 +948,9 @@ def _ser_get_attachment_download_link_request(value: GetAttachmentDownloadLinkRe
     return out
 
 
-def _ser_get_attachment_upload_links_request(value: GetAttachmentUploadLinksRequest) -> dict[str, Any]:
+def _ser_get_attachment_upload_links_request(
+    value: GetAttachmentUploadLinksRequest,
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if value.dry_run is not None:
         out["dryRun"] = value.dry_run
@@ -829,7 +965,9 @@ def _ser_get_attachment_upload_links_request(value: GetAttachmentUploadLinksRequ
     return out
 
 
-def _ser_refresh_trusted_advisor_check_request(value: RefreshTrustedAdvisorCheckRequest) -> dict[str, Any]:
+def _ser_refresh_trusted_advisor_check_request(
+    value: RefreshTrustedAdvisorCheckRequest,
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if value.check_id is not None:
         out["checkId"] = value.check_id
@@ -862,143 +1000,183 @@ def _ser_upload_range(value: UploadRange) -> dict[str, Any]:
     return out
 
 
+def _json_request(target: str, body: bytes, host_prefix: str = "") -> SerializedRequest:
+    """A request of the JSON protocol: always a POST to /, the operation named in
+    X-Amz-Target (the target prefix, a dot, its name).
+    """
+    return SerializedRequest(
+        method="POST",
+        path="/",
+        query=[],
+        headers={"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"},
+        body=body,
+        host_prefix=host_prefix,
+    )
+
+
 def serialize_add_attachments_to_set(request: AddAttachmentsToSetRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.AddAttachmentsToSet", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_add_attachments_to_set_request(request))
+    return _json_request(
+        "AWSSupport_20130415.AddAttachmentsToSet",
+        dump_json(_ser_add_attachments_to_set_request(request)),
     )
 
 
-def serialize_add_communication_to_case(request: AddCommunicationToCaseRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.AddCommunicationToCase", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_add_communication_to_case_request(request))
+def serialize_add_communication_to_case(
+    request: AddCommunicationToCaseRequest,
+) -> SerializedRequest:
+    return _json_request(
+        "AWSSupport_20130415.AddCommunicationToCase",
+        dump_json(_ser_add_communication_to_case_request(request)),
     )
 
 
-def serialize_complete_attachment_upload(request: CompleteAttachmentUploadRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.CompleteAttachmentUpload", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_complete_attachment_upload_request(request))
+def serialize_complete_attachment_upload(
+    request: CompleteAttachmentUploadRequest,
+) -> SerializedRequest:
+    return _json_request(
+        "AWSSupport_20130415.CompleteAttachmentUpload",
+        dump_json(_ser_complete_attachment_upload_request(request)),
     )
 
 
 def serialize_create_case(request: CreateCaseRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.CreateCase", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_create_case_request(request))
+    return _json_request(
+        "AWSSupport_20130415.CreateCase",
+        dump_json(_ser_create_case_request(request)),
     )
 
 
 def serialize_describe_attachment(request: DescribeAttachmentRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.DescribeAttachment", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_describe_attachment_request(request))
+    return _json_request(
+        "AWSSupport_20130415.DescribeAttachment",
+        dump_json(_ser_describe_attachment_request(request)),
     )
 
 
-def serialize_describe_attachment_upload_status(request: DescribeAttachmentUploadStatusRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.DescribeAttachmentUploadStatus", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_describe_attachment_upload_status_request(request))
+def serialize_describe_attachment_upload_status(
+    request: DescribeAttachmentUploadStatusRequest,
+) -> SerializedRequest:
+    return _json_request(
+        "AWSSupport_20130415.DescribeAttachmentUploadStatus",
+        dump_json(_ser_describe_attachment_upload_status_request(request)),
     )
 
 
 def serialize_describe_cases(request: DescribeCasesRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.DescribeCases", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_describe_cases_request(request))
+    return _json_request(
+        "AWSSupport_20130415.DescribeCases",
+        dump_json(_ser_describe_cases_request(request)),
     )
 
 
 def serialize_describe_communications(request: DescribeCommunicationsRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.DescribeCommunications", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_describe_communications_request(request))
+    return _json_request(
+        "AWSSupport_20130415.DescribeCommunications",
+        dump_json(_ser_describe_communications_request(request)),
     )
 
 
-def serialize_describe_create_case_options(request: DescribeCreateCaseOptionsRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.DescribeCreateCaseOptions", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_describe_create_case_options_request(request))
+def serialize_describe_create_case_options(
+    request: DescribeCreateCaseOptionsRequest,
+) -> SerializedRequest:
+    return _json_request(
+        "AWSSupport_20130415.DescribeCreateCaseOptions",
+        dump_json(_ser_describe_create_case_options_request(request)),
     )
 
 
 def serialize_describe_services(request: DescribeServicesRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.DescribeServices", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_describe_services_request(request))
+    return _json_request(
+        "AWSSupport_20130415.DescribeServices",
+        dump_json(_ser_describe_services_request(request)),
     )
 
 
-def serialize_describe_severity_levels(request: DescribeSeverityLevelsRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.DescribeSeverityLevels", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_describe_severity_levels_request(request))
+def serialize_describe_severity_levels(
+    request: DescribeSeverityLevelsRequest,
+) -> SerializedRequest:
+    return _json_request(
+        "AWSSupport_20130415.DescribeSeverityLevels",
+        dump_json(_ser_describe_severity_levels_request(request)),
     )
 
 
-def serialize_describe_supported_languages(request: DescribeSupportedLanguagesRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.DescribeSupportedLanguages", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_describe_supported_languages_request(request))
+def serialize_describe_supported_languages(
+    request: DescribeSupportedLanguagesRequest,
+) -> SerializedRequest:
+    return _json_request(
+        "AWSSupport_20130415.DescribeSupportedLanguages",
+        dump_json(_ser_describe_supported_languages_request(request)),
     )
 
 
-def serialize_describe_trusted_advisor_check_refresh_statuses(request: DescribeTrustedAdvisorCheckRefreshStatusesRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.DescribeTrustedAdvisorCheckRefreshStatuses", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_describe_trusted_advisor_check_refresh_statuses_request(request))
+def serialize_describe_trusted_advisor_check_refresh_statuses(
+    request: DescribeTrustedAdvisorCheckRefreshStatusesRequest,
+) -> SerializedRequest:
+    return _json_request(
+        "AWSSupport_20130415.DescribeTrustedAdvisorCheckRefreshStatuses",
+        dump_json(_ser_describe_trusted_advisor_check_refresh_statuses_request(request)),
     )
 
 
-def serialize_describe_trusted_advisor_check_result(request: DescribeTrustedAdvisorCheckResultRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.DescribeTrustedAdvisorCheckResult", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_describe_trusted_advisor_check_result_request(request))
+def serialize_describe_trusted_advisor_check_result(
+    request: DescribeTrustedAdvisorCheckResultRequest,
+) -> SerializedRequest:
+    return _json_request(
+        "AWSSupport_20130415.DescribeTrustedAdvisorCheckResult",
+        dump_json(_ser_describe_trusted_advisor_check_result_request(request)),
     )
 
 
-def serialize_describe_trusted_advisor_check_summaries(request: DescribeTrustedAdvisorCheckSummariesRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.DescribeTrustedAdvisorCheckSummaries", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_describe_trusted_advisor_check_summaries_request(request))
+def serialize_describe_trusted_advisor_check_summaries(
+    request: DescribeTrustedAdvisorCheckSummariesRequest,
+) -> SerializedRequest:
+    return _json_request(
+        "AWSSupport_20130415.DescribeTrustedAdvisorCheckSummaries",
+        dump_json(_ser_describe_trusted_advisor_check_summaries_request(request)),
     )
 
 
-def serialize_describe_trusted_advisor_checks(request: DescribeTrustedAdvisorChecksRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.DescribeTrustedAdvisorChecks", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_describe_trusted_advisor_checks_request(request))
+def serialize_describe_trusted_advisor_checks(
+    request: DescribeTrustedAdvisorChecksRequest,
+) -> SerializedRequest:
+    return _json_request(
+        "AWSSupport_20130415.DescribeTrustedAdvisorChecks",
+        dump_json(_ser_describe_trusted_advisor_checks_request(request)),
     )
 
 
-def serialize_get_attachment_download_link(request: GetAttachmentDownloadLinkRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.GetAttachmentDownloadLink", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_get_attachment_download_link_request(request))
+def serialize_get_attachment_download_link(
+    request: GetAttachmentDownloadLinkRequest,
+) -> SerializedRequest:
+    return _json_request(
+        "AWSSupport_20130415.GetAttachmentDownloadLink",
+        dump_json(_ser_get_attachment_download_link_request(request)),
     )
 
 
-def serialize_get_attachment_upload_links(request: GetAttachmentUploadLinksRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.GetAttachmentUploadLinks", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_get_attachment_upload_links_request(request))
+def serialize_get_attachment_upload_links(
+    request: GetAttachmentUploadLinksRequest,
+) -> SerializedRequest:
+    return _json_request(
+        "AWSSupport_20130415.GetAttachmentUploadLinks",
+        dump_json(_ser_get_attachment_upload_links_request(request)),
     )
 
 
-def serialize_refresh_trusted_advisor_check(request: RefreshTrustedAdvisorCheckRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.RefreshTrustedAdvisorCheck", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_refresh_trusted_advisor_check_request(request))
+def serialize_refresh_trusted_advisor_check(
+    request: RefreshTrustedAdvisorCheckRequest,
+) -> SerializedRequest:
+    return _json_request(
+        "AWSSupport_20130415.RefreshTrustedAdvisorCheck",
+        dump_json(_ser_refresh_trusted_advisor_check_request(request)),
     )
 
 
 def serialize_resolve_case(request: ResolveCaseRequest) -> SerializedRequest:
-    return SerializedRequest(
-        "POST", "/", [], {"X-Amz-Target": "AWSSupport_20130415.ResolveCase", "Content-Type": "application/x-amz-json-1.1"},
-        dump_json(_ser_resolve_case_request(request))
+    return _json_request(
+        "AWSSupport_20130415.ResolveCase",
+        dump_json(_ser_resolve_case_request(request)),
     )
 
 
@@ -1006,11 +1184,15 @@ def serialize_resolve_case(request: ResolveCaseRequest) -> SerializedRequest:
 
 
 def _de_add_attachments_to_set_response(data: Any, path: Path) -> AddAttachmentsToSetResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("attachmentSetId")
-    attachment_set_id = x if x is None or type(x) is str else p_str(x, path, "attachmentSetId")
-    x = fields.get("expiryTime")
-    expiry_time = x if x is None or type(x) is str else p_str(x, path, "expiryTime")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("attachmentSetId")
+    attachment_set_id = (
+        raw if raw is None or type(raw) is str else p_str(raw, path, "attachmentSetId")
+    )
+    raw = fields.get("expiryTime")
+    expiry_time = raw if raw is None or type(raw) is str else p_str(raw, path, "expiryTime")
     return AddAttachmentsToSetResponse(
         attachment_set_id=attachment_set_id,
         expiry_time=expiry_time,
@@ -1018,61 +1200,79 @@ def _de_add_attachments_to_set_response(data: Any, path: Path) -> AddAttachments
 
 
 def _de_add_communication_to_case_response(data: Any, path: Path) -> AddCommunicationToCaseResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("result")
-    result = x if x is None or type(x) is bool else p_bool(x, path, "result")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("result")
+    result = raw if raw is None or type(raw) is bool else p_bool(raw, path, "result")
     return AddCommunicationToCaseResponse(result=result)
 
 
 def _de_attachment(data: Any, path: Path) -> Attachment:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("data")
-    data_ = None if x is None else p_blob(x, path, "data")
-    x = fields.get("fileName")
-    file_name = x if x is None or type(x) is str else p_str(x, path, "fileName")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("data")
+    data_ = None if raw is None else p_blob(raw, path, "data")
+    raw = fields.get("fileName")
+    file_name = raw if raw is None or type(raw) is str else p_str(raw, path, "fileName")
     return Attachment(data=data_, file_name=file_name)
 
 
 def _de_attachment_details(data: Any, path: Path) -> AttachmentDetails:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("attachmentId")
-    attachment_id = x if x is None or type(x) is str else p_str(x, path, "attachmentId")
-    x = fields.get("fileName")
-    file_name = x if x is None or type(x) is str else p_str(x, path, "fileName")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("attachmentId")
+    attachment_id = raw if raw is None or type(raw) is str else p_str(raw, path, "attachmentId")
+    raw = fields.get("fileName")
+    file_name = raw if raw is None or type(raw) is str else p_str(raw, path, "fileName")
     return AttachmentDetails(attachment_id=attachment_id, file_name=file_name)
 
 
 def _de_attachment_set(value: Any, path: Path, name: str) -> list[AttachmentDetails]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_attachment_details(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_attachment_details(item, (path, name, i))
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_case_details(data: Any, path: Path) -> CaseDetails:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("caseId")
-    case_id = x if x is None or type(x) is str else p_str(x, path, "caseId")
-    x = fields.get("categoryCode")
-    category_code = x if x is None or type(x) is str else p_str(x, path, "categoryCode")
-    x = fields.get("ccEmailAddresses")
-    cc_email_addresses = None if x is None else _de_cc_email_addresses(x, path, "ccEmailAddresses")
-    x = fields.get("displayId")
-    display_id = x if x is None or type(x) is str else p_str(x, path, "displayId")
-    x = fields.get("language")
-    language = x if x is None or type(x) is str else p_str(x, path, "language")
-    x = fields.get("recentCommunications")
-    recent_communications = None if x is None else _de_recent_case_communications(x, (path, "recentCommunications"))
-    x = fields.get("serviceCode")
-    service_code = x if x is None or type(x) is str else p_str(x, path, "serviceCode")
-    x = fields.get("severityCode")
-    severity_code = x if x is None or type(x) is str else p_str(x, path, "severityCode")
-    x = fields.get("status")
-    status = None if x is None else p_enum(CaseStatus, x, path, "status")
-    x = fields.get("subject")
-    subject = x if x is None or type(x) is str else p_str(x, path, "subject")
-    x = fields.get("submittedBy")
-    submitted_by = x if x is None or type(x) is str else p_str(x, path, "submittedBy")
-    x = fields.get("timeCreated")
-    time_created = x if x is None or type(x) is str else p_str(x, path, "timeCreated")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("caseId")
+    case_id = raw if raw is None or type(raw) is str else p_str(raw, path, "caseId")
+    raw = fields.get("categoryCode")
+    category_code = raw if raw is None or type(raw) is str else p_str(raw, path, "categoryCode")
+    raw = fields.get("ccEmailAddresses")
+    cc_email_addresses = (
+        None if raw is None else _de_cc_email_addresses(raw, path, "ccEmailAddresses")
+    )
+    raw = fields.get("displayId")
+    display_id = raw if raw is None or type(raw) is str else p_str(raw, path, "displayId")
+    raw = fields.get("language")
+    language = raw if raw is None or type(raw) is str else p_str(raw, path, "language")
+    raw = fields.get("recentCommunications")
+    recent_communications = (
+        None if raw is None else _de_recent_case_communications(raw, (path, "recentCommunications"))
+    )
+    raw = fields.get("serviceCode")
+    service_code = raw if raw is None or type(raw) is str else p_str(raw, path, "serviceCode")
+    raw = fields.get("severityCode")
+    severity_code = raw if raw is None or type(raw) is str else p_str(raw, path, "severityCode")
+    raw = fields.get("status")
+    status = None if raw is None else p_enum(CaseStatus, raw, path, "status")
+    raw = fields.get("subject")
+    subject = raw if raw is None or type(raw) is str else p_str(raw, path, "subject")
+    raw = fields.get("submittedBy")
+    submitted_by = raw if raw is None or type(raw) is str else p_str(raw, path, "submittedBy")
+    raw = fields.get("timeCreated")
+    time_created = raw if raw is None or type(raw) is str else p_str(raw, path, "timeCreated")
     return CaseDetails(
         case_id=case_id,
         category_code=category_code,
@@ -1090,48 +1290,69 @@ def _de_case_details(data: Any, path: Path) -> CaseDetails:
 
 
 def _de_case_list(value: Any, path: Path, name: str) -> list[CaseDetails]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_case_details(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_case_details(item, (path, name, i)) for i, item in enumerate(items) if item is not None
+    ]
 
 
 def _de_category(data: Any, path: Path) -> Category:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("code")
-    code = x if x is None or type(x) is str else p_str(x, path, "code")
-    x = fields.get("name")
-    name_ = x if x is None or type(x) is str else p_str(x, path, "name")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("code")
+    code = raw if raw is None or type(raw) is str else p_str(raw, path, "code")
+    raw = fields.get("name")
+    name_ = raw if raw is None or type(raw) is str else p_str(raw, path, "name")
     return Category(code=code, name=name_)
 
 
 def _de_category_list(value: Any, path: Path, name: str) -> list[Category]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
     return [_de_category(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_cc_email_addresses(value: Any, path: Path, name: str) -> list[str]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [item if type(item) is str else p_str(item, path, f"{name}[{i}]") for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        item if type(item) is str else p_str(item, path, f"{name}[{i}]")
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_check_metadata_headings(value: Any, path: Path, name: str) -> list[str | None]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [None if item is None else (item if type(item) is str else p_str(item, path, f"{name}[{i}]")) for i, item in enumerate(items)]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        None if item is None else (item if type(item) is str else p_str(item, path, f"{name}[{i}]"))
+        for i, item in enumerate(items)
+    ]
 
 
 def _de_communication(data: Any, path: Path) -> Communication:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("attachmentSet")
-    attachment_set = None if x is None else _de_attachment_set(x, path, "attachmentSet")
-    x = fields.get("attachments")
-    attachments = None if x is None else _de_attachment_set(x, path, "attachments")
-    x = fields.get("body")
-    body = x if x is None or type(x) is str else p_str(x, path, "body")
-    x = fields.get("caseId")
-    case_id = x if x is None or type(x) is str else p_str(x, path, "caseId")
-    x = fields.get("submittedBy")
-    submitted_by = x if x is None or type(x) is str else p_str(x, path, "submittedBy")
-    x = fields.get("timeCreated")
-    time_created = x if x is None or type(x) is str else p_str(x, path, "timeCreated")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("attachmentSet")
+    attachment_set = None if raw is None else _de_attachment_set(raw, path, "attachmentSet")
+    raw = fields.get("attachments")
+    attachments = None if raw is None else _de_attachment_set(raw, path, "attachments")
+    raw = fields.get("body")
+    body = raw if raw is None or type(raw) is str else p_str(raw, path, "body")
+    raw = fields.get("caseId")
+    case_id = raw if raw is None or type(raw) is str else p_str(raw, path, "caseId")
+    raw = fields.get("submittedBy")
+    submitted_by = raw if raw is None or type(raw) is str else p_str(raw, path, "submittedBy")
+    raw = fields.get("timeCreated")
+    time_created = raw if raw is None or type(raw) is str else p_str(raw, path, "timeCreated")
     return Communication(
         attachment_set=attachment_set,
         attachments=attachments,
@@ -1143,18 +1364,26 @@ def _de_communication(data: Any, path: Path) -> Communication:
 
 
 def _de_communication_list(value: Any, path: Path, name: str) -> list[Communication]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_communication(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_communication(item, (path, name, i)) for i, item in enumerate(items) if item is not None
+    ]
 
 
 def _de_communication_type_options(data: Any, path: Path) -> CommunicationTypeOptions:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("datesWithoutSupport")
-    dates_without_support = None if x is None else _de_date_interval_list(x, path, "datesWithoutSupport")
-    x = fields.get("supportedHours")
-    supported_hours = None if x is None else _de_supported_hour_list(x, path, "supportedHours")
-    x = fields.get("type")
-    type_ = x if x is None or type(x) is str else p_str(x, path, "type")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("datesWithoutSupport")
+    dates_without_support = (
+        None if raw is None else _de_date_interval_list(raw, path, "datesWithoutSupport")
+    )
+    raw = fields.get("supportedHours")
+    supported_hours = None if raw is None else _de_supported_hour_list(raw, path, "supportedHours")
+    raw = fields.get("type")
+    type_ = raw if raw is None or type(raw) is str else p_str(raw, path, "type")
     return CommunicationTypeOptions(
         dates_without_support=dates_without_support,
         supported_hours=supported_hours,
@@ -1162,54 +1391,80 @@ def _de_communication_type_options(data: Any, path: Path) -> CommunicationTypeOp
     )
 
 
-def _de_communication_type_options_list(value: Any, path: Path, name: str) -> list[CommunicationTypeOptions]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_communication_type_options(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+def _de_communication_type_options_list(
+    value: Any, path: Path, name: str
+) -> list[CommunicationTypeOptions]:
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_communication_type_options(item, (path, name, i))
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
-def _de_complete_attachment_upload_response(data: Any, path: Path) -> CompleteAttachmentUploadResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("uploadStatus")
-    upload_status = p_enum(UploadStatus, "" if x is None else x, path, "uploadStatus")
+def _de_complete_attachment_upload_response(
+    data: Any, path: Path
+) -> CompleteAttachmentUploadResponse:
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("uploadStatus")
+    upload_status = p_enum(UploadStatus, "" if raw is None else raw, path, "uploadStatus")
     return CompleteAttachmentUploadResponse(upload_status=upload_status)
 
 
 def _de_create_case_response(data: Any, path: Path) -> CreateCaseResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("caseId")
-    case_id = x if x is None or type(x) is str else p_str(x, path, "caseId")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("caseId")
+    case_id = raw if raw is None or type(raw) is str else p_str(raw, path, "caseId")
     return CreateCaseResponse(case_id=case_id)
 
 
 def _de_date_interval(data: Any, path: Path) -> DateInterval:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("endDateTime")
-    end_date_time = x if x is None or type(x) is str else p_str(x, path, "endDateTime")
-    x = fields.get("startDateTime")
-    start_date_time = x if x is None or type(x) is str else p_str(x, path, "startDateTime")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("endDateTime")
+    end_date_time = raw if raw is None or type(raw) is str else p_str(raw, path, "endDateTime")
+    raw = fields.get("startDateTime")
+    start_date_time = raw if raw is None or type(raw) is str else p_str(raw, path, "startDateTime")
     return DateInterval(end_date_time=end_date_time, start_date_time=start_date_time)
 
 
 def _de_date_interval_list(value: Any, path: Path, name: str) -> list[DateInterval]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_date_interval(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_date_interval(item, (path, name, i)) for i, item in enumerate(items) if item is not None
+    ]
 
 
 def _de_describe_attachment_response(data: Any, path: Path) -> DescribeAttachmentResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("attachment")
-    attachment = None if x is None else _de_attachment(x, (path, "attachment"))
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("attachment")
+    attachment = None if raw is None else _de_attachment(raw, (path, "attachment"))
     return DescribeAttachmentResponse(attachment=attachment)
 
 
-def _de_describe_attachment_upload_status_response(data: Any, path: Path) -> DescribeAttachmentUploadStatusResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("fileName")
-    file_name = "" if x is None else (x if type(x) is str else p_str(x, path, "fileName"))
-    x = fields.get("uploadProgress")
-    upload_progress = None if x is None else _de_upload_progress(x, (path, "uploadProgress"))
-    x = fields.get("uploadStatus")
-    upload_status = p_enum(UploadStatus, "" if x is None else x, path, "uploadStatus")
+def _de_describe_attachment_upload_status_response(
+    data: Any, path: Path
+) -> DescribeAttachmentUploadStatusResponse:
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("fileName")
+    file_name = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "fileName"))
+    raw = fields.get("uploadProgress")
+    upload_progress = None if raw is None else _de_upload_progress(raw, (path, "uploadProgress"))
+    raw = fields.get("uploadStatus")
+    upload_status = p_enum(UploadStatus, "" if raw is None else raw, path, "uploadStatus")
     return DescribeAttachmentUploadStatusResponse(
         file_name=file_name,
         upload_progress=upload_progress,
@@ -1218,29 +1473,43 @@ def _de_describe_attachment_upload_status_response(data: Any, path: Path) -> Des
 
 
 def _de_describe_cases_response(data: Any, path: Path) -> DescribeCasesResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("cases")
-    cases = None if x is None else _de_case_list(x, path, "cases")
-    x = fields.get("nextToken")
-    next_token = x if x is None or type(x) is str else p_str(x, path, "nextToken")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("cases")
+    cases = None if raw is None else _de_case_list(raw, path, "cases")
+    raw = fields.get("nextToken")
+    next_token = raw if raw is None or type(raw) is str else p_str(raw, path, "nextToken")
     return DescribeCasesResponse(cases=cases, next_token=next_token)
 
 
 def _de_describe_communications_response(data: Any, path: Path) -> DescribeCommunicationsResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("communications")
-    communications = None if x is None else _de_communication_list(x, path, "communications")
-    x = fields.get("nextToken")
-    next_token = x if x is None or type(x) is str else p_str(x, path, "nextToken")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("communications")
+    communications = None if raw is None else _de_communication_list(raw, path, "communications")
+    raw = fields.get("nextToken")
+    next_token = raw if raw is None or type(raw) is str else p_str(raw, path, "nextToken")
     return DescribeCommunicationsResponse(communications=communications, next_token=next_token)
 
 
-def _de_describe_create_case_options_response(data: Any, path: Path) -> DescribeCreateCaseOptionsResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("communicationTypes")
-    communication_types = None if x is None else _de_communication_type_options_list(x, path, "communicationTypes")
-    x = fields.get("languageAvailability")
-    language_availability = x if x is None or type(x) is str else p_str(x, path, "languageAvailability")
+def _de_describe_create_case_options_response(
+    data: Any, path: Path
+) -> DescribeCreateCaseOptionsResponse:
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("communicationTypes")
+    communication_types = (
+        None
+        if raw is None
+        else _de_communication_type_options_list(raw, path, "communicationTypes")
+    )
+    raw = fields.get("languageAvailability")
+    language_availability = (
+        raw if raw is None or type(raw) is str else p_str(raw, path, "languageAvailability")
+    )
     return DescribeCreateCaseOptionsResponse(
         communication_types=communication_types,
         language_availability=language_availability,
@@ -1248,84 +1517,130 @@ def _de_describe_create_case_options_response(data: Any, path: Path) -> Describe
 
 
 def _de_describe_services_response(data: Any, path: Path) -> DescribeServicesResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("services")
-    services = None if x is None else _de_service_list(x, path, "services")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("services")
+    services = None if raw is None else _de_service_list(raw, path, "services")
     return DescribeServicesResponse(services=services)
 
 
 def _de_describe_severity_levels_response(data: Any, path: Path) -> DescribeSeverityLevelsResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("severityLevels")
-    severity_levels = None if x is None else _de_severity_level_list(x, path, "severityLevels")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("severityLevels")
+    severity_levels = None if raw is None else _de_severity_level_list(raw, path, "severityLevels")
     return DescribeSeverityLevelsResponse(severity_levels=severity_levels)
 
 
-def _de_describe_supported_languages_response(data: Any, path: Path) -> DescribeSupportedLanguagesResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("supportedLanguages")
-    supported_languages = None if x is None else _de_supported_language_list(x, path, "supportedLanguages")
+def _de_describe_supported_languages_response(
+    data: Any, path: Path
+) -> DescribeSupportedLanguagesResponse:
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("supportedLanguages")
+    supported_languages = (
+        None if raw is None else _de_supported_language_list(raw, path, "supportedLanguages")
+    )
     return DescribeSupportedLanguagesResponse(supported_languages=supported_languages)
 
 
-def _de_describe_trusted_advisor_check_refresh_statuses_response(data: Any, path: Path) -> DescribeTrustedAdvisorCheckRefreshStatusesResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("statuses")
-    statuses = [] if x is None else _de_trusted_advisor_check_refresh_status_list(x, path, "statuses")
+def _de_describe_trusted_advisor_check_refresh_statuses_response(
+    data: Any, path: Path
+) -> DescribeTrustedAdvisorCheckRefreshStatusesResponse:
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("statuses")
+    statuses = (
+        [] if raw is None else _de_trusted_advisor_check_refresh_status_list(raw, path, "statuses")
+    )
     return DescribeTrustedAdvisorCheckRefreshStatusesResponse(statuses=statuses)
 
 
-def _de_describe_trusted_advisor_check_result_response(data: Any, path: Path) -> DescribeTrustedAdvisorCheckResultResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("result")
-    result = None if x is None else _de_trusted_advisor_check_result(x, (path, "result"))
+def _de_describe_trusted_advisor_check_result_response(
+    data: Any, path: Path
+) -> DescribeTrustedAdvisorCheckResultResponse:
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("result")
+    result = None if raw is None else _de_trusted_advisor_check_result(raw, (path, "result"))
     return DescribeTrustedAdvisorCheckResultResponse(result=result)
 
 
-def _de_describe_trusted_advisor_check_summaries_response(data: Any, path: Path) -> DescribeTrustedAdvisorCheckSummariesResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("summaries")
-    summaries = [] if x is None else _de_trusted_advisor_check_summary_list(x, path, "summaries")
+def _de_describe_trusted_advisor_check_summaries_response(
+    data: Any, path: Path
+) -> DescribeTrustedAdvisorCheckSummariesResponse:
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("summaries")
+    summaries = (
+        [] if raw is None else _de_trusted_advisor_check_summary_list(raw, path, "summaries")
+    )
     return DescribeTrustedAdvisorCheckSummariesResponse(summaries=summaries)
 
 
-def _de_describe_trusted_advisor_checks_response(data: Any, path: Path) -> DescribeTrustedAdvisorChecksResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("checks")
-    checks = [] if x is None else _de_trusted_advisor_check_list(x, path, "checks")
+def _de_describe_trusted_advisor_checks_response(
+    data: Any, path: Path
+) -> DescribeTrustedAdvisorChecksResponse:
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("checks")
+    checks = [] if raw is None else _de_trusted_advisor_check_list(raw, path, "checks")
     return DescribeTrustedAdvisorChecksResponse(checks=checks)
 
 
 def _de_download_url(data: Any, path: Path) -> DownloadUrl:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("expiryDate")
-    expiry_date = "" if x is None else (x if type(x) is str else p_str(x, path, "expiryDate"))
-    x = fields.get("url")
-    url = "" if x is None else (x if type(x) is str else p_str(x, path, "url"))
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("expiryDate")
+    expiry_date = (
+        "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "expiryDate"))
+    )
+    raw = fields.get("url")
+    url = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "url"))
     return DownloadUrl(expiry_date=expiry_date, url=url)
 
 
-def _de_get_attachment_download_link_response(data: Any, path: Path) -> GetAttachmentDownloadLinkResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("downloadUrl")
-    download_url = _de_download_url({} if x is None else x, (path, "downloadUrl"))
-    x = fields.get("fileName")
-    file_name = "" if x is None else (x if type(x) is str else p_str(x, path, "fileName"))
+def _de_get_attachment_download_link_response(
+    data: Any, path: Path
+) -> GetAttachmentDownloadLinkResponse:
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("downloadUrl")
+    download_url = _de_download_url({} if raw is None else raw, (path, "downloadUrl"))
+    raw = fields.get("fileName")
+    file_name = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "fileName"))
     return GetAttachmentDownloadLinkResponse(download_url=download_url, file_name=file_name)
 
 
-def _de_get_attachment_upload_links_response(data: Any, path: Path) -> GetAttachmentUploadLinksResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("nextIndex")
-    next_index = x if x is None or type(x) is int else p_int(x, path, "nextIndex")
-    x = fields.get("partSizeBytes")
-    part_size_bytes = 0 if x is None else (x if type(x) is int else p_int(x, path, "partSizeBytes"))
-    x = fields.get("totalParts")
-    total_parts = 0 if x is None else (x if type(x) is int else p_int(x, path, "totalParts"))
-    x = fields.get("uploadId")
-    upload_id = "" if x is None else (x if type(x) is str else p_str(x, path, "uploadId"))
-    x = fields.get("uploadUrls")
-    upload_urls = [] if x is None else _de_upload_url_list(x, path, "uploadUrls")
+def _de_get_attachment_upload_links_response(
+    data: Any, path: Path
+) -> GetAttachmentUploadLinksResponse:
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("nextIndex")
+    next_index = raw if raw is None or type(raw) is int else p_int(raw, path, "nextIndex")
+    raw = fields.get("partSizeBytes")
+    part_size_bytes = (
+        0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "partSizeBytes"))
+    )
+    raw = fields.get("totalParts")
+    total_parts = (
+        0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "totalParts"))
+    )
+    raw = fields.get("uploadId")
+    upload_id = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "uploadId"))
+    raw = fields.get("uploadUrls")
+    upload_urls = [] if raw is None else _de_upload_url_list(raw, path, "uploadUrls")
     return GetAttachmentUploadLinksResponse(
         next_index=next_index,
         part_size_bytes=part_size_bytes,
@@ -1336,27 +1651,39 @@ def _de_get_attachment_upload_links_response(data: Any, path: Path) -> GetAttach
 
 
 def _de_recent_case_communications(data: Any, path: Path) -> RecentCaseCommunications:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("communications")
-    communications = None if x is None else _de_communication_list(x, path, "communications")
-    x = fields.get("nextToken")
-    next_token = x if x is None or type(x) is str else p_str(x, path, "nextToken")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("communications")
+    communications = None if raw is None else _de_communication_list(raw, path, "communications")
+    raw = fields.get("nextToken")
+    next_token = raw if raw is None or type(raw) is str else p_str(raw, path, "nextToken")
     return RecentCaseCommunications(communications=communications, next_token=next_token)
 
 
-def _de_refresh_trusted_advisor_check_response(data: Any, path: Path) -> RefreshTrustedAdvisorCheckResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("status")
-    status = _de_trusted_advisor_check_refresh_status({} if x is None else x, (path, "status"))
+def _de_refresh_trusted_advisor_check_response(
+    data: Any, path: Path
+) -> RefreshTrustedAdvisorCheckResponse:
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("status")
+    status = _de_trusted_advisor_check_refresh_status({} if raw is None else raw, (path, "status"))
     return RefreshTrustedAdvisorCheckResponse(status=status)
 
 
 def _de_resolve_case_response(data: Any, path: Path) -> ResolveCaseResponse:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("finalCaseStatus")
-    final_case_status = x if x is None or type(x) is str else p_str(x, path, "finalCaseStatus")
-    x = fields.get("initialCaseStatus")
-    initial_case_status = x if x is None or type(x) is str else p_str(x, path, "initialCaseStatus")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("finalCaseStatus")
+    final_case_status = (
+        raw if raw is None or type(raw) is str else p_str(raw, path, "finalCaseStatus")
+    )
+    raw = fields.get("initialCaseStatus")
+    initial_case_status = (
+        raw if raw is None or type(raw) is str else p_str(raw, path, "initialCaseStatus")
+    )
     return ResolveCaseResponse(
         final_case_status=final_case_status,
         initial_case_status=initial_case_status,
@@ -1364,103 +1691,156 @@ def _de_resolve_case_response(data: Any, path: Path) -> ResolveCaseResponse:
 
 
 def _de_resource_metadata(value: Any, path: Path, name: str) -> list[str | None]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [None if item is None else (item if type(item) is str else p_str(item, path, f"{name}[{i}]")) for i, item in enumerate(items)]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        None if item is None else (item if type(item) is str else p_str(item, path, f"{name}[{i}]"))
+        for i, item in enumerate(items)
+    ]
 
 
 def _de_service(data: Any, path: Path) -> Service:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("categories")
-    categories = None if x is None else _de_category_list(x, path, "categories")
-    x = fields.get("code")
-    code = x if x is None or type(x) is str else p_str(x, path, "code")
-    x = fields.get("name")
-    name_ = x if x is None or type(x) is str else p_str(x, path, "name")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("categories")
+    categories = None if raw is None else _de_category_list(raw, path, "categories")
+    raw = fields.get("code")
+    code = raw if raw is None or type(raw) is str else p_str(raw, path, "code")
+    raw = fields.get("name")
+    name_ = raw if raw is None or type(raw) is str else p_str(raw, path, "name")
     return Service(categories=categories, code=code, name=name_)
 
 
 def _de_service_list(value: Any, path: Path, name: str) -> list[Service]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
     return [_de_service(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
 
 
 def _de_severity_level(data: Any, path: Path) -> SeverityLevel:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("code")
-    code = None if x is None else p_enum(SeverityLevelCode, x, path, "code")
-    x = fields.get("name")
-    name_ = x if x is None or type(x) is str else p_str(x, path, "name")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("code")
+    code = None if raw is None else p_enum(SeverityLevelCode, raw, path, "code")
+    raw = fields.get("name")
+    name_ = raw if raw is None or type(raw) is str else p_str(raw, path, "name")
     return SeverityLevel(code=code, name=name_)
 
 
 def _de_severity_level_list(value: Any, path: Path, name: str) -> list[SeverityLevel]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_severity_level(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_severity_level(item, (path, name, i))
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_supported_hour(data: Any, path: Path) -> SupportedHour:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("endTime")
-    end_time = x if x is None or type(x) is str else p_str(x, path, "endTime")
-    x = fields.get("startTime")
-    start_time = x if x is None or type(x) is str else p_str(x, path, "startTime")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("endTime")
+    end_time = raw if raw is None or type(raw) is str else p_str(raw, path, "endTime")
+    raw = fields.get("startTime")
+    start_time = raw if raw is None or type(raw) is str else p_str(raw, path, "startTime")
     return SupportedHour(end_time=end_time, start_time=start_time)
 
 
 def _de_supported_hour_list(value: Any, path: Path, name: str) -> list[SupportedHour]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_supported_hour(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_supported_hour(item, (path, name, i))
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_supported_language(data: Any, path: Path) -> SupportedLanguage:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("code")
-    code = x if x is None or type(x) is str else p_str(x, path, "code")
-    x = fields.get("display")
-    display = x if x is None or type(x) is str else p_str(x, path, "display")
-    x = fields.get("language")
-    language = x if x is None or type(x) is str else p_str(x, path, "language")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("code")
+    code = raw if raw is None or type(raw) is str else p_str(raw, path, "code")
+    raw = fields.get("display")
+    display = raw if raw is None or type(raw) is str else p_str(raw, path, "display")
+    raw = fields.get("language")
+    language = raw if raw is None or type(raw) is str else p_str(raw, path, "language")
     return SupportedLanguage(code=code, display=display, language=language)
 
 
 def _de_supported_language_list(value: Any, path: Path, name: str) -> list[SupportedLanguage]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_supported_language(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_supported_language(item, (path, name, i))
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_throttling_reason(data: Any, path: Path) -> ThrottlingReason:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("reason")
-    reason = x if x is None or type(x) is str else p_str(x, path, "reason")
-    x = fields.get("resource")
-    resource = x if x is None or type(x) is str else p_str(x, path, "resource")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("reason")
+    reason = raw if raw is None or type(raw) is str else p_str(raw, path, "reason")
+    raw = fields.get("resource")
+    resource = raw if raw is None or type(raw) is str else p_str(raw, path, "resource")
     return ThrottlingReason(reason=reason, resource=resource)
 
 
 def _de_throttling_reason_list(value: Any, path: Path, name: str) -> list[ThrottlingReason]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_throttling_reason(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_throttling_reason(item, (path, name, i))
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
-def _de_trusted_advisor_category_specific_summary(data: Any, path: Path) -> TrustedAdvisorCategorySpecificSummary:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("costOptimizing")
-    cost_optimizing = None if x is None else _de_trusted_advisor_cost_optimizing_summary(x, (path, "costOptimizing"))
+def _de_trusted_advisor_category_specific_summary(
+    data: Any, path: Path
+) -> TrustedAdvisorCategorySpecificSummary:
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("costOptimizing")
+    cost_optimizing = (
+        None
+        if raw is None
+        else _de_trusted_advisor_cost_optimizing_summary(raw, (path, "costOptimizing"))
+    )
     return TrustedAdvisorCategorySpecificSummary(cost_optimizing=cost_optimizing)
 
 
 def _de_trusted_advisor_check_description(data: Any, path: Path) -> TrustedAdvisorCheckDescription:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("category")
-    category = "" if x is None else (x if type(x) is str else p_str(x, path, "category"))
-    x = fields.get("description")
-    description = "" if x is None else (x if type(x) is str else p_str(x, path, "description"))
-    x = fields.get("id")
-    id = "" if x is None else (x if type(x) is str else p_str(x, path, "id"))
-    x = fields.get("metadata")
-    metadata = [] if x is None else _de_check_metadata_headings(x, path, "metadata")
-    x = fields.get("name")
-    name_ = "" if x is None else (x if type(x) is str else p_str(x, path, "name"))
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("category")
+    category = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "category"))
+    raw = fields.get("description")
+    description = (
+        "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "description"))
+    )
+    raw = fields.get("id")
+    id = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "id"))
+    raw = fields.get("metadata")
+    metadata = [] if raw is None else _de_check_metadata_headings(raw, path, "metadata")
+    raw = fields.get("name")
+    name_ = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "name"))
     return TrustedAdvisorCheckDescription(
         category=category,
         description=description,
@@ -1470,19 +1850,35 @@ def _de_trusted_advisor_check_description(data: Any, path: Path) -> TrustedAdvis
     )
 
 
-def _de_trusted_advisor_check_list(value: Any, path: Path, name: str) -> list[TrustedAdvisorCheckDescription]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_trusted_advisor_check_description(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+def _de_trusted_advisor_check_list(
+    value: Any, path: Path, name: str
+) -> list[TrustedAdvisorCheckDescription]:
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_trusted_advisor_check_description(item, (path, name, i))
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
-def _de_trusted_advisor_check_refresh_status(data: Any, path: Path) -> TrustedAdvisorCheckRefreshStatus:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("checkId")
-    check_id = "" if x is None else (x if type(x) is str else p_str(x, path, "checkId"))
-    x = fields.get("millisUntilNextRefreshable")
-    millis_until_next_refreshable = 0 if x is None else (x if type(x) is int else p_int(x, path, "millisUntilNextRefreshable"))
-    x = fields.get("status")
-    status = "" if x is None else (x if type(x) is str else p_str(x, path, "status"))
+def _de_trusted_advisor_check_refresh_status(
+    data: Any, path: Path
+) -> TrustedAdvisorCheckRefreshStatus:
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("checkId")
+    check_id = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "checkId"))
+    raw = fields.get("millisUntilNextRefreshable")
+    millis_until_next_refreshable = (
+        0
+        if raw is None
+        else (raw if type(raw) is int else p_int(raw, path, "millisUntilNextRefreshable"))
+    )
+    raw = fields.get("status")
+    status = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "status"))
     return TrustedAdvisorCheckRefreshStatus(
         check_id=check_id,
         millis_until_next_refreshable=millis_until_next_refreshable,
@@ -1490,25 +1886,43 @@ def _de_trusted_advisor_check_refresh_status(data: Any, path: Path) -> TrustedAd
     )
 
 
-def _de_trusted_advisor_check_refresh_status_list(value: Any, path: Path, name: str) -> list[TrustedAdvisorCheckRefreshStatus]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_trusted_advisor_check_refresh_status(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+def _de_trusted_advisor_check_refresh_status_list(
+    value: Any, path: Path, name: str
+) -> list[TrustedAdvisorCheckRefreshStatus]:
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_trusted_advisor_check_refresh_status(item, (path, name, i))
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_trusted_advisor_check_result(data: Any, path: Path) -> TrustedAdvisorCheckResult:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("categorySpecificSummary")
-    category_specific_summary = _de_trusted_advisor_category_specific_summary({} if x is None else x, (path, "categorySpecificSummary"))
-    x = fields.get("checkId")
-    check_id = "" if x is None else (x if type(x) is str else p_str(x, path, "checkId"))
-    x = fields.get("flaggedResources")
-    flagged_resources = [] if x is None else _de_trusted_advisor_resource_detail_list(x, path, "flaggedResources")
-    x = fields.get("resourcesSummary")
-    resources_summary = _de_trusted_advisor_resources_summary({} if x is None else x, (path, "resourcesSummary"))
-    x = fields.get("status")
-    status = "" if x is None else (x if type(x) is str else p_str(x, path, "status"))
-    x = fields.get("timestamp")
-    timestamp = "" if x is None else (x if type(x) is str else p_str(x, path, "timestamp"))
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("categorySpecificSummary")
+    category_specific_summary = _de_trusted_advisor_category_specific_summary(
+        {} if raw is None else raw, (path, "categorySpecificSummary")
+    )
+    raw = fields.get("checkId")
+    check_id = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "checkId"))
+    raw = fields.get("flaggedResources")
+    flagged_resources = (
+        []
+        if raw is None
+        else _de_trusted_advisor_resource_detail_list(raw, path, "flaggedResources")
+    )
+    raw = fields.get("resourcesSummary")
+    resources_summary = _de_trusted_advisor_resources_summary(
+        {} if raw is None else raw, (path, "resourcesSummary")
+    )
+    raw = fields.get("status")
+    status = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "status"))
+    raw = fields.get("timestamp")
+    timestamp = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "timestamp"))
     return TrustedAdvisorCheckResult(
         category_specific_summary=category_specific_summary,
         check_id=check_id,
@@ -1520,19 +1934,27 @@ def _de_trusted_advisor_check_result(data: Any, path: Path) -> TrustedAdvisorChe
 
 
 def _de_trusted_advisor_check_summary(data: Any, path: Path) -> TrustedAdvisorCheckSummary:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("categorySpecificSummary")
-    category_specific_summary = _de_trusted_advisor_category_specific_summary({} if x is None else x, (path, "categorySpecificSummary"))
-    x = fields.get("checkId")
-    check_id = "" if x is None else (x if type(x) is str else p_str(x, path, "checkId"))
-    x = fields.get("hasFlaggedResources")
-    has_flagged_resources = x if x is None or type(x) is bool else p_bool(x, path, "hasFlaggedResources")
-    x = fields.get("resourcesSummary")
-    resources_summary = _de_trusted_advisor_resources_summary({} if x is None else x, (path, "resourcesSummary"))
-    x = fields.get("status")
-    status = "" if x is None else (x if type(x) is str else p_str(x, path, "status"))
-    x = fields.get("timestamp")
-    timestamp = "" if x is None else (x if type(x) is str else p_str(x, path, "timestamp"))
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("categorySpecificSummary")
+    category_specific_summary = _de_trusted_advisor_category_specific_summary(
+        {} if raw is None else raw, (path, "categorySpecificSummary")
+    )
+    raw = fields.get("checkId")
+    check_id = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "checkId"))
+    raw = fields.get("hasFlaggedResources")
+    has_flagged_resources = (
+        raw if raw is None or type(raw) is bool else p_bool(raw, path, "hasFlaggedResources")
+    )
+    raw = fields.get("resourcesSummary")
+    resources_summary = _de_trusted_advisor_resources_summary(
+        {} if raw is None else raw, (path, "resourcesSummary")
+    )
+    raw = fields.get("status")
+    status = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "status"))
+    raw = fields.get("timestamp")
+    timestamp = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "timestamp"))
     return TrustedAdvisorCheckSummary(
         category_specific_summary=category_specific_summary,
         check_id=check_id,
@@ -1543,17 +1965,37 @@ def _de_trusted_advisor_check_summary(data: Any, path: Path) -> TrustedAdvisorCh
     )
 
 
-def _de_trusted_advisor_check_summary_list(value: Any, path: Path, name: str) -> list[TrustedAdvisorCheckSummary]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_trusted_advisor_check_summary(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+def _de_trusted_advisor_check_summary_list(
+    value: Any, path: Path, name: str
+) -> list[TrustedAdvisorCheckSummary]:
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_trusted_advisor_check_summary(item, (path, name, i))
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
-def _de_trusted_advisor_cost_optimizing_summary(data: Any, path: Path) -> TrustedAdvisorCostOptimizingSummary:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("estimatedMonthlySavings")
-    estimated_monthly_savings = 0.0 if x is None else (x if type(x) is float else p_float(x, path, "estimatedMonthlySavings"))
-    x = fields.get("estimatedPercentMonthlySavings")
-    estimated_percent_monthly_savings = 0.0 if x is None else (x if type(x) is float else p_float(x, path, "estimatedPercentMonthlySavings"))
+def _de_trusted_advisor_cost_optimizing_summary(
+    data: Any, path: Path
+) -> TrustedAdvisorCostOptimizingSummary:
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("estimatedMonthlySavings")
+    estimated_monthly_savings = (
+        0.0
+        if raw is None
+        else (raw if type(raw) is float else p_float(raw, path, "estimatedMonthlySavings"))
+    )
+    raw = fields.get("estimatedPercentMonthlySavings")
+    estimated_percent_monthly_savings = (
+        0.0
+        if raw is None
+        else (raw if type(raw) is float else p_float(raw, path, "estimatedPercentMonthlySavings"))
+    )
     return TrustedAdvisorCostOptimizingSummary(
         estimated_monthly_savings=estimated_monthly_savings,
         estimated_percent_monthly_savings=estimated_percent_monthly_savings,
@@ -1561,17 +2003,21 @@ def _de_trusted_advisor_cost_optimizing_summary(data: Any, path: Path) -> Truste
 
 
 def _de_trusted_advisor_resource_detail(data: Any, path: Path) -> TrustedAdvisorResourceDetail:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("isSuppressed")
-    is_suppressed = x if x is None or type(x) is bool else p_bool(x, path, "isSuppressed")
-    x = fields.get("metadata")
-    metadata = [] if x is None else _de_resource_metadata(x, path, "metadata")
-    x = fields.get("region")
-    region = x if x is None or type(x) is str else p_str(x, path, "region")
-    x = fields.get("resourceId")
-    resource_id = "" if x is None else (x if type(x) is str else p_str(x, path, "resourceId"))
-    x = fields.get("status")
-    status = "" if x is None else (x if type(x) is str else p_str(x, path, "status"))
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("isSuppressed")
+    is_suppressed = raw if raw is None or type(raw) is bool else p_bool(raw, path, "isSuppressed")
+    raw = fields.get("metadata")
+    metadata = [] if raw is None else _de_resource_metadata(raw, path, "metadata")
+    raw = fields.get("region")
+    region = raw if raw is None or type(raw) is str else p_str(raw, path, "region")
+    raw = fields.get("resourceId")
+    resource_id = (
+        "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "resourceId"))
+    )
+    raw = fields.get("status")
+    status = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "status"))
     return TrustedAdvisorResourceDetail(
         is_suppressed=is_suppressed,
         metadata=metadata,
@@ -1581,21 +2027,39 @@ def _de_trusted_advisor_resource_detail(data: Any, path: Path) -> TrustedAdvisor
     )
 
 
-def _de_trusted_advisor_resource_detail_list(value: Any, path: Path, name: str) -> list[TrustedAdvisorResourceDetail]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_trusted_advisor_resource_detail(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+def _de_trusted_advisor_resource_detail_list(
+    value: Any, path: Path, name: str
+) -> list[TrustedAdvisorResourceDetail]:
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_trusted_advisor_resource_detail(item, (path, name, i))
+        for i, item in enumerate(items)
+        if item is not None
+    ]
 
 
 def _de_trusted_advisor_resources_summary(data: Any, path: Path) -> TrustedAdvisorResourcesSummary:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("resourcesFlagged")
-    resources_flagged = 0 if x is None else (x if type(x) is int else p_int(x, path, "resourcesFlagged"))
-    x = fields.get("resourcesIgnored")
-    resources_ignored = 0 if x is None else (x if type(x) is int else p_int(x, path, "resourcesIgnored"))
-    x = fields.get("resourcesProcessed")
-    resources_processed = 0 if x is None else (x if type(x) is int else p_int(x, path, "resourcesProcessed"))
-    x = fields.get("resourcesSuppressed")
-    resources_suppressed = 0 if x is None else (x if type(x) is int else p_int(x, path, "resourcesSuppressed"))
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("resourcesFlagged")
+    resources_flagged = (
+        0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "resourcesFlagged"))
+    )
+    raw = fields.get("resourcesIgnored")
+    resources_ignored = (
+        0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "resourcesIgnored"))
+    )
+    raw = fields.get("resourcesProcessed")
+    resources_processed = (
+        0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "resourcesProcessed"))
+    )
+    raw = fields.get("resourcesSuppressed")
+    resources_suppressed = (
+        0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "resourcesSuppressed"))
+    )
     return TrustedAdvisorResourcesSummary(
         resources_flagged=resources_flagged,
         resources_ignored=resources_ignored,
@@ -1605,28 +2069,40 @@ def _de_trusted_advisor_resources_summary(data: Any, path: Path) -> TrustedAdvis
 
 
 def _de_upload_progress(data: Any, path: Path) -> UploadProgress:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("completedPartsCount")
-    completed_parts_count = x if x is None or type(x) is int else p_int(x, path, "completedPartsCount")
-    x = fields.get("totalParts")
-    total_parts = x if x is None or type(x) is int else p_int(x, path, "totalParts")
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("completedPartsCount")
+    completed_parts_count = (
+        raw if raw is None or type(raw) is int else p_int(raw, path, "completedPartsCount")
+    )
+    raw = fields.get("totalParts")
+    total_parts = raw if raw is None or type(raw) is int else p_int(raw, path, "totalParts")
     return UploadProgress(completed_parts_count=completed_parts_count, total_parts=total_parts)
 
 
 def _de_upload_url(data: Any, path: Path) -> UploadUrl:
-    fields: dict[str, Any] = data if type(data) is dict else p_map(data, path, "")  # pyright: ignore[reportUnknownVariableType]
-    x = fields.get("expiryDate")
-    expiry_date = "" if x is None else (x if type(x) is str else p_str(x, path, "expiryDate"))
-    x = fields.get("partIndex")
-    part_index = 0 if x is None else (x if type(x) is int else p_int(x, path, "partIndex"))
-    x = fields.get("url")
-    url = "" if x is None else (x if type(x) is str else p_str(x, path, "url"))
+    fields: dict[str, Any] = (  # pyright: ignore[reportUnknownVariableType]
+        data if type(data) is dict else p_map(data, path, "")
+    )
+    raw = fields.get("expiryDate")
+    expiry_date = (
+        "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "expiryDate"))
+    )
+    raw = fields.get("partIndex")
+    part_index = 0 if raw is None else (raw if type(raw) is int else p_int(raw, path, "partIndex"))
+    raw = fields.get("url")
+    url = "" if raw is None else (raw if type(raw) is str else p_str(raw, path, "url"))
     return UploadUrl(expiry_date=expiry_date, part_index=part_index, url=url)
 
 
 def _de_upload_url_list(value: Any, path: Path, name: str) -> list[UploadUrl]:
-    items: list[Any] = value if type(value) is list else p_list(value, path, name)  # pyright: ignore[reportUnknownVariableType]
-    return [_de_upload_url(item, (path, name, i)) for i, item in enumerate(items) if item is not None]
+    items: list[Any] = (  # pyright: ignore[reportUnknownVariableType]
+        value if type(value) is list else p_list(value, path, name)
+    )
+    return [
+        _de_upload_url(item, (path, name, i)) for i, item in enumerate(items) if item is not None
+    ]
 
 
 def parse_add_attachments_to_set(response: TransportResponse) -> AddAttachmentsToSetResponse:
@@ -1637,7 +2113,9 @@ def parse_add_communication_to_case(response: TransportResponse) -> AddCommunica
     return _de_add_communication_to_case_response(load_json(response.body, numbers=False), "")
 
 
-def parse_complete_attachment_upload(response: TransportResponse) -> CompleteAttachmentUploadResponse:
+def parse_complete_attachment_upload(
+    response: TransportResponse,
+) -> CompleteAttachmentUploadResponse:
     return _de_complete_attachment_upload_response(load_json(response.body, numbers=False), "")
 
 
@@ -1649,7 +2127,9 @@ def parse_describe_attachment(response: TransportResponse) -> DescribeAttachment
     return _de_describe_attachment_response(load_json(response.body, numbers=False), "")
 
 
-def parse_describe_attachment_upload_status(response: TransportResponse) -> DescribeAttachmentUploadStatusResponse:
+def parse_describe_attachment_upload_status(
+    response: TransportResponse,
+) -> DescribeAttachmentUploadStatusResponse:
     return _de_describe_attachment_upload_status_response(load_json(response.body), "")
 
 
@@ -1661,7 +2141,9 @@ def parse_describe_communications(response: TransportResponse) -> DescribeCommun
     return _de_describe_communications_response(load_json(response.body, numbers=False), "")
 
 
-def parse_describe_create_case_options(response: TransportResponse) -> DescribeCreateCaseOptionsResponse:
+def parse_describe_create_case_options(
+    response: TransportResponse,
+) -> DescribeCreateCaseOptionsResponse:
     return _de_describe_create_case_options_response(load_json(response.body, numbers=False), "")
 
 
@@ -1673,35 +2155,53 @@ def parse_describe_severity_levels(response: TransportResponse) -> DescribeSever
     return _de_describe_severity_levels_response(load_json(response.body, numbers=False), "")
 
 
-def parse_describe_supported_languages(response: TransportResponse) -> DescribeSupportedLanguagesResponse:
+def parse_describe_supported_languages(
+    response: TransportResponse,
+) -> DescribeSupportedLanguagesResponse:
     return _de_describe_supported_languages_response(load_json(response.body, numbers=False), "")
 
 
-def parse_describe_trusted_advisor_check_refresh_statuses(response: TransportResponse) -> DescribeTrustedAdvisorCheckRefreshStatusesResponse:
-    return _de_describe_trusted_advisor_check_refresh_statuses_response(load_json(response.body), "")
+def parse_describe_trusted_advisor_check_refresh_statuses(
+    response: TransportResponse,
+) -> DescribeTrustedAdvisorCheckRefreshStatusesResponse:
+    return _de_describe_trusted_advisor_check_refresh_statuses_response(
+        load_json(response.body), ""
+    )
 
 
-def parse_describe_trusted_advisor_check_result(response: TransportResponse) -> DescribeTrustedAdvisorCheckResultResponse:
+def parse_describe_trusted_advisor_check_result(
+    response: TransportResponse,
+) -> DescribeTrustedAdvisorCheckResultResponse:
     return _de_describe_trusted_advisor_check_result_response(load_json(response.body), "")
 
 
-def parse_describe_trusted_advisor_check_summaries(response: TransportResponse) -> DescribeTrustedAdvisorCheckSummariesResponse:
+def parse_describe_trusted_advisor_check_summaries(
+    response: TransportResponse,
+) -> DescribeTrustedAdvisorCheckSummariesResponse:
     return _de_describe_trusted_advisor_check_summaries_response(load_json(response.body), "")
 
 
-def parse_describe_trusted_advisor_checks(response: TransportResponse) -> DescribeTrustedAdvisorChecksResponse:
+def parse_describe_trusted_advisor_checks(
+    response: TransportResponse,
+) -> DescribeTrustedAdvisorChecksResponse:
     return _de_describe_trusted_advisor_checks_response(load_json(response.body, numbers=False), "")
 
 
-def parse_get_attachment_download_link(response: TransportResponse) -> GetAttachmentDownloadLinkResponse:
+def parse_get_attachment_download_link(
+    response: TransportResponse,
+) -> GetAttachmentDownloadLinkResponse:
     return _de_get_attachment_download_link_response(load_json(response.body, numbers=False), "")
 
 
-def parse_get_attachment_upload_links(response: TransportResponse) -> GetAttachmentUploadLinksResponse:
+def parse_get_attachment_upload_links(
+    response: TransportResponse,
+) -> GetAttachmentUploadLinksResponse:
     return _de_get_attachment_upload_links_response(load_json(response.body), "")
 
 
-def parse_refresh_trusted_advisor_check(response: TransportResponse) -> RefreshTrustedAdvisorCheckResponse:
+def parse_refresh_trusted_advisor_check(
+    response: TransportResponse,
+) -> RefreshTrustedAdvisorCheckResponse:
     return _de_refresh_trusted_advisor_check_response(load_json(response.body), "")
 
 
@@ -1709,9 +2209,13 @@ def parse_resolve_case(response: TransportResponse) -> ResolveCaseResponse:
     return _de_resolve_case_response(load_json(response.body, numbers=False), "")
 
 
-def _err_throttling_exception(fields: dict[str, Any], response: TransportResponse) -> dict[str, Any]:
-    x = fields.get("throttlingReasons")
-    throttling_reasons = None if x is None else _de_throttling_reason_list(x, "", "throttlingReasons")
+def _err_throttling_exception(
+    fields: dict[str, Any], response: TransportResponse
+) -> dict[str, Any]:
+    raw = fields.get("throttlingReasons")
+    throttling_reasons = (
+        None if raw is None else _de_throttling_reason_list(raw, "", "throttlingReasons")
+    )
     return {
         "throttling_reasons": throttling_reasons,
     }
@@ -1747,11 +2251,13 @@ def _validate_add_attachments_to_set(request: AddAttachmentsToSetRequest) -> Non
     _val_add_attachments_to_set_request(request, "")
 
 
-ADD_ATTACHMENTS_TO_SET: Operation[AddAttachmentsToSetRequest, AddAttachmentsToSetResponse] = Operation(
-    "AddAttachmentsToSet",
-    _validate_add_attachments_to_set,
-    serialize_add_attachments_to_set,
-    parse_add_attachments_to_set,
+ADD_ATTACHMENTS_TO_SET: Operation[AddAttachmentsToSetRequest, AddAttachmentsToSetResponse] = (
+    Operation(
+        "AddAttachmentsToSet",
+        _validate_add_attachments_to_set,
+        serialize_add_attachments_to_set,
+        parse_add_attachments_to_set,
+    )
 )
 
 
@@ -1759,7 +2265,9 @@ def _validate_add_communication_to_case(request: AddCommunicationToCaseRequest) 
     _val_add_communication_to_case_request(request, "")
 
 
-ADD_COMMUNICATION_TO_CASE: Operation[AddCommunicationToCaseRequest, AddCommunicationToCaseResponse] = Operation(
+ADD_COMMUNICATION_TO_CASE: Operation[
+    AddCommunicationToCaseRequest, AddCommunicationToCaseResponse
+] = Operation(
     "AddCommunicationToCase",
     _validate_add_communication_to_case,
     serialize_add_communication_to_case,
@@ -1771,7 +2279,9 @@ def _validate_complete_attachment_upload(request: CompleteAttachmentUploadReques
     _val_complete_attachment_upload_request(request, "")
 
 
-COMPLETE_ATTACHMENT_UPLOAD: Operation[CompleteAttachmentUploadRequest, CompleteAttachmentUploadResponse] = Operation(
+COMPLETE_ATTACHMENT_UPLOAD: Operation[
+    CompleteAttachmentUploadRequest, CompleteAttachmentUploadResponse
+] = Operation(
     "CompleteAttachmentUpload",
     _validate_complete_attachment_upload,
     serialize_complete_attachment_upload,
@@ -1803,11 +2313,15 @@ DESCRIBE_ATTACHMENT: Operation[DescribeAttachmentRequest, DescribeAttachmentResp
 )
 
 
-def _validate_describe_attachment_upload_status(request: DescribeAttachmentUploadStatusRequest) -> None:
+def _validate_describe_attachment_upload_status(
+    request: DescribeAttachmentUploadStatusRequest,
+) -> None:
     _val_describe_attachment_upload_status_request(request, "")
 
 
-DESCRIBE_ATTACHMENT_UPLOAD_STATUS: Operation[DescribeAttachmentUploadStatusRequest, DescribeAttachmentUploadStatusResponse] = Operation(
+DESCRIBE_ATTACHMENT_UPLOAD_STATUS: Operation[
+    DescribeAttachmentUploadStatusRequest, DescribeAttachmentUploadStatusResponse
+] = Operation(
     "DescribeAttachmentUploadStatus",
     _validate_describe_attachment_upload_status,
     serialize_describe_attachment_upload_status,
@@ -1831,7 +2345,9 @@ def _validate_describe_communications(request: DescribeCommunicationsRequest) ->
     _val_describe_communications_request(request, "")
 
 
-DESCRIBE_COMMUNICATIONS: Operation[DescribeCommunicationsRequest, DescribeCommunicationsResponse] = Operation(
+DESCRIBE_COMMUNICATIONS: Operation[
+    DescribeCommunicationsRequest, DescribeCommunicationsResponse
+] = Operation(
     "DescribeCommunications",
     _validate_describe_communications,
     serialize_describe_communications,
@@ -1843,7 +2359,9 @@ def _validate_describe_create_case_options(request: DescribeCreateCaseOptionsReq
     _val_describe_create_case_options_request(request, "")
 
 
-DESCRIBE_CREATE_CASE_OPTIONS: Operation[DescribeCreateCaseOptionsRequest, DescribeCreateCaseOptionsResponse] = Operation(
+DESCRIBE_CREATE_CASE_OPTIONS: Operation[
+    DescribeCreateCaseOptionsRequest, DescribeCreateCaseOptionsResponse
+] = Operation(
     "DescribeCreateCaseOptions",
     _validate_describe_create_case_options,
     serialize_describe_create_case_options,
@@ -1867,7 +2385,9 @@ def _validate_describe_severity_levels(request: DescribeSeverityLevelsRequest) -
     _val_describe_severity_levels_request(request, "")
 
 
-DESCRIBE_SEVERITY_LEVELS: Operation[DescribeSeverityLevelsRequest, DescribeSeverityLevelsResponse] = Operation(
+DESCRIBE_SEVERITY_LEVELS: Operation[
+    DescribeSeverityLevelsRequest, DescribeSeverityLevelsResponse
+] = Operation(
     "DescribeSeverityLevels",
     _validate_describe_severity_levels,
     serialize_describe_severity_levels,
@@ -1879,7 +2399,9 @@ def _validate_describe_supported_languages(request: DescribeSupportedLanguagesRe
     _val_describe_supported_languages_request(request, "")
 
 
-DESCRIBE_SUPPORTED_LANGUAGES: Operation[DescribeSupportedLanguagesRequest, DescribeSupportedLanguagesResponse] = Operation(
+DESCRIBE_SUPPORTED_LANGUAGES: Operation[
+    DescribeSupportedLanguagesRequest, DescribeSupportedLanguagesResponse
+] = Operation(
     "DescribeSupportedLanguages",
     _validate_describe_supported_languages,
     serialize_describe_supported_languages,
@@ -1887,11 +2409,16 @@ DESCRIBE_SUPPORTED_LANGUAGES: Operation[DescribeSupportedLanguagesRequest, Descr
 )
 
 
-def _validate_describe_trusted_advisor_check_refresh_statuses(request: DescribeTrustedAdvisorCheckRefreshStatusesRequest) -> None:
+def _validate_describe_trusted_advisor_check_refresh_statuses(
+    request: DescribeTrustedAdvisorCheckRefreshStatusesRequest,
+) -> None:
     _val_describe_trusted_advisor_check_refresh_statuses_request(request, "")
 
 
-DESCRIBE_TRUSTED_ADVISOR_CHECK_REFRESH_STATUSES: Operation[DescribeTrustedAdvisorCheckRefreshStatusesRequest, DescribeTrustedAdvisorCheckRefreshStatusesResponse] = Operation(
+DESCRIBE_TRUSTED_ADVISOR_CHECK_REFRESH_STATUSES: Operation[
+    DescribeTrustedAdvisorCheckRefreshStatusesRequest,
+    DescribeTrustedAdvisorCheckRefreshStatusesResponse,
+] = Operation(
     "DescribeTrustedAdvisorCheckRefreshStatuses",
     _validate_describe_trusted_advisor_check_refresh_statuses,
     serialize_describe_trusted_advisor_check_refresh_statuses,
@@ -1899,11 +2426,15 @@ DESCRIBE_TRUSTED_ADVISOR_CHECK_REFRESH_STATUSES: Operation[DescribeTrustedAdviso
 )
 
 
-def _validate_describe_trusted_advisor_check_result(request: DescribeTrustedAdvisorCheckResultRequest) -> None:
+def _validate_describe_trusted_advisor_check_result(
+    request: DescribeTrustedAdvisorCheckResultRequest,
+) -> None:
     _val_describe_trusted_advisor_check_result_request(request, "")
 
 
-DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT: Operation[DescribeTrustedAdvisorCheckResultRequest, DescribeTrustedAdvisorCheckResultResponse] = Operation(
+DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT: Operation[
+    DescribeTrustedAdvisorCheckResultRequest, DescribeTrustedAdvisorCheckResultResponse
+] = Operation(
     "DescribeTrustedAdvisorCheckResult",
     _validate_describe_trusted_advisor_check_result,
     serialize_describe_trusted_advisor_check_result,
@@ -1911,11 +2442,15 @@ DESCRIBE_TRUSTED_ADVISOR_CHECK_RESULT: Operation[DescribeTrustedAdvisorCheckResu
 )
 
 
-def _validate_describe_trusted_advisor_check_summaries(request: DescribeTrustedAdvisorCheckSummariesRequest) -> None:
+def _validate_describe_trusted_advisor_check_summaries(
+    request: DescribeTrustedAdvisorCheckSummariesRequest,
+) -> None:
     _val_describe_trusted_advisor_check_summaries_request(request, "")
 
 
-DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES: Operation[DescribeTrustedAdvisorCheckSummariesRequest, DescribeTrustedAdvisorCheckSummariesResponse] = Operation(
+DESCRIBE_TRUSTED_ADVISOR_CHECK_SUMMARIES: Operation[
+    DescribeTrustedAdvisorCheckSummariesRequest, DescribeTrustedAdvisorCheckSummariesResponse
+] = Operation(
     "DescribeTrustedAdvisorCheckSummaries",
     _validate_describe_trusted_advisor_check_summaries,
     serialize_describe_trusted_advisor_check_summaries,
@@ -1927,7 +2462,9 @@ def _validate_describe_trusted_advisor_checks(request: DescribeTrustedAdvisorChe
     _val_describe_trusted_advisor_checks_request(request, "")
 
 
-DESCRIBE_TRUSTED_ADVISOR_CHECKS: Operation[DescribeTrustedAdvisorChecksRequest, DescribeTrustedAdvisorChecksResponse] = Operation(
+DESCRIBE_TRUSTED_ADVISOR_CHECKS: Operation[
+    DescribeTrustedAdvisorChecksRequest, DescribeTrustedAdvisorChecksResponse
+] = Operation(
     "DescribeTrustedAdvisorChecks",
     _validate_describe_trusted_advisor_checks,
     serialize_describe_trusted_advisor_checks,
@@ -1939,7 +2476,9 @@ def _validate_get_attachment_download_link(request: GetAttachmentDownloadLinkReq
     _val_get_attachment_download_link_request(request, "")
 
 
-GET_ATTACHMENT_DOWNLOAD_LINK: Operation[GetAttachmentDownloadLinkRequest, GetAttachmentDownloadLinkResponse] = Operation(
+GET_ATTACHMENT_DOWNLOAD_LINK: Operation[
+    GetAttachmentDownloadLinkRequest, GetAttachmentDownloadLinkResponse
+] = Operation(
     "GetAttachmentDownloadLink",
     _validate_get_attachment_download_link,
     serialize_get_attachment_download_link,
@@ -1951,7 +2490,9 @@ def _validate_get_attachment_upload_links(request: GetAttachmentUploadLinksReque
     _val_get_attachment_upload_links_request(request, "")
 
 
-GET_ATTACHMENT_UPLOAD_LINKS: Operation[GetAttachmentUploadLinksRequest, GetAttachmentUploadLinksResponse] = Operation(
+GET_ATTACHMENT_UPLOAD_LINKS: Operation[
+    GetAttachmentUploadLinksRequest, GetAttachmentUploadLinksResponse
+] = Operation(
     "GetAttachmentUploadLinks",
     _validate_get_attachment_upload_links,
     serialize_get_attachment_upload_links,
@@ -1963,7 +2504,9 @@ def _validate_refresh_trusted_advisor_check(request: RefreshTrustedAdvisorCheckR
     _val_refresh_trusted_advisor_check_request(request, "")
 
 
-REFRESH_TRUSTED_ADVISOR_CHECK: Operation[RefreshTrustedAdvisorCheckRequest, RefreshTrustedAdvisorCheckResponse] = Operation(
+REFRESH_TRUSTED_ADVISOR_CHECK: Operation[
+    RefreshTrustedAdvisorCheckRequest, RefreshTrustedAdvisorCheckResponse
+] = Operation(
     "RefreshTrustedAdvisorCheck",
     _validate_refresh_trusted_advisor_check,
     serialize_refresh_trusted_advisor_check,
@@ -1984,11 +2527,11 @@ RESOLVE_CASE: Operation[ResolveCaseRequest, ResolveCaseResponse] = Operation(
 
 
 SERVICE = ServiceInfo(
-    service_id='Support',
-    data_name='support',
-    endpoint_prefix='support',
-    signing_name='support',
-    api_version='2013-04-15',
+    service_id="Support",
+    data_name="support",
+    endpoint_prefix="support",
+    signing_name="support",
+    api_version="2013-04-15",
     errors=ERRORS,
     base_error=errors.SupportError,
     endpoint_rules=_endpoints.resolve,

@@ -1888,9 +1888,9 @@ class SupportClient(SupportCustomizations):
 
         return Paginator(
             fetch,
-            operation_name='DescribeCases',
+            operation_name="DescribeCases",
             next_token=lambda page: page.next_token,
-            result_keys=('cases',),
+            result_keys=("cases",),
             max_items=max_items,
             starting_token=starting_token,
         )
@@ -1955,9 +1955,9 @@ class SupportClient(SupportCustomizations):
 
         return Paginator(
             fetch,
-            operation_name='DescribeCommunications',
+            operation_name="DescribeCommunications",
             next_token=lambda page: page.next_token,
-            result_keys=('communications',),
+            result_keys=("communications",),
             max_items=max_items,
             starting_token=starting_token,
         )

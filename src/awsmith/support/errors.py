@@ -238,7 +238,9 @@ class ThrottlingException(SupportError):
     ) -> None:
         self.throttling_reasons = throttling_reasons
         """A list of one or more reasons that the request was throttled."""
-        super().__init__(message, code=code, status_code=status_code, request_id=request_id, raw=raw)
+        super().__init__(
+            message, code=code, status_code=status_code, request_id=request_id, raw=raw
+        )
 
 
 class UploadIdNotFound(SupportError):

@@ -23,17 +23,26 @@ class CaseStatus(OpenEnum):
     Values the model does not list are kept, not rejected.
     """
 
-    ALL_OPEN = 'all-open'
-    CUSTOMER_ACTION_COMPLETED = 'customer-action-completed'
-    OPENED = 'opened'
-    PENDING_CUSTOMER_ACTION = 'pending-customer-action'
-    REOPENED = 'reopened'
-    RESOLVED = 'resolved'
-    UNASSIGNED = 'unassigned'
-    WORK_IN_PROGRESS = 'work-in-progress'
+    ALL_OPEN = "all-open"
+    CUSTOMER_ACTION_COMPLETED = "customer-action-completed"
+    OPENED = "opened"
+    PENDING_CUSTOMER_ACTION = "pending-customer-action"
+    REOPENED = "reopened"
+    RESOLVED = "resolved"
+    UNASSIGNED = "unassigned"
+    WORK_IN_PROGRESS = "work-in-progress"
 
 
-CaseStatusLiteral = Literal['all-open', 'customer-action-completed', 'opened', 'pending-customer-action', 'reopened', 'resolved', 'unassigned', 'work-in-progress']
+CaseStatusLiteral = Literal[
+    "all-open",
+    "customer-action-completed",
+    "opened",
+    "pending-customer-action",
+    "reopened",
+    "resolved",
+    "unassigned",
+    "work-in-progress",
+]
 """The values of ``CaseStatus`` as string literals."""
 
 
@@ -43,14 +52,14 @@ class SeverityLevelCode(OpenEnum):
     Values the model does not list are kept, not rejected.
     """
 
-    LOW = 'low'
-    NORMAL = 'normal'
-    HIGH = 'high'
-    URGENT = 'urgent'
-    CRITICAL = 'critical'
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+    CRITICAL = "critical"
 
 
-SeverityLevelCodeLiteral = Literal['low', 'normal', 'high', 'urgent', 'critical']
+SeverityLevelCodeLiteral = Literal["low", "normal", "high", "urgent", "critical"]
 """The values of ``SeverityLevelCode`` as string literals."""
 
 
@@ -60,12 +69,12 @@ class UploadStatus(OpenEnum):
     Values the model does not list are kept, not rejected.
     """
 
-    ATTACHMENT_READY = 'attachment-ready'
-    ATTACHMENT_NOT_READY = 'attachment-not-ready'
-    FAILED = 'failed'
+    ATTACHMENT_READY = "attachment-ready"
+    ATTACHMENT_NOT_READY = "attachment-not-ready"
+    FAILED = "failed"
 
 
-UploadStatusLiteral = Literal['attachment-ready', 'attachment-not-ready', 'failed']
+UploadStatusLiteral = Literal["attachment-ready", "attachment-not-ready", "failed"]
 """The values of ``UploadStatus`` as string literals."""
 
 
