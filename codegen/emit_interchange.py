@@ -4,7 +4,7 @@
 For every structure (and modeled error) the generator knows each member's Python name,
 wire name and type, so it writes the conversion out as straight-line code: no
 reflection, no per-member dispatch at run time. ``awsmith._core.interchange`` registers
-the ``HOOKS`` table in its ``cattrs`` converters.
+the ``CONVERSIONS`` table in its ``cattrs`` converters.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class InterchangeEmitter:
         self.source = source
         self.usage = Usage(model)
         self.w = Writer()
-        self.runtime: set[str] = {"Hooks"}
+        self.runtime: set[str] = {"ShapeConversions"}
         self.serde_names: set[str] = set()
         self.shape_names: set[str] = set()
         self.classes = {s.class_name for s in model.shapes.values()}
@@ -326,7 +326,7 @@ class InterchangeEmitter:
         w.dedent()
         keys = [("message", wire_message)] + [(m.py_name, m.name) for m in fields]
         self.key_sets[f"_KEYS_ERROR_{name.upper()}"] = keys
-        return f"{self.rt('Hooks')}(_out_error_{name}, _in_error_{name})"
+        return f"{self.rt('ShapeConversions')}(_out_error_{name}, _in_error_{name})"
 
     # --------------------------------------------------------------------- file
 
@@ -362,8 +362,8 @@ class InterchangeEmitter:
         error_hooks = [(s.class_name, self.emit_error(s)) for s in error_shapes(self.model)]
         w.line()
         w.line()
-        hooks = self.rt("Hooks")
-        w.line(f"HOOKS: dict[type, {hooks}] = {{")
+        hooks = self.rt("ShapeConversions")
+        w.line(f"CONVERSIONS: dict[type, {hooks}] = {{")
         for shape in structures:
             if shape.type == "structure":
                 n = snake(shape.name)
@@ -385,7 +385,7 @@ class InterchangeEmitter:
             self.source,
             "Conversions of every shape and modeled error to and from dicts, behind\n"
             "``awsmith.to_dict`` and ``awsmith.from_dict``.\n\n"
-            "Private: use those two functions; ``awsmith._core.interchange`` registers ``HOOKS``\n"
+            "Private: use those two functions; ``awsmith._core.interchange`` registers ``CONVERSIONS``\n"
             "in its cattrs converters.",
         )
         out.line(

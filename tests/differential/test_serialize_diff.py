@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 import botocore.serialize
 import pytest
 from botocore.awsrequest import prepare_request_dict
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from awsmith._core.errors import ParamValidationError
@@ -208,3 +208,76 @@ def test_naive_datetimes_are_refused() -> None:
         awsmith_serialize("codeguruprofiler", "GetRecommendations", params)
     assert info.value.field == "end_time"
     assert info.value.rule == "timezone"
+
+
+# ---------------------------------------------------------------- ISO 8601 timestamps
+#
+# serde.ts_iso is the one ISO 8601 writer: the wire's, and (padded) to_dict's. Over the
+# whole of datetime's range, any offset and microseconds, the wire's text is botocore's.
+
+_DAY = timedelta(hours=24)
+#: Every offset a ``timezone`` takes (strictly within a day, to the microsecond), UTC
+#: itself and the IANA zones (DST folds and gaps).
+_ZONES = st.one_of(
+    st.just(UTC),
+    st.timedeltas(-_DAY + timedelta.resolution, _DAY - timedelta.resolution).map(timezone),
+    st.timezones(),
+)
+_AWARE = st.datetimes(datetime(1, 1, 1), datetime(9999, 12, 31, 23, 59, 59, 999999), timezones=_ZONES)
+
+
+def _in_utc_range(value: datetime) -> bool:
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        return False
+    return True
+
+
+def botocore_iso8601(value: datetime) -> str:
+    serializer = botocore.serialize.JSONSerializer()
+    text: str = serializer._convert_timestamp_to_str(value, "iso8601")  # pyright: ignore[reportPrivateUsage]
+    return text
+
+
+@settings(SETTINGS, max_examples=max(S.EXAMPLES, 1000))  # a pure function: cheap
+@given(value=_AWARE.filter(_in_utc_range))
+@example(value=datetime(5, 1, 1, tzinfo=UTC))
+@example(value=datetime(1000, 1, 1, 0, 30, 0, 7, tzinfo=timezone(timedelta(hours=1))))
+def test_iso8601_writer_matches_botocore(value: datetime) -> None:
+    from awsmith._core.serde import ts_iso
+
+    assert ts_iso(value) == botocore_iso8601(value)
+    # to_dict's form differs only in a year before 1000, which it always pads
+    year, rest = botocore_iso8601(value).split("-", 1)
+    assert ts_iso(value, padded=True) == f"{int(year):04d}-{rest}"
+
+
+@pytest.mark.parametrize(
+    ("value", "rule", "detail"),
+    [
+        (
+            datetime(1, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=1))),
+            "min",
+            "0001-01-01T00:30:00+01:00 is before 0001-01-01T00:00:00Z, the earliest "
+            "timestamp UTC can hold",
+        ),
+        (
+            datetime(9999, 12, 31, 23, 59, 59, 500, tzinfo=timezone(timedelta(hours=-8))),
+            "max",
+            "9999-12-31T23:59:59.000500-08:00 is after 9999-12-31T23:59:59.999999Z, the "
+            "latest timestamp UTC can hold",
+        ),
+    ],
+)
+def test_a_timestamp_utc_cannot_hold_is_refused(value: datetime, rule: str, detail: str) -> None:
+    """Intended difference, and the fix of a defect: botocore raises ``OverflowError``
+    for an instant UTC cannot hold (every wire format writes UTC); at e82cd98 awsmith's
+    serializer raised it too, though its parser returns such values from a response and
+    to_dict writes them. Now the validation refuses one, naming the member."""
+    params = {"profilingGroupName": "pg", "startTime": value, "endTime": _T2}
+    with pytest.raises(OverflowError):
+        botocore_serialize("codeguruprofiler", "GetRecommendations", params)
+    with pytest.raises(ParamValidationError) as info:
+        awsmith_serialize("codeguruprofiler", "GetRecommendations", params)
+    assert (info.value.field, info.value.rule, info.value.detail) == ("start_time", rule, detail)

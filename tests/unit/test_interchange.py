@@ -576,7 +576,7 @@ def test_arguments_that_are_not_shapes_or_name_styles() -> None:
 
 def test_the_round_trips_cover_every_generated_class() -> None:
     for service in SERVICES:
-        hooks = importlib.import_module(f"awsmith.{service}._interchange").HOOKS
+        hooks = importlib.import_module(f"awsmith.{service}._interchange").CONVERSIONS
         shapes = {
             getattr(shapes_module(service), model(service).shapes[n].class_name)
             for s, n in structures()
@@ -946,3 +946,29 @@ def test_to_dict_writes_only_what_reads_back(service: str, name: str, data: st.D
     else:
         assert fits(member.shape, value, required=required), out
         assert to_dict(from_dict(type(obj), out, names=names), names=names) == out
+
+
+_ZONES = st.one_of(
+    st.just(UTC),
+    st.timedeltas(-timedelta(hours=24) + timedelta.resolution, timedelta(hours=24)).filter(
+        lambda offset: abs(offset) < timedelta(hours=24)
+    ).map(timezone),
+    st.timezones(),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(moment=st.datetimes(datetime(1, 1, 1), datetime(9999, 12, 31, 23, 59, 59, 999999), timezones=_ZONES))
+def test_every_timestamp_round_trips_through_to_dict(moment: datetime) -> None:
+    """Years 1 to 9999 at any offset, microseconds: to_dict writes what from_dict reads
+    back to the same value (a year before 1000 with four digits, where the wire writes
+    botocore's ``strftime`` text; tests/differential/test_serialize_diff.py)."""
+    from awsmith._core.serde import in_utc
+
+    times = _times(in_utc(moment))  # as the parser gives it: in UTC where UTC holds it
+    out = to_dict(times)
+    assert out["profile_times"][0]["start"][:4].isdigit()
+    back = from_dict(ListProfileTimesResponse, out)
+    assert back == times  # the same instant, and at the same offset:
+    read = [t.start.utcoffset() for t in back.profile_times or [] if t.start is not None]
+    assert read == [in_utc(moment).utcoffset()]

@@ -49,12 +49,26 @@ def ts_epoch(value: datetime) -> int | float:
     return seconds
 
 
-def ts_iso(value: datetime) -> str:
-    """ISO 8601 in UTC with a ``Z``, microseconds only when there are some (botocore's
-    bytes). ``isoformat`` is 3x faster than ``strftime``; it pads years before 1000 to
-    four digits where ``strftime`` does not, so those keep ``strftime``."""
-    utc = value.astimezone(UTC)
-    if utc.year >= 1000:
+def ts_iso(value: datetime, padded: bool = False) -> str:
+    """ISO 8601 in UTC with a ``Z``, microseconds only when there are some: the one
+    writer of this format, for the wire and (``padded``) for ``to_dict``.
+
+    The wire gets botocore's bytes. For a year before 1000 those are whatever
+    ``strftime("%Y")`` writes, which botocore calls: ``999`` on Linux before Python 3.14,
+    ``0999`` where the C library or Python pads it; so those years keep ``strftime``
+    (``isoformat``, 3x faster, always pads). ``padded`` always writes four digits, as
+    ISO 8601 asks and as ``from_dict`` reads them back (botocore's own parser reads
+    ``5-01-01T00:00:00Z`` as 2001-05-01).
+
+    An instant UTC cannot hold (``0001-01-01T00:30:00+01:00``: the parser keeps such a
+    value at the offset it was sent with, :func:`in_utc`) is written at that offset. Only
+    ``to_dict`` meets one: the validation of a request refuses it
+    (:func:`~awsmith._core.validation.check_datetime`), as no wire format carries it."""
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        return value.isoformat()
+    if padded or utc.year >= 1000:
         return utc.replace(tzinfo=None).isoformat() + "Z"
     if utc.microsecond:
         return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")

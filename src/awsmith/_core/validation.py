@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import MAXYEAR, MINYEAR, UTC, datetime
 from typing import Any, NoReturn, cast
 
 from awsmith._core.errors import ParamValidationError
@@ -182,6 +182,31 @@ def check_datetime(value: object, path: str) -> None:
             path,
             "timezone",
             "naive datetimes are ambiguous; pass an aware one, e.g. datetime.now(UTC)",
+        )
+    if value.year == MINYEAR or value.year == MAXYEAR:
+        _check_utc_range(value, path)
+
+
+def _check_utc_range(value: datetime, path: str) -> None:
+    """Every wire format writes a timestamp in UTC, and the instants at the ends of
+    ``datetime``'s range at an offset (``0001-01-01T00:30:00+01:00``) have no UTC
+    ``datetime``; the parser gives such a value back from a response (``serde.in_utc``),
+    so a caller may pass it on. botocore raises ``OverflowError`` for it."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        if value.year == MINYEAR:
+            invalid(
+                path,
+                "min",
+                f"{value.isoformat()} is before 0001-01-01T00:00:00Z, "
+                "the earliest timestamp UTC can hold",
+            )
+        invalid(
+            path,
+            "max",
+            f"{value.isoformat()} is after 9999-12-31T23:59:59.999999Z, "
+            "the latest timestamp UTC can hold",
         )
 
 

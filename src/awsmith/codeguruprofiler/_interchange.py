@@ -2,7 +2,7 @@
 """Conversions of every shape and modeled error to and from dicts, behind
 ``awsmith.to_dict`` and ``awsmith.from_dict``.
 
-Private: use those two functions; ``awsmith._core.interchange`` registers ``HOOKS``
+Private: use those two functions; ``awsmith._core.interchange`` registers ``CONVERSIONS``
 in its cattrs converters."""
 
 # Each class's conversion is written out member by member: no reflection at run time.
@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from awsmith._core.interchange import (
-    Hooks,
+    ShapeConversions,
     absent,
     i_blob,
     i_bool,
@@ -3621,138 +3621,160 @@ def _in_user_feedback(data: Any, path: Path, wire: bool, strict: bool) -> UserFe
 # ------------------------------ errors
 
 
-HOOKS: dict[type, Hooks] = {
-    AddNotificationChannelsRequest: Hooks(
+CONVERSIONS: dict[type, ShapeConversions] = {
+    AddNotificationChannelsRequest: ShapeConversions(
         _out_add_notification_channels_request, _in_add_notification_channels_request
     ),
-    AddNotificationChannelsResponse: Hooks(
+    AddNotificationChannelsResponse: ShapeConversions(
         _out_add_notification_channels_response, _in_add_notification_channels_response
     ),
-    AgentConfiguration: Hooks(_out_agent_configuration, _in_agent_configuration),
-    AgentOrchestrationConfig: Hooks(
+    AgentConfiguration: ShapeConversions(_out_agent_configuration, _in_agent_configuration),
+    AgentOrchestrationConfig: ShapeConversions(
         _out_agent_orchestration_config, _in_agent_orchestration_config
     ),
-    AggregatedProfileTime: Hooks(_out_aggregated_profile_time, _in_aggregated_profile_time),
-    Anomaly: Hooks(_out_anomaly, _in_anomaly),
-    AnomalyInstance: Hooks(_out_anomaly_instance, _in_anomaly_instance),
-    BatchGetFrameMetricDataRequest: Hooks(
+    AggregatedProfileTime: ShapeConversions(
+        _out_aggregated_profile_time, _in_aggregated_profile_time
+    ),
+    Anomaly: ShapeConversions(_out_anomaly, _in_anomaly),
+    AnomalyInstance: ShapeConversions(_out_anomaly_instance, _in_anomaly_instance),
+    BatchGetFrameMetricDataRequest: ShapeConversions(
         _out_batch_get_frame_metric_data_request, _in_batch_get_frame_metric_data_request
     ),
-    BatchGetFrameMetricDataResponse: Hooks(
+    BatchGetFrameMetricDataResponse: ShapeConversions(
         _out_batch_get_frame_metric_data_response, _in_batch_get_frame_metric_data_response
     ),
-    Channel: Hooks(_out_channel, _in_channel),
-    ConfigureAgentRequest: Hooks(_out_configure_agent_request, _in_configure_agent_request),
-    ConfigureAgentResponse: Hooks(_out_configure_agent_response, _in_configure_agent_response),
-    CreateProfilingGroupRequest: Hooks(
+    Channel: ShapeConversions(_out_channel, _in_channel),
+    ConfigureAgentRequest: ShapeConversions(
+        _out_configure_agent_request, _in_configure_agent_request
+    ),
+    ConfigureAgentResponse: ShapeConversions(
+        _out_configure_agent_response, _in_configure_agent_response
+    ),
+    CreateProfilingGroupRequest: ShapeConversions(
         _out_create_profiling_group_request, _in_create_profiling_group_request
     ),
-    CreateProfilingGroupResponse: Hooks(
+    CreateProfilingGroupResponse: ShapeConversions(
         _out_create_profiling_group_response, _in_create_profiling_group_response
     ),
-    DeleteProfilingGroupRequest: Hooks(
+    DeleteProfilingGroupRequest: ShapeConversions(
         _out_delete_profiling_group_request, _in_delete_profiling_group_request
     ),
-    DeleteProfilingGroupResponse: Hooks(
+    DeleteProfilingGroupResponse: ShapeConversions(
         _out_delete_profiling_group_response, _in_delete_profiling_group_response
     ),
-    DescribeProfilingGroupRequest: Hooks(
+    DescribeProfilingGroupRequest: ShapeConversions(
         _out_describe_profiling_group_request, _in_describe_profiling_group_request
     ),
-    DescribeProfilingGroupResponse: Hooks(
+    DescribeProfilingGroupResponse: ShapeConversions(
         _out_describe_profiling_group_response, _in_describe_profiling_group_response
     ),
-    FindingsReportSummary: Hooks(_out_findings_report_summary, _in_findings_report_summary),
-    FrameMetric: Hooks(_out_frame_metric, _in_frame_metric),
-    FrameMetricDatum: Hooks(_out_frame_metric_datum, _in_frame_metric_datum),
-    GetFindingsReportAccountSummaryRequest: Hooks(
+    FindingsReportSummary: ShapeConversions(
+        _out_findings_report_summary, _in_findings_report_summary
+    ),
+    FrameMetric: ShapeConversions(_out_frame_metric, _in_frame_metric),
+    FrameMetricDatum: ShapeConversions(_out_frame_metric_datum, _in_frame_metric_datum),
+    GetFindingsReportAccountSummaryRequest: ShapeConversions(
         _out_get_findings_report_account_summary_request,
         _in_get_findings_report_account_summary_request,
     ),
-    GetFindingsReportAccountSummaryResponse: Hooks(
+    GetFindingsReportAccountSummaryResponse: ShapeConversions(
         _out_get_findings_report_account_summary_response,
         _in_get_findings_report_account_summary_response,
     ),
-    GetNotificationConfigurationRequest: Hooks(
+    GetNotificationConfigurationRequest: ShapeConversions(
         _out_get_notification_configuration_request, _in_get_notification_configuration_request
     ),
-    GetNotificationConfigurationResponse: Hooks(
+    GetNotificationConfigurationResponse: ShapeConversions(
         _out_get_notification_configuration_response, _in_get_notification_configuration_response
     ),
-    GetPolicyRequest: Hooks(_out_get_policy_request, _in_get_policy_request),
-    GetPolicyResponse: Hooks(_out_get_policy_response, _in_get_policy_response),
-    GetProfileRequest: Hooks(_out_get_profile_request, _in_get_profile_request),
-    GetProfileResponse: Hooks(_out_get_profile_response, _in_get_profile_response),
-    GetRecommendationsRequest: Hooks(
+    GetPolicyRequest: ShapeConversions(_out_get_policy_request, _in_get_policy_request),
+    GetPolicyResponse: ShapeConversions(_out_get_policy_response, _in_get_policy_response),
+    GetProfileRequest: ShapeConversions(_out_get_profile_request, _in_get_profile_request),
+    GetProfileResponse: ShapeConversions(_out_get_profile_response, _in_get_profile_response),
+    GetRecommendationsRequest: ShapeConversions(
         _out_get_recommendations_request, _in_get_recommendations_request
     ),
-    GetRecommendationsResponse: Hooks(
+    GetRecommendationsResponse: ShapeConversions(
         _out_get_recommendations_response, _in_get_recommendations_response
     ),
-    ListFindingsReportsRequest: Hooks(
+    ListFindingsReportsRequest: ShapeConversions(
         _out_list_findings_reports_request, _in_list_findings_reports_request
     ),
-    ListFindingsReportsResponse: Hooks(
+    ListFindingsReportsResponse: ShapeConversions(
         _out_list_findings_reports_response, _in_list_findings_reports_response
     ),
-    ListProfileTimesRequest: Hooks(_out_list_profile_times_request, _in_list_profile_times_request),
-    ListProfileTimesResponse: Hooks(
+    ListProfileTimesRequest: ShapeConversions(
+        _out_list_profile_times_request, _in_list_profile_times_request
+    ),
+    ListProfileTimesResponse: ShapeConversions(
         _out_list_profile_times_response, _in_list_profile_times_response
     ),
-    ListProfilingGroupsRequest: Hooks(
+    ListProfilingGroupsRequest: ShapeConversions(
         _out_list_profiling_groups_request, _in_list_profiling_groups_request
     ),
-    ListProfilingGroupsResponse: Hooks(
+    ListProfilingGroupsResponse: ShapeConversions(
         _out_list_profiling_groups_response, _in_list_profiling_groups_response
     ),
-    ListTagsForResourceRequest: Hooks(
+    ListTagsForResourceRequest: ShapeConversions(
         _out_list_tags_for_resource_request, _in_list_tags_for_resource_request
     ),
-    ListTagsForResourceResponse: Hooks(
+    ListTagsForResourceResponse: ShapeConversions(
         _out_list_tags_for_resource_response, _in_list_tags_for_resource_response
     ),
-    Match: Hooks(_out_match, _in_match),
-    Metric: Hooks(_out_metric, _in_metric),
-    NotificationConfiguration: Hooks(
+    Match: ShapeConversions(_out_match, _in_match),
+    Metric: ShapeConversions(_out_metric, _in_metric),
+    NotificationConfiguration: ShapeConversions(
         _out_notification_configuration, _in_notification_configuration
     ),
-    Pattern: Hooks(_out_pattern, _in_pattern),
-    PostAgentProfileRequest: Hooks(_out_post_agent_profile_request, _in_post_agent_profile_request),
-    PostAgentProfileResponse: Hooks(
+    Pattern: ShapeConversions(_out_pattern, _in_pattern),
+    PostAgentProfileRequest: ShapeConversions(
+        _out_post_agent_profile_request, _in_post_agent_profile_request
+    ),
+    PostAgentProfileResponse: ShapeConversions(
         _out_post_agent_profile_response, _in_post_agent_profile_response
     ),
-    ProfileTime: Hooks(_out_profile_time, _in_profile_time),
-    ProfilingGroupDescription: Hooks(
+    ProfileTime: ShapeConversions(_out_profile_time, _in_profile_time),
+    ProfilingGroupDescription: ShapeConversions(
         _out_profiling_group_description, _in_profiling_group_description
     ),
-    ProfilingStatus: Hooks(_out_profiling_status, _in_profiling_status),
-    PutPermissionRequest: Hooks(_out_put_permission_request, _in_put_permission_request),
-    PutPermissionResponse: Hooks(_out_put_permission_response, _in_put_permission_response),
-    Recommendation: Hooks(_out_recommendation, _in_recommendation),
-    RemoveNotificationChannelRequest: Hooks(
+    ProfilingStatus: ShapeConversions(_out_profiling_status, _in_profiling_status),
+    PutPermissionRequest: ShapeConversions(_out_put_permission_request, _in_put_permission_request),
+    PutPermissionResponse: ShapeConversions(
+        _out_put_permission_response, _in_put_permission_response
+    ),
+    Recommendation: ShapeConversions(_out_recommendation, _in_recommendation),
+    RemoveNotificationChannelRequest: ShapeConversions(
         _out_remove_notification_channel_request, _in_remove_notification_channel_request
     ),
-    RemoveNotificationChannelResponse: Hooks(
+    RemoveNotificationChannelResponse: ShapeConversions(
         _out_remove_notification_channel_response, _in_remove_notification_channel_response
     ),
-    RemovePermissionRequest: Hooks(_out_remove_permission_request, _in_remove_permission_request),
-    RemovePermissionResponse: Hooks(
+    RemovePermissionRequest: ShapeConversions(
+        _out_remove_permission_request, _in_remove_permission_request
+    ),
+    RemovePermissionResponse: ShapeConversions(
         _out_remove_permission_response, _in_remove_permission_response
     ),
-    SubmitFeedbackRequest: Hooks(_out_submit_feedback_request, _in_submit_feedback_request),
-    SubmitFeedbackResponse: Hooks(_out_submit_feedback_response, _in_submit_feedback_response),
-    TagResourceRequest: Hooks(_out_tag_resource_request, _in_tag_resource_request),
-    TagResourceResponse: Hooks(_out_tag_resource_response, _in_tag_resource_response),
-    TimestampStructure: Hooks(_out_timestamp_structure, _in_timestamp_structure),
-    UntagResourceRequest: Hooks(_out_untag_resource_request, _in_untag_resource_request),
-    UntagResourceResponse: Hooks(_out_untag_resource_response, _in_untag_resource_response),
-    UpdateProfilingGroupRequest: Hooks(
+    SubmitFeedbackRequest: ShapeConversions(
+        _out_submit_feedback_request, _in_submit_feedback_request
+    ),
+    SubmitFeedbackResponse: ShapeConversions(
+        _out_submit_feedback_response, _in_submit_feedback_response
+    ),
+    TagResourceRequest: ShapeConversions(_out_tag_resource_request, _in_tag_resource_request),
+    TagResourceResponse: ShapeConversions(_out_tag_resource_response, _in_tag_resource_response),
+    TimestampStructure: ShapeConversions(_out_timestamp_structure, _in_timestamp_structure),
+    UntagResourceRequest: ShapeConversions(_out_untag_resource_request, _in_untag_resource_request),
+    UntagResourceResponse: ShapeConversions(
+        _out_untag_resource_response, _in_untag_resource_response
+    ),
+    UpdateProfilingGroupRequest: ShapeConversions(
         _out_update_profiling_group_request, _in_update_profiling_group_request
     ),
-    UpdateProfilingGroupResponse: Hooks(
+    UpdateProfilingGroupResponse: ShapeConversions(
         _out_update_profiling_group_response, _in_update_profiling_group_response
     ),
-    UserFeedback: Hooks(_out_user_feedback, _in_user_feedback),
+    UserFeedback: ShapeConversions(_out_user_feedback, _in_user_feedback),
     errors.AccessDeniedException: message_only(errors.AccessDeniedException, "message"),
     errors.ConflictException: message_only(errors.ConflictException, "message"),
     errors.IncompleteSignature: message_only(errors.IncompleteSignature, "message"),

@@ -2,7 +2,7 @@
 """Conversions of every shape and modeled error to and from dicts, behind
 ``awsmith.to_dict`` and ``awsmith.from_dict``.
 
-Private: use those two functions; ``awsmith._core.interchange`` registers ``HOOKS``
+Private: use those two functions; ``awsmith._core.interchange`` registers ``CONVERSIONS``
 in its cattrs converters."""
 
 # Each class's conversion is written out member by member: no reflection at run time.
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from awsmith._core.interchange import (
-    Hooks,
+    ShapeConversions,
     absent,
     i_blob,
     i_bool,
@@ -3882,168 +3882,172 @@ def _in_error_throttling_exception(
     return errors.ThrottlingException(message, throttling_reasons=throttling_reasons)
 
 
-HOOKS: dict[type, Hooks] = {
-    AddAttachmentsToSetRequest: Hooks(
+CONVERSIONS: dict[type, ShapeConversions] = {
+    AddAttachmentsToSetRequest: ShapeConversions(
         _out_add_attachments_to_set_request, _in_add_attachments_to_set_request
     ),
-    AddAttachmentsToSetResponse: Hooks(
+    AddAttachmentsToSetResponse: ShapeConversions(
         _out_add_attachments_to_set_response, _in_add_attachments_to_set_response
     ),
-    AddCommunicationToCaseRequest: Hooks(
+    AddCommunicationToCaseRequest: ShapeConversions(
         _out_add_communication_to_case_request, _in_add_communication_to_case_request
     ),
-    AddCommunicationToCaseResponse: Hooks(
+    AddCommunicationToCaseResponse: ShapeConversions(
         _out_add_communication_to_case_response, _in_add_communication_to_case_response
     ),
-    Attachment: Hooks(_out_attachment, _in_attachment),
-    AttachmentDetails: Hooks(_out_attachment_details, _in_attachment_details),
-    CaseDetails: Hooks(_out_case_details, _in_case_details),
-    Category: Hooks(_out_category, _in_category),
-    Communication: Hooks(_out_communication, _in_communication),
-    CommunicationTypeOptions: Hooks(
+    Attachment: ShapeConversions(_out_attachment, _in_attachment),
+    AttachmentDetails: ShapeConversions(_out_attachment_details, _in_attachment_details),
+    CaseDetails: ShapeConversions(_out_case_details, _in_case_details),
+    Category: ShapeConversions(_out_category, _in_category),
+    Communication: ShapeConversions(_out_communication, _in_communication),
+    CommunicationTypeOptions: ShapeConversions(
         _out_communication_type_options, _in_communication_type_options
     ),
-    CompleteAttachmentUploadRequest: Hooks(
+    CompleteAttachmentUploadRequest: ShapeConversions(
         _out_complete_attachment_upload_request, _in_complete_attachment_upload_request
     ),
-    CompleteAttachmentUploadResponse: Hooks(
+    CompleteAttachmentUploadResponse: ShapeConversions(
         _out_complete_attachment_upload_response, _in_complete_attachment_upload_response
     ),
-    CompletedUpload: Hooks(_out_completed_upload, _in_completed_upload),
-    CreateCaseRequest: Hooks(_out_create_case_request, _in_create_case_request),
-    CreateCaseResponse: Hooks(_out_create_case_response, _in_create_case_response),
-    DateInterval: Hooks(_out_date_interval, _in_date_interval),
-    DescribeAttachmentRequest: Hooks(
+    CompletedUpload: ShapeConversions(_out_completed_upload, _in_completed_upload),
+    CreateCaseRequest: ShapeConversions(_out_create_case_request, _in_create_case_request),
+    CreateCaseResponse: ShapeConversions(_out_create_case_response, _in_create_case_response),
+    DateInterval: ShapeConversions(_out_date_interval, _in_date_interval),
+    DescribeAttachmentRequest: ShapeConversions(
         _out_describe_attachment_request, _in_describe_attachment_request
     ),
-    DescribeAttachmentResponse: Hooks(
+    DescribeAttachmentResponse: ShapeConversions(
         _out_describe_attachment_response, _in_describe_attachment_response
     ),
-    DescribeAttachmentUploadStatusRequest: Hooks(
+    DescribeAttachmentUploadStatusRequest: ShapeConversions(
         _out_describe_attachment_upload_status_request,
         _in_describe_attachment_upload_status_request,
     ),
-    DescribeAttachmentUploadStatusResponse: Hooks(
+    DescribeAttachmentUploadStatusResponse: ShapeConversions(
         _out_describe_attachment_upload_status_response,
         _in_describe_attachment_upload_status_response,
     ),
-    DescribeCasesRequest: Hooks(_out_describe_cases_request, _in_describe_cases_request),
-    DescribeCasesResponse: Hooks(_out_describe_cases_response, _in_describe_cases_response),
-    DescribeCommunicationsRequest: Hooks(
+    DescribeCasesRequest: ShapeConversions(_out_describe_cases_request, _in_describe_cases_request),
+    DescribeCasesResponse: ShapeConversions(
+        _out_describe_cases_response, _in_describe_cases_response
+    ),
+    DescribeCommunicationsRequest: ShapeConversions(
         _out_describe_communications_request, _in_describe_communications_request
     ),
-    DescribeCommunicationsResponse: Hooks(
+    DescribeCommunicationsResponse: ShapeConversions(
         _out_describe_communications_response, _in_describe_communications_response
     ),
-    DescribeCreateCaseOptionsRequest: Hooks(
+    DescribeCreateCaseOptionsRequest: ShapeConversions(
         _out_describe_create_case_options_request, _in_describe_create_case_options_request
     ),
-    DescribeCreateCaseOptionsResponse: Hooks(
+    DescribeCreateCaseOptionsResponse: ShapeConversions(
         _out_describe_create_case_options_response, _in_describe_create_case_options_response
     ),
-    DescribeServicesRequest: Hooks(_out_describe_services_request, _in_describe_services_request),
-    DescribeServicesResponse: Hooks(
+    DescribeServicesRequest: ShapeConversions(
+        _out_describe_services_request, _in_describe_services_request
+    ),
+    DescribeServicesResponse: ShapeConversions(
         _out_describe_services_response, _in_describe_services_response
     ),
-    DescribeSeverityLevelsRequest: Hooks(
+    DescribeSeverityLevelsRequest: ShapeConversions(
         _out_describe_severity_levels_request, _in_describe_severity_levels_request
     ),
-    DescribeSeverityLevelsResponse: Hooks(
+    DescribeSeverityLevelsResponse: ShapeConversions(
         _out_describe_severity_levels_response, _in_describe_severity_levels_response
     ),
-    DescribeSupportedLanguagesRequest: Hooks(
+    DescribeSupportedLanguagesRequest: ShapeConversions(
         _out_describe_supported_languages_request, _in_describe_supported_languages_request
     ),
-    DescribeSupportedLanguagesResponse: Hooks(
+    DescribeSupportedLanguagesResponse: ShapeConversions(
         _out_describe_supported_languages_response, _in_describe_supported_languages_response
     ),
-    DescribeTrustedAdvisorCheckRefreshStatusesRequest: Hooks(
+    DescribeTrustedAdvisorCheckRefreshStatusesRequest: ShapeConversions(
         _out_describe_trusted_advisor_check_refresh_statuses_request,
         _in_describe_trusted_advisor_check_refresh_statuses_request,
     ),
-    DescribeTrustedAdvisorCheckRefreshStatusesResponse: Hooks(
+    DescribeTrustedAdvisorCheckRefreshStatusesResponse: ShapeConversions(
         _out_describe_trusted_advisor_check_refresh_statuses_response,
         _in_describe_trusted_advisor_check_refresh_statuses_response,
     ),
-    DescribeTrustedAdvisorCheckResultRequest: Hooks(
+    DescribeTrustedAdvisorCheckResultRequest: ShapeConversions(
         _out_describe_trusted_advisor_check_result_request,
         _in_describe_trusted_advisor_check_result_request,
     ),
-    DescribeTrustedAdvisorCheckResultResponse: Hooks(
+    DescribeTrustedAdvisorCheckResultResponse: ShapeConversions(
         _out_describe_trusted_advisor_check_result_response,
         _in_describe_trusted_advisor_check_result_response,
     ),
-    DescribeTrustedAdvisorCheckSummariesRequest: Hooks(
+    DescribeTrustedAdvisorCheckSummariesRequest: ShapeConversions(
         _out_describe_trusted_advisor_check_summaries_request,
         _in_describe_trusted_advisor_check_summaries_request,
     ),
-    DescribeTrustedAdvisorCheckSummariesResponse: Hooks(
+    DescribeTrustedAdvisorCheckSummariesResponse: ShapeConversions(
         _out_describe_trusted_advisor_check_summaries_response,
         _in_describe_trusted_advisor_check_summaries_response,
     ),
-    DescribeTrustedAdvisorChecksRequest: Hooks(
+    DescribeTrustedAdvisorChecksRequest: ShapeConversions(
         _out_describe_trusted_advisor_checks_request, _in_describe_trusted_advisor_checks_request
     ),
-    DescribeTrustedAdvisorChecksResponse: Hooks(
+    DescribeTrustedAdvisorChecksResponse: ShapeConversions(
         _out_describe_trusted_advisor_checks_response, _in_describe_trusted_advisor_checks_response
     ),
-    DownloadUrl: Hooks(_out_download_url, _in_download_url),
-    GetAttachmentDownloadLinkRequest: Hooks(
+    DownloadUrl: ShapeConversions(_out_download_url, _in_download_url),
+    GetAttachmentDownloadLinkRequest: ShapeConversions(
         _out_get_attachment_download_link_request, _in_get_attachment_download_link_request
     ),
-    GetAttachmentDownloadLinkResponse: Hooks(
+    GetAttachmentDownloadLinkResponse: ShapeConversions(
         _out_get_attachment_download_link_response, _in_get_attachment_download_link_response
     ),
-    GetAttachmentUploadLinksRequest: Hooks(
+    GetAttachmentUploadLinksRequest: ShapeConversions(
         _out_get_attachment_upload_links_request, _in_get_attachment_upload_links_request
     ),
-    GetAttachmentUploadLinksResponse: Hooks(
+    GetAttachmentUploadLinksResponse: ShapeConversions(
         _out_get_attachment_upload_links_response, _in_get_attachment_upload_links_response
     ),
-    RecentCaseCommunications: Hooks(
+    RecentCaseCommunications: ShapeConversions(
         _out_recent_case_communications, _in_recent_case_communications
     ),
-    RefreshTrustedAdvisorCheckRequest: Hooks(
+    RefreshTrustedAdvisorCheckRequest: ShapeConversions(
         _out_refresh_trusted_advisor_check_request, _in_refresh_trusted_advisor_check_request
     ),
-    RefreshTrustedAdvisorCheckResponse: Hooks(
+    RefreshTrustedAdvisorCheckResponse: ShapeConversions(
         _out_refresh_trusted_advisor_check_response, _in_refresh_trusted_advisor_check_response
     ),
-    ResolveCaseRequest: Hooks(_out_resolve_case_request, _in_resolve_case_request),
-    ResolveCaseResponse: Hooks(_out_resolve_case_response, _in_resolve_case_response),
-    Service: Hooks(_out_service, _in_service),
-    SeverityLevel: Hooks(_out_severity_level, _in_severity_level),
-    SupportedHour: Hooks(_out_supported_hour, _in_supported_hour),
-    SupportedLanguage: Hooks(_out_supported_language, _in_supported_language),
-    ThrottlingReason: Hooks(_out_throttling_reason, _in_throttling_reason),
-    TrustedAdvisorCategorySpecificSummary: Hooks(
+    ResolveCaseRequest: ShapeConversions(_out_resolve_case_request, _in_resolve_case_request),
+    ResolveCaseResponse: ShapeConversions(_out_resolve_case_response, _in_resolve_case_response),
+    Service: ShapeConversions(_out_service, _in_service),
+    SeverityLevel: ShapeConversions(_out_severity_level, _in_severity_level),
+    SupportedHour: ShapeConversions(_out_supported_hour, _in_supported_hour),
+    SupportedLanguage: ShapeConversions(_out_supported_language, _in_supported_language),
+    ThrottlingReason: ShapeConversions(_out_throttling_reason, _in_throttling_reason),
+    TrustedAdvisorCategorySpecificSummary: ShapeConversions(
         _out_trusted_advisor_category_specific_summary,
         _in_trusted_advisor_category_specific_summary,
     ),
-    TrustedAdvisorCheckDescription: Hooks(
+    TrustedAdvisorCheckDescription: ShapeConversions(
         _out_trusted_advisor_check_description, _in_trusted_advisor_check_description
     ),
-    TrustedAdvisorCheckRefreshStatus: Hooks(
+    TrustedAdvisorCheckRefreshStatus: ShapeConversions(
         _out_trusted_advisor_check_refresh_status, _in_trusted_advisor_check_refresh_status
     ),
-    TrustedAdvisorCheckResult: Hooks(
+    TrustedAdvisorCheckResult: ShapeConversions(
         _out_trusted_advisor_check_result, _in_trusted_advisor_check_result
     ),
-    TrustedAdvisorCheckSummary: Hooks(
+    TrustedAdvisorCheckSummary: ShapeConversions(
         _out_trusted_advisor_check_summary, _in_trusted_advisor_check_summary
     ),
-    TrustedAdvisorCostOptimizingSummary: Hooks(
+    TrustedAdvisorCostOptimizingSummary: ShapeConversions(
         _out_trusted_advisor_cost_optimizing_summary, _in_trusted_advisor_cost_optimizing_summary
     ),
-    TrustedAdvisorResourceDetail: Hooks(
+    TrustedAdvisorResourceDetail: ShapeConversions(
         _out_trusted_advisor_resource_detail, _in_trusted_advisor_resource_detail
     ),
-    TrustedAdvisorResourcesSummary: Hooks(
+    TrustedAdvisorResourcesSummary: ShapeConversions(
         _out_trusted_advisor_resources_summary, _in_trusted_advisor_resources_summary
     ),
-    UploadProgress: Hooks(_out_upload_progress, _in_upload_progress),
-    UploadRange: Hooks(_out_upload_range, _in_upload_range),
-    UploadUrl: Hooks(_out_upload_url, _in_upload_url),
+    UploadProgress: ShapeConversions(_out_upload_progress, _in_upload_progress),
+    UploadRange: ShapeConversions(_out_upload_range, _in_upload_range),
+    UploadUrl: ShapeConversions(_out_upload_url, _in_upload_url),
     errors.AccessDeniedException: message_only(errors.AccessDeniedException, "message"),
     errors.AttachmentIdNotFound: message_only(errors.AttachmentIdNotFound, "message"),
     errors.AttachmentLimitExceeded: message_only(errors.AttachmentLimitExceeded, "message"),
@@ -4067,7 +4071,7 @@ HOOKS: dict[type, Hooks] = {
     errors.OptInRequired: message_only(errors.OptInRequired, "message"),
     errors.RequestExpired: message_only(errors.RequestExpired, "message"),
     errors.ServiceUnavailable: message_only(errors.ServiceUnavailable, "message"),
-    errors.ThrottlingException: Hooks(
+    errors.ThrottlingException: ShapeConversions(
         _out_error_throttling_exception, _in_error_throttling_exception
     ),
     errors.UploadIdNotFound: message_only(errors.UploadIdNotFound, "message"),
