@@ -4,10 +4,11 @@ connection, or slot for a new one, each request gets, and the request sent on it
 A caller first takes an idle connection to its origin (nobody else can want it).
 Every other decision (a slot for a new connection or a place in line, who gets a
 connection or slot that comes free, an idle connection closed to make room) is
-:meth:`ConnectionPool._assign`'s, the only place the count of slots in use changes. A kept-alive connection found closed before any byte of its response is
-resent once on a new connection, only if the caller says the request is safe to
-repeat. Connections are opened by :mod:`.connect` and speak HTTP/1.1 in
-:mod:`.connection`; the package's docstring says what the sender does, and where.
+:meth:`ConnectionPool._assign`'s, the only place the count of slots in use changes.
+A kept-alive connection found closed before any byte of its response is resent once
+on a new connection, only if the caller says the request is safe to repeat.
+Connections are opened by :mod:`.connect` and speak HTTP/1.1 in :mod:`.connection`;
+the package's docstring says what the sender does, and where.
 """
 
 from __future__ import annotations
