@@ -28,7 +28,7 @@ GROUPS: list[tuple[str, tuple[str, ...]]] = [
     ("validation helpers", ("_core/validation.py",)),
     ("request encoding (serde, query, path)", ("_core/serde.py", "urllib/parse.py")),
     ("SigV4 signing", ("_core/signing.py", "hmac", "_hashlib", "sha256", "strftime")),
-    ("awsmith HTTP/1.1 sender", ("_core/transport/http1.py", "httptools", "multidict")),
+    ("awsmith HTTP/1.1 sender", ("_core/transport/http1/", "httptools", "multidict")),
     ("client pipeline (invoke, retry, credentials)", ("_core/", "awsmith/support/client.py", "awsmith/codeguruprofiler/client.py", "attrs")),
     ("asyncio event loop", ("asyncio/", "_asyncio", "events.py")),
 ]

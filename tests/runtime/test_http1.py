@@ -36,7 +36,8 @@ from awsmith._core.errors import (
     ResponseTooLargeError,
 )
 from awsmith._core.transport.http import Timeouts
-from awsmith._core.transport.http1 import ConnectionPool, _Connection
+from awsmith._core.transport.http1 import ConnectionPool
+from awsmith._core.transport.http1.connection import Connection as _Connection
 
 pytestmark = pytest.mark.anyio
 

@@ -23,9 +23,11 @@ import pytest
 
 from awsmith._core.errors import ConnectionFailedError, ReadTimeoutError
 from awsmith._core.settings import proxy_settings
-from awsmith._core.transport import http1
 from awsmith._core.transport.http import Timeouts
-from awsmith._core.transport.http1 import ConnectionPool, _Connection, _Origin
+from awsmith._core.transport.http1 import ConnectionPool
+from awsmith._core.transport.http1 import connection as http1_connection
+from awsmith._core.transport.http1.connection import Connection as _Connection
+from awsmith._core.transport.http1.wire import Origin as _Origin
 from tests.certs import make_ca_and_server, server_context
 from tests.runtime.test_http1 import (
     HANG,
@@ -257,7 +259,7 @@ async def test_a_close_delimited_body_with_chunked_in_another_header() -> None:
 
 async def test_a_callback_error_that_is_not_a_transport_error_fails_the_call() -> None:
     """A bug in a parser callback fails the call with it, rather than hanging."""
-    with mock.patch.object(http1._Connection, "on_header", side_effect=RuntimeError("boom")):
+    with mock.patch.object(http1_connection.Connection, "on_header", side_effect=RuntimeError("boom")):
         async with serving(keep_alive()) as server, sending() as sender:
             with pytest.raises(ConnectionFailedError) as info:
                 await sender.send("GET", server.url + "/", {}, b"", T)
@@ -519,7 +521,7 @@ async def test_without_poll_an_idle_connection_is_checked_with_select() -> None:
         if conn.index == 0:
             await keep_alive()(conn)
 
-    with mock.patch.object(http1, "_HAS_POLL", False):
+    with mock.patch.object(http1_connection, "_HAS_POLL", False):
         async with serving(answer_and_close) as server, sending() as sender:
             for _ in range(2):  # the first connection is reused
                 await sender.send("GET", server.url + "/", {}, b"", T)
@@ -732,7 +734,7 @@ async def test_idle_connections_are_kept_20_s_by_default(idle: float, accepts: i
 
 async def test_a_request_safe_to_repeat_is_sent_at_most_twice() -> None:
     """Stale on both attempts: the second failure is the caller's."""
-    stale = http1._StaleConnection("request to x failed: stale")
+    stale = http1_connection.StaleConnection("request to x failed: stale")
     async with serving(keep_alive()) as server, sending() as sender:
         with (
             mock.patch.object(_Connection, "exchange", side_effect=stale) as exchange,
@@ -774,7 +776,7 @@ async def test_a_stale_connection_handed_straight_to_a_waiter() -> None:
 async def test_checking_an_idle_connection_never_waits() -> None:
     """``poll`` (or ``select``) with a timeout of 0: the loop is never blocked."""
     timeouts: list[Any] = []
-    real_poll, real_select = http1.select.poll, http1.select.select
+    real_poll, real_select = http1_connection.select.poll, http1_connection.select.select
 
     made: list[Poll] = []
 
@@ -796,13 +798,13 @@ async def test_checking_an_idle_connection_never_waits() -> None:
 
     async with serving(keep_alive()) as server:
         async with sending() as sender:
-            with mock.patch.object(http1.select, "poll", Poll):
+            with mock.patch.object(http1_connection.select, "poll", Poll):
                 for _ in range(3):  # the poll object made at the first check is kept
                     await sender.send("GET", server.url + "/", {}, b"", T)
         async with sending() as sender:
             with (
-                mock.patch.object(http1, "_HAS_POLL", False),
-                mock.patch.object(http1.select, "select", select),
+                mock.patch.object(http1_connection, "_HAS_POLL", False),
+                mock.patch.object(http1_connection.select, "select", select),
             ):
                 for _ in range(2):
                     await sender.send("GET", server.url + "/", {}, b"", T)

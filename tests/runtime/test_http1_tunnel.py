@@ -23,7 +23,8 @@ import pytest
 from awsmith._core.errors import ConnectionFailedError, ConnectTimeoutError
 from awsmith._core.settings import proxy_settings
 from awsmith._core.transport.http import Timeouts
-from awsmith._core.transport.http1 import ConnectionPool, _TunnelReader
+from awsmith._core.transport.http1 import ConnectionPool
+from awsmith._core.transport.http1.connect import _TunnelReader
 from awsmith._core.transport.proxy import Proxy
 from tests.certs import make_ca_and_server, server_context
 from tests.runtime.test_http1 import (

@@ -43,7 +43,8 @@ from awsmith._core.transport.http import (
     Timeouts,
     check_stream_url,
 )
-from awsmith._core.transport.http1 import _STREAM_HIGH_WATER, ConnectionPool
+from awsmith._core.transport.http1 import ConnectionPool
+from awsmith._core.transport.http1.body import _STREAM_HIGH_WATER
 from awsmith._core.transport.httpx_sender import HttpxSender, owned_client
 from awsmith._core.transport.proxy import NO_PROXIES, ProxySettings
 from awsmith._core.transport.tls import tls_context
