@@ -26,6 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 PACKAGES = (
     ("src/awsmith", "awsmith"),
+    ("src/awsmith_pytest", "awsmith_pytest"),
     ("codegen", "codegen"),
     ("devservers", "devservers"),
     ("tests", "tests"),

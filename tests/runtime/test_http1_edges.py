@@ -436,12 +436,12 @@ async def test_a_cancelled_waiter_at_the_head_of_the_line_is_skipped() -> None:
         second = asyncio.create_task(sender._acquire(origin, T))
         await wait_until(lambda: len(sender._waiters) == 2)
         first.cancel()  # its waiter is cancelled now; its task has not run since
-        sender._release(held)
+        sender.release(held)
         async with asyncio.timeout(HANG):
             assert await second is held
         with pytest.raises(asyncio.CancelledError):
             await first
-        sender._release(held)
+        sender.release(held)
 
 
 async def test_a_caller_cancelled_while_the_pool_closes_ends_cancelled() -> None:

@@ -57,9 +57,6 @@ class Ready:
         return self.limiter
 
 
-
-
-
 class Call(Generic[Out]):
     """One call as its stages share it (smithy-python's per-call context): what is called
     and who watches it, where its attempts go, and how far they got, for the error that
@@ -94,7 +91,7 @@ class Call(Generic[Out]):
     #: The client's interceptors by stage and the call's context for them, or None.
     hooks: StageHooks | None
     context: InterceptorContext | None
-    # Where the attempts go, and what the signer signs of it (set by BaseClient._call).
+    # Where the attempts go, and what the signer signs of it (set by CallPipeline._target).
     serialized: SerializedRequest
     ready: Ready
     signer: SigV4Signer

@@ -132,8 +132,9 @@ class BaseClient(CallPipeline):
     Where things are: this module is the public base class (construction,
     ``with_options``, lifecycle, the views); :mod:`awsmith._core.settings` turns the
     arguments, the environment and the profile into the client's configuration; the
-    call pipeline (validate, serialize, sign, send, retry, parse) is below, under
-    "calls". Generated clients only add one typed method per operation.
+    call pipeline (validate, serialize, sign, send, retry, parse) is the base class
+    :class:`~awsmith._core.pipeline.CallPipeline`. Generated clients only add one typed
+    method per operation.
     """
 
     _service: ServiceInfo
@@ -253,15 +254,8 @@ class BaseClient(CallPipeline):
         view._start(self._view_settings(given), self._shared, self)
         ready = self._ready
         if ready is not None:
-            # Settled already: the view's retries follow from its parent's and its own
-            # options, with no thread hop.
-            view._max_attempts = (
-                self._max_attempts if max_attempts is NOT_GIVEN else max_attempts
-            )  # checked by Config (or a cache hit)
-            if retry_mode is NOT_GIVEN:
-                view._limiter = self._limiter
-            elif retry_mode == "adaptive":
-                view._limiter = ready.adaptive_limiter()
+            # Settled already: ready at once, with no thread hop.
+            view._take_retries(ready)
             view._adopt()
             view._ready = ready
         # else its first call settles it (see _prepare_view)
@@ -433,8 +427,7 @@ class BaseClient(CallPipeline):
             credentials=self._credentials,
             endpoint_args=args,
         )
-        self._max_attempts = settled.max_attempts
-        self._limiter = ready.adaptive_limiter() if settled.retry_mode == "adaptive" else None
+        self._take_retries(ready)
         return ready
 
     async def _prepare_view(self) -> Ready:
@@ -444,16 +437,23 @@ class BaseClient(CallPipeline):
         resolved = await self._root._prepare()
         if self._closed:  # the root was closed meanwhile
             raise ClientClosedError(f"this {type(self).__name__} is closed")
-        settled, cfg = self._shared.settled, self.config
-        assert settled is not None
-        # A view's Config is its root's with the options given: a value set here was
-        # given (to the view, a view between, or the root), else the root's settled one.
-        mode = settled.retry_mode if cfg.retry_mode is None else cfg.retry_mode
-        self._max_attempts = settled.max_attempts if cfg.max_attempts is None else cfg.max_attempts
-        self._limiter = resolved.adaptive_limiter() if mode == "adaptive" else None
+        self._take_retries(resolved)
         self._adopt()
         self._ready = resolved
         return resolved
+
+    def _take_retries(self, ready: Ready) -> None:
+        """The attempts and rate limiter of the client or a view, the one place they are
+        decided: its Config's, else what the client settled at its first call (the
+        environment and profile as they were then, whenever a view was made). A view's
+        Config is its root's with the options given, so a value set there was given to
+        the view, a view between, or the root. Adaptive clients and views share the
+        client's one limiter."""
+        settled, cfg = self._shared.settled, self.config
+        assert settled is not None
+        mode = settled.retry_mode if cfg.retry_mode is None else cfg.retry_mode
+        self._max_attempts = settled.max_attempts if cfg.max_attempts is None else cfg.max_attempts
+        self._limiter = ready.adaptive_limiter() if mode == "adaptive" else None
 
     def _settle(self, region: str | None, allow_io: bool) -> tuple[Settled, float]:
         """The client's settings from its Config, the environment and the profile, and

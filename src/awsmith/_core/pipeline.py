@@ -5,10 +5,11 @@ method, in the order they run (smithy-python's ``RequestPipeline``):
 
 - :meth:`~CallPipeline._invoke`: with interceptors, :meth:`~CallPipeline._intercepted`
   (``read_before_execution`` ... ``read_after_execution`` around the call);
-- :meth:`~CallPipeline._call`: validate, serialize, compress, the client made ready
-  (endpoint, connections, credentials: :mod:`awsmith._core.settings`), where the
-  request goes, then the attempts within ``call_timeout``;
-- :meth:`~CallPipeline._attempts`: the retry loop; :meth:`~CallPipeline._retry_delay`
+- :meth:`~CallPipeline._call`: validate, serialize, the client made ready at its first
+  call (endpoint: :mod:`awsmith._core.endpoint_settings`; retries, compression, User-Agent:
+  :mod:`awsmith._core.settled`; connections: :mod:`awsmith._core.settings`), compress,
+  where the request goes, then the attempts within ``call_timeout``;
+- :meth:`~CallPipeline._attempts`: the retry loop; :meth:`~CallPipeline._decide_retry`
   is where the retry decision is made (quota, backoff, clock-skew correction);
 - :meth:`~CallPipeline._attempt`: one attempt: :meth:`~CallPipeline._start_attempt`,
   credentials, :meth:`~CallPipeline._sign`, the sender,
@@ -115,7 +116,6 @@ def running_loop(client: object) -> asyncio.AbstractEventLoop:
             f"this {type(client).__name__} was first used under asyncio; it cannot be used "
             "under another async library (create a client under each)"
         ) from None
-
 
 
 class CallPipeline:
@@ -294,14 +294,14 @@ class CallPipeline:
     async def _attempts(self, call: Call[Out]) -> Out:
         """The retry loop (smithy-python's ``_retry``): attempts, each followed by
         ``read_after_attempt`` (:meth:`_finish_attempt`), until one's outcome is the
-        operation's output, or an error :meth:`_retry_delay` does not retry."""
+        operation's output, or an error :meth:`_decide_retry` does not retry."""
         while True:
             outcome = await self._attempt(call)
             if call.hooks is not None:
                 self._finish_attempt(call, outcome)
             if not isinstance(outcome, AwsmithError):
                 return outcome
-            delay = self._retry_delay(call, outcome, call.response)
+            delay = self._decide_retry(call, outcome, call.response)
             if delay is None:
                 raise outcome
             if delay:
@@ -495,12 +495,14 @@ class CallPipeline:
             )
         return failure
 
-    def _retry_delay(
+    def _decide_retry(
         self, call: Call[Any], error: AwsmithError, response: TransportResponse | None
     ) -> float | None:
-        """After an attempt's ``error``: None to raise it, 0 to send again at once (a
-        clock-skew correction), else the backoff before the next attempt (smithy-python's
-        ``refresh_retry_token_for_retry``)."""
+        """After an attempt's ``error``, the retry decision and its bookkeeping: the
+        adaptive limiter told of the outcome, the server's clock learnt (a clock-skew
+        correction), the retry quota taken. Returns None to raise the error, 0 to send
+        again at once (the skew corrected), else the backoff before the next attempt
+        (smithy-python's ``refresh_retry_token_for_retry``)."""
         if self._limiter is not None and (response is None or response.status >= 300):
             # (a 2xx whose body could not be read was recorded by _handle_response)
             self._limiter.record(throttled=is_throttling(error))

@@ -102,7 +102,7 @@ class ConnectionPool:
         connection, response = await self._exchange(
             origin, head, body, timeouts, method == "HEAD", resend, False, written
         )
-        self._release(connection)
+        self.release(connection)
         return response
 
     @contextlib.asynccontextmanager
@@ -167,7 +167,7 @@ class ConnectionPool:
                     head, body, timeouts, head_only=head_only, stream=stream, written=written
                 )
             except StaleConnection as exc:
-                self._release(connection)
+                self.release(connection)
                 # The connections idle beside it were most likely dropped too: close
                 # them, so that no later request meets them.
                 for idle in self._idle.pop(origin.key, ()):
@@ -180,13 +180,13 @@ class ConnectionPool:
                 continue
             except BaseException:
                 connection.end_stream()
-                self._release(connection)
+                self.release(connection)
                 raise
             if response.status == 407 and origin.forward:
                 if stream:  # its body unread
                     connection.end_stream()
                     connection.reusable = False
-                self._release(connection)
+                self.release(connection)
                 assert origin.proxy is not None
                 raise ConnectionFailedError(
                     f"the proxy {origin.proxy.display} refused the request to "
@@ -303,14 +303,13 @@ class ConnectionPool:
     def _proxy_tls_context(self) -> ssl.SSLContext:
         return self._proxy_tls or self._tls_context()
 
-    def _release(self, connection: Connection) -> None:
+    def release(self, connection: Connection) -> None:
+        """A connection back from an exchange (for a streamed response, once its body
+        is read or abandoned): kept for the next request if it can be, else closed."""
         if connection.reusable and not connection.closed and not self._closed:
             self._pass_on(connection)
         else:
             connection.close()  # connection_lost then frees its slot
-
-    #: For a streamed response, once its body is read (or abandoned).
-    release = _release
 
     def _pass_on(self, given: Connection | None) -> None:
         """A connection back from use, or (None) a slot that came free: a connection
