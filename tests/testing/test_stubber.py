@@ -645,3 +645,22 @@ async def test_the_stubber_goes_through_the_clients_seam_and_method_table() -> N
     assert seen[0][1] == s.DescribeCasesRequest(case_id_list=["a"])
     assert support._route_calls(None) is handler  # pyright: ignore[reportPrivateUsage]
     assert view._stub is None  # pyright: ignore[reportPrivateUsage]
+
+
+@pytest.mark.anyio
+async def test_a_call_of_an_operation_the_client_does_not_have_is_named() -> None:
+    """The generated method table names every operation of the client; a call of one it
+    lacks (another service's, sent through the client's pipeline) is refused naming it,
+    not matched under a guessed method name."""
+    from awsmith.codeguruprofiler._serde import LIST_PROFILING_GROUPS
+
+    support = SupportClient()
+    with Stubber(support) as stub:
+        stub.add_response("describe_services", s.DescribeServicesResponse(services=[]))
+        with pytest.raises(StubAssertionError) as raised:
+            await support._invoke(  # pyright: ignore[reportPrivateUsage]
+                LIST_PROFILING_GROUPS, c.ListProfilingGroupsRequest()
+            )
+    assert str(raised.value) == (
+        "unexpected call to ListProfilingGroups: not an operation of this client"
+    )

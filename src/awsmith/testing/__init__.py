@@ -53,7 +53,6 @@ was used only with ``assert_all_used=True`` (otherwise call
 
 from __future__ import annotations
 
-import re
 import typing
 import uuid
 from collections import deque
@@ -109,11 +108,6 @@ class _Queued:
     response: object
     error: AwsmithError | None
     expected_params: dict[str, object] | None
-
-
-def _snake(name: str) -> str:
-    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
 
 
 def _matches(expected: object, actual: object) -> bool:
@@ -358,7 +352,11 @@ class Stubber:
     def _next(self, operation: Operation[Any, Any], request: Any) -> _Queued:
         """The queued entry this call takes, once the call checks out."""
         operation.validate(request)
-        name = self._methods.get(operation.name) or _snake(operation.name)
+        name = self._methods.get(operation.name)
+        if name is None:  # the generated table names every operation of the client
+            raise StubAssertionError(
+                f"unexpected call to {operation.name}: not an operation of this client"
+            )
         if not self._queue:
             raise StubAssertionError(f"unexpected call to {name}: no response is queued")
         entry = self._queue[0]
