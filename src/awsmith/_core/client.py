@@ -179,8 +179,10 @@ class BaseClient(CallPipeline):
         settings = ClientSettings.checked(
             region, endpoint_url, profile, http_client, config, interceptors
         )
-        chosen = Profile(profile)
-        resolver = CredentialResolver(credentials, chosen.session, environment=profile is None)
+        chosen = Profile(settings.profile)
+        resolver = CredentialResolver(
+            credentials, chosen.session, environment=settings.profile is None
+        )
         self._start(settings, _Shared(resolver, chosen), None)
         self._made_at = _creation_stack()
 
@@ -193,7 +195,7 @@ class BaseClient(CallPipeline):
         self._settings = settings
         self.config: Config = settings.config
         self._timeouts = settings.timeouts
-        self._user_agent = settings.user_agent
+        self._user_agent = ""  # settled at the first call (_adopt), before any request
         self._hooks = settings.hooks
         # Shared: the root's collaborators, and the root, which owns the connections.
         self._shared = shared

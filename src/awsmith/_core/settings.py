@@ -48,7 +48,6 @@ from awsmith._core.transport.tls import (
     certifi_bundle,
     tls_context,
 )
-from awsmith._core.useragent import user_agent
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -324,7 +323,6 @@ class ClientSettings(NamedTuple):
     #: The client's interceptors by stage, or None if it has none.
     hooks: StageHooks | None
     timeouts: Timeouts
-    user_agent: str
 
     @classmethod
     def checked(
@@ -362,13 +360,12 @@ class ClientSettings(NamedTuple):
         if http_client is not None:
             _own_connections_only(config)
         return cls(
-            region, endpoint_url, profile, http_client, config, hooks, *_from_config(config)
+            region, endpoint_url, profile, http_client, config, hooks, timeouts_of(config)
         )
 
-    def with_config(self, config: Config, timeouts: Timeouts | None = None) -> ClientSettings:
-        """This record with another Config (and what follows from it)."""
-        made, user_agent = _from_config(config)
-        return self._replace(config=config, timeouts=timeouts or made, user_agent=user_agent)
+    def with_config(self, config: Config) -> ClientSettings:
+        """This record with another Config (and the timeouts that follow from it)."""
+        return self._replace(config=config, timeouts=timeouts_of(config))
 
 
 def _own_connections_only(config: Config) -> None:
@@ -394,13 +391,6 @@ def timeouts_of(config: Config, connect: float = DEFAULT_CONNECT_TIMEOUT) -> Tim
         max_fields=config.max_response_header_fields,
         max_field=config.max_response_header_line_bytes,
     )
-
-
-def _from_config(config: Config) -> tuple[Timeouts, str]:
-    """What follows from a Config alone; the defaults mode's connect timeout and the
-    User-Agent's parts from the environment and profile are settled later
-    (:func:`settle`)."""
-    return timeouts_of(config), user_agent(config, None, {})
 
 
 # ---------------------------------------------------------------- resolved settings
