@@ -701,9 +701,24 @@ async def test_a_slow_reader_holds_a_bounded_buffer() -> None:
 async def test_a_whole_body_left_unread_in_a_paused_connection_frees_it_for_the_next() -> None:
     """A body that arrived whole while reading was paused (the reader took none of
     it): the connection goes back to the pool reading again, and serves the next
-    response."""
-    body = b"z" * (_STREAM_HIGH_WATER + 100 * 1024)
-    with scripted(keep_alive(response(body))) as server:
+    response. The server sends the body up to the pause mark, waits until the client
+    holds all of it, then the last kilobyte in one write: the read that crosses the
+    mark, and pauses reading, is the one that completes the body, however the loopback
+    cut the first part (a 612 KiB body sent at once could pause with its end still in
+    the kernel: a flake under load)."""
+    body = b"z" * (_STREAM_HIGH_WATER + 1024)
+    head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+    at_the_mark = threading.Event()
+
+    async def handler(conn: Conn) -> None:
+        await conn.read_request()
+        await conn.send(head + body[:_STREAM_HIGH_WATER])
+        await wait_event(at_the_mark)
+        await conn.send(body[_STREAM_HIGH_WATER:])
+        while await conn.read_request() is not None:
+            await conn.send(head + body)
+
+    with scripted(handler) as server:
         async with sender_of(("http1", "asyncio")) as sender:
             assert isinstance(sender, ConnectionPool)
             async with sender.stream("GET", f"{server.url}/o", {}, b"", T) as answer:
@@ -711,6 +726,11 @@ async def test_a_whole_body_left_unread_in_a_paused_connection_frees_it_for_the_
                 queued = connection.body
                 assert queued is not None
                 deadline = anyio.current_time() + HANG
+                while queued._buffered < _STREAM_HIGH_WATER:
+                    assert anyio.current_time() < deadline, "the first part never arrived"
+                    await anyio.sleep(0.005)
+                assert not queued._paused  # at the mark, not over it
+                at_the_mark.set()
                 while not queued.complete:
                     assert anyio.current_time() < deadline, "the body never arrived"
                     await anyio.sleep(0.005)
